@@ -1,0 +1,136 @@
+//! The one error type of the protocol crate.
+//!
+//! No variant carries user data: a message names what failed, never a venue name, seed, token,
+//! time or diary content, so errors can be logged as they are.
+
+use core::fmt;
+
+/// Every way a protocol operation can fail.
+///
+/// Variants fall into three groups: the peer sent malformed bytes (decoding), the peer sent
+/// well-formed bytes that fail a check (verification), and the caller misused the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    // ---- decoding ----
+    /// The input ended before the structure was complete.
+    Truncated,
+    /// Bytes remained after a complete structure.
+    TrailingBytes,
+    /// The input is empty.
+    Empty,
+    /// A length prefix, count or total size exceeds its named limit.
+    TooLarge,
+    /// The version byte is one this implementation does not speak.
+    UnsupportedVersion {
+        /// The version byte found.
+        found: u8,
+    },
+    /// The code kind byte names neither a static nor a rotating code.
+    UnknownCodeKind {
+        /// The kind byte found.
+        found: u8,
+    },
+    /// A text field is not valid UTF-8.
+    InvalidUtf8,
+    /// The bytes decode, but not in the one canonical form the spec allows (unsorted or duplicate
+    /// list entries, non-zero padding, a decimal chunk out of range, a zero-length field).
+    NonCanonical,
+    /// A field holds a value outside its allowed range (region code, stay length, time order).
+    ValueOutOfRange,
+    /// The URL is not of the form `https://host/path#digits`.
+    InvalidUrl,
+    /// An Ed25519 public key is not a valid curve point encoding.
+    InvalidPublicKey,
+
+    // ---- verification ----
+    /// An Ed25519 public key has small order and is refused.
+    WeakPublicKey,
+    /// An X25519 exchange produced the all-zero secret (a low-order point).
+    NonContributory,
+    /// A key id is not among the trusted keys for that role.
+    UnknownKeyId,
+    /// The registration authority's signature over a venue certificate does not verify.
+    CertificateSignatureInvalid,
+    /// The venue's signature binding the seed to the certificate does not verify (forged or
+    /// swapped seed).
+    VenueSignatureInvalid,
+    /// The health authority's signature over an exposure batch does not verify.
+    BatchSignatureInvalid,
+    /// The exposure records do not match the digest the batch header signs.
+    BatchDigestMismatch,
+    /// The registration authority's signature over a revocation list does not verify.
+    RevocationListSignatureInvalid,
+    /// A signed request's signature does not verify.
+    RequestSignatureInvalid,
+    /// A signed request's timestamp lies outside the allowed clock-skew window.
+    RequestTimestampOutOfWindow,
+    /// A seed release's venue signature does not verify.
+    SeedReleaseSignatureInvalid,
+    /// The venue certificate's validity has not started yet.
+    CertificateNotYetValid,
+    /// The venue certificate has expired.
+    CertificateExpired,
+    /// A rotating code's display validity has passed: it was captured earlier.
+    CodeStale,
+    /// A rotating code claims a display validity further ahead than the spec allows, or an epoch
+    /// that does not match it.
+    CodeValidityInvalid,
+    /// The venue's certificate is on the revocation list.
+    Revoked,
+    /// An AEAD or HPKE ciphertext failed to open: wrong key, or tampered.
+    OpenFailed,
+
+    // ---- API misuse ----
+    /// An argument given by the caller is invalid; the text names which.
+    InvalidArgument(&'static str),
+    /// The system random number generator failed.
+    RandomnessUnavailable,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Self::Truncated => "input ended early",
+            Self::TrailingBytes => "unexpected bytes after the end of the structure",
+            Self::Empty => "input is empty",
+            Self::TooLarge => "a length or count exceeds its limit",
+            Self::UnsupportedVersion { found } => {
+                return write!(f, "unsupported version {found}");
+            }
+            Self::UnknownCodeKind { found } => return write!(f, "unknown code kind {found}"),
+            Self::InvalidUtf8 => "text field is not valid UTF-8",
+            Self::NonCanonical => "encoding is not canonical",
+            Self::ValueOutOfRange => "a field is out of its allowed range",
+            Self::InvalidUrl => "not a venue code URL",
+            Self::InvalidPublicKey => "invalid public key encoding",
+            Self::WeakPublicKey => "public key has small order",
+            Self::NonContributory => "key exchange with a low-order point",
+            Self::UnknownKeyId => "key id is not trusted",
+            Self::CertificateSignatureInvalid => "venue certificate signature is invalid",
+            Self::VenueSignatureInvalid => {
+                "venue code signature is invalid (forged or swapped seed)"
+            }
+            Self::BatchSignatureInvalid => "exposure batch signature is invalid",
+            Self::BatchDigestMismatch => "exposure records do not match the signed digest",
+            Self::RevocationListSignatureInvalid => "revocation list signature is invalid",
+            Self::RequestSignatureInvalid => "request signature is invalid",
+            Self::RequestTimestampOutOfWindow => "request timestamp outside the allowed window",
+            Self::SeedReleaseSignatureInvalid => "seed release signature is invalid",
+            Self::CertificateNotYetValid => "venue certificate is not yet valid",
+            Self::CertificateExpired => "venue certificate has expired",
+            Self::CodeStale => "rotating code has expired; scan the screen again",
+            Self::CodeValidityInvalid => "rotating code validity is inconsistent",
+            Self::Revoked => "venue code has been deactivated",
+            Self::OpenFailed => "ciphertext failed to open",
+            Self::InvalidArgument(what) => return write!(f, "invalid argument: {what}"),
+            Self::RandomnessUnavailable => "system randomness unavailable",
+        };
+        f.write_str(text)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand for results of this crate.
+pub type Result<T> = core::result::Result<T, Error>;

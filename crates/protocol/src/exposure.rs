@@ -1,0 +1,446 @@
+//! Exposure records and HA-signed exposure batches.
+//!
+//! A record is a slot token and a sealed part that only holders of the venue seed can open. The
+//! batch header signs a SHA-256 digest of the records, so a phone can verify and match a list of
+//! any size in constant memory.
+
+use crate::codec::{read_version, Codec, Put, Reader};
+use crate::error::{Error, Result};
+use crate::keys::{KeyId, SigningKey, TrustAnchors};
+use crate::primitives::{aead_open, aead_seal, Sha256Stream};
+use crate::seed::{Seed, SlotKeys, SlotToken};
+use crate::time::{slot_of, UnixMinute, MAX_STAY_MINUTES};
+
+/// Wire version of [`ExposureBatch`].
+pub const BATCH_VERSION: u8 = 1;
+/// Domain label of the HA's batch-header signature.
+pub const BATCH_LABEL: &[u8] = b"venuecode/v1/exposure-batch";
+/// Bytes of a record's plaintext: window start u32, window length u16, risk u8, message u8.
+pub const RECORD_PLAINTEXT_BYTES: usize = 8;
+/// Bytes of one record on the wire: token, sealed plaintext, Poly1305 tag.
+pub const RECORD_BYTES: usize = 16 + RECORD_PLAINTEXT_BYTES + 16;
+/// Most records one batch may carry.
+pub const MAX_RECORDS: usize = 4_000_000;
+/// Most messages one batch may carry.
+pub const MAX_MESSAGES: usize = 16;
+/// Longest message in UTF-8 bytes.
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+/// The fixed AEAD nonce of record seals; safe because each seal key seals one record.
+pub const RECORD_NONCE: [u8; 12] = [0u8; 12];
+
+/// How serious an exposure is; unknown values decode and print.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct RiskLevel(pub u8);
+
+impl RiskLevel {
+    /// Low risk: get tested if symptoms appear.
+    pub const LOW: Self = Self(1);
+    /// High risk: get tested and stay home.
+    pub const HIGH: Self = Self(2);
+}
+
+/// One exposure record as published.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ExposureRecord {
+    /// The slot token a visitor's diary can hold.
+    pub token: SlotToken,
+    /// ChaCha20-Poly1305 ciphertext and tag of the plaintext.
+    pub sealed: [u8; RECORD_PLAINTEXT_BYTES + 16],
+}
+
+impl ExposureRecord {
+    /// Reads one record.
+    pub fn read(r: &mut Reader<'_>) -> Result<Self> {
+        Ok(Self {
+            token: SlotToken(r.array()?),
+            sealed: r.array()?,
+        })
+    }
+
+    /// Appends the 40 wire bytes.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.token.0);
+        out.extend_from_slice(&self.sealed);
+    }
+
+    /// Opens the sealed part with the seed's slot keys, for the slot the token matched and the
+    /// batch it came in.
+    pub fn open(&self, keys: &SlotKeys, slot: u32, batch_id: &[u8; 16]) -> Result<ExposureNotice> {
+        let key = keys.seal_key(slot, batch_id);
+        let pt = aead_open(key.expose(), &RECORD_NONCE, &self.token.0, &self.sealed)?;
+        let mut r = Reader::new(&pt);
+        let window_start = r.u32()?;
+        let window_minutes = r.u16()?;
+        let risk = RiskLevel(r.u8()?);
+        let message_index = r.u8()?;
+        r.finish()?;
+        if window_minutes == 0 || window_minutes > MAX_STAY_MINUTES {
+            return Err(Error::ValueOutOfRange);
+        }
+        Ok(ExposureNotice {
+            window_start,
+            window_minutes,
+            risk,
+            message_index,
+        })
+    }
+}
+
+/// What an opened record says.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ExposureNotice {
+    /// First minute of the exposure window.
+    pub window_start: UnixMinute,
+    /// Length of the window in minutes.
+    pub window_minutes: u16,
+    /// Risk level.
+    pub risk: RiskLevel,
+    /// Index into the batch's message table.
+    pub message_index: u8,
+}
+
+impl ExposureNotice {
+    /// First minute after the window.
+    pub fn window_end(&self) -> UnixMinute {
+        self.window_start
+            .saturating_add(u32::from(self.window_minutes))
+    }
+}
+
+/// The signed header of a batch.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BatchHeader {
+    /// The signing HA key.
+    pub ha_key_id: KeyId,
+    /// A random id, unique per batch; it enters every seal key, so re-publishing a venue-slot
+    /// in a later batch never reuses a key.
+    pub batch_id: [u8; 16],
+    /// When the batch was made.
+    pub created_at: UnixMinute,
+    /// The messages records refer to by index. They are public: generic advice, never a venue.
+    pub messages: Vec<String>,
+    /// How many records follow.
+    pub record_count: u32,
+    /// SHA-256 over the concatenated records.
+    pub records_digest: [u8; 32],
+}
+
+impl BatchHeader {
+    fn encode_tbs(&self, out: &mut Vec<u8>) {
+        out.push(BATCH_VERSION);
+        out.extend_from_slice(&self.ha_key_id.0);
+        out.extend_from_slice(&self.batch_id);
+        out.put_u32(self.created_at);
+        out.push(self.messages.len() as u8);
+        for m in &self.messages {
+            let _ = out.put_bytes_u16(m.as_bytes(), MAX_MESSAGE_BYTES);
+        }
+        out.put_u32(self.record_count);
+        out.extend_from_slice(&self.records_digest);
+    }
+}
+
+/// A signed header, read ahead of the records so that they can be streamed.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SignedBatchHeader {
+    header: BatchHeader,
+    signature: [u8; 64],
+}
+
+impl SignedBatchHeader {
+    /// The header fields.
+    pub fn header(&self) -> &BatchHeader {
+        &self.header
+    }
+
+    /// Reads a header and its signature, leaving the reader at the first record.
+    pub fn read(r: &mut Reader<'_>) -> Result<Self> {
+        read_version(r, BATCH_VERSION)?;
+        let ha_key_id = KeyId(r.array()?);
+        let batch_id = r.array()?;
+        let created_at = r.u32()?;
+        let n = usize::from(r.u8()?);
+        if n > MAX_MESSAGES {
+            return Err(Error::TooLarge);
+        }
+        let mut messages = Vec::with_capacity(n);
+        for _ in 0..n {
+            messages.push(r.text_u16(MAX_MESSAGE_BYTES)?);
+        }
+        let record_count = r.u32()?;
+        if record_count as usize > MAX_RECORDS {
+            return Err(Error::TooLarge);
+        }
+        let records_digest = r.array()?;
+        let signature = r.array()?;
+        Ok(Self {
+            header: BatchHeader {
+                ha_key_id,
+                batch_id,
+                created_at,
+                messages,
+                record_count,
+                records_digest,
+            },
+            signature,
+        })
+    }
+
+    /// Appends the header and signature.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        self.header.encode_tbs(out);
+        out.extend_from_slice(&self.signature);
+    }
+
+    /// Checks the HA signature: unknown key id first, then the signature.
+    pub fn verify(&self, anchors: &TrustAnchors) -> Result<()> {
+        let ha = anchors.ha(&self.header.ha_key_id)?;
+        let mut tbs = Vec::new();
+        self.header.encode_tbs(&mut tbs);
+        ha.verify(
+            BATCH_LABEL,
+            &tbs,
+            &self.signature,
+            Error::BatchSignatureInvalid,
+        )
+    }
+
+    /// Starts checking the records that follow against the signed count, digest and order.
+    pub fn record_checker(&self) -> RecordChecker {
+        RecordChecker {
+            expected: self.header.record_count,
+            digest: self.header.records_digest,
+            seen: 0,
+            hasher: Sha256Stream::new(),
+            last: None,
+        }
+    }
+}
+
+/// Checks a stream of records against a verified header in constant memory: count, strictly
+/// increasing tokens, and the digest at the end. Matches are only final after `finish` succeeds.
+#[derive(Debug)]
+pub struct RecordChecker {
+    expected: u32,
+    digest: [u8; 32],
+    seen: u32,
+    hasher: Sha256Stream,
+    last: Option<SlotToken>,
+}
+
+impl RecordChecker {
+    /// Accepts the next record.
+    pub fn push(&mut self, record: &ExposureRecord) -> Result<()> {
+        if self.seen >= self.expected {
+            return Err(Error::TrailingBytes);
+        }
+        if self.last.is_some_and(|l| l >= record.token) {
+            return Err(Error::NonCanonical);
+        }
+        self.last = Some(record.token);
+        self.seen += 1;
+        self.hasher.update(&record.token.0);
+        self.hasher.update(&record.sealed);
+        Ok(())
+    }
+
+    /// Confirms the count and digest.
+    pub fn finish(self) -> Result<()> {
+        if self.seen != self.expected {
+            return Err(Error::Truncated);
+        }
+        if self.hasher.finish() != self.digest {
+            return Err(Error::BatchDigestMismatch);
+        }
+        Ok(())
+    }
+}
+
+/// A whole exposure batch in memory (the HA and the server hold these; phones stream).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ExposureBatch {
+    header: SignedBatchHeader,
+    records: Vec<ExposureRecord>,
+}
+
+impl ExposureBatch {
+    /// The signed header.
+    pub fn header(&self) -> &SignedBatchHeader {
+        &self.header
+    }
+
+    /// The records, sorted by token.
+    pub fn records(&self) -> &[ExposureRecord] {
+        &self.records
+    }
+
+    /// Verifies the header signature against the trust anchors. Decoding already checked the
+    /// records against the signed digest.
+    pub fn verify(&self, anchors: &TrustAnchors) -> Result<()> {
+        self.header.verify(anchors)
+    }
+}
+
+impl Codec for ExposureBatch {
+    fn encode_into(&self, out: &mut Vec<u8>) {
+        self.header.encode_into(out);
+        out.reserve(self.records.len() * RECORD_BYTES);
+        for rec in &self.records {
+            rec.encode_into(out);
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let header = SignedBatchHeader::read(r)?;
+        let count = header.header.record_count as usize;
+        if r.remaining() < count.saturating_mul(RECORD_BYTES) {
+            return Err(Error::Truncated);
+        }
+        let mut checker = header.record_checker();
+        let mut records = Vec::with_capacity(count);
+        for _ in 0..count {
+            let rec = ExposureRecord::read(r)?;
+            checker.push(&rec)?;
+            records.push(rec);
+        }
+        checker.finish()?;
+        Ok(Self { header, records })
+    }
+}
+
+/// One exposure to publish: a seed (from an upload or a seed release), the window to the
+/// minute, the risk and a message index.
+#[derive(Clone, Debug)]
+pub struct ExposureWindow {
+    /// The seed whose tokens are published.
+    pub seed: Seed,
+    /// First minute of the window.
+    pub start: UnixMinute,
+    /// First minute after the window.
+    pub end: UnixMinute,
+    /// Risk level.
+    pub risk: RiskLevel,
+    /// Index into the batch's message table.
+    pub message_index: u8,
+}
+
+/// Builds and signs a batch: one record per slot of each window.
+#[derive(Debug)]
+pub struct BatchBuilder {
+    batch_id: [u8; 16],
+    created_at: UnixMinute,
+    messages: Vec<String>,
+    records: Vec<ExposureRecord>,
+}
+
+impl BatchBuilder {
+    /// Starts a batch with a fresh random id.
+    pub fn new(created_at: UnixMinute, messages: Vec<String>) -> Result<Self> {
+        Self::with_id(crate::primitives::random_array()?, created_at, messages)
+    }
+
+    /// Starts a batch with a given id (test vectors fix it).
+    pub fn with_id(
+        batch_id: [u8; 16],
+        created_at: UnixMinute,
+        messages: Vec<String>,
+    ) -> Result<Self> {
+        if messages.len() > MAX_MESSAGES {
+            return Err(Error::TooLarge);
+        }
+        for m in &messages {
+            if m.is_empty() {
+                return Err(Error::InvalidArgument("empty message"));
+            }
+            if m.len() > MAX_MESSAGE_BYTES {
+                return Err(Error::TooLarge);
+            }
+        }
+        Ok(Self {
+            batch_id,
+            created_at,
+            messages,
+            records: Vec::new(),
+        })
+    }
+
+    /// Adds records for every slot the window touches.
+    pub fn add(&mut self, w: &ExposureWindow) -> Result<()> {
+        if w.end <= w.start {
+            return Err(Error::InvalidArgument("exposure window is empty"));
+        }
+        let minutes = w.end - w.start;
+        if minutes > u32::from(MAX_STAY_MINUTES) {
+            return Err(Error::InvalidArgument(
+                "exposure window longer than the longest stay",
+            ));
+        }
+        if usize::from(w.message_index) >= self.messages.len() {
+            return Err(Error::InvalidArgument("message index out of range"));
+        }
+        let keys = w.seed.slot_keys();
+        let mut pt = Vec::with_capacity(RECORD_PLAINTEXT_BYTES);
+        pt.put_u32(w.start);
+        pt.put_u16(minutes as u16);
+        pt.push(w.risk.0);
+        pt.push(w.message_index);
+        let first = slot_of(w.start);
+        let last = slot_of(w.end - 1);
+        for slot in first..=last {
+            if self.records.len() >= MAX_RECORDS {
+                return Err(Error::TooLarge);
+            }
+            let token = keys.token(slot);
+            let key = keys.seal_key(slot, &self.batch_id);
+            let ct = aead_seal(key.expose(), &RECORD_NONCE, &token.0, &pt)?;
+            let mut sealed = [0u8; RECORD_PLAINTEXT_BYTES + 16];
+            if ct.len() != sealed.len() {
+                return Err(Error::InvalidArgument("unexpected ciphertext length"));
+            }
+            sealed.copy_from_slice(&ct);
+            self.records.push(ExposureRecord { token, sealed });
+        }
+        Ok(())
+    }
+
+    /// How many records so far.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether no record was added.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Sorts, refuses a token added twice (the same seed and slot would reuse a seal key), and
+    /// signs.
+    pub fn sign(mut self, ha: &SigningKey) -> Result<ExposureBatch> {
+        self.records.sort_unstable_by_key(|r| r.token);
+        if self.records.windows(2).any(|w| w[0].token == w[1].token) {
+            return Err(Error::InvalidArgument(
+                "the same seed and slot were added twice",
+            ));
+        }
+        let mut hasher = Sha256Stream::new();
+        for rec in &self.records {
+            hasher.update(&rec.token.0);
+            hasher.update(&rec.sealed);
+        }
+        let header = BatchHeader {
+            ha_key_id: ha.key_id(),
+            batch_id: self.batch_id,
+            created_at: self.created_at,
+            messages: self.messages,
+            record_count: self.records.len() as u32,
+            records_digest: hasher.finish(),
+        };
+        let mut tbs = Vec::new();
+        header.encode_tbs(&mut tbs);
+        let signature = ha.sign(BATCH_LABEL, &tbs);
+        Ok(ExposureBatch {
+            header: SignedBatchHeader { header, signature },
+            records: self.records,
+        })
+    }
+}

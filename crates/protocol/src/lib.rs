@@ -1,0 +1,43 @@
+//! The sans-I/O core of Venuecode: types, the canonical binary codec, key and token derivation,
+//! sealing and signatures. No networking, no files, no async runtime.
+//!
+//! The byte layouts, labels and checks implemented here are specified in
+//! `protocol-spec/SPEC.md`, and the JSON vectors in `protocol-spec/vectors/` pin them.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod certificate;
+pub mod code;
+pub mod codec;
+pub mod count;
+pub mod envelope;
+pub mod error;
+pub mod exposure;
+pub mod keys;
+pub mod mask;
+pub mod primitives;
+pub mod revocation;
+pub mod sealed;
+pub mod seed;
+pub mod time;
+pub mod venue;
+
+pub use certificate::{CertificateBody, RegistrationRequest, VenueCertificate};
+pub use code::{CodeKind, VenueCode};
+pub use codec::Codec;
+pub use count::{CountPingBatch, CountTag};
+pub use envelope::RequestEnvelope;
+pub use error::{Error, Result};
+pub use exposure::{
+    BatchBuilder, ExposureBatch, ExposureNotice, ExposureRecord, ExposureWindow, RiskLevel,
+    SignedBatchHeader,
+};
+pub use keys::{DecryptionKey, EncryptionKey, KeyId, PublicKey, SigningKey, TrustAnchors};
+pub use revocation::{
+    Revocation, RevocationList, RevocationListBody, RevocationReason, RevocationSet,
+};
+pub use sealed::{
+    GuestBookEntry, SealedMessage, SeedRelease, SignedSeedRelease, Upload, UploadEntry,
+};
+pub use seed::{MasterSeed, Seed, SlotKeys, SlotToken};
+pub use venue::{RegionCode, VenueCategory, VenueInfo};

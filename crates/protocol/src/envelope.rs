@@ -160,3 +160,23 @@ impl Codec for RequestEnvelope {
         })
     }
 }
+
+/// Domain label of a TAN hash.
+pub const TAN_LABEL: &[u8] = b"venuecode/v1/tan";
+/// Shortest TAN accepted.
+pub const MIN_TAN_CHARS: usize = 10;
+/// Longest TAN accepted.
+pub const MAX_TAN_CHARS: usize = 64;
+
+/// SHA-256(`TAN_LABEL` || 0x00 || tan): what the server stores instead of a TAN. Refuses a TAN
+/// that is not 10 to 64 printable ASCII characters.
+pub fn tan_hash(tan: &str) -> Result<[u8; 32]> {
+    let ok = (MIN_TAN_CHARS..=MAX_TAN_CHARS).contains(&tan.len())
+        && tan.bytes().all(|b| b.is_ascii_graphic());
+    if !ok {
+        return Err(Error::InvalidArgument(
+            "a TAN is 10 to 64 printable ASCII characters",
+        ));
+    }
+    Ok(sha256(&[TAN_LABEL, &[0], tan.as_bytes()]))
+}

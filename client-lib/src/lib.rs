@@ -1,0 +1,2 @@
+//! Placeholder until the crate lands.
+#![forbid(unsafe_code)]

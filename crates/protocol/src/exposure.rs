@@ -4,6 +4,8 @@
 //! batch header signs a SHA-256 digest of the records, so a phone can verify and match a list of
 //! any size in constant memory.
 
+use std::collections::BTreeMap;
+
 use crate::codec::{read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
 use crate::keys::{KeyId, SigningKey, TrustAnchors};
@@ -325,12 +327,25 @@ pub struct ExposureWindow {
 }
 
 /// Builds and signs a batch: one record per slot of each window.
+///
+/// Two windows of the same seed that touch the same slot share one record (a seal key must seal
+/// only one record); that record carries the hull of both windows and the higher risk.
 #[derive(Debug)]
 pub struct BatchBuilder {
     batch_id: [u8; 16],
     created_at: UnixMinute,
     messages: Vec<String>,
-    records: Vec<ExposureRecord>,
+    pending: BTreeMap<SlotToken, Pending>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    seed: Seed,
+    slot: u32,
+    start: UnixMinute,
+    end: UnixMinute,
+    risk: RiskLevel,
+    message_index: u8,
 }
 
 impl BatchBuilder {
@@ -360,7 +375,7 @@ impl BatchBuilder {
             batch_id,
             created_at,
             messages,
-            records: Vec::new(),
+            pending: BTreeMap::new(),
         })
     }
 
@@ -369,8 +384,7 @@ impl BatchBuilder {
         if w.end <= w.start {
             return Err(Error::InvalidArgument("exposure window is empty"));
         }
-        let minutes = w.end - w.start;
-        if minutes > u32::from(MAX_STAY_MINUTES) {
+        if w.end - w.start > u32::from(MAX_STAY_MINUTES) {
             return Err(Error::InvalidArgument(
                 "exposure window longer than the longest stay",
             ));
@@ -379,60 +393,83 @@ impl BatchBuilder {
             return Err(Error::InvalidArgument("message index out of range"));
         }
         let keys = w.seed.slot_keys();
-        let mut pt = Vec::with_capacity(RECORD_PLAINTEXT_BYTES);
-        pt.put_u32(w.start);
-        pt.put_u16(minutes as u16);
-        pt.push(w.risk.0);
-        pt.push(w.message_index);
-        let first = slot_of(w.start);
-        let last = slot_of(w.end - 1);
-        for slot in first..=last {
-            if self.records.len() >= MAX_RECORDS {
+        for slot in slot_of(w.start)..=slot_of(w.end - 1) {
+            let token = keys.token(slot);
+            if let Some(p) = self.pending.get_mut(&token) {
+                let start = p.start.min(w.start);
+                let end = p.end.max(w.end);
+                if end - start > u32::from(MAX_STAY_MINUTES) {
+                    return Err(Error::InvalidArgument(
+                        "two windows of one seed in one slot span more than the longest stay",
+                    ));
+                }
+                p.start = start;
+                p.end = end;
+                if w.risk > p.risk {
+                    p.risk = w.risk;
+                    p.message_index = w.message_index;
+                }
+                continue;
+            }
+            if self.pending.len() >= MAX_RECORDS {
                 return Err(Error::TooLarge);
             }
-            let token = keys.token(slot);
-            let key = keys.seal_key(slot, &self.batch_id);
-            let ct = aead_seal(key.expose(), &RECORD_NONCE, &token.0, &pt)?;
-            let mut sealed = [0u8; RECORD_PLAINTEXT_BYTES + 16];
-            if ct.len() != sealed.len() {
-                return Err(Error::InvalidArgument("unexpected ciphertext length"));
-            }
-            sealed.copy_from_slice(&ct);
-            self.records.push(ExposureRecord { token, sealed });
+            self.pending.insert(
+                token,
+                Pending {
+                    seed: w.seed.clone(),
+                    slot,
+                    start: w.start,
+                    end: w.end,
+                    risk: w.risk,
+                    message_index: w.message_index,
+                },
+            );
         }
         Ok(())
     }
 
     /// How many records so far.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.pending.len()
     }
 
     /// Whether no record was added.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.pending.is_empty()
     }
 
-    /// Sorts, refuses a token added twice (the same seed and slot would reuse a seal key), and
-    /// signs.
-    pub fn sign(mut self, ha: &SigningKey) -> Result<ExposureBatch> {
-        self.records.sort_unstable_by_key(|r| r.token);
-        if self.records.windows(2).any(|w| w[0].token == w[1].token) {
-            return Err(Error::InvalidArgument(
-                "the same seed and slot were added twice",
-            ));
-        }
+    /// Seals every record, in token order, and signs the header.
+    pub fn sign(self, ha: &SigningKey) -> Result<ExposureBatch> {
+        let mut records = Vec::with_capacity(self.pending.len());
         let mut hasher = Sha256Stream::new();
-        for rec in &self.records {
+        let mut pt = Vec::with_capacity(RECORD_PLAINTEXT_BYTES);
+        for (token, p) in &self.pending {
+            pt.clear();
+            pt.put_u32(p.start);
+            pt.put_u16((p.end - p.start) as u16);
+            pt.push(p.risk.0);
+            pt.push(p.message_index);
+            let key = p.seed.slot_keys().seal_key(p.slot, &self.batch_id);
+            let ct = aead_seal(key.expose(), &RECORD_NONCE, &token.0, &pt)?;
+            let sealed: [u8; RECORD_PLAINTEXT_BYTES + 16] = ct
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::InvalidArgument("unexpected ciphertext length"))?;
+            let rec = ExposureRecord {
+                token: *token,
+                sealed,
+            };
             hasher.update(&rec.token.0);
             hasher.update(&rec.sealed);
+            records.push(rec);
         }
         let header = BatchHeader {
             ha_key_id: ha.key_id(),
             batch_id: self.batch_id,
             created_at: self.created_at,
             messages: self.messages,
-            record_count: self.records.len() as u32,
+            record_count: records.len() as u32,
             records_digest: hasher.finish(),
         };
         let mut tbs = Vec::new();
@@ -440,7 +477,7 @@ impl BatchBuilder {
         let signature = ha.sign(BATCH_LABEL, &tbs);
         Ok(ExposureBatch {
             header: SignedBatchHeader { header, signature },
-            records: self.records,
+            records,
         })
     }
 }

@@ -236,3 +236,41 @@ fn request_envelope_checks_window_and_body() {
         Err(Error::UnknownKeyId)
     );
 }
+
+#[test]
+fn overlapping_windows_of_one_seed_share_a_record() {
+    let w = world();
+    let seed = w.master.static_seed();
+    let mut b = BatchBuilder::with_id([7; 16], NOW, vec!["a".into(), "b".into()]).unwrap();
+    let start = venuecode_protocol::time::slot_start(venuecode_protocol::time::slot_of(NOW));
+    for (s, e, risk, msg) in [
+        (start + 10, start + 20, RiskLevel::LOW, 0),
+        (start + 40, start + 70, RiskLevel::HIGH, 1),
+    ] {
+        b.add(&ExposureWindow {
+            seed: seed.clone(),
+            start: s,
+            end: e,
+            risk,
+            message_index: msg,
+        })
+        .unwrap();
+    }
+    let batch = b.sign(&w.ha).unwrap();
+    assert_eq!(batch.records().len(), 2, "one record per slot touched");
+    let keys = seed.slot_keys();
+    let slot = venuecode_protocol::time::slot_of(start);
+    let rec = batch
+        .records()
+        .iter()
+        .find(|r| r.token == keys.token(slot))
+        .unwrap();
+    let n = rec.open(&keys, slot, &[7; 16]).unwrap();
+    assert_eq!((n.window_start, n.window_end()), (start + 10, start + 70));
+    assert_eq!((n.risk, n.message_index), (RiskLevel::HIGH, 1));
+    assert_eq!(
+        rec.open(&keys, slot, &[8; 16]),
+        Err(Error::OpenFailed),
+        "seal keys are per batch"
+    );
+}

@@ -121,9 +121,15 @@ fn text(raw: &[u8]) -> Result<String> {
 }
 
 /// Reads and checks a leading version byte, in the order the spec fixes: empty, then unknown.
+/// Only a wholly empty input is [`Error::Empty`]; a nested structure whose bytes ran out (the
+/// third item of a bundle that holds two) is [`Error::Truncated`].
 pub fn read_version(r: &mut Reader<'_>, expected: u8) -> Result<()> {
     if r.remaining() == 0 {
-        return Err(Error::Empty);
+        return Err(if r.position() == 0 {
+            Error::Empty
+        } else {
+            Error::Truncated
+        });
     }
     let found = r.u8()?;
     if found == expected {

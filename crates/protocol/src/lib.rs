@@ -37,7 +37,8 @@ pub use revocation::{
     Revocation, RevocationList, RevocationListBody, RevocationReason, RevocationSet,
 };
 pub use sealed::{
-    GuestBookEntry, SealedMessage, SeedRelease, SignedSeedRelease, Upload, UploadEntry,
+    GuestBookEntry, SealedBundle, SealedMessage, SeedRelease, SignedSeedRelease, Upload,
+    UploadEntry,
 };
 pub use seed::{MasterSeed, Seed, SlotKeys, SlotToken};
 pub use venue::{RegionCode, VenueCategory, VenueInfo};

@@ -151,11 +151,16 @@ pub fn x25519_is_low_order(public: &[u8; 32]) -> bool {
 }
 
 /// Parses an Ed25519 public key, refusing invalid encodings and small-order (weak) keys.
+/// Only the canonical encoding is accepted: a y-coordinate of p or more, which the point
+/// decoder would silently reduce, is an invalid encoding.
 pub fn ed25519_public(bytes: &[u8; 32]) -> Result<ed25519_dalek::VerifyingKey> {
     let key =
         ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| Error::InvalidPublicKey)?;
     if key.is_weak() {
         return Err(Error::WeakPublicKey);
+    }
+    if key.to_edwards().compress().as_bytes() != bytes {
+        return Err(Error::InvalidPublicKey);
     }
     Ok(key)
 }

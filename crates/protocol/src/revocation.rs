@@ -23,6 +23,8 @@ impl RevocationReason {
     pub const DEACTIVATED_BY_VENUE: Self = Self(1);
     /// The authority disabled a misused code.
     pub const DISABLED_BY_AUTHORITY: Self = Self(2);
+    /// The venue updated its information; a new certificate replaces this one.
+    pub const SUPERSEDED: Self = Self(3);
 }
 
 /// One revoked certificate.

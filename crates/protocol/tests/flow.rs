@@ -5,7 +5,7 @@ use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::time::{stay_slots, EPOCH_MINUTES};
 use venuecode_protocol::*;
 
-const NOW: u32 = 29_000_000; // 2025-02-20, in Unix minutes
+const NOW: u32 = 29_000_000; // 2025-02-19T21:20Z, in Unix minutes
 
 struct World {
     ra: SigningKey,

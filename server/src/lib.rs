@@ -1,2 +1,248 @@
-//! Placeholder until the crate lands.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod api;
+mod auth;
+pub mod config;
+mod error;
+mod metrics;
+pub mod openapi;
+mod router;
+mod state;
+pub mod storage;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::{Quota, RateLimiter};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use venuecode_protocol::TrustAnchors;
+
+pub use api::{SUPERSEDED, TAN_HEADER};
+pub use config::{Config, Keys};
+pub use error::{ApiError, ServerError};
+pub use storage::{RedbStorage, Storage};
+
+use state::{now_secs, AppState, Shared};
+
+/// A bound, not yet running server. [`Server::local_addr`] tells the port when the
+/// configuration asked for port 0.
+pub struct Server {
+    listener: TcpListener,
+    state: Shared,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.listener.local_addr().ok())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Loads the keys, opens the store in the data directory and binds the listener.
+    pub async fn bind(config: Config) -> Result<Self, ServerError> {
+        let keys = Keys::load(&config)?;
+        let dir = config.data_dir.clone();
+        let store = tokio::task::spawn_blocking(move || RedbStorage::open(&dir))
+            .await
+            .map_err(|e| ServerError::Config(format!("store task failed: {e}")))??;
+        Self::bind_with(config, keys, Arc::new(store)).await
+    }
+
+    /// Binds with given keys and any storage backend.
+    pub async fn bind_with(
+        config: Config,
+        keys: Keys,
+        store: Arc<dyn Storage>,
+    ) -> Result<Self, ServerError> {
+        if config.retention_days == 0 {
+            return Err(ServerError::Config(
+                "the retention period must be at least one day".into(),
+            ));
+        }
+        let mut anchors = TrustAnchors::default();
+        anchors.add_ra(keys.ra.public_key());
+        for k in &keys.ha {
+            anchors.add_ha(*k);
+        }
+        let per_minute = NonZeroU32::new(config.rate_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(config.rate_burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let limiter = RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst));
+        let listener = TcpListener::bind(config.listen).await?;
+        let state = Arc::new(AppState {
+            store,
+            keys,
+            anchors,
+            config,
+            metrics: metrics::Metrics::new(),
+            limiter,
+        });
+        Ok(Self { listener, state })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> Result<SocketAddr, ServerError> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight, stops the
+    /// retention job and closes the store before returning.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let Self { listener, state } = self;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let retention = tokio::spawn(retention_job(Arc::clone(&state), stop_rx));
+        let app = router::router(Arc::clone(&state));
+        tracing::info!(addr = ?listener.local_addr().ok(), "venuecode server listening");
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        let _ = stop_tx.send(true);
+        let _ = retention.await;
+        // Storage calls of requests that timed out may still hold the store; wait for them so
+        // that the database is closed when this returns and can be opened again.
+        for _ in 0..500 {
+            if Arc::strong_count(&state) == 1 && Arc::strong_count(&state.store) == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        drop(state);
+        tracing::info!("venuecode server stopped");
+        served.map_err(ServerError::Io)
+    }
+}
+
+/// A server running on the current tokio runtime, as [`Server::spawn`] starts it.
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), ServerError>>,
+}
+
+impl ServerHandle {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, finishes the requests in flight and waits until the store is closed.
+    pub async fn shutdown(mut self) -> Result<(), ServerError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task
+            .await
+            .map_err(|e| ServerError::Config(format!("server task failed: {e}")))?
+    }
+}
+
+impl Server {
+    /// Binds (port 0 picks a free port) and runs the server in a task on the current runtime.
+    /// For tests and `venuecode demo`.
+    pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
+        let server = Self::bind(config).await?;
+        let addr = server.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        Ok(ServerHandle {
+            addr,
+            stop: Some(stop),
+            task,
+        })
+    }
+}
+
+/// Binds and serves until `shutdown` completes (see [`Server`]).
+pub async fn serve(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    Server::bind(config).await?.run(shutdown).await
+}
+
+/// Completes on SIGTERM or Ctrl-C: pass it to [`serve`] for a clean stop.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested");
+}
+
+/// One retention pass over `store`: deletes what is older than `retention_days` at `now`.
+pub fn purge_expired(
+    store: &dyn Storage,
+    retention_days: u32,
+    now: u64,
+) -> storage::StorageResult<storage::PurgeReport> {
+    let cutoff = now.saturating_sub(u64::from(retention_days) * 86_400);
+    let cutoff_day = u32::try_from(cutoff / 86_400).unwrap_or(u32::MAX);
+    store.purge(cutoff, cutoff_day, now)
+}
+
+async fn retention_job(state: Shared, mut stop: watch::Receiver<bool>) {
+    let mut purge = tokio::time::interval(Duration::from_secs(
+        state.config.retention_interval_secs.max(1),
+    ));
+    // The limiter forgets an address once its bucket is full again; pruning often keeps its
+    // memory bounded by the addresses of the last minute or so.
+    let mut prune = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = purge.tick() => retention_pass(&state).await,
+            _ = prune.tick() => {
+                state.limiter.retain_recent();
+                state.limiter.shrink_to_fit();
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn retention_pass(state: &Shared) {
+    let store = Arc::clone(&state.store);
+    let days = state.config.retention_days;
+    match tokio::task::spawn_blocking(move || purge_expired(store.as_ref(), days, now_secs())).await
+    {
+        Ok(Ok(r)) => tracing::info!(
+            batches = r.batches,
+            uploads = r.uploads,
+            tans = r.tans,
+            counts = r.counts,
+            nonces = r.nonces,
+            "retention pass"
+        ),
+        Ok(Err(e)) => tracing::error!(error = %e, "retention pass failed"),
+        Err(e) => tracing::error!(error = %e, "retention task failed"),
+    }
+}

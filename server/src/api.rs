@@ -1,0 +1,720 @@
+//! The `/v1` handlers. Each checks in the order API.md gives (signature header, the signing
+//! key's source, signature and nonce, body, then the route's own rules) and writes only when
+//! every check passed.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+use venuecode_protocol::count::CountPingBatch;
+use venuecode_protocol::envelope::tan_hash;
+use venuecode_protocol::primitives::sha256;
+use venuecode_protocol::sealed::SealedBundle;
+use venuecode_protocol::time::{CLOCK_SKEW_MINUTES, EPOCH_MINUTES};
+use venuecode_protocol::{
+    CertificateBody, Codec, ExposureBatch, RegistrationRequest, Revocation, RevocationList,
+    RevocationListBody, RevocationReason, SealedMessage, SignedSeedRelease, VenueCategory,
+    VenueCertificate,
+};
+
+use crate::auth::{admin_key, authenticate, envelope, ha_key};
+use crate::error::ApiError;
+use crate::state::{blocking, now_minute, now_secs, today, Body, Shared};
+use crate::storage::{NewTan, StorageError, TanPurpose, VenueRecord};
+
+/// Revocation reason of a certificate replaced by an update. Not yet a named constant in the
+/// protocol crate.
+pub const SUPERSEDED: RevocationReason = RevocationReason(3);
+/// Header carrying a TAN on uploads.
+pub const TAN_HEADER: &str = "venuecode-tan";
+/// Most TANs in one registration.
+pub const MAX_TANS_PER_REQUEST: usize = 10_000;
+/// Most count tags in one registration.
+pub const MAX_COUNT_TAGS_PER_REQUEST: usize = 1_000;
+/// Most batches listed in one answer; `latest` tells the client whether to ask again.
+pub const MAX_BATCHES_LISTED: usize = 1_000;
+/// Longest day range of a count query.
+pub const MAX_COUNT_DAYS: u32 = 366;
+
+fn octets(status: StatusCode, bytes: Vec<u8>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        bytes,
+    )
+        .into_response()
+}
+
+fn query<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
+    axum::extract::Query::<T>::try_from_uri(uri)
+        .map(|q| q.0)
+        .map_err(|e| ApiError::malformed(format!("query: {}", e.body_text())))
+}
+
+fn number(text: &str, what: &str) -> Result<u64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::malformed(format!("{what} is not a number")))
+}
+
+fn hex_array<const N: usize>(text: &str, what: &str) -> Result<[u8; N], ApiError> {
+    let mut out = [0u8; N];
+    hex::decode_to_slice(text, &mut out)
+        .map_err(|_| ApiError::malformed(format!("{what} must be {} hex digits", 2 * N)))?;
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AfterQuery {
+    after: Option<u64>,
+}
+
+/// `GET /v1/authority`
+pub(crate) async fn authority(State(s): State<Shared>) -> Json<serde_json::Value> {
+    Json(json!({
+        "ra_public_key": hex::encode(s.keys.ra.public_key().as_bytes()),
+        "ra_key_id": s.keys.ra.key_id().to_hex(),
+        "ha_signing_keys": s.keys.ha.iter().map(|k| hex::encode(k.as_bytes())).collect::<Vec<_>>(),
+        "ha_encryption_key": s.keys.ha_encryption.map(|k| hex::encode(k.as_bytes())),
+        "counts_enabled": s.config.counts,
+    }))
+}
+
+fn decode_registration(body: &[u8]) -> Result<RegistrationRequest, ApiError> {
+    let req = RegistrationRequest::decode(body)
+        .map_err(|e| ApiError::protocol("registration request", e))?;
+    if req.info.category().slug().is_none() {
+        return Err(ApiError::malformed("unknown venue category"));
+    }
+    Ok(req)
+}
+
+fn check_pledge(req: &RegistrationRequest) -> Result<(), ApiError> {
+    if req.pledge {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "pledge_missing",
+            "the manager must pledge that the venue information is true",
+        ))
+    }
+}
+
+/// Minutes a new certificate's validity starts before the moment of issue, so that a phone
+/// whose clock runs a little behind accepts a poster printed right after registration.
+pub const BACKDATE_MINUTES: u32 = 10 * CLOCK_SKEW_MINUTES;
+
+fn issue(s: &Shared, serial: u64, req: &RegistrationRequest) -> Result<VenueRecord, ApiError> {
+    let now = now_minute();
+    let days = s.config.certificate_days.max(1);
+    let body = CertificateBody {
+        ra_key_id: s.keys.ra.key_id(),
+        serial,
+        venue_key: req.venue_key,
+        info: req.info.clone(),
+        valid_from: now.saturating_sub(BACKDATE_MINUTES),
+        valid_until: now.saturating_add(days.saturating_mul(EPOCH_MINUTES)),
+    };
+    let cert = VenueCertificate::sign(body, &s.keys.ra).map_err(|e| {
+        tracing::error!(error = %e, "certificate signing failed");
+        ApiError::internal()
+    })?;
+    Ok(VenueRecord {
+        serial,
+        certificate: cert.encode(),
+        venue_key: *req.venue_key.as_bytes(),
+        region: req.info.region().get(),
+        category: req.info.category().0,
+        issued_at: now_secs(),
+        revoked: None,
+        superseded_by: None,
+    })
+}
+
+/// `POST /v1/venues`
+pub(crate) async fn register_venue(
+    State(s): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let env = envelope(&headers)?;
+    let req = decode_registration(&body)?;
+    authenticate(&s, &env, &req.venue_key, &method, &uri, &body).await?;
+    check_pledge(&req)?;
+    let serial = blocking(&s, |st| st.allocate_serial()).await?;
+    let record = issue(&s, serial, &req)?;
+    let cert = record.certificate.clone();
+    blocking(&s, move |st| st.insert_venue(&record)).await?;
+    s.metrics.event("venue_registered");
+    tracing::info!(serial, "venue registered");
+    Ok(octets(StatusCode::CREATED, cert))
+}
+
+async fn load_venue(s: &Shared, serial: u64) -> Result<VenueRecord, ApiError> {
+    blocking(s, move |st| st.venue(serial))
+        .await?
+        .ok_or_else(|| ApiError::not_found("venue"))
+}
+
+fn venue_key(v: &VenueRecord) -> Result<venuecode_protocol::PublicKey, ApiError> {
+    venuecode_protocol::PublicKey::from_bytes(&v.venue_key).map_err(|e| {
+        tracing::error!(error = %e, "stored venue key does not parse");
+        ApiError::internal()
+    })
+}
+
+/// `GET /v1/venues/{serial}`: the latest certificate, following updates.
+pub(crate) async fn get_venue(
+    State(s): State<Shared>,
+    Path(serial): Path<String>,
+) -> Result<Response, ApiError> {
+    let mut v = load_venue(&s, number(&serial, "serial")?).await?;
+    // An update chain is short; the bound only guards against a corrupt loop.
+    for _ in 0..10_000 {
+        match v.superseded_by {
+            Some(next) => v = load_venue(&s, next).await?,
+            None => break,
+        }
+    }
+    Ok(octets(StatusCode::OK, v.certificate))
+}
+
+/// `PUT /v1/venues/{serial}`
+pub(crate) async fn update_venue(
+    State(s): State<Shared>,
+    Path(serial): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let env = envelope(&headers)?;
+    let old = load_venue(&s, number(&serial, "serial")?).await?;
+    authenticate(&s, &env, &venue_key(&old)?, &method, &uri, &body).await?;
+    let req = decode_registration(&body)?;
+    if req.venue_key.as_bytes() != &old.venue_key {
+        return Err(ApiError::malformed(
+            "an update must keep the venue key of the certificate",
+        ));
+    }
+    check_pledge(&req)?;
+    if old.revoked.is_some() {
+        return Err(StorageError::Revoked.into());
+    }
+    let serial = blocking(&s, |st| st.allocate_serial()).await?;
+    let record = issue(&s, serial, &req)?;
+    let cert = record.certificate.clone();
+    let old_serial = old.serial;
+    let at = now_minute();
+    blocking(&s, move |st| {
+        st.supersede_venue(old_serial, &record, SUPERSEDED.0, at)
+    })
+    .await?;
+    s.metrics.event("venue_updated");
+    tracing::info!(old_serial, serial, "venue updated");
+    Ok(octets(StatusCode::CREATED, cert))
+}
+
+/// `POST /v1/venues/{serial}/revoke`
+pub(crate) async fn revoke_venue(
+    State(s): State<Shared>,
+    Path(serial): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let env = envelope(&headers)?;
+    let v = load_venue(&s, number(&serial, "serial")?).await?;
+    authenticate(&s, &env, &venue_key(&v)?, &method, &uri, &body).await?;
+    let serial = v.serial;
+    let at = now_minute();
+    let seq = blocking(&s, move |st| {
+        st.revoke_venue(serial, RevocationReason::DEACTIVATED_BY_VENUE.0, at)
+    })
+    .await?;
+    s.metrics.event("venue_revoked");
+    tracing::info!(serial, "venue revoked by its key");
+    Ok(Json(json!({ "sequence": seq })))
+}
+
+/// `POST /v1/admin/venues/{serial}/disable`
+pub(crate) async fn disable_venue(
+    State(s): State<Shared>,
+    Path(serial): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let env = envelope(&headers)?;
+    let key = admin_key(&s)?;
+    authenticate(&s, &env, &key, &method, &uri, &body).await?;
+    let serial = number(&serial, "serial")?;
+    let at = now_minute();
+    let seq = blocking(&s, move |st| {
+        st.revoke_venue(serial, RevocationReason::DISABLED_BY_AUTHORITY.0, at)
+    })
+    .await
+    .map_err(|e| match e.code {
+        "not_found" => ApiError::not_found("venue"),
+        _ => e,
+    })?;
+    s.metrics.event("venue_disabled");
+    tracing::info!(serial, "venue disabled by the RA");
+    Ok(Json(json!({ "sequence": seq })))
+}
+
+/// `GET /v1/revocations?after=N`
+pub(crate) async fn revocations(State(s): State<Shared>, uri: Uri) -> Result<Response, ApiError> {
+    let after = query::<AfterQuery>(&uri)?.after.unwrap_or(0);
+    let (entries, latest) = blocking(&s, move |st| st.revocations_after(after)).await?;
+    if after > latest {
+        return Err(ApiError::malformed("cursor is ahead of the revocation log"));
+    }
+    let body = RevocationListBody {
+        ra_key_id: s.keys.ra.key_id(),
+        issued_at: now_minute(),
+        after,
+        up_to: latest,
+        entries: entries
+            .into_iter()
+            .map(|e| Revocation {
+                sequence: e.sequence,
+                serial: e.serial,
+                revoked_at: e.revoked_at,
+                reason: RevocationReason(e.reason),
+            })
+            .collect(),
+    };
+    let list = RevocationList::sign(body, &s.keys.ra).map_err(|e| {
+        tracing::error!(error = %e, "revocation list signing failed");
+        ApiError::internal()
+    })?;
+    Ok(octets(StatusCode::OK, list.encode()))
+}
+
+/// `POST /v1/batches`
+pub(crate) async fn post_batch(
+    State(s): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let env = envelope(&headers)?;
+    let key = ha_key(&s, &env)?;
+    authenticate(&s, &env, &key, &method, &uri, &body).await?;
+    let bytes = body.clone();
+    let batch = tokio::task::spawn_blocking(move || ExposureBatch::decode(&bytes))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| ApiError::protocol("exposure batch", e))?;
+    batch
+        .verify(&s.anchors)
+        .map_err(|e| ApiError::protocol("exposure batch", e))?;
+    let records = batch.header().header().record_count;
+    let received_at = now_secs();
+    let seq = blocking(&s, move |st| {
+        st.insert_batch(sha256(&[&body]), &body, records, received_at)
+    })
+    .await?;
+    s.metrics.event("batch_stored");
+    tracing::info!(sequence = seq, records, "exposure batch stored");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "sequence": seq, "records": records })),
+    ))
+}
+
+fn etag(digest: &[u8; 32]) -> String {
+    format!("\"{}\"", hex::encode(digest))
+}
+
+/// `GET /v1/batches?after=N`
+pub(crate) async fn list_batches(
+    State(s): State<Shared>,
+    uri: Uri,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let after = query::<AfterQuery>(&uri)?.after.unwrap_or(0);
+    let (batches, latest) =
+        blocking(&s, move |st| st.batches_after(after, MAX_BATCHES_LISTED)).await?;
+    let list: Vec<_> = batches
+        .iter()
+        .map(|b| {
+            json!({
+                "sequence": b.sequence,
+                "size": b.size,
+                "records": b.records,
+                "etag": etag(&b.digest),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "batches": list, "latest": latest })))
+}
+
+fn if_none_match(headers: &HeaderMap, tag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/") == tag)
+}
+
+/// `GET /v1/batches/{sequence}`: immutable, strongly tagged, cacheable by a CDN.
+pub(crate) async fn get_batch(
+    State(s): State<Shared>,
+    Path(seq): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let seq = number(&seq, "sequence")?;
+    let (meta, bytes) = blocking(&s, move |st| st.batch(seq))
+        .await?
+        .ok_or_else(|| ApiError::not_found("batch"))?;
+    let tag = etag(&meta.digest);
+    let tag_value = HeaderValue::from_str(&tag).map_err(|_| ApiError::internal())?;
+    let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
+    if if_none_match(&headers, &tag) {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, tag_value), (header::CACHE_CONTROL, cache)],
+        )
+            .into_response());
+    }
+    Ok((
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (header::ETAG, tag_value),
+            (header::CACHE_CONTROL, cache),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct TanJson {
+    hash: String,
+    expires_at: u64,
+    purpose: String,
+}
+
+#[derive(Deserialize)]
+struct TansJson {
+    tans: Vec<TanJson>,
+}
+
+/// `POST /v1/tans`
+pub(crate) async fn post_tans(
+    State(s): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let env = envelope(&headers)?;
+    let key = ha_key(&s, &env)?;
+    authenticate(&s, &env, &key, &method, &uri, &body).await?;
+    let parsed: TansJson = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::malformed("body is not a TAN registration"))?;
+    if parsed.tans.len() > MAX_TANS_PER_REQUEST {
+        return Err(ApiError::malformed(format!(
+            "at most {MAX_TANS_PER_REQUEST} TANs per request"
+        )));
+    }
+    let now = now_secs();
+    let horizon = now.saturating_add(u64::from(s.config.retention_days) * 86_400);
+    let mut tans = Vec::with_capacity(parsed.tans.len());
+    for t in &parsed.tans {
+        let purpose = TanPurpose::parse(&t.purpose)
+            .ok_or_else(|| ApiError::malformed("purpose must be case, guestbook or seeds"))?;
+        if t.expires_at <= now || t.expires_at > horizon {
+            return Err(ApiError::malformed(
+                "expires_at must lie between now and the end of the retention period",
+            ));
+        }
+        tans.push(NewTan {
+            hash: hex_array(&t.hash, "hash")?,
+            expires_at: t.expires_at,
+            purpose,
+        });
+    }
+    let n = blocking(&s, move |st| st.register_tans(&tans, now)).await?;
+    s.metrics.event("tans_registered");
+    tracing::info!(count = n, "TANs registered");
+    Ok((StatusCode::CREATED, Json(json!({ "registered": n }))))
+}
+
+fn tan_unknown(message: &str) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "tan_unknown", message)
+}
+
+/// `POST /v1/uploads`: authorised by a one-time TAN, consumed atomically with the store.
+pub(crate) async fn post_upload(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let tan = headers
+        .get(TAN_HEADER)
+        .ok_or_else(|| tan_unknown("this route needs a Venuecode-Tan header"))?
+        .to_str()
+        .map_err(|_| tan_unknown("the TAN is not registered"))?;
+    let hash = tan_hash(tan).map_err(|_| tan_unknown("the TAN is not registered"))?;
+    let now = now_secs();
+    let record = blocking(&s, move |st| st.tan(&hash))
+        .await?
+        .ok_or_else(|| tan_unknown("the TAN is not registered"))?;
+    if record.used {
+        return Err(StorageError::TanUsed.into());
+    }
+    if now >= record.expires_at {
+        return Err(StorageError::TanExpired.into());
+    }
+    // Refuse a body that does not decode as what the TAN authorises, before spending the TAN.
+    let decoded = match record.purpose {
+        TanPurpose::Case => SealedMessage::decode(&body).map(drop),
+        TanPurpose::GuestBook => SealedBundle::decode(&body).and_then(|b| {
+            if b.items.is_empty() {
+                Err(venuecode_protocol::Error::Empty)
+            } else {
+                Ok(())
+            }
+        }),
+        TanPurpose::Seeds => SignedSeedRelease::decode(&body).map(drop),
+    };
+    decoded.map_err(|e| ApiError::protocol("upload", e))?;
+    let id = blocking(&s, move |st| st.consume_tan(&hash, now, &body)).await?;
+    s.metrics.event("upload_stored");
+    tracing::info!(id, purpose = record.purpose.as_str(), "upload stored");
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+async fn ha_only(
+    s: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    let env = envelope(headers)?;
+    let key = ha_key(s, &env)?;
+    authenticate(s, &env, &key, method, uri, body).await
+}
+
+/// `GET /v1/uploads`
+pub(crate) async fn list_uploads(
+    State(s): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    ha_only(&s, &method, &uri, &headers, &body).await?;
+    let uploads = blocking(&s, |st| st.uploads()).await?;
+    let list: Vec<_> = uploads
+        .iter()
+        .map(|u| {
+            json!({
+                "id": u.id,
+                "purpose": u.purpose.as_str(),
+                "received_at": u.received_at,
+                "size": u.size,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "uploads": list })))
+}
+
+/// `GET /v1/uploads/{id}`
+pub(crate) async fn get_upload(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    ha_only(&s, &method, &uri, &headers, &body).await?;
+    let id = number(&id, "id")?;
+    let (_, bytes) = blocking(&s, move |st| st.upload(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("upload"))?;
+    Ok(octets(StatusCode::OK, bytes))
+}
+
+/// `DELETE /v1/uploads/{id}`
+pub(crate) async fn delete_upload(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<StatusCode, ApiError> {
+    ha_only(&s, &method, &uri, &headers, &body).await?;
+    let id = number(&id, "id")?;
+    if blocking(&s, move |st| st.delete_upload(id)).await? {
+        s.metrics.event("upload_deleted");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("upload"))
+    }
+}
+
+/// `POST /v1/counts`
+pub(crate) async fn post_counts(
+    State(s): State<Shared>,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    if !s.config.counts {
+        return Err(ApiError::counts_disabled());
+    }
+    let batch = CountPingBatch::decode(&body).map_err(|e| ApiError::protocol("count pings", e))?;
+    let tags: Vec<[u8; 16]> = batch.tags.iter().map(|t| t.0).collect();
+    let n = tags.len();
+    let day = today();
+    blocking(&s, move |st| st.add_counts(day, &tags)).await?;
+    s.metrics.event("count_batch_stored");
+    Ok((StatusCode::ACCEPTED, Json(json!({ "accepted": n }))))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CountQuery {
+    tag: String,
+    from: Option<u32>,
+    to: Option<u32>,
+}
+
+/// `GET /v1/counts?tag=hex&from=day&to=day`
+pub(crate) async fn get_counts(
+    State(s): State<Shared>,
+    uri: Uri,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if !s.config.counts {
+        return Err(ApiError::counts_disabled());
+    }
+    let q = query::<CountQuery>(&uri)?;
+    let tag: [u8; 16] = hex_array(&q.tag, "tag")?;
+    let to = q.to.unwrap_or_else(today);
+    let from = q
+        .from
+        .unwrap_or_else(|| to.saturating_sub(s.config.retention_days));
+    if from > to || to - from > MAX_COUNT_DAYS {
+        return Err(ApiError::malformed(format!(
+            "from must not be after to, and the range at most {MAX_COUNT_DAYS} days"
+        )));
+    }
+    let rows = blocking(&s, move |st| st.counts(&tag, from, to)).await?;
+    let list: Vec<_> = rows
+        .iter()
+        .map(|(epoch, count)| json!({ "epoch": epoch, "count": count }))
+        .collect();
+    Ok(Json(json!({ "counts": list })))
+}
+
+#[derive(Deserialize)]
+struct CountTagJson {
+    epoch: u32,
+    tag: String,
+}
+
+#[derive(Deserialize)]
+struct CountTagsJson {
+    tags: Vec<CountTagJson>,
+}
+
+/// `POST /v1/venues/{serial}/count-tags`
+pub(crate) async fn post_count_tags(
+    State(s): State<Shared>,
+    Path(serial): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    if !s.config.counts {
+        return Err(ApiError::counts_disabled());
+    }
+    let env = envelope(&headers)?;
+    let v = load_venue(&s, number(&serial, "serial")?).await?;
+    authenticate(&s, &env, &venue_key(&v)?, &method, &uri, &body).await?;
+    let parsed: CountTagsJson = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::malformed("body is not a count-tag registration"))?;
+    if parsed.tags.len() > MAX_COUNT_TAGS_PER_REQUEST {
+        return Err(ApiError::malformed(format!(
+            "at most {MAX_COUNT_TAGS_PER_REQUEST} tags per request"
+        )));
+    }
+    let mut tags = Vec::with_capacity(parsed.tags.len());
+    for t in &parsed.tags {
+        tags.push((t.epoch, hex_array::<16>(&t.tag, "tag")?));
+    }
+    let serial = v.serial;
+    let n = blocking(&s, move |st| st.register_count_tags(serial, &tags)).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "registered": n }))))
+}
+
+fn slug(category: u8) -> String {
+    VenueCategory(category).to_string()
+}
+
+/// `GET /v1/stats/venues`
+pub(crate) async fn stats_venues(
+    State(s): State<Shared>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let rows = blocking(&s, |st| st.venue_stats()).await?;
+    let list: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "region": r.region,
+                "category": slug(r.category),
+                "active": r.active,
+                "revoked": r.revoked,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "by_region": list })))
+}
+
+/// `GET /v1/stats/exposures`
+pub(crate) async fn stats_exposures(
+    State(s): State<Shared>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let rows = blocking(&s, |st| st.exposure_stats()).await?;
+    let list: Vec<_> = rows
+        .iter()
+        .map(|r| json!({ "day": r.day, "batches": r.batches, "records": r.records }))
+        .collect();
+    Ok(Json(json!({ "by_day": list })))
+}
+
+/// `GET /v1/stats/counts`
+pub(crate) async fn stats_counts(
+    State(s): State<Shared>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let rows = blocking(&s, |st| st.count_stats()).await?;
+    let list: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "region": r.region,
+                "category": slug(r.category),
+                "epoch": r.epoch,
+                "count": r.count,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "rows": list })))
+}

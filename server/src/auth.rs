@@ -1,0 +1,86 @@
+//! Signed-request checks: the envelope in the `Venuecode-Signature` header, the clock-skew
+//! window and the nonce replay store.
+//!
+//! Nonces are **persisted** in the store (until the end of their skew window plus a minute),
+//! not kept in memory: a restart, or another replica on a shared PostgreSQL backend, must not
+//! reopen the window in which a captured request could be replayed. A nonce is recorded only
+//! after the signature verifies, so unauthenticated traffic cannot fill the table.
+
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use venuecode_protocol::envelope::{REQUEST_SKEW_SECONDS, SIGNATURE_HEADER};
+use venuecode_protocol::{Error as ProtocolError, PublicKey, RequestEnvelope};
+
+use crate::error::ApiError;
+use crate::state::{blocking, now_secs, Shared};
+
+/// Reads the envelope from the headers: 401 `signature_missing` when absent, 401
+/// `signature_invalid` when it does not parse.
+pub(crate) fn envelope(headers: &HeaderMap) -> Result<RequestEnvelope, ApiError> {
+    let value = headers
+        .get(SIGNATURE_HEADER)
+        .ok_or_else(ApiError::signature_missing)?;
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::signature_invalid("signature header is not ASCII"))?;
+    RequestEnvelope::from_header(text)
+        .map_err(|e| ApiError::signature_invalid(format!("signature header: {e}")))
+}
+
+/// Verifies `env` against `key` for this method, path with query and body, then records its
+/// nonce, refusing a replay.
+pub(crate) async fn authenticate(
+    state: &Shared,
+    env: &RequestEnvelope,
+    key: &PublicKey,
+    method: &Method,
+    uri: &Uri,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    env.verify(key, method.as_str(), path, body, now_secs())
+        .map_err(|e| match e {
+            ProtocolError::UnknownKeyId => {
+                ApiError::signature_invalid("signed by a key this route does not accept")
+            }
+            ProtocolError::RequestTimestampOutOfWindow => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "timestamp_out_of_window",
+                format!(
+                    "request timestamp is more than {REQUEST_SKEW_SECONDS} s from the server clock"
+                ),
+            ),
+            _ => ApiError::signature_invalid("request signature does not verify"),
+        })?;
+    let key_id = env.key_id.0;
+    let nonce = env.nonce;
+    let expires_at = env.timestamp.saturating_add(REQUEST_SKEW_SECONDS + 60);
+    let fresh = blocking(state, move |s| s.record_nonce(key_id, nonce, expires_at)).await?;
+    if fresh {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "replayed",
+            "this request was seen before; sign each request with a fresh nonce",
+        ))
+    }
+}
+
+/// The trusted HA key that signed `env`, or 401 `signature_invalid`.
+pub(crate) fn ha_key(state: &Shared, env: &RequestEnvelope) -> Result<PublicKey, ApiError> {
+    state
+        .keys
+        .ha
+        .iter()
+        .find(|k| k.key_id() == env.key_id)
+        .copied()
+        .ok_or_else(|| ApiError::signature_invalid("signed by a key that is not a trusted HA key"))
+}
+
+/// The RA administrator key, or 401 `signature_invalid` when none is configured.
+pub(crate) fn admin_key(state: &Shared) -> Result<PublicKey, ApiError> {
+    state
+        .keys
+        .admin
+        .ok_or_else(|| ApiError::signature_invalid("no RA administrator key is configured"))
+}

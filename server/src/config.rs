@@ -1,0 +1,301 @@
+//! Server configuration (flags and environment variables) and key files.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use venuecode_protocol::{EncryptionKey, PublicKey, SigningKey};
+
+use crate::ServerError;
+
+/// Everything the server needs to start. Derives [`clap::Args`], so the CLI can flatten it into
+/// `venuecode server`; every flag also reads an environment variable.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "VENUECODE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Directory holding the database; created if missing.
+    #[arg(long, env = "VENUECODE_DATA_DIR")]
+    pub data_dir: PathBuf,
+
+    /// File with the registration authority's Ed25519 signing key (64 hex digits: the RFC 8032
+    /// seed). The server signs certificates and revocation lists with it.
+    #[arg(long, env = "VENUECODE_RA_KEY")]
+    pub ra_key: PathBuf,
+
+    /// File with the RA administrator's Ed25519 public key (64 hex digits), which signs
+    /// disable requests. Without it, the admin routes refuse every request.
+    #[arg(long, env = "VENUECODE_ADMIN_KEY")]
+    pub admin_key: Option<PathBuf>,
+
+    /// File(s) with trusted health-authority Ed25519 public keys, one per line (64 hex digits).
+    /// Repeat the flag, or separate paths with commas in the variable.
+    #[arg(
+        long = "ha-keys",
+        env = "VENUECODE_HA_KEYS",
+        value_delimiter = ',',
+        required = true
+    )]
+    pub ha_keys: Vec<PathBuf>,
+
+    /// File with the HA's X25519 public key (64 hex digits), published at `/v1/authority` so
+    /// that clients can seal uploads to it.
+    #[arg(long, env = "VENUECODE_HA_ENCRYPTION_KEY")]
+    pub ha_encryption_key: Option<PathBuf>,
+
+    /// Days batches, uploads, TANs and counts are kept.
+    #[arg(long, env = "VENUECODE_RETENTION_DAYS", default_value_t = 14)]
+    pub retention_days: u32,
+
+    /// Days an issued venue certificate is valid.
+    #[arg(long, env = "VENUECODE_CERTIFICATE_DAYS", default_value_t = 365)]
+    pub certificate_days: u32,
+
+    /// Accept count pings and answer count queries (off by default).
+    #[arg(long, env = "VENUECODE_COUNTS", default_value_t = false)]
+    pub counts: bool,
+
+    /// Longest time one request may take, in milliseconds (answered with 408).
+    #[arg(long, env = "VENUECODE_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+
+    /// Requests processed at once; more are shed with 503.
+    #[arg(long, env = "VENUECODE_MAX_CONCURRENCY", default_value_t = 512)]
+    pub max_concurrency: usize,
+
+    /// Requests per minute one IP address may make to the public write routes (uploads, counts).
+    #[arg(long, env = "VENUECODE_RATE_PER_MINUTE", default_value_t = 30)]
+    pub rate_per_minute: u32,
+
+    /// Requests one IP address may make in a burst to the public write routes.
+    #[arg(long, env = "VENUECODE_RATE_BURST", default_value_t = 10)]
+    pub rate_burst: u32,
+
+    /// Behind a trusted reverse proxy, the header that carries the client address (for example
+    /// `x-forwarded-for`; its last entry is used, the one the proxy added). Only for the per-IP
+    /// rate limit; without it, the peer address of the connection is used.
+    #[arg(long, env = "VENUECODE_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
+
+    /// Largest exposure batch accepted, in bytes.
+    #[arg(long, env = "VENUECODE_MAX_BATCH_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_batch_bytes: usize,
+
+    /// Largest upload accepted, in bytes.
+    #[arg(long, env = "VENUECODE_MAX_UPLOAD_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
+
+    /// Seconds between retention passes.
+    #[arg(
+        long,
+        env = "VENUECODE_RETENTION_INTERVAL_SECS",
+        default_value_t = 3600
+    )]
+    pub retention_interval_secs: u64,
+}
+
+impl Config {
+    /// A configuration with the defaults above, for tests and the in-process demo.
+    pub fn new(data_dir: PathBuf, ra_key: PathBuf, ha_keys: Vec<PathBuf>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            ra_key,
+            admin_key: None,
+            ha_keys,
+            ha_encryption_key: None,
+            retention_days: 14,
+            certificate_days: 365,
+            counts: false,
+            request_timeout_ms: 30_000,
+            max_concurrency: 512,
+            rate_per_minute: 30,
+            rate_burst: 10,
+            client_ip_header: None,
+            max_batch_bytes: 64 * 1024 * 1024,
+            max_upload_bytes: 8 * 1024 * 1024,
+            retention_interval_secs: 3600,
+        }
+    }
+
+    /// The request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+}
+
+/// The keys a configuration names, loaded and checked.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    /// The RA signing key.
+    pub ra: SigningKey,
+    /// The RA administrator key, if configured.
+    pub admin: Option<PublicKey>,
+    /// Trusted HA signing keys.
+    pub ha: Vec<PublicKey>,
+    /// The HA encryption key, if configured.
+    pub ha_encryption: Option<EncryptionKey>,
+}
+
+impl Keys {
+    /// Reads every key file the configuration names.
+    pub fn load(config: &Config) -> Result<Self, ServerError> {
+        let ra = read_signing_key(&config.ra_key)?;
+        let admin = config
+            .admin_key
+            .as_deref()
+            .map(read_public_key)
+            .transpose()?;
+        let mut ha = Vec::new();
+        for path in &config.ha_keys {
+            ha.extend(read_public_keys(path)?);
+        }
+        if ha.is_empty() {
+            return Err(ServerError::Config("no trusted HA key configured".into()));
+        }
+        let ha_encryption = config
+            .ha_encryption_key
+            .as_deref()
+            .map(|p| {
+                let bytes = read_one(p)?;
+                EncryptionKey::from_bytes(&bytes).map_err(|e| key_error(p, e))
+            })
+            .transpose()?;
+        Ok(Self {
+            ra,
+            admin,
+            ha,
+            ha_encryption,
+        })
+    }
+}
+
+fn key_error(path: &Path, e: impl std::fmt::Display) -> ServerError {
+    ServerError::Config(format!("key file {}: {e}", path.display()))
+}
+
+/// Parses key-file text: one 64-hex-digit key per line; blank lines and lines starting with `#`
+/// are ignored.
+pub fn parse_hex_keys(text: &str) -> Result<Vec<[u8; 32]>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut key = [0u8; 32];
+        hex::decode_to_slice(line, &mut key)
+            .map_err(|_| format!("line {} is not 64 hex digits", i + 1))?;
+        out.push(key);
+    }
+    Ok(out)
+}
+
+fn read_all(path: &Path) -> Result<Vec<[u8; 32]>, ServerError> {
+    let text = std::fs::read_to_string(path).map_err(|e| key_error(path, e))?;
+    parse_hex_keys(&text).map_err(|e| key_error(path, e))
+}
+
+fn read_one(path: &Path) -> Result<[u8; 32], ServerError> {
+    match read_all(path)?.as_slice() {
+        [key] => Ok(*key),
+        _ => Err(key_error(path, "expected exactly one key")),
+    }
+}
+
+/// Reads an Ed25519 signing key file (one line: the 32-byte RFC 8032 seed in hex).
+pub fn read_signing_key(path: &Path) -> Result<SigningKey, ServerError> {
+    let seed = read_one(path)?;
+    SigningKey::from_seed(&seed).map_err(|e| key_error(path, e))
+}
+
+/// Reads a file holding exactly one Ed25519 public key in hex.
+pub fn read_public_key(path: &Path) -> Result<PublicKey, ServerError> {
+    let bytes = read_one(path)?;
+    PublicKey::from_bytes(&bytes).map_err(|e| key_error(path, e))
+}
+
+/// Reads a file of Ed25519 public keys, one per line, in hex.
+pub fn read_public_keys(path: &Path) -> Result<Vec<PublicKey>, ServerError> {
+    read_all(path)?
+        .iter()
+        .map(|k| PublicKey::from_bytes(k).map_err(|e| key_error(path, e)))
+        .collect()
+}
+
+/// Writes a signing key file (mode 0600 where the platform has modes).
+pub fn write_signing_key(path: &Path, key: &SigningKey) -> std::io::Result<()> {
+    let text = format!("{}\n", hex::encode(*key.to_seed()));
+    write_private(path, text.as_bytes())
+}
+
+/// Writes a public key file: the key in hex on one line.
+pub fn write_public_key(path: &Path, key: &PublicKey) -> std::io::Result<()> {
+    std::fs::write(path, format!("{}\n", hex::encode(key.as_bytes())))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    #[test]
+    fn flags_parse_with_defaults() {
+        use clap::Parser as _;
+        let cli = Cli::try_parse_from([
+            "server",
+            "--data-dir",
+            "d",
+            "--ra-key",
+            "ra.key",
+            "--ha-keys",
+            "a.pub,b.pub",
+            "--counts",
+            "--retention-days",
+            "7",
+        ])
+        .expect("parses");
+        let c = cli.config;
+        assert_eq!(c.ha_keys.len(), 2);
+        assert!(c.counts);
+        assert_eq!(c.retention_days, 7);
+        assert_eq!(c.listen.port(), 8080);
+        assert_eq!(c.rate_burst, 10);
+        assert!(Cli::try_parse_from(["server", "--data-dir", "d"]).is_err());
+    }
+
+    #[test]
+    fn key_files_skip_comments_and_refuse_bad_lines() {
+        let k = "ab".repeat(32);
+        let keys = parse_hex_keys(&format!("# HA keys\n\n{k}\n  {k}  \n")).expect("parses");
+        assert_eq!(keys.len(), 2);
+        assert!(parse_hex_keys("abcd\n").is_err());
+        assert!(parse_hex_keys(&format!("{k}00")).is_err());
+    }
+}

@@ -1,0 +1,181 @@
+//! Errors: [`ApiError`] is what a client sees (JSON per API.md); [`ServerError`] is what stops
+//! the server from starting or running.
+
+use core::fmt;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::storage::StorageError;
+
+/// An error answer: status, stable code and a message without user data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable code from API.md.
+    pub code: &'static str,
+    /// Text for people; never user data.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with a status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 `malformed`.
+    pub fn malformed(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "malformed", message)
+    }
+
+    /// 400 `malformed` naming a protocol decoding error.
+    pub fn protocol(what: &str, e: venuecode_protocol::Error) -> Self {
+        Self::malformed(format!("{what}: {e}"))
+    }
+
+    /// 401 `signature_missing`.
+    pub fn signature_missing() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "signature_missing",
+            "this route needs a Venuecode-Signature header",
+        )
+    }
+
+    /// 401 `signature_invalid`.
+    pub fn signature_invalid(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "signature_invalid", message)
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such {what}"),
+        )
+    }
+
+    /// 404 `counts_disabled`.
+    pub fn counts_disabled() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "counts_disabled",
+            "this server does not accept counts",
+        )
+    }
+
+    /// 413 `too_large`.
+    pub fn too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "request body is over this route's limit",
+        )
+    }
+
+    /// 500 `internal`: the details go to the log, not to the client.
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; see the server log",
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.code, "message": self.message });
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound => Self::not_found("item"),
+            StorageError::Revoked => Self::new(
+                StatusCode::CONFLICT,
+                "revoked",
+                "the venue certificate is revoked",
+            ),
+            StorageError::DuplicateBatch => Self::new(
+                StatusCode::CONFLICT,
+                "duplicate",
+                "this exposure batch was posted before",
+            ),
+            StorageError::TanUnknown => Self::new(
+                StatusCode::FORBIDDEN,
+                "tan_unknown",
+                "the TAN is not registered",
+            ),
+            StorageError::TanUsed => {
+                Self::new(StatusCode::CONFLICT, "tan_used", "the TAN was already used")
+            }
+            StorageError::TanExpired => {
+                Self::new(StatusCode::GONE, "tan_expired", "the TAN has expired")
+            }
+            StorageError::Backend(e) => {
+                tracing::error!(error = %e, "storage failure");
+                Self::internal()
+            }
+        }
+    }
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The configuration or a key file is wrong.
+    Config(String),
+    /// The database could not be opened.
+    Storage(StorageError),
+    /// Binding or serving failed.
+    Io(std::io::Error),
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Config(e) => write!(f, "configuration: {e}"),
+            Self::Storage(e) => write!(f, "storage: {e}"),
+            Self::Io(e) => write!(f, "network: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+impl From<StorageError> for ServerError {
+    fn from(e: StorageError) -> Self {
+        Self::Storage(e)
+    }
+}
+
+impl From<std::io::Error> for ServerError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e)
+    }
+}

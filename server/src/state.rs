@@ -1,0 +1,84 @@
+//! Shared state of the running service, and small helpers the handlers share.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use governor::DefaultKeyedRateLimiter;
+use venuecode_protocol::TrustAnchors;
+
+use crate::config::{Config, Keys};
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::storage::{Storage, StorageResult};
+
+/// What every handler can reach.
+pub(crate) struct AppState {
+    pub store: Arc<dyn Storage>,
+    pub keys: Keys,
+    pub anchors: TrustAnchors,
+    pub config: Config,
+    pub metrics: Metrics,
+    /// Per-IP limiter of the public write routes. It holds addresses in memory only, for as long
+    /// as their bucket is not full again.
+    pub limiter: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+/// The state as handlers hold it.
+pub(crate) type Shared = Arc<AppState>;
+
+/// Unix seconds now.
+pub(crate) fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Unix minutes now.
+pub(crate) fn now_minute() -> u32 {
+    u32::try_from(now_secs() / 60).unwrap_or(u32::MAX)
+}
+
+/// UTC day number now.
+pub(crate) fn today() -> u32 {
+    u32::try_from(now_secs() / 86_400).unwrap_or(u32::MAX)
+}
+
+/// Runs a storage call on a blocking thread.
+pub(crate) async fn blocking<T: Send + 'static>(
+    state: &Shared,
+    f: impl FnOnce(&dyn Storage) -> StorageResult<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = Arc::clone(&state.store);
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "storage task failed");
+            ApiError::internal()
+        })?
+        .map_err(ApiError::from)
+}
+
+/// The raw request body, with the route's size limit answered as 413 `too_large` in JSON.
+pub(crate) struct Body(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Bytes::from_request(req, state).await {
+            Ok(b) => Ok(Self(b)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::too_large())
+            }
+            Err(rejection) => Err(ApiError::malformed(format!(
+                "could not read the body: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
+}

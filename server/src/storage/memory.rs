@@ -1,0 +1,361 @@
+//! [`Storage`] in memory, for tests and demonstrations: nothing survives the process.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+
+use super::{
+    BatchMeta, CountStatRow, ExposureStatRow, NewTan, PurgeReport, RevocationEntry, Storage,
+    StorageError, StorageResult, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+};
+
+#[derive(Default)]
+struct Inner {
+    nonces: HashMap<([u8; 8], [u8; 16]), u64>,
+    next_serial: u64,
+    venues: BTreeMap<u64, VenueRecord>,
+    revocations: BTreeMap<u64, RevocationEntry>,
+    last_batch: u64,
+    batches: BTreeMap<u64, (BatchMeta, Vec<u8>)>,
+    digests: HashMap<[u8; 32], u64>,
+    exposure_days: BTreeMap<u32, (u64, u64)>,
+    tans: HashMap<[u8; 32], TanRecord>,
+    last_upload: u64,
+    uploads: BTreeMap<u64, (UploadMeta, Vec<u8>)>,
+    counts: BTreeMap<([u8; 16], u32), u64>,
+    count_tags: HashMap<[u8; 16], (u64, u32)>,
+}
+
+/// The whole store behind one mutex; every method is atomic because it holds the lock.
+#[derive(Default)]
+pub struct MemoryStorage {
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for MemoryStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStorage").finish_non_exhaustive()
+    }
+}
+
+impl MemoryStorage {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> StorageResult<MutexGuard<'_, Inner>> {
+        self.inner
+            .lock()
+            .map_err(|_| StorageError::Backend("memory store poisoned".into()))
+    }
+}
+
+fn revoke(inner: &mut Inner, serial: u64, reason: u8, at: u32) -> StorageResult<u64> {
+    let next = inner.revocations.len() as u64 + 1;
+    let venue = inner
+        .venues
+        .get_mut(&serial)
+        .ok_or(StorageError::NotFound)?;
+    if venue.revoked.is_some() {
+        return Err(StorageError::Revoked);
+    }
+    venue.revoked = Some((next, reason));
+    inner.revocations.insert(
+        next,
+        RevocationEntry {
+            sequence: next,
+            serial,
+            revoked_at: at,
+            reason,
+        },
+    );
+    Ok(next)
+}
+
+impl Storage for MemoryStorage {
+    fn record_nonce(
+        &self,
+        key_id: [u8; 8],
+        nonce: [u8; 16],
+        expires_at: u64,
+    ) -> StorageResult<bool> {
+        let mut inner = self.lock()?;
+        if inner.nonces.contains_key(&(key_id, nonce)) {
+            return Ok(false);
+        }
+        inner.nonces.insert((key_id, nonce), expires_at);
+        Ok(true)
+    }
+
+    fn allocate_serial(&self) -> StorageResult<u64> {
+        let mut inner = self.lock()?;
+        inner.next_serial += 1;
+        Ok(inner.next_serial)
+    }
+
+    fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()> {
+        self.lock()?.venues.insert(venue.serial, venue.clone());
+        Ok(())
+    }
+
+    fn venue(&self, serial: u64) -> StorageResult<Option<VenueRecord>> {
+        Ok(self.lock()?.venues.get(&serial).cloned())
+    }
+
+    fn supersede_venue(
+        &self,
+        old: u64,
+        new: &VenueRecord,
+        reason: u8,
+        at: u32,
+    ) -> StorageResult<u64> {
+        let mut inner = self.lock()?;
+        let seq = revoke(&mut inner, old, reason, at)?;
+        if let Some(v) = inner.venues.get_mut(&old) {
+            v.superseded_by = Some(new.serial);
+        }
+        inner.venues.insert(new.serial, new.clone());
+        Ok(seq)
+    }
+
+    fn revoke_venue(&self, serial: u64, reason: u8, at: u32) -> StorageResult<u64> {
+        revoke(&mut *self.lock()?, serial, reason, at)
+    }
+
+    fn revocations_after(&self, after: u64) -> StorageResult<(Vec<RevocationEntry>, u64)> {
+        let inner = self.lock()?;
+        let latest = inner.revocations.len() as u64;
+        let entries = inner
+            .revocations
+            .range(after.saturating_add(1)..)
+            .map(|(_, e)| *e)
+            .collect();
+        Ok((entries, latest))
+    }
+
+    fn insert_batch(
+        &self,
+        digest: [u8; 32],
+        bytes: &[u8],
+        records: u32,
+        received_at: u64,
+    ) -> StorageResult<u64> {
+        let mut inner = self.lock()?;
+        if inner.digests.contains_key(&digest) {
+            return Err(StorageError::DuplicateBatch);
+        }
+        inner.last_batch += 1;
+        let sequence = inner.last_batch;
+        inner.digests.insert(digest, sequence);
+        let meta = BatchMeta {
+            sequence,
+            digest,
+            size: bytes.len() as u64,
+            records,
+            received_at,
+        };
+        inner.batches.insert(sequence, (meta, bytes.to_vec()));
+        let day = u32::try_from(received_at / 86_400).unwrap_or(u32::MAX);
+        let e = inner.exposure_days.entry(day).or_default();
+        e.0 += 1;
+        e.1 += u64::from(records);
+        Ok(sequence)
+    }
+
+    fn batches_after(&self, after: u64, limit: usize) -> StorageResult<(Vec<BatchMeta>, u64)> {
+        let inner = self.lock()?;
+        let list = inner
+            .batches
+            .range(after.saturating_add(1)..)
+            .take(limit)
+            .map(|(_, (m, _))| *m)
+            .collect();
+        Ok((list, inner.last_batch))
+    }
+
+    fn batch(&self, sequence: u64) -> StorageResult<Option<(BatchMeta, Vec<u8>)>> {
+        Ok(self.lock()?.batches.get(&sequence).cloned())
+    }
+
+    fn register_tans(&self, tans: &[NewTan], registered_at: u64) -> StorageResult<usize> {
+        let mut inner = self.lock()?;
+        let mut new = 0;
+        for t in tans {
+            inner.tans.entry(t.hash).or_insert_with(|| {
+                new += 1;
+                TanRecord {
+                    expires_at: t.expires_at,
+                    purpose: t.purpose,
+                    registered_at,
+                    used: false,
+                }
+            });
+        }
+        Ok(new)
+    }
+
+    fn tan(&self, hash: &[u8; 32]) -> StorageResult<Option<TanRecord>> {
+        Ok(self.lock()?.tans.get(hash).copied())
+    }
+
+    fn consume_tan(&self, hash: &[u8; 32], now: u64, bytes: &[u8]) -> StorageResult<u64> {
+        let mut inner = self.lock()?;
+        let tan = inner.tans.get_mut(hash).ok_or(StorageError::TanUnknown)?;
+        if tan.used {
+            return Err(StorageError::TanUsed);
+        }
+        if now >= tan.expires_at {
+            return Err(StorageError::TanExpired);
+        }
+        tan.used = true;
+        let purpose: TanPurpose = tan.purpose;
+        inner.last_upload += 1;
+        let id = inner.last_upload;
+        let meta = UploadMeta {
+            id,
+            purpose,
+            received_at: now,
+            size: bytes.len() as u64,
+        };
+        inner.uploads.insert(id, (meta, bytes.to_vec()));
+        Ok(id)
+    }
+
+    fn uploads(&self) -> StorageResult<Vec<UploadMeta>> {
+        Ok(self.lock()?.uploads.values().map(|(m, _)| *m).collect())
+    }
+
+    fn upload(&self, id: u64) -> StorageResult<Option<(UploadMeta, Vec<u8>)>> {
+        Ok(self.lock()?.uploads.get(&id).cloned())
+    }
+
+    fn delete_upload(&self, id: u64) -> StorageResult<bool> {
+        Ok(self.lock()?.uploads.remove(&id).is_some())
+    }
+
+    fn add_counts(&self, day: u32, tags: &[[u8; 16]]) -> StorageResult<()> {
+        let mut inner = self.lock()?;
+        for tag in tags {
+            let n = inner.counts.entry((*tag, day)).or_default();
+            *n = n.saturating_add(1);
+        }
+        Ok(())
+    }
+
+    fn counts(&self, tag: &[u8; 16], from: u32, to: u32) -> StorageResult<Vec<(u32, u64)>> {
+        if from > to {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .lock()?
+            .counts
+            .range((*tag, from)..=(*tag, to))
+            .map(|((_, day), n)| (*day, *n))
+            .collect())
+    }
+
+    fn register_count_tags(&self, serial: u64, tags: &[(u32, [u8; 16])]) -> StorageResult<usize> {
+        let mut inner = self.lock()?;
+        let mut new = 0;
+        for (epoch, tag) in tags {
+            inner.count_tags.entry(*tag).or_insert_with(|| {
+                new += 1;
+                (serial, *epoch)
+            });
+        }
+        Ok(new)
+    }
+
+    fn venue_stats(&self) -> StorageResult<Vec<VenueStatRow>> {
+        let inner = self.lock()?;
+        let mut rows: BTreeMap<(u32, u8), (u64, u64)> = BTreeMap::new();
+        for v in inner.venues.values().filter(|v| v.superseded_by.is_none()) {
+            let e = rows.entry((v.region, v.category)).or_default();
+            if v.revoked.is_none() {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|((region, category), (active, revoked))| VenueStatRow {
+                region,
+                category,
+                active,
+                revoked,
+            })
+            .collect())
+    }
+
+    fn exposure_stats(&self) -> StorageResult<Vec<ExposureStatRow>> {
+        Ok(self
+            .lock()?
+            .exposure_days
+            .iter()
+            .map(|(day, (batches, records))| ExposureStatRow {
+                day: *day,
+                batches: *batches,
+                records: *records,
+            })
+            .collect())
+    }
+
+    fn count_stats(&self) -> StorageResult<Vec<CountStatRow>> {
+        let inner = self.lock()?;
+        let mut rows: BTreeMap<(u32, u8, u32), u64> = BTreeMap::new();
+        for (tag, (serial, epoch)) in &inner.count_tags {
+            let Some(v) = inner.venues.get(serial) else {
+                continue;
+            };
+            let total: u64 = inner
+                .counts
+                .range((*tag, 0)..=(*tag, u32::MAX))
+                .map(|(_, n)| *n)
+                .sum();
+            let e = rows.entry((v.region, v.category, *epoch)).or_default();
+            *e = e.saturating_add(total);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|((region, category, epoch), count)| CountStatRow {
+                region,
+                category,
+                epoch,
+                count,
+            })
+            .collect())
+    }
+
+    fn purge(&self, cutoff: u64, cutoff_day: u32, now: u64) -> StorageResult<PurgeReport> {
+        let mut inner = self.lock()?;
+        let mut r = PurgeReport::default();
+        let old: Vec<(u64, [u8; 32])> = inner
+            .batches
+            .values()
+            .filter(|(m, _)| m.received_at < cutoff)
+            .map(|(m, _)| (m.sequence, m.digest))
+            .collect();
+        for (seq, digest) in old {
+            inner.batches.remove(&seq);
+            inner.digests.remove(&digest);
+            r.batches += 1;
+        }
+        let before = inner.uploads.len();
+        inner.uploads.retain(|_, (m, _)| m.received_at >= cutoff);
+        r.uploads = (before - inner.uploads.len()) as u64;
+        let before = inner.tans.len();
+        inner.tans.retain(|_, t| t.registered_at >= cutoff);
+        r.tans = (before - inner.tans.len()) as u64;
+        let before = inner.counts.len() + inner.count_tags.len();
+        inner.counts.retain(|(_, day), _| *day >= cutoff_day);
+        inner
+            .count_tags
+            .retain(|_, (_, epoch)| *epoch >= cutoff_day);
+        r.counts = (before - inner.counts.len() - inner.count_tags.len()) as u64;
+        let before = inner.nonces.len();
+        inner.nonces.retain(|_, expires| *expires > now);
+        r.nonces = (before - inner.nonces.len()) as u64;
+        Ok(r)
+    }
+}

@@ -1,0 +1,339 @@
+//! The storage trait the HTTP layer talks to, and its redb implementation.
+//!
+//! Every method is synchronous and runs on a blocking thread. Each method that changes state is
+//! one transaction, committed durably before it returns: a `2xx` answer means the write is on
+//! disk. A PostgreSQL backend can implement the same trait.
+
+mod memory;
+mod redb_store;
+
+pub use memory::MemoryStorage;
+pub use redb_store::RedbStorage;
+
+use core::fmt;
+
+/// What the server stores about one venue certificate. All of it is public.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VenueRecord {
+    /// The certificate serial.
+    pub serial: u64,
+    /// The canonical certificate bytes.
+    pub certificate: Vec<u8>,
+    /// The venue key the certificate names.
+    pub venue_key: [u8; 32],
+    /// Region code, for statistics.
+    pub region: u32,
+    /// Category byte, for statistics.
+    pub category: u8,
+    /// Unix seconds when the certificate was issued.
+    pub issued_at: u64,
+    /// The revocation, if any: sequence number and reason byte.
+    pub revoked: Option<(u64, u8)>,
+    /// The serial of the certificate that replaced this one, if it was updated.
+    pub superseded_by: Option<u64>,
+}
+
+/// One entry of the revocation log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RevocationEntry {
+    /// Position in the log, from 1.
+    pub sequence: u64,
+    /// The revoked serial.
+    pub serial: u64,
+    /// Unix minute of the revocation.
+    pub revoked_at: u32,
+    /// Reason byte.
+    pub reason: u8,
+}
+
+/// What the server keeps about a stored exposure batch, apart from its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchMeta {
+    /// The sequence number the server assigned, from 1.
+    pub sequence: u64,
+    /// SHA-256 of the batch bytes (the strong ETag).
+    pub digest: [u8; 32],
+    /// Size in bytes.
+    pub size: u64,
+    /// Number of records.
+    pub records: u32,
+    /// Unix seconds when the server accepted it.
+    pub received_at: u64,
+}
+
+/// What a TAN authorises an upload of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TanPurpose {
+    /// A case's sealed upload (`SealedMessage`).
+    Case,
+    /// A venue's sealed guest-book entries (`SealedBundle`).
+    GuestBook,
+    /// A venue's signed seed release (`SignedSeedRelease`).
+    Seeds,
+}
+
+impl TanPurpose {
+    /// The byte stored for this purpose.
+    pub fn to_byte(self) -> u8 {
+        match self {
+            Self::Case => 1,
+            Self::GuestBook => 2,
+            Self::Seeds => 3,
+        }
+    }
+
+    /// The purpose a stored byte names.
+    pub fn from_byte(b: u8) -> Option<Self> {
+        match b {
+            1 => Some(Self::Case),
+            2 => Some(Self::GuestBook),
+            3 => Some(Self::Seeds),
+            _ => None,
+        }
+    }
+
+    /// The name used in the JSON API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Case => "case",
+            Self::GuestBook => "guestbook",
+            Self::Seeds => "seeds",
+        }
+    }
+
+    /// The purpose with this JSON name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "case" => Some(Self::Case),
+            "guestbook" => Some(Self::GuestBook),
+            "seeds" => Some(Self::Seeds),
+            _ => None,
+        }
+    }
+}
+
+/// A TAN as the HA registers it: only its hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewTan {
+    /// `tan_hash(tan)`.
+    pub hash: [u8; 32],
+    /// Unix seconds after which the TAN no longer works.
+    pub expires_at: u64,
+    /// What it authorises.
+    pub purpose: TanPurpose,
+}
+
+/// A stored TAN's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TanRecord {
+    /// Unix seconds after which the TAN no longer works.
+    pub expires_at: u64,
+    /// What it authorises.
+    pub purpose: TanPurpose,
+    /// Unix seconds when it was registered.
+    pub registered_at: u64,
+    /// Whether it was used.
+    pub used: bool,
+}
+
+/// What the server keeps about an upload, apart from its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadMeta {
+    /// The upload id, from 1.
+    pub id: u64,
+    /// The TAN purpose it came with.
+    pub purpose: TanPurpose,
+    /// Unix seconds when it arrived.
+    pub received_at: u64,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// One row of the venue statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VenueStatRow {
+    /// Region code.
+    pub region: u32,
+    /// Category byte.
+    pub category: u8,
+    /// Current certificates not revoked.
+    pub active: u64,
+    /// Current certificates revoked by the venue or disabled by the RA.
+    pub revoked: u64,
+}
+
+/// One row of the exposure statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExposureStatRow {
+    /// UTC day (Unix day number) the batches arrived.
+    pub day: u32,
+    /// Batches that arrived that day.
+    pub batches: u64,
+    /// Records in them.
+    pub records: u64,
+}
+
+/// One row of the count statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CountStatRow {
+    /// Region code.
+    pub region: u32,
+    /// Category byte.
+    pub category: u8,
+    /// The epoch (UTC day) the venue registered the tag for.
+    pub epoch: u32,
+    /// Pings counted.
+    pub count: u64,
+}
+
+/// How much a retention pass deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Exposure batches.
+    pub batches: u64,
+    /// Uploads.
+    pub uploads: u64,
+    /// TANs.
+    pub tans: u64,
+    /// Count rows and count-tag registrations.
+    pub counts: u64,
+    /// Expired request nonces.
+    pub nonces: u64,
+}
+
+/// Why a storage operation did not happen. Variants other than [`StorageError::Backend`] are
+/// outcomes the API reports to the client; none carries user data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// No such venue, batch or upload.
+    NotFound,
+    /// The venue certificate is already revoked (or superseded).
+    Revoked,
+    /// The same exposure batch was stored before.
+    DuplicateBatch,
+    /// The TAN was never registered (or has been deleted by retention).
+    TanUnknown,
+    /// The TAN was used before.
+    TanUsed,
+    /// The TAN has expired.
+    TanExpired,
+    /// The database failed; the text is for the operator's log.
+    Backend(String),
+}
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotFound => f.write_str("not found"),
+            Self::Revoked => f.write_str("venue certificate is revoked"),
+            Self::DuplicateBatch => f.write_str("exposure batch already stored"),
+            Self::TanUnknown => f.write_str("TAN unknown"),
+            Self::TanUsed => f.write_str("TAN already used"),
+            Self::TanExpired => f.write_str("TAN expired"),
+            Self::Backend(e) => write!(f, "storage backend: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StorageError {}
+
+/// Shorthand for storage results.
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// Everything the server stores. Implementations must make each method atomic and durable.
+pub trait Storage: Send + Sync + 'static {
+    /// Records a request nonce of `key_id` until `expires_at` (Unix seconds). Returns `false`
+    /// when it was already recorded: the request is a replay.
+    fn record_nonce(
+        &self,
+        key_id: [u8; 8],
+        nonce: [u8; 16],
+        expires_at: u64,
+    ) -> StorageResult<bool>;
+
+    /// Reserves the next certificate serial (from 1). A reserved serial that is never used
+    /// leaves a gap, which is harmless.
+    fn allocate_serial(&self) -> StorageResult<u64>;
+
+    /// Stores a newly issued certificate.
+    fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()>;
+
+    /// The stored record of a serial.
+    fn venue(&self, serial: u64) -> StorageResult<Option<VenueRecord>>;
+
+    /// Stores `new` and revokes `old` with `reason` at `at` (Unix minute), atomically. Fails
+    /// with [`StorageError::Revoked`] if `old` is already revoked and [`StorageError::NotFound`]
+    /// if it does not exist. Returns the revocation sequence number.
+    fn supersede_venue(
+        &self,
+        old: u64,
+        new: &VenueRecord,
+        reason: u8,
+        at: u32,
+    ) -> StorageResult<u64>;
+
+    /// Revokes a serial with `reason` at `at` (Unix minute). Returns the sequence number.
+    fn revoke_venue(&self, serial: u64, reason: u8, at: u32) -> StorageResult<u64>;
+
+    /// Revocation entries after `after`, and the latest sequence number.
+    fn revocations_after(&self, after: u64) -> StorageResult<(Vec<RevocationEntry>, u64)>;
+
+    /// Stores a verified batch under the next sequence number. Fails with
+    /// [`StorageError::DuplicateBatch`] if a batch with the same digest is stored.
+    fn insert_batch(
+        &self,
+        digest: [u8; 32],
+        bytes: &[u8],
+        records: u32,
+        received_at: u64,
+    ) -> StorageResult<u64>;
+
+    /// Up to `limit` batches after `after`, and the latest sequence number ever assigned.
+    fn batches_after(&self, after: u64, limit: usize) -> StorageResult<(Vec<BatchMeta>, u64)>;
+
+    /// One batch's metadata and bytes.
+    fn batch(&self, sequence: u64) -> StorageResult<Option<(BatchMeta, Vec<u8>)>>;
+
+    /// Registers TANs; a hash already registered is left as it is. Returns how many were new.
+    fn register_tans(&self, tans: &[NewTan], registered_at: u64) -> StorageResult<usize>;
+
+    /// A TAN's state.
+    fn tan(&self, hash: &[u8; 32]) -> StorageResult<Option<TanRecord>>;
+
+    /// Marks the TAN used and stores the upload, in one transaction: of concurrent calls with
+    /// one TAN, exactly one succeeds. Returns the upload id.
+    fn consume_tan(&self, hash: &[u8; 32], now: u64, bytes: &[u8]) -> StorageResult<u64>;
+
+    /// All stored uploads' metadata, oldest first.
+    fn uploads(&self) -> StorageResult<Vec<UploadMeta>>;
+
+    /// One upload's metadata and bytes.
+    fn upload(&self, id: u64) -> StorageResult<Option<(UploadMeta, Vec<u8>)>>;
+
+    /// Deletes an upload; `false` if there was none.
+    fn delete_upload(&self, id: u64) -> StorageResult<bool>;
+
+    /// Adds one ping per tag, counted on `day` (the UTC day the server received them).
+    fn add_counts(&self, day: u32, tags: &[[u8; 16]]) -> StorageResult<()>;
+
+    /// Counts of `tag` per receiving day in `from..=to`.
+    fn counts(&self, tag: &[u8; 16], from: u32, to: u32) -> StorageResult<Vec<(u32, u64)>>;
+
+    /// Records which venue and epoch count tags belong to, for statistics. Returns how many
+    /// were new.
+    fn register_count_tags(&self, serial: u64, tags: &[(u32, [u8; 16])]) -> StorageResult<usize>;
+
+    /// Venues by region and category.
+    fn venue_stats(&self) -> StorageResult<Vec<VenueStatRow>>;
+
+    /// Batches and records per day.
+    fn exposure_stats(&self) -> StorageResult<Vec<ExposureStatRow>>;
+
+    /// Counts by region, category and epoch.
+    fn count_stats(&self) -> StorageResult<Vec<CountStatRow>>;
+
+    /// Deletes batches, uploads and TANs received or registered before `cutoff` (Unix
+    /// seconds), counts and count tags of days before `cutoff_day`, and nonces expired at `now`.
+    fn purge(&self, cutoff: u64, cutoff_day: u32, now: u64) -> StorageResult<PurgeReport>;
+}

@@ -1,0 +1,744 @@
+//! [`Storage`] on redb, with every write transaction committed with `Durability::Immediate`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::JoinHandle;
+
+use redb::{Database, Durability, ReadableTable, ReadableTableMetadata, TableDefinition};
+
+use super::{
+    BatchMeta, CountStatRow, ExposureStatRow, NewTan, PurgeReport, RevocationEntry, Storage,
+    StorageError, StorageResult, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+};
+
+/// Counters: next serial, last revocation sequence, last batch sequence, last upload id.
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// key id || nonce → expiry (Unix seconds).
+const NONCES: TableDefinition<[u8; 24], u64> = TableDefinition::new("nonces");
+/// serial → certificate bytes.
+const VENUES: TableDefinition<u64, &[u8]> = TableDefinition::new("venues");
+/// serial → (venue key, region, category, issued_at, revocation sequence or 0, reason,
+/// superseded_by or 0).
+type VenueState = ([u8; 32], u32, u8, u64, u64, u8, u64);
+const VENUE_STATE: TableDefinition<u64, VenueState> = TableDefinition::new("venue_state");
+/// sequence → (serial, revoked_at minute, reason).
+const REVOCATIONS: TableDefinition<u64, (u64, u32, u8)> = TableDefinition::new("revocations");
+/// sequence → batch bytes.
+const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+/// sequence → (digest, size, records, received_at).
+const BATCH_META: TableDefinition<u64, ([u8; 32], u64, u32, u64)> =
+    TableDefinition::new("batch_meta");
+/// digest → sequence, to refuse duplicates.
+const BATCH_DIGESTS: TableDefinition<[u8; 32], u64> = TableDefinition::new("batch_digests");
+/// day → (batches, records); aggregate statistics, kept after the batches are purged.
+const EXPOSURE_DAYS: TableDefinition<u32, (u64, u64)> = TableDefinition::new("exposure_days");
+/// TAN hash → (expires_at, purpose, registered_at, used).
+const TANS: TableDefinition<[u8; 32], (u64, u8, u64, bool)> = TableDefinition::new("tans");
+/// id → upload bytes.
+const UPLOADS: TableDefinition<u64, &[u8]> = TableDefinition::new("uploads");
+/// id → (purpose, received_at, size).
+const UPLOAD_META: TableDefinition<u64, (u8, u64, u64)> = TableDefinition::new("upload_meta");
+/// (tag, receiving day) → count.
+const COUNTS: TableDefinition<([u8; 16], u32), u64> = TableDefinition::new("counts");
+/// tag → (serial, epoch).
+const COUNT_TAGS: TableDefinition<[u8; 16], (u64, u32)> = TableDefinition::new("count_tags");
+
+const NEXT_SERIAL: &str = "next_serial";
+const REVOCATION_SEQ: &str = "revocation_seq";
+const BATCH_SEQ: &str = "batch_seq";
+const UPLOAD_ID: &str = "upload_id";
+
+macro_rules! backend_errors {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StorageError {
+            fn from(e: $t) -> Self {
+                Self::Backend(e.to_string())
+            }
+        }
+    )*};
+}
+
+backend_errors!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// Most write operations committed together in one group.
+const MAX_GROUP: usize = 256;
+
+/// Runs one operation inside the group's write transaction. It returns whether it failed in a
+/// way that may have left partial writes (a backend error), and a completion to call with the
+/// outcome of the commit.
+type Job = Box<dyn FnOnce(&redb::WriteTransaction) -> (bool, Completion) + Send>;
+type Completion = Box<dyn FnOnce(Option<&StorageError>) + Send>;
+
+/// The embedded store: one redb file in the data directory.
+///
+/// Writes go through one writer thread that **group-commits**: operations queued while a commit
+/// is in progress run together in the next write transaction, which is committed once with
+/// `Durability::Immediate`. Each caller gets its answer only after that commit returned, so the
+/// promise holds that an acknowledged write is on disk, while concurrent writers share one
+/// fsync. An operation that refuses (a used TAN, a duplicate batch, ...) does so before it
+/// writes anything, so refusals never leave partial writes in a group; a backend error aborts
+/// the whole group, and every operation in it fails.
+pub struct RedbStorage {
+    db: Arc<Database>,
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for RedbStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedbStorage").finish_non_exhaustive()
+    }
+}
+
+impl Drop for RedbStorage {
+    fn drop(&mut self) {
+        // Closing the queue ends the writer after the jobs already queued; joining it closes
+        // the database before the drop returns, so the file can be opened again at once.
+        if let Ok(mut jobs) = self.jobs.lock() {
+            jobs.take();
+        }
+        if let Some(writer) = self.writer.lock().ok().and_then(|mut w| w.take()) {
+            let _ = writer.join();
+        }
+    }
+}
+
+fn writer_loop(db: Arc<Database>, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut txn = match db.begin_write() {
+            Ok(txn) => txn,
+            Err(e) => {
+                let e = StorageError::from(e);
+                for job in group {
+                    fail_unrun(job, &e);
+                }
+                continue;
+            }
+        };
+        txn.set_durability(Durability::Immediate);
+        let mut completions = Vec::with_capacity(group.len());
+        let mut broken = false;
+        for job in group {
+            let (failed, done) = job(&txn);
+            broken |= failed;
+            completions.push(done);
+        }
+        let outcome = if broken {
+            let _ = txn.abort();
+            Some(StorageError::Backend(
+                "a write in the same commit group failed; nothing was written".into(),
+            ))
+        } else {
+            txn.commit().err().map(StorageError::from)
+        };
+        for done in completions {
+            done(outcome.as_ref());
+        }
+    }
+}
+
+/// Gives up on a job whose transaction could not begin. Dropping it closes its reply channel,
+/// which its caller reports as an uncommitted write.
+fn fail_unrun(job: Job, e: &StorageError) {
+    drop(job);
+    tracing::error!(error = %e, "write transaction could not begin");
+}
+
+impl RedbStorage {
+    /// The file name inside the data directory.
+    pub const FILE_NAME: &'static str = "venuecode.redb";
+
+    /// Opens (or creates) the store in `dir`, creating the directory and every table.
+    pub fn open(dir: &Path) -> StorageResult<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StorageError::Backend(format!("cannot create data directory: {e}")))?;
+        let db = Arc::new(Database::create(dir.join(Self::FILE_NAME))?);
+        let (tx, rx) = mpsc::channel();
+        let writer_db = Arc::clone(&db);
+        let writer = std::thread::Builder::new()
+            .name("venuecode-redb-writer".into())
+            .spawn(move || writer_loop(writer_db, rx))
+            .map_err(|e| StorageError::Backend(format!("cannot start the writer thread: {e}")))?;
+        let store = Self {
+            db,
+            jobs: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+        };
+        store.write(|txn| {
+            txn.open_table(META)?;
+            txn.open_table(NONCES)?;
+            txn.open_table(VENUES)?;
+            txn.open_table(VENUE_STATE)?;
+            txn.open_table(REVOCATIONS)?;
+            txn.open_table(BATCHES)?;
+            txn.open_table(BATCH_META)?;
+            txn.open_table(BATCH_DIGESTS)?;
+            txn.open_table(EXPOSURE_DAYS)?;
+            txn.open_table(TANS)?;
+            txn.open_table(UPLOADS)?;
+            txn.open_table(UPLOAD_META)?;
+            txn.open_table(COUNTS)?;
+            txn.open_table(COUNT_TAGS)?;
+            Ok(())
+        })?;
+        Ok(store)
+    }
+
+    /// Runs `f` in the next group's write transaction and returns its result once that
+    /// transaction is durably committed. `f` must not write anything before it returns a
+    /// refusal (any error but [`StorageError::Backend`]).
+    fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&redb::WriteTransaction) -> StorageResult<T> + Send + 'static,
+    ) -> StorageResult<T> {
+        let (reply_tx, reply_rx) = mpsc::sync_channel::<StorageResult<T>>(1);
+        let job: Job = Box::new(move |txn| {
+            let out = f(txn);
+            let failed = matches!(out, Err(StorageError::Backend(_)));
+            let done: Completion = Box::new(move |commit| {
+                let _ = reply_tx.send(match commit {
+                    Some(e) => Err(e.clone()),
+                    None => out,
+                });
+            });
+            (failed, done)
+        });
+        let sender = self
+            .jobs
+            .lock()
+            .map_err(|_| StorageError::Backend("writer queue poisoned".into()))?
+            .clone()
+            .ok_or_else(|| StorageError::Backend("store is closing".into()))?;
+        sender
+            .send(job)
+            .map_err(|_| StorageError::Backend("writer thread stopped".into()))?;
+        reply_rx.recv().map_err(|_| {
+            StorageError::Backend("the write was not committed (see the log)".into())
+        })?
+    }
+}
+
+fn bump(meta: &mut redb::Table<'_, &str, u64>, key: &str) -> StorageResult<u64> {
+    let current = meta.get(key)?.map(|v| v.value()).unwrap_or(0);
+    let next = current
+        .checked_add(1)
+        .ok_or_else(|| StorageError::Backend(format!("counter {key} overflowed")))?;
+    meta.insert(key, next)?;
+    Ok(next)
+}
+
+fn read_counter(meta: &impl ReadableTable<&'static str, u64>, key: &str) -> StorageResult<u64> {
+    Ok(meta.get(key)?.map(|v| v.value()).unwrap_or(0))
+}
+
+fn day_of(unix_seconds: u64) -> u32 {
+    u32::try_from(unix_seconds / 86_400).unwrap_or(u32::MAX)
+}
+
+fn venue_state(v: &VenueRecord) -> VenueState {
+    let (seq, reason) = v.revoked.unwrap_or((0, 0));
+    (
+        v.venue_key,
+        v.region,
+        v.category,
+        v.issued_at,
+        seq,
+        reason,
+        v.superseded_by.unwrap_or(0),
+    )
+}
+
+fn nonzero(v: u64) -> Option<u64> {
+    (v != 0).then_some(v)
+}
+
+fn purpose(b: u8) -> StorageResult<TanPurpose> {
+    TanPurpose::from_byte(b).ok_or_else(|| StorageError::Backend("unknown stored purpose".into()))
+}
+
+fn revoke_in(txn: &redb::WriteTransaction, serial: u64, reason: u8, at: u32) -> StorageResult<u64> {
+    let mut states = txn.open_table(VENUE_STATE)?;
+    let mut state = states
+        .get(serial)?
+        .map(|v| v.value())
+        .ok_or(StorageError::NotFound)?;
+    if state.4 != 0 {
+        return Err(StorageError::Revoked);
+    }
+    let mut meta = txn.open_table(META)?;
+    let seq = bump(&mut meta, REVOCATION_SEQ)?;
+    state.4 = seq;
+    state.5 = reason;
+    states.insert(serial, state)?;
+    txn.open_table(REVOCATIONS)?
+        .insert(seq, (serial, at, reason))?;
+    Ok(seq)
+}
+
+impl Storage for RedbStorage {
+    fn record_nonce(
+        &self,
+        key_id: [u8; 8],
+        nonce: [u8; 16],
+        expires_at: u64,
+    ) -> StorageResult<bool> {
+        let mut key = [0u8; 24];
+        key[..8].copy_from_slice(&key_id);
+        key[8..].copy_from_slice(&nonce);
+        self.write(move |txn| {
+            let mut t = txn.open_table(NONCES)?;
+            if t.get(key)?.is_some() {
+                return Ok(false);
+            }
+            t.insert(key, expires_at)?;
+            Ok(true)
+        })
+    }
+
+    fn allocate_serial(&self) -> StorageResult<u64> {
+        self.write(|txn| bump(&mut txn.open_table(META)?, NEXT_SERIAL))
+    }
+
+    fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()> {
+        let venue = venue.clone();
+        self.write(move |txn| {
+            txn.open_table(VENUES)?
+                .insert(venue.serial, venue.certificate.as_slice())?;
+            txn.open_table(VENUE_STATE)?
+                .insert(venue.serial, venue_state(&venue))?;
+            Ok(())
+        })
+    }
+
+    fn venue(&self, serial: u64) -> StorageResult<Option<VenueRecord>> {
+        let txn = self.db.begin_read()?;
+        let Some(cert) = txn
+            .open_table(VENUES)?
+            .get(serial)?
+            .map(|v| v.value().to_vec())
+        else {
+            return Ok(None);
+        };
+        let Some(s) = txn.open_table(VENUE_STATE)?.get(serial)?.map(|v| v.value()) else {
+            return Ok(None);
+        };
+        Ok(Some(VenueRecord {
+            serial,
+            certificate: cert,
+            venue_key: s.0,
+            region: s.1,
+            category: s.2,
+            issued_at: s.3,
+            revoked: nonzero(s.4).map(|seq| (seq, s.5)),
+            superseded_by: nonzero(s.6),
+        }))
+    }
+
+    fn supersede_venue(
+        &self,
+        old: u64,
+        new: &VenueRecord,
+        reason: u8,
+        at: u32,
+    ) -> StorageResult<u64> {
+        let new = new.clone();
+        self.write(move |txn| {
+            let seq = revoke_in(txn, old, reason, at)?;
+            let mut states = txn.open_table(VENUE_STATE)?;
+            let mut state = states
+                .get(old)?
+                .map(|v| v.value())
+                .ok_or(StorageError::NotFound)?;
+            state.6 = new.serial;
+            states.insert(old, state)?;
+            states.insert(new.serial, venue_state(&new))?;
+            txn.open_table(VENUES)?
+                .insert(new.serial, new.certificate.as_slice())?;
+            Ok(seq)
+        })
+    }
+
+    fn revoke_venue(&self, serial: u64, reason: u8, at: u32) -> StorageResult<u64> {
+        self.write(move |txn| revoke_in(txn, serial, reason, at))
+    }
+
+    fn revocations_after(&self, after: u64) -> StorageResult<(Vec<RevocationEntry>, u64)> {
+        let txn = self.db.begin_read()?;
+        let latest = read_counter(&txn.open_table(META)?, REVOCATION_SEQ)?;
+        let mut out = Vec::new();
+        if let Some(start) = after.checked_add(1) {
+            for row in txn.open_table(REVOCATIONS)?.range(start..)? {
+                let (k, v) = row?;
+                let (serial, revoked_at, reason) = v.value();
+                out.push(RevocationEntry {
+                    sequence: k.value(),
+                    serial,
+                    revoked_at,
+                    reason,
+                });
+            }
+        }
+        Ok((out, latest))
+    }
+
+    fn insert_batch(
+        &self,
+        digest: [u8; 32],
+        bytes: &[u8],
+        records: u32,
+        received_at: u64,
+    ) -> StorageResult<u64> {
+        let bytes = bytes.to_vec();
+        self.write(move |txn| {
+            let mut digests = txn.open_table(BATCH_DIGESTS)?;
+            if digests.get(digest)?.is_some() {
+                return Err(StorageError::DuplicateBatch);
+            }
+            let seq = bump(&mut txn.open_table(META)?, BATCH_SEQ)?;
+            digests.insert(digest, seq)?;
+            txn.open_table(BATCHES)?.insert(seq, bytes.as_slice())?;
+            txn.open_table(BATCH_META)?
+                .insert(seq, (digest, bytes.len() as u64, records, received_at))?;
+            let mut days = txn.open_table(EXPOSURE_DAYS)?;
+            let day = day_of(received_at);
+            let (b, r) = days.get(day)?.map(|v| v.value()).unwrap_or((0, 0));
+            days.insert(day, (b + 1, r + u64::from(records)))?;
+            Ok(seq)
+        })
+    }
+
+    fn batches_after(&self, after: u64, limit: usize) -> StorageResult<(Vec<BatchMeta>, u64)> {
+        let txn = self.db.begin_read()?;
+        let latest = read_counter(&txn.open_table(META)?, BATCH_SEQ)?;
+        let mut out = Vec::new();
+        if let Some(start) = after.checked_add(1) {
+            for row in txn.open_table(BATCH_META)?.range(start..)?.take(limit) {
+                let (k, v) = row?;
+                let (digest, size, records, received_at) = v.value();
+                out.push(BatchMeta {
+                    sequence: k.value(),
+                    digest,
+                    size,
+                    records,
+                    received_at,
+                });
+            }
+        }
+        Ok((out, latest))
+    }
+
+    fn batch(&self, sequence: u64) -> StorageResult<Option<(BatchMeta, Vec<u8>)>> {
+        let txn = self.db.begin_read()?;
+        let Some((digest, size, records, received_at)) = txn
+            .open_table(BATCH_META)?
+            .get(sequence)?
+            .map(|v| v.value())
+        else {
+            return Ok(None);
+        };
+        let Some(bytes) = txn
+            .open_table(BATCHES)?
+            .get(sequence)?
+            .map(|v| v.value().to_vec())
+        else {
+            return Ok(None);
+        };
+        let meta = BatchMeta {
+            sequence,
+            digest,
+            size,
+            records,
+            received_at,
+        };
+        Ok(Some((meta, bytes)))
+    }
+
+    fn register_tans(&self, tans: &[NewTan], registered_at: u64) -> StorageResult<usize> {
+        let tans = tans.to_vec();
+        self.write(move |txn| {
+            let mut t = txn.open_table(TANS)?;
+            let mut new = 0;
+            for tan in &tans {
+                if t.get(tan.hash)?.is_none() {
+                    t.insert(
+                        tan.hash,
+                        (tan.expires_at, tan.purpose.to_byte(), registered_at, false),
+                    )?;
+                    new += 1;
+                }
+            }
+            Ok(new)
+        })
+    }
+
+    fn tan(&self, hash: &[u8; 32]) -> StorageResult<Option<TanRecord>> {
+        let txn = self.db.begin_read()?;
+        let Some((expires_at, p, registered_at, used)) =
+            txn.open_table(TANS)?.get(*hash)?.map(|v| v.value())
+        else {
+            return Ok(None);
+        };
+        Ok(Some(TanRecord {
+            expires_at,
+            purpose: purpose(p)?,
+            registered_at,
+            used,
+        }))
+    }
+
+    fn consume_tan(&self, hash: &[u8; 32], now: u64, bytes: &[u8]) -> StorageResult<u64> {
+        let (hash, bytes) = (*hash, bytes.to_vec());
+        // redb admits one write transaction at a time, so the check and the mark below cannot
+        // interleave with another consumer of the same TAN.
+        self.write(move |txn| {
+            let mut tans = txn.open_table(TANS)?;
+            let (expires_at, p, registered_at, used) = tans
+                .get(hash)?
+                .map(|v| v.value())
+                .ok_or(StorageError::TanUnknown)?;
+            if used {
+                return Err(StorageError::TanUsed);
+            }
+            if now >= expires_at {
+                return Err(StorageError::TanExpired);
+            }
+            tans.insert(hash, (expires_at, p, registered_at, true))?;
+            let id = bump(&mut txn.open_table(META)?, UPLOAD_ID)?;
+            txn.open_table(UPLOADS)?.insert(id, bytes.as_slice())?;
+            txn.open_table(UPLOAD_META)?
+                .insert(id, (p, now, bytes.len() as u64))?;
+            Ok(id)
+        })
+    }
+
+    fn uploads(&self) -> StorageResult<Vec<UploadMeta>> {
+        let txn = self.db.begin_read()?;
+        let mut out = Vec::new();
+        for row in txn.open_table(UPLOAD_META)?.iter()? {
+            let (k, v) = row?;
+            let (p, received_at, size) = v.value();
+            out.push(UploadMeta {
+                id: k.value(),
+                purpose: purpose(p)?,
+                received_at,
+                size,
+            });
+        }
+        Ok(out)
+    }
+
+    fn upload(&self, id: u64) -> StorageResult<Option<(UploadMeta, Vec<u8>)>> {
+        let txn = self.db.begin_read()?;
+        let Some((p, received_at, size)) = txn.open_table(UPLOAD_META)?.get(id)?.map(|v| v.value())
+        else {
+            return Ok(None);
+        };
+        let Some(bytes) = txn
+            .open_table(UPLOADS)?
+            .get(id)?
+            .map(|v| v.value().to_vec())
+        else {
+            return Ok(None);
+        };
+        let meta = UploadMeta {
+            id,
+            purpose: purpose(p)?,
+            received_at,
+            size,
+        };
+        Ok(Some((meta, bytes)))
+    }
+
+    fn delete_upload(&self, id: u64) -> StorageResult<bool> {
+        self.write(move |txn| {
+            let existed = txn.open_table(UPLOAD_META)?.remove(id)?.is_some();
+            txn.open_table(UPLOADS)?.remove(id)?;
+            Ok(existed)
+        })
+    }
+
+    fn add_counts(&self, day: u32, tags: &[[u8; 16]]) -> StorageResult<()> {
+        let tags = tags.to_vec();
+        self.write(move |txn| {
+            let mut t = txn.open_table(COUNTS)?;
+            for tag in &tags {
+                let n = t.get((*tag, day))?.map(|v| v.value()).unwrap_or(0);
+                t.insert((*tag, day), n.saturating_add(1))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn counts(&self, tag: &[u8; 16], from: u32, to: u32) -> StorageResult<Vec<(u32, u64)>> {
+        if from > to {
+            return Ok(Vec::new());
+        }
+        let txn = self.db.begin_read()?;
+        let mut out = Vec::new();
+        for row in txn.open_table(COUNTS)?.range((*tag, from)..=(*tag, to))? {
+            let (k, v) = row?;
+            out.push((k.value().1, v.value()));
+        }
+        Ok(out)
+    }
+
+    fn register_count_tags(&self, serial: u64, tags: &[(u32, [u8; 16])]) -> StorageResult<usize> {
+        let tags = tags.to_vec();
+        self.write(move |txn| {
+            let mut t = txn.open_table(COUNT_TAGS)?;
+            let mut new = 0;
+            for (epoch, tag) in &tags {
+                if t.get(*tag)?.is_none() {
+                    t.insert(*tag, (serial, *epoch))?;
+                    new += 1;
+                }
+            }
+            Ok(new)
+        })
+    }
+
+    fn venue_stats(&self) -> StorageResult<Vec<VenueStatRow>> {
+        let txn = self.db.begin_read()?;
+        let mut rows: BTreeMap<(u32, u8), (u64, u64)> = BTreeMap::new();
+        for row in txn.open_table(VENUE_STATE)?.iter()? {
+            let (_, v) = row?;
+            let (_, region, category, _, revoked_seq, _, superseded_by) = v.value();
+            if superseded_by != 0 {
+                continue;
+            }
+            let e = rows.entry((region, category)).or_default();
+            if revoked_seq == 0 {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|((region, category), (active, revoked))| VenueStatRow {
+                region,
+                category,
+                active,
+                revoked,
+            })
+            .collect())
+    }
+
+    fn exposure_stats(&self) -> StorageResult<Vec<ExposureStatRow>> {
+        let txn = self.db.begin_read()?;
+        let mut out = Vec::new();
+        for row in txn.open_table(EXPOSURE_DAYS)?.iter()? {
+            let (k, v) = row?;
+            let (batches, records) = v.value();
+            out.push(ExposureStatRow {
+                day: k.value(),
+                batches,
+                records,
+            });
+        }
+        Ok(out)
+    }
+
+    fn count_stats(&self) -> StorageResult<Vec<CountStatRow>> {
+        let txn = self.db.begin_read()?;
+        let counts = txn.open_table(COUNTS)?;
+        let states = txn.open_table(VENUE_STATE)?;
+        let mut rows: BTreeMap<(u32, u8, u32), u64> = BTreeMap::new();
+        for row in txn.open_table(COUNT_TAGS)?.iter()? {
+            let (k, v) = row?;
+            let tag = k.value();
+            let (serial, epoch) = v.value();
+            let Some(state) = states.get(serial)?.map(|v| v.value()) else {
+                continue;
+            };
+            let mut total = 0u64;
+            for c in counts.range((tag, 0)..=(tag, u32::MAX))? {
+                total = total.saturating_add(c?.1.value());
+            }
+            let e = rows.entry((state.1, state.2, epoch)).or_default();
+            *e = e.saturating_add(total);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|((region, category, epoch), count)| CountStatRow {
+                region,
+                category,
+                epoch,
+                count,
+            })
+            .collect())
+    }
+
+    fn purge(&self, cutoff: u64, cutoff_day: u32, now: u64) -> StorageResult<PurgeReport> {
+        self.write(move |txn| {
+            let mut report = PurgeReport::default();
+            let mut meta = txn.open_table(BATCH_META)?;
+            let mut old: Vec<(u64, [u8; 32])> = Vec::new();
+            for row in meta.iter()? {
+                let (k, v) = row?;
+                let (digest, _, _, received_at) = v.value();
+                if received_at < cutoff {
+                    old.push((k.value(), digest));
+                }
+            }
+            let mut batches = txn.open_table(BATCHES)?;
+            let mut digests = txn.open_table(BATCH_DIGESTS)?;
+            for (seq, digest) in &old {
+                meta.remove(*seq)?;
+                batches.remove(*seq)?;
+                digests.remove(*digest)?;
+                report.batches += 1;
+            }
+
+            let mut umeta = txn.open_table(UPLOAD_META)?;
+            let mut old: Vec<u64> = Vec::new();
+            for row in umeta.iter()? {
+                let (k, v) = row?;
+                if v.value().1 < cutoff {
+                    old.push(k.value());
+                }
+            }
+            let mut uploads = txn.open_table(UPLOADS)?;
+            for id in &old {
+                umeta.remove(*id)?;
+                uploads.remove(*id)?;
+                report.uploads += 1;
+            }
+
+            let mut tans = txn.open_table(TANS)?;
+            let before = tans.len()?;
+            tans.retain(|_, (_, _, registered_at, _)| registered_at >= cutoff)?;
+            report.tans = before - tans.len()?;
+
+            let mut counts = txn.open_table(COUNTS)?;
+            let before = counts.len()?;
+            counts.retain(|(_, day), _| day >= cutoff_day)?;
+            report.counts = before - counts.len()?;
+            let mut tags = txn.open_table(COUNT_TAGS)?;
+            let before = tags.len()?;
+            tags.retain(|_, (_, epoch)| epoch >= cutoff_day)?;
+            report.counts += before - tags.len()?;
+
+            let mut nonces = txn.open_table(NONCES)?;
+            let before = nonces.len()?;
+            nonces.retain(|_, expires_at| expires_at > now)?;
+            report.nonces = before - nonces.len()?;
+            Ok(report)
+        })
+    }
+}

@@ -1,0 +1,604 @@
+//! Every route's success path and documented errors, against a real server over HTTP.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{now, Harness};
+use venuecode_protocol::{Codec, RevocationList, SigningKey, TrustAnchors, VenueCertificate};
+
+fn anchors(h: &Harness) -> TrustAnchors {
+    TrustAnchors::new(h.ra.public_key(), h.ha.public_key())
+}
+
+#[test]
+fn health_metrics_and_authority() {
+    let h = Harness::start();
+    let r = h.get("/healthz");
+    assert_eq!((r.status, r.body.as_slice()), (200, b"ok".as_slice()));
+    let a = h.get("/v1/authority").json();
+    assert_eq!(
+        a["ra_public_key"],
+        hex::encode(h.ra.public_key().as_bytes())
+    );
+    assert_eq!(a["ra_key_id"], h.ra.key_id().to_hex());
+    assert_eq!(a["ha_signing_keys"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        a["ha_encryption_key"],
+        hex::encode(h.ha_enc.public_key().as_bytes())
+    );
+    assert_eq!(a["counts_enabled"], false);
+    let m = h.get("/metrics");
+    assert_eq!(m.status, 200);
+    let text = String::from_utf8(m.body).unwrap();
+    assert!(text.contains("venuecode_http_requests_total"), "{text}");
+    assert!(text.contains("route=\"/v1/authority\""), "{text}");
+    let r = h.get("/v1/nothing-here");
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+}
+
+#[test]
+fn venue_registration_update_revocation_and_stats() {
+    let h = Harness::start();
+    let key = SigningKey::generate().unwrap();
+    let body = Harness::registration(&key, "Noodle House", 620_105, true);
+    let r = h.signed(&key, "POST", "/v1/venues", &body);
+    assert_eq!(r.status, 201);
+    assert_eq!(
+        r.header("content-type").unwrap(),
+        "application/octet-stream"
+    );
+    let cert = VenueCertificate::decode(&r.body).unwrap();
+    cert.verify_signature(&anchors(&h)).unwrap();
+    cert.check_validity((now() / 60) as u32).unwrap();
+    // A phone whose clock is a few minutes behind accepts it too.
+    cert.check_validity((now() / 60) as u32 - 5).unwrap();
+    assert_eq!(
+        cert.body().valid_until - cert.body().valid_from,
+        365 * 1440 + 20
+    );
+    assert_eq!(cert.body().venue_key, key.public_key());
+    assert_eq!(cert.info().name(), "Noodle House");
+    let serial = cert.serial();
+
+    // Fetch again.
+    let r = h.get(&format!("/v1/venues/{serial}"));
+    assert_eq!((r.status, &r.body), (200, &cert.encode()));
+
+    // Errors: pledge, malformed, wrong key in the envelope, unknown and bad serial.
+    let no_pledge = Harness::registration(&key, "Noodle House", 620_105, false);
+    let r = h.signed(&key, "POST", "/v1/venues", &no_pledge);
+    assert_eq!((r.status, r.code().as_str()), (403, "pledge_missing"));
+    let r = h.signed(&key, "POST", "/v1/venues", b"\x01garbage");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    let r = h.get("/v1/venues/999");
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+    let r = h.get("/v1/venues/abc");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+
+    // Update: new serial, the old one superseded and resolving to the new certificate.
+    let path = format!("/v1/venues/{serial}");
+    let upd = Harness::registration(&key, "Noodle House II", 620_105, true);
+    let r = h.signed(&key, "PUT", &path, &upd);
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let new_cert = VenueCertificate::decode(&r.body).unwrap();
+    assert_ne!(new_cert.serial(), serial);
+    assert_eq!(new_cert.info().name(), "Noodle House II");
+    assert_eq!(h.get(&path).body, new_cert.encode());
+    // The old serial can no longer be updated or revoked.
+    let r = h.signed(&key, "PUT", &path, &upd);
+    assert_eq!((r.status, r.code().as_str()), (409, "revoked"));
+    let r = h.signed(&key, "POST", &format!("{path}/revoke"), b"");
+    assert_eq!((r.status, r.code().as_str()), (409, "revoked"));
+    // An update must keep the key.
+    let new_path = format!("/v1/venues/{}", new_cert.serial());
+    let other = SigningKey::generate().unwrap();
+    let swapped = Harness::registration(&other, "Noodle House II", 620_105, true);
+    let r = h.signed(&key, "PUT", &new_path, &swapped);
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    let no_pledge = Harness::registration(&key, "Noodle House II", 620_105, false);
+    let r = h.signed(&key, "PUT", &new_path, &no_pledge);
+    assert_eq!((r.status, r.code().as_str()), (403, "pledge_missing"));
+    let r = h.signed(&key, "PUT", "/v1/venues/999", &upd);
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+
+    // The venue revokes its new certificate.
+    let r = h.signed(&key, "POST", &format!("{new_path}/revoke"), b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["sequence"], 2);
+    let r = h.signed(&key, "POST", &format!("{new_path}/revoke"), b"");
+    assert_eq!((r.status, r.code().as_str()), (409, "revoked"));
+    let r = h.signed(&key, "POST", "/v1/venues/999/revoke", b"");
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+
+    // The RA disables another venue.
+    let (_, other_serial) = h.register("Tea Room");
+    let dpath = format!("/v1/admin/venues/{other_serial}/disable");
+    let r = h.signed(&h.admin, "POST", &dpath, b"");
+    assert_eq!((r.status, r.json()["sequence"].as_u64()), (200, Some(3)));
+    let r = h.signed(&h.admin, "POST", &dpath, b"");
+    assert_eq!((r.status, r.code().as_str()), (409, "revoked"));
+    let r = h.signed(&h.admin, "POST", "/v1/admin/venues/999/disable", b"");
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+
+    // Revocation list: full, then after a cursor; RA-signed.
+    let r = h.get("/v1/revocations");
+    assert_eq!(r.status, 200);
+    let list = RevocationList::decode(&r.body).unwrap();
+    list.verify(&anchors(&h)).unwrap();
+    let b = list.body();
+    assert_eq!((b.after, b.up_to, b.entries.len()), (0, 3, 3));
+    let got: Vec<(u64, u8)> = b.entries.iter().map(|e| (e.serial, e.reason.0)).collect();
+    assert_eq!(
+        got,
+        vec![(serial, 3), (new_cert.serial(), 1), (other_serial, 2)]
+    );
+    let list = RevocationList::decode(&h.get("/v1/revocations?after=2").body).unwrap();
+    list.verify(&anchors(&h)).unwrap();
+    assert_eq!(list.body().entries.len(), 1);
+    assert_eq!(list.body().entries[0].serial, other_serial);
+    let r = h.get("/v1/revocations?after=9");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    let r = h.get("/v1/revocations?after=x");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+
+    // Stats: one current certificate per venue, superseded ones not counted.
+    h.register("Active Place");
+    let s = h.get("/v1/stats/venues").json();
+    assert_eq!(
+        s["by_region"],
+        serde_json::json!([{"region": 620105, "category": "restaurant", "active": 1, "revoked": 2}])
+    );
+}
+
+#[test]
+fn exposure_batches_are_stored_once_and_cacheable() {
+    let h = Harness::start();
+    let bytes = Harness::batch(&h.ha);
+    let r = h.signed(&h.ha, "POST", "/v1/batches", &bytes);
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let j = r.json();
+    assert_eq!(j["sequence"], 1);
+    let records = j["records"].as_u64().unwrap();
+    assert!(records >= 2);
+
+    let r = h.signed(&h.ha, "POST", "/v1/batches", &bytes);
+    assert_eq!((r.status, r.code().as_str()), (409, "duplicate"));
+    let r = h.signed(&h.ha, "POST", "/v1/batches", b"\x01\x02");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    // A batch signed by an untrusted key, posted by a trusted one.
+    let rogue = SigningKey::generate().unwrap();
+    let r = h.signed(&h.ha, "POST", "/v1/batches", &Harness::batch(&rogue));
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    // A tampered batch.
+    let mut tampered = Harness::batch(&h.ha);
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    let r = h.signed(&h.ha, "POST", "/v1/batches", &tampered);
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+
+    let second = Harness::batch(&h.ha);
+    assert_eq!(
+        h.signed(&h.ha, "POST", "/v1/batches", &second).json()["sequence"],
+        2
+    );
+
+    let list = h.get("/v1/batches?after=0").json();
+    assert_eq!(list["latest"], 2);
+    let items = list["batches"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["size"], bytes.len());
+    assert_eq!(items[0]["records"], records);
+    let list = h.get("/v1/batches?after=1").json();
+    assert_eq!(list["batches"].as_array().unwrap().len(), 1);
+    assert_eq!(list["batches"][0]["sequence"], 2);
+    assert_eq!(
+        h.get("/v1/batches").json()["batches"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let r = h.get("/v1/batches?after=-1");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+
+    let r = h.get("/v1/batches/1");
+    assert_eq!((r.status, &r.body), (200, &bytes));
+    let etag = r.header("etag").unwrap();
+    assert_eq!(etag, items[0]["etag"].as_str().unwrap());
+    assert_eq!(
+        etag,
+        format!(
+            "\"{}\"",
+            hex::encode(venuecode_protocol::primitives::sha256(&[&bytes]))
+        )
+    );
+    assert_eq!(
+        r.header("cache-control").unwrap(),
+        "public, max-age=31536000, immutable"
+    );
+    let r = h.request(
+        "GET",
+        "/v1/batches/1",
+        &[("if-none-match", etag.clone())],
+        b"",
+    );
+    assert_eq!(r.status, 304);
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("etag").unwrap(), etag);
+    let r = h.request(
+        "GET",
+        "/v1/batches/1",
+        &[("if-none-match", format!("\"00\", W/{etag}"))],
+        b"",
+    );
+    assert_eq!(r.status, 304);
+    let r = h.request(
+        "GET",
+        "/v1/batches/1",
+        &[("if-none-match", "\"00\"".into())],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    let r = h.get("/v1/batches/7");
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+    let r = h.get("/v1/batches/x");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+
+    let s = h.get("/v1/stats/exposures").json();
+    let days = s["by_day"].as_array().unwrap();
+    assert_eq!(days.len(), 1);
+    assert_eq!(days[0]["day"], now() / 86_400);
+    assert_eq!(days[0]["batches"], 2);
+}
+
+#[test]
+fn tans_and_uploads() {
+    let h = Harness::start();
+    let exp = now() + 3600;
+    let short = now() + 2;
+    let r = h.register_tans(&[
+        ("CASE-TAN-0001", exp, "case"),
+        ("GUEST-TAN-001", exp, "guestbook"),
+        ("SEEDS-TAN-001", exp, "seeds"),
+        ("SHORT-LIVED-1", short, "case"),
+    ]);
+    assert_eq!(r.status, 201);
+    assert_eq!(r.json()["registered"], 4);
+    // Registering again changes nothing, and cannot revive a used TAN.
+    assert_eq!(
+        h.register_tans(&[("CASE-TAN-0001", exp, "case")]).json()["registered"],
+        0
+    );
+
+    // Bad registrations.
+    for bad in [
+        serde_json::json!({"tans": [{"hash": "zz", "expires_at": exp, "purpose": "case"}]}),
+        serde_json::json!({"tans": [{"hash": "00".repeat(32), "expires_at": exp, "purpose": "party"}]}),
+        serde_json::json!({"tans": [{"hash": "00".repeat(32), "expires_at": 5, "purpose": "case"}]}),
+        serde_json::json!({"tans": [{"hash": "00".repeat(32), "expires_at": now() + 400 * 86400, "purpose": "case"}]}),
+        serde_json::json!({"nope": 1}),
+    ] {
+        let body = serde_json::to_vec(&bad).unwrap();
+        let r = h.signed(&h.ha, "POST", "/v1/tans", &body);
+        assert_eq!((r.status, r.code().as_str()), (400, "malformed"), "{bad}");
+    }
+
+    // A body that does not decode as the TAN's purpose is refused without spending the TAN.
+    let r = h.upload("CASE-TAN-0001", &h.guestbook_upload());
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    let case = h.case_upload();
+    let r = h.upload("CASE-TAN-0001", &case);
+    assert_eq!(r.status, 201);
+    let case_id = r.json()["id"].as_u64().unwrap();
+    let r = h.upload("CASE-TAN-0001", &case);
+    assert_eq!((r.status, r.code().as_str()), (409, "tan_used"));
+    let r = h.upload("NEVER-ISSUED-1", &case);
+    assert_eq!((r.status, r.code().as_str()), (403, "tan_unknown"));
+    let r = h.upload("short", &case);
+    assert_eq!((r.status, r.code().as_str()), (403, "tan_unknown"));
+    let r = h.request("POST", "/v1/uploads", &[], &case);
+    assert_eq!((r.status, r.code().as_str()), (403, "tan_unknown"));
+
+    let guest = h.guestbook_upload();
+    assert_eq!(h.upload("GUEST-TAN-001", &guest).status, 201);
+    let (venue, serial) = h.register("Guest Venue");
+    let seeds = h.seeds_upload(&venue, serial);
+    assert_eq!(h.upload("SEEDS-TAN-001", &seeds).status, 201);
+
+    // Expiry: wait (at most two seconds) until the short-lived TAN is past.
+    while now() < short {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let r = h.upload("SHORT-LIVED-1", &case);
+    assert_eq!((r.status, r.code().as_str()), (410, "tan_expired"));
+
+    // The HA lists, fetches and deletes.
+    let list = h.signed(&h.ha, "GET", "/v1/uploads", b"").json();
+    let items = list["uploads"].as_array().unwrap();
+    let purposes: Vec<&str> = items
+        .iter()
+        .map(|u| u["purpose"].as_str().unwrap())
+        .collect();
+    assert_eq!(purposes, ["case", "guestbook", "seeds"]);
+    assert_eq!(items[0]["size"], case.len());
+    let path = format!("/v1/uploads/{case_id}");
+    let r = h.signed(&h.ha, "GET", &path, b"");
+    assert_eq!((r.status, &r.body), (200, &case));
+    let r = h.signed(&h.ha, "DELETE", &path, b"");
+    assert_eq!(r.status, 204);
+    let r = h.signed(&h.ha, "GET", &path, b"");
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+    let r = h.signed(&h.ha, "DELETE", &path, b"");
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+    let r = h.signed(&h.ha, "GET", "/v1/uploads/x", b"");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    assert_eq!(
+        h.signed(&h.ha, "GET", "/v1/uploads", b"").json()["uploads"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn a_tan_works_once_under_concurrent_use() {
+    let h = std::sync::Arc::new(Harness::start());
+    assert_eq!(
+        h.register_tans(&[("RACE-TAN-0001", now() + 600, "case")])
+            .status,
+        201
+    );
+    let body = h.case_upload();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(12));
+    let threads: Vec<_> = (0..12)
+        .map(|_| {
+            let (h, body, barrier) = (h.clone(), body.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                h.upload("RACE-TAN-0001", &body).status
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses[0], 201);
+    assert!(statuses[1..].iter().all(|s| *s == 409), "{statuses:?}");
+    let list = h.signed(&h.ha, "GET", "/v1/uploads", b"").json();
+    assert_eq!(list["uploads"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn counts_are_off_by_default() {
+    let h = Harness::start();
+    let r = h.request("POST", "/v1/counts", &[], &Harness::pings(&[[1; 16]]));
+    assert_eq!((r.status, r.code().as_str()), (404, "counts_disabled"));
+    let r = h.get(&format!("/v1/counts?tag={}", "01".repeat(16)));
+    assert_eq!((r.status, r.code().as_str()), (404, "counts_disabled"));
+    let (key, serial) = h.register("Counting Venue");
+    let r = h.signed(
+        &key,
+        "POST",
+        &format!("/v1/venues/{serial}/count-tags"),
+        b"{}",
+    );
+    assert_eq!((r.status, r.code().as_str()), (404, "counts_disabled"));
+}
+
+#[test]
+fn counts_when_enabled() {
+    let h = Harness::start_with(|c| c.counts = true);
+    assert_eq!(h.get("/v1/authority").json()["counts_enabled"], true);
+    let (a, b) = ([0xaa; 16], [0xbb; 16]);
+    let r = h.request("POST", "/v1/counts", &[], &Harness::pings(&[a, a, b]));
+    assert_eq!((r.status, r.json()["accepted"].as_u64()), (202, Some(3)));
+    let r = h.request("POST", "/v1/counts", &[], &Harness::pings(&[a]));
+    assert_eq!(r.status, 202);
+    let r = h.request("POST", "/v1/counts", &[], b"\x01\x00\x00");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+
+    let today = now() / 86_400;
+    let q = |tag: [u8; 16], range: &str| {
+        h.get(&format!("/v1/counts?tag={}{range}", hex::encode(tag)))
+            .json()
+    };
+    assert_eq!(
+        q(a, &format!("&from={today}&to={today}"))["counts"],
+        serde_json::json!([{"epoch": today, "count": 3}])
+    );
+    assert_eq!(
+        q(b, "")["counts"],
+        serde_json::json!([{"epoch": today, "count": 1}])
+    );
+    assert_eq!(
+        q(a, &format!("&from={}&to={}", today - 3, today - 1))["counts"],
+        serde_json::json!([])
+    );
+    for bad in [
+        "?tag=zz",
+        "?from=1",
+        &format!("?tag={}&from=9&to=1", "00".repeat(16)),
+    ] {
+        let r = h.get(&format!("/v1/counts{bad}"));
+        assert_eq!((r.status, r.code().as_str()), (400, "malformed"), "{bad}");
+    }
+
+    // The venue attributes its tags, so stats can group counts by region and category.
+    let (key, serial) = h.register("Counting Venue");
+    let body = serde_json::to_vec(&serde_json::json!({
+        "tags": [{"epoch": today, "tag": hex::encode(a)}]
+    }))
+    .unwrap();
+    let path = format!("/v1/venues/{serial}/count-tags");
+    let r = h.signed(&key, "POST", &path, &body);
+    assert_eq!((r.status, r.json()["registered"].as_u64()), (201, Some(1)));
+    let r = h.signed(&key, "POST", &path, b"{\"tags\": 3}");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    let r = h.signed(&key, "POST", "/v1/venues/999/count-tags", &body);
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+    let s = h.get("/v1/stats/counts").json();
+    assert_eq!(
+        s["rows"],
+        serde_json::json!([{"region": 620105, "category": "restaurant", "epoch": today, "count": 3}])
+    );
+}
+
+#[test]
+fn everything_acknowledged_survives_a_restart() {
+    let mut h = Harness::start_with(|c| c.counts = true);
+    let (key, serial) = h.register("Durable Venue");
+    let cert = h.get(&format!("/v1/venues/{serial}")).body;
+    let batch = Harness::batch(&h.ha);
+    assert_eq!(h.signed(&h.ha, "POST", "/v1/batches", &batch).status, 201);
+    assert_eq!(
+        h.register_tans(&[
+            ("DURABLE-TAN-1", now() + 600, "case"),
+            ("DURABLE-TAN-2", now() + 600, "case")
+        ])
+        .status,
+        201
+    );
+    let upload = h.case_upload();
+    assert_eq!(h.upload("DURABLE-TAN-1", &upload).status, 201);
+    let revoke_path = format!("/v1/venues/{serial}/revoke");
+    let revoke_sig = Harness::sig(&key, "POST", &revoke_path, b"", now());
+    assert_eq!(
+        h.request("POST", &revoke_path, std::slice::from_ref(&revoke_sig), b"")
+            .status,
+        200
+    );
+    assert_eq!(
+        h.request("POST", "/v1/counts", &[], &Harness::pings(&[[7; 16]]))
+            .status,
+        202
+    );
+
+    h.restart();
+
+    assert_eq!(h.get(&format!("/v1/venues/{serial}")).body, cert);
+    assert_eq!(h.get("/v1/batches/1").body, batch);
+    let list = RevocationList::decode(&h.get("/v1/revocations").body).unwrap();
+    assert_eq!(list.body().entries[0].serial, serial);
+    let uploads = h.signed(&h.ha, "GET", "/v1/uploads", b"").json();
+    let id = uploads["uploads"][0]["id"].as_u64().unwrap();
+    assert_eq!(
+        h.signed(&h.ha, "GET", &format!("/v1/uploads/{id}"), b"")
+            .body,
+        upload
+    );
+    // A used TAN stays used, an unused one still works, counters continue.
+    assert_eq!(h.upload("DURABLE-TAN-1", &upload).status, 409);
+    assert_eq!(h.upload("DURABLE-TAN-2", &upload).json()["id"], id + 1);
+    assert_eq!(
+        h.signed(&h.ha, "POST", "/v1/batches", &Harness::batch(&h.ha))
+            .json()["sequence"],
+        2
+    );
+    let counts = h.get(&format!("/v1/counts?tag={}", "07".repeat(16))).json();
+    assert_eq!(counts["counts"][0]["count"], 1);
+    // Nonces are persisted: a request captured before the restart is still a replay.
+    let r = h.request("POST", &revoke_path, &[revoke_sig], b"");
+    assert_eq!((r.status, r.code().as_str()), (401, "replayed"));
+}
+
+#[test]
+fn the_background_job_deletes_expired_data() {
+    use venuecode_server::storage::{NewTan, TanPurpose};
+    use venuecode_server::{RedbStorage, Storage};
+    let mut h = Harness::start_with(|c| c.retention_interval_secs = 1);
+    let fresh = Harness::batch(&h.ha);
+    assert_eq!(h.signed(&h.ha, "POST", "/v1/batches", &fresh).status, 201);
+    h.stop();
+    // Plant data from twenty days ago directly in the store.
+    let old = now() - 20 * 86_400;
+    {
+        let store = RedbStorage::open(&h.data_dir()).unwrap();
+        store.insert_batch([9; 32], b"old batch", 1, old).unwrap();
+        let tan = NewTan {
+            hash: [9; 32],
+            expires_at: old + 3600,
+            purpose: TanPurpose::Case,
+        };
+        store.register_tans(&[tan], old).unwrap();
+        store
+            .consume_tan(&[9; 32], old + 60, b"old upload")
+            .unwrap();
+    }
+    h.launch();
+    let mut gone = false;
+    for _ in 0..100 {
+        if h.get("/v1/batches/2").status == 404 {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(gone, "the old batch was not deleted");
+    assert_eq!(h.get("/v1/batches/1").body, fresh);
+    let uploads = h.signed(&h.ha, "GET", "/v1/uploads", b"").json();
+    assert_eq!(uploads["uploads"], serde_json::json!([]));
+    assert_eq!(h.get("/v1/batches").json()["latest"], 2);
+}
+
+#[test]
+fn the_service_runs_on_any_storage_backend() {
+    use std::sync::Arc;
+    use venuecode_server::storage::MemoryStorage;
+    use venuecode_server::{Config, Keys, Server};
+    let ra = SigningKey::generate().unwrap();
+    let ha = SigningKey::generate().unwrap();
+    let keys = Keys {
+        ra: ra.clone(),
+        admin: None,
+        ha: vec![ha.public_key()],
+        ha_encryption: None,
+    };
+    // Key paths are not read by `bind_with`.
+    let config = Config::new("unused".into(), "unused".into(), vec![]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt
+        .block_on(Server::bind_with(
+            config,
+            keys,
+            Arc::new(MemoryStorage::new()),
+        ))
+        .unwrap();
+    let addr = server.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = rt.spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    let client = std::thread::spawn(move || {
+        let venue = SigningKey::generate().unwrap();
+        let body = Harness::registration(&venue, "Memory Cafe", 620_105, true);
+        let sig =
+            venuecode_protocol::RequestEnvelope::sign(&venue, "POST", "/v1/venues", &body, now())
+                .unwrap()
+                .to_header();
+        let mut r = ureq::post(&format!("http://{addr}/v1/venues"))
+            .header("venuecode-signature", &sig)
+            .send(&body[..])
+            .unwrap();
+        let cert = VenueCertificate::decode(&r.body_mut().read_to_vec().unwrap()).unwrap();
+        let mut r = ureq::get(&format!("http://{addr}/v1/venues/{}", cert.serial()))
+            .call()
+            .unwrap();
+        assert_eq!(r.body_mut().read_to_vec().unwrap(), cert.encode());
+        cert
+    });
+    // The current-thread runtime serves while the client thread works.
+    let cert = rt.block_on(async {
+        loop {
+            if client.is_finished() {
+                break client.join().unwrap();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    });
+    assert_eq!(cert.info().name(), "Memory Cafe");
+    let _ = stop.send(());
+    rt.block_on(task).unwrap().unwrap();
+}

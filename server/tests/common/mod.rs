@@ -1,0 +1,350 @@
+//! A real server on an ephemeral port, driven over HTTP with ureq.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
+use venuecode_protocol::count::CountPingBatch;
+use venuecode_protocol::exposure::{BatchBuilder, ExposureWindow, RiskLevel};
+use venuecode_protocol::sealed::{seal, SealedBundle, UPLOAD_INFO};
+use venuecode_protocol::{
+    Codec, CountTag, DecryptionKey, MasterSeed, RegionCode, RegistrationRequest, RequestEnvelope,
+    SealedMessage, SeedRelease, SignedSeedRelease, SigningKey, VenueCategory, VenueInfo,
+};
+use venuecode_server::config::{write_public_key, write_signing_key};
+use venuecode_server::{Config, Server, ServerError};
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: ureq::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| {
+            panic!(
+                "not JSON (status {}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// The API error code.
+    pub fn code(&self) -> String {
+        self.json()["error"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The API error code, if the body is a JSON error.
+    pub fn code_if_error(&self) -> Option<String> {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_owned))
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+pub struct Harness {
+    rt: Runtime,
+    dir: tempfile::TempDir,
+    pub config: Config,
+    pub base: String,
+    pub addr: std::net::SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), ServerError>>>,
+    agent: ureq::Agent,
+    pub ra: SigningKey,
+    pub ha: SigningKey,
+    pub admin: SigningKey,
+    pub ha_enc: DecryptionKey,
+}
+
+impl Harness {
+    pub fn start() -> Self {
+        Self::start_with(|_| {})
+    }
+
+    pub fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ra = SigningKey::generate().unwrap();
+        let ha = SigningKey::generate().unwrap();
+        let admin = SigningKey::generate().unwrap();
+        let ha_enc = DecryptionKey::generate().unwrap();
+        let p = |n: &str| -> PathBuf { dir.path().join(n) };
+        write_signing_key(&p("ra.key"), &ra).unwrap();
+        write_public_key(&p("admin.pub"), &admin.public_key()).unwrap();
+        // Two trusted HA keys in one file, to show key rotation.
+        let other = SigningKey::generate().unwrap();
+        std::fs::write(
+            p("ha.pub"),
+            format!(
+                "# trusted HA keys\n{}\n{}\n",
+                hex::encode(other.public_key().as_bytes()),
+                hex::encode(ha.public_key().as_bytes())
+            ),
+        )
+        .unwrap();
+        std::fs::write(p("ha-enc.pub"), hex::encode(ha_enc.public_key().as_bytes())).unwrap();
+        let mut config = Config::new(p("data"), p("ra.key"), vec![p("ha.pub")]);
+        config.admin_key = Some(p("admin.pub"));
+        config.ha_encryption_key = Some(p("ha-enc.pub"));
+        config.rate_per_minute = 10_000;
+        config.rate_burst = 10_000;
+        tweak(&mut config);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut h = Self {
+            rt,
+            dir,
+            config,
+            base: String::new(),
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            stop: None,
+            task: None,
+            agent,
+            ra,
+            ha,
+            admin,
+            ha_enc,
+        };
+        h.launch();
+        h
+    }
+
+    /// Starts the server again after [`Self::stop`], on the same port and data.
+    pub fn launch(&mut self) {
+        let server = self.rt.block_on(Server::bind(self.config.clone())).unwrap();
+        self.addr = server.local_addr().unwrap();
+        self.base = format!("http://{}", self.addr);
+        // Restart on the same port, so that URLs stay valid.
+        self.config.listen = self.addr;
+        let (tx, rx) = oneshot::channel::<()>();
+        self.stop = Some(tx);
+        self.task = Some(self.rt.spawn(server.run(async {
+            let _ = rx.await;
+        })));
+    }
+
+    /// Asks the server to stop (in-flight requests finish) and waits for it.
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            self.rt.block_on(task).unwrap().unwrap();
+        }
+    }
+
+    /// Signals the stop without waiting.
+    pub fn signal_stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// Waits for a stop signalled earlier.
+    pub fn join(&mut self) -> Result<(), ServerError> {
+        match self.task.take() {
+            Some(task) => self.rt.block_on(task).unwrap(),
+            None => Ok(()),
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.stop();
+        self.launch();
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> Resp {
+        let mut b = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.base, path));
+        for (k, v) in headers {
+            b = b.header(*k, v.as_str());
+        }
+        let result = if body.is_empty() {
+            self.agent.run(b.body(()).unwrap())
+        } else {
+            self.agent.run(b.body(body.to_vec()).unwrap())
+        };
+        let mut resp = result.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(100 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        self.request("GET", path, &[], &[])
+    }
+
+    /// The signature header for a request signed at `ts`.
+    pub fn sig(
+        key: &SigningKey,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        ts: u64,
+    ) -> (&'static str, String) {
+        let env = RequestEnvelope::sign(key, method, path, body, ts).unwrap();
+        ("venuecode-signature", env.to_header())
+    }
+
+    pub fn signed(&self, key: &SigningKey, method: &str, path: &str, body: &[u8]) -> Resp {
+        let h = Self::sig(key, method, path, body, now());
+        self.request(method, path, &[h], body)
+    }
+
+    // ---- fixtures ----
+
+    pub fn registration(key: &SigningKey, name: &str, region: u32, pledge: bool) -> Vec<u8> {
+        let info = VenueInfo::new(
+            name,
+            "1 Example Road",
+            RegionCode::new(region).unwrap(),
+            VenueCategory::RESTAURANT,
+            60,
+        )
+        .unwrap();
+        RegistrationRequest {
+            venue_key: key.public_key(),
+            info,
+            pledge,
+        }
+        .encode()
+    }
+
+    /// Registers a venue and returns its key and serial.
+    pub fn register(&self, name: &str) -> (SigningKey, u64) {
+        let key = SigningKey::generate().unwrap();
+        let body = Self::registration(&key, name, 620_105, true);
+        let r = self.signed(&key, "POST", "/v1/venues", &body);
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+        let cert = venuecode_protocol::VenueCertificate::decode(&r.body).unwrap();
+        (key, cert.serial())
+    }
+
+    pub fn batch(ha: &SigningKey) -> Vec<u8> {
+        let minute = (now() / 60) as u32;
+        let mut b = BatchBuilder::new(minute, vec!["Get tested".into()]).unwrap();
+        b.add(&ExposureWindow {
+            seed: MasterSeed::generate().unwrap().static_seed(),
+            start: minute - 120,
+            end: minute - 30,
+            risk: RiskLevel::HIGH,
+            message_index: 0,
+        })
+        .unwrap();
+        b.sign(ha).unwrap().encode()
+    }
+
+    pub fn case_upload(&self) -> Vec<u8> {
+        seal(&self.ha_enc.public_key(), UPLOAD_INFO, b"shared entries")
+            .unwrap()
+            .encode()
+    }
+
+    pub fn sealed(&self) -> SealedMessage {
+        seal(&self.ha_enc.public_key(), UPLOAD_INFO, b"guest").unwrap()
+    }
+
+    pub fn guestbook_upload(&self) -> Vec<u8> {
+        SealedBundle {
+            items: vec![self.sealed(), self.sealed()],
+        }
+        .encode()
+    }
+
+    pub fn seeds_upload(&self, venue: &SigningKey, serial: u64) -> Vec<u8> {
+        let master = MasterSeed::generate().unwrap();
+        let release = SeedRelease {
+            venue_serial: serial,
+            seeds: vec![(20_000, master.rotating_seed(20_000))],
+        };
+        SignedSeedRelease::create(&release, &self.ha_enc.public_key(), venue)
+            .unwrap()
+            .encode()
+    }
+
+    pub fn pings(tags: &[[u8; 16]]) -> Vec<u8> {
+        CountPingBatch {
+            tags: tags.iter().map(|t| CountTag(*t)).collect(),
+        }
+        .encode()
+    }
+
+    /// Registers TANs with the HA key; returns the response.
+    pub fn register_tans(&self, tans: &[(&str, u64, &str)]) -> Resp {
+        let body = serde_json::json!({
+            "tans": tans.iter().map(|(t, exp, purpose)| serde_json::json!({
+                "hash": hex::encode(venuecode_protocol::envelope::tan_hash(t).unwrap()),
+                "expires_at": exp,
+                "purpose": purpose,
+            })).collect::<Vec<_>>()
+        });
+        let body = serde_json::to_vec(&body).unwrap();
+        self.signed(&self.ha, "POST", "/v1/tans", &body)
+    }
+
+    pub fn upload(&self, tan: &str, body: &[u8]) -> Resp {
+        self.request(
+            "POST",
+            "/v1/uploads",
+            &[("venuecode-tan", tan.to_owned())],
+            body,
+        )
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.signal_stop();
+        if let Some(task) = self.task.take() {
+            let _ = self.rt.block_on(task);
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! The storage trait's behaviour, checked on both implementations: retention, TAN
+//! consumption, the venue registry and revocation log, and concurrent writes; and durability
+//! across reopening for redb.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use venuecode_server::storage::{MemoryStorage, NewTan, StorageError, TanPurpose, VenueRecord};
+use venuecode_server::{purge_expired, RedbStorage, Storage};
+
+const DAY: u64 = 86_400;
+const T0: u64 = 1_800_000_000;
+
+/// Runs `check` on a fresh store of each kind.
+fn each_store(check: impl Fn(Arc<dyn Storage>)) {
+    check(Arc::new(MemoryStorage::new()));
+    let dir = tempfile::tempdir().unwrap();
+    check(Arc::new(RedbStorage::open(dir.path()).unwrap()));
+}
+
+fn tan(hash: u8, expires_at: u64, purpose: TanPurpose) -> NewTan {
+    NewTan {
+        hash: [hash; 32],
+        expires_at,
+        purpose,
+    }
+}
+
+fn venue(serial: u64, region: u32) -> VenueRecord {
+    VenueRecord {
+        serial,
+        certificate: vec![serial as u8; 10],
+        venue_key: [serial as u8; 32],
+        region,
+        category: 9,
+        issued_at: T0,
+        revoked: None,
+        superseded_by: None,
+    }
+}
+
+#[test]
+fn retention_deletes_only_what_is_older_than_the_period() {
+    each_store(|store| {
+        store.insert_batch([1; 32], b"old batch", 3, T0).unwrap();
+        store
+            .insert_batch([2; 32], b"new batch", 4, T0 + 10 * DAY)
+            .unwrap();
+        let exp = T0 + 20 * DAY;
+        store
+            .register_tans(
+                &[tan(1, exp, TanPurpose::Case), tan(2, exp, TanPurpose::Case)],
+                T0,
+            )
+            .unwrap();
+        store
+            .register_tans(&[tan(3, exp, TanPurpose::Case)], T0 + 10 * DAY)
+            .unwrap();
+        let old_upload = store.consume_tan(&[1; 32], T0 + 60, b"old").unwrap();
+        let new_upload = store.consume_tan(&[3; 32], T0 + 10 * DAY, b"new").unwrap();
+        let day0 = (T0 / DAY) as u32;
+        store.add_counts(day0, &[[5; 16]]).unwrap();
+        store.add_counts(day0 + 10, &[[5; 16]]).unwrap();
+        store.register_count_tags(1, &[(day0, [5; 16])]).unwrap();
+        assert!(store.record_nonce([0; 8], [1; 16], T0 + 360).unwrap());
+
+        // Thirteen days on, nothing is old enough but the nonce.
+        let r = purge_expired(store.as_ref(), 14, T0 + 13 * DAY).unwrap();
+        assert_eq!(
+            (r.batches, r.uploads, r.tans, r.counts, r.nonces),
+            (0, 0, 0, 0, 1)
+        );
+
+        // Fifteen days on, the first day's data goes.
+        let r = purge_expired(store.as_ref(), 14, T0 + 15 * DAY).unwrap();
+        assert_eq!((r.batches, r.uploads, r.tans), (1, 1, 2));
+        assert_eq!(r.counts, 2, "one count row and one count tag");
+        assert!(store.batch(1).unwrap().is_none());
+        assert!(store.batch(2).unwrap().is_some());
+        assert!(store.upload(old_upload).unwrap().is_none());
+        assert!(store.upload(new_upload).unwrap().is_some());
+        assert!(store.tan(&[2; 32]).unwrap().is_none());
+        assert!(store.tan(&[3; 32]).unwrap().is_some());
+        assert_eq!(store.counts(&[5; 16], 0, u32::MAX).unwrap().len(), 1);
+        // A purged batch's digest may be posted again; sequence numbers never repeat.
+        assert_eq!(
+            store
+                .insert_batch([1; 32], b"again", 1, T0 + 15 * DAY)
+                .unwrap(),
+            3
+        );
+        let (list, latest) = store.batches_after(0, 10).unwrap();
+        assert_eq!(latest, 3);
+        assert_eq!(list.iter().map(|b| b.sequence).collect::<Vec<_>>(), [2, 3]);
+        // Aggregate statistics are kept.
+        let stats = store.exposure_stats().unwrap();
+        assert_eq!(stats.iter().map(|s| s.batches).sum::<u64>(), 3);
+    });
+}
+
+#[test]
+fn tan_states() {
+    each_store(|store| {
+        let tans = [
+            tan(1, T0 + 100, TanPurpose::Seeds),
+            tan(2, T0 + 100, TanPurpose::GuestBook),
+        ];
+        assert_eq!(store.register_tans(&tans, T0).unwrap(), 2);
+        assert_eq!(store.register_tans(&tans, T0).unwrap(), 0);
+        assert_eq!(store.consume_tan(&[1; 32], T0, b"x").unwrap(), 1);
+        assert_eq!(
+            store.consume_tan(&[1; 32], T0, b"x"),
+            Err(StorageError::TanUsed)
+        );
+        assert_eq!(
+            store.consume_tan(&[2; 32], T0 + 100, b"x"),
+            Err(StorageError::TanExpired)
+        );
+        assert_eq!(
+            store.consume_tan(&[3; 32], T0, b"x"),
+            Err(StorageError::TanUnknown)
+        );
+        // Registering a used TAN again does not revive it.
+        store.register_tans(&tans, T0).unwrap();
+        assert!(store.tan(&[1; 32]).unwrap().unwrap().used);
+        // A refused consumption wrote nothing.
+        assert_eq!(store.uploads().unwrap().len(), 1);
+        assert!(!store.tan(&[2; 32]).unwrap().unwrap().used);
+        let (meta, bytes) = store.upload(1).unwrap().unwrap();
+        assert_eq!(
+            (meta.purpose, meta.size, bytes.as_slice()),
+            (TanPurpose::Seeds, 1, b"x".as_slice())
+        );
+        assert!(store.delete_upload(1).unwrap());
+        assert!(!store.delete_upload(1).unwrap());
+        assert!(store.record_nonce([1; 8], [2; 16], T0).unwrap());
+        assert!(!store.record_nonce([1; 8], [2; 16], T0).unwrap());
+        assert!(
+            store.record_nonce([2; 8], [2; 16], T0).unwrap(),
+            "nonces are per key"
+        );
+    });
+}
+
+#[test]
+fn registry_and_revocation_log() {
+    each_store(|store| {
+        assert_eq!(store.allocate_serial().unwrap(), 1);
+        assert_eq!(store.allocate_serial().unwrap(), 2);
+        store.insert_venue(&venue(1, 620_105)).unwrap();
+        store.insert_venue(&venue(2, 110_101)).unwrap();
+        assert_eq!(store.venue(1).unwrap().unwrap(), venue(1, 620_105));
+        assert!(store.venue(9).unwrap().is_none());
+
+        let seq = store
+            .supersede_venue(1, &venue(3, 620_105), 3, 100)
+            .unwrap();
+        assert_eq!(seq, 1);
+        let old = store.venue(1).unwrap().unwrap();
+        assert_eq!((old.revoked, old.superseded_by), (Some((1, 3)), Some(3)));
+        assert_eq!(
+            store.supersede_venue(1, &venue(4, 620_105), 3, 100),
+            Err(StorageError::Revoked)
+        );
+        assert!(
+            store.venue(4).unwrap().is_none(),
+            "a refused update stores nothing"
+        );
+        assert_eq!(store.revoke_venue(2, 2, 101).unwrap(), 2);
+        assert_eq!(store.revoke_venue(2, 1, 102), Err(StorageError::Revoked));
+        assert_eq!(store.revoke_venue(9, 1, 102), Err(StorageError::NotFound));
+
+        let (all, latest) = store.revocations_after(0).unwrap();
+        assert_eq!(latest, 2);
+        let got: Vec<_> = all
+            .iter()
+            .map(|e| (e.sequence, e.serial, e.reason))
+            .collect();
+        assert_eq!(got, [(1, 1, 3), (2, 2, 2)]);
+        assert_eq!(store.revocations_after(1).unwrap().0.len(), 1);
+        assert_eq!(store.revocations_after(u64::MAX).unwrap().0.len(), 0);
+
+        let stats = store.venue_stats().unwrap();
+        let rows: Vec<_> = stats
+            .iter()
+            .map(|r| (r.region, r.active, r.revoked))
+            .collect();
+        assert_eq!(rows, [(110_101, 0, 1), (620_105, 1, 0)]);
+
+        store.add_counts(20_000, &[[1; 16], [1; 16]]).unwrap();
+        store.add_counts(20_001, &[[1; 16]]).unwrap();
+        assert_eq!(
+            store.register_count_tags(3, &[(20_000, [1; 16])]).unwrap(),
+            1
+        );
+        assert_eq!(
+            store.register_count_tags(3, &[(20_000, [1; 16])]).unwrap(),
+            0
+        );
+        assert_eq!(
+            store.counts(&[1; 16], 20_000, 20_001).unwrap(),
+            [(20_000, 2), (20_001, 1)]
+        );
+        assert_eq!(store.counts(&[1; 16], 5, 1).unwrap(), []);
+        let c = store.count_stats().unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!((c[0].region, c[0].epoch, c[0].count), (620_105, 20_000, 3));
+    });
+}
+
+#[test]
+fn concurrent_writes_do_not_mix_outcomes() {
+    each_store(|store| {
+        let n = 32u8;
+        let mut tans: Vec<NewTan> = (0..n).map(|i| tan(i, T0 + 100, TanPurpose::Case)).collect();
+        tans.push(tan(0xff, T0 + 100, TanPurpose::Case));
+        store.register_tans(&tans, T0).unwrap();
+        let barrier = Arc::new(std::sync::Barrier::new(usize::from(n) * 2));
+        let mut threads = Vec::new();
+        for i in 0..n {
+            for shared in [false, true] {
+                let (store, barrier) = (store.clone(), barrier.clone());
+                threads.push(std::thread::spawn(move || {
+                    barrier.wait();
+                    let hash = if shared { [0xff; 32] } else { [i; 32] };
+                    (shared, store.consume_tan(&hash, T0, &[i]))
+                }));
+            }
+        }
+        let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let own_ok = results.iter().filter(|(s, r)| !s && r.is_ok()).count();
+        let shared_ok = results.iter().filter(|(s, r)| *s && r.is_ok()).count();
+        let shared_used = results
+            .iter()
+            .filter(|(s, r)| *s && *r == Err(StorageError::TanUsed))
+            .count();
+        assert_eq!(own_ok, usize::from(n));
+        assert_eq!((shared_ok, shared_used), (1, usize::from(n) - 1));
+        let mut ids: Vec<u64> = results.iter().filter_map(|(_, r)| r.clone().ok()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), usize::from(n) + 1, "every upload got its own id");
+        assert_eq!(store.uploads().unwrap().len(), usize::from(n) + 1);
+    });
+}
+
+#[test]
+fn redb_keeps_every_acknowledged_write_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Arc::new(RedbStorage::open(dir.path()).unwrap());
+        store
+            .register_tans(&[tan(1, T0 + 100, TanPurpose::Seeds)], T0)
+            .unwrap();
+        store.consume_tan(&[1; 32], T0, b"x").unwrap();
+        assert!(store.record_nonce([1; 8], [2; 16], T0).unwrap());
+        // Concurrent writers, grouped into shared commits.
+        let threads: Vec<_> = (0..16u8)
+            .map(|i| {
+                let store = store.clone();
+                std::thread::spawn(move || store.add_counts(20_000, &[[i; 16]]).unwrap())
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+    }
+    let store = RedbStorage::open(dir.path()).unwrap();
+    let t = store.tan(&[1; 32]).unwrap().unwrap();
+    assert!(t.used);
+    assert_eq!(t.purpose, TanPurpose::Seeds);
+    assert_eq!(store.upload(1).unwrap().unwrap().1, b"x");
+    assert!(!store.record_nonce([1; 8], [2; 16], T0).unwrap());
+    for i in 0..16u8 {
+        assert_eq!(
+            store.counts(&[i; 16], 20_000, 20_000).unwrap(),
+            [(20_000, 1)]
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! The routes of the HTTP API (protocol-spec/API.md) the client uses, over any [`Transport`],
+//! with the server's JSON error codes mapped to [`Error`] variants.
+
+use std::io::Read;
+
+use serde::Deserialize;
+use venuecode_protocol::count::CountPingBatch;
+use venuecode_protocol::envelope::{tan_hash, RequestEnvelope, SIGNATURE_HEADER};
+use venuecode_protocol::{Codec, CountTag, RevocationList, SigningKey};
+
+use crate::error::{Error, Result};
+use crate::transport::{Request, Response, Transport};
+
+/// The header that carries a TAN on uploads.
+pub const TAN_HEADER: &str = "venuecode-tan";
+/// Largest error body read from the server.
+const MAX_ERROR_BODY: u64 = 16 * 1024;
+/// Largest JSON control message read from the server.
+const MAX_JSON_BODY: u64 = 4 * 1024 * 1024;
+/// Largest revocation list read (the protocol's entry limit times the entry size, plus header).
+const MAX_REVOCATION_BODY: u64 = 1_000_000 * 21 + 1024;
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: String,
+}
+
+/// Fails with the mapped error unless the status is 2xx or 304.
+pub fn check(mut response: Response) -> Result<Response> {
+    if (200..300).contains(&response.status) || response.status == 304 {
+        return Ok(response);
+    }
+    let mut raw = Vec::new();
+    // A body that cannot be read still leaves the status to report.
+    let _ = (&mut response.body)
+        .take(MAX_ERROR_BODY)
+        .read_to_end(&mut raw);
+    let code = serde_json::from_slice::<ErrorBody>(&raw)
+        .map(|b| b.error)
+        .unwrap_or_default();
+    Err(match code.as_str() {
+        "tan_used" => Error::TanUsed,
+        "tan_expired" => Error::TanExpired,
+        "tan_unknown" => Error::TanUnknown,
+        _ => Error::Server {
+            status: response.status,
+            code,
+        },
+    })
+}
+
+/// Reads a whole body of at most `limit` bytes.
+pub fn read_body(response: Response, limit: u64) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    response
+        .body
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::Network(Box::new(e)))?;
+    if out.len() as u64 > limit {
+        return Err(Error::BadResponse("body exceeds its size limit"));
+    }
+    Ok(out)
+}
+
+fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T> {
+    let raw = read_body(response, MAX_JSON_BODY)?;
+    serde_json::from_slice(&raw).map_err(|_| Error::BadResponse("JSON does not match the API"))
+}
+
+/// `GET /v1/revocations?after=N`: the revocation list after a cursor (not yet verified).
+pub fn fetch_revocations(t: &dyn Transport, after: u64) -> Result<RevocationList> {
+    let r = check(t.send(Request::get(format!("/v1/revocations?after={after}")))?)?;
+    let raw = read_body(r, MAX_REVOCATION_BODY)?;
+    RevocationList::decode(&raw).map_err(Error::Protocol)
+}
+
+/// One entry of the batch listing.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct BatchInfo {
+    /// The server's sequence number.
+    pub sequence: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Number of records.
+    pub records: u64,
+}
+
+/// `GET /v1/batches?after=N`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct BatchListing {
+    /// Batches after the cursor, in sequence order.
+    pub batches: Vec<BatchInfo>,
+    /// The highest sequence number the server has.
+    pub latest: u64,
+}
+
+/// `GET /v1/batches?after=N`: the batches published after a cursor.
+pub fn list_batches(t: &dyn Transport, after: u64) -> Result<BatchListing> {
+    let r = check(t.send(Request::get(format!("/v1/batches?after={after}")))?)?;
+    let mut listing: BatchListing = json(r)?;
+    listing.batches.sort_by_key(|b| b.sequence);
+    Ok(listing)
+}
+
+/// `GET /v1/batches/{sequence}`: the batch body as a stream, so that it need not fit in memory.
+pub fn open_batch(t: &dyn Transport, sequence: u64) -> Result<Box<dyn Read + Send>> {
+    let r = check(t.send(Request::get(format!("/v1/batches/{sequence}")))?)?;
+    Ok(r.body)
+}
+
+#[derive(Deserialize)]
+struct UploadAnswer {
+    id: u64,
+}
+
+/// `POST /v1/uploads` with a TAN: returns the upload id.
+pub fn upload(t: &dyn Transport, tan: &str, body: Vec<u8>) -> Result<u64> {
+    tan_hash(tan)
+        .map_err(|_| Error::InvalidArgument("a TAN is 10 to 64 printable ASCII characters"))?;
+    let req =
+        Request::post("/v1/uploads", body, "application/octet-stream").header(TAN_HEADER, tan);
+    let r = check(t.send(req)?)?;
+    let a: UploadAnswer = json(r)?;
+    Ok(a.id)
+}
+
+/// `POST /v1/counts`: sends a batch of count pings.
+pub fn post_count_pings(t: &dyn Transport, batch: &CountPingBatch) -> Result<()> {
+    let req = Request::post("/v1/counts", batch.encode(), "application/octet-stream");
+    check(t.send(req)?)?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    epoch: u32,
+    count: u64,
+}
+
+#[derive(Deserialize)]
+struct CountAnswer {
+    counts: Vec<CountRow>,
+}
+
+/// `GET /v1/counts?tag=…&from=…`: the pings with `tag` the server received per UTC day, from
+/// `from` to the server's today.
+pub fn fetch_counts(t: &dyn Transport, tag: &CountTag, from: u32) -> Result<Vec<(u32, u64)>> {
+    let path = format!("/v1/counts?tag={}&from={from}", hex::encode(tag.0));
+    let r = check(t.send(Request::get(path))?)?;
+    let a: CountAnswer = json(r)?;
+    Ok(a.counts.into_iter().map(|c| (c.epoch, c.count)).collect())
+}
+
+/// Adds the `Venuecode-Signature` envelope to a request, signed at `now_seconds`.
+pub fn sign(request: Request, key: &SigningKey, now_seconds: u64) -> Result<Request> {
+    let env = RequestEnvelope::sign(
+        key,
+        request.method.as_str(),
+        &request.path,
+        &request.body,
+        now_seconds,
+    )?;
+    Ok(request.header(SIGNATURE_HEADER, env.to_header()))
+}
+
+/// `POST /v1/venues/{serial}/count-tags`, signed by the venue key.
+pub fn post_count_tags(
+    t: &dyn Transport,
+    serial: u64,
+    tags: &[(u32, CountTag)],
+    venue_key: &SigningKey,
+    now_seconds: u64,
+) -> Result<()> {
+    let body = serde_json::json!({
+        "tags": tags
+            .iter()
+            .map(|(epoch, tag)| serde_json::json!({"epoch": epoch, "tag": hex::encode(tag.0)}))
+            .collect::<Vec<_>>()
+    });
+    let body = serde_json::to_vec(&body).map_err(|_| Error::InvalidArgument("count tags"))?;
+    let req = Request::post(
+        format!("/v1/venues/{serial}/count-tags"),
+        body,
+        "application/json",
+    );
+    check(t.send(sign(req, venue_key, now_seconds)?)?)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(status: u16, body: &str) -> Error {
+        match check(Response::from_bytes(status, body.as_bytes().to_vec())) {
+            Err(e) => e,
+            Ok(_) => panic!("status {status} passed"),
+        }
+    }
+
+    #[test]
+    fn server_error_codes_map_to_distinct_errors() {
+        assert!(matches!(
+            err(409, r#"{"error":"tan_used","message":"x"}"#),
+            Error::TanUsed
+        ));
+        assert!(matches!(
+            err(410, r#"{"error":"tan_expired","message":"x"}"#),
+            Error::TanExpired
+        ));
+        assert!(matches!(
+            err(403, r#"{"error":"tan_unknown","message":"x"}"#),
+            Error::TanUnknown
+        ));
+        match err(429, r#"{"error":"rate_limited","message":"slow down"}"#) {
+            Error::Server { status, code } => {
+                assert_eq!(status, 429);
+                assert_eq!(code, "rate_limited");
+            }
+            other => panic!("{other:?}"),
+        }
+        match err(502, "<html>bad gateway</html>") {
+            Error::Server { status, code } => {
+                assert_eq!(status, 502);
+                assert_eq!(code, "");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(check(Response::from_bytes(201, Vec::new())).is_ok());
+    }
+
+    #[test]
+    fn oversized_bodies_are_refused() {
+        let r = Response::from_bytes(200, vec![0; 11]);
+        assert!(matches!(read_body(r, 10), Err(Error::BadResponse(_))));
+        let r = Response::from_bytes(200, vec![0; 10]);
+        assert_eq!(read_body(r, 10).ok(), Some(vec![0; 10]));
+    }
+
+    #[test]
+    fn json_that_does_not_match_the_contract_is_a_bad_response() {
+        let r = Response::from_bytes(200, br#"{"batches": 3}"#.to_vec());
+        assert!(matches!(
+            json::<BatchListing>(r),
+            Err(Error::BadResponse(_))
+        ));
+    }
+
+    #[test]
+    fn an_unreachable_server_is_a_network_error() {
+        // Port 9 on localhost (discard) is closed on test machines; nothing listens there.
+        let t = crate::HttpTransport::with_timeout(
+            "http://127.0.0.1:9",
+            std::time::Duration::from_secs(5),
+        );
+        assert!(matches!(list_batches(&t, 0), Err(Error::Network(_))));
+        assert!(matches!(
+            upload(&t, "TAN-0123456789", vec![1]),
+            Err(Error::Network(_))
+        ));
+    }
+}

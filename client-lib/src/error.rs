@@ -1,0 +1,183 @@
+//! The one error type of the client library.
+//!
+//! No variant carries user data: messages name what failed, never a venue name, seed, TAN, time
+//! or diary content, so an error can be logged or shown as it is.
+
+use core::fmt;
+
+pub use venuecode_protocol::Error as ProtocolError;
+
+/// Every way a client operation can fail.
+///
+/// The scan errors are distinct so that the app can tell the user what is wrong with a code:
+/// a forged poster is not the same as an expired one.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    // ---- scanning a code ----
+    /// The scanned text is not a venue code: not a code URL, not canonical digits, or bytes that
+    /// do not decode.
+    MalformedCode(ProtocolError),
+    /// The certificate names a registration authority this app does not trust.
+    UnknownAuthority,
+    /// The certificate's registration-authority signature does not verify: a forged poster.
+    ForgedCertificate,
+    /// The venue's signature over the seed does not verify: a forged code or a swapped seed.
+    BadVenueSignature,
+    /// The venue certificate is not valid yet.
+    NotYetValid,
+    /// The venue certificate has expired.
+    Expired,
+    /// A rotating code was displayed too long ago (a photograph of the screen); scan again.
+    StaleCode,
+    /// A rotating code's signed validity is inconsistent (too far ahead, or the wrong day).
+    InvalidCodeValidity,
+    /// The venue's certificate is on the cached revocation list: the code was deactivated.
+    Revoked,
+
+    // ---- the diary ----
+    /// The diary key does not open this diary. Nothing was read or changed.
+    WrongKey,
+    /// A stored record failed to open under the right key: the file was tampered with or
+    /// damaged.
+    Corrupt,
+    /// The embedded database reported an error.
+    Storage(Box<dyn std::error::Error + Send + Sync>),
+    /// No diary entry with that id.
+    EntryNotFound,
+    /// The entry is not an open check-in (already checked out).
+    NotCheckedIn,
+    /// An edit lies outside the allowed bounds; the text names which.
+    EditOutOfBounds(&'static str),
+
+    // ---- the server ----
+    /// The server could not be reached, or the connection broke mid-transfer.
+    Network(Box<dyn std::error::Error + Send + Sync>),
+    /// The server's answer does not follow the API contract.
+    BadResponse(&'static str),
+    /// The TAN was already used; each TAN works once.
+    TanUsed,
+    /// The TAN has expired; ask the health authority for a new one.
+    TanExpired,
+    /// The server does not know this TAN.
+    TanUnknown,
+    /// Any other error answer from the server, by HTTP status and API error code.
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// The API error code (`not_found`, `rate_limited`, …), or empty when the body had none.
+        code: String,
+    },
+
+    // ---- sharing ----
+    /// No upload is waiting to be retried.
+    NoPendingUpload,
+    /// Nothing was selected to share.
+    NothingSelected,
+
+    // ---- everything else ----
+    /// Any other protocol failure (a batch or list signature, a decoding error, a seal).
+    Protocol(ProtocolError),
+    /// An argument given by the caller is invalid; the text names which.
+    InvalidArgument(&'static str),
+}
+
+impl Error {
+    /// Maps a protocol error met while verifying a scanned code to its scan error.
+    pub(crate) fn from_scan(e: ProtocolError) -> Self {
+        use ProtocolError as P;
+        match e {
+            P::UnknownKeyId => Self::UnknownAuthority,
+            P::CertificateSignatureInvalid => Self::ForgedCertificate,
+            P::VenueSignatureInvalid => Self::BadVenueSignature,
+            P::CertificateNotYetValid => Self::NotYetValid,
+            P::CertificateExpired => Self::Expired,
+            P::CodeStale => Self::StaleCode,
+            P::CodeValidityInvalid => Self::InvalidCodeValidity,
+            P::Revoked => Self::Revoked,
+            P::RandomnessUnavailable | P::InvalidArgument(_) => Self::Protocol(e),
+            other => Self::MalformedCode(other),
+        }
+    }
+
+    pub(crate) fn storage(e: impl Into<redb::Error>) -> Self {
+        Self::Storage(Box::new(e.into()))
+    }
+
+    /// The tone the app should play for this failure: always [`crate::Tone::Failure`].
+    pub fn tone(&self) -> crate::Tone {
+        crate::Tone::Failure
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MalformedCode(e) => write!(f, "not a valid venue code ({e})"),
+            Self::UnknownAuthority => f.write_str("venue code issued by an unknown authority"),
+            Self::ForgedCertificate => f.write_str("venue certificate is forged"),
+            Self::BadVenueSignature => {
+                f.write_str("venue code signature is invalid (forged code or swapped seed)")
+            }
+            Self::NotYetValid => f.write_str("venue code is not valid yet"),
+            Self::Expired => f.write_str("venue code has expired"),
+            Self::StaleCode => f.write_str("rotating code has expired; scan the screen again"),
+            Self::InvalidCodeValidity => f.write_str("rotating code validity is inconsistent"),
+            Self::Revoked => f.write_str("venue code has been deactivated"),
+            Self::WrongKey => f.write_str("the diary key does not open this diary"),
+            Self::Corrupt => f.write_str("a diary record is damaged or was tampered with"),
+            Self::Storage(e) => write!(f, "diary storage error: {e}"),
+            Self::EntryNotFound => f.write_str("no such diary entry"),
+            Self::NotCheckedIn => f.write_str("not checked in"),
+            Self::EditOutOfBounds(what) => write!(f, "edit out of bounds: {what}"),
+            Self::Network(e) => write!(f, "network error: {e}"),
+            Self::BadResponse(what) => write!(f, "unexpected server response: {what}"),
+            Self::TanUsed => f.write_str("this TAN was already used"),
+            Self::TanExpired => f.write_str("this TAN has expired"),
+            Self::TanUnknown => f.write_str("this TAN is not known to the server"),
+            Self::Server { status, code } => write!(f, "server error {status} ({code})"),
+            Self::NoPendingUpload => f.write_str("no upload is waiting to be sent"),
+            Self::NothingSelected => f.write_str("no entry was selected to share"),
+            Self::Protocol(e) => write!(f, "protocol error: {e}"),
+            Self::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::MalformedCode(e) | Self::Protocol(e) => Some(e),
+            Self::Storage(e) | Self::Network(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+impl From<ProtocolError> for Error {
+    fn from(e: ProtocolError) -> Self {
+        Self::Protocol(e)
+    }
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {
+        $(impl From<$t> for Error {
+            fn from(e: $t) -> Self {
+                Self::storage(e)
+            }
+        })*
+    };
+}
+
+from_redb!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// Shorthand for results of this crate.
+pub type Result<T> = core::result::Result<T, Error>;

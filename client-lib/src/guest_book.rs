@@ -1,0 +1,238 @@
+//! The venue's assisted check-in guest book, for guests without a smartphone.
+//!
+//! Staff enter the guest's name, phone and times on the venue's device. The entry is sealed to
+//! the HA with HPKE at once; the device keeps only the ciphertext, a masked label for the staff
+//! screen (卢*, 182****1234) and the times needed to pick a window. Only the HA can open the
+//! entries, which are disclosed for a window to the server's mailbox with a TAN, and purged
+//! after the retention period.
+
+use core::fmt;
+use std::path::Path;
+
+use redb::{Database, Durability, ReadableTable, TableDefinition};
+use venuecode_protocol::codec::{Put, Reader};
+use venuecode_protocol::mask::{mask_name, mask_phone};
+use venuecode_protocol::sealed::SealedBundle;
+use venuecode_protocol::time::{overlap_minutes, UnixMinute, EPOCH_MINUTES, RETENTION_DAYS};
+use venuecode_protocol::{Codec, EncryptionKey, GuestBookEntry, SealedMessage};
+
+use crate::api;
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::transport::Transport;
+
+const GUESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("guests");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+/// One guest as the venue's device keeps it: no name or phone in clear.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct GuestRecord {
+    /// Sequential id.
+    pub id: u64,
+    /// The masked label staff see, such as `卢* 182****1234`.
+    pub label: String,
+    /// Arrival minute.
+    pub arrival: UnixMinute,
+    /// Departure minute.
+    pub departure: UnixMinute,
+    /// The entry sealed to the HA.
+    pub sealed: SealedMessage,
+}
+
+impl GuestRecord {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = vec![1u8];
+        let _ = out.put_bytes_u16(self.label.as_bytes(), u16::MAX as usize);
+        out.put_u32(self.arrival);
+        out.put_u32(self.departure);
+        self.sealed.encode_into(&mut out);
+        out
+    }
+
+    fn decode(id: u64, bytes: &[u8]) -> Result<Self> {
+        let c = |_| Error::Corrupt;
+        let mut r = Reader::new(bytes);
+        venuecode_protocol::codec::read_version(&mut r, 1).map_err(c)?;
+        let label = String::from_utf8(r.bytes_u16(u16::MAX as usize).map_err(c)?.to_vec())
+            .map_err(|_| Error::Corrupt)?;
+        let arrival = r.u32().map_err(c)?;
+        let departure = r.u32().map_err(c)?;
+        let sealed = SealedMessage::read(&mut r).map_err(c)?;
+        r.finish().map_err(c)?;
+        Ok(Self {
+            id,
+            label,
+            arrival,
+            departure,
+            sealed,
+        })
+    }
+}
+
+/// A disclosure that the server accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disclosure {
+    /// The server's upload id.
+    pub upload_id: u64,
+    /// How many entries were disclosed.
+    pub entries: usize,
+}
+
+/// The guest book: a redb file on the venue's device.
+pub struct GuestBook {
+    db: Database,
+    serial: u64,
+    ha: EncryptionKey,
+    clock: Box<dyn Clock>,
+    retention_days: u32,
+}
+
+impl fmt::Debug for GuestBook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GuestBook")
+            .field("serial", &self.serial)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GuestBook {
+    /// Opens (or creates) the guest book of venue `serial`, sealing to `ha`, and purges what is
+    /// past the default retention.
+    pub fn open(
+        path: impl AsRef<Path>,
+        serial: u64,
+        ha: EncryptionKey,
+        clock: impl Clock + 'static,
+    ) -> Result<Self> {
+        let db = Database::create(path.as_ref())?;
+        let book = Self {
+            db,
+            serial,
+            ha,
+            clock: Box::new(clock),
+            retention_days: RETENTION_DAYS,
+        };
+        {
+            let tx = book.write()?;
+            tx.open_table(GUESTS)?;
+            tx.open_table(META)?;
+            tx.commit()?;
+        }
+        book.purge()?;
+        Ok(book)
+    }
+
+    fn write(&self) -> Result<redb::WriteTransaction> {
+        let mut tx = self.db.begin_write()?;
+        tx.set_durability(Durability::Immediate);
+        Ok(tx)
+    }
+
+    /// Records an assisted check-in: seals it to the HA and stores the ciphertext with a masked
+    /// label. The name and phone are checked as the protocol requires.
+    pub fn add(
+        &self,
+        name: &str,
+        phone: &str,
+        arrival: UnixMinute,
+        departure: UnixMinute,
+    ) -> Result<GuestRecord> {
+        let entry = GuestBookEntry {
+            venue_serial: self.serial,
+            name: name.trim().to_owned(),
+            phone: phone.trim().to_owned(),
+            arrival,
+            departure,
+        };
+        let sealed = entry.seal(&self.ha)?;
+        let mut record = GuestRecord {
+            id: 0,
+            label: format!("{} {}", mask_name(&entry.name), mask_phone(&entry.phone)),
+            arrival,
+            departure,
+            sealed,
+        };
+        drop(entry);
+        let tx = self.write()?;
+        {
+            let mut meta = tx.open_table(META)?;
+            let next = meta.get("next_id")?.map(|v| v.value()).unwrap_or(1);
+            meta.insert("next_id", next.saturating_add(1))?;
+            record.id = next;
+            let mut t = tx.open_table(GUESTS)?;
+            t.insert(record.id, record.encode().as_slice())?;
+        }
+        tx.commit()?;
+        self.purge()?;
+        Ok(record)
+    }
+
+    /// Every stored guest, by id.
+    pub fn list(&self) -> Result<Vec<GuestRecord>> {
+        let rtx = self.db.begin_read()?;
+        let t = rtx.open_table(GUESTS)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (k, v) = row?;
+            out.push(GuestRecord::decode(k.value(), v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The guests whose stay overlaps `[from, until)`.
+    pub fn in_window(&self, from: UnixMinute, until: UnixMinute) -> Result<Vec<GuestRecord>> {
+        Ok(self
+            .list()?
+            .into_iter()
+            .filter(|g| overlap_minutes(g.arrival, g.departure, from, until) > 0)
+            .collect())
+    }
+
+    /// Uploads the sealed entries of the window `[from, until)` to the server's mailbox with the
+    /// TAN the HA gave the venue.
+    pub fn disclose(
+        &self,
+        transport: &dyn Transport,
+        tan: &str,
+        from: UnixMinute,
+        until: UnixMinute,
+    ) -> Result<Disclosure> {
+        if until <= from {
+            return Err(Error::InvalidArgument("the window is empty"));
+        }
+        let items: Vec<SealedMessage> = self
+            .in_window(from, until)?
+            .into_iter()
+            .map(|g| g.sealed)
+            .collect();
+        let entries = items.len();
+        let bundle = SealedBundle { items };
+        let upload_id = api::upload(transport, tan, bundle.encode())?;
+        Ok(Disclosure { upload_id, entries })
+    }
+
+    /// Deletes the guests whose departure is older than the retention period; returns how
+    /// many.
+    pub fn purge(&self) -> Result<usize> {
+        let keep = self.retention_days.saturating_mul(EPOCH_MINUTES);
+        let cutoff = self.clock.now_minute().saturating_sub(keep);
+        let old: Vec<u64> = self
+            .list()?
+            .into_iter()
+            .filter(|g| g.departure < cutoff)
+            .map(|g| g.id)
+            .collect();
+        if old.is_empty() {
+            return Ok(0);
+        }
+        let tx = self.write()?;
+        {
+            let mut t = tx.open_table(GUESTS)?;
+            for id in &old {
+                t.remove(*id)?;
+            }
+        }
+        tx.commit()?;
+        Ok(old.len())
+    }
+}

@@ -1,0 +1,178 @@
+//! Sharing after a positive test: candidates, selection, sealing, TAN errors, retries.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use venuecode_client::transport::TanState;
+use venuecode_client::*;
+use venuecode_protocol::sealed::PAD_BUCKETS;
+use venuecode_protocol::{Codec, SealedMessage, Upload};
+
+const TAN: &str = "TAN-0123456789";
+
+/// Three visits: noodles at NOW, museum at NOW+120, noodles again two days later.
+fn three_visits(w: &World) -> (Visitor, [EntryId; 3]) {
+    let v = w.visitor();
+    let a = v.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
+    w.clock.advance_minutes(120);
+    let b = v.scan_and_check_in(&w.rotating_url(&w.museum)).unwrap();
+    w.clock.advance_minutes(2 * 1440);
+    let c = v.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
+    w.clock.advance_minutes(90);
+    (v, [a.entry.id(), b.entry.id(), c.entry.id()])
+}
+
+fn opened(w: &World, bytes: &[u8]) -> Upload {
+    Upload::open(&w.ha_enc, &SealedMessage::decode(bytes).unwrap()).unwrap()
+}
+
+#[test]
+fn candidates_are_the_entries_of_the_infectious_window() {
+    let w = world();
+    let (v, [a, b, c]) = three_visits(&w);
+    v.set_hidden(b, true).unwrap();
+    let ids = |list: Vec<DiaryEntry>| list.iter().map(|e| e.id()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(v.share_candidates(NOW, NOW + 4000).unwrap()),
+        vec![a, b, c]
+    );
+    assert_eq!(
+        ids(v.share_candidates(NOW + 100, NOW + 200).unwrap()),
+        vec![b]
+    );
+    assert_eq!(
+        ids(v.share_candidates(NOW + 1000, NOW + 5000).unwrap()),
+        vec![c]
+    );
+    assert!(matches!(
+        v.share_candidates(NOW, NOW),
+        Err(Error::InvalidArgument(_))
+    ));
+}
+
+#[test]
+fn the_selection_is_sealed_padded_and_uploaded_with_the_tan() {
+    let w = world();
+    let (v, [a, b, c]) = three_visits(&w);
+    w.server.register_tan(TAN, TanState::Fresh).unwrap();
+    // The user deselects the museum.
+    let receipt = v.share(TAN, &[a, c]).unwrap();
+    assert_eq!(receipt.entries, 2);
+    assert_eq!(receipt.tone(), Tone::Success);
+    assert!(v.pending_share().unwrap().is_none());
+
+    let uploads = w.server.uploads();
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(receipt.bytes, uploads[0].len());
+    let sealed = SealedMessage::decode(&uploads[0]).unwrap();
+    assert!(PAD_BUCKETS
+        .iter()
+        .any(|b| b + 16 == sealed.ciphertext.len()));
+    let upload = opened(&w, &uploads[0]);
+    assert_eq!(upload.entries.len(), 2);
+    let first = &upload.entries[0];
+    assert_eq!(first.code, v.entry(a).unwrap().code().clone());
+    assert_eq!((first.arrival, first.departure), (NOW, NOW + 60));
+    let names: Vec<_> = upload
+        .entries
+        .iter()
+        .map(|e| e.code.certificate().info().name().to_owned())
+        .collect();
+    assert_eq!(names, vec![NOODLES_NAME, NOODLES_NAME]);
+    assert!(upload
+        .entries
+        .iter()
+        .all(|e| e.code != *v.entry(b).unwrap().code()));
+}
+
+#[test]
+fn used_expired_and_unknown_tans_are_distinct_errors() {
+    let w = world();
+    let (v, [a, ..]) = three_visits(&w);
+    w.server
+        .register_tan("USED-012345", TanState::Used)
+        .unwrap();
+    w.server
+        .register_tan("EXPIRED-0123", TanState::Expired)
+        .unwrap();
+    let r = v.share("USED-012345", &[a]);
+    assert!(matches!(r, Err(Error::TanUsed)));
+    assert_eq!(Tone::of(&r), Tone::Failure);
+    assert!(matches!(
+        v.share("EXPIRED-0123", &[a]),
+        Err(Error::TanExpired)
+    ));
+    assert!(matches!(
+        v.share("NEVER-012345", &[a]),
+        Err(Error::TanUnknown)
+    ));
+    assert!(matches!(
+        v.share("short", &[a]),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(v.share(TAN, &[]), Err(Error::NothingSelected)));
+    assert!(matches!(
+        v.share(TAN, &[EntryId(99)]),
+        Err(Error::EntryNotFound)
+    ));
+    assert!(w.server.uploads().is_empty());
+}
+
+#[test]
+fn a_failed_upload_is_retried_with_the_same_content() {
+    let w = world();
+    let (v, [a, b, _]) = three_visits(&w);
+    w.server.register_tan(TAN, TanState::Fresh).unwrap();
+    w.server.fail_next(1);
+    assert!(matches!(v.share(TAN, &[a, b]), Err(Error::Network(_))));
+    let pending = v.pending_share().unwrap().unwrap();
+    assert_eq!(pending.entries, 2);
+
+    // Even after a restart, and after the entries changed, the stored bytes are what is sent.
+    drop(v);
+    let v = w.visitor();
+    v.delete(b).unwrap();
+    let receipt = v.retry_share().unwrap();
+    assert_eq!(receipt.entries, 2);
+    assert_eq!(receipt.bytes, pending.bytes);
+    assert_eq!(opened(&w, &w.server.uploads()[0]).entries.len(), 2);
+    assert!(v.pending_share().unwrap().is_none());
+    assert!(matches!(v.retry_share(), Err(Error::NoPendingUpload)));
+}
+
+#[test]
+fn a_lost_response_then_shows_the_tan_as_used_and_a_new_tan_resends() {
+    let w = world();
+    let (v, [a, ..]) = three_visits(&w);
+    w.server.register_tan(TAN, TanState::Fresh).unwrap();
+    w.server.lose_next_response();
+    assert!(matches!(v.share(TAN, &[a]), Err(Error::Network(_))));
+    // The server did store it; the retry learns the TAN is spent.
+    assert!(matches!(v.retry_share(), Err(Error::TanUsed)));
+    assert!(v.pending_share().unwrap().is_some());
+
+    w.server
+        .register_tan("SECOND-01234", TanState::Fresh)
+        .unwrap();
+    let first = w.server.uploads()[0].clone();
+    v.retry_share_with_tan("SECOND-01234").unwrap();
+    assert_eq!(
+        w.server.uploads()[1],
+        first,
+        "the same sealed bytes are resent"
+    );
+    v.discard_pending_share().unwrap();
+    assert!(v.pending_share().unwrap().is_none());
+}
+
+#[test]
+fn the_pending_upload_is_not_readable_from_the_raw_file() {
+    let w = world();
+    let (v, [a, ..]) = three_visits(&w);
+    w.server.fail_next(1);
+    assert!(v.share(TAN, &[a]).is_err());
+    drop(v);
+    let raw = std::fs::read(w.diary_path()).unwrap();
+    assert!(!raw.windows(TAN.len()).any(|win| win == TAN.as_bytes()));
+}

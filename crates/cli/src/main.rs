@@ -1,7 +1,1202 @@
-//! The `venuecode` command (commands arrive with issue 5).
+//! `venuecode`: one command for the server, venues, health authorities and visitors.
 #![forbid(unsafe_code)]
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use venuecode::authority::{self, HealthAuthority, Opened, RegistrationAuthority, TanPurpose};
+use venuecode::home::{Home, Trust};
+use venuecode::timefmt::{format_day, format_minute, parse_day, parse_minute};
+use venuecode::venue::{self as venue_ops, Profile, VenueState};
+use venuecode::{demo, display, poster};
+use venuecode_client::{
+    Clock, DiaryKey, EntryId, GuestBook, HttpTransport, ManualClock, SystemClock, Visitor,
+    VisitorConfig,
+};
+use venuecode_protocol::code::DEFAULT_BASE_URL;
+use venuecode_protocol::time::{epoch_of, UnixMinute};
+use venuecode_protocol::{RegionCode, RiskLevel, VenueCategory, VenueInfo};
+
+const AFTER_HELP: &str = "\
+Examples (one machine, one home per role):
+  venuecode --home /tmp/ha authority init
+  venuecode server --data-dir /tmp/srv --ra-key /tmp/ha/ra/ra.key \\
+      --ha-keys /tmp/ha/authority/ha-signing.pub \\
+      --ha-encryption-key /tmp/ha/authority/ha-encryption.pub --admin-key /tmp/ha/ra/admin.pub
+  venuecode --home /tmp/shop venue register --name 兰州牛肉面 --address 安宁区1号 \\
+      --region 620105 --category restaurant --pledge
+  venuecode --home /tmp/shop venue poster --out ./poster
+  venuecode --home /tmp/alice visitor scan 'https://vc.example/c#0123...'
+  venuecode demo";
+
+/// Venuecode: privacy-preserving venue check-in. Check-ins stay on the phone; the server holds
+/// only public venue certificates and opaque tokens.
+#[derive(Parser, Debug)]
+#[command(name = "venuecode", version, after_help = AFTER_HELP)]
+struct Cli {
+    /// State directory for keys and data (one folder per role inside).
+    #[arg(long, global = true, env = "VENUECODE_HOME", default_value_os_t = default_home())]
+    home: PathBuf,
+
+    /// The Venuecode server.
+    #[arg(
+        long,
+        global = true,
+        env = "VENUECODE_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    server: String,
+
+    /// Pretend the clock shows this time (`2026-11-25 14:05`, UTC), for drills and tests.
+    /// Signed requests to the server always use the real clock.
+    #[arg(long, global = true, env = "VENUECODE_NOW")]
+    now: Option<String>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+fn default_home() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(".venuecode")
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server (registry, revocations, exposure batches, TAN uploads, counts, stats).
+    Server(ServerArgs),
+    /// Commands for a venue: register, print posters, display rotating codes, guest book.
+    #[command(subcommand)]
+    Venue(VenueCmd),
+    /// Commands for the health authority (and the registration authority's admin).
+    #[command(subcommand)]
+    Authority(AuthorityCmd),
+    /// Commands for a visitor, as a phone app would run them.
+    #[command(subcommand)]
+    Visitor(VisitorCmd),
+    /// Run the whole flow on this machine with an embedded server, and tell the story.
+    Demo {
+        /// Where the demo writes posters.
+        #[arg(long, default_value = "demo-out")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ServerArgs {
+    #[command(flatten)]
+    config: venuecode_server::Config,
+}
+
+#[derive(Subcommand, Debug)]
+enum VenueCmd {
+    /// Register the venue: makes its keys, asks the server for a certificate.
+    Register {
+        /// Venue name as on the door (Chinese).
+        #[arg(long)]
+        name: String,
+        /// Detailed address (Chinese).
+        #[arg(long)]
+        address: String,
+        /// Six-digit administrative division code, e.g. 620105.
+        #[arg(long)]
+        region: u32,
+        /// Category: medical, pharmacy, restaurant, mall, school, … (see `--help`).
+        #[arg(long, value_parser = parse_category)]
+        category: VenueCategory,
+        /// Minutes after which phones check out automatically (15 to 720).
+        #[arg(long, default_value_t = 60)]
+        stay: u16,
+        /// English name for the poster.
+        #[arg(long)]
+        english_name: Option<String>,
+        /// English address for the poster.
+        #[arg(long)]
+        english_address: Option<String>,
+        /// I pledge that this information is true (asked interactively when omitted).
+        #[arg(long)]
+        pledge: bool,
+        /// Base URL the codes point at.
+        #[arg(long, default_value = DEFAULT_BASE_URL)]
+        base_url: String,
+    },
+    /// Write the A4 poster as PDF, SVG and PNG.
+    Poster {
+        /// Output path without extension.
+        #[arg(long, default_value = "poster")]
+        out: PathBuf,
+        /// PNG resolution.
+        #[arg(long, default_value_t = poster::DEFAULT_PNG_DPI)]
+        dpi: u32,
+    },
+    /// Print the venue's code as a URL: the poster's static code, or the rotating code a screen
+    /// would show now.
+    Code {
+        /// The rotating code for now instead of the static one.
+        #[arg(long)]
+        rotating: bool,
+    },
+    /// Write the private recovery sheet (master seed and venue key). Keep it locked away.
+    RecoverySheet {
+        /// Output file.
+        #[arg(long, default_value = "recovery-sheet.txt")]
+        out: PathBuf,
+    },
+    /// Serve the rotating-code page for a screen at the entrance.
+    Display {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+    },
+    /// Assisted check-ins for people without a smartphone.
+    #[command(subcommand)]
+    Guestbook(GuestbookCmd),
+    /// Has my venue been notified? Checks the published lists on this device.
+    Notified {
+        /// Days to look back.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+    },
+    /// Release rotating seeds for days the health authority asks for, sealed to it.
+    ReleaseSeeds {
+        /// TAN the health authority gave the venue.
+        #[arg(long)]
+        tan: String,
+        /// Days to release (`2026-11-24`), comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        days: Vec<String>,
+    },
+    /// Today's and cumulative check-in counts (needs counts enabled on the server).
+    Counts {
+        /// Days back for the cumulative count.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+    },
+    /// Deactivate the venue's code.
+    Revoke {
+        /// Confirm.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum GuestbookCmd {
+    /// Record a guest: name and phone are sealed to the health authority at once.
+    Add {
+        /// The guest's name.
+        #[arg(long)]
+        name: String,
+        /// The guest's phone number.
+        #[arg(long)]
+        phone: String,
+        /// Arrival (default now).
+        #[arg(long)]
+        arrival: Option<String>,
+        /// Departure (default arrival plus the venue's default stay).
+        #[arg(long)]
+        departure: Option<String>,
+    },
+    /// List guests with masked labels.
+    List,
+    /// Disclose the sealed entries of a window to the health authority's mailbox.
+    Disclose {
+        /// TAN the health authority gave the venue.
+        #[arg(long)]
+        tan: String,
+        /// Window start.
+        #[arg(long)]
+        from: String,
+        /// Window end.
+        #[arg(long)]
+        until: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuthorityCmd {
+    /// Create RA and HA keys in the home, and the trust file for clients.
+    Init,
+    /// Issue TANs (one-time upload codes).
+    Tan {
+        /// What the TAN allows.
+        #[arg(long, value_enum, default_value = "case")]
+        purpose: TanPurpose,
+        /// How many.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// Hours until they expire.
+        #[arg(long, default_value_t = 24)]
+        valid_hours: u64,
+    },
+    /// The upload mailbox.
+    #[command(subcommand)]
+    Uploads(UploadsCmd),
+    /// Publish exposures: open the mailbox, derive records for the shared stays, sign, post.
+    Publish {
+        /// Upload ids to publish (default: every case upload in the mailbox).
+        #[arg(long, value_delimiter = ',')]
+        uploads: Vec<u64>,
+        /// Risk level.
+        #[arg(long, value_parser = ["low", "high"], default_value = "high")]
+        risk: String,
+        /// The message phones show (must be generic: it is public).
+        #[arg(long, default_value = authority::DEFAULT_MESSAGE)]
+        message: String,
+        /// Delete the uploads once published.
+        #[arg(long)]
+        delete: bool,
+    },
+    /// Disable a venue's code (registration authority admin).
+    Disable {
+        /// The certificate serial.
+        serial: u64,
+    },
+    /// Statistics by region and category.
+    Stats,
+}
+
+#[derive(Subcommand, Debug)]
+enum UploadsCmd {
+    /// List the mailbox.
+    List,
+    /// Open an upload and show what it holds.
+    Open {
+        /// Upload id.
+        id: u64,
+    },
+    /// Delete an upload.
+    Delete {
+        /// Upload id.
+        id: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum VisitorCmd {
+    /// Scan a code (URL, digits, or a PNG/JPEG photo) and check in.
+    Scan {
+        /// The scanned URL or digits.
+        code: Option<String>,
+        /// A photo of the code instead.
+        #[arg(long)]
+        image: Option<PathBuf>,
+        /// Only show the preview; do not check in.
+        #[arg(long)]
+        preview: bool,
+    },
+    /// Check out of the current venue.
+    Checkout,
+    /// Show the diary.
+    Diary {
+        /// Include hidden entries.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Edit an entry's arrival and departure.
+    Edit {
+        /// Entry id (from `diary`).
+        id: u64,
+        /// New arrival.
+        #[arg(long)]
+        arrival: String,
+        /// New departure.
+        #[arg(long)]
+        departure: String,
+    },
+    /// Hide, show or delete an entry.
+    Hide {
+        /// Entry id.
+        id: u64,
+        /// Show it again instead.
+        #[arg(long)]
+        unhide: bool,
+        /// Delete it for good.
+        #[arg(long)]
+        delete: bool,
+    },
+    /// Fetch revocations and exposure lists and match them on this device.
+    Sync,
+    /// Share check-ins after a positive test.
+    Share {
+        /// The TAN from the health authority.
+        #[arg(long)]
+        tan: String,
+        /// Start of the infectious window (default 14 days ago).
+        #[arg(long)]
+        from: Option<String>,
+        /// Entry ids to leave out.
+        #[arg(long, value_delimiter = ',')]
+        exclude: Vec<u64>,
+    },
+}
+
+fn parse_category(s: &str) -> Result<VenueCategory, String> {
+    VenueCategory::from_slug(s).ok_or_else(|| {
+        let all: Vec<&str> = VenueCategory::ALL.iter().filter_map(|c| c.slug()).collect();
+        format!("unknown category `{s}`; one of: {}", all.join(", "))
+    })
+}
+
 fn main() {
-    eprintln!("venuecode: commands are not implemented yet");
-    std::process::exit(2);
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+struct Ctx {
+    home: Home,
+    server: String,
+    clock: Arc<dyn Clock>,
+    json: bool,
+}
+
+impl Ctx {
+    fn transport(&self) -> HttpTransport {
+        HttpTransport::new(&self.server)
+    }
+
+    fn now(&self) -> UnixMinute {
+        self.clock.now_minute()
+    }
+
+    /// The trust file, fetched from the server and pinned on first use.
+    fn trust(&self) -> Result<Trust> {
+        if let Some(t) = Trust::load(&self.home)? {
+            return Ok(t);
+        }
+        let t = authority::fetch_trust(&self.transport())
+            .with_context(|| format!("fetching the authority keys from {}", self.server))?;
+        t.save(&self.home)?;
+        eprintln!(
+            "pinned the authority keys published by {} (trust on first use; an app ships them)",
+            self.server
+        );
+        Ok(t)
+    }
+
+    fn time(&self, s: &str) -> Result<UnixMinute> {
+        parse_minute(s, self.now()).map_err(|e| anyhow!(e))
+    }
+
+    fn print(&self, value: serde_json::Value, text: impl FnOnce() -> String) {
+        if self.json {
+            println!("{value}");
+        } else {
+            println!("{}", text());
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let clock: Arc<dyn Clock> = match &cli.now {
+        Some(s) => {
+            let real = SystemClock.now_minute();
+            Arc::new(ManualClock::at_minute(
+                parse_minute(s, real).map_err(|e| anyhow!(e))?,
+            ))
+        }
+        None => Arc::new(SystemClock),
+    };
+    let ctx = Ctx {
+        home: Home::new(cli.home),
+        server: cli.server,
+        clock,
+        json: cli.json,
+    };
+    match cli.command {
+        Command::Server(args) => run_server(args),
+        Command::Venue(cmd) => run_venue(&ctx, cmd),
+        Command::Authority(cmd) => run_authority(&ctx, cmd),
+        Command::Visitor(cmd) => run_visitor(&ctx, cmd),
+        Command::Demo { out } => demo::run(&out),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn run_server(args: ServerArgs) -> Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    runtime()?.block_on(async move {
+        let server = venuecode_server::Server::bind(args.config).await?;
+        let addr = server.local_addr()?;
+        println!("venuecode server listening on http://{addr}");
+        server.run(venuecode_server::shutdown_signal()).await?;
+        Ok::<(), anyhow::Error>(())
+    })
+}
+
+fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
+    match cmd {
+        VenueCmd::Register {
+            name,
+            address,
+            region,
+            category,
+            stay,
+            english_name,
+            english_address,
+            pledge,
+            base_url,
+        } => {
+            let region = RegionCode::new(region)
+                .map_err(|_| anyhow!("region {region} is not a six-digit division code"))?;
+            let info = VenueInfo::new(&name, &address, region, category, stay)
+                .map_err(|e| anyhow!("venue information: {e}"))?;
+            let pledge = pledge || ask_pledge()?;
+            let trust = ctx.trust()?;
+            let state = venue_ops::register(
+                &ctx.home,
+                &ctx.transport(),
+                &trust.anchors()?,
+                info,
+                pledge,
+                Profile {
+                    english_name,
+                    english_address,
+                    base_url,
+                },
+            )?;
+            let cert = state.certificate();
+            ctx.print(
+                json!({"serial": cert.serial(), "valid_until": cert.body().valid_until}),
+                || {
+                    format!(
+                        "registered {} as serial {}; certificate valid until {}.\n\
+                         Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.",
+                        cert.info().name(),
+                        cert.serial(),
+                        format_minute(cert.body().valid_until)
+                    )
+                },
+            );
+            Ok(())
+        }
+        VenueCmd::Poster { out, dpi } => {
+            let state = VenueState::load(&ctx.home)?;
+            let code = state.venue.static_code()?;
+            let font = poster::CjkFont::find()?;
+            let mut input = poster::PosterInput::new(&code);
+            input.base_url = &state.profile.base_url;
+            input.english_name = state.profile.english_name.as_deref();
+            input.english_address = state.profile.english_address.as_deref();
+            if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
+            let files = poster::Poster::build(&input, &font)?.write_files(&out, dpi)?;
+            ctx.print(
+                json!({"pdf": files.pdf, "svg": files.svg, "png": files.png}),
+                || {
+                    format!(
+                        "wrote {}, {} and {}. Print at A4 or larger, one at every entrance.",
+                        files.pdf.display(),
+                        files.svg.display(),
+                        files.png.display()
+                    )
+                },
+            );
+            Ok(())
+        }
+        VenueCmd::Code { rotating } => {
+            let state = VenueState::load(&ctx.home)?;
+            let code = if rotating {
+                state
+                    .venue
+                    .rotating_code(&ClockRef(Arc::clone(&ctx.clock)))?
+            } else {
+                state.venue.static_code()?
+            };
+            let url = code.to_url(&state.profile.base_url);
+            ctx.print(
+                json!({"url": url, "serial": state.certificate().serial()}),
+                || url.clone(),
+            );
+            Ok(())
+        }
+        VenueCmd::RecoverySheet { out } => {
+            let state = VenueState::load(&ctx.home)?;
+            let cert = state.certificate();
+            let text = format!(
+                "VENUECODE RECOVERY SHEET — PRIVATE. Keep locked away; never post it.\n\
+                 Venue: {}\nSerial: {}\nIssued: {}\n\n\
+                 Master seed (derives every code's seed):\n  {}\n\
+                 Venue key (RFC 8032 seed; signs codes and requests):\n  {}\n\n\
+                 To restore, put these in venue/master.seed and venue/venue.key of a new home and\n\
+                 fetch the certificate again. Anyone holding this sheet can make this venue's codes.\n",
+                cert.info().name(),
+                cert.serial(),
+                format_minute(cert.body().valid_from),
+                hex::encode(state.master.expose()),
+                hex::encode(*state.key.to_seed()),
+            );
+            venuecode::home::write_file(&out, text.as_bytes(), true)?;
+            ctx.print(json!({"path": out}), || {
+                format!("wrote the recovery sheet to {} (mode 0600)", out.display())
+            });
+            Ok(())
+        }
+        VenueCmd::Display { listen } => {
+            let state = VenueState::load(&ctx.home)?;
+            let venue = Arc::new(display::DisplayVenue {
+                certificate: state.certificate().clone(),
+                master: state.master.clone(),
+                venue_key: state.key.clone(),
+                base_url: state.profile.base_url.clone(),
+            });
+            let clock = Arc::clone(&ctx.clock);
+            let app = display::router(venue, Arc::new(move || clock.now_minute()));
+            runtime()?.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(listen).await?;
+                println!(
+                    "showing the rotating code at http://{} (full-screen it on the entrance screen; Ctrl-C stops)",
+                    listener.local_addr()?
+                );
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(venuecode_server::shutdown_signal())
+                    .await?;
+                Ok(())
+            })
+        }
+        VenueCmd::Guestbook(cmd) => run_guestbook(ctx, cmd),
+        VenueCmd::Notified { days } => {
+            let state = VenueState::load(&ctx.home)?;
+            let trust = ctx.trust()?;
+            let now = ctx.now();
+            let from = now.saturating_sub(days * 1440);
+            let check = state.venue.check_notified(
+                &ctx.transport(),
+                &trust.anchors()?,
+                0,
+                from,
+                now + 1,
+            )?;
+            let rows: Vec<_> = check
+                .notices
+                .iter()
+                .map(|n| json!({"batch": n.batch, "from": n.window_start, "until": n.window_end, "risk": n.risk.0}))
+                .collect();
+            ctx.print(
+                json!({"notified": !check.notices.is_empty(), "windows": rows}),
+                || {
+                    if check.notices.is_empty() {
+                        format!("not notified in the last {days} days")
+                    } else {
+                        let mut s = String::from(
+                            "NOTIFIED: the health authority published these windows:\n",
+                        );
+                        for n in &check.notices {
+                            s.push_str(&format!(
+                                "  {} – {} (batch {})\n",
+                                format_minute(n.window_start),
+                                format_minute(n.window_end),
+                                n.batch
+                            ));
+                        }
+                        s
+                    }
+                },
+            );
+            Ok(())
+        }
+        VenueCmd::ReleaseSeeds { tan, days } => {
+            let state = VenueState::load(&ctx.home)?;
+            let trust = ctx.trust()?;
+            let epochs = days
+                .iter()
+                .map(|d| parse_day(d).map_err(|e| anyhow!(e)))
+                .collect::<Result<Vec<u32>>>()?;
+            let release = state
+                .venue
+                .release_seeds(&epochs, &trust.encryption_key()?)?;
+            let id = state
+                .venue
+                .upload_seed_release(&ctx.transport(), &tan, &release)?;
+            ctx.print(json!({"upload_id": id, "days": days}), || {
+                format!(
+                    "released the seeds of {} day(s), sealed to the health authority (upload {id})",
+                    epochs.len()
+                )
+            });
+            Ok(())
+        }
+        VenueCmd::Counts { days } => {
+            let state = VenueState::load(&ctx.home)?;
+            let today = epoch_of(ctx.now());
+            let t = ctx.transport();
+            let today_count = state.venue.check_in_count(&t, today)?;
+            let mut total = 0u64;
+            for d in today.saturating_sub(days.saturating_sub(1))..=today {
+                total += state.venue.check_in_count(&t, d)?;
+            }
+            ctx.print(
+                json!({"today": today_count, "cumulative": total, "days": days}),
+                || format!("check-ins today: {today_count}; last {days} days: {total}"),
+            );
+            Ok(())
+        }
+        VenueCmd::Revoke { yes } => {
+            if !yes {
+                bail!("revoking deactivates every poster of this venue; pass --yes to confirm");
+            }
+            let state = VenueState::load(&ctx.home)?;
+            let seq = venue_ops::revoke(&ctx.transport(), &state)?;
+            ctx.print(
+                json!({"serial": state.certificate().serial(), "sequence": seq}),
+                || {
+                    format!(
+                        "deactivated serial {}; phones that scan it now see a warning",
+                        state.certificate().serial()
+                    )
+                },
+            );
+            Ok(())
+        }
+    }
+}
+
+fn ask_pledge() -> Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        bail!("the pledge that the information is true is required: pass --pledge");
+    }
+    print!("I pledge that this information is true (本人承诺所填信息真实). Type yes: ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().eq_ignore_ascii_case("yes"))
+}
+
+fn open_guestbook(ctx: &Ctx, state: &VenueState) -> Result<GuestBook> {
+    let trust = ctx.trust()?;
+    let dir = ctx.home.dir("venue")?;
+    Ok(GuestBook::open(
+        dir.join("guestbook.redb"),
+        state.certificate().serial(),
+        trust.encryption_key()?,
+        ClockRef(Arc::clone(&ctx.clock)),
+    )?)
+}
+
+/// Shares the command's clock with the library.
+struct ClockRef(Arc<dyn Clock>);
+
+impl Clock for ClockRef {
+    fn now_seconds(&self) -> u64 {
+        self.0.now_seconds()
+    }
+}
+
+fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
+    let state = VenueState::load(&ctx.home)?;
+    let book = open_guestbook(ctx, &state)?;
+    match cmd {
+        GuestbookCmd::Add {
+            name,
+            phone,
+            arrival,
+            departure,
+        } => {
+            let arrival = match arrival {
+                Some(a) => ctx.time(&a)?,
+                None => ctx.now(),
+            };
+            let departure = match departure {
+                Some(d) => ctx.time(&d)?,
+                None => arrival + u32::from(state.certificate().info().default_stay_minutes()),
+            };
+            let rec = book.add(&name, &phone, arrival, departure)?;
+            ctx.print(json!({"id": rec.id, "label": rec.label}), || {
+                format!(
+                    "recorded guest {} ({}), sealed to the health authority",
+                    rec.id, rec.label
+                )
+            });
+        }
+        GuestbookCmd::List => {
+            let list = book.list()?;
+            let rows: Vec<_> = list
+                .iter()
+                .map(|g| json!({"id": g.id, "label": g.label, "arrival": g.arrival, "departure": g.departure}))
+                .collect();
+            ctx.print(json!({"guests": rows}), || {
+                let mut s = format!("{} guest(s):\n", list.len());
+                for g in &list {
+                    s.push_str(&format!(
+                        "  {:>4}  {}  {} – {}\n",
+                        g.id,
+                        g.label,
+                        format_minute(g.arrival),
+                        format_minute(g.departure)
+                    ));
+                }
+                s
+            });
+        }
+        GuestbookCmd::Disclose { tan, from, until } => {
+            let (from, until) = (ctx.time(&from)?, ctx.time(&until)?);
+            let d = book.disclose(&ctx.transport(), &tan, from, until)?;
+            ctx.print(
+                json!({"upload_id": d.upload_id, "entries": d.entries}),
+                || {
+                    format!(
+                        "disclosed {} sealed entr{} to the health authority (upload {})",
+                        d.entries,
+                        if d.entries == 1 { "y" } else { "ies" },
+                        d.upload_id
+                    )
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
+    match cmd {
+        AuthorityCmd::Init => {
+            let (ra, ha) = authority::init(&ctx.home)?;
+            let root = ctx.home.root().display();
+            ctx.print(
+                json!({"ra_key_id": ra.signing.key_id().to_hex(), "ha_key_id": ha.signing.key_id().to_hex()}),
+                || {
+                    format!(
+                        "created RA and HA keys in {root} (trust file: {root}/trust.json).\n\
+                         Start the server with:\n  venuecode server --data-dir DATA \
+                         --ra-key {root}/ra/ra.key --admin-key {root}/ra/admin.pub \
+                         --ha-keys {root}/authority/ha-signing.pub \
+                         --ha-encryption-key {root}/authority/ha-encryption.pub"
+                    )
+                },
+            );
+            Ok(())
+        }
+        AuthorityCmd::Tan {
+            purpose,
+            count,
+            valid_hours,
+        } => {
+            if count == 0 || count > 10_000 {
+                bail!("--count must be between 1 and 10000");
+            }
+            let ha = HealthAuthority::load(&ctx.home)?;
+            let tans = authority::fresh_tans(count)?;
+            authority::register_tans(&ctx.transport(), &ha, &tans, purpose, valid_hours * 3600)?;
+            ctx.print(json!({"tans": tans, "valid_hours": valid_hours}), || {
+                tans.join("\n")
+            });
+            Ok(())
+        }
+        AuthorityCmd::Uploads(cmd) => run_uploads(ctx, cmd),
+        AuthorityCmd::Publish {
+            uploads,
+            risk,
+            message,
+            delete,
+        } => {
+            let ha = HealthAuthority::load(&ctx.home)?;
+            let trust = ctx.trust()?;
+            let (json, text) = publish(ctx, &ha, &trust, &uploads, &risk, &message, delete)?;
+            ctx.print(json, || text);
+            Ok(())
+        }
+        AuthorityCmd::Disable { serial } => {
+            let ra = RegistrationAuthority::load(&ctx.home)?;
+            authority::disable(&ctx.transport(), &ra.admin, serial)?;
+            ctx.print(json!({"disabled": serial}), || {
+                format!("disabled serial {serial}; phones warn when they scan it")
+            });
+            Ok(())
+        }
+        AuthorityCmd::Stats => {
+            let t = ctx.transport();
+            let venues = authority::stats(&t, "venues")?;
+            let exposures = authority::stats(&t, "exposures")?;
+            let counts = authority::stats(&t, "counts").unwrap_or(serde_json::Value::Null);
+            let all = json!({"venues": venues, "exposures": exposures, "counts": counts});
+            ctx.print(all.clone(), || {
+                serde_json::to_string_pretty(&all).unwrap_or_default()
+            });
+            Ok(())
+        }
+    }
+}
+
+fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
+    let ha = HealthAuthority::load(&ctx.home)?;
+    let t = ctx.transport();
+    match cmd {
+        UploadsCmd::List => {
+            let list = authority::list_uploads(&t, &ha)?;
+            let rows: Vec<_> = list
+                .iter()
+                .map(|u| json!({"id": u.id, "purpose": u.purpose, "received_at": u.received_at, "size": u.size}))
+                .collect();
+            ctx.print(json!({"uploads": rows}), || {
+                let mut s = format!("{} upload(s):\n", list.len());
+                for u in &list {
+                    s.push_str(&format!(
+                        "  {:>4}  {:<9}  {} bytes\n",
+                        u.id, u.purpose, u.size
+                    ));
+                }
+                s
+            });
+        }
+        UploadsCmd::Open { id } => {
+            let trust = ctx.trust()?;
+            let info = authority::list_uploads(&t, &ha)?
+                .into_iter()
+                .find(|u| u.id == id)
+                .ok_or_else(|| anyhow!("no upload {id}"))?;
+            let bytes = authority::fetch_upload(&t, &ha, id)?;
+            let opened =
+                authority::open_upload(&ha, &trust.anchors()?, &info.purpose, &bytes, |s| {
+                    venue_ops::fetch_certificate(&t, s)
+                        .ok()
+                        .map(|c| c.body().venue_key)
+                })?;
+            print_opened(ctx, &opened);
+        }
+        UploadsCmd::Delete { id } => {
+            authority::delete_upload(&t, &ha, id)?;
+            ctx.print(json!({"deleted": id}), || format!("deleted upload {id}"));
+        }
+    }
+    Ok(())
+}
+
+fn print_opened(ctx: &Ctx, opened: &Opened) {
+    match opened {
+        Opened::Case(upload) => {
+            let rows: Vec<_> = upload
+                .entries
+                .iter()
+                .map(|e| json!({"serial": e.code.certificate().serial(), "venue": e.code.certificate().info().name(), "arrival": e.arrival, "departure": e.departure}))
+                .collect();
+            ctx.print(json!({"case": rows}), || {
+                let mut s = format!("a case shared {} check-in(s):\n", upload.entries.len());
+                for e in &upload.entries {
+                    s.push_str(&format!(
+                        "  {} (serial {}): {} – {}\n",
+                        e.code.certificate().info().name(),
+                        e.code.certificate().serial(),
+                        format_minute(e.arrival),
+                        format_minute(e.departure)
+                    ));
+                }
+                s
+            });
+        }
+        Opened::GuestBook(entries) => {
+            let rows: Vec<_> = entries
+                .iter()
+                .map(|g| json!({"serial": g.venue_serial, "name": g.name, "phone": g.phone, "arrival": g.arrival, "departure": g.departure}))
+                .collect();
+            ctx.print(json!({"guestbook": rows}), || {
+                let mut s = format!("{} guest-book entr(y/ies):\n", entries.len());
+                for g in entries {
+                    s.push_str(&format!(
+                        "  {} {} at serial {}: {} – {}\n",
+                        g.name,
+                        g.phone,
+                        g.venue_serial,
+                        format_minute(g.arrival),
+                        format_minute(g.departure)
+                    ));
+                }
+                s
+            });
+        }
+        Opened::Seeds { serial, seeds } => {
+            let days: Vec<String> = seeds.iter().map(|(e, _)| format_day(*e)).collect();
+            ctx.print(json!({"serial": serial, "days": days}), || {
+                format!("venue {serial} released seeds for {}", days.join(", "))
+            });
+        }
+    }
+}
+
+fn publish(
+    ctx: &Ctx,
+    ha: &HealthAuthority,
+    trust: &Trust,
+    ids: &[u64],
+    risk: &str,
+    message: &str,
+    delete: bool,
+) -> Result<(serde_json::Value, String)> {
+    let t = ctx.transport();
+    let risk = if risk == "low" {
+        RiskLevel::LOW
+    } else {
+        RiskLevel::HIGH
+    };
+    let out = authority::publish_mailbox(&t, ha, &trust.anchors()?, ids, risk, message, ctx.now())?;
+    if delete {
+        for id in &out.used_uploads {
+            authority::delete_upload(&t, ha, *id)?;
+        }
+    }
+    let missing: Vec<_> = out
+        .missing_seeds
+        .iter()
+        .map(|(s, n, e)| json!({"serial": s, "venue": n, "day": format_day(*e)}))
+        .collect();
+    let mut text = format!(
+        "published batch {}: {} record(s) for {} stay(s) from {} upload(s)",
+        out.sequence,
+        out.records,
+        out.stays,
+        out.used_uploads.len()
+    );
+    for (serial, name, e) in &out.missing_seeds {
+        text.push_str(&format!(
+            "\n  warning: {name} (serial {serial}) has not released its seed for {}; \
+             visitors who scanned its screen that day cannot be notified",
+            format_day(*e)
+        ));
+    }
+    Ok((
+        json!({"sequence": out.sequence, "records": out.records, "stays": out.stays, "missing_seeds": missing}),
+        text,
+    ))
+}
+
+fn open_visitor(ctx: &Ctx) -> Result<Visitor> {
+    let trust = ctx.trust()?;
+    let dir = ctx.home.dir("visitor")?;
+    let key_path = dir.join("diary.key");
+    let key = if key_path.exists() {
+        venuecode::home::read_hex32(&key_path)?
+    } else {
+        let k: [u8; 32] = venuecode_protocol::primitives::random_array()?;
+        venuecode::home::write_hex(&key_path, &k, true)?;
+        k
+    };
+    let config = VisitorConfig::new(trust.anchors()?, trust.encryption_key()?);
+    Ok(Visitor::open(
+        dir.join("diary.redb"),
+        DiaryKey::from_bytes(key),
+        config,
+        ClockRef(Arc::clone(&ctx.clock)),
+        ctx.transport(),
+    )?)
+}
+
+fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
+    let v = open_visitor(ctx)?;
+    match cmd {
+        VisitorCmd::Scan {
+            code,
+            image,
+            preview,
+        } => {
+            let text = match (code, image) {
+                (Some(c), None) => c,
+                (None, Some(path)) => {
+                    let bytes = std::fs::read(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    let mut found = venuecode::scan_image::decode(&bytes)?;
+                    if found.is_empty() {
+                        bail!("no QR code found in {}", path.display());
+                    }
+                    found.swap_remove(0)
+                }
+                _ => bail!("give either the scanned text or --image PHOTO"),
+            };
+            let result = v.scan(&text);
+            let p = match result {
+                Ok(p) => p,
+                Err(e) => {
+                    ctx.print(
+                        json!({"ok": false, "tone": "failure", "error": e.to_string()}),
+                        || format!("✗ {e}"),
+                    );
+                    std::process::exit(3);
+                }
+            };
+            if preview {
+                ctx.print(
+                    json!({"venue": p.venue_name(), "address": p.address(), "category": p.category().to_string(), "type": format!("{:?}", p.code_type())}),
+                    || format!("{} — {} ({}, {:?} code)", p.venue_name(), p.address(), p.category(), p.code_type()),
+                );
+                return Ok(());
+            }
+            let c = v.check_in(&p)?;
+            let e = &c.entry;
+            ctx.print(
+                json!({"ok": true, "tone": "success", "entry": e.id().0, "venue": e.venue_name(), "status": format!("{:?}", c.status), "checked_out_of": c.checked_out_of.map(|i| i.0), "auto_checkout": e.departure()}),
+                || {
+                    let mut s = format!(
+                        "✓ {} — {}\n  checked in at {}; automatic check-out at {}",
+                        e.venue_name(),
+                        e.venue_address(),
+                        format_minute(e.arrival()),
+                        format_minute(e.departure())
+                    );
+                    if c.status == venuecode_client::CheckInStatus::AlreadyCheckedIn {
+                        s.push_str("\n  (already checked in here; nothing added)");
+                    }
+                    if let Some(prev) = c.checked_out_of {
+                        s.push_str(&format!("\n  checked out of entry {}", prev.0));
+                    }
+                    s
+                },
+            );
+        }
+        VisitorCmd::Checkout => {
+            let cur = v
+                .current()?
+                .ok_or_else(|| anyhow!("not checked in anywhere"))?;
+            let e = v.check_out(cur.id())?;
+            ctx.print(
+                json!({"entry": e.id().0, "departure": e.departure()}),
+                || {
+                    format!(
+                        "checked out of {} at {}",
+                        e.venue_name(),
+                        format_minute(e.departure())
+                    )
+                },
+            );
+        }
+        VisitorCmd::Diary { all } => {
+            let entries = if all { v.all_entries()? } else { v.entries()? };
+            let exposures = v.exposures()?;
+            let rows: Vec<_> = entries
+                .iter()
+                .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": e.arrival(), "departure": e.departure(), "hidden": e.hidden()}))
+                .collect();
+            let ex: Vec<_> = exposures
+                .iter()
+                .map(|x| json!({"venue": x.venue_name(), "overlap_minutes": x.overlap_minutes(), "risk": x.risk().0, "message": x.message()}))
+                .collect();
+            ctx.print(json!({"entries": rows, "exposures": ex}), || {
+                let mut s = format!("{} check-in(s):\n", entries.len());
+                for e in &entries {
+                    s.push_str(&format!(
+                        "  {:>4}  {}  {} – {}{}\n",
+                        e.id().0,
+                        e.venue_name(),
+                        format_minute(e.arrival()),
+                        format_minute(e.departure()),
+                        if e.hidden() { "  (hidden)" } else { "" }
+                    ));
+                }
+                for x in &exposures {
+                    s.push_str(&format!(
+                        "  EXPOSURE at {}: {} minutes of overlap. {}\n",
+                        x.venue_name(),
+                        x.overlap_minutes(),
+                        x.message()
+                    ));
+                }
+                s
+            });
+        }
+        VisitorCmd::Edit {
+            id,
+            arrival,
+            departure,
+        } => {
+            let e = v.edit_times(EntryId(id), ctx.time(&arrival)?, ctx.time(&departure)?)?;
+            ctx.print(
+                json!({"entry": id, "arrival": e.arrival(), "departure": e.departure()}),
+                || {
+                    format!(
+                        "{}: {} – {}",
+                        e.venue_name(),
+                        format_minute(e.arrival()),
+                        format_minute(e.departure())
+                    )
+                },
+            );
+        }
+        VisitorCmd::Hide { id, unhide, delete } => {
+            if delete {
+                v.delete(EntryId(id))?;
+                ctx.print(json!({"deleted": id}), || format!("deleted entry {id}"));
+            } else {
+                v.set_hidden(EntryId(id), !unhide)?;
+                ctx.print(json!({"entry": id, "hidden": !unhide}), || {
+                    format!("entry {id} {}", if unhide { "shown" } else { "hidden" })
+                });
+            }
+        }
+        VisitorCmd::Sync => {
+            let r = v.sync()?;
+            let ex: Vec<_> = r
+                .new_exposures
+                .iter()
+                .map(|x| json!({"venue": x.venue_name(), "overlap_minutes": x.overlap_minutes(), "risk": x.risk().0, "message": x.message()}))
+                .collect();
+            ctx.print(
+                json!({"batches": r.batches, "cursor": r.cursor, "new_exposures": ex}),
+                || {
+                    let mut s = format!("synced {} new batch(es)", r.batches);
+                    if r.new_exposures.is_empty() {
+                        s.push_str("; no exposure");
+                    }
+                    for x in &r.new_exposures {
+                        s.push_str(&format!(
+                            "\n⚠ EXPOSURE at {} on {}: {} minutes of overlap.\n  {}",
+                            x.venue_name(),
+                            format_day(x.date()),
+                            x.overlap_minutes(),
+                            x.message()
+                        ));
+                    }
+                    s
+                },
+            );
+        }
+        VisitorCmd::Share { tan, from, exclude } => {
+            let now = ctx.now();
+            let from = match from {
+                Some(f) => ctx.time(&f)?,
+                None => now.saturating_sub(14 * 1440),
+            };
+            let candidates = v.share_candidates(from, now + 1)?;
+            let selected: Vec<EntryId> = candidates
+                .iter()
+                .map(|e| e.id())
+                .filter(|id| !exclude.contains(&id.0))
+                .collect();
+            if selected.is_empty() {
+                bail!("nothing to share in that window");
+            }
+            let receipt = v.share(&tan, &selected)?;
+            ctx.print(
+                json!({"shared": selected.len(), "receipt": format!("{receipt:?}")}),
+                || {
+                    format!(
+                        "shared {} check-in(s) with the health authority, sealed to its key",
+                        selected.len()
+                    )
+                },
+            );
+        }
+    }
+    Ok(())
 }

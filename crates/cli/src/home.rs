@@ -1,0 +1,177 @@
+//! The state directory the `venuecode` command keeps keys and data in, one folder per role.
+//!
+//! ```text
+//! HOME/
+//!   trust.json                authority public keys this home trusts (pinned on first use)
+//!   ra/ra.key, ra.pub         registration authority signing key (the server signs with it)
+//!   ra/admin.key, admin.pub   RA administrator key (signs disable requests)
+//!   authority/ha-signing.key, .pub       health authority signing key
+//!   authority/ha-encryption.key, .pub    health authority HPKE key
+//!   venue/venue.key, master.seed         venue secrets (also on the recovery sheet)
+//!   venue/certificate.hex, profile.json  the certificate and poster details
+//!   venue/guestbook.redb, guestbook.key  assisted check-ins, sealed to the HA
+//!   visitor/diary.redb, diary.key        the visitor's encrypted diary and its key
+//! ```
+//!
+//! Secret files are written with mode 0600, atomically (temporary file, then rename), so an
+//! interrupted write never leaves half a key. A phone app keeps the diary key in the platform
+//! keystore; the command keeps it in a file because it has no keystore.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use venuecode_protocol::{EncryptionKey, PublicKey, TrustAnchors};
+
+/// The state directory.
+#[derive(Debug, Clone)]
+pub struct Home {
+    root: PathBuf,
+}
+
+impl Home {
+    /// A home rooted at `root` (created on first write).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// A path inside the home.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// A role folder, created if missing.
+    pub fn dir(&self, role: &str) -> Result<PathBuf> {
+        let dir = self.root.join(role);
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(dir)
+    }
+}
+
+/// Writes `contents` to `path` atomically; `secret` files get mode 0600.
+pub fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| anyhow!("{} has no parent folder", path.display()))?;
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
+    {
+        let mut opts = fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if secret {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts
+            .open(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+    }
+    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Writes a one-line hex key file.
+pub fn write_hex(path: &Path, bytes: &[u8], secret: bool) -> Result<()> {
+    write_file(path, format!("{}\n", hex::encode(bytes)).as_bytes(), secret)
+}
+
+/// Reads a file holding one 32-byte value in hex (blank lines and `#` comments ignored).
+pub fn read_hex32(path: &Path) -> Result<[u8; 32]> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .ok_or_else(|| anyhow!("{} is empty", path.display()))?;
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(line, &mut out)
+        .map_err(|_| anyhow!("{} does not hold 64 hex digits", path.display()))?;
+    Ok(out)
+}
+
+/// Refuses to overwrite an existing file: keys are never replaced silently.
+pub fn refuse_existing(path: &Path) -> Result<()> {
+    if path.exists() {
+        bail!(
+            "{} already exists; refusing to overwrite a key (move it away first)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The authority public keys a visitor or venue trusts.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Trust {
+    /// RA public key, hex.
+    pub ra_public_key: String,
+    /// HA signing public keys, hex.
+    pub ha_signing_keys: Vec<String>,
+    /// HA encryption public key, hex.
+    pub ha_encryption_key: String,
+}
+
+impl Trust {
+    /// The trust anchors for verification.
+    pub fn anchors(&self) -> Result<TrustAnchors> {
+        let mut anchors = TrustAnchors::default();
+        anchors.add_ra(public_key(&self.ra_public_key)?);
+        for k in &self.ha_signing_keys {
+            anchors.add_ha(public_key(k)?);
+        }
+        Ok(anchors)
+    }
+
+    /// The HA's encryption key.
+    pub fn encryption_key(&self) -> Result<EncryptionKey> {
+        EncryptionKey::from_bytes(&hex32(&self.ha_encryption_key)?)
+            .map_err(|e| anyhow!("HA encryption key in trust.json: {e}"))
+    }
+
+    /// Loads `trust.json` from the home.
+    pub fn load(home: &Home) -> Result<Option<Self>> {
+        let path = home.path("trust.json");
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let trust: Self = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a trust file", path.display()))?;
+        trust.anchors()?;
+        trust.encryption_key()?;
+        Ok(Some(trust))
+    }
+
+    /// Saves `trust.json` in the home.
+    pub fn save(&self, home: &Home) -> Result<()> {
+        let text = serde_json::to_string_pretty(self)?;
+        write_file(&home.path("trust.json"), text.as_bytes(), false)
+    }
+}
+
+/// Parses 64 hex digits.
+pub fn hex32(s: &str) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s.trim(), &mut out).map_err(|_| anyhow!("`{s}` is not 64 hex digits"))?;
+    Ok(out)
+}
+
+/// Parses an Ed25519 public key from hex.
+pub fn public_key(s: &str) -> Result<PublicKey> {
+    PublicKey::from_bytes(&hex32(s)?).map_err(|e| anyhow!("public key {s}: {e}"))
+}

@@ -1,0 +1,149 @@
+//! The rotating display, as a venue runs it: headless Chromium loads the page, a screenshot is
+//! decoded with an independent QR decoder, the code checks in, and the same code presented after
+//! its display validity is refused.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use resvg::tiny_skia;
+use venuecode::display::{router, DisplayVenue};
+use venuecode_protocol::code::DEFAULT_BASE_URL;
+use venuecode_protocol::time::{CLOCK_SKEW_MINUTES, DEFAULT_DISPLAY_VALIDITY_MINUTES};
+use venuecode_protocol::*;
+
+fn now_minutes() -> u32 {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    u32::try_from(secs / 60).unwrap()
+}
+
+fn venue() -> (DisplayVenue, TrustAnchors) {
+    let ra = SigningKey::from_seed(&[11; 32]).unwrap();
+    let ha = SigningKey::from_seed(&[12; 32]).unwrap();
+    let venue_key = SigningKey::from_seed(&[13; 32]).unwrap();
+    let now = now_minutes();
+    let info = VenueInfo::new(
+        "安宁区体育馆",
+        "甘肃省兰州市安宁区万新路88号",
+        RegionCode::new(620105).unwrap(),
+        VenueCategory::SPORTS,
+        120,
+    )
+    .unwrap();
+    let certificate = VenueCertificate::sign(
+        CertificateBody {
+            ra_key_id: ra.key_id(),
+            serial: 42,
+            venue_key: venue_key.public_key(),
+            info,
+            valid_from: now - 60,
+            valid_until: now + 60 * 24 * 365,
+        },
+        &ra,
+    )
+    .unwrap();
+    (
+        DisplayVenue {
+            certificate,
+            master: MasterSeed::from_bytes([14; 32]),
+            venue_key,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+        },
+        TrustAnchors::new(ra.public_key(), ha.public_key()),
+    )
+}
+
+fn screenshot(url: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shot.png");
+    let mut child = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=900,900",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("--screenshot={}", out.display()))
+        .arg(url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("headless Chromium is needed: install Debian's `chromium` (scripts/test.sh does)");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "chromium exited with {status}");
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("chromium did not finish within 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::read(&out).expect("chromium wrote no screenshot")
+}
+
+fn decode_qr(png: &[u8]) -> Vec<String> {
+    let pixmap = tiny_skia::Pixmap::decode_png(png).unwrap();
+    let (w, h) = (pixmap.width() as usize, pixmap.height() as usize);
+    let data = pixmap.data();
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        let i = (y * w + x) * 4;
+        let (r, g, b) = (
+            u32::from(data[i]),
+            u32::from(data[i + 1]),
+            u32::from(data[i + 2]),
+        );
+        ((r * 299 + g * 587 + b * 114) / 1000) as u8
+    });
+    img.detect_grids()
+        .into_iter()
+        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
+        .collect()
+}
+
+#[test]
+fn chromium_screenshot_checks_in_and_an_old_capture_is_refused() {
+    let (venue, anchors) = venue();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(Arc::new(venue), Arc::new(now_minutes));
+    rt.spawn(async move { axum::serve(listener, app).await });
+
+    let png = screenshot(&format!("http://{addr}/"));
+    let texts = decode_qr(&png);
+    assert_eq!(texts.len(), 1, "exactly one QR code on the screen");
+    let code = VenueCode::parse(&texts[0]).unwrap();
+    assert!(matches!(code.kind(), CodeKind::Rotating { .. }));
+    assert_eq!(code.certificate().info().name(), "安宁区体育馆");
+
+    // Checking in now succeeds.
+    let scanned_at = now_minutes();
+    code.verify(&anchors, scanned_at, None).unwrap();
+
+    // The same capture presented after its display validity (plus the tolerated skew) is stale.
+    let CodeKind::Rotating { valid_until, .. } = code.kind() else {
+        unreachable!()
+    };
+    assert!(valid_until >= scanned_at + DEFAULT_DISPLAY_VALIDITY_MINUTES - 1);
+    let later = valid_until + CLOCK_SKEW_MINUTES;
+    assert_eq!(code.verify(&anchors, later, None), Err(Error::CodeStale));
+}

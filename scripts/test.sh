@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The project's test command: makes sure the system packages some tests use are present, then runs
+# every test in the workspace.
+#
+# - fonts-noto-cjk: the CJK font embedded in posters (crates/cli/tests/poster.rs);
+# - chromium: loads the rotating display page for a screenshot (crates/cli/tests/display.rs).
+#
+# On Debian as root it installs what is missing; elsewhere it says what to install and stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ -z "${VENUECODE_CJK_FONT:-}" ] && ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; then
+  missing+=(fonts-noto-cjk)
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "scripts/test.sh: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "scripts/test.sh: please install: ${missing[*]} (Debian package names)" >&2
+    exit 1
+  fi
+fi
+
+exec cargo test --workspace "$@"

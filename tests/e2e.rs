@@ -1,0 +1,988 @@
+//! End-to-end tests: the real `venuecode` binary, run as separate processes the way users run
+//! it. Each test has its own temporary directories and its own server subprocess on a free
+//! loopback port, killed when the test ends. What each scenario covers is in `tests/README.md`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use venuecode_protocol::code::{encode_decimal, DEFAULT_BASE_URL};
+use venuecode_protocol::{
+    CertificateBody, Codec, MasterSeed, RegionCode, SigningKey, VenueCategory, VenueCertificate,
+    VenueCode, VenueInfo,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_venuecode");
+/// Longest a single CLI command may take (a debug build on a busy machine).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(90);
+/// Longest the server may take to print its listening line.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest the server may take to stop after SIGTERM.
+const STOP_TIMEOUT: Duration = Duration::from_secs(20);
+/// Exit status of `visitor scan` when a code is refused.
+const SCAN_REFUSED: i32 = 3;
+
+// ------------------------------------------------------------------------------------------
+// Harness
+// ------------------------------------------------------------------------------------------
+
+/// The binary with a clean environment: no `VENUECODE_*` variable of the caller leaks in,
+/// except the font path the poster needs.
+fn base_command() -> Command {
+    let mut cmd = Command::new(BIN);
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if k.starts_with("VENUECODE_") && k != "VENUECODE_CJK_FONT" {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("NO_COLOR", "1");
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// What a finished command printed.
+#[derive(Debug)]
+struct Output {
+    cmdline: String,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// Asserts exit status 0.
+    fn ok(self) -> Self {
+        assert!(
+            self.success(),
+            "command failed: {}\n{self:#?}",
+            self.cmdline
+        );
+        self
+    }
+
+    /// Asserts a non-zero exit status.
+    fn failed(self) -> Self {
+        assert!(
+            !self.success() && self.code.is_some(),
+            "command should have failed: {}\n{self:#?}",
+            self.cmdline
+        );
+        self
+    }
+
+    /// Parses stdout as one JSON document.
+    fn json(&self) -> Value {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
+    }
+}
+
+fn read_all(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+/// Runs a command to completion, killing it after [`COMMAND_TIMEOUT`].
+fn run(mut cmd: Command) -> Output {
+    let cmdline = format!("{cmd:?}");
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmdline}: {e}"));
+    let out = read_all(child.stdout.take().expect("stdout"));
+    let err = read_all(child.stderr.take().expect("stderr"));
+    let status = wait_timeout(&mut child, COMMAND_TIMEOUT).unwrap_or_else(|| {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("timed out after {COMMAND_TIMEOUT:?}: {cmdline}");
+    });
+    Output {
+        cmdline,
+        code: status.code(),
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    }
+}
+
+/// Waits for a child to exit, up to `timeout`; `None` if it is still running.
+fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A `venuecode server` subprocess; killed on drop.
+struct Server {
+    child: Option<Child>,
+    url: String,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Starts the server on a free port and waits for its listening line.
+    fn start(data_dir: &Path, ha_home: &Path, log: PathBuf) -> Self {
+        let mut cmd = base_command();
+        cmd.arg("server")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--ra-key")
+            .arg(ha_home.join("ra/ra.key"))
+            .arg("--admin-key")
+            .arg(ha_home.join("ra/admin.pub"))
+            .arg("--ha-keys")
+            .arg(ha_home.join("authority/ha-signing.pub"))
+            .arg("--ha-encryption-key")
+            .arg(ha_home.join("authority/ha-encryption.pub"));
+        cmd.stdout(Stdio::piped())
+            .stderr(Stdio::from(File::create(&log).expect("server log")));
+        let mut child = cmd.spawn().expect("starting the server");
+        let stdout = child.stdout.take().expect("server stdout");
+        let (tx, rx) = mpsc::channel();
+        // Reads every stdout line for as long as the server runs, so it never blocks on a pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    // Nobody listens any more; keep draining.
+                }
+            }
+        });
+        let mut server = Self {
+            child: Some(child),
+            url: String::new(),
+            log,
+        };
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(url) = line.strip_prefix("venuecode server listening on ") {
+                        server.url = url.trim().to_owned();
+                        return server;
+                    }
+                }
+                Err(e) => panic!(
+                    "the server did not report its address ({e}); log:\n{}",
+                    server.log_text()
+                ),
+            }
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Stops the server with SIGTERM, as an operator or init system would, and returns its
+    /// exit status.
+    fn stop(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("server already stopped");
+        let kill = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .expect("running kill");
+        assert!(kill.success(), "kill -TERM failed");
+        match wait_timeout(&mut child, STOP_TIMEOUT) {
+            Some(status) => status,
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "the server did not stop within {STOP_TIMEOUT:?} of SIGTERM; log:\n{}",
+                    self.log_text()
+                );
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Tomorrow, as a UTC day number (days since 1970-01-01).
+fn tomorrow() -> u32 {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    u32::try_from(secs / 86_400 + 1).expect("day fits")
+}
+
+/// `YYYY-MM-DD` of a UTC day number.
+fn day_str(day: u32) -> String {
+    venuecode::timefmt::format_day(day)
+}
+
+/// `YYYY-MM-DD HH:MM` of a UTC day number and clock time.
+fn at(day: u32, h: u32, m: u32) -> String {
+    format!("{} {h:02}:{m:02}", day_str(day))
+}
+
+/// One scenario's world: temporary directories, the authorities' home and a running server.
+struct World {
+    // Fields drop in order: the server stops before its directory is removed.
+    server: Server,
+    dir: tempfile::TempDir,
+    ha: PathBuf,
+    data: PathBuf,
+    /// The simulated day (tomorrow).
+    day: u32,
+    starts: u32,
+}
+
+impl World {
+    /// Creates the authorities' keys with `authority init` and starts a server on them.
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ha = dir.path().join("ha");
+        let data = dir.path().join("server-data");
+        let mut init = base_command();
+        init.arg("--home").arg(&ha).args(["authority", "init"]);
+        let out = run(init).ok();
+        // The printed server command names the key files the harness passes.
+        for f in [
+            "ra/ra.key",
+            "ra/admin.pub",
+            "authority/ha-signing.pub",
+            "authority/ha-encryption.pub",
+        ] {
+            assert!(out.stdout.contains(f), "init does not name {f}: {out:#?}");
+            assert!(ha.join(f).is_file(), "init did not write {f}");
+        }
+        let server = Server::start(&data, &ha, dir.path().join("server-1.log"));
+        Self {
+            dir,
+            ha,
+            data,
+            server,
+            day: tomorrow(),
+            starts: 1,
+        }
+    }
+
+    /// A home directory for one role.
+    fn home(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Stops the server with SIGTERM (asserting a clean exit) and starts a new one on the same
+    /// data directory, on a new port.
+    fn restart_server(&mut self) {
+        let status = self.server.stop();
+        assert!(
+            status.success(),
+            "the server did not exit cleanly on SIGTERM ({status}); log:\n{}",
+            self.server.log_text()
+        );
+        self.starts += 1;
+        let log = self.dir.path().join(format!("server-{}.log", self.starts));
+        self.server = Server::start(&self.data, &self.ha, log);
+    }
+
+    /// Runs `venuecode --home HOME --server URL [--now NOW] --json ARGS…`.
+    fn cli(&self, home: &Path, now: Option<&str>, args: &[&str]) -> Output {
+        let mut cmd = base_command();
+        cmd.arg("--home")
+            .arg(home)
+            .arg("--server")
+            .arg(&self.server.url);
+        if let Some(now) = now {
+            cmd.arg("--now").arg(now);
+        }
+        cmd.arg("--json").args(args);
+        run(cmd)
+    }
+
+    /// Runs a command that must succeed and returns its JSON output.
+    fn ok(&self, home: &Path, now: Option<&str>, args: &[&str]) -> Value {
+        self.cli(home, now, args).ok().json()
+    }
+
+    /// Registers a venue (`venue register --pledge`) and returns its serial.
+    fn register(&self, home: &Path, name: &str, category: &str) -> u64 {
+        let args = [
+            "venue",
+            "register",
+            "--name",
+            name,
+            "--address",
+            "甘肃省兰州市安宁区北滨河西路1号",
+            "--region",
+            "620105",
+            "--category",
+            category,
+            "--pledge",
+        ];
+        let v = self.ok(home, None, &args);
+        v["serial"].as_u64().expect("serial")
+    }
+
+    /// The venue's static code URL (`venue code --json`).
+    fn static_url(&self, venue: &Path) -> String {
+        let v = self.ok(venue, None, &["venue", "code"]);
+        v["url"].as_str().expect("url").to_owned()
+    }
+
+    /// The rotating code a screen shows at `now` (`venue code --rotating --json`).
+    fn rotating_url(&self, venue: &Path, now: &str) -> String {
+        let v = self.ok(venue, Some(now), &["venue", "code", "--rotating"]);
+        v["url"].as_str().expect("url").to_owned()
+    }
+
+    /// Scans a code that must be accepted; returns the new diary entry id.
+    fn scan(&self, visitor: &Path, now: &str, code: &str) -> u64 {
+        let v = self.ok(visitor, Some(now), &["visitor", "scan", code]);
+        assert_eq!(v["ok"], true, "{v}");
+        assert_eq!(v["status"], "CheckedIn", "{v}");
+        v["entry"].as_u64().expect("entry id")
+    }
+
+    /// Scans a code that must be refused (exit 3); returns the error message.
+    fn scan_refused(&self, visitor: &Path, now: &str, code: &str) -> String {
+        let out = self.cli(visitor, Some(now), &["visitor", "scan", code]);
+        assert_eq!(
+            out.code,
+            Some(SCAN_REFUSED),
+            "scan was not refused: {out:#?}"
+        );
+        let v = out.json();
+        assert_eq!(v["ok"], false, "{v}");
+        assert_eq!(v["tone"], "failure", "{v}");
+        v["error"].as_str().expect("error").to_owned()
+    }
+
+    fn checkout(&self, visitor: &Path, now: &str) {
+        self.ok(visitor, Some(now), &["visitor", "checkout"]);
+    }
+
+    /// Issues one TAN of a purpose (`authority tan --json`).
+    fn tan(&self, purpose: &str) -> String {
+        let v = self.ok(&self.ha, None, &["authority", "tan", "--purpose", purpose]);
+        let tans = v["tans"].as_array().expect("tans");
+        assert_eq!(tans.len(), 1, "{v}");
+        tans[0].as_str().expect("tan").to_owned()
+    }
+
+    /// `authority publish --json`.
+    fn publish(&self, now: &str) -> Value {
+        self.ok(&self.ha, Some(now), &["authority", "publish"])
+    }
+
+    /// `visitor sync --json`.
+    fn sync(&self, visitor: &Path, now: &str) -> Value {
+        self.ok(visitor, Some(now), &["visitor", "sync"])
+    }
+
+    /// The visitor's diary entries (`visitor diary --all --json`).
+    fn diary(&self, visitor: &Path, now: &str) -> Value {
+        self.ok(visitor, Some(now), &["visitor", "diary", "--all"])
+    }
+
+    /// `(active, revoked)` venues summed over the rows of `authority stats`.
+    fn venue_stats(&self) -> (u64, u64) {
+        let stats = self.ok(&self.ha, None, &["authority", "stats"]);
+        let rows = stats["venues"]["by_region"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no venue statistics: {stats}"));
+        let sum = |k: &str| -> u64 {
+            rows.iter()
+                .map(|r| r[k].as_u64().unwrap_or_else(|| panic!("no `{k}` in {r}")))
+                .sum()
+        };
+        (sum("active"), sum("revoked"))
+    }
+
+    /// The uploads in the health authority's mailbox.
+    fn mailbox(&self) -> Vec<Value> {
+        let v = self.ok(&self.ha, None, &["authority", "uploads", "list"]);
+        v["uploads"].as_array().expect("uploads").clone()
+    }
+}
+
+fn new_exposures(sync: &Value) -> &Vec<Value> {
+    sync["new_exposures"].as_array().expect("new_exposures")
+}
+
+fn entries(diary: &Value) -> &Vec<Value> {
+    diary["entries"].as_array().expect("entries")
+}
+
+// ------------------------------------------------------------------------------------------
+// 1. The demo's flow
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visitor() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("noodle-house");
+    let serial = w.register(&shop, "兰州牛肉面馆", "restaurant");
+
+    // The poster: PDF, SVG and PNG.
+    let out_base = w.dir.path().join("out/poster");
+    let files = w.ok(
+        &shop,
+        None,
+        &["venue", "poster", "--out", out_base.to_str().unwrap()],
+    );
+    let png = PathBuf::from(files["png"].as_str().expect("png path"));
+    assert_eq!(png, w.dir.path().join("out/poster.png"));
+    for k in ["pdf", "svg", "png"] {
+        let p = PathBuf::from(files[k].as_str().unwrap());
+        assert!(std::fs::metadata(&p).unwrap().len() > 1000, "{k} is tiny");
+    }
+    let url = w.static_url(&shop);
+
+    let carol = w.home("carol");
+    let alice = w.home("alice");
+    let bob = w.home("bob");
+
+    // Carol (the future case) scans a photo of the printed poster.
+    let v = w.ok(
+        &carol,
+        Some(&at(d, 10, 0)),
+        &["visitor", "scan", "--image", png.to_str().unwrap()],
+    );
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["venue"], "兰州牛肉面馆");
+    // Alice and Bob scan the URL.
+    w.scan(&alice, &at(d, 10, 30), &url);
+    w.checkout(&carol, &at(d, 10, 50));
+    w.checkout(&alice, &at(d, 11, 15));
+    // Bob arrives after Carol left, in the same hour: his phone holds tokens for that hour, but
+    // his stay does not overlap hers.
+    w.scan(&bob, &at(d, 10, 55), &url);
+
+    let carol_diary = w.diary(&carol, &at(d, 15, 0));
+    let ce = entries(&carol_diary);
+    assert_eq!(ce.len(), 1, "{carol_diary}");
+    assert_eq!(ce[0]["venue"], "兰州牛肉面馆");
+
+    // Staff record a guest without a smartphone: the venue keeps only a masked label.
+    w.ok(
+        &shop,
+        Some(&at(d, 10, 15)),
+        &[
+            "venue",
+            "guestbook",
+            "add",
+            "--name",
+            "王芳",
+            "--phone",
+            "18212341234",
+            "--arrival",
+            &at(d, 10, 15),
+            "--departure",
+            &at(d, 11, 15),
+        ],
+    );
+    let guests = w.ok(&shop, Some(&at(d, 15, 0)), &["venue", "guestbook", "list"]);
+    let guests = guests["guests"].as_array().expect("guests").clone();
+    assert_eq!(guests.len(), 1);
+    let label = guests[0]["label"].as_str().unwrap();
+    assert!(
+        !label.contains("王芳") && !label.contains("18212341234"),
+        "the guest book shows unmasked data: {label}"
+    );
+
+    // Carol tests positive and shares with a case TAN.
+    let tan = w.tan("case");
+    let shared = w.ok(
+        &carol,
+        Some(&at(d, 15, 0)),
+        &["visitor", "share", "--tan", &tan],
+    );
+    assert_eq!(shared["shared"], 1, "{shared}");
+
+    // The authority asks the venue for its guest book with a guest-book TAN and reads it.
+    let gtan = w.tan("guestbook");
+    let disclosed = w.ok(
+        &shop,
+        Some(&at(d, 15, 0)),
+        &[
+            "venue",
+            "guestbook",
+            "disclose",
+            "--tan",
+            &gtan,
+            "--from",
+            &at(d, 10, 0),
+            "--until",
+            &at(d, 10, 50),
+        ],
+    );
+    assert_eq!(disclosed["entries"], 1, "{disclosed}");
+    let upload_id = disclosed["upload_id"].as_u64().expect("upload_id");
+    let opened = w.ok(
+        &w.ha,
+        None,
+        &["authority", "uploads", "open", &upload_id.to_string()],
+    );
+    let book = opened["guestbook"].as_array().expect("guestbook");
+    assert_eq!(book.len(), 1, "{opened}");
+    assert_eq!(book[0]["name"], "王芳");
+    assert_eq!(book[0]["phone"], "18212341234");
+    assert_eq!(book[0]["serial"], serial);
+
+    // The authority publishes.
+    let published = w.publish(&at(d, 15, 5));
+    assert_eq!(published["stays"], 1, "{published}");
+    assert!(published["records"].as_u64().unwrap() > 0, "{published}");
+    assert_eq!(published["missing_seeds"], serde_json::json!([]));
+    let seq = published["sequence"].as_u64().expect("sequence");
+
+    // Alice overlapped Carol from 10:30 to 10:50: she is notified, with the venue and 20 minutes.
+    let a = w.sync(&alice, &at(d, 15, 10));
+    assert_eq!(a["cursor"], seq, "{a}");
+    let ax = new_exposures(&a);
+    assert_eq!(ax.len(), 1, "{a}");
+    assert_eq!(ax[0]["venue"], "兰州牛肉面馆");
+    assert_eq!(ax[0]["overlap_minutes"], 20);
+    let adiary = w.diary(&alice, &at(d, 15, 11));
+    assert_eq!(adiary["exposures"].as_array().unwrap().len(), 1, "{adiary}");
+
+    // Bob fetched the same batch and is not notified.
+    let b = w.sync(&bob, &at(d, 15, 10));
+    assert_eq!(b["batches"], 1, "{b}");
+    assert_eq!(b["cursor"], seq, "{b}");
+    assert!(new_exposures(&b).is_empty(), "Bob did not overlap: {b}");
+    let bdiary = w.diary(&bob, &at(d, 15, 11));
+    assert!(
+        bdiary["exposures"].as_array().unwrap().is_empty(),
+        "{bdiary}"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// 2. Revoked and disabled venues
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn revoked_and_disabled_venues_are_refused_after_sync() {
+    let w = World::new();
+    let d = w.day;
+    let revoking = w.home("revoking-venue");
+    let disabled = w.home("disabled-venue");
+    let serial_a = w.register(&revoking, "自行注销的面馆", "restaurant");
+    let serial_b = w.register(&disabled, "被停用的超市", "supermarket");
+    assert_ne!(serial_a, serial_b);
+    let url_a = w.static_url(&revoking);
+    let url_b = w.static_url(&disabled);
+    let visitor = w.home("visitor");
+
+    assert_eq!(w.venue_stats(), (2, 0), "two active venues");
+
+    // Both codes are accepted before anything is revoked (preview: nothing stored).
+    for url in [&url_a, &url_b] {
+        let p = w.ok(
+            &visitor,
+            Some(&at(d, 9, 0)),
+            &["visitor", "scan", "--preview", url],
+        );
+        assert!(p["venue"].is_string(), "{p}");
+    }
+
+    // The venue deactivates its own code.
+    let r = w.ok(&revoking, None, &["venue", "revoke", "--yes"]);
+    assert_eq!(r["serial"], serial_a, "{r}");
+    w.sync(&visitor, &at(d, 10, 0));
+    let err = w.scan_refused(&visitor, &at(d, 10, 5), &url_a);
+    assert!(err.contains("deactivated"), "{err}");
+    // The other venue still works: the refusal is about the revoked serial only.
+    w.ok(
+        &visitor,
+        Some(&at(d, 10, 5)),
+        &["visitor", "scan", "--preview", &url_b],
+    );
+
+    // The registration authority's admin disables the other venue.
+    let r = w.ok(
+        &w.ha,
+        None,
+        &["authority", "disable", &serial_b.to_string()],
+    );
+    assert_eq!(r["disabled"], serial_b, "{r}");
+    w.sync(&visitor, &at(d, 11, 0));
+    let err = w.scan_refused(&visitor, &at(d, 11, 5), &url_b);
+    assert!(err.contains("deactivated"), "{err}");
+
+    // Nothing was stored for the refused scans.
+    let diary = w.diary(&visitor, &at(d, 11, 10));
+    assert!(entries(&diary).is_empty(), "{diary}");
+
+    // The registry's statistics now count both venues as revoked, none as active.
+    assert_eq!(w.venue_stats(), (0, 2));
+}
+
+// ------------------------------------------------------------------------------------------
+// 3. Forged posters
+// ------------------------------------------------------------------------------------------
+
+/// A complete code from a registration authority the visitor does not trust.
+fn code_from_untrusted_authority(now_minute: u32) -> String {
+    let fake_ra = SigningKey::from_seed(&[0x11; 32]).unwrap();
+    let venue_key = SigningKey::from_seed(&[0x22; 32]).unwrap();
+    let master = MasterSeed::from_bytes([0x33; 32]);
+    let info = VenueInfo::new(
+        "兰州牛肉面馆",
+        "甘肃省兰州市安宁区北滨河西路1号",
+        RegionCode::new(620105).unwrap(),
+        VenueCategory::RESTAURANT,
+        60,
+    )
+    .unwrap();
+    let body = CertificateBody {
+        ra_key_id: fake_ra.key_id(),
+        serial: 1,
+        venue_key: venue_key.public_key(),
+        info,
+        valid_from: now_minute.saturating_sub(60),
+        valid_until: now_minute + 365 * 1440,
+    };
+    let cert = VenueCertificate::sign(body, &fake_ra).unwrap();
+    VenueCode::new_static(cert, &master, &venue_key)
+        .unwrap()
+        .to_url(DEFAULT_BASE_URL)
+}
+
+/// The URL of a code whose raw encoding was changed by `tamper`, signatures untouched.
+fn tampered(url: &str, tamper: impl FnOnce(&mut Vec<u8>)) -> String {
+    let code = VenueCode::parse(url).expect("the genuine code parses");
+    let mut raw = code.encode();
+    let before = raw.clone();
+    tamper(&mut raw);
+    assert_ne!(raw, before, "the tamper changed nothing");
+    let (base, _) = url.split_once('#').unwrap();
+    format!("{base}#{}", encode_decimal(&raw))
+}
+
+#[test]
+fn forged_posters_are_refused_and_nothing_is_stored() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let genuine = w.static_url(&shop);
+    let visitor = w.home("visitor");
+    let now = at(d, 12, 0);
+    let now_minute = d * 1440 + 12 * 60;
+
+    // (a) A certificate signed by a key the visitor does not trust.
+    let forged = code_from_untrusted_authority(now_minute);
+    let err = w.scan_refused(&visitor, &now, &forged);
+    assert!(err.contains("unknown authority"), "{err}");
+
+    // (a') A genuine certificate whose venue name was altered: the RA signature breaks.
+    let renamed = tampered(&genuine, |raw| {
+        let from = "牛肉".as_bytes();
+        let to = "羊肉".as_bytes();
+        let at = raw
+            .windows(from.len())
+            .position(|w| w == from)
+            .expect("the name is in the code");
+        raw[at..at + to.len()].copy_from_slice(to);
+    });
+    let err = w.scan_refused(&visitor, &now, &renamed);
+    assert!(err.contains("certificate is forged"), "{err}");
+
+    // (b) The genuine poster with its seed swapped: the seed is the 32 bytes before the
+    // venue's 64-byte signature at the end of the static code.
+    let swapped = tampered(&genuine, |raw| {
+        let seed_start = raw.len() - 64 - 32;
+        raw[seed_start] ^= 0x01;
+    });
+    assert_eq!(
+        VenueCode::parse(&swapped).unwrap().certificate(),
+        VenueCode::parse(&genuine).unwrap().certificate(),
+        "the swapped-seed code keeps the genuine certificate"
+    );
+    let err = w.scan_refused(&visitor, &now, &swapped);
+    assert!(
+        err.contains("signature is invalid") && err.contains("swapped seed"),
+        "{err}"
+    );
+
+    // Nothing was added to the diary.
+    let diary = w.diary(&visitor, &now);
+    assert!(entries(&diary).is_empty(), "{diary}");
+
+    // The genuine poster still checks in, so the refusals above were about the codes.
+    w.scan(&visitor, &now, &genuine);
+    let diary = w.diary(&visitor, &now);
+    assert_eq!(entries(&diary).len(), 1, "{diary}");
+}
+
+// ------------------------------------------------------------------------------------------
+// 4. Reused and expired TANs
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn reused_and_expired_tans_are_refused() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let url = w.static_url(&shop);
+    let first = w.home("first-case");
+    let second = w.home("second-case");
+    w.scan(&first, &at(d, 10, 0), &url);
+    w.scan(&second, &at(d, 10, 10), &url);
+    let share_at = at(d, 14, 0);
+
+    let tan = w.tan("case");
+    let ok = w.ok(
+        &first,
+        Some(&share_at),
+        &["visitor", "share", "--tan", &tan],
+    );
+    assert_eq!(ok["shared"], 1, "{ok}");
+    assert_eq!(w.mailbox().len(), 1);
+
+    // The second visitor uses the same TAN.
+    let out = w
+        .cli(
+            &second,
+            Some(&share_at),
+            &["visitor", "share", "--tan", &tan],
+        )
+        .failed();
+    assert!(out.stderr.contains("TAN was already used"), "{out:#?}");
+    assert_eq!(w.mailbox().len(), 1, "a refused upload was stored");
+
+    // `authority tan --valid-hours 0` cannot produce a TAN: the server refuses to register a
+    // TAN that expires now. (See README: the CLI cannot issue an already-expired TAN.)
+    let out = w
+        .cli(&w.ha, None, &["authority", "tan", "--valid-hours", "0"])
+        .failed();
+    assert!(out.stdout.trim().is_empty(), "a TAN was printed: {out:#?}");
+
+    // An expired TAN: issued for a few seconds with the authority's own keys (as
+    // `authority tan` does), then used after it expired. The CLI issues TANs by the hour, so
+    // the test registers this one itself.
+    const SHORT_VALIDITY_SECS: u64 = 3;
+    let ha = venuecode::authority::HealthAuthority::load(&venuecode::home::Home::new(&w.ha))
+        .expect("HA keys");
+    let transport = venuecode_client::HttpTransport::new(&w.server.url);
+    let short = venuecode::authority::fresh_tans(1).unwrap().remove(0);
+    venuecode::authority::register_tans(
+        &transport,
+        &ha,
+        std::slice::from_ref(&short),
+        venuecode::authority::TanPurpose::Case,
+        SHORT_VALIDITY_SECS,
+    )
+    .expect("registering a short-lived TAN");
+    // Its expiry was computed before the request went out, so it is at most this.
+    let expires_by = venuecode::authority::now_seconds() + SHORT_VALIDITY_SECS;
+    // Wait for the real clock to pass it (the server judges TANs by the real clock).
+    while venuecode::authority::now_seconds() <= expires_by {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = w
+        .cli(
+            &second,
+            Some(&share_at),
+            &["visitor", "share", "--tan", &short],
+        )
+        .failed();
+    assert!(out.stderr.contains("TAN has expired"), "{out:#?}");
+    assert_eq!(w.mailbox().len(), 1, "an expired TAN's upload was stored");
+
+    // A fresh TAN still works for the second visitor.
+    let fresh = w.tan("case");
+    w.ok(
+        &second,
+        Some(&share_at),
+        &["visitor", "share", "--tan", &fresh],
+    );
+    assert_eq!(w.mailbox().len(), 2);
+}
+
+// ------------------------------------------------------------------------------------------
+// 5. A rotating venue and its seed release
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn rotating_venue_across_midnight_needs_the_seed_release() {
+    let w = World::new();
+    let d = w.day;
+    let d1 = d + 1;
+    let lib = w.home("library");
+    let serial = w.register(&lib, "安宁区图书馆", "culture-entertainment");
+    let case = w.home("case");
+    let x = w.home("visitor-x");
+    let y = w.home("visitor-y");
+
+    // The case checks in at 23:00 on day D from the screen.
+    let t = at(d, 23, 0);
+    let case_entry = w.scan(&case, &t, &w.rotating_url(&lib, &t));
+    // X scans at 23:30 on day D (day D's seed).
+    let t = at(d, 23, 30);
+    w.scan(&x, &t, &w.rotating_url(&lib, &t));
+    // Y scans at 00:45 on day D+1: the screen now shows day D+1's seed.
+    let t = at(d1, 0, 45);
+    let y_code = w.rotating_url(&lib, &t);
+    match VenueCode::parse(&y_code).unwrap().kind() {
+        venuecode_protocol::CodeKind::Rotating { epoch, .. } => assert_eq!(epoch, d1),
+        other => panic!("not a rotating code: {other:?}"),
+    }
+    w.scan(&y, &t, &y_code);
+
+    // A rotating code is refused long after it was shown.
+    let stale = w.scan_refused(&x, &at(d1, 1, 0), &w.rotating_url(&lib, &at(d, 23, 30)));
+    assert!(stale.contains("expired"), "{stale}");
+
+    // The case stayed until 01:30 on day D+1.
+    let edited = w.ok(
+        &case,
+        Some(&at(d1, 2, 0)),
+        &[
+            "visitor",
+            "edit",
+            &case_entry.to_string(),
+            "--arrival",
+            &at(d, 23, 0),
+            "--departure",
+            &at(d1, 1, 30),
+        ],
+    );
+    assert_eq!(edited["departure"], d1 * 1440 + 90, "{edited}");
+
+    let tan = w.tan("case");
+    w.ok(
+        &case,
+        Some(&at(d1, 2, 0)),
+        &["visitor", "share", "--tan", &tan],
+    );
+
+    // Without the venue's help the authority has only day D's seed.
+    let p1 = w.publish(&at(d1, 2, 10));
+    let missing = p1["missing_seeds"].as_array().expect("missing_seeds");
+    assert_eq!(missing.len(), 1, "{p1}");
+    assert_eq!(missing[0]["serial"], serial, "{p1}");
+    assert_eq!(missing[0]["day"], day_str(d1), "{p1}");
+
+    let sx = w.sync(&x, &at(d1, 2, 20));
+    let xx = new_exposures(&sx);
+    assert_eq!(xx.len(), 1, "{sx}");
+    assert_eq!(xx[0]["venue"], "安宁区图书馆");
+    // X stayed 23:30–00:30 (the venue's default hour), inside the case's 23:00–01:30.
+    assert_eq!(xx[0]["overlap_minutes"], 60);
+    let sy = w.sync(&y, &at(d1, 2, 20));
+    assert_eq!(sy["batches"], 1, "{sy}");
+    assert!(
+        new_exposures(&sy).is_empty(),
+        "Y cannot be notified yet: {sy}"
+    );
+
+    // The venue releases day D+1's seed with a seeds TAN; the authority publishes again.
+    let stan = w.tan("seeds");
+    let rel = w.ok(
+        &lib,
+        Some(&at(d1, 3, 0)),
+        &[
+            "venue",
+            "release-seeds",
+            "--tan",
+            &stan,
+            "--days",
+            &day_str(d1),
+        ],
+    );
+    assert!(rel["upload_id"].is_u64(), "{rel}");
+    let p2 = w.publish(&at(d1, 3, 10));
+    assert_eq!(p2["missing_seeds"], serde_json::json!([]), "{p2}");
+    assert!(p2["sequence"].as_u64() > p1["sequence"].as_u64(), "{p2}");
+
+    // Y stayed 00:45–01:45: 45 minutes inside the case's window.
+    let sy = w.sync(&y, &at(d1, 3, 20));
+    let yx = new_exposures(&sy);
+    assert_eq!(yx.len(), 1, "{sy}");
+    assert_eq!(yx[0]["venue"], "安宁区图书馆");
+    assert_eq!(yx[0]["overlap_minutes"], 45);
+    // X sees the second batch but is not alerted twice for the same stay.
+    let sx = w.sync(&x, &at(d1, 3, 20));
+    assert_eq!(sx["batches"], 1, "{sx}");
+    assert!(new_exposures(&sx).is_empty(), "duplicate alert: {sx}");
+}
+
+// ------------------------------------------------------------------------------------------
+// 6. A server restart between publish and sync
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn exposures_survive_a_server_restart_between_publish_and_sync() {
+    let mut w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let url = w.static_url(&shop);
+    let case = w.home("case");
+    let visitor = w.home("visitor");
+    w.scan(&case, &at(d, 10, 0), &url);
+    w.scan(&visitor, &at(d, 10, 20), &url);
+    w.checkout(&case, &at(d, 10, 50));
+    w.checkout(&visitor, &at(d, 11, 0));
+    // The visitor has synced before: nothing yet.
+    let s0 = w.sync(&visitor, &at(d, 11, 30));
+    assert_eq!(s0["batches"], 0, "{s0}");
+
+    let tan = w.tan("case");
+    w.ok(
+        &case,
+        Some(&at(d, 12, 0)),
+        &["visitor", "share", "--tan", &tan],
+    );
+    let published = w.publish(&at(d, 12, 10));
+    let seq = published["sequence"].as_u64().expect("sequence");
+
+    w.restart_server();
+
+    let s = w.sync(&visitor, &at(d, 12, 30));
+    assert_eq!(s["batches"], 1, "{s}");
+    assert_eq!(s["cursor"], seq, "{s}");
+    let ex = new_exposures(&s);
+    assert_eq!(ex.len(), 1, "{s}");
+    assert_eq!(ex[0]["venue"], "兰州牛肉面馆");
+    assert_eq!(ex[0]["overlap_minutes"], 30);
+
+    // The used TAN is still used after the restart.
+    let out = w
+        .cli(
+            &case,
+            Some(&at(d, 12, 40)),
+            &["visitor", "share", "--tan", &tan],
+        )
+        .failed();
+    assert!(out.stderr.contains("TAN was already used"), "{out:#?}");
+}

@@ -349,7 +349,11 @@ fn parse_category(s: &str) -> Result<VenueCategory, String> {
 
 fn main() {
     let cli = Cli::parse();
+    let json = cli.json;
     if let Err(e) = run(cli) {
+        if json {
+            println!("{}", json!({"ok": false, "error": format!("{e:#}")}));
+        }
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
@@ -799,6 +803,9 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             if count == 0 || count > 10_000 {
                 bail!("--count must be between 1 and 10000");
             }
+            if valid_hours == 0 || valid_hours > 14 * 24 {
+                bail!("--valid-hours must be between 1 and 336 (the retention period)");
+            }
             let ha = HealthAuthority::load(&ctx.home)?;
             let tans = authority::fresh_tans(count)?;
             authority::register_tans(&ctx.transport(), &ha, &tans, purpose, valid_hours * 3600)?;
@@ -1066,9 +1073,11 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             );
         }
         VisitorCmd::Checkout => {
-            let cur = v
-                .current()?
-                .ok_or_else(|| anyhow!("not checked in anywhere"))?;
+            let cur = v.current()?.ok_or_else(|| {
+                anyhow!(
+                    "not checked in anywhere (an automatic check-out may already have happened)"
+                )
+            })?;
             let e = v.check_out(cur.id())?;
             ctx.print(
                 json!({"entry": e.id().0, "departure": e.departure()}),

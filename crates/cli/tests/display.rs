@@ -9,6 +9,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use resvg::tiny_skia;
 use venuecode::display::{router, DisplayVenue};
+use venuecode_client::{
+    CheckInStatus, DiaryKey, ManualClock, MemoryServer, SystemClock, Visitor, VisitorConfig,
+};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::time::{CLOCK_SKEW_MINUTES, DEFAULT_DISPLAY_VALIDITY_MINUTES};
 use venuecode_protocol::*;
@@ -21,7 +24,7 @@ fn now_minutes() -> u32 {
     u32::try_from(secs / 60).unwrap()
 }
 
-fn venue() -> (DisplayVenue, TrustAnchors) {
+fn venue() -> (DisplayVenue, TrustAnchors, EncryptionKey) {
     let ra = SigningKey::from_seed(&[11; 32]).unwrap();
     let ha = SigningKey::from_seed(&[12; 32]).unwrap();
     let venue_key = SigningKey::from_seed(&[13; 32]).unwrap();
@@ -54,7 +57,30 @@ fn venue() -> (DisplayVenue, TrustAnchors) {
             base_url: DEFAULT_BASE_URL.to_owned(),
         },
         TrustAnchors::new(ra.public_key(), ha.public_key()),
+        DecryptionKey::derive(&[15; 32]).unwrap().public_key(),
     )
+}
+
+fn phone(
+    dir: &std::path::Path,
+    anchors: &TrustAnchors,
+    ha: EncryptionKey,
+    at: Option<u32>,
+) -> Visitor {
+    let config = VisitorConfig::new(anchors.clone(), ha);
+    let key = DiaryKey::from_bytes([16; 32]);
+    let path = dir.join("diary.redb");
+    match at {
+        None => Visitor::open(path, key, config, SystemClock, MemoryServer::new()),
+        Some(m) => Visitor::open(
+            path,
+            key,
+            config,
+            ManualClock::at_minute(m),
+            MemoryServer::new(),
+        ),
+    }
+    .unwrap()
 }
 
 fn screenshot(url: &str) -> Vec<u8> {
@@ -119,7 +145,7 @@ fn decode_qr(png: &[u8]) -> Vec<String> {
 
 #[test]
 fn chromium_screenshot_checks_in_and_an_old_capture_is_refused() {
-    let (venue, anchors) = venue();
+    let (venue, anchors, ha) = venue();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -135,15 +161,26 @@ fn chromium_screenshot_checks_in_and_an_old_capture_is_refused() {
     assert!(matches!(code.kind(), CodeKind::Rotating { .. }));
     assert_eq!(code.certificate().info().name(), "安宁区体育馆");
 
-    // Checking in now succeeds.
+    // The phone checks in with what it read off the screen.
+    let dir = tempfile::tempdir().unwrap();
+    let visitor = phone(dir.path(), &anchors, ha, None);
     let scanned_at = now_minutes();
-    code.verify(&anchors, scanned_at, None).unwrap();
+    let checked = visitor.scan_and_check_in(&texts[0]).unwrap();
+    assert_eq!(checked.status, CheckInStatus::CheckedIn);
+    assert_eq!(checked.entry.venue_name(), "安宁区体育馆");
+    drop(visitor);
 
-    // The same capture presented after its display validity (plus the tolerated skew) is stale.
+    // The same capture presented after its display validity (plus the tolerated skew) is
+    // refused as stale, and nothing is added to the diary.
     let CodeKind::Rotating { valid_until, .. } = code.kind() else {
         unreachable!()
     };
     assert!(valid_until >= scanned_at + DEFAULT_DISPLAY_VALIDITY_MINUTES - 1);
     let later = valid_until + CLOCK_SKEW_MINUTES;
-    assert_eq!(code.verify(&anchors, later, None), Err(Error::CodeStale));
+    let late = phone(dir.path(), &anchors, ha, Some(later));
+    assert!(matches!(
+        late.scan_and_check_in(&texts[0]),
+        Err(venuecode_client::Error::StaleCode)
+    ));
+    assert_eq!(late.all_entries().unwrap().len(), 1);
 }

@@ -38,6 +38,19 @@ pub struct SyncReport {
     pub cursor: u64,
 }
 
+/// Where a sync has got to, reported after each batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncProgress {
+    /// The batch just processed.
+    pub batch: u64,
+    /// The latest batch the server announced.
+    pub latest: u64,
+    /// Records in the batch just processed.
+    pub records: u32,
+    /// New exposures raised so far in this sync.
+    pub exposures_so_far: usize,
+}
+
 /// A record whose token matched, opened.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Hit<T> {
@@ -187,9 +200,15 @@ impl Visitor {
     /// Purges, refreshes the revocation list, then processes every exposure batch published
     /// since the stored cursor.
     pub fn sync(&self) -> Result<SyncReport> {
+        self.sync_with_progress(&mut |_| {})
+    }
+
+    /// [`Self::sync`], calling `progress` after each batch, for apps and commands that show
+    /// progress on long lists.
+    pub fn sync_with_progress(&self, progress: &mut dyn FnMut(SyncProgress)) -> Result<SyncReport> {
         self.purge()?;
         self.sync_revocations()?;
-        let mut report = self.sync_exposures()?;
+        let mut report = self.sync_exposures_with_progress(progress)?;
         report.revocations_updated = true;
         Ok(report)
     }
@@ -212,6 +231,14 @@ impl Visitor {
     /// batch. Stops at the first batch that fails to download or verify, keeping what the
     /// batches before it produced.
     pub fn sync_exposures(&self) -> Result<SyncReport> {
+        self.sync_exposures_with_progress(&mut |_| {})
+    }
+
+    /// [`Self::sync_exposures`], calling `progress` after each batch.
+    pub fn sync_exposures_with_progress(
+        &self,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<SyncReport> {
         let now = self.now();
         let entries = self.diary.entries()?;
         let map = TokenMap::new(&entries);
@@ -251,6 +278,12 @@ impl Visitor {
                 report.batches += 1;
                 report.cursor = sequence;
                 report.new_exposures.extend(added);
+                progress(SyncProgress {
+                    batch: sequence,
+                    latest: listing.latest,
+                    records: header.header().record_count,
+                    exposures_so_far: report.new_exposures.len(),
+                });
             }
             if report.cursor >= listing.latest {
                 break;

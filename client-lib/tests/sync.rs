@@ -134,9 +134,17 @@ fn repeated_batches_never_raise_the_same_exposure_twice() {
     // The same window again in a new batch (new batch id, new seals).
     w.server
         .publish(&w.batch(&[(seed, NOW, NOW + 60, RiskLevel::HIGH)]));
-    let r = v.sync().unwrap();
+    let mut seen = Vec::new();
+    let r = v.sync_with_progress(&mut |p| seen.push(p)).unwrap();
     assert_eq!(r.batches, 3);
     assert_eq!(r.new_exposures.len(), 1);
+    // Progress is reported once per batch, in order, with the exposures so far.
+    assert_eq!(
+        seen.iter()
+            .map(|p| (p.batch, p.latest, p.exposures_so_far))
+            .collect::<Vec<_>>(),
+        vec![(1, 3, 1), (2, 3, 1), (3, 3, 1)]
+    );
     assert_eq!(v.sync().unwrap().batches, 0);
     assert_eq!(v.exposures().unwrap().len(), 1);
 }

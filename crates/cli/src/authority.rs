@@ -375,6 +375,47 @@ fn window(seed: &Seed, start: UnixMinute, end: UnixMinute, risk: RiskLevel) -> E
     }
 }
 
+/// Replaces the shared stays of every venue named in `chosen` with the chosen windows, using
+/// the seed (and code kind) the case scanned there.
+pub fn apply_chosen_windows(
+    traces: Vec<Trace>,
+    chosen: &[(u64, UnixMinute, UnixMinute)],
+) -> Result<Vec<Trace>> {
+    if chosen.is_empty() {
+        return Ok(traces);
+    }
+    let mut out: Vec<Trace> = traces
+        .iter()
+        .filter(|t| !chosen.iter().any(|(s, _, _)| *s == t.serial))
+        .cloned()
+        .collect();
+    for (serial, start, end) in chosen {
+        if end <= start {
+            bail!("the window for venue {serial} is empty");
+        }
+        // One trace per distinct code the case scanned at that venue (a rotating venue may
+        // have several days' seeds).
+        let mut matched = false;
+        let mut seen: Vec<&Seed> = Vec::new();
+        for t in traces.iter().filter(|t| t.serial == *serial) {
+            if seen.contains(&&t.seed) {
+                continue;
+            }
+            seen.push(&t.seed);
+            matched = true;
+            out.push(Trace {
+                start: *start,
+                end: *end,
+                ..t.clone()
+            });
+        }
+        if !matched {
+            bail!("no case upload shares a check-in at venue {serial}");
+        }
+    }
+    Ok(out)
+}
+
 /// Builds and signs a batch from windows.
 pub fn build_batch(
     ha: &HealthAuthority,
@@ -462,14 +503,21 @@ pub struct Published {
 
 /// Opens the mailbox's case uploads (all, or those in `ids`) and every seed release, plans the
 /// windows, signs a batch at `now` and posts it.
+///
+/// `windows`, when not empty, are the windows the tracer chose: `(serial, start, end)`; the
+/// stays a case shared at a venue listed there are replaced by these windows (a venue not listed
+/// keeps the shared stays). `progress` receives a line per step, for long mailboxes.
+#[allow(clippy::too_many_arguments)]
 pub fn publish_mailbox(
     t: &dyn Transport,
     ha: &HealthAuthority,
     anchors: &TrustAnchors,
     ids: &[u64],
+    windows: &[(u64, UnixMinute, UnixMinute)],
     risk: RiskLevel,
     message: &str,
     now: UnixMinute,
+    progress: &mut dyn FnMut(&str),
 ) -> Result<Published> {
     let list = list_uploads(t, ha)?;
     let mut traces = Vec::new();
@@ -484,6 +532,7 @@ pub fn publish_mailbox(
         if !wanted {
             continue;
         }
+        progress(&format!("opening upload {} ({})", info.id, info.purpose));
         let bytes = fetch_upload(t, ha, info.id)?;
         let opened = open_upload(ha, anchors, &info.purpose, &bytes, |s| {
             crate::venue::fetch_certificate(t, s)
@@ -514,8 +563,17 @@ pub fn publish_mailbox(
     if traces.is_empty() {
         bail!("no case upload to publish");
     }
+    let traces = apply_chosen_windows(traces, windows)?;
     let plan = plan(&traces, &released, risk);
+    progress(&format!(
+        "deriving and sealing records for {} window(s)",
+        plan.windows.len()
+    ));
     let batch = build_batch(ha, &plan.windows, now, message)?;
+    progress(&format!(
+        "signed a batch of {} records; posting",
+        batch.records().len()
+    ));
     let records = batch.records().len();
     let sequence = post_batch(t, ha, &batch)?;
     Ok(Published {
@@ -525,4 +583,61 @@ pub fn publish_mailbox(
         used_uploads: used,
         missing_seeds: plan.missing_seeds,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use venuecode_protocol::MasterSeed;
+
+    fn trace(serial: u64, seed: u8, start: u32, end: u32) -> Trace {
+        Trace {
+            serial,
+            venue_name: format!("venue {serial}"),
+            kind: CodeKind::Static,
+            seed: MasterSeed::from_bytes([seed; 32]).static_seed(),
+            start,
+            end,
+        }
+    }
+
+    #[test]
+    fn chosen_windows_replace_the_shared_stays_of_their_venue_only() {
+        let traces = vec![trace(1, 1, 100, 200), trace(2, 2, 300, 400)];
+        let out = apply_chosen_windows(traces.clone(), &[(1, 120, 150)]).unwrap();
+        let mut got: Vec<(u64, u32, u32)> =
+            out.iter().map(|t| (t.serial, t.start, t.end)).collect();
+        got.sort_unstable();
+        assert_eq!(got, vec![(1, 120, 150), (2, 300, 400)]);
+        assert!(apply_chosen_windows(traces.clone(), &[(3, 1, 2)]).is_err());
+        assert!(apply_chosen_windows(traces, &[(1, 150, 150)]).is_err());
+    }
+
+    #[test]
+    fn rotating_stays_past_midnight_need_the_next_days_seed() {
+        let day = 20_000u32;
+        let master = MasterSeed::from_bytes([9; 32]);
+        let tr = Trace {
+            serial: 5,
+            venue_name: "screen".into(),
+            kind: CodeKind::Rotating {
+                epoch: day,
+                valid_until: day * 1440 + 23 * 60,
+            },
+            seed: master.rotating_seed(day),
+            start: day * 1440 + 23 * 60,
+            end: (day + 1) * 1440 + 90,
+        };
+        let none = plan(std::slice::from_ref(&tr), &BTreeMap::new(), RiskLevel::HIGH);
+        assert_eq!(none.missing_seeds, vec![(5, "screen".to_owned(), day + 1)]);
+        assert_eq!(none.windows.len(), 1);
+        let mut released = BTreeMap::new();
+        released
+            .entry(5u64)
+            .or_insert_with(BTreeMap::new)
+            .insert(day + 1, master.rotating_seed(day + 1));
+        let full = plan(&[tr], &released, RiskLevel::HIGH);
+        assert!(full.missing_seeds.is_empty());
+        assert_eq!(full.windows.len(), 2);
+    }
 }

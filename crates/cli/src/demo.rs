@@ -343,9 +343,11 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
         &ha,
         &anchors,
         &[case.id],
+        &[],
         RiskLevel::HIGH,
         authority::DEFAULT_MESSAGE,
         at(8, 30),
+        &mut |_| {},
     )?;
     say(&format!(
         "{}  The authority publishes batch {}: {} opaque records (16-byte tokens with 24-byte seals).\n\

@@ -100,6 +100,9 @@ struct ServerArgs {
 #[derive(Subcommand, Debug)]
 enum VenueCmd {
     /// Register the venue: makes its keys, asks the server for a certificate.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./shop venue register --name 兰州牛肉面馆 --address 安宁区北滨河西路1号 --region 620105 --category restaurant --stay 60 --english-name 'Lanzhou Beef Noodles' --pledge"
+    )]
     Register {
         /// Venue name as on the door (Chinese).
         #[arg(long)]
@@ -130,6 +133,9 @@ enum VenueCmd {
         base_url: String,
     },
     /// Write the A4 poster as PDF, SVG and PNG.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./shop venue poster --out ./print/poster   # poster.pdf, .svg, .png"
+    )]
     Poster {
         /// Output path without extension.
         #[arg(long, default_value = "poster")]
@@ -140,18 +146,25 @@ enum VenueCmd {
     },
     /// Print the venue's code as a URL: the poster's static code, or the rotating code a screen
     /// would show now.
+    #[command(after_help = "Example:\n  venuecode --home ./shop venue code --rotating --json")]
     Code {
         /// The rotating code for now instead of the static one.
         #[arg(long)]
         rotating: bool,
     },
     /// Write the private recovery sheet (master seed and venue key). Keep it locked away.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./shop venue recovery-sheet --out /media/usb/recovery.txt"
+    )]
     RecoverySheet {
         /// Output file.
         #[arg(long, default_value = "recovery-sheet.txt")]
         out: PathBuf,
     },
     /// Serve the rotating-code page for a screen at the entrance.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./library venue display --listen 0.0.0.0:8090   # open it full-screen"
+    )]
     Display {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8090")]
@@ -161,12 +174,16 @@ enum VenueCmd {
     #[command(subcommand)]
     Guestbook(GuestbookCmd),
     /// Has my venue been notified? Checks the published lists on this device.
+    #[command(after_help = "Example:\n  venuecode --home ./shop venue notified --days 14")]
     Notified {
         /// Days to look back.
         #[arg(long, default_value_t = 14)]
         days: u32,
     },
     /// Release rotating seeds for days the health authority asks for, sealed to it.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./library venue release-seeds --tan K7Q2M9XR4TPLW3NB --days 2026-11-24,2026-11-25"
+    )]
     ReleaseSeeds {
         /// TAN the health authority gave the venue.
         #[arg(long)]
@@ -176,12 +193,14 @@ enum VenueCmd {
         days: Vec<String>,
     },
     /// Today's and cumulative check-in counts (needs counts enabled on the server).
+    #[command(after_help = "Example:\n  venuecode --home ./shop venue counts --days 14")]
     Counts {
         /// Days back for the cumulative count.
         #[arg(long, default_value_t = 14)]
         days: u32,
     },
     /// Deactivate the venue's code.
+    #[command(after_help = "Example:\n  venuecode --home ./shop venue revoke --yes")]
     Revoke {
         /// Confirm.
         #[arg(long)]
@@ -192,6 +211,9 @@ enum VenueCmd {
 #[derive(Subcommand, Debug)]
 enum GuestbookCmd {
     /// Record a guest: name and phone are sealed to the health authority at once.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./library venue guestbook add --name 王芳 --phone 18212341234 --arrival '2026-11-25 09:30'"
+    )]
     Add {
         /// The guest's name.
         #[arg(long)]
@@ -207,8 +229,12 @@ enum GuestbookCmd {
         departure: Option<String>,
     },
     /// List guests with masked labels.
+    #[command(after_help = "Example:\n  venuecode --home ./library venue guestbook list")]
     List,
     /// Disclose the sealed entries of a window to the health authority's mailbox.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./library venue guestbook disclose --tan K7Q2M9XR4TPLW3NB --from '2026-11-25 09:00' --until '2026-11-25 12:00'"
+    )]
     Disclose {
         /// TAN the health authority gave the venue.
         #[arg(long)]
@@ -225,8 +251,12 @@ enum GuestbookCmd {
 #[derive(Subcommand, Debug)]
 enum AuthorityCmd {
     /// Create RA and HA keys in the home, and the trust file for clients.
+    #[command(after_help = "Example:\n  venuecode --home ./ha authority init")]
     Init,
     /// Issue TANs (one-time upload codes).
+    #[command(
+        after_help = "Example:\n  venuecode --home ./ha authority tan --purpose case --count 5 --valid-hours 48"
+    )]
     Tan {
         /// What the TAN allows.
         #[arg(long, value_enum, default_value = "case")]
@@ -242,10 +272,18 @@ enum AuthorityCmd {
     #[command(subcommand)]
     Uploads(UploadsCmd),
     /// Publish exposures: open the mailbox, derive records for the shared stays, sign, post.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./ha authority publish --uploads 3 --window '7,2026-11-25 10:00,2026-11-25 11:30' --delete"
+    )]
     Publish {
         /// Upload ids to publish (default: every case upload in the mailbox).
         #[arg(long, value_delimiter = ',')]
         uploads: Vec<u64>,
+        /// A window the tracer chose, `SERIAL,FROM,UNTIL` (times as `2026-11-25 14:05`);
+        /// repeat for several. It replaces the shared stays at that venue; venues not named
+        /// keep the stays the case shared.
+        #[arg(long = "window", value_name = "SERIAL,FROM,UNTIL")]
+        windows: Vec<String>,
         /// Risk level.
         #[arg(long, value_parser = ["low", "high"], default_value = "high")]
         risk: String,
@@ -257,24 +295,29 @@ enum AuthorityCmd {
         delete: bool,
     },
     /// Disable a venue's code (registration authority admin).
+    #[command(after_help = "Example:\n  venuecode --home ./ha authority disable 42")]
     Disable {
         /// The certificate serial.
         serial: u64,
     },
     /// Statistics by region and category.
+    #[command(after_help = "Example:\n  venuecode --home ./ha authority stats --json")]
     Stats,
 }
 
 #[derive(Subcommand, Debug)]
 enum UploadsCmd {
     /// List the mailbox.
+    #[command(after_help = "Example:\n  venuecode --home ./ha authority uploads list")]
     List,
     /// Open an upload and show what it holds.
+    #[command(after_help = "Example:\n  venuecode --home ./ha authority uploads open 3")]
     Open {
         /// Upload id.
         id: u64,
     },
     /// Delete an upload.
+    #[command(after_help = "Example:\n  venuecode --home ./ha authority uploads delete 3")]
     Delete {
         /// Upload id.
         id: u64,
@@ -284,6 +327,9 @@ enum UploadsCmd {
 #[derive(Subcommand, Debug)]
 enum VisitorCmd {
     /// Scan a code (URL, digits, or a PNG/JPEG photo) and check in.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./alice visitor scan 'https://vc.example/c#0123…'\n  venuecode --home ./alice visitor scan --image ./photo.jpg"
+    )]
     Scan {
         /// The scanned URL or digits.
         code: Option<String>,
@@ -295,14 +341,19 @@ enum VisitorCmd {
         preview: bool,
     },
     /// Check out of the current venue.
+    #[command(after_help = "Example:\n  venuecode --home ./alice visitor checkout")]
     Checkout,
     /// Show the diary.
+    #[command(after_help = "Example:\n  venuecode --home ./alice visitor diary --all")]
     Diary {
         /// Include hidden entries.
         #[arg(long)]
         all: bool,
     },
     /// Edit an entry's arrival and departure.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./alice visitor edit 3 --arrival 10:15 --departure 11:40"
+    )]
     Edit {
         /// Entry id (from `diary`).
         id: u64,
@@ -314,6 +365,9 @@ enum VisitorCmd {
         departure: String,
     },
     /// Hide, show or delete an entry.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./alice visitor hide 3   # --unhide, or --delete"
+    )]
     Hide {
         /// Entry id.
         id: u64,
@@ -325,8 +379,12 @@ enum VisitorCmd {
         delete: bool,
     },
     /// Fetch revocations and exposure lists and match them on this device.
+    #[command(after_help = "Example:\n  venuecode --home ./alice visitor sync")]
     Sync,
     /// Share check-ins after a positive test.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./alice visitor share --tan K7Q2M9XR4TPLW3NB --exclude 4,5"
+    )]
     Share {
         /// The TAN from the health authority.
         #[arg(long)]
@@ -759,6 +817,11 @@ fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
         }
         GuestbookCmd::Disclose { tan, from, until } => {
             let (from, until) = (ctx.time(&from)?, ctx.time(&until)?);
+            let n = book.in_window(from, until)?.len();
+            eprintln!(
+                "  uploading {n} sealed entr{} …",
+                if n == 1 { "y" } else { "ies" }
+            );
             let d = book.disclose(&ctx.transport(), &tan, from, until)?;
             ctx.print(
                 json!({"upload_id": d.upload_id, "entries": d.entries}),
@@ -817,13 +880,20 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
         AuthorityCmd::Uploads(cmd) => run_uploads(ctx, cmd),
         AuthorityCmd::Publish {
             uploads,
+            windows,
             risk,
             message,
             delete,
         } => {
             let ha = HealthAuthority::load(&ctx.home)?;
             let trust = ctx.trust()?;
-            let (json, text) = publish(ctx, &ha, &trust, &uploads, &risk, &message, delete)?;
+            let windows = windows
+                .iter()
+                .map(|w| parse_window(ctx, w))
+                .collect::<Result<Vec<_>>>()?;
+            let (json, text) = publish(
+                ctx, &ha, &trust, &uploads, &windows, &risk, &message, delete,
+            )?;
             ctx.print(json, || text);
             Ok(())
         }
@@ -944,11 +1014,24 @@ fn print_opened(ctx: &Ctx, opened: &Opened) {
     }
 }
 
+fn parse_window(ctx: &Ctx, w: &str) -> Result<(u64, UnixMinute, UnixMinute)> {
+    let parts: Vec<&str> = w.split(',').map(str::trim).collect();
+    let [serial, from, until] = parts.as_slice() else {
+        bail!("--window takes SERIAL,FROM,UNTIL, got `{w}`");
+    };
+    let serial = serial
+        .parse()
+        .map_err(|_| anyhow!("`{serial}` is not a certificate serial"))?;
+    Ok((serial, ctx.time(from)?, ctx.time(until)?))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn publish(
     ctx: &Ctx,
     ha: &HealthAuthority,
     trust: &Trust,
     ids: &[u64],
+    windows: &[(u64, UnixMinute, UnixMinute)],
     risk: &str,
     message: &str,
     delete: bool,
@@ -959,7 +1042,17 @@ fn publish(
     } else {
         RiskLevel::HIGH
     };
-    let out = authority::publish_mailbox(&t, ha, &trust.anchors()?, ids, risk, message, ctx.now())?;
+    let out = authority::publish_mailbox(
+        &t,
+        ha,
+        &trust.anchors()?,
+        ids,
+        windows,
+        risk,
+        message,
+        ctx.now(),
+        &mut |line| eprintln!("  {line}"),
+    )?;
     if delete {
         for id in &out.used_uploads {
             authority::delete_upload(&t, ha, *id)?;
@@ -1154,7 +1247,12 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             }
         }
         VisitorCmd::Sync => {
-            let r = v.sync()?;
+            let r = v.sync_with_progress(&mut |p| {
+                eprintln!(
+                    "  batch {}/{}: {} records matched on this device",
+                    p.batch, p.latest, p.records
+                );
+            })?;
             let ex: Vec<_> = r
                 .new_exposures
                 .iter()

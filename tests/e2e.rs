@@ -779,12 +779,18 @@ fn reused_and_expired_tans_are_refused() {
     assert!(out.stderr.contains("TAN was already used"), "{out:#?}");
     assert_eq!(w.mailbox().len(), 1, "a refused upload was stored");
 
-    // `authority tan --valid-hours 0` cannot produce a TAN: the server refuses to register a
-    // TAN that expires now. (See README: the CLI cannot issue an already-expired TAN.)
+    // `authority tan --valid-hours 0` cannot produce a TAN: the command refuses it with a
+    // clear error (and, under --json, an error object rather than a TAN).
     let out = w
         .cli(&w.ha, None, &["authority", "tan", "--valid-hours", "0"])
         .failed();
-    assert!(out.stdout.trim().is_empty(), "a TAN was printed: {out:#?}");
+    assert!(
+        out.stderr.contains("--valid-hours must be between 1 and"),
+        "{out:#?}"
+    );
+    let answer: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect("JSON error");
+    assert_eq!(answer["ok"], false, "{out:#?}");
+    assert!(answer.get("tans").is_none(), "a TAN was printed: {out:#?}");
 
     // An expired TAN: issued for a few seconds with the authority's own keys (as
     // `authority tan` does), then used after it expired. The CLI issues TANs by the hour, so

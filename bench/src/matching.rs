@@ -1,0 +1,484 @@
+//! Matching on the phone: a 14-day diary against exposure batches of 1,000 to 1,000,000
+//! records, through the client library's public sync path (`Visitor::sync_exposures`), in a
+//! child process so that its peak RSS is the match's alone.
+
+use std::collections::HashMap;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use venuecode_client::transport::{Method, Request, Response};
+use venuecode_client::{DiaryKey, ManualClock, MemoryServer, Transport, Visitor};
+use venuecode_protocol::codec::Reader;
+use venuecode_protocol::exposure::RECORD_BYTES;
+use venuecode_protocol::time::{slot_of, stay_slots, MATCH_MARGIN_SLOTS};
+use venuecode_protocol::{
+    ExposureRecord, ExposureWindow, SignedBatchHeader, SlotKeys, SlotToken, TrustAnchors,
+};
+
+use crate::fixture::{self, Authorities, BenchVenue, Filler, Visit};
+use crate::util::{median, thread_cpu, vm_hwm_kib};
+use crate::BenchResult;
+
+/// A transport that serves batch files from disk as streams, as a phone receives a batch from
+/// the network: the body is read in 64 KiB chunks and never held whole in memory.
+/// (`MemoryServer` keeps every batch in memory and clones it per request, which would count
+/// the whole list against the phone's peak memory.)
+pub struct FileTransport {
+    batches: Vec<(PathBuf, u64, u64)>,
+}
+
+impl FileTransport {
+    pub fn new(files: &[PathBuf]) -> BenchResult<Self> {
+        let mut batches = Vec::new();
+        for f in files {
+            let size = std::fs::metadata(f)?.len();
+            batches.push((f.clone(), size, size.saturating_sub(150) / 40));
+        }
+        Ok(Self { batches })
+    }
+}
+
+fn not_found() -> Response {
+    Response::from_bytes(
+        404,
+        br#"{"error":"not_found","message":"not_found"}"#.to_vec(),
+    )
+}
+
+impl Transport for FileTransport {
+    fn send(&self, request: Request) -> venuecode_client::Result<Response> {
+        if request.method != Method::Get {
+            return Ok(not_found());
+        }
+        let path = request.path.split('?').next().unwrap_or("");
+        if path == "/v1/batches" {
+            let list: Vec<_> = self
+                .batches
+                .iter()
+                .enumerate()
+                .map(|(i, (_, size, records))| {
+                    serde_json::json!({"sequence": i + 1, "size": size, "records": records,
+                        "etag": "\"bench\""})
+                })
+                .collect();
+            let body = serde_json::json!({"batches": list, "latest": self.batches.len()});
+            return Ok(Response::from_bytes(200, body.to_string().into_bytes()));
+        }
+        let Some(seq) = path
+            .strip_prefix("/v1/batches/")
+            .and_then(|s| s.parse::<usize>().ok())
+        else {
+            return Ok(not_found());
+        };
+        let Some((file, _, _)) = seq.checked_sub(1).and_then(|i| self.batches.get(i)) else {
+            return Ok(not_found());
+        };
+        let f =
+            std::fs::File::open(file).map_err(|e| venuecode_client::Error::Network(Box::new(e)))?;
+        Ok(Response {
+            status: 200,
+            body: Box::new(BufReader::with_capacity(64 * 1024, f)),
+        })
+    }
+}
+
+/// What a matching child reports on stdout, one line of JSON.
+#[derive(Debug, Clone, Default)]
+pub struct ChildReport {
+    pub wall: Duration,
+    pub cpu: Duration,
+    pub hwm_kib: u64,
+    pub exposures: u64,
+    pub tokens: u64,
+}
+
+fn print_report(r: &ChildReport) {
+    println!(
+        "{}",
+        serde_json::json!({
+            "wall_ns": r.wall.as_nanos() as u64,
+            "cpu_ns": r.cpu.as_nanos() as u64,
+            "hwm_kib": r.hwm_kib,
+            "exposures": r.exposures,
+            "tokens": r.tokens,
+        })
+    );
+}
+
+fn parse_report(out: &[u8]) -> BenchResult<ChildReport> {
+    let text = String::from_utf8_lossy(out);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .ok_or("child printed no report")?;
+    let v: serde_json::Value = serde_json::from_str(line)?;
+    let get = |k: &str| v.get(k).and_then(|x| x.as_u64()).unwrap_or(0);
+    Ok(ChildReport {
+        wall: Duration::from_nanos(get("wall_ns")),
+        cpu: Duration::from_nanos(get("cpu_ns")),
+        hwm_kib: get("hwm_kib"),
+        exposures: get("exposures"),
+        tokens: get("tokens"),
+    })
+}
+
+/// Hidden subcommands run in child processes: `__baseline`, `__open <diary> <now>` and
+/// `__match <diary> <now> <batch>`.
+pub fn child_main(args: &[String]) -> BenchResult<()> {
+    let mode = args.first().map(String::as_str).unwrap_or("");
+    if mode == "__baseline" {
+        print_report(&ChildReport {
+            hwm_kib: vm_hwm_kib(),
+            ..ChildReport::default()
+        });
+        return Ok(());
+    }
+    let diary = args.get(1).ok_or("diary path")?;
+    let now: u32 = args.get(2).ok_or("now")?.parse()?;
+    let batches: Vec<PathBuf> = args.iter().skip(3).map(PathBuf::from).collect();
+    let auth = Authorities::fixed()?;
+    let visitor = Visitor::open(
+        diary,
+        DiaryKey::from_bytes(fixture::DIARY_KEY),
+        auth.visitor_config(),
+        ManualClock::at_minute(now),
+        FileTransport::new(&batches)?,
+    )?;
+    let mut report = ChildReport::default();
+    match mode {
+        "__open" => {
+            report.tokens = visitor.token_count()? as u64;
+        }
+        "__match" => {
+            let cpu0 = thread_cpu();
+            let t0 = Instant::now();
+            let sync = visitor.sync_exposures()?;
+            report.wall = t0.elapsed();
+            report.cpu = thread_cpu().saturating_sub(cpu0);
+            report.exposures = sync.new_exposures.len() as u64;
+            if sync.batches != batches.len() {
+                return Err("not every batch was processed".into());
+            }
+        }
+        _ => return Err(format!("unknown child mode {mode}").into()),
+    }
+    drop(visitor);
+    report.hwm_kib = vm_hwm_kib();
+    print_report(&report);
+    Ok(())
+}
+
+fn run_child(args: &[&str]) -> BenchResult<ChildReport> {
+    let exe = std::env::current_exe()?;
+    let out = Command::new(exe).args(args).output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "child {:?} failed: {}",
+            args.first(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    parse_report(&out.stdout)
+}
+
+/// One list size's result.
+#[derive(Debug, Clone)]
+pub struct MatchResult {
+    pub records: usize,
+    pub batch_bytes: u64,
+    pub wall: Duration,
+    pub wall_min: Duration,
+    pub wall_max: Duration,
+    pub cpu: Duration,
+    pub peak_kib: u64,
+    pub child_hwm_kib: u64,
+    pub exposures: u64,
+    pub core: Duration,
+    pub sha256: Duration,
+}
+
+/// Everything section 1 measures.
+pub struct Matching {
+    pub results: Vec<MatchResult>,
+    pub baseline_kib: u64,
+    pub open_kib: u64,
+    pub tokens: u64,
+    pub diary_entries: usize,
+    pub diary_bytes: u64,
+    pub diary_allocated: u64,
+    pub empty_diary_bytes: u64,
+    pub empty_diary_allocated: u64,
+    pub runs: usize,
+}
+
+fn file_sizes(path: &Path) -> BenchResult<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    let m = std::fs::metadata(path)?;
+    Ok((m.len(), m.blocks() * 512))
+}
+
+/// The diary's tokens as the client library maps them (SPEC.md §12.4), for the in-process
+/// core-match measurement on the public protocol API.
+pub struct TokenIndex {
+    keys: Vec<SlotKeys>,
+    map: HashMap<SlotToken, (usize, u32)>,
+}
+
+impl TokenIndex {
+    pub fn new(visits: &[Visit], venues: &[BenchVenue], stay: u32) -> Self {
+        let mut keys = Vec::new();
+        let mut map = HashMap::new();
+        for v in visits {
+            let Some(venue) = venues.get(v.venue) else {
+                continue;
+            };
+            let k = venue.master.static_seed().slot_keys();
+            let s = stay_slots(v.arrival, v.arrival + stay);
+            for slot in s.start().saturating_sub(MATCH_MARGIN_SLOTS)
+                ..=s.end().saturating_add(MATCH_MARGIN_SLOTS)
+            {
+                map.insert(k.token(slot), (keys.len(), slot));
+            }
+            keys.push(k);
+        }
+        Self { keys, map }
+    }
+}
+
+/// The matching algorithm of `client-lib/src/sync.rs` (crate-private there) on the public
+/// protocol API: read and verify the header, stream the records through the `RecordChecker`,
+/// look each token up, open the seals of hits. Returns the number of opened hits.
+pub fn core_match(batch: &[u8], anchors: &TrustAnchors, index: &TokenIndex) -> BenchResult<usize> {
+    let mut r = Reader::new(batch);
+    let header = SignedBatchHeader::read(&mut r)?;
+    header.verify(anchors)?;
+    let batch_id = header.header().batch_id;
+    let mut checker = header.record_checker();
+    let mut rest = batch.get(r.position()..).ok_or("short")?;
+    let mut hits = 0;
+    for _ in 0..header.header().record_count {
+        let (rec, tail) = rest.split_at_checked(RECORD_BYTES).ok_or("truncated")?;
+        rest = tail;
+        let record = ExposureRecord::read(&mut Reader::new(rec))?;
+        checker.push(&record)?;
+        if let Some((i, slot)) = index.map.get(&record.token) {
+            if let Some(k) = index.keys.get(*i) {
+                if record.open(k, *slot, &batch_id).is_ok() {
+                    hits += 1;
+                }
+            }
+        }
+    }
+    checker.finish()?;
+    if !rest.is_empty() {
+        return Err("trailing bytes".into());
+    }
+    Ok(hits)
+}
+
+/// Runs section 1.
+pub fn run(quick: bool, work: &Path) -> BenchResult<Matching> {
+    let auth = Authorities::fixed()?;
+    let venues: Vec<BenchVenue> = (0..35)
+        .map(|i| BenchVenue::new(&auth, 1000 + i, fixture::typical_info()?))
+        .collect::<BenchResult<_>>()?;
+    let pristine = work.join("diary-14d.redb");
+    eprintln!("  building the 14-day diary (70 check-ins, durable)…");
+    let visits = fixture::build_diary(
+        &pristine,
+        &auth,
+        &venues,
+        fixture::DIARY_DAYS,
+        fixture::CHECKINS_PER_DAY,
+    )?;
+    let (diary_bytes, diary_allocated) = file_sizes(&pristine)?;
+    let empty = work.join("diary-empty.redb");
+    drop(Visitor::open(
+        &empty,
+        DiaryKey::from_bytes(fixture::DIARY_KEY),
+        auth.visitor_config(),
+        ManualClock::at_minute(fixture::T0),
+        MemoryServer::new(),
+    )?);
+    let (empty_diary_bytes, empty_diary_allocated) = file_sizes(&empty)?;
+    let now = fixture::diary_now(fixture::DIARY_DAYS);
+    // Two of the visits are published as exposed (a day-4 and a day-11 visit).
+    let windows = fixture::windows_for(&visits, &venues, &[16, 52]);
+    let index = TokenIndex::new(&visits, &venues, 60);
+    let want = expected_hits(&windows, &index);
+    let mut filler = Filler::new(0x5eed_0001);
+    let runs = if quick { 1 } else { 5 };
+    let sizes: &[usize] = &[1_000, 100_000, 1_000_000];
+    let now_s = now.to_string();
+    let pristine_s = pristine.to_string_lossy().into_owned();
+
+    let mut baselines = Vec::new();
+    for _ in 0..runs {
+        baselines.push(run_child(&["__baseline"])?.hwm_kib);
+    }
+    baselines.sort_unstable();
+    let baseline_kib = baselines.get(baselines.len() / 2).copied().unwrap_or(0);
+    let open = run_child(&["__open", &pristine_s, &now_s])?;
+
+    let mut results = Vec::new();
+    for &n in sizes {
+        eprintln!("  matching against {n} records…");
+        let (batch, count) = fixture::make_batch(&auth.ha, &windows, n, &mut filler)?;
+        let file = work.join(format!("batch-{n}.bin"));
+        std::fs::write(&file, &batch)?;
+        let file_s = file.to_string_lossy().into_owned();
+        let mut walls = Vec::new();
+        let mut cpus = Vec::new();
+        let mut hwm = 0;
+        let mut exposures = 0;
+        for run in 0..runs {
+            let diary = work.join(format!("diary-run-{n}-{run}.redb"));
+            std::fs::copy(&pristine, &diary)?;
+            let diary_s = diary.to_string_lossy().into_owned();
+            let r = run_child(&["__match", &diary_s, &now_s, &file_s])?;
+            walls.push(r.wall);
+            cpus.push(r.cpu);
+            hwm = hwm.max(r.hwm_kib);
+            exposures = r.exposures;
+            let _ = std::fs::remove_file(&diary);
+        }
+        // The same algorithm in process, on the public protocol API, without the diary.
+        let mut cores = Vec::new();
+        for _ in 0..runs.max(3) {
+            let c0 = thread_cpu();
+            let hits = core_match(&batch, &auth.anchors, &index)?;
+            cores.push(thread_cpu().saturating_sub(c0));
+            if hits != want || want == 0 {
+                return Err(format!("core match found {hits} hits, expected {want}").into());
+            }
+        }
+        // The floor under any verified match: SHA-256 over the records, in one call.
+        let records_at = batch.len() - count * RECORD_BYTES;
+        let mut shas = Vec::new();
+        for _ in 0..runs.max(3) {
+            let c0 = thread_cpu();
+            let d =
+                venuecode_protocol::primitives::sha256(&[batch.get(records_at..).unwrap_or(&[])]);
+            shas.push(thread_cpu().saturating_sub(c0));
+            std::hint::black_box(d);
+        }
+        results.push(MatchResult {
+            records: count,
+            batch_bytes: batch.len() as u64,
+            wall: median(&walls),
+            wall_min: walls.iter().min().copied().unwrap_or_default(),
+            wall_max: walls.iter().max().copied().unwrap_or_default(),
+            cpu: median(&cpus),
+            peak_kib: hwm.saturating_sub(baseline_kib),
+            child_hwm_kib: hwm,
+            exposures,
+            core: median(&cores),
+            sha256: median(&shas),
+        });
+        drop(batch);
+        let _ = std::fs::remove_file(&file);
+    }
+    Ok(Matching {
+        results,
+        baseline_kib,
+        open_kib: open.hwm_kib,
+        tokens: open.tokens,
+        diary_entries: visits.len(),
+        diary_bytes,
+        diary_allocated,
+        empty_diary_bytes,
+        empty_diary_allocated,
+        runs,
+    })
+}
+
+/// Our side of CrowdNotifier's workload: one day's diary (5 check-ins) against 150 notified
+/// venues × 3 records, through `Visitor::sync_exposures` on the in-memory transport. Returns
+/// the mean thread CPU time per sync, the mean for the core match alone, and the repetitions.
+pub struct OurDay {
+    pub sync_cpu: Duration,
+    pub sync_wall: Duration,
+    pub core_cpu: Duration,
+    pub reps: usize,
+    pub records: usize,
+}
+
+pub fn our_day(quick: bool, work: &Path, records: usize) -> BenchResult<OurDay> {
+    let auth = Authorities::fixed()?;
+    let venues: Vec<BenchVenue> = (0..5)
+        .map(|i| BenchVenue::new(&auth, 2000 + i, fixture::typical_info()?))
+        .collect::<BenchResult<_>>()?;
+    let path = work.join("diary-1d.redb");
+    let visits = fixture::build_diary(&path, &auth, &venues, 1, 5)?;
+    let now = fixture::diary_now(1);
+    let server = MemoryServer::new();
+    let visitor = Visitor::open(
+        &path,
+        DiaryKey::from_bytes(fixture::DIARY_KEY),
+        auth.visitor_config(),
+        ManualClock::at_minute(now),
+        server.clone(),
+    )?;
+    let windows = fixture::windows_for(&visits, &venues, &[2]);
+    let index = TokenIndex::new(&visits, &venues, 60);
+    let want = expected_hits(&windows, &index);
+    let mut filler = Filler::new(0x5eed_0002);
+    let reps = if quick { 20 } else { 100 };
+    let mut cpu = Duration::ZERO;
+    let mut wall = Duration::ZERO;
+    let mut core = Duration::ZERO;
+    let mut n = 0;
+    for _ in 0..reps {
+        let (batch, count) = fixture::make_batch(&auth.ha, &windows, records, &mut filler)?;
+        n = count;
+        let c0 = thread_cpu();
+        let hits = core_match(&batch, &auth.anchors, &index)?;
+        core += thread_cpu().saturating_sub(c0);
+        if hits != want || want == 0 {
+            return Err(format!("core match found {hits} hits, expected {want}").into());
+        }
+        server.publish_bytes(batch);
+        let c0 = thread_cpu();
+        let t0 = Instant::now();
+        let report = visitor.sync_exposures()?;
+        wall += t0.elapsed();
+        cpu += thread_cpu().saturating_sub(c0);
+        if report.batches != 1 {
+            return Err("sync processed no batch".into());
+        }
+    }
+    let _ = read_all_exposures(&visitor)?;
+    Ok(OurDay {
+        sync_cpu: cpu / reps as u32,
+        sync_wall: wall / reps as u32,
+        core_cpu: core / reps as u32,
+        reps,
+        records: n,
+    })
+}
+
+fn read_all_exposures(v: &Visitor) -> BenchResult<usize> {
+    let e = v.exposures()?;
+    if e.is_empty() {
+        return Err("the one-day diary raised no exposure".into());
+    }
+    Ok(e.len())
+}
+
+/// How many genuine records of `windows` the index holds a token for: the hits a correct match
+/// must find.
+pub fn expected_hits(windows: &[ExposureWindow], index: &TokenIndex) -> usize {
+    windows
+        .iter()
+        .map(|w| {
+            let k = w.seed.slot_keys();
+            (slot_of(w.start)..=slot_of(w.end - 1))
+                .filter(|s| index.map.contains_key(&k.token(*s)))
+                .count()
+        })
+        .sum()
+}

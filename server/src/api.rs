@@ -2,6 +2,7 @@
 //! key's source, signature and nonce, body, then the route's own rules) and writes only when
 //! every check passed.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +21,7 @@ use venuecode_protocol::{
 };
 
 use crate::auth::{admin_key, authenticate, envelope, ha_key};
+use crate::cache::CachedBatch;
 use crate::error::ApiError;
 use crate::state::{blocking, now_minute, now_secs, today, Body, Shared};
 use crate::storage::{NewTan, StorageError, TanPurpose, VenueRecord};
@@ -374,16 +376,32 @@ pub(crate) async fn get_batch(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let seq = number(&seq, "sequence")?;
-    let (meta, bytes) = blocking(&s, move |st| st.batch(seq))
-        .await?
-        .ok_or_else(|| ApiError::not_found("batch"))?;
-    let tag = etag(&meta.digest);
-    let tag_value = HeaderValue::from_str(&tag).map_err(|_| ApiError::internal())?;
+    let batch = match s.batch_cache.get(seq) {
+        Some(b) => b,
+        None => {
+            let generation = s.batch_cache.generation();
+            let (meta, bytes) = blocking(&s, move |st| st.batch(seq))
+                .await?
+                .ok_or_else(|| ApiError::not_found("batch"))?;
+            let etag =
+                HeaderValue::from_str(&etag(&meta.digest)).map_err(|_| ApiError::internal())?;
+            let b = CachedBatch {
+                etag,
+                body: Bytes::from(bytes),
+            };
+            s.batch_cache.insert(generation, seq, b.clone());
+            b
+        }
+    };
     let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
-    if if_none_match(&headers, &tag) {
+    if batch
+        .etag
+        .to_str()
+        .is_ok_and(|tag| if_none_match(&headers, tag))
+    {
         return Ok((
             StatusCode::NOT_MODIFIED,
-            [(header::ETAG, tag_value), (header::CACHE_CONTROL, cache)],
+            [(header::ETAG, batch.etag), (header::CACHE_CONTROL, cache)],
         )
             .into_response());
     }
@@ -394,10 +412,10 @@ pub(crate) async fn get_batch(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/octet-stream"),
             ),
-            (header::ETAG, tag_value),
+            (header::ETAG, batch.etag),
             (header::CACHE_CONTROL, cache),
         ],
-        bytes,
+        batch.body,
     )
         .into_response())
 }

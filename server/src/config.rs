@@ -87,6 +87,10 @@ pub struct Config {
     #[arg(long, env = "VENUECODE_MAX_UPLOAD_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_upload_bytes: usize,
 
+    /// Bytes of recently served exposure batches kept in memory (0 turns the cache off).
+    #[arg(long, env = "VENUECODE_BATCH_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub batch_cache_bytes: usize,
+
     /// Seconds between retention passes.
     #[arg(
         long,
@@ -116,6 +120,7 @@ impl Config {
             client_ip_header: None,
             max_batch_bytes: 64 * 1024 * 1024,
             max_upload_bytes: 8 * 1024 * 1024,
+            batch_cache_bytes: 64 * 1024 * 1024,
             retention_interval_secs: 3600,
         }
     }

@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod cache;
 pub mod config;
 mod error;
 mod metrics;
@@ -76,6 +77,7 @@ impl Server {
         let burst = NonZeroU32::new(config.rate_burst.max(1)).unwrap_or(NonZeroU32::MIN);
         let limiter = RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst));
         let listener = TcpListener::bind(config.listen).await?;
+        let config_cache_bytes = config.batch_cache_bytes;
         let state = Arc::new(AppState {
             store,
             keys,
@@ -83,6 +85,7 @@ impl Server {
             config,
             metrics: metrics::Metrics::new(),
             limiter,
+            batch_cache: cache::BatchCache::new(config_cache_bytes),
         });
         Ok(Self { listener, state })
     }
@@ -234,14 +237,19 @@ async fn retention_pass(state: &Shared) {
     let days = state.config.retention_days;
     match tokio::task::spawn_blocking(move || purge_expired(store.as_ref(), days, now_secs())).await
     {
-        Ok(Ok(r)) => tracing::info!(
-            batches = r.batches,
-            uploads = r.uploads,
-            tans = r.tans,
-            counts = r.counts,
-            nonces = r.nonces,
-            "retention pass"
-        ),
+        Ok(Ok(r)) => {
+            if r.batches > 0 {
+                state.batch_cache.clear();
+            }
+            tracing::info!(
+                batches = r.batches,
+                uploads = r.uploads,
+                tans = r.tans,
+                counts = r.counts,
+                nonces = r.nonces,
+                "retention pass"
+            );
+        }
         Ok(Err(e)) => tracing::error!(error = %e, "retention pass failed"),
         Err(e) => tracing::error!(error = %e, "retention task failed"),
     }

@@ -25,6 +25,8 @@ pub(crate) struct AppState {
     /// Per-IP limiter of the public write routes. It holds addresses in memory only, for as long
     /// as their bucket is not full again.
     pub limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Recently served exposure batches (immutable), answered from memory.
+    pub batch_cache: crate::cache::BatchCache,
 }
 
 /// The state as handlers hold it.

@@ -1,0 +1,782 @@
+//! Property tests for every wire type: generated values round-trip through the canonical codec,
+//! no decoder panics on arbitrary input, and a valid encoding with one byte changed either fails
+//! to decode or is itself the canonical encoding of what it decodes to.
+//!
+//! Keys are derived once (signing is cheap, but HPKE keys and key checks are not free in a
+//! debug build); case counts are kept modest so the file runs in seconds.
+#![allow(clippy::unwrap_used)]
+
+use std::fmt::Debug;
+use std::result::Result;
+use std::sync::LazyLock;
+
+use proptest::prelude::*;
+use proptest::sample::Index;
+use proptest::test_runner::TestCaseError;
+
+use venuecode_protocol::code::{decode_decimal, encode_decimal, DEFAULT_BASE_URL};
+use venuecode_protocol::codec::Reader;
+use venuecode_protocol::exposure::{MAX_MESSAGE_BYTES, RECORD_BYTES};
+use venuecode_protocol::revocation::Revocation;
+use venuecode_protocol::sealed::{
+    self, SealedBundle, MAX_GUEST_NAME_BYTES, MAX_RELEASED_SEEDS, PAD_BUCKETS, UPLOAD_INFO,
+};
+use venuecode_protocol::venue::{MAX_ADDRESS_BYTES, MAX_NAME_BYTES};
+use venuecode_protocol::*;
+
+// ---------------------------------------------------------------------------------------------
+// Keys, made once.
+
+struct Keys {
+    ra: SigningKey,
+    ha: SigningKey,
+    venues: Vec<SigningKey>,
+    ha_enc: DecryptionKey,
+}
+
+static KEYS: LazyLock<Keys> = LazyLock::new(|| Keys {
+    ra: SigningKey::from_seed(&[1; 32]).unwrap(),
+    ha: SigningKey::from_seed(&[2; 32]).unwrap(),
+    venues: (10u8..14)
+        .map(|i| SigningKey::from_seed(&[i; 32]).unwrap())
+        .collect(),
+    ha_enc: DecryptionKey::derive(&[3; 32]).unwrap(),
+});
+
+fn keys() -> &'static Keys {
+    &KEYS
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generic properties.
+
+/// Encodes, decodes, and checks equality, byte-identical re-encoding, that every strict prefix
+/// fails and that a trailing byte fails.
+fn round_trip<T: Codec + PartialEq + Debug>(value: &T) -> Result<Vec<u8>, TestCaseError> {
+    let bytes = value.encode();
+    let back = T::decode(&bytes);
+    prop_assert_eq!(back.as_ref(), Ok(value));
+    prop_assert_eq!(back.unwrap().encode(), bytes.clone());
+    // Every structure carries its own lengths and counts, so no strict prefix is complete. The
+    // prefixes checked are all of the short ones and a spread of the rest, to keep it cheap.
+    let step = (bytes.len() / 64).max(1);
+    for cut in (0..bytes.len()).filter(|c| *c < 64 || c % step == 0) {
+        prop_assert!(T::decode(&bytes[..cut]).is_err(), "prefix {} decoded", cut);
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    prop_assert_eq!(T::decode(&longer).err(), Some(Error::TrailingBytes));
+    Ok(bytes)
+}
+
+/// If `bytes` decodes at all, it must be the canonical encoding of what it decodes to.
+fn canonical_or_error<T: Codec>(bytes: &[u8]) -> Result<(), TestCaseError> {
+    if let Ok(v) = T::decode(bytes) {
+        prop_assert_eq!(
+            v.encode(),
+            bytes.to_vec(),
+            "accepted a non-canonical encoding"
+        );
+    }
+    Ok(())
+}
+
+/// One byte XORed with a non-zero value, one byte deleted, one byte inserted: each result must
+/// fail or be canonical. The XOR is tried at about 32 positions spread over the encoding (every
+/// `len / 32`-th byte from a random offset), so that across the cases every position, including
+/// a lone flag byte at the end, gets flipped; deletion and insertion take one random position.
+fn mutations<T: Codec>(valid: &[u8], at: &Index, xor: u8, insert: u8) -> Result<(), TestCaseError> {
+    prop_assert!(!valid.is_empty());
+    let step = (valid.len() / 32).max(1);
+    let mut flipped = valid.to_vec();
+    for i in (at.index(step)..valid.len()).step_by(step) {
+        flipped[i] ^= xor;
+        canonical_or_error::<T>(&flipped)?;
+        flipped[i] ^= xor;
+    }
+    let i = at.index(valid.len());
+    let mut deleted = valid.to_vec();
+    deleted.remove(i);
+    canonical_or_error::<T>(&deleted)?;
+    let mut inserted = valid.to_vec();
+    inserted.insert(i, insert);
+    canonical_or_error::<T>(&inserted)?;
+    Ok(())
+}
+
+/// Arbitrary bytes, and arbitrary bytes behind the expected version byte (which random bytes
+/// would otherwise almost never get past).
+fn junk() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..64),
+        prop::collection::vec(any::<u8>(), 0..1200).prop_map(|mut v| {
+            v.insert(0, 1);
+            v
+        }),
+    ]
+}
+
+fn mutation() -> impl Strategy<Value = (Index, u8, u8)> {
+    (any::<Index>(), 1..=255u8, any::<u8>())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field strategies.
+
+/// Text that `VenueInfo::new` accepts: within `max` UTF-8 bytes, no control characters, no
+/// leading or trailing whitespace. Mostly CJK, with Latin, digits, full-width punctuation,
+/// inner spaces and any other non-control character.
+fn text(max: usize, trim: bool) -> impl Strategy<Value = String> {
+    let ch = prop_oneof![
+        4 => prop::char::range('\u{4e00}', '\u{9fff}'),
+        2 => prop::char::range('a', 'z'),
+        1 => prop::sample::select(vec![' ', '\u{3000}', '·', '（', '）', '-', '0', '7', '#']),
+        1 => any::<char>().prop_filter("control", |c| !c.is_control()),
+    ];
+    prop::collection::vec(ch, 1..=max / 2).prop_map(move |chars| {
+        let mut s = String::new();
+        for c in chars {
+            if s.len() + c.len_utf8() > max {
+                break;
+            }
+            s.push(c);
+        }
+        let t = if trim { s.trim() } else { s.as_str() };
+        if t.trim().is_empty() {
+            "场".to_owned()
+        } else {
+            t.to_owned()
+        }
+    })
+}
+
+/// A name of exactly `max` bytes of CJK is within the limits too; make it likely.
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => text(MAX_NAME_BYTES, true),
+        1 => Just("餐".repeat(MAX_NAME_BYTES / 3)),
+    ]
+}
+
+fn address() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => text(MAX_ADDRESS_BYTES, true),
+        1 => Just(format!("{}号", "路".repeat(MAX_ADDRESS_BYTES / 3 - 1))),
+    ]
+}
+
+fn venue_info() -> impl Strategy<Value = VenueInfo> {
+    (
+        name(),
+        address(),
+        110_000u32..=829_999,
+        any::<u8>(),
+        15u16..=720,
+    )
+        .prop_map(|(n, a, region, cat, stay)| {
+            VenueInfo::new(
+                &n,
+                &a,
+                RegionCode::new(region).unwrap(),
+                VenueCategory(cat),
+                stay,
+            )
+            .unwrap()
+        })
+}
+
+/// A non-empty validity interval.
+fn validity() -> impl Strategy<Value = (u32, u32)> {
+    (0..u32::MAX, 1..=u32::MAX).prop_map(|(from, len)| (from, from.saturating_add(len)))
+}
+
+/// A certificate with its venue's key index.
+fn certificate() -> impl Strategy<Value = (VenueCertificate, usize)> {
+    (any::<u64>(), 0..4usize, venue_info(), validity()).prop_map(
+        |(serial, v, info, (valid_from, valid_until))| {
+            let k = keys();
+            let cert = VenueCertificate::sign(
+                CertificateBody {
+                    ra_key_id: k.ra.key_id(),
+                    serial,
+                    venue_key: k.venues[v].public_key(),
+                    info,
+                    valid_from,
+                    valid_until,
+                },
+                &k.ra,
+            )
+            .unwrap();
+            (cert, v)
+        },
+    )
+}
+
+fn code_kind() -> impl Strategy<Value = CodeKind> {
+    prop_oneof![
+        Just(CodeKind::Static),
+        (any::<u32>(), any::<u32>())
+            .prop_map(|(epoch, valid_until)| CodeKind::Rotating { epoch, valid_until }),
+    ]
+}
+
+fn venue_code() -> impl Strategy<Value = VenueCode> {
+    (certificate(), code_kind(), any::<[u8; 32]>()).prop_map(|((cert, v), kind, seed)| {
+        VenueCode::signed(cert, kind, Seed::from_bytes(seed), &keys().venues[v]).unwrap()
+    })
+}
+
+fn registration() -> impl Strategy<Value = RegistrationRequest> {
+    (0..4usize, venue_info(), any::<bool>()).prop_map(|(v, info, pledge)| RegistrationRequest {
+        venue_key: keys().venues[v].public_key(),
+        info,
+        pledge,
+    })
+}
+
+fn revocation_list() -> impl Strategy<Value = RevocationList> {
+    (
+        any::<u32>(),
+        0u64..1 << 40,
+        prop::collection::vec((1u64..1000, any::<u64>(), any::<u32>(), any::<u8>()), 0..24),
+        0u64..5,
+    )
+        .prop_map(|(issued_at, after, steps, extra)| {
+            let mut seq = after;
+            let entries: Vec<Revocation> = steps
+                .into_iter()
+                .map(|(d, serial, revoked_at, reason)| {
+                    seq += d;
+                    Revocation {
+                        sequence: seq,
+                        serial,
+                        revoked_at,
+                        reason: RevocationReason(reason),
+                    }
+                })
+                .collect();
+            let k = keys();
+            RevocationList::sign(
+                RevocationListBody {
+                    ra_key_id: k.ra.key_id(),
+                    issued_at,
+                    after,
+                    up_to: seq + extra,
+                    entries,
+                },
+                &k.ra,
+            )
+            .unwrap()
+        })
+}
+
+/// A small batch: up to three messages and three windows of up to 12 hours.
+fn exposure_batch() -> impl Strategy<Value = ExposureBatch> {
+    (
+        any::<[u8; 16]>(),
+        any::<u32>(),
+        prop::collection::vec(text(MAX_MESSAGE_BYTES, false), 0..=3),
+        prop::collection::vec(
+            (
+                any::<[u8; 32]>(),
+                0..u32::MAX - 1000,
+                1u32..=720,
+                any::<u8>(),
+                any::<Index>(),
+            ),
+            0..=3,
+        ),
+    )
+        .prop_map(|(id, created_at, messages, windows)| {
+            let n = messages.len();
+            let mut b = BatchBuilder::with_id(id, created_at, messages).unwrap();
+            if n > 0 {
+                for (seed, start, minutes, risk, msg) in windows {
+                    b.add(&ExposureWindow {
+                        seed: Seed::from_bytes(seed),
+                        start,
+                        end: start + minutes,
+                        risk: RiskLevel(risk),
+                        message_index: msg.index(n) as u8,
+                    })
+                    .unwrap();
+                }
+            }
+            b.sign(&keys().ha).unwrap()
+        })
+}
+
+/// A sealed message that decodes but was never sealed: any key id, any encapsulated key, any
+/// ciphertext of a bucket's size.
+fn raw_sealed_message() -> impl Strategy<Value = SealedMessage> {
+    (
+        any::<[u8; 8]>(),
+        any::<[u8; 32]>(),
+        prop::sample::select(vec![PAD_BUCKETS[0], PAD_BUCKETS[1]])
+            .prop_flat_map(|b| prop::collection::vec(any::<u8>(), b + 16)),
+    )
+        .prop_map(|(id, enc, ciphertext)| SealedMessage {
+            recipient: KeyId(id),
+            enc,
+            ciphertext,
+        })
+}
+
+fn stay() -> impl Strategy<Value = (u32, u32)> {
+    (0..u32::MAX, 1..=u32::MAX).prop_map(|(a, len)| (a, a.saturating_add(len)))
+}
+
+fn upload() -> impl Strategy<Value = Upload> {
+    prop::collection::vec((venue_code(), stay()), 0..=3).prop_map(|entries| Upload {
+        entries: entries
+            .into_iter()
+            .map(|(code, (arrival, departure))| UploadEntry {
+                code,
+                arrival,
+                departure,
+            })
+            .collect(),
+    })
+}
+
+fn guest_book_entry() -> impl Strategy<Value = GuestBookEntry> {
+    (
+        any::<u64>(),
+        text(MAX_GUEST_NAME_BYTES, false),
+        "[+]?[0-9]{3,11}[ -]?[0-9]{0,8}",
+        stay(),
+    )
+        .prop_map(
+            |(venue_serial, name, phone, (arrival, departure))| GuestBookEntry {
+                venue_serial,
+                name,
+                phone,
+                arrival,
+                departure,
+            },
+        )
+}
+
+fn seed_release() -> impl Strategy<Value = SeedRelease> {
+    (
+        any::<u64>(),
+        0u32..4_000_000_000,
+        prop::collection::vec((1u32..5, any::<[u8; 32]>()), 0..=MAX_RELEASED_SEEDS),
+    )
+        .prop_map(|(venue_serial, mut epoch, steps)| SeedRelease {
+            venue_serial,
+            seeds: steps
+                .into_iter()
+                .map(|(d, seed)| {
+                    epoch += d;
+                    (epoch, Seed::from_bytes(seed))
+                })
+                .collect(),
+        })
+}
+
+fn envelope() -> impl Strategy<Value = RequestEnvelope> {
+    (
+        any::<[u8; 8]>(),
+        any::<u64>(),
+        any::<[u8; 16]>(),
+        any::<[u8; 32]>(),
+        any::<[u8; 32]>(),
+    )
+        .prop_map(|(id, timestamp, nonce, s1, s2)| {
+            let mut signature = [0u8; 64];
+            signature[..32].copy_from_slice(&s1);
+            signature[32..].copy_from_slice(&s2);
+            RequestEnvelope {
+                key_id: KeyId(id),
+                timestamp,
+                nonce,
+                signature,
+            }
+        })
+}
+
+fn count_pings() -> impl Strategy<Value = CountPingBatch> {
+    prop_oneof![
+        prop::collection::vec(any::<[u8; 16]>(), 1..=8),
+        prop::collection::vec(any::<[u8; 16]>(), 200..=256),
+    ]
+    .prop_map(|tags| CountPingBatch {
+        tags: tags.into_iter().map(CountTag).collect(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round trips and mutations, per wire type.
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn venue_info_round_trip(info in venue_info(), (at, x, ins) in mutation()) {
+        let bytes = round_trip(&info)?;
+        mutations::<VenueInfo>(&bytes, &at, x, ins)?;
+    }
+
+    #[test]
+    fn certificate_round_trip((cert, _) in certificate(), (at, x, ins) in mutation()) {
+        let bytes = round_trip(&cert)?;
+        let anchors = TrustAnchors::new(keys().ra.public_key(), keys().ha.public_key());
+        prop_assert_eq!(VenueCertificate::decode(&bytes).unwrap().verify_signature(&anchors), Ok(()));
+        mutations::<VenueCertificate>(&bytes, &at, x, ins)?;
+    }
+
+    #[test]
+    fn registration_request_round_trip(req in registration(), (at, x, ins) in mutation()) {
+        let bytes = round_trip(&req)?;
+        mutations::<RegistrationRequest>(&bytes, &at, x, ins)?;
+    }
+
+    #[test]
+    fn venue_code_static_and_rotating(code in venue_code(), (at, x, ins) in mutation()) {
+        let bytes = round_trip(&code)?;
+        let anchors = TrustAnchors::new(keys().ra.public_key(), keys().ha.public_key());
+        prop_assert_eq!(code.verify_signatures(&anchors), Ok(()));
+        // The URL and bare-digit forms give back the same code.
+        let url = code.to_url(DEFAULT_BASE_URL);
+        prop_assert_eq!(VenueCode::parse(&url), Ok(code.clone()));
+        prop_assert_eq!(VenueCode::from_url(&url), Ok(code.clone()));
+        prop_assert_eq!(VenueCode::parse(&code.to_digits()), Ok(code.clone()));
+        mutations::<VenueCode>(&bytes, &at, x, ins)?;
+    }
+
+    #[test]
+    fn revocation_list_round_trip(list in revocation_list(), (at, x, ins) in mutation()) {
+        let bytes = round_trip(&list)?;
+        mutations::<RevocationList>(&bytes, &at, x, ins)?;
+    }
+
+    #[test]
+    fn exposure_batch_round_trip(batch in exposure_batch(), (at, x, ins) in mutation()) {
+        let bytes = round_trip(&batch)?;
+        // The signed header alone round-trips and stops at the first record.
+        let mut r = Reader::new(&bytes);
+        let header = SignedBatchHeader::read(&mut r).unwrap();
+        prop_assert_eq!(&header, batch.header());
+        prop_assert_eq!(r.remaining(), batch.records().len() * RECORD_BYTES);
+        let mut again = Vec::new();
+        header.encode_into(&mut again);
+        prop_assert_eq!(&again[..], &bytes[..r.position()]);
+        mutations::<ExposureBatch>(&bytes, &at, x, ins)?;
+    }
+
+    #[test]
+    fn sealed_message_and_bundle(
+        items in prop::collection::vec(raw_sealed_message(), 0..=3),
+        (at, x, ins) in mutation(),
+    ) {
+        for m in &items {
+            let bytes = round_trip(m)?;
+            mutations::<SealedMessage>(&bytes, &at, x, ins)?;
+        }
+        let bundle = SealedBundle { items };
+        let bytes = round_trip(&bundle)?;
+        mutations::<SealedBundle>(&bytes, &at, x, ins)?;
+    }
+
+    #[test]
+    fn count_ping_batch_round_trip(batch in count_pings(), (at, x, ins) in mutation()) {
+        let bytes = round_trip(&batch)?;
+        mutations::<CountPingBatch>(&bytes, &at, x, ins)?;
+    }
+
+    #[test]
+    fn request_envelope_round_trip(env in envelope(), (at, x, ins) in mutation()) {
+        let bytes = round_trip(&env)?;
+        let header = env.to_header();
+        prop_assert_eq!(RequestEnvelope::from_header(&header), Ok(env));
+        mutations::<RequestEnvelope>(&bytes, &at, x, ins)?;
+    }
+
+    #[test]
+    fn seed_release_round_trip(release in seed_release(), (at, x, ins) in mutation()) {
+        let bytes = round_trip(&release)?;
+        mutations::<SeedRelease>(&bytes, &at, x, ins)?;
+    }
+
+    #[test]
+    fn guest_book_entry_round_trip(entry in guest_book_entry(), (at, x, ins) in mutation()) {
+        let bytes = round_trip(&entry)?;
+        mutations::<GuestBookEntry>(&bytes, &at, x, ins)?;
+    }
+
+    #[test]
+    fn decimal_round_trip(bytes in prop::collection::vec(any::<u8>(), 1..=1024), (at, d, _) in mutation()) {
+        let digits = encode_decimal(&bytes);
+        prop_assert!(digits.bytes().all(|b| b.is_ascii_digit()));
+        // 17 digits per 7 bytes, never more than 2.5 digits per byte plus one chunk.
+        prop_assert!(digits.len() <= bytes.len() * 17 / 7 + 3);
+        prop_assert_eq!(decode_decimal(&digits), Ok(bytes));
+        // Changing one digit to another digit: fails, or is canonical for what it gives.
+        let mut changed = digits.into_bytes();
+        let i = at.index(changed.len());
+        changed[i] = b'0' + (changed[i] - b'0' + d % 9 + 1) % 10;
+        let changed = String::from_utf8(changed).unwrap();
+        if let Ok(b) = decode_decimal(&changed) {
+            prop_assert_eq!(encode_decimal(&b), changed);
+        }
+    }
+}
+
+// Verification on generated, correctly signed codes reaches the time checks that fuzzing (which
+// cannot forge signatures) never does. Each verification checks two signatures, which is slow in
+// a debug build: fewer cases.
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn code_verification_follows_the_time_rules(
+        code in venue_code(),
+        pick in 0u8..4,
+        offset in 0u32..40,
+        any_now in any::<u32>(),
+    ) {
+        let anchors = TrustAnchors::new(keys().ra.public_key(), keys().ha.public_key());
+        let body = code.certificate().body();
+        let now = match (pick, code.kind()) {
+            (0, _) => any_now,
+            (1, _) => body.valid_from.saturating_add(offset),
+            (_, CodeKind::Rotating { valid_until, .. }) => valid_until.saturating_sub(20) + offset,
+            (_, CodeKind::Static) => body.valid_until.saturating_sub(offset),
+        };
+        let result = code.verify(&anchors, now, None);
+        if now < body.valid_from {
+            prop_assert_eq!(result, Err(Error::CertificateNotYetValid));
+        } else if now >= body.valid_until {
+            prop_assert_eq!(result, Err(Error::CertificateExpired));
+        } else if let CodeKind::Rotating { epoch, valid_until } = code.kind() {
+            let stale = u64::from(valid_until) + u64::from(time::CLOCK_SKEW_MINUTES)
+                <= u64::from(now);
+            let too_far = u64::from(valid_until)
+                > u64::from(now)
+                    + u64::from(time::MAX_DISPLAY_VALIDITY_MINUTES + time::CLOCK_SKEW_MINUTES);
+            let shown = valid_until.saturating_sub(time::MAX_DISPLAY_VALIDITY_MINUTES);
+            let wrong_epoch =
+                epoch < time::epoch_of(shown) || epoch > time::epoch_of(valid_until);
+            if stale {
+                prop_assert_eq!(result, Err(Error::CodeStale));
+            } else if too_far || wrong_epoch {
+                prop_assert_eq!(result, Err(Error::CodeValidityInvalid));
+            } else {
+                prop_assert_eq!(result, Ok(()));
+            }
+        } else {
+            prop_assert_eq!(result, Ok(()));
+        }
+        // A revoked serial is refused once everything else holds.
+        if result.is_ok() {
+            let revoked = RevocationSet::from_parts([body.serial], 1);
+            prop_assert_eq!(code.verify(&anchors, now, Some(&revoked)), Err(Error::Revoked));
+        }
+    }
+
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+    #[test]
+    fn rotating_code_is_fresh_then_stale(
+        (cert, v) in certificate(),
+        master in any::<[u8; 32]>(),
+        offset in 0u32..100_000,
+    ) {
+        let body = cert.body().clone();
+        let now = body.valid_from.saturating_add(offset);
+        let master = MasterSeed::from_bytes(master);
+        let code = VenueCode::new_rotating(cert, &master, &keys().venues[v], now).unwrap();
+        let anchors = TrustAnchors::new(keys().ra.public_key(), keys().ha.public_key());
+        let later = now
+            .saturating_add(time::DEFAULT_DISPLAY_VALIDITY_MINUTES + time::CLOCK_SKEW_MINUTES);
+        // Certificates valid for a short while only, or ending at the top of time, fall outside
+        // what this property is about; proptest draws again for them.
+        prop_assume!(later > now && later < body.valid_until);
+        prop_assert_eq!(code.verify(&anchors, now, None), Ok(()));
+        prop_assert_eq!(code.verify(&anchors, later - 1, None), Ok(()));
+        prop_assert_eq!(code.verify(&anchors, later, None), Err(Error::CodeStale));
+        prop_assert_eq!(code.seed(), &master.rotating_seed(time::epoch_of(now)));
+    }
+}
+
+// Exposure records open, for the seed's holder only, to exactly the window that was published.
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn exposure_records_open_to_their_window(
+        seed in any::<[u8; 32]>(),
+        other in any::<[u8; 32]>(),
+        batch_id in any::<[u8; 16]>(),
+        start in 0..u32::MAX - 1000,
+        minutes in 1u32..=720,
+        risk in any::<u8>(),
+    ) {
+        prop_assume!(seed != other);
+        let mut b = BatchBuilder::with_id(batch_id, 0, vec!["a".into(), "b".into()]).unwrap();
+        b.add(&ExposureWindow {
+            seed: Seed::from_bytes(seed),
+            start,
+            end: start + minutes,
+            risk: RiskLevel(risk),
+            message_index: 1,
+        })
+        .unwrap();
+        let batch = b.sign(&keys().ha).unwrap();
+        let batch = ExposureBatch::decode(&batch.encode()).unwrap();
+        let slots = time::stay_slots(start, start + minutes);
+        prop_assert_eq!(batch.records().len(), slots.clone().count());
+        let mine = Seed::from_bytes(seed).slot_keys();
+        let theirs = Seed::from_bytes(other).slot_keys();
+        for slot in slots {
+            let token = mine.token(slot);
+            let rec = batch.records().iter().find(|r| r.token == token);
+            prop_assert!(rec.is_some(), "slot {} not published", slot);
+            let rec = rec.unwrap();
+            let notice = rec.open(&mine, slot, &batch_id).unwrap();
+            prop_assert_eq!(notice.window_start, start);
+            prop_assert_eq!(u32::from(notice.window_minutes), minutes);
+            prop_assert_eq!(notice.window_end(), start + minutes);
+            prop_assert_eq!(notice.risk, RiskLevel(risk));
+            prop_assert_eq!(notice.message_index, 1);
+            // Another seed, another slot or another batch id: the seal does not open.
+            prop_assert_eq!(rec.open(&theirs, slot, &batch_id), Err(Error::OpenFailed));
+            prop_assert_eq!(rec.open(&mine, slot ^ 1, &batch_id), Err(Error::OpenFailed));
+            let mut other_id = batch_id;
+            other_id[0] ^= 1;
+            prop_assert_eq!(rec.open(&mine, slot, &other_id), Err(Error::OpenFailed));
+            // Nobody without the seed finds the token: it is not another seed's token.
+            prop_assert_ne!(theirs.token(slot), token);
+        }
+    }
+}
+
+// The sealed types run HPKE per case, which is slower in a debug build: fewer cases.
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn upload_round_trip(upload in upload(), (at, x, ins) in mutation()) {
+        let bytes = round_trip(&upload)?;
+        mutations::<Upload>(&bytes, &at, x, ins)?;
+        let k = keys();
+        let sealed = upload.seal(&k.ha_enc.public_key()).unwrap();
+        let sealed_bytes = round_trip(&sealed)?;
+        prop_assert_eq!(Upload::open(&k.ha_enc, &sealed), Ok(upload));
+        // A sealed message with one byte changed never opens.
+        let mut tampered = sealed_bytes.clone();
+        let i = at.index(tampered.len());
+        tampered[i] ^= x;
+        if let Ok(m) = SealedMessage::decode(&tampered) {
+            prop_assert!(Upload::open(&k.ha_enc, &m).is_err());
+        }
+    }
+
+    #[test]
+    fn sealed_guest_book_entry(entry in guest_book_entry(), ikm in any::<[u8; 32]>()) {
+        let k = keys();
+        let sealed = entry.seal(&k.ha_enc.public_key()).unwrap();
+        round_trip(&sealed)?;
+        prop_assert_eq!(GuestBookEntry::open(&k.ha_enc, &sealed), Ok(entry.clone()));
+        // Explicit IKM gives the same plaintext back too, and a different `info` fails.
+        let m = sealed::seal_with_ikm(&k.ha_enc.public_key(), UPLOAD_INFO, &entry.encode(), &ikm)
+            .unwrap();
+        prop_assert!(GuestBookEntry::open(&k.ha_enc, &m).is_err());
+    }
+
+    #[test]
+    fn signed_seed_release(release in seed_release(), v in 0..4usize, (at, x, ins) in mutation()) {
+        let k = keys();
+        let signed = SignedSeedRelease::create(&release, &k.ha_enc.public_key(), &k.venues[v])
+            .unwrap();
+        let bytes = round_trip(&signed)?;
+        mutations::<SignedSeedRelease>(&bytes, &at, x, ins)?;
+        let back = SignedSeedRelease::decode(&bytes).unwrap();
+        prop_assert_eq!(back.open(&k.venues[v].public_key(), &k.ha_enc), Ok(release));
+        let other = &k.venues[(v + 1) % 4];
+        prop_assert_eq!(
+            back.open(&other.public_key(), &k.ha_enc),
+            Err(Error::SeedReleaseSignatureInvalid)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// No decoder panics on arbitrary input; whatever it accepts is canonical.
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn decoders_never_panic(bytes in junk()) {
+        canonical_or_error::<VenueInfo>(&bytes)?;
+        canonical_or_error::<VenueCertificate>(&bytes)?;
+        canonical_or_error::<RegistrationRequest>(&bytes)?;
+        canonical_or_error::<VenueCode>(&bytes)?;
+        canonical_or_error::<RevocationList>(&bytes)?;
+        canonical_or_error::<ExposureBatch>(&bytes)?;
+        canonical_or_error::<SealedMessage>(&bytes)?;
+        canonical_or_error::<SealedBundle>(&bytes)?;
+        canonical_or_error::<Upload>(&bytes)?;
+        canonical_or_error::<GuestBookEntry>(&bytes)?;
+        canonical_or_error::<SeedRelease>(&bytes)?;
+        canonical_or_error::<SignedSeedRelease>(&bytes)?;
+        canonical_or_error::<RequestEnvelope>(&bytes)?;
+        canonical_or_error::<CountPingBatch>(&bytes)?;
+        let mut r = Reader::new(&bytes);
+        if let Ok(h) = SignedBatchHeader::read(&mut r) {
+            let mut again = Vec::new();
+            h.encode_into(&mut again);
+            prop_assert_eq!(&again[..], &bytes[..r.position()]);
+        }
+        if let Ok(content) = sealed::unpad(&bytes) {
+            prop_assert_eq!(&sealed::pad(content).unwrap()[..], &bytes[..]);
+        }
+    }
+
+    #[test]
+    fn text_decoders_never_panic(
+        s in prop_oneof![
+            any::<String>(),
+            "[0-9]{0,80}",
+            "https://[a-z.]{0,12}/c#[0-9]{0,40}",
+            "[ \t]*[Hh][Tt][Tt][Pp][Ss]://[^#]{0,8}#?[0-9#]{0,20}[ \n]*",
+            "[A-Za-z0-9_-]{0,200}",
+        ],
+    ) {
+        if let Ok(code) = VenueCode::parse(&s) {
+            let t = s.trim();
+            let digits = t.split_once('#').map_or(t, |(_, d)| d);
+            prop_assert_eq!(code.to_digits(), digits);
+        }
+        if let Ok(code) = VenueCode::from_url(&s) {
+            let tail = format!("#{}", code.to_digits());
+            prop_assert!(s.ends_with(&tail));
+        }
+        if let Ok(bytes) = decode_decimal(&s) {
+            prop_assert_eq!(encode_decimal(&bytes), s.clone());
+        }
+        if let Ok(env) = RequestEnvelope::from_header(&s) {
+            prop_assert_eq!(env.to_header(), s.trim());
+        }
+    }
+}
+
+/// Arbitrary bytes dressed as a URL fragment reach the binary decoders behind the URL parser.
+#[test]
+fn arbitrary_digits_behind_a_url_never_panic() {
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(256));
+    runner
+        .run(&prop::collection::vec(any::<u8>(), 1..700), |mut raw| {
+            raw.insert(0, 1);
+            let url = format!("{DEFAULT_BASE_URL}#{}", encode_decimal(&raw));
+            if let Ok(code) = VenueCode::from_url(&url) {
+                prop_assert_eq!(code.encode(), raw);
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -106,6 +106,13 @@ impl Server {
         let retention = tokio::spawn(retention_job(Arc::clone(&state), stop_rx));
         let app = router::router(Arc::clone(&state));
         tracing::info!(addr = ?listener.local_addr().ok(), "venuecode server listening");
+        // Responses are written whole; Nagle's algorithm would hold back the tail of a batch
+        // until the client's delayed ACK.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         let served = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -2,7 +2,8 @@
 //!
 //! Staff enter the guest's name, phone and times on the venue's device. The entry is sealed to
 //! the HA with HPKE at once; the device keeps only the ciphertext, a masked label for the staff
-//! screen (卢*, 182****1234) and the times needed to pick a window. Only the HA can open the
+//! screen (卢*, 182****1234) and the times needed to pick a window, the times sealed at rest
+//! under a key from the device's keystore (as the visitor's diary is). Only the HA can open the
 //! entries, which are disclosed for a window to the server's mailbox with a TAN, and purged
 //! after the retention period.
 
@@ -12,6 +13,7 @@ use std::path::Path;
 use redb::{Database, Durability, ReadableTable, TableDefinition};
 use venuecode_protocol::codec::{Put, Reader};
 use venuecode_protocol::mask::{mask_name, mask_phone};
+use venuecode_protocol::primitives::{aead_open, aead_seal, random_array};
 use venuecode_protocol::sealed::SealedBundle;
 use venuecode_protocol::time::{overlap_minutes, UnixMinute, EPOCH_MINUTES, RETENTION_DAYS};
 use venuecode_protocol::{Codec, EncryptionKey, GuestBookEntry, SealedMessage};
@@ -19,6 +21,7 @@ use venuecode_protocol::{Codec, EncryptionKey, GuestBookEntry, SealedMessage};
 use crate::api;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::key::DiaryKey;
 use crate::transport::Transport;
 
 const GUESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("guests");
@@ -39,24 +42,53 @@ pub struct GuestRecord {
     pub sealed: SealedMessage,
 }
 
+/// Record format with the times in clear, as written before the times were sealed; still read.
+const RECORD_V1: u8 = 1;
+/// Record format with the times sealed under the guest-book key.
+const RECORD_V2: u8 = 2;
+/// Nonce, two `u32` minutes and the tag.
+const SEALED_TIMES_BYTES: usize = 12 + 8 + 16;
+
+/// The AAD of a record's sealed times: binds them to the record id.
+fn times_aad(id: u64) -> Vec<u8> {
+    let mut a = b"venuecode/client/v1/guests".to_vec();
+    a.push(0);
+    a.extend_from_slice(&id.to_be_bytes());
+    a
+}
+
 impl GuestRecord {
-    fn encode(&self) -> Vec<u8> {
-        let mut out = vec![1u8];
+    fn encode(&self, key: &[u8; 32]) -> Result<Vec<u8>> {
+        let mut out = vec![RECORD_V2];
         let _ = out.put_bytes_u16(self.label.as_bytes(), u16::MAX as usize);
-        out.put_u32(self.arrival);
-        out.put_u32(self.departure);
+        let mut times = [0u8; 8];
+        times[..4].copy_from_slice(&self.arrival.to_be_bytes());
+        times[4..].copy_from_slice(&self.departure.to_be_bytes());
+        let nonce: [u8; 12] = random_array()?;
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&aead_seal(key, &nonce, &times_aad(self.id), &times)?);
         self.sealed.encode_into(&mut out);
-        out
+        Ok(out)
     }
 
-    fn decode(id: u64, bytes: &[u8]) -> Result<Self> {
+    fn decode(id: u64, bytes: &[u8], key: &[u8; 32]) -> Result<Self> {
         let c = |_| Error::Corrupt;
         let mut r = Reader::new(bytes);
-        venuecode_protocol::codec::read_version(&mut r, 1).map_err(c)?;
+        let version = r.u8().map_err(c)?;
         let label = String::from_utf8(r.bytes_u16(u16::MAX as usize).map_err(c)?.to_vec())
             .map_err(|_| Error::Corrupt)?;
-        let arrival = r.u32().map_err(c)?;
-        let departure = r.u32().map_err(c)?;
+        let (arrival, departure) = match version {
+            RECORD_V1 => (r.u32().map_err(c)?, r.u32().map_err(c)?),
+            RECORD_V2 => {
+                let sealed = r.take(SEALED_TIMES_BYTES).map_err(c)?;
+                let (nonce, ct) = sealed.split_at(12);
+                let times =
+                    aead_open(key, nonce, &times_aad(id), ct).map_err(|_| Error::Corrupt)?;
+                let mut t = Reader::new(&times);
+                (t.u32().map_err(c)?, t.u32().map_err(c)?)
+            }
+            _ => return Err(Error::Corrupt),
+        };
         let sealed = SealedMessage::read(&mut r).map_err(c)?;
         r.finish().map_err(c)?;
         Ok(Self {
@@ -81,6 +113,8 @@ pub struct Disclosure {
 /// The guest book: a redb file on the venue's device.
 pub struct GuestBook {
     db: Database,
+    /// Seals the times at rest.
+    key: zeroize::Zeroizing<[u8; 32]>,
     serial: u64,
     ha: EncryptionKey,
     clock: Box<dyn Clock>,
@@ -96,10 +130,13 @@ impl fmt::Debug for GuestBook {
 }
 
 impl GuestBook {
-    /// Opens (or creates) the guest book of venue `serial`, sealing to `ha`, and purges what is
-    /// past the default retention.
+    /// Opens (or creates) the guest book of venue `serial`, sealing entries to `ha` and the times
+    /// kept for choosing a window under `key` (a 32-byte key from the device's keystore, like a
+    /// diary key), and purges what is past the default retention. A wrong key makes the records
+    /// read as [`Error::Corrupt`].
     pub fn open(
         path: impl AsRef<Path>,
+        key: DiaryKey,
         serial: u64,
         ha: EncryptionKey,
         clock: impl Clock + 'static,
@@ -107,6 +144,7 @@ impl GuestBook {
         let db = Database::create(path.as_ref())?;
         let book = Self {
             db,
+            key: key.derive(b"guest-book"),
             serial,
             ha,
             clock: Box::new(clock),
@@ -160,7 +198,7 @@ impl GuestBook {
             meta.insert("next_id", next.saturating_add(1))?;
             record.id = next;
             let mut t = tx.open_table(GUESTS)?;
-            t.insert(record.id, record.encode().as_slice())?;
+            t.insert(record.id, record.encode(&self.key)?.as_slice())?;
         }
         tx.commit()?;
         self.purge()?;
@@ -174,7 +212,7 @@ impl GuestBook {
         let mut out = Vec::new();
         for row in t.iter()? {
             let (k, v) = row?;
-            out.push(GuestRecord::decode(k.value(), v.value())?);
+            out.push(GuestRecord::decode(k.value(), v.value(), &self.key)?);
         }
         Ok(out)
     }
@@ -234,5 +272,55 @@ impl GuestBook {
         }
         tx.commit()?;
         Ok(old.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use venuecode_protocol::DecryptionKey;
+
+    fn record() -> GuestRecord {
+        let ha = DecryptionKey::derive(&[3; 32]).expect("key");
+        let entry = GuestBookEntry {
+            venue_serial: 7,
+            name: "卢伟".into(),
+            phone: "18212341234".into(),
+            arrival: 29_000_000,
+            departure: 29_000_045,
+        };
+        GuestRecord {
+            id: 3,
+            label: "卢* 182****1234".into(),
+            arrival: entry.arrival,
+            departure: entry.departure,
+            sealed: entry.seal(&ha.public_key()).expect("seal"),
+        }
+    }
+
+    #[test]
+    fn times_are_sealed_bound_to_the_id_and_old_records_still_read() {
+        let key = [9u8; 32];
+        let r = record();
+        let bytes = r.encode(&key).expect("encode");
+        for t in [r.arrival, r.departure] {
+            assert!(!bytes.windows(4).any(|w| w == t.to_be_bytes()));
+        }
+        assert_eq!(GuestRecord::decode(3, &bytes, &key).expect("decode"), r);
+        assert!(matches!(
+            GuestRecord::decode(3, &bytes, &[8u8; 32]),
+            Err(Error::Corrupt)
+        ));
+        assert!(matches!(
+            GuestRecord::decode(4, &bytes, &key),
+            Err(Error::Corrupt)
+        ));
+        // The format with clear times, as written before.
+        let mut v1 = vec![RECORD_V1];
+        let _ = v1.put_bytes_u16(r.label.as_bytes(), u16::MAX as usize);
+        v1.put_u32(r.arrival);
+        v1.put_u32(r.departure);
+        r.sealed.encode_into(&mut v1);
+        assert_eq!(GuestRecord::decode(3, &v1, &key).expect("v1"), r);
     }
 }

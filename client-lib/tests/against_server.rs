@@ -297,6 +297,7 @@ fn venue_helpers_over_http() {
     // Guest book: disclosed to the mailbox with a guest-book TAN; only the HA opens it.
     let book = GuestBook::open(
         dir.path().join("guests.redb"),
+        DiaryKey::generate().unwrap(),
         serial,
         auth.ha_enc.public_key(),
         SystemClock,

@@ -107,7 +107,14 @@ fn seeds_are_released_sealed_to_the_ha_and_uploaded() {
 fn guest_book_keeps_only_ciphertext_and_masked_labels() {
     let w = world();
     let path = w.dir.path().join("guests.redb");
-    let book = GuestBook::open(&path, 7, w.ha_enc.public_key(), w.clock.clone()).unwrap();
+    let book = GuestBook::open(
+        &path,
+        DiaryKey::from_bytes([0x6b; 32]),
+        7,
+        w.ha_enc.public_key(),
+        w.clock.clone(),
+    )
+    .unwrap();
     let g = book.add("卢伟", "18212341234", NOW, NOW + 45).unwrap();
     assert_eq!(g.label, "卢* 182****1234");
     book.add("欧阳娜娜", "13912345678", NOW + 300, NOW + 360)
@@ -133,7 +140,14 @@ fn guest_book_keeps_only_ciphertext_and_masked_labels() {
 fn guest_book_discloses_a_window_and_purges_after_retention() {
     let w = world();
     let path = w.dir.path().join("guests.redb");
-    let book = GuestBook::open(&path, 7, w.ha_enc.public_key(), w.clock.clone()).unwrap();
+    let book = GuestBook::open(
+        &path,
+        DiaryKey::from_bytes([0x6b; 32]),
+        7,
+        w.ha_enc.public_key(),
+        w.clock.clone(),
+    )
+    .unwrap();
     book.add("卢伟", "18212341234", NOW, NOW + 45).unwrap();
     book.add("欧阳娜娜", "13912345678", NOW + 300, NOW + 360)
         .unwrap();
@@ -162,7 +176,14 @@ fn guest_book_discloses_a_window_and_purges_after_retention() {
     assert_eq!(book.list().unwrap().len(), 1);
     drop(book);
     w.clock.set_minute(NOW + 360 + 14 * EPOCH_MINUTES + 1);
-    let book = GuestBook::open(&path, 7, w.ha_enc.public_key(), w.clock.clone()).unwrap();
+    let book = GuestBook::open(
+        &path,
+        DiaryKey::from_bytes([0x6b; 32]),
+        7,
+        w.ha_enc.public_key(),
+        w.clock.clone(),
+    )
+    .unwrap();
     assert!(book.list().unwrap().is_empty());
 }
 

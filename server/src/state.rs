@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
+use axum::RequestExt as _;
 use governor::DefaultKeyedRateLimiter;
 use venuecode_protocol::TrustAnchors;
 
@@ -72,6 +73,17 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        // A body whose Content-Length is over the route's limit is refused before any of it
+        // is read, so that announcing a large body costs the server nothing. (The limited
+        // body's size hint is capped at the limit; the raw body's is the declared length.)
+        let declared = axum::body::HttpBody::size_hint(req.body()).exact();
+        let req = req.with_limited_body();
+        let allowed = axum::body::HttpBody::size_hint(req.body()).upper();
+        if let (Some(declared), Some(allowed)) = (declared, allowed) {
+            if declared > allowed {
+                return Err(ApiError::too_large());
+            }
+        }
         match Bytes::from_request(req, state).await {
             Ok(b) => Ok(Self(b)),
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {

@@ -207,6 +207,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     clock.at(at(3, 30));
     let guestbook = GuestBook::open(
         library_home.dir("venue")?.join("guestbook.redb"),
+        DiaryKey::generate()?,
         library.certificate().serial(),
         trust.encryption_key()?,
         clock.clone(),

@@ -103,6 +103,16 @@ pub fn read_hex32(path: &Path) -> Result<[u8; 32]> {
     Ok(out)
 }
 
+/// Reads a 32-byte secret key file, or creates one (mode 0600) with fresh random bytes.
+pub fn load_or_create_key(path: &Path) -> Result<[u8; 32]> {
+    if path.exists() {
+        return read_hex32(path);
+    }
+    let key: [u8; 32] = venuecode_protocol::primitives::random_array()?;
+    write_hex(path, &key, true)?;
+    Ok(key)
+}
+
 /// Refuses to overwrite an existing file: keys are never replaced silently.
 pub fn refuse_existing(path: &Path) -> Result<()> {
     if path.exists() {

@@ -752,8 +752,11 @@ fn ask_pledge() -> Result<bool> {
 fn open_guestbook(ctx: &Ctx, state: &VenueState) -> Result<GuestBook> {
     let trust = ctx.trust()?;
     let dir = ctx.home.dir("venue")?;
+    // The key that seals the guests' times at rest (a phone or tablet keeps it in its keystore).
+    let key = venuecode::home::load_or_create_key(&dir.join("guestbook.key"))?;
     Ok(GuestBook::open(
         dir.join("guestbook.redb"),
+        DiaryKey::from_bytes(key),
         state.certificate().serial(),
         trust.encryption_key()?,
         ClockRef(Arc::clone(&ctx.clock)),
@@ -1086,14 +1089,7 @@ fn publish(
 fn open_visitor(ctx: &Ctx) -> Result<Visitor> {
     let trust = ctx.trust()?;
     let dir = ctx.home.dir("visitor")?;
-    let key_path = dir.join("diary.key");
-    let key = if key_path.exists() {
-        venuecode::home::read_hex32(&key_path)?
-    } else {
-        let k: [u8; 32] = venuecode_protocol::primitives::random_array()?;
-        venuecode::home::write_hex(&key_path, &k, true)?;
-        k
-    };
+    let key = venuecode::home::load_or_create_key(&dir.join("diary.key"))?;
     let config = VisitorConfig::new(trust.anchors()?, trust.encryption_key()?);
     Ok(Visitor::open(
         dir.join("diary.redb"),

@@ -1,0 +1,247 @@
+//! Overload against the `venuecode-server` binary as a child process, with its memory read
+//! from `/proc`: a burst of oversized uploads is refused with 413 (or shed with 503) without
+//! the process growing by the bodies it was sent, and with every slot held by an admitted
+//! request, further requests are shed fast with 503 while the admitted ones still succeed.
+//! (413, 408, 503 and 429 on their own are in `limits.rs`.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use venuecode_protocol::count::CountPingBatch;
+use venuecode_protocol::{Codec, CountTag, SigningKey};
+use venuecode_server::config::{write_public_key, write_signing_key};
+
+const BIN: &str = env!("CARGO_BIN_EXE_venuecode-server");
+const SLOTS: usize = 8;
+
+struct Running {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(dir: &Path) -> Running {
+    let ra = SigningKey::generate().unwrap();
+    let ha = SigningKey::generate().unwrap();
+    write_signing_key(&dir.join("ra.key"), &ra).unwrap();
+    write_public_key(&dir.join("ha.pub"), &ha.public_key()).unwrap();
+    let mut child = Command::new(BIN)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--ra-key")
+        .arg(dir.join("ra.key"))
+        .arg("--ha-keys")
+        .arg(dir.join("ha.pub"))
+        .args(["--counts", "--max-concurrency", &SLOTS.to_string()])
+        .args(["--request-timeout-ms", "10000"])
+        .args(["--rate-burst", "1000000", "--rate-per-minute", "1000000"])
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut running = Running {
+        child,
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+    };
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server start");
+        if line.contains("listening") {
+            let at = line.find("127.0.0.1:").unwrap();
+            let addr: String = line[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                .collect();
+            running.addr = addr.parse().unwrap();
+            return running;
+        }
+    }
+}
+
+/// `VmHWM` (peak resident set) and `VmRSS` of a process, in KiB.
+fn memory_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status"))
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// Reads one response's status line (and whatever follows, up to a short pause).
+fn status_of(s: &mut TcpStream) -> u16 {
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut buf = [0u8; 2048];
+    let mut got = Vec::new();
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&got);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+fn head(addr: SocketAddr, method: &str, path: &str, extra: &str, length: usize) -> TcpStream {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/octet-stream\r\n{extra}Content-Length: {length}\r\n\r\n"
+    )
+    .unwrap();
+    s
+}
+
+#[test]
+fn bursts_are_refused_or_shed_fast_and_memory_stays_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let pid = server.child.id();
+    let addr = server.addr;
+    // Warm up every route the burst uses.
+    for _ in 0..3 {
+        let mut s = head(addr, "GET", "/v1/stats/venues", "", 0);
+        assert_eq!(status_of(&mut s), 200);
+    }
+    let (hwm_before, rss_before) = memory_kib(pid);
+
+    // 1. Oversized uploads: 48 clients each announce 9 MiB and start sending it.
+    const BODY: usize = 9 * 1024 * 1024;
+    let threads: Vec<_> = (0..48)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let mut s = head(
+                    addr,
+                    "POST",
+                    "/v1/uploads",
+                    &format!("venuecode-tan: BURST-TAN-{i:06}\r\n"),
+                    BODY,
+                );
+                let chunk = vec![0x5a; 64 * 1024];
+                let mut sent = 0;
+                // The server may answer and close before the body is through.
+                while sent < BODY {
+                    if s.write_all(&chunk).is_err() {
+                        break;
+                    }
+                    sent += chunk.len();
+                }
+                status_of(&mut s)
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert!(
+        statuses.iter().all(|s| matches!(s, 413 | 503)),
+        "oversized uploads: {statuses:?}"
+    );
+    assert!(statuses.contains(&413), "{statuses:?}");
+    let (hwm_after, rss_after) = memory_kib(pid);
+    let grew_mib = (hwm_after.saturating_sub(hwm_before)) / 1024;
+    eprintln!(
+        "oversized burst: VmHWM {hwm_before} -> {hwm_after} KiB, VmRSS {rss_before} -> {rss_after} KiB; 432 MiB sent"
+    );
+    // 48 bodies of 9 MiB were announced and sent. Each announces more than the 8 MiB limit, so
+    // none needs reading; buffering even two of them up to the limit would take 16 MiB.
+    assert!(
+        grew_mib < 16,
+        "peak memory grew by {grew_mib} MiB during a burst of refused uploads"
+    );
+
+    // 2. Every slot held by an admitted request whose body is still arriving.
+    let pings = CountPingBatch {
+        tags: vec![CountTag([7; 16])],
+    }
+    .encode();
+    // A request of the burst may still be finishing: take each slot until none is refused.
+    let hold = || {
+        let mut s = head(addr, "POST", "/v1/counts", "", pings.len());
+        s.write_all(&pings[..1]).unwrap();
+        s
+    };
+    let mut held: Vec<TcpStream> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while held.len() < SLOTS {
+        assert!(Instant::now() < deadline, "the slots were never all taken");
+        let mut s = hold();
+        s.set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        let mut b = [0u8; 64];
+        match s.read(&mut b) {
+            // No answer yet: the request is admitted and waits for its body.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                held.push(s);
+            }
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+    // Every slot is taken: a plain read is shed.
+    let mut s = head(addr, "GET", "/v1/stats/venues", "", 0);
+    assert_eq!(status_of(&mut s), 503);
+    let mut slowest = Duration::ZERO;
+    let mut shed = 0;
+    for _ in 0..100 {
+        let t = Instant::now();
+        let mut s = head(addr, "GET", "/v1/stats/venues", "", 0);
+        let status = status_of(&mut s);
+        slowest = slowest.max(t.elapsed());
+        assert_eq!(status, 503, "a request over the limit was not shed");
+        shed += 1;
+    }
+    assert!(
+        slowest < Duration::from_secs(1),
+        "shedding took {slowest:?} for one request"
+    );
+    // The admitted requests finish and succeed.
+    for s in &mut held {
+        s.write_all(&pings[1..]).unwrap();
+    }
+    for s in &mut held {
+        assert_eq!(status_of(s), 202, "an admitted request failed");
+    }
+    drop(held);
+    let mut s = head(addr, "GET", "/v1/stats/venues", "", 0);
+    assert_eq!(status_of(&mut s), 200);
+    let (hwm_end, rss_end) = memory_kib(pid);
+    eprintln!(
+        "{shed} shed in at most {slowest:?}; VmHWM {hwm_end} KiB, VmRSS {rss_end} KiB at the end"
+    );
+    assert!((hwm_end.saturating_sub(hwm_before)) / 1024 < 16);
+}

@@ -268,24 +268,13 @@ impl Storage for MemoryStorage {
 
     fn venue_stats(&self) -> StorageResult<Vec<VenueStatRow>> {
         let inner = self.lock()?;
-        let mut rows: BTreeMap<(u32, u8), (u64, u64)> = BTreeMap::new();
-        for v in inner.venues.values().filter(|v| v.superseded_by.is_none()) {
-            let e = rows.entry((v.region, v.category)).or_default();
-            if v.revoked.is_none() {
-                e.0 += 1;
-            } else {
-                e.1 += 1;
-            }
-        }
-        Ok(rows
-            .into_iter()
-            .map(|((region, category), (active, revoked))| VenueStatRow {
-                region,
-                category,
-                active,
-                revoked,
-            })
-            .collect())
+        Ok(VenueStatRow::tally(
+            inner
+                .venues
+                .values()
+                .filter(|v| v.superseded_by.is_none())
+                .map(|v| (v.region, v.category, v.revoked.is_some())),
+        ))
     }
 
     fn exposure_stats(&self) -> StorageResult<Vec<ExposureStatRow>> {

@@ -162,6 +162,31 @@ pub struct VenueStatRow {
     pub revoked: u64,
 }
 
+impl VenueStatRow {
+    /// Tallies current certificates, given as `(region, category, revoked)`, into rows sorted
+    /// by region and category. Both backends share it, so their statistics cannot drift.
+    pub fn tally(venues: impl IntoIterator<Item = (u32, u8, bool)>) -> Vec<Self> {
+        let mut rows: std::collections::BTreeMap<(u32, u8), (u64, u64)> =
+            std::collections::BTreeMap::new();
+        for (region, category, revoked) in venues {
+            let e = rows.entry((region, category)).or_default();
+            if revoked {
+                e.1 += 1;
+            } else {
+                e.0 += 1;
+            }
+        }
+        rows.into_iter()
+            .map(|((region, category), (active, revoked))| Self {
+                region,
+                category,
+                active,
+                revoked,
+            })
+            .collect()
+    }
+}
+
 /// One row of the exposure statistics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExposureStatRow {

@@ -614,29 +614,15 @@ impl Storage for RedbStorage {
 
     fn venue_stats(&self) -> StorageResult<Vec<VenueStatRow>> {
         let txn = self.db.begin_read()?;
-        let mut rows: BTreeMap<(u32, u8), (u64, u64)> = BTreeMap::new();
+        let mut current = Vec::new();
         for row in txn.open_table(VENUE_STATE)?.iter()? {
             let (_, v) = row?;
             let (_, region, category, _, revoked_seq, _, superseded_by) = v.value();
-            if superseded_by != 0 {
-                continue;
-            }
-            let e = rows.entry((region, category)).or_default();
-            if revoked_seq == 0 {
-                e.0 += 1;
-            } else {
-                e.1 += 1;
+            if superseded_by == 0 {
+                current.push((region, category, revoked_seq != 0));
             }
         }
-        Ok(rows
-            .into_iter()
-            .map(|((region, category), (active, revoked))| VenueStatRow {
-                region,
-                category,
-                active,
-                revoked,
-            })
-            .collect())
+        Ok(VenueStatRow::tally(current))
     }
 
     fn exposure_stats(&self) -> StorageResult<Vec<ExposureStatRow>> {

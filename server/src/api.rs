@@ -499,23 +499,38 @@ pub(crate) async fn post_upload(
     if now >= record.expires_at {
         return Err(StorageError::TanExpired.into());
     }
-    // Refuse a body that does not decode as what the TAN authorises, before spending the TAN.
+    // Refuse a body that does not decode as what the TAN authorises, or whose HPKE
+    // encapsulated key is a low-order point that no HA could open, before spending the TAN.
     let decoded = match record.purpose {
-        TanPurpose::Case => SealedMessage::decode(&body).map(drop),
+        TanPurpose::Case => SealedMessage::decode(&body).and_then(|m| contributory(&[m])),
         TanPurpose::GuestBook => SealedBundle::decode(&body).and_then(|b| {
             if b.items.is_empty() {
                 Err(venuecode_protocol::Error::Empty)
             } else {
-                Ok(())
+                contributory(&b.items)
             }
         }),
-        TanPurpose::Seeds => SignedSeedRelease::decode(&body).map(drop),
+        TanPurpose::Seeds => {
+            SignedSeedRelease::decode(&body).and_then(|r| contributory(&[r.sealed]))
+        }
     };
     decoded.map_err(|e| ApiError::protocol("upload", e))?;
     let id = blocking(&s, move |st| st.consume_tan(&hash, now, &body)).await?;
     s.metrics.event("upload_stored");
     tracing::info!(id, purpose = record.purpose.as_str(), "upload stored");
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+/// Refuses sealed messages whose encapsulated key lies in the X25519 small subgroup.
+fn contributory(items: &[SealedMessage]) -> Result<(), venuecode_protocol::Error> {
+    if items
+        .iter()
+        .any(|m| venuecode_protocol::primitives::x25519_is_low_order(&m.enc))
+    {
+        Err(venuecode_protocol::Error::NonContributory)
+    } else {
+        Ok(())
+    }
 }
 
 async fn ha_only(

@@ -499,6 +499,20 @@ pub struct Published {
     pub used_uploads: Vec<u64>,
     /// Rotating seeds that were needed but not released.
     pub missing_seeds: Vec<(u64, String, u32)>,
+    /// Fingerprints of the windows this batch published, to add to the ledger.
+    pub fingerprints: Vec<[u8; 32]>,
+}
+
+/// A window's identity for the publication ledger: SHA-256 over a label, the seed, start and
+/// end. The ledger lets a second `publish` add only what is new (another case, a seed the venue
+/// released since) instead of republishing every upload still in the mailbox.
+pub fn window_fingerprint(w: &ExposureWindow) -> [u8; 32] {
+    venuecode_protocol::primitives::sha256(&[
+        b"venuecode-cli/published-window",
+        w.seed.expose(),
+        &w.start.to_be_bytes(),
+        &w.end.to_be_bytes(),
+    ])
 }
 
 /// Opens the mailbox's case uploads (all, or those in `ids`) and every seed release, plans the
@@ -517,6 +531,7 @@ pub fn publish_mailbox(
     risk: RiskLevel,
     message: &str,
     now: UnixMinute,
+    published: &std::collections::HashSet<[u8; 32]>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Published> {
     let list = list_uploads(t, ha)?;
@@ -564,10 +579,19 @@ pub fn publish_mailbox(
         bail!("no case upload to publish");
     }
     let traces = apply_chosen_windows(traces, windows)?;
-    let plan = plan(&traces, &released, risk);
+    let mut plan = plan(&traces, &released, risk);
+    let before = plan.windows.len();
+    plan.windows
+        .retain(|w| !published.contains(&window_fingerprint(w)));
+    if plan.windows.is_empty() {
+        bail!(
+            "nothing new to publish: all {before} window(s) from these uploads were published before"
+        );
+    }
     progress(&format!(
-        "deriving and sealing records for {} window(s)",
-        plan.windows.len()
+        "deriving and sealing records for {} new window(s) ({} published before)",
+        plan.windows.len(),
+        before - plan.windows.len()
     ));
     let batch = build_batch(ha, &plan.windows, now, message)?;
     progress(&format!(
@@ -582,6 +606,7 @@ pub fn publish_mailbox(
         stays: traces.len(),
         used_uploads: used,
         missing_seeds: plan.missing_seeds,
+        fingerprints: plan.windows.iter().map(window_fingerprint).collect(),
     })
 }
 

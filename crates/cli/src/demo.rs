@@ -348,6 +348,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
         RiskLevel::HIGH,
         authority::DEFAULT_MESSAGE,
         at(8, 30),
+        &std::collections::HashSet::new(),
         &mut |_| {},
     )?;
     say(&format!(

@@ -276,7 +276,8 @@ enum AuthorityCmd {
         after_help = "Example:\n  venuecode --home ./ha authority publish --uploads 3 --window '7,2026-11-25 10:00,2026-11-25 11:30' --delete"
     )]
     Publish {
-        /// Upload ids to publish (default: every case upload in the mailbox).
+        /// Upload ids to publish (default: every case upload in the mailbox). Windows published
+        /// before (recorded in `authority/published.json`) are never published again.
         #[arg(long, value_delimiter = ',')]
         uploads: Vec<u64>,
         /// A window the tracer chose, `SERIAL,FROM,UNTIL` (times as `2026-11-25 14:05`);
@@ -1045,6 +1046,16 @@ fn publish(
     } else {
         RiskLevel::HIGH
     };
+    let ledger_path = ctx.home.dir("authority")?.join("published.json");
+    let mut ledger: std::collections::HashSet<[u8; 32]> = match std::fs::read(&ledger_path) {
+        Ok(bytes) => serde_json::from_slice::<Vec<String>>(&bytes)
+            .context("authority/published.json")?
+            .iter()
+            .map(|h| venuecode::home::hex32(h))
+            .collect::<Result<_>>()?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
+        Err(e) => return Err(e).context("reading authority/published.json"),
+    };
     let out = authority::publish_mailbox(
         &t,
         ha,
@@ -1054,7 +1065,16 @@ fn publish(
         risk,
         message,
         ctx.now(),
+        &ledger,
         &mut |line| eprintln!("  {line}"),
+    )?;
+    ledger.extend(out.fingerprints.iter().copied());
+    let mut list: Vec<String> = ledger.iter().map(hex::encode).collect();
+    list.sort_unstable();
+    venuecode::home::write_file(
+        &ledger_path,
+        serde_json::to_string(&list)?.as_bytes(),
+        false,
     )?;
     if delete {
         for id in &out.used_uploads {

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use venuecode_client::api;
 use venuecode_client::transport::{Method, Request, Transport};
 use venuecode_protocol::envelope::tan_hash;
-use venuecode_protocol::time::{epochs_for_slot, slot_of, UnixMinute};
+use venuecode_protocol::time::{
+    epochs_for_slot, slot_of, UnixMinute, EPOCH_MINUTES, MAX_STAY_MINUTES,
+};
 use venuecode_protocol::{
     BatchBuilder, CodeKind, Codec, DecryptionKey, ExposureBatch, ExposureWindow, GuestBookEntry,
     PublicKey, RiskLevel, SealedBundle, SealedMessage, Seed, SignedSeedRelease, SigningKey,
@@ -352,8 +354,18 @@ pub fn plan(
                     } else {
                         released.get(&tr.serial).and_then(|m| m.get(&e)).cloned()
                     };
+                    // Nobody holds day e's seed outside [day e, day e + 1 + longest stay).
+                    let from = tr.start.max(e.saturating_mul(EPOCH_MINUTES));
+                    let until = tr.end.min(
+                        (e + 1)
+                            .saturating_mul(EPOCH_MINUTES)
+                            .saturating_add(u32::from(MAX_STAY_MINUTES)),
+                    );
+                    if until <= from {
+                        continue;
+                    }
                     match seed {
-                        Some(seed) => plan.windows.push(window(&seed, tr.start, tr.end, risk)),
+                        Some(seed) => plan.windows.push(window(&seed, from, until, risk)),
                         None => plan
                             .missing_seeds
                             .push((tr.serial, tr.venue_name.clone(), e)),
@@ -663,6 +675,14 @@ mod tests {
             .insert(day + 1, master.rotating_seed(day + 1));
         let full = plan(&[tr], &released, RiskLevel::HIGH);
         assert!(full.missing_seeds.is_empty());
-        assert_eq!(full.windows.len(), 2);
+        let spans: Vec<(u32, u32)> = full.windows.iter().map(|w| (w.start, w.end)).collect();
+        // Day D's seed covers the whole stay; day D+1's only the part after midnight.
+        assert_eq!(
+            spans,
+            vec![
+                (day * 1440 + 23 * 60, (day + 1) * 1440 + 90),
+                ((day + 1) * 1440, (day + 1) * 1440 + 90)
+            ]
+        );
     }
 }

@@ -3,7 +3,9 @@
 # every test in the workspace.
 #
 # - fonts-noto-cjk: the CJK font embedded in posters (crates/cli/tests/poster.rs);
-# - chromium: loads the rotating display page for a screenshot (crates/cli/tests/display.rs).
+# - chromium: loads the rotating display page for a screenshot (crates/cli/tests/display.rs);
+# - postgresql: a private loopback cluster for the server's PostgreSQL backend and replica tests
+#   (scripts/postgres.sh; the tests would start it themselves, this makes the step visible).
 #
 # On Debian as root it installs what is missing; elsewhere it says what to install and stops.
 set -euo pipefail
@@ -26,5 +28,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+
+pg_env="$(scripts/postgres.sh)"
+eval "$pg_env"
 
 exec cargo test --workspace "$@"

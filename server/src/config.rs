@@ -16,9 +16,20 @@ pub struct Config {
     #[arg(long, env = "VENUECODE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Directory holding the database; created if missing.
+    /// Directory holding the database; created if missing. Unused (but still required) when
+    /// `--postgres-url` is given.
     #[arg(long, env = "VENUECODE_DATA_DIR")]
     pub data_dir: PathBuf,
+
+    /// Store everything in this PostgreSQL database instead of the embedded redb store, so that
+    /// several server replicas can share it (`postgres://user@host:port/dbname`, or a
+    /// `key=value` connection string; no TLS). The schema is created if missing.
+    #[arg(long, env = "VENUECODE_POSTGRES_URL")]
+    pub postgres_url: Option<String>,
+
+    /// Most connections this server opens to PostgreSQL at once.
+    #[arg(long, env = "VENUECODE_POSTGRES_CONNECTIONS", default_value_t = 16)]
+    pub postgres_connections: usize,
 
     /// File with the registration authority's Ed25519 signing key (64 hex digits: the RFC 8032
     /// seed). The server signs certificates and revocation lists with it.
@@ -106,6 +117,8 @@ impl Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
+            postgres_url: None,
+            postgres_connections: 16,
             ra_key,
             admin_key: None,
             ha_keys,
@@ -292,7 +305,27 @@ mod tests {
         assert_eq!(c.retention_days, 7);
         assert_eq!(c.listen.port(), 8080);
         assert_eq!(c.rate_burst, 10);
+        assert_eq!((c.postgres_url, c.postgres_connections), (None, 16));
         assert!(Cli::try_parse_from(["server", "--data-dir", "d"]).is_err());
+        let pg = Cli::try_parse_from([
+            "server",
+            "--data-dir",
+            "d",
+            "--ra-key",
+            "ra.key",
+            "--ha-keys",
+            "a.pub",
+            "--postgres-url",
+            "postgres://u@127.0.0.1/vc",
+            "--postgres-connections",
+            "4",
+        ])
+        .expect("parses");
+        assert_eq!(
+            pg.config.postgres_url.as_deref(),
+            Some("postgres://u@127.0.0.1/vc")
+        );
+        assert_eq!(pg.config.postgres_connections, 4);
     }
 
     #[test]

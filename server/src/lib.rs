@@ -27,7 +27,7 @@ use venuecode_protocol::TrustAnchors;
 pub use api::{SUPERSEDED, TAN_HEADER};
 pub use config::{Config, Keys};
 pub use error::{ApiError, ServerError};
-pub use storage::{RedbStorage, Storage};
+pub use storage::{PgStorage, RedbStorage, Storage};
 
 use state::{now_secs, AppState, Shared};
 
@@ -47,14 +47,25 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Loads the keys, opens the store in the data directory and binds the listener.
+    /// Loads the keys, opens the store (PostgreSQL if [`Config::postgres_url`] is set, else
+    /// redb in the data directory) and binds the listener.
     pub async fn bind(config: Config) -> Result<Self, ServerError> {
         let keys = Keys::load(&config)?;
         let dir = config.data_dir.clone();
-        let store = tokio::task::spawn_blocking(move || RedbStorage::open(&dir))
+        let pg = config
+            .postgres_url
+            .clone()
+            .map(|url| (url, config.postgres_connections));
+        let store =
+            tokio::task::spawn_blocking(move || -> storage::StorageResult<Arc<dyn Storage>> {
+                Ok(match pg {
+                    Some((url, max)) => Arc::new(PgStorage::open(&url, max)?),
+                    None => Arc::new(RedbStorage::open(&dir)?),
+                })
+            })
             .await
             .map_err(|e| ServerError::Config(format!("store task failed: {e}")))??;
-        Self::bind_with(config, keys, Arc::new(store)).await
+        Self::bind_with(config, keys, store).await
     }
 
     /// Binds with given keys and any storage backend.

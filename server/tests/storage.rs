@@ -1,12 +1,15 @@
-//! The storage trait's behaviour, checked on both implementations: retention, TAN
-//! consumption, the venue registry and revocation log, and concurrent writes; and durability
-//! across reopening for redb.
+//! The storage trait's behaviour, checked on every implementation (memory, redb and
+//! PostgreSQL): retention, TAN consumption, the venue registry and revocation log, and
+//! concurrent writes; and durability across reopening for redb. PostgreSQL's own checks across
+//! replicas are in `postgres.rs`.
 #![allow(clippy::unwrap_used)]
+
+mod pg;
 
 use std::sync::Arc;
 
 use venuecode_server::storage::{MemoryStorage, NewTan, StorageError, TanPurpose, VenueRecord};
-use venuecode_server::{purge_expired, RedbStorage, Storage};
+use venuecode_server::{purge_expired, PgStorage, RedbStorage, Storage};
 
 const DAY: u64 = 86_400;
 const T0: u64 = 1_800_000_000;
@@ -16,6 +19,8 @@ fn each_store(check: impl Fn(Arc<dyn Storage>)) {
     check(Arc::new(MemoryStorage::new()));
     let dir = tempfile::tempdir().unwrap();
     check(Arc::new(RedbStorage::open(dir.path()).unwrap()));
+    let db = pg::TestDb::new();
+    check(Arc::new(PgStorage::open(&db.url, 8).unwrap()));
 }
 
 fn tan(hash: u8, expires_at: u64, purpose: TanPurpose) -> NewTan {

@@ -1,13 +1,20 @@
-//! The storage trait the HTTP layer talks to, and its redb implementation.
+//! The storage trait the HTTP layer talks to, and its implementations: [`RedbStorage`] (the
+//! embedded default), [`PgStorage`] (PostgreSQL, shared by several server replicas) and
+//! [`MemoryStorage`] (tests and demonstrations).
 //!
 //! Every method is synchronous and runs on a blocking thread. Each method that changes state is
 //! one transaction, committed durably before it returns: a `2xx` answer means the write is on
-//! disk. A PostgreSQL backend can implement the same trait.
+//! disk. A method that refuses (a used TAN, a duplicate batch, a revoked venue) writes nothing.
+//! Where several servers share one backend, as on PostgreSQL, these promises hold across all of
+//! them: a TAN is consumed once, a nonce is recorded once, and sequence numbers are assigned
+//! once, without gaps, in commit order.
 
 mod memory;
+mod postgres;
 mod redb_store;
 
 pub use memory::MemoryStorage;
+pub use postgres::PgStorage;
 pub use redb_store::RedbStorage;
 
 use core::fmt;
@@ -267,6 +274,12 @@ impl std::error::Error for StorageError {}
 pub type StorageResult<T> = Result<T, StorageError>;
 
 /// Everything the server stores. Implementations must make each method atomic and durable.
+///
+/// Implementations shared by several server processes (PostgreSQL) must keep every promise
+/// below across processes: [`Storage::consume_tan`] has one winner among all replicas,
+/// [`Storage::record_nonce`] refuses a nonce any replica recorded, and the batch and
+/// revocation sequence numbers are gapless, unique and visible in order (a reader that sees
+/// number `n` sees every number below it).
 pub trait Storage: Send + Sync + 'static {
     /// Records a request nonce of `key_id` until `expires_at` (Unix seconds). Returns `false`
     /// when it was already recorded: the request is a replay.

@@ -1,0 +1,941 @@
+//! [`Storage`] on PostgreSQL, shared by several server replicas.
+//!
+//! Every method that writes is one transaction, committed with `synchronous_commit = on`: a
+//! `2xx` answer means the write is in PostgreSQL's durable WAL. Concurrency across replicas is
+//! left to PostgreSQL's row locks and constraints:
+//!
+//! - **Counters** (certificate serials, revocation and batch sequence numbers, upload ids) are
+//!   rows of the `counters` table, incremented with `UPDATE … RETURNING` inside the writing
+//!   transaction. The row stays locked until that transaction commits, and a rolled-back
+//!   transaction rolls the increment back, so the numbers are **gapless and unique**, as on redb,
+//!   and transactions that take a number commit in the order of their numbers. A reader therefore
+//!   never sees batch `n + 1` without batch `n`, so a client that polls `after=latest` misses
+//!   nothing. (A plain sequence would leave gaps on rollback and could commit out of order.)
+//! - **TANs** are consumed with a conditional `UPDATE … WHERE NOT used … RETURNING`: of
+//!   concurrent consumers, across any number of replicas, exactly one updates the row; the others
+//!   wait for its row lock, re-check the condition and find it used. The upload is stored in the
+//!   same transaction.
+//! - **Nonces** are rows under a primary key (`INSERT … ON CONFLICT DO NOTHING`): a nonce seen
+//!   by one replica is a replay on every other.
+//!
+//! A transaction that PostgreSQL aborts as a deadlock or serialisation failure is retried. The
+//! schema is created on open, under an advisory lock so that replicas starting together do not
+//! race, and its version is kept in `venuecode_schema`.
+//!
+//! Connections come from a small pool of synchronous `postgres` clients (no TLS: keep the
+//! database on a private network or a local socket).
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use postgres::error::SqlState;
+use postgres::{Client, IsolationLevel, NoTls, Transaction};
+
+use super::{
+    BatchMeta, CountStatRow, ExposureStatRow, NewTan, PurgeReport, RevocationEntry, Storage,
+    StorageError, StorageResult, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+};
+
+/// The schema version this code creates and understands.
+const SCHEMA_VERSION: i32 = 1;
+
+/// Key of the advisory lock held while the schema is created.
+const SCHEMA_LOCK: i64 = 0x7665_6e75_6563_6f64; // "venuecod"
+
+/// How often a transaction aborted as a deadlock or serialisation failure is tried again.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// How long a caller waits for a free connection before giving up.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS venuecode_schema (
+    version INTEGER PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+INSERT INTO counters (name, value) VALUES
+    ('next_serial', 0), ('revocation_seq', 0), ('batch_seq', 0), ('upload_id', 0)
+    ON CONFLICT (name) DO NOTHING;
+CREATE TABLE IF NOT EXISTS nonces (
+    key_id BYTEA NOT NULL,
+    nonce BYTEA NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (key_id, nonce)
+);
+CREATE INDEX IF NOT EXISTS nonces_expires_at ON nonces (expires_at);
+CREATE TABLE IF NOT EXISTS venues (
+    serial BIGINT PRIMARY KEY,
+    certificate BYTEA NOT NULL,
+    venue_key BYTEA NOT NULL,
+    region BIGINT NOT NULL,
+    category SMALLINT NOT NULL,
+    issued_at BIGINT NOT NULL,
+    revoked_seq BIGINT,
+    revoked_reason SMALLINT,
+    superseded_by BIGINT
+);
+CREATE TABLE IF NOT EXISTS revocations (
+    sequence BIGINT PRIMARY KEY,
+    serial BIGINT NOT NULL,
+    revoked_at BIGINT NOT NULL,
+    reason SMALLINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS batches (
+    sequence BIGINT PRIMARY KEY,
+    digest BYTEA NOT NULL UNIQUE,
+    size BIGINT NOT NULL,
+    records BIGINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    bytes BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batches_received_at ON batches (received_at);
+CREATE TABLE IF NOT EXISTS exposure_days (
+    day BIGINT PRIMARY KEY,
+    batches BIGINT NOT NULL,
+    records BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tans (
+    hash BYTEA PRIMARY KEY,
+    expires_at BIGINT NOT NULL,
+    purpose SMALLINT NOT NULL,
+    registered_at BIGINT NOT NULL,
+    used BOOLEAN NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tans_registered_at ON tans (registered_at);
+CREATE TABLE IF NOT EXISTS uploads (
+    id BIGINT PRIMARY KEY,
+    purpose SMALLINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    size BIGINT NOT NULL,
+    bytes BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_received_at ON uploads (received_at);
+CREATE TABLE IF NOT EXISTS counts (
+    tag BYTEA NOT NULL,
+    day BIGINT NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (tag, day)
+);
+CREATE INDEX IF NOT EXISTS counts_day ON counts (day);
+CREATE TABLE IF NOT EXISTS count_tags (
+    tag BYTEA PRIMARY KEY,
+    serial BIGINT NOT NULL,
+    epoch BIGINT NOT NULL
+);
+";
+
+/// Why a transaction body stopped: an outcome to return as it is (after rolling back), or a
+/// database error, which may be retried.
+enum Fail {
+    Stop(StorageError),
+    Db(postgres::Error),
+}
+
+impl From<postgres::Error> for Fail {
+    fn from(e: postgres::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+impl From<StorageError> for Fail {
+    fn from(e: StorageError) -> Self {
+        Self::Stop(e)
+    }
+}
+
+type TxResult<T> = Result<T, Fail>;
+
+/// The error for the operator's log: PostgreSQL's message and SQLSTATE, never its detail
+/// (which can quote stored values).
+fn backend(e: &postgres::Error) -> StorageError {
+    StorageError::Backend(match e.as_db_error() {
+        Some(db) => format!("postgres: {} (SQLSTATE {})", db.message(), db.code().code()),
+        None => format!("postgres: {e}"),
+    })
+}
+
+fn retryable(e: &postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
+    )
+}
+
+/// A `u64` as a stored `BIGINT`; values past `i64::MAX` cannot be stored.
+fn big(v: u64) -> Result<i64, StorageError> {
+    i64::try_from(v)
+        .map_err(|_| StorageError::Backend(format!("{v} does not fit a PostgreSQL BIGINT")))
+}
+
+/// A `u64` query bound as a `BIGINT`, saturating: every stored value is at most `i64::MAX`.
+fn bound(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn unsigned<T: TryFrom<i64>>(v: i64) -> Result<T, StorageError> {
+    T::try_from(v).map_err(|_| StorageError::Backend(format!("stored value {v} out of range")))
+}
+
+fn small<T: TryFrom<i16>>(v: i16) -> Result<T, StorageError> {
+    T::try_from(v).map_err(|_| StorageError::Backend(format!("stored value {v} out of range")))
+}
+
+fn array<const N: usize>(v: &[u8]) -> Result<[u8; N], StorageError> {
+    v.try_into()
+        .map_err(|_| StorageError::Backend(format!("stored value is not {N} bytes")))
+}
+
+fn purpose(b: i16) -> Result<TanPurpose, StorageError> {
+    u8::try_from(b)
+        .ok()
+        .and_then(TanPurpose::from_byte)
+        .ok_or_else(|| StorageError::Backend("unknown stored purpose".into()))
+}
+
+fn day_of(unix_seconds: u64) -> i64 {
+    i64::from(u32::try_from(unix_seconds / 86_400).unwrap_or(u32::MAX))
+}
+
+/// Increments a counter row and returns the new value; the row stays locked until the
+/// transaction ends.
+fn bump(tx: &mut Transaction<'_>, name: &str) -> TxResult<u64> {
+    let row = tx.query_one(
+        "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
+        &[&name],
+    )?;
+    Ok(unsigned(row.get::<_, i64>(0))?)
+}
+
+fn counter(tx: &mut Transaction<'_>, name: &str) -> TxResult<u64> {
+    let row = tx.query_opt("SELECT value FROM counters WHERE name = $1", &[&name])?;
+    Ok(match row {
+        Some(r) => unsigned(r.get::<_, i64>(0))?,
+        None => 0,
+    })
+}
+
+fn upsert_venue(tx: &mut Transaction<'_>, v: &VenueRecord) -> TxResult<()> {
+    let (seq, reason) = match v.revoked {
+        Some((seq, reason)) => (Some(big(seq)?), Some(i16::from(reason))),
+        None => (None, None),
+    };
+    let superseded = v.superseded_by.map(big).transpose()?;
+    tx.execute(
+        "INSERT INTO venues (serial, certificate, venue_key, region, category, issued_at,
+                             revoked_seq, revoked_reason, superseded_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (serial) DO UPDATE SET
+             certificate = EXCLUDED.certificate, venue_key = EXCLUDED.venue_key,
+             region = EXCLUDED.region, category = EXCLUDED.category,
+             issued_at = EXCLUDED.issued_at, revoked_seq = EXCLUDED.revoked_seq,
+             revoked_reason = EXCLUDED.revoked_reason, superseded_by = EXCLUDED.superseded_by",
+        &[
+            &big(v.serial)?,
+            &v.certificate,
+            &v.venue_key.as_slice(),
+            &i64::from(v.region),
+            &i16::from(v.category),
+            &big(v.issued_at)?,
+            &seq,
+            &reason,
+            &superseded,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Revokes `serial` (locking its row) and appends to the revocation log.
+fn revoke_in(
+    tx: &mut Transaction<'_>,
+    serial: u64,
+    reason: u8,
+    at: u32,
+    superseded_by: Option<u64>,
+) -> TxResult<u64> {
+    let row = tx.query_opt(
+        "SELECT revoked_seq FROM venues WHERE serial = $1 FOR UPDATE",
+        &[&bound(serial)],
+    )?;
+    let Some(row) = row else {
+        return Err(StorageError::NotFound.into());
+    };
+    if row.get::<_, Option<i64>>(0).is_some() {
+        return Err(StorageError::Revoked.into());
+    }
+    let seq = bump(tx, "revocation_seq")?;
+    let superseded = superseded_by.map(big).transpose()?;
+    tx.execute(
+        "UPDATE venues SET revoked_seq = $2, revoked_reason = $3,
+                           superseded_by = COALESCE($4, superseded_by)
+         WHERE serial = $1",
+        &[&big(serial)?, &big(seq)?, &i16::from(reason), &superseded],
+    )?;
+    tx.execute(
+        "INSERT INTO revocations (sequence, serial, revoked_at, reason) VALUES ($1, $2, $3, $4)",
+        &[
+            &big(seq)?,
+            &big(serial)?,
+            &i64::from(at),
+            &i16::from(reason),
+        ],
+    )?;
+    Ok(seq)
+}
+
+struct PoolState {
+    idle: Vec<Client>,
+    open: usize,
+}
+
+/// At most `max` connections; a caller waits for a free one.
+struct Pool {
+    config: postgres::Config,
+    max: usize,
+    state: Mutex<PoolState>,
+    freed: Condvar,
+}
+
+/// A connection on loan from the pool; returned when dropped, unless it broke.
+struct Conn<'a> {
+    pool: &'a Pool,
+    client: Option<Client>,
+}
+
+impl Conn<'_> {
+    fn client(&mut self) -> &mut Client {
+        self.client
+            .as_mut()
+            .expect("a loaned connection is present until dropped")
+    }
+}
+
+impl Drop for Conn<'_> {
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        let mut state = self.pool.lock();
+        if client.is_closed() {
+            state.open = state.open.saturating_sub(1);
+            drop(state);
+            drop(client);
+        } else {
+            state.idle.push(client);
+        }
+        self.pool.freed.notify_one();
+    }
+}
+
+impl Pool {
+    fn lock(&self) -> MutexGuard<'_, PoolState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn connect(&self) -> Result<Client, StorageError> {
+        let mut client = self.config.connect(NoTls).map_err(|e| backend(&e))?;
+        // A `2xx` must mean committed: whatever the server's default, wait for the WAL flush.
+        // A transaction never waits on anything but the database, so one left idle belongs to a
+        // replica that hung or lost its network; end it, releasing the counter rows it locked.
+        client
+            .batch_execute(
+                "SET synchronous_commit = on;
+                 SET idle_in_transaction_session_timeout = '60s';
+                 SET application_name = 'venuecode-server'",
+            )
+            .map_err(|e| backend(&e))?;
+        Ok(client)
+    }
+
+    fn get(&self) -> Result<Conn<'_>, StorageError> {
+        let mut state = self.lock();
+        loop {
+            if let Some(client) = state.idle.pop() {
+                if client.is_closed() {
+                    state.open = state.open.saturating_sub(1);
+                    continue;
+                }
+                return Ok(Conn {
+                    pool: self,
+                    client: Some(client),
+                });
+            }
+            if state.open < self.max {
+                state.open += 1;
+                drop(state);
+                return match self.connect() {
+                    Ok(client) => Ok(Conn {
+                        pool: self,
+                        client: Some(client),
+                    }),
+                    Err(e) => {
+                        self.lock().open -= 1;
+                        self.freed.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            let (next, timeout) = self
+                .freed
+                .wait_timeout(state, POOL_WAIT)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            state = next;
+            if timeout.timed_out() && state.idle.is_empty() && state.open >= self.max {
+                return Err(StorageError::Backend(
+                    "no PostgreSQL connection became free in time".into(),
+                ));
+            }
+        }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Each client closes its connection on a runtime of its own, which must not happen on a
+        // thread that drives async tasks (the server drops its store on one); close them on a
+        // plain thread.
+        let idle = std::mem::take(&mut self.lock().idle);
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
+}
+
+/// The PostgreSQL store. See the module documentation for its guarantees.
+pub struct PgStorage {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for PgStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStorage")
+            .field("max_connections", &self.pool.max)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStorage {
+    /// Connections a store opens at most unless told otherwise.
+    pub const DEFAULT_CONNECTIONS: usize = 16;
+
+    /// Connects to `url` (a `postgres://` URL or `key=value` connection string), creating the
+    /// schema if it is missing, with at most `max_connections` connections (at least one).
+    /// Fails if the database holds a schema of a newer version than this server knows.
+    pub fn open(url: &str, max_connections: usize) -> StorageResult<Self> {
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e| StorageError::Backend(format!("invalid PostgreSQL URL: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        let store = Self {
+            pool: Pool {
+                config,
+                max: max_connections.max(1),
+                state: Mutex::new(PoolState {
+                    idle: Vec::new(),
+                    open: 0,
+                }),
+                freed: Condvar::new(),
+            },
+        };
+        let version = store.write(|tx| {
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+            tx.batch_execute(SCHEMA)?;
+            tx.execute(
+                "INSERT INTO venuecode_schema (version) VALUES ($1) ON CONFLICT DO NOTHING",
+                &[&SCHEMA_VERSION],
+            )?;
+            let row = tx.query_one("SELECT max(version) FROM venuecode_schema", &[])?;
+            Ok(row.get::<_, Option<i32>>(0).unwrap_or(0))
+        })?;
+        if version > SCHEMA_VERSION {
+            return Err(StorageError::Backend(format!(
+                "the database schema is version {version}; this server knows up to {SCHEMA_VERSION}"
+            )));
+        }
+        Ok(store)
+    }
+
+    /// Runs `f` in a read-write transaction and commits it. A refusal (any [`Fail::Stop`])
+    /// rolls back; a deadlock or serialisation failure is retried.
+    fn write<T>(&self, f: impl FnMut(&mut Transaction<'_>) -> TxResult<T>) -> StorageResult<T> {
+        self.run(IsolationLevel::ReadCommitted, false, f)
+    }
+
+    /// Runs `f` in a read-only snapshot: every statement sees the same committed state.
+    fn read<T>(&self, f: impl FnMut(&mut Transaction<'_>) -> TxResult<T>) -> StorageResult<T> {
+        self.run(IsolationLevel::RepeatableRead, true, f)
+    }
+
+    fn run<T>(
+        &self,
+        isolation: IsolationLevel,
+        read_only: bool,
+        mut f: impl FnMut(&mut Transaction<'_>) -> TxResult<T>,
+    ) -> StorageResult<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut conn = self.pool.get()?;
+            let started = conn
+                .client()
+                .build_transaction()
+                .isolation_level(isolation)
+                .read_only(read_only)
+                .start();
+            let mut tx = match started {
+                Ok(tx) => tx,
+                // Typically an idle connection that the server closed (a restart, a failover, a
+                // terminated backend). Nothing was done yet, so it is safe to try again; the
+                // closed connection is not returned to the pool.
+                Err(e) if attempt < MAX_ATTEMPTS => {
+                    tracing::debug!(error = %e, "could not begin a transaction; trying again");
+                    continue;
+                }
+                Err(e) => return Err(backend(&e)),
+            };
+            let out = match f(&mut tx) {
+                Ok(v) => tx.commit().map(|()| v).map_err(Fail::Db),
+                Err(e) => {
+                    drop(tx);
+                    Err(e)
+                }
+            };
+            match out {
+                Ok(v) => return Ok(v),
+                Err(Fail::Stop(e)) => return Err(e),
+                Err(Fail::Db(e)) if retryable(&e) && attempt < MAX_ATTEMPTS => {
+                    tracing::debug!(error = %e, attempt, "transaction retried");
+                    std::thread::sleep(Duration::from_millis(u64::from(attempt) * 5));
+                }
+                Err(Fail::Db(e)) => return Err(backend(&e)),
+            }
+        }
+    }
+}
+
+impl Storage for PgStorage {
+    fn record_nonce(
+        &self,
+        key_id: [u8; 8],
+        nonce: [u8; 16],
+        expires_at: u64,
+    ) -> StorageResult<bool> {
+        let expires_at = big(expires_at)?;
+        self.write(|tx| {
+            let n = tx.execute(
+                "INSERT INTO nonces (key_id, nonce, expires_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&key_id.as_slice(), &nonce.as_slice(), &expires_at],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    fn allocate_serial(&self) -> StorageResult<u64> {
+        self.write(|tx| bump(tx, "next_serial"))
+    }
+
+    fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()> {
+        self.write(|tx| upsert_venue(tx, venue))
+    }
+
+    fn venue(&self, serial: u64) -> StorageResult<Option<VenueRecord>> {
+        self.read(|tx| {
+            let Some(r) = tx.query_opt(
+                "SELECT certificate, venue_key, region, category, issued_at, revoked_seq,
+                        revoked_reason, superseded_by
+                 FROM venues WHERE serial = $1",
+                &[&bound(serial)],
+            )?
+            else {
+                return Ok(None);
+            };
+            let revoked = match (r.get::<_, Option<i64>>(5), r.get::<_, Option<i16>>(6)) {
+                (Some(seq), reason) => Some((unsigned(seq)?, small(reason.unwrap_or(0))?)),
+                (None, _) => None,
+            };
+            Ok(Some(VenueRecord {
+                serial,
+                certificate: r.get(0),
+                venue_key: array(r.get::<_, &[u8]>(1))?,
+                region: unsigned(r.get::<_, i64>(2))?,
+                category: small(r.get::<_, i16>(3))?,
+                issued_at: unsigned(r.get::<_, i64>(4))?,
+                revoked,
+                superseded_by: r.get::<_, Option<i64>>(7).map(unsigned).transpose()?,
+            }))
+        })
+    }
+
+    fn supersede_venue(
+        &self,
+        old: u64,
+        new: &VenueRecord,
+        reason: u8,
+        at: u32,
+    ) -> StorageResult<u64> {
+        self.write(|tx| {
+            let seq = revoke_in(tx, old, reason, at, Some(new.serial))?;
+            upsert_venue(tx, new)?;
+            Ok(seq)
+        })
+    }
+
+    fn revoke_venue(&self, serial: u64, reason: u8, at: u32) -> StorageResult<u64> {
+        self.write(|tx| revoke_in(tx, serial, reason, at, None))
+    }
+
+    fn revocations_after(&self, after: u64) -> StorageResult<(Vec<RevocationEntry>, u64)> {
+        self.read(|tx| {
+            let latest = counter(tx, "revocation_seq")?;
+            let mut out = Vec::new();
+            for r in tx.query(
+                "SELECT sequence, serial, revoked_at, reason FROM revocations
+                 WHERE sequence > $1 ORDER BY sequence",
+                &[&bound(after)],
+            )? {
+                out.push(RevocationEntry {
+                    sequence: unsigned(r.get::<_, i64>(0))?,
+                    serial: unsigned(r.get::<_, i64>(1))?,
+                    revoked_at: unsigned(r.get::<_, i64>(2))?,
+                    reason: small(r.get::<_, i16>(3))?,
+                });
+            }
+            Ok((out, latest))
+        })
+    }
+
+    fn insert_batch(
+        &self,
+        digest: [u8; 32],
+        bytes: &[u8],
+        records: u32,
+        received_at: u64,
+    ) -> StorageResult<u64> {
+        let received = big(received_at)?;
+        let size = big(bytes.len() as u64)?;
+        self.write(|tx| {
+            // Taking the number first locks the counter: from here on no other transaction
+            // can store a batch, so the duplicate check below sees every committed batch.
+            let seq = bump(tx, "batch_seq")?;
+            if tx
+                .query_opt(
+                    "SELECT 1 FROM batches WHERE digest = $1",
+                    &[&digest.as_slice()],
+                )?
+                .is_some()
+            {
+                return Err(StorageError::DuplicateBatch.into());
+            }
+            tx.execute(
+                "INSERT INTO batches (sequence, digest, size, records, received_at, bytes)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    &big(seq)?,
+                    &digest.as_slice(),
+                    &size,
+                    &i64::from(records),
+                    &received,
+                    &bytes,
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO exposure_days (day, batches, records) VALUES ($1, 1, $2)
+                 ON CONFLICT (day) DO UPDATE SET batches = exposure_days.batches + 1,
+                     records = exposure_days.records + EXCLUDED.records",
+                &[&day_of(received_at), &i64::from(records)],
+            )?;
+            Ok(seq)
+        })
+    }
+
+    fn batches_after(&self, after: u64, limit: usize) -> StorageResult<(Vec<BatchMeta>, u64)> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|tx| {
+            let latest = counter(tx, "batch_seq")?;
+            let mut out = Vec::new();
+            for r in tx.query(
+                "SELECT sequence, digest, size, records, received_at FROM batches
+                 WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+                &[&bound(after), &limit],
+            )? {
+                out.push(BatchMeta {
+                    sequence: unsigned(r.get::<_, i64>(0))?,
+                    digest: array(r.get::<_, &[u8]>(1))?,
+                    size: unsigned(r.get::<_, i64>(2))?,
+                    records: unsigned(r.get::<_, i64>(3))?,
+                    received_at: unsigned(r.get::<_, i64>(4))?,
+                });
+            }
+            Ok((out, latest))
+        })
+    }
+
+    fn batch(&self, sequence: u64) -> StorageResult<Option<(BatchMeta, Vec<u8>)>> {
+        self.read(|tx| {
+            let Some(r) = tx.query_opt(
+                "SELECT digest, size, records, received_at, bytes FROM batches
+                 WHERE sequence = $1",
+                &[&bound(sequence)],
+            )?
+            else {
+                return Ok(None);
+            };
+            let meta = BatchMeta {
+                sequence,
+                digest: array(r.get::<_, &[u8]>(0))?,
+                size: unsigned(r.get::<_, i64>(1))?,
+                records: unsigned(r.get::<_, i64>(2))?,
+                received_at: unsigned(r.get::<_, i64>(3))?,
+            };
+            Ok(Some((meta, r.get(4))))
+        })
+    }
+
+    fn register_tans(&self, tans: &[NewTan], registered_at: u64) -> StorageResult<usize> {
+        let registered_at = big(registered_at)?;
+        let hashes: Vec<&[u8]> = tans.iter().map(|t| t.hash.as_slice()).collect();
+        let expiries = tans
+            .iter()
+            .map(|t| big(t.expires_at))
+            .collect::<StorageResult<Vec<i64>>>()?;
+        let purposes: Vec<i16> = tans
+            .iter()
+            .map(|t| i16::from(t.purpose.to_byte()))
+            .collect();
+        self.write(|tx| {
+            // In input order, so that concurrent registrations lock rows in the same order.
+            let n = tx.execute(
+                "INSERT INTO tans (hash, expires_at, purpose, registered_at, used)
+                 SELECT h, e, p, $4, FALSE
+                 FROM unnest($1::bytea[], $2::bigint[], $3::smallint[])
+                      WITH ORDINALITY AS t(h, e, p, i)
+                 ORDER BY i
+                 ON CONFLICT (hash) DO NOTHING",
+                &[&hashes, &expiries, &purposes, &registered_at],
+            )?;
+            Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        })
+    }
+
+    fn tan(&self, hash: &[u8; 32]) -> StorageResult<Option<TanRecord>> {
+        self.read(|tx| {
+            let Some(r) = tx.query_opt(
+                "SELECT expires_at, purpose, registered_at, used FROM tans WHERE hash = $1",
+                &[&hash.as_slice()],
+            )?
+            else {
+                return Ok(None);
+            };
+            Ok(Some(TanRecord {
+                expires_at: unsigned(r.get::<_, i64>(0))?,
+                purpose: purpose(r.get(1))?,
+                registered_at: unsigned(r.get::<_, i64>(2))?,
+                used: r.get(3),
+            }))
+        })
+    }
+
+    fn consume_tan(&self, hash: &[u8; 32], now: u64, bytes: &[u8]) -> StorageResult<u64> {
+        let now_db = bound(now);
+        let size = big(bytes.len() as u64)?;
+        self.write(|tx| {
+            // Of concurrent consumers, the first to lock the row updates it; the others wait for
+            // its commit, re-check `NOT used` on the new row version, and update nothing.
+            let claimed = tx.query_opt(
+                "UPDATE tans SET used = TRUE
+                 WHERE hash = $1 AND NOT used AND expires_at > $2
+                 RETURNING purpose",
+                &[&hash.as_slice(), &now_db],
+            )?;
+            let Some(row) = claimed else {
+                let state = tx.query_opt(
+                    "SELECT used, expires_at FROM tans WHERE hash = $1",
+                    &[&hash.as_slice()],
+                )?;
+                return Err(match state {
+                    None => StorageError::TanUnknown,
+                    Some(r) if r.get::<_, bool>(0) => StorageError::TanUsed,
+                    Some(_) => StorageError::TanExpired,
+                }
+                .into());
+            };
+            let p: i16 = row.get(0);
+            let id = bump(tx, "upload_id")?;
+            tx.execute(
+                "INSERT INTO uploads (id, purpose, received_at, size, bytes)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[&big(id)?, &p, &big(now)?, &size, &bytes],
+            )?;
+            Ok(id)
+        })
+    }
+
+    fn uploads(&self) -> StorageResult<Vec<UploadMeta>> {
+        self.read(|tx| {
+            let mut out = Vec::new();
+            for r in tx.query(
+                "SELECT id, purpose, received_at, size FROM uploads ORDER BY id",
+                &[],
+            )? {
+                out.push(UploadMeta {
+                    id: unsigned(r.get::<_, i64>(0))?,
+                    purpose: purpose(r.get(1))?,
+                    received_at: unsigned(r.get::<_, i64>(2))?,
+                    size: unsigned(r.get::<_, i64>(3))?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn upload(&self, id: u64) -> StorageResult<Option<(UploadMeta, Vec<u8>)>> {
+        self.read(|tx| {
+            let Some(r) = tx.query_opt(
+                "SELECT purpose, received_at, size, bytes FROM uploads WHERE id = $1",
+                &[&bound(id)],
+            )?
+            else {
+                return Ok(None);
+            };
+            let meta = UploadMeta {
+                id,
+                purpose: purpose(r.get(0))?,
+                received_at: unsigned(r.get::<_, i64>(1))?,
+                size: unsigned(r.get::<_, i64>(2))?,
+            };
+            Ok(Some((meta, r.get(3))))
+        })
+    }
+
+    fn delete_upload(&self, id: u64) -> StorageResult<bool> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM uploads WHERE id = $1", &[&bound(id)])? > 0))
+    }
+
+    fn add_counts(&self, day: u32, tags: &[[u8; 16]]) -> StorageResult<()> {
+        if tags.is_empty() {
+            return Ok(());
+        }
+        let tags: Vec<&[u8]> = tags.iter().map(|t| t.as_slice()).collect();
+        self.write(|tx| {
+            // Sorted, so that concurrent pings lock their rows in one order and cannot deadlock.
+            tx.execute(
+                "INSERT INTO counts (tag, day, count)
+                 SELECT t, $2, count(*) FROM unnest($1::bytea[]) AS u(t) GROUP BY t ORDER BY t
+                 ON CONFLICT (tag, day) DO UPDATE SET count = counts.count + EXCLUDED.count",
+                &[&tags, &i64::from(day)],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn counts(&self, tag: &[u8; 16], from: u32, to: u32) -> StorageResult<Vec<(u32, u64)>> {
+        self.read(|tx| {
+            let mut out = Vec::new();
+            for r in tx.query(
+                "SELECT day, count FROM counts WHERE tag = $1 AND day BETWEEN $2 AND $3
+                 ORDER BY day",
+                &[&tag.as_slice(), &i64::from(from), &i64::from(to)],
+            )? {
+                out.push((unsigned(r.get::<_, i64>(0))?, unsigned(r.get::<_, i64>(1))?));
+            }
+            Ok(out)
+        })
+    }
+
+    fn register_count_tags(&self, serial: u64, tags: &[(u32, [u8; 16])]) -> StorageResult<usize> {
+        let serial = big(serial)?;
+        let epochs: Vec<i64> = tags.iter().map(|(e, _)| i64::from(*e)).collect();
+        let tags: Vec<&[u8]> = tags.iter().map(|(_, t)| t.as_slice()).collect();
+        self.write(|tx| {
+            let n = tx.execute(
+                "INSERT INTO count_tags (tag, serial, epoch)
+                 SELECT t, $3, e FROM unnest($1::bytea[], $2::bigint[])
+                      WITH ORDINALITY AS u(t, e, i)
+                 ORDER BY i
+                 ON CONFLICT (tag) DO NOTHING",
+                &[&tags, &epochs, &serial],
+            )?;
+            Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        })
+    }
+
+    fn venue_stats(&self) -> StorageResult<Vec<VenueStatRow>> {
+        self.read(|tx| {
+            let mut current = Vec::new();
+            for r in tx.query(
+                "SELECT region, category, revoked_seq IS NOT NULL FROM venues
+                 WHERE superseded_by IS NULL",
+                &[],
+            )? {
+                current.push((
+                    unsigned(r.get::<_, i64>(0))?,
+                    small(r.get::<_, i16>(1))?,
+                    r.get::<_, bool>(2),
+                ));
+            }
+            Ok(VenueStatRow::tally(current))
+        })
+    }
+
+    fn exposure_stats(&self) -> StorageResult<Vec<ExposureStatRow>> {
+        self.read(|tx| {
+            let mut out = Vec::new();
+            for r in tx.query(
+                "SELECT day, batches, records FROM exposure_days ORDER BY day",
+                &[],
+            )? {
+                out.push(ExposureStatRow {
+                    day: unsigned(r.get::<_, i64>(0))?,
+                    batches: unsigned(r.get::<_, i64>(1))?,
+                    records: unsigned(r.get::<_, i64>(2))?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn count_stats(&self) -> StorageResult<Vec<CountStatRow>> {
+        self.read(|tx| {
+            let mut out = Vec::new();
+            for r in tx.query(
+                "SELECT v.region, v.category, ct.epoch,
+                        COALESCE(sum(c.count), 0)::bigint
+                 FROM count_tags ct
+                 JOIN venues v ON v.serial = ct.serial
+                 LEFT JOIN counts c ON c.tag = ct.tag
+                 GROUP BY v.region, v.category, ct.epoch
+                 ORDER BY v.region, v.category, ct.epoch",
+                &[],
+            )? {
+                out.push(CountStatRow {
+                    region: unsigned(r.get::<_, i64>(0))?,
+                    category: small(r.get::<_, i16>(1))?,
+                    epoch: unsigned(r.get::<_, i64>(2))?,
+                    count: unsigned(r.get::<_, i64>(3))?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn purge(&self, cutoff: u64, cutoff_day: u32, now: u64) -> StorageResult<PurgeReport> {
+        let (cutoff, cutoff_day, now) = (bound(cutoff), i64::from(cutoff_day), bound(now));
+        self.write(|tx| {
+            Ok(PurgeReport {
+                batches: tx.execute("DELETE FROM batches WHERE received_at < $1", &[&cutoff])?,
+                uploads: tx.execute("DELETE FROM uploads WHERE received_at < $1", &[&cutoff])?,
+                tans: tx.execute("DELETE FROM tans WHERE registered_at < $1", &[&cutoff])?,
+                counts: tx.execute("DELETE FROM counts WHERE day < $1", &[&cutoff_day])?
+                    + tx.execute("DELETE FROM count_tags WHERE epoch < $1", &[&cutoff_day])?,
+                nonces: tx.execute("DELETE FROM nonces WHERE expires_at <= $1", &[&now])?,
+            })
+        })
+    }
+}

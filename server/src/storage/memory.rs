@@ -305,15 +305,7 @@ impl Storage for MemoryStorage {
             let e = rows.entry((v.region, v.category, *epoch)).or_default();
             *e = e.saturating_add(total);
         }
-        Ok(rows
-            .into_iter()
-            .map(|((region, category, epoch), count)| CountStatRow {
-                region,
-                category,
-                epoch,
-                count,
-            })
-            .collect())
+        Ok(CountStatRow::from_totals(rows))
     }
 
     fn purge(&self, cutoff: u64, cutoff_day: u32, now: u64) -> StorageResult<PurgeReport> {

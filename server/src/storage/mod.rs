@@ -218,6 +218,22 @@ pub struct CountStatRow {
     pub count: u64,
 }
 
+impl CountStatRow {
+    /// Rows from pings summed per `(region, category, epoch)`, in key order. Shared by the
+    /// embedded backends so their statistics cannot drift.
+    pub fn from_totals(totals: std::collections::BTreeMap<(u32, u8, u32), u64>) -> Vec<Self> {
+        totals
+            .into_iter()
+            .map(|((region, category, epoch), count)| Self {
+                region,
+                category,
+                epoch,
+                count,
+            })
+            .collect()
+    }
+}
+
 /// How much a retention pass deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PurgeReport {

@@ -659,15 +659,7 @@ impl Storage for RedbStorage {
             let e = rows.entry((state.1, state.2, epoch)).or_default();
             *e = e.saturating_add(total);
         }
-        Ok(rows
-            .into_iter()
-            .map(|((region, category, epoch), count)| CountStatRow {
-                region,
-                category,
-                epoch,
-                count,
-            })
-            .collect())
+        Ok(CountStatRow::from_totals(rows))
     }
 
     fn purge(&self, cutoff: u64, cutoff_day: u32, now: u64) -> StorageResult<PurgeReport> {

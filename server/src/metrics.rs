@@ -4,6 +4,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -23,6 +24,23 @@ pub(crate) struct Metrics {
     registry: Registry,
     pub requests: Family<RequestLabels, Counter>,
     pub events: Family<EventLabels, Counter>,
+    pub in_flight: Gauge,
+}
+
+/// Holds one request in the in-flight gauge until dropped, also when the request is cancelled.
+pub(crate) struct InFlight(Gauge);
+
+impl InFlight {
+    pub fn new(gauge: &Gauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 impl Metrics {
@@ -40,10 +58,17 @@ impl Metrics {
             "Stored artefacts and refusals by kind",
             events.clone(),
         );
+        let in_flight = Gauge::default();
+        registry.register(
+            "http_requests_in_flight",
+            "HTTP requests being served now, this scrape included",
+            in_flight.clone(),
+        );
         Self {
             registry,
             requests,
             events,
+            in_flight,
         }
     }
 

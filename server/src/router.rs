@@ -223,7 +223,9 @@ async fn observe(State(s): State<Shared>, req: Request, next: Next) -> Response 
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = req.method().as_str().to_owned();
     let start = Instant::now();
+    let in_flight = crate::metrics::InFlight::new(&s.metrics.in_flight);
     let mut resp = next.run(req).await;
+    drop(in_flight);
     let status = resp.status().as_u16();
     // These answers may leave the request body unread, and then the connection cannot carry
     // another request; saying so keeps clients from reusing it and failing.

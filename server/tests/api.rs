@@ -32,6 +32,12 @@ fn health_metrics_and_authority() {
     let text = String::from_utf8(m.body).unwrap();
     assert!(text.contains("venuecode_http_requests_total"), "{text}");
     assert!(text.contains("route=\"/v1/authority\""), "{text}");
+    // The scrape counts itself; nothing else is being served.
+    assert!(
+        text.contains("venuecode_http_requests_in_flight 1\n"),
+        "{text}"
+    );
+    assert_eq!(h.in_flight(), 0);
     let r = h.get("/v1/nothing-here");
     assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
 }

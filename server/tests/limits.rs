@@ -8,6 +8,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
+use common::raw::answered;
 use common::{now, Harness};
 
 /// Opens a connection and sends the head of a POST whose body is `length` bytes, of which
@@ -100,11 +101,13 @@ fn requests_over_the_concurrency_limit_are_shed_with_503() {
         c.max_concurrency = 1;
         c.request_timeout_ms = 10_000;
     });
-    // Hold the only slot with a request whose body has not arrived yet.
+    // Hold the only slot with a request whose body has not arrived yet. The held request
+    // reaches the limit layer as soon as its headers are parsed; on a loaded machine that can
+    // take a while, and a probe can win the race for the slot, in which case the held request
+    // is the one shed. So keep probing for up to ten seconds, holding again when that happens.
     let mut held = slow_post(h.addr, "/v1/venues", 100, b"");
     let mut shed = None;
-    // The held request reaches the limit layer as soon as its headers are parsed; on a loaded
-    // machine that can take a while, so keep asking for up to ten seconds.
+    let mut held_shed = 0;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while std::time::Instant::now() < deadline {
         let r = h.get("/v1/authority");
@@ -112,9 +115,16 @@ fn requests_over_the_concurrency_limit_are_shed_with_503() {
             shed = Some(r);
             break;
         }
+        if answered(&held) {
+            let (status, text) = read_status(&mut held);
+            assert_eq!(status, 503, "the held request was answered early: {text}");
+            held_shed += 1;
+            held = slow_post(h.addr, "/v1/venues", 100, b"");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     let r = shed.expect("a request was shed while the slot was held");
+    assert!(held_shed < 100, "the held request never kept the slot");
     assert_eq!(r.code(), "overloaded");
     // Liveness is not shed.
     assert_eq!(h.get("/healthz").status, 200);
@@ -175,7 +185,7 @@ fn shutdown_finishes_requests_in_flight() {
     let (head, tail) = body.split_at(5);
     let mut s = slow_post(h.addr, "/v1/counts", body.len(), head);
     // Make sure the request is being read before the stop.
-    std::thread::sleep(Duration::from_millis(200));
+    h.wait_in_flight(1);
     h.signal_stop();
     std::thread::sleep(Duration::from_millis(100));
     s.write_all(tail).unwrap();

@@ -5,6 +5,8 @@
 //! (413, 408, 503 and 429 on their own are in `limits.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -12,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::raw::{answered, in_flight};
 use venuecode_protocol::count::CountPingBatch;
 use venuecode_protocol::{Codec, CountTag, SigningKey};
 use venuecode_server::config::{write_public_key, write_signing_key};
@@ -185,32 +188,30 @@ fn bursts_are_refused_or_shed_fast_and_memory_stays_bounded() {
         tags: vec![CountTag([7; 16])],
     }
     .encode();
-    // A request of the burst may still be finishing: take each slot until none is refused.
+    // Hold every slot. A request of the burst may still be finishing, and a hold that finds
+    // no slot is shed at once: replace answered holds until the server reports exactly our
+    // holds in flight and none of them has been answered.
     let hold = || {
         let mut s = head(addr, "POST", "/v1/counts", "", pings.len());
         s.write_all(&pings[..1]).unwrap();
         s
     };
     let mut held: Vec<TcpStream> = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while held.len() < SLOTS {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
         assert!(Instant::now() < deadline, "the slots were never all taken");
-        let mut s = hold();
-        s.set_read_timeout(Some(Duration::from_millis(100)))
-            .unwrap();
-        let mut b = [0u8; 64];
-        match s.read(&mut b) {
-            // No answer yet: the request is admitted and waits for its body.
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                held.push(s);
-            }
-            _ => std::thread::sleep(Duration::from_millis(50)),
+        held.retain(|s| !answered(s));
+        if held.len() < SLOTS {
+            held.push(hold());
+            continue;
         }
+        if in_flight(addr) == SLOTS as i64 {
+            std::thread::sleep(Duration::from_millis(50));
+            if held.iter().all(|s| !answered(s)) {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
     // Every slot is taken: a plain read is shed.
     let mut s = head(addr, "GET", "/v1/stats/venues", "", 0);

@@ -2,11 +2,14 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::raw::in_flight;
 use venuecode_protocol::count::CountPingBatch;
 use venuecode_protocol::{Codec, CountTag, SigningKey};
 use venuecode_server::config::{write_public_key, write_signing_key};
@@ -69,7 +72,12 @@ fn sigterm_drains_requests_then_exits_cleanly() {
     )
     .unwrap();
     conn.write_all(&body[..3]).unwrap();
-    std::thread::sleep(Duration::from_millis(200));
+    // The signal must find the request being served: wait until the server says so.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while in_flight(addr.parse().unwrap()) < 1 {
+        assert!(Instant::now() < deadline, "the request never got in flight");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
     let killed = Command::new("kill")
         .args(["-TERM", &child.0.id().to_string()])

@@ -1,6 +1,8 @@
 //! A real server on an ephemeral port, driven over HTTP with ureq.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod raw;
+
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -220,6 +222,23 @@ impl Harness {
 
     pub fn get(&self, path: &str) -> Resp {
         self.request("GET", path, &[], &[])
+    }
+
+    /// Requests being served now, not counting the scrape that asks.
+    pub fn in_flight(&self) -> i64 {
+        raw::in_flight(self.addr)
+    }
+
+    /// Waits (up to ten seconds) until `n` requests are being served.
+    pub fn wait_in_flight(&self, n: i64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.in_flight() < n {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never saw {n} requests in flight"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 
     /// The signature header for a request signed at `ts`.

@@ -13,7 +13,7 @@ use venuecode_protocol::codec::{Put, Reader};
 use venuecode_protocol::primitives::{aead_open, aead_seal, random_array};
 use venuecode_protocol::time::{epoch_of, UnixMinute};
 use venuecode_protocol::{
-    CodeKind, Codec, CountTag, RevocationSet, RiskLevel, VenueCategory, VenueCode,
+    CodeKind, Codec, CountTag, RevocationReason, RevocationSet, RiskLevel, VenueCategory, VenueCode,
 };
 use zeroize::Zeroizing;
 
@@ -624,7 +624,7 @@ impl Diary {
         }
     }
 
-    /// The cached revocation set.
+    /// The cached revocation set: the cursor, then each revoked serial with its reason.
     pub(crate) fn revocations(&self) -> Result<RevocationSet> {
         let Some(v) = self.get_meta(REVOCATIONS)? else {
             return Ok(RevocationSet::new());
@@ -633,23 +633,25 @@ impl Diary {
         let mut r = Reader::new(&v);
         let cursor = r.u64().map_err(c)?;
         let n = r.u32().map_err(c)? as usize;
-        let mut serials = Vec::with_capacity(n.min(r.remaining() / 8));
+        let mut entries = Vec::with_capacity(n.min(r.remaining() / 9));
         for _ in 0..n {
-            serials.push(r.u64().map_err(c)?);
+            let serial = r.u64().map_err(c)?;
+            entries.push((serial, RevocationReason(r.u8().map_err(c)?)));
         }
         r.finish().map_err(c)?;
-        Ok(RevocationSet::from_parts(serials, cursor))
+        Ok(RevocationSet::from_parts(entries, cursor))
     }
 
     /// Replaces the cached revocation set.
     pub(crate) fn set_revocations(&self, set: &RevocationSet) -> Result<()> {
-        let mut serials: Vec<u64> = set.serials().collect();
-        serials.sort_unstable();
-        let mut v = Vec::with_capacity(12 + serials.len() * 8);
+        let mut entries: Vec<_> = set.entries().collect();
+        entries.sort_unstable_by_key(|(serial, _)| *serial);
+        let mut v = Vec::with_capacity(12 + entries.len() * 9);
         v.put_u64(set.cursor());
-        v.put_u32(serials.len() as u32);
-        for s in serials {
-            v.put_u64(s);
+        v.put_u32(entries.len() as u32);
+        for (serial, reason) in entries {
+            v.put_u64(serial);
+            v.push(reason.0);
         }
         self.set_meta(REVOCATIONS, Some(&v))
     }

@@ -34,6 +34,9 @@ pub enum Error {
     InvalidCodeValidity,
     /// The venue's certificate is on the cached revocation list: the code was deactivated.
     Revoked,
+    /// The venue updated its information and got a new certificate: this code is from an old
+    /// poster. The venue's current poster works.
+    Superseded,
 
     // ---- the diary ----
     /// The diary key does not open this diary. Nothing was read or changed.
@@ -95,6 +98,7 @@ impl Error {
             P::CodeStale => Self::StaleCode,
             P::CodeValidityInvalid => Self::InvalidCodeValidity,
             P::Revoked => Self::Revoked,
+            P::Superseded => Self::Superseded,
             P::RandomnessUnavailable | P::InvalidArgument(_) => Self::Protocol(e),
             other => Self::MalformedCode(other),
         }
@@ -124,6 +128,9 @@ impl fmt::Display for Error {
             Self::StaleCode => f.write_str("rotating code has expired; scan the screen again"),
             Self::InvalidCodeValidity => f.write_str("rotating code validity is inconsistent"),
             Self::Revoked => f.write_str("venue code has been deactivated"),
+            Self::Superseded => f.write_str(
+                "this poster was replaced by the venue when it updated its information; scan its current poster",
+            ),
             Self::WrongKey => f.write_str("the diary key does not open this diary"),
             Self::Corrupt => f.write_str("a diary record is damaged or was tampered with"),
             Self::Storage(e) => write!(f, "diary storage error: {e}"),

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::mpsc;
 
 use venuecode_client::api;
-use venuecode_client::transport::Request;
+use venuecode_client::transport::{Method, Request};
 use venuecode_client::Error;
 use venuecode_client::*;
 use venuecode_protocol::envelope::tan_hash;
@@ -151,7 +151,8 @@ fn check_in_share_publish_sync_over_http() {
     let venue_key = SigningKey::generate().unwrap();
     let cert = register_venue(&http, &venue_key, "兰州牛肉面馆");
     cert.verify_signature(&anchors).unwrap();
-    let venue = Venue::new(cert, MasterSeed::generate().unwrap(), venue_key.clone()).unwrap();
+    let master = MasterSeed::generate().unwrap();
+    let venue = Venue::new(cert, master.clone(), venue_key.clone()).unwrap();
     let poster = venue
         .static_code()
         .unwrap()
@@ -262,18 +263,62 @@ fn check_in_share_publish_sync_over_http() {
         .unwrap();
     assert_eq!(notified.notices.len(), 1);
 
-    // The venue deactivates its code; phones refuse it after the next sync.
+    // The venue updates its information: the server issues a new certificate and supersedes
+    // the old one. After their next sync, phones refuse the old poster with their own message,
+    // and the new poster works.
+    let info = VenueInfo::new(
+        "兰州牛肉面馆",
+        "甘肃省兰州市安宁区北滨河西路2号",
+        RegionCode::new(620105).unwrap(),
+        VenueCategory::RESTAURANT,
+        45,
+    )
+    .unwrap();
+    let update = RegistrationRequest {
+        venue_key: venue_key.public_key(),
+        info: info.clone(),
+        pledge: true,
+    };
+    let body = signed(
+        &http,
+        Request {
+            method: Method::Put,
+            path: format!("/v1/venues/{}", venue.certificate().serial()),
+            headers: Vec::new(),
+            body: update.encode(),
+            content_type: Some("application/octet-stream"),
+        },
+        &venue_key,
+    );
+    let new_cert = VenueCertificate::decode(&body).unwrap();
+    new_cert.verify_signature(&anchors).unwrap();
+    assert_eq!(new_cert.info(), &info);
+    assert_ne!(new_cert.serial(), venue.certificate().serial());
+    let updated = Venue::new(new_cert, master, venue_key.clone()).unwrap();
+    let new_poster = updated
+        .static_code()
+        .unwrap()
+        .to_url(venuecode_protocol::code::DEFAULT_BASE_URL);
+    contact.sync_revocations().unwrap();
+    let old = contact.scan(&poster).unwrap_err();
+    assert!(matches!(old, Error::Superseded), "{old:?}");
+    assert!(old.to_string().contains("current poster"), "{old}");
+    contact.scan(&new_poster).unwrap();
+
+    // The venue deactivates its code; phones refuse it after the next sync, and the old
+    // poster stays refused.
     signed(
         &http,
         Request::post(
-            format!("/v1/venues/{}/revoke", venue.certificate().serial()),
+            format!("/v1/venues/{}/revoke", updated.certificate().serial()),
             Vec::new(),
             "application/octet-stream",
         ),
         &venue_key,
     );
     contact.sync_revocations().unwrap();
-    assert!(matches!(contact.scan(&poster), Err(Error::Revoked)));
+    assert!(matches!(contact.scan(&new_poster), Err(Error::Revoked)));
+    assert!(matches!(contact.scan(&poster), Err(Error::Superseded)));
 }
 
 #[test]

@@ -5,7 +5,7 @@ use crate::certificate::VenueCertificate;
 use crate::codec::{read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
 use crate::keys::{SigningKey, TrustAnchors};
-use crate::revocation::RevocationSet;
+use crate::revocation::{RevocationReason, RevocationSet};
 use crate::seed::{MasterSeed, Seed};
 use crate::time::{
     epoch_of, UnixMinute, CLOCK_SKEW_MINUTES, DEFAULT_DISPLAY_VALIDITY_MINUTES,
@@ -128,8 +128,10 @@ impl VenueCode {
         if let CodeKind::Rotating { epoch, valid_until } = self.kind {
             check_rotating(epoch, valid_until, now)?;
         }
-        if revoked.is_some_and(|set| set.contains(self.certificate.serial())) {
-            return Err(Error::Revoked);
+        match revoked.and_then(|set| set.reason(self.certificate.serial())) {
+            None => {}
+            Some(RevocationReason::SUPERSEDED) => return Err(Error::Superseded),
+            Some(_) => return Err(Error::Revoked),
         }
         Ok(())
     }

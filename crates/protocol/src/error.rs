@@ -76,8 +76,11 @@ pub enum Error {
     /// A rotating code claims a display validity further ahead than the spec allows, or an epoch
     /// that does not match it.
     CodeValidityInvalid,
-    /// The venue's certificate is on the revocation list.
+    /// The venue's certificate is on the revocation list: deactivated or disabled.
     Revoked,
+    /// The venue's certificate was replaced by a newer one when the venue updated its
+    /// information: the code is from an old poster.
+    Superseded,
     /// An AEAD or HPKE ciphertext failed to open: wrong key, or tampered.
     OpenFailed,
 
@@ -122,6 +125,7 @@ impl fmt::Display for Error {
             Self::CodeStale => "rotating code has expired; scan the screen again",
             Self::CodeValidityInvalid => "rotating code validity is inconsistent",
             Self::Revoked => "venue code has been deactivated",
+            Self::Superseded => "this poster was replaced by the venue; scan its current poster",
             Self::OpenFailed => "ciphertext failed to open",
             Self::InvalidArgument(what) => return write!(f, "invalid argument: {what}"),
             Self::RandomnessUnavailable => "system randomness unavailable",

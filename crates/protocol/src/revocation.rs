@@ -1,6 +1,6 @@
 //! RA-signed revocation lists: the serials of deactivated or disabled venue certificates.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use crate::codec::{read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
@@ -172,10 +172,10 @@ impl Codec for RevocationList {
     }
 }
 
-/// The revoked serials a client has accumulated from verified lists.
+/// The revoked serials a client has accumulated from verified lists, each with its reason.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RevocationSet {
-    serials: HashSet<u64>,
+    serials: HashMap<u64, RevocationReason>,
     cursor: u64,
 }
 
@@ -186,7 +186,8 @@ impl RevocationSet {
     }
 
     /// Adds a verified list. A list must continue from this set's cursor (or restart from 0);
-    /// a gap would silently miss revocations, so it is refused.
+    /// a gap would silently miss revocations, so it is refused. A later entry for a serial
+    /// replaces an earlier one's reason.
     pub fn apply(&mut self, list: &RevocationList) -> Result<()> {
         let b = list.body();
         if b.after > self.cursor {
@@ -197,14 +198,20 @@ impl RevocationSet {
         if b.after == 0 {
             self.serials.clear();
         }
-        self.serials.extend(b.entries.iter().map(|e| e.serial));
+        self.serials
+            .extend(b.entries.iter().map(|e| (e.serial, e.reason)));
         self.cursor = self.cursor.max(b.up_to);
         Ok(())
     }
 
-    /// Whether a serial is revoked.
+    /// Whether a serial is revoked, for any reason.
     pub fn contains(&self, serial: u64) -> bool {
-        self.serials.contains(&serial)
+        self.serials.contains_key(&serial)
+    }
+
+    /// Why a serial was revoked, if it was.
+    pub fn reason(&self, serial: u64) -> Option<RevocationReason> {
+        self.serials.get(&serial).copied()
     }
 
     /// The sequence number to ask the server for lists after.
@@ -213,15 +220,18 @@ impl RevocationSet {
     }
 
     /// Rebuilds a set from stored parts.
-    pub fn from_parts(serials: impl IntoIterator<Item = u64>, cursor: u64) -> Self {
+    pub fn from_parts(
+        entries: impl IntoIterator<Item = (u64, RevocationReason)>,
+        cursor: u64,
+    ) -> Self {
         Self {
-            serials: serials.into_iter().collect(),
+            serials: entries.into_iter().collect(),
             cursor,
         }
     }
 
-    /// The revoked serials, for storage.
-    pub fn serials(&self) -> impl Iterator<Item = u64> + '_ {
-        self.serials.iter().copied()
+    /// The revoked serials and their reasons, for storage.
+    pub fn entries(&self) -> impl Iterator<Item = (u64, RevocationReason)> + '_ {
+        self.serials.iter().map(|(s, r)| (*s, *r))
     }
 }

@@ -181,6 +181,44 @@ fn rotating_code_goes_stale_and_days_differ() {
         code.verify(&w.anchors, NOW + 1, Some(&revoked)),
         Err(Error::Revoked)
     );
+    assert_eq!(
+        revoked.reason(7),
+        Some(RevocationReason::DEACTIVATED_BY_VENUE)
+    );
+    // A list since the cursor that marks another certificate superseded (the venue updated
+    // its information) refuses that certificate's old posters with their own error.
+    let mut superseded = RevocationSet::new();
+    let old = |sequence, serial, reason| Revocation {
+        sequence,
+        serial,
+        revoked_at: NOW,
+        reason,
+    };
+    for (after, up_to, entries) in [
+        (
+            0,
+            1,
+            vec![old(1, 5, RevocationReason::DISABLED_BY_AUTHORITY)],
+        ),
+        (1, 2, vec![old(2, 7, RevocationReason::SUPERSEDED)]),
+    ] {
+        let body = RevocationListBody {
+            ra_key_id: w.ra.key_id(),
+            issued_at: NOW,
+            after,
+            up_to,
+            entries,
+        };
+        superseded
+            .apply(&RevocationList::sign(body, &w.ra).unwrap())
+            .unwrap();
+    }
+    assert_eq!(superseded.cursor(), 2);
+    assert!(superseded.contains(5) && superseded.contains(7));
+    assert_eq!(
+        code.verify(&w.anchors, NOW + 1, Some(&superseded)),
+        Err(Error::Superseded)
+    );
 }
 
 #[test]

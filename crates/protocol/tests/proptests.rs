@@ -568,10 +568,17 @@ proptest! {
         } else {
             prop_assert_eq!(result, Ok(()));
         }
-        // A revoked serial is refused once everything else holds.
+        // A revoked serial is refused once everything else holds; a superseded one with its
+        // own error.
         if result.is_ok() {
-            let revoked = RevocationSet::from_parts([body.serial], 1);
-            prop_assert_eq!(code.verify(&anchors, now, Some(&revoked)), Err(Error::Revoked));
+            for (reason, error) in [
+                (RevocationReason::DEACTIVATED_BY_VENUE, Error::Revoked),
+                (RevocationReason::DISABLED_BY_AUTHORITY, Error::Revoked),
+                (RevocationReason::SUPERSEDED, Error::Superseded),
+            ] {
+                let revoked = RevocationSet::from_parts([(body.serial, reason)], 1);
+                prop_assert_eq!(code.verify(&anchors, now, Some(&revoked)), Err(error));
+            }
         }
     }
 

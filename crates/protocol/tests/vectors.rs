@@ -278,9 +278,22 @@ fn run(ctx: &Value, c: &Value) -> Result<Value> {
         "decode_code" => out(VenueCode::decode(&input())?.encode()),
         "verify_code" => {
             let code = VenueCode::decode(&input())?;
-            let revoked = c
-                .get("revoked_serials")
-                .map(|v| RevocationSet::from_parts(v.as_array().unwrap().iter().map(num), 0));
+            // Serials revoked for a reason of the list (deactivated or disabled), and serials
+            // superseded by a newer certificate.
+            let listed = |field: &str, reason| {
+                c.get(field)
+                    .into_iter()
+                    .flat_map(move |v| v.as_array().unwrap().iter().map(move |s| (num(s), reason)))
+            };
+            let revoked = (c.get("revoked_serials").is_some()
+                || c.get("superseded_serials").is_some())
+            .then(|| {
+                RevocationSet::from_parts(
+                    listed("revoked_serials", RevocationReason::DEACTIVATED_BY_VENUE)
+                        .chain(listed("superseded_serials", RevocationReason::SUPERSEDED)),
+                    0,
+                )
+            });
             code.verify(&anchors(ctx), now(), revoked.as_ref())?;
             out(code.seed().expose().to_vec())
         }
@@ -1416,6 +1429,13 @@ fn gen_code() -> Value {
             &sb,
             Error::Revoked,
             json!({"now": NOW, "revoked_serials": [3, SERIAL]}),
+        ),
+        neg(
+            "superseded certificate (an old poster after the venue updated its information)",
+            "verify_code",
+            &sb,
+            Error::Superseded,
+            json!({"now": NOW, "revoked_serials": [3], "superseded_serials": [SERIAL]}),
         ),
         neg(
             "validity is checked before revocation",

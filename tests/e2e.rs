@@ -644,6 +644,82 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
     assert_eq!(w.venue_stats(), (0, 2));
 }
 
+#[test]
+fn a_venue_that_updates_its_information_replaces_its_posters() {
+    let w = World::new();
+    let d = w.day;
+    let venue = w.home("moving-venue");
+    let visitor = w.home("visitor");
+    let old_serial = w.register(&venue, "搬家的面馆", "restaurant");
+    let old_url = w.static_url(&venue);
+    w.ok(
+        &visitor,
+        Some(&at(d, 9, 0)),
+        &["visitor", "scan", "--preview", &old_url],
+    );
+
+    // Nothing to change is refused, and so is a bad field, with the state untouched.
+    let err = w
+        .cli(&venue, None, &["venue", "update", "--pledge"])
+        .failed()
+        .stderr;
+    assert!(err.contains("nothing to update"), "{err}");
+    let err = w
+        .cli(
+            &venue,
+            None,
+            &["venue", "update", "--region", "1234", "--pledge"],
+        )
+        .failed()
+        .stderr;
+    assert!(err.contains("six-digit"), "{err}");
+    assert_eq!(w.static_url(&venue), old_url);
+
+    // The venue moves: a new certificate supersedes the old one.
+    let r = w.ok(
+        &venue,
+        None,
+        &[
+            "venue",
+            "update",
+            "--address",
+            "甘肃省兰州市安宁区北滨河西路2号",
+            "--stay",
+            "45",
+            "--pledge",
+        ],
+    );
+    assert_eq!(r["superseded"], old_serial, "{r}");
+    assert_eq!(r["new_certificate"], true, "{r}");
+    let new_serial = r["serial"].as_u64().unwrap();
+    assert_ne!(new_serial, old_serial);
+    let new_url = w.static_url(&venue);
+    assert_ne!(new_url, old_url);
+    let code = VenueCode::parse(&new_url).unwrap();
+    assert_eq!(code.certificate().serial(), new_serial);
+    assert_eq!(
+        code.certificate().info().address(),
+        "甘肃省兰州市安宁区北滨河西路2号"
+    );
+    assert_eq!(code.certificate().info().default_stay_minutes(), 45);
+    // The name and the rest stay as registered.
+    assert_eq!(code.certificate().info().name(), "搬家的面馆");
+
+    // After a sync, the old poster is refused with a message that points to the new one; the
+    // new poster checks in.
+    w.sync(&visitor, &at(d, 10, 0));
+    let err = w.scan_refused(&visitor, &at(d, 10, 5), &old_url);
+    assert!(err.contains("current poster"), "{err}");
+    let p = w.ok(
+        &visitor,
+        Some(&at(d, 10, 5)),
+        &["visitor", "scan", &new_url],
+    );
+    assert_eq!(p["venue"], "搬家的面馆", "{p}");
+    // One venue in the registry, still active.
+    assert_eq!(w.venue_stats(), (1, 0));
+}
+
 // ------------------------------------------------------------------------------------------
 // 3. Forged posters
 // ------------------------------------------------------------------------------------------

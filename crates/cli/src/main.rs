@@ -132,6 +132,39 @@ enum VenueCmd {
         #[arg(long, default_value = DEFAULT_BASE_URL)]
         base_url: String,
     },
+    /// Correct the venue's information: the server issues a new certificate (new serial) and
+    /// supersedes the old one. Phones refuse the old posters after their next sync, with a
+    /// message that points to the current poster; print new posters afterwards. Fields not
+    /// given stay as they are; the key and master seed stay too.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./shop venue update --address 安宁区北滨河西路2号 --english-address '2 Beibinhe West Rd' --pledge\n  venuecode --home ./shop venue poster --out ./print/poster"
+    )]
+    Update {
+        /// New venue name (Chinese).
+        #[arg(long)]
+        name: Option<String>,
+        /// New detailed address (Chinese).
+        #[arg(long)]
+        address: Option<String>,
+        /// New six-digit administrative division code.
+        #[arg(long)]
+        region: Option<u32>,
+        /// New category.
+        #[arg(long, value_parser = parse_category)]
+        category: Option<VenueCategory>,
+        /// New automatic check-out after this many minutes (15 to 720).
+        #[arg(long)]
+        stay: Option<u16>,
+        /// New English name for the poster.
+        #[arg(long)]
+        english_name: Option<String>,
+        /// New English address for the poster.
+        #[arg(long)]
+        english_address: Option<String>,
+        /// I pledge that this information is true (asked interactively when omitted).
+        #[arg(long)]
+        pledge: bool,
+    },
     /// Write the A4 poster as PDF, SVG and PNG.
     #[command(
         after_help = "Example:\n  venuecode --home ./shop venue poster --out ./print/poster   # poster.pdf, .svg, .png"
@@ -550,6 +583,88 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                          Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.",
                         cert.info().name(),
                         cert.serial(),
+                        format_minute(cert.body().valid_until)
+                    )
+                },
+            );
+            Ok(())
+        }
+        VenueCmd::Update {
+            name,
+            address,
+            region,
+            category,
+            stay,
+            english_name,
+            english_address,
+            pledge,
+        } => {
+            let state = VenueState::load(&ctx.home)?;
+            let old = state.certificate().info().clone();
+            let region = match region {
+                Some(r) => RegionCode::new(r)
+                    .map_err(|_| anyhow!("region {r} is not a six-digit division code"))?,
+                None => old.region(),
+            };
+            let info = VenueInfo::new(
+                name.as_deref().unwrap_or(old.name()),
+                address.as_deref().unwrap_or(old.address()),
+                region,
+                category.unwrap_or(old.category()),
+                stay.unwrap_or(old.default_stay_minutes()),
+            )
+            .map_err(|e| anyhow!("venue information: {e}"))?;
+            let mut profile = state.profile.clone();
+            if english_name.is_some() {
+                profile.english_name = english_name;
+            }
+            if english_address.is_some() {
+                profile.english_address = english_address;
+            }
+            if info == old {
+                if profile == state.profile {
+                    bail!("nothing to update: give at least one field that differs (see --help)");
+                }
+                // Only the poster's English lines changed: no new certificate is needed.
+                venue_ops::save_profile(&ctx.home, &profile)?;
+                ctx.print(
+                    json!({"serial": state.certificate().serial(), "new_certificate": false}),
+                    || {
+                        "updated the poster's English lines; the certificate is unchanged.\n\
+                         Next: `venuecode venue poster` to print the new poster."
+                            .to_owned()
+                    },
+                );
+                return Ok(());
+            }
+            if !(pledge || ask_pledge()?) {
+                bail!("the pledge that the information is true is required (pass --pledge)");
+            }
+            let trust = ctx.trust()?;
+            let old_serial = state.certificate().serial();
+            let cert = venue_ops::update(
+                &ctx.home,
+                &ctx.transport(),
+                &trust.anchors()?,
+                &state,
+                info,
+                &profile,
+            )?;
+            ctx.print(
+                json!({
+                    "serial": cert.serial(),
+                    "superseded": old_serial,
+                    "new_certificate": true,
+                    "valid_until": cert.body().valid_until,
+                }),
+                || {
+                    format!(
+                        "updated {}: new certificate serial {} replaces serial {}, valid until {}.\n\
+                         Phones refuse the old posters after their next sync and point visitors to the\n\
+                         current one. Next: `venuecode venue poster`, and replace every printed poster.",
+                        cert.info().name(),
+                        cert.serial(),
+                        old_serial,
                         format_minute(cert.body().valid_until)
                     )
                 },

@@ -15,7 +15,7 @@ use crate::authority::now_seconds;
 use crate::home::{read_hex32, refuse_existing, write_file, write_hex, Home};
 
 /// Poster details that are not in the certificate.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     /// English name for the poster.
     pub english_name: Option<String>,
@@ -107,18 +107,33 @@ pub fn register(
 }
 
 /// Updates the venue's information: the server issues a new certificate (new serial) and
-/// supersedes the old one. The key and master seed stay.
+/// supersedes the old one. The key and master seed stay. The new certificate and `profile`
+/// are stored only once the server's certificate verifies and says what was asked.
 pub fn update(
     home: &Home,
     t: &dyn Transport,
     anchors: &TrustAnchors,
     state: &VenueState,
     info: VenueInfo,
+    profile: &Profile,
 ) -> Result<VenueCertificate> {
     let path = format!("/v1/venues/{}", state.certificate().serial());
     let cert = request_certificate(t, anchors, &state.key, &info, &path, Method::Put)?;
-    save(home, &state.key, &state.master, &cert, &state.profile)?;
+    if cert.serial() == state.certificate().serial() {
+        bail!("the server answered the update with the same certificate serial");
+    }
+    save(home, &state.key, &state.master, &cert, profile)?;
     Ok(cert)
+}
+
+/// Stores a changed profile (the poster's English lines) without a new certificate.
+pub fn save_profile(home: &Home, profile: &Profile) -> Result<()> {
+    let dir = home.dir("venue")?;
+    write_file(
+        &dir.join("profile.json"),
+        serde_json::to_string_pretty(profile)?.as_bytes(),
+        false,
+    )
 }
 
 fn request_certificate(
@@ -163,11 +178,7 @@ fn save(
     let dir = home.dir("venue")?;
     write_hex(&dir.join("venue.key"), &*key.to_seed(), true)?;
     write_hex(&dir.join("master.seed"), master.expose(), true)?;
-    write_file(
-        &dir.join("profile.json"),
-        serde_json::to_string_pretty(profile)?.as_bytes(),
-        false,
-    )?;
+    save_profile(home, profile)?;
     // The certificate goes last: its presence marks a complete registration.
     write_hex(&dir.join("certificate.hex"), &cert.encode(), false)
 }

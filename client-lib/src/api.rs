@@ -127,6 +127,7 @@ pub fn upload(t: &dyn Transport, tan: &str, body: Vec<u8>) -> Result<u64> {
 
 /// `POST /v1/counts`: sends a batch of count pings.
 pub fn post_count_pings(t: &dyn Transport, batch: &CountPingBatch) -> Result<()> {
+    batch.check().map_err(Error::Protocol)?;
     let req = Request::post("/v1/counts", batch.encode(), "application/octet-stream");
     check(t.send(req)?)?;
     Ok(())

@@ -14,7 +14,7 @@ use redb::{Database, Durability, ReadableTable, TableDefinition};
 use venuecode_protocol::codec::{Put, Reader};
 use venuecode_protocol::mask::{mask_name, mask_phone};
 use venuecode_protocol::primitives::{aead_open, aead_seal, random_array};
-use venuecode_protocol::sealed::SealedBundle;
+use venuecode_protocol::sealed::{SealedBundle, MAX_BUNDLE_ITEMS};
 use venuecode_protocol::time::{overlap_minutes, UnixMinute, EPOCH_MINUTES, RETENTION_DAYS};
 use venuecode_protocol::{Codec, EncryptionKey, GuestBookEntry, SealedMessage};
 
@@ -244,7 +244,14 @@ impl GuestBook {
             .map(|g| g.sealed)
             .collect();
         let entries = items.len();
+        if entries > MAX_BUNDLE_ITEMS {
+            // One TAN carries one bundle: refuse before spending it.
+            return Err(Error::InvalidArgument(
+                "more than 10,000 guests in the window; disclose it as shorter windows",
+            ));
+        }
         let bundle = SealedBundle { items };
+        bundle.check().map_err(Error::Protocol)?;
         let upload_id = api::upload(transport, tan, bundle.encode())?;
         Ok(Disclosure { upload_id, entries })
     }

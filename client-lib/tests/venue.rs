@@ -223,6 +223,36 @@ fn count_pings_are_off_by_default_and_counted_when_on() {
 }
 
 #[test]
+fn ping_batches_the_server_would_refuse_are_not_sent() {
+    use venuecode_protocol::count::{CountPingBatch, MAX_PINGS};
+    use venuecode_protocol::{CountTag, Error as P};
+    let w = world();
+    let before = w.server.requests().len();
+    let empty = CountPingBatch { tags: Vec::new() };
+    let r = api::post_count_pings(&w.server, &empty);
+    assert!(
+        matches!(r, Err(Error::Protocol(P::InvalidArgument(_)))),
+        "{r:?}"
+    );
+    let over = CountPingBatch {
+        tags: vec![CountTag([1; 16]); MAX_PINGS + 1],
+    };
+    let r = api::post_count_pings(&w.server, &over);
+    assert!(matches!(r, Err(Error::Protocol(P::TooLarge))), "{r:?}");
+    assert_eq!(
+        w.server.requests().len(),
+        before,
+        "a refused batch went out"
+    );
+    // The largest batch goes through.
+    let full = CountPingBatch {
+        tags: vec![CountTag([1; 16]); MAX_PINGS],
+    };
+    api::post_count_pings(&w.server, &full).unwrap();
+    assert_eq!(w.server.requests().len(), before + 1);
+}
+
+#[test]
 fn count_tags_are_registered_signed() {
     let w = world();
     let day = epoch_of(NOW);

@@ -17,6 +17,22 @@ pub struct CountPingBatch {
     pub tags: Vec<CountTag>,
 }
 
+impl CountPingBatch {
+    /// Refuses what the decoder would refuse: no tags, or more than [`MAX_PINGS`]. Call it
+    /// before sending a batch.
+    pub fn check(&self) -> Result<()> {
+        if self.tags.is_empty() {
+            return Err(Error::InvalidArgument(
+                "a ping batch needs at least one tag",
+            ));
+        }
+        if self.tags.len() > MAX_PINGS {
+            return Err(Error::TooLarge);
+        }
+        Ok(())
+    }
+}
+
 impl Codec for CountPingBatch {
     fn encode_into(&self, out: &mut Vec<u8>) {
         out.push(COUNT_PING_VERSION);

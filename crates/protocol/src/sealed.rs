@@ -54,6 +54,18 @@ impl SealedMessage {
     fn aad(&self) -> [u8; 9] {
         aad_for(&self.recipient)
     }
+
+    /// Refuses what the decoder would refuse: a ciphertext whose length is not a padding
+    /// bucket plus the tag. [`seal`] only makes valid ones; this guards hand-built values.
+    pub fn check(&self) -> Result<()> {
+        if PAD_BUCKETS.iter().any(|b| b + 16 == self.ciphertext.len()) {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(
+                "sealed ciphertext length is not a padding bucket plus the tag",
+            ))
+        }
+    }
 }
 
 fn aad_for(id: &KeyId) -> [u8; 9] {
@@ -526,6 +538,17 @@ pub const MAX_BUNDLE_ITEMS: usize = 10_000;
 pub struct SealedBundle {
     /// The sealed messages.
     pub items: Vec<SealedMessage>,
+}
+
+impl SealedBundle {
+    /// Refuses what the decoder would refuse: more than [`MAX_BUNDLE_ITEMS`] messages, or a
+    /// message that fails [`SealedMessage::check`]. Call it before sending a bundle.
+    pub fn check(&self) -> Result<()> {
+        if self.items.len() > MAX_BUNDLE_ITEMS {
+            return Err(Error::TooLarge);
+        }
+        self.items.iter().try_for_each(SealedMessage::check)
+    }
 }
 
 impl Codec for SealedBundle {

@@ -787,3 +787,69 @@ fn arbitrary_digits_behind_a_url_never_panic() {
         })
         .unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hand-built values: `check` accepts exactly what encodes to bytes the decoder takes back.
+
+/// `check` passes exactly when the encoding decodes to the same value.
+fn check_matches_decoder<T: Codec + PartialEq + std::fmt::Debug>(
+    value: &T,
+    check: Result<(), Error>,
+) -> Result<(), TestCaseError> {
+    let decoded = T::decode(&value.encode());
+    match check {
+        Ok(()) => prop_assert_eq!(decoded.as_ref(), Ok(value)),
+        Err(e) => prop_assert!(
+            decoded.is_err(),
+            "check refused ({e}) what the decoder takes: {value:?}"
+        ),
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn count_ping_check_agrees_with_the_decoder(
+        n in prop_oneof![0..=3usize, 250..=260usize, 65_530..=65_540usize],
+        tag in any::<[u8; 16]>(),
+    ) {
+        let batch = CountPingBatch { tags: vec![CountTag(tag); n] };
+        check_matches_decoder(&batch, batch.check())?;
+    }
+
+    #[test]
+    fn sealed_message_check_agrees_with_the_decoder(
+        len in prop_oneof![
+            0..=4096usize,
+            prop::sample::select(PAD_BUCKETS.to_vec()).prop_map(|b| b + 16),
+            prop::sample::select(PAD_BUCKETS.to_vec()).prop_map(|b| b + 15),
+        ],
+        enc in any::<[u8; 32]>(),
+    ) {
+        let m = SealedMessage { recipient: KeyId([1; 8]), enc, ciphertext: vec![7; len] };
+        check_matches_decoder(&m, m.check())?;
+        // A bundle with that message agrees too.
+        let bundle = SealedBundle { items: vec![m.clone(), m] };
+        check_matches_decoder(&bundle, bundle.check())?;
+    }
+}
+
+#[test]
+fn a_bundle_over_the_item_limit_is_refused_before_encoding() {
+    let item = SealedMessage {
+        recipient: KeyId([1; 8]),
+        enc: [2; 32],
+        ciphertext: vec![0; PAD_BUCKETS[0] + 16],
+    };
+    let at_limit = SealedBundle {
+        items: vec![item.clone(); sealed::MAX_BUNDLE_ITEMS],
+    };
+    check_matches_decoder(&at_limit, at_limit.check()).unwrap();
+    let over = SealedBundle {
+        items: vec![item; sealed::MAX_BUNDLE_ITEMS + 1],
+    };
+    assert_eq!(over.check(), Err(Error::TooLarge));
+    check_matches_decoder(&over, over.check()).unwrap();
+}

@@ -134,8 +134,9 @@ enum VenueCmd {
     },
     /// Correct the venue's information: the server issues a new certificate (new serial) and
     /// supersedes the old one. Phones refuse the old posters after their next sync, with a
-    /// message that points to the current poster; print new posters afterwards. Fields not
-    /// given stay as they are; the key and master seed stay too.
+    /// message that points to the current poster; print new posters afterwards and restart a
+    /// running `venue display`. Fields not given stay as they are; the key and master seed
+    /// stay too.
     #[command(
         after_help = "Example:\n  venuecode --home ./shop venue update --address 安宁区北滨河西路2号 --english-address '2 Beibinhe West Rd' --pledge\n  venuecode --home ./shop venue poster --out ./print/poster"
     )]
@@ -661,7 +662,8 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                     format!(
                         "updated {}: new certificate serial {} replaces serial {}, valid until {}.\n\
                          Phones refuse the old posters after their next sync and point visitors to the\n\
-                         current one. Next: `venuecode venue poster`, and replace every printed poster.",
+                         current one. Next: `venuecode venue poster`, and replace every printed poster;\n\
+                         restart any running `venuecode venue display` so that it signs with the new one.",
                         cert.info().name(),
                         cert.serial(),
                         old_serial,

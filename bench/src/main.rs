@@ -1,6 +1,8 @@
 //! `venuecode-bench`: measures Venuecode against its anchors (CrowdNotifier, the Corona-Warn-App,
 //! the NHS COVID-19 app, nginx) in one run and prints a Markdown table; `--write` also writes
-//! it to `BENCHMARKS.md` at the workspace root. `--quick` runs a smaller version.
+//! it to `BENCHMARKS.md` at the workspace root. `--quick` runs a smaller version. The server
+//! figures are measured on redb and, when `VENUECODE_TEST_POSTGRES_URL` names a PostgreSQL
+//! server, again on PostgreSQL, as ratios against redb.
 //!
 //! Every figure printed is measured in the run, except those marked *cited* (sizes of other
 //! systems' published formats). Comparisons are ratios of two measurements made in the same
@@ -11,6 +13,7 @@ mod checkin;
 mod crowdnotifier;
 mod fixture;
 mod matching;
+mod pg;
 mod report;
 mod server;
 mod util;
@@ -28,7 +31,10 @@ const USAGE: &str = "usage: venuecode-bench [--quick] [--write]
   --quick   a smaller run (fewer repetitions and requests, shorter wrk runs)
   --write   also write the table to BENCHMARKS.md at the workspace root
 
-The read-path comparison needs wrk and nginx (Debian: bench/run.sh installs them).";
+The read-path comparison needs wrk and nginx (Debian: bench/run.sh installs them). The server
+figures are also measured on PostgreSQL, in a database created for the run on the server that
+VENUECODE_TEST_POSTGRES_URL names (bench/run.sh sets it with `eval \"$(scripts/postgres.sh)\"`);
+without it, the PostgreSQL rows say that PostgreSQL was not available.";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::checkin::CheckIns;
 use crate::crowdnotifier::Baseline;
 use crate::matching::{Matching, OurDay};
-use crate::server::ServerResults;
+use crate::server::{ReadPath, ServerResults, Wrk};
 use crate::util::{bytes, mib, ms, ratio, thousands, us};
 use crate::wire::Wire;
 
@@ -56,6 +56,32 @@ fn verdict(met: bool, why: &str) -> String {
     } else {
         format!("**MISSED**: {why}")
     }
+}
+
+/// The label of a row that repeats the one above on a server whose store is PostgreSQL.
+const PG_ROW: &str = "… on PostgreSQL";
+
+/// A PostgreSQL row that could not be measured, and why.
+fn not_measured(id: &'static str, why: &str) -> Row {
+    Row {
+        id,
+        what: PG_ROW.to_owned(),
+        ours: "not measured".to_owned(),
+        anchor: "—".to_owned(),
+        ratio: "—".to_owned(),
+        goal: "—".to_owned(),
+        verdict: why.to_owned(),
+    }
+}
+
+/// Requests/s and latency percentiles of a wrk run.
+fn wrk_figures(w: &Wrk) -> String {
+    format!("{} req/s; {}", thousands(w.rps), percentiles(w))
+}
+
+/// Latency percentiles of a wrk run.
+fn percentiles(w: &Wrk) -> String {
+    format!("p50 {}, p99 {}", ms(w.p50), ms(w.p99))
 }
 
 fn machine() -> (usize, String) {
@@ -347,13 +373,35 @@ pub fn render(r: &Results) -> String {
             goal: format!("≥ {} records/s", thousands(GOAL_INGEST_PER_S)),
             verdict: verdict(ingest_rate >= GOAL_INGEST_PER_S, ""),
         });
-        for (what, w) in [
+        rows.push(match &s.pg {
+            Ok(p) => {
+                let rate = p.ingest_records as f64 / p.ingest.elapsed.as_secs_f64().max(1e-9);
+                Row {
+                    id: "5",
+                    what: PG_ROW.to_owned(),
+                    ours: format!(
+                        "{} records/s; per batch p50 {}, p99 {}",
+                        thousands(rate),
+                        ms(p.ingest.p50),
+                        ms(p.ingest.p99)
+                    ),
+                    anchor: format!("redb, same run: {} records/s", thousands(ingest_rate)),
+                    ratio: format!("{} redb", ratio(rate / ingest_rate.max(1e-9))),
+                    goal: format!("≥ {} records/s", thousands(GOAL_INGEST_PER_S)),
+                    verdict: verdict(rate >= GOAL_INGEST_PER_S, ""),
+                }
+            }
+            Err(why) => not_measured("5", why),
+        });
+        let pg = s.pg.as_ref().map_err(String::as_str);
+        for (what, w, on_pg) in [
             (
                 format!(
                     "TAN upload (a case's sealed check-ins, {} B), {} clients",
                     s.upload_bytes, s.uploads.concurrency
                 ),
                 &s.uploads,
+                Some(pg.map(|p| &p.uploads)),
             ),
             (
                 format!(
@@ -361,6 +409,7 @@ pub fn render(r: &Results) -> String {
                     s.registrations.concurrency
                 ),
                 &s.registrations,
+                Some(pg.map(|p| &p.registrations)),
             ),
             (
                 format!(
@@ -368,6 +417,7 @@ pub fn render(r: &Results) -> String {
                     s.tans_registered / s.tan_register.requests.max(1)
                 ),
                 &s.tan_register,
+                None,
             ),
         ] {
             rows.push(Row {
@@ -384,6 +434,24 @@ pub fn render(r: &Results) -> String {
                 goal: "—".to_owned(),
                 verdict: "—".to_owned(),
             });
+            match on_pg {
+                Some(Ok(p)) => rows.push(Row {
+                    id: "5",
+                    what: PG_ROW.to_owned(),
+                    ours: format!(
+                        "{:.0}/s; p50 {}, p99 {}",
+                        p.per_second(),
+                        ms(p.p50),
+                        ms(p.p99)
+                    ),
+                    anchor: format!("redb, same run: {:.0}/s", w.per_second()),
+                    ratio: format!("{} redb", ratio(p.per_second() / w.per_second().max(1e-9))),
+                    goal: "—".to_owned(),
+                    verdict: "—".to_owned(),
+                }),
+                Some(Err(why)) => rows.push(not_measured("5", why)),
+                None => {}
+            }
         }
 
         // 6. Read path.
@@ -423,6 +491,38 @@ pub fn render(r: &Results) -> String {
                         ),
                     ),
                 });
+                match &rp.pg {
+                    Ok(p) => {
+                        rows.push(Row {
+                            id: "6",
+                            what: format!("{PG_ROW} (batch cache on, the default)"),
+                            ours: wrk_figures(&p.cached),
+                            anchor: format!("redb, same run: {} req/s", thousands(rp.ours.rps)),
+                            ratio: format!("{} redb", ratio(p.cached.rps / rp.ours.rps.max(1e-9))),
+                            goal: "—".to_owned(),
+                            verdict: "—".to_owned(),
+                        });
+                        rows.push(Row {
+                            id: "6",
+                            what: format!(
+                                "{PG_ROW} with the batch cache off (every request reads the \
+                                 store; a second replica on the same database)"
+                            ),
+                            ours: wrk_figures(&p.uncached),
+                            anchor: format!(
+                                "redb with the batch cache off, same run: {}",
+                                wrk_figures(&p.redb_uncached)
+                            ),
+                            ratio: format!(
+                                "{} redb",
+                                ratio(p.uncached.rps / p.redb_uncached.rps.max(1e-9))
+                            ),
+                            goal: "—".to_owned(),
+                            verdict: "—".to_owned(),
+                        });
+                    }
+                    Err(why) => rows.push(not_measured("6", why)),
+                }
             }
             (None, Some(why)) => rows.push(Row {
                 id: "6",
@@ -450,8 +550,8 @@ pub fn render(r: &Results) -> String {
     let _ = writeln!(md, "# Venuecode benchmarks\n");
     let _ = writeln!(
         md,
-        "Produced by `{cmd}` (or `bench/run.sh`, which first installs wrk and nginx) on {date}, \
-         in {:.0} s{}.\n",
+        "Produced by `{cmd}` (or `bench/run.sh`, which first installs wrk and nginx and \
+         starts PostgreSQL with `scripts/postgres.sh`) on {date}, in {:.0} s{}.\n",
         r.elapsed.as_secs_f64(),
         if r.quick { " (quick run)" } else { "" }
     );
@@ -640,6 +740,7 @@ pub fn render(r: &Results) -> String {
             bytes(s.store_empty),
             s.ingest.requests
         );
+        pg_note(&mut notes, s, &r.filesystem);
         if let Some(rp) = &s.read {
             let _ = writeln!(
                 notes,
@@ -658,8 +759,135 @@ pub fn render(r: &Results) -> String {
                 rp.ours.transfer,
                 rp.nginx.transfer
             );
+            pg_read_note(&mut notes, rp);
         }
     }
     md.push_str(&notes);
     md
+}
+
+/// How the write paths were measured on PostgreSQL, and what that server reported.
+fn pg_note(notes: &mut String, s: &ServerResults, filesystem: &str) {
+    let p = match &s.pg {
+        Ok(p) => p,
+        Err(why) => {
+            let _ = writeln!(notes, "**5. On PostgreSQL.** Not measured: {why}.\n");
+            return;
+        }
+    };
+    let i = &p.info;
+    let (n, _) = machine();
+    let place = match i.server_addr.as_deref() {
+        Some(a) if a.starts_with("127.") || a == "::1" => format!(
+            "It answered on {a}, a loopback address, so it runs on this machine and shares \
+             its {n} cores with the bench process (the Venuecode server and its clients) and \
+             wrk"
+        ),
+        Some(a) => format!("It answered on {a}"),
+        None => format!(
+            "It answered on a Unix socket, so it runs on this machine and shares its {n} \
+             cores with the bench process (the Venuecode server and its clients) and wrk"
+        ),
+    };
+    let disk = match &i.data_filesystem {
+        Some(fs) if fs == filesystem => format!(
+            "its data directory is on {fs}, the file system of the bench's temporary files, \
+             so its fsyncs reach the same device as redb's"
+        ),
+        Some(fs) => format!("its data directory is on {fs}"),
+        None => {
+            "its data directory could not be read (`data_directory` needs a superuser)".to_owned()
+        }
+    };
+    let others = match p.others_after {
+        Some(after) => format!(
+            "{} when the PostgreSQL runs began, {after} when they ended",
+            i.others_before
+        ),
+        None => format!("{} when the PostgreSQL runs began", i.others_before),
+    };
+    let _ = writeln!(
+        notes,
+        "**5. On PostgreSQL.** A second in-process server with the same configuration except \
+         `postgres_url` (so its store is PostgreSQL, through a pool of at most {} connections, \
+         the default), on a database created empty for this run (`CREATE DATABASE \
+         venuecode_bench_<pid>_<time>`; the server creates its schema on open) on the \
+         PostgreSQL server that `{}` names, and dropped at the end of the run: every run \
+         starts from an empty database. `bench/run.sh` sets the variable with \
+         `eval \"$(scripts/postgres.sh)\"`, which starts or reuses a private cluster on \
+         127.0.0.1. The server on PostgreSQL gets the same workloads after the redb \
+         server's, while that one sits idle: the same {} batches byte for byte, {} TAN \
+         uploads (after registering their TANs) and {} venue registrations, over the same \
+         HTTP client. The ratio column is PostgreSQL's throughput over redb's in this run. \
+         The server is {} (`SELECT version()`). {place}; {disk}. Durability as the server \
+         reports it (`current_setting`): `fsync` {}, `synchronous_commit` {}, \
+         `full_page_writes` {}, `wal_sync_method` {}. `scripts/postgres.sh` writes \
+         `fsync = on` and `synchronous_commit = on` into its cluster's `postgresql.conf` \
+         (its `initdb --no-sync` only skips initdb's own final flush), and the server's \
+         store sets `synchronous_commit = on` on every connection, so each write answers 2xx \
+         only after its transaction's WAL was flushed, as each redb write answers after its \
+         fsync. Other client connections open on that PostgreSQL server: {others} (the \
+         cluster `scripts/postgres.sh` starts is also the one `scripts/test.sh` uses).\n",
+        p.connections,
+        crate::pg::URL_VAR,
+        p.ingest.requests,
+        p.uploads.requests,
+        p.registrations.requests,
+        i.version,
+        i.fsync,
+        i.synchronous_commit,
+        i.full_page_writes,
+        i.wal_sync_method,
+    );
+}
+
+/// How the read path was measured on PostgreSQL, and what the batch cache does to it.
+fn pg_read_note(notes: &mut String, rp: &ReadPath) {
+    let p = match &rp.pg {
+        Ok(p) => p,
+        Err(why) => {
+            let _ = writeln!(notes, "**6. On PostgreSQL.** Not measured: {why}.\n");
+            return;
+        }
+    };
+    let cached = p.cached.rps / rp.ours.rps.max(1e-9);
+    let verdict = if (0.9..=1.1).contains(&cached) {
+        format!(
+            "The two are within 10 % of each other ({}): with the cache on, the store makes no \
+             difference to this path.",
+            ratio(cached)
+        )
+    } else {
+        format!(
+            "The two differ by more than 10 % ({}), although neither touches its store after \
+             the first request, so the difference is not the store's.",
+            ratio(cached)
+        )
+    };
+    let _ = writeln!(
+        notes,
+        "**6. On PostgreSQL.** The same batch posted to the server on PostgreSQL (section 5) \
+         and served by it, checked byte for byte. Its first `GET` reads the batch from \
+         PostgreSQL once and keeps it in the server's in-memory batch cache (on by default, \
+         `batch_cache_bytes`), as the redb server's first `GET` does; every later request is \
+         answered from that cache without touching the store, so with the cache on wrk \
+         measures the same cache and HTTP path on both backends: {} req/s on PostgreSQL, {} \
+         on redb. {verdict} To see what the cache hides, two more servers run with the cache \
+         off (`batch_cache_bytes = 0`), so that every request reads the store: one on redb \
+         (a data directory of its own, the same batch posted to it) and a second replica on \
+         the same PostgreSQL database, serving the batch the first one posted: {} req/s on \
+         PostgreSQL ({}), {} req/s on redb ({}), so {} redb. Each round runs wrk against \
+         the redb server, nginx, the server on PostgreSQL, then the redb and PostgreSQL \
+         servers without cache; medians by requests/s. Transfer on PostgreSQL: {}/s with \
+         the cache, {}/s without.\n",
+        thousands(p.cached.rps),
+        thousands(rp.ours.rps),
+        thousands(p.uncached.rps),
+        percentiles(&p.uncached),
+        thousands(p.redb_uncached.rps),
+        percentiles(&p.redb_uncached),
+        ratio(p.uncached.rps / p.redb_uncached.rps.max(1e-9)),
+        p.cached.transfer,
+        p.uncached.transfer
+    );
 }

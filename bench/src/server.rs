@@ -1,6 +1,8 @@
 //! The server, in process on 127.0.0.1, over real HTTP: durable write paths (exposure batches,
 //! TAN uploads, venue registrations), the store's size per million records, and the read path
-//! (one published batch) under `wrk`, against nginx serving the same bytes.
+//! (one published batch) under `wrk`, against nginx serving the same bytes. When a PostgreSQL
+//! server is available (`pg.rs`), the same write and read paths again on a server whose store
+//! is a database created empty for the run, as ratios against redb.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -16,8 +18,9 @@ use venuecode_server::config::{write_public_key, write_signing_key};
 use venuecode_server::{Config, Server, ServerHandle};
 
 use crate::fixture::{self, Authorities, BenchVenue, Filler, T0};
+use crate::pg::{one_line, PgDb, PgInfo};
 use crate::util::{dir_allocated, dir_size, percentile};
-use crate::BenchResult;
+use crate::{BenchError, BenchResult};
 
 fn now_secs() -> u64 {
     std::time::SystemTime::now()
@@ -32,10 +35,27 @@ pub struct InProcess {
     handle: Option<ServerHandle>,
     pub base: String,
     pub data: PathBuf,
+    /// Most connections its PostgreSQL store opens (the configuration's default).
+    pub postgres_connections: usize,
+}
+
+/// Which store an in-process server keeps its data in.
+pub struct Store<'a> {
+    /// Its data directory, under the work directory (required, but unused on PostgreSQL).
+    pub dir: &'a str,
+    /// PostgreSQL instead of redb.
+    pub postgres_url: Option<&'a str>,
+    /// The in-memory cache of served batches (on by default).
+    pub batch_cache: bool,
 }
 
 impl InProcess {
-    pub fn start(work: &Path, auth: &Authorities, threads: usize) -> BenchResult<Self> {
+    pub fn start(
+        work: &Path,
+        auth: &Authorities,
+        threads: usize,
+        store: &Store<'_>,
+    ) -> BenchResult<Self> {
         let keys = work.join("keys");
         std::fs::create_dir_all(&keys)?;
         let ra = keys.join("ra.key");
@@ -47,13 +67,18 @@ impl InProcess {
             &enc,
             format!("{}\n", hex::encode(auth.ha_enc.public_key().as_bytes())),
         )?;
-        let data = work.join("server-data");
+        let data = work.join(store.dir);
         let mut config = Config::new(data.clone(), ra, vec![ha]);
         config.ha_encryption_key = Some(enc);
+        config.postgres_url = store.postgres_url.map(str::to_owned);
+        if !store.batch_cache {
+            config.batch_cache_bytes = 0;
+        }
         // The per-IP limit on public write routes protects a deployment; the bench sends every
         // request from 127.0.0.1, so it is lifted to measure the write path itself.
         config.rate_per_minute = 100_000_000;
         config.rate_burst = 10_000_000;
+        let postgres_connections = config.postgres_connections;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
             .enable_all()
@@ -67,6 +92,7 @@ impl InProcess {
             handle: Some(handle),
             base,
             data,
+            postgres_connections,
         })
     }
 
@@ -75,6 +101,15 @@ impl InProcess {
             self.rt.block_on(h.shutdown()).map_err(|e| e.to_string())?;
         }
         Ok(())
+    }
+}
+
+impl Drop for InProcess {
+    /// A server left running on an error path is still stopped cleanly (its store closed).
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            let _ = self.rt.block_on(h.shutdown());
+        }
     }
 }
 
@@ -181,6 +216,22 @@ pub struct ServerResults {
     pub store_empty_allocated: u64,
     pub read: Option<ReadPath>,
     pub read_skipped: Option<String>,
+    /// The same write paths on a server whose store is PostgreSQL, or why they were not
+    /// measured (one line).
+    pub pg: Result<PgResults, String>,
+}
+
+/// The write paths on a server whose store is a fresh PostgreSQL database.
+pub struct PgResults {
+    pub info: PgInfo,
+    /// Most connections the server's store opens.
+    pub connections: usize,
+    pub ingest: WritePath,
+    pub ingest_records: usize,
+    pub uploads: WritePath,
+    pub registrations: WritePath,
+    /// Other client connections open on the PostgreSQL server when its runs ended.
+    pub others_after: Option<i64>,
 }
 
 pub struct ReadPath {
@@ -192,12 +243,29 @@ pub struct ReadPath {
     pub rounds: usize,
     pub seconds: u64,
     pub connections: usize,
+    /// The same batch from servers on PostgreSQL, or why not measured (one line).
+    pub pg: Result<PgRead, String>,
+}
+
+/// The read path on PostgreSQL, and what the batch cache hides.
+pub struct PgRead {
+    /// The server on PostgreSQL with the batch cache on (the default), as `ours` on redb.
+    pub cached: Wrk,
+    /// A server on redb with the batch cache off: every request reads the store.
+    pub redb_uncached: Wrk,
+    /// A second server on the same PostgreSQL database (a replica) with the batch cache off.
+    pub uncached: Wrk,
 }
 
 pub fn run(quick: bool, work: &Path) -> BenchResult<ServerResults> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let auth = Authorities::fixed()?;
-    let server = InProcess::start(work, &auth, threads)?;
+    let redb = Store {
+        dir: "server-data",
+        postgres_url: None,
+        batch_cache: true,
+    };
+    let server = InProcess::start(work, &auth, threads, &redb)?;
     let base = server.base.clone();
     // Let the first retention pass and the store settle before measuring its size.
     std::thread::sleep(Duration::from_millis(300));
@@ -209,28 +277,121 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<ServerResults> {
     let nbatches = if quick { 3 } else { 10 };
     let batch_records = 100_000;
     let mut filler = Filler::new(0x5eed_0003);
-    let mut reqs = Vec::new();
+    let mut batches = Vec::with_capacity(nbatches);
     let mut ingest_records = 0;
     for _ in 0..nbatches {
         let (bytes, n) = fixture::make_batch(&auth.ha, &[], batch_records, &mut filler)?;
         ingest_records += n;
-        reqs.push(signed_post(
-            "/v1/batches",
-            bytes,
-            "application/octet-stream",
-            &auth.ha,
-        )?);
+        batches.push(bytes);
     }
     eprintln!("  posting {nbatches} batches of {batch_records} records…");
-    let ingest = drive(&base, reqs, 1, 201)?;
+    let ingest = post_batches(&base, &auth, &batches)?;
     let store_after = dir_size(&server.data);
     let store_after_allocated = dir_allocated(&server.data);
 
     // 2. TANs: registered in requests of 100, then each used for one upload of a case's
     // sealed check-ins (two entries), from 4 clients at once.
     let n_uploads = if quick { 100 } else { 400 };
-    let mut tans = Vec::with_capacity(n_uploads);
-    for i in 0..n_uploads {
+    let (tan_register, uploads, upload_bytes) = tan_uploads(&base, &auth, n_uploads)?;
+
+    // 3. Venue registrations, each signed by a fresh venue key, from 4 clients at once.
+    let n_reg = if quick { 100 } else { 400 };
+    let registrations = register_venues(&base, n_reg)?;
+
+    // The same three write paths on a second server whose store is a database created empty
+    // for this run on the PostgreSQL server the environment names.
+    let (pg_db, mut pg, pg_server) = match PgDb::from_env() {
+        Err(why) => (None, Err(why), None),
+        Ok((db, info)) => {
+            eprintln!("  the same on PostgreSQL ({})…", info.version);
+            match pg_writes(work, &auth, threads, &db.url, &batches, n_uploads, n_reg) {
+                Ok((srv, ingest, uploads, registrations)) => (
+                    Some(db),
+                    Ok(PgResults {
+                        info,
+                        connections: srv.postgres_connections,
+                        ingest,
+                        ingest_records,
+                        uploads,
+                        registrations,
+                        others_after: None,
+                    }),
+                    Some(srv),
+                ),
+                Err(e) => (
+                    Some(db),
+                    Err(one_line(&format!("the PostgreSQL run failed: {e}"))),
+                    None,
+                ),
+            }
+        }
+    };
+
+    // 4. The read path.
+    let pg_target = match (&pg, &pg_server, &pg_db) {
+        (Ok(_), Some(srv), Some(db)) => Ok((srv.base.as_str(), db.url.as_str())),
+        (Err(why), _, _) => Err(why.clone()),
+        _ => Err("PostgreSQL not available".to_owned()),
+    };
+    let (read, read_skipped) = match read_path(quick, work, &auth, &base, threads, pg_target) {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    server.stop()?;
+    if let Some(srv) = pg_server {
+        if let Err(e) = srv.stop() {
+            eprintln!("venuecode-bench: the server on PostgreSQL did not stop cleanly: {e}");
+        }
+    }
+    if let (Ok(p), Some(db)) = (&mut pg, &pg_db) {
+        p.others_after = db.others().ok();
+    }
+    // Drops the run's database.
+    drop(pg_db);
+    Ok(ServerResults {
+        ingest,
+        ingest_records,
+        batch_records,
+        tan_register,
+        tans_registered: n_uploads,
+        uploads,
+        upload_bytes,
+        registrations,
+        store_empty,
+        store_after,
+        store_after_allocated,
+        store_empty_allocated,
+        read,
+        read_skipped,
+        pg,
+    })
+}
+
+/// Posts the batches to the server one at a time, as an HA would, each signed just before.
+fn post_batches(base: &str, auth: &Authorities, batches: &[Vec<u8>]) -> BenchResult<WritePath> {
+    let reqs = batches
+        .iter()
+        .map(|b| {
+            signed_post(
+                "/v1/batches",
+                b.clone(),
+                "application/octet-stream",
+                &auth.ha,
+            )
+        })
+        .collect::<BenchResult<Vec<_>>>()?;
+    drive(base, reqs, 1, 201)
+}
+
+/// Registers `n` TANs (requests of 100, one client), then uses each for one upload of a case's
+/// sealed check-ins from 4 clients at once: the registrations, the uploads and an upload's size.
+fn tan_uploads(
+    base: &str,
+    auth: &Authorities,
+    n: usize,
+) -> BenchResult<(WritePath, WritePath, usize)> {
+    let mut tans = Vec::with_capacity(n);
+    for i in 0..n {
         tans.push(format!("BENCH-TAN-{i:06}-{:08x}", now_secs()));
     }
     let expires = now_secs() + 86_400;
@@ -248,8 +409,8 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<ServerResults> {
         let body = serde_json::json!({ "tans": list }).to_string().into_bytes();
         tan_reqs.push(signed_post("/v1/tans", body, "application/json", &auth.ha)?);
     }
-    let tan_register = drive(&base, tan_reqs, 1, 201)?;
-    let venue = BenchVenue::new(&auth, 4000, fixture::typical_info()?)?;
+    let tan_register = drive(base, tan_reqs, 1, 201)?;
+    let venue = BenchVenue::new(auth, 4000, fixture::typical_info()?)?;
     let code = venue.static_code()?;
     let upload = Upload {
         entries: vec![
@@ -265,7 +426,7 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<ServerResults> {
             },
         ],
     };
-    let mut up_reqs = Vec::with_capacity(n_uploads);
+    let mut up_reqs = Vec::with_capacity(n);
     let mut upload_bytes = 0;
     for t in &tans {
         let body = upload.seal(&auth.ha_enc.public_key())?.encode();
@@ -275,14 +436,16 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<ServerResults> {
                 .header(venuecode_server::TAN_HEADER, t.as_str()),
         );
     }
-    eprintln!("  {n_uploads} TAN uploads…");
-    let uploads = drive(&base, up_reqs, 4, 201)?;
+    eprintln!("  {n} TAN uploads…");
+    let uploads = drive(base, up_reqs, 4, 201)?;
+    Ok((tan_register, uploads, upload_bytes))
+}
 
-    // 3. Venue registrations, each signed by a fresh venue key, from 4 clients at once.
-    let n_reg = if quick { 100 } else { 400 };
+/// `n` venue registrations, each signed by a fresh venue key, from 4 clients at once.
+fn register_venues(base: &str, n: usize) -> BenchResult<WritePath> {
     let info: VenueInfo = fixture::typical_info()?;
-    let mut reg_reqs = Vec::with_capacity(n_reg);
-    for i in 0..n_reg {
+    let mut reg_reqs = Vec::with_capacity(n);
+    for i in 0..n {
         let mut seed = [0x77u8; 32];
         seed[..8].copy_from_slice(&(i as u64).to_be_bytes());
         seed[8..16].copy_from_slice(&now_secs().to_be_bytes());
@@ -300,31 +463,35 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<ServerResults> {
             &key,
         )?);
     }
-    eprintln!("  {n_reg} venue registrations…");
-    let registrations = drive(&base, reg_reqs, 4, 201)?;
+    eprintln!("  {n} venue registrations…");
+    drive(base, reg_reqs, 4, 201)
+}
 
-    // 4. The read path.
-    let (read, read_skipped) = match read_path(quick, work, &auth, &base) {
-        Ok(r) => (Some(r), None),
-        Err(e) => (None, Some(e.to_string())),
+/// The batch, TAN-upload and registration workloads, as on redb, against a server on
+/// PostgreSQL (`url`, a database created empty for the run); the server is returned running,
+/// for the read path.
+fn pg_writes(
+    work: &Path,
+    auth: &Authorities,
+    threads: usize,
+    url: &str,
+    batches: &[Vec<u8>],
+    n_uploads: usize,
+    n_reg: usize,
+) -> BenchResult<(InProcess, WritePath, WritePath, WritePath)> {
+    let store = Store {
+        dir: "server-data-pg",
+        postgres_url: Some(url),
+        batch_cache: true,
     };
-    server.stop()?;
-    Ok(ServerResults {
-        ingest,
-        ingest_records,
-        batch_records,
-        tan_register,
-        tans_registered: n_uploads,
-        uploads,
-        upload_bytes,
-        registrations,
-        store_empty,
-        store_after,
-        store_after_allocated,
-        store_empty_allocated,
-        read,
-        read_skipped,
-    })
+    let server = InProcess::start(work, auth, threads, &store)?;
+    // As on redb: the first retention pass runs before the measurements.
+    std::thread::sleep(Duration::from_millis(300));
+    eprintln!("  posting {} batches on PostgreSQL…", batches.len());
+    let ingest = post_batches(&server.base, auth, batches)?;
+    let (_, uploads, _) = tan_uploads(&server.base, auth, n_uploads)?;
+    let registrations = register_venues(&server.base, n_reg)?;
+    Ok((server, ingest, uploads, registrations))
 }
 
 /// One `wrk` run.
@@ -500,16 +667,13 @@ fn have(tool: &str) -> bool {
         .is_ok()
 }
 
-fn read_path(quick: bool, work: &Path, auth: &Authorities, base: &str) -> BenchResult<ReadPath> {
-    if !have("wrk") || !have("nginx") {
-        return Err("wrk or nginx not installed: run bench/run.sh, which installs them".into());
-    }
-    let mut filler = Filler::new(0x5eed_0004);
-    let (bytes, records) = fixture::make_batch(&auth.ha, &[], 1_600, &mut filler)?;
+/// Posts the batch to the server, checks that it serves the same bytes, and returns its
+/// sequence number.
+fn publish(base: &str, auth: &Authorities, bytes: &[u8]) -> BenchResult<u64> {
     let t = HttpTransport::new(base);
     let r = t.send(signed_post(
         "/v1/batches",
-        bytes.clone(),
+        bytes.to_vec(),
         "application/octet-stream",
         &auth.ha,
     )?)?;
@@ -519,11 +683,124 @@ fn read_path(quick: bool, work: &Path, auth: &Authorities, base: &str) -> BenchR
         .get("sequence")
         .and_then(|v| v.as_u64())
         .ok_or("no sequence in the answer")?;
-    let path = format!("/v1/batches/{seq}");
-    let served = api::read_body(api::check(t.send(Request::get(path.as_str()))?)?, 1 << 20)?;
+    served_check(base, &batch_path(seq), bytes)?;
+    Ok(seq)
+}
+
+fn batch_path(seq: u64) -> String {
+    format!("/v1/batches/{seq}")
+}
+
+fn served_check(base: &str, path: &str, bytes: &[u8]) -> BenchResult<()> {
+    let t = HttpTransport::new(base);
+    let served = api::read_body(api::check(t.send(Request::get(path))?)?, 1 << 20)?;
     if served != bytes {
-        return Err("the server did not serve the posted bytes".into());
+        return Err(format!("{base} did not serve the posted bytes at {path}").into());
     }
+    Ok(())
+}
+
+/// The median run by requests/s.
+fn median_wrk(mut v: Vec<Wrk>) -> Wrk {
+    v.sort_by(|a, b| a.rps.total_cmp(&b.rps));
+    v.get(v.len() / 2).cloned().unwrap_or_default()
+}
+
+/// The PostgreSQL side of the read path: the batch on the server on PostgreSQL, and two more
+/// servers with the batch cache off, one on redb and one a second replica on the same
+/// PostgreSQL database.
+struct PgTargets {
+    cached_url: String,
+    redb_uncached_url: String,
+    uncached_url: String,
+    cached: Vec<Wrk>,
+    redb_uncached: Vec<Wrk>,
+    uncached: Vec<Wrk>,
+    servers: Vec<InProcess>,
+}
+
+impl PgTargets {
+    fn start(
+        work: &Path,
+        auth: &Authorities,
+        threads: usize,
+        (pg_base, pg_url): (&str, &str),
+        bytes: &[u8],
+    ) -> BenchResult<Self> {
+        let pg_path = batch_path(publish(pg_base, auth, bytes)?);
+        let redb_uncached = InProcess::start(
+            work,
+            auth,
+            threads,
+            &Store {
+                dir: "server-data-nocache",
+                postgres_url: None,
+                batch_cache: false,
+            },
+        )?;
+        let redb_path = batch_path(publish(&redb_uncached.base, auth, bytes)?);
+        let replica = InProcess::start(
+            work,
+            auth,
+            threads,
+            &Store {
+                dir: "server-data-pg-nocache",
+                postgres_url: Some(pg_url),
+                batch_cache: false,
+            },
+        )?;
+        served_check(&replica.base, &pg_path, bytes)?;
+        Ok(Self {
+            cached_url: format!("{pg_base}{pg_path}"),
+            redb_uncached_url: format!("{}{redb_path}", redb_uncached.base),
+            uncached_url: format!("{}{pg_path}", replica.base),
+            cached: Vec::new(),
+            redb_uncached: Vec::new(),
+            uncached: Vec::new(),
+            servers: vec![redb_uncached, replica],
+        })
+    }
+
+    fn round(&mut self, seconds: u64, connections: usize) -> BenchResult<()> {
+        self.cached
+            .push(run_wrk(&self.cached_url, seconds, connections)?);
+        self.redb_uncached
+            .push(run_wrk(&self.redb_uncached_url, seconds, connections)?);
+        self.uncached
+            .push(run_wrk(&self.uncached_url, seconds, connections)?);
+        Ok(())
+    }
+
+    fn finish(self) -> BenchResult<PgRead> {
+        for s in self.servers {
+            s.stop()?;
+        }
+        Ok(PgRead {
+            cached: median_wrk(self.cached),
+            redb_uncached: median_wrk(self.redb_uncached),
+            uncached: median_wrk(self.uncached),
+        })
+    }
+}
+
+fn read_path(
+    quick: bool,
+    work: &Path,
+    auth: &Authorities,
+    base: &str,
+    threads: usize,
+    pg: Result<(&str, &str), String>,
+) -> BenchResult<ReadPath> {
+    if !have("wrk") || !have("nginx") {
+        return Err("wrk or nginx not installed: run bench/run.sh, which installs them".into());
+    }
+    let mut filler = Filler::new(0x5eed_0004);
+    let (bytes, records) = fixture::make_batch(&auth.ha, &[], 1_600, &mut filler)?;
+    let seq = publish(base, auth, &bytes)?;
+    let path = batch_path(seq);
+    let failed = |e: BenchError| one_line(&format!("the PostgreSQL read path failed: {e}"));
+    let mut pg =
+        pg.and_then(|target| PgTargets::start(work, auth, threads, target, &bytes).map_err(failed));
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let (mut nginx, port) = Nginx::start(&work.join("nginx"), &format!("{seq}"), &bytes, workers)?;
     let nginx_url = format!("http://127.0.0.1:{port}/{seq}");
@@ -539,21 +816,25 @@ fn read_path(quick: bool, work: &Path, auth: &Authorities, base: &str) -> BenchR
     for _ in 0..rounds {
         ours.push(run_wrk(&ours_url, seconds, connections)?);
         theirs.push(run_wrk(&nginx_url, seconds, connections)?);
+        let err = match &mut pg {
+            Ok(p) => p.round(seconds, connections).err(),
+            Err(_) => None,
+        };
+        if let Some(e) = err {
+            pg = Err(failed(e));
+        }
     }
     nginx.stop();
     let health = run_wrk(&format!("{base}/healthz"), seconds, connections)?;
-    let med = |mut v: Vec<Wrk>| -> Wrk {
-        v.sort_by(|a, b| a.rps.total_cmp(&b.rps));
-        v.get(v.len() / 2).cloned().unwrap_or_default()
-    };
     Ok(ReadPath {
         bytes: bytes.len(),
         records,
-        ours: med(ours),
-        nginx: med(theirs),
+        ours: median_wrk(ours),
+        nginx: median_wrk(theirs),
         health,
         rounds,
         seconds,
         connections,
+        pg: pg.and_then(|p| p.finish().map_err(failed)),
     })
 }

@@ -987,6 +987,23 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
         "Y cannot be notified yet: {sy}"
     );
 
+    // The library corrects its address before it helps: it now holds a new certificate, and
+    // its release comes under the new serial. Seeds belong to the venue key, so the release
+    // still covers the codes the visitors scanned under the old serial.
+    let upd = w.ok(
+        &lib,
+        None,
+        &[
+            "venue",
+            "update",
+            "--address",
+            "甘肃省兰州市安宁区北滨河西路3号",
+            "--pledge",
+        ],
+    );
+    assert_eq!(upd["superseded"], serial, "{upd}");
+    assert_ne!(upd["serial"], serial, "{upd}");
+
     // The venue releases day D+1's seed with a seeds TAN; the authority publishes again.
     let stan = w.tan("seeds");
     let rel = w.ok(

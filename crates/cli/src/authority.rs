@@ -252,10 +252,14 @@ pub enum Opened {
     Case(Upload),
     /// A venue's guest-book entries.
     GuestBook(Vec<GuestBookEntry>),
-    /// A venue's released seeds: serial and `(epoch, seed)`.
+    /// A venue's released seeds: serial, venue key and `(epoch, seed)`.
     Seeds {
-        /// The venue's serial.
+        /// The serial the venue released under (its current certificate).
         serial: u64,
+        /// The venue key the release was verified with, as bytes. Seeds belong to the venue,
+        /// not to one certificate: a venue that updated its information (a new serial) still
+        /// releases the seeds its older certificates' codes carry.
+        venue_key: [u8; 32],
         /// The released seeds.
         seeds: Vec<(u32, Seed)>,
     },
@@ -296,6 +300,7 @@ pub fn open_upload(
             let opened = release.open(&key, &ha.decryption)?;
             Ok(Opened::Seeds {
                 serial: opened.venue_serial,
+                venue_key: *key.as_bytes(),
                 seeds: opened.seeds,
             })
         }
@@ -306,8 +311,10 @@ pub fn open_upload(
 /// One stay the tracer decided to publish, per venue code.
 #[derive(Debug, Clone)]
 pub struct Trace {
-    /// The venue's serial.
+    /// The venue's serial, as in the code the case scanned.
     pub serial: u64,
+    /// The venue key of that code's certificate: seed releases are matched on it.
+    pub venue_key: PublicKey,
     /// The venue's name, for the report.
     pub venue_name: String,
     /// The code the case scanned.
@@ -330,15 +337,14 @@ pub struct Plan {
     pub missing_seeds: Vec<(u64, String, u32)>,
 }
 
+/// Seeds released by venues: venue key → epoch → seed.
+pub type Released = BTreeMap<[u8; 32], BTreeMap<u32, Seed>>;
+
 /// Turns traces into windows: a static code needs only its seed; a rotating code needs, for
 /// each slot, the seeds of every day a visitor present in that slot could have scanned on
 /// (`epochs_for_slot`). The scanned day's seed comes with the upload; the others must come from
-/// the venue's seed release.
-pub fn plan(
-    traces: &[Trace],
-    released: &BTreeMap<u64, BTreeMap<u32, Seed>>,
-    risk: RiskLevel,
-) -> Plan {
+/// the venue's seed release, found by the venue key (whatever serial it was released under).
+pub fn plan(traces: &[Trace], released: &Released, risk: RiskLevel) -> Plan {
     let mut plan = Plan::default();
     for tr in traces {
         match tr.kind {
@@ -352,7 +358,10 @@ pub fn plan(
                     let seed = if e == epoch {
                         Some(tr.seed.clone())
                     } else {
-                        released.get(&tr.serial).and_then(|m| m.get(&e)).cloned()
+                        released
+                            .get(tr.venue_key.as_bytes())
+                            .and_then(|m| m.get(&e))
+                            .cloned()
                     };
                     // Nobody holds day e's seed outside [day e, day e + 1 + longest stay).
                     let from = tr.start.max(e.saturating_mul(EPOCH_MINUTES));
@@ -548,7 +557,7 @@ pub fn publish_mailbox(
 ) -> Result<Published> {
     let list = list_uploads(t, ha)?;
     let mut traces = Vec::new();
-    let mut released: BTreeMap<u64, BTreeMap<u32, Seed>> = BTreeMap::new();
+    let mut released = Released::new();
     let mut used = Vec::new();
     for info in &list {
         let wanted = match info.purpose.as_str() {
@@ -573,6 +582,7 @@ pub fn publish_mailbox(
                 for e in upload.entries {
                     traces.push(Trace {
                         serial: e.code.certificate().serial(),
+                        venue_key: e.code.certificate().body().venue_key,
                         venue_name: e.code.certificate().info().name().to_owned(),
                         kind: e.code.kind(),
                         seed: e.code.seed().clone(),
@@ -581,8 +591,10 @@ pub fn publish_mailbox(
                     });
                 }
             }
-            Opened::Seeds { serial, seeds } => {
-                released.entry(serial).or_default().extend(seeds);
+            Opened::Seeds {
+                venue_key, seeds, ..
+            } => {
+                released.entry(venue_key).or_default().extend(seeds);
             }
             Opened::GuestBook(_) => {}
         }
@@ -627,9 +639,16 @@ mod tests {
     use super::*;
     use venuecode_protocol::MasterSeed;
 
+    fn venue_key(n: u8) -> PublicKey {
+        venuecode_protocol::SigningKey::from_seed(&[n; 32])
+            .unwrap()
+            .public_key()
+    }
+
     fn trace(serial: u64, seed: u8, start: u32, end: u32) -> Trace {
         Trace {
             serial,
+            venue_key: venue_key(seed),
             venue_name: format!("venue {serial}"),
             kind: CodeKind::Static,
             seed: MasterSeed::from_bytes([seed; 32]).static_seed(),
@@ -656,6 +675,7 @@ mod tests {
         let master = MasterSeed::from_bytes([9; 32]);
         let tr = Trace {
             serial: 5,
+            venue_key: venue_key(9),
             venue_name: "screen".into(),
             kind: CodeKind::Rotating {
                 epoch: day,
@@ -668,10 +688,18 @@ mod tests {
         let none = plan(std::slice::from_ref(&tr), &BTreeMap::new(), RiskLevel::HIGH);
         assert_eq!(none.missing_seeds, vec![(5, "screen".to_owned(), day + 1)]);
         assert_eq!(none.windows.len(), 1);
-        let mut released = BTreeMap::new();
+        // Another venue's release does not help.
+        let mut released = Released::new();
         released
-            .entry(5u64)
-            .or_insert_with(BTreeMap::new)
+            .entry(*venue_key(8).as_bytes())
+            .or_default()
+            .insert(day + 1, master.rotating_seed(day + 1));
+        let other = plan(std::slice::from_ref(&tr), &released, RiskLevel::HIGH);
+        assert_eq!(other.missing_seeds, none.missing_seeds);
+        // The venue's own release does, whatever serial it came under.
+        released
+            .entry(*venue_key(9).as_bytes())
+            .or_default()
             .insert(day + 1, master.rotating_seed(day + 1));
         let full = plan(&[tr], &released, RiskLevel::HIGH);
         assert!(full.missing_seeds.is_empty());

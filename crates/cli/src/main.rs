@@ -1126,7 +1126,7 @@ fn print_opened(ctx: &Ctx, opened: &Opened) {
                 s
             });
         }
-        Opened::Seeds { serial, seeds } => {
+        Opened::Seeds { serial, seeds, .. } => {
             let days: Vec<String> = seeds.iter().map(|(e, _)| format_day(*e)).collect();
             ctx.print(json!({"serial": serial, "days": days}), || {
                 format!("venue {serial} released seeds for {}", days.join(", "))

@@ -131,6 +131,74 @@ fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
     }
 }
 
+/// A `venuecode venue display` subprocess on a free port; killed on drop.
+struct Display {
+    child: Child,
+    addr: String,
+}
+
+impl Display {
+    fn start(home: &Path) -> Self {
+        let mut cmd = base_command();
+        cmd.arg("--home")
+            .arg(home)
+            .args(["venue", "display", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().expect("venue display starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(line);
+            }
+        });
+        let line = rx
+            .recv_timeout(START_TIMEOUT)
+            .expect("venue display prints its address");
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_owned();
+        Self { child, addr }
+    }
+
+    /// The body of `GET path`.
+    fn get(&self, path: &str) -> String {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(&self.addr).expect("connect to the display");
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: display\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        text.split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap()
+    }
+
+    /// The serial of the certificate the current code is signed under.
+    fn code_serial(&self) -> u64 {
+        VenueCode::parse(self.get("/code.url").trim())
+            .expect("the display's code parses")
+            .certificate()
+            .serial()
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A `venuecode server` subprocess; killed on drop.
 struct Server {
     child: Option<Child>,
@@ -675,6 +743,11 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     assert!(err.contains("six-digit"), "{err}");
     assert_eq!(w.static_url(&venue), old_url);
 
+    // The entrance screen is running.
+    let screen = Display::start(&venue);
+    assert_eq!(screen.code_serial(), old_serial);
+    assert_eq!(screen.get("/serial"), old_serial.to_string());
+
     // The venue moves: a new certificate supersedes the old one.
     let r = w.ok(
         &venue,
@@ -704,6 +777,13 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     assert_eq!(code.certificate().info().default_stay_minutes(), 45);
     // The name and the rest stay as registered.
     assert_eq!(code.certificate().info().name(), "搬家的面馆");
+    // The running screen signs under the new certificate without a restart, and its page
+    // learns the new serial (it reloads itself to show the new details).
+    assert_eq!(screen.code_serial(), new_serial);
+    assert_eq!(screen.get("/serial"), new_serial.to_string());
+    assert!(screen
+        .get("/")
+        .contains(&format!("const serial = \"{new_serial}\"")));
 
     // After a sync, the old poster is refused with a message that points to the new one; the
     // new poster checks in.

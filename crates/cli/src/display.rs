@@ -5,8 +5,11 @@
 //! [`DEFAULT_DISPLAY_VALIDITY_MINUTES`]. The page fetches a new one every
 //! [`REFRESH_SECONDS`], so the code on screen always has minutes of validity left, and a
 //! photograph of it stops working soon after.
+//!
+//! After `venue update` the running display signs under the new certificate (see
+//! [`router_with_reload`]), and the page reloads itself when the serial changes.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -45,30 +48,73 @@ impl core::fmt::Debug for DisplayVenue {
 /// The clock the display signs codes with, in Unix minutes.
 pub type Clock = Arc<dyn Fn() -> UnixMinute + Send + Sync>;
 
+/// Asked before each code is signed: a newer certificate of this venue, if there is one (after
+/// `venue update`), or `None` to keep the current one.
+pub type Reload = Arc<dyn Fn() -> Option<VenueCertificate> + Send + Sync>;
+
 #[derive(Clone)]
 struct DisplayState {
     venue: Arc<DisplayVenue>,
+    /// The certificate codes are signed under: the venue's, or a newer one from `reload`.
+    certificate: Arc<RwLock<VenueCertificate>>,
+    reload: Option<Reload>,
     now: Clock,
 }
 
+impl DisplayState {
+    /// The certificate to sign under now. A newer certificate from `reload` replaces the
+    /// current one only if it is for the same venue key (the display signs with that key).
+    fn certificate(&self) -> VenueCertificate {
+        if let Some(newer) = self.reload.as_ref().and_then(|reload| reload()) {
+            let mut current = self
+                .certificate
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            if newer.body().venue_key == self.venue.venue_key.public_key()
+                && newer.serial() != current.serial()
+            {
+                eprintln!(
+                    "venue display: now signing under certificate serial {} (was {})",
+                    newer.serial(),
+                    current.serial()
+                );
+                *current = newer;
+            }
+        }
+        self.certificate
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
 /// The display's routes: `/` (the page), `/code.svg` (the current code), `/code.url` (its URL,
-/// for kiosks that render their own QR).
+/// for kiosks that render their own QR) and `/serial` (the certificate serial codes are signed
+/// under; the page reloads itself when it changes).
 pub fn router(venue: Arc<DisplayVenue>, now: Clock) -> Router {
+    router_with_reload(venue, now, None)
+}
+
+/// [`router`], asking `reload` for a newer certificate before each code, so that a running
+/// screen follows `venue update` without a restart.
+pub fn router_with_reload(venue: Arc<DisplayVenue>, now: Clock, reload: Option<Reload>) -> Router {
+    let certificate = Arc::new(RwLock::new(venue.certificate.clone()));
     Router::new()
         .route("/", get(page))
         .route("/code.svg", get(code_svg))
         .route("/code.url", get(code_url))
-        .with_state(DisplayState { venue, now })
+        .route("/serial", get(serial))
+        .with_state(DisplayState {
+            venue,
+            certificate,
+            reload,
+            now,
+        })
 }
 
 fn current_code(state: &DisplayState) -> Result<VenueCode, venuecode_protocol::Error> {
     let v = &state.venue;
-    VenueCode::new_rotating(
-        v.certificate.clone(),
-        &v.master,
-        &v.venue_key,
-        (state.now)(),
-    )
+    VenueCode::new_rotating(state.certificate(), &v.master, &v.venue_key, (state.now)())
 }
 
 fn internal_error(e: impl core::fmt::Display) -> Response {
@@ -103,8 +149,16 @@ async fn code_url(State(state): State<DisplayState>) -> Response {
     }
 }
 
+async fn serial(State(state): State<DisplayState>) -> Response {
+    no_store(
+        state.certificate().serial().to_string().into_response(),
+        "text/plain; charset=utf-8",
+    )
+}
+
 async fn page(State(state): State<DisplayState>) -> Html<String> {
-    let info = state.venue.certificate.info();
+    let certificate = state.certificate();
+    let info = certificate.info();
     Html(format!(
         r#"<!doctype html>
 <html lang="zh">
@@ -132,16 +186,23 @@ async fn page(State(state): State<DisplayState>) -> Html<String> {
 <script>
   // Swap only once the new code has loaded, so the screen never shows a blank square.
   const qr = document.getElementById("qr");
+  const serial = "{serial}";
   setInterval(() => {{
     const next = new Image();
     next.onload = () => {{ qr.src = next.src; }};
     next.src = "/code.svg?t=" + Date.now();
+    // After `venue update` the name or address may differ: show the new ones.
+    fetch("/serial", {{ cache: "no-store" }})
+      .then((r) => r.text())
+      .then((s) => {{ if (s !== serial) location.reload(); }})
+      .catch(() => {{}});
   }}, {refresh_ms});
 </script>
 </body>
 </html>
 "#,
         name = escape_html(info.name()),
+        serial = certificate.serial(),
         refresh = REFRESH_SECONDS,
         refresh_ms = REFRESH_SECONDS * 1000,
     ))

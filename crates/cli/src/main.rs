@@ -134,9 +134,9 @@ enum VenueCmd {
     },
     /// Correct the venue's information: the server issues a new certificate (new serial) and
     /// supersedes the old one. Phones refuse the old posters after their next sync, with a
-    /// message that points to the current poster; print new posters afterwards and restart a
-    /// running `venue display`. Fields not given stay as they are; the key and master seed
-    /// stay too.
+    /// message that points to the current poster; print new posters afterwards (a running
+    /// `venue display` switches by itself). Fields not given stay as they are; the key and
+    /// master seed stay too.
     #[command(
         after_help = "Example:\n  venuecode --home ./shop venue update --address 安宁区北滨河西路2号 --english-address '2 Beibinhe West Rd' --pledge\n  venuecode --home ./shop venue poster --out ./print/poster"
     )]
@@ -662,8 +662,8 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                     format!(
                         "updated {}: new certificate serial {} replaces serial {}, valid until {}.\n\
                          Phones refuse the old posters after their next sync and point visitors to the\n\
-                         current one. Next: `venuecode venue poster`, and replace every printed poster;\n\
-                         restart any running `venuecode venue display` so that it signs with the new one.",
+                         current one. Next: `venuecode venue poster`, and replace every printed poster\n\
+                         (a running `venuecode venue display` switches to the new certificate by itself).",
                         cert.info().name(),
                         cert.serial(),
                         old_serial,
@@ -745,7 +745,11 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 base_url: state.profile.base_url.clone(),
             });
             let clock = Arc::clone(&ctx.clock);
-            let app = display::router(venue, Arc::new(move || clock.now_minute()));
+            let app = display::router_with_reload(
+                venue,
+                Arc::new(move || clock.now_minute()),
+                Some(certificate_reload(ctx.home.clone())),
+            );
             runtime()?.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(listen).await?;
                 println!(
@@ -853,6 +857,28 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// A newer certificate once `venue update` has replaced `venue/certificate.hex`: the file's
+/// modification time is checked on each call (cheap), and the state is read again only when it
+/// changed. A file that cannot be read keeps the current certificate.
+fn certificate_reload(home: venuecode::home::Home) -> display::Reload {
+    let path = home.path("venue").join("certificate.hex");
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let seen = std::sync::Mutex::new(modified(&path));
+    Arc::new(move || {
+        let now = modified(&path);
+        let mut seen = seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if now == *seen {
+            return None;
+        }
+        *seen = now;
+        VenueState::load(&home)
+            .ok()
+            .map(|s| s.certificate().clone())
+    })
 }
 
 fn ask_pledge() -> Result<bool> {

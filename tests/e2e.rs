@@ -742,6 +742,24 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
         .stderr;
     assert!(err.contains("six-digit"), "{err}");
     assert_eq!(w.static_url(&venue), old_url);
+    // The poster's English lines alone need no new certificate.
+    let r = w.ok(
+        &venue,
+        None,
+        &["venue", "update", "--english-name", "Moving Noodles"],
+    );
+    assert_eq!(r["new_certificate"], false, "{r}");
+    assert_eq!(r["serial"], old_serial, "{r}");
+    assert_eq!(w.static_url(&venue), old_url);
+    let err = w
+        .cli(
+            &venue,
+            None,
+            &["venue", "update", "--english-name", "Moving Noodles"],
+        )
+        .failed()
+        .stderr;
+    assert!(err.contains("nothing to update"), "{err}");
 
     // The entrance screen is running.
     let screen = Display::start(&venue);

@@ -1688,33 +1688,56 @@ fn rows(w: &World) -> Vec<Row> {
         "cli",
         "register a venue with region code 999999",
         "exit 1: region 999999 is not a six-digit division code; no venue home",
-        Box::new(|w: &World| {
-            let home = w.dir.path().join("cli-venue");
-            let out = cli_outcome(w.cli(
-                &home,
-                &[
-                    "venue",
-                    "register",
-                    "--name",
-                    "兰州牛肉面馆",
-                    "--address",
-                    "安宁区北滨河西路1号",
-                    "--region",
-                    "999999",
-                    "--category",
-                    "restaurant",
-                    "--pledge",
-                ],
-            ));
-            let venue = if home.join("venue").exists() {
-                "a venue home"
-            } else {
-                "no venue home"
-            };
-            format!("{out}; {venue}")
-        }),
+        Box::new(|w: &World| register_outcome(w, "cli-venue", &["--region", "999999"])),
+    ));
+    t.push(row(
+        "cli",
+        "register a venue with a 5-minute default stay",
+        "exit 1: --stay must be between 15 and 720 minutes, not 5; no venue home",
+        Box::new(|w: &World| register_outcome(w, "cli-venue-stay", &["--stay", "5"])),
+    ));
+    let long_name = "面".repeat(41);
+    t.push(row(
+        "cli",
+        "register a venue with a 41-character name",
+        "exit 1: --name is 123 bytes of UTF-8; at most 120 fit (about 40 Chinese characters); no venue home",
+        Box::new(move |w: &World| register_outcome(w, "cli-venue-name", &["--name", &long_name])),
     ));
     t
+}
+
+/// `venue register` in a fresh home with `changes` replacing flags of a good registration:
+/// the outcome, and whether a venue home was left behind.
+fn register_outcome(w: &World, home: &str, changes: &[&str]) -> String {
+    let home = w.dir.path().join(home);
+    let mut args: Vec<&str> = vec![
+        "venue",
+        "register",
+        "--name",
+        "兰州牛肉面馆",
+        "--address",
+        "安宁区北滨河西路1号",
+        "--region",
+        "620105",
+        "--category",
+        "restaurant",
+        "--pledge",
+    ];
+    for pair in changes.chunks(2) {
+        if let [flag, value] = pair {
+            match args.iter().position(|a| a == flag) {
+                Some(i) => args[i + 1] = value,
+                None => args.extend([*flag, *value]),
+            }
+        }
+    }
+    let out = cli_outcome(w.cli(&home, &args));
+    let venue = if home.join("venue").exists() {
+        "a venue home"
+    } else {
+        "no venue home"
+    };
+    format!("{out}; {venue}")
 }
 
 /// Base64url without padding, as request headers carry envelopes.

@@ -559,8 +559,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         } => {
             let region = RegionCode::new(region)
                 .map_err(|_| anyhow!("region {region} is not a six-digit division code"))?;
-            let info = VenueInfo::new(&name, &address, region, category, stay)
-                .map_err(|e| anyhow!("venue information: {e}"))?;
+            let info = venue_info(&name, &address, region, category, stay)?;
             let pledge = pledge || ask_pledge()?;
             let trust = ctx.trust()?;
             let state = venue_ops::register(
@@ -607,14 +606,13 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                     .map_err(|_| anyhow!("region {r} is not a six-digit division code"))?,
                 None => old.region(),
             };
-            let info = VenueInfo::new(
+            let info = venue_info(
                 name.as_deref().unwrap_or(old.name()),
                 address.as_deref().unwrap_or(old.address()),
                 region,
                 category.unwrap_or(old.category()),
                 stay.unwrap_or(old.default_stay_minutes()),
-            )
-            .map_err(|e| anyhow!("venue information: {e}"))?;
+            )?;
             let mut profile = state.profile.clone();
             if english_name.is_some() {
                 profile.english_name = english_name;
@@ -879,6 +877,40 @@ fn certificate_reload(home: venuecode::home::Home) -> display::Reload {
             .ok()
             .map(|s| s.certificate().clone())
     })
+}
+
+/// Venue information from the command line, with an error that names the flag at fault.
+fn venue_info(
+    name: &str,
+    address: &str,
+    region: RegionCode,
+    category: VenueCategory,
+    stay: u16,
+) -> Result<VenueInfo> {
+    use venuecode_protocol::time::{MAX_STAY_MINUTES, MIN_STAY_MINUTES};
+    use venuecode_protocol::venue::{MAX_ADDRESS_BYTES, MAX_NAME_BYTES};
+    if !(MIN_STAY_MINUTES..=MAX_STAY_MINUTES).contains(&stay) {
+        bail!(
+            "--stay must be between {MIN_STAY_MINUTES} and {MAX_STAY_MINUTES} minutes, not {stay}"
+        );
+    }
+    for (flag, text, max) in [
+        ("--name", name, MAX_NAME_BYTES),
+        ("--address", address, MAX_ADDRESS_BYTES),
+    ] {
+        if text.trim().is_empty() || text.trim() != text || text.chars().any(char::is_control) {
+            bail!("{flag} must be non-empty text without leading or trailing spaces or control characters");
+        }
+        if text.len() > max {
+            bail!(
+                "{flag} is {} bytes of UTF-8; at most {max} fit (about {} Chinese characters)",
+                text.len(),
+                max / 3
+            );
+        }
+    }
+    VenueInfo::new(name, address, region, category, stay)
+        .map_err(|e| anyhow!("venue information: {e}"))
 }
 
 fn ask_pledge() -> Result<bool> {

@@ -237,6 +237,16 @@ fn writes_survive_reopening_and_newer_schemas_are_refused() {
     drop(store);
 
     let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    // Batches are stored uncompressed out of line, set once at the first open.
+    let storage: i8 = admin
+        .query_one(
+            "SELECT attstorage FROM pg_attribute
+             WHERE attrelid = 'batches'::regclass AND attname = 'bytes'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(storage as u8, b'e');
     admin
         .batch_execute("INSERT INTO venuecode_schema (version) VALUES (99)")
         .unwrap();
@@ -267,4 +277,17 @@ fn connections_the_server_closed_are_replaced() {
     std::thread::sleep(std::time::Duration::from_millis(100));
     assert_eq!(store.allocate_serial().unwrap(), 2);
     assert_eq!(store.allocate_serial().unwrap(), 3);
+    // The single-statement read path (a batch by sequence) recovers the same way.
+    assert_eq!(store.insert_batch([5; 32], b"batch", 1, T0).unwrap(), 1);
+    admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name = 'venuecode-server'",
+            &[],
+        )
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let (meta, bytes) = store.batch(1).unwrap().unwrap();
+    assert_eq!((meta.sequence, bytes.as_slice()), (1, b"batch".as_slice()));
+    assert!(store.batch(2).unwrap().is_none());
 }

@@ -816,6 +816,15 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     assert_eq!(p["venue"], "搬家的面馆", "{p}");
     // One venue in the registry, still active.
     assert_eq!(w.venue_stats(), (1, 0));
+
+    // Renewing with nothing changed issues yet another certificate, valid from now.
+    let r = w.ok(&venue, None, &["venue", "update", "--renew", "--pledge"]);
+    assert_eq!(r["superseded"], new_serial, "{r}");
+    let renewed = r["serial"].as_u64().unwrap();
+    assert!(renewed > new_serial, "{r}");
+    assert!(r["valid_until"].as_u64().unwrap() >= u64::from(code.certificate().body().valid_until));
+    assert_eq!(screen.code_serial(), renewed);
+    assert_eq!(w.venue_stats(), (1, 0));
 }
 
 // ------------------------------------------------------------------------------------------

@@ -162,6 +162,10 @@ enum VenueCmd {
         /// New English address for the poster.
         #[arg(long)]
         english_address: Option<String>,
+        /// Ask for a new certificate even if nothing changed: renews one that is about to
+        /// expire (certificates last a year; posters need reprinting either way).
+        #[arg(long)]
+        renew: bool,
         /// I pledge that this information is true (asked interactively when omitted).
         #[arg(long)]
         pledge: bool,
@@ -597,6 +601,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             stay,
             english_name,
             english_address,
+            renew,
             pledge,
         } => {
             let state = VenueState::load(&ctx.home)?;
@@ -620,9 +625,11 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             if english_address.is_some() {
                 profile.english_address = english_address;
             }
-            if info == old {
+            if info == old && !renew {
                 if profile == state.profile {
-                    bail!("nothing to update: give at least one field that differs (see --help)");
+                    bail!(
+                        "nothing to update: give at least one field that differs, or --renew (see --help)"
+                    );
                 }
                 // Only the poster's English lines changed: no new certificate is needed.
                 venue_ops::save_profile(&ctx.home, &profile)?;

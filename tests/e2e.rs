@@ -825,6 +825,21 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     assert!(r["valid_until"].as_u64().unwrap() >= u64::from(code.certificate().body().valid_until));
     assert_eq!(screen.code_serial(), renewed);
     assert_eq!(w.venue_stats(), (1, 0));
+
+    // Venue commands warn in the certificate's last month, and once it has ended.
+    let fresh = w.cli(&venue, None, &["venue", "code"]).ok();
+    assert!(!fresh.stderr.contains("warning"), "{fresh:#?}");
+    let late = w
+        .cli(&venue, Some(&at(d + 350, 12, 0)), &["venue", "code"])
+        .ok();
+    assert!(
+        late.stderr.contains("expires on") && late.stderr.contains("--renew"),
+        "{late:#?}"
+    );
+    let ended = w
+        .cli(&venue, Some(&at(d + 400, 12, 0)), &["venue", "code"])
+        .ok();
+    assert!(ended.stderr.contains("expired on"), "{ended:#?}");
 }
 
 // ------------------------------------------------------------------------------------------

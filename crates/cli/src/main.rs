@@ -680,6 +680,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         }
         VenueCmd::Poster { out, dpi } => {
             let state = VenueState::load(&ctx.home)?;
+            warn_if_expiring(ctx, state.certificate());
             let code = state.venue.static_code()?;
             let font = poster::CjkFont::find()?;
             let mut input = poster::PosterInput::new(&code);
@@ -705,6 +706,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         }
         VenueCmd::Code { rotating } => {
             let state = VenueState::load(&ctx.home)?;
+            warn_if_expiring(ctx, state.certificate());
             let code = if rotating {
                 state
                     .venue
@@ -743,6 +745,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         }
         VenueCmd::Display { listen } => {
             let state = VenueState::load(&ctx.home)?;
+            warn_if_expiring(ctx, state.certificate());
             let venue = Arc::new(display::DisplayVenue {
                 certificate: state.certificate().clone(),
                 master: state.master.clone(),
@@ -884,6 +887,28 @@ fn certificate_reload(home: venuecode::home::Home) -> display::Reload {
             .ok()
             .map(|s| s.certificate().clone())
     })
+}
+
+/// Days before a certificate's end from which venue commands warn that it needs renewing.
+const RENEWAL_WARNING_DAYS: u32 = 30;
+
+/// Warns on standard error when the venue's certificate ends within
+/// [`RENEWAL_WARNING_DAYS`], or has ended: its codes stop working then.
+fn warn_if_expiring(ctx: &Ctx, cert: &venuecode_protocol::VenueCertificate) {
+    let until = cert.body().valid_until;
+    let now = ctx.now();
+    if now >= until {
+        eprintln!(
+            "warning: this venue's certificate expired on {}: phones refuse its codes. Renew it with `venuecode venue update --renew --pledge` and print new posters.",
+            format_minute(until)
+        );
+    } else if until - now < RENEWAL_WARNING_DAYS * 1440 {
+        eprintln!(
+            "warning: this venue's certificate expires on {} ({} day(s) left): renew it with `venuecode venue update --renew --pledge` and print new posters.",
+            format_minute(until),
+            (until - now).div_ceil(1440)
+        );
+    }
 }
 
 /// Venue information from the command line, with an error that names the flag at fault.

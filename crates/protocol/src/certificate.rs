@@ -8,9 +8,9 @@ use crate::time::UnixMinute;
 use crate::venue::VenueInfo;
 
 /// Wire version of [`VenueCertificate`].
-pub const CERTIFICATE_VERSION: u8 = 1;
+pub const CERTIFICATE_VERSION: u8 = 2;
 /// Domain label of the RA's certificate signature.
-pub const CERTIFICATE_LABEL: &[u8] = b"venuecode/v1/certificate";
+pub const CERTIFICATE_LABEL: &[u8] = b"venuecode/v2/certificate";
 
 /// The fields the registration authority signs.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -146,7 +146,7 @@ impl Codec for VenueCertificate {
 }
 
 /// Wire version of [`RegistrationRequest`].
-pub const REGISTRATION_VERSION: u8 = 1;
+pub const REGISTRATION_VERSION: u8 = 2;
 
 /// What a venue sends to register or update: its key, its public information and the pledge
 /// that the information is true. The request envelope around it is signed by `venue_key`.

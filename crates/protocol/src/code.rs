@@ -6,16 +6,16 @@ use crate::codec::{read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
 use crate::keys::{SigningKey, TrustAnchors};
 use crate::revocation::{RevocationReason, RevocationSet};
-use crate::seed::{MasterSeed, Seed};
+use crate::seed::{MasterSeed, Seed, SlotKeys};
 use crate::time::{
-    epoch_of, UnixMinute, CLOCK_SKEW_MINUTES, DEFAULT_DISPLAY_VALIDITY_MINUTES,
+    local_epoch, UnixMinute, CLOCK_SKEW_MINUTES, DEFAULT_DISPLAY_VALIDITY_MINUTES,
     MAX_DISPLAY_VALIDITY_MINUTES,
 };
 
 /// Wire version of [`VenueCode`].
-pub const CODE_VERSION: u8 = 1;
+pub const CODE_VERSION: u8 = 2;
 /// Domain label of the venue's signature binding the seed to the certificate.
-pub const CODE_LABEL: &[u8] = b"venuecode/v1/venue-code";
+pub const CODE_LABEL: &[u8] = b"venuecode/v2/venue-code";
 /// Kind byte of a static (poster) code.
 pub const KIND_STATIC: u8 = 1;
 /// Kind byte of a rotating (screen) code.
@@ -25,14 +25,21 @@ pub const MAX_CODE_BYTES: usize = 1024;
 /// The base URL used when none is configured.
 pub const DEFAULT_BASE_URL: &str = "https://vc.example/c";
 
-/// Static or rotating, with the rotating code's signed epoch and display validity.
+/// Static or rotating, with the rotating code's epoch and signed display validity.
+///
+/// On the wire a rotating code carries `epoch_back u8 | valid_until u32` rather than the epoch:
+/// `epoch = local_epoch(valid_until, utc_offset) − epoch_back`, with `epoch_back` 0 or 1 (any
+/// other byte is [`Error::NonCanonical`]). `epoch_back = 1` is only valid for a code shown in
+/// the last [`MAX_DISPLAY_VALIDITY_MINUTES`] before the venue's local midnight, whose validity
+/// runs into the next local day.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum CodeKind {
     /// A printed poster: the static seed, valid for the certificate's lifetime.
     Static,
     /// A screen: the seed of `epoch`, shown until `valid_until`.
     Rotating {
-        /// The UTC day whose seed this is.
+        /// The venue-local day whose seed this is (computed from `valid_until`, the venue's UTC
+        /// offset and the wire's `epoch_back`).
         epoch: u32,
         /// First minute at which the displayed code is no longer accepted.
         valid_until: UnixMinute,
@@ -70,7 +77,7 @@ impl VenueCode {
         venue_key: &SigningKey,
         now: UnixMinute,
     ) -> Result<Self> {
-        let epoch = epoch_of(now);
+        let epoch = local_epoch(now, certificate.body().info.utc_offset());
         let kind = CodeKind::Rotating {
             epoch,
             valid_until: now.saturating_add(DEFAULT_DISPLAY_VALIDITY_MINUTES),
@@ -78,7 +85,8 @@ impl VenueCode {
         Self::signed(certificate, kind, master.rotating_seed(epoch), venue_key)
     }
 
-    /// Signs a code with explicit parts; the key must be the certificate's venue key.
+    /// Signs a code with explicit parts; the key must be the certificate's venue key, and a
+    /// rotating code's epoch must be the local day of `valid_until` or the day before.
     pub fn signed(
         certificate: VenueCertificate,
         kind: CodeKind,
@@ -88,6 +96,11 @@ impl VenueCode {
         if venue_key.public_key() != certificate.body().venue_key {
             return Err(Error::InvalidArgument(
                 "venue key does not match the certificate",
+            ));
+        }
+        if epoch_back(&certificate, &kind).is_none() {
+            return Err(Error::InvalidArgument(
+                "a rotating code's epoch must be the local day of valid_until or the day before",
             ));
         }
         let mut tbs = Vec::new();
@@ -114,6 +127,17 @@ impl VenueCode {
         &self.seed
     }
 
+    /// The slot keys of this code: its seed bound to its certificate's venue key
+    /// (`seed.slot_keys(venue_key)`), from which the check-in's tokens and count tags derive.
+    pub fn slot_keys(&self) -> SlotKeys {
+        self.seed.slot_keys(&self.certificate.body().venue_key)
+    }
+
+    /// The venue's UTC offset in quarter hours, from the certificate.
+    pub fn utc_offset(&self) -> i8 {
+        self.certificate.body().info.utc_offset()
+    }
+
     /// Verifies the code for a check-in at `now`, in the spec's order: RA key id and
     /// certificate signature, venue signature, certificate validity, rotating display validity,
     /// then revocation.
@@ -126,7 +150,7 @@ impl VenueCode {
         self.verify_signatures(anchors)?;
         self.certificate.check_validity(now)?;
         if let CodeKind::Rotating { epoch, valid_until } = self.kind {
-            check_rotating(epoch, valid_until, now)?;
+            check_rotating(epoch, valid_until, now, self.utc_offset())?;
         }
         match revoked.and_then(|set| set.reason(self.certificate.serial())) {
             None => {}
@@ -184,7 +208,16 @@ impl VenueCode {
     }
 }
 
-fn check_rotating(epoch: u32, valid_until: UnixMinute, now: UnixMinute) -> Result<()> {
+/// The display checks of a rotating code at `now`, in order: stale (`valid_until + skew <=
+/// now`), too far ahead (`valid_until > now + 10 + skew`), then the epoch: the local day of
+/// `valid_until`, or the day before only when `local_epoch(valid_until − 10) <
+/// local_epoch(valid_until)` (a code shown in the ten minutes before local midnight).
+fn check_rotating(
+    epoch: u32,
+    valid_until: UnixMinute,
+    now: UnixMinute,
+    offset_q: i8,
+) -> Result<()> {
     if valid_until.saturating_add(CLOCK_SKEW_MINUTES) <= now {
         return Err(Error::CodeStale);
     }
@@ -192,11 +225,33 @@ fn check_rotating(epoch: u32, valid_until: UnixMinute, now: UnixMinute) -> Resul
     if valid_until > latest {
         return Err(Error::CodeValidityInvalid);
     }
-    let shown_earliest = valid_until.saturating_sub(MAX_DISPLAY_VALIDITY_MINUTES);
-    if epoch < epoch_of(shown_earliest) || epoch > epoch_of(valid_until) {
+    let until_day = local_epoch(valid_until, offset_q);
+    let shown_day = local_epoch(
+        valid_until.saturating_sub(MAX_DISPLAY_VALIDITY_MINUTES),
+        offset_q,
+    );
+    let ok =
+        epoch == until_day || (epoch.checked_add(1) == Some(until_day) && shown_day < until_day);
+    if !ok {
         return Err(Error::CodeValidityInvalid);
     }
     Ok(())
+}
+
+/// The wire's `epoch_back` of a code kind: 0 for static, `local_epoch(valid_until) − epoch`
+/// for rotating, or `None` when that is not 0 or 1.
+fn epoch_back(cert: &VenueCertificate, kind: &CodeKind) -> Option<u8> {
+    match kind {
+        CodeKind::Static => Some(0),
+        CodeKind::Rotating { epoch, valid_until } => {
+            let day = local_epoch(*valid_until, cert.body().info.utc_offset());
+            match day.checked_sub(*epoch)? {
+                0 => Some(0),
+                1 => Some(1),
+                _ => None,
+            }
+        }
+    }
 }
 
 fn encode_tbs(cert: &VenueCertificate, kind: &CodeKind, seed: &Seed, out: &mut Vec<u8>) {
@@ -206,8 +261,9 @@ fn encode_tbs(cert: &VenueCertificate, kind: &CodeKind, seed: &Seed, out: &mut V
         CodeKind::Rotating { .. } => out.push(KIND_ROTATING),
     }
     cert.encode_into(out);
-    if let CodeKind::Rotating { epoch, valid_until } = kind {
-        out.put_u32(*epoch);
+    if let CodeKind::Rotating { valid_until, .. } = kind {
+        // Construction and decoding both refuse a kind without an epoch_back of 0 or 1.
+        out.push(epoch_back(cert, kind).unwrap_or(0));
         out.put_u32(*valid_until);
     }
     out.extend_from_slice(seed.expose());
@@ -230,9 +286,18 @@ impl Codec for VenueCode {
         }
         let certificate = VenueCertificate::read(r)?;
         let kind = if kind_byte == KIND_ROTATING {
+            let back = r.u8()?;
+            if back > 1 {
+                return Err(Error::NonCanonical);
+            }
+            let valid_until = r.u32()?;
+            let day = local_epoch(valid_until, certificate.body().info.utc_offset());
             CodeKind::Rotating {
-                epoch: r.u32()?,
-                valid_until: r.u32()?,
+                // Day 0 with epoch_back 1 names a day before 1970: no such seed exists.
+                epoch: day
+                    .checked_sub(u32::from(back))
+                    .ok_or(Error::ValueOutOfRange)?,
+                valid_until,
             }
         } else {
             CodeKind::Static

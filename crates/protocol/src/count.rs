@@ -1,60 +1,114 @@
-//! Count pings: batches of per-venue-per-day tags that let a venue count check-ins without
-//! anyone learning who checked in.
+//! Count pings: one per-venue-per-day tag per request, which lets a venue count check-ins
+//! without anyone learning who checked in, and the venue's registration of its tags.
+//!
+//! A phone sends each pending ping alone, at an independent random time, so pings of one phone
+//! cannot be linked by arriving together. The server counts a ping only when the venue key id
+//! and tag were registered by that venue key ([`CountTagRegistration`], in a request signed
+//! by the venue key), so nobody can squat another venue's tags.
 
 use crate::codec::{read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
+use crate::keys::KeyId;
 pub use crate::seed::CountTag;
+use crate::time::RETENTION_DAYS;
 
-/// Wire version of [`CountPingBatch`].
-pub const COUNT_PING_VERSION: u8 = 1;
-/// Most tags in one batch of pings.
-pub const MAX_PINGS: usize = 256;
+/// Wire version of [`CountPing`] and [`CountTagRegistration`].
+pub const COUNT_PING_VERSION: u8 = 2;
+/// Encoded size of a count ping: version, venue key id, tag.
+pub const COUNT_PING_BYTES: usize = 1 + 8 + 16;
+/// Most `(epoch, tag)` pairs in one registration.
+pub const MAX_TAG_REGISTRATIONS: usize = 64;
 
-/// A phone's batch of count pings, each tag one check-in, sent late and together.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct CountPingBatch {
-    /// The tags, one per check-in; a tag may repeat (two visits to one venue in a day).
-    pub tags: Vec<CountTag>,
+/// One check-in's count ping: `version u8 = 2 | venue_key_id [8] | tag [16]` (25 bytes).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct CountPing {
+    /// The key id of the venue key the tag was registered under.
+    pub venue_key_id: KeyId,
+    /// The count tag of the check-in's seed and local day (see
+    /// [`SlotKeys::count_tag`](crate::seed::SlotKeys::count_tag)).
+    pub tag: CountTag,
 }
 
-impl CountPingBatch {
-    /// Refuses what the decoder would refuse: no tags, or more than [`MAX_PINGS`]. Call it
-    /// before sending a batch.
-    pub fn check(&self) -> Result<()> {
-        if self.tags.is_empty() {
-            return Err(Error::InvalidArgument(
-                "a ping batch needs at least one tag",
-            ));
-        }
-        if self.tags.len() > MAX_PINGS {
-            return Err(Error::TooLarge);
-        }
-        Ok(())
+impl Codec for CountPing {
+    fn encode_into(&self, out: &mut Vec<u8>) {
+        out.push(COUNT_PING_VERSION);
+        out.extend_from_slice(&self.venue_key_id.0);
+        out.extend_from_slice(&self.tag.0);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        read_version(r, COUNT_PING_VERSION)?;
+        Ok(Self {
+            venue_key_id: KeyId(r.array()?),
+            tag: CountTag(r.array()?),
+        })
     }
 }
 
-impl Codec for CountPingBatch {
+/// The count tags a venue registers, as `(epoch, tag)` pairs: the body of a request signed by
+/// the venue key.
+///
+/// Wire: `version u8 = 2 | count u16 (1..=64) | (epoch u32, tag [16])…`, pairs strictly
+/// increasing by epoch then tag (a venue with a poster and a screen registers two tags for one
+/// day). An empty list or an unsorted or repeated pair is [`Error::NonCanonical`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CountTagRegistration {
+    /// The venue-local epochs and their tags.
+    pub tags: Vec<(u32, CountTag)>,
+}
+
+impl CountTagRegistration {
+    /// Refuses what the decoder refuses: no pairs, more than [`MAX_TAG_REGISTRATIONS`], or pairs
+    /// not strictly increasing.
+    pub fn check(&self) -> Result<()> {
+        if self.tags.is_empty() {
+            return Err(Error::NonCanonical);
+        }
+        if self.tags.len() > MAX_TAG_REGISTRATIONS {
+            return Err(Error::TooLarge);
+        }
+        if self.tags.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(Error::NonCanonical);
+        }
+        Ok(())
+    }
+
+    /// Refuses epochs outside `[today − RETENTION_DAYS, today + 1]`, `today` being the venue's
+    /// local epoch now ([`Error::ValueOutOfRange`]): a venue cannot register tags for days it
+    /// cannot have counted yet, nor keep old days alive.
+    pub fn check_epochs(&self, today: u32) -> Result<()> {
+        let first = today.saturating_sub(RETENTION_DAYS);
+        let last = today.saturating_add(1);
+        if self.tags.iter().all(|(e, _)| (first..=last).contains(e)) {
+            Ok(())
+        } else {
+            Err(Error::ValueOutOfRange)
+        }
+    }
+}
+
+impl Codec for CountTagRegistration {
     fn encode_into(&self, out: &mut Vec<u8>) {
         out.push(COUNT_PING_VERSION);
         out.put_u16(self.tags.len() as u16);
-        for t in &self.tags {
-            out.extend_from_slice(&t.0);
+        for (epoch, tag) in &self.tags {
+            out.put_u32(*epoch);
+            out.extend_from_slice(&tag.0);
         }
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         read_version(r, COUNT_PING_VERSION)?;
         let n = usize::from(r.u16()?);
-        if n == 0 {
-            return Err(Error::NonCanonical);
-        }
-        if n > MAX_PINGS {
+        if n > MAX_TAG_REGISTRATIONS {
             return Err(Error::TooLarge);
         }
         let mut tags = Vec::with_capacity(n);
         for _ in 0..n {
-            tags.push(CountTag(r.array()?));
+            tags.push((r.u32()?, CountTag(r.array()?)));
         }
-        Ok(Self { tags })
+        let reg = Self { tags };
+        reg.check()?;
+        Ok(reg)
     }
 }

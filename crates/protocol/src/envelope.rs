@@ -12,9 +12,9 @@ use crate::keys::{KeyId, PublicKey, SigningKey};
 use crate::primitives::sha256;
 
 /// Wire version of [`RequestEnvelope`].
-pub const ENVELOPE_VERSION: u8 = 1;
+pub const ENVELOPE_VERSION: u8 = 2;
 /// Domain label of a request signature.
-pub const REQUEST_LABEL: &[u8] = b"venuecode/v1/request";
+pub const REQUEST_LABEL: &[u8] = b"venuecode/v2/request";
 /// The HTTP header that carries the envelope.
 pub const SIGNATURE_HEADER: &str = "venuecode-signature";
 /// Seconds a request timestamp may differ from the server clock.
@@ -162,7 +162,7 @@ impl Codec for RequestEnvelope {
 }
 
 /// Domain label of a TAN hash.
-pub const TAN_LABEL: &[u8] = b"venuecode/v1/tan";
+pub const TAN_LABEL: &[u8] = b"venuecode/v2/tan";
 /// Shortest TAN accepted.
 pub const MIN_TAN_CHARS: usize = 10;
 /// Longest TAN accepted.

@@ -38,7 +38,8 @@ pub enum Error {
     NonCanonical,
     /// A field holds a value outside its allowed range (region code, stay length, time order).
     ValueOutOfRange,
-    /// The URL is not of the form `https://host/path#digits`.
+    /// The URL is not of the form `https://host/path#digits`, or a trust bundle URL is not
+    /// `https://` (nor `http://` to a loopback host) or holds white space or control characters.
     InvalidUrl,
     /// An Ed25519 public key is not a valid curve point encoding.
     InvalidPublicKey,
@@ -83,6 +84,23 @@ pub enum Error {
     Superseded,
     /// An AEAD or HPKE ciphertext failed to open: wrong key, or tampered.
     OpenFailed,
+    /// A signed artefact is older than the one already held: a revocation list ending before
+    /// the cursor or issued before the held list, a checkpoint older than the held one, or a
+    /// trust bundle whose sequence does not increase. A server replaying old state.
+    Rollback,
+    /// A revocation list starts after the held cursor: applying it would miss revocations.
+    RevocationGap,
+    /// An exposure batch does not extend the phone's chain (a gap, a reordered or repeated
+    /// batch, or a fork: two different batches or a checkpoint disagreeing for one sequence).
+    /// The batch is refused and must not be matched.
+    BatchChainBroken,
+    /// The health authority's signature over a checkpoint does not verify.
+    CheckpointSignatureInvalid,
+    /// An uploaded check-in claims an arrival outside the time its rotating code was on
+    /// display: a photographed code cannot claim other hours.
+    ClaimOutsideDisplayWindow,
+    /// A trust bundle's registration-authority signature does not verify.
+    TrustBundleSignatureInvalid,
 
     // ---- API misuse ----
     /// An argument given by the caller is invalid; the text names which.
@@ -127,6 +145,14 @@ impl fmt::Display for Error {
             Self::Revoked => "venue code has been deactivated",
             Self::Superseded => "this poster was replaced by the venue; scan its current poster",
             Self::OpenFailed => "ciphertext failed to open",
+            Self::Rollback => "refused an older version of data already held (rollback)",
+            Self::RevocationGap => "revocation list does not continue from the held cursor",
+            Self::BatchChainBroken => "exposure batch does not extend the batch chain",
+            Self::CheckpointSignatureInvalid => "checkpoint signature is invalid",
+            Self::ClaimOutsideDisplayWindow => {
+                "check-in time lies outside the rotating code's display window"
+            }
+            Self::TrustBundleSignatureInvalid => "trust bundle signature is invalid",
             Self::InvalidArgument(what) => return write!(f, "invalid argument: {what}"),
             Self::RandomnessUnavailable => "system randomness unavailable",
         };

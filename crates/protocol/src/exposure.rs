@@ -3,20 +3,33 @@
 //! A record is a slot token and a sealed part that only holders of the venue seed can open. The
 //! batch header signs a SHA-256 digest of the records, so a phone can verify and match a list of
 //! any size in constant memory.
+//!
+//! Batches form one hash chain per HA (wire version 2): each header carries the HA's own
+//! `sequence` (from 1) and `previous`, the [`link`](SignedBatchHeader::link) of the batch before
+//! it (32 zero bytes for sequence 1). The chain continues across HA key rotation. See
+//! [`crate::chain`] for checkpoints and the phone's [`crate::chain::ChainState`].
 
 use std::collections::BTreeMap;
 
+use crate::chain::ChainHead;
+use crate::code::{CodeKind, VenueCode};
 use crate::codec::{read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
-use crate::keys::{KeyId, SigningKey, TrustAnchors};
-use crate::primitives::{aead_open, aead_seal, Sha256Stream};
+use crate::keys::{KeyId, PublicKey, SigningKey, TrustAnchors};
+use crate::primitives::{aead_open, aead_seal, sha256, Sha256Stream};
 use crate::seed::{Seed, SlotKeys, SlotToken};
-use crate::time::{slot_of, UnixMinute, MAX_STAY_MINUTES};
+use crate::time::{epoch_start, epochs_for_slot, slot_of, UnixMinute, MAX_STAY_MINUTES};
 
 /// Wire version of [`ExposureBatch`].
-pub const BATCH_VERSION: u8 = 1;
+pub const BATCH_VERSION: u8 = 2;
 /// Domain label of the HA's batch-header signature.
-pub const BATCH_LABEL: &[u8] = b"venuecode/v1/exposure-batch";
+pub const BATCH_LABEL: &[u8] = b"venuecode/v2/exposure-batch";
+/// Domain label of a batch's chain link: `SHA-256(BATCH_LINK_LABEL || 0x00 || signed header
+/// bytes)`.
+pub const BATCH_LINK_LABEL: &[u8] = b"venuecode/v2/batch-link";
+/// Largest encoded batch header with its signature: every field at its maximum.
+pub const MAX_BATCH_HEADER_BYTES: usize =
+    1 + 8 + 8 + 32 + 16 + 4 + 1 + MAX_MESSAGES * (2 + MAX_MESSAGE_BYTES) + 4 + 32 + 64;
 /// Bytes of a record's plaintext: window start u32, window length u16, risk u8, message u8.
 pub const RECORD_PLAINTEXT_BYTES: usize = 8;
 /// Bytes of one record on the wire: token, sealed plaintext, Poly1305 tag.
@@ -110,10 +123,20 @@ impl ExposureNotice {
 }
 
 /// The signed header of a batch.
+///
+/// Wire: `version u8 = 2 | ha_key_id [8] | sequence u64 | previous [32] | batch_id [16] |
+/// created_at u32 | message_count u8 | messages (u16 length, UTF-8)… | record_count u32 |
+/// records_digest [32]`, then the signature [64], then the records.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct BatchHeader {
     /// The signing HA key.
     pub ha_key_id: KeyId,
+    /// The HA's own position of this batch in its chain, from 1. Sequence 0 is
+    /// [`Error::ValueOutOfRange`].
+    pub sequence: u64,
+    /// The link of batch `sequence − 1`; 32 zero bytes for sequence 1 (anything else there is
+    /// [`Error::NonCanonical`]).
+    pub previous: [u8; 32],
     /// A random id, unique per batch; it enters every seal key, so re-publishing a venue-slot
     /// in a later batch never reuses a key.
     pub batch_id: [u8; 16],
@@ -131,6 +154,8 @@ impl BatchHeader {
     fn encode_tbs(&self, out: &mut Vec<u8>) {
         out.push(BATCH_VERSION);
         out.extend_from_slice(&self.ha_key_id.0);
+        out.put_u64(self.sequence);
+        out.extend_from_slice(&self.previous);
         out.extend_from_slice(&self.batch_id);
         out.put_u32(self.created_at);
         out.push(self.messages.len() as u8);
@@ -159,6 +184,14 @@ impl SignedBatchHeader {
     pub fn read(r: &mut Reader<'_>) -> Result<Self> {
         read_version(r, BATCH_VERSION)?;
         let ha_key_id = KeyId(r.array()?);
+        let sequence = r.u64()?;
+        if sequence == 0 {
+            return Err(Error::ValueOutOfRange);
+        }
+        let previous: [u8; 32] = r.array()?;
+        if sequence == 1 && previous != [0u8; 32] {
+            return Err(Error::NonCanonical);
+        }
         let batch_id = r.array()?;
         let created_at = r.u32()?;
         let n = usize::from(r.u8()?);
@@ -178,6 +211,8 @@ impl SignedBatchHeader {
         Ok(Self {
             header: BatchHeader {
                 ha_key_id,
+                sequence,
+                previous,
                 batch_id,
                 created_at,
                 messages,
@@ -192,6 +227,35 @@ impl SignedBatchHeader {
     pub fn encode_into(&self, out: &mut Vec<u8>) {
         self.header.encode_tbs(out);
         out.extend_from_slice(&self.signature);
+    }
+
+    /// The encoded header and signature.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// The HA's signature.
+    pub fn signature(&self) -> &[u8; 64] {
+        &self.signature
+    }
+
+    /// This batch's chain link: `SHA-256("venuecode/v2/batch-link" || 0x00 || signed header
+    /// bytes)`, the signed bytes being the header before its signature. The next batch names it
+    /// as `previous`; a checkpoint names the latest one as `head`.
+    pub fn link(&self) -> [u8; 32] {
+        let mut tbs = Vec::new();
+        self.header.encode_tbs(&mut tbs);
+        sha256(&[BATCH_LINK_LABEL, &[0], &tbs])
+    }
+
+    /// This batch as a chain head: its sequence and link.
+    pub fn chain_head(&self) -> ChainHead {
+        ChainHead {
+            sequence: self.header.sequence,
+            link: self.link(),
+        }
     }
 
     /// Checks the HA signature: unknown key id first, then the signature.
@@ -281,6 +345,16 @@ impl ExposureBatch {
     pub fn verify(&self, anchors: &TrustAnchors) -> Result<()> {
         self.header.verify(anchors)
     }
+
+    /// The batch's chain link (see [`SignedBatchHeader::link`]).
+    pub fn link(&self) -> [u8; 32] {
+        self.header.link()
+    }
+
+    /// The batch as a chain head, for the HA to build the next batch on.
+    pub fn chain_head(&self) -> ChainHead {
+        self.header.chain_head()
+    }
 }
 
 impl Codec for ExposureBatch {
@@ -310,12 +384,14 @@ impl Codec for ExposureBatch {
     }
 }
 
-/// One exposure to publish: a seed (from an upload or a seed release), the window to the
-/// minute, the risk and a message index.
+/// One exposure to publish: a seed (from an upload or a seed release) with the venue key it is
+/// bound to, the window to the minute, the risk and a message index.
 #[derive(Clone, Debug)]
 pub struct ExposureWindow {
     /// The seed whose tokens are published.
     pub seed: Seed,
+    /// The venue key of the code that carried the seed: tokens derive from both.
+    pub venue_key: PublicKey,
     /// First minute of the window.
     pub start: UnixMinute,
     /// First minute after the window.
@@ -330,9 +406,14 @@ pub struct ExposureWindow {
 ///
 /// Two windows of the same seed that touch the same slot share one record (a seal key must seal
 /// only one record); that record carries the hull of both windows and the higher risk.
+///
+/// The batch extends the HA's chain: it gets sequence `chain.sequence + 1` and previous
+/// `chain.link` from the [`ChainHead`] given at the start ([`ChainHead::GENESIS`] for the first
+/// batch an HA ever publishes).
 #[derive(Debug)]
 pub struct BatchBuilder {
     batch_id: [u8; 16],
+    chain: ChainHead,
     created_at: UnixMinute,
     messages: Vec<String>,
     pending: BTreeMap<SlotToken, Pending>,
@@ -341,6 +422,7 @@ pub struct BatchBuilder {
 #[derive(Debug)]
 struct Pending {
     seed: Seed,
+    venue_key: PublicKey,
     slot: u32,
     start: UnixMinute,
     end: UnixMinute,
@@ -349,17 +431,29 @@ struct Pending {
 }
 
 impl BatchBuilder {
-    /// Starts a batch with a fresh random id.
-    pub fn new(created_at: UnixMinute, messages: Vec<String>) -> Result<Self> {
-        Self::with_id(crate::primitives::random_array()?, created_at, messages)
+    /// Starts the batch after `chain` (the HA's current head) with a fresh random id.
+    pub fn new(chain: ChainHead, created_at: UnixMinute, messages: Vec<String>) -> Result<Self> {
+        Self::with_id(
+            chain,
+            crate::primitives::random_array()?,
+            created_at,
+            messages,
+        )
     }
 
-    /// Starts a batch with a given id (test vectors fix it).
+    /// Starts the batch after `chain` with a given id (test vectors fix it).
     pub fn with_id(
+        chain: ChainHead,
         batch_id: [u8; 16],
         created_at: UnixMinute,
         messages: Vec<String>,
     ) -> Result<Self> {
+        chain.check()?;
+        if chain.sequence == u64::MAX {
+            return Err(Error::InvalidArgument(
+                "the batch chain is at its last sequence",
+            ));
+        }
         if messages.len() > MAX_MESSAGES {
             return Err(Error::TooLarge);
         }
@@ -373,6 +467,7 @@ impl BatchBuilder {
         }
         Ok(Self {
             batch_id,
+            chain,
             created_at,
             messages,
             pending: BTreeMap::new(),
@@ -392,7 +487,7 @@ impl BatchBuilder {
         if usize::from(w.message_index) >= self.messages.len() {
             return Err(Error::InvalidArgument("message index out of range"));
         }
-        let keys = w.seed.slot_keys();
+        let keys = w.seed.slot_keys(&w.venue_key);
         for slot in slot_of(w.start)..=slot_of(w.end - 1) {
             let token = keys.token(slot);
             if let Some(p) = self.pending.get_mut(&token) {
@@ -418,6 +513,7 @@ impl BatchBuilder {
                 token,
                 Pending {
                     seed: w.seed.clone(),
+                    venue_key: w.venue_key,
                     slot,
                     start: w.start,
                     end: w.end,
@@ -450,7 +546,10 @@ impl BatchBuilder {
             pt.put_u16((p.end - p.start) as u16);
             pt.push(p.risk.0);
             pt.push(p.message_index);
-            let key = p.seed.slot_keys().seal_key(p.slot, &self.batch_id);
+            let key = p
+                .seed
+                .slot_keys(&p.venue_key)
+                .seal_key(p.slot, &self.batch_id);
             let ct = aead_seal(key.expose(), &RECORD_NONCE, &token.0, &pt)?;
             let sealed: [u8; RECORD_PLAINTEXT_BYTES + 16] = ct
                 .as_slice()
@@ -466,6 +565,8 @@ impl BatchBuilder {
         }
         let header = BatchHeader {
             ha_key_id: ha.key_id(),
+            sequence: self.chain.sequence + 1,
+            previous: self.chain.link,
             batch_id: self.batch_id,
             created_at: self.created_at,
             messages: self.messages,
@@ -480,4 +581,220 @@ impl BatchBuilder {
             records,
         })
     }
+}
+
+/// A sans-I/O streaming reader of one exposure batch, for phones: feed it the bytes as they
+/// arrive; it reads and verifies the header once (HA key id, then signature), then hands back
+/// each complete record after checking its order. [`BatchReader::finish`] checks the record
+/// count and the signed digest: matches found in the records are only final after it succeeds.
+///
+/// After any error the batch is refused as a whole and the reader must be dropped.
+#[derive(Debug)]
+pub struct BatchReader {
+    anchors: TrustAnchors,
+    buf: Vec<u8>,
+    state: ReaderState,
+}
+
+#[derive(Debug)]
+enum ReaderState {
+    Header,
+    Records(Box<(SignedBatchHeader, RecordChecker)>),
+    Failed,
+}
+
+impl BatchReader {
+    /// Starts reading a batch whose header must verify under `anchors`.
+    pub fn new(anchors: TrustAnchors) -> Self {
+        Self {
+            anchors,
+            buf: Vec::new(),
+            state: ReaderState::Header,
+        }
+    }
+
+    /// Feeds the next bytes; returns the records they completed (none until the header is
+    /// complete and verified).
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ExposureRecord>> {
+        let result = self.feed_inner(bytes);
+        if result.is_err() {
+            self.state = ReaderState::Failed;
+            self.buf.clear();
+        }
+        result
+    }
+
+    fn feed_inner(&mut self, bytes: &[u8]) -> Result<Vec<ExposureRecord>> {
+        self.buf.extend_from_slice(bytes);
+        if let ReaderState::Failed = self.state {
+            return Err(Error::InvalidArgument("the batch reader already failed"));
+        }
+        if let ReaderState::Header = self.state {
+            let mut r = Reader::new(&self.buf);
+            match SignedBatchHeader::read(&mut r) {
+                Ok(header) => {
+                    let used = r.position();
+                    header.verify(&self.anchors)?;
+                    let checker = header.record_checker();
+                    self.buf.drain(..used);
+                    self.state = ReaderState::Records(Box::new((header, checker)));
+                }
+                Err(Error::Truncated | Error::Empty) if self.buf.len() < MAX_BATCH_HEADER_BYTES => {
+                    return Ok(Vec::new());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let ReaderState::Records(records) = &mut self.state else {
+            return Ok(Vec::new());
+        };
+        let checker = &mut records.1;
+        let whole = self.buf.len() / RECORD_BYTES * RECORD_BYTES;
+        let (complete, _) = self.buf.split_at_checked(whole).ok_or(Error::Truncated)?;
+        let mut r = Reader::new(complete);
+        let mut out = Vec::with_capacity(whole / RECORD_BYTES);
+        while r.remaining() > 0 {
+            let rec = ExposureRecord::read(&mut r)?;
+            checker.push(&rec)?;
+            out.push(rec);
+        }
+        self.buf.drain(..whole);
+        Ok(out)
+    }
+
+    /// The verified header, once it has been read.
+    pub fn header(&self) -> Option<&SignedBatchHeader> {
+        match &self.state {
+            ReaderState::Records(records) => Some(&records.0),
+            _ => None,
+        }
+    }
+
+    /// Ends the batch: the header must have been read, no partial record may remain, and the
+    /// count and digest must match what the header signs. Returns the verified header.
+    pub fn finish(self) -> Result<SignedBatchHeader> {
+        match self.state {
+            ReaderState::Header if self.buf.is_empty() => Err(Error::Empty),
+            ReaderState::Header => Err(Error::Truncated),
+            ReaderState::Failed => Err(Error::InvalidArgument("the batch reader already failed")),
+            ReaderState::Records(records) => {
+                let (header, checker) = *records;
+                if !self.buf.is_empty() {
+                    return Err(Error::Truncated);
+                }
+                checker.finish()?;
+                Ok(header)
+            }
+        }
+    }
+}
+
+/// One seed's share of a traced stay: publish `[start, end)` under `seed` and `venue_key`.
+#[derive(Clone, Debug)]
+pub struct TracePart {
+    /// The venue-local epoch of a rotating seed; `None` for a static code's seed.
+    pub epoch: Option<u32>,
+    /// The seed whose tokens are published.
+    pub seed: Seed,
+    /// The venue key of the traced code.
+    pub venue_key: PublicKey,
+    /// First minute, clipped to when anyone could hold the seed.
+    pub start: UnixMinute,
+    /// First minute after, clipped likewise.
+    pub end: UnixMinute,
+}
+
+/// What the HA publishes for one traced stay, and the rotating seeds it lacks.
+#[derive(Clone, Debug, Default)]
+pub struct TracePlan {
+    /// The windows to publish, one per seed.
+    pub parts: Vec<TracePart>,
+    /// Venue-local epochs whose rotating seed is needed but was neither in the upload nor
+    /// released: visitors who scanned on those days cannot be notified.
+    pub missing_epochs: Vec<u32>,
+}
+
+impl TracePlan {
+    /// The parts as exposure windows with a risk and message index, for a [`BatchBuilder`].
+    pub fn windows(&self, risk: RiskLevel, message_index: u8) -> Vec<ExposureWindow> {
+        self.parts
+            .iter()
+            .map(|p| ExposureWindow {
+                seed: p.seed.clone(),
+                venue_key: p.venue_key,
+                start: p.start,
+                end: p.end,
+                risk,
+                message_index,
+            })
+            .collect()
+    }
+}
+
+/// Which seeds the HA publishes for an exposure window `[start, end)` at the venue of `code`
+/// (the code a case uploaded), following SPEC §12.3:
+///
+/// - static code: the code's seed, for the whole window;
+/// - rotating code: for every slot `s` of the window, the seed of each venue-local epoch in
+///   [`epochs_for_slot`]`(s, offset)`; the upload's own epoch uses the code's seed, the others
+///   come from `released` (epoch → seed, from the venue's seed releases matched by venue key).
+///   The window under epoch `e`'s seed is clipped to `[epoch_start(e), epoch_start(e + 1) +
+///   720)`, outside which nobody holds that seed; epochs whose clipped window is empty are
+///   skipped, and needed epochs with no seed are listed in [`TracePlan::missing_epochs`].
+///
+/// Every part is bound to the code's venue key. Parts come in increasing epoch order.
+pub fn plan_trace(
+    code: &VenueCode,
+    start: UnixMinute,
+    end: UnixMinute,
+    released: &BTreeMap<u32, Seed>,
+) -> Result<TracePlan> {
+    if end <= start {
+        return Err(Error::InvalidArgument("exposure window is empty"));
+    }
+    let venue_key = code.certificate().body().venue_key;
+    let mut plan = TracePlan::default();
+    let (code_epoch, _) = match code.kind() {
+        CodeKind::Static => {
+            plan.parts.push(TracePart {
+                epoch: None,
+                seed: code.seed().clone(),
+                venue_key,
+                start,
+                end,
+            });
+            return Ok(plan);
+        }
+        CodeKind::Rotating { epoch, valid_until } => (epoch, valid_until),
+    };
+    let offset = code.utc_offset();
+    let mut epochs = std::collections::BTreeSet::new();
+    for slot in slot_of(start)..=slot_of(end - 1) {
+        epochs.extend(epochs_for_slot(slot, offset));
+    }
+    for e in epochs {
+        let from = start.max(epoch_start(e, offset));
+        let until = end.min(
+            epoch_start(e.saturating_add(1), offset).saturating_add(u32::from(MAX_STAY_MINUTES)),
+        );
+        if until <= from {
+            continue;
+        }
+        let seed = if e == code_epoch {
+            Some(code.seed().clone())
+        } else {
+            released.get(&e).cloned()
+        };
+        match seed {
+            Some(seed) => plan.parts.push(TracePart {
+                epoch: Some(e),
+                seed,
+                venue_key,
+                start: from,
+                end: until,
+            }),
+            None => plan.missing_epochs.push(e),
+        }
+    }
+    Ok(plan)
 }

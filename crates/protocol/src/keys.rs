@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::primitives;
 
 /// Label hashed into every key id.
-pub const KEY_ID_LABEL: &[u8] = b"venuecode/v1/key-id";
+pub const KEY_ID_LABEL: &[u8] = b"venuecode/v2/key-id";
 
 /// An 8-byte key id: the first 8 bytes of SHA-256(`KEY_ID_LABEL` || 0x00 || algorithm || public
 /// key), where algorithm is 0x01 for Ed25519 and 0x02 for X25519.

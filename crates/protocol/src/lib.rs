@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod certificate;
+pub mod chain;
 pub mod code;
 pub mod codec;
 pub mod count;
@@ -20,25 +21,25 @@ pub mod revocation;
 pub mod sealed;
 pub mod seed;
 pub mod time;
+pub mod trust;
 pub mod venue;
 
 pub use certificate::{CertificateBody, RegistrationRequest, VenueCertificate};
+pub use chain::{ChainHead, ChainState, ChainStatus, Checkpoint, CheckpointBody};
 pub use code::{CodeKind, VenueCode};
 pub use codec::Codec;
-pub use count::{CountPingBatch, CountTag};
+pub use count::{CountPing, CountTag, CountTagRegistration};
 pub use envelope::RequestEnvelope;
 pub use error::{Error, Result};
 pub use exposure::{
-    BatchBuilder, ExposureBatch, ExposureNotice, ExposureRecord, ExposureWindow, RiskLevel,
-    SignedBatchHeader,
+    plan_trace, BatchBuilder, BatchReader, ExposureBatch, ExposureNotice, ExposureRecord,
+    ExposureWindow, RiskLevel, SignedBatchHeader, TracePart, TracePlan,
 };
 pub use keys::{DecryptionKey, EncryptionKey, KeyId, PublicKey, SigningKey, TrustAnchors};
 pub use revocation::{
     Revocation, RevocationList, RevocationListBody, RevocationReason, RevocationSet,
 };
-pub use sealed::{
-    GuestBookEntry, SealedBundle, SealedMessage, SeedRelease, SignedSeedRelease, Upload,
-    UploadEntry,
-};
+pub use sealed::{GuestBookEntry, SealedBundle, SealedMessage, SeedRelease, Upload, UploadEntry};
 pub use seed::{MasterSeed, Seed, SlotKeys, SlotToken};
+pub use trust::{TrustBundle, TrustBundleBody};
 pub use venue::{RegionCode, VenueCategory, VenueInfo};

@@ -8,11 +8,14 @@ use crate::keys::{KeyId, SigningKey, TrustAnchors};
 use crate::time::UnixMinute;
 
 /// Wire version of [`RevocationList`].
-pub const REVOCATION_VERSION: u8 = 1;
+pub const REVOCATION_VERSION: u8 = 2;
 /// Domain label of the RA's revocation-list signature.
-pub const REVOCATION_LABEL: &[u8] = b"venuecode/v1/revocation-list";
+pub const REVOCATION_LABEL: &[u8] = b"venuecode/v2/revocation-list";
 /// Most entries one list may carry.
 pub const MAX_REVOCATIONS: usize = 1_000_000;
+/// Most entries the server puts in one answer; a phone asks again with `after = up_to` while
+/// `up_to < head`.
+pub const MAX_REVOCATION_PAGE: usize = 10_000;
 
 /// Why a certificate was revoked.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -49,8 +52,11 @@ pub struct RevocationListBody {
     pub issued_at: UnixMinute,
     /// Entries start after this sequence number (0 for the full list).
     pub after: u64,
-    /// The highest sequence number the RA had issued; a client's next cursor.
+    /// The highest sequence this list covers; a client's next cursor.
     pub up_to: u64,
+    /// The highest sequence the RA had issued when signing (`up_to <= head`, else
+    /// [`Error::ValueOutOfRange`]). `up_to < head` means more pages follow.
+    pub head: u64,
     /// Entries with `after < sequence <= up_to`, strictly increasing.
     pub entries: Vec<Revocation>,
 }
@@ -67,7 +73,7 @@ impl RevocationListBody {
         if self.entries.len() > MAX_REVOCATIONS {
             return Err(Error::TooLarge);
         }
-        if self.up_to < self.after {
+        if self.up_to < self.after || self.head < self.up_to {
             return Err(Error::ValueOutOfRange);
         }
         let mut last = self.after;
@@ -86,6 +92,7 @@ impl RevocationListBody {
         out.put_u32(self.issued_at);
         out.put_u64(self.after);
         out.put_u64(self.up_to);
+        out.put_u64(self.head);
         out.put_u32(self.entries.len() as u32);
         for e in &self.entries {
             out.put_u64(e.sequence);
@@ -142,6 +149,7 @@ impl Codec for RevocationList {
         let issued_at = r.u32()?;
         let after = r.u64()?;
         let up_to = r.u64()?;
+        let head = r.u64()?;
         let count = r.u32()? as usize;
         if count > MAX_REVOCATIONS {
             return Err(Error::TooLarge);
@@ -164,6 +172,7 @@ impl Codec for RevocationList {
             issued_at,
             after,
             up_to,
+            head,
             entries,
         };
         body.check()?;
@@ -172,11 +181,13 @@ impl Codec for RevocationList {
     }
 }
 
-/// The revoked serials a client has accumulated from verified lists, each with its reason.
+/// The revoked serials a client has accumulated from verified lists, each with its reason, the
+/// cursor (highest sequence applied) and the issue time of the newest list applied.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RevocationSet {
     serials: HashMap<u64, RevocationReason>,
     cursor: u64,
+    issued_at: UnixMinute,
 }
 
 impl RevocationSet {
@@ -185,23 +196,35 @@ impl RevocationSet {
         Self::default()
     }
 
-    /// Adds a verified list. A list must continue from this set's cursor (or restart from 0);
-    /// a gap would silently miss revocations, so it is refused. A later entry for a serial
-    /// replaces an earlier one's reason.
+    /// Adds a verified list; refused lists change nothing. In order:
+    /// - a list that starts after the cursor (`after > cursor`) would silently miss
+    ///   revocations: [`Error::RevocationGap`];
+    /// - a list that ends before the cursor (`up_to < cursor`) or was issued before the newest
+    ///   list applied (`issued_at <` held) is a replay of older state: [`Error::Rollback`].
+    ///
+    /// A list with `after = 0` replaces the set; any other adds to it (a delta). A later entry
+    /// for a serial replaces an earlier one's reason.
     pub fn apply(&mut self, list: &RevocationList) -> Result<()> {
         let b = list.body();
         if b.after > self.cursor {
-            return Err(Error::InvalidArgument(
-                "revocation list does not continue from the cursor",
-            ));
+            return Err(Error::RevocationGap);
+        }
+        if b.up_to < self.cursor || b.issued_at < self.issued_at {
+            return Err(Error::Rollback);
         }
         if b.after == 0 {
             self.serials.clear();
         }
         self.serials
             .extend(b.entries.iter().map(|e| (e.serial, e.reason)));
-        self.cursor = self.cursor.max(b.up_to);
+        self.cursor = b.up_to;
+        self.issued_at = b.issued_at;
         Ok(())
+    }
+
+    /// The issue time of the newest list applied (0 before any).
+    pub fn issued_at(&self) -> UnixMinute {
+        self.issued_at
     }
 
     /// Whether a serial is revoked, for any reason.
@@ -219,14 +242,16 @@ impl RevocationSet {
         self.cursor
     }
 
-    /// Rebuilds a set from stored parts.
+    /// Rebuilds a set from stored parts: entries, cursor and the newest list's issue time.
     pub fn from_parts(
         entries: impl IntoIterator<Item = (u64, RevocationReason)>,
         cursor: u64,
+        issued_at: UnixMinute,
     ) -> Self {
         Self {
             serials: entries.into_iter().collect(),
             cursor,
+            issued_at,
         }
     }
 

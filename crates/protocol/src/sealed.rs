@@ -9,24 +9,25 @@ use hpke::kem::X25519HkdfSha256;
 use hpke::{Deserializable, OpModeR, OpModeS, Serializable};
 use zeroize::Zeroizing;
 
+use crate::code::CodeKind;
 use crate::code::{VenueCode, MAX_CODE_BYTES};
 use crate::codec::{read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
 use crate::keys::{DecryptionKey, EncryptionKey, KeyId, PublicKey, SigningKey};
 use crate::primitives;
 use crate::seed::Seed;
-use crate::time::UnixMinute;
+use crate::time::{UnixMinute, CLOCK_SKEW_MINUTES, MAX_DISPLAY_VALIDITY_MINUTES, MAX_STAY_MINUTES};
 
 /// Wire version of [`SealedMessage`].
-pub const SEALED_VERSION: u8 = 1;
+pub const SEALED_VERSION: u8 = 2;
 /// HPKE `info` of a case's upload.
-pub const UPLOAD_INFO: &[u8] = b"venuecode/v1/upload";
+pub const UPLOAD_INFO: &[u8] = b"venuecode/v2/upload";
 /// HPKE `info` of a guest-book entry.
-pub const GUEST_BOOK_INFO: &[u8] = b"venuecode/v1/guest-book";
+pub const GUEST_BOOK_INFO: &[u8] = b"venuecode/v2/guest-book";
 /// HPKE `info` of a venue's seed release.
-pub const SEED_RELEASE_INFO: &[u8] = b"venuecode/v1/seed-release";
-/// Domain label of the venue's signature over a sealed seed release.
-pub const SEED_RELEASE_LABEL: &[u8] = b"venuecode/v1/seed-release";
+pub const SEED_RELEASE_INFO: &[u8] = b"venuecode/v2/seed-release";
+/// Domain label of the venue's signature inside a seed release.
+pub const SEED_RELEASE_LABEL: &[u8] = b"venuecode/v2/seed-release";
 /// Padded plaintext sizes: a plaintext fills the smallest bucket that holds it.
 pub const PAD_BUCKETS: [usize; 9] = [256, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
 /// Most entries in one upload.
@@ -231,8 +232,44 @@ pub struct UploadEntry {
     pub departure: UnixMinute,
 }
 
+impl UploadEntry {
+    /// The HA's check of a shared check-in received at minute `received_at`, in order:
+    /// - the stay is at most [`MAX_STAY_MINUTES`] long, and departure is not after
+    ///   `received_at + CLOCK_SKEW_MINUTES` ([`Error::ValueOutOfRange`]);
+    /// - rotating code: arrival lies in `[valid_until − MAX_DISPLAY_VALIDITY_MINUTES −
+    ///   CLOCK_SKEW_MINUTES, valid_until + CLOCK_SKEW_MINUTES)`, when the code could have been
+    ///   scanned ([`Error::ClaimOutsideDisplayWindow`]): a photographed code cannot claim other
+    ///   hours;
+    /// - static code: arrival lies within the certificate validity
+    ///   ([`Error::CertificateNotYetValid`], [`Error::CertificateExpired`]).
+    ///
+    /// Signatures are checked separately ([`VenueCode::verify_signatures`]).
+    pub fn check_claim(&self, received_at: UnixMinute) -> Result<()> {
+        if self.departure <= self.arrival
+            || self.departure - self.arrival > u32::from(MAX_STAY_MINUTES)
+        {
+            return Err(Error::ValueOutOfRange);
+        }
+        if self.departure > received_at.saturating_add(CLOCK_SKEW_MINUTES) {
+            return Err(Error::ValueOutOfRange);
+        }
+        match self.code.kind() {
+            CodeKind::Rotating { valid_until, .. } => {
+                let first =
+                    valid_until.saturating_sub(MAX_DISPLAY_VALIDITY_MINUTES + CLOCK_SKEW_MINUTES);
+                let end = valid_until.saturating_add(CLOCK_SKEW_MINUTES);
+                if self.arrival < first || self.arrival >= end {
+                    return Err(Error::ClaimOutsideDisplayWindow);
+                }
+                Ok(())
+            }
+            CodeKind::Static => self.code.certificate().check_validity(self.arrival),
+        }
+    }
+}
+
 /// Wire version of the upload plaintext.
-pub const UPLOAD_VERSION: u8 = 1;
+pub const UPLOAD_VERSION: u8 = 2;
 
 /// What a case shares with the HA.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -302,7 +339,7 @@ impl Upload {
 }
 
 /// Wire version of the guest-book plaintext.
-pub const GUEST_BOOK_VERSION: u8 = 1;
+pub const GUEST_BOOK_VERSION: u8 = 2;
 
 /// An assisted check-in that venue staff record for someone without a phone.
 #[derive(Clone, PartialEq, Eq)]
@@ -403,32 +440,112 @@ impl Codec for GuestBookEntry {
     }
 }
 
-/// Wire version of the seed-release plaintext and of [`SignedSeedRelease`].
-pub const SEED_RELEASE_VERSION: u8 = 1;
+/// Wire version of the seed-release plaintext.
+pub const SEED_RELEASE_VERSION: u8 = 2;
 
-/// The rotating seeds a venue releases to the HA for a trace.
+/// The rotating seeds a venue releases to the HA for a trace, signed by the venue key inside
+/// it and sealed whole to the HA: nothing identifying travels in clear.
+///
+/// Plaintext: `version u8 = 2 | venue_key [32] | count u8 (0..=60) | (epoch u32, seed [32])… |
+/// signature [64]`, epochs strictly increasing. The signature is by `venue_key` over
+/// `"venuecode/v2/seed-release" || 0x00 || (every byte before the signature) || recipient key
+/// id [8]`, the recipient being the HA encryption key it is sealed to, so a release cannot be
+/// re-sealed to another key. The HA matches releases to traces by venue key.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct SeedRelease {
-    /// The venue's certificate serial.
-    pub venue_serial: u64,
-    /// `(epoch, seed)` pairs, epochs strictly increasing.
+    /// The releasing venue's key; the signature is checked against it.
+    pub venue_key: PublicKey,
+    /// `(epoch, seed)` pairs, venue-local epochs strictly increasing.
     pub seeds: Vec<(u32, Seed)>,
+    /// The venue's signature.
+    pub signature: [u8; 64],
 }
 
-impl Codec for SeedRelease {
-    fn encode_into(&self, out: &mut Vec<u8>) {
+impl SeedRelease {
+    fn encode_tbs(venue_key: &PublicKey, seeds: &[(u32, Seed)], out: &mut Vec<u8>) {
         out.push(SEED_RELEASE_VERSION);
-        out.put_u64(self.venue_serial);
-        out.push(self.seeds.len() as u8);
-        for (epoch, seed) in &self.seeds {
+        out.extend_from_slice(venue_key.as_bytes());
+        out.push(seeds.len() as u8);
+        for (epoch, seed) in seeds {
             out.put_u32(*epoch);
             out.extend_from_slice(seed.expose());
         }
     }
 
+    fn signed_bytes(&self, recipient: &KeyId) -> Zeroizing<Vec<u8>> {
+        let mut tbs = Zeroizing::new(Vec::new());
+        Self::encode_tbs(&self.venue_key, &self.seeds, &mut tbs);
+        tbs.extend_from_slice(&recipient.0);
+        tbs
+    }
+
+    /// Signs a release of `seeds` with the venue key, for the HA encryption key `recipient`.
+    pub fn sign(
+        venue_key: &SigningKey,
+        seeds: Vec<(u32, Seed)>,
+        recipient: &KeyId,
+    ) -> Result<Self> {
+        if seeds.len() > MAX_RELEASED_SEEDS {
+            return Err(Error::TooLarge);
+        }
+        if seeds.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err(Error::InvalidArgument("epochs must be strictly increasing"));
+        }
+        let mut release = Self {
+            venue_key: venue_key.public_key(),
+            seeds,
+            signature: [0u8; 64],
+        };
+        release.signature = venue_key.sign(SEED_RELEASE_LABEL, &release.signed_bytes(recipient));
+        Ok(release)
+    }
+
+    /// Checks the venue signature for a release sealed to the key with id `recipient`.
+    pub fn verify(&self, recipient: &KeyId) -> Result<()> {
+        self.venue_key.verify(
+            SEED_RELEASE_LABEL,
+            &self.signed_bytes(recipient),
+            &self.signature,
+            Error::SeedReleaseSignatureInvalid,
+        )
+    }
+
+    /// Signs and seals a release to the HA: what the venue uploads is just the
+    /// [`SealedMessage`].
+    pub fn create(
+        venue_key: &SigningKey,
+        seeds: Vec<(u32, Seed)>,
+        recipient: &EncryptionKey,
+    ) -> Result<SealedMessage> {
+        Self::sign(venue_key, seeds, &recipient.key_id())?.seal(recipient)
+    }
+
+    /// Seals this (signed) release to `recipient`, whose key id it must be signed for.
+    pub fn seal(&self, recipient: &EncryptionKey) -> Result<SealedMessage> {
+        self.verify(&recipient.key_id())
+            .map_err(|_| Error::InvalidArgument("release is not signed for this recipient"))?;
+        seal(recipient, SEED_RELEASE_INFO, &Zeroizing::new(self.encode()))
+    }
+
+    /// Opens a sealed release, decodes it and verifies the venue signature for this HA key.
+    /// The caller then matches it to traces by [`SeedRelease::venue_key`].
+    pub fn open(key: &DecryptionKey, msg: &SealedMessage) -> Result<Self> {
+        let content = open(key, SEED_RELEASE_INFO, msg)?;
+        let release = Self::decode(&content)?;
+        release.verify(&msg.recipient)?;
+        Ok(release)
+    }
+}
+
+impl Codec for SeedRelease {
+    fn encode_into(&self, out: &mut Vec<u8>) {
+        Self::encode_tbs(&self.venue_key, &self.seeds, out);
+        out.extend_from_slice(&self.signature);
+    }
+
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         read_version(r, SEED_RELEASE_VERSION)?;
-        let venue_serial = r.u64()?;
+        let venue_key = PublicKey::from_bytes(&r.array()?)?;
         let n = usize::from(r.u8()?);
         if n > MAX_RELEASED_SEEDS {
             return Err(Error::TooLarge);
@@ -441,95 +558,17 @@ impl Codec for SeedRelease {
             }
             seeds.push((epoch, Seed::from_bytes(r.array()?)));
         }
-        Ok(Self {
-            venue_serial,
-            seeds,
-        })
-    }
-}
-
-/// A sealed seed release with the venue's signature over the sealed bytes, so the HA knows the
-/// seeds come from the venue key in the certificate.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct SignedSeedRelease {
-    /// The venue's certificate serial, in clear so the HA can find the certificate.
-    pub venue_serial: u64,
-    /// The sealed [`SeedRelease`].
-    pub sealed: SealedMessage,
-    /// The venue's signature over version, serial and the sealed message.
-    pub signature: [u8; 64],
-}
-
-impl SignedSeedRelease {
-    fn tbs(venue_serial: u64, sealed: &SealedMessage) -> Vec<u8> {
-        let mut tbs = vec![SEED_RELEASE_VERSION];
-        tbs.put_u64(venue_serial);
-        sealed.encode_into(&mut tbs);
-        tbs
-    }
-
-    /// Seals the release to the HA and signs it with the venue key.
-    pub fn create(
-        release: &SeedRelease,
-        recipient: &EncryptionKey,
-        venue_key: &SigningKey,
-    ) -> Result<Self> {
-        if release.seeds.len() > MAX_RELEASED_SEEDS {
-            return Err(Error::TooLarge);
-        }
-        if release.seeds.windows(2).any(|w| w[0].0 >= w[1].0) {
-            return Err(Error::InvalidArgument("epochs must be strictly increasing"));
-        }
-        let sealed = seal(recipient, SEED_RELEASE_INFO, &release.encode())?;
-        let signature = venue_key.sign(
-            SEED_RELEASE_LABEL,
-            &Self::tbs(release.venue_serial, &sealed),
-        );
-        Ok(Self {
-            venue_serial: release.venue_serial,
-            sealed,
-            signature,
-        })
-    }
-
-    /// Verifies the venue signature, opens, and checks the serial inside matches.
-    pub fn open(&self, venue_key: &PublicKey, key: &DecryptionKey) -> Result<SeedRelease> {
-        venue_key.verify(
-            SEED_RELEASE_LABEL,
-            &Self::tbs(self.venue_serial, &self.sealed),
-            &self.signature,
-            Error::SeedReleaseSignatureInvalid,
-        )?;
-        let content = open(key, SEED_RELEASE_INFO, &self.sealed)?;
-        let release = SeedRelease::decode(&content)?;
-        if release.venue_serial != self.venue_serial {
-            return Err(Error::SeedReleaseSignatureInvalid);
-        }
-        Ok(release)
-    }
-}
-
-impl Codec for SignedSeedRelease {
-    fn encode_into(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&Self::tbs(self.venue_serial, &self.sealed));
-        out.extend_from_slice(&self.signature);
-    }
-
-    fn read(r: &mut Reader<'_>) -> Result<Self> {
-        read_version(r, SEED_RELEASE_VERSION)?;
-        let venue_serial = r.u64()?;
-        let sealed = SealedMessage::read(r)?;
         let signature = r.array()?;
         Ok(Self {
-            venue_serial,
-            sealed,
+            venue_key,
+            seeds,
             signature,
         })
     }
 }
 
 /// Wire version of [`SealedBundle`].
-pub const BUNDLE_VERSION: u8 = 1;
+pub const BUNDLE_VERSION: u8 = 2;
 /// Most sealed messages in one bundle.
 pub const MAX_BUNDLE_ITEMS: usize = 10_000;
 

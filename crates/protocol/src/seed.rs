@@ -1,19 +1,26 @@
 //! Venue seeds and everything derived from them: per-epoch seeds for rotating codes, slot tokens,
 //! exposure-record seal keys and count tags.
+//!
+//! Every seed-derived value is bound to the venue's public key: the per-seed key is
+//! `HKDF-Extract(salt = SLOT_SALT, ikm = seed || venue_public_key)`. A seed is public to anyone
+//! who sees the poster; without the key in the derivation, a stranger could certify a venue of
+//! their own, sign a code pairing their certificate with a real venue's seed, and get the real
+//! venue's visitors notified for it (the impostor attack of wire version 1).
 
 use core::fmt;
 
-use crate::keys::Secret32;
+use crate::keys::{PublicKey, Secret32};
 use crate::primitives::{hkdf_expand, hkdf_extract};
 
 /// HKDF salt for deriving code seeds from a venue master seed.
-pub const SEED_SALT: &[u8] = b"venuecode/v1/seed";
+pub const SEED_SALT: &[u8] = b"venuecode/v2/seed";
 /// HKDF info of the static (poster) seed.
 pub const STATIC_SEED_INFO: &[u8] = b"static";
 /// HKDF info prefix of a rotating seed; the epoch follows as a big-endian u32.
 pub const ROTATING_SEED_INFO: &[u8] = b"rotating";
-/// HKDF salt for the per-seed key from which tokens, seal keys and count tags expand.
-pub const SLOT_SALT: &[u8] = b"venuecode/v1/slot";
+/// HKDF salt for the per-seed-and-venue-key key from which tokens, seal keys and count tags
+/// expand.
+pub const SLOT_SALT: &[u8] = b"venuecode/v2/slot";
 /// HKDF info prefix of a slot token; the slot follows as a big-endian u32.
 pub const TOKEN_INFO: &[u8] = b"token";
 /// HKDF info prefix of a record seal key; the slot (u32) and the 16-byte batch id follow.
@@ -80,10 +87,15 @@ impl Seed {
         self.0.expose()
     }
 
-    /// The per-seed key from which slot values expand. Computing it once per seed keeps token
-    /// derivation to one HKDF-Expand per slot.
-    pub fn slot_keys(&self) -> SlotKeys {
-        SlotKeys(hkdf_extract(SLOT_SALT, self.0.expose()))
+    /// The key from which this seed's slot values expand under `venue_key`:
+    /// HKDF-Extract(`SLOT_SALT`, seed || venue_key). The same seed under another venue key
+    /// gives unrelated tokens, seal keys and count tags. Computing it once per (seed, key)
+    /// keeps token derivation to one HKDF-Expand per slot.
+    pub fn slot_keys(&self, venue_key: &PublicKey) -> SlotKeys {
+        let mut ikm = zeroize::Zeroizing::new([0u8; 64]);
+        ikm[..32].copy_from_slice(self.0.expose());
+        ikm[32..].copy_from_slice(venue_key.as_bytes());
+        SlotKeys(hkdf_extract(SLOT_SALT, ikm.as_slice()))
     }
 }
 
@@ -113,7 +125,8 @@ impl fmt::Debug for CountTag {
     }
 }
 
-/// HKDF-Extract(`SLOT_SALT`, seed): the key every slot value of one seed expands from.
+/// HKDF-Extract(`SLOT_SALT`, seed || venue_key): the key every slot value of one seed, under one
+/// venue key, expands from.
 pub struct SlotKeys(ring::hkdf::Prk);
 
 impl SlotKeys {

@@ -1,14 +1,19 @@
-//! Time in the protocol: Unix minutes, hour slots and UTC-day epochs.
+//! Time in the protocol: Unix minutes, hour slots and venue-local-day epochs.
 //!
 //! All protocol times are whole minutes since 1970-01-01T00:00Z as `u32` (good until the year
 //! 10136). Signed requests alone use seconds.
+//!
+//! Slots are UTC hours. Epochs (the days of a rotating code's seed) are the venue's **local**
+//! days: a venue states its UTC offset in quarter hours ([`crate::VenueInfo::utc_offset`]), and
+//! epoch `e` runs from [`epoch_start`]`(e, offset)` to `epoch_start(e + 1, offset)`, local
+//! midnight to local midnight.
 
 /// Minutes since the Unix epoch.
 pub type UnixMinute = u32;
 
 /// Minutes in one slot: tokens change every slot.
 pub const SLOT_MINUTES: u32 = 60;
-/// Minutes in one epoch: a rotating code's seed changes every epoch (a UTC day).
+/// Minutes in one epoch: a rotating code's seed changes every epoch (a venue-local day).
 pub const EPOCH_MINUTES: u32 = 1440;
 /// The longest a rotating code's display validity may run ahead of the scanning phone's clock.
 pub const MAX_DISPLAY_VALIDITY_MINUTES: u32 = 10;
@@ -31,9 +36,37 @@ pub fn slot_of(t: UnixMinute) -> u32 {
     t / SLOT_MINUTES
 }
 
-/// The epoch (UTC day) containing minute `t`.
+/// Minutes in one quarter hour, the unit of a venue's UTC offset.
+pub const OFFSET_UNIT_MINUTES: i64 = 15;
+/// The most negative UTC offset a venue may state, in quarter hours (−12:00).
+pub const MIN_UTC_OFFSET: i8 = -48;
+/// The most positive UTC offset a venue may state, in quarter hours (+14:00).
+pub const MAX_UTC_OFFSET: i8 = 56;
+
+/// The UTC day containing minute `t`: `local_epoch(t, 0)`. Used for retention and statistics,
+/// never for a rotating seed (that follows the venue's local day).
 pub fn epoch_of(t: UnixMinute) -> u32 {
     t / EPOCH_MINUTES
+}
+
+fn clamp_u32(v: i64) -> u32 {
+    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
+}
+
+/// The venue-local day containing UTC minute `t` for a venue at UTC offset `offset_q` quarter
+/// hours: `floor((t + 15 * offset_q) / 1440)`, computed in `i64` and saturated to `u32` (it is
+/// never negative for real times).
+pub fn local_epoch(t: UnixMinute, offset_q: i8) -> u32 {
+    let local = i64::from(t) + OFFSET_UNIT_MINUTES * i64::from(offset_q);
+    clamp_u32(local.div_euclid(i64::from(EPOCH_MINUTES)))
+}
+
+/// The UTC minute of local midnight that starts venue-local day `epoch`:
+/// `epoch * 1440 − 15 * offset_q`, saturated to `u32`.
+pub fn epoch_start(epoch: u32, offset_q: i8) -> UnixMinute {
+    clamp_u32(
+        i64::from(epoch) * i64::from(EPOCH_MINUTES) - OFFSET_UNIT_MINUTES * i64::from(offset_q),
+    )
 }
 
 /// The first minute of slot `slot`.
@@ -48,13 +81,14 @@ pub fn stay_slots(arrival: UnixMinute, departure: UnixMinute) -> core::ops::Rang
     slot_of(arrival)..=slot_of(last)
 }
 
-/// The epochs whose rotating seed a visitor present during `slot` could hold: a stay can start
-/// at most `MAX_STAY_MINUTES` before the slot, so the slot's own day and, when the slot starts
-/// within that reach of midnight, the day before.
-pub fn epochs_for_slot(slot: u32) -> core::ops::RangeInclusive<u32> {
+/// The venue-local epochs whose rotating seed a visitor present during `slot` could hold: a stay
+/// can start at most `MAX_STAY_MINUTES` before the slot, so the slot's own local day and, when
+/// the slot starts within that reach of local midnight, the day before:
+/// `local_epoch(max(0, slot_start − 720), offset_q) ..= local_epoch(slot_start, offset_q)`.
+pub fn epochs_for_slot(slot: u32, offset_q: i8) -> core::ops::RangeInclusive<u32> {
     let start = slot_start(slot);
-    let first = epoch_of(start.saturating_sub(u32::from(MAX_STAY_MINUTES)));
-    first..=epoch_of(start)
+    let first = local_epoch(start.saturating_sub(u32::from(MAX_STAY_MINUTES)), offset_q);
+    first..=local_epoch(start, offset_q)
 }
 
 /// Minutes of overlap between `[a0, a1)` and `[b0, b1)`.
@@ -78,9 +112,39 @@ mod tests {
     fn slots_near_midnight_reach_back_one_day() {
         let day = 20_000u32;
         let first_slot_of_day = day * EPOCH_MINUTES / SLOT_MINUTES;
-        assert_eq!(epochs_for_slot(first_slot_of_day), day - 1..=day);
-        assert_eq!(epochs_for_slot(first_slot_of_day + 12), day..=day);
-        assert_eq!(epochs_for_slot(first_slot_of_day + 11), day - 1..=day);
+        assert_eq!(epochs_for_slot(first_slot_of_day, 0), day - 1..=day);
+        assert_eq!(epochs_for_slot(first_slot_of_day + 12, 0), day..=day);
+        assert_eq!(epochs_for_slot(first_slot_of_day + 11, 0), day - 1..=day);
+        // UTC+08:00: local midnight is 16:00 UTC of the day before.
+        assert_eq!(epochs_for_slot(first_slot_of_day - 8, 32), day - 1..=day);
+        assert_eq!(epochs_for_slot(first_slot_of_day + 4, 32), day..=day);
+        assert_eq!(epochs_for_slot(first_slot_of_day + 3, 32), day - 1..=day);
+    }
+
+    #[test]
+    fn local_days_follow_the_offset() {
+        let day = 20_000u32;
+        let midnight_utc = day * EPOCH_MINUTES;
+        assert_eq!(local_epoch(midnight_utc, 0), day);
+        assert_eq!(local_epoch(midnight_utc - 1, 0), day - 1);
+        assert_eq!(epoch_start(day, 32), midnight_utc - 480);
+        assert_eq!(local_epoch(midnight_utc - 480, 32), day);
+        assert_eq!(local_epoch(midnight_utc - 481, 32), day - 1);
+        assert_eq!(epoch_start(day, -48), midnight_utc + 720);
+        assert_eq!(local_epoch(midnight_utc + 719, -48), day - 1);
+        assert_eq!(local_epoch(0, -48), 0);
+        assert_eq!(
+            local_epoch(u32::MAX, 56),
+            ((u64::from(u32::MAX) + 840) / 1440) as u32
+        );
+        assert_eq!(epoch_start(0, 56), 0);
+        assert_eq!(epoch_start(u32::MAX, -48), u32::MAX);
+        for off in [MIN_UTC_OFFSET, -1, 0, 1, 32, MAX_UTC_OFFSET] {
+            for e in [1u32, 20_138, 20_139] {
+                assert_eq!(local_epoch(epoch_start(e, off), off), e);
+                assert_eq!(local_epoch(epoch_start(e, off) - 1, off), e - 1);
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use core::fmt;
 
 use crate::codec::{Codec, Put, Reader};
 use crate::error::{Error, Result};
-use crate::time::{MAX_STAY_MINUTES, MIN_STAY_MINUTES};
+use crate::time::{MAX_STAY_MINUTES, MAX_UTC_OFFSET, MIN_STAY_MINUTES, MIN_UTC_OFFSET};
 
 /// A venue category on the wire. Unknown values decode and print, so a newer registry's
 /// categories do not break older phones.
@@ -154,21 +154,29 @@ pub struct VenueInfo {
     region: RegionCode,
     category: VenueCategory,
     default_stay_minutes: u16,
+    utc_offset: i8,
 }
 
 impl VenueInfo {
     /// Checks and builds venue information: non-empty name and address within their byte
-    /// limits, with no control characters, and a default stay within the spec's bounds.
+    /// limits, with no control characters and no leading or trailing white space (Unicode
+    /// white space included, such as U+3000 and U+00A0), a default stay within the spec's
+    /// bounds, and a UTC offset in quarter hours within [`MIN_UTC_OFFSET`]..=[`MAX_UTC_OFFSET`]
+    /// (−12:00 to +14:00; out of range is [`Error::ValueOutOfRange`]).
     pub fn new(
         name: &str,
         address: &str,
         region: RegionCode,
         category: VenueCategory,
         default_stay_minutes: u16,
+        utc_offset: i8,
     ) -> Result<Self> {
         check_text(name, MAX_NAME_BYTES)?;
         check_text(address, MAX_ADDRESS_BYTES)?;
         if !(MIN_STAY_MINUTES..=MAX_STAY_MINUTES).contains(&default_stay_minutes) {
+            return Err(Error::ValueOutOfRange);
+        }
+        if !(MIN_UTC_OFFSET..=MAX_UTC_OFFSET).contains(&utc_offset) {
             return Err(Error::ValueOutOfRange);
         }
         Ok(Self {
@@ -177,6 +185,7 @@ impl VenueInfo {
             region,
             category,
             default_stay_minutes,
+            utc_offset,
         })
     }
 
@@ -199,6 +208,11 @@ impl VenueInfo {
     /// The default stay after which phones check out automatically.
     pub fn default_stay_minutes(&self) -> u16 {
         self.default_stay_minutes
+    }
+    /// The venue's UTC offset in quarter hours (+32 is UTC+08:00). A rotating code's seed
+    /// changes at the venue's local midnight (see [`crate::time::local_epoch`]).
+    pub fn utc_offset(&self) -> i8 {
+        self.utc_offset
     }
 }
 
@@ -223,6 +237,7 @@ impl Codec for VenueInfo {
         out.put_u32(self.region.0);
         out.push(self.category.0);
         out.put_u16(self.default_stay_minutes);
+        out.push(self.utc_offset.to_be_bytes()[0]);
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self> {
@@ -231,6 +246,7 @@ impl Codec for VenueInfo {
         let region = RegionCode::new(r.u32()?)?;
         let category = VenueCategory(r.u8()?);
         let stay = r.u16()?;
-        Self::new(&name, &address, region, category, stay)
+        let offset = i8::from_be_bytes([r.u8()?]);
+        Self::new(&name, &address, region, category, stay, offset)
     }
 }

@@ -1,8 +1,9 @@
 //! The whole protocol flow in memory: register, scan, publish, match, share.
 #![allow(clippy::unwrap_used)]
 
+use venuecode_protocol::chain::retained_range;
 use venuecode_protocol::code::DEFAULT_BASE_URL;
-use venuecode_protocol::time::{stay_slots, EPOCH_MINUTES};
+use venuecode_protocol::time::{self, stay_slots, EPOCH_MINUTES};
 use venuecode_protocol::*;
 
 const NOW: u32 = 29_000_000; // 2025-02-19T21:20Z, in Unix minutes
@@ -29,6 +30,7 @@ fn world() -> World {
         RegionCode::new(620105).unwrap(),
         VenueCategory::RESTAURANT,
         60,
+        32,
     )
     .unwrap();
     let cert = VenueCertificate::sign(
@@ -66,7 +68,7 @@ fn static_code_scan_publish_match() {
 
     // Visitor stays 90 minutes; the HA publishes a window overlapping its second hour.
     let (arrival, departure) = (NOW, NOW + 90);
-    let keys = scanned.seed().slot_keys();
+    let keys = scanned.slot_keys();
     let diary: Vec<(SlotToken, u32)> = stay_slots(arrival, departure)
         .map(|s| (keys.token(s), s))
         .collect();
@@ -85,10 +87,13 @@ fn static_code_scan_publish_match() {
     assert_eq!(opened, upload);
     let shared = &opened.entries[0];
     shared.code.verify_signatures(&w.anchors).unwrap();
+    shared.check_claim(NOW + 300).unwrap();
 
-    let mut b = BatchBuilder::new(NOW + 300, vec!["Get tested.".into()]).unwrap();
+    let mut b =
+        BatchBuilder::new(ChainHead::GENESIS, NOW + 300, vec!["Get tested.".into()]).unwrap();
     b.add(&ExposureWindow {
         seed: shared.code.seed().clone(),
+        venue_key: shared.code.certificate().body().venue_key,
         start: shared.arrival,
         end: shared.departure,
         risk: RiskLevel::HIGH,
@@ -164,6 +169,7 @@ fn rotating_code_goes_stale_and_days_differ() {
             issued_at: NOW,
             after: 0,
             up_to: 1,
+            head: 1,
             entries: vec![Revocation {
                 sequence: 1,
                 serial: 7,
@@ -207,6 +213,7 @@ fn rotating_code_goes_stale_and_days_differ() {
             issued_at: NOW,
             after,
             up_to,
+            head: 2,
             entries,
         };
         superseded
@@ -224,20 +231,21 @@ fn rotating_code_goes_stale_and_days_differ() {
 #[test]
 fn seed_release_and_guest_book_round_trip() {
     let w = world();
-    let release = SeedRelease {
-        venue_serial: 7,
-        seeds: vec![(20_000, w.master.rotating_seed(20_000))],
-    };
-    let signed = SignedSeedRelease::create(&release, &w.ha_enc.public_key(), &w.venue_key).unwrap();
-    let signed = SignedSeedRelease::decode(&signed.encode()).unwrap();
+    let seeds = vec![(20_000, w.master.rotating_seed(20_000))];
+    let sealed = SeedRelease::create(&w.venue_key, seeds.clone(), &w.ha_enc.public_key()).unwrap();
+    let sealed = SealedMessage::decode(&sealed.encode()).unwrap();
+    let opened = SeedRelease::open(&w.ha_enc, &sealed).unwrap();
+    assert_eq!(opened.seeds, seeds);
+    assert_eq!(opened.venue_key, w.venue_key.public_key());
+    // Signed for another HA key: re-sealing it to this HA does not verify.
+    let other_enc = DecryptionKey::derive(&[6; 32]).unwrap();
+    let for_other =
+        SeedRelease::sign(&w.venue_key, seeds, &other_enc.public_key().key_id()).unwrap();
     assert_eq!(
-        signed.open(&w.venue_key.public_key(), &w.ha_enc).unwrap(),
-        release
-    );
-    assert_eq!(
-        signed.open(&w.ha.public_key(), &w.ha_enc),
+        for_other.verify(&w.ha_enc.public_key().key_id()),
         Err(Error::SeedReleaseSignatureInvalid)
     );
+    assert!(for_other.seal(&w.ha_enc.public_key()).is_err());
 
     let entry = GuestBookEntry {
         venue_serial: 7,
@@ -279,7 +287,13 @@ fn request_envelope_checks_window_and_body() {
 fn overlapping_windows_of_one_seed_share_a_record() {
     let w = world();
     let seed = w.master.static_seed();
-    let mut b = BatchBuilder::with_id([7; 16], NOW, vec!["a".into(), "b".into()]).unwrap();
+    let mut b = BatchBuilder::with_id(
+        ChainHead::GENESIS,
+        [7; 16],
+        NOW,
+        vec!["a".into(), "b".into()],
+    )
+    .unwrap();
     let start = venuecode_protocol::time::slot_start(venuecode_protocol::time::slot_of(NOW));
     for (s, e, risk, msg) in [
         (start + 10, start + 20, RiskLevel::LOW, 0),
@@ -287,6 +301,7 @@ fn overlapping_windows_of_one_seed_share_a_record() {
     ] {
         b.add(&ExposureWindow {
             seed: seed.clone(),
+            venue_key: w.venue_key.public_key(),
             start: s,
             end: e,
             risk,
@@ -296,7 +311,7 @@ fn overlapping_windows_of_one_seed_share_a_record() {
     }
     let batch = b.sign(&w.ha).unwrap();
     assert_eq!(batch.records().len(), 2, "one record per slot touched");
-    let keys = seed.slot_keys();
+    let keys = seed.slot_keys(&w.venue_key.public_key());
     let slot = venuecode_protocol::time::slot_of(start);
     let rec = batch
         .records()
@@ -311,4 +326,368 @@ fn overlapping_windows_of_one_seed_share_a_record() {
         Err(Error::OpenFailed),
         "seal keys are per batch"
     );
+}
+
+/// The impostor attack of wire version 1: a stranger certifies a venue of their own and signs
+/// a code pairing their certificate with a real venue's (public) seed. Under v2 the tokens,
+/// seal keys and count tags derive from the seed and the venue key, so the impostor's code
+/// yields values unrelated to the real venue's.
+#[test]
+fn the_same_seed_under_another_venue_key_is_unrelated() {
+    let w = world();
+    let impostor = SigningKey::from_seed(&[8; 32]).unwrap();
+    let cert = VenueCertificate::sign(
+        CertificateBody {
+            serial: 8,
+            venue_key: impostor.public_key(),
+            ..w.cert.body().clone()
+        },
+        &w.ra,
+    )
+    .unwrap();
+    let real = VenueCode::new_static(w.cert.clone(), &w.master, &w.venue_key).unwrap();
+    let fake = VenueCode::signed(cert, CodeKind::Static, real.seed().clone(), &impostor).unwrap();
+    fake.verify(&w.anchors, NOW, None).unwrap();
+    assert_eq!(fake.seed(), real.seed());
+    let (a, b) = (real.slot_keys(), fake.slot_keys());
+    for slot in 0..50u32 {
+        let s = 483_333 + slot;
+        assert_ne!(a.token(s), b.token(s));
+        assert_ne!(a.seal_key(s, &[1; 16]), b.seal_key(s, &[1; 16]));
+    }
+    assert_ne!(a.count_tag(20_138), b.count_tag(20_138));
+}
+
+fn chain_batch(w: &World, after: ChainHead, id: u8, created_at: u32) -> ExposureBatch {
+    let mut b =
+        BatchBuilder::with_id(after, [id; 16], created_at, vec!["Get tested.".into()]).unwrap();
+    b.add(&ExposureWindow {
+        seed: w.master.static_seed(),
+        venue_key: w.venue_key.public_key(),
+        start: created_at - 120,
+        end: created_at - 60,
+        risk: RiskLevel::LOW,
+        message_index: 0,
+    })
+    .unwrap();
+    b.sign(&w.ha).unwrap()
+}
+
+fn checkpoint(w: &World, issued_at: u32, head: ChainHead, retained: (u64, [u8; 32])) -> Checkpoint {
+    let cp = Checkpoint::sign(
+        CheckpointBody::new(w.ha.key_id(), issued_at, head, retained),
+        &w.ha,
+    )
+    .unwrap();
+    Checkpoint::decode(&cp.encode()).unwrap()
+}
+
+#[test]
+fn batch_chain_checkpoints_and_chain_state() {
+    let w = world();
+    let b1 = chain_batch(&w, ChainHead::GENESIS, 1, NOW);
+    let b2 = chain_batch(&w, b1.chain_head(), 2, NOW + 60);
+    let b3 = chain_batch(&w, b2.chain_head(), 3, NOW + 120);
+    assert_eq!(b1.header().header().sequence, 1);
+    assert_eq!(b1.header().header().previous, [0; 32]);
+    assert_eq!(b3.header().header().previous, b2.link());
+    let ledger: Vec<_> = [&b1, &b2, &b3]
+        .iter()
+        .map(|b| {
+            (
+                b.header().header().sequence,
+                b.link(),
+                b.header().header().created_at,
+            )
+        })
+        .collect();
+
+    // Extend batch by batch, with a checkpoint naming batch 3.
+    let cp = checkpoint(
+        &w,
+        NOW + 121,
+        b3.chain_head(),
+        retained_range(&ledger, NOW - 1).unwrap(),
+    );
+    assert_eq!(cp.body().retained_from, 1);
+    let mut phone = ChainState::new();
+    assert_eq!(phone.status(NOW), ChainStatus::Stale);
+    phone.accept_checkpoint(&cp, &w.anchors).unwrap();
+    assert_eq!(
+        phone.status(NOW + 122),
+        ChainStatus::Withheld { from: 1, to: 3 }
+    );
+    phone.accept_batch_header(b1.header()).unwrap();
+    // A reordered batch (3 before 2) and a repeat are refused.
+    assert_eq!(
+        phone.accept_batch_header(b3.header()),
+        Err(Error::BatchChainBroken)
+    );
+    assert_eq!(
+        phone.accept_batch_header(b1.header()),
+        Err(Error::BatchChainBroken)
+    );
+    assert_eq!(
+        phone.status(NOW + 122),
+        ChainStatus::Withheld { from: 2, to: 3 }
+    );
+    phone.accept_batch_header(b2.header()).unwrap();
+    // A fork: another batch 3 after batch 2 disagrees with the checkpoint.
+    let fork = chain_batch(&w, b2.chain_head(), 9, NOW + 130);
+    assert_eq!(
+        phone.accept_batch_header(fork.header()),
+        Err(Error::BatchChainBroken)
+    );
+    phone.accept_batch_header(b3.header()).unwrap();
+    assert_eq!(phone.status(NOW + 122), ChainStatus::Ok);
+    assert_eq!(phone.cursor(), 3);
+    // Stale: no newer checkpoint for more than two days.
+    assert_eq!(phone.status(NOW + 121 + 2880), ChainStatus::Ok);
+    assert_eq!(phone.status(NOW + 121 + 2881), ChainStatus::Stale);
+    // Rollback: an older checkpoint is refused.
+    let old = checkpoint(&w, NOW + 61, b2.chain_head(), (1, [0; 32]));
+    assert_eq!(
+        phone.accept_checkpoint(&old, &w.anchors),
+        Err(Error::Rollback)
+    );
+    // A forged checkpoint.
+    let mut bytes = cp.encode();
+    bytes[20] ^= 1;
+    assert_eq!(
+        Checkpoint::decode(&bytes).unwrap().verify(&w.anchors),
+        Err(Error::CheckpointSignatureInvalid)
+    );
+
+    // A new phone joins after batches 1 and 2 expired: it starts at batch 3.
+    let retained = retained_range(&ledger, NOW + 61).unwrap();
+    assert_eq!(retained, (3, b2.link()));
+    let cp = checkpoint(&w, NOW + 200, b3.chain_head(), retained);
+    let mut late = ChainState::new();
+    late.accept_checkpoint(&cp, &w.anchors).unwrap();
+    assert_eq!(
+        late.accept_batch_header(b2.header()),
+        Err(Error::BatchChainBroken)
+    );
+    late.accept_batch_header(b3.header()).unwrap();
+    assert_eq!(late.status(NOW + 200), ChainStatus::Ok);
+    // Everything expired: retained_from is sequence + 1 and retained_previous the head.
+    assert_eq!(retained_range(&ledger, NOW + 500).unwrap(), (4, b3.link()));
+    checkpoint(&w, NOW + 600, b3.chain_head(), (4, b3.link()));
+    // A stored state comes back whole.
+    let restored = ChainState::restore(phone.head(), phone.checkpoint().copied()).unwrap();
+    assert_eq!(restored.head(), phone.head());
+}
+
+#[test]
+fn batch_reader_streams_in_any_chunks() {
+    let w = world();
+    let batch = chain_batch(&w, ChainHead::GENESIS, 1, NOW);
+    let wire = batch.encode();
+    for chunk in [1usize, 7, 40, 1000, wire.len()] {
+        let mut reader = BatchReader::new(w.anchors.clone());
+        let mut records = Vec::new();
+        for part in wire.chunks(chunk) {
+            records.extend(reader.feed(part).unwrap());
+        }
+        assert!(reader.header().is_some());
+        let header = reader.finish().unwrap();
+        assert_eq!(&header, batch.header());
+        assert_eq!(records, batch.records());
+    }
+    // A changed record fails at the end, a short stream fails, a forged header fails early.
+    let mut bad = wire.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let mut reader = BatchReader::new(w.anchors.clone());
+    reader.feed(&bad).unwrap();
+    assert_eq!(reader.finish(), Err(Error::BatchDigestMismatch));
+    let mut reader = BatchReader::new(w.anchors.clone());
+    reader.feed(&wire[..wire.len() - 1]).unwrap();
+    assert_eq!(reader.finish(), Err(Error::Truncated));
+    let mut forged = wire.clone();
+    forged[60] ^= 1;
+    let mut reader = BatchReader::new(w.anchors.clone());
+    assert_eq!(reader.feed(&forged), Err(Error::BatchSignatureInvalid));
+}
+
+#[test]
+fn rotating_trace_across_local_midnight() {
+    let w = world();
+    // UTC+08:00: local midnight of local day e is 16:00 UTC of day e − 1.
+    let day = time::local_epoch(NOW, 32);
+    let midnight = time::epoch_start(day + 1, 32);
+    let code =
+        VenueCode::new_rotating(w.cert.clone(), &w.master, &w.venue_key, midnight - 100).unwrap();
+    assert!(matches!(code.kind(), CodeKind::Rotating { epoch, .. } if epoch == day));
+    let (start, end) = (midnight - 90, midnight + 120);
+    let none = std::collections::BTreeMap::new();
+    let plan = plan_trace(&code, start, end, &none).unwrap();
+    assert_eq!(plan.missing_epochs, vec![day + 1]);
+    assert_eq!(plan.parts.len(), 1);
+    assert_eq!((plan.parts[0].start, plan.parts[0].end), (start, end));
+    let mut released = std::collections::BTreeMap::new();
+    released.insert(day + 1, w.master.rotating_seed(day + 1));
+    let plan = plan_trace(&code, start, end, &released).unwrap();
+    assert!(plan.missing_epochs.is_empty());
+    assert_eq!(plan.parts.len(), 2);
+    assert_eq!(plan.parts[1].epoch, Some(day + 1));
+    assert_eq!((plan.parts[1].start, plan.parts[1].end), (midnight, end));
+    let windows = plan.windows(RiskLevel::HIGH, 0);
+    assert!(windows
+        .iter()
+        .all(|x| x.venue_key == w.venue_key.public_key()));
+
+    // The upload's claim must fall in the code's display window.
+    let entry = UploadEntry {
+        code: code.clone(),
+        arrival: midnight - 100,
+        departure: midnight + 20,
+    };
+    entry.check_claim(midnight + 30).unwrap();
+    let photographed = UploadEntry {
+        arrival: midnight - 300,
+        ..entry.clone()
+    };
+    assert_eq!(
+        photographed.check_claim(midnight + 30),
+        Err(Error::ClaimOutsideDisplayWindow)
+    );
+    let future = UploadEntry {
+        departure: midnight + 40,
+        ..entry.clone()
+    };
+    assert_eq!(
+        future.check_claim(midnight + 30),
+        Err(Error::ValueOutOfRange)
+    );
+    let long = UploadEntry {
+        departure: midnight - 100 + 721,
+        ..entry
+    };
+    assert_eq!(
+        long.check_claim(midnight + 1000),
+        Err(Error::ValueOutOfRange)
+    );
+}
+
+#[test]
+fn revocation_lists_refuse_rollback_and_gaps() {
+    let w = world();
+    let list = |issued_at, after, up_to, head, seqs: &[u64]| {
+        RevocationList::sign(
+            RevocationListBody {
+                ra_key_id: w.ra.key_id(),
+                issued_at,
+                after,
+                up_to,
+                head,
+                entries: seqs
+                    .iter()
+                    .map(|&s| Revocation {
+                        sequence: s,
+                        serial: 100 + s,
+                        revoked_at: NOW,
+                        reason: RevocationReason::DISABLED_BY_AUTHORITY,
+                    })
+                    .collect(),
+            },
+            &w.ra,
+        )
+        .unwrap()
+    };
+    let mut set = RevocationSet::new();
+    set.apply(&list(NOW, 0, 2, 3, &[1, 2])).unwrap();
+    assert_eq!(
+        set.apply(&list(NOW, 3, 3, 3, &[])),
+        Err(Error::RevocationGap)
+    );
+    set.apply(&list(NOW + 1, 2, 3, 3, &[3])).unwrap();
+    assert_eq!((set.cursor(), set.issued_at()), (3, NOW + 1));
+    assert_eq!(
+        set.apply(&list(NOW, 0, 2, 2, &[1, 2])),
+        Err(Error::Rollback)
+    );
+    assert_eq!(set.apply(&list(NOW, 3, 3, 3, &[])), Err(Error::Rollback));
+    assert!(set.contains(103));
+    set.apply(&list(NOW + 2, 0, 3, 3, &[3])).unwrap();
+    assert!(!set.contains(101) && set.contains(103));
+    assert_eq!(
+        RevocationList::sign(
+            RevocationListBody {
+                ra_key_id: w.ra.key_id(),
+                issued_at: NOW,
+                after: 0,
+                up_to: 2,
+                head: 1,
+                entries: vec![]
+            },
+            &w.ra
+        ),
+        Err(Error::ValueOutOfRange)
+    );
+}
+
+#[test]
+fn trust_bundle_install_and_rotation() {
+    let w = world();
+    let body = |sequence, ra: Vec<PublicKey>| TrustBundleBody {
+        sequence,
+        issued_at: NOW,
+        ra_keys: ra,
+        ha_signing_keys: vec![w.ha.public_key()],
+        ha_encryption_key: w.ha_enc.public_key(),
+        server_url: "https://vc.example".into(),
+        code_base_url: DEFAULT_BASE_URL.into(),
+    };
+    let first = TrustBundle::sign(body(1, vec![w.ra.public_key()]), &w.ra).unwrap();
+    let first = TrustBundle::decode(&first.encode()).unwrap();
+    first.verify_initial().unwrap();
+    let anchors = first.anchors();
+    w.cert.verify_signature(&anchors).unwrap();
+    assert_eq!(first.ha_encryption_key(), w.ha_enc.public_key());
+    // Rotation: the old RA key signs a bundle naming the new one.
+    let new_ra = SigningKey::from_seed(&[11; 32]).unwrap();
+    let second = TrustBundle::sign(body(2, vec![new_ra.public_key()]), &w.ra).unwrap();
+    second.verify_update(&first).unwrap();
+    assert_eq!(second.verify_initial(), Err(Error::UnknownKeyId));
+    // Not signed by a key the phone trusts, or not newer.
+    let rogue = SigningKey::from_seed(&[12; 32]).unwrap();
+    let stranger = TrustBundle::sign(body(3, vec![rogue.public_key()]), &rogue).unwrap();
+    stranger.verify_initial().unwrap();
+    assert_eq!(stranger.verify_update(&second), Err(Error::UnknownKeyId));
+    let replay = TrustBundle::sign(body(2, vec![new_ra.public_key()]), &new_ra).unwrap();
+    assert_eq!(replay.verify_update(&second), Err(Error::Rollback));
+    let mut bytes = second.encode();
+    bytes[10] ^= 1;
+    assert_eq!(
+        TrustBundle::decode(&bytes).unwrap().verify_update(&first),
+        Err(Error::TrustBundleSignatureInvalid)
+    );
+    let mut http = body(1, vec![w.ra.public_key()]);
+    http.server_url = "http://vc.example".into();
+    assert_eq!(TrustBundle::sign(http, &w.ra), Err(Error::InvalidUrl));
+}
+
+#[test]
+fn count_ping_and_tag_registration() {
+    let w = world();
+    let code = VenueCode::new_static(w.cert.clone(), &w.master, &w.venue_key).unwrap();
+    let day = time::local_epoch(NOW, 32);
+    let ping = CountPing {
+        venue_key_id: w.venue_key.key_id(),
+        tag: code.slot_keys().count_tag(day),
+    };
+    let bytes = ping.encode();
+    assert_eq!(bytes.len(), count::COUNT_PING_BYTES);
+    assert_eq!(CountPing::decode(&bytes).unwrap(), ping);
+    let reg = CountTagRegistration {
+        tags: vec![
+            (day, ping.tag),
+            (day + 1, code.slot_keys().count_tag(day + 1)),
+        ],
+    };
+    let reg = CountTagRegistration::decode(&reg.encode()).unwrap();
+    reg.check_epochs(day).unwrap();
+    assert_eq!(reg.check_epochs(day + 20), Err(Error::ValueOutOfRange));
+    assert_eq!(reg.check_epochs(day - 1), Err(Error::ValueOutOfRange));
 }

@@ -256,8 +256,8 @@ pub fn retained_range(
 pub enum ChainStatus {
     /// Every batch the newest checkpoint names has been read, and the checkpoint is recent.
     Ok,
-    /// The newest checkpoint names batches the phone has not been given: `from..=to`. The
-    /// phone must not say "no exposure" for them.
+    /// The newest checkpoint names batches the server still serves that the phone has not been
+    /// given: `from..=to`. The phone must not say "no exposure" for them.
     Withheld {
         /// First missing sequence.
         from: u64,
@@ -391,16 +391,19 @@ impl ChainState {
     }
 
     /// The state after a sync at `now`: [`ChainStatus::Withheld`] when the newest checkpoint
-    /// names batches beyond the head, else [`ChainStatus::Stale`] when there is no checkpoint
+    /// names batches beyond the head that are still served (from `max(head + 1,
+    /// retained_from)` to the checkpoint's sequence), else [`ChainStatus::Stale`] when there is no checkpoint
     /// or it was issued more than the stale bound before `now`, else [`ChainStatus::Ok`].
     pub fn status(&self, now: UnixMinute) -> ChainStatus {
         let Some(cp) = &self.checkpoint else {
             return ChainStatus::Stale;
         };
         let b = cp.body();
-        if self.head.sequence < b.sequence {
+        // Batches below retained_from expired on the server: they are gone, not withheld.
+        let from = self.head.sequence.saturating_add(1).max(b.retained_from);
+        if from <= b.sequence {
             return ChainStatus::Withheld {
-                from: self.head.sequence + 1,
+                from,
                 to: b.sequence,
             };
         }

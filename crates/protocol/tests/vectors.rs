@@ -16,10 +16,11 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 use venuecode_protocol::certificate::{CERTIFICATE_LABEL, REGISTRATION_VERSION};
+use venuecode_protocol::chain::{retained_range, CHECKPOINT_LABEL};
 use venuecode_protocol::code::{decode_decimal, encode_decimal, CODE_LABEL, DEFAULT_BASE_URL};
 use venuecode_protocol::codec::Reader;
 use venuecode_protocol::envelope::{tan_hash, REQUEST_LABEL};
-use venuecode_protocol::exposure::{BATCH_LABEL, RECORD_NONCE};
+use venuecode_protocol::exposure::{BATCH_LABEL, BATCH_LINK_LABEL, RECORD_NONCE};
 use venuecode_protocol::keys::KEY_ID_LABEL;
 use venuecode_protocol::primitives::{aead_seal, sha256};
 use venuecode_protocol::revocation::REVOCATION_LABEL;
@@ -28,8 +29,10 @@ use venuecode_protocol::sealed::{
     UPLOAD_INFO,
 };
 use venuecode_protocol::time::{
-    epoch_of, epochs_for_slot, overlap_minutes, slot_of, slot_start, stay_slots,
+    epoch_of, epoch_start, epochs_for_slot, local_epoch, overlap_minutes, slot_of, slot_start,
+    stay_slots,
 };
+use venuecode_protocol::trust::TRUST_BUNDLE_LABEL;
 use venuecode_protocol::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -50,6 +53,9 @@ const FILES: &[(&str, Generate)] = &[
     ("sealed.json", gen_sealed),
     ("envelope.json", gen_envelope),
     ("count.json", gen_count),
+    ("checkpoint.json", gen_checkpoint),
+    ("trust.json", gen_trust),
+    ("trace.json", gen_trace),
     ("size-budget.json", gen_size_budget),
     ("hpke-rfc9180-a2.json", gen_rfc9180),
 ];
@@ -292,6 +298,7 @@ fn run(ctx: &Value, c: &Value) -> Result<Value> {
                     listed("revoked_serials", RevocationReason::DEACTIVATED_BY_VENUE)
                         .chain(listed("superseded_serials", RevocationReason::SUPERSEDED)),
                     0,
+                    0,
                 )
             });
             code.verify(&anchors(ctx), now(), revoked.as_ref())?;
@@ -301,18 +308,16 @@ fn run(ctx: &Value, c: &Value) -> Result<Value> {
         "code_from_url" => out(VenueCode::from_url(&text())?.encode()),
         "decode_decimal" => out(decode_decimal(&text())?),
         "decode_batch" => out(ExposureBatch::decode(&input())?.encode()),
+        "batch_link" => out(ExposureBatch::decode(&input())?.link().to_vec()),
         "stream_batch" => {
+            // The sans-I/O reader phones use, fed in uneven pieces.
             let bytes = input();
-            let mut r = Reader::new(&bytes);
-            let header = SignedBatchHeader::read(&mut r)?;
-            header.verify(&anchors(ctx))?;
-            let mut checker = header.record_checker();
+            let mut reader = BatchReader::new(anchors(ctx));
             let mut n = 0;
-            while r.remaining() > 0 {
-                checker.push(&ExposureRecord::read(&mut r)?)?;
-                n += 1;
+            for piece in bytes.chunks(37) {
+                n += reader.feed(piece)?.len();
             }
-            checker.finish()?;
+            reader.finish()?;
             Ok(json!(n))
         }
         "verify_batch" => {
@@ -326,8 +331,9 @@ fn run(ctx: &Value, c: &Value) -> Result<Value> {
             let rec = ExposureRecord::read(&mut r)?;
             r.finish()?;
             let seed = Seed::from_bytes(arr(&c["seed"]));
+            let venue_key = PublicKey::from_bytes(&arr(&c["venue_key"]))?;
             let slot = u32::try_from(num(&c["slot"])).unwrap();
-            let n = rec.open(&seed.slot_keys(), slot, &arr(&c["batch_id"]))?;
+            let n = rec.open(&seed.slot_keys(&venue_key), slot, &arr(&c["batch_id"]))?;
             Ok(json!({
                 "window_start": n.window_start,
                 "window_minutes": n.window_minutes,
@@ -341,6 +347,19 @@ fn run(ctx: &Value, c: &Value) -> Result<Value> {
             l.verify(&anchors(ctx))?;
             Ok(json!(l.body().up_to))
         }
+        "apply_revocation_lists" => {
+            // Verifies and applies each list in order to one set; the first failure is the
+            // case's error.
+            let mut set = RevocationSet::new();
+            for l in c["lists"].as_array().unwrap() {
+                let l = RevocationList::decode(&unh(l))?;
+                l.verify(&anchors(ctx))?;
+                set.apply(&l)?;
+            }
+            let mut serials: Vec<u64> = set.entries().map(|(s, _)| s).collect();
+            serials.sort_unstable();
+            Ok(json!({"cursor": set.cursor(), "issued_at": set.issued_at(), "serials": serials}))
+        }
         "decode_sealed" => out(SealedMessage::decode(&input())?.encode()),
         "open_sealed" => {
             let msg = SealedMessage::decode(&input())?;
@@ -351,11 +370,22 @@ fn run(ctx: &Value, c: &Value) -> Result<Value> {
         "decode_upload" => out(Upload::decode(&input())?.encode()),
         "decode_guest_book" => out(GuestBookEntry::decode(&input())?.encode()),
         "decode_seed_release" => out(SeedRelease::decode(&input())?.encode()),
-        "decode_signed_seed_release" => out(SignedSeedRelease::decode(&input())?.encode()),
-        "open_signed_seed_release" => {
-            let s = SignedSeedRelease::decode(&input())?;
-            let venue = PublicKey::from_bytes(&arr(&ctx["venue_public_key"]))?;
-            out(s.open(&venue, &ha_key())?.encode())
+        "open_seed_release" => {
+            let msg = SealedMessage::decode(&input())?;
+            let r = SeedRelease::open(&ha_key(), &msg)?;
+            Ok(json!({
+                "venue_key": h(r.venue_key.as_bytes()),
+                "epochs": r.seeds.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+            }))
+        }
+        "check_claim" => {
+            let entry = UploadEntry {
+                code: VenueCode::decode(&input())?,
+                arrival: u32::try_from(num(&c["arrival"])).unwrap(),
+                departure: u32::try_from(num(&c["departure"])).unwrap(),
+            };
+            entry.check_claim(u32::try_from(num(&c["received_at"])).unwrap())?;
+            Ok(Value::Null)
         }
         "decode_bundle" => out(sealed::SealedBundle::decode(&input())?.encode()),
         "decode_envelope" => out(RequestEnvelope::decode(&input())?.encode()),
@@ -373,7 +403,56 @@ fn run(ctx: &Value, c: &Value) -> Result<Value> {
             Ok(Value::Null)
         }
         "tan_hash" => out(tan_hash(&text())?.to_vec()),
-        "decode_count_pings" => out(CountPingBatch::decode(&input())?.encode()),
+        "decode_count_ping" => out(CountPing::decode(&input())?.encode()),
+        "decode_count_tags" => out(CountTagRegistration::decode(&input())?.encode()),
+        "check_count_tag_epochs" => {
+            let reg = CountTagRegistration::decode(&input())?;
+            reg.check_epochs(u32::try_from(num(&c["today"])).unwrap())?;
+            Ok(Value::Null)
+        }
+        "decode_checkpoint" => out(Checkpoint::decode(&input())?.encode()),
+        "verify_checkpoint" => {
+            let cp = Checkpoint::decode(&input())?;
+            cp.verify(&anchors(ctx))?;
+            Ok(json!(cp.body().sequence))
+        }
+        "chain" => run_chain(ctx, c),
+        "decode_trust_bundle" => out(TrustBundle::decode(&input())?.encode()),
+        "verify_trust_bundle_initial" => {
+            let b = TrustBundle::decode(&input())?;
+            b.verify_initial()?;
+            Ok(json!(b.sequence()))
+        }
+        "verify_trust_bundle_update" => {
+            let current = TrustBundle::decode(&unh(&c["current"]))?;
+            current.verify_initial()?;
+            let b = TrustBundle::decode(&input())?;
+            b.verify_update(&current)?;
+            Ok(json!(b.sequence()))
+        }
+        "plan_trace" => {
+            let code = VenueCode::decode(&input())?;
+            let released = c["released"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        u32::try_from(num(&r["epoch"])).unwrap(),
+                        Seed::from_bytes(arr(&r["seed"])),
+                    )
+                })
+                .collect();
+            let n = |k: &str| u32::try_from(num(&c[k])).unwrap();
+            let plan = plan_trace(&code, n("start"), n("end"), &released)?;
+            Ok(json!({
+                "parts": plan.parts.iter().map(|p| json!({
+                    "epoch": p.epoch, "seed": h(p.seed.expose()), "venue_key": h(p.venue_key.as_bytes()),
+                    "start": p.start, "end": p.end,
+                })).collect::<Vec<_>>(),
+                "missing_epochs": plan.missing_epochs,
+            }))
+        }
         other => panic!("unknown op {other}"),
     }
 }
@@ -398,6 +477,8 @@ const NAME: &str = "兰州牛肉面馆";
 const ADDRESS: &str = "甘肃省兰州市安宁区北滨河西路1号";
 const REGION: u32 = 620_105;
 const STAY: u16 = 60;
+/// UTC+08:00 in quarter hours: NOW is 05:20 local time on local day 20139.
+const OFFSET: i8 = 32;
 
 /// The group order L of Ed25519, little-endian.
 const ED25519_L: [u8; 32] = [
@@ -431,6 +512,7 @@ fn info() -> VenueInfo {
         RegionCode::new(REGION).unwrap(),
         VenueCategory::RESTAURANT,
         STAY,
+        OFFSET,
     )
     .unwrap()
 }
@@ -519,6 +601,7 @@ struct RawCert {
     region: u32,
     category: u8,
     stay: u16,
+    offset: i8,
     valid_from: u32,
     valid_until: u32,
 }
@@ -526,7 +609,7 @@ struct RawCert {
 impl RawCert {
     fn valid() -> Self {
         Self {
-            version: 1,
+            version: 2,
             ra_key_id: ra().key_id().0,
             serial: SERIAL,
             venue_key: *venue().public_key().as_bytes(),
@@ -535,6 +618,7 @@ impl RawCert {
             region: REGION,
             category: 9,
             stay: STAY,
+            offset: OFFSET,
             valid_from: VALID_FROM,
             valid_until: VALID_UNTIL,
         }
@@ -548,6 +632,7 @@ impl RawCert {
         b.extend_from_slice(&self.region.to_be_bytes());
         b.push(self.category);
         b.extend_from_slice(&self.stay.to_be_bytes());
+        b.extend_from_slice(&self.offset.to_be_bytes());
         b
     }
 
@@ -568,21 +653,112 @@ impl RawCert {
     }
 }
 
+/// A venue code; `rotating` is `(epoch_back, valid_until)`.
 fn raw_code(
     kind: u8,
     cert: &[u8],
-    rotating: Option<(u32, u32)>,
+    rotating: Option<(u8, u32)>,
     seed: &[u8; 32],
     key: &SigningKey,
 ) -> Vec<u8> {
-    let mut tbs = vec![1, kind];
+    let mut tbs = vec![2, kind];
     tbs.extend_from_slice(cert);
-    if let Some((epoch, until)) = rotating {
-        tbs.extend_from_slice(&epoch.to_be_bytes());
+    if let Some((back, until)) = rotating {
+        tbs.push(back);
         tbs.extend_from_slice(&until.to_be_bytes());
     }
     tbs.extend_from_slice(seed);
     appended(tbs.clone(), &key.sign(CODE_LABEL, &tbs))
+}
+
+/// Ed25519 signatures that a lax verifier accepts and `verify_strict` refuses, built with raw
+/// point and scalar arithmetic over the RFC 8032 equation `[S]B = R + [k]A`, `k = SHA-512(R ||
+/// A || M) mod L`. Each breaks exactly one strictness rule.
+mod lax {
+    use curve25519_dalek::constants::ED25519_BASEPOINT_POINT as B;
+    use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+    use curve25519_dalek::scalar::Scalar;
+    use sha2::{Digest, Sha512};
+
+    fn secret(seed: &[u8; 32]) -> Scalar {
+        let h = Sha512::digest(seed);
+        let mut a = [0u8; 32];
+        a.copy_from_slice(&h[..32]);
+        a[0] &= 248;
+        a[31] &= 127;
+        a[31] |= 64;
+        Scalar::from_bytes_mod_order(a)
+    }
+
+    fn challenge(r: &[u8; 32], a: &[u8; 32], m: &[u8]) -> Scalar {
+        Scalar::from_hash(
+            Sha512::new()
+                .chain_update(r)
+                .chain_update(a)
+                .chain_update(m),
+        )
+    }
+
+    fn point(bytes: &[u8; 32]) -> EdwardsPoint {
+        CompressedEdwardsY(*bytes).decompress().unwrap()
+    }
+
+    /// Signs `m` with the key of `seed`, using the R encoding `r_bytes` whose discrete log
+    /// (ignoring any torsion) is `r`.
+    fn sign(seed: &[u8; 32], m: &[u8], r_bytes: [u8; 32], r: Scalar) -> (Scalar, [u8; 64]) {
+        let a = secret(seed);
+        let pk = (B * a).compress().to_bytes();
+        let k = challenge(&r_bytes, &pk, m);
+        let s = r + k * a;
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(&r_bytes);
+        sig[32..].copy_from_slice(&s.to_bytes());
+        (k, sig)
+    }
+
+    fn holds(seed: &[u8; 32], k: Scalar, sig: &[u8; 64], cofactor: bool) -> bool {
+        let a = B * secret(seed);
+        let r = point(sig[..32].try_into().unwrap());
+        let s = Scalar::from_canonical_bytes(sig[32..].try_into().unwrap()).unwrap();
+        let (lhs, rhs) = (B * s, r + a * k);
+        if cofactor {
+            lhs.mul_by_cofactor() == rhs.mul_by_cofactor()
+        } else {
+            lhs == rhs
+        }
+    }
+
+    /// R is the identity (small order): the cofactorless equation holds.
+    pub fn small_order_r(seed: &[u8; 32], m: &[u8]) -> [u8; 64] {
+        let mut id = [0u8; 32];
+        id[0] = 1;
+        let (k, sig) = sign(seed, m, id, Scalar::ZERO);
+        assert!(holds(seed, k, &sig, false));
+        sig
+    }
+
+    /// R is the identity encoded non-canonically (y = p + 1): the equation holds for a
+    /// verifier that decodes R and compares points.
+    pub fn non_canonical_r(seed: &[u8; 32], m: &[u8]) -> [u8; 64] {
+        let mut y = [0xffu8; 32];
+        y[0] = 0xee;
+        y[31] = 0x7f;
+        let (k, sig) = sign(seed, m, y, Scalar::ZERO);
+        assert!(holds(seed, k, &sig, false));
+        sig
+    }
+
+    /// R = [r]B + T with T of order 8 (R itself is not of small order): only the cofactored
+    /// equation `[8][S]B = [8]R + [8][k]A` holds.
+    pub fn cofactored_only(seed: &[u8; 32], m: &[u8], order8: &[u8; 32]) -> [u8; 64] {
+        let r = Scalar::from_bytes_mod_order([7u8; 32]);
+        let big_r = B * r + point(order8);
+        assert!(!big_r.is_small_order());
+        let (k, sig) = sign(seed, m, big_r.compress().to_bytes(), r);
+        assert!(!holds(seed, k, &sig, false));
+        assert!(holds(seed, k, &sig, true));
+        sig
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -715,7 +891,7 @@ fn gen_keys() -> Value {
         ));
     }
     json!({
-        "description": "Fixed keys of the RA, HA, venue and a stranger, with key ids: the first 8 bytes of SHA-256(\"venuecode/v1/key-id\" || 0x00 || algorithm || public key), algorithm 0x01 for Ed25519 and 0x02 for X25519. The HA encryption key is RFC 9180 DeriveKeyPair(ikm). Negative cases: weak (small-order) Ed25519 keys, a non-point, non-canonical encodings (y >= p) of valid points, and low-order X25519 recipient keys.",
+        "description": "Fixed keys of the RA, HA, venue and a stranger, with key ids: the first 8 bytes of SHA-256(\"venuecode/v2/key-id\" || 0x00 || algorithm || public key), algorithm 0x01 for Ed25519 and 0x02 for X25519. The HA encryption key is RFC 9180 DeriveKeyPair(ikm). Negative cases: weak (small-order) Ed25519 keys, a non-point, non-canonical encodings (y >= p) of valid points, and low-order X25519 recipient keys.",
         "ed25519": [
             ed("registration authority", &RA_SEED),
             ed("health authority", &HA_SEED),
@@ -764,16 +940,47 @@ fn gen_time() -> Value {
             json!({"arrival": a, "departure": d, "first_slot": r.start(), "last_slot": r.end()})
         })
         .collect();
-    let day = epoch_of(NOW);
-    let first = day * 24;
-    let eps: Vec<Value> = [first - 1, first, first + 11, first + 12, first + 23]
-        .iter()
-        .map(|&s| {
-            let r = epochs_for_slot(s);
-            json!({"slot": s, "slot_start": slot_start(s), "first_epoch": r.start(),
-                   "last_epoch": r.end()})
-        })
-        .collect();
+    let mut eps: Vec<Value> = Vec::new();
+    for offset in [0i8, OFFSET, time::MIN_UTC_OFFSET, time::MAX_UTC_OFFSET, -1] {
+        let day = local_epoch(NOW, offset);
+        // Local midnight need not fall on a slot boundary (offset -1 is 23:45 UTC).
+        let first = slot_of(epoch_start(day, offset));
+        for s in [
+            first - 1,
+            first,
+            first + 1,
+            first + 11,
+            first + 12,
+            first + 13,
+            first + 23,
+        ] {
+            let r = epochs_for_slot(s, offset);
+            eps.push(
+                json!({"slot": s, "utc_offset": offset, "slot_start": slot_start(s),
+                "first_epoch": r.start(), "last_epoch": r.end()}),
+            );
+        }
+    }
+    let mut local: Vec<Value> = Vec::new();
+    for offset in [
+        0i8,
+        OFFSET,
+        time::MIN_UTC_OFFSET,
+        time::MAX_UTC_OFFSET,
+        -1,
+        1,
+    ] {
+        let day = local_epoch(NOW, offset);
+        let midnight = epoch_start(day + 1, offset);
+        for t in [0, NOW, midnight - 1, midnight, u32::MAX] {
+            local.push(
+                json!({"minute": t, "utc_offset": offset, "local_epoch": local_epoch(t, offset)}),
+            );
+        }
+        local.push(json!({"epoch": day + 1, "utc_offset": offset, "epoch_start": midnight}));
+    }
+    local.push(json!({"epoch": 0, "utc_offset": time::MAX_UTC_OFFSET, "epoch_start": epoch_start(0, time::MAX_UTC_OFFSET)}));
+    local.push(json!({"epoch": u32::MAX, "utc_offset": time::MIN_UTC_OFFSET, "epoch_start": epoch_start(u32::MAX, time::MIN_UTC_OFFSET)}));
     let overlaps: Vec<Value> = [(0, 10, 5, 20), (0, 10, 10, 20), (30, 40, 0, 20), (0, 100, 20, 30)]
         .iter()
         .map(|&(a0, a1, b0, b1)| {
@@ -781,7 +988,7 @@ fn gen_time() -> Value {
         })
         .collect();
     json!({
-        "description": "Slot and epoch arithmetic on Unix minutes: slot = minute / 60, epoch = minute / 1440, the slots a stay [arrival, departure) touches, the epochs whose rotating seed a visitor present in a slot could hold (epochs_for_slot, reaching back MAX_STAY_MINUTES = 720), and overlap in minutes.",
+        "description": "Slot and epoch arithmetic on Unix minutes: slot = minute / 60 (UTC hours), UTC day = minute / 1440, the venue-local epoch local_epoch(t, offset) = floor((t + 15 * offset) / 1440) for a UTC offset in quarter hours (-48..=56), saturated to u32, and its start epoch_start(e, offset) = e * 1440 - 15 * offset (saturated); the slots a stay [arrival, departure) touches, the local epochs whose rotating seed a visitor present in a slot could hold (epochs_for_slot(slot, offset) = local_epoch(max(0, slot_start - 720), offset) ..= local_epoch(slot_start, offset)), and overlap in minutes.",
         "constants": {
             "SLOT_MINUTES": time::SLOT_MINUTES,
             "EPOCH_MINUTES": time::EPOCH_MINUTES,
@@ -792,7 +999,10 @@ fn gen_time() -> Value {
             "DEFAULT_DISPLAY_VALIDITY_MINUTES": time::DEFAULT_DISPLAY_VALIDITY_MINUTES,
             "CLOCK_SKEW_MINUTES": time::CLOCK_SKEW_MINUTES,
             "RETENTION_DAYS": time::RETENTION_DAYS,
+            "MIN_UTC_OFFSET": time::MIN_UTC_OFFSET,
+            "MAX_UTC_OFFSET": time::MAX_UTC_OFFSET,
         },
+        "local_epochs": local,
         "slots": slots,
         "stays": stays,
         "epochs_for_slot": eps,
@@ -813,8 +1023,19 @@ fn check_time(doc: &Value) {
             (n(&c["first_slot"]), n(&c["last_slot"]))
         );
     }
+    let off = |v: &Value| i8::try_from(v.as_i64().unwrap()).unwrap();
+    for c in doc["local_epochs"].as_array().unwrap() {
+        if let Some(e) = c.get("local_epoch") {
+            assert_eq!(local_epoch(n(&c["minute"]), off(&c["utc_offset"])), n(e));
+        } else {
+            assert_eq!(
+                epoch_start(n(&c["epoch"]), off(&c["utc_offset"])),
+                n(&c["epoch_start"])
+            );
+        }
+    }
     for c in doc["epochs_for_slot"].as_array().unwrap() {
-        let r = epochs_for_slot(n(&c["slot"]));
+        let r = epochs_for_slot(n(&c["slot"]), off(&c["utc_offset"]));
         assert_eq!(
             (*r.start(), *r.end()),
             (n(&c["first_epoch"]), n(&c["last_epoch"]))
@@ -838,11 +1059,13 @@ const BATCH_ID: [u8; 16] = [
     0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
 ];
 
-fn slot_values(label: &str, seed: &Seed, slots: &[u32], epochs: &[u32]) -> Value {
-    let keys = seed.slot_keys();
+fn slot_values(label: &str, seed: &Seed, key: &PublicKey, slots: &[u32], epochs: &[u32]) -> Value {
+    let keys = seed.slot_keys(key);
     json!({
         "seed": label,
         "seed_bytes": h(seed.expose()),
+        "venue_public_key": h(key.as_bytes()),
+        "slot_ikm": h(appended(seed.expose().to_vec(), key.as_bytes())),
         "tokens": slots.iter().map(|&s| json!({"slot": s, "token": h(keys.token(s).0)}))
             .collect::<Vec<_>>(),
         "seal_keys": slots.iter().map(|&s| json!({"slot": s, "batch_id": h(BATCH_ID),
@@ -854,21 +1077,35 @@ fn slot_values(label: &str, seed: &Seed, slots: &[u32], epochs: &[u32]) -> Value
 
 fn gen_seeds() -> Value {
     let m = master();
-    let e = epoch_of(NOW);
+    let e = local_epoch(NOW, OFFSET);
     let s = slot_of(NOW);
     let epochs = [0, e - 1, e, e + 1, e + 30];
+    let vk = venue().public_key();
+    // The impostor attack: another venue key with the very same seed gives unrelated values.
+    let impostor = slot_values(
+        "static, under a stranger's venue key (impostor)",
+        &m.static_seed(),
+        &other().public_key(),
+        &[s, s + 1],
+        &[e],
+    );
+    let genuine = m.static_seed().slot_keys(&vk);
+    let fake = m.static_seed().slot_keys(&other().public_key());
+    assert_ne!(genuine.token(s), fake.token(s));
+    assert_ne!(genuine.count_tag(e), fake.count_tag(e));
     let rotating: Vec<Value> = epochs
         .iter()
         .map(|&ep| json!({"epoch": ep, "seed": h(m.rotating_seed(ep).expose())}))
         .collect();
     json!({
-        "description": "Seed derivations from a venue master seed (HKDF-SHA256, salt \"venuecode/v1/seed\", info \"static\" or \"rotating\" || epoch u32 BE, 32 bytes), and per-seed values from PRK = HKDF-Extract(\"venuecode/v1/slot\", seed): slot tokens (info \"token\" || slot, 16 bytes), record seal keys (info \"seal\" || slot || batch_id, 32 bytes) and count tags (info \"count\" || epoch, 16 bytes).",
+        "description": "Seed derivations from a venue master seed (HKDF-SHA256, salt \"venuecode/v2/seed\", info \"static\" or \"rotating\" || epoch u32 BE, 32 bytes; the epoch is the venue's local day), and the values bound to a seed and a venue key from PRK = HKDF-Extract(salt \"venuecode/v2/slot\", ikm = seed || venue_public_key): slot tokens (info \"token\" || slot, 16 bytes), record seal keys (info \"seal\" || slot || batch_id, 32 bytes) and count tags (info \"count\" || epoch, 16 bytes). The last set uses the same static seed under a stranger's venue key (the impostor of wire version 1): every value differs.",
         "master_seed": h(MASTER),
         "static_seed": h(m.static_seed().expose()),
         "rotating_seeds": rotating,
-        "slot_values": [
-            slot_values("static", &m.static_seed(), &[0, s, s + 1, s + 2, u32::MAX], &[e, e + 1]),
-            slot_values(&format!("rotating epoch {e}"), &m.rotating_seed(e), &[s, s + 1], &[e]),
+        "slot_values": vec![
+            slot_values("static", &m.static_seed(), &vk, &[0, s, s + 1, s + 2, u32::MAX], &[e, e + 1]),
+            slot_values(&format!("rotating epoch {e}"), &m.rotating_seed(e), &vk, &[s, s + 1], &[e]),
+            impostor,
         ],
     })
 }
@@ -900,10 +1137,10 @@ fn gen_certificate() -> Value {
     let mut negative = vec![
         neg("empty", "decode_certificate", b"", Error::Empty, json!({})),
         neg(
-            "unknown version 2",
+            "version 1 (wire v1, no longer spoken)",
             "decode_certificate",
-            versioned(bytes.clone(), 2),
-            Error::UnsupportedVersion { found: 2 },
+            versioned(bytes.clone(), 1),
+            Error::UnsupportedVersion { found: 1 },
             json!({}),
         ),
         neg(
@@ -1012,6 +1249,16 @@ fn gen_certificate() -> Value {
         Error::CertificateSignatureInvalid,
         ctx.clone(),
     ));
+    // Strict Ed25519 beyond S < L: each signature satisfies a lax verifier's equation.
+    let signed_msg = venuecode_protocol::primitives::signed_message(CERTIFICATE_LABEL, &tbs);
+    let order8: [u8; 32] = hex::decode(WEAK_ED25519[3].1).unwrap().try_into().unwrap();
+    for (name, sig) in [
+        ("strict Ed25519: small-order R (the identity), valid under the cofactorless equation", lax::small_order_r(&RA_SEED, &signed_msg)),
+        ("strict Ed25519: non-canonical R (the identity as y = p + 1), valid for a verifier that compares decoded points", lax::non_canonical_r(&RA_SEED, &signed_msg)),
+        ("strict Ed25519: R with an order-8 component, valid only under the cofactored equation", lax::cofactored_only(&RA_SEED, &signed_msg, &order8)),
+    ] {
+        negative.push(neg(name, "verify_certificate", appended(tbs.clone(), &sig), Error::CertificateSignatureInvalid, ctx.clone()));
+    }
 
     let mutate = |f: &dyn Fn(&mut RawCert)| {
         let mut r = RawCert::valid();
@@ -1082,6 +1329,36 @@ fn gen_certificate() -> Value {
             Error::NonCanonical,
         ),
         (
+            "venue name with a C1 control character (U+0085 NEXT LINE) inside",
+            mutate(&|r| r.name.splice(3..3, "\u{85}".bytes()).for_each(drop)),
+            Error::NonCanonical,
+        ),
+        (
+            "venue name with a leading ideographic space (U+3000)",
+            mutate(&|r| r.name.splice(0..0, "\u{3000}".bytes()).for_each(drop)),
+            Error::NonCanonical,
+        ),
+        (
+            "venue name with a trailing ideographic space (U+3000)",
+            mutate(&|r| r.name.extend("\u{3000}".bytes())),
+            Error::NonCanonical,
+        ),
+        (
+            "venue name with a leading no-break space (U+00A0)",
+            mutate(&|r| r.name.splice(0..0, "\u{a0}".bytes()).for_each(drop)),
+            Error::NonCanonical,
+        ),
+        (
+            "address with a trailing no-break space (U+00A0)",
+            mutate(&|r| r.address.extend("\u{a0}".bytes())),
+            Error::NonCanonical,
+        ),
+        (
+            "address with a trailing line separator (U+2028)",
+            mutate(&|r| r.address.extend("\u{2028}".bytes())),
+            Error::NonCanonical,
+        ),
+        (
             "venue name of 121 bytes",
             mutate(&|r| r.name = vec![b'a'; 121]),
             Error::TooLarge,
@@ -1102,8 +1379,28 @@ fn gen_certificate() -> Value {
             Error::ValueOutOfRange,
         ),
         (
-            "region code 830000",
+            "region code 830000 (one above the highest)",
             mutate(&|r| r.region = 830_000),
+            Error::ValueOutOfRange,
+        ),
+        (
+            "region code 109999 (one below the lowest)",
+            mutate(&|r| r.region = 109_999),
+            Error::ValueOutOfRange,
+        ),
+        (
+            "UTC offset -49 quarter hours (below -12:00)",
+            mutate(&|r| r.offset = -49),
+            Error::ValueOutOfRange,
+        ),
+        (
+            "UTC offset +57 quarter hours (above +14:00)",
+            mutate(&|r| r.offset = 57),
+            Error::ValueOutOfRange,
+        ),
+        (
+            "UTC offset byte 0x80 (-128)",
+            mutate(&|r| r.offset = i8::MIN),
             Error::ValueOutOfRange,
         ),
         (
@@ -1169,8 +1466,8 @@ fn gen_certificate() -> Value {
     negative.push(neg(
         "registration: unknown version",
         "decode_registration",
-        versioned(reg_bytes.clone(), 2),
-        Error::UnsupportedVersion { found: 2 },
+        versioned(reg_bytes.clone(), 1),
+        Error::UnsupportedVersion { found: 1 },
         json!({}),
     ));
     negative.push(neg(
@@ -1191,12 +1488,31 @@ fn gen_certificate() -> Value {
     .encode();
     assert_eq!(reg_bytes[0], REGISTRATION_VERSION);
 
+    let accepted_variant = |name: &str, f: &dyn Fn(&mut RawCert)| {
+        let mut r = RawCert::valid();
+        f(&mut r);
+        let b = r.signed();
+        acc(name, "decode_certificate", &b, json!({}), json!(h(&b)))
+    };
+    let boundary_accepts = vec![
+        accepted_variant("region code 110000 (lowest accepted)", &|r| r.region = 110_000),
+        accepted_variant("region code 829999 (highest accepted)", &|r| r.region = 829_999),
+        accepted_variant("UTC offset -48 (-12:00, lowest accepted)", &|r| r.offset = -48),
+        accepted_variant("UTC offset +56 (+14:00, highest accepted)", &|r| r.offset = 56),
+        accepted_variant("UTC offset 0", &|r| r.offset = 0),
+        accepted_variant("ideographic space (U+3000) inside a name is kept", &|r| {
+            r.name = "兰州\u{3000}牛肉面".as_bytes().to_vec()
+        }),
+        accepted_variant("a format character (U+200E LEFT-TO-RIGHT MARK) inside a name is not a control character", &|r| {
+            r.name = "Cafe\u{200e}兰州".as_bytes().to_vec()
+        }),
+    ];
     json!({
-        "description": "VenueInfo, VenueCertificate (RA-signed with label \"venuecode/v1/certificate\") and RegistrationRequest encodings, with decode and verification failures in the order the spec fixes.",
+        "description": "VenueInfo, VenueCertificate (RA-signed with label \"venuecode/v2/certificate\") and RegistrationRequest encodings, with decode and verification failures in the order the spec fixes. VenueInfo ends with the venue's UTC offset as an i8 in quarter hours (-48..=56). Names and addresses refuse control characters (Unicode category Cc, U+0085 included) anywhere and Unicode white space (U+3000, U+00A0, U+2028 included) at either end. The strict-Ed25519 negatives carry RA signatures that satisfy a lax verifier's equation: a small-order R, a non-canonical R, and one valid only under the cofactored equation.",
         "context": context(),
         "venue_info": {
             "name": NAME, "address": ADDRESS, "region": REGION, "category": 9,
-            "category_slug": "restaurant", "default_stay_minutes": STAY,
+            "category_slug": "restaurant", "default_stay_minutes": STAY, "utc_offset": OFFSET,
             "encoding": h(info().encode()),
         },
         "certificate": {
@@ -1214,7 +1530,7 @@ fn gen_certificate() -> Value {
             "pledge_true": h(&reg_bytes),
             "pledge_false": h(&no_pledge),
         },
-        "accept": [
+        "accept": vec![
             acc("certificate decodes and re-encodes", "decode_certificate", &bytes, json!({}), json!(h(&bytes))),
             acc("certificate verifies at now", "verify_certificate", &bytes, ctx.clone(), json!(SERIAL)),
             acc("certificate verifies at valid_from", "verify_certificate", &bytes, json!({"now": VALID_FROM}), json!(SERIAL)),
@@ -1222,7 +1538,7 @@ fn gen_certificate() -> Value {
             acc("venue info", "decode_venue_info", info().encode(), json!({}), json!(h(info().encode()))),
             acc("registration with pledge", "decode_registration", &reg_bytes, json!({}), json!(h(&reg_bytes))),
             acc("registration without pledge decodes (the RA refuses it later)", "decode_registration", &no_pledge, json!({}), json!(h(&no_pledge))),
-        ],
+        ].into_iter().chain(boundary_accepts).collect::<Vec<_>>(),
         "negative": negative,
     })
 }
@@ -1244,10 +1560,17 @@ fn gen_code() -> Value {
     );
     let rot = rotating_code();
     let rb = rot.encode();
-    let e = epoch_of(NOW);
+    let e = local_epoch(NOW, OFFSET);
     let until = NOW + time::DEFAULT_DISPLAY_VALIDITY_MINUTES;
     let rseed = *m.rotating_seed(e).expose();
-    assert_eq!(raw_code(2, &cb, Some((e, until)), &rseed, &venue()), rb);
+    assert_eq!(raw_code(2, &cb, Some((0, until)), &rseed, &venue()), rb);
+    // Around the next local midnight (16:00 UTC for UTC+08:00).
+    let midnight = epoch_start(e + 1, OFFSET);
+    let nseed = *m.rotating_seed(e + 1).expose();
+    let late = VenueCode::new_rotating(cert(), &m, &venue(), midnight - 5).unwrap();
+    let lb = late.encode();
+    assert_eq!(raw_code(2, &cb, Some((1, midnight)), &rseed, &venue()), lb);
+    let at = |t: u32| json!({"now": t});
     let url = st.to_url(DEFAULT_BASE_URL);
     let now = json!({"now": NOW});
     let sig_at = sb.len() - 64;
@@ -1273,8 +1596,8 @@ fn gen_code() -> Value {
         neg(
             "unknown version",
             "decode_code",
-            versioned(sb.clone(), 2),
-            Error::UnsupportedVersion { found: 2 },
+            versioned(sb.clone(), 1),
+            Error::UnsupportedVersion { found: 1 },
             json!({}),
         ),
         neg(
@@ -1302,14 +1625,14 @@ fn gen_code() -> Value {
         neg(
             "truncated (no kind byte)",
             "decode_code",
-            [1u8],
+            [2u8],
             Error::Truncated,
             json!({}),
         ),
         neg(
             "truncated after the kind byte (nested certificate missing)",
             "decode_code",
-            [1u8, 1],
+            [2u8, 1],
             Error::Truncated,
             json!({}),
         ),
@@ -1381,7 +1704,7 @@ fn gen_code() -> Value {
                 b[1] = 2;
                 b.splice(
                     2 + cb.len()..2 + cb.len(),
-                    e.to_be_bytes().into_iter().chain(until.to_be_bytes()),
+                    [0u8].into_iter().chain(until.to_be_bytes()),
                 );
                 b
             },
@@ -1461,39 +1784,76 @@ fn gen_code() -> Value {
         neg(
             "rotating code valid further ahead than allowed",
             "verify_code",
-            raw_code(2, &cb, Some((e, NOW + 13)), &rseed, &venue()),
+            raw_code(2, &cb, Some((0, NOW + 13)), &rseed, &venue()),
             Error::CodeValidityInvalid,
             now.clone(),
         ),
         neg(
-            "rotating code for tomorrow's epoch",
+            "rotating code for yesterday's epoch (epoch_back 1) far from local midnight",
             "verify_code",
-            raw_code(
-                2,
-                &cb,
-                Some((e + 1, until)),
-                m.rotating_seed(e + 1).expose(),
-                &venue(),
-            ),
+            raw_code(2, &cb, Some((1, until)), m.rotating_seed(e - 1).expose(), &venue()),
             Error::CodeValidityInvalid,
             now.clone(),
         ),
         neg(
-            "rotating code for yesterday's epoch",
+            "epoch_back 1 when valid_until - 10 is already past local midnight (look-back boundary)",
             "verify_code",
-            raw_code(
-                2,
-                &cb,
-                Some((e - 1, until)),
-                m.rotating_seed(e - 1).expose(),
-                &venue(),
-            ),
+            raw_code(2, &cb, Some((1, midnight + 10)), &rseed, &venue()),
             Error::CodeValidityInvalid,
-            now.clone(),
+            at(midnight + 1),
+        ),
+        neg(
+            "epoch_back 1 with valid_until one minute before local midnight",
+            "verify_code",
+            raw_code(2, &cb, Some((1, midnight - 1)), m.rotating_seed(e - 1).expose(), &venue()),
+            Error::CodeValidityInvalid,
+            at(midnight - 5),
+        ),
+        neg(
+            "epoch_back 2",
+            "decode_code",
+            raw_code(2, &cb, Some((2, until)), &rseed, &venue()),
+            Error::NonCanonical,
+            json!({}),
+        ),
+        neg(
+            "epoch_back 0xff",
+            "decode_code",
+            raw_code(2, &cb, Some((0xff, until)), &rseed, &venue()),
+            Error::NonCanonical,
+            json!({}),
+        ),
+        neg(
+            "epoch_back 1 on local day 0 (a day before 1970)",
+            "decode_code",
+            raw_code(2, &cb, Some((1, 0)), &rseed, &venue()),
+            Error::ValueOutOfRange,
+            json!({}),
         ),
     ];
     let digits = st.to_digits();
     negative.extend([
+        neg(
+            "URL with a C1 control character (U+0085) before the fragment",
+            "code_from_url",
+            b"",
+            Error::InvalidUrl,
+            json!({"text": format!("https://vc.example/c\u{85}#{digits}")}),
+        ),
+        neg(
+            "URL with a no-break space (U+00A0) before the fragment",
+            "code_from_url",
+            b"",
+            Error::InvalidUrl,
+            json!({"text": format!("https://vc.example/c\u{a0}#{digits}")}),
+        ),
+        neg(
+            "URL with an ideographic space (U+3000) in the host",
+            "code_from_url",
+            b"",
+            Error::InvalidUrl,
+            json!({"text": format!("https://vc.\u{3000}example/c#{digits}")}),
+        ),
         neg(
             "URL without a fragment",
             "code_from_url",
@@ -1560,7 +1920,7 @@ fn gen_code() -> Value {
     ]);
 
     json!({
-        "description": "Venue codes: static and rotating, as raw bytes (venue signature label \"venuecode/v1/venue-code\"), as decimal digits for QR numeric mode and as the URL https://host/path#digits; verification order (certificate key id and signature, venue signature, certificate validity, rotating display validity, revocation) with one negative per check.",
+        "description": "Venue codes: static and rotating, as raw bytes (venue signature label \"venuecode/v2/venue-code\"), as decimal digits for QR numeric mode and as the URL https://host/path#digits; verification order (certificate key id and signature, venue signature, certificate validity, rotating display validity, revocation) with one negative per check. A rotating code carries epoch_back u8 (0 or 1, else NonCanonical) and valid_until u32 after the certificate: epoch = local_epoch(valid_until, utc_offset) - epoch_back, and epoch_back 1 is valid only when local_epoch(valid_until - 10) < local_epoch(valid_until), a code shown in the 10 minutes before the venue's local midnight.",
         "context": context(),
         "base_url": DEFAULT_BASE_URL,
         "static": {
@@ -1573,7 +1933,9 @@ fn gen_code() -> Value {
         },
         "rotating": {
             "now": NOW,
+            "utc_offset": OFFSET,
             "epoch": e,
+            "epoch_back": 0,
             "valid_until": until,
             "seed": h(rseed),
             "encoding": h(&rb),
@@ -1581,12 +1943,25 @@ fn gen_code() -> Value {
             "digits": rot.to_digits(),
             "url": rot.to_url(DEFAULT_BASE_URL),
         },
+        "rotating_before_local_midnight": {
+            "now": midnight - 5,
+            "local_midnight": midnight,
+            "epoch": e,
+            "epoch_back": 1,
+            "valid_until": midnight,
+            "seed": h(rseed),
+            "encoding": h(&lb),
+        },
         "accept": [
+            acc("rotating code shown 5 minutes before local midnight (epoch_back 1)", "verify_code", &lb, at(midnight - 5), json!(h(rseed))),
+            acc("the same code scanned just after local midnight", "verify_code", &lb, at(midnight + 1), json!(h(rseed))),
+            acc("epoch_back 1 with valid_until 9 minutes past local midnight (look-back boundary)", "verify_code", raw_code(2, &cb, Some((1, midnight + 9)), &rseed, &venue()), at(midnight + 1), json!(h(rseed))),
+            acc("epoch_back 0 with valid_until 10 minutes past local midnight: the new day's seed", "verify_code", raw_code(2, &cb, Some((0, midnight + 10)), &nseed, &venue()), at(midnight + 1), json!(h(nseed))),
             acc("static code verifies", "verify_code", &sb, now.clone(), json!(h(seed))),
             acc("static code verifies when another serial is revoked", "verify_code", &sb, json!({"now": NOW, "revoked_serials": [3]}), json!(h(seed))),
             acc("rotating code verifies at now", "verify_code", &rb, now.clone(), json!(h(rseed))),
             acc("rotating code verifies at valid_until + skew - 1", "verify_code", &rb, json!({"now": until + time::CLOCK_SKEW_MINUTES - 1}), json!(h(rseed))),
-            acc("rotating code valid exactly 12 minutes ahead", "verify_code", raw_code(2, &cb, Some((e, NOW + 12)), &rseed, &venue()), now.clone(), json!(h(rseed))),
+            acc("rotating code valid exactly 12 minutes ahead", "verify_code", raw_code(2, &cb, Some((0, NOW + 12)), &rseed, &venue()), now.clone(), json!(h(rseed))),
             acc("static URL parses", "parse_code", b"", json!({"text": url}), json!(h(&sb))),
             acc("static URL with upper-case scheme and surrounding whitespace", "parse_code", b"", json!({"text": format!("  HTTPS://VC.EXAMPLE/c#{digits}\n")}), json!(h(&sb))),
             acc("bare digits parse", "parse_code", b"", json!({"text": digits}), json!(h(&sb))),
@@ -1668,6 +2043,8 @@ const MESSAGES: [&str; 2] = [
 
 struct RawBatch {
     ha_key_id: [u8; 8],
+    sequence: u64,
+    previous: [u8; 32],
     batch_id: [u8; 16],
     created_at: u32,
     messages: Vec<Vec<u8>>,
@@ -1677,8 +2054,10 @@ struct RawBatch {
 
 impl RawBatch {
     fn header(&self) -> Vec<u8> {
-        let mut b = vec![1];
+        let mut b = vec![2];
         b.extend_from_slice(&self.ha_key_id);
+        b.extend_from_slice(&self.sequence.to_be_bytes());
+        b.extend_from_slice(&self.previous);
         b.extend_from_slice(&self.batch_id);
         b.extend_from_slice(&self.created_at.to_be_bytes());
         b.push(self.messages.len() as u8);
@@ -1705,13 +2084,14 @@ impl RawBatch {
 
 fn exposure_windows() -> Vec<(String, ExposureWindow)> {
     let m = master();
-    let e = epoch_of(NOW);
-    let midnight = (e + 1) * time::EPOCH_MINUTES;
+    let e = local_epoch(NOW, OFFSET);
+    let midnight = epoch_start(e + 1, OFFSET);
     vec![
         (
             "static".into(),
             ExposureWindow {
                 seed: m.static_seed(),
+                venue_key: venue().public_key(),
                 start: NOW + 30,
                 end: NOW + 200,
                 risk: RiskLevel::HIGH,
@@ -1722,6 +2102,7 @@ fn exposure_windows() -> Vec<(String, ExposureWindow)> {
             format!("rotating epoch {e}"),
             ExposureWindow {
                 seed: m.rotating_seed(e),
+                venue_key: venue().public_key(),
                 start: midnight - 45,
                 end: midnight + 20,
                 risk: RiskLevel::LOW,
@@ -1733,6 +2114,7 @@ fn exposure_windows() -> Vec<(String, ExposureWindow)> {
 
 fn gen_exposure() -> Value {
     let mut b = BatchBuilder::with_id(
+        ChainHead::GENESIS,
         BATCH_ID,
         NOW + 300,
         MESSAGES.iter().map(|s| (*s).to_owned()).collect(),
@@ -1742,7 +2124,7 @@ fn gen_exposure() -> Value {
     let mut accept = Vec::new();
     for (label, w) in exposure_windows() {
         b.add(&w).unwrap();
-        let keys = w.seed.slot_keys();
+        let keys = w.seed.slot_keys(&w.venue_key);
         let mut pt = Vec::new();
         pt.extend_from_slice(&w.start.to_be_bytes());
         pt.extend_from_slice(&((w.end - w.start) as u16).to_be_bytes());
@@ -1758,7 +2140,7 @@ fn gen_exposure() -> Value {
                 &format!("open the {label} record of slot {slot}"),
                 "open_record",
                 &record,
-                json!({"seed": h(w.seed.expose()), "slot": slot, "batch_id": h(BATCH_ID)}),
+                json!({"seed": h(w.seed.expose()), "venue_key": h(w.venue_key.as_bytes()), "slot": slot, "batch_id": h(BATCH_ID)}),
                 opened,
             ));
             records_doc.push(json!({
@@ -1778,6 +2160,8 @@ fn gen_exposure() -> Value {
         .collect();
     let raw = RawBatch {
         ha_key_id: ha().key_id().0,
+        sequence: 1,
+        previous: [0; 32],
         batch_id: BATCH_ID,
         created_at: NOW + 300,
         messages: MESSAGES.iter().map(|m| m.as_bytes().to_vec()).collect(),
@@ -1790,6 +2174,8 @@ fn gen_exposure() -> Value {
     let vary = |f: &dyn Fn(&mut RawBatch), key: &SigningKey| {
         let mut r = RawBatch {
             ha_key_id: key.key_id().0,
+            sequence: 1,
+            previous: [0; 32],
             batch_id: BATCH_ID,
             created_at: NOW + 300,
             messages: MESSAGES.iter().map(|m| m.as_bytes().to_vec()).collect(),
@@ -1805,7 +2191,7 @@ fn gen_exposure() -> Value {
     let slot0 = num(&first["slot"]);
     let seal_custom = |pt: &[u8]| {
         let s = Seed::from_bytes(arr(&seed0));
-        let keys = s.slot_keys();
+        let keys = s.slot_keys(&venue().public_key());
         let slot = u32::try_from(slot0).unwrap();
         let t = keys.token(slot);
         appended(
@@ -1825,7 +2211,8 @@ fn gen_exposure() -> Value {
         p.extend_from_slice(&[2, 0]);
         p
     };
-    let open_ctx = json!({"seed": seed0, "slot": slot0, "batch_id": h(BATCH_ID)});
+    let vkh = h(venue().public_key().as_bytes());
+    let open_ctx = json!({"seed": seed0, "venue_key": vkh, "slot": slot0, "batch_id": h(BATCH_ID)});
     let mut reversed = records.clone();
     reversed.reverse();
     let mut duplicated = records.clone();
@@ -1836,8 +2223,8 @@ fn gen_exposure() -> Value {
         neg(
             "unknown version",
             "decode_batch",
-            versioned(bytes.clone(), 2),
-            Error::UnsupportedVersion { found: 2 },
+            versioned(bytes.clone(), 1),
+            Error::UnsupportedVersion { found: 1 },
             ctx_none.clone(),
         ),
         neg(
@@ -1885,7 +2272,7 @@ fn gen_exposure() -> Value {
         neg(
             "tampered header (created_at)",
             "verify_batch",
-            flip(bytes.clone(), 1 + 8 + 16 + 3),
+            flip(bytes.clone(), 1 + 8 + 8 + 32 + 16 + 3),
             Error::BatchSignatureInvalid,
             ctx_none.clone(),
         ),
@@ -1975,21 +2362,49 @@ fn gen_exposure() -> Value {
             "open_record",
             &rec0,
             Error::OpenFailed,
-            json!({"seed": seed0, "slot": slot0, "batch_id": h([0u8; 16])}),
+            json!({"seed": seed0, "venue_key": vkh, "slot": slot0, "batch_id": h([0u8; 16])}),
         ),
         neg(
             "record opened for the wrong slot",
             "open_record",
             &rec0,
             Error::OpenFailed,
-            json!({"seed": seed0, "slot": slot0 + 1, "batch_id": h(BATCH_ID)}),
+            json!({"seed": seed0, "venue_key": vkh, "slot": slot0 + 1, "batch_id": h(BATCH_ID)}),
         ),
         neg(
             "record opened with another seed",
             "open_record",
             &rec0,
             Error::OpenFailed,
-            json!({"seed": h(MASTER), "slot": slot0, "batch_id": h(BATCH_ID)}),
+            json!({"seed": h(MASTER), "venue_key": vkh, "slot": slot0, "batch_id": h(BATCH_ID)}),
+        ),
+        neg(
+            "record opened with the same seed under another venue key (impostor)",
+            "open_record",
+            &rec0,
+            Error::OpenFailed,
+            json!({"seed": seed0, "venue_key": h(other().public_key().as_bytes()), "slot": slot0, "batch_id": h(BATCH_ID)}),
+        ),
+        neg(
+            "batch sequence 0",
+            "decode_batch",
+            vary(&|r| r.sequence = 0, &ha()),
+            Error::ValueOutOfRange,
+            ctx_none.clone(),
+        ),
+        neg(
+            "batch sequence 1 with a non-zero previous link",
+            "decode_batch",
+            vary(&|r| r.previous[31] = 1, &ha()),
+            Error::NonCanonical,
+            ctx_none.clone(),
+        ),
+        neg(
+            "tampered header (sequence 1 -> 257)",
+            "verify_batch",
+            flip(bytes.clone(), 1 + 8 + 6),
+            Error::BatchSignatureInvalid,
+            ctx_none.clone(),
         ),
         neg(
             "record with a tampered token (the token is the AAD)",
@@ -2014,12 +2429,23 @@ fn gen_exposure() -> Value {
         ),
     ];
 
+    assert_eq!(
+        batch.link(),
+        sha256(&[BATCH_LINK_LABEL, &[0], &bytes[..header_len - 64]])
+    );
     accept.push(acc(
         "batch decodes and verifies",
         "verify_batch",
         &bytes,
         json!({}),
         json!(records.len()),
+    ));
+    accept.push(acc(
+        "batch link",
+        "batch_link",
+        &bytes,
+        json!({}),
+        json!(h(batch.link())),
     ));
     accept.push(acc(
         "empty batch",
@@ -2046,7 +2472,7 @@ fn gen_exposure() -> Value {
     negative.extend(streamed(&negative));
     accept.extend(streamed(&accept));
     json!({
-        "description": "Exposure records (16-byte slot token || ChaCha20-Poly1305 of an 8-byte plaintext under the (seed, slot, batch id) seal key, zero nonce, token as AAD) and a whole HA-signed batch (label \"venuecode/v1/exposure-batch\") whose header signs the SHA-256 of the sorted records. The rotating window crosses midnight, so its records all use the seed of the day it started.",
+        "description": "Exposure records (16-byte slot token || ChaCha20-Poly1305 of an 8-byte plaintext under the (seed, venue key, slot, batch id) seal key, zero nonce, token as AAD) and a whole HA-signed batch (label \"venuecode/v2/exposure-batch\") whose header carries the HA's chain position (sequence u64 from 1, previous = link of batch sequence - 1, zeros for sequence 1) and signs the SHA-256 of the sorted records. link = SHA-256(\"venuecode/v2/batch-link\" || 0x00 || header bytes before the signature). The rotating window crosses the venue's local midnight (UTC+08:00), so its records all use the seed of the local day it started. stream_batch cases run the sans-I/O BatchReader on the same bytes, fed in 37-byte pieces.",
         "context": context(),
         "batch_id": h(BATCH_ID),
         "created_at": NOW + 300,
@@ -2059,6 +2485,9 @@ fn gen_exposure() -> Value {
             "record_count": hdr.record_count,
             "records_digest": h(hdr.records_digest),
             "header_signed_body": h(&bytes[..header_len - 64]),
+            "sequence": hdr.sequence,
+            "previous": h(hdr.previous),
+            "link": h(sha256(&[BATCH_LINK_LABEL, &[0], &bytes[..header_len - 64]])),
             "signature": h(&bytes[header_len - 64..header_len]),
             "encoding": h(&bytes),
         },
@@ -2078,11 +2507,24 @@ fn raw_revocations(
     entries: &[(u64, u64, u32, u8)],
     count: Option<u32>,
 ) -> Vec<u8> {
-    let mut b = vec![1];
+    raw_revocations_at(key, NOW + 5, after, up_to, up_to.max(3), entries, count)
+}
+
+fn raw_revocations_at(
+    key: &SigningKey,
+    issued_at: u32,
+    after: u64,
+    up_to: u64,
+    head: u64,
+    entries: &[(u64, u64, u32, u8)],
+    count: Option<u32>,
+) -> Vec<u8> {
+    let mut b = vec![2];
     b.extend_from_slice(&key.key_id().0);
-    b.extend_from_slice(&(NOW + 5).to_be_bytes());
+    b.extend_from_slice(&issued_at.to_be_bytes());
     b.extend_from_slice(&after.to_be_bytes());
     b.extend_from_slice(&up_to.to_be_bytes());
+    b.extend_from_slice(&head.to_be_bytes());
     b.extend_from_slice(&count.unwrap_or(entries.len() as u32).to_be_bytes());
     for (seq, serial, at, reason) in entries {
         b.extend_from_slice(&seq.to_be_bytes());
@@ -2106,6 +2548,7 @@ fn gen_revocation() -> Value {
                 issued_at: NOW + 5,
                 after,
                 up_to: 3,
+                head: 3,
                 entries: es
                     .iter()
                     .map(|&(sequence, serial, revoked_at, r)| Revocation {
@@ -2126,24 +2569,120 @@ fn gen_revocation() -> Value {
     assert_eq!(raw_revocations(&ra(), 0, 3, &entries, None), full);
     let sig_at = full.len() - 64;
     let no = json!({});
+    // Pages and applying lists in order to one set.
+    let page = |issued_at: u32, after: u64, up_to: u64, head: u64| {
+        let es: Vec<_> = entries
+            .iter()
+            .copied()
+            .filter(|e| e.0 > after && e.0 <= up_to)
+            .collect();
+        raw_revocations_at(&ra(), issued_at, after, up_to, head, &es, None)
+    };
+    let apply = |lists: Vec<Vec<u8>>| json!({"lists": lists.iter().map(h).collect::<Vec<_>>()});
+    let applied = |cursor: u64, issued_at: u32, serials: &[u64]| json!({"cursor": cursor, "issued_at": issued_at, "serials": serials});
+    let apply_accept = vec![
+        acc(
+            "apply: a full list",
+            "apply_revocation_lists",
+            b"",
+            apply(vec![full.clone()]),
+            applied(3, NOW + 5, &[3, 7, 12]),
+        ),
+        acc(
+            "apply: two pages (up_to < head, then the rest)",
+            "apply_revocation_lists",
+            b"",
+            apply(vec![page(NOW + 5, 0, 2, 3), page(NOW + 5, 2, 3, 3)]),
+            applied(3, NOW + 5, &[3, 7, 12]),
+        ),
+        acc(
+            "apply: a full list then a delta from its cursor",
+            "apply_revocation_lists",
+            b"",
+            apply(vec![page(NOW, 0, 2, 2), page(NOW + 5, 2, 3, 3)]),
+            applied(3, NOW + 5, &[3, 7, 12]),
+        ),
+        acc(
+            "apply: an overlapping delta (after below the cursor)",
+            "apply_revocation_lists",
+            b"",
+            apply(vec![page(NOW, 0, 2, 2), page(NOW + 5, 1, 3, 3)]),
+            applied(3, NOW + 5, &[3, 7, 12]),
+        ),
+        acc(
+            "apply: a newer full list replaces the set",
+            "apply_revocation_lists",
+            b"",
+            apply(vec![
+                page(NOW, 0, 2, 2),
+                raw_revocations_at(&ra(), NOW + 5, 0, 3, 3, &entries[2..], None),
+            ]),
+            applied(3, NOW + 5, &[12]),
+        ),
+        acc(
+            "apply: the same list twice",
+            "apply_revocation_lists",
+            b"",
+            apply(vec![full.clone(), full.clone()]),
+            applied(3, NOW + 5, &[3, 7, 12]),
+        ),
+    ];
+    let apply_negative = vec![
+        neg(
+            "apply: a delta that skips sequences (gap)",
+            "apply_revocation_lists",
+            b"",
+            Error::RevocationGap,
+            apply(vec![page(NOW, 0, 1, 3), page(NOW + 5, 2, 3, 3)]),
+        ),
+        neg(
+            "apply: a delta as the first list (gap from cursor 0)",
+            "apply_revocation_lists",
+            b"",
+            Error::RevocationGap,
+            apply(vec![delta.clone()]),
+        ),
+        neg(
+            "apply: an older full list after a newer one (up_to below the cursor)",
+            "apply_revocation_lists",
+            b"",
+            Error::Rollback,
+            apply(vec![full.clone(), page(NOW, 0, 2, 2)]),
+        ),
+        neg(
+            "apply: the same cursor but issued earlier (replayed older list)",
+            "apply_revocation_lists",
+            b"",
+            Error::Rollback,
+            apply(vec![full.clone(), page(NOW + 4, 0, 3, 3)]),
+        ),
+        neg(
+            "apply: a list that fails verification is not applied",
+            "apply_revocation_lists",
+            b"",
+            Error::RevocationListSignatureInvalid,
+            apply(vec![flip(full.clone(), sig_at)]),
+        ),
+    ];
     json!({
-        "description": "RA-signed revocation lists (label \"venuecode/v1/revocation-list\"): a full list (after = 0) and a delta (after = 2), entries strictly increasing in sequence within (after, up_to]. Reasons: 1 deactivated by the venue, 2 disabled by the authority, 3 superseded.",
+        "description": "RA-signed revocation lists (label \"venuecode/v2/revocation-list\"): version, RA key id, issued_at, after, up_to, head (the RA's highest sequence; up_to <= head, else ValueOutOfRange; up_to < head means more pages follow, at most MAX_REVOCATION_PAGE = 10000 entries each), entries strictly increasing in sequence within (after, up_to]. A full list (after = 0) and a delta (after = 2). Reasons: 1 deactivated by the venue, 2 disabled by the authority, 3 superseded. apply_revocation_lists verifies and applies lists in order to one set: after > cursor is RevocationGap; up_to < cursor or issued_at below the last applied list's is Rollback; after = 0 replaces the set.",
         "context": context(),
-        "full": {"after": 0, "up_to": 3, "issued_at": NOW + 5, "entries": entries.iter().map(|e| json!({
+        "full": {"after": 0, "up_to": 3, "head": 3, "issued_at": NOW + 5, "entries": entries.iter().map(|e| json!({
             "sequence": e.0, "serial": e.1, "revoked_at": e.2, "reason": e.3})).collect::<Vec<_>>(),
             "encoding": h(&full)},
         "delta": {"after": 2, "up_to": 3, "encoding": h(&delta)},
-        "accept": [
+        "accept": vec![
             acc("full list verifies", "verify_revocation_list", &full, json!({}), json!(3)),
             acc("delta list verifies", "verify_revocation_list", &delta, json!({}), json!(3)),
             acc("empty list with after = up_to", "verify_revocation_list", raw_revocations(&ra(), 3, 3, &[], None), json!({}), json!(3)),
-        ],
-        "negative": [
+            acc("first page: up_to below head", "verify_revocation_list", page(NOW + 5, 0, 2, 3), json!({}), json!(2)),
+        ].into_iter().chain(apply_accept).collect::<Vec<_>>(),
+        "negative": vec![
             neg("empty", "decode_revocation_list", b"", Error::Empty, no.clone()),
             neg("unknown version", "decode_revocation_list", versioned(full.clone(), 9), Error::UnsupportedVersion { found: 9 }, no.clone()),
             neg("truncated by one byte", "decode_revocation_list", truncated(&full), Error::Truncated, no.clone()),
             neg("trailing byte", "decode_revocation_list", appended(full.clone(), &[0]), Error::TrailingBytes, no.clone()),
-            neg("tampered serial", "verify_revocation_list", flip(full.clone(), 1 + 8 + 4 + 8 + 8 + 4 + 8 + 7), Error::RevocationListSignatureInvalid, no.clone()),
+            neg("tampered serial", "verify_revocation_list", flip(full.clone(), 1 + 8 + 4 + 8 + 8 + 8 + 4 + 8 + 7), Error::RevocationListSignatureInvalid, no.clone()),
             neg("tampered signature", "verify_revocation_list", flip(full.clone(), sig_at), Error::RevocationListSignatureInvalid, no.clone()),
             neg("malleable signature (s + L)", "verify_revocation_list", { let mut b = full.clone(); malleate(&mut b[sig_at..]); b }, Error::RevocationListSignatureInvalid, no.clone()),
             neg("signed by an untrusted key", "verify_revocation_list", raw_revocations(&other(), 0, 3, &entries, None), Error::UnknownKeyId, no.clone()),
@@ -2155,7 +2694,8 @@ fn gen_revocation() -> Value {
             neg("up_to below after", "decode_revocation_list", raw_revocations(&ra(), 4, 3, &[], None), Error::ValueOutOfRange, no.clone()),
             neg("count above 1000000", "decode_revocation_list", raw_revocations(&ra(), 0, 3, &entries, Some(1_000_001)), Error::TooLarge, no.clone()),
             neg("count larger than the entries present", "decode_revocation_list", raw_revocations(&ra(), 0, 3, &entries, Some(7)), Error::Truncated, no.clone()),
-        ],
+            neg("head below up_to", "decode_revocation_list", raw_revocations_at(&ra(), NOW + 5, 0, 3, 2, &entries, None), Error::ValueOutOfRange, no.clone()),
+        ].into_iter().chain(apply_negative).collect::<Vec<_>>(),
     })
 }
 
@@ -2213,7 +2753,7 @@ fn hpke_seal_raw(
 }
 
 fn sealed_bytes(recipient: &[u8; 8], enc: &[u8], ct: &[u8]) -> Vec<u8> {
-    let mut b = vec![1];
+    let mut b = vec![2];
     b.extend_from_slice(recipient);
     b.extend_from_slice(enc);
     b.extend_from_slice(&(ct.len() as u32).to_be_bytes());
@@ -2243,7 +2783,7 @@ fn guests() -> [GuestBookEntry; 2] {
 fn gen_sealed() -> Value {
     let enc_key = ha_enc().public_key();
     let kid = enc_key.key_id().0;
-    let aad = appended(vec![1], &kid);
+    let aad = appended(vec![2], &kid);
     let upload = Upload {
         entries: vec![
             UploadEntry {
@@ -2283,31 +2823,51 @@ fn gen_sealed() -> Value {
     .encode();
 
     let m = master();
-    let e = epoch_of(NOW);
-    let release = SeedRelease {
-        venue_serial: SERIAL,
-        seeds: vec![
-            (e - 2, m.rotating_seed(e - 2)),
-            (e - 1, m.rotating_seed(e - 1)),
-            (e, m.rotating_seed(e)),
-        ],
+    let e = local_epoch(NOW, OFFSET);
+    let seeds = vec![
+        (e - 2, m.rotating_seed(e - 2)),
+        (e - 1, m.rotating_seed(e - 1)),
+        (e, m.rotating_seed(e)),
+    ];
+    // The release plaintext built by hand: version, venue key, count, (epoch, seed)..., then the
+    // venue's signature over those bytes followed by the recipient key id.
+    let release_tbs = |key: &PublicKey, seeds: &[(u32, Seed)]| {
+        let mut b = vec![2];
+        b.extend_from_slice(key.as_bytes());
+        b.push(seeds.len() as u8);
+        for (ep, sd) in seeds {
+            b.extend_from_slice(&ep.to_be_bytes());
+            b.extend_from_slice(sd.expose());
+        }
+        b
     };
-    let release_plain = release.encode();
+    let release_plain_with = |tbs: &[u8], signer: &SigningKey, recipient: &[u8; 8]| {
+        let sig = signer.sign(SEED_RELEASE_LABEL, &appended(tbs.to_vec(), recipient));
+        appended(tbs.to_vec(), &sig)
+    };
+    let rtbs = release_tbs(&venue().public_key(), &seeds);
+    let release_plain = release_plain_with(&rtbs, &venue(), &kid);
+    let release = SeedRelease::sign(&venue(), seeds.clone(), &enc_key.key_id()).unwrap();
+    assert_eq!(
+        release.encode(),
+        release_plain,
+        "independent seed-release encoder"
+    );
     let sealed_release =
         seal_with_ikm(&enc_key, SEED_RELEASE_INFO, &release_plain, &IKM_SEEDS).unwrap();
-    let signed_release = |serial: u64, sealed: &SealedMessage, key: &SigningKey| {
-        let mut tbs = vec![1];
-        tbs.extend_from_slice(&serial.to_be_bytes());
-        tbs.extend_from_slice(&sealed.encode());
-        let sig = key.sign(SEED_RELEASE_LABEL, &tbs);
-        appended(tbs, &sig)
+    let ssr = sealed_release.encode();
+    let seal_release = |plain: &[u8]| {
+        seal_with_ikm(&enc_key, SEED_RELEASE_INFO, plain, &IKM_SEEDS)
+            .unwrap()
+            .encode()
     };
-    let ssr = signed_release(SERIAL, &sealed_release, &venue());
-    // The crate's own type round-trips the independently built bytes.
-    assert_eq!(SignedSeedRelease::decode(&ssr).unwrap().encode(), ssr);
-
-    let up_info = json!({"info": "venuecode/v1/upload"});
-    let gb_info = json!({"info": "venuecode/v1/guest-book"});
+    let other_kid = DecryptionKey::derive(&[0x33; 32])
+        .unwrap()
+        .public_key()
+        .key_id()
+        .0;
+    let up_info = json!({"info": "venuecode/v2/upload"});
+    let gb_info = json!({"info": "venuecode/v2/guest-book"});
     let no = json!({});
     let with_enc = |enc: &[u8]| {
         let mut b = su.clone();
@@ -2321,16 +2881,8 @@ fn gen_sealed() -> Value {
         sealed_bytes(&kid, &enc, &ct)
     };
     let padded = pad(&upload_plain).unwrap().to_vec();
-    let other_serial_inside = {
-        let r = SeedRelease {
-            venue_serial: SERIAL + 1,
-            ..release.clone()
-        };
-        let s = seal_with_ikm(&enc_key, SEED_RELEASE_INFO, &r.encode(), &IKM_SEEDS).unwrap();
-        signed_release(SERIAL, &s, &venue())
-    };
     let gb_raw = |name: &[u8], phone: &[u8], a: u32, d: u32| {
-        let mut b = vec![1];
+        let mut b = vec![2];
         b.extend_from_slice(&SERIAL.to_be_bytes());
         b.push(name.len() as u8);
         b.extend_from_slice(name);
@@ -2349,8 +2901,8 @@ fn gen_sealed() -> Value {
         neg(
             "unknown version",
             "decode_sealed",
-            versioned(su.clone(), 2),
-            Error::UnsupportedVersion { found: 2 },
+            versioned(su.clone(), 1),
+            Error::UnsupportedVersion { found: 1 },
             no.clone(),
         ),
         neg(
@@ -2473,7 +3025,7 @@ fn gen_sealed() -> Value {
             "upload: 301 entries",
             "decode_upload",
             {
-                let mut b = vec![1];
+                let mut b = vec![2];
                 b.extend_from_slice(&301u16.to_be_bytes());
                 b
             },
@@ -2488,14 +3040,14 @@ fn gen_sealed() -> Value {
                 b[3 + 2] ^= 0xff;
                 b
             },
-            Error::UnsupportedVersion { found: 0xfe },
+            Error::UnsupportedVersion { found: 0xfd },
             no.clone(),
         ),
         neg(
             "upload: unknown version",
             "decode_upload",
-            versioned(upload_plain.clone(), 2),
-            Error::UnsupportedVersion { found: 2 },
+            versioned(upload_plain.clone(), 1),
+            Error::UnsupportedVersion { found: 1 },
             no.clone(),
         ),
         neg(
@@ -2555,24 +3107,44 @@ fn gen_sealed() -> Value {
             no.clone(),
         ),
         neg(
+            "guest book: name with a C1 control character (U+0085)",
+            "decode_guest_book",
+            gb_raw("卢\u{85}伟".as_bytes(), b"18212341234", NOW, NOW + 45),
+            Error::NonCanonical,
+            no.clone(),
+        ),
+        neg(
+            "guest book: phone with a C1 control character (U+0085)",
+            "decode_guest_book",
+            gb_raw("卢伟".as_bytes(), "182\u{85}12341234".as_bytes(), NOW, NOW + 45),
+            Error::NonCanonical,
+            no.clone(),
+        ),
+        neg(
+            "guest book: phone with a no-break space (U+00A0)",
+            "decode_guest_book",
+            gb_raw("卢伟".as_bytes(), "182\u{a0}12341234".as_bytes(), NOW, NOW + 45),
+            Error::NonCanonical,
+            no.clone(),
+        ),
+        neg(
+            "guest book: phone with full-width digits",
+            "decode_guest_book",
+            gb_raw("卢伟".as_bytes(), "１８２１２３".as_bytes(), NOW, NOW + 45),
+            Error::NonCanonical,
+            no.clone(),
+        ),
+        neg(
             "seed release: epochs not increasing",
             "decode_seed_release",
-            SeedRelease {
-                venue_serial: SERIAL,
-                seeds: vec![(e, m.rotating_seed(e)), (e - 1, m.rotating_seed(e - 1))],
-            }
-            .encode(),
+            release_plain_with(&release_tbs(&venue().public_key(), &[seeds[1].clone(), seeds[0].clone()]), &venue(), &kid),
             Error::NonCanonical,
             no.clone(),
         ),
         neg(
             "seed release: duplicate epoch",
             "decode_seed_release",
-            SeedRelease {
-                venue_serial: SERIAL,
-                seeds: vec![(e, m.rotating_seed(e)), (e, m.rotating_seed(e))],
-            }
-            .encode(),
+            release_plain_with(&release_tbs(&venue().public_key(), &[seeds[0].clone(), seeds[0].clone()]), &venue(), &kid),
             Error::NonCanonical,
             no.clone(),
         ),
@@ -2580,8 +3152,8 @@ fn gen_sealed() -> Value {
             "seed release: 61 seeds",
             "decode_seed_release",
             {
-                let mut b = vec![1];
-                b.extend_from_slice(&SERIAL.to_be_bytes());
+                let mut b = vec![2];
+                b.extend_from_slice(venue().public_key().as_bytes());
                 b.push(61);
                 b
             },
@@ -2589,41 +3161,62 @@ fn gen_sealed() -> Value {
             no.clone(),
         ),
         neg(
-            "signed seed release: tampered signature",
-            "open_signed_seed_release",
-            with_last(ssr.clone(), |b| *b ^= 1),
+            "seed release: weak venue key",
+            "decode_seed_release",
+            {
+                let mut b = release_plain.clone();
+                b[1..33].copy_from_slice(&hex::decode(WEAK_ED25519[0].1).unwrap());
+                b
+            },
+            Error::WeakPublicKey,
+            no.clone(),
+        ),
+        neg(
+            "seed release: truncated signature",
+            "decode_seed_release",
+            truncated(&release_plain),
+            Error::Truncated,
+            no.clone(),
+        ),
+        neg(
+            "sealed seed release: tampered signature",
+            "open_seed_release",
+            seal_release(&with_last(release_plain.clone(), |b| *b ^= 1)),
             Error::SeedReleaseSignatureInvalid,
             no.clone(),
         ),
         neg(
-            "signed seed release: clear serial changed",
-            "open_signed_seed_release",
-            flip(ssr.clone(), 8),
+            "sealed seed release: wrong venue key inside (signed by the venue, names a stranger's key)",
+            "open_seed_release",
+            seal_release(&release_plain_with(&release_tbs(&other().public_key(), &seeds), &venue(), &kid)),
             Error::SeedReleaseSignatureInvalid,
             no.clone(),
         ),
         neg(
-            "signed seed release: signed by another key",
-            "open_signed_seed_release",
-            signed_release(SERIAL, &sealed_release, &other()),
+            "sealed seed release: names the venue's key, signed by another key",
+            "open_seed_release",
+            seal_release(&release_plain_with(&rtbs, &other(), &kid)),
             Error::SeedReleaseSignatureInvalid,
             no.clone(),
         ),
         neg(
-            "signed seed release: serial inside differs from the clear serial",
-            "open_signed_seed_release",
-            other_serial_inside,
+            "sealed seed release: signed for another HA encryption key, sealed to this one",
+            "open_seed_release",
+            seal_release(&release_plain_with(&rtbs, &venue(), &other_kid)),
             Error::SeedReleaseSignatureInvalid,
             no.clone(),
         ),
         neg(
-            "signed seed release: sealed with the upload info string",
-            "open_signed_seed_release",
-            signed_release(
-                SERIAL,
-                &seal_with_ikm(&enc_key, UPLOAD_INFO, &release_plain, &IKM_SEEDS).unwrap(),
-                &venue(),
-            ),
+            "sealed seed release: signature without the recipient key id",
+            "open_seed_release",
+            seal_release(&appended(rtbs.clone(), &venue().sign(SEED_RELEASE_LABEL, &rtbs))),
+            Error::SeedReleaseSignatureInvalid,
+            no.clone(),
+        ),
+        neg(
+            "sealed seed release: sealed with the upload info string",
+            "open_seed_release",
+            seal_with_ikm(&enc_key, UPLOAD_INFO, &release_plain, &IKM_SEEDS).unwrap().encode(),
             Error::OpenFailed,
             no.clone(),
         ),
@@ -2631,7 +3224,7 @@ fn gen_sealed() -> Value {
             "bundle: 10001 items",
             "decode_bundle",
             {
-                let mut b = vec![1];
+                let mut b = vec![2];
                 b.extend_from_slice(&10_001u32.to_be_bytes());
                 b
             },
@@ -2667,15 +3260,38 @@ fn gen_sealed() -> Value {
         ));
     }
 
+    // The HA's checks of each uploaded check-in (UploadEntry::check_claim).
+    let rb = rotating_code().encode();
+    let sb = static_code().encode();
+    let claim = |a: u32, d: u32, r: u32| json!({"arrival": a, "departure": d, "received_at": r});
+    let until = NOW + time::DEFAULT_DISPLAY_VALIDITY_MINUTES;
+    let claim_accept = vec![
+        acc("claim: static code, stay inside the certificate validity", "check_claim", &sb, claim(NOW + 30, NOW + 200, NOW + 300), Value::Null),
+        acc("claim: departure at received_at + skew", "check_claim", &sb, claim(NOW, NOW + 62, NOW + 60), Value::Null),
+        acc("claim: a stay of exactly 720 minutes", "check_claim", &sb, claim(NOW, NOW + 720, NOW + 800), Value::Null),
+        acc("claim: static code, arrival at valid_from", "check_claim", &sb, claim(VALID_FROM, VALID_FROM + 60, NOW), Value::Null),
+        acc("claim: rotating code, arrival at the first minute it could be shown (valid_until - 12)", "check_claim", &rb, claim(until - 12, until + 60, NOW + 300), Value::Null),
+        acc("claim: rotating code, arrival at valid_until + skew - 1", "check_claim", &rb, claim(until + 1, until + 60, NOW + 300), Value::Null),
+    ];
+    let claim_negative = vec![
+        neg("claim: a stay of 721 minutes", "check_claim", &sb, Error::ValueOutOfRange, claim(NOW, NOW + 721, NOW + 800)),
+        neg("claim: departure after received_at + skew", "check_claim", &sb, Error::ValueOutOfRange, claim(NOW, NOW + 63, NOW + 60)),
+        neg("claim: departure before arrival", "check_claim", &sb, Error::ValueOutOfRange, claim(NOW, NOW - 1, NOW + 60)),
+        neg("claim: static code, arrival before the certificate validity", "check_claim", &sb, Error::CertificateNotYetValid, claim(VALID_FROM - 1, VALID_FROM + 60, NOW)),
+        neg("claim: static code, arrival after the certificate validity", "check_claim", &sb, Error::CertificateExpired, claim(VALID_UNTIL, VALID_UNTIL + 60, VALID_UNTIL + 100)),
+        neg("claim: rotating code, arrival before it could be shown (a photographed code claiming earlier hours)", "check_claim", &rb, Error::ClaimOutsideDisplayWindow, claim(until - 13, until + 60, NOW + 300)),
+        neg("claim: rotating code, arrival at valid_until + skew (a photographed code claiming later hours)", "check_claim", &rb, Error::ClaimOutsideDisplayWindow, claim(until + 2, until + 60, NOW + 300)),
+        neg("claim: the stay length is checked before the display window", "check_claim", &rb, Error::ValueOutOfRange, claim(until + 100, until + 900, NOW + 2000)),
+    ];
     json!({
-        "description": "Messages sealed to the HA with HPKE base mode (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305), fixed ephemeral IKM: a case's upload, two guest-book entries in a bundle, and a venue-signed seed release. AAD = 0x01 || recipient key id; plaintext = u32 length || content || zeros, padded to a bucket.",
+        "description": "Messages sealed to the HA with HPKE base mode (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305), fixed ephemeral IKM: a case's upload, two guest-book entries in a bundle, and a seed release. AAD = 0x02 || recipient key id; plaintext = u32 length || content || zeros, padded to a bucket. The seed release plaintext is version 2 || venue key || count || (epoch u32, seed)... || signature, the venue key's signature over label \"venuecode/v2/seed-release\" || 0x00 || the bytes before the signature || the recipient's 8-byte key id; what the venue uploads is just the sealed message. check_claim cases are the HA's checks of each uploaded check-in: stay at most 720 minutes, departure no later than received_at + 2, a rotating code's arrival within [valid_until - 12, valid_until + 2), a static code's arrival within the certificate validity.",
         "context": context(),
         "ha_encryption_public_key": h(enc_key.as_bytes()),
         "ha_encryption_key_id": h(kid),
         "aad": h(&aad),
         "padding_buckets": sealed::PAD_BUCKETS,
         "upload": {
-            "info": "venuecode/v1/upload",
+            "info": "venuecode/v2/upload",
             "ikm_e": h(IKM_UPLOAD),
             "content": h(&upload_plain),
             "padded_length": padded.len(),
@@ -2684,30 +3300,34 @@ fn gen_sealed() -> Value {
         },
         "guest_book": [
             {"name": g1.name, "phone": g1.phone, "arrival": g1.arrival, "departure": g1.departure,
-             "info": "venuecode/v1/guest-book", "ikm_e": h(IKM_GUEST_1), "content": h(g1.encode()), "encoding": h(s1.encode())},
+             "info": "venuecode/v2/guest-book", "ikm_e": h(IKM_GUEST_1), "content": h(g1.encode()), "encoding": h(s1.encode())},
             {"name": g2.name, "phone": g2.phone, "arrival": g2.arrival, "departure": g2.departure,
-             "info": "venuecode/v1/guest-book", "ikm_e": h(IKM_GUEST_2), "content": h(g2.encode()), "encoding": h(s2.encode())},
+             "info": "venuecode/v2/guest-book", "ikm_e": h(IKM_GUEST_2), "content": h(g2.encode()), "encoding": h(s2.encode())},
         ],
         "bundle": h(&bundle),
         "seed_release": {
-            "info": "venuecode/v1/seed-release",
+            "info": "venuecode/v2/seed-release",
             "ikm_e": h(IKM_SEEDS),
+            "venue_public_key": h(venue().public_key().as_bytes()),
+            "epochs": seeds.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+            "recipient_key_id": h(kid),
+            "signed_message": h(appended(appended(appended(SEED_RELEASE_LABEL.to_vec(), &[0]), &rtbs), &kid)),
             "content": h(&release_plain),
-            "sealed": h(sealed_release.encode()),
-            "signed_message": h(appended(appended(SEED_RELEASE_LABEL.to_vec(), &[0]), &ssr[..ssr.len() - 64])),
             "encoding": h(&ssr),
         },
-        "accept": [
+        "accept": vec![
             acc("open the upload", "open_sealed", &su, up_info.clone(), json!(h(&upload_plain))),
             acc("the upload content decodes", "decode_upload", &upload_plain, no.clone(), json!(h(&upload_plain))),
             acc("open the first guest-book entry", "open_sealed", s1.encode(), gb_info.clone(), json!(h(g1.encode()))),
             acc("open the second guest-book entry", "open_sealed", s2.encode(), gb_info.clone(), json!(h(g2.encode()))),
             acc("the bundle decodes", "decode_bundle", &bundle, no.clone(), json!(h(&bundle))),
-            acc("the seed release verifies and opens", "open_signed_seed_release", &ssr, no.clone(), json!(h(&release_plain))),
+            acc("the seed release opens and verifies", "open_seed_release", &ssr, no.clone(), json!({"venue_key": h(venue().public_key().as_bytes()), "epochs": seeds.iter().map(|(e, _)| *e).collect::<Vec<_>>()})),
+            acc("the seed release content decodes", "decode_seed_release", &release_plain, no.clone(), json!(h(&release_plain))),
+            acc("guest book: a format character (U+200E) in a name is not a control character", "decode_guest_book", gb_raw("卢\u{200e}伟".as_bytes(), b"18212341234", NOW, NOW + 45), no.clone(), json!(h(gb_raw("卢\u{200e}伟".as_bytes(), b"18212341234", NOW, NOW + 45)))),
             acc("unpad", "unpad", &padded, no.clone(), json!(h(&upload_plain))),
-            acc("an empty upload decodes", "decode_upload", [1u8, 0, 0], no.clone(), json!("010000")),
-        ],
-        "negative": negative,
+            acc("an empty upload decodes", "decode_upload", [2u8, 0, 0], no.clone(), json!("020000")),
+        ].into_iter().chain(claim_accept).collect::<Vec<_>>(),
+        "negative": negative.into_iter().chain(claim_negative).collect::<Vec<_>>(),
     })
 }
 
@@ -2728,7 +3348,7 @@ fn gen_envelope() -> Value {
     let env = RequestEnvelope::sign_with(&venue(), "POST", "/v1/venues", &body, TIMESTAMP, NONCE)
         .unwrap();
     let eb = env.encode();
-    let mut signed = vec![1];
+    let mut signed = vec![2];
     signed.extend_from_slice(&venue().key_id().0);
     signed.extend_from_slice(&TIMESTAMP.to_be_bytes());
     signed.extend_from_slice(&NONCE);
@@ -2760,8 +3380,18 @@ fn gen_envelope() -> Value {
         )
     };
     let no = json!({});
+    // 97 bytes take 130 base64 characters; the last carries 2 bits of data and 4 that must be 0.
+    let header = env.to_header();
+    assert_eq!(header.len(), 130);
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let last = alphabet
+        .iter()
+        .position(|c| *c == header.as_bytes()[129])
+        .unwrap();
+    assert_eq!(last & 0x0f, 0);
+    let trailing_bits = format!("{}{}", &header[..129], alphabet[last | 1] as char);
     json!({
-        "description": "Signed request envelopes (label \"venuecode/v1/request\"; signed body: version, key id, timestamp, nonce, method, path with query, SHA-256 of the HTTP body) with fixed nonce and timestamp, their header form (unpadded base64url), and TAN hashes SHA-256(\"venuecode/v1/tan\" || 0x00 || tan).",
+        "description": "Signed request envelopes (label \"venuecode/v2/request\"; signed body: version, key id, timestamp, nonce, method, path with query, SHA-256 of the HTTP body) with fixed nonce and timestamp, their header form (unpadded base64url; padding, the standard alphabet and non-zero trailing bits are refused), and TAN hashes SHA-256(\"venuecode/v2/tan\" || 0x00 || tan).",
         "context": context(),
         "register": {
             "method": "POST", "path": "/v1/venues", "body": h(&body), "timestamp": TIMESTAMP, "nonce": h(NONCE),
@@ -2801,11 +3431,12 @@ fn gen_envelope() -> Value {
             neg("malleable signature (s + L)", "verify_envelope", { let mut b = eb.clone(); malleate(&mut b[33..]); b }, Error::RequestSignatureInvalid, call("POST", "/v1/venues", &body, TIMESTAMP, &vk)),
             neg("method longer than 16 bytes", "verify_envelope", &eb, Error::RequestSignatureInvalid, call("POSTPOSTPOSTPOSTX", "/v1/venues", &body, TIMESTAMP, &vk)),
             neg("empty", "decode_envelope", b"", Error::Empty, no.clone()),
-            neg("unknown version", "decode_envelope", versioned(eb.clone(), 2), Error::UnsupportedVersion { found: 2 }, no.clone()),
+            neg("unknown version", "decode_envelope", versioned(eb.clone(), 1), Error::UnsupportedVersion { found: 1 }, no.clone()),
             neg("truncated", "decode_envelope", truncated(&eb), Error::Truncated, no.clone()),
             neg("trailing byte", "decode_envelope", appended(eb.clone(), &[0]), Error::TrailingBytes, no.clone()),
             neg("header with padding", "envelope_from_header", b"", Error::NonCanonical, json!({"text": format!("{}==", env.to_header())})),
             neg("header in standard base64 alphabet", "envelope_from_header", b"", Error::NonCanonical, json!({"text": format!("{}+", &env.to_header()[1..])})),
+            neg("header with non-zero trailing bits in its last character", "envelope_from_header", b"", Error::NonCanonical, json!({"text": trailing_bits})),
             t("TAN of 9 characters", "123456789"),
             t("TAN of 65 characters", &"A".repeat(65)),
             t("TAN with a space", "K7Q2 M9XD 4TZP"),
@@ -2820,35 +3451,70 @@ fn gen_envelope() -> Value {
 
 fn gen_count() -> Value {
     let m = master();
-    let e = epoch_of(NOW);
-    let tags = vec![
-        m.static_seed().slot_keys().count_tag(e),
-        m.rotating_seed(e).slot_keys().count_tag(e),
-        m.static_seed().slot_keys().count_tag(e),
-    ];
-    let b = CountPingBatch { tags: tags.clone() }.encode();
-    let no = json!({});
-    let header = |n: u16| {
-        let mut v = vec![1];
-        v.extend_from_slice(&n.to_be_bytes());
-        v
+    let e = local_epoch(NOW, OFFSET);
+    let vk = venue().public_key();
+    let st = m.static_seed().slot_keys(&vk).count_tag(e);
+    let ro = m.rotating_seed(e).slot_keys(&vk).count_tag(e);
+    let ping = CountPing {
+        venue_key_id: vk.key_id(),
+        tag: st,
+    }
+    .encode();
+    let mut raw = vec![2];
+    raw.extend_from_slice(&vk.key_id().0);
+    raw.extend_from_slice(&st.0);
+    assert_eq!(raw, ping, "independent ping encoder");
+    let reg_raw = |pairs: &[(u32, [u8; 16])], count: Option<u16>| {
+        let mut b = vec![2];
+        b.extend_from_slice(&count.unwrap_or(pairs.len() as u16).to_be_bytes());
+        for (ep, t) in pairs {
+            b.extend_from_slice(&ep.to_be_bytes());
+            b.extend_from_slice(t);
+        }
+        b
     };
+    let next = m.static_seed().slot_keys(&vk).count_tag(e + 1);
+    let (lo, hi) = if st.0 < ro.0 {
+        (st.0, ro.0)
+    } else {
+        (ro.0, st.0)
+    };
+    let reg = reg_raw(&[(e, lo), (e, hi), (e + 1, next.0)], None);
+    let decoded = CountTagRegistration::decode(&reg).unwrap();
+    assert_eq!(decoded.encode(), reg);
+    let no = json!({});
+    let today = |t: u32| json!({"today": t});
+    let sixty_five: Vec<(u32, [u8; 16])> = (0..65).map(|i| (e, [i as u8; 16])).collect();
     json!({
-        "description": "Count ping batches: version, u16 count (1 to 256), then 16-byte count tags; a tag may repeat. Tags are HKDF-Expand(PRK(seed), \"count\" || epoch, 16).",
+        "description": "Count pings, one per request: version 2 || venue key id [8] || count tag [16] (25 bytes). The tag is HKDF-Expand(PRK(seed, venue key), \"count\" || local epoch, 16). A venue registers its tags (in a request signed by its venue key) as version 2 || u16 count (1 to 64) || (epoch u32, tag [16])..., pairs strictly increasing by epoch then tag; the server refuses epochs outside [today - 14, today + 1] of the venue's local day and counts a ping only when that venue key registered that tag.",
         "epoch": e,
-        "tags": tags.iter().map(|t| h(t.0)).collect::<Vec<_>>(),
-        "encoding": h(&b),
+        "venue_key_id": vk.key_id().to_hex(),
+        "static_tag": h(st.0),
+        "rotating_tag": h(ro.0),
+        "ping": h(&ping),
+        "registration": h(&reg),
         "accept": [
-            acc("batch of three pings", "decode_count_pings", &b, no.clone(), json!(h(&b))),
-            acc("batch of 256 pings", "decode_count_pings", appended(header(256), &[0x11; 256 * 16]), no.clone(), json!(h(appended(header(256), &[0x11; 256 * 16])))),
+            acc("one ping", "decode_count_ping", &ping, no.clone(), json!(h(&ping))),
+            acc("a registration of three tags over two days", "decode_count_tags", &reg, no.clone(), json!(h(&reg))),
+            acc("registration epochs within [today - 14, today + 1]: today", "check_count_tag_epochs", &reg, today(e), Value::Null),
+            acc("registration epochs within [today - 14, today + 1]: the last day still counted", "check_count_tag_epochs", &reg, today(e + 14), Value::Null),
+            acc("registration of 64 tags", "decode_count_tags", reg_raw(&sixty_five[..64], None), no.clone(), json!(h(reg_raw(&sixty_five[..64], None)))),
         ],
         "negative": [
-            neg("empty", "decode_count_pings", b"", Error::Empty, no.clone()),
-            neg("unknown version", "decode_count_pings", versioned(b.clone(), 2), Error::UnsupportedVersion { found: 2 }, no.clone()),
-            neg("zero pings", "decode_count_pings", header(0), Error::NonCanonical, no.clone()),
-            neg("257 pings", "decode_count_pings", appended(header(257), &[0x11; 257 * 16]), Error::TooLarge, no.clone()),
-            neg("truncated", "decode_count_pings", truncated(&b), Error::Truncated, no.clone()),
-            neg("trailing byte", "decode_count_pings", appended(b.clone(), &[0]), Error::TrailingBytes, no.clone()),
+            neg("ping: empty", "decode_count_ping", b"", Error::Empty, no.clone()),
+            neg("ping: version 1 (the v1 batch of pings)", "decode_count_ping", versioned(ping.clone(), 1), Error::UnsupportedVersion { found: 1 }, no.clone()),
+            neg("ping: truncated", "decode_count_ping", truncated(&ping), Error::Truncated, no.clone()),
+            neg("ping: only the version and key id", "decode_count_ping", &ping[..9], Error::Truncated, no.clone()),
+            neg("ping: trailing byte", "decode_count_ping", appended(ping.clone(), &[0]), Error::TrailingBytes, no.clone()),
+            neg("ping: two tags in one request", "decode_count_ping", appended(ping.clone(), &ro.0), Error::TrailingBytes, no.clone()),
+            neg("registration: no tags", "decode_count_tags", reg_raw(&[], None), Error::NonCanonical, no.clone()),
+            neg("registration: 65 tags", "decode_count_tags", reg_raw(&sixty_five, None), Error::TooLarge, no.clone()),
+            neg("registration: tags of one day out of order", "decode_count_tags", reg_raw(&[(e, hi), (e, lo)], None), Error::NonCanonical, no.clone()),
+            neg("registration: days out of order", "decode_count_tags", reg_raw(&[(e + 1, next.0), (e, lo)], None), Error::NonCanonical, no.clone()),
+            neg("registration: repeated pair", "decode_count_tags", reg_raw(&[(e, lo), (e, lo)], None), Error::NonCanonical, no.clone()),
+            neg("registration: count larger than the pairs present", "decode_count_tags", reg_raw(&[(e, lo)], Some(2)), Error::Truncated, no.clone()),
+            neg("registration: an epoch two days ahead", "check_count_tag_epochs", &reg, Error::ValueOutOfRange, today(e - 1)),
+            neg("registration: an epoch older than the retention period", "check_count_tag_epochs", &reg, Error::ValueOutOfRange, today(e + 15)),
         ],
     })
 }
@@ -2878,6 +3544,7 @@ fn gen_size_budget() -> Value {
         RegionCode::new(REGION).unwrap(),
         VenueCategory::SOCIAL_SERVICES,
         120,
+        OFFSET,
     )
     .unwrap();
     let cert = VenueCertificate::sign(
@@ -2908,7 +3575,7 @@ fn gen_size_budget() -> Value {
         })
     };
     json!({
-        "description": "Size budget: a static code for a venue with a 20-character Chinese name and a 30-character Chinese address, under the default base URL, fits a version 15 QR symbol at level M (3320 data bits) as a byte-mode segment for \"https://vc.example/c#\" and a numeric-mode segment for the digits. The rotating code, 8 bytes longer, needs version 16 at level M.",
+        "description": "Size budget: the static and the rotating code for a venue with a 20-character Chinese name and a 30-character Chinese address, under the default base URL, both fit a version 15 QR symbol at level M (3320 data bits) as a byte-mode segment for \"https://vc.example/c#\" and a numeric-mode segment for the digits. Certificate = 131 + name + address bytes, static code = 98 + certificate, rotating code = 103 + certificate (epoch_back u8 and valid_until u32).",
         "name": BUDGET_NAME,
         "address": BUDGET_ADDRESS,
         "name_bytes": BUDGET_NAME.len(),
@@ -2937,6 +3604,14 @@ fn check_size_budget(doc: &Value) {
         );
     }
     assert_eq!(doc["static"]["fits_version_15_m"], json!(true));
+    assert_eq!(doc["rotating"]["fits_version_15_m"], json!(true));
+    let cert = num(&doc["certificate_bytes"]);
+    assert_eq!(
+        cert,
+        131 + num(&doc["name_bytes"]) + num(&doc["address_bytes"])
+    );
+    assert_eq!(num(&doc["static"]["bytes"]), 98 + cert);
+    assert_eq!(num(&doc["rotating"]["bytes"]), 103 + cert);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2985,4 +3660,451 @@ fn check_rfc9180(doc: &Value) {
     );
     assert_eq!(h(enc), doc["enc"].as_str().unwrap());
     assert_eq!(h(ct), first["ct"].as_str().unwrap());
+}
+
+// ---------------------------------------------------------------------------------------------
+// checkpoint.json
+// ---------------------------------------------------------------------------------------------
+
+/// Runs a phone's `ChainState` over `steps` (checkpoints and whole batches, each batch read with
+/// the `BatchReader` and then offered to the chain), and reports the head and the status at
+/// `now`. The first failing step is the case's error.
+fn run_chain(ctx: &Value, c: &Value) -> Result<Value> {
+    let mut state = ChainState::new();
+    if let Some(m) = c.get("stale_minutes") {
+        state = state.with_stale_minutes(u32::try_from(num(m)).unwrap());
+    }
+    for step in c["steps"].as_array().unwrap() {
+        if let Some(cp) = step.get("checkpoint") {
+            state.accept_checkpoint(&Checkpoint::decode(&unh(cp))?, &anchors(ctx))?;
+        }
+        if let Some(b) = step.get("batch") {
+            let mut reader = BatchReader::new(anchors(ctx));
+            reader.feed(&unh(b))?;
+            let header = reader.finish()?;
+            state.accept_batch_header(&header)?;
+        }
+    }
+    let status = match state.status(u32::try_from(num(&c["now"])).unwrap()) {
+        ChainStatus::Ok => json!("ok"),
+        ChainStatus::Withheld { from, to } => json!({"withheld": [from, to]}),
+        ChainStatus::Stale => json!("stale"),
+    };
+    Ok(json!({"head": state.head().sequence, "status": status}))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn raw_checkpoint(
+    key: &SigningKey,
+    key_id: [u8; 8],
+    issued_at: u32,
+    sequence: u64,
+    head: [u8; 32],
+    retained_from: u64,
+    retained_previous: [u8; 32],
+    label: &[u8],
+) -> Vec<u8> {
+    let mut b = vec![2];
+    b.extend_from_slice(&key_id);
+    b.extend_from_slice(&issued_at.to_be_bytes());
+    b.extend_from_slice(&sequence.to_be_bytes());
+    b.extend_from_slice(&head);
+    b.extend_from_slice(&retained_from.to_be_bytes());
+    b.extend_from_slice(&retained_previous);
+    appended(b.clone(), &key.sign(label, &b))
+}
+
+fn chain_batch(after: ChainHead, id: u8, created_at: u32) -> ExposureBatch {
+    let mut b =
+        BatchBuilder::with_id(after, [id; 16], created_at, vec![MESSAGES[0].to_owned()]).unwrap();
+    b.add(&ExposureWindow {
+        seed: master().static_seed(),
+        venue_key: venue().public_key(),
+        start: created_at - 120,
+        end: created_at - 60,
+        risk: RiskLevel::LOW,
+        message_index: 0,
+    })
+    .unwrap();
+    b.sign(&ha()).unwrap()
+}
+
+fn gen_checkpoint() -> Value {
+    let b1 = chain_batch(ChainHead::GENESIS, 1, NOW + 100);
+    let b2 = chain_batch(b1.chain_head(), 2, NOW + 200);
+    let b3 = chain_batch(b2.chain_head(), 3, NOW + 300);
+    let fork3 = chain_batch(b2.chain_head(), 0x33, NOW + 310);
+    let fork4 = chain_batch(fork3.chain_head(), 0x34, NOW + 320);
+    let ledger: Vec<_> = [&b1, &b2, &b3]
+        .iter()
+        .map(|b| {
+            (
+                b.header().header().sequence,
+                b.link(),
+                b.header().header().created_at,
+            )
+        })
+        .collect();
+    let cp = |issued_at: u32, head: ChainHead, retained: (u64, [u8; 32])| {
+        Checkpoint::sign(
+            CheckpointBody::new(ha().key_id(), issued_at, head, retained),
+            &ha(),
+        )
+        .unwrap()
+        .encode()
+    };
+    let none_expired = retained_range(&ledger, NOW).unwrap();
+    assert_eq!(none_expired, (1, [0; 32]));
+    let two_expired = retained_range(&ledger, NOW + 250).unwrap();
+    assert_eq!(two_expired, (3, b2.link()));
+    let all_expired = retained_range(&ledger, NOW + 301).unwrap();
+    assert_eq!(all_expired, (4, b3.link()));
+    let cp3 = cp(NOW + 400, b3.chain_head(), none_expired);
+    let hk = ha().key_id().0;
+    assert_eq!(
+        raw_checkpoint(
+            &ha(),
+            hk,
+            NOW + 400,
+            3,
+            b3.link(),
+            1,
+            [0; 32],
+            CHECKPOINT_LABEL
+        ),
+        cp3,
+        "independent checkpoint encoder"
+    );
+    let cp2 = cp(NOW + 250, b2.chain_head(), none_expired);
+    let cp3_earlier = cp(NOW + 350, b3.chain_head(), none_expired);
+    let cp2_later = cp(NOW + 500, b2.chain_head(), none_expired);
+    let cp_fork = cp(NOW + 450, fork3.chain_head(), none_expired);
+    let cp_two_expired = cp(NOW + 500, b3.chain_head(), two_expired);
+    let cp_all_expired = cp(NOW + 500, b3.chain_head(), all_expired);
+    let cp_empty = cp(NOW, ChainHead::GENESIS, (1, [0; 32]));
+    let sig_at = cp3.len() - 64;
+    let no = json!({});
+    let bat = |b: &ExposureBatch| json!({"batch": h(b.encode())});
+    let chk = |c: &[u8]| json!({"checkpoint": h(c)});
+    let chain = |steps: Vec<Value>, now: u32| json!({"steps": steps, "now": now});
+    let status = |head: u64, s: Value| json!({"head": head, "status": s});
+    let ok = || json!("ok");
+    let withheld = |from: u64, to: u64| json!({"withheld": [from, to]});
+    let rawc = |issued_at, sequence, head, from, prev| {
+        raw_checkpoint(
+            &ha(),
+            hk,
+            issued_at,
+            sequence,
+            head,
+            from,
+            prev,
+            CHECKPOINT_LABEL,
+        )
+    };
+    let now = NOW + 401;
+    json!({
+        "description": "The exposure-batch hash chain. A checkpoint (HA-signed, label \"venuecode/v2/checkpoint\") is version 2 || ha_key_id [8] || issued_at u32 || sequence u64 (latest batch; 0 = none) || head [32] (its link; zeros when sequence = 0) || retained_from u64 (lowest sequence still served, 1..=sequence + 1) || retained_previous [32] (link of batch retained_from - 1; zeros when retained_from = 1; the head when retained_from = sequence + 1) || signature [64]. Three batches of one chain (and a fork of batch 3) and the phone's ChainState over steps: each batch must extend the head (sequence + 1, previous = head link) or, for a phone behind the oldest retained batch, start at retained_from with retained_previous; a batch at a checkpoint's sequence must have its head link; a checkpoint issued earlier or naming a lower sequence than the held one or the head is Rollback; a gap, reorder, repeat or fork is BatchChainBroken. Status at now: withheld [from, to] when the checkpoint names still-served batches beyond the head, stale when there is no checkpoint or it is more than 2880 minutes old, else ok.",
+        "context": context(),
+        "batches": vec![&b1, &b2, &b3].iter().map(|b| json!({
+            "sequence": b.header().header().sequence,
+            "previous": h(b.header().header().previous),
+            "link": h(b.link()),
+            "created_at": b.header().header().created_at,
+            "encoding": h(b.encode()),
+        })).collect::<Vec<_>>(),
+        "fork_batch_3": {"previous": h(fork3.header().header().previous), "link": h(fork3.link()), "encoding": h(fork3.encode())},
+        "retention": [
+            {"expire_before": NOW, "retained_from": 1, "retained_previous": h([0u8; 32])},
+            {"expire_before": NOW + 250, "retained_from": 3, "retained_previous": h(b2.link())},
+            {"expire_before": NOW + 301, "retained_from": 4, "retained_previous": h(b3.link())},
+        ],
+        "checkpoint": {
+            "issued_at": NOW + 400,
+            "sequence": 3,
+            "head": h(b3.link()),
+            "retained_from": 1,
+            "signed_message": h(appended(appended(CHECKPOINT_LABEL.to_vec(), &[0]), &cp3[..sig_at])),
+            "encoding": h(&cp3),
+        },
+        "accept": [
+            acc("checkpoint decodes", "decode_checkpoint", &cp3, no.clone(), json!(h(&cp3))),
+            acc("checkpoint verifies", "verify_checkpoint", &cp3, no.clone(), json!(3)),
+            acc("checkpoint of an HA with no batch yet", "verify_checkpoint", &cp_empty, no.clone(), json!(0)),
+            acc("checkpoint with batches 1 and 2 expired", "verify_checkpoint", &cp_two_expired, no.clone(), json!(3)),
+            acc("checkpoint with every batch expired", "verify_checkpoint", &cp_all_expired, no.clone(), json!(3)),
+            acc("chain: three batches then their checkpoint", "chain", b"", chain(vec![bat(&b1), bat(&b2), bat(&b3), chk(&cp3)], now), status(3, ok())),
+            acc("chain: the checkpoint first, then the batches", "chain", b"", chain(vec![chk(&cp3), bat(&b1), bat(&b2), bat(&b3)], now), status(3, ok())),
+            acc("chain: a newer checkpoint replaces an older one", "chain", b"", chain(vec![chk(&cp2), bat(&b1), bat(&b2), chk(&cp3), bat(&b3)], now), status(3, ok())),
+            acc("chain: batch 3 withheld (gap up to the checkpoint)", "chain", b"", chain(vec![chk(&cp3), bat(&b1), bat(&b2)], now), status(2, withheld(3, 3))),
+            acc("chain: nothing read yet", "chain", b"", chain(vec![chk(&cp3)], now), status(0, withheld(1, 3))),
+            acc("chain: no checkpoint at all is stale", "chain", b"", chain(vec![bat(&b1)], now), status(1, json!("stale"))),
+            acc("chain: checkpoint exactly 2880 minutes old", "chain", b"", chain(vec![bat(&b1), bat(&b2), bat(&b3), chk(&cp3)], NOW + 400 + 2880), status(3, ok())),
+            acc("chain: checkpoint 2881 minutes old is stale", "chain", b"", chain(vec![bat(&b1), bat(&b2), bat(&b3), chk(&cp3)], NOW + 400 + 2881), status(3, json!("stale"))),
+            acc("chain: a shorter stale bound (60 minutes)", "chain", b"", {
+                let mut c = chain(vec![bat(&b1), bat(&b2), bat(&b3), chk(&cp3)], NOW + 461);
+                c["stale_minutes"] = json!(60);
+                c
+            }, status(3, json!("stale"))),
+            acc("chain: a new phone starts at retained_from when older batches expired", "chain", b"", chain(vec![chk(&cp_two_expired), bat(&b3)], NOW + 501), status(3, ok())),
+            acc("chain: a new phone is told only the still-served batches are missing, not the expired ones", "chain", b"", chain(vec![chk(&cp_two_expired)], NOW + 501), status(0, withheld(3, 3))),
+            acc("chain: every batch expired: nothing to read", "chain", b"", chain(vec![chk(&cp_all_expired)], NOW + 501), status(0, ok())),
+        ],
+        "negative": [
+            neg("empty", "decode_checkpoint", b"", Error::Empty, no.clone()),
+            neg("version 1", "decode_checkpoint", versioned(cp3.clone(), 1), Error::UnsupportedVersion { found: 1 }, no.clone()),
+            neg("truncated by one byte", "decode_checkpoint", truncated(&cp3), Error::Truncated, no.clone()),
+            neg("trailing byte", "decode_checkpoint", appended(cp3.clone(), &[0]), Error::TrailingBytes, no.clone()),
+            neg("sequence 0 with a non-zero head", "decode_checkpoint", rawc(NOW, 0, b3.link(), 1, [0; 32]), Error::NonCanonical, no.clone()),
+            neg("retained_from 0", "decode_checkpoint", rawc(NOW, 3, b3.link(), 0, [0; 32]), Error::ValueOutOfRange, no.clone()),
+            neg("retained_from above sequence + 1", "decode_checkpoint", rawc(NOW, 3, b3.link(), 5, b3.link()), Error::ValueOutOfRange, no.clone()),
+            neg("retained_from 1 with a non-zero retained_previous", "decode_checkpoint", rawc(NOW, 3, b3.link(), 1, b1.link()), Error::NonCanonical, no.clone()),
+            neg("everything expired but retained_previous is not the head", "decode_checkpoint", rawc(NOW, 3, b3.link(), 4, b2.link()), Error::NonCanonical, no.clone()),
+            neg("tampered head", "verify_checkpoint", flip(cp3.clone(), 1 + 8 + 4 + 8), Error::CheckpointSignatureInvalid, no.clone()),
+            neg("tampered signature", "verify_checkpoint", flip(cp3.clone(), sig_at), Error::CheckpointSignatureInvalid, no.clone()),
+            neg("malleable signature (s + L)", "verify_checkpoint", { let mut b = cp3.clone(); malleate(&mut b[sig_at..]); b }, Error::CheckpointSignatureInvalid, no.clone()),
+            neg("signed under the batch label", "verify_checkpoint", raw_checkpoint(&ha(), hk, NOW + 400, 3, b3.link(), 1, [0; 32], BATCH_LABEL), Error::CheckpointSignatureInvalid, no.clone()),
+            neg("signed by the RA key (not an HA key)", "verify_checkpoint", raw_checkpoint(&ra(), ra().key_id().0, NOW + 400, 3, b3.link(), 1, [0; 32], CHECKPOINT_LABEL), Error::UnknownKeyId, no.clone()),
+            neg("chain: batch 2 before batch 1 (reorder)", "chain", b"", Error::BatchChainBroken, chain(vec![bat(&b2)], now)),
+            neg("chain: batch 3 after batch 1 (gap)", "chain", b"", Error::BatchChainBroken, chain(vec![bat(&b1), bat(&b3)], now)),
+            neg("chain: batch 1 twice (repeat)", "chain", b"", Error::BatchChainBroken, chain(vec![bat(&b1), bat(&b1)], now)),
+            neg("chain: another batch 3 where the checkpoint names batch 3 (fork)", "chain", b"", Error::BatchChainBroken, chain(vec![chk(&cp3), bat(&b1), bat(&b2), bat(&fork3)], now)),
+            neg("chain: a checkpoint naming another batch 3 after batch 3 was read (fork)", "chain", b"", Error::BatchChainBroken, chain(vec![bat(&b1), bat(&b2), bat(&b3), chk(&cp_fork)], now)),
+            neg("chain: two checkpoints naming different batches 3 (fork)", "chain", b"", Error::BatchChainBroken, chain(vec![chk(&cp3), chk(&cp_fork)], now)),
+            neg("chain: a batch 4 built on another batch 3 (fork)", "chain", b"", Error::BatchChainBroken, chain(vec![bat(&b1), bat(&b2), bat(&b3), bat(&fork4)], now)),
+            neg("chain: a new phone offered batch 2 when the checkpoint retains from 3", "chain", b"", Error::BatchChainBroken, chain(vec![chk(&cp_two_expired), bat(&b2)], NOW + 501)),
+            neg("chain: rollback to an older checkpoint (earlier, lower sequence)", "chain", b"", Error::Rollback, chain(vec![chk(&cp3), chk(&cp2)], now)),
+            neg("chain: rollback to a checkpoint issued earlier for the same batch", "chain", b"", Error::Rollback, chain(vec![chk(&cp3), chk(&cp3_earlier)], now)),
+            neg("chain: a checkpoint naming a batch below the phone's head", "chain", b"", Error::Rollback, chain(vec![bat(&b1), bat(&b2), bat(&b3), chk(&cp2_later)], now)),
+            neg("chain: a forged checkpoint", "chain", b"", Error::CheckpointSignatureInvalid, chain(vec![chk(&flip(cp3.clone(), 12))], now)),
+            neg("chain: a forged batch", "chain", b"", Error::BatchSignatureInvalid, chain(vec![json!({"batch": h(flip(b1.encode(), 60))})], now)),
+        ],
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// trust.json
+// ---------------------------------------------------------------------------------------------
+
+const NEW_RA_SEED: [u8; 32] = [0x0b; 32];
+
+struct RawBundle {
+    sequence: u64,
+    ra_keys: Vec<[u8; 32]>,
+    ha_keys: Vec<[u8; 32]>,
+    enc: [u8; 32],
+    server_url: Vec<u8>,
+    code_base_url: Vec<u8>,
+}
+
+impl RawBundle {
+    fn valid(sequence: u64, ra_keys: &[&SigningKey]) -> Self {
+        Self {
+            sequence,
+            ra_keys: ra_keys.iter().map(|k| *k.public_key().as_bytes()).collect(),
+            ha_keys: vec![*ha().public_key().as_bytes()],
+            enc: *ha_enc().public_key().as_bytes(),
+            server_url: b"https://vc.example".to_vec(),
+            code_base_url: DEFAULT_BASE_URL.as_bytes().to_vec(),
+        }
+    }
+
+    fn tbs(&self, signer: &[u8; 8]) -> Vec<u8> {
+        let mut b = vec![2];
+        b.extend_from_slice(&self.sequence.to_be_bytes());
+        b.extend_from_slice(&NOW.to_be_bytes());
+        for keys in [&self.ra_keys, &self.ha_keys] {
+            b.push(keys.len() as u8);
+            for k in keys {
+                b.extend_from_slice(k);
+            }
+        }
+        b.extend_from_slice(&self.enc);
+        for url in [&self.server_url, &self.code_base_url] {
+            b.push(url.len() as u8);
+            b.extend_from_slice(url);
+        }
+        b.extend_from_slice(signer);
+        b
+    }
+
+    fn signed(&self, key: &SigningKey) -> Vec<u8> {
+        let tbs = self.tbs(&key.key_id().0);
+        appended(tbs.clone(), &key.sign(TRUST_BUNDLE_LABEL, &tbs))
+    }
+}
+
+fn gen_trust() -> Value {
+    let new_ra = SigningKey::from_seed(&NEW_RA_SEED).unwrap();
+    let first = RawBundle::valid(1, &[&ra()]).signed(&ra());
+    let body = TrustBundleBody {
+        sequence: 1,
+        issued_at: NOW,
+        ra_keys: vec![ra().public_key()],
+        ha_signing_keys: vec![ha().public_key()],
+        ha_encryption_key: ha_enc().public_key(),
+        server_url: "https://vc.example".into(),
+        code_base_url: DEFAULT_BASE_URL.into(),
+    };
+    assert_eq!(
+        TrustBundle::sign(body, &ra()).unwrap().encode(),
+        first,
+        "independent bundle encoder"
+    );
+    let second = RawBundle::valid(2, &[&ra(), &new_ra]).signed(&ra());
+    let third = RawBundle::valid(3, &[&new_ra]).signed(&new_ra);
+    let sig_at = first.len() - 64;
+    let no = json!({});
+    let cur = |b: &[u8]| json!({"current": h(b)});
+    let vary = |f: &dyn Fn(&mut RawBundle)| {
+        let mut r = RawBundle::valid(1, &[&ra()]);
+        f(&mut r);
+        r.signed(&ra())
+    };
+    let url = |u: &str| vary(&|r| r.server_url = u.as_bytes().to_vec());
+    let bundle_accept = |name: &str, b: Vec<u8>| {
+        acc(
+            name,
+            "verify_trust_bundle_initial",
+            &b,
+            no.clone(),
+            json!(1),
+        )
+    };
+    let url_neg =
+        |name: &str, u: &str, e: Error| neg(name, "decode_trust_bundle", url(u), e, no.clone());
+    json!({
+        "description": "Trust bundles (RA-signed, label \"venuecode/v2/trust-bundle\"): version 2 || sequence u64 (from 1) || issued_at u32 || RA keys (u8 count 1..=4, 32 bytes each, no repeats) || HA signing keys (likewise) || HA encryption key [32] || server_url (u8 length, 1..=200 bytes) || code_base_url (likewise) || signer_key_id [8] || signature [64] over every byte before it. URLs are printable ASCII without '#' or user info, https://host..., or http:// only to localhost, 127.0.0.0/8 or [::1]. A first install must be signed by one of the bundle's own RA keys; an update must be signed by an RA key of the held bundle (UnknownKeyId otherwise) and carry a higher sequence (Rollback otherwise). The update chain here adds a new RA key (2, signed by the old one) and then drops the old key (3, signed by the new one).",
+        "context": context(),
+        "new_ra_public_key": h(new_ra.public_key().as_bytes()),
+        "bundles": [
+            {"sequence": 1, "signer_key_id": ra().key_id().to_hex(), "signed_message": h(appended(appended(TRUST_BUNDLE_LABEL.to_vec(), &[0]), &first[..sig_at])), "encoding": h(&first)},
+            {"sequence": 2, "signer_key_id": ra().key_id().to_hex(), "encoding": h(&second)},
+            {"sequence": 3, "signer_key_id": new_ra.key_id().to_hex(), "encoding": h(&third)},
+        ],
+        "accept": [
+            acc("bundle decodes", "decode_trust_bundle", &first, no.clone(), json!(h(&first))),
+            acc("first install: signed by its own RA key", "verify_trust_bundle_initial", &first, no.clone(), json!(1)),
+            acc("update adding an RA key, signed by the held RA key", "verify_trust_bundle_update", &second, cur(&first), json!(2)),
+            acc("update dropping the old RA key, signed by the new one the phone now trusts", "verify_trust_bundle_update", &third, cur(&second), json!(3)),
+            acc("an update may skip sequences", "verify_trust_bundle_update", RawBundle::valid(9, &[&ra()]).signed(&ra()), cur(&first), json!(9)),
+            bundle_accept("http to 127.0.0.1 with a port", url("http://127.0.0.1:8080")),
+            bundle_accept("http to [::1]", url("http://[::1]:8080/api")),
+            bundle_accept("http to localhost", url("http://localhost:8080")),
+            bundle_accept("an URL of 200 bytes", url(&format!("https://{}", "a".repeat(192)))),
+            bundle_accept("four RA keys", vary(&|r| r.ra_keys = [1u8, 4, 9, 0x0b].iter().map(|s| *SigningKey::from_seed(&[*s; 32]).unwrap().public_key().as_bytes()).collect())),
+        ],
+        "negative": [
+            neg("empty", "decode_trust_bundle", b"", Error::Empty, no.clone()),
+            neg("version 1", "decode_trust_bundle", versioned(first.clone(), 1), Error::UnsupportedVersion { found: 1 }, no.clone()),
+            neg("truncated by one byte", "decode_trust_bundle", truncated(&first), Error::Truncated, no.clone()),
+            neg("trailing byte", "decode_trust_bundle", appended(first.clone(), &[0]), Error::TrailingBytes, no.clone()),
+            neg("sequence 0", "decode_trust_bundle", vary(&|r| r.sequence = 0), Error::ValueOutOfRange, no.clone()),
+            neg("no RA key", "decode_trust_bundle", vary(&|r| r.ra_keys.clear()), Error::NonCanonical, no.clone()),
+            neg("five RA keys", "decode_trust_bundle", vary(&|r| r.ra_keys = [1u8, 2, 4, 9, 0x0b].iter().map(|s| *SigningKey::from_seed(&[*s; 32]).unwrap().public_key().as_bytes()).collect()), Error::TooLarge, no.clone()),
+            neg("repeated RA key", "decode_trust_bundle", vary(&|r| r.ra_keys.push(r.ra_keys[0])), Error::NonCanonical, no.clone()),
+            neg("no HA signing key", "decode_trust_bundle", vary(&|r| r.ha_keys.clear()), Error::NonCanonical, no.clone()),
+            neg("weak RA key", "decode_trust_bundle", vary(&|r| r.ra_keys[0] = hex::decode(WEAK_ED25519[0].1).unwrap().try_into().unwrap()), Error::WeakPublicKey, no.clone()),
+            neg("low-order HA encryption key", "decode_trust_bundle", vary(&|r| r.enc = hex::decode(LOW_ORDER_X25519[0].1).unwrap().try_into().unwrap()), Error::NonContributory, no.clone()),
+            url_neg("plain http to a public host", "http://vc.example", Error::InvalidUrl),
+            url_neg("http to a loopback-looking host name", "http://localhost.vc.example", Error::InvalidUrl),
+            url_neg("http with user info naming loopback", "http://127.0.0.1@vc.example", Error::InvalidUrl),
+            url_neg("http to 128.0.0.1", "http://128.0.0.1", Error::InvalidUrl),
+            url_neg("no scheme", "vc.example", Error::InvalidUrl),
+            url_neg("no host", "https:///c", Error::InvalidUrl),
+            url_neg("URL with a space", "https://vc.example/a b", Error::InvalidUrl),
+            url_neg("URL with a C1 control character (U+0085)", "https://vc.example/\u{85}", Error::InvalidUrl),
+            url_neg("URL with a no-break space (U+00A0)", "https://vc.example\u{a0}", Error::InvalidUrl),
+            url_neg("URL with a fragment", "https://vc.example/c#x", Error::InvalidUrl),
+            url_neg("empty URL", "", Error::NonCanonical),
+            url_neg("URL of 201 bytes", &format!("https://{}", "a".repeat(193)), Error::TooLarge),
+            neg("URL that is not UTF-8", "decode_trust_bundle", vary(&|r| r.code_base_url = b"https://vc.example/\xff".to_vec()), Error::InvalidUtf8, no.clone()),
+            neg("first install signed by a key not among its RA keys", "verify_trust_bundle_initial", RawBundle::valid(1, &[&new_ra]).signed(&ra()), Error::UnknownKeyId, no.clone()),
+            neg("tampered signature", "verify_trust_bundle_initial", flip(first.clone(), sig_at), Error::TrustBundleSignatureInvalid, no.clone()),
+            neg("tampered server URL", "verify_trust_bundle_initial", { let mut b = first.clone(); let at = b.windows(10).position(|w| w == b"vc.example").unwrap(); b[at] = b'w'; b }, Error::TrustBundleSignatureInvalid, no.clone()),
+            neg("malleable signature (s + L)", "verify_trust_bundle_initial", { let mut b = first.clone(); malleate(&mut b[sig_at..]); b }, Error::TrustBundleSignatureInvalid, no.clone()),
+            neg("signed by the HA key under the RA key id", "verify_trust_bundle_initial", { let r = RawBundle::valid(1, &[&ra()]); let tbs = r.tbs(&ra().key_id().0); appended(tbs.clone(), &ha().sign(TRUST_BUNDLE_LABEL, &tbs)) }, Error::TrustBundleSignatureInvalid, no.clone()),
+            neg("update signed by a key the phone does not trust", "verify_trust_bundle_update", third.clone(), Error::UnknownKeyId, cur(&first)),
+            neg("a stranger's self-signed bundle as an update", "verify_trust_bundle_update", RawBundle::valid(5, &[&other()]).signed(&other()), Error::UnknownKeyId, cur(&first)),
+            neg("update with the same sequence", "verify_trust_bundle_update", RawBundle::valid(2, &[&ra()]).signed(&ra()), Error::Rollback, cur(&second)),
+            neg("update with a lower sequence (rollback)", "verify_trust_bundle_update", first.clone(), Error::Rollback, cur(&second)),
+        ],
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// trace.json
+// ---------------------------------------------------------------------------------------------
+
+fn cert_with_offset(offset: i8) -> VenueCertificate {
+    let mut body = cert().body().clone();
+    body.info = VenueInfo::new(
+        NAME,
+        ADDRESS,
+        RegionCode::new(REGION).unwrap(),
+        VenueCategory::RESTAURANT,
+        STAY,
+        offset,
+    )
+    .unwrap();
+    VenueCertificate::sign(body, &ra()).unwrap()
+}
+
+fn gen_trace() -> Value {
+    let m = master();
+    let e = local_epoch(NOW, OFFSET);
+    let midnight = epoch_start(e + 1, OFFSET);
+    let rel = |epochs: &[u32]| {
+        json!(epochs
+            .iter()
+            .map(|&ep| json!({"epoch": ep, "seed": h(m.rotating_seed(ep).expose())}))
+            .collect::<Vec<_>>())
+    };
+    let win = |start: u32, end: u32, released: Value| json!({"start": start, "end": end, "released": released});
+    let sb = static_code().encode();
+    let before_midnight = VenueCode::new_rotating(cert(), &m, &venue(), midnight - 100)
+        .unwrap()
+        .encode();
+    let morning = rotating_code().encode();
+    let utc = VenueCode::new_rotating(cert_with_offset(0), &m, &venue(), NOW).unwrap();
+    let utc_midnight = epoch_start(local_epoch(NOW, 0) + 1, 0);
+    let west = VenueCode::new_rotating(cert_with_offset(-48), &m, &venue(), NOW).unwrap();
+    let west_day = local_epoch(NOW, -48);
+    let west_midnight = epoch_start(west_day + 1, -48);
+    let east = VenueCode::new_rotating(cert_with_offset(56), &m, &venue(), NOW).unwrap();
+    let east_day = local_epoch(NOW, 56);
+    let run_plan = |code: &[u8], c: &Value| {
+        run(&context(), &{
+            let mut x = c.clone();
+            x["op"] = json!("plan_trace");
+            x["input"] = json!(h(code));
+            x
+        })
+        .unwrap()
+    };
+    let case = |name: &str, code: &[u8], c: Value| {
+        let out = run_plan(code, &c);
+        acc(name, "plan_trace", code, c, out)
+    };
+    json!({
+        "description": "Which seeds the HA publishes for an exposure window [start, end) at the venue of an uploaded code (plan_trace, SPEC §12.3): a static code's seed for the whole window; for a rotating code, for every slot s of the window, the seed of each venue-local epoch in epochs_for_slot(s, utc_offset) (the upload's own epoch from the code, the others from the venue's released seeds), the window under epoch e's seed clipped to [epoch_start(e), epoch_start(e + 1) + 720); needed epochs without a seed are listed as missing. Every part is bound to the code's venue key. Codes use the venue's UTC offset from the certificate: +08:00 (32) unless the case says otherwise.",
+        "context": context(),
+        "local_midnight": midnight,
+        "accept": [
+            case("static code: one part, the whole window", &sb, win(NOW + 30, NOW + 200, rel(&[]))),
+            case("rotating code across local midnight, next day not released", &before_midnight, win(midnight - 90, midnight + 120, rel(&[]))),
+            case("rotating code across local midnight, next day released", &before_midnight, win(midnight - 90, midnight + 120, rel(&[e + 1]))),
+            case("rotating code in the morning also needs the day before (a stay may have started then)", &morning, win(NOW - 30, NOW + 60, rel(&[]))),
+            case("the day before released; unrelated released days are ignored", &morning, win(NOW - 30, NOW + 60, rel(&[e - 5, e - 1, e + 3]))),
+            case("rotating code late in the local day: only that day", &before_midnight, win(midnight - 300, midnight - 200, rel(&[]))),
+            case("a 12-hour window from local 18:00 needs that day and the next", &before_midnight, win(midnight - 360, midnight + 360, rel(&[e + 1]))),
+            case("UTC venue (offset 0), window across UTC midnight", &utc.encode(), win(utc_midnight - 30, utc_midnight + 30, rel(&[local_epoch(NOW, 0) + 1]))),
+            case("UTC-12:00 venue (offset -48), window across its local midnight", &west.encode(), win(west_midnight - 30, west_midnight + 30, rel(&[west_day + 1]))),
+            case("UTC+14:00 venue (offset 56), same UTC window as the first rotating case", &east.encode(), win(midnight - 90, midnight + 120, rel(&[east_day - 1, east_day + 1]))),
+        ],
+        "negative": [
+            neg("empty window", "plan_trace", &sb, Error::InvalidArgument(""), win(NOW, NOW, rel(&[]))),
+            neg("inverted window", "plan_trace", &sb, Error::InvalidArgument(""), win(NOW, NOW - 1, rel(&[]))),
+        ],
+    })
 }

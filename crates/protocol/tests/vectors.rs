@@ -3783,6 +3783,18 @@ fn gen_checkpoint() -> Value {
     let cp_all_expired = cp(NOW + 500, b3.chain_head(), all_expired);
     let cp_empty = cp(NOW, ChainHead::GENESIS, (1, [0; 32]));
     let sig_at = cp3.len() - 64;
+    let batch_docs: Vec<Value> = [&b1, &b2, &b3]
+        .iter()
+        .map(|b| {
+            json!({
+                "sequence": b.header().header().sequence,
+                "previous": h(b.header().header().previous),
+                "link": h(b.link()),
+                "created_at": b.header().header().created_at,
+                "encoding": h(b.encode()),
+            })
+        })
+        .collect();
     let no = json!({});
     let bat = |b: &ExposureBatch| json!({"batch": h(b.encode())});
     let chk = |c: &[u8]| json!({"checkpoint": h(c)});
@@ -3806,13 +3818,7 @@ fn gen_checkpoint() -> Value {
     json!({
         "description": "The exposure-batch hash chain. A checkpoint (HA-signed, label \"venuecode/v2/checkpoint\") is version 2 || ha_key_id [8] || issued_at u32 || sequence u64 (latest batch; 0 = none) || head [32] (its link; zeros when sequence = 0) || retained_from u64 (lowest sequence still served, 1..=sequence + 1) || retained_previous [32] (link of batch retained_from - 1; zeros when retained_from = 1; the head when retained_from = sequence + 1) || signature [64]. Three batches of one chain (and a fork of batch 3) and the phone's ChainState over steps: each batch must extend the head (sequence + 1, previous = head link) or, for a phone behind the oldest retained batch, start at retained_from with retained_previous; a batch at a checkpoint's sequence must have its head link; a checkpoint issued earlier or naming a lower sequence than the held one or the head is Rollback; a gap, reorder, repeat or fork is BatchChainBroken. Status at now: withheld [from, to] when the checkpoint names still-served batches beyond the head, stale when there is no checkpoint or it is more than 2880 minutes old, else ok.",
         "context": context(),
-        "batches": vec![&b1, &b2, &b3].iter().map(|b| json!({
-            "sequence": b.header().header().sequence,
-            "previous": h(b.header().header().previous),
-            "link": h(b.link()),
-            "created_at": b.header().header().created_at,
-            "encoding": h(b.encode()),
-        })).collect::<Vec<_>>(),
+        "batches": batch_docs,
         "fork_batch_3": {"previous": h(fork3.header().header().previous), "link": h(fork3.link()), "encoding": h(fork3.encode())},
         "retention": [
             {"expire_before": NOW, "retained_from": 1, "retained_previous": h([0u8; 32])},

@@ -1,9 +1,13 @@
-//! Batches of count pings.
+//! Count pings (one per request) and a venue's count-tag registration.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use venuecode_protocol::CountPingBatch;
+use venuecode_protocol::{CountPing, CountTagRegistration};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = venuecode_fuzz::canonical::<CountPingBatch>(data);
+    let _ = venuecode_fuzz::canonical::<CountPing>(data);
+    if let Some(reg) = venuecode_fuzz::canonical::<CountTagRegistration>(data) {
+        assert_eq!(reg.check(), Ok(()));
+        let _ = reg.check_epochs(20_139);
+    }
 });

@@ -1,18 +1,20 @@
-//! HA-signed exposure batches, whole and as a streamed header.
+//! HA-signed exposure batches: whole, through the sans-I/O `BatchReader` phones use (fed in
+//! pieces), and offered to the phone's chain state.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use venuecode_protocol::codec::Reader;
 use venuecode_protocol::exposure::RECORD_BYTES;
-use venuecode_protocol::{ExposureBatch, ExposureRecord, SignedBatchHeader};
+use venuecode_protocol::{
+    BatchReader, ChainState, ExposureBatch, ExposureRecord, SignedBatchHeader,
+};
 
 fuzz_target!(|data: &[u8]| {
+    let anchors = &venuecode_fuzz::keys().anchors;
     let whole = venuecode_fuzz::canonical::<ExposureBatch>(data);
-    if let Some(batch) = &whole {
-        let _ = batch.verify(&venuecode_fuzz::keys().anchors);
-    }
+    let verified = whole.as_ref().is_some_and(|b| b.verify(anchors).is_ok());
 
-    // The streaming path phones use: header, then records through the checker.
+    // The header alone, then the records through the checker, without verification.
     let mut r = Reader::new(data);
     let Ok(header) = SignedBatchHeader::read(&mut r) else {
         assert!(whole.is_none());
@@ -31,10 +33,36 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let streamed = streamed && r.remaining() == 0 && checker.finish().is_ok();
-    // Both paths must agree on what is a valid batch.
     assert_eq!(
         streamed,
         whole.is_some(),
         "streamed and whole decoding disagree"
     );
+
+    // The BatchReader, fed in uneven pieces, verifies too: it accepts exactly the verified
+    // batches.
+    let mut reader = BatchReader::new(anchors.clone());
+    let mut ok = true;
+    let mut count = 0;
+    for piece in data.chunks(1 + data.len() % 61) {
+        match reader.feed(piece) {
+            Ok(records) => count += records.len(),
+            Err(_) => {
+                ok = false;
+                break;
+            }
+        }
+    }
+    let read = if ok { reader.finish().ok() } else { None };
+    assert_eq!(
+        read.is_some(),
+        verified,
+        "BatchReader and whole decoding disagree"
+    );
+    if let (Some(header), Some(batch)) = (read, &whole) {
+        assert_eq!(&header, batch.header());
+        assert_eq!(count, batch.records().len());
+        let mut chain = ChainState::new();
+        let _ = chain.accept_batch_header(&header);
+    }
 });

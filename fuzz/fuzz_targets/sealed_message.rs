@@ -12,6 +12,7 @@ fuzz_target!(|data: &[u8]| {
         let key = &venuecode_fuzz::keys().ha_enc;
         let _ = venuecode_protocol::Upload::open(key, &msg);
         let _ = venuecode_protocol::GuestBookEntry::open(key, &msg);
+        let _ = venuecode_protocol::SeedRelease::open(key, &msg);
     }
     if let Ok(content) = unpad(data) {
         assert_eq!(&pad(content).expect("fits its own bucket")[..], data);

@@ -65,11 +65,12 @@ const BINARY: &[(&str, Decodes)] = &[
     ("upload", |b| Upload::decode(b).is_ok()),
     ("guest_book_entry", |b| GuestBookEntry::decode(b).is_ok()),
     ("seed_release", |b| SeedRelease::decode(b).is_ok()),
-    ("signed_seed_release", |b| {
-        SignedSeedRelease::decode(b).is_ok()
-    }),
     ("request_envelope", |b| RequestEnvelope::decode(b).is_ok()),
-    ("count_pings", |b| CountPingBatch::decode(b).is_ok()),
+    ("count_pings", |b| {
+        CountPing::decode(b).is_ok() || CountTagRegistration::decode(b).is_ok()
+    }),
+    ("checkpoint", |b| Checkpoint::decode(b).is_ok()),
+    ("trust_bundle", |b| TrustBundle::decode(b).is_ok()),
 ];
 
 fn generated(c: &mut Corpus) {
@@ -87,18 +88,27 @@ fn generated(c: &mut Corpus) {
             620_105,
             9,
             60,
+            32,
         ),
-        ("A", "B", 110_000, 1, 15),
-        ("Café Ünïcode 🍜", "1 Main St, Unit 2", 829_999, 200, 720),
+        ("A", "B", 110_000, 1, 15, -48),
+        (
+            "Café Ünïcode 🍜",
+            "1 Main St, Unit 2",
+            829_999,
+            200,
+            720,
+            56,
+        ),
     ];
     let mut codes = Vec::new();
-    for (i, (name, address, region, cat, stay)) in venues.into_iter().enumerate() {
+    for (i, (name, address, region, cat, stay, offset)) in venues.into_iter().enumerate() {
         let info = VenueInfo::new(
             name,
             address,
             RegionCode::new(region).unwrap(),
             VenueCategory(cat),
             stay,
+            offset,
         )
         .unwrap();
         c.add(
@@ -124,8 +134,12 @@ fn generated(c: &mut Corpus) {
         .unwrap();
         c.add("certificate", cert.encode());
         let stat = VenueCode::new_static(cert.clone(), &master, &venue).unwrap();
-        let rot = VenueCode::new_rotating(cert, &master, &venue, now).unwrap();
-        for code in [stat, rot] {
+        let rot = VenueCode::new_rotating(cert.clone(), &master, &venue, now).unwrap();
+        // Shown just before the venue's local midnight: epoch_back = 1.
+        let offset = cert.body().info.utc_offset();
+        let midnight = time::epoch_start(time::local_epoch(now, offset) + 1, offset);
+        let late = VenueCode::new_rotating(cert, &master, &venue, midnight - 3).unwrap();
+        for code in [stat, rot, late] {
             c.add("venue_code", code.encode());
             c.add("code_url", code.to_url(DEFAULT_BASE_URL));
             c.add("code_url", code.to_digits());
@@ -142,6 +156,7 @@ fn generated(c: &mut Corpus) {
         issued_at: now,
         after,
         up_to,
+        head: up_to + 1,
         entries,
     };
     let rev = |sequence, serial| Revocation {
@@ -161,12 +176,20 @@ fn generated(c: &mut Corpus) {
         );
     }
 
+    let mut head = ChainHead::GENESIS;
+    let mut ledger = Vec::new();
     for windows in [0usize, 1, 3] {
-        let mut b =
-            BatchBuilder::with_id([7; 16], now, vec!["请及时就医".into(), "Test".into()]).unwrap();
+        let mut b = BatchBuilder::with_id(
+            head,
+            [7 + windows as u8; 16],
+            now,
+            vec!["请及时就医".into(), "Test".into()],
+        )
+        .unwrap();
         for (w, code) in codes.iter().enumerate().take(windows) {
             b.add(&ExposureWindow {
                 seed: code.seed().clone(),
+                venue_key: code.certificate().body().venue_key,
                 start: now + 30 * w as u32,
                 end: now + 30 * w as u32 + 90,
                 risk: RiskLevel::HIGH,
@@ -174,10 +197,55 @@ fn generated(c: &mut Corpus) {
             })
             .unwrap();
         }
-        c.add("exposure_batch", b.sign(&ha).unwrap().encode());
+        let batch = b.sign(&ha).unwrap();
+        head = batch.chain_head();
+        ledger.push((head.sequence, head.link, now));
+        c.add("exposure_batch", batch.encode());
     }
-    let empty = BatchBuilder::with_id([0; 16], 0, vec![]).unwrap();
+    let empty = BatchBuilder::with_id(ChainHead::GENESIS, [0; 16], 0, vec![]).unwrap();
     c.add("exposure_batch", empty.sign(&ha).unwrap().encode());
+    for (issued_at, h, expire_before) in [
+        (now, head, now),
+        (now + 60, head, now + 1),
+        (0, ChainHead::GENESIS, 0),
+    ] {
+        let retained = chain::retained_range(&ledger, expire_before).unwrap();
+        let cp = Checkpoint::sign(
+            CheckpointBody::new(ha.key_id(), issued_at, h, retained),
+            &ha,
+        )
+        .unwrap();
+        c.add("checkpoint", cp.encode());
+    }
+    let bundle = |sequence, ra_keys: Vec<PublicKey>, server_url: &str, signer: &SigningKey| {
+        TrustBundle::sign(
+            TrustBundleBody {
+                sequence,
+                issued_at: now,
+                ra_keys,
+                ha_signing_keys: vec![ha.public_key()],
+                ha_encryption_key: ha_enc.public_key(),
+                server_url: server_url.into(),
+                code_base_url: DEFAULT_BASE_URL.into(),
+            },
+            signer,
+        )
+        .unwrap()
+        .encode()
+    };
+    c.add(
+        "trust_bundle",
+        bundle(1, vec![ra.public_key()], "https://vc.example", &ra),
+    );
+    c.add(
+        "trust_bundle",
+        bundle(
+            2,
+            vec![ra.public_key(), venue.public_key()],
+            "http://127.0.0.1:8080",
+            &ra,
+        ),
+    );
 
     let upload = Upload {
         entries: codes
@@ -200,27 +268,33 @@ fn generated(c: &mut Corpus) {
         departure: now + 60,
     };
     c.add("guest_book_entry", guest.encode());
-    let release = SeedRelease {
-        venue_serial: 7,
-        seeds: (0..3)
+    let pk = ha_enc.public_key();
+    let release = SeedRelease::sign(
+        &venue,
+        (0..3)
             .map(|d| (now / 1440 + d, master.rotating_seed(now / 1440 + d)))
             .collect(),
-    };
+        &pk.key_id(),
+    )
+    .unwrap();
     c.add("seed_release", release.encode());
     c.add(
         "seed_release",
-        SeedRelease {
-            venue_serial: 0,
-            seeds: vec![],
-        }
-        .encode(),
+        SeedRelease::sign(&venue, vec![], &pk.key_id())
+            .unwrap()
+            .encode(),
     );
 
-    let pk = ha_enc.public_key();
     let sealed_upload = upload.seal(&pk).unwrap();
     let sealed_guest = guest.seal(&pk).unwrap();
     let sealed_small = sealed::seal_with_ikm(&pk, sealed::UPLOAD_INFO, b"", &[9; 32]).unwrap();
-    for m in [&sealed_upload, &sealed_guest, &sealed_small] {
+    let sealed_release = release.seal(&pk).unwrap();
+    for m in [
+        &sealed_upload,
+        &sealed_guest,
+        &sealed_small,
+        &sealed_release,
+    ] {
         c.add("sealed_message", m.encode());
     }
     for content in [&b""[..], b"hello", &[0xff; 252]] {
@@ -234,8 +308,6 @@ fn generated(c: &mut Corpus) {
         .encode(),
     );
     c.add("sealed_bundle", SealedBundle { items: vec![] }.encode());
-    let signed = SignedSeedRelease::create(&release, &pk, &venue).unwrap();
-    c.add("signed_seed_release", signed.encode());
 
     let env = RequestEnvelope::sign_with(
         &venue,
@@ -249,17 +321,23 @@ fn generated(c: &mut Corpus) {
     c.add("request_envelope", env.encode());
     c.add_other("request_envelope", env.to_header());
 
-    for n in [1usize, 3, 256] {
-        let tags = (0..n)
-            .map(|i| {
-                codes[i % codes.len()]
-                    .seed()
-                    .slot_keys()
-                    .count_tag(now / 1440)
-            })
-            .collect();
-        c.add("count_pings", CountPingBatch { tags }.encode());
+    let day = time::local_epoch(now, 32);
+    let mut tags = Vec::new();
+    for code in &codes {
+        let tag = code.slot_keys().count_tag(day);
+        c.add(
+            "count_pings",
+            CountPing {
+                venue_key_id: venue.key_id(),
+                tag,
+            }
+            .encode(),
+        );
+        tags.push((day, tag));
     }
+    tags.sort();
+    tags.dedup();
+    c.add("count_pings", CountTagRegistration { tags }.encode());
 }
 
 /// Every string value in a JSON document.

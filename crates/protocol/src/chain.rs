@@ -332,7 +332,7 @@ impl ChainState {
 
     /// Verifies and stores a checkpoint. Refused, and nothing changes, when:
     /// - its HA key id is unknown or its signature fails;
-    /// - it is older than the held one: lower `issued_at` or lower `sequence`
+    /// - it is older than the held checkpoint: lower `issued_at` or lower `sequence`
     ///   ([`Error::Rollback`]);
     /// - it names the same sequence as the held checkpoint or the phone's head with another
     ///   link ([`Error::BatchChainBroken`]: a fork).
@@ -348,9 +348,8 @@ impl ChainState {
                 return Err(Error::BatchChainBroken);
             }
         }
-        if b.sequence < self.head.sequence {
-            return Err(Error::Rollback);
-        }
+        // A checkpoint below the head is older news (a cached copy signed before the batches
+        // the phone already read): taken, it changes nothing about those batches.
         if b.sequence == self.head.sequence && b.head != self.head.link {
             return Err(Error::BatchChainBroken);
         }

@@ -126,7 +126,7 @@ impl ExposureNotice {
 ///
 /// Wire: `version u8 = 2 | ha_key_id [8] | sequence u64 | previous [32] | batch_id [16] |
 /// created_at u32 | message_count u8 | messages (u16 length, UTF-8)… | record_count u32 |
-/// records_digest [32]`, then the signature [64], then the records.
+/// records_digest [32]`, then the 64-byte signature, then the records.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct BatchHeader {
     /// The signing HA key.

@@ -474,7 +474,9 @@ impl BatchBuilder {
         })
     }
 
-    /// Adds records for every slot the window touches.
+    /// Adds records for every slot the window touches. All or nothing: a refused window
+    /// (empty, longer than the longest stay, an unknown message index, a hull over 720 minutes
+    /// with an earlier window of the same seed, or too many records) changes nothing.
     pub fn add(&mut self, w: &ExposureWindow) -> Result<()> {
         if w.end <= w.start {
             return Err(Error::InvalidArgument("exposure window is empty"));
@@ -488,16 +490,30 @@ impl BatchBuilder {
             return Err(Error::InvalidArgument("message index out of range"));
         }
         let keys = w.seed.slot_keys(&w.venue_key);
-        for slot in slot_of(w.start)..=slot_of(w.end - 1) {
+        let slots = slot_of(w.start)..=slot_of(w.end - 1);
+        // All or nothing: check every slot before changing any, so a refused window leaves the
+        // builder as it was.
+        let mut new_records = 0usize;
+        for slot in slots.clone() {
+            match self.pending.get(&keys.token(slot)) {
+                Some(p) => {
+                    if p.end.max(w.end) - p.start.min(w.start) > u32::from(MAX_STAY_MINUTES) {
+                        return Err(Error::InvalidArgument(
+                            "two windows of one seed in one slot span more than the longest stay",
+                        ));
+                    }
+                }
+                None => new_records += 1,
+            }
+        }
+        if self.pending.len().saturating_add(new_records) > MAX_RECORDS {
+            return Err(Error::TooLarge);
+        }
+        for slot in slots {
             let token = keys.token(slot);
             if let Some(p) = self.pending.get_mut(&token) {
                 let start = p.start.min(w.start);
                 let end = p.end.max(w.end);
-                if end - start > u32::from(MAX_STAY_MINUTES) {
-                    return Err(Error::InvalidArgument(
-                        "two windows of one seed in one slot span more than the longest stay",
-                    ));
-                }
                 p.start = start;
                 p.end = end;
                 if w.risk > p.risk {
@@ -505,9 +521,6 @@ impl BatchBuilder {
                     p.message_index = w.message_index;
                 }
                 continue;
-            }
-            if self.pending.len() >= MAX_RECORDS {
-                return Err(Error::TooLarge);
             }
             self.pending.insert(
                 token,

@@ -691,3 +691,36 @@ fn count_ping_and_tag_registration() {
     assert_eq!(reg.check_epochs(day + 20), Err(Error::ValueOutOfRange));
     assert_eq!(reg.check_epochs(day - 1), Err(Error::ValueOutOfRange));
 }
+
+#[test]
+fn a_refused_window_leaves_the_builder_unchanged() {
+    let w = world();
+    let seed = w.master.static_seed();
+    let window = |start: u32, end: u32| ExposureWindow {
+        seed: seed.clone(),
+        venue_key: w.venue_key.public_key(),
+        start,
+        end,
+        risk: RiskLevel::HIGH,
+        message_index: 0,
+    };
+    let start = time::slot_start(time::slot_of(NOW));
+    let mut b = BatchBuilder::with_id(ChainHead::GENESIS, [1; 16], NOW, vec!["a".into()]).unwrap();
+    b.add(&window(start + 600, start + 700)).unwrap();
+    let before = b.len();
+    // Its first slots are new, its last slot shares a record whose hull would exceed 720.
+    assert!(matches!(
+        b.add(&window(start - 100, start + 610)),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert_eq!(b.len(), before, "nothing of the refused window was added");
+    let batch = b.sign(&w.ha).unwrap();
+    let keys = seed.slot_keys(&w.venue_key.public_key());
+    for rec in batch.records() {
+        let slot = (time::slot_of(start + 600)..=time::slot_of(start + 699))
+            .find(|s| keys.token(*s) == rec.token)
+            .unwrap();
+        let n = rec.open(&keys, slot, &[1; 16]).unwrap();
+        assert_eq!((n.window_start, n.window_end()), (start + 600, start + 700));
+    }
+}

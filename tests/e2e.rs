@@ -996,7 +996,7 @@ fn reused_and_expired_tans_are_refused() {
     const SHORT_VALIDITY_SECS: u64 = 3;
     let ha = venuecode::authority::HealthAuthority::load(&venuecode::home::Home::new(&w.ha))
         .expect("HA keys");
-    let transport = venuecode_client::HttpTransport::new(&w.server.url);
+    let transport = venuecode_client::HttpTransport::new(&w.server.url).unwrap();
     let short = venuecode::authority::fresh_tans(1).unwrap().remove(0);
     venuecode::authority::register_tans(
         &transport,

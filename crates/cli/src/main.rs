@@ -464,8 +464,8 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn transport(&self) -> HttpTransport {
-        HttpTransport::new(&self.server)
+    fn transport(&self) -> Result<HttpTransport> {
+        Ok(HttpTransport::new(&self.server)?)
     }
 
     fn now(&self) -> UnixMinute {
@@ -477,7 +477,7 @@ impl Ctx {
         if let Some(t) = Trust::load(&self.home)? {
             return Ok(t);
         }
-        let t = authority::fetch_trust(&self.transport())
+        let t = authority::fetch_trust(&self.transport()?)
             .with_context(|| format!("fetching the authority keys from {}", self.server))?;
         t.save(&self.home)?;
         eprintln!(
@@ -568,7 +568,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let trust = ctx.trust()?;
             let state = venue_ops::register(
                 &ctx.home,
-                &ctx.transport(),
+                &ctx.transport()?,
                 &trust.anchors()?,
                 info,
                 pledge,
@@ -650,7 +650,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let old_serial = state.certificate().serial();
             let cert = venue_ops::update(
                 &ctx.home,
-                &ctx.transport(),
+                &ctx.transport()?,
                 &trust.anchors()?,
                 &state,
                 info,
@@ -777,7 +777,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let now = ctx.now();
             let from = now.saturating_sub(days * 1440);
             let check = state.venue.check_notified(
-                &ctx.transport(),
+                &ctx.transport()?,
                 &trust.anchors()?,
                 0,
                 from,
@@ -823,7 +823,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 .release_seeds(&epochs, &trust.encryption_key()?)?;
             let id = state
                 .venue
-                .upload_seed_release(&ctx.transport(), &tan, &release)?;
+                .upload_seed_release(&ctx.transport()?, &tan, &release)?;
             ctx.print(json!({"upload_id": id, "days": days}), || {
                 format!(
                     "released the seeds of {} day(s), sealed to the health authority (upload {id})",
@@ -835,7 +835,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         VenueCmd::Counts { days } => {
             let state = VenueState::load(&ctx.home)?;
             let today = epoch_of(ctx.now());
-            let t = ctx.transport();
+            let t = ctx.transport()?;
             let today_count = state.venue.check_in_count(&t, today)?;
             let mut total = 0u64;
             for d in today.saturating_sub(days.saturating_sub(1))..=today {
@@ -852,7 +852,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 bail!("revoking deactivates every poster of this venue; pass --yes to confirm");
             }
             let state = VenueState::load(&ctx.home)?;
-            let seq = venue_ops::revoke(&ctx.transport(), &state)?;
+            let seq = venue_ops::revoke(&ctx.transport()?, &state)?;
             ctx.print(
                 json!({"serial": state.certificate().serial(), "sequence": seq}),
                 || {
@@ -1033,7 +1033,7 @@ fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
                 "  uploading {n} sealed entr{} …",
                 if n == 1 { "y" } else { "ies" }
             );
-            let d = book.disclose(&ctx.transport(), &tan, from, until)?;
+            let d = book.disclose(&ctx.transport()?, &tan, from, until)?;
             ctx.print(
                 json!({"upload_id": d.upload_id, "entries": d.entries}),
                 || {
@@ -1082,7 +1082,7 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             }
             let ha = HealthAuthority::load(&ctx.home)?;
             let tans = authority::fresh_tans(count)?;
-            authority::register_tans(&ctx.transport(), &ha, &tans, purpose, valid_hours * 3600)?;
+            authority::register_tans(&ctx.transport()?, &ha, &tans, purpose, valid_hours * 3600)?;
             ctx.print(json!({"tans": tans, "valid_hours": valid_hours}), || {
                 tans.join("\n")
             });
@@ -1110,14 +1110,14 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
         }
         AuthorityCmd::Disable { serial } => {
             let ra = RegistrationAuthority::load(&ctx.home)?;
-            authority::disable(&ctx.transport(), &ra.admin, serial)?;
+            authority::disable(&ctx.transport()?, &ra.admin, serial)?;
             ctx.print(json!({"disabled": serial}), || {
                 format!("disabled serial {serial}; phones warn when they scan it")
             });
             Ok(())
         }
         AuthorityCmd::Stats => {
-            let t = ctx.transport();
+            let t = ctx.transport()?;
             let venues = authority::stats(&t, "venues")?;
             let exposures = authority::stats(&t, "exposures")?;
             let counts = authority::stats(&t, "counts").unwrap_or(serde_json::Value::Null);
@@ -1132,7 +1132,7 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
 
 fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
     let ha = HealthAuthority::load(&ctx.home)?;
-    let t = ctx.transport();
+    let t = ctx.transport()?;
     match cmd {
         UploadsCmd::List => {
             let list = authority::list_uploads(&t, &ha)?;
@@ -1247,7 +1247,7 @@ fn publish(
     message: &str,
     delete: bool,
 ) -> Result<(serde_json::Value, String)> {
-    let t = ctx.transport();
+    let t = ctx.transport()?;
     let risk = if risk == "low" {
         RiskLevel::LOW
     } else {
@@ -1323,7 +1323,7 @@ fn open_visitor(ctx: &Ctx) -> Result<Visitor> {
         DiaryKey::from_bytes(key),
         config,
         ClockRef(Arc::clone(&ctx.clock)),
-        ctx.transport(),
+        ctx.transport()?,
     )?)
 }
 

@@ -86,7 +86,7 @@ fn tls_server_serves_the_api_and_metrics_over_https() {
         .call()
         .is_err());
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !metrics(&h).contains("event=\"tls_handshake_failed\"") {
+    while !metrics(&h).contains("venuecode_events_total{event=\"tls_handshake_failed\"}") {
         assert!(Instant::now() < deadline, "{}", metrics(&h));
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -32,6 +32,15 @@ Examples (one machine, one home per role):
   venuecode --home /tmp/alice visitor scan 'https://vc.example/c#0123...'
   venuecode demo";
 
+const SERVER_HELP: &str = "\
+Examples:
+  venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
+  # HTTPS on its own (PEM files; the key as PKCS#8, SEC1 or RSA):
+  venuecode server --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \\
+      --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
+Without --tls-cert/--tls-key the server speaks plain HTTP: keep it on 127.0.0.1 behind a reverse
+proxy that terminates TLS (see README.md, \"TLS\").";
+
 /// Venuecode: privacy-preserving venue check-in. Check-ins stay on the phone; the server holds
 /// only public venue certificates and opaque tokens.
 #[derive(Parser, Debug)]
@@ -49,6 +58,17 @@ struct Cli {
         default_value = "http://127.0.0.1:8080"
     )]
     server: String,
+
+    /// Trust the CA certificate(s) in this PEM file for the server's HTTPS certificate, for a
+    /// health authority that runs its own PKI (instead of the public web roots).
+    #[arg(long, global = true, env = "VENUECODE_CA_FILE", value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+
+    /// Allow plain http:// to a server on another machine. Everything, TANs included, then
+    /// travels unencrypted and unauthenticated: for drills on a closed network only. Plain
+    /// HTTP to this machine (127.0.0.1, [::1], localhost) needs no flag.
+    #[arg(long, global = true)]
+    insecure_http: bool,
 
     /// Pretend the clock shows this time (`2026-11-25 14:05`, UTC), for drills and tests.
     /// Signed requests to the server always use the real clock.
@@ -73,6 +93,7 @@ fn default_home() -> PathBuf {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the server (registry, revocations, exposure batches, TAN uploads, counts, stats).
+    #[command(after_help = SERVER_HELP)]
     Server(ServerArgs),
     /// Commands for a venue: register, print posters, display rotating codes, guest book.
     #[command(subcommand)]
@@ -459,13 +480,25 @@ fn main() {
 struct Ctx {
     home: Home,
     server: String,
+    ca_file: Option<PathBuf>,
+    insecure_http: bool,
     clock: Arc<dyn Clock>,
     json: bool,
 }
 
 impl Ctx {
     fn transport(&self) -> Result<HttpTransport> {
-        Ok(HttpTransport::new(&self.server)?)
+        let mut builder =
+            HttpTransport::builder(&self.server).allow_insecure_http(self.insecure_http);
+        if let Some(ca) = &self.ca_file {
+            builder = builder.trust_ca_file(ca);
+        }
+        builder.build().map_err(|e| match e {
+            venuecode_client::Error::InsecureServerUrl(_) => {
+                anyhow!("{e} (--insecure-http)")
+            }
+            e => anyhow!(e),
+        })
     }
 
     fn now(&self) -> UnixMinute {
@@ -510,9 +543,17 @@ fn run(cli: Cli) -> Result<()> {
         }
         None => Arc::new(SystemClock),
     };
+    if cli.insecure_http {
+        eprintln!(
+            "WARNING: --insecure-http: plain HTTP to the server is allowed; requests, answers \
+             and TANs can be read and changed by anyone on the network. Use it for drills only."
+        );
+    }
     let ctx = Ctx {
         home: Home::new(cli.home),
         server: cli.server,
+        ca_file: cli.ca_file,
+        insecure_http: cli.insecure_http,
         clock,
         json: cli.json,
     };
@@ -542,7 +583,7 @@ fn run_server(args: ServerArgs) -> Result<()> {
     runtime()?.block_on(async move {
         let server = venuecode_server::Server::bind(args.config).await?;
         let addr = server.local_addr()?;
-        println!("venuecode server listening on http://{addr}");
+        println!("venuecode server listening on {}://{addr}", server.scheme());
         server.run(venuecode_server::shutdown_signal()).await?;
         Ok::<(), anyhow::Error>(())
     })

@@ -281,7 +281,7 @@ impl World {
             .unwrap();
         let url = format!("http://{}", server.local_addr().unwrap());
         rt.spawn(server.run(std::future::pending()));
-        let http = HttpTransport::new(&url);
+        let http = HttpTransport::new(&url).unwrap();
 
         let now = (now_secs() / 60) as u32;
         let shop = SimpleVenue::new(&ra.signing, 1_000_001, "兰州牛肉面馆", now);

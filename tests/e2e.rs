@@ -3,6 +3,7 @@
 //! loopback port, killed when the test ends. What each scenario covers is in `tests/README.md`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -207,8 +208,8 @@ struct Server {
 }
 
 impl Server {
-    /// Starts the server on a free port and waits for its listening line.
-    fn start(data_dir: &Path, ha_home: &Path, log: PathBuf) -> Self {
+    /// Starts the server on a free port, with `extra` flags, and waits for its listening line.
+    fn start(data_dir: &Path, ha_home: &Path, log: PathBuf, extra: &[OsString]) -> Self {
         let mut cmd = base_command();
         cmd.arg("server")
             .arg("--listen")
@@ -222,7 +223,8 @@ impl Server {
             .arg("--ha-keys")
             .arg(ha_home.join("authority/ha-signing.pub"))
             .arg("--ha-encryption-key")
-            .arg(ha_home.join("authority/ha-encryption.pub"));
+            .arg(ha_home.join("authority/ha-encryption.pub"))
+            .args(extra);
         cmd.stdout(Stdio::piped())
             .stderr(Stdio::from(File::create(&log).expect("server log")));
         let mut child = cmd.spawn().expect("starting the server");
@@ -297,6 +299,26 @@ impl Drop for Server {
     }
 }
 
+/// A test CA made with rcgen, and a server certificate and key it issued for `names`: PEM
+/// texts (CA, certificate, key).
+fn test_pki(names: &[&str]) -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "Test health authority CA");
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+    let issuer = Issuer::new(ca, ca_key);
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(names)
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    (ca_pem, cert.pem(), key.serialize_pem())
+}
+
 /// Tomorrow, as a UTC day number (days since 1970-01-01).
 fn tomorrow() -> u32 {
     let secs = SystemTime::now()
@@ -326,12 +348,47 @@ struct World {
     /// The simulated day (tomorrow).
     day: u32,
     starts: u32,
+    /// Extra flags of every server start (TLS files).
+    server_args: Vec<OsString>,
+    /// Extra flags of every CLI command (the CA to trust).
+    client_args: Vec<OsString>,
 }
 
 impl World {
     /// Creates the authorities' keys with `authority init` and starts a server on them.
     fn new() -> Self {
+        Self::with_args(
+            tempfile::tempdir().expect("tempdir"),
+            Vec::new(),
+            Vec::new(),
+        )
+    }
+
+    /// A world whose server terminates TLS with a certificate for 127.0.0.1 and localhost from
+    /// a test CA (`--tls-cert`/`--tls-key`), and whose commands trust that CA (`--ca-file`).
+    fn new_tls() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
+        let pki = dir.path().join("pki");
+        std::fs::create_dir_all(&pki).unwrap();
+        let (ca, cert, key) = test_pki(&["127.0.0.1", "localhost"]);
+        for (name, pem) in [("ca.pem", ca), ("server.crt", cert), ("server.key", key)] {
+            std::fs::write(pki.join(name), pem).unwrap();
+        }
+        let server_args = vec![
+            "--tls-cert".into(),
+            pki.join("server.crt").into(),
+            "--tls-key".into(),
+            pki.join("server.key").into(),
+        ];
+        let client_args = vec!["--ca-file".into(), pki.join("ca.pem").into()];
+        Self::with_args(dir, server_args, client_args)
+    }
+
+    fn with_args(
+        dir: tempfile::TempDir,
+        server_args: Vec<OsString>,
+        client_args: Vec<OsString>,
+    ) -> Self {
         let ha = dir.path().join("ha");
         let data = dir.path().join("server-data");
         let mut init = base_command();
@@ -347,7 +404,7 @@ impl World {
             assert!(out.stdout.contains(f), "init does not name {f}: {out:#?}");
             assert!(ha.join(f).is_file(), "init did not write {f}");
         }
-        let server = Server::start(&data, &ha, dir.path().join("server-1.log"));
+        let server = Server::start(&data, &ha, dir.path().join("server-1.log"), &server_args);
         Self {
             dir,
             ha,
@@ -355,6 +412,8 @@ impl World {
             server,
             day: tomorrow(),
             starts: 1,
+            server_args,
+            client_args,
         }
     }
 
@@ -374,7 +433,7 @@ impl World {
         );
         self.starts += 1;
         let log = self.dir.path().join(format!("server-{}.log", self.starts));
-        self.server = Server::start(&self.data, &self.ha, log);
+        self.server = Server::start(&self.data, &self.ha, log, &self.server_args);
     }
 
     /// Runs `venuecode --home HOME --server URL [--now NOW] --json ARGS…`.
@@ -387,7 +446,7 @@ impl World {
         if let Some(now) = now {
             cmd.arg("--now").arg(now);
         }
-        cmd.arg("--json").args(args);
+        cmd.args(&self.client_args).arg("--json").args(args);
         run(cmd)
     }
 
@@ -996,7 +1055,7 @@ fn reused_and_expired_tans_are_refused() {
     const SHORT_VALIDITY_SECS: u64 = 3;
     let ha = venuecode::authority::HealthAuthority::load(&venuecode::home::Home::new(&w.ha))
         .expect("HA keys");
-    let transport = venuecode_client::HttpTransport::new(&w.server.url);
+    let transport = venuecode_client::HttpTransport::new(&w.server.url).unwrap();
     let short = venuecode::authority::fresh_tans(1).unwrap().remove(0);
     venuecode::authority::register_tans(
         &transport,
@@ -1222,4 +1281,93 @@ fn exposures_survive_a_server_restart_between_publish_and_sync() {
         )
         .failed();
     assert!(out.stderr.contains("TAN was already used"), "{out:#?}");
+}
+
+// ------------------------------------------------------------------------------------------
+// 7. The server on TLS, visitors trusting a private CA
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn tls_server_with_a_private_ca_serves_the_whole_flow_and_refuses_untrusting_clients() {
+    let mut w = World::new_tls();
+    assert!(
+        w.server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        w.server.url
+    );
+    let d = w.day;
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let url = w.static_url(&shop);
+    let case = w.home("case");
+    let visitor = w.home("visitor");
+    w.scan(&case, &at(d, 10, 0), &url);
+    w.scan(&visitor, &at(d, 10, 20), &url);
+    w.checkout(&case, &at(d, 10, 50));
+    w.checkout(&visitor, &at(d, 11, 0));
+    let tan = w.tan("case");
+    w.ok(
+        &case,
+        Some(&at(d, 12, 0)),
+        &["visitor", "share", "--tan", &tan],
+    );
+    w.publish(&at(d, 12, 10));
+
+    // SIGTERM drains and stops the TLS server cleanly; it comes back on TLS.
+    w.restart_server();
+    assert!(w.server.url.starts_with("https://"), "{}", w.server.url);
+
+    // By host name as well as by address.
+    let port = w.server.url.rsplit(':').next().unwrap().to_owned();
+    let by_name = format!("https://localhost:{port}");
+    let mut sync = base_command();
+    sync.arg("--home")
+        .arg(&visitor)
+        .args(["--server", &by_name, "--now", &at(d, 12, 30)])
+        .args(&w.client_args)
+        .args(["--json", "visitor", "sync"]);
+    let s = run(sync).ok().json();
+    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+
+    // Without --ca-file the certificate is refused: nothing is fetched, nothing pinned.
+    let stranger = w.home("stranger");
+    let mut untrusting = base_command();
+    untrusting.arg("--home").arg(&stranger).args([
+        "--server",
+        &w.server.url,
+        "--json",
+        "visitor",
+        "sync",
+    ]);
+    let out = run(untrusting).failed();
+    assert!(
+        out.stderr.contains("certificate is not trusted") && out.stderr.contains(&w.server.url),
+        "{out:#?}"
+    );
+    let pinned = std::fs::read_dir(&stranger).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(pinned, 0, "the stranger's home holds files: {out:#?}");
+
+    // Plain HTTP to another machine is refused before any connection; the opt-in is loud.
+    let mut plain = base_command();
+    plain.arg("--home").arg(&stranger).args([
+        "--server",
+        "http://192.0.2.1:8080",
+        "visitor",
+        "sync",
+    ]);
+    let out = run(plain).failed();
+    assert!(out.stderr.contains("--insecure-http"), "{out:#?}");
+    let mut opted_in = base_command();
+    opted_in.arg("--home").arg(&stranger).args([
+        "--server",
+        "http://127.0.0.1:9",
+        "--insecure-http",
+        "visitor",
+        "sync",
+    ]);
+    let out = run(opted_in).failed();
+    assert!(
+        out.stderr.starts_with("WARNING: --insecure-http"),
+        "{out:#?}"
+    );
 }

@@ -140,11 +140,16 @@ fn drive(
     let queue = Mutex::new(requests);
     let lat = Mutex::new(Vec::with_capacity(n));
     let failures = Mutex::new(Vec::<String>::new());
+    let transport = HttpTransport::builder(base).stall_timeout(Duration::from_secs(120));
+    // Checks the URL once; each thread then builds its own agent, so its own connection.
+    transport.clone().build()?;
     let t0 = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..concurrency {
             s.spawn(|| {
-                let t = HttpTransport::with_timeout(base, Duration::from_secs(120));
+                let Ok(t) = transport.clone().build() else {
+                    return;
+                };
                 loop {
                     let next = queue.lock().map(|mut q| q.pop()).unwrap_or(None);
                     let Some(req) = next else { break };
@@ -670,7 +675,7 @@ fn have(tool: &str) -> bool {
 /// Posts the batch to the server, checks that it serves the same bytes, and returns its
 /// sequence number.
 fn publish(base: &str, auth: &Authorities, bytes: &[u8]) -> BenchResult<u64> {
-    let t = HttpTransport::new(base);
+    let t = HttpTransport::new(base)?;
     let r = t.send(signed_post(
         "/v1/batches",
         bytes.to_vec(),
@@ -692,7 +697,7 @@ fn batch_path(seq: u64) -> String {
 }
 
 fn served_check(base: &str, path: &str, bytes: &[u8]) -> BenchResult<()> {
-    let t = HttpTransport::new(base);
+    let t = HttpTransport::new(base)?;
     let served = api::read_body(api::check(t.send(Request::get(path))?)?, 1 << 20)?;
     if served != bytes {
         return Err(format!("{base} did not serve the posted bytes at {path}").into());

@@ -254,7 +254,8 @@ mod tests {
         let t = crate::HttpTransport::with_timeout(
             "http://127.0.0.1:9",
             std::time::Duration::from_secs(5),
-        );
+        )
+        .expect("a loopback URL");
         assert!(matches!(list_batches(&t, 0), Err(Error::Network(_))));
         assert!(matches!(
             upload(&t, "TAN-0123456789", vec![1]),

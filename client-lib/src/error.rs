@@ -54,7 +54,18 @@ pub enum Error {
     EditOutOfBounds(&'static str),
 
     // ---- the server ----
-    /// The server could not be reached, or the connection broke mid-transfer.
+    /// The server URL cannot be used: it does not parse, has no host, carries a user name or
+    /// password, or its scheme is neither `https` nor `http`. The text says which.
+    InvalidServerUrl(&'static str),
+    /// The server URL is plain `http://` to another machine: everything, TANs included, would
+    /// cross the network unencrypted and unauthenticated. Use `https://`; insecure HTTP must be
+    /// allowed explicitly (for drills). Holds the URL.
+    InsecureServerUrl(String),
+    /// The private CA certificates to trust could not be read or used; the text names the file
+    /// and what is wrong.
+    TrustedCa(String),
+    /// The server could not be reached, its TLS certificate was refused, or the connection
+    /// broke mid-transfer. The text names the server.
     Network(Box<dyn std::error::Error + Send + Sync>),
     /// The server's answer does not follow the API contract.
     BadResponse(&'static str),
@@ -137,6 +148,14 @@ impl fmt::Display for Error {
             Self::EntryNotFound => f.write_str("no such diary entry"),
             Self::NotCheckedIn => f.write_str("not checked in"),
             Self::EditOutOfBounds(what) => write!(f, "edit out of bounds: {what}"),
+            Self::InvalidServerUrl(why) => write!(f, "unusable server URL: {why}"),
+            Self::InsecureServerUrl(url) => write!(
+                f,
+                "refusing plain HTTP to {url}: it is not this machine, so the connection would be \
+                 unencrypted and unauthenticated; use https://, or explicitly allow insecure HTTP \
+                 for a drill"
+            ),
+            Self::TrustedCa(why) => write!(f, "cannot use the trusted CA certificates: {why}"),
             Self::Network(e) => write!(f, "network error: {e}"),
             Self::BadResponse(what) => write!(f, "unexpected server response: {what}"),
             Self::TanUsed => f.write_str("this TAN was already used"),

@@ -21,7 +21,7 @@ pub use guest_book::{Disclosure, GuestBook, GuestRecord};
 pub use key::DiaryKey;
 pub use share::{PendingShare, ShareReceipt};
 pub use sync::{SyncProgress, SyncReport};
-pub use transport::{HttpTransport, MemoryServer, Transport};
+pub use transport::{HttpTransport, HttpTransportBuilder, MemoryServer, Transport};
 pub use venue::{NotificationCheck, Venue, VenueNotice};
 pub use visitor::{CheckIn, CheckInStatus, CodeType, ScanPreview, Visitor, VisitorConfig};
 

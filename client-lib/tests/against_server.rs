@@ -144,7 +144,7 @@ fn check_in_share_publish_sync_over_http() {
         ha_enc: DecryptionKey::generate().unwrap(),
     };
     let server = start(dir.path(), &auth);
-    let http = HttpTransport::new(&server.base);
+    let http = HttpTransport::new(&server.base).unwrap();
     let anchors = TrustAnchors::new(auth.ra.public_key(), auth.ha.public_key());
 
     // A venue registers and gets its certificate from the server's RA.
@@ -169,7 +169,7 @@ fn check_in_share_publish_sync_over_http() {
             DiaryKey::generate().unwrap(),
             config.clone(),
             clock.clone(),
-            HttpTransport::new(&server.base),
+            HttpTransport::new(&server.base).unwrap(),
         )
         .unwrap()
     };
@@ -330,7 +330,7 @@ fn venue_helpers_over_http() {
         ha_enc: DecryptionKey::generate().unwrap(),
     };
     let server = start(dir.path(), &auth);
-    let http = HttpTransport::new(&server.base);
+    let http = HttpTransport::new(&server.base).unwrap();
     let anchors = TrustAnchors::new(auth.ra.public_key(), auth.ha.public_key());
     let venue_key = SigningKey::generate().unwrap();
     let cert = register_venue(&http, &venue_key, "甘肃省博物馆");
@@ -390,7 +390,7 @@ fn venue_helpers_over_http() {
         DiaryKey::generate().unwrap(),
         config,
         clock.clone(),
-        HttpTransport::new(&server.base),
+        HttpTransport::new(&server.base).unwrap(),
     )
     .unwrap();
     phone

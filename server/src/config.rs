@@ -102,6 +102,26 @@ pub struct Config {
     #[arg(long, env = "VENUECODE_BATCH_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub batch_cache_bytes: usize,
 
+    /// PEM file with the server's TLS certificate chain, leaf first. With `--tls-key`, the
+    /// server speaks HTTPS itself; without both, plain HTTP (on loopback, or behind a reverse
+    /// proxy that terminates TLS).
+    #[arg(
+        long,
+        env = "VENUECODE_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM file with the private key of `--tls-cert` (PKCS#8, SEC1 or RSA; keep it mode 0600).
+    #[arg(
+        long,
+        env = "VENUECODE_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+
     /// Seconds between retention passes.
     #[arg(
         long,
@@ -134,7 +154,23 @@ impl Config {
             max_batch_bytes: 64 * 1024 * 1024,
             max_upload_bytes: 8 * 1024 * 1024,
             batch_cache_bytes: 64 * 1024 * 1024,
+            tls_cert: None,
+            tls_key: None,
             retention_interval_secs: 3600,
+        }
+    }
+
+    /// The TLS certificate and key files, when both are set; an error when only one is.
+    pub fn tls_files(&self) -> Result<Option<(&Path, &Path)>, ServerError> {
+        match (self.tls_cert.as_deref(), self.tls_key.as_deref()) {
+            (Some(cert), Some(key)) => Ok(Some((cert, key))),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(ServerError::Config(
+                "--tls-cert needs --tls-key (the certificate's private key)".into(),
+            )),
+            (None, Some(_)) => Err(ServerError::Config(
+                "--tls-key needs --tls-cert (the certificate chain it belongs to)".into(),
+            )),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod openapi;
 mod router;
 mod state;
 pub mod storage;
+mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -19,6 +20,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use governor::{Quota, RateLimiter};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -35,6 +37,7 @@ use state::{now_secs, AppState, Shared};
 /// configuration asked for port 0.
 pub struct Server {
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     state: Shared,
 }
 
@@ -42,6 +45,7 @@ impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
             .field("local_addr", &self.listener.local_addr().ok())
+            .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -68,7 +72,8 @@ impl Server {
         Self::bind_with(config, keys, store).await
     }
 
-    /// Binds with given keys and any storage backend.
+    /// Binds with given keys and any storage backend. With [`Config::tls_cert`] and
+    /// [`Config::tls_key`], loads them and serves HTTPS.
     pub async fn bind_with(
         config: Config,
         keys: Keys,
@@ -87,6 +92,10 @@ impl Server {
         let per_minute = NonZeroU32::new(config.rate_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(config.rate_burst.max(1)).unwrap_or(NonZeroU32::MIN);
         let limiter = RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst));
+        let tls = config
+            .tls_files()?
+            .map(|(cert, key)| tls::load_acceptor(cert, key))
+            .transpose()?;
         let listener = TcpListener::bind(config.listen).await?;
         let config_cache_bytes = config.batch_cache_bytes;
         let state = Arc::new(AppState {
@@ -98,7 +107,20 @@ impl Server {
             limiter,
             batch_cache: cache::BatchCache::new(config_cache_bytes),
         });
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            tls,
+            state,
+        })
+    }
+
+    /// `https` when the server terminates TLS itself, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// The address the server listens on.
@@ -112,24 +134,43 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        let Self { listener, state } = self;
+        let Self {
+            listener,
+            tls,
+            state,
+        } = self;
         let (stop_tx, stop_rx) = watch::channel(false);
         let retention = tokio::spawn(retention_job(Arc::clone(&state), stop_rx));
-        let app = router::router(Arc::clone(&state));
-        tracing::info!(addr = ?listener.local_addr().ok(), "venuecode server listening");
-        // Responses are written whole; Nagle's algorithm would hold back the tail of a batch
-        // until the client's delayed ACK.
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        let app =
+            router::router(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>();
+        tracing::info!(
+            addr = ?listener.local_addr().ok(),
+            tls = tls.is_some(),
+            "venuecode server listening"
+        );
+        let served = match tls {
+            None => {
+                // Responses are written whole; Nagle's algorithm would hold back the tail of a
+                // batch until the client's delayed ACK.
+                let listener = ListenerExt::tap_io(listener, |tcp| {
+                    if let Err(e) = tcp.set_nodelay(true) {
+                        tracing::debug!(error = %e, "could not set TCP_NODELAY");
+                    }
+                });
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
             }
-        });
-        let served = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+            Some(acceptor) => {
+                // The accept task sets TCP_NODELAY; the tap only gives the connection the
+                // peer address axum's `ConnectInfo` needs.
+                let listener =
+                    tls::TlsListener::start(listener, acceptor, Arc::clone(&state)).tap_io(|_| {});
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        };
         let _ = stop_tx.send(true);
         let _ = retention.await;
         // Storage calls of requests that timed out may still hold the store; wait for them so

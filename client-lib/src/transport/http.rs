@@ -1,11 +1,28 @@
-//! The real transport: blocking HTTP with `ureq`.
+//! The real transport: blocking HTTPS (or loopback HTTP) with `ureq` and rustls.
+//!
+//! Server certificates are checked against Mozilla's root certificates (the `webpki-roots`
+//! bundle built into the library), so that every platform trusts the same authorities; a
+//! health authority with its own PKI passes its CA certificate instead
+//! ([`HttpTransportBuilder::trust_ca_file`]).
 
+use core::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::CertificateDer;
+use ureq::http::Uri;
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
 use super::{Method, Request, Response, Transport};
 use crate::error::{Error, Result};
 
-/// HTTP to a server at a base URL such as `http://127.0.0.1:8080`.
+/// How long connecting, or any single read or write, may stall before the transport gives up.
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// HTTPS to a server at a base URL such as `https://venuecode.example`; plain HTTP only to this
+/// machine (`http://127.0.0.1:8080`) unless explicitly allowed.
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
     base: String,
@@ -13,32 +30,261 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
-    /// A transport to `base` (scheme, host and port, no trailing slash needed) that gives up
-    /// when connecting, or any single read or write, stalls for 30 seconds.
-    pub fn new(base: &str) -> Self {
-        Self::with_timeout(base, Duration::from_secs(30))
+    /// A transport to `base` (scheme, host, port and optional path; no trailing slash needed)
+    /// that trusts the public web PKI and gives up when connecting, or any single read or
+    /// write, stalls for 30 seconds. Refuses `http://` to another machine
+    /// ([`Error::InsecureServerUrl`]).
+    pub fn new(base: &str) -> Result<Self> {
+        Self::builder(base).build()
     }
 
     /// A transport with a given stall limit. There is no limit on a whole transfer, so that a
     /// large exposure batch can stream over a slow but working connection.
-    pub fn with_timeout(base: &str, stall: Duration) -> Self {
+    pub fn with_timeout(base: &str, stall: Duration) -> Result<Self> {
+        Self::builder(base).stall_timeout(stall).build()
+    }
+
+    /// Starts configuring a transport to `base`: a private CA, the stall limit, insecure HTTP.
+    pub fn builder(base: &str) -> HttpTransportBuilder {
+        HttpTransportBuilder {
+            base: base.to_owned(),
+            stall: DEFAULT_STALL_TIMEOUT,
+            ca: Vec::new(),
+            allow_insecure_http: false,
+        }
+    }
+
+    /// The server's base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+}
+
+/// Where trusted CA certificates come from.
+#[derive(Clone)]
+enum CaSource {
+    File(PathBuf),
+    Pem(Vec<u8>),
+}
+
+/// Options of an [`HttpTransport`], checked by [`HttpTransportBuilder::build`].
+#[derive(Clone)]
+pub struct HttpTransportBuilder {
+    base: String,
+    stall: Duration,
+    ca: Vec<CaSource>,
+    allow_insecure_http: bool,
+}
+
+impl fmt::Debug for HttpTransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpTransportBuilder")
+            .field("base", &self.base)
+            .field("stall", &self.stall)
+            .field("private_ca_sources", &self.ca.len())
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish()
+    }
+}
+
+impl HttpTransportBuilder {
+    /// Gives up when connecting, or any single read or write, stalls this long (default 30 s).
+    pub fn stall_timeout(mut self, stall: Duration) -> Self {
+        self.stall = stall;
+        self
+    }
+
+    /// Trusts the CA certificates in this PEM file (one or more `BEGIN CERTIFICATE` blocks),
+    /// for a health authority that runs its own PKI. Once any private CA is given, the server
+    /// must present a chain to one of them: the public web roots are no longer trusted. The
+    /// file is read by [`build`](Self::build).
+    pub fn trust_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca.push(CaSource::File(path.into()));
+        self
+    }
+
+    /// Trusts the CA certificates in these PEM bytes, as [`trust_ca_file`](Self::trust_ca_file)
+    /// does for a file.
+    pub fn trust_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca.push(CaSource::Pem(pem.into()));
+        self
+    }
+
+    /// Allows plain `http://` to any host, not only to this machine. Requests, answers and
+    /// TANs then cross the network unencrypted and unauthenticated: for drills on a closed
+    /// network only. Off by default.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Checks the base URL, reads the private CA certificates, and builds the transport. No
+    /// connection is made.
+    pub fn build(self) -> Result<HttpTransport> {
+        let base = self.base.trim_end_matches('/').to_owned();
+        let https = check_base_url(&base, self.allow_insecure_http)?;
+        let mut tls = TlsConfig::builder();
+        if !self.ca.is_empty() {
+            let mut roots = Vec::new();
+            for source in &self.ca {
+                roots.extend(read_ca(source)?);
+            }
+            tls = tls.root_certs(RootCerts::new_with_certs(&roots));
+        }
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_connect(Some(stall))
-            .timeout_per_read(Some(stall))
-            .timeout_per_write(Some(stall))
+            // The API never redirects; following one could leave HTTPS or the server.
+            .max_redirects(0)
+            .https_only(https)
+            .tls_config(tls.build())
+            .timeout_connect(Some(self.stall))
+            .timeout_per_read(Some(self.stall))
+            .timeout_per_write(Some(self.stall))
             .build();
-        Self {
-            base: base.trim_end_matches('/').to_owned(),
+        Ok(HttpTransport {
+            base,
             agent: config.into(),
+        })
+    }
+}
+
+/// Checks a base URL; returns whether it is HTTPS.
+fn check_base_url(base: &str, allow_insecure_http: bool) -> Result<bool> {
+    let uri: Uri = base.parse().map_err(|_| {
+        Error::InvalidServerUrl("it does not parse as a URL like https://venuecode.example")
+    })?;
+    let Some(authority) = uri.authority() else {
+        return Err(Error::InvalidServerUrl(
+            "it has no host; write it like https://venuecode.example",
+        ));
+    };
+    if authority.as_str().contains('@') {
+        return Err(Error::InvalidServerUrl(
+            "it holds a user name or password, which the API never uses; remove them",
+        ));
+    }
+    if uri.query().is_some() || base.contains('#') {
+        return Err(Error::InvalidServerUrl(
+            "it has a query or fragment; give only scheme, host, port and path",
+        ));
+    }
+    match uri.scheme_str() {
+        Some(s) if s.eq_ignore_ascii_case("https") => Ok(true),
+        Some(s) if s.eq_ignore_ascii_case("http") => {
+            if allow_insecure_http || is_loopback_host(authority.host()) {
+                Ok(false)
+            } else {
+                Err(Error::InsecureServerUrl(base.to_owned()))
+            }
         }
+        _ => Err(Error::InvalidServerUrl(
+            "its scheme is not https:// (or http:// to this machine)",
+        )),
+    }
+}
+
+/// `localhost`, 127.0.0.0/8, `[::1]` or an IPv4-mapped loopback address.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match bare.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Err(_) => false,
+    }
+}
+
+/// Reads the certificates of one CA source, checking that each parses.
+fn read_ca(source: &CaSource) -> Result<Vec<Certificate<'static>>> {
+    let (pem, name) = match source {
+        CaSource::File(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| Error::TrustedCa(format!("{}: {e}", path.display())))?;
+            (pem, path.display().to_string())
+        }
+        CaSource::Pem(pem) => (pem.clone(), "the PEM given".to_owned()),
+    };
+    let ders = CertificateDer::pem_slice_iter(&pem)
+        .collect::<core::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::TrustedCa(format!("{name}: not PEM ({e})")))?;
+    if ders.is_empty() {
+        return Err(Error::TrustedCa(format!(
+            "{name} holds no certificate (expected PEM \"BEGIN CERTIFICATE\" blocks)"
+        )));
+    }
+    let mut check = rustls::RootCertStore::empty();
+    ders.into_iter()
+        .map(|der| {
+            check
+                .add(der.clone())
+                .map_err(|e| Error::TrustedCa(format!("{name}: unusable CA certificate ({e})")))?;
+            Ok(Certificate::from_der(der.as_ref()).to_owned())
+        })
+        .collect()
+}
+
+/// A failed exchange with the server: names the server, and explains a refused certificate.
+#[derive(Debug)]
+struct ExchangeFailed {
+    server: String,
+    source: ureq::Error,
+}
+
+impl ExchangeFailed {
+    /// The TLS error inside, if the exchange failed in TLS.
+    fn tls_error(&self) -> Option<&rustls::Error> {
+        match &self.source {
+            ureq::Error::Rustls(e) => Some(e),
+            ureq::Error::Io(e) => e.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ExchangeFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let server = &self.server;
+        match self.tls_error() {
+            Some(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)) => {
+                write!(
+                    f,
+                    "{server}: the server's TLS certificate is not trusted: it is not issued by \
+                     a trusted CA; if the server uses a private CA, trust that CA's certificate"
+                )
+            }
+            Some(rustls::Error::InvalidCertificate(e)) => write!(
+                f,
+                "{server}: the server's TLS certificate is not trusted: {e}"
+            ),
+            Some(e) => write!(f, "{}: TLS failed: {e}", self.server),
+            None => write!(f, "{}: {}", self.server, self.source),
+        }
+    }
+}
+
+impl std::error::Error for ExchangeFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
     }
 }
 
 impl Transport for HttpTransport {
     fn send(&self, request: Request) -> Result<Response> {
         let url = format!("{}{}", self.base, request.path);
-        let net = |e: ureq::Error| Error::Network(Box::new(e));
+        let net = |e: ureq::Error| {
+            Error::Network(Box::new(ExchangeFailed {
+                server: self.base.clone(),
+                source: e,
+            }))
+        };
         let response = match request.method {
             Method::Get | Method::Delete => {
                 let mut b = if request.method == Method::Get {
@@ -72,5 +318,96 @@ impl Transport for HttpTransport {
             status,
             body: Box::new(body),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_http_is_allowed_only_to_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10",
+            "http://localhost:1/",
+            "HTTP://LOCALHOST.:1",
+            "http://[::1]:8080",
+            "http://[::ffff:127.0.0.1]:80",
+            "https://venuecode.example",
+            "https://192.0.2.1:8443/base/",
+        ] {
+            assert!(HttpTransport::new(ok).is_ok(), "{ok}");
+        }
+        for insecure in [
+            "http://venuecode.example",
+            "http://192.0.2.1:8080",
+            "http://[2001:db8::1]",
+            "http://localhost.example",
+            "http://0.0.0.0:8080",
+        ] {
+            assert!(
+                matches!(
+                    HttpTransport::new(insecure),
+                    Err(Error::InsecureServerUrl(_))
+                ),
+                "{insecure}"
+            );
+            assert!(
+                HttpTransport::builder(insecure)
+                    .allow_insecure_http(true)
+                    .build()
+                    .is_ok(),
+                "{insecure}"
+            );
+        }
+    }
+
+    #[test]
+    fn tls_malformed_server_urls_are_refused() {
+        for bad in [
+            "",
+            "venuecode.example",
+            "ftp://venuecode.example",
+            "https://user:pw@venuecode.example",
+            "https://venuecode.example/?x=1",
+            "https://venuecode.example/#x",
+            "https://exa mple",
+        ] {
+            assert!(
+                matches!(
+                    HttpTransport::builder(bad)
+                        .allow_insecure_http(true)
+                        .build(),
+                    Err(Error::InvalidServerUrl(_))
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn tls_private_ca_must_hold_a_certificate() {
+        let none = HttpTransport::builder("https://venuecode.example")
+            .trust_ca_pem(b"no PEM here".to_vec())
+            .build();
+        assert!(matches!(none, Err(Error::TrustedCa(_))));
+        let junk = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        let junk = HttpTransport::builder("https://venuecode.example")
+            .trust_ca_pem(junk)
+            .build();
+        assert!(matches!(junk, Err(Error::TrustedCa(_))));
+        let missing = HttpTransport::builder("https://venuecode.example")
+            .trust_ca_file("/nonexistent/venuecode-ca.pem")
+            .build();
+        match missing {
+            Err(e @ Error::TrustedCa(_)) => {
+                assert!(
+                    e.to_string().contains("/nonexistent/venuecode-ca.pem"),
+                    "{e}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

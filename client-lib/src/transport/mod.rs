@@ -9,7 +9,7 @@ use crate::error::Result;
 mod http;
 mod memory;
 
-pub use http::HttpTransport;
+pub use http::{HttpTransport, HttpTransportBuilder, DEFAULT_STALL_TIMEOUT};
 pub use memory::{MemoryServer, TanState};
 
 /// An HTTP method the API uses.

@@ -83,7 +83,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     config.ha_encryption_key = Some(auth_home.path("authority/ha-encryption.pub"));
     let server = EmbeddedServer::start(config)?;
     let url = server.url.clone();
-    let t = HttpTransport::new(&url);
+    let t = HttpTransport::new(&url)?;
     say(&format!(
         "The registration and health authorities made their keys; the server runs at {url}\n\
          with an empty data directory. It will hold only venue certificates and opaque tokens.\n"
@@ -157,7 +157,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
             DiaryKey::from_bytes(key),
             config.clone(),
             clock.clone(),
-            HttpTransport::new(&url),
+            HttpTransport::new(&url)?,
         )?)
     };
     let carol = phone("carol")?;

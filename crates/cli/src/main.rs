@@ -32,6 +32,15 @@ Examples (one machine, one home per role):
   venuecode --home /tmp/alice visitor scan 'https://vc.example/c#0123...'
   venuecode demo";
 
+const SERVER_HELP: &str = "\
+Examples:
+  venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
+  # HTTPS on its own (PEM files; the key as PKCS#8, SEC1 or RSA):
+  venuecode server --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \\
+      --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
+Without --tls-cert/--tls-key the server speaks plain HTTP: keep it on 127.0.0.1 behind a reverse
+proxy that terminates TLS (see README.md, \"TLS\").";
+
 /// Venuecode: privacy-preserving venue check-in. Check-ins stay on the phone; the server holds
 /// only public venue certificates and opaque tokens.
 #[derive(Parser, Debug)]
@@ -49,6 +58,17 @@ struct Cli {
         default_value = "http://127.0.0.1:8080"
     )]
     server: String,
+
+    /// Trust the CA certificate(s) in this PEM file for the server's HTTPS certificate, for a
+    /// health authority that runs its own PKI (instead of the public web roots).
+    #[arg(long, global = true, env = "VENUECODE_CA_FILE", value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+
+    /// Allow plain http:// to a server on another machine. Everything, TANs included, then
+    /// travels unencrypted and unauthenticated: for drills on a closed network only. Plain
+    /// HTTP to this machine (127.0.0.1, [::1], localhost) needs no flag.
+    #[arg(long, global = true)]
+    insecure_http: bool,
 
     /// Pretend the clock shows this time (`2026-11-25 14:05`, UTC), for drills and tests.
     /// Signed requests to the server always use the real clock.
@@ -73,6 +93,7 @@ fn default_home() -> PathBuf {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the server (registry, revocations, exposure batches, TAN uploads, counts, stats).
+    #[command(after_help = SERVER_HELP)]
     Server(ServerArgs),
     /// Commands for a venue: register, print posters, display rotating codes, guest book.
     #[command(subcommand)]
@@ -459,13 +480,25 @@ fn main() {
 struct Ctx {
     home: Home,
     server: String,
+    ca_file: Option<PathBuf>,
+    insecure_http: bool,
     clock: Arc<dyn Clock>,
     json: bool,
 }
 
 impl Ctx {
-    fn transport(&self) -> HttpTransport {
-        HttpTransport::new(&self.server)
+    fn transport(&self) -> Result<HttpTransport> {
+        let mut builder =
+            HttpTransport::builder(&self.server).allow_insecure_http(self.insecure_http);
+        if let Some(ca) = &self.ca_file {
+            builder = builder.trust_ca_file(ca);
+        }
+        builder.build().map_err(|e| match e {
+            venuecode_client::Error::InsecureServerUrl(_) => {
+                anyhow!("{e} (--insecure-http)")
+            }
+            e => anyhow!(e),
+        })
     }
 
     fn now(&self) -> UnixMinute {
@@ -477,7 +510,7 @@ impl Ctx {
         if let Some(t) = Trust::load(&self.home)? {
             return Ok(t);
         }
-        let t = authority::fetch_trust(&self.transport())
+        let t = authority::fetch_trust(&self.transport()?)
             .with_context(|| format!("fetching the authority keys from {}", self.server))?;
         t.save(&self.home)?;
         eprintln!(
@@ -510,9 +543,17 @@ fn run(cli: Cli) -> Result<()> {
         }
         None => Arc::new(SystemClock),
     };
+    if cli.insecure_http {
+        eprintln!(
+            "WARNING: --insecure-http: plain HTTP to the server is allowed; requests, answers \
+             and TANs can be read and changed by anyone on the network. Use it for drills only."
+        );
+    }
     let ctx = Ctx {
         home: Home::new(cli.home),
         server: cli.server,
+        ca_file: cli.ca_file,
+        insecure_http: cli.insecure_http,
         clock,
         json: cli.json,
     };
@@ -542,7 +583,7 @@ fn run_server(args: ServerArgs) -> Result<()> {
     runtime()?.block_on(async move {
         let server = venuecode_server::Server::bind(args.config).await?;
         let addr = server.local_addr()?;
-        println!("venuecode server listening on http://{addr}");
+        println!("venuecode server listening on {}://{addr}", server.scheme());
         server.run(venuecode_server::shutdown_signal()).await?;
         Ok::<(), anyhow::Error>(())
     })
@@ -568,7 +609,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let trust = ctx.trust()?;
             let state = venue_ops::register(
                 &ctx.home,
-                &ctx.transport(),
+                &ctx.transport()?,
                 &trust.anchors()?,
                 info,
                 pledge,
@@ -650,7 +691,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let old_serial = state.certificate().serial();
             let cert = venue_ops::update(
                 &ctx.home,
-                &ctx.transport(),
+                &ctx.transport()?,
                 &trust.anchors()?,
                 &state,
                 info,
@@ -777,7 +818,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let now = ctx.now();
             let from = now.saturating_sub(days * 1440);
             let check = state.venue.check_notified(
-                &ctx.transport(),
+                &ctx.transport()?,
                 &trust.anchors()?,
                 0,
                 from,
@@ -823,7 +864,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 .release_seeds(&epochs, &trust.encryption_key()?)?;
             let id = state
                 .venue
-                .upload_seed_release(&ctx.transport(), &tan, &release)?;
+                .upload_seed_release(&ctx.transport()?, &tan, &release)?;
             ctx.print(json!({"upload_id": id, "days": days}), || {
                 format!(
                     "released the seeds of {} day(s), sealed to the health authority (upload {id})",
@@ -835,7 +876,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         VenueCmd::Counts { days } => {
             let state = VenueState::load(&ctx.home)?;
             let today = epoch_of(ctx.now());
-            let t = ctx.transport();
+            let t = ctx.transport()?;
             let today_count = state.venue.check_in_count(&t, today)?;
             let mut total = 0u64;
             for d in today.saturating_sub(days.saturating_sub(1))..=today {
@@ -852,7 +893,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 bail!("revoking deactivates every poster of this venue; pass --yes to confirm");
             }
             let state = VenueState::load(&ctx.home)?;
-            let seq = venue_ops::revoke(&ctx.transport(), &state)?;
+            let seq = venue_ops::revoke(&ctx.transport()?, &state)?;
             ctx.print(
                 json!({"serial": state.certificate().serial(), "sequence": seq}),
                 || {
@@ -1033,7 +1074,7 @@ fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
                 "  uploading {n} sealed entr{} …",
                 if n == 1 { "y" } else { "ies" }
             );
-            let d = book.disclose(&ctx.transport(), &tan, from, until)?;
+            let d = book.disclose(&ctx.transport()?, &tan, from, until)?;
             ctx.print(
                 json!({"upload_id": d.upload_id, "entries": d.entries}),
                 || {
@@ -1082,7 +1123,7 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             }
             let ha = HealthAuthority::load(&ctx.home)?;
             let tans = authority::fresh_tans(count)?;
-            authority::register_tans(&ctx.transport(), &ha, &tans, purpose, valid_hours * 3600)?;
+            authority::register_tans(&ctx.transport()?, &ha, &tans, purpose, valid_hours * 3600)?;
             ctx.print(json!({"tans": tans, "valid_hours": valid_hours}), || {
                 tans.join("\n")
             });
@@ -1110,14 +1151,14 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
         }
         AuthorityCmd::Disable { serial } => {
             let ra = RegistrationAuthority::load(&ctx.home)?;
-            authority::disable(&ctx.transport(), &ra.admin, serial)?;
+            authority::disable(&ctx.transport()?, &ra.admin, serial)?;
             ctx.print(json!({"disabled": serial}), || {
                 format!("disabled serial {serial}; phones warn when they scan it")
             });
             Ok(())
         }
         AuthorityCmd::Stats => {
-            let t = ctx.transport();
+            let t = ctx.transport()?;
             let venues = authority::stats(&t, "venues")?;
             let exposures = authority::stats(&t, "exposures")?;
             let counts = authority::stats(&t, "counts").unwrap_or(serde_json::Value::Null);
@@ -1132,7 +1173,7 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
 
 fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
     let ha = HealthAuthority::load(&ctx.home)?;
-    let t = ctx.transport();
+    let t = ctx.transport()?;
     match cmd {
         UploadsCmd::List => {
             let list = authority::list_uploads(&t, &ha)?;
@@ -1247,7 +1288,7 @@ fn publish(
     message: &str,
     delete: bool,
 ) -> Result<(serde_json::Value, String)> {
-    let t = ctx.transport();
+    let t = ctx.transport()?;
     let risk = if risk == "low" {
         RiskLevel::LOW
     } else {
@@ -1323,7 +1364,7 @@ fn open_visitor(ctx: &Ctx) -> Result<Visitor> {
         DiaryKey::from_bytes(key),
         config,
         ClockRef(Arc::clone(&ctx.clock)),
-        ctx.transport(),
+        ctx.transport()?,
     )?)
 }
 

@@ -5,6 +5,7 @@ use std::process::Command;
 
 const COMMANDS: &[&[&str]] = &[
     &[],
+    &["server"],
     &["venue", "register"],
     &["venue", "poster"],
     &["venue", "code"],

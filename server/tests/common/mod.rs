@@ -138,11 +138,29 @@ impl Harness {
         h
     }
 
+    /// Makes the test client trust only the CA certificate(s) in `pem`, for a server on TLS.
+    pub fn trust_ca(&mut self, pem: &str) {
+        let roots: Vec<_> = ureq::tls::parse_pem(pem.as_bytes())
+            .filter_map(|item| match item.unwrap() {
+                ureq::tls::PemItem::Certificate(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+            .build();
+        self.agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .tls_config(tls)
+            .build()
+            .into();
+    }
+
     /// Starts the server again after [`Self::stop`], on the same port and data.
     pub fn launch(&mut self) {
         let server = self.rt.block_on(Server::bind(self.config.clone())).unwrap();
         self.addr = server.local_addr().unwrap();
-        self.base = format!("http://{}", self.addr);
+        self.base = format!("{}://{}", server.scheme(), self.addr);
         // Restart on the same port, so that URLs stay valid.
         self.config.listen = self.addr;
         let (tx, rx) = oneshot::channel::<()>();

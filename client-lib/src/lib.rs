@@ -8,6 +8,7 @@ mod diary;
 pub mod error;
 pub mod guest_book;
 pub mod key;
+mod private_file;
 pub mod share;
 pub mod sync;
 pub mod transport;

@@ -957,13 +957,43 @@ fn reused_and_expired_tans_are_refused() {
     w.scan(&second, &at(d, 10, 10), &url);
     let share_at = at(d, 14, 0);
 
+    // The first case went back at noon and hid that visit: the share leaves it out, and says
+    // so before sending.
+    let hidden = w.scan(&first, &at(d, 12, 0), &url);
+    w.ok(
+        &first,
+        Some(&at(d, 12, 5)),
+        &["visitor", "hide", &hidden.to_string()],
+    );
     let tan = w.tan("case");
-    let ok = w.ok(
+    let preview = w.ok(
         &first,
         Some(&share_at),
-        &["visitor", "share", "--tan", &tan],
+        &["visitor", "share", "--tan", &tan, "--preview"],
     );
+    assert_eq!(preview["shared"], 0, "{preview}");
+    assert_eq!(
+        preview["lists"]["to_send"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(preview["lists"]["hidden"][0]["id"], hidden, "{preview}");
+    assert!(w.mailbox().is_empty(), "a preview sent something");
+    let out = w
+        .cli(
+            &first,
+            Some(&share_at),
+            &["visitor", "share", "--tan", &tan],
+        )
+        .ok();
+    let ok = out.json();
     assert_eq!(ok["shared"], 1, "{ok}");
+    assert_eq!(ok["lists"]["to_send"][0]["venue"], "兰州牛肉面馆", "{ok}");
+    assert!(
+        out.stderr.contains("will send 1 check-in(s)")
+            && out.stderr.contains("兰州牛肉面馆")
+            && out.stderr.contains("left out, hidden (1"),
+        "{out:#?}"
+    );
     assert_eq!(w.mailbox().len(), 1);
 
     // The second visitor uses the same TAN.

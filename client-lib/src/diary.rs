@@ -385,20 +385,31 @@ impl DiaryState {
         out.push(STATE_VERSION);
         out.put_u64(self.next_id);
         out.put_u64(self.batch_cursor);
-        out.put_u32(u32::try_from(self.entries.len()).map_err(|_| Error::InvalidArgument("too many entries"))?);
+        out.put_u32(
+            u32::try_from(self.entries.len())
+                .map_err(|_| Error::InvalidArgument("too many entries"))?,
+        );
         for e in &self.entries {
             out.put_u64(e.id.0);
-            out.put_bytes_u32(&e.encode(), u32::MAX as usize).map_err(too_big)?;
+            out.put_bytes_u32(&e.encode(), u32::MAX as usize)
+                .map_err(too_big)?;
         }
-        out.put_u32(u32::try_from(self.exposures.len()).map_err(|_| Error::InvalidArgument("too many exposures"))?);
+        out.put_u32(
+            u32::try_from(self.exposures.len())
+                .map_err(|_| Error::InvalidArgument("too many exposures"))?,
+        );
         for x in &self.exposures {
             out.put_u64(x.id);
-            out.put_bytes_u32(&x.encode(), u32::MAX as usize).map_err(too_big)?;
+            out.put_bytes_u32(&x.encode(), u32::MAX as usize)
+                .map_err(too_big)?;
         }
         let mut revoked: Vec<_> = self.revocations.entries().collect();
         revoked.sort_unstable_by_key(|(serial, _)| *serial);
         out.put_u64(self.revocations.cursor());
-        out.put_u32(u32::try_from(revoked.len()).map_err(|_| Error::InvalidArgument("too many revocations"))?);
+        out.put_u32(
+            u32::try_from(revoked.len())
+                .map_err(|_| Error::InvalidArgument("too many revocations"))?,
+        );
         for (serial, reason) in revoked {
             out.put_u64(serial);
             out.push(reason.0);
@@ -406,11 +417,15 @@ impl DiaryState {
         match &self.pending_upload {
             Some(p) => {
                 out.push(1);
-                out.put_bytes_u32(&p.encode(), u32::MAX as usize).map_err(too_big)?;
+                out.put_bytes_u32(&p.encode(), u32::MAX as usize)
+                    .map_err(too_big)?;
             }
             None => out.push(0),
         }
-        out.put_u32(u32::try_from(self.pending_pings.len()).map_err(|_| Error::InvalidArgument("too many count pings"))?);
+        out.put_u32(
+            u32::try_from(self.pending_pings.len())
+                .map_err(|_| Error::InvalidArgument("too many count pings"))?,
+        );
         for (epoch, tag) in &self.pending_pings {
             out.put_u32(*epoch);
             out.extend_from_slice(&tag.0);
@@ -429,13 +444,19 @@ impl DiaryState {
         let mut entries = Vec::with_capacity(n.min(r.remaining() / 12));
         for _ in 0..n {
             let id = EntryId(r.u64().map_err(c)?);
-            entries.push(DiaryEntry::decode(id, r.bytes_u32(u32::MAX as usize).map_err(c)?)?);
+            entries.push(DiaryEntry::decode(
+                id,
+                r.bytes_u32(u32::MAX as usize).map_err(c)?,
+            )?);
         }
         let n = r.u32().map_err(c)? as usize;
         let mut exposures = Vec::with_capacity(n.min(r.remaining() / 12));
         for _ in 0..n {
             let id = r.u64().map_err(c)?;
-            exposures.push(Exposure::decode(id, r.bytes_u32(u32::MAX as usize).map_err(c)?)?);
+            exposures.push(Exposure::decode(
+                id,
+                r.bytes_u32(u32::MAX as usize).map_err(c)?,
+            )?);
         }
         let revocation_cursor = r.u64().map_err(c)?;
         let n = r.u32().map_err(c)? as usize;
@@ -446,7 +467,9 @@ impl DiaryState {
         }
         let pending_upload = match r.u8().map_err(c)? {
             0 => None,
-            1 => Some(PendingUpload::decode(r.bytes_u32(u32::MAX as usize).map_err(c)?)?),
+            1 => Some(PendingUpload::decode(
+                r.bytes_u32(u32::MAX as usize).map_err(c)?,
+            )?),
             _ => return Err(Error::Corrupt),
         };
         let n = r.u32().map_err(c)? as usize;
@@ -598,7 +621,10 @@ impl Diary {
         seal(&self.snapshot_key, SNAPSHOT_AAD, &pad(&encoded)?)
     }
 
-    fn open_state(&self, sealed: Option<redb::AccessGuard<'_, &'static [u8]>>) -> Result<DiaryState> {
+    fn open_state(
+        &self,
+        sealed: Option<redb::AccessGuard<'_, &'static [u8]>>,
+    ) -> Result<DiaryState> {
         let sealed = sealed.ok_or(Error::Corrupt)?;
         let padded = open(&self.snapshot_key, SNAPSHOT_AAD, sealed.value())?;
         DiaryState::decode(unpad(&padded)?)
@@ -788,7 +814,9 @@ impl Diary {
         let cutoff_epoch = epoch_of(cutoff);
         let stale = |s: &DiaryState| {
             s.entries.iter().any(|e| e.departure < cutoff)
-                || s.exposures.iter().any(|e| e.window_end.max(e.raised_at) < cutoff)
+                || s.exposures
+                    .iter()
+                    .any(|e| e.window_end.max(e.raised_at) < cutoff)
                 || s.pending_pings.iter().any(|(e, _)| *e < cutoff_epoch)
         };
         // Most opens purge nothing: only read then.
@@ -798,7 +826,8 @@ impl Diary {
         self.update(|s| {
             let before = s.entries.len() + s.exposures.len();
             s.entries.retain(|e| e.departure >= cutoff);
-            s.exposures.retain(|e| e.window_end.max(e.raised_at) >= cutoff);
+            s.exposures
+                .retain(|e| e.window_end.max(e.raised_at) >= cutoff);
             s.pending_pings.retain(|(e, _)| *e >= cutoff_epoch);
             Ok(before - s.entries.len() - s.exposures.len())
         })

@@ -20,7 +20,7 @@ pub use diary::{DiaryEntry, EntryId, Exposure};
 pub use error::{Error, Result};
 pub use guest_book::{Disclosure, GuestBook, GuestRecord};
 pub use key::DiaryKey;
-pub use share::{PendingShare, ShareReceipt};
+pub use share::{PendingShare, SharePreview, ShareReceipt, ShareSelection};
 pub use sync::{SyncProgress, SyncReport};
 pub use transport::{HttpTransport, MemoryServer, Transport};
 pub use venue::{NotificationCheck, Venue, VenueNotice};

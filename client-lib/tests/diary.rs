@@ -164,7 +164,10 @@ fn at_rest_the_diary_shows_neither_how_many_check_ins_nor_exposures_nor_a_pendin
             "博物馆".as_bytes(),
             TAN.as_bytes(),
         ] {
-            assert!(!contains(&raw, needle), "{name} leaks a name, address or TAN");
+            assert!(
+                !contains(&raw, needle),
+                "{name} leaks a name, address or TAN"
+            );
         }
         for t in &times {
             assert!(!contains(&raw, &t.to_be_bytes()), "{name} leaks a time");
@@ -215,7 +218,10 @@ fn tampered_snapshot_is_reported_as_corrupt_never_a_panic() {
         let db = redb::Database::open(w.diary_path()).unwrap();
         let def: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("diary");
         let tx = db.begin_write().unwrap();
-        tx.open_table(def).unwrap().insert("snapshot", bytes).unwrap();
+        tx.open_table(def)
+            .unwrap()
+            .insert("snapshot", bytes)
+            .unwrap();
         tx.commit().unwrap();
     };
     let open = || {
@@ -259,7 +265,10 @@ fn a_diary_of_the_retired_layout_is_refused_clearly() {
         let db = redb::Database::create(w.diary_path()).unwrap();
         let def: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("entries");
         let tx = db.begin_write().unwrap();
-        tx.open_table(def).unwrap().insert(1, [0u8; 40].as_slice()).unwrap();
+        tx.open_table(def)
+            .unwrap()
+            .insert(1, [0u8; 40].as_slice())
+            .unwrap();
         tx.commit().unwrap();
     }
     let r = Visitor::open(

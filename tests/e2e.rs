@@ -649,6 +649,70 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
         bdiary["exposures"].as_array().unwrap().is_empty(),
         "{bdiary}"
     );
+
+    // Every secret or private file the flow wrote is readable by its owner only.
+    let sheet = w.dir.path().join("sheets/recovery.txt");
+    w.ok(
+        &shop,
+        None,
+        &["venue", "recovery-sheet", "--out", sheet.to_str().unwrap()],
+    );
+    #[cfg(unix)]
+    assert_private_files(&w, &sheet);
+}
+
+/// Every key, seed, database and the recovery sheet under the world's directory is mode 0600,
+/// and the server's data directory 0700.
+#[cfg(unix)]
+fn assert_private_files(w: &World, sheet: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    let mut files = Vec::new();
+    walk(w.dir.path(), &mut files);
+    let private: Vec<&PathBuf> = files
+        .iter()
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            [".key", ".seed", ".redb"].iter().any(|x| name.ends_with(x)) || *p == sheet
+        })
+        .collect();
+    for p in &private {
+        assert_eq!(mode(p), 0o600, "{} is mode {:o}", p.display(), mode(p));
+    }
+    let names: Vec<String> = private
+        .iter()
+        .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_owned))
+        .collect();
+    for expected in [
+        "ra.key",
+        "admin.key",
+        "ha-signing.key",
+        "ha-encryption.key",
+        "venue.key",
+        "master.seed",
+        "guestbook.key",
+        "guestbook.redb",
+        "diary.key",
+        "diary.redb",
+        "venuecode.redb",
+        "recovery.txt",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "no {expected} among {names:?}"
+        );
+    }
+    assert_eq!(mode(&w.data), 0o700, "the server's data directory");
 }
 
 // ------------------------------------------------------------------------------------------

@@ -13,8 +13,10 @@
 //!   visitor/diary.redb, diary.key        the visitor's encrypted diary and its key
 //! ```
 //!
-//! Secret files are written with mode 0600, atomically (temporary file, then rename), so an
-//! interrupted write never leaves half a key. A phone app keeps the diary key in the platform
+//! Key files are labelled by kind (`venuecode ed25519 secret key`, `venuecode ed25519 public
+//! key`, …; see [`venuecode_server::keyfile`]) and read strictly by label, so a secret key is
+//! never taken for a public one. Secret files are written with mode 0600 from their creation,
+//! atomically (temporary file, then rename), so an interrupted write never leaves half a key. A phone app keeps the diary key in the platform
 //! keystore; the command keeps it in a file because it has no keystore.
 
 use std::fs;
@@ -24,6 +26,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use venuecode_protocol::{EncryptionKey, PublicKey, TrustAnchors};
+use venuecode_server::keyfile::{self, KeyKind};
+use zeroize::Zeroizing;
 
 /// The state directory.
 #[derive(Debug, Clone)]
@@ -83,33 +87,35 @@ pub fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
     Ok(())
 }
 
-/// Writes a one-line hex key file.
-pub fn write_hex(path: &Path, bytes: &[u8], secret: bool) -> Result<()> {
-    write_file(path, format!("{}\n", hex::encode(bytes)).as_bytes(), secret)
+/// Writes a one-line hex file of public data (the venue certificate).
+pub fn write_hex(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_file(path, format!("{}\n", hex::encode(bytes)).as_bytes(), false)
 }
 
-/// Reads a file holding one 32-byte value in hex (blank lines and `#` comments ignored).
-pub fn read_hex32(path: &Path) -> Result<[u8; 32]> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .ok_or_else(|| anyhow!("{} is empty", path.display()))?;
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(line, &mut out)
-        .map_err(|_| anyhow!("{} does not hold 64 hex digits", path.display()))?;
-    Ok(out)
+/// Writes a labelled key file of `kind` (see [`venuecode_server::keyfile`]) atomically; secret
+/// kinds get mode 0600 from creation.
+pub fn write_key(path: &Path, kind: KeyKind, key: &[u8; 32]) -> Result<()> {
+    write_file(
+        path,
+        keyfile::encode(kind, &[key]).as_bytes(),
+        kind.is_secret(),
+    )
 }
 
-/// Reads a 32-byte secret key file, or creates one (mode 0600) with fresh random bytes.
-pub fn load_or_create_key(path: &Path) -> Result<[u8; 32]> {
+/// Reads a key file that must hold exactly one key of `kind`; another kind is refused with a
+/// message naming the file and what was expected.
+pub fn read_key(path: &Path, kind: KeyKind) -> Result<Zeroizing<[u8; 32]>> {
+    Ok(keyfile::read_one(path, kind)?)
+}
+
+/// Reads a symmetric secret key file (the diary or guest-book key), or creates one (mode
+/// 0600) with fresh random bytes.
+pub fn load_or_create_key(path: &Path) -> Result<Zeroizing<[u8; 32]>> {
     if path.exists() {
-        return read_hex32(path);
+        return read_key(path, KeyKind::SymmetricSecret);
     }
-    let key: [u8; 32] = venuecode_protocol::primitives::random_array()?;
-    write_hex(path, &key, true)?;
+    let key = Zeroizing::new(venuecode_protocol::primitives::random_array::<32>()?);
+    write_key(path, KeyKind::SymmetricSecret, &key)?;
     Ok(key)
 }
 

@@ -775,13 +775,17 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                  Venue: {}\nSerial: {}\nIssued: {}\n\n\
                  Master seed (derives every code's seed):\n  {}\n\
                  Venue key (RFC 8032 seed; signs codes and requests):\n  {}\n\n\
-                 To restore, put these in venue/master.seed and venue/venue.key of a new home and\n\
-                 fetch the certificate again. Anyone holding this sheet can make this venue's codes.\n",
+                 To restore, write venue/master.seed as the line `{}` then the master seed, and\n\
+                 venue/venue.key as the line `{}` then the venue key, both mode 0600, in a new\n\
+                 home, and fetch the certificate again. Anyone holding this sheet can make this\n\
+                 venue's codes.\n",
                 cert.info().name(),
                 cert.serial(),
                 format_minute(cert.body().valid_from),
-                hex::encode(state.master.expose()),
-                hex::encode(*state.key.to_seed()),
+                zeroize::Zeroizing::new(hex::encode(state.master.expose())).as_str(),
+                zeroize::Zeroizing::new(hex::encode(*state.key.to_seed())).as_str(),
+                venuecode_server::keyfile::KeyKind::VenueMasterSeed.label(),
+                venuecode_server::keyfile::KeyKind::Ed25519Secret.label(),
             );
             venuecode::home::write_file(&out, text.as_bytes(), true)?;
             ctx.print(json!({"path": out}), || {
@@ -1010,7 +1014,7 @@ fn open_guestbook(ctx: &Ctx, state: &VenueState) -> Result<GuestBook> {
     let key = venuecode::home::load_or_create_key(&dir.join("guestbook.key"))?;
     Ok(GuestBook::open(
         dir.join("guestbook.redb"),
-        DiaryKey::from_bytes(key),
+        DiaryKey::from_bytes(*key),
         state.certificate().serial(),
         trust.encryption_key()?,
         ClockRef(Arc::clone(&ctx.clock)),
@@ -1366,7 +1370,7 @@ fn open_visitor(ctx: &Ctx) -> Result<Visitor> {
     let config = VisitorConfig::new(trust.anchors()?, trust.encryption_key()?);
     Ok(Visitor::open(
         dir.join("diary.redb"),
-        DiaryKey::from_bytes(key),
+        DiaryKey::from_bytes(*key),
         config,
         ClockRef(Arc::clone(&ctx.clock)),
         ctx.transport(),

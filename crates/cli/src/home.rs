@@ -80,6 +80,12 @@ pub fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
         let mut f = opts
             .open(&tmp)
             .with_context(|| format!("cannot write {}", tmp.display()))?;
+        // A stale temporary file keeps its old mode when reopened: narrow it before writing.
+        #[cfg(unix)]
+        if secret {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(fs::Permissions::from_mode(0o600))?;
+        }
         f.write_all(contents)?;
         f.sync_all()?;
     }
@@ -190,4 +196,30 @@ pub fn hex32(s: &str) -> Result<[u8; 32]> {
 /// Parses an Ed25519 public key from hex.
 pub fn public_key(s: &str) -> Result<PublicKey> {
     PublicKey::from_bytes(&hex32(s)?).map_err(|e| anyhow!("public key {s}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_files_are_mode_0600_even_over_a_stale_temporary_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("k").join("diary.key");
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        let stale = dir.path().join("k").join(".diary.key.tmp");
+        fs::write(&stale, b"old").expect("write");
+        fs::set_permissions(&stale, fs::Permissions::from_mode(0o644)).expect("chmod");
+        let key = load_or_create_key(&path).expect("created");
+        let mode = fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let text = fs::read_to_string(&path).expect("read");
+        assert!(text.starts_with("venuecode symmetric secret key\n"), "{text:?}");
+        assert_eq!(*load_or_create_key(&path).expect("read back"), *key);
+        // Read strictly by kind: a diary key is not a venue master seed.
+        let e = read_key(&path, KeyKind::VenueMasterSeed).expect_err("wrong kind");
+        assert!(e.to_string().contains("expected a venue master seed"), "{e}");
+    }
 }

@@ -1328,11 +1328,8 @@ fn publish(
     ledger.extend(out.fingerprints.iter().copied());
     let mut list: Vec<String> = ledger.iter().map(hex::encode).collect();
     list.sort_unstable();
-    venuecode::home::write_file(
-        &ledger_path,
-        serde_json::to_string(&list)?.as_bytes(),
-        false,
-    )?;
+    // The ledger is the HA's own record of which stays it published: private, like its keys.
+    venuecode::home::write_file(&ledger_path, serde_json::to_string(&list)?.as_bytes(), true)?;
     if delete {
         for id in &out.used_uploads {
             authority::delete_upload(&t, ha, *id)?;

@@ -216,10 +216,13 @@ mod tests {
         let mode = fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         let text = fs::read_to_string(&path).expect("read");
-        assert!(text.starts_with("venuecode symmetric secret key\n"), "{text:?}");
+        assert!(text.starts_with("venuecode symmetric secret key\n"));
         assert_eq!(*load_or_create_key(&path).expect("read back"), *key);
         // Read strictly by kind: a diary key is not a venue master seed.
         let e = read_key(&path, KeyKind::VenueMasterSeed).expect_err("wrong kind");
-        assert!(e.to_string().contains("expected a venue master seed"), "{e}");
+        assert!(
+            e.to_string().contains("expected a venue master seed"),
+            "{e}"
+        );
     }
 }

@@ -585,10 +585,14 @@ impl World {
         let (batches, latest) = store.batches_after(0, 10_000).unwrap();
         let cli_entries = {
             let home = self.cli_home();
-            let key = venuecode::home::read_hex32(&home.join("visitor/diary.key")).unwrap();
+            let key = venuecode::home::read_key(
+                &home.join("visitor/diary.key"),
+                venuecode_server::keyfile::KeyKind::SymmetricSecret,
+            )
+            .unwrap();
             let v = Visitor::open(
                 home.join("visitor/diary.redb"),
-                DiaryKey::from_bytes(key),
+                DiaryKey::from_bytes(*key),
                 self.config(),
                 self.clock.clone(),
                 MemoryServer::new(),
@@ -1523,7 +1527,14 @@ fn rows(w: &World) -> Vec<Row> {
         Box::new(|w: &World| {
             let dir = tempfile::tempdir().unwrap();
             let enc = dir.path().join("ha-enc.pub");
-            std::fs::write(&enc, hex::encode(LOW_ORDER_X25519[1])).unwrap();
+            std::fs::write(
+                &enc,
+                format!(
+                    "venuecode x25519 public key\n{}\n",
+                    hex::encode(LOW_ORDER_X25519[1])
+                ),
+            )
+            .unwrap();
             let home = w.ha_home();
             let mut c = Config::new(
                 dir.path().join("data"),

@@ -708,6 +708,70 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
         bdiary["exposures"].as_array().unwrap().is_empty(),
         "{bdiary}"
     );
+
+    // Every secret or private file the flow wrote is readable by its owner only.
+    let sheet = w.dir.path().join("sheets/recovery.txt");
+    w.ok(
+        &shop,
+        None,
+        &["venue", "recovery-sheet", "--out", sheet.to_str().unwrap()],
+    );
+    #[cfg(unix)]
+    assert_private_files(&w, &sheet);
+}
+
+/// Every key, seed, database and the recovery sheet under the world's directory is mode 0600,
+/// and the server's data directory 0700.
+#[cfg(unix)]
+fn assert_private_files(w: &World, sheet: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    let mut files = Vec::new();
+    walk(w.dir.path(), &mut files);
+    let private: Vec<&PathBuf> = files
+        .iter()
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            [".key", ".seed", ".redb"].iter().any(|x| name.ends_with(x)) || *p == sheet
+        })
+        .collect();
+    for p in &private {
+        assert_eq!(mode(p), 0o600, "{} is mode {:o}", p.display(), mode(p));
+    }
+    let names: Vec<String> = private
+        .iter()
+        .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_owned))
+        .collect();
+    for expected in [
+        "ra.key",
+        "admin.key",
+        "ha-signing.key",
+        "ha-encryption.key",
+        "venue.key",
+        "master.seed",
+        "guestbook.key",
+        "guestbook.redb",
+        "diary.key",
+        "diary.redb",
+        "venuecode.redb",
+        "recovery.txt",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "no {expected} among {names:?}"
+        );
+    }
+    assert_eq!(mode(&w.data), 0o700, "the server's data directory");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1016,13 +1080,43 @@ fn reused_and_expired_tans_are_refused() {
     w.scan(&second, &at(d, 10, 10), &url);
     let share_at = at(d, 14, 0);
 
+    // The first case went back at noon and hid that visit: the share leaves it out, and says
+    // so before sending.
+    let hidden = w.scan(&first, &at(d, 12, 0), &url);
+    w.ok(
+        &first,
+        Some(&at(d, 12, 5)),
+        &["visitor", "hide", &hidden.to_string()],
+    );
     let tan = w.tan("case");
-    let ok = w.ok(
+    let preview = w.ok(
         &first,
         Some(&share_at),
-        &["visitor", "share", "--tan", &tan],
+        &["visitor", "share", "--tan", &tan, "--preview"],
     );
+    assert_eq!(preview["shared"], 0, "{preview}");
+    assert_eq!(
+        preview["lists"]["to_send"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(preview["lists"]["hidden"][0]["id"], hidden, "{preview}");
+    assert!(w.mailbox().is_empty(), "a preview sent something");
+    let out = w
+        .cli(
+            &first,
+            Some(&share_at),
+            &["visitor", "share", "--tan", &tan],
+        )
+        .ok();
+    let ok = out.json();
     assert_eq!(ok["shared"], 1, "{ok}");
+    assert_eq!(ok["lists"]["to_send"][0]["venue"], "兰州牛肉面馆", "{ok}");
+    assert!(
+        out.stderr.contains("will send 1 check-in(s)")
+            && out.stderr.contains("兰州牛肉面馆")
+            && out.stderr.contains("left out, hidden (1"),
+        "{out:#?}"
+    );
     assert_eq!(w.mailbox().len(), 1);
 
     // The second visitor uses the same TAN.

@@ -397,7 +397,11 @@ fn flow(w: &World) -> Flow {
     }
     let mut seeds = Vec::new();
     for (label, home) in [("noodle house", "shop"), ("library", "library")] {
-        let master = venuecode::home::read_hex32(&w.home(home).join("venue/master.seed")).unwrap();
+        let master = venuecode::home::read_key(
+            &w.home(home).join("venue/master.seed"),
+            venuecode_server::keyfile::KeyKind::VenueMasterSeed,
+        )
+        .unwrap();
         seeds.extend(seed_needles(&format!("{label} master seed"), &master));
     }
     for (label, url) in [("static", &poster), ("rotating", &screen)] {

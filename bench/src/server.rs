@@ -14,7 +14,7 @@ use venuecode_client::transport::Request;
 use venuecode_client::{api, HttpTransport, Transport};
 use venuecode_protocol::envelope::tan_hash;
 use venuecode_protocol::{Codec, RegistrationRequest, SigningKey, Upload, UploadEntry, VenueInfo};
-use venuecode_server::config::{write_public_key, write_signing_key};
+use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::{Config, Server, ServerHandle};
 
 use crate::fixture::{self, Authorities, BenchVenue, Filler, T0};
@@ -63,10 +63,7 @@ impl InProcess {
         let enc = keys.join("ha-enc.pub");
         write_signing_key(&ra, &auth.ra)?;
         write_public_key(&ha, &auth.ha.public_key())?;
-        std::fs::write(
-            &enc,
-            format!("{}\n", hex::encode(auth.ha_enc.public_key().as_bytes())),
-        )?;
+        write_encryption_key(&enc, &auth.ha_enc.public_key())?;
         let data = work.join(store.dir);
         let mut config = Config::new(data.clone(), ra, vec![ha]);
         config.ha_encryption_key = Some(enc);

@@ -1,14 +1,23 @@
-//! The encrypted diary: a redb file in which every record is sealed with ChaCha20-Poly1305 under
-//! a key derived from the app's diary key.
+//! The encrypted diary: one redb file holding one sealed snapshot of the whole diary state.
 //!
-//! What an attacker with the file sees: table names, the number of records, sequential record
-//! ids, a random nonce and a ciphertext per record. No venue, address, seed, token or time is
-//! stored in clear, and table keys are sequential ids, never times.
+//! Everything the diary holds (entries, exposures, the pending share, the batch cursor, the
+//! revocation set, count pings and the id counter) is encoded together, padded to a size bucket
+//! ([`SNAPSHOT_BUCKETS`]) and sealed with ChaCha20-Poly1305 under a key derived from the app's
+//! diary key, with a fresh random nonce on every write and an AAD naming the layout version.
+//!
+//! What someone holding the file without the key sees: one table, `diary`, with two rows,
+//! `key_check` (a constant sealed under a separate subkey, written once) and `snapshot` (nonce
+//! and ciphertext). The table, its keys and the value lengths are the same for an empty diary,
+//! a full one, one with exposures and one with a share waiting: only the size bucket shows, and
+//! a fortnight of check-ins fits in the first. Every change is one redb write transaction with
+//! [`Durability::Immediate`], so an acknowledged change survives a crash and the cursor always
+//! moves together with the exposures it produced.
 
 use core::fmt;
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 
-use redb::{Database, Durability, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{Database, Durability, ReadableTable, TableDefinition, TableHandle};
 use venuecode_protocol::codec::{Put, Reader};
 use venuecode_protocol::primitives::{aead_open, aead_seal, random_array};
 use venuecode_protocol::time::{epoch_of, UnixMinute};
@@ -20,20 +29,37 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::key::DiaryKey;
 
-const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("entries");
-const EXPOSURES: TableDefinition<u64, &[u8]> = TableDefinition::new("exposures");
+/// The one table of the diary file.
+const DIARY: TableDefinition<&str, &[u8]> = TableDefinition::new("diary");
+/// Tables of the retired layout (one sealed row per record), recognised to refuse them clearly.
+const LEGACY_TABLES: [&str; 3] = ["meta", "entries", "exposures"];
 
 const KEY_CHECK: &str = "key_check";
-const NEXT_ID: &str = "next_id";
-const BATCH_CURSOR: &str = "batch_cursor";
-const REVOCATIONS: &str = "revocations";
-const PENDING_UPLOAD: &str = "pending_upload";
-const PENDING_PINGS: &str = "pending_pings";
+const SNAPSHOT: &str = "snapshot";
 
 /// The constant sealed under the check key; opening it proves the key is right.
-const KEY_CHECK_PLAINTEXT: &[u8] = b"venuecode diary v1";
+const KEY_CHECK_PLAINTEXT: &[u8] = b"venuecode diary v2";
+/// AAD of the key-check row.
+const KEY_CHECK_AAD: &[u8] = b"venuecode/client/diary/v2/key-check";
+/// AAD of the snapshot row: names the layout version, so a snapshot of another version never
+/// opens as this one.
+const SNAPSHOT_AAD: &[u8] = b"venuecode/client/diary/v2/snapshot";
+/// Version byte of the encoded state inside the snapshot.
+const STATE_VERSION: u8 = 2;
+/// Version byte of each record inside the state.
 const RECORD_VERSION: u8 = 1;
+
+/// Sizes the padded snapshot plaintext is rounded up to: the file reveals only which one.
+pub const SNAPSHOT_BUCKETS: [usize; 6] = [
+    64 * 1024,
+    256 * 1024,
+    1024 * 1024,
+    4 * 1024 * 1024,
+    16 * 1024 * 1024,
+    64 * 1024 * 1024,
+];
+/// Nonce and AEAD tag around each sealed row.
+const NONCE_BYTES: usize = 12;
 
 /// The id of a diary entry: sequential, never derived from a time.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -319,10 +345,191 @@ impl PendingUpload {
     }
 }
 
-/// The storage layer: sealing, tables and transactions. The flows live in [`crate::Visitor`].
+/// Everything the diary holds, as one value: what a snapshot seals.
+#[derive(Clone, Default)]
+struct DiaryState {
+    /// The next id handed to an entry or exposure.
+    next_id: u64,
+    batch_cursor: u64,
+    entries: Vec<DiaryEntry>,
+    exposures: Vec<Exposure>,
+    revocations: RevocationSet,
+    pending_upload: Option<PendingUpload>,
+    pending_pings: Vec<(u32, CountTag)>,
+}
+
+impl DiaryState {
+    fn fresh() -> Self {
+        Self {
+            next_id: 1,
+            ..Self::default()
+        }
+    }
+
+    fn take_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id = self.next_id.saturating_add(1);
+        id
+    }
+
+    fn entry_mut(&mut self, id: EntryId) -> Result<&mut DiaryEntry> {
+        self.entries
+            .iter_mut()
+            .find(|e| e.id == id)
+            .ok_or(Error::EntryNotFound)
+    }
+
+    fn encode(&self) -> Result<Zeroizing<Vec<u8>>> {
+        let too_big = |_| Error::InvalidArgument("the diary is too large to store");
+        let mut out = Zeroizing::new(Vec::with_capacity(4096));
+        out.push(STATE_VERSION);
+        out.put_u64(self.next_id);
+        out.put_u64(self.batch_cursor);
+        out.put_u32(
+            u32::try_from(self.entries.len())
+                .map_err(|_| Error::InvalidArgument("too many entries"))?,
+        );
+        for e in &self.entries {
+            out.put_u64(e.id.0);
+            out.put_bytes_u32(&e.encode(), u32::MAX as usize)
+                .map_err(too_big)?;
+        }
+        out.put_u32(
+            u32::try_from(self.exposures.len())
+                .map_err(|_| Error::InvalidArgument("too many exposures"))?,
+        );
+        for x in &self.exposures {
+            out.put_u64(x.id);
+            out.put_bytes_u32(&x.encode(), u32::MAX as usize)
+                .map_err(too_big)?;
+        }
+        let mut revoked: Vec<_> = self.revocations.entries().collect();
+        revoked.sort_unstable_by_key(|(serial, _)| *serial);
+        out.put_u64(self.revocations.cursor());
+        out.put_u32(
+            u32::try_from(revoked.len())
+                .map_err(|_| Error::InvalidArgument("too many revocations"))?,
+        );
+        for (serial, reason) in revoked {
+            out.put_u64(serial);
+            out.push(reason.0);
+        }
+        match &self.pending_upload {
+            Some(p) => {
+                out.push(1);
+                out.put_bytes_u32(&p.encode(), u32::MAX as usize)
+                    .map_err(too_big)?;
+            }
+            None => out.push(0),
+        }
+        out.put_u32(
+            u32::try_from(self.pending_pings.len())
+                .map_err(|_| Error::InvalidArgument("too many count pings"))?,
+        );
+        for (epoch, tag) in &self.pending_pings {
+            out.put_u32(*epoch);
+            out.extend_from_slice(&tag.0);
+        }
+        Ok(out)
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let c = |_| Error::Corrupt;
+        let mut r = Reader::new(bytes);
+        venuecode_protocol::codec::read_version(&mut r, STATE_VERSION).map_err(c)?;
+        let next_id = r.u64().map_err(c)?;
+        let batch_cursor = r.u64().map_err(c)?;
+        // Capacities are bounded by what the remaining bytes could hold, whatever a count says.
+        let n = r.u32().map_err(c)? as usize;
+        let mut entries = Vec::with_capacity(n.min(r.remaining() / 12));
+        for _ in 0..n {
+            let id = EntryId(r.u64().map_err(c)?);
+            entries.push(DiaryEntry::decode(
+                id,
+                r.bytes_u32(u32::MAX as usize).map_err(c)?,
+            )?);
+        }
+        let n = r.u32().map_err(c)? as usize;
+        let mut exposures = Vec::with_capacity(n.min(r.remaining() / 12));
+        for _ in 0..n {
+            let id = r.u64().map_err(c)?;
+            exposures.push(Exposure::decode(
+                id,
+                r.bytes_u32(u32::MAX as usize).map_err(c)?,
+            )?);
+        }
+        let revocation_cursor = r.u64().map_err(c)?;
+        let n = r.u32().map_err(c)? as usize;
+        let mut revoked = Vec::with_capacity(n.min(r.remaining() / 9));
+        for _ in 0..n {
+            let serial = r.u64().map_err(c)?;
+            revoked.push((serial, RevocationReason(r.u8().map_err(c)?)));
+        }
+        let pending_upload = match r.u8().map_err(c)? {
+            0 => None,
+            1 => Some(PendingUpload::decode(
+                r.bytes_u32(u32::MAX as usize).map_err(c)?,
+            )?),
+            _ => return Err(Error::Corrupt),
+        };
+        let n = r.u32().map_err(c)? as usize;
+        let mut pending_pings = Vec::with_capacity(n.min(r.remaining() / 20));
+        for _ in 0..n {
+            pending_pings.push((r.u32().map_err(c)?, CountTag(r.array().map_err(c)?)));
+        }
+        r.finish().map_err(c)?;
+        Ok(Self {
+            next_id,
+            batch_cursor,
+            entries,
+            exposures,
+            revocations: RevocationSet::from_parts(revoked, revocation_cursor),
+            pending_upload,
+            pending_pings,
+        })
+    }
+}
+
+/// Pads an encoded state to its bucket: a 4-byte length, the state, then zeros.
+fn pad(state: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let needed = state.len().saturating_add(4);
+    let bucket = SNAPSHOT_BUCKETS
+        .iter()
+        .copied()
+        .find(|b| *b >= needed)
+        .ok_or(Error::InvalidArgument("the diary is too large to store"))?;
+    let len = u32::try_from(state.len())
+        .map_err(|_| Error::InvalidArgument("the diary is too large to store"))?;
+    let mut out = Zeroizing::new(Vec::with_capacity(bucket));
+    out.put_u32(len);
+    out.extend_from_slice(state);
+    out.resize(bucket, 0);
+    Ok(out)
+}
+
+/// The state inside a padded plaintext; the padding must be a bucket of zeros.
+fn unpad(padded: &[u8]) -> Result<&[u8]> {
+    if !SNAPSHOT_BUCKETS.contains(&padded.len()) {
+        return Err(Error::Corrupt);
+    }
+    let (len, rest) = padded.split_at_checked(4).ok_or(Error::Corrupt)?;
+    let len = u32::from_be_bytes(len.try_into().map_err(|_| Error::Corrupt)?) as usize;
+    let (state, zeros) = rest.split_at_checked(len).ok_or(Error::Corrupt)?;
+    if zeros.iter().any(|b| *b != 0) {
+        return Err(Error::Corrupt);
+    }
+    Ok(state)
+}
+
+/// The storage layer: sealing, the snapshot and transactions. The flows live in
+/// [`crate::Visitor`].
 pub(crate) struct Diary {
     db: Database,
-    record_key: Zeroizing<[u8; 32]>,
+    snapshot_key: Zeroizing<[u8; 32]>,
+    /// The state of the last snapshot this handle read or committed. redb holds an exclusive
+    /// lock on the file while it is open, so no other writer can make it stale; it spares
+    /// opening the whole snapshot on every read.
+    cache: Mutex<Option<DiaryState>>,
 }
 
 impl fmt::Debug for Diary {
@@ -332,25 +539,17 @@ impl fmt::Debug for Diary {
 }
 
 fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-    let nonce: [u8; 12] = random_array()?;
+    let nonce: [u8; NONCE_BYTES] = random_array()?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&aead_seal(key, &nonce, aad, plaintext)?);
     Ok(out)
 }
 
 fn open(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let (nonce, ct) = sealed.split_at_checked(12).ok_or(Error::Corrupt)?;
+    let (nonce, ct) = sealed.split_at_checked(NONCE_BYTES).ok_or(Error::Corrupt)?;
     aead_open(key, nonce, aad, ct)
         .map(Zeroizing::new)
         .map_err(|_| Error::Corrupt)
-}
-
-fn aad(table: &str, id: &[u8]) -> Vec<u8> {
-    let mut a = b"venuecode/client/v1/".to_vec();
-    a.extend_from_slice(table.as_bytes());
-    a.push(0);
-    a.extend_from_slice(id);
-    a
 }
 
 /// What one sync step commits: new exposures and the cursor, in one transaction.
@@ -360,45 +559,55 @@ pub(crate) struct SyncCommit {
 }
 
 impl Diary {
-    /// Opens or creates the diary at `path`. A wrong key is detected from the key-check record
-    /// before anything is written.
+    /// Opens or creates the diary at `path` (created with mode 0600). A wrong key is detected
+    /// from the key-check row before anything is written.
     pub(crate) fn open(path: &Path, key: &DiaryKey) -> Result<Self> {
-        let db = Database::create(path)?;
+        let db = crate::private_file::create_database(path)?;
         let check_key = key.derive(b"key-check");
-        let record_key = key.derive(b"records");
-        let check_aad = aad("meta", KEY_CHECK.as_bytes());
-        let existing = {
+        let snapshot_key = key.derive(b"snapshot");
+        let (check, legacy) = {
             let rtx = db.begin_read()?;
-            match rtx.open_table(META) {
+            let check = match rtx.open_table(DIARY) {
                 Ok(t) => t.get(KEY_CHECK)?.map(|v| v.value().to_vec()),
                 Err(redb::TableError::TableDoesNotExist(_)) => None,
                 Err(e) => return Err(e.into()),
-            }
+            };
+            let legacy = rtx
+                .list_tables()?
+                .any(|t| LEGACY_TABLES.contains(&t.name()));
+            (check, legacy)
         };
-        match existing {
+        if legacy {
+            return Err(Error::UnsupportedDiaryLayout);
+        }
+        let diary = Self {
+            db,
+            snapshot_key,
+            cache: Mutex::new(None),
+        };
+        match check {
             Some(sealed) => {
-                let pt = open(&check_key, &check_aad, &sealed).map_err(|_| Error::WrongKey)?;
+                let pt = open(&check_key, KEY_CHECK_AAD, &sealed).map_err(|_| Error::WrongKey)?;
                 if pt.as_slice() != KEY_CHECK_PLAINTEXT {
                     return Err(Error::WrongKey);
                 }
             }
             None => {
-                let sealed = seal(&check_key, &check_aad, KEY_CHECK_PLAINTEXT)?;
-                let mut tx = db.begin_write()?;
-                tx.set_durability(Durability::Immediate);
+                let sealed_check = seal(&check_key, KEY_CHECK_AAD, KEY_CHECK_PLAINTEXT)?;
+                let snapshot = diary.seal_state(&DiaryState::fresh())?;
+                let tx = diary.write()?;
                 {
-                    let mut meta = tx.open_table(META)?;
-                    if meta.get(KEY_CHECK)?.is_some() {
+                    let mut t = tx.open_table(DIARY)?;
+                    if t.get(KEY_CHECK)?.is_some() {
                         return Err(Error::Corrupt);
                     }
-                    meta.insert(KEY_CHECK, sealed.as_slice())?;
-                    tx.open_table(ENTRIES)?;
-                    tx.open_table(EXPOSURES)?;
+                    t.insert(KEY_CHECK, sealed_check.as_slice())?;
+                    t.insert(SNAPSHOT, snapshot.as_slice())?;
                 }
                 tx.commit()?;
             }
         }
-        Ok(Self { db, record_key })
+        Ok(diary)
     }
 
     fn write(&self) -> Result<redb::WriteTransaction> {
@@ -407,24 +616,74 @@ impl Diary {
         Ok(tx)
     }
 
-    fn next_id(meta: &mut redb::Table<'_, &str, &[u8]>) -> Result<u64> {
-        let current = match meta.get(NEXT_ID)? {
-            Some(v) => {
-                let b: [u8; 8] = v.value().try_into().map_err(|_| Error::Corrupt)?;
-                u64::from_be_bytes(b)
-            }
-            None => 1,
-        };
-        meta.insert(NEXT_ID, current.saturating_add(1).to_be_bytes().as_slice())?;
-        Ok(current)
+    fn seal_state(&self, state: &DiaryState) -> Result<Vec<u8>> {
+        let encoded = state.encode()?;
+        seal(&self.snapshot_key, SNAPSHOT_AAD, &pad(&encoded)?)
     }
 
-    fn seal_entry(&self, e: &DiaryEntry) -> Result<Vec<u8>> {
-        seal(
-            &self.record_key,
-            &aad("entries", &e.id.0.to_be_bytes()),
-            &e.encode(),
-        )
+    fn open_state(
+        &self,
+        sealed: Option<redb::AccessGuard<'_, &'static [u8]>>,
+    ) -> Result<DiaryState> {
+        let sealed = sealed.ok_or(Error::Corrupt)?;
+        let padded = open(&self.snapshot_key, SNAPSHOT_AAD, sealed.value())?;
+        DiaryState::decode(unpad(&padded)?)
+    }
+
+    /// The cache, locked. A panic while it was held leaves it cleared rather than trusted.
+    fn cache(&self) -> MutexGuard<'_, Option<DiaryState>> {
+        match self.cache.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => {
+                let mut guard = poisoned.into_inner();
+                *guard = None;
+                guard
+            }
+        }
+    }
+
+    /// The current state: the latest committed snapshot.
+    fn load(&self) -> Result<DiaryState> {
+        let mut cache = self.cache();
+        if let Some(state) = cache.as_ref() {
+            return Ok(state.clone());
+        }
+        let state = {
+            let rtx = self.db.begin_read()?;
+            let t = rtx.open_table(DIARY)?;
+            self.open_state(t.get(SNAPSHOT)?)?
+        };
+        *cache = Some(state.clone());
+        Ok(state)
+    }
+
+    /// Applies `change` to the current state and writes the new snapshot in one write
+    /// transaction; when `change` fails nothing is written.
+    fn update<T>(&self, change: impl FnOnce(&mut DiaryState) -> Result<T>) -> Result<T> {
+        let mut cache = self.cache();
+        let tx = self.write()?;
+        let (state, out) = {
+            let mut t = tx.open_table(DIARY)?;
+            let mut state = match cache.take() {
+                Some(state) => state,
+                None => self.open_state(t.get(SNAPSHOT)?)?,
+            };
+            let before = state.clone();
+            let out = match change(&mut state) {
+                Ok(out) => out,
+                Err(e) => {
+                    drop(t);
+                    tx.abort()?;
+                    *cache = Some(before);
+                    return Err(e);
+                }
+            };
+            t.insert(SNAPSHOT, self.seal_state(&state)?.as_slice())?;
+            (state, out)
+        };
+        tx.commit()?;
+        *cache = Some(state);
+        Ok(out)
     }
 
     /// Stores a new entry (its id is assigned here) after closing the entries in `close`, all in
@@ -434,313 +693,143 @@ impl Diary {
         mut e: DiaryEntry,
         close: &[DiaryEntry],
     ) -> Result<DiaryEntry> {
-        let tx = self.write()?;
-        {
-            let mut meta = tx.open_table(META)?;
-            let mut entries = tx.open_table(ENTRIES)?;
-            e.id = EntryId(Self::next_id(&mut meta)?);
+        self.update(|s| {
             for c in close {
-                entries.insert(c.id.0, self.seal_entry(c)?.as_slice())?;
+                if let Ok(stored) = s.entry_mut(c.id) {
+                    *stored = c.clone();
+                }
             }
-            entries.insert(e.id.0, self.seal_entry(&e)?.as_slice())?;
-        }
-        tx.commit()?;
-        Ok(e)
+            e.id = EntryId(s.take_id());
+            s.entries.push(e.clone());
+            Ok(e)
+        })
     }
 
     /// Replaces an existing entry.
     pub(crate) fn update_entry(&self, e: &DiaryEntry) -> Result<()> {
-        let tx = self.write()?;
-        {
-            let mut entries = tx.open_table(ENTRIES)?;
-            if entries.get(e.id.0)?.is_none() {
-                return Err(Error::EntryNotFound);
-            }
-            entries.insert(e.id.0, self.seal_entry(e)?.as_slice())?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.update(|s| {
+            *s.entry_mut(e.id)? = e.clone();
+            Ok(())
+        })
     }
 
     /// Deletes an entry.
     pub(crate) fn delete_entry(&self, id: EntryId) -> Result<()> {
-        let tx = self.write()?;
-        {
-            let mut entries = tx.open_table(ENTRIES)?;
-            if entries.remove(id.0)?.is_none() {
+        self.update(|s| {
+            let before = s.entries.len();
+            s.entries.retain(|e| e.id != id);
+            if s.entries.len() == before {
                 return Err(Error::EntryNotFound);
             }
-        }
-        tx.commit()?;
-        Ok(())
+            Ok(())
+        })
     }
 
-    /// Every entry, oldest arrival first; a record that fails to open is an error.
+    /// Every entry, oldest arrival first.
     pub(crate) fn entries(&self) -> Result<Vec<DiaryEntry>> {
-        self.read_entries(true)
-    }
-
-    /// Reads entries; when not `strict`, records that fail to open are skipped (purging must
-    /// not be blocked by one damaged record, which stays for the app to see and delete).
-    fn read_entries(&self, strict: bool) -> Result<Vec<DiaryEntry>> {
-        let rtx = self.db.begin_read()?;
-        let t = rtx.open_table(ENTRIES)?;
-        let mut out = Vec::with_capacity(t.len()? as usize);
-        for row in t.iter()? {
-            let (k, v) = row?;
-            let id = k.value();
-            let entry = open(
-                &self.record_key,
-                &aad("entries", &id.to_be_bytes()),
-                v.value(),
-            )
-            .and_then(|pt| DiaryEntry::decode(EntryId(id), &pt));
-            match entry {
-                Ok(e) => out.push(e),
-                Err(e) if strict => return Err(e),
-                Err(_) => {}
-            }
-        }
+        let mut out = self.load()?.entries;
         out.sort_by_key(|e| (e.arrival, e.id));
         Ok(out)
     }
 
     /// One entry.
     pub(crate) fn entry(&self, id: EntryId) -> Result<DiaryEntry> {
-        let rtx = self.db.begin_read()?;
-        let t = rtx.open_table(ENTRIES)?;
-        let v = t.get(id.0)?.ok_or(Error::EntryNotFound)?;
-        let pt = open(
-            &self.record_key,
-            &aad("entries", &id.0.to_be_bytes()),
-            v.value(),
-        )?;
-        DiaryEntry::decode(id, &pt)
+        self.load()?
+            .entries
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or(Error::EntryNotFound)
     }
 
     /// Every stored exposure, oldest first.
     pub(crate) fn exposures(&self) -> Result<Vec<Exposure>> {
-        let rtx = self.db.begin_read()?;
-        let t = rtx.open_table(EXPOSURES)?;
-        Self::read_exposures(&self.record_key, &t, true)
-    }
-
-    fn read_exposures(
-        key: &[u8; 32],
-        t: &impl ReadableTable<u64, &'static [u8]>,
-        strict: bool,
-    ) -> Result<Vec<Exposure>> {
-        let mut out = Vec::new();
-        for row in t.iter()? {
-            let (k, v) = row?;
-            let id = k.value();
-            let e = open(key, &aad("exposures", &id.to_be_bytes()), v.value())
-                .and_then(|pt| Exposure::decode(id, &pt));
-            match e {
-                Ok(e) => out.push(e),
-                Err(e) if strict => return Err(e),
-                Err(_) => {}
-            }
-        }
-        Ok(out)
+        Ok(self.load()?.exposures)
     }
 
     /// Stores the exposures not already stored and advances the cursor, in one transaction.
     /// Returns the exposures that were new.
     pub(crate) fn commit_sync(&self, commit: SyncCommit) -> Result<Vec<Exposure>> {
-        let tx = self.write()?;
-        let mut added = Vec::new();
-        {
-            let mut meta = tx.open_table(META)?;
-            let mut table = tx.open_table(EXPOSURES)?;
-            let mut known = Self::read_exposures(&self.record_key, &table, true)?;
+        self.update(|s| {
+            let mut added = Vec::new();
             for mut e in commit.exposures {
-                if known.iter().any(|k| k.same_as(&e)) {
+                if s.exposures.iter().any(|k| k.same_as(&e)) {
                     continue;
                 }
-                e.id = Self::next_id(&mut meta)?;
-                let sealed = seal(
-                    &self.record_key,
-                    &aad("exposures", &e.id.to_be_bytes()),
-                    &e.encode(),
-                )?;
-                table.insert(e.id, sealed.as_slice())?;
-                known.push(e.clone());
+                e.id = s.take_id();
+                s.exposures.push(e.clone());
                 added.push(e);
             }
-            self.put_meta(&mut meta, BATCH_CURSOR, &commit.cursor.to_be_bytes())?;
-        }
-        tx.commit()?;
-        Ok(added)
-    }
-
-    fn put_meta(
-        &self,
-        meta: &mut redb::Table<'_, &str, &[u8]>,
-        name: &str,
-        value: &[u8],
-    ) -> Result<()> {
-        let sealed = seal(&self.record_key, &aad("meta", name.as_bytes()), value)?;
-        meta.insert(name, sealed.as_slice())?;
-        Ok(())
-    }
-
-    fn get_meta(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        let rtx = self.db.begin_read()?;
-        let t = rtx.open_table(META)?;
-        match t.get(name)? {
-            Some(v) => Ok(Some(open(
-                &self.record_key,
-                &aad("meta", name.as_bytes()),
-                v.value(),
-            )?)),
-            None => Ok(None),
-        }
-    }
-
-    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<()> {
-        let tx = self.write()?;
-        {
-            let mut meta = tx.open_table(META)?;
-            match value {
-                Some(v) => self.put_meta(&mut meta, name, v)?,
-                None => {
-                    meta.remove(name)?;
-                }
-            }
-        }
-        tx.commit()?;
-        Ok(())
+            s.batch_cursor = commit.cursor;
+            Ok(added)
+        })
     }
 
     /// The sequence number of the last exposure batch processed.
     pub(crate) fn batch_cursor(&self) -> Result<u64> {
-        match self.get_meta(BATCH_CURSOR)? {
-            Some(v) => {
-                let b: [u8; 8] = v.as_slice().try_into().map_err(|_| Error::Corrupt)?;
-                Ok(u64::from_be_bytes(b))
-            }
-            None => Ok(0),
-        }
+        Ok(self.load()?.batch_cursor)
     }
 
-    /// The cached revocation set: the cursor, then each revoked serial with its reason.
+    /// The cached revocation set.
     pub(crate) fn revocations(&self) -> Result<RevocationSet> {
-        let Some(v) = self.get_meta(REVOCATIONS)? else {
-            return Ok(RevocationSet::new());
-        };
-        let c = |_| Error::Corrupt;
-        let mut r = Reader::new(&v);
-        let cursor = r.u64().map_err(c)?;
-        let n = r.u32().map_err(c)? as usize;
-        let mut entries = Vec::with_capacity(n.min(r.remaining() / 9));
-        for _ in 0..n {
-            let serial = r.u64().map_err(c)?;
-            entries.push((serial, RevocationReason(r.u8().map_err(c)?)));
-        }
-        r.finish().map_err(c)?;
-        Ok(RevocationSet::from_parts(entries, cursor))
+        Ok(self.load()?.revocations)
     }
 
     /// Replaces the cached revocation set.
     pub(crate) fn set_revocations(&self, set: &RevocationSet) -> Result<()> {
-        let mut entries: Vec<_> = set.entries().collect();
-        entries.sort_unstable_by_key(|(serial, _)| *serial);
-        let mut v = Vec::with_capacity(12 + entries.len() * 9);
-        v.put_u64(set.cursor());
-        v.put_u32(entries.len() as u32);
-        for (serial, reason) in entries {
-            v.put_u64(serial);
-            v.push(reason.0);
-        }
-        self.set_meta(REVOCATIONS, Some(&v))
+        self.update(|s| {
+            s.revocations = set.clone();
+            Ok(())
+        })
     }
 
     /// The upload waiting to be sent, if any.
     pub(crate) fn pending_upload(&self) -> Result<Option<PendingUpload>> {
-        self.get_meta(PENDING_UPLOAD)?
-            .map(|v| PendingUpload::decode(&v))
-            .transpose()
+        Ok(self.load()?.pending_upload)
     }
 
     /// Stores or clears the pending upload.
     pub(crate) fn set_pending_upload(&self, p: Option<&PendingUpload>) -> Result<()> {
-        match p {
-            Some(p) => self.set_meta(PENDING_UPLOAD, Some(&p.encode())),
-            None => self.set_meta(PENDING_UPLOAD, None),
-        }
+        self.update(|s| {
+            s.pending_upload = p.cloned();
+            Ok(())
+        })
     }
 
     /// Count pings waiting to be sent: `(epoch, tag)`.
     pub(crate) fn pending_pings(&self) -> Result<Vec<(u32, CountTag)>> {
-        let Some(v) = self.get_meta(PENDING_PINGS)? else {
-            return Ok(Vec::new());
-        };
-        let c = |_| Error::Corrupt;
-        let mut r = Reader::new(&v);
-        let mut out = Vec::new();
-        while r.remaining() > 0 {
-            out.push((r.u32().map_err(c)?, CountTag(r.array().map_err(c)?)));
-        }
-        Ok(out)
+        Ok(self.load()?.pending_pings)
     }
 
     /// Replaces the pending count pings.
     pub(crate) fn set_pending_pings(&self, pings: &[(u32, CountTag)]) -> Result<()> {
-        if pings.is_empty() {
-            return self.set_meta(PENDING_PINGS, None);
-        }
-        let mut v = Vec::with_capacity(pings.len() * 20);
-        for (epoch, tag) in pings {
-            v.put_u32(*epoch);
-            v.extend_from_slice(&tag.0);
-        }
-        self.set_meta(PENDING_PINGS, Some(&v))
+        self.update(|s| {
+            s.pending_pings = pings.to_vec();
+            Ok(())
+        })
     }
 
-    /// Deletes entries that ended, and exposures whose window ended, before `cutoff`.
-    /// Returns how many records were deleted.
+    /// Deletes entries that ended, and exposures whose window ended, before `cutoff`, and count
+    /// pings of days before it. Returns how many entries and exposures were deleted.
     pub(crate) fn purge_before(&self, cutoff: UnixMinute) -> Result<usize> {
-        let old_entries: Vec<EntryId> = self
-            .read_entries(false)?
-            .into_iter()
-            .filter(|e| e.departure < cutoff)
-            .map(|e| e.id)
-            .collect();
-        let old_exposures: Vec<u64> = {
-            let rtx = self.db.begin_read()?;
-            let t = rtx.open_table(EXPOSURES)?;
-            Self::read_exposures(&self.record_key, &t, false)?
-        }
-        .into_iter()
-        .filter(|e| e.window_end.max(e.raised_at) < cutoff)
-        .map(|e| e.id)
-        .collect();
-        let pings = self.pending_pings().unwrap_or_default();
         let cutoff_epoch = epoch_of(cutoff);
-        let kept_pings: Vec<_> = pings
-            .iter()
-            .copied()
-            .filter(|(e, _)| *e >= cutoff_epoch)
-            .collect();
-        if old_entries.is_empty() && old_exposures.is_empty() && kept_pings.len() == pings.len() {
+        let stale = |s: &DiaryState| {
+            s.entries.iter().any(|e| e.departure < cutoff)
+                || s.exposures
+                    .iter()
+                    .any(|e| e.window_end.max(e.raised_at) < cutoff)
+                || s.pending_pings.iter().any(|(e, _)| *e < cutoff_epoch)
+        };
+        // Most opens purge nothing: only read then.
+        if !stale(&self.load()?) {
             return Ok(0);
         }
-        let tx = self.write()?;
-        {
-            let mut entries = tx.open_table(ENTRIES)?;
-            for id in &old_entries {
-                entries.remove(id.0)?;
-            }
-            let mut exposures = tx.open_table(EXPOSURES)?;
-            for id in &old_exposures {
-                exposures.remove(*id)?;
-            }
-        }
-        tx.commit()?;
-        if kept_pings.len() != pings.len() {
-            self.set_pending_pings(&kept_pings)?;
-        }
-        Ok(old_entries.len() + old_exposures.len())
+        self.update(|s| {
+            let before = s.entries.len() + s.exposures.len();
+            s.entries.retain(|e| e.departure >= cutoff);
+            s.exposures
+                .retain(|e| e.window_end.max(e.raised_at) >= cutoff);
+            s.pending_pings.retain(|(e, _)| *e >= cutoff_epoch);
+            Ok(before - s.entries.len() - s.exposures.len())
+        })
     }
 }

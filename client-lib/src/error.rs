@@ -41,11 +41,13 @@ pub enum Error {
     // ---- the diary ----
     /// The diary key does not open this diary. Nothing was read or changed.
     WrongKey,
-    /// A stored record failed to open under the right key: the file was tampered with or
-    /// damaged.
+    /// The diary failed to open under the right key: the file was tampered with or damaged.
     Corrupt,
     /// The embedded database reported an error.
     Storage(Box<dyn std::error::Error + Send + Sync>),
+    /// The file holds a diary in the retired layout of one sealed row per record, which this
+    /// version no longer reads.
+    UnsupportedDiaryLayout,
     /// No diary entry with that id.
     EntryNotFound,
     /// The entry is not an open check-in (already checked out).
@@ -143,8 +145,11 @@ impl fmt::Display for Error {
                 "this poster was replaced by the venue when it updated its information; scan its current poster",
             ),
             Self::WrongKey => f.write_str("the diary key does not open this diary"),
-            Self::Corrupt => f.write_str("a diary record is damaged or was tampered with"),
+            Self::Corrupt => f.write_str("the diary is damaged or was tampered with"),
             Self::Storage(e) => write!(f, "diary storage error: {e}"),
+            Self::UnsupportedDiaryLayout => f.write_str(
+                "the diary file uses a retired layout that this version does not read",
+            ),
             Self::EntryNotFound => f.write_str("no such diary entry"),
             Self::NotCheckedIn => f.write_str("not checked in"),
             Self::EditOutOfBounds(what) => write!(f, "edit out of bounds: {what}"),

@@ -141,7 +141,7 @@ impl GuestBook {
         ha: EncryptionKey,
         clock: impl Clock + 'static,
     ) -> Result<Self> {
-        let db = Database::create(path.as_ref())?;
+        let db = crate::private_file::create_database(path.as_ref())?;
         let book = Self {
             db,
             key: key.derive(b"guest-book"),

@@ -37,17 +37,13 @@ struct Authorities {
 }
 
 fn start(dir: &Path, auth: &Authorities) -> Running {
-    use venuecode_server::config::{write_public_key, write_signing_key};
+    use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
     let ra_path = dir.join("ra.key");
     let ha_path = dir.join("ha.pub");
     let enc_path = dir.join("ha-enc.pub");
     write_signing_key(&ra_path, &auth.ra).unwrap();
     write_public_key(&ha_path, &auth.ha.public_key()).unwrap();
-    std::fs::write(
-        &enc_path,
-        format!("{}\n", hex::encode(auth.ha_enc.public_key().as_bytes())),
-    )
-    .unwrap();
+    write_encryption_key(&enc_path, &auth.ha_enc.public_key()).unwrap();
     let mut config = venuecode_server::Config::new(dir.join("data"), ra_path, vec![ha_path]);
     config.ha_encryption_key = Some(enc_path);
     config.counts = true;

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use venuecode_client::*;
-use venuecode_protocol::Codec;
+use venuecode_protocol::{Codec, RiskLevel};
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
@@ -78,38 +78,220 @@ fn wrong_key_is_a_clear_error_and_leaves_the_data_untouched() {
     assert_eq!(entries[0].venue_name(), common::NOODLES_NAME);
 }
 
+/// What the file shows without the key: every table, and in the diary table each key with the
+/// length of its value.
+fn layout(path: &std::path::Path) -> Vec<(String, Vec<(String, usize)>)> {
+    use redb::{ReadableTable, TableHandle};
+    let db = redb::Database::open(path).unwrap();
+    let rtx = db.begin_read().unwrap();
+    assert_eq!(rtx.list_multimap_tables().unwrap().count(), 0);
+    let mut out = Vec::new();
+    for t in rtx.list_tables().unwrap() {
+        let def: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new(t.name());
+        let table = rtx.open_table(def).unwrap();
+        let rows = table
+            .iter()
+            .unwrap()
+            .map(|r| {
+                let (k, v) = r.unwrap();
+                (k.value().to_owned(), v.value().len())
+            })
+            .collect();
+        out.push((t.name().to_owned(), rows));
+    }
+    out
+}
+
+fn snapshot_bytes(path: &std::path::Path) -> Vec<u8> {
+    let db = redb::Database::open(path).unwrap();
+    let rtx = db.begin_read().unwrap();
+    let def: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("diary");
+    let t = rtx.open_table(def).unwrap();
+    let v = t.get("snapshot").unwrap().unwrap().value().to_vec();
+    v
+}
+
 #[test]
-fn tampered_record_is_reported_as_corrupt() {
+fn at_rest_the_diary_shows_neither_how_many_check_ins_nor_exposures_nor_a_pending_share() {
+    const TAN: &str = "TAN-0123456789";
+    let w = world();
+    w.no_revocations();
+    let path = |name: &str| w.dir.path().join(name);
+    let open = |name: &str| w.visitor_at(&path(name), w.config());
+
+    // No check-in.
+    drop(open("empty.redb"));
+    // Three check-ins.
+    let v = open("three.redb");
+    let mut times = Vec::new();
+    for venue in [&w.noodles, &w.museum, &w.noodles] {
+        let c = v.scan_and_check_in(&w.static_url(venue)).unwrap();
+        times.extend([c.entry.arrival(), c.entry.departure()]);
+        w.clock.advance_minutes(100);
+    }
+    drop(v);
+    // A check-in and an exposure raised by a sync.
+    let v = open("exposed.redb");
+    let c = v.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
+    times.extend([c.entry.arrival(), c.entry.departure()]);
+    let (a, d) = (c.entry.arrival(), c.entry.departure());
+    w.server
+        .publish(&w.batch(&[(static_seed(&w.noodles), a, d, RiskLevel::HIGH)]));
+    w.clock.advance_minutes(100);
+    assert_eq!(v.sync().unwrap().new_exposures.len(), 1);
+    drop(v);
+    // A share that failed to upload and waits to be sent.
+    let v = open("pending.redb");
+    let c = v.scan_and_check_in(&w.static_url(&w.museum)).unwrap();
+    times.extend([c.entry.arrival(), c.entry.departure()]);
+    w.server
+        .register_tan(TAN, venuecode_client::transport::TanState::Fresh)
+        .unwrap();
+    w.server.fail_next(1);
+    assert!(v.share(TAN, &[c.entry.id()]).is_err());
+    assert!(v.pending_share().unwrap().is_some());
+    drop(v);
+
+    let names = ["empty.redb", "three.redb", "exposed.redb", "pending.redb"];
+    let expected = layout(&path(names[0]));
+    assert_eq!(expected.len(), 1, "one table");
+    for name in names {
+        assert_eq!(layout(&path(name)), expected, "{name} differs in layout");
+        let raw = std::fs::read(path(name)).unwrap();
+        for needle in [
+            common::NOODLES_NAME.as_bytes(),
+            common::NOODLES_ADDRESS.as_bytes(),
+            "博物馆".as_bytes(),
+            TAN.as_bytes(),
+        ] {
+            assert!(
+                !contains(&raw, needle),
+                "{name} leaks a name, address or TAN"
+            );
+        }
+        for t in &times {
+            assert!(!contains(&raw, &t.to_be_bytes()), "{name} leaks a time");
+            assert!(!contains(&raw, &t.to_le_bytes()), "{name} leaks a time");
+        }
+    }
+
+    // Every write seals with a fresh nonce: writing the same state again changes every byte of
+    // the snapshot that depends on the nonce, and nothing of the layout.
+    let before = snapshot_bytes(&path("three.redb"));
+    let v = open("three.redb");
+    let id = v.all_entries().unwrap()[0].id();
+    v.set_hidden(id, false).unwrap();
+    drop(v);
+    let after = snapshot_bytes(&path("three.redb"));
+    assert_eq!(before.len(), after.len());
+    assert_ne!(before[..12], after[..12], "the nonce was reused");
+    assert_eq!(layout(&path("three.redb")), expected);
+}
+
+#[test]
+fn a_diary_grows_by_size_bucket_only() {
     let w = world();
     let v = w.visitor();
-    let id = v
-        .scan_and_check_in(&w.static_url(&w.noodles))
-        .unwrap()
-        .entry
-        .id();
+    let size = || snapshot_bytes(&w.diary_path()).len();
     drop(v);
-    // Flip one ciphertext byte of the entry behind the library's back.
-    {
-        use redb::ReadableTable;
-        let db = redb::Database::create(w.diary_path()).unwrap();
-        let table: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("entries");
+    let empty = size();
+    // 12 bytes of nonce, the smallest bucket, 16 bytes of tag.
+    assert_eq!(empty, 12 + 64 * 1024 + 16);
+    let v = w.visitor();
+    for i in 0..40 {
+        let venue = if i % 2 == 0 { &w.noodles } else { &w.museum };
+        v.scan_and_check_in(&w.static_url(venue)).unwrap();
+        w.clock.advance_minutes(10);
+    }
+    drop(v);
+    assert_eq!(size(), empty, "forty check-ins fit the first bucket");
+}
+
+#[test]
+fn tampered_snapshot_is_reported_as_corrupt_never_a_panic() {
+    let w = world();
+    let v = w.visitor();
+    v.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
+    drop(v);
+    let good = snapshot_bytes(&w.diary_path());
+    let write = |bytes: &[u8]| {
+        let db = redb::Database::open(w.diary_path()).unwrap();
+        let def: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("diary");
         let tx = db.begin_write().unwrap();
-        {
-            let mut t = tx.open_table(table).unwrap();
-            let mut raw = t.get(id.0).unwrap().unwrap().value().to_vec();
-            let last = raw.len() - 1;
-            raw[last] ^= 1;
-            t.insert(id.0, raw.as_slice()).unwrap();
-        }
+        tx.open_table(def)
+            .unwrap()
+            .insert("snapshot", bytes)
+            .unwrap();
+        tx.commit().unwrap();
+    };
+    let open = || {
+        Visitor::open(
+            w.diary_path(),
+            DiaryKey::from_bytes(KEY),
+            w.config(),
+            w.clock.clone(),
+            w.server.clone(),
+        )
+    };
+    let mut flipped = good.clone();
+    for at in [0, 12, good.len() / 2, good.len() - 1] {
+        flipped.clone_from(&good);
+        flipped[at] ^= 1;
+        write(&flipped);
+        assert!(matches!(open(), Err(Error::Corrupt)), "flip at {at}");
+    }
+    for cut in [0, 11, 12, 28, good.len() - 1] {
+        write(&good[..cut]);
+        assert!(matches!(open(), Err(Error::Corrupt)), "cut at {cut}");
+    }
+    let mut longer = good.clone();
+    longer.push(0);
+    write(&longer);
+    assert!(matches!(open(), Err(Error::Corrupt)));
+    // The right bytes put back: the diary opens with its entry.
+    write(&good);
+    let v = open().unwrap();
+    assert_eq!(v.entries().unwrap().len(), 1);
+    assert_eq!(
+        Error::Corrupt.to_string(),
+        "the diary is damaged or was tampered with"
+    );
+}
+
+#[test]
+fn a_diary_of_the_retired_layout_is_refused_clearly() {
+    let w = world();
+    {
+        let db = redb::Database::create(w.diary_path()).unwrap();
+        let def: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("entries");
+        let tx = db.begin_write().unwrap();
+        tx.open_table(def)
+            .unwrap()
+            .insert(1, [0u8; 40].as_slice())
+            .unwrap();
         tx.commit().unwrap();
     }
-    let v = w.visitor();
-    assert!(matches!(v.entries(), Err(Error::Corrupt)));
-    assert!(matches!(v.entry(id), Err(Error::Corrupt)));
-    // The damaged entry can be deleted, and the diary works again.
-    v.delete(id).unwrap();
-    assert!(v.entries().unwrap().is_empty());
-    v.scan_and_check_in(&w.static_url(&w.museum)).unwrap();
+    let r = Visitor::open(
+        w.diary_path(),
+        DiaryKey::from_bytes(KEY),
+        w.config(),
+        w.clock.clone(),
+        w.server.clone(),
+    );
+    assert!(matches!(r, Err(Error::UnsupportedDiaryLayout)));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_diary_file_is_created_mode_0600_and_a_wider_one_is_narrowed() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = world();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    drop(w.visitor());
+    assert_eq!(mode(&w.diary_path()), 0o600);
+    std::fs::set_permissions(w.diary_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(w.visitor());
+    assert_eq!(mode(&w.diary_path()), 0o600);
 }
 
 #[test]

@@ -176,3 +176,92 @@ fn the_pending_upload_is_not_readable_from_the_raw_file() {
     let raw = std::fs::read(w.diary_path()).unwrap();
     assert!(!raw.windows(TAN.len()).any(|win| win == TAN.as_bytes()));
 }
+
+#[test]
+fn hidden_entries_stay_out_of_a_share_unless_included_by_id() {
+    let w = world();
+    let (v, [a, b, c]) = three_visits(&w);
+    v.set_hidden(b, true).unwrap();
+    let ids = |list: &[DiaryEntry]| list.iter().map(|e| e.id()).collect::<Vec<_>>();
+    let window = (NOW, NOW + 4000);
+
+    // The preview lists what will be sent, the hidden entry left out, and nothing excluded.
+    let p = v
+        .preview_share(window.0, window.1, &ShareSelection::default())
+        .unwrap();
+    assert_eq!(p.window(), window);
+    assert_eq!(ids(p.to_send()), vec![a, c]);
+    assert_eq!(ids(p.hidden()), vec![b]);
+    assert!(p.excluded().is_empty());
+    let debug = format!("{p:?}");
+    assert!(!debug.contains(NOODLES_NAME) && !debug.contains(&NOW.to_string()));
+
+    let sel = ShareSelection {
+        exclude: vec![c],
+        include_hidden: Vec::new(),
+    };
+    let p = v.preview_share(window.0, window.1, &sel).unwrap();
+    assert_eq!(
+        (ids(p.to_send()), ids(p.hidden()), ids(p.excluded())),
+        (vec![a], vec![b], vec![c])
+    );
+    // An id that is not an entry of the window is refused, not ignored.
+    for sel in [
+        ShareSelection {
+            exclude: vec![EntryId(99)],
+            include_hidden: Vec::new(),
+        },
+        ShareSelection {
+            exclude: Vec::new(),
+            include_hidden: vec![EntryId(99)],
+        },
+    ] {
+        assert!(matches!(
+            v.preview_share(window.0, window.1, &sel),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+
+    // Sharing every candidate by id still leaves the hidden entry out.
+    w.server.register_tan(TAN, TanState::Fresh).unwrap();
+    let receipt = v.share(TAN, &[a, b, c]).unwrap();
+    assert_eq!(receipt.entries, 2);
+    let upload = opened(&w, &w.server.uploads()[0]);
+    let museum = v.entry(b).unwrap().code().clone();
+    assert_eq!(upload.entries.len(), 2);
+    assert!(upload.entries.iter().all(|e| e.code != museum));
+    // Only hidden entries selected: nothing to send, nothing sent.
+    assert!(matches!(v.share(TAN, &[b]), Err(Error::NothingSelected)));
+    assert_eq!(w.server.uploads().len(), 1);
+
+    // Included by id, the hidden entry is sent, and the preview said so.
+    let second = "TAN-9876543210";
+    w.server.register_tan(second, TanState::Fresh).unwrap();
+    let sel = ShareSelection {
+        exclude: vec![a],
+        include_hidden: vec![b],
+    };
+    let p = v.preview_share(window.0, window.1, &sel).unwrap();
+    assert_eq!(ids(p.to_send()), vec![b, c]);
+    assert!(p.hidden().is_empty());
+    let receipt = v.share_previewed(second, &p).unwrap();
+    assert_eq!(receipt.entries, 2);
+    let upload = opened(&w, &w.server.uploads()[1]);
+    let codes: Vec<_> = upload.entries.iter().map(|e| e.code.clone()).collect();
+    assert_eq!(codes, vec![museum, v.entry(c).unwrap().code().clone()]);
+}
+
+#[test]
+fn an_entry_hidden_after_the_preview_stays_out() {
+    let w = world();
+    let (v, [a, b, _]) = three_visits(&w);
+    let p = v
+        .preview_share(NOW, NOW + 200, &ShareSelection::default())
+        .unwrap();
+    assert_eq!(p.to_send().len(), 2);
+    v.set_hidden(b, true).unwrap();
+    w.server.register_tan(TAN, TanState::Fresh).unwrap();
+    assert_eq!(v.share_previewed(TAN, &p).unwrap().entries, 1);
+    let upload = opened(&w, &w.server.uploads()[0]);
+    assert_eq!(upload.entries[0].code, v.entry(a).unwrap().code().clone());
+}

@@ -270,3 +270,22 @@ fn count_tags_are_registered_signed() {
     assert_eq!(list[0]["epoch"], day);
     assert_eq!(list[0]["tag"], hex::encode(tags[0].0));
 }
+
+#[cfg(unix)]
+#[test]
+fn the_guest_book_file_is_created_mode_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = world();
+    let path = w.dir.path().join("guests.redb");
+    let book = GuestBook::open(
+        &path,
+        DiaryKey::from_bytes([0x6b; 32]),
+        7,
+        w.ha_enc.public_key(),
+        w.clock.clone(),
+    )
+    .unwrap();
+    book.add("卢伟", "18212341234", NOW, NOW + 45).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}

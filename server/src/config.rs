@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use venuecode_protocol::{EncryptionKey, PublicKey, SigningKey};
 
+use crate::keyfile::{self, KeyFileError, KeyKind};
 use crate::ServerError;
 
 /// Everything the server needs to start. Derives [`clap::Args`], so the CLI can flatten it into
@@ -31,18 +32,21 @@ pub struct Config {
     #[arg(long, env = "VENUECODE_POSTGRES_CONNECTIONS", default_value_t = 16)]
     pub postgres_connections: usize,
 
-    /// File with the registration authority's Ed25519 signing key (64 hex digits: the RFC 8032
-    /// seed). The server signs certificates and revocation lists with it.
+    /// File with the registration authority's Ed25519 signing key (`venuecode ed25519 secret
+    /// key`, then the RFC 8032 seed in hex). The server signs certificates and revocation lists
+    /// with it.
     #[arg(long, env = "VENUECODE_RA_KEY")]
     pub ra_key: PathBuf,
 
-    /// File with the RA administrator's Ed25519 public key (64 hex digits), which signs
-    /// disable requests. Without it, the admin routes refuse every request.
+    /// File with the RA administrator's Ed25519 public key (`venuecode ed25519 public key`,
+    /// then the key in hex), which signs disable requests. Without it, the admin routes refuse
+    /// every request. A secret-key file is refused.
     #[arg(long, env = "VENUECODE_ADMIN_KEY")]
     pub admin_key: Option<PathBuf>,
 
-    /// File(s) with trusted health-authority Ed25519 public keys, one per line (64 hex digits).
-    /// Repeat the flag, or separate paths with commas in the variable.
+    /// File(s) with trusted health-authority Ed25519 public keys (`venuecode ed25519 public
+    /// key`, then one key in hex per line). Repeat the flag, or separate paths with commas in
+    /// the variable. A secret-key file is refused.
     #[arg(
         long = "ha-keys",
         env = "VENUECODE_HA_KEYS",
@@ -51,8 +55,9 @@ pub struct Config {
     )]
     pub ha_keys: Vec<PathBuf>,
 
-    /// File with the HA's X25519 public key (64 hex digits), published at `/v1/authority` so
-    /// that clients can seal uploads to it.
+    /// File with the HA's X25519 public key (`venuecode x25519 public key`, then the key in
+    /// hex), published at `/v1/authority` so that clients can seal uploads to it. A secret-key
+    /// file is refused.
     #[arg(long, env = "VENUECODE_HA_ENCRYPTION_KEY")]
     pub ha_encryption_key: Option<PathBuf>,
 
@@ -194,7 +199,8 @@ pub struct Keys {
 }
 
 impl Keys {
-    /// Reads every key file the configuration names.
+    /// Reads every key file the configuration names, each strictly by its label: a secret key
+    /// where a public one belongs is refused (and so never published).
     pub fn load(config: &Config) -> Result<Self, ServerError> {
         let ra = read_signing_key(&config.ra_key)?;
         let admin = config
@@ -212,10 +218,7 @@ impl Keys {
         let ha_encryption = config
             .ha_encryption_key
             .as_deref()
-            .map(|p| {
-                let bytes = read_one(p)?;
-                EncryptionKey::from_bytes(&bytes).map_err(|e| key_error(p, e))
-            })
+            .map(read_encryption_key)
             .transpose()?;
         Ok(Self {
             ra,
@@ -230,64 +233,58 @@ fn key_error(path: &Path, e: impl std::fmt::Display) -> ServerError {
     ServerError::Config(format!("key file {}: {e}", path.display()))
 }
 
-/// Parses key-file text: one 64-hex-digit key per line; blank lines and lines starting with `#`
-/// are ignored.
-pub fn parse_hex_keys(text: &str) -> Result<Vec<[u8; 32]>, String> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let mut key = [0u8; 32];
-        hex::decode_to_slice(line, &mut key)
-            .map_err(|_| format!("line {} is not 64 hex digits", i + 1))?;
-        out.push(key);
-    }
-    Ok(out)
+fn file_error(e: KeyFileError) -> ServerError {
+    ServerError::Config(e.to_string())
 }
 
-fn read_all(path: &Path) -> Result<Vec<[u8; 32]>, ServerError> {
-    let text = std::fs::read_to_string(path).map_err(|e| key_error(path, e))?;
-    parse_hex_keys(&text).map_err(|e| key_error(path, e))
-}
-
-fn read_one(path: &Path) -> Result<[u8; 32], ServerError> {
-    match read_all(path)?.as_slice() {
-        [key] => Ok(*key),
-        _ => Err(key_error(path, "expected exactly one key")),
-    }
-}
-
-/// Reads an Ed25519 signing key file (one line: the 32-byte RFC 8032 seed in hex).
+/// Reads an Ed25519 signing key file (`venuecode ed25519 secret key`, then the 32-byte
+/// RFC 8032 seed in hex).
 pub fn read_signing_key(path: &Path) -> Result<SigningKey, ServerError> {
-    let seed = read_one(path)?;
+    let seed = keyfile::read_one(path, KeyKind::Ed25519Secret).map_err(file_error)?;
     SigningKey::from_seed(&seed).map_err(|e| key_error(path, e))
 }
 
-/// Reads a file holding exactly one Ed25519 public key in hex.
+/// Reads a file holding exactly one Ed25519 public key (`venuecode ed25519 public key`).
 pub fn read_public_key(path: &Path) -> Result<PublicKey, ServerError> {
-    let bytes = read_one(path)?;
+    let bytes = keyfile::read_one(path, KeyKind::Ed25519Public).map_err(file_error)?;
     PublicKey::from_bytes(&bytes).map_err(|e| key_error(path, e))
 }
 
-/// Reads a file of Ed25519 public keys, one per line, in hex.
+/// Reads a file of Ed25519 public keys (`venuecode ed25519 public key`, then one per line).
 pub fn read_public_keys(path: &Path) -> Result<Vec<PublicKey>, ServerError> {
-    read_all(path)?
+    keyfile::read(path, KeyKind::Ed25519Public)
+        .map_err(file_error)?
         .iter()
         .map(|k| PublicKey::from_bytes(k).map_err(|e| key_error(path, e)))
         .collect()
 }
 
-/// Writes a signing key file (mode 0600 where the platform has modes).
+/// Reads a file holding exactly one X25519 public key (`venuecode x25519 public key`).
+pub fn read_encryption_key(path: &Path) -> Result<EncryptionKey, ServerError> {
+    let bytes = keyfile::read_one(path, KeyKind::X25519Public).map_err(file_error)?;
+    EncryptionKey::from_bytes(&bytes).map_err(|e| key_error(path, e))
+}
+
+/// Writes a signing key file, mode 0600 from its creation where the platform has modes.
 pub fn write_signing_key(path: &Path, key: &SigningKey) -> std::io::Result<()> {
-    let text = format!("{}\n", hex::encode(*key.to_seed()));
+    let text = keyfile::encode(KeyKind::Ed25519Secret, &[&key.to_seed()]);
     write_private(path, text.as_bytes())
 }
 
-/// Writes a public key file: the key in hex on one line.
+/// Writes a public key file (`venuecode ed25519 public key`, then the key in hex).
 pub fn write_public_key(path: &Path, key: &PublicKey) -> std::io::Result<()> {
-    std::fs::write(path, format!("{}\n", hex::encode(key.as_bytes())))
+    std::fs::write(
+        path,
+        keyfile::encode(KeyKind::Ed25519Public, &[key.as_bytes()]).as_bytes(),
+    )
+}
+
+/// Writes an X25519 public key file (`venuecode x25519 public key`, then the key in hex).
+pub fn write_encryption_key(path: &Path, key: &EncryptionKey) -> std::io::Result<()> {
+    std::fs::write(
+        path,
+        keyfile::encode(KeyKind::X25519Public, &[key.as_bytes()]).as_bytes(),
+    )
 }
 
 #[cfg(unix)]
@@ -365,11 +362,76 @@ mod tests {
     }
 
     #[test]
-    fn key_files_skip_comments_and_refuse_bad_lines() {
-        let k = "ab".repeat(32);
-        let keys = parse_hex_keys(&format!("# HA keys\n\n{k}\n  {k}  \n")).expect("parses");
-        assert_eq!(keys.len(), 2);
-        assert!(parse_hex_keys("abcd\n").is_err());
-        assert!(parse_hex_keys(&format!("{k}00")).is_err());
+    fn every_secret_key_file_is_refused_where_a_public_key_belongs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = |n: &str| dir.path().join(n);
+        let ra = SigningKey::from_seed(&[1; 32]).expect("key");
+        let ha = SigningKey::from_seed(&[2; 32]).expect("key");
+        let admin = SigningKey::from_seed(&[3; 32]).expect("key");
+        let enc = venuecode_protocol::DecryptionKey::from_secret(&[4; 32]).expect("key");
+        write_signing_key(&p("ra.key"), &ra).expect("write");
+        write_signing_key(&p("ha-signing.key"), &ha).expect("write");
+        write_signing_key(&p("admin.key"), &admin).expect("write");
+        write_public_key(&p("ha-signing.pub"), &ha.public_key()).expect("write");
+        write_public_key(&p("admin.pub"), &admin.public_key()).expect("write");
+        write_encryption_key(&p("ha-encryption.pub"), &enc.public_key()).expect("write");
+        std::fs::write(
+            p("ha-encryption.key"),
+            keyfile::encode(KeyKind::X25519Secret, &[&enc.to_secret()]).as_bytes(),
+        )
+        .expect("write");
+
+        let good = || {
+            let mut c = Config::new(p("data"), p("ra.key"), vec![p("ha-signing.pub")]);
+            c.admin_key = Some(p("admin.pub"));
+            c.ha_encryption_key = Some(p("ha-encryption.pub"));
+            c
+        };
+        let keys = Keys::load(&good()).expect("the right files load");
+        assert_eq!(keys.ha, vec![ha.public_key()]);
+
+        let refused = |c: Config, file: &str| {
+            let msg = Keys::load(&c).expect_err("refused").to_string();
+            assert!(msg.contains(file), "{msg}");
+            assert!(msg.contains("is a SECRET key"), "{msg}");
+            assert!(msg.contains("give the matching .pub file"), "{msg}");
+        };
+        for secret in ["ha-signing.key", "ra.key", "admin.key"] {
+            let mut c = good();
+            c.ha_keys = vec![p(secret)];
+            refused(c, secret);
+            let mut c = good();
+            c.admin_key = Some(p(secret));
+            refused(c, secret);
+        }
+        let mut c = good();
+        c.ha_encryption_key = Some(p("ha-encryption.key"));
+        refused(c, "ha-encryption.key");
+        // A public key where the RA's signing key belongs, and the X25519 key as a signing one.
+        let mut c = good();
+        c.ra_key = p("ha-signing.pub");
+        let msg = Keys::load(&c).expect_err("refused").to_string();
+        assert!(
+            msg.contains("holds an Ed25519 public key; expected an Ed25519 secret key"),
+            "{msg}"
+        );
+        let mut c = good();
+        c.ha_keys = vec![p("ha-encryption.pub")];
+        let msg = Keys::load(&c).expect_err("refused").to_string();
+        assert!(
+            msg.contains("holds an X25519 public key; expected an Ed25519 public key"),
+            "{msg}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn signing_key_files_are_created_mode_0600() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ra.key");
+        write_signing_key(&path, &SigningKey::from_seed(&[1; 32]).expect("key")).expect("write");
+        let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 }

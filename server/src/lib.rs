@@ -7,6 +7,7 @@ mod auth;
 mod cache;
 pub mod config;
 mod error;
+pub mod keyfile;
 mod metrics;
 pub mod openapi;
 mod router;

@@ -21,7 +21,7 @@ use venuecode_protocol::{
     Codec, DecryptionKey, MasterSeed, RegionCode, RegistrationRequest, SigningKey, VenueCategory,
     VenueCertificate, VenueInfo,
 };
-use venuecode_server::config::{write_public_key, write_signing_key};
+use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::{RedbStorage, Storage};
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode-server");
@@ -85,11 +85,7 @@ impl Keys {
         write_signing_key(&dir.join("ra.key"), &ra).unwrap();
         write_public_key(&dir.join("admin.pub"), &admin.public_key()).unwrap();
         write_public_key(&dir.join("ha.pub"), &ha.public_key()).unwrap();
-        std::fs::write(
-            dir.join("ha-enc.pub"),
-            hex::encode(ha_enc.public_key().as_bytes()),
-        )
-        .unwrap();
+        write_encryption_key(&dir.join("ha-enc.pub"), &ha_enc.public_key()).unwrap();
         Self {
             dir: dir.to_owned(),
             ha,

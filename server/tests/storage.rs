@@ -283,3 +283,21 @@ fn redb_keeps_every_acknowledged_write_across_reopen() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn the_redb_store_is_created_private_mode_0700_dir_and_0600_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("data").join("store");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    drop(RedbStorage::open(&dir).unwrap());
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&parent.path().join("data")), 0o700);
+    let file = dir.join(RedbStorage::FILE_NAME);
+    assert_eq!(mode(&file), 0o600);
+    // A file made wider behind the server's back is narrowed on the next open.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(RedbStorage::open(&dir).unwrap());
+    assert_eq!(mode(&file), 0o600);
+}

@@ -17,7 +17,8 @@ use venuecode_protocol::{
     TrustAnchors, Upload,
 };
 
-use crate::home::{read_hex32, refuse_existing, write_hex, Home, Trust};
+use crate::home::{read_key, refuse_existing, write_key, Home, Trust};
+use venuecode_server::keyfile::KeyKind;
 
 /// The message every record points at unless the tracer gives another.
 pub const DEFAULT_MESSAGE: &str = "您曾与确诊病例在同一场所同一时段停留，请尽快进行核酸检测并留意症状。 \
@@ -62,33 +63,45 @@ pub fn init(home: &Home) -> Result<(RegistrationAuthority, HealthAuthority)> {
         signing: SigningKey::generate()?,
         decryption: DecryptionKey::generate()?,
     };
-    write_hex(&ra_dir.join("ra.key"), &*ra.signing.to_seed(), true)?;
-    write_hex(
+    write_key(
+        &ra_dir.join("ra.key"),
+        KeyKind::Ed25519Secret,
+        &ra.signing.to_seed(),
+    )?;
+    write_key(
         &ra_dir.join("ra.pub"),
+        KeyKind::Ed25519Public,
         ra.signing.public_key().as_bytes(),
-        false,
     )?;
-    write_hex(&ra_dir.join("admin.key"), &*ra.admin.to_seed(), true)?;
-    write_hex(
+    write_key(
+        &ra_dir.join("admin.key"),
+        KeyKind::Ed25519Secret,
+        &ra.admin.to_seed(),
+    )?;
+    write_key(
         &ra_dir.join("admin.pub"),
+        KeyKind::Ed25519Public,
         ra.admin.public_key().as_bytes(),
-        false,
     )?;
-    write_hex(&ha_dir.join("ha-signing.key"), &*ha.signing.to_seed(), true)?;
-    write_hex(
+    write_key(
+        &ha_dir.join("ha-signing.key"),
+        KeyKind::Ed25519Secret,
+        &ha.signing.to_seed(),
+    )?;
+    write_key(
         &ha_dir.join("ha-signing.pub"),
+        KeyKind::Ed25519Public,
         ha.signing.public_key().as_bytes(),
-        false,
     )?;
-    write_hex(
+    write_key(
         &ha_dir.join("ha-encryption.key"),
-        &*ha.decryption.to_secret(),
-        true,
+        KeyKind::X25519Secret,
+        &ha.decryption.to_secret(),
     )?;
-    write_hex(
+    write_key(
         &ha_dir.join("ha-encryption.pub"),
+        KeyKind::X25519Public,
         ha.decryption.public_key().as_bytes(),
-        false,
     )?;
     trust_of(&ra, &ha).save(home)?;
     Ok((ra, ha))
@@ -107,8 +120,14 @@ impl HealthAuthority {
     /// Loads the HA keys from `authority/`.
     pub fn load(home: &Home) -> Result<Self> {
         let dir = home.path("authority");
-        let signing = SigningKey::from_seed(&read_hex32(&dir.join("ha-signing.key"))?)?;
-        let decryption = DecryptionKey::from_secret(&read_hex32(&dir.join("ha-encryption.key"))?)?;
+        let signing = SigningKey::from_seed(&*read_key(
+            &dir.join("ha-signing.key"),
+            KeyKind::Ed25519Secret,
+        )?)?;
+        let decryption = DecryptionKey::from_secret(&*read_key(
+            &dir.join("ha-encryption.key"),
+            KeyKind::X25519Secret,
+        )?)?;
         Ok(Self {
             signing,
             decryption,
@@ -121,8 +140,14 @@ impl RegistrationAuthority {
     pub fn load(home: &Home) -> Result<Self> {
         let dir = home.path("ra");
         Ok(Self {
-            signing: SigningKey::from_seed(&read_hex32(&dir.join("ra.key"))?)?,
-            admin: SigningKey::from_seed(&read_hex32(&dir.join("admin.key"))?)?,
+            signing: SigningKey::from_seed(&*read_key(
+                &dir.join("ra.key"),
+                KeyKind::Ed25519Secret,
+            )?)?,
+            admin: SigningKey::from_seed(&*read_key(
+                &dir.join("admin.key"),
+                KeyKind::Ed25519Secret,
+            )?)?,
         })
     }
 }

@@ -13,8 +13,10 @@
 //!   visitor/diary.redb, diary.key        the visitor's encrypted diary and its key
 //! ```
 //!
-//! Secret files are written with mode 0600, atomically (temporary file, then rename), so an
-//! interrupted write never leaves half a key. A phone app keeps the diary key in the platform
+//! Key files are labelled by kind (`venuecode ed25519 secret key`, `venuecode ed25519 public
+//! key`, …; see [`venuecode_server::keyfile`]) and read strictly by label, so a secret key is
+//! never taken for a public one. Secret files are written with mode 0600 from their creation,
+//! atomically (temporary file, then rename), so an interrupted write never leaves half a key. A phone app keeps the diary key in the platform
 //! keystore; the command keeps it in a file because it has no keystore.
 
 use std::fs;
@@ -24,6 +26,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use venuecode_protocol::{EncryptionKey, PublicKey, TrustAnchors};
+use venuecode_server::keyfile::{self, KeyKind};
+use zeroize::Zeroizing;
 
 /// The state directory.
 #[derive(Debug, Clone)]
@@ -76,6 +80,12 @@ pub fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
         let mut f = opts
             .open(&tmp)
             .with_context(|| format!("cannot write {}", tmp.display()))?;
+        // A stale temporary file keeps its old mode when reopened: narrow it before writing.
+        #[cfg(unix)]
+        if secret {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(fs::Permissions::from_mode(0o600))?;
+        }
         f.write_all(contents)?;
         f.sync_all()?;
     }
@@ -83,33 +93,35 @@ pub fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
     Ok(())
 }
 
-/// Writes a one-line hex key file.
-pub fn write_hex(path: &Path, bytes: &[u8], secret: bool) -> Result<()> {
-    write_file(path, format!("{}\n", hex::encode(bytes)).as_bytes(), secret)
+/// Writes a one-line hex file of public data (the venue certificate).
+pub fn write_hex(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_file(path, format!("{}\n", hex::encode(bytes)).as_bytes(), false)
 }
 
-/// Reads a file holding one 32-byte value in hex (blank lines and `#` comments ignored).
-pub fn read_hex32(path: &Path) -> Result<[u8; 32]> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .ok_or_else(|| anyhow!("{} is empty", path.display()))?;
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(line, &mut out)
-        .map_err(|_| anyhow!("{} does not hold 64 hex digits", path.display()))?;
-    Ok(out)
+/// Writes a labelled key file of `kind` (see [`venuecode_server::keyfile`]) atomically; secret
+/// kinds get mode 0600 from creation.
+pub fn write_key(path: &Path, kind: KeyKind, key: &[u8; 32]) -> Result<()> {
+    write_file(
+        path,
+        keyfile::encode(kind, &[key]).as_bytes(),
+        kind.is_secret(),
+    )
 }
 
-/// Reads a 32-byte secret key file, or creates one (mode 0600) with fresh random bytes.
-pub fn load_or_create_key(path: &Path) -> Result<[u8; 32]> {
+/// Reads a key file that must hold exactly one key of `kind`; another kind is refused with a
+/// message naming the file and what was expected.
+pub fn read_key(path: &Path, kind: KeyKind) -> Result<Zeroizing<[u8; 32]>> {
+    Ok(keyfile::read_one(path, kind)?)
+}
+
+/// Reads a symmetric secret key file (the diary or guest-book key), or creates one (mode
+/// 0600) with fresh random bytes.
+pub fn load_or_create_key(path: &Path) -> Result<Zeroizing<[u8; 32]>> {
     if path.exists() {
-        return read_hex32(path);
+        return read_key(path, KeyKind::SymmetricSecret);
     }
-    let key: [u8; 32] = venuecode_protocol::primitives::random_array()?;
-    write_hex(path, &key, true)?;
+    let key = Zeroizing::new(venuecode_protocol::primitives::random_array::<32>()?);
+    write_key(path, KeyKind::SymmetricSecret, &key)?;
     Ok(key)
 }
 
@@ -184,4 +196,33 @@ pub fn hex32(s: &str) -> Result<[u8; 32]> {
 /// Parses an Ed25519 public key from hex.
 pub fn public_key(s: &str) -> Result<PublicKey> {
     PublicKey::from_bytes(&hex32(s)?).map_err(|e| anyhow!("public key {s}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_files_are_mode_0600_even_over_a_stale_temporary_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("k").join("diary.key");
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        let stale = dir.path().join("k").join(".diary.key.tmp");
+        fs::write(&stale, b"old").expect("write");
+        fs::set_permissions(&stale, fs::Permissions::from_mode(0o644)).expect("chmod");
+        let key = load_or_create_key(&path).expect("created");
+        let mode = fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let text = fs::read_to_string(&path).expect("read");
+        assert!(text.starts_with("venuecode symmetric secret key\n"));
+        assert_eq!(*load_or_create_key(&path).expect("read back"), *key);
+        // Read strictly by kind: a diary key is not a venue master seed.
+        let e = read_key(&path, KeyKind::VenueMasterSeed).expect_err("wrong kind");
+        assert!(
+            e.to_string().contains("expected a venue master seed"),
+            "{e}"
+        );
+    }
 }

@@ -441,9 +441,10 @@ enum VisitorCmd {
     /// Fetch revocations and exposure lists and match them on this device.
     #[command(after_help = "Example:\n  venuecode --home ./alice visitor sync")]
     Sync,
-    /// Share check-ins after a positive test.
+    /// Share check-ins after a positive test. Lists what will be sent first; hidden entries
+    /// stay out unless named with --include-hidden.
     #[command(
-        after_help = "Example:\n  venuecode --home ./alice visitor share --tan K7Q2M9XR4TPLW3NB --exclude 4,5"
+        after_help = "Example:\n  venuecode --home ./alice visitor share --tan K7Q2M9XR4TPLW3NB --exclude 4,5\n  venuecode --home ./alice visitor share --tan K7Q2M9XR4TPLW3NB --preview\n  venuecode --home ./alice visitor share --tan K7Q2M9XR4TPLW3NB --include-hidden 3"
     )]
     Share {
         /// The TAN from the health authority.
@@ -455,7 +456,52 @@ enum VisitorCmd {
         /// Entry ids to leave out.
         #[arg(long, value_delimiter = ',')]
         exclude: Vec<u64>,
+        /// Hidden entry ids to send after all (hidden entries are left out otherwise).
+        #[arg(long, value_delimiter = ',')]
+        include_hidden: Vec<u64>,
+        /// Only list what would be sent; send nothing.
+        #[arg(long)]
+        preview: bool,
     },
+}
+
+/// What a share sends and leaves out, one entry a line (times in UTC).
+fn share_listing(plan: &venuecode_client::SharePreview) -> String {
+    let mut s = format!(
+        "will send {} check-in(s) to the health authority:\n",
+        plan.to_send().len()
+    );
+    let line = |s: &mut String, e: &venuecode_client::DiaryEntry| {
+        s.push_str(&format!(
+            "  {:>4}  {}  {} – {}\n",
+            e.id().0,
+            e.venue_name(),
+            format_minute(e.arrival()),
+            format_minute(e.departure())
+        ));
+    };
+    for e in plan.to_send() {
+        line(&mut s, e);
+    }
+    if !plan.hidden().is_empty() {
+        s.push_str(&format!(
+            "left out, hidden ({}; --include-hidden ID to send):\n",
+            plan.hidden().len()
+        ));
+        for e in plan.hidden() {
+            line(&mut s, e);
+        }
+    }
+    if !plan.excluded().is_empty() {
+        s.push_str(&format!(
+            "left out, excluded ({}):\n",
+            plan.excluded().len()
+        ));
+        for e in plan.excluded() {
+            line(&mut s, e);
+        }
+    }
+    s
 }
 
 fn parse_category(s: &str) -> Result<VenueCategory, String> {
@@ -770,13 +816,17 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                  Venue: {}\nSerial: {}\nIssued: {}\n\n\
                  Master seed (derives every code's seed):\n  {}\n\
                  Venue key (RFC 8032 seed; signs codes and requests):\n  {}\n\n\
-                 To restore, put these in venue/master.seed and venue/venue.key of a new home and\n\
-                 fetch the certificate again. Anyone holding this sheet can make this venue's codes.\n",
+                 To restore, write venue/master.seed as the line `{}` then the master seed, and\n\
+                 venue/venue.key as the line `{}` then the venue key, both mode 0600, in a new\n\
+                 home, and fetch the certificate again. Anyone holding this sheet can make this\n\
+                 venue's codes.\n",
                 cert.info().name(),
                 cert.serial(),
                 format_minute(cert.body().valid_from),
-                hex::encode(state.master.expose()),
-                hex::encode(*state.key.to_seed()),
+                zeroize::Zeroizing::new(hex::encode(state.master.expose())).as_str(),
+                zeroize::Zeroizing::new(hex::encode(*state.key.to_seed())).as_str(),
+                venuecode_server::keyfile::KeyKind::VenueMasterSeed.label(),
+                venuecode_server::keyfile::KeyKind::Ed25519Secret.label(),
             );
             venuecode::home::write_file(&out, text.as_bytes(), true)?;
             ctx.print(json!({"path": out}), || {
@@ -1005,7 +1055,7 @@ fn open_guestbook(ctx: &Ctx, state: &VenueState) -> Result<GuestBook> {
     let key = venuecode::home::load_or_create_key(&dir.join("guestbook.key"))?;
     Ok(GuestBook::open(
         dir.join("guestbook.redb"),
-        DiaryKey::from_bytes(key),
+        DiaryKey::from_bytes(*key),
         state.certificate().serial(),
         trust.encryption_key()?,
         ClockRef(Arc::clone(&ctx.clock)),
@@ -1319,11 +1369,8 @@ fn publish(
     ledger.extend(out.fingerprints.iter().copied());
     let mut list: Vec<String> = ledger.iter().map(hex::encode).collect();
     list.sort_unstable();
-    venuecode::home::write_file(
-        &ledger_path,
-        serde_json::to_string(&list)?.as_bytes(),
-        false,
-    )?;
+    // The ledger is the HA's own record of which stays it published: private, like its keys.
+    venuecode::home::write_file(&ledger_path, serde_json::to_string(&list)?.as_bytes(), true)?;
     if delete {
         for id in &out.used_uploads {
             authority::delete_upload(&t, ha, *id)?;
@@ -1361,7 +1408,7 @@ fn open_visitor(ctx: &Ctx) -> Result<Visitor> {
     let config = VisitorConfig::new(trust.anchors()?, trust.encryption_key()?);
     Ok(Visitor::open(
         dir.join("diary.redb"),
-        DiaryKey::from_bytes(key),
+        DiaryKey::from_bytes(*key),
         config,
         ClockRef(Arc::clone(&ctx.clock)),
         ctx.transport()?,
@@ -1542,28 +1589,67 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 },
             );
         }
-        VisitorCmd::Share { tan, from, exclude } => {
+        VisitorCmd::Share {
+            tan,
+            from,
+            exclude,
+            include_hidden,
+            preview,
+        } => {
             let now = ctx.now();
             let from = match from {
                 Some(f) => ctx.time(&f)?,
                 None => now.saturating_sub(14 * 1440),
             };
-            let candidates = v.share_candidates(from, now + 1)?;
-            let selected: Vec<EntryId> = candidates
-                .iter()
-                .map(|e| e.id())
-                .filter(|id| !exclude.contains(&id.0))
-                .collect();
-            if selected.is_empty() {
-                bail!("nothing to share in that window");
+            let selection = venuecode_client::ShareSelection {
+                exclude: exclude.into_iter().map(EntryId).collect(),
+                include_hidden: include_hidden.into_iter().map(EntryId).collect(),
+            };
+            let plan = v
+                .preview_share(from, now + 1, &selection)
+                .context("--exclude and --include-hidden take ids of entries in the window (see `visitor diary --all`)")?;
+            let rows = |list: &[venuecode_client::DiaryEntry]| -> Vec<serde_json::Value> {
+                list.iter()
+                    .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": e.arrival(), "departure": e.departure()}))
+                    .collect()
+            };
+            let listing = share_listing(&plan);
+            let lists = json!({
+                "to_send": rows(plan.to_send()),
+                "hidden": rows(plan.hidden()),
+                "excluded": rows(plan.excluded()),
+            });
+            if preview {
+                ctx.print(
+                    json!({"preview": true, "shared": 0, "lists": lists}),
+                    || format!("{listing}nothing sent (--preview)"),
+                );
+                return Ok(());
             }
-            let receipt = v.share(&tan, &selected)?;
+            if plan.to_send().is_empty() {
+                if plan.hidden().is_empty() {
+                    bail!("nothing to share in that window");
+                }
+                bail!(
+                    "nothing to share in that window: {} hidden entr(ies) left out; name any to send with --include-hidden",
+                    plan.hidden().len()
+                );
+            }
+            // The list goes out before anything is sent, so the person sees what leaves the
+            // phone even if the upload then fails (on stderr under --json, which keeps stdout
+            // one JSON document).
+            if ctx.json {
+                eprint!("{listing}");
+            } else {
+                print!("{listing}");
+            }
+            let receipt = v.share_previewed(&tan, &plan)?;
             ctx.print(
-                json!({"shared": selected.len(), "receipt": format!("{receipt:?}")}),
+                json!({"shared": receipt.entries, "lists": lists, "receipt": format!("{receipt:?}")}),
                 || {
                     format!(
                         "shared {} check-in(s) with the health authority, sealed to its key",
-                        selected.len()
+                        receipt.entries
                     )
                 },
             );

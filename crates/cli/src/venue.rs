@@ -12,7 +12,8 @@ use venuecode_protocol::{
 };
 
 use crate::authority::now_seconds;
-use crate::home::{read_hex32, refuse_existing, write_file, write_hex, Home};
+use crate::home::{read_key, refuse_existing, write_file, write_hex, write_key, Home};
+use venuecode_server::keyfile::KeyKind;
 
 /// Poster details that are not in the certificate.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,8 +49,12 @@ impl VenueState {
                 home.root().display()
             );
         }
-        let key = SigningKey::from_seed(&read_hex32(&dir.join("venue.key"))?)?;
-        let master = MasterSeed::from_bytes(read_hex32(&dir.join("master.seed"))?);
+        let key =
+            SigningKey::from_seed(&*read_key(&dir.join("venue.key"), KeyKind::Ed25519Secret)?)?;
+        let master = MasterSeed::from_bytes(*read_key(
+            &dir.join("master.seed"),
+            KeyKind::VenueMasterSeed,
+        )?);
         let cert_hex = std::fs::read_to_string(dir.join("certificate.hex"))?;
         let cert_bytes = hex::decode(cert_hex.trim()).context("certificate.hex is not hex")?;
         let certificate = VenueCertificate::decode(&cert_bytes)
@@ -176,11 +181,19 @@ fn save(
     profile: &Profile,
 ) -> Result<()> {
     let dir = home.dir("venue")?;
-    write_hex(&dir.join("venue.key"), &*key.to_seed(), true)?;
-    write_hex(&dir.join("master.seed"), master.expose(), true)?;
+    write_key(
+        &dir.join("venue.key"),
+        KeyKind::Ed25519Secret,
+        &key.to_seed(),
+    )?;
+    write_key(
+        &dir.join("master.seed"),
+        KeyKind::VenueMasterSeed,
+        master.expose(),
+    )?;
     save_profile(home, profile)?;
     // The certificate goes last: its presence marks a complete registration.
-    write_hex(&dir.join("certificate.hex"), &cert.encode(), false)
+    write_hex(&dir.join("certificate.hex"), &cert.encode())
 }
 
 /// Revokes the venue's own certificate (deactivates its code).

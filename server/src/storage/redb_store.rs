@@ -152,6 +152,48 @@ fn writer_loop(db: Arc<Database>, jobs: mpsc::Receiver<Job>) {
     }
 }
 
+/// Creates `dir` and its missing parents with mode 0700.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+        builder.mode(0o700);
+        builder.create(dir)?;
+        let mode = std::fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                mode = format!("{:o}", mode & 0o777),
+                "the data directory is open to other users; make it mode 0700"
+            );
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    builder.create(dir)
+}
+
+/// Opens or creates `path` for the database: mode 0600 from creation, narrowed if wider.
+fn open_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        opts.mode(0o600);
+        let file = opts.open(path)?;
+        let mut perms = file.metadata()?.permissions();
+        if perms.mode() & 0o777 != 0o600 {
+            perms.set_mode(0o600);
+            file.set_permissions(perms)?;
+        }
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    opts.open(path)
+}
+
 /// Gives up on a job whose transaction could not begin. Dropping it closes its reply channel,
 /// which its caller reports as an uncommitted write.
 fn fail_unrun(job: Job, e: &StorageError) {
@@ -163,11 +205,16 @@ impl RedbStorage {
     /// The file name inside the data directory.
     pub const FILE_NAME: &'static str = "venuecode.redb";
 
-    /// Opens (or creates) the store in `dir`, creating the directory and every table.
+    /// Opens (or creates) the store in `dir`, creating the directory (mode 0700) and every
+    /// table. The database file is created mode 0600 before anything is written to it, and an
+    /// existing one is narrowed to 0600; an existing directory open to others is logged, not
+    /// changed (it may be shared).
     pub fn open(dir: &Path) -> StorageResult<Self> {
-        std::fs::create_dir_all(dir)
+        create_private_dir(dir)
             .map_err(|e| StorageError::Backend(format!("cannot create data directory: {e}")))?;
-        let db = Arc::new(Database::create(dir.join(Self::FILE_NAME))?);
+        let file = open_private_file(&dir.join(Self::FILE_NAME))
+            .map_err(|e| StorageError::Backend(format!("cannot open the database file: {e}")))?;
+        let db = Arc::new(redb::Builder::new().create_file(file)?);
         let (tx, rx) = mpsc::channel();
         let writer_db = Arc::clone(&db);
         let writer = std::thread::Builder::new()

@@ -15,7 +15,7 @@ use venuecode_protocol::{
     Codec, CountTag, DecryptionKey, MasterSeed, RegionCode, RegistrationRequest, RequestEnvelope,
     SealedMessage, SeedRelease, SignedSeedRelease, SigningKey, VenueCategory, VenueInfo,
 };
-use venuecode_server::config::{write_public_key, write_signing_key};
+use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::{Config, Server, ServerError};
 
 pub fn now() -> u64 {
@@ -98,13 +98,13 @@ impl Harness {
         std::fs::write(
             p("ha.pub"),
             format!(
-                "# trusted HA keys\n{}\n{}\n",
+                "# trusted HA keys\nvenuecode ed25519 public key\n{}\n{}\n",
                 hex::encode(other.public_key().as_bytes()),
                 hex::encode(ha.public_key().as_bytes())
             ),
         )
         .unwrap();
-        std::fs::write(p("ha-enc.pub"), hex::encode(ha_enc.public_key().as_bytes())).unwrap();
+        write_encryption_key(&p("ha-enc.pub"), &ha_enc.public_key()).unwrap();
         let mut config = Config::new(p("data"), p("ra.key"), vec![p("ha.pub")]);
         config.admin_key = Some(p("admin.pub"));
         config.ha_encryption_key = Some(p("ha-enc.pub"));

@@ -4,9 +4,12 @@
 use std::io::Read;
 
 use serde::Deserialize;
-use venuecode_protocol::count::CountPingBatch;
+use venuecode_protocol::chain::CHECKPOINT_BYTES;
 use venuecode_protocol::envelope::{tan_hash, RequestEnvelope, SIGNATURE_HEADER};
-use venuecode_protocol::{Codec, CountTag, RevocationList, SigningKey};
+use venuecode_protocol::{
+    Checkpoint, Codec, CountPing, CountTag, CountTagRegistration, KeyId, RevocationList,
+    SigningKey, TrustBundle,
+};
 
 use crate::error::{Error, Result};
 use crate::transport::{Request, Response, Transport};
@@ -19,6 +22,8 @@ const MAX_ERROR_BODY: u64 = 16 * 1024;
 const MAX_JSON_BODY: u64 = 4 * 1024 * 1024;
 /// Largest revocation list read (the protocol's entry limit times the entry size, plus header).
 const MAX_REVOCATION_BODY: u64 = 1_000_000 * 21 + 1024;
+/// Largest trust bundle read: 8 keys, two 200-byte URLs and the fixed fields fit well under it.
+const MAX_TRUST_BUNDLE_BODY: u64 = 4096;
 
 #[derive(Deserialize)]
 struct ErrorBody {
@@ -78,7 +83,7 @@ pub fn fetch_revocations(t: &dyn Transport, after: u64) -> Result<RevocationList
 /// One entry of the batch listing.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct BatchInfo {
-    /// The server's sequence number.
+    /// The batch's sequence number in the HA's chain.
     pub sequence: u64,
     /// Size in bytes.
     pub size: u64,
@@ -91,7 +96,7 @@ pub struct BatchInfo {
 pub struct BatchListing {
     /// Batches after the cursor, in sequence order.
     pub batches: Vec<BatchInfo>,
-    /// The highest sequence number the server has.
+    /// The highest sequence number the server has (unsigned: the checkpoint is what counts).
     pub latest: u64,
 }
 
@@ -125,10 +130,9 @@ pub fn upload(t: &dyn Transport, tan: &str, body: Vec<u8>) -> Result<u64> {
     Ok(a.id)
 }
 
-/// `POST /v1/counts`: sends a batch of count pings.
-pub fn post_count_pings(t: &dyn Transport, batch: &CountPingBatch) -> Result<()> {
-    batch.check().map_err(Error::Protocol)?;
-    let req = Request::post("/v1/counts", batch.encode(), "application/octet-stream");
+/// `POST /v1/counts`: sends one count ping (the whole body, 25 bytes).
+pub fn post_count_ping(t: &dyn Transport, ping: &CountPing) -> Result<()> {
+    let req = Request::post("/v1/counts", ping.encode(), "application/octet-stream");
     check(t.send(req)?)?;
     Ok(())
 }
@@ -144,13 +148,40 @@ struct CountAnswer {
     counts: Vec<CountRow>,
 }
 
-/// `GET /v1/counts?tag=…&from=…`: the pings with `tag` the server received per UTC day, from
-/// `from` to the server's today.
-pub fn fetch_counts(t: &dyn Transport, tag: &CountTag, from: u32) -> Result<Vec<(u32, u64)>> {
-    let path = format!("/v1/counts?tag={}&from={from}", hex::encode(tag.0));
+/// `GET /v1/counts?key_id=…&tag=…&from=…`: the pings for `(venue_key_id, tag)` the server
+/// received per UTC day, from `from` to the server's today.
+pub fn fetch_counts(
+    t: &dyn Transport,
+    venue_key_id: &KeyId,
+    tag: &CountTag,
+    from: u32,
+) -> Result<Vec<(u32, u64)>> {
+    let path = format!(
+        "/v1/counts?key_id={}&tag={}&from={from}",
+        hex::encode(venue_key_id.0),
+        hex::encode(tag.0)
+    );
     let r = check(t.send(Request::get(path))?)?;
     let a: CountAnswer = json(r)?;
     Ok(a.counts.into_iter().map(|c| (c.epoch, c.count)).collect())
+}
+
+/// `GET /v1/checkpoint`: the newest checkpoint the server holds (not yet verified).
+pub fn fetch_checkpoint(t: &dyn Transport) -> Result<Checkpoint> {
+    let r = check(t.send(Request::get("/v1/checkpoint"))?)?;
+    let raw = read_body(r, CHECKPOINT_BYTES as u64)?;
+    Checkpoint::decode(&raw).map_err(Error::Protocol)
+}
+
+/// `GET /v1/trust-bundle`: the newest trust bundle the server offers, or `None` when it has
+/// none (404). Not verified: apply it only through `TrustBundle::verify_update`.
+pub fn fetch_trust_bundle(t: &dyn Transport) -> Result<Option<TrustBundle>> {
+    let r = t.send(Request::get("/v1/trust-bundle"))?;
+    if r.status == 404 {
+        return Ok(None);
+    }
+    let raw = read_body(check(r)?, MAX_TRUST_BUNDLE_BODY)?;
+    TrustBundle::decode(&raw).map(Some).map_err(Error::Protocol)
 }
 
 /// Adds the `Venuecode-Signature` envelope to a request, signed at `now_seconds`.
@@ -165,25 +196,21 @@ pub fn sign(request: Request, key: &SigningKey, now_seconds: u64) -> Result<Requ
     Ok(request.header(SIGNATURE_HEADER, env.to_header()))
 }
 
-/// `POST /v1/venues/{serial}/count-tags`, signed by the venue key.
+/// `POST /v1/venues/{serial}/count-tags` with a binary [`CountTagRegistration`], signed by
+/// the venue key. The registration is checked (1 to 64 pairs, strictly increasing) before
+/// anything is sent.
 pub fn post_count_tags(
     t: &dyn Transport,
     serial: u64,
-    tags: &[(u32, CountTag)],
+    registration: &CountTagRegistration,
     venue_key: &SigningKey,
     now_seconds: u64,
 ) -> Result<()> {
-    let body = serde_json::json!({
-        "tags": tags
-            .iter()
-            .map(|(epoch, tag)| serde_json::json!({"epoch": epoch, "tag": hex::encode(tag.0)}))
-            .collect::<Vec<_>>()
-    });
-    let body = serde_json::to_vec(&body).map_err(|_| Error::InvalidArgument("count tags"))?;
+    registration.check().map_err(Error::Protocol)?;
     let req = Request::post(
         format!("/v1/venues/{serial}/count-tags"),
-        body,
-        "application/json",
+        registration.encode(),
+        "application/octet-stream",
     );
     check(t.send(sign(req, venue_key, now_seconds)?)?)?;
     Ok(())

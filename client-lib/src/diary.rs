@@ -1,7 +1,7 @@
 //! The encrypted diary: one redb file holding one sealed snapshot of the whole diary state.
 //!
-//! Everything the diary holds (entries, exposures, the pending share, the batch cursor, the
-//! revocation set, count pings and the id counter) is encoded together, padded to a size bucket
+//! Everything the diary holds (entries, exposures, the pending share, the trust bundle, the
+//! batch chain state, the revocation set, count pings and the id counter) is encoded together, padded to a size bucket
 //! ([`SNAPSHOT_BUCKETS`]) and sealed with ChaCha20-Poly1305 under a key derived from the app's
 //! diary key, with a fresh random nonce on every write and an AAD naming the layout version.
 //!
@@ -22,7 +22,8 @@ use venuecode_protocol::codec::{Put, Reader};
 use venuecode_protocol::primitives::{aead_open, aead_seal, random_array};
 use venuecode_protocol::time::{epoch_of, UnixMinute};
 use venuecode_protocol::{
-    CodeKind, Codec, CountTag, RevocationReason, RevocationSet, RiskLevel, VenueCategory, VenueCode,
+    ChainHead, Checkpoint, CodeKind, Codec, CountPing, RevocationReason, RevocationSet, RiskLevel,
+    TrustBundle, VenueCategory, VenueCode,
 };
 use zeroize::Zeroizing;
 
@@ -44,8 +45,9 @@ const KEY_CHECK_AAD: &[u8] = b"venuecode/client/diary/v2/key-check";
 /// AAD of the snapshot row: names the layout version, so a snapshot of another version never
 /// opens as this one.
 const SNAPSHOT_AAD: &[u8] = b"venuecode/client/diary/v2/snapshot";
-/// Version byte of the encoded state inside the snapshot.
-const STATE_VERSION: u8 = 2;
+/// Version byte of the encoded state inside the snapshot (3: wire v2, with the trust bundle,
+/// the chain state and timed count pings).
+const STATE_VERSION: u8 = 3;
 /// Version byte of each record inside the state.
 const RECORD_VERSION: u8 = 1;
 
@@ -345,17 +347,33 @@ impl PendingUpload {
     }
 }
 
+/// A count ping waiting for its own random send time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PendingPing {
+    pub(crate) ping: CountPing,
+    /// The minute from which it may be sent.
+    pub(crate) send_after: UnixMinute,
+}
+
+/// The batch chain as stored: the head read so far and the newest accepted checkpoint.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct StoredChain {
+    pub(crate) head: ChainHead,
+    pub(crate) checkpoint: Option<Checkpoint>,
+}
+
 /// Everything the diary holds, as one value: what a snapshot seals.
 #[derive(Clone, Default)]
 struct DiaryState {
     /// The next id handed to an entry or exposure.
     next_id: u64,
-    batch_cursor: u64,
+    chain: StoredChain,
+    trust: Option<TrustBundle>,
     entries: Vec<DiaryEntry>,
     exposures: Vec<Exposure>,
     revocations: RevocationSet,
     pending_upload: Option<PendingUpload>,
-    pending_pings: Vec<(u32, CountTag)>,
+    pending_pings: Vec<PendingPing>,
 }
 
 impl DiaryState {
@@ -384,7 +402,23 @@ impl DiaryState {
         let mut out = Zeroizing::new(Vec::with_capacity(4096));
         out.push(STATE_VERSION);
         out.put_u64(self.next_id);
-        out.put_u64(self.batch_cursor);
+        out.put_u64(self.chain.head.sequence);
+        out.extend_from_slice(&self.chain.head.link);
+        match &self.chain.checkpoint {
+            Some(cp) => {
+                out.push(1);
+                cp.encode_into(&mut out);
+            }
+            None => out.push(0),
+        }
+        match &self.trust {
+            Some(t) => {
+                out.push(1);
+                out.put_bytes_u32(&t.encode(), u32::MAX as usize)
+                    .map_err(too_big)?;
+            }
+            None => out.push(0),
+        }
         out.put_u32(
             u32::try_from(self.entries.len())
                 .map_err(|_| Error::InvalidArgument("too many entries"))?,
@@ -406,6 +440,7 @@ impl DiaryState {
         let mut revoked: Vec<_> = self.revocations.entries().collect();
         revoked.sort_unstable_by_key(|(serial, _)| *serial);
         out.put_u64(self.revocations.cursor());
+        out.put_u32(self.revocations.issued_at());
         out.put_u32(
             u32::try_from(revoked.len())
                 .map_err(|_| Error::InvalidArgument("too many revocations"))?,
@@ -426,9 +461,9 @@ impl DiaryState {
             u32::try_from(self.pending_pings.len())
                 .map_err(|_| Error::InvalidArgument("too many count pings"))?,
         );
-        for (epoch, tag) in &self.pending_pings {
-            out.put_u32(*epoch);
-            out.extend_from_slice(&tag.0);
+        for p in &self.pending_pings {
+            p.ping.encode_into(&mut out);
+            out.put_u32(p.send_after);
         }
         Ok(out)
     }
@@ -438,7 +473,20 @@ impl DiaryState {
         let mut r = Reader::new(bytes);
         venuecode_protocol::codec::read_version(&mut r, STATE_VERSION).map_err(c)?;
         let next_id = r.u64().map_err(c)?;
-        let batch_cursor = r.u64().map_err(c)?;
+        let head = ChainHead {
+            sequence: r.u64().map_err(c)?,
+            link: r.array().map_err(c)?,
+        };
+        let checkpoint = match r.u8().map_err(c)? {
+            0 => None,
+            1 => Some(Checkpoint::read(&mut r).map_err(c)?),
+            _ => return Err(Error::Corrupt),
+        };
+        let trust = match r.u8().map_err(c)? {
+            0 => None,
+            1 => Some(TrustBundle::decode(r.bytes_u32(u32::MAX as usize).map_err(c)?).map_err(c)?),
+            _ => return Err(Error::Corrupt),
+        };
         // Capacities are bounded by what the remaining bytes could hold, whatever a count says.
         let n = r.u32().map_err(c)? as usize;
         let mut entries = Vec::with_capacity(n.min(r.remaining() / 12));
@@ -459,6 +507,7 @@ impl DiaryState {
             )?);
         }
         let revocation_cursor = r.u64().map_err(c)?;
+        let revocation_issued_at = r.u32().map_err(c)?;
         let n = r.u32().map_err(c)? as usize;
         let mut revoked = Vec::with_capacity(n.min(r.remaining() / 9));
         for _ in 0..n {
@@ -473,17 +522,25 @@ impl DiaryState {
             _ => return Err(Error::Corrupt),
         };
         let n = r.u32().map_err(c)? as usize;
-        let mut pending_pings = Vec::with_capacity(n.min(r.remaining() / 20));
+        let mut pending_pings = Vec::with_capacity(n.min(r.remaining() / 29));
         for _ in 0..n {
-            pending_pings.push((r.u32().map_err(c)?, CountTag(r.array().map_err(c)?)));
+            pending_pings.push(PendingPing {
+                ping: CountPing::read(&mut r).map_err(c)?,
+                send_after: r.u32().map_err(c)?,
+            });
         }
         r.finish().map_err(c)?;
         Ok(Self {
             next_id,
-            batch_cursor,
+            chain: StoredChain { head, checkpoint },
+            trust,
             entries,
             exposures,
-            revocations: RevocationSet::from_parts(revoked, revocation_cursor),
+            revocations: RevocationSet::from_parts(
+                revoked,
+                revocation_cursor,
+                revocation_issued_at,
+            ),
             pending_upload,
             pending_pings,
         })
@@ -552,10 +609,11 @@ fn open(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>>
         .map_err(|_| Error::Corrupt)
 }
 
-/// What one sync step commits: new exposures and the cursor, in one transaction.
+/// What one sync step commits: new exposures and the chain state (head and checkpoint), in
+/// one transaction.
 pub(crate) struct SyncCommit {
     pub(crate) exposures: Vec<Exposure>,
-    pub(crate) cursor: u64,
+    pub(crate) chain: StoredChain,
 }
 
 impl Diary {
@@ -746,7 +804,7 @@ impl Diary {
         Ok(self.load()?.exposures)
     }
 
-    /// Stores the exposures not already stored and advances the cursor, in one transaction.
+    /// Stores the exposures not already stored and the chain state, in one transaction.
     /// Returns the exposures that were new.
     pub(crate) fn commit_sync(&self, commit: SyncCommit) -> Result<Vec<Exposure>> {
         self.update(|s| {
@@ -759,14 +817,27 @@ impl Diary {
                 s.exposures.push(e.clone());
                 added.push(e);
             }
-            s.batch_cursor = commit.cursor;
+            s.chain = commit.chain;
             Ok(added)
         })
     }
 
-    /// The sequence number of the last exposure batch processed.
-    pub(crate) fn batch_cursor(&self) -> Result<u64> {
-        Ok(self.load()?.batch_cursor)
+    /// The stored batch chain: head and newest checkpoint.
+    pub(crate) fn chain(&self) -> Result<StoredChain> {
+        Ok(self.load()?.chain)
+    }
+
+    /// The trust bundle held, if one was installed.
+    pub(crate) fn trust(&self) -> Result<Option<TrustBundle>> {
+        Ok(self.load()?.trust)
+    }
+
+    /// Replaces the trust bundle. The caller has verified it (first install or update).
+    pub(crate) fn set_trust(&self, bundle: &TrustBundle) -> Result<()> {
+        self.update(|s| {
+            s.trust = Some(bundle.clone());
+            Ok(())
+        })
     }
 
     /// The cached revocation set.
@@ -795,29 +866,38 @@ impl Diary {
         })
     }
 
-    /// Count pings waiting to be sent: `(epoch, tag)`.
-    pub(crate) fn pending_pings(&self) -> Result<Vec<(u32, CountTag)>> {
+    /// Count pings waiting to be sent.
+    pub(crate) fn pending_pings(&self) -> Result<Vec<PendingPing>> {
         Ok(self.load()?.pending_pings)
     }
 
-    /// Replaces the pending count pings.
-    pub(crate) fn set_pending_pings(&self, pings: &[(u32, CountTag)]) -> Result<()> {
+    /// Adds a pending count ping.
+    pub(crate) fn add_pending_ping(&self, ping: PendingPing) -> Result<()> {
         self.update(|s| {
-            s.pending_pings = pings.to_vec();
+            s.pending_pings.push(ping);
+            Ok(())
+        })
+    }
+
+    /// Removes one pending count ping (the first equal to `ping`), once it was sent.
+    pub(crate) fn remove_pending_ping(&self, ping: &PendingPing) -> Result<()> {
+        self.update(|s| {
+            if let Some(i) = s.pending_pings.iter().position(|p| p == ping) {
+                s.pending_pings.remove(i);
+            }
             Ok(())
         })
     }
 
     /// Deletes entries that ended, and exposures whose window ended, before `cutoff`, and count
-    /// pings of days before it. Returns how many entries and exposures were deleted.
+    /// pings due before it. Returns how many entries and exposures were deleted.
     pub(crate) fn purge_before(&self, cutoff: UnixMinute) -> Result<usize> {
-        let cutoff_epoch = epoch_of(cutoff);
         let stale = |s: &DiaryState| {
             s.entries.iter().any(|e| e.departure < cutoff)
                 || s.exposures
                     .iter()
                     .any(|e| e.window_end.max(e.raised_at) < cutoff)
-                || s.pending_pings.iter().any(|(e, _)| *e < cutoff_epoch)
+                || s.pending_pings.iter().any(|p| p.send_after < cutoff)
         };
         // Most opens purge nothing: only read then.
         if !stale(&self.load()?) {
@@ -828,7 +908,7 @@ impl Diary {
             s.entries.retain(|e| e.departure >= cutoff);
             s.exposures
                 .retain(|e| e.window_end.max(e.raised_at) >= cutoff);
-            s.pending_pings.retain(|(e, _)| *e >= cutoff_epoch);
+            s.pending_pings.retain(|p| p.send_after >= cutoff);
             Ok(before - s.entries.len() - s.exposures.len())
         })
     }

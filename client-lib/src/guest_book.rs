@@ -16,7 +16,7 @@ use venuecode_protocol::mask::{mask_name, mask_phone};
 use venuecode_protocol::primitives::{aead_open, aead_seal, random_array};
 use venuecode_protocol::sealed::{SealedBundle, MAX_BUNDLE_ITEMS};
 use venuecode_protocol::time::{overlap_minutes, UnixMinute, EPOCH_MINUTES, RETENTION_DAYS};
-use venuecode_protocol::{Codec, EncryptionKey, GuestBookEntry, SealedMessage};
+use venuecode_protocol::{Codec, EncryptionKey, GuestBookEntry, SealedMessage, TrustBundle};
 
 use crate::api;
 use crate::clock::Clock;
@@ -130,17 +130,20 @@ impl fmt::Debug for GuestBook {
 }
 
 impl GuestBook {
-    /// Opens (or creates) the guest book of venue `serial`, sealing entries to `ha` and the times
-    /// kept for choosing a window under `key` (a 32-byte key from the device's keystore, like a
-    /// diary key), and purges what is past the default retention. A wrong key makes the records
-    /// read as [`Error::Corrupt`].
+    /// Opens (or creates) the guest book of venue `serial`, sealing entries to the HA
+    /// encryption key of the trust bundle (which must verify on its own,
+    /// `TrustBundle::verify_initial`) and the times kept for choosing a window under `key` (a
+    /// 32-byte key from the device's keystore, like a diary key), and purges what is past the
+    /// default retention. A wrong key makes the records read as [`Error::Corrupt`].
     pub fn open(
         path: impl AsRef<Path>,
         key: DiaryKey,
         serial: u64,
-        ha: EncryptionKey,
+        trust: &TrustBundle,
         clock: impl Clock + 'static,
     ) -> Result<Self> {
+        trust.verify_initial()?;
+        let ha = trust.ha_encryption_key();
         let db = crate::private_file::create_database(path.as_ref())?;
         let book = Self {
             db,

@@ -21,9 +21,10 @@ pub use error::{Error, Result};
 pub use guest_book::{Disclosure, GuestBook, GuestRecord};
 pub use key::DiaryKey;
 pub use share::{PendingShare, SharePreview, ShareReceipt, ShareSelection};
-pub use sync::{SyncProgress, SyncReport};
+pub use sync::{PartOutcome, SyncProgress, SyncReport};
 pub use transport::{HttpTransport, HttpTransportBuilder, MemoryServer, Transport};
 pub use venue::{NotificationCheck, Venue, VenueNotice};
+pub use venuecode_protocol::{ChainStatus, TrustBundle};
 pub use visitor::{CheckIn, CheckInStatus, CodeType, ScanPreview, Visitor, VisitorConfig};
 
 /// The sound the app plays after an operation, as the venue-code programme did: a success tone

@@ -204,7 +204,7 @@ impl Visitor {
         }
         let count = entries.len();
         let upload = Upload { entries };
-        let sealed = upload.seal(&self.config.ha_encryption_key)?.encode();
+        let sealed = upload.seal(&self.ha_encryption_key()?)?.encode();
         let pending = PendingUpload {
             tan: Zeroizing::new(tan.to_owned()),
             sealed,

@@ -1,41 +1,134 @@
-//! Sync and matching: revocations, then exposure batches since the stored cursor, streamed
-//! through a hash map of the diary's slot tokens.
+//! Sync and matching, wire v2: the trust bundle, revocations (paged), the HA's checkpoint,
+//! the exposure batches after the chain head, then the chain's status; and count pings.
 //!
-//! Each batch is verified (HA signature on the header, then count, order and digest of the
-//! records as they stream past) before anything it produced is stored. Its exposures and the
-//! advanced cursor are committed in one transaction, so a crash at any point loses no alert and
-//! duplicates none: an interrupted batch is simply processed again on the next sync.
+//! Each part is reported on its own in [`SyncReport`]: a part that fails (the network, a
+//! refused answer) is reported and the others still run. Only a failure of the diary itself
+//! ends a sync with an error.
+//!
+//! Each batch is read with the protocol's streaming `BatchReader` (HA signature on the header,
+//! then count, order and digest of the records as they stream past), and its header must be
+//! accepted by the chain (`ChainState::accept_batch_header`) before any of its matches count.
+//! Its exposures and the new chain state are committed in one transaction, so a crash at any
+//! point loses no alert and duplicates none: an interrupted batch is read again on the next
+//! sync. After the batches, the chain's status says whether the phone is up to date, was not
+//! given batches the HA published ([`ChainStatus::Withheld`]), or holds too old a checkpoint
+//! ([`ChainStatus::Stale`]); in either of the last two the app must not report "no exposure".
 
 use std::collections::HashMap;
-use std::io::{self, Cursor, Read};
+use std::io::{self, Read};
 
-use venuecode_protocol::codec::Reader;
-use venuecode_protocol::exposure::RECORD_BYTES;
 use venuecode_protocol::time::{overlap_minutes, stay_slots, UnixMinute, MATCH_MARGIN_SLOTS};
 use venuecode_protocol::{
-    ExposureNotice, ExposureRecord, SignedBatchHeader, SlotKeys, SlotToken, TrustAnchors,
+    BatchReader, ChainState, ChainStatus, ExposureNotice, SignedBatchHeader, SlotKeys, SlotToken,
+    TrustAnchors,
 };
 
 use crate::api;
-use crate::diary::{DiaryEntry, EntryId, Exposure, SyncCommit};
+use crate::diary::{DiaryEntry, EntryId, Exposure, StoredChain, SyncCommit};
 use crate::error::{Error, ProtocolError, Result};
 use crate::visitor::Visitor;
 
-/// The largest signed batch header: version, key id, batch id, time, message count, 16
-/// messages of 1024 bytes with their length prefixes, record count, digest and signature.
-pub const MAX_BATCH_HEADER_BYTES: usize = 1 + 8 + 16 + 4 + 1 + 16 * (2 + 1024) + 4 + 32 + 64;
+/// Most revocation pages one sync reads: 100 pages of 10 000 hold the protocol's limit of a
+/// million entries ten times over.
+pub const MAX_REVOCATION_PAGES: usize = 1000;
+/// Bytes read from a batch body at a time.
+const READ_CHUNK: usize = 64 * 1024;
 
-/// What a sync did.
-#[derive(Debug, Clone, Default)]
+/// The outcome of one part of a sync.
+#[derive(Debug)]
+pub enum PartOutcome {
+    /// Fetched, verified and applied: something changed.
+    Updated,
+    /// Fetched and verified (or nothing offered): nothing new.
+    Unchanged,
+    /// The server's answer was refused: it failed verification or the protocol's rules (a
+    /// forged signature, a rollback, a gap, a broken chain, keys not signed by a held key).
+    /// Nothing of it was applied.
+    Refused(Error),
+    /// The part could not be fetched: the network or the server failed.
+    Failed(Error),
+}
+
+impl PartOutcome {
+    /// Whether the part ran without a failure or a refusal.
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Self::Updated | Self::Unchanged)
+    }
+
+    /// The error of a refused or failed part.
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Self::Refused(e) | Self::Failed(e) => Some(e),
+            Self::Updated | Self::Unchanged => None,
+        }
+    }
+
+    /// Sorts an error met in a part: a protocol error is a refusal, a network or server error
+    /// a failure; an error of the diary itself ends the sync.
+    fn of(e: Error) -> Result<Self> {
+        match e {
+            Error::Protocol(_) | Error::MalformedCode(_) => Ok(Self::Refused(e)),
+            Error::Network(_)
+            | Error::BadResponse(_)
+            | Error::Server { .. }
+            | Error::TanUsed
+            | Error::TanExpired
+            | Error::TanUnknown => Ok(Self::Failed(e)),
+            other => Err(other),
+        }
+    }
+}
+
+/// What a sync did, part by part.
+#[derive(Debug)]
 pub struct SyncReport {
-    /// Whether the revocation list was fetched and applied.
-    pub revocations_updated: bool,
-    /// How many exposure batches were processed.
+    /// `GET /v1/trust-bundle`: [`PartOutcome::Updated`] when a genuine rotation was applied,
+    /// [`PartOutcome::Refused`] when the bundle offered was not signed by a held RA key or did
+    /// not have a higher sequence (nothing changed).
+    pub trust_bundle: PartOutcome,
+    /// The revocation list, page by page.
+    pub revocations: PartOutcome,
+    /// The HA's checkpoint of the batch chain.
+    pub checkpoint: PartOutcome,
+    /// The exposure batches after the chain head.
+    pub batch_sync: PartOutcome,
+    /// How many exposure batches were read and accepted.
     pub batches: usize,
     /// The exposures raised by this sync (never one raised before).
     pub new_exposures: Vec<Exposure>,
-    /// The batch cursor after the sync.
+    /// The chain head's sequence after the sync (the batch cursor).
     pub cursor: u64,
+    /// The chain's status after the sync. Only [`ChainStatus::Ok`] allows "no exposure".
+    pub chain: ChainStatus,
+    /// Count pings that were due and sent, one request each.
+    pub pings_sent: usize,
+    /// Sending the due count pings.
+    pub pings: PartOutcome,
+}
+
+impl SyncReport {
+    /// Whether every part ran and the chain is up to date: only then may the app say that no
+    /// (further) exposure was published.
+    pub fn is_up_to_date(&self) -> bool {
+        self.chain == ChainStatus::Ok
+            && self.checkpoint.is_ok()
+            && self.batch_sync.is_ok()
+            && self.revocations.is_ok()
+    }
+
+    /// The first error of any part, in the order trust bundle, revocations, checkpoint,
+    /// batches, pings.
+    pub fn first_error(&self) -> Option<&Error> {
+        [
+            &self.trust_bundle,
+            &self.revocations,
+            &self.checkpoint,
+            &self.batch_sync,
+            &self.pings,
+        ]
+        .into_iter()
+        .find_map(PartOutcome::error)
+    }
 }
 
 /// Where a sync has got to, reported after each batch.
@@ -43,7 +136,7 @@ pub struct SyncReport {
 pub struct SyncProgress {
     /// The batch just processed.
     pub batch: u64,
-    /// The latest batch the server announced.
+    /// The latest batch announced (by the checkpoint or the server's listing).
     pub latest: u64,
     /// Records in the batch just processed.
     pub records: u32,
@@ -66,47 +159,41 @@ fn io_error(e: io::Error) -> Error {
     }
 }
 
-/// Streams one batch body: reads and verifies the header, passes each record to `lookup`
-/// (which returns the seed keys and slot to try for a token), opens the seals of matches, and
-/// returns the hits and the header only once the record checker has confirmed count and
-/// digest. Memory stays bounded by the header size and the number of hits.
+/// Streams one batch body through the protocol's `BatchReader`: the header is read and
+/// verified, each record is passed to `lookup` (which returns the seed keys and slot to try
+/// for a token), the seals of matches are opened, and the hits and the header are returned
+/// only once the reader has confirmed count and digest. Memory stays bounded by the header
+/// size, a read chunk and the number of hits.
 pub(crate) fn stream_batch<T: Copy>(
     body: &mut dyn Read,
     anchors: &TrustAnchors,
     mut lookup: impl FnMut(&SlotToken, &mut dyn FnMut(T, &SlotKeys, u32)),
 ) -> Result<(SignedBatchHeader, Vec<Hit<T>>)> {
-    let mut head = Vec::with_capacity(1024);
-    body.take(MAX_BATCH_HEADER_BYTES as u64)
-        .read_to_end(&mut head)
-        .map_err(io_error)?;
-    let mut r = Reader::new(&head);
-    let header = SignedBatchHeader::read(&mut r)?;
-    header.verify(anchors)?;
-    let leftover = head.get(r.position()..).unwrap_or(&[]).to_vec();
-    let mut stream = Cursor::new(leftover).chain(body);
-    let batch_id = header.header().batch_id;
-    let mut checker = header.record_checker();
+    let mut reader = BatchReader::new(anchors.clone());
+    let mut buf = vec![0u8; READ_CHUNK];
     let mut hits = Vec::new();
-    let mut buf = [0u8; RECORD_BYTES];
-    for _ in 0..header.header().record_count {
-        stream.read_exact(&mut buf).map_err(io_error)?;
-        let record = ExposureRecord::read(&mut Reader::new(&buf))?;
-        checker.push(&record)?;
-        lookup(&record.token, &mut |owner, keys, slot| {
-            // A token that matches but whose seal does not open is not ours (a collision) or
-            // was sealed wrongly; either way it raises nothing.
-            if let Ok(notice) = record.open(keys, slot, &batch_id) {
-                hits.push(Hit { owner, notice });
-            }
-        });
+    loop {
+        let n = match body.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_error(e)),
+        };
+        let records = reader.feed(buf.get(..n).unwrap_or(&[]))?;
+        let Some(batch_id) = reader.header().map(|h| h.header().batch_id) else {
+            continue;
+        };
+        for record in records {
+            lookup(&record.token, &mut |owner, keys, slot| {
+                // A token that matches but whose seal does not open is not ours (a collision)
+                // or was sealed wrongly; either way it raises nothing.
+                if let Ok(notice) = record.open(keys, slot, &batch_id) {
+                    hits.push(Hit { owner, notice });
+                }
+            });
+        }
     }
-    let mut extra = [0u8; 1];
-    match stream.read(&mut extra) {
-        Ok(0) => {}
-        Ok(_) => return Err(Error::Protocol(ProtocolError::TrailingBytes)),
-        Err(e) => return Err(io_error(e)),
-    }
-    checker.finish()?;
+    let header = reader.finish()?;
     Ok((header, hits))
 }
 
@@ -123,7 +210,7 @@ impl TokenMap {
         let mut keys = Vec::with_capacity(entries.len());
         let mut map: HashMap<SlotToken, Vec<(usize, u32)>> = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
-            let k = e.code().seed().slot_keys();
+            let k = e.code().slot_keys();
             let stay = stay_slots(e.arrival(), e.departure());
             let first = stay.start().saturating_sub(MATCH_MARGIN_SLOTS);
             let last = stay.end().saturating_add(MATCH_MARGIN_SLOTS);
@@ -196,9 +283,20 @@ fn exposures_from_hits(
     out
 }
 
+/// The next batch to read after the chain's head: the one after it, or the first batch still
+/// served when the ones after the head expired.
+fn next_sequence(chain: &ChainState) -> u64 {
+    let next = chain.cursor().saturating_add(1);
+    match chain.checkpoint() {
+        Some(cp) if next < cp.body().retained_from => cp.body().retained_from,
+        _ => next,
+    }
+}
+
 impl Visitor {
-    /// Purges, refreshes the revocation list, then processes every exposure batch published
-    /// since the stored cursor.
+    /// Runs every part of a sync: purges, then the trust bundle, revocations, checkpoint,
+    /// exposure batches and the chain's status, then the count pings that are due. Each part
+    /// is reported in the [`SyncReport`]; only a failure of the diary is an `Err`.
     pub fn sync(&self) -> Result<SyncReport> {
         self.sync_with_progress(&mut |_| {})
     }
@@ -207,29 +305,119 @@ impl Visitor {
     /// progress on long lists.
     pub fn sync_with_progress(&self, progress: &mut dyn FnMut(SyncProgress)) -> Result<SyncReport> {
         self.purge()?;
-        self.sync_revocations()?;
+        let trust_bundle = self.sync_trust_bundle()?;
+        let revocations = match self.refresh_revocations() {
+            Ok(true) => PartOutcome::Updated,
+            Ok(false) => PartOutcome::Unchanged,
+            Err(e) => PartOutcome::of(e)?,
+        };
         let mut report = self.sync_exposures_with_progress(progress)?;
-        report.revocations_updated = true;
+        report.trust_bundle = trust_bundle;
+        report.revocations = revocations;
+        match self.send_due_pings() {
+            Ok(n) => {
+                report.pings_sent = n;
+                report.pings = if n > 0 {
+                    PartOutcome::Updated
+                } else {
+                    PartOutcome::Unchanged
+                };
+            }
+            Err(e) => report.pings = PartOutcome::of(e)?,
+        }
         Ok(report)
     }
 
-    /// Fetches the revocation list since the cached cursor, verifies the RA signature and
-    /// applies it. A list that does not continue from the cursor is replaced by the full list.
-    pub fn sync_revocations(&self) -> Result<()> {
-        let mut set = self.diary.revocations()?;
-        let list = api::fetch_revocations(&*self.transport, set.cursor())?;
-        list.verify(&self.config.anchors)?;
-        if set.apply(&list).is_err() {
-            let full = api::fetch_revocations(&*self.transport, 0)?;
-            full.verify(&self.config.anchors)?;
-            set.apply(&full)?;
+    /// Fetches `GET /v1/trust-bundle` and applies the bundle only if it is a genuine update of
+    /// the held one (signed by a held RA key, higher sequence). A bundle that fails is reported
+    /// as refused and changes nothing; the same bundle again, or none, is unchanged.
+    pub fn sync_trust_bundle(&self) -> Result<PartOutcome> {
+        let held = self.trust_bundle()?;
+        let offered = match api::fetch_trust_bundle(&*self.transport) {
+            Ok(None) => return Ok(PartOutcome::Unchanged),
+            Ok(Some(b)) => b,
+            Err(e) => return PartOutcome::of(e),
+        };
+        if offered == held {
+            return Ok(PartOutcome::Unchanged);
         }
-        self.diary.set_revocations(&set)
+        match offered.verify_update(&held) {
+            Ok(()) => {
+                self.diary.set_trust(&offered)?;
+                Ok(PartOutcome::Updated)
+            }
+            Err(e) => Ok(PartOutcome::Refused(Error::Protocol(e))),
+        }
     }
 
-    /// Processes the exposure batches published since the stored cursor, one transaction per
-    /// batch. Stops at the first batch that fails to download or verify, keeping what the
-    /// batches before it produced.
+    /// Fetches the revocation list after the cached cursor, page by page while the list says
+    /// more follow, verifies each page's RA signature and applies it. A page that would skip
+    /// revocations (`RevocationGap`) or replay older state (`Rollback`) is refused with that
+    /// error; the pages applied before it are kept.
+    pub fn sync_revocations(&self) -> Result<()> {
+        self.refresh_revocations().map(|_| ())
+    }
+
+    /// [`Self::sync_revocations`]; returns whether the set changed.
+    fn refresh_revocations(&self) -> Result<bool> {
+        let anchors = self.anchors()?;
+        let before = self.diary.revocations()?;
+        let mut set = before.clone();
+        let mut result = Ok(());
+        for page in 0.. {
+            if page == MAX_REVOCATION_PAGES {
+                result = Err(Error::BadResponse("too many revocation pages"));
+                break;
+            }
+            let cursor = set.cursor();
+            let step = api::fetch_revocations(&*self.transport, cursor).and_then(|list| {
+                list.verify(&anchors)?;
+                set.apply(&list)?;
+                Ok(list)
+            });
+            match step {
+                Ok(list) => {
+                    let b = list.body();
+                    if b.up_to >= b.head {
+                        break;
+                    }
+                    if b.up_to <= cursor {
+                        result = Err(Error::BadResponse("a revocation page without progress"));
+                        break;
+                    }
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        let changed = set != before;
+        if changed {
+            self.diary.set_revocations(&set)?;
+        }
+        result.map(|()| changed)
+    }
+
+    /// The chain state as stored, with the configured stale bound.
+    fn chain_state(&self) -> Result<(ChainState, StoredChain)> {
+        let stored = self.diary.chain()?;
+        let chain = ChainState::restore(stored.head, stored.checkpoint)
+            .map_err(|_| Error::Corrupt)?
+            .with_stale_minutes(self.config.stale_minutes);
+        Ok((chain, stored))
+    }
+
+    /// The state of the exposure check now: [`ChainStatus::Ok`] when the newest checkpoint is
+    /// recent and every batch it names was read; [`ChainStatus::Withheld`] when the server did
+    /// not give batches the HA published; [`ChainStatus::Stale`] when no checkpoint is held or
+    /// it is older than the stale bound. In the last two the app must not say "no exposure".
+    pub fn chain_status(&self) -> Result<ChainStatus> {
+        Ok(self.chain_state()?.0.status(self.now()))
+    }
+
+    /// The checkpoint and the exposure batches only, without the trust bundle, revocations or
+    /// pings.
     pub fn sync_exposures(&self) -> Result<SyncReport> {
         self.sync_exposures_with_progress(&mut |_| {})
     }
@@ -240,55 +428,100 @@ impl Visitor {
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<SyncReport> {
         let now = self.now();
+        let anchors = self.anchors()?;
+        let (mut chain, stored) = self.chain_state()?;
+        let mut report = SyncReport {
+            trust_bundle: PartOutcome::Unchanged,
+            revocations: PartOutcome::Unchanged,
+            checkpoint: PartOutcome::Unchanged,
+            batch_sync: PartOutcome::Unchanged,
+            batches: 0,
+            new_exposures: Vec::new(),
+            cursor: chain.cursor(),
+            chain: ChainStatus::Stale,
+            pings_sent: 0,
+            pings: PartOutcome::Unchanged,
+        };
+
+        // The checkpoint first: it names the batches the HA published.
+        report.checkpoint = match api::fetch_checkpoint(&*self.transport)
+            .and_then(|cp| Ok(chain.accept_checkpoint(&cp, &anchors)?))
+        {
+            Ok(()) if chain.checkpoint() != stored.checkpoint.as_ref() => PartOutcome::Updated,
+            Ok(()) => PartOutcome::Unchanged,
+            Err(e) => PartOutcome::of(e)?,
+        };
+        let mut unsaved = chain.checkpoint() != stored.checkpoint.as_ref();
+
+        // The batches after the head, up to the checkpoint's sequence or the server's latest,
+        // whichever is higher. Each is fetched by its sequence, so that a batch left out of
+        // the listing is still asked for.
+        let listed = api::list_batches(&*self.transport, chain.cursor());
+        let latest = listed.as_ref().map(|l| l.latest).unwrap_or(0);
+        let target = chain
+            .checkpoint()
+            .map_or(latest, |cp| cp.body().sequence.max(latest));
+        if let Err(e) = listed {
+            report.batch_sync = PartOutcome::of(e)?;
+        }
         let entries = self.diary.entries()?;
         let map = TokenMap::new(&entries);
-        let start = self.diary.batch_cursor()?;
-        let mut report = SyncReport {
-            cursor: start,
-            ..SyncReport::default()
-        };
-        // The server answers at most a page of batches at a time; ask again after the last one
-        // until the cursor reaches the latest.
         loop {
-            let listing = api::list_batches(&*self.transport, report.cursor)?;
-            let page: Vec<u64> = listing
-                .batches
-                .iter()
-                .map(|b| b.sequence)
-                .filter(|s| *s > report.cursor)
-                .collect();
-            if page.is_empty() {
+            let sequence = next_sequence(&chain);
+            if sequence > target {
                 break;
             }
-            for sequence in page {
-                let mut body = api::open_batch(&*self.transport, sequence)?;
-                let (header, hits) =
-                    stream_batch(&mut *body, &self.config.anchors, |t, f| map.lookup(t, f))?;
-                let exposures = exposures_from_hits(
-                    &entries,
-                    &hits,
-                    &header.header().messages,
-                    self.config.min_overlap_minutes,
-                    now,
-                );
-                let added = self.diary.commit_sync(SyncCommit {
-                    exposures,
-                    cursor: sequence,
-                })?;
-                report.batches += 1;
-                report.cursor = sequence;
-                report.new_exposures.extend(added);
-                progress(SyncProgress {
-                    batch: sequence,
-                    latest: listing.latest,
-                    records: header.header().record_count,
-                    exposures_so_far: report.new_exposures.len(),
-                });
-            }
-            if report.cursor >= listing.latest {
+            let read = api::open_batch(&*self.transport, sequence)
+                .and_then(|mut body| stream_batch(&mut *body, &anchors, |t, f| map.lookup(t, f)));
+            let (header, hits) = match read {
+                Ok(x) => x,
+                Err(e) => {
+                    report.batch_sync = PartOutcome::of(e)?;
+                    break;
+                }
+            };
+            // The chain decides before any match counts: a batch that does not extend it (a
+            // gap, a reorder, a fork) is refused whole.
+            if let Err(e) = chain.accept_batch_header(&header) {
+                report.batch_sync = PartOutcome::Refused(Error::Protocol(e));
                 break;
             }
+            let exposures = exposures_from_hits(
+                &entries,
+                &hits,
+                &header.header().messages,
+                self.config.min_overlap_minutes,
+                now,
+            );
+            let added = self.diary.commit_sync(SyncCommit {
+                exposures,
+                chain: StoredChain {
+                    head: chain.head(),
+                    checkpoint: chain.checkpoint().copied(),
+                },
+            })?;
+            unsaved = false;
+            report.batches += 1;
+            report.batch_sync = PartOutcome::Updated;
+            report.new_exposures.extend(added);
+            progress(SyncProgress {
+                batch: header.header().sequence,
+                latest: target,
+                records: header.header().record_count,
+                exposures_so_far: report.new_exposures.len(),
+            });
         }
+        if unsaved {
+            self.diary.commit_sync(SyncCommit {
+                exposures: Vec::new(),
+                chain: StoredChain {
+                    head: chain.head(),
+                    checkpoint: chain.checkpoint().copied(),
+                },
+            })?;
+        }
+        report.cursor = chain.cursor();
+        report.chain = chain.status(now);
         Ok(report)
     }
 
@@ -302,24 +535,29 @@ impl Visitor {
 mod tests {
     use super::*;
     use venuecode_protocol::exposure::{MAX_MESSAGES, MAX_MESSAGE_BYTES};
-    use venuecode_protocol::{BatchBuilder, SigningKey};
+    use venuecode_protocol::{BatchBuilder, ChainHead, Codec, SigningKey};
 
     #[test]
-    fn the_largest_header_fits_the_header_buffer() {
+    fn the_largest_header_streams_in_small_reads() {
         let ha = SigningKey::from_seed(&[2; 32]).expect("key");
         let messages = vec!["x".repeat(MAX_MESSAGE_BYTES); MAX_MESSAGES];
-        let batch = BatchBuilder::new(0, messages)
+        let batch = BatchBuilder::new(ChainHead::GENESIS, 0, messages)
             .and_then(|b| b.sign(&ha))
             .expect("batch");
-        let mut header = Vec::new();
-        batch.header().encode_into(&mut header);
-        assert_eq!(header.len(), MAX_BATCH_HEADER_BYTES);
-
-        // And such a batch streams: the header is read past the first buffer fill.
         let anchors = TrustAnchors::new(ha.public_key(), ha.public_key());
-        let bytes = venuecode_protocol::Codec::encode(&batch);
-        let (h, hits) =
-            stream_batch::<()>(&mut bytes.as_slice(), &anchors, |_, _| {}).expect("stream");
+        let bytes = batch.encode();
+        // A reader that hands out 7 bytes at a time: the header spans many reads.
+        struct Slow<'a>(&'a [u8]);
+        impl Read for Slow<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = buf.len().min(7).min(self.0.len());
+                let (head, rest) = self.0.split_at(n);
+                buf[..n].copy_from_slice(head);
+                self.0 = rest;
+                Ok(n)
+            }
+        }
+        let (h, hits) = stream_batch::<()>(&mut Slow(&bytes), &anchors, |_, _| {}).expect("stream");
         assert_eq!(h.header().messages.len(), MAX_MESSAGES);
         assert!(hits.is_empty());
     }
@@ -328,15 +566,28 @@ mod tests {
     fn trailing_bytes_after_the_records_are_refused() {
         let ha = SigningKey::from_seed(&[2; 32]).expect("key");
         let anchors = TrustAnchors::new(ha.public_key(), ha.public_key());
-        let batch = BatchBuilder::new(0, vec!["m".into()])
+        let batch = BatchBuilder::new(ChainHead::GENESIS, 0, vec!["m".into()])
             .and_then(|b| b.sign(&ha))
             .expect("batch");
-        let mut bytes = venuecode_protocol::Codec::encode(&batch);
+        let mut bytes = batch.encode();
         bytes.push(0);
         let r = stream_batch::<()>(&mut bytes.as_slice(), &anchors, |_, _| {});
+        assert!(matches!(r, Err(Error::Protocol(_))), "{r:?}");
+    }
+
+    #[test]
+    fn errors_of_a_part_are_sorted_into_refused_and_failed() {
         assert!(matches!(
-            r,
-            Err(Error::Protocol(ProtocolError::TrailingBytes))
+            PartOutcome::of(Error::Protocol(ProtocolError::Rollback)),
+            Ok(PartOutcome::Refused(_))
+        ));
+        assert!(matches!(
+            PartOutcome::of(Error::BadResponse("x")),
+            Ok(PartOutcome::Failed(_))
+        ));
+        assert!(matches!(
+            PartOutcome::of(Error::Corrupt),
+            Err(Error::Corrupt)
         ));
     }
 }

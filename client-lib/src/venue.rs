@@ -1,13 +1,18 @@
 //! Venue-side helpers: the rotating code for "now", "has my venue been notified?", seed
 //! release for a trace, and count tags. The guest book is in [`crate::guest_book`].
+//!
+//! A venue trusts the keys of a verified trust bundle, as a phone does; its rotating seeds and
+//! count tags follow its local day (the certificate's UTC offset), and every seed-derived
+//! value is bound to its venue key.
 
 use core::fmt;
 use std::collections::HashMap;
 
-use venuecode_protocol::time::{epoch_of, epochs_for_slot, slot_of, UnixMinute};
+use venuecode_protocol::count::MAX_TAG_REGISTRATIONS;
+use venuecode_protocol::time::{epochs_for_slot, local_epoch, slot_of, UnixMinute, RETENTION_DAYS};
 use venuecode_protocol::{
-    Codec, CountTag, EncryptionKey, MasterSeed, RiskLevel, SeedRelease, SignedSeedRelease,
-    SigningKey, SlotKeys, SlotToken, TrustAnchors, VenueCertificate, VenueCode,
+    Codec, CountTag, CountTagRegistration, MasterSeed, RiskLevel, SealedMessage, SeedRelease,
+    SigningKey, SlotKeys, SlotToken, TrustAnchors, TrustBundle, VenueCertificate, VenueCode,
 };
 
 use crate::api;
@@ -16,12 +21,13 @@ use crate::error::{Error, Result};
 use crate::sync::stream_batch;
 use crate::transport::Transport;
 
-/// What a venue's device holds: its certificate, master seed and venue key.
+/// What a venue's device holds: its certificate, master seed, venue key and trust bundle.
 #[derive(Clone)]
 pub struct Venue {
     certificate: VenueCertificate,
     master: MasterSeed,
     key: SigningKey,
+    trust: TrustBundle,
 }
 
 impl fmt::Debug for Venue {
@@ -54,26 +60,67 @@ pub struct NotificationCheck {
     pub notices: Vec<VenueNotice>,
     /// The last batch sequence examined: pass it as `after` next time.
     pub cursor: u64,
+    /// The batches read, in order, each linked to the one before it.
+    pub batches: usize,
 }
 
 impl Venue {
-    /// Puts the venue's parts together; the key must be the certificate's venue key.
-    pub fn new(certificate: VenueCertificate, master: MasterSeed, key: SigningKey) -> Result<Self> {
+    /// Puts the venue's parts together. The key must be the certificate's venue key, the
+    /// trust bundle must verify on its own (`TrustBundle::verify_initial`), and the
+    /// certificate must be signed by one of its RA keys.
+    pub fn new(
+        certificate: VenueCertificate,
+        master: MasterSeed,
+        key: SigningKey,
+        trust: &TrustBundle,
+    ) -> Result<Self> {
         if certificate.body().venue_key != key.public_key() {
             return Err(Error::InvalidArgument(
                 "venue key does not match the certificate",
             ));
         }
+        trust.verify_initial()?;
+        certificate
+            .verify_signature(&trust.anchors())
+            .map_err(Error::from_scan)?;
         Ok(Self {
             certificate,
             master,
             key,
+            trust: trust.clone(),
         })
     }
 
     /// The certificate.
     pub fn certificate(&self) -> &VenueCertificate {
         &self.certificate
+    }
+
+    /// The trust bundle the venue holds.
+    pub fn trust_bundle(&self) -> &TrustBundle {
+        &self.trust
+    }
+
+    /// Replaces the trust bundle with a genuine update of it (signed by a held RA key, higher
+    /// sequence: `TrustBundle::verify_update`); anything else changes nothing.
+    pub fn update_trust_bundle(&mut self, bundle: &TrustBundle) -> Result<()> {
+        bundle.verify_update(&self.trust)?;
+        self.trust = bundle.clone();
+        Ok(())
+    }
+
+    /// The venue's UTC offset in quarter hours, from its certificate.
+    pub fn utc_offset(&self) -> i8 {
+        self.certificate.body().info.utc_offset()
+    }
+
+    /// The venue's local day (epoch) of `minute`: the day of its rotating seed and count tags.
+    pub fn day_of(&self, minute: UnixMinute) -> u32 {
+        local_epoch(minute, self.utc_offset())
+    }
+
+    fn keys_of(&self, seed: &venuecode_protocol::Seed) -> SlotKeys {
+        seed.slot_keys(&self.certificate.body().venue_key)
     }
 
     /// The static code for the printed poster.
@@ -98,19 +145,20 @@ impl Venue {
     /// Every seed a visitor present in `slot` could hold: the static seed, and the rotating
     /// seeds of the days a stay covering the slot could have started on.
     fn slot_keys_for(&self, slot: u32) -> Vec<SlotKeys> {
-        let mut out = vec![self.master.static_seed().slot_keys()];
-        for epoch in epochs_for_slot(slot) {
-            out.push(self.master.rotating_seed(epoch).slot_keys());
+        let mut out = vec![self.keys_of(&self.master.static_seed())];
+        for epoch in epochs_for_slot(slot, self.utc_offset()) {
+            out.push(self.keys_of(&self.master.rotating_seed(epoch)));
         }
         out
     }
 
     /// Checks the exposure batches published after `after` for records of this venue in
     /// `[from, until)`. Tokens are matched and seals opened on the device; nothing is sent.
+    /// Every batch must verify under the trust bundle's HA keys, and each must extend the one
+    /// read before it ([`venuecode_protocol::Error::BatchChainBroken`] otherwise).
     pub fn check_notified(
         &self,
         transport: &dyn Transport,
-        anchors: &TrustAnchors,
         after: u64,
         from: UnixMinute,
         until: UnixMinute,
@@ -128,10 +176,13 @@ impl Venue {
                 keys.push(k);
             }
         }
+        let anchors: TrustAnchors = self.trust.anchors();
         let mut check = NotificationCheck {
             notices: Vec::new(),
             cursor: after,
+            batches: 0,
         };
+        let mut previous: Option<venuecode_protocol::ChainHead> = None;
         loop {
             let listing = api::list_batches(transport, check.cursor)?;
             let page: Vec<u64> = listing
@@ -145,7 +196,7 @@ impl Venue {
             }
             for sequence in page {
                 let mut body = api::open_batch(transport, sequence)?;
-                let (header, hits) = stream_batch(&mut *body, anchors, |t, f| {
+                let (header, hits) = stream_batch(&mut *body, &anchors, |t, f| {
                     if let Some(owners) = map.get(t) {
                         for (i, slot) in owners {
                             if let Some(k) = keys.get(*i) {
@@ -154,6 +205,16 @@ impl Venue {
                         }
                     }
                 })?;
+                let h = header.header();
+                if h.sequence != sequence
+                    || previous.is_some_and(|p| {
+                        p.sequence.checked_add(1) != Some(h.sequence) || p.link != h.previous
+                    })
+                {
+                    return Err(Error::Protocol(venuecode_protocol::Error::BatchChainBroken));
+                }
+                previous = Some(header.chain_head());
+                check.batches += 1;
                 for h in hits {
                     let n = VenueNotice {
                         batch: sequence,
@@ -180,82 +241,108 @@ impl Venue {
         Ok(check)
     }
 
-    /// Seals the rotating seeds of `epochs` (UTC days) to the HA and signs the release with
-    /// the venue key, for a trace the venue cooperates with.
-    pub fn release_seeds(&self, epochs: &[u32], ha: &EncryptionKey) -> Result<SignedSeedRelease> {
+    /// Signs the rotating seeds of `epochs` (the venue's local days) with the venue key and
+    /// seals the release to the trust bundle's HA encryption key, for a trace the venue
+    /// cooperates with. What is uploaded is just this sealed message: nothing in clear.
+    pub fn release_seeds(&self, epochs: &[u32]) -> Result<SealedMessage> {
         let mut epochs = epochs.to_vec();
         epochs.sort_unstable();
         epochs.dedup();
         if epochs.is_empty() {
             return Err(Error::InvalidArgument("no day to release"));
         }
-        let release = SeedRelease {
-            venue_serial: self.certificate.serial(),
-            seeds: epochs
-                .iter()
-                .map(|e| (*e, self.master.rotating_seed(*e)))
-                .collect(),
-        };
-        Ok(SignedSeedRelease::create(&release, ha, &self.key)?)
+        let seeds = epochs
+            .iter()
+            .map(|e| (*e, self.master.rotating_seed(*e)))
+            .collect();
+        Ok(SeedRelease::create(
+            &self.key,
+            seeds,
+            &self.trust.ha_encryption_key(),
+        )?)
     }
 
-    /// Uploads a seed release with the TAN the HA gave the venue.
+    /// Uploads a sealed seed release with the TAN the HA gave the venue.
     pub fn upload_seed_release(
         &self,
         transport: &dyn Transport,
         tan: &str,
-        release: &SignedSeedRelease,
+        release: &SealedMessage,
     ) -> Result<u64> {
         api::upload(transport, tan, release.encode())
     }
 
-    /// The count tags of `epoch`: one for the poster's static seed, one for that day's rotating
-    /// seed. A phone's ping carries the tag of the seed it scanned.
+    /// The count tags of local day `epoch`: one for the poster's static seed, one for that
+    /// day's rotating seed, each bound to the venue key. A phone's ping carries the tag of the
+    /// seed it scanned.
     pub fn count_tags(&self, epoch: u32) -> [CountTag; 2] {
         [
-            self.master.static_seed().slot_keys().count_tag(epoch),
-            self.master
-                .rotating_seed(epoch)
-                .slot_keys()
+            self.keys_of(&self.master.static_seed()).count_tag(epoch),
+            self.keys_of(&self.master.rotating_seed(epoch))
                 .count_tag(epoch),
         ]
     }
 
-    /// Registers the count tags of `epochs` with the server (signed by the venue key), so that
-    /// it can attribute counts to region and category.
+    /// The local days for which the server accepts count tags now: from `RETENTION_DAYS`
+    /// before the venue's today to tomorrow.
+    pub fn count_tag_window(&self, clock: &dyn Clock) -> core::ops::RangeInclusive<u32> {
+        let today = self.day_of(clock.now_minute());
+        today.saturating_sub(RETENTION_DAYS)..=today.saturating_add(1)
+    }
+
+    /// Registers the count tags of `epochs` (local days) with the server in a
+    /// `CountTagRegistration` signed by the venue key, so that pings for them count for this
+    /// venue only. Days outside [`Self::count_tag_window`] are refused before anything is
+    /// sent ([`Error::InvalidArgument`]); many days go in several requests of at most 64 tags.
     pub fn register_count_tags(
         &self,
         transport: &dyn Transport,
         epochs: &[u32],
         clock: &dyn Clock,
     ) -> Result<()> {
-        let tags: Vec<(u32, CountTag)> = epochs
+        let window = self.count_tag_window(clock);
+        if epochs.iter().any(|e| !window.contains(e)) {
+            return Err(Error::InvalidArgument(
+                "count tags can be registered only from 14 days ago to tomorrow",
+            ));
+        }
+        let mut tags: Vec<(u32, CountTag)> = epochs
             .iter()
             .flat_map(|e| self.count_tags(*e).map(|t| (*e, t)))
             .collect();
-        api::post_count_tags(
-            transport,
-            self.certificate.serial(),
-            &tags,
-            &self.key,
-            clock.now_seconds(),
-        )
+        tags.sort_unstable();
+        tags.dedup();
+        if tags.is_empty() {
+            return Err(Error::InvalidArgument("no day to register"));
+        }
+        for chunk in tags.chunks(MAX_TAG_REGISTRATIONS) {
+            let registration = CountTagRegistration {
+                tags: chunk.to_vec(),
+            };
+            api::post_count_tags(
+                transport,
+                self.certificate.serial(),
+                &registration,
+                &self.key,
+                clock.now_seconds(),
+            )?;
+        }
+        Ok(())
     }
 
-    /// The number of check-ins counted for `epoch`, over both of its tags. Phones send pings
-    /// late, so the rows of every day since `epoch` (up to the server's today) are summed.
+    /// The number of check-ins counted for local day `epoch`, over both of its tags. Phones
+    /// send pings late, so the rows of every day of receipt since `epoch` began (up to the
+    /// server's today) are summed.
     pub fn check_in_count(&self, transport: &dyn Transport, epoch: u32) -> Result<u64> {
+        let key_id = self.certificate.body().venue_key.key_id();
+        // The local day can begin on the UTC day before.
+        let from = epoch.saturating_sub(1);
         let mut total = 0u64;
         for tag in self.count_tags(epoch) {
-            for (_, n) in api::fetch_counts(transport, &tag, epoch)? {
+            for (_, n) in api::fetch_counts(transport, &key_id, &tag, from)? {
                 total = total.saturating_add(n);
             }
         }
         Ok(total)
-    }
-
-    /// The UTC day of `minute`, for callers choosing which seeds to release.
-    pub fn day_of(minute: UnixMinute) -> u32 {
-        epoch_of(minute)
     }
 }

@@ -4,15 +4,17 @@
 use core::fmt;
 use std::path::Path;
 
+use venuecode_protocol::chain::DEFAULT_STALE_MINUTES;
 use venuecode_protocol::time::{
-    epoch_of, UnixMinute, EPOCH_MINUTES, MAX_STAY_MINUTES, MIN_STAY_MINUTES, RETENTION_DAYS,
+    local_epoch, UnixMinute, EPOCH_MINUTES, MAX_STAY_MINUTES, MIN_STAY_MINUTES, RETENTION_DAYS,
 };
 use venuecode_protocol::{
-    CodeKind, EncryptionKey, RegionCode, TrustAnchors, VenueCategory, VenueCode,
+    CodeKind, CountPing, EncryptionKey, RegionCode, TrustAnchors, TrustBundle, VenueCategory,
+    VenueCode,
 };
 
 use crate::clock::Clock;
-use crate::diary::{Diary, DiaryEntry, EntryId, Exposure};
+use crate::diary::{Diary, DiaryEntry, EntryId, Exposure, PendingPing};
 use crate::error::{Error, Result};
 use crate::key::DiaryKey;
 use crate::transport::Transport;
@@ -23,13 +25,16 @@ pub const DEFAULT_MIN_OVERLAP_MINUTES: u32 = 15;
 /// How far before the scan an edited arrival may lie: one longest stay.
 pub const MAX_ARRIVAL_BEFORE_SCAN_MINUTES: u32 = MAX_STAY_MINUTES as u32;
 
-/// What the app configures once: trust anchors, the HA's key, and policy.
+/// The longest random delay of a count ping by default: a day.
+pub const DEFAULT_PING_DELAY_MAX_MINUTES: u32 = EPOCH_MINUTES;
+
+/// What the app configures once: the trust bundle it ships with, and policy.
 #[derive(Debug, Clone)]
 pub struct VisitorConfig {
-    /// The RA and HA signing keys the app ships with.
-    pub anchors: TrustAnchors,
-    /// The HA's encryption key, to which shared entries are sealed.
-    pub ha_encryption_key: EncryptionKey,
+    /// The trust bundle the app ships with (or an operator installed from a file), verified by
+    /// [`VisitorConfig::new`]. The keys the library trusts come from it, or from a later bundle
+    /// that a sync verified against it; never from the network on first use.
+    trust: TrustBundle,
     /// Minutes of overlap between the user's stay and a published window needed to raise an
     /// exposure.
     pub min_overlap_minutes: u32,
@@ -40,19 +45,34 @@ pub struct VisitorConfig {
     pub auto_checkout_minutes: Option<u16>,
     /// Whether to send anonymous count pings after check-ins. Off by default.
     pub count_pings: bool,
+    /// Each count ping is sent at its own time, drawn uniformly between the check-in and this
+    /// many minutes later (default [`DEFAULT_PING_DELAY_MAX_MINUTES`]).
+    pub ping_delay_max_minutes: u32,
+    /// How old the newest checkpoint may be before the exposure check counts as stale
+    /// (default `DEFAULT_STALE_MINUTES`, two days).
+    pub stale_minutes: u32,
 }
 
 impl VisitorConfig {
-    /// The default policy for these trust anchors and HA key.
-    pub fn new(anchors: TrustAnchors, ha_encryption_key: EncryptionKey) -> Self {
-        Self {
-            anchors,
-            ha_encryption_key,
+    /// The default policy with the trust bundle shipped with the app. The bundle is verified
+    /// as a first install (`TrustBundle::verify_initial`: signed by one of its own RA keys);
+    /// a bundle that fails is refused.
+    pub fn new(trust: TrustBundle) -> Result<Self> {
+        trust.verify_initial()?;
+        Ok(Self {
+            trust,
             min_overlap_minutes: DEFAULT_MIN_OVERLAP_MINUTES,
             retention_days: RETENTION_DAYS,
             auto_checkout_minutes: None,
             count_pings: false,
-        }
+            ping_delay_max_minutes: DEFAULT_PING_DELAY_MAX_MINUTES,
+            stale_minutes: DEFAULT_STALE_MINUTES,
+        })
+    }
+
+    /// The trust bundle shipped with the app.
+    pub fn trust_bundle(&self) -> &TrustBundle {
+        &self.trust
     }
 }
 
@@ -163,6 +183,10 @@ impl fmt::Debug for Visitor {
 impl Visitor {
     /// Opens (or creates) the diary at `path` with `key`, and purges what is past retention.
     /// A wrong key fails with [`Error::WrongKey`] and leaves the diary untouched.
+    ///
+    /// A new diary stores the configuration's trust bundle. A diary that holds one keeps it,
+    /// unless the configuration's bundle has a higher sequence (an app update shipping a newer
+    /// bundle), which then replaces it.
     pub fn open(
         path: impl AsRef<Path>,
         key: DiaryKey,
@@ -172,6 +196,13 @@ impl Visitor {
     ) -> Result<Self> {
         let diary = Diary::open(path.as_ref(), &key)?;
         drop(key);
+        let held = diary.trust()?;
+        if held
+            .as_ref()
+            .is_none_or(|h| h.sequence() < config.trust.sequence())
+        {
+            diary.set_trust(&config.trust)?;
+        }
         let v = Self {
             diary,
             config,
@@ -185,6 +216,33 @@ impl Visitor {
     /// The configuration.
     pub fn config(&self) -> &VisitorConfig {
         &self.config
+    }
+
+    /// The trust bundle the library trusts now: the one installed, or a later one a sync
+    /// verified against it.
+    pub fn trust_bundle(&self) -> Result<TrustBundle> {
+        Ok(self
+            .diary
+            .trust()?
+            .unwrap_or_else(|| self.config.trust.clone()))
+    }
+
+    /// The RA and HA signing keys of the held trust bundle.
+    pub fn anchors(&self) -> Result<TrustAnchors> {
+        Ok(self.trust_bundle()?.anchors())
+    }
+
+    /// The HA encryption key of the held trust bundle, to which shares are sealed.
+    pub(crate) fn ha_encryption_key(&self) -> Result<EncryptionKey> {
+        Ok(self.trust_bundle()?.ha_encryption_key())
+    }
+
+    /// Replaces the held trust bundle with `bundle` if it is a genuine update: signed by an RA
+    /// key of the held bundle, with a higher sequence (`TrustBundle::verify_update`). A bundle
+    /// that fails changes nothing.
+    pub fn update_trust_bundle(&self, bundle: &TrustBundle) -> Result<()> {
+        bundle.verify_update(&self.trust_bundle()?)?;
+        self.diary.set_trust(bundle)
     }
 
     pub(crate) fn now(&self) -> UnixMinute {
@@ -211,7 +269,7 @@ impl Visitor {
 
     fn verify(&self, code: &VenueCode, now: UnixMinute) -> Result<()> {
         let revoked = self.diary.revocations()?;
-        code.verify(&self.config.anchors, now, Some(&revoked))
+        code.verify(&self.anchors()?, now, Some(&revoked))
             .map_err(Error::from_scan)
     }
 
@@ -267,10 +325,16 @@ impl Visitor {
         };
         let entry = self.diary.insert_entry(entry, &closed)?;
         if self.config.count_pings {
-            let epoch = epoch_of(now);
-            let mut pings = self.diary.pending_pings()?;
-            pings.push((epoch, preview.code.seed().slot_keys().count_tag(epoch)));
-            self.diary.set_pending_pings(&pings)?;
+            let code = &preview.code;
+            let epoch = local_epoch(now, code.utc_offset());
+            let delay = random_delay(self.config.ping_delay_max_minutes)?;
+            self.diary.add_pending_ping(PendingPing {
+                ping: CountPing {
+                    venue_key_id: code.certificate().body().venue_key.key_id(),
+                    tag: code.slot_keys().count_tag(epoch),
+                },
+                send_after: now.saturating_add(delay),
+            })?;
         }
         Ok(CheckIn {
             entry,
@@ -387,27 +451,38 @@ impl Visitor {
         Ok(self.diary.pending_pings()?.len())
     }
 
-    /// Sends the count pings of past days in batches (pings of today wait, so that their
-    /// timing says nothing about when the user was where). Returns how many were sent.
-    pub fn send_count_pings(&self) -> Result<usize> {
-        use venuecode_protocol::count::{CountPingBatch, MAX_PINGS};
-        let today = epoch_of(self.now());
-        let pings = self.diary.pending_pings()?;
-        let (due, later): (Vec<_>, Vec<_>) = pings.into_iter().partition(|(e, _)| *e < today);
+    /// How many count pings are due now (their random send time has come).
+    pub fn due_count_pings(&self) -> Result<usize> {
+        let now = self.now();
+        Ok(self
+            .diary
+            .pending_pings()?
+            .iter()
+            .filter(|p| p.send_after <= now)
+            .count())
+    }
+
+    /// Sends the count pings whose random send time has come, one request each, removing each
+    /// from the diary once the server took it. Pings not yet due wait. Stops at the first
+    /// failure, keeping that ping and the rest for later. Returns how many were sent.
+    pub fn send_due_pings(&self) -> Result<usize> {
+        let now = self.now();
         let mut sent = 0;
-        for chunk in due.chunks(MAX_PINGS) {
-            let batch = CountPingBatch {
-                tags: chunk.iter().map(|(_, t)| *t).collect(),
-            };
-            if let Err(e) = crate::api::post_count_pings(&*self.transport, &batch) {
-                let mut keep: Vec<_> = due[sent..].to_vec();
-                keep.extend(later);
-                self.diary.set_pending_pings(&keep)?;
-                return Err(e);
+        for p in self.diary.pending_pings()? {
+            if p.send_after > now {
+                continue;
             }
-            sent += chunk.len();
+            crate::api::post_count_ping(&*self.transport, &p.ping)?;
+            self.diary.remove_pending_ping(&p)?;
+            sent += 1;
         }
-        self.diary.set_pending_pings(&later)?;
         Ok(sent)
     }
+}
+
+/// A delay drawn uniformly from `0..=max` minutes.
+fn random_delay(max: u32) -> Result<u32> {
+    let r = u64::from_be_bytes(venuecode_protocol::primitives::random_array()?);
+    // The bias of the modulo is below 2^-32 for any u32 bound.
+    Ok(u32::try_from(r % (u64::from(max) + 1)).unwrap_or(max))
 }

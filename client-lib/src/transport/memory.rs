@@ -1,14 +1,21 @@
 //! An in-memory stand-in for the server, with fault injection, so that flows can be tested
-//! without a network. It follows the API contract for the routes the client uses.
+//! without a network. It follows the API contract for the routes the client uses, and can
+//! also misbehave as a hostile server or a proxy in front of it would: withhold a batch, serve
+//! an old checkpoint or revocation list, or a substituted trust bundle.
+//!
+//! It checks no signature: it stores and serves what it is given, so that tests can give it
+//! anything. Count-tag registrations are filed under the key id of the request's envelope.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use venuecode_protocol::codec::Reader;
-use venuecode_protocol::count::CountPingBatch;
-use venuecode_protocol::envelope::{tan_hash, SIGNATURE_HEADER};
-use venuecode_protocol::{Codec, ExposureBatch, RevocationList, SignedBatchHeader};
+use venuecode_protocol::envelope::{tan_hash, RequestEnvelope, SIGNATURE_HEADER};
+use venuecode_protocol::{
+    Checkpoint, Codec, CountPing, CountTagRegistration, ExposureBatch, RevocationList,
+    SignedBatchHeader, TrustBundle,
+};
 
 use super::{Method, Request, Response, Transport};
 use crate::api::TAN_HEADER;
@@ -25,14 +32,33 @@ pub enum TanState {
     Expired,
 }
 
+/// A count-tag registration the fake server received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountTagPost {
+    /// The venue serial in the path.
+    pub serial: u64,
+    /// The key id of the request envelope (not verified by the fake server).
+    pub key_id: [u8; 8],
+    /// The decoded registration.
+    pub registration: CountTagRegistration,
+}
+
 #[derive(Default)]
 struct State {
     revocations: Option<Vec<u8>>,
-    batches: Vec<Vec<u8>>,
+    revocation_pages: BTreeMap<u64, Vec<u8>>,
+    batches: BTreeMap<u64, Vec<u8>>,
+    unlisted: BTreeSet<u64>,
+    withheld: BTreeSet<u64>,
+    checkpoint: Option<Vec<u8>>,
+    trust_bundle: Option<Vec<u8>>,
+    overrides: Vec<(String, Vec<u8>)>,
     tans: HashMap<[u8; 32], TanState>,
     uploads: Vec<Vec<u8>>,
-    counts: HashMap<[u8; 16], u64>,
-    count_tag_posts: Vec<(u64, serde_json::Value)>,
+    registered_tags: HashSet<([u8; 8], [u8; 16])>,
+    counts: HashMap<([u8; 8], [u8; 16]), u64>,
+    ping_posts: u32,
+    count_tag_posts: Vec<CountTagPost>,
     fail_next: u32,
     page_size: Option<usize>,
     lose_next_response: bool,
@@ -97,21 +123,87 @@ impl MemoryServer {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Serves `list` on `GET /v1/revocations` (for any cursor).
+    /// Serves `list` on `GET /v1/revocations` for any cursor that has no page of its own.
     pub fn set_revocations(&self, list: &RevocationList) {
         self.state().revocations = Some(list.encode());
     }
 
-    /// Publishes a batch and returns its sequence number.
+    /// Serves `list` on `GET /v1/revocations?after=N` for its own `after`, as one page of a
+    /// paged answer.
+    pub fn add_revocation_page(&self, list: &RevocationList) {
+        self.state()
+            .revocation_pages
+            .insert(list.body().after, list.encode());
+    }
+
+    /// Publishes a batch under its own sequence (replacing any batch there) and returns it.
+    /// The fake server does not check the chain: a test may publish a fork or a gap.
     pub fn publish(&self, batch: &ExposureBatch) -> u64 {
         self.publish_bytes(batch.encode())
     }
 
-    /// Publishes raw batch bytes (possibly tampered) and returns the sequence number.
+    /// Publishes raw batch bytes (possibly tampered) under the sequence their header names,
+    /// or after the highest one when the header does not decode; returns the sequence.
     pub fn publish_bytes(&self, bytes: Vec<u8>) -> u64 {
         let mut s = self.state();
-        s.batches.push(bytes);
-        s.batches.len() as u64
+        let sequence = SignedBatchHeader::read(&mut Reader::new(&bytes))
+            .map(|h| h.header().sequence)
+            .unwrap_or_else(|_| s.batches.keys().last().map_or(1, |l| l + 1));
+        s.batches.insert(sequence, bytes);
+        sequence
+    }
+
+    /// Publishes raw bytes under a given sequence, whatever they hold (a reordered batch).
+    pub fn publish_at(&self, sequence: u64, bytes: Vec<u8>) {
+        self.state().batches.insert(sequence, bytes);
+    }
+
+    /// Serves `cp` on `GET /v1/checkpoint`.
+    pub fn set_checkpoint(&self, cp: &Checkpoint) {
+        self.state().checkpoint = Some(cp.encode());
+    }
+
+    /// Serves `bundle` on `GET /v1/trust-bundle`.
+    pub fn set_trust_bundle(&self, bundle: &TrustBundle) {
+        self.state().trust_bundle = Some(bundle.encode());
+    }
+
+    /// Leaves batch `sequence` out of the listings but still serves it when asked by its
+    /// sequence.
+    pub fn omit_from_listing(&self, sequence: u64) {
+        self.state().unlisted.insert(sequence);
+    }
+
+    /// Withholds batch `sequence`: left out of the listings and answered 404, as a server that
+    /// hides it from this client would.
+    pub fn withhold(&self, sequence: u64) {
+        self.state().withheld.insert(sequence);
+    }
+
+    /// Stops withholding or omitting every batch.
+    pub fn release_withheld(&self) {
+        let mut s = self.state();
+        s.withheld.clear();
+        s.unlisted.clear();
+    }
+
+    /// Acts as a proxy that answers every `GET` whose path starts with `prefix` with `body`
+    /// (status 200) instead of the server's answer: a replayed old list or checkpoint, a
+    /// substituted trust bundle. Later overrides of the same prefix replace earlier ones.
+    pub fn intercept(&self, prefix: &str, body: Vec<u8>) {
+        let mut s = self.state();
+        s.overrides.retain(|(p, _)| p != prefix);
+        s.overrides.push((prefix.to_owned(), body));
+    }
+
+    /// Removes every interception.
+    pub fn stop_intercepting(&self) {
+        self.state().overrides.clear();
+    }
+
+    /// How many `POST /v1/counts` requests were received.
+    pub fn ping_posts(&self) -> u32 {
+        self.state().ping_posts
     }
 
     /// Registers a TAN in the given state.
@@ -125,8 +217,8 @@ impl MemoryServer {
         self.state().uploads.clone()
     }
 
-    /// The count-tag registrations received: serial and JSON body.
-    pub fn count_tag_posts(&self) -> Vec<(u64, serde_json::Value)> {
+    /// The count-tag registrations received.
+    pub fn count_tag_posts(&self) -> Vec<CountTagPost> {
         self.state().count_tag_posts.clone()
     }
 
@@ -157,10 +249,28 @@ impl MemoryServer {
     }
 
     fn route(&self, s: &mut State, req: &Request) -> Response {
+        if req.method == Method::Get {
+            if let Some((_, body)) = s.overrides.iter().find(|(p, _)| req.path.starts_with(p)) {
+                return Response::from_bytes(200, body.clone());
+            }
+        }
         let path = req.path.split('?').next().unwrap_or("");
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         match (req.method, parts.as_slice()) {
-            (Method::Get, ["v1", "revocations"]) => match &s.revocations {
+            (Method::Get, ["v1", "revocations"]) => {
+                let after: u64 = query(&req.path, "after")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                match s.revocation_pages.get(&after).or(s.revocations.as_ref()) {
+                    Some(b) => Response::from_bytes(200, b.clone()),
+                    None => error(404, "not_found"),
+                }
+            }
+            (Method::Get, ["v1", "checkpoint"]) => match &s.checkpoint {
+                Some(b) => Response::from_bytes(200, b.clone()),
+                None => error(404, "not_found"),
+            },
+            (Method::Get, ["v1", "trust-bundle"]) => match &s.trust_bundle {
                 Some(b) => Response::from_bytes(200, b.clone()),
                 None => error(404, "not_found"),
             },
@@ -168,12 +278,11 @@ impl MemoryServer {
                 let after: u64 = query(&req.path, "after")
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(0);
+                let visible = |seq: &u64| !s.withheld.contains(seq) && !s.unlisted.contains(seq);
                 let list: Vec<_> = s
                     .batches
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| (i as u64 + 1, b))
-                    .filter(|(seq, _)| *seq > after)
+                    .range(after.saturating_add(1)..)
+                    .filter(|(seq, _)| visible(seq))
                     .take(s.page_size.unwrap_or(1000))
                     .map(|(seq, b)| {
                         let records = SignedBatchHeader::read(&mut Reader::new(b))
@@ -183,17 +292,18 @@ impl MemoryServer {
                             "records": records, "etag": format!("\"{seq}\"")})
                     })
                     .collect();
+                let latest = s.batches.keys().rev().find(|q| visible(q)).copied();
                 json(
                     200,
-                    serde_json::json!({"batches": list, "latest": s.batches.len()}),
+                    serde_json::json!({"batches": list, "latest": latest.unwrap_or(0)}),
                 )
             }
             (Method::Get, ["v1", "batches", seq]) => {
                 let Some(bytes) = seq
-                    .parse::<usize>()
+                    .parse::<u64>()
                     .ok()
-                    .and_then(|n| n.checked_sub(1))
-                    .and_then(|i| s.batches.get(i))
+                    .filter(|n| !s.withheld.contains(n))
+                    .and_then(|n| s.batches.get(&n))
                 else {
                     return error(404, "not_found");
                 };
@@ -223,25 +333,32 @@ impl MemoryServer {
                     }
                 }
             }
-            (Method::Post, ["v1", "counts"]) => match CountPingBatch::decode(&req.body) {
-                Ok(b) => {
-                    for t in &b.tags {
-                        *s.counts.entry(t.0).or_default() += 1;
+            (Method::Post, ["v1", "counts"]) => match CountPing::decode(&req.body) {
+                Ok(p) => {
+                    s.ping_posts += 1;
+                    let key = (p.venue_key_id.0, p.tag.0);
+                    let accepted = s.registered_tags.contains(&key);
+                    if accepted {
+                        *s.counts.entry(key).or_default() += 1;
                     }
-                    json(202, serde_json::json!({"accepted": b.tags.len()}))
+                    json(202, serde_json::json!({"accepted": u8::from(accepted)}))
                 }
                 Err(_) => error(400, "malformed"),
             },
             (Method::Get, ["v1", "counts"]) => {
-                let tag = query(&req.path, "tag").and_then(|h| hex::decode(h).ok());
+                let hex16 = |name| {
+                    query(&req.path, name)
+                        .and_then(|h| hex::decode(h).ok())
+                        .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
+                };
+                let key_id = query(&req.path, "key_id")
+                    .and_then(|h| hex::decode(h).ok())
+                    .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok());
                 let from = query(&req.path, "from").and_then(|v| v.parse::<u32>().ok());
-                let (Some(tag), Some(from)) = (tag, from) else {
+                let (Some(key_id), Some(tag), Some(from)) = (key_id, hex16("tag"), from) else {
                     return error(400, "malformed");
                 };
-                let Ok(tag) = <[u8; 16]>::try_from(tag.as_slice()) else {
-                    return error(400, "malformed");
-                };
-                let n = s.counts.get(&tag).copied().unwrap_or(0);
+                let n = s.counts.get(&(key_id, tag)).copied().unwrap_or(0);
                 let rows: Vec<_> = if n > 0 {
                     vec![serde_json::json!({"epoch": from, "count": n})]
                 } else {
@@ -250,17 +367,29 @@ impl MemoryServer {
                 json(200, serde_json::json!({ "counts": rows }))
             }
             (Method::Post, ["v1", "venues", serial, "count-tags"]) => {
-                if req.header_value(SIGNATURE_HEADER).is_none() {
+                let Some(envelope) = req
+                    .header_value(SIGNATURE_HEADER)
+                    .and_then(|h| RequestEnvelope::from_header(h).ok())
+                else {
                     return error(401, "signature_missing");
-                }
-                let (Ok(serial), Ok(body)) = (
+                };
+                let (Ok(serial), Ok(registration)) = (
                     serial.parse::<u64>(),
-                    serde_json::from_slice::<serde_json::Value>(&req.body),
+                    CountTagRegistration::decode(&req.body),
                 ) else {
                     return error(400, "malformed");
                 };
-                s.count_tag_posts.push((serial, body));
-                Response::from_bytes(201, Vec::new())
+                let key_id = envelope.key_id.0;
+                for (_, tag) in &registration.tags {
+                    s.registered_tags.insert((key_id, tag.0));
+                }
+                let n = registration.tags.len();
+                s.count_tag_posts.push(CountTagPost {
+                    serial,
+                    key_id,
+                    registration,
+                });
+                json(201, serde_json::json!({ "registered": n }))
             }
             _ => error(404, "not_found"),
         }

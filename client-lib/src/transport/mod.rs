@@ -10,7 +10,7 @@ mod http;
 mod memory;
 
 pub use http::{HttpTransport, HttpTransportBuilder, DEFAULT_STALL_TIMEOUT};
-pub use memory::{MemoryServer, TanState};
+pub use memory::{CountTagPost, MemoryServer, TanState};
 
 /// An HTTP method the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

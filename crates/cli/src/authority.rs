@@ -2,22 +2,24 @@
 //! exposure windows, publishing signed batches, disabling codes, and statistics.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use venuecode_client::api;
 use venuecode_client::transport::{Method, Request, Transport};
+use venuecode_protocol::chain::retained_range;
 use venuecode_protocol::envelope::tan_hash;
-use venuecode_protocol::time::{
-    epochs_for_slot, slot_of, UnixMinute, EPOCH_MINUTES, MAX_STAY_MINUTES,
-};
+use venuecode_protocol::exposure::plan_trace;
+use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::{
-    BatchBuilder, CodeKind, Codec, DecryptionKey, ExposureBatch, ExposureWindow, GuestBookEntry,
-    PublicKey, RiskLevel, SealedBundle, SealedMessage, Seed, SignedSeedRelease, SigningKey,
-    TrustAnchors, Upload,
+    BatchBuilder, ChainHead, Checkpoint, CheckpointBody, Codec, DecryptionKey, ExposureBatch,
+    ExposureWindow, GuestBookEntry, PublicKey, RiskLevel, SealedBundle, SealedMessage, Seed,
+    SeedRelease, SigningKey, TrustAnchors, TrustBundle, TrustBundleBody, Upload, UploadEntry,
+    VenueCode,
 };
 
-use crate::home::{read_key, refuse_existing, write_key, Home, Trust};
+use crate::home::{hex32, read_key, refuse_existing, write_file, write_key, Home, Trust};
 use venuecode_server::keyfile::KeyKind;
 
 /// The message every record points at unless the tracer gives another.
@@ -42,9 +44,46 @@ pub struct RegistrationAuthority {
     pub admin: SigningKey,
 }
 
-/// Creates fresh RA and HA keys in the home, and the matching `trust.json`. Refuses to
+/// Where `authority init` writes the signed trust bundle to hand out (apps ship it; homes
+/// install it with `venuecode trust install`).
+pub const TRUST_BUNDLE_OUT: &str = "authority/trust-bundle.bin";
+
+/// Where the HA keeps its batch chain: head, ledger of published batches, batch ids used.
+pub const CHAIN_FILE: &str = "authority/chain.json";
+
+/// A batch signed but not yet known to be stored by the server (posted again first).
+pub const PENDING_BATCH_FILE: &str = "authority/pending-batch.bin";
+
+/// The server's retention period (batches expire after it): the checkpoint's `retained_from`.
+pub const RETENTION_MINUTES: u32 = 14 * 1440;
+
+/// Where the trust bundle says the server and the codes are.
+#[derive(Debug, Clone)]
+pub struct BundleUrls {
+    /// The server's base URL.
+    pub server_url: String,
+    /// The base URL of venue-code QR URLs.
+    pub code_base_url: String,
+}
+
+/// Creates fresh RA and HA keys in the home, signs the first trust bundle (sequence 1) with
+/// the RA key, writes it to [`TRUST_BUNDLE_OUT`] and installs it in the home itself. Refuses to
 /// overwrite existing keys.
-pub fn init(home: &Home) -> Result<(RegistrationAuthority, HealthAuthority)> {
+pub fn init(
+    home: &Home,
+    urls: &BundleUrls,
+    now: UnixMinute,
+) -> Result<(RegistrationAuthority, HealthAuthority, TrustBundle)> {
+    for (flag, url) in [
+        ("--server-url", &urls.server_url),
+        ("--code-base-url", &urls.code_base_url),
+    ] {
+        venuecode_protocol::trust::check_url(url).map_err(|e| {
+            anyhow!(
+                "{flag} `{url}`: {e} (https://…, or http:// only to 127.0.0.1, [::1] or localhost)"
+            )
+        })?;
+    }
     let ra_dir = home.dir("ra")?;
     let ha_dir = home.dir("authority")?;
     for p in [
@@ -103,17 +142,21 @@ pub fn init(home: &Home) -> Result<(RegistrationAuthority, HealthAuthority)> {
         KeyKind::X25519Public,
         ha.decryption.public_key().as_bytes(),
     )?;
-    trust_of(&ra, &ha).save(home)?;
-    Ok((ra, ha))
-}
-
-/// The trust file for these authorities.
-pub fn trust_of(ra: &RegistrationAuthority, ha: &HealthAuthority) -> Trust {
-    Trust {
-        ra_public_key: hex::encode(ra.signing.public_key().as_bytes()),
-        ha_signing_keys: vec![hex::encode(ha.signing.public_key().as_bytes())],
-        ha_encryption_key: hex::encode(ha.decryption.public_key().as_bytes()),
-    }
+    let bundle = TrustBundle::sign(
+        TrustBundleBody {
+            sequence: 1,
+            issued_at: now,
+            ra_keys: vec![ra.signing.public_key()],
+            ha_signing_keys: vec![ha.signing.public_key()],
+            ha_encryption_key: ha.decryption.public_key(),
+            server_url: urls.server_url.clone(),
+            code_base_url: urls.code_base_url.clone(),
+        },
+        &ra.signing,
+    )?;
+    write_file(&home.path(TRUST_BUNDLE_OUT), &bundle.encode(), false)?;
+    Trust::install(home, &bundle)?;
+    Ok((ra, ha, bundle))
 }
 
 impl HealthAuthority {
@@ -160,7 +203,8 @@ pub fn now_seconds() -> u64 {
         .unwrap_or(0)
 }
 
-fn send_signed(t: &dyn Transport, req: Request, key: &SigningKey) -> Result<Vec<u8>> {
+/// Sends a request signed with `key` (real clock) and returns the body of a 2xx answer.
+pub fn send_signed(t: &dyn Transport, req: Request, key: &SigningKey) -> Result<Vec<u8>> {
     let resp = api::check(t.send(api::sign(req, key, now_seconds())?)?)?;
     Ok(api::read_body(resp, 512 * 1024 * 1024)?)
 }
@@ -273,83 +317,108 @@ pub fn delete_upload(t: &dyn Transport, ha: &HealthAuthority, id: u64) -> Result
 /// An opened upload.
 #[derive(Debug)]
 pub enum Opened {
-    /// A case's shared check-ins.
+    /// A case's shared check-ins, not yet checked one by one (see [`check_entry`]).
     Case(Upload),
     /// A venue's guest-book entries.
     GuestBook(Vec<GuestBookEntry>),
-    /// A venue's released seeds: serial, venue key and `(epoch, seed)`.
+    /// A venue's released seeds, verified with the venue key inside the sealed release.
     Seeds {
-        /// The serial the venue released under (its current certificate).
-        serial: u64,
-        /// The venue key the release was verified with, as bytes. Seeds belong to the venue,
-        /// not to one certificate: a venue that updated its information (a new serial) still
-        /// releases the seeds its older certificates' codes carry.
+        /// The venue key that signed the release: seeds are matched to traces by it. Seeds
+        /// belong to the venue key, not to one certificate, so a venue that updated its
+        /// information (a new serial) still releases the seeds its older codes carry. As bytes.
         venue_key: [u8; 32],
         /// The released seeds.
         seeds: Vec<(u32, Seed)>,
     },
 }
 
-/// Opens an upload of the given purpose. Every venue code a case shares is checked against the
-/// trust anchors; a seed release is checked against the venue key in `certificates`.
-pub fn open_upload(
-    ha: &HealthAuthority,
-    anchors: &TrustAnchors,
-    purpose: &str,
-    bytes: &[u8],
-    venue_key: impl Fn(u64) -> Option<PublicKey>,
-) -> Result<Opened> {
+/// Opens an upload of the given purpose: decodes it, opens the seal and, for a seed release,
+/// verifies the venue's signature. A case's entries are returned as shared; check each with
+/// [`check_entry`] before using it.
+pub fn open_upload(ha: &HealthAuthority, purpose: &str, bytes: &[u8]) -> Result<Opened> {
     match purpose {
         "case" => {
-            let sealed = SealedMessage::decode(bytes)?;
-            let upload = Upload::open(&ha.decryption, &sealed)?;
-            for e in &upload.entries {
-                e.code
-                    .verify_signatures(anchors)
-                    .context("a shared venue code does not verify")?;
-            }
+            let sealed = SealedMessage::decode(bytes).context("does not decode")?;
+            let upload = Upload::open(&ha.decryption, &sealed).context("does not open")?;
             Ok(Opened::Case(upload))
         }
         "guestbook" => {
-            let bundle = SealedBundle::decode(bytes)?;
+            let bundle = SealedBundle::decode(bytes).context("does not decode")?;
             let mut out = Vec::with_capacity(bundle.items.len());
             for item in &bundle.items {
-                out.push(GuestBookEntry::open(&ha.decryption, item)?);
+                out.push(GuestBookEntry::open(&ha.decryption, item).context("does not open")?);
             }
             Ok(Opened::GuestBook(out))
         }
         "seeds" => {
-            let release = SignedSeedRelease::decode(bytes)?;
-            let key = venue_key(release.venue_serial)
-                .ok_or_else(|| anyhow!("no certificate known for the releasing venue"))?;
-            let opened = release.open(&key, &ha.decryption)?;
+            let sealed = SealedMessage::decode(bytes).context("does not decode")?;
+            let release = SeedRelease::open(&ha.decryption, &sealed)
+                .context("does not open or its venue signature does not verify")?;
             Ok(Opened::Seeds {
-                serial: opened.venue_serial,
-                venue_key: *key.as_bytes(),
-                seeds: opened.seeds,
+                venue_key: *release.venue_key.as_bytes(),
+                seeds: release.seeds,
             })
         }
         other => bail!("unknown upload purpose `{other}`"),
     }
 }
 
+/// Checks one shared check-in before it is published: the code's signatures (a genuine
+/// certificate and a seed signed by its venue key) and the claim itself against the minute
+/// the upload arrived (`UploadEntry::check_claim`): at most 720 minutes, not after the upload,
+/// and within a rotating code's display window or a static code's certificate validity.
+pub fn check_entry(e: &UploadEntry, anchors: &TrustAnchors, received_at: UnixMinute) -> Result<()> {
+    e.code
+        .verify_signatures(anchors)
+        .map_err(|err| anyhow!("the venue code does not verify: {err}"))?;
+    e.check_claim(received_at).map_err(|err| {
+        anyhow!(
+            "the claim does not hold ({err}): {} minutes from minute {} received at minute {}",
+            e.departure.saturating_sub(e.arrival),
+            e.arrival,
+            received_at
+        )
+    })
+}
+
+/// The minute an upload arrived, from the server's `received_at` (Unix seconds), shifted by
+/// `shift_seconds` (non-zero only when `--now` pretends another time, so a drill's times and
+/// the server's stay on one timeline).
+pub fn received_minute(received_at: u64, shift_seconds: i64) -> UnixMinute {
+    let shifted = i64::try_from(received_at)
+        .unwrap_or(i64::MAX)
+        .saturating_add(shift_seconds)
+        .max(0);
+    u32::try_from(shifted / 60).unwrap_or(u32::MAX)
+}
+
 /// One stay the tracer decided to publish, per venue code.
 #[derive(Debug, Clone)]
 pub struct Trace {
-    /// The venue's serial, as in the code the case scanned.
-    pub serial: u64,
-    /// The venue key of that code's certificate: seed releases are matched on it.
-    pub venue_key: PublicKey,
-    /// The venue's name, for the report.
-    pub venue_name: String,
-    /// The code the case scanned.
-    pub kind: CodeKind,
-    /// The seed of that code.
-    pub seed: Seed,
+    /// The code the case scanned (its certificate names the venue and its key).
+    pub code: VenueCode,
     /// Window start.
     pub start: UnixMinute,
     /// Window end.
     pub end: UnixMinute,
+}
+
+impl Trace {
+    /// The venue's serial, as in the code the case scanned.
+    pub fn serial(&self) -> u64 {
+        self.code.certificate().serial()
+    }
+
+    /// The venue's name.
+    pub fn venue_name(&self) -> &str {
+        self.code.certificate().info().name()
+    }
+
+    /// The venue key of the code's certificate: tokens derive from it, and seed releases are
+    /// matched on it.
+    pub fn venue_key(&self) -> PublicKey {
+        self.code.certificate().body().venue_key
+    }
 }
 
 /// What a publication covers and what it could not.
@@ -358,71 +427,40 @@ pub struct Plan {
     /// Windows to publish.
     pub windows: Vec<ExposureWindow>,
     /// `(serial, venue name, epoch)` of rotating seeds needed but not released: visitors who
-    /// scanned that venue on that day cannot be notified.
+    /// scanned that venue on that (venue-local) day cannot be notified.
     pub missing_seeds: Vec<(u64, String, u32)>,
+    /// Traces that could not be planned, with the reason.
+    pub refused: Vec<(u64, String)>,
 }
 
-/// Seeds released by venues: venue key → epoch → seed.
+/// Seeds released by venues: venue key → venue-local epoch → seed.
 pub type Released = BTreeMap<[u8; 32], BTreeMap<u32, Seed>>;
 
-/// Turns traces into windows: a static code needs only its seed; a rotating code needs, for
-/// each slot, the seeds of every day a visitor present in that slot could have scanned on
-/// (`epochs_for_slot`). The scanned day's seed comes with the upload; the others must come from
-/// the venue's seed release, found by the venue key (whatever serial it was released under).
+/// Turns traces into windows with the protocol's `plan_trace`: a static code needs only its
+/// seed; a rotating code needs the seeds of every local day a visitor present could have
+/// scanned on. The scanned day's seed comes with the upload; the others from the venue's seed
+/// release, found by the venue key of the scanned code (whatever serial it was released under).
 pub fn plan(traces: &[Trace], released: &Released, risk: RiskLevel) -> Plan {
     let mut plan = Plan::default();
+    let none = BTreeMap::new();
     for tr in traces {
-        match tr.kind {
-            CodeKind::Static => plan.windows.push(window(&tr.seed, tr.start, tr.end, risk)),
-            CodeKind::Rotating { epoch, .. } => {
-                let mut epochs = std::collections::BTreeSet::new();
-                for slot in slot_of(tr.start)..=slot_of(tr.end.saturating_sub(1)) {
-                    epochs.extend(epochs_for_slot(slot));
-                }
-                for e in epochs {
-                    let seed = if e == epoch {
-                        Some(tr.seed.clone())
-                    } else {
-                        released
-                            .get(tr.venue_key.as_bytes())
-                            .and_then(|m| m.get(&e))
-                            .cloned()
-                    };
-                    // Nobody holds day e's seed outside [day e, day e + 1 + longest stay).
-                    let from = tr.start.max(e.saturating_mul(EPOCH_MINUTES));
-                    let until = tr.end.min(
-                        (e + 1)
-                            .saturating_mul(EPOCH_MINUTES)
-                            .saturating_add(u32::from(MAX_STAY_MINUTES)),
-                    );
-                    if until <= from {
-                        continue;
-                    }
-                    match seed {
-                        Some(seed) => plan.windows.push(window(&seed, from, until, risk)),
-                        None => plan
-                            .missing_seeds
-                            .push((tr.serial, tr.venue_name.clone(), e)),
-                    }
+        let seeds = released.get(tr.venue_key().as_bytes()).unwrap_or(&none);
+        match plan_trace(&tr.code, tr.start, tr.end, seeds) {
+            Ok(p) => {
+                plan.windows.extend(p.windows(risk, 0));
+                for e in p.missing_epochs {
+                    plan.missing_seeds
+                        .push((tr.serial(), tr.venue_name().to_owned(), e));
                 }
             }
+            Err(e) => plan.refused.push((tr.serial(), e.to_string())),
         }
     }
     plan
 }
 
-fn window(seed: &Seed, start: UnixMinute, end: UnixMinute, risk: RiskLevel) -> ExposureWindow {
-    ExposureWindow {
-        seed: seed.clone(),
-        start,
-        end,
-        risk,
-        message_index: 0,
-    }
-}
-
 /// Replaces the shared stays of every venue named in `chosen` with the chosen windows, using
-/// the seed (and code kind) the case scanned there.
+/// the code the case scanned there.
 pub fn apply_chosen_windows(
     traces: Vec<Trace>,
     chosen: &[(u64, UnixMinute, UnixMinute)],
@@ -432,22 +470,22 @@ pub fn apply_chosen_windows(
     }
     let mut out: Vec<Trace> = traces
         .iter()
-        .filter(|t| !chosen.iter().any(|(s, _, _)| *s == t.serial))
+        .filter(|t| !chosen.iter().any(|(s, _, _)| *s == t.serial()))
         .cloned()
         .collect();
     for (serial, start, end) in chosen {
         if end <= start {
             bail!("the window for venue {serial} is empty");
         }
-        // One trace per distinct code the case scanned at that venue (a rotating venue may
-        // have several days' seeds).
+        // One trace per distinct code seed the case scanned at that venue (a rotating venue
+        // may have several days' seeds).
         let mut matched = false;
         let mut seen: Vec<&Seed> = Vec::new();
-        for t in traces.iter().filter(|t| t.serial == *serial) {
-            if seen.contains(&&t.seed) {
+        for t in traces.iter().filter(|t| t.serial() == *serial) {
+            if seen.contains(&t.code.seed()) {
                 continue;
             }
-            seen.push(&t.seed);
+            seen.push(t.code.seed());
             matched = true;
             out.push(Trace {
                 start: *start,
@@ -462,18 +500,183 @@ pub fn apply_chosen_windows(
     Ok(out)
 }
 
-/// Builds and signs a batch from windows.
-pub fn build_batch(
-    ha: &HealthAuthority,
-    windows: &[ExposureWindow],
-    now: UnixMinute,
-    message: &str,
-) -> Result<ExposureBatch> {
-    let mut b = BatchBuilder::new(now, vec![message.to_owned()])?;
-    for w in windows {
-        b.add(w)?;
+/// One published batch in the HA's ledger.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LedgerEntry {
+    /// The batch's sequence.
+    pub sequence: u64,
+    /// Its link, hex.
+    pub link: String,
+    /// When it was created (Unix minute).
+    pub created_at: UnixMinute,
+}
+
+/// The HA's own record of its batch chain, kept in [`CHAIN_FILE`]: the head, the published
+/// batches (for the checkpoint's retained range) and every batch id ever used (never reused).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct HaChain {
+    /// Sequence of the latest published batch (0: none).
+    pub sequence: u64,
+    /// Its link, hex (zeros when none).
+    pub link: String,
+    /// Published batches.
+    pub ledger: Vec<LedgerEntry>,
+    /// Every batch id used, hex.
+    pub batch_ids: Vec<String>,
+    #[serde(skip)]
+    path: PathBuf,
+    #[serde(skip)]
+    pending: PathBuf,
+}
+
+impl HaChain {
+    /// Loads the chain from the home (a new HA starts at the genesis head).
+    pub fn load(home: &Home) -> Result<Self> {
+        let path = home.path(CHAIN_FILE);
+        let mut chain: Self = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).context("authority/chain.json")?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self {
+                link: hex::encode([0u8; 32]),
+                ..Self::default()
+            },
+            Err(e) => return Err(e).context("reading authority/chain.json"),
+        };
+        chain.head()?;
+        chain.path = path;
+        chain.pending = home.path(PENDING_BATCH_FILE);
+        Ok(chain)
     }
-    Ok(b.sign(&ha.signing)?)
+
+    /// The head: the latest published batch.
+    pub fn head(&self) -> Result<ChainHead> {
+        let head = ChainHead {
+            sequence: self.sequence,
+            link: hex32(&self.link).context("authority/chain.json: link")?,
+        };
+        head.check()?;
+        Ok(head)
+    }
+
+    fn ledger(&self) -> Result<Vec<(u64, [u8; 32], UnixMinute)>> {
+        self.ledger
+            .iter()
+            .map(|e| Ok((e.sequence, hex32(&e.link)?, e.created_at)))
+            .collect()
+    }
+
+    fn save(&self) -> Result<()> {
+        write_file(
+            &self.path,
+            serde_json::to_string_pretty(self)?.as_bytes(),
+            true,
+        )
+    }
+
+    fn record(&mut self, batch: &ExposureBatch) -> Result<()> {
+        let h = batch.header().header();
+        let head = batch.chain_head();
+        self.sequence = head.sequence;
+        self.link = hex::encode(head.link);
+        self.ledger.push(LedgerEntry {
+            sequence: head.sequence,
+            link: self.link.clone(),
+            created_at: h.created_at,
+        });
+        let id = hex::encode(h.batch_id);
+        if !self.batch_ids.contains(&id) {
+            self.batch_ids.push(id);
+        }
+        self.save()
+    }
+
+    /// A builder for the next batch (`BatchBuilder` after the head), with a fresh random batch
+    /// id this HA never used.
+    pub fn next_builder(&self, created_at: UnixMinute, message: &str) -> Result<BatchBuilder> {
+        loop {
+            let id: [u8; 16] = venuecode_protocol::primitives::random_array()?;
+            if !self.batch_ids.contains(&hex::encode(id)) {
+                return Ok(BatchBuilder::with_id(
+                    self.head()?,
+                    id,
+                    created_at,
+                    vec![message.to_owned()],
+                )?);
+            }
+        }
+    }
+
+    /// Posts a batch that extends this chain: written to [`PENDING_BATCH_FILE`] first, so a
+    /// batch the server stored while the answer was lost is posted again (answered
+    /// `duplicate`) rather than replaced by another batch of the same sequence.
+    pub fn post(
+        &mut self,
+        t: &dyn Transport,
+        ha: &HealthAuthority,
+        batch: &ExposureBatch,
+    ) -> Result<u64> {
+        let head = self.head()?;
+        let h = batch.header().header();
+        if h.sequence != head.sequence + 1 || h.previous != head.link {
+            bail!("the batch does not extend this authority's chain");
+        }
+        write_file(&self.pending, &batch.encode(), true)?;
+        match post_batch(t, ha, batch) {
+            Ok(_) => {}
+            Err(e) if server_code(&e) == Some("duplicate") => {}
+            Err(e) => return Err(e.context("posting the batch (kept in authority/pending-batch.bin; the next publish posts it again)")),
+        }
+        self.record(batch)?;
+        let _ = std::fs::remove_file(&self.pending);
+        Ok(h.sequence)
+    }
+
+    /// Posts a batch left pending by an interrupted publish, if any; its sequence.
+    pub fn post_pending(&mut self, t: &dyn Transport, ha: &HealthAuthority) -> Result<Option<u64>> {
+        let bytes = match std::fs::read(&self.pending) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).context("reading authority/pending-batch.bin"),
+        };
+        let batch = ExposureBatch::decode(&bytes).context("authority/pending-batch.bin")?;
+        let head = self.head()?;
+        if batch.header().header().sequence <= head.sequence {
+            // Recorded already: the file outlived its post.
+            let _ = std::fs::remove_file(&self.pending);
+            return Ok(None);
+        }
+        self.post(t, ha, &batch).map(Some)
+    }
+
+    /// Signs a checkpoint of the current head at `now`, with the retained range from the
+    /// ledger, and posts it.
+    pub fn checkpoint(
+        &self,
+        t: &dyn Transport,
+        ha: &HealthAuthority,
+        now: UnixMinute,
+    ) -> Result<Checkpoint> {
+        let retained = retained_range(&self.ledger()?, now.saturating_sub(RETENTION_MINUTES))?;
+        let cp = Checkpoint::sign(
+            CheckpointBody::new(ha.signing.key_id(), now, self.head()?, retained),
+            &ha.signing,
+        )?;
+        send_signed(
+            t,
+            Request::post("/v1/checkpoints", cp.encode(), "application/octet-stream"),
+            &ha.signing,
+        )
+        .context("posting the checkpoint")?;
+        Ok(cp)
+    }
+}
+
+/// The server's API error code of a failed request, if it was one.
+pub fn server_code(e: &anyhow::Error) -> Option<&str> {
+    e.chain()
+        .find_map(|c| match c.downcast_ref::<venuecode_client::Error>() {
+            Some(venuecode_client::Error::Server { code, .. }) => Some(code.as_str()),
+            _ => None,
+        })
 }
 
 /// Posts a batch; returns its sequence number.
@@ -509,33 +712,21 @@ pub fn stats(t: &dyn Transport, which: &str) -> Result<serde_json::Value> {
     Ok(serde_json::from_slice(&body)?)
 }
 
-/// Fetches `/v1/authority` and turns it into a trust file (for trust on first use).
-pub fn fetch_trust(t: &dyn Transport) -> Result<Trust> {
-    #[derive(Deserialize)]
-    struct Authority {
-        ra_public_key: String,
-        ha_signing_keys: Vec<String>,
-        ha_encryption_key: Option<String>,
-    }
-    let resp = api::check(t.send(Request::get("/v1/authority"))?)?;
-    let body = api::read_body(resp, 1024 * 1024)?;
-    let a: Authority = serde_json::from_slice(&body).context("/v1/authority")?;
-    let trust = Trust {
-        ra_public_key: a.ra_public_key,
-        ha_signing_keys: a.ha_signing_keys,
-        ha_encryption_key: a
-            .ha_encryption_key
-            .ok_or_else(|| anyhow!("the server publishes no HA encryption key"))?,
-    };
-    trust.anchors()?;
-    trust.encryption_key()?;
-    Ok(trust)
+/// An upload or a shared check-in the publication left out, and why.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    /// The upload.
+    pub upload: u64,
+    /// The check-in within it (0-based), or `None` for the whole upload.
+    pub entry: Option<usize>,
+    /// Why.
+    pub reason: String,
 }
 
 /// What a publication did.
 #[derive(Debug)]
 pub struct Published {
-    /// The batch's sequence number on the server.
+    /// The batch's sequence number (the HA's chain).
     pub sequence: u64,
     /// Records in the batch.
     pub records: usize,
@@ -545,48 +736,75 @@ pub struct Published {
     pub used_uploads: Vec<u64>,
     /// Rotating seeds that were needed but not released.
     pub missing_seeds: Vec<(u64, String, u32)>,
+    /// Uploads and check-ins left out, with the reason.
+    pub skipped: Vec<Skipped>,
     /// Fingerprints of the windows this batch published, to add to the ledger.
     pub fingerprints: Vec<[u8; 32]>,
+    /// The checkpoint posted after the batch.
+    pub checkpoint: Checkpoint,
 }
 
-/// A window's identity for the publication ledger: SHA-256 over a label, the seed, start and
-/// end. The ledger lets a second `publish` add only what is new (another case, a seed the venue
-/// released since) instead of republishing every upload still in the mailbox.
+/// A window's identity for the publication ledger: SHA-256 over a label, the venue key, the
+/// seed, start and end. The ledger lets a second `publish` add only what is new (another case,
+/// a seed the venue released since) instead of republishing every upload still in the mailbox.
 pub fn window_fingerprint(w: &ExposureWindow) -> [u8; 32] {
     venuecode_protocol::primitives::sha256(&[
-        b"venuecode-cli/published-window",
+        b"venuecode-cli/v2/published-window",
+        w.venue_key.as_bytes(),
         w.seed.expose(),
         &w.start.to_be_bytes(),
         &w.end.to_be_bytes(),
     ])
 }
 
-/// Opens the mailbox's case uploads (all, or those in `ids`) and every seed release, plans the
-/// windows, signs a batch at `now` and posts it.
+/// The mailbox publication's inputs besides the transport and keys.
+#[derive(Debug, Clone)]
+pub struct PublishRequest<'a> {
+    /// Case upload ids to publish (empty: every case upload).
+    pub ids: &'a [u64],
+    /// Windows the tracer chose: `(serial, start, end)`.
+    pub windows: &'a [(u64, UnixMinute, UnixMinute)],
+    /// Risk level of the records.
+    pub risk: RiskLevel,
+    /// The message phones show.
+    pub message: &'a str,
+    /// The batch's creation minute and the checkpoint's.
+    pub now: UnixMinute,
+    /// Added to the server's `received_at` seconds (see [`received_minute`]).
+    pub received_shift_seconds: i64,
+}
+
+/// Opens the mailbox's case uploads (all, or those in `ids`) and every seed release, each on
+/// its own: an upload that does not decode or open, and a check-in that fails
+/// [`check_entry`], is reported (`progress` and [`Published::skipped`]) and left out, and the
+/// rest is published. Plans the windows, signs the next batch of the HA's chain, posts it,
+/// then signs and posts a fresh checkpoint.
 ///
 /// `windows`, when not empty, are the windows the tracer chose: `(serial, start, end)`; the
 /// stays a case shared at a venue listed there are replaced by these windows (a venue not listed
-/// keeps the shared stays). `progress` receives a line per step, for long mailboxes.
-#[allow(clippy::too_many_arguments)]
+/// keeps the shared stays).
 pub fn publish_mailbox(
     t: &dyn Transport,
     ha: &HealthAuthority,
     anchors: &TrustAnchors,
-    ids: &[u64],
-    windows: &[(u64, UnixMinute, UnixMinute)],
-    risk: RiskLevel,
-    message: &str,
-    now: UnixMinute,
+    chain: &mut HaChain,
+    req: &PublishRequest<'_>,
     published: &std::collections::HashSet<[u8; 32]>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Published> {
+    if let Some(seq) = chain.post_pending(t, ha)? {
+        progress(&format!(
+            "posted batch {seq}, left pending by an interrupted publish"
+        ));
+    }
     let list = list_uploads(t, ha)?;
     let mut traces = Vec::new();
     let mut released = Released::new();
     let mut used = Vec::new();
+    let mut skipped = Vec::new();
     for info in &list {
         let wanted = match info.purpose.as_str() {
-            "case" => ids.is_empty() || ids.contains(&info.id),
+            "case" => req.ids.is_empty() || req.ids.contains(&info.id),
             "seeds" => true,
             _ => false,
         };
@@ -594,41 +812,79 @@ pub fn publish_mailbox(
             continue;
         }
         progress(&format!("opening upload {} ({})", info.id, info.purpose));
-        let bytes = fetch_upload(t, ha, info.id)?;
-        let opened = open_upload(ha, anchors, &info.purpose, &bytes, |s| {
-            crate::venue::fetch_certificate(t, s)
-                .ok()
-                .map(|c| c.body().venue_key)
-        })
-        .with_context(|| format!("opening upload {}", info.id))?;
+        let opened =
+            fetch_upload(t, ha, info.id).and_then(|bytes| open_upload(ha, &info.purpose, &bytes));
+        let opened = match opened {
+            Ok(o) => o,
+            Err(e) => {
+                let reason = format!("{e:#}");
+                progress(&format!("SKIPPED upload {}: {reason}", info.id));
+                skipped.push(Skipped {
+                    upload: info.id,
+                    entry: None,
+                    reason,
+                });
+                continue;
+            }
+        };
         match opened {
             Opened::Case(upload) => {
-                used.push(info.id);
-                for e in upload.entries {
+                let received = received_minute(info.received_at, req.received_shift_seconds);
+                let mut any = false;
+                for (i, e) in upload.entries.into_iter().enumerate() {
+                    if let Err(err) = check_entry(&e, anchors, received) {
+                        let reason = format!(
+                            "{} (serial {}): {err:#}",
+                            e.code.certificate().info().name(),
+                            e.code.certificate().serial()
+                        );
+                        progress(&format!(
+                            "SKIPPED check-in {} of upload {}: {reason}",
+                            i + 1,
+                            info.id
+                        ));
+                        skipped.push(Skipped {
+                            upload: info.id,
+                            entry: Some(i),
+                            reason,
+                        });
+                        continue;
+                    }
+                    any = true;
                     traces.push(Trace {
-                        serial: e.code.certificate().serial(),
-                        venue_key: e.code.certificate().body().venue_key,
-                        venue_name: e.code.certificate().info().name().to_owned(),
-                        kind: e.code.kind(),
-                        seed: e.code.seed().clone(),
+                        code: e.code,
                         start: e.arrival,
                         end: e.departure,
                     });
                 }
+                if any {
+                    used.push(info.id);
+                }
             }
-            Opened::Seeds {
-                venue_key, seeds, ..
-            } => {
+            Opened::Seeds { venue_key, seeds } => {
                 released.entry(venue_key).or_default().extend(seeds);
             }
             Opened::GuestBook(_) => {}
         }
     }
     if traces.is_empty() {
-        bail!("no case upload to publish");
+        bail!(
+            "no case upload to publish{}",
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({} upload(s) or check-in(s) skipped, see above)",
+                    skipped.len()
+                )
+            }
+        );
     }
-    let traces = apply_chosen_windows(traces, windows)?;
-    let mut plan = plan(&traces, &released, risk);
+    let traces = apply_chosen_windows(traces, req.windows)?;
+    let mut plan = plan(&traces, &released, req.risk);
+    for (serial, reason) in &plan.refused {
+        progress(&format!("SKIPPED a stay at serial {serial}: {reason}"));
+    }
     let before = plan.windows.len();
     plan.windows
         .retain(|w| !published.contains(&window_fingerprint(w)));
@@ -642,44 +898,72 @@ pub fn publish_mailbox(
         plan.windows.len(),
         before - plan.windows.len()
     ));
-    let batch = build_batch(ha, &plan.windows, now, message)?;
-    progress(&format!(
-        "signed a batch of {} records; posting",
-        batch.records().len()
-    ));
+    let mut b = chain.next_builder(req.now, req.message)?;
+    let mut added = Vec::new();
+    for w in &plan.windows {
+        match b.add(w) {
+            Ok(()) => added.push(window_fingerprint(w)),
+            Err(e) => progress(&format!("SKIPPED a window {}–{}: {e}", w.start, w.end)),
+        }
+    }
+    if added.is_empty() {
+        bail!("every window was refused; nothing published");
+    }
+    let batch = b.sign(&ha.signing)?;
     let records = batch.records().len();
-    let sequence = post_batch(t, ha, &batch)?;
+    progress(&format!(
+        "signed batch {} of {records} records; posting",
+        batch.header().header().sequence
+    ));
+    let sequence = chain.post(t, ha, &batch)?;
+    let checkpoint = chain.checkpoint(t, ha, req.now)?;
+    progress(&format!("posted a checkpoint at batch {sequence}"));
     Ok(Published {
         sequence,
         records,
         stays: traces.len(),
         used_uploads: used,
         missing_seeds: plan.missing_seeds,
-        fingerprints: plan.windows.iter().map(window_fingerprint).collect(),
+        skipped,
+        fingerprints: added,
+        checkpoint,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use venuecode_protocol::MasterSeed;
+    use venuecode_protocol::{
+        CertificateBody, MasterSeed, RegionCode, VenueCategory, VenueCertificate, VenueInfo,
+    };
 
-    fn venue_key(n: u8) -> PublicKey {
-        venuecode_protocol::SigningKey::from_seed(&[n; 32])
-            .unwrap()
-            .public_key()
+    fn certificate(n: u8, serial: u64) -> (VenueCertificate, SigningKey) {
+        let ra = SigningKey::from_seed(&[0xA0; 32]).unwrap();
+        let key = SigningKey::from_seed(&[n; 32]).unwrap();
+        let info = VenueInfo::new(
+            &format!("venue {serial}"),
+            "甘肃省兰州市安宁区北滨河西路1号",
+            RegionCode::new(620105).unwrap(),
+            VenueCategory::RESTAURANT,
+            60,
+            0,
+        )
+        .unwrap();
+        let body = CertificateBody {
+            ra_key_id: ra.key_id(),
+            serial,
+            venue_key: key.public_key(),
+            info,
+            valid_from: 0,
+            valid_until: u32::MAX / 2,
+        };
+        (VenueCertificate::sign(body, &ra).unwrap(), key)
     }
 
-    fn trace(serial: u64, seed: u8, start: u32, end: u32) -> Trace {
-        Trace {
-            serial,
-            venue_key: venue_key(seed),
-            venue_name: format!("venue {serial}"),
-            kind: CodeKind::Static,
-            seed: MasterSeed::from_bytes([seed; 32]).static_seed(),
-            start,
-            end,
-        }
+    fn trace(serial: u64, n: u8, start: u32, end: u32) -> Trace {
+        let (cert, key) = certificate(n, serial);
+        let code = VenueCode::new_static(cert, &MasterSeed::from_bytes([n; 32]), &key).unwrap();
+        Trace { code, start, end }
     }
 
     #[test]
@@ -687,7 +971,7 @@ mod tests {
         let traces = vec![trace(1, 1, 100, 200), trace(2, 2, 300, 400)];
         let out = apply_chosen_windows(traces.clone(), &[(1, 120, 150)]).unwrap();
         let mut got: Vec<(u64, u32, u32)> =
-            out.iter().map(|t| (t.serial, t.start, t.end)).collect();
+            out.iter().map(|t| (t.serial(), t.start, t.end)).collect();
         got.sort_unstable();
         assert_eq!(got, vec![(1, 120, 150), (2, 300, 400)]);
         assert!(apply_chosen_windows(traces.clone(), &[(3, 1, 2)]).is_err());
@@ -695,35 +979,31 @@ mod tests {
     }
 
     #[test]
-    fn rotating_stays_past_midnight_need_the_next_days_seed() {
+    fn rotating_stays_past_midnight_need_the_next_days_seed_released_under_the_venue_key() {
         let day = 20_000u32;
         let master = MasterSeed::from_bytes([9; 32]);
+        let (cert, key) = certificate(9, 5);
+        let code = VenueCode::new_rotating(cert, &master, &key, day * 1440 + 23 * 60).unwrap();
         let tr = Trace {
-            serial: 5,
-            venue_key: venue_key(9),
-            venue_name: "screen".into(),
-            kind: CodeKind::Rotating {
-                epoch: day,
-                valid_until: day * 1440 + 23 * 60,
-            },
-            seed: master.rotating_seed(day),
+            code,
             start: day * 1440 + 23 * 60,
             end: (day + 1) * 1440 + 90,
         };
         let none = plan(std::slice::from_ref(&tr), &BTreeMap::new(), RiskLevel::HIGH);
-        assert_eq!(none.missing_seeds, vec![(5, "screen".to_owned(), day + 1)]);
+        assert_eq!(none.missing_seeds, vec![(5, "venue 5".to_owned(), day + 1)]);
         assert_eq!(none.windows.len(), 1);
         // Another venue's release does not help.
         let mut released = Released::new();
+        let other = SigningKey::from_seed(&[8; 32]).unwrap().public_key();
         released
-            .entry(*venue_key(8).as_bytes())
+            .entry(*other.as_bytes())
             .or_default()
             .insert(day + 1, master.rotating_seed(day + 1));
-        let other = plan(std::slice::from_ref(&tr), &released, RiskLevel::HIGH);
-        assert_eq!(other.missing_seeds, none.missing_seeds);
+        let p = plan(std::slice::from_ref(&tr), &released, RiskLevel::HIGH);
+        assert_eq!(p.missing_seeds, none.missing_seeds);
         // The venue's own release does, whatever serial it came under.
         released
-            .entry(*venue_key(9).as_bytes())
+            .entry(*key.public_key().as_bytes())
             .or_default()
             .insert(day + 1, master.rotating_seed(day + 1));
         let full = plan(&[tr], &released, RiskLevel::HIGH);
@@ -737,5 +1017,12 @@ mod tests {
                 ((day + 1) * 1440, (day + 1) * 1440 + 90)
             ]
         );
+    }
+
+    #[test]
+    fn received_minutes_follow_the_drill_clock() {
+        assert_eq!(received_minute(600, 0), 10);
+        assert_eq!(received_minute(600, 120), 12);
+        assert_eq!(received_minute(60, -600), 0);
     }
 }

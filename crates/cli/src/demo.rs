@@ -15,13 +15,16 @@ use venuecode_client::{
     Clock, DiaryKey, GuestBook, HttpTransport, ManualClock, Visitor, VisitorConfig,
 };
 use venuecode_protocol::time::{epoch_of, epochs_for_slot, slot_of};
-use venuecode_protocol::{RegionCode, RiskLevel, VenueCategory, VenueInfo};
+use venuecode_protocol::{ChainStatus, RegionCode, RiskLevel, VenueCategory, VenueInfo};
 
 use crate::authority::{self, Opened, TanPurpose};
-use crate::home::{Home, Trust};
+use crate::home::Home;
 use crate::timefmt::{format_clock, format_day};
 use crate::venue::{self as venue_ops, Profile, VenueState};
 use crate::{poster, qr, scan_image};
+
+/// The venues' UTC offset: +08:00 (China), in quarter hours.
+const CHINA: i8 = 32;
 
 /// The demo's shared, simulated clock.
 #[derive(Clone)]
@@ -50,12 +53,14 @@ pub struct Outcome {
     pub venue_notified: bool,
     /// Guest-book entries the health authority read.
     pub guests_read: usize,
+    /// Whether every visitor's phone found the exposure list complete (chain up to date).
+    pub list_complete: bool,
 }
 
 /// Runs the demo, writing posters into `out`, and prints the story.
 pub fn run(out: &Path) -> Result<()> {
     let outcome = run_story(out, &mut |line| println!("{line}"))?;
-    if outcome.notified.len() != 2 {
+    if outcome.notified.len() != 2 || !outcome.list_complete {
         bail!("the demo ended differently than it should: {outcome:?}");
     }
     Ok(())
@@ -71,8 +76,15 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
 
     // --- the authorities and the server -------------------------------------------------
     let auth_home = Home::new(root.join("authority-home"));
-    let (_ra, ha) = authority::init(&auth_home)?;
-    let trust = Trust::load(&auth_home)?.ok_or_else(|| anyhow!("trust file missing"))?;
+    // The bundle names the default server URL; the embedded server's port is only known once
+    // it runs, and every client here is given that URL directly.
+    let urls = authority::BundleUrls {
+        server_url: "http://127.0.0.1:8080".into(),
+        code_base_url: venuecode_protocol::code::DEFAULT_BASE_URL.into(),
+    };
+    let real_now = venuecode_client::SystemClock.now_minute();
+    let (_ra, ha, bundle) = authority::init(&auth_home, &urls, real_now)?;
+    let trust = crate::home::Trust::new(bundle.clone())?;
     let anchors = trust.anchors()?;
     let mut config = venuecode_server::Config::new(
         root.join("server-data"),
@@ -81,16 +93,19 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     );
     config.admin_key = Some(auth_home.path("ra/admin.pub"));
     config.ha_encryption_key = Some(auth_home.path("authority/ha-encryption.pub"));
+    config.trust_bundle = Some(auth_home.path(authority::TRUST_BUNDLE_OUT));
     let server = EmbeddedServer::start(config)?;
     let url = server.url.clone();
     let t = HttpTransport::new(&url)?;
     say(&format!(
-        "The registration and health authorities made their keys; the server runs at {url}\n\
-         with an empty data directory. It will hold only venue certificates and opaque tokens.\n"
+        "The registration and health authorities made their keys and signed a trust bundle\n\
+         (sequence {}): the RA and HA keys every phone and venue installs with the app, never\n\
+         fetched from the server. The server runs at {url} with an empty data directory.\n\
+         It will hold only venue certificates and opaque tokens.\n",
+        bundle.sequence()
     ));
 
     // The story happens on a simulated day: tomorrow, from 10:00 UTC.
-    let real_now = venuecode_client::SystemClock.now_minute();
     let day0 = (epoch_of(real_now) + 1) * 1440 + 10 * 60;
     let clock = StoryClock(Arc::new(ManualClock::at_minute(day0)));
     let at = |h: u32, m: u32| day0 + h * 60 + m;
@@ -99,18 +114,19 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     // --- venues ---------------------------------------------------------------------------
     let noodle_home = Home::new(root.join("noodle-house"));
     let library_home = Home::new(root.join("library"));
-    trust.save(&noodle_home)?;
-    trust.save(&library_home)?;
+    crate::home::Trust::install(&noodle_home, &bundle)?;
+    crate::home::Trust::install(&library_home, &bundle)?;
     let noodle = venue_ops::register(
         &noodle_home,
         &t,
-        &anchors,
+        &trust,
         VenueInfo::new(
             "兰州牛肉面馆",
             "甘肃省兰州市安宁区北滨河西路1号",
             RegionCode::new(620105)?,
             VenueCategory::RESTAURANT,
             60,
+            CHINA,
         )?,
         true,
         Profile {
@@ -122,13 +138,14 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     let library = venue_ops::register(
         &library_home,
         &t,
-        &anchors,
+        &trust,
         VenueInfo::new(
             "安宁区图书馆",
             "甘肃省兰州市安宁区万新路88号",
             RegionCode::new(620105)?,
             VenueCategory::CULTURE_ENTERTAINMENT,
             120,
+            CHINA,
         )?,
         true,
         Profile {
@@ -149,7 +166,8 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     say("");
 
     // --- visitors -------------------------------------------------------------------------
-    let config = VisitorConfig::new(anchors.clone(), trust.encryption_key()?);
+    let mut config = VisitorConfig::new(bundle.clone())?;
+    config.count_pings = false;
     let phone = |name: &str| -> Result<Visitor> {
         let key: [u8; 32] = venuecode_protocol::primitives::random_array()?;
         Ok(Visitor::open(
@@ -209,7 +227,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
         library_home.dir("venue")?.join("guestbook.redb"),
         DiaryKey::generate()?,
         library.certificate().serial(),
-        trust.encryption_key()?,
+        &bundle,
         clock.clone(),
     )?;
     let guest = guestbook.add("王芳", "18212341234", at(3, 30), at(4, 30))?;
@@ -269,8 +287,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
         .find(|u| u.purpose == "case")
         .ok_or_else(|| anyhow!("the case upload is missing"))?;
     let bytes = authority::fetch_upload(&t, &ha, case.id)?;
-    let Opened::Case(upload) = authority::open_upload(&ha, &anchors, "case", &bytes, |_| None)?
-    else {
+    let Opened::Case(upload) = authority::open_upload(&ha, "case", &bytes)? else {
         bail!("the case upload did not open as a case");
     };
     say("       The health authority opens the upload offline and sees:");
@@ -300,13 +317,11 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     )?;
     let (lib_from, lib_to) = (at(3, 0), at(4, 50));
     let mut days: Vec<u32> = (slot_of(lib_from)..=slot_of(lib_to - 1))
-        .flat_map(epochs_for_slot)
+        .flat_map(|slot| epochs_for_slot(slot, CHINA))
         .collect();
     days.sort_unstable();
     days.dedup();
-    let release = library
-        .venue
-        .release_seeds(&days, &trust.encryption_key()?)?;
+    let release = library.venue.release_seeds(&days)?;
     library
         .venue
         .upload_seed_release(&t, &seeds_tan, &release)?;
@@ -324,9 +339,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     for u in authority::list_uploads(&t, &ha)? {
         if u.purpose == "guestbook" {
             let b = authority::fetch_upload(&t, &ha, u.id)?;
-            if let Opened::GuestBook(g) =
-                authority::open_upload(&ha, &anchors, "guestbook", &b, |_| None)?
-            {
+            if let Opened::GuestBook(g) = authority::open_upload(&ha, "guestbook", &b)? {
                 for entry in &g {
                     say(&format!(
                         "       The authority reads the guest book and phones {} directly ({}–{}).",
@@ -339,20 +352,33 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
             }
         }
     }
+    let mut chain = authority::HaChain::load(&auth_home)?;
+    // Drill timeline: the server stamps uploads with the real clock; shift them onto the story's.
+    let shift = i64::from(at(8, 30)) * 60 - i64::from(real_now) * 60;
     let published = authority::publish_mailbox(
         &t,
         &ha,
         &anchors,
-        &[case.id],
-        &[],
-        RiskLevel::HIGH,
-        authority::DEFAULT_MESSAGE,
-        at(8, 30),
+        &mut chain,
+        &authority::PublishRequest {
+            ids: &[case.id],
+            windows: &[],
+            risk: RiskLevel::HIGH,
+            message: authority::DEFAULT_MESSAGE,
+            now: at(8, 30),
+            received_shift_seconds: shift,
+        },
         &std::collections::HashSet::new(),
         &mut |_| {},
     )?;
+    if !published.skipped.is_empty() {
+        bail!("the demo's upload was skipped: {:?}", published.skipped);
+    }
     say(&format!(
-        "{}  The authority publishes batch {}: {} opaque records (16-byte tokens with 24-byte seals).\n\
+        "{}  The authority checks each shared check-in (signatures; a stay of at most 12 hours,\n\
+         \x20      not after the upload; a screen code only for the minutes it was shown), then\n\
+         \x20      publishes batch {}: {} opaque records (16-byte tokens with 24-byte seals), chained to\n\
+         \x20      the batch before it, and a signed checkpoint naming the newest batch.\n\
          \x20      The server sees neither the venues nor the times behind them.\n",
         hhmm(at(8, 30)),
         published.sequence,
@@ -363,6 +389,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     clock.at(at(9, 0));
     let mut outcome = Outcome {
         guests_read,
+        list_complete: true,
         ..Outcome::default()
     };
     let bob_why = format!(
@@ -376,6 +403,14 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
         ("Dave", &dave, ""),
     ] {
         let report = v.sync()?;
+        if report.chain != ChainStatus::Ok || !report.is_up_to_date() {
+            outcome.list_complete = false;
+            say(&format!(
+                "       {name}'s phone cannot vouch for the list: {:?} {:?}",
+                report.chain,
+                report.first_error()
+            ));
+        }
         if let Some(x) = report.new_exposures.first() {
             say(&format!(
                 "{}  {name}'s phone matches the list locally: ⚠ exposure at {} — {} minutes of overlap.",
@@ -394,9 +429,14 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
             outcome.not_notified.push(name.to_owned());
         }
     }
-    let check = noodle
-        .venue
-        .check_notified(&t, &anchors, 0, at(0, 0), at(9, 0))?;
+    if outcome.list_complete {
+        say(&format!(
+            "       Every phone checked the HA's signed checkpoint: the exposure list is complete up to\n\
+             \x20      batch {}, nothing withheld, nothing stale.",
+            published.sequence
+        ));
+    }
+    let check = noodle.venue.check_notified(&t, 0, at(0, 0), at(9, 0))?;
     outcome.venue_notified = !check.notices.is_empty();
     say(&format!(
         "       The noodle house asks \"has my venue been notified?\" on its own device: {}.",

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! HOME/
-//!   trust.json                authority public keys this home trusts (pinned on first use)
+//!   trust-bundle.bin          the RA-signed trust bundle this home trusts (`trust install`)
 //!   ra/ra.key, ra.pub         registration authority signing key (the server signs with it)
 //!   ra/admin.key, admin.pub   RA administrator key (signs disable requests)
 //!   authority/ha-signing.key, .pub       health authority signing key
@@ -24,8 +24,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use serde::{Deserialize, Serialize};
-use venuecode_protocol::{EncryptionKey, PublicKey, TrustAnchors};
+use venuecode_protocol::{Codec, EncryptionKey, PublicKey, TrustAnchors, TrustBundle};
 use venuecode_server::keyfile::{self, KeyKind};
 use zeroize::Zeroizing;
 
@@ -136,53 +135,114 @@ pub fn refuse_existing(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The authority public keys a visitor or venue trusts.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// The name of the installed trust bundle inside a home.
+pub const TRUST_BUNDLE_FILE: &str = "trust-bundle.bin";
+
+/// The keys a home trusts: the RA-signed trust bundle installed in it (SPEC §4.5). There is no
+/// trust on first use: every role reads the authority keys from this bundle only, and a home
+/// without one refuses to work until a bundle is installed (`venuecode trust install FILE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trust {
-    /// RA public key, hex.
-    pub ra_public_key: String,
-    /// HA signing public keys, hex.
-    pub ha_signing_keys: Vec<String>,
-    /// HA encryption public key, hex.
-    pub ha_encryption_key: String,
+    bundle: TrustBundle,
+}
+
+/// What installing a bundle did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustInstall {
+    /// The home had no bundle; this one is now installed.
+    Installed,
+    /// The very same bundle was installed already.
+    Unchanged,
+    /// The bundle replaced an older one (signed by an RA key of the old one, higher sequence).
+    Updated {
+        /// The sequence it replaced.
+        from: u64,
+    },
 }
 
 impl Trust {
-    /// The trust anchors for verification.
+    /// Wraps a bundle that verified on its own ([`TrustBundle::verify_initial`]).
+    pub fn new(bundle: TrustBundle) -> Result<Self> {
+        bundle
+            .verify_initial()
+            .map_err(|e| anyhow!("the trust bundle does not verify: {e}"))?;
+        Ok(Self { bundle })
+    }
+
+    /// The bundle.
+    pub fn bundle(&self) -> &TrustBundle {
+        &self.bundle
+    }
+
+    /// The trust anchors for verification (RA and HA signing keys of the bundle).
     pub fn anchors(&self) -> Result<TrustAnchors> {
-        let mut anchors = TrustAnchors::default();
-        anchors.add_ra(public_key(&self.ra_public_key)?);
-        for k in &self.ha_signing_keys {
-            anchors.add_ha(public_key(k)?);
-        }
-        Ok(anchors)
+        Ok(self.bundle.anchors())
     }
 
     /// The HA's encryption key.
     pub fn encryption_key(&self) -> Result<EncryptionKey> {
-        EncryptionKey::from_bytes(&hex32(&self.ha_encryption_key)?)
-            .map_err(|e| anyhow!("HA encryption key in trust.json: {e}"))
+        Ok(self.bundle.ha_encryption_key())
     }
 
-    /// Loads `trust.json` from the home.
+    /// Reads and checks a bundle file (as written by `authority init`).
+    pub fn read_file(path: &Path) -> Result<Self> {
+        let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bundle = TrustBundle::decode(&bytes)
+            .map_err(|e| anyhow!("{} is not a trust bundle: {e}", path.display()))?;
+        Self::new(bundle).with_context(|| path.display().to_string())
+    }
+
+    /// Loads the bundle installed in the home, if any.
     pub fn load(home: &Home) -> Result<Option<Self>> {
-        let path = home.path("trust.json");
+        let path = home.path(TRUST_BUNDLE_FILE);
         if !path.exists() {
             return Ok(None);
         }
-        let text =
-            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let trust: Self = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a trust file", path.display()))?;
-        trust.anchors()?;
-        trust.encryption_key()?;
-        Ok(Some(trust))
+        Self::read_file(&path).map(Some)
     }
 
-    /// Saves `trust.json` in the home.
-    pub fn save(&self, home: &Home) -> Result<()> {
-        let text = serde_json::to_string_pretty(self)?;
-        write_file(&home.path("trust.json"), text.as_bytes(), false)
+    /// The bundle installed in the home, or an error that says how to install one.
+    pub fn require(home: &Home) -> Result<Self> {
+        Self::load(home)?.ok_or_else(|| {
+            anyhow!(
+                "no trust bundle installed in {root}: this home trusts no authority keys yet. \
+                 Install the bundle your health authority published (`authority init` writes \
+                 authority/trust-bundle.bin) with `venuecode --home {root} trust install FILE`, \
+                 or pass --trust-bundle FILE (VENUECODE_TRUST_BUNDLE). Keys are never taken \
+                 from the server.",
+                root = home.root().display()
+            )
+        })
+    }
+
+    /// Installs `new` in the home. With no bundle installed it must verify on its own; over an
+    /// installed bundle it must be that very bundle, or an update signed by one of the
+    /// installed bundle's RA keys with a higher sequence. Anything else is refused and the
+    /// installed bundle stays.
+    pub fn install(home: &Home, new: &TrustBundle) -> Result<TrustInstall> {
+        new.verify_initial()
+            .map_err(|e| anyhow!("the trust bundle does not verify: {e}"))?;
+        let outcome = match Self::load(home)? {
+            None => TrustInstall::Installed,
+            Some(current) if current.bundle == *new => return Ok(TrustInstall::Unchanged),
+            Some(current) => {
+                new.verify_update(&current.bundle).map_err(|e| {
+                    anyhow!(
+                        "refused the trust bundle (sequence {}): it is not an update of the \
+                         installed bundle (sequence {}, signed by RA key {}): {e}; the \
+                         installed keys stay",
+                        new.sequence(),
+                        current.bundle.sequence(),
+                        current.bundle.signer_key_id().to_hex()
+                    )
+                })?;
+                TrustInstall::Updated {
+                    from: current.bundle.sequence(),
+                }
+            }
+        };
+        write_file(&home.path(TRUST_BUNDLE_FILE), &new.encode(), false)?;
+        Ok(outcome)
     }
 }
 

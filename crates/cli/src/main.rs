@@ -8,24 +8,27 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use venuecode::authority::{self, HealthAuthority, Opened, RegistrationAuthority, TanPurpose};
-use venuecode::home::{Home, Trust};
+use venuecode::home::{Home, Trust, TrustInstall};
 use venuecode::timefmt::{format_day, format_minute, parse_day, parse_minute};
 use venuecode::venue::{self as venue_ops, Profile, VenueState};
 use venuecode::{demo, display, poster};
+use venuecode_client::sync::PartOutcome;
 use venuecode_client::{
     Clock, DiaryKey, EntryId, GuestBook, HttpTransport, ManualClock, SystemClock, Visitor,
     VisitorConfig,
 };
 use venuecode_protocol::code::DEFAULT_BASE_URL;
-use venuecode_protocol::time::{epoch_of, UnixMinute};
-use venuecode_protocol::{RegionCode, RiskLevel, VenueCategory, VenueInfo};
+use venuecode_protocol::time::UnixMinute;
+use venuecode_protocol::{ChainStatus, RegionCode, RiskLevel, VenueCategory, VenueInfo};
 
 const AFTER_HELP: &str = "\
 Examples (one machine, one home per role):
   venuecode --home /tmp/ha authority init
   venuecode server --data-dir /tmp/srv --ra-key /tmp/ha/ra/ra.key \\
       --ha-keys /tmp/ha/authority/ha-signing.pub \\
-      --ha-encryption-key /tmp/ha/authority/ha-encryption.pub --admin-key /tmp/ha/ra/admin.pub
+      --ha-encryption-key /tmp/ha/authority/ha-encryption.pub --admin-key /tmp/ha/ra/admin.pub \\
+      --trust-bundle /tmp/ha/authority/trust-bundle.bin
+  venuecode --home /tmp/shop trust install /tmp/ha/authority/trust-bundle.bin
   venuecode --home /tmp/shop venue register --name 兰州牛肉面 --address 安宁区1号 \\
       --region 620105 --category restaurant --pledge
   venuecode --home /tmp/shop venue poster --out ./poster
@@ -34,7 +37,8 @@ Examples (one machine, one home per role):
 
 const SERVER_HELP: &str = "\
 Examples:
-  venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
+  venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub \\
+      --trust-bundle trust-bundle.bin   # served at /v1/trust-bundle for rotation
   # HTTPS on its own (PEM files; the key as PKCS#8, SEC1 or RSA):
   venuecode server --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \\
       --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
@@ -50,14 +54,10 @@ struct Cli {
     #[arg(long, global = true, env = "VENUECODE_HOME", default_value_os_t = default_home())]
     home: PathBuf,
 
-    /// The Venuecode server.
-    #[arg(
-        long,
-        global = true,
-        env = "VENUECODE_SERVER",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    server: String,
+    /// The Venuecode server (default: the server URL of the installed trust bundle, else
+    /// http://127.0.0.1:8080).
+    #[arg(long, global = true, env = "VENUECODE_SERVER")]
+    server: Option<String>,
 
     /// Trust the CA certificate(s) in this PEM file for the server's HTTPS certificate, for a
     /// health authority that runs its own PKI (instead of the public web roots).
@@ -96,20 +96,56 @@ enum Command {
     #[command(after_help = SERVER_HELP)]
     Server(ServerArgs),
     /// Commands for a venue: register, print posters, display rotating codes, guest book.
-    #[command(subcommand)]
-    Venue(VenueCmd),
+    Venue(Group<VenueCmd>),
     /// Commands for the health authority (and the registration authority's admin).
-    #[command(subcommand)]
-    Authority(AuthorityCmd),
+    Authority(Group<AuthorityCmd>),
     /// Commands for a visitor, as a phone app would run them.
+    Visitor(Group<VisitorCmd>),
+    /// The trust bundle: the authority keys this home trusts (no trust on first use).
     #[command(subcommand)]
-    Visitor(VisitorCmd),
+    Trust(TrustCmd),
     /// Run the whole flow on this machine with an embedded server, and tell the story.
     Demo {
         /// Where the demo writes posters.
         #[arg(long, default_value = "demo-out")]
         out: PathBuf,
     },
+}
+
+/// A role's commands, with the trust bundle to install first.
+#[derive(Args, Debug)]
+struct Group<C: Subcommand> {
+    /// Install this trust bundle into the home before the command runs: the first bundle, or
+    /// an update signed by an RA key of the installed one with a higher sequence (anything
+    /// else is refused). `authority init` writes it as authority/trust-bundle.bin.
+    #[arg(
+        long = "trust-bundle",
+        global = true,
+        env = "VENUECODE_TRUST_BUNDLE",
+        value_name = "FILE"
+    )]
+    trust_bundle: Option<PathBuf>,
+
+    #[command(subcommand)]
+    cmd: C,
+}
+
+#[derive(Subcommand, Debug)]
+enum TrustCmd {
+    /// Install a trust bundle in this home. The first bundle must verify on its own (signed by
+    /// one of its own RA keys); over an installed bundle only an update signed by one of the
+    /// installed RA keys, with a higher sequence, is accepted. Every role (visitor, venue,
+    /// authority) reads the authority keys from this bundle and nowhere else.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./alice trust install ./trust-bundle.bin\n  venuecode --home ./shop trust install /media/usb/trust-bundle.bin"
+    )]
+    Install {
+        /// The bundle file (`authority init` writes authority/trust-bundle.bin).
+        file: PathBuf,
+    },
+    /// Show the installed trust bundle: sequence, keys and URLs.
+    #[command(after_help = "Example:\n  venuecode --home ./alice trust show --json")]
+    Show,
 }
 
 #[derive(Args, Debug)]
@@ -122,7 +158,7 @@ struct ServerArgs {
 enum VenueCmd {
     /// Register the venue: makes its keys, asks the server for a certificate.
     #[command(
-        after_help = "Example:\n  venuecode --home ./shop venue register --name 兰州牛肉面馆 --address 安宁区北滨河西路1号 --region 620105 --category restaurant --stay 60 --english-name 'Lanzhou Beef Noodles' --pledge"
+        after_help = "Examples:\n  venuecode --home ./shop venue register --name 兰州牛肉面馆 --address 安宁区北滨河西路1号 --region 620105 --category restaurant --stay 60 --english-name 'Lanzhou Beef Noodles' --pledge\n  venuecode --home ./cafe venue register --name 'Café Kathmandu' --address 'Thamel 1' --region 110101 --category restaurant --utc-offset +05:45 --pledge"
     )]
     Register {
         /// Venue name as on the door (Chinese).
@@ -140,6 +176,10 @@ enum VenueCmd {
         /// Minutes after which phones check out automatically (15 to 720).
         #[arg(long, default_value_t = 60)]
         stay: u16,
+        /// The venue's UTC offset, ±HH:MM in quarter hours from -12:00 to +14:00 (stored in the
+        /// certificate; rotating codes change at the venue's local midnight).
+        #[arg(long, default_value = "+08:00", value_parser = parse_utc_offset, allow_hyphen_values = true)]
+        utc_offset: i8,
         /// English name for the poster.
         #[arg(long)]
         english_name: Option<String>,
@@ -149,9 +189,9 @@ enum VenueCmd {
         /// I pledge that this information is true (asked interactively when omitted).
         #[arg(long)]
         pledge: bool,
-        /// Base URL the codes point at.
-        #[arg(long, default_value = DEFAULT_BASE_URL)]
-        base_url: String,
+        /// Base URL the codes point at (default: the trust bundle's code base URL).
+        #[arg(long)]
+        base_url: Option<String>,
     },
     /// Correct the venue's information: the server issues a new certificate (new serial) and
     /// supersedes the old one. Phones refuse the old posters after their next sync, with a
@@ -177,6 +217,9 @@ enum VenueCmd {
         /// New automatic check-out after this many minutes (15 to 720).
         #[arg(long)]
         stay: Option<u16>,
+        /// New UTC offset, ±HH:MM in quarter hours (e.g. +08:00, +05:45, -03:30).
+        #[arg(long, value_parser = parse_utc_offset, allow_hyphen_values = true)]
+        utc_offset: Option<i8>,
         /// New English name for the poster.
         #[arg(long)]
         english_name: Option<String>,
@@ -251,13 +294,21 @@ enum VenueCmd {
         #[arg(long, value_delimiter = ',', required = true)]
         days: Vec<String>,
     },
-    /// Today's and cumulative check-in counts (needs counts enabled on the server).
-    #[command(after_help = "Example:\n  venuecode --home ./shop venue counts --days 14")]
+    /// Today's and cumulative check-in counts by the venue's local day, over the last 14 days
+    /// by default (needs counts enabled on the server; registers the count tags first).
+    #[command(after_help = "Example:\n  venuecode --home ./shop venue counts --days 14 --json")]
     Counts {
         /// Days back for the cumulative count.
         #[arg(long, default_value_t = 14)]
         days: u32,
     },
+    /// Register the venue's count tags for its local days from 14 days ago to tomorrow, so the
+    /// server counts phones' check-in pings for it (and for no other venue). Run it daily (a
+    /// `venue counts` registers too); the server must run with --counts.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./shop venue count-tags\n  # crontab: 5 0 * * * venuecode --home /srv/shop venue count-tags"
+    )]
+    CountTags,
     /// Deactivate the venue's code.
     #[command(after_help = "Example:\n  venuecode --home ./shop venue revoke --yes")]
     Revoke {
@@ -309,9 +360,19 @@ enum GuestbookCmd {
 
 #[derive(Subcommand, Debug)]
 enum AuthorityCmd {
-    /// Create RA and HA keys in the home, and the trust file for clients.
-    #[command(after_help = "Example:\n  venuecode --home ./ha authority init")]
-    Init,
+    /// Create RA and HA keys in the home, and the signed trust bundle for clients
+    /// (authority/trust-bundle.bin; also installed in this home).
+    #[command(
+        after_help = "Example:\n  venuecode --home ./ha authority init --server-url https://vc.example.cn --code-base-url https://vc.example.cn/c\n  venuecode --home ./alice trust install ./ha/authority/trust-bundle.bin"
+    )]
+    Init {
+        /// The server URL the bundle names (https://…; http:// only to a loopback host).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server_url: String,
+        /// The base URL of venue-code QR URLs the bundle names.
+        #[arg(long, default_value = DEFAULT_BASE_URL)]
+        code_base_url: String,
+    },
     /// Issue TANs (one-time upload codes).
     #[command(
         after_help = "Example:\n  venuecode --home ./ha authority tan --purpose case --count 5 --valid-hours 48"
@@ -330,7 +391,9 @@ enum AuthorityCmd {
     /// The upload mailbox.
     #[command(subcommand)]
     Uploads(UploadsCmd),
-    /// Publish exposures: open the mailbox, derive records for the shared stays, sign, post.
+    /// Publish exposures: open the mailbox, check every upload and shared check-in on its own
+    /// (a bad one is reported and skipped), derive records for the shared stays, sign the
+    /// next batch of the chain, post it, then post a fresh checkpoint.
     #[command(
         after_help = "Example:\n  venuecode --home ./ha authority publish --uploads 3 --window '7,2026-11-25 10:00,2026-11-25 11:30' --delete"
     )]
@@ -354,6 +417,12 @@ enum AuthorityCmd {
         #[arg(long)]
         delete: bool,
     },
+    /// Sign and post a fresh checkpoint of the batch chain without a new batch, so phones can
+    /// tell the list is complete and current (run it on a schedule, e.g. hourly from cron).
+    #[command(
+        after_help = "Example:\n  venuecode --home ./ha authority checkpoint\n  # crontab: 0 * * * * venuecode --home /srv/ha authority checkpoint"
+    )]
+    Checkpoint,
     /// Disable a venue's code (registration authority admin).
     #[command(after_help = "Example:\n  venuecode --home ./ha authority disable 42")]
     Disable {
@@ -438,8 +507,12 @@ enum VisitorCmd {
         #[arg(long)]
         delete: bool,
     },
-    /// Fetch revocations and exposure lists and match them on this device.
-    #[command(after_help = "Example:\n  venuecode --home ./alice visitor sync")]
+    /// Fetch revocations and exposure lists and match them on this device, and say whether
+    /// the list is complete. Exit status 4 when the server withheld batches (exposures in
+    /// them cannot be checked), 0 otherwise (a stale list is a warning).
+    #[command(
+        after_help = "Example:\n  venuecode --home ./alice visitor sync\n  venuecode --home ./alice visitor sync --json | jq .chain"
+    )]
     Sync,
     /// Share check-ins after a positive test. Lists what will be sent first; hidden entries
     /// stay out unless named with --include-hidden.
@@ -463,6 +536,149 @@ enum VisitorCmd {
         #[arg(long)]
         preview: bool,
     },
+}
+
+/// Exit status of `visitor sync` when the server withheld batches the HA published.
+const EXIT_WITHHELD: i32 = 4;
+
+/// What `visitor sync` prints and how it exits.
+struct SyncOutput {
+    json: serde_json::Value,
+    text: String,
+    exit: i32,
+}
+
+fn part_json(p: &PartOutcome) -> serde_json::Value {
+    match p {
+        PartOutcome::Updated => json!({"status": "updated"}),
+        PartOutcome::Unchanged => json!({"status": "unchanged"}),
+        PartOutcome::Refused(e) => json!({"status": "refused", "error": e.to_string()}),
+        PartOutcome::Failed(e) => json!({"status": "failed", "error": e.to_string()}),
+    }
+}
+
+/// The newest checkpoint the server serves, verified, for the "stale" message.
+fn served_checkpoint(ctx: &Ctx, anchors: &venuecode_protocol::TrustAnchors) -> Option<UnixMinute> {
+    use venuecode_client::transport::{Request, Transport};
+    use venuecode_protocol::Codec;
+    let t = ctx.transport().ok()?;
+    let resp = venuecode_client::api::check(t.send(Request::get("/v1/checkpoint")).ok()?).ok()?;
+    let bytes = venuecode_client::api::read_body(resp, 1024).ok()?;
+    let cp = venuecode_protocol::Checkpoint::decode(&bytes).ok()?;
+    cp.verify(anchors).ok()?;
+    Some(cp.body().issued_at)
+}
+
+/// Turns a sync report into the command's output: the chain state first (complete, withheld
+/// or stale), then each part that failed or was refused, then the exposures.
+fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
+    let ex: Vec<_> = r
+        .new_exposures
+        .iter()
+        .map(|x| json!({"venue": x.venue_name(), "overlap_minutes": x.overlap_minutes(), "risk": x.risk().0, "message": x.message()}))
+        .collect();
+    let mut exit = 0;
+    let (chain_json, chain_text) = match r.chain {
+        ChainStatus::Ok => (
+            json!({"status": "complete", "up_to": r.cursor}),
+            format!("the exposure list is complete up to batch {}", r.cursor),
+        ),
+        ChainStatus::Withheld { from, to } => {
+            exit = EXIT_WITHHELD;
+            let range = if from == to {
+                format!("batch {from} was")
+            } else {
+                format!("batches {from}–{to} were")
+            };
+            (
+                json!({"status": "withheld", "from": from, "to": to, "up_to": r.cursor}),
+                format!(
+                    "WARNING: {range} withheld by the server; exposures in them cannot be \
+                     checked (the list is complete only up to batch {}). Sync again later or \
+                     over another network.",
+                    r.cursor
+                ),
+            )
+        }
+        ChainStatus::Stale => {
+            let anchors = Trust::load(&ctx.home)
+                .ok()
+                .flatten()
+                .and_then(|t| t.anchors().ok());
+            let last = anchors.and_then(|a| served_checkpoint(ctx, &a));
+            let when = match last {
+                Some(m) => format!("last checkpoint at {}", format_minute(m)),
+                None => "no checkpoint from the health authority yet".to_owned(),
+            };
+            (
+                json!({"status": "stale", "last_checkpoint": last, "up_to": r.cursor}),
+                format!(
+                    "the list may be stale ({when}): newer batches may exist that this device \
+                     was not shown; read up to batch {}",
+                    r.cursor
+                ),
+            )
+        }
+    };
+    let parts = [
+        ("trust bundle", &r.trust_bundle),
+        ("revocations", &r.revocations),
+        ("checkpoint", &r.checkpoint),
+        ("batches", &r.batch_sync),
+        ("count pings", &r.pings),
+    ];
+    let mut text = format!("synced {} new batch(es); {chain_text}", r.batches);
+    for (name, p) in parts {
+        match p {
+            PartOutcome::Refused(e) => text.push_str(&format!(
+                "\nWARNING: {name} refused: {e}{}",
+                match name {
+                    "trust bundle" => "; the installed keys stay",
+                    "revocations" => "; the revocations held before stay in force",
+                    _ => "",
+                }
+            )),
+            PartOutcome::Failed(e) => {
+                text.push_str(&format!("\nwarning: {name} failed: {e}"));
+            }
+            PartOutcome::Updated if name == "trust bundle" => {
+                text.push_str("\ntrust bundle updated (a rotation signed by a held RA key)");
+            }
+            _ => {}
+        }
+    }
+    if r.pings_sent > 0 {
+        text.push_str(&format!("\nsent {} count ping(s)", r.pings_sent));
+    }
+    if r.new_exposures.is_empty() && r.chain == ChainStatus::Ok && r.batch_sync.is_ok() {
+        text.push_str("\nno exposure");
+    }
+    for x in &r.new_exposures {
+        text.push_str(&format!(
+            "\n⚠ EXPOSURE at {} on {}: {} minutes of overlap.\n  {}",
+            x.venue_name(),
+            format_day(x.date()),
+            x.overlap_minutes(),
+            x.message()
+        ));
+    }
+    SyncOutput {
+        json: json!({
+            "batches": r.batches,
+            "cursor": r.cursor,
+            "new_exposures": ex,
+            "chain": chain_json,
+            "up_to_date": r.is_up_to_date(),
+            "trust_bundle": part_json(&r.trust_bundle),
+            "revocations": part_json(&r.revocations),
+            "checkpoint": part_json(&r.checkpoint),
+            "batch_sync": part_json(&r.batch_sync),
+            "pings": part_json(&r.pings),
+            "pings_sent": r.pings_sent,
+        }),
+        text,
+        exit,
+    }
 }
 
 /// What a share sends and leaves out, one entry a line (times in UTC).
@@ -525,17 +741,34 @@ fn main() {
 
 struct Ctx {
     home: Home,
-    server: String,
+    server: Option<String>,
     ca_file: Option<PathBuf>,
     insecure_http: bool,
     clock: Arc<dyn Clock>,
+    /// Simulated minus real seconds under `--now` (0 otherwise): server times such as an
+    /// upload's `received_at` are shifted by it so a drill stays on one timeline.
+    shift_seconds: i64,
     json: bool,
 }
 
+/// The server when neither `--server` nor an installed bundle names one.
+const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
+
 impl Ctx {
+    /// `--server`, else the installed bundle's server URL, else [`DEFAULT_SERVER`].
+    fn server_url(&self) -> String {
+        if let Some(s) = &self.server {
+            return s.clone();
+        }
+        match Trust::load(&self.home) {
+            Ok(Some(t)) => t.bundle().server_url().to_owned(),
+            _ => DEFAULT_SERVER.to_owned(),
+        }
+    }
+
     fn transport(&self) -> Result<HttpTransport> {
-        let mut builder =
-            HttpTransport::builder(&self.server).allow_insecure_http(self.insecure_http);
+        let server = self.server_url();
+        let mut builder = HttpTransport::builder(&server).allow_insecure_http(self.insecure_http);
         if let Some(ca) = &self.ca_file {
             builder = builder.trust_ca_file(ca);
         }
@@ -551,19 +784,10 @@ impl Ctx {
         self.clock.now_minute()
     }
 
-    /// The trust file, fetched from the server and pinned on first use.
+    /// The trust bundle installed in the home; an error saying how to install one otherwise.
+    /// Keys are never taken from the server.
     fn trust(&self) -> Result<Trust> {
-        if let Some(t) = Trust::load(&self.home)? {
-            return Ok(t);
-        }
-        let t = authority::fetch_trust(&self.transport()?)
-            .with_context(|| format!("fetching the authority keys from {}", self.server))?;
-        t.save(&self.home)?;
-        eprintln!(
-            "pinned the authority keys published by {} (trust on first use; an app ships them)",
-            self.server
-        );
-        Ok(t)
+        Trust::require(&self.home)
     }
 
     fn time(&self, s: &str) -> Result<UnixMinute> {
@@ -595,20 +819,113 @@ fn run(cli: Cli) -> Result<()> {
              and TANs can be read and changed by anyone on the network. Use it for drills only."
         );
     }
+    let shift_seconds = match &cli.now {
+        Some(_) => {
+            i64::try_from(clock.now_seconds()).unwrap_or(i64::MAX)
+                - i64::try_from(SystemClock.now_seconds()).unwrap_or(i64::MAX)
+        }
+        None => 0,
+    };
     let ctx = Ctx {
         home: Home::new(cli.home),
         server: cli.server,
         ca_file: cli.ca_file,
         insecure_http: cli.insecure_http,
         clock,
+        shift_seconds,
         json: cli.json,
     };
+    let bundle_file = match &cli.command {
+        Command::Venue(g) => g.trust_bundle.clone(),
+        Command::Authority(g) => g.trust_bundle.clone(),
+        Command::Visitor(g) => g.trust_bundle.clone(),
+        _ => None,
+    };
+    // `authority init` makes the bundle; installing one before it would refuse the new one.
+    let initialising =
+        matches!(&cli.command, Command::Authority(g) if matches!(g.cmd, AuthorityCmd::Init { .. }));
+    if let (Some(file), false) = (&bundle_file, initialising) {
+        install_bundle(&ctx, file, false)?;
+    }
     match cli.command {
         Command::Server(args) => run_server(args),
-        Command::Venue(cmd) => run_venue(&ctx, cmd),
-        Command::Authority(cmd) => run_authority(&ctx, cmd),
-        Command::Visitor(cmd) => run_visitor(&ctx, cmd),
+        Command::Venue(g) => run_venue(&ctx, g.cmd),
+        Command::Authority(g) => run_authority(&ctx, g.cmd),
+        Command::Visitor(g) => run_visitor(&ctx, g.cmd),
+        Command::Trust(cmd) => run_trust(&ctx, cmd),
         Command::Demo { out } => demo::run(&out),
+    }
+}
+
+/// Installs a bundle file into the home; `report` prints the outcome on stdout (the `trust
+/// install` command), otherwise only a change is noted on stderr.
+fn install_bundle(ctx: &Ctx, file: &std::path::Path, report: bool) -> Result<()> {
+    let new = Trust::read_file(file)?;
+    let outcome = Trust::install(&ctx.home, new.bundle())?;
+    let b = new.bundle();
+    let what = match outcome {
+        TrustInstall::Installed => "installed".to_owned(),
+        TrustInstall::Unchanged => "already installed".to_owned(),
+        TrustInstall::Updated { from } => format!("updated from sequence {from}"),
+    };
+    let text = format!(
+        "trust bundle sequence {} {what} in {} (RA key {}, server {})",
+        b.sequence(),
+        ctx.home.root().display(),
+        b.signer_key_id().to_hex(),
+        b.server_url()
+    );
+    if report {
+        ctx.print(
+            json!({"installed": outcome != TrustInstall::Unchanged, "sequence": b.sequence(), "outcome": what}),
+            || text,
+        );
+    } else if outcome != TrustInstall::Unchanged {
+        eprintln!("{text}");
+    }
+    Ok(())
+}
+
+fn run_trust(ctx: &Ctx, cmd: TrustCmd) -> Result<()> {
+    match cmd {
+        TrustCmd::Install { file } => install_bundle(ctx, &file, true),
+        TrustCmd::Show => {
+            let t = ctx.trust()?;
+            let b = t.bundle();
+            let body = b.body();
+            let hexes = |keys: &[venuecode_protocol::PublicKey]| -> Vec<String> {
+                keys.iter().map(|k| hex::encode(k.as_bytes())).collect()
+            };
+            let ra = hexes(&body.ra_keys);
+            let ha = hexes(&body.ha_signing_keys);
+            let enc = hex::encode(body.ha_encryption_key.as_bytes());
+            ctx.print(
+                json!({
+                    "sequence": b.sequence(),
+                    "issued_at": body.issued_at,
+                    "signer_key_id": b.signer_key_id().to_hex(),
+                    "ra_keys": ra,
+                    "ha_signing_keys": ha,
+                    "ha_encryption_key": enc,
+                    "server_url": b.server_url(),
+                    "code_base_url": b.code_base_url(),
+                }),
+                || {
+                    format!(
+                        "trust bundle sequence {} issued {}, signed by RA key {}\n  RA keys: {}\n  HA signing keys: {}\n  HA encryption key: {}\n  server: {}\n  codes: {}",
+                        b.sequence(),
+                        format_minute(body.issued_at),
+                        b.signer_key_id().to_hex(),
+                        ra.join(", "),
+                        ha.join(", "),
+                        enc,
+                        b.server_url(),
+                        b.code_base_url()
+                    )
+                },
+            );
+            Ok(())
+        }
     }
 }
 
@@ -643,6 +960,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             region,
             category,
             stay,
+            utc_offset,
             english_name,
             english_address,
             pledge,
@@ -650,13 +968,14 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         } => {
             let region = RegionCode::new(region)
                 .map_err(|_| anyhow!("region {region} is not a six-digit division code"))?;
-            let info = venue_info(&name, &address, region, category, stay)?;
-            let pledge = pledge || ask_pledge()?;
+            let info = venue_info(&name, &address, region, category, stay, utc_offset)?;
             let trust = ctx.trust()?;
+            let pledge = pledge || ask_pledge()?;
+            let base_url = base_url.unwrap_or_else(|| trust.bundle().code_base_url().to_owned());
             let state = venue_ops::register(
                 &ctx.home,
                 &ctx.transport()?,
-                &trust.anchors()?,
+                &trust,
                 info,
                 pledge,
                 Profile {
@@ -667,7 +986,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             )?;
             let cert = state.certificate();
             ctx.print(
-                json!({"serial": cert.serial(), "valid_until": cert.body().valid_until}),
+                json!({"serial": cert.serial(), "valid_until": cert.body().valid_until, "utc_offset": format_utc_offset(cert.info().utc_offset())}),
                 || {
                     format!(
                         "registered {} as serial {}; certificate valid until {}.\n\
@@ -686,6 +1005,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             region,
             category,
             stay,
+            utc_offset,
             english_name,
             english_address,
             renew,
@@ -704,6 +1024,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 region,
                 category.unwrap_or(old.category()),
                 stay.unwrap_or(old.default_stay_minutes()),
+                utc_offset.unwrap_or(old.utc_offset()),
             )?;
             let mut profile = state.profile.clone();
             if english_name.is_some() {
@@ -864,16 +1185,11 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         VenueCmd::Guestbook(cmd) => run_guestbook(ctx, cmd),
         VenueCmd::Notified { days } => {
             let state = VenueState::load(&ctx.home)?;
-            let trust = ctx.trust()?;
             let now = ctx.now();
             let from = now.saturating_sub(days * 1440);
-            let check = state.venue.check_notified(
-                &ctx.transport()?,
-                &trust.anchors()?,
-                0,
-                from,
-                now + 1,
-            )?;
+            let check = state
+                .venue
+                .check_notified(&ctx.transport()?, 0, from, now + 1)?;
             let rows: Vec<_> = check
                 .notices
                 .iter()
@@ -904,14 +1220,12 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         }
         VenueCmd::ReleaseSeeds { tan, days } => {
             let state = VenueState::load(&ctx.home)?;
-            let trust = ctx.trust()?;
+            // Days are the venue's local days (its rotating seed changes at local midnight).
             let epochs = days
                 .iter()
                 .map(|d| parse_day(d).map_err(|e| anyhow!(e)))
                 .collect::<Result<Vec<u32>>>()?;
-            let release = state
-                .venue
-                .release_seeds(&epochs, &trust.encryption_key()?)?;
+            let release = state.venue.release_seeds(&epochs)?;
             let id = state
                 .venue
                 .upload_seed_release(&ctx.transport()?, &tan, &release)?;
@@ -924,17 +1238,61 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             Ok(())
         }
         VenueCmd::Counts { days } => {
+            if days == 0 || days > venuecode_protocol::time::RETENTION_DAYS + 1 {
+                bail!(
+                    "--days must be between 1 and {} (counts are kept for the retention period)",
+                    venuecode_protocol::time::RETENTION_DAYS + 1
+                );
+            }
             let state = VenueState::load(&ctx.home)?;
-            let today = epoch_of(ctx.now());
+            let clock = ClockRef(Arc::clone(&ctx.clock));
+            // The venue's local day: count tags change at its local midnight.
+            let today = state.venue.day_of(ctx.now());
             let t = ctx.transport()?;
-            let today_count = state.venue.check_in_count(&t, today)?;
+            // Tags count only once registered; registering again changes nothing.
+            let window: Vec<u32> = state.venue.count_tag_window(&clock).collect();
+            state
+                .venue
+                .register_count_tags(&t, &window, &clock)
+                .map_err(counts_error)?;
+            let today_count = state
+                .venue
+                .check_in_count(&t, today)
+                .map_err(counts_error)?;
             let mut total = 0u64;
-            for d in today.saturating_sub(days.saturating_sub(1))..=today {
-                total += state.venue.check_in_count(&t, d)?;
+            let mut by_day = Vec::new();
+            for d in today.saturating_sub(days - 1)..=today {
+                let n = state.venue.check_in_count(&t, d).map_err(counts_error)?;
+                by_day.push(json!({"day": format_day(d), "count": n}));
+                total += n;
             }
             ctx.print(
-                json!({"today": today_count, "cumulative": total, "days": days}),
-                || format!("check-ins today: {today_count}; last {days} days: {total}"),
+                json!({"today": today_count, "cumulative": total, "days": days, "by_day": by_day}),
+                || format!("check-ins today (venue's local day {}): {today_count}; last {days} days: {total}", format_day(today)),
+            );
+            Ok(())
+        }
+        VenueCmd::CountTags => {
+            let state = VenueState::load(&ctx.home)?;
+            let clock = ClockRef(Arc::clone(&ctx.clock));
+            let window: Vec<u32> = state.venue.count_tag_window(&clock).collect();
+            state
+                .venue
+                .register_count_tags(&ctx.transport()?, &window, &clock)
+                .map_err(counts_error)?;
+            let (first, last) = (
+                window.first().copied().unwrap_or_default(),
+                window.last().copied().unwrap_or_default(),
+            );
+            ctx.print(
+                json!({"registered_from": format_day(first), "registered_until": format_day(last)}),
+                || {
+                    format!(
+                        "registered this venue's count tags for {} to {} (its local days); run daily",
+                        format_day(first),
+                        format_day(last)
+                    )
+                },
             );
             Ok(())
         }
@@ -955,6 +1313,16 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+/// Explains a count request the server refused because counting is off.
+fn counts_error(e: venuecode_client::Error) -> anyhow::Error {
+    match &e {
+        venuecode_client::Error::Server { code, .. } if code == "counts_disabled" => {
+            anyhow!("the server does not count check-ins (start it with --counts to enable counts)")
+        }
+        _ => anyhow!(e),
     }
 }
 
@@ -1009,6 +1377,7 @@ fn venue_info(
     region: RegionCode,
     category: VenueCategory,
     stay: u16,
+    utc_offset: i8,
 ) -> Result<VenueInfo> {
     use venuecode_protocol::time::{MAX_STAY_MINUTES, MIN_STAY_MINUTES};
     use venuecode_protocol::venue::{MAX_ADDRESS_BYTES, MAX_NAME_BYTES};
@@ -1032,8 +1401,48 @@ fn venue_info(
             );
         }
     }
-    VenueInfo::new(name, address, region, category, stay)
+    VenueInfo::new(name, address, region, category, stay, utc_offset)
         .map_err(|e| anyhow!("venue information: {e}"))
+}
+
+/// Parses `--utc-offset`: `±HH:MM` in quarter hours from -12:00 to +14:00, as quarter hours.
+fn parse_utc_offset(s: &str) -> Result<i8, String> {
+    use venuecode_protocol::time::{MAX_UTC_OFFSET, MIN_UTC_OFFSET};
+    let err = || {
+        format!(
+            "`{s}` is not a UTC offset: give ±HH:MM in quarter hours from -12:00 to +14:00, \
+             e.g. +08:00 (China), +05:45, -03:30"
+        )
+    };
+    let t = s.trim();
+    let (sign, rest) = if let Some(r) = t.strip_prefix('+') {
+        (1i32, r)
+    } else if let Some(r) = t.strip_prefix('-').or_else(|| t.strip_prefix('−')) {
+        (-1i32, r)
+    } else {
+        return Err(err());
+    };
+    let (h, m) = rest.split_once(':').ok_or_else(err)?;
+    if h.len() != 2 || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+        return Err(err());
+    }
+    let (h, m): (i32, i32) = (h.parse().map_err(|_| err())?, m.parse().map_err(|_| err())?);
+    if m >= 60 || m % 15 != 0 {
+        return Err(err());
+    }
+    let quarters = sign * (h * 4 + m / 15);
+    if quarters < i32::from(MIN_UTC_OFFSET) || quarters > i32::from(MAX_UTC_OFFSET) {
+        return Err(err());
+    }
+    i8::try_from(quarters).map_err(|_| err())
+}
+
+/// `+08:00` for an offset in quarter hours.
+fn format_utc_offset(q: i8) -> String {
+    let minutes = i32::from(q) * 15;
+    let sign = if minutes < 0 { '-' } else { '+' };
+    let m = minutes.abs();
+    format!("{sign}{:02}:{:02}", m / 60, m % 60)
 }
 
 fn ask_pledge() -> Result<bool> {
@@ -1057,7 +1466,7 @@ fn open_guestbook(ctx: &Ctx, state: &VenueState) -> Result<GuestBook> {
         dir.join("guestbook.redb"),
         DiaryKey::from_bytes(*key),
         state.certificate().serial(),
-        trust.encryption_key()?,
+        trust.bundle(),
         ClockRef(Arc::clone(&ctx.clock)),
     )?)
 }
@@ -1143,18 +1552,42 @@ fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
 
 fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
     match cmd {
-        AuthorityCmd::Init => {
-            let (ra, ha) = authority::init(&ctx.home)?;
+        AuthorityCmd::Init {
+            server_url,
+            code_base_url,
+        } => {
+            let urls = authority::BundleUrls {
+                server_url,
+                code_base_url,
+            };
+            let (ra, ha, bundle) = authority::init(&ctx.home, &urls, ctx.now())?;
             let root = ctx.home.root().display();
+            let bundle_path = ctx.home.path(authority::TRUST_BUNDLE_OUT);
             ctx.print(
-                json!({"ra_key_id": ra.signing.key_id().to_hex(), "ha_key_id": ha.signing.key_id().to_hex()}),
+                json!({
+                    "ra_key_id": ra.signing.key_id().to_hex(),
+                    "ha_key_id": ha.signing.key_id().to_hex(),
+                    "trust_bundle": bundle_path,
+                    "sequence": bundle.sequence(),
+                    "server_url": bundle.server_url(),
+                    "code_base_url": bundle.code_base_url(),
+                }),
                 || {
                     format!(
-                        "created RA and HA keys in {root} (trust file: {root}/trust.json).\n\
+                        "created RA and HA keys in {root}, and the signed trust bundle {bundle}\n\
+                         (sequence 1; server {server}; codes {codes}).\n\
                          Start the server with:\n  venuecode server --data-dir DATA \
                          --ra-key {root}/ra/ra.key --admin-key {root}/ra/admin.pub \
                          --ha-keys {root}/authority/ha-signing.pub \
-                         --ha-encryption-key {root}/authority/ha-encryption.pub"
+                         --ha-encryption-key {root}/authority/ha-encryption.pub \
+                         --trust-bundle {bundle}\n\
+                         Ship the bundle with the app; on every other home (venue, visitor) install it:\n  \
+                         venuecode --home HOME trust install {bundle}\n\
+                         (or pass --trust-bundle {bundle}, or set VENUECODE_TRUST_BUNDLE). Nothing \
+                         trusts keys fetched from the server.",
+                        bundle = bundle_path.display(),
+                        server = bundle.server_url(),
+                        codes = bundle.code_base_url(),
                     )
                 },
             );
@@ -1197,6 +1630,24 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                 ctx, &ha, &trust, &uploads, &windows, &risk, &message, delete,
             )?;
             ctx.print(json, || text);
+            Ok(())
+        }
+        AuthorityCmd::Checkpoint => {
+            let ha = HealthAuthority::load(&ctx.home)?;
+            let chain = authority::HaChain::load(&ctx.home)?;
+            let cp = chain.checkpoint(&ctx.transport()?, &ha, ctx.now())?;
+            let b = cp.body();
+            ctx.print(
+                json!({"sequence": b.sequence, "issued_at": b.issued_at, "retained_from": b.retained_from}),
+                || {
+                    format!(
+                        "posted a checkpoint at batch {} issued {} (batches from {} still served)",
+                        b.sequence,
+                        format_minute(b.issued_at),
+                        b.retained_from
+                    )
+                },
+            );
             Ok(())
         }
         AuthorityCmd::Disable { serial } => {
@@ -1249,13 +1700,10 @@ fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
                 .find(|u| u.id == id)
                 .ok_or_else(|| anyhow!("no upload {id}"))?;
             let bytes = authority::fetch_upload(&t, &ha, id)?;
-            let opened =
-                authority::open_upload(&ha, &trust.anchors()?, &info.purpose, &bytes, |s| {
-                    venue_ops::fetch_certificate(&t, s)
-                        .ok()
-                        .map(|c| c.body().venue_key)
-                })?;
-            print_opened(ctx, &opened);
+            let opened = authority::open_upload(&ha, &info.purpose, &bytes)
+                .with_context(|| format!("upload {id}"))?;
+            let received = authority::received_minute(info.received_at, ctx.shift_seconds);
+            print_opened(ctx, &opened, &trust.anchors()?, received);
         }
         UploadsCmd::Delete { id } => {
             authority::delete_upload(&t, &ha, id)?;
@@ -1265,23 +1713,41 @@ fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
     Ok(())
 }
 
-fn print_opened(ctx: &Ctx, opened: &Opened) {
+fn print_opened(
+    ctx: &Ctx,
+    opened: &Opened,
+    anchors: &venuecode_protocol::TrustAnchors,
+    received: UnixMinute,
+) {
     match opened {
         Opened::Case(upload) => {
+            let checks: Vec<Option<String>> = upload
+                .entries
+                .iter()
+                .map(|e| {
+                    authority::check_entry(e, anchors, received)
+                        .err()
+                        .map(|err| format!("{err:#}"))
+                })
+                .collect();
             let rows: Vec<_> = upload
                 .entries
                 .iter()
-                .map(|e| json!({"serial": e.code.certificate().serial(), "venue": e.code.certificate().info().name(), "arrival": e.arrival, "departure": e.departure}))
+                .zip(&checks)
+                .map(|(e, c)| json!({"serial": e.code.certificate().serial(), "venue": e.code.certificate().info().name(), "arrival": e.arrival, "departure": e.departure, "problem": c}))
                 .collect();
             ctx.print(json!({"case": rows}), || {
                 let mut s = format!("a case shared {} check-in(s):\n", upload.entries.len());
-                for e in &upload.entries {
+                for (e, c) in upload.entries.iter().zip(&checks) {
                     s.push_str(&format!(
-                        "  {} (serial {}): {} – {}\n",
+                        "  {} (serial {}): {} – {}{}\n",
                         e.code.certificate().info().name(),
                         e.code.certificate().serial(),
                         format_minute(e.arrival),
-                        format_minute(e.departure)
+                        format_minute(e.departure),
+                        c.as_ref()
+                            .map(|c| format!("\n    REFUSED, will not be published: {c}"))
+                            .unwrap_or_default()
                     ));
                 }
                 s
@@ -1307,10 +1773,14 @@ fn print_opened(ctx: &Ctx, opened: &Opened) {
                 s
             });
         }
-        Opened::Seeds { serial, seeds, .. } => {
+        Opened::Seeds { venue_key, seeds } => {
             let days: Vec<String> = seeds.iter().map(|(e, _)| format_day(*e)).collect();
-            ctx.print(json!({"serial": serial, "days": days}), || {
-                format!("venue {serial} released seeds for {}", days.join(", "))
+            let key = hex::encode(venue_key);
+            ctx.print(json!({"venue_key": key, "days": days}), || {
+                format!(
+                    "the venue with key {key} released seeds for {} (its local days)",
+                    days.join(", ")
+                )
             });
         }
     }
@@ -1354,15 +1824,20 @@ fn publish(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
         Err(e) => return Err(e).context("reading authority/published.json"),
     };
+    let mut chain = authority::HaChain::load(&ctx.home)?;
     let out = authority::publish_mailbox(
         &t,
         ha,
         &trust.anchors()?,
-        ids,
-        windows,
-        risk,
-        message,
-        ctx.now(),
+        &mut chain,
+        &authority::PublishRequest {
+            ids,
+            windows,
+            risk,
+            message,
+            now: ctx.now(),
+            received_shift_seconds: ctx.shift_seconds,
+        },
         &ledger,
         &mut |line| eprintln!("  {line}"),
     )?;
@@ -1381,13 +1856,28 @@ fn publish(
         .iter()
         .map(|(s, n, e)| json!({"serial": s, "venue": n, "day": format_day(*e)}))
         .collect();
+    let skipped: Vec<_> = out
+        .skipped
+        .iter()
+        .map(|s| json!({"upload": s.upload, "entry": s.entry, "reason": s.reason}))
+        .collect();
     let mut text = format!(
-        "published batch {}: {} record(s) for {} stay(s) from {} upload(s)",
+        "published batch {}: {} record(s) for {} stay(s) from {} upload(s); checkpoint posted",
         out.sequence,
         out.records,
         out.stays,
         out.used_uploads.len()
     );
+    for s in &out.skipped {
+        text.push_str(&format!(
+            "\n  SKIPPED upload {}{}: {}",
+            s.upload,
+            s.entry
+                .map(|i| format!(", check-in {}", i + 1))
+                .unwrap_or_default(),
+            s.reason
+        ));
+    }
     for (serial, name, e) in &out.missing_seeds {
         text.push_str(&format!(
             "\n  warning: {name} (serial {serial}) has not released its seed for {}; \
@@ -1396,7 +1886,7 @@ fn publish(
         ));
     }
     Ok((
-        json!({"sequence": out.sequence, "records": out.records, "stays": out.stays, "missing_seeds": missing}),
+        json!({"sequence": out.sequence, "records": out.records, "stays": out.stays, "missing_seeds": missing, "skipped": skipped, "used_uploads": out.used_uploads, "checkpoint": {"sequence": out.checkpoint.body().sequence, "issued_at": out.checkpoint.body().issued_at}}),
         text,
     ))
 }
@@ -1405,7 +1895,10 @@ fn open_visitor(ctx: &Ctx) -> Result<Visitor> {
     let trust = ctx.trust()?;
     let dir = ctx.home.dir("visitor")?;
     let key = venuecode::home::load_or_create_key(&dir.join("diary.key"))?;
-    let config = VisitorConfig::new(trust.anchors()?, trust.encryption_key()?);
+    let mut config = VisitorConfig::new(trust.bundle().clone())?;
+    // Anonymous check-in counts: one ping per request, each at its own random time, sent by
+    // the syncs after it is due.
+    config.count_pings = true;
     Ok(Visitor::open(
         dir.join("diary.redb"),
         DiaryKey::from_bytes(*key),
@@ -1564,30 +2057,15 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                     p.batch, p.latest, p.records
                 );
             })?;
-            let ex: Vec<_> = r
-                .new_exposures
-                .iter()
-                .map(|x| json!({"venue": x.venue_name(), "overlap_minutes": x.overlap_minutes(), "risk": x.risk().0, "message": x.message()}))
-                .collect();
-            ctx.print(
-                json!({"batches": r.batches, "cursor": r.cursor, "new_exposures": ex}),
-                || {
-                    let mut s = format!("synced {} new batch(es)", r.batches);
-                    if r.new_exposures.is_empty() {
-                        s.push_str("; no exposure");
-                    }
-                    for x in &r.new_exposures {
-                        s.push_str(&format!(
-                            "\n⚠ EXPOSURE at {} on {}: {} minutes of overlap.\n  {}",
-                            x.venue_name(),
-                            format_day(x.date()),
-                            x.overlap_minutes(),
-                            x.message()
-                        ));
-                    }
-                    s
-                },
-            );
+            // Keep the home's bundle in step with a genuine rotation the sync applied.
+            if matches!(r.trust_bundle, PartOutcome::Updated) {
+                Trust::install(&ctx.home, &v.trust_bundle()?)?;
+            }
+            let report = sync_report(ctx, &r);
+            ctx.print(report.json, || report.text);
+            if report.exit != 0 {
+                std::process::exit(report.exit);
+            }
         }
         VisitorCmd::Share {
             tan,

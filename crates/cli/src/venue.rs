@@ -11,6 +11,8 @@ use venuecode_protocol::{
     Codec, MasterSeed, RegistrationRequest, SigningKey, TrustAnchors, VenueCertificate, VenueInfo,
 };
 
+use crate::home::Trust;
+
 use crate::authority::now_seconds;
 use crate::home::{read_key, refuse_existing, write_file, write_hex, write_key, Home};
 use venuecode_server::keyfile::KeyKind;
@@ -40,8 +42,9 @@ pub struct VenueState {
 }
 
 impl VenueState {
-    /// Loads the venue from `venue/`.
+    /// Loads the venue from `venue/`, with the trust bundle installed in the home.
     pub fn load(home: &Home) -> Result<Self> {
+        let trust = Trust::require(home)?;
         let dir = home.path("venue");
         if !dir.join("certificate.hex").exists() {
             bail!(
@@ -66,7 +69,12 @@ impl VenueState {
                 ..Profile::default()
             },
         };
-        let venue = Venue::new(certificate, master.clone(), key.clone())?;
+        let venue =
+            Venue::new(certificate, master.clone(), key.clone(), trust.bundle()).map_err(|e| {
+                anyhow!(
+                    "venue/certificate.hex does not verify under the installed trust bundle: {e}"
+                )
+            })?;
         Ok(Self {
             venue,
             key,
@@ -87,7 +95,7 @@ impl VenueState {
 pub fn register(
     home: &Home,
     t: &dyn Transport,
-    anchors: &TrustAnchors,
+    trust: &Trust,
     info: VenueInfo,
     pledge: bool,
     profile: Profile,
@@ -101,10 +109,17 @@ pub fn register(
     }
     let key = SigningKey::generate()?;
     let master = MasterSeed::generate()?;
-    let certificate = request_certificate(t, anchors, &key, &info, "/v1/venues", Method::Post)?;
+    let certificate = request_certificate(
+        t,
+        &trust.anchors()?,
+        &key,
+        &info,
+        "/v1/venues",
+        Method::Post,
+    )?;
     save(home, &key, &master, &certificate, &profile)?;
     Ok(VenueState {
-        venue: Venue::new(certificate, master.clone(), key.clone())?,
+        venue: Venue::new(certificate, master.clone(), key.clone(), trust.bundle())?,
         key,
         master,
         profile,

@@ -116,6 +116,15 @@ impl SyncReport {
             && self.revocations.is_ok()
     }
 
+    /// The tone to play: success only when the sync is up to date ([`Self::is_up_to_date`]).
+    pub fn tone(&self) -> crate::Tone {
+        if self.is_up_to_date() {
+            crate::Tone::Success
+        } else {
+            crate::Tone::Failure
+        }
+    }
+
     /// The first error of any part, in the order trust bundle, revocations, checkpoint,
     /// batches, pings.
     pub fn first_error(&self) -> Option<&Error> {

@@ -56,7 +56,7 @@ pub struct VenueNotice {
 /// The answer to "has my venue been notified?".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NotificationCheck {
-    /// The windows found, oldest batch first, one per distinct window.
+    /// The windows found, by batch then window start, one per distinct window.
     pub notices: Vec<VenueNotice>,
     /// The last batch sequence examined: pass it as `after` next time.
     pub cursor: u64,
@@ -238,6 +238,9 @@ impl Venue {
                 break;
             }
         }
+        check
+            .notices
+            .sort_by_key(|n| (n.batch, n.window_start, n.window_end));
         Ok(check)
     }
 

@@ -28,7 +28,7 @@ const START: u32 = 29_000_000;
 struct Authorities {
     ra: SigningKey,
     ha: SigningKey,
-    ha_enc: DecryptionKey,
+    trust: TrustBundle,
     venues: [Venue; 2],
 }
 
@@ -36,6 +36,19 @@ fn authorities() -> Authorities {
     let ra = SigningKey::from_seed(&[1; 32]).unwrap();
     let ha = SigningKey::from_seed(&[2; 32]).unwrap();
     let ha_enc = DecryptionKey::derive(&[3; 32]).unwrap();
+    let trust = TrustBundle::sign(
+        TrustBundleBody {
+            sequence: 1,
+            issued_at: START,
+            ra_keys: vec![ra.public_key()],
+            ha_signing_keys: vec![ha.public_key()],
+            ha_encryption_key: ha_enc.public_key(),
+            server_url: "https://venuecode.example".into(),
+            code_base_url: DEFAULT_BASE_URL.into(),
+        },
+        &ra,
+    )
+    .unwrap();
     let venue = |n: u8, name: &str| {
         let key = SigningKey::from_seed(&[10 + n; 32]).unwrap();
         let info = VenueInfo::new(
@@ -44,6 +57,7 @@ fn authorities() -> Authorities {
             RegionCode::new(620_105).unwrap(),
             VenueCategory::RESTAURANT,
             60,
+            32,
         )
         .unwrap();
         let cert = VenueCertificate::sign(
@@ -58,22 +72,19 @@ fn authorities() -> Authorities {
             &ra,
         )
         .unwrap();
-        Venue::new(cert, MasterSeed::from_bytes([20 + n; 32]), key).unwrap()
+        Venue::new(cert, MasterSeed::from_bytes([20 + n; 32]), key, &trust).unwrap()
     };
     let venues = [venue(0, "兰州牛肉面馆"), venue(1, "安宁区图书馆")];
     Authorities {
         ra,
         ha,
-        ha_enc,
+        trust,
         venues,
     }
 }
 
 fn config(a: &Authorities) -> VisitorConfig {
-    let mut c = VisitorConfig::new(
-        TrustAnchors::new(a.ra.public_key(), a.ha.public_key()),
-        a.ha_enc.public_key(),
-    );
+    let mut c = VisitorConfig::new(a.trust.clone()).unwrap();
     // Keep everything: the harness checks every acknowledged entry, however old.
     c.retention_days = 100_000;
     // Stays are two minutes long here; any overlap raises an exposure.
@@ -82,11 +93,14 @@ fn config(a: &Authorities) -> VisitorConfig {
 }
 
 /// A fake server whose batch sequence numbers start where the parent says, so that every
-/// child's batches lie past the diary's stored cursor.
+/// child's batches lie past the diary's stored head. Each child's chain starts after a prefix
+/// its checkpoint declares expired (`retained_from`), which is how a phone resumes past batches
+/// it never read.
 #[derive(Clone)]
 struct Fake {
     list: Vec<u8>,
     batches: Batches,
+    checkpoint: Arc<Mutex<Vec<u8>>>,
 }
 
 /// Published batches by sequence number.
@@ -97,6 +111,10 @@ impl Transport for Fake {
         let path = r.path.as_str();
         if path.starts_with("/v1/revocations") {
             return Ok(Response::from_bytes(200, self.list.clone()));
+        }
+        if path == "/v1/checkpoint" {
+            let cp = self.checkpoint.lock().unwrap().clone();
+            return Ok(Response::from_bytes(200, cp));
         }
         let batches = self.batches.lock().unwrap();
         if let Some(q) = path.strip_prefix("/v1/batches?after=") {
@@ -153,15 +171,31 @@ fn child(path: &Path) {
             issued_at: START,
             after: 0,
             up_to: 0,
+            head: 0,
             entries: Vec::new(),
         },
         &a.ra,
     )
     .unwrap()
     .encode();
+    // This child's chain: batches from `first_seq` on, after a prefix declared expired.
+    let mut head = ChainHead {
+        sequence: first_seq - 1,
+        link: [(first_seq % 251) as u8 + 1; 32],
+    };
+    let retained = (first_seq, head.link);
+    let sign_checkpoint = |head: ChainHead, now: u32| {
+        Checkpoint::sign(
+            CheckpointBody::new(a.ha.key_id(), now, head, retained),
+            &a.ha,
+        )
+        .unwrap()
+        .encode()
+    };
     let fake = Fake {
         list,
         batches: Arc::new(Mutex::new(Vec::new())),
+        checkpoint: Arc::new(Mutex::new(sign_checkpoint(head, start))),
     };
     let clock = ManualClock::at_minute(start);
     let v = Visitor::open(
@@ -189,21 +223,25 @@ fn child(path: &Path) {
         if i % 3 == 2 {
             // A window around now at this venue overlaps the visitor's earlier stays there.
             let venue = &a.venues[(i % 2) as usize];
-            let mut b = BatchBuilder::new(now, vec!["Get tested.".into()]).unwrap();
+            let mut b = BatchBuilder::new(head, now, vec!["Get tested.".into()]).unwrap();
+            let code = venue.static_code().unwrap();
             b.add(&ExposureWindow {
-                seed: venue.static_code().unwrap().seed().clone(),
+                seed: code.seed().clone(),
+                venue_key: code.certificate().body().venue_key,
                 start: now - 30,
                 end: now + 30,
                 risk: RiskLevel::HIGH,
                 message_index: 0,
             })
             .unwrap();
-            fake.batches
-                .lock()
-                .unwrap()
-                .push((seq, b.sign(&a.ha).unwrap().encode()));
+            let batch = b.sign(&a.ha).unwrap();
+            assert_eq!(batch.header().header().sequence, seq);
+            head = batch.chain_head();
+            fake.batches.lock().unwrap().push((seq, batch.encode()));
+            *fake.checkpoint.lock().unwrap() = sign_checkpoint(head, now);
             seq += 1;
-            v.sync().unwrap();
+            let r = v.sync().unwrap();
+            assert!(r.batch_sync.is_ok(), "{r:?}");
             let n = v.exposures().unwrap().len();
             writeln!(out, "EXP {n} {}", seq - 1).unwrap();
             out.flush().unwrap();
@@ -271,8 +309,9 @@ fn every_acknowledged_check_in_survives_kill_9() {
             ])
             .env(CHILD_ENV, &path)
             .env("VENUECODE_DIARY_START", next_start.to_string())
-            // Past any cursor a killed child may have committed without acknowledging.
-            .env("VENUECODE_DIARY_SEQ", (cursor_acked + 2).to_string())
+            // Past any head a killed child may have committed without acknowledging (one
+            // batch at most), with a gap, so that the new chain starts after an expired prefix.
+            .env("VENUECODE_DIARY_SEQ", (cursor_acked + 3).to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -334,6 +373,7 @@ fn every_acknowledged_check_in_survives_kill_9() {
             Fake {
                 list: Vec::new(),
                 batches: Arc::default(),
+                checkpoint: Arc::default(),
             },
         );
         let entries = v

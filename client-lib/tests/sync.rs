@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use venuecode_client::*;
 use venuecode_protocol::time::epoch_of;
-use venuecode_protocol::{Codec, MasterSeed, RiskLevel, Seed, SigningKey};
+use venuecode_protocol::{Codec, MasterSeed, RiskLevel, SealedMessage, SeedRelease, SigningKey};
 
 /// Checked in at the noodle bar from NOW to NOW+60 (automatic check-out).
 fn visited_noodles(w: &World) -> (Visitor, EntryId) {
@@ -22,8 +22,7 @@ fn overlap_at_the_minimum_raises_an_exposure_with_its_details() {
     let w = world();
     let (v, id) = visited_noodles(&w);
     let seed = static_seed(&w.noodles);
-    w.server
-        .publish(&w.batch(&[(seed, NOW + 45, NOW + 200, RiskLevel::HIGH)]));
+    w.publish(&w.batch(&[(seed, NOW + 45, NOW + 200, RiskLevel::HIGH)]));
     let report = v.sync().unwrap();
     assert_eq!(report.batches, 1);
     assert_eq!(report.cursor, 1);
@@ -46,8 +45,7 @@ fn overlap_below_the_minimum_raises_nothing_but_advances_the_cursor() {
     let w = world();
     let (v, _) = visited_noodles(&w);
     let seed = static_seed(&w.noodles);
-    w.server
-        .publish(&w.batch(&[(seed, NOW + 46, NOW + 200, RiskLevel::LOW)]));
+    w.publish(&w.batch(&[(seed, NOW + 46, NOW + 200, RiskLevel::LOW)]));
     let report = v.sync().unwrap();
     assert_eq!(report.batches, 1);
     assert!(report.new_exposures.is_empty());
@@ -62,8 +60,7 @@ fn overlap_below_the_minimum_raises_nothing_but_advances_the_cursor() {
         "cursor already past"
     );
     let seed = static_seed(&w.noodles);
-    w.server
-        .publish(&w.batch(&[(seed, NOW + 46, NOW + 200, RiskLevel::LOW)]));
+    w.publish(&w.batch(&[(seed, NOW + 46, NOW + 200, RiskLevel::LOW)]));
     assert_eq!(v.sync().unwrap().new_exposures.len(), 1);
 }
 
@@ -71,7 +68,7 @@ fn overlap_below_the_minimum_raises_nothing_but_advances_the_cursor() {
 fn windows_of_other_venues_or_other_times_do_not_match() {
     let w = world();
     let (v, _) = visited_noodles(&w);
-    w.server.publish(&w.batch(&[
+    w.publish(&w.batch(&[
         (static_seed(&w.museum), NOW, NOW + 60, RiskLevel::HIGH),
         (
             static_seed(&w.noodles),
@@ -98,8 +95,7 @@ fn token_map_covers_the_stay_and_the_margins() {
     assert_eq!(v.token_count().unwrap(), 3 + 2);
     // A record in a margin slot is found and opened, but raises nothing without overlap.
     let seed = static_seed(&w.noodles);
-    w.server
-        .publish(&w.batch(&[(seed, NOW + 101, NOW + 150, RiskLevel::HIGH)]));
+    w.publish(&w.batch(&[(seed, NOW + 101, NOW + 150, RiskLevel::HIGH)]));
     assert!(v.sync().unwrap().new_exposures.is_empty());
 }
 
@@ -114,7 +110,7 @@ fn hidden_entries_match_and_deleted_ones_do_not() {
     w.clock.advance_minutes(300);
     v.set_hidden(a.entry.id(), true).unwrap();
     v.delete(b.entry.id()).unwrap();
-    w.server.publish(&w.batch(&[
+    w.publish(&w.batch(&[
         (static_seed(&w.noodles), NOW, NOW + 60, RiskLevel::HIGH),
         (static_seed(&w.museum), NOW + 60, NOW + 180, RiskLevel::HIGH),
     ]));
@@ -129,15 +125,16 @@ fn repeated_batches_never_raise_the_same_exposure_twice() {
     let (v, _) = visited_noodles(&w);
     let seed = static_seed(&w.noodles);
     let batch = w.batch(&[(seed.clone(), NOW, NOW + 60, RiskLevel::HIGH)]);
-    w.server.publish(&batch);
-    w.server.publish(&batch);
-    // The same window again in a new batch (new batch id, new seals).
-    w.server
-        .publish(&w.batch(&[(seed, NOW, NOW + 60, RiskLevel::HIGH)]));
+    w.publish(&batch);
+    // The same window again in a new batch (new batch id, new seals), twice.
+    w.publish(&w.batch(&[(seed.clone(), NOW, NOW + 60, RiskLevel::HIGH)]));
+    w.publish(&w.batch(&[(seed, NOW, NOW + 60, RiskLevel::HIGH)]));
     let mut seen = Vec::new();
     let r = v.sync_with_progress(&mut |p| seen.push(p)).unwrap();
     assert_eq!(r.batches, 3);
     assert_eq!(r.new_exposures.len(), 1);
+    assert_eq!(r.chain, ChainStatus::Ok);
+    assert!(r.is_up_to_date());
     // Progress is reported once per batch, in order, with the exposures so far.
     assert_eq!(
         seen.iter()
@@ -162,18 +159,22 @@ fn crash_mid_sync_loses_no_alert_and_duplicates_none() {
     let small = w.batch(&[(static_seed(&w.noodles), NOW, NOW + 60, RiskLevel::HIGH)]);
     let mut windows = vec![(static_seed(&w.museum), NOW + 60, NOW + 180, RiskLevel::LOW)];
     for i in 0..20u8 {
-        windows.push((Seed::from_bytes([i; 32]), NOW, NOW + 600, RiskLevel::LOW));
+        windows.push((other_seed([i; 32]), NOW, NOW + 600, RiskLevel::LOW));
     }
     let big = w.batch(&windows);
     let small_len = small.encode().len();
     assert!(big.encode().len() > small_len + 1000);
-    w.server.publish(&small);
-    w.server.publish(&big);
+    w.publish(&small);
+    w.publish(&big);
 
     // The connection drops in the middle of the second batch.
     w.server.cut_batch_bodies_at(Some(small_len + 500));
-    let r = v.sync();
-    assert!(matches!(r, Err(Error::Network(_))));
+    let r = v.sync().unwrap();
+    assert!(
+        matches!(r.batch_sync, PartOutcome::Failed(Error::Network(_))),
+        "{r:?}"
+    );
+    assert_eq!(r.chain, ChainStatus::Withheld { from: 2, to: 2 });
     let after_first = v.exposures().unwrap();
     assert_eq!(after_first.len(), 1, "the first batch's alert is kept");
     assert_eq!(after_first[0].venue_name(), NOODLES_NAME);
@@ -197,9 +198,9 @@ fn a_body_cut_just_before_the_digest_check_commits_nothing() {
     let (v, _) = visited_noodles(&w);
     let batch = w.batch(&[(static_seed(&w.noodles), NOW, NOW + 60, RiskLevel::HIGH)]);
     let len = batch.encode().len();
-    w.server.publish(&batch);
+    w.publish(&batch);
     w.server.cut_batch_bodies_at(Some(len - 1));
-    assert!(v.sync().is_err());
+    assert!(!v.sync().unwrap().batch_sync.is_ok());
     assert!(v.exposures().unwrap().is_empty());
     w.server.cut_batch_bodies_at(None);
     assert_eq!(v.sync().unwrap().new_exposures.len(), 1);
@@ -212,9 +213,15 @@ fn batches_that_fail_verification_are_refused_and_store_nothing() {
     let seed = static_seed(&w.noodles);
 
     // Signed by a key the app does not trust.
-    let mut b = venuecode_protocol::BatchBuilder::new(NOW, vec!["x".into()]).unwrap();
+    let mut b = venuecode_protocol::BatchBuilder::new(
+        venuecode_protocol::ChainHead::GENESIS,
+        NOW,
+        vec!["x".into()],
+    )
+    .unwrap();
     b.add(&venuecode_protocol::ExposureWindow {
-        seed: seed.clone(),
+        seed: seed.0.clone(),
+        venue_key: seed.1,
         start: NOW,
         end: NOW + 60,
         risk: RiskLevel::HIGH,
@@ -224,8 +231,8 @@ fn batches_that_fail_verification_are_refused_and_store_nothing() {
     let rogue = b.sign(&SigningKey::from_seed(&[42; 32]).unwrap()).unwrap();
     w.server.publish(&rogue);
     assert!(matches!(
-        v.sync(),
-        Err(Error::Protocol(venuecode_protocol::Error::UnknownKeyId))
+        v.sync().unwrap().batch_sync,
+        PartOutcome::Refused(Error::Protocol(venuecode_protocol::Error::UnknownKeyId))
     ));
     assert!(v.exposures().unwrap().is_empty());
 
@@ -238,9 +245,10 @@ fn batches_that_fail_verification_are_refused_and_store_nothing() {
     let last = raw.len() - 1;
     raw[last] ^= 1;
     w.server.publish_bytes(raw);
+    w.publish_checkpoint();
     assert!(matches!(
-        v.sync(),
-        Err(Error::Protocol(
+        v.sync().unwrap().batch_sync,
+        PartOutcome::Refused(Error::Protocol(
             venuecode_protocol::Error::BatchDigestMismatch
         ))
     ));
@@ -250,14 +258,19 @@ fn batches_that_fail_verification_are_refused_and_store_nothing() {
     let (v, _) = visited_noodles(&w);
     // A tampered header: the HA signature no longer verifies.
     let mut raw = w.batch(&[(seed, NOW, NOW + 60, RiskLevel::HIGH)]).encode();
-    raw[20] ^= 1;
+    raw[66] ^= 1; // created_at: the HA signature no longer verifies
     w.server.publish_bytes(raw);
+    w.publish_checkpoint();
+    let r = v.sync().unwrap();
     assert!(matches!(
-        v.sync(),
-        Err(Error::Protocol(
+        r.batch_sync,
+        PartOutcome::Refused(Error::Protocol(
             venuecode_protocol::Error::BatchSignatureInvalid
         ))
     ));
+    // The checkpoint names the refused batch: not "no exposure".
+    assert_eq!(r.chain, ChainStatus::Withheld { from: 1, to: 1 });
+    assert!(!r.is_up_to_date());
     assert!(v.exposures().unwrap().is_empty());
 }
 
@@ -268,17 +281,13 @@ fn rotating_code_matches_through_a_released_seed() {
     let v = w.visitor();
     v.scan_and_check_in(&w.rotating_url(&w.museum)).unwrap();
     w.clock.advance_minutes(200);
-    // The HA gets the day's seed from the venue and publishes with it.
-    let release = w
-        .museum
-        .release_seeds(&[epoch_of(NOW)], &w.ha_enc.public_key())
-        .unwrap();
-    let opened = release
-        .open(&w.museum.certificate().body().venue_key, &w.ha_enc)
-        .unwrap();
-    let (_, seed) = opened.seeds[0].clone();
+    // The HA gets the day's seed from the venue and publishes with it, under the venue key
+    // the release names.
+    let release: SealedMessage = w.museum.release_seeds(&[w.museum.day_of(NOW)]).unwrap();
+    let opened = SeedRelease::open(&w.ha_enc, &release).unwrap();
+    let seed = (opened.seeds[0].1.clone(), opened.venue_key);
     // The static seed does not match a rotating check-in.
-    w.server.publish(&w.batch(&[
+    w.publish(&w.batch(&[
         (static_seed(&w.museum), NOW, NOW + 120, RiskLevel::HIGH),
         (seed, NOW + 30, NOW + 90, RiskLevel::HIGH),
     ]));
@@ -296,7 +305,7 @@ fn a_large_batch_is_streamed_and_matched() {
             let mut s = [0u8; 32];
             s[..4].copy_from_slice(&i.to_be_bytes());
             (
-                MasterSeed::from_bytes(s).static_seed(),
+                (MasterSeed::from_bytes(s).static_seed(), w.ha.public_key()),
                 NOW - 300,
                 NOW + 300,
                 RiskLevel::LOW,
@@ -306,7 +315,7 @@ fn a_large_batch_is_streamed_and_matched() {
     windows.push((static_seed(&w.noodles), NOW + 10, NOW + 50, RiskLevel::HIGH));
     let batch = w.batch(&windows);
     assert!(batch.records().len() > 15_000);
-    w.server.publish(&batch);
+    w.publish(&batch);
     let r = v.sync().unwrap();
     assert_eq!(r.new_exposures.len(), 1);
     assert_eq!(r.new_exposures[0].overlap_minutes(), 40);
@@ -323,6 +332,7 @@ fn revocation_list_signature_is_checked() {
             issued_at: NOW,
             after: 0,
             up_to: 1,
+            head: 1,
             entries: vec![venuecode_protocol::Revocation {
                 sequence: 1,
                 serial: 7,
@@ -343,11 +353,27 @@ fn revocation_list_signature_is_checked() {
 fn network_failure_during_sync_is_a_network_error() {
     let w = world();
     let (v, _) = visited_noodles(&w);
-    w.server.fail_next(1);
-    let r = v.sync();
-    assert!(matches!(r, Err(Error::Network(_))));
-    assert_eq!(Tone::of(&r), Tone::Failure);
-    assert_eq!(v.sync().unwrap().batches, 0);
+    // Every request fails: each part reports it, none stops the others, and the chain is not
+    // reported up to date.
+    w.server.fail_next(100);
+    let r = v.sync().unwrap();
+    for part in [
+        &r.trust_bundle,
+        &r.revocations,
+        &r.checkpoint,
+        &r.batch_sync,
+    ] {
+        assert!(
+            matches!(part, PartOutcome::Failed(Error::Network(_))),
+            "{r:?}"
+        );
+    }
+    assert_eq!(r.chain, ChainStatus::Stale);
+    assert_eq!(r.tone(), Tone::Failure);
+    w.server.fail_next(0);
+    let r = v.sync().unwrap();
+    assert_eq!(r.batches, 0);
+    assert_eq!(r.tone(), Tone::Success);
 }
 
 #[test]
@@ -356,18 +382,16 @@ fn listings_are_followed_page_by_page_to_the_latest_batch() {
     let (v, _) = visited_noodles(&w);
     w.server.set_page_size(2);
     for i in 0..4u8 {
-        w.server
-            .publish(&w.batch(&[(Seed::from_bytes([i; 32]), NOW, NOW + 60, RiskLevel::LOW)]));
+        w.publish(&w.batch(&[(other_seed([i; 32]), NOW, NOW + 60, RiskLevel::LOW)]));
     }
-    w.server
-        .publish(&w.batch(&[(static_seed(&w.noodles), NOW, NOW + 60, RiskLevel::HIGH)]));
+    w.publish(&w.batch(&[(static_seed(&w.noodles), NOW, NOW + 60, RiskLevel::HIGH)]));
     let r = v.sync().unwrap();
     assert_eq!(r.batches, 5);
     assert_eq!(r.cursor, 5);
     assert_eq!(r.new_exposures.len(), 1);
     let venue = w
         .noodles
-        .check_notified(&w.server, &w.anchors, 0, NOW - 60, NOW + 120)
+        .check_notified(&w.server, 0, NOW - 60, NOW + 120)
         .unwrap();
     assert_eq!(venue.cursor, 5);
     assert_eq!(venue.notices.len(), 1);

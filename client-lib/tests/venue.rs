@@ -7,15 +7,17 @@ use common::*;
 use venuecode_client::transport::TanState;
 use venuecode_client::*;
 use venuecode_protocol::sealed::SealedBundle;
-use venuecode_protocol::time::{epoch_of, EPOCH_MINUTES};
-use venuecode_protocol::{CodeKind, Codec, GuestBookEntry, RiskLevel, SignedSeedRelease};
+use venuecode_protocol::time::{local_epoch, EPOCH_MINUTES};
+use venuecode_protocol::{CodeKind, Codec, GuestBookEntry, RiskLevel, SealedMessage, SeedRelease};
 
 #[test]
 fn rotating_code_for_now_scans_and_changes_each_day() {
     let w = world();
     let v = w.visitor();
     let code = w.noodles.rotating_code(&w.clock).unwrap();
-    assert!(matches!(code.kind(), CodeKind::Rotating { epoch, .. } if epoch == epoch_of(NOW)));
+    let today = w.noodles.day_of(NOW);
+    assert_eq!(today, local_epoch(NOW, OFFSET));
+    assert!(matches!(code.kind(), CodeKind::Rotating { epoch, .. } if epoch == today));
     code.verify(&w.anchors, NOW, None).unwrap();
     v.scan(&w.rotating_url(&w.noodles)).unwrap();
     w.clock.advance_minutes(EPOCH_MINUTES);
@@ -25,19 +27,40 @@ fn rotating_code_for_now_scans_and_changes_each_day() {
 }
 
 #[test]
+fn the_rotating_seed_changes_at_local_midnight_not_utc_midnight() {
+    use venuecode_protocol::time::epoch_of;
+    let w = world();
+    // NOW is 21:20 UTC, 05:20 the next day at UTC+08:00: UTC midnight is 2 h 40 min away,
+    // local midnight 18 h 40 min.
+    let today = w.noodles.rotating_code(&w.clock).unwrap();
+    assert_eq!(w.noodles.day_of(NOW), epoch_of(NOW) + 1);
+    w.clock.advance_minutes(2 * 60 + 45);
+    assert_eq!(epoch_of(w.clock.now_minute()), epoch_of(NOW) + 1);
+    let after_utc_midnight = w.noodles.rotating_code(&w.clock).unwrap();
+    assert_eq!(after_utc_midnight.seed(), today.seed(), "same local day");
+    w.clock.advance_minutes(16 * 60);
+    let after_local_midnight = w.noodles.rotating_code(&w.clock).unwrap();
+    assert_ne!(after_local_midnight.seed(), today.seed());
+    assert!(matches!(
+        after_local_midnight.kind(),
+        CodeKind::Rotating { epoch, .. } if epoch == w.noodles.day_of(NOW) + 1
+    ));
+}
+
+#[test]
 fn venue_learns_whether_it_was_notified() {
     let w = world();
-    let rotating_seed = w.noodles.rotating_code(&w.clock).unwrap().seed().clone();
-    w.server
-        .publish(&w.batch(&[(static_seed(&w.museum), NOW, NOW + 60, RiskLevel::HIGH)]));
+    let code = w.noodles.rotating_code(&w.clock).unwrap();
+    let rotating_seed = (code.seed().clone(), code.certificate().body().venue_key);
+    w.publish(&w.batch(&[(static_seed(&w.museum), NOW, NOW + 60, RiskLevel::HIGH)]));
     let check = w
         .noodles
-        .check_notified(&w.server, &w.anchors, 0, NOW - 1440, NOW + 1440)
+        .check_notified(&w.server, 0, NOW - 1440, NOW + 1440)
         .unwrap();
     assert!(check.notices.is_empty());
     assert_eq!(check.cursor, 1);
 
-    w.server.publish(&w.batch(&[
+    w.publish(&w.batch(&[
         (
             static_seed(&w.noodles),
             NOW + 10,
@@ -48,7 +71,7 @@ fn venue_learns_whether_it_was_notified() {
     ]));
     let check = w
         .noodles
-        .check_notified(&w.server, &w.anchors, check.cursor, NOW - 1440, NOW + 1440)
+        .check_notified(&w.server, check.cursor, NOW - 1440, NOW + 1440)
         .unwrap();
     assert_eq!(check.cursor, 2);
     assert_eq!(check.notices.len(), 2);
@@ -62,7 +85,7 @@ fn venue_learns_whether_it_was_notified() {
     // The museum was not notified in that batch.
     let museum = w
         .museum
-        .check_notified(&w.server, &w.anchors, 1, NOW - 1440, NOW + 1440)
+        .check_notified(&w.server, 1, NOW - 1440, NOW + 1440)
         .unwrap();
     assert!(museum.notices.is_empty());
 }
@@ -70,19 +93,19 @@ fn venue_learns_whether_it_was_notified() {
 #[test]
 fn seeds_are_released_sealed_to_the_ha_and_uploaded() {
     let w = world();
-    let days = [epoch_of(NOW), epoch_of(NOW) - 1];
-    let release = w
-        .noodles
-        .release_seeds(&days, &w.ha_enc.public_key())
-        .unwrap();
-    let opened = release
-        .open(&w.noodles.certificate().body().venue_key, &w.ha_enc)
-        .unwrap();
-    assert_eq!(opened.venue_serial, 7);
+    let today = w.noodles.day_of(NOW);
+    let days = [today, today - 1];
+    let release: SealedMessage = w.noodles.release_seeds(&days).unwrap();
+    // Nothing identifying in clear: the uploaded bytes are the sealed message alone.
+    let bytes = release.encode();
+    let key = w.noodles.certificate().body().venue_key;
+    assert!(!bytes.windows(32).any(|x| x == key.as_bytes()));
+    let opened = SeedRelease::open(&w.ha_enc, &release).unwrap();
+    assert_eq!(opened.venue_key, key);
     assert_eq!(opened.seeds.len(), 2);
-    assert_eq!(opened.seeds[0].0, epoch_of(NOW) - 1);
-    let today = w.noodles.rotating_code(&w.clock).unwrap();
-    assert_eq!(&opened.seeds[1].1, today.seed());
+    assert_eq!(opened.seeds[0].0, today - 1);
+    let code = w.noodles.rotating_code(&w.clock).unwrap();
+    assert_eq!(&opened.seeds[1].1, code.seed());
 
     w.server
         .register_tan("SEEDS-123456", TanState::Fresh)
@@ -90,17 +113,14 @@ fn seeds_are_released_sealed_to_the_ha_and_uploaded() {
     w.noodles
         .upload_seed_release(&w.server, "SEEDS-123456", &release)
         .unwrap();
-    let stored = SignedSeedRelease::decode(&w.server.uploads()[0]).unwrap();
+    let stored = SealedMessage::decode(&w.server.uploads()[0]).unwrap();
     assert_eq!(stored, release);
     assert!(matches!(
         w.noodles
             .upload_seed_release(&w.server, "SEEDS-123456", &release),
         Err(Error::TanUsed)
     ));
-    assert!(w
-        .noodles
-        .release_seeds(&[], &w.ha_enc.public_key())
-        .is_err());
+    assert!(w.noodles.release_seeds(&[]).is_err());
 }
 
 #[test]
@@ -111,7 +131,7 @@ fn guest_book_keeps_only_ciphertext_and_masked_labels() {
         &path,
         DiaryKey::from_bytes([0x6b; 32]),
         7,
-        w.ha_enc.public_key(),
+        &w.trust,
         w.clock.clone(),
     )
     .unwrap();
@@ -144,7 +164,7 @@ fn guest_book_discloses_a_window_and_purges_after_retention() {
         &path,
         DiaryKey::from_bytes([0x6b; 32]),
         7,
-        w.ha_enc.public_key(),
+        &w.trust,
         w.clock.clone(),
     )
     .unwrap();
@@ -180,7 +200,7 @@ fn guest_book_discloses_a_window_and_purges_after_retention() {
         &path,
         DiaryKey::from_bytes([0x6b; 32]),
         7,
-        w.ha_enc.public_key(),
+        &w.trust,
         w.clock.clone(),
     )
     .unwrap();
@@ -188,7 +208,7 @@ fn guest_book_discloses_a_window_and_purges_after_retention() {
 }
 
 #[test]
-fn count_pings_are_off_by_default_and_counted_when_on() {
+fn count_pings_are_off_by_default_and_sent_one_per_request_at_random_times() {
     let w = world();
     let v = w.visitor();
     v.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
@@ -196,79 +216,128 @@ fn count_pings_are_off_by_default_and_counted_when_on() {
     drop(v);
 
     let w = world();
+    let today = w.noodles.day_of(NOW);
+    w.noodles
+        .register_count_tags(&w.server, &[today], &w.clock)
+        .unwrap();
     let mut cfg = w.config();
     cfg.count_pings = true;
+    cfg.ping_delay_max_minutes = 600;
     let v = w.visitor_with(cfg);
     v.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
     w.clock.advance_minutes(90);
     v.scan_and_check_in(&w.rotating_url(&w.noodles)).unwrap();
     assert_eq!(v.pending_count_pings().unwrap(), 2);
-    // Pings wait until the day is over.
-    assert_eq!(v.send_count_pings().unwrap(), 0);
-    w.clock.advance_minutes(EPOCH_MINUTES);
+
+    // Each ping waits for its own time, at most the bound after its check-in; none is sent
+    // before it.
+    let mut sent_at = Vec::new();
+    for _ in 0..=600 {
+        let due = v.due_count_pings().unwrap();
+        let before = w.server.ping_posts();
+        let n = v.send_due_pings().unwrap();
+        assert_eq!(n, due);
+        assert_eq!(
+            w.server.ping_posts() - before,
+            n as u32,
+            "one request per ping"
+        );
+        sent_at.extend(std::iter::repeat_n(w.clock.now_minute(), n));
+        if v.pending_count_pings().unwrap() == 0 {
+            break;
+        }
+        w.clock.advance_minutes(1);
+    }
+    assert_eq!(sent_at.len(), 2);
+    assert!(sent_at.iter().all(|t| *t <= NOW + 90 + 600));
+
+    assert_eq!(w.noodles.check_in_count(&w.server, today).unwrap(), 2);
+    assert_eq!(w.museum.check_in_count(&w.server, today).unwrap(), 0);
+}
+
+#[test]
+fn a_failed_ping_is_kept_and_sent_later() {
+    let w = world();
+    let mut cfg = w.config();
+    cfg.count_pings = true;
+    cfg.ping_delay_max_minutes = 0;
+    let v = w.visitor_with(cfg);
+    v.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
+    assert_eq!(v.due_count_pings().unwrap(), 1);
     w.server.fail_next(1);
-    assert!(matches!(v.send_count_pings(), Err(Error::Network(_))));
-    assert_eq!(v.pending_count_pings().unwrap(), 2);
-    assert_eq!(v.send_count_pings().unwrap(), 2);
+    assert!(matches!(v.send_due_pings(), Err(Error::Network(_))));
+    assert_eq!(v.pending_count_pings().unwrap(), 1);
+    // A sync sends it, and reports it.
+    w.no_revocations();
+    let r = v.sync().unwrap();
+    assert_eq!(r.pings_sent, 1);
     assert_eq!(v.pending_count_pings().unwrap(), 0);
-
-    assert_eq!(
-        w.noodles.check_in_count(&w.server, epoch_of(NOW)).unwrap(),
-        2
-    );
-    assert_eq!(
-        w.museum.check_in_count(&w.server, epoch_of(NOW)).unwrap(),
-        0
-    );
 }
 
 #[test]
-fn ping_batches_the_server_would_refuse_are_not_sent() {
-    use venuecode_protocol::count::{CountPingBatch, MAX_PINGS};
-    use venuecode_protocol::{CountTag, Error as P};
+fn random_ping_delays_differ_and_stay_within_the_bound() {
     let w = world();
-    let before = w.server.requests().len();
-    let empty = CountPingBatch { tags: Vec::new() };
-    let r = api::post_count_pings(&w.server, &empty);
+    let mut cfg = w.config();
+    cfg.count_pings = true;
+    cfg.ping_delay_max_minutes = 1440;
+    let v = w.visitor_with(cfg);
+    for _ in 0..8 {
+        v.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
+        v.scan_and_check_in(&w.static_url(&w.museum)).unwrap();
+    }
+    assert_eq!(v.pending_count_pings().unwrap(), 16);
+    // With 16 delays drawn from 1441 values, not all are due at the same minute.
+    let mut due_counts = Vec::new();
+    for _ in 0..=1440 / 60 {
+        due_counts.push(v.due_count_pings().unwrap());
+        w.clock.advance_minutes(60);
+    }
     assert!(
-        matches!(r, Err(Error::Protocol(P::InvalidArgument(_)))),
-        "{r:?}"
+        due_counts.windows(2).any(|p| p[0] != p[1]),
+        "{due_counts:?}"
     );
-    let over = CountPingBatch {
-        tags: vec![CountTag([1; 16]); MAX_PINGS + 1],
-    };
-    let r = api::post_count_pings(&w.server, &over);
-    assert!(matches!(r, Err(Error::Protocol(P::TooLarge))), "{r:?}");
-    assert_eq!(
-        w.server.requests().len(),
-        before,
-        "a refused batch went out"
-    );
-    // The largest batch goes through.
-    let full = CountPingBatch {
-        tags: vec![CountTag([1; 16]); MAX_PINGS],
-    };
-    api::post_count_pings(&w.server, &full).unwrap();
-    assert_eq!(w.server.requests().len(), before + 1);
+    assert_eq!(v.due_count_pings().unwrap(), 16);
 }
 
 #[test]
-fn count_tags_are_registered_signed() {
+fn count_tags_are_registered_signed_in_binary_within_the_window() {
     let w = world();
-    let day = epoch_of(NOW);
+    let day = w.noodles.day_of(NOW);
     let tags = w.noodles.count_tags(day);
     assert_ne!(tags[0], tags[1]);
     assert_ne!(tags, w.noodles.count_tags(day + 1));
+    // Tags are bound to the venue key: another venue with the same master seed has others.
+    assert_ne!(tags, w.museum.count_tags(day));
     w.noodles
         .register_count_tags(&w.server, &[day, day + 1], &w.clock)
         .unwrap();
     let posts = w.server.count_tag_posts();
     assert_eq!(posts.len(), 1);
-    assert_eq!(posts[0].0, 7);
-    let list = posts[0].1["tags"].as_array().unwrap();
+    assert_eq!(posts[0].serial, 7);
+    assert_eq!(
+        posts[0].key_id,
+        w.noodles.certificate().body().venue_key.key_id().0
+    );
+    let list = &posts[0].registration.tags;
     assert_eq!(list.len(), 4);
-    assert_eq!(list[0]["epoch"], day);
-    assert_eq!(list[0]["tag"], hex::encode(tags[0].0));
+    assert!(list.windows(2).all(|p| p[0] < p[1]));
+    assert!(list.contains(&(day, tags[0])));
+    assert!(list.contains(&(day, tags[1])));
+    // Days the server would refuse are refused before anything is sent.
+    for bad in [day + 2, day - 15] {
+        assert!(matches!(
+            w.noodles.register_count_tags(&w.server, &[bad], &w.clock),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+    assert_eq!(w.server.count_tag_posts().len(), 1);
+    // The whole window goes in one request of 32 tags.
+    let window: Vec<u32> = w.noodles.count_tag_window(&w.clock).collect();
+    assert_eq!(window.len(), 16);
+    w.noodles
+        .register_count_tags(&w.server, &window, &w.clock)
+        .unwrap();
+    assert_eq!(w.server.count_tag_posts().len(), 2);
 }
 
 #[cfg(unix)]
@@ -281,7 +350,7 @@ fn the_guest_book_file_is_created_mode_0600() {
         &path,
         DiaryKey::from_bytes([0x6b; 32]),
         7,
-        w.ha_enc.public_key(),
+        &w.trust,
         w.clock.clone(),
     )
     .unwrap();

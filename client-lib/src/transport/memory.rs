@@ -53,6 +53,7 @@ struct State {
     checkpoint: Option<Vec<u8>>,
     trust_bundle: Option<Vec<u8>>,
     overrides: Vec<(String, Vec<u8>)>,
+    failing: Vec<String>,
     tans: HashMap<[u8; 32], TanState>,
     uploads: Vec<Vec<u8>>,
     registered_tags: HashSet<([u8; 8], [u8; 16])>,
@@ -196,9 +197,17 @@ impl MemoryServer {
         s.overrides.push((prefix.to_owned(), body));
     }
 
-    /// Removes every interception.
+    /// Removes every interception and every failing path.
     pub fn stop_intercepting(&self) {
-        self.state().overrides.clear();
+        let mut s = self.state();
+        s.overrides.clear();
+        s.failing.clear();
+    }
+
+    /// Makes every request whose path starts with `prefix` fail as if the network were down,
+    /// until [`Self::stop_intercepting`].
+    pub fn fail_path(&self, prefix: &str) {
+        self.state().failing.push(prefix.to_owned());
     }
 
     /// How many `POST /v1/counts` requests were received.
@@ -400,8 +409,9 @@ impl Transport for MemoryServer {
     fn send(&self, request: Request) -> Result<Response> {
         let mut s = self.state();
         s.requests.push(request.path.clone());
-        if s.fail_next > 0 {
-            s.fail_next -= 1;
+        let path_fails = s.failing.iter().any(|p| request.path.starts_with(p));
+        if path_fails || s.fail_next > 0 {
+            s.fail_next = s.fail_next.saturating_sub(u32::from(!path_fails));
             return Err(Error::Network(Box::new(io::Error::new(
                 io::ErrorKind::ConnectionRefused,
                 "simulated network failure",

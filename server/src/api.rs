@@ -9,32 +9,29 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
-use venuecode_protocol::count::CountPingBatch;
 use venuecode_protocol::envelope::tan_hash;
 use venuecode_protocol::primitives::sha256;
+use venuecode_protocol::revocation::MAX_REVOCATION_PAGE;
 use venuecode_protocol::sealed::SealedBundle;
-use venuecode_protocol::time::{CLOCK_SKEW_MINUTES, EPOCH_MINUTES};
+use venuecode_protocol::time::{local_epoch, CLOCK_SKEW_MINUTES, EPOCH_MINUTES};
 use venuecode_protocol::{
-    CertificateBody, Codec, ExposureBatch, RegistrationRequest, Revocation, RevocationList,
-    RevocationListBody, RevocationReason, SealedMessage, SignedSeedRelease, VenueCategory,
-    VenueCertificate,
+    CertificateBody, Checkpoint, Codec, CountPing, CountTagRegistration, ExposureBatch,
+    RegistrationRequest, Revocation, RevocationList, RevocationListBody, RevocationReason,
+    SealedMessage, VenueCategory, VenueCertificate,
 };
 
 use crate::auth::{admin_key, authenticate, envelope, ha_key};
 use crate::cache::CachedBatch;
 use crate::error::ApiError;
 use crate::state::{blocking, now_minute, now_secs, today, Body, Shared};
-use crate::storage::{NewTan, StorageError, TanPurpose, VenueRecord};
+use crate::storage::{NewBatch, NewCheckpoint, NewTan, StorageError, TanPurpose, VenueRecord};
 
-/// Revocation reason of a certificate replaced by an update. Not yet a named constant in the
-/// protocol crate.
-pub const SUPERSEDED: RevocationReason = RevocationReason(3);
+/// Revocation reason of a certificate replaced by an update.
+pub const SUPERSEDED: RevocationReason = RevocationReason::SUPERSEDED;
 /// Header carrying a TAN on uploads.
 pub const TAN_HEADER: &str = "venuecode-tan";
 /// Most TANs in one registration.
 pub const MAX_TANS_PER_REQUEST: usize = 10_000;
-/// Most count tags in one registration.
-pub const MAX_COUNT_TAGS_PER_REQUEST: usize = 1_000;
 /// Most batches listed in one answer; `latest` tells the client whether to ask again.
 pub const MAX_BATCHES_LISTED: usize = 1_000;
 /// Longest day range of a count query.
@@ -271,18 +268,25 @@ pub(crate) async fn disable_venue(
     Ok(Json(json!({ "sequence": seq })))
 }
 
-/// `GET /v1/revocations?after=N`
+/// `GET /v1/revocations?after=N`: at most [`MAX_REVOCATION_PAGE`] entries; `up_to` is the last
+/// sequence the page covers (`head` when it is the last page).
 pub(crate) async fn revocations(State(s): State<Shared>, uri: Uri) -> Result<Response, ApiError> {
     let after = query::<AfterQuery>(&uri)?.after.unwrap_or(0);
-    let (entries, latest) = blocking(&s, move |st| st.revocations_after(after)).await?;
-    if after > latest {
+    let (entries, head) =
+        blocking(&s, move |st| st.revocation_page(after, MAX_REVOCATION_PAGE)).await?;
+    if after > head {
         return Err(ApiError::malformed("cursor is ahead of the revocation log"));
     }
+    let up_to = match entries.last() {
+        Some(last) if entries.len() >= MAX_REVOCATION_PAGE => last.sequence,
+        _ => head,
+    };
     let body = RevocationListBody {
         ra_key_id: s.keys.ra.key_id(),
         issued_at: now_minute(),
         after,
-        up_to: latest,
+        up_to,
+        head,
         entries: entries
             .into_iter()
             .map(|e| Revocation {
@@ -319,10 +323,23 @@ pub(crate) async fn post_batch(
     batch
         .verify(&s.anchors)
         .map_err(|e| ApiError::protocol("exposure batch", e))?;
-    let records = batch.header().header().record_count;
+    let header = batch.header().header();
+    let (sequence, previous, batch_id) = (header.sequence, header.previous, header.batch_id);
+    let records = header.record_count;
+    let link = batch.link();
+    drop(batch);
     let received_at = now_secs();
     let seq = blocking(&s, move |st| {
-        st.insert_batch(sha256(&[&body]), &body, records, received_at)
+        st.insert_batch(&NewBatch {
+            sequence,
+            previous,
+            link,
+            batch_id,
+            digest: sha256(&[&body]),
+            records,
+            received_at,
+            bytes: &body,
+        })
     })
     .await?;
     s.metrics.event("batch_stored");
@@ -420,6 +437,72 @@ pub(crate) async fn get_batch(
         .into_response())
 }
 
+/// `POST /v1/checkpoints`: an HA-signed request carrying an HA-signed checkpoint; stored when it
+/// is not older than the stored one and names a batch of the stored chain.
+pub(crate) async fn post_checkpoint(
+    State(s): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    ha_only(&s, &method, &uri, &headers, &body).await?;
+    let cp = Checkpoint::decode(&body).map_err(|e| ApiError::protocol("checkpoint", e))?;
+    cp.verify(&s.anchors)
+        .map_err(|e| ApiError::protocol("checkpoint", e))?;
+    let b = *cp.body();
+    blocking(&s, move |st| {
+        st.put_checkpoint(&NewCheckpoint {
+            issued_at: b.issued_at,
+            sequence: b.sequence,
+            head: b.head,
+            retained_from: b.retained_from,
+            retained_previous: b.retained_previous,
+            bytes: &body,
+        })
+    })
+    .await?;
+    s.metrics.event("checkpoint_stored");
+    tracing::info!(sequence = b.sequence, "checkpoint stored");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "sequence": b.sequence, "issued_at": b.issued_at })),
+    ))
+}
+
+/// `GET /v1/checkpoint`: the newest checkpoint, cacheable for a minute.
+pub(crate) async fn get_checkpoint(State(s): State<Shared>) -> Result<Response, ApiError> {
+    let bytes = blocking(&s, |st| st.checkpoint())
+        .await?
+        .ok_or_else(|| ApiError::not_found("checkpoint"))?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "public, max-age=60"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `GET /v1/trust-bundle`: the trust bundle the server was started with.
+pub(crate) async fn get_trust_bundle(State(s): State<Shared>) -> Result<Response, ApiError> {
+    let bytes = s
+        .trust_bundle
+        .clone()
+        .ok_or_else(|| ApiError::not_found("trust bundle"))?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 #[derive(Deserialize)]
 struct TanJson {
     hash: String,
@@ -510,9 +593,7 @@ pub(crate) async fn post_upload(
                 contributory(&b.items)
             }
         }),
-        TanPurpose::Seeds => {
-            SignedSeedRelease::decode(&body).and_then(|r| contributory(&[r.sealed]))
-        }
+        TanPurpose::Seeds => SealedMessage::decode(&body).and_then(|m| contributory(&[m])),
     };
     decoded.map_err(|e| ApiError::protocol("upload", e))?;
     let id = blocking(&s, move |st| st.consume_tan(&hash, now, &body)).await?;
@@ -605,7 +686,8 @@ pub(crate) async fn delete_upload(
     }
 }
 
-/// `POST /v1/counts`
+/// `POST /v1/counts`: one ping; counted only if its venue key registered its tag. The answer is
+/// 202 either way.
 pub(crate) async fn post_counts(
     State(s): State<Shared>,
     Body(body): Body,
@@ -613,23 +695,32 @@ pub(crate) async fn post_counts(
     if !s.config.counts {
         return Err(ApiError::counts_disabled());
     }
-    let batch = CountPingBatch::decode(&body).map_err(|e| ApiError::protocol("count pings", e))?;
-    let tags: Vec<[u8; 16]> = batch.tags.iter().map(|t| t.0).collect();
-    let n = tags.len();
+    let ping = CountPing::decode(&body).map_err(|e| ApiError::protocol("count ping", e))?;
     let day = today();
-    blocking(&s, move |st| st.add_counts(day, &tags)).await?;
-    s.metrics.event("count_batch_stored");
-    Ok((StatusCode::ACCEPTED, Json(json!({ "accepted": n }))))
+    let counted = blocking(&s, move |st| {
+        st.add_count(day, ping.venue_key_id.0, ping.tag.0)
+    })
+    .await?;
+    s.metrics.event(if counted {
+        "count_ping_counted"
+    } else {
+        "count_ping_ignored"
+    });
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "accepted": u8::from(counted) })),
+    ))
 }
 
 #[derive(Deserialize)]
 pub(crate) struct CountQuery {
+    key_id: String,
     tag: String,
     from: Option<u32>,
     to: Option<u32>,
 }
 
-/// `GET /v1/counts?tag=hex&from=day&to=day`
+/// `GET /v1/counts?key_id=hex&tag=hex&from=day&to=day`
 pub(crate) async fn get_counts(
     State(s): State<Shared>,
     uri: Uri,
@@ -638,6 +729,7 @@ pub(crate) async fn get_counts(
         return Err(ApiError::counts_disabled());
     }
     let q = query::<CountQuery>(&uri)?;
+    let key_id: [u8; 8] = hex_array(&q.key_id, "key_id")?;
     let tag: [u8; 16] = hex_array(&q.tag, "tag")?;
     let to = q.to.unwrap_or_else(today);
     let from = q
@@ -648,7 +740,7 @@ pub(crate) async fn get_counts(
             "from must not be after to, and the range at most {MAX_COUNT_DAYS} days"
         )));
     }
-    let rows = blocking(&s, move |st| st.counts(&tag, from, to)).await?;
+    let rows = blocking(&s, move |st| st.counts(key_id, tag, from, to)).await?;
     let list: Vec<_> = rows
         .iter()
         .map(|(epoch, count)| json!({ "epoch": epoch, "count": count }))
@@ -656,18 +748,8 @@ pub(crate) async fn get_counts(
     Ok(Json(json!({ "counts": list })))
 }
 
-#[derive(Deserialize)]
-struct CountTagJson {
-    epoch: u32,
-    tag: String,
-}
-
-#[derive(Deserialize)]
-struct CountTagsJson {
-    tags: Vec<CountTagJson>,
-}
-
-/// `POST /v1/venues/{serial}/count-tags`
+/// `POST /v1/venues/{serial}/count-tags`: a venue-signed `CountTagRegistration`; tags are filed
+/// under the signing venue key, for epochs within the retention window of the venue's local day.
 pub(crate) async fn post_count_tags(
     State(s): State<Shared>,
     Path(serial): Path<String>,
@@ -681,20 +763,22 @@ pub(crate) async fn post_count_tags(
     }
     let env = envelope(&headers)?;
     let v = load_venue(&s, number(&serial, "serial")?).await?;
-    authenticate(&s, &env, &venue_key(&v)?, &method, &uri, &body).await?;
-    let parsed: CountTagsJson = serde_json::from_slice(&body)
-        .map_err(|_| ApiError::malformed("body is not a count-tag registration"))?;
-    if parsed.tags.len() > MAX_COUNT_TAGS_PER_REQUEST {
-        return Err(ApiError::malformed(format!(
-            "at most {MAX_COUNT_TAGS_PER_REQUEST} tags per request"
-        )));
-    }
-    let mut tags = Vec::with_capacity(parsed.tags.len());
-    for t in &parsed.tags {
-        tags.push((t.epoch, hex_array::<16>(&t.tag, "tag")?));
-    }
-    let serial = v.serial;
-    let n = blocking(&s, move |st| st.register_count_tags(serial, &tags)).await?;
+    let key = venue_key(&v)?;
+    authenticate(&s, &env, &key, &method, &uri, &body).await?;
+    let reg = CountTagRegistration::decode(&body)
+        .and_then(|r| r.check().map(|()| r))
+        .map_err(|e| ApiError::protocol("count-tag registration", e))?;
+    let cert = VenueCertificate::decode(&v.certificate).map_err(|e| {
+        tracing::error!(error = %e, "stored certificate does not decode");
+        ApiError::internal()
+    })?;
+    let today_local = local_epoch(now_minute(), cert.info().utc_offset());
+    reg.check_epochs(today_local)
+        .map_err(|e| ApiError::protocol("count-tag registration: epoch outside the window", e))?;
+    let tags: Vec<(u32, [u8; 16])> = reg.tags.iter().map(|(e, t)| (*e, t.0)).collect();
+    let (key_id, serial) = (key.key_id().0, v.serial);
+    let n = blocking(&s, move |st| st.register_count_tags(key_id, serial, &tags)).await?;
+    s.metrics.event("count_tags_registered");
     Ok((StatusCode::CREATED, Json(json!({ "registered": n }))))
 }
 

@@ -61,6 +61,12 @@ pub struct Config {
     #[arg(long, env = "VENUECODE_HA_ENCRYPTION_KEY")]
     pub ha_encryption_key: Option<PathBuf>,
 
+    /// File with the signed trust bundle (`authority init` writes `trust-bundle.bin`) that
+    /// `GET /v1/trust-bundle` serves. It must decode and verify on its own (signed by one of its
+    /// RA keys), else the server refuses to start. Without it, that route answers 404.
+    #[arg(long, env = "VENUECODE_TRUST_BUNDLE", value_name = "FILE")]
+    pub trust_bundle: Option<PathBuf>,
+
     /// Days batches, uploads, TANs and counts are kept.
     #[arg(long, env = "VENUECODE_RETENTION_DAYS", default_value_t = 14)]
     pub retention_days: u32,
@@ -148,6 +154,7 @@ impl Config {
             admin_key: None,
             ha_keys,
             ha_encryption_key: None,
+            trust_bundle: None,
             retention_days: 14,
             certificate_days: 365,
             counts: false,
@@ -177,6 +184,23 @@ impl Config {
                 "--tls-key needs --tls-cert (the certificate chain it belongs to)".into(),
             )),
         }
+    }
+
+    /// Reads and checks [`Config::trust_bundle`]: it must decode as a `TrustBundle` and pass
+    /// `verify_initial`. Returns its bytes.
+    pub fn load_trust_bundle(&self) -> Result<Option<Vec<u8>>, ServerError> {
+        let Some(path) = self.trust_bundle.as_deref() else {
+            return Ok(None);
+        };
+        let fail =
+            |what: String| ServerError::Config(format!("trust bundle {}: {what}", path.display()));
+        let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+        let bundle = <venuecode_protocol::TrustBundle as venuecode_protocol::Codec>::decode(&bytes)
+            .map_err(|e| fail(format!("does not decode: {e}")))?;
+        bundle
+            .verify_initial()
+            .map_err(|e| fail(format!("does not verify: {e}")))?;
+        Ok(Some(bytes))
     }
 
     /// The request timeout.

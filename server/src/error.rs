@@ -123,7 +123,17 @@ impl From<StorageError> for ApiError {
             StorageError::DuplicateBatch => Self::new(
                 StatusCode::CONFLICT,
                 "duplicate",
-                "this exposure batch was posted before",
+                "an exposure batch with this batch id was posted before",
+            ),
+            StorageError::ChainMismatch => Self::new(
+                StatusCode::CONFLICT,
+                "chain_mismatch",
+                "does not extend or match the stored batch chain",
+            ),
+            StorageError::StaleCheckpoint => Self::new(
+                StatusCode::CONFLICT,
+                "stale_checkpoint",
+                "the checkpoint is older than the stored one",
             ),
             StorageError::TanUnknown => Self::new(
                 StatusCode::FORBIDDEN,

@@ -93,6 +93,7 @@ impl Server {
         let per_minute = NonZeroU32::new(config.rate_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(config.rate_burst.max(1)).unwrap_or(NonZeroU32::MIN);
         let limiter = RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst));
+        let trust_bundle = config.load_trust_bundle()?.map(axum::body::Bytes::from);
         let tls = config
             .tls_files()?
             .map(|(cert, key)| tls::load_acceptor(cert, key))
@@ -107,6 +108,7 @@ impl Server {
             metrics: metrics::Metrics::new(),
             limiter,
             batch_cache: cache::BatchCache::new(config_cache_bytes),
+            trust_bundle,
         });
         Ok(Self {
             listener,

@@ -22,8 +22,8 @@ use crate::state::Shared;
 const SMALL_BODY: usize = 16 * 1024;
 /// Body limit of TAN registrations.
 const TANS_BODY: usize = 2 * 1024 * 1024;
-/// Body limit of count pings: one `CountPingBatch` of 256 tags is 4,099 bytes.
-const COUNTS_BODY: usize = 8 * 1024;
+/// Body limit of count pings: one `CountPing`.
+const COUNTS_BODY: usize = venuecode_protocol::count::COUNT_PING_BYTES;
 /// Body limit of routes that take no body.
 const NO_BODY: usize = 1024;
 
@@ -46,7 +46,7 @@ pub(crate) fn router(state: Shared) -> Router {
         )
         .route(
             "/v1/venues/{serial}/count-tags",
-            post(api::post_count_tags).layer(DefaultBodyLimit::max(TANS_BODY)),
+            post(api::post_count_tags).layer(DefaultBodyLimit::max(SMALL_BODY)),
         )
         .route(
             "/v1/admin/venues/{serial}/disable",
@@ -60,6 +60,12 @@ pub(crate) fn router(state: Shared) -> Router {
                 .layer(DefaultBodyLimit::max(c.max_batch_bytes)),
         )
         .route("/v1/batches/{sequence}", get(api::get_batch))
+        .route(
+            "/v1/checkpoints",
+            post(api::post_checkpoint).layer(DefaultBodyLimit::max(NO_BODY)),
+        )
+        .route("/v1/checkpoint", get(api::get_checkpoint))
+        .route("/v1/trust-bundle", get(api::get_trust_bundle))
         .route(
             "/v1/tans",
             post(api::post_tans).layer(DefaultBodyLimit::max(TANS_BODY)),

@@ -28,6 +28,8 @@ pub(crate) struct AppState {
     pub limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// Recently served exposure batches (immutable), answered from memory.
     pub batch_cache: crate::cache::BatchCache,
+    /// The trust bundle given at start (`--trust-bundle`), verified, as its bytes.
+    pub trust_bundle: Option<Bytes>,
 }
 
 /// The state as handlers hold it.

@@ -132,7 +132,7 @@ fn venue_registration_update_revocation_and_stats() {
     let list = RevocationList::decode(&r.body).unwrap();
     list.verify(&anchors(&h)).unwrap();
     let b = list.body();
-    assert_eq!((b.after, b.up_to, b.entries.len()), (0, 3, 3));
+    assert_eq!((b.after, b.up_to, b.head, b.entries.len()), (0, 3, 3, 3));
     let got: Vec<(u64, u8)> = b.entries.iter().map(|e| (e.serial, e.reason.0)).collect();
     assert_eq!(
         got,
@@ -159,7 +159,7 @@ fn venue_registration_update_revocation_and_stats() {
 #[test]
 fn exposure_batches_are_stored_once_and_cacheable() {
     let h = Harness::start();
-    let bytes = Harness::batch(&h.ha);
+    let (bytes, head) = Harness::batch_at(&h.ha, venuecode_protocol::ChainHead::GENESIS);
     let r = h.signed(&h.ha, "POST", "/v1/batches", &bytes);
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
     let j = r.json();
@@ -182,7 +182,7 @@ fn exposure_batches_are_stored_once_and_cacheable() {
     let r = h.signed(&h.ha, "POST", "/v1/batches", &tampered);
     assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
 
-    let second = Harness::batch(&h.ha);
+    let (second, _) = Harness::batch_at(&h.ha, head);
     assert_eq!(
         h.signed(&h.ha, "POST", "/v1/batches", &second).json()["sequence"],
         2
@@ -377,16 +377,21 @@ fn a_tan_works_once_under_concurrent_use() {
 #[test]
 fn counts_are_off_by_default() {
     let h = Harness::start();
-    let r = h.request("POST", "/v1/counts", &[], &Harness::pings(&[[1; 16]]));
+    let r = h.request("POST", "/v1/counts", &[], &Harness::ping([1; 8], [1; 16]));
     assert_eq!((r.status, r.code().as_str()), (404, "counts_disabled"));
-    let r = h.get(&format!("/v1/counts?tag={}", "01".repeat(16)));
+    let r = h.get(&format!(
+        "/v1/counts?key_id={}&tag={}",
+        "01".repeat(8),
+        "01".repeat(16)
+    ));
     assert_eq!((r.status, r.code().as_str()), (404, "counts_disabled"));
     let (key, serial) = h.register("Counting Venue");
+    let today = (now() / 86_400) as u32;
     let r = h.signed(
         &key,
         "POST",
         &format!("/v1/venues/{serial}/count-tags"),
-        b"{}",
+        &Harness::count_tags(&[(today, [1; 16])]),
     );
     assert_eq!((r.status, r.code().as_str()), (404, "counts_disabled"));
 }
@@ -396,17 +401,32 @@ fn counts_when_enabled() {
     let h = Harness::start_with(|c| c.counts = true);
     assert_eq!(h.get("/v1/authority").json()["counts_enabled"], true);
     let (a, b) = ([0xaa; 16], [0xbb; 16]);
-    let r = h.request("POST", "/v1/counts", &[], &Harness::pings(&[a, a, b]));
-    assert_eq!((r.status, r.json()["accepted"].as_u64()), (202, Some(3)));
-    let r = h.request("POST", "/v1/counts", &[], &Harness::pings(&[a]));
-    assert_eq!(r.status, 202);
-    let r = h.request("POST", "/v1/counts", &[], b"\x01\x00\x00");
+    // The venue files its tags under its key, for its local day; then pings count.
+    let (key, serial, id) = h.counting_venue("Counting Venue", &[a, b]);
+    let ping = |tag: [u8; 16]| h.request("POST", "/v1/counts", &[], &Harness::ping(id, tag));
+    for _ in 0..3 {
+        let r = ping(a);
+        assert_eq!((r.status, r.json()["accepted"].as_u64()), (202, Some(1)));
+    }
+    assert_eq!(ping(b).json()["accepted"], 1);
+    // An unregistered tag, or a registered tag under another key: same status, not counted.
+    let r = ping([0xcc; 16]);
+    assert_eq!((r.status, r.json()["accepted"].as_u64()), (202, Some(0)));
+    let r = h.request("POST", "/v1/counts", &[], &Harness::ping([9; 8], a));
+    assert_eq!((r.status, r.json()["accepted"].as_u64()), (202, Some(0)));
+    let r = h.request("POST", "/v1/counts", &[], b"\x02\x00\x00");
     assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    let r = h.request("POST", "/v1/counts", &[], &[0u8; 26]);
+    assert_eq!((r.status, r.code().as_str()), (413, "too_large"));
 
     let today = now() / 86_400;
     let q = |tag: [u8; 16], range: &str| {
-        h.get(&format!("/v1/counts?tag={}{range}", hex::encode(tag)))
-            .json()
+        h.get(&format!(
+            "/v1/counts?key_id={}&tag={}{range}",
+            hex::encode(id),
+            hex::encode(tag)
+        ))
+        .json()
     };
     assert_eq!(
         q(a, &format!("&from={today}&to={today}"))["counts"],
@@ -421,40 +441,93 @@ fn counts_when_enabled() {
         serde_json::json!([])
     );
     for bad in [
-        "?tag=zz",
-        "?from=1",
-        &format!("?tag={}&from=9&to=1", "00".repeat(16)),
+        format!("?key_id={}&tag=zz", "00".repeat(8)),
+        format!("?tag={}", "00".repeat(16)),
+        format!("?key_id=00&tag={}", "00".repeat(16)),
+        "?from=1".to_owned(),
+        format!(
+            "?key_id={}&tag={}&from=9&to=1",
+            "00".repeat(8),
+            "00".repeat(16)
+        ),
     ] {
         let r = h.get(&format!("/v1/counts{bad}"));
         assert_eq!((r.status, r.code().as_str()), (400, "malformed"), "{bad}");
     }
 
-    // The venue attributes its tags, so stats can group counts by region and category.
-    let (key, serial) = h.register("Counting Venue");
-    let body = serde_json::to_vec(&serde_json::json!({
-        "tags": [{"epoch": today, "tag": hex::encode(a)}]
-    }))
-    .unwrap();
+    // Registration: binary, venue-signed, epochs within the venue's local window.
     let path = format!("/v1/venues/{serial}/count-tags");
-    let r = h.signed(&key, "POST", &path, &body);
+    let t = today as u32;
+    let r = h.signed(&key, "POST", &path, &Harness::count_tags(&[(t, a)]));
+    assert_eq!((r.status, r.json()["registered"].as_u64()), (201, Some(0)));
+    let r = h.signed(
+        &key,
+        "POST",
+        &path,
+        &Harness::count_tags(&[(t + 1, [0xdd; 16])]),
+    );
     assert_eq!((r.status, r.json()["registered"].as_u64()), (201, Some(1)));
+    for epoch in [t + 2, t - 15] {
+        let r = h.signed(
+            &key,
+            "POST",
+            &path,
+            &Harness::count_tags(&[(epoch, [0xee; 16])]),
+        );
+        assert_eq!((r.status, r.code().as_str()), (400, "malformed"), "{epoch}");
+    }
     let r = h.signed(&key, "POST", &path, b"{\"tags\": 3}");
     assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    let body = Harness::count_tags(&[(t, a)]);
     let r = h.signed(&key, "POST", "/v1/venues/999/count-tags", &body);
     assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+    // Another venue's key cannot register for this serial.
+    let (other, _) = h.register("Other Venue");
+    let r = h.signed(&other, "POST", &path, &body);
+    assert_eq!((r.status, r.code().as_str()), (401, "signature_invalid"));
     let s = h.get("/v1/stats/counts").json();
     assert_eq!(
         s["rows"],
-        serde_json::json!([{"region": 620105, "category": "restaurant", "epoch": today, "count": 3}])
+        serde_json::json!([
+            {"region": 620105, "category": "restaurant", "epoch": today, "count": 4},
+            {"region": 620105, "category": "restaurant", "epoch": today + 1, "count": 0},
+        ])
     );
+}
+
+#[test]
+fn count_tags_cannot_be_squatted_by_another_venue() {
+    let h = Harness::start_with(|c| c.counts = true);
+    let tag = [0x42; 16];
+    let (_, _, first) = h.counting_venue("First Venue", &[tag]);
+    // A second venue registers the very same tag: it gets a row under its own key only.
+    let (_, _, squatter) = h.counting_venue("Squatter", &[tag]);
+    let ping = |id: [u8; 8]| {
+        h.request("POST", "/v1/counts", &[], &Harness::ping(id, tag))
+            .json()["accepted"]
+            .as_u64()
+    };
+    assert_eq!(ping(first), Some(1));
+    assert_eq!(ping(first), Some(1));
+    assert_eq!(ping(squatter), Some(1));
+    let count = |id: [u8; 8]| {
+        h.get(&format!(
+            "/v1/counts?key_id={}&tag={}",
+            hex::encode(id),
+            hex::encode(tag)
+        ))
+        .json()["counts"][0]["count"]
+            .as_u64()
+    };
+    assert_eq!((count(first), count(squatter)), (Some(2), Some(1)));
 }
 
 #[test]
 fn everything_acknowledged_survives_a_restart() {
     let mut h = Harness::start_with(|c| c.counts = true);
-    let (key, serial) = h.register("Durable Venue");
+    let (key, serial, key_id) = h.counting_venue("Durable Venue", &[[7; 16]]);
     let cert = h.get(&format!("/v1/venues/{serial}")).body;
-    let batch = Harness::batch(&h.ha);
+    let (batch, head) = Harness::batch_at(&h.ha, venuecode_protocol::ChainHead::GENESIS);
     assert_eq!(h.signed(&h.ha, "POST", "/v1/batches", &batch).status, 201);
     assert_eq!(
         h.register_tans(&[
@@ -474,9 +547,9 @@ fn everything_acknowledged_survives_a_restart() {
         200
     );
     assert_eq!(
-        h.request("POST", "/v1/counts", &[], &Harness::pings(&[[7; 16]]))
-            .status,
-        202
+        h.request("POST", "/v1/counts", &[], &Harness::ping(key_id, [7; 16]))
+            .json()["accepted"],
+        1
     );
 
     h.restart();
@@ -495,12 +568,21 @@ fn everything_acknowledged_survives_a_restart() {
     // A used TAN stays used, an unused one still works, counters continue.
     assert_eq!(h.upload("DURABLE-TAN-1", &upload).status, 409);
     assert_eq!(h.upload("DURABLE-TAN-2", &upload).json()["id"], id + 1);
+    // The chain head survived: a new first batch is refused, the next one accepted.
+    let r = h.signed(&h.ha, "POST", "/v1/batches", &Harness::batch(&h.ha));
+    assert_eq!((r.status, r.code().as_str()), (409, "chain_mismatch"));
+    let (next, _) = Harness::batch_at(&h.ha, head);
     assert_eq!(
-        h.signed(&h.ha, "POST", "/v1/batches", &Harness::batch(&h.ha))
-            .json()["sequence"],
+        h.signed(&h.ha, "POST", "/v1/batches", &next).json()["sequence"],
         2
     );
-    let counts = h.get(&format!("/v1/counts?tag={}", "07".repeat(16))).json();
+    let counts = h
+        .get(&format!(
+            "/v1/counts?key_id={}&tag={}",
+            hex::encode(key_id),
+            "07".repeat(16)
+        ))
+        .json();
     assert_eq!(counts["counts"][0]["count"], 1);
     // Nonces are persisted: a request captured before the restart is still a replay.
     let r = h.request("POST", &revoke_path, &[revoke_sig], b"");
@@ -509,7 +591,7 @@ fn everything_acknowledged_survives_a_restart() {
 
 #[test]
 fn the_background_job_deletes_expired_data() {
-    use venuecode_server::storage::{NewTan, TanPurpose};
+    use venuecode_server::storage::{NewBatch, NewTan, TanPurpose};
     use venuecode_server::{RedbStorage, Storage};
     let mut h = Harness::start_with(|c| c.retention_interval_secs = 1);
     let fresh = Harness::batch(&h.ha);
@@ -519,7 +601,19 @@ fn the_background_job_deletes_expired_data() {
     let old = now() - 20 * 86_400;
     {
         let store = RedbStorage::open(&h.data_dir()).unwrap();
-        store.insert_batch([9; 32], b"old batch", 1, old).unwrap();
+        let head = store.chain_head().unwrap();
+        store
+            .insert_batch(&NewBatch {
+                sequence: head.sequence + 1,
+                previous: head.link,
+                link: [9; 32],
+                batch_id: [9; 16],
+                digest: [9; 32],
+                records: 1,
+                received_at: old,
+                bytes: b"old batch",
+            })
+            .unwrap();
         let tan = NewTan {
             hash: [9; 32],
             expires_at: old + 3600,

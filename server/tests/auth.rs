@@ -109,9 +109,7 @@ fn every_signed_route_checks_key_time_and_nonce() {
     let tans = serde_json::to_vec(&serde_json::json!({"tans": [{
         "hash": "11".repeat(32), "expires_at": now() + 600, "purpose": "case"}]}))
     .unwrap();
-    let tags = serde_json::to_vec(&serde_json::json!({"tags": [{
-        "epoch": 20_000, "tag": "22".repeat(16)}]}))
-    .unwrap();
+    let tags = Harness::count_tags(&[((now() / 86_400) as u32, [0x22; 16])]);
 
     let cases = vec![
         Case {
@@ -153,6 +151,17 @@ fn every_signed_route_checks_key_time_and_nonce() {
             method: "POST",
             path: "/v1/batches".into(),
             body: Harness::batch(&h.ha),
+            key: h.ha.clone(),
+            ok: 201,
+        },
+        Case {
+            method: "POST",
+            path: "/v1/checkpoints".into(),
+            body: Harness::checkpoint(
+                &h.ha,
+                venuecode_protocol::ChainHead::GENESIS,
+                (now() / 60) as u32,
+            ),
             key: h.ha.clone(),
             ok: 201,
         },

@@ -18,8 +18,8 @@ use venuecode_protocol::envelope::{tan_hash, RequestEnvelope};
 use venuecode_protocol::exposure::{BatchBuilder, ExposureWindow, RiskLevel};
 use venuecode_protocol::sealed::{seal, UPLOAD_INFO};
 use venuecode_protocol::{
-    Codec, DecryptionKey, MasterSeed, RegionCode, RegistrationRequest, SigningKey, VenueCategory,
-    VenueCertificate, VenueInfo,
+    ChainHead, Codec, DecryptionKey, ExposureBatch, MasterSeed, RegionCode, RegistrationRequest,
+    SigningKey, VenueCategory, VenueCertificate, VenueInfo,
 };
 use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::{RedbStorage, Storage};
@@ -194,6 +194,18 @@ fn send(
     Some((status, body))
 }
 
+/// The server's chain head, read from its latest batch; `None` when the server died.
+fn chain_head(agent: &ureq::Agent, base: &str) -> Option<ChainHead> {
+    let (_, list) = send(agent, base, "GET", "/v1/batches?after=0", &[], Vec::new())?;
+    let latest = serde_json::from_slice::<serde_json::Value>(&list).ok()?["latest"].as_u64()?;
+    if latest == 0 {
+        return Some(ChainHead::GENESIS);
+    }
+    let path = format!("/v1/batches/{latest}");
+    let (_, bytes) = send(agent, base, "GET", &path, &[], Vec::new())?;
+    Some(ExposureBatch::decode(&bytes).unwrap().chain_head())
+}
+
 fn signed(key: &SigningKey, method: &str, path: &str, body: &[u8]) -> (&'static str, String) {
     let env = RequestEnvelope::sign(key, method, path, body, now()).unwrap();
     ("venuecode-signature", env.to_header())
@@ -219,9 +231,13 @@ fn writer(
         let ack = match (n as usize + id) % 3 {
             0 => {
                 let minute = (now() / 60) as u32;
-                let mut b = BatchBuilder::new(minute, vec!["Get tested".into()]).unwrap();
+                let Some(head) = chain_head(&agent, &base) else {
+                    return;
+                };
+                let mut b = BatchBuilder::new(head, minute, vec!["Get tested".into()]).unwrap();
                 b.add(&ExposureWindow {
                     seed: MasterSeed::generate().unwrap().static_seed(),
+                    venue_key: ha.public_key(),
                     start: minute - 90,
                     end: minute - 30,
                     risk: RiskLevel::HIGH,
@@ -236,8 +252,9 @@ fn writer(
                     return;
                 };
                 if status != 201 {
-                    // Anything but success must be a refusal the harness understands.
-                    assert!(status >= 500, "batch: {status}");
+                    // Anything but success must be a refusal the harness understands: another
+                    // writer extended the chain first (409), or a fault.
+                    assert!(status == 409 || status >= 500, "batch: {status}");
                     continue;
                 }
                 vec![Ack::Batch {
@@ -293,6 +310,7 @@ fn writer(
                         RegionCode::new(620_105).unwrap(),
                         VenueCategory::RESTAURANT,
                         60,
+                        32,
                     )
                     .unwrap(),
                     pledge: true,

@@ -87,7 +87,7 @@ fn a_request_that_takes_too_long_gets_408() {
         c.counts = true;
         c.request_timeout_ms = 300;
     });
-    let mut s = slow_post(h.addr, "/v1/counts", 100, b"\x01");
+    let mut s = slow_post(h.addr, "/v1/counts", 25, b"\x02");
     let (status, text) = read_status(&mut s);
     assert_eq!(status, 408, "{text}");
     assert!(text.contains("\"timeout\""), "{text}");
@@ -143,6 +143,7 @@ fn the_per_ip_rate_limit_holds_under_concurrent_requests() {
         c.rate_per_minute = 1;
         c.rate_burst = 5;
     }));
+    let (_, _, id) = h.counting_venue("Limited Venue", &[[3; 16]]);
     let n = 16;
     let barrier = Arc::new(Barrier::new(n));
     let threads: Vec<_> = (0..n)
@@ -150,7 +151,7 @@ fn the_per_ip_rate_limit_holds_under_concurrent_requests() {
             let (h, barrier) = (h.clone(), barrier.clone());
             std::thread::spawn(move || {
                 barrier.wait();
-                let r = h.request("POST", "/v1/counts", &[], &Harness::pings(&[[3; 16]]));
+                let r = h.request("POST", "/v1/counts", &[], &Harness::ping(id, [3; 16]));
                 (r.status, r.header("retry-after"), r.code_if_error())
             })
         })
@@ -164,7 +165,13 @@ fn the_per_ip_rate_limit_holds_under_concurrent_requests() {
         .iter()
         .all(|r| r.1.is_some() && r.2.as_deref() == Some("rate_limited")));
     // Exactly the accepted pings were counted.
-    let c = h.get(&format!("/v1/counts?tag={}", "03".repeat(16))).json();
+    let c = h
+        .get(&format!(
+            "/v1/counts?key_id={}&tag={}",
+            hex::encode(id),
+            "03".repeat(16)
+        ))
+        .json();
     assert_eq!(c["counts"][0]["count"], 5);
     // Uploads share the limit's shape: the same address is refused before its TAN is looked at.
     let r = h.upload("ANY-TAN-00001", &h.case_upload());
@@ -181,7 +188,7 @@ fn the_per_ip_rate_limit_holds_under_concurrent_requests() {
 #[test]
 fn shutdown_finishes_requests_in_flight() {
     let mut h = Harness::start_with(|c| c.counts = true);
-    let body = Harness::pings(&[[9; 16]]);
+    let body = Harness::ping([9; 8], [9; 16]);
     let (head, tail) = body.split_at(5);
     let mut s = slow_post(h.addr, "/v1/counts", body.len(), head);
     // Make sure the request is being read before the stop.
@@ -242,7 +249,7 @@ fn under_load_every_answer_is_success_or_shed() {
                 let mut statuses = Vec::new();
                 for i in 0..25u8 {
                     let r = match i % 3 {
-                        0 => h.request("POST", "/v1/counts", &[], &Harness::pings(&[[t; 16]])),
+                        0 => h.request("POST", "/v1/counts", &[], &Harness::ping([t; 8], [t; 16])),
                         1 => h.get("/v1/stats/venues"),
                         _ => h.signed(&h.ha, "GET", "/v1/uploads", b""),
                     };
@@ -272,7 +279,7 @@ fn behind_a_proxy_the_limit_keys_on_the_forwarded_address() {
         c.rate_burst = 2;
         c.client_ip_header = Some("x-forwarded-for".into());
     });
-    let pings = Harness::pings(&[[1; 16]]);
+    let pings = Harness::ping([1; 8], [1; 16]);
     let from = |ip: &str| {
         h.request(
             "POST",

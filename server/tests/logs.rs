@@ -45,7 +45,7 @@ fn logs_hold_no_user_data() {
     assert_eq!(h.upload("WRONG-TAN-99999", &upload).status, 403);
     let tag = [0x5a; 16];
     assert_eq!(
-        h.request("POST", "/v1/counts", &[], &Harness::pings(&[tag]))
+        h.request("POST", "/v1/counts", &[], &Harness::ping([0x5a; 8], tag))
             .status,
         202
     );

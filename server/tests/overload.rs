@@ -15,8 +15,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::raw::{answered, in_flight};
-use venuecode_protocol::count::CountPingBatch;
-use venuecode_protocol::{Codec, CountTag, SigningKey};
+use venuecode_protocol::count::CountPing;
+use venuecode_protocol::{Codec, CountTag, KeyId, SigningKey};
 use venuecode_server::config::{write_public_key, write_signing_key};
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode-server");
@@ -184,8 +184,9 @@ fn bursts_are_refused_or_shed_fast_and_memory_stays_bounded() {
     );
 
     // 2. Every slot held by an admitted request whose body is still arriving.
-    let pings = CountPingBatch {
-        tags: vec![CountTag([7; 16])],
+    let pings = CountPing {
+        venue_key_id: KeyId([7; 8]),
+        tag: CountTag([7; 16]),
     }
     .encode();
     // Hold every slot. A request of the burst may still be finishing, and a hold that finds

@@ -1,7 +1,7 @@
 //! PostgreSQL's promises across replicas, at the storage level: two `PgStorage` instances on one
 //! database stand for two server processes. Concurrent calls spread over both must behave as on
-//! one store: one winner per TAN, per nonce and per batch digest; gapless, unique sequence
-//! numbers and ids; no deadlock failures. Also: writes survive reopening, and a schema newer
+//! one store: one winner per TAN, per nonce, per batch id and per chain position; gapless, unique
+//! sequence numbers and ids; no deadlock failures. Also: writes survive reopening, and a schema newer
 //! than the code is refused. (The backend-agnostic checks are in `storage.rs`.)
 #![allow(clippy::unwrap_used)]
 
@@ -9,10 +9,34 @@ mod pg;
 
 use std::sync::{Arc, Barrier};
 
-use venuecode_server::storage::{NewTan, StorageError, TanPurpose, VenueRecord};
+use venuecode_server::storage::{NewBatch, NewTan, StorageError, TanPurpose, VenueRecord};
 use venuecode_server::{PgStorage, Storage};
 
 const T0: u64 = 1_800_000_000;
+
+fn link(seq: u64) -> [u8; 32] {
+    if seq == 0 {
+        [0; 32]
+    } else {
+        let mut l = [0xa5; 32];
+        l[..8].copy_from_slice(&seq.to_be_bytes());
+        l
+    }
+}
+
+/// Batch `seq` of a chain, with batch id `[id; 16]`.
+fn chained<'a>(seq: u64, id: u8, records: u32, bytes: &'a [u8]) -> NewBatch<'a> {
+    NewBatch {
+        sequence: seq,
+        previous: link(seq - 1),
+        link: link(seq),
+        batch_id: [id; 16],
+        digest: [id; 32],
+        records,
+        received_at: T0,
+        bytes,
+    }
+}
 
 fn venue(serial: u64) -> VenueRecord {
     VenueRecord {
@@ -117,26 +141,38 @@ fn sequence_numbers_are_gapless_and_unique_across_replicas() {
     let db = pg::TestDb::new();
     let stores = replicas(&db);
 
-    // 24 distinct batches and 8 posts of one more batch, all at once.
+    // 24 different batches 1 (a fork race) and 8 posts of one more batch 1, all at once: one
+    // wins the position; the others are refused as not extending the chain, or as duplicates.
     let results = race(&stores, 32, |s, i| {
-        let digest = if i < 24 { [i as u8; 32] } else { [0xee; 32] };
-        (i < 24, s.insert_batch(digest, &[i as u8; 100], 2, T0))
+        let id = if i < 24 { i as u8 } else { 0xee };
+        (i < 24, s.insert_batch(&chained(1, id, 2, &[i as u8; 100])))
     });
-    assert!(results.iter().filter(|(d, _)| *d).all(|(_, r)| r.is_ok()));
-    let dup: Vec<_> = results.iter().filter(|(d, _)| !*d).collect();
-    assert_eq!(dup.iter().filter(|(_, r)| r.is_ok()).count(), 1);
-    assert!(dup
-        .iter()
-        .all(|(_, r)| r.is_ok() || *r == Err(StorageError::DuplicateBatch)));
-    let mut seqs: Vec<u64> = results.iter().filter_map(|(_, r)| r.clone().ok()).collect();
-    seqs.sort_unstable();
-    assert_eq!(seqs, (1..=25).collect::<Vec<_>>());
-    // A refused duplicate took no number.
+    assert_eq!(results.iter().filter(|(_, r)| r.is_ok()).count(), 1);
+    assert!(results.iter().all(|(_, r)| matches!(
+        r,
+        Ok(1) | Err(StorageError::ChainMismatch) | Err(StorageError::DuplicateBatch)
+    )));
+    let winner = results.iter().position(|(_, r)| r.is_ok()).unwrap();
+    let first_id = if winner < 24 { winner as u8 } else { 0xee };
+    // Then the chain grows through both replicas in turn, without gaps.
+    for seq in 2..=25u64 {
+        let id = 100 + seq as u8;
+        let r = stores[seq as usize % 2].insert_batch(&chained(seq, id, 2, &[seq as u8; 100]));
+        assert_eq!(r, Ok(seq));
+    }
+    // A repeated id is refused whatever its position; so is a repeat of the position.
     assert_eq!(
-        stores[0].insert_batch([0xee; 32], b"again", 1, T0),
+        stores[0].insert_batch(&chained(26, first_id, 1, b"again")),
         Err(StorageError::DuplicateBatch)
     );
-    assert_eq!(stores[1].insert_batch([0xef; 32], b"next", 1, T0), Ok(26));
+    assert_eq!(
+        stores[0].insert_batch(&chained(25, 0xfe, 1, b"fork")),
+        Err(StorageError::ChainMismatch)
+    );
+    assert_eq!(
+        stores[1].insert_batch(&chained(26, 0xef, 1, b"next")),
+        Ok(26)
+    );
     for store in &stores {
         let (list, latest) = store.batches_after(0, 100).unwrap();
         assert_eq!(latest, 26);
@@ -189,19 +225,28 @@ fn sequence_numbers_are_gapless_and_unique_across_replicas() {
 fn concurrent_count_pings_neither_deadlock_nor_lose_counts() {
     let db = pg::TestDb::new();
     let stores = replicas(&db);
-    // Each call pings the same 8 tags in a different order.
+    let tags: Vec<(u32, [u8; 16])> = (0..8u8).map(|t| (20_000, [t; 16])).collect();
+    stores[0].register_count_tags([1; 8], 1, &tags).unwrap();
+    // Each call pings the same 8 tags in a different order, one ping per call as the API does.
     let results = race(&stores, 16, |s, i| {
         let mut tags: Vec<[u8; 16]> = (0..8u8).map(|t| [t; 16]).collect();
         tags.rotate_left(i % 8);
         if i % 2 == 1 {
             tags.reverse();
         }
-        s.add_counts(20_000, &tags)
+        tags.iter()
+            .map(|t| s.add_count(20_000, [1; 8], *t))
+            .collect::<Result<Vec<bool>, _>>()
     });
-    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, Ok(v) if v.iter().all(|c| *c))),
+        "{results:?}"
+    );
     for t in 0..8u8 {
         assert_eq!(
-            stores[0].counts(&[t; 16], 20_000, 20_000).unwrap(),
+            stores[0].counts([1; 8], [t; 16], 20_000, 20_000).unwrap(),
             [(20_000, 16)]
         );
     }
@@ -223,7 +268,7 @@ fn writes_survive_reopening_and_newer_schemas_are_refused() {
             )
             .unwrap();
         assert_eq!(store.consume_tan(&[1; 32], T0, b"x").unwrap(), 1);
-        assert_eq!(store.insert_batch([3; 32], b"batch", 1, T0).unwrap(), 1);
+        assert_eq!(store.insert_batch(&chained(1, 3, 1, b"batch")).unwrap(), 1);
         assert!(store.record_nonce([1; 8], [2; 16], T0).unwrap());
     }
     // Opening again (as a restarted or second replica does) keeps everything and every counter.
@@ -233,7 +278,7 @@ fn writes_survive_reopening_and_newer_schemas_are_refused() {
     assert_eq!(t.purpose, TanPurpose::Seeds);
     assert_eq!(store.upload(1).unwrap().unwrap().1, b"x");
     assert!(!store.record_nonce([1; 8], [2; 16], T0).unwrap());
-    assert_eq!(store.insert_batch([4; 32], b"batch", 1, T0).unwrap(), 2);
+    assert_eq!(store.insert_batch(&chained(2, 4, 1, b"batch")).unwrap(), 2);
     drop(store);
 
     let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
@@ -252,6 +297,12 @@ fn writes_survive_reopening_and_newer_schemas_are_refused() {
         .unwrap();
     let err = PgStorage::open(&db.url, 2).unwrap_err();
     assert!(err.to_string().contains("version 99"), "{err}");
+    // A database of wire v1 (schema version 1) is refused, not mixed with v2 data.
+    admin
+        .batch_execute("DELETE FROM venuecode_schema; INSERT INTO venuecode_schema VALUES (1)")
+        .unwrap();
+    let err = PgStorage::open(&db.url, 2).unwrap_err();
+    assert!(err.to_string().contains("version 1"), "{err}");
     drop(admin);
 
     let err = PgStorage::open("postgres://nobody@127.0.0.1:1/none", 1).unwrap_err();
@@ -278,7 +329,7 @@ fn connections_the_server_closed_are_replaced() {
     assert_eq!(store.allocate_serial().unwrap(), 2);
     assert_eq!(store.allocate_serial().unwrap(), 3);
     // The single-statement read path (a batch by sequence) recovers the same way.
-    assert_eq!(store.insert_batch([5; 32], b"batch", 1, T0).unwrap(), 1);
+    assert_eq!(store.insert_batch(&chained(1, 5, 1, b"batch")).unwrap(), 1);
     admin
         .query_one(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity

@@ -87,17 +87,22 @@ fn batches_posted_to_either_replica_are_listed_by_both_in_sequence() {
     let db = pg::TestDb::new();
     let (a, b) = pair(&db);
     let mut posted = Vec::new();
+    let mut head = venuecode_protocol::ChainHead::GENESIS;
     for i in 0..6 {
         let to = if i % 2 == 0 { &a } else { &b };
-        let bytes = Harness::batch(&a.ha);
+        let (bytes, next) = Harness::batch_at(&a.ha, head);
+        head = next;
         let r = to.signed(&a.ha, "POST", "/v1/batches", &bytes);
         assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
         assert_eq!(r.json()["sequence"].as_u64(), Some(i + 1));
         posted.push(bytes);
     }
-    // A batch already stored through one replica is a duplicate on the other.
+    // A batch already stored through one replica is a duplicate on the other, and a fork of
+    // the head stored through one is refused by the other.
     let r = b.signed(&a.ha, "POST", "/v1/batches", &posted[0]);
     assert_eq!((r.status, r.code().as_str()), (409, "duplicate"));
+    let r = b.signed(&a.ha, "POST", "/v1/batches", &Harness::batch(&a.ha));
+    assert_eq!((r.status, r.code().as_str()), (409, "chain_mismatch"));
 
     for h in [&a, &b] {
         let list = h.get("/v1/batches?after=0").json();

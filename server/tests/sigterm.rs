@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::raw::in_flight;
-use venuecode_protocol::count::CountPingBatch;
-use venuecode_protocol::{Codec, CountTag, SigningKey};
+use venuecode_protocol::count::CountPing;
+use venuecode_protocol::{Codec, CountTag, KeyId, SigningKey};
 use venuecode_server::config::{write_public_key, write_signing_key};
 
 /// Ends the child (by its handle) if the test fails before it exits.
@@ -61,8 +61,9 @@ fn sigterm_drains_requests_then_exits_cleanly() {
             Err(e) => panic!("server did not start: {e}"),
         }
     };
-    let body = CountPingBatch {
-        tags: vec![CountTag([4; 16])],
+    let body = CountPing {
+        venue_key_id: KeyId([4; 8]),
+        tag: CountTag([4; 16]),
     }
     .encode();
     write!(

@@ -8,7 +8,10 @@ mod pg;
 
 use std::sync::Arc;
 
-use venuecode_server::storage::{MemoryStorage, NewTan, StorageError, TanPurpose, VenueRecord};
+use venuecode_server::storage::{
+    MemoryStorage, NewBatch, NewCheckpoint, NewTan, StorageError, StoredHead, TanPurpose,
+    VenueRecord,
+};
 use venuecode_server::{purge_expired, PgStorage, RedbStorage, Storage};
 
 const DAY: u64 = 86_400;
@@ -31,6 +34,31 @@ fn tan(hash: u8, expires_at: u64, purpose: TanPurpose) -> NewTan {
     }
 }
 
+/// A stand-in link of batch `seq` (the storage does not compute links).
+fn link(seq: u64) -> [u8; 32] {
+    if seq == 0 {
+        [0; 32]
+    } else {
+        let mut l = [0xa5; 32];
+        l[..8].copy_from_slice(&seq.to_be_bytes());
+        l
+    }
+}
+
+/// Batch `seq` of a chain, with batch id `[id; 16]`.
+fn chained<'a>(seq: u64, id: u8, records: u32, received_at: u64, bytes: &'a [u8]) -> NewBatch<'a> {
+    NewBatch {
+        sequence: seq,
+        previous: link(seq - 1),
+        link: link(seq),
+        batch_id: [id; 16],
+        digest: [id; 32],
+        records,
+        received_at,
+        bytes,
+    }
+}
+
 fn venue(serial: u64, region: u32) -> VenueRecord {
     VenueRecord {
         serial,
@@ -47,9 +75,11 @@ fn venue(serial: u64, region: u32) -> VenueRecord {
 #[test]
 fn retention_deletes_only_what_is_older_than_the_period() {
     each_store(|store| {
-        store.insert_batch([1; 32], b"old batch", 3, T0).unwrap();
         store
-            .insert_batch([2; 32], b"new batch", 4, T0 + 10 * DAY)
+            .insert_batch(&chained(1, 1, 3, T0, b"old batch"))
+            .unwrap();
+        store
+            .insert_batch(&chained(2, 2, 4, T0 + 10 * DAY, b"new batch"))
             .unwrap();
         let exp = T0 + 20 * DAY;
         store
@@ -64,9 +94,11 @@ fn retention_deletes_only_what_is_older_than_the_period() {
         let old_upload = store.consume_tan(&[1; 32], T0 + 60, b"old").unwrap();
         let new_upload = store.consume_tan(&[3; 32], T0 + 10 * DAY, b"new").unwrap();
         let day0 = (T0 / DAY) as u32;
-        store.add_counts(day0, &[[5; 16]]).unwrap();
-        store.add_counts(day0 + 10, &[[5; 16]]).unwrap();
-        store.register_count_tags(1, &[(day0, [5; 16])]).unwrap();
+        store
+            .register_count_tags([1; 8], 1, &[(day0, [5; 16])])
+            .unwrap();
+        assert!(store.add_count(day0, [1; 8], [5; 16]).unwrap());
+        assert!(store.add_count(day0 + 10, [1; 8], [5; 16]).unwrap());
         assert!(store.record_nonce([0; 8], [1; 16], T0 + 360).unwrap());
 
         // Thirteen days on, nothing is old enough but the nonce.
@@ -86,11 +118,20 @@ fn retention_deletes_only_what_is_older_than_the_period() {
         assert!(store.upload(new_upload).unwrap().is_some());
         assert!(store.tan(&[2; 32]).unwrap().is_none());
         assert!(store.tan(&[3; 32]).unwrap().is_some());
-        assert_eq!(store.counts(&[5; 16], 0, u32::MAX).unwrap().len(), 1);
-        // A purged batch's digest may be posted again; sequence numbers never repeat.
+        assert_eq!(store.counts([1; 8], [5; 16], 0, u32::MAX).unwrap().len(), 1);
+        // The chain head and the batch ids outlive the batches: an expired batch's id is still
+        // a duplicate, and the chain goes on from the head.
+        assert_eq!(
+            store.insert_batch(&chained(3, 1, 1, T0 + 15 * DAY, b"again")),
+            Err(StorageError::DuplicateBatch)
+        );
+        assert_eq!(
+            store.insert_batch(&chained(1, 9, 1, T0 + 15 * DAY, b"restart")),
+            Err(StorageError::ChainMismatch)
+        );
         assert_eq!(
             store
-                .insert_batch([1; 32], b"again", 1, T0 + 15 * DAY)
+                .insert_batch(&chained(3, 3, 1, T0 + 15 * DAY, b"next"))
                 .unwrap(),
             3
         );
@@ -100,6 +141,156 @@ fn retention_deletes_only_what_is_older_than_the_period() {
         // Aggregate statistics are kept.
         let stats = store.exposure_stats().unwrap();
         assert_eq!(stats.iter().map(|s| s.batches).sum::<u64>(), 3);
+    });
+}
+
+#[test]
+fn the_chain_refuses_gaps_forks_wrong_previous_and_reused_ids() {
+    each_store(|store| {
+        assert_eq!(store.chain_head().unwrap(), StoredHead::default());
+        // The first batch must be sequence 1 with a zero previous.
+        assert_eq!(
+            store.insert_batch(&chained(2, 2, 1, T0, b"gap")),
+            Err(StorageError::ChainMismatch)
+        );
+        let mut wrong = chained(1, 1, 1, T0, b"one");
+        wrong.previous = [1; 32];
+        assert_eq!(store.insert_batch(&wrong), Err(StorageError::ChainMismatch));
+        assert_eq!(store.insert_batch(&chained(1, 1, 1, T0, b"one")), Ok(1));
+        // Gap, fork (a second batch 1), wrong previous; a reposted id wins over the chain.
+        assert_eq!(
+            store.insert_batch(&chained(3, 3, 1, T0, b"gap")),
+            Err(StorageError::ChainMismatch)
+        );
+        assert_eq!(
+            store.insert_batch(&chained(1, 4, 1, T0, b"fork")),
+            Err(StorageError::ChainMismatch)
+        );
+        let mut wrong = chained(2, 5, 1, T0, b"two");
+        wrong.previous = [7; 32];
+        assert_eq!(store.insert_batch(&wrong), Err(StorageError::ChainMismatch));
+        assert_eq!(
+            store.insert_batch(&chained(2, 1, 1, T0, b"two")),
+            Err(StorageError::DuplicateBatch)
+        );
+        assert_eq!(store.insert_batch(&chained(2, 2, 1, T0, b"two")), Ok(2));
+        assert_eq!(
+            store.chain_head().unwrap(),
+            StoredHead {
+                sequence: 2,
+                link: link(2)
+            }
+        );
+        // Refusals stored nothing.
+        let (list, latest) = store.batches_after(0, 10).unwrap();
+        assert_eq!(latest, 2);
+        assert_eq!(list.len(), 2);
+        assert_eq!(store.batch(2).unwrap().unwrap().1, b"two");
+    });
+}
+
+#[test]
+fn checkpoints_are_kept_newest_and_match_the_chain() {
+    each_store(|store| {
+        let cp = |issued_at: u32, seq: u64, head: [u8; 32], retained: (u64, [u8; 32])| {
+            (issued_at, seq, head, retained)
+        };
+        let put = |(issued_at, sequence, head, (retained_from, retained_previous)): (
+            u32,
+            u64,
+            [u8; 32],
+            (u64, [u8; 32]),
+        ),
+                   bytes: &[u8]| {
+            store.put_checkpoint(&NewCheckpoint {
+                issued_at,
+                sequence,
+                head,
+                retained_from,
+                retained_previous,
+                bytes,
+            })
+        };
+        assert_eq!(store.checkpoint().unwrap(), None);
+        assert_eq!(put(cp(100, 0, [0; 32], (1, [0; 32])), b"empty"), Ok(()));
+        assert_eq!(store.checkpoint().unwrap().unwrap(), b"empty");
+        // Names a batch the chain does not hold.
+        assert_eq!(
+            put(cp(101, 1, link(1), (1, [0; 32])), b"ahead"),
+            Err(StorageError::ChainMismatch)
+        );
+        store.insert_batch(&chained(1, 1, 1, T0, b"one")).unwrap();
+        store.insert_batch(&chained(2, 2, 1, T0, b"two")).unwrap();
+        assert_eq!(
+            put(cp(101, 2, [9; 32], (1, [0; 32])), b"wrong link"),
+            Err(StorageError::ChainMismatch)
+        );
+        assert_eq!(
+            put(cp(101, 2, link(2), (2, [9; 32])), b"wrong retained"),
+            Err(StorageError::ChainMismatch)
+        );
+        assert_eq!(put(cp(101, 2, link(2), (2, link(1))), b"two"), Ok(()));
+        // Older by time or by sequence.
+        assert_eq!(
+            put(cp(100, 2, link(2), (1, [0; 32])), b"old"),
+            Err(StorageError::StaleCheckpoint)
+        );
+        assert_eq!(
+            put(cp(102, 1, link(1), (1, [0; 32])), b"behind"),
+            Err(StorageError::StaleCheckpoint)
+        );
+        assert_eq!(store.checkpoint().unwrap().unwrap(), b"two");
+        // The same position re-signed later replaces it.
+        assert_eq!(put(cp(102, 2, link(2), (1, [0; 32])), b"again"), Ok(()));
+        assert_eq!(store.checkpoint().unwrap().unwrap(), b"again");
+    });
+}
+
+#[test]
+fn revocation_pages_are_bounded_and_bulk_revocations_are_one_write() {
+    each_store(|store| {
+        let venues: Vec<VenueRecord> = (1..=25).map(|s| venue(s, 620_105)).collect();
+        store.insert_venues(&venues).unwrap();
+        let serials: Vec<u64> = (1..=25).collect();
+        assert_eq!(store.revoke_many(&serials, 2, 100).unwrap(), 25);
+        assert_eq!(
+            store.revoke_many(&[3], 2, 100),
+            Err(StorageError::Revoked),
+            "already revoked"
+        );
+        let (page, head) = store.revocation_page(0, 10).unwrap();
+        assert_eq!(head, 25);
+        assert_eq!(
+            page.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+            (1..=10).collect::<Vec<_>>()
+        );
+        let (page, _) = store.revocation_page(20, 10).unwrap();
+        assert_eq!(page.len(), 5);
+        assert!(store.revocation_page(25, 10).unwrap().0.is_empty());
+    });
+}
+
+#[test]
+fn count_tags_are_scoped_to_their_venue_key_no_squatting() {
+    each_store(|store| {
+        let (a, b) = ([0xa; 8], [0xb; 8]);
+        store
+            .register_count_tags(a, 1, &[(20_000, [1; 16])])
+            .unwrap();
+        // Venue b registers a's tag: a new row of its own, a's is untouched.
+        assert_eq!(
+            store
+                .register_count_tags(b, 2, &[(20_000, [1; 16])])
+                .unwrap(),
+            1
+        );
+        assert!(store.add_count(20_000, a, [1; 16]).unwrap());
+        assert!(!store.add_count(20_000, [0xc; 8], [1; 16]).unwrap());
+        assert_eq!(
+            store.counts(a, [1; 16], 0, u32::MAX).unwrap(),
+            [(20_000, 1)]
+        );
+        assert_eq!(store.counts(b, [1; 16], 0, u32::MAX).unwrap(), []);
     });
 }
 
@@ -192,21 +383,28 @@ fn registry_and_revocation_log() {
             .collect();
         assert_eq!(rows, [(110_101, 0, 1), (620_105, 1, 0)]);
 
-        store.add_counts(20_000, &[[1; 16], [1; 16]]).unwrap();
-        store.add_counts(20_001, &[[1; 16]]).unwrap();
+        // A ping before its tag is registered is not counted.
+        assert!(!store.add_count(20_000, [3; 8], [1; 16]).unwrap());
         assert_eq!(
-            store.register_count_tags(3, &[(20_000, [1; 16])]).unwrap(),
+            store
+                .register_count_tags([3; 8], 3, &[(20_000, [1; 16])])
+                .unwrap(),
             1
         );
         assert_eq!(
-            store.register_count_tags(3, &[(20_000, [1; 16])]).unwrap(),
+            store
+                .register_count_tags([3; 8], 3, &[(20_000, [1; 16])])
+                .unwrap(),
             0
         );
+        assert!(store.add_count(20_000, [3; 8], [1; 16]).unwrap());
+        assert!(store.add_count(20_000, [3; 8], [1; 16]).unwrap());
+        assert!(store.add_count(20_001, [3; 8], [1; 16]).unwrap());
         assert_eq!(
-            store.counts(&[1; 16], 20_000, 20_001).unwrap(),
+            store.counts([3; 8], [1; 16], 20_000, 20_001).unwrap(),
             [(20_000, 2), (20_001, 1)]
         );
-        assert_eq!(store.counts(&[1; 16], 5, 1).unwrap(), []);
+        assert_eq!(store.counts([3; 8], [1; 16], 5, 1).unwrap(), []);
         let c = store.count_stats().unwrap();
         assert_eq!(c.len(), 1);
         assert_eq!((c[0].region, c[0].epoch, c[0].count), (620_105, 20_000, 3));
@@ -263,7 +461,12 @@ fn redb_keeps_every_acknowledged_write_across_reopen() {
         let threads: Vec<_> = (0..16u8)
             .map(|i| {
                 let store = store.clone();
-                std::thread::spawn(move || store.add_counts(20_000, &[[i; 16]]).unwrap())
+                std::thread::spawn(move || {
+                    store
+                        .register_count_tags([i; 8], 1, &[(20_000, [i; 16])])
+                        .unwrap();
+                    assert!(store.add_count(20_000, [i; 8], [i; 16]).unwrap());
+                })
             })
             .collect();
         for t in threads {
@@ -278,7 +481,7 @@ fn redb_keeps_every_acknowledged_write_across_reopen() {
     assert!(!store.record_nonce([1; 8], [2; 16], T0).unwrap());
     for i in 0..16u8 {
         assert_eq!(
-            store.counts(&[i; 16], 20_000, 20_000).unwrap(),
+            store.counts([i; 8], [i; 16], 20_000, 20_000).unwrap(),
             [(20_000, 1)]
         );
     }

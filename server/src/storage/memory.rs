@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    BatchMeta, CountStatRow, ExposureStatRow, NewTan, PurgeReport, RevocationEntry, Storage,
-    StorageError, StorageResult, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+    check_checkpoint, BatchMeta, CountStatRow, ExposureStatRow, NewBatch, NewCheckpoint, NewTan,
+    PurgeReport, RevocationEntry, Storage, StorageError, StorageResult, StoredHead, TanPurpose,
+    TanRecord, UploadMeta, VenueRecord, VenueStatRow,
 };
 
 #[derive(Default)]
@@ -14,15 +15,22 @@ struct Inner {
     next_serial: u64,
     venues: BTreeMap<u64, VenueRecord>,
     revocations: BTreeMap<u64, RevocationEntry>,
-    last_batch: u64,
+    head: StoredHead,
     batches: BTreeMap<u64, (BatchMeta, Vec<u8>)>,
-    digests: HashMap<[u8; 32], u64>,
+    /// sequence → link of every accepted batch, kept after expiry.
+    links: BTreeMap<u64, [u8; 32]>,
+    /// Every batch id ever accepted.
+    batch_ids: HashMap<[u8; 16], u64>,
+    /// The newest checkpoint: (issued_at, sequence, bytes).
+    checkpoint: Option<(u32, u64, Vec<u8>)>,
     exposure_days: BTreeMap<u32, (u64, u64)>,
     tans: HashMap<[u8; 32], TanRecord>,
     last_upload: u64,
     uploads: BTreeMap<u64, (UploadMeta, Vec<u8>)>,
-    counts: BTreeMap<([u8; 16], u32), u64>,
-    count_tags: HashMap<[u8; 16], (u64, u32)>,
+    /// (venue key id, tag, receiving day) → pings.
+    counts: BTreeMap<([u8; 8], [u8; 16], u32), u64>,
+    /// (venue key id, tag) → (serial, epoch).
+    count_tags: BTreeMap<([u8; 8], [u8; 16]), (u64, u32)>,
 }
 
 /// The whole store behind one mutex; every method is atomic because it holds the lock.
@@ -122,44 +130,62 @@ impl Storage for MemoryStorage {
         revoke(&mut *self.lock()?, serial, reason, at)
     }
 
-    fn revocations_after(&self, after: u64) -> StorageResult<(Vec<RevocationEntry>, u64)> {
+    fn revocation_page(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> StorageResult<(Vec<RevocationEntry>, u64)> {
         let inner = self.lock()?;
         let latest = inner.revocations.len() as u64;
         let entries = inner
             .revocations
             .range(after.saturating_add(1)..)
+            .take(limit)
             .map(|(_, e)| *e)
             .collect();
         Ok((entries, latest))
     }
 
-    fn insert_batch(
-        &self,
-        digest: [u8; 32],
-        bytes: &[u8],
-        records: u32,
-        received_at: u64,
-    ) -> StorageResult<u64> {
+    fn revoke_many(&self, serials: &[u64], reason: u8, at: u32) -> StorageResult<u64> {
         let mut inner = self.lock()?;
-        if inner.digests.contains_key(&digest) {
+        let mut last = 0;
+        for s in serials {
+            last = revoke(&mut inner, *s, reason, at)?;
+        }
+        Ok(last)
+    }
+
+    fn insert_batch(&self, b: &NewBatch<'_>) -> StorageResult<u64> {
+        let mut inner = self.lock()?;
+        if inner.batch_ids.contains_key(&b.batch_id) {
             return Err(StorageError::DuplicateBatch);
         }
-        inner.last_batch += 1;
-        let sequence = inner.last_batch;
-        inner.digests.insert(digest, sequence);
-        let meta = BatchMeta {
-            sequence,
-            digest,
-            size: bytes.len() as u64,
-            records,
-            received_at,
+        if Some(b.sequence) != inner.head.sequence.checked_add(1) || b.previous != inner.head.link {
+            return Err(StorageError::ChainMismatch);
+        }
+        inner.batch_ids.insert(b.batch_id, b.sequence);
+        inner.links.insert(b.sequence, b.link);
+        inner.head = StoredHead {
+            sequence: b.sequence,
+            link: b.link,
         };
-        inner.batches.insert(sequence, (meta, bytes.to_vec()));
-        let day = u32::try_from(received_at / 86_400).unwrap_or(u32::MAX);
+        let meta = BatchMeta {
+            sequence: b.sequence,
+            digest: b.digest,
+            size: b.bytes.len() as u64,
+            records: b.records,
+            received_at: b.received_at,
+        };
+        inner.batches.insert(b.sequence, (meta, b.bytes.to_vec()));
+        let day = u32::try_from(b.received_at / 86_400).unwrap_or(u32::MAX);
         let e = inner.exposure_days.entry(day).or_default();
         e.0 += 1;
-        e.1 += u64::from(records);
-        Ok(sequence)
+        e.1 += u64::from(b.records);
+        Ok(b.sequence)
+    }
+
+    fn chain_head(&self) -> StorageResult<StoredHead> {
+        Ok(self.lock()?.head)
     }
 
     fn batches_after(&self, after: u64, limit: usize) -> StorageResult<(Vec<BatchMeta>, u64)> {
@@ -170,11 +196,25 @@ impl Storage for MemoryStorage {
             .take(limit)
             .map(|(_, (m, _))| *m)
             .collect();
-        Ok((list, inner.last_batch))
+        Ok((list, inner.head.sequence))
     }
 
     fn batch(&self, sequence: u64) -> StorageResult<Option<(BatchMeta, Vec<u8>)>> {
         Ok(self.lock()?.batches.get(&sequence).cloned())
+    }
+
+    fn put_checkpoint(&self, cp: &NewCheckpoint<'_>) -> StorageResult<()> {
+        let mut inner = self.lock()?;
+        let stored = inner.checkpoint.as_ref().map(|(i, s, _)| (*i, *s));
+        check_checkpoint(cp, stored, inner.head, |seq| {
+            Ok(inner.links.get(&seq).copied())
+        })?;
+        inner.checkpoint = Some((cp.issued_at, cp.sequence, cp.bytes.to_vec()));
+        Ok(())
+    }
+
+    fn checkpoint(&self) -> StorageResult<Option<Vec<u8>>> {
+        Ok(self.lock()?.checkpoint.as_ref().map(|(_, _, b)| b.clone()))
     }
 
     fn register_tans(&self, tans: &[NewTan], registered_at: u64) -> StorageResult<usize> {
@@ -233,32 +273,44 @@ impl Storage for MemoryStorage {
         Ok(self.lock()?.uploads.remove(&id).is_some())
     }
 
-    fn add_counts(&self, day: u32, tags: &[[u8; 16]]) -> StorageResult<()> {
+    fn add_count(&self, day: u32, key_id: [u8; 8], tag: [u8; 16]) -> StorageResult<bool> {
         let mut inner = self.lock()?;
-        for tag in tags {
-            let n = inner.counts.entry((*tag, day)).or_default();
-            *n = n.saturating_add(1);
+        if !inner.count_tags.contains_key(&(key_id, tag)) {
+            return Ok(false);
         }
-        Ok(())
+        let n = inner.counts.entry((key_id, tag, day)).or_default();
+        *n = n.saturating_add(1);
+        Ok(true)
     }
 
-    fn counts(&self, tag: &[u8; 16], from: u32, to: u32) -> StorageResult<Vec<(u32, u64)>> {
+    fn counts(
+        &self,
+        key_id: [u8; 8],
+        tag: [u8; 16],
+        from: u32,
+        to: u32,
+    ) -> StorageResult<Vec<(u32, u64)>> {
         if from > to {
             return Ok(Vec::new());
         }
         Ok(self
             .lock()?
             .counts
-            .range((*tag, from)..=(*tag, to))
-            .map(|((_, day), n)| (*day, *n))
+            .range((key_id, tag, from)..=(key_id, tag, to))
+            .map(|((_, _, day), n)| (*day, *n))
             .collect())
     }
 
-    fn register_count_tags(&self, serial: u64, tags: &[(u32, [u8; 16])]) -> StorageResult<usize> {
+    fn register_count_tags(
+        &self,
+        key_id: [u8; 8],
+        serial: u64,
+        tags: &[(u32, [u8; 16])],
+    ) -> StorageResult<usize> {
         let mut inner = self.lock()?;
         let mut new = 0;
         for (epoch, tag) in tags {
-            inner.count_tags.entry(*tag).or_insert_with(|| {
+            inner.count_tags.entry((key_id, *tag)).or_insert_with(|| {
                 new += 1;
                 (serial, *epoch)
             });
@@ -293,13 +345,13 @@ impl Storage for MemoryStorage {
     fn count_stats(&self) -> StorageResult<Vec<CountStatRow>> {
         let inner = self.lock()?;
         let mut rows: BTreeMap<(u32, u8, u32), u64> = BTreeMap::new();
-        for (tag, (serial, epoch)) in &inner.count_tags {
+        for ((key_id, tag), (serial, epoch)) in &inner.count_tags {
             let Some(v) = inner.venues.get(serial) else {
                 continue;
             };
             let total: u64 = inner
                 .counts
-                .range((*tag, 0)..=(*tag, u32::MAX))
+                .range((*key_id, *tag, 0)..=(*key_id, *tag, u32::MAX))
                 .map(|(_, n)| *n)
                 .sum();
             let e = rows.entry((v.region, v.category, *epoch)).or_default();
@@ -311,17 +363,9 @@ impl Storage for MemoryStorage {
     fn purge(&self, cutoff: u64, cutoff_day: u32, now: u64) -> StorageResult<PurgeReport> {
         let mut inner = self.lock()?;
         let mut r = PurgeReport::default();
-        let old: Vec<(u64, [u8; 32])> = inner
-            .batches
-            .values()
-            .filter(|(m, _)| m.received_at < cutoff)
-            .map(|(m, _)| (m.sequence, m.digest))
-            .collect();
-        for (seq, digest) in old {
-            inner.batches.remove(&seq);
-            inner.digests.remove(&digest);
-            r.batches += 1;
-        }
+        let before = inner.batches.len();
+        inner.batches.retain(|_, (m, _)| m.received_at >= cutoff);
+        r.batches = (before - inner.batches.len()) as u64;
         let before = inner.uploads.len();
         inner.uploads.retain(|_, (m, _)| m.received_at >= cutoff);
         r.uploads = (before - inner.uploads.len()) as u64;
@@ -329,7 +373,7 @@ impl Storage for MemoryStorage {
         inner.tans.retain(|_, t| t.registered_at >= cutoff);
         r.tans = (before - inner.tans.len()) as u64;
         let before = inner.counts.len() + inner.count_tags.len();
-        inner.counts.retain(|(_, day), _| *day >= cutoff_day);
+        inner.counts.retain(|(_, _, day), _| *day >= cutoff_day);
         inner
             .count_tags
             .retain(|_, (_, epoch)| *epoch >= cutoff_day);

@@ -56,7 +56,7 @@ pub struct RevocationEntry {
 /// What the server keeps about a stored exposure batch, apart from its bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BatchMeta {
-    /// The sequence number the server assigned, from 1.
+    /// The batch's own sequence in the HA's chain, from 1.
     pub sequence: u64,
     /// SHA-256 of the batch bytes (the strong ETag).
     pub digest: [u8; 32],
@@ -68,6 +68,80 @@ pub struct BatchMeta {
     pub received_at: u64,
 }
 
+/// A verified exposure batch to store at the head of the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewBatch<'a> {
+    /// The batch's sequence in the HA's chain (`header.sequence`).
+    pub sequence: u64,
+    /// The link of the batch before it (`header.previous`; zeros for sequence 1).
+    pub previous: [u8; 32],
+    /// The batch's own link (`ExposureBatch::link`).
+    pub link: [u8; 32],
+    /// The HA's batch id; never accepted twice.
+    pub batch_id: [u8; 16],
+    /// SHA-256 of the batch bytes (the strong ETag).
+    pub digest: [u8; 32],
+    /// Number of records.
+    pub records: u32,
+    /// Unix seconds when the server accepted it.
+    pub received_at: u64,
+    /// The canonical batch bytes.
+    pub bytes: &'a [u8],
+}
+
+/// The stored head of the batch chain: the latest batch's sequence and link, or sequence 0 and
+/// a zero link before the first batch. Kept after the batches expire.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoredHead {
+    /// Sequence of the latest accepted batch; 0 before the first.
+    pub sequence: u64,
+    /// Its link; zeros before the first.
+    pub link: [u8; 32],
+}
+
+/// A verified checkpoint to store, with the fields the storage checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewCheckpoint<'a> {
+    /// Unix minute it was issued.
+    pub issued_at: u32,
+    /// The latest batch it names (0: none).
+    pub sequence: u64,
+    /// The link of that batch (zeros when `sequence` is 0).
+    pub head: [u8; 32],
+    /// Lowest sequence it says is still served.
+    pub retained_from: u64,
+    /// The link of batch `retained_from − 1` (zeros when `retained_from` is 1).
+    pub retained_previous: [u8; 32],
+    /// The canonical checkpoint bytes.
+    pub bytes: &'a [u8],
+}
+
+/// Checks a checkpoint against the stored one and the chain, the same way on every backend.
+/// `stored` is the stored checkpoint's `(issued_at, sequence)`; `head` the stored chain head;
+/// `link_at` looks up the link of an accepted batch by sequence (kept after expiry).
+pub fn check_checkpoint(
+    cp: &NewCheckpoint<'_>,
+    stored: Option<(u32, u64)>,
+    head: StoredHead,
+    mut link_at: impl FnMut(u64) -> StorageResult<Option<[u8; 32]>>,
+) -> StorageResult<()> {
+    if let Some((issued_at, sequence)) = stored {
+        if cp.issued_at < issued_at || cp.sequence < sequence {
+            return Err(StorageError::StaleCheckpoint);
+        }
+    }
+    if cp.sequence > head.sequence {
+        return Err(StorageError::ChainMismatch);
+    }
+    if cp.sequence > 0 && link_at(cp.sequence)? != Some(cp.head) {
+        return Err(StorageError::ChainMismatch);
+    }
+    if cp.retained_from > 1 && link_at(cp.retained_from - 1)? != Some(cp.retained_previous) {
+        return Err(StorageError::ChainMismatch);
+    }
+    Ok(())
+}
+
 /// What a TAN authorises an upload of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TanPurpose {
@@ -75,7 +149,7 @@ pub enum TanPurpose {
     Case,
     /// A venue's sealed guest-book entries (`SealedBundle`).
     GuestBook,
-    /// A venue's signed seed release (`SignedSeedRelease`).
+    /// A venue's sealed seed release (a plain `SealedMessage`).
     Seeds,
 }
 
@@ -212,7 +286,7 @@ pub struct CountStatRow {
     pub region: u32,
     /// Category byte.
     pub category: u8,
-    /// The epoch (UTC day) the venue registered the tag for.
+    /// The epoch (the venue's local day) the venue registered the tag for.
     pub epoch: u32,
     /// Pings counted.
     pub count: u64,
@@ -258,8 +332,13 @@ pub enum StorageError {
     NotFound,
     /// The venue certificate is already revoked (or superseded).
     Revoked,
-    /// The same exposure batch was stored before.
+    /// An exposure batch with this batch id was accepted before (stored or expired).
     DuplicateBatch,
+    /// The batch does not extend the stored chain head, or the checkpoint names a batch the
+    /// chain does not hold.
+    ChainMismatch,
+    /// The checkpoint is older than the stored one.
+    StaleCheckpoint,
     /// The TAN was never registered (or has been deleted by retention).
     TanUnknown,
     /// The TAN was used before.
@@ -275,7 +354,9 @@ impl fmt::Display for StorageError {
         match self {
             Self::NotFound => f.write_str("not found"),
             Self::Revoked => f.write_str("venue certificate is revoked"),
-            Self::DuplicateBatch => f.write_str("exposure batch already stored"),
+            Self::DuplicateBatch => f.write_str("exposure batch id seen before"),
+            Self::ChainMismatch => f.write_str("does not match the stored batch chain"),
+            Self::StaleCheckpoint => f.write_str("checkpoint older than the stored one"),
             Self::TanUnknown => f.write_str("TAN unknown"),
             Self::TanUsed => f.write_str("TAN already used"),
             Self::TanExpired => f.write_str("TAN expired"),
@@ -330,24 +411,61 @@ pub trait Storage: Send + Sync + 'static {
     /// Revokes a serial with `reason` at `at` (Unix minute). Returns the sequence number.
     fn revoke_venue(&self, serial: u64, reason: u8, at: u32) -> StorageResult<u64>;
 
-    /// Revocation entries after `after`, and the latest sequence number.
-    fn revocations_after(&self, after: u64) -> StorageResult<(Vec<RevocationEntry>, u64)>;
-
-    /// Stores a verified batch under the next sequence number. Fails with
-    /// [`StorageError::DuplicateBatch`] if a batch with the same digest is stored.
-    fn insert_batch(
+    /// At most `limit` revocation entries after `after`, in order, and the latest sequence
+    /// number (the head). Reads only the entries it returns.
+    fn revocation_page(
         &self,
-        digest: [u8; 32],
-        bytes: &[u8],
-        records: u32,
-        received_at: u64,
-    ) -> StorageResult<u64>;
+        after: u64,
+        limit: usize,
+    ) -> StorageResult<(Vec<RevocationEntry>, u64)>;
 
-    /// Up to `limit` batches after `after`, and the latest sequence number ever assigned.
+    /// Every revocation entry after `after`, and the latest sequence number. For tests and
+    /// tools; the API pages with [`Storage::revocation_page`].
+    fn revocations_after(&self, after: u64) -> StorageResult<(Vec<RevocationEntry>, u64)> {
+        self.revocation_page(after, usize::MAX)
+    }
+
+    /// Stores many newly issued certificates; backends do it in one transaction. For tests,
+    /// benchmarks and imports.
+    fn insert_venues(&self, venues: &[VenueRecord]) -> StorageResult<()> {
+        for v in venues {
+            self.insert_venue(v)?;
+        }
+        Ok(())
+    }
+
+    /// Revokes many certificates for tests and benchmarks: revokes each serial (which must exist
+    /// and not be revoked) with `reason` at `at`; backends do it in one transaction. Returns the
+    /// last sequence.
+    fn revoke_many(&self, serials: &[u64], reason: u8, at: u32) -> StorageResult<u64> {
+        let mut last = 0;
+        for s in serials {
+            last = self.revoke_venue(*s, reason, at)?;
+        }
+        Ok(last)
+    }
+
+    /// Stores a verified batch at the head of the chain, atomically. Refuses with
+    /// [`StorageError::DuplicateBatch`] a batch id accepted before (even if that batch expired),
+    /// then with [`StorageError::ChainMismatch`] a batch whose sequence is not the head's plus
+    /// one or whose `previous` is not the head's link. Returns the sequence.
+    fn insert_batch(&self, batch: &NewBatch<'_>) -> StorageResult<u64>;
+
+    /// The chain head: kept after every batch expired.
+    fn chain_head(&self) -> StorageResult<StoredHead>;
+
+    /// Up to `limit` stored batches after `after`, and the head's sequence.
     fn batches_after(&self, after: u64, limit: usize) -> StorageResult<(Vec<BatchMeta>, u64)>;
 
     /// One batch's metadata and bytes.
     fn batch(&self, sequence: u64) -> StorageResult<Option<(BatchMeta, Vec<u8>)>>;
+
+    /// Stores `cp` as the newest checkpoint, atomically with the checks of
+    /// [`check_checkpoint`] ([`StorageError::StaleCheckpoint`], [`StorageError::ChainMismatch`]).
+    fn put_checkpoint(&self, cp: &NewCheckpoint<'_>) -> StorageResult<()>;
+
+    /// The newest checkpoint's bytes.
+    fn checkpoint(&self) -> StorageResult<Option<Vec<u8>>>;
 
     /// Registers TANs; a hash already registered is left as it is. Returns how many were new.
     fn register_tans(&self, tans: &[NewTan], registered_at: u64) -> StorageResult<usize>;
@@ -368,15 +486,28 @@ pub trait Storage: Send + Sync + 'static {
     /// Deletes an upload; `false` if there was none.
     fn delete_upload(&self, id: u64) -> StorageResult<bool>;
 
-    /// Adds one ping per tag, counted on `day` (the UTC day the server received them).
-    fn add_counts(&self, day: u32, tags: &[[u8; 16]]) -> StorageResult<()>;
+    /// Counts one ping of `(key_id, tag)` on `day` (the UTC day the server received it) if the
+    /// venue key `key_id` registered `tag`; returns whether it counted.
+    fn add_count(&self, day: u32, key_id: [u8; 8], tag: [u8; 16]) -> StorageResult<bool>;
 
-    /// Counts of `tag` per receiving day in `from..=to`.
-    fn counts(&self, tag: &[u8; 16], from: u32, to: u32) -> StorageResult<Vec<(u32, u64)>>;
+    /// Counts of `(key_id, tag)` per receiving day in `from..=to`.
+    fn counts(
+        &self,
+        key_id: [u8; 8],
+        tag: [u8; 16],
+        from: u32,
+        to: u32,
+    ) -> StorageResult<Vec<(u32, u64)>>;
 
-    /// Records which venue and epoch count tags belong to, for statistics. Returns how many
-    /// were new.
-    fn register_count_tags(&self, serial: u64, tags: &[(u32, [u8; 16])]) -> StorageResult<usize>;
+    /// Files count tags under the venue key `key_id` (of certificate `serial`, for statistics),
+    /// each for its venue-local epoch. A pair already registered by that key is left as it is;
+    /// other keys' registrations are never touched. Returns how many were new.
+    fn register_count_tags(
+        &self,
+        key_id: [u8; 8],
+        serial: u64,
+        tags: &[(u32, [u8; 16])],
+    ) -> StorageResult<usize>;
 
     /// Venues by region and category.
     fn venue_stats(&self) -> StorageResult<Vec<VenueStatRow>>;
@@ -388,6 +519,7 @@ pub trait Storage: Send + Sync + 'static {
     fn count_stats(&self) -> StorageResult<Vec<CountStatRow>>;
 
     /// Deletes batches, uploads and TANs received or registered before `cutoff` (Unix
-    /// seconds), counts and count tags of days before `cutoff_day`, and nonces expired at `now`.
+    /// seconds), counts of receiving days and count tags of epochs before `cutoff_day`, and
+    /// nonces expired at `now`. The chain head, batch links and batch ids stay.
     fn purge(&self, cutoff: u64, cutoff_day: u32, now: u64) -> StorageResult<PurgeReport>;
 }

@@ -32,15 +32,20 @@ use postgres::error::SqlState;
 use postgres::{Client, IsolationLevel, NoTls, Transaction};
 
 use super::{
-    BatchMeta, CountStatRow, ExposureStatRow, NewTan, PurgeReport, RevocationEntry, Storage,
-    StorageError, StorageResult, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+    check_checkpoint, BatchMeta, CountStatRow, ExposureStatRow, NewBatch, NewCheckpoint, NewTan,
+    PurgeReport, RevocationEntry, Storage, StorageError, StorageResult, StoredHead, TanPurpose,
+    TanRecord, UploadMeta, VenueRecord, VenueStatRow,
 };
 
-/// The schema version this code creates and understands.
-const SCHEMA_VERSION: i32 = 1;
+/// The schema version this code creates and understands. Version 1 held wire-v1 data (batches
+/// numbered by the server, counts by tag alone); a database of that version is refused.
+const SCHEMA_VERSION: i32 = 2;
 
 /// Key of the advisory lock held while the schema is created.
 const SCHEMA_LOCK: i64 = 0x7665_6e75_6563_6f64; // "venuecod"
+
+/// Key of the advisory lock that serialises checkpoint updates across replicas.
+const CHECKPOINT_LOCK: i64 = 0x7665_6e75_6563_7063; // "venuecpc"
 
 /// How often a transaction aborted as a deadlock or serialisation failure is tried again.
 const MAX_ATTEMPTS: u32 = 5;
@@ -85,7 +90,7 @@ CREATE TABLE IF NOT EXISTS revocations (
 );
 CREATE TABLE IF NOT EXISTS batches (
     sequence BIGINT PRIMARY KEY,
-    digest BYTEA NOT NULL UNIQUE,
+    digest BYTEA NOT NULL,
     size BIGINT NOT NULL,
     records BIGINT NOT NULL,
     received_at BIGINT NOT NULL,
@@ -103,6 +108,19 @@ BEGIN
 END
 $$;
 CREATE INDEX IF NOT EXISTS batches_received_at ON batches (received_at);
+-- Every batch ever accepted, by the HA's sequence: its link and batch id. Kept after the batch
+-- expires, so that the chain head survives and a batch id is never accepted twice.
+CREATE TABLE IF NOT EXISTS batch_chain (
+    sequence BIGINT PRIMARY KEY,
+    link BYTEA NOT NULL,
+    batch_id BYTEA NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS checkpoint (
+    id SMALLINT PRIMARY KEY CHECK (id = 0),
+    issued_at BIGINT NOT NULL,
+    sequence BIGINT NOT NULL,
+    bytes BYTEA NOT NULL
+);
 CREATE TABLE IF NOT EXISTS exposure_days (
     day BIGINT PRIMARY KEY,
     batches BIGINT NOT NULL,
@@ -125,17 +143,21 @@ CREATE TABLE IF NOT EXISTS uploads (
 );
 CREATE INDEX IF NOT EXISTS uploads_received_at ON uploads (received_at);
 CREATE TABLE IF NOT EXISTS counts (
+    key_id BYTEA NOT NULL,
     tag BYTEA NOT NULL,
     day BIGINT NOT NULL,
     count BIGINT NOT NULL,
-    PRIMARY KEY (tag, day)
+    PRIMARY KEY (key_id, tag, day)
 );
 CREATE INDEX IF NOT EXISTS counts_day ON counts (day);
 CREATE TABLE IF NOT EXISTS count_tags (
-    tag BYTEA PRIMARY KEY,
+    key_id BYTEA NOT NULL,
+    tag BYTEA NOT NULL,
     serial BIGINT NOT NULL,
-    epoch BIGINT NOT NULL
+    epoch BIGINT NOT NULL,
+    PRIMARY KEY (key_id, tag)
 );
+CREATE INDEX IF NOT EXISTS count_tags_epoch ON count_tags (epoch);
 ";
 
 /// Why a transaction body stopped: an outcome to return as it is (after rolling back), or a
@@ -238,6 +260,24 @@ fn counter(tx: &mut Transaction<'_>, name: &str) -> TxResult<u64> {
         Some(r) => unsigned(r.get::<_, i64>(0))?,
         None => 0,
     })
+}
+
+/// The link of accepted batch `sequence` (kept after expiry), if any.
+fn link_at(tx: &mut Transaction<'_>, sequence: u64) -> Result<Option<[u8; 32]>, postgres::Error> {
+    let row = tx.query_opt(
+        "SELECT link FROM batch_chain WHERE sequence = $1",
+        &[&bound(sequence)],
+    )?;
+    Ok(row.and_then(|r| <[u8; 32]>::try_from(r.get::<_, &[u8]>(0)).ok()))
+}
+
+/// The link of the chain head at `sequence`: zeros before the first batch.
+fn head_link(tx: &mut Transaction<'_>, sequence: u64) -> TxResult<[u8; 32]> {
+    if sequence == 0 {
+        return Ok([0u8; 32]);
+    }
+    link_at(tx, sequence)?
+        .ok_or_else(|| StorageError::Backend("the chain head's link is missing".into()).into())
 }
 
 fn upsert_venue(tx: &mut Transaction<'_>, v: &VenueRecord) -> TxResult<()> {
@@ -468,6 +508,24 @@ impl PgStorage {
         };
         let version = store.write(|tx| {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+            let exists: bool = tx
+                .query_one("SELECT to_regclass('venuecode_schema') IS NOT NULL", &[])?
+                .get(0);
+            let oldest = if exists {
+                tx.query_one("SELECT min(version) FROM venuecode_schema", &[])?
+                    .get::<_, Option<i32>>(0)
+            } else {
+                None
+            };
+            if let Some(v) = oldest {
+                if v < SCHEMA_VERSION {
+                    return Err(StorageError::Backend(format!(
+                        "the database holds schema version {v} (wire v1 data); this server \
+                         needs a new, empty database"
+                    ))
+                    .into());
+                }
+            }
             tx.batch_execute(SCHEMA)?;
             tx.execute(
                 "INSERT INTO venuecode_schema (version) VALUES ($1) ON CONFLICT DO NOTHING",
@@ -633,14 +691,19 @@ impl Storage for PgStorage {
         self.write(|tx| revoke_in(tx, serial, reason, at, None))
     }
 
-    fn revocations_after(&self, after: u64) -> StorageResult<(Vec<RevocationEntry>, u64)> {
+    fn revocation_page(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> StorageResult<(Vec<RevocationEntry>, u64)> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(|tx| {
             let latest = counter(tx, "revocation_seq")?;
             let mut out = Vec::new();
             for r in tx.query(
                 "SELECT sequence, serial, revoked_at, reason FROM revocations
-                 WHERE sequence > $1 ORDER BY sequence",
-                &[&bound(after)],
+                 WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+                &[&bound(after), &limit],
             )? {
                 out.push(RevocationEntry {
                     sequence: unsigned(r.get::<_, i64>(0))?,
@@ -653,47 +716,87 @@ impl Storage for PgStorage {
         })
     }
 
-    fn insert_batch(
-        &self,
-        digest: [u8; 32],
-        bytes: &[u8],
-        records: u32,
-        received_at: u64,
-    ) -> StorageResult<u64> {
-        let received = big(received_at)?;
-        let size = big(bytes.len() as u64)?;
+    fn insert_venues(&self, venues: &[VenueRecord]) -> StorageResult<()> {
         self.write(|tx| {
-            // Taking the number first locks the counter: from here on no other transaction
-            // can store a batch, so the duplicate check below sees every committed batch.
-            let seq = bump(tx, "batch_seq")?;
+            for v in venues {
+                upsert_venue(tx, v)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn revoke_many(&self, serials: &[u64], reason: u8, at: u32) -> StorageResult<u64> {
+        self.write(|tx| {
+            let mut last = 0;
+            for s in serials {
+                last = revoke_in(tx, *s, reason, at, None)?;
+            }
+            Ok(last)
+        })
+    }
+
+    fn insert_batch(&self, b: &NewBatch<'_>) -> StorageResult<u64> {
+        let received = big(b.received_at)?;
+        let size = big(b.bytes.len() as u64)?;
+        let sequence = big(b.sequence)?;
+        self.write(|tx| {
+            // Locking the head first serialises every batch insert across replicas: from here
+            // on the checks below see every committed batch.
+            let head = unsigned::<u64>(
+                tx.query_one(
+                    "SELECT value FROM counters WHERE name = 'batch_seq' FOR UPDATE",
+                    &[],
+                )?
+                .get::<_, i64>(0),
+            )?;
             if tx
                 .query_opt(
-                    "SELECT 1 FROM batches WHERE digest = $1",
-                    &[&digest.as_slice()],
+                    "SELECT 1 FROM batch_chain WHERE batch_id = $1",
+                    &[&b.batch_id.as_slice()],
                 )?
                 .is_some()
             {
                 return Err(StorageError::DuplicateBatch.into());
             }
+            let head_link = head_link(tx, head)?;
+            if Some(b.sequence) != head.checked_add(1) || b.previous != head_link {
+                return Err(StorageError::ChainMismatch.into());
+            }
+            tx.execute(
+                "UPDATE counters SET value = $1 WHERE name = 'batch_seq'",
+                &[&sequence],
+            )?;
+            tx.execute(
+                "INSERT INTO batch_chain (sequence, link, batch_id) VALUES ($1, $2, $3)",
+                &[&sequence, &b.link.as_slice(), &b.batch_id.as_slice()],
+            )?;
             tx.execute(
                 "INSERT INTO batches (sequence, digest, size, records, received_at, bytes)
                  VALUES ($1, $2, $3, $4, $5, $6)",
                 &[
-                    &big(seq)?,
-                    &digest.as_slice(),
+                    &sequence,
+                    &b.digest.as_slice(),
                     &size,
-                    &i64::from(records),
+                    &i64::from(b.records),
                     &received,
-                    &bytes,
+                    &b.bytes,
                 ],
             )?;
             tx.execute(
                 "INSERT INTO exposure_days (day, batches, records) VALUES ($1, 1, $2)
                  ON CONFLICT (day) DO UPDATE SET batches = exposure_days.batches + 1,
                      records = exposure_days.records + EXCLUDED.records",
-                &[&day_of(received_at), &i64::from(records)],
+                &[&day_of(b.received_at), &i64::from(b.records)],
             )?;
-            Ok(seq)
+            Ok(b.sequence)
+        })
+    }
+
+    fn chain_head(&self) -> StorageResult<StoredHead> {
+        self.read(|tx| {
+            let sequence = counter(tx, "batch_seq")?;
+            let link = head_link(tx, sequence)?;
+            Ok(StoredHead { sequence, link })
         })
     }
 
@@ -716,6 +819,55 @@ impl Storage for PgStorage {
                 });
             }
             Ok((out, latest))
+        })
+    }
+
+    fn put_checkpoint(&self, cp: &NewCheckpoint<'_>) -> StorageResult<()> {
+        self.write(|tx| {
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHECKPOINT_LOCK])?;
+            let stored = match tx.query_opt(
+                "SELECT issued_at, sequence FROM checkpoint WHERE id = 0",
+                &[],
+            )? {
+                Some(r) => Some((
+                    unsigned::<u32>(r.get::<_, i64>(0))?,
+                    unsigned::<u64>(r.get::<_, i64>(1))?,
+                )),
+                None => None,
+            };
+            let sequence = counter(tx, "batch_seq")?;
+            let head = StoredHead {
+                sequence,
+                link: head_link(tx, sequence)?,
+            };
+            let mut lookup_failed = None;
+            let checked = check_checkpoint(cp, stored, head, |n| match link_at(tx, n) {
+                Ok(v) => Ok(v),
+                Err(e) => {
+                    lookup_failed = Some(e);
+                    Err(StorageError::Backend("link lookup failed".into()))
+                }
+            });
+            if let Some(e) = lookup_failed {
+                return Err(Fail::Db(e));
+            }
+            checked?;
+            tx.execute(
+                "INSERT INTO checkpoint (id, issued_at, sequence, bytes) VALUES (0, $1, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET issued_at = EXCLUDED.issued_at,
+                     sequence = EXCLUDED.sequence, bytes = EXCLUDED.bytes",
+                &[&i64::from(cp.issued_at), &big(cp.sequence)?, &cp.bytes],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn checkpoint(&self) -> StorageResult<Option<Vec<u8>>> {
+        self.single(|c| {
+            Ok(
+                c.query_opt("SELECT bytes FROM checkpoint WHERE id = 0", &[])?
+                    .map(|r| r.get(0)),
+            )
         })
     }
 
@@ -861,30 +1013,38 @@ impl Storage for PgStorage {
         self.write(|tx| Ok(tx.execute("DELETE FROM uploads WHERE id = $1", &[&bound(id)])? > 0))
     }
 
-    fn add_counts(&self, day: u32, tags: &[[u8; 16]]) -> StorageResult<()> {
-        if tags.is_empty() {
-            return Ok(());
-        }
-        let tags: Vec<&[u8]> = tags.iter().map(|t| t.as_slice()).collect();
+    fn add_count(&self, day: u32, key_id: [u8; 8], tag: [u8; 16]) -> StorageResult<bool> {
         self.write(|tx| {
-            // Sorted, so that concurrent pings lock their rows in one order and cannot deadlock.
-            tx.execute(
-                "INSERT INTO counts (tag, day, count)
-                 SELECT t, $2, count(*) FROM unnest($1::bytea[]) AS u(t) GROUP BY t ORDER BY t
-                 ON CONFLICT (tag, day) DO UPDATE SET count = counts.count + EXCLUDED.count",
-                &[&tags, &i64::from(day)],
+            let n = tx.execute(
+                "INSERT INTO counts (key_id, tag, day, count)
+                 SELECT $1, $2, $3, 1
+                 WHERE EXISTS (SELECT 1 FROM count_tags WHERE key_id = $1 AND tag = $2)
+                 ON CONFLICT (key_id, tag, day) DO UPDATE SET count = counts.count + 1",
+                &[&key_id.as_slice(), &tag.as_slice(), &i64::from(day)],
             )?;
-            Ok(())
+            Ok(n > 0)
         })
     }
 
-    fn counts(&self, tag: &[u8; 16], from: u32, to: u32) -> StorageResult<Vec<(u32, u64)>> {
+    fn counts(
+        &self,
+        key_id: [u8; 8],
+        tag: [u8; 16],
+        from: u32,
+        to: u32,
+    ) -> StorageResult<Vec<(u32, u64)>> {
         self.read(|tx| {
             let mut out = Vec::new();
             for r in tx.query(
-                "SELECT day, count FROM counts WHERE tag = $1 AND day BETWEEN $2 AND $3
+                "SELECT day, count FROM counts
+                 WHERE key_id = $1 AND tag = $2 AND day BETWEEN $3 AND $4
                  ORDER BY day",
-                &[&tag.as_slice(), &i64::from(from), &i64::from(to)],
+                &[
+                    &key_id.as_slice(),
+                    &tag.as_slice(),
+                    &i64::from(from),
+                    &i64::from(to),
+                ],
             )? {
                 out.push((unsigned(r.get::<_, i64>(0))?, unsigned(r.get::<_, i64>(1))?));
             }
@@ -892,18 +1052,23 @@ impl Storage for PgStorage {
         })
     }
 
-    fn register_count_tags(&self, serial: u64, tags: &[(u32, [u8; 16])]) -> StorageResult<usize> {
+    fn register_count_tags(
+        &self,
+        key_id: [u8; 8],
+        serial: u64,
+        tags: &[(u32, [u8; 16])],
+    ) -> StorageResult<usize> {
         let serial = big(serial)?;
         let epochs: Vec<i64> = tags.iter().map(|(e, _)| i64::from(*e)).collect();
         let tags: Vec<&[u8]> = tags.iter().map(|(_, t)| t.as_slice()).collect();
         self.write(|tx| {
             let n = tx.execute(
-                "INSERT INTO count_tags (tag, serial, epoch)
-                 SELECT t, $3, e FROM unnest($1::bytea[], $2::bigint[])
+                "INSERT INTO count_tags (key_id, tag, serial, epoch)
+                 SELECT $4, t, $3, e FROM unnest($1::bytea[], $2::bigint[])
                       WITH ORDINALITY AS u(t, e, i)
                  ORDER BY i
-                 ON CONFLICT (tag) DO NOTHING",
-                &[&tags, &epochs, &serial],
+                 ON CONFLICT (key_id, tag) DO NOTHING",
+                &[&tags, &epochs, &serial, &key_id.as_slice()],
             )?;
             Ok(usize::try_from(n).unwrap_or(usize::MAX))
         })
@@ -952,7 +1117,7 @@ impl Storage for PgStorage {
                         COALESCE(sum(c.count), 0)::bigint
                  FROM count_tags ct
                  JOIN venues v ON v.serial = ct.serial
-                 LEFT JOIN counts c ON c.tag = ct.tag
+                 LEFT JOIN counts c ON c.key_id = ct.key_id AND c.tag = ct.tag
                  GROUP BY v.region, v.category, ct.epoch
                  ORDER BY v.region, v.category, ct.epoch",
                 &[],

@@ -8,11 +8,12 @@ use std::thread::JoinHandle;
 use redb::{Database, Durability, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use super::{
-    BatchMeta, CountStatRow, ExposureStatRow, NewTan, PurgeReport, RevocationEntry, Storage,
-    StorageError, StorageResult, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+    check_checkpoint, BatchMeta, CountStatRow, ExposureStatRow, NewBatch, NewCheckpoint, NewTan,
+    PurgeReport, RevocationEntry, Storage, StorageError, StorageResult, StoredHead, TanPurpose,
+    TanRecord, UploadMeta, VenueRecord, VenueStatRow,
 };
 
-/// Counters: next serial, last revocation sequence, last batch sequence, last upload id.
+/// Counters: next serial, last revocation sequence, the chain head's sequence, last upload id.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// key id || nonce → expiry (Unix seconds).
 const NONCES: TableDefinition<[u8; 24], u64> = TableDefinition::new("nonces");
@@ -29,8 +30,14 @@ const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
 /// sequence → (digest, size, records, received_at).
 const BATCH_META: TableDefinition<u64, ([u8; 32], u64, u32, u64)> =
     TableDefinition::new("batch_meta");
-/// digest → sequence, to refuse duplicates.
-const BATCH_DIGESTS: TableDefinition<[u8; 32], u64> = TableDefinition::new("batch_digests");
+/// sequence → link of every accepted batch; kept after the batch expires.
+const BATCH_LINKS: TableDefinition<u64, [u8; 32]> = TableDefinition::new("batch_links");
+/// batch id → sequence of every accepted batch; kept after the batch expires.
+const BATCH_IDS: TableDefinition<[u8; 16], u64> = TableDefinition::new("batch_ids");
+/// 0 → (issued_at, sequence) of the newest checkpoint.
+const CHECKPOINT_META: TableDefinition<u8, (u32, u64)> = TableDefinition::new("checkpoint_meta");
+/// 0 → the newest checkpoint's bytes.
+const CHECKPOINT: TableDefinition<u8, &[u8]> = TableDefinition::new("checkpoint");
 /// day → (batches, records); aggregate statistics, kept after the batches are purged.
 const EXPOSURE_DAYS: TableDefinition<u32, (u64, u64)> = TableDefinition::new("exposure_days");
 /// TAN hash → (expires_at, purpose, registered_at, used).
@@ -39,10 +46,11 @@ const TANS: TableDefinition<[u8; 32], (u64, u8, u64, bool)> = TableDefinition::n
 const UPLOADS: TableDefinition<u64, &[u8]> = TableDefinition::new("uploads");
 /// id → (purpose, received_at, size).
 const UPLOAD_META: TableDefinition<u64, (u8, u64, u64)> = TableDefinition::new("upload_meta");
-/// (tag, receiving day) → count.
-const COUNTS: TableDefinition<([u8; 16], u32), u64> = TableDefinition::new("counts");
-/// tag → (serial, epoch).
-const COUNT_TAGS: TableDefinition<[u8; 16], (u64, u32)> = TableDefinition::new("count_tags");
+/// (venue key id, tag, receiving day) → count.
+const COUNTS: TableDefinition<([u8; 8], [u8; 16], u32), u64> = TableDefinition::new("counts_v2");
+/// (venue key id, tag) → (serial, venue-local epoch).
+const COUNT_TAGS: TableDefinition<([u8; 8], [u8; 16]), (u64, u32)> =
+    TableDefinition::new("count_tags_v2");
 
 const NEXT_SERIAL: &str = "next_serial";
 const REVOCATION_SEQ: &str = "revocation_seq";
@@ -234,7 +242,10 @@ impl RedbStorage {
             txn.open_table(REVOCATIONS)?;
             txn.open_table(BATCHES)?;
             txn.open_table(BATCH_META)?;
-            txn.open_table(BATCH_DIGESTS)?;
+            txn.open_table(BATCH_LINKS)?;
+            txn.open_table(BATCH_IDS)?;
+            txn.open_table(CHECKPOINT_META)?;
+            txn.open_table(CHECKPOINT)?;
             txn.open_table(EXPOSURE_DAYS)?;
             txn.open_table(TANS)?;
             txn.open_table(UPLOADS)?;
@@ -424,12 +435,16 @@ impl Storage for RedbStorage {
         self.write(move |txn| revoke_in(txn, serial, reason, at))
     }
 
-    fn revocations_after(&self, after: u64) -> StorageResult<(Vec<RevocationEntry>, u64)> {
+    fn revocation_page(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> StorageResult<(Vec<RevocationEntry>, u64)> {
         let txn = self.db.begin_read()?;
         let latest = read_counter(&txn.open_table(META)?, REVOCATION_SEQ)?;
         let mut out = Vec::new();
         if let Some(start) = after.checked_add(1) {
-            for row in txn.open_table(REVOCATIONS)?.range(start..)? {
+            for row in txn.open_table(REVOCATIONS)?.range(start..)?.take(limit) {
                 let (k, v) = row?;
                 let (serial, revoked_at, reason) = v.value();
                 out.push(RevocationEntry {
@@ -443,30 +458,91 @@ impl Storage for RedbStorage {
         Ok((out, latest))
     }
 
-    fn insert_batch(
-        &self,
-        digest: [u8; 32],
-        bytes: &[u8],
-        records: u32,
-        received_at: u64,
-    ) -> StorageResult<u64> {
-        let bytes = bytes.to_vec();
+    fn insert_venues(&self, venues: &[VenueRecord]) -> StorageResult<()> {
+        let venues = venues.to_vec();
         self.write(move |txn| {
-            let mut digests = txn.open_table(BATCH_DIGESTS)?;
-            if digests.get(digest)?.is_some() {
+            let mut certs = txn.open_table(VENUES)?;
+            let mut states = txn.open_table(VENUE_STATE)?;
+            for v in &venues {
+                certs.insert(v.serial, v.certificate.as_slice())?;
+                states.insert(v.serial, venue_state(v))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn revoke_many(&self, serials: &[u64], reason: u8, at: u32) -> StorageResult<u64> {
+        let serials = serials.to_vec();
+        self.write(move |txn| {
+            // Check every serial before writing, so that a refusal writes nothing.
+            {
+                let states = txn.open_table(VENUE_STATE)?;
+                for s in &serials {
+                    let state = states
+                        .get(*s)?
+                        .map(|v| v.value())
+                        .ok_or(StorageError::NotFound)?;
+                    if state.4 != 0 {
+                        return Err(StorageError::Revoked);
+                    }
+                }
+            }
+            let mut last = 0;
+            for s in &serials {
+                last = revoke_in(txn, *s, reason, at)?;
+            }
+            Ok(last)
+        })
+    }
+
+    fn insert_batch(&self, b: &NewBatch<'_>) -> StorageResult<u64> {
+        let (sequence, previous, link, batch_id) = (b.sequence, b.previous, b.link, b.batch_id);
+        let (digest, records, received_at) = (b.digest, b.records, b.received_at);
+        let bytes = b.bytes.to_vec();
+        self.write(move |txn| {
+            let mut ids = txn.open_table(BATCH_IDS)?;
+            if ids.get(batch_id)?.is_some() {
                 return Err(StorageError::DuplicateBatch);
             }
-            let seq = bump(&mut txn.open_table(META)?, BATCH_SEQ)?;
-            digests.insert(digest, seq)?;
-            txn.open_table(BATCHES)?.insert(seq, bytes.as_slice())?;
+            let mut links = txn.open_table(BATCH_LINKS)?;
+            let mut meta = txn.open_table(META)?;
+            let head = read_counter(&meta, BATCH_SEQ)?;
+            let head_link = match head {
+                0 => [0u8; 32],
+                n => links.get(n)?.map(|v| v.value()).ok_or_else(|| {
+                    StorageError::Backend("the chain head's link is missing".into())
+                })?,
+            };
+            if Some(sequence) != head.checked_add(1) || previous != head_link {
+                return Err(StorageError::ChainMismatch);
+            }
+            meta.insert(BATCH_SEQ, sequence)?;
+            ids.insert(batch_id, sequence)?;
+            links.insert(sequence, link)?;
+            txn.open_table(BATCHES)?
+                .insert(sequence, bytes.as_slice())?;
             txn.open_table(BATCH_META)?
-                .insert(seq, (digest, bytes.len() as u64, records, received_at))?;
+                .insert(sequence, (digest, bytes.len() as u64, records, received_at))?;
             let mut days = txn.open_table(EXPOSURE_DAYS)?;
             let day = day_of(received_at);
             let (b, r) = days.get(day)?.map(|v| v.value()).unwrap_or((0, 0));
             days.insert(day, (b + 1, r + u64::from(records)))?;
-            Ok(seq)
+            Ok(sequence)
         })
+    }
+
+    fn chain_head(&self) -> StorageResult<StoredHead> {
+        let txn = self.db.begin_read()?;
+        let sequence = read_counter(&txn.open_table(META)?, BATCH_SEQ)?;
+        let link = match sequence {
+            0 => [0u8; 32],
+            n => txn
+                .open_table(BATCH_LINKS)?
+                .get(n)?
+                .map(|v| v.value())
+                .ok_or_else(|| StorageError::Backend("the chain head's link is missing".into()))?,
+        };
+        Ok(StoredHead { sequence, link })
     }
 
     fn batches_after(&self, after: u64, limit: usize) -> StorageResult<(Vec<BatchMeta>, u64)> {
@@ -487,6 +563,51 @@ impl Storage for RedbStorage {
             }
         }
         Ok((out, latest))
+    }
+
+    fn put_checkpoint(&self, cp: &NewCheckpoint<'_>) -> StorageResult<()> {
+        let (issued_at, sequence, head, retained_from, retained_previous) = (
+            cp.issued_at,
+            cp.sequence,
+            cp.head,
+            cp.retained_from,
+            cp.retained_previous,
+        );
+        let bytes = cp.bytes.to_vec();
+        self.write(move |txn| {
+            let cp = NewCheckpoint {
+                issued_at,
+                sequence,
+                head,
+                retained_from,
+                retained_previous,
+                bytes: &bytes,
+            };
+            let mut cmeta = txn.open_table(CHECKPOINT_META)?;
+            let stored = cmeta.get(0)?.map(|v| v.value());
+            let chain_seq = read_counter(&txn.open_table(META)?, BATCH_SEQ)?;
+            let links = txn.open_table(BATCH_LINKS)?;
+            let link_at = |n: u64| -> StorageResult<Option<[u8; 32]>> {
+                Ok(links.get(n)?.map(|v| v.value()))
+            };
+            let chain_head = StoredHead {
+                sequence: chain_seq,
+                link: link_at(chain_seq)?.unwrap_or([0u8; 32]),
+            };
+            check_checkpoint(&cp, stored, chain_head, link_at)?;
+            cmeta.insert(0, (issued_at, sequence))?;
+            txn.open_table(CHECKPOINT)?.insert(0, bytes.as_slice())?;
+            Ok(())
+        })
+    }
+
+    fn checkpoint(&self) -> StorageResult<Option<Vec<u8>>> {
+        let txn = self.db.begin_read()?;
+        let bytes = txn
+            .open_table(CHECKPOINT)?
+            .get(0)?
+            .map(|v| v.value().to_vec());
+        Ok(bytes)
     }
 
     fn batch(&self, sequence: u64) -> StorageResult<Option<(BatchMeta, Vec<u8>)>> {
@@ -619,39 +740,53 @@ impl Storage for RedbStorage {
         })
     }
 
-    fn add_counts(&self, day: u32, tags: &[[u8; 16]]) -> StorageResult<()> {
-        let tags = tags.to_vec();
+    fn add_count(&self, day: u32, key_id: [u8; 8], tag: [u8; 16]) -> StorageResult<bool> {
         self.write(move |txn| {
-            let mut t = txn.open_table(COUNTS)?;
-            for tag in &tags {
-                let n = t.get((*tag, day))?.map(|v| v.value()).unwrap_or(0);
-                t.insert((*tag, day), n.saturating_add(1))?;
+            if txn.open_table(COUNT_TAGS)?.get((key_id, tag))?.is_none() {
+                return Ok(false);
             }
-            Ok(())
+            let mut t = txn.open_table(COUNTS)?;
+            let n = t.get((key_id, tag, day))?.map(|v| v.value()).unwrap_or(0);
+            t.insert((key_id, tag, day), n.saturating_add(1))?;
+            Ok(true)
         })
     }
 
-    fn counts(&self, tag: &[u8; 16], from: u32, to: u32) -> StorageResult<Vec<(u32, u64)>> {
+    fn counts(
+        &self,
+        key_id: [u8; 8],
+        tag: [u8; 16],
+        from: u32,
+        to: u32,
+    ) -> StorageResult<Vec<(u32, u64)>> {
         if from > to {
             return Ok(Vec::new());
         }
         let txn = self.db.begin_read()?;
         let mut out = Vec::new();
-        for row in txn.open_table(COUNTS)?.range((*tag, from)..=(*tag, to))? {
+        for row in txn
+            .open_table(COUNTS)?
+            .range((key_id, tag, from)..=(key_id, tag, to))?
+        {
             let (k, v) = row?;
-            out.push((k.value().1, v.value()));
+            out.push((k.value().2, v.value()));
         }
         Ok(out)
     }
 
-    fn register_count_tags(&self, serial: u64, tags: &[(u32, [u8; 16])]) -> StorageResult<usize> {
+    fn register_count_tags(
+        &self,
+        key_id: [u8; 8],
+        serial: u64,
+        tags: &[(u32, [u8; 16])],
+    ) -> StorageResult<usize> {
         let tags = tags.to_vec();
         self.write(move |txn| {
             let mut t = txn.open_table(COUNT_TAGS)?;
             let mut new = 0;
             for (epoch, tag) in &tags {
-                if t.get(*tag)?.is_none() {
-                    t.insert(*tag, (serial, *epoch))?;
+                if t.get((key_id, *tag))?.is_none() {
+                    t.insert((key_id, *tag), (serial, *epoch))?;
                     new += 1;
                 }
             }
@@ -694,13 +829,13 @@ impl Storage for RedbStorage {
         let mut rows: BTreeMap<(u32, u8, u32), u64> = BTreeMap::new();
         for row in txn.open_table(COUNT_TAGS)?.iter()? {
             let (k, v) = row?;
-            let tag = k.value();
+            let (key_id, tag) = k.value();
             let (serial, epoch) = v.value();
             let Some(state) = states.get(serial)?.map(|v| v.value()) else {
                 continue;
             };
             let mut total = 0u64;
-            for c in counts.range((tag, 0)..=(tag, u32::MAX))? {
+            for c in counts.range((key_id, tag, 0)..=(key_id, tag, u32::MAX))? {
                 total = total.saturating_add(c?.1.value());
             }
             let e = rows.entry((state.1, state.2, epoch)).or_default();
@@ -713,20 +848,19 @@ impl Storage for RedbStorage {
         self.write(move |txn| {
             let mut report = PurgeReport::default();
             let mut meta = txn.open_table(BATCH_META)?;
-            let mut old: Vec<(u64, [u8; 32])> = Vec::new();
+            // The batches' links and ids stay, and so does the chain head.
+            let mut old: Vec<u64> = Vec::new();
             for row in meta.iter()? {
                 let (k, v) = row?;
-                let (digest, _, _, received_at) = v.value();
+                let (_, _, _, received_at) = v.value();
                 if received_at < cutoff {
-                    old.push((k.value(), digest));
+                    old.push(k.value());
                 }
             }
             let mut batches = txn.open_table(BATCHES)?;
-            let mut digests = txn.open_table(BATCH_DIGESTS)?;
-            for (seq, digest) in &old {
+            for seq in &old {
                 meta.remove(*seq)?;
                 batches.remove(*seq)?;
-                digests.remove(*digest)?;
                 report.batches += 1;
             }
 
@@ -752,7 +886,7 @@ impl Storage for RedbStorage {
 
             let mut counts = txn.open_table(COUNTS)?;
             let before = counts.len()?;
-            counts.retain(|(_, day), _| day >= cutoff_day)?;
+            counts.retain(|(_, _, day), _| day >= cutoff_day)?;
             report.counts = before - counts.len()?;
             let mut tags = txn.open_table(COUNT_TAGS)?;
             let before = tags.len()?;

@@ -8,12 +8,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
-use venuecode_protocol::count::CountPingBatch;
 use venuecode_protocol::exposure::{BatchBuilder, ExposureWindow, RiskLevel};
 use venuecode_protocol::sealed::{seal, SealedBundle, UPLOAD_INFO};
 use venuecode_protocol::{
-    Codec, CountTag, DecryptionKey, MasterSeed, RegionCode, RegistrationRequest, RequestEnvelope,
-    SealedMessage, SeedRelease, SignedSeedRelease, SigningKey, VenueCategory, VenueInfo,
+    ChainHead, Checkpoint, CheckpointBody, Codec, CountPing, CountTag, CountTagRegistration,
+    DecryptionKey, KeyId, MasterSeed, RegionCode, RegistrationRequest, RequestEnvelope,
+    SealedMessage, SeedRelease, SigningKey, VenueCategory, VenueInfo,
 };
 use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::{Config, Server, ServerError};
@@ -285,6 +285,7 @@ impl Harness {
             RegionCode::new(region).unwrap(),
             VenueCategory::RESTAURANT,
             60,
+            0,
         )
         .unwrap();
         RegistrationRequest {
@@ -305,18 +306,43 @@ impl Harness {
         (key, cert.serial())
     }
 
+    /// The first batch of a chain (sequence 1), with a fresh batch id.
     pub fn batch(ha: &SigningKey) -> Vec<u8> {
+        Self::batch_at(ha, ChainHead::GENESIS).0
+    }
+
+    /// The batch after `head`, and the head it makes.
+    pub fn batch_at(ha: &SigningKey, head: ChainHead) -> (Vec<u8>, ChainHead) {
         let minute = (now() / 60) as u32;
-        let mut b = BatchBuilder::new(minute, vec!["Get tested".into()]).unwrap();
+        let mut b = BatchBuilder::new(head, minute, vec!["Get tested".into()]).unwrap();
+        let venue = SigningKey::generate().unwrap();
         b.add(&ExposureWindow {
             seed: MasterSeed::generate().unwrap().static_seed(),
+            venue_key: venue.public_key(),
             start: minute - 120,
             end: minute - 30,
             risk: RiskLevel::HIGH,
             message_index: 0,
         })
         .unwrap();
-        b.sign(ha).unwrap().encode()
+        let batch = b.sign(ha).unwrap();
+        (batch.encode(), batch.chain_head())
+    }
+
+    /// A checkpoint of `head` signed by `ha` at `issued_at`, nothing expired.
+    pub fn checkpoint(ha: &SigningKey, head: ChainHead, issued_at: u32) -> Vec<u8> {
+        Self::checkpoint_retained(ha, head, issued_at, (1, [0; 32]))
+    }
+
+    /// A checkpoint of `head` with a retained range.
+    pub fn checkpoint_retained(
+        ha: &SigningKey,
+        head: ChainHead,
+        issued_at: u32,
+        retained: (u64, [u8; 32]),
+    ) -> Vec<u8> {
+        let body = CheckpointBody::new(ha.key_id(), issued_at, head, retained);
+        Checkpoint::sign(body, ha).unwrap().encode()
     }
 
     pub fn case_upload(&self) -> Vec<u8> {
@@ -336,22 +362,49 @@ impl Harness {
         .encode()
     }
 
-    pub fn seeds_upload(&self, venue: &SigningKey, serial: u64) -> Vec<u8> {
+    pub fn seeds_upload(&self, venue: &SigningKey, _serial: u64) -> Vec<u8> {
         let master = MasterSeed::generate().unwrap();
-        let release = SeedRelease {
-            venue_serial: serial,
-            seeds: vec![(20_000, master.rotating_seed(20_000))],
-        };
-        SignedSeedRelease::create(&release, &self.ha_enc.public_key(), venue)
-            .unwrap()
-            .encode()
+        SeedRelease::create(
+            venue,
+            vec![(20_000, master.rotating_seed(20_000))],
+            &self.ha_enc.public_key(),
+        )
+        .unwrap()
+        .encode()
     }
 
-    pub fn pings(tags: &[[u8; 16]]) -> Vec<u8> {
-        CountPingBatch {
-            tags: tags.iter().map(|t| CountTag(*t)).collect(),
+    /// One count ping.
+    pub fn ping(key_id: [u8; 8], tag: [u8; 16]) -> Vec<u8> {
+        CountPing {
+            venue_key_id: KeyId(key_id),
+            tag: CountTag(tag),
         }
         .encode()
+    }
+
+    /// A count-tag registration body (pairs sorted here).
+    pub fn count_tags(pairs: &[(u32, [u8; 16])]) -> Vec<u8> {
+        let mut pairs = pairs.to_vec();
+        pairs.sort_unstable();
+        let tags = pairs.iter().map(|(e, t)| (*e, CountTag(*t))).collect();
+        CountTagRegistration { tags }.encode()
+    }
+
+    /// Registers a venue (UTC offset 0) and files `tags` under its key for today; returns its
+    /// key, serial and key id.
+    pub fn counting_venue(&self, name: &str, tags: &[[u8; 16]]) -> (SigningKey, u64, [u8; 8]) {
+        let (key, serial) = self.register(name);
+        let today = (now() / 86_400) as u32;
+        let pairs: Vec<(u32, [u8; 16])> = tags.iter().map(|t| (today, *t)).collect();
+        let r = self.signed(
+            &key,
+            "POST",
+            &format!("/v1/venues/{serial}/count-tags"),
+            &Self::count_tags(&pairs),
+        );
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+        let id = key.key_id().0;
+        (key, serial, id)
     }
 
     /// Registers TANs with the HA key; returns the response.

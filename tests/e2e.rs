@@ -224,6 +224,8 @@ impl Server {
             .arg(ha_home.join("authority/ha-signing.pub"))
             .arg("--ha-encryption-key")
             .arg(ha_home.join("authority/ha-encryption.pub"))
+            .arg("--trust-bundle")
+            .arg(ha_home.join("authority/trust-bundle.bin"))
             .args(extra);
         cmd.stdout(Stdio::piped())
             .stderr(Stdio::from(File::create(&log).expect("server log")));
@@ -400,10 +402,14 @@ impl World {
             "ra/admin.pub",
             "authority/ha-signing.pub",
             "authority/ha-encryption.pub",
+            "authority/trust-bundle.bin",
         ] {
             assert!(out.stdout.contains(f), "init does not name {f}: {out:#?}");
             assert!(ha.join(f).is_file(), "init did not write {f}");
         }
+        // It says how to install the bundle in the other homes, and installed it in its own.
+        assert!(out.stdout.contains("trust install"), "{out:#?}");
+        assert!(ha.join("trust-bundle.bin").is_file());
         let server = Server::start(&data, &ha, dir.path().join("server-1.log"), &server_args);
         Self {
             dir,
@@ -417,9 +423,30 @@ impl World {
         }
     }
 
-    /// A home directory for one role.
+    /// A home directory for one role, with the authority's trust bundle installed
+    /// (`trust install`), as an app ships it.
     fn home(&self, name: &str) -> PathBuf {
+        let home = self.bare_home(name);
+        if !home.join("trust-bundle.bin").exists() {
+            let mut cmd = base_command();
+            cmd.arg("--home")
+                .arg(&home)
+                .args(["--json", "trust", "install"])
+                .arg(self.bundle());
+            let v = run(cmd).ok().json();
+            assert_eq!(v["sequence"], 1, "{v}");
+        }
+        home
+    }
+
+    /// A home directory with nothing installed.
+    fn bare_home(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// The trust bundle `authority init` wrote.
+    fn bundle(&self) -> PathBuf {
+        self.ha.join("authority/trust-bundle.bin")
     }
 
     /// Stops the server with SIGTERM (asserting a clean exit) and starts a new one on the same
@@ -691,6 +718,8 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
     // Alice overlapped Carol from 10:30 to 10:50: she is notified, with the venue and 20 minutes.
     let a = w.sync(&alice, &at(d, 15, 10));
     assert_eq!(a["cursor"], seq, "{a}");
+    assert_eq!(a["chain"]["status"], "complete", "{a}");
+    assert_eq!(a["chain"]["up_to"], seq, "{a}");
     let ax = new_exposures(&a);
     assert_eq!(ax.len(), 1, "{a}");
     assert_eq!(ax[0]["venue"], "兰州牛肉面馆");
@@ -980,6 +1009,7 @@ fn code_from_untrusted_authority(now_minute: u32) -> String {
         RegionCode::new(620105).unwrap(),
         VenueCategory::RESTAURANT,
         60,
+        32,
     )
     .unwrap();
     let body = CertificateBody {
@@ -1189,25 +1219,42 @@ fn reused_and_expired_tans_are_refused() {
 // 5. A rotating venue and its seed release
 // ------------------------------------------------------------------------------------------
 
+/// `YYYY-MM-DD HH:MM` (UTC) of a clock time in UTC+08:00 (the venues' default offset) on local
+/// day `day`: local midnight is 16:00 UTC the day before.
+fn local_at(day: u32, h: u32, m: u32) -> String {
+    let minute = day * 1440 + h * 60 + m - 8 * 60;
+    venuecode::timefmt::format_minute(minute)
+}
+
 #[test]
 fn rotating_venue_across_midnight_needs_the_seed_release() {
     let w = World::new();
     let d = w.day;
     let d1 = d + 1;
     let lib = w.home("library");
+    // Registered with the default offset, +08:00: its rotating code changes at local midnight,
+    // 16:00 UTC, and the days below are its local days.
     let serial = w.register(&lib, "安宁区图书馆", "culture-entertainment");
+    let cert_code = VenueCode::parse(&w.static_url(&lib)).unwrap();
+    assert_eq!(cert_code.utc_offset(), 32, "the default offset is +08:00");
     let case = w.home("case");
     let x = w.home("visitor-x");
     let y = w.home("visitor-y");
 
-    // The case checks in at 23:00 on day D from the screen.
-    let t = at(d, 23, 0);
+    // The case checks in at 23:00 local on day D from the screen.
+    let t = local_at(d, 23, 0);
     let case_entry = w.scan(&case, &t, &w.rotating_url(&lib, &t));
     // X scans at 23:30 on day D (day D's seed).
-    let t = at(d, 23, 30);
-    w.scan(&x, &t, &w.rotating_url(&lib, &t));
-    // Y scans at 00:45 on day D+1: the screen now shows day D+1's seed.
-    let t = at(d1, 0, 45);
+    let t = local_at(d, 23, 30);
+    let x_code = w.rotating_url(&lib, &t);
+    match VenueCode::parse(&x_code).unwrap().kind() {
+        venuecode_protocol::CodeKind::Rotating { epoch, .. } => assert_eq!(epoch, d),
+        other => panic!("not a rotating code: {other:?}"),
+    }
+    w.scan(&x, &t, &x_code);
+    // Y scans at 00:45 local on day D+1 (16:45 UTC on day D): the screen now shows day D+1's
+    // seed, although the UTC day has not changed.
+    let t = local_at(d1, 0, 45);
     let y_code = w.rotating_url(&lib, &t);
     match VenueCode::parse(&y_code).unwrap().kind() {
         venuecode_protocol::CodeKind::Rotating { epoch, .. } => assert_eq!(epoch, d1),
@@ -1216,46 +1263,47 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
     w.scan(&y, &t, &y_code);
 
     // A rotating code is refused long after it was shown.
-    let stale = w.scan_refused(&x, &at(d1, 1, 0), &w.rotating_url(&lib, &at(d, 23, 30)));
+    let stale = w.scan_refused(&x, &local_at(d1, 1, 0), &x_code);
     assert!(stale.contains("expired"), "{stale}");
 
-    // The case stayed until 01:30 on day D+1.
+    // The case stayed until 01:30 local on day D+1.
     let edited = w.ok(
         &case,
-        Some(&at(d1, 2, 0)),
+        Some(&local_at(d1, 2, 0)),
         &[
             "visitor",
             "edit",
             &case_entry.to_string(),
             "--arrival",
-            &at(d, 23, 0),
+            &local_at(d, 23, 0),
             "--departure",
-            &at(d1, 1, 30),
+            &local_at(d1, 1, 30),
         ],
     );
-    assert_eq!(edited["departure"], d1 * 1440 + 90, "{edited}");
+    assert_eq!(edited["departure"], d1 * 1440 + 90 - 8 * 60, "{edited}");
 
     let tan = w.tan("case");
     w.ok(
         &case,
-        Some(&at(d1, 2, 0)),
+        Some(&local_at(d1, 2, 0)),
         &["visitor", "share", "--tan", &tan],
     );
 
     // Without the venue's help the authority has only day D's seed.
-    let p1 = w.publish(&at(d1, 2, 10));
+    let p1 = w.publish(&local_at(d1, 2, 10));
     let missing = p1["missing_seeds"].as_array().expect("missing_seeds");
     assert_eq!(missing.len(), 1, "{p1}");
     assert_eq!(missing[0]["serial"], serial, "{p1}");
     assert_eq!(missing[0]["day"], day_str(d1), "{p1}");
+    assert_eq!(p1["skipped"], serde_json::json!([]), "{p1}");
 
-    let sx = w.sync(&x, &at(d1, 2, 20));
+    let sx = w.sync(&x, &local_at(d1, 2, 20));
     let xx = new_exposures(&sx);
     assert_eq!(xx.len(), 1, "{sx}");
     assert_eq!(xx[0]["venue"], "安宁区图书馆");
     // X stayed 23:30–00:30 (the venue's default hour), inside the case's 23:00–01:30.
     assert_eq!(xx[0]["overlap_minutes"], 60);
-    let sy = w.sync(&y, &at(d1, 2, 20));
+    let sy = w.sync(&y, &local_at(d1, 2, 20));
     assert_eq!(sy["batches"], 1, "{sy}");
     assert!(
         new_exposures(&sy).is_empty(),
@@ -1283,7 +1331,7 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
     let stan = w.tan("seeds");
     let rel = w.ok(
         &lib,
-        Some(&at(d1, 3, 0)),
+        Some(&local_at(d1, 3, 0)),
         &[
             "venue",
             "release-seeds",
@@ -1294,12 +1342,16 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
         ],
     );
     assert!(rel["upload_id"].is_u64(), "{rel}");
-    let p2 = w.publish(&at(d1, 3, 10));
+    let p2 = w.publish(&local_at(d1, 3, 10));
     assert_eq!(p2["missing_seeds"], serde_json::json!([]), "{p2}");
-    assert!(p2["sequence"].as_u64() > p1["sequence"].as_u64(), "{p2}");
-    // Day D's seed covered the stay's three slots (23:00, 00:00, 01:00) in the first batch;
-    // the second adds only day D+1's seed, for the two slots after midnight where a visitor can
-    // hold it (SPEC §12.3). Republishing everything would have made it five.
+    assert_eq!(
+        p2["sequence"].as_u64(),
+        p1["sequence"].as_u64().map(|s| s + 1),
+        "{p2}"
+    );
+    // Day D's seed covered the stay's three slots in the first batch; the second adds only day
+    // D+1's seed, for the two slots after local midnight where a visitor can hold it (SPEC
+    // §12.3). Republishing everything would have made it five.
     let (r1, r2) = (
         p1["records"].as_u64().unwrap(),
         p2["records"].as_u64().unwrap(),
@@ -1307,7 +1359,7 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
     assert_eq!((r1, r2), (3, 2), "{p1} {p2}");
     // With nothing new in the mailbox, a third publish refuses instead of repeating itself.
     let again = w
-        .cli(&w.ha, Some(&at(d1, 3, 15)), &["authority", "publish"])
+        .cli(&w.ha, Some(&local_at(d1, 3, 15)), &["authority", "publish"])
         .failed();
     assert!(
         again.stderr.contains("nothing new to publish"),
@@ -1315,13 +1367,14 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
     );
 
     // Y stayed 00:45–01:45: 45 minutes inside the case's window.
-    let sy = w.sync(&y, &at(d1, 3, 20));
+    let sy = w.sync(&y, &local_at(d1, 3, 20));
     let yx = new_exposures(&sy);
     assert_eq!(yx.len(), 1, "{sy}");
     assert_eq!(yx[0]["venue"], "安宁区图书馆");
     assert_eq!(yx[0]["overlap_minutes"], 45);
+    assert_eq!(sy["chain"]["status"], "complete", "{sy}");
     // X sees the second batch but is not alerted twice for the same stay.
-    let sx = w.sync(&x, &at(d1, 3, 20));
+    let sx = w.sync(&x, &local_at(d1, 3, 20));
     assert_eq!(sx["batches"], 1, "{sx}");
     assert!(new_exposures(&sx).is_empty(), "duplicate alert: {sx}");
 }
@@ -1423,8 +1476,10 @@ fn tls_server_with_a_private_ca_serves_the_whole_flow_and_refuses_untrusting_cli
     let s = run(sync).ok().json();
     assert_eq!(new_exposures(&s).len(), 1, "{s}");
 
-    // Without --ca-file the certificate is refused: nothing is fetched, nothing pinned.
+    // Without --ca-file the certificate is refused: nothing is fetched, the keys stay those of
+    // the installed bundle.
     let stranger = w.home("stranger");
+    let bundle_before = std::fs::read(stranger.join("trust-bundle.bin")).unwrap();
     let mut untrusting = base_command();
     untrusting.arg("--home").arg(&stranger).args([
         "--server",
@@ -1438,8 +1493,11 @@ fn tls_server_with_a_private_ca_serves_the_whole_flow_and_refuses_untrusting_cli
         out.stderr.contains("certificate is not trusted") && out.stderr.contains(&w.server.url),
         "{out:#?}"
     );
-    let pinned = std::fs::read_dir(&stranger).map(|d| d.count()).unwrap_or(0);
-    assert_eq!(pinned, 0, "the stranger's home holds files: {out:#?}");
+    assert_eq!(
+        std::fs::read(stranger.join("trust-bundle.bin")).unwrap(),
+        bundle_before,
+        "the stranger's trust bundle changed: {out:#?}"
+    );
 
     // Plain HTTP to another machine is refused before any connection; the opt-in is loud.
     let mut plain = base_command();
@@ -1464,4 +1522,766 @@ fn tls_server_with_a_private_ca_serves_the_whole_flow_and_refuses_untrusting_cli
         out.stderr.starts_with("WARNING: --insecure-http"),
         "{out:#?}"
     );
+}
+
+// ------------------------------------------------------------------------------------------
+// A loopback HTTP forwarder that can change what one client is told
+// ------------------------------------------------------------------------------------------
+
+/// A request the proxy received.
+#[derive(Debug, Clone)]
+struct ProxyRequest {
+    method: String,
+    path: String,
+}
+
+/// An answer, from the server or made up by the proxy.
+#[derive(Debug, Clone)]
+struct ProxyResponse {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// Decides the answer to a request; `upstream` forwards it to the real server.
+type ProxyHook =
+    dyn Fn(&ProxyRequest, &mut dyn FnMut() -> ProxyResponse) -> ProxyResponse + Send + Sync;
+
+/// A small HTTP/1.1 forwarder on a free loopback port, in front of the test's server: every
+/// request goes to `hook`, which forwards it (possibly changing the answer) or answers itself.
+/// One request per connection (`Connection: close`).
+struct Proxy {
+    url: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Proxy {
+    fn start(upstream: &str, hook: std::sync::Arc<ProxyHook>) -> Self {
+        let upstream = upstream
+            .strip_prefix("http://")
+            .expect("the proxy forwards plain HTTP")
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        listener.set_nonblocking(true).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || {
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((conn, _)) => {
+                        let hook = std::sync::Arc::clone(&hook);
+                        let upstream = upstream.clone();
+                        std::thread::spawn(move || {
+                            let _ = Self::serve(conn, &upstream, &*hook);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Self { url, stop }
+    }
+
+    fn serve(
+        mut conn: std::net::TcpStream,
+        upstream: &str,
+        hook: &ProxyHook,
+    ) -> std::io::Result<()> {
+        use std::io::Write;
+        conn.set_nonblocking(false)?;
+        conn.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let (head, body) = read_message(&mut conn, true)?;
+        let mut lines = head.split("\r\n");
+        let request_line = lines.next().unwrap_or_default().to_owned();
+        let mut parts = request_line.split(' ');
+        let req = ProxyRequest {
+            method: parts.next().unwrap_or_default().to_owned(),
+            path: parts.next().unwrap_or_default().to_owned(),
+        };
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .filter(|(k, _)| {
+                !["host", "connection", "content-length", "transfer-encoding"]
+                    .contains(&k.to_ascii_lowercase().as_str())
+            })
+            .collect();
+        let mut forward = || -> ProxyResponse {
+            let mut up = std::net::TcpStream::connect(upstream).expect("the server is up");
+            up.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let mut out = format!(
+                "{} {} HTTP/1.1\r\nHost: {upstream}\r\nConnection: close\r\nContent-Length: {}\r\n",
+                req.method,
+                req.path,
+                body.len()
+            );
+            for (k, v) in &headers {
+                out.push_str(&format!("{k}: {v}\r\n"));
+            }
+            out.push_str("\r\n");
+            up.write_all(out.as_bytes()).unwrap();
+            up.write_all(&body).unwrap();
+            let (head, body) = read_message(&mut up, false).expect("the server answers");
+            let mut lines = head.split("\r\n");
+            let status = lines
+                .next()
+                .and_then(|l| l.split(' ').nth(1))
+                .and_then(|s| s.parse().ok())
+                .expect("a status line");
+            let headers = lines
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .filter(|(k, _)| {
+                    !["connection", "content-length", "transfer-encoding"]
+                        .contains(&k.to_ascii_lowercase().as_str())
+                })
+                .collect();
+            ProxyResponse {
+                status,
+                headers,
+                body,
+            }
+        };
+        let resp = hook(&req, &mut forward);
+        let mut out = format!(
+            "HTTP/1.1 {} X\r\nConnection: close\r\nContent-Length: {}\r\n",
+            resp.status,
+            resp.body.len()
+        );
+        for (k, v) in &resp.headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str("\r\n");
+        conn.write_all(out.as_bytes())?;
+        conn.write_all(&resp.body)?;
+        conn.flush()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Reads one HTTP message: the head (up to the blank line) and the body, by Content-Length,
+/// chunked encoding, or (for an answer) up to the end of the connection.
+fn read_message(s: &mut std::net::TcpStream, request: bool) -> std::io::Result<(String, Vec<u8>)> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf[..buf.len() - 4]).into_owned();
+    let header = |name: &str| -> Option<String> {
+        head.split("\r\n").skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+    };
+    let mut body = Vec::new();
+    if let Some(n) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
+        body.resize(n, 0);
+        s.read_exact(&mut body)?;
+    } else if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest)?;
+        let mut at = 0;
+        loop {
+            let line_end = at + rest[at..].windows(2).position(|w| w == b"\r\n").unwrap();
+            let size_text = String::from_utf8_lossy(&rest[at..line_end]).into_owned();
+            let size =
+                usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+            at = line_end + 2;
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&rest[at..at + size]);
+            at += size + 2;
+        }
+    } else if !request {
+        s.read_to_end(&mut body)?;
+    }
+    Ok((head, body))
+}
+
+/// A world whose visitors can also be pointed at a proxy: `cli` with another server URL.
+impl World {
+    fn cli_via(&self, url: &str, home: &Path, now: Option<&str>, args: &[&str]) -> Output {
+        let mut cmd = base_command();
+        cmd.arg("--home").arg(home).arg("--server").arg(url);
+        if let Some(now) = now {
+            cmd.arg("--now").arg(now);
+        }
+        cmd.args(&self.client_args).arg("--json").args(args);
+        run(cmd)
+    }
+
+    /// The authority's trust bundle as installed in `home` (`trust show --json`).
+    fn trust_show(&self, home: &Path) -> Value {
+        self.ok(home, None, &["trust", "show"])
+    }
+
+    /// Shares every check-in of `case` with a fresh case TAN at `now`.
+    fn share(&self, case: &Path, now: &str) -> Value {
+        let tan = self.tan("case");
+        self.ok(case, Some(now), &["visitor", "share", "--tan", &tan])
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// 8. The impostor: a genuine certificate of their own, paired with a real venue's seed
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn impostor_poster_with_a_copied_seed_notifies_only_the_impostors_own_visitors() {
+    use venuecode_server::keyfile::KeyKind;
+    let w = World::new();
+    let d = w.day;
+    let real = w.home("real-noodle-house");
+    let real_serial = w.register(&real, "兰州牛肉面馆", "restaurant");
+    let real_url = w.static_url(&real);
+
+    // A stranger registers a venue of their own (registration is open), under the same name.
+    let stranger = w.home("stranger");
+    let impostor_serial = w.register(&stranger, "兰州牛肉面馆", "restaurant");
+    assert_ne!(real_serial, impostor_serial);
+    // They copy the static seed off the real venue's public poster and sign a code that pairs
+    // their own genuine certificate with it.
+    let key = venuecode::home::read_key(&stranger.join("venue/venue.key"), KeyKind::Ed25519Secret)
+        .unwrap();
+    let key = SigningKey::from_seed(&key).unwrap();
+    let cert_hex = std::fs::read_to_string(stranger.join("venue/certificate.hex")).unwrap();
+    let cert = VenueCertificate::decode(&hex::decode(cert_hex.trim()).unwrap()).unwrap();
+    let copied_seed = VenueCode::parse(&real_url).unwrap().seed().clone();
+    let forged = VenueCode::signed(
+        cert,
+        venuecode_protocol::CodeKind::Static,
+        copied_seed,
+        &key,
+    )
+    .unwrap();
+    let forged_url = forged.to_url(DEFAULT_BASE_URL);
+
+    // The real venue's visitor, a case and a visitor of the impostor's poster.
+    let real_visitor = w.home("real-visitor");
+    let case = w.home("case");
+    let fooled = w.home("fooled-visitor");
+    w.scan(&real_visitor, &at(d, 10, 20), &real_url);
+    // The forged poster checks in: its certificate and signature are genuine.
+    w.scan(&case, &at(d, 10, 0), &forged_url);
+    w.scan(&fooled, &at(d, 10, 10), &forged_url);
+    w.checkout(&case, &at(d, 10, 50));
+    w.checkout(&fooled, &at(d, 11, 0));
+    w.checkout(&real_visitor, &at(d, 11, 0));
+
+    // The case shares; the HA publishes the stay under the key of the code the case scanned.
+    w.share(&case, &at(d, 12, 0));
+    let p = w.publish(&at(d, 12, 10));
+    assert_eq!(p["stays"], 1, "{p}");
+    assert_eq!(p["skipped"], serde_json::json!([]), "{p}");
+
+    // Tokens are bound to the venue key: the real venue's visitor is not notified, and the
+    // list is complete, so "no exposure" is a real answer.
+    let s = w.sync(&real_visitor, &at(d, 12, 30));
+    assert!(new_exposures(&s).is_empty(), "real visitor notified: {s}");
+    assert_eq!(s["chain"]["status"], "complete", "{s}");
+    let n = w.ok(&real, Some(&at(d, 12, 30)), &["venue", "notified"]);
+    assert_eq!(n["notified"], false, "{n}");
+    // The impostor's own visitor is notified.
+    let s = w.sync(&fooled, &at(d, 12, 30));
+    let ex = new_exposures(&s);
+    assert_eq!(ex.len(), 1, "{s}");
+    assert_eq!(ex[0]["overlap_minutes"], 40, "{s}");
+    // The stranger's own venue check looks for its own seeds, which were not published.
+    let n = w.ok(&stranger, Some(&at(d, 12, 30)), &["venue", "notified"]);
+    assert_eq!(n["notified"], false, "{n}");
+}
+
+// ------------------------------------------------------------------------------------------
+// 9. The trust bundle: installed, never replaced by keys from the network
+// ------------------------------------------------------------------------------------------
+
+/// A bundle like `genuine` whose keys are swapped for `ra`'s and `ha`'s, signed by `signer`,
+/// with sequence `sequence`.
+fn substituted_bundle(
+    genuine: &venuecode_protocol::TrustBundle,
+    sequence: u64,
+    ra: &SigningKey,
+    ha: &SigningKey,
+    signer: &SigningKey,
+) -> Vec<u8> {
+    let mut body = genuine.body().clone();
+    body.sequence = sequence;
+    body.ra_keys = vec![ra.public_key()];
+    body.ha_signing_keys = vec![ha.public_key()];
+    venuecode_protocol::TrustBundle::sign(body, signer)
+        .unwrap()
+        .encode()
+}
+
+#[test]
+fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
+    use venuecode_protocol::TrustBundle;
+    let w = World::new();
+    let d = w.day;
+    let genuine_bytes = std::fs::read(w.bundle()).unwrap();
+    let genuine = TrustBundle::decode(&genuine_bytes).unwrap();
+
+    // No bundle, no trust: a bare home refuses to work and says how to install one.
+    let bare = w.bare_home("bare");
+    let out = w
+        .cli(&bare, Some(&at(d, 9, 0)), &["visitor", "sync"])
+        .failed();
+    assert!(
+        out.stderr.contains("no trust bundle installed") && out.stderr.contains("trust install"),
+        "{out:#?}"
+    );
+    // `--trust-bundle FILE` installs it for the command.
+    let path = w.bundle();
+    let v = w.ok(
+        &bare,
+        Some(&at(d, 9, 0)),
+        &["visitor", "--trust-bundle", path.to_str().unwrap(), "diary"],
+    );
+    assert!(v["entries"].is_array(), "{v}");
+    assert_eq!(
+        std::fs::read(bare.join("trust-bundle.bin")).unwrap(),
+        genuine_bytes
+    );
+
+    let visitor = w.home("visitor");
+    let shown = w.trust_show(&visitor);
+    assert_eq!(shown["sequence"], 1, "{shown}");
+
+    // An attacker's bundle: their own keys, signed by their own RA key (it verifies on its
+    // own), with a higher sequence.
+    let evil_ra = SigningKey::from_seed(&[0x66; 32]).unwrap();
+    let evil_ha = SigningKey::from_seed(&[0x67; 32]).unwrap();
+    let evil = substituted_bundle(&genuine, 9, &evil_ra, &evil_ha, &evil_ra);
+    let evil_path = w.dir.path().join("evil-bundle.bin");
+    std::fs::write(&evil_path, &evil).unwrap();
+    let out = w
+        .cli(
+            &visitor,
+            None,
+            &["trust", "install", evil_path.to_str().unwrap()],
+        )
+        .failed();
+    assert!(
+        out.stderr.contains("refused the trust bundle") && out.stderr.contains("not trusted"),
+        "{out:#?}"
+    );
+    assert_eq!(
+        w.trust_show(&visitor),
+        shown,
+        "the install changed the keys"
+    );
+
+    // A proxy serves the substituted bundle at /v1/trust-bundle: the sync reports the refusal
+    // and keeps the installed keys.
+    let served = std::sync::Arc::new(std::sync::Mutex::new(evil.clone()));
+    let offered = std::sync::Arc::clone(&served);
+    let hook: std::sync::Arc<ProxyHook> = std::sync::Arc::new(move |req, upstream| {
+        if req.path == "/v1/trust-bundle" {
+            ProxyResponse {
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/octet-stream".into())],
+                body: offered.lock().unwrap().clone(),
+            }
+        } else {
+            upstream()
+        }
+    });
+    let proxy = Proxy::start(&w.server.url, hook);
+    let s = w
+        .cli_via(
+            &proxy.url,
+            &visitor,
+            Some(&at(d, 9, 30)),
+            &["visitor", "sync"],
+        )
+        .ok();
+    let v = s.json();
+    assert_eq!(v["trust_bundle"]["status"], "refused", "{v}");
+    assert!(
+        s.stdout.contains("not trusted") || v["trust_bundle"]["error"].is_string(),
+        "{s:#?}"
+    );
+    assert_eq!(w.trust_show(&visitor), shown, "the sync changed the keys");
+    assert_eq!(
+        std::fs::read(visitor.join("trust-bundle.bin")).unwrap(),
+        genuine_bytes
+    );
+    // The real server's own bundle (the same one) changes nothing either.
+    let v = w.sync(&visitor, &at(d, 9, 40));
+    assert_eq!(v["trust_bundle"]["status"], "unchanged", "{v}");
+
+    // A genuine rotation, signed by the installed RA key with a higher sequence, is taken.
+    let ra = venuecode::authority::RegistrationAuthority::load(&venuecode::home::Home::new(&w.ha))
+        .unwrap();
+    let ha =
+        venuecode::authority::HealthAuthority::load(&venuecode::home::Home::new(&w.ha)).unwrap();
+    let mut body = genuine.body().clone();
+    body.sequence = 2;
+    body.ha_signing_keys = vec![ha.signing.public_key(), evil_ha.public_key()];
+    *served.lock().unwrap() = TrustBundle::sign(body, &ra.signing).unwrap().encode();
+    let v = w
+        .cli_via(
+            &proxy.url,
+            &visitor,
+            Some(&at(d, 9, 50)),
+            &["visitor", "sync"],
+        )
+        .ok()
+        .json();
+    assert_eq!(v["trust_bundle"]["status"], "updated", "{v}");
+    assert_eq!(w.trust_show(&visitor)["sequence"], 2);
+    // And the old bundle cannot be installed over it (rollback).
+    let out = w
+        .cli(
+            &visitor,
+            None,
+            &["trust", "install", w.bundle().to_str().unwrap()],
+        )
+        .failed();
+    assert!(out.stderr.contains("rollback"), "{out:#?}");
+}
+
+// ------------------------------------------------------------------------------------------
+// 10. A replayed old revocation list
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn rollback_of_the_revocation_list_by_a_proxy_is_refused_and_the_venue_stays_revoked() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    w.register(&shop, "自行注销的面馆", "restaurant");
+    let url = w.static_url(&shop);
+    let visitor = w.home("visitor");
+
+    // A proxy that records every revocation answer, and can replay the first one.
+    let recorded: std::sync::Arc<std::sync::Mutex<Vec<ProxyResponse>>> = Default::default();
+    let replay = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (rec, rep) = (
+        std::sync::Arc::clone(&recorded),
+        std::sync::Arc::clone(&replay),
+    );
+    let hook: std::sync::Arc<ProxyHook> = std::sync::Arc::new(move |req, upstream| {
+        if !req.path.starts_with("/v1/revocations") {
+            return upstream();
+        }
+        if rep.load(std::sync::atomic::Ordering::SeqCst) {
+            return rec.lock().unwrap()[0].clone();
+        }
+        let resp = upstream();
+        rec.lock().unwrap().push(resp.clone());
+        resp
+    });
+    let proxy = Proxy::start(&w.server.url, hook);
+
+    // The visitor syncs through the proxy before anything is revoked: the proxy keeps that
+    // genuinely signed (full, empty) list.
+    let s = w
+        .cli_via(
+            &proxy.url,
+            &visitor,
+            Some(&at(d, 9, 0)),
+            &["visitor", "sync"],
+        )
+        .ok()
+        .json();
+    assert!(s["revocations"]["status"] != "refused", "{s}");
+    assert!(!recorded.lock().unwrap().is_empty());
+
+    // The venue deactivates its code; the visitor learns it.
+    w.ok(&shop, None, &["venue", "revoke", "--yes"]);
+    w.sync(&visitor, &at(d, 10, 0));
+    let err = w.scan_refused(&visitor, &at(d, 10, 5), &url);
+    assert!(err.contains("deactivated"), "{err}");
+
+    // The proxy now replays the old list: refused as a rollback, and the venue stays revoked.
+    replay.store(true, std::sync::atomic::Ordering::SeqCst);
+    let out = w
+        .cli_via(
+            &proxy.url,
+            &visitor,
+            Some(&at(d, 11, 0)),
+            &["visitor", "sync"],
+        )
+        .ok();
+    let s = out.json();
+    assert_eq!(s["revocations"]["status"], "refused", "{s}");
+    assert!(
+        s["revocations"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("rollback")),
+        "{s}"
+    );
+    let err = w.scan_refused(&visitor, &at(d, 11, 5), &url);
+    assert!(err.contains("deactivated"), "{err}");
+    let mut text = base_command();
+    text.arg("--home").arg(&visitor).args([
+        "--server",
+        &proxy.url,
+        "--now",
+        &at(d, 11, 10),
+        "visitor",
+        "sync",
+    ]);
+    let out = run(text).ok();
+    assert!(
+        out.stdout.contains("revocations refused") && out.stdout.contains("stay in force"),
+        "{out:#?}"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// 11. Poisoned uploads: a TAN and a photographed screen code do not let a case claim anything
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
+    use venuecode_protocol::{EncryptionKey, Upload, UploadEntry};
+    use venuecode_server::keyfile::KeyKind;
+    let w = World::new();
+    let d = w.day;
+    let lib = w.home("library");
+    w.register(&lib, "安宁区图书馆", "culture-entertainment");
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let shop_url = w.static_url(&shop);
+
+    // The poisoner photographed the library's screen at 10:00 and holds a case TAN.
+    let photo = VenueCode::parse(&w.rotating_url(&lib, &at(d, 10, 0))).unwrap();
+    let minute = |h: u32, m: u32| d * 1440 + h * 60 + m;
+    let ha_pub = venuecode::home::read_key(
+        &w.ha.join("authority/ha-encryption.pub"),
+        KeyKind::X25519Public,
+    )
+    .unwrap();
+    let ha_pub = EncryptionKey::from_bytes(&ha_pub).unwrap();
+    let poisoned = Upload {
+        entries: vec![
+            // The photo claimed for the afternoon: outside the code's display window.
+            UploadEntry {
+                code: photo.clone(),
+                arrival: minute(14, 0),
+                departure: minute(15, 0),
+            },
+            // A 721-minute stay from when it was shown.
+            UploadEntry {
+                code: photo.clone(),
+                arrival: minute(10, 0),
+                departure: minute(10, 0) + 721,
+            },
+        ],
+    };
+    let transport = venuecode_client::HttpTransport::new(&w.server.url).unwrap();
+    let tan = w.tan("case");
+    let poisoned_id =
+        venuecode_client::api::upload(&transport, &tan, poisoned.seal(&ha_pub).unwrap().encode())
+            .unwrap();
+    // An upload sealed to some other key: it does not open.
+    let other = venuecode_protocol::DecryptionKey::generate().unwrap();
+    let tan = w.tan("case");
+    let unopenable_id = venuecode_client::api::upload(
+        &transport,
+        &tan,
+        Upload {
+            entries: vec![UploadEntry {
+                code: photo,
+                arrival: minute(10, 0),
+                departure: minute(10, 30),
+            }],
+        }
+        .seal(&other.public_key())
+        .unwrap()
+        .encode(),
+    )
+    .unwrap();
+
+    // A genuine case at the shop, and a visitor who overlapped.
+    let case = w.home("case");
+    let visitor = w.home("visitor");
+    let library_visitor = w.home("library-visitor");
+    w.scan(&case, &at(d, 10, 0), &shop_url);
+    w.scan(&visitor, &at(d, 10, 20), &shop_url);
+    w.checkout(&case, &at(d, 10, 50));
+    w.checkout(&visitor, &at(d, 11, 0));
+    // Someone really at the library in the afternoon (what the poisoner wanted to hit).
+    let t = at(d, 14, 0);
+    w.scan(&library_visitor, &t, &w.rotating_url(&lib, &t));
+    let shared = w.share(&case, &at(d, 15, 0));
+    let good_id = shared["receipt"].as_str().map(str::to_owned);
+
+    let out = w
+        .cli(&w.ha, Some(&at(d, 15, 5)), &["authority", "publish"])
+        .ok();
+    let p = out.json();
+    assert_eq!(p["stays"], 1, "{p}");
+    assert_eq!(p["used_uploads"].as_array().map(Vec::len), Some(1), "{p}");
+    let skipped = p["skipped"].as_array().expect("skipped");
+    assert_eq!(skipped.len(), 3, "{p}");
+    let reason = |upload: u64, entry: Option<u64>| -> String {
+        skipped
+            .iter()
+            .find(|s| s["upload"] == upload && s["entry"].as_u64() == entry)
+            .unwrap_or_else(|| panic!("upload {upload} entry {entry:?} not skipped: {p}"))["reason"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        reason(poisoned_id, Some(0)).contains("display window"),
+        "{p}"
+    );
+    assert!(
+        reason(poisoned_id, Some(1)).contains("out of its allowed range"),
+        "{p}"
+    );
+    assert!(reason(unopenable_id, None).contains("does not open"), "{p}");
+    // The tracer sees the reasons on standard error too.
+    assert!(out.stderr.contains("SKIPPED"), "{out:#?}");
+    let _ = good_id;
+
+    // The good upload's visitor is notified; the library's afternoon visitor is not.
+    let s = w.sync(&visitor, &at(d, 15, 30));
+    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(new_exposures(&s)[0]["venue"], "兰州牛肉面馆", "{s}");
+    let s = w.sync(&library_visitor, &at(d, 15, 30));
+    assert!(new_exposures(&s).is_empty(), "poisoned claim notified: {s}");
+    assert_eq!(s["chain"]["status"], "complete", "{s}");
+}
+
+// ------------------------------------------------------------------------------------------
+// 12. Withheld batches and a stale checkpoint
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_stale() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let url = w.static_url(&shop);
+    let case1 = w.home("case-1");
+    let case2 = w.home("case-2");
+    let visitor = w.home("visitor");
+    let other = w.home("other-visitor");
+    w.scan(&case1, &at(d, 9, 0), &url);
+    w.checkout(&case1, &at(d, 9, 30));
+    w.scan(&visitor, &at(d, 9, 10), &url);
+    w.checkout(&visitor, &at(d, 9, 40));
+    w.scan(&case2, &at(d, 11, 0), &url);
+    w.checkout(&case2, &at(d, 11, 30));
+    w.scan(&other, &at(d, 11, 10), &url);
+    w.checkout(&other, &at(d, 11, 40));
+
+    w.share(&case1, &at(d, 12, 0));
+    let p1 = w.publish(&at(d, 12, 5));
+    assert_eq!(p1["sequence"], 1, "{p1}");
+    assert_eq!(p1["checkpoint"]["sequence"], 1, "{p1}");
+    w.share(&case2, &at(d, 12, 10));
+    let p2 = w.publish(&at(d, 12, 15));
+    assert_eq!(p2["sequence"], 2, "{p2}");
+    let log = std::fs::read_to_string(w.ha.join("authority/chain.json")).unwrap();
+    let chain: Value = serde_json::from_str(&log).unwrap();
+    assert_eq!(chain["sequence"], 2, "{chain}");
+    assert_eq!(chain["ledger"].as_array().map(Vec::len), Some(2), "{chain}");
+
+    // A proxy hides batch 1 from this client: not listed, and 404 if asked for.
+    let hook: std::sync::Arc<ProxyHook> = std::sync::Arc::new(|req, upstream| {
+        if req.path == "/v1/batches/1" {
+            return ProxyResponse {
+                status: 404,
+                headers: vec![("Content-Type".into(), "application/json".into())],
+                body: br#"{"error":"not_found","message":"no such batch"}"#.to_vec(),
+            };
+        }
+        let mut resp = upstream();
+        if req.path.starts_with("/v1/batches?") {
+            let mut listing: Value = serde_json::from_slice(&resp.body).unwrap();
+            if let Some(list) = listing["batches"].as_array_mut() {
+                list.retain(|b| b["sequence"] != 1);
+            }
+            resp.body = serde_json::to_vec(&listing).unwrap();
+        }
+        resp
+    });
+    let proxy = Proxy::start(&w.server.url, hook);
+    let out = w.cli_via(
+        &proxy.url,
+        &visitor,
+        Some(&at(d, 12, 30)),
+        &["visitor", "sync"],
+    );
+    assert_eq!(out.code, Some(4), "withheld must exit 4: {out:#?}");
+    let s = out.json();
+    assert_eq!(s["chain"]["status"], "withheld", "{s}");
+    assert_eq!(s["chain"]["from"], 1, "{s}");
+    assert_eq!(s["chain"]["to"], 2, "{s}");
+    assert!(new_exposures(&s).is_empty(), "{s}");
+    let mut text = base_command();
+    text.arg("--home").arg(&visitor).args([
+        "--server",
+        &proxy.url,
+        "--now",
+        &at(d, 12, 35),
+        "visitor",
+        "sync",
+    ]);
+    let out = run(text);
+    assert_eq!(out.code, Some(4), "{out:#?}");
+    assert!(
+        out.stdout.contains(
+            "WARNING: batches 1–2 were withheld by the server; exposures in them cannot be checked"
+        ),
+        "{out:#?}"
+    );
+
+    // The other client, talking to the server itself, gets both.
+    let s = w.sync(&other, &at(d, 12, 30));
+    assert_eq!(s["chain"]["status"], "complete", "{s}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    // So does this visitor once it reaches the real server: notified, and complete.
+    let s = w.sync(&visitor, &at(d, 12, 40));
+    assert_eq!(s["chain"]["status"], "complete", "{s}");
+    assert_eq!(s["chain"]["up_to"], 2, "{s}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+
+    // Three days later nothing new was signed: the list may be stale.
+    let later = at(d + 3, 9, 0);
+    let out = w.cli(&visitor, Some(&later), &["visitor", "sync"]).ok();
+    let s = out.json();
+    assert_eq!(s["chain"]["status"], "stale", "{s}");
+    assert!(s["chain"]["last_checkpoint"].is_u64(), "{s}");
+    let mut text = base_command();
+    text.arg("--home").arg(&visitor).args([
+        "--server",
+        &w.server.url,
+        "--now",
+        &later,
+        "visitor",
+        "sync",
+    ]);
+    let out = run(text).ok();
+    assert!(
+        out.stdout
+            .contains("the list may be stale (last checkpoint at"),
+        "{out:#?}"
+    );
+    // The HA's scheduled checkpoint (no batch) makes it current again.
+    let cp = w.ok(&w.ha, Some(&at(d + 3, 9, 5)), &["authority", "checkpoint"]);
+    assert_eq!(cp["sequence"], 2, "{cp}");
+    let s = w.sync(&visitor, &at(d + 3, 9, 10));
+    assert_eq!(s["chain"]["status"], "complete", "{s}");
 }

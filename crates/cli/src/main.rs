@@ -508,8 +508,10 @@ enum VisitorCmd {
         delete: bool,
     },
     /// Fetch revocations and exposure lists and match them on this device, and say whether
-    /// the list is complete. Exit status 4 when the server withheld batches (exposures in
-    /// them cannot be checked), 0 otherwise (a stale list is a warning).
+    /// the list is complete. Exit status: 0 when synced (a stale list, a refused revocation
+    /// list or trust bundle are warnings on the output); 4 when the server withheld batches
+    /// (exposures in them cannot be checked); 1 when revocations, the checkpoint or the
+    /// batches could not be fetched.
     #[command(
         after_help = "Example:\n  venuecode --home ./alice visitor sync\n  venuecode --home ./alice visitor sync --json | jq .chain"
     )]
@@ -546,6 +548,8 @@ struct SyncOutput {
     json: serde_json::Value,
     text: String,
     exit: i32,
+    /// The first part that could not be fetched (network or server), when not withheld.
+    failure: Option<String>,
 }
 
 fn part_json(p: &PartOutcome) -> serde_json::Value {
@@ -662,7 +666,25 @@ fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
             x.message()
         ));
     }
+    // Revocations, checkpoint or batches that could not be fetched: the sync did not complete
+    // (exit 1), unless the chain already reports withheld batches (exit 4).
+    let failure = [&r.revocations, &r.checkpoint, &r.batch_sync]
+        .into_iter()
+        .find_map(|p| match p {
+            // No checkpoint yet (the HA has not published): the chain status says stale.
+            PartOutcome::Failed(venuecode_client::Error::Server { status: 404, .. })
+                if std::ptr::eq(p, &r.checkpoint) =>
+            {
+                None
+            }
+            PartOutcome::Failed(e) => Some(e.to_string()),
+            _ => None,
+        });
+    if exit == 0 && failure.is_some() {
+        exit = 1;
+    }
     SyncOutput {
+        failure: if exit == 1 { failure } else { None },
         json: json!({
             "batches": r.batches,
             "cursor": r.cursor,
@@ -2063,6 +2085,9 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             }
             let report = sync_report(ctx, &r);
             ctx.print(report.json, || report.text);
+            if let Some(e) = &report.failure {
+                eprintln!("error: the sync did not complete: {e}");
+            }
             if report.exit != 0 {
                 std::process::exit(report.exit);
             }

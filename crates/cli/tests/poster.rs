@@ -33,6 +33,7 @@ fn venue() -> Venue {
         RegionCode::new(620105).unwrap(),
         VenueCategory::RESTAURANT,
         60,
+        32,
     )
     .unwrap();
     let cert = VenueCertificate::sign(
@@ -246,6 +247,7 @@ fn code_for(name: &str, address: &str) -> VenueCode {
         RegionCode::new(620105).unwrap(),
         VenueCategory::SOCIAL_SERVICES,
         720,
+        32,
     )
     .unwrap();
     let cert = VenueCertificate::sign(

@@ -1,12 +1,15 @@
 //! The visitor flow over real HTTP against the server, started in-process:
-//! register → check in → share with a TAN → the HA publishes → sync → exposure.
+//! register → check in → share with a TAN → the HA publishes a batch and a checkpoint → sync →
+//! exposure; the venue helpers; and, through a proxying transport in front of the real server,
+//! a withheld batch, a replayed revocation list and trust bundles with substituted keys.
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 
 use venuecode_client::api;
-use venuecode_client::transport::{Method, Request};
+use venuecode_client::transport::{Method, Request, Response, Transport};
 use venuecode_client::Error;
 use venuecode_client::*;
 use venuecode_protocol::envelope::tan_hash;
@@ -36,7 +39,53 @@ struct Authorities {
     ha_enc: DecryptionKey,
 }
 
+impl Authorities {
+    fn new() -> Self {
+        Self {
+            ra: SigningKey::generate().unwrap(),
+            ha: SigningKey::generate().unwrap(),
+            ha_enc: DecryptionKey::generate().unwrap(),
+        }
+    }
+
+    /// The first trust bundle, as `authority init` writes it.
+    fn bundle(&self) -> TrustBundle {
+        bundle(1, &[&self.ra], &[&self.ha], &self.ha_enc, &self.ra)
+    }
+
+    fn config(&self) -> VisitorConfig {
+        VisitorConfig::new(self.bundle()).unwrap()
+    }
+}
+
+fn bundle(
+    sequence: u64,
+    ra: &[&SigningKey],
+    ha: &[&SigningKey],
+    ha_enc: &DecryptionKey,
+    signer: &SigningKey,
+) -> TrustBundle {
+    TrustBundle::sign(
+        TrustBundleBody {
+            sequence,
+            issued_at: SystemClock.now_minute(),
+            ra_keys: ra.iter().map(|k| k.public_key()).collect(),
+            ha_signing_keys: ha.iter().map(|k| k.public_key()).collect(),
+            ha_encryption_key: ha_enc.public_key(),
+            server_url: "http://127.0.0.1".into(),
+            code_base_url: venuecode_protocol::code::DEFAULT_BASE_URL.into(),
+        },
+        signer,
+    )
+    .unwrap()
+}
+
 fn start(dir: &Path, auth: &Authorities) -> Running {
+    start_serving(dir, auth, &auth.bundle())
+}
+
+/// The server, serving `served` on `GET /v1/trust-bundle`.
+fn start_serving(dir: &Path, auth: &Authorities, served: &TrustBundle) -> Running {
     use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
     let ra_path = dir.join("ra.key");
     let ha_path = dir.join("ha.pub");
@@ -44,8 +93,11 @@ fn start(dir: &Path, auth: &Authorities) -> Running {
     write_signing_key(&ra_path, &auth.ra).unwrap();
     write_public_key(&ha_path, &auth.ha.public_key()).unwrap();
     write_encryption_key(&enc_path, &auth.ha_enc.public_key()).unwrap();
+    let bundle_path = dir.join("trust-bundle.bin");
+    std::fs::write(&bundle_path, served.encode()).unwrap();
     let mut config = venuecode_server::Config::new(dir.join("data"), ra_path, vec![ha_path]);
     config.ha_encryption_key = Some(enc_path);
+    config.trust_bundle = Some(bundle_path);
     config.counts = true;
     let (addr_tx, addr_rx) = mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -102,6 +154,7 @@ fn register_venue(t: &HttpTransport, key: &SigningKey, name: &str) -> VenueCerti
             RegionCode::new(620105).unwrap(),
             VenueCategory::RESTAURANT,
             60,
+            32,
         )
         .unwrap(),
         pledge: true,
@@ -131,24 +184,143 @@ fn register_tan(t: &HttpTransport, ha: &SigningKey, tan: &str, purpose: &str) {
     );
 }
 
+/// The HA's side of the chain: signs the next batch of `windows` and a fresh checkpoint, and
+/// posts both.
+struct Ha<'a> {
+    key: &'a SigningKey,
+    head: ChainHead,
+}
+
+impl Ha<'_> {
+    fn checkpoint(&self, t: &HttpTransport) {
+        let cp = Checkpoint::sign(
+            CheckpointBody::new(
+                self.key.key_id(),
+                SystemClock.now_minute(),
+                self.head,
+                (1, [0; 32]),
+            ),
+            self.key,
+        )
+        .unwrap();
+        signed(
+            t,
+            Request::post("/v1/checkpoints", cp.encode(), "application/octet-stream"),
+            self.key,
+        );
+    }
+
+    fn publish(&mut self, t: &HttpTransport, windows: &[ExposureWindow]) -> u64 {
+        let mut b = BatchBuilder::new(
+            self.head,
+            SystemClock.now_minute(),
+            vec!["Get tested.".into()],
+        )
+        .unwrap();
+        for w in windows {
+            b.add(w).unwrap();
+        }
+        let batch = b.sign(self.key).unwrap();
+        signed(
+            t,
+            Request::post("/v1/batches", batch.encode(), "application/octet-stream"),
+            self.key,
+        );
+        self.head = batch.chain_head();
+        self.checkpoint(t);
+        self.head.sequence
+    }
+}
+
+/// A window of `code` from `start` to `end`.
+fn window(code: &VenueCode, start: u32, end: u32) -> ExposureWindow {
+    ExposureWindow {
+        seed: code.seed().clone(),
+        venue_key: code.certificate().body().venue_key,
+        start,
+        end,
+        risk: RiskLevel::HIGH,
+        message_index: 0,
+    }
+}
+
+/// A transport in front of the real server that can answer some `GET`s itself (a proxy
+/// replaying or substituting what the server said) and counts count-ping posts.
+#[derive(Clone)]
+struct Proxy {
+    inner: HttpTransport,
+    replace: Arc<Mutex<Vec<(String, u16, Vec<u8>)>>>,
+    ping_posts: Arc<AtomicUsize>,
+}
+
+impl Proxy {
+    fn new(base: &str) -> Self {
+        Self {
+            inner: HttpTransport::new(base).unwrap(),
+            replace: Arc::default(),
+            ping_posts: Arc::default(),
+        }
+    }
+
+    /// Answers every `GET` whose path starts with `prefix` with `status` and `body`.
+    fn answer(&self, prefix: &str, status: u16, body: Vec<u8>) {
+        self.replace
+            .lock()
+            .unwrap()
+            .push((prefix.to_owned(), status, body));
+    }
+
+    fn pass_through(&self) {
+        self.replace.lock().unwrap().clear();
+    }
+}
+
+impl Transport for Proxy {
+    fn send(&self, request: Request) -> venuecode_client::Result<Response> {
+        if request.method == Method::Get {
+            let replace = self.replace.lock().unwrap();
+            if let Some((_, status, body)) = replace
+                .iter()
+                .find(|(p, _, _)| request.path.starts_with(p.as_str()))
+            {
+                return Ok(Response::from_bytes(*status, body.clone()));
+            }
+        }
+        if request.method == Method::Post && request.path == "/v1/counts" {
+            self.ping_posts.fetch_add(1, Ordering::SeqCst);
+        }
+        self.inner.send(request)
+    }
+}
+
+/// Reads a whole answer of the real server.
+fn get(t: &HttpTransport, path: &str) -> Vec<u8> {
+    let mut r = t.send(Request::get(path)).unwrap();
+    assert_eq!(r.status, 200, "{path}");
+    let mut body = Vec::new();
+    std::io::Read::read_to_end(&mut r.body, &mut body).unwrap();
+    body
+}
+
 #[test]
 fn check_in_share_publish_sync_over_http() {
     let dir = tempfile::tempdir().unwrap();
-    let auth = Authorities {
-        ra: SigningKey::generate().unwrap(),
-        ha: SigningKey::generate().unwrap(),
-        ha_enc: DecryptionKey::generate().unwrap(),
-    };
+    let auth = Authorities::new();
     let server = start(dir.path(), &auth);
     let http = HttpTransport::new(&server.base).unwrap();
-    let anchors = TrustAnchors::new(auth.ra.public_key(), auth.ha.public_key());
+    let anchors = auth.bundle().anchors();
+    let mut ha = Ha {
+        key: &auth.ha,
+        head: ChainHead::GENESIS,
+    };
+    ha.checkpoint(&http);
 
     // A venue registers and gets its certificate from the server's RA.
     let venue_key = SigningKey::generate().unwrap();
     let cert = register_venue(&http, &venue_key, "兰州牛肉面馆");
     cert.verify_signature(&anchors).unwrap();
     let master = MasterSeed::generate().unwrap();
-    let venue = Venue::new(cert, master.clone(), venue_key.clone()).unwrap();
+    let venue = Venue::new(cert, master.clone(), venue_key.clone(), &auth.bundle()).unwrap();
     let poster = venue
         .static_code()
         .unwrap()
@@ -158,7 +330,7 @@ fn check_in_share_publish_sync_over_http() {
     // issued) and move on by themselves afterwards.
     let start_minute = SystemClock.now_minute();
     let clock = ManualClock::at_minute(start_minute);
-    let config = VisitorConfig::new(anchors.clone(), auth.ha_enc.public_key());
+    let config = auth.config();
     let open = |name: &str| {
         Visitor::open(
             dir.path().join(name),
@@ -188,9 +360,12 @@ fn check_in_share_publish_sync_over_http() {
         Ok(_) => panic!("batch 99 exists"),
     }
 
-    // Sync before anything is published: revocations verify, no batch, no exposure.
+    // Sync before anything is published: revocations and the checkpoint verify, no batch,
+    // up to date; the server's trust bundle is the one held.
     let first = contact.sync().unwrap();
     assert_eq!(first.batches, 0);
+    assert!(first.is_up_to_date(), "{first:?}");
+    assert!(matches!(first.trust_bundle, PartOutcome::Unchanged));
 
     // The case shares with a TAN from the HA.
     let tan = "CASE-ABCDEFGH12";
@@ -221,25 +396,17 @@ fn check_in_share_publish_sync_over_http() {
     let shared = &upload.entries[0];
     shared.code.verify_signatures(&anchors).unwrap();
     assert_eq!(shared.departure - shared.arrival, 50);
-    let mut b = BatchBuilder::new(clock.now_minute(), vec!["Get tested.".into()]).unwrap();
-    b.add(&ExposureWindow {
-        seed: shared.code.seed().clone(),
-        start: shared.arrival,
-        end: shared.departure,
-        risk: RiskLevel::HIGH,
-        message_index: 0,
-    })
-    .unwrap();
-    let batch = b.sign(&auth.ha).unwrap();
-    signed(
+    shared.check_claim(clock.now_minute()).unwrap();
+    ha.publish(
         &http,
-        Request::post("/v1/batches", batch.encode(), "application/octet-stream"),
-        &auth.ha,
+        &[window(&shared.code, shared.arrival, shared.departure)],
     );
 
     // The contact's phone syncs over HTTP and raises the exposure, once.
     let report = contact.sync().unwrap();
     assert_eq!(report.batches, 1);
+    assert_eq!(report.chain, ChainStatus::Ok);
+    assert!(report.is_up_to_date(), "{report:?}");
     assert_eq!(report.new_exposures.len(), 1);
     let e = &report.new_exposures[0];
     assert_eq!(e.venue_name(), "兰州牛肉面馆");
@@ -249,13 +416,7 @@ fn check_in_share_publish_sync_over_http() {
     assert!(contact.sync().unwrap().new_exposures.is_empty());
     // The venue sees that it was notified.
     let notified = venue
-        .check_notified(
-            &http,
-            &anchors,
-            0,
-            start_minute - 60,
-            clock.now_minute() + 60,
-        )
+        .check_notified(&http, 0, start_minute - 60, clock.now_minute() + 60)
         .unwrap();
     assert_eq!(notified.notices.len(), 1);
 
@@ -268,6 +429,7 @@ fn check_in_share_publish_sync_over_http() {
         RegionCode::new(620105).unwrap(),
         VenueCategory::RESTAURANT,
         45,
+        32,
     )
     .unwrap();
     let update = RegistrationRequest {
@@ -290,7 +452,7 @@ fn check_in_share_publish_sync_over_http() {
     new_cert.verify_signature(&anchors).unwrap();
     assert_eq!(new_cert.info(), &info);
     assert_ne!(new_cert.serial(), venue.certificate().serial());
-    let updated = Venue::new(new_cert, master, venue_key.clone()).unwrap();
+    let updated = Venue::new(new_cert, master, venue_key.clone(), &auth.bundle()).unwrap();
     let new_poster = updated
         .static_code()
         .unwrap()
@@ -320,27 +482,28 @@ fn check_in_share_publish_sync_over_http() {
 #[test]
 fn venue_helpers_over_http() {
     let dir = tempfile::tempdir().unwrap();
-    let auth = Authorities {
-        ra: SigningKey::generate().unwrap(),
-        ha: SigningKey::generate().unwrap(),
-        ha_enc: DecryptionKey::generate().unwrap(),
-    };
+    let auth = Authorities::new();
     let server = start(dir.path(), &auth);
     let http = HttpTransport::new(&server.base).unwrap();
-    let anchors = TrustAnchors::new(auth.ra.public_key(), auth.ha.public_key());
     let venue_key = SigningKey::generate().unwrap();
     let cert = register_venue(&http, &venue_key, "甘肃省博物馆");
-    let venue = Venue::new(cert, MasterSeed::generate().unwrap(), venue_key).unwrap();
+    let venue = Venue::new(
+        cert,
+        MasterSeed::generate().unwrap(),
+        venue_key,
+        &auth.bundle(),
+    )
+    .unwrap();
     let serial = venue.certificate().serial();
     let now = SystemClock.now_minute();
-    let day = venuecode_protocol::time::epoch_of(now);
+    let day = venue.day_of(now);
 
     // Guest book: disclosed to the mailbox with a guest-book TAN; only the HA opens it.
     let book = GuestBook::open(
         dir.path().join("guests.redb"),
         DiaryKey::generate().unwrap(),
         serial,
-        auth.ha_enc.public_key(),
+        &auth.bundle(),
         SystemClock,
     )
     .unwrap();
@@ -359,45 +522,264 @@ fn venue_helpers_over_http() {
     let guest = GuestBookEntry::open(&auth.ha_enc, &bundle.items[0]).unwrap();
     assert_eq!(guest.name, "卢伟");
 
-    // Seed release with a seeds TAN.
+    // Seed release with a seeds TAN: a plain sealed message; the HA matches it by venue key.
     register_tan(&http, &auth.ha, "SEEDS-00000001", "seeds");
-    let release = venue
-        .release_seeds(&[day - 1, day], &auth.ha_enc.public_key())
-        .unwrap();
+    let release = venue.release_seeds(&[day - 1, day]).unwrap();
     let id = venue
         .upload_seed_release(&http, "SEEDS-00000001", &release)
         .unwrap();
     let raw = signed(&http, Request::get(format!("/v1/uploads/{id}")), &auth.ha);
-    let opened = SignedSeedRelease::decode(&raw)
-        .unwrap()
-        .open(&venue.certificate().body().venue_key, &auth.ha_enc)
-        .unwrap();
+    let opened = SeedRelease::open(&auth.ha_enc, &SealedMessage::decode(&raw).unwrap()).unwrap();
+    assert_eq!(opened.venue_key, venue.certificate().body().venue_key);
     assert_eq!(opened.seeds.len(), 2);
 
-    // Count tags registered, a phone's pings counted.
+    // Count tags registered for the venue's local day; two check-ins, each ping sent on its
+    // own at its own time, one request each, and counted for this venue.
     venue
         .register_count_tags(&http, &[day], &SystemClock)
         .unwrap();
     let clock = ManualClock::at_minute(now);
-    let mut config = VisitorConfig::new(anchors, auth.ha_enc.public_key());
+    let mut config = auth.config();
     config.count_pings = true;
+    config.ping_delay_max_minutes = 30;
+    let proxy = Proxy::new(&server.base);
     let phone = Visitor::open(
         dir.path().join("phone.redb"),
         DiaryKey::generate().unwrap(),
         config,
         clock.clone(),
-        HttpTransport::new(&server.base).unwrap(),
+        proxy.clone(),
+    )
+    .unwrap();
+    let base = venuecode_protocol::code::DEFAULT_BASE_URL;
+    let first = phone
+        .scan_and_check_in(&venue.static_code().unwrap().to_url(base))
+        .unwrap();
+    phone.check_out(first.entry.id()).unwrap();
+    clock.advance_minutes(1);
+    phone
+        .scan_and_check_in(&venue.rotating_code(&clock).unwrap().to_url(base))
+        .unwrap();
+    assert_eq!(phone.pending_count_pings().unwrap(), 2);
+    let mut sent = 0;
+    for _ in 0..=31 {
+        let due = phone.due_count_pings().unwrap();
+        let n = phone.send_due_pings().unwrap();
+        assert_eq!(n, due, "only due pings are sent");
+        sent += n;
+        assert_eq!(
+            proxy.ping_posts.load(Ordering::SeqCst),
+            sent,
+            "one request each"
+        );
+        clock.advance_minutes(1);
+    }
+    assert_eq!(sent, 2);
+    assert_eq!(phone.pending_count_pings().unwrap(), 0);
+    assert_eq!(venue.check_in_count(&http, day).unwrap(), 2);
+    // A day outside the server's window is refused before anything is sent.
+    assert!(venue
+        .register_count_tags(&http, &[day + 5], &SystemClock)
+        .is_err());
+}
+
+#[test]
+fn withheld_batch_through_a_proxy_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let auth = Authorities::new();
+    let server = start(dir.path(), &auth);
+    let http = HttpTransport::new(&server.base).unwrap();
+    let mut ha = Ha {
+        key: &auth.ha,
+        head: ChainHead::GENESIS,
+    };
+    let venue_key = SigningKey::generate().unwrap();
+    let cert = register_venue(&http, &venue_key, "兰州牛肉面馆");
+    let venue = Venue::new(
+        cert,
+        MasterSeed::generate().unwrap(),
+        venue_key,
+        &auth.bundle(),
+    )
+    .unwrap();
+    let code = venue.static_code().unwrap();
+    let now = SystemClock.now_minute();
+    let clock = ManualClock::at_minute(now);
+    let proxy = Proxy::new(&server.base);
+    let phone = Visitor::open(
+        dir.path().join("phone.redb"),
+        DiaryKey::generate().unwrap(),
+        auth.config(),
+        clock.clone(),
+        proxy.clone(),
     )
     .unwrap();
     phone
-        .scan_and_check_in(
-            &venue
-                .static_code()
-                .unwrap()
-                .to_url(venuecode_protocol::code::DEFAULT_BASE_URL),
-        )
+        .scan_and_check_in(&code.to_url(venuecode_protocol::code::DEFAULT_BASE_URL))
         .unwrap();
-    clock.advance_minutes(1440);
-    assert_eq!(phone.send_count_pings().unwrap(), 1);
-    assert_eq!(venue.check_in_count(&http, day).unwrap(), 1);
+    clock.advance_minutes(90);
+    let other = MasterSeed::generate().unwrap().static_seed();
+    ha.publish(
+        &http,
+        &[ExposureWindow {
+            seed: other,
+            venue_key: auth.ha.public_key(),
+            start: now,
+            end: now + 30,
+            risk: RiskLevel::LOW,
+            message_index: 0,
+        }],
+    );
+    ha.publish(&http, &[window(&code, now, now + 60)]);
+
+    // The proxy hides batch 2 from this phone: not listed, not served.
+    proxy.answer(
+        "/v1/batches?",
+        200,
+        br#"{"batches":[],"latest":1}"#.to_vec(),
+    );
+    proxy.answer("/v1/batches/2", 404, br#"{"error":"not_found"}"#.to_vec());
+    let r = phone.sync().unwrap();
+    assert_eq!(r.batches, 1);
+    assert!(r.new_exposures.is_empty());
+    assert_eq!(r.chain, ChainStatus::Withheld { from: 2, to: 2 });
+    assert!(!r.is_up_to_date());
+
+    // Without the proxy's interference the exposure is raised.
+    proxy.pass_through();
+    let r = phone.sync().unwrap();
+    assert_eq!(r.new_exposures.len(), 1);
+    assert_eq!(r.chain, ChainStatus::Ok);
+
+    // An older checkpoint replayed by the proxy is refused as a rollback.
+    let old = Checkpoint::sign(
+        CheckpointBody::new(auth.ha.key_id(), now - 60, ChainHead::GENESIS, (1, [0; 32])),
+        &auth.ha,
+    )
+    .unwrap();
+    proxy.answer("/v1/checkpoint", 200, old.encode());
+    let r = phone.sync().unwrap();
+    assert!(
+        matches!(
+            r.checkpoint,
+            PartOutcome::Refused(Error::Protocol(venuecode_protocol::Error::Rollback))
+        ),
+        "{r:?}"
+    );
+    assert_eq!(r.chain, ChainStatus::Ok);
+}
+
+#[test]
+fn rollback_replayed_revocation_list_through_a_proxy_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let auth = Authorities::new();
+    let server = start(dir.path(), &auth);
+    let http = HttpTransport::new(&server.base).unwrap();
+    Ha {
+        key: &auth.ha,
+        head: ChainHead::GENESIS,
+    }
+    .checkpoint(&http);
+    let venue_key = SigningKey::generate().unwrap();
+    let cert = register_venue(&http, &venue_key, "兰州牛肉面馆");
+    let venue = Venue::new(
+        cert,
+        MasterSeed::generate().unwrap(),
+        venue_key.clone(),
+        &auth.bundle(),
+    )
+    .unwrap();
+    let poster = venue
+        .static_code()
+        .unwrap()
+        .to_url(venuecode_protocol::code::DEFAULT_BASE_URL);
+    // The genuine, signed list before the revocation.
+    let old = get(&http, "/v1/revocations?after=0");
+    let proxy = Proxy::new(&server.base);
+    let phone = Visitor::open(
+        dir.path().join("phone.redb"),
+        DiaryKey::generate().unwrap(),
+        auth.config(),
+        SystemClock,
+        proxy.clone(),
+    )
+    .unwrap();
+    phone.scan(&poster).unwrap();
+    signed(
+        &http,
+        Request::post(
+            format!("/v1/venues/{}/revoke", venue.certificate().serial()),
+            Vec::new(),
+            "application/octet-stream",
+        ),
+        &venue_key,
+    );
+    let r = phone.sync().unwrap();
+    assert!(matches!(r.revocations, PartOutcome::Updated), "{r:?}");
+    assert!(matches!(phone.scan(&poster), Err(Error::Revoked)));
+
+    // The proxy replays the old list: refused, the revocation stays, the rest of the sync
+    // still runs.
+    proxy.answer("/v1/revocations", 200, old);
+    let r = phone.sync().unwrap();
+    assert!(
+        matches!(
+            r.revocations,
+            PartOutcome::Refused(Error::Protocol(venuecode_protocol::Error::Rollback))
+        ),
+        "{r:?}"
+    );
+    assert!(r.checkpoint.is_ok());
+    assert!(matches!(phone.scan(&poster), Err(Error::Revoked)));
+}
+
+#[test]
+fn trust_bundles_served_by_the_server_rotate_only_when_genuine() {
+    let auth = Authorities::new();
+
+    // A server serving a bundle of substituted keys (signed by the attacker's own "RA"):
+    // refused, nothing changes.
+    let dir = tempfile::tempdir().unwrap();
+    let evil_ra = SigningKey::generate().unwrap();
+    let evil_ha = SigningKey::generate().unwrap();
+    let evil = bundle(7, &[&evil_ra], &[&evil_ha], &auth.ha_enc, &evil_ra);
+    let server = start_serving(dir.path(), &auth, &evil);
+    let phone = Visitor::open(
+        dir.path().join("phone.redb"),
+        DiaryKey::generate().unwrap(),
+        auth.config(),
+        SystemClock,
+        HttpTransport::new(&server.base).unwrap(),
+    )
+    .unwrap();
+    let r = phone.sync().unwrap();
+    assert!(
+        matches!(
+            r.trust_bundle,
+            PartOutcome::Refused(Error::Protocol(venuecode_protocol::Error::UnknownKeyId))
+        ),
+        "{r:?}"
+    );
+    assert_eq!(phone.trust_bundle().unwrap(), auth.bundle());
+    drop(phone);
+    drop(server);
+
+    // A server serving a genuine rotation (bundle 2, signed by the held RA key, adding an HA
+    // key): applied.
+    let dir = tempfile::tempdir().unwrap();
+    let ha2 = SigningKey::generate().unwrap();
+    let rotated = bundle(2, &[&auth.ra], &[&auth.ha, &ha2], &auth.ha_enc, &auth.ra);
+    let server = start_serving(dir.path(), &auth, &rotated);
+    let phone = Visitor::open(
+        dir.path().join("phone.redb"),
+        DiaryKey::generate().unwrap(),
+        auth.config(),
+        SystemClock,
+        HttpTransport::new(&server.base).unwrap(),
+    )
+    .unwrap();
+    let r = phone.sync().unwrap();
+    assert!(matches!(r.trust_bundle, PartOutcome::Updated), "{r:?}");
+    assert_eq!(phone.trust_bundle().unwrap(), rotated);
+    assert!(phone.anchors().unwrap().ha(&ha2.key_id()).is_ok());
 }

@@ -65,8 +65,21 @@ impl Authorities {
         }
     }
 
-    fn anchors(&self) -> TrustAnchors {
-        TrustAnchors::new(self.ra.public_key(), self.ha.public_key())
+    /// The trust bundle the app ships with.
+    fn bundle(&self) -> TrustBundle {
+        TrustBundle::sign(
+            TrustBundleBody {
+                sequence: 1,
+                issued_at: SystemClock.now_minute(),
+                ra_keys: vec![self.ra.public_key()],
+                ha_signing_keys: vec![self.ha.public_key()],
+                ha_encryption_key: self.ha_enc.public_key(),
+                server_url: "https://localhost".into(),
+                code_base_url: venuecode_protocol::code::DEFAULT_BASE_URL.into(),
+            },
+            &self.ra,
+        )
+        .unwrap()
     }
 }
 
@@ -156,16 +169,27 @@ fn visitor_at(
     Visitor::open(
         dir.join(name),
         DiaryKey::generate().unwrap(),
-        VisitorConfig::new(auth.anchors(), auth.ha_enc.public_key()),
+        VisitorConfig::new(auth.bundle()).unwrap(),
         clock,
         transport,
     )
     .unwrap()
 }
 
+/// Every part of the sync failed on the certificate, and nothing is reported up to date.
 fn assert_certificate_refused(result: venuecode_client::Result<SyncReport>) {
-    match result {
-        Err(e @ Error::Network(_)) => {
+    let report = result.unwrap();
+    assert!(!report.is_up_to_date());
+    for part in [
+        &report.trust_bundle,
+        &report.revocations,
+        &report.checkpoint,
+        &report.batch_sync,
+    ] {
+        assert!(matches!(part, PartOutcome::Failed(_)), "{report:?}");
+    }
+    match report.first_error() {
+        Some(e @ Error::Network(_)) => {
             let text = e.to_string();
             assert!(text.contains("certificate is not trusted"), "{text}");
             assert!(
@@ -207,13 +231,20 @@ fn tls_client_trusting_the_private_ca_syncs_and_one_without_it_refuses() {
             RegionCode::new(620105).unwrap(),
             VenueCategory::RESTAURANT,
             60,
+            32,
         )
         .unwrap(),
         pledge: true,
     };
     let cert = signed_post(&http, "/v1/venues", request.encode(), &venue_key);
     let cert = VenueCertificate::decode(&cert).unwrap();
-    let venue = Venue::new(cert, MasterSeed::generate().unwrap(), venue_key).unwrap();
+    let venue = Venue::new(
+        cert,
+        MasterSeed::generate().unwrap(),
+        venue_key,
+        &auth.bundle(),
+    )
+    .unwrap();
     let code = venue.static_code().unwrap();
     let poster = code.to_url(venuecode_protocol::code::DEFAULT_BASE_URL);
     let arrival = SystemClock.now_minute();
@@ -242,10 +273,11 @@ fn tls_client_trusting_the_private_ca_syncs_and_one_without_it_refuses() {
     trusting.check_out(stays[0].entry.id()).unwrap();
     untrusting.check_out(stays[1].entry.id()).unwrap();
 
-    // The HA publishes a batch naming the venue over HTTPS.
-    let mut b = BatchBuilder::new(arrival, vec!["Get tested.".into()]).unwrap();
+    // The HA publishes a batch naming the venue, and its checkpoint, over HTTPS.
+    let mut b = BatchBuilder::new(ChainHead::GENESIS, arrival, vec!["Get tested.".into()]).unwrap();
     b.add(&ExposureWindow {
         seed: code.seed().clone(),
+        venue_key: code.certificate().body().venue_key,
         start: arrival,
         end: arrival + 60,
         risk: RiskLevel::HIGH,
@@ -254,10 +286,22 @@ fn tls_client_trusting_the_private_ca_syncs_and_one_without_it_refuses() {
     .unwrap();
     let batch = b.sign(&auth.ha).unwrap();
     signed_post(&http, "/v1/batches", batch.encode(), &auth.ha);
+    let cp = Checkpoint::sign(
+        CheckpointBody::new(
+            auth.ha.key_id(),
+            SystemClock.now_minute(),
+            batch.chain_head(),
+            (1, [0; 32]),
+        ),
+        &auth.ha,
+    )
+    .unwrap();
+    signed_post(&http, "/v1/checkpoints", cp.encode(), &auth.ha);
 
-    // The phone that trusts the CA syncs and raises the exposure.
+    // The phone that trusts the CA syncs and raises the exposure, up to date.
     let report = trusting.sync().unwrap();
     assert_eq!((report.batches, report.new_exposures.len()), (1, 1));
+    assert_eq!(report.chain, ChainStatus::Ok);
 
     // The one that does not refuses the certificate: a network error naming the server, and
     // nothing stored.

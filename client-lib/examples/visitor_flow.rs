@@ -1,6 +1,6 @@
 //! One full visitor flow against the in-memory server: a venue prints its code, two visitors
 //! check in, one tests positive and shares, the health authority publishes, and the other
-//! visitor's phone raises the exposure.
+//! visitor's phone raises the exposure, with the chain up to date.
 //!
 //! Run with `cargo run -p venuecode-client --example visitor_flow`.
 
@@ -10,30 +10,43 @@ use venuecode_client::{
 };
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::{
-    BatchBuilder, CertificateBody, DecryptionKey, ExposureWindow, MasterSeed, RegionCode,
-    RiskLevel, SealedMessage, SigningKey, TrustAnchors, Upload, VenueCategory, VenueCertificate,
-    VenueInfo,
+    BatchBuilder, CertificateBody, ChainHead, Checkpoint, CheckpointBody, DecryptionKey,
+    ExposureWindow, MasterSeed, RegionCode, RiskLevel, SealedMessage, SigningKey, TrustBundle,
+    TrustBundleBody, Upload, VenueCategory, VenueCertificate, VenueInfo,
 };
 use venuecode_protocol::{Codec, RevocationList, RevocationListBody};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // 2025-02-20 10:40 UTC.
+    // 2025-02-20 21:20 UTC.
     let start = 29_000_000;
     let clock = ManualClock::at_minute(start);
     let server = MemoryServer::new();
     let dir = tempfile::tempdir()?;
 
-    // The authorities and their trust anchors, as the app ships them.
+    // The authorities and the trust bundle the app ships with (never keys from the network).
     let ra = SigningKey::generate()?;
     let ha = SigningKey::generate()?;
     let ha_enc = DecryptionKey::generate()?;
-    let anchors = TrustAnchors::new(ra.public_key(), ha.public_key());
+    let trust = TrustBundle::sign(
+        TrustBundleBody {
+            sequence: 1,
+            issued_at: start,
+            ra_keys: vec![ra.public_key()],
+            ha_signing_keys: vec![ha.public_key()],
+            ha_encryption_key: ha_enc.public_key(),
+            server_url: "https://venuecode.example".into(),
+            code_base_url: DEFAULT_BASE_URL.into(),
+        },
+        &ra,
+    )?;
+    let anchors = trust.anchors();
     server.set_revocations(&RevocationList::sign(
         RevocationListBody {
             ra_key_id: ra.key_id(),
             issued_at: start,
             after: 0,
             up_to: 0,
+            head: 0,
             entries: Vec::new(),
         },
         &ra,
@@ -47,6 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         RegionCode::new(620105)?,
         VenueCategory::RESTAURANT,
         60,
+        32, // UTC+08:00, in quarter hours
     )?;
     let certificate = VenueCertificate::sign(
         CertificateBody {
@@ -59,11 +73,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         &ra,
     )?;
-    let venue = Venue::new(certificate, MasterSeed::generate()?, venue_key)?;
+    let venue = Venue::new(certificate, MasterSeed::generate()?, venue_key, &trust)?;
     let poster = venue.static_code()?.to_url(DEFAULT_BASE_URL);
 
     // Two visitors, each with a diary key from the platform keystore.
-    let config = VisitorConfig::new(anchors.clone(), ha_enc.public_key());
+    let config = VisitorConfig::new(trust.clone())?;
     let alice = Visitor::open(
         dir.path().join("alice.redb"),
         DiaryKey::generate()?,
@@ -142,6 +156,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The HA opens the upload offline and publishes the exposure window.
     let upload = Upload::open(&ha_enc, &SealedMessage::decode(&server.uploads()[0])?)?;
     let mut batch = BatchBuilder::new(
+        ChainHead::GENESIS,
         clock.now_minute(),
         vec!["You were near a confirmed case. Get tested.".into()],
     )?;
@@ -149,16 +164,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         e.code.verify_signatures(&anchors)?;
         batch.add(&ExposureWindow {
             seed: e.code.seed().clone(),
+            venue_key: e.code.certificate().body().venue_key,
             start: e.arrival,
             end: e.departure,
             risk: RiskLevel::HIGH,
             message_index: 0,
         })?;
     }
-    server.publish(&batch.sign(&ha)?);
+    let batch = batch.sign(&ha)?;
+    server.publish(&batch);
+    // With every batch the HA signs a checkpoint of its chain's head.
+    server.set_checkpoint(&Checkpoint::sign(
+        CheckpointBody::new(
+            ha.key_id(),
+            clock.now_minute(),
+            batch.chain_head(),
+            (1, [0; 32]),
+        ),
+        &ha,
+    )?);
 
     // Bob's phone syncs and matches on the device.
     let report = bob.sync()?;
+    println!(
+        "Bob's sync: {} batch, chain {:?}, up to date: {}",
+        report.batches,
+        report.chain,
+        report.is_up_to_date()
+    );
     for e in &report.new_exposures {
         println!(
             "Bob is alerted: {} on day {}, {} minutes of overlap, risk {:?}: {}",

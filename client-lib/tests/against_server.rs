@@ -244,12 +244,15 @@ fn window(code: &VenueCode, start: u32, end: u32) -> ExposureWindow {
     }
 }
 
+/// What the proxy answers itself: path prefix, status and body.
+type Answer = (String, u16, Vec<u8>);
+
 /// A transport in front of the real server that can answer some `GET`s itself (a proxy
 /// replaying or substituting what the server said) and counts count-ping posts.
 #[derive(Clone)]
 struct Proxy {
     inner: HttpTransport,
-    replace: Arc<Mutex<Vec<(String, u16, Vec<u8>)>>>,
+    replace: Arc<Mutex<Vec<Answer>>>,
     ping_posts: Arc<AtomicUsize>,
 }
 

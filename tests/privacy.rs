@@ -98,6 +98,8 @@ impl World {
             .arg(ha.join("authority/ha-signing.pub"))
             .arg("--ha-encryption-key")
             .arg(ha.join("authority/ha-encryption.pub"))
+            .arg("--trust-bundle")
+            .arg(ha.join("authority/trust-bundle.bin"))
             .env("RUST_LOG", "info,venuecode_server=trace,venuecode=trace")
             .stdout(Stdio::piped())
             .stderr(Stdio::from(
@@ -157,6 +159,11 @@ impl World {
         if let Some((h, m)) = now {
             cmd.arg("--now").arg(self.at(h, m));
         }
+        // Every home installs the authority's trust bundle (as an app ships it).
+        cmd.env(
+            "VENUECODE_TRUST_BUNDLE",
+            self.dir.path().join("ha/authority/trust-bundle.bin"),
+        );
         cmd.arg("--json").args(args);
         run_ok(cmd)
     }

@@ -991,8 +991,8 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let region = RegionCode::new(region)
                 .map_err(|_| anyhow!("region {region} is not a six-digit division code"))?;
             let info = venue_info(&name, &address, region, category, stay, utc_offset)?;
-            let trust = ctx.trust()?;
             let pledge = pledge || ask_pledge()?;
+            let trust = ctx.trust()?;
             let base_url = base_url.unwrap_or_else(|| trust.bundle().code_base_url().to_owned());
             let state = venue_ops::register(
                 &ctx.home,

@@ -24,7 +24,7 @@ fn now_minutes() -> u32 {
     u32::try_from(secs / 60).unwrap()
 }
 
-fn venue() -> (DisplayVenue, TrustAnchors, EncryptionKey) {
+fn venue() -> (DisplayVenue, TrustBundle) {
     let ra = SigningKey::from_seed(&[11; 32]).unwrap();
     let ha = SigningKey::from_seed(&[12; 32]).unwrap();
     let venue_key = SigningKey::from_seed(&[13; 32]).unwrap();
@@ -35,6 +35,7 @@ fn venue() -> (DisplayVenue, TrustAnchors, EncryptionKey) {
         RegionCode::new(620105).unwrap(),
         VenueCategory::SPORTS,
         120,
+        32,
     )
     .unwrap();
     let certificate = VenueCertificate::sign(
@@ -56,18 +57,24 @@ fn venue() -> (DisplayVenue, TrustAnchors, EncryptionKey) {
             venue_key,
             base_url: DEFAULT_BASE_URL.to_owned(),
         },
-        TrustAnchors::new(ra.public_key(), ha.public_key()),
-        DecryptionKey::derive(&[15; 32]).unwrap().public_key(),
+        TrustBundle::sign(
+            TrustBundleBody {
+                sequence: 1,
+                issued_at: now,
+                ra_keys: vec![ra.public_key()],
+                ha_signing_keys: vec![ha.public_key()],
+                ha_encryption_key: DecryptionKey::derive(&[15; 32]).unwrap().public_key(),
+                server_url: "http://127.0.0.1:8080".into(),
+                code_base_url: DEFAULT_BASE_URL.into(),
+            },
+            &ra,
+        )
+        .unwrap(),
     )
 }
 
-fn phone(
-    dir: &std::path::Path,
-    anchors: &TrustAnchors,
-    ha: EncryptionKey,
-    at: Option<u32>,
-) -> Visitor {
-    let config = VisitorConfig::new(anchors.clone(), ha);
+fn phone(dir: &std::path::Path, bundle: &TrustBundle, at: Option<u32>) -> Visitor {
+    let config = VisitorConfig::new(bundle.clone()).unwrap();
     let key = DiaryKey::from_bytes([16; 32]);
     let path = dir.join("diary.redb");
     match at {
@@ -145,7 +152,7 @@ fn decode_qr(png: &[u8]) -> Vec<String> {
 
 #[test]
 fn chromium_screenshot_checks_in_and_an_old_capture_is_refused() {
-    let (venue, anchors, ha) = venue();
+    let (venue, bundle) = venue();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -163,7 +170,7 @@ fn chromium_screenshot_checks_in_and_an_old_capture_is_refused() {
 
     // The phone checks in with what it read off the screen.
     let dir = tempfile::tempdir().unwrap();
-    let visitor = phone(dir.path(), &anchors, ha, None);
+    let visitor = phone(dir.path(), &bundle, None);
     let scanned_at = now_minutes();
     let checked = visitor.scan_and_check_in(&texts[0]).unwrap();
     assert_eq!(checked.status, CheckInStatus::CheckedIn);
@@ -177,7 +184,7 @@ fn chromium_screenshot_checks_in_and_an_old_capture_is_refused() {
     };
     assert!(valid_until >= scanned_at + DEFAULT_DISPLAY_VALIDITY_MINUTES - 1);
     let later = valid_until + CLOCK_SKEW_MINUTES;
-    let late = phone(dir.path(), &anchors, ha, Some(later));
+    let late = phone(dir.path(), &bundle, Some(later));
     assert!(matches!(
         late.scan_and_check_in(&texts[0]),
         Err(venuecode_client::Error::StaleCode)

@@ -17,6 +17,7 @@ const COMMANDS: &[&[&str]] = &[
     &["venue", "notified"],
     &["venue", "release-seeds"],
     &["venue", "counts"],
+    &["venue", "count-tags"],
     &["venue", "revoke"],
     &["authority", "init"],
     &["authority", "tan"],
@@ -24,6 +25,7 @@ const COMMANDS: &[&[&str]] = &[
     &["authority", "uploads", "open"],
     &["authority", "uploads", "delete"],
     &["authority", "publish"],
+    &["authority", "checkpoint"],
     &["authority", "disable"],
     &["authority", "stats"],
     &["visitor", "scan"],
@@ -33,6 +35,8 @@ const COMMANDS: &[&[&str]] = &[
     &["visitor", "hide"],
     &["visitor", "sync"],
     &["visitor", "share"],
+    &["trust", "install"],
+    &["trust", "show"],
 ];
 
 #[test]
@@ -78,4 +82,64 @@ fn a_missing_pledge_is_refused_before_anything_is_written() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("pledge"), "{err}");
     assert!(!home.path().join("venue").exists());
+}
+
+#[test]
+fn a_utc_offset_must_be_quarter_hours_within_range() {
+    for bad in ["+08:10", "8", "+15:00", "-12:15", "08:00", "+8:00", "UTC+8"] {
+        let home = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_venuecode"))
+            .args(["--home"])
+            .arg(home.path())
+            .args([
+                "venue",
+                "register",
+                "--name",
+                "测试",
+                "--address",
+                "测试路1号",
+                "--region",
+                "620105",
+                "--category",
+                "restaurant",
+                "--pledge",
+                "--utc-offset",
+                bad,
+            ])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad} accepted");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains("is not a UTC offset") && err.contains("quarter hours"),
+            "{bad}: {err}"
+        );
+        assert!(!home.path().join("venue").exists());
+    }
+    // Good offsets get past parsing (and stop at the missing trust bundle).
+    for good in ["+08:00", "-03:30", "+05:45", "+14:00", "-12:00", "+00:00"] {
+        let home = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_venuecode"))
+            .args(["--home"])
+            .arg(home.path())
+            .args([
+                "venue",
+                "register",
+                "--name",
+                "测试",
+                "--address",
+                "测试路1号",
+                "--region",
+                "620105",
+                "--category",
+                "restaurant",
+                "--pledge",
+                "--utc-offset",
+                good,
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("no trust bundle installed"), "{good}: {err}");
+    }
 }

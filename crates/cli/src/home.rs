@@ -7,6 +7,9 @@
 //!   ra/admin.key, admin.pub   RA administrator key (signs disable requests)
 //!   authority/ha-signing.key, .pub       health authority signing key
 //!   authority/ha-encryption.key, .pub    health authority HPKE key
+//!   authority/trust-bundle.bin           the RA-signed trust bundle `authority init` wrote
+//!   authority/chain.json                 the HA's batch chain: head, ledger, batch ids used
+//!   authority/published.json             fingerprints of the windows published
 //!   venue/venue.key, master.seed         venue secrets (also on the recovery sheet)
 //!   venue/certificate.hex, profile.json  the certificate and poster details
 //!   venue/guestbook.redb, guestbook.key  assisted check-ins, sealed to the HA

@@ -59,6 +59,13 @@ fn withheld_batch_for_this_client_is_reported_not_no_exposure() {
     );
     // The phone asked for the missing batch by its sequence, not only through the listing.
     assert!(w.server.requests().iter().any(|p| p == "/v1/batches/2"));
+    // The chain state is in the diary: a reopened app still knows.
+    drop(v);
+    let v = w.visitor();
+    assert_eq!(
+        v.chain_status().unwrap(),
+        ChainStatus::Withheld { from: 2, to: 3 }
+    );
 
     // Once the server serves it, the exposure is raised and the chain is up to date.
     w.server.release_withheld();

@@ -2285,3 +2285,38 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
     let s = w.sync(&visitor, &at(d + 3, 9, 10));
     assert_eq!(s["chain"]["status"], "complete", "{s}");
 }
+
+// ------------------------------------------------------------------------------------------
+// 13. Count pings: one per request, sent by a later sync; counted by the venue's local day
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn count_pings_are_sent_by_sync_and_counted_for_the_venues_local_day() {
+    let w = World::with_args(
+        tempfile::tempdir().expect("tempdir"),
+        vec!["--counts".into()],
+        Vec::new(),
+    );
+    let d = w.day;
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let url = w.static_url(&shop);
+    // The server accepts tags for its own today and tomorrow (the simulated day), on the real
+    // clock.
+    let tags = w.ok(&shop, None, &["venue", "count-tags"]);
+    assert!(tags["registered_until"].is_string(), "{tags}");
+    let visitor = w.home("visitor");
+    w.scan(&visitor, &at(d, 10, 0), &url);
+    w.checkout(&visitor, &at(d, 10, 30));
+    // Each ping waits a random time of up to a day; two days later it is due and the sync
+    // sends it, one request.
+    let s = w.sync(&visitor, &at(d + 2, 10, 0));
+    assert_eq!(s["pings_sent"], 1, "{s}");
+    assert_eq!(s["pings"]["status"], "updated", "{s}");
+    let s = w.sync(&visitor, &at(d + 2, 10, 5));
+    assert_eq!(s["pings_sent"], 0, "sent twice: {s}");
+    // The venue's local day of the check-in (10:00 UTC is 18:00 at +08:00, the same day).
+    let c = w.ok(&shop, Some(&at(d, 12, 0)), &["venue", "counts"]);
+    assert_eq!(c["today"], 1, "{c}");
+    assert_eq!(c["cumulative"], 1, "{c}");
+}

@@ -1267,16 +1267,22 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 );
             }
             let state = VenueState::load(&ctx.home)?;
-            let clock = ClockRef(Arc::clone(&ctx.clock));
+            // The server accepts tags for days around its own today, and the registration is a
+            // signed request: both on the real clock.
+            let clock = SystemClock;
             // The venue's local day: count tags change at its local midnight.
             let today = state.venue.day_of(ctx.now());
             let t = ctx.transport()?;
-            // Tags count only once registered; registering again changes nothing.
+            // Tags count only once registered; registering again changes nothing. A refusal
+            // here (e.g. days the server does not accept yet) does not stop the query.
             let window: Vec<u32> = state.venue.count_tag_window(&clock).collect();
-            state
-                .venue
-                .register_count_tags(&t, &window, &clock)
-                .map_err(counts_error)?;
+            if let Err(e) = state.venue.register_count_tags(&t, &window, &clock) {
+                let e = counts_error(e);
+                if e.to_string().contains("does not count") {
+                    return Err(e);
+                }
+                eprintln!("warning: registering the count tags failed: {e}");
+            }
             let today_count = state
                 .venue
                 .check_in_count(&t, today)
@@ -1296,7 +1302,8 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         }
         VenueCmd::CountTags => {
             let state = VenueState::load(&ctx.home)?;
-            let clock = ClockRef(Arc::clone(&ctx.clock));
+            // Days around the server's today, in a request signed on the real clock.
+            let clock = SystemClock;
             let window: Vec<u32> = state.venue.count_tag_window(&clock).collect();
             state
                 .venue

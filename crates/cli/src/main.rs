@@ -71,7 +71,8 @@ struct Cli {
     insecure_http: bool,
 
     /// Pretend the clock shows this time (`2026-11-25 14:05`, UTC), for drills and tests.
-    /// Signed requests to the server always use the real clock.
+    /// Signed requests to the server always use the real clock; times the server reports
+    /// (an upload's arrival) are read on the same simulated timeline.
     #[arg(long, global = true, env = "VENUECODE_NOW")]
     now: Option<String>,
 

@@ -1181,6 +1181,9 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         VenueCmd::Display { listen } => {
             let state = VenueState::load(&ctx.home)?;
             warn_if_expiring(ctx, state.certificate());
+            // A screen runs for days: it keeps the venue's count tags registered (today and
+            // tomorrow, local days), every few hours, so phones' pings for it count.
+            keep_count_tags_registered(state.venue.clone(), ctx.transport()?);
             let venue = Arc::new(display::DisplayVenue {
                 certificate: state.certificate().clone(),
                 master: state.master.clone(),
@@ -1345,6 +1348,25 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         }
     }
 }
+
+/// Registers the venue's count tags now and then every [`COUNT_TAG_REFRESH`], on a thread of
+/// its own; stops quietly when the server does not count, and reports other failures on stderr.
+fn keep_count_tags_registered(venue: venuecode_client::Venue, t: HttpTransport) {
+    std::thread::spawn(move || loop {
+        let window: Vec<u32> = venue.count_tag_window(&SystemClock).collect();
+        match venue.register_count_tags(&t, &window, &SystemClock) {
+            Ok(()) => {}
+            Err(venuecode_client::Error::Server { code, .. }) if code == "counts_disabled" => {
+                return;
+            }
+            Err(e) => eprintln!("venue display: registering count tags failed: {e}"),
+        }
+        std::thread::sleep(COUNT_TAG_REFRESH);
+    });
+}
+
+/// How often a running `venue display` registers its count tags again.
+const COUNT_TAG_REFRESH: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
 /// Explains a count request the server refused because counting is off.
 fn counts_error(e: venuecode_client::Error) -> anyhow::Error {

@@ -35,7 +35,7 @@ pub fn run(n: usize, work: &Path) -> BenchResult<CheckIns> {
     let visitor = Visitor::open(
         work.join("diary-checkin.redb"),
         DiaryKey::from_bytes(fixture::DIARY_KEY),
-        auth.visitor_config(),
+        auth.visitor_config()?,
         clock.clone(),
         MemoryServer::new(),
     )?;

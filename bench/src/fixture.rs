@@ -1,16 +1,19 @@
-//! Shared fixtures: fixed authority keys, venues, a 14-day diary, and exposure batches of any
-//! size, signed by the HA exactly as SPEC.md §12.2 lays them out.
+//! Shared fixtures: fixed authority keys and their trust bundle, venues, a 14-day diary, and
+//! exposure batches of any size in the HA's chain, signed by the HA exactly as SPEC.md §12.2
+//! lays them out.
 
 use std::path::Path;
 
 use venuecode_client::{DiaryKey, ManualClock, MemoryServer, Visitor, VisitorConfig};
+use venuecode_protocol::codec::Reader;
 use venuecode_protocol::exposure::BATCH_LABEL;
 use venuecode_protocol::primitives::Sha256Stream;
 use venuecode_protocol::time::{UnixMinute, EPOCH_MINUTES};
 use venuecode_protocol::{
-    BatchBuilder, CertificateBody, DecryptionKey, ExposureRecord, ExposureWindow, MasterSeed,
-    RegionCode, RiskLevel, SigningKey, TrustAnchors, VenueCategory, VenueCertificate, VenueCode,
-    VenueInfo,
+    BatchBuilder, CertificateBody, ChainHead, Checkpoint, CheckpointBody, DecryptionKey,
+    ExposureRecord, ExposureWindow, MasterSeed, RegionCode, RiskLevel, SignedBatchHeader,
+    SigningKey, TrustAnchors, TrustBundle, TrustBundleBody, VenueCategory, VenueCertificate,
+    VenueCode, VenueInfo,
 };
 
 use crate::BenchResult;
@@ -23,16 +26,19 @@ pub const DIARY_KEY: [u8; 32] = [0x0d; 32];
 pub const DIARY_DAYS: u32 = 14;
 /// Check-ins a day.
 pub const CHECKINS_PER_DAY: u32 = 5;
+/// The venues' UTC offset in quarter hours (UTC+08:00, the CLI's default).
+pub const UTC_OFFSET: i8 = 32;
 /// The generic message every batch carries.
 pub const MESSAGE: &str = "You may have been exposed. Get tested and watch for symptoms.";
 
 /// The RA, the HA's signing key and its encryption key, fixed so that a child process can
-/// rebuild them.
+/// rebuild them, and the trust bundle the app ships with them.
 pub struct Authorities {
     pub ra: SigningKey,
     pub ha: SigningKey,
     pub ha_enc: DecryptionKey,
     pub anchors: TrustAnchors,
+    pub bundle: TrustBundle,
 }
 
 impl Authorities {
@@ -41,16 +47,35 @@ impl Authorities {
         let ha = SigningKey::from_seed(&[2; 32])?;
         let ha_enc = DecryptionKey::derive(&[3; 32])?;
         let anchors = TrustAnchors::new(ra.public_key(), ha.public_key());
+        let bundle = TrustBundle::sign(
+            TrustBundleBody {
+                sequence: 1,
+                issued_at: T0,
+                ra_keys: vec![ra.public_key()],
+                ha_signing_keys: vec![ha.public_key()],
+                ha_encryption_key: ha_enc.public_key(),
+                server_url: "http://127.0.0.1".to_owned(),
+                code_base_url: venuecode_protocol::code::DEFAULT_BASE_URL.to_owned(),
+            },
+            &ra,
+        )?;
         Ok(Self {
             ra,
             ha,
             ha_enc,
             anchors,
+            bundle,
         })
     }
 
-    pub fn visitor_config(&self) -> VisitorConfig {
-        VisitorConfig::new(self.anchors.clone(), self.ha_enc.public_key())
+    pub fn visitor_config(&self) -> BenchResult<VisitorConfig> {
+        Ok(VisitorConfig::new(self.bundle.clone())?)
+    }
+
+    /// The HA's checkpoint of `head` at `issued_at`, nothing expired.
+    pub fn checkpoint(&self, head: ChainHead, issued_at: UnixMinute) -> BenchResult<Checkpoint> {
+        let body = CheckpointBody::new(self.ha.key_id(), issued_at, head, (1, [0; 32]));
+        Ok(Checkpoint::sign(body, &self.ha)?)
     }
 }
 
@@ -71,6 +96,7 @@ pub fn typical_info() -> BenchResult<VenueInfo> {
         RegionCode::new(620105)?,
         VenueCategory::RESTAURANT,
         60,
+        UTC_OFFSET,
     )?)
 }
 
@@ -83,6 +109,7 @@ pub fn maximal_info() -> BenchResult<VenueInfo> {
         RegionCode::new(620105)?,
         VenueCategory::RESTAURANT,
         60,
+        UTC_OFFSET,
     )?)
 }
 
@@ -164,7 +191,7 @@ pub fn build_diary(
     let visitor = Visitor::open(
         path,
         DiaryKey::from_bytes(DIARY_KEY),
-        auth.visitor_config(),
+        auth.visitor_config()?,
         clock.clone(),
         MemoryServer::new(),
     )?;
@@ -198,6 +225,7 @@ pub fn windows_for(visits: &[Visit], venues: &[BenchVenue], pick: &[usize]) -> V
             let venue = venues.get(v.venue)?;
             Some(ExposureWindow {
                 seed: venue.master.static_seed(),
+                venue_key: venue.key.public_key(),
                 start: v.arrival - 30,
                 end: v.arrival + 90,
                 risk: RiskLevel::HIGH,
@@ -241,19 +269,20 @@ impl Filler {
     }
 }
 
-/// A signed exposure batch of `total` records: the genuine records of `windows`, sealed by the
-/// protocol's `BatchBuilder`, plus filler, sorted by token, with the header and signature laid
-/// out per SPEC.md §12.2 and signed with the HA key. Returns the encoded batch and its record
-/// count.
+/// A signed exposure batch of `total` records after `chain` in the HA's chain: the genuine
+/// records of `windows`, sealed by the protocol's `BatchBuilder`, plus filler, sorted by token,
+/// with the header and signature laid out per SPEC.md §12.2 and signed with the HA key. Returns
+/// the encoded batch, its record count and the chain head it makes.
 pub fn make_batch(
     ha: &SigningKey,
+    chain: ChainHead,
     windows: &[ExposureWindow],
     total: usize,
     filler: &mut Filler,
-) -> BenchResult<(Vec<u8>, usize)> {
+) -> BenchResult<(Vec<u8>, usize, ChainHead)> {
     let batch_id: [u8; 16] = filler.array();
     let created_at = T0 + DIARY_DAYS * EPOCH_MINUTES;
-    let mut builder = BatchBuilder::with_id(batch_id, created_at, vec![MESSAGE.to_owned()])?;
+    let mut builder = BatchBuilder::with_id(chain, batch_id, created_at, vec![MESSAGE.to_owned()])?;
     for w in windows {
         builder.add(w)?;
     }
@@ -274,8 +303,10 @@ pub fn make_batch(
         digest.update(&r.sealed);
     }
     let mut out = Vec::with_capacity(256 + records.len() * 40);
-    out.push(1u8);
+    out.push(2u8);
     out.extend_from_slice(&ha.key_id().0);
+    out.extend_from_slice(&(chain.sequence + 1).to_be_bytes());
+    out.extend_from_slice(&chain.link);
     out.extend_from_slice(&batch_id);
     out.extend_from_slice(&created_at.to_be_bytes());
     out.push(1u8);
@@ -285,8 +316,9 @@ pub fn make_batch(
     out.extend_from_slice(&digest.finish());
     let signature = ha.sign(BATCH_LABEL, &out);
     out.extend_from_slice(&signature);
+    let head = SignedBatchHeader::read(&mut Reader::new(&out))?.chain_head();
     for r in &records {
         r.encode_into(&mut out);
     }
-    Ok((out, records.len()))
+    Ok((out, records.len(), head))
 }

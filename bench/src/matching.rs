@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use venuecode_client::transport::{Method, Request, Response};
 use venuecode_client::{DiaryKey, ManualClock, MemoryServer, Transport, Visitor};
 use venuecode_protocol::codec::Reader;
-use venuecode_protocol::exposure::RECORD_BYTES;
-use venuecode_protocol::time::{slot_of, stay_slots, MATCH_MARGIN_SLOTS};
+use venuecode_protocol::exposure::{BatchReader, MAX_BATCH_HEADER_BYTES, RECORD_BYTES};
+use venuecode_protocol::time::{slot_of, stay_slots, UnixMinute, MATCH_MARGIN_SLOTS};
 use venuecode_protocol::{
-    ExposureRecord, ExposureWindow, SignedBatchHeader, SlotKeys, SlotToken, TrustAnchors,
+    ChainHead, Codec, ExposureWindow, SignedBatchHeader, SlotKeys, SlotToken, TrustAnchors,
 };
 
 use crate::fixture::{self, Authorities, BenchVenue, Filler, Visit};
@@ -24,19 +24,33 @@ use crate::BenchResult;
 /// A transport that serves batch files from disk as streams, as a phone receives a batch from
 /// the network: the body is read in 64 KiB chunks and never held whole in memory.
 /// (`MemoryServer` keeps every batch in memory and clones it per request, which would count
-/// the whole list against the phone's peak memory.)
+/// the whole list against the phone's peak memory.) It also serves the HA's checkpoint of the
+/// last file's batch, signed at `now`, as the server would.
 pub struct FileTransport {
     batches: Vec<(PathBuf, u64, u64)>,
+    checkpoint: Vec<u8>,
 }
 
 impl FileTransport {
-    pub fn new(files: &[PathBuf]) -> BenchResult<Self> {
+    pub fn new(files: &[PathBuf], auth: &Authorities, now: UnixMinute) -> BenchResult<Self> {
+        use std::io::Read as _;
         let mut batches = Vec::new();
+        let mut head = ChainHead::GENESIS;
         for f in files {
             let size = std::fs::metadata(f)?.len();
-            batches.push((f.clone(), size, size.saturating_sub(150) / 40));
+            let mut start = Vec::with_capacity(MAX_BATCH_HEADER_BYTES);
+            std::fs::File::open(f)?
+                .take(MAX_BATCH_HEADER_BYTES as u64)
+                .read_to_end(&mut start)?;
+            let header = SignedBatchHeader::read(&mut Reader::new(&start))?;
+            head = header.chain_head();
+            batches.push((f.clone(), size, u64::from(header.header().record_count)));
         }
-        Ok(Self { batches })
+        let checkpoint = auth.checkpoint(head, now)?.encode();
+        Ok(Self {
+            batches,
+            checkpoint,
+        })
     }
 }
 
@@ -53,6 +67,9 @@ impl Transport for FileTransport {
             return Ok(not_found());
         }
         let path = request.path.split('?').next().unwrap_or("");
+        if path == "/v1/checkpoint" {
+            return Ok(Response::from_bytes(200, self.checkpoint.clone()));
+        }
         if path == "/v1/batches" {
             let list: Vec<_> = self
                 .batches
@@ -143,9 +160,9 @@ pub fn child_main(args: &[String]) -> BenchResult<()> {
     let visitor = Visitor::open(
         diary,
         DiaryKey::from_bytes(fixture::DIARY_KEY),
-        auth.visitor_config(),
+        auth.visitor_config()?,
         ManualClock::at_minute(now),
-        FileTransport::new(&batches)?,
+        FileTransport::new(&batches, &auth, now)?,
     )?;
     let mut report = ChildReport::default();
     match mode {
@@ -159,8 +176,12 @@ pub fn child_main(args: &[String]) -> BenchResult<()> {
             report.wall = t0.elapsed();
             report.cpu = thread_cpu().saturating_sub(cpu0);
             report.exposures = sync.new_exposures.len() as u64;
-            if sync.batches != batches.len() {
-                return Err("not every batch was processed".into());
+            if sync.batches != batches.len() || !sync.is_up_to_date() {
+                return Err(format!(
+                    "not every batch was processed, or the chain is not up to date: {:?}",
+                    sync.chain
+                )
+                .into());
             }
         }
         _ => return Err(format!("unknown child mode {mode}").into()),
@@ -236,7 +257,10 @@ impl TokenIndex {
             let Some(venue) = venues.get(v.venue) else {
                 continue;
             };
-            let k = venue.master.static_seed().slot_keys();
+            let k = venue
+                .master
+                .static_seed()
+                .slot_keys(&venue.key.public_key());
             let s = stay_slots(v.arrival, v.arrival + stay);
             for slot in s.start().saturating_sub(MATCH_MARGIN_SLOTS)
                 ..=s.end().saturating_add(MATCH_MARGIN_SLOTS)
@@ -250,33 +274,35 @@ impl TokenIndex {
 }
 
 /// The matching algorithm of `client-lib/src/sync.rs` (crate-private there) on the public
-/// protocol API: read and verify the header, stream the records through the `RecordChecker`,
-/// look each token up, open the seals of hits. Returns the number of opened hits.
+/// protocol API: the protocol's streaming `BatchReader` reads and verifies the header, checks
+/// each record's order and, at the end, the count and digest; each token is looked up and the
+/// seals of hits opened. Hits count only once the reader finished. Returns the number of opened
+/// hits.
 pub fn core_match(batch: &[u8], anchors: &TrustAnchors, index: &TokenIndex) -> BenchResult<usize> {
-    let mut r = Reader::new(batch);
-    let header = SignedBatchHeader::read(&mut r)?;
-    header.verify(anchors)?;
-    let batch_id = header.header().batch_id;
-    let mut checker = header.record_checker();
-    let mut rest = batch.get(r.position()..).ok_or("short")?;
+    let mut reader = BatchReader::new(anchors.clone());
+    let mut batch_id = None;
     let mut hits = 0;
-    for _ in 0..header.header().record_count {
-        let (rec, tail) = rest.split_at_checked(RECORD_BYTES).ok_or("truncated")?;
-        rest = tail;
-        let record = ExposureRecord::read(&mut Reader::new(rec))?;
-        checker.push(&record)?;
-        if let Some((i, slot)) = index.map.get(&record.token) {
-            if let Some(k) = index.keys.get(*i) {
-                if record.open(k, *slot, &batch_id).is_ok() {
-                    hits += 1;
+    // In 64 KiB pieces, as the bytes would arrive from the network.
+    for chunk in batch.chunks(64 * 1024) {
+        for record in reader.feed(chunk)? {
+            let id = match batch_id {
+                Some(id) => id,
+                None => {
+                    let id = reader.header().ok_or("no header")?.header().batch_id;
+                    batch_id = Some(id);
+                    id
+                }
+            };
+            if let Some((i, slot)) = index.map.get(&record.token) {
+                if let Some(k) = index.keys.get(*i) {
+                    if record.open(k, *slot, &id).is_ok() {
+                        hits += 1;
+                    }
                 }
             }
         }
     }
-    checker.finish()?;
-    if !rest.is_empty() {
-        return Err("trailing bytes".into());
-    }
+    reader.finish()?;
     Ok(hits)
 }
 
@@ -300,7 +326,7 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<Matching> {
     drop(Visitor::open(
         &empty,
         DiaryKey::from_bytes(fixture::DIARY_KEY),
-        auth.visitor_config(),
+        auth.visitor_config()?,
         ManualClock::at_minute(fixture::T0),
         MemoryServer::new(),
     )?);
@@ -327,7 +353,9 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<Matching> {
     let mut results = Vec::new();
     for &n in sizes {
         eprintln!("  matching against {n} records…");
-        let (batch, count) = fixture::make_batch(&auth.ha, &windows, n, &mut filler)?;
+        // Each child syncs a fresh copy of the diary, so each list is its HA's first batch.
+        let (batch, count, _) =
+            fixture::make_batch(&auth.ha, ChainHead::GENESIS, &windows, n, &mut filler)?;
         let file = work.join(format!("batch-{n}.bin"));
         std::fs::write(&file, &batch)?;
         let file_s = file.to_string_lossy().into_owned();
@@ -419,7 +447,7 @@ pub fn our_day(quick: bool, work: &Path, records: usize) -> BenchResult<OurDay> 
     let visitor = Visitor::open(
         &path,
         DiaryKey::from_bytes(fixture::DIARY_KEY),
-        auth.visitor_config(),
+        auth.visitor_config()?,
         ManualClock::at_minute(now),
         server.clone(),
     )?;
@@ -432,8 +460,11 @@ pub fn our_day(quick: bool, work: &Path, records: usize) -> BenchResult<OurDay> 
     let mut wall = Duration::ZERO;
     let mut core = Duration::ZERO;
     let mut n = 0;
+    let mut head = ChainHead::GENESIS;
     for _ in 0..reps {
-        let (batch, count) = fixture::make_batch(&auth.ha, &windows, records, &mut filler)?;
+        let (batch, count, next) =
+            fixture::make_batch(&auth.ha, head, &windows, records, &mut filler)?;
+        head = next;
         n = count;
         let c0 = thread_cpu();
         let hits = core_match(&batch, &auth.anchors, &index)?;
@@ -442,13 +473,14 @@ pub fn our_day(quick: bool, work: &Path, records: usize) -> BenchResult<OurDay> 
             return Err(format!("core match found {hits} hits, expected {want}").into());
         }
         server.publish_bytes(batch);
+        server.set_checkpoint(&auth.checkpoint(head, now)?);
         let c0 = thread_cpu();
         let t0 = Instant::now();
         let report = visitor.sync_exposures()?;
         wall += t0.elapsed();
         cpu += thread_cpu().saturating_sub(c0);
-        if report.batches != 1 {
-            return Err("sync processed no batch".into());
+        if report.batches != 1 || !report.is_up_to_date() {
+            return Err("sync processed no batch, or the chain is not up to date".into());
         }
     }
     let _ = read_all_exposures(&visitor)?;
@@ -475,7 +507,7 @@ pub fn expected_hits(windows: &[ExposureWindow], index: &TokenIndex) -> usize {
     windows
         .iter()
         .map(|w| {
-            let k = w.seed.slot_keys();
+            let k = w.seed.slot_keys(&w.venue_key);
             (slot_of(w.start)..=slot_of(w.end - 1))
                 .filter(|s| index.map.contains_key(&k.token(*s)))
                 .count()

@@ -591,11 +591,11 @@ pub fn render(r: &Results) -> String {
              `check_in`, redb, durable): 14 days × 5 check-ins at 35 venues with static codes, \
              {} slot tokens with margins. Each list is an HA-signed batch: the genuine records \
              of two of the diary's visits (sealed by the protocol's `BatchBuilder`) among \
-             filler records, sorted, with the header laid out per SPEC §12.2 and signed with \
-             the HA key. Matching is the client library's public path, \
-             `Visitor::sync_exposures` (header signature, streaming count/order/digest check, \
-             hash-map lookup, seal opening, overlap, durable commit of the exposures and \
-             cursor), in a child process (`venuecode-bench __match`) that does nothing else. \
+             filler records, sorted, with the header laid out per SPEC §12.2 (the first batch \
+             of the HA's chain) and signed with the HA key. Matching is the client library's \
+             public path, `Visitor::sync_exposures` (the HA's checkpoint, header signature and \
+             chain check, streaming count/order/digest check, hash-map lookup, seal opening, \
+             overlap, durable commit of the exposures and chain head), in a child process (`venuecode-bench __match`) that does nothing else. \
              The batch streams from a file through a `Transport` that hands the body over as a \
              64 KiB-buffered reader, as a network body would (`MemoryServer` keeps the batch \
              in memory, which would count the list against the phone). Wall and thread CPU \
@@ -630,8 +630,9 @@ pub fn render(r: &Results) -> String {
             notes,
             "\nThe core match column is the same algorithm as `client-lib/src/sync.rs` \
              (`stream_batch` and `TokenMap` are crate-private there) written on the public \
-             protocol API (`SignedBatchHeader::read`, `verify`, `RecordChecker`, \
-             `HashMap<SlotToken, …>`, `ExposureRecord::open`) over the batch in memory: the \
+             protocol API (the protocol's streaming `BatchReader`, fed 64 KiB at a time: \
+             header signature, record order, count and digest; `HashMap<SlotToken, …>`, \
+             `ExposureRecord::open`) over the batch in memory: the \
              part of the sync that grows with the list. The SHA-256 column hashes the same \
              records in one call (ring): the floor under any match that checks the signed \
              digest.\n"

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use venuecode_client::transport::Request;
 use venuecode_client::{api, HttpTransport, Transport};
 use venuecode_protocol::envelope::tan_hash;
-use venuecode_protocol::{Codec, RegistrationRequest, SigningKey, Upload, UploadEntry, VenueInfo};
+use venuecode_protocol::{
+    ChainHead, Codec, RegistrationRequest, SigningKey, Upload, UploadEntry, VenueInfo,
+};
 use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::{Config, Server, ServerHandle};
 
@@ -281,8 +283,12 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<ServerResults> {
     let mut filler = Filler::new(0x5eed_0003);
     let mut batches = Vec::with_capacity(nbatches);
     let mut ingest_records = 0;
+    // One chain, as the HA publishes it: each batch names the one before.
+    let mut head = ChainHead::GENESIS;
     for _ in 0..nbatches {
-        let (bytes, n) = fixture::make_batch(&auth.ha, &[], batch_records, &mut filler)?;
+        let (bytes, n, next) =
+            fixture::make_batch(&auth.ha, head, &[], batch_records, &mut filler)?;
+        head = next;
         ingest_records += n;
         batches.push(bytes);
     }
@@ -335,7 +341,9 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<ServerResults> {
         (Err(why), _, _) => Err(why.clone()),
         _ => Err("PostgreSQL not available".to_owned()),
     };
-    let (read, read_skipped) = match read_path(quick, work, &auth, &base, threads, pg_target) {
+    let chain = (batches.as_slice(), head);
+    let (read, read_skipped) = match read_path(quick, work, &auth, &base, threads, pg_target, chain)
+    {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e.to_string())),
     };
@@ -369,9 +377,10 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<ServerResults> {
     })
 }
 
-/// Posts the batches to the server one at a time, as an HA would, each signed just before.
+/// Posts the batches to the server one at a time and in chain order, as an HA would, each
+/// signed just before.
 fn post_batches(base: &str, auth: &Authorities, batches: &[Vec<u8>]) -> BenchResult<WritePath> {
-    let reqs = batches
+    let mut reqs = batches
         .iter()
         .map(|b| {
             signed_post(
@@ -382,6 +391,8 @@ fn post_batches(base: &str, auth: &Authorities, batches: &[Vec<u8>]) -> BenchRes
             )
         })
         .collect::<BenchResult<Vec<_>>>()?;
+    // `drive` takes requests from the end of its queue.
+    reqs.reverse();
     drive(base, reqs, 1, 201)
 }
 
@@ -727,7 +738,7 @@ impl PgTargets {
         auth: &Authorities,
         threads: usize,
         (pg_base, pg_url): (&str, &str),
-        bytes: &[u8],
+        (prior, bytes): (&[Vec<u8>], &[u8]),
     ) -> BenchResult<Self> {
         let pg_path = batch_path(publish(pg_base, auth, bytes)?);
         let redb_uncached = InProcess::start(
@@ -740,6 +751,8 @@ impl PgTargets {
                 batch_cache: false,
             },
         )?;
+        // A fresh store: the chain before the read-path batch first.
+        post_batches(&redb_uncached.base, auth, prior)?;
         let redb_path = batch_path(publish(&redb_uncached.base, auth, bytes)?);
         let replica = InProcess::start(
             work,
@@ -792,17 +805,19 @@ fn read_path(
     base: &str,
     threads: usize,
     pg: Result<(&str, &str), String>,
+    (prior, head): (&[Vec<u8>], ChainHead),
 ) -> BenchResult<ReadPath> {
     if !have("wrk") || !have("nginx") {
         return Err("wrk or nginx not installed: run bench/run.sh, which installs them".into());
     }
     let mut filler = Filler::new(0x5eed_0004);
-    let (bytes, records) = fixture::make_batch(&auth.ha, &[], 1_600, &mut filler)?;
+    let (bytes, records, _) = fixture::make_batch(&auth.ha, head, &[], 1_600, &mut filler)?;
     let seq = publish(base, auth, &bytes)?;
     let path = batch_path(seq);
     let failed = |e: BenchError| one_line(&format!("the PostgreSQL read path failed: {e}"));
-    let mut pg =
-        pg.and_then(|target| PgTargets::start(work, auth, threads, target, &bytes).map_err(failed));
+    let mut pg = pg.and_then(|target| {
+        PgTargets::start(work, auth, threads, target, (prior, &bytes)).map_err(failed)
+    });
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let (mut nginx, port) = Nginx::start(&work.join("nginx"), &format!("{seq}"), &bytes, workers)?;
     let nginx_url = format!("http://127.0.0.1:{port}/{seq}");

@@ -1019,6 +1019,103 @@ mod tests {
         );
     }
 
+    /// A server that keeps the HA's chain like the real one (409 `duplicate` for a batch id
+    /// seen before, 409 `chain_mismatch` for a batch that does not extend the head) and can
+    /// lose the answer to the next batch post after storing it.
+    #[derive(Default)]
+    struct ChainServer {
+        state: std::sync::Mutex<(Vec<ExposureBatch>, bool, usize)>,
+    }
+
+    impl Transport for ChainServer {
+        fn send(
+            &self,
+            req: Request,
+        ) -> venuecode_client::Result<venuecode_client::transport::Response> {
+            use venuecode_client::transport::Response;
+            let mut st = self.state.lock().unwrap();
+            let answer = |status: u16, body: &str| {
+                Ok(Response::from_bytes(status, body.as_bytes().to_vec()))
+            };
+            match req.path.as_str() {
+                "/v1/batches" => {
+                    let b = ExposureBatch::decode(&req.body).unwrap();
+                    let h = b.header().header().clone();
+                    if st
+                        .0
+                        .iter()
+                        .any(|s| s.header().header().batch_id == h.batch_id)
+                    {
+                        return answer(409, r#"{"error":"duplicate"}"#);
+                    }
+                    let head =
+                        st.0.last()
+                            .map_or(ChainHead::GENESIS, ExposureBatch::chain_head);
+                    if h.sequence != head.sequence + 1 || h.previous != head.link {
+                        return answer(409, r#"{"error":"chain_mismatch"}"#);
+                    }
+                    st.0.push(b);
+                    if std::mem::take(&mut st.1) {
+                        return Err(venuecode_client::Error::Network(Box::new(
+                            std::io::Error::other("connection reset"),
+                        )));
+                    }
+                    answer(201, &format!(r#"{{"sequence":{}}}"#, h.sequence))
+                }
+                "/v1/checkpoints" => {
+                    st.2 += 1;
+                    answer(201, "{}")
+                }
+                _ => answer(404, r#"{"error":"not_found"}"#),
+            }
+        }
+    }
+
+    fn window(n: u8) -> ExposureWindow {
+        let tr = trace(1, n, 20_000 * 1440, 20_000 * 1440 + 30);
+        plan(&[tr], &Released::new(), RiskLevel::HIGH)
+            .windows
+            .remove(0)
+    }
+
+    #[test]
+    fn a_batch_whose_answer_was_lost_is_posted_again_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::new(dir.path());
+        let ha = HealthAuthority {
+            signing: SigningKey::from_seed(&[7; 32]).unwrap(),
+            decryption: DecryptionKey::generate().unwrap(),
+        };
+        let server = ChainServer::default();
+        let mut chain = HaChain::load(&home).unwrap();
+        let mut b = chain.next_builder(100, "m").unwrap();
+        b.add(&window(1)).unwrap();
+        let first = b.sign(&ha.signing).unwrap();
+        server.state.lock().unwrap().1 = true;
+        assert!(chain.post(&server, &ha, &first).is_err());
+        // Not recorded, kept pending.
+        let mut chain = HaChain::load(&home).unwrap();
+        assert_eq!(chain.head().unwrap(), ChainHead::GENESIS);
+        assert!(home.path(PENDING_BATCH_FILE).exists());
+        // The next publish posts the very same batch first (the server says duplicate).
+        assert_eq!(chain.post_pending(&server, &ha).unwrap(), Some(1));
+        assert!(!home.path(PENDING_BATCH_FILE).exists());
+        assert_eq!(chain.head().unwrap(), first.chain_head());
+        let mut b = chain.next_builder(200, "m").unwrap();
+        b.add(&window(2)).unwrap();
+        let second = b.sign(&ha.signing).unwrap();
+        assert_eq!(chain.post(&server, &ha, &second).unwrap(), 2);
+        chain.checkpoint(&server, &ha, 300).unwrap();
+        // Reloaded: head, ledger and both ids kept; the server holds one chain of two.
+        let chain = HaChain::load(&home).unwrap();
+        assert_eq!(chain.head().unwrap(), second.chain_head());
+        assert_eq!(chain.ledger.len(), 2);
+        assert_eq!(chain.batch_ids.len(), 2);
+        let st = server.state.lock().unwrap();
+        assert_eq!(st.0.len(), 2);
+        assert_eq!(st.2, 1);
+    }
+
     #[test]
     fn received_minutes_follow_the_drill_clock() {
         assert_eq!(received_minute(600, 0), 10);

@@ -2123,6 +2123,19 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
     let shared = w.share(&case, &at(d, 15, 0));
     let good_id = shared["receipt"].as_str().map(str::to_owned);
 
+    // Opening the poisoned upload shows each claim with what is wrong with it.
+    let opened = w.ok(
+        &w.ha,
+        Some(&at(d, 15, 5)),
+        &["authority", "uploads", "open", &poisoned_id.to_string()],
+    );
+    let rows = opened["case"].as_array().expect("case rows");
+    assert_eq!(rows.len(), 2, "{opened}");
+    assert!(
+        rows.iter().all(|r| r["problem"].is_string()),
+        "a poisoned claim shows no problem: {opened}"
+    );
+
     let out = w
         .cli(&w.ha, Some(&at(d, 15, 5)), &["authority", "publish"])
         .ok();

@@ -71,6 +71,17 @@ pub struct Config {
     #[arg(long, env = "VENUECODE_RETENTION_DAYS", default_value_t = 14)]
     pub retention_days: u32,
 
+    /// Hours exposure batches are kept beyond the retention period. A phone holds the HA's
+    /// checkpoint, whose `retained_from` names the oldest batch it expects to be served; a
+    /// batch deleted before the HA's next checkpoint would be missing for it. Set this to at
+    /// least the interval between the HA's checkpoints.
+    #[arg(
+        long,
+        env = "VENUECODE_BATCH_RETENTION_MARGIN_HOURS",
+        default_value_t = 24
+    )]
+    pub batch_retention_margin_hours: u32,
+
     /// Days an issued venue certificate is valid.
     #[arg(long, env = "VENUECODE_CERTIFICATE_DAYS", default_value_t = 365)]
     pub certificate_days: u32,
@@ -156,6 +167,7 @@ impl Config {
             ha_encryption_key: None,
             trust_bundle: None,
             retention_days: 14,
+            batch_retention_margin_hours: 24,
             certificate_days: 365,
             counts: false,
             request_timeout_ms: 30_000,

@@ -264,15 +264,29 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown requested");
 }
 
-/// One retention pass over `store`: deletes what is older than `retention_days` at `now`.
+/// One retention pass over `store`: deletes what is older than `retention_days` at `now`,
+/// batches included.
 pub fn purge_expired(
     store: &dyn Storage,
     retention_days: u32,
     now: u64,
 ) -> storage::StorageResult<storage::PurgeReport> {
+    purge_expired_with_margin(store, retention_days, 0, now)
+}
+
+/// One retention pass over `store`, as the server runs it: deletes what is older than
+/// `retention_days` at `now`, and batches only once they are `batch_margin_hours` older than
+/// that ([`Config::batch_retention_margin_hours`]).
+pub fn purge_expired_with_margin(
+    store: &dyn Storage,
+    retention_days: u32,
+    batch_margin_hours: u32,
+    now: u64,
+) -> storage::StorageResult<storage::PurgeReport> {
     let cutoff = now.saturating_sub(u64::from(retention_days) * 86_400);
+    let batch_cutoff = cutoff.saturating_sub(u64::from(batch_margin_hours) * 3_600);
     let cutoff_day = u32::try_from(cutoff / 86_400).unwrap_or(u32::MAX);
-    store.purge(cutoff, cutoff_day, now)
+    store.purge(cutoff, batch_cutoff, cutoff_day, now)
 }
 
 async fn retention_job(state: Shared, mut stop: watch::Receiver<bool>) {
@@ -297,7 +311,11 @@ async fn retention_job(state: Shared, mut stop: watch::Receiver<bool>) {
 async fn retention_pass(state: &Shared) {
     let store = Arc::clone(&state.store);
     let days = state.config.retention_days;
-    match tokio::task::spawn_blocking(move || purge_expired(store.as_ref(), days, now_secs())).await
+    let margin = state.config.batch_retention_margin_hours;
+    match tokio::task::spawn_blocking(move || {
+        purge_expired_with_margin(store.as_ref(), days, margin, now_secs())
+    })
+    .await
     {
         Ok(Ok(r)) => {
             if r.batches > 0 {

@@ -12,7 +12,7 @@ use venuecode_server::storage::{
     MemoryStorage, NewBatch, NewCheckpoint, NewTan, StorageError, StoredHead, TanPurpose,
     VenueRecord,
 };
-use venuecode_server::{purge_expired, PgStorage, RedbStorage, Storage};
+use venuecode_server::{purge_expired, purge_expired_with_margin, PgStorage, RedbStorage, Storage};
 
 const DAY: u64 = 86_400;
 const T0: u64 = 1_800_000_000;
@@ -141,6 +141,23 @@ fn retention_deletes_only_what_is_older_than_the_period() {
         // Aggregate statistics are kept.
         let stats = store.exposure_stats().unwrap();
         assert_eq!(stats.iter().map(|s| s.batches).sum::<u64>(), 3);
+    });
+}
+
+#[test]
+fn batches_are_kept_for_the_margin_past_the_retention_period() {
+    each_store(|store| {
+        store.insert_batch(&chained(1, 1, 1, T0, b"one")).unwrap();
+        store
+            .register_tans(&[tan(1, T0 + DAY, TanPurpose::Case)], T0)
+            .unwrap();
+        // Fifteen days on, a 48-hour margin keeps the batch; the TAN goes.
+        let r = purge_expired_with_margin(store.as_ref(), 14, 48, T0 + 15 * DAY).unwrap();
+        assert_eq!((r.batches, r.tans), (0, 1));
+        assert!(store.batch(1).unwrap().is_some());
+        let r = purge_expired_with_margin(store.as_ref(), 14, 48, T0 + 16 * DAY + 1).unwrap();
+        assert_eq!(r.batches, 1);
+        assert!(store.batch(1).unwrap().is_none());
     });
 }
 

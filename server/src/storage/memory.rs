@@ -360,11 +360,19 @@ impl Storage for MemoryStorage {
         Ok(CountStatRow::from_totals(rows))
     }
 
-    fn purge(&self, cutoff: u64, cutoff_day: u32, now: u64) -> StorageResult<PurgeReport> {
+    fn purge(
+        &self,
+        cutoff: u64,
+        batch_cutoff: u64,
+        cutoff_day: u32,
+        now: u64,
+    ) -> StorageResult<PurgeReport> {
         let mut inner = self.lock()?;
         let mut r = PurgeReport::default();
         let before = inner.batches.len();
-        inner.batches.retain(|_, (m, _)| m.received_at >= cutoff);
+        inner
+            .batches
+            .retain(|_, (m, _)| m.received_at >= batch_cutoff);
         r.batches = (before - inner.batches.len()) as u64;
         let before = inner.uploads.len();
         inner.uploads.retain(|_, (m, _)| m.received_at >= cutoff);

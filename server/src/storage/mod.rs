@@ -518,8 +518,15 @@ pub trait Storage: Send + Sync + 'static {
     /// Counts by region, category and epoch.
     fn count_stats(&self) -> StorageResult<Vec<CountStatRow>>;
 
-    /// Deletes batches, uploads and TANs received or registered before `cutoff` (Unix
-    /// seconds), counts of receiving days and count tags of epochs before `cutoff_day`, and
-    /// nonces expired at `now`. The chain head, batch links and batch ids stay.
-    fn purge(&self, cutoff: u64, cutoff_day: u32, now: u64) -> StorageResult<PurgeReport>;
+    /// Deletes batches received before `batch_cutoff`, uploads and TANs received or registered
+    /// before `cutoff` (Unix seconds), counts of receiving days and count tags of epochs before
+    /// `cutoff_day`, and nonces expired at `now`. The chain head, batch links and batch ids
+    /// stay.
+    fn purge(
+        &self,
+        cutoff: u64,
+        batch_cutoff: u64,
+        cutoff_day: u32,
+        now: u64,
+    ) -> StorageResult<PurgeReport>;
 }

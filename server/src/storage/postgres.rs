@@ -1133,11 +1133,21 @@ impl Storage for PgStorage {
         })
     }
 
-    fn purge(&self, cutoff: u64, cutoff_day: u32, now: u64) -> StorageResult<PurgeReport> {
+    fn purge(
+        &self,
+        cutoff: u64,
+        batch_cutoff: u64,
+        cutoff_day: u32,
+        now: u64,
+    ) -> StorageResult<PurgeReport> {
         let (cutoff, cutoff_day, now) = (bound(cutoff), i64::from(cutoff_day), bound(now));
+        let batch_cutoff = bound(batch_cutoff);
         self.write(|tx| {
             Ok(PurgeReport {
-                batches: tx.execute("DELETE FROM batches WHERE received_at < $1", &[&cutoff])?,
+                batches: tx.execute(
+                    "DELETE FROM batches WHERE received_at < $1",
+                    &[&batch_cutoff],
+                )?,
                 uploads: tx.execute("DELETE FROM uploads WHERE received_at < $1", &[&cutoff])?,
                 tans: tx.execute("DELETE FROM tans WHERE registered_at < $1", &[&cutoff])?,
                 counts: tx.execute("DELETE FROM counts WHERE day < $1", &[&cutoff_day])?

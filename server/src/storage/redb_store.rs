@@ -844,7 +844,13 @@ impl Storage for RedbStorage {
         Ok(CountStatRow::from_totals(rows))
     }
 
-    fn purge(&self, cutoff: u64, cutoff_day: u32, now: u64) -> StorageResult<PurgeReport> {
+    fn purge(
+        &self,
+        cutoff: u64,
+        batch_cutoff: u64,
+        cutoff_day: u32,
+        now: u64,
+    ) -> StorageResult<PurgeReport> {
         self.write(move |txn| {
             let mut report = PurgeReport::default();
             let mut meta = txn.open_table(BATCH_META)?;
@@ -853,7 +859,7 @@ impl Storage for RedbStorage {
             for row in meta.iter()? {
                 let (k, v) = row?;
                 let (_, _, _, received_at) = v.value();
-                if received_at < cutoff {
+                if received_at < batch_cutoff {
                     old.push(k.value());
                 }
             }

@@ -375,7 +375,27 @@ mod tests {
         assert_eq!(c.listen.port(), 8080);
         assert_eq!(c.rate_burst, 10);
         assert_eq!((c.postgres_url, c.postgres_connections), (None, 16));
+        assert_eq!((c.trust_bundle, c.batch_retention_margin_hours), (None, 24));
         assert!(Cli::try_parse_from(["server", "--data-dir", "d"]).is_err());
+        let bundle = Cli::try_parse_from([
+            "server",
+            "--data-dir",
+            "d",
+            "--ra-key",
+            "ra.key",
+            "--ha-keys",
+            "a.pub",
+            "--trust-bundle",
+            "trust-bundle.bin",
+            "--batch-retention-margin-hours",
+            "48",
+        ])
+        .expect("parses");
+        assert_eq!(
+            bundle.config.trust_bundle.as_deref(),
+            Some(Path::new("trust-bundle.bin"))
+        );
+        assert_eq!(bundle.config.batch_retention_margin_hours, 48);
         let pg = Cli::try_parse_from([
             "server",
             "--data-dir",

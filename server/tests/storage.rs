@@ -275,6 +275,17 @@ fn revocation_pages_are_bounded_and_bulk_revocations_are_one_write() {
             Err(StorageError::Revoked),
             "already revoked"
         );
+        // A refused bulk revocation changes nothing: not a missing serial, not a repeat.
+        store.insert_venue(&venue(26, 620_105)).unwrap();
+        assert_eq!(
+            store.revoke_many(&[26, 99], 2, 100),
+            Err(StorageError::NotFound)
+        );
+        assert_eq!(
+            store.revoke_many(&[26, 26], 2, 100),
+            Err(StorageError::Revoked)
+        );
+        assert_eq!(store.venue(26).unwrap().unwrap().revoked, None);
         let (page, head) = store.revocation_page(0, 10).unwrap();
         assert_eq!(head, 25);
         assert_eq!(

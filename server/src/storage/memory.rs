@@ -148,6 +148,19 @@ impl Storage for MemoryStorage {
 
     fn revoke_many(&self, serials: &[u64], reason: u8, at: u32) -> StorageResult<u64> {
         let mut inner = self.lock()?;
+        // Check every serial first, so that a refusal changes nothing; a repeated serial would
+        // be revoked twice.
+        let mut seen = std::collections::HashSet::new();
+        for s in serials {
+            if !seen.insert(*s) {
+                return Err(StorageError::Revoked);
+            }
+            match inner.venues.get(s) {
+                None => return Err(StorageError::NotFound),
+                Some(v) if v.revoked.is_some() => return Err(StorageError::Revoked),
+                Some(_) => {}
+            }
+        }
         let mut last = 0;
         for s in serials {
             last = revoke(&mut inner, *s, reason, at)?;

@@ -474,10 +474,15 @@ impl Storage for RedbStorage {
     fn revoke_many(&self, serials: &[u64], reason: u8, at: u32) -> StorageResult<u64> {
         let serials = serials.to_vec();
         self.write(move |txn| {
-            // Check every serial before writing, so that a refusal writes nothing.
+            // Check every serial before writing, so that a refusal writes nothing (it would be
+            // committed with the rest of the group); a repeated serial would be revoked twice.
             {
                 let states = txn.open_table(VENUE_STATE)?;
+                let mut seen = std::collections::HashSet::new();
                 for s in &serials {
+                    if !seen.insert(*s) {
+                        return Err(StorageError::Revoked);
+                    }
                     let state = states
                         .get(*s)?
                         .map(|v| v.value())

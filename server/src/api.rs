@@ -24,7 +24,7 @@ use crate::auth::{admin_key, authenticate, envelope, ha_key};
 use crate::cache::CachedBatch;
 use crate::error::ApiError;
 use crate::state::{blocking, now_minute, now_secs, today, Body, Shared};
-use crate::storage::{NewTan, StorageError, TanPurpose, VenueRecord};
+use crate::storage::{NewTan, StorageError, TanPurpose, TanRecord, VenueRecord};
 
 /// Revocation reason of a certificate replaced by an update. Not yet a named constant in the
 /// protocol crate.
@@ -477,28 +477,38 @@ fn tan_unknown(message: &str) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "tan_unknown", message)
 }
 
-/// `POST /v1/uploads`: authorised by a one-time TAN, consumed atomically with the store.
-pub(crate) async fn post_upload(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+/// The upload's TAN from its header, registered, unused and unexpired: checked before the
+/// body is read, and again by the handler.
+pub(crate) async fn upload_tan(
+    s: &Shared,
+    headers: &HeaderMap,
+) -> Result<([u8; 32], TanRecord), ApiError> {
     let tan = headers
         .get(TAN_HEADER)
         .ok_or_else(|| tan_unknown("this route needs a Venuecode-Tan header"))?
         .to_str()
         .map_err(|_| tan_unknown("the TAN is not registered"))?;
     let hash = tan_hash(tan).map_err(|_| tan_unknown("the TAN is not registered"))?;
-    let now = now_secs();
-    let record = blocking(&s, move |st| st.tan(&hash))
+    let record = blocking(s, move |st| st.tan(&hash))
         .await?
         .ok_or_else(|| tan_unknown("the TAN is not registered"))?;
     if record.used {
         return Err(StorageError::TanUsed.into());
     }
-    if now >= record.expires_at {
+    if now_secs() >= record.expires_at {
         return Err(StorageError::TanExpired.into());
     }
+    Ok((hash, record))
+}
+
+/// `POST /v1/uploads`: authorised by a one-time TAN, consumed atomically with the store.
+pub(crate) async fn post_upload(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let (hash, record) = upload_tan(&s, &headers).await?;
+    let now = now_secs();
     // Refuse a body that does not decode as what the TAN authorises, or whose HPKE
     // encapsulated key is a low-order point that no HA could open, before spending the TAN.
     let decoded = match record.purpose {

@@ -1,0 +1,349 @@
+//! Attacks from one machine with a few hundred connections, against a real server on
+//! loopback: slow headers (slowloris), slow bodies, bodies sent without the right signature,
+//! registration abuse and long update chains. Each test says the attack, then what must hold.
+//! Waits are bounded and generous; server state is read from its metrics, never guessed from a
+//! sleep. (Memory under the same attacks, measured on the binary, is in `hostile_process.rs`.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::{now, Harness};
+use venuecode_protocol::SigningKey;
+
+/// A connection to `addr` from the loopback address `local` (Linux routes all of 127/8 to
+/// loopback), so that a test can be an attacker and an honest client at once.
+fn connect_from(local: &str, addr: SocketAddr) -> TcpStream {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind(format!("{local}:0").parse().unwrap()).unwrap();
+        let s = sock.connect(addr).await.unwrap();
+        let s = s.into_std().unwrap();
+        s.set_nonblocking(false).unwrap();
+        s
+    })
+}
+
+/// One request on a fresh connection from `local`; the status, or 0 when the server closed the
+/// connection without an answer.
+fn status_from(local: &str, addr: SocketAddr, request: &str) -> (u16, String) {
+    let mut s = connect_from(local, addr);
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    if s.write_all(request.as_bytes()).is_err() {
+        return (0, String::new());
+    }
+    let mut text = Vec::new();
+    let _ = s.read_to_end(&mut text);
+    let text = String::from_utf8_lossy(&text).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+fn get_from(local: &str, addr: SocketAddr, path: &str) -> u16 {
+    status_from(
+        local,
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+    )
+    .0
+}
+
+/// A metric's value, scraped from `local`.
+fn metric(local: &str, addr: SocketAddr, name: &str) -> i64 {
+    let (_, text) = status_from(
+        local,
+        addr,
+        "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(0)
+}
+
+/// Waits (up to 20 s) until the server reports `n` open connections, the scrape included.
+fn wait_connections(local: &str, addr: SocketAddr, n: i64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let open = metric(local, addr, "venuecode_connections_open ");
+        if open == n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{open} connections open, not {n}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether the server closes `s` (end of stream or reset) within `limit`, reading and
+/// dropping whatever it sends first.
+fn closed_within(s: &mut TcpStream, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        s.set_read_timeout(Some(left)).unwrap();
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return false,
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return false,
+            Err(_) => return true,
+        }
+    }
+}
+
+/// Opens a connection from `local` and sends the start of a request head, never its end.
+fn half_open(local: &str, addr: SocketAddr) -> TcpStream {
+    let mut s = connect_from(local, addr);
+    s.write_all(b"GET /v1/authority HTTP/1.1\r\nHost: t\r\nX-Slow: a")
+        .unwrap();
+    s
+}
+
+#[test]
+fn slowloris_heads_are_cut_off_capped_per_address_and_bounded_in_size() {
+    let h = Harness::start_with(|c| {
+        c.header_timeout_ms = 1_500;
+        c.max_connections_per_ip = 8;
+        c.max_connections = 64;
+        c.max_header_bytes = 8 * 1024;
+    });
+    let addr = h.addr;
+    // The attacker (127.0.0.1) fills its address's cap with heads it never finishes.
+    let mut held: Vec<TcpStream> = (0..8).map(|_| half_open("127.0.0.1", addr)).collect();
+    wait_connections("127.0.0.2", addr, 9);
+    // A ninth connection from the same address is closed at once, unanswered.
+    let mut extra = half_open("127.0.0.1", addr);
+    assert!(closed_within(&mut extra, Duration::from_secs(10)));
+    // An honest client elsewhere is served meanwhile.
+    assert_eq!(get_from("127.0.0.2", addr, "/v1/authority"), 200);
+    // The server closes every unfinished head at the header deadline (1.5 s; allowed 20 s).
+    for s in &mut held {
+        assert!(
+            closed_within(s, Duration::from_secs(20)),
+            "a slow head stayed open"
+        );
+    }
+    wait_connections("127.0.0.2", addr, 1);
+    assert_eq!(get_from("127.0.0.1", addr, "/v1/authority"), 200);
+
+    // Idle keep-alive: a connection that finished a request and then says nothing is closed.
+    let mut idle = connect_from("127.0.0.1", addr);
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    assert!(closed_within(&mut idle, Duration::from_secs(20)));
+
+    // Header bytes are bounded: a head over 8 KiB is answered 431 and the connection closed.
+    let big = format!(
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Pad: {}\r\n\r\n",
+        "a".repeat(20 * 1024)
+    );
+    let (status, _) = status_from("127.0.0.1", addr, &big);
+    assert!(matches!(status, 431 | 0), "an oversized head got {status}");
+    assert!(
+        metric(
+            "127.0.0.2",
+            addr,
+            "venuecode_events_total{event=\"header_timeout\"} "
+        ) >= 8
+    );
+}
+
+#[test]
+fn slowloris_total_connection_cap_closes_connections_beyond_it() {
+    let h = Harness::start_with(|c| {
+        c.header_timeout_ms = 1_500;
+        c.max_connections_per_ip = 100;
+        c.max_connections = 6;
+    });
+    let addr = h.addr;
+    let mut held: Vec<TcpStream> = (0..6).map(|_| half_open("127.0.0.1", addr)).collect();
+    // Beyond the total cap every connection is closed at once, from any address.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut refused = false;
+    while !refused && Instant::now() < deadline {
+        let mut s = half_open("127.0.0.3", addr);
+        refused = closed_within(&mut s, Duration::from_millis(500));
+    }
+    assert!(refused, "a connection beyond the cap was kept");
+    // The held heads expire, and the cap has room again.
+    for s in &mut held {
+        assert!(closed_within(s, Duration::from_secs(20)));
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while get_from("127.0.0.3", addr, "/v1/authority") != 200 {
+        assert!(Instant::now() < deadline, "the cap never had room again");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Sends the head of a POST whose body is `length` bytes, and `sent` of them.
+fn post_head(addr: SocketAddr, path: &str, extra: &str, length: usize, sent: &[u8]) -> TcpStream {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: t\r\n{extra}Content-Length: {length}\r\n\r\n"
+    )
+    .unwrap();
+    s.write_all(sent).unwrap();
+    s
+}
+
+/// Reads one response (status and text) without sending anything more.
+fn answer(s: &mut TcpStream) -> (u16, String) {
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+        let text = String::from_utf8_lossy(&got);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let len = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                })
+                .unwrap_or(0);
+            if got.len() >= end + 4 + len {
+                break;
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&got).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+#[test]
+fn slow_body_uploaders_take_no_read_slots_and_are_cut_off_at_the_minimum_rate() {
+    let h = Harness::start_with(|c| {
+        c.counts = true;
+        c.max_concurrency = 4;
+        c.max_write_concurrency = 4;
+        c.min_body_rate = 1024;
+        c.body_grace_ms = 1_000;
+        c.request_timeout_ms = 120_000;
+    });
+    // Every write slot is taken by a body that trickles (10 of 8,000 bytes).
+    let mut held: Vec<TcpStream> = (0..4)
+        .map(|_| post_head(h.addr, "/v1/counts", "", 8_000, &[0u8; 10]))
+        .collect();
+    h.wait_in_flight(4);
+    // Phones still get their revocation lists and batches: reads have their own slots.
+    for _ in 0..10 {
+        assert_eq!(h.get("/v1/revocations").status, 200);
+        assert_eq!(h.get("/v1/batches").status, 200);
+    }
+    // Each trickling body falls behind 1 KiB/s after its 1 s grace and is answered 408, long
+    // before the two-minute request timeout.
+    let started = Instant::now();
+    for s in &mut held {
+        let (status, text) = answer(s);
+        assert_eq!(status, 408, "{text}");
+        assert!(text.contains("slower than 1024 bytes a second"), "{text}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(60));
+    // The write slots are free again.
+    let r = h.request("POST", "/v1/counts", &[], &Harness::pings(&[[1; 16]]));
+    assert_eq!(r.status, 202);
+}
+
+#[test]
+fn unauthenticated_body_is_refused_from_its_headers_before_it_is_read() {
+    let h = Harness::start_with(|c| {
+        c.max_body_bytes_in_flight = 4 * 1024 * 1024;
+        c.request_timeout_ms = 60_000;
+    });
+    let addr = h.addr;
+    const BIG: usize = 60 * 1024 * 1024;
+    let venue = SigningKey::generate().unwrap();
+    let header = |key: &SigningKey, method: &str, path: &str, ts: u64| -> String {
+        let (name, value) = Harness::sig(key, method, path, b"", ts);
+        format!("{name}: {value}\r\n")
+    };
+    // Each refusal comes while not one byte of the 60 MiB body has been sent.
+    let refused = |path: &str, extra: String| -> (u16, String) {
+        let mut s = post_head(addr, path, &extra, BIG, b"");
+        answer(&mut s)
+    };
+    let (status, text) = refused("/v1/batches", String::new());
+    assert_eq!(status, 401, "{text}");
+    assert!(text.contains("signature_missing"), "{text}");
+    let (status, text) = refused("/v1/batches", header(&venue, "POST", "/v1/batches", now()));
+    assert_eq!(status, 401, "{text}");
+    assert!(text.contains("signature_invalid"), "{text}");
+    let stale = header(&h.ha, "POST", "/v1/batches", now() - 400);
+    let (status, text) = refused("/v1/batches", stale);
+    assert!(text.contains("timestamp_out_of_window"), "{status} {text}");
+    let admin = header(&h.admin, "POST", "/v1/tans", now());
+    let mut s = post_head(addr, "/v1/tans", &admin, 1024 * 1024, b"");
+    let (status, text) = answer(&mut s);
+    assert_eq!(status, 401, "{text}");
+    let (status, text) = refused(
+        "/v1/uploads",
+        "venuecode-tan: NEVER-ISSUED-1\r\n".to_owned(),
+    );
+    // The upload limit (8 MiB) comes first, then the TAN: both before the body.
+    assert_eq!(status, 413, "{text}");
+    let mut s = post_head(
+        addr,
+        "/v1/uploads",
+        "venuecode-tan: NEVER-ISSUED-1\r\n",
+        1000,
+        b"",
+    );
+    let (status, text) = answer(&mut s);
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("tan_unknown"), "{text}");
+
+    // The budget of body bytes in flight (4 MiB here): a trusted key's 3 MiB body still
+    // arriving holds 3 MiB of it; a second 2 MiB body is shed with 503 before it is read.
+    let body = vec![0u8; 3 * 1024 * 1024];
+    let (name, value) = Harness::sig(&h.ha, "POST", "/v1/batches", &body, now());
+    let mut first = post_head(
+        addr,
+        "/v1/batches",
+        &format!("{name}: {value}\r\n"),
+        body.len(),
+        b"",
+    );
+    h.wait_in_flight(1);
+    let second = vec![0u8; 2 * 1024 * 1024];
+    let r = h.signed(&h.ha, "POST", "/v1/batches", &second);
+    assert_eq!((r.status, r.code().as_str()), (503, "overloaded"));
+    // Small bodies within the budget are still read.
+    let r = h.signed(&h.ha, "POST", "/v1/batches", b"not a batch");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    first.write_all(&body).unwrap();
+    let (status, text) = answer(&mut first);
+    assert_eq!(status, 400, "{text}");
+    // The budget is whole again.
+    let r = h.signed(&h.ha, "POST", "/v1/batches", &second);
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    assert_eq!(h.get("/v1/batches").json()["latest"], 0);
+}

@@ -25,6 +25,7 @@ use crate::cache::CachedBatch;
 use crate::error::ApiError;
 use crate::state::{blocking, now_minute, now_secs, today, Body, Shared};
 use crate::storage::{NewTan, StorageError, TanPurpose, TanRecord, VenueRecord};
+use crate::venue_text;
 
 /// Revocation reason of a certificate replaced by an update. Not yet a named constant in the
 /// protocol crate.
@@ -144,9 +145,10 @@ pub(crate) async fn register_venue(
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let env = envelope(&headers)?;
-    let req = decode_registration(&body)?;
+    let mut req = decode_registration(&body)?;
     authenticate(&s, &env, &req.venue_key, &method, &uri, &body).await?;
     check_pledge(&req)?;
+    req.info = venue_text::normalize(&req.info)?;
     let serial = blocking(&s, |st| st.allocate_serial()).await?;
     let record = issue(&s, serial, &req)?;
     let cert = record.certificate.clone();
@@ -174,15 +176,18 @@ pub(crate) async fn get_venue(
     State(s): State<Shared>,
     Path(serial): Path<String>,
 ) -> Result<Response, ApiError> {
-    let mut v = load_venue(&s, number(&serial, "serial")?).await?;
-    // An update chain is short; the bound only guards against a corrupt loop.
-    for _ in 0..10_000 {
-        match v.superseded_by {
-            Some(next) => v = load_venue(&s, next).await?,
-            None => break,
-        }
+    let v = load_venue(&s, number(&serial, "serial")?).await?;
+    if v.superseded_by.is_none() {
+        return Ok(octets(StatusCode::OK, v.certificate));
     }
-    Ok(octets(StatusCode::OK, v.certificate))
+    // Updates keep the venue key, and a key registers once: the newest certificate of the key
+    // is the head of the chain, found in one indexed lookup however long the chain is.
+    let key = v.venue_key;
+    let newest = blocking(&s, move |st| st.newest_venue(&key)).await?;
+    Ok(octets(
+        StatusCode::OK,
+        newest.map_or(v.certificate, |n| n.certificate),
+    ))
 }
 
 /// `PUT /v1/venues/{serial}`
@@ -197,7 +202,7 @@ pub(crate) async fn update_venue(
     let env = envelope(&headers)?;
     let old = load_venue(&s, number(&serial, "serial")?).await?;
     authenticate(&s, &env, &venue_key(&old)?, &method, &uri, &body).await?;
-    let req = decode_registration(&body)?;
+    let mut req = decode_registration(&body)?;
     if req.venue_key.as_bytes() != &old.venue_key {
         return Err(ApiError::malformed(
             "an update must keep the venue key of the certificate",
@@ -207,6 +212,7 @@ pub(crate) async fn update_venue(
     if old.revoked.is_some() {
         return Err(StorageError::Revoked.into());
     }
+    req.info = venue_text::normalize(&req.info)?;
     let serial = blocking(&s, |st| st.allocate_serial()).await?;
     let record = issue(&s, serial, &req)?;
     let cert = record.certificate.clone();

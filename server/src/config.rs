@@ -123,7 +123,8 @@ pub struct Config {
     #[arg(long, env = "VENUECODE_MAX_BODY_BYTES_IN_FLIGHT", default_value_t = 256 * 1024 * 1024)]
     pub max_body_bytes_in_flight: usize,
 
-    /// Venue registrations one address (IPv6: one /64) may make per hour.
+    /// Venue registrations one address (IPv6: one /64) may make per hour (all of them at once
+    /// at first, then one every 60/N minutes).
     #[arg(
         long,
         env = "VENUECODE_REGISTRATIONS_PER_IP_PER_HOUR",
@@ -131,7 +132,7 @@ pub struct Config {
     )]
     pub registrations_per_ip_per_hour: u32,
 
-    /// Venue registrations the whole server accepts per minute.
+    /// Venue registrations the whole server accepts per minute (all of them at once at first).
     #[arg(
         long,
         env = "VENUECODE_REGISTRATIONS_PER_MINUTE",
@@ -219,7 +220,7 @@ impl Config {
             min_body_rate: 4096,
             body_grace_ms: 5_000,
             max_body_bytes_in_flight: 256 * 1024 * 1024,
-            registrations_per_ip_per_hour: 20,
+            registrations_per_ip_per_hour: 60,
             registrations_per_minute: 120,
             rate_per_minute: 30,
             rate_burst: 10,

@@ -205,8 +205,7 @@ fn signer(method: &Method, route: &str) -> Option<Signer> {
 }
 
 /// Everything about a request's body that the headers tell, checked before any of it is read:
-/// its announced size against the route's limit (413; a body without a length is refused with
-/// 411), the per-address rate limits (429), who signed it (401: no signature, a key that may
+/// its announced size against the route's limit (413), the per-address rate limits (429), who signed it (401: no signature, a key that may
 /// not use the route, a timestamp out of the window) or the TAN it spends (403, 409, 410), then
 /// a share of the budget of body bytes in flight (503). The body is then read at the minimum
 /// rate ([`BodyPace`]) and the signature checked over it by the handler.
@@ -225,19 +224,14 @@ async fn admit_body(
         return next.run(req).await;
     };
     let headers = req.headers();
+    // A body without a length (chunked) is held to its route's limit, and counts as that much
+    // against the budget of bytes in flight.
     let declared = match headers.get(header::CONTENT_LENGTH) {
         Some(v) => match v.to_str().ok().and_then(|v| v.parse::<u64>().ok()) {
             Some(n) => n,
             None => return ApiError::malformed("Content-Length is not a number").into_response(),
         },
-        None if headers.contains_key(header::TRANSFER_ENCODING) => {
-            return ApiError::new(
-                StatusCode::LENGTH_REQUIRED,
-                "length_required",
-                "a request body must announce its length (Content-Length)",
-            )
-            .into_response();
-        }
+        None if headers.contains_key(header::TRANSFER_ENCODING) => limit as u64,
         None => 0,
     };
     if declared > limit as u64 {

@@ -12,7 +12,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use common::{now, Harness};
-use venuecode_protocol::SigningKey;
+use venuecode_protocol::{Codec as _, SigningKey};
 
 /// A connection to `addr` from the loopback address `local` (Linux routes all of 127/8 to
 /// loopback), so that a test can be an attacker and an honest client at once.
@@ -334,8 +334,12 @@ fn unauthenticated_body_is_refused_from_its_headers_before_it_is_read() {
     );
     h.wait_in_flight(1);
     let second = vec![0u8; 2 * 1024 * 1024];
-    let r = h.signed(&h.ha, "POST", "/v1/batches", &second);
-    assert_eq!((r.status, r.code().as_str()), (503, "overloaded"));
+    let (name, value) = Harness::sig(&h.ha, "POST", "/v1/batches", &second, now());
+    let extra = format!("{name}: {value}\r\n");
+    let mut s = post_head(addr, "/v1/batches", &extra, second.len(), b"");
+    let (status, text) = answer(&mut s);
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("overloaded"), "{text}");
     // Small bodies within the budget are still read.
     let r = h.signed(&h.ha, "POST", "/v1/batches", b"not a batch");
     assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
@@ -346,4 +350,160 @@ fn unauthenticated_body_is_refused_from_its_headers_before_it_is_read() {
     let r = h.signed(&h.ha, "POST", "/v1/batches", &second);
     assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
     assert_eq!(h.get("/v1/batches").json()["latest"], 0);
+}
+
+fn register_as(h: &Harness, key: &SigningKey, name: &str, from: Option<&str>) -> common::Resp {
+    let body = Harness::registration(key, name, 620_105, true);
+    let (sig_name, sig) = Harness::sig(key, "POST", "/v1/venues", &body, now());
+    let mut headers = vec![(sig_name, sig)];
+    if let Some(ip) = from {
+        headers.push(("x-forwarded-for", ip.to_owned()));
+    }
+    h.request("POST", "/v1/venues", &headers, &body)
+}
+
+#[test]
+fn registration_abuse_copies_invisible_variants_and_disabled_keys_are_refused() {
+    let h = Harness::start();
+    let fresh = || SigningKey::generate().unwrap();
+    let original = fresh();
+    let r = register_as(&h, &original, "Golden Dragon", None);
+    assert_eq!(r.status, 201);
+    let serial = venuecode_protocol::VenueCertificate::decode(&r.body)
+        .unwrap()
+        .serial();
+    // A byte-identical copy under another key: refused.
+    let r = register_as(&h, &fresh(), "Golden Dragon", None);
+    assert_eq!((r.status, r.code().as_str()), (409, "duplicate_venue"));
+    // Variants that look the same: zero-width space, zero-width joiner, byte order mark,
+    // right-to-left override, line separator, soft hyphen.
+    for variant in [
+        "Golden\u{200B} Dragon",
+        "Golden\u{200D} Dragon",
+        "\u{FEFF}Golden Dragon",
+        "Golden Dragon\u{202E}",
+        "Golden\u{2028}Dragon",
+        "Gol\u{AD}den Dragon",
+    ] {
+        let r = register_as(&h, &fresh(), variant, None);
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "malformed"),
+            "{variant:?}"
+        );
+        assert!(r.code_if_error().is_some());
+    }
+    // Canonically equivalent spellings are one name: issued in NFC, and then a duplicate.
+    let r = register_as(&h, &fresh(), "Cafe\u{301} Noir", None);
+    assert_eq!(r.status, 201);
+    let cert = venuecode_protocol::VenueCertificate::decode(&r.body).unwrap();
+    assert_eq!(cert.info().name(), "Caf\u{e9} Noir");
+    let r = register_as(&h, &fresh(), "Caf\u{e9} Noir", None);
+    assert_eq!((r.status, r.code().as_str()), (409, "duplicate_venue"));
+    // A key registers once; a key the RA disabled can never register again, under any name.
+    let r = register_as(&h, &original, "Golden Dragon Two", None);
+    assert_eq!((r.status, r.code().as_str()), (409, "venue_key_registered"));
+    let path = format!("/v1/admin/venues/{serial}/disable");
+    assert_eq!(h.signed(&h.admin, "POST", &path, b"").status, 200);
+    let r = register_as(&h, &original, "Golden Dragon Reborn", None);
+    assert_eq!((r.status, r.code().as_str()), (403, "venue_disabled"));
+    // Once disabled, its name is free for a genuine venue.
+    assert_eq!(register_as(&h, &fresh(), "Golden Dragon", None).status, 201);
+    let stats = h.get("/v1/stats/venues").json();
+    assert_eq!(stats["by_region"][0]["active"], 2, "{stats}");
+}
+
+#[test]
+fn registration_abuse_is_rate_limited_per_address_and_in_total() {
+    let h = Harness::start_with(|c| {
+        c.client_ip_header = Some("x-forwarded-for".into());
+        c.registrations_per_ip_per_hour = 3;
+        c.registrations_per_minute = 5;
+    });
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let key = SigningKey::generate().unwrap();
+        let r = register_as(&h, &key, &format!("Stall {i}"), Some("192.0.2.1"));
+        statuses.push(r.status);
+        if r.status == 429 {
+            assert!(r.header("retry-after").is_some());
+        }
+    }
+    assert_eq!(statuses, [201, 201, 201, 429, 429, 429]);
+    // Another address has its own allowance, until the server-wide limit (5 a minute).
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let key = SigningKey::generate().unwrap();
+        let r = register_as(&h, &key, &format!("Kiosk {i}"), Some("192.0.2.2"));
+        statuses.push(r.status);
+    }
+    assert_eq!(statuses, [201, 201, 429]);
+    // Reads are untouched.
+    assert_eq!(h.get("/v1/authority").status, 200);
+}
+
+#[test]
+fn update_chain_lookup_returns_the_newest_certificate_past_10000_updates() {
+    use std::sync::Arc;
+    use venuecode_server::storage::{MemoryStorage, Storage, VenueRecord};
+    use venuecode_server::{Config, Keys, Server};
+    let h = Harness::start();
+    // A chain of 12,000 certificates of one venue key, written straight into a store.
+    let store = Arc::new(MemoryStorage::new());
+    let record = |serial: u64| VenueRecord {
+        serial,
+        certificate: format!("certificate {serial}").into_bytes(),
+        venue_key: [7; 32],
+        region: 620_105,
+        category: 1,
+        issued_at: 0,
+        revoked: None,
+        superseded_by: None,
+    };
+    const CHAIN: u64 = 12_000;
+    store.insert_venue(&record(1)).unwrap();
+    for serial in 2..=CHAIN {
+        store
+            .supersede_venue(serial - 1, &record(serial), 3, 0)
+            .unwrap();
+    }
+    let config: Config = h.config.clone();
+    let mut config = config;
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let keys = Keys::load(&config).unwrap();
+    let store: Arc<dyn Storage> = store;
+    let server = rt.block_on(Server::bind_with(config, keys, store)).unwrap();
+    let addr = server.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = rt.spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    let newest = format!("certificate {CHAIN}");
+    let get = |serial: u64| -> String {
+        let (status, text) = status_from(
+            "127.0.0.1",
+            addr,
+            &format!("GET /v1/venues/{serial} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+        );
+        assert_eq!(status, 200, "{text}");
+        text.rsplit("\r\n\r\n").next().unwrap().to_owned()
+    };
+    // Every serial of the chain, the first included, answers with the newest certificate.
+    for serial in [1, 2, 5_000, 10_001, CHAIN - 1, CHAIN] {
+        assert_eq!(get(serial), newest, "serial {serial}");
+    }
+    // And the first costs what the newest costs: timed for the log, bounded generously.
+    let time = |serial: u64| {
+        let t = Instant::now();
+        for _ in 0..20 {
+            get(serial);
+        }
+        t.elapsed() / 20
+    };
+    let (first, last) = (time(1), time(CHAIN));
+    eprintln!("lookup of serial 1: {first:?}; of serial {CHAIN}: {last:?}");
+    assert!(first < Duration::from_secs(1), "{first:?}");
+    let _ = stop.send(());
+    rt.block_on(task).unwrap().unwrap();
 }

@@ -249,6 +249,26 @@ pub struct PurgeReport {
     pub nonces: u64,
 }
 
+/// What makes two venues the same for the duplicate check: SHA-256 over the certificate's
+/// name, address (each length-prefixed) and region. `None` when the bytes are not a
+/// certificate (test fixtures), which then take part in no duplicate check.
+pub fn venue_identity(certificate: &[u8]) -> Option<[u8; 32]> {
+    use venuecode_protocol::Codec as _;
+    let cert = venuecode_protocol::VenueCertificate::decode(certificate).ok()?;
+    let info = cert.info();
+    let name = info.name().as_bytes();
+    let address = info.address().as_bytes();
+    let len = |b: &[u8]| u32::try_from(b.len()).unwrap_or(u32::MAX).to_be_bytes();
+    Some(venuecode_protocol::primitives::sha256(&[
+        b"venuecode/venue-identity",
+        &len(name),
+        name,
+        &len(address),
+        address,
+        &info.region().get().to_be_bytes(),
+    ]))
+}
+
 /// Why a storage operation did not happen. Variants other than [`StorageError::Backend`] are
 /// outcomes the API reports to the client; none carries user data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,6 +286,13 @@ pub enum StorageError {
     TanUsed,
     /// The TAN has expired.
     TanExpired,
+    /// A certificate was issued for this venue key before: a venue registers once and then
+    /// updates its certificate.
+    VenueKeyRegistered,
+    /// The RA administrator disabled this venue key's certificate; it cannot register again.
+    VenueKeyDisabled,
+    /// An active venue has the same name, address and region.
+    DuplicateVenue,
     /// The database failed; the text is for the operator's log.
     Backend(String),
 }
@@ -279,6 +306,9 @@ impl fmt::Display for StorageError {
             Self::TanUnknown => f.write_str("TAN unknown"),
             Self::TanUsed => f.write_str("TAN already used"),
             Self::TanExpired => f.write_str("TAN expired"),
+            Self::VenueKeyRegistered => f.write_str("venue key registered before"),
+            Self::VenueKeyDisabled => f.write_str("venue key disabled"),
+            Self::DuplicateVenue => f.write_str("duplicate of an active venue"),
             Self::Backend(e) => write!(f, "storage backend: {e}"),
         }
     }
@@ -310,15 +340,23 @@ pub trait Storage: Send + Sync + 'static {
     /// leaves a gap, which is harmless.
     fn allocate_serial(&self) -> StorageResult<u64>;
 
-    /// Stores a newly issued certificate.
+    /// Stores a newly issued certificate. Refuses, writing nothing, a venue key that has a
+    /// certificate already ([`StorageError::VenueKeyDisabled`] when the RA disabled it, else
+    /// [`StorageError::VenueKeyRegistered`]) and a certificate whose [`venue_identity`] is that
+    /// of an active (unrevoked) venue ([`StorageError::DuplicateVenue`]).
     fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()>;
 
     /// The stored record of a serial.
     fn venue(&self, serial: u64) -> StorageResult<Option<VenueRecord>>;
 
+    /// The newest certificate issued for a venue key (the one with the highest serial): the
+    /// head of its update chain. One indexed lookup, whatever the chain's length.
+    fn newest_venue(&self, venue_key: &[u8; 32]) -> StorageResult<Option<VenueRecord>>;
+
     /// Stores `new` and revokes `old` with `reason` at `at` (Unix minute), atomically. Fails
-    /// with [`StorageError::Revoked`] if `old` is already revoked and [`StorageError::NotFound`]
-    /// if it does not exist. Returns the revocation sequence number.
+    /// with [`StorageError::Revoked`] if `old` is already revoked, [`StorageError::NotFound`]
+    /// if it does not exist and [`StorageError::DuplicateVenue`] if `new` has the identity of an
+    /// active venue other than `old`. Returns the revocation sequence number.
     fn supersede_venue(
         &self,
         old: u64,

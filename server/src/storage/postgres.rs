@@ -77,6 +77,12 @@ CREATE TABLE IF NOT EXISTS venues (
     revoked_reason SMALLINT,
     superseded_by BIGINT
 );
+-- The duplicate check's identity (see `venue_identity`), and the indexes that make the
+-- newest certificate of a venue key and an active venue's identity one lookup each.
+ALTER TABLE venues ADD COLUMN IF NOT EXISTS identity BYTEA;
+CREATE INDEX IF NOT EXISTS venues_by_key ON venues (venue_key, serial);
+CREATE INDEX IF NOT EXISTS venues_active_identity ON venues (identity)
+    WHERE revoked_seq IS NULL;
 CREATE TABLE IF NOT EXISTS revocations (
     sequence BIGINT PRIMARY KEY,
     serial BIGINT NOT NULL,
@@ -246,15 +252,17 @@ fn upsert_venue(tx: &mut Transaction<'_>, v: &VenueRecord) -> TxResult<()> {
         None => (None, None),
     };
     let superseded = v.superseded_by.map(big).transpose()?;
+    let identity = super::venue_identity(&v.certificate).map(|id| id.to_vec());
     tx.execute(
         "INSERT INTO venues (serial, certificate, venue_key, region, category, issued_at,
-                             revoked_seq, revoked_reason, superseded_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                             revoked_seq, revoked_reason, superseded_by, identity)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (serial) DO UPDATE SET
              certificate = EXCLUDED.certificate, venue_key = EXCLUDED.venue_key,
              region = EXCLUDED.region, category = EXCLUDED.category,
              issued_at = EXCLUDED.issued_at, revoked_seq = EXCLUDED.revoked_seq,
-             revoked_reason = EXCLUDED.revoked_reason, superseded_by = EXCLUDED.superseded_by",
+             revoked_reason = EXCLUDED.revoked_reason, superseded_by = EXCLUDED.superseded_by,
+             identity = EXCLUDED.identity",
         &[
             &big(v.serial)?,
             &v.certificate,
@@ -265,8 +273,34 @@ fn upsert_venue(tx: &mut Transaction<'_>, v: &VenueRecord) -> TxResult<()> {
             &seq,
             &reason,
             &superseded,
+            &identity,
         ],
     )?;
+    Ok(())
+}
+
+/// Revocation reason byte of a certificate the RA disabled.
+const DISABLED: i16 = venuecode_protocol::RevocationReason::DISABLED_BY_AUTHORITY.0 as i16;
+
+/// Serialises the writers of venues, so that two registrations of one key or one identity
+/// cannot both pass their checks, on any replica.
+fn lock_venues(tx: &mut Transaction<'_>) -> TxResult<()> {
+    tx.batch_execute("LOCK TABLE venues IN SHARE ROW EXCLUSIVE MODE")?;
+    Ok(())
+}
+
+/// Refuses `v` when an active venue other than `replacing` has its identity.
+fn unique_identity(tx: &mut Transaction<'_>, v: &VenueRecord, replacing: u64) -> TxResult<()> {
+    if let Some(id) = super::venue_identity(&v.certificate) {
+        let taken = tx.query_opt(
+            "SELECT 1 FROM venues WHERE identity = $1 AND revoked_seq IS NULL AND serial <> $2
+             LIMIT 1",
+            &[&id.as_slice(), &bound(replacing)],
+        )?;
+        if taken.is_some() {
+            return Err(StorageError::DuplicateVenue.into());
+        }
+    }
     Ok(())
 }
 
@@ -476,12 +510,33 @@ impl PgStorage {
             let row = tx.query_one("SELECT max(version) FROM venuecode_schema", &[])?;
             Ok(row.get::<_, Option<i32>>(0).unwrap_or(0))
         })?;
+        store.index_existing_venues()?;
         if version > SCHEMA_VERSION {
             return Err(StorageError::Backend(format!(
                 "the database schema is version {version}; this server knows up to {SCHEMA_VERSION}"
             )));
         }
         Ok(store)
+    }
+
+    /// Fills the identity of active venues stored before the column existed.
+    fn index_existing_venues(&self) -> StorageResult<()> {
+        self.write(|tx| {
+            let rows = tx.query(
+                "SELECT serial, certificate FROM venues
+                 WHERE identity IS NULL AND revoked_seq IS NULL",
+                &[],
+            )?;
+            for r in rows {
+                if let Some(id) = super::venue_identity(r.get::<_, &[u8]>(1)) {
+                    tx.execute(
+                        "UPDATE venues SET identity = $2 WHERE serial = $1",
+                        &[&r.get::<_, i64>(0), &id.as_slice()],
+                    )?;
+                }
+            }
+            Ok(())
+        })
     }
 
     /// Runs `f` in a read-write transaction and commits it. A refusal (any [`Fail::Stop`])
@@ -584,7 +639,40 @@ impl Storage for PgStorage {
     }
 
     fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()> {
-        self.write(|tx| upsert_venue(tx, venue))
+        self.write(|tx| {
+            lock_venues(tx)?;
+            let head = tx.query_opt(
+                "SELECT revoked_reason FROM venues WHERE venue_key = $1
+                 ORDER BY serial DESC LIMIT 1",
+                &[&venue.venue_key.as_slice()],
+            )?;
+            if let Some(row) = head {
+                return Err(if row.get::<_, Option<i16>>(0) == Some(DISABLED) {
+                    StorageError::VenueKeyDisabled.into()
+                } else {
+                    StorageError::VenueKeyRegistered.into()
+                });
+            }
+            unique_identity(tx, venue, 0)?;
+            upsert_venue(tx, venue)
+        })
+    }
+
+    fn newest_venue(&self, venue_key: &[u8; 32]) -> StorageResult<Option<VenueRecord>> {
+        let head = self.read(|tx| {
+            let row = tx.query_opt(
+                "SELECT serial FROM venues WHERE venue_key = $1 ORDER BY serial DESC LIMIT 1",
+                &[&venue_key.as_slice()],
+            )?;
+            Ok(match row {
+                Some(r) => Some(unsigned::<u64>(r.get::<_, i64>(0))?),
+                None => None,
+            })
+        })?;
+        match head {
+            Some(serial) => self.venue(serial),
+            None => Ok(None),
+        }
     }
 
     fn venue(&self, serial: u64) -> StorageResult<Option<VenueRecord>> {
@@ -623,6 +711,8 @@ impl Storage for PgStorage {
         at: u32,
     ) -> StorageResult<u64> {
         self.write(|tx| {
+            lock_venues(tx)?;
+            unique_identity(tx, new, old)?;
             let seq = revoke_in(tx, old, reason, at, Some(new.serial))?;
             upsert_venue(tx, new)?;
             Ok(seq)

@@ -22,6 +22,10 @@ const VENUES: TableDefinition<u64, &[u8]> = TableDefinition::new("venues");
 /// superseded_by or 0).
 type VenueState = ([u8; 32], u32, u8, u64, u64, u8, u64);
 const VENUE_STATE: TableDefinition<u64, VenueState> = TableDefinition::new("venue_state");
+/// venue key → newest serial issued for it (the head of its update chain).
+const VENUE_KEYS: TableDefinition<[u8; 32], u64> = TableDefinition::new("venue_keys");
+/// venue identity (`venue_identity`) → newest serial with it.
+const VENUE_IDENTITIES: TableDefinition<[u8; 32], u64> = TableDefinition::new("venue_identities");
 /// sequence → (serial, revoked_at minute, reason).
 const REVOCATIONS: TableDefinition<u64, (u64, u32, u8)> = TableDefinition::new("revocations");
 /// sequence → batch bytes.
@@ -194,6 +198,7 @@ impl RedbStorage {
             txn.open_table(UPLOAD_META)?;
             txn.open_table(COUNTS)?;
             txn.open_table(COUNT_TAGS)?;
+            index_existing_venues(txn)?;
             Ok(())
         })?;
         Ok(store)
@@ -271,6 +276,75 @@ fn purpose(b: u8) -> StorageResult<TanPurpose> {
     TanPurpose::from_byte(b).ok_or_else(|| StorageError::Backend("unknown stored purpose".into()))
 }
 
+/// Revocation reason byte of a certificate the RA disabled.
+const DISABLED: u8 = venuecode_protocol::RevocationReason::DISABLED_BY_AUTHORITY.0;
+
+/// Fills the venue key and identity indexes of a store written before they existed.
+fn index_existing_venues(txn: &redb::WriteTransaction) -> StorageResult<()> {
+    let mut keys = txn.open_table(VENUE_KEYS)?;
+    let mut identities = txn.open_table(VENUE_IDENTITIES)?;
+    if !keys.is_empty()? {
+        return Ok(());
+    }
+    let states = txn.open_table(VENUE_STATE)?;
+    let certs = txn.open_table(VENUES)?;
+    for row in states.iter()? {
+        let (serial, state) = row?;
+        let (serial, state) = (serial.value(), state.value());
+        let head = keys.get(state.0)?.map(|v| v.value()).unwrap_or(0);
+        keys.insert(state.0, head.max(serial))?;
+        if state.4 == 0 {
+            let id = certs
+                .get(serial)?
+                .and_then(|c| super::venue_identity(c.value()));
+            if let Some(id) = id {
+                identities.insert(id, serial)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The identity of `venue`, refused when an active venue other than `replacing` has it.
+fn unique_identity(
+    txn: &redb::WriteTransaction,
+    venue: &VenueRecord,
+    replacing: Option<u64>,
+) -> StorageResult<Option<[u8; 32]>> {
+    let identity = super::venue_identity(&venue.certificate);
+    let Some(id) = identity else {
+        return Ok(None);
+    };
+    if let Some(serial) = txn
+        .open_table(VENUE_IDENTITIES)?
+        .get(id)?
+        .map(|v| v.value())
+    {
+        let active = txn
+            .open_table(VENUE_STATE)?
+            .get(serial)?
+            .is_some_and(|s| s.value().4 == 0);
+        if active && Some(serial) != replacing {
+            return Err(StorageError::DuplicateVenue);
+        }
+    }
+    Ok(identity)
+}
+
+fn index_venue(
+    txn: &redb::WriteTransaction,
+    venue: &VenueRecord,
+    identity: Option<[u8; 32]>,
+) -> StorageResult<()> {
+    let mut keys = txn.open_table(VENUE_KEYS)?;
+    let head = keys.get(venue.venue_key)?.map(|v| v.value()).unwrap_or(0);
+    keys.insert(venue.venue_key, head.max(venue.serial))?;
+    if let Some(id) = identity {
+        txn.open_table(VENUE_IDENTITIES)?.insert(id, venue.serial)?;
+    }
+    Ok(())
+}
+
 fn revoke_in(txn: &redb::WriteTransaction, serial: u64, reason: u8, at: u32) -> StorageResult<u64> {
     let mut states = txn.open_table(VENUE_STATE)?;
     let mut state = states
@@ -317,6 +391,21 @@ impl Storage for RedbStorage {
     fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()> {
         let venue = venue.clone();
         self.write(move |txn| {
+            let head = txn
+                .open_table(VENUE_KEYS)?
+                .get(venue.venue_key)?
+                .map(|v| v.value());
+            if let Some(head) = head {
+                let state = txn.open_table(VENUE_STATE)?.get(head)?.map(|v| v.value());
+                let disabled = state.is_some_and(|s| s.4 != 0 && s.5 == DISABLED);
+                return Err(if disabled {
+                    StorageError::VenueKeyDisabled
+                } else {
+                    StorageError::VenueKeyRegistered
+                });
+            }
+            let identity = unique_identity(txn, &venue, None)?;
+            index_venue(txn, &venue, identity)?;
             txn.open_table(VENUES)?
                 .insert(venue.serial, venue.certificate.as_slice())?;
             txn.open_table(VENUE_STATE)?
@@ -349,6 +438,19 @@ impl Storage for RedbStorage {
         }))
     }
 
+    fn newest_venue(&self, venue_key: &[u8; 32]) -> StorageResult<Option<VenueRecord>> {
+        let head = self
+            .db
+            .begin_read()?
+            .open_table(VENUE_KEYS)?
+            .get(*venue_key)?
+            .map(|v| v.value());
+        match head {
+            Some(serial) => self.venue(serial),
+            None => Ok(None),
+        }
+    }
+
     fn supersede_venue(
         &self,
         old: u64,
@@ -358,7 +460,9 @@ impl Storage for RedbStorage {
     ) -> StorageResult<u64> {
         let new = new.clone();
         self.write(move |txn| {
+            let identity = unique_identity(txn, &new, Some(old))?;
             let seq = revoke_in(txn, old, reason, at)?;
+            index_venue(txn, &new, identity)?;
             let mut states = txn.open_table(VENUE_STATE)?;
             let mut state = states
                 .get(old)?

@@ -90,6 +90,9 @@ fn default_home() -> PathBuf {
         .join(".venuecode")
 }
 
+// Parsed once per run; the server's configuration makes its variant large, and boxing it
+// would gain nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the server (registry, revocations, exposure batches, TAN uploads, counts, stats).
@@ -222,10 +225,12 @@ enum VenueCmd {
     },
     /// Serve the rotating-code page for a screen at the entrance.
     #[command(
-        after_help = "Example:\n  venuecode --home ./library venue display --listen 0.0.0.0:8090   # open it full-screen"
+        after_help = "Examples:\n  venuecode --home ./library venue display   # open the printed URL full-screen on this machine\n  venuecode --home ./library venue display --listen 192.168.1.20:8090   # a screen on the local network: open the printed URL, token included"
     )]
     Display {
-        /// Address to listen on.
+        /// Address to listen on. Loopback by default; on any other address, the display answers
+        /// only requests carrying the access token it prints in the screen's URL (anyone who
+        /// can fetch its codes can check in from elsewhere: keep that URL private).
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: std::net::SocketAddr,
     },
@@ -794,17 +799,31 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 base_url: state.profile.base_url.clone(),
             });
             let clock = Arc::clone(&ctx.clock);
-            let app = display::router_with_reload(
+            let access = display::DisplayAccess::for_address(listen)?;
+            let app = display::router_with_access(
                 venue,
                 Arc::new(move || clock.now_minute()),
                 Some(certificate_reload(ctx.home.clone())),
+                access.clone(),
             );
             runtime()?.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(listen).await?;
+                let addr = listener.local_addr()?;
                 println!(
-                    "showing the rotating code at http://{} (full-screen it on the entrance screen; Ctrl-C stops)",
-                    listener.local_addr()?
+                    "showing the rotating code at {} (full-screen it on the entrance screen; Ctrl-C stops)",
+                    access.url(addr)
                 );
+                if access != display::DisplayAccess::Loopback {
+                    eprintln!(
+                        "venue display: listening on {addr}, which other machines can reach: only \
+                         requests with the access token in the URL above get codes; keep it private{}",
+                        if addr.ip().is_unspecified() {
+                            " (put this machine's address in place of the unspecified one)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
                 axum::serve(listener, app)
                     .with_graceful_shutdown(venuecode_server::shutdown_signal())
                     .await?;

@@ -11,44 +11,9 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use common::raw::{connect_from, metric, status_from};
 use common::{now, Harness};
 use venuecode_protocol::{Codec as _, SigningKey};
-
-/// A connection to `addr` from the loopback address `local` (Linux routes all of 127/8 to
-/// loopback), so that a test can be an attacker and an honest client at once.
-fn connect_from(local: &str, addr: SocketAddr) -> TcpStream {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let sock = tokio::net::TcpSocket::new_v4().unwrap();
-        sock.bind(format!("{local}:0").parse().unwrap()).unwrap();
-        let s = sock.connect(addr).await.unwrap();
-        let s = s.into_std().unwrap();
-        s.set_nonblocking(false).unwrap();
-        s
-    })
-}
-
-/// One request on a fresh connection from `local`; the status, or 0 when the server closed the
-/// connection without an answer.
-fn status_from(local: &str, addr: SocketAddr, request: &str) -> (u16, String) {
-    let mut s = connect_from(local, addr);
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    if s.write_all(request.as_bytes()).is_err() {
-        return (0, String::new());
-    }
-    let mut text = Vec::new();
-    let _ = s.read_to_end(&mut text);
-    let text = String::from_utf8_lossy(&text).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, text)
-}
 
 fn get_from(local: &str, addr: SocketAddr, path: &str) -> u16 {
     status_from(
@@ -57,18 +22,6 @@ fn get_from(local: &str, addr: SocketAddr, path: &str) -> u16 {
         &format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
     )
     .0
-}
-
-/// A metric's value, scraped from `local`.
-fn metric(local: &str, addr: SocketAddr, name: &str) -> i64 {
-    let (_, text) = status_from(
-        local,
-        addr,
-        "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
-    );
-    text.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
-        .unwrap_or(0)
 }
 
 /// Waits (up to 20 s) until the server reports `n` open connections, the scrape included.

@@ -14,7 +14,7 @@ mod router;
 mod state;
 pub mod storage;
 mod tls;
-mod venue_text;
+pub mod venue_text;
 
 use std::future::Future;
 use std::net::SocketAddr;

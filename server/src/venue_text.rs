@@ -19,7 +19,7 @@ use crate::error::ApiError;
 ///   annotation marks, tags, and the like;
 /// - Zl and Zp, the line and paragraph separators U+2028 and U+2029;
 /// - the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, letters that show as blank.
-pub(crate) fn refused(c: char) -> bool {
+pub fn refused(c: char) -> bool {
     c.is_control()
         || matches!(
             u32::from(c),
@@ -52,21 +52,29 @@ pub(crate) fn refused(c: char) -> bool {
         )
 }
 
-fn normalized(text: &str, field: &str) -> Result<String, ApiError> {
+/// `text` in NFC, or `None` when it holds a [`refused`] character. Clients apply it before
+/// they send, so that the certificate says exactly what they asked for.
+pub fn normalized(text: &str) -> Option<String> {
     if text.chars().any(refused) {
-        return Err(ApiError::malformed(format!(
+        return None;
+    }
+    Some(text.nfc().collect())
+}
+
+fn checked(text: &str, field: &str) -> Result<String, ApiError> {
+    normalized(text).ok_or_else(|| {
+        ApiError::malformed(format!(
             "the venue {field} holds an invisible, bidirectional-control or other control \
              character"
-        )));
-    }
-    Ok(text.nfc().collect())
+        ))
+    })
 }
 
 /// `info` with its name and address in NFC, or 400 `malformed` when either holds a refused
 /// character (or grows past its limit once normalised).
 pub(crate) fn normalize(info: &VenueInfo) -> Result<VenueInfo, ApiError> {
-    let name = normalized(info.name(), "name")?;
-    let address = normalized(info.address(), "address")?;
+    let name = checked(info.name(), "name")?;
+    let address = checked(info.address(), "address")?;
     if name == info.name() && address == info.address() {
         return Ok(info.clone());
     }

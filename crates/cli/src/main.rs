@@ -986,6 +986,19 @@ fn venue_info(
             "--stay must be between {MIN_STAY_MINUTES} and {MAX_STAY_MINUTES} minutes, not {stay}"
         );
     }
+    // The server issues names and addresses in NFC and refuses invisible and bidi-control
+    // characters; doing the same here keeps the certificate what was asked for.
+    let nfc = |flag: &str, text: &str| {
+        venuecode_server::venue_text::normalized(text).ok_or_else(|| {
+            anyhow!(
+                "{flag} holds an invisible, bidirectional-control or other control character \
+                 (zero-width space or joiner, byte order mark, direction mark or override, line \
+                 separator, ...)"
+            )
+        })
+    };
+    let (name, address) = (nfc("--name", name)?, nfc("--address", address)?);
+    let (name, address) = (name.as_str(), address.as_str());
     for (flag, text, max) in [
         ("--name", name, MAX_NAME_BYTES),
         ("--address", address, MAX_ADDRESS_BYTES),

@@ -931,6 +931,77 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
 // ------------------------------------------------------------------------------------------
 
 #[test]
+fn registration_abuse_review_mode_holds_venues_until_the_ra_approves() {
+    let w = World::with_args(
+        tempfile::tempdir().expect("tempdir"),
+        vec!["--review-registrations".into()],
+        Vec::new(),
+    );
+    let venue = w.home("reviewed-venue");
+    let spam = w.home("spam-venue");
+    let register = |home: &Path, name: &str| {
+        w.ok(
+            home,
+            None,
+            &[
+                "venue",
+                "register",
+                "--name",
+                name,
+                "--address",
+                "安宁区北滨河西路9号",
+                "--region",
+                "620105",
+                "--category",
+                "restaurant",
+                "--pledge",
+            ],
+        )
+    };
+    let id = register(&venue, "待审核的面馆")["pending"]
+        .as_u64()
+        .expect("pending");
+    let spam_id = register(&spam, "广告店")["pending"]
+        .as_u64()
+        .expect("pending");
+    // Nothing is issued yet: no code, and collecting says it waits.
+    let err = w.cli(&venue, None, &["venue", "code"]).failed().stderr;
+    assert!(
+        err.contains("waiting for the registration authority"),
+        "{err}"
+    );
+    let r = w.ok(&venue, None, &["venue", "collect"]);
+    assert_eq!(r["state"], "waiting", "{r}");
+
+    // The RA administrator lists, approves one and refuses the other.
+    let list = w.ok(&w.ha, None, &["authority", "registrations"]);
+    let names: Vec<_> = list["registrations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|r| r["name"].as_str().expect("name").to_owned())
+        .collect();
+    assert_eq!(names, ["待审核的面馆", "广告店"], "{list}");
+    let r = w.ok(&w.ha, None, &["authority", "approve", &id.to_string()]);
+    let serial = r["serial"].as_u64().expect("serial");
+    w.ok(&w.ha, None, &["authority", "refuse", &spam_id.to_string()]);
+    let err = w
+        .cli(&w.ha, None, &["authority", "approve", &spam_id.to_string()])
+        .failed()
+        .stderr;
+    assert!(err.contains("already_reviewed"), "{err}");
+
+    // The venue collects its certificate and works as if registered directly.
+    let r = w.ok(&venue, None, &["venue", "collect"]);
+    assert_eq!(r["serial"].as_u64(), Some(serial), "{r}");
+    assert!(w.static_url(&venue).starts_with("https://"));
+    let r = w.ok(&spam, None, &["venue", "collect"]);
+    assert_eq!(r["state"], "refused", "{r}");
+    let list = w.ok(&w.ha, None, &["authority", "registrations"]);
+    assert_eq!(list["registrations"], serde_json::json!([]), "{list}");
+}
+
+#[test]
 fn display_access_is_loopback_or_token_and_the_page_owns_up_when_the_display_stops() {
     let w = World::new();
     let venue = w.home("screened-venue");

@@ -24,7 +24,7 @@ use crate::auth::{admin_key, authenticate, envelope, ha_key};
 use crate::cache::CachedBatch;
 use crate::error::ApiError;
 use crate::state::{blocking, now_minute, now_secs, today, Body, Shared};
-use crate::storage::{NewTan, StorageError, TanPurpose, TanRecord, VenueRecord};
+use crate::storage::{NewTan, ReviewState, StorageError, TanPurpose, TanRecord, VenueRecord};
 use crate::venue_text;
 
 /// Revocation reason of a certificate replaced by an update. Not yet a named constant in the
@@ -149,6 +149,9 @@ pub(crate) async fn register_venue(
     authenticate(&s, &env, &req.venue_key, &method, &uri, &body).await?;
     check_pledge(&req)?;
     req.info = venue_text::normalize(&req.info)?;
+    if s.config.review_registrations {
+        return hold_for_review(&s, &req).await;
+    }
     let serial = blocking(&s, |st| st.allocate_serial()).await?;
     let record = issue(&s, serial, &req)?;
     let cert = record.certificate.clone();
@@ -156,6 +159,136 @@ pub(crate) async fn register_venue(
     s.metrics.event("venue_registered");
     tracing::info!(serial, "venue registered");
     Ok(octets(StatusCode::CREATED, cert))
+}
+
+/// Review mode: keeps the (normalised) registration for the RA administrator and answers 202
+/// with its number. A key that may not register is refused now rather than after the wait.
+async fn hold_for_review(s: &Shared, req: &RegistrationRequest) -> Result<Response, ApiError> {
+    let key = *req.venue_key.as_bytes();
+    if let Some(head) = blocking(s, move |st| st.newest_venue(&key)).await? {
+        let disabled =
+            matches!(head.revoked, Some((_, r)) if r == RevocationReason::DISABLED_BY_AUTHORITY.0);
+        return Err(if disabled {
+            StorageError::VenueKeyDisabled
+        } else {
+            StorageError::VenueKeyRegistered
+        }
+        .into());
+    }
+    let bytes = req.encode();
+    let id = blocking(s, move |st| st.add_pending(&bytes, now_secs())).await?;
+    s.metrics.event("registration_held");
+    tracing::info!(id, "venue registration held for review");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "pending": id, "status": format!("/v1/registrations/{id}") })),
+    )
+        .into_response())
+}
+
+/// `GET /v1/registrations/{id}`: 202 while waiting, the certificate once approved, 403
+/// `registration_refused` once refused.
+pub(crate) async fn registration_status(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = number(&id, "id")?;
+    let pending = blocking(&s, move |st| st.pending(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("registration"))?;
+    match pending.state {
+        ReviewState::Waiting => Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({ "pending": id, "state": "waiting" })),
+        )
+            .into_response()),
+        ReviewState::Approved(serial) => {
+            let v = load_venue(&s, serial).await?;
+            Ok(octets(StatusCode::OK, v.certificate))
+        }
+        ReviewState::Refused => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "registration_refused",
+            "the registration authority refused this registration",
+        )),
+    }
+}
+
+/// `GET /v1/admin/registrations`: the registrations waiting for review, with what they ask to
+/// be certified.
+pub(crate) async fn pending_registrations(
+    State(s): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let env = envelope(&headers)?;
+    authenticate(&s, &env, &admin_key(&s)?, &method, &uri, &body).await?;
+    let waiting = blocking(&s, |st| st.pending_waiting()).await?;
+    let list: Vec<_> = waiting
+        .iter()
+        .filter_map(|p| {
+            let req = RegistrationRequest::decode(&p.request).ok()?;
+            Some(json!({
+                "id": p.id,
+                "received_at": p.received_at,
+                "name": req.info.name(),
+                "address": req.info.address(),
+                "region": req.info.region().get(),
+                "category": slug(req.info.category().0),
+                "default_stay_minutes": req.info.default_stay_minutes(),
+                "venue_key": hex::encode(req.venue_key.as_bytes()),
+            }))
+        })
+        .collect();
+    Ok(Json(json!({ "registrations": list })))
+}
+
+/// `POST /v1/admin/registrations/{id}/approve`: issues the certificate.
+pub(crate) async fn approve_registration(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let env = envelope(&headers)?;
+    authenticate(&s, &env, &admin_key(&s)?, &method, &uri, &body).await?;
+    let id = number(&id, "id")?;
+    let pending = blocking(&s, move |st| st.pending(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("registration"))?;
+    let req = RegistrationRequest::decode(&pending.request).map_err(|e| {
+        tracing::error!(error = %e, "stored registration does not decode");
+        ApiError::internal()
+    })?;
+    let serial = blocking(&s, |st| st.allocate_serial()).await?;
+    let record = issue(&s, serial, &req)?;
+    let cert = record.certificate.clone();
+    blocking(&s, move |st| st.approve_pending(id, &record)).await?;
+    s.metrics.event("venue_registered");
+    tracing::info!(id, serial, "venue registration approved");
+    Ok(octets(StatusCode::CREATED, cert))
+}
+
+/// `POST /v1/admin/registrations/{id}/refuse`
+pub(crate) async fn refuse_registration(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let env = envelope(&headers)?;
+    authenticate(&s, &env, &admin_key(&s)?, &method, &uri, &body).await?;
+    let id = number(&id, "id")?;
+    blocking(&s, move |st| st.refuse_pending(id)).await?;
+    s.metrics.event("registration_refused");
+    tracing::info!(id, "venue registration refused");
+    Ok(Json(json!({ "refused": id })))
 }
 
 async fn load_venue(s: &Shared, serial: u64) -> Result<VenueRecord, ApiError> {

@@ -140,6 +140,11 @@ pub struct Config {
     )]
     pub registrations_per_minute: u32,
 
+    /// Hold new venue registrations until the RA administrator approves them (`venuecode
+    /// authority registrations`, `approve`, `refuse`); the venue fetches its certificate then.
+    #[arg(long, env = "VENUECODE_REVIEW_REGISTRATIONS", default_value_t = false)]
+    pub review_registrations: bool,
+
     /// Requests per minute one IP address may make to the public write routes (uploads, counts).
     #[arg(long, env = "VENUECODE_RATE_PER_MINUTE", default_value_t = 30)]
     pub rate_per_minute: u32,
@@ -222,6 +227,7 @@ impl Config {
             max_body_bytes_in_flight: 256 * 1024 * 1024,
             registrations_per_ip_per_hour: 60,
             registrations_per_minute: 120,
+            review_registrations: false,
             rate_per_minute: 30,
             rate_burst: 10,
             client_ip_header: None,

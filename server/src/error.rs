@@ -152,6 +152,11 @@ impl From<StorageError> for ApiError {
                 "duplicate_venue",
                 "an active venue has the same name, address and region",
             ),
+            StorageError::ReviewDecided => Self::new(
+                StatusCode::CONFLICT,
+                "already_reviewed",
+                "this registration was approved or refused already",
+            ),
             StorageError::Backend(e) => {
                 tracing::error!(error = %e, "storage failure");
                 Self::internal()

@@ -55,6 +55,19 @@ pub(crate) fn router(state: Shared) -> Router {
             "/v1/admin/venues/{serial}/disable",
             post(api::disable_venue).layer(DefaultBodyLimit::max(NO_BODY)),
         )
+        .route("/v1/registrations/{id}", get(api::registration_status))
+        .route(
+            "/v1/admin/registrations",
+            get(api::pending_registrations).layer(DefaultBodyLimit::max(NO_BODY)),
+        )
+        .route(
+            "/v1/admin/registrations/{id}/approve",
+            post(api::approve_registration).layer(DefaultBodyLimit::max(NO_BODY)),
+        )
+        .route(
+            "/v1/admin/registrations/{id}/refuse",
+            post(api::refuse_registration).layer(DefaultBodyLimit::max(NO_BODY)),
+        )
         .route("/v1/revocations", get(api::revocations))
         .route(
             "/v1/batches",
@@ -180,6 +193,11 @@ fn body_limit(c: &crate::Config, method: &Method, route: &str) -> Option<usize> 
     Some(match (method.as_str(), route) {
         ("POST", "/v1/venues") | ("GET" | "PUT", "/v1/venues/{serial}") => SMALL_BODY,
         ("POST", "/v1/venues/{serial}/revoke" | "/v1/admin/venues/{serial}/disable") => NO_BODY,
+        ("GET", "/v1/admin/registrations")
+        | (
+            "POST",
+            "/v1/admin/registrations/{id}/approve" | "/v1/admin/registrations/{id}/refuse",
+        ) => NO_BODY,
         ("POST", "/v1/venues/{serial}/count-tags" | "/v1/tans") => TANS_BODY,
         (_, "/v1/batches") => c.max_batch_bytes,
         ("POST", "/v1/uploads") => c.max_upload_bytes,
@@ -195,7 +213,12 @@ fn signer(method: &Method, route: &str) -> Option<Signer> {
         ("POST", "/v1/batches" | "/v1/tans") | (_, "/v1/uploads/{id}") | ("GET", "/v1/uploads") => {
             Some(Signer::Ha)
         }
-        ("POST", "/v1/admin/venues/{serial}/disable") => Some(Signer::Admin),
+        ("POST", "/v1/admin/venues/{serial}/disable")
+        | ("GET", "/v1/admin/registrations")
+        | (
+            "POST",
+            "/v1/admin/registrations/{id}/approve" | "/v1/admin/registrations/{id}/refuse",
+        ) => Some(Signer::Admin),
         ("POST", "/v1/venues" | "/v1/venues/{serial}/revoke") | ("PUT", "/v1/venues/{serial}") => {
             Some(Signer::Venue)
         }
@@ -255,7 +278,15 @@ async fn admit_body(
     };
     if let Err(e) = checked {
         s.metrics.event("refused_before_body");
-        return e.into_response();
+        let mut resp = e.into_response();
+        // The body, if any, was not read, so the connection cannot carry another request.
+        if declared > 0 {
+            resp.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+        }
+        return resp;
     }
     // The share is held until the request is answered, since the handler keeps the body.
     let _share = if declared == 0 {

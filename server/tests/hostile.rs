@@ -460,3 +460,84 @@ fn update_chain_lookup_returns_the_newest_certificate_past_10000_updates() {
     let _ = stop.send(());
     rt.block_on(task).unwrap().unwrap();
 }
+
+#[test]
+fn registration_abuse_review_mode_holds_registrations_until_the_admin_decides() {
+    let h = Harness::start_with(|c| c.review_registrations = true);
+    let first = SigningKey::generate().unwrap();
+    let r = register_as(&h, &first, "Night Market Stall", None);
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let id = r.json()["pending"].as_u64().unwrap();
+    // Nothing is issued while it waits.
+    assert_eq!(h.get(&format!("/v1/registrations/{id}")).status, 202);
+    assert_eq!(
+        h.get("/v1/stats/venues").json()["by_region"],
+        serde_json::json!([])
+    );
+    // A copy waits too, but cannot be approved once the first is.
+    let copy = register_as(
+        &h,
+        &SigningKey::generate().unwrap(),
+        "Night Market Stall",
+        None,
+    );
+    let copy_id = copy.json()["pending"].as_u64().unwrap();
+    let third = register_as(&h, &SigningKey::generate().unwrap(), "Spam Venue", None);
+    let third_id = third.json()["pending"].as_u64().unwrap();
+
+    // Only the RA administrator sees and decides.
+    let r = h.signed(&h.ha, "GET", "/v1/admin/registrations", b"");
+    assert_eq!(r.status, 401);
+    let list = h
+        .signed(&h.admin, "GET", "/v1/admin/registrations", b"")
+        .json();
+    let names: Vec<_> = list["registrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["Night Market Stall", "Night Market Stall", "Spam Venue"]
+    );
+    let approve = |id: u64| {
+        h.signed(
+            &h.admin,
+            "POST",
+            &format!("/v1/admin/registrations/{id}/approve"),
+            b"",
+        )
+    };
+    let refuse = |id: u64| {
+        h.signed(
+            &h.admin,
+            "POST",
+            &format!("/v1/admin/registrations/{id}/refuse"),
+            b"",
+        )
+    };
+    let issued = approve(id);
+    assert_eq!(issued.status, 201);
+    let cert = venuecode_protocol::VenueCertificate::decode(&issued.body).unwrap();
+    assert_eq!(cert.body().venue_key, first.public_key());
+    // The venue collects its certificate.
+    let r = h.get(&format!("/v1/registrations/{id}"));
+    assert_eq!((r.status, r.body.clone()), (200, issued.body.clone()));
+    assert_eq!(approve(id).code(), "already_reviewed");
+    let r = approve(copy_id);
+    assert_eq!((r.status, r.code().as_str()), (409, "duplicate_venue"));
+    assert_eq!(refuse(copy_id).status, 200);
+    assert_eq!(refuse(third_id).status, 200);
+    let r = h.get(&format!("/v1/registrations/{third_id}"));
+    assert_eq!((r.status, r.code().as_str()), (403, "registration_refused"));
+    let list = h
+        .signed(&h.admin, "GET", "/v1/admin/registrations", b"")
+        .json();
+    assert_eq!(list["registrations"], serde_json::json!([]));
+    // The approved key is registered now: it cannot queue again.
+    let r = register_as(&h, &first, "Night Market Stall Two", None);
+    assert_eq!((r.status, r.code().as_str()), (409, "venue_key_registered"));
+    let stats = h.get("/v1/stats/venues").json();
+    assert_eq!(stats["by_region"][0]["active"], 1, "{stats}");
+}

@@ -156,6 +156,10 @@ enum VenueCmd {
         #[arg(long, default_value = DEFAULT_BASE_URL)]
         base_url: String,
     },
+    /// Fetch the certificate of a registration the server held for review, once the
+    /// registration authority approved it.
+    #[command(after_help = "Example:\n  venuecode --home ./shop venue collect")]
+    Collect,
     /// Correct the venue's information: the server issues a new certificate (new serial) and
     /// supersedes the old one. Phones refuse the old posters after their next sync, with a
     /// message that points to the current poster; print new posters afterwards (a running
@@ -364,6 +368,22 @@ enum AuthorityCmd {
     Disable {
         /// The certificate serial.
         serial: u64,
+    },
+    /// List the venue registrations waiting for review (server run with
+    /// `--review-registrations`; registration authority admin).
+    #[command(after_help = "Example:\n  venuecode --home ./ha authority registrations")]
+    Registrations,
+    /// Approve a registration waiting for review: the server issues its certificate.
+    #[command(after_help = "Example:\n  venuecode --home ./ha authority approve 7")]
+    Approve {
+        /// The registration's number, from `authority registrations`.
+        id: u64,
+    },
+    /// Refuse a registration waiting for review.
+    #[command(after_help = "Example:\n  venuecode --home ./ha authority refuse 8")]
+    Refuse {
+        /// The registration's number, from `authority registrations`.
+        id: u64,
     },
     /// Statistics by region and category.
     #[command(after_help = "Example:\n  venuecode --home ./ha authority stats --json")]
@@ -612,7 +632,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let info = venue_info(&name, &address, region, category, stay)?;
             let pledge = pledge || ask_pledge()?;
             let trust = ctx.trust()?;
-            let state = venue_ops::register(
+            let registration = venue_ops::submit_registration(
                 &ctx.home,
                 &ctx.transport()?,
                 &trust.anchors()?,
@@ -624,6 +644,19 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                     base_url,
                 },
             )?;
+            let state = match registration {
+                venue_ops::Registration::Issued(state) => *state,
+                venue_ops::Registration::Pending(id) => {
+                    ctx.print(json!({"pending": id}), || {
+                        format!(
+                            "the registration authority reviews new venues: registration {id} \
+                             is waiting for its approval.\n\
+                             Next: `venuecode venue collect` fetches the certificate once approved."
+                        )
+                    });
+                    return Ok(());
+                }
+            };
             let cert = state.certificate();
             ctx.print(
                 json!({"serial": cert.serial(), "valid_until": cert.body().valid_until}),
@@ -637,6 +670,40 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                     )
                 },
             );
+            Ok(())
+        }
+        VenueCmd::Collect => {
+            let trust = ctx.trust()?;
+            match venue_ops::collect(&ctx.home, &ctx.transport()?, &trust.anchors()?)? {
+                venue_ops::Review::Waiting(id) => {
+                    ctx.print(json!({"pending": id, "state": "waiting"}), || {
+                        format!("registration {id} is still waiting for the registration authority")
+                    });
+                }
+                venue_ops::Review::Refused(id) => {
+                    ctx.print(json!({"pending": id, "state": "refused"}), || {
+                        format!(
+                            "the registration authority refused registration {id}; the key kept \
+                             for it is deleted, and `venuecode venue register` may be run again"
+                        )
+                    });
+                }
+                venue_ops::Review::Issued(state) => {
+                    let cert = state.certificate();
+                    ctx.print(
+                        json!({"serial": cert.serial(), "valid_until": cert.body().valid_until}),
+                        || {
+                            format!(
+                                "approved: {} is serial {}; certificate valid until {}.\n\
+                                 Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.",
+                                cert.info().name(),
+                                cert.serial(),
+                                format_minute(cert.body().valid_until)
+                            )
+                        },
+                    );
+                }
+            }
             Ok(())
         }
         VenueCmd::Update {
@@ -1179,6 +1246,54 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                 ctx, &ha, &trust, &uploads, &windows, &risk, &message, delete,
             )?;
             ctx.print(json, || text);
+            Ok(())
+        }
+        AuthorityCmd::Registrations => {
+            let ra = RegistrationAuthority::load(&ctx.home)?;
+            let list = authority::pending_registrations(&ctx.transport()?, &ra.admin)?;
+            ctx.print(list.clone(), || {
+                let rows = list["registrations"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                if rows.is_empty() {
+                    return "no registration is waiting for review".to_owned();
+                }
+                rows.iter()
+                    .map(|r| {
+                        format!(
+                            "#{}  {}  {}  region {}  {}  (key {})",
+                            r["id"],
+                            r["name"].as_str().unwrap_or(""),
+                            r["address"].as_str().unwrap_or(""),
+                            r["region"],
+                            r["category"].as_str().unwrap_or(""),
+                            r["venue_key"]
+                                .as_str()
+                                .unwrap_or("")
+                                .get(..16)
+                                .unwrap_or("")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            Ok(())
+        }
+        AuthorityCmd::Approve { id } => {
+            let ra = RegistrationAuthority::load(&ctx.home)?;
+            let serial = authority::approve_registration(&ctx.transport()?, &ra.admin, id)?;
+            ctx.print(json!({"approved": id, "serial": serial}), || {
+                format!("approved registration {id}: certificate serial {serial} issued")
+            });
+            Ok(())
+        }
+        AuthorityCmd::Refuse { id } => {
+            let ra = RegistrationAuthority::load(&ctx.home)?;
+            authority::refuse_registration(&ctx.transport()?, &ra.admin, id)?;
+            ctx.print(json!({"refused": id}), || {
+                format!("refused registration {id}")
+            });
             Ok(())
         }
         AuthorityCmd::Disable { serial } => {

@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    BatchMeta, CountStatRow, ExposureStatRow, NewTan, PurgeReport, RevocationEntry, Storage,
-    StorageError, StorageResult, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+    BatchMeta, CountStatRow, ExposureStatRow, NewTan, PendingRegistration, PurgeReport,
+    ReviewState, RevocationEntry, Storage, StorageError, StorageResult, TanPurpose, TanRecord,
+    UploadMeta, VenueRecord, VenueStatRow,
 };
 
 #[derive(Default)]
@@ -17,6 +18,7 @@ struct Inner {
     venue_keys: HashMap<[u8; 32], u64>,
     /// venue identity → newest serial with it.
     identities: HashMap<[u8; 32], u64>,
+    pending: BTreeMap<u64, PendingRegistration>,
     revocations: BTreeMap<u64, RevocationEntry>,
     last_batch: u64,
     batches: BTreeMap<u64, (BatchMeta, Vec<u8>)>,
@@ -76,6 +78,32 @@ fn unique_identity(
     Ok(identity)
 }
 
+fn waiting(inner: &Inner, id: u64) -> StorageResult<()> {
+    match inner.pending.get(&id).map(|p| p.state) {
+        None => Err(StorageError::NotFound),
+        Some(ReviewState::Waiting) => Ok(()),
+        Some(_) => Err(StorageError::ReviewDecided),
+    }
+}
+
+fn insert_new(inner: &mut Inner, venue: &VenueRecord) -> StorageResult<()> {
+    if let Some(serial) = inner.venue_keys.get(&venue.venue_key) {
+        let disabled = inner
+            .venues
+            .get(serial)
+            .is_some_and(|v| matches!(v.revoked, Some((_, r)) if r == DISABLED));
+        return Err(if disabled {
+            StorageError::VenueKeyDisabled
+        } else {
+            StorageError::VenueKeyRegistered
+        });
+    }
+    let identity = unique_identity(inner, venue, None)?;
+    index_venue(inner, venue, identity);
+    inner.venues.insert(venue.serial, venue.clone());
+    Ok(())
+}
+
 fn index_venue(inner: &mut Inner, venue: &VenueRecord, identity: Option<[u8; 32]>) {
     let head = inner.venue_keys.entry(venue.venue_key).or_insert(0);
     *head = (*head).max(venue.serial);
@@ -128,21 +156,54 @@ impl Storage for MemoryStorage {
     }
 
     fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()> {
+        insert_new(&mut *self.lock()?, venue)
+    }
+
+    fn add_pending(&self, request: &[u8], received_at: u64) -> StorageResult<u64> {
         let mut inner = self.lock()?;
-        if let Some(serial) = inner.venue_keys.get(&venue.venue_key) {
-            let disabled = inner
-                .venues
-                .get(serial)
-                .is_some_and(|v| matches!(v.revoked, Some((_, r)) if r == DISABLED));
-            return Err(if disabled {
-                StorageError::VenueKeyDisabled
-            } else {
-                StorageError::VenueKeyRegistered
-            });
+        let id = inner.pending.keys().next_back().map_or(1, |last| last + 1);
+        inner.pending.insert(
+            id,
+            PendingRegistration {
+                id,
+                request: request.to_vec(),
+                received_at,
+                state: ReviewState::Waiting,
+            },
+        );
+        Ok(id)
+    }
+
+    fn pending(&self, id: u64) -> StorageResult<Option<PendingRegistration>> {
+        Ok(self.lock()?.pending.get(&id).cloned())
+    }
+
+    fn pending_waiting(&self) -> StorageResult<Vec<PendingRegistration>> {
+        Ok(self
+            .lock()?
+            .pending
+            .values()
+            .filter(|p| p.state == ReviewState::Waiting)
+            .cloned()
+            .collect())
+    }
+
+    fn approve_pending(&self, id: u64, venue: &VenueRecord) -> StorageResult<()> {
+        let mut inner = self.lock()?;
+        waiting(&inner, id)?;
+        insert_new(&mut inner, venue)?;
+        if let Some(p) = inner.pending.get_mut(&id) {
+            p.state = ReviewState::Approved(venue.serial);
         }
-        let identity = unique_identity(&inner, venue, None)?;
-        index_venue(&mut inner, venue, identity);
-        inner.venues.insert(venue.serial, venue.clone());
+        Ok(())
+    }
+
+    fn refuse_pending(&self, id: u64) -> StorageResult<()> {
+        let mut inner = self.lock()?;
+        waiting(&inner, id)?;
+        if let Some(p) = inner.pending.get_mut(&id) {
+            p.state = ReviewState::Refused;
+        }
         Ok(())
     }
 

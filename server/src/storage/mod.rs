@@ -234,6 +234,52 @@ impl CountStatRow {
     }
 }
 
+/// Where a registration held for review stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewState {
+    /// Waiting for the RA administrator.
+    Waiting,
+    /// Approved: the certificate issued has this serial.
+    Approved(u64),
+    /// Refused by the RA administrator.
+    Refused,
+}
+
+impl ReviewState {
+    /// The state as two stored numbers: a byte (0 waiting, 1 approved, 2 refused) and the
+    /// serial (0 unless approved).
+    pub fn to_parts(self) -> (u8, u64) {
+        match self {
+            Self::Waiting => (0, 0),
+            Self::Approved(serial) => (1, serial),
+            Self::Refused => (2, 0),
+        }
+    }
+
+    /// The state stored as [`ReviewState::to_parts`] gave it.
+    pub fn from_parts(state: u8, serial: u64) -> Option<Self> {
+        match state {
+            0 => Some(Self::Waiting),
+            1 => Some(Self::Approved(serial)),
+            2 => Some(Self::Refused),
+            _ => None,
+        }
+    }
+}
+
+/// A registration held for review (`--review-registrations`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingRegistration {
+    /// Its number, from 1.
+    pub id: u64,
+    /// The `RegistrationRequest` to certify, as the server will issue it (names in NFC).
+    pub request: Vec<u8>,
+    /// Unix seconds when it arrived.
+    pub received_at: u64,
+    /// Where it stands.
+    pub state: ReviewState,
+}
+
 /// How much a retention pass deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PurgeReport {
@@ -293,6 +339,8 @@ pub enum StorageError {
     VenueKeyDisabled,
     /// An active venue has the same name, address and region.
     DuplicateVenue,
+    /// The registration held for review was approved or refused already.
+    ReviewDecided,
     /// The database failed; the text is for the operator's log.
     Backend(String),
 }
@@ -309,6 +357,7 @@ impl fmt::Display for StorageError {
             Self::VenueKeyRegistered => f.write_str("venue key registered before"),
             Self::VenueKeyDisabled => f.write_str("venue key disabled"),
             Self::DuplicateVenue => f.write_str("duplicate of an active venue"),
+            Self::ReviewDecided => f.write_str("registration already reviewed"),
             Self::Backend(e) => write!(f, "storage backend: {e}"),
         }
     }
@@ -364,6 +413,24 @@ pub trait Storage: Send + Sync + 'static {
         reason: u8,
         at: u32,
     ) -> StorageResult<u64>;
+
+    /// Holds a registration for review. Returns its number.
+    fn add_pending(&self, request: &[u8], received_at: u64) -> StorageResult<u64>;
+
+    /// A registration held for review, whatever its state.
+    fn pending(&self, id: u64) -> StorageResult<Option<PendingRegistration>>;
+
+    /// The registrations waiting for review, oldest first.
+    fn pending_waiting(&self) -> StorageResult<Vec<PendingRegistration>>;
+
+    /// Stores `venue` as [`Storage::insert_venue`] does (with its refusals) and marks the
+    /// registration `id` approved with its serial, atomically. Fails with
+    /// [`StorageError::NotFound`] or [`StorageError::ReviewDecided`], writing nothing.
+    fn approve_pending(&self, id: u64, venue: &VenueRecord) -> StorageResult<()>;
+
+    /// Marks the registration `id` refused. Fails with [`StorageError::NotFound`] or
+    /// [`StorageError::ReviewDecided`].
+    fn refuse_pending(&self, id: u64) -> StorageResult<()>;
 
     /// Revokes a serial with `reason` at `at` (Unix minute). Returns the sequence number.
     fn revoke_venue(&self, serial: u64, reason: u8, at: u32) -> StorageResult<u64>;

@@ -32,8 +32,9 @@ use postgres::error::SqlState;
 use postgres::{Client, IsolationLevel, NoTls, Transaction};
 
 use super::{
-    BatchMeta, CountStatRow, ExposureStatRow, NewTan, PurgeReport, RevocationEntry, Storage,
-    StorageError, StorageResult, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+    BatchMeta, CountStatRow, ExposureStatRow, NewTan, PendingRegistration, PurgeReport,
+    ReviewState, RevocationEntry, Storage, StorageError, StorageResult, TanPurpose, TanRecord,
+    UploadMeta, VenueRecord, VenueStatRow,
 };
 
 /// The schema version this code creates and understands.
@@ -57,7 +58,8 @@ CREATE TABLE IF NOT EXISTS counters (
     value BIGINT NOT NULL
 );
 INSERT INTO counters (name, value) VALUES
-    ('next_serial', 0), ('revocation_seq', 0), ('batch_seq', 0), ('upload_id', 0)
+    ('next_serial', 0), ('revocation_seq', 0), ('batch_seq', 0), ('upload_id', 0),
+    ('pending_id', 0)
     ON CONFLICT (name) DO NOTHING;
 CREATE TABLE IF NOT EXISTS nonces (
     key_id BYTEA NOT NULL,
@@ -83,6 +85,14 @@ ALTER TABLE venues ADD COLUMN IF NOT EXISTS identity BYTEA;
 CREATE INDEX IF NOT EXISTS venues_by_key ON venues (venue_key, serial);
 CREATE INDEX IF NOT EXISTS venues_active_identity ON venues (identity)
     WHERE revoked_seq IS NULL;
+-- Registrations held for review: state 0 waiting, 1 approved (serial set), 2 refused.
+CREATE TABLE IF NOT EXISTS pending_registrations (
+    id BIGINT PRIMARY KEY,
+    request BYTEA NOT NULL,
+    received_at BIGINT NOT NULL,
+    state SMALLINT NOT NULL,
+    serial BIGINT
+);
 CREATE TABLE IF NOT EXISTS revocations (
     sequence BIGINT PRIMARY KEY,
     serial BIGINT NOT NULL,
@@ -287,6 +297,50 @@ const DISABLED: i16 = venuecode_protocol::RevocationReason::DISABLED_BY_AUTHORIT
 fn lock_venues(tx: &mut Transaction<'_>) -> TxResult<()> {
     tx.batch_execute("LOCK TABLE venues IN SHARE ROW EXCLUSIVE MODE")?;
     Ok(())
+}
+
+/// Stores a new venue (the venues table locked), refusing a key registered before and a
+/// duplicate of an active venue.
+fn insert_new(tx: &mut Transaction<'_>, venue: &VenueRecord) -> TxResult<()> {
+    let head = tx.query_opt(
+        "SELECT revoked_reason FROM venues WHERE venue_key = $1
+         ORDER BY serial DESC LIMIT 1",
+        &[&venue.venue_key.as_slice()],
+    )?;
+    if let Some(row) = head {
+        return Err(if row.get::<_, Option<i16>>(0) == Some(DISABLED) {
+            StorageError::VenueKeyDisabled.into()
+        } else {
+            StorageError::VenueKeyRegistered.into()
+        });
+    }
+    unique_identity(tx, venue, 0)?;
+    upsert_venue(tx, venue)
+}
+
+/// Locks the review row of `id`, refusing one that is missing or decided.
+fn waiting(tx: &mut Transaction<'_>, id: u64) -> TxResult<()> {
+    let row = tx.query_opt(
+        "SELECT state FROM pending_registrations WHERE id = $1 FOR UPDATE",
+        &[&bound(id)],
+    )?;
+    match row.map(|r| r.get::<_, i16>(0)) {
+        None => Err(StorageError::NotFound.into()),
+        Some(0) => Ok(()),
+        Some(_) => Err(StorageError::ReviewDecided.into()),
+    }
+}
+
+fn pending_row(r: &postgres::Row) -> Result<PendingRegistration, StorageError> {
+    let state = small::<u8>(r.get::<_, i16>(3))?;
+    let serial = r.get::<_, Option<i64>>(4).map(unsigned).transpose()?;
+    Ok(PendingRegistration {
+        id: unsigned(r.get::<_, i64>(0))?,
+        request: r.get(1),
+        received_at: unsigned(r.get::<_, i64>(2))?,
+        state: ReviewState::from_parts(state, serial.unwrap_or(0))
+            .ok_or_else(|| StorageError::Backend("unknown stored review state".into()))?,
+    })
 }
 
 /// Refuses `v` when an active venue other than `replacing` has its identity.
@@ -641,20 +695,68 @@ impl Storage for PgStorage {
     fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()> {
         self.write(|tx| {
             lock_venues(tx)?;
-            let head = tx.query_opt(
-                "SELECT revoked_reason FROM venues WHERE venue_key = $1
-                 ORDER BY serial DESC LIMIT 1",
-                &[&venue.venue_key.as_slice()],
+            insert_new(tx, venue)
+        })
+    }
+
+    fn add_pending(&self, request: &[u8], received_at: u64) -> StorageResult<u64> {
+        self.write(|tx| {
+            let id = bump(tx, "pending_id")?;
+            tx.execute(
+                "INSERT INTO pending_registrations (id, request, received_at, state)
+                 VALUES ($1, $2, $3, 0)",
+                &[&big(id)?, &request, &big(received_at)?],
             )?;
-            if let Some(row) = head {
-                return Err(if row.get::<_, Option<i16>>(0) == Some(DISABLED) {
-                    StorageError::VenueKeyDisabled.into()
-                } else {
-                    StorageError::VenueKeyRegistered.into()
-                });
-            }
-            unique_identity(tx, venue, 0)?;
-            upsert_venue(tx, venue)
+            Ok(id)
+        })
+    }
+
+    fn pending(&self, id: u64) -> StorageResult<Option<PendingRegistration>> {
+        self.read(|tx| {
+            let row = tx.query_opt(
+                "SELECT id, request, received_at, state, serial FROM pending_registrations
+                 WHERE id = $1",
+                &[&bound(id)],
+            )?;
+            Ok(row.as_ref().map(pending_row).transpose()?)
+        })
+    }
+
+    fn pending_waiting(&self) -> StorageResult<Vec<PendingRegistration>> {
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT id, request, received_at, state, serial FROM pending_registrations
+                 WHERE state = 0 ORDER BY id",
+                &[],
+            )?;
+            Ok(rows
+                .iter()
+                .map(pending_row)
+                .collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn approve_pending(&self, id: u64, venue: &VenueRecord) -> StorageResult<()> {
+        self.write(|tx| {
+            lock_venues(tx)?;
+            waiting(tx, id)?;
+            insert_new(tx, venue)?;
+            tx.execute(
+                "UPDATE pending_registrations SET state = 1, serial = $2 WHERE id = $1",
+                &[&big(id)?, &big(venue.serial)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn refuse_pending(&self, id: u64) -> StorageResult<()> {
+        self.write(|tx| {
+            waiting(tx, id)?;
+            tx.execute(
+                "UPDATE pending_registrations SET state = 2 WHERE id = $1",
+                &[&big(id)?],
+            )?;
+            Ok(())
         })
     }
 

@@ -8,8 +8,9 @@ use std::thread::JoinHandle;
 use redb::{Database, Durability, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use super::{
-    BatchMeta, CountStatRow, ExposureStatRow, NewTan, PurgeReport, RevocationEntry, Storage,
-    StorageError, StorageResult, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+    BatchMeta, CountStatRow, ExposureStatRow, NewTan, PendingRegistration, PurgeReport,
+    ReviewState, RevocationEntry, Storage, StorageError, StorageResult, TanPurpose, TanRecord,
+    UploadMeta, VenueRecord, VenueStatRow,
 };
 
 /// Counters: next serial, last revocation sequence, last batch sequence, last upload id.
@@ -26,6 +27,10 @@ const VENUE_STATE: TableDefinition<u64, VenueState> = TableDefinition::new("venu
 const VENUE_KEYS: TableDefinition<[u8; 32], u64> = TableDefinition::new("venue_keys");
 /// venue identity (`venue_identity`) → newest serial with it.
 const VENUE_IDENTITIES: TableDefinition<[u8; 32], u64> = TableDefinition::new("venue_identities");
+/// registration held for review: id → (received_at, state, serial once approved).
+const PENDING: TableDefinition<u64, (u64, u8, u64)> = TableDefinition::new("pending");
+/// id → the `RegistrationRequest` bytes held for review.
+const PENDING_REQUESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("pending_requests");
 /// sequence → (serial, revoked_at minute, reason).
 const REVOCATIONS: TableDefinition<u64, (u64, u32, u8)> = TableDefinition::new("revocations");
 /// sequence → batch bytes.
@@ -52,6 +57,7 @@ const NEXT_SERIAL: &str = "next_serial";
 const REVOCATION_SEQ: &str = "revocation_seq";
 const BATCH_SEQ: &str = "batch_seq";
 const UPLOAD_ID: &str = "upload_id";
+const PENDING_ID: &str = "pending_id";
 
 macro_rules! backend_errors {
     ($($t:ty),*) => {$(
@@ -198,6 +204,8 @@ impl RedbStorage {
             txn.open_table(UPLOAD_META)?;
             txn.open_table(COUNTS)?;
             txn.open_table(COUNT_TAGS)?;
+            txn.open_table(PENDING)?;
+            txn.open_table(PENDING_REQUESTS)?;
             index_existing_venues(txn)?;
             Ok(())
         })?;
@@ -345,6 +353,58 @@ fn index_venue(
     Ok(())
 }
 
+/// Stores a new venue, refusing a key registered before and a duplicate of an active venue.
+fn insert_new(txn: &redb::WriteTransaction, venue: &VenueRecord) -> StorageResult<()> {
+    let head = txn
+        .open_table(VENUE_KEYS)?
+        .get(venue.venue_key)?
+        .map(|v| v.value());
+    if let Some(head) = head {
+        let state = txn.open_table(VENUE_STATE)?.get(head)?.map(|v| v.value());
+        let disabled = state.is_some_and(|s| s.4 != 0 && s.5 == DISABLED);
+        return Err(if disabled {
+            StorageError::VenueKeyDisabled
+        } else {
+            StorageError::VenueKeyRegistered
+        });
+    }
+    let identity = unique_identity(txn, venue, None)?;
+    index_venue(txn, venue, identity)?;
+    txn.open_table(VENUES)?
+        .insert(venue.serial, venue.certificate.as_slice())?;
+    txn.open_table(VENUE_STATE)?
+        .insert(venue.serial, venue_state(venue))?;
+    Ok(())
+}
+
+/// The stored review row of `id`, if it is still waiting.
+fn waiting(txn: &redb::WriteTransaction, id: u64) -> StorageResult<(u64, u8, u64)> {
+    let row = txn
+        .open_table(PENDING)?
+        .get(id)?
+        .map(|v| v.value())
+        .ok_or(StorageError::NotFound)?;
+    if row.1 == 0 {
+        Ok(row)
+    } else {
+        Err(StorageError::ReviewDecided)
+    }
+}
+
+fn pending_record(
+    id: u64,
+    (received_at, state, serial): (u64, u8, u64),
+    request: Vec<u8>,
+) -> StorageResult<PendingRegistration> {
+    Ok(PendingRegistration {
+        id,
+        request,
+        received_at,
+        state: ReviewState::from_parts(state, serial)
+            .ok_or_else(|| StorageError::Backend("unknown stored review state".into()))?,
+    })
+}
+
 fn revoke_in(txn: &redb::WriteTransaction, serial: u64, reason: u8, at: u32) -> StorageResult<u64> {
     let mut states = txn.open_table(VENUE_STATE)?;
     let mut state = states
@@ -390,26 +450,66 @@ impl Storage for RedbStorage {
 
     fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()> {
         let venue = venue.clone();
+        self.write(move |txn| insert_new(txn, &venue))
+    }
+
+    fn add_pending(&self, request: &[u8], received_at: u64) -> StorageResult<u64> {
+        let request = request.to_vec();
         self.write(move |txn| {
-            let head = txn
-                .open_table(VENUE_KEYS)?
-                .get(venue.venue_key)?
-                .map(|v| v.value());
-            if let Some(head) = head {
-                let state = txn.open_table(VENUE_STATE)?.get(head)?.map(|v| v.value());
-                let disabled = state.is_some_and(|s| s.4 != 0 && s.5 == DISABLED);
-                return Err(if disabled {
-                    StorageError::VenueKeyDisabled
-                } else {
-                    StorageError::VenueKeyRegistered
-                });
+            let id = bump(&mut txn.open_table(META)?, PENDING_ID)?;
+            txn.open_table(PENDING)?.insert(id, (received_at, 0, 0))?;
+            txn.open_table(PENDING_REQUESTS)?
+                .insert(id, request.as_slice())?;
+            Ok(id)
+        })
+    }
+
+    fn pending(&self, id: u64) -> StorageResult<Option<PendingRegistration>> {
+        let txn = self.db.begin_read()?;
+        let Some(row) = txn.open_table(PENDING)?.get(id)?.map(|v| v.value()) else {
+            return Ok(None);
+        };
+        let request = txn
+            .open_table(PENDING_REQUESTS)?
+            .get(id)?
+            .map(|v| v.value().to_vec())
+            .unwrap_or_default();
+        Ok(Some(pending_record(id, row, request)?))
+    }
+
+    fn pending_waiting(&self) -> StorageResult<Vec<PendingRegistration>> {
+        let txn = self.db.begin_read()?;
+        let requests = txn.open_table(PENDING_REQUESTS)?;
+        let mut out = Vec::new();
+        for row in txn.open_table(PENDING)?.iter()? {
+            let (id, row) = row?;
+            let (id, row) = (id.value(), row.value());
+            if row.1 == 0 {
+                let request = requests
+                    .get(id)?
+                    .map(|v| v.value().to_vec())
+                    .unwrap_or_default();
+                out.push(pending_record(id, row, request)?);
             }
-            let identity = unique_identity(txn, &venue, None)?;
-            index_venue(txn, &venue, identity)?;
-            txn.open_table(VENUES)?
-                .insert(venue.serial, venue.certificate.as_slice())?;
-            txn.open_table(VENUE_STATE)?
-                .insert(venue.serial, venue_state(&venue))?;
+        }
+        Ok(out)
+    }
+
+    fn approve_pending(&self, id: u64, venue: &VenueRecord) -> StorageResult<()> {
+        let venue = venue.clone();
+        self.write(move |txn| {
+            let row = waiting(txn, id)?;
+            insert_new(txn, &venue)?;
+            txn.open_table(PENDING)?
+                .insert(id, (row.0, 1, venue.serial))?;
+            Ok(())
+        })
+    }
+
+    fn refuse_pending(&self, id: u64) -> StorageResult<()> {
+        self.write(move |txn| {
+            let row = waiting(txn, id)?;
+            txn.open_table(PENDING)?.insert(id, (row.0, 2, 0))?;
             Ok(())
         })
     }

@@ -20,6 +20,7 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
@@ -43,15 +44,17 @@ pub(crate) struct ConnectionCaps {
     open: Mutex<HashMap<IpAddr, u32>>,
 }
 
-/// One connection's places; given back when dropped.
+/// One connection's places, counted in the open-connections gauge; given back when dropped.
 pub(crate) struct ConnectionPlace {
     caps: Arc<ConnectionCaps>,
     key: IpAddr,
+    gauge: Gauge,
     _total: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl Drop for ConnectionPlace {
     fn drop(&mut self) {
+        self.gauge.dec();
         let mut open = self.caps.open.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = open.get_mut(&self.key) {
             *n = n.saturating_sub(1);
@@ -83,8 +86,13 @@ impl ConnectionCaps {
         })
     }
 
-    /// Takes a place for a connection from `peer`, or says which cap is full.
-    pub(crate) fn admit(self: &Arc<Self>, peer: IpAddr) -> Result<ConnectionPlace, Refused> {
+    /// Takes a place for a connection from `peer`, counted in `gauge`, or says which cap is
+    /// full.
+    pub(crate) fn admit(
+        self: &Arc<Self>,
+        peer: IpAddr,
+        gauge: &Gauge,
+    ) -> Result<ConnectionPlace, Refused> {
         let key = limiter_key(peer);
         let total = Arc::clone(&self.total)
             .try_acquire_owned()
@@ -96,16 +104,13 @@ impl ConnectionCaps {
         }
         *n += 1;
         drop(open);
+        gauge.inc();
         Ok(ConnectionPlace {
             caps: Arc::clone(self),
             key,
+            gauge: gauge.clone(),
             _total: total,
         })
-    }
-
-    /// Connections open now.
-    pub(crate) fn open(&self) -> usize {
-        (self.size as usize).saturating_sub(self.total.available_permits())
     }
 
     /// Completes once every connection has closed.
@@ -144,7 +149,7 @@ pub(crate) async fn serve(
                 }
             },
         };
-        let place = match caps.admit(peer.ip()) {
+        let place = match caps.admit(peer.ip(), &state.metrics.connections) {
             Ok(place) => place,
             Err(refused) => {
                 state.metrics.event(match refused {
@@ -156,7 +161,6 @@ pub(crate) async fn serve(
                 continue;
             }
         };
-        state.metrics.connections.set(caps.open() as i64);
         // Responses are written whole; Nagle's algorithm would hold back the tail of a batch
         // until the client's delayed ACK.
         if let Err(e) = tcp.set_nodelay(true) {
@@ -166,7 +170,6 @@ pub(crate) async fn serve(
         let state = Arc::clone(&state);
         let stop = stop_rx.clone();
         let tls = tls.clone();
-        let caps = Arc::clone(&caps);
         tokio::spawn(async move {
             match tls {
                 None => serve_one(tcp, peer, app, &state, stop).await,
@@ -175,7 +178,6 @@ pub(crate) async fn serve(
                 }
             }
             drop(place);
-            state.metrics.connections.set(caps.open() as i64);
         });
     }
     drop(listener);

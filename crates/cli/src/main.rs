@@ -39,7 +39,8 @@ Examples:
   venuecode server --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \\
       --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
 Without --tls-cert/--tls-key the server speaks plain HTTP: keep it on 127.0.0.1 behind a reverse
-proxy that terminates TLS (see README.md, \"TLS\").";
+proxy that terminates TLS (see README.md, \"TLS\"); every connection then comes from the proxy, so
+give --max-connections-per-ip the value of --max-connections.";
 
 /// Venuecode: privacy-preserving venue check-in. Check-ins stay on the phone; the server holds
 /// only public venue certificates and opaque tokens.

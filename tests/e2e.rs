@@ -140,10 +140,15 @@ struct Display {
 
 impl Display {
     fn start(home: &Path) -> Self {
+        Self::start_on(home, "127.0.0.1:0").0
+    }
+
+    /// A display listening on `listen`, and the screen's URL it printed.
+    fn start_on(home: &Path, listen: &str) -> (Self, String) {
         let mut cmd = base_command();
         cmd.arg("--home")
             .arg(home)
-            .args(["venue", "display", "--listen", "127.0.0.1:0"])
+            .args(["venue", "display", "--listen", listen])
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         let mut child = cmd.spawn().expect("venue display starts");
@@ -158,30 +163,50 @@ impl Display {
         let line = rx
             .recv_timeout(START_TIMEOUT)
             .expect("venue display prints its address");
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
             .to_owned();
-        Self { child, addr }
+        let port = url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .and_then(|hostport| hostport.rsplit(':').next())
+            .unwrap_or_else(|| panic!("no port in {url:?}"))
+            .to_owned();
+        let addr = format!("127.0.0.1:{port}");
+        (Self { child, addr }, url)
     }
 
-    /// The body of `GET path`.
-    fn get(&self, path: &str) -> String {
+    /// Status and body of `GET path` sent with this `Host` header.
+    fn fetch(&self, path: &str, host: &str) -> (u16, String) {
         use std::io::Write;
         let mut s = std::net::TcpStream::connect(&self.addr).expect("connect to the display");
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: display\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut text = String::new();
         s.read_to_string(&mut text).unwrap();
-        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-        text.split_once("\r\n\r\n")
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = text
+            .split_once("\r\n\r\n")
             .map(|(_, b)| b.to_owned())
-            .unwrap()
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// The body of `GET path`, which must answer 200.
+    fn get(&self, path: &str) -> String {
+        let (status, body) = self.fetch(path, &self.addr);
+        assert_eq!(status, 200, "{body}");
+        body
     }
 
     /// The serial of the certificate the current code is signed under.
@@ -997,6 +1022,143 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
 // ------------------------------------------------------------------------------------------
 // 3. Forged posters
 // ------------------------------------------------------------------------------------------
+
+#[test]
+fn registration_abuse_review_mode_holds_venues_until_the_ra_approves() {
+    let w = World::with_args(
+        tempfile::tempdir().expect("tempdir"),
+        vec!["--review-registrations".into()],
+        Vec::new(),
+    );
+    let venue = w.home("reviewed-venue");
+    let spam = w.home("spam-venue");
+    let register = |home: &Path, name: &str| {
+        w.ok(
+            home,
+            None,
+            &[
+                "venue",
+                "register",
+                "--name",
+                name,
+                "--address",
+                "安宁区北滨河西路9号",
+                "--region",
+                "620105",
+                "--category",
+                "restaurant",
+                "--pledge",
+            ],
+        )
+    };
+    let id = register(&venue, "待审核的面馆")["pending"]
+        .as_u64()
+        .expect("pending");
+    let spam_id = register(&spam, "广告店")["pending"]
+        .as_u64()
+        .expect("pending");
+    // Nothing is issued yet: no code, and collecting says it waits.
+    let err = w.cli(&venue, None, &["venue", "code"]).failed().stderr;
+    assert!(
+        err.contains("waiting for the registration authority"),
+        "{err}"
+    );
+    let r = w.ok(&venue, None, &["venue", "collect"]);
+    assert_eq!(r["state"], "waiting", "{r}");
+
+    // The RA administrator lists, approves one and refuses the other.
+    let list = w.ok(&w.ha, None, &["authority", "registrations"]);
+    let names: Vec<_> = list["registrations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|r| r["name"].as_str().expect("name").to_owned())
+        .collect();
+    assert_eq!(names, ["待审核的面馆", "广告店"], "{list}");
+    let r = w.ok(&w.ha, None, &["authority", "approve", &id.to_string()]);
+    let serial = r["serial"].as_u64().expect("serial");
+    w.ok(&w.ha, None, &["authority", "refuse", &spam_id.to_string()]);
+    let err = w
+        .cli(&w.ha, None, &["authority", "approve", &spam_id.to_string()])
+        .failed()
+        .stderr;
+    assert!(err.contains("already_reviewed"), "{err}");
+
+    // The venue collects its certificate and works as if registered directly.
+    let r = w.ok(&venue, None, &["venue", "collect"]);
+    assert_eq!(r["serial"].as_u64(), Some(serial), "{r}");
+    assert!(w.static_url(&venue).starts_with("https://"));
+    let r = w.ok(&spam, None, &["venue", "collect"]);
+    assert_eq!(r["state"], "refused", "{r}");
+    let list = w.ok(&w.ha, None, &["authority", "registrations"]);
+    assert_eq!(list["registrations"], serde_json::json!([]), "{list}");
+}
+
+#[test]
+fn display_access_is_loopback_or_token_and_the_page_owns_up_when_the_display_stops() {
+    let w = World::new();
+    let venue = w.home("screened-venue");
+    w.register(&venue, "屏幕面馆", "restaurant");
+
+    // On loopback (the default) no token is needed, but the request must name a loopback host:
+    // a web page elsewhere cannot read codes through DNS rebinding.
+    let local = Display::start(&venue);
+    assert_eq!(local.fetch("/code.url", &local.addr).0, 200);
+    assert_eq!(local.fetch("/code.url", "localhost:8090").0, 200);
+    assert_eq!(local.fetch("/code.url", "evil.example:8090").0, 403);
+    assert_eq!(local.fetch("/", "evil.example").0, 403);
+    drop(local);
+
+    // Anywhere else, the printed URL carries an unguessable token, and nothing is served
+    // without it: not the page, not a code, not its URL.
+    let (remote, url) = Display::start_on(&venue, "0.0.0.0:0");
+    let token = url
+        .split("?t=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no token in {url}"))
+        .to_owned();
+    assert_eq!(token.len(), 32, "{url}");
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{url}");
+    for path in [
+        "/",
+        "/code.svg",
+        "/code.url",
+        "/serial",
+        "/code.url?t=",
+        "/code.url?t=00",
+    ] {
+        let (status, body) = remote.fetch(path, "192.0.2.7:8090");
+        assert_eq!(status, 403, "{path}: {body}");
+        assert!(!body.contains("http"), "{path} leaked {body}");
+    }
+    let wrong = format!("/code.url?t={}", "0".repeat(32));
+    assert_eq!(remote.fetch(&wrong, "192.0.2.7:8090").0, 403);
+    let (status, code) = remote.fetch(&format!("/code.url?t={token}"), "192.0.2.7:8090");
+    assert_eq!(status, 200);
+    assert!(VenueCode::parse(code.trim()).is_ok(), "{code}");
+    // The page asks for its codes with the token, and carries the notice it shows instead of a
+    // code once the display has stopped and the last code has expired.
+    let (status, page) = remote.fetch(&format!("/?t={token}"), "192.0.2.7:8090");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("const query = \"t={token}&\"")),
+        "{page}"
+    );
+    assert!(page.contains("This code has expired"), "{page}");
+    assert!(page.contains("The display has stopped"), "{page}");
+    assert!(page.contains("const validMs = 240000;"), "{page}");
+
+    // The help no longer suggests listening everywhere without a word.
+    let help = run({
+        let mut cmd = base_command();
+        cmd.args(["venue", "display", "--help"]);
+        cmd
+    })
+    .ok()
+    .stdout;
+    assert!(!help.contains("0.0.0.0"), "{help}");
+    assert!(help.contains("token"), "{help}");
+}
 
 /// A complete code from a registration authority the visitor does not trust.
 fn code_from_untrusted_authority(now_minute: u32) -> String {

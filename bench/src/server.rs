@@ -77,6 +77,8 @@ impl InProcess {
         // request from 127.0.0.1, so it is lifted to measure the write path itself.
         config.rate_per_minute = 100_000_000;
         config.rate_burst = 10_000_000;
+        config.registrations_per_ip_per_hour = 100_000_000;
+        config.registrations_per_minute = 100_000_000;
         let postgres_connections = config.postgres_connections;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
@@ -454,18 +456,27 @@ fn tan_uploads(
     Ok((tan_register, uploads, upload_bytes))
 }
 
-/// `n` venue registrations, each signed by a fresh venue key, from 4 clients at once.
+/// `n` venue registrations, each signed by a fresh venue key and with its own name (the server
+/// refuses a copy of an active venue), from 4 clients at once.
 fn register_venues(base: &str, n: usize) -> BenchResult<WritePath> {
-    let info: VenueInfo = fixture::typical_info()?;
+    let typical: VenueInfo = fixture::typical_info()?;
     let mut reg_reqs = Vec::with_capacity(n);
     for i in 0..n {
+        let info = VenueInfo::new(
+            &format!("{}{i}", typical.name()),
+            typical.address(),
+            typical.region(),
+            typical.category(),
+            typical.default_stay_minutes(),
+            typical.utc_offset(),
+        )?;
         let mut seed = [0x77u8; 32];
         seed[..8].copy_from_slice(&(i as u64).to_be_bytes());
         seed[8..16].copy_from_slice(&now_secs().to_be_bytes());
         let key = SigningKey::from_seed(&seed)?;
         let body = RegistrationRequest {
             venue_key: key.public_key(),
-            info: info.clone(),
+            info,
             pledge: true,
         }
         .encode();

@@ -24,7 +24,10 @@ use crate::auth::{admin_key, authenticate, envelope, ha_key};
 use crate::cache::CachedBatch;
 use crate::error::ApiError;
 use crate::state::{blocking, now_minute, now_secs, today, Body, Shared};
-use crate::storage::{NewBatch, NewCheckpoint, NewTan, StorageError, TanPurpose, VenueRecord};
+use crate::storage::{
+    NewBatch, NewCheckpoint, NewTan, ReviewState, StorageError, TanPurpose, TanRecord, VenueRecord,
+};
+use crate::venue_text;
 
 /// Revocation reason of a certificate replaced by an update.
 pub const SUPERSEDED: RevocationReason = RevocationReason::SUPERSEDED;
@@ -141,9 +144,13 @@ pub(crate) async fn register_venue(
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let env = envelope(&headers)?;
-    let req = decode_registration(&body)?;
+    let mut req = decode_registration(&body)?;
     authenticate(&s, &env, &req.venue_key, &method, &uri, &body).await?;
     check_pledge(&req)?;
+    req.info = venue_text::normalize(&req.info)?;
+    if s.config.review_registrations {
+        return hold_for_review(&s, &req).await;
+    }
     let serial = blocking(&s, |st| st.allocate_serial()).await?;
     let record = issue(&s, serial, &req)?;
     let cert = record.certificate.clone();
@@ -151,6 +158,137 @@ pub(crate) async fn register_venue(
     s.metrics.event("venue_registered");
     tracing::info!(serial, "venue registered");
     Ok(octets(StatusCode::CREATED, cert))
+}
+
+/// Review mode: keeps the (normalised) registration for the RA administrator and answers 202
+/// with its number. A key that may not register is refused now rather than after the wait.
+async fn hold_for_review(s: &Shared, req: &RegistrationRequest) -> Result<Response, ApiError> {
+    let key = *req.venue_key.as_bytes();
+    if let Some(head) = blocking(s, move |st| st.newest_venue(&key)).await? {
+        let disabled =
+            matches!(head.revoked, Some((_, r)) if r == RevocationReason::DISABLED_BY_AUTHORITY.0);
+        return Err(if disabled {
+            StorageError::VenueKeyDisabled
+        } else {
+            StorageError::VenueKeyRegistered
+        }
+        .into());
+    }
+    let bytes = req.encode();
+    let id = blocking(s, move |st| st.add_pending(&bytes, now_secs())).await?;
+    s.metrics.event("registration_held");
+    tracing::info!(id, "venue registration held for review");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "pending": id, "status": format!("/v1/registrations/{id}") })),
+    )
+        .into_response())
+}
+
+/// `GET /v1/registrations/{id}`: 202 while waiting, the certificate once approved, 403
+/// `registration_refused` once refused.
+pub(crate) async fn registration_status(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = number(&id, "id")?;
+    let pending = blocking(&s, move |st| st.pending(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("registration"))?;
+    match pending.state {
+        ReviewState::Waiting => Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({ "pending": id, "state": "waiting" })),
+        )
+            .into_response()),
+        ReviewState::Approved(serial) => {
+            let v = load_venue(&s, serial).await?;
+            Ok(octets(StatusCode::OK, v.certificate))
+        }
+        ReviewState::Refused => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "registration_refused",
+            "the registration authority refused this registration",
+        )),
+    }
+}
+
+/// `GET /v1/admin/registrations`: the registrations waiting for review, with what they ask to
+/// be certified.
+pub(crate) async fn pending_registrations(
+    State(s): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let env = envelope(&headers)?;
+    authenticate(&s, &env, &admin_key(&s)?, &method, &uri, &body).await?;
+    let waiting = blocking(&s, |st| st.pending_waiting()).await?;
+    let list: Vec<_> = waiting
+        .iter()
+        .filter_map(|p| {
+            let req = RegistrationRequest::decode(&p.request).ok()?;
+            Some(json!({
+                "id": p.id,
+                "received_at": p.received_at,
+                "name": req.info.name(),
+                "address": req.info.address(),
+                "region": req.info.region().get(),
+                "category": slug(req.info.category().0),
+                "default_stay_minutes": req.info.default_stay_minutes(),
+                "utc_offset": req.info.utc_offset(),
+                "venue_key": hex::encode(req.venue_key.as_bytes()),
+            }))
+        })
+        .collect();
+    Ok(Json(json!({ "registrations": list })))
+}
+
+/// `POST /v1/admin/registrations/{id}/approve`: issues the certificate.
+pub(crate) async fn approve_registration(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let env = envelope(&headers)?;
+    authenticate(&s, &env, &admin_key(&s)?, &method, &uri, &body).await?;
+    let id = number(&id, "id")?;
+    let pending = blocking(&s, move |st| st.pending(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("registration"))?;
+    let req = RegistrationRequest::decode(&pending.request).map_err(|e| {
+        tracing::error!(error = %e, "stored registration does not decode");
+        ApiError::internal()
+    })?;
+    let serial = blocking(&s, |st| st.allocate_serial()).await?;
+    let record = issue(&s, serial, &req)?;
+    let cert = record.certificate.clone();
+    blocking(&s, move |st| st.approve_pending(id, &record)).await?;
+    s.metrics.event("venue_registered");
+    tracing::info!(id, serial, "venue registration approved");
+    Ok(octets(StatusCode::CREATED, cert))
+}
+
+/// `POST /v1/admin/registrations/{id}/refuse`
+pub(crate) async fn refuse_registration(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let env = envelope(&headers)?;
+    authenticate(&s, &env, &admin_key(&s)?, &method, &uri, &body).await?;
+    let id = number(&id, "id")?;
+    blocking(&s, move |st| st.refuse_pending(id)).await?;
+    s.metrics.event("registration_refused");
+    tracing::info!(id, "venue registration refused");
+    Ok(Json(json!({ "refused": id })))
 }
 
 async fn load_venue(s: &Shared, serial: u64) -> Result<VenueRecord, ApiError> {
@@ -171,15 +309,18 @@ pub(crate) async fn get_venue(
     State(s): State<Shared>,
     Path(serial): Path<String>,
 ) -> Result<Response, ApiError> {
-    let mut v = load_venue(&s, number(&serial, "serial")?).await?;
-    // An update chain is short; the bound only guards against a corrupt loop.
-    for _ in 0..10_000 {
-        match v.superseded_by {
-            Some(next) => v = load_venue(&s, next).await?,
-            None => break,
-        }
+    let v = load_venue(&s, number(&serial, "serial")?).await?;
+    if v.superseded_by.is_none() {
+        return Ok(octets(StatusCode::OK, v.certificate));
     }
-    Ok(octets(StatusCode::OK, v.certificate))
+    // Updates keep the venue key, and a key registers once: the newest certificate of the key
+    // is the head of the chain, found in one indexed lookup however long the chain is.
+    let key = v.venue_key;
+    let newest = blocking(&s, move |st| st.newest_venue(&key)).await?;
+    Ok(octets(
+        StatusCode::OK,
+        newest.map_or(v.certificate, |n| n.certificate),
+    ))
 }
 
 /// `PUT /v1/venues/{serial}`
@@ -194,7 +335,7 @@ pub(crate) async fn update_venue(
     let env = envelope(&headers)?;
     let old = load_venue(&s, number(&serial, "serial")?).await?;
     authenticate(&s, &env, &venue_key(&old)?, &method, &uri, &body).await?;
-    let req = decode_registration(&body)?;
+    let mut req = decode_registration(&body)?;
     if req.venue_key.as_bytes() != &old.venue_key {
         return Err(ApiError::malformed(
             "an update must keep the venue key of the certificate",
@@ -204,6 +345,7 @@ pub(crate) async fn update_venue(
     if old.revoked.is_some() {
         return Err(StorageError::Revoked.into());
     }
+    req.info = venue_text::normalize(&req.info)?;
     let serial = blocking(&s, |st| st.allocate_serial()).await?;
     let record = issue(&s, serial, &req)?;
     let cert = record.certificate.clone();
@@ -560,28 +702,38 @@ fn tan_unknown(message: &str) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "tan_unknown", message)
 }
 
-/// `POST /v1/uploads`: authorised by a one-time TAN, consumed atomically with the store.
-pub(crate) async fn post_upload(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+/// The upload's TAN from its header, registered, unused and unexpired: checked before the
+/// body is read, and again by the handler.
+pub(crate) async fn upload_tan(
+    s: &Shared,
+    headers: &HeaderMap,
+) -> Result<([u8; 32], TanRecord), ApiError> {
     let tan = headers
         .get(TAN_HEADER)
         .ok_or_else(|| tan_unknown("this route needs a Venuecode-Tan header"))?
         .to_str()
         .map_err(|_| tan_unknown("the TAN is not registered"))?;
     let hash = tan_hash(tan).map_err(|_| tan_unknown("the TAN is not registered"))?;
-    let now = now_secs();
-    let record = blocking(&s, move |st| st.tan(&hash))
+    let record = blocking(s, move |st| st.tan(&hash))
         .await?
         .ok_or_else(|| tan_unknown("the TAN is not registered"))?;
     if record.used {
         return Err(StorageError::TanUsed.into());
     }
-    if now >= record.expires_at {
+    if now_secs() >= record.expires_at {
         return Err(StorageError::TanExpired.into());
     }
+    Ok((hash, record))
+}
+
+/// `POST /v1/uploads`: authorised by a one-time TAN, consumed atomically with the store.
+pub(crate) async fn post_upload(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let (hash, record) = upload_tan(&s, &headers).await?;
+    let now = now_secs();
     // Refuse a body that does not decode as what the TAN authorises, or whose HPKE
     // encapsulated key is a low-order point that no HA could open, before spending the TAN.
     let decoded = match record.purpose {

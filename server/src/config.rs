@@ -9,6 +9,10 @@ use venuecode_protocol::{EncryptionKey, PublicKey, SigningKey};
 use crate::keyfile::{self, KeyFileError, KeyKind};
 use crate::ServerError;
 
+/// Descriptors kept for everything but client connections and the store: the listener, logs,
+/// the runtime, key files read at start-up.
+pub const DESCRIPTOR_RESERVE: u64 = 64;
+
 /// Everything the server needs to start. Derives [`clap::Args`], so the CLI can flatten it into
 /// `venuecode server`; every flag also reads an environment variable.
 #[derive(Clone, Debug, clap::Args)]
@@ -98,6 +102,71 @@ pub struct Config {
     #[arg(long, env = "VENUECODE_MAX_CONCURRENCY", default_value_t = 512)]
     pub max_concurrency: usize,
 
+    /// Requests with a body (POST, PUT, DELETE) processed at once, apart from the reads that
+    /// `--max-concurrency` counts; more are shed with 503. Slow uploaders can take only these.
+    #[arg(long, env = "VENUECODE_MAX_WRITE_CONCURRENCY", default_value_t = 128)]
+    pub max_write_concurrency: usize,
+
+    /// Client connections open at once, TLS handshakes included; a connection over it is
+    /// closed at once. With a reserve for the store and logs, this sets the file descriptors
+    /// the server needs: it raises its RLIMIT_NOFILE to fit at start-up, or refuses to start.
+    #[arg(long, env = "VENUECODE_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Client connections one address (IPv6: one /64) may hold open at once; more are closed
+    /// at once. Behind a reverse proxy every connection comes from the proxy: set it to
+    /// `--max-connections` there and let the proxy cap its clients.
+    #[arg(long, env = "VENUECODE_MAX_CONNECTIONS_PER_IP", default_value_t = 64)]
+    pub max_connections_per_ip: usize,
+
+    /// Longest time, in milliseconds, a connection may take to send a whole request head,
+    /// counted from its start or from the end of its previous response (so also the idle
+    /// keep-alive deadline); then it is closed.
+    #[arg(long, env = "VENUECODE_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+
+    /// Largest request head (request line and headers) in bytes, at most 65536; larger heads
+    /// are answered 431 and the connection closed.
+    #[arg(long, env = "VENUECODE_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
+
+    /// Slowest a request body may arrive, in bytes per second on average after the first
+    /// `--body-grace-ms`; a slower body is answered 408.
+    #[arg(long, env = "VENUECODE_MIN_BODY_RATE", default_value_t = 4096)]
+    pub min_body_rate: u64,
+
+    /// Milliseconds a request body may take before `--min-body-rate` applies.
+    #[arg(long, env = "VENUECODE_BODY_GRACE_MS", default_value_t = 5_000)]
+    pub body_grace_ms: u64,
+
+    /// Bytes of request bodies the server holds at once, over all requests (a body counts
+    /// from its announced length, or its route's limit when it has none, until its request
+    /// is answered); beyond it, requests with bodies are shed with 503.
+    #[arg(long, env = "VENUECODE_MAX_BODY_BYTES_IN_FLIGHT", default_value_t = 256 * 1024 * 1024)]
+    pub max_body_bytes_in_flight: usize,
+
+    /// Venue registrations one address (IPv6: one /64) may make per hour (all of them at once
+    /// at first, then one every 60/N minutes).
+    #[arg(
+        long,
+        env = "VENUECODE_REGISTRATIONS_PER_IP_PER_HOUR",
+        default_value_t = 20
+    )]
+    pub registrations_per_ip_per_hour: u32,
+
+    /// Venue registrations the whole server accepts per minute (all of them at once at first).
+    #[arg(
+        long,
+        env = "VENUECODE_REGISTRATIONS_PER_MINUTE",
+        default_value_t = 120
+    )]
+    pub registrations_per_minute: u32,
+
+    /// Hold new venue registrations until the RA administrator approves them (`venuecode
+    /// authority registrations`, `approve`, `refuse`); the venue fetches its certificate then.
+    #[arg(long, env = "VENUECODE_REVIEW_REGISTRATIONS", default_value_t = false)]
+    pub review_registrations: bool,
+
     /// Requests per minute one IP address may make to the public write routes (uploads, counts).
     #[arg(long, env = "VENUECODE_RATE_PER_MINUTE", default_value_t = 30)]
     pub rate_per_minute: u32,
@@ -172,6 +241,17 @@ impl Config {
             counts: false,
             request_timeout_ms: 30_000,
             max_concurrency: 512,
+            max_write_concurrency: 128,
+            max_connections: 1024,
+            max_connections_per_ip: 64,
+            header_timeout_ms: 10_000,
+            max_header_bytes: 16 * 1024,
+            min_body_rate: 4096,
+            body_grace_ms: 5_000,
+            max_body_bytes_in_flight: 256 * 1024 * 1024,
+            registrations_per_ip_per_hour: 60,
+            registrations_per_minute: 120,
+            review_registrations: false,
             rate_per_minute: 30,
             rate_burst: 10,
             client_ip_header: None,
@@ -218,6 +298,25 @@ impl Config {
     /// The request timeout.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// The header-read and idle keep-alive deadline.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_timeout_ms.max(1))
+    }
+
+    /// File descriptors the server may need: every client connection, the store's
+    /// connections (PostgreSQL) or files (redb), and a reserve for logs, the listener and
+    /// the runtime.
+    pub fn descriptor_budget(&self) -> u64 {
+        let store = if self.postgres_url.is_some() {
+            self.postgres_connections
+        } else {
+            4
+        };
+        (self.max_connections as u64)
+            .saturating_add(store as u64)
+            .saturating_add(DESCRIPTOR_RESERVE)
     }
 }
 

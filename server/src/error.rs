@@ -146,6 +146,27 @@ impl From<StorageError> for ApiError {
             StorageError::TanExpired => {
                 Self::new(StatusCode::GONE, "tan_expired", "the TAN has expired")
             }
+            StorageError::VenueKeyRegistered => Self::new(
+                StatusCode::CONFLICT,
+                "venue_key_registered",
+                "this venue key has a certificate already; change its details with an update, \
+                 or register with a new key",
+            ),
+            StorageError::VenueKeyDisabled => Self::new(
+                StatusCode::FORBIDDEN,
+                "venue_disabled",
+                "the registration authority disabled this venue key; it cannot register again",
+            ),
+            StorageError::DuplicateVenue => Self::new(
+                StatusCode::CONFLICT,
+                "duplicate_venue",
+                "an active venue has the same name, address and region",
+            ),
+            StorageError::ReviewDecided => Self::new(
+                StatusCode::CONFLICT,
+                "already_reviewed",
+                "this registration was approved or refused already",
+            ),
             StorageError::Backend(e) => {
                 tracing::error!(error = %e, "storage failure");
                 Self::internal()

@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod cache;
 pub mod config;
+mod conn;
 mod error;
 pub mod keyfile;
 mod metrics;
@@ -14,6 +15,7 @@ mod router;
 mod state;
 pub mod storage;
 mod tls;
+pub mod venue_text;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -21,10 +23,9 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use governor::{Quota, RateLimiter};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use venuecode_protocol::TrustAnchors;
 
 pub use api::{SUPERSEDED, TAN_HEADER};
@@ -94,12 +95,23 @@ impl Server {
         let burst = NonZeroU32::new(config.rate_burst.max(1)).unwrap_or(NonZeroU32::MIN);
         let limiter = RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst));
         let trust_bundle = config.load_trust_bundle()?.map(axum::body::Bytes::from);
+        let per_hour =
+            NonZeroU32::new(config.registrations_per_ip_per_hour.max(1)).unwrap_or(NonZeroU32::MIN);
+        let registrations_by_ip = RateLimiter::keyed(Quota::per_hour(per_hour));
+        let per_minute =
+            NonZeroU32::new(config.registrations_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let registrations = RateLimiter::direct(Quota::per_minute(per_minute));
+        let slots = |n: usize| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)));
+        fit_descriptor_limit(&config)?;
         let tls = config
             .tls_files()?
             .map(|(cert, key)| tls::load_acceptor(cert, key))
             .transpose()?;
         let listener = TcpListener::bind(config.listen).await?;
         let config_cache_bytes = config.batch_cache_bytes;
+        let read_slots = slots(config.max_concurrency);
+        let write_slots = slots(config.max_write_concurrency);
+        let body_bytes = slots(config.max_body_bytes_in_flight);
         let state = Arc::new(AppState {
             store,
             keys,
@@ -109,6 +121,11 @@ impl Server {
             limiter,
             batch_cache: cache::BatchCache::new(config_cache_bytes),
             trust_bundle,
+            read_slots,
+            write_slots,
+            body_bytes,
+            registrations_by_ip,
+            registrations,
         });
         Ok(Self {
             listener,
@@ -144,36 +161,14 @@ impl Server {
         } = self;
         let (stop_tx, stop_rx) = watch::channel(false);
         let retention = tokio::spawn(retention_job(Arc::clone(&state), stop_rx));
-        let app =
-            router::router(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>();
+        let app = router::router(Arc::clone(&state));
         tracing::info!(
             addr = ?listener.local_addr().ok(),
             tls = tls.is_some(),
+            max_connections = state.config.max_connections,
             "venuecode server listening"
         );
-        let served = match tls {
-            None => {
-                // Responses are written whole; Nagle's algorithm would hold back the tail of a
-                // batch until the client's delayed ACK.
-                let listener = ListenerExt::tap_io(listener, |tcp| {
-                    if let Err(e) = tcp.set_nodelay(true) {
-                        tracing::debug!(error = %e, "could not set TCP_NODELAY");
-                    }
-                });
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-            }
-            Some(acceptor) => {
-                // The accept task sets TCP_NODELAY; the tap only gives the connection the
-                // peer address axum's `ConnectInfo` needs.
-                let listener =
-                    tls::TlsListener::start(listener, acceptor, Arc::clone(&state)).tap_io(|_| {});
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-            }
-        };
+        conn::serve(listener, tls, app, Arc::clone(&state), shutdown).await;
         let _ = stop_tx.send(true);
         let _ = retention.await;
         // Storage calls of requests that timed out may still hold the store; wait for them so
@@ -186,8 +181,42 @@ impl Server {
         }
         drop(state);
         tracing::info!("venuecode server stopped");
-        served.map_err(ServerError::Io)
+        Ok(())
     }
+}
+
+/// Makes sure the process may open the descriptors the configuration needs
+/// ([`Config::descriptor_budget`]): raises the soft RLIMIT_NOFILE up to the hard limit when it
+/// is lower, and refuses to start when even the hard limit is too low, rather than failing
+/// `accept` under load.
+fn fit_descriptor_limit(config: &Config) -> Result<(), ServerError> {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let need = config.descriptor_budget();
+    let limit = getrlimit(Resource::Nofile);
+    let soft = limit.current.unwrap_or(u64::MAX);
+    if soft >= need {
+        return Ok(());
+    }
+    let hard = limit.maximum.unwrap_or(u64::MAX);
+    if hard < need {
+        return Err(ServerError::Config(format!(
+            "the server needs {need} file descriptors (--max-connections {} plus the store and a \
+             reserve of {}) but the hard RLIMIT_NOFILE is {hard}; lower --max-connections or \
+             raise the limit (ulimit -Hn, LimitNOFILE= in a systemd unit)",
+            config.max_connections,
+            config::DESCRIPTOR_RESERVE
+        )));
+    }
+    setrlimit(
+        Resource::Nofile,
+        rustix::process::Rlimit {
+            current: Some(need),
+            maximum: limit.maximum,
+        },
+    )
+    .map_err(|e| ServerError::Config(format!("could not raise RLIMIT_NOFILE to {need}: {e}")))?;
+    tracing::info!(from = soft, to = need, "raised the open-file limit");
+    Ok(())
 }
 
 /// A server running on the current tokio runtime, as [`Server::spawn`] starts it.
@@ -302,6 +331,8 @@ async fn retention_job(state: Shared, mut stop: watch::Receiver<bool>) {
             _ = prune.tick() => {
                 state.limiter.retain_recent();
                 state.limiter.shrink_to_fit();
+                state.registrations_by_ip.retain_recent();
+                state.registrations_by_ip.shrink_to_fit();
             }
             _ = stop.changed() => return,
         }

@@ -25,6 +25,7 @@ pub(crate) struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     pub events: Family<EventLabels, Counter>,
     pub in_flight: Gauge,
+    pub connections: Gauge,
 }
 
 /// Holds one request in the in-flight gauge until dropped, also when the request is cancelled.
@@ -64,11 +65,18 @@ impl Metrics {
             "HTTP requests being served now, this scrape included",
             in_flight.clone(),
         );
+        let connections = Gauge::default();
+        registry.register(
+            "connections_open",
+            "Client connections open now, TLS handshakes included",
+            connections.clone(),
+        );
         Self {
             registry,
             requests,
             events,
             in_flight,
+            connections,
         }
     }
 

@@ -1,12 +1,15 @@
-//! The route table and the layers around it: body limits, timeouts, load shedding, per-IP
-//! rate limits, metrics and request logs.
+//! The route table and the layers around it: separate slots for reads and for requests with
+//! bodies, body limits and who may send them (checked from the headers, before any body byte is
+//! read), the budget of body bytes in flight, timeouts, per-IP rate limits, metrics and request
+//! logs.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,9 +17,10 @@ use axum::{BoxError, Json, Router};
 use tower::ServiceBuilder;
 
 use crate::api;
+use crate::auth::{self, Signer};
 use crate::error::ApiError;
 use crate::metrics::RequestLabels;
-use crate::state::Shared;
+use crate::state::{BodyPace, Shared};
 
 /// Body limit of small signed control requests (registration, revoke, JSON).
 const SMALL_BODY: usize = 16 * 1024;
@@ -31,7 +35,6 @@ const NO_BODY: usize = 1024;
 pub(crate) fn router(state: Shared) -> Router {
     let c = &state.config;
     let small = DefaultBodyLimit::max(SMALL_BODY);
-    let limited = || middleware::from_fn_with_state(state.clone(), rate_limit);
     let v1 = Router::new()
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/authority", get(api::authority))
@@ -51,6 +54,19 @@ pub(crate) fn router(state: Shared) -> Router {
         .route(
             "/v1/admin/venues/{serial}/disable",
             post(api::disable_venue).layer(DefaultBodyLimit::max(NO_BODY)),
+        )
+        .route("/v1/registrations/{id}", get(api::registration_status))
+        .route(
+            "/v1/admin/registrations",
+            get(api::pending_registrations).layer(DefaultBodyLimit::max(NO_BODY)),
+        )
+        .route(
+            "/v1/admin/registrations/{id}/approve",
+            post(api::approve_registration).layer(DefaultBodyLimit::max(NO_BODY)),
+        )
+        .route(
+            "/v1/admin/registrations/{id}/refuse",
+            post(api::refuse_registration).layer(DefaultBodyLimit::max(NO_BODY)),
         )
         .route("/v1/revocations", get(api::revocations))
         .route(
@@ -74,11 +90,7 @@ pub(crate) fn router(state: Shared) -> Router {
             "/v1/uploads",
             get(api::list_uploads)
                 .layer(DefaultBodyLimit::max(NO_BODY))
-                .merge(
-                    post(api::post_upload)
-                        .layer(DefaultBodyLimit::max(c.max_upload_bytes))
-                        .layer(limited()),
-                ),
+                .merge(post(api::post_upload).layer(DefaultBodyLimit::max(c.max_upload_bytes))),
         )
         .route(
             "/v1/uploads/{id}",
@@ -88,11 +100,8 @@ pub(crate) fn router(state: Shared) -> Router {
         )
         .route(
             "/v1/counts",
-            get(api::get_counts).merge(
-                post(api::post_counts)
-                    .layer(DefaultBodyLimit::max(COUNTS_BODY))
-                    .layer(limited()),
-            ),
+            get(api::get_counts)
+                .merge(post(api::post_counts).layer(DefaultBodyLimit::max(COUNTS_BODY))),
         )
         .route("/v1/stats/venues", get(api::stats_venues))
         .route("/v1/stats/exposures", get(api::stats_exposures))
@@ -100,12 +109,10 @@ pub(crate) fn router(state: Shared) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(layer_error))
-                .load_shed()
-                .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
-                    c.max_concurrency.max(1),
-                ))
                 .timeout(c.request_timeout()),
         )
+        .layer(middleware::from_fn_with_state(state.clone(), admit_body))
+        .layer(middleware::from_fn_with_state(state.clone(), take_slot))
         // Liveness and metrics stay outside the concurrency limit, so that an overloaded
         // server is not also reported dead.
         .route("/healthz", get(healthz))
@@ -147,7 +154,7 @@ async fn wrong_method() -> ApiError {
     )
 }
 
-/// Maps the timeout and load-shedding layers' errors to API errors.
+/// Maps the timeout layer's errors to API errors.
 async fn layer_error(err: BoxError) -> ApiError {
     if err.is::<tower::timeout::error::Elapsed>() {
         ApiError::new(
@@ -155,47 +162,208 @@ async fn layer_error(err: BoxError) -> ApiError {
             "timeout",
             "the request took longer than the server allows",
         )
-    } else if err.is::<tower::load_shed::error::Overloaded>() {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "overloaded",
-            "the server is at its concurrency limit; retry later",
-        )
     } else {
         tracing::error!(error = %err, "middleware failure");
         ApiError::internal()
     }
 }
 
-/// Per-IP limit of the public write routes. The address is used as the limiter's key in memory
-/// and never logged.
-async fn rate_limit(
+fn overloaded(what: &str) -> Response {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "overloaded",
+        format!("the server is at its limit of {what}; retry later"),
+    )
+    .into_response()
+}
+
+/// Takes a processing slot, or sheds the request with 503. Reads (`GET`, `HEAD`) and requests
+/// with bodies have separate budgets, so that clients sending bodies, however slowly, never take
+/// the slots that serve phones their batches and revocation lists.
+async fn take_slot(State(s): State<Shared>, req: Request, next: Next) -> Response {
+    let (slots, what) = if matches!(*req.method(), Method::GET | Method::HEAD) {
+        (&s.read_slots, "concurrent reads")
+    } else {
+        (&s.write_slots, "concurrent writes")
+    };
+    let Ok(_slot) = Arc::clone(slots).try_acquire_owned() else {
+        s.metrics.event("shed");
+        return overloaded(what);
+    };
+    next.run(req).await
+}
+
+/// The body limit of a route, by method and route template: the same numbers the route table
+/// gives its `DefaultBodyLimit` layers. Routes that read no body have none.
+fn body_limit(c: &crate::Config, method: &Method, route: &str) -> Option<usize> {
+    Some(match (method.as_str(), route) {
+        ("POST", "/v1/venues") | ("GET" | "PUT", "/v1/venues/{serial}") => SMALL_BODY,
+        ("POST", "/v1/venues/{serial}/revoke" | "/v1/admin/venues/{serial}/disable") => NO_BODY,
+        ("GET", "/v1/admin/registrations")
+        | (
+            "POST",
+            "/v1/admin/registrations/{id}/approve" | "/v1/admin/registrations/{id}/refuse",
+        ) => NO_BODY,
+        ("POST", "/v1/venues/{serial}/count-tags") => SMALL_BODY,
+        ("POST", "/v1/tans") => TANS_BODY,
+        ("POST", "/v1/checkpoints") => NO_BODY,
+        (_, "/v1/batches") => c.max_batch_bytes,
+        ("POST", "/v1/uploads") => c.max_upload_bytes,
+        (_, "/v1/uploads" | "/v1/uploads/{id}") => NO_BODY,
+        ("POST", "/v1/counts") => COUNTS_BODY,
+        _ => return None,
+    })
+}
+
+/// Which key may sign a route, as far as the headers can tell.
+fn signer(method: &Method, route: &str) -> Option<Signer> {
+    match (method.as_str(), route) {
+        ("POST", "/v1/batches" | "/v1/checkpoints" | "/v1/tans")
+        | (_, "/v1/uploads/{id}")
+        | ("GET", "/v1/uploads") => Some(Signer::Ha),
+        ("POST", "/v1/admin/venues/{serial}/disable")
+        | ("GET", "/v1/admin/registrations")
+        | (
+            "POST",
+            "/v1/admin/registrations/{id}/approve" | "/v1/admin/registrations/{id}/refuse",
+        ) => Some(Signer::Admin),
+        ("POST", "/v1/venues" | "/v1/venues/{serial}/revoke") | ("PUT", "/v1/venues/{serial}") => {
+            Some(Signer::Venue)
+        }
+        ("POST", "/v1/venues/{serial}/count-tags") => Some(Signer::Venue),
+        _ => None,
+    }
+}
+
+/// Everything about a request's body that the headers tell, checked before any of it is read:
+/// its announced size against the route's limit (413), the per-address rate limits (429), who signed it (401: no signature, a key that may
+/// not use the route, a timestamp out of the window) or the TAN it spends (403, 409, 410), then
+/// a share of the budget of body bytes in flight (503). The body is then read at the minimum
+/// rate ([`BodyPace`]) and the signature checked over it by the handler.
+async fn admit_body(
     State(s): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(String::new, |p| p.as_str().to_owned());
+    let method = req.method().clone();
+    let Some(limit) = body_limit(&s.config, &method, &route) else {
+        return next.run(req).await;
+    };
+    let headers = req.headers();
+    // A body without a length (chunked) is held to its route's limit, and counts as that much
+    // against the budget of bytes in flight.
+    let declared = match headers.get(header::CONTENT_LENGTH) {
+        Some(v) => match v.to_str().ok().and_then(|v| v.parse::<u64>().ok()) {
+            Some(n) => n,
+            None => return ApiError::malformed("Content-Length is not a number").into_response(),
+        },
+        None if headers.contains_key(header::TRANSFER_ENCODING) => limit as u64,
+        None => 0,
+    };
+    if declared > limit as u64 {
+        return ApiError::too_large().into_response();
+    }
     let client = s
         .config
         .client_ip_header
         .as_deref()
-        .and_then(|name| forwarded_ip(req.headers(), name))
+        .and_then(|name| forwarded_ip(headers, name))
         .unwrap_or_else(|| peer.ip());
-    if s.limiter.check_key(&limiter_key(client)).is_err() {
-        s.metrics.event("rate_limited");
-        let mut resp = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many requests from this address; slow down",
-        )
-        .into_response();
-        let retry = 60 / s.config.rate_per_minute.max(1);
-        if let Ok(v) = header::HeaderValue::from_str(&retry.max(1).to_string()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
+    if let Err(refusal) = rate_limit(&s, &method, &route, client) {
+        return refusal;
+    }
+    let checked = match signer(&method, &route) {
+        Some(who) => auth::from_headers(&s, who, req.uri(), headers).await,
+        None if method == Method::POST && route == "/v1/uploads" => {
+            api::upload_tan(&s, headers).await.map(|_| ())
+        }
+        None => Ok(()),
+    };
+    if let Err(e) = checked {
+        s.metrics.event("refused_before_body");
+        let mut resp = e.into_response();
+        // The body, if any, was not read, so the connection cannot carry another request.
+        if declared > 0 {
+            resp.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
         }
         return resp;
     }
+    // The share is held until the request is answered, since the handler keeps the body.
+    let _share = if declared == 0 {
+        None
+    } else {
+        let share = u32::try_from(declared)
+            .ok()
+            .and_then(|n| Arc::clone(&s.body_bytes).try_acquire_many_owned(n).ok());
+        match share {
+            Some(share) => Some(share),
+            None => {
+                s.metrics.event("shed_body_bytes");
+                return overloaded("request body bytes in flight");
+            }
+        }
+    };
+    req.extensions_mut().insert(BodyPace {
+        min_rate: s.config.min_body_rate.max(1),
+        grace: Duration::from_millis(s.config.body_grace_ms),
+    });
     next.run(req).await
+}
+
+fn too_many(s: &Shared, retry_secs: u64, message: &'static str) -> Response {
+    s.metrics.event("rate_limited");
+    let mut resp =
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&retry_secs.max(1).to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+/// Per-address limits of the public write routes (uploads, counts) and of registrations, and
+/// the server-wide limit of registrations. The address is used as the limiters' key in memory
+/// and never logged.
+#[allow(clippy::result_large_err)]
+fn rate_limit(s: &Shared, method: &Method, route: &str, client: IpAddr) -> Result<(), Response> {
+    let key = limiter_key(client);
+    match (method.as_str(), route) {
+        ("POST", "/v1/uploads" | "/v1/counts") if s.limiter.check_key(&key).is_err() => {
+            let retry = 60 / u64::from(s.config.rate_per_minute.max(1));
+            return Err(too_many(
+                s,
+                retry,
+                "too many requests from this address; slow down",
+            ));
+        }
+        ("POST", "/v1/venues") => {
+            if s.registrations_by_ip.check_key(&key).is_err() {
+                let retry = 3600 / u64::from(s.config.registrations_per_ip_per_hour.max(1));
+                return Err(too_many(
+                    s,
+                    retry,
+                    "too many registrations from this address; try again later",
+                ));
+            }
+            if s.registrations.check().is_err() {
+                let retry = 60 / u64::from(s.config.registrations_per_minute.max(1));
+                return Err(too_many(
+                    s,
+                    retry,
+                    "the server takes no more registrations just now; try again later",
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The last address in a proxy's header (`x-forwarded-for: client, proxy1`): the one the

@@ -8,7 +8,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::RequestExt as _;
-use governor::DefaultKeyedRateLimiter;
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter};
+use tokio::sync::Semaphore;
 use venuecode_protocol::TrustAnchors;
 
 use crate::config::{Config, Keys};
@@ -30,6 +31,24 @@ pub(crate) struct AppState {
     pub batch_cache: crate::cache::BatchCache,
     /// The trust bundle given at start (`--trust-bundle`), verified, as its bytes.
     pub trust_bundle: Option<Bytes>,
+    /// Processing slots of reads (`GET`, `HEAD`).
+    pub read_slots: Arc<Semaphore>,
+    /// Processing slots of requests with bodies.
+    pub write_slots: Arc<Semaphore>,
+    /// Budget of request body bytes in flight, one permit a byte.
+    pub body_bytes: Arc<Semaphore>,
+    /// Per-address limiter of venue registrations.
+    pub registrations_by_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// Server-wide limiter of venue registrations.
+    pub registrations: DefaultDirectRateLimiter,
+}
+
+/// How fast a request body must arrive: on average at least `min_rate` bytes a second once
+/// `grace` has passed. Set on a request by the admission layer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BodyPace {
+    pub min_rate: u64,
+    pub grace: std::time::Duration,
 }
 
 /// The state as handlers hold it.
@@ -86,6 +105,9 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                 return Err(ApiError::too_large());
             }
         }
+        if let Some(pace) = req.extensions().get::<BodyPace>().copied() {
+            return read_paced(req.into_body(), pace, declared).await.map(Self);
+        }
         match Bytes::from_request(req, state).await {
             Ok(b) => Ok(Self(b)),
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -97,4 +119,53 @@ impl<S: Send + Sync> FromRequest<S> for Body {
             ))),
         }
     }
+}
+
+/// Reads a (length-limited) body frame by frame, refusing with 408 a body that falls behind
+/// `pace`: by `grace + n / min_rate` after the start, `n` bytes must have arrived.
+async fn read_paced(
+    mut body: axum::body::Body,
+    pace: BodyPace,
+    declared: Option<u64>,
+) -> Result<Bytes, ApiError> {
+    use http_body_util::BodyExt as _;
+    let start = tokio::time::Instant::now();
+    let capacity = declared.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+    let mut buf = Vec::with_capacity(capacity);
+    loop {
+        let behind = std::time::Duration::from_secs_f64(buf.len() as f64 / pace.min_rate as f64);
+        let deadline = start + pace.grace + behind;
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(frame) => frame,
+            Err(_) => {
+                return Err(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "timeout",
+                    format!(
+                        "the request body arrived slower than {} bytes a second",
+                        pace.min_rate
+                    ),
+                ))
+            }
+        };
+        match frame {
+            None => break,
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    buf.extend_from_slice(&data);
+                }
+            }
+            Some(Err(e)) => {
+                let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+                while let Some(err) = source {
+                    if err.is::<http_body_util::LengthLimitError>() {
+                        return Err(ApiError::too_large());
+                    }
+                    source = err.source();
+                }
+                return Err(ApiError::malformed("could not read the body"));
+            }
+        }
+    }
+    Ok(Bytes::from(buf))
 }

@@ -75,7 +75,7 @@ fn bodies_over_the_route_limit_get_413() {
     let r = h.upload("SOME-TAN-0001", &vec![1u8; 65 * 1024]);
     // The body limit applies before the TAN is looked at.
     assert_eq!((r.status, r.code().as_str()), (413, "too_large"));
-    // Signed routes read the body before the signature: an oversized body never gets far.
+    // The size comes first, from the Content-Length, before the signature is looked at.
     let body = vec![1u8; 2 * 1024];
     let r = h.signed(&h.ha, "POST", "/v1/admin/venues/1/disable", &body);
     assert_eq!((r.status, r.code().as_str()), (413, "too_large"));
@@ -98,19 +98,21 @@ fn a_request_that_takes_too_long_gets_408() {
 #[test]
 fn requests_over_the_concurrency_limit_are_shed_with_503() {
     let h = Harness::start_with(|c| {
-        c.max_concurrency = 1;
+        c.counts = true;
+        c.max_write_concurrency = 1;
         c.request_timeout_ms = 10_000;
     });
-    // Hold the only slot with a request whose body has not arrived yet. The held request
+    let pings = Harness::ping([5; 8], [5; 16]);
+    // Hold the only write slot with a request whose body has not arrived yet. The held request
     // reaches the limit layer as soon as its headers are parsed; on a loaded machine that can
     // take a while, and a probe can win the race for the slot, in which case the held request
     // is the one shed. So keep probing for up to ten seconds, holding again when that happens.
-    let mut held = slow_post(h.addr, "/v1/venues", 100, b"");
+    let mut held = slow_post(h.addr, "/v1/counts", pings.len(), b"");
     let mut shed = None;
     let mut held_shed = 0;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while std::time::Instant::now() < deadline {
-        let r = h.get("/v1/authority");
+        let r = h.request("POST", "/v1/counts", &[], &pings);
         if r.status == 503 {
             shed = Some(r);
             break;
@@ -119,21 +121,22 @@ fn requests_over_the_concurrency_limit_are_shed_with_503() {
             let (status, text) = read_status(&mut held);
             assert_eq!(status, 503, "the held request was answered early: {text}");
             held_shed += 1;
-            held = slow_post(h.addr, "/v1/venues", 100, b"");
+            held = slow_post(h.addr, "/v1/counts", pings.len(), b"");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     let r = shed.expect("a request was shed while the slot was held");
     assert!(held_shed < 100, "the held request never kept the slot");
     assert_eq!(r.code(), "overloaded");
-    // Liveness is not shed.
+    // Liveness and reads are not shed: they have their own slots.
     assert_eq!(h.get("/healthz").status, 200);
-    // Releasing the slot lets requests through again.
-    held.write_all(&[0u8; 100]).unwrap();
-    let (status, _) = read_status(&mut held);
-    assert_eq!(status, 401);
-    drop(held);
     assert_eq!(h.get("/v1/authority").status, 200);
+    // Releasing the slot lets requests through again.
+    held.write_all(&pings).unwrap();
+    let (status, _) = read_status(&mut held);
+    assert_eq!(status, 202);
+    drop(held);
+    assert_eq!(h.request("POST", "/v1/counts", &[], &pings).status, 202);
 }
 
 #[test]

@@ -48,7 +48,7 @@ fn start(dir: &Path) -> Running {
         .arg(dir.join("ra.key"))
         .arg("--ha-keys")
         .arg(dir.join("ha.pub"))
-        .args(["--counts", "--max-concurrency", &SLOTS.to_string()])
+        .args(["--counts", "--max-write-concurrency", &SLOTS.to_string()])
         .args(["--request-timeout-ms", "10000"])
         .args(["--rate-burst", "1000000", "--rate-per-minute", "1000000"])
         .env("RUST_LOG", "info")
@@ -214,15 +214,18 @@ fn bursts_are_refused_or_shed_fast_and_memory_stays_bounded() {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    // Every slot is taken: a plain read is shed.
-    let mut s = head(addr, "GET", "/v1/stats/venues", "", 0);
-    assert_eq!(status_of(&mut s), 503);
+    // Every write slot is taken: a write is shed, fast; reads have their own slots.
+    let probe = || {
+        let mut s = head(addr, "POST", "/v1/counts", "", pings.len());
+        s.write_all(&pings).unwrap();
+        s
+    };
+    assert_eq!(status_of(&mut probe()), 503);
     let mut slowest = Duration::ZERO;
     let mut shed = 0;
     for _ in 0..100 {
         let t = Instant::now();
-        let mut s = head(addr, "GET", "/v1/stats/venues", "", 0);
-        let status = status_of(&mut s);
+        let status = status_of(&mut probe());
         slowest = slowest.max(t.elapsed());
         assert_eq!(status, 503, "a request over the limit was not shed");
         shed += 1;
@@ -231,6 +234,8 @@ fn bursts_are_refused_or_shed_fast_and_memory_stays_bounded() {
         slowest < Duration::from_secs(1),
         "shedding took {slowest:?} for one request"
     );
+    let mut s = head(addr, "GET", "/v1/stats/venues", "", 0);
+    assert_eq!(status_of(&mut s), 200, "a read was shed by slow writes");
     // The admitted requests finish and succeed.
     for s in &mut held {
         s.write_all(&pings[1..]).unwrap();

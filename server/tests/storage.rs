@@ -532,3 +532,131 @@ fn the_redb_store_is_created_private_mode_0700_dir_and_0600_file() {
     drop(RedbStorage::open(&dir).unwrap());
     assert_eq!(mode(&file), 0o600);
 }
+
+/// A record holding a real certificate, so that the duplicate check sees its name.
+fn certified(serial: u64, key: &venuecode_protocol::SigningKey, name: &str) -> VenueRecord {
+    use venuecode_protocol::{
+        CertificateBody, Codec as _, RegionCode, SigningKey, VenueCategory, VenueCertificate,
+        VenueInfo,
+    };
+    let ra = SigningKey::from_seed(&[1; 32]).unwrap();
+    let info = VenueInfo::new(
+        name,
+        "1 Example Road",
+        RegionCode::new(620_105).unwrap(),
+        VenueCategory::RESTAURANT,
+        60,
+        32,
+    )
+    .unwrap();
+    let body = CertificateBody {
+        ra_key_id: ra.key_id(),
+        serial,
+        venue_key: key.public_key(),
+        info,
+        valid_from: 0,
+        valid_until: 100,
+    };
+    VenueRecord {
+        serial,
+        certificate: VenueCertificate::sign(body, &ra).unwrap().encode(),
+        venue_key: *key.public_key().as_bytes(),
+        region: 620_105,
+        category: 1,
+        issued_at: T0,
+        revoked: None,
+        superseded_by: None,
+    }
+}
+
+#[test]
+fn registration_abuse_rules_update_chains_and_review_hold_on_every_backend() {
+    use venuecode_protocol::SigningKey;
+    use venuecode_server::storage::ReviewState;
+    let keys: Vec<SigningKey> = (0..4).map(|_| SigningKey::generate().unwrap()).collect();
+    let (a, b, c, d) = (&keys[0], &keys[1], &keys[2], &keys[3]);
+    each_store(|store| {
+        let newest = |key: &SigningKey| {
+            store
+                .newest_venue(key.public_key().as_bytes())
+                .unwrap()
+                .map(|v| v.serial)
+        };
+        store.insert_venue(&certified(1, a, "Alpha")).unwrap();
+        // A copy of an active venue, and a key registering twice, are refused.
+        assert_eq!(
+            store.insert_venue(&certified(2, b, "Alpha")),
+            Err(StorageError::DuplicateVenue)
+        );
+        assert_eq!(
+            store.insert_venue(&certified(3, a, "Beta")),
+            Err(StorageError::VenueKeyRegistered)
+        );
+        assert_eq!(store.venue(2).unwrap(), None);
+        // An update moves the chain's head and frees the old name.
+        store
+            .supersede_venue(1, &certified(4, a, "Gamma"), 3, 10)
+            .unwrap();
+        assert_eq!(newest(a), Some(4));
+        store.insert_venue(&certified(5, b, "Alpha")).unwrap();
+        // An update onto another active venue's details is refused and writes nothing.
+        assert_eq!(
+            store.supersede_venue(4, &certified(6, a, "Alpha"), 3, 11),
+            Err(StorageError::DuplicateVenue)
+        );
+        assert_eq!(
+            (newest(a), store.venue(4).unwrap().unwrap().revoked),
+            (Some(4), None)
+        );
+        // A disabled key never registers again.
+        store.revoke_venue(4, 2, 12).unwrap();
+        assert_eq!(
+            store.insert_venue(&certified(7, a, "Delta")),
+            Err(StorageError::VenueKeyDisabled)
+        );
+
+        // Review: held, approved once (with the same rules), refused once.
+        let first = store.add_pending(b"request one", T0).unwrap();
+        let second = store.add_pending(b"request two", T0 + 1).unwrap();
+        let waiting: Vec<u64> = store
+            .pending_waiting()
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(waiting, [first, second]);
+        assert_eq!(
+            store.pending(first).unwrap().unwrap().request,
+            b"request one"
+        );
+        store
+            .approve_pending(first, &certified(8, c, "Epsilon"))
+            .unwrap();
+        assert_eq!(
+            store.pending(first).unwrap().unwrap().state,
+            ReviewState::Approved(8)
+        );
+        assert_eq!(newest(c), Some(8));
+        assert_eq!(
+            store.approve_pending(first, &certified(9, d, "Zeta")),
+            Err(StorageError::ReviewDecided)
+        );
+        assert_eq!(
+            store.approve_pending(second, &certified(9, d, "Epsilon")),
+            Err(StorageError::DuplicateVenue)
+        );
+        assert_eq!(
+            store.pending(second).unwrap().unwrap().state,
+            ReviewState::Waiting
+        );
+        assert_eq!(store.venue(9).unwrap(), None);
+        store.refuse_pending(second).unwrap();
+        assert_eq!(
+            store.refuse_pending(second),
+            Err(StorageError::ReviewDecided)
+        );
+        assert_eq!(store.refuse_pending(99), Err(StorageError::NotFound));
+        assert_eq!(store.pending(99).unwrap(), None);
+        assert!(store.pending_waiting().unwrap().is_empty());
+    });
+}

@@ -705,6 +705,37 @@ pub fn disable(t: &dyn Transport, admin: &SigningKey, serial: u64) -> Result<()>
     Ok(())
 }
 
+/// The registrations waiting for review (`GET /v1/admin/registrations`), as the server lists
+/// them.
+pub fn pending_registrations(t: &dyn Transport, admin: &SigningKey) -> Result<serde_json::Value> {
+    let body = send_signed(t, Request::get("/v1/admin/registrations"), admin)?;
+    Ok(serde_json::from_slice(&body)?)
+}
+
+/// Approves a registration held for review; returns the serial of the certificate issued.
+pub fn approve_registration(t: &dyn Transport, admin: &SigningKey, id: u64) -> Result<u64> {
+    let req = Request::post(
+        format!("/v1/admin/registrations/{id}/approve"),
+        Vec::new(),
+        "application/octet-stream",
+    );
+    let body = send_signed(t, req, admin)?;
+    let cert = venuecode_protocol::VenueCertificate::decode(&body)
+        .map_err(|e| anyhow::anyhow!("certificate: {e}"))?;
+    Ok(cert.serial())
+}
+
+/// Refuses a registration held for review.
+pub fn refuse_registration(t: &dyn Transport, admin: &SigningKey, id: u64) -> Result<()> {
+    let req = Request::post(
+        format!("/v1/admin/registrations/{id}/refuse"),
+        Vec::new(),
+        "application/octet-stream",
+    );
+    send_signed(t, req, admin)?;
+    Ok(())
+}
+
 /// Fetches a statistics document (`venues`, `exposures` or `counts`).
 pub fn stats(t: &dyn Transport, which: &str) -> Result<serde_json::Value> {
     let resp = api::check(t.send(Request::get(format!("/v1/stats/{which}")))?)?;

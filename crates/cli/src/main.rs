@@ -43,7 +43,8 @@ Examples:
   venuecode server --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \\
       --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
 Without --tls-cert/--tls-key the server speaks plain HTTP: keep it on 127.0.0.1 behind a reverse
-proxy that terminates TLS (see README.md, \"TLS\").";
+proxy that terminates TLS (see README.md, \"TLS\"); every connection then comes from the proxy, so
+give --max-connections-per-ip the value of --max-connections.";
 
 /// Venuecode: privacy-preserving venue check-in. Check-ins stay on the phone; the server holds
 /// only public venue certificates and opaque tokens.
@@ -91,6 +92,9 @@ fn default_home() -> PathBuf {
         .join(".venuecode")
 }
 
+// Parsed once per run; the server's configuration makes its variant large, and boxing it
+// would gain nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the server (registry, revocations, exposure batches, TAN uploads, counts, stats).
@@ -194,6 +198,10 @@ enum VenueCmd {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Fetch the certificate of a registration the server held for review, once the
+    /// registration authority approved it.
+    #[command(after_help = "Example:\n  venuecode --home ./shop venue collect")]
+    Collect,
     /// Correct the venue's information: the server issues a new certificate (new serial) and
     /// supersedes the old one. Phones refuse the old posters after their next sync, with a
     /// message that points to the current poster; print new posters afterwards (a running
@@ -266,10 +274,12 @@ enum VenueCmd {
     },
     /// Serve the rotating-code page for a screen at the entrance.
     #[command(
-        after_help = "Example:\n  venuecode --home ./library venue display --listen 0.0.0.0:8090   # open it full-screen"
+        after_help = "Examples:\n  venuecode --home ./library venue display   # open the printed URL full-screen on this machine\n  venuecode --home ./library venue display --listen 192.168.1.20:8090   # a screen on the local network: open the printed URL, token included"
     )]
     Display {
-        /// Address to listen on.
+        /// Address to listen on. Loopback by default; on any other address, the display answers
+        /// only requests carrying the access token it prints in the screen's URL (anyone who
+        /// can fetch its codes can check in from elsewhere: keep that URL private).
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: std::net::SocketAddr,
     },
@@ -429,6 +439,22 @@ enum AuthorityCmd {
     Disable {
         /// The certificate serial.
         serial: u64,
+    },
+    /// List the venue registrations waiting for review (server run with
+    /// `--review-registrations`; registration authority admin).
+    #[command(after_help = "Example:\n  venuecode --home ./ha authority registrations")]
+    Registrations,
+    /// Approve a registration waiting for review: the server issues its certificate.
+    #[command(after_help = "Example:\n  venuecode --home ./ha authority approve 7")]
+    Approve {
+        /// The registration's number, from `authority registrations`.
+        id: u64,
+    },
+    /// Refuse a registration waiting for review.
+    #[command(after_help = "Example:\n  venuecode --home ./ha authority refuse 8")]
+    Refuse {
+        /// The registration's number, from `authority registrations`.
+        id: u64,
     },
     /// Statistics by region and category.
     #[command(after_help = "Example:\n  venuecode --home ./ha authority stats --json")]
@@ -995,7 +1021,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let pledge = pledge || ask_pledge()?;
             let trust = ctx.trust()?;
             let base_url = base_url.unwrap_or_else(|| trust.bundle().code_base_url().to_owned());
-            let state = venue_ops::register(
+            let registration = venue_ops::submit_registration(
                 &ctx.home,
                 &ctx.transport()?,
                 &trust,
@@ -1007,6 +1033,19 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                     base_url,
                 },
             )?;
+            let state = match registration {
+                venue_ops::Registration::Issued(state) => *state,
+                venue_ops::Registration::Pending(id) => {
+                    ctx.print(json!({"pending": id}), || {
+                        format!(
+                            "the registration authority reviews new venues: registration {id} \
+                             is waiting for its approval.\n\
+                             Next: `venuecode venue collect` fetches the certificate once approved."
+                        )
+                    });
+                    return Ok(());
+                }
+            };
             let cert = state.certificate();
             ctx.print(
                 json!({"serial": cert.serial(), "valid_until": cert.body().valid_until, "utc_offset": format_utc_offset(cert.info().utc_offset())}),
@@ -1020,6 +1059,40 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                     )
                 },
             );
+            Ok(())
+        }
+        VenueCmd::Collect => {
+            let trust = ctx.trust()?;
+            match venue_ops::collect(&ctx.home, &ctx.transport()?, &trust)? {
+                venue_ops::Review::Waiting(id) => {
+                    ctx.print(json!({"pending": id, "state": "waiting"}), || {
+                        format!("registration {id} is still waiting for the registration authority")
+                    });
+                }
+                venue_ops::Review::Refused(id) => {
+                    ctx.print(json!({"pending": id, "state": "refused"}), || {
+                        format!(
+                            "the registration authority refused registration {id}; the key kept \
+                             for it is deleted, and `venuecode venue register` may be run again"
+                        )
+                    });
+                }
+                venue_ops::Review::Issued(state) => {
+                    let cert = state.certificate();
+                    ctx.print(
+                        json!({"serial": cert.serial(), "valid_until": cert.body().valid_until, "utc_offset": format_utc_offset(cert.info().utc_offset())}),
+                        || {
+                            format!(
+                                "approved: {} is serial {}; certificate valid until {}.\n\
+                                 Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.",
+                                cert.info().name(),
+                                cert.serial(),
+                                format_minute(cert.body().valid_until)
+                            )
+                        },
+                    );
+                }
+            }
             Ok(())
         }
         VenueCmd::Update {
@@ -1191,17 +1264,31 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 base_url: state.profile.base_url.clone(),
             });
             let clock = Arc::clone(&ctx.clock);
-            let app = display::router_with_reload(
+            let access = display::DisplayAccess::for_address(listen)?;
+            let app = display::router_with_access(
                 venue,
                 Arc::new(move || clock.now_minute()),
                 Some(certificate_reload(ctx.home.clone())),
+                access.clone(),
             );
             runtime()?.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(listen).await?;
+                let addr = listener.local_addr()?;
                 println!(
-                    "showing the rotating code at http://{} (full-screen it on the entrance screen; Ctrl-C stops)",
-                    listener.local_addr()?
+                    "showing the rotating code at {} (full-screen it on the entrance screen; Ctrl-C stops)",
+                    access.url(addr)
                 );
+                if access != display::DisplayAccess::Loopback {
+                    eprintln!(
+                        "venue display: listening on {addr}, which other machines can reach: only \
+                         requests with the access token in the URL above get codes; keep it private{}",
+                        if addr.ip().is_unspecified() {
+                            " (put this machine's address in place of the unspecified one)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
                 axum::serve(listener, app)
                     .with_graceful_shutdown(venuecode_server::shutdown_signal())
                     .await?;
@@ -1438,6 +1525,19 @@ fn venue_info(
             "--stay must be between {MIN_STAY_MINUTES} and {MAX_STAY_MINUTES} minutes, not {stay}"
         );
     }
+    // The server issues names and addresses in NFC and refuses invisible and bidi-control
+    // characters; doing the same here keeps the certificate what was asked for.
+    let nfc = |flag: &str, text: &str| {
+        venuecode_server::venue_text::normalized(text).ok_or_else(|| {
+            anyhow!(
+                "{flag} holds an invisible, bidirectional-control or other control character \
+                 (zero-width space or joiner, byte order mark, direction mark or override, line \
+                 separator, ...)"
+            )
+        })
+    };
+    let (name, address) = (nfc("--name", name)?, nfc("--address", address)?);
+    let (name, address) = (name.as_str(), address.as_str());
     for (flag, text, max) in [
         ("--name", name, MAX_NAME_BYTES),
         ("--address", address, MAX_ADDRESS_BYTES),
@@ -1700,6 +1800,54 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                     )
                 },
             );
+            Ok(())
+        }
+        AuthorityCmd::Registrations => {
+            let ra = RegistrationAuthority::load(&ctx.home)?;
+            let list = authority::pending_registrations(&ctx.transport()?, &ra.admin)?;
+            ctx.print(list.clone(), || {
+                let rows = list["registrations"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                if rows.is_empty() {
+                    return "no registration is waiting for review".to_owned();
+                }
+                rows.iter()
+                    .map(|r| {
+                        format!(
+                            "#{}  {}  {}  region {}  {}  (key {})",
+                            r["id"],
+                            r["name"].as_str().unwrap_or(""),
+                            r["address"].as_str().unwrap_or(""),
+                            r["region"],
+                            r["category"].as_str().unwrap_or(""),
+                            r["venue_key"]
+                                .as_str()
+                                .unwrap_or("")
+                                .get(..16)
+                                .unwrap_or("")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            Ok(())
+        }
+        AuthorityCmd::Approve { id } => {
+            let ra = RegistrationAuthority::load(&ctx.home)?;
+            let serial = authority::approve_registration(&ctx.transport()?, &ra.admin, id)?;
+            ctx.print(json!({"approved": id, "serial": serial}), || {
+                format!("approved registration {id}: certificate serial {serial} issued")
+            });
+            Ok(())
+        }
+        AuthorityCmd::Refuse { id } => {
+            let ra = RegistrationAuthority::load(&ctx.home)?;
+            authority::refuse_registration(&ctx.transport()?, &ra.admin, id)?;
+            ctx.print(json!({"refused": id}), || {
+                format!("refused registration {id}")
+            });
             Ok(())
         }
         AuthorityCmd::Disable { serial } => {

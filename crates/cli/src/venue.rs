@@ -47,6 +47,13 @@ impl VenueState {
         let trust = Trust::require(home)?;
         let dir = home.path("venue");
         if !dir.join("certificate.hex").exists() {
+            if let Ok(pending) = read_pending(home) {
+                bail!(
+                    "registration {} is waiting for the registration authority's review (run \
+                     `venuecode venue collect` to fetch the certificate once it is approved)",
+                    pending.id
+                );
+            }
             bail!(
                 "no venue registered in {} (run `venuecode venue register` first)",
                 home.root().display()
@@ -91,7 +98,8 @@ impl VenueState {
 
 /// Registers a new venue: makes its key and master seed, sends the signed request, checks the
 /// certificate that comes back, and stores everything under `venue/`. Nothing is written unless
-/// the server issued a certificate that verifies.
+/// the server issued a certificate that verifies. A server that holds registrations for review
+/// is an error here; [`submit_registration`] handles it.
 pub fn register(
     home: &Home,
     t: &dyn Transport,
@@ -100,8 +108,38 @@ pub fn register(
     pledge: bool,
     profile: Profile,
 ) -> Result<VenueState> {
+    match submit_registration(home, t, trust, info, pledge, profile)? {
+        Registration::Issued(state) => Ok(*state),
+        Registration::Pending(id) => bail!(
+            "the server holds registration {id} for the registration authority's review; run \
+             `venuecode venue collect` once it is approved"
+        ),
+    }
+}
+
+/// How a registration ended.
+#[derive(Debug)]
+pub enum Registration {
+    /// The certificate was issued and stored.
+    Issued(Box<VenueState>),
+    /// The server holds the registration (this is its number) for the RA administrator's
+    /// review; the key, master seed and request are stored under `venue/` until [`collect`].
+    Pending(u64),
+}
+
+/// [`register`], also when the server holds registrations for review (`--review-registrations`):
+/// then the key, master seed, profile and request are kept in `venue/` and the registration's
+/// number is returned.
+pub fn submit_registration(
+    home: &Home,
+    t: &dyn Transport,
+    trust: &Trust,
+    info: VenueInfo,
+    pledge: bool,
+    profile: Profile,
+) -> Result<Registration> {
     let dir = home.path("venue");
-    for f in ["venue.key", "master.seed", "certificate.hex"] {
+    for f in ["venue.key", "master.seed", "certificate.hex", PENDING_FILE] {
         refuse_existing(&dir.join(f))?;
     }
     if !pledge {
@@ -109,21 +147,134 @@ pub fn register(
     }
     let key = SigningKey::generate()?;
     let master = MasterSeed::generate()?;
-    let certificate = request_certificate(
-        t,
-        &trust.anchors()?,
-        &key,
-        &info,
-        "/v1/venues",
-        Method::Post,
-    )?;
+    let request = RegistrationRequest {
+        venue_key: key.public_key(),
+        info: info.clone(),
+        pledge: true,
+    }
+    .encode();
+    let req = Request {
+        method: Method::Post,
+        path: "/v1/venues".to_owned(),
+        headers: Vec::new(),
+        body: request.clone(),
+        content_type: Some("application/octet-stream"),
+    };
+    let resp = api::check(t.send(api::sign(req, &key, now_seconds())?)?)?;
+    let status = resp.status;
+    let bytes = api::read_body(resp, 64 * 1024)?;
+    if status == 202 {
+        #[derive(Deserialize)]
+        struct Held {
+            pending: u64,
+        }
+        let held: Held = serde_json::from_slice(&bytes).context("registration response")?;
+        let dir = home.dir("venue")?;
+        write_key(
+            &dir.join("venue.key"),
+            KeyKind::Ed25519Secret,
+            &key.to_seed(),
+        )?;
+        write_key(
+            &dir.join("master.seed"),
+            KeyKind::VenueMasterSeed,
+            master.expose(),
+        )?;
+        save_profile(home, &profile)?;
+        let pending = Pending {
+            id: held.pending,
+            request: hex::encode(&request),
+        };
+        write_file(
+            &dir.join(PENDING_FILE),
+            serde_json::to_string_pretty(&pending)?.as_bytes(),
+            false,
+        )?;
+        return Ok(Registration::Pending(held.pending));
+    }
+    let certificate = check_certificate(&bytes, &trust.anchors()?, &key, &info)?;
     save(home, &key, &master, &certificate, &profile)?;
-    Ok(VenueState {
+    Ok(Registration::Issued(Box::new(VenueState {
         venue: Venue::new(certificate, master.clone(), key.clone(), trust.bundle())?,
         key,
         master,
         profile,
-    })
+    })))
+}
+
+/// Where a registration held for review is kept while it waits.
+const PENDING_FILE: &str = "pending.json";
+
+/// A registration held for review: its number and the request sent.
+#[derive(Debug, Serialize, Deserialize)]
+struct Pending {
+    id: u64,
+    /// The `RegistrationRequest`, hex.
+    request: String,
+}
+
+fn read_pending(home: &Home) -> Result<Pending> {
+    let text = std::fs::read_to_string(home.path("venue").join(PENDING_FILE))?;
+    serde_json::from_str(&text).context("venue/pending.json")
+}
+
+/// What [`collect`] found.
+#[derive(Debug)]
+pub enum Review {
+    /// Still waiting for the RA administrator.
+    Waiting(u64),
+    /// Approved: the certificate is checked and stored.
+    Issued(Box<VenueState>),
+    /// Refused: the key and seed kept for it are deleted, so that the venue can register again.
+    Refused(u64),
+}
+
+/// Asks the server about the registration held for review and, once approved, checks and
+/// stores its certificate as [`register`] would have: it must verify under the installed trust
+/// bundle's anchors, and the venue is built with that bundle.
+pub fn collect(home: &Home, t: &dyn Transport, trust: &Trust) -> Result<Review> {
+    let pending = read_pending(home).map_err(|_| {
+        anyhow!(
+            "no registration is waiting in {} (run `venuecode venue register`)",
+            home.root().display()
+        )
+    })?;
+    let request = hex::decode(&pending.request)
+        .ok()
+        .and_then(|b| RegistrationRequest::decode(&b).ok())
+        .ok_or_else(|| anyhow!("venue/pending.json holds no registration request"))?;
+    let dir = home.path("venue");
+    let resp = t.send(Request::get(format!("/v1/registrations/{}", pending.id)))?;
+    match resp.status {
+        202 => return Ok(Review::Waiting(pending.id)),
+        403 => {
+            for f in ["venue.key", "master.seed", "profile.json", PENDING_FILE] {
+                let _ = std::fs::remove_file(dir.join(f));
+            }
+            return Ok(Review::Refused(pending.id));
+        }
+        _ => {}
+    }
+    let bytes = api::read_body(api::check(resp)?, 64 * 1024)?;
+    let key = SigningKey::from_seed(&*read_key(&dir.join("venue.key"), KeyKind::Ed25519Secret)?)?;
+    if key.public_key() != request.venue_key {
+        bail!("venue/venue.key is not the key of the registration held for review");
+    }
+    let certificate = check_certificate(&bytes, &trust.anchors()?, &key, &request.info)?;
+    // Checked before anything is written: the stored certificate must build a venue under the
+    // installed bundle.
+    Venue::new(
+        certificate.clone(),
+        MasterSeed::from_bytes(*read_key(
+            &dir.join("master.seed"),
+            KeyKind::VenueMasterSeed,
+        )?),
+        key.clone(),
+        trust.bundle(),
+    )?;
+    write_hex(&dir.join("certificate.hex"), &certificate.encode())?;
+    std::fs::remove_file(dir.join(PENDING_FILE))?;
+    Ok(Review::Issued(Box::new(VenueState::load(home)?)))
 }
 
 /// Updates the venue's information: the server issues a new certificate (new serial) and
@@ -179,7 +330,17 @@ fn request_certificate(
     };
     let resp = api::check(t.send(api::sign(req, key, now_seconds())?)?)?;
     let bytes = api::read_body(resp, 64 * 1024)?;
-    let cert = VenueCertificate::decode(&bytes).map_err(|e| anyhow!("certificate: {e}"))?;
+    check_certificate(&bytes, anchors, key, info)
+}
+
+/// The certificate in `bytes`, if the RA signed it for `key` and exactly `info`.
+fn check_certificate(
+    bytes: &[u8],
+    anchors: &TrustAnchors,
+    key: &SigningKey,
+    info: &VenueInfo,
+) -> Result<VenueCertificate> {
+    let cert = VenueCertificate::decode(bytes).map_err(|e| anyhow!("certificate: {e}"))?;
     cert.verify_signature(anchors)
         .map_err(|e| anyhow!("the certificate from the server does not verify: {e}"))?;
     if cert.body().venue_key != key.public_key() || cert.info() != info {

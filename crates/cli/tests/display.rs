@@ -91,8 +91,15 @@ fn phone(dir: &std::path::Path, bundle: &TrustBundle, at: Option<u32>) -> Visito
 }
 
 fn screenshot(url: &str) -> Vec<u8> {
+    chromium(url, 3_000, false)
+}
+
+/// Loads `url` in headless Chromium for `virtual_ms` of virtual time (timers run without the
+/// wait), then returns a PNG screenshot or, with `dom`, the page's DOM at that moment.
+fn chromium(url: &str, virtual_ms: u32, dom: bool) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("shot.png");
+    let dom_file = std::fs::File::create(dir.path().join("dom.html")).unwrap();
     let mut child = Command::new("chromium")
         .args([
             "--headless",
@@ -104,15 +111,19 @@ fn screenshot(url: &str) -> Vec<u8> {
             "--no-first-run",
             "--hide-scrollbars",
             "--window-size=900,900",
-            "--virtual-time-budget=3000",
         ])
+        .arg(format!("--virtual-time-budget={virtual_ms}"))
         .arg(format!(
             "--user-data-dir={}",
             dir.path().join("profile").display()
         ))
-        .arg(format!("--screenshot={}", out.display()))
+        .arg(if dom {
+            "--dump-dom".to_owned()
+        } else {
+            format!("--screenshot={}", out.display())
+        })
         .arg(url)
-        .stdout(Stdio::null())
+        .stdout(Stdio::from(dom_file))
         .stderr(Stdio::null())
         .spawn()
         .expect("headless Chromium is needed: install Debian's `chromium` (scripts/test.sh does)");
@@ -127,6 +138,9 @@ fn screenshot(url: &str) -> Vec<u8> {
             panic!("chromium did not finish within 90 s");
         }
         std::thread::sleep(Duration::from_millis(100));
+    }
+    if dom {
+        return std::fs::read(dir.path().join("dom.html")).unwrap();
     }
     std::fs::read(&out).expect("chromium wrote no screenshot")
 }
@@ -190,4 +204,55 @@ fn chromium_screenshot_checks_in_and_an_old_capture_is_refused() {
         Err(venuecode_client::Error::StaleCode)
     ));
     assert_eq!(late.all_entries().unwrap().len(), 1);
+}
+
+#[test]
+fn display_access_a_stopped_display_shows_that_its_code_expired_instead_of_the_code() {
+    use axum::response::IntoResponse as _;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (venue, _) = venue();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    // The display answers the page and its first code, then is gone: every later request
+    // fails, as when the process died. Each browser run loads the page afresh.
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&served);
+    let app = router(Arc::new(venue), Arc::new(now_minutes)).layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let counter = Arc::clone(&counter);
+            async move {
+                if req.uri().path() == "/" {
+                    counter.store(0, Ordering::SeqCst);
+                }
+                if counter.fetch_add(1, Ordering::SeqCst) < 2 {
+                    next.run(req).await
+                } else {
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+                }
+            }
+        },
+    ));
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let url = format!("http://{addr}/");
+
+    // Two minutes on: the last code still works; the screen shows it, and that contact is lost.
+    let dom = String::from_utf8(chromium(&url, 120_000, true)).unwrap();
+    assert!(dom.contains(r#"<main id="stopped" hidden="">"#), "{dom}");
+    assert!(dom.contains(r#"<p id="lost">"#), "{dom}");
+    // Five minutes on, the code has expired: the notice replaces it.
+    let dom = String::from_utf8(chromium(&url, 300_000, true)).unwrap();
+    assert!(dom.contains(r#"<main id="live" hidden="">"#), "{dom}");
+    assert!(dom.contains(r#"<main id="stopped">"#), "{dom}");
+    let png = chromium(&url, 300_000, false);
+    assert!(
+        decode_qr(&png).is_empty(),
+        "an expired code is still on the screen"
+    );
+    assert!(
+        served.load(Ordering::SeqCst) > 2,
+        "the page never asked again"
+    );
 }

@@ -5,8 +5,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::{
     check_checkpoint, BatchMeta, CountStatRow, ExposureStatRow, NewBatch, NewCheckpoint, NewTan,
-    PurgeReport, RevocationEntry, Storage, StorageError, StorageResult, StoredHead, TanPurpose,
-    TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+    PendingRegistration, PurgeReport, ReviewState, RevocationEntry, Storage, StorageError,
+    StorageResult, StoredHead, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
 };
 
 #[derive(Default)]
@@ -14,6 +14,11 @@ struct Inner {
     nonces: HashMap<([u8; 8], [u8; 16]), u64>,
     next_serial: u64,
     venues: BTreeMap<u64, VenueRecord>,
+    /// venue key → newest serial.
+    venue_keys: HashMap<[u8; 32], u64>,
+    /// venue identity → newest serial with it.
+    identities: HashMap<[u8; 32], u64>,
+    pending: BTreeMap<u64, PendingRegistration>,
     revocations: BTreeMap<u64, RevocationEntry>,
     head: StoredHead,
     batches: BTreeMap<u64, (BatchMeta, Vec<u8>)>,
@@ -55,6 +60,62 @@ impl MemoryStorage {
         self.inner
             .lock()
             .map_err(|_| StorageError::Backend("memory store poisoned".into()))
+    }
+}
+
+/// Revocation reason byte of a certificate the RA disabled.
+const DISABLED: u8 = venuecode_protocol::RevocationReason::DISABLED_BY_AUTHORITY.0;
+
+/// The identity of `venue`, refused when an active venue other than `replacing` has it.
+fn unique_identity(
+    inner: &Inner,
+    venue: &VenueRecord,
+    replacing: Option<u64>,
+) -> StorageResult<Option<[u8; 32]>> {
+    let identity = super::venue_identity(&venue.certificate);
+    if let Some(serial) = identity.and_then(|id| inner.identities.get(&id)) {
+        let active = inner
+            .venues
+            .get(serial)
+            .is_some_and(|v| v.revoked.is_none());
+        if active && Some(*serial) != replacing {
+            return Err(StorageError::DuplicateVenue);
+        }
+    }
+    Ok(identity)
+}
+
+fn waiting(inner: &Inner, id: u64) -> StorageResult<()> {
+    match inner.pending.get(&id).map(|p| p.state) {
+        None => Err(StorageError::NotFound),
+        Some(ReviewState::Waiting) => Ok(()),
+        Some(_) => Err(StorageError::ReviewDecided),
+    }
+}
+
+fn insert_new(inner: &mut Inner, venue: &VenueRecord) -> StorageResult<()> {
+    if let Some(serial) = inner.venue_keys.get(&venue.venue_key) {
+        let disabled = inner
+            .venues
+            .get(serial)
+            .is_some_and(|v| matches!(v.revoked, Some((_, r)) if r == DISABLED));
+        return Err(if disabled {
+            StorageError::VenueKeyDisabled
+        } else {
+            StorageError::VenueKeyRegistered
+        });
+    }
+    let identity = unique_identity(inner, venue, None)?;
+    index_venue(inner, venue, identity);
+    inner.venues.insert(venue.serial, venue.clone());
+    Ok(())
+}
+
+fn index_venue(inner: &mut Inner, venue: &VenueRecord, identity: Option<[u8; 32]>) {
+    let head = inner.venue_keys.entry(venue.venue_key).or_insert(0);
+    *head = (*head).max(venue.serial);
+    if let Some(id) = identity {
+        inner.identities.insert(id, venue.serial);
     }
 }
 
@@ -102,12 +163,68 @@ impl Storage for MemoryStorage {
     }
 
     fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()> {
-        self.lock()?.venues.insert(venue.serial, venue.clone());
+        insert_new(&mut *self.lock()?, venue)
+    }
+
+    fn add_pending(&self, request: &[u8], received_at: u64) -> StorageResult<u64> {
+        let mut inner = self.lock()?;
+        let id = inner.pending.keys().next_back().map_or(1, |last| last + 1);
+        inner.pending.insert(
+            id,
+            PendingRegistration {
+                id,
+                request: request.to_vec(),
+                received_at,
+                state: ReviewState::Waiting,
+            },
+        );
+        Ok(id)
+    }
+
+    fn pending(&self, id: u64) -> StorageResult<Option<PendingRegistration>> {
+        Ok(self.lock()?.pending.get(&id).cloned())
+    }
+
+    fn pending_waiting(&self) -> StorageResult<Vec<PendingRegistration>> {
+        Ok(self
+            .lock()?
+            .pending
+            .values()
+            .filter(|p| p.state == ReviewState::Waiting)
+            .cloned()
+            .collect())
+    }
+
+    fn approve_pending(&self, id: u64, venue: &VenueRecord) -> StorageResult<()> {
+        let mut inner = self.lock()?;
+        waiting(&inner, id)?;
+        insert_new(&mut inner, venue)?;
+        if let Some(p) = inner.pending.get_mut(&id) {
+            p.state = ReviewState::Approved(venue.serial);
+        }
+        Ok(())
+    }
+
+    fn refuse_pending(&self, id: u64) -> StorageResult<()> {
+        let mut inner = self.lock()?;
+        waiting(&inner, id)?;
+        if let Some(p) = inner.pending.get_mut(&id) {
+            p.state = ReviewState::Refused;
+        }
         Ok(())
     }
 
     fn venue(&self, serial: u64) -> StorageResult<Option<VenueRecord>> {
         Ok(self.lock()?.venues.get(&serial).cloned())
+    }
+
+    fn newest_venue(&self, venue_key: &[u8; 32]) -> StorageResult<Option<VenueRecord>> {
+        let inner = self.lock()?;
+        Ok(inner
+            .venue_keys
+            .get(venue_key)
+            .and_then(|serial| inner.venues.get(serial))
+            .cloned())
     }
 
     fn supersede_venue(
@@ -118,10 +235,12 @@ impl Storage for MemoryStorage {
         at: u32,
     ) -> StorageResult<u64> {
         let mut inner = self.lock()?;
+        let identity = unique_identity(&inner, new, Some(old))?;
         let seq = revoke(&mut inner, old, reason, at)?;
         if let Some(v) = inner.venues.get_mut(&old) {
             v.superseded_by = Some(new.serial);
         }
+        index_venue(&mut inner, new, identity);
         inner.venues.insert(new.serial, new.clone());
         Ok(seq)
     }

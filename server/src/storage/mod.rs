@@ -308,6 +308,52 @@ impl CountStatRow {
     }
 }
 
+/// Where a registration held for review stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewState {
+    /// Waiting for the RA administrator.
+    Waiting,
+    /// Approved: the certificate issued has this serial.
+    Approved(u64),
+    /// Refused by the RA administrator.
+    Refused,
+}
+
+impl ReviewState {
+    /// The state as two stored numbers: a byte (0 waiting, 1 approved, 2 refused) and the
+    /// serial (0 unless approved).
+    pub fn to_parts(self) -> (u8, u64) {
+        match self {
+            Self::Waiting => (0, 0),
+            Self::Approved(serial) => (1, serial),
+            Self::Refused => (2, 0),
+        }
+    }
+
+    /// The state stored as [`ReviewState::to_parts`] gave it.
+    pub fn from_parts(state: u8, serial: u64) -> Option<Self> {
+        match state {
+            0 => Some(Self::Waiting),
+            1 => Some(Self::Approved(serial)),
+            2 => Some(Self::Refused),
+            _ => None,
+        }
+    }
+}
+
+/// A registration held for review (`--review-registrations`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingRegistration {
+    /// Its number, from 1.
+    pub id: u64,
+    /// The `RegistrationRequest` to certify, as the server will issue it (names in NFC).
+    pub request: Vec<u8>,
+    /// Unix seconds when it arrived.
+    pub received_at: u64,
+    /// Where it stands.
+    pub state: ReviewState,
+}
+
 /// How much a retention pass deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PurgeReport {
@@ -321,6 +367,26 @@ pub struct PurgeReport {
     pub counts: u64,
     /// Expired request nonces.
     pub nonces: u64,
+}
+
+/// What makes two venues the same for the duplicate check: SHA-256 over the certificate's
+/// name, address (each length-prefixed) and region. `None` when the bytes are not a
+/// certificate (test fixtures), which then take part in no duplicate check.
+pub fn venue_identity(certificate: &[u8]) -> Option<[u8; 32]> {
+    use venuecode_protocol::Codec as _;
+    let cert = venuecode_protocol::VenueCertificate::decode(certificate).ok()?;
+    let info = cert.info();
+    let name = info.name().as_bytes();
+    let address = info.address().as_bytes();
+    let len = |b: &[u8]| u32::try_from(b.len()).unwrap_or(u32::MAX).to_be_bytes();
+    Some(venuecode_protocol::primitives::sha256(&[
+        b"venuecode/venue-identity",
+        &len(name),
+        name,
+        &len(address),
+        address,
+        &info.region().get().to_be_bytes(),
+    ]))
 }
 
 /// Why a storage operation did not happen. Variants other than [`StorageError::Backend`] are
@@ -345,6 +411,15 @@ pub enum StorageError {
     TanUsed,
     /// The TAN has expired.
     TanExpired,
+    /// A certificate was issued for this venue key before: a venue registers once and then
+    /// updates its certificate.
+    VenueKeyRegistered,
+    /// The RA administrator disabled this venue key's certificate; it cannot register again.
+    VenueKeyDisabled,
+    /// An active venue has the same name, address and region.
+    DuplicateVenue,
+    /// The registration held for review was approved or refused already.
+    ReviewDecided,
     /// The database failed; the text is for the operator's log.
     Backend(String),
 }
@@ -360,6 +435,10 @@ impl fmt::Display for StorageError {
             Self::TanUnknown => f.write_str("TAN unknown"),
             Self::TanUsed => f.write_str("TAN already used"),
             Self::TanExpired => f.write_str("TAN expired"),
+            Self::VenueKeyRegistered => f.write_str("venue key registered before"),
+            Self::VenueKeyDisabled => f.write_str("venue key disabled"),
+            Self::DuplicateVenue => f.write_str("duplicate of an active venue"),
+            Self::ReviewDecided => f.write_str("registration already reviewed"),
             Self::Backend(e) => write!(f, "storage backend: {e}"),
         }
     }
@@ -391,15 +470,23 @@ pub trait Storage: Send + Sync + 'static {
     /// leaves a gap, which is harmless.
     fn allocate_serial(&self) -> StorageResult<u64>;
 
-    /// Stores a newly issued certificate.
+    /// Stores a newly issued certificate. Refuses, writing nothing, a venue key that has a
+    /// certificate already ([`StorageError::VenueKeyDisabled`] when the RA disabled it, else
+    /// [`StorageError::VenueKeyRegistered`]) and a certificate whose [`venue_identity`] is that
+    /// of an active (unrevoked) venue ([`StorageError::DuplicateVenue`]).
     fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()>;
 
     /// The stored record of a serial.
     fn venue(&self, serial: u64) -> StorageResult<Option<VenueRecord>>;
 
+    /// The newest certificate issued for a venue key (the one with the highest serial): the
+    /// head of its update chain. One indexed lookup, whatever the chain's length.
+    fn newest_venue(&self, venue_key: &[u8; 32]) -> StorageResult<Option<VenueRecord>>;
+
     /// Stores `new` and revokes `old` with `reason` at `at` (Unix minute), atomically. Fails
-    /// with [`StorageError::Revoked`] if `old` is already revoked and [`StorageError::NotFound`]
-    /// if it does not exist. Returns the revocation sequence number.
+    /// with [`StorageError::Revoked`] if `old` is already revoked, [`StorageError::NotFound`]
+    /// if it does not exist and [`StorageError::DuplicateVenue`] if `new` has the identity of an
+    /// active venue other than `old`. Returns the revocation sequence number.
     fn supersede_venue(
         &self,
         old: u64,
@@ -407,6 +494,24 @@ pub trait Storage: Send + Sync + 'static {
         reason: u8,
         at: u32,
     ) -> StorageResult<u64>;
+
+    /// Holds a registration for review. Returns its number.
+    fn add_pending(&self, request: &[u8], received_at: u64) -> StorageResult<u64>;
+
+    /// A registration held for review, whatever its state.
+    fn pending(&self, id: u64) -> StorageResult<Option<PendingRegistration>>;
+
+    /// The registrations waiting for review, oldest first.
+    fn pending_waiting(&self) -> StorageResult<Vec<PendingRegistration>>;
+
+    /// Stores `venue` as [`Storage::insert_venue`] does (with its refusals) and marks the
+    /// registration `id` approved with its serial, atomically. Fails with
+    /// [`StorageError::NotFound`] or [`StorageError::ReviewDecided`], writing nothing.
+    fn approve_pending(&self, id: u64, venue: &VenueRecord) -> StorageResult<()>;
+
+    /// Marks the registration `id` refused. Fails with [`StorageError::NotFound`] or
+    /// [`StorageError::ReviewDecided`].
+    fn refuse_pending(&self, id: u64) -> StorageResult<()>;
 
     /// Revokes a serial with `reason` at `at` (Unix minute). Returns the sequence number.
     fn revoke_venue(&self, serial: u64, reason: u8, at: u32) -> StorageResult<u64>;

@@ -33,8 +33,8 @@ use postgres::{Client, IsolationLevel, NoTls, Transaction};
 
 use super::{
     check_checkpoint, BatchMeta, CountStatRow, ExposureStatRow, NewBatch, NewCheckpoint, NewTan,
-    PurgeReport, RevocationEntry, Storage, StorageError, StorageResult, StoredHead, TanPurpose,
-    TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+    PendingRegistration, PurgeReport, ReviewState, RevocationEntry, Storage, StorageError,
+    StorageResult, StoredHead, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
 };
 
 /// The schema version this code creates and understands. Version 1 held wire-v1 data (batches
@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS counters (
     value BIGINT NOT NULL
 );
 INSERT INTO counters (name, value) VALUES
-    ('next_serial', 0), ('revocation_seq', 0), ('batch_seq', 0), ('upload_id', 0)
+    ('next_serial', 0), ('revocation_seq', 0), ('batch_seq', 0), ('upload_id', 0),
+    ('pending_id', 0)
     ON CONFLICT (name) DO NOTHING;
 CREATE TABLE IF NOT EXISTS nonces (
     key_id BYTEA NOT NULL,
@@ -80,7 +81,22 @@ CREATE TABLE IF NOT EXISTS venues (
     issued_at BIGINT NOT NULL,
     revoked_seq BIGINT,
     revoked_reason SMALLINT,
-    superseded_by BIGINT
+    superseded_by BIGINT,
+    -- The duplicate check's identity (see `venue_identity`).
+    identity BYTEA
+);
+-- The indexes that make the newest certificate of a venue key and an active venue's identity
+-- one lookup each.
+CREATE INDEX IF NOT EXISTS venues_by_key ON venues (venue_key, serial);
+CREATE INDEX IF NOT EXISTS venues_active_identity ON venues (identity)
+    WHERE revoked_seq IS NULL;
+-- Registrations held for review: state 0 waiting, 1 approved (serial set), 2 refused.
+CREATE TABLE IF NOT EXISTS pending_registrations (
+    id BIGINT PRIMARY KEY,
+    request BYTEA NOT NULL,
+    received_at BIGINT NOT NULL,
+    state SMALLINT NOT NULL,
+    serial BIGINT
 );
 CREATE TABLE IF NOT EXISTS revocations (
     sequence BIGINT PRIMARY KEY,
@@ -286,15 +302,17 @@ fn upsert_venue(tx: &mut Transaction<'_>, v: &VenueRecord) -> TxResult<()> {
         None => (None, None),
     };
     let superseded = v.superseded_by.map(big).transpose()?;
+    let identity = super::venue_identity(&v.certificate).map(|id| id.to_vec());
     tx.execute(
         "INSERT INTO venues (serial, certificate, venue_key, region, category, issued_at,
-                             revoked_seq, revoked_reason, superseded_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                             revoked_seq, revoked_reason, superseded_by, identity)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (serial) DO UPDATE SET
              certificate = EXCLUDED.certificate, venue_key = EXCLUDED.venue_key,
              region = EXCLUDED.region, category = EXCLUDED.category,
              issued_at = EXCLUDED.issued_at, revoked_seq = EXCLUDED.revoked_seq,
-             revoked_reason = EXCLUDED.revoked_reason, superseded_by = EXCLUDED.superseded_by",
+             revoked_reason = EXCLUDED.revoked_reason, superseded_by = EXCLUDED.superseded_by,
+             identity = EXCLUDED.identity",
         &[
             &big(v.serial)?,
             &v.certificate,
@@ -305,8 +323,78 @@ fn upsert_venue(tx: &mut Transaction<'_>, v: &VenueRecord) -> TxResult<()> {
             &seq,
             &reason,
             &superseded,
+            &identity,
         ],
     )?;
+    Ok(())
+}
+
+/// Revocation reason byte of a certificate the RA disabled.
+const DISABLED: i16 = venuecode_protocol::RevocationReason::DISABLED_BY_AUTHORITY.0 as i16;
+
+/// Serialises the writers of venues, so that two registrations of one key or one identity
+/// cannot both pass their checks, on any replica.
+fn lock_venues(tx: &mut Transaction<'_>) -> TxResult<()> {
+    tx.batch_execute("LOCK TABLE venues IN SHARE ROW EXCLUSIVE MODE")?;
+    Ok(())
+}
+
+/// Stores a new venue (the venues table locked), refusing a key registered before and a
+/// duplicate of an active venue.
+fn insert_new(tx: &mut Transaction<'_>, venue: &VenueRecord) -> TxResult<()> {
+    let head = tx.query_opt(
+        "SELECT revoked_reason FROM venues WHERE venue_key = $1
+         ORDER BY serial DESC LIMIT 1",
+        &[&venue.venue_key.as_slice()],
+    )?;
+    if let Some(row) = head {
+        return Err(if row.get::<_, Option<i16>>(0) == Some(DISABLED) {
+            StorageError::VenueKeyDisabled.into()
+        } else {
+            StorageError::VenueKeyRegistered.into()
+        });
+    }
+    unique_identity(tx, venue, 0)?;
+    upsert_venue(tx, venue)
+}
+
+/// Locks the review row of `id`, refusing one that is missing or decided.
+fn waiting(tx: &mut Transaction<'_>, id: u64) -> TxResult<()> {
+    let row = tx.query_opt(
+        "SELECT state FROM pending_registrations WHERE id = $1 FOR UPDATE",
+        &[&bound(id)],
+    )?;
+    match row.map(|r| r.get::<_, i16>(0)) {
+        None => Err(StorageError::NotFound.into()),
+        Some(0) => Ok(()),
+        Some(_) => Err(StorageError::ReviewDecided.into()),
+    }
+}
+
+fn pending_row(r: &postgres::Row) -> Result<PendingRegistration, StorageError> {
+    let state = small::<u8>(r.get::<_, i16>(3))?;
+    let serial = r.get::<_, Option<i64>>(4).map(unsigned).transpose()?;
+    Ok(PendingRegistration {
+        id: unsigned(r.get::<_, i64>(0))?,
+        request: r.get(1),
+        received_at: unsigned(r.get::<_, i64>(2))?,
+        state: ReviewState::from_parts(state, serial.unwrap_or(0))
+            .ok_or_else(|| StorageError::Backend("unknown stored review state".into()))?,
+    })
+}
+
+/// Refuses `v` when an active venue other than `replacing` has its identity.
+fn unique_identity(tx: &mut Transaction<'_>, v: &VenueRecord, replacing: u64) -> TxResult<()> {
+    if let Some(id) = super::venue_identity(&v.certificate) {
+        let taken = tx.query_opt(
+            "SELECT 1 FROM venues WHERE identity = $1 AND revoked_seq IS NULL AND serial <> $2
+             LIMIT 1",
+            &[&id.as_slice(), &bound(replacing)],
+        )?;
+        if taken.is_some() {
+            return Err(StorageError::DuplicateVenue.into());
+        }
+    }
     Ok(())
 }
 
@@ -642,7 +730,88 @@ impl Storage for PgStorage {
     }
 
     fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()> {
-        self.write(|tx| upsert_venue(tx, venue))
+        self.write(|tx| {
+            lock_venues(tx)?;
+            insert_new(tx, venue)
+        })
+    }
+
+    fn add_pending(&self, request: &[u8], received_at: u64) -> StorageResult<u64> {
+        self.write(|tx| {
+            let id = bump(tx, "pending_id")?;
+            tx.execute(
+                "INSERT INTO pending_registrations (id, request, received_at, state)
+                 VALUES ($1, $2, $3, 0)",
+                &[&big(id)?, &request, &big(received_at)?],
+            )?;
+            Ok(id)
+        })
+    }
+
+    fn pending(&self, id: u64) -> StorageResult<Option<PendingRegistration>> {
+        self.read(|tx| {
+            let row = tx.query_opt(
+                "SELECT id, request, received_at, state, serial FROM pending_registrations
+                 WHERE id = $1",
+                &[&bound(id)],
+            )?;
+            Ok(row.as_ref().map(pending_row).transpose()?)
+        })
+    }
+
+    fn pending_waiting(&self) -> StorageResult<Vec<PendingRegistration>> {
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT id, request, received_at, state, serial FROM pending_registrations
+                 WHERE state = 0 ORDER BY id",
+                &[],
+            )?;
+            Ok(rows
+                .iter()
+                .map(pending_row)
+                .collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn approve_pending(&self, id: u64, venue: &VenueRecord) -> StorageResult<()> {
+        self.write(|tx| {
+            lock_venues(tx)?;
+            waiting(tx, id)?;
+            insert_new(tx, venue)?;
+            tx.execute(
+                "UPDATE pending_registrations SET state = 1, serial = $2 WHERE id = $1",
+                &[&big(id)?, &big(venue.serial)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn refuse_pending(&self, id: u64) -> StorageResult<()> {
+        self.write(|tx| {
+            waiting(tx, id)?;
+            tx.execute(
+                "UPDATE pending_registrations SET state = 2 WHERE id = $1",
+                &[&big(id)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn newest_venue(&self, venue_key: &[u8; 32]) -> StorageResult<Option<VenueRecord>> {
+        let head = self.read(|tx| {
+            let row = tx.query_opt(
+                "SELECT serial FROM venues WHERE venue_key = $1 ORDER BY serial DESC LIMIT 1",
+                &[&venue_key.as_slice()],
+            )?;
+            Ok(match row {
+                Some(r) => Some(unsigned::<u64>(r.get::<_, i64>(0))?),
+                None => None,
+            })
+        })?;
+        match head {
+            Some(serial) => self.venue(serial),
+            None => Ok(None),
+        }
     }
 
     fn venue(&self, serial: u64) -> StorageResult<Option<VenueRecord>> {
@@ -681,6 +850,8 @@ impl Storage for PgStorage {
         at: u32,
     ) -> StorageResult<u64> {
         self.write(|tx| {
+            lock_venues(tx)?;
+            unique_identity(tx, new, old)?;
             let seq = revoke_in(tx, old, reason, at, Some(new.serial))?;
             upsert_venue(tx, new)?;
             Ok(seq)

@@ -9,8 +9,8 @@ use redb::{Database, Durability, ReadableTable, ReadableTableMetadata, TableDefi
 
 use super::{
     check_checkpoint, BatchMeta, CountStatRow, ExposureStatRow, NewBatch, NewCheckpoint, NewTan,
-    PurgeReport, RevocationEntry, Storage, StorageError, StorageResult, StoredHead, TanPurpose,
-    TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+    PendingRegistration, PurgeReport, ReviewState, RevocationEntry, Storage, StorageError,
+    StorageResult, StoredHead, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
 };
 
 /// Counters: next serial, last revocation sequence, the chain head's sequence, last upload id.
@@ -23,6 +23,14 @@ const VENUES: TableDefinition<u64, &[u8]> = TableDefinition::new("venues");
 /// superseded_by or 0).
 type VenueState = ([u8; 32], u32, u8, u64, u64, u8, u64);
 const VENUE_STATE: TableDefinition<u64, VenueState> = TableDefinition::new("venue_state");
+/// venue key → newest serial issued for it (the head of its update chain).
+const VENUE_KEYS: TableDefinition<[u8; 32], u64> = TableDefinition::new("venue_keys");
+/// venue identity (`venue_identity`) → newest serial with it.
+const VENUE_IDENTITIES: TableDefinition<[u8; 32], u64> = TableDefinition::new("venue_identities");
+/// registration held for review: id → (received_at, state, serial once approved).
+const PENDING: TableDefinition<u64, (u64, u8, u64)> = TableDefinition::new("pending");
+/// id → the `RegistrationRequest` bytes held for review.
+const PENDING_REQUESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("pending_requests");
 /// sequence → (serial, revoked_at minute, reason).
 const REVOCATIONS: TableDefinition<u64, (u64, u32, u8)> = TableDefinition::new("revocations");
 /// sequence → batch bytes.
@@ -56,6 +64,7 @@ const NEXT_SERIAL: &str = "next_serial";
 const REVOCATION_SEQ: &str = "revocation_seq";
 const BATCH_SEQ: &str = "batch_seq";
 const UPLOAD_ID: &str = "upload_id";
+const PENDING_ID: &str = "pending_id";
 
 macro_rules! backend_errors {
     ($($t:ty),*) => {$(
@@ -252,6 +261,9 @@ impl RedbStorage {
             txn.open_table(UPLOAD_META)?;
             txn.open_table(COUNTS)?;
             txn.open_table(COUNT_TAGS)?;
+            txn.open_table(PENDING)?;
+            txn.open_table(PENDING_REQUESTS)?;
+            index_existing_venues(txn)?;
             Ok(())
         })?;
         Ok(store)
@@ -329,6 +341,127 @@ fn purpose(b: u8) -> StorageResult<TanPurpose> {
     TanPurpose::from_byte(b).ok_or_else(|| StorageError::Backend("unknown stored purpose".into()))
 }
 
+/// Revocation reason byte of a certificate the RA disabled.
+const DISABLED: u8 = venuecode_protocol::RevocationReason::DISABLED_BY_AUTHORITY.0;
+
+/// Fills the venue key and identity indexes of a store written before they existed.
+fn index_existing_venues(txn: &redb::WriteTransaction) -> StorageResult<()> {
+    let mut keys = txn.open_table(VENUE_KEYS)?;
+    let mut identities = txn.open_table(VENUE_IDENTITIES)?;
+    if !keys.is_empty()? {
+        return Ok(());
+    }
+    let states = txn.open_table(VENUE_STATE)?;
+    let certs = txn.open_table(VENUES)?;
+    for row in states.iter()? {
+        let (serial, state) = row?;
+        let (serial, state) = (serial.value(), state.value());
+        let head = keys.get(state.0)?.map(|v| v.value()).unwrap_or(0);
+        keys.insert(state.0, head.max(serial))?;
+        if state.4 == 0 {
+            let id = certs
+                .get(serial)?
+                .and_then(|c| super::venue_identity(c.value()));
+            if let Some(id) = id {
+                identities.insert(id, serial)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The identity of `venue`, refused when an active venue other than `replacing` has it.
+fn unique_identity(
+    txn: &redb::WriteTransaction,
+    venue: &VenueRecord,
+    replacing: Option<u64>,
+) -> StorageResult<Option<[u8; 32]>> {
+    let identity = super::venue_identity(&venue.certificate);
+    let Some(id) = identity else {
+        return Ok(None);
+    };
+    if let Some(serial) = txn
+        .open_table(VENUE_IDENTITIES)?
+        .get(id)?
+        .map(|v| v.value())
+    {
+        let active = txn
+            .open_table(VENUE_STATE)?
+            .get(serial)?
+            .is_some_and(|s| s.value().4 == 0);
+        if active && Some(serial) != replacing {
+            return Err(StorageError::DuplicateVenue);
+        }
+    }
+    Ok(identity)
+}
+
+fn index_venue(
+    txn: &redb::WriteTransaction,
+    venue: &VenueRecord,
+    identity: Option<[u8; 32]>,
+) -> StorageResult<()> {
+    let mut keys = txn.open_table(VENUE_KEYS)?;
+    let head = keys.get(venue.venue_key)?.map(|v| v.value()).unwrap_or(0);
+    keys.insert(venue.venue_key, head.max(venue.serial))?;
+    if let Some(id) = identity {
+        txn.open_table(VENUE_IDENTITIES)?.insert(id, venue.serial)?;
+    }
+    Ok(())
+}
+
+/// Stores a new venue, refusing a key registered before and a duplicate of an active venue.
+fn insert_new(txn: &redb::WriteTransaction, venue: &VenueRecord) -> StorageResult<()> {
+    let head = txn
+        .open_table(VENUE_KEYS)?
+        .get(venue.venue_key)?
+        .map(|v| v.value());
+    if let Some(head) = head {
+        let state = txn.open_table(VENUE_STATE)?.get(head)?.map(|v| v.value());
+        let disabled = state.is_some_and(|s| s.4 != 0 && s.5 == DISABLED);
+        return Err(if disabled {
+            StorageError::VenueKeyDisabled
+        } else {
+            StorageError::VenueKeyRegistered
+        });
+    }
+    let identity = unique_identity(txn, venue, None)?;
+    index_venue(txn, venue, identity)?;
+    txn.open_table(VENUES)?
+        .insert(venue.serial, venue.certificate.as_slice())?;
+    txn.open_table(VENUE_STATE)?
+        .insert(venue.serial, venue_state(venue))?;
+    Ok(())
+}
+
+/// The stored review row of `id`, if it is still waiting.
+fn waiting(txn: &redb::WriteTransaction, id: u64) -> StorageResult<(u64, u8, u64)> {
+    let row = txn
+        .open_table(PENDING)?
+        .get(id)?
+        .map(|v| v.value())
+        .ok_or(StorageError::NotFound)?;
+    if row.1 == 0 {
+        Ok(row)
+    } else {
+        Err(StorageError::ReviewDecided)
+    }
+}
+
+fn pending_record(
+    id: u64,
+    (received_at, state, serial): (u64, u8, u64),
+    request: Vec<u8>,
+) -> StorageResult<PendingRegistration> {
+    Ok(PendingRegistration {
+        id,
+        request,
+        received_at,
+        state: ReviewState::from_parts(state, serial)
+            .ok_or_else(|| StorageError::Backend("unknown stored review state".into()))?,
+    })
+}
+
 fn revoke_in(txn: &redb::WriteTransaction, serial: u64, reason: u8, at: u32) -> StorageResult<u64> {
     let mut states = txn.open_table(VENUE_STATE)?;
     let mut state = states
@@ -374,11 +507,66 @@ impl Storage for RedbStorage {
 
     fn insert_venue(&self, venue: &VenueRecord) -> StorageResult<()> {
         let venue = venue.clone();
+        self.write(move |txn| insert_new(txn, &venue))
+    }
+
+    fn add_pending(&self, request: &[u8], received_at: u64) -> StorageResult<u64> {
+        let request = request.to_vec();
         self.write(move |txn| {
-            txn.open_table(VENUES)?
-                .insert(venue.serial, venue.certificate.as_slice())?;
-            txn.open_table(VENUE_STATE)?
-                .insert(venue.serial, venue_state(&venue))?;
+            let id = bump(&mut txn.open_table(META)?, PENDING_ID)?;
+            txn.open_table(PENDING)?.insert(id, (received_at, 0, 0))?;
+            txn.open_table(PENDING_REQUESTS)?
+                .insert(id, request.as_slice())?;
+            Ok(id)
+        })
+    }
+
+    fn pending(&self, id: u64) -> StorageResult<Option<PendingRegistration>> {
+        let txn = self.db.begin_read()?;
+        let Some(row) = txn.open_table(PENDING)?.get(id)?.map(|v| v.value()) else {
+            return Ok(None);
+        };
+        let request = txn
+            .open_table(PENDING_REQUESTS)?
+            .get(id)?
+            .map(|v| v.value().to_vec())
+            .unwrap_or_default();
+        Ok(Some(pending_record(id, row, request)?))
+    }
+
+    fn pending_waiting(&self) -> StorageResult<Vec<PendingRegistration>> {
+        let txn = self.db.begin_read()?;
+        let requests = txn.open_table(PENDING_REQUESTS)?;
+        let mut out = Vec::new();
+        for row in txn.open_table(PENDING)?.iter()? {
+            let (id, row) = row?;
+            let (id, row) = (id.value(), row.value());
+            if row.1 == 0 {
+                let request = requests
+                    .get(id)?
+                    .map(|v| v.value().to_vec())
+                    .unwrap_or_default();
+                out.push(pending_record(id, row, request)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn approve_pending(&self, id: u64, venue: &VenueRecord) -> StorageResult<()> {
+        let venue = venue.clone();
+        self.write(move |txn| {
+            let row = waiting(txn, id)?;
+            insert_new(txn, &venue)?;
+            txn.open_table(PENDING)?
+                .insert(id, (row.0, 1, venue.serial))?;
+            Ok(())
+        })
+    }
+
+    fn refuse_pending(&self, id: u64) -> StorageResult<()> {
+        self.write(move |txn| {
+            let row = waiting(txn, id)?;
+            txn.open_table(PENDING)?.insert(id, (row.0, 2, 0))?;
             Ok(())
         })
     }
@@ -407,6 +595,19 @@ impl Storage for RedbStorage {
         }))
     }
 
+    fn newest_venue(&self, venue_key: &[u8; 32]) -> StorageResult<Option<VenueRecord>> {
+        let head = self
+            .db
+            .begin_read()?
+            .open_table(VENUE_KEYS)?
+            .get(*venue_key)?
+            .map(|v| v.value());
+        match head {
+            Some(serial) => self.venue(serial),
+            None => Ok(None),
+        }
+    }
+
     fn supersede_venue(
         &self,
         old: u64,
@@ -416,7 +617,9 @@ impl Storage for RedbStorage {
     ) -> StorageResult<u64> {
         let new = new.clone();
         self.write(move |txn| {
+            let identity = unique_identity(txn, &new, Some(old))?;
             let seq = revoke_in(txn, old, reason, at)?;
+            index_venue(txn, &new, identity)?;
             let mut states = txn.open_table(VENUE_STATE)?;
             let mut state = states
                 .get(old)?

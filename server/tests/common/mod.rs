@@ -110,6 +110,8 @@ impl Harness {
         config.ha_encryption_key = Some(p("ha-enc.pub"));
         config.rate_per_minute = 10_000;
         config.rate_burst = 10_000;
+        config.registrations_per_ip_per_hour = 10_000;
+        config.registrations_per_minute = 10_000;
         tweak(&mut config);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -26,3 +26,52 @@ pub fn in_flight(addr: SocketAddr) -> i64 {
         .unwrap_or_else(|| panic!("no in-flight gauge in {text}"));
     value.trim().parse::<i64>().unwrap() - 1
 }
+
+/// A connection to `addr` from the loopback address `local` (Linux routes all of 127/8 to
+/// loopback), so that a test can be an attacker and an honest client at once.
+pub fn connect_from(local: &str, addr: SocketAddr) -> TcpStream {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind(format!("{local}:0").parse().unwrap()).unwrap();
+        let s = sock.connect(addr).await.unwrap();
+        let s = s.into_std().unwrap();
+        s.set_nonblocking(false).unwrap();
+        s
+    })
+}
+
+/// One request on a fresh connection from `local`: the status (0 when the server closed the
+/// connection without an answer) and the whole answer.
+pub fn status_from(local: &str, addr: SocketAddr, request: &str) -> (u16, String) {
+    let mut s = connect_from(local, addr);
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    if s.write_all(request.as_bytes()).is_err() {
+        return (0, String::new());
+    }
+    let mut text = Vec::new();
+    let _ = s.read_to_end(&mut text);
+    let text = String::from_utf8_lossy(&text).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// A metric's value (the first sample line starting with `name`), scraped from `local`.
+pub fn metric(local: &str, addr: SocketAddr, name: &str) -> i64 {
+    let (_, text) = status_from(
+        local,
+        addr,
+        "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(0)
+}

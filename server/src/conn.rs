@@ -1,0 +1,256 @@
+//! Connection handling: the accept loop, the caps on open connections (in total and per client
+//! address), the header-read and idle deadlines, the bound on header bytes, TLS handshakes and
+//! the graceful drain.
+//!
+//! Each accepted connection first takes a place in the total cap and in its address's cap; a
+//! connection that finds either full is closed at once, so that the server never holds more
+//! descriptors than it was configured for and one machine cannot take every place. HTTP/1.1 is
+//! then served by hyper with a read buffer of a fixed size (which bounds the header bytes a
+//! connection can make the server hold) and a timer that closes a connection that has not sent
+//! a whole request head within the header deadline, counted from the connection's start or from
+//! the end of its previous response (the idle keep-alive deadline).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use prometheus_client::metrics::gauge::Gauge;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt as _;
+
+use crate::router::limiter_key;
+use crate::state::Shared;
+
+/// Longest a client may take to finish the TLS handshake after connecting.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Size of each connection's read buffer, and so the most bytes a request head can take in
+/// memory: heads larger than [`crate::Config::max_header_bytes`] are answered 431 before it.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// Places in the total connection cap and in each client address's cap.
+pub(crate) struct ConnectionCaps {
+    total: Arc<Semaphore>,
+    size: u32,
+    per_address: u32,
+    open: Mutex<HashMap<IpAddr, u32>>,
+}
+
+/// One connection's places, counted in the open-connections gauge; given back when dropped.
+pub(crate) struct ConnectionPlace {
+    caps: Arc<ConnectionCaps>,
+    key: IpAddr,
+    gauge: Gauge,
+    _total: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for ConnectionPlace {
+    fn drop(&mut self) {
+        self.gauge.dec();
+        let mut open = self.caps.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// Why a connection was refused a place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The server holds its most connections.
+    Total,
+    /// This client address holds its most connections.
+    PerAddress,
+}
+
+impl ConnectionCaps {
+    /// Caps of `total` connections, `per_address` of them from one address (IPv6: one /64).
+    pub(crate) fn new(total: usize, per_address: usize) -> Arc<Self> {
+        let size = u32::try_from(total.clamp(1, Semaphore::MAX_PERMITS)).unwrap_or(u32::MAX);
+        Arc::new(Self {
+            total: Arc::new(Semaphore::new(size as usize)),
+            size,
+            per_address: u32::try_from(per_address.max(1)).unwrap_or(u32::MAX),
+            open: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Takes a place for a connection from `peer`, counted in `gauge`, or says which cap is
+    /// full.
+    pub(crate) fn admit(
+        self: &Arc<Self>,
+        peer: IpAddr,
+        gauge: &Gauge,
+    ) -> Result<ConnectionPlace, Refused> {
+        let key = limiter_key(peer);
+        let total = Arc::clone(&self.total)
+            .try_acquire_owned()
+            .map_err(|_| Refused::Total)?;
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(key).or_insert(0);
+        if *n >= self.per_address {
+            return Err(Refused::PerAddress);
+        }
+        *n += 1;
+        drop(open);
+        gauge.inc();
+        Ok(ConnectionPlace {
+            caps: Arc::clone(self),
+            key,
+            gauge: gauge.clone(),
+            _total: total,
+        })
+    }
+
+    /// Completes once every connection has closed.
+    async fn drained(&self) {
+        // The semaphore is never closed; every place given back makes this succeed.
+        let _ = self.total.acquire_many(self.size).await;
+    }
+}
+
+/// Accepts connections on `listener` until `shutdown` completes, serves each with `app`, then
+/// asks every open connection to finish its request in flight and waits until all have closed.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: Router,
+    state: Shared,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let caps = ConnectionCaps::new(
+        state.config.max_connections,
+        state.config.max_connections_per_ip,
+    );
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    state.metrics.event("accept_failed");
+                    tracing::error!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let place = match caps.admit(peer.ip(), &state.metrics.connections) {
+            Ok(place) => place,
+            Err(refused) => {
+                state.metrics.event(match refused {
+                    Refused::Total => "connection_refused_total_cap",
+                    Refused::PerAddress => "connection_refused_address_cap",
+                });
+                // Closing at once gives the descriptor back; the client sees a reset.
+                drop(tcp);
+                continue;
+            }
+        };
+        // Responses are written whole; Nagle's algorithm would hold back the tail of a batch
+        // until the client's delayed ACK.
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+        let app = app.clone();
+        let state = Arc::clone(&state);
+        let stop = stop_rx.clone();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            match tls {
+                None => serve_one(tcp, peer, app, &state, stop).await,
+                Some(acceptor) => {
+                    handshake_then_serve(acceptor, tcp, peer, app, &state, stop).await
+                }
+            }
+            drop(place);
+        });
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    caps.drained().await;
+}
+
+/// Completes when the server starts to shut down.
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    // An error means the sender is gone, which also means the server is stopping.
+    let _ = stop.wait_for(|s| *s).await.map(|_| ());
+}
+
+async fn handshake_then_serve(
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    state: &Shared,
+    mut stop: watch::Receiver<bool>,
+) {
+    let handshake = tokio::select! {
+        done = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)) => done,
+        // Shutting down: a connection that has not finished its handshake has no request.
+        () = stopped(&mut stop) => return,
+    };
+    match handshake {
+        Ok(Ok(tls)) => serve_one(tls, peer, app, state, stop).await,
+        Ok(Err(e)) => {
+            state.metrics.event("tls_handshake_failed");
+            tracing::debug!(error = %e, "TLS handshake failed");
+        }
+        Err(_) => {
+            state.metrics.event("tls_handshake_timeout");
+            tracing::debug!("TLS handshake timed out");
+        }
+    }
+}
+
+async fn serve_one<I>(
+    io: I,
+    peer: SocketAddr,
+    app: Router,
+    state: &Shared,
+    mut stop: watch::Receiver<bool>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let c = &state.config;
+    let service = app.map_request(move |mut req: axum::http::Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        req
+    });
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(c.header_timeout())
+        .max_buf_size(READ_BUFFER)
+        .max_header_size(c.max_header_bytes.clamp(1024, READ_BUFFER))
+        .keep_alive(true);
+    let conn = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
+    tokio::pin!(conn);
+    let served = tokio::select! {
+        served = conn.as_mut() => served,
+        () = stopped(&mut stop) => {
+            // Finish the request in flight, if any, then close; an idle connection closes now.
+            conn.as_mut().graceful_shutdown();
+            conn.as_mut().await
+        }
+    };
+    if let Err(e) = served {
+        if e.is_timeout() {
+            state.metrics.event("header_timeout");
+        }
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
+}

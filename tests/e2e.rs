@@ -509,13 +509,18 @@ impl World {
 
     /// Registers a venue (`venue register --pledge`) and returns its serial.
     fn register(&self, home: &Path, name: &str, category: &str) -> u64 {
+        self.register_at(home, name, "甘肃省兰州市安宁区北滨河西路1号", category)
+    }
+
+    /// [`World::register`] at `address`.
+    fn register_at(&self, home: &Path, name: &str, address: &str, category: &str) -> u64 {
         let args = [
             "venue",
             "register",
             "--name",
             name,
             "--address",
-            "甘肃省兰州市安宁区北滨河西路1号",
+            address,
             "--region",
             "620105",
             "--category",
@@ -1911,9 +1916,15 @@ fn impostor_poster_with_a_copied_seed_notifies_only_the_impostors_own_visitors()
     let real_serial = w.register(&real, "兰州牛肉面馆", "restaurant");
     let real_url = w.static_url(&real);
 
-    // A stranger registers a venue of their own (registration is open), under the same name.
+    // A stranger registers a venue of their own (registration is open), under the same name,
+    // one door down (an exact copy of the real venue's name, address and region is refused).
     let stranger = w.home("stranger");
-    let impostor_serial = w.register(&stranger, "兰州牛肉面馆", "restaurant");
+    let impostor_serial = w.register_at(
+        &stranger,
+        "兰州牛肉面馆",
+        "甘肃省兰州市安宁区北滨河西路3号",
+        "restaurant",
+    );
     assert_ne!(real_serial, impostor_serial);
     // They copy the static seed off the real venue's public poster and sign a code that pairs
     // their own genuine certificate with it.

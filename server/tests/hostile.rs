@@ -305,6 +305,59 @@ fn unauthenticated_body_is_refused_from_its_headers_before_it_is_read() {
     assert_eq!(h.get("/v1/batches").json()["latest"], 0);
 }
 
+#[test]
+fn unauthenticated_body_on_the_v2_routes_is_refused_from_its_headers_before_it_is_read() {
+    let h = Harness::start_with(|c| {
+        c.counts = true;
+        c.request_timeout_ms = 60_000;
+    });
+    let addr = h.addr;
+    let header = |key: &SigningKey, path: &str| -> String {
+        let (name, value) = Harness::sig(key, "POST", path, b"", now());
+        format!("{name}: {value}\r\n")
+    };
+    // Each answer comes while not one byte of the body has been sent.
+    let refused = |path: &str, extra: String, length: usize| -> (u16, String) {
+        let mut s = post_head(addr, path, &extra, length, b"");
+        answer(&mut s)
+    };
+    // Checkpoints: HA-signed, 1 KiB.
+    let (status, text) = refused("/v1/checkpoints", String::new(), 157);
+    assert_eq!(status, 401, "{text}");
+    assert!(text.contains("signature_missing"), "{text}");
+    let stranger = SigningKey::generate().unwrap();
+    let (status, text) = refused("/v1/checkpoints", header(&stranger, "/v1/checkpoints"), 157);
+    assert_eq!(status, 401, "{text}");
+    assert!(text.contains("signature_invalid"), "{text}");
+    let (status, text) = refused(
+        "/v1/checkpoints",
+        header(&h.ha, "/v1/checkpoints"),
+        2 * 1024,
+    );
+    assert_eq!(status, 413, "{text}");
+    // Count-tag registrations: signed by the venue's own key, 16 KiB.
+    let (venue, serial) = h.register("Tagging Venue");
+    let path = format!("/v1/venues/{serial}/count-tags");
+    let (status, text) = refused(&path, header(&venue, &path), 17 * 1024);
+    assert_eq!(status, 413, "{text}");
+    let (status, text) = refused(&path, header(&h.ha, &path), 8 * 1024);
+    assert_eq!(status, 401, "{text}");
+    assert!(text.contains("signature_invalid"), "{text}");
+    let other = "/v1/venues/999/count-tags";
+    let (status, text) = refused(other, header(&venue, other), 8 * 1024);
+    assert_eq!(status, 404, "{text}");
+    // Count pings: one ping of 25 bytes.
+    let (status, text) = refused("/v1/counts", String::new(), 26);
+    assert_eq!(status, 413, "{text}");
+    // Within their limits and signed by the right keys, bodies are read and decoded.
+    let r = h.signed(&h.ha, "POST", "/v1/checkpoints", b"not a checkpoint");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    let r = h.signed(&venue, "POST", &path, &vec![0u8; 8 * 1024]);
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    let r = h.request("POST", "/v1/counts", &[], &Harness::ping([1; 8], [1; 16]));
+    assert_eq!(r.status, 202);
+}
+
 fn register_as(h: &Harness, key: &SigningKey, name: &str, from: Option<&str>) -> common::Resp {
     let body = Harness::registration(key, name, 620_105, true);
     let (sig_name, sig) = Harness::sig(key, "POST", "/v1/venues", &body, now());

@@ -310,15 +310,26 @@ impl RecordChecker {
         Ok(())
     }
 
+    /// Whether every record the header signs has been accepted: any further byte is trailing.
+    pub fn is_complete(&self) -> bool {
+        self.seen == self.expected
+    }
+
+    /// Checks the digest of the records accepted so far against the signed one, without ending
+    /// the check.
+    fn check_digest(&self) -> Result<()> {
+        if self.hasher.clone().finish() != self.digest {
+            return Err(Error::BatchDigestMismatch);
+        }
+        Ok(())
+    }
+
     /// Confirms the count and digest.
     pub fn finish(self) -> Result<()> {
         if self.seen != self.expected {
             return Err(Error::Truncated);
         }
-        if self.hasher.finish() != self.digest {
-            return Err(Error::BatchDigestMismatch);
-        }
-        Ok(())
+        self.check_digest()
     }
 }
 
@@ -598,7 +609,9 @@ impl BatchBuilder {
 
 /// A sans-I/O streaming reader of one exposure batch, for phones: feed it the bytes as they
 /// arrive; it reads and verifies the header once (HA key id, then signature), then hands back
-/// each complete record after checking its order. [`BatchReader::finish`] checks the record
+/// each complete record after checking its order. Any byte after the last record the header
+/// counts is [`Error::TrailingBytes`] (after the digest check, as a whole-batch decode), a
+/// partial record at the end [`Error::Truncated`]. [`BatchReader::finish`] checks the record
 /// count and the signed digest: matches found in the records are only final after it succeeds.
 ///
 /// After any error the batch is refused as a whole and the reader must be dropped.
@@ -662,16 +675,25 @@ impl BatchReader {
             return Ok(Vec::new());
         };
         let checker = &mut records.1;
-        let whole = self.buf.len() / RECORD_BYTES * RECORD_BYTES;
-        let (complete, _) = self.buf.split_at_checked(whole).ok_or(Error::Truncated)?;
-        let mut r = Reader::new(complete);
-        let mut out = Vec::with_capacity(whole / RECORD_BYTES);
-        while r.remaining() > 0 {
+        let mut out = Vec::with_capacity(self.buf.len() / RECORD_BYTES);
+        let mut used = 0;
+        // Records until the signed count; whatever follows the last one is trailing, as in a
+        // whole-batch decode (which checks the digest first, then the bytes left).
+        while !checker.is_complete() {
+            let Some(bytes) = self.buf.get(used..used + RECORD_BYTES) else {
+                break;
+            };
+            let mut r = Reader::new(bytes);
             let rec = ExposureRecord::read(&mut r)?;
             checker.push(&rec)?;
             out.push(rec);
+            used += RECORD_BYTES;
         }
-        self.buf.drain(..whole);
+        self.buf.drain(..used);
+        if checker.is_complete() && !self.buf.is_empty() {
+            checker.check_digest()?;
+            return Err(Error::TrailingBytes);
+        }
         Ok(out)
     }
 
@@ -693,7 +715,13 @@ impl BatchReader {
             ReaderState::Records(records) => {
                 let (header, checker) = *records;
                 if !self.buf.is_empty() {
-                    return Err(Error::Truncated);
+                    // `feed` refuses bytes after the last record, so only a partial record
+                    // can be left here.
+                    return Err(if checker.is_complete() {
+                        Error::TrailingBytes
+                    } else {
+                        Error::Truncated
+                    });
                 }
                 checker.finish()?;
                 Ok(header)
@@ -754,6 +782,9 @@ impl TracePlan {
 ///   The window under epoch `e`'s seed is clipped to `[epoch_start(e), epoch_start(e + 1) +
 ///   720)`, outside which nobody holds that seed; epochs whose clipped window is empty are
 ///   skipped, and needed epochs with no seed are listed in [`TracePlan::missing_epochs`].
+///   When local midnight falls inside a slot (an offset that is not a whole number of hours,
+///   such as +05:30), that slot lists both the old and the new day, so a window that ends in
+///   it after midnight is also published under the new day's seed, from midnight.
 ///
 /// Every part is bound to the code's venue key. Parts come in increasing epoch order.
 pub fn plan_trace(

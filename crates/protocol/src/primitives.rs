@@ -21,6 +21,7 @@ pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
 }
 
 /// An incremental SHA-256, for digests over streams.
+#[derive(Clone)]
 pub struct Sha256Stream(digest::Context);
 
 impl Sha256Stream {

@@ -117,7 +117,9 @@ pub fn pad(content: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     Ok(out)
 }
 
-/// Removes padding, insisting on a bucket size, a length that fits, and all-zero padding.
+/// Removes padding, insisting on a bucket size, a length that fits, all-zero padding, and the
+/// smallest bucket that holds the content (the only one [`pad`] makes): a content padded to a
+/// larger bucket is [`Error::NonCanonical`].
 pub fn unpad(padded: &[u8]) -> Result<&[u8]> {
     if !PAD_BUCKETS.contains(&padded.len()) {
         return Err(Error::NonCanonical);
@@ -127,6 +129,10 @@ pub fn unpad(padded: &[u8]) -> Result<&[u8]> {
     let content = r.take(len)?;
     let rest = r.take(r.remaining())?;
     if rest.iter().any(|b| *b != 0) {
+        return Err(Error::NonCanonical);
+    }
+    let smallest = PAD_BUCKETS.iter().copied().find(|b| *b >= len + 4);
+    if smallest != Some(padded.len()) {
         return Err(Error::NonCanonical);
     }
     Ok(content)

@@ -82,13 +82,17 @@ pub fn stay_slots(arrival: UnixMinute, departure: UnixMinute) -> core::ops::Rang
 }
 
 /// The venue-local epochs whose rotating seed a visitor present during `slot` could hold: a stay
-/// can start at most `MAX_STAY_MINUTES` before the slot, so the slot's own local day and, when
-/// the slot starts within that reach of local midnight, the day before:
-/// `local_epoch(max(0, slot_start − 720), offset_q) ..= local_epoch(slot_start, offset_q)`.
+/// can start at most `MAX_STAY_MINUTES` before the slot and at the latest in its last minute, so
+/// `local_epoch(max(0, slot_start − 720), offset_q) ..= local_epoch(slot_start + 59, offset_q)`:
+/// the slot's own local day, the day before when the slot starts within that reach of local
+/// midnight, and the next day when local midnight falls inside the slot (an offset that is not a
+/// whole number of hours, such as +05:30; for whole hours `slot_start + 59` is on the same local
+/// day as `slot_start`).
 pub fn epochs_for_slot(slot: u32, offset_q: i8) -> core::ops::RangeInclusive<u32> {
     let start = slot_start(slot);
     let first = local_epoch(start.saturating_sub(u32::from(MAX_STAY_MINUTES)), offset_q);
-    first..=local_epoch(start, offset_q)
+    let last_minute = start.saturating_add(SLOT_MINUTES - 1);
+    first..=local_epoch(last_minute, offset_q)
 }
 
 /// Minutes of overlap between `[a0, a1)` and `[b0, b1)`.
@@ -119,6 +123,32 @@ mod tests {
         assert_eq!(epochs_for_slot(first_slot_of_day - 8, 32), day - 1..=day);
         assert_eq!(epochs_for_slot(first_slot_of_day + 4, 32), day..=day);
         assert_eq!(epochs_for_slot(first_slot_of_day + 3, 32), day - 1..=day);
+        // UTC+05:30 (22): local midnight of `day` is 18:30 UTC, inside the slot of 18:00 UTC; a
+        // visitor who scans at 18:40 holds the seed of `day`, one who scanned at 18:10 (or up to
+        // 720 minutes before the slot) that of `day - 1`.
+        let slot_1800 = first_slot_of_day - 6;
+        assert_eq!(epoch_start(day, 22), slot_start(slot_1800) + 30);
+        assert_eq!(epochs_for_slot(slot_1800, 22), day - 1..=day);
+        assert_eq!(epochs_for_slot(slot_1800 - 1, 22), day - 1..=day - 1);
+        assert_eq!(epochs_for_slot(slot_1800 + 1, 22), day - 1..=day);
+        assert_eq!(epochs_for_slot(slot_1800 + 12, 22), day - 1..=day);
+        assert_eq!(epochs_for_slot(slot_1800 + 13, 22), day..=day);
+        // UTC+05:45 (23) and UTC−03:30 (−14): midnight at :15 and :30 past a slot start.
+        assert_eq!(epoch_start(day, 23) % SLOT_MINUTES, 15);
+        assert_eq!(
+            epochs_for_slot(slot_of(epoch_start(day, 23)), 23),
+            day - 1..=day
+        );
+        assert_eq!(epoch_start(day, -14) % SLOT_MINUTES, 30);
+        assert_eq!(
+            epochs_for_slot(slot_of(epoch_start(day, -14)), -14),
+            day - 1..=day
+        );
+        // Whole hours never reach the next day.
+        for off in [MIN_UTC_OFFSET, -4, 0, 32, MAX_UTC_OFFSET] {
+            let s = slot_of(epoch_start(day, off)) - 1;
+            assert_eq!(*epochs_for_slot(s, off).end(), day - 1);
+        }
     }
 
     #[test]

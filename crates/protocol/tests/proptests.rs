@@ -808,6 +808,92 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// SPEC §14.2: `unpad` takes only the smallest bucket that holds the content, the one `pad`
+    /// makes; the same content and zeros in any larger bucket are `NonCanonical`.
+    #[test]
+    fn padding_takes_only_the_smallest_bucket(
+        content in prop::collection::vec(any::<u8>(), 0..=2100),
+        up in 1usize..=3,
+    ) {
+        let padded = sealed::pad(&content).unwrap();
+        prop_assert_eq!(sealed::unpad(&padded).unwrap(), &content[..]);
+        let at = PAD_BUCKETS.iter().position(|b| *b == padded.len()).unwrap();
+        if let Some(&larger) = PAD_BUCKETS.get(at + up) {
+            let mut p = padded.to_vec();
+            p.resize(larger, 0);
+            prop_assert_eq!(sealed::unpad(&p), Err(Error::NonCanonical));
+        }
+    }
+
+    /// SPEC §12.3: for every slot of a traced window, every seed a visitor present in that slot
+    /// (and in the window) could hold has a part covering some minute of the slot: the seeds of
+    /// the days of every scan from 719 minutes before the visitor's first minute in the slot to
+    /// the last minute, whatever the offset (quarter hours: local midnight may fall inside a
+    /// slot).
+    #[test]
+    fn traces_reach_every_seed_a_visitor_could_hold(
+        code in venue_code(),
+        start in 100_000u32..40_000_000,
+        minutes in 1u32..=720,
+    ) {
+        let CodeKind::Rotating { epoch, .. } = code.kind() else {
+            return Ok(());
+        };
+        let q = code.utc_offset();
+        let end = start + minutes;
+        let released: std::collections::BTreeMap<u32, Seed> =
+            (time::local_epoch(start - 720, q)..=time::local_epoch(end, q) + 1)
+                .map(|e| (e, Seed::from_bytes([e as u8; 32])))
+                .collect();
+        let plan = plan_trace(&code, start, end, &released).unwrap();
+        prop_assert!(plan.missing_epochs.is_empty());
+        for part in &plan.parts {
+            let e = part.epoch.unwrap();
+            let want = if e == epoch { code.seed().clone() } else { released[&e].clone() };
+            prop_assert_eq!(part.seed.expose(), want.expose());
+        }
+        for s in time::slot_of(start)..=time::slot_of(end - 1) {
+            let lo = start.max(time::slot_start(s));
+            let hi = end.min(time::slot_start(s) + 60);
+            for e in time::local_epoch(lo - 719, q)..=time::local_epoch(hi - 1, q) {
+                prop_assert!(
+                    plan.parts.iter().any(|p| p.epoch == Some(e) && p.start < hi && p.end > lo),
+                    "offset {} slot {} epoch {} not published: {:?}", q, s, e,
+                    plan.parts.iter().map(|p| (p.epoch, p.start, p.end)).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+
+    /// A whole-batch decode and the streaming reader agree: any byte after the last record the
+    /// header counts is `TrailingBytes`, however the bytes arrive.
+    #[test]
+    fn bytes_after_the_last_record_are_trailing(
+        batch in exposure_batch(),
+        extra in prop::collection::vec(any::<u8>(), 1..=90),
+        piece in 1usize..=97,
+    ) {
+        let mut bytes = batch.encode();
+        bytes.extend_from_slice(&extra);
+        prop_assert_eq!(ExposureBatch::decode(&bytes), Err(Error::TrailingBytes));
+        let mut reader = BatchReader::new(TrustAnchors::new(keys().ra.public_key(), keys().ha.public_key()));
+        let mut got = Ok(());
+        for chunk in bytes.chunks(piece) {
+            if let Err(e) = reader.feed(chunk) {
+                got = Err(e);
+                break;
+            }
+        }
+        if got.is_ok() {
+            got = reader.finish().map(|_| ());
+        }
+        prop_assert_eq!(got, Err(Error::TrailingBytes));
+    }
+}
+
 // The sealed types run HPKE per case, which is slower in a debug build: fewer cases.
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]

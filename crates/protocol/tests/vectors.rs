@@ -341,6 +341,66 @@ fn run(ctx: &Value, c: &Value) -> Result<Value> {
                 "message_index": n.message_index,
             }))
         }
+        "build_batch" => {
+            // The HA's batch builder (SPEC §12.1): the windows in order, then every record
+            // opened by the seed and slot it belongs to, in (window, slot) order, once each.
+            let messages: Vec<String> = c["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap().to_owned())
+                .collect();
+            let created_at = u32::try_from(num(&c["created_at"])).unwrap();
+            let batch_id: [u8; 16] = arr(&c["batch_id"]);
+            let mut b = BatchBuilder::with_id(ChainHead::GENESIS, batch_id, created_at, messages)?;
+            let windows: Vec<ExposureWindow> = c["windows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| ExposureWindow {
+                    seed: Seed::from_bytes(arr(&w["seed"])),
+                    venue_key: PublicKey::from_bytes(&arr(&w["venue_key"])).unwrap(),
+                    start: u32::try_from(num(&w["start"])).unwrap(),
+                    end: u32::try_from(num(&w["end"])).unwrap(),
+                    risk: RiskLevel(u8::try_from(num(&w["risk"])).unwrap()),
+                    message_index: u8::try_from(num(&w["message_index"])).unwrap(),
+                })
+                .collect();
+            for w in &windows {
+                b.add(w)?;
+            }
+            let ha = SigningKey::from_seed(&arr(&c["ha_seed"]))?;
+            let batch = b.sign(&ha)?;
+            let mut seen = std::collections::BTreeSet::new();
+            let mut opened = Vec::new();
+            for w in &windows {
+                let keys = w.seed.slot_keys(&w.venue_key);
+                for slot in slot_of(w.start)..=slot_of(w.end - 1) {
+                    let token = keys.token(slot);
+                    if !seen.insert(token.0) {
+                        continue;
+                    }
+                    let rec = batch
+                        .records()
+                        .iter()
+                        .find(|r| r.token == token)
+                        .expect("a record for every slot");
+                    let n = rec.open(&keys, slot, &batch_id)?;
+                    opened.push(json!({
+                        "slot": slot,
+                        "window_start": n.window_start,
+                        "window_minutes": n.window_minutes,
+                        "risk": n.risk.0,
+                        "message_index": n.message_index,
+                    }));
+                }
+            }
+            Ok(json!({
+                "record_count": batch.records().len(),
+                "encoding": h(batch.encode()),
+                "opened": opened,
+            }))
+        }
         "decode_revocation_list" => out(RevocationList::decode(&input())?.encode()),
         "verify_revocation_list" => {
             let l = RevocationList::decode(&input())?;
@@ -765,8 +825,9 @@ mod lax {
 // keys.json
 // ---------------------------------------------------------------------------------------------
 
-/// Small-order Edwards points (the identity, order 2, 4 and 8).
-const WEAK_ED25519: [(&str, &str); 5] = [
+/// Small-order Edwards points (the identity, order 2, 4 and 8), canonical and not: `x = 0` with
+/// the sign bit set, and `y = p`, `y = p + 1`, are refused as weak before the canonical check.
+const WEAK_ED25519: [(&str, &str); 9] = [
     (
         "identity",
         "0100000000000000000000000000000000000000000000000000000000000000",
@@ -786,6 +847,22 @@ const WEAK_ED25519: [(&str, &str); 5] = [
     (
         "order 8 (other sign)",
         "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+    ),
+    (
+        "identity with the sign bit set (x = 0)",
+        "0100000000000000000000000000000000000000000000000000000000000080",
+    ),
+    (
+        "order 2 (y = -1) with the sign bit set (x = 0)",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    ),
+    (
+        "order 4, y = p (non-canonical y = 0)",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ),
+    (
+        "identity, y = p + 1 (non-canonical y = 1)",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
     ),
 ];
 
@@ -891,7 +968,7 @@ fn gen_keys() -> Value {
         ));
     }
     json!({
-        "description": "Fixed keys of the RA, HA, venue and a stranger, with key ids: the first 8 bytes of SHA-256(\"venuecode/v2/key-id\" || 0x00 || algorithm || public key), algorithm 0x01 for Ed25519 and 0x02 for X25519. The HA encryption key is RFC 9180 DeriveKeyPair(ikm). Negative cases: weak (small-order) Ed25519 keys, a non-point, non-canonical encodings (y >= p) of valid points, and low-order X25519 recipient keys.",
+        "description": "Fixed keys of the RA, HA, venue and a stranger, with key ids: the first 8 bytes of SHA-256(\"venuecode/v2/key-id\" || 0x00 || algorithm || public key), algorithm 0x01 for Ed25519 and 0x02 for X25519. The HA encryption key is RFC 9180 DeriveKeyPair(ikm). Negative cases: weak (small-order) Ed25519 keys, also x = 0 with the sign bit set and y = p, y = p + 1 (weak before non-canonical), a non-point, non-canonical encodings (y >= p) of valid points, and low-order X25519 recipient keys.",
         "ed25519": [
             ed("registration authority", &RA_SEED),
             ed("health authority", &HA_SEED),
@@ -941,9 +1018,20 @@ fn gen_time() -> Value {
         })
         .collect();
     let mut eps: Vec<Value> = Vec::new();
-    for offset in [0i8, OFFSET, time::MIN_UTC_OFFSET, time::MAX_UTC_OFFSET, -1] {
+    for offset in [
+        0i8,
+        OFFSET,
+        time::MIN_UTC_OFFSET,
+        time::MAX_UTC_OFFSET,
+        -1,
+        22,
+        23,
+        -14,
+    ] {
         let day = local_epoch(NOW, offset);
-        // Local midnight need not fall on a slot boundary (offset -1 is 23:45 UTC).
+        // Local midnight need not fall on a slot boundary (offset -1 is 00:15 UTC, +05:30 is
+        // 18:30 UTC, +05:45 18:15 UTC, -03:30 03:30 UTC): the slot containing it lists the new
+        // day too.
         let first = slot_of(epoch_start(day, offset));
         for s in [
             first - 1,
@@ -988,7 +1076,7 @@ fn gen_time() -> Value {
         })
         .collect();
     json!({
-        "description": "Slot and epoch arithmetic on Unix minutes: slot = minute / 60 (UTC hours), UTC day = minute / 1440, the venue-local epoch local_epoch(t, offset) = floor((t + 15 * offset) / 1440) for a UTC offset in quarter hours (-48..=56), saturated to u32, and its start epoch_start(e, offset) = e * 1440 - 15 * offset (saturated); the slots a stay [arrival, departure) touches, the local epochs whose rotating seed a visitor present in a slot could hold (epochs_for_slot(slot, offset) = local_epoch(max(0, slot_start - 720), offset) ..= local_epoch(slot_start, offset)), and overlap in minutes.",
+        "description": "Slot and epoch arithmetic on Unix minutes: slot = minute / 60 (UTC hours), UTC day = minute / 1440, the venue-local epoch local_epoch(t, offset) = floor((t + 15 * offset) / 1440) for a UTC offset in quarter hours (-48..=56), saturated to u32, and its start epoch_start(e, offset) = e * 1440 - 15 * offset (saturated); the slots a stay [arrival, departure) touches, the local epochs whose rotating seed a visitor present in a slot could hold (epochs_for_slot(slot, offset) = local_epoch(max(0, slot_start - 720), offset) ..= local_epoch(slot_start + 59, offset): the last epoch is that of the slot's last minute, so when local midnight falls inside the slot, an offset that is not a whole number of hours such as +05:30 = 22, +05:45 = 23 or -03:30 = -14 quarter hours, the new day is listed too), and overlap in minutes.",
         "constants": {
             "SLOT_MINUTES": time::SLOT_MINUTES,
             "EPOCH_MINUTES": time::EPOCH_MINUTES,
@@ -1423,6 +1511,31 @@ fn gen_certificate() -> Value {
             mutate(&|r| std::mem::swap(&mut r.valid_from, &mut r.valid_until)),
             Error::ValueOutOfRange,
         ),
+        // Order pairings (SPEC §3 rule 9, §6): two faults, the first checked wins.
+        (
+            "order: untrimmed name and region 999999 (region is range-checked as read, text rules later)",
+            mutate(&|r| {
+                r.name.push(b' ');
+                r.region = 999_999;
+            }),
+            Error::ValueOutOfRange,
+        ),
+        (
+            "order: untrimmed name and default stay 721 (text rules before the stay bounds)",
+            mutate(&|r| {
+                r.name.push(b' ');
+                r.stay = 721;
+            }),
+            Error::NonCanonical,
+        ),
+        (
+            "order: default stay 14 and UTC offset +57 (stay bounds before offset bounds)",
+            mutate(&|r| {
+                r.stay = 14;
+                r.offset = 57;
+            }),
+            Error::ValueOutOfRange,
+        ),
     ];
     for (name, r, e) in &cases {
         negative.push(cert_neg(name, r, *e));
@@ -1434,6 +1547,28 @@ fn gen_certificate() -> Value {
         Error::TooLarge,
         json!({}),
     ));
+    {
+        let mut r = RawCert::valid();
+        r.stay = 14;
+        r.offset = 57;
+        negative.push(neg(
+            "venue info: order: default stay 14 and UTC offset +57 (the stay is checked first)",
+            "decode_venue_info",
+            r.info_bytes(),
+            Error::ValueOutOfRange,
+            json!({}),
+        ));
+        let mut r = RawCert::valid();
+        r.name.push(b' ');
+        r.region = 999_999;
+        negative.push(neg(
+            "venue info: order: untrimmed name and region 999999 (region as read)",
+            "decode_venue_info",
+            r.info_bytes(),
+            Error::ValueOutOfRange,
+            json!({}),
+        ));
+    }
     negative.push(neg(
         "venue info: trailing byte",
         "decode_venue_info",
@@ -1665,6 +1800,28 @@ fn gen_code() -> Value {
             "longer than 1024 bytes",
             "decode_code",
             vec![1u8; 1025],
+            Error::TooLarge,
+            json!({}),
+        ),
+        neg(
+            "order: longer than 1024 bytes with unknown version 9 (size before version)",
+            "decode_code",
+            {
+                let mut b = vec![0u8; 1025];
+                b[0] = 9;
+                b
+            },
+            Error::TooLarge,
+            json!({}),
+        ),
+        neg(
+            "order: longer than 1024 bytes with version 2 (a valid code and trailing zeros)",
+            "decode_code",
+            {
+                let mut b = rb.clone();
+                b.resize(1025, 0);
+                b
+            },
             Error::TooLarge,
             json!({}),
         ),
@@ -2082,6 +2239,22 @@ impl RawBatch {
     }
 }
 
+/// A `build_batch` case: windows `(start, end, risk, message_index)` of the static seed under
+/// the venue key, in the order added, with the fixed batch id, messages and HA key.
+fn merge_case(windows: &[(u32, u32, u8, u8)]) -> Value {
+    let seed = master().static_seed();
+    json!({
+        "ha_seed": h(HA_SEED),
+        "batch_id": h(BATCH_ID),
+        "created_at": NOW + 800,
+        "messages": MESSAGES,
+        "windows": windows.iter().map(|&(start, end, risk, message_index)| json!({
+            "seed": h(seed.expose()), "venue_key": h(venue().public_key().as_bytes()),
+            "start": start, "end": end, "risk": risk, "message_index": message_index,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 fn exposure_windows() -> Vec<(String, ExposureWindow)> {
     let m = master();
     let e = local_epoch(NOW, OFFSET);
@@ -2256,6 +2429,34 @@ fn gen_exposure() -> Value {
             ctx_none.clone(),
         ),
         neg(
+            "one extra byte after the last record",
+            "decode_batch",
+            appended(bytes.clone(), &[0]),
+            Error::TrailingBytes,
+            ctx_none.clone(),
+        ),
+        neg(
+            "39 extra bytes after the last record (less than a record)",
+            "decode_batch",
+            appended(bytes.clone(), &[0; 39]),
+            Error::TrailingBytes,
+            ctx_none.clone(),
+        ),
+        neg(
+            "one extra byte after an empty batch (record count 0)",
+            "verify_batch",
+            appended(vary(&|r| r.records.clear(), &ha()), &[0]),
+            Error::TrailingBytes,
+            ctx_none.clone(),
+        ),
+        neg(
+            "order: a tampered record and one extra byte (the digest is checked before the bytes left)",
+            "decode_batch",
+            appended(with_last(bytes.clone(), |b| *b ^= 1), &[0]),
+            Error::BatchDigestMismatch,
+            ctx_none.clone(),
+        ),
+        neg(
             "tampered record (token)",
             "decode_batch",
             flip(bytes.clone(), header_len),
@@ -2427,6 +2628,23 @@ fn gen_exposure() -> Value {
             Error::ValueOutOfRange,
             open_ctx.clone(),
         ),
+        neg(
+            "merge: two windows of one seed whose hull spans 721 minutes",
+            "build_batch",
+            b"",
+            Error::InvalidArgument(""),
+            merge_case(&[
+                (NOW, NOW + 60, 1, 0),
+                (NOW + 30, NOW + 721, 1, 0),
+            ]),
+        ),
+        neg(
+            "merge: a message index outside the table is refused by the builder",
+            "build_batch",
+            b"",
+            Error::InvalidArgument(""),
+            merge_case(&[(NOW, NOW + 60, 1, 2)]),
+        ),
     ];
 
     assert_eq!(
@@ -2454,6 +2672,68 @@ fn gen_exposure() -> Value {
         json!({}),
         json!(0),
     ));
+    // A message index outside the batch's table opens normally (the app shows its own text).
+    accept.push(acc(
+        "record with message index 5 (outside a table of 2) opens",
+        "open_record",
+        seal_custom(&{
+            let mut p = pt_with(170);
+            p[7] = 5;
+            p
+        }),
+        open_ctx.clone(),
+        json!({"window_start": NOW + 30, "window_minutes": 170, "risk": 2, "message_index": 5}),
+    ));
+    accept.push(acc(
+        "record with message index 255 and an unknown risk 9 opens",
+        "open_record",
+        seal_custom(&{
+            let mut p = pt_with(170);
+            p[6] = 9;
+            p[7] = 255;
+            p
+        }),
+        open_ctx.clone(),
+        json!({"window_start": NOW + 30, "window_minutes": 170, "risk": 9, "message_index": 255}),
+    ));
+    // Merging (SPEC §12.1): two windows of one seed in one slot share a record carrying the
+    // hull, the higher risk and that risk's message; on equal risk the earlier window's message
+    // stays.
+    for (name, windows) in [
+        (
+            "merge: overlapping windows of the static seed, the later one of higher risk",
+            vec![(NOW + 10, NOW + 100, 1, 0), (NOW + 80, NOW + 170, 2, 1)],
+        ),
+        (
+            "merge: overlapping windows, the earlier one of higher risk keeps its message",
+            vec![(NOW + 10, NOW + 100, 2, 0), (NOW + 80, NOW + 170, 1, 1)],
+        ),
+        (
+            "merge: equal risk, different messages: the earlier window's message stays",
+            vec![(NOW + 10, NOW + 100, 1, 0), (NOW + 80, NOW + 170, 1, 1)],
+        ),
+        (
+            "merge: equal risk, the later-added window starts first: the first-added message stays",
+            vec![(NOW + 80, NOW + 170, 1, 1), (NOW + 10, NOW + 100, 1, 0)],
+        ),
+        (
+            "merge: two disjoint windows in one slot share a record with their hull",
+            vec![(NOW + 1, NOW + 5, 1, 0), (NOW + 20, NOW + 30, 1, 1)],
+        ),
+        (
+            "merge: a hull of exactly 720 minutes is accepted",
+            vec![(NOW, NOW + 60, 1, 0), (NOW + 30, NOW + 720, 2, 1)],
+        ),
+    ] {
+        let case = merge_case(&windows);
+        let out = run(&json!({}), &{
+            let mut c = case.clone();
+            c["op"] = json!("build_batch");
+            c
+        })
+        .unwrap();
+        accept.push(acc(name, "build_batch", b"", case, out));
+    }
     // The streaming path (header, signature, then records one by one) must fail every batch
     // case with the same error as the whole-batch decoder.
     let streamed = |cases: &[Value]| -> Vec<Value> {
@@ -2472,7 +2752,7 @@ fn gen_exposure() -> Value {
     negative.extend(streamed(&negative));
     accept.extend(streamed(&accept));
     json!({
-        "description": "Exposure records (16-byte slot token || ChaCha20-Poly1305 of an 8-byte plaintext under the (seed, venue key, slot, batch id) seal key, zero nonce, token as AAD) and a whole HA-signed batch (label \"venuecode/v2/exposure-batch\") whose header carries the HA's chain position (sequence u64 from 1, previous = link of batch sequence - 1, zeros for sequence 1) and signs the SHA-256 of the sorted records. link = SHA-256(\"venuecode/v2/batch-link\" || 0x00 || header bytes before the signature). The rotating window crosses the venue's local midnight (UTC+08:00), so its records all use the seed of the local day it started. stream_batch cases run the sans-I/O BatchReader on the same bytes, fed in 37-byte pieces.",
+        "description": "Exposure records (16-byte slot token || ChaCha20-Poly1305 of an 8-byte plaintext under the (seed, venue key, slot, batch id) seal key, zero nonce, token as AAD) and a whole HA-signed batch (label \"venuecode/v2/exposure-batch\") whose header carries the HA's chain position (sequence u64 from 1, previous = link of batch sequence - 1, zeros for sequence 1) and signs the SHA-256 of the sorted records. link = SHA-256(\"venuecode/v2/batch-link\" || 0x00 || header bytes before the signature). The rotating window crosses the venue's local midnight (UTC+08:00), so its records all use the seed of the local day it started. stream_batch cases run the sans-I/O BatchReader on the same bytes, fed in 37-byte pieces: any byte after the last record the header counts is TrailingBytes (after the digest check), as for a whole-batch decode. A record's message_index and risk are not checked against the batch when opening. build_batch cases run the HA's builder (SPEC §12.1) on windows of one seed (ha_seed signs, chain genesis) and open each record: windows of one seed in one slot share one record with the hull of the windows, the higher risk and its message (on equal risk the first-added window's message stays); a hull over 720 minutes or a message index outside the table is InvalidArgument.",
         "context": context(),
         "batch_id": h(BATCH_ID),
         "created_at": NOW + 300,
@@ -2634,6 +2914,13 @@ fn gen_revocation() -> Value {
             b"",
             Error::RevocationGap,
             apply(vec![page(NOW, 0, 1, 3), page(NOW + 5, 2, 3, 3)]),
+        ),
+        neg(
+            "apply: order: a delta that is both a gap (after > cursor) and a rollback (issued earlier): gap first",
+            "apply_revocation_lists",
+            b"",
+            Error::RevocationGap,
+            apply(vec![page(NOW + 5, 0, 1, 3), page(NOW, 2, 3, 3)]),
         ),
         neg(
             "apply: a delta as the first list (gap from cursor 0)",
@@ -3058,6 +3345,62 @@ fn gen_sealed() -> Value {
             no.clone(),
         ),
         neg(
+            "upload: an entry whose code field has length 0 (a nested empty field is Empty)",
+            "decode_upload",
+            {
+                let mut b = vec![2, 0, 1, 0, 0];
+                b.extend_from_slice(&(NOW + 30).to_be_bytes());
+                b.extend_from_slice(&(NOW + 200).to_be_bytes());
+                b
+            },
+            Error::Empty,
+            no.clone(),
+        ),
+        neg(
+            "unpad: 10 bytes of content padded to 1024 (not the smallest bucket, 256)",
+            "unpad",
+            {
+                let mut p = pad(&[0x61; 10]).unwrap().to_vec();
+                p.resize(1024, 0);
+                p
+            },
+            Error::NonCanonical,
+            no.clone(),
+        ),
+        neg(
+            "unpad: 252 bytes of content (fills 256 exactly) padded to 1024",
+            "unpad",
+            {
+                let mut p = pad(&[0x61; 252]).unwrap().to_vec();
+                assert_eq!(p.len(), 256);
+                p.resize(1024, 0);
+                p
+            },
+            Error::NonCanonical,
+            no.clone(),
+        ),
+        neg(
+            "unpad: an empty content padded to 2048",
+            "unpad",
+            {
+                let mut p = pad(&[]).unwrap().to_vec();
+                p.resize(2048, 0);
+                p
+            },
+            Error::NonCanonical,
+            no.clone(),
+        ),
+        neg(
+            "the upload padded to the bucket above the smallest that holds it",
+            "open_sealed",
+            bad_pad(&|p| {
+                let at = sealed::PAD_BUCKETS.iter().position(|b| *b == p.len()).unwrap();
+                p.resize(sealed::PAD_BUCKETS[at + 1], 0)
+            }),
+            Error::NonCanonical,
+            up_info.clone(),
+        ),
+        neg(
             "guest book: empty name",
             "decode_guest_book",
             gb_raw(b"", b"18212341234", NOW, NOW + 45),
@@ -3326,6 +3669,10 @@ fn gen_sealed() -> Value {
             acc("guest book: a format character (U+200E) in a name is not a control character", "decode_guest_book", gb_raw("卢\u{200e}伟".as_bytes(), b"18212341234", NOW, NOW + 45), no.clone(), json!(h(gb_raw("卢\u{200e}伟".as_bytes(), b"18212341234", NOW, NOW + 45)))),
             acc("unpad", "unpad", &padded, no.clone(), json!(h(&upload_plain))),
             acc("an empty upload decodes", "decode_upload", [2u8, 0, 0], no.clone(), json!("020000")),
+            acc("unpad: 10 bytes of content in the smallest bucket (256)", "unpad", pad(&[0x61; 10]).unwrap(), no.clone(), json!(h([0x61; 10]))),
+            acc("unpad: 252 bytes of content fill the 256 bucket exactly", "unpad", pad(&[0x61; 252]).unwrap(), no.clone(), json!(h([0x61; 252]))),
+            acc("unpad: 253 bytes of content take the 1024 bucket (the smallest that holds 257)", "unpad", { let p = pad(&[0x61; 253]).unwrap().to_vec(); assert_eq!(p.len(), 1024); p }, no.clone(), json!(h([0x61; 253]))),
+            acc("unpad: an empty content in the 256 bucket", "unpad", pad(&[]).unwrap(), no.clone(), json!("")),
         ].into_iter().chain(claim_accept).collect::<Vec<_>>(),
         "negative": negative.into_iter().chain(claim_negative).collect::<Vec<_>>(),
     })
@@ -3856,6 +4203,9 @@ fn gen_checkpoint() -> Value {
             acc("chain: a new phone is told only the still-served batches are missing, not the expired ones", "chain", b"", chain(vec![chk(&cp_two_expired)], NOW + 501), status(0, withheld(3, 3))),
             acc("chain: a checkpoint below the phone's head (a cached copy) is taken; the batches read stay", "chain", b"", chain(vec![bat(&b1), bat(&b2), bat(&b3), chk(&cp2_later)], now), status(3, ok())),
             acc("chain: every batch expired: nothing to read", "chain", b"", chain(vec![chk(&cp_all_expired)], NOW + 501), status(0, ok())),
+            acc("chain: an equal checkpoint (same issued_at and sequence) is accepted again", "chain", b"", chain(vec![chk(&cp3), bat(&b1), bat(&b2), bat(&b3), chk(&cp3)], now), status(3, ok())),
+            acc("chain: an equal checkpoint before any batch is accepted again", "chain", b"", chain(vec![chk(&cp3), chk(&cp3), bat(&b1)], now), status(1, withheld(2, 3))),
+            acc("chain: withheld takes precedence over stale (batch 3 missing, checkpoint 2881 minutes old)", "chain", b"", chain(vec![chk(&cp3), bat(&b1), bat(&b2)], NOW + 400 + 2881), status(2, withheld(3, 3))),
         ],
         "negative": [
             neg("empty", "decode_checkpoint", b"", Error::Empty, no.clone()),
@@ -3863,6 +4213,8 @@ fn gen_checkpoint() -> Value {
             neg("truncated by one byte", "decode_checkpoint", truncated(&cp3), Error::Truncated, no.clone()),
             neg("trailing byte", "decode_checkpoint", appended(cp3.clone(), &[0]), Error::TrailingBytes, no.clone()),
             neg("sequence 0 with a non-zero head", "decode_checkpoint", rawc(NOW, 0, b3.link(), 1, [0; 32]), Error::NonCanonical, no.clone()),
+            neg("order: sequence 0 with a non-zero head, cut inside the signature (the body is checked first)", "decode_checkpoint", { let b = rawc(NOW, 0, b3.link(), 1, [0; 32]); b[..b.len() - 32].to_vec() }, Error::NonCanonical, no.clone()),
+            neg("order: retained_from 0, cut inside the signature", "decode_checkpoint", { let b = rawc(NOW, 3, b3.link(), 0, [0; 32]); b[..b.len() - 1].to_vec() }, Error::ValueOutOfRange, no.clone()),
             neg("retained_from 0", "decode_checkpoint", rawc(NOW, 3, b3.link(), 0, [0; 32]), Error::ValueOutOfRange, no.clone()),
             neg("retained_from above sequence + 1", "decode_checkpoint", rawc(NOW, 3, b3.link(), 5, b3.link()), Error::ValueOutOfRange, no.clone()),
             neg("retained_from 1 with a non-zero retained_previous", "decode_checkpoint", rawc(NOW, 3, b3.link(), 1, b1.link()), Error::NonCanonical, no.clone()),
@@ -3980,8 +4332,123 @@ fn gen_trust() -> Value {
     };
     let url_neg =
         |name: &str, u: &str, e: Error| neg(name, "decode_trust_bundle", url(u), e, no.clone());
+    let base_url = |u: &str| vary(&|r| r.code_base_url = u.as_bytes().to_vec());
+    let keys_of = |seeds: &[u8]| -> Vec<[u8; 32]> {
+        seeds
+            .iter()
+            .map(|s| {
+                *SigningKey::from_seed(&[*s; 32])
+                    .unwrap()
+                    .public_key()
+                    .as_bytes()
+            })
+            .collect()
+    };
+    let weak0: [u8; 32] = hex::decode(WEAK_ED25519[0].1).unwrap().try_into().unwrap();
+    // The URL rules hold for both URLs: each refused URL, as server_url and as code_base_url.
+    let mut url_cases: Vec<Value> = Vec::new();
+    for (what, u) in [
+        (
+            "upper-case scheme HTTPS:// (only the canonical lower case)",
+            "HTTPS://vc.example",
+        ),
+        (
+            "upper-case scheme HTTP:// to localhost",
+            "HTTP://localhost:8080",
+        ),
+        ("http://localhost: with an empty port", "http://localhost:"),
+        ("a port of 6 digits", "http://localhost:123456"),
+        ("a port with a letter", "http://localhost:80a"),
+        ("http://::1 without brackets", "http://::1"),
+        ("http://[::2] (not loopback)", "http://[::2]"),
+        ("plain http to a public host", "http://vc.example"),
+        (
+            "http with user info naming loopback",
+            "http://127.0.0.1@vc.example",
+        ),
+        ("ftp scheme", "ftp://vc.example"),
+        ("a fragment", "https://vc.example/c#x"),
+        ("no host", "https://"),
+    ] {
+        url_cases.push(neg(
+            &format!("server_url: {what}"),
+            "decode_trust_bundle",
+            url(u),
+            Error::InvalidUrl,
+            no.clone(),
+        ));
+        url_cases.push(neg(
+            &format!("code_base_url: {what}"),
+            "decode_trust_bundle",
+            base_url(u),
+            Error::InvalidUrl,
+            no.clone(),
+        ));
+    }
+    url_cases.push(neg(
+        "code_base_url: empty",
+        "decode_trust_bundle",
+        base_url(""),
+        Error::NonCanonical,
+        no.clone(),
+    ));
+    url_cases.push(neg(
+        "code_base_url: 201 bytes",
+        "decode_trust_bundle",
+        base_url(&format!("https://{}", "a".repeat(193))),
+        Error::TooLarge,
+        no.clone(),
+    ));
+    url_cases.push(neg(
+        "HA keys: five HA signing keys",
+        "decode_trust_bundle",
+        vary(&|r| r.ha_keys = keys_of(&[2, 1, 4, 9, 0x0b])),
+        Error::TooLarge,
+        no.clone(),
+    ));
+    url_cases.push(neg(
+        "HA keys: a repeated HA signing key",
+        "decode_trust_bundle",
+        vary(&|r| r.ha_keys.push(r.ha_keys[0])),
+        Error::NonCanonical,
+        no.clone(),
+    ));
+    url_cases.push(neg(
+        "HA keys: a weak HA signing key",
+        "decode_trust_bundle",
+        vary(&|r| r.ha_keys[0] = weak0),
+        Error::WeakPublicKey,
+        no.clone(),
+    ));
+    url_cases.push(neg(
+        "HA keys: a weak HA signing key after a valid one",
+        "decode_trust_bundle",
+        vary(&|r| r.ha_keys.push(weak0)),
+        Error::WeakPublicKey,
+        no.clone(),
+    ));
+    url_cases.push(neg(
+        "order: sequence 0 and a bad server_url (URLs as read, sequence after)",
+        "decode_trust_bundle",
+        vary(&|r| {
+            r.sequence = 0;
+            r.server_url = b"http://vc.example".to_vec();
+        }),
+        Error::InvalidUrl,
+        no.clone(),
+    ));
+    url_cases.push(neg(
+        "order: sequence 0 and a bad code_base_url",
+        "decode_trust_bundle",
+        vary(&|r| {
+            r.sequence = 0;
+            r.code_base_url = b"HTTPS://vc.example/c".to_vec();
+        }),
+        Error::InvalidUrl,
+        no.clone(),
+    ));
     json!({
-        "description": "Trust bundles (RA-signed, label \"venuecode/v2/trust-bundle\"): version 2 || sequence u64 (from 1) || issued_at u32 || RA keys (u8 count 1..=4, 32 bytes each, no repeats) || HA signing keys (likewise) || HA encryption key [32] || server_url (u8 length, 1..=200 bytes) || code_base_url (likewise) || signer_key_id [8] || signature [64] over every byte before it. URLs are printable ASCII without '#' or user info, https://host..., or http:// only to localhost, 127.0.0.0/8 or [::1]. A first install must be signed by one of the bundle's own RA keys; an update must be signed by an RA key of the held bundle (UnknownKeyId otherwise) and carry a higher sequence (Rollback otherwise). The update chain here adds a new RA key (2, signed by the old one) and then drops the old key (3, signed by the new one).",
+        "description": "Trust bundles (RA-signed, label \"venuecode/v2/trust-bundle\"): version 2 || sequence u64 (from 1) || issued_at u32 || RA keys (u8 count 1..=4, 32 bytes each, no repeats) || HA signing keys (likewise) || HA encryption key [32] || server_url (u8 length, 1..=200 bytes) || code_base_url (likewise) || signer_key_id [8] || signature [64] over every byte before it. URLs (both server_url and code_base_url) are printable ASCII without '#' or user info, https://host..., or http:// only to localhost, 127.0.0.0/8 or [::1]; the scheme must be lower case (HTTPS:// is InvalidUrl), a port is 1..=5 digits. A first install must be signed by one of the bundle's own RA keys; an update must be signed by an RA key of the held bundle (UnknownKeyId otherwise) and carry a higher sequence (Rollback otherwise). The update chain here adds a new RA key (2, signed by the old one) and then drops the old key (3, signed by the new one).",
         "context": context(),
         "new_ra_public_key": h(new_ra.public_key().as_bytes()),
         "bundles": [
@@ -4000,8 +4467,13 @@ fn gen_trust() -> Value {
             bundle_accept("http to localhost", url("http://localhost:8080")),
             bundle_accept("an URL of 200 bytes", url(&format!("https://{}", "a".repeat(192)))),
             bundle_accept("four RA keys", vary(&|r| r.ra_keys = [1u8, 4, 9, 0x0b].iter().map(|s| *SigningKey::from_seed(&[*s; 32]).unwrap().public_key().as_bytes()).collect())),
+            bundle_accept("four HA signing keys", vary(&|r| r.ha_keys = keys_of(&[2, 4, 9, 0x0b]))),
+            bundle_accept("code_base_url: http to 127.0.0.1 with a port and path", base_url("http://127.0.0.1:8080/c")),
+            bundle_accept("code_base_url: http to [::1]", base_url("http://[::1]:8080/c")),
+            bundle_accept("code_base_url: http to LOCALHOST (the host name is case-insensitive)", base_url("http://LOCALHOST:8080/c")),
+            bundle_accept("server_url: https with a port and query", url("https://vc.example:8443/api?x=1")),
         ],
-        "negative": [
+        "negative": (vec![
             neg("empty", "decode_trust_bundle", b"", Error::Empty, no.clone()),
             neg("version 1", "decode_trust_bundle", versioned(first.clone(), 1), Error::UnsupportedVersion { found: 1 }, no.clone()),
             neg("truncated by one byte", "decode_trust_bundle", truncated(&first), Error::Truncated, no.clone()),
@@ -4035,7 +4507,7 @@ fn gen_trust() -> Value {
             neg("a stranger's self-signed bundle as an update", "verify_trust_bundle_update", RawBundle::valid(5, &[&other()]).signed(&other()), Error::UnknownKeyId, cur(&first)),
             neg("update with the same sequence", "verify_trust_bundle_update", RawBundle::valid(2, &[&ra()]).signed(&ra()), Error::Rollback, cur(&second)),
             neg("update with a lower sequence (rollback)", "verify_trust_bundle_update", first.clone(), Error::Rollback, cur(&second)),
-        ],
+        ].into_iter().chain(url_cases).collect::<Vec<Value>>()),
     })
 }
 
@@ -4093,11 +4565,131 @@ fn gen_trace() -> Value {
         let out = run_plan(code, &c);
         acc(name, "plan_trace", code, c, out)
     };
+    // Offsets that are not whole hours: local midnight M falls inside slot s. A visitor present
+    // in s holds the old day's seed (scanned before M, or up to 720 minutes before the slot) or
+    // the new day's (scanned in s after M), so records for s must exist under both, each clipped
+    // to the minutes anyone can hold it.
+    let parts_of = |out: &Value| -> Vec<(u64, u64, u64)> {
+        out["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (num(&p["epoch"]), num(&p["start"]), num(&p["end"])))
+            .collect()
+    };
+    let mut half_hours = Vec::new();
+    for (label, q) in [("+05:30", 22i8), ("+05:45", 23), ("-03:30", -14)] {
+        let crt = cert_with_offset(q);
+        let d = local_epoch(NOW, q);
+        let mid = epoch_start(d + 1, q);
+        let s0 = slot_start(slot_of(mid));
+        assert!(s0 < mid && mid < s0 + 60, "{label}: midnight inside a slot");
+        let (d64, mid64) = (u64::from(d), u64::from(mid));
+        let old_code = VenueCode::new_rotating(crt.clone(), &m, &venue(), mid - 100)
+            .unwrap()
+            .encode();
+        let new_code = VenueCode::new_rotating(crt.clone(), &m, &venue(), mid + 5)
+            .unwrap()
+            .encode();
+        let c = win(mid - 20, mid + 10, rel(&[d + 1]));
+        let out = run_plan(&old_code, &c);
+        assert_eq!(
+            parts_of(&out),
+            vec![(d64, mid64 - 20, mid64 + 10), (d64 + 1, mid64, mid64 + 10)],
+            "{label}"
+        );
+        half_hours.push(acc(
+            &format!("UTC{label} (offset {q}): a window that ends inside the slot of local midnight, after it, is also published under the new day's seed from midnight"),
+            "plan_trace",
+            &old_code,
+            c,
+            out,
+        ));
+        let c = win(mid - 20, mid + 10, rel(&[]));
+        let out = run_plan(&old_code, &c);
+        assert_eq!(out["missing_epochs"], json!([d + 1]), "{label}");
+        half_hours.push(acc(
+            &format!("UTC{label} (offset {q}): the same window without the new day's seed released: that day is missing"),
+            "plan_trace",
+            &old_code,
+            c,
+            out,
+        ));
+        let c = win(mid + 2, mid + 12, rel(&[d]));
+        let out = run_plan(&new_code, &c);
+        assert_eq!(
+            parts_of(&out),
+            vec![
+                (d64, mid64 + 2, mid64 + 12),
+                (d64 + 1, mid64 + 2, mid64 + 12)
+            ],
+            "{label}"
+        );
+        half_hours.push(acc(
+            &format!("UTC{label} (offset {q}): a case who scanned just after local midnight, window inside that slot: the code's own (new) day and the old day"),
+            "plan_trace",
+            &new_code,
+            c,
+            out,
+        ));
+        let c = win(s0 + 1, mid - 1, rel(&[d + 1]));
+        let out = run_plan(&old_code, &c);
+        assert_eq!(
+            parts_of(&out),
+            vec![(d64, u64::from(s0) + 1, mid64 - 1)],
+            "{label}"
+        );
+        half_hours.push(acc(
+            &format!("UTC{label} (offset {q}): a window inside the slot of local midnight that ends before it: the new day's clipped window is empty, only the old day"),
+            "plan_trace",
+            &old_code,
+            c,
+            out,
+        ));
+        let c = win(mid - 20, s0 + 70, rel(&[d + 1]));
+        let out = run_plan(&old_code, &c);
+        assert_eq!(
+            parts_of(&out),
+            vec![
+                (d64, mid64 - 20, u64::from(s0) + 70),
+                (d64 + 1, mid64, u64::from(s0) + 70)
+            ],
+            "{label}"
+        );
+        half_hours.push(acc(
+            &format!(
+                "UTC{label} (offset {q}): a window from before local midnight into the next slot"
+            ),
+            "plan_trace",
+            &old_code,
+            c,
+            out,
+        ));
+        // 12 slots after the midnight slot a stay may still have started before midnight.
+        let late = s0 + 12 * 60;
+        let c = win(late + 1, late + 10, rel(&[d]));
+        let out = run_plan(&new_code, &c);
+        assert_eq!(
+            parts_of(&out),
+            vec![
+                (d64, u64::from(late) + 1, u64::from(late) + 10),
+                (d64 + 1, u64::from(late) + 1, u64::from(late) + 10)
+            ],
+            "{label}"
+        );
+        half_hours.push(acc(
+            &format!("UTC{label} (offset {q}): the twelfth slot after the slot of local midnight still needs the old day"),
+            "plan_trace",
+            &new_code,
+            c,
+            out,
+        ));
+    }
     json!({
-        "description": "Which seeds the HA publishes for an exposure window [start, end) at the venue of an uploaded code (plan_trace, SPEC §12.3): a static code's seed for the whole window; for a rotating code, for every slot s of the window, the seed of each venue-local epoch in epochs_for_slot(s, utc_offset) (the upload's own epoch from the code, the others from the venue's released seeds), the window under epoch e's seed clipped to [epoch_start(e), epoch_start(e + 1) + 720); needed epochs without a seed are listed as missing. Every part is bound to the code's venue key. Codes use the venue's UTC offset from the certificate: +08:00 (32) unless the case says otherwise.",
+        "description": "Which seeds the HA publishes for an exposure window [start, end) at the venue of an uploaded code (plan_trace, SPEC §12.3): a static code's seed for the whole window; for a rotating code, for every slot s of the window, the seed of each venue-local epoch in epochs_for_slot(s, utc_offset) (the upload's own epoch from the code, the others from the venue's released seeds), the window under epoch e's seed clipped to [epoch_start(e), epoch_start(e + 1) + 720); needed epochs without a seed are listed as missing. Every part is bound to the code's venue key. Codes use the venue's UTC offset from the certificate: +08:00 (32) unless the case says otherwise. epochs_for_slot(s, q) = local_epoch(max(0, slot_start(s) - 720), q) ..= local_epoch(slot_start(s) + 59, q): for an offset that is not a whole number of hours (+05:30 = 22, +05:45 = 23, -03:30 = -14 quarter hours) local midnight falls inside a slot, and that slot needs both the old day's seed and the new day's (clipped from midnight).",
         "context": context(),
         "local_midnight": midnight,
-        "accept": [
+        "accept": (vec![
             case("static code: one part, the whole window", &sb, win(NOW + 30, NOW + 200, rel(&[]))),
             case("rotating code across local midnight, next day not released", &before_midnight, win(midnight - 90, midnight + 120, rel(&[]))),
             case("rotating code across local midnight, next day released", &before_midnight, win(midnight - 90, midnight + 120, rel(&[e + 1]))),
@@ -4108,7 +4700,7 @@ fn gen_trace() -> Value {
             case("UTC venue (offset 0), window across UTC midnight", &utc.encode(), win(utc_midnight - 30, utc_midnight + 30, rel(&[local_epoch(NOW, 0) + 1]))),
             case("UTC-12:00 venue (offset -48), window across its local midnight", &west.encode(), win(west_midnight - 30, west_midnight + 30, rel(&[west_day + 1]))),
             case("UTC+14:00 venue (offset 56), same UTC window as the first rotating case", &east.encode(), win(midnight - 90, midnight + 120, rel(&[east_day - 1, east_day + 1]))),
-        ],
+        ].into_iter().chain(half_hours).collect::<Vec<Value>>()),
         "negative": [
             neg("empty window", "plan_trace", &sb, Error::InvalidArgument(""), win(NOW, NOW, rel(&[]))),
             neg("inverted window", "plan_trace", &sb, Error::InvalidArgument(""), win(NOW, NOW - 1, rel(&[]))),

@@ -1024,6 +1024,64 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     assert!(ended.stderr.contains("expired on"), "{ended:#?}");
 }
 
+#[test]
+fn a_venue_that_updates_its_information_is_still_traced_from_its_old_poster() {
+    let w = World::new();
+    let d = w.day;
+    let venue = w.home("moving-noodles");
+    let old_serial = w.register(&venue, "搬家的面馆", "restaurant");
+    let old_url = w.static_url(&venue);
+    let case = w.home("case");
+    let old_visitor = w.home("old-poster-visitor");
+    let new_visitor = w.home("new-poster-visitor");
+    // The case and a visitor check in at the old poster.
+    w.scan(&case, &at(d, 10, 0), &old_url);
+    w.scan(&old_visitor, &at(d, 10, 10), &old_url);
+    w.checkout(&case, &at(d, 10, 50));
+    w.checkout(&old_visitor, &at(d, 11, 0));
+    // The venue then corrects its address: a new certificate supersedes the old poster.
+    let r = w.ok(
+        &venue,
+        None,
+        &[
+            "venue",
+            "update",
+            "--address",
+            "甘肃省兰州市安宁区北滨河西路2号",
+            "--pledge",
+        ],
+    );
+    assert_eq!(r["superseded"], old_serial, "{r}");
+    let new_url = w.static_url(&venue);
+    assert_ne!(new_url, old_url);
+    w.sync(&new_visitor, &at(d, 10, 15));
+    w.scan(&new_visitor, &at(d, 10, 20), &new_url);
+    w.checkout(&new_visitor, &at(d, 11, 10));
+
+    // The case shares the old poster's check-in after the update: the HA still checks and
+    // publishes it (the old certificate was genuine when scanned).
+    w.share(&case, &at(d, 12, 0));
+    let p = w.publish(&at(d, 12, 10));
+    assert_eq!(p["skipped"], serde_json::json!([]), "{p}");
+    assert_eq!(p["stays"], 1, "{p}");
+    // The old poster's visitor is told; the venue, under its new certificate, learns that
+    // it was notified.
+    let s = w.sync(&old_visitor, &at(d, 12, 30));
+    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(new_exposures(&s)[0]["overlap_minutes"], 40, "{s}");
+    let n = w.ok(&venue, Some(&at(d, 12, 30)), &["venue", "notified"]);
+    assert_eq!(n["notified"], true, "{n}");
+    // The static seed is the venue's, not the certificate's, and so is the key: the new
+    // poster yields the same tokens, and its visitor who overlapped is told as well.
+    assert_eq!(
+        VenueCode::parse(&new_url).unwrap().seed(),
+        VenueCode::parse(&old_url).unwrap().seed()
+    );
+    let s = w.sync(&new_visitor, &at(d, 12, 30));
+    assert_eq!(s["chain"]["status"], "complete", "{s}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+}
+
 // ------------------------------------------------------------------------------------------
 // 3. Forged posters
 // ------------------------------------------------------------------------------------------
@@ -1976,6 +2034,141 @@ fn impostor_poster_with_a_copied_seed_notifies_only_the_impostors_own_visitors()
     // The stranger's own venue check looks for its own seeds, which were not published.
     let n = w.ok(&stranger, Some(&at(d, 12, 30)), &["venue", "notified"]);
     assert_eq!(n["notified"], false, "{n}");
+}
+
+/// The stranger's venue key and genuine certificate, read from their home.
+fn stranger_identity(home: &Path) -> (SigningKey, VenueCertificate) {
+    use venuecode_server::keyfile::KeyKind;
+    let key =
+        venuecode::home::read_key(&home.join("venue/venue.key"), KeyKind::Ed25519Secret).unwrap();
+    let key = SigningKey::from_seed(&key).unwrap();
+    let cert_hex = std::fs::read_to_string(home.join("venue/certificate.hex")).unwrap();
+    let cert = VenueCertificate::decode(&hex::decode(cert_hex.trim()).unwrap()).unwrap();
+    (key, cert)
+}
+
+/// A rotating code pairing the stranger's certificate with the seed, day and validity copied
+/// from a real screen's code, signed with the stranger's own key.
+fn impostor_rotating(real_url: &str, key: &SigningKey, cert: &VenueCertificate) -> String {
+    let real = VenueCode::parse(real_url).unwrap();
+    VenueCode::signed(cert.clone(), real.kind(), real.seed().clone(), key)
+        .unwrap()
+        .to_url(DEFAULT_BASE_URL)
+}
+
+#[test]
+fn impostor_rotating_code_copied_from_a_screen_and_seeds_released_under_the_strangers_key() {
+    let w = World::new();
+    let (d, d1) = (w.day, w.day + 1);
+    let lib = w.home("real-library");
+    let real_serial = w.register(&lib, "安宁区图书馆", "culture-entertainment");
+    let stranger = w.home("stranger");
+    w.register_at(
+        &stranger,
+        "安宁区图书馆",
+        "甘肃省兰州市安宁区北滨河西路3号",
+        "culture-entertainment",
+    );
+    let (key, cert) = stranger_identity(&stranger);
+
+    // The stranger photographs the real screen at 23:00 local on day D and at 00:45 on D+1
+    // and shows each day's seed in a code of their own.
+    let t23 = local_at(d, 23, 0);
+    let t0045 = local_at(d1, 0, 45);
+    let real_d = w.rotating_url(&lib, &t23);
+    let real_d1 = w.rotating_url(&lib, &t0045);
+    let fake_d = impostor_rotating(&real_d, &key, &cert);
+    let fake_d1 = impostor_rotating(&real_d1, &key, &cert);
+
+    let case = w.home("case");
+    let fooled_d = w.home("fooled-d");
+    let fooled_d1 = w.home("fooled-d1");
+    let x = w.home("real-x");
+    let y = w.home("real-y");
+    // The impostor's codes scan: certificate and signature are genuine.
+    let case_entry = w.scan(&case, &t23, &fake_d);
+    w.scan(&fooled_d, &t23, &fake_d);
+    w.scan(&x, &t23, &real_d);
+    w.scan(&fooled_d1, &t0045, &fake_d1);
+    w.scan(&y, &t0045, &real_d1);
+    w.ok(
+        &case,
+        Some(&local_at(d1, 2, 0)),
+        &[
+            "visitor",
+            "edit",
+            &case_entry.to_string(),
+            "--arrival",
+            &t23,
+            "--departure",
+            &local_at(d1, 1, 30),
+        ],
+    );
+    w.share(&case, &local_at(d1, 2, 0));
+
+    // The stranger "releases" the real venue's day D+1 seed, signed with their own key, as a
+    // venue would with a seeds TAN.
+    let trust =
+        venuecode_protocol::TrustBundle::decode(&std::fs::read(w.bundle()).unwrap()).unwrap();
+    let release = venuecode_protocol::SeedRelease::create(
+        &key,
+        vec![(d1, VenueCode::parse(&real_d1).unwrap().seed().clone())],
+        &trust.ha_encryption_key(),
+    )
+    .unwrap();
+    let transport = venuecode_client::HttpTransport::new(&w.server.url).unwrap();
+    venuecode_client::api::upload(&transport, &w.tan("seeds"), release.encode()).unwrap();
+
+    // The HA publishes the case's stay under the key of the code the case scanned; the
+    // stranger's release fills day D+1 for the stranger's key only.
+    let p = w.publish(&local_at(d1, 2, 10));
+    assert_eq!(p["missing_seeds"], serde_json::json!([]), "{p}");
+    assert_eq!(p["skipped"], serde_json::json!([]), "{p}");
+
+    // No visitor of the real screen is told, on either day, and the list is complete.
+    for v in [&x, &y] {
+        let s = w.sync(v, &local_at(d1, 2, 30));
+        assert!(new_exposures(&s).is_empty(), "real visitor notified: {s}");
+        assert_eq!(s["chain"]["status"], "complete", "{s}");
+    }
+    let n = w.ok(&lib, Some(&local_at(d1, 2, 30)), &["venue", "notified"]);
+    assert_eq!(n["notified"], false, "{n}");
+    // The impostor's own visitors are, on both days.
+    for v in [&fooled_d, &fooled_d1] {
+        let s = w.sync(v, &local_at(d1, 2, 30));
+        assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    }
+
+    // Vice versa: a genuine case at the real screen on day D, staying past local midnight.
+    // The stranger's release of the real D+1 seed does not stand in for the real venue's:
+    // the HA reports the real venue's D+1 seed missing, and Y (day D+1) is not told yet.
+    let real_case = w.home("real-case");
+    let e = w.scan(&real_case, &t23, &real_d);
+    w.ok(
+        &real_case,
+        Some(&local_at(d1, 3, 0)),
+        &[
+            "visitor",
+            "edit",
+            &e.to_string(),
+            "--arrival",
+            &t23,
+            "--departure",
+            &local_at(d1, 1, 30),
+        ],
+    );
+    w.share(&real_case, &local_at(d1, 3, 0));
+    let p = w.publish(&local_at(d1, 3, 10));
+    let missing = p["missing_seeds"].as_array().expect("missing_seeds");
+    assert_eq!(missing.len(), 1, "{p}");
+    assert_eq!(missing[0]["serial"], real_serial, "{p}");
+    assert_eq!(missing[0]["day"], day_str(d1), "{p}");
+    let s = w.sync(&x, &local_at(d1, 3, 30));
+    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    let s = w.sync(&y, &local_at(d1, 3, 30));
+    assert!(new_exposures(&s).is_empty(), "{s}");
+    let n = w.ok(&lib, Some(&local_at(d1, 3, 30)), &["venue", "notified"]);
+    assert_eq!(n["notified"], true, "{n}");
 }
 
 // ------------------------------------------------------------------------------------------

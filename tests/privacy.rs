@@ -374,6 +374,57 @@ fn flow(w: &World) -> Flow {
     let bob = w.cli("bob", Some((15, 10)), &["visitor", "sync"]);
     assert!(bob["new_exposures"].as_array().unwrap().is_empty(), "{bob}");
 
+    // The library releases its rotating seed of the day (a seeds TAN, tied to no venue). What
+    // the server keeps of the upload, and lists to the HA, names no venue: no serial, no venue
+    // key or key id (the venue key is inside the sealed release).
+    let stan = w.cli("ha", None, &["authority", "tan", "--purpose", "seeds"])["tans"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let day = w.at(12, 0)[..10].to_owned();
+    let rel = w.cli(
+        "library",
+        Some((15, 20)),
+        &["venue", "release-seeds", "--tan", &stan, "--days", &day],
+    );
+    let rel_id = rel["upload_id"].as_u64().unwrap();
+    let code = VenueCode::parse(&screen).unwrap();
+    let library_serial = code.certificate().serial();
+    let library_key = code.certificate().body().venue_key;
+    let listed = w.cli("ha", None, &["authority", "uploads", "list"]);
+    let uploads = listed["uploads"].as_array().unwrap();
+    let release = uploads
+        .iter()
+        .find(|u| u["id"].as_u64() == Some(rel_id))
+        .unwrap_or_else(|| panic!("release not listed: {listed}"));
+    for (k, v) in release.as_object().unwrap() {
+        assert!(
+            !k.contains("serial") && !k.contains("venue") && !k.contains("key"),
+            "the stored upload names a venue: {k} = {v}"
+        );
+    }
+    let text = listed.to_string();
+    for needle in [
+        hex::encode(library_key.as_bytes()),
+        library_key.key_id().to_hex(),
+        "安宁区图书馆".to_owned(),
+    ] {
+        assert!(!text.contains(&needle), "{needle} in {listed}");
+    }
+    // The HA, opening it, learns the venue from inside the seal.
+    let opened = w.cli(
+        "ha",
+        None,
+        &["authority", "uploads", "open", &rel_id.to_string()],
+    );
+    assert!(
+        opened
+            .to_string()
+            .contains(&hex::encode(library_key.as_bytes()))
+            || opened.to_string().contains(&library_serial.to_string()),
+        "{opened}"
+    );
+
     let mut names_phones = Vec::new();
     for (name, phone, _, _) in guests {
         names_phones.push((format!("name {name}"), name.as_bytes().to_vec()));

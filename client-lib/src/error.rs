@@ -138,8 +138,14 @@ impl fmt::Display for Error {
             }
             Self::NotYetValid => f.write_str("venue code is not valid yet"),
             Self::Expired => f.write_str("venue code has expired"),
-            Self::StaleCode => f.write_str("rotating code has expired; scan the screen again"),
-            Self::InvalidCodeValidity => f.write_str("rotating code validity is inconsistent"),
+            Self::StaleCode => f.write_str(
+                "rotating code has expired; scan the screen again (if the screen's code is \
+                 fresh, this phone's clock is wrong: set its date and time automatically)",
+            ),
+            Self::InvalidCodeValidity => f.write_str(
+                "rotating code validity is inconsistent (the code is signed for another time \
+                 than this phone's clock; check that its date and time are set automatically)",
+            ),
             Self::Revoked => f.write_str("venue code has been deactivated"),
             Self::Superseded => f.write_str(
                 "this poster was replaced by the venue when it updated its information; scan its current poster",
@@ -165,7 +171,10 @@ impl fmt::Display for Error {
             Self::BadResponse(what) => write!(f, "unexpected server response: {what}"),
             Self::TanUsed => f.write_str("this TAN was already used"),
             Self::TanExpired => f.write_str("this TAN has expired"),
-            Self::TanUnknown => f.write_str("this TAN is not known to the server"),
+            Self::TanUnknown => f.write_str(
+                "this TAN is not known to the server; check it for a typo (it was not used: \
+                 nothing was sent)",
+            ),
             Self::Server { status, code } => write!(f, "server error {status} ({code})"),
             Self::NoPendingUpload => f.write_str("no upload is waiting to be sent"),
             Self::NothingSelected => f.write_str("no entry was selected to share"),

@@ -37,8 +37,13 @@ pub const TAN_HEADER: &str = "venuecode-tan";
 pub const MAX_TANS_PER_REQUEST: usize = 10_000;
 /// Most batches listed in one answer; `latest` tells the client whether to ask again.
 pub const MAX_BATCHES_LISTED: usize = 1_000;
-/// Longest day range of a count query.
+/// Longest day range of a count query: its answer is at most this many rows plus one, read
+/// from one index range.
 pub const MAX_COUNT_DAYS: u32 = 366;
+/// Rows of a statistics page when the query gives no `limit`.
+pub const DEFAULT_STATS_PAGE: usize = 500;
+/// Most rows of a statistics page (`limit`); an answer stays under about 100 KiB.
+pub const MAX_STATS_PAGE: usize = 1_000;
 
 fn octets(status: StatusCode, bytes: Vec<u8>) -> Response {
     (
@@ -938,11 +943,72 @@ fn slug(category: u8) -> String {
     VenueCategory(category).to_string()
 }
 
-/// `GET /v1/stats/venues`
+#[derive(Deserialize)]
+pub(crate) struct StatsQuery {
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+/// The page a statistics query asks for: the key after which it starts (`None`: the first),
+/// parsed from the `after` cursor as `N` numbers joined by `-`, and the row limit.
+fn stats_page<const N: usize>(uri: &Uri) -> Result<(Option<[u64; N]>, usize), ApiError> {
+    let q = query::<StatsQuery>(uri)?;
+    let limit = q.limit.unwrap_or(DEFAULT_STATS_PAGE);
+    if limit == 0 || limit > MAX_STATS_PAGE {
+        return Err(ApiError::malformed(format!(
+            "limit must be 1 to {MAX_STATS_PAGE}"
+        )));
+    }
+    let after = match q.after.as_deref() {
+        None => None,
+        Some(text) => {
+            let bad = || ApiError::malformed("after is not a cursor this query returned as next");
+            let mut key = [0u64; N];
+            let mut parts = text.split('-');
+            for k in &mut key {
+                *k = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+            }
+            if parts.next().is_some() {
+                return Err(bad());
+            }
+            Some(key)
+        }
+    };
+    Ok((after, limit))
+}
+
+fn narrow<T: TryFrom<u64>>(v: u64) -> Result<T, ApiError> {
+    T::try_from(v).map_err(|_| ApiError::malformed("after is not a cursor this query returned"))
+}
+
+/// The `next` cursor of a page of `limit` rows: the last row's key when the store had more.
+fn next_cursor<T>(
+    rows: &mut Vec<T>,
+    limit: usize,
+    key: impl Fn(&T) -> String,
+) -> serde_json::Value {
+    if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last()
+            .map_or(serde_json::Value::Null, |r| key(r).into())
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+/// `GET /v1/stats/venues?after=cursor&limit=n`: current certificates by region and category,
+/// from totals kept at write time.
 pub(crate) async fn stats_venues(
     State(s): State<Shared>,
+    uri: Uri,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let rows = blocking(&s, |st| st.venue_stats()).await?;
+    let (after, limit) = stats_page::<2>(&uri)?;
+    let after = match after {
+        Some([r, c]) => Some((narrow(r)?, narrow(c)?)),
+        None => None,
+    };
+    let mut rows = blocking(&s, move |st| st.venue_stats_page(after, limit + 1)).await?;
+    let next = next_cursor(&mut rows, limit, |r| format!("{}-{}", r.region, r.category));
     let list: Vec<_> = rows
         .iter()
         .map(|r| {
@@ -954,26 +1020,43 @@ pub(crate) async fn stats_venues(
             })
         })
         .collect();
-    Ok(Json(json!({ "by_region": list })))
+    Ok(Json(json!({ "by_region": list, "next": next })))
 }
 
-/// `GET /v1/stats/exposures`
+/// `GET /v1/stats/exposures?after=day&limit=n`
 pub(crate) async fn stats_exposures(
     State(s): State<Shared>,
+    uri: Uri,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let rows = blocking(&s, |st| st.exposure_stats()).await?;
+    let (after, limit) = stats_page::<1>(&uri)?;
+    let after = match after {
+        Some([d]) => Some(narrow(d)?),
+        None => None,
+    };
+    let mut rows = blocking(&s, move |st| st.exposure_stats_page(after, limit + 1)).await?;
+    let next = next_cursor(&mut rows, limit, |r| r.day.to_string());
     let list: Vec<_> = rows
         .iter()
         .map(|r| json!({ "day": r.day, "batches": r.batches, "records": r.records }))
         .collect();
-    Ok(Json(json!({ "by_day": list })))
+    Ok(Json(json!({ "by_day": list, "next": next })))
 }
 
-/// `GET /v1/stats/counts`
+/// `GET /v1/stats/counts?after=cursor&limit=n`: pings by region, category and epoch, from
+/// totals kept as pings are counted.
 pub(crate) async fn stats_counts(
     State(s): State<Shared>,
+    uri: Uri,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let rows = blocking(&s, |st| st.count_stats()).await?;
+    let (after, limit) = stats_page::<3>(&uri)?;
+    let after = match after {
+        Some([r, c, e]) => Some((narrow(r)?, narrow(c)?, narrow(e)?)),
+        None => None,
+    };
+    let mut rows = blocking(&s, move |st| st.count_stats_page(after, limit + 1)).await?;
+    let next = next_cursor(&mut rows, limit, |r| {
+        format!("{}-{}-{}", r.region, r.category, r.epoch)
+    });
     let list: Vec<_> = rows
         .iter()
         .map(|r| {
@@ -985,5 +1068,5 @@ pub(crate) async fn stats_counts(
             })
         })
         .collect();
-    Ok(Json(json!({ "rows": list })))
+    Ok(Json(json!({ "rows": list, "next": next })))
 }

@@ -28,7 +28,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use venuecode_protocol::TrustAnchors;
 
-pub use api::{SUPERSEDED, TAN_HEADER};
+pub use api::{DEFAULT_STATS_PAGE, MAX_COUNT_DAYS, MAX_STATS_PAGE, SUPERSEDED, TAN_HEADER};
 pub use config::{Config, Keys};
 pub use error::{ApiError, ServerError};
 pub use storage::{PgStorage, RedbStorage, Storage};

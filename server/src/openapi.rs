@@ -278,29 +278,29 @@ const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/v1/stats/venues",
-        summary: "Venues by region and category",
+        summary: "Venues by region and category, one page (`after`, `limit`; `next`)",
         auth: "",
         request: None,
         ok: (200, JSON),
-        errors: &[],
+        errors: &[400],
     },
     Operation {
         method: "get",
         path: "/v1/stats/exposures",
-        summary: "Exposure batches and records per day",
+        summary: "Exposure batches and records per day, one page (`after`, `limit`; `next`)",
         auth: "",
         request: None,
         ok: (200, JSON),
-        errors: &[],
+        errors: &[400],
     },
     Operation {
         method: "get",
         path: "/v1/stats/counts",
-        summary: "Counts by region, category and epoch",
+        summary: "Counts by region, category and epoch, one page (`after`, `limit`; `next`)",
         auth: "",
         request: None,
         ok: (200, JSON),
-        errors: &[],
+        errors: &[400],
     },
 ];
 
@@ -329,6 +329,20 @@ fn operation(op: &Operation) -> Value {
         .map(|name| {
             json!({ "name": name, "in": "path", "required": true,
                     "schema": { "type": "integer", "format": "int64", "minimum": 0 } })
+        })
+        .chain(if op.path.starts_with("/v1/stats/") {
+            // Statistics are paged: `next` of one answer is `after` of the next query.
+            vec![
+                json!({ "name": "after", "in": "query", "required": false,
+                        "description": "the `next` cursor of the previous page",
+                        "schema": { "type": "string", "pattern": "^[0-9]+(-[0-9]+){0,2}$" } }),
+                json!({ "name": "limit", "in": "query", "required": false,
+                        "description": "rows in the page (default 500)",
+                        "schema": { "type": "integer", "minimum": 1,
+                                    "maximum": crate::api::MAX_STATS_PAGE } }),
+            ]
+        } else {
+            vec![]
         })
         .chain(match op.auth {
             "tan" => vec![json!({ "name": "Venuecode-Tan", "in": "header", "required": true,

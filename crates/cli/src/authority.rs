@@ -736,11 +736,45 @@ pub fn refuse_registration(t: &dyn Transport, admin: &SigningKey, id: u64) -> Re
     Ok(())
 }
 
-/// Fetches a statistics document (`venues`, `exposures` or `counts`).
+/// Fetches a statistics document (`venues`, `exposures` or `counts`), following its pages (the
+/// server answers at most 1,000 rows a page and names the next with `next`) into one document.
 pub fn stats(t: &dyn Transport, which: &str) -> Result<serde_json::Value> {
-    let resp = api::check(t.send(Request::get(format!("/v1/stats/{which}")))?)?;
-    let body = api::read_body(resp, 64 * 1024 * 1024)?;
-    Ok(serde_json::from_slice(&body)?)
+    let mut doc: Option<serde_json::Value> = None;
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(a) => format!("/v1/stats/{which}?limit=1000&after={a}"),
+            None => format!("/v1/stats/{which}?limit=1000"),
+        };
+        let resp = api::check(t.send(Request::get(path))?)?;
+        let body = api::read_body(resp, 1024 * 1024)?;
+        let mut page: serde_json::Value = serde_json::from_slice(&body)?;
+        let next = page
+            .get("next")
+            .and_then(|n| n.as_str())
+            .filter(|n| Some(*n) != after.as_deref())
+            .map(str::to_owned);
+        if let Some(obj) = page.as_object_mut() {
+            obj.remove("next");
+        }
+        match (&mut doc, page) {
+            (Some(serde_json::Value::Object(acc)), serde_json::Value::Object(more)) => {
+                for (k, v) in more {
+                    if let (Some(serde_json::Value::Array(rows)), serde_json::Value::Array(v)) =
+                        (acc.get_mut(&k), v)
+                    {
+                        rows.extend(v);
+                    }
+                }
+            }
+            (d, page) => *d = Some(page),
+        }
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    Ok(doc.unwrap_or(serde_json::Value::Null))
 }
 
 /// An upload or a shared check-in the publication left out, and why.

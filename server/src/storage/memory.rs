@@ -1,6 +1,7 @@
 //! [`Storage`] in memory, for tests and demonstrations: nothing survives the process.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
@@ -36,12 +37,17 @@ struct Inner {
     counts: BTreeMap<([u8; 8], [u8; 16], u32), u64>,
     /// (venue key id, tag) → (serial, epoch).
     count_tags: BTreeMap<([u8; 8], [u8; 16]), (u64, u32)>,
+    /// (region, category) → (active, revoked) current certificates, kept at write time.
+    venue_totals: BTreeMap<(u32, u8), (u64, u64)>,
+    /// (region, category, epoch) → pings counted, kept at write time.
+    count_totals: BTreeMap<(u32, u8, u32), u64>,
 }
 
 /// The whole store behind one mutex; every method is atomic because it holds the lock.
 #[derive(Default)]
 pub struct MemoryStorage {
     inner: Mutex<Inner>,
+    stats_rows_read: AtomicU64,
 }
 
 impl std::fmt::Debug for MemoryStorage {
@@ -56,11 +62,27 @@ impl MemoryStorage {
         Self::default()
     }
 
+    fn read_rows(&self, n: usize) {
+        self.stats_rows_read.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
     fn lock(&self) -> StorageResult<MutexGuard<'_, Inner>> {
         self.inner
             .lock()
             .map_err(|_| StorageError::Backend("memory store poisoned".into()))
     }
+}
+
+/// At most `limit` entries of `map` after the key `after` (from the first without one), reading
+/// only those.
+fn page<K: Ord + Copy, V>(
+    map: &BTreeMap<K, V>,
+    after: Option<K>,
+    limit: usize,
+) -> impl Iterator<Item = (&K, &V)> {
+    use std::ops::Bound;
+    let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
+    map.range((lower, Bound::Unbounded)).take(limit)
 }
 
 /// Revocation reason byte of a certificate the RA disabled.
@@ -108,7 +130,22 @@ fn insert_new(inner: &mut Inner, venue: &VenueRecord) -> StorageResult<()> {
     let identity = unique_identity(inner, venue, None)?;
     index_venue(inner, venue, identity);
     inner.venues.insert(venue.serial, venue.clone());
+    if venue.superseded_by.is_none() {
+        let revoked = i8::from(venue.revoked.is_some());
+        tally_venue(inner, venue.region, venue.category, 1 - revoked, revoked);
+    }
     Ok(())
+}
+
+/// Adds `active` and `revoked` (each −1, 0 or 1) to the totals of `(region, category)`; a row
+/// that falls to zero is removed, so a statistics page reads only rows it returns.
+fn tally_venue(inner: &mut Inner, region: u32, category: u8, active: i8, revoked: i8) {
+    let e = inner.venue_totals.entry((region, category)).or_default();
+    e.0 = e.0.saturating_add_signed(active.into());
+    e.1 = e.1.saturating_add_signed(revoked.into());
+    if *e == (0, 0) {
+        inner.venue_totals.remove(&(region, category));
+    }
 }
 
 fn index_venue(inner: &mut Inner, venue: &VenueRecord, identity: Option<[u8; 32]>) {
@@ -129,6 +166,8 @@ fn revoke(inner: &mut Inner, serial: u64, reason: u8, at: u32) -> StorageResult<
         return Err(StorageError::Revoked);
     }
     venue.revoked = Some((next, reason));
+    let (region, category) = (venue.region, venue.category);
+    tally_venue(inner, region, category, -1, 1);
     inner.revocations.insert(
         next,
         RevocationEntry {
@@ -237,11 +276,20 @@ impl Storage for MemoryStorage {
         let mut inner = self.lock()?;
         let identity = unique_identity(&inner, new, Some(old))?;
         let seq = revoke(&mut inner, old, reason, at)?;
+        let mut replaced = None;
         if let Some(v) = inner.venues.get_mut(&old) {
             v.superseded_by = Some(new.serial);
+            replaced = Some((v.region, v.category));
+        }
+        if let Some((region, category)) = replaced {
+            tally_venue(&mut inner, region, category, 0, -1);
         }
         index_venue(&mut inner, new, identity);
         inner.venues.insert(new.serial, new.clone());
+        if new.superseded_by.is_none() {
+            let revoked = i8::from(new.revoked.is_some());
+            tally_venue(&mut inner, new.region, new.category, 1 - revoked, revoked);
+        }
         Ok(seq)
     }
 
@@ -407,11 +455,19 @@ impl Storage for MemoryStorage {
 
     fn add_count(&self, day: u32, key_id: [u8; 8], tag: [u8; 16]) -> StorageResult<bool> {
         let mut inner = self.lock()?;
-        if !inner.count_tags.contains_key(&(key_id, tag)) {
+        let Some(&(serial, epoch)) = inner.count_tags.get(&(key_id, tag)) else {
             return Ok(false);
-        }
+        };
         let n = inner.counts.entry((key_id, tag, day)).or_default();
         *n = n.saturating_add(1);
+        if let Some((region, category)) = inner.venues.get(&serial).map(|v| (v.region, v.category))
+        {
+            let t = inner
+                .count_totals
+                .entry((region, category, epoch))
+                .or_default();
+            *t = t.saturating_add(1);
+        }
         Ok(true)
     }
 
@@ -440,56 +496,82 @@ impl Storage for MemoryStorage {
         tags: &[(u32, [u8; 16])],
     ) -> StorageResult<usize> {
         let mut inner = self.lock()?;
+        let place = inner.venues.get(&serial).map(|v| (v.region, v.category));
         let mut new = 0;
         for (epoch, tag) in tags {
+            let mut added = false;
             inner.count_tags.entry((key_id, *tag)).or_insert_with(|| {
-                new += 1;
+                added = true;
                 (serial, *epoch)
             });
+            if added {
+                new += 1;
+                if let Some((region, category)) = place {
+                    inner
+                        .count_totals
+                        .entry((region, category, *epoch))
+                        .or_default();
+                }
+            }
         }
         Ok(new)
     }
 
-    fn venue_stats(&self) -> StorageResult<Vec<VenueStatRow>> {
+    fn venue_stats_page(
+        &self,
+        after: Option<(u32, u8)>,
+        limit: usize,
+    ) -> StorageResult<Vec<VenueStatRow>> {
         let inner = self.lock()?;
-        Ok(VenueStatRow::tally(
-            inner
-                .venues
-                .values()
-                .filter(|v| v.superseded_by.is_none())
-                .map(|v| (v.region, v.category, v.revoked.is_some())),
-        ))
+        let rows: Vec<_> = page(&inner.venue_totals, after, limit)
+            .map(|((region, category), (active, revoked))| VenueStatRow {
+                region: *region,
+                category: *category,
+                active: *active,
+                revoked: *revoked,
+            })
+            .collect();
+        self.read_rows(rows.len());
+        Ok(rows)
     }
 
-    fn exposure_stats(&self) -> StorageResult<Vec<ExposureStatRow>> {
-        Ok(self
-            .lock()?
-            .exposure_days
-            .iter()
+    fn exposure_stats_page(
+        &self,
+        after: Option<u32>,
+        limit: usize,
+    ) -> StorageResult<Vec<ExposureStatRow>> {
+        let inner = self.lock()?;
+        let rows: Vec<_> = page(&inner.exposure_days, after, limit)
             .map(|(day, (batches, records))| ExposureStatRow {
                 day: *day,
                 batches: *batches,
                 records: *records,
             })
-            .collect())
+            .collect();
+        self.read_rows(rows.len());
+        Ok(rows)
     }
 
-    fn count_stats(&self) -> StorageResult<Vec<CountStatRow>> {
+    fn count_stats_page(
+        &self,
+        after: Option<(u32, u8, u32)>,
+        limit: usize,
+    ) -> StorageResult<Vec<CountStatRow>> {
         let inner = self.lock()?;
-        let mut rows: BTreeMap<(u32, u8, u32), u64> = BTreeMap::new();
-        for ((key_id, tag), (serial, epoch)) in &inner.count_tags {
-            let Some(v) = inner.venues.get(serial) else {
-                continue;
-            };
-            let total: u64 = inner
-                .counts
-                .range((*key_id, *tag, 0)..=(*key_id, *tag, u32::MAX))
-                .map(|(_, n)| *n)
-                .sum();
-            let e = rows.entry((v.region, v.category, *epoch)).or_default();
-            *e = e.saturating_add(total);
-        }
-        Ok(CountStatRow::from_totals(rows))
+        let rows: Vec<_> = page(&inner.count_totals, after, limit)
+            .map(|((region, category, epoch), count)| CountStatRow {
+                region: *region,
+                category: *category,
+                epoch: *epoch,
+                count: *count,
+            })
+            .collect();
+        self.read_rows(rows.len());
+        Ok(rows)
+    }
+
+    fn stats_rows_read(&self) -> u64 {
+        self.stats_rows_read.load(Ordering::Relaxed)
     }
 
     fn purge(
@@ -518,6 +600,9 @@ impl Storage for MemoryStorage {
             .count_tags
             .retain(|_, (_, epoch)| *epoch >= cutoff_day);
         r.counts = (before - inner.counts.len() - inner.count_tags.len()) as u64;
+        inner
+            .count_totals
+            .retain(|(_, _, epoch), _| *epoch >= cutoff_day);
         let before = inner.nonces.len();
         inner.nonces.retain(|_, expires| *expires > now);
         r.nonces = (before - inner.nonces.len()) as u64;

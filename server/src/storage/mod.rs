@@ -243,31 +243,6 @@ pub struct VenueStatRow {
     pub revoked: u64,
 }
 
-impl VenueStatRow {
-    /// Tallies current certificates, given as `(region, category, revoked)`, into rows sorted
-    /// by region and category. Both backends share it, so their statistics cannot drift.
-    pub fn tally(venues: impl IntoIterator<Item = (u32, u8, bool)>) -> Vec<Self> {
-        let mut rows: std::collections::BTreeMap<(u32, u8), (u64, u64)> =
-            std::collections::BTreeMap::new();
-        for (region, category, revoked) in venues {
-            let e = rows.entry((region, category)).or_default();
-            if revoked {
-                e.1 += 1;
-            } else {
-                e.0 += 1;
-            }
-        }
-        rows.into_iter()
-            .map(|((region, category), (active, revoked))| Self {
-                region,
-                category,
-                active,
-                revoked,
-            })
-            .collect()
-    }
-}
-
 /// One row of the exposure statistics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExposureStatRow {
@@ -290,22 +265,6 @@ pub struct CountStatRow {
     pub epoch: u32,
     /// Pings counted.
     pub count: u64,
-}
-
-impl CountStatRow {
-    /// Rows from pings summed per `(region, category, epoch)`, in key order. Shared by the
-    /// embedded backends so their statistics cannot drift.
-    pub fn from_totals(totals: std::collections::BTreeMap<(u32, u8, u32), u64>) -> Vec<Self> {
-        totals
-            .into_iter()
-            .map(|((region, category, epoch), count)| Self {
-                region,
-                category,
-                epoch,
-                count,
-            })
-            .collect()
-    }
 }
 
 /// Where a registration held for review stands.
@@ -614,19 +573,58 @@ pub trait Storage: Send + Sync + 'static {
         tags: &[(u32, [u8; 16])],
     ) -> StorageResult<usize>;
 
-    /// Venues by region and category.
-    fn venue_stats(&self) -> StorageResult<Vec<VenueStatRow>>;
+    /// At most `limit` rows of current certificates by region and category, after the key
+    /// `after` (from the first when `None`), in key order. Answered from totals kept at write
+    /// time: it reads only the rows it returns, however many venues are stored.
+    fn venue_stats_page(
+        &self,
+        after: Option<(u32, u8)>,
+        limit: usize,
+    ) -> StorageResult<Vec<VenueStatRow>>;
 
-    /// Batches and records per day.
-    fn exposure_stats(&self) -> StorageResult<Vec<ExposureStatRow>>;
+    /// At most `limit` days of batches and records after the day `after`, in order; reads only
+    /// the rows it returns.
+    fn exposure_stats_page(
+        &self,
+        after: Option<u32>,
+        limit: usize,
+    ) -> StorageResult<Vec<ExposureStatRow>>;
 
-    /// Counts by region, category and epoch.
-    fn count_stats(&self) -> StorageResult<Vec<CountStatRow>>;
+    /// At most `limit` rows of pings counted by region, category and epoch, after the key
+    /// `after`, in key order. Answered from totals kept as pings are counted (a row appears when
+    /// a tag is registered for it): it reads only the rows it returns, however many tags and
+    /// pings are stored.
+    fn count_stats_page(
+        &self,
+        after: Option<(u32, u8, u32)>,
+        limit: usize,
+    ) -> StorageResult<Vec<CountStatRow>>;
+
+    /// How many statistics rows the `*_stats_page` methods of this store read so far: the work
+    /// they did, for tests that hold them to it. 0 where not measured.
+    fn stats_rows_read(&self) -> u64 {
+        0
+    }
+
+    /// Every venue statistics row. For tests and tools; the API pages.
+    fn venue_stats(&self) -> StorageResult<Vec<VenueStatRow>> {
+        self.venue_stats_page(None, usize::MAX)
+    }
+
+    /// Every exposure statistics row. For tests and tools; the API pages.
+    fn exposure_stats(&self) -> StorageResult<Vec<ExposureStatRow>> {
+        self.exposure_stats_page(None, usize::MAX)
+    }
+
+    /// Every count statistics row. For tests and tools; the API pages.
+    fn count_stats(&self) -> StorageResult<Vec<CountStatRow>> {
+        self.count_stats_page(None, usize::MAX)
+    }
 
     /// Deletes batches received before `batch_cutoff`, uploads and TANs received or registered
     /// before `cutoff` (Unix seconds), counts of receiving days and count tags of epochs before
-    /// `cutoff_day`, and nonces expired at `now`. The chain head, batch links and batch ids
-    /// stay.
+    /// `cutoff_day` (with their statistics totals), and nonces expired at `now`. The chain head,
+    /// batch links and batch ids stay.
     fn purge(
         &self,
         cutoff: u64,

@@ -25,6 +25,7 @@
 //! Connections come from a small pool of synchronous `postgres` clients (no TLS: keep the
 //! database on a private network or a local socket).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -174,6 +175,103 @@ CREATE TABLE IF NOT EXISTS count_tags (
     PRIMARY KEY (key_id, tag)
 );
 CREATE INDEX IF NOT EXISTS count_tags_epoch ON count_tags (epoch);
+-- The statistics, kept at write time by the triggers below, so that a statistics page reads
+-- only the rows it returns however many venues, tags and pings are stored.
+CREATE TABLE IF NOT EXISTS venue_totals (
+    region BIGINT NOT NULL,
+    category SMALLINT NOT NULL,
+    active BIGINT NOT NULL,
+    revoked BIGINT NOT NULL,
+    PRIMARY KEY (region, category)
+);
+CREATE TABLE IF NOT EXISTS count_totals (
+    region BIGINT NOT NULL,
+    category SMALLINT NOT NULL,
+    epoch BIGINT NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (region, category, epoch)
+);
+CREATE INDEX IF NOT EXISTS count_totals_epoch ON count_totals (epoch);
+-- A current certificate (not superseded) counts as active or revoked in its region and
+-- category; a row that falls to zero is removed.
+CREATE OR REPLACE FUNCTION venuecode_venue_totals() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF OLD.superseded_by IS NULL THEN
+            UPDATE venue_totals
+                SET active = active - (OLD.revoked_seq IS NULL)::int,
+                    revoked = revoked - (OLD.revoked_seq IS NOT NULL)::int
+                WHERE region = OLD.region AND category = OLD.category;
+        END IF;
+    END IF;
+    IF NEW.superseded_by IS NULL THEN
+        INSERT INTO venue_totals (region, category, active, revoked)
+            VALUES (NEW.region, NEW.category, (NEW.revoked_seq IS NULL)::int,
+                    (NEW.revoked_seq IS NOT NULL)::int)
+            ON CONFLICT (region, category) DO UPDATE
+            SET active = venue_totals.active + EXCLUDED.active,
+                revoked = venue_totals.revoked + EXCLUDED.revoked;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        DELETE FROM venue_totals
+            WHERE region = OLD.region AND category = OLD.category AND active = 0 AND revoked = 0;
+    END IF;
+    RETURN NULL;
+END
+$f$;
+DROP TRIGGER IF EXISTS venues_totals ON venues;
+CREATE TRIGGER venues_totals AFTER INSERT OR UPDATE ON venues
+    FOR EACH ROW EXECUTE FUNCTION venuecode_venue_totals();
+-- A registered tag opens its (region, category, epoch) row; a counted ping adds to it.
+CREATE OR REPLACE FUNCTION venuecode_tag_totals() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+    INSERT INTO count_totals (region, category, epoch, count)
+        SELECT v.region, v.category, NEW.epoch, 0 FROM venues v WHERE v.serial = NEW.serial
+        ON CONFLICT (region, category, epoch) DO NOTHING;
+    RETURN NULL;
+END
+$f$;
+DROP TRIGGER IF EXISTS count_tags_totals ON count_tags;
+CREATE TRIGGER count_tags_totals AFTER INSERT ON count_tags
+    FOR EACH ROW EXECUTE FUNCTION venuecode_tag_totals();
+CREATE OR REPLACE FUNCTION venuecode_count_totals() RETURNS trigger LANGUAGE plpgsql AS $f$
+DECLARE
+    d BIGINT := NEW.count;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        d := NEW.count - OLD.count;
+    END IF;
+    INSERT INTO count_totals (region, category, epoch, count)
+        SELECT v.region, v.category, ct.epoch, d
+        FROM count_tags ct JOIN venues v ON v.serial = ct.serial
+        WHERE ct.key_id = NEW.key_id AND ct.tag = NEW.tag
+        ON CONFLICT (region, category, epoch) DO UPDATE
+        SET count = count_totals.count + EXCLUDED.count;
+    RETURN NULL;
+END
+$f$;
+DROP TRIGGER IF EXISTS counts_totals ON counts;
+CREATE TRIGGER counts_totals AFTER INSERT OR UPDATE ON counts
+    FOR EACH ROW EXECUTE FUNCTION venuecode_count_totals();
+-- A database written before the totals existed is counted into them once.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM counters WHERE name = 'stats_totals') THEN
+        INSERT INTO venue_totals (region, category, active, revoked)
+            SELECT region, category, count(*) FILTER (WHERE revoked_seq IS NULL),
+                   count(*) FILTER (WHERE revoked_seq IS NOT NULL)
+            FROM venues WHERE superseded_by IS NULL GROUP BY region, category
+            ON CONFLICT DO NOTHING;
+        INSERT INTO count_totals (region, category, epoch, count)
+            SELECT v.region, v.category, ct.epoch, COALESCE(sum(c.count), 0)::bigint
+            FROM count_tags ct JOIN venues v ON v.serial = ct.serial
+            LEFT JOIN counts c ON c.key_id = ct.key_id AND c.tag = ct.tag
+            GROUP BY v.region, v.category, ct.epoch
+            ON CONFLICT DO NOTHING;
+        INSERT INTO counters (name, value) VALUES ('stats_totals', 1);
+    END IF;
+END
+$$;
 ";
 
 /// Why a transaction body stopped: an outcome to return as it is (after rolling back), or a
@@ -559,6 +657,7 @@ impl Drop for Pool {
 /// The PostgreSQL store. See the module documentation for its guarantees.
 pub struct PgStorage {
     pool: Pool,
+    stats_rows_read: AtomicU64,
 }
 
 impl std::fmt::Debug for PgStorage {
@@ -584,6 +683,7 @@ impl PgStorage {
             config.connect_timeout(Duration::from_secs(10));
         }
         let store = Self {
+            stats_rows_read: AtomicU64::new(0),
             pool: Pool {
                 config,
                 max: max_connections.max(1),
@@ -637,6 +737,10 @@ impl PgStorage {
     }
 
     /// Runs `f` in a read-only snapshot: every statement sees the same committed state.
+    fn read_rows(&self, n: usize) {
+        self.stats_rows_read.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
     fn read<T>(&self, f: impl FnMut(&mut Transaction<'_>) -> TxResult<T>) -> StorageResult<T> {
         self.run(IsolationLevel::RepeatableRead, true, f)
     }
@@ -705,6 +809,12 @@ impl PgStorage {
             }
         }
     }
+}
+
+/// Deletes the count totals of epochs out of the window; they are not counted as rows.
+fn purge_totals(tx: &mut Transaction<'_>, cutoff_day: i64) -> TxResult<u64> {
+    tx.execute("DELETE FROM count_totals WHERE epoch < $1", &[&cutoff_day])?;
+    Ok(0)
 }
 
 impl Storage for PgStorage {
@@ -1245,30 +1355,57 @@ impl Storage for PgStorage {
         })
     }
 
-    fn venue_stats(&self) -> StorageResult<Vec<VenueStatRow>> {
-        self.read(|tx| {
-            let mut current = Vec::new();
-            for r in tx.query(
-                "SELECT region, category, revoked_seq IS NOT NULL FROM venues
-                 WHERE superseded_by IS NULL",
-                &[],
-            )? {
-                current.push((
-                    unsigned(r.get::<_, i64>(0))?,
-                    small(r.get::<_, i16>(1))?,
-                    r.get::<_, bool>(2),
-                ));
+    fn venue_stats_page(
+        &self,
+        after: Option<(u32, u8)>,
+        limit: usize,
+    ) -> StorageResult<Vec<VenueStatRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let (region, category) = after.unwrap_or((0, 0));
+        let (region, category) = (i64::from(region), i16::from(category));
+        let out = self.read(|tx| {
+            let rows = if after.is_some() {
+                tx.query(
+                    "SELECT region, category, active, revoked FROM venue_totals
+                     WHERE (region, category) > ($1, $2)
+                     ORDER BY region, category LIMIT $3",
+                    &[&region, &category, &limit],
+                )?
+            } else {
+                tx.query(
+                    "SELECT region, category, active, revoked FROM venue_totals
+                     ORDER BY region, category LIMIT $1",
+                    &[&limit],
+                )?
+            };
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(VenueStatRow {
+                    region: unsigned(r.get::<_, i64>(0))?,
+                    category: small(r.get::<_, i16>(1))?,
+                    active: unsigned(r.get::<_, i64>(2))?,
+                    revoked: unsigned(r.get::<_, i64>(3))?,
+                });
             }
-            Ok(VenueStatRow::tally(current))
-        })
+            Ok(out)
+        })?;
+        self.read_rows(out.len());
+        Ok(out)
     }
 
-    fn exposure_stats(&self) -> StorageResult<Vec<ExposureStatRow>> {
-        self.read(|tx| {
+    fn exposure_stats_page(
+        &self,
+        after: Option<u32>,
+        limit: usize,
+    ) -> StorageResult<Vec<ExposureStatRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.map_or(-1, i64::from);
+        let out = self.read(|tx| {
             let mut out = Vec::new();
             for r in tx.query(
-                "SELECT day, batches, records FROM exposure_days ORDER BY day",
-                &[],
+                "SELECT day, batches, records FROM exposure_days WHERE day > $1
+                 ORDER BY day LIMIT $2",
+                &[&after, &limit],
             )? {
                 out.push(ExposureStatRow {
                     day: unsigned(r.get::<_, i64>(0))?,
@@ -1277,22 +1414,36 @@ impl Storage for PgStorage {
                 });
             }
             Ok(out)
-        })
+        })?;
+        self.read_rows(out.len());
+        Ok(out)
     }
 
-    fn count_stats(&self) -> StorageResult<Vec<CountStatRow>> {
-        self.read(|tx| {
-            let mut out = Vec::new();
-            for r in tx.query(
-                "SELECT v.region, v.category, ct.epoch,
-                        COALESCE(sum(c.count), 0)::bigint
-                 FROM count_tags ct
-                 JOIN venues v ON v.serial = ct.serial
-                 LEFT JOIN counts c ON c.key_id = ct.key_id AND c.tag = ct.tag
-                 GROUP BY v.region, v.category, ct.epoch
-                 ORDER BY v.region, v.category, ct.epoch",
-                &[],
-            )? {
+    fn count_stats_page(
+        &self,
+        after: Option<(u32, u8, u32)>,
+        limit: usize,
+    ) -> StorageResult<Vec<CountStatRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let (region, category, epoch) = after.unwrap_or((0, 0, 0));
+        let key = (i64::from(region), i16::from(category), i64::from(epoch));
+        let out = self.read(|tx| {
+            let rows = if after.is_some() {
+                tx.query(
+                    "SELECT region, category, epoch, count FROM count_totals
+                     WHERE (region, category, epoch) > ($1, $2, $3)
+                     ORDER BY region, category, epoch LIMIT $4",
+                    &[&key.0, &key.1, &key.2, &limit],
+                )?
+            } else {
+                tx.query(
+                    "SELECT region, category, epoch, count FROM count_totals
+                     ORDER BY region, category, epoch LIMIT $1",
+                    &[&limit],
+                )?
+            };
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
                 out.push(CountStatRow {
                     region: unsigned(r.get::<_, i64>(0))?,
                     category: small(r.get::<_, i16>(1))?,
@@ -1301,7 +1452,13 @@ impl Storage for PgStorage {
                 });
             }
             Ok(out)
-        })
+        })?;
+        self.read_rows(out.len());
+        Ok(out)
+    }
+
+    fn stats_rows_read(&self) -> u64 {
+        self.stats_rows_read.load(Ordering::Relaxed)
     }
 
     fn purge(
@@ -1322,7 +1479,8 @@ impl Storage for PgStorage {
                 uploads: tx.execute("DELETE FROM uploads WHERE received_at < $1", &[&cutoff])?,
                 tans: tx.execute("DELETE FROM tans WHERE registered_at < $1", &[&cutoff])?,
                 counts: tx.execute("DELETE FROM counts WHERE day < $1", &[&cutoff_day])?
-                    + tx.execute("DELETE FROM count_tags WHERE epoch < $1", &[&cutoff_day])?,
+                    + tx.execute("DELETE FROM count_tags WHERE epoch < $1", &[&cutoff_day])?
+                    + purge_totals(tx, cutoff_day)?,
                 nonces: tx.execute("DELETE FROM nonces WHERE expires_at <= $1", &[&now])?,
             })
         })

@@ -1,7 +1,9 @@
 //! [`Storage`] on redb, with every write transaction committed with `Durability::Immediate`.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -60,7 +62,14 @@ const COUNTS: TableDefinition<([u8; 8], [u8; 16], u32), u64> = TableDefinition::
 const COUNT_TAGS: TableDefinition<([u8; 8], [u8; 16]), (u64, u32)> =
     TableDefinition::new("count_tags_v2");
 
+/// (region, category) → (active, revoked) current certificates, kept at write time.
+const VENUE_TOTALS: TableDefinition<(u32, u8), (u64, u64)> = TableDefinition::new("venue_totals");
+/// (region, category, epoch) → pings counted, kept at write time.
+const COUNT_TOTALS: TableDefinition<(u32, u8, u32), u64> = TableDefinition::new("count_totals");
+
 const NEXT_SERIAL: &str = "next_serial";
+/// Set once the statistics totals were filled from the stored venues and counts.
+const STATS_TOTALS: &str = "stats_totals";
 const REVOCATION_SEQ: &str = "revocation_seq";
 const BATCH_SEQ: &str = "batch_seq";
 const UPLOAD_ID: &str = "upload_id";
@@ -105,6 +114,7 @@ type Completion = Box<dyn FnOnce(Option<&StorageError>) + Send>;
 /// the whole group, and every operation in it fails.
 pub struct RedbStorage {
     db: Arc<Database>,
+    stats_rows_read: AtomicU64,
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
 }
@@ -240,6 +250,7 @@ impl RedbStorage {
             .map_err(|e| StorageError::Backend(format!("cannot start the writer thread: {e}")))?;
         let store = Self {
             db,
+            stats_rows_read: AtomicU64::new(0),
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
         };
@@ -261,12 +272,19 @@ impl RedbStorage {
             txn.open_table(UPLOAD_META)?;
             txn.open_table(COUNTS)?;
             txn.open_table(COUNT_TAGS)?;
+            txn.open_table(VENUE_TOTALS)?;
+            txn.open_table(COUNT_TOTALS)?;
             txn.open_table(PENDING)?;
             txn.open_table(PENDING_REQUESTS)?;
             index_existing_venues(txn)?;
+            fill_totals(txn)?;
             Ok(())
         })?;
         Ok(store)
+    }
+
+    fn read_rows(&self, n: usize) {
+        self.stats_rows_read.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// Runs `f` in the next group's write transaction and returns its result once that
@@ -301,6 +319,10 @@ impl RedbStorage {
             StorageError::Backend("the write was not committed (see the log)".into())
         })?
     }
+}
+
+fn after_bound<K>(after: Option<K>) -> Bound<K> {
+    after.map_or(Bound::Unbounded, Bound::Excluded)
 }
 
 fn bump(meta: &mut redb::Table<'_, &str, u64>, key: &str) -> StorageResult<u64> {
@@ -343,6 +365,87 @@ fn purpose(b: u8) -> StorageResult<TanPurpose> {
 
 /// Revocation reason byte of a certificate the RA disabled.
 const DISABLED: u8 = venuecode_protocol::RevocationReason::DISABLED_BY_AUTHORITY.0;
+
+/// Adds `active` and `revoked` (each −1, 0 or 1) to the totals of `(region, category)`; a row
+/// that falls to zero is removed, so a statistics page reads only rows it returns.
+fn tally_venue(
+    txn: &redb::WriteTransaction,
+    region: u32,
+    category: u8,
+    active: i8,
+    revoked: i8,
+) -> StorageResult<()> {
+    let mut t = txn.open_table(VENUE_TOTALS)?;
+    let (a, r) = t
+        .get((region, category))?
+        .map(|v| v.value())
+        .unwrap_or((0, 0));
+    let row = (
+        a.saturating_add_signed(active.into()),
+        r.saturating_add_signed(revoked.into()),
+    );
+    if row == (0, 0) {
+        t.remove((region, category))?;
+    } else {
+        t.insert((region, category), row)?;
+    }
+    Ok(())
+}
+
+/// Counts a stored state into the venue totals: current certificates only.
+fn tally_state(txn: &redb::WriteTransaction, s: &VenueState) -> StorageResult<()> {
+    if s.6 == 0 {
+        let revoked = i8::from(s.4 != 0);
+        tally_venue(txn, s.1, s.2, 1 - revoked, revoked)?;
+    }
+    Ok(())
+}
+
+/// Fills the statistics totals of a store written before they existed, once: one pass over
+/// the venues, count tags and counts.
+fn fill_totals(txn: &redb::WriteTransaction) -> StorageResult<()> {
+    let mut meta = txn.open_table(META)?;
+    if read_counter(&meta, STATS_TOTALS)? != 0 {
+        return Ok(());
+    }
+    meta.insert(STATS_TOTALS, 1)?;
+    drop(meta);
+    let states: Vec<VenueState> = {
+        let t = txn.open_table(VENUE_STATE)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            out.push(row?.1.value());
+        }
+        out
+    };
+    for s in &states {
+        tally_state(txn, s)?;
+    }
+    let mut totals: BTreeMap<(u32, u8, u32), u64> = BTreeMap::new();
+    {
+        let counts = txn.open_table(COUNTS)?;
+        let states = txn.open_table(VENUE_STATE)?;
+        for row in txn.open_table(COUNT_TAGS)?.iter()? {
+            let (k, v) = row?;
+            let (key_id, tag) = k.value();
+            let (serial, epoch) = v.value();
+            let Some(state) = states.get(serial)?.map(|v| v.value()) else {
+                continue;
+            };
+            let mut total = 0u64;
+            for c in counts.range((key_id, tag, 0)..=(key_id, tag, u32::MAX))? {
+                total = total.saturating_add(c?.1.value());
+            }
+            let e = totals.entry((state.1, state.2, epoch)).or_default();
+            *e = e.saturating_add(total);
+        }
+    }
+    let mut t = txn.open_table(COUNT_TOTALS)?;
+    for (k, n) in totals {
+        t.insert(k, n)?;
+    }
+    Ok(())
+}
 
 /// Fills the venue key and identity indexes of a store written before they existed.
 fn index_existing_venues(txn: &redb::WriteTransaction) -> StorageResult<()> {
@@ -431,6 +534,7 @@ fn insert_new(txn: &redb::WriteTransaction, venue: &VenueRecord) -> StorageResul
         .insert(venue.serial, venue.certificate.as_slice())?;
     txn.open_table(VENUE_STATE)?
         .insert(venue.serial, venue_state(venue))?;
+    tally_state(txn, &venue_state(venue))?;
     Ok(())
 }
 
@@ -476,8 +580,10 @@ fn revoke_in(txn: &redb::WriteTransaction, serial: u64, reason: u8, at: u32) -> 
     state.4 = seq;
     state.5 = reason;
     states.insert(serial, state)?;
+    drop(states);
     txn.open_table(REVOCATIONS)?
         .insert(seq, (serial, at, reason))?;
+    tally_venue(txn, state.1, state.2, -1, 1)?;
     Ok(seq)
 }
 
@@ -628,8 +734,11 @@ impl Storage for RedbStorage {
             state.6 = new.serial;
             states.insert(old, state)?;
             states.insert(new.serial, venue_state(&new))?;
+            drop(states);
             txn.open_table(VENUES)?
                 .insert(new.serial, new.certificate.as_slice())?;
+            tally_venue(txn, state.1, state.2, 0, -1)?;
+            tally_state(txn, &venue_state(&new))?;
             Ok(seq)
         })
     }
@@ -666,9 +775,23 @@ impl Storage for RedbStorage {
         self.write(move |txn| {
             let mut certs = txn.open_table(VENUES)?;
             let mut states = txn.open_table(VENUE_STATE)?;
+            let mut totals: BTreeMap<(u32, u8), (u64, u64)> = BTreeMap::new();
             for v in &venues {
                 certs.insert(v.serial, v.certificate.as_slice())?;
                 states.insert(v.serial, venue_state(v))?;
+                if v.superseded_by.is_none() {
+                    let e = totals.entry((v.region, v.category)).or_default();
+                    if v.revoked.is_some() {
+                        e.1 += 1;
+                    } else {
+                        e.0 += 1;
+                    }
+                }
+            }
+            let mut t = txn.open_table(VENUE_TOTALS)?;
+            for (k, (a, r)) in totals {
+                let (a0, r0) = t.get(k)?.map(|v| v.value()).unwrap_or((0, 0));
+                t.insert(k, (a0.saturating_add(a), r0.saturating_add(r)))?;
             }
             Ok(())
         })
@@ -950,12 +1073,22 @@ impl Storage for RedbStorage {
 
     fn add_count(&self, day: u32, key_id: [u8; 8], tag: [u8; 16]) -> StorageResult<bool> {
         self.write(move |txn| {
-            if txn.open_table(COUNT_TAGS)?.get((key_id, tag))?.is_none() {
+            let Some((serial, epoch)) = txn
+                .open_table(COUNT_TAGS)?
+                .get((key_id, tag))?
+                .map(|v| v.value())
+            else {
                 return Ok(false);
-            }
+            };
             let mut t = txn.open_table(COUNTS)?;
             let n = t.get((key_id, tag, day))?.map(|v| v.value()).unwrap_or(0);
             t.insert((key_id, tag, day), n.saturating_add(1))?;
+            if let Some(s) = txn.open_table(VENUE_STATE)?.get(serial)?.map(|v| v.value()) {
+                let mut totals = txn.open_table(COUNT_TOTALS)?;
+                let k = (s.1, s.2, epoch);
+                let n = totals.get(k)?.map(|v| v.value()).unwrap_or(0);
+                totals.insert(k, n.saturating_add(1))?;
+            }
             Ok(true)
         })
     }
@@ -990,35 +1123,59 @@ impl Storage for RedbStorage {
     ) -> StorageResult<usize> {
         let tags = tags.to_vec();
         self.write(move |txn| {
+            let place = txn
+                .open_table(VENUE_STATE)?
+                .get(serial)?
+                .map(|v| (v.value().1, v.value().2));
             let mut t = txn.open_table(COUNT_TAGS)?;
+            let mut totals = txn.open_table(COUNT_TOTALS)?;
             let mut new = 0;
             for (epoch, tag) in &tags {
                 if t.get((key_id, *tag))?.is_none() {
                     t.insert((key_id, *tag), (serial, *epoch))?;
                     new += 1;
+                    if let Some((region, category)) = place {
+                        if totals.get((region, category, *epoch))?.is_none() {
+                            totals.insert((region, category, *epoch), 0)?;
+                        }
+                    }
                 }
             }
             Ok(new)
         })
     }
 
-    fn venue_stats(&self) -> StorageResult<Vec<VenueStatRow>> {
+    fn venue_stats_page(
+        &self,
+        after: Option<(u32, u8)>,
+        limit: usize,
+    ) -> StorageResult<Vec<VenueStatRow>> {
         let txn = self.db.begin_read()?;
-        let mut current = Vec::new();
-        for row in txn.open_table(VENUE_STATE)?.iter()? {
-            let (_, v) = row?;
-            let (_, region, category, _, revoked_seq, _, superseded_by) = v.value();
-            if superseded_by == 0 {
-                current.push((region, category, revoked_seq != 0));
-            }
+        let t = txn.open_table(VENUE_TOTALS)?;
+        let mut out = Vec::new();
+        for row in t.range((after_bound(after), Bound::Unbounded))?.take(limit) {
+            let (k, v) = row?;
+            let ((region, category), (active, revoked)) = (k.value(), v.value());
+            out.push(VenueStatRow {
+                region,
+                category,
+                active,
+                revoked,
+            });
         }
-        Ok(VenueStatRow::tally(current))
+        self.read_rows(out.len());
+        Ok(out)
     }
 
-    fn exposure_stats(&self) -> StorageResult<Vec<ExposureStatRow>> {
+    fn exposure_stats_page(
+        &self,
+        after: Option<u32>,
+        limit: usize,
+    ) -> StorageResult<Vec<ExposureStatRow>> {
         let txn = self.db.begin_read()?;
+        let t = txn.open_table(EXPOSURE_DAYS)?;
         let mut out = Vec::new();
-        for row in txn.open_table(EXPOSURE_DAYS)?.iter()? {
+        for row in t.range((after_bound(after), Bound::Unbounded))?.take(limit) {
             let (k, v) = row?;
             let (batches, records) = v.value();
             out.push(ExposureStatRow {
@@ -1027,29 +1184,34 @@ impl Storage for RedbStorage {
                 records,
             });
         }
+        self.read_rows(out.len());
         Ok(out)
     }
 
-    fn count_stats(&self) -> StorageResult<Vec<CountStatRow>> {
+    fn count_stats_page(
+        &self,
+        after: Option<(u32, u8, u32)>,
+        limit: usize,
+    ) -> StorageResult<Vec<CountStatRow>> {
         let txn = self.db.begin_read()?;
-        let counts = txn.open_table(COUNTS)?;
-        let states = txn.open_table(VENUE_STATE)?;
-        let mut rows: BTreeMap<(u32, u8, u32), u64> = BTreeMap::new();
-        for row in txn.open_table(COUNT_TAGS)?.iter()? {
+        let t = txn.open_table(COUNT_TOTALS)?;
+        let mut out = Vec::new();
+        for row in t.range((after_bound(after), Bound::Unbounded))?.take(limit) {
             let (k, v) = row?;
-            let (key_id, tag) = k.value();
-            let (serial, epoch) = v.value();
-            let Some(state) = states.get(serial)?.map(|v| v.value()) else {
-                continue;
-            };
-            let mut total = 0u64;
-            for c in counts.range((key_id, tag, 0)..=(key_id, tag, u32::MAX))? {
-                total = total.saturating_add(c?.1.value());
-            }
-            let e = rows.entry((state.1, state.2, epoch)).or_default();
-            *e = e.saturating_add(total);
+            let (region, category, epoch) = k.value();
+            out.push(CountStatRow {
+                region,
+                category,
+                epoch,
+                count: v.value(),
+            });
         }
-        Ok(CountStatRow::from_totals(rows))
+        self.read_rows(out.len());
+        Ok(out)
+    }
+
+    fn stats_rows_read(&self) -> u64 {
+        self.stats_rows_read.load(Ordering::Relaxed)
     }
 
     fn purge(
@@ -1106,6 +1268,8 @@ impl Storage for RedbStorage {
             let before = tags.len()?;
             tags.retain(|_, (_, epoch)| epoch >= cutoff_day)?;
             report.counts += before - tags.len()?;
+            txn.open_table(COUNT_TOTALS)?
+                .retain(|(_, _, epoch), _| epoch >= cutoff_day)?;
 
             let mut nonces = txn.open_table(NONCES)?;
             let before = nonces.len()?;

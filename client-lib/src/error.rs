@@ -172,8 +172,8 @@ impl fmt::Display for Error {
             Self::TanUsed => f.write_str("this TAN was already used"),
             Self::TanExpired => f.write_str("this TAN has expired"),
             Self::TanUnknown => f.write_str(
-                "this TAN is not known to the server; check it for a typo (it was not used: \
-                 nothing was sent)",
+                "this TAN is not known to the server; check it for a typo (it was not used, and \
+                 nothing was stored)",
             ),
             Self::Server { status, code } => write!(f, "server error {status} ({code})"),
             Self::NoPendingUpload => f.write_str("no upload is waiting to be sent"),

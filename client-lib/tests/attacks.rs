@@ -421,6 +421,63 @@ fn tls_client_told_https_refuses_a_server_speaking_plain_http() {
     assert!(!seen.windows(7).any(|x| x == b"/v1/bat"));
 }
 
+/// Answers one request on loopback with a redirect to `location`.
+fn redirecting_server(status: &str, location: String) -> (u16, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let status = status.to_owned();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let mut buf = [0u8; 65536];
+        let _ = s.read(&mut buf);
+        let _ = write!(
+            s,
+            "HTTP/1.1 {status}\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+        );
+    });
+    (port, server)
+}
+
+#[test]
+fn tls_redirect_is_never_followed_so_a_tan_cannot_be_led_to_plain_http_or_another_host() {
+    // A server (or whatever answers for it) redirects a read and an upload to another
+    // address, in plain HTTP. The client must not follow: the TAN header would travel there,
+    // and a read would come from a host the person never named.
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    other.set_nonblocking(true).unwrap();
+    let to = format!("http://127.0.0.1:{}", other.local_addr().unwrap().port());
+    for status in [
+        "302 Found",
+        "307 Temporary Redirect",
+        "308 Permanent Redirect",
+    ] {
+        let (port, server) = redirecting_server(status, format!("{to}/v1/batches?after=0"));
+        let t = HttpTransport::with_timeout(
+            &format!("http://127.0.0.1:{port}"),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let r = api::list_batches(&t, 0);
+        assert!(r.is_err(), "{status}");
+        server.join().unwrap();
+        let (port, server) = redirecting_server(status, format!("{to}/v1/uploads"));
+        let t = HttpTransport::with_timeout(
+            &format!("http://127.0.0.1:{port}"),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let r = api::upload(&t, "K7Q2-9XWD-4MPA", vec![0; 64]);
+        assert!(r.is_err(), "{status} {r:?}");
+        server.join().unwrap();
+        assert!(
+            matches!(other.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "the client followed a {status} redirect"
+        );
+    }
+}
+
 // ---- people ----
 
 #[test]

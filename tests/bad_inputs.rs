@@ -428,10 +428,16 @@ impl World {
         self.send(self.signed_req(key, Method::Post, path, body, now_secs()))
     }
 
+    /// An upload authorised by `tan`: its hash in the `Venuecode-Tan-Hash` header (a text
+    /// that is not a TAN goes as it is).
     fn upload(&self, tan: &str, body: Vec<u8>) -> (u16, String) {
+        let value = venuecode_protocol::envelope::tan_hash_hex(tan).unwrap_or_else(|_| tan.into());
+        self.upload_with_header("venuecode-tan-hash", &value, body)
+    }
+
+    fn upload_with_header(&self, name: &str, value: &str, body: Vec<u8>) -> (u16, String) {
         self.send(
-            Request::post("/v1/uploads", body, "application/octet-stream")
-                .header("venuecode-tan", tan),
+            Request::post("/v1/uploads", body, "application/octet-stream").header(name, value),
         )
     }
 
@@ -1154,6 +1160,7 @@ fn rows(w: &World) -> Vec<Row> {
             "NonContributory",
             Box::new(|w: &World| {
                 let upload = Upload {
+                    tan: "LIB-TAN-000001".into(),
                     entries: vec![UploadEntry {
                         code: w.shop.code(),
                         arrival: w.now - 60,
@@ -1163,6 +1170,42 @@ fn rows(w: &World) -> Vec<Row> {
                 let mut msg = upload.seal(&w.ha.decryption.public_key()).unwrap();
                 msg.enc = LOW_ORDER_X25519[2];
                 proto_err(Upload::open(&w.ha.decryption, &msg))
+            }),
+        ),
+        row(
+            "lib",
+            "upload sealing an empty TAN",
+            "InvalidArgument(\"a TAN is 10 to 64 printable ASCII characters\")",
+            Box::new(|w: &World| {
+                let upload = Upload {
+                    tan: String::new(),
+                    entries: vec![],
+                };
+                proto_err(upload.seal(&w.ha.decryption.public_key()))
+            }),
+        ),
+        row(
+            "lib",
+            "upload sealing a 65-character TAN",
+            "InvalidArgument(\"a TAN is 10 to 64 printable ASCII characters\")",
+            Box::new(|w: &World| {
+                let upload = Upload {
+                    tan: "K".repeat(65),
+                    entries: vec![],
+                };
+                proto_err(upload.seal(&w.ha.decryption.public_key()))
+            }),
+        ),
+        row(
+            "lib",
+            "upload sealing a TAN with a space",
+            "InvalidArgument(\"a TAN is 10 to 64 printable ASCII characters\")",
+            Box::new(|w: &World| {
+                let upload = Upload {
+                    tan: "K7Q2 M9XD 4TZP".into(),
+                    entries: vec![],
+                };
+                proto_err(upload.seal(&w.ha.decryption.public_key()))
             }),
         ),
         row(
@@ -1497,9 +1540,59 @@ fn rows(w: &World) -> Vec<Row> {
     ));
     t.push(row(
         "server",
-        "malformed TAN header (too short)",
+        "malformed TAN hash header (too short)",
         "403 tan_unknown",
         Box::new(|w: &World| http(w.upload("short", seal_upload(&w.ha.decryption.public_key())))),
+    ));
+    t.push(row(
+        "server",
+        "a registered TAN in clear under the old Venuecode-Tan header",
+        "403 tan_unknown",
+        Box::new(|w: &World| {
+            http(w.upload_with_header(
+                "venuecode-tan",
+                "SERVER-FRESH-0001",
+                seal_upload(&w.ha.decryption.public_key()),
+            ))
+        }),
+    ));
+    t.push(row(
+        "server",
+        "a registered TAN in clear in the Venuecode-Tan-Hash header",
+        "403 tan_unknown",
+        Box::new(|w: &World| {
+            http(w.upload_with_header(
+                "venuecode-tan-hash",
+                "SERVER-FRESH-0001",
+                seal_upload(&w.ha.decryption.public_key()),
+            ))
+        }),
+    ));
+    t.push(row(
+        "server",
+        "a registered TAN's hash in uppercase hex",
+        "403 tan_unknown",
+        Box::new(|w: &World| {
+            let hash = venuecode_protocol::envelope::tan_hash_hex("SERVER-FRESH-0001").unwrap();
+            http(w.upload_with_header(
+                "venuecode-tan-hash",
+                &hash.to_uppercase(),
+                seal_upload(&w.ha.decryption.public_key()),
+            ))
+        }),
+    ));
+    t.push(row(
+        "server",
+        "a registered TAN's hash with a trailing character",
+        "403 tan_unknown",
+        Box::new(|w: &World| {
+            let hash = venuecode_protocol::envelope::tan_hash_hex("SERVER-FRESH-0001").unwrap();
+            http(w.upload_with_header(
+                "venuecode-tan-hash",
+                &format!("{hash}0"),
+                seal_upload(&w.ha.decryption.public_key()),
+            ))
+        }),
     ));
     t.push(row(
         "server",

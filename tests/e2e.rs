@@ -1409,6 +1409,7 @@ fn reused_and_expired_tans_are_refused() {
     venuecode::authority::register_tans(
         &transport,
         &ha,
+        &venuecode::home::Home::new(&w.ha),
         std::slice::from_ref(&short),
         venuecode::authority::TanPurpose::Case,
         SHORT_VALIDITY_SECS,
@@ -2435,7 +2436,9 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
     )
     .unwrap();
     let ha_pub = EncryptionKey::from_bytes(&ha_pub).unwrap();
+    let tan = w.tan("case");
     let poisoned = Upload {
+        tan: tan.clone(),
         entries: vec![
             // The photo claimed for the afternoon: outside the code's display window.
             UploadEntry {
@@ -2452,7 +2455,6 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
         ],
     };
     let transport = venuecode_client::HttpTransport::new(&w.server.url).unwrap();
-    let tan = w.tan("case");
     let poisoned_id =
         venuecode_client::api::upload(&transport, &tan, poisoned.seal(&ha_pub).unwrap().encode())
             .unwrap();
@@ -2463,6 +2465,7 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
         &transport,
         &tan,
         Upload {
+            tan: tan.clone(),
             entries: vec![UploadEntry {
                 code: photo,
                 arrival: minute(10, 0),
@@ -2541,30 +2544,73 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
     assert_eq!(s["chain"]["status"], "complete", "{s}");
 }
 
-/// The known gap of SECURITY.md ("The HA trusts the server's mailbox metadata"): whoever
-/// controls the server's store plants a "case" upload for a TAN the HA never issued. It must
-/// not be published. Ignored until a case upload is bound to a TAN the HA issued (a wire
-/// change); run with `--ignored` to see it fail today.
+/// Stops the server, lets `plant` write to its store (as whoever controls the server can), and
+/// starts it again.
+fn with_server_store(w: &mut World, plant: impl FnOnce(&venuecode_server::RedbStorage)) {
+    let status = w.server.stop();
+    assert!(status.success(), "{}", w.server.log_text());
+    {
+        let store = venuecode_server::RedbStorage::open(&w.data).unwrap();
+        plant(&store);
+    }
+    w.starts += 1;
+    let log = w.dir.path().join(format!("server-{}.log", w.starts));
+    w.server = Server::start(&w.data, &w.ha, log, &w.server_args);
+}
+
+/// Registers `tan` as a case TAN directly in the server's store and stores `body` under it, as
+/// the server's operator could: the HA never issued it.
+fn plant_upload(store: &venuecode_server::RedbStorage, tan: &str, body: &[u8]) -> u64 {
+    use venuecode_server::storage::{NewTan, TanPurpose};
+    use venuecode_server::Storage;
+    let hash = venuecode_protocol::envelope::tan_hash(tan).unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    store
+        .register_tans(
+            &[NewTan {
+                hash,
+                expires_at: now + 3600,
+                purpose: TanPurpose::Case,
+            }],
+            now,
+        )
+        .unwrap();
+    store.consume_tan(&hash, now, body).unwrap()
+}
+
+/// Whoever controls the server's store plants a "case" upload sealed to the HA's public key
+/// (anyone can), under a TAN of their own (the TAN sealed inside, and its hash registered in the
+/// store). The HA never issued that TAN: the upload is reported and skipped, nothing of it is
+/// published, and a genuine case's upload next to it still is (SECURITY.md).
 #[test]
-#[ignore = "known gap: the HA cannot tell a planted upload from a case's (SECURITY.md)"]
 fn poisoned_upload_planted_in_the_servers_store_without_an_ha_tan_is_not_published() {
     use venuecode_protocol::{EncryptionKey, Upload, UploadEntry};
     use venuecode_server::keyfile::KeyKind;
-    use venuecode_server::storage::{NewTan, TanPurpose};
-    use venuecode_server::{RedbStorage, Storage};
     let mut w = World::new();
     let d = w.day;
     let shop = w.home("shop");
     w.register(&shop, "兰州牛肉面馆", "restaurant");
     let shop_url = w.static_url(&shop);
+    let lib = w.home("library");
+    w.register(&lib, "安宁区图书馆", "culture-entertainment");
+    let lib_url = w.static_url(&lib);
     let visitor = w.home("visitor");
-    w.scan(&visitor, &at(d, 10, 0), &shop_url);
+    w.scan(&visitor, &at(d, 10, 0), &lib_url);
     w.checkout(&visitor, &at(d, 10, 50));
+    // A genuine case at the shop, and someone who overlapped there.
+    let case = w.home("case");
+    let shop_visitor = w.home("shop-visitor");
+    w.scan(&case, &at(d, 9, 0), &shop_url);
+    w.scan(&shop_visitor, &at(d, 9, 10), &shop_url);
+    w.checkout(&case, &at(d, 9, 40));
+    w.checkout(&shop_visitor, &at(d, 9, 50));
+    w.share(&case, &at(d, 11, 30));
 
-    // The server's operator stops it, registers a TAN of their own in its store and uses it
-    // for an upload sealed to the HA's public key, then starts it again.
-    let status = w.server.stop();
-    assert!(status.success(), "{}", w.server.log_text());
+    // The server's operator stores an upload sealed to the HA's public key, claiming the
+    // library for the visitor's hour, under a TAN of their own.
     let ha_pub = venuecode::home::read_key(
         &w.ha.join("authority/ha-encryption.pub"),
         KeyKind::X25519Public,
@@ -2573,8 +2619,9 @@ fn poisoned_upload_planted_in_the_servers_store_without_an_ha_tan_is_not_publish
     let ha_pub = EncryptionKey::from_bytes(&ha_pub).unwrap();
     let minute = |h: u32, m: u32| d * 1440 + h * 60 + m;
     let planted = Upload {
+        tan: "PLANTED-BY-THE-SERVER".to_owned(),
         entries: vec![UploadEntry {
-            code: VenueCode::parse(&shop_url).unwrap(),
+            code: VenueCode::parse(&lib_url).unwrap(),
             arrival: minute(10, 0),
             departure: minute(11, 0),
         }],
@@ -2582,36 +2629,128 @@ fn poisoned_upload_planted_in_the_servers_store_without_an_ha_tan_is_not_publish
     .seal(&ha_pub)
     .unwrap()
     .encode();
-    {
-        let store = RedbStorage::open(&w.data).unwrap();
-        let hash = venuecode_protocol::envelope::tan_hash("PLANTED-BY-THE-SERVER").unwrap();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        store
-            .register_tans(
-                &[NewTan {
-                    hash,
-                    expires_at: now + 3600,
-                    purpose: TanPurpose::Case,
-                }],
-                now,
-            )
-            .unwrap();
-        store.consume_tan(&hash, now, &planted).unwrap();
-    }
-    w.starts += 1;
-    let log = w.dir.path().join(format!("server-{}.log", w.starts));
-    w.server = Server::start(&w.data, &w.ha, log, &w.server_args);
+    let mut planted_id = 0;
+    with_server_store(&mut w, |store| {
+        planted_id = plant_upload(store, "PLANTED-BY-THE-SERVER", &planted);
+    });
 
-    // The HA issued no TAN: nothing should be published, and the visitor not told.
-    let p = w.cli(&w.ha, Some(&at(d, 12, 10)), &["authority", "publish"]);
+    // Opening it shows the TAN check's result.
+    let opened = w.ok(
+        &w.ha,
+        Some(&at(d, 12, 5)),
+        &["authority", "uploads", "open", &planted_id.to_string()],
+    );
+    assert_eq!(opened["tan"]["authorised"], false, "{opened}");
+    assert!(
+        opened["tan"]["check"]
+            .as_str()
+            .is_some_and(|c| c.contains("not authorised by a TAN this authority issued")),
+        "{opened}"
+    );
+
+    let out = w
+        .cli(&w.ha, Some(&at(d, 12, 10)), &["authority", "publish"])
+        .ok();
+    let p = out.json();
+    let skipped = p["skipped"].as_array().expect("skipped");
+    assert!(
+        skipped.iter().any(|s| s["upload"] == planted_id
+            && s["entry"].is_null()
+            && s["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("not authorised by a TAN this authority issued"))),
+        "the planted upload was not reported: {p}"
+    );
+    assert!(
+        !p["used_uploads"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(planted_id)),
+        "{p}"
+    );
+    assert_eq!(p["stays"], 1, "only the genuine stay: {p}");
+    assert!(out.stderr.contains("SKIPPED"), "{out:#?}");
+
+    // The visitor at the library is not told; the one at the shop is.
     let s = w.sync(&visitor, &at(d, 12, 30));
     assert!(
         new_exposures(&s).is_empty(),
         "a planted upload raised an alarm: {p:#?} {s}"
     );
+    let s = w.sync(&shop_visitor, &at(d, 12, 30));
+    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(new_exposures(&s)[0]["venue"], "兰州牛肉面馆", "{s}");
+}
+
+/// The server re-posts a genuine case's sealed upload under a second TAN of its own (it
+/// cannot open or re-seal it): the TAN sealed inside was already used by the first upload, so
+/// the HA refuses the copy, in the same publish run or a later one.
+#[test]
+fn case_upload_replayed_by_the_server_under_a_second_tan_is_refused_by_the_ha() {
+    let mut w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let shop_url = w.static_url(&shop);
+    let case = w.home("case");
+    let visitor = w.home("visitor");
+    w.scan(&case, &at(d, 9, 0), &shop_url);
+    w.scan(&visitor, &at(d, 9, 10), &shop_url);
+    w.checkout(&case, &at(d, 9, 40));
+    w.checkout(&visitor, &at(d, 9, 50));
+    w.share(&case, &at(d, 11, 30));
+    let list = w.ok(&w.ha, None, &["authority", "uploads", "list"]);
+    let genuine_id = list["uploads"][0]["id"].as_u64().expect("upload id");
+
+    // The server copies the sealed bytes under a TAN of its own.
+    let mut replay_id = 0;
+    with_server_store(&mut w, |store| {
+        use venuecode_server::Storage;
+        let (_, bytes) = store
+            .upload(genuine_id)
+            .unwrap()
+            .expect("the genuine upload");
+        replay_id = plant_upload(store, "REPLAYED-BY-THE-SERVER", &bytes);
+    });
+    let refused = |p: &Value| {
+        p["skipped"].as_array().is_some_and(|s| {
+            s.iter().any(|s| {
+                s["upload"] == replay_id
+                    && s["reason"].as_str().is_some_and(|r| {
+                        r.contains(&format!("already used by upload {genuine_id}"))
+                    })
+            })
+        })
+    };
+
+    // One run: the genuine upload is published, the copy refused.
+    let p = w.publish(&at(d, 12, 0));
+    assert!(refused(&p), "{p}");
+    assert_eq!(p["used_uploads"], serde_json::json!([genuine_id]), "{p}");
+    let s = w.sync(&visitor, &at(d, 12, 30));
+    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+
+    // The genuine upload deleted, a later run still refuses the copy: nothing to publish.
+    w.ok(
+        &w.ha,
+        None,
+        &["authority", "uploads", "delete", &genuine_id.to_string()],
+    );
+    let out = w
+        .cli(&w.ha, Some(&at(d, 13, 0)), &["authority", "publish"])
+        .failed();
+    assert!(
+        out.stderr
+            .contains(&format!("already used by upload {genuine_id}")),
+        "{out:#?}"
+    );
+    // `uploads open` says so too.
+    let opened = w.ok(
+        &w.ha,
+        Some(&at(d, 13, 5)),
+        &["authority", "uploads", "open", &replay_id.to_string()],
+    );
+    assert_eq!(opened["tan"]["authorised"], false, "{opened}");
 }
 
 // ------------------------------------------------------------------------------------------

@@ -427,28 +427,33 @@ fn tan_uploads(
     let tan_register = drive(base, tan_reqs, 1, 201)?;
     let venue = BenchVenue::new(auth, 4000, fixture::typical_info()?)?;
     let code = venue.static_code()?;
-    let upload = Upload {
-        entries: vec![
-            UploadEntry {
-                code: code.clone(),
-                arrival: T0 + 600,
-                departure: T0 + 660,
-            },
-            UploadEntry {
-                code,
-                arrival: T0 + 2000,
-                departure: T0 + 2090,
-            },
-        ],
-    };
+    let entries = vec![
+        UploadEntry {
+            code: code.clone(),
+            arrival: T0 + 600,
+            departure: T0 + 660,
+        },
+        UploadEntry {
+            code,
+            arrival: T0 + 2000,
+            departure: T0 + 2090,
+        },
+    ];
     let mut up_reqs = Vec::with_capacity(n);
     let mut upload_bytes = 0;
     for t in &tans {
+        // The TAN inside the seal (for the HA), its hash in the header (for the server).
+        let upload = Upload {
+            tan: t.clone(),
+            entries: entries.clone(),
+        };
         let body = upload.seal(&auth.ha_enc.public_key())?.encode();
         upload_bytes = body.len();
         up_reqs.push(
-            Request::post("/v1/uploads", body, "application/octet-stream")
-                .header(venuecode_server::TAN_HEADER, t.as_str()),
+            Request::post("/v1/uploads", body, "application/octet-stream").header(
+                venuecode_server::TAN_HEADER,
+                venuecode_protocol::envelope::tan_hash_hex(t)?,
+            ),
         );
     }
     eprintln!("  {n} TAN uploads…");

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use serde::Deserialize;
 use venuecode_protocol::chain::CHECKPOINT_BYTES;
-use venuecode_protocol::envelope::{tan_hash, RequestEnvelope, SIGNATURE_HEADER};
+use venuecode_protocol::envelope::{tan_hash_hex, RequestEnvelope, SIGNATURE_HEADER};
 use venuecode_protocol::{
     Checkpoint, Codec, CountPing, CountTag, CountTagRegistration, KeyId, RevocationList,
     SigningKey, TrustBundle,
@@ -14,8 +14,10 @@ use venuecode_protocol::{
 use crate::error::{Error, Result};
 use crate::transport::{Request, Response, Transport};
 
-/// The header that carries a TAN on uploads.
-pub const TAN_HEADER: &str = "venuecode-tan";
+/// The header that carries an upload's TAN hash (64 lowercase hex digits of
+/// [`tan_hash`](venuecode_protocol::envelope::tan_hash)): the TAN itself never goes to the
+/// server (a case's upload carries it inside the seal, for the HA alone).
+pub const TAN_HEADER: &str = "venuecode-tan-hash";
 /// Largest error body read from the server.
 const MAX_ERROR_BODY: u64 = 16 * 1024;
 /// Largest JSON control message read from the server.
@@ -119,12 +121,18 @@ struct UploadAnswer {
     id: u64,
 }
 
-/// `POST /v1/uploads` with a TAN: returns the upload id.
+/// `POST /v1/uploads` authorised by a TAN: sends only the TAN's hash (header
+/// `Venuecode-Tan-Hash`), never the TAN. Returns the upload id.
+///
+/// A case's upload also carries the TAN inside the sealed [`Upload`](venuecode_protocol::Upload)
+/// so that the HA can tell it from one planted by the server; guest-book bundles and seed
+/// releases do not (a seed release is signed by the venue key; a guest-book bundle only leads
+/// the HA to phone the guests it names, which it does not publish).
 pub fn upload(t: &dyn Transport, tan: &str, body: Vec<u8>) -> Result<u64> {
-    tan_hash(tan)
+    let hash = tan_hash_hex(tan)
         .map_err(|_| Error::InvalidArgument("a TAN is 10 to 64 printable ASCII characters"))?;
     let req =
-        Request::post("/v1/uploads", body, "application/octet-stream").header(TAN_HEADER, tan);
+        Request::post("/v1/uploads", body, "application/octet-stream").header(TAN_HEADER, hash);
     let r = check(t.send(req)?)?;
     let a: UploadAnswer = json(r)?;
     Ok(a.id)

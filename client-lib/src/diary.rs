@@ -318,6 +318,9 @@ impl Exposure {
 pub(crate) struct PendingUpload {
     pub(crate) tan: Zeroizing<String>,
     pub(crate) sealed: Vec<u8>,
+    /// The encoded [`Upload`](venuecode_protocol::Upload) inside `sealed`, kept to seal the
+    /// same entries again around a new TAN.
+    pub(crate) plain: Zeroizing<Vec<u8>>,
     pub(crate) entries: u16,
 }
 
@@ -328,6 +331,7 @@ impl PendingUpload {
         let _ = out.put_bytes_u8(self.tan.as_bytes(), 255);
         out.put_u16(self.entries);
         let _ = out.put_bytes_u32(&self.sealed, u32::MAX as usize);
+        let _ = out.put_bytes_u32(&self.plain, u32::MAX as usize);
         out
     }
 
@@ -338,10 +342,12 @@ impl PendingUpload {
         let tan = Zeroizing::new(r.text_u8(255).map_err(c)?);
         let entries = r.u16().map_err(c)?;
         let sealed = r.bytes_u32(u32::MAX as usize).map_err(c)?.to_vec();
+        let plain = Zeroizing::new(r.bytes_u32(u32::MAX as usize).map_err(c)?.to_vec());
         r.finish().map_err(c)?;
         Ok(Self {
             tan,
             sealed,
+            plain,
             entries,
         })
     }

@@ -5,8 +5,12 @@
 //! "not this one", and a share must not override it silently. [`Visitor::preview_share`] says
 //! exactly what will be sent, what stays out because it is hidden, and what the user excluded.
 //!
+//! The sealed [`Upload`] carries the TAN itself, so that the HA can tell a case's upload from
+//! one planted by whoever controls the server; the upload request carries only the TAN's hash.
+//!
 //! The sealed bytes are stored in the diary before the first attempt and kept until the server
-//! accepts them, so that a failed upload is retried with exactly the same content.
+//! accepts them, so that a failed upload is retried with exactly the same content (with a new
+//! TAN, the same entries are sealed again around it).
 
 use core::fmt;
 
@@ -203,11 +207,16 @@ impl Visitor {
             return Err(Error::NothingSelected);
         }
         let count = entries.len();
-        let upload = Upload { entries };
+        // The TAN goes inside the seal, for the HA alone; the server sees only its hash.
+        let upload = Upload {
+            tan: tan.to_owned(),
+            entries,
+        };
         let sealed = upload.seal(&self.ha_encryption_key()?)?.encode();
         let pending = PendingUpload {
             tan: Zeroizing::new(tan.to_owned()),
             sealed,
+            plain: Zeroizing::new(upload.encode()),
             entries: u16::try_from(count)
                 .map_err(|_| Error::InvalidArgument("too many entries"))?,
         };
@@ -229,10 +238,16 @@ impl Visitor {
         self.send_pending(pending)
     }
 
-    /// Sends the stored upload with a new TAN (after the old one expired or was refused).
+    /// Sends the stored upload with a new TAN (after the old one expired or was refused): the
+    /// same entries, sealed again with the new TAN inside, since the HA accepts an upload only
+    /// under the TAN sealed in it.
     pub fn retry_share_with_tan(&self, tan: &str) -> Result<ShareReceipt> {
         check_tan(tan)?;
         let mut pending = self.diary.pending_upload()?.ok_or(Error::NoPendingUpload)?;
+        let mut upload = Upload::decode(&pending.plain).map_err(|_| Error::Corrupt)?;
+        upload.tan = tan.to_owned();
+        pending.sealed = upload.seal(&self.ha_encryption_key()?)?.encode();
+        pending.plain = Zeroizing::new(upload.encode());
         pending.tan = Zeroizing::new(tan.to_owned());
         self.diary.set_pending_upload(Some(&pending))?;
         self.send_pending(pending)

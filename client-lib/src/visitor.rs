@@ -15,7 +15,7 @@ use venuecode_protocol::{
 
 use crate::clock::Clock;
 use crate::diary::{Diary, DiaryEntry, EntryId, Exposure, PendingPing};
-use crate::error::{Error, Result};
+use crate::error::{Error, ProtocolError, Result};
 use crate::key::DiaryKey;
 use crate::transport::Transport;
 use crate::Tone;
@@ -172,6 +172,9 @@ pub struct Visitor {
     pub(crate) config: VisitorConfig,
     pub(crate) clock: Box<dyn Clock>,
     pub(crate) transport: Box<dyn Transport>,
+    /// Why the app's bundle did not replace the held one at [`Visitor::open`], if it was
+    /// newer but not a genuine update of it.
+    pub(crate) app_trust_refused: Option<ProtocolError>,
 }
 
 impl fmt::Debug for Visitor {
@@ -186,7 +189,11 @@ impl Visitor {
     ///
     /// A new diary stores the configuration's trust bundle. A diary that holds one keeps it,
     /// unless the configuration's bundle has a higher sequence (an app update shipping a newer
-    /// bundle), which then replaces it.
+    /// bundle) and is a genuine update of the held one (`TrustBundle::verify_update`: signed
+    /// by an RA key of the held bundle), which then replaces it. A newer app bundle that is not
+    /// is ignored, the held bundle kept, and the reason given by
+    /// [`Self::app_trust_bundle_refused`]: a bundle only self-signed by keys it names itself
+    /// could otherwise swap every key the phone trusts.
     pub fn open(
         path: impl AsRef<Path>,
         key: DiaryKey,
@@ -197,20 +204,33 @@ impl Visitor {
         let diary = Diary::open(path.as_ref(), &key)?;
         drop(key);
         let held = diary.trust()?;
-        if held
-            .as_ref()
-            .is_none_or(|h| h.sequence() < config.trust.sequence())
-        {
-            diary.set_trust(&config.trust)?;
+        let mut app_trust_refused = None;
+        match &held {
+            None => diary.set_trust(&config.trust)?,
+            Some(h) if h.sequence() < config.trust.sequence() => {
+                match config.trust.verify_update(h) {
+                    Ok(()) => diary.set_trust(&config.trust)?,
+                    Err(e) => app_trust_refused = Some(e),
+                }
+            }
+            Some(_) => {}
         }
         let v = Self {
             diary,
             config,
             clock: Box::new(clock),
             transport: Box::new(transport),
+            app_trust_refused,
         };
         v.purge()?;
         Ok(v)
+    }
+
+    /// Why the app's trust bundle did not replace the held one when the diary was opened: it
+    /// had a higher sequence but was not signed by an RA key of the held bundle (or did not
+    /// verify). `None` when it was installed, or was not newer. The app should report it.
+    pub fn app_trust_bundle_refused(&self) -> Option<ProtocolError> {
+        self.app_trust_refused
     }
 
     /// The configuration.

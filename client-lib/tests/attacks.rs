@@ -341,6 +341,35 @@ fn trust_bundle_signed_by_an_ha_key_is_refused_as_first_install_and_as_rotation(
 }
 
 #[test]
+fn trust_bundle_shipped_by_an_app_update_replaces_the_held_one_only_if_a_held_ra_key_signed_it() {
+    let w = world();
+    let v = visited_noodles(&w);
+    assert_eq!(v.app_trust_bundle_refused(), None);
+    drop(v);
+    // An "app update" ships sequence 2 with another RA, HA and encryption key, self-signed by
+    // its own new RA key: it verifies as a first install, but no held RA key signed it.
+    let ra2 = SigningKey::from_seed(&[41; 32]).unwrap();
+    let ha2 = SigningKey::from_seed(&[42; 32]).unwrap();
+    let enc2 = venuecode_protocol::DecryptionKey::from_secret(&[43; 32]).unwrap();
+    let swapped = bundle(2, &[&ra2], &[&ha2], &enc2, &ra2);
+    let v = w.visitor_with(VisitorConfig::new(swapped).unwrap());
+    assert_eq!(v.app_trust_bundle_refused(), Some(P::UnknownKeyId));
+    // The held bundle is kept: its HA encryption key, to which shares are sealed, too.
+    assert_eq!(v.trust_bundle().unwrap(), w.trust);
+    drop(v);
+    // A genuine update (sequence 2 signed by the held RA key) replaces it.
+    let genuine = bundle(2, &[&w.ra, &ra2], &[&w.ha], &w.ha_enc, &w.ra);
+    let v = w.visitor_with(VisitorConfig::new(genuine.clone()).unwrap());
+    assert_eq!(v.app_trust_bundle_refused(), None);
+    assert_eq!(v.trust_bundle().unwrap(), genuine);
+    drop(v);
+    // The older bundle an app still ships is not newer: kept silently.
+    let v = w.visitor();
+    assert_eq!(v.app_trust_bundle_refused(), None);
+    assert_eq!(v.trust_bundle().unwrap(), genuine);
+}
+
+#[test]
 fn trust_bundle_naming_plain_http_to_another_host_is_refused() {
     let w = world();
     let body = |server_url: &str, code_base_url: &str| TrustBundleBody {

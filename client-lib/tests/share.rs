@@ -71,6 +71,12 @@ fn the_selection_is_sealed_padded_and_uploaded_with_the_tan() {
         .any(|b| b + 16 == sealed.ciphertext.len()));
     let upload = opened(&w, &uploads[0]);
     assert_eq!(upload.entries.len(), 2);
+    // The TAN is inside the seal; the server got only its hash, never the TAN.
+    assert_eq!(upload.tan, TAN);
+    assert_eq!(
+        w.server.upload_tan_headers(),
+        vec![venuecode_protocol::envelope::tan_hash_hex(TAN).unwrap()]
+    );
     let first = &upload.entries[0];
     assert_eq!(first.code, v.entry(a).unwrap().code().clone());
     assert_eq!((first.arrival, first.departure), (NOW, NOW + 60));
@@ -157,11 +163,13 @@ fn a_lost_response_then_shows_the_tan_as_used_and_a_new_tan_resends() {
         .unwrap();
     let first = w.server.uploads()[0].clone();
     v.retry_share_with_tan("SECOND-01234").unwrap();
-    assert_eq!(
-        w.server.uploads()[1],
-        first,
-        "the same sealed bytes are resent"
-    );
+    // The same entries, sealed again around the new TAN: the HA accepts an upload only under
+    // the TAN sealed in it.
+    let second = w.server.uploads()[1].clone();
+    assert_ne!(second, first);
+    assert_eq!(opened(&w, &first).tan, TAN);
+    assert_eq!(opened(&w, &second).tan, "SECOND-01234");
+    assert_eq!(opened(&w, &second).entries, opened(&w, &first).entries);
     v.discard_pending_share().unwrap();
     assert!(v.pending_share().unwrap().is_none());
 }

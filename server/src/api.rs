@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
-use venuecode_protocol::envelope::tan_hash;
+use venuecode_protocol::envelope::parse_tan_hash;
 use venuecode_protocol::primitives::sha256;
 use venuecode_protocol::revocation::MAX_REVOCATION_PAGE;
 use venuecode_protocol::sealed::SealedBundle;
@@ -31,8 +31,10 @@ use crate::venue_text;
 
 /// Revocation reason of a certificate replaced by an update.
 pub const SUPERSEDED: RevocationReason = RevocationReason::SUPERSEDED;
-/// Header carrying a TAN on uploads.
-pub const TAN_HEADER: &str = "venuecode-tan";
+/// Header carrying an upload's TAN hash (64 lowercase hex digits of
+/// [`tan_hash`](venuecode_protocol::envelope::tan_hash)): the server never sees the TAN, so it
+/// cannot seal an upload of its own under it that the HA would accept.
+pub const TAN_HEADER: &str = "venuecode-tan-hash";
 /// Most TANs in one registration.
 pub const MAX_TANS_PER_REQUEST: usize = 10_000;
 /// Most batches listed in one answer; `latest` tells the client whether to ask again.
@@ -707,18 +709,19 @@ fn tan_unknown(message: &str) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "tan_unknown", message)
 }
 
-/// The upload's TAN from its header, registered, unused and unexpired: checked before the
+/// The upload's TAN hash from its header, registered, unused and unexpired: checked before the
 /// body is read, and again by the handler.
 pub(crate) async fn upload_tan(
     s: &Shared,
     headers: &HeaderMap,
 ) -> Result<([u8; 32], TanRecord), ApiError> {
-    let tan = headers
+    let value = headers
         .get(TAN_HEADER)
-        .ok_or_else(|| tan_unknown("this route needs a Venuecode-Tan header"))?
+        .ok_or_else(|| tan_unknown("this route needs a Venuecode-Tan-Hash header"))?
         .to_str()
-        .map_err(|_| tan_unknown("the TAN is not registered"))?;
-    let hash = tan_hash(tan).map_err(|_| tan_unknown("the TAN is not registered"))?;
+        .map_err(|_| tan_unknown("the TAN hash is not 64 lowercase hex digits"))?;
+    let hash = parse_tan_hash(value)
+        .map_err(|_| tan_unknown("the TAN hash is not 64 lowercase hex digits"))?;
     let record = blocking(s, move |st| st.tan(&hash))
         .await?
         .ok_or_else(|| tan_unknown("the TAN is not registered"))?;

@@ -345,8 +345,9 @@ fn operation(op: &Operation) -> Value {
             vec![]
         })
         .chain(match op.auth {
-            "tan" => vec![json!({ "name": "Venuecode-Tan", "in": "header", "required": true,
-                                  "schema": { "type": "string", "minLength": 10, "maxLength": 64 } })],
+            "tan" => vec![json!({ "name": "Venuecode-Tan-Hash", "in": "header", "required": true,
+                                  "description": "hex of SHA-256(\"venuecode/v2/tan\" || 0x00 || TAN); the TAN itself travels only inside the sealed upload",
+                                  "schema": { "type": "string", "pattern": "^[0-9a-f]{64}$" } })],
             _ => vec![],
         })
         .collect();

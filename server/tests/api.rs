@@ -304,6 +304,30 @@ fn tans_and_uploads() {
     assert_eq!((r.status, r.code().as_str()), (403, "tan_unknown"));
     let r = h.request("POST", "/v1/uploads", &[], &case);
     assert_eq!((r.status, r.code().as_str()), (403, "tan_unknown"));
+    // The header carries the TAN's hash, never the TAN: the TAN itself (under the old header
+    // or the new one) and an uppercase hash are refused, and a registered TAN stays unused.
+    h.register_tans(&[("HEADER-TAN-001", now() + 3600, "case")]);
+    let hash = venuecode_protocol::envelope::tan_hash_hex("HEADER-TAN-001").unwrap();
+    for (name, value) in [
+        ("venuecode-tan", "HEADER-TAN-001".to_owned()),
+        ("venuecode-tan-hash", "HEADER-TAN-001".to_owned()),
+        ("venuecode-tan-hash", hash.to_uppercase()),
+        ("venuecode-tan-hash", hash[..62].to_owned()),
+    ] {
+        let r = h.request("POST", "/v1/uploads", &[(name, value.clone())], &case);
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (403, "tan_unknown"),
+            "{name}: {value}"
+        );
+    }
+    let r = h.request(
+        "POST",
+        "/v1/uploads",
+        &[("venuecode-tan-hash", hash)],
+        &case,
+    );
+    assert_eq!(r.status, 201);
 
     let guest = h.guestbook_upload();
     assert_eq!(h.upload("GUEST-TAN-001", &guest).status, 201);
@@ -325,7 +349,8 @@ fn tans_and_uploads() {
         .iter()
         .map(|u| u["purpose"].as_str().unwrap())
         .collect();
-    assert_eq!(purposes, ["case", "guestbook", "seeds"]);
+    // The second case upload is the one sent with the hash of HEADER-TAN-001.
+    assert_eq!(purposes, ["case", "case", "guestbook", "seeds"]);
     assert_eq!(items[0]["size"], case.len());
     let path = format!("/v1/uploads/{case_id}");
     let r = h.signed(&h.ha, "GET", &path, b"");
@@ -343,7 +368,7 @@ fn tans_and_uploads() {
             .as_array()
             .unwrap()
             .len(),
-        2
+        3
     );
 }
 

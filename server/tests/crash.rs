@@ -286,7 +286,10 @@ fn writer(
                     &base,
                     "POST",
                     "/v1/uploads",
-                    &[("venuecode-tan", tan.clone())],
+                    &[(
+                        "venuecode-tan-hash",
+                        venuecode_protocol::envelope::tan_hash_hex(&tan).unwrap(),
+                    )],
                     bytes.clone(),
                 ) else {
                     return;

@@ -259,14 +259,20 @@ fn unauthenticated_body_is_refused_from_its_headers_before_it_is_read() {
     assert_eq!(status, 401, "{text}");
     let (status, text) = refused(
         "/v1/uploads",
-        "venuecode-tan: NEVER-ISSUED-1\r\n".to_owned(),
+        format!(
+            "venuecode-tan-hash: {}\r\n",
+            venuecode_protocol::envelope::tan_hash_hex("NEVER-ISSUED-1").unwrap()
+        ),
     );
     // The upload limit (8 MiB) comes first, then the TAN: both before the body.
     assert_eq!(status, 413, "{text}");
     let mut s = post_head(
         addr,
         "/v1/uploads",
-        "venuecode-tan: NEVER-ISSUED-1\r\n",
+        &format!(
+            "venuecode-tan-hash: {}\r\n",
+            venuecode_protocol::envelope::tan_hash_hex("NEVER-ISSUED-1").unwrap()
+        ),
         1000,
         b"",
     );

@@ -149,7 +149,11 @@ fn bursts_are_refused_or_shed_fast_and_memory_stays_bounded() {
                     addr,
                     "POST",
                     "/v1/uploads",
-                    &format!("venuecode-tan: BURST-TAN-{i:06}\r\n"),
+                    &format!(
+                        "venuecode-tan-hash: {}\r\n",
+                        venuecode_protocol::envelope::tan_hash_hex(&format!("BURST-TAN-{i:06}"))
+                            .unwrap()
+                    ),
                     BODY,
                 );
                 let chunk = vec![0x5a; 64 * 1024];

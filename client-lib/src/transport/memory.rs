@@ -11,7 +11,7 @@ use std::io::{self, Read};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use venuecode_protocol::codec::Reader;
-use venuecode_protocol::envelope::{tan_hash, RequestEnvelope, SIGNATURE_HEADER};
+use venuecode_protocol::envelope::{parse_tan_hash, tan_hash, RequestEnvelope, SIGNATURE_HEADER};
 use venuecode_protocol::{
     Checkpoint, Codec, CountPing, CountTagRegistration, ExposureBatch, RevocationList,
     SignedBatchHeader, TrustBundle,
@@ -65,6 +65,7 @@ struct State {
     lose_next_response: bool,
     cut_batch_bodies_at: Option<usize>,
     requests: Vec<String>,
+    upload_headers: Vec<String>,
 }
 
 /// An in-memory server. Clones share state, so a test can keep one handle and give another to
@@ -226,6 +227,11 @@ impl MemoryServer {
         self.state().uploads.clone()
     }
 
+    /// The `Venuecode-Tan-Hash` header of every upload request, as received, in order.
+    pub fn upload_tan_headers(&self) -> Vec<String> {
+        self.state().upload_headers.clone()
+    }
+
     /// The count-tag registrations received.
     pub fn count_tag_posts(&self) -> Vec<CountTagPost> {
         self.state().count_tag_posts.clone()
@@ -328,7 +334,13 @@ impl MemoryServer {
                 }
             }
             (Method::Post, ["v1", "uploads"]) => {
-                let Some(hash) = req.header_value(TAN_HEADER).and_then(|t| tan_hash(t).ok()) else {
+                if let Some(h) = req.header_value(TAN_HEADER) {
+                    s.upload_headers.push(h.to_owned());
+                }
+                let Some(hash) = req
+                    .header_value(TAN_HEADER)
+                    .and_then(|h| parse_tan_hash(h).ok())
+                else {
                     return error(403, "tan_unknown");
                 };
                 match s.tans.get(&hash).copied() {

@@ -245,15 +245,148 @@ pub fn fresh_tans(count: usize) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Registers TANs (their hashes) with the server, valid for `valid_seconds`.
+/// Where the HA keeps the TANs it issued ([`TanLedger`]), mode 0600.
+pub const TAN_LEDGER_FILE: &str = "authority/tans.json";
+
+/// One TAN the HA issued, as its ledger keeps it (keyed by the hex of its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedTan {
+    /// `case`, `guestbook` or `seeds`.
+    pub purpose: String,
+    /// When it was issued (Unix seconds, real clock).
+    pub issued_at: u64,
+    /// When it expires (Unix seconds, real clock).
+    pub expires_at: u64,
+    /// Whether a case upload sealing it was processed.
+    pub used: bool,
+    /// The upload that used it: its id and the SHA-256 of its sealed bytes (hex). The same
+    /// upload may be processed again (a second publish); any other is a replay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_by: Option<(u64, String)>,
+}
+
+/// The TANs this HA issued (`authority tan`), by the hex of their hash: a case upload is
+/// published only if the TAN sealed inside it is one of them, issued for a case and not used by
+/// another upload. The server never learns a TAN (only its hash), so whoever controls it cannot
+/// seal an upload the HA accepts.
+#[derive(Debug)]
+pub struct TanLedger {
+    path: PathBuf,
+    tans: BTreeMap<String, IssuedTan>,
+}
+
+impl TanLedger {
+    /// Loads the ledger from [`TAN_LEDGER_FILE`] (empty if there is none yet).
+    pub fn load(home: &Home) -> Result<Self> {
+        let path = home.path(TAN_LEDGER_FILE);
+        let tans = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).context(TAN_LEDGER_FILE)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => return Err(e).with_context(|| format!("reading {TAN_LEDGER_FILE}")),
+        };
+        Ok(Self { path, tans })
+    }
+
+    /// Writes the ledger (mode 0600: it is the HA's own record).
+    pub fn save(&self) -> Result<()> {
+        write_file(&self.path, &serde_json::to_vec_pretty(&self.tans)?, true)
+    }
+
+    /// Records newly issued TANs.
+    pub fn issue(
+        &mut self,
+        tans: &[String],
+        purpose: TanPurpose,
+        issued_at: u64,
+        expires_at: u64,
+    ) -> Result<()> {
+        for tan in tans {
+            self.tans.insert(
+                hex::encode(tan_hash(tan)?),
+                IssuedTan {
+                    purpose: purpose.as_str().to_owned(),
+                    issued_at,
+                    expires_at,
+                    used: false,
+                    used_by: None,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The entry of a TAN hash, if this HA issued it.
+    pub fn get(&self, hash: &[u8; 32]) -> Option<&IssuedTan> {
+        self.tans.get(&hex::encode(hash))
+    }
+
+    /// Checks the TAN sealed inside case upload `id` (sealed bytes `bytes`): this HA issued it,
+    /// for a case, and no other upload used it. Returns the ledger's entry; the error is the
+    /// reason to report.
+    pub fn check_case(&self, upload: &Upload, id: u64, bytes: &[u8]) -> Result<IssuedTan> {
+        let hash = upload.tan_hash()?;
+        let Some(issued) = self.get(&hash) else {
+            bail!(
+                "not authorised by a TAN this authority issued (the TAN sealed in it is unknown)"
+            );
+        };
+        if issued.purpose != "case" {
+            bail!(
+                "not authorised by a TAN this authority issued for a case (the TAN sealed in it was issued for {})",
+                issued.purpose
+            );
+        }
+        if issued.used {
+            let fingerprint = hex::encode(venuecode_protocol::primitives::sha256(&[bytes]));
+            match &issued.used_by {
+                Some((by, fp)) if *by == id && *fp == fingerprint => {}
+                Some((by, _)) => bail!(
+                    "the TAN sealed in it was already used by upload {by}: a replay, not authorised by a TAN this authority issued"
+                ),
+                None => bail!("the TAN sealed in it was already used"),
+            }
+        }
+        Ok(issued.clone())
+    }
+
+    /// Marks the TAN of case upload `id` used by it (call after [`Self::check_case`]).
+    pub fn mark_used(&mut self, upload: &Upload, id: u64, bytes: &[u8]) -> Result<()> {
+        let key = hex::encode(upload.tan_hash()?);
+        let issued = self
+            .tans
+            .get_mut(&key)
+            .ok_or_else(|| anyhow!("not a TAN this authority issued"))?;
+        issued.used = true;
+        issued.used_by = Some((
+            id,
+            hex::encode(venuecode_protocol::primitives::sha256(&[bytes])),
+        ));
+        Ok(())
+    }
+}
+
+/// The latest minute a case upload may claim a departure in, before the clock skew: the
+/// earlier of the server's `received_at` and the expiry of the TAN this HA issued (both shifted
+/// by `shift_seconds`, see [`received_minute`]). The server's time alone is not trusted.
+pub fn claim_bound(received_at: u64, tan: &IssuedTan, shift_seconds: i64) -> UnixMinute {
+    received_minute(received_at.min(tan.expires_at), shift_seconds)
+}
+
+/// Issues TANs: records them in the HA's ledger ([`TanLedger`], before anything is sent) and
+/// registers their hashes with the server, valid for `valid_seconds`.
 pub fn register_tans(
     t: &dyn Transport,
     ha: &HealthAuthority,
+    home: &Home,
     tans: &[String],
     purpose: TanPurpose,
     valid_seconds: u64,
 ) -> Result<()> {
-    let expires_at = now_seconds() + valid_seconds;
+    let issued_at = now_seconds();
+    let expires_at = issued_at + valid_seconds;
+    let mut ledger = TanLedger::load(home)?;
+    ledger.issue(tans, purpose, issued_at, expires_at)?;
+    ledger.save()?;
     let mut list = Vec::with_capacity(tans.len());
     for tan in tans {
         list.push(serde_json::json!({
@@ -332,15 +465,26 @@ pub enum Opened {
     },
 }
 
-/// Opens an upload of the given purpose: decodes it, opens the seal and, for a seed release,
-/// verifies the venue's signature. A case's entries are returned as shared; check each with
-/// [`check_entry`] before using it.
+/// Opens an upload the server lists under `purpose`: decodes it, opens the seal and, for a
+/// seed release, verifies the venue's signature. The server's purpose is not trusted for case
+/// uploads: a sealed message listed as `case` or `seeds` that opens as a case's upload is one
+/// ([`Opened::Case`]), whatever the label. A case's upload is returned as shared: check its
+/// sealed TAN with [`TanLedger::check_case`] and each entry with [`check_entry`] before using
+/// it.
 pub fn open_upload(ha: &HealthAuthority, purpose: &str, bytes: &[u8]) -> Result<Opened> {
     match purpose {
-        "case" => {
+        "case" | "seeds" => {
             let sealed = SealedMessage::decode(bytes).context("does not decode")?;
-            let upload = Upload::open(&ha.decryption, &sealed).context("does not open")?;
-            Ok(Opened::Case(upload))
+            let as_case = Upload::open(&ha.decryption, &sealed);
+            if purpose == "case" || as_case.is_ok() {
+                return Ok(Opened::Case(as_case.context("does not open")?));
+            }
+            let release = SeedRelease::open(&ha.decryption, &sealed)
+                .context("does not open or its venue signature does not verify")?;
+            Ok(Opened::Seeds {
+                venue_key: *release.venue_key.as_bytes(),
+                seeds: release.seeds,
+            })
         }
         "guestbook" => {
             let bundle = SealedBundle::decode(bytes).context("does not decode")?;
@@ -349,15 +493,6 @@ pub fn open_upload(ha: &HealthAuthority, purpose: &str, bytes: &[u8]) -> Result<
                 out.push(GuestBookEntry::open(&ha.decryption, item).context("does not open")?);
             }
             Ok(Opened::GuestBook(out))
-        }
-        "seeds" => {
-            let sealed = SealedMessage::decode(bytes).context("does not decode")?;
-            let release = SeedRelease::open(&ha.decryption, &sealed)
-                .context("does not open or its venue signature does not verify")?;
-            Ok(Opened::Seeds {
-                venue_key: *release.venue_key.as_bytes(),
-                seeds: release.seeds,
-            })
         }
         other => bail!("unknown upload purpose `{other}`"),
     }
@@ -840,14 +975,18 @@ pub struct PublishRequest<'a> {
 }
 
 /// Opens the mailbox's case uploads (all, or those in `ids`) and every seed release, each on
-/// its own: an upload that does not decode or open, and a check-in that fails
-/// [`check_entry`], is reported (`progress` and [`Published::skipped`]) and left out, and the
-/// rest is published. Plans the windows, signs the next batch of the HA's chain, posts it,
+/// its own: an upload that does not decode or open, a case upload whose sealed TAN this HA did
+/// not issue for a case or that another upload already used ([`TanLedger::check_case`]), and a
+/// check-in that fails [`check_entry`] (its departure bounded by [`claim_bound`]) are reported
+/// (`progress` and [`Published::skipped`]) and left out, and the rest is published. The TAN
+/// of each case upload that passes is marked used in `tans` (saved before the batch is
+/// posted). Plans the windows, signs the next batch of the HA's chain, posts it,
 /// then signs and posts a fresh checkpoint.
 ///
 /// `windows`, when not empty, are the windows the tracer chose: `(serial, start, end)`; the
 /// stays a case shared at a venue listed there are replaced by these windows (a venue not listed
 /// keeps the shared stays).
+#[allow(clippy::too_many_arguments)]
 pub fn publish_mailbox(
     t: &dyn Transport,
     ha: &HealthAuthority,
@@ -855,6 +994,7 @@ pub fn publish_mailbox(
     chain: &mut HaChain,
     req: &PublishRequest<'_>,
     published: &std::collections::HashSet<[u8; 32]>,
+    tans: &mut TanLedger,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Published> {
     if let Some(seq) = chain.post_pending(t, ha)? {
@@ -877,9 +1017,9 @@ pub fn publish_mailbox(
             continue;
         }
         progress(&format!("opening upload {} ({})", info.id, info.purpose));
-        let opened =
-            fetch_upload(t, ha, info.id).and_then(|bytes| open_upload(ha, &info.purpose, &bytes));
-        let opened = match opened {
+        let opened = fetch_upload(t, ha, info.id)
+            .and_then(|bytes| Ok((open_upload(ha, &info.purpose, &bytes)?, bytes)));
+        let (opened, bytes) = match opened {
             Ok(o) => o,
             Err(e) => {
                 let reason = format!("{e:#}");
@@ -894,7 +1034,25 @@ pub fn publish_mailbox(
         };
         match opened {
             Opened::Case(upload) => {
-                let received = received_minute(info.received_at, req.received_shift_seconds);
+                // Listed as `seeds` but a case's upload: only if the tracer asked for it.
+                if !(req.ids.is_empty() || req.ids.contains(&info.id)) {
+                    continue;
+                }
+                let issued = match tans.check_case(&upload, info.id, &bytes) {
+                    Ok(issued) => issued,
+                    Err(e) => {
+                        let reason = format!("{e:#}");
+                        progress(&format!("SKIPPED upload {}: {reason}", info.id));
+                        skipped.push(Skipped {
+                            upload: info.id,
+                            entry: None,
+                            reason,
+                        });
+                        continue;
+                    }
+                };
+                tans.mark_used(&upload, info.id, &bytes)?;
+                let received = claim_bound(info.received_at, &issued, req.received_shift_seconds);
                 let mut any = false;
                 for (i, e) in upload.entries.into_iter().enumerate() {
                     if let Err(err) = check_entry(&e, anchors, received) {
@@ -932,6 +1090,7 @@ pub fn publish_mailbox(
             Opened::GuestBook(_) => {}
         }
     }
+    tans.save()?;
     if traces.is_empty() {
         bail!(
             "no case upload to publish{}",

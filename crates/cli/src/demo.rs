@@ -260,6 +260,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     authority::register_tans(
         &t,
         &ha,
+        &auth_home,
         std::slice::from_ref(&case_tan),
         TanPurpose::Case,
         86_400,
@@ -304,6 +305,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     authority::register_tans(
         &t,
         &ha,
+        &auth_home,
         std::slice::from_ref(&seeds_tan),
         TanPurpose::Seeds,
         86_400,
@@ -311,6 +313,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     authority::register_tans(
         &t,
         &ha,
+        &auth_home,
         std::slice::from_ref(&guests_tan),
         TanPurpose::Guestbook,
         86_400,
@@ -369,6 +372,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
             received_shift_seconds: shift,
         },
         &std::collections::HashSet::new(),
+        &mut authority::TanLedger::load(&auth_home)?,
         &mut |_| {},
     )?;
     if !published.skipped.is_empty() {

@@ -384,7 +384,9 @@ enum AuthorityCmd {
         #[arg(long, default_value = DEFAULT_BASE_URL)]
         code_base_url: String,
     },
-    /// Issue TANs (one-time upload codes).
+    /// Issue TANs (one-time upload codes): recorded in authority/tans.json (the authority
+    /// publishes a case upload only if the TAN sealed in it is one it issued there), their
+    /// hashes registered with the server.
     #[command(
         after_help = "Example:\n  venuecode --home ./ha authority tan --purpose case --count 5 --valid-hours 48"
     )]
@@ -1758,7 +1760,14 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             }
             let ha = HealthAuthority::load(&ctx.home)?;
             let tans = authority::fresh_tans(count)?;
-            authority::register_tans(&ctx.transport()?, &ha, &tans, purpose, valid_hours * 3600)?;
+            authority::register_tans(
+                &ctx.transport()?,
+                &ha,
+                &ctx.home,
+                &tans,
+                purpose,
+                valid_hours * 3600,
+            )?;
             ctx.print(json!({"tans": tans, "valid_hours": valid_hours}), || {
                 tans.join("\n")
             });
@@ -1902,8 +1911,38 @@ fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
             let bytes = authority::fetch_upload(&t, &ha, id)?;
             let opened = authority::open_upload(&ha, &info.purpose, &bytes)
                 .with_context(|| format!("upload {id}"))?;
-            let received = authority::received_minute(info.received_at, ctx.shift_seconds);
-            print_opened(ctx, &opened, &trust.anchors()?, received);
+            let mut received = authority::received_minute(info.received_at, ctx.shift_seconds);
+            // A case upload: the TAN sealed in it, checked against the HA's ledger (read only:
+            // opening does not mark it used), and the claims bounded by that TAN's expiry.
+            let tan_check = match &opened {
+                Opened::Case(upload) => {
+                    let ledger = authority::TanLedger::load(&ctx.home)?;
+                    Some(match ledger.check_case(upload, id, &bytes) {
+                        Ok(issued) => {
+                            received = authority::claim_bound(
+                                info.received_at,
+                                &issued,
+                                ctx.shift_seconds,
+                            );
+                            Ok(if issued.used {
+                                "issued by this authority for a case; already used by this upload"
+                                    .to_owned()
+                            } else {
+                                "issued by this authority for a case; not used before".to_owned()
+                            })
+                        }
+                        Err(e) => Err(format!("{e:#}")),
+                    })
+                }
+                _ => None,
+            };
+            print_opened(
+                ctx,
+                &opened,
+                &trust.anchors()?,
+                received,
+                tan_check.as_ref(),
+            );
         }
         UploadsCmd::Delete { id } => {
             authority::delete_upload(&t, &ha, id)?;
@@ -1918,9 +1957,15 @@ fn print_opened(
     opened: &Opened,
     anchors: &venuecode_protocol::TrustAnchors,
     received: UnixMinute,
+    tan_check: Option<&std::result::Result<String, String>>,
 ) {
     match opened {
         Opened::Case(upload) => {
+            let (tan_ok, tan_text) = match tan_check {
+                Some(Ok(s)) => (true, s.clone()),
+                Some(Err(s)) => (false, s.clone()),
+                None => (false, "not checked".to_owned()),
+            };
             let checks: Vec<Option<String>> = upload
                 .entries
                 .iter()
@@ -1936,22 +1981,33 @@ fn print_opened(
                 .zip(&checks)
                 .map(|(e, c)| json!({"serial": e.code.certificate().serial(), "venue": e.code.certificate().info().name(), "arrival": e.arrival, "departure": e.departure, "problem": c}))
                 .collect();
-            ctx.print(json!({"case": rows}), || {
-                let mut s = format!("a case shared {} check-in(s):\n", upload.entries.len());
-                for (e, c) in upload.entries.iter().zip(&checks) {
+            ctx.print(
+                json!({"case": rows, "tan": {"authorised": tan_ok, "check": tan_text}}),
+                || {
+                    let mut s = if tan_ok {
+                        format!("TAN: {tan_text}\n")
+                    } else {
+                        format!("TAN: REFUSED, nothing in it will be published: {tan_text}\n")
+                    };
                     s.push_str(&format!(
-                        "  {} (serial {}): {} – {}{}\n",
-                        e.code.certificate().info().name(),
-                        e.code.certificate().serial(),
-                        format_minute(e.arrival),
-                        format_minute(e.departure),
-                        c.as_ref()
-                            .map(|c| format!("\n    REFUSED, will not be published: {c}"))
-                            .unwrap_or_default()
+                        "a case shared {} check-in(s):\n",
+                        upload.entries.len()
                     ));
-                }
-                s
-            });
+                    for (e, c) in upload.entries.iter().zip(&checks) {
+                        s.push_str(&format!(
+                            "  {} (serial {}): {} – {}{}\n",
+                            e.code.certificate().info().name(),
+                            e.code.certificate().serial(),
+                            format_minute(e.arrival),
+                            format_minute(e.departure),
+                            c.as_ref()
+                                .map(|c| format!("\n    REFUSED, will not be published: {c}"))
+                                .unwrap_or_default()
+                        ));
+                    }
+                    s
+                },
+            );
         }
         Opened::GuestBook(entries) => {
             let rows: Vec<_> = entries
@@ -2025,6 +2081,7 @@ fn publish(
         Err(e) => return Err(e).context("reading authority/published.json"),
     };
     let mut chain = authority::HaChain::load(&ctx.home)?;
+    let mut tans = authority::TanLedger::load(&ctx.home)?;
     let out = authority::publish_mailbox(
         &t,
         ha,
@@ -2039,6 +2096,7 @@ fn publish(
             received_shift_seconds: ctx.shift_seconds,
         },
         &ledger,
+        &mut tans,
         &mut |line| eprintln!("  {line}"),
     )?;
     ledger.extend(out.fingerprints.iter().copied());

@@ -168,15 +168,59 @@ pub const MIN_TAN_CHARS: usize = 10;
 /// Longest TAN accepted.
 pub const MAX_TAN_CHARS: usize = 64;
 
-/// SHA-256(`TAN_LABEL` || 0x00 || tan): what the server stores instead of a TAN. Refuses a TAN
-/// that is not 10 to 64 printable ASCII characters.
-pub fn tan_hash(tan: &str) -> Result<[u8; 32]> {
+/// Checks a TAN's text: 10 to 64 printable ASCII characters (`!` to `~`).
+pub fn check_tan(tan: &str) -> Result<()> {
     let ok = (MIN_TAN_CHARS..=MAX_TAN_CHARS).contains(&tan.len())
         && tan.bytes().all(|b| b.is_ascii_graphic());
-    if !ok {
-        return Err(Error::InvalidArgument(
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(
             "a TAN is 10 to 64 printable ASCII characters",
+        ))
+    }
+}
+
+/// SHA-256(`TAN_LABEL` || 0x00 || tan): what the server stores instead of a TAN, and what an
+/// upload's `Venuecode-Tan-Hash` header carries (as [`tan_hash_hex`]). Refuses a TAN that is
+/// not 10 to 64 printable ASCII characters.
+pub fn tan_hash(tan: &str) -> Result<[u8; 32]> {
+    check_tan(tan)?;
+    Ok(sha256(&[TAN_LABEL, &[0], tan.as_bytes()]))
+}
+
+/// The `Venuecode-Tan-Hash` header value: 64 lowercase hex digits of [`tan_hash`].
+pub fn tan_hash_hex(tan: &str) -> Result<String> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in tan_hash(tan)? {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    Ok(out)
+}
+
+/// Parses a `Venuecode-Tan-Hash` header value: exactly 64 lowercase hex digits.
+pub fn parse_tan_hash(value: &str) -> Result<[u8; 32]> {
+    if value.len() != 64
+        || !value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return Err(Error::InvalidArgument(
+            "a TAN hash is 64 lowercase hex digits",
         ));
     }
-    Ok(sha256(&[TAN_LABEL, &[0], tan.as_bytes()]))
+    let digit = |b: u8| {
+        if b.is_ascii_digit() {
+            b - b'0'
+        } else {
+            b - b'a' + 10
+        }
+    };
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(value.as_bytes().chunks_exact(2)) {
+        *o = (digit(pair[0]) << 4) | digit(pair[1]);
+    }
+    Ok(out)
 }

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use crate::code::CodeKind;
 use crate::code::{VenueCode, MAX_CODE_BYTES};
 use crate::codec::{read_version, Codec, Put, Reader};
+use crate::envelope::{check_tan, MAX_TAN_CHARS};
 use crate::error::{Error, Result};
 use crate::keys::{DecryptionKey, EncryptionKey, KeyId, PublicKey, SigningKey};
 use crate::primitives;
@@ -278,15 +279,32 @@ impl UploadEntry {
 pub const UPLOAD_VERSION: u8 = 2;
 
 /// What a case shares with the HA.
-#[derive(Clone, PartialEq, Eq, Debug)]
+///
+/// Plaintext: `version u8 = 2 | tan_len u8 (10..=64) | tan (printable ASCII) | count u16
+/// (0..=300) | (code_len u16, code, arrival u32, departure u32)…`. The TAN is the one the HA
+/// issued to the case: the server only ever sees its hash (the `Venuecode-Tan-Hash` header), so
+/// whoever controls the server cannot seal an upload the HA would accept as a case's.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Upload {
+    /// The TAN the HA issued for this upload (10 to 64 printable ASCII characters).
+    pub tan: String,
     /// The shared check-ins.
     pub entries: Vec<UploadEntry>,
+}
+
+impl core::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Upload")
+            .field("tan", &"…")
+            .field("entries", &self.entries)
+            .finish()
+    }
 }
 
 impl Codec for Upload {
     fn encode_into(&self, out: &mut Vec<u8>) {
         out.push(UPLOAD_VERSION);
+        let _ = out.put_bytes_u8(self.tan.as_bytes(), MAX_TAN_CHARS);
         out.put_u16(self.entries.len() as u16);
         for e in &self.entries {
             let _ = out.put_bytes_u16(&e.code.encode(), MAX_CODE_BYTES);
@@ -297,6 +315,8 @@ impl Codec for Upload {
 
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         read_version(r, UPLOAD_VERSION)?;
+        let tan = r.text_u8(MAX_TAN_CHARS)?;
+        check_tan(&tan).map_err(|_| Error::NonCanonical)?;
         let n = usize::from(r.u16()?);
         if n > MAX_UPLOAD_ENTRIES {
             return Err(Error::TooLarge);
@@ -315,7 +335,7 @@ impl Codec for Upload {
                 departure,
             });
         }
-        Ok(Self { entries })
+        Ok(Self { tan, entries })
     }
 }
 
@@ -332,8 +352,11 @@ impl Upload {
         Self::decode(&content)
     }
 
-    /// Refuses what the decoder would refuse, before sealing.
+    /// Refuses what the decoder would refuse, before sealing: a TAN that is not 10 to 64
+    /// printable ASCII characters ([`Error::InvalidArgument`]), too many entries, a departure
+    /// not after its arrival.
     pub fn check(&self) -> Result<()> {
+        check_tan(&self.tan)?;
         if self.entries.len() > MAX_UPLOAD_ENTRIES {
             return Err(Error::TooLarge);
         }
@@ -341,6 +364,12 @@ impl Upload {
             return Err(Error::ValueOutOfRange);
         }
         Ok(())
+    }
+
+    /// [`tan_hash`](crate::envelope::tan_hash) of the sealed TAN: what the upload's header
+    /// carried and the HA's ledger is keyed by.
+    pub fn tan_hash(&self) -> Result<[u8; 32]> {
+        crate::envelope::tan_hash(&self.tan)
     }
 }
 

@@ -75,6 +75,7 @@ fn static_code_scan_publish_match() {
 
     // The case's upload, opened by the HA.
     let upload = Upload {
+        tan: "K7Q2-M9XD-4TZP".to_owned(),
         entries: vec![UploadEntry {
             code: scanned.clone(),
             arrival: NOW + 30,
@@ -85,6 +86,14 @@ fn static_code_scan_publish_match() {
     let bytes = sealed.encode();
     let opened = Upload::open(&w.ha_enc, &SealedMessage::decode(&bytes).unwrap()).unwrap();
     assert_eq!(opened, upload);
+    // The HA finds the TAN it issued inside the seal; the header carried only its hash.
+    assert_eq!(
+        opened.tan_hash().unwrap(),
+        venuecode_protocol::envelope::parse_tan_hash(
+            &venuecode_protocol::envelope::tan_hash_hex("K7Q2-M9XD-4TZP").unwrap()
+        )
+        .unwrap()
+    );
     let shared = &opened.entries[0];
     shared.code.verify_signatures(&w.anchors).unwrap();
     shared.check_claim(NOW + 300).unwrap();

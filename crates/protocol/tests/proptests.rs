@@ -349,16 +349,23 @@ fn stay() -> impl Strategy<Value = (u32, u32)> {
     (0..u32::MAX, 1..=u32::MAX).prop_map(|(a, len)| (a, a.saturating_add(len)))
 }
 
+fn tan() -> impl Strategy<Value = String> {
+    "[!-~]{10,64}"
+}
+
 fn upload() -> impl Strategy<Value = Upload> {
-    prop::collection::vec((venue_code(), stay()), 0..=3).prop_map(|entries| Upload {
-        entries: entries
-            .into_iter()
-            .map(|(code, (arrival, departure))| UploadEntry {
-                code,
-                arrival,
-                departure,
-            })
-            .collect(),
+    (tan(), prop::collection::vec((venue_code(), stay()), 0..=3)).prop_map(|(tan, entries)| {
+        Upload {
+            tan,
+            entries: entries
+                .into_iter()
+                .map(|(code, (arrival, departure))| UploadEntry {
+                    code,
+                    arrival,
+                    departure,
+                })
+                .collect(),
+        }
     })
 }
 
@@ -897,6 +904,29 @@ proptest! {
 // The sealed types run HPKE per case, which is slower in a debug build: fewer cases.
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn upload_tan_is_checked_and_its_hash_header_round_trips(
+        tan in tan(),
+        bad in prop_oneof![
+            "[!-~]{0,9}",
+            "[!-~]{65,80}",
+            "[!-~]{4,20}[ \t\n\u{7f}é][!-~]{5,20}",
+        ],
+    ) {
+        let hex = venuecode_protocol::envelope::tan_hash_hex(&tan).unwrap();
+        prop_assert_eq!(
+            venuecode_protocol::envelope::parse_tan_hash(&hex),
+            venuecode_protocol::envelope::tan_hash(&tan)
+        );
+        prop_assert!(venuecode_protocol::envelope::parse_tan_hash(&hex.to_uppercase()).is_err()
+            || !hex.bytes().any(|b| b.is_ascii_alphabetic()));
+        let upload = Upload { tan: bad.clone(), entries: vec![] };
+        prop_assert!(upload.check().is_err());
+        prop_assert!(venuecode_protocol::envelope::tan_hash(&bad).is_err());
+        // Encoded anyway (the encoder does not check), the decoder refuses it.
+        prop_assert!(Upload::decode(&upload.encode()).is_err());
+    }
 
     #[test]
     fn upload_round_trip(upload in upload(), (at, x, ins) in mutation()) {

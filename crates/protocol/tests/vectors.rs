@@ -3067,11 +3067,22 @@ fn guests() -> [GuestBookEntry; 2] {
     ]
 }
 
+/// The TAN inside the vectors' upload (the same one as the envelope vectors' TAN hash).
+const UPLOAD_TAN: &str = "K7Q2-M9XD-4TZP";
+
+/// An upload plaintext's version byte and length-prefixed TAN.
+fn upload_head(tan: &[u8]) -> Vec<u8> {
+    let mut b = vec![2, tan.len() as u8];
+    b.extend_from_slice(tan);
+    b
+}
+
 fn gen_sealed() -> Value {
     let enc_key = ha_enc().public_key();
     let kid = enc_key.key_id().0;
     let aad = appended(vec![2], &kid);
     let upload = Upload {
+        tan: UPLOAD_TAN.to_owned(),
         entries: vec![
             UploadEntry {
                 code: static_code(),
@@ -3312,7 +3323,7 @@ fn gen_sealed() -> Value {
             "upload: 301 entries",
             "decode_upload",
             {
-                let mut b = vec![2];
+                let mut b = upload_head(UPLOAD_TAN.as_bytes());
                 b.extend_from_slice(&301u16.to_be_bytes());
                 b
             },
@@ -3324,7 +3335,7 @@ fn gen_sealed() -> Value {
             "decode_upload",
             {
                 let mut b = upload_plain.clone();
-                b[3 + 2] ^= 0xff;
+                b[2 + UPLOAD_TAN.len() + 2 + 2] ^= 0xff;
                 b
             },
             Error::UnsupportedVersion { found: 0xfd },
@@ -3345,10 +3356,53 @@ fn gen_sealed() -> Value {
             no.clone(),
         ),
         neg(
+            "upload: an empty TAN",
+            "decode_upload",
+            appended(upload_head(b""), &[0, 0]),
+            Error::NonCanonical,
+            no.clone(),
+        ),
+        neg(
+            "upload: a TAN of 9 characters (shortest is 10)",
+            "decode_upload",
+            appended(upload_head(b"K7Q2-M9XD"), &[0, 0]),
+            Error::NonCanonical,
+            no.clone(),
+        ),
+        neg(
+            "upload: a TAN of 65 characters (longest is 64)",
+            "decode_upload",
+            appended(upload_head(&[b'K'; 65]), &[0, 0]),
+            Error::TooLarge,
+            no.clone(),
+        ),
+        neg(
+            "upload: a TAN with a space (not printable ASCII)",
+            "decode_upload",
+            appended(upload_head(b"K7Q2 M9XD 4TZP"), &[0, 0]),
+            Error::NonCanonical,
+            no.clone(),
+        ),
+        neg(
+            "upload: a TAN with a control character",
+            "decode_upload",
+            appended(upload_head(b"K7Q2-M9XD\n4TZP"), &[0, 0]),
+            Error::NonCanonical,
+            no.clone(),
+        ),
+        neg(
+            "upload: a TAN with a non-ASCII character",
+            "decode_upload",
+            appended(upload_head("K7Q2-M9XD-4TZÉ".as_bytes()), &[0, 0]),
+            Error::NonCanonical,
+            no.clone(),
+        ),
+        neg(
             "upload: an entry whose code field has length 0 (a nested empty field is Empty)",
             "decode_upload",
             {
-                let mut b = vec![2, 0, 1, 0, 0];
+                let mut b = upload_head(UPLOAD_TAN.as_bytes());
+                b.extend_from_slice(&[0, 1, 0, 0]);
                 b.extend_from_slice(&(NOW + 30).to_be_bytes());
                 b.extend_from_slice(&(NOW + 200).to_be_bytes());
                 b
@@ -3627,7 +3681,7 @@ fn gen_sealed() -> Value {
         neg("claim: the stay length is checked before the display window", "check_claim", &rb, Error::ValueOutOfRange, claim(until + 100, until + 900, NOW + 2000)),
     ];
     json!({
-        "description": "Messages sealed to the HA with HPKE base mode (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305), fixed ephemeral IKM: a case's upload, two guest-book entries in a bundle, and a seed release. AAD = 0x02 || recipient key id; plaintext = u32 length || content || zeros, padded to a bucket. The seed release plaintext is version 2 || venue key || count || (epoch u32, seed)... || signature, the venue key's signature over label \"venuecode/v2/seed-release\" || 0x00 || the bytes before the signature || the recipient's 8-byte key id; what the venue uploads is just the sealed message. check_claim cases are the HA's checks of each uploaded check-in: stay at most 720 minutes, departure no later than received_at + 2, a rotating code's arrival within [valid_until - 12, valid_until + 2), a static code's arrival within the certificate validity.",
+        "description": "Messages sealed to the HA with HPKE base mode (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305), fixed ephemeral IKM: a case's upload, two guest-book entries in a bundle, and a seed release. The upload plaintext is version 2 || tan_len u8 (10..=64) || TAN (printable ASCII, 0x21..=0x7e; the TAN the HA issued, whose hash alone travels in the Venuecode-Tan-Hash header) || count u16 (0..=300) || (code_len u16, code, arrival u32, departure u32)...; an empty, short or non-printable TAN is NonCanonical, a TAN length over 64 TooLarge. AAD = 0x02 || recipient key id; plaintext = u32 length || content || zeros, padded to a bucket. The seed release plaintext is version 2 || venue key || count || (epoch u32, seed)... || signature, the venue key's signature over label \"venuecode/v2/seed-release\" || 0x00 || the bytes before the signature || the recipient's 8-byte key id; what the venue uploads is just the sealed message. check_claim cases are the HA's checks of each uploaded check-in: stay at most 720 minutes, departure no later than received_at + 2, a rotating code's arrival within [valid_until - 12, valid_until + 2), a static code's arrival within the certificate validity.",
         "context": context(),
         "ha_encryption_public_key": h(enc_key.as_bytes()),
         "ha_encryption_key_id": h(kid),
@@ -3668,7 +3722,8 @@ fn gen_sealed() -> Value {
             acc("the seed release content decodes", "decode_seed_release", &release_plain, no.clone(), json!(h(&release_plain))),
             acc("guest book: a format character (U+200E) in a name is not a control character", "decode_guest_book", gb_raw("卢\u{200e}伟".as_bytes(), b"18212341234", NOW, NOW + 45), no.clone(), json!(h(gb_raw("卢\u{200e}伟".as_bytes(), b"18212341234", NOW, NOW + 45)))),
             acc("unpad", "unpad", &padded, no.clone(), json!(h(&upload_plain))),
-            acc("an empty upload decodes", "decode_upload", [2u8, 0, 0], no.clone(), json!("020000")),
+            acc("an upload with no entries decodes", "decode_upload", appended(upload_head(UPLOAD_TAN.as_bytes()), &[0, 0]), no.clone(), json!(h(appended(upload_head(UPLOAD_TAN.as_bytes()), &[0, 0])))),
+            acc("an upload whose TAN is 64 printable characters decodes", "decode_upload", appended(upload_head(&[b'~'; 64]), &[0, 0]), no.clone(), json!(h(appended(upload_head(&[b'~'; 64]), &[0, 0])))),
             acc("unpad: 10 bytes of content in the smallest bucket (256)", "unpad", pad(&[0x61; 10]).unwrap(), no.clone(), json!(h([0x61; 10]))),
             acc("unpad: 252 bytes of content fill the 256 bucket exactly", "unpad", pad(&[0x61; 252]).unwrap(), no.clone(), json!(h([0x61; 252]))),
             acc("unpad: 253 bytes of content take the 1024 bucket (the smallest that holds 257)", "unpad", { let p = pad(&[0x61; 253]).unwrap().to_vec(); assert_eq!(p.len(), 1024); p }, no.clone(), json!(h([0x61; 253]))),

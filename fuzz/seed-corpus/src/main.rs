@@ -248,6 +248,7 @@ fn generated(c: &mut Corpus) {
     );
 
     let upload = Upload {
+        tan: "K7Q2-M9XD-4TZP".into(),
         entries: codes
             .iter()
             .take(2)
@@ -259,7 +260,14 @@ fn generated(c: &mut Corpus) {
             .collect(),
     };
     c.add("upload", upload.encode());
-    c.add("upload", Upload { entries: vec![] }.encode());
+    c.add(
+        "upload",
+        Upload {
+            tan: "~".repeat(64),
+            entries: vec![],
+        }
+        .encode(),
+    );
     let guest = GuestBookEntry {
         venue_serial: 7,
         name: "卢伟".into(),

@@ -426,7 +426,10 @@ impl Harness {
         self.request(
             "POST",
             "/v1/uploads",
-            &[("venuecode-tan", tan.to_owned())],
+            &[(
+                "venuecode-tan-hash",
+                venuecode_protocol::envelope::tan_hash_hex(tan).unwrap_or_else(|_| tan.to_owned()),
+            )],
             body,
         )
     }

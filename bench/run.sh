@@ -24,4 +24,6 @@ if [ -z "${VENUECODE_TEST_POSTGRES_URL:-}" ]; then
         echo "bench/run.sh: PostgreSQL could not be started; its rows will say it was not available" >&2
     fi
 fi
+# The hostile-load and TLS rows run the server binary as a separate process.
+cargo build --release -p venuecode-server --bin venuecode-server
 exec cargo run --release -p venuecode-bench -- "$@"

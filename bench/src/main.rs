@@ -12,6 +12,7 @@
 mod checkin;
 mod crowdnotifier;
 mod fixture;
+mod hostile;
 mod matching;
 mod pg;
 mod report;
@@ -90,6 +91,9 @@ fn run(quick: bool, write: bool) -> BenchResult<()> {
 
     eprintln!("[4-6/6] server…");
     r.server = Some(server::run(quick, work.path())?);
+
+    eprintln!("[7/7] the server binary under hostile load, and over TLS…");
+    r.hostile = Some(hostile::run(quick, work.path()));
 
     r.quick = quick;
     r.filesystem = util::filesystem(work.path());

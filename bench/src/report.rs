@@ -18,6 +18,8 @@ const GOAL_CPU_RATIO: f64 = 1000.0;
 const GOAL_RECORD_BYTES: usize = 48;
 const GOAL_INGEST_PER_S: f64 = 100_000.0;
 const GOAL_READ_RATIO: f64 = 0.8;
+const GOAL_TLS_RATIO: f64 = 1.0;
+const GOAL_HOSTILE_RATIO: f64 = 0.7;
 
 /// Sizes of other systems' records as published in their formats (cited, not measured).
 const CWA_RECORD_BYTES: usize = 105;
@@ -36,6 +38,7 @@ pub struct Results {
     pub baseline: Option<Baseline>,
     pub checkins: Option<CheckIns>,
     pub server: Option<ServerResults>,
+    pub hostile: Option<crate::hostile::Results>,
 }
 
 struct Row {
@@ -113,6 +116,8 @@ fn qr_side(v: i16) -> String {
 pub fn render(r: &Results) -> String {
     let mut rows: Vec<Row> = Vec::new();
     let mut notes = String::new();
+    // Notes of the sections rendered after the table's other rows.
+    let mut notes_late = String::new();
 
     // 1. Matching.
     if let Some(m) = &r.matching {
@@ -537,6 +542,10 @@ pub fn render(r: &Results) -> String {
         }
     }
 
+    if let Some(h) = &r.hostile {
+        hostile_rows(&mut rows, &mut notes_late, h);
+    }
+
     // Header.
     let (n, cpu) = machine();
     let date = command_out("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
@@ -550,8 +559,9 @@ pub fn render(r: &Results) -> String {
     let _ = writeln!(md, "# Venuecode benchmarks\n");
     let _ = writeln!(
         md,
-        "Produced by `{cmd}` (or `bench/run.sh`, which first installs wrk and nginx and \
-         starts PostgreSQL with `scripts/postgres.sh`) on {date}, in {:.0} s{}.\n",
+        "Produced by `{cmd}` (or `bench/run.sh`, which first installs wrk and nginx, \
+         starts PostgreSQL with `scripts/postgres.sh` and builds the `venuecode-server` binary \
+         that section 7 runs) on {date}, in {:.0} s{}.\n",
         r.elapsed.as_secs_f64(),
         if r.quick { " (quick run)" } else { "" }
     );
@@ -764,7 +774,291 @@ pub fn render(r: &Results) -> String {
         }
     }
     md.push_str(&notes);
+    md.push_str(&notes_late);
     md
+}
+
+/// The lowest and highest of some requests/s figures, as `a–b`.
+fn spread(v: &[f64]) -> String {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(0.0, f64::max);
+    format!("{}–{}", thousands(lo), thousands(hi))
+}
+
+fn answers(a: &std::collections::BTreeMap<u16, u64>) -> String {
+    let list: Vec<String> = a
+        .iter()
+        .map(|(s, n)| {
+            if *s == 0 {
+                format!("{n} closed without an answer")
+            } else {
+                format!("{n} × {s}")
+            }
+        })
+        .collect();
+    if list.is_empty() {
+        "none answered".to_owned()
+    } else {
+        list.join(", ")
+    }
+}
+
+/// Section 7 (hostile load) and the TLS row of section 6, with their notes.
+fn hostile_rows(rows: &mut Vec<Row>, notes: &mut String, h: &crate::hostile::Results) {
+    use crate::hostile::{BATCHES, BATCH_RECORDS, HONEST, REVOCATIONS, RSS_BOUND_MIB, WARM_UP};
+    match &h.tls {
+        Ok(t) => {
+            let rt = t.ours.rps / t.nginx.rps.max(1e-9);
+            rows.push(Row {
+                id: "6",
+                what: format!(
+                    "… over HTTPS: the server binary's own TLS (`--tls-cert`/`--tls-key`, rustls) \
+                     serving a published batch ({} B, {} records), wrk {} connections",
+                    t.bytes, t.records, t.connections
+                ),
+                ours: wrk_figures(&t.ours),
+                anchor: format!(
+                    "nginx over HTTPS, same bytes, same certificate: {}",
+                    wrk_figures(&t.nginx)
+                ),
+                ratio: format!("{} nginx", ratio(rt)),
+                goal: format!("≥ {GOAL_TLS_RATIO}× nginx"),
+                verdict: verdict(
+                    rt >= GOAL_TLS_RATIO,
+                    &format!(
+                        "the {} rounds ranged {} req/s against nginx's {} on this shared \
+                         machine; the server and nginx both encrypt on the two cores wrk also \
+                         uses",
+                        t.rounds,
+                        spread(&t.ours_rounds),
+                        spread(&t.nginx_rounds)
+                    ),
+                ),
+            });
+            let _ = writeln!(
+                notes,
+                "**6. Over TLS.** The `venuecode-server` binary (a separate process, release \
+                 build, default limits) on the store of section 7, restarted with `--tls-cert` \
+                 and `--tls-key`: a certificate for 127.0.0.1 issued by a CA made in the run with \
+                 rcgen (ECDSA P-256). nginx (`worker_processes` = cores, `listen … ssl`, TLS 1.2 \
+                 and 1.3, the same certificate and key, the configuration written by the bench) \
+                 serves the same bytes as a static file; both answers were fetched over HTTPS \
+                 through the client library trusting only that CA and compared byte for byte. \
+                 `wrk -t2 -c{} -d{}s --latency https://…` against each in turn, {} round(s), \
+                 median by requests/s (rounds: venuecode {}, nginx {} req/s); wrk's TLS \
+                 handshakes happen once per connection. Transfer: venuecode {}/s, nginx {}/s.\n",
+                t.connections,
+                t.seconds,
+                t.rounds,
+                spread(&t.ours_rounds),
+                spread(&t.nginx_rounds),
+                t.ours.transfer,
+                t.nginx.transfer
+            );
+        }
+        Err(why) => rows.push(Row {
+            id: "6",
+            what: "… over HTTPS (the server's own TLS) against nginx over HTTPS".to_owned(),
+            ours: "not measured".to_owned(),
+            anchor: "not measured".to_owned(),
+            ratio: "—".to_owned(),
+            goal: format!("≥ {GOAL_TLS_RATIO}× nginx"),
+            verdict: format!("not measured: {why}"),
+        }),
+    }
+    match &h.hostile {
+        Ok(x) => {
+            let phase_row = |c: &crate::hostile::Phase, a: &crate::hostile::Phase, what: String| {
+                let rt = a.per_second() / c.per_second().max(1e-9);
+                let failed = a.failures;
+                let mut why = Vec::new();
+                if failed > 0 {
+                    why.push(format!(
+                        "{failed} honest request(s) failed, first: {}",
+                        a.first_failure.clone().unwrap_or_default()
+                    ));
+                }
+                if rt < GOAL_HOSTILE_RATIO {
+                    let two_cores = 2.0 * x.attack_wall.as_secs_f64();
+                    why.push(format!(
+                        "each phone waits for its requests one after another, and under attack \
+                         each takes longer (p50 {}, p99 {}); CPU does not explain it alone: while \
+                         the attackers ran ({}), the server used {} ({:.0}% of two cores) and the \
+                         attackers' thread {}, so honest requests wait behind the attackers' work \
+                         inside the server (reading bodies sent under a copied HA key id, \
+                         accepting and cutting off connections; not profiled in this run)",
+                        ratio(a.p50.as_secs_f64() / c.p50.as_secs_f64().max(1e-9)),
+                        ratio(a.p99.as_secs_f64() / c.p99.as_secs_f64().max(1e-9)),
+                        ms(x.attack_wall),
+                        ms(x.server_cpu_attack),
+                        100.0 * x.server_cpu_attack.as_secs_f64() / two_cores.max(1e-9),
+                        ms(x.attacker_cpu)
+                    ));
+                }
+                let fig = |p: &crate::hostile::Phase| {
+                    format!(
+                        "{} req/s ({} rounds/s); p50 {}, p99 {}; {} of {} failed",
+                        thousands(p.per_second()),
+                        thousands(p.rounds_per_second()),
+                        ms(p.p50),
+                        ms(p.p99),
+                        p.failures,
+                        p.requests
+                    )
+                };
+                Row {
+                    id: "7",
+                    what,
+                    ours: fig(a),
+                    anchor: format!("same phones, no attack, same run: {}", fig(c)),
+                    ratio: format!(
+                        "{} throughput; p50 {}, p99 {}",
+                        ratio(rt),
+                        ratio(a.p50.as_secs_f64() / c.p50.as_secs_f64().max(1e-9)),
+                        ratio(a.p99.as_secs_f64() / c.p99.as_secs_f64().max(1e-9))
+                    ),
+                    goal: format!("≥ {GOAL_HOSTILE_RATIO}× and no honest request fails"),
+                    verdict: verdict(rt >= GOAL_HOSTILE_RATIO && failed == 0, &why.join("; ")),
+                }
+            };
+            let (c, a) = (&x.calm, &x.attacked);
+            rows.push(phase_row(
+                c,
+                a,
+                format!(
+                    "Honest phones under attack: {HONEST} phones through the client library \
+                     (check-in, `Visitor::sync` with checkpoint and revocation pages, batch and \
+                     revocation-page reads), paced at {} rounds/s in all (half their unpaced \
+                     rate in this run), for {} s while slowloris heads, slow bodies, large \
+                     unsigned bodies and a registration flood come from other loopback \
+                     addresses of the same machine",
+                    thousands(c.paced.unwrap_or(0.0)),
+                    x.seconds
+                ),
+            ));
+            rows.push(phase_row(
+                &x.calm_max,
+                &x.attacked_max,
+                "… the same phones as fast as they go (closed loop), right after".to_owned(),
+            ));
+            let peak_rss = a.peak_rss_kib.max(x.attacked_max.peak_rss_kib);
+            let peak_fds = a.peak_fds.max(x.attacked_max.peak_fds);
+            let calm_rss = c.peak_rss_kib.max(x.calm_max.peak_rss_kib);
+            let calm_fds = c.peak_fds.max(x.calm_max.peak_fds);
+            let peak_mib = peak_rss.max(x.hwm_kib) as f64 / 1024.0;
+            rows.push(Row {
+                id: "7",
+                what: "… the server process meanwhile (`/proc/{pid}/status`, `/proc/{pid}/fd`)"
+                    .to_owned(),
+                ours: format!(
+                    "peak VmRSS {} (VmHWM {}), peak {} descriptors",
+                    mib(peak_rss),
+                    mib(x.hwm_kib),
+                    peak_fds
+                ),
+                anchor: format!(
+                    "idle: VmRSS {}, {} descriptors; no attack: peak VmRSS {}, {} descriptors",
+                    mib(x.idle_rss_kib),
+                    x.idle_fds,
+                    mib(calm_rss),
+                    calm_fds
+                ),
+                ratio: format!(
+                    "{} the unattacked peak",
+                    ratio(peak_rss as f64 / (calm_rss as f64).max(1.0))
+                ),
+                goal: format!("< {RSS_BOUND_MIB} MiB"),
+                verdict: verdict(
+                    peak_mib < RSS_BOUND_MIB as f64,
+                    &format!(
+                        "held at once: up to four 8 MiB bodies being read under a copied HA key \
+                         id, 100 slow bodies and 320 slow heads; the limits the server is \
+                         configured with bound it at the idle {} + 1,024 heads × 64 KiB + \
+                         256 MiB of bodies in flight ≈ {}, which held",
+                        mib(x.idle_rss_kib),
+                        mib(x.idle_rss_kib + 64 * 1024 + 256 * 1024)
+                    ),
+                ),
+            });
+            let t = &x.attacks;
+            let _ = writeln!(
+                notes,
+                "**7. Hostile load.** The `venuecode-server` binary (release build, a separate \
+                 process, every limit at its default: 1,024 connections and 64 per address, a \
+                 10 s header deadline, 4 KiB/s minimum body rate after 5 s, 256 MiB of bodies \
+                 in flight, 60 registrations an hour per address and 120 a minute in all) on \
+                 loopback, its store holding {REVOCATIONS} revocations (written through the \
+                 storage API before the start; two pages) and {BATCHES} published batches of \
+                 {BATCH_RECORDS} records with the HA's checkpoint. {HONEST} honest phones on \
+                 127.0.0.1, each a thread with its own diary (redb, durable) and connection, \
+                 synced once before the measurements (every batch, both revocation pages) and \
+                 run for {WARM_UP} rounds, so that each diary holds its steady 14 days of check-ins \
+                 in every phase; then each round: the phone's clock moves 288 minutes (five \
+                 check-ins a day), a check-in at the next of 20 venues (`Visitor::scan_and_check_in`), \
+                 `Visitor::sync` (trust bundle, revocations after the cursor, checkpoint, batch \
+                 list), and reads of a published batch, a revocation page (from 0 or 10,000) \
+                 and the checkpoint. Every request of the phones goes through a transport that \
+                 reads the answer whole and times it from sending to the last byte; a failure \
+                 is a network error or any status but 200 or 304 (404 from the trust-bundle \
+                 route, which this server does not publish, is expected), or a check-in or \
+                 sync that did not succeed. One run, four phases of {} s: the phones as fast as \
+                 they go with no attack; paced (each phone starts a round on a fixed schedule, \
+                 at once when the previous round ran late) at half the rate they reached; then \
+                 with the attackers (started 1 s before) paced as before, and as fast as they \
+                 go: {}, {}, {} and {} honest requests. The attackers, one \
+                 thread on the same machine, from 127.0.0.2 upwards: 320 slowloris \
+                 connections from five addresses, each sending a header line a second and \
+                 reopened when closed ({} opened, {} closed by the server); 100 slow bodies \
+                 from four addresses, each a 1 MiB `POST /v1/batches` under an HA key id and \
+                 fresh timestamp copied from a genuine request, trickled at 640 B/s ({} sent; \
+                 answers: {}); 8 tasks of large bodies, alternately 64 MiB with no envelope and \
+                 8 MiB under a copied HA envelope, sent as fast as the server reads them ({} \
+                 sent, {} written; answers: {}); and a registration flood of signed \
+                 registrations, each with a fresh key, from five addresses at up to 100 a second \
+                 each ({} sent; answers: {}). Memory and descriptors are sampled every 50 ms \
+                 from `/proc`; VmHWM is the process's peak over its whole life. The bound of \
+                 {RSS_BOUND_MIB} MiB: the attackers can hold at most 1,024 connections with a \
+                 64 KiB head buffer each (64 MiB) and bodies read under the in-flight budget, \
+                 over an idle server of {}. A paced phone's round took p50 {}, p99 {} with \
+                 no attack and p50 {}, p99 {} under attack. CPU: the server used {} in the \
+                 unpaced phase with no attack ({} s), {} while the attackers ran ({}), and the \
+                 attackers' thread {}.\n",
+                x.seconds,
+                x.calm_max.requests,
+                c.requests,
+                a.requests,
+                x.attacked_max.requests,
+                t.slowloris_opened,
+                t.slowloris_closed,
+                t.slow_bodies,
+                answers(&t.slow_body_answers),
+                t.large_bodies,
+                bytes(t.large_body_bytes_sent),
+                answers(&t.large_answers),
+                t.registrations,
+                answers(&t.registration_answers),
+                mib(x.idle_rss_kib),
+                ms(c.round_p50),
+                ms(c.round_p99),
+                ms(a.round_p50),
+                ms(a.round_p99),
+                ms(x.calm_max.server_cpu),
+                x.seconds,
+                ms(x.server_cpu_attack),
+                ms(x.attack_wall),
+                ms(x.attacker_cpu)
+            );
+        }
+        Err(why) => rows.push(Row {
+            id: "7",
+            what: "Honest phones under attack".to_owned(),
+            ours: "not measured".to_owned(),
+            anchor: "not measured".to_owned(),
+            ratio: "—".to_owned(),
+            goal: format!("≥ {GOAL_HOSTILE_RATIO}× and no honest request fails"),
+            verdict: format!("not measured: {why}"),
+        }),
+    }
 }
 
 /// How the write paths were measured on PostgreSQL, and what that server reported.

@@ -546,7 +546,7 @@ fn parse_duration(s: &str) -> Option<Duration> {
     Some(Duration::from_secs_f64(secs))
 }
 
-fn run_wrk(url: &str, seconds: u64, connections: usize) -> BenchResult<Wrk> {
+pub(crate) fn run_wrk(url: &str, seconds: u64, connections: usize) -> BenchResult<Wrk> {
     let out = Command::new("wrk")
         .args([
             "-t2",
@@ -592,7 +592,7 @@ fn free_port() -> BenchResult<u16> {
 
 /// nginx on a loopback port, as a child process with its own prefix, config and pid file;
 /// stopped through its own pid file (`nginx -s stop`).
-struct Nginx {
+pub(crate) struct Nginx {
     child: Child,
     dir: PathBuf,
     conf: PathBuf,
@@ -600,6 +600,28 @@ struct Nginx {
 
 impl Nginx {
     fn start(dir: &Path, file: &str, bytes: &[u8], workers: usize) -> BenchResult<(Self, u16)> {
+        Self::start_with(dir, file, bytes, workers, None)
+    }
+
+    /// nginx serving the file over HTTPS (TLS 1.2 and 1.3) with this certificate and key (PEM
+    /// files).
+    pub(crate) fn start_tls(
+        dir: &Path,
+        file: &str,
+        bytes: &[u8],
+        workers: usize,
+        (cert, key): (&Path, &Path),
+    ) -> BenchResult<(Self, u16)> {
+        Self::start_with(dir, file, bytes, workers, Some((cert, key)))
+    }
+
+    fn start_with(
+        dir: &Path,
+        file: &str,
+        bytes: &[u8],
+        workers: usize,
+        tls: Option<(&Path, &Path)>,
+    ) -> BenchResult<(Self, u16)> {
         use std::os::unix::fs::PermissionsExt as _;
         let www = dir.join("www");
         std::fs::create_dir_all(&www)?;
@@ -615,6 +637,15 @@ impl Nginx {
         let port = free_port()?;
         let d = dir.display();
         let conf = dir.join("nginx.conf");
+        let listen = match tls {
+            None => format!("listen 127.0.0.1:{port};"),
+            Some((cert, key)) => format!(
+                "listen 127.0.0.1:{port} ssl;\n    ssl_certificate {};\n    \
+                 ssl_certificate_key {};\n    ssl_protocols TLSv1.2 TLSv1.3;",
+                cert.display(),
+                key.display()
+            ),
+        };
         std::fs::write(
             &conf,
             format!(
@@ -625,7 +656,7 @@ impl Nginx {
                  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
                  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n\
                  scgi_temp_path {d}/scgi;\n\
-                 server {{\n    listen 127.0.0.1:{port};\n    root {d}/www;\n    location / {{ }}\n  }}\n}}\n"
+                 server {{\n    {listen}\n    root {d}/www;\n    location / {{ }}\n  }}\n}}\n"
             ),
         )?;
         let child = Command::new("nginx")
@@ -656,7 +687,7 @@ impl Nginx {
         Ok((me, port))
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let _ = Command::new("nginx")
             .arg("-p")
             .arg(&self.dir)
@@ -730,7 +761,7 @@ fn served_check(base: &str, path: &str, bytes: &[u8]) -> BenchResult<()> {
 }
 
 /// The median run by requests/s.
-fn median_wrk(mut v: Vec<Wrk>) -> Wrk {
+pub(crate) fn median_wrk(mut v: Vec<Wrk>) -> Wrk {
     v.sort_by(|a, b| a.rps.total_cmp(&b.rps));
     v.get(v.len() / 2).cloned().unwrap_or_default()
 }

@@ -162,11 +162,19 @@ fn revocation_growth_count_tags_and_stats_stay_bounded_on_every_store() {
         assert!(!store.add_count(today, key_id(5), tag(5, 10)).unwrap());
         assert!(store.add_count(today, key_id(5), tag(5, 9)).unwrap());
     };
-    check(Arc::new(MemoryStorage::new()));
+    // The three stores side by side: each counts its own rows read.
     let dir = tempfile::tempdir().unwrap();
-    check(Arc::new(RedbStorage::open(dir.path()).unwrap()));
     let db = pg::TestDb::new();
-    check(Arc::new(PgStorage::open(&db.url, 4).unwrap()));
+    let stores: [Arc<dyn Storage>; 3] = [
+        Arc::new(MemoryStorage::new()),
+        Arc::new(RedbStorage::open(dir.path()).unwrap()),
+        Arc::new(PgStorage::open(&db.url, 4).unwrap()),
+    ];
+    std::thread::scope(|s| {
+        for store in stores {
+            s.spawn(|| check(store));
+        }
+    });
 }
 
 #[test]

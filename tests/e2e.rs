@@ -43,6 +43,8 @@ fn base_command() -> Command {
         }
     }
     cmd.env("NO_COLOR", "1");
+    // Times the tests type without an offset are UTC, whatever this machine's zone.
+    cmd.env("TZ", "UTC");
     cmd.stdin(Stdio::null());
     cmd
 }
@@ -360,9 +362,10 @@ fn day_str(day: u32) -> String {
     venuecode::timefmt::format_day(day)
 }
 
-/// `YYYY-MM-DD HH:MM` of a UTC day number and clock time.
+/// `YYYY-MM-DD HH:MM UTC` of a UTC day number and clock time (typed times without a zone are
+/// read in the device's or the venue's zone).
 fn at(day: u32, h: u32, m: u32) -> String {
-    format!("{} {h:02}:{m:02}", day_str(day))
+    format!("{} {h:02}:{m:02} UTC", day_str(day))
 }
 
 /// One scenario's world: temporary directories, the authorities' home and a running server.
@@ -1447,7 +1450,11 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
             &local_at(d1, 1, 30),
         ],
     );
-    assert_eq!(edited["departure"], d1 * 1440 + 90 - 8 * 60, "{edited}");
+    assert_eq!(
+        edited["departure"],
+        format!("{}T01:30:00+08:00", day_str(d1)),
+        "{edited}"
+    );
 
     let tan = w.tan("case");
     w.ok(
@@ -2449,7 +2456,7 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
     let out = w.cli(&visitor, Some(&later), &["visitor", "sync"]).ok();
     let s = out.json();
     assert_eq!(s["chain"]["status"], "stale", "{s}");
-    assert!(s["chain"]["last_checkpoint"].is_u64(), "{s}");
+    assert!(s["chain"]["last_checkpoint"].is_string(), "{s}");
     let mut text = base_command();
     text.arg("--home").arg(&visitor).args([
         "--server",
@@ -2505,4 +2512,133 @@ fn count_pings_are_sent_by_sync_and_counted_for_the_venues_local_day() {
     let c = w.ok(&shop, Some(&at(d, 12, 0)), &["venue", "counts"]);
     assert_eq!(c["today"], 1, "{c}");
     assert_eq!(c["cumulative"], 1, "{c}");
+}
+
+// ------------------------------------------------------------------------------------------
+// 14. Local time: shown in the venue's zone, typed times read in the local zone, offsets
+//     honoured, abbreviations refused
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
+    let w = World::new();
+    let d = w.day;
+    let day = day_str(d);
+    let shop = w.home("shop");
+    // The default offset, +08:00.
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let url = w.static_url(&shop);
+    let visitor = w.home("visitor");
+    // 01:30 UTC is 09:30 at the venue.
+    let id = w.scan(&visitor, &at(d, 1, 30), &url);
+    let diary = w.diary(&visitor, &at(d, 2, 0));
+    assert_eq!(
+        diary["entries"][0]["arrival"],
+        format!("{day}T09:30:00+08:00"),
+        "JSON times are RFC 3339 in the venue's zone: {diary}"
+    );
+    // The text names the zone.
+    let mut cmd = base_command();
+    cmd.arg("--home").arg(&visitor).args([
+        "--server",
+        &w.server.url,
+        "--now",
+        &at(d, 2, 0),
+        "visitor",
+        "diary",
+    ]);
+    let out = run(cmd).ok();
+    assert!(
+        out.stdout.contains(&format!("{day} 09:30 – ")) && out.stdout.contains("UTC+08:00"),
+        "{out:#?}"
+    );
+
+    // An offset typed with the time is honoured, whatever the device's zone (UTC here).
+    let now = format!("{day} 12:00+08:00");
+    let e = w.ok(
+        &visitor,
+        Some(&now),
+        &[
+            "visitor",
+            "edit",
+            &id.to_string(),
+            "--arrival",
+            "09:00+08:00",
+            "--departure",
+            &format!("{day}T03:15Z"),
+        ],
+    );
+    assert_eq!(e["arrival"], format!("{day}T09:00:00+08:00"), "{e}");
+    assert_eq!(e["departure"], format!("{day}T11:15:00+08:00"), "{e}");
+    // Without an offset a typed time is local: the device's zone, here set by --tz.
+    let e = w.ok(
+        &visitor,
+        Some(&now),
+        &[
+            "--tz",
+            "+08:00",
+            "visitor",
+            "edit",
+            &id.to_string(),
+            "--arrival",
+            "09:10",
+            "--departure",
+            "10:40",
+        ],
+    );
+    assert_eq!(e["arrival"], format!("{day}T09:10:00+08:00"), "{e}");
+    assert_eq!(e["departure"], format!("{day}T10:40:00+08:00"), "{e}");
+    // A zone abbreviation names several zones: refused, and nothing changes.
+    let out = w
+        .cli(
+            &visitor,
+            Some(&now),
+            &[
+                "visitor",
+                "edit",
+                &id.to_string(),
+                "--arrival",
+                "09:30 CST",
+                "--departure",
+                "10:30 CST",
+            ],
+        )
+        .failed();
+    assert!(out.stderr.contains("ambiguous"), "{out:#?}");
+    let diary = w.diary(&visitor, &now);
+    assert_eq!(
+        diary["entries"][0]["arrival"],
+        format!("{day}T09:10:00+08:00"),
+        "{diary}"
+    );
+
+    // Staff type the guest book's times in the venue's zone.
+    w.ok(
+        &shop,
+        Some(&now),
+        &[
+            "venue",
+            "guestbook",
+            "add",
+            "--name",
+            "王芳",
+            "--phone",
+            "18212341234",
+            "--arrival",
+            "09:30",
+            "--departure",
+            "10:45",
+        ],
+    );
+    let guests = w.ok(&shop, Some(&now), &["venue", "guestbook", "list"]);
+    assert_eq!(
+        guests["guests"][0]["arrival"],
+        format!("{day}T09:30:00+08:00"),
+        "{guests}"
+    );
+    assert_eq!(
+        guests["guests"][0]["departure"],
+        format!("{day}T10:45:00+08:00"),
+        "{guests}"
+    );
 }

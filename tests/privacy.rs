@@ -31,7 +31,9 @@ fn base_command() -> Command {
             cmd.env_remove(&key);
         }
     }
-    cmd.env("NO_COLOR", "1").stdin(Stdio::null());
+    cmd.env("NO_COLOR", "1")
+        .env("TZ", "UTC")
+        .stdin(Stdio::null());
     cmd
 }
 

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use venuecode::authority::{self, HealthAuthority, Opened, RegistrationAuthority, TanPurpose};
 use venuecode::home::{Home, Trust, TrustInstall};
-use venuecode::timefmt::{format_day, format_minute, parse_day, parse_minute};
+use venuecode::timefmt::{format_day, format_in, parse_day, parse_in, rfc3339, Zone};
 use venuecode::venue::{self as venue_ops, Profile, VenueState};
 use venuecode::{demo, display, poster};
 use venuecode_client::sync::PartOutcome;
@@ -71,7 +71,14 @@ struct Cli {
     #[arg(long, global = true)]
     insecure_http: bool,
 
-    /// Pretend the clock shows this time (`2026-11-25 14:05`, UTC), for drills and tests.
+    /// Show and read times in this time zone: an offset (`+08:00`, `UTC`) or a zone name
+    /// (`Asia/Shanghai`). Default: the TZ environment variable, else the system's zone.
+    /// Times of a venue (check-ins, guest book, certificates) are shown in the venue's zone.
+    #[arg(long, global = true, env = "VENUECODE_TZ", value_name = "ZONE")]
+    tz: Option<String>,
+
+    /// Pretend the clock shows this time (`2026-11-25 14:05`, in the device's zone unless an
+    /// offset such as `+08:00` or `UTC` follows), for drills and tests.
     /// Signed requests to the server always use the real clock; times the server reports
     /// (an upload's arrival) are read on the same simulated timeline.
     #[arg(long, global = true, env = "VENUECODE_NOW")]
@@ -342,10 +349,11 @@ enum GuestbookCmd {
         /// The guest's phone number.
         #[arg(long)]
         phone: String,
-        /// Arrival (default now).
+        /// Arrival (default now), in the venue's zone unless an offset follows
+        /// (`09:30`, `2026-11-25 09:30`, `09:30+08:00`).
         #[arg(long)]
         arrival: Option<String>,
-        /// Departure (default arrival plus the venue's default stay).
+        /// Departure (default arrival plus the venue's default stay), read like --arrival.
         #[arg(long)]
         departure: Option<String>,
     },
@@ -413,8 +421,8 @@ enum AuthorityCmd {
         /// before (recorded in `authority/published.json`) are never published again.
         #[arg(long, value_delimiter = ',')]
         uploads: Vec<u64>,
-        /// A window the tracer chose, `SERIAL,FROM,UNTIL` (times as `2026-11-25 14:05`);
-        /// repeat for several. It replaces the shared stays at that venue; venues not named
+        /// A window the tracer chose, `SERIAL,FROM,UNTIL` (times as `2026-11-25 14:05`, in the
+        /// device's zone unless an offset such as `+08:00` follows); repeat for several. It replaces the shared stays at that venue; venues not named
         /// keep the stays the case shared.
         #[arg(long = "window", value_name = "SERIAL,FROM,UNTIL")]
         windows: Vec<String>,
@@ -513,10 +521,11 @@ enum VisitorCmd {
     Edit {
         /// Entry id (from `diary`).
         id: u64,
-        /// New arrival.
+        /// New arrival, in the device's zone unless an offset follows (`10:15`,
+        /// `2026-11-25 10:15`, `10:15+08:00`).
         #[arg(long)]
         arrival: String,
-        /// New departure.
+        /// New departure, read like --arrival.
         #[arg(long)]
         departure: String,
     },
@@ -552,7 +561,8 @@ enum VisitorCmd {
         /// The TAN from the health authority.
         #[arg(long)]
         tan: String,
-        /// Start of the infectious window (default 14 days ago).
+        /// Start of the infectious window (default 14 days ago), in the device's zone unless an
+        /// offset follows.
         #[arg(long)]
         from: Option<String>,
         /// Entry ids to leave out.
@@ -606,7 +616,7 @@ fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
     let ex: Vec<_> = r
         .new_exposures
         .iter()
-        .map(|x| json!({"venue": x.venue_name(), "overlap_minutes": x.overlap_minutes(), "risk": x.risk().0, "message": x.message()}))
+        .map(|x| json!({"venue": x.venue_name(), "overlap_start": ctx.stamp(x.overlap_start()), "overlap_minutes": x.overlap_minutes(), "risk": x.risk().0, "message": x.message()}))
         .collect();
     let mut exit = 0;
     let (chain_json, chain_text) = match r.chain {
@@ -638,11 +648,11 @@ fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
                 .and_then(|t| t.anchors().ok());
             let last = anchors.and_then(|a| served_checkpoint(ctx, &a));
             let when = match last {
-                Some(m) => format!("last checkpoint at {}", format_minute(m)),
+                Some(m) => format!("last checkpoint at {}", ctx.show(m)),
                 None => "no checkpoint from the health authority yet".to_owned(),
             };
             (
-                json!({"status": "stale", "last_checkpoint": last, "up_to": r.cursor}),
+                json!({"status": "stale", "last_checkpoint": last.map(|m| ctx.stamp(m)), "up_to": r.cursor}),
                 format!(
                     "the list may be stale ({when}): newer batches may exist that this device \
                      was not shown; read up to batch {}",
@@ -686,9 +696,9 @@ fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
     }
     for x in &r.new_exposures {
         text.push_str(&format!(
-            "\n⚠ EXPOSURE at {} on {}: {} minutes of overlap.\n  {}",
+            "\n⚠ EXPOSURE at {} from {}: {} minutes of overlap.\n  {}",
             x.venue_name(),
-            format_day(x.date()),
+            ctx.show(x.overlap_start()),
             x.overlap_minutes(),
             x.message()
         ));
@@ -730,7 +740,7 @@ fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
     }
 }
 
-/// What a share sends and leaves out, one entry a line (times in UTC).
+/// What a share sends and leaves out, one entry a line (times in each venue's zone).
 fn share_listing(plan: &venuecode_client::SharePreview) -> String {
     let mut s = format!(
         "will send {} check-in(s) to the health authority:\n",
@@ -738,11 +748,10 @@ fn share_listing(plan: &venuecode_client::SharePreview) -> String {
     );
     let line = |s: &mut String, e: &venuecode_client::DiaryEntry| {
         s.push_str(&format!(
-            "  {:>4}  {}  {} – {}\n",
+            "  {:>4}  {}  {}\n",
             e.id().0,
             e.venue_name(),
-            format_minute(e.arrival()),
-            format_minute(e.departure())
+            stay_text(e.arrival(), e.departure(), &entry_zone(e))
         ));
     };
     for e in plan.to_send() {
@@ -798,6 +807,9 @@ struct Ctx {
     /// upload's `received_at` are shifted by it so a drill stays on one timeline.
     shift_seconds: i64,
     json: bool,
+    /// The device's zone (`--tz`, TZ or the system's): for times not tied to a venue, and
+    /// for reading typed times.
+    zone: Zone,
 }
 
 /// The server when neither `--server` nor an installed bundle names one.
@@ -839,8 +851,24 @@ impl Ctx {
         Trust::require(&self.home)
     }
 
+    /// A time the person typed, in the device's zone unless it names an offset.
     fn time(&self, s: &str) -> Result<UnixMinute> {
-        parse_minute(s, self.now()).map_err(|e| anyhow!(e))
+        parse_in(s, &self.zone, self.now()).map_err(|e| anyhow!(e))
+    }
+
+    /// A time typed at a venue (staff), in the venue's zone unless it names an offset.
+    fn venue_time(&self, s: &str, zone: &Zone) -> Result<UnixMinute> {
+        parse_in(s, zone, self.now()).map_err(|e| anyhow!(e))
+    }
+
+    /// An instant in the device's zone, the zone named.
+    fn show(&self, t: UnixMinute) -> String {
+        format_in(t, &self.zone)
+    }
+
+    /// An instant for JSON: RFC 3339 with the device zone's offset.
+    fn stamp(&self, t: UnixMinute) -> String {
+        rfc3339(t, &self.zone)
     }
 
     fn print(&self, value: serde_json::Value, text: impl FnOnce() -> String) {
@@ -853,13 +881,15 @@ impl Ctx {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    let real = SystemClock.now_minute();
+    let zone = match &cli.tz {
+        Some(tz) => Zone::parse(tz, real).map_err(|e| anyhow!("--tz: {e}"))?,
+        None => Zone::device(real),
+    };
     let clock: Arc<dyn Clock> = match &cli.now {
-        Some(s) => {
-            let real = SystemClock.now_minute();
-            Arc::new(ManualClock::at_minute(
-                parse_minute(s, real).map_err(|e| anyhow!(e))?,
-            ))
-        }
+        Some(s) => Arc::new(ManualClock::at_minute(
+            parse_in(s, &zone, real).map_err(|e| anyhow!("--now: {e}"))?,
+        )),
         None => Arc::new(SystemClock),
     };
     if cli.insecure_http {
@@ -883,6 +913,7 @@ fn run(cli: Cli) -> Result<()> {
         clock,
         shift_seconds,
         json: cli.json,
+        zone,
     };
     let bundle_file = match &cli.command {
         Command::Venue(g) => g.trust_bundle.clone(),
@@ -963,7 +994,7 @@ fn run_trust(ctx: &Ctx, cmd: TrustCmd) -> Result<()> {
                     format!(
                         "trust bundle sequence {} issued {}, signed by RA key {}\n  RA keys: {}\n  HA signing keys: {}\n  HA encryption key: {}\n  server: {}\n  codes: {}",
                         b.sequence(),
-                        format_minute(body.issued_at),
+                        ctx.show(body.issued_at),
                         b.signer_key_id().to_hex(),
                         ra.join(", "),
                         ha.join(", "),
@@ -1055,7 +1086,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                          Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.",
                         cert.info().name(),
                         cert.serial(),
-                        format_minute(cert.body().valid_until)
+                        format_in(cert.body().valid_until, &cert_zone(cert))
                     )
                 },
             );
@@ -1087,7 +1118,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                                  Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.",
                                 cert.info().name(),
                                 cert.serial(),
-                                format_minute(cert.body().valid_until)
+                                format_in(cert.body().valid_until, &cert_zone(cert))
                             )
                         },
                     );
@@ -1176,7 +1207,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                         cert.info().name(),
                         cert.serial(),
                         old_serial,
-                        format_minute(cert.body().valid_until)
+                        format_in(cert.body().valid_until, &cert_zone(&cert))
                     )
                 },
             );
@@ -1239,7 +1270,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                  venue's codes.\n",
                 cert.info().name(),
                 cert.serial(),
-                format_minute(cert.body().valid_from),
+                format_in(cert.body().valid_from, &cert_zone(cert)),
                 zeroize::Zeroizing::new(hex::encode(state.master.expose())).as_str(),
                 zeroize::Zeroizing::new(hex::encode(*state.key.to_seed())).as_str(),
                 venuecode_server::keyfile::KeyKind::VenueMasterSeed.label(),
@@ -1300,13 +1331,14 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let state = VenueState::load(&ctx.home)?;
             let now = ctx.now();
             let from = now.saturating_sub(days * 1440);
+            let vz = cert_zone(state.certificate());
             let check = state
                 .venue
                 .check_notified(&ctx.transport()?, 0, from, now + 1)?;
             let rows: Vec<_> = check
                 .notices
                 .iter()
-                .map(|n| json!({"batch": n.batch, "from": n.window_start, "until": n.window_end, "risk": n.risk.0}))
+                .map(|n| json!({"batch": n.batch, "from": rfc3339(n.window_start, &vz), "until": rfc3339(n.window_end, &vz), "risk": n.risk.0}))
                 .collect();
             ctx.print(
                 json!({"notified": !check.notices.is_empty(), "windows": rows}),
@@ -1319,9 +1351,8 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                         );
                         for n in &check.notices {
                             s.push_str(&format!(
-                                "  {} – {} (batch {})\n",
-                                format_minute(n.window_start),
-                                format_minute(n.window_end),
+                                "  {} (batch {})\n",
+                                stay_text(n.window_start, n.window_end, &vz),
                                 n.batch
                             ));
                         }
@@ -1498,12 +1529,12 @@ fn warn_if_expiring(ctx: &Ctx, cert: &venuecode_protocol::VenueCertificate) {
     if now >= until {
         eprintln!(
             "warning: this venue's certificate expired on {}: phones refuse its codes. Renew it with `venuecode venue update --renew --pledge` and print new posters.",
-            format_minute(until)
+            format_in(until, &cert_zone(cert))
         );
     } else if until - now < RENEWAL_WARNING_DAYS * 1440 {
         eprintln!(
             "warning: this venue's certificate expires on {} ({} day(s) left): renew it with `venuecode venue update --renew --pledge` and print new posters.",
-            format_minute(until),
+            format_in(until, &cert_zone(cert)),
             (until - now).div_ceil(1440)
         );
     }
@@ -1589,6 +1620,29 @@ fn parse_utc_offset(s: &str) -> Result<i8, String> {
     i8::try_from(quarters).map_err(|_| err())
 }
 
+/// A venue's zone, from its certificate's offset.
+fn cert_zone(cert: &venuecode_protocol::VenueCertificate) -> Zone {
+    Zone::venue(cert.info().utc_offset())
+}
+
+/// The zone of the venue a diary entry was made at.
+fn entry_zone(e: &venuecode_client::DiaryEntry) -> Zone {
+    Zone::venue(e.code().utc_offset())
+}
+
+/// `10:15 – 11:40 UTC+08:00` or, across days, both dates: a stay in the venue's zone.
+fn stay_text(arrival: UnixMinute, departure: UnixMinute, zone: &Zone) -> String {
+    let a = format_in(arrival, zone);
+    let d = format_in(departure, zone);
+    match (a.split_once(' '), d.split_once(' ')) {
+        (Some((ad, _)), Some((dd, rest))) if ad == dd => {
+            let a_clock = a.get(ad.len() + 1..ad.len() + 6).unwrap_or_default();
+            format!("{ad} {a_clock} – {rest}")
+        }
+        _ => format!("{a} – {d}"),
+    }
+}
+
 /// `+08:00` for an offset in quarter hours.
 fn format_utc_offset(q: i8) -> String {
     let minutes = i32::from(q) * 15;
@@ -1642,12 +1696,13 @@ fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
             arrival,
             departure,
         } => {
+            let vz = cert_zone(state.certificate());
             let arrival = match arrival {
-                Some(a) => ctx.time(&a)?,
+                Some(a) => ctx.venue_time(&a, &vz)?,
                 None => ctx.now(),
             };
             let departure = match departure {
-                Some(d) => ctx.time(&d)?,
+                Some(d) => ctx.venue_time(&d, &vz)?,
                 None => arrival + u32::from(state.certificate().info().default_stay_minutes()),
             };
             let rec = book.add(&name, &phone, arrival, departure)?;
@@ -1660,19 +1715,19 @@ fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
         }
         GuestbookCmd::List => {
             let list = book.list()?;
+            let vz = cert_zone(state.certificate());
             let rows: Vec<_> = list
                 .iter()
-                .map(|g| json!({"id": g.id, "label": g.label, "arrival": g.arrival, "departure": g.departure}))
+                .map(|g| json!({"id": g.id, "label": g.label, "arrival": rfc3339(g.arrival, &vz), "departure": rfc3339(g.departure, &vz)}))
                 .collect();
             ctx.print(json!({"guests": rows}), || {
                 let mut s = format!("{} guest(s):\n", list.len());
                 for g in &list {
                     s.push_str(&format!(
-                        "  {:>4}  {}  {} – {}\n",
+                        "  {:>4}  {}  {}\n",
                         g.id,
                         g.label,
-                        format_minute(g.arrival),
-                        format_minute(g.departure)
+                        stay_text(g.arrival, g.departure, &vz)
                     ));
                 }
                 s
@@ -1795,7 +1850,7 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                     format!(
                         "posted a checkpoint at batch {} issued {} (batches from {} still served)",
                         b.sequence,
-                        format_minute(b.issued_at),
+                        ctx.show(b.issued_at),
                         b.retained_from
                     )
                 },
@@ -1934,17 +1989,19 @@ fn print_opened(
                 .entries
                 .iter()
                 .zip(&checks)
-                .map(|(e, c)| json!({"serial": e.code.certificate().serial(), "venue": e.code.certificate().info().name(), "arrival": e.arrival, "departure": e.departure, "problem": c}))
+                .map(|(e, c)| {
+                    let vz = cert_zone(e.code.certificate());
+                    json!({"serial": e.code.certificate().serial(), "venue": e.code.certificate().info().name(), "arrival": rfc3339(e.arrival, &vz), "departure": rfc3339(e.departure, &vz), "problem": c})
+                })
                 .collect();
             ctx.print(json!({"case": rows}), || {
                 let mut s = format!("a case shared {} check-in(s):\n", upload.entries.len());
                 for (e, c) in upload.entries.iter().zip(&checks) {
                     s.push_str(&format!(
-                        "  {} (serial {}): {} – {}{}\n",
+                        "  {} (serial {}): {}{}\n",
                         e.code.certificate().info().name(),
                         e.code.certificate().serial(),
-                        format_minute(e.arrival),
-                        format_minute(e.departure),
+                        stay_text(e.arrival, e.departure, &cert_zone(e.code.certificate())),
                         c.as_ref()
                             .map(|c| format!("\n    REFUSED, will not be published: {c}"))
                             .unwrap_or_default()
@@ -1966,8 +2023,8 @@ fn print_opened(
                         g.name,
                         g.phone,
                         g.venue_serial,
-                        format_minute(g.arrival),
-                        format_minute(g.departure)
+                        ctx.show(g.arrival),
+                        ctx.show(g.departure)
                     ));
                 }
                 s
@@ -2150,14 +2207,14 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             let c = v.check_in(&p)?;
             let e = &c.entry;
             ctx.print(
-                json!({"ok": true, "tone": "success", "entry": e.id().0, "venue": e.venue_name(), "status": format!("{:?}", c.status), "checked_out_of": c.checked_out_of.map(|i| i.0), "auto_checkout": e.departure()}),
+                json!({"ok": true, "tone": "success", "entry": e.id().0, "venue": e.venue_name(), "status": format!("{:?}", c.status), "checked_out_of": c.checked_out_of.map(|i| i.0), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "auto_checkout": rfc3339(e.departure(), &entry_zone(e))}),
                 || {
                     let mut s = format!(
                         "✓ {} — {}\n  checked in at {}; automatic check-out at {}",
                         e.venue_name(),
                         e.venue_address(),
-                        format_minute(e.arrival()),
-                        format_minute(e.departure())
+                        format_in(e.arrival(), &entry_zone(e)),
+                        format_in(e.departure(), &entry_zone(e))
                     );
                     if c.status == venuecode_client::CheckInStatus::AlreadyCheckedIn {
                         s.push_str("\n  (already checked in here; nothing added)");
@@ -2177,12 +2234,12 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             })?;
             let e = v.check_out(cur.id())?;
             ctx.print(
-                json!({"entry": e.id().0, "departure": e.departure()}),
+                json!({"entry": e.id().0, "departure": rfc3339(e.departure(), &entry_zone(&e))}),
                 || {
                     format!(
                         "checked out of {} at {}",
                         e.venue_name(),
-                        format_minute(e.departure())
+                        format_in(e.departure(), &entry_zone(&e))
                     )
                 },
             );
@@ -2192,21 +2249,20 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             let exposures = v.exposures()?;
             let rows: Vec<_> = entries
                 .iter()
-                .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": e.arrival(), "departure": e.departure(), "hidden": e.hidden()}))
+                .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "departure": rfc3339(e.departure(), &entry_zone(e)), "hidden": e.hidden()}))
                 .collect();
             let ex: Vec<_> = exposures
                 .iter()
-                .map(|x| json!({"venue": x.venue_name(), "overlap_minutes": x.overlap_minutes(), "risk": x.risk().0, "message": x.message()}))
+                .map(|x| json!({"venue": x.venue_name(), "overlap_start": ctx.stamp(x.overlap_start()), "overlap_minutes": x.overlap_minutes(), "risk": x.risk().0, "message": x.message()}))
                 .collect();
             ctx.print(json!({"entries": rows, "exposures": ex}), || {
                 let mut s = format!("{} check-in(s):\n", entries.len());
                 for e in &entries {
                     s.push_str(&format!(
-                        "  {:>4}  {}  {} – {}{}\n",
+                        "  {:>4}  {}  {}{}\n",
                         e.id().0,
                         e.venue_name(),
-                        format_minute(e.arrival()),
-                        format_minute(e.departure()),
+                        stay_text(e.arrival(), e.departure(), &entry_zone(e)),
                         if e.hidden() { "  (hidden)" } else { "" }
                     ));
                 }
@@ -2228,13 +2284,12 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
         } => {
             let e = v.edit_times(EntryId(id), ctx.time(&arrival)?, ctx.time(&departure)?)?;
             ctx.print(
-                json!({"entry": id, "arrival": e.arrival(), "departure": e.departure()}),
+                json!({"entry": id, "arrival": rfc3339(e.arrival(), &entry_zone(&e)), "departure": rfc3339(e.departure(), &entry_zone(&e))}),
                 || {
                     format!(
-                        "{}: {} – {}",
+                        "{}: {}",
                         e.venue_name(),
-                        format_minute(e.arrival()),
-                        format_minute(e.departure())
+                        stay_text(e.arrival(), e.departure(), &entry_zone(&e))
                     )
                 },
             );

@@ -982,7 +982,7 @@ fn run_trust(ctx: &Ctx, cmd: TrustCmd) -> Result<()> {
             ctx.print(
                 json!({
                     "sequence": b.sequence(),
-                    "issued_at": body.issued_at,
+                    "issued_at": ctx.stamp(body.issued_at),
                     "signer_key_id": b.signer_key_id().to_hex(),
                     "ra_keys": ra,
                     "ha_signing_keys": ha,
@@ -1079,7 +1079,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             };
             let cert = state.certificate();
             ctx.print(
-                json!({"serial": cert.serial(), "valid_until": cert.body().valid_until, "utc_offset": format_utc_offset(cert.info().utc_offset())}),
+                json!({"serial": cert.serial(), "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert)), "utc_offset": format_utc_offset(cert.info().utc_offset())}),
                 || {
                     format!(
                         "registered {} as serial {}; certificate valid until {}.\n\
@@ -1111,7 +1111,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 venue_ops::Review::Issued(state) => {
                     let cert = state.certificate();
                     ctx.print(
-                        json!({"serial": cert.serial(), "valid_until": cert.body().valid_until, "utc_offset": format_utc_offset(cert.info().utc_offset())}),
+                        json!({"serial": cert.serial(), "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert)), "utc_offset": format_utc_offset(cert.info().utc_offset())}),
                         || {
                             format!(
                                 "approved: {} is serial {}; certificate valid until {}.\n\
@@ -1196,7 +1196,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                     "serial": cert.serial(),
                     "superseded": old_serial,
                     "new_certificate": true,
-                    "valid_until": cert.body().valid_until,
+                    "valid_until": rfc3339(cert.body().valid_until, &cert_zone(&cert)),
                 }),
                 || {
                     format!(
@@ -1845,7 +1845,7 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             let cp = chain.checkpoint(&ctx.transport()?, &ha, ctx.now())?;
             let b = cp.body();
             ctx.print(
-                json!({"sequence": b.sequence, "issued_at": b.issued_at, "retained_from": b.retained_from}),
+                json!({"sequence": b.sequence, "issued_at": ctx.stamp(b.issued_at), "retained_from": b.retained_from}),
                 || {
                     format!(
                         "posted a checkpoint at batch {} issued {} (batches from {} still served)",
@@ -1935,14 +1935,17 @@ fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
             let list = authority::list_uploads(&t, &ha)?;
             let rows: Vec<_> = list
                 .iter()
-                .map(|u| json!({"id": u.id, "purpose": u.purpose, "received_at": u.received_at, "size": u.size}))
+                .map(|u| json!({"id": u.id, "purpose": u.purpose, "received_at": ctx.stamp(authority::received_minute(u.received_at, ctx.shift_seconds)), "size": u.size}))
                 .collect();
             ctx.print(json!({"uploads": rows}), || {
                 let mut s = format!("{} upload(s):\n", list.len());
                 for u in &list {
                     s.push_str(&format!(
-                        "  {:>4}  {:<9}  {} bytes\n",
-                        u.id, u.purpose, u.size
+                        "  {:>4}  {:<9}  received {}  {} bytes\n",
+                        u.id,
+                        u.purpose,
+                        ctx.show(authority::received_minute(u.received_at, ctx.shift_seconds)),
+                        u.size
                     ));
                 }
                 s
@@ -2143,7 +2146,7 @@ fn publish(
         ));
     }
     Ok((
-        json!({"sequence": out.sequence, "records": out.records, "stays": out.stays, "missing_seeds": missing, "skipped": skipped, "used_uploads": out.used_uploads, "checkpoint": {"sequence": out.checkpoint.body().sequence, "issued_at": out.checkpoint.body().issued_at}}),
+        json!({"sequence": out.sequence, "records": out.records, "stays": out.stays, "missing_seeds": missing, "skipped": skipped, "used_uploads": out.used_uploads, "checkpoint": {"sequence": out.checkpoint.body().sequence, "issued_at": ctx.stamp(out.checkpoint.body().issued_at)}}),
         text,
     ))
 }

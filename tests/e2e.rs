@@ -2650,3 +2650,137 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
         "{guests}"
     );
 }
+
+// ------------------------------------------------------------------------------------------
+// 15. Alerts: no noise without a match, listed until dismissed, never about one's own shared
+//     visits, high and low risk told apart
+// ------------------------------------------------------------------------------------------
+
+/// `visitor sync` as text (no `--json`): the output a person reads.
+fn sync_text(w: &World, home: &Path, now: &str) -> Output {
+    let mut cmd = base_command();
+    cmd.arg("--home")
+        .arg(home)
+        .args(["--server", &w.server.url, "--now", now, "visitor", "sync"]);
+    run(cmd).ok()
+}
+
+#[test]
+fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    let lib = w.home("library");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    w.register(&lib, "安宁区图书馆", "culture-entertainment");
+    let shop_url = w.static_url(&shop);
+    let lib_url = w.static_url(&lib);
+    let carol = w.home("carol");
+    let dave = w.home("dave");
+    let alice = w.home("alice");
+    let bob = w.home("bob");
+
+    // Carol and Alice overlap at the shop; Dave and Alice at the library later.
+    w.scan(&carol, &at(d, 10, 0), &shop_url);
+    w.scan(&alice, &at(d, 10, 10), &shop_url);
+    w.checkout(&carol, &at(d, 10, 40));
+    w.checkout(&alice, &at(d, 10, 40));
+    w.scan(&dave, &at(d, 12, 0), &lib_url);
+    w.scan(&alice, &at(d, 12, 5), &lib_url);
+    w.checkout(&dave, &at(d, 12, 30));
+    w.checkout(&alice, &at(d, 12, 20));
+    // Bob was somewhere else entirely.
+    w.scan(&bob, &at(d, 14, 0), &shop_url);
+    w.checkout(&bob, &at(d, 14, 30));
+
+    // Carol is a case and shares; the authority publishes her stay as high risk.
+    let tan = w.tan("case");
+    w.ok(
+        &carol,
+        Some(&at(d, 15, 0)),
+        &["visitor", "share", "--tan", &tan],
+    );
+    w.publish(&at(d, 15, 5));
+
+    // Bob's phone checked the batch and matched nothing: no talk of matches.
+    let out = sync_text(&w, &bob, &at(d, 15, 10));
+    assert!(!out.stderr.contains("matched"), "{out:#?}");
+    assert!(out.stdout.contains("no exposure"), "{out:#?}");
+
+    // Carol is not alerted about her own shared visit.
+    let c = w.sync(&carol, &at(d, 15, 10));
+    assert!(new_exposures(&c).is_empty(), "the case was alerted: {c}");
+    let cx = w.ok(&carol, Some(&at(d, 15, 11)), &["visitor", "exposures"]);
+    assert!(cx["exposures"].as_array().unwrap().is_empty(), "{cx}");
+
+    // Alice is alerted, high risk, with the overlap's length and local start.
+    let a = w.sync(&alice, &at(d, 15, 10));
+    let ax = new_exposures(&a);
+    assert_eq!(ax.len(), 1, "{a}");
+    assert_eq!(ax[0]["risk_level"], "high", "{a}");
+    assert_eq!(ax[0]["overlap_minutes"], 30, "{a}");
+    let high_id = ax[0]["id"].as_u64().expect("exposure id");
+    // A second sync raises nothing new but does not say "no exposure": it is still listed.
+    let out = sync_text(&w, &alice, &at(d, 15, 20));
+    assert!(out.stdout.contains("no new exposure"), "{out:#?}");
+    assert!(
+        out.stdout.contains("1 earlier exposure(s) still listed"),
+        "{out:#?}"
+    );
+    let listed = w.ok(&alice, Some(&at(d, 15, 21)), &["visitor", "exposures"]);
+    assert_eq!(listed["exposures"].as_array().unwrap().len(), 1, "{listed}");
+
+    // Dave shares; the tracer rates the library low risk.
+    let tan = w.tan("case");
+    w.ok(
+        &dave,
+        Some(&at(d, 16, 0)),
+        &["visitor", "share", "--tan", &tan],
+    );
+    w.ok(
+        &w.ha,
+        Some(&at(d, 16, 5)),
+        &["authority", "publish", "--risk", "low"],
+    );
+    let out = sync_text(&w, &alice, &at(d, 16, 10));
+    assert!(out.stdout.contains("Low-risk exposure"), "{out:#?}");
+    assert!(out.stdout.contains("15 minute(s) of overlap"), "{out:#?}");
+    let mut cmd = base_command();
+    cmd.arg("--home").arg(&alice).args([
+        "--server",
+        &w.server.url,
+        "--now",
+        &at(d, 16, 11),
+        "visitor",
+        "exposures",
+    ]);
+    let text = run(cmd).ok().stdout;
+    assert!(
+        text.contains("⚠ HIGH RISK EXPOSURE") && text.contains("Low-risk exposure"),
+        "{text}"
+    );
+    assert_eq!(text.matches("HIGH RISK").count(), 1, "{text}");
+
+    // Dismissed: no longer listed, not raised again, still in `--all`.
+    let dis = w.ok(
+        &alice,
+        Some(&at(d, 16, 12)),
+        &["visitor", "dismiss", &high_id.to_string()],
+    );
+    assert_eq!(dis["dismissed"], high_id, "{dis}");
+    let listed = w.ok(&alice, Some(&at(d, 16, 13)), &["visitor", "exposures"]);
+    let rows = listed["exposures"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{listed}");
+    assert_eq!(rows[0]["risk_level"], "low", "{listed}");
+    let all = w.ok(
+        &alice,
+        Some(&at(d, 16, 13)),
+        &["visitor", "exposures", "--all"],
+    );
+    assert_eq!(all["exposures"].as_array().unwrap().len(), 2, "{all}");
+    let s = w.sync(&alice, &at(d, 16, 20));
+    assert!(new_exposures(&s).is_empty(), "{s}");
+    // An unknown id is an error.
+    w.cli(&alice, Some(&at(d, 16, 21)), &["visitor", "dismiss", "999"])
+        .failed();
+}

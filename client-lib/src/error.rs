@@ -50,6 +50,8 @@ pub enum Error {
     UnsupportedDiaryLayout,
     /// No diary entry with that id.
     EntryNotFound,
+    /// No exposure with that id.
+    ExposureNotFound,
     /// The entry is not an open check-in (already checked out).
     NotCheckedIn,
     /// An edit lies outside the allowed bounds; the text names which.
@@ -151,6 +153,7 @@ impl fmt::Display for Error {
                 "the diary file uses a retired layout that this version does not read",
             ),
             Self::EntryNotFound => f.write_str("no such diary entry"),
+            Self::ExposureNotFound => f.write_str("no such exposure"),
             Self::NotCheckedIn => f.write_str("not checked in"),
             Self::EditOutOfBounds(what) => write!(f, "edit out of bounds: {what}"),
             Self::InvalidServerUrl(why) => write!(f, "unusable server URL: {why}"),

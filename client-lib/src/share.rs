@@ -187,11 +187,13 @@ impl Visitor {
         ids.sort_unstable();
         ids.dedup();
         let mut entries = Vec::with_capacity(ids.len());
+        let mut sent = Vec::with_capacity(ids.len());
         for id in ids {
             let e = self.diary.entry(id)?;
             if e.hidden() && !include_hidden.contains(&id) {
                 continue;
             }
+            sent.push(id);
             let (arrival, departure) = e.stay_at(now);
             entries.push(UploadEntry {
                 code: e.code().clone(),
@@ -210,6 +212,7 @@ impl Visitor {
             sealed,
             entries: u16::try_from(count)
                 .map_err(|_| Error::InvalidArgument("too many entries"))?,
+            ids: sent,
         };
         self.diary.set_pending_upload(Some(&pending))?;
         self.send_pending(pending)
@@ -246,7 +249,8 @@ impl Visitor {
     fn send_pending(&self, pending: PendingUpload) -> Result<ShareReceipt> {
         let bytes = pending.sealed.len();
         let upload_id = api::upload(&*self.transport, &pending.tan, pending.sealed.clone())?;
-        self.diary.set_pending_upload(None)?;
+        // Accepted: the person is the case for these check-ins and is not alerted about them.
+        self.diary.finish_share(&pending.ids)?;
         Ok(ShareReceipt {
             upload_id,
             entries: usize::from(pending.entries),

@@ -322,6 +322,7 @@ impl Visitor {
             departure: now.saturating_add(self.auto_stay(&preview.code)),
             checked_out: false,
             hidden: false,
+            shared: false,
         };
         let entry = self.diary.insert_entry(entry, &closed)?;
         if self.config.count_pings {
@@ -441,9 +442,26 @@ impl Visitor {
         self.diary.entry(id)
     }
 
-    /// The exposures raised so far, oldest first.
+    /// The current exposures: raised and not dismissed, oldest first. They stay listed, sync
+    /// after sync, until the person dismisses them ([`Self::dismiss_exposure`]).
     pub fn exposures(&self) -> Result<Vec<Exposure>> {
+        Ok(self
+            .diary
+            .exposures()?
+            .into_iter()
+            .filter(|x| !x.dismissed())
+            .collect())
+    }
+
+    /// Every exposure held, dismissed ones included, oldest first.
+    pub fn all_exposures(&self) -> Result<Vec<Exposure>> {
         self.diary.exposures()
+    }
+
+    /// Dismisses an exposure (the person has read it and acted): it is no longer listed by
+    /// [`Self::exposures`], and the same match is not raised again.
+    pub fn dismiss_exposure(&self, id: u64) -> Result<Exposure> {
+        self.diary.dismiss_exposure(id)
     }
 
     /// How many count pings wait to be sent.

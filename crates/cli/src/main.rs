@@ -514,6 +514,19 @@ enum VisitorCmd {
         #[arg(long)]
         all: bool,
     },
+    /// List the exposures this phone raised and the person has not dismissed (high risk
+    /// first marked as such), with the overlap and the health authority's advice.
+    Exposures {
+        /// Include dismissed exposures.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Dismiss an exposure once read and acted on: it is no longer listed.
+    #[command(after_help = "Example:\n  venuecode --home ./alice visitor dismiss 7")]
+    Dismiss {
+        /// Exposure id (from `exposures`).
+        id: u64,
+    },
     /// Edit an entry's arrival and departure.
     #[command(
         after_help = "Example:\n  venuecode --home ./alice visitor edit 3 --arrival 10:15 --departure 11:40"
@@ -612,11 +625,15 @@ fn served_checkpoint(ctx: &Ctx, anchors: &venuecode_protocol::TrustAnchors) -> O
 
 /// Turns a sync report into the command's output: the chain state first (complete, withheld
 /// or stale), then each part that failed or was refused, then the exposures.
-fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
+fn sync_report(
+    ctx: &Ctx,
+    r: &venuecode_client::SyncReport,
+    listed: &[venuecode_client::Exposure],
+) -> SyncOutput {
     let ex: Vec<_> = r
         .new_exposures
         .iter()
-        .map(|x| json!({"venue": x.venue_name(), "overlap_start": ctx.stamp(x.overlap_start()), "overlap_minutes": x.overlap_minutes(), "risk": x.risk().0, "message": x.message()}))
+        .map(|x| exposure_json(ctx, x))
         .collect();
     let mut exit = 0;
     let (chain_json, chain_text) = match r.chain {
@@ -691,16 +708,26 @@ fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
     if r.pings_sent > 0 {
         text.push_str(&format!("\nsent {} count ping(s)", r.pings_sent));
     }
+    // Exposures raised before and not dismissed stay in view: "no exposure" only when none is
+    // listed.
+    let earlier = listed
+        .iter()
+        .filter(|x| !r.new_exposures.iter().any(|n| n.id() == x.id()))
+        .count();
     if r.new_exposures.is_empty() && r.chain == ChainStatus::Ok && r.batch_sync.is_ok() {
-        text.push_str("\nno exposure");
+        if earlier == 0 {
+            text.push_str("\nno exposure");
+        } else {
+            text.push_str("\nno new exposure");
+        }
     }
     for x in &r.new_exposures {
+        text.push_str(&format!("\n{}", exposure_text(ctx, x)));
+    }
+    if earlier > 0 {
         text.push_str(&format!(
-            "\n⚠ EXPOSURE at {} from {}: {} minutes of overlap.\n  {}",
-            x.venue_name(),
-            ctx.show(x.overlap_start()),
-            x.overlap_minutes(),
-            x.message()
+            "\n{earlier} earlier exposure(s) still listed: `venuecode visitor exposures`; \
+             `venuecode visitor dismiss ID` once you have acted"
         ));
     }
     // Revocations, checkpoint or batches that could not be fetched: the sync did not complete
@@ -734,10 +761,63 @@ fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
             "batch_sync": part_json(&r.batch_sync),
             "pings": part_json(&r.pings),
             "pings_sent": r.pings_sent,
+            "exposures": listed.iter().map(|x| exposure_json(ctx, x)).collect::<Vec<_>>(),
         }),
         text,
         exit,
     }
+}
+
+/// `high` or `low`: the risk level the health authority gave.
+fn risk_name(x: &venuecode_client::Exposure) -> &'static str {
+    if x.is_high_risk() {
+        "high"
+    } else {
+        "low"
+    }
+}
+
+/// An exposure for JSON: id, venue, risk level, overlap (RFC 3339 start, minutes), advice.
+fn exposure_json(ctx: &Ctx, x: &venuecode_client::Exposure) -> serde_json::Value {
+    json!({
+        "id": x.id(),
+        "venue": x.venue_name(),
+        "risk": x.risk().0,
+        "risk_level": risk_name(x),
+        "overlap_start": ctx.stamp(x.overlap_start()),
+        "overlap_minutes": x.overlap_minutes(),
+        "message": x.message(),
+        "dismissed": x.dismissed(),
+    })
+}
+
+/// An exposure for people: high risk stands out and says what to do; low risk reads as a
+/// notice. The overlap is shown in the device's zone, with its length.
+fn exposure_text(ctx: &Ctx, x: &venuecode_client::Exposure) -> String {
+    let (head, advice) = if x.is_high_risk() {
+        (
+            "⚠ HIGH RISK EXPOSURE",
+            "Get tested and stay at home; follow the health authority's instructions.",
+        )
+    } else {
+        (
+            "Low-risk exposure",
+            "Watch for symptoms and get tested if any appear.",
+        )
+    };
+    let message = if x.message().is_empty() {
+        advice
+    } else {
+        x.message()
+    };
+    format!(
+        "{head} (exposure {}) at {}: {} minute(s) of overlap from {}.\n  {message}{}",
+        x.id(),
+        x.venue_name(),
+        x.overlap_minutes(),
+        ctx.show(x.overlap_start()),
+        if x.dismissed() { "\n  (dismissed)" } else { "" }
+    )
 }
 
 /// What a share sends and leaves out, one entry a line (times in each venue's zone).
@@ -2254,10 +2334,7 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 .iter()
                 .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "departure": rfc3339(e.departure(), &entry_zone(e)), "hidden": e.hidden()}))
                 .collect();
-            let ex: Vec<_> = exposures
-                .iter()
-                .map(|x| json!({"venue": x.venue_name(), "overlap_start": ctx.stamp(x.overlap_start()), "overlap_minutes": x.overlap_minutes(), "risk": x.risk().0, "message": x.message()}))
-                .collect();
+            let ex: Vec<_> = exposures.iter().map(|x| exposure_json(ctx, x)).collect();
             ctx.print(json!({"entries": rows, "exposures": ex}), || {
                 let mut s = format!("{} check-in(s):\n", entries.len());
                 for e in &entries {
@@ -2270,12 +2347,7 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                     ));
                 }
                 for x in &exposures {
-                    s.push_str(&format!(
-                        "  EXPOSURE at {}: {} minutes of overlap. {}\n",
-                        x.venue_name(),
-                        x.overlap_minutes(),
-                        x.message()
-                    ));
+                    s.push_str(&format!("{}\n", exposure_text(ctx, x)));
                 }
                 s
             });
@@ -2297,6 +2369,35 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 },
             );
         }
+        VisitorCmd::Exposures { all } => {
+            let list = if all {
+                v.all_exposures()?
+            } else {
+                v.exposures()?
+            };
+            let rows: Vec<_> = list.iter().map(|x| exposure_json(ctx, x)).collect();
+            ctx.print(json!({"exposures": rows}), || {
+                if list.is_empty() {
+                    return "no exposure listed".to_owned();
+                }
+                let mut s = String::new();
+                for x in &list {
+                    s.push_str(&exposure_text(ctx, x));
+                    s.push('\n');
+                }
+                s.push_str("`venuecode visitor dismiss ID` once you have acted on one");
+                s
+            });
+        }
+        VisitorCmd::Dismiss { id } => {
+            let x = v.dismiss_exposure(id)?;
+            ctx.print(json!({"dismissed": id}), || {
+                format!(
+                    "dismissed exposure {id} at {}; `visitor exposures --all` still shows it",
+                    x.venue_name()
+                )
+            });
+        }
         VisitorCmd::Hide { id, unhide, delete } => {
             if delete {
                 v.delete(EntryId(id))?;
@@ -2309,17 +2410,19 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             }
         }
         VisitorCmd::Sync => {
+            // Progress says how far the check got, never a count that could pass for matches.
+            let quiet = ctx.json;
             let r = v.sync_with_progress(&mut |p| {
-                eprintln!(
-                    "  batch {}/{}: {} records matched on this device",
-                    p.batch, p.latest, p.records
-                );
+                if !quiet {
+                    eprintln!("  checked batch {} of {}", p.batch, p.latest);
+                }
             })?;
             // Keep the home's bundle in step with a genuine rotation the sync applied.
             if matches!(r.trust_bundle, PartOutcome::Updated) {
                 Trust::install(&ctx.home, &v.trust_bundle()?)?;
             }
-            let report = sync_report(ctx, &r);
+            let listed = v.exposures()?;
+            let report = sync_report(ctx, &r, &listed);
             ctx.print(report.json, || report.text);
             if let Some(e) = &report.failure {
                 eprintln!("error: the sync did not complete: {e}");

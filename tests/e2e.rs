@@ -2784,3 +2784,130 @@ fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
     w.cli(&alice, Some(&at(d, 16, 21)), &["visitor", "dismiss", "999"])
         .failed();
 }
+
+// ------------------------------------------------------------------------------------------
+// 16. A venue restored from its recovery sheet and the server; base URLs checked
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    let serial = w.register(&shop, "兰州牛肉面馆", "restaurant");
+    // Unscannable base URLs are refused before anything is sent.
+    for bad in [
+        "not a url",
+        "http://codes.example.cn/v",
+        "https://codes.example.cn",
+        "https:///v",
+        "https://codes.example.cn/v#x",
+        "https://user@codes.example.cn/v",
+    ] {
+        let out = w
+            .cli(&shop, None, &["venue", "update", "--base-url", bad])
+            .failed();
+        assert!(out.stderr.contains("base URL"), "{bad}: {out:#?}");
+    }
+    // `update` changes the base URL (and the English name) without a new certificate.
+    let u = w.ok(
+        &shop,
+        None,
+        &[
+            "venue",
+            "update",
+            "--english-name",
+            "Lanzhou Beef Noodles",
+            "--base-url",
+            "https://codes.example.cn/v",
+        ],
+    );
+    assert_eq!(u["new_certificate"], false, "{u}");
+    let url = w.static_url(&shop);
+    assert!(url.starts_with("https://codes.example.cn/v#"), "{url}");
+    // A guest recorded, then the sheet printed.
+    w.ok(
+        &shop,
+        Some(&at(d, 10, 0)),
+        &[
+            "venue",
+            "guestbook",
+            "add",
+            "--name",
+            "王芳",
+            "--phone",
+            "18212341234",
+        ],
+    );
+    let sheet = w.dir.path().join("recovery.txt");
+    w.ok(
+        &shop,
+        None,
+        &["venue", "recovery-sheet", "--out", sheet.to_str().unwrap()],
+    );
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    for line in [
+        "English name: Lanzhou Beef Noodles",
+        "Code base URL: https://codes.example.cn/v",
+        &format!("Serial: {serial}"),
+        "Guest book key",
+        "venue restore --sheet",
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
+
+    // The device is lost: a new home with only the trust bundle restores from the sheet.
+    let new = w.home("new-shop");
+    let none = w.cli(&new, None, &["venue", "code"]).failed();
+    assert!(none.stderr.contains("no venue registered"), "{none:#?}");
+    // A typo in the key is caught before anything is written.
+    let typo = text.replacen(
+        "Venue key (RFC 8032 seed; signs codes and requests): ",
+        "Venue key: 00",
+        1,
+    );
+    let typo_file = w.dir.path().join("typo.txt");
+    std::fs::write(&typo_file, typo).unwrap();
+    let out = w
+        .cli(
+            &new,
+            None,
+            &["venue", "restore", "--sheet", typo_file.to_str().unwrap()],
+        )
+        .failed();
+    assert!(out.stderr.contains("typo"), "{out:#?}");
+    assert!(!new.join("venue/venue.key").exists());
+
+    let r = w.ok(
+        &new,
+        None,
+        &["venue", "restore", "--sheet", sheet.to_str().unwrap()],
+    );
+    assert_eq!(r["serial"], serial, "{r}");
+    assert_eq!(r["base_url"], "https://codes.example.cn/v", "{r}");
+    // The same code as before, and the guest book key is back.
+    assert_eq!(w.static_url(&new), url);
+    assert_eq!(
+        std::fs::read(new.join("venue/guestbook.key")).unwrap(),
+        std::fs::read(shop.join("venue/guestbook.key")).unwrap()
+    );
+    let poster = w.dir.path().join("restored/poster");
+    w.ok(
+        &new,
+        None,
+        &["venue", "poster", "--out", poster.to_str().unwrap()],
+    );
+    // A phone checks in with the restored venue's rotating code.
+    let visitor = w.home("visitor");
+    let rotating = w.rotating_url(&new, &at(d, 11, 0));
+    w.scan(&visitor, &at(d, 11, 0), &rotating);
+    // Restoring over an existing venue is refused.
+    let again = w
+        .cli(
+            &new,
+            None,
+            &["venue", "restore", "--sheet", sheet.to_str().unwrap()],
+        )
+        .failed();
+    assert!(again.stderr.contains("already exists"), "{again:#?}");
+}

@@ -201,9 +201,21 @@ enum VenueCmd {
         /// I pledge that this information is true (asked interactively when omitted).
         #[arg(long)]
         pledge: bool,
-        /// Base URL the codes point at (default: the trust bundle's code base URL).
-        #[arg(long)]
+        /// Base URL the codes point at: https://, a host and a path, no fragment (default:
+        /// the trust bundle's code base URL).
+        #[arg(long, value_parser = venue_ops::check_base_url)]
         base_url: Option<String>,
+    },
+    /// Rebuild this venue on a new device from its recovery sheet: fetches the current
+    /// certificate from the server and restores key, master seed, poster details and the
+    /// guest book key. Install the trust bundle first.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./new-shop trust install trust-bundle.bin\n  venuecode --home ./new-shop venue restore --sheet /media/usb/recovery.txt"
+    )]
+    Restore {
+        /// The recovery sheet (`venue recovery-sheet` wrote it; a typed copy works too).
+        #[arg(long, value_name = "FILE")]
+        sheet: PathBuf,
     },
     /// Fetch the certificate of a registration the server held for review, once the
     /// registration authority approved it.
@@ -242,6 +254,10 @@ enum VenueCmd {
         /// New English address for the poster.
         #[arg(long)]
         english_address: Option<String>,
+        /// New base URL for the codes (https://, a host and a path, no fragment); reprint the
+        /// posters afterwards.
+        #[arg(long, value_parser = venue_ops::check_base_url)]
+        base_url: Option<String>,
         /// Ask for a new certificate even if nothing changed: renews one that is about to
         /// expire (certificates last a year; posters need reprinting either way).
         #[arg(long)]
@@ -1215,6 +1231,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             utc_offset,
             english_name,
             english_address,
+            base_url,
             renew,
             pledge,
         } => {
@@ -1240,18 +1257,22 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             if english_address.is_some() {
                 profile.english_address = english_address;
             }
+            if let Some(u) = base_url {
+                profile.base_url = u;
+            }
             if info == old && !renew {
                 if profile == state.profile {
                     bail!(
                         "nothing to update: give at least one field that differs, or --renew (see --help)"
                     );
                 }
-                // Only the poster's English lines changed: no new certificate is needed.
+                // Only the poster's details changed: no new certificate is needed.
                 venue_ops::save_profile(&ctx.home, &profile)?;
                 ctx.print(
-                    json!({"serial": state.certificate().serial(), "new_certificate": false}),
+                    json!({"serial": state.certificate().serial(), "new_certificate": false, "base_url": profile.base_url}),
                     || {
-                        "updated the poster's English lines; the certificate is unchanged.\n\
+                        "updated the poster's details (English lines, code base URL); the \
+                         certificate is unchanged.\n\
                          Next: `venuecode venue poster` to print the new poster."
                             .to_owned()
                     },
@@ -1339,27 +1360,51 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         VenueCmd::RecoverySheet { out } => {
             let state = VenueState::load(&ctx.home)?;
             let cert = state.certificate();
-            let text = format!(
-                "VENUECODE RECOVERY SHEET — PRIVATE. Keep locked away; never post it.\n\
-                 Venue: {}\nSerial: {}\nIssued: {}\n\n\
-                 Master seed (derives every code's seed):\n  {}\n\
-                 Venue key (RFC 8032 seed; signs codes and requests):\n  {}\n\n\
-                 To restore, write venue/master.seed as the line `{}` then the master seed, and\n\
-                 venue/venue.key as the line `{}` then the venue key, both mode 0600, in a new\n\
-                 home, and fetch the certificate again. Anyone holding this sheet can make this\n\
-                 venue's codes.\n",
-                cert.info().name(),
-                cert.serial(),
-                format_in(cert.body().valid_from, &cert_zone(cert)),
-                zeroize::Zeroizing::new(hex::encode(state.master.expose())).as_str(),
-                zeroize::Zeroizing::new(hex::encode(*state.key.to_seed())).as_str(),
-                venuecode_server::keyfile::KeyKind::VenueMasterSeed.label(),
-                venuecode_server::keyfile::KeyKind::Ed25519Secret.label(),
+            // The guest book key goes on the sheet too, made now if the book was never opened.
+            let gb_key =
+                venuecode::home::load_or_create_key(&ctx.home.dir("venue")?.join("guestbook.key"))?;
+            let text = venue_ops::RecoverySheet::render(
+                &state,
+                Some(&gb_key),
+                &format_in(cert.body().valid_from, &cert_zone(cert)),
             );
+            let text = zeroize::Zeroizing::new(text);
             venuecode::home::write_file(&out, text.as_bytes(), true)?;
             ctx.print(json!({"path": out}), || {
                 format!("wrote the recovery sheet to {} (mode 0600)", out.display())
             });
+            Ok(())
+        }
+        VenueCmd::Restore { sheet } => {
+            let trust = ctx.trust()?;
+            let text = zeroize::Zeroizing::new(
+                std::fs::read_to_string(&sheet)
+                    .with_context(|| format!("reading {}", sheet.display()))?,
+            );
+            let parsed = venue_ops::RecoverySheet::parse(&text)?;
+            let state = venue_ops::restore(&ctx.home, &ctx.transport()?, &trust, &parsed)?;
+            let cert = state.certificate();
+            if cert.info().name() != parsed.name {
+                eprintln!(
+                    "note: the venue is now registered as {} (the sheet says {})",
+                    cert.info().name(),
+                    parsed.name
+                );
+            }
+            ctx.print(
+                json!({"serial": cert.serial(), "name": cert.info().name(), "base_url": state.profile.base_url, "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert))}),
+                || {
+                    format!(
+                        "restored {} (serial {}; certificate valid until {}) in {}.\n\
+                         Next: `venuecode venue poster` or `venuecode venue display` work again; \
+                         put back a copy of venue/guestbook.redb to keep earlier guests.",
+                        cert.info().name(),
+                        cert.serial(),
+                        format_in(cert.body().valid_until, &cert_zone(cert)),
+                        ctx.home.root().display()
+                    )
+                },
+            );
             Ok(())
         }
         VenueCmd::Display { listen } => {

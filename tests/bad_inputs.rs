@@ -1684,7 +1684,7 @@ fn rows(w: &World) -> Vec<Row> {
         Box::new(|w: &World| {
             cli_outcome(w.cli(
                 &w.cli_home(),
-                &["visitor", "share", "--tan", "SERVER-USED-0001"],
+                &["visitor", "share", "--tan", "SERVER-USED-0001", "--yes"],
             ))
         }),
     ));
@@ -1695,7 +1695,7 @@ fn rows(w: &World) -> Vec<Row> {
         Box::new(|w: &World| {
             cli_outcome(w.cli(
                 &w.cli_home(),
-                &["visitor", "share", "--tan", "SERVER-EXPIRED-01"],
+                &["visitor", "share", "--tan", "SERVER-EXPIRED-01", "--yes"],
             ))
         }),
     ));

@@ -707,7 +707,7 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
     let shared = w.ok(
         &carol,
         Some(&at(d, 15, 0)),
-        &["visitor", "share", "--tan", &tan],
+        &["visitor", "share", "--tan", &tan, "--yes"],
     );
     assert_eq!(shared["shared"], 1, "{shared}");
 
@@ -1313,7 +1313,7 @@ fn reused_and_expired_tans_are_refused() {
         .cli(
             &first,
             Some(&share_at),
-            &["visitor", "share", "--tan", &tan],
+            &["visitor", "share", "--tan", &tan, "--yes"],
         )
         .ok();
     let ok = out.json();
@@ -1332,7 +1332,7 @@ fn reused_and_expired_tans_are_refused() {
         .cli(
             &second,
             Some(&share_at),
-            &["visitor", "share", "--tan", &tan],
+            &["visitor", "share", "--tan", &tan, "--yes"],
         )
         .failed();
     assert!(out.stderr.contains("TAN was already used"), "{out:#?}");
@@ -1377,7 +1377,7 @@ fn reused_and_expired_tans_are_refused() {
         .cli(
             &second,
             Some(&share_at),
-            &["visitor", "share", "--tan", &short],
+            &["visitor", "share", "--tan", &short, "--yes"],
         )
         .failed();
     assert!(out.stderr.contains("TAN has expired"), "{out:#?}");
@@ -1388,7 +1388,7 @@ fn reused_and_expired_tans_are_refused() {
     w.ok(
         &second,
         Some(&share_at),
-        &["visitor", "share", "--tan", &fresh],
+        &["visitor", "share", "--tan", &fresh, "--yes"],
     );
     assert_eq!(w.mailbox().len(), 2);
 }
@@ -1468,7 +1468,7 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
     w.ok(
         &case,
         Some(&local_at(d1, 2, 0)),
-        &["visitor", "share", "--tan", &tan],
+        &["visitor", "share", "--tan", &tan, "--yes"],
     );
 
     // Without the venue's help the authority has only day D's seed.
@@ -1586,7 +1586,7 @@ fn exposures_survive_a_server_restart_between_publish_and_sync() {
     w.ok(
         &case,
         Some(&at(d, 12, 0)),
-        &["visitor", "share", "--tan", &tan],
+        &["visitor", "share", "--tan", &tan, "--yes"],
     );
     let published = w.publish(&at(d, 12, 10));
     let seq = published["sequence"].as_u64().expect("sequence");
@@ -1606,7 +1606,7 @@ fn exposures_survive_a_server_restart_between_publish_and_sync() {
         .cli(
             &case,
             Some(&at(d, 12, 40)),
-            &["visitor", "share", "--tan", &tan],
+            &["visitor", "share", "--tan", &tan, "--yes"],
         )
         .failed();
     assert!(out.stderr.contains("TAN was already used"), "{out:#?}");
@@ -1638,7 +1638,7 @@ fn tls_server_with_a_private_ca_serves_the_whole_flow_and_refuses_untrusting_cli
     w.ok(
         &case,
         Some(&at(d, 12, 0)),
-        &["visitor", "share", "--tan", &tan],
+        &["visitor", "share", "--tan", &tan, "--yes"],
     );
     w.publish(&at(d, 12, 10));
 
@@ -1914,7 +1914,11 @@ impl World {
     /// Shares every check-in of `case` with a fresh case TAN at `now`.
     fn share(&self, case: &Path, now: &str) -> Value {
         let tan = self.tan("case");
-        self.ok(case, Some(now), &["visitor", "share", "--tan", &tan])
+        self.ok(
+            case,
+            Some(now),
+            &["visitor", "share", "--tan", &tan, "--yes"],
+        )
     }
 }
 
@@ -2698,7 +2702,7 @@ fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
     w.ok(
         &carol,
         Some(&at(d, 15, 0)),
-        &["visitor", "share", "--tan", &tan],
+        &["visitor", "share", "--tan", &tan, "--yes"],
     );
     w.publish(&at(d, 15, 5));
 
@@ -2735,7 +2739,7 @@ fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
     w.ok(
         &dave,
         Some(&at(d, 16, 0)),
-        &["visitor", "share", "--tan", &tan],
+        &["visitor", "share", "--tan", &tan, "--yes"],
     );
     w.ok(
         &w.ha,
@@ -2910,4 +2914,105 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
         )
         .failed();
     assert!(again.stderr.contains("already exists"), "{again:#?}");
+}
+
+// ------------------------------------------------------------------------------------------
+// 17. TANs people can type, and sharing with consent
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn tans_are_grouped_checked_and_a_share_needs_consent() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let url = w.static_url(&shop);
+    let case = w.home("case");
+    let id = w.scan(&case, &at(d, 10, 0), &url);
+    w.checkout(&case, &at(d, 10, 30));
+
+    // The tracer sees the TAN in groups, its purpose and when it expires.
+    let issued = w.ok(
+        &w.ha,
+        None,
+        &[
+            "authority",
+            "tan",
+            "--purpose",
+            "case",
+            "--valid-hours",
+            "48",
+        ],
+    );
+    assert_eq!(issued["purpose"], "case", "{issued}");
+    assert!(issued["expires_at"].is_string(), "{issued}");
+    let tan = issued["tans"][0].as_str().unwrap().to_owned();
+    assert_eq!(tan.len(), 19, "{tan}");
+    assert_eq!(tan.matches('-').count(), 3, "{tan}");
+    let mut cmd = base_command();
+    cmd.arg("--home").arg(&w.ha).args([
+        "--server",
+        &w.server.url,
+        "authority",
+        "tan",
+        "--purpose",
+        "guestbook",
+    ]);
+    let text = run(cmd).ok().stdout;
+    assert!(
+        text.contains("purpose: guestbook (a venue discloses its guest book); expires"),
+        "{text}"
+    );
+
+    // One wrong character is a typo, caught before any request: nothing reaches the mailbox.
+    let mut chars: Vec<char> = tan.chars().collect();
+    chars[0] = if chars[0] == 'A' { 'B' } else { 'A' };
+    let typo: String = chars.into_iter().collect();
+    let out = w
+        .cli(
+            &case,
+            Some(&at(d, 15, 0)),
+            &["visitor", "share", "--tan", &typo, "--yes"],
+        )
+        .failed();
+    assert!(out.stderr.contains("typo"), "{out:#?}");
+    assert!(w.mailbox().is_empty());
+    // An id that is not an entry of the window is refused.
+    let out = w
+        .cli(
+            &case,
+            Some(&at(d, 15, 0)),
+            &[
+                "visitor",
+                "share",
+                "--tan",
+                &tan,
+                "--exclude",
+                "999",
+                "--yes",
+            ],
+        )
+        .failed();
+    assert!(out.stderr.contains("--exclude"), "{out:#?}");
+    // Without a terminal to confirm on and without --yes, nothing is sent.
+    let out = w
+        .cli(
+            &case,
+            Some(&at(d, 15, 0)),
+            &["visitor", "share", "--tan", &tan],
+        )
+        .failed();
+    assert!(out.stderr.contains("--yes"), "{out:#?}");
+    assert!(out.stderr.contains("will send 1 check-in(s)"), "{out:#?}");
+    assert!(w.mailbox().is_empty());
+    // Lower case, spaces instead of dashes: the same TAN.
+    let typed = tan.to_lowercase().replace('-', " ");
+    let shared = w.ok(
+        &case,
+        Some(&at(d, 15, 0)),
+        &["visitor", "share", "--tan", &typed, "--yes"],
+    );
+    assert_eq!(shared["shared"], 1, "{shared}");
+    assert_eq!(shared["lists"]["to_send"][0]["id"], id, "{shared}");
+    assert_eq!(w.mailbox().len(), 1);
 }

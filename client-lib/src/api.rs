@@ -5,7 +5,7 @@ use std::io::Read;
 
 use serde::Deserialize;
 use venuecode_protocol::chain::CHECKPOINT_BYTES;
-use venuecode_protocol::envelope::{tan_hash, RequestEnvelope, SIGNATURE_HEADER};
+use venuecode_protocol::envelope::{RequestEnvelope, SIGNATURE_HEADER};
 use venuecode_protocol::{
     Checkpoint, Codec, CountPing, CountTag, CountTagRegistration, KeyId, RevocationList,
     SigningKey, TrustBundle,
@@ -120,11 +120,12 @@ struct UploadAnswer {
 }
 
 /// `POST /v1/uploads` with a TAN: returns the upload id.
+/// The TAN is read as typed ([`crate::tan::normalize`]): a typo is reported before any
+/// request.
 pub fn upload(t: &dyn Transport, tan: &str, body: Vec<u8>) -> Result<u64> {
-    tan_hash(tan)
-        .map_err(|_| Error::InvalidArgument("a TAN is 10 to 64 printable ASCII characters"))?;
+    let tan = crate::tan::normalize(tan)?;
     let req =
-        Request::post("/v1/uploads", body, "application/octet-stream").header(TAN_HEADER, tan);
+        Request::post("/v1/uploads", body, "application/octet-stream").header(TAN_HEADER, &tan);
     let r = check(t.send(req)?)?;
     let a: UploadAnswer = json(r)?;
     Ok(a.id)

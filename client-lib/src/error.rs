@@ -79,6 +79,9 @@ pub enum Error {
     TanExpired,
     /// The server does not know this TAN.
     TanUnknown,
+    /// The TAN as typed cannot be right: its check character does not match, or a character
+    /// is missing, extra or not one a TAN uses. Caught before any request.
+    TanTypo,
     /// Any other error answer from the server, by HTTP status and API error code.
     Server {
         /// The HTTP status.
@@ -168,7 +171,12 @@ impl fmt::Display for Error {
             Self::BadResponse(what) => write!(f, "unexpected server response: {what}"),
             Self::TanUsed => f.write_str("this TAN was already used"),
             Self::TanExpired => f.write_str("this TAN has expired"),
-            Self::TanUnknown => f.write_str("this TAN is not known to the server"),
+            Self::TanUnknown => f.write_str(
+                "this TAN is not known to the server; it may have been cancelled, or typed from another message",
+            ),
+            Self::TanTypo => f.write_str(
+                "this TAN has a typo: compare it with the one the health authority gave (16 characters like 7K2M-9XR4-TPLW-3NBQ)",
+            ),
             Self::Server { status, code } => write!(f, "server error {status} ({code})"),
             Self::NoPendingUpload => f.write_str("no upload is waiting to be sent"),
             Self::NothingSelected => f.write_str("no entry was selected to share"),

@@ -11,6 +11,7 @@ pub mod key;
 mod private_file;
 pub mod share;
 pub mod sync;
+pub mod tan;
 pub mod transport;
 pub mod venue;
 pub mod visitor;

@@ -10,7 +10,6 @@
 
 use core::fmt;
 
-use venuecode_protocol::envelope::tan_hash;
 use venuecode_protocol::time::{overlap_minutes, UnixMinute};
 use venuecode_protocol::{Codec, Upload, UploadEntry};
 use zeroize::Zeroizing;
@@ -260,7 +259,5 @@ impl Visitor {
 }
 
 fn check_tan(tan: &str) -> Result<()> {
-    tan_hash(tan)
-        .map(|_| ())
-        .map_err(|_| Error::InvalidArgument("a TAN is 10 to 64 printable ASCII characters"))
+    crate::tan::normalize(tan).map(|_| ())
 }

@@ -581,10 +581,12 @@ enum VisitorCmd {
         after_help = "Example:\n  venuecode --home ./alice visitor sync\n  venuecode --home ./alice visitor sync --json | jq .chain"
     )]
     Sync,
-    /// Share check-ins after a positive test. Lists what will be sent first; hidden entries
-    /// stay out unless named with --include-hidden.
+    /// Share check-ins after a positive test. Lists what will be sent and what is left out,
+    /// then asks to confirm (--yes for scripts); hidden entries stay out unless named with
+    /// --include-hidden. The TAN is read case-insensitively, spaces and dashes ignored; a typo
+    /// is reported before anything is sent.
     #[command(
-        after_help = "Example:\n  venuecode --home ./alice visitor share --tan K7Q2M9XR4TPLW3NB --exclude 4,5\n  venuecode --home ./alice visitor share --tan K7Q2M9XR4TPLW3NB --preview\n  venuecode --home ./alice visitor share --tan K7Q2M9XR4TPLW3NB --include-hidden 3"
+        after_help = "Example:\n  venuecode --home ./alice visitor share --tan 7K2M-9XR4-TPLW-3NBQ --exclude 4,5\n  venuecode --home ./alice visitor share --tan 7K2M-9XR4-TPLW-3NBQ --preview\n  venuecode --home ./alice visitor share --tan 7k2m9xr4tplw3nbq --include-hidden 3 --yes"
     )]
     Share {
         /// The TAN from the health authority.
@@ -603,6 +605,9 @@ enum VisitorCmd {
         /// Only list what would be sent; send nothing.
         #[arg(long)]
         preview: bool,
+        /// Send without asking to confirm (for scripts).
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -1776,6 +1781,22 @@ fn format_utc_offset(q: i8) -> String {
     format!("{sign}{:02}:{:02}", m / 60, m % 60)
 }
 
+/// Asks the person to confirm a share on the terminal; without one, `--yes` is required.
+fn confirm_share(count: usize) -> Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "nothing was sent: confirm the share on a terminal, or pass --yes to send the {count} \
+             check-in(s) listed above"
+        );
+    }
+    eprint!("Send these {count} check-in(s) to the health authority? Type yes: ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().eq_ignore_ascii_case("yes"))
+}
+
 fn ask_pledge() -> Result<bool> {
     use std::io::{BufRead, IsTerminal, Write};
     if !std::io::stdin().is_terminal() {
@@ -1939,9 +1960,25 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             let ha = HealthAuthority::load(&ctx.home)?;
             let tans = authority::fresh_tans(count)?;
             authority::register_tans(&ctx.transport()?, &ha, &tans, purpose, valid_hours * 3600)?;
-            ctx.print(json!({"tans": tans, "valid_hours": valid_hours}), || {
-                tans.join("\n")
-            });
+            let shown: Vec<String> = tans
+                .iter()
+                .map(|t| venuecode_client::tan::display(t))
+                .collect();
+            let expires = ctx
+                .now()
+                .saturating_add(u32::try_from(valid_hours * 60).unwrap_or(u32::MAX));
+            ctx.print(
+                json!({"tans": shown, "valid_hours": valid_hours, "purpose": purpose.as_str(), "expires_at": ctx.stamp(expires)}),
+                || {
+                    format!(
+                        "{}\npurpose: {} ({}); expires {} ({valid_hours} h); each works once",
+                        shown.join("\n"),
+                        purpose.as_str(),
+                        purpose.describe(),
+                        ctx.show(expires)
+                    )
+                },
+            );
             Ok(())
         }
         AuthorityCmd::Uploads(cmd) => run_uploads(ctx, cmd),
@@ -2482,7 +2519,10 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             exclude,
             include_hidden,
             preview,
+            yes,
         } => {
+            // A mistyped TAN is reported first, before the list and any request.
+            venuecode_client::tan::normalize(&tan)?;
             let now = ctx.now();
             let from = match from {
                 Some(f) => ctx.time(&f)?,
@@ -2497,7 +2537,7 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 .context("--exclude and --include-hidden take ids of entries in the window (see `visitor diary --all`)")?;
             let rows = |list: &[venuecode_client::DiaryEntry]| -> Vec<serde_json::Value> {
                 list.iter()
-                    .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": e.arrival(), "departure": e.departure()}))
+                    .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "departure": rfc3339(e.departure(), &entry_zone(e))}))
                     .collect()
             };
             let listing = share_listing(&plan);
@@ -2529,6 +2569,9 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 eprint!("{listing}");
             } else {
                 print!("{listing}");
+            }
+            if !yes && !confirm_share(plan.to_send().len())? {
+                bail!("nothing was sent: the share was not confirmed");
             }
             let receipt = v.share_previewed(&tan, &plan)?;
             ctx.print(

@@ -868,6 +868,21 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
     // The venue deactivates its own code.
     let r = w.ok(&revoking, None, &["venue", "revoke", "--yes"]);
     assert_eq!(r["serial"], serial_a, "{r}");
+    assert_eq!(r["already_revoked"], false, "{r}");
+    // Revoking twice is not an error.
+    let r = w.ok(&revoking, None, &["venue", "revoke", "--yes"]);
+    assert_eq!(r["already_revoked"], true, "{r}");
+    // No new code, poster or screen for it: the venue is told why.
+    let poster = w.dir.path().join("revoked/poster");
+    for args in [
+        &["venue", "code"][..],
+        &["venue", "code", "--rotating"],
+        &["venue", "poster", "--out", poster.to_str().unwrap()],
+        &["venue", "display", "--listen", "127.0.0.1:0"],
+    ] {
+        let out = w.cli(&revoking, None, args).failed();
+        assert!(out.stderr.contains("deactivated its code"), "{out:#?}");
+    }
     w.sync(&visitor, &at(d, 10, 0));
     let err = w.scan_refused(&visitor, &at(d, 10, 5), &url_a);
     assert!(err.contains("deactivated"), "{err}");
@@ -885,6 +900,8 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
         &["authority", "disable", &serial_b.to_string()],
     );
     assert_eq!(r["disabled"], serial_b, "{r}");
+    let out = w.cli(&disabled, None, &["venue", "code"]).failed();
+    assert!(out.stderr.contains("disabled this venue"), "{out:#?}");
     w.sync(&visitor, &at(d, 11, 0));
     let err = w.scan_refused(&visitor, &at(d, 11, 5), &url_b);
     assert!(err.contains("deactivated"), "{err}");

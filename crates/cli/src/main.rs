@@ -1321,6 +1321,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         }
         VenueCmd::Poster { out, dpi } => {
             let state = VenueState::load(&ctx.home)?;
+            refuse_if_revoked(ctx, &state)?;
             warn_if_expiring(ctx, state.certificate());
             let code = state.venue.static_code()?;
             let font = poster::CjkFont::find()?;
@@ -1347,6 +1348,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         }
         VenueCmd::Code { rotating } => {
             let state = VenueState::load(&ctx.home)?;
+            refuse_if_revoked(ctx, &state)?;
             warn_if_expiring(ctx, state.certificate());
             let code = if rotating {
                 state
@@ -1414,6 +1416,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         }
         VenueCmd::Display { listen } => {
             let state = VenueState::load(&ctx.home)?;
+            refuse_if_revoked(ctx, &state)?;
             warn_if_expiring(ctx, state.certificate());
             // A screen runs for days: it keeps the venue's count tags registered (today and
             // tomorrow, local days), every few hours, so phones' pings for it count.
@@ -1582,9 +1585,38 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 bail!("revoking deactivates every poster of this venue; pass --yes to confirm");
             }
             let state = VenueState::load(&ctx.home)?;
-            let seq = venue_ops::revoke(&ctx.transport()?, &state)?;
+            let seq = match venue_ops::revoke(&ctx.transport()?, &state) {
+                Ok(seq) => Some(seq),
+                // Revoking twice is not an error: the code is deactivated either way.
+                Err(e)
+                    if matches!(
+                        e.downcast_ref::<venuecode_client::Error>(),
+                        Some(venuecode_client::Error::Server { status: 409, .. })
+                    ) && state
+                        .venue
+                        .revocation_status(&ctx.transport()?)
+                        .ok()
+                        .flatten()
+                        .is_some() =>
+                {
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            if seq.is_none() {
+                ctx.print(
+                    json!({"serial": state.certificate().serial(), "already_revoked": true}),
+                    || {
+                        format!(
+                            "serial {} was already deactivated; nothing to do",
+                            state.certificate().serial()
+                        )
+                    },
+                );
+                return Ok(());
+            }
             ctx.print(
-                json!({"serial": state.certificate().serial(), "sequence": seq}),
+                json!({"serial": state.certificate().serial(), "sequence": seq, "already_revoked": false}),
                 || {
                     format!(
                         "deactivated serial {}; phones that scan it now see a warning",
@@ -1646,6 +1678,37 @@ fn certificate_reload(home: venuecode::home::Home) -> display::Reload {
             .ok()
             .map(|s| s.certificate().clone())
     })
+}
+
+/// Refuses to make new codes for a venue the revocation list names: phones would refuse them.
+/// When the server cannot be asked, says so and goes on (a poster can be printed offline).
+fn refuse_if_revoked(ctx: &Ctx, state: &VenueState) -> Result<()> {
+    use venuecode_protocol::RevocationReason as R;
+    let serial = state.certificate().serial();
+    let status = ctx
+        .transport()
+        .map_err(|e| anyhow!(e))
+        .and_then(|t| state.venue.revocation_status(&t).map_err(|e| anyhow!(e)));
+    match status {
+        Ok(None) => Ok(()),
+        Ok(Some(R::DEACTIVATED_BY_VENUE)) => bail!(
+            "this venue deactivated its code (serial {serial}): phones refuse it, so no new code \
+             is made. To check in visitors again, register anew in a fresh home"
+        ),
+        Ok(Some(R::DISABLED_BY_AUTHORITY)) => bail!(
+            "the registration authority disabled this venue (serial {serial}): phones refuse its \
+             codes, so no new code is made. Contact the authority"
+        ),
+        Ok(Some(R::SUPERSEDED)) => bail!(
+            "serial {serial} was replaced by a newer certificate: restore or update this venue \
+             home (`venuecode venue restore`) before making codes"
+        ),
+        Ok(Some(_)) => bail!("serial {serial} is on the revocation list: no new code is made"),
+        Err(e) => {
+            eprintln!("warning: could not check whether this venue is revoked: {e:#}");
+            Ok(())
+        }
+    }
 }
 
 /// Days before a certificate's end from which venue commands warn that it needs renewing.

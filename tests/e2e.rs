@@ -3033,3 +3033,85 @@ fn tans_are_grouped_checked_and_a_share_needs_consent() {
     assert_eq!(shared["lists"]["to_send"][0]["id"], id, "{shared}");
     assert_eq!(w.mailbox().len(), 1);
 }
+
+// ------------------------------------------------------------------------------------------
+// 18. A fresh phone fetches the revocation list before its first check-in
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn a_fresh_phone_refuses_a_deactivated_or_replaced_poster_before_any_sync() {
+    let w = World::new();
+    let d = w.day;
+    let gone = w.home("gone");
+    let moved = w.home("moved");
+    w.register(&gone, "自行注销的面馆", "restaurant");
+    w.register(&moved, "搬家的面馆", "restaurant");
+    let gone_url = w.static_url(&gone);
+    let old_url = w.static_url(&moved);
+    w.ok(&gone, None, &["venue", "revoke", "--yes"]);
+    w.ok(
+        &moved,
+        None,
+        &[
+            "venue",
+            "update",
+            "--address",
+            "甘肃省兰州市安宁区北滨河西路2号",
+            "--pledge",
+        ],
+    );
+    // Phones that never synced: the first scan fetches the list.
+    let first = w.home("first-phone");
+    let err = w.scan_refused(&first, &at(d, 10, 0), &gone_url);
+    assert!(err.contains("deactivated"), "{err}");
+    let second = w.home("second-phone");
+    let err = w.scan_refused(&second, &at(d, 10, 0), &old_url);
+    assert!(err.contains("replaced"), "{err}");
+    // The current poster works.
+    let url = w.static_url(&moved);
+    w.scan(&second, &at(d, 10, 1), &url);
+}
+
+// ------------------------------------------------------------------------------------------
+// 19. Check-in choices: the stay chosen at check-in, a reminder, a hint when check-out is late
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn the_stay_is_chosen_at_check_in_and_a_late_checkout_points_to_edit() {
+    let w = World::new();
+    let d = w.day;
+    let day = day_str(d);
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let url = w.static_url(&shop);
+    let visitor = w.home("visitor");
+    // 02:00 UTC is 10:00 at the venue.
+    let c = w.ok(
+        &visitor,
+        Some(&at(d, 2, 0)),
+        &["visitor", "scan", &url, "--stay", "30"],
+    );
+    assert_eq!(c["auto_checkout"], format!("{day}T10:30:00+08:00"), "{c}");
+    assert_eq!(
+        c["checkout_reminder"],
+        format!("{day}T10:20:00+08:00"),
+        "{c}"
+    );
+    let out = w
+        .cli(
+            &visitor,
+            Some(&at(d, 2, 0)),
+            &["visitor", "scan", &url, "--stay", "5"],
+        )
+        .failed();
+    assert!(out.stderr.contains("15 to 720"), "{out:#?}");
+    // After the automatic check-out, `checkout` says what happened and how to correct it.
+    let out = w
+        .cli(&visitor, Some(&at(d, 3, 0)), &["visitor", "checkout"])
+        .failed();
+    assert!(
+        out.stderr.contains("automatic check-out ended your stay"),
+        "{out:#?}"
+    );
+    assert!(out.stderr.contains("visitor edit"), "{out:#?}");
+}

@@ -373,7 +373,7 @@ impl Visitor {
     }
 
     /// [`Self::sync_revocations`]; returns whether the set changed.
-    fn refresh_revocations(&self) -> Result<bool> {
+    pub(crate) fn refresh_revocations(&self) -> Result<bool> {
         let anchors = self.anchors()?;
         let before = self.diary.revocations()?;
         let mut set = before.clone();

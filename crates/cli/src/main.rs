@@ -519,6 +519,10 @@ enum VisitorCmd {
         /// Only show the preview; do not check in.
         #[arg(long)]
         preview: bool,
+        /// How long you expect to stay, in minutes (15 to 720): the automatic check-out
+        /// (default: the venue's usual stay). `visitor edit` corrects it later.
+        #[arg(long, value_name = "MINUTES")]
+        stay: Option<u16>,
     },
     /// Check out of the current venue.
     #[command(after_help = "Example:\n  venuecode --home ./alice visitor checkout")]
@@ -2400,6 +2404,7 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             code,
             image,
             preview,
+            stay,
         } => {
             let text = match (code, image) {
                 (Some(c), None) => c,
@@ -2432,17 +2437,23 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 );
                 return Ok(());
             }
-            let c = v.check_in(&p)?;
+            let c = match stay {
+                Some(m) => v.check_in_with_stay(&p, m)?,
+                None => v.check_in(&p)?,
+            };
             let e = &c.entry;
+            let reminder = c.checkout_reminder();
             ctx.print(
-                json!({"ok": true, "tone": "success", "entry": e.id().0, "venue": e.venue_name(), "status": format!("{:?}", c.status), "checked_out_of": c.checked_out_of.map(|i| i.0), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "auto_checkout": rfc3339(e.departure(), &entry_zone(e))}),
+                json!({"ok": true, "tone": "success", "entry": e.id().0, "venue": e.venue_name(), "status": format!("{:?}", c.status), "checked_out_of": c.checked_out_of.map(|i| i.0), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "auto_checkout": rfc3339(e.departure(), &entry_zone(e)), "checkout_reminder": rfc3339(reminder.remind_at, &entry_zone(e))}),
                 || {
                     let mut s = format!(
-                        "✓ {} — {}\n  checked in at {}; automatic check-out at {}",
+                        "✓ {} — {}\n  checked in at {}; automatic check-out at {} (a reminder \
+                         at {})",
                         e.venue_name(),
                         e.venue_address(),
                         format_in(e.arrival(), &entry_zone(e)),
-                        format_in(e.departure(), &entry_zone(e))
+                        format_in(e.departure(), &entry_zone(e)),
+                        venuecode::timefmt::format_clock_in(reminder.remind_at, &entry_zone(e))
                     );
                     if c.status == venuecode_client::CheckInStatus::AlreadyCheckedIn {
                         s.push_str("\n  (already checked in here; nothing added)");
@@ -2455,11 +2466,25 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             );
         }
         VisitorCmd::Checkout => {
-            let cur = v.current()?.ok_or_else(|| {
-                anyhow!(
-                    "not checked in anywhere (an automatic check-out may already have happened)"
-                )
-            })?;
+            let Some(cur) = v.current()? else {
+                // The automatic check-out may have ended the last stay: say when, and how to
+                // correct it.
+                let last = v
+                    .entries()?
+                    .into_iter()
+                    .max_by_key(|e| (e.arrival(), e.id()));
+                match last {
+                    Some(e) if !e.checked_out() => bail!(
+                        "not checked in anywhere: the automatic check-out ended your stay at {} \
+                         at {}. If you left at another time, correct it with `venuecode visitor \
+                         edit {} --arrival TIME --departure TIME`",
+                        e.venue_name(),
+                        format_in(e.departure(), &entry_zone(&e)),
+                        e.id().0
+                    ),
+                    _ => bail!("not checked in anywhere"),
+                }
+            };
             let e = v.check_out(cur.id())?;
             ctx.print(
                 json!({"entry": e.id().0, "departure": rfc3339(e.departure(), &entry_zone(&e))}),

@@ -894,12 +894,30 @@ fn main() {
     let cli = Cli::parse();
     let json = cli.json;
     if let Err(e) = run(cli) {
+        let message = error_text(&e);
         if json {
-            println!("{}", json!({"ok": false, "error": format!("{e:#}")}));
+            println!("{}", json!({"ok": false, "error": message}));
         }
-        eprintln!("error: {e:#}");
+        eprintln!("error: {message}");
         std::process::exit(1);
     }
+}
+
+/// The error and its causes, `: `-separated, each said once: a cause whose text its error
+/// already includes (a network error quoting the I/O error) is not repeated.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 struct Ctx {

@@ -1777,7 +1777,7 @@ fn rows(w: &World) -> Vec<Row> {
         Box::new(|w: &World| {
             cli_outcome(w.cli(
                 &w.cli_home(),
-                &["visitor", "share", "--tan", "SERVER-USED-0001"],
+                &["visitor", "share", "--tan", "SERVER-USED-0001", "--yes"],
             ))
         }),
     ));
@@ -1788,7 +1788,7 @@ fn rows(w: &World) -> Vec<Row> {
         Box::new(|w: &World| {
             cli_outcome(w.cli(
                 &w.cli_home(),
-                &["visitor", "share", "--tan", "SERVER-EXPIRED-01"],
+                &["visitor", "share", "--tan", "SERVER-EXPIRED-01", "--yes"],
             ))
         }),
     ));

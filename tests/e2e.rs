@@ -43,6 +43,8 @@ fn base_command() -> Command {
         }
     }
     cmd.env("NO_COLOR", "1");
+    // Times the tests type without an offset are UTC, whatever this machine's zone.
+    cmd.env("TZ", "UTC");
     cmd.stdin(Stdio::null());
     cmd
 }
@@ -360,9 +362,10 @@ fn day_str(day: u32) -> String {
     venuecode::timefmt::format_day(day)
 }
 
-/// `YYYY-MM-DD HH:MM` of a UTC day number and clock time.
+/// `YYYY-MM-DD HH:MM UTC` of a UTC day number and clock time (typed times without a zone are
+/// read in the device's or the venue's zone).
 fn at(day: u32, h: u32, m: u32) -> String {
-    format!("{} {h:02}:{m:02}", day_str(day))
+    format!("{} {h:02}:{m:02} UTC", day_str(day))
 }
 
 /// One scenario's world: temporary directories, the authorities' home and a running server.
@@ -704,7 +707,7 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
     let shared = w.ok(
         &carol,
         Some(&at(d, 15, 0)),
-        &["visitor", "share", "--tan", &tan],
+        &["visitor", "share", "--tan", &tan, "--yes"],
     );
     assert_eq!(shared["shared"], 1, "{shared}");
 
@@ -865,6 +868,21 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
     // The venue deactivates its own code.
     let r = w.ok(&revoking, None, &["venue", "revoke", "--yes"]);
     assert_eq!(r["serial"], serial_a, "{r}");
+    assert_eq!(r["already_revoked"], false, "{r}");
+    // Revoking twice is not an error.
+    let r = w.ok(&revoking, None, &["venue", "revoke", "--yes"]);
+    assert_eq!(r["already_revoked"], true, "{r}");
+    // No new code, poster or screen for it: the venue is told why.
+    let poster = w.dir.path().join("revoked/poster");
+    for args in [
+        &["venue", "code"][..],
+        &["venue", "code", "--rotating"],
+        &["venue", "poster", "--out", poster.to_str().unwrap()],
+        &["venue", "display", "--listen", "127.0.0.1:0"],
+    ] {
+        let out = w.cli(&revoking, None, args).failed();
+        assert!(out.stderr.contains("deactivated its code"), "{out:#?}");
+    }
     w.sync(&visitor, &at(d, 10, 0));
     let err = w.scan_refused(&visitor, &at(d, 10, 5), &url_a);
     assert!(err.contains("deactivated"), "{err}");
@@ -882,6 +900,8 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
         &["authority", "disable", &serial_b.to_string()],
     );
     assert_eq!(r["disabled"], serial_b, "{r}");
+    let out = w.cli(&disabled, None, &["venue", "code"]).failed();
+    assert!(out.stderr.contains("disabled this venue"), "{out:#?}");
     w.sync(&visitor, &at(d, 11, 0));
     let err = w.scan_refused(&visitor, &at(d, 11, 5), &url_b);
     assert!(err.contains("deactivated"), "{err}");
@@ -1004,7 +1024,15 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     assert_eq!(r["superseded"], new_serial, "{r}");
     let renewed = r["serial"].as_u64().unwrap();
     assert!(renewed > new_serial, "{r}");
-    assert!(r["valid_until"].as_u64().unwrap() >= u64::from(code.certificate().body().valid_until));
+    // RFC 3339 in the venue's zone: the same offset, so the strings order as the times do.
+    let old_until = venuecode::timefmt::rfc3339(
+        code.certificate().body().valid_until,
+        &venuecode::timefmt::Zone::venue(code.utc_offset()),
+    );
+    assert!(
+        r["valid_until"].as_str().unwrap() >= old_until.as_str(),
+        "{r}"
+    );
     assert_eq!(screen.code_serial(), renewed);
     assert_eq!(w.venue_stats(), (1, 0));
 
@@ -1360,7 +1388,7 @@ fn reused_and_expired_tans_are_refused() {
         .cli(
             &first,
             Some(&share_at),
-            &["visitor", "share", "--tan", &tan],
+            &["visitor", "share", "--tan", &tan, "--yes"],
         )
         .ok();
     let ok = out.json();
@@ -1379,7 +1407,7 @@ fn reused_and_expired_tans_are_refused() {
         .cli(
             &second,
             Some(&share_at),
-            &["visitor", "share", "--tan", &tan],
+            &["visitor", "share", "--tan", &tan, "--yes"],
         )
         .failed();
     assert!(out.stderr.contains("TAN was already used"), "{out:#?}");
@@ -1425,7 +1453,7 @@ fn reused_and_expired_tans_are_refused() {
         .cli(
             &second,
             Some(&share_at),
-            &["visitor", "share", "--tan", &short],
+            &["visitor", "share", "--tan", &short, "--yes"],
         )
         .failed();
     assert!(out.stderr.contains("TAN has expired"), "{out:#?}");
@@ -1436,7 +1464,7 @@ fn reused_and_expired_tans_are_refused() {
     w.ok(
         &second,
         Some(&share_at),
-        &["visitor", "share", "--tan", &fresh],
+        &["visitor", "share", "--tan", &fresh, "--yes"],
     );
     assert_eq!(w.mailbox().len(), 2);
 }
@@ -1506,13 +1534,17 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
             &local_at(d1, 1, 30),
         ],
     );
-    assert_eq!(edited["departure"], d1 * 1440 + 90 - 8 * 60, "{edited}");
+    assert_eq!(
+        edited["departure"],
+        format!("{}T01:30:00+08:00", day_str(d1)),
+        "{edited}"
+    );
 
     let tan = w.tan("case");
     w.ok(
         &case,
         Some(&local_at(d1, 2, 0)),
-        &["visitor", "share", "--tan", &tan],
+        &["visitor", "share", "--tan", &tan, "--yes"],
     );
 
     // Without the venue's help the authority has only day D's seed.
@@ -1630,7 +1662,7 @@ fn exposures_survive_a_server_restart_between_publish_and_sync() {
     w.ok(
         &case,
         Some(&at(d, 12, 0)),
-        &["visitor", "share", "--tan", &tan],
+        &["visitor", "share", "--tan", &tan, "--yes"],
     );
     let published = w.publish(&at(d, 12, 10));
     let seq = published["sequence"].as_u64().expect("sequence");
@@ -1650,7 +1682,7 @@ fn exposures_survive_a_server_restart_between_publish_and_sync() {
         .cli(
             &case,
             Some(&at(d, 12, 40)),
-            &["visitor", "share", "--tan", &tan],
+            &["visitor", "share", "--tan", &tan, "--yes"],
         )
         .failed();
     assert!(out.stderr.contains("TAN was already used"), "{out:#?}");
@@ -1682,7 +1714,7 @@ fn tls_server_with_a_private_ca_serves_the_whole_flow_and_refuses_untrusting_cli
     w.ok(
         &case,
         Some(&at(d, 12, 0)),
-        &["visitor", "share", "--tan", &tan],
+        &["visitor", "share", "--tan", &tan, "--yes"],
     );
     w.publish(&at(d, 12, 10));
 
@@ -1958,7 +1990,11 @@ impl World {
     /// Shares every check-in of `case` with a fresh case TAN at `now`.
     fn share(&self, case: &Path, now: &str) -> Value {
         let tan = self.tan("case");
-        self.ok(case, Some(now), &["visitor", "share", "--tan", &tan])
+        self.ok(
+            case,
+            Some(now),
+            &["visitor", "share", "--tan", &tan, "--yes"],
+        )
     }
 }
 
@@ -2854,7 +2890,7 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
     let out = w.cli(&visitor, Some(&later), &["visitor", "sync"]).ok();
     let s = out.json();
     assert_eq!(s["chain"]["status"], "stale", "{s}");
-    assert!(s["chain"]["last_checkpoint"].is_u64(), "{s}");
+    assert!(s["chain"]["last_checkpoint"].is_string(), "{s}");
     let mut text = base_command();
     text.arg("--home").arg(&visitor).args([
         "--server",
@@ -2910,4 +2946,577 @@ fn count_pings_are_sent_by_sync_and_counted_for_the_venues_local_day() {
     let c = w.ok(&shop, Some(&at(d, 12, 0)), &["venue", "counts"]);
     assert_eq!(c["today"], 1, "{c}");
     assert_eq!(c["cumulative"], 1, "{c}");
+}
+
+// ------------------------------------------------------------------------------------------
+// 14. Local time: shown in the venue's zone, typed times read in the local zone, offsets
+//     honoured, abbreviations refused
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
+    let w = World::new();
+    let d = w.day;
+    let day = day_str(d);
+    let shop = w.home("shop");
+    // The default offset, +08:00.
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let url = w.static_url(&shop);
+    let visitor = w.home("visitor");
+    // 01:30 UTC is 09:30 at the venue.
+    let id = w.scan(&visitor, &at(d, 1, 30), &url);
+    let diary = w.diary(&visitor, &at(d, 2, 0));
+    assert_eq!(
+        diary["entries"][0]["arrival"],
+        format!("{day}T09:30:00+08:00"),
+        "JSON times are RFC 3339 in the venue's zone: {diary}"
+    );
+    // The text names the zone.
+    let mut cmd = base_command();
+    cmd.arg("--home").arg(&visitor).args([
+        "--server",
+        &w.server.url,
+        "--now",
+        &at(d, 2, 0),
+        "visitor",
+        "diary",
+    ]);
+    let out = run(cmd).ok();
+    assert!(
+        out.stdout.contains(&format!("{day} 09:30 – ")) && out.stdout.contains("UTC+08:00"),
+        "{out:#?}"
+    );
+
+    // An offset typed with the time is honoured, whatever the device's zone (UTC here).
+    let now = format!("{day} 12:00+08:00");
+    let e = w.ok(
+        &visitor,
+        Some(&now),
+        &[
+            "visitor",
+            "edit",
+            &id.to_string(),
+            "--arrival",
+            "09:00+08:00",
+            "--departure",
+            &format!("{day}T03:15Z"),
+        ],
+    );
+    assert_eq!(e["arrival"], format!("{day}T09:00:00+08:00"), "{e}");
+    assert_eq!(e["departure"], format!("{day}T11:15:00+08:00"), "{e}");
+    // Without an offset a typed time is local: the device's zone, here set by --tz.
+    let e = w.ok(
+        &visitor,
+        Some(&now),
+        &[
+            "--tz",
+            "+08:00",
+            "visitor",
+            "edit",
+            &id.to_string(),
+            "--arrival",
+            "09:10",
+            "--departure",
+            "10:40",
+        ],
+    );
+    assert_eq!(e["arrival"], format!("{day}T09:10:00+08:00"), "{e}");
+    assert_eq!(e["departure"], format!("{day}T10:40:00+08:00"), "{e}");
+    // A zone abbreviation names several zones: refused, and nothing changes.
+    let out = w
+        .cli(
+            &visitor,
+            Some(&now),
+            &[
+                "visitor",
+                "edit",
+                &id.to_string(),
+                "--arrival",
+                "09:30 CST",
+                "--departure",
+                "10:30 CST",
+            ],
+        )
+        .failed();
+    assert!(out.stderr.contains("ambiguous"), "{out:#?}");
+    let diary = w.diary(&visitor, &now);
+    assert_eq!(
+        diary["entries"][0]["arrival"],
+        format!("{day}T09:10:00+08:00"),
+        "{diary}"
+    );
+
+    // Staff type the guest book's times in the venue's zone.
+    w.ok(
+        &shop,
+        Some(&now),
+        &[
+            "venue",
+            "guestbook",
+            "add",
+            "--name",
+            "王芳",
+            "--phone",
+            "18212341234",
+            "--arrival",
+            "09:30",
+            "--departure",
+            "10:45",
+        ],
+    );
+    let guests = w.ok(&shop, Some(&now), &["venue", "guestbook", "list"]);
+    assert_eq!(
+        guests["guests"][0]["arrival"],
+        format!("{day}T09:30:00+08:00"),
+        "{guests}"
+    );
+    assert_eq!(
+        guests["guests"][0]["departure"],
+        format!("{day}T10:45:00+08:00"),
+        "{guests}"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// 15. Alerts: no noise without a match, listed until dismissed, never about one's own shared
+//     visits, high and low risk told apart
+// ------------------------------------------------------------------------------------------
+
+/// `visitor sync` as text (no `--json`): the output a person reads.
+fn sync_text(w: &World, home: &Path, now: &str) -> Output {
+    let mut cmd = base_command();
+    cmd.arg("--home")
+        .arg(home)
+        .args(["--server", &w.server.url, "--now", now, "visitor", "sync"]);
+    run(cmd).ok()
+}
+
+#[test]
+fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    let lib = w.home("library");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    w.register(&lib, "安宁区图书馆", "culture-entertainment");
+    let shop_url = w.static_url(&shop);
+    let lib_url = w.static_url(&lib);
+    let carol = w.home("carol");
+    let dave = w.home("dave");
+    let alice = w.home("alice");
+    let bob = w.home("bob");
+
+    // Carol and Alice overlap at the shop; Dave and Alice at the library later.
+    w.scan(&carol, &at(d, 10, 0), &shop_url);
+    w.scan(&alice, &at(d, 10, 10), &shop_url);
+    w.checkout(&carol, &at(d, 10, 40));
+    w.checkout(&alice, &at(d, 10, 40));
+    w.scan(&dave, &at(d, 12, 0), &lib_url);
+    w.scan(&alice, &at(d, 12, 5), &lib_url);
+    w.checkout(&dave, &at(d, 12, 30));
+    w.checkout(&alice, &at(d, 12, 20));
+    // Bob was somewhere else entirely.
+    w.scan(&bob, &at(d, 14, 0), &shop_url);
+    w.checkout(&bob, &at(d, 14, 30));
+
+    // Carol is a case and shares; the authority publishes her stay as high risk.
+    let tan = w.tan("case");
+    w.ok(
+        &carol,
+        Some(&at(d, 15, 0)),
+        &["visitor", "share", "--tan", &tan, "--yes"],
+    );
+    w.publish(&at(d, 15, 5));
+
+    // Bob's phone checked the batch and matched nothing: no talk of matches.
+    let out = sync_text(&w, &bob, &at(d, 15, 10));
+    assert!(!out.stderr.contains("matched"), "{out:#?}");
+    assert!(out.stdout.contains("no exposure"), "{out:#?}");
+
+    // Carol is not alerted about her own shared visit.
+    let c = w.sync(&carol, &at(d, 15, 10));
+    assert!(new_exposures(&c).is_empty(), "the case was alerted: {c}");
+    let cx = w.ok(&carol, Some(&at(d, 15, 11)), &["visitor", "exposures"]);
+    assert!(cx["exposures"].as_array().unwrap().is_empty(), "{cx}");
+
+    // Alice is alerted, high risk, with the overlap's length and local start.
+    let a = w.sync(&alice, &at(d, 15, 10));
+    let ax = new_exposures(&a);
+    assert_eq!(ax.len(), 1, "{a}");
+    assert_eq!(ax[0]["risk_level"], "high", "{a}");
+    assert_eq!(ax[0]["overlap_minutes"], 30, "{a}");
+    let high_id = ax[0]["id"].as_u64().expect("exposure id");
+    // A second sync raises nothing new but does not say "no exposure": it is still listed.
+    let out = sync_text(&w, &alice, &at(d, 15, 20));
+    assert!(out.stdout.contains("no new exposure"), "{out:#?}");
+    assert!(
+        out.stdout.contains("1 earlier exposure(s) still listed"),
+        "{out:#?}"
+    );
+    let listed = w.ok(&alice, Some(&at(d, 15, 21)), &["visitor", "exposures"]);
+    assert_eq!(listed["exposures"].as_array().unwrap().len(), 1, "{listed}");
+
+    // Dave shares; the tracer rates the library low risk.
+    let tan = w.tan("case");
+    w.ok(
+        &dave,
+        Some(&at(d, 16, 0)),
+        &["visitor", "share", "--tan", &tan, "--yes"],
+    );
+    w.ok(
+        &w.ha,
+        Some(&at(d, 16, 5)),
+        &["authority", "publish", "--risk", "low"],
+    );
+    let out = sync_text(&w, &alice, &at(d, 16, 10));
+    assert!(out.stdout.contains("Low-risk exposure"), "{out:#?}");
+    assert!(out.stdout.contains("15 minute(s) of overlap"), "{out:#?}");
+    let mut cmd = base_command();
+    cmd.arg("--home").arg(&alice).args([
+        "--server",
+        &w.server.url,
+        "--now",
+        &at(d, 16, 11),
+        "visitor",
+        "exposures",
+    ]);
+    let text = run(cmd).ok().stdout;
+    assert!(
+        text.contains("⚠ HIGH RISK EXPOSURE") && text.contains("Low-risk exposure"),
+        "{text}"
+    );
+    assert_eq!(text.matches("HIGH RISK").count(), 1, "{text}");
+
+    // Dismissed: no longer listed, not raised again, still in `--all`.
+    let dis = w.ok(
+        &alice,
+        Some(&at(d, 16, 12)),
+        &["visitor", "dismiss", &high_id.to_string()],
+    );
+    assert_eq!(dis["dismissed"], high_id, "{dis}");
+    let listed = w.ok(&alice, Some(&at(d, 16, 13)), &["visitor", "exposures"]);
+    let rows = listed["exposures"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{listed}");
+    assert_eq!(rows[0]["risk_level"], "low", "{listed}");
+    let all = w.ok(
+        &alice,
+        Some(&at(d, 16, 13)),
+        &["visitor", "exposures", "--all"],
+    );
+    assert_eq!(all["exposures"].as_array().unwrap().len(), 2, "{all}");
+    let s = w.sync(&alice, &at(d, 16, 20));
+    assert!(new_exposures(&s).is_empty(), "{s}");
+    // An unknown id is an error.
+    w.cli(&alice, Some(&at(d, 16, 21)), &["visitor", "dismiss", "999"])
+        .failed();
+}
+
+// ------------------------------------------------------------------------------------------
+// 16. A venue restored from its recovery sheet and the server; base URLs checked
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    let serial = w.register(&shop, "兰州牛肉面馆", "restaurant");
+    // Unscannable base URLs are refused before anything is sent.
+    for bad in [
+        "not a url",
+        "http://codes.example.cn/v",
+        "https://codes.example.cn",
+        "https:///v",
+        "https://codes.example.cn/v#x",
+        "https://user@codes.example.cn/v",
+    ] {
+        let out = w
+            .cli(&shop, None, &["venue", "update", "--base-url", bad])
+            .failed();
+        assert!(out.stderr.contains("base URL"), "{bad}: {out:#?}");
+    }
+    // `update` changes the base URL (and the English name) without a new certificate.
+    let u = w.ok(
+        &shop,
+        None,
+        &[
+            "venue",
+            "update",
+            "--english-name",
+            "Lanzhou Beef Noodles",
+            "--base-url",
+            "https://codes.example.cn/v",
+        ],
+    );
+    assert_eq!(u["new_certificate"], false, "{u}");
+    let url = w.static_url(&shop);
+    assert!(url.starts_with("https://codes.example.cn/v#"), "{url}");
+    // A guest recorded, then the sheet printed.
+    w.ok(
+        &shop,
+        Some(&at(d, 10, 0)),
+        &[
+            "venue",
+            "guestbook",
+            "add",
+            "--name",
+            "王芳",
+            "--phone",
+            "18212341234",
+        ],
+    );
+    let sheet = w.dir.path().join("recovery.txt");
+    w.ok(
+        &shop,
+        None,
+        &["venue", "recovery-sheet", "--out", sheet.to_str().unwrap()],
+    );
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    for line in [
+        "English name: Lanzhou Beef Noodles",
+        "Code base URL: https://codes.example.cn/v",
+        &format!("Serial: {serial}"),
+        "Guest book key",
+        "venue restore --sheet",
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
+
+    // The device is lost: a new home with only the trust bundle restores from the sheet.
+    let new = w.home("new-shop");
+    let none = w.cli(&new, None, &["venue", "code"]).failed();
+    assert!(none.stderr.contains("no venue registered"), "{none:#?}");
+    // A typo in the key is caught before anything is written.
+    let typo = text.replacen(
+        "Venue key (RFC 8032 seed; signs codes and requests): ",
+        "Venue key: 00",
+        1,
+    );
+    let typo_file = w.dir.path().join("typo.txt");
+    std::fs::write(&typo_file, typo).unwrap();
+    let out = w
+        .cli(
+            &new,
+            None,
+            &["venue", "restore", "--sheet", typo_file.to_str().unwrap()],
+        )
+        .failed();
+    assert!(out.stderr.contains("typo"), "{out:#?}");
+    assert!(!new.join("venue/venue.key").exists());
+
+    let r = w.ok(
+        &new,
+        None,
+        &["venue", "restore", "--sheet", sheet.to_str().unwrap()],
+    );
+    assert_eq!(r["serial"], serial, "{r}");
+    assert_eq!(r["base_url"], "https://codes.example.cn/v", "{r}");
+    // The same code as before, and the guest book key is back.
+    assert_eq!(w.static_url(&new), url);
+    assert_eq!(
+        std::fs::read(new.join("venue/guestbook.key")).unwrap(),
+        std::fs::read(shop.join("venue/guestbook.key")).unwrap()
+    );
+    let poster = w.dir.path().join("restored/poster");
+    w.ok(
+        &new,
+        None,
+        &["venue", "poster", "--out", poster.to_str().unwrap()],
+    );
+    // A phone checks in with the restored venue's rotating code.
+    let visitor = w.home("visitor");
+    let rotating = w.rotating_url(&new, &at(d, 11, 0));
+    w.scan(&visitor, &at(d, 11, 0), &rotating);
+    // Restoring over an existing venue is refused.
+    let again = w
+        .cli(
+            &new,
+            None,
+            &["venue", "restore", "--sheet", sheet.to_str().unwrap()],
+        )
+        .failed();
+    assert!(again.stderr.contains("already exists"), "{again:#?}");
+}
+
+// ------------------------------------------------------------------------------------------
+// 17. TANs people can type, and sharing with consent
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn tans_are_grouped_checked_and_a_share_needs_consent() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let url = w.static_url(&shop);
+    let case = w.home("case");
+    let id = w.scan(&case, &at(d, 10, 0), &url);
+    w.checkout(&case, &at(d, 10, 30));
+
+    // The tracer sees the TAN in groups, its purpose and when it expires.
+    let issued = w.ok(
+        &w.ha,
+        None,
+        &[
+            "authority",
+            "tan",
+            "--purpose",
+            "case",
+            "--valid-hours",
+            "48",
+        ],
+    );
+    assert_eq!(issued["purpose"], "case", "{issued}");
+    assert!(issued["expires_at"].is_string(), "{issued}");
+    let tan = issued["tans"][0].as_str().unwrap().to_owned();
+    assert_eq!(tan.len(), 19, "{tan}");
+    assert_eq!(tan.matches('-').count(), 3, "{tan}");
+    let mut cmd = base_command();
+    cmd.arg("--home").arg(&w.ha).args([
+        "--server",
+        &w.server.url,
+        "authority",
+        "tan",
+        "--purpose",
+        "guestbook",
+    ]);
+    let text = run(cmd).ok().stdout;
+    assert!(
+        text.contains("purpose: guestbook (a venue discloses its guest book); expires"),
+        "{text}"
+    );
+
+    // One wrong character is a typo, caught before any request: nothing reaches the mailbox.
+    let mut chars: Vec<char> = tan.chars().collect();
+    chars[0] = if chars[0] == 'A' { 'B' } else { 'A' };
+    let typo: String = chars.into_iter().collect();
+    let out = w
+        .cli(
+            &case,
+            Some(&at(d, 15, 0)),
+            &["visitor", "share", "--tan", &typo, "--yes"],
+        )
+        .failed();
+    assert!(out.stderr.contains("typo"), "{out:#?}");
+    assert!(w.mailbox().is_empty());
+    // An id that is not an entry of the window is refused.
+    let out = w
+        .cli(
+            &case,
+            Some(&at(d, 15, 0)),
+            &[
+                "visitor",
+                "share",
+                "--tan",
+                &tan,
+                "--exclude",
+                "999",
+                "--yes",
+            ],
+        )
+        .failed();
+    assert!(out.stderr.contains("--exclude"), "{out:#?}");
+    // Without a terminal to confirm on and without --yes, nothing is sent.
+    let out = w
+        .cli(
+            &case,
+            Some(&at(d, 15, 0)),
+            &["visitor", "share", "--tan", &tan],
+        )
+        .failed();
+    assert!(out.stderr.contains("--yes"), "{out:#?}");
+    assert!(out.stderr.contains("will send 1 check-in(s)"), "{out:#?}");
+    assert!(w.mailbox().is_empty());
+    // Lower case, spaces instead of dashes: the same TAN.
+    let typed = tan.to_lowercase().replace('-', " ");
+    let shared = w.ok(
+        &case,
+        Some(&at(d, 15, 0)),
+        &["visitor", "share", "--tan", &typed, "--yes"],
+    );
+    assert_eq!(shared["shared"], 1, "{shared}");
+    assert_eq!(shared["lists"]["to_send"][0]["id"], id, "{shared}");
+    assert_eq!(w.mailbox().len(), 1);
+}
+
+// ------------------------------------------------------------------------------------------
+// 18. A fresh phone fetches the revocation list before its first check-in
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn a_fresh_phone_refuses_a_deactivated_or_replaced_poster_before_any_sync() {
+    let w = World::new();
+    let d = w.day;
+    let gone = w.home("gone");
+    let moved = w.home("moved");
+    w.register(&gone, "自行注销的面馆", "restaurant");
+    w.register(&moved, "搬家的面馆", "restaurant");
+    let gone_url = w.static_url(&gone);
+    let old_url = w.static_url(&moved);
+    w.ok(&gone, None, &["venue", "revoke", "--yes"]);
+    w.ok(
+        &moved,
+        None,
+        &[
+            "venue",
+            "update",
+            "--address",
+            "甘肃省兰州市安宁区北滨河西路2号",
+            "--pledge",
+        ],
+    );
+    // Phones that never synced: the first scan fetches the list.
+    let first = w.home("first-phone");
+    let err = w.scan_refused(&first, &at(d, 10, 0), &gone_url);
+    assert!(err.contains("deactivated"), "{err}");
+    let second = w.home("second-phone");
+    let err = w.scan_refused(&second, &at(d, 10, 0), &old_url);
+    assert!(err.contains("replaced"), "{err}");
+    // The current poster works.
+    let url = w.static_url(&moved);
+    w.scan(&second, &at(d, 10, 1), &url);
+}
+
+// ------------------------------------------------------------------------------------------
+// 19. Check-in choices: the stay chosen at check-in, a reminder, a hint when check-out is late
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn the_stay_is_chosen_at_check_in_and_a_late_checkout_points_to_edit() {
+    let w = World::new();
+    let d = w.day;
+    let day = day_str(d);
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面馆", "restaurant");
+    let url = w.static_url(&shop);
+    let visitor = w.home("visitor");
+    // 02:00 UTC is 10:00 at the venue.
+    let c = w.ok(
+        &visitor,
+        Some(&at(d, 2, 0)),
+        &["visitor", "scan", &url, "--stay", "30"],
+    );
+    assert_eq!(c["auto_checkout"], format!("{day}T10:30:00+08:00"), "{c}");
+    assert_eq!(
+        c["checkout_reminder"],
+        format!("{day}T10:20:00+08:00"),
+        "{c}"
+    );
+    let out = w
+        .cli(
+            &visitor,
+            Some(&at(d, 2, 0)),
+            &["visitor", "scan", &url, "--stay", "5"],
+        )
+        .failed();
+    assert!(out.stderr.contains("15 to 720"), "{out:#?}");
+    // After the automatic check-out, `checkout` says what happened and how to correct it.
+    let out = w
+        .cli(&visitor, Some(&at(d, 3, 0)), &["visitor", "checkout"])
+        .failed();
+    assert!(
+        out.stderr.contains("automatic check-out ended your stay"),
+        "{out:#?}"
+    );
+    assert!(out.stderr.contains("visitor edit"), "{out:#?}");
 }

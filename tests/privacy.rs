@@ -31,7 +31,9 @@ fn base_command() -> Command {
             cmd.env_remove(&key);
         }
     }
-    cmd.env("NO_COLOR", "1").stdin(Stdio::null());
+    cmd.env("NO_COLOR", "1")
+        .env("TZ", "UTC")
+        .stdin(Stdio::null());
     cmd
 }
 
@@ -329,7 +331,11 @@ fn flow(w: &World) -> Flow {
         .as_str()
         .unwrap()
         .to_owned();
-    let shared = w.cli("carol", Some((15, 0)), &["visitor", "share", "--tan", &tan]);
+    let shared = w.cli(
+        "carol",
+        Some((15, 0)),
+        &["visitor", "share", "--tan", &tan, "--yes"],
+    );
     assert_eq!(shared["shared"], 1, "{shared}");
     let gtan = w.cli("ha", None, &["authority", "tan", "--purpose", "guestbook"])["tans"][0]
         .as_str()
@@ -432,9 +438,15 @@ fn flow(w: &World) -> Flow {
         let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
         names_phones.push((format!("phone digits {digits}"), digits.into_bytes()));
     }
+    // As shown (grouped) and as sent (canonical, no dashes).
     let tans = [("case TAN", &tan), ("guest-book TAN", &gtan)]
         .iter()
-        .map(|(l, t)| ((*l).to_owned(), t.as_bytes().to_vec()))
+        .flat_map(|(l, t)| {
+            [
+                ((*l).to_owned(), t.as_bytes().to_vec()),
+                (format!("{l} canonical"), t.replace('-', "").into_bytes()),
+            ]
+        })
         .collect();
     let mut visit_times = Vec::new();
     let bob_out = w.minute(10, 5) + 120;

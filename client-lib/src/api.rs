@@ -13,6 +13,7 @@ use venuecode_protocol::{
 
 use crate::error::{Error, Result};
 use crate::transport::{Request, Response, Transport};
+use zeroize::Zeroizing;
 
 /// The header that carries an upload's TAN hash (64 lowercase hex digits of
 /// [`tan_hash`](venuecode_protocol::envelope::tan_hash)): the TAN itself never goes to the
@@ -124,12 +125,18 @@ struct UploadAnswer {
 /// `POST /v1/uploads` authorised by a TAN: sends only the TAN's hash (header
 /// `Venuecode-Tan-Hash`), never the TAN. Returns the upload id.
 ///
-/// A case's upload also carries the TAN inside the sealed [`Upload`](venuecode_protocol::Upload)
-/// so that the HA can tell it from one planted by the server; guest-book bundles and seed
-/// releases do not (a seed release is signed by the venue key; a guest-book bundle only leads
-/// the HA to phone the guests it names, which it does not publish).
+/// The TAN is read as typed ([`crate::tan::normalize`]): a typo is reported
+/// ([`Error::TanTypo`]) before any request, and the hash is of the canonical form, the one the
+/// HA generated and registered.
+///
+/// A case's upload also carries the (canonical) TAN inside the sealed
+/// [`Upload`](venuecode_protocol::Upload) so that the HA can tell it from one planted by the
+/// server; guest-book bundles and seed releases do not (a seed release is signed by the venue
+/// key; a guest-book bundle only leads the HA to phone the guests it names, which it does not
+/// publish).
 pub fn upload(t: &dyn Transport, tan: &str, body: Vec<u8>) -> Result<u64> {
-    let hash = tan_hash_hex(tan)
+    let tan = Zeroizing::new(crate::tan::normalize(tan)?);
+    let hash = tan_hash_hex(&tan)
         .map_err(|_| Error::InvalidArgument("a TAN is 10 to 64 printable ASCII characters"))?;
     let req =
         Request::post("/v1/uploads", body, "application/octet-stream").header(TAN_HEADER, hash);

@@ -77,6 +77,8 @@ pub struct DiaryEntry {
     pub(crate) departure: UnixMinute,
     pub(crate) checked_out: bool,
     pub(crate) hidden: bool,
+    /// The person shared this check-in with the health authority herself.
+    pub(crate) shared: bool,
 }
 
 impl fmt::Debug for DiaryEntry {
@@ -133,6 +135,11 @@ impl DiaryEntry {
     pub fn checked_out(&self) -> bool {
         self.checked_out
     }
+    /// Whether the person shared this check-in with the health authority herself (she is
+    /// then not alerted about it).
+    pub fn shared(&self) -> bool {
+        self.shared
+    }
     /// Whether the user hid the entry from the list. Hidden entries are still matched.
     pub fn hidden(&self) -> bool {
         self.hidden
@@ -160,7 +167,11 @@ impl DiaryEntry {
         out.put_u32(self.scanned_at);
         out.put_u32(self.arrival);
         out.put_u32(self.departure);
-        out.push(u8::from(self.checked_out) | (u8::from(self.hidden) << 1));
+        out.push(
+            u8::from(self.checked_out)
+                | (u8::from(self.hidden) << 1)
+                | (u8::from(self.shared) << 2),
+        );
         out
     }
 
@@ -181,6 +192,7 @@ impl DiaryEntry {
                 departure,
                 checked_out: flags & 1 != 0,
                 hidden: flags & 2 != 0,
+                shared: flags & 4 != 0,
             })
         };
         let e = parse(&mut r).map_err(|_| Error::Corrupt)?;
@@ -204,6 +216,8 @@ pub struct Exposure {
     pub(crate) risk: RiskLevel,
     pub(crate) message: String,
     pub(crate) raised_at: UnixMinute,
+    /// The person dismissed it: no longer listed as current.
+    pub(crate) dismissed: bool,
 }
 
 impl fmt::Debug for Exposure {
@@ -264,6 +278,14 @@ impl Exposure {
     pub fn raised_at(&self) -> UnixMinute {
         self.raised_at
     }
+    /// Whether the person dismissed it ([`crate::Visitor::dismiss_exposure`]).
+    pub fn dismissed(&self) -> bool {
+        self.dismissed
+    }
+    /// Whether the health authority rated it high risk (any level above low).
+    pub fn is_high_risk(&self) -> bool {
+        self.risk.0 >= RiskLevel::HIGH.0
+    }
 
     /// Whether `other` reports the same exposure (same entry and window).
     pub(crate) fn same_as(&self, other: &Self) -> bool {
@@ -286,6 +308,8 @@ impl Exposure {
         out.push(self.risk.0);
         let _ = out.put_bytes_u16(self.message.as_bytes(), u16::MAX as usize);
         out.put_u32(self.raised_at);
+        // A flags byte after the first layout; a record without it was not dismissed.
+        out.push(u8::from(self.dismissed));
         out
     }
 
@@ -294,7 +318,7 @@ impl Exposure {
         let mut r = Reader::new(bytes);
         let c = |_| Error::Corrupt;
         venuecode_protocol::codec::read_version(&mut r, RECORD_VERSION).map_err(c)?;
-        let e = Self {
+        let mut e = Self {
             id,
             entry_id: EntryId(r.u64().map_err(c)?),
             venue_name: text(r.bytes_u16(u16::MAX as usize).map_err(c)?)?,
@@ -307,7 +331,11 @@ impl Exposure {
             risk: RiskLevel(r.u8().map_err(c)?),
             message: text(r.bytes_u16(u16::MAX as usize).map_err(c)?)?,
             raised_at: r.u32().map_err(c)?,
+            dismissed: false,
         };
+        if r.remaining() > 0 {
+            e.dismissed = r.u8().map_err(c)? & 1 != 0;
+        }
         r.finish().map_err(c)?;
         Ok(e)
     }
@@ -322,6 +350,8 @@ pub(crate) struct PendingUpload {
     /// same entries again around a new TAN.
     pub(crate) plain: Zeroizing<Vec<u8>>,
     pub(crate) entries: u16,
+    /// The diary entries sealed in it: marked shared once the server accepts the upload.
+    pub(crate) ids: Vec<EntryId>,
 }
 
 impl PendingUpload {
@@ -332,6 +362,11 @@ impl PendingUpload {
         out.put_u16(self.entries);
         let _ = out.put_bytes_u32(&self.sealed, u32::MAX as usize);
         let _ = out.put_bytes_u32(&self.plain, u32::MAX as usize);
+        // The diary entries sealed in it, after the plaintext (both required).
+        out.put_u16(u16::try_from(self.ids.len()).unwrap_or(u16::MAX));
+        for id in self.ids.iter().take(usize::from(u16::MAX)) {
+            out.put_u64(id.0);
+        }
         out
     }
 
@@ -343,12 +378,18 @@ impl PendingUpload {
         let entries = r.u16().map_err(c)?;
         let sealed = r.bytes_u32(u32::MAX as usize).map_err(c)?.to_vec();
         let plain = Zeroizing::new(r.bytes_u32(u32::MAX as usize).map_err(c)?.to_vec());
+        let n = r.u16().map_err(c)?;
+        let mut ids = Vec::with_capacity(usize::from(n).min(r.remaining() / 8));
+        for _ in 0..n {
+            ids.push(EntryId(r.u64().map_err(c)?));
+        }
         r.finish().map_err(c)?;
         Ok(Self {
             tan,
             sealed,
             plain,
             entries,
+            ids,
         })
     }
 }
@@ -808,6 +849,32 @@ impl Diary {
     /// Every stored exposure, oldest first.
     pub(crate) fn exposures(&self) -> Result<Vec<Exposure>> {
         Ok(self.load()?.exposures)
+    }
+
+    /// Marks an exposure dismissed; it stays stored (so the same match is not raised again)
+    /// until purged.
+    pub(crate) fn dismiss_exposure(&self, id: u64) -> Result<Exposure> {
+        self.update(|s| {
+            let x = s
+                .exposures
+                .iter_mut()
+                .find(|x| x.id == id)
+                .ok_or(Error::ExposureNotFound)?;
+            x.dismissed = true;
+            Ok(x.clone())
+        })
+    }
+
+    /// Clears the upload the server accepted and marks the entries in it as shared by the
+    /// person, in one transaction.
+    pub(crate) fn finish_share(&self, ids: &[EntryId]) -> Result<()> {
+        self.update(|s| {
+            s.pending_upload = None;
+            for e in s.entries.iter_mut().filter(|e| ids.contains(&e.id)) {
+                e.shared = true;
+            }
+            Ok(())
+        })
     }
 
     /// Stores the exposures not already stored and the chain state, in one transaction.

@@ -50,6 +50,8 @@ pub enum Error {
     UnsupportedDiaryLayout,
     /// No diary entry with that id.
     EntryNotFound,
+    /// No exposure with that id.
+    ExposureNotFound,
     /// The entry is not an open check-in (already checked out).
     NotCheckedIn,
     /// An edit lies outside the allowed bounds; the text names which.
@@ -77,6 +79,9 @@ pub enum Error {
     TanExpired,
     /// The server does not know this TAN.
     TanUnknown,
+    /// The TAN as typed cannot be right: its check character does not match, or a character
+    /// is missing, extra or not one a TAN uses. Caught before any request.
+    TanTypo,
     /// Any other error answer from the server, by HTTP status and API error code.
     Server {
         /// The HTTP status.
@@ -157,6 +162,7 @@ impl fmt::Display for Error {
                 "the diary file uses a retired layout that this version does not read",
             ),
             Self::EntryNotFound => f.write_str("no such diary entry"),
+            Self::ExposureNotFound => f.write_str("no such exposure"),
             Self::NotCheckedIn => f.write_str("not checked in"),
             Self::EditOutOfBounds(what) => write!(f, "edit out of bounds: {what}"),
             Self::InvalidServerUrl(why) => write!(f, "unusable server URL: {why}"),
@@ -172,8 +178,11 @@ impl fmt::Display for Error {
             Self::TanUsed => f.write_str("this TAN was already used"),
             Self::TanExpired => f.write_str("this TAN has expired"),
             Self::TanUnknown => f.write_str(
-                "this TAN is not known to the server; check it for a typo (it was not used, and \
-                 nothing was stored)",
+                "this TAN is not known to the server; check it for a typo, or it may have been \
+                 cancelled (it was not used, and nothing was stored)",
+            ),
+            Self::TanTypo => f.write_str(
+                "this TAN has a typo: compare it with the one the health authority gave (16 characters like 7K2M-9XR4-TPLW-3NBQ)",
             ),
             Self::Server { status, code } => write!(f, "server error {status} ({code})"),
             Self::NoPendingUpload => f.write_str("no upload is waiting to be sent"),

@@ -27,6 +27,56 @@ use crate::transport::Transport;
 const GUESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("guests");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
+/// Reads a guest's phone number as staff type it (spaces, dashes, dots and parentheses are
+/// ignored): a mainland mobile number (11 digits, `13…` to `19…`), returned as its digits, or
+/// an international number with `+` and the country code (8 to 15 digits; after `+86`, a
+/// mainland mobile number), returned as `+` and its digits.
+pub fn normalize_phone(input: &str) -> Result<String> {
+    let kept: String = input
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    let bad = || {
+        Error::InvalidArgument(
+            "a phone number is a mainland mobile number (11 digits, 13… to 19…) or an \
+             international one starting with + and the country code",
+        )
+    };
+    let mainland = |d: &str| {
+        d.len() == 11
+            && d.bytes().all(|b| b.is_ascii_digit())
+            && d.starts_with('1')
+            && matches!(d.as_bytes().get(1), Some(b'3'..=b'9'))
+    };
+    match kept.strip_prefix('+') {
+        Some(rest) => {
+            if !rest.bytes().all(|b| b.is_ascii_digit()) || !(8..=15).contains(&rest.len()) {
+                return Err(bad());
+            }
+            if let Some(national) = rest.strip_prefix("86") {
+                if !mainland(national) {
+                    return Err(bad());
+                }
+            }
+            Ok(kept)
+        }
+        None if mainland(&kept) => Ok(kept),
+        None => Err(bad()),
+    }
+}
+
+/// The masked phone for the label: `182****1234`, `+86 182****1234`, `+44 77******56`.
+fn phone_label(phone: &str) -> String {
+    match phone.strip_prefix('+') {
+        Some(rest) => match rest.strip_prefix("86") {
+            Some(national) => format!("+86 {}", mask_phone(national)),
+            None => format!("+{}", mask_phone(rest)),
+        },
+        None => mask_phone(phone),
+    }
+}
+
 /// One guest as the venue's device keeps it: no name or phone in clear.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct GuestRecord {
@@ -170,7 +220,8 @@ impl GuestBook {
     }
 
     /// Records an assisted check-in: seals it to the HA and stores the ciphertext with a masked
-    /// label. The name and phone are checked as the protocol requires.
+    /// label. The phone number is read with [`normalize_phone`] (a mainland mobile number, or an
+    /// international one with `+`); the name and phone are checked as the protocol requires.
     pub fn add(
         &self,
         name: &str,
@@ -181,14 +232,14 @@ impl GuestBook {
         let entry = GuestBookEntry {
             venue_serial: self.serial,
             name: name.trim().to_owned(),
-            phone: phone.trim().to_owned(),
+            phone: normalize_phone(phone)?,
             arrival,
             departure,
         };
         let sealed = entry.seal(&self.ha)?;
         let mut record = GuestRecord {
             id: 0,
-            label: format!("{} {}", mask_name(&entry.name), mask_phone(&entry.phone)),
+            label: format!("{} {}", mask_name(&entry.name), phone_label(&entry.phone)),
             arrival,
             departure,
             sealed,

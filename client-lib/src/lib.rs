@@ -11,6 +11,7 @@ pub mod key;
 mod private_file;
 pub mod share;
 pub mod sync;
+pub mod tan;
 pub mod transport;
 pub mod venue;
 pub mod visitor;
@@ -25,7 +26,10 @@ pub use sync::{PartOutcome, SyncProgress, SyncReport};
 pub use transport::{HttpTransport, HttpTransportBuilder, MemoryServer, Transport};
 pub use venue::{NotificationCheck, Venue, VenueNotice};
 pub use venuecode_protocol::{ChainStatus, TrustBundle};
-pub use visitor::{CheckIn, CheckInStatus, CodeType, ScanPreview, Visitor, VisitorConfig};
+pub use visitor::{
+    CheckIn, CheckInStatus, CheckoutReminder, CodeType, ScanPreview, Visitor, VisitorConfig,
+    CHECKOUT_REMINDER_LEAD_MINUTES,
+};
 
 /// The sound the app plays after an operation, as the venue-code programme did: a success tone
 /// or a failure tone.

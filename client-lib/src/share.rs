@@ -14,7 +14,6 @@
 
 use core::fmt;
 
-use venuecode_protocol::envelope::tan_hash;
 use venuecode_protocol::time::{overlap_minutes, UnixMinute};
 use venuecode_protocol::{Codec, Upload, UploadEntry};
 use zeroize::Zeroizing;
@@ -185,17 +184,21 @@ impl Visitor {
         selected: &[EntryId],
         include_hidden: &[EntryId],
     ) -> Result<ShareReceipt> {
-        check_tan(tan)?;
+        // Sealed and stored in canonical form: the form the HA generated, hashed and kept.
+        let tan = crate::tan::normalize(tan)?;
+        let tan = tan.as_str();
         let now = self.now();
         let mut ids = selected.to_vec();
         ids.sort_unstable();
         ids.dedup();
         let mut entries = Vec::with_capacity(ids.len());
+        let mut sent = Vec::with_capacity(ids.len());
         for id in ids {
             let e = self.diary.entry(id)?;
             if e.hidden() && !include_hidden.contains(&id) {
                 continue;
             }
+            sent.push(id);
             let (arrival, departure) = e.stay_at(now);
             entries.push(UploadEntry {
                 code: e.code().clone(),
@@ -219,6 +222,7 @@ impl Visitor {
             plain: Zeroizing::new(upload.encode()),
             entries: u16::try_from(count)
                 .map_err(|_| Error::InvalidArgument("too many entries"))?,
+            ids: sent,
         };
         self.diary.set_pending_upload(Some(&pending))?;
         self.send_pending(pending)
@@ -242,7 +246,8 @@ impl Visitor {
     /// same entries, sealed again with the new TAN inside, since the HA accepts an upload only
     /// under the TAN sealed in it.
     pub fn retry_share_with_tan(&self, tan: &str) -> Result<ShareReceipt> {
-        check_tan(tan)?;
+        let tan = crate::tan::normalize(tan)?;
+        let tan = tan.as_str();
         let mut pending = self.diary.pending_upload()?.ok_or(Error::NoPendingUpload)?;
         let mut upload = Upload::decode(&pending.plain).map_err(|_| Error::Corrupt)?;
         upload.tan = tan.to_owned();
@@ -261,17 +266,12 @@ impl Visitor {
     fn send_pending(&self, pending: PendingUpload) -> Result<ShareReceipt> {
         let bytes = pending.sealed.len();
         let upload_id = api::upload(&*self.transport, &pending.tan, pending.sealed.clone())?;
-        self.diary.set_pending_upload(None)?;
+        // Accepted: the person is the case for these check-ins and is not alerted about them.
+        self.diary.finish_share(&pending.ids)?;
         Ok(ShareReceipt {
             upload_id,
             entries: usize::from(pending.entries),
             bytes,
         })
     }
-}
-
-fn check_tan(tan: &str) -> Result<()> {
-    tan_hash(tan)
-        .map(|_| ())
-        .map_err(|_| Error::InvalidArgument("a TAN is 10 to 64 printable ASCII characters"))
 }

@@ -262,6 +262,10 @@ fn exposures_from_hits(
         let Some(e) = entries.get(h.owner) else {
             continue;
         };
+        // A check-in the person shared herself is the case's own visit, not an exposure.
+        if e.shared() {
+            continue;
+        }
         let (a0, a1) = e.stay_at(now);
         let (w0, w1) = (h.notice.window_start, h.notice.window_end());
         let overlap = overlap_minutes(a0, a1, w0, w1);
@@ -284,6 +288,7 @@ fn exposures_from_hits(
                 .cloned()
                 .unwrap_or_default(),
             raised_at: now,
+            dismissed: false,
         };
         if !out.iter().any(|o| o.same_as(&exp)) {
             out.push(exp);
@@ -368,7 +373,7 @@ impl Visitor {
     }
 
     /// [`Self::sync_revocations`]; returns whether the set changed.
-    fn refresh_revocations(&self) -> Result<bool> {
+    pub(crate) fn refresh_revocations(&self) -> Result<bool> {
         let anchors = self.anchors()?;
         let before = self.diary.revocations()?;
         let mut set = before.clone();

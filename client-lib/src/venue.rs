@@ -96,6 +96,29 @@ impl Venue {
         &self.certificate
     }
 
+    /// Whether the registration authority's revocation list names this venue's certificate,
+    /// and why (deactivated by the venue, disabled by the authority, superseded): fetched
+    /// page by page and verified under the trust bundle. A venue app asks before it makes new
+    /// codes, which phones would refuse.
+    pub fn revocation_status(
+        &self,
+        transport: &dyn Transport,
+    ) -> Result<Option<venuecode_protocol::RevocationReason>> {
+        let anchors = self.trust.anchors();
+        let mut set = venuecode_protocol::RevocationSet::new();
+        for _ in 0..crate::sync::MAX_REVOCATION_PAGES {
+            let cursor = set.cursor();
+            let list = api::fetch_revocations(transport, cursor)?;
+            list.verify(&anchors)?;
+            set.apply(&list)?;
+            let b = list.body();
+            if b.up_to >= b.head || b.up_to <= cursor {
+                return Ok(set.reason(self.certificate.serial()));
+            }
+        }
+        Err(Error::BadResponse("too many revocation pages"))
+    }
+
     /// The trust bundle the venue holds.
     pub fn trust_bundle(&self) -> &TrustBundle {
         &self.trust

@@ -164,6 +164,40 @@ impl CheckIn {
     pub fn tone(&self) -> Tone {
         Tone::Success
     }
+
+    /// The check-out reminder an app schedules for this check-in (a local notification).
+    pub fn checkout_reminder(&self) -> CheckoutReminder {
+        CheckoutReminder::for_entry(&self.entry)
+    }
+}
+
+/// Minutes before the automatic check-out at which the reminder fires.
+pub const CHECKOUT_REMINDER_LEAD_MINUTES: u32 = 10;
+
+/// A check-out reminder: an event an app schedules as a local notification, so that the
+/// person checks out when she leaves, or corrects the stay, before the automatic check-out
+/// records a time that may be wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckoutReminder {
+    /// The entry to check out of.
+    pub entry: EntryId,
+    /// When to remind: a few minutes before the automatic check-out (never before arrival).
+    pub remind_at: UnixMinute,
+    /// The automatic check-out.
+    pub auto_checkout_at: UnixMinute,
+}
+
+impl CheckoutReminder {
+    fn for_entry(e: &DiaryEntry) -> Self {
+        Self {
+            entry: e.id(),
+            remind_at: e
+                .departure()
+                .saturating_sub(CHECKOUT_REMINDER_LEAD_MINUTES)
+                .max(e.arrival()),
+            auto_checkout_at: e.departure(),
+        }
+    }
 }
 
 /// The visitor's library handle: a diary plus the configuration, clock and transport.
@@ -276,7 +310,8 @@ impl Visitor {
     }
 
     /// Parses and verifies a scanned code (a URL or the raw digits) against the trust anchors,
-    /// the clock and the cached revocation list. Nothing is stored.
+    /// the clock and the cached revocation list (fetched first on a phone that never held one).
+    /// Nothing is stored.
     pub fn scan(&self, text: &str) -> Result<ScanPreview> {
         let code = VenueCode::parse(text).map_err(Error::MalformedCode)?;
         let now = self.now();
@@ -288,7 +323,13 @@ impl Visitor {
     }
 
     fn verify(&self, code: &VenueCode, now: UnixMinute) -> Result<()> {
-        let revoked = self.diary.revocations()?;
+        let mut revoked = self.diary.revocations()?;
+        // A fresh phone has never held a revocation list: it fetches one before its first
+        // check-in, so that it does not accept deactivated or replaced posters until its first
+        // sync. Offline, the scan goes on as before (the next sync fetches the list).
+        if revoked.issued_at() == 0 && self.refresh_revocations().is_ok() {
+            revoked = self.diary.revocations()?;
+        }
         code.verify(&self.anchors()?, now, Some(&revoked))
             .map_err(Error::from_scan)
     }
@@ -306,6 +347,27 @@ impl Visitor {
     /// gone stale). Rescanning the venue the user is checked in at adds nothing; checking in
     /// elsewhere checks out of the current venue first.
     pub fn check_in(&self, preview: &ScanPreview) -> Result<CheckIn> {
+        self.check_in_for(preview, None)
+    }
+
+    /// [`Self::check_in`] with the length of stay the person chose at check-in (15 to 720
+    /// minutes), instead of the configured or the venue's default; `edit_times` still
+    /// corrects it later.
+    pub fn check_in_with_stay(&self, preview: &ScanPreview, stay_minutes: u16) -> Result<CheckIn> {
+        if !(MIN_STAY_MINUTES..=MAX_STAY_MINUTES).contains(&stay_minutes) {
+            return Err(Error::InvalidArgument(
+                "the length of stay is 15 to 720 minutes",
+            ));
+        }
+        self.check_in_for(preview, Some(u32::from(stay_minutes)))
+    }
+
+    /// The reminder for the current check-in, if the person is checked in now.
+    pub fn checkout_reminder(&self) -> Result<Option<CheckoutReminder>> {
+        Ok(self.current()?.as_ref().map(CheckoutReminder::for_entry))
+    }
+
+    fn check_in_for(&self, preview: &ScanPreview, stay: Option<u32>) -> Result<CheckIn> {
         let now = self.now();
         self.verify(&preview.code, now)?;
         self.purge()?;
@@ -339,9 +401,10 @@ impl Visitor {
             code: preview.code.clone(),
             scanned_at: now,
             arrival: now,
-            departure: now.saturating_add(self.auto_stay(&preview.code)),
+            departure: now.saturating_add(stay.unwrap_or_else(|| self.auto_stay(&preview.code))),
             checked_out: false,
             hidden: false,
+            shared: false,
         };
         let entry = self.diary.insert_entry(entry, &closed)?;
         if self.config.count_pings {
@@ -461,9 +524,26 @@ impl Visitor {
         self.diary.entry(id)
     }
 
-    /// The exposures raised so far, oldest first.
+    /// The current exposures: raised and not dismissed, oldest first. They stay listed, sync
+    /// after sync, until the person dismisses them ([`Self::dismiss_exposure`]).
     pub fn exposures(&self) -> Result<Vec<Exposure>> {
+        Ok(self
+            .diary
+            .exposures()?
+            .into_iter()
+            .filter(|x| !x.dismissed())
+            .collect())
+    }
+
+    /// Every exposure held, dismissed ones included, oldest first.
+    pub fn all_exposures(&self) -> Result<Vec<Exposure>> {
         self.diary.exposures()
+    }
+
+    /// Dismisses an exposure (the person has read it and acted): it is no longer listed by
+    /// [`Self::exposures`], and the same match is not raised again.
+    pub fn dismiss_exposure(&self, id: u64) -> Result<Exposure> {
+        self.diary.dismiss_exposure(id)
     }
 
     /// How many count pings wait to be sent.

@@ -313,3 +313,37 @@ fn error_messages_carry_no_user_data() {
     assert!(!text.contains(NOODLES_NAME));
     assert!(!text.contains(&encode_decimal(&raw)));
 }
+
+#[test]
+fn the_stay_is_chosen_at_check_in_with_a_reminder_before_the_automatic_checkout() {
+    let w = world();
+    let v = w.visitor();
+    let p = v.scan(&w.static_url(&w.noodles)).unwrap();
+    assert!(matches!(
+        v.check_in_with_stay(&p, 5),
+        Err(Error::InvalidArgument(_))
+    ));
+    let c = v.check_in_with_stay(&p, 25).unwrap();
+    assert_eq!(c.entry.departure(), c.entry.arrival() + 25);
+    let r = c.checkout_reminder();
+    assert_eq!(r.entry, c.entry.id());
+    assert_eq!(r.auto_checkout_at, c.entry.arrival() + 25);
+    assert_eq!(
+        r.remind_at,
+        c.entry.arrival() + 25 - CHECKOUT_REMINDER_LEAD_MINUTES
+    );
+    assert_eq!(v.checkout_reminder().unwrap(), Some(r));
+    w.clock.advance_minutes(30);
+    assert_eq!(v.checkout_reminder().unwrap(), None);
+}
+
+#[test]
+fn a_fresh_phone_fetches_the_revocation_list_before_its_first_check_in() {
+    let w = world();
+    w.revoke(&[w.noodles.certificate().serial()]);
+    let v = w.visitor();
+    assert!(matches!(
+        v.scan(&w.static_url(&w.noodles)),
+        Err(Error::Revoked)
+    ));
+}

@@ -396,3 +396,57 @@ fn listings_are_followed_page_by_page_to_the_latest_batch() {
     assert_eq!(venue.cursor, 5);
     assert_eq!(venue.notices.len(), 1);
 }
+
+#[test]
+fn exposures_stay_listed_until_dismissed_and_are_not_raised_again() {
+    let w = world();
+    let (v, _) = visited_noodles(&w);
+    let seed = static_seed(&w.noodles);
+    w.publish(&w.batch(&[(seed.clone(), NOW, NOW + 60, RiskLevel::LOW)]));
+    let r = v.sync().unwrap();
+    assert_eq!(r.new_exposures.len(), 1);
+    let x = &r.new_exposures[0];
+    assert!(!x.is_high_risk());
+    assert!(!x.dismissed());
+    // Listed after a sync that raised nothing new.
+    assert!(v.sync().unwrap().new_exposures.is_empty());
+    assert_eq!(v.exposures().unwrap().len(), 1);
+    let d = v.dismiss_exposure(x.id()).unwrap();
+    assert!(d.dismissed());
+    assert!(v.exposures().unwrap().is_empty());
+    assert_eq!(v.all_exposures().unwrap().len(), 1);
+    // The same window published again is not raised again once dismissed.
+    w.publish(&w.batch(&[(seed, NOW, NOW + 60, RiskLevel::LOW)]));
+    assert!(v.sync().unwrap().new_exposures.is_empty());
+    assert!(v.exposures().unwrap().is_empty());
+    assert!(matches!(
+        v.dismiss_exposure(9999),
+        Err(Error::ExposureNotFound)
+    ));
+    // The dismissal is stored: a reopened diary still has it.
+    drop(v);
+    let v = w.visitor();
+    assert!(v.exposures().unwrap().is_empty());
+    assert!(v.all_exposures().unwrap()[0].dismissed());
+}
+
+#[test]
+fn the_case_is_not_alerted_about_check_ins_she_shared() {
+    let w = world();
+    let (v, id) = visited_noodles(&w);
+    const TAN: &str = "TAN-0123456789";
+    // A share the server refused marks nothing.
+    assert!(v.share(TAN, &[id]).is_err());
+    assert!(!v.entry(id).unwrap().shared());
+    w.server
+        .register_tan(TAN, venuecode_client::transport::TanState::Fresh)
+        .unwrap();
+    v.retry_share().unwrap();
+    assert!(v.entry(id).unwrap().shared());
+    let seed = static_seed(&w.noodles);
+    w.publish(&w.batch(&[(seed, NOW, NOW + 60, RiskLevel::HIGH)]));
+    let r = v.sync().unwrap();
+    assert_eq!(r.batches, 1);
+    assert!(r.new_exposures.is_empty());
+    assert!(v.all_exposures().unwrap().is_empty());
+}

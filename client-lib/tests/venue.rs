@@ -141,9 +141,34 @@ fn guest_book_keeps_only_ciphertext_and_masked_labels() {
         .unwrap();
     assert!(matches!(
         book.add("王五", "call me", NOW, NOW + 10),
-        Err(Error::Protocol(_))
+        Err(Error::InvalidArgument(_))
     ));
-    assert_eq!(book.list().unwrap().len(), 2);
+    // A landline, a short number and a non-mobile after +86 are refused.
+    for bad in [
+        "0931-1234567",
+        "1821234123",
+        "+86 0931 1234567",
+        "+1",
+        "12212341234",
+    ] {
+        assert!(
+            matches!(
+                book.add("王五", bad, NOW, NOW + 10),
+                Err(Error::InvalidArgument(_))
+            ),
+            "{bad}"
+        );
+    }
+    // +86 is masked on the national number; the HA gets the number without separators.
+    let intl = book
+        .add("Zhang Wei", "+86 139-0000-2222", NOW, NOW + 10)
+        .unwrap();
+    assert!(intl.label.ends_with(" +86 139****2222"), "{}", intl.label);
+    assert_eq!(
+        GuestBookEntry::open(&w.ha_enc, &intl.sealed).unwrap().phone,
+        "+8613900002222"
+    );
+    assert_eq!(book.list().unwrap().len(), 3);
     let opened = GuestBookEntry::open(&w.ha_enc, &g.sealed).unwrap();
     assert_eq!(opened.name, "卢伟");
     assert_eq!(opened.phone, "18212341234");

@@ -221,7 +221,17 @@ pub enum TanPurpose {
 }
 
 impl TanPurpose {
-    fn as_str(self) -> &'static str {
+    /// What a TAN of this purpose lets its holder do, for the tracer.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Case => "a confirmed case shares her check-ins",
+            Self::Guestbook => "a venue discloses its guest book",
+            Self::Seeds => "a venue releases its rotating-code seeds",
+        }
+    }
+
+    /// The purpose's name on the wire and on the command line.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Case => "case",
             Self::Guestbook => "guestbook",
@@ -230,17 +240,12 @@ impl TanPurpose {
     }
 }
 
-/// Makes `count` fresh TANs: 16 characters from an alphabet without look-alikes (80 bits).
+/// Makes `count` fresh TANs in canonical form: 16 Crockford base32 characters, the last a
+/// check character (75 random bits); [`venuecode_client::tan::display`] groups them for people.
 pub fn fresh_tans(count: usize) -> Result<Vec<String>> {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut out = Vec::with_capacity(count);
     for _ in 0..count {
-        let raw: [u8; 16] = venuecode_protocol::primitives::random_array()?;
-        let tan: String = raw
-            .iter()
-            .map(|b| char::from(ALPHABET[usize::from(b & 31)]))
-            .collect();
-        out.push(tan);
+        out.push(venuecode_client::tan::generate()?);
     }
     Ok(out)
 }

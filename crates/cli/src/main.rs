@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use venuecode::authority::{self, HealthAuthority, Opened, RegistrationAuthority, TanPurpose};
 use venuecode::home::{Home, Trust, TrustInstall};
-use venuecode::timefmt::{format_day, format_minute, parse_day, parse_minute};
+use venuecode::timefmt::{format_day, format_in, parse_day, parse_in, rfc3339, Zone};
 use venuecode::venue::{self as venue_ops, Profile, VenueState};
 use venuecode::{demo, display, poster};
 use venuecode_client::sync::PartOutcome;
@@ -71,7 +71,14 @@ struct Cli {
     #[arg(long, global = true)]
     insecure_http: bool,
 
-    /// Pretend the clock shows this time (`2026-11-25 14:05`, UTC), for drills and tests.
+    /// Show and read times in this time zone: an offset (`+08:00`, `UTC`) or a zone name
+    /// (`Asia/Shanghai`). Default: the TZ environment variable, else the system's zone.
+    /// Times of a venue (check-ins, guest book, certificates) are shown in the venue's zone.
+    #[arg(long, global = true, env = "VENUECODE_TZ", value_name = "ZONE")]
+    tz: Option<String>,
+
+    /// Pretend the clock shows this time (`2026-11-25 14:05`, in the device's zone unless an
+    /// offset such as `+08:00` or `UTC` follows), for drills and tests.
     /// Signed requests to the server always use the real clock; times the server reports
     /// (an upload's arrival) are read on the same simulated timeline.
     #[arg(long, global = true, env = "VENUECODE_NOW")]
@@ -194,9 +201,21 @@ enum VenueCmd {
         /// I pledge that this information is true (asked interactively when omitted).
         #[arg(long)]
         pledge: bool,
-        /// Base URL the codes point at (default: the trust bundle's code base URL).
-        #[arg(long)]
+        /// Base URL the codes point at: https://, a host and a path, no fragment (default:
+        /// the trust bundle's code base URL).
+        #[arg(long, value_parser = venue_ops::check_base_url)]
         base_url: Option<String>,
+    },
+    /// Rebuild this venue on a new device from its recovery sheet: fetches the current
+    /// certificate from the server and restores key, master seed, poster details and the
+    /// guest book key. Install the trust bundle first.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./new-shop trust install trust-bundle.bin\n  venuecode --home ./new-shop venue restore --sheet /media/usb/recovery.txt"
+    )]
+    Restore {
+        /// The recovery sheet (`venue recovery-sheet` wrote it; a typed copy works too).
+        #[arg(long, value_name = "FILE")]
+        sheet: PathBuf,
     },
     /// Fetch the certificate of a registration the server held for review, once the
     /// registration authority approved it.
@@ -235,6 +254,10 @@ enum VenueCmd {
         /// New English address for the poster.
         #[arg(long)]
         english_address: Option<String>,
+        /// New base URL for the codes (https://, a host and a path, no fragment); reprint the
+        /// posters afterwards.
+        #[arg(long, value_parser = venue_ops::check_base_url)]
+        base_url: Option<String>,
         /// Ask for a new certificate even if nothing changed: renews one that is about to
         /// expire (certificates last a year; posters need reprinting either way).
         #[arg(long)]
@@ -342,10 +365,11 @@ enum GuestbookCmd {
         /// The guest's phone number.
         #[arg(long)]
         phone: String,
-        /// Arrival (default now).
+        /// Arrival (default now), in the venue's zone unless an offset follows
+        /// (`09:30`, `2026-11-25 09:30`, `09:30+08:00`).
         #[arg(long)]
         arrival: Option<String>,
-        /// Departure (default arrival plus the venue's default stay).
+        /// Departure (default arrival plus the venue's default stay), read like --arrival.
         #[arg(long)]
         departure: Option<String>,
     },
@@ -415,8 +439,8 @@ enum AuthorityCmd {
         /// before (recorded in `authority/published.json`) are never published again.
         #[arg(long, value_delimiter = ',')]
         uploads: Vec<u64>,
-        /// A window the tracer chose, `SERIAL,FROM,UNTIL` (times as `2026-11-25 14:05`);
-        /// repeat for several. It replaces the shared stays at that venue; venues not named
+        /// A window the tracer chose, `SERIAL,FROM,UNTIL` (times as `2026-11-25 14:05`, in the
+        /// device's zone unless an offset such as `+08:00` follows); repeat for several. It replaces the shared stays at that venue; venues not named
         /// keep the stays the case shared.
         #[arg(long = "window", value_name = "SERIAL,FROM,UNTIL")]
         windows: Vec<String>,
@@ -497,6 +521,10 @@ enum VisitorCmd {
         /// Only show the preview; do not check in.
         #[arg(long)]
         preview: bool,
+        /// How long you expect to stay, in minutes (15 to 720): the automatic check-out
+        /// (default: the venue's usual stay). `visitor edit` corrects it later.
+        #[arg(long, value_name = "MINUTES")]
+        stay: Option<u16>,
     },
     /// Check out of the current venue.
     #[command(after_help = "Example:\n  venuecode --home ./alice visitor checkout")]
@@ -508,6 +536,19 @@ enum VisitorCmd {
         #[arg(long)]
         all: bool,
     },
+    /// List the exposures this phone raised and the person has not dismissed (high risk
+    /// first marked as such), with the overlap and the health authority's advice.
+    Exposures {
+        /// Include dismissed exposures.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Dismiss an exposure once read and acted on: it is no longer listed.
+    #[command(after_help = "Example:\n  venuecode --home ./alice visitor dismiss 7")]
+    Dismiss {
+        /// Exposure id (from `exposures`).
+        id: u64,
+    },
     /// Edit an entry's arrival and departure.
     #[command(
         after_help = "Example:\n  venuecode --home ./alice visitor edit 3 --arrival 10:15 --departure 11:40"
@@ -515,10 +556,11 @@ enum VisitorCmd {
     Edit {
         /// Entry id (from `diary`).
         id: u64,
-        /// New arrival.
+        /// New arrival, in the device's zone unless an offset follows (`10:15`,
+        /// `2026-11-25 10:15`, `10:15+08:00`).
         #[arg(long)]
         arrival: String,
-        /// New departure.
+        /// New departure, read like --arrival.
         #[arg(long)]
         departure: String,
     },
@@ -545,16 +587,19 @@ enum VisitorCmd {
         after_help = "Example:\n  venuecode --home ./alice visitor sync\n  venuecode --home ./alice visitor sync --json | jq .chain"
     )]
     Sync,
-    /// Share check-ins after a positive test. Lists what will be sent first; hidden entries
-    /// stay out unless named with --include-hidden.
+    /// Share check-ins after a positive test. Lists what will be sent and what is left out,
+    /// then asks to confirm (--yes for scripts); hidden entries stay out unless named with
+    /// --include-hidden. The TAN is read case-insensitively, spaces and dashes ignored; a typo
+    /// is reported before anything is sent.
     #[command(
-        after_help = "Example:\n  venuecode --home ./alice visitor share --tan K7Q2M9XR4TPLW3NB --exclude 4,5\n  venuecode --home ./alice visitor share --tan K7Q2M9XR4TPLW3NB --preview\n  venuecode --home ./alice visitor share --tan K7Q2M9XR4TPLW3NB --include-hidden 3"
+        after_help = "Example:\n  venuecode --home ./alice visitor share --tan 7K2M-9XR4-TPLW-3NBQ --exclude 4,5\n  venuecode --home ./alice visitor share --tan 7K2M-9XR4-TPLW-3NBQ --preview\n  venuecode --home ./alice visitor share --tan 7k2m9xr4tplw3nbq --include-hidden 3 --yes"
     )]
     Share {
         /// The TAN from the health authority.
         #[arg(long)]
         tan: String,
-        /// Start of the infectious window (default 14 days ago).
+        /// Start of the infectious window (default 14 days ago), in the device's zone unless an
+        /// offset follows.
         #[arg(long)]
         from: Option<String>,
         /// Entry ids to leave out.
@@ -566,6 +611,9 @@ enum VisitorCmd {
         /// Only list what would be sent; send nothing.
         #[arg(long)]
         preview: bool,
+        /// Send without asking to confirm (for scripts).
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -604,11 +652,15 @@ fn served_checkpoint(ctx: &Ctx, anchors: &venuecode_protocol::TrustAnchors) -> O
 
 /// Turns a sync report into the command's output: the chain state first (complete, withheld
 /// or stale), then each part that failed or was refused, then the exposures.
-fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
+fn sync_report(
+    ctx: &Ctx,
+    r: &venuecode_client::SyncReport,
+    listed: &[venuecode_client::Exposure],
+) -> SyncOutput {
     let ex: Vec<_> = r
         .new_exposures
         .iter()
-        .map(|x| json!({"venue": x.venue_name(), "overlap_minutes": x.overlap_minutes(), "risk": x.risk().0, "message": x.message()}))
+        .map(|x| exposure_json(ctx, x))
         .collect();
     let mut exit = 0;
     let (chain_json, chain_text) = match r.chain {
@@ -640,11 +692,11 @@ fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
                 .and_then(|t| t.anchors().ok());
             let last = anchors.and_then(|a| served_checkpoint(ctx, &a));
             let when = match last {
-                Some(m) => format!("last checkpoint at {}", format_minute(m)),
+                Some(m) => format!("last checkpoint at {}", ctx.show(m)),
                 None => "no checkpoint from the health authority yet".to_owned(),
             };
             (
-                json!({"status": "stale", "last_checkpoint": last, "up_to": r.cursor}),
+                json!({"status": "stale", "last_checkpoint": last.map(|m| ctx.stamp(m)), "up_to": r.cursor}),
                 format!(
                     "the list may be stale ({when}): newer batches may exist that this device \
                      was not shown; read up to batch {}",
@@ -683,16 +735,26 @@ fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
     if r.pings_sent > 0 {
         text.push_str(&format!("\nsent {} count ping(s)", r.pings_sent));
     }
+    // Exposures raised before and not dismissed stay in view: "no exposure" only when none is
+    // listed.
+    let earlier = listed
+        .iter()
+        .filter(|x| !r.new_exposures.iter().any(|n| n.id() == x.id()))
+        .count();
     if r.new_exposures.is_empty() && r.chain == ChainStatus::Ok && r.batch_sync.is_ok() {
-        text.push_str("\nno exposure");
+        if earlier == 0 {
+            text.push_str("\nno exposure");
+        } else {
+            text.push_str("\nno new exposure");
+        }
     }
     for x in &r.new_exposures {
+        text.push_str(&format!("\n{}", exposure_text(ctx, x)));
+    }
+    if earlier > 0 {
         text.push_str(&format!(
-            "\n⚠ EXPOSURE at {} on {}: {} minutes of overlap.\n  {}",
-            x.venue_name(),
-            format_day(x.date()),
-            x.overlap_minutes(),
-            x.message()
+            "\n{earlier} earlier exposure(s) still listed: `venuecode visitor exposures`; \
+             `venuecode visitor dismiss ID` once you have acted"
         ));
     }
     // Revocations, checkpoint or batches that could not be fetched: the sync did not complete
@@ -726,13 +788,66 @@ fn sync_report(ctx: &Ctx, r: &venuecode_client::SyncReport) -> SyncOutput {
             "batch_sync": part_json(&r.batch_sync),
             "pings": part_json(&r.pings),
             "pings_sent": r.pings_sent,
+            "exposures": listed.iter().map(|x| exposure_json(ctx, x)).collect::<Vec<_>>(),
         }),
         text,
         exit,
     }
 }
 
-/// What a share sends and leaves out, one entry a line (times in UTC).
+/// `high` or `low`: the risk level the health authority gave.
+fn risk_name(x: &venuecode_client::Exposure) -> &'static str {
+    if x.is_high_risk() {
+        "high"
+    } else {
+        "low"
+    }
+}
+
+/// An exposure for JSON: id, venue, risk level, overlap (RFC 3339 start, minutes), advice.
+fn exposure_json(ctx: &Ctx, x: &venuecode_client::Exposure) -> serde_json::Value {
+    json!({
+        "id": x.id(),
+        "venue": x.venue_name(),
+        "risk": x.risk().0,
+        "risk_level": risk_name(x),
+        "overlap_start": ctx.stamp(x.overlap_start()),
+        "overlap_minutes": x.overlap_minutes(),
+        "message": x.message(),
+        "dismissed": x.dismissed(),
+    })
+}
+
+/// An exposure for people: high risk stands out and says what to do; low risk reads as a
+/// notice. The overlap is shown in the device's zone, with its length.
+fn exposure_text(ctx: &Ctx, x: &venuecode_client::Exposure) -> String {
+    let (head, advice) = if x.is_high_risk() {
+        (
+            "⚠ HIGH RISK EXPOSURE",
+            "Get tested and stay at home; follow the health authority's instructions.",
+        )
+    } else {
+        (
+            "Low-risk exposure",
+            "Watch for symptoms and get tested if any appear.",
+        )
+    };
+    let message = if x.message().is_empty() {
+        advice
+    } else {
+        x.message()
+    };
+    format!(
+        "{head} (exposure {}) at {}: {} minute(s) of overlap from {}.\n  {message}{}",
+        x.id(),
+        x.venue_name(),
+        x.overlap_minutes(),
+        ctx.show(x.overlap_start()),
+        if x.dismissed() { "\n  (dismissed)" } else { "" }
+    )
+}
+
+/// What a share sends and leaves out, one entry a line (times in each venue's zone).
 fn share_listing(plan: &venuecode_client::SharePreview) -> String {
     let mut s = format!(
         "will send {} check-in(s) to the health authority:\n",
@@ -740,11 +855,10 @@ fn share_listing(plan: &venuecode_client::SharePreview) -> String {
     );
     let line = |s: &mut String, e: &venuecode_client::DiaryEntry| {
         s.push_str(&format!(
-            "  {:>4}  {}  {} – {}\n",
+            "  {:>4}  {}  {}\n",
             e.id().0,
             e.venue_name(),
-            format_minute(e.arrival()),
-            format_minute(e.departure())
+            stay_text(e.arrival(), e.departure(), &entry_zone(e))
         ));
     };
     for e in plan.to_send() {
@@ -782,12 +896,30 @@ fn main() {
     let cli = Cli::parse();
     let json = cli.json;
     if let Err(e) = run(cli) {
+        let message = error_text(&e);
         if json {
-            println!("{}", json!({"ok": false, "error": format!("{e:#}")}));
+            println!("{}", json!({"ok": false, "error": message}));
         }
-        eprintln!("error: {e:#}");
+        eprintln!("error: {message}");
         std::process::exit(1);
     }
+}
+
+/// The error and its causes, `: `-separated, each said once: a cause whose text its error
+/// already includes (a network error quoting the I/O error) is not repeated.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 struct Ctx {
@@ -800,6 +932,9 @@ struct Ctx {
     /// upload's `received_at` are shifted by it so a drill stays on one timeline.
     shift_seconds: i64,
     json: bool,
+    /// The device's zone (`--tz`, TZ or the system's): for times not tied to a venue, and
+    /// for reading typed times.
+    zone: Zone,
 }
 
 /// The server when neither `--server` nor an installed bundle names one.
@@ -841,8 +976,24 @@ impl Ctx {
         Trust::require(&self.home)
     }
 
+    /// A time the person typed, in the device's zone unless it names an offset.
     fn time(&self, s: &str) -> Result<UnixMinute> {
-        parse_minute(s, self.now()).map_err(|e| anyhow!(e))
+        parse_in(s, &self.zone, self.now()).map_err(|e| anyhow!(e))
+    }
+
+    /// A time typed at a venue (staff), in the venue's zone unless it names an offset.
+    fn venue_time(&self, s: &str, zone: &Zone) -> Result<UnixMinute> {
+        parse_in(s, zone, self.now()).map_err(|e| anyhow!(e))
+    }
+
+    /// An instant in the device's zone, the zone named.
+    fn show(&self, t: UnixMinute) -> String {
+        format_in(t, &self.zone)
+    }
+
+    /// An instant for JSON: RFC 3339 with the device zone's offset.
+    fn stamp(&self, t: UnixMinute) -> String {
+        rfc3339(t, &self.zone)
     }
 
     fn print(&self, value: serde_json::Value, text: impl FnOnce() -> String) {
@@ -855,13 +1006,15 @@ impl Ctx {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    let real = SystemClock.now_minute();
+    let zone = match &cli.tz {
+        Some(tz) => Zone::parse(tz, real).map_err(|e| anyhow!("--tz: {e}"))?,
+        None => Zone::device(real),
+    };
     let clock: Arc<dyn Clock> = match &cli.now {
-        Some(s) => {
-            let real = SystemClock.now_minute();
-            Arc::new(ManualClock::at_minute(
-                parse_minute(s, real).map_err(|e| anyhow!(e))?,
-            ))
-        }
+        Some(s) => Arc::new(ManualClock::at_minute(
+            parse_in(s, &zone, real).map_err(|e| anyhow!("--now: {e}"))?,
+        )),
         None => Arc::new(SystemClock),
     };
     if cli.insecure_http {
@@ -885,6 +1038,7 @@ fn run(cli: Cli) -> Result<()> {
         clock,
         shift_seconds,
         json: cli.json,
+        zone,
     };
     let bundle_file = match &cli.command {
         Command::Venue(g) => g.trust_bundle.clone(),
@@ -953,7 +1107,7 @@ fn run_trust(ctx: &Ctx, cmd: TrustCmd) -> Result<()> {
             ctx.print(
                 json!({
                     "sequence": b.sequence(),
-                    "issued_at": body.issued_at,
+                    "issued_at": ctx.stamp(body.issued_at),
                     "signer_key_id": b.signer_key_id().to_hex(),
                     "ra_keys": ra,
                     "ha_signing_keys": ha,
@@ -965,7 +1119,7 @@ fn run_trust(ctx: &Ctx, cmd: TrustCmd) -> Result<()> {
                     format!(
                         "trust bundle sequence {} issued {}, signed by RA key {}\n  RA keys: {}\n  HA signing keys: {}\n  HA encryption key: {}\n  server: {}\n  codes: {}",
                         b.sequence(),
-                        format_minute(body.issued_at),
+                        ctx.show(body.issued_at),
                         b.signer_key_id().to_hex(),
                         ra.join(", "),
                         ha.join(", "),
@@ -1050,14 +1204,14 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             };
             let cert = state.certificate();
             ctx.print(
-                json!({"serial": cert.serial(), "valid_until": cert.body().valid_until, "utc_offset": format_utc_offset(cert.info().utc_offset())}),
+                json!({"serial": cert.serial(), "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert)), "utc_offset": format_utc_offset(cert.info().utc_offset())}),
                 || {
                     format!(
                         "registered {} as serial {}; certificate valid until {}.\n\
                          Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.",
                         cert.info().name(),
                         cert.serial(),
-                        format_minute(cert.body().valid_until)
+                        format_in(cert.body().valid_until, &cert_zone(cert))
                     )
                 },
             );
@@ -1082,14 +1236,14 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 venue_ops::Review::Issued(state) => {
                     let cert = state.certificate();
                     ctx.print(
-                        json!({"serial": cert.serial(), "valid_until": cert.body().valid_until, "utc_offset": format_utc_offset(cert.info().utc_offset())}),
+                        json!({"serial": cert.serial(), "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert)), "utc_offset": format_utc_offset(cert.info().utc_offset())}),
                         || {
                             format!(
                                 "approved: {} is serial {}; certificate valid until {}.\n\
                                  Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.",
                                 cert.info().name(),
                                 cert.serial(),
-                                format_minute(cert.body().valid_until)
+                                format_in(cert.body().valid_until, &cert_zone(cert))
                             )
                         },
                     );
@@ -1106,6 +1260,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             utc_offset,
             english_name,
             english_address,
+            base_url,
             renew,
             pledge,
         } => {
@@ -1131,18 +1286,22 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             if english_address.is_some() {
                 profile.english_address = english_address;
             }
+            if let Some(u) = base_url {
+                profile.base_url = u;
+            }
             if info == old && !renew {
                 if profile == state.profile {
                     bail!(
                         "nothing to update: give at least one field that differs, or --renew (see --help)"
                     );
                 }
-                // Only the poster's English lines changed: no new certificate is needed.
+                // Only the poster's details changed: no new certificate is needed.
                 venue_ops::save_profile(&ctx.home, &profile)?;
                 ctx.print(
-                    json!({"serial": state.certificate().serial(), "new_certificate": false}),
+                    json!({"serial": state.certificate().serial(), "new_certificate": false, "base_url": profile.base_url}),
                     || {
-                        "updated the poster's English lines; the certificate is unchanged.\n\
+                        "updated the poster's details (English lines, code base URL); the \
+                         certificate is unchanged.\n\
                          Next: `venuecode venue poster` to print the new poster."
                             .to_owned()
                     },
@@ -1167,7 +1326,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                     "serial": cert.serial(),
                     "superseded": old_serial,
                     "new_certificate": true,
-                    "valid_until": cert.body().valid_until,
+                    "valid_until": rfc3339(cert.body().valid_until, &cert_zone(&cert)),
                 }),
                 || {
                     format!(
@@ -1178,7 +1337,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                         cert.info().name(),
                         cert.serial(),
                         old_serial,
-                        format_minute(cert.body().valid_until)
+                        format_in(cert.body().valid_until, &cert_zone(&cert))
                     )
                 },
             );
@@ -1186,6 +1345,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         }
         VenueCmd::Poster { out, dpi } => {
             let state = VenueState::load(&ctx.home)?;
+            refuse_if_revoked(ctx, &state)?;
             warn_if_expiring(ctx, state.certificate());
             let code = state.venue.static_code()?;
             let font = poster::CjkFont::find()?;
@@ -1212,6 +1372,7 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         }
         VenueCmd::Code { rotating } => {
             let state = VenueState::load(&ctx.home)?;
+            refuse_if_revoked(ctx, &state)?;
             warn_if_expiring(ctx, state.certificate());
             let code = if rotating {
                 state
@@ -1230,31 +1391,56 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         VenueCmd::RecoverySheet { out } => {
             let state = VenueState::load(&ctx.home)?;
             let cert = state.certificate();
-            let text = format!(
-                "VENUECODE RECOVERY SHEET — PRIVATE. Keep locked away; never post it.\n\
-                 Venue: {}\nSerial: {}\nIssued: {}\n\n\
-                 Master seed (derives every code's seed):\n  {}\n\
-                 Venue key (RFC 8032 seed; signs codes and requests):\n  {}\n\n\
-                 To restore, write venue/master.seed as the line `{}` then the master seed, and\n\
-                 venue/venue.key as the line `{}` then the venue key, both mode 0600, in a new\n\
-                 home, and fetch the certificate again. Anyone holding this sheet can make this\n\
-                 venue's codes.\n",
-                cert.info().name(),
-                cert.serial(),
-                format_minute(cert.body().valid_from),
-                zeroize::Zeroizing::new(hex::encode(state.master.expose())).as_str(),
-                zeroize::Zeroizing::new(hex::encode(*state.key.to_seed())).as_str(),
-                venuecode_server::keyfile::KeyKind::VenueMasterSeed.label(),
-                venuecode_server::keyfile::KeyKind::Ed25519Secret.label(),
+            // The guest book key goes on the sheet too, made now if the book was never opened.
+            let gb_key =
+                venuecode::home::load_or_create_key(&ctx.home.dir("venue")?.join("guestbook.key"))?;
+            let text = venue_ops::RecoverySheet::render(
+                &state,
+                Some(&gb_key),
+                &format_in(cert.body().valid_from, &cert_zone(cert)),
             );
+            let text = zeroize::Zeroizing::new(text);
             venuecode::home::write_file(&out, text.as_bytes(), true)?;
             ctx.print(json!({"path": out}), || {
                 format!("wrote the recovery sheet to {} (mode 0600)", out.display())
             });
             Ok(())
         }
+        VenueCmd::Restore { sheet } => {
+            let trust = ctx.trust()?;
+            let text = zeroize::Zeroizing::new(
+                std::fs::read_to_string(&sheet)
+                    .with_context(|| format!("reading {}", sheet.display()))?,
+            );
+            let parsed = venue_ops::RecoverySheet::parse(&text)?;
+            let state = venue_ops::restore(&ctx.home, &ctx.transport()?, &trust, &parsed)?;
+            let cert = state.certificate();
+            if cert.info().name() != parsed.name {
+                eprintln!(
+                    "note: the venue is now registered as {} (the sheet says {})",
+                    cert.info().name(),
+                    parsed.name
+                );
+            }
+            ctx.print(
+                json!({"serial": cert.serial(), "name": cert.info().name(), "base_url": state.profile.base_url, "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert))}),
+                || {
+                    format!(
+                        "restored {} (serial {}; certificate valid until {}) in {}.\n\
+                         Next: `venuecode venue poster` or `venuecode venue display` work again; \
+                         put back a copy of venue/guestbook.redb to keep earlier guests.",
+                        cert.info().name(),
+                        cert.serial(),
+                        format_in(cert.body().valid_until, &cert_zone(cert)),
+                        ctx.home.root().display()
+                    )
+                },
+            );
+            Ok(())
+        }
         VenueCmd::Display { listen } => {
             let state = VenueState::load(&ctx.home)?;
+            refuse_if_revoked(ctx, &state)?;
             warn_if_expiring(ctx, state.certificate());
             // A screen runs for days: it keeps the venue's count tags registered (today and
             // tomorrow, local days), every few hours, so phones' pings for it count.
@@ -1302,13 +1488,14 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let state = VenueState::load(&ctx.home)?;
             let now = ctx.now();
             let from = now.saturating_sub(days * 1440);
+            let vz = cert_zone(state.certificate());
             let check = state
                 .venue
                 .check_notified(&ctx.transport()?, 0, from, now + 1)?;
             let rows: Vec<_> = check
                 .notices
                 .iter()
-                .map(|n| json!({"batch": n.batch, "from": n.window_start, "until": n.window_end, "risk": n.risk.0}))
+                .map(|n| json!({"batch": n.batch, "from": rfc3339(n.window_start, &vz), "until": rfc3339(n.window_end, &vz), "risk": n.risk.0}))
                 .collect();
             ctx.print(
                 json!({"notified": !check.notices.is_empty(), "windows": rows}),
@@ -1321,9 +1508,8 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                         );
                         for n in &check.notices {
                             s.push_str(&format!(
-                                "  {} – {} (batch {})\n",
-                                format_minute(n.window_start),
-                                format_minute(n.window_end),
+                                "  {} (batch {})\n",
+                                stay_text(n.window_start, n.window_end, &vz),
                                 n.batch
                             ));
                         }
@@ -1423,9 +1609,38 @@ fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 bail!("revoking deactivates every poster of this venue; pass --yes to confirm");
             }
             let state = VenueState::load(&ctx.home)?;
-            let seq = venue_ops::revoke(&ctx.transport()?, &state)?;
+            let seq = match venue_ops::revoke(&ctx.transport()?, &state) {
+                Ok(seq) => Some(seq),
+                // Revoking twice is not an error: the code is deactivated either way.
+                Err(e)
+                    if matches!(
+                        e.downcast_ref::<venuecode_client::Error>(),
+                        Some(venuecode_client::Error::Server { status: 409, .. })
+                    ) && state
+                        .venue
+                        .revocation_status(&ctx.transport()?)
+                        .ok()
+                        .flatten()
+                        .is_some() =>
+                {
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            if seq.is_none() {
+                ctx.print(
+                    json!({"serial": state.certificate().serial(), "already_revoked": true}),
+                    || {
+                        format!(
+                            "serial {} was already deactivated; nothing to do",
+                            state.certificate().serial()
+                        )
+                    },
+                );
+                return Ok(());
+            }
             ctx.print(
-                json!({"serial": state.certificate().serial(), "sequence": seq}),
+                json!({"serial": state.certificate().serial(), "sequence": seq, "already_revoked": false}),
                 || {
                     format!(
                         "deactivated serial {}; phones that scan it now see a warning",
@@ -1489,6 +1704,37 @@ fn certificate_reload(home: venuecode::home::Home) -> display::Reload {
     })
 }
 
+/// Refuses to make new codes for a venue the revocation list names: phones would refuse them.
+/// When the server cannot be asked, says so and goes on (a poster can be printed offline).
+fn refuse_if_revoked(ctx: &Ctx, state: &VenueState) -> Result<()> {
+    use venuecode_protocol::RevocationReason as R;
+    let serial = state.certificate().serial();
+    let status = ctx
+        .transport()
+        .map_err(|e| anyhow!(e))
+        .and_then(|t| state.venue.revocation_status(&t).map_err(|e| anyhow!(e)));
+    match status {
+        Ok(None) => Ok(()),
+        Ok(Some(R::DEACTIVATED_BY_VENUE)) => bail!(
+            "this venue deactivated its code (serial {serial}): phones refuse it, so no new code \
+             is made. To check in visitors again, register anew in a fresh home"
+        ),
+        Ok(Some(R::DISABLED_BY_AUTHORITY)) => bail!(
+            "the registration authority disabled this venue (serial {serial}): phones refuse its \
+             codes, so no new code is made. Contact the authority"
+        ),
+        Ok(Some(R::SUPERSEDED)) => bail!(
+            "serial {serial} was replaced by a newer certificate: restore or update this venue \
+             home (`venuecode venue restore`) before making codes"
+        ),
+        Ok(Some(_)) => bail!("serial {serial} is on the revocation list: no new code is made"),
+        Err(e) => {
+            eprintln!("warning: could not check whether this venue is revoked: {e:#}");
+            Ok(())
+        }
+    }
+}
+
 /// Days before a certificate's end from which venue commands warn that it needs renewing.
 const RENEWAL_WARNING_DAYS: u32 = 30;
 
@@ -1500,12 +1746,12 @@ fn warn_if_expiring(ctx: &Ctx, cert: &venuecode_protocol::VenueCertificate) {
     if now >= until {
         eprintln!(
             "warning: this venue's certificate expired on {}: phones refuse its codes. Renew it with `venuecode venue update --renew --pledge` and print new posters.",
-            format_minute(until)
+            format_in(until, &cert_zone(cert))
         );
     } else if until - now < RENEWAL_WARNING_DAYS * 1440 {
         eprintln!(
             "warning: this venue's certificate expires on {} ({} day(s) left): renew it with `venuecode venue update --renew --pledge` and print new posters.",
-            format_minute(until),
+            format_in(until, &cert_zone(cert)),
             (until - now).div_ceil(1440)
         );
     }
@@ -1591,12 +1837,51 @@ fn parse_utc_offset(s: &str) -> Result<i8, String> {
     i8::try_from(quarters).map_err(|_| err())
 }
 
+/// A venue's zone, from its certificate's offset.
+fn cert_zone(cert: &venuecode_protocol::VenueCertificate) -> Zone {
+    Zone::venue(cert.info().utc_offset())
+}
+
+/// The zone of the venue a diary entry was made at.
+fn entry_zone(e: &venuecode_client::DiaryEntry) -> Zone {
+    Zone::venue(e.code().utc_offset())
+}
+
+/// `10:15 – 11:40 UTC+08:00` or, across days, both dates: a stay in the venue's zone.
+fn stay_text(arrival: UnixMinute, departure: UnixMinute, zone: &Zone) -> String {
+    let a = format_in(arrival, zone);
+    let d = format_in(departure, zone);
+    match (a.split_once(' '), d.split_once(' ')) {
+        (Some((ad, _)), Some((dd, rest))) if ad == dd => {
+            let a_clock = a.get(ad.len() + 1..ad.len() + 6).unwrap_or_default();
+            format!("{ad} {a_clock} – {rest}")
+        }
+        _ => format!("{a} – {d}"),
+    }
+}
+
 /// `+08:00` for an offset in quarter hours.
 fn format_utc_offset(q: i8) -> String {
     let minutes = i32::from(q) * 15;
     let sign = if minutes < 0 { '-' } else { '+' };
     let m = minutes.abs();
     format!("{sign}{:02}:{:02}", m / 60, m % 60)
+}
+
+/// Asks the person to confirm a share on the terminal; without one, `--yes` is required.
+fn confirm_share(count: usize) -> Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "nothing was sent: confirm the share on a terminal, or pass --yes to send the {count} \
+             check-in(s) listed above"
+        );
+    }
+    eprint!("Send these {count} check-in(s) to the health authority? Type yes: ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().eq_ignore_ascii_case("yes"))
 }
 
 fn ask_pledge() -> Result<bool> {
@@ -1644,12 +1929,13 @@ fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
             arrival,
             departure,
         } => {
+            let vz = cert_zone(state.certificate());
             let arrival = match arrival {
-                Some(a) => ctx.time(&a)?,
+                Some(a) => ctx.venue_time(&a, &vz)?,
                 None => ctx.now(),
             };
             let departure = match departure {
-                Some(d) => ctx.time(&d)?,
+                Some(d) => ctx.venue_time(&d, &vz)?,
                 None => arrival + u32::from(state.certificate().info().default_stay_minutes()),
             };
             let rec = book.add(&name, &phone, arrival, departure)?;
@@ -1662,19 +1948,19 @@ fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
         }
         GuestbookCmd::List => {
             let list = book.list()?;
+            let vz = cert_zone(state.certificate());
             let rows: Vec<_> = list
                 .iter()
-                .map(|g| json!({"id": g.id, "label": g.label, "arrival": g.arrival, "departure": g.departure}))
+                .map(|g| json!({"id": g.id, "label": g.label, "arrival": rfc3339(g.arrival, &vz), "departure": rfc3339(g.departure, &vz)}))
                 .collect();
             ctx.print(json!({"guests": rows}), || {
                 let mut s = format!("{} guest(s):\n", list.len());
                 for g in &list {
                     s.push_str(&format!(
-                        "  {:>4}  {}  {} – {}\n",
+                        "  {:>4}  {}  {}\n",
                         g.id,
                         g.label,
-                        format_minute(g.arrival),
-                        format_minute(g.departure)
+                        stay_text(g.arrival, g.departure, &vz)
                     ));
                 }
                 s
@@ -1768,9 +2054,25 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                 purpose,
                 valid_hours * 3600,
             )?;
-            ctx.print(json!({"tans": tans, "valid_hours": valid_hours}), || {
-                tans.join("\n")
-            });
+            let shown: Vec<String> = tans
+                .iter()
+                .map(|t| venuecode_client::tan::display(t))
+                .collect();
+            let expires = ctx
+                .now()
+                .saturating_add(u32::try_from(valid_hours * 60).unwrap_or(u32::MAX));
+            ctx.print(
+                json!({"tans": shown, "valid_hours": valid_hours, "purpose": purpose.as_str(), "expires_at": ctx.stamp(expires)}),
+                || {
+                    format!(
+                        "{}\npurpose: {} ({}); expires {} ({valid_hours} h); each works once",
+                        shown.join("\n"),
+                        purpose.as_str(),
+                        purpose.describe(),
+                        ctx.show(expires)
+                    )
+                },
+            );
             Ok(())
         }
         AuthorityCmd::Uploads(cmd) => run_uploads(ctx, cmd),
@@ -1799,12 +2101,12 @@ fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             let cp = chain.checkpoint(&ctx.transport()?, &ha, ctx.now())?;
             let b = cp.body();
             ctx.print(
-                json!({"sequence": b.sequence, "issued_at": b.issued_at, "retained_from": b.retained_from}),
+                json!({"sequence": b.sequence, "issued_at": ctx.stamp(b.issued_at), "retained_from": b.retained_from}),
                 || {
                     format!(
                         "posted a checkpoint at batch {} issued {} (batches from {} still served)",
                         b.sequence,
-                        format_minute(b.issued_at),
+                        ctx.show(b.issued_at),
                         b.retained_from
                     )
                 },
@@ -1889,14 +2191,17 @@ fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
             let list = authority::list_uploads(&t, &ha)?;
             let rows: Vec<_> = list
                 .iter()
-                .map(|u| json!({"id": u.id, "purpose": u.purpose, "received_at": u.received_at, "size": u.size}))
+                .map(|u| json!({"id": u.id, "purpose": u.purpose, "received_at": ctx.stamp(authority::received_minute(u.received_at, ctx.shift_seconds)), "size": u.size}))
                 .collect();
             ctx.print(json!({"uploads": rows}), || {
                 let mut s = format!("{} upload(s):\n", list.len());
                 for u in &list {
                     s.push_str(&format!(
-                        "  {:>4}  {:<9}  {} bytes\n",
-                        u.id, u.purpose, u.size
+                        "  {:>4}  {:<9}  received {}  {} bytes\n",
+                        u.id,
+                        u.purpose,
+                        ctx.show(authority::received_minute(u.received_at, ctx.shift_seconds)),
+                        u.size
                     ));
                 }
                 s
@@ -1979,7 +2284,10 @@ fn print_opened(
                 .entries
                 .iter()
                 .zip(&checks)
-                .map(|(e, c)| json!({"serial": e.code.certificate().serial(), "venue": e.code.certificate().info().name(), "arrival": e.arrival, "departure": e.departure, "problem": c}))
+                .map(|(e, c)| {
+                    let vz = cert_zone(e.code.certificate());
+                    json!({"serial": e.code.certificate().serial(), "venue": e.code.certificate().info().name(), "arrival": rfc3339(e.arrival, &vz), "departure": rfc3339(e.departure, &vz), "problem": c})
+                })
                 .collect();
             ctx.print(
                 json!({"case": rows, "tan": {"authorised": tan_ok, "check": tan_text}}),
@@ -1995,11 +2303,10 @@ fn print_opened(
                     ));
                     for (e, c) in upload.entries.iter().zip(&checks) {
                         s.push_str(&format!(
-                            "  {} (serial {}): {} – {}{}\n",
+                            "  {} (serial {}): {}{}\n",
                             e.code.certificate().info().name(),
                             e.code.certificate().serial(),
-                            format_minute(e.arrival),
-                            format_minute(e.departure),
+                            stay_text(e.arrival, e.departure, &cert_zone(e.code.certificate())),
                             c.as_ref()
                                 .map(|c| format!("\n    REFUSED, will not be published: {c}"))
                                 .unwrap_or_default()
@@ -2022,8 +2329,8 @@ fn print_opened(
                         g.name,
                         g.phone,
                         g.venue_serial,
-                        format_minute(g.arrival),
-                        format_minute(g.departure)
+                        ctx.show(g.arrival),
+                        ctx.show(g.departure)
                     ));
                 }
                 s
@@ -2144,7 +2451,7 @@ fn publish(
         ));
     }
     Ok((
-        json!({"sequence": out.sequence, "records": out.records, "stays": out.stays, "missing_seeds": missing, "skipped": skipped, "used_uploads": out.used_uploads, "checkpoint": {"sequence": out.checkpoint.body().sequence, "issued_at": out.checkpoint.body().issued_at}}),
+        json!({"sequence": out.sequence, "records": out.records, "stays": out.stays, "missing_seeds": missing, "skipped": skipped, "used_uploads": out.used_uploads, "checkpoint": {"sequence": out.checkpoint.body().sequence, "issued_at": ctx.stamp(out.checkpoint.body().issued_at)}}),
         text,
     ))
 }
@@ -2173,6 +2480,7 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             code,
             image,
             preview,
+            stay,
         } => {
             let text = match (code, image) {
                 (Some(c), None) => c,
@@ -2205,17 +2513,23 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 );
                 return Ok(());
             }
-            let c = v.check_in(&p)?;
+            let c = match stay {
+                Some(m) => v.check_in_with_stay(&p, m)?,
+                None => v.check_in(&p)?,
+            };
             let e = &c.entry;
+            let reminder = c.checkout_reminder();
             ctx.print(
-                json!({"ok": true, "tone": "success", "entry": e.id().0, "venue": e.venue_name(), "status": format!("{:?}", c.status), "checked_out_of": c.checked_out_of.map(|i| i.0), "auto_checkout": e.departure()}),
+                json!({"ok": true, "tone": "success", "entry": e.id().0, "venue": e.venue_name(), "status": format!("{:?}", c.status), "checked_out_of": c.checked_out_of.map(|i| i.0), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "auto_checkout": rfc3339(e.departure(), &entry_zone(e)), "checkout_reminder": rfc3339(reminder.remind_at, &entry_zone(e))}),
                 || {
                     let mut s = format!(
-                        "✓ {} — {}\n  checked in at {}; automatic check-out at {}",
+                        "✓ {} — {}\n  checked in at {}; automatic check-out at {} (a reminder \
+                         at {})",
                         e.venue_name(),
                         e.venue_address(),
-                        format_minute(e.arrival()),
-                        format_minute(e.departure())
+                        format_in(e.arrival(), &entry_zone(e)),
+                        format_in(e.departure(), &entry_zone(e)),
+                        venuecode::timefmt::format_clock_in(reminder.remind_at, &entry_zone(e))
                     );
                     if c.status == venuecode_client::CheckInStatus::AlreadyCheckedIn {
                         s.push_str("\n  (already checked in here; nothing added)");
@@ -2228,19 +2542,33 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             );
         }
         VisitorCmd::Checkout => {
-            let cur = v.current()?.ok_or_else(|| {
-                anyhow!(
-                    "not checked in anywhere (an automatic check-out may already have happened)"
-                )
-            })?;
+            let Some(cur) = v.current()? else {
+                // The automatic check-out may have ended the last stay: say when, and how to
+                // correct it.
+                let last = v
+                    .entries()?
+                    .into_iter()
+                    .max_by_key(|e| (e.arrival(), e.id()));
+                match last {
+                    Some(e) if !e.checked_out() => bail!(
+                        "not checked in anywhere: the automatic check-out ended your stay at {} \
+                         at {}. If you left at another time, correct it with `venuecode visitor \
+                         edit {} --arrival TIME --departure TIME`",
+                        e.venue_name(),
+                        format_in(e.departure(), &entry_zone(&e)),
+                        e.id().0
+                    ),
+                    _ => bail!("not checked in anywhere"),
+                }
+            };
             let e = v.check_out(cur.id())?;
             ctx.print(
-                json!({"entry": e.id().0, "departure": e.departure()}),
+                json!({"entry": e.id().0, "departure": rfc3339(e.departure(), &entry_zone(&e))}),
                 || {
                     format!(
                         "checked out of {} at {}",
                         e.venue_name(),
-                        format_minute(e.departure())
+                        format_in(e.departure(), &entry_zone(&e))
                     )
                 },
             );
@@ -2250,31 +2578,22 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             let exposures = v.exposures()?;
             let rows: Vec<_> = entries
                 .iter()
-                .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": e.arrival(), "departure": e.departure(), "hidden": e.hidden()}))
+                .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "departure": rfc3339(e.departure(), &entry_zone(e)), "hidden": e.hidden()}))
                 .collect();
-            let ex: Vec<_> = exposures
-                .iter()
-                .map(|x| json!({"venue": x.venue_name(), "overlap_minutes": x.overlap_minutes(), "risk": x.risk().0, "message": x.message()}))
-                .collect();
+            let ex: Vec<_> = exposures.iter().map(|x| exposure_json(ctx, x)).collect();
             ctx.print(json!({"entries": rows, "exposures": ex}), || {
                 let mut s = format!("{} check-in(s):\n", entries.len());
                 for e in &entries {
                     s.push_str(&format!(
-                        "  {:>4}  {}  {} – {}{}\n",
+                        "  {:>4}  {}  {}{}\n",
                         e.id().0,
                         e.venue_name(),
-                        format_minute(e.arrival()),
-                        format_minute(e.departure()),
+                        stay_text(e.arrival(), e.departure(), &entry_zone(e)),
                         if e.hidden() { "  (hidden)" } else { "" }
                     ));
                 }
                 for x in &exposures {
-                    s.push_str(&format!(
-                        "  EXPOSURE at {}: {} minutes of overlap. {}\n",
-                        x.venue_name(),
-                        x.overlap_minutes(),
-                        x.message()
-                    ));
+                    s.push_str(&format!("{}\n", exposure_text(ctx, x)));
                 }
                 s
             });
@@ -2286,16 +2605,44 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
         } => {
             let e = v.edit_times(EntryId(id), ctx.time(&arrival)?, ctx.time(&departure)?)?;
             ctx.print(
-                json!({"entry": id, "arrival": e.arrival(), "departure": e.departure()}),
+                json!({"entry": id, "arrival": rfc3339(e.arrival(), &entry_zone(&e)), "departure": rfc3339(e.departure(), &entry_zone(&e))}),
                 || {
                     format!(
-                        "{}: {} – {}",
+                        "{}: {}",
                         e.venue_name(),
-                        format_minute(e.arrival()),
-                        format_minute(e.departure())
+                        stay_text(e.arrival(), e.departure(), &entry_zone(&e))
                     )
                 },
             );
+        }
+        VisitorCmd::Exposures { all } => {
+            let list = if all {
+                v.all_exposures()?
+            } else {
+                v.exposures()?
+            };
+            let rows: Vec<_> = list.iter().map(|x| exposure_json(ctx, x)).collect();
+            ctx.print(json!({"exposures": rows}), || {
+                if list.is_empty() {
+                    return "no exposure listed".to_owned();
+                }
+                let mut s = String::new();
+                for x in &list {
+                    s.push_str(&exposure_text(ctx, x));
+                    s.push('\n');
+                }
+                s.push_str("`venuecode visitor dismiss ID` once you have acted on one");
+                s
+            });
+        }
+        VisitorCmd::Dismiss { id } => {
+            let x = v.dismiss_exposure(id)?;
+            ctx.print(json!({"dismissed": id}), || {
+                format!(
+                    "dismissed exposure {id} at {}; `visitor exposures --all` still shows it",
+                    x.venue_name()
+                )
+            });
         }
         VisitorCmd::Hide { id, unhide, delete } => {
             if delete {
@@ -2309,17 +2656,19 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             }
         }
         VisitorCmd::Sync => {
+            // Progress says how far the check got, never a count that could pass for matches.
+            let quiet = ctx.json;
             let r = v.sync_with_progress(&mut |p| {
-                eprintln!(
-                    "  batch {}/{}: {} records matched on this device",
-                    p.batch, p.latest, p.records
-                );
+                if !quiet {
+                    eprintln!("  checked batch {} of {}", p.batch, p.latest);
+                }
             })?;
             // Keep the home's bundle in step with a genuine rotation the sync applied.
             if matches!(r.trust_bundle, PartOutcome::Updated) {
                 Trust::install(&ctx.home, &v.trust_bundle()?)?;
             }
-            let report = sync_report(ctx, &r);
+            let listed = v.exposures()?;
+            let report = sync_report(ctx, &r, &listed);
             ctx.print(report.json, || report.text);
             if let Some(e) = &report.failure {
                 eprintln!("error: the sync did not complete: {e}");
@@ -2334,7 +2683,10 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             exclude,
             include_hidden,
             preview,
+            yes,
         } => {
+            // A mistyped TAN is reported first, before the list and any request.
+            venuecode_client::tan::normalize(&tan)?;
             let now = ctx.now();
             let from = match from {
                 Some(f) => ctx.time(&f)?,
@@ -2349,7 +2701,7 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 .context("--exclude and --include-hidden take ids of entries in the window (see `visitor diary --all`)")?;
             let rows = |list: &[venuecode_client::DiaryEntry]| -> Vec<serde_json::Value> {
                 list.iter()
-                    .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": e.arrival(), "departure": e.departure()}))
+                    .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "departure": rfc3339(e.departure(), &entry_zone(e))}))
                     .collect()
             };
             let listing = share_listing(&plan);
@@ -2381,6 +2733,9 @@ fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 eprint!("{listing}");
             } else {
                 print!("{listing}");
+            }
+            if !yes && !confirm_share(plan.to_send().len())? {
+                bail!("nothing was sent: the share was not confirmed");
             }
             let receipt = v.share_previewed(&tan, &plan)?;
             ctx.print(

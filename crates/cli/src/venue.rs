@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use venuecode_client::api;
 use venuecode_client::transport::{Method, Request, Transport};
 use venuecode_client::Venue;
-use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::{
     Codec, MasterSeed, RegistrationRequest, SigningKey, TrustAnchors, VenueCertificate, VenueInfo,
 };
@@ -72,7 +71,7 @@ impl VenueState {
         let profile: Profile = match std::fs::read_to_string(dir.join("profile.json")) {
             Ok(text) => serde_json::from_str(&text).context("venue/profile.json")?,
             Err(_) => Profile {
-                base_url: DEFAULT_BASE_URL.to_owned(),
+                base_url: trust.bundle().code_base_url().to_owned(),
                 ..Profile::default()
             },
         };
@@ -394,4 +393,255 @@ pub fn fetch_certificate(t: &dyn Transport, serial: u64) -> Result<VenueCertific
     let resp = api::check(t.send(Request::get(format!("/v1/venues/{serial}")))?)?;
     let bytes = api::read_body(resp, 64 * 1024)?;
     VenueCertificate::decode(&bytes).map_err(|e| anyhow!("certificate: {e}"))
+}
+
+/// Checks a base URL for the codes: `https://`, a host, a path, no fragment (the code's digits
+/// go in the fragment), no spaces or user name. Returns it as given.
+pub fn check_base_url(url: &str) -> std::result::Result<String, String> {
+    let bad = |why: &str| {
+        format!("`{url}` cannot be a base URL for codes: {why} (example: https://vc.example.cn/c)")
+    };
+    let rest = match url.get(..8) {
+        Some(s) if s.eq_ignore_ascii_case("https://") => url.get(8..).unwrap_or_default(),
+        _ => return Err(bad("it must start with https://")),
+    };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("it contains spaces or control characters"));
+    }
+    if url.contains('#') {
+        return Err(bad("it has a fragment (#…), where the code's digits go"));
+    }
+    let (host, path) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at_checked(i).unwrap_or((rest, "")),
+        None => (rest, ""),
+    };
+    if host.is_empty() {
+        return Err(bad("it has no host"));
+    }
+    if host.contains('@') {
+        return Err(bad("it carries a user name"));
+    }
+    let host_ok = host
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | ':' | '[' | ']'));
+    if !host_ok || host.starts_with(['.', '-', ':']) {
+        return Err(bad("its host is not a host name"));
+    }
+    if !path.starts_with('/') || path.len() < 2 {
+        return Err(bad("it has no path after the host, such as /c"));
+    }
+    Ok(url.to_owned())
+}
+
+/// What a recovery sheet holds: enough to rebuild a working venue home with the server's help
+/// (`venue restore`). The certificate itself is fetched again by serial.
+#[derive(Debug)]
+pub struct RecoverySheet {
+    /// The venue's name (to check against the certificate fetched).
+    pub name: String,
+    /// The certificate serial when the sheet was written.
+    pub serial: u64,
+    /// The venue key's RFC 8032 seed.
+    pub key: zeroize::Zeroizing<[u8; 32]>,
+    /// The master seed.
+    pub master: zeroize::Zeroizing<[u8; 32]>,
+    /// The key that seals the guest book at rest, when the venue kept one.
+    pub guest_book_key: Option<zeroize::Zeroizing<[u8; 32]>>,
+    /// Poster details.
+    pub profile: Profile,
+}
+
+const SHEET_VENUE: &str = "Venue";
+const SHEET_ENGLISH_NAME: &str = "English name";
+const SHEET_ENGLISH_ADDRESS: &str = "English address";
+const SHEET_SERIAL: &str = "Serial";
+const SHEET_BASE_URL: &str = "Code base URL";
+const SHEET_MASTER: &str = "Master seed";
+const SHEET_KEY: &str = "Venue key";
+const SHEET_GUEST_BOOK: &str = "Guest book key";
+
+impl RecoverySheet {
+    /// The sheet for a venue home: the lines `venue restore` reads, and how to use them.
+    pub fn render(state: &VenueState, guest_book_key: Option<&[u8; 32]>, issued: &str) -> String {
+        let cert = state.certificate();
+        let mut s = String::from(
+            "VENUECODE RECOVERY SHEET — PRIVATE. Keep locked away; never post it.\n\
+             Anyone holding this sheet can make this venue's codes.\n\n",
+        );
+        s.push_str(&format!("{SHEET_VENUE}: {}\n", cert.info().name()));
+        if let Some(n) = &state.profile.english_name {
+            s.push_str(&format!("{SHEET_ENGLISH_NAME}: {n}\n"));
+        }
+        if let Some(a) = &state.profile.english_address {
+            s.push_str(&format!("{SHEET_ENGLISH_ADDRESS}: {a}\n"));
+        }
+        s.push_str(&format!("{SHEET_SERIAL}: {}\n", cert.serial()));
+        s.push_str(&format!("Issued: {issued}\n"));
+        s.push_str(&format!("{SHEET_BASE_URL}: {}\n\n", state.profile.base_url));
+        s.push_str(&format!(
+            "{SHEET_MASTER} (derives every code's seed): {}\n",
+            zeroize::Zeroizing::new(hex::encode(state.master.expose())).as_str()
+        ));
+        s.push_str(&format!(
+            "{SHEET_KEY} (RFC 8032 seed; signs codes and requests): {}\n",
+            zeroize::Zeroizing::new(hex::encode(*state.key.to_seed())).as_str()
+        ));
+        if let Some(k) = guest_book_key {
+            s.push_str(&format!(
+                "{SHEET_GUEST_BOOK} (opens a copy of venue/guestbook.redb): {}\n",
+                zeroize::Zeroizing::new(hex::encode(k)).as_str()
+            ));
+        }
+        s.push_str(
+            "\nTo restore on a new device: install the authority's trust bundle, then run\n  \
+             venuecode --home NEW-HOME venue restore --sheet THIS-FILE\n\
+             It fetches the current certificate from the server and rebuilds the venue home. The\n\
+             guests recorded on the lost device are gone unless a copy of venue/guestbook.redb is\n\
+             put back; the guest book key above opens it.\n",
+        );
+        s
+    }
+
+    /// Reads a sheet written by [`Self::render`] (or typed from a printed one): `Label: value`
+    /// lines, the label before any parenthesis; other lines are ignored.
+    pub fn parse(text: &str) -> Result<Self> {
+        let mut fields = std::collections::HashMap::new();
+        for line in text.lines() {
+            let Some((label, value)) = line.split_once(':') else {
+                continue;
+            };
+            let label = label.split('(').next().unwrap_or_default().trim();
+            fields.insert(label.to_owned(), value.trim().to_owned());
+        }
+        let get = |label: &str| {
+            fields
+                .get(label)
+                .filter(|v| !v.is_empty())
+                .cloned()
+                .ok_or_else(|| anyhow!("the recovery sheet has no `{label}:` line"))
+        };
+        let hex32 = |label: &str| -> Result<zeroize::Zeroizing<[u8; 32]>> {
+            let text = zeroize::Zeroizing::new(get(label)?.replace([' ', '-'], ""));
+            let mut out = zeroize::Zeroizing::new([0u8; 32]);
+            hex::decode_to_slice(text.as_str(), &mut *out).map_err(|_| {
+                anyhow!("the recovery sheet's `{label}` is not 64 hexadecimal digits (a typo?)")
+            })?;
+            Ok(out)
+        };
+        let serial = get(SHEET_SERIAL)?
+            .parse()
+            .map_err(|_| anyhow!("the recovery sheet's `{SHEET_SERIAL}` is not a number"))?;
+        let base_url = match fields.get(SHEET_BASE_URL) {
+            Some(u) if !u.is_empty() => check_base_url(u).map_err(|e| anyhow!(e))?,
+            _ => String::new(),
+        };
+        Ok(Self {
+            name: get(SHEET_VENUE)?,
+            serial,
+            key: hex32(SHEET_KEY)?,
+            master: hex32(SHEET_MASTER)?,
+            guest_book_key: if fields.contains_key(SHEET_GUEST_BOOK) {
+                Some(hex32(SHEET_GUEST_BOOK)?)
+            } else {
+                None
+            },
+            profile: Profile {
+                english_name: fields.get(SHEET_ENGLISH_NAME).cloned(),
+                english_address: fields.get(SHEET_ENGLISH_ADDRESS).cloned(),
+                base_url,
+            },
+        })
+    }
+}
+
+/// Rebuilds a venue home from a recovery sheet: fetches the current certificate for the
+/// sheet's serial (the newest one, if the venue updated since), checks that the registration
+/// authority signed it for the sheet's key, and stores key, master seed, certificate, poster
+/// details and guest book key. Nothing is written unless all of that holds, and nothing that
+/// exists is overwritten.
+pub fn restore(
+    home: &Home,
+    t: &dyn Transport,
+    trust: &Trust,
+    sheet: &RecoverySheet,
+) -> Result<VenueState> {
+    let dir = home.path("venue");
+    for f in [
+        "venue.key",
+        "master.seed",
+        "certificate.hex",
+        "guestbook.key",
+        PENDING_FILE,
+    ] {
+        refuse_existing(&dir.join(f))?;
+    }
+    let key = SigningKey::from_seed(&sheet.key)?;
+    let master = MasterSeed::from_bytes(*sheet.master);
+    let certificate = fetch_certificate(t, sheet.serial).with_context(|| {
+        format!(
+            "fetching the certificate of serial {} from the server",
+            sheet.serial
+        )
+    })?;
+    certificate
+        .verify_signature(&trust.anchors()?)
+        .map_err(|e| anyhow!("the certificate from the server does not verify: {e}"))?;
+    if certificate.body().venue_key != key.public_key() {
+        bail!(
+            "the server's certificate for serial {} is not for the venue key on this sheet (a \
+             typo in the serial or the key?)",
+            sheet.serial
+        );
+    }
+    let mut profile = sheet.profile.clone();
+    if profile.base_url.is_empty() {
+        profile.base_url = trust.bundle().code_base_url().to_owned();
+    }
+    let venue = Venue::new(
+        certificate.clone(),
+        master.clone(),
+        key.clone(),
+        trust.bundle(),
+    )?;
+    save(home, &key, &master, &certificate, &profile)?;
+    if let Some(k) = &sheet.guest_book_key {
+        crate::home::write_key(&dir.join("guestbook.key"), KeyKind::SymmetricSecret, k)?;
+    }
+    Ok(VenueState {
+        venue,
+        key,
+        master,
+        profile,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_base_url;
+
+    #[test]
+    fn base_urls_need_https_a_host_and_a_path() {
+        for good in [
+            "https://vc.example.cn/c",
+            "HTTPS://vc.example.cn:8443/codes/v1",
+            "https://[::1]/c",
+            "https://vc.example.cn/c?src=poster",
+        ] {
+            assert_eq!(check_base_url(good).as_deref(), Ok(good));
+        }
+        for bad in [
+            "",
+            "not a url",
+            "http://vc.example.cn/c",
+            "https://vc.example.cn",
+            "https://vc.example.cn/",
+            "https:///c",
+            "https://vc.example.cn/c#x",
+            "https://a@vc.example.cn/c",
+            "https://vc example.cn/c",
+            "https://-vc.example.cn/c",
+        ] {
+            assert!(check_base_url(bad).is_err(), "{bad}");
+        }
+    }
 }

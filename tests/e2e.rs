@@ -2472,7 +2472,9 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
     )
     .unwrap();
     let ha_pub = EncryptionKey::from_bytes(&ha_pub).unwrap();
-    let tan = w.tan("case");
+    // Sealed in canonical form, as a phone seals what a person types (`authority tan` shows
+    // the TAN in groups; the HA's ledger keeps the hash of the canonical form).
+    let tan = venuecode_client::tan::normalize(&w.tan("case")).unwrap();
     let poisoned = Upload {
         tan: tan.clone(),
         entries: vec![
@@ -3436,7 +3438,21 @@ fn tans_are_grouped_checked_and_a_share_needs_consent() {
     );
     assert_eq!(shared["shared"], 1, "{shared}");
     assert_eq!(shared["lists"]["to_send"][0]["id"], id, "{shared}");
-    assert_eq!(w.mailbox().len(), 1);
+    let mailbox = w.mailbox();
+    assert_eq!(mailbox.len(), 1);
+    // The TAN sealed inside is the canonical one the HA issued and keeps in its ledger, though
+    // it was typed in lower case with spaces.
+    let upload_id = mailbox[0]["id"].as_u64().expect("id");
+    let opened = w.ok(
+        &w.ha,
+        None,
+        &["authority", "uploads", "open", &upload_id.to_string()],
+    );
+    assert_eq!(opened["tan"]["authorised"], true, "{opened}");
+    assert_eq!(opened["case"].as_array().map(Vec::len), Some(1), "{opened}");
+    let published = w.publish(&at(d, 15, 5));
+    assert_eq!(published["stays"], 1, "{published}");
+    assert_eq!(published["skipped"], serde_json::json!([]), "{published}");
 }
 
 // ------------------------------------------------------------------------------------------

@@ -986,3 +986,35 @@ impl Diary {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_upload_keeps_its_plaintext_and_entry_ids_and_decodes_strictly() {
+        let p = PendingUpload {
+            tan: Zeroizing::new("7K2M9XR4TPLW3NBQ".to_owned()),
+            sealed: vec![1, 2, 3],
+            plain: Zeroizing::new(vec![4, 5]),
+            entries: 2,
+            ids: vec![EntryId(7), EntryId(9)],
+        };
+        let bytes = p.encode();
+        let back = PendingUpload::decode(&bytes);
+        assert!(back.as_ref().is_ok_and(|b| *b == p));
+        // Both fields are required: no shorter layout is read, and nothing may follow.
+        for cut in 1..bytes.len() {
+            assert!(matches!(
+                PendingUpload::decode(&bytes[..cut]),
+                Err(Error::Corrupt)
+            ));
+        }
+        let mut longer = bytes.to_vec();
+        longer.push(0);
+        assert!(matches!(
+            PendingUpload::decode(&longer),
+            Err(Error::Corrupt)
+        ));
+    }
+}

@@ -175,6 +175,35 @@ fn a_lost_response_then_shows_the_tan_as_used_and_a_new_tan_resends() {
 }
 
 #[test]
+fn a_typed_tan_is_sealed_and_hashed_in_the_canonical_form_the_ha_issued() {
+    let w = world();
+    let (v, [a, ..]) = three_visits(&w);
+    // As `authority tan` makes them: canonical, shown in groups.
+    let first = venuecode_client::tan::generate().unwrap();
+    let second = venuecode_client::tan::generate().unwrap();
+    w.server.register_tan(&first, TanState::Fresh).unwrap();
+    w.server.lose_next_response();
+    // Typed in lower case with spaces: the same TAN.
+    let typed = venuecode_client::tan::display(&first)
+        .to_lowercase()
+        .replace('-', " ");
+    assert!(matches!(v.share(&typed, &[a]), Err(Error::Network(_))));
+    assert!(matches!(v.retry_share(), Err(Error::TanUsed)));
+    w.server.register_tan(&second, TanState::Fresh).unwrap();
+    // Grouped, as shown.
+    v.retry_share_with_tan(&venuecode_client::tan::display(&second))
+        .unwrap();
+    let uploads = w.server.uploads();
+    assert_eq!(opened(&w, &uploads[0]).tan, first);
+    assert_eq!(opened(&w, &uploads[1]).tan, second);
+    let hash = |t: &str| venuecode_protocol::envelope::tan_hash_hex(t).unwrap();
+    let headers = w.server.upload_tan_headers();
+    assert_eq!(headers.first(), Some(&hash(&first)));
+    assert_eq!(headers.last(), Some(&hash(&second)));
+    assert!(v.pending_share().unwrap().is_none());
+}
+
+#[test]
 fn the_pending_upload_is_not_readable_from_the_raw_file() {
     let w = world();
     let (v, [a, ..]) = three_visits(&w);

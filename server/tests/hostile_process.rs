@@ -7,91 +7,17 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::process::{memory_kib, start_binary, Running};
 use common::raw::{connect_from, metric, status_from};
-use venuecode_protocol::SigningKey;
-use venuecode_server::config::{write_public_key, write_signing_key};
-
-const BIN: &str = env!("CARGO_BIN_EXE_venuecode-server");
-
-struct Running {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Starts the binary with its defaults but a short header deadline (2 s).
 fn start(dir: &Path) -> Running {
-    let ra = SigningKey::generate().unwrap();
-    let ha = SigningKey::generate().unwrap();
-    write_signing_key(&dir.join("ra.key"), &ra).unwrap();
-    write_public_key(&dir.join("ha.pub"), &ha.public_key()).unwrap();
-    let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--header-timeout-ms", "2000"])
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .arg("--ra-key")
-        .arg(dir.join("ra.key"))
-        .arg("--ha-keys")
-        .arg(dir.join("ha.pub"))
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut running = Running {
-        child,
-        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-    };
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(line);
-        }
-    });
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("server start");
-        if line.contains("listening") {
-            let at = line.find("127.0.0.1:").unwrap();
-            let addr: String = line[at..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-                .collect();
-            running.addr = addr.parse().unwrap();
-            return running;
-        }
-    }
-}
-
-/// `VmHWM` (peak resident set) and `VmRSS` of a process, in KiB.
-fn memory_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let field = |name: &str| -> u64 {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status"))
-    };
-    (field("VmHWM:"), field("VmRSS:"))
+    start_binary(dir, &["--header-timeout-ms", "2000"])
 }
 
 /// Open file descriptors of a process.

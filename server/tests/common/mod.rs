@@ -1,6 +1,7 @@
 //! A real server on an ephemeral port, driven over HTTP with ureq.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod process;
 pub mod raw;
 
 use std::path::PathBuf;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod guest_book;
 pub mod key;
 mod private_file;
+pub mod regions;
 pub mod share;
 pub mod sync;
 pub mod tan;

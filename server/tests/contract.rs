@@ -156,7 +156,7 @@ fn every_json_answer_reads_as_its_contract_type() {
         ErrorCode::MethodNotAllowed,
     );
     error(
-        &h.request("POST", "/v1/batches", &[], b"x"),
+        &h.request("POST", "/v1/batches", &[], b""),
         ErrorCode::SignatureMissing,
     );
     error(&h.get("/v1/stats/venues?limit=0"), ErrorCode::Malformed);
@@ -190,4 +190,18 @@ fn review_mode_answers_read_as_their_contract_types() {
         ErrorCode::AlreadyReviewed,
     );
     error(&h.get(&held.status), ErrorCode::RegistrationRefused);
+}
+
+#[test]
+fn the_openapi_error_schema_lists_the_error_codes() {
+    let h = Harness::start();
+    let doc = h.get("/v1/openapi.json").json();
+    let listed: Vec<String> = doc["components"]["schemas"]["Error"]["properties"]["error"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    let codes: Vec<String> = ErrorCode::ALL.iter().map(|c| c.to_string()).collect();
+    assert_eq!(listed, codes);
 }

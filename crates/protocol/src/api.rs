@@ -199,7 +199,9 @@ impl<'de> Deserialize<'de> for ErrorCode {
 pub struct ErrorBody {
     /// The stable code.
     pub error: ErrorCode,
-    /// Text for people, without user data.
+    /// Text for people, without user data. The server always sends it; a reader takes an
+    /// answer without it (a proxy's or a test server's) as empty.
+    #[serde(default)]
     pub message: String,
 }
 
@@ -498,6 +500,11 @@ mod tests {
             serde_json::from_str(r#"{"error":"brand_new","message":"m"}"#).expect("parses");
         assert_eq!(body.error, ErrorCode::Unknown("brand_new".into()));
         assert_eq!(body.error.as_str(), "brand_new");
+        let bare: ErrorBody = serde_json::from_str(r#"{"error":"duplicate"}"#).expect("parses");
+        assert_eq!(
+            (bare.error, bare.message.as_str()),
+            (ErrorCode::Duplicate, "")
+        );
     }
 
     #[test]

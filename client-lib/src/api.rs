@@ -1,9 +1,11 @@
 //! The routes of the HTTP API (protocol-spec/API.md) the client uses, over any [`Transport`],
-//! with the server's JSON error codes mapped to [`Error`] variants.
+//! with the server's JSON error codes mapped to [`Error`] variants. The JSON bodies are the
+//! types of [`venuecode_protocol::api`], the ones the server writes.
 
 use std::io::Read;
 
-use serde::Deserialize;
+pub use venuecode_protocol::api::{BatchInfo, BatchListing, ErrorCode, TAN_HEADER};
+use venuecode_protocol::api::{CountListing, ErrorBody, UploadStored};
 use venuecode_protocol::chain::CHECKPOINT_BYTES;
 use venuecode_protocol::envelope::{tan_hash_hex, RequestEnvelope, SIGNATURE_HEADER};
 use venuecode_protocol::{
@@ -15,10 +17,6 @@ use crate::error::{Error, Result};
 use crate::transport::{Request, Response, Transport};
 use zeroize::Zeroizing;
 
-/// The header that carries an upload's TAN hash (64 lowercase hex digits of
-/// [`tan_hash`](venuecode_protocol::envelope::tan_hash)): the TAN itself never goes to the
-/// server (a case's upload carries it inside the seal, for the HA alone).
-pub const TAN_HEADER: &str = "venuecode-tan-hash";
 /// Largest error body read from the server.
 const MAX_ERROR_BODY: u64 = 16 * 1024;
 /// Largest JSON control message read from the server.
@@ -27,11 +25,6 @@ const MAX_JSON_BODY: u64 = 4 * 1024 * 1024;
 const MAX_REVOCATION_BODY: u64 = 1_000_000 * 21 + 1024;
 /// Largest trust bundle read: 8 keys, two 200-byte URLs and the fixed fields fit well under it.
 const MAX_TRUST_BUNDLE_BODY: u64 = 4096;
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: String,
-}
 
 /// Fails with the mapped error unless the status is 2xx or 304.
 pub fn check(mut response: Response) -> Result<Response> {
@@ -43,16 +36,19 @@ pub fn check(mut response: Response) -> Result<Response> {
     let _ = (&mut response.body)
         .take(MAX_ERROR_BODY)
         .read_to_end(&mut raw);
-    let code = serde_json::from_slice::<ErrorBody>(&raw)
-        .map(|b| b.error)
-        .unwrap_or_default();
-    Err(match code.as_str() {
-        "tan_used" => Error::TanUsed,
-        "tan_expired" => Error::TanExpired,
-        "tan_unknown" => Error::TanUnknown,
-        _ => Error::Server {
+    // A body that is not an error body (a proxy's HTML page) leaves an empty unknown code.
+    let body = serde_json::from_slice::<ErrorBody>(&raw).unwrap_or(ErrorBody {
+        error: ErrorCode::Unknown(String::new()),
+        message: String::new(),
+    });
+    Err(match body.error {
+        ErrorCode::TanUsed => Error::TanUsed,
+        ErrorCode::TanExpired => Error::TanExpired,
+        ErrorCode::TanUnknown => Error::TanUnknown,
+        code => Error::Server {
             status: response.status,
             code,
+            message: body.message,
         },
     })
 }
@@ -83,26 +79,6 @@ pub fn fetch_revocations(t: &dyn Transport, after: u64) -> Result<RevocationList
     RevocationList::decode(&raw).map_err(Error::Protocol)
 }
 
-/// One entry of the batch listing.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct BatchInfo {
-    /// The batch's sequence number in the HA's chain.
-    pub sequence: u64,
-    /// Size in bytes.
-    pub size: u64,
-    /// Number of records.
-    pub records: u64,
-}
-
-/// `GET /v1/batches?after=N`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct BatchListing {
-    /// Batches after the cursor, in sequence order.
-    pub batches: Vec<BatchInfo>,
-    /// The highest sequence number the server has (unsigned: the checkpoint is what counts).
-    pub latest: u64,
-}
-
 /// `GET /v1/batches?after=N`: the batches published after a cursor.
 pub fn list_batches(t: &dyn Transport, after: u64) -> Result<BatchListing> {
     let r = check(t.send(Request::get(format!("/v1/batches?after={after}")))?)?;
@@ -115,11 +91,6 @@ pub fn list_batches(t: &dyn Transport, after: u64) -> Result<BatchListing> {
 pub fn open_batch(t: &dyn Transport, sequence: u64) -> Result<Box<dyn Read + Send>> {
     let r = check(t.send(Request::get(format!("/v1/batches/{sequence}")))?)?;
     Ok(r.body)
-}
-
-#[derive(Deserialize)]
-struct UploadAnswer {
-    id: u64,
 }
 
 /// `POST /v1/uploads` authorised by a TAN: sends only the TAN's hash (header
@@ -141,7 +112,7 @@ pub fn upload(t: &dyn Transport, tan: &str, body: Vec<u8>) -> Result<u64> {
     let req =
         Request::post("/v1/uploads", body, "application/octet-stream").header(TAN_HEADER, hash);
     let r = check(t.send(req)?)?;
-    let a: UploadAnswer = json(r)?;
+    let a: UploadStored = json(r)?;
     Ok(a.id)
 }
 
@@ -150,17 +121,6 @@ pub fn post_count_ping(t: &dyn Transport, ping: &CountPing) -> Result<()> {
     let req = Request::post("/v1/counts", ping.encode(), "application/octet-stream");
     check(t.send(req)?)?;
     Ok(())
-}
-
-#[derive(Deserialize)]
-struct CountRow {
-    epoch: u32,
-    count: u64,
-}
-
-#[derive(Deserialize)]
-struct CountAnswer {
-    counts: Vec<CountRow>,
 }
 
 /// `GET /v1/counts?key_id=…&tag=…&from=…`: the pings for `(venue_key_id, tag)` the server
@@ -177,7 +137,7 @@ pub fn fetch_counts(
         hex::encode(tag.0)
     );
     let r = check(t.send(Request::get(path))?)?;
-    let a: CountAnswer = json(r)?;
+    let a: CountListing = json(r)?;
     Ok(a.counts.into_iter().map(|c| (c.epoch, c.count)).collect())
 }
 
@@ -257,16 +217,37 @@ mod tests {
             Error::TanUnknown
         ));
         match err(429, r#"{"error":"rate_limited","message":"slow down"}"#) {
-            Error::Server { status, code } => {
-                assert_eq!(status, 429);
-                assert_eq!(code, "rate_limited");
+            e @ Error::Server { .. } => {
+                let text = e.to_string();
+                let Error::Server {
+                    status,
+                    code,
+                    message,
+                } = e
+                else {
+                    unreachable!()
+                };
+                assert_eq!(
+                    (status, code, message.as_str()),
+                    (429, ErrorCode::RateLimited, "slow down")
+                );
+                // The text says what happened and what to do.
+                assert!(text.contains("slow down"), "{text}");
+                assert!(text.contains(ErrorCode::RateLimited.hint()), "{text}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A code from a newer server is kept as it came, for the app to show or report.
+        match err(400, r#"{"error":"later_code","message":"m"}"#) {
+            Error::Server { code, .. } => {
+                assert_eq!(code, ErrorCode::Unknown("later_code".into()))
             }
             other => panic!("{other:?}"),
         }
         match err(502, "<html>bad gateway</html>") {
-            Error::Server { status, code } => {
+            Error::Server { status, code, .. } => {
                 assert_eq!(status, 502);
-                assert_eq!(code, "");
+                assert_eq!(code, ErrorCode::Unknown(String::new()));
             }
             other => panic!("{other:?}"),
         }
@@ -298,7 +279,23 @@ mod tests {
             std::time::Duration::from_secs(5),
         )
         .expect("a loopback URL");
-        assert!(matches!(list_batches(&t, 0), Err(Error::Network(_))));
+        match list_batches(&t, 0) {
+            Err(e @ Error::Network(_)) => {
+                // The server is named, and the cause said once, with nothing below it to say
+                // it again.
+                let text = e.to_string();
+                assert!(text.contains("http://127.0.0.1:9"), "{text}");
+                assert!(text.contains("refused"), "{text}");
+                let mut chain = String::new();
+                let mut cause: Option<&dyn std::error::Error> = Some(&e);
+                while let Some(c) = cause {
+                    chain.push_str(&c.to_string());
+                    cause = c.source();
+                }
+                assert_eq!(chain.matches("refused").count(), 1, "{chain}");
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(
             upload(&t, "TAN-0123456789", vec![1]),
             Err(Error::Network(_))

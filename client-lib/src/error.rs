@@ -5,6 +5,7 @@
 
 use core::fmt;
 
+pub use venuecode_protocol::api::ErrorCode;
 pub use venuecode_protocol::Error as ProtocolError;
 
 /// Every way a client operation can fail.
@@ -69,7 +70,9 @@ pub enum Error {
     /// and what is wrong.
     TrustedCa(String),
     /// The server could not be reached, its TLS certificate was refused, or the connection
-    /// broke mid-transfer. The text names the server.
+    /// broke mid-transfer. The text names the server and the cause, once: the inner error is
+    /// that text, and [`std::error::Error::source`] gives nothing more, so that printing an
+    /// error with its causes does not repeat the I/O error.
     Network(Box<dyn std::error::Error + Send + Sync>),
     /// The server's answer does not follow the API contract.
     BadResponse(&'static str),
@@ -82,12 +85,17 @@ pub enum Error {
     /// The TAN as typed cannot be right: its check character does not match, or a character
     /// is missing, extra or not one a TAN uses. Caught before any request.
     TanTypo,
-    /// Any other error answer from the server, by HTTP status and API error code.
+    /// Any other error answer from the server, by HTTP status and API error code. The code
+    /// is one of the documented list ([`ErrorCode`], whose [`ErrorCode::hint`] says what to do),
+    /// for an app to translate; [`ErrorCode::Unknown`] holds a code this version does not know,
+    /// or is empty when the answer had no error body (a proxy's page).
     Server {
         /// The HTTP status.
         status: u16,
-        /// The API error code (`not_found`, `rate_limited`, …), or empty when the body had none.
-        code: String,
+        /// The API error code.
+        code: ErrorCode,
+        /// The server's message: names what failed, never user data.
+        message: String,
     },
 
     // ---- sharing ----
@@ -184,7 +192,20 @@ impl fmt::Display for Error {
             Self::TanTypo => f.write_str(
                 "this TAN has a typo: compare it with the one the health authority gave (16 characters like 7K2M-9XR4-TPLW-3NBQ)",
             ),
-            Self::Server { status, code } => write!(f, "server error {status} ({code})"),
+            Self::Server {
+                status,
+                code,
+                message,
+            } => {
+                if code.as_str().is_empty() {
+                    return write!(f, "server error {status} without an error code");
+                }
+                write!(f, "server error {status} {code}")?;
+                if !message.is_empty() {
+                    write!(f, ": {message}")?;
+                }
+                write!(f, "; {}", code.hint())
+            }
             Self::NoPendingUpload => f.write_str("no upload is waiting to be sent"),
             Self::NothingSelected => f.write_str("no entry was selected to share"),
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
@@ -197,7 +218,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::MalformedCode(e) | Self::Protocol(e) => Some(e),
-            Self::Storage(e) | Self::Network(e) => Some(e.as_ref()),
+            Self::Storage(e) => Some(e.as_ref()),
             _ => None,
         }
     }

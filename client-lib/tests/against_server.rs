@@ -355,9 +355,9 @@ fn check_in_share_publish_sync_over_http() {
 
     // Error answers map to the client's errors over real HTTP.
     match api::open_batch(&http, 99) {
-        Err(Error::Server { status, code }) => {
+        Err(Error::Server { status, code, .. }) => {
             assert_eq!(status, 404);
-            assert_eq!(code, "not_found");
+            assert_eq!(code, venuecode_client::error::ErrorCode::NotFound);
         }
         Err(other) => panic!("{other:?}"),
         Ok(_) => panic!("batch 99 exists"),

@@ -4,11 +4,17 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
+use venuecode_protocol::api::{
+    AuthorityInfo, BatchInfo, BatchListing, BatchStored, CheckpointStored, CountAccepted,
+    CountListing, CountRow, CountStats, CountStatsRow, ErrorCode, ExposureStats, ExposureStatsRow,
+    PendingRegistration, PendingRegistrations, PendingState, Registered, RegistrationHeld,
+    RegistrationRefused, RegistrationWaiting, RevocationAdded, TanRegistration, UploadInfo,
+    UploadListing, UploadStored, VenueStats, VenueStatsRow,
+};
 use venuecode_protocol::envelope::parse_tan_hash;
 use venuecode_protocol::primitives::sha256;
 use venuecode_protocol::revocation::MAX_REVOCATION_PAGE;
@@ -20,7 +26,7 @@ use venuecode_protocol::{
     SealedMessage, VenueCategory, VenueCertificate,
 };
 
-use crate::auth::{admin_key, authenticate, envelope, ha_key};
+use crate::auth::{AdminKey, HaKey, PathVenue, Registering, Signed};
 use crate::cache::CachedBatch;
 use crate::error::ApiError;
 use crate::state::{blocking, now_minute, now_secs, today, Body, Shared};
@@ -31,21 +37,13 @@ use crate::venue_text;
 
 /// Revocation reason of a certificate replaced by an update.
 pub const SUPERSEDED: RevocationReason = RevocationReason::SUPERSEDED;
-/// Header carrying an upload's TAN hash (64 lowercase hex digits of
-/// [`tan_hash`](venuecode_protocol::envelope::tan_hash)): the server never sees the TAN, so it
-/// cannot seal an upload of its own under it that the HA would accept.
-pub const TAN_HEADER: &str = "venuecode-tan-hash";
-/// Most TANs in one registration.
-pub const MAX_TANS_PER_REQUEST: usize = 10_000;
-/// Most batches listed in one answer; `latest` tells the client whether to ask again.
-pub const MAX_BATCHES_LISTED: usize = 1_000;
-/// Longest day range of a count query: its answer is at most this many rows plus one, read
-/// from one index range.
-pub const MAX_COUNT_DAYS: u32 = 366;
-/// Rows of a statistics page when the query gives no `limit`.
-pub const DEFAULT_STATS_PAGE: usize = 500;
-/// Most rows of a statistics page (`limit`); an answer stays under about 100 KiB.
-pub const MAX_STATS_PAGE: usize = 1_000;
+/// The header names and limits of the contract, from `venuecode_protocol::api`: the server
+/// never sees a TAN, only its hash (`TAN_HEADER`), so it cannot seal an upload of its own under
+/// it that the HA would accept.
+pub use venuecode_protocol::api::{
+    DEFAULT_STATS_PAGE, MAX_BATCHES_LISTED, MAX_COUNT_DAYS, MAX_STATS_PAGE, MAX_TANS_PER_REQUEST,
+    TAN_HEADER,
+};
 
 fn octets(status: StatusCode, bytes: Vec<u8>) -> Response {
     (
@@ -80,23 +78,19 @@ pub(crate) struct AfterQuery {
 }
 
 /// `GET /v1/authority`
-pub(crate) async fn authority(State(s): State<Shared>) -> Json<serde_json::Value> {
-    Json(json!({
-        "ra_public_key": hex::encode(s.keys.ra.public_key().as_bytes()),
-        "ra_key_id": s.keys.ra.key_id().to_hex(),
-        "ha_signing_keys": s.keys.ha.iter().map(|k| hex::encode(k.as_bytes())).collect::<Vec<_>>(),
-        "ha_encryption_key": s.keys.ha_encryption.map(|k| hex::encode(k.as_bytes())),
-        "counts_enabled": s.config.counts,
-    }))
-}
-
-fn decode_registration(body: &[u8]) -> Result<RegistrationRequest, ApiError> {
-    let req = RegistrationRequest::decode(body)
-        .map_err(|e| ApiError::protocol("registration request", e))?;
-    if req.info.category().slug().is_none() {
-        return Err(ApiError::malformed("unknown venue category"));
-    }
-    Ok(req)
+pub(crate) async fn authority(State(s): State<Shared>) -> Json<AuthorityInfo> {
+    Json(AuthorityInfo {
+        ra_public_key: hex::encode(s.keys.ra.public_key().as_bytes()),
+        ra_key_id: s.keys.ra.key_id().to_hex(),
+        ha_signing_keys: s
+            .keys
+            .ha
+            .iter()
+            .map(|k| hex::encode(k.as_bytes()))
+            .collect(),
+        ha_encryption_key: s.keys.ha_encryption.map(|k| hex::encode(k.as_bytes())),
+        counts_enabled: s.config.counts,
+    })
 }
 
 fn check_pledge(req: &RegistrationRequest) -> Result<(), ApiError> {
@@ -104,8 +98,7 @@ fn check_pledge(req: &RegistrationRequest) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "pledge_missing",
+            ErrorCode::PledgeMissing,
             "the manager must pledge that the venue information is true",
         ))
     }
@@ -145,14 +138,8 @@ fn issue(s: &Shared, serial: u64, req: &RegistrationRequest) -> Result<VenueReco
 /// `POST /v1/venues`
 pub(crate) async fn register_venue(
     State(s): State<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
+    Signed(Registering(mut req), _): Signed<Registering>,
 ) -> Result<Response, ApiError> {
-    let env = envelope(&headers)?;
-    let mut req = decode_registration(&body)?;
-    authenticate(&s, &env, &req.venue_key, &method, &uri, &body).await?;
     check_pledge(&req)?;
     req.info = venue_text::normalize(&req.info)?;
     if s.config.review_registrations {
@@ -187,7 +174,10 @@ async fn hold_for_review(s: &Shared, req: &RegistrationRequest) -> Result<Respon
     tracing::info!(id, "venue registration held for review");
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "pending": id, "status": format!("/v1/registrations/{id}") })),
+        Json(RegistrationHeld {
+            pending: id,
+            status: format!("/v1/registrations/{id}"),
+        }),
     )
         .into_response())
 }
@@ -205,7 +195,10 @@ pub(crate) async fn registration_status(
     match pending.state {
         ReviewState::Waiting => Ok((
             StatusCode::ACCEPTED,
-            Json(json!({ "pending": id, "state": "waiting" })),
+            Json(RegistrationWaiting {
+                pending: id,
+                state: PendingState::Waiting,
+            }),
         )
             .into_response()),
         ReviewState::Approved(serial) => {
@@ -213,8 +206,7 @@ pub(crate) async fn registration_status(
             Ok(octets(StatusCode::OK, v.certificate))
         }
         ReviewState::Refused => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "registration_refused",
+            ErrorCode::RegistrationRefused,
             "the registration authority refused this registration",
         )),
     }
@@ -224,45 +216,35 @@ pub(crate) async fn registration_status(
 /// be certified.
 pub(crate) async fn pending_registrations(
     State(s): State<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let env = envelope(&headers)?;
-    authenticate(&s, &env, &admin_key(&s)?, &method, &uri, &body).await?;
+    _: Signed<AdminKey>,
+) -> Result<Json<PendingRegistrations>, ApiError> {
     let waiting = blocking(&s, |st| st.pending_waiting()).await?;
-    let list: Vec<_> = waiting
+    let registrations = waiting
         .iter()
         .filter_map(|p| {
             let req = RegistrationRequest::decode(&p.request).ok()?;
-            Some(json!({
-                "id": p.id,
-                "received_at": p.received_at,
-                "name": req.info.name(),
-                "address": req.info.address(),
-                "region": req.info.region().get(),
-                "category": slug(req.info.category().0),
-                "default_stay_minutes": req.info.default_stay_minutes(),
-                "utc_offset": req.info.utc_offset(),
-                "venue_key": hex::encode(req.venue_key.as_bytes()),
-            }))
+            Some(PendingRegistration {
+                id: p.id,
+                received_at: p.received_at,
+                name: req.info.name().to_owned(),
+                address: req.info.address().to_owned(),
+                region: req.info.region().get(),
+                category: slug(req.info.category().0),
+                default_stay_minutes: req.info.default_stay_minutes(),
+                utc_offset: req.info.utc_offset(),
+                venue_key: hex::encode(req.venue_key.as_bytes()),
+            })
         })
         .collect();
-    Ok(Json(json!({ "registrations": list })))
+    Ok(Json(PendingRegistrations { registrations }))
 }
 
 /// `POST /v1/admin/registrations/{id}/approve`: issues the certificate.
 pub(crate) async fn approve_registration(
     State(s): State<Shared>,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
+    _: Signed<AdminKey>,
 ) -> Result<Response, ApiError> {
-    let env = envelope(&headers)?;
-    authenticate(&s, &env, &admin_key(&s)?, &method, &uri, &body).await?;
     let id = number(&id, "id")?;
     let pending = blocking(&s, move |st| st.pending(id))
         .await?
@@ -284,31 +266,19 @@ pub(crate) async fn approve_registration(
 pub(crate) async fn refuse_registration(
     State(s): State<Shared>,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let env = envelope(&headers)?;
-    authenticate(&s, &env, &admin_key(&s)?, &method, &uri, &body).await?;
+    _: Signed<AdminKey>,
+) -> Result<Json<RegistrationRefused>, ApiError> {
     let id = number(&id, "id")?;
     blocking(&s, move |st| st.refuse_pending(id)).await?;
     s.metrics.event("registration_refused");
     tracing::info!(id, "venue registration refused");
-    Ok(Json(json!({ "refused": id })))
+    Ok(Json(RegistrationRefused { refused: id }))
 }
 
 async fn load_venue(s: &Shared, serial: u64) -> Result<VenueRecord, ApiError> {
     blocking(s, move |st| st.venue(serial))
         .await?
         .ok_or_else(|| ApiError::not_found("venue"))
-}
-
-fn venue_key(v: &VenueRecord) -> Result<venuecode_protocol::PublicKey, ApiError> {
-    venuecode_protocol::PublicKey::from_bytes(&v.venue_key).map_err(|e| {
-        tracing::error!(error = %e, "stored venue key does not parse");
-        ApiError::internal()
-    })
 }
 
 /// `GET /v1/venues/{serial}`: the latest certificate, following updates.
@@ -333,16 +303,9 @@ pub(crate) async fn get_venue(
 /// `PUT /v1/venues/{serial}`
 pub(crate) async fn update_venue(
     State(s): State<Shared>,
-    Path(serial): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
+    Signed(PathVenue(old), body): Signed<PathVenue>,
 ) -> Result<Response, ApiError> {
-    let env = envelope(&headers)?;
-    let old = load_venue(&s, number(&serial, "serial")?).await?;
-    authenticate(&s, &env, &venue_key(&old)?, &method, &uri, &body).await?;
-    let mut req = decode_registration(&body)?;
+    let Registering(mut req) = Registering::decode(&body)?;
     if req.venue_key.as_bytes() != &old.venue_key {
         return Err(ApiError::malformed(
             "an update must keep the venue key of the certificate",
@@ -370,15 +333,8 @@ pub(crate) async fn update_venue(
 /// `POST /v1/venues/{serial}/revoke`
 pub(crate) async fn revoke_venue(
     State(s): State<Shared>,
-    Path(serial): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let env = envelope(&headers)?;
-    let v = load_venue(&s, number(&serial, "serial")?).await?;
-    authenticate(&s, &env, &venue_key(&v)?, &method, &uri, &body).await?;
+    Signed(PathVenue(v), _): Signed<PathVenue>,
+) -> Result<Json<RevocationAdded>, ApiError> {
     let serial = v.serial;
     let at = now_minute();
     let seq = blocking(&s, move |st| {
@@ -387,21 +343,15 @@ pub(crate) async fn revoke_venue(
     .await?;
     s.metrics.event("venue_revoked");
     tracing::info!(serial, "venue revoked by its key");
-    Ok(Json(json!({ "sequence": seq })))
+    Ok(Json(RevocationAdded { sequence: seq }))
 }
 
 /// `POST /v1/admin/venues/{serial}/disable`
 pub(crate) async fn disable_venue(
     State(s): State<Shared>,
     Path(serial): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let env = envelope(&headers)?;
-    let key = admin_key(&s)?;
-    authenticate(&s, &env, &key, &method, &uri, &body).await?;
+    _: Signed<AdminKey>,
+) -> Result<Json<RevocationAdded>, ApiError> {
     let serial = number(&serial, "serial")?;
     let at = now_minute();
     let seq = blocking(&s, move |st| {
@@ -409,12 +359,12 @@ pub(crate) async fn disable_venue(
     })
     .await
     .map_err(|e| match e.code {
-        "not_found" => ApiError::not_found("venue"),
+        ErrorCode::NotFound => ApiError::not_found("venue"),
         _ => e,
     })?;
     s.metrics.event("venue_disabled");
     tracing::info!(serial, "venue disabled by the RA");
-    Ok(Json(json!({ "sequence": seq })))
+    Ok(Json(RevocationAdded { sequence: seq }))
 }
 
 /// `GET /v1/revocations?after=N`: at most [`MAX_REVOCATION_PAGE`] entries; `up_to` is the last
@@ -456,14 +406,8 @@ pub(crate) async fn revocations(State(s): State<Shared>, uri: Uri) -> Result<Res
 /// `POST /v1/batches`
 pub(crate) async fn post_batch(
     State(s): State<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let env = envelope(&headers)?;
-    let key = ha_key(&s, &env)?;
-    authenticate(&s, &env, &key, &method, &uri, &body).await?;
+    Signed(HaKey, body): Signed<HaKey>,
+) -> Result<(StatusCode, Json<BatchStored>), ApiError> {
     let bytes = body.clone();
     let batch = tokio::task::spawn_blocking(move || ExposureBatch::decode(&bytes))
         .await
@@ -495,7 +439,10 @@ pub(crate) async fn post_batch(
     tracing::info!(sequence = seq, records, "exposure batch stored");
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "sequence": seq, "records": records })),
+        Json(BatchStored {
+            sequence: seq,
+            records: u64::from(records),
+        }),
     ))
 }
 
@@ -507,22 +454,20 @@ fn etag(digest: &[u8; 32]) -> String {
 pub(crate) async fn list_batches(
     State(s): State<Shared>,
     uri: Uri,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<BatchListing>, ApiError> {
     let after = query::<AfterQuery>(&uri)?.after.unwrap_or(0);
     let (batches, latest) =
         blocking(&s, move |st| st.batches_after(after, MAX_BATCHES_LISTED)).await?;
-    let list: Vec<_> = batches
+    let batches = batches
         .iter()
-        .map(|b| {
-            json!({
-                "sequence": b.sequence,
-                "size": b.size,
-                "records": b.records,
-                "etag": etag(&b.digest),
-            })
+        .map(|b| BatchInfo {
+            sequence: b.sequence,
+            size: b.size,
+            records: u64::from(b.records),
+            etag: etag(&b.digest),
         })
         .collect();
-    Ok(Json(json!({ "batches": list, "latest": latest })))
+    Ok(Json(BatchListing { batches, latest }))
 }
 
 fn if_none_match(headers: &HeaderMap, tag: &str) -> bool {
@@ -590,12 +535,8 @@ pub(crate) async fn get_batch(
 /// is not older than the stored one and names a batch of the stored chain.
 pub(crate) async fn post_checkpoint(
     State(s): State<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    ha_only(&s, &method, &uri, &headers, &body).await?;
+    Signed(HaKey, body): Signed<HaKey>,
+) -> Result<(StatusCode, Json<CheckpointStored>), ApiError> {
     let cp = Checkpoint::decode(&body).map_err(|e| ApiError::protocol("checkpoint", e))?;
     cp.verify(&s.anchors)
         .map_err(|e| ApiError::protocol("checkpoint", e))?;
@@ -615,7 +556,10 @@ pub(crate) async fn post_checkpoint(
     tracing::info!(sequence = b.sequence, "checkpoint stored");
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "sequence": b.sequence, "issued_at": b.issued_at })),
+        Json(CheckpointStored {
+            sequence: b.sequence,
+            issued_at: b.issued_at,
+        }),
     ))
 }
 
@@ -652,30 +596,12 @@ pub(crate) async fn get_trust_bundle(State(s): State<Shared>) -> Result<Response
         .into_response())
 }
 
-#[derive(Deserialize)]
-struct TanJson {
-    hash: String,
-    expires_at: u64,
-    purpose: String,
-}
-
-#[derive(Deserialize)]
-struct TansJson {
-    tans: Vec<TanJson>,
-}
-
 /// `POST /v1/tans`
 pub(crate) async fn post_tans(
     State(s): State<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let env = envelope(&headers)?;
-    let key = ha_key(&s, &env)?;
-    authenticate(&s, &env, &key, &method, &uri, &body).await?;
-    let parsed: TansJson = serde_json::from_slice(&body)
+    Signed(HaKey, body): Signed<HaKey>,
+) -> Result<(StatusCode, Json<Registered>), ApiError> {
+    let parsed: TanRegistration = serde_json::from_slice(&body)
         .map_err(|_| ApiError::malformed("body is not a TAN registration"))?;
     if parsed.tans.len() > MAX_TANS_PER_REQUEST {
         return Err(ApiError::malformed(format!(
@@ -702,11 +628,16 @@ pub(crate) async fn post_tans(
     let n = blocking(&s, move |st| st.register_tans(&tans, now)).await?;
     s.metrics.event("tans_registered");
     tracing::info!(count = n, "TANs registered");
-    Ok((StatusCode::CREATED, Json(json!({ "registered": n }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(Registered {
+            registered: n as u64,
+        }),
+    ))
 }
 
 fn tan_unknown(message: &str) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "tan_unknown", message)
+    ApiError::new(ErrorCode::TanUnknown, message)
 }
 
 /// The upload's TAN hash from its header, registered, unused and unexpired: checked before the
@@ -739,7 +670,7 @@ pub(crate) async fn post_upload(
     State(s): State<Shared>,
     headers: HeaderMap,
     Body(body): Body,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<UploadStored>), ApiError> {
     let (hash, record) = upload_tan(&s, &headers).await?;
     let now = now_secs();
     // Refuse a body that does not decode as what the TAN authorises, or whose HPKE
@@ -759,7 +690,7 @@ pub(crate) async fn post_upload(
     let id = blocking(&s, move |st| st.consume_tan(&hash, now, &body)).await?;
     s.metrics.event("upload_stored");
     tracing::info!(id, purpose = record.purpose.as_str(), "upload stored");
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(UploadStored { id })))
 }
 
 /// Refuses sealed messages whose encapsulated key lies in the X25519 small subgroup.
@@ -774,52 +705,30 @@ fn contributory(items: &[SealedMessage]) -> Result<(), venuecode_protocol::Error
     }
 }
 
-async fn ha_only(
-    s: &Shared,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(), ApiError> {
-    let env = envelope(headers)?;
-    let key = ha_key(s, &env)?;
-    authenticate(s, &env, &key, method, uri, body).await
-}
-
 /// `GET /v1/uploads`
 pub(crate) async fn list_uploads(
     State(s): State<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    ha_only(&s, &method, &uri, &headers, &body).await?;
+    _: Signed<HaKey>,
+) -> Result<Json<UploadListing>, ApiError> {
     let uploads = blocking(&s, |st| st.uploads()).await?;
-    let list: Vec<_> = uploads
+    let uploads = uploads
         .iter()
-        .map(|u| {
-            json!({
-                "id": u.id,
-                "purpose": u.purpose.as_str(),
-                "received_at": u.received_at,
-                "size": u.size,
-            })
+        .map(|u| UploadInfo {
+            id: u.id,
+            purpose: u.purpose.as_str().to_owned(),
+            received_at: u.received_at,
+            size: u.size,
         })
         .collect();
-    Ok(Json(json!({ "uploads": list })))
+    Ok(Json(UploadListing { uploads }))
 }
 
 /// `GET /v1/uploads/{id}`
 pub(crate) async fn get_upload(
     State(s): State<Shared>,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
+    _: Signed<HaKey>,
 ) -> Result<Response, ApiError> {
-    ha_only(&s, &method, &uri, &headers, &body).await?;
     let id = number(&id, "id")?;
     let (_, bytes) = blocking(&s, move |st| st.upload(id))
         .await?
@@ -831,12 +740,8 @@ pub(crate) async fn get_upload(
 pub(crate) async fn delete_upload(
     State(s): State<Shared>,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
+    _: Signed<HaKey>,
 ) -> Result<StatusCode, ApiError> {
-    ha_only(&s, &method, &uri, &headers, &body).await?;
     let id = number(&id, "id")?;
     if blocking(&s, move |st| st.delete_upload(id)).await? {
         s.metrics.event("upload_deleted");
@@ -850,11 +755,9 @@ pub(crate) async fn delete_upload(
 /// 202 either way.
 pub(crate) async fn post_counts(
     State(s): State<Shared>,
+    _: CountsEnabled,
     Body(body): Body,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    if !s.config.counts {
-        return Err(ApiError::counts_disabled());
-    }
+) -> Result<(StatusCode, Json<CountAccepted>), ApiError> {
     let ping = CountPing::decode(&body).map_err(|e| ApiError::protocol("count ping", e))?;
     let day = today();
     let counted = blocking(&s, move |st| {
@@ -868,7 +771,9 @@ pub(crate) async fn post_counts(
     });
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "accepted": u8::from(counted) })),
+        Json(CountAccepted {
+            accepted: u8::from(counted),
+        }),
     ))
 }
 
@@ -883,11 +788,9 @@ pub(crate) struct CountQuery {
 /// `GET /v1/counts?key_id=hex&tag=hex&from=day&to=day`
 pub(crate) async fn get_counts(
     State(s): State<Shared>,
+    _: CountsEnabled,
     uri: Uri,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    if !s.config.counts {
-        return Err(ApiError::counts_disabled());
-    }
+) -> Result<Json<CountListing>, ApiError> {
     let q = query::<CountQuery>(&uri)?;
     let key_id: [u8; 8] = hex_array(&q.key_id, "key_id")?;
     let tag: [u8; 16] = hex_array(&q.tag, "tag")?;
@@ -901,30 +804,24 @@ pub(crate) async fn get_counts(
         )));
     }
     let rows = blocking(&s, move |st| st.counts(key_id, tag, from, to)).await?;
-    let list: Vec<_> = rows
+    let counts = rows
         .iter()
-        .map(|(epoch, count)| json!({ "epoch": epoch, "count": count }))
+        .map(|&(epoch, count)| CountRow { epoch, count })
         .collect();
-    Ok(Json(json!({ "counts": list })))
+    Ok(Json(CountListing { counts }))
 }
 
 /// `POST /v1/venues/{serial}/count-tags`: a venue-signed `CountTagRegistration`; tags are filed
 /// under the signing venue key, for epochs within the retention window of the venue's local day.
 pub(crate) async fn post_count_tags(
     State(s): State<Shared>,
-    Path(serial): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    if !s.config.counts {
-        return Err(ApiError::counts_disabled());
-    }
-    let env = envelope(&headers)?;
-    let v = load_venue(&s, number(&serial, "serial")?).await?;
-    let key = venue_key(&v)?;
-    authenticate(&s, &env, &key, &method, &uri, &body).await?;
+    _: CountsEnabled,
+    Signed(PathVenue(v), body): Signed<PathVenue>,
+) -> Result<(StatusCode, Json<Registered>), ApiError> {
+    let key = venuecode_protocol::PublicKey::from_bytes(&v.venue_key).map_err(|e| {
+        tracing::error!(error = %e, "stored venue key does not parse");
+        ApiError::internal()
+    })?;
     let reg = CountTagRegistration::decode(&body)
         .and_then(|r| r.check().map(|()| r))
         .map_err(|e| ApiError::protocol("count-tag registration", e))?;
@@ -939,7 +836,12 @@ pub(crate) async fn post_count_tags(
     let (key_id, serial) = (key.key_id().0, v.serial);
     let n = blocking(&s, move |st| st.register_count_tags(key_id, serial, &tags)).await?;
     s.metrics.event("count_tags_registered");
-    Ok((StatusCode::CREATED, Json(json!({ "registered": n }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(Registered {
+            registered: n as u64,
+        }),
+    ))
 }
 
 fn slug(category: u8) -> String {
@@ -985,17 +887,12 @@ fn narrow<T: TryFrom<u64>>(v: u64) -> Result<T, ApiError> {
 }
 
 /// The `next` cursor of a page of `limit` rows: the last row's key when the store had more.
-fn next_cursor<T>(
-    rows: &mut Vec<T>,
-    limit: usize,
-    key: impl Fn(&T) -> String,
-) -> serde_json::Value {
+fn next_cursor<T>(rows: &mut Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Option<String> {
     if rows.len() > limit {
         rows.truncate(limit);
-        rows.last()
-            .map_or(serde_json::Value::Null, |r| key(r).into())
+        rows.last().map(key)
     } else {
-        serde_json::Value::Null
+        None
     }
 }
 
@@ -1004,7 +901,7 @@ fn next_cursor<T>(
 pub(crate) async fn stats_venues(
     State(s): State<Shared>,
     uri: Uri,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<VenueStats>, ApiError> {
     let (after, limit) = stats_page::<2>(&uri)?;
     let after = match after {
         Some([r, c]) => Some((narrow(r)?, narrow(c)?)),
@@ -1012,25 +909,23 @@ pub(crate) async fn stats_venues(
     };
     let mut rows = blocking(&s, move |st| st.venue_stats_page(after, limit + 1)).await?;
     let next = next_cursor(&mut rows, limit, |r| format!("{}-{}", r.region, r.category));
-    let list: Vec<_> = rows
+    let by_region = rows
         .iter()
-        .map(|r| {
-            json!({
-                "region": r.region,
-                "category": slug(r.category),
-                "active": r.active,
-                "revoked": r.revoked,
-            })
+        .map(|r| VenueStatsRow {
+            region: r.region,
+            category: slug(r.category),
+            active: r.active,
+            revoked: r.revoked,
         })
         .collect();
-    Ok(Json(json!({ "by_region": list, "next": next })))
+    Ok(Json(VenueStats { by_region, next }))
 }
 
 /// `GET /v1/stats/exposures?after=day&limit=n`
 pub(crate) async fn stats_exposures(
     State(s): State<Shared>,
     uri: Uri,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ExposureStats>, ApiError> {
     let (after, limit) = stats_page::<1>(&uri)?;
     let after = match after {
         Some([d]) => Some(narrow(d)?),
@@ -1038,11 +933,15 @@ pub(crate) async fn stats_exposures(
     };
     let mut rows = blocking(&s, move |st| st.exposure_stats_page(after, limit + 1)).await?;
     let next = next_cursor(&mut rows, limit, |r| r.day.to_string());
-    let list: Vec<_> = rows
+    let by_day = rows
         .iter()
-        .map(|r| json!({ "day": r.day, "batches": r.batches, "records": r.records }))
+        .map(|r| ExposureStatsRow {
+            day: r.day,
+            batches: r.batches,
+            records: r.records,
+        })
         .collect();
-    Ok(Json(json!({ "by_day": list, "next": next })))
+    Ok(Json(ExposureStats { by_day, next }))
 }
 
 /// `GET /v1/stats/counts?after=cursor&limit=n`: pings by region, category and epoch, from
@@ -1050,7 +949,7 @@ pub(crate) async fn stats_exposures(
 pub(crate) async fn stats_counts(
     State(s): State<Shared>,
     uri: Uri,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<CountStats>, ApiError> {
     let (after, limit) = stats_page::<3>(&uri)?;
     let after = match after {
         Some([r, c, e]) => Some((narrow(r)?, narrow(c)?, narrow(e)?)),
@@ -1060,16 +959,33 @@ pub(crate) async fn stats_counts(
     let next = next_cursor(&mut rows, limit, |r| {
         format!("{}-{}-{}", r.region, r.category, r.epoch)
     });
-    let list: Vec<_> = rows
+    let rows = rows
         .iter()
-        .map(|r| {
-            json!({
-                "region": r.region,
-                "category": slug(r.category),
-                "epoch": r.epoch,
-                "count": r.count,
-            })
+        .map(|r| CountStatsRow {
+            region: r.region,
+            category: slug(r.category),
+            epoch: r.epoch,
+            count: r.count,
         })
         .collect();
-    Ok(Json(json!({ "rows": list, "next": next })))
+    Ok(Json(CountStats { rows, next }))
+}
+
+/// Refuses the count routes with 404 `counts_disabled` while counts are off, before anything
+/// else about the request is looked at.
+pub(crate) struct CountsEnabled;
+
+impl axum::extract::FromRequestParts<Shared> for CountsEnabled {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        _: &mut axum::http::request::Parts,
+        s: &Shared,
+    ) -> Result<Self, ApiError> {
+        if s.config.counts {
+            Ok(Self)
+        } else {
+            Err(ApiError::counts_disabled())
+        }
+    }
 }

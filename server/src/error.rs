@@ -5,23 +5,26 @@ use core::fmt;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use venuecode_protocol::api::{ErrorBody, ErrorCode};
 
 use crate::storage::StorageError;
 
 /// An error answer: status, stable code and a message without user data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
-    /// HTTP status.
+    /// HTTP status: the one [`ErrorCode::status`] gives for the code.
     pub status: StatusCode,
-    /// Stable code from API.md.
-    pub code: &'static str,
+    /// Stable code, from the one list in `venuecode_protocol::api`.
+    pub code: ErrorCode,
     /// Text for people; never user data.
     pub message: String,
 }
 
 impl ApiError {
-    /// An error with a status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with a code and a message; the status is the code's.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        let status =
+            StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Self {
             status,
             code,
@@ -31,7 +34,7 @@ impl ApiError {
 
     /// 400 `malformed`.
     pub fn malformed(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "malformed", message)
+        Self::new(ErrorCode::Malformed, message)
     }
 
     /// 400 `malformed` naming a protocol decoding error.
@@ -42,31 +45,25 @@ impl ApiError {
     /// 401 `signature_missing`.
     pub fn signature_missing() -> Self {
         Self::new(
-            StatusCode::UNAUTHORIZED,
-            "signature_missing",
+            ErrorCode::SignatureMissing,
             "this route needs a Venuecode-Signature header",
         )
     }
 
     /// 401 `signature_invalid`.
     pub fn signature_invalid(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "signature_invalid", message)
+        Self::new(ErrorCode::SignatureInvalid, message)
     }
 
     /// 404 `not_found`.
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no such {what}"),
-        )
+        Self::new(ErrorCode::NotFound, format!("no such {what}"))
     }
 
     /// 404 `counts_disabled`.
     pub fn counts_disabled() -> Self {
         Self::new(
-            StatusCode::NOT_FOUND,
-            "counts_disabled",
+            ErrorCode::CountsDisabled,
             "this server does not accept counts",
         )
     }
@@ -74,19 +71,14 @@ impl ApiError {
     /// 413 `too_large`.
     pub fn too_large() -> Self {
         Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
+            ErrorCode::TooLarge,
             "request body is over this route's limit",
         )
     }
 
     /// 500 `internal`: the details go to the log, not to the client.
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error; see the server log",
-        )
+        Self::new(ErrorCode::Internal, "internal error; see the server log")
     }
 }
 
@@ -106,7 +98,10 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.code, "message": self.message });
+        let body = ErrorBody {
+            error: self.code,
+            message: self.message,
+        };
         (self.status, axum::Json(body)).into_response()
     }
 }
@@ -115,56 +110,41 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::NotFound => Self::not_found("item"),
-            StorageError::Revoked => Self::new(
-                StatusCode::CONFLICT,
-                "revoked",
-                "the venue certificate is revoked",
-            ),
+            StorageError::Revoked => {
+                Self::new(ErrorCode::Revoked, "the venue certificate is revoked")
+            }
             StorageError::DuplicateBatch => Self::new(
-                StatusCode::CONFLICT,
-                "duplicate",
+                ErrorCode::Duplicate,
                 "an exposure batch with this batch id was posted before",
             ),
             StorageError::ChainMismatch => Self::new(
-                StatusCode::CONFLICT,
-                "chain_mismatch",
+                ErrorCode::ChainMismatch,
                 "does not extend or match the stored batch chain",
             ),
             StorageError::StaleCheckpoint => Self::new(
-                StatusCode::CONFLICT,
-                "stale_checkpoint",
+                ErrorCode::StaleCheckpoint,
                 "the checkpoint is older than the stored one",
             ),
-            StorageError::TanUnknown => Self::new(
-                StatusCode::FORBIDDEN,
-                "tan_unknown",
-                "the TAN is not registered",
-            ),
-            StorageError::TanUsed => {
-                Self::new(StatusCode::CONFLICT, "tan_used", "the TAN was already used")
+            StorageError::TanUnknown => {
+                Self::new(ErrorCode::TanUnknown, "the TAN is not registered")
             }
-            StorageError::TanExpired => {
-                Self::new(StatusCode::GONE, "tan_expired", "the TAN has expired")
-            }
+            StorageError::TanUsed => Self::new(ErrorCode::TanUsed, "the TAN was already used"),
+            StorageError::TanExpired => Self::new(ErrorCode::TanExpired, "the TAN has expired"),
             StorageError::VenueKeyRegistered => Self::new(
-                StatusCode::CONFLICT,
-                "venue_key_registered",
+                ErrorCode::VenueKeyRegistered,
                 "this venue key has a certificate already; change its details with an update, \
                  or register with a new key",
             ),
             StorageError::VenueKeyDisabled => Self::new(
-                StatusCode::FORBIDDEN,
-                "venue_disabled",
+                ErrorCode::VenueDisabled,
                 "the registration authority disabled this venue key; it cannot register again",
             ),
             StorageError::DuplicateVenue => Self::new(
-                StatusCode::CONFLICT,
-                "duplicate_venue",
+                ErrorCode::DuplicateVenue,
                 "an active venue has the same name, address and region",
             ),
             StorageError::ReviewDecided => Self::new(
-                StatusCode::CONFLICT,
-                "already_reviewed",
+                ErrorCode::AlreadyReviewed,
                 "this registration was approved or refused already",
             ),
             StorageError::Backend(e) => {

@@ -309,7 +309,14 @@ fn error_schema() -> Value {
         "type": "object",
         "required": ["error", "message"],
         "properties": {
-            "error": { "type": "string", "description": "stable code, see API.md" },
+            "error": {
+                "type": "string",
+                "description": "stable code, see API.md",
+                "enum": venuecode_protocol::api::ErrorCode::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>(),
+            },
             "message": { "type": "string" }
         }
     })

@@ -9,12 +9,14 @@ use std::time::{Duration, Instant};
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{BoxError, Json, Router};
 use tower::ServiceBuilder;
+
+use venuecode_protocol::api::ErrorCode;
 
 use crate::api;
 use crate::auth::{self, Signer};
@@ -22,14 +24,14 @@ use crate::error::ApiError;
 use crate::metrics::RequestLabels;
 use crate::state::{BodyPace, Shared};
 
-/// Body limit of small signed control requests (registration, revoke, JSON).
-const SMALL_BODY: usize = 16 * 1024;
+/// Body limit of small signed control requests (registration, update, count tags).
+const SMALL_BODY: usize = venuecode_protocol::api::MAX_CONTROL_BODY;
 /// Body limit of TAN registrations.
-const TANS_BODY: usize = 2 * 1024 * 1024;
+const TANS_BODY: usize = venuecode_protocol::api::MAX_TANS_BODY;
 /// Body limit of count pings: one `CountPing`.
 const COUNTS_BODY: usize = venuecode_protocol::count::COUNT_PING_BYTES;
 /// Body limit of routes that take no body.
-const NO_BODY: usize = 1024;
+const NO_BODY: usize = venuecode_protocol::api::MAX_EMPTY_BODY;
 
 /// Builds the service.
 pub(crate) fn router(state: Shared) -> Router {
@@ -143,13 +145,12 @@ async fn openapi() -> Json<serde_json::Value> {
 }
 
 async fn no_route() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+    ApiError::new(ErrorCode::NotFound, "no such route")
 }
 
 async fn wrong_method() -> ApiError {
     ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "this route does not take that method",
     )
 }
@@ -158,8 +159,7 @@ async fn wrong_method() -> ApiError {
 async fn layer_error(err: BoxError) -> ApiError {
     if err.is::<tower::timeout::error::Elapsed>() {
         ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "timeout",
+            ErrorCode::Timeout,
             "the request took longer than the server allows",
         )
     } else {
@@ -170,8 +170,7 @@ async fn layer_error(err: BoxError) -> ApiError {
 
 fn overloaded(what: &str) -> Response {
     ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "overloaded",
+        ErrorCode::Overloaded,
         format!("the server is at its limit of {what}; retry later"),
     )
     .into_response()
@@ -278,23 +277,31 @@ async fn admit_body(
         return refusal;
     }
     let checked = match signer(&method, &route) {
-        Some(who) => auth::from_headers(&s, who, req.uri(), headers).await,
+        Some(who) => auth::from_headers(&s, who, req.uri(), headers)
+            .await
+            .map(|()| Some(who)),
         None if method == Method::POST && route == "/v1/uploads" => {
-            api::upload_tan(&s, headers).await.map(|_| ())
+            api::upload_tan(&s, headers).await.map(|_| None)
         }
-        None => Ok(()),
+        None => Ok(None),
     };
-    if let Err(e) = checked {
-        s.metrics.event("refused_before_body");
-        let mut resp = e.into_response();
-        // The body, if any, was not read, so the connection cannot carry another request.
-        if declared > 0 {
-            resp.headers_mut().insert(
-                header::CONNECTION,
-                header::HeaderValue::from_static("close"),
-            );
+    let admitted = match checked {
+        Ok(who) => who,
+        Err(e) => {
+            s.metrics.event("refused_before_body");
+            let mut resp = e.into_response();
+            // The body, if any, was not read, so the connection cannot carry another request.
+            if declared > 0 {
+                resp.headers_mut().insert(
+                    header::CONNECTION,
+                    header::HeaderValue::from_static("close"),
+                );
+            }
+            return resp;
         }
-        return resp;
+    };
+    if let Some(who) = admitted {
+        req.extensions_mut().insert(auth::Admitted(who));
     }
     // The share is held until the request is answered, since the handler keeps the body.
     let _share = if declared == 0 {
@@ -320,8 +327,7 @@ async fn admit_body(
 
 fn too_many(s: &Shared, retry_secs: u64, message: &'static str) -> Response {
     s.metrics.event("rate_limited");
-    let mut resp =
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message).into_response();
+    let mut resp = ApiError::new(ErrorCode::RateLimited, message).into_response();
     if let Ok(v) = header::HeaderValue::from_str(&retry_secs.max(1).to_string()) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }

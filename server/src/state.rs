@@ -139,8 +139,7 @@ async fn read_paced(
             Ok(frame) => frame,
             Err(_) => {
                 return Err(ApiError::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "timeout",
+                    venuecode_protocol::api::ErrorCode::Timeout,
                     format!(
                         "the request body arrived slower than {} bytes a second",
                         pace.min_rate

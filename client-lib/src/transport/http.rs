@@ -6,6 +6,7 @@
 //! ([`HttpTransportBuilder::trust_ca_file`]).
 
 use core::fmt;
+use std::io::Read;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -265,14 +266,35 @@ impl fmt::Display for ExchangeFailed {
                 "{server}: the server's TLS certificate is not trusted: {e}"
             ),
             Some(e) => write!(f, "{}: TLS failed: {e}", self.server),
-            None => write!(f, "{}: {}", self.server, self.source),
+            None => write!(f, "{}: {}", self.server, root_cause(&self.source)),
         }
     }
 }
 
-impl std::error::Error for ExchangeFailed {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+/// The innermost error's text: ureq's own wrapping (`io: …`) adds nothing to the I/O error.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = e;
+    while let Some(next) = inner.source() {
+        inner = next;
+    }
+    inner.to_string()
+}
+
+/// The whole story is in the text (see [`Error::Network`]), so there is no source to repeat it.
+impl std::error::Error for ExchangeFailed {}
+
+/// A response body that names the server when reading it fails mid-transfer.
+struct NamedBody {
+    server: String,
+    inner: Box<dyn Read + Send>,
+}
+
+impl Read for NamedBody {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            let text = format!("{}: {}", self.server, root_cause(&e));
+            std::io::Error::new(e.kind(), text)
+        })
     }
 }
 
@@ -316,7 +338,10 @@ impl Transport for HttpTransport {
         let body = response.into_body().into_reader();
         Ok(Response {
             status,
-            body: Box::new(body),
+            body: Box::new(NamedBody {
+                server: self.base.clone(),
+                inner: Box::new(body),
+            }),
         })
     }
 }

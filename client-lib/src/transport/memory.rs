@@ -10,6 +10,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use serde::Serialize;
+use venuecode_protocol::api::{
+    BatchInfo, BatchListing, CountAccepted, CountListing, CountRow, ErrorBody, ErrorCode,
+    Registered, UploadStored,
+};
 use venuecode_protocol::codec::Reader;
 use venuecode_protocol::envelope::{parse_tan_hash, tan_hash, RequestEnvelope, SIGNATURE_HEADER};
 use venuecode_protocol::{
@@ -79,13 +84,20 @@ impl core::fmt::Debug for MemoryServer {
     }
 }
 
-fn error(status: u16, code: &str) -> Response {
-    let body = serde_json::json!({"error": code, "message": code}).to_string();
-    Response::from_bytes(status, body.into_bytes())
+/// An error answer as the server gives it: the code's own status and the contract's body.
+fn error(code: ErrorCode) -> Response {
+    let status = code.status();
+    let body = ErrorBody {
+        message: code.hint().to_owned(),
+        error: code,
+    };
+    json(status, &body)
 }
 
-fn json(status: u16, v: serde_json::Value) -> Response {
-    Response::from_bytes(status, v.to_string().into_bytes())
+fn json<T: Serialize>(status: u16, body: &T) -> Response {
+    // The contract's types serialize to JSON without fail.
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    Response::from_bytes(status, bytes)
 }
 
 /// A body that delivers `n` bytes and then fails like a dropped connection.
@@ -278,23 +290,23 @@ impl MemoryServer {
                     .unwrap_or(0);
                 match s.revocation_pages.get(&after).or(s.revocations.as_ref()) {
                     Some(b) => Response::from_bytes(200, b.clone()),
-                    None => error(404, "not_found"),
+                    None => error(ErrorCode::NotFound),
                 }
             }
             (Method::Get, ["v1", "checkpoint"]) => match &s.checkpoint {
                 Some(b) => Response::from_bytes(200, b.clone()),
-                None => error(404, "not_found"),
+                None => error(ErrorCode::NotFound),
             },
             (Method::Get, ["v1", "trust-bundle"]) => match &s.trust_bundle {
                 Some(b) => Response::from_bytes(200, b.clone()),
-                None => error(404, "not_found"),
+                None => error(ErrorCode::NotFound),
             },
             (Method::Get, ["v1", "batches"]) => {
                 let after: u64 = query(&req.path, "after")
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(0);
                 let visible = |seq: &u64| !s.withheld.contains(seq) && !s.unlisted.contains(seq);
-                let list: Vec<_> = s
+                let batches = s
                     .batches
                     .range(after.saturating_add(1)..)
                     .filter(|(seq, _)| visible(seq))
@@ -303,14 +315,21 @@ impl MemoryServer {
                         let records = SignedBatchHeader::read(&mut Reader::new(b))
                             .map(|h| h.header().record_count)
                             .unwrap_or(0);
-                        serde_json::json!({"sequence": seq, "size": b.len(),
-                            "records": records, "etag": format!("\"{seq}\"")})
+                        BatchInfo {
+                            sequence: *seq,
+                            size: b.len() as u64,
+                            records: u64::from(records),
+                            etag: format!("\"{seq}\""),
+                        }
                     })
                     .collect();
                 let latest = s.batches.keys().rev().find(|q| visible(q)).copied();
                 json(
                     200,
-                    serde_json::json!({"batches": list, "latest": latest.unwrap_or(0)}),
+                    &BatchListing {
+                        batches,
+                        latest: latest.unwrap_or(0),
+                    },
                 )
             }
             (Method::Get, ["v1", "batches", seq]) => {
@@ -320,7 +339,7 @@ impl MemoryServer {
                     .filter(|n| !s.withheld.contains(n))
                     .and_then(|n| s.batches.get(&n))
                 else {
-                    return error(404, "not_found");
+                    return error(ErrorCode::NotFound);
                 };
                 match s.cut_batch_bodies_at {
                     Some(n) => Response {
@@ -341,16 +360,17 @@ impl MemoryServer {
                     .header_value(TAN_HEADER)
                     .and_then(|h| parse_tan_hash(h).ok())
                 else {
-                    return error(403, "tan_unknown");
+                    return error(ErrorCode::TanUnknown);
                 };
                 match s.tans.get(&hash).copied() {
-                    None => error(403, "tan_unknown"),
-                    Some(TanState::Used) => error(409, "tan_used"),
-                    Some(TanState::Expired) => error(410, "tan_expired"),
+                    None => error(ErrorCode::TanUnknown),
+                    Some(TanState::Used) => error(ErrorCode::TanUsed),
+                    Some(TanState::Expired) => error(ErrorCode::TanExpired),
                     Some(TanState::Fresh) => {
                         s.tans.insert(hash, TanState::Used);
                         s.uploads.push(req.body.clone());
-                        json(201, serde_json::json!({"id": s.uploads.len()}))
+                        let id = s.uploads.len() as u64;
+                        json(201, &UploadStored { id })
                     }
                 }
             }
@@ -362,9 +382,10 @@ impl MemoryServer {
                     if accepted {
                         *s.counts.entry(key).or_default() += 1;
                     }
-                    json(202, serde_json::json!({"accepted": u8::from(accepted)}))
+                    let accepted = u8::from(accepted);
+                    json(202, &CountAccepted { accepted })
                 }
-                Err(_) => error(400, "malformed"),
+                Err(_) => error(ErrorCode::Malformed),
             },
             (Method::Get, ["v1", "counts"]) => {
                 let hex16 = |name| {
@@ -377,28 +398,31 @@ impl MemoryServer {
                     .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok());
                 let from = query(&req.path, "from").and_then(|v| v.parse::<u32>().ok());
                 let (Some(key_id), Some(tag), Some(from)) = (key_id, hex16("tag"), from) else {
-                    return error(400, "malformed");
+                    return error(ErrorCode::Malformed);
                 };
                 let n = s.counts.get(&(key_id, tag)).copied().unwrap_or(0);
-                let rows: Vec<_> = if n > 0 {
-                    vec![serde_json::json!({"epoch": from, "count": n})]
+                let counts = if n > 0 {
+                    vec![CountRow {
+                        epoch: from,
+                        count: n,
+                    }]
                 } else {
                     Vec::new()
                 };
-                json(200, serde_json::json!({ "counts": rows }))
+                json(200, &CountListing { counts })
             }
             (Method::Post, ["v1", "venues", serial, "count-tags"]) => {
                 let Some(envelope) = req
                     .header_value(SIGNATURE_HEADER)
                     .and_then(|h| RequestEnvelope::from_header(h).ok())
                 else {
-                    return error(401, "signature_missing");
+                    return error(ErrorCode::SignatureMissing);
                 };
                 let (Ok(serial), Ok(registration)) = (
                     serial.parse::<u64>(),
                     CountTagRegistration::decode(&req.body),
                 ) else {
-                    return error(400, "malformed");
+                    return error(ErrorCode::Malformed);
                 };
                 let key_id = envelope.key_id.0;
                 for (_, tag) in &registration.tags {
@@ -410,9 +434,14 @@ impl MemoryServer {
                     key_id,
                     registration,
                 });
-                json(201, serde_json::json!({ "registered": n }))
+                json(
+                    201,
+                    &Registered {
+                        registered: n as u64,
+                    },
+                )
             }
-            _ => error(404, "not_found"),
+            _ => error(ErrorCode::NotFound),
         }
     }
 }

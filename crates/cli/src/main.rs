@@ -12,6 +12,7 @@ use venuecode::home::{Home, Trust, TrustInstall};
 use venuecode::timefmt::{format_day, format_in, parse_day, parse_in, rfc3339, Zone};
 use venuecode::venue::{self as venue_ops, Profile, VenueState};
 use venuecode::{demo, display, poster};
+use venuecode_client::error::ErrorCode;
 use venuecode_client::sync::PartOutcome;
 use venuecode_client::{
     Clock, DiaryKey, EntryId, GuestBook, HttpTransport, ManualClock, SystemClock, Visitor,
@@ -1660,7 +1661,10 @@ fn keep_count_tags_registered(venue: venuecode_client::Venue, t: HttpTransport) 
         let window: Vec<u32> = venue.count_tag_window(&SystemClock).collect();
         match venue.register_count_tags(&t, &window, &SystemClock) {
             Ok(()) => {}
-            Err(venuecode_client::Error::Server { code, .. }) if code == "counts_disabled" => {
+            Err(venuecode_client::Error::Server {
+                code: ErrorCode::CountsDisabled,
+                ..
+            }) => {
                 return;
             }
             Err(e) => eprintln!("venue display: registering count tags failed: {e}"),
@@ -1675,7 +1679,10 @@ const COUNT_TAG_REFRESH: std::time::Duration = std::time::Duration::from_secs(6 
 /// Explains a count request the server refused because counting is off.
 fn counts_error(e: venuecode_client::Error) -> anyhow::Error {
     match &e {
-        venuecode_client::Error::Server { code, .. } if code == "counts_disabled" => {
+        venuecode_client::Error::Server {
+            code: ErrorCode::CountsDisabled,
+            ..
+        } => {
             anyhow!("the server does not count check-ins (start it with --counts to enable counts)")
         }
         _ => anyhow!(e),

@@ -6,6 +6,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "api")]
+pub mod api;
 pub mod certificate;
 pub mod chain;
 pub mod code;

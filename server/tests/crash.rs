@@ -7,12 +7,11 @@
 //! long run). `VENUECODE_CRASH_SEED` replays a run (the seed is printed).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use venuecode_protocol::envelope::{tan_hash, RequestEnvelope};
 use venuecode_protocol::exposure::{BatchBuilder, ExposureWindow, RiskLevel};
@@ -23,6 +22,7 @@ use venuecode_protocol::{
 };
 use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::{RedbStorage, Storage};
+use venuecode_testkit::server::process::{self, Running};
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode-server");
 const WRITERS: usize = 3;
@@ -94,24 +94,11 @@ impl Keys {
     }
 }
 
-/// A running `venuecode-server` child and its base URL.
-struct Running {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the server binary on a free port and waits for its "listening" log line.
 fn start(keys: &Keys, data: &Path) -> Running {
     let d = &keys.dir;
-    let mut child = Command::new(BIN)
-        .arg("--listen")
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--listen")
         .arg("127.0.0.1:0")
         .arg("--data-dir")
         .arg(data)
@@ -125,44 +112,8 @@ fn start(keys: &Keys, data: &Path) -> Running {
         .arg(d.join("ha-enc.pub"))
         .args(["--rate-burst", "1000000", "--rate-per-minute", "1000000"])
         .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting venuecode-server");
-    let stderr = child.stderr.take().unwrap();
-    let mut running = Running {
-        child,
-        base: String::new(),
-    };
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = rx
-            .recv_timeout(left)
-            .unwrap_or_else(|e| panic!("server did not start ({e}): {seen:#?}"));
-        if line.contains("listening") {
-            let at = line
-                .find("127.0.0.1:")
-                .expect("address in the listening line");
-            let addr: String = line[at..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-                .collect();
-            running.base = format!("http://{addr}");
-            return running;
-        }
-        seen.push(line);
-    }
+        .env("NO_COLOR", "1");
+    process::spawn(cmd)
 }
 
 fn agent() -> ureq::Agent {

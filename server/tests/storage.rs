@@ -9,10 +9,10 @@ mod pg;
 use std::sync::Arc;
 
 use venuecode_server::storage::{
-    MemoryStorage, NewBatch, NewCheckpoint, NewTan, StorageError, StoredHead, TanPurpose,
-    VenueRecord,
+    MemoryStorage, NewCheckpoint, NewTan, StorageError, StoredHead, TanPurpose, VenueRecord,
 };
 use venuecode_server::{purge_expired, purge_expired_with_margin, PgStorage, RedbStorage, Storage};
+use venuecode_testkit::store::{chained, link};
 
 const DAY: u64 = 86_400;
 const T0: u64 = 1_800_000_000;
@@ -31,31 +31,6 @@ fn tan(hash: u8, expires_at: u64, purpose: TanPurpose) -> NewTan {
         hash: [hash; 32],
         expires_at,
         purpose,
-    }
-}
-
-/// A stand-in link of batch `seq` (the storage does not compute links).
-fn link(seq: u64) -> [u8; 32] {
-    if seq == 0 {
-        [0; 32]
-    } else {
-        let mut l = [0xa5; 32];
-        l[..8].copy_from_slice(&seq.to_be_bytes());
-        l
-    }
-}
-
-/// Batch `seq` of a chain, with batch id `[id; 16]`.
-fn chained<'a>(seq: u64, id: u8, records: u32, received_at: u64, bytes: &'a [u8]) -> NewBatch<'a> {
-    NewBatch {
-        sequence: seq,
-        previous: link(seq - 1),
-        link: link(seq),
-        batch_id: [id; 16],
-        digest: [id; 32],
-        records,
-        received_at,
-        bytes,
     }
 }
 

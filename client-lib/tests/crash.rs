@@ -18,6 +18,7 @@ use venuecode_client::transport::{Request, Response, Transport};
 use venuecode_client::{DiaryKey, ManualClock, Venue, Visitor, VisitorConfig};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::*;
+use venuecode_testkit::fixture::{certificate, trust_bundle, venue_info};
 
 /// Set in the child: the diary path.
 const CHILD_ENV: &str = "VENUECODE_DIARY_CRASH_CHILD";
@@ -36,42 +37,32 @@ fn authorities() -> Authorities {
     let ra = SigningKey::from_seed(&[1; 32]).unwrap();
     let ha = SigningKey::from_seed(&[2; 32]).unwrap();
     let ha_enc = DecryptionKey::derive(&[3; 32]).unwrap();
-    let trust = TrustBundle::sign(
-        TrustBundleBody {
-            sequence: 1,
-            issued_at: START,
-            ra_keys: vec![ra.public_key()],
-            ha_signing_keys: vec![ha.public_key()],
-            ha_encryption_key: ha_enc.public_key(),
-            server_url: "https://venuecode.example".into(),
-            code_base_url: DEFAULT_BASE_URL.into(),
-        },
+    let trust = trust_bundle(
+        1,
+        START,
+        &[&ra],
+        &[&ha],
+        &ha_enc,
+        "https://venuecode.example",
         &ra,
-    )
-    .unwrap();
+    );
     let venue = |n: u8, name: &str| {
         let key = SigningKey::from_seed(&[10 + n; 32]).unwrap();
-        let info = VenueInfo::new(
+        let info = venue_info(
             name,
             "甘肃省兰州市安宁区北滨河西路1号",
-            RegionCode::new(620_105).unwrap(),
             VenueCategory::RESTAURANT,
             60,
             32,
-        )
-        .unwrap();
-        let cert = VenueCertificate::sign(
-            CertificateBody {
-                ra_key_id: ra.key_id(),
-                serial: u64::from(n) + 1,
-                venue_key: key.public_key(),
-                info,
-                valid_from: START - 1440,
-                valid_until: START + 3650 * 1440,
-            },
+        );
+        let cert = certificate(
             &ra,
-        )
-        .unwrap();
+            u64::from(n) + 1,
+            &key,
+            info,
+            START - 1440,
+            START + 3650 * 1440,
+        );
         Venue::new(cert, MasterSeed::from_bytes([20 + n; 32]), key, &trust).unwrap()
     };
     let venues = [venue(0, "兰州牛肉面馆"), venue(1, "安宁区图书馆")];

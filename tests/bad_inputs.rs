@@ -30,14 +30,14 @@ use venuecode_protocol::sealed::UPLOAD_INFO;
 use venuecode_protocol::time::local_epoch;
 use venuecode_protocol::{
     BatchBuilder, ChainHead, Codec, DecryptionKey, EncryptionKey, Error as P, ExposureWindow,
-    MasterSeed, RegionCode, RegistrationRequest, Revocation, RevocationList, RevocationListBody,
-    RevocationReason, RiskLevel, SealedMessage, SigningKey, TrustBundle, Upload, UploadEntry,
-    VenueCategory, VenueCertificate, VenueCode, VenueInfo,
+    MasterSeed, Revocation, RevocationList, RevocationListBody, RevocationReason, RiskLevel,
+    SealedMessage, SigningKey, TrustBundle, Upload, UploadEntry, VenueCategory, VenueCertificate,
+    VenueCode,
 };
 use venuecode_server::storage::{NewTan, TanPurpose};
 use venuecode_server::{Config, Keys, RedbStorage, Server, Storage};
 use venuecode_testkit::cli;
-use venuecode_testkit::fixture::{certificate, venue_info};
+use venuecode_testkit::fixture::{certificate, registration_request, venue_info};
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode");
 
@@ -469,19 +469,14 @@ impl World {
 
         // The real server: a venue registered and then revoked by itself.
         let vkey = SigningKey::generate().unwrap();
-        let reg = RegistrationRequest {
-            venue_key: vkey.public_key(),
-            info: VenueInfo::new(
-                "Revoked Bar",
-                "1 Example Road",
-                RegionCode::new(620_105).unwrap(),
-                VenueCategory::RESTAURANT,
-                60,
-                32,
-            )
-            .unwrap(),
-            pledge: true,
-        };
+        let info = venue_info(
+            "Revoked Bar",
+            "1 Example Road",
+            VenueCategory::RESTAURANT,
+            60,
+            32,
+        );
+        let reg = registration_request(&vkey, info, true);
         let r = self
             .http
             .send(self.signed_req(&vkey, Method::Post, "/v1/venues", reg.encode(), now_secs()))

@@ -12,12 +12,13 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use venuecode_client::transport::{Request, Response, Transport};
 use venuecode_client::{DiaryKey, ManualClock, Venue, Visitor, VisitorConfig};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::*;
+use venuecode_testkit::crash::{self, Rng};
 use venuecode_testkit::fixture::{certificate, trust_bundle, venue_info};
 
 /// Set in the child: the diary path.
@@ -248,36 +249,12 @@ fn diary_crash_child() {
     }
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
-    }
-}
-
 #[test]
 fn every_acknowledged_check_in_survives_kill_9() {
     if std::env::var_os(CHILD_ENV).is_some() {
         return;
     }
-    let cycles: usize = std::env::var("VENUECODE_CRASH_CYCLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
-    let seed: u64 = std::env::var("VENUECODE_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
+    let (cycles, seed) = crash::settings();
     eprintln!("diary crash harness: {cycles} cycles, VENUECODE_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let a = authorities();

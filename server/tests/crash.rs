@@ -17,11 +17,13 @@ use venuecode_protocol::envelope::{tan_hash, RequestEnvelope};
 use venuecode_protocol::exposure::{BatchBuilder, ExposureWindow, RiskLevel};
 use venuecode_protocol::sealed::{seal, UPLOAD_INFO};
 use venuecode_protocol::{
-    ChainHead, Codec, DecryptionKey, ExposureBatch, MasterSeed, RegionCode, RegistrationRequest,
-    SigningKey, VenueCategory, VenueCertificate, VenueInfo,
+    ChainHead, Codec, DecryptionKey, ExposureBatch, MasterSeed, SigningKey, VenueCategory,
+    VenueCertificate,
 };
 use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::{RedbStorage, Storage};
+use venuecode_testkit::crash::{self, Rng};
+use venuecode_testkit::fixture::{registration_request, venue_info};
 use venuecode_testkit::server::process::{self, Running};
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode-server");
@@ -35,20 +37,6 @@ fn now() -> u64 {
 }
 
 /// xorshift64*: enough randomness for kill times, and replayable from the printed seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// A write the server acknowledged with a 2xx.
 #[derive(Debug, Clone)]
 enum Ack {
@@ -256,20 +244,14 @@ fn writer(
             }
             _ => {
                 let key = SigningKey::generate().unwrap();
-                let body = RegistrationRequest {
-                    venue_key: key.public_key(),
-                    info: VenueInfo::new(
-                        &format!("Crash Venue {id}-{n}"),
-                        "1 Example Road",
-                        RegionCode::new(620_105).unwrap(),
-                        VenueCategory::RESTAURANT,
-                        60,
-                        32,
-                    )
-                    .unwrap(),
-                    pledge: true,
-                }
-                .encode();
+                let info = venue_info(
+                    &format!("Crash Venue {id}-{n}"),
+                    "1 Example Road",
+                    VenueCategory::RESTAURANT,
+                    60,
+                    32,
+                );
+                let body = registration_request(&key, info, true).encode();
                 let sig = signed(&key, "POST", "/v1/venues", &body);
                 let Some((status, certificate)) =
                     send(&agent, &base, "POST", "/v1/venues", &[sig], body)
@@ -332,20 +314,7 @@ fn verify(data: &Path, acks: &[Ack]) -> Result<usize, String> {
 
 #[test]
 fn every_acknowledged_write_survives_kill_9() {
-    let cycles: usize = std::env::var("VENUECODE_CRASH_CYCLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
-    let seed: u64 = std::env::var("VENUECODE_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
+    let (cycles, seed) = crash::settings();
     eprintln!("crash harness: {cycles} cycles, VENUECODE_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();

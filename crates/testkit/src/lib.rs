@@ -11,6 +11,7 @@
 //!   process.
 //! - [`pki`]: a test certificate authority for TLS tests.
 //! - [`store`]: storage records for the backend tests.
+//! - [`crash`]: the kill-9 harnesses' settings and random numbers.
 //!
 //! Not published; a dev-dependency of the crates' integration tests only. Everything here
 //! panics on failure, as test set-up should.
@@ -18,6 +19,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod cli;
+pub mod crash;
 pub mod fixture;
 pub mod pki;
 pub mod server;

@@ -510,31 +510,13 @@ fn the_redb_store_is_created_private_mode_0700_dir_and_0600_file() {
 
 /// A record holding a real certificate, so that the duplicate check sees its name.
 fn certified(serial: u64, key: &venuecode_protocol::SigningKey, name: &str) -> VenueRecord {
-    use venuecode_protocol::{
-        CertificateBody, Codec as _, RegionCode, SigningKey, VenueCategory, VenueCertificate,
-        VenueInfo,
-    };
+    use venuecode_protocol::{Codec as _, SigningKey, VenueCategory};
+    use venuecode_testkit::fixture::{certificate, venue_info};
     let ra = SigningKey::from_seed(&[1; 32]).unwrap();
-    let info = VenueInfo::new(
-        name,
-        "1 Example Road",
-        RegionCode::new(620_105).unwrap(),
-        VenueCategory::RESTAURANT,
-        60,
-        32,
-    )
-    .unwrap();
-    let body = CertificateBody {
-        ra_key_id: ra.key_id(),
-        serial,
-        venue_key: key.public_key(),
-        info,
-        valid_from: 0,
-        valid_until: 100,
-    };
+    let info = venue_info(name, "1 Example Road", VenueCategory::RESTAURANT, 60, 32);
     VenueRecord {
         serial,
-        certificate: VenueCertificate::sign(body, &ra).unwrap().encode(),
+        certificate: certificate(&ra, serial, key, info, 0, 100).encode(),
         venue_key: *key.public_key().as_bytes(),
         region: 620_105,
         category: 1,

@@ -29,15 +29,16 @@ use venuecode_protocol::envelope::{tan_hash, RequestEnvelope, SIGNATURE_HEADER};
 use venuecode_protocol::sealed::UPLOAD_INFO;
 use venuecode_protocol::time::local_epoch;
 use venuecode_protocol::{
-    BatchBuilder, ChainHead, Codec, DecryptionKey, EncryptionKey, Error as P, ExposureWindow,
-    MasterSeed, Revocation, RevocationList, RevocationListBody, RevocationReason, RiskLevel,
-    SealedMessage, SigningKey, TrustBundle, Upload, UploadEntry, VenueCategory, VenueCertificate,
-    VenueCode,
+    BatchBuilder, ChainHead, Codec, DecryptionKey, EncryptionKey, Error as P, MasterSeed,
+    RevocationList, RevocationReason, RiskLevel, SealedMessage, SigningKey, TrustBundle, Upload,
+    UploadEntry, VenueCategory, VenueCertificate, VenueCode,
 };
 use venuecode_server::storage::{NewTan, TanPurpose};
 use venuecode_server::{Config, Keys, RedbStorage, Server, Storage};
 use venuecode_testkit::cli;
-use venuecode_testkit::fixture::{certificate, registration_request, venue_info};
+use venuecode_testkit::fixture::{
+    certificate, registration_request, revocation_list, venue_info, window,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode");
 
@@ -342,28 +343,20 @@ impl World {
     }
 
     fn revocation_list(&self, signer: &SigningKey, serials: &[u64]) -> RevocationList {
-        let entries = serials
+        let entries: Vec<_> = serials
             .iter()
             .enumerate()
-            .map(|(i, s)| Revocation {
-                sequence: i as u64 + 1,
-                serial: *s,
-                revoked_at: self.now,
-                reason: RevocationReason::DISABLED_BY_AUTHORITY,
+            .map(|(i, s)| {
+                (
+                    i as u64 + 1,
+                    *s,
+                    self.now,
+                    RevocationReason::DISABLED_BY_AUTHORITY,
+                )
             })
             .collect();
-        RevocationList::sign(
-            RevocationListBody {
-                ra_key_id: signer.key_id(),
-                issued_at: self.now,
-                after: 0,
-                up_to: serials.len() as u64,
-                head: serials.len() as u64,
-                entries,
-            },
-            signer,
-        )
-        .unwrap()
+        let n = serials.len() as u64;
+        revocation_list(signer, self.now, (0, n, n), &entries)
     }
 
     /// A batch holding a window over the library visitor's stay at the shop, first of a chain.
@@ -374,14 +367,13 @@ impl World {
     /// The same batch after `head`.
     fn batch_builder_after(&self, head: ChainHead) -> BatchBuilder {
         let mut b = BatchBuilder::new(head, self.now, vec!["Get tested.".into()]).unwrap();
-        b.add(&ExposureWindow {
-            seed: self.shop.code().seed().clone(),
-            venue_key: self.shop.key.public_key(),
-            start: self.now - 50,
-            end: self.now - 10,
-            risk: RiskLevel::HIGH,
-            message_index: 0,
-        })
+        b.add(&window(
+            self.shop.code().seed().clone(),
+            self.shop.key.public_key(),
+            self.now - 50,
+            self.now - 10,
+            RiskLevel::HIGH,
+        ))
         .unwrap();
         b
     }

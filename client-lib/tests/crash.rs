@@ -19,7 +19,7 @@ use venuecode_client::{DiaryKey, ManualClock, Venue, Visitor, VisitorConfig};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::*;
 use venuecode_testkit::crash::{self, Rng};
-use venuecode_testkit::fixture::{certificate, trust_bundle, venue_info};
+use venuecode_testkit::fixture::{certificate, revocation_list, trust_bundle, venue_info};
 
 /// Set in the child: the diary path.
 const CHILD_ENV: &str = "VENUECODE_DIARY_CRASH_CHILD";
@@ -157,19 +157,7 @@ fn child(path: &Path) {
         .unwrap()
         .parse()
         .unwrap();
-    let list = RevocationList::sign(
-        RevocationListBody {
-            ra_key_id: a.ra.key_id(),
-            issued_at: START,
-            after: 0,
-            up_to: 0,
-            head: 0,
-            entries: Vec::new(),
-        },
-        &a.ra,
-    )
-    .unwrap()
-    .encode();
+    let list = revocation_list(&a.ra, START, (0, 0, 0), &[]).encode();
     // This child's chain: batches from `first_seq` on, after a prefix declared expired.
     let mut head = ChainHead {
         sequence: first_seq - 1,

@@ -5,16 +5,16 @@
 //! was stored or changed anywhere: the visitor's diary, the fake server's mailbox, the real
 //! server's store and the CLI visitor's diary are compared before and after each row.
 //!
-//! Rows are grouped by layer (`lib`, `server`, `cli`). Setup that must change state (a
-//! check-in to share, a TAN to reuse, a batch to duplicate, a venue to revoke) happens before
-//! the table runs; each row only tries something that must be refused.
+//! Rows are grouped by layer (`protocol`, `lib`, `server`, `cli`), one test each on its own
+//! world: `cargo test --test bad_inputs server` runs the server's rows only. Setup that must
+//! change state (a check-in to share, a TAN to reuse, a batch to duplicate, a venue to revoke)
+//! happens before the table runs; each row only tries something that must be refused.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use venuecode::authority::{self, HealthAuthority, RegistrationAuthority};
 use venuecode::home::Home;
@@ -29,13 +29,16 @@ use venuecode_protocol::envelope::{tan_hash, RequestEnvelope, SIGNATURE_HEADER};
 use venuecode_protocol::sealed::UPLOAD_INFO;
 use venuecode_protocol::time::local_epoch;
 use venuecode_protocol::{
-    BatchBuilder, CertificateBody, ChainHead, Codec, DecryptionKey, EncryptionKey, Error as P,
-    ExposureWindow, MasterSeed, RegionCode, RegistrationRequest, Revocation, RevocationList,
-    RevocationListBody, RevocationReason, RiskLevel, SealedMessage, SigningKey, TrustBundle,
-    Upload, UploadEntry, VenueCategory, VenueCertificate, VenueCode, VenueInfo,
+    BatchBuilder, ChainHead, Codec, DecryptionKey, EncryptionKey, Error as P, MasterSeed,
+    RevocationList, RevocationReason, RiskLevel, SealedMessage, SigningKey, TrustBundle, Upload,
+    UploadEntry, VenueCategory, VenueCertificate, VenueCode,
 };
 use venuecode_server::storage::{NewTan, TanPurpose};
 use venuecode_server::{Config, Keys, RedbStorage, Server, Storage};
+use venuecode_testkit::cli;
+use venuecode_testkit::fixture::{
+    certificate, registration_request, revocation_list, venue_info, window,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode");
 
@@ -166,27 +169,14 @@ struct SimpleVenue {
 impl SimpleVenue {
     fn new(ra: &SigningKey, serial: u64, name: &str, now: u32) -> Self {
         let key = SigningKey::generate().unwrap();
-        let info = VenueInfo::new(
+        let info = venue_info(
             name,
             "甘肃省兰州市安宁区北滨河西路1号",
-            RegionCode::new(620_105).unwrap(),
             VenueCategory::RESTAURANT,
             60,
             32,
-        )
-        .unwrap();
-        let cert = VenueCertificate::sign(
-            CertificateBody {
-                ra_key_id: ra.key_id(),
-                serial,
-                venue_key: key.public_key(),
-                info,
-                valid_from: now - 1440,
-                valid_until: now + 365 * 1440,
-            },
-            ra,
-        )
-        .unwrap();
+        );
+        let cert = certificate(ra, serial, &key, info, now - 1440, now + 365 * 1440);
         Self {
             key,
             master: MasterSeed::generate().unwrap(),
@@ -353,28 +343,20 @@ impl World {
     }
 
     fn revocation_list(&self, signer: &SigningKey, serials: &[u64]) -> RevocationList {
-        let entries = serials
+        let entries: Vec<_> = serials
             .iter()
             .enumerate()
-            .map(|(i, s)| Revocation {
-                sequence: i as u64 + 1,
-                serial: *s,
-                revoked_at: self.now,
-                reason: RevocationReason::DISABLED_BY_AUTHORITY,
+            .map(|(i, s)| {
+                (
+                    i as u64 + 1,
+                    *s,
+                    self.now,
+                    RevocationReason::DISABLED_BY_AUTHORITY,
+                )
             })
             .collect();
-        RevocationList::sign(
-            RevocationListBody {
-                ra_key_id: signer.key_id(),
-                issued_at: self.now,
-                after: 0,
-                up_to: serials.len() as u64,
-                head: serials.len() as u64,
-                entries,
-            },
-            signer,
-        )
-        .unwrap()
+        let n = serials.len() as u64;
+        revocation_list(signer, self.now, (0, n, n), &entries)
     }
 
     /// A batch holding a window over the library visitor's stay at the shop, first of a chain.
@@ -385,14 +367,13 @@ impl World {
     /// The same batch after `head`.
     fn batch_builder_after(&self, head: ChainHead) -> BatchBuilder {
         let mut b = BatchBuilder::new(head, self.now, vec!["Get tested.".into()]).unwrap();
-        b.add(&ExposureWindow {
-            seed: self.shop.code().seed().clone(),
-            venue_key: self.shop.key.public_key(),
-            start: self.now - 50,
-            end: self.now - 10,
-            risk: RiskLevel::HIGH,
-            message_index: 0,
-        })
+        b.add(&window(
+            self.shop.code().seed().clone(),
+            self.shop.key.public_key(),
+            self.now - 50,
+            self.now - 10,
+            RiskLevel::HIGH,
+        ))
         .unwrap();
         b
     }
@@ -480,19 +461,14 @@ impl World {
 
         // The real server: a venue registered and then revoked by itself.
         let vkey = SigningKey::generate().unwrap();
-        let reg = RegistrationRequest {
-            venue_key: vkey.public_key(),
-            info: VenueInfo::new(
-                "Revoked Bar",
-                "1 Example Road",
-                RegionCode::new(620_105).unwrap(),
-                VenueCategory::RESTAURANT,
-                60,
-                32,
-            )
-            .unwrap(),
-            pledge: true,
-        };
+        let info = venue_info(
+            "Revoked Bar",
+            "1 Example Road",
+            VenueCategory::RESTAURANT,
+            60,
+            32,
+        );
+        let reg = registration_request(&vkey, info, true);
         let r = self
             .http
             .send(self.signed_req(&vkey, Method::Post, "/v1/venues", reg.encode(), now_secs()))
@@ -564,12 +540,7 @@ impl World {
     /// stderr).
     fn cli(&self, home: &Path, args: &[&str]) -> (Option<i32>, String, String) {
         let now = venuecode::timefmt::format_minute(self.now);
-        let mut cmd = Command::new(BIN);
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("VENUECODE_") {
-                cmd.env_remove(&key);
-            }
-        }
+        let mut cmd = cli::clean_command(BIN);
         // Every home installs the authority's trust bundle, as an app ships it.
         cmd.env(
             "VENUECODE_TRUST_BUNDLE",
@@ -583,21 +554,9 @@ impl World {
             .arg(&now)
             .arg("--json")
             .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while child.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < deadline, "CLI timed out: {args:?}");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let out = child.wait_with_output().unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+            .stdin(Stdio::null());
+        let out = cli::run(cmd);
+        (out.code, out.stdout, out.stderr)
     }
 
     fn snapshot(&self) -> Snapshot {
@@ -1137,25 +1096,25 @@ fn rows(w: &World) -> Vec<Row> {
         ),
         // ---- the library: the HA's keys and seals ---------------------------------------------
         row(
-            "lib",
+            "protocol",
             "low-order X25519 HA key u=0",
             "NonContributory",
             Box::new(|_| proto_err(EncryptionKey::from_bytes(&LOW_ORDER_X25519[0]))),
         ),
         row(
-            "lib",
+            "protocol",
             "low-order X25519 HA key u=1",
             "NonContributory",
             Box::new(|_| proto_err(EncryptionKey::from_bytes(&LOW_ORDER_X25519[1]))),
         ),
         row(
-            "lib",
+            "protocol",
             "low-order X25519 HA key of order 8",
             "NonContributory",
             Box::new(|_| proto_err(EncryptionKey::from_bytes(&LOW_ORDER_X25519[2]))),
         ),
         row(
-            "lib",
+            "protocol",
             "upload sealed with a low-order enc",
             "NonContributory",
             Box::new(|w: &World| {
@@ -1173,7 +1132,7 @@ fn rows(w: &World) -> Vec<Row> {
             }),
         ),
         row(
-            "lib",
+            "protocol",
             "upload sealing an empty TAN",
             "InvalidArgument(\"a TAN is 10 to 64 printable ASCII characters\")",
             Box::new(|w: &World| {
@@ -1185,7 +1144,7 @@ fn rows(w: &World) -> Vec<Row> {
             }),
         ),
         row(
-            "lib",
+            "protocol",
             "upload sealing a 65-character TAN",
             "InvalidArgument(\"a TAN is 10 to 64 printable ASCII characters\")",
             Box::new(|w: &World| {
@@ -1197,7 +1156,7 @@ fn rows(w: &World) -> Vec<Row> {
             }),
         ),
         row(
-            "lib",
+            "protocol",
             "upload sealing a TAN with a space",
             "InvalidArgument(\"a TAN is 10 to 64 printable ASCII characters\")",
             Box::new(|w: &World| {
@@ -1209,7 +1168,7 @@ fn rows(w: &World) -> Vec<Row> {
             }),
         ),
         row(
-            "lib",
+            "protocol",
             "upload sealed to another HA key",
             "UnknownKeyId",
             Box::new(|w: &World| {
@@ -1805,13 +1764,7 @@ fn rows(w: &World) -> Vec<Row> {
             raw[at..at + 32].copy_from_slice(&LOW_ORDER_X25519[2]);
             let file = w.dir.path().join("low-order-bundle.bin");
             std::fs::write(&file, &raw).unwrap();
-            let mut cmd = Command::new(BIN);
-            for (key, _) in std::env::vars_os() {
-                if key.to_string_lossy().starts_with("VENUECODE_") {
-                    cmd.env_remove(&key);
-                }
-            }
-            let out = cmd
+            let out = cli::clean_command(BIN)
                 .arg("--home")
                 .arg(&home)
                 .args(["trust", "install"])
@@ -1965,10 +1918,11 @@ trait Pipe: Sized {
 }
 impl<T> Pipe for T {}
 
-#[test]
-fn every_bad_input_is_refused_with_its_error_and_changes_nothing() {
+/// Runs every row of `layer` on a fresh world: each must fail with its error, panic nowhere
+/// and change nothing.
+fn refuse_every_row_of(layer: &str) {
     let w = World::new();
-    let table = rows(&w);
+    let table: Vec<Row> = rows(&w).into_iter().filter(|r| r.layer == layer).collect();
     let mut failures = Vec::new();
     let mut by_layer = std::collections::BTreeMap::<&str, usize>::new();
     // `VENUECODE_BAD_INPUTS_VERBOSE=1` prints every row's outcome.
@@ -2005,8 +1959,50 @@ fn every_bad_input_is_refused_with_its_error_and_changes_nothing() {
         table.len(),
         failures.join("\n")
     );
-    assert!(table.len() >= 40, "only {} rows", table.len());
+    assert!(!table.is_empty(), "no rows in layer {layer}");
     eprintln!("{} bad inputs refused: {by_layer:?}", table.len());
+}
+
+/// One test per layer, so that `cargo test --test bad_inputs <layer>` runs one layer:
+/// `protocol` (the protocol crate's decoders and sealing, called directly), `lib` (the client
+/// library and the HA's side of it), `server` (the real server over HTTP) and `cli` (the
+/// `venuecode` binary).
+mod every_bad_input_is_refused_with_its_error_and_changes_nothing {
+    #[test]
+    fn protocol() {
+        super::refuse_every_row_of("protocol");
+    }
+
+    #[test]
+    fn lib() {
+        super::refuse_every_row_of("lib");
+    }
+
+    #[test]
+    fn server() {
+        super::refuse_every_row_of("server");
+    }
+
+    #[test]
+    fn cli() {
+        super::refuse_every_row_of("cli");
+    }
+}
+
+#[test]
+fn the_table_is_large_and_the_genuine_inputs_it_was_derived_from_are_accepted() {
+    let w = World::new();
+    let table = rows(&w);
+    let mut by_layer = std::collections::BTreeMap::<&str, usize>::new();
+    for r in &table {
+        *by_layer.entry(r.layer).or_default() += 1;
+    }
+    assert!(table.len() >= 40, "only {} rows", table.len());
+    assert_eq!(
+        by_layer.keys().copied().collect::<Vec<_>>(),
+        ["cli", "lib", "protocol", "server"],
+        "{by_layer:?}"
+    );
 
     // The controls: the genuine inputs the rows were derived from are accepted, so each
     // refusal above was about the defect and not about the fixture.

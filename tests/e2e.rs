@@ -4,27 +4,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::ffi::OsString;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use venuecode_protocol::code::{encode_decimal, DEFAULT_BASE_URL};
 use venuecode_protocol::{
-    CertificateBody, Codec, MasterSeed, RegionCode, SigningKey, VenueCategory, VenueCertificate,
-    VenueCode, VenueInfo,
+    Codec, MasterSeed, SigningKey, VenueCategory, VenueCertificate, VenueCode,
 };
+use venuecode_testkit::cli::{self, run, tomorrow, Output, ServerProcess as Server, START_TIMEOUT};
+use venuecode_testkit::fixture::{certificate, venue_info};
+use venuecode_testkit::pki::TestCa;
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode");
-/// Longest a single CLI command may take (a debug build on a busy machine).
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(90);
-/// Longest the server may take to print its listening line.
-const START_TIMEOUT: Duration = Duration::from_secs(30);
-/// Longest the server may take to stop after SIGTERM.
-const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 /// Exit status of `visitor scan` when a code is refused.
 const SCAN_REFUSED: i32 = 3;
 
@@ -32,106 +27,9 @@ const SCAN_REFUSED: i32 = 3;
 // Harness
 // ------------------------------------------------------------------------------------------
 
-/// The binary with a clean environment: no `VENUECODE_*` variable of the caller leaks in,
-/// except the font path the poster needs.
+/// The binary with a clean environment (see [`cli::command`]).
 fn base_command() -> Command {
-    let mut cmd = Command::new(BIN);
-    for (key, _) in std::env::vars_os() {
-        let k = key.to_string_lossy();
-        if k.starts_with("VENUECODE_") && k != "VENUECODE_CJK_FONT" {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.env("NO_COLOR", "1");
-    // Times the tests type without an offset are UTC, whatever this machine's zone.
-    cmd.env("TZ", "UTC");
-    cmd.stdin(Stdio::null());
-    cmd
-}
-
-/// What a finished command printed.
-#[derive(Debug)]
-struct Output {
-    cmdline: String,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Output {
-    fn success(&self) -> bool {
-        self.code == Some(0)
-    }
-
-    /// Asserts exit status 0.
-    fn ok(self) -> Self {
-        assert!(
-            self.success(),
-            "command failed: {}\n{self:#?}",
-            self.cmdline
-        );
-        self
-    }
-
-    /// Asserts a non-zero exit status.
-    fn failed(self) -> Self {
-        assert!(
-            !self.success() && self.code.is_some(),
-            "command should have failed: {}\n{self:#?}",
-            self.cmdline
-        );
-        self
-    }
-
-    /// Parses stdout as one JSON document.
-    fn json(&self) -> Value {
-        serde_json::from_str(self.stdout.trim())
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
-    }
-}
-
-fn read_all(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = r.read_to_end(&mut buf);
-        String::from_utf8_lossy(&buf).into_owned()
-    })
-}
-
-/// Runs a command to completion, killing it after [`COMMAND_TIMEOUT`].
-fn run(mut cmd: Command) -> Output {
-    let cmdline = format!("{cmd:?}");
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmdline}: {e}"));
-    let out = read_all(child.stdout.take().expect("stdout"));
-    let err = read_all(child.stderr.take().expect("stderr"));
-    let status = wait_timeout(&mut child, COMMAND_TIMEOUT).unwrap_or_else(|| {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("timed out after {COMMAND_TIMEOUT:?}: {cmdline}");
-    });
-    Output {
-        cmdline,
-        code: status.code(),
-        stdout: out.join().expect("stdout reader"),
-        stderr: err.join().expect("stderr reader"),
-    }
-}
-
-/// Waits for a child to exit, up to `timeout`; `None` if it is still running.
-fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return Some(status);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    cli::command(BIN)
 }
 
 /// A `venuecode venue display` subprocess on a free port; killed on drop.
@@ -192,11 +90,7 @@ impl Display {
         .unwrap();
         let mut text = String::new();
         s.read_to_string(&mut text).unwrap();
-        let status = text
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
+        let status = venuecode_testkit::server::raw::status_of(&text);
         let body = text
             .split_once("\r\n\r\n")
             .map(|(_, b)| b.to_owned())
@@ -227,134 +121,12 @@ impl Drop for Display {
     }
 }
 
-/// A `venuecode server` subprocess; killed on drop.
-struct Server {
-    child: Option<Child>,
-    url: String,
-    log: PathBuf,
-}
-
-impl Server {
-    /// Starts the server on a free port, with `extra` flags, and waits for its listening line.
-    fn start(data_dir: &Path, ha_home: &Path, log: PathBuf, extra: &[OsString]) -> Self {
-        let mut cmd = base_command();
-        cmd.arg("server")
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--ra-key")
-            .arg(ha_home.join("ra/ra.key"))
-            .arg("--admin-key")
-            .arg(ha_home.join("ra/admin.pub"))
-            .arg("--ha-keys")
-            .arg(ha_home.join("authority/ha-signing.pub"))
-            .arg("--ha-encryption-key")
-            .arg(ha_home.join("authority/ha-encryption.pub"))
-            .arg("--trust-bundle")
-            .arg(ha_home.join("authority/trust-bundle.bin"))
-            .args(extra);
-        cmd.stdout(Stdio::piped())
-            .stderr(Stdio::from(File::create(&log).expect("server log")));
-        let mut child = cmd.spawn().expect("starting the server");
-        let stdout = child.stdout.take().expect("server stdout");
-        let (tx, rx) = mpsc::channel();
-        // Reads every stdout line for as long as the server runs, so it never blocks on a pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    // Nobody listens any more; keep draining.
-                }
-            }
-        });
-        let mut server = Self {
-            child: Some(child),
-            url: String::new(),
-            log,
-        };
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(url) = line.strip_prefix("venuecode server listening on ") {
-                        server.url = url.trim().to_owned();
-                        return server;
-                    }
-                }
-                Err(e) => panic!(
-                    "the server did not report its address ({e}); log:\n{}",
-                    server.log_text()
-                ),
-            }
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Stops the server with SIGTERM, as an operator or init system would, and returns its
-    /// exit status.
-    fn stop(&mut self) -> ExitStatus {
-        let mut child = self.child.take().expect("server already stopped");
-        let kill = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status()
-            .expect("running kill");
-        assert!(kill.success(), "kill -TERM failed");
-        match wait_timeout(&mut child, STOP_TIMEOUT) {
-            Some(status) => status,
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "the server did not stop within {STOP_TIMEOUT:?} of SIGTERM; log:\n{}",
-                    self.log_text()
-                );
-            }
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// A test CA made with rcgen, and a server certificate and key it issued for `names`: PEM
-/// texts (CA, certificate, key).
+/// A CA and a server certificate and key it issued for `names`: PEM texts (CA, certificate,
+/// key).
 fn test_pki(names: &[&str]) -> (String, String, String) {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(DnType::CommonName, "Test health authority CA");
-    let ca_key = KeyPair::generate().unwrap();
-    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
-    let issuer = Issuer::new(ca, ca_key);
-    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(names)
-        .unwrap()
-        .signed_by(&key, &issuer)
-        .unwrap();
-    (ca_pem, cert.pem(), key.serialize_pem())
-}
-
-/// Tomorrow, as a UTC day number (days since 1970-01-01).
-fn tomorrow() -> u32 {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs();
-    u32::try_from(secs / 86_400 + 1).expect("day fits")
+    let ca = TestCa::new("Test health authority CA");
+    let (cert, key) = ca.issue(names);
+    (ca.pem, cert, key)
 }
 
 /// `YYYY-MM-DD` of a UTC day number.
@@ -438,7 +210,13 @@ impl World {
         // It says how to install the bundle in the other homes, and installed it in its own.
         assert!(out.stdout.contains("trust install"), "{out:#?}");
         assert!(ha.join("trust-bundle.bin").is_file());
-        let server = Server::start(&data, &ha, dir.path().join("server-1.log"), &server_args);
+        let server = Server::start(
+            BIN,
+            &data,
+            &ha,
+            dir.path().join("server-1.log"),
+            &server_args,
+        );
         Self {
             dir,
             ha,
@@ -488,7 +266,7 @@ impl World {
         );
         self.starts += 1;
         let log = self.dir.path().join(format!("server-{}.log", self.starts));
-        self.server = Server::start(&self.data, &self.ha, log, &self.server_args);
+        self.server = Server::start(BIN, &self.data, &self.ha, log, &self.server_args);
     }
 
     /// Runs `venuecode --home HOME --server URL [--now NOW] --json ARGS…`.
@@ -1256,24 +1034,21 @@ fn code_from_untrusted_authority(now_minute: u32) -> String {
     let fake_ra = SigningKey::from_seed(&[0x11; 32]).unwrap();
     let venue_key = SigningKey::from_seed(&[0x22; 32]).unwrap();
     let master = MasterSeed::from_bytes([0x33; 32]);
-    let info = VenueInfo::new(
+    let info = venue_info(
         "兰州牛肉面馆",
         "甘肃省兰州市安宁区北滨河西路1号",
-        RegionCode::new(620105).unwrap(),
         VenueCategory::RESTAURANT,
         60,
         32,
-    )
-    .unwrap();
-    let body = CertificateBody {
-        ra_key_id: fake_ra.key_id(),
-        serial: 1,
-        venue_key: venue_key.public_key(),
+    );
+    let cert = certificate(
+        &fake_ra,
+        1,
+        &venue_key,
         info,
-        valid_from: now_minute.saturating_sub(60),
-        valid_until: now_minute + 365 * 1440,
-    };
-    let cert = VenueCertificate::sign(body, &fake_ra).unwrap();
+        now_minute.saturating_sub(60),
+        now_minute + 365 * 1440,
+    );
     VenueCode::new_static(cert, &master, &venue_key)
         .unwrap()
         .to_url(DEFAULT_BASE_URL)
@@ -2593,7 +2368,7 @@ fn with_server_store(w: &mut World, plant: impl FnOnce(&venuecode_server::RedbSt
     }
     w.starts += 1;
     let log = w.dir.path().join(format!("server-{}.log", w.starts));
-    w.server = Server::start(&w.data, &w.ha, log, &w.server_args);
+    w.server = Server::start(BIN, &w.data, &w.ha, log, &w.server_args);
 }
 
 /// Registers `tan` as a case TAN directly in the server's store and stores `body` under it, as

@@ -12,69 +12,33 @@
 //! only masked labels and ciphertexts may be there.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::Command;
+use std::time::Duration;
 
 use serde_json::Value;
 use venuecode_protocol::VenueCode;
+use venuecode_testkit::cli::{self, ServerProcess};
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode");
 
+/// The binary with a clean environment (see [`cli::command`]), without the poster font.
 fn base_command() -> Command {
-    let mut cmd = Command::new(BIN);
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("VENUECODE_") {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.env("NO_COLOR", "1")
-        .env("TZ", "UTC")
-        .stdin(Stdio::null());
+    let mut cmd = cli::command(BIN);
+    cmd.env_remove("VENUECODE_CJK_FONT");
     cmd
 }
 
 /// Runs a command that must succeed; returns stdout parsed as JSON.
-fn run_ok(mut cmd: Command) -> Value {
-    let line = format!("{cmd:?}");
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "timed out: {line}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{line} failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("{line}: not JSON ({e}): {stdout}"))
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+fn run_ok(cmd: Command) -> Value {
+    cli::run(cmd).ok().json()
 }
 
 struct World {
     dir: tempfile::TempDir,
     url: String,
     day: u32,
-    _server: Server,
+    _server: ServerProcess,
 }
 
 impl World {
@@ -86,56 +50,19 @@ impl World {
             .arg(&ha)
             .args(["--json", "authority", "init"]);
         let _ = run_ok(init);
-        let mut cmd = base_command();
-        cmd.arg("server")
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--data-dir")
-            .arg(dir.path().join("server-data"))
-            .arg("--ra-key")
-            .arg(ha.join("ra/ra.key"))
-            .arg("--admin-key")
-            .arg(ha.join("ra/admin.pub"))
-            .arg("--ha-keys")
-            .arg(ha.join("authority/ha-signing.pub"))
-            .arg("--ha-encryption-key")
-            .arg(ha.join("authority/ha-encryption.pub"))
-            .arg("--trust-bundle")
-            .arg(ha.join("authority/trust-bundle.bin"))
-            .env("RUST_LOG", "info,venuecode_server=trace,venuecode=trace")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(
-                File::create(dir.path().join("server-stderr.log")).unwrap(),
-            ));
-        let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
+        let mut cmd = cli::server_command(BIN, &dir.path().join("server-data"), &ha);
+        cmd.env("RUST_LOG", "info,venuecode_server=trace,venuecode=trace");
         // The log goes to stdout: every line is kept in server.log.
-        let mut log = File::create(dir.path().join("server.log")).unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = writeln!(log, "{line}");
-                let _ = tx.send(line);
-            }
-        });
-        let server = Server(child);
-        let url = loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(30))
-                .expect("server start");
-            if let Some(u) = line.strip_prefix("venuecode server listening on ") {
-                break u.trim().to_owned();
-            }
-        };
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
+        let server = ServerProcess::spawn(
+            cmd,
+            dir.path().join("server-stderr.log"),
+            Some(dir.path().join("server.log")),
+        );
+        let url = server.url.clone();
         Self {
             dir,
             url,
-            day: (secs / 86_400 + 1) as u32,
+            day: cli::tomorrow(),
             _server: server,
         }
     }

@@ -14,6 +14,7 @@ use venuecode_client::Error;
 use venuecode_client::*;
 use venuecode_protocol::envelope::tan_hash;
 use venuecode_protocol::*;
+use venuecode_testkit::fixture::trust_bundle;
 
 /// A server on a free local port, stopped on drop.
 struct Running {
@@ -65,19 +66,8 @@ fn bundle(
     ha_enc: &DecryptionKey,
     signer: &SigningKey,
 ) -> TrustBundle {
-    TrustBundle::sign(
-        TrustBundleBody {
-            sequence,
-            issued_at: SystemClock.now_minute(),
-            ra_keys: ra.iter().map(|k| k.public_key()).collect(),
-            ha_signing_keys: ha.iter().map(|k| k.public_key()).collect(),
-            ha_encryption_key: ha_enc.public_key(),
-            server_url: "http://127.0.0.1".into(),
-            code_base_url: venuecode_protocol::code::DEFAULT_BASE_URL.into(),
-        },
-        signer,
-    )
-    .unwrap()
+    let now = SystemClock.now_minute();
+    trust_bundle(sequence, now, ra, ha, ha_enc, "http://127.0.0.1", signer)
 }
 
 fn start(dir: &Path, auth: &Authorities) -> Running {

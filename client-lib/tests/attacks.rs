@@ -7,7 +7,7 @@
 //! retention period; and what a seed release and a count ping show on the wire.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::fixture as common;
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -17,8 +17,8 @@ use venuecode_client::transport::{Request, Response, TanState};
 use venuecode_client::*;
 use venuecode_protocol::time::EPOCH_MINUTES;
 use venuecode_protocol::{
-    ChainHead, Checkpoint, CheckpointBody, Codec, Error as P, Revocation, RevocationList,
-    RevocationListBody, RevocationReason, RiskLevel, SigningKey, TrustBundle, TrustBundleBody,
+    ChainHead, Checkpoint, CheckpointBody, Codec, Error as P, RiskLevel, SigningKey, TrustBundle,
+    TrustBundleBody,
 };
 
 fn noodles_batch(w: &World) -> venuecode_protocol::ExposureBatch {
@@ -38,35 +38,7 @@ fn visited_noodles(w: &World) -> Visitor {
     v
 }
 
-fn page(
-    w: &World,
-    after: u64,
-    up_to: u64,
-    head: u64,
-    issued_at: u32,
-    serials: &[(u64, u64)],
-) -> RevocationList {
-    RevocationList::sign(
-        RevocationListBody {
-            ra_key_id: w.ra.key_id(),
-            issued_at,
-            after,
-            up_to,
-            head,
-            entries: serials
-                .iter()
-                .map(|(sequence, serial)| Revocation {
-                    sequence: *sequence,
-                    serial: *serial,
-                    revoked_at: issued_at,
-                    reason: RevocationReason::DISABLED_BY_AUTHORITY,
-                })
-                .collect(),
-        },
-        &w.ra,
-    )
-    .unwrap()
-}
+use common::revocation_page as page;
 
 // ---- replays and rollbacks ----
 

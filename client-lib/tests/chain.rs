@@ -4,15 +4,12 @@
 //! nothing, and the app is never told "no exposure" when the chain says otherwise.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::fixture as common;
 
 use common::*;
 use venuecode_client::*;
 use venuecode_protocol::time::EPOCH_MINUTES;
-use venuecode_protocol::{
-    ChainHead, Codec, DecryptionKey, Error as P, Revocation, RevocationList, RevocationListBody,
-    RevocationReason, RiskLevel, SigningKey,
-};
+use venuecode_protocol::{ChainHead, Codec, DecryptionKey, Error as P, RiskLevel, SigningKey};
 
 /// Checked in at the noodle bar from NOW to NOW+60, then two hours later.
 fn visited_noodles(w: &World) -> Visitor {
@@ -268,35 +265,7 @@ fn withheld_batch_disagreeing_with_the_checkpoint_is_refused() {
 
 // ---- revocations: rollback, gaps, pages ----
 
-fn revocations(
-    w: &World,
-    after: u64,
-    up_to: u64,
-    head: u64,
-    issued_at: u32,
-    serials: &[(u64, u64)],
-) -> RevocationList {
-    RevocationList::sign(
-        RevocationListBody {
-            ra_key_id: w.ra.key_id(),
-            issued_at,
-            after,
-            up_to,
-            head,
-            entries: serials
-                .iter()
-                .map(|(sequence, serial)| Revocation {
-                    sequence: *sequence,
-                    serial: *serial,
-                    revoked_at: issued_at,
-                    reason: RevocationReason::DISABLED_BY_AUTHORITY,
-                })
-                .collect(),
-        },
-        &w.ra,
-    )
-    .unwrap()
-}
+use common::revocation_page as revocations;
 
 #[test]
 fn rollback_replayed_old_revocation_list_is_refused_and_the_later_revocation_stays() {

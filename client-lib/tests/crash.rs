@@ -12,12 +12,14 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use venuecode_client::transport::{Request, Response, Transport};
 use venuecode_client::{DiaryKey, ManualClock, Venue, Visitor, VisitorConfig};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::*;
+use venuecode_testkit::crash::{self, Rng};
+use venuecode_testkit::fixture::{certificate, revocation_list, trust_bundle, venue_info};
 
 /// Set in the child: the diary path.
 const CHILD_ENV: &str = "VENUECODE_DIARY_CRASH_CHILD";
@@ -36,42 +38,32 @@ fn authorities() -> Authorities {
     let ra = SigningKey::from_seed(&[1; 32]).unwrap();
     let ha = SigningKey::from_seed(&[2; 32]).unwrap();
     let ha_enc = DecryptionKey::derive(&[3; 32]).unwrap();
-    let trust = TrustBundle::sign(
-        TrustBundleBody {
-            sequence: 1,
-            issued_at: START,
-            ra_keys: vec![ra.public_key()],
-            ha_signing_keys: vec![ha.public_key()],
-            ha_encryption_key: ha_enc.public_key(),
-            server_url: "https://venuecode.example".into(),
-            code_base_url: DEFAULT_BASE_URL.into(),
-        },
+    let trust = trust_bundle(
+        1,
+        START,
+        &[&ra],
+        &[&ha],
+        &ha_enc,
+        "https://venuecode.example",
         &ra,
-    )
-    .unwrap();
+    );
     let venue = |n: u8, name: &str| {
         let key = SigningKey::from_seed(&[10 + n; 32]).unwrap();
-        let info = VenueInfo::new(
+        let info = venue_info(
             name,
             "甘肃省兰州市安宁区北滨河西路1号",
-            RegionCode::new(620_105).unwrap(),
             VenueCategory::RESTAURANT,
             60,
             32,
-        )
-        .unwrap();
-        let cert = VenueCertificate::sign(
-            CertificateBody {
-                ra_key_id: ra.key_id(),
-                serial: u64::from(n) + 1,
-                venue_key: key.public_key(),
-                info,
-                valid_from: START - 1440,
-                valid_until: START + 3650 * 1440,
-            },
+        );
+        let cert = certificate(
             &ra,
-        )
-        .unwrap();
+            u64::from(n) + 1,
+            &key,
+            info,
+            START - 1440,
+            START + 3650 * 1440,
+        );
         Venue::new(cert, MasterSeed::from_bytes([20 + n; 32]), key, &trust).unwrap()
     };
     let venues = [venue(0, "兰州牛肉面馆"), venue(1, "安宁区图书馆")];
@@ -165,19 +157,7 @@ fn child(path: &Path) {
         .unwrap()
         .parse()
         .unwrap();
-    let list = RevocationList::sign(
-        RevocationListBody {
-            ra_key_id: a.ra.key_id(),
-            issued_at: START,
-            after: 0,
-            up_to: 0,
-            head: 0,
-            entries: Vec::new(),
-        },
-        &a.ra,
-    )
-    .unwrap()
-    .encode();
+    let list = revocation_list(&a.ra, START, (0, 0, 0), &[]).encode();
     // This child's chain: batches from `first_seq` on, after a prefix declared expired.
     let mut head = ChainHead {
         sequence: first_seq - 1,
@@ -257,36 +237,12 @@ fn diary_crash_child() {
     }
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
-    }
-}
-
 #[test]
 fn every_acknowledged_check_in_survives_kill_9() {
     if std::env::var_os(CHILD_ENV).is_some() {
         return;
     }
-    let cycles: usize = std::env::var("VENUECODE_CRASH_CYCLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
-    let seed: u64 = std::env::var("VENUECODE_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
+    let (cycles, seed) = crash::settings();
     eprintln!("diary crash harness: {cycles} cycles, VENUECODE_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let a = authorities();

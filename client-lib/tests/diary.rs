@@ -1,7 +1,7 @@
 //! The encrypted diary: what the raw file shows, a wrong key, and retention.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::fixture as common;
 
 use common::*;
 use venuecode_client::*;

@@ -1,7 +1,7 @@
 //! Scanning, every way a code can be wrong, and check-in, check-out, editing, hiding, deleting.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::fixture as common;
 
 use common::*;
 use venuecode_client::*;

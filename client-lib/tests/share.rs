@@ -1,7 +1,7 @@
 //! Sharing after a positive test: candidates, selection, sealing, TAN errors, retries.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::fixture as common;
 
 use common::*;
 use venuecode_client::transport::TanState;

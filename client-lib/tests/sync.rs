@@ -1,7 +1,7 @@
 //! Sync and matching: overlap, margins, verification, repeated batches, crash mid-sync.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::fixture as common;
 
 use common::*;
 use venuecode_client::*;

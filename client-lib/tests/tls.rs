@@ -5,50 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use venuecode_client::api;
 use venuecode_client::transport::Request;
 use venuecode_client::Error;
 use venuecode_client::*;
 use venuecode_protocol::*;
-
-/// A private CA, as a health authority's own PKI would have.
-struct TestCa {
-    pem: String,
-    issuer: Issuer<'static, KeyPair>,
-}
-
-impl TestCa {
-    fn new(name: &str) -> Self {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let key = KeyPair::generate().unwrap();
-        let pem = params.self_signed(&key).unwrap().pem();
-        Self {
-            pem,
-            issuer: Issuer::new(params, key),
-        }
-    }
-
-    /// A server certificate for `names`, and its key, in PEM.
-    fn issue(&self, names: &[&str]) -> (String, String) {
-        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        let params = CertificateParams::new(names).unwrap();
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        (cert.pem(), key.serialize_pem())
-    }
-}
-
-/// A self-signed certificate for this machine, and its key.
-fn self_signed() -> (String, String) {
-    let params =
-        CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
-    let key = KeyPair::generate().unwrap();
-    (params.self_signed(&key).unwrap().pem(), key.serialize_pem())
-}
+use venuecode_testkit::fixture::trust_bundle;
+use venuecode_testkit::pki::{self_signed, TestCa};
 
 struct Authorities {
     ra: SigningKey,
@@ -67,19 +30,15 @@ impl Authorities {
 
     /// The trust bundle the app ships with.
     fn bundle(&self) -> TrustBundle {
-        TrustBundle::sign(
-            TrustBundleBody {
-                sequence: 1,
-                issued_at: SystemClock.now_minute(),
-                ra_keys: vec![self.ra.public_key()],
-                ha_signing_keys: vec![self.ha.public_key()],
-                ha_encryption_key: self.ha_enc.public_key(),
-                server_url: "https://localhost".into(),
-                code_base_url: venuecode_protocol::code::DEFAULT_BASE_URL.into(),
-            },
+        trust_bundle(
+            1,
+            SystemClock.now_minute(),
+            &[&self.ra],
+            &[&self.ha],
+            &self.ha_enc,
+            "https://localhost",
             &self.ra,
         )
-        .unwrap()
     }
 }
 

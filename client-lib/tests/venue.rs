@@ -1,7 +1,7 @@
 //! Venue-side helpers: rotating code, notification check, seed release, guest book, counts.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::fixture as common;
 
 use common::*;
 use venuecode_client::transport::TanState;

@@ -1,7 +1,7 @@
 //! Every route's success path and documented errors, against a real server over HTTP.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 
 use common::{now, Harness};
 use venuecode_protocol::{Codec, RevocationList, SigningKey, TrustAnchors, VenueCertificate};

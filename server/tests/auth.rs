@@ -2,7 +2,7 @@
 //! body and a replay, and accepts the right key once.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 
 use common::{now, Harness};
 use venuecode_protocol::SigningKey;

@@ -2,7 +2,7 @@
 //! head or is refused), checkpoints, the trust bundle and paged revocation lists.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 
 use common::{now, Harness};
 use venuecode_protocol::revocation::MAX_REVOCATION_PAGE;

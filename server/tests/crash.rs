@@ -7,22 +7,24 @@
 //! long run). `VENUECODE_CRASH_SEED` replays a run (the seed is printed).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use venuecode_protocol::envelope::{tan_hash, RequestEnvelope};
 use venuecode_protocol::exposure::{BatchBuilder, ExposureWindow, RiskLevel};
 use venuecode_protocol::sealed::{seal, UPLOAD_INFO};
 use venuecode_protocol::{
-    ChainHead, Codec, DecryptionKey, ExposureBatch, MasterSeed, RegionCode, RegistrationRequest,
-    SigningKey, VenueCategory, VenueCertificate, VenueInfo,
+    ChainHead, Codec, DecryptionKey, ExposureBatch, MasterSeed, SigningKey, VenueCategory,
+    VenueCertificate,
 };
 use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::{RedbStorage, Storage};
+use venuecode_testkit::crash::{self, Rng};
+use venuecode_testkit::fixture::{registration_request, venue_info};
+use venuecode_testkit::server::process::{self, Running};
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode-server");
 const WRITERS: usize = 3;
@@ -35,20 +37,6 @@ fn now() -> u64 {
 }
 
 /// xorshift64*: enough randomness for kill times, and replayable from the printed seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// A write the server acknowledged with a 2xx.
 #[derive(Debug, Clone)]
 enum Ack {
@@ -94,24 +82,11 @@ impl Keys {
     }
 }
 
-/// A running `venuecode-server` child and its base URL.
-struct Running {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the server binary on a free port and waits for its "listening" log line.
 fn start(keys: &Keys, data: &Path) -> Running {
     let d = &keys.dir;
-    let mut child = Command::new(BIN)
-        .arg("--listen")
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--listen")
         .arg("127.0.0.1:0")
         .arg("--data-dir")
         .arg(data)
@@ -125,44 +100,8 @@ fn start(keys: &Keys, data: &Path) -> Running {
         .arg(d.join("ha-enc.pub"))
         .args(["--rate-burst", "1000000", "--rate-per-minute", "1000000"])
         .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting venuecode-server");
-    let stderr = child.stderr.take().unwrap();
-    let mut running = Running {
-        child,
-        base: String::new(),
-    };
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = rx
-            .recv_timeout(left)
-            .unwrap_or_else(|e| panic!("server did not start ({e}): {seen:#?}"));
-        if line.contains("listening") {
-            let at = line
-                .find("127.0.0.1:")
-                .expect("address in the listening line");
-            let addr: String = line[at..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-                .collect();
-            running.base = format!("http://{addr}");
-            return running;
-        }
-        seen.push(line);
-    }
+        .env("NO_COLOR", "1");
+    process::spawn(cmd)
 }
 
 fn agent() -> ureq::Agent {
@@ -305,20 +244,14 @@ fn writer(
             }
             _ => {
                 let key = SigningKey::generate().unwrap();
-                let body = RegistrationRequest {
-                    venue_key: key.public_key(),
-                    info: VenueInfo::new(
-                        &format!("Crash Venue {id}-{n}"),
-                        "1 Example Road",
-                        RegionCode::new(620_105).unwrap(),
-                        VenueCategory::RESTAURANT,
-                        60,
-                        32,
-                    )
-                    .unwrap(),
-                    pledge: true,
-                }
-                .encode();
+                let info = venue_info(
+                    &format!("Crash Venue {id}-{n}"),
+                    "1 Example Road",
+                    VenueCategory::RESTAURANT,
+                    60,
+                    32,
+                );
+                let body = registration_request(&key, info, true).encode();
                 let sig = signed(&key, "POST", "/v1/venues", &body);
                 let Some((status, certificate)) =
                     send(&agent, &base, "POST", "/v1/venues", &[sig], body)
@@ -381,20 +314,7 @@ fn verify(data: &Path, acks: &[Ack]) -> Result<usize, String> {
 
 #[test]
 fn every_acknowledged_write_survives_kill_9() {
-    let cycles: usize = std::env::var("VENUECODE_CRASH_CYCLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
-    let seed: u64 = std::env::var("VENUECODE_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
+    let (cycles, seed) = crash::settings();
     eprintln!("crash harness: {cycles} cycles, VENUECODE_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();

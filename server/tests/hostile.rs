@@ -5,13 +5,13 @@
 //! sleep. (Memory under the same attacks, measured on the binary, is in `hostile_process.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::raw::{connect_from, metric, status_from};
+use common::raw::{connect_from, metric, read_response, status_from};
 use common::{now, Harness};
 use venuecode_protocol::{Codec as _, SigningKey};
 
@@ -161,35 +161,7 @@ fn post_head(addr: SocketAddr, path: &str, extra: &str, length: usize, sent: &[u
 /// Reads one response (status and text) without sending anything more.
 fn answer(s: &mut TcpStream) -> (u16, String) {
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-        let text = String::from_utf8_lossy(&got);
-        if let Some(end) = text.find("\r\n\r\n") {
-            let len = text[..end]
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .and_then(|v| v.trim().parse::<usize>().ok())
-                })
-                .unwrap_or(0);
-            if got.len() >= end + 4 + len {
-                break;
-            }
-        }
-    }
-    let text = String::from_utf8_lossy(&got).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, text)
+    read_response(s)
 }
 
 #[test]

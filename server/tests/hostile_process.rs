@@ -5,7 +5,7 @@
 //! are printed (`--nocapture`) and bounded generously.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 use common::process::{memory_kib, start_binary, Running};
 use common::raw::{connect_from, metric, status_from};
 
+const BIN: &str = env!("CARGO_BIN_EXE_venuecode-server");
+
 /// Starts the binary with its defaults but a short header deadline (2 s).
 fn start(dir: &Path) -> Running {
-    start_binary(dir, &["--header-timeout-ms", "2000"])
+    start_binary(BIN, dir, &["--header-timeout-ms", "2000"])
 }
 
 /// Open file descriptors of a process.

@@ -1,14 +1,14 @@
 //! Abuse limits (413, 408, 503, 429) and a clean shutdown, against a real server.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use common::raw::answered;
+use common::raw::{answered, read_response};
 use common::{now, Harness};
 
 /// Opens a connection and sends the head of a POST whose body is `length` bytes, of which
@@ -28,38 +28,7 @@ fn slow_post(addr: SocketAddr, path: &str, length: usize, sent: &[u8]) -> TcpStr
 
 /// Reads a response's status code and the rest of what arrives.
 fn read_status(s: &mut TcpStream) -> (u16, String) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        match s.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => {
-                buf.extend_from_slice(&chunk[..n]);
-                let text = String::from_utf8_lossy(&buf);
-                if let Some(head_end) = text.find("\r\n\r\n") {
-                    let len = text[..head_end]
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                        })
-                        .unwrap_or(0);
-                    if buf.len() >= head_end + 4 + len {
-                        break;
-                    }
-                }
-            }
-            Err(_) => break,
-        }
-    }
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, text)
+    read_response(s)
 }
 
 #[test]

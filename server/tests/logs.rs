@@ -1,7 +1,7 @@
 //! The logs carry no user data: no TAN, no upload, no venue details, no client address.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! The OpenAPI document lists exactly the routes of API.md, and every one of them is routed.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 
 use std::collections::BTreeSet;
 

@@ -5,7 +5,7 @@
 //! (413, 408, 503 and 429 on their own are in `limits.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -17,11 +17,14 @@ use common::raw::{answered, in_flight};
 use venuecode_protocol::count::CountPing;
 use venuecode_protocol::{Codec, CountTag, KeyId};
 
+const BIN: &str = env!("CARGO_BIN_EXE_venuecode-server");
+
 const SLOTS: usize = 8;
 
 fn start(dir: &Path) -> Running {
     let slots = SLOTS.to_string();
     start_binary(
+        BIN,
         dir,
         &[
             "--counts",

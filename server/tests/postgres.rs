@@ -14,28 +14,9 @@ use venuecode_server::{PgStorage, Storage};
 
 const T0: u64 = 1_800_000_000;
 
-fn link(seq: u64) -> [u8; 32] {
-    if seq == 0 {
-        [0; 32]
-    } else {
-        let mut l = [0xa5; 32];
-        l[..8].copy_from_slice(&seq.to_be_bytes());
-        l
-    }
-}
-
-/// Batch `seq` of a chain, with batch id `[id; 16]`.
-fn chained<'a>(seq: u64, id: u8, records: u32, bytes: &'a [u8]) -> NewBatch<'a> {
-    NewBatch {
-        sequence: seq,
-        previous: link(seq - 1),
-        link: link(seq),
-        batch_id: [id; 16],
-        digest: [id; 32],
-        records,
-        received_at: T0,
-        bytes,
-    }
+/// Batch `seq` of a chain, with batch id `[id; 16]`, received at [`T0`].
+fn chained(seq: u64, id: u8, records: u32, bytes: &[u8]) -> NewBatch<'_> {
+    venuecode_testkit::store::chained(seq, id, records, T0, bytes)
 }
 
 fn venue(serial: u64) -> VenueRecord {

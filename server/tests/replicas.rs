@@ -4,7 +4,7 @@
 //! replay on the other.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 mod pg;
 
 use common::{now, Harness};

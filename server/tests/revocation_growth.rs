@@ -6,7 +6,7 @@
 //! revocation log's paging is `chain.rs`'s `revocation_growth_is_served_in_pages_without_rollback`.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 mod pg;
 
 use std::collections::BTreeMap;

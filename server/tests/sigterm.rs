@@ -2,7 +2,7 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -9,10 +9,10 @@ mod pg;
 use std::sync::Arc;
 
 use venuecode_server::storage::{
-    MemoryStorage, NewBatch, NewCheckpoint, NewTan, StorageError, StoredHead, TanPurpose,
-    VenueRecord,
+    MemoryStorage, NewCheckpoint, NewTan, StorageError, StoredHead, TanPurpose, VenueRecord,
 };
 use venuecode_server::{purge_expired, purge_expired_with_margin, PgStorage, RedbStorage, Storage};
+use venuecode_testkit::store::{chained, link};
 
 const DAY: u64 = 86_400;
 const T0: u64 = 1_800_000_000;
@@ -31,31 +31,6 @@ fn tan(hash: u8, expires_at: u64, purpose: TanPurpose) -> NewTan {
         hash: [hash; 32],
         expires_at,
         purpose,
-    }
-}
-
-/// A stand-in link of batch `seq` (the storage does not compute links).
-fn link(seq: u64) -> [u8; 32] {
-    if seq == 0 {
-        [0; 32]
-    } else {
-        let mut l = [0xa5; 32];
-        l[..8].copy_from_slice(&seq.to_be_bytes());
-        l
-    }
-}
-
-/// Batch `seq` of a chain, with batch id `[id; 16]`.
-fn chained<'a>(seq: u64, id: u8, records: u32, received_at: u64, bytes: &'a [u8]) -> NewBatch<'a> {
-    NewBatch {
-        sequence: seq,
-        previous: link(seq - 1),
-        link: link(seq),
-        batch_id: [id; 16],
-        digest: [id; 32],
-        records,
-        received_at,
-        bytes,
     }
 }
 
@@ -535,31 +510,13 @@ fn the_redb_store_is_created_private_mode_0700_dir_and_0600_file() {
 
 /// A record holding a real certificate, so that the duplicate check sees its name.
 fn certified(serial: u64, key: &venuecode_protocol::SigningKey, name: &str) -> VenueRecord {
-    use venuecode_protocol::{
-        CertificateBody, Codec as _, RegionCode, SigningKey, VenueCategory, VenueCertificate,
-        VenueInfo,
-    };
+    use venuecode_protocol::{Codec as _, SigningKey, VenueCategory};
+    use venuecode_testkit::fixture::{certificate, venue_info};
     let ra = SigningKey::from_seed(&[1; 32]).unwrap();
-    let info = VenueInfo::new(
-        name,
-        "1 Example Road",
-        RegionCode::new(620_105).unwrap(),
-        VenueCategory::RESTAURANT,
-        60,
-        32,
-    )
-    .unwrap();
-    let body = CertificateBody {
-        ra_key_id: ra.key_id(),
-        serial,
-        venue_key: key.public_key(),
-        info,
-        valid_from: 0,
-        valid_until: 100,
-    };
+    let info = venue_info(name, "1 Example Road", VenueCategory::RESTAURANT, 60, 32);
     VenueRecord {
         serial,
-        certificate: VenueCertificate::sign(body, &ra).unwrap().encode(),
+        certificate: certificate(&ra, serial, key, info, 0, 100).encode(),
         venue_key: *key.public_key().as_bytes(),
         region: 620_105,
         category: 1,

@@ -3,7 +3,7 @@
 //! block nobody; bad certificate or key files stop it at start-up with a message naming them.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 
 use std::io::Write as _;
 use std::net::TcpStream;
@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::Harness;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use venuecode_server::{Config, Server, ServerError};
+use venuecode_testkit::pki::TestCa;
 
 /// A test CA's certificate, and a certificate and key it issued for 127.0.0.1 and localhost,
 /// written as PEM files in `dir`.
@@ -23,25 +23,16 @@ struct Pki {
 }
 
 fn pki(dir: &Path) -> Pki {
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(DnType::CommonName, "Test health authority CA");
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
-    let ca_key = KeyPair::generate().unwrap();
-    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
-    let issuer = Issuer::new(ca, ca_key);
-    let leaf =
-        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let cert_pem = leaf.signed_by(&key, &issuer).unwrap().pem();
+    let ca = TestCa::new("Test health authority CA");
+    let (cert_pem, key_pem) = ca.issue(&["127.0.0.1", "localhost"]);
+    let ca_pem = ca.pem;
     let pki = Pki {
         ca_pem,
         cert: dir.join("server.crt"),
         key: dir.join("server.key"),
     };
     std::fs::write(&pki.cert, cert_pem).unwrap();
-    std::fs::write(&pki.key, key.serialize_pem()).unwrap();
+    std::fs::write(&pki.key, key_pem).unwrap();
     pki
 }
 

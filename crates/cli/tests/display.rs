@@ -15,6 +15,7 @@ use venuecode_client::{
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::time::{CLOCK_SKEW_MINUTES, DEFAULT_DISPLAY_VALIDITY_MINUTES};
 use venuecode_protocol::*;
+use venuecode_testkit::fixture::{certificate, trust_bundle, venue_info};
 
 fn now_minutes() -> u32 {
     let secs = SystemTime::now()
@@ -29,27 +30,14 @@ fn venue() -> (DisplayVenue, TrustBundle) {
     let ha = SigningKey::from_seed(&[12; 32]).unwrap();
     let venue_key = SigningKey::from_seed(&[13; 32]).unwrap();
     let now = now_minutes();
-    let info = VenueInfo::new(
+    let info = venue_info(
         "安宁区体育馆",
         "甘肃省兰州市安宁区万新路88号",
-        RegionCode::new(620105).unwrap(),
         VenueCategory::SPORTS,
         120,
         32,
-    )
-    .unwrap();
-    let certificate = VenueCertificate::sign(
-        CertificateBody {
-            ra_key_id: ra.key_id(),
-            serial: 42,
-            venue_key: venue_key.public_key(),
-            info,
-            valid_from: now - 60,
-            valid_until: now + 60 * 24 * 365,
-        },
-        &ra,
-    )
-    .unwrap();
+    );
+    let certificate = certificate(&ra, 42, &venue_key, info, now - 60, now + 60 * 24 * 365);
     (
         DisplayVenue {
             certificate,
@@ -57,19 +45,15 @@ fn venue() -> (DisplayVenue, TrustBundle) {
             venue_key,
             base_url: DEFAULT_BASE_URL.to_owned(),
         },
-        TrustBundle::sign(
-            TrustBundleBody {
-                sequence: 1,
-                issued_at: now,
-                ra_keys: vec![ra.public_key()],
-                ha_signing_keys: vec![ha.public_key()],
-                ha_encryption_key: DecryptionKey::derive(&[15; 32]).unwrap().public_key(),
-                server_url: "http://127.0.0.1:8080".into(),
-                code_base_url: DEFAULT_BASE_URL.into(),
-            },
+        trust_bundle(
+            1,
+            now,
+            &[&ra],
+            &[&ha],
+            &DecryptionKey::derive(&[15; 32]).unwrap(),
+            "http://127.0.0.1:8080",
             &ra,
-        )
-        .unwrap(),
+        ),
     )
 }
 

@@ -6,13 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn venuecode() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_venuecode"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("VENUECODE_") {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd
+    venuecode_testkit::cli::clean_command(env!("CARGO_BIN_EXE_venuecode"))
 }
 
 fn init(home: &Path) {

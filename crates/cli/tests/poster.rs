@@ -10,6 +10,7 @@ use venuecode::qr;
 use venuecode::RenderError;
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::*;
+use venuecode_testkit::fixture::{certificate, venue_info};
 
 const NOW: u32 = 29_000_000; // 2025-02-19 21:20 UTC, in Unix minutes
 const NAME: &str = "兰州牛肉面馆（安宁店）";
@@ -27,27 +28,8 @@ fn venue() -> Venue {
     let ha = SigningKey::from_seed(&[2; 32]).unwrap();
     let venue_key = SigningKey::from_seed(&[4; 32]).unwrap();
     let master = MasterSeed::from_bytes([5; 32]);
-    let info = VenueInfo::new(
-        NAME,
-        ADDRESS,
-        RegionCode::new(620105).unwrap(),
-        VenueCategory::RESTAURANT,
-        60,
-        32,
-    )
-    .unwrap();
-    let cert = VenueCertificate::sign(
-        CertificateBody {
-            ra_key_id: ra.key_id(),
-            serial: 4711,
-            venue_key: venue_key.public_key(),
-            info,
-            valid_from: NOW - 1000,
-            valid_until: NOW + 100_000,
-        },
-        &ra,
-    )
-    .unwrap();
+    let info = venue_info(NAME, ADDRESS, VenueCategory::RESTAURANT, 60, 32);
+    let cert = certificate(&ra, 4711, &venue_key, info, NOW - 1000, NOW + 100_000);
     let code = VenueCode::new_static(cert, &master, &venue_key).unwrap();
     Venue {
         anchors: TrustAnchors::new(ra.public_key(), ha.public_key()),

@@ -1,5 +1,6 @@
-//! A real server on an ephemeral port, driven over HTTP with ureq.
-#![allow(dead_code, clippy::unwrap_used)]
+//! A real server started in-process on an ephemeral port, driven over HTTP with ureq
+//! ([`Harness`]); plain-socket helpers ([`raw`]); the server binary as a child process
+//! ([`process`]).
 
 pub mod process;
 pub mod raw;
@@ -9,16 +10,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
-use venuecode_protocol::exposure::{BatchBuilder, ExposureWindow, RiskLevel};
+use venuecode_protocol::exposure::{BatchBuilder, RiskLevel};
 use venuecode_protocol::sealed::{seal, SealedBundle, UPLOAD_INFO};
 use venuecode_protocol::{
     ChainHead, Checkpoint, CheckpointBody, Codec, CountPing, CountTag, CountTagRegistration,
-    DecryptionKey, KeyId, MasterSeed, RegionCode, RegistrationRequest, RequestEnvelope,
-    SealedMessage, SeedRelease, SigningKey, VenueCategory, VenueInfo,
+    DecryptionKey, KeyId, MasterSeed, RequestEnvelope, SealedMessage, SeedRelease, SigningKey,
+    VenueCategory,
 };
 use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::{Config, Server, ServerError};
 
+use crate::fixture;
+
+/// Now, in Unix seconds.
 pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -29,12 +33,16 @@ pub fn now() -> u64 {
 /// A response, read whole.
 #[derive(Debug)]
 pub struct Resp {
+    /// The HTTP status.
     pub status: u16,
+    /// The response headers.
     pub headers: ureq::http::HeaderMap,
+    /// The whole body.
     pub body: Vec<u8>,
 }
 
 impl Resp {
+    /// The body as JSON; panics if it is not.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|_| {
             panic!(
@@ -57,6 +65,7 @@ impl Resp {
             .and_then(|v| v["error"].as_str().map(str::to_owned))
     }
 
+    /// A header's value, if it is there and text.
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)
@@ -65,26 +74,37 @@ impl Resp {
     }
 }
 
+/// A server on its own runtime with fresh RA, HA, admin and HA encryption keys, and an HTTP
+/// client for it; stopped on drop.
 pub struct Harness {
     rt: Runtime,
     dir: tempfile::TempDir,
+    /// The server's configuration (after a start, listening on the port it got).
     pub config: Config,
+    /// `http://ADDR` or `https://ADDR`.
     pub base: String,
+    /// The address the server listens on.
     pub addr: std::net::SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), ServerError>>>,
     agent: ureq::Agent,
+    /// The registration authority's key.
     pub ra: SigningKey,
+    /// The trusted HA signing key (the file holds one other, to show rotation).
     pub ha: SigningKey,
+    /// The admin key.
     pub admin: SigningKey,
+    /// The HA's encryption key.
     pub ha_enc: DecryptionKey,
 }
 
 impl Harness {
+    /// Starts a server with generous rate limits.
     pub fn start() -> Self {
         Self::start_with(|_| {})
     }
 
+    /// Starts a server with generous rate limits, after `tweak` changed its configuration.
     pub fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let ra = SigningKey::generate().unwrap();
@@ -198,15 +218,18 @@ impl Harness {
         }
     }
 
+    /// Stops the server and starts it again on the same port and data.
     pub fn restart(&mut self) {
         self.stop();
         self.launch();
     }
 
+    /// The server's data directory.
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
 
+    /// Sends one request and reads the whole answer.
     pub fn request(
         &self,
         method: &str,
@@ -241,6 +264,7 @@ impl Harness {
         }
     }
 
+    /// `GET path`.
     pub fn get(&self, path: &str) -> Resp {
         self.request("GET", path, &[], &[])
     }
@@ -274,6 +298,7 @@ impl Harness {
         ("venuecode-signature", env.to_header())
     }
 
+    /// A request signed by `key` now.
     pub fn signed(&self, key: &SigningKey, method: &str, path: &str, body: &[u8]) -> Resp {
         let h = Self::sig(key, method, path, body, now());
         self.request(method, path, &[h], body)
@@ -281,22 +306,17 @@ impl Harness {
 
     // ---- fixtures ----
 
+    /// A registration request of a restaurant at 1 Example Road in `region`, UTC offset 0.
     pub fn registration(key: &SigningKey, name: &str, region: u32, pledge: bool) -> Vec<u8> {
-        let info = VenueInfo::new(
+        let info = fixture::venue_info_in(
             name,
             "1 Example Road",
-            RegionCode::new(region).unwrap(),
+            region,
             VenueCategory::RESTAURANT,
             60,
             0,
-        )
-        .unwrap();
-        RegistrationRequest {
-            venue_key: key.public_key(),
-            info,
-            pledge,
-        }
-        .encode()
+        );
+        fixture::registration_request(key, info, pledge).encode()
     }
 
     /// Registers a venue and returns its key and serial.
@@ -319,14 +339,13 @@ impl Harness {
         let minute = (now() / 60) as u32;
         let mut b = BatchBuilder::new(head, minute, vec!["Get tested".into()]).unwrap();
         let venue = SigningKey::generate().unwrap();
-        b.add(&ExposureWindow {
-            seed: MasterSeed::generate().unwrap().static_seed(),
-            venue_key: venue.public_key(),
-            start: minute - 120,
-            end: minute - 30,
-            risk: RiskLevel::HIGH,
-            message_index: 0,
-        })
+        b.add(&fixture::window(
+            MasterSeed::generate().unwrap().static_seed(),
+            venue.public_key(),
+            minute - 120,
+            minute - 30,
+            RiskLevel::HIGH,
+        ))
         .unwrap();
         let batch = b.sign(ha).unwrap();
         (batch.encode(), batch.chain_head())
@@ -348,16 +367,19 @@ impl Harness {
         Checkpoint::sign(body, ha).unwrap().encode()
     }
 
+    /// A sealed case upload to the HA.
     pub fn case_upload(&self) -> Vec<u8> {
         seal(&self.ha_enc.public_key(), UPLOAD_INFO, b"shared entries")
             .unwrap()
             .encode()
     }
 
+    /// One sealed message to the HA.
     pub fn sealed(&self) -> SealedMessage {
         seal(&self.ha_enc.public_key(), UPLOAD_INFO, b"guest").unwrap()
     }
 
+    /// A guest-book disclosure of two sealed items.
     pub fn guestbook_upload(&self) -> Vec<u8> {
         SealedBundle {
             items: vec![self.sealed(), self.sealed()],
@@ -365,6 +387,7 @@ impl Harness {
         .encode()
     }
 
+    /// A seed release of one rotating seed by `venue`.
     pub fn seeds_upload(&self, venue: &SigningKey, _serial: u64) -> Vec<u8> {
         let master = MasterSeed::generate().unwrap();
         SeedRelease::create(
@@ -423,6 +446,7 @@ impl Harness {
         self.signed(&self.ha, "POST", "/v1/tans", &body)
     }
 
+    /// `POST /v1/uploads` under `tan` (its hash when it is one, else as it is).
     pub fn upload(&self, tan: &str, body: &[u8]) -> Resp {
         self.request(
             "POST",

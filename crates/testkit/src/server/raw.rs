@@ -56,11 +56,7 @@ pub fn status_from(local: &str, addr: SocketAddr, request: &str) -> (u16, String
     let mut text = Vec::new();
     let _ = s.read_to_end(&mut text);
     let text = String::from_utf8_lossy(&text).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
+    let status = status_of(&text);
     (status, text)
 }
 
@@ -74,4 +70,42 @@ pub fn metric(local: &str, addr: SocketAddr, name: &str) -> i64 {
     text.lines()
         .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
         .unwrap_or(0)
+}
+
+/// The status code of an HTTP/1.1 response's text (0 when there is none).
+pub fn status_of(text: &str) -> u16 {
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Reads one response from `s`: up to the end of its body by its `Content-Length` (none: the
+/// head alone), or what arrived before the stream ended or failed. The status (0 when there is
+/// none) and the text.
+pub fn read_response(s: &mut TcpStream) -> (u16, String) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+        let text = String::from_utf8_lossy(&got);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let len = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                })
+                .unwrap_or(0);
+            if got.len() >= end + 4 + len {
+                break;
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&got).into_owned();
+    (status_of(&text), text)
 }

@@ -34,7 +34,7 @@ use venuecode_protocol::{
     RevocationListBody, RevocationReason, RiskLevel, SealedMessage, SigningKey, TrustBundle,
     Upload, UploadEntry, VenueCategory, VenueCertificate, VenueCode, VenueInfo,
 };
-use venuecode_server::storage::{NewTan, TanPurpose};
+use venuecode_server::storage::{NewTan, UploadPurpose};
 use venuecode_server::{Config, Keys, RedbStorage, Server, Storage};
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode");
@@ -529,7 +529,7 @@ impl World {
                 &[NewTan {
                     hash: tan_hash(expired).unwrap(),
                     expires_at: now_secs() - 60,
-                    purpose: TanPurpose::Case,
+                    purpose: UploadPurpose::Case,
                 }],
                 now_secs() - 120,
             )

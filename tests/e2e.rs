@@ -2599,7 +2599,7 @@ fn with_server_store(w: &mut World, plant: impl FnOnce(&venuecode_server::RedbSt
 /// Registers `tan` as a case TAN directly in the server's store and stores `body` under it, as
 /// the server's operator could: the HA never issued it.
 fn plant_upload(store: &venuecode_server::RedbStorage, tan: &str, body: &[u8]) -> u64 {
-    use venuecode_server::storage::{NewTan, TanPurpose};
+    use venuecode_server::storage::{NewTan, UploadPurpose};
     use venuecode_server::Storage;
     let hash = venuecode_protocol::envelope::tan_hash(tan).unwrap();
     let now = SystemTime::now()
@@ -2611,7 +2611,7 @@ fn plant_upload(store: &venuecode_server::RedbStorage, tan: &str, body: &[u8]) -
             &[NewTan {
                 hash,
                 expires_at: now + 3600,
-                purpose: TanPurpose::Case,
+                purpose: UploadPurpose::Case,
             }],
             now,
         )

@@ -3,7 +3,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use serde_json::json;
-use venuecode::authority::{self, HealthAuthority, Opened, RegistrationAuthority, TanPurpose};
+use venuecode::authority::{self, HealthAuthority, Opened, UploadPurpose};
 use venuecode::home::Trust;
 use venuecode::timefmt::{format_day, rfc3339};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
@@ -35,8 +35,8 @@ pub(crate) enum AuthorityCmd {
     )]
     Tan {
         /// What the TAN allows.
-        #[arg(long, value_enum, default_value = "case")]
-        purpose: TanPurpose,
+        #[arg(long, value_parser = purpose_parser(), default_value = "case")]
+        purpose: UploadPurpose,
         /// How many.
         #[arg(long, default_value_t = 1)]
         count: usize,
@@ -104,6 +104,17 @@ pub(crate) enum AuthorityCmd {
     /// Statistics by region and category.
     #[command(after_help = "Example:\n  venuecode --home ./ha authority stats --json")]
     Stats,
+}
+
+/// `--purpose`: the names of [`UploadPurpose`], each with what it allows in `--help`.
+fn purpose_parser() -> impl clap::builder::TypedValueParser<Value = UploadPurpose> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("case").help("A confirmed case shares check-ins"),
+        PossibleValue::new("guestbook").help("A venue discloses guest-book entries"),
+        PossibleValue::new("seeds").help("A venue releases rotating seeds"),
+    ])
+    .try_map(|s| s.parse::<UploadPurpose>())
 }
 
 #[derive(Subcommand, Debug)]
@@ -179,9 +190,9 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             if valid_hours == 0 || valid_hours > 14 * 24 {
                 bail!("--valid-hours must be between 1 and 336 (the retention period)");
             }
-            let ha = HealthAuthority::load(&ctx.home)?;
+            let ha = authority::load_ha(&ctx.home)?;
             let tans = authority::fresh_tans(count)?;
-            authority::register_tans(
+            authority::issue_tans(
                 &ctx.transport()?,
                 &ha,
                 &ctx.home,
@@ -203,7 +214,7 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                         "{}\npurpose: {} ({}); expires {} ({valid_hours} h); each works once",
                         shown.join("\n"),
                         purpose.as_str(),
-                        purpose.describe(),
+                        authority::describe(purpose),
                         ctx.show(expires)
                     )
                 },
@@ -218,7 +229,7 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             message,
             delete,
         } => {
-            let ha = HealthAuthority::load(&ctx.home)?;
+            let ha = authority::load_ha(&ctx.home)?;
             let trust = ctx.trust()?;
             let windows = windows
                 .iter()
@@ -231,8 +242,8 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             Ok(())
         }
         AuthorityCmd::Checkpoint => {
-            let ha = HealthAuthority::load(&ctx.home)?;
-            let chain = authority::HaChain::load(&ctx.home)?;
+            let ha = authority::load_ha(&ctx.home)?;
+            let chain = authority::chain(&ctx.home)?;
             let cp = chain.checkpoint(&ctx.transport()?, &ha, ctx.now())?;
             let b = cp.body();
             ctx.print(
@@ -249,7 +260,7 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             Ok(())
         }
         AuthorityCmd::Registrations => {
-            let ra = RegistrationAuthority::load(&ctx.home)?;
+            let ra = authority::load_ra(&ctx.home)?;
             let list = authority::pending_registrations(&ctx.transport()?, &ra.admin)?;
             ctx.print(list.clone(), || {
                 let rows = list["registrations"]
@@ -281,7 +292,7 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             Ok(())
         }
         AuthorityCmd::Approve { id } => {
-            let ra = RegistrationAuthority::load(&ctx.home)?;
+            let ra = authority::load_ra(&ctx.home)?;
             let serial = authority::approve_registration(&ctx.transport()?, &ra.admin, id)?;
             ctx.print(json!({"approved": id, "serial": serial}), || {
                 format!("approved registration {id}: certificate serial {serial} issued")
@@ -289,7 +300,7 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             Ok(())
         }
         AuthorityCmd::Refuse { id } => {
-            let ra = RegistrationAuthority::load(&ctx.home)?;
+            let ra = authority::load_ra(&ctx.home)?;
             authority::refuse_registration(&ctx.transport()?, &ra.admin, id)?;
             ctx.print(json!({"refused": id}), || {
                 format!("refused registration {id}")
@@ -297,7 +308,7 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             Ok(())
         }
         AuthorityCmd::Disable { serial } => {
-            let ra = RegistrationAuthority::load(&ctx.home)?;
+            let ra = authority::load_ra(&ctx.home)?;
             authority::disable(&ctx.transport()?, &ra.admin, serial)?;
             ctx.print(json!({"disabled": serial}), || {
                 format!("disabled serial {serial}; phones warn when they scan it")
@@ -319,7 +330,7 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
 }
 
 pub(crate) fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
-    let ha = HealthAuthority::load(&ctx.home)?;
+    let ha = authority::load_ha(&ctx.home)?;
     let t = ctx.transport()?;
     match cmd {
         UploadsCmd::List => {
@@ -349,14 +360,16 @@ pub(crate) fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
                 .find(|u| u.id == id)
                 .ok_or_else(|| anyhow!("no upload {id}"))?;
             let bytes = authority::fetch_upload(&t, &ha, id)?;
-            let opened = authority::open_upload(&ha, &info.purpose, &bytes)
+            let opened = info
+                .purpose()
+                .and_then(|purpose| authority::open_upload(&ha, purpose, &bytes))
                 .with_context(|| format!("upload {id}"))?;
             let mut received = authority::received_minute(info.received_at, ctx.shift_seconds);
             // A case upload: the TAN sealed in it, checked against the HA's ledger (read only:
             // opening does not mark it used), and the claims bounded by that TAN's expiry.
             let tan_check = match &opened {
                 Opened::Case(upload) => {
-                    let ledger = authority::TanLedger::load(&ctx.home)?;
+                    let ledger = authority::tan_ledger(&ctx.home)?;
                     Some(match ledger.check_case(upload, id, &bytes) {
                         Ok(issued) => {
                             received = authority::claim_bound(
@@ -522,8 +535,8 @@ pub(crate) fn publish(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
         Err(e) => return Err(e).context("reading authority/published.json"),
     };
-    let mut chain = authority::HaChain::load(&ctx.home)?;
-    let mut tans = authority::TanLedger::load(&ctx.home)?;
+    let mut chain = authority::chain(&ctx.home)?;
+    let mut tans = authority::tan_ledger(&ctx.home)?;
     let out = authority::publish_mailbox(
         &t,
         ha,

@@ -362,16 +362,8 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             if !(pledge || ask_pledge()?) {
                 bail!("the pledge that the information is true is required (pass --pledge)");
             }
-            let trust = ctx.trust()?;
             let old_serial = state.certificate().serial();
-            let cert = venue_ops::update(
-                &ctx.home,
-                &ctx.transport()?,
-                &trust.anchors()?,
-                &state,
-                info,
-                &profile,
-            )?;
+            let cert = venue_ops::update(&ctx.home, &ctx.transport()?, &state, info, &profile)?;
             ctx.print(
                 json!({
                     "serial": cert.serial(),
@@ -660,7 +652,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 bail!("revoking deactivates every poster of this venue; pass --yes to confirm");
             }
             let state = VenueState::load(&ctx.home)?;
-            let seq = match venue_ops::revoke(&ctx.transport()?, &state) {
+            let seq = match state
+                .venue
+                .revoke(&ctx.transport()?)
+                .map_err(anyhow::Error::from)
+            {
                 Ok(seq) => Some(seq),
                 // Revoking twice is not an error: the code is deactivated either way.
                 Err(e)

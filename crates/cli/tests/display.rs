@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use resvg::tiny_skia;
 use venuecode::display::{router, DisplayVenue};
 use venuecode_client::{
-    CheckInStatus, DiaryKey, ManualClock, MemoryServer, SystemClock, Visitor, VisitorConfig,
+    CheckInStatus, DiaryKey, ManualClock, MemoryServer, SystemClock, Venue, Visitor, VisitorConfig,
 };
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::time::{CLOCK_SKEW_MINUTES, DEFAULT_DISPLAY_VALIDITY_MINUTES};
@@ -50,26 +50,32 @@ fn venue() -> (DisplayVenue, TrustBundle) {
         &ra,
     )
     .unwrap();
+    let bundle = TrustBundle::sign(
+        TrustBundleBody {
+            sequence: 1,
+            issued_at: now,
+            ra_keys: vec![ra.public_key()],
+            ha_signing_keys: vec![ha.public_key()],
+            ha_encryption_key: DecryptionKey::derive(&[15; 32]).unwrap().public_key(),
+            server_url: "http://127.0.0.1:8080".into(),
+            code_base_url: DEFAULT_BASE_URL.into(),
+        },
+        &ra,
+    )
+    .unwrap();
+    let venue = Venue::new(
+        certificate,
+        MasterSeed::from_bytes([14; 32]),
+        venue_key,
+        &bundle,
+    )
+    .unwrap();
     (
         DisplayVenue {
-            certificate,
-            master: MasterSeed::from_bytes([14; 32]),
-            venue_key,
+            venue,
             base_url: DEFAULT_BASE_URL.to_owned(),
         },
-        TrustBundle::sign(
-            TrustBundleBody {
-                sequence: 1,
-                issued_at: now,
-                ra_keys: vec![ra.public_key()],
-                ha_signing_keys: vec![ha.public_key()],
-                ha_encryption_key: DecryptionKey::derive(&[15; 32]).unwrap().public_key(),
-                server_url: "http://127.0.0.1:8080".into(),
-                code_base_url: DEFAULT_BASE_URL.into(),
-            },
-            &ra,
-        )
-        .unwrap(),
+        bundle,
     )
 }
 

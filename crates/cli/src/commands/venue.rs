@@ -489,9 +489,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             // tomorrow, local days), every few hours, so phones' pings for it count.
             keep_count_tags_registered(state.venue.clone(), ctx.transport()?);
             let venue = Arc::new(display::DisplayVenue {
-                certificate: state.certificate().clone(),
-                master: state.master.clone(),
-                venue_key: state.key.clone(),
+                venue: state.venue.clone(),
                 base_url: state.profile.base_url.clone(),
             });
             let clock = Arc::clone(&ctx.clock);

@@ -17,6 +17,7 @@ use venuecode::timefmt::{format_in, parse_in, rfc3339, Zone};
 use venuecode_client::{Clock, HttpTransport};
 use venuecode_protocol::time::UnixMinute;
 
+/// What every command of one run shares: the home, the server, the clock and the zone.
 pub(crate) struct Ctx {
     pub(crate) home: Home,
     pub(crate) server: Option<String>,

@@ -16,7 +16,7 @@ mod error;
 pub use error::{AuthorityError, Result};
 pub use venuecode_protocol::UploadPurpose;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -804,6 +804,52 @@ pub fn window_fingerprint(w: &ExposureWindow) -> [u8; 32] {
     ])
 }
 
+/// The windows this authority published, by [`window_fingerprint`], kept in a file (a JSON
+/// array of hex strings, mode 0600: like its keys, it is the authority's own record). A second
+/// publication leaves out what is in it, so that it adds only what is new.
+#[derive(Debug)]
+pub struct PublishLedger {
+    path: PathBuf,
+    windows: HashSet<[u8; 32]>,
+}
+
+impl PublishLedger {
+    /// Loads the ledger kept in `path` (empty if there is none yet).
+    pub fn load(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let list: Vec<String> = read_json(&path)?.unwrap_or_default();
+        let windows = list
+            .iter()
+            .map(|h| {
+                hex32(h).map_err(|reason| AuthorityError::Corrupt {
+                    path: path.clone(),
+                    reason,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { path, windows })
+    }
+
+    /// The fingerprints of the windows published.
+    pub fn windows(&self) -> &HashSet<[u8; 32]> {
+        &self.windows
+    }
+
+    /// Records windows a publication added ([`Published::fingerprints`]); [`Self::save`]
+    /// writes them.
+    pub fn record(&mut self, fingerprints: &[[u8; 32]]) {
+        self.windows.extend(fingerprints.iter().copied());
+    }
+
+    /// Writes the ledger atomically, sorted, mode 0600.
+    pub fn save(&self) -> Result<()> {
+        let mut list: Vec<String> = self.windows.iter().map(hex::encode).collect();
+        list.sort_unstable();
+        let json = serde_json::Value::from(list).to_string();
+        write_atomic(&self.path, json.as_bytes(), true).map_err(AuthorityError::file(&self.path))
+    }
+}
+
 /// The mailbox publication's inputs besides the transport and keys.
 #[derive(Debug, Clone)]
 pub struct PublishRequest<'a> {
@@ -840,7 +886,7 @@ pub fn publish_mailbox(
     anchors: &TrustAnchors,
     chain: &mut HaChain,
     req: &PublishRequest<'_>,
-    published: &std::collections::HashSet<[u8; 32]>,
+    published: &HashSet<[u8; 32]>,
     tans: &mut TanLedger,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Published> {
@@ -1335,5 +1381,30 @@ mod tests {
             Some("case")
         );
         assert!(!dir.path().join("authority/.tans.json.tmp").exists());
+    }
+
+    #[test]
+    fn the_publish_ledger_keeps_what_was_published_across_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("published.json");
+        let mut ledger = PublishLedger::load(&path).unwrap();
+        assert!(ledger.windows().is_empty());
+        let (a, b) = (
+            window_fingerprint(&window(1)),
+            window_fingerprint(&window(2)),
+        );
+        assert_ne!(a, b);
+        ledger.record(&[a]);
+        ledger.save().unwrap();
+        let mut again = PublishLedger::load(&path).unwrap();
+        assert!(again.windows().contains(&a) && !again.windows().contains(&b));
+        again.record(&[b, a]);
+        again.save().unwrap();
+        assert_eq!(PublishLedger::load(&path).unwrap().windows().len(), 2);
+        std::fs::write(&path, br#"["00"]"#).unwrap();
+        assert!(matches!(
+            PublishLedger::load(&path),
+            Err(AuthorityError::Corrupt { .. })
+        ));
     }
 }

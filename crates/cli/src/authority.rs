@@ -9,9 +9,9 @@ pub use venuecode_authority::{
     disable, fetch_upload, fresh_tans, list_uploads, now_seconds, open_upload,
     pending_registrations, plan, post_batch, publish_mailbox, received_minute, refuse_registration,
     register_tans, send_signed, stats, window_fingerprint, write_atomic, AuthorityError, HaChain,
-    HealthAuthority, IssuedTan, LedgerEntry, Opened, Plan, PublishRequest, Published,
-    RegistrationAuthority, Released, Skipped, TanLedger, Trace, UploadInfo, UploadPurpose,
-    DEFAULT_MESSAGE, RETENTION_MINUTES,
+    HealthAuthority, IssuedTan, LedgerEntry, Opened, Plan, PublishLedger, PublishRequest,
+    Published, RegistrationAuthority, Released, Skipped, TanLedger, Trace, UploadInfo,
+    UploadPurpose, DEFAULT_MESSAGE, RETENTION_MINUTES,
 };
 use venuecode_client::transport::Transport;
 use venuecode_protocol::time::UnixMinute;
@@ -39,6 +39,14 @@ pub fn chain(home: &Home) -> Result<HaChain> {
         home.path(CHAIN_FILE),
         home.path(PENDING_BATCH_FILE),
     )?)
+}
+
+/// Where the HA keeps the fingerprints of the windows it published ([`PublishLedger`]).
+pub const PUBLISH_LEDGER_FILE: &str = "authority/published.json";
+
+/// The HA's publish ledger kept in this home ([`PUBLISH_LEDGER_FILE`]).
+pub fn publish_ledger(home: &Home) -> Result<PublishLedger> {
+    Ok(PublishLedger::load(home.path(PUBLISH_LEDGER_FILE))?)
 }
 
 /// The HA's TAN ledger kept in this home ([`TAN_LEDGER_FILE`]).

@@ -525,16 +525,7 @@ pub(crate) fn publish(
     } else {
         RiskLevel::HIGH
     };
-    let ledger_path = ctx.home.dir("authority")?.join("published.json");
-    let mut ledger: std::collections::HashSet<[u8; 32]> = match std::fs::read(&ledger_path) {
-        Ok(bytes) => serde_json::from_slice::<Vec<String>>(&bytes)
-            .context("authority/published.json")?
-            .iter()
-            .map(|h| venuecode::home::hex32(h))
-            .collect::<Result<_>>()?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
-        Err(e) => return Err(e).context("reading authority/published.json"),
-    };
+    let mut ledger = authority::publish_ledger(&ctx.home)?;
     let mut chain = authority::chain(&ctx.home)?;
     let mut tans = authority::tan_ledger(&ctx.home)?;
     let out = authority::publish_mailbox(
@@ -550,15 +541,12 @@ pub(crate) fn publish(
             now: ctx.now(),
             received_shift_seconds: ctx.shift_seconds,
         },
-        &ledger,
+        ledger.windows(),
         &mut tans,
         &mut |line| eprintln!("  {line}"),
     )?;
-    ledger.extend(out.fingerprints.iter().copied());
-    let mut list: Vec<String> = ledger.iter().map(hex::encode).collect();
-    list.sort_unstable();
-    // The ledger is the HA's own record of which stays it published: private, like its keys.
-    venuecode::home::write_file(&ledger_path, serde_json::to_string(&list)?.as_bytes(), true)?;
+    ledger.record(&out.fingerprints);
+    ledger.save()?;
     if delete {
         for id in &out.used_uploads {
             authority::delete_upload(&t, ha, *id)?;

@@ -147,18 +147,7 @@ pub fn submit_registration(
     let certificate = match venue::register(t, &trust.anchors()?, &key, &info)? {
         venue::Registration::Issued(certificate) => *certificate,
         venue::Registration::Pending(id) => {
-            let dir = home.dir("venue")?;
-            write_key(
-                &dir.join("venue.key"),
-                KeyKind::Ed25519Secret,
-                &key.to_seed(),
-            )?;
-            write_key(
-                &dir.join("master.seed"),
-                KeyKind::VenueMasterSeed,
-                master.expose(),
-            )?;
-            save_profile(home, &profile)?;
+            let dir = save_secrets(home, &key, &master, &profile)?;
             let pending = Pending {
                 id,
                 request: hex::encode(venue::registration_request(&key, &info).encode()),
@@ -278,13 +267,13 @@ pub fn save_profile(home: &Home, profile: &Profile) -> Result<()> {
     )
 }
 
-fn save(
+/// Stores the venue key, master seed and profile under `venue/` (the folder, returned).
+fn save_secrets(
     home: &Home,
     key: &SigningKey,
     master: &MasterSeed,
-    cert: &VenueCertificate,
     profile: &Profile,
-) -> Result<()> {
+) -> Result<std::path::PathBuf> {
     let dir = home.dir("venue")?;
     write_key(
         &dir.join("venue.key"),
@@ -297,6 +286,17 @@ fn save(
         master.expose(),
     )?;
     save_profile(home, profile)?;
+    Ok(dir)
+}
+
+fn save(
+    home: &Home,
+    key: &SigningKey,
+    master: &MasterSeed,
+    cert: &VenueCertificate,
+    profile: &Profile,
+) -> Result<()> {
+    let dir = save_secrets(home, key, master, profile)?;
     // The certificate goes last: its presence marks a complete registration.
     write_hex(&dir.join("certificate.hex"), &cert.encode())
 }

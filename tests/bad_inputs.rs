@@ -33,7 +33,7 @@ use venuecode_protocol::{
     RevocationList, RevocationReason, RiskLevel, SealedMessage, SigningKey, TrustBundle, Upload,
     UploadEntry, VenueCategory, VenueCertificate, VenueCode,
 };
-use venuecode_server::storage::{NewTan, TanPurpose};
+use venuecode_server::storage::{NewTan, UploadPurpose};
 use venuecode_server::{Config, Keys, RedbStorage, Server, Storage};
 use venuecode_testkit::cli;
 use venuecode_testkit::fixture::{
@@ -505,7 +505,7 @@ impl World {
                 &[NewTan {
                     hash: tan_hash(expired).unwrap(),
                     expires_at: now_secs() - 60,
-                    purpose: TanPurpose::Case,
+                    purpose: UploadPurpose::Case,
                 }],
                 now_secs() - 120,
             )

@@ -1205,16 +1205,15 @@ fn reused_and_expired_tans_are_refused() {
     // `authority tan` does), then used after it expired. The CLI issues TANs by the hour, so
     // the test registers this one itself.
     const SHORT_VALIDITY_SECS: u64 = 3;
-    let ha = venuecode::authority::HealthAuthority::load(&venuecode::home::Home::new(&w.ha))
-        .expect("HA keys");
+    let ha = venuecode::authority::load_ha(&venuecode::home::Home::new(&w.ha)).expect("HA keys");
     let transport = venuecode_client::HttpTransport::new(&w.server.url).unwrap();
     let short = venuecode::authority::fresh_tans(1).unwrap().remove(0);
-    venuecode::authority::register_tans(
+    venuecode::authority::issue_tans(
         &transport,
         &ha,
         &venuecode::home::Home::new(&w.ha),
         std::slice::from_ref(&short),
-        venuecode::authority::TanPurpose::Case,
+        venuecode::authority::UploadPurpose::Case,
         SHORT_VALIDITY_SECS,
     )
     .expect("registering a short-lived TAN");
@@ -2103,10 +2102,8 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
     assert_eq!(v["trust_bundle"]["status"], "unchanged", "{v}");
 
     // A genuine rotation, signed by the installed RA key with a higher sequence, is taken.
-    let ra = venuecode::authority::RegistrationAuthority::load(&venuecode::home::Home::new(&w.ha))
-        .unwrap();
-    let ha =
-        venuecode::authority::HealthAuthority::load(&venuecode::home::Home::new(&w.ha)).unwrap();
+    let ra = venuecode::authority::load_ra(&venuecode::home::Home::new(&w.ha)).unwrap();
+    let ha = venuecode::authority::load_ha(&venuecode::home::Home::new(&w.ha)).unwrap();
     let mut body = genuine.body().clone();
     body.sequence = 2;
     body.ha_signing_keys = vec![ha.signing.public_key(), evil_ha.public_key()];
@@ -2374,7 +2371,7 @@ fn with_server_store(w: &mut World, plant: impl FnOnce(&venuecode_server::RedbSt
 /// Registers `tan` as a case TAN directly in the server's store and stores `body` under it, as
 /// the server's operator could: the HA never issued it.
 fn plant_upload(store: &venuecode_server::RedbStorage, tan: &str, body: &[u8]) -> u64 {
-    use venuecode_server::storage::{NewTan, TanPurpose};
+    use venuecode_server::storage::{NewTan, UploadPurpose};
     use venuecode_server::Storage;
     let hash = venuecode_protocol::envelope::tan_hash(tan).unwrap();
     let now = SystemTime::now()
@@ -2386,7 +2383,7 @@ fn plant_upload(store: &venuecode_server::RedbStorage, tan: &str, body: &[u8]) -
             &[NewTan {
                 hash,
                 expires_at: now + 3600,
-                purpose: TanPurpose::Case,
+                purpose: UploadPurpose::Case,
             }],
             now,
         )

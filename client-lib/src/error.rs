@@ -98,6 +98,11 @@ pub enum Error {
         message: String,
     },
 
+    /// A certificate the server issued for a registration or an update is refused: it does not
+    /// decode or verify under the trust anchors, certifies another key or other information
+    /// than was asked, or keeps the old serial. The text says which.
+    CertificateRefused(String),
+
     // ---- sharing ----
     /// No upload is waiting to be retried.
     NoPendingUpload,
@@ -210,6 +215,7 @@ impl fmt::Display for Error {
             Self::NothingSelected => f.write_str("no entry was selected to share"),
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
             Self::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
+            Self::CertificateRefused(why) => f.write_str(why),
         }
     }
 }

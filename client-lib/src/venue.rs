@@ -11,15 +11,155 @@ use std::collections::HashMap;
 use venuecode_protocol::count::MAX_TAG_REGISTRATIONS;
 use venuecode_protocol::time::{epochs_for_slot, local_epoch, slot_of, UnixMinute, RETENTION_DAYS};
 use venuecode_protocol::{
-    Codec, CountTag, CountTagRegistration, MasterSeed, RiskLevel, SealedMessage, SeedRelease,
-    SigningKey, SlotKeys, SlotToken, TrustAnchors, TrustBundle, VenueCertificate, VenueCode,
+    Codec, CountTag, CountTagRegistration, MasterSeed, RegistrationRequest, RiskLevel,
+    SealedMessage, SeedRelease, SigningKey, SlotKeys, SlotToken, TrustAnchors, TrustBundle,
+    VenueCertificate, VenueCode, VenueInfo,
 };
 
 use crate::api;
-use crate::clock::Clock;
+use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::sync::stream_batch;
-use crate::transport::Transport;
+use crate::transport::{Method, Request, Transport};
+
+/// Largest certificate answer read.
+const MAX_CERTIFICATE_BODY: u64 = 64 * 1024;
+
+/// What the server answered a new venue's registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registration {
+    /// The certificate, checked with [`check_issued`].
+    Issued(Box<VenueCertificate>),
+    /// The server holds the registration (this is its number) for the registration
+    /// authority's review; ask again with [`registration_status`].
+    Pending(u64),
+}
+
+/// Where a registration held for review stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Review {
+    /// Still waiting for the registration authority.
+    Waiting,
+    /// Refused: the venue may register again with a new key.
+    Refused,
+    /// Approved: the certificate, checked with [`check_issued`].
+    Issued(Box<VenueCertificate>),
+}
+
+/// The registration request of a venue key for `info` (pledged).
+pub fn registration_request(key: &SigningKey, info: &VenueInfo) -> RegistrationRequest {
+    RegistrationRequest {
+        venue_key: key.public_key(),
+        info: info.clone(),
+        pledge: true,
+    }
+}
+
+/// Registers a new venue (`POST /v1/venues`, signed with its key on the real clock): the
+/// certificate the server issued, checked against `anchors`, the key and exactly `info`; or
+/// the number of a registration the server holds for review.
+pub fn register(
+    t: &dyn Transport,
+    anchors: &TrustAnchors,
+    key: &SigningKey,
+    info: &VenueInfo,
+) -> Result<Registration> {
+    let req = signed_request(Method::Post, "/v1/venues", key, info)?;
+    let resp = api::check(t.send(req)?)?;
+    let status = resp.status;
+    let bytes = api::read_body(resp, MAX_CERTIFICATE_BODY)?;
+    if status == 202 {
+        #[derive(serde::Deserialize)]
+        struct Held {
+            pending: u64,
+        }
+        let held: Held = serde_json::from_slice(&bytes)
+            .map_err(|_| Error::BadResponse("registration response"))?;
+        return Ok(Registration::Pending(held.pending));
+    }
+    let cert = check_issued(&bytes, anchors, key, info)?;
+    Ok(Registration::Issued(Box::new(cert)))
+}
+
+/// Asks the server about registration `id`, held for review (`GET /v1/registrations/{id}`);
+/// an approved one's certificate is checked as [`register`] checks it.
+pub fn registration_status(
+    t: &dyn Transport,
+    id: u64,
+    anchors: &TrustAnchors,
+    request: &RegistrationRequest,
+) -> Result<Review> {
+    let resp = t.send(Request::get(format!("/v1/registrations/{id}")))?;
+    match resp.status {
+        202 => return Ok(Review::Waiting),
+        403 => return Ok(Review::Refused),
+        _ => {}
+    }
+    let bytes = api::read_body(api::check(resp)?, MAX_CERTIFICATE_BODY)?;
+    let cert = decode_certificate(&bytes)?;
+    check_certified(&cert, anchors, &request.venue_key, &request.info)?;
+    Ok(Review::Issued(Box::new(cert)))
+}
+
+/// Fetches a venue's current certificate by serial (`GET /v1/venues/{serial}`), not verified.
+pub fn fetch_certificate(t: &dyn Transport, serial: u64) -> Result<VenueCertificate> {
+    let resp = api::check(t.send(Request::get(format!("/v1/venues/{serial}")))?)?;
+    decode_certificate(&api::read_body(resp, MAX_CERTIFICATE_BODY)?)
+}
+
+/// The certificate in `bytes`, if the registration authority signed it (under `anchors`) for
+/// `key` and exactly `info`.
+pub fn check_issued(
+    bytes: &[u8],
+    anchors: &TrustAnchors,
+    key: &SigningKey,
+    info: &VenueInfo,
+) -> Result<VenueCertificate> {
+    let cert = decode_certificate(bytes)?;
+    check_certified(&cert, anchors, &key.public_key(), info)?;
+    Ok(cert)
+}
+
+fn decode_certificate(bytes: &[u8]) -> Result<VenueCertificate> {
+    VenueCertificate::decode(bytes)
+        .map_err(|e| Error::CertificateRefused(format!("certificate: {e}")))
+}
+
+fn check_certified(
+    cert: &VenueCertificate,
+    anchors: &TrustAnchors,
+    key: &venuecode_protocol::PublicKey,
+    info: &VenueInfo,
+) -> Result<()> {
+    cert.verify_signature(anchors).map_err(|e| {
+        Error::CertificateRefused(format!(
+            "the certificate from the server does not verify: {e}"
+        ))
+    })?;
+    if cert.body().venue_key != *key || cert.info() != info {
+        return Err(Error::CertificateRefused(
+            "the server certified something other than what was asked".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// A registration request for `info` to `path`, signed with `key` on the real clock.
+fn signed_request(
+    method: Method,
+    path: &str,
+    key: &SigningKey,
+    info: &VenueInfo,
+) -> Result<Request> {
+    let req = Request {
+        method,
+        path: path.to_owned(),
+        headers: Vec::new(),
+        body: registration_request(key, info).encode(),
+        content_type: Some("application/octet-stream"),
+    };
+    api::sign(req, key, SystemClock.now_seconds())
+}
 
 /// What a venue's device holds: its certificate, master seed, venue key and trust bundle.
 #[derive(Clone)]
@@ -94,6 +234,57 @@ impl Venue {
     /// The certificate.
     pub fn certificate(&self) -> &VenueCertificate {
         &self.certificate
+    }
+
+    /// The master seed the venue's seeds derive from.
+    pub fn master_seed(&self) -> &MasterSeed {
+        &self.master
+    }
+
+    /// The venue key, which signs the venue's codes and requests.
+    pub fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// Asks for a new certificate with `info` (`PUT /v1/venues/{serial}`, signed with the venue
+    /// key): the server supersedes the current one. The new certificate is checked as
+    /// [`register`] checks it, and must carry a new serial; this `Venue` is unchanged (build a
+    /// new one with it).
+    pub fn request_update(&self, t: &dyn Transport, info: &VenueInfo) -> Result<VenueCertificate> {
+        let path = format!("/v1/venues/{}", self.certificate.serial());
+        let req = signed_request(Method::Put, &path, &self.key, info)?;
+        let resp = api::check(t.send(req)?)?;
+        let cert = check_issued(
+            &api::read_body(resp, MAX_CERTIFICATE_BODY)?,
+            &self.trust.anchors(),
+            &self.key,
+            info,
+        )?;
+        if cert.serial() == self.certificate.serial() {
+            return Err(Error::CertificateRefused(
+                "the server answered the update with the same certificate serial".to_owned(),
+            ));
+        }
+        Ok(cert)
+    }
+
+    /// Deactivates the venue's own certificate (`POST /v1/venues/{serial}/revoke`, signed with
+    /// the venue key); the sequence of the revocation list that names it.
+    pub fn revoke(&self, t: &dyn Transport) -> Result<u64> {
+        #[derive(serde::Deserialize)]
+        struct Revoked {
+            sequence: u64,
+        }
+        let req = Request::post(
+            format!("/v1/venues/{}/revoke", self.certificate.serial()),
+            Vec::new(),
+            "application/octet-stream",
+        );
+        let resp = api::check(t.send(api::sign(req, &self.key, SystemClock.now_seconds())?)?)?;
+        let body = api::read_body(resp, MAX_CERTIFICATE_BODY)?;
+        let r: Revoked =
+            serde_json::from_slice(&body).map_err(|_| Error::BadResponse("revoke response"))?;
+        Ok(r.sequence)
     }
 
     /// Whether the registration authority's revocation list names this venue's certificate,

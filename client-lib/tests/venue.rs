@@ -8,7 +8,9 @@ use venuecode_client::transport::TanState;
 use venuecode_client::*;
 use venuecode_protocol::sealed::SealedBundle;
 use venuecode_protocol::time::{local_epoch, EPOCH_MINUTES};
-use venuecode_protocol::{CodeKind, Codec, GuestBookEntry, RiskLevel, SealedMessage, SeedRelease};
+use venuecode_protocol::{
+    CodeKind, Codec, GuestBookEntry, RiskLevel, SealedMessage, SeedRelease, SigningKey,
+};
 
 #[test]
 fn rotating_code_for_now_scans_and_changes_each_day() {
@@ -382,4 +384,118 @@ fn the_guest_book_file_is_created_mode_0600() {
     book.add("卢伟", "18212341234", NOW, NOW + 45).unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+}
+
+/// A server that answers each request with the next canned response, and keeps the requests.
+struct Scripted {
+    answers: std::sync::Mutex<Vec<(u16, Vec<u8>)>>,
+    seen: std::sync::Mutex<Vec<(String, bool)>>,
+}
+
+impl Scripted {
+    fn new(answers: Vec<(u16, Vec<u8>)>) -> Self {
+        Self {
+            answers: std::sync::Mutex::new(answers),
+            seen: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl Transport for Scripted {
+    fn send(&self, req: transport::Request) -> Result<transport::Response> {
+        let signed = req.headers.iter().any(|(name, _)| {
+            name.eq_ignore_ascii_case(venuecode_protocol::envelope::SIGNATURE_HEADER)
+        });
+        self.seen.lock().unwrap().push((req.path.clone(), signed));
+        let (status, body) = self.answers.lock().unwrap().remove(0);
+        Ok(transport::Response::from_bytes(status, body))
+    }
+}
+
+#[test]
+fn registration_answers_are_checked_and_held_ones_are_followed_up() {
+    let w = world();
+    let key = SigningKey::from_seed(&[77; 32]).unwrap();
+    let issued = cert(&w.ra, 9, &key, NOODLES_NAME, NOODLES_ADDRESS, 60);
+    let info = issued.info().clone();
+    // Issued at once: checked against the anchors, the key and the information asked for.
+    let t = Scripted::new(vec![(201, issued.encode())]);
+    assert_eq!(
+        venue::register(&t, &w.anchors, &key, &info).unwrap(),
+        venue::Registration::Issued(Box::new(issued.clone()))
+    );
+    assert_eq!(t.seen.lock().unwrap()[0], ("/v1/venues".to_owned(), true));
+    // A certificate for another key is refused.
+    let other = SigningKey::from_seed(&[78; 32]).unwrap();
+    let t = Scripted::new(vec![(201, issued.encode())]);
+    assert!(matches!(
+        venue::register(&t, &w.anchors, &other, &info),
+        Err(Error::CertificateRefused(_))
+    ));
+    // Held for review, then waiting, refused, or approved.
+    let t = Scripted::new(vec![(202, br#"{"pending":4}"#.to_vec())]);
+    assert_eq!(
+        venue::register(&t, &w.anchors, &key, &info).unwrap(),
+        venue::Registration::Pending(4)
+    );
+    let request = venue::registration_request(&key, &info);
+    let t = Scripted::new(vec![
+        (202, Vec::new()),
+        (403, Vec::new()),
+        (200, issued.encode()),
+    ]);
+    assert_eq!(
+        venue::registration_status(&t, 4, &w.anchors, &request).unwrap(),
+        venue::Review::Waiting
+    );
+    assert_eq!(
+        venue::registration_status(&t, 4, &w.anchors, &request).unwrap(),
+        venue::Review::Refused
+    );
+    assert_eq!(
+        venue::registration_status(&t, 4, &w.anchors, &request).unwrap(),
+        venue::Review::Issued(Box::new(issued))
+    );
+    assert_eq!(t.seen.lock().unwrap()[2].0, "/v1/registrations/4");
+}
+
+#[test]
+fn an_update_must_bring_a_new_serial_and_a_revocation_is_signed() {
+    let w = world();
+    let current = w.noodles.certificate().clone();
+    let info = current.info().clone();
+    let key = w.noodles.key().clone();
+    let same = cert(
+        &w.ra,
+        current.serial(),
+        &key,
+        NOODLES_NAME,
+        NOODLES_ADDRESS,
+        60,
+    );
+    let t = Scripted::new(vec![(200, same.encode())]);
+    assert!(matches!(
+        w.noodles.request_update(&t, &info),
+        Err(Error::CertificateRefused(_))
+    ));
+    let newer = cert(
+        &w.ra,
+        current.serial() + 100,
+        &key,
+        NOODLES_NAME,
+        NOODLES_ADDRESS,
+        60,
+    );
+    let t = Scripted::new(vec![(200, newer.encode())]);
+    assert_eq!(w.noodles.request_update(&t, &info).unwrap(), newer);
+    assert_eq!(
+        t.seen.lock().unwrap()[0],
+        (format!("/v1/venues/{}", current.serial()), true)
+    );
+    let t = Scripted::new(vec![(200, br#"{"sequence":12}"#.to_vec())]);
+    assert_eq!(w.noodles.revoke(&t).unwrap(), 12);
+    assert_eq!(
+        t.seen.lock().unwrap()[0],
+        (format!("/v1/venues/{}/revoke", current.serial()), true)
+    );
 }

@@ -18,12 +18,11 @@ use venuecode_protocol::api::{
 use venuecode_protocol::envelope::parse_tan_hash;
 use venuecode_protocol::primitives::sha256;
 use venuecode_protocol::revocation::MAX_REVOCATION_PAGE;
-use venuecode_protocol::sealed::SealedBundle;
 use venuecode_protocol::time::{local_epoch, CLOCK_SKEW_MINUTES, EPOCH_MINUTES};
 use venuecode_protocol::{
     CertificateBody, Checkpoint, Codec, CountPing, CountTagRegistration, ExposureBatch,
     RegistrationRequest, Revocation, RevocationList, RevocationListBody, RevocationReason,
-    SealedMessage, VenueCategory, VenueCertificate,
+    VenueCategory, VenueCertificate,
 };
 
 use crate::auth::{AdminKey, HaKey, PathVenue, Registering, Signed};
@@ -31,7 +30,8 @@ use crate::cache::CachedBatch;
 use crate::error::ApiError;
 use crate::state::{blocking, now_minute, now_secs, today, Body, Shared};
 use crate::storage::{
-    NewBatch, NewCheckpoint, NewTan, ReviewState, StorageError, TanPurpose, TanRecord, VenueRecord,
+    NewBatch, NewCheckpoint, NewTan, ReviewState, StorageError, TanRecord, UploadPurpose,
+    VenueRecord,
 };
 use crate::venue_text;
 
@@ -612,7 +612,7 @@ pub(crate) async fn post_tans(
     let horizon = now.saturating_add(u64::from(s.config.retention_days) * 86_400);
     let mut tans = Vec::with_capacity(parsed.tans.len());
     for t in &parsed.tans {
-        let purpose = TanPurpose::parse(&t.purpose)
+        let purpose = UploadPurpose::parse(&t.purpose)
             .ok_or_else(|| ApiError::malformed("purpose must be case, guestbook or seeds"))?;
         if t.expires_at <= now || t.expires_at > horizon {
             return Err(ApiError::malformed(
@@ -675,34 +675,14 @@ pub(crate) async fn post_upload(
     let now = now_secs();
     // Refuse a body that does not decode as what the TAN authorises, or whose HPKE
     // encapsulated key is a low-order point that no HA could open, before spending the TAN.
-    let decoded = match record.purpose {
-        TanPurpose::Case => SealedMessage::decode(&body).and_then(|m| contributory(&[m])),
-        TanPurpose::GuestBook => SealedBundle::decode(&body).and_then(|b| {
-            if b.items.is_empty() {
-                Err(venuecode_protocol::Error::Empty)
-            } else {
-                contributory(&b.items)
-            }
-        }),
-        TanPurpose::Seeds => SealedMessage::decode(&body).and_then(|m| contributory(&[m])),
-    };
-    decoded.map_err(|e| ApiError::protocol("upload", e))?;
+    record
+        .purpose
+        .decode_body(&body)
+        .map_err(|e| ApiError::protocol("upload", e))?;
     let id = blocking(&s, move |st| st.consume_tan(&hash, now, &body)).await?;
     s.metrics.event("upload_stored");
     tracing::info!(id, purpose = record.purpose.as_str(), "upload stored");
     Ok((StatusCode::CREATED, Json(UploadStored { id })))
-}
-
-/// Refuses sealed messages whose encapsulated key lies in the X25519 small subgroup.
-fn contributory(items: &[SealedMessage]) -> Result<(), venuecode_protocol::Error> {
-    if items
-        .iter()
-        .any(|m| venuecode_protocol::primitives::x25519_is_low_order(&m.enc))
-    {
-        Err(venuecode_protocol::Error::NonContributory)
-    } else {
-        Ok(())
-    }
 }
 
 /// `GET /v1/uploads`

@@ -616,7 +616,7 @@ fn everything_acknowledged_survives_a_restart() {
 
 #[test]
 fn the_background_job_deletes_expired_data() {
-    use venuecode_server::storage::{NewBatch, NewTan, TanPurpose};
+    use venuecode_server::storage::{NewBatch, NewTan, UploadPurpose};
     use venuecode_server::{RedbStorage, Storage};
     let mut h = Harness::start_with(|c| c.retention_interval_secs = 1);
     let fresh = Harness::batch(&h.ha);
@@ -642,7 +642,7 @@ fn the_background_job_deletes_expired_data() {
         let tan = NewTan {
             hash: [9; 32],
             expires_at: old + 3600,
-            purpose: TanPurpose::Case,
+            purpose: UploadPurpose::Case,
         };
         store.register_tans(&[tan], old).unwrap();
         store

@@ -4,7 +4,7 @@
 //! that code is documented with.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use venuecode_testkit::server as common;
 
 use common::{now, Harness, Resp};
 use serde::de::DeserializeOwned;

@@ -9,7 +9,7 @@ mod pg;
 
 use std::sync::{Arc, Barrier};
 
-use venuecode_server::storage::{NewBatch, NewTan, StorageError, TanPurpose, VenueRecord};
+use venuecode_server::storage::{NewBatch, NewTan, StorageError, UploadPurpose, VenueRecord};
 use venuecode_server::{PgStorage, Storage};
 
 const T0: u64 = 1_800_000_000;
@@ -68,7 +68,7 @@ fn one_tan_one_upload_across_replicas() {
         .map(|i| NewTan {
             hash: [i; 32],
             expires_at: T0 + 100,
-            purpose: TanPurpose::Case,
+            purpose: UploadPurpose::Case,
         })
         .collect();
     // Both replicas register the same TANs at once: each is new exactly once.
@@ -243,7 +243,7 @@ fn writes_survive_reopening_and_newer_schemas_are_refused() {
                 &[NewTan {
                     hash: [1; 32],
                     expires_at: T0 + 100,
-                    purpose: TanPurpose::Seeds,
+                    purpose: UploadPurpose::Seeds,
                 }],
                 T0,
             )
@@ -256,7 +256,7 @@ fn writes_survive_reopening_and_newer_schemas_are_refused() {
     let store = PgStorage::open(&db.url, 2).unwrap();
     let t = store.tan(&[1; 32]).unwrap().unwrap();
     assert!(t.used);
-    assert_eq!(t.purpose, TanPurpose::Seeds);
+    assert_eq!(t.purpose, UploadPurpose::Seeds);
     assert_eq!(store.upload(1).unwrap().unwrap().1, b"x");
     assert!(!store.record_nonce([1; 8], [2; 16], T0).unwrap());
     assert_eq!(store.insert_batch(&chained(2, 4, 1, b"batch")).unwrap(), 2);

@@ -9,7 +9,7 @@ mod pg;
 use std::sync::Arc;
 
 use venuecode_server::storage::{
-    MemoryStorage, NewCheckpoint, NewTan, StorageError, StoredHead, TanPurpose, VenueRecord,
+    MemoryStorage, NewCheckpoint, NewTan, StorageError, StoredHead, UploadPurpose, VenueRecord,
 };
 use venuecode_server::{purge_expired, purge_expired_with_margin, PgStorage, RedbStorage, Storage};
 use venuecode_testkit::store::{chained, link};
@@ -26,7 +26,7 @@ fn each_store(check: impl Fn(Arc<dyn Storage>)) {
     check(Arc::new(PgStorage::open(&db.url, 8).unwrap()));
 }
 
-fn tan(hash: u8, expires_at: u64, purpose: TanPurpose) -> NewTan {
+fn tan(hash: u8, expires_at: u64, purpose: UploadPurpose) -> NewTan {
     NewTan {
         hash: [hash; 32],
         expires_at,
@@ -59,12 +59,15 @@ fn retention_deletes_only_what_is_older_than_the_period() {
         let exp = T0 + 20 * DAY;
         store
             .register_tans(
-                &[tan(1, exp, TanPurpose::Case), tan(2, exp, TanPurpose::Case)],
+                &[
+                    tan(1, exp, UploadPurpose::Case),
+                    tan(2, exp, UploadPurpose::Case),
+                ],
                 T0,
             )
             .unwrap();
         store
-            .register_tans(&[tan(3, exp, TanPurpose::Case)], T0 + 10 * DAY)
+            .register_tans(&[tan(3, exp, UploadPurpose::Case)], T0 + 10 * DAY)
             .unwrap();
         let old_upload = store.consume_tan(&[1; 32], T0 + 60, b"old").unwrap();
         let new_upload = store.consume_tan(&[3; 32], T0 + 10 * DAY, b"new").unwrap();
@@ -124,7 +127,7 @@ fn batches_are_kept_for_the_margin_past_the_retention_period() {
     each_store(|store| {
         store.insert_batch(&chained(1, 1, 1, T0, b"one")).unwrap();
         store
-            .register_tans(&[tan(1, T0 + DAY, TanPurpose::Case)], T0)
+            .register_tans(&[tan(1, T0 + DAY, UploadPurpose::Case)], T0)
             .unwrap();
         // Fifteen days on, a 48-hour margin keeps the batch; the TAN goes.
         let r = purge_expired_with_margin(store.as_ref(), 14, 48, T0 + 15 * DAY).unwrap();
@@ -301,8 +304,8 @@ fn count_tags_are_scoped_to_their_venue_key_no_squatting() {
 fn tan_states() {
     each_store(|store| {
         let tans = [
-            tan(1, T0 + 100, TanPurpose::Seeds),
-            tan(2, T0 + 100, TanPurpose::GuestBook),
+            tan(1, T0 + 100, UploadPurpose::Seeds),
+            tan(2, T0 + 100, UploadPurpose::GuestBook),
         ];
         assert_eq!(store.register_tans(&tans, T0).unwrap(), 2);
         assert_eq!(store.register_tans(&tans, T0).unwrap(), 0);
@@ -328,7 +331,7 @@ fn tan_states() {
         let (meta, bytes) = store.upload(1).unwrap().unwrap();
         assert_eq!(
             (meta.purpose, meta.size, bytes.as_slice()),
-            (TanPurpose::Seeds, 1, b"x".as_slice())
+            (UploadPurpose::Seeds, 1, b"x".as_slice())
         );
         assert!(store.delete_upload(1).unwrap());
         assert!(!store.delete_upload(1).unwrap());
@@ -418,8 +421,10 @@ fn registry_and_revocation_log() {
 fn concurrent_writes_do_not_mix_outcomes() {
     each_store(|store| {
         let n = 32u8;
-        let mut tans: Vec<NewTan> = (0..n).map(|i| tan(i, T0 + 100, TanPurpose::Case)).collect();
-        tans.push(tan(0xff, T0 + 100, TanPurpose::Case));
+        let mut tans: Vec<NewTan> = (0..n)
+            .map(|i| tan(i, T0 + 100, UploadPurpose::Case))
+            .collect();
+        tans.push(tan(0xff, T0 + 100, UploadPurpose::Case));
         store.register_tans(&tans, T0).unwrap();
         let barrier = Arc::new(std::sync::Barrier::new(usize::from(n) * 2));
         let mut threads = Vec::new();
@@ -456,7 +461,7 @@ fn redb_keeps_every_acknowledged_write_across_reopen() {
     {
         let store = Arc::new(RedbStorage::open(dir.path()).unwrap());
         store
-            .register_tans(&[tan(1, T0 + 100, TanPurpose::Seeds)], T0)
+            .register_tans(&[tan(1, T0 + 100, UploadPurpose::Seeds)], T0)
             .unwrap();
         store.consume_tan(&[1; 32], T0, b"x").unwrap();
         assert!(store.record_nonce([1; 8], [2; 16], T0).unwrap());
@@ -479,7 +484,7 @@ fn redb_keeps_every_acknowledged_write_across_reopen() {
     let store = RedbStorage::open(dir.path()).unwrap();
     let t = store.tan(&[1; 32]).unwrap().unwrap();
     assert!(t.used);
-    assert_eq!(t.purpose, TanPurpose::Seeds);
+    assert_eq!(t.purpose, UploadPurpose::Seeds);
     assert_eq!(store.upload(1).unwrap().unwrap().1, b"x");
     assert!(!store.record_nonce([1; 8], [2; 16], T0).unwrap());
     for i in 0..16u8 {

@@ -17,7 +17,7 @@ use venuecode_client::{
 use venuecode_protocol::time::{epoch_of, epochs_for_slot, slot_of};
 use venuecode_protocol::{ChainStatus, RegionCode, RiskLevel, VenueCategory, VenueInfo};
 
-use crate::authority::{self, Opened, TanPurpose};
+use crate::authority::{self, Opened, UploadPurpose};
 use crate::home::Home;
 use crate::timefmt::{format_clock, format_day};
 use crate::venue::{self as venue_ops, Profile, VenueState};
@@ -257,12 +257,12 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     // --- a positive test ------------------------------------------------------------------
     clock.at(at(8, 0));
     let case_tan = authority::fresh_tans(1)?.remove(0);
-    authority::register_tans(
+    authority::issue_tans(
         &t,
         &ha,
         &auth_home,
         std::slice::from_ref(&case_tan),
-        TanPurpose::Case,
+        UploadPurpose::Case,
         86_400,
     )?;
     let candidates = carol.share_candidates(at(0, 0).saturating_sub(14 * 1440), at(8, 0))?;
@@ -288,7 +288,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
         .find(|u| u.purpose == "case")
         .ok_or_else(|| anyhow!("the case upload is missing"))?;
     let bytes = authority::fetch_upload(&t, &ha, case.id)?;
-    let Opened::Case(upload) = authority::open_upload(&ha, "case", &bytes)? else {
+    let Opened::Case(upload) = authority::open_upload(&ha, UploadPurpose::Case, &bytes)? else {
         bail!("the case upload did not open as a case");
     };
     say("       The health authority opens the upload offline and sees:");
@@ -302,20 +302,20 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     }
     let seeds_tan = authority::fresh_tans(1)?.remove(0);
     let guests_tan = authority::fresh_tans(1)?.remove(0);
-    authority::register_tans(
+    authority::issue_tans(
         &t,
         &ha,
         &auth_home,
         std::slice::from_ref(&seeds_tan),
-        TanPurpose::Seeds,
+        UploadPurpose::Seeds,
         86_400,
     )?;
-    authority::register_tans(
+    authority::issue_tans(
         &t,
         &ha,
         &auth_home,
         std::slice::from_ref(&guests_tan),
-        TanPurpose::Guestbook,
+        UploadPurpose::GuestBook,
         86_400,
     )?;
     let (lib_from, lib_to) = (at(3, 0), at(4, 50));
@@ -342,7 +342,8 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     for u in authority::list_uploads(&t, &ha)? {
         if u.purpose == "guestbook" {
             let b = authority::fetch_upload(&t, &ha, u.id)?;
-            if let Opened::GuestBook(g) = authority::open_upload(&ha, "guestbook", &b)? {
+            if let Opened::GuestBook(g) = authority::open_upload(&ha, UploadPurpose::GuestBook, &b)?
+            {
                 for entry in &g {
                     say(&format!(
                         "       The authority reads the guest book and phones {} directly ({}–{}).",
@@ -355,7 +356,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
             }
         }
     }
-    let mut chain = authority::HaChain::load(&auth_home)?;
+    let mut chain = authority::chain(&auth_home)?;
     // Drill timeline: the server stamps uploads with the real clock; shift them onto the story's.
     let shift = i64::from(at(8, 30)) * 60 - i64::from(real_now) * 60;
     let published = authority::publish_mailbox(
@@ -372,7 +373,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
             received_shift_seconds: shift,
         },
         &std::collections::HashSet::new(),
-        &mut authority::TanLedger::load(&auth_home)?,
+        &mut authority::tan_ledger(&auth_home)?,
         &mut |_| {},
     )?;
     if !published.skipped.is_empty() {

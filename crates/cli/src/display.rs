@@ -24,8 +24,9 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use venuecode_client::Venue;
 use venuecode_protocol::time::{UnixMinute, DEFAULT_DISPLAY_VALIDITY_MINUTES};
-use venuecode_protocol::{MasterSeed, SigningKey, VenueCertificate, VenueCode};
+use venuecode_protocol::{VenueCertificate, VenueCode};
 
 use crate::qr;
 
@@ -33,24 +34,14 @@ use crate::qr;
 /// screen is never stale.
 pub const REFRESH_SECONDS: u32 = 30;
 
-/// What the display needs: the venue's certificate, master seed and key.
+/// What the display needs: the venue (certificate, master seed and key, as the client library
+/// holds them) and the base URL its codes point at.
+#[derive(Debug)]
 pub struct DisplayVenue {
-    /// The venue's certificate.
-    pub certificate: VenueCertificate,
-    /// The master seed the day seeds derive from.
-    pub master: MasterSeed,
-    /// The venue key that signs each code.
-    pub venue_key: SigningKey,
+    /// The venue whose rotating codes the display signs.
+    pub venue: Venue,
     /// The base URL codes point at.
     pub base_url: String,
-}
-
-impl core::fmt::Debug for DisplayVenue {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("DisplayVenue")
-            .field("serial", &self.certificate.serial())
-            .finish_non_exhaustive()
-    }
 }
 
 /// The clock the display signs codes with, in Unix minutes.
@@ -79,7 +70,7 @@ impl DisplayState {
                 .certificate
                 .write()
                 .unwrap_or_else(PoisonError::into_inner);
-            if newer.body().venue_key == self.venue.venue_key.public_key()
+            if newer.body().venue_key == self.venue.venue.key().public_key()
                 && newer.serial() != current.serial()
             {
                 eprintln!(
@@ -215,7 +206,7 @@ pub fn router_with_access(
     reload: Option<Reload>,
     access: DisplayAccess,
 ) -> Router {
-    let certificate = Arc::new(RwLock::new(venue.certificate.clone()));
+    let certificate = Arc::new(RwLock::new(venue.venue.certificate().clone()));
     let access = Arc::new(access);
     Router::new()
         .route("/", get(page))
@@ -233,8 +224,8 @@ pub fn router_with_access(
 }
 
 fn current_code(state: &DisplayState) -> Result<VenueCode, venuecode_protocol::Error> {
-    let v = &state.venue;
-    VenueCode::new_rotating(state.certificate(), &v.master, &v.venue_key, (state.now)())
+    let v = &state.venue.venue;
+    VenueCode::new_rotating(state.certificate(), v.master_seed(), v.key(), (state.now)())
 }
 
 fn internal_error(e: impl core::fmt::Display) -> Response {

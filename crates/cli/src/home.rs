@@ -23,7 +23,6 @@
 //! keystore; the command keeps it in a file because it has no keystore.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -61,38 +60,11 @@ impl Home {
     }
 }
 
-/// Writes `contents` to `path` atomically; `secret` files get mode 0600.
+/// Writes `contents` to `path` atomically; `secret` files get mode 0600 (see
+/// [`venuecode_authority::write_atomic`]).
 pub fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| anyhow!("{} has no parent folder", path.display()))?;
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-    ));
-    {
-        let mut opts = fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        if secret {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts
-            .open(&tmp)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        // A stale temporary file keeps its old mode when reopened: narrow it before writing.
-        #[cfg(unix)]
-        if secret {
-            use std::os::unix::fs::PermissionsExt;
-            f.set_permissions(fs::Permissions::from_mode(0o600))?;
-        }
-        f.write_all(contents)?;
-        f.sync_all()?;
-    }
-    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    venuecode_authority::write_atomic(path, contents, secret)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Writes a one-line hex file of public data (the venue certificate).

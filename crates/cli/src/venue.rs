@@ -3,16 +3,14 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use venuecode_client::api;
-use venuecode_client::transport::{Method, Request, Transport};
-use venuecode_client::Venue;
+use venuecode_client::transport::Transport;
+use venuecode_client::venue::{self, Venue};
 use venuecode_protocol::{
-    Codec, MasterSeed, RegistrationRequest, SigningKey, TrustAnchors, VenueCertificate, VenueInfo,
+    Codec, MasterSeed, RegistrationRequest, SigningKey, VenueCertificate, VenueInfo,
 };
 
 use crate::home::Trust;
 
-use crate::authority::now_seconds;
 use crate::home::{read_key, refuse_existing, write_file, write_hex, write_key, Home};
 use venuecode_server::keyfile::KeyKind;
 
@@ -146,52 +144,22 @@ pub fn submit_registration(
     }
     let key = SigningKey::generate()?;
     let master = MasterSeed::generate()?;
-    let request = RegistrationRequest {
-        venue_key: key.public_key(),
-        info: info.clone(),
-        pledge: true,
-    }
-    .encode();
-    let req = Request {
-        method: Method::Post,
-        path: "/v1/venues".to_owned(),
-        headers: Vec::new(),
-        body: request.clone(),
-        content_type: Some("application/octet-stream"),
-    };
-    let resp = api::check(t.send(api::sign(req, &key, now_seconds())?)?)?;
-    let status = resp.status;
-    let bytes = api::read_body(resp, 64 * 1024)?;
-    if status == 202 {
-        #[derive(Deserialize)]
-        struct Held {
-            pending: u64,
+    let certificate = match venue::register(t, &trust.anchors()?, &key, &info)? {
+        venue::Registration::Issued(certificate) => *certificate,
+        venue::Registration::Pending(id) => {
+            let dir = save_secrets(home, &key, &master, &profile)?;
+            let pending = Pending {
+                id,
+                request: hex::encode(venue::registration_request(&key, &info).encode()),
+            };
+            write_file(
+                &dir.join(PENDING_FILE),
+                serde_json::to_string_pretty(&pending)?.as_bytes(),
+                false,
+            )?;
+            return Ok(Registration::Pending(id));
         }
-        let held: Held = serde_json::from_slice(&bytes).context("registration response")?;
-        let dir = home.dir("venue")?;
-        write_key(
-            &dir.join("venue.key"),
-            KeyKind::Ed25519Secret,
-            &key.to_seed(),
-        )?;
-        write_key(
-            &dir.join("master.seed"),
-            KeyKind::VenueMasterSeed,
-            master.expose(),
-        )?;
-        save_profile(home, &profile)?;
-        let pending = Pending {
-            id: held.pending,
-            request: hex::encode(&request),
-        };
-        write_file(
-            &dir.join(PENDING_FILE),
-            serde_json::to_string_pretty(&pending)?.as_bytes(),
-            false,
-        )?;
-        return Ok(Registration::Pending(held.pending));
-    }
-    let certificate = check_certificate(&bytes, &trust.anchors()?, &key, &info)?;
+    };
     save(home, &key, &master, &certificate, &profile)?;
     Ok(Registration::Issued(Box::new(VenueState {
         venue: Venue::new(certificate, master.clone(), key.clone(), trust.bundle())?,
@@ -243,23 +211,21 @@ pub fn collect(home: &Home, t: &dyn Transport, trust: &Trust) -> Result<Review> 
         .and_then(|b| RegistrationRequest::decode(&b).ok())
         .ok_or_else(|| anyhow!("venue/pending.json holds no registration request"))?;
     let dir = home.path("venue");
-    let resp = t.send(Request::get(format!("/v1/registrations/{}", pending.id)))?;
-    match resp.status {
-        202 => return Ok(Review::Waiting(pending.id)),
-        403 => {
+    let certificate = match venue::registration_status(t, pending.id, &trust.anchors()?, &request)?
+    {
+        venue::Review::Waiting => return Ok(Review::Waiting(pending.id)),
+        venue::Review::Refused => {
             for f in ["venue.key", "master.seed", "profile.json", PENDING_FILE] {
                 let _ = std::fs::remove_file(dir.join(f));
             }
             return Ok(Review::Refused(pending.id));
         }
-        _ => {}
-    }
-    let bytes = api::read_body(api::check(resp)?, 64 * 1024)?;
+        venue::Review::Issued(certificate) => *certificate,
+    };
     let key = SigningKey::from_seed(&*read_key(&dir.join("venue.key"), KeyKind::Ed25519Secret)?)?;
     if key.public_key() != request.venue_key {
         bail!("venue/venue.key is not the key of the registration held for review");
     }
-    let certificate = check_certificate(&bytes, &trust.anchors()?, &key, &request.info)?;
     // Checked before anything is written: the stored certificate must build a venue under the
     // installed bundle.
     Venue::new(
@@ -282,16 +248,11 @@ pub fn collect(home: &Home, t: &dyn Transport, trust: &Trust) -> Result<Review> 
 pub fn update(
     home: &Home,
     t: &dyn Transport,
-    anchors: &TrustAnchors,
     state: &VenueState,
     info: VenueInfo,
     profile: &Profile,
 ) -> Result<VenueCertificate> {
-    let path = format!("/v1/venues/{}", state.certificate().serial());
-    let cert = request_certificate(t, anchors, &state.key, &info, &path, Method::Put)?;
-    if cert.serial() == state.certificate().serial() {
-        bail!("the server answered the update with the same certificate serial");
-    }
+    let cert = state.venue.request_update(t, &info)?;
     save(home, &state.key, &state.master, &cert, profile)?;
     Ok(cert)
 }
@@ -306,55 +267,13 @@ pub fn save_profile(home: &Home, profile: &Profile) -> Result<()> {
     )
 }
 
-fn request_certificate(
-    t: &dyn Transport,
-    anchors: &TrustAnchors,
-    key: &SigningKey,
-    info: &VenueInfo,
-    path: &str,
-    method: Method,
-) -> Result<VenueCertificate> {
-    let body = RegistrationRequest {
-        venue_key: key.public_key(),
-        info: info.clone(),
-        pledge: true,
-    }
-    .encode();
-    let req = Request {
-        method,
-        path: path.to_owned(),
-        headers: Vec::new(),
-        body,
-        content_type: Some("application/octet-stream"),
-    };
-    let resp = api::check(t.send(api::sign(req, key, now_seconds())?)?)?;
-    let bytes = api::read_body(resp, 64 * 1024)?;
-    check_certificate(&bytes, anchors, key, info)
-}
-
-/// The certificate in `bytes`, if the RA signed it for `key` and exactly `info`.
-fn check_certificate(
-    bytes: &[u8],
-    anchors: &TrustAnchors,
-    key: &SigningKey,
-    info: &VenueInfo,
-) -> Result<VenueCertificate> {
-    let cert = VenueCertificate::decode(bytes).map_err(|e| anyhow!("certificate: {e}"))?;
-    cert.verify_signature(anchors)
-        .map_err(|e| anyhow!("the certificate from the server does not verify: {e}"))?;
-    if cert.body().venue_key != key.public_key() || cert.info() != info {
-        bail!("the server certified something other than what was asked");
-    }
-    Ok(cert)
-}
-
-fn save(
+/// Stores the venue key, master seed and profile under `venue/` (the folder, returned).
+fn save_secrets(
     home: &Home,
     key: &SigningKey,
     master: &MasterSeed,
-    cert: &VenueCertificate,
     profile: &Profile,
-) -> Result<()> {
+) -> Result<std::path::PathBuf> {
     let dir = home.dir("venue")?;
     write_key(
         &dir.join("venue.key"),
@@ -367,32 +286,19 @@ fn save(
         master.expose(),
     )?;
     save_profile(home, profile)?;
+    Ok(dir)
+}
+
+fn save(
+    home: &Home,
+    key: &SigningKey,
+    master: &MasterSeed,
+    cert: &VenueCertificate,
+    profile: &Profile,
+) -> Result<()> {
+    let dir = save_secrets(home, key, master, profile)?;
     // The certificate goes last: its presence marks a complete registration.
     write_hex(&dir.join("certificate.hex"), &cert.encode())
-}
-
-/// Revokes the venue's own certificate (deactivates its code).
-pub fn revoke(t: &dyn Transport, state: &VenueState) -> Result<u64> {
-    #[derive(Deserialize)]
-    struct Revoked {
-        sequence: u64,
-    }
-    let req = Request::post(
-        format!("/v1/venues/{}/revoke", state.certificate().serial()),
-        Vec::new(),
-        "application/octet-stream",
-    );
-    let resp = api::check(t.send(api::sign(req, &state.key, now_seconds())?)?)?;
-    let body = api::read_body(resp, 64 * 1024)?;
-    let r: Revoked = serde_json::from_slice(&body).context("revoke response")?;
-    Ok(r.sequence)
-}
-
-/// Fetches a venue's current certificate by serial.
-pub fn fetch_certificate(t: &dyn Transport, serial: u64) -> Result<VenueCertificate> {
-    let resp = api::check(t.send(Request::get(format!("/v1/venues/{serial}")))?)?;
-    let bytes = api::read_body(resp, 64 * 1024)?;
-    VenueCertificate::decode(&bytes).map_err(|e| anyhow!("certificate: {e}"))
 }
 
 /// Checks a base URL for the codes: `https://`, a host, a path, no fragment (the code's digits
@@ -577,7 +483,7 @@ pub fn restore(
     }
     let key = SigningKey::from_seed(&sheet.key)?;
     let master = MasterSeed::from_bytes(*sheet.master);
-    let certificate = fetch_certificate(t, sheet.serial).with_context(|| {
+    let certificate = venue::fetch_certificate(t, sheet.serial).with_context(|| {
         format!(
             "fetching the certificate of serial {} from the server",
             sheet.serial

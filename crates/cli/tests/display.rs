@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use resvg::tiny_skia;
 use venuecode::display::{router, DisplayVenue};
 use venuecode_client::{
-    CheckInStatus, DiaryKey, ManualClock, MemoryServer, SystemClock, Visitor, VisitorConfig,
+    CheckInStatus, DiaryKey, ManualClock, MemoryServer, SystemClock, Venue, Visitor, VisitorConfig,
 };
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::time::{CLOCK_SKEW_MINUTES, DEFAULT_DISPLAY_VALIDITY_MINUTES};
@@ -38,22 +38,28 @@ fn venue() -> (DisplayVenue, TrustBundle) {
         32,
     );
     let certificate = certificate(&ra, 42, &venue_key, info, now - 60, now + 60 * 24 * 365);
+    let bundle = trust_bundle(
+        1,
+        now,
+        &[&ra],
+        &[&ha],
+        &DecryptionKey::derive(&[15; 32]).unwrap(),
+        "http://127.0.0.1:8080",
+        &ra,
+    );
+    let venue = Venue::new(
+        certificate,
+        MasterSeed::from_bytes([14; 32]),
+        venue_key,
+        &bundle,
+    )
+    .unwrap();
     (
         DisplayVenue {
-            certificate,
-            master: MasterSeed::from_bytes([14; 32]),
-            venue_key,
+            venue,
             base_url: DEFAULT_BASE_URL.to_owned(),
         },
-        trust_bundle(
-            1,
-            now,
-            &[&ra],
-            &[&ha],
-            &DecryptionKey::derive(&[15; 32]).unwrap(),
-            "http://127.0.0.1:8080",
-            &ra,
-        ),
+        bundle,
     )
 }
 

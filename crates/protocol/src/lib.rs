@@ -19,6 +19,7 @@ pub mod exposure;
 pub mod keys;
 pub mod mask;
 pub mod primitives;
+pub mod purpose;
 pub mod revocation;
 pub mod sealed;
 pub mod seed;
@@ -38,6 +39,7 @@ pub use exposure::{
     ExposureWindow, RiskLevel, SignedBatchHeader, TracePart, TracePlan,
 };
 pub use keys::{DecryptionKey, EncryptionKey, KeyId, PublicKey, SigningKey, TrustAnchors};
+pub use purpose::{UploadBody, UploadPurpose};
 pub use revocation::{
     Revocation, RevocationList, RevocationListBody, RevocationReason, RevocationSet,
 };

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use super::{
     check_checkpoint, BatchMeta, CountStatRow, ExposureStatRow, NewBatch, NewCheckpoint, NewTan,
     PendingRegistration, PurgeReport, ReviewState, RevocationEntry, Storage, StorageError,
-    StorageResult, StoredHead, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+    StorageResult, StoredHead, TanRecord, UploadMeta, UploadPurpose, VenueRecord, VenueStatRow,
 };
 
 #[derive(Default)]
@@ -428,7 +428,7 @@ impl Storage for MemoryStorage {
             return Err(StorageError::TanExpired);
         }
         tan.used = true;
-        let purpose: TanPurpose = tan.purpose;
+        let purpose: UploadPurpose = tan.purpose;
         inner.last_upload += 1;
         let id = inner.last_upload;
         let meta = UploadMeta {

@@ -142,56 +142,8 @@ pub fn check_checkpoint(
     Ok(())
 }
 
-/// What a TAN authorises an upload of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TanPurpose {
-    /// A case's sealed upload (`SealedMessage`).
-    Case,
-    /// A venue's sealed guest-book entries (`SealedBundle`).
-    GuestBook,
-    /// A venue's sealed seed release (a plain `SealedMessage`).
-    Seeds,
-}
-
-impl TanPurpose {
-    /// The byte stored for this purpose.
-    pub fn to_byte(self) -> u8 {
-        match self {
-            Self::Case => 1,
-            Self::GuestBook => 2,
-            Self::Seeds => 3,
-        }
-    }
-
-    /// The purpose a stored byte names.
-    pub fn from_byte(b: u8) -> Option<Self> {
-        match b {
-            1 => Some(Self::Case),
-            2 => Some(Self::GuestBook),
-            3 => Some(Self::Seeds),
-            _ => None,
-        }
-    }
-
-    /// The name used in the JSON API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Case => "case",
-            Self::GuestBook => "guestbook",
-            Self::Seeds => "seeds",
-        }
-    }
-
-    /// The purpose with this JSON name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "case" => Some(Self::Case),
-            "guestbook" => Some(Self::GuestBook),
-            "seeds" => Some(Self::Seeds),
-            _ => None,
-        }
-    }
-}
+/// What a TAN authorises an upload of: the protocol's [`UploadPurpose`], stored as its byte.
+pub use venuecode_protocol::UploadPurpose;
 
 /// A TAN as the HA registers it: only its hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,7 +153,7 @@ pub struct NewTan {
     /// Unix seconds after which the TAN no longer works.
     pub expires_at: u64,
     /// What it authorises.
-    pub purpose: TanPurpose,
+    pub purpose: UploadPurpose,
 }
 
 /// A stored TAN's state.
@@ -210,7 +162,7 @@ pub struct TanRecord {
     /// Unix seconds after which the TAN no longer works.
     pub expires_at: u64,
     /// What it authorises.
-    pub purpose: TanPurpose,
+    pub purpose: UploadPurpose,
     /// Unix seconds when it was registered.
     pub registered_at: u64,
     /// Whether it was used.
@@ -223,7 +175,7 @@ pub struct UploadMeta {
     /// The upload id, from 1.
     pub id: u64,
     /// The TAN purpose it came with.
-    pub purpose: TanPurpose,
+    pub purpose: UploadPurpose,
     /// Unix seconds when it arrived.
     pub received_at: u64,
     /// Size in bytes.

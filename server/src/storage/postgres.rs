@@ -35,7 +35,7 @@ use postgres::{Client, IsolationLevel, NoTls, Transaction};
 use super::{
     check_checkpoint, BatchMeta, CountStatRow, ExposureStatRow, NewBatch, NewCheckpoint, NewTan,
     PendingRegistration, PurgeReport, ReviewState, RevocationEntry, Storage, StorageError,
-    StorageResult, StoredHead, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+    StorageResult, StoredHead, TanRecord, UploadMeta, UploadPurpose, VenueRecord, VenueStatRow,
 };
 
 /// The schema version this code creates and understands. Version 1 held wire-v1 data (batches
@@ -347,10 +347,10 @@ fn array<const N: usize>(v: &[u8]) -> Result<[u8; N], StorageError> {
         .map_err(|_| StorageError::Backend(format!("stored value is not {N} bytes")))
 }
 
-fn purpose(b: i16) -> Result<TanPurpose, StorageError> {
+fn purpose(b: i16) -> Result<UploadPurpose, StorageError> {
     u8::try_from(b)
         .ok()
-        .and_then(TanPurpose::from_byte)
+        .and_then(UploadPurpose::from_byte)
         .ok_or_else(|| StorageError::Backend("unknown stored purpose".into()))
 }
 

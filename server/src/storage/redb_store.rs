@@ -12,7 +12,7 @@ use redb::{Database, Durability, ReadableTable, ReadableTableMetadata, TableDefi
 use super::{
     check_checkpoint, BatchMeta, CountStatRow, ExposureStatRow, NewBatch, NewCheckpoint, NewTan,
     PendingRegistration, PurgeReport, ReviewState, RevocationEntry, Storage, StorageError,
-    StorageResult, StoredHead, TanPurpose, TanRecord, UploadMeta, VenueRecord, VenueStatRow,
+    StorageResult, StoredHead, TanRecord, UploadMeta, UploadPurpose, VenueRecord, VenueStatRow,
 };
 
 /// Counters: next serial, last revocation sequence, the chain head's sequence, last upload id.
@@ -359,8 +359,9 @@ fn nonzero(v: u64) -> Option<u64> {
     (v != 0).then_some(v)
 }
 
-fn purpose(b: u8) -> StorageResult<TanPurpose> {
-    TanPurpose::from_byte(b).ok_or_else(|| StorageError::Backend("unknown stored purpose".into()))
+fn purpose(b: u8) -> StorageResult<UploadPurpose> {
+    UploadPurpose::from_byte(b)
+        .ok_or_else(|| StorageError::Backend("unknown stored purpose".into()))
 }
 
 /// Revocation reason byte of a certificate the RA disabled.

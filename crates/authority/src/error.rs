@@ -1,0 +1,230 @@
+//! What can go wrong on the authority's side, as variants an app can act on.
+
+use core::fmt;
+use std::path::PathBuf;
+
+/// An error of the health authority's or the registration authority's work.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AuthorityError {
+    /// A state file (the chain, the TAN ledger, a pending batch) could not be read or written.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A state file does not hold what this authority wrote there.
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The server refused a request or could not be reached; [`Self::server_code`] names the
+    /// server's error code.
+    Client(venuecode_client::Error),
+    /// A request failed in a step worth naming (`registering TANs`, `posting the checkpoint`).
+    Request {
+        /// The step.
+        what: &'static str,
+        /// Why.
+        source: Box<AuthorityError>,
+    },
+    /// The server answered with a body that is not of the documented form.
+    BadAnswer {
+        /// Which answer.
+        what: &'static str,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// Signing, sealing or encoding failed, or a value is out of the protocol's range.
+    Protocol(venuecode_protocol::Error),
+    /// The server listed an upload under a purpose this library does not know.
+    UnknownPurpose(String),
+    /// An upload does not decode as its purpose's wire type.
+    UploadUndecodable(venuecode_protocol::Error),
+    /// An upload does not open with this authority's key.
+    UploadUnopenable(venuecode_protocol::Error),
+    /// A sealed seed release does not open, or its venue signature does not verify.
+    SeedReleaseInvalid(venuecode_protocol::Error),
+    /// The TAN sealed in a case upload is not one this authority issued.
+    TanUnknown,
+    /// The TAN sealed in a case upload was issued for another purpose.
+    TanNotForCase {
+        /// The purpose it was issued for.
+        purpose: String,
+    },
+    /// The TAN sealed in a case upload was already used by another upload: a replay.
+    TanReplayed {
+        /// The upload that used it first.
+        by: u64,
+    },
+    /// The TAN sealed in a case upload was already used.
+    TanUsed,
+    /// A shared check-in's venue code does not verify against the trust anchors.
+    CodeInvalid(venuecode_protocol::Error),
+    /// A shared check-in's claim does not hold against the minute the upload arrived.
+    ClaimInvalid {
+        /// Why.
+        reason: venuecode_protocol::Error,
+        /// The claimed stay in minutes.
+        minutes: u32,
+        /// The claimed arrival (Unix minute).
+        arrival: u32,
+        /// The minute the upload arrived.
+        received_at: u32,
+    },
+    /// A window the tracer chose is empty.
+    EmptyWindow {
+        /// The venue's serial.
+        serial: u64,
+    },
+    /// The tracer chose a window at a venue no case upload shares a check-in at.
+    NoCheckInAtVenue {
+        /// The venue's serial.
+        serial: u64,
+    },
+    /// A batch does not extend this authority's chain.
+    ChainMismatch,
+    /// Posting a batch failed; it is kept in the pending file and posted again first by the
+    /// next publication.
+    BatchKeptPending {
+        /// The pending file.
+        path: PathBuf,
+        /// Why the post failed.
+        source: Box<AuthorityError>,
+    },
+    /// No case upload (or none of the ids asked for) had a check-in that passed the checks.
+    NothingToPublish {
+        /// Uploads and check-ins left out.
+        skipped: usize,
+    },
+    /// Every window from these uploads was published before.
+    NothingNew {
+        /// The windows the uploads gave.
+        windows: usize,
+    },
+    /// The batch builder refused every window.
+    AllWindowsRefused,
+}
+
+impl AuthorityError {
+    /// The server's API error code when the server refused the request (`duplicate`,
+    /// `chain_mismatch`, `not_found`, …).
+    pub fn server_code(&self) -> Option<&venuecode_client::error::ErrorCode> {
+        match self {
+            Self::Client(venuecode_client::Error::Server { code, .. }) => Some(code),
+            Self::Request { source, .. } | Self::BatchKeptPending { source, .. } => {
+                source.server_code()
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn file(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| Self::File { path, source }
+    }
+
+    pub(crate) fn request(what: &'static str) -> impl FnOnce(Self) -> Self {
+        move |e| Self::Request {
+            what,
+            source: Box::new(e),
+        }
+    }
+}
+
+impl fmt::Display for AuthorityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::File { path, source } => write!(f, "{}: {source}", path.display()),
+            Self::Corrupt { path, reason } => write!(f, "{}: {reason}", path.display()),
+            Self::Client(e) => write!(f, "{e}"),
+            Self::Request { what, source } => write!(f, "{what}: {source}"),
+            Self::BadAnswer { what, reason } => write!(f, "{what}: {reason}"),
+            Self::Protocol(e) => write!(f, "{e}"),
+            Self::UnknownPurpose(p) => write!(f, "unknown upload purpose `{p}`"),
+            Self::UploadUndecodable(e) => write!(f, "does not decode: {e}"),
+            Self::UploadUnopenable(e) => write!(f, "does not open: {e}"),
+            Self::SeedReleaseInvalid(e) => write!(
+                f,
+                "does not open or its venue signature does not verify: {e}"
+            ),
+            Self::TanUnknown => f.write_str(
+                "not authorised by a TAN this authority issued (the TAN sealed in it is unknown)",
+            ),
+            Self::TanNotForCase { purpose } => write!(
+                f,
+                "not authorised by a TAN this authority issued for a case (the TAN sealed in it was issued for {purpose})"
+            ),
+            Self::TanReplayed { by } => write!(
+                f,
+                "the TAN sealed in it was already used by upload {by}: a replay, not authorised by a TAN this authority issued"
+            ),
+            Self::TanUsed => f.write_str("the TAN sealed in it was already used"),
+            Self::CodeInvalid(e) => write!(f, "the venue code does not verify: {e}"),
+            Self::ClaimInvalid {
+                reason,
+                minutes,
+                arrival,
+                received_at,
+            } => write!(
+                f,
+                "the claim does not hold ({reason}): {minutes} minutes from minute {arrival} received at minute {received_at}"
+            ),
+            Self::EmptyWindow { serial } => write!(f, "the window for venue {serial} is empty"),
+            Self::NoCheckInAtVenue { serial } => {
+                write!(f, "no case upload shares a check-in at venue {serial}")
+            }
+            Self::ChainMismatch => f.write_str("the batch does not extend this authority's chain"),
+            Self::BatchKeptPending { path, source } => write!(
+                f,
+                "posting the batch (kept in {}; the next publish posts it again): {source}",
+                path.display()
+            ),
+            Self::NothingToPublish { skipped: 0 } => f.write_str("no case upload to publish"),
+            Self::NothingToPublish { skipped } => write!(
+                f,
+                "no case upload to publish ({skipped} upload(s) or check-in(s) skipped, see above)"
+            ),
+            Self::NothingNew { windows } => write!(
+                f,
+                "nothing new to publish: all {windows} window(s) from these uploads were published before"
+            ),
+            Self::AllWindowsRefused => f.write_str("every window was refused; nothing published"),
+        }
+    }
+}
+
+impl std::error::Error for AuthorityError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::File { source, .. } => Some(source),
+            Self::Client(e) => Some(e),
+            Self::Request { source, .. } | Self::BatchKeptPending { source, .. } => Some(source),
+            Self::Protocol(e)
+            | Self::UploadUndecodable(e)
+            | Self::UploadUnopenable(e)
+            | Self::SeedReleaseInvalid(e)
+            | Self::CodeInvalid(e) => Some(e),
+            Self::ClaimInvalid { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+impl From<venuecode_client::Error> for AuthorityError {
+    fn from(e: venuecode_client::Error) -> Self {
+        Self::Client(e)
+    }
+}
+
+impl From<venuecode_protocol::Error> for AuthorityError {
+    fn from(e: venuecode_protocol::Error) -> Self {
+        Self::Protocol(e)
+    }
+}
+
+/// A result with an [`AuthorityError`].
+pub type Result<T, E = AuthorityError> = core::result::Result<T, E>;

@@ -1,0 +1,1412 @@
+//! The health authority's and the registration authority's side of Venuecode, as a library:
+//! TANs and their ledger, the upload mailbox (listing, fetching, opening, checking each shared
+//! check-in), planning the exposure windows and applying the tracer's choices, the batch chain
+//! and its pending batch, publishing signed batches and checkpoints, registrations waiting for
+//! review, disabling venues, and statistics.
+//!
+//! The library owns the authority's state files (the chain, the TAN ledger, a pending batch)
+//! and writes them atomically (a temporary file, then a rename); the app decides where they
+//! live. Keys are given to it ([`HealthAuthority`], [`RegistrationAuthority`]); errors are
+//! [`AuthorityError`]s.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+
+pub use error::{AuthorityError, Result};
+pub use venuecode_protocol::UploadPurpose;
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use venuecode_client::api;
+use venuecode_client::error::ErrorCode;
+use venuecode_client::transport::{Method, Request, Transport};
+use venuecode_protocol::chain::retained_range;
+use venuecode_protocol::envelope::tan_hash;
+use venuecode_protocol::exposure::plan_trace;
+use venuecode_protocol::time::UnixMinute;
+use venuecode_protocol::{
+    BatchBuilder, ChainHead, Checkpoint, CheckpointBody, Codec, DecryptionKey, ExposureBatch,
+    ExposureWindow, GuestBookEntry, PublicKey, RiskLevel, SealedBundle, SealedMessage, Seed,
+    SeedRelease, SigningKey, TrustAnchors, Upload, UploadEntry, VenueCode,
+};
+
+/// The message every record points at unless the tracer gives another.
+pub const DEFAULT_MESSAGE: &str = "您曾与确诊病例在同一场所同一时段停留，请尽快进行核酸检测并留意症状。 \
+You were at a venue at the same time as a confirmed case: please get tested and watch for symptoms.";
+
+/// The HA's keys, as stored under `authority/`.
+#[derive(Debug)]
+pub struct HealthAuthority {
+    /// Signs exposure batches and HA requests.
+    pub signing: SigningKey,
+    /// Opens uploads, guest-book entries and seed releases.
+    pub decryption: DecryptionKey,
+}
+
+/// The RA's keys, as stored under `ra/`.
+#[derive(Debug)]
+pub struct RegistrationAuthority {
+    /// Signs certificates and revocation lists (held by the server).
+    pub signing: SigningKey,
+    /// Signs disable requests.
+    pub admin: SigningKey,
+}
+
+/// The server's retention period (batches expire after it): the checkpoint's `retained_from`.
+pub const RETENTION_MINUTES: u32 = 14 * 1440;
+
+/// Seconds since the Unix epoch, from the system clock (signed requests always use it).
+pub fn now_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Sends a request signed with `key` (real clock) and returns the body of a 2xx answer.
+pub fn send_signed(t: &dyn Transport, req: Request, key: &SigningKey) -> Result<Vec<u8>> {
+    let resp = api::check(t.send(api::sign(req, key, now_seconds())?)?)?;
+    Ok(api::read_body(resp, 512 * 1024 * 1024)?)
+}
+
+/// What a TAN of this purpose lets its holder do, for the tracer.
+pub fn describe(purpose: UploadPurpose) -> &'static str {
+    match purpose {
+        UploadPurpose::Case => "a confirmed case shares her check-ins",
+        UploadPurpose::GuestBook => "a venue discloses its guest book",
+        UploadPurpose::Seeds => "a venue releases its rotating-code seeds",
+    }
+}
+
+/// Makes `count` fresh TANs in canonical form: 16 Crockford base32 characters, the last a
+/// check character (75 random bits); [`venuecode_client::tan::display`] groups them for people.
+pub fn fresh_tans(count: usize) -> Result<Vec<String>> {
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        out.push(venuecode_client::tan::generate()?);
+    }
+    Ok(out)
+}
+
+/// One TAN the HA issued, as its ledger keeps it (keyed by the hex of its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedTan {
+    /// `case`, `guestbook` or `seeds`.
+    pub purpose: String,
+    /// When it was issued (Unix seconds, real clock).
+    pub issued_at: u64,
+    /// When it expires (Unix seconds, real clock).
+    pub expires_at: u64,
+    /// Whether a case upload sealing it was processed.
+    pub used: bool,
+    /// The upload that used it: its id and the SHA-256 of its sealed bytes (hex). The same
+    /// upload may be processed again (a second publish); any other is a replay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_by: Option<(u64, String)>,
+}
+
+/// The TANs this HA issued (`authority tan`), by the hex of their hash: a case upload is
+/// published only if the TAN sealed inside it is one of them, issued for a case and not used by
+/// another upload. The server never learns a TAN (only its hash), so whoever controls it cannot
+/// seal an upload the HA accepts.
+#[derive(Debug)]
+pub struct TanLedger {
+    path: PathBuf,
+    tans: BTreeMap<String, IssuedTan>,
+}
+
+impl TanLedger {
+    /// Loads the ledger kept in `path` (empty if there is none yet).
+    pub fn load(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let tans = read_json(&path)?.unwrap_or_default();
+        Ok(Self { path, tans })
+    }
+
+    /// Writes the ledger (mode 0600: it is the HA's own record).
+    pub fn save(&self) -> Result<()> {
+        write_json(&self.path, &self.tans)
+    }
+
+    /// Records newly issued TANs.
+    pub fn issue(
+        &mut self,
+        tans: &[String],
+        purpose: UploadPurpose,
+        issued_at: u64,
+        expires_at: u64,
+    ) -> Result<()> {
+        for tan in tans {
+            self.tans.insert(
+                hex::encode(tan_hash(tan)?),
+                IssuedTan {
+                    purpose: purpose.as_str().to_owned(),
+                    issued_at,
+                    expires_at,
+                    used: false,
+                    used_by: None,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The entry of a TAN hash, if this HA issued it.
+    pub fn get(&self, hash: &[u8; 32]) -> Option<&IssuedTan> {
+        self.tans.get(&hex::encode(hash))
+    }
+
+    /// Checks the TAN sealed inside case upload `id` (sealed bytes `bytes`): this HA issued it,
+    /// for a case, and no other upload used it. Returns the ledger's entry; the error is the
+    /// reason to report.
+    pub fn check_case(&self, upload: &Upload, id: u64, bytes: &[u8]) -> Result<IssuedTan> {
+        let hash = upload.tan_hash()?;
+        let Some(issued) = self.get(&hash) else {
+            return Err(AuthorityError::TanUnknown);
+        };
+        if issued.purpose != UploadPurpose::Case.as_str() {
+            return Err(AuthorityError::TanNotForCase {
+                purpose: issued.purpose.clone(),
+            });
+        }
+        if issued.used {
+            let fingerprint = hex::encode(venuecode_protocol::primitives::sha256(&[bytes]));
+            match &issued.used_by {
+                Some((by, fp)) if *by == id && *fp == fingerprint => {}
+                Some((by, _)) => return Err(AuthorityError::TanReplayed { by: *by }),
+                None => return Err(AuthorityError::TanUsed),
+            }
+        }
+        Ok(issued.clone())
+    }
+
+    /// Marks the TAN of case upload `id` used by it (call after [`Self::check_case`]).
+    pub fn mark_used(&mut self, upload: &Upload, id: u64, bytes: &[u8]) -> Result<()> {
+        let key = hex::encode(upload.tan_hash()?);
+        let issued = self.tans.get_mut(&key).ok_or(AuthorityError::TanUnknown)?;
+        issued.used = true;
+        issued.used_by = Some((
+            id,
+            hex::encode(venuecode_protocol::primitives::sha256(&[bytes])),
+        ));
+        Ok(())
+    }
+}
+
+/// The latest minute a case upload may claim a departure in, before the clock skew: the
+/// earlier of the server's `received_at` and the expiry of the TAN this HA issued (both shifted
+/// by `shift_seconds`, see [`received_minute`]). The server's time alone is not trusted.
+pub fn claim_bound(received_at: u64, tan: &IssuedTan, shift_seconds: i64) -> UnixMinute {
+    received_minute(received_at.min(tan.expires_at), shift_seconds)
+}
+
+/// Issues TANs: records them in the HA's ledger ([`TanLedger`], before anything is sent) and
+/// registers their hashes with the server, valid for `valid_seconds`.
+pub fn register_tans(
+    t: &dyn Transport,
+    ha: &HealthAuthority,
+    ledger: &mut TanLedger,
+    tans: &[String],
+    purpose: UploadPurpose,
+    valid_seconds: u64,
+) -> Result<()> {
+    let issued_at = now_seconds();
+    let expires_at = issued_at + valid_seconds;
+    ledger.issue(tans, purpose, issued_at, expires_at)?;
+    ledger.save()?;
+    let mut list = Vec::with_capacity(tans.len());
+    for tan in tans {
+        list.push(serde_json::json!({
+            "hash": hex::encode(tan_hash(tan)?),
+            "expires_at": expires_at,
+            "purpose": purpose.as_str(),
+        }));
+    }
+    let body = serde_json::json!({ "tans": list }).to_string().into_bytes();
+    send_signed(
+        t,
+        Request::post("/v1/tans", body, "application/json"),
+        &ha.signing,
+    )
+    .map_err(AuthorityError::request("registering TANs"))?;
+    Ok(())
+}
+
+/// One upload in the HA's mailbox.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UploadInfo {
+    /// Its id.
+    pub id: u64,
+    /// `case`, `guestbook` or `seeds`.
+    pub purpose: String,
+    /// When it arrived (Unix seconds).
+    pub received_at: u64,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+impl UploadInfo {
+    /// The purpose the server lists it under; an unknown one is an error.
+    pub fn purpose(&self) -> Result<UploadPurpose> {
+        UploadPurpose::parse(&self.purpose)
+            .ok_or_else(|| AuthorityError::UnknownPurpose(self.purpose.clone()))
+    }
+}
+
+/// Lists the mailbox.
+pub fn list_uploads(t: &dyn Transport, ha: &HealthAuthority) -> Result<Vec<UploadInfo>> {
+    #[derive(Deserialize)]
+    struct Listing {
+        uploads: Vec<UploadInfo>,
+    }
+    let body = send_signed(t, Request::get("/v1/uploads"), &ha.signing)?;
+    let listing: Listing = parse_answer(&body, "upload listing")?;
+    Ok(listing.uploads)
+}
+
+/// Fetches one upload's bytes.
+pub fn fetch_upload(t: &dyn Transport, ha: &HealthAuthority, id: u64) -> Result<Vec<u8>> {
+    send_signed(t, Request::get(format!("/v1/uploads/{id}")), &ha.signing)
+}
+
+/// Deletes one upload.
+pub fn delete_upload(t: &dyn Transport, ha: &HealthAuthority, id: u64) -> Result<()> {
+    let req = Request {
+        method: Method::Delete,
+        path: format!("/v1/uploads/{id}"),
+        headers: Vec::new(),
+        body: Vec::new(),
+        content_type: None,
+    };
+    send_signed(t, req, &ha.signing)?;
+    Ok(())
+}
+
+/// An opened upload.
+#[derive(Debug)]
+pub enum Opened {
+    /// A case's shared check-ins, not yet checked one by one (see [`check_entry`]).
+    Case(Upload),
+    /// A venue's guest-book entries.
+    GuestBook(Vec<GuestBookEntry>),
+    /// A venue's released seeds, verified with the venue key inside the sealed release.
+    Seeds {
+        /// The venue key that signed the release: seeds are matched to traces by it. Seeds
+        /// belong to the venue key, not to one certificate, so a venue that updated its
+        /// information (a new serial) still releases the seeds its older codes carry. As bytes.
+        venue_key: [u8; 32],
+        /// The released seeds.
+        seeds: Vec<(u32, Seed)>,
+    },
+}
+
+/// Opens an upload the server lists under `purpose`: decodes it, opens the seal and, for a
+/// seed release, verifies the venue's signature. The server's purpose is not trusted for case
+/// uploads: a sealed message listed as `case` or `seeds` that opens as a case's upload is one
+/// ([`Opened::Case`]), whatever the label. A case's upload is returned as shared: check its
+/// sealed TAN with [`TanLedger::check_case`] and each entry with [`check_entry`] before using
+/// it.
+pub fn open_upload(ha: &HealthAuthority, purpose: UploadPurpose, bytes: &[u8]) -> Result<Opened> {
+    match purpose {
+        UploadPurpose::Case | UploadPurpose::Seeds => {
+            let sealed = SealedMessage::decode(bytes).map_err(AuthorityError::UploadUndecodable)?;
+            let as_case = Upload::open(&ha.decryption, &sealed);
+            if purpose == UploadPurpose::Case || as_case.is_ok() {
+                return Ok(Opened::Case(
+                    as_case.map_err(AuthorityError::UploadUnopenable)?,
+                ));
+            }
+            let release = SeedRelease::open(&ha.decryption, &sealed)
+                .map_err(AuthorityError::SeedReleaseInvalid)?;
+            Ok(Opened::Seeds {
+                venue_key: *release.venue_key.as_bytes(),
+                seeds: release.seeds,
+            })
+        }
+        UploadPurpose::GuestBook => {
+            let bundle = SealedBundle::decode(bytes).map_err(AuthorityError::UploadUndecodable)?;
+            let mut out = Vec::with_capacity(bundle.items.len());
+            for item in &bundle.items {
+                out.push(
+                    GuestBookEntry::open(&ha.decryption, item)
+                        .map_err(AuthorityError::UploadUnopenable)?,
+                );
+            }
+            Ok(Opened::GuestBook(out))
+        }
+    }
+}
+
+/// Checks one shared check-in before it is published: the code's signatures (a genuine
+/// certificate and a seed signed by its venue key) and the claim itself against the minute
+/// the upload arrived (`UploadEntry::check_claim`): at most 720 minutes, not after the upload,
+/// and within a rotating code's display window or a static code's certificate validity.
+pub fn check_entry(e: &UploadEntry, anchors: &TrustAnchors, received_at: UnixMinute) -> Result<()> {
+    e.code
+        .verify_signatures(anchors)
+        .map_err(AuthorityError::CodeInvalid)?;
+    e.check_claim(received_at)
+        .map_err(|reason| AuthorityError::ClaimInvalid {
+            reason,
+            minutes: e.departure.saturating_sub(e.arrival),
+            arrival: e.arrival,
+            received_at,
+        })
+}
+
+/// The minute an upload arrived, from the server's `received_at` (Unix seconds), shifted by
+/// `shift_seconds` (non-zero only when `--now` pretends another time, so a drill's times and
+/// the server's stay on one timeline).
+pub fn received_minute(received_at: u64, shift_seconds: i64) -> UnixMinute {
+    let shifted = i64::try_from(received_at)
+        .unwrap_or(i64::MAX)
+        .saturating_add(shift_seconds)
+        .max(0);
+    u32::try_from(shifted / 60).unwrap_or(u32::MAX)
+}
+
+/// One stay the tracer decided to publish, per venue code.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    /// The code the case scanned (its certificate names the venue and its key).
+    pub code: VenueCode,
+    /// Window start.
+    pub start: UnixMinute,
+    /// Window end.
+    pub end: UnixMinute,
+}
+
+impl Trace {
+    /// The venue's serial, as in the code the case scanned.
+    pub fn serial(&self) -> u64 {
+        self.code.certificate().serial()
+    }
+
+    /// The venue's name.
+    pub fn venue_name(&self) -> &str {
+        self.code.certificate().info().name()
+    }
+
+    /// The venue key of the code's certificate: tokens derive from it, and seed releases are
+    /// matched on it.
+    pub fn venue_key(&self) -> PublicKey {
+        self.code.certificate().body().venue_key
+    }
+}
+
+/// What a publication covers and what it could not.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Windows to publish.
+    pub windows: Vec<ExposureWindow>,
+    /// `(serial, venue name, epoch)` of rotating seeds needed but not released: visitors who
+    /// scanned that venue on that (venue-local) day cannot be notified.
+    pub missing_seeds: Vec<(u64, String, u32)>,
+    /// Traces that could not be planned, with the reason.
+    pub refused: Vec<(u64, String)>,
+}
+
+/// Seeds released by venues: venue key → venue-local epoch → seed.
+pub type Released = BTreeMap<[u8; 32], BTreeMap<u32, Seed>>;
+
+/// Turns traces into windows with the protocol's `plan_trace`: a static code needs only its
+/// seed; a rotating code needs the seeds of every local day a visitor present could have
+/// scanned on. The scanned day's seed comes with the upload; the others from the venue's seed
+/// release, found by the venue key of the scanned code (whatever serial it was released under).
+pub fn plan(traces: &[Trace], released: &Released, risk: RiskLevel) -> Plan {
+    let mut plan = Plan::default();
+    let none = BTreeMap::new();
+    for tr in traces {
+        let seeds = released.get(tr.venue_key().as_bytes()).unwrap_or(&none);
+        match plan_trace(&tr.code, tr.start, tr.end, seeds) {
+            Ok(p) => {
+                plan.windows.extend(p.windows(risk, 0));
+                for e in p.missing_epochs {
+                    plan.missing_seeds
+                        .push((tr.serial(), tr.venue_name().to_owned(), e));
+                }
+            }
+            Err(e) => plan.refused.push((tr.serial(), e.to_string())),
+        }
+    }
+    plan
+}
+
+/// Replaces the shared stays of every venue named in `chosen` with the chosen windows, using
+/// the code the case scanned there.
+pub fn apply_chosen_windows(
+    traces: Vec<Trace>,
+    chosen: &[(u64, UnixMinute, UnixMinute)],
+) -> Result<Vec<Trace>> {
+    if chosen.is_empty() {
+        return Ok(traces);
+    }
+    let mut out: Vec<Trace> = traces
+        .iter()
+        .filter(|t| !chosen.iter().any(|(s, _, _)| *s == t.serial()))
+        .cloned()
+        .collect();
+    for (serial, start, end) in chosen {
+        if end <= start {
+            return Err(AuthorityError::EmptyWindow { serial: *serial });
+        }
+        // One trace per distinct code seed the case scanned at that venue (a rotating venue
+        // may have several days' seeds).
+        let mut matched = false;
+        let mut seen: Vec<&Seed> = Vec::new();
+        for t in traces.iter().filter(|t| t.serial() == *serial) {
+            if seen.contains(&t.code.seed()) {
+                continue;
+            }
+            seen.push(t.code.seed());
+            matched = true;
+            out.push(Trace {
+                start: *start,
+                end: *end,
+                ..t.clone()
+            });
+        }
+        if !matched {
+            return Err(AuthorityError::NoCheckInAtVenue { serial: *serial });
+        }
+    }
+    Ok(out)
+}
+
+/// One published batch in the HA's ledger.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LedgerEntry {
+    /// The batch's sequence.
+    pub sequence: u64,
+    /// Its link, hex.
+    pub link: String,
+    /// When it was created (Unix minute).
+    pub created_at: UnixMinute,
+}
+
+/// The HA's own record of its batch chain, kept in [`CHAIN_FILE`]: the head, the published
+/// batches (for the checkpoint's retained range) and every batch id ever used (never reused).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct HaChain {
+    /// Sequence of the latest published batch (0: none).
+    pub sequence: u64,
+    /// Its link, hex (zeros when none).
+    pub link: String,
+    /// Published batches.
+    pub ledger: Vec<LedgerEntry>,
+    /// Every batch id used, hex.
+    pub batch_ids: Vec<String>,
+    #[serde(skip)]
+    path: PathBuf,
+    #[serde(skip)]
+    pending: PathBuf,
+}
+
+impl HaChain {
+    /// Loads the chain kept in `path` (a new HA starts at the genesis head); a batch signed
+    /// but not yet known to be stored by the server is kept in `pending`.
+    pub fn load(path: impl Into<PathBuf>, pending: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let mut chain: Self = read_json(&path)?.unwrap_or_else(|| Self {
+            link: hex::encode([0u8; 32]),
+            ..Self::default()
+        });
+        chain.path = path;
+        chain.pending = pending.into();
+        chain.head()?;
+        Ok(chain)
+    }
+
+    /// The head: the latest published batch.
+    pub fn head(&self) -> Result<ChainHead> {
+        let head = ChainHead {
+            sequence: self.sequence,
+            link: hex32(&self.link).map_err(|reason| AuthorityError::Corrupt {
+                path: self.path.clone(),
+                reason: format!("link: {reason}"),
+            })?,
+        };
+        head.check()?;
+        Ok(head)
+    }
+
+    fn ledger(&self) -> Result<Vec<(u64, [u8; 32], UnixMinute)>> {
+        self.ledger
+            .iter()
+            .map(|e| {
+                let link = hex32(&e.link).map_err(|reason| AuthorityError::Corrupt {
+                    path: self.path.clone(),
+                    reason: format!("ledger: {reason}"),
+                })?;
+                Ok((e.sequence, link, e.created_at))
+            })
+            .collect()
+    }
+
+    fn save(&self) -> Result<()> {
+        write_json(&self.path, self)
+    }
+
+    fn record(&mut self, batch: &ExposureBatch) -> Result<()> {
+        let h = batch.header().header();
+        let head = batch.chain_head();
+        self.sequence = head.sequence;
+        self.link = hex::encode(head.link);
+        self.ledger.push(LedgerEntry {
+            sequence: head.sequence,
+            link: self.link.clone(),
+            created_at: h.created_at,
+        });
+        let id = hex::encode(h.batch_id);
+        if !self.batch_ids.contains(&id) {
+            self.batch_ids.push(id);
+        }
+        self.save()
+    }
+
+    /// A builder for the next batch (`BatchBuilder` after the head), with a fresh random batch
+    /// id this HA never used.
+    pub fn next_builder(&self, created_at: UnixMinute, message: &str) -> Result<BatchBuilder> {
+        loop {
+            let id: [u8; 16] = venuecode_protocol::primitives::random_array()?;
+            if !self.batch_ids.contains(&hex::encode(id)) {
+                return Ok(BatchBuilder::with_id(
+                    self.head()?,
+                    id,
+                    created_at,
+                    vec![message.to_owned()],
+                )?);
+            }
+        }
+    }
+
+    /// Posts a batch that extends this chain: written to [`PENDING_BATCH_FILE`] first, so a
+    /// batch the server stored while the answer was lost is posted again (answered
+    /// `duplicate`) rather than replaced by another batch of the same sequence.
+    pub fn post(
+        &mut self,
+        t: &dyn Transport,
+        ha: &HealthAuthority,
+        batch: &ExposureBatch,
+    ) -> Result<u64> {
+        let head = self.head()?;
+        let h = batch.header().header();
+        if h.sequence != head.sequence + 1 || h.previous != head.link {
+            return Err(AuthorityError::ChainMismatch);
+        }
+        write_atomic(&self.pending, &batch.encode(), true)
+            .map_err(AuthorityError::file(&self.pending))?;
+        match post_batch(t, ha, batch) {
+            Ok(_) => {}
+            Err(e) if e.server_code() == Some(&ErrorCode::Duplicate) => {}
+            Err(e) => {
+                return Err(AuthorityError::BatchKeptPending {
+                    path: self.pending.clone(),
+                    source: Box::new(e),
+                })
+            }
+        }
+        self.record(batch)?;
+        let _ = std::fs::remove_file(&self.pending);
+        Ok(h.sequence)
+    }
+
+    /// Posts a batch left pending by an interrupted publish, if any; its sequence.
+    pub fn post_pending(&mut self, t: &dyn Transport, ha: &HealthAuthority) -> Result<Option<u64>> {
+        let bytes = match std::fs::read(&self.pending) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(AuthorityError::file(&self.pending)(e)),
+        };
+        let batch = ExposureBatch::decode(&bytes).map_err(|e| AuthorityError::Corrupt {
+            path: self.pending.clone(),
+            reason: e.to_string(),
+        })?;
+        let head = self.head()?;
+        if batch.header().header().sequence <= head.sequence {
+            // Recorded already: the file outlived its post.
+            let _ = std::fs::remove_file(&self.pending);
+            return Ok(None);
+        }
+        self.post(t, ha, &batch).map(Some)
+    }
+
+    /// Signs a checkpoint of the current head at `now`, with the retained range from the
+    /// ledger, and posts it.
+    pub fn checkpoint(
+        &self,
+        t: &dyn Transport,
+        ha: &HealthAuthority,
+        now: UnixMinute,
+    ) -> Result<Checkpoint> {
+        let retained = retained_range(&self.ledger()?, now.saturating_sub(RETENTION_MINUTES))?;
+        let cp = Checkpoint::sign(
+            CheckpointBody::new(ha.signing.key_id(), now, self.head()?, retained),
+            &ha.signing,
+        )?;
+        send_signed(
+            t,
+            Request::post("/v1/checkpoints", cp.encode(), "application/octet-stream"),
+            &ha.signing,
+        )
+        .map_err(AuthorityError::request("posting the checkpoint"))?;
+        Ok(cp)
+    }
+}
+
+/// Posts a batch; returns its sequence number.
+pub fn post_batch(t: &dyn Transport, ha: &HealthAuthority, batch: &ExposureBatch) -> Result<u64> {
+    #[derive(Deserialize)]
+    struct Posted {
+        sequence: u64,
+    }
+    let body = send_signed(
+        t,
+        Request::post("/v1/batches", batch.encode(), "application/octet-stream"),
+        &ha.signing,
+    )?;
+    let posted: Posted = parse_answer(&body, "batch response")?;
+    Ok(posted.sequence)
+}
+
+/// Disables a venue's code with the RA administrator key.
+pub fn disable(t: &dyn Transport, admin: &SigningKey, serial: u64) -> Result<()> {
+    let req = Request::post(
+        format!("/v1/admin/venues/{serial}/disable"),
+        Vec::new(),
+        "application/octet-stream",
+    );
+    send_signed(t, req, admin)?;
+    Ok(())
+}
+
+/// The registrations waiting for review (`GET /v1/admin/registrations`), as the server lists
+/// them.
+pub fn pending_registrations(t: &dyn Transport, admin: &SigningKey) -> Result<serde_json::Value> {
+    let body = send_signed(t, Request::get("/v1/admin/registrations"), admin)?;
+    parse_answer(&body, "registrations")
+}
+
+/// Approves a registration held for review; returns the serial of the certificate issued.
+pub fn approve_registration(t: &dyn Transport, admin: &SigningKey, id: u64) -> Result<u64> {
+    let req = Request::post(
+        format!("/v1/admin/registrations/{id}/approve"),
+        Vec::new(),
+        "application/octet-stream",
+    );
+    let body = send_signed(t, req, admin)?;
+    let cert = venuecode_protocol::VenueCertificate::decode(&body).map_err(|e| {
+        AuthorityError::BadAnswer {
+            what: "certificate",
+            reason: e.to_string(),
+        }
+    })?;
+    Ok(cert.serial())
+}
+
+/// Refuses a registration held for review.
+pub fn refuse_registration(t: &dyn Transport, admin: &SigningKey, id: u64) -> Result<()> {
+    let req = Request::post(
+        format!("/v1/admin/registrations/{id}/refuse"),
+        Vec::new(),
+        "application/octet-stream",
+    );
+    send_signed(t, req, admin)?;
+    Ok(())
+}
+
+/// Fetches a statistics document (`venues`, `exposures` or `counts`), following its pages (the
+/// server answers at most 1,000 rows a page and names the next with `next`) into one document.
+pub fn stats(t: &dyn Transport, which: &str) -> Result<serde_json::Value> {
+    let mut doc: Option<serde_json::Value> = None;
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(a) => format!("/v1/stats/{which}?limit=1000&after={a}"),
+            None => format!("/v1/stats/{which}?limit=1000"),
+        };
+        let resp = api::check(t.send(Request::get(path))?)?;
+        let body = api::read_body(resp, 1024 * 1024)?;
+        let mut page: serde_json::Value = parse_answer(&body, "statistics")?;
+        let next = page
+            .get("next")
+            .and_then(|n| n.as_str())
+            .filter(|n| Some(*n) != after.as_deref())
+            .map(str::to_owned);
+        if let Some(obj) = page.as_object_mut() {
+            obj.remove("next");
+        }
+        match (&mut doc, page) {
+            (Some(serde_json::Value::Object(acc)), serde_json::Value::Object(more)) => {
+                for (k, v) in more {
+                    if let (Some(serde_json::Value::Array(rows)), serde_json::Value::Array(v)) =
+                        (acc.get_mut(&k), v)
+                    {
+                        rows.extend(v);
+                    }
+                }
+            }
+            (d, page) => *d = Some(page),
+        }
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    Ok(doc.unwrap_or(serde_json::Value::Null))
+}
+
+/// An upload or a shared check-in the publication left out, and why.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    /// The upload.
+    pub upload: u64,
+    /// The check-in within it (0-based), or `None` for the whole upload.
+    pub entry: Option<usize>,
+    /// Why.
+    pub reason: String,
+}
+
+/// What a publication did.
+#[derive(Debug)]
+pub struct Published {
+    /// The batch's sequence number (the HA's chain).
+    pub sequence: u64,
+    /// Records in the batch.
+    pub records: usize,
+    /// Stays the records cover.
+    pub stays: usize,
+    /// The case uploads it used.
+    pub used_uploads: Vec<u64>,
+    /// Rotating seeds that were needed but not released.
+    pub missing_seeds: Vec<(u64, String, u32)>,
+    /// Uploads and check-ins left out, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// Fingerprints of the windows this batch published, to add to the ledger.
+    pub fingerprints: Vec<[u8; 32]>,
+    /// The checkpoint posted after the batch.
+    pub checkpoint: Checkpoint,
+}
+
+/// A window's identity for the publication ledger: SHA-256 over a label, the venue key, the
+/// seed, start and end. The ledger lets a second `publish` add only what is new (another case,
+/// a seed the venue released since) instead of republishing every upload still in the mailbox.
+pub fn window_fingerprint(w: &ExposureWindow) -> [u8; 32] {
+    venuecode_protocol::primitives::sha256(&[
+        b"venuecode-cli/v2/published-window",
+        w.venue_key.as_bytes(),
+        w.seed.expose(),
+        &w.start.to_be_bytes(),
+        &w.end.to_be_bytes(),
+    ])
+}
+
+/// The windows this authority published, by [`window_fingerprint`], kept in a file (a JSON
+/// array of hex strings, mode 0600: like its keys, it is the authority's own record). A second
+/// publication leaves out what is in it, so that it adds only what is new.
+#[derive(Debug)]
+pub struct PublishLedger {
+    path: PathBuf,
+    windows: HashSet<[u8; 32]>,
+}
+
+impl PublishLedger {
+    /// Loads the ledger kept in `path` (empty if there is none yet).
+    pub fn load(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let list: Vec<String> = read_json(&path)?.unwrap_or_default();
+        let windows = list
+            .iter()
+            .map(|h| {
+                hex32(h).map_err(|reason| AuthorityError::Corrupt {
+                    path: path.clone(),
+                    reason,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { path, windows })
+    }
+
+    /// The fingerprints of the windows published.
+    pub fn windows(&self) -> &HashSet<[u8; 32]> {
+        &self.windows
+    }
+
+    /// Records windows a publication added ([`Published::fingerprints`]); [`Self::save`]
+    /// writes them.
+    pub fn record(&mut self, fingerprints: &[[u8; 32]]) {
+        self.windows.extend(fingerprints.iter().copied());
+    }
+
+    /// Writes the ledger atomically, sorted, mode 0600.
+    pub fn save(&self) -> Result<()> {
+        let mut list: Vec<String> = self.windows.iter().map(hex::encode).collect();
+        list.sort_unstable();
+        let json = serde_json::Value::from(list).to_string();
+        write_atomic(&self.path, json.as_bytes(), true).map_err(AuthorityError::file(&self.path))
+    }
+}
+
+/// The mailbox publication's inputs besides the transport and keys.
+#[derive(Debug, Clone)]
+pub struct PublishRequest<'a> {
+    /// Case upload ids to publish (empty: every case upload).
+    pub ids: &'a [u64],
+    /// Windows the tracer chose: `(serial, start, end)`.
+    pub windows: &'a [(u64, UnixMinute, UnixMinute)],
+    /// Risk level of the records.
+    pub risk: RiskLevel,
+    /// The message phones show.
+    pub message: &'a str,
+    /// The batch's creation minute and the checkpoint's.
+    pub now: UnixMinute,
+    /// Added to the server's `received_at` seconds (see [`received_minute`]).
+    pub received_shift_seconds: i64,
+}
+
+/// Opens the mailbox's case uploads (all, or those in `ids`) and every seed release, each on
+/// its own: an upload that does not decode or open, a case upload whose sealed TAN this HA did
+/// not issue for a case or that another upload already used ([`TanLedger::check_case`]), and a
+/// check-in that fails [`check_entry`] (its departure bounded by [`claim_bound`]) are reported
+/// (`progress` and [`Published::skipped`]) and left out, and the rest is published. The TAN
+/// of each case upload that passes is marked used in `tans` (saved before the batch is
+/// posted). Plans the windows, signs the next batch of the HA's chain, posts it,
+/// then signs and posts a fresh checkpoint.
+///
+/// `windows`, when not empty, are the windows the tracer chose: `(serial, start, end)`; the
+/// stays a case shared at a venue listed there are replaced by these windows (a venue not listed
+/// keeps the shared stays).
+#[allow(clippy::too_many_arguments)]
+pub fn publish_mailbox(
+    t: &dyn Transport,
+    ha: &HealthAuthority,
+    anchors: &TrustAnchors,
+    chain: &mut HaChain,
+    req: &PublishRequest<'_>,
+    published: &HashSet<[u8; 32]>,
+    tans: &mut TanLedger,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Published> {
+    if let Some(seq) = chain.post_pending(t, ha)? {
+        progress(&format!(
+            "posted batch {seq}, left pending by an interrupted publish"
+        ));
+    }
+    let list = list_uploads(t, ha)?;
+    let mut traces = Vec::new();
+    let mut released = Released::new();
+    let mut used = Vec::new();
+    let mut skipped = Vec::new();
+    for info in &list {
+        let purpose = match info.purpose() {
+            Ok(p @ UploadPurpose::Case) if req.ids.is_empty() || req.ids.contains(&info.id) => p,
+            Ok(p @ UploadPurpose::Seeds) => p,
+            _ => continue,
+        };
+        progress(&format!("opening upload {} ({})", info.id, info.purpose));
+        let opened = fetch_upload(t, ha, info.id)
+            .and_then(|bytes| Ok((open_upload(ha, purpose, &bytes)?, bytes)));
+        let (opened, bytes) = match opened {
+            Ok(o) => o,
+            Err(e) => {
+                let reason = format!("{e:#}");
+                progress(&format!("SKIPPED upload {}: {reason}", info.id));
+                skipped.push(Skipped {
+                    upload: info.id,
+                    entry: None,
+                    reason,
+                });
+                continue;
+            }
+        };
+        match opened {
+            Opened::Case(upload) => {
+                // Listed as `seeds` but a case's upload: only if the tracer asked for it.
+                if !(req.ids.is_empty() || req.ids.contains(&info.id)) {
+                    continue;
+                }
+                let issued = match tans.check_case(&upload, info.id, &bytes) {
+                    Ok(issued) => issued,
+                    Err(e) => {
+                        let reason = format!("{e:#}");
+                        progress(&format!("SKIPPED upload {}: {reason}", info.id));
+                        skipped.push(Skipped {
+                            upload: info.id,
+                            entry: None,
+                            reason,
+                        });
+                        continue;
+                    }
+                };
+                tans.mark_used(&upload, info.id, &bytes)?;
+                let received = claim_bound(info.received_at, &issued, req.received_shift_seconds);
+                let mut any = false;
+                for (i, e) in upload.entries.into_iter().enumerate() {
+                    if let Err(err) = check_entry(&e, anchors, received) {
+                        let reason = format!(
+                            "{} (serial {}): {err:#}",
+                            e.code.certificate().info().name(),
+                            e.code.certificate().serial()
+                        );
+                        progress(&format!(
+                            "SKIPPED check-in {} of upload {}: {reason}",
+                            i + 1,
+                            info.id
+                        ));
+                        skipped.push(Skipped {
+                            upload: info.id,
+                            entry: Some(i),
+                            reason,
+                        });
+                        continue;
+                    }
+                    any = true;
+                    traces.push(Trace {
+                        code: e.code,
+                        start: e.arrival,
+                        end: e.departure,
+                    });
+                }
+                if any {
+                    used.push(info.id);
+                }
+            }
+            Opened::Seeds { venue_key, seeds } => {
+                released.entry(venue_key).or_default().extend(seeds);
+            }
+            Opened::GuestBook(_) => {}
+        }
+    }
+    tans.save()?;
+    if traces.is_empty() {
+        return Err(AuthorityError::NothingToPublish {
+            skipped: skipped.len(),
+        });
+    }
+    let traces = apply_chosen_windows(traces, req.windows)?;
+    let mut plan = plan(&traces, &released, req.risk);
+    for (serial, reason) in &plan.refused {
+        progress(&format!("SKIPPED a stay at serial {serial}: {reason}"));
+    }
+    let before = plan.windows.len();
+    plan.windows
+        .retain(|w| !published.contains(&window_fingerprint(w)));
+    if plan.windows.is_empty() {
+        return Err(AuthorityError::NothingNew { windows: before });
+    }
+    progress(&format!(
+        "deriving and sealing records for {} new window(s) ({} published before)",
+        plan.windows.len(),
+        before - plan.windows.len()
+    ));
+    let mut b = chain.next_builder(req.now, req.message)?;
+    let mut added = Vec::new();
+    for w in &plan.windows {
+        match b.add(w) {
+            Ok(()) => added.push(window_fingerprint(w)),
+            Err(e) => progress(&format!("SKIPPED a window {}–{}: {e}", w.start, w.end)),
+        }
+    }
+    if added.is_empty() {
+        return Err(AuthorityError::AllWindowsRefused);
+    }
+    let batch = b.sign(&ha.signing)?;
+    let records = batch.records().len();
+    progress(&format!(
+        "signed batch {} of {records} records; posting",
+        batch.header().header().sequence
+    ));
+    let sequence = chain.post(t, ha, &batch)?;
+    let checkpoint = chain.checkpoint(t, ha, req.now)?;
+    progress(&format!("posted a checkpoint at batch {sequence}"));
+    Ok(Published {
+        sequence,
+        records,
+        stays: traces.len(),
+        used_uploads: used,
+        missing_seeds: plan.missing_seeds,
+        skipped,
+        fingerprints: added,
+        checkpoint,
+    })
+}
+
+/// Parses a JSON answer of the server.
+fn parse_answer<T: serde::de::DeserializeOwned>(body: &[u8], what: &'static str) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| AuthorityError::BadAnswer {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+/// 32 bytes from 64 hex digits.
+fn hex32(s: &str) -> core::result::Result<[u8; 32], String> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s.trim(), &mut out).map_err(|_| format!("`{s}` is not 64 hex digits"))?;
+    Ok(out)
+}
+
+/// Reads a JSON state file; `None` when there is none yet.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| AuthorityError::Corrupt {
+                    path: path.to_owned(),
+                    reason: e.to_string(),
+                })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(AuthorityError::file(path)(e)),
+    }
+}
+
+/// Writes a JSON state file atomically, mode 0600 (it is the authority's own record).
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let json = serde_json::to_vec_pretty(value).map_err(|e| AuthorityError::Corrupt {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    write_atomic(path, &json, true).map_err(AuthorityError::file(path))
+}
+
+/// Writes `contents` to `path` atomically: a temporary file beside it, synced, then renamed
+/// over it, so an interrupted write never leaves half a file. `secret` files get mode 0600 from
+/// their creation (and a stale temporary file is narrowed before it is written).
+pub fn write_atomic(path: &Path, contents: &[u8], secret: bool) -> std::io::Result<()> {
+    let dir = path.parent().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{} has no parent folder", path.display()),
+        )
+    })?;
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
+    {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if secret {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp)?;
+        #[cfg(unix)]
+        if secret {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        f.write_all(contents)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use venuecode_protocol::{
+        CertificateBody, MasterSeed, RegionCode, VenueCategory, VenueCertificate, VenueInfo,
+    };
+
+    fn certificate(n: u8, serial: u64) -> (VenueCertificate, SigningKey) {
+        let ra = SigningKey::from_seed(&[0xA0; 32]).unwrap();
+        let key = SigningKey::from_seed(&[n; 32]).unwrap();
+        let info = VenueInfo::new(
+            &format!("venue {serial}"),
+            "甘肃省兰州市安宁区北滨河西路1号",
+            RegionCode::new(620105).unwrap(),
+            VenueCategory::RESTAURANT,
+            60,
+            0,
+        )
+        .unwrap();
+        let body = CertificateBody {
+            ra_key_id: ra.key_id(),
+            serial,
+            venue_key: key.public_key(),
+            info,
+            valid_from: 0,
+            valid_until: u32::MAX / 2,
+        };
+        (VenueCertificate::sign(body, &ra).unwrap(), key)
+    }
+
+    fn trace(serial: u64, n: u8, start: u32, end: u32) -> Trace {
+        let (cert, key) = certificate(n, serial);
+        let code = VenueCode::new_static(cert, &MasterSeed::from_bytes([n; 32]), &key).unwrap();
+        Trace { code, start, end }
+    }
+
+    #[test]
+    fn chosen_windows_replace_the_shared_stays_of_their_venue_only() {
+        let traces = vec![trace(1, 1, 100, 200), trace(2, 2, 300, 400)];
+        let out = apply_chosen_windows(traces.clone(), &[(1, 120, 150)]).unwrap();
+        let mut got: Vec<(u64, u32, u32)> =
+            out.iter().map(|t| (t.serial(), t.start, t.end)).collect();
+        got.sort_unstable();
+        assert_eq!(got, vec![(1, 120, 150), (2, 300, 400)]);
+        assert!(matches!(
+            apply_chosen_windows(traces.clone(), &[(3, 1, 2)]),
+            Err(AuthorityError::NoCheckInAtVenue { serial: 3 })
+        ));
+        assert!(matches!(
+            apply_chosen_windows(traces, &[(1, 150, 150)]),
+            Err(AuthorityError::EmptyWindow { serial: 1 })
+        ));
+    }
+
+    #[test]
+    fn rotating_stays_past_midnight_need_the_next_days_seed_released_under_the_venue_key() {
+        let day = 20_000u32;
+        let master = MasterSeed::from_bytes([9; 32]);
+        let (cert, key) = certificate(9, 5);
+        let code = VenueCode::new_rotating(cert, &master, &key, day * 1440 + 23 * 60).unwrap();
+        let tr = Trace {
+            code,
+            start: day * 1440 + 23 * 60,
+            end: (day + 1) * 1440 + 90,
+        };
+        let none = plan(std::slice::from_ref(&tr), &BTreeMap::new(), RiskLevel::HIGH);
+        assert_eq!(none.missing_seeds, vec![(5, "venue 5".to_owned(), day + 1)]);
+        assert_eq!(none.windows.len(), 1);
+        // Another venue's release does not help.
+        let mut released = Released::new();
+        let other = SigningKey::from_seed(&[8; 32]).unwrap().public_key();
+        released
+            .entry(*other.as_bytes())
+            .or_default()
+            .insert(day + 1, master.rotating_seed(day + 1));
+        let p = plan(std::slice::from_ref(&tr), &released, RiskLevel::HIGH);
+        assert_eq!(p.missing_seeds, none.missing_seeds);
+        // The venue's own release does, whatever serial it came under.
+        released
+            .entry(*key.public_key().as_bytes())
+            .or_default()
+            .insert(day + 1, master.rotating_seed(day + 1));
+        let full = plan(&[tr], &released, RiskLevel::HIGH);
+        assert!(full.missing_seeds.is_empty());
+        let spans: Vec<(u32, u32)> = full.windows.iter().map(|w| (w.start, w.end)).collect();
+        // Day D's seed covers the whole stay; day D+1's only the part after midnight.
+        assert_eq!(
+            spans,
+            vec![
+                (day * 1440 + 23 * 60, (day + 1) * 1440 + 90),
+                ((day + 1) * 1440, (day + 1) * 1440 + 90)
+            ]
+        );
+    }
+
+    /// A server that keeps the HA's chain like the real one (409 `duplicate` for a batch id
+    /// seen before, 409 `chain_mismatch` for a batch that does not extend the head) and can
+    /// lose the answer to the next batch post after storing it.
+    #[derive(Default)]
+    struct ChainServer {
+        state: std::sync::Mutex<(Vec<ExposureBatch>, bool, usize)>,
+    }
+
+    impl Transport for ChainServer {
+        fn send(
+            &self,
+            req: Request,
+        ) -> venuecode_client::Result<venuecode_client::transport::Response> {
+            use venuecode_client::transport::Response;
+            let mut st = self.state.lock().unwrap();
+            let answer = |status: u16, body: &str| {
+                Ok(Response::from_bytes(status, body.as_bytes().to_vec()))
+            };
+            match req.path.as_str() {
+                "/v1/batches" => {
+                    let b = ExposureBatch::decode(&req.body).unwrap();
+                    let h = b.header().header().clone();
+                    if st
+                        .0
+                        .iter()
+                        .any(|s| s.header().header().batch_id == h.batch_id)
+                    {
+                        return answer(409, r#"{"error":"duplicate"}"#);
+                    }
+                    let head =
+                        st.0.last()
+                            .map_or(ChainHead::GENESIS, ExposureBatch::chain_head);
+                    if h.sequence != head.sequence + 1 || h.previous != head.link {
+                        return answer(409, r#"{"error":"chain_mismatch"}"#);
+                    }
+                    st.0.push(b);
+                    if std::mem::take(&mut st.1) {
+                        return Err(venuecode_client::Error::Network(Box::new(
+                            std::io::Error::other("connection reset"),
+                        )));
+                    }
+                    answer(201, &format!(r#"{{"sequence":{}}}"#, h.sequence))
+                }
+                "/v1/checkpoints" => {
+                    st.2 += 1;
+                    answer(201, "{}")
+                }
+                _ => answer(404, r#"{"error":"not_found"}"#),
+            }
+        }
+    }
+
+    fn window(n: u8) -> ExposureWindow {
+        let tr = trace(1, n, 20_000 * 1440, 20_000 * 1440 + 30);
+        plan(&[tr], &Released::new(), RiskLevel::HIGH)
+            .windows
+            .remove(0)
+    }
+
+    #[test]
+    fn a_batch_whose_answer_was_lost_is_posted_again_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let chain_file = dir.path().join("authority/chain.json");
+        let pending = dir.path().join("authority/pending-batch.bin");
+        let ha = HealthAuthority {
+            signing: SigningKey::from_seed(&[7; 32]).unwrap(),
+            decryption: DecryptionKey::generate().unwrap(),
+        };
+        let server = ChainServer::default();
+        let mut chain = HaChain::load(&chain_file, &pending).unwrap();
+        let mut b = chain.next_builder(100, "m").unwrap();
+        b.add(&window(1)).unwrap();
+        let first = b.sign(&ha.signing).unwrap();
+        server.state.lock().unwrap().1 = true;
+        assert!(chain.post(&server, &ha, &first).is_err());
+        // Not recorded, kept pending.
+        let mut chain = HaChain::load(&chain_file, &pending).unwrap();
+        assert_eq!(chain.head().unwrap(), ChainHead::GENESIS);
+        assert!(pending.exists());
+        // The next publish posts the very same batch first (the server says duplicate).
+        assert_eq!(chain.post_pending(&server, &ha).unwrap(), Some(1));
+        assert!(!pending.exists());
+        assert_eq!(chain.head().unwrap(), first.chain_head());
+        let mut b = chain.next_builder(200, "m").unwrap();
+        b.add(&window(2)).unwrap();
+        let second = b.sign(&ha.signing).unwrap();
+        assert_eq!(chain.post(&server, &ha, &second).unwrap(), 2);
+        chain.checkpoint(&server, &ha, 300).unwrap();
+        // Reloaded: head, ledger and both ids kept; the server holds one chain of two.
+        let chain = HaChain::load(&chain_file, &pending).unwrap();
+        assert_eq!(chain.head().unwrap(), second.chain_head());
+        assert_eq!(chain.ledger.len(), 2);
+        assert_eq!(chain.batch_ids.len(), 2);
+        let st = server.state.lock().unwrap();
+        assert_eq!(st.0.len(), 2);
+        assert_eq!(st.2, 1);
+    }
+
+    #[test]
+    fn received_minutes_follow_the_drill_clock() {
+        assert_eq!(received_minute(600, 0), 10);
+        assert_eq!(received_minute(600, 120), 12);
+        assert_eq!(received_minute(60, -600), 0);
+    }
+
+    #[test]
+    fn uploads_that_do_not_decode_or_name_an_unknown_purpose_are_typed_errors() {
+        let ha = HealthAuthority {
+            signing: SigningKey::from_seed(&[7; 32]).unwrap(),
+            decryption: DecryptionKey::generate().unwrap(),
+        };
+        for purpose in UploadPurpose::ALL {
+            assert!(matches!(
+                open_upload(&ha, purpose, b"not sealed"),
+                Err(AuthorityError::UploadUndecodable(_))
+            ));
+        }
+        let info = UploadInfo {
+            id: 1,
+            purpose: "poster".to_owned(),
+            received_at: 0,
+            size: 0,
+        };
+        let err = info.purpose().unwrap_err();
+        assert!(matches!(&err, AuthorityError::UnknownPurpose(p) if p == "poster"));
+        assert_eq!(err.to_string(), "unknown upload purpose `poster`");
+    }
+
+    #[test]
+    fn a_damaged_chain_file_is_reported_as_corrupt_and_a_lost_post_keeps_the_server_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let chain_file = dir.path().join("chain.json");
+        let pending = dir.path().join("pending.bin");
+        write_atomic(
+            &chain_file,
+            br#"{"sequence":1,"link":"zz","ledger":[],"batch_ids":[]}"#,
+            true,
+        )
+        .unwrap();
+        let err = HaChain::load(&chain_file, &pending).unwrap_err();
+        assert!(matches!(&err, AuthorityError::Corrupt { path, .. } if *path == chain_file));
+        std::fs::write(&chain_file, b"not json").unwrap();
+        assert!(matches!(
+            HaChain::load(&chain_file, &pending),
+            Err(AuthorityError::Corrupt { .. })
+        ));
+        let refused = AuthorityError::BatchKeptPending {
+            path: pending,
+            source: Box::new(AuthorityError::Client(venuecode_client::Error::Server {
+                status: 409,
+                code: ErrorCode::ChainMismatch,
+                message: String::new(),
+            })),
+        };
+        assert_eq!(refused.server_code(), Some(&ErrorCode::ChainMismatch));
+        assert_eq!(AuthorityError::TanUsed.server_code(), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn state_files_are_written_whole_and_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("authority/tans.json");
+        let mut ledger = TanLedger::load(&path).unwrap();
+        ledger
+            .issue(&["7K2M9XR4TPLW3NBQ".to_owned()], UploadPurpose::Case, 1, 2)
+            .unwrap();
+        ledger.save().unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let again = TanLedger::load(&path).unwrap();
+        assert_eq!(again.tans, ledger.tans);
+        assert_eq!(
+            again.tans.values().next().map(|t| t.purpose.as_str()),
+            Some("case")
+        );
+        assert!(!dir.path().join("authority/.tans.json.tmp").exists());
+    }
+
+    #[test]
+    fn the_publish_ledger_keeps_what_was_published_across_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("published.json");
+        let mut ledger = PublishLedger::load(&path).unwrap();
+        assert!(ledger.windows().is_empty());
+        let (a, b) = (
+            window_fingerprint(&window(1)),
+            window_fingerprint(&window(2)),
+        );
+        assert_ne!(a, b);
+        ledger.record(&[a]);
+        ledger.save().unwrap();
+        let mut again = PublishLedger::load(&path).unwrap();
+        assert!(again.windows().contains(&a) && !again.windows().contains(&b));
+        again.record(&[b, a]);
+        again.save().unwrap();
+        assert_eq!(PublishLedger::load(&path).unwrap().windows().len(), 2);
+        std::fs::write(&path, br#"["00"]"#).unwrap();
+        assert!(matches!(
+            PublishLedger::load(&path),
+            Err(AuthorityError::Corrupt { .. })
+        ));
+    }
+}

@@ -1,0 +1,40 @@
+//! `venuecode server`: run the server.
+
+use anyhow::Result;
+use clap::Args;
+
+use super::runtime;
+
+/// Examples after `venuecode server --help`.
+pub(crate) const SERVER_HELP: &str = "\
+Examples:
+  venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub \\
+      --trust-bundle trust-bundle.bin   # served at /v1/trust-bundle for rotation
+  # HTTPS on its own (PEM files; the key as PKCS#8, SEC1 or RSA):
+  venuecode server --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \\
+      --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
+Without --tls-cert/--tls-key the server speaks plain HTTP: keep it on 127.0.0.1 behind a reverse
+proxy that terminates TLS (see README.md, \"TLS\"); every connection then comes from the proxy, so
+give --max-connections-per-ip the value of --max-connections.";
+
+#[derive(Args, Debug)]
+pub(crate) struct ServerArgs {
+    #[command(flatten)]
+    config: venuecode_server::Config,
+}
+
+pub(crate) fn run_server(args: ServerArgs) -> Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    runtime()?.block_on(async move {
+        let server = venuecode_server::Server::bind(args.config).await?;
+        let addr = server.local_addr()?;
+        println!("venuecode server listening on {}://{addr}", server.scheme());
+        server.run(venuecode_server::shutdown_signal()).await?;
+        Ok::<(), anyhow::Error>(())
+    })
+}

@@ -32,8 +32,9 @@ pub use count::{CountPing, CountTag, CountTagRegistration};
 pub use envelope::RequestEnvelope;
 pub use error::{Error, Result};
 pub use exposure::{
-    plan_trace, BatchBuilder, BatchReader, ExposureBatch, ExposureNotice, ExposureRecord,
-    ExposureWindow, RiskLevel, SignedBatchHeader, TracePart, TracePlan,
+    plan_trace, BatchBuilder, BatchMatcher, BatchReader, ExposureBatch, ExposureNotice,
+    ExposureRecord, ExposureWindow, Hit, RiskLevel, SignedBatchHeader, TokenIndex, TracePart,
+    TracePlan,
 };
 pub use keys::{DecryptionKey, EncryptionKey, KeyId, PublicKey, SigningKey, TrustAnchors};
 pub use revocation::{

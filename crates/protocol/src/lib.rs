@@ -43,4 +43,4 @@ pub use revocation::{
 pub use sealed::{GuestBookEntry, SealedBundle, SealedMessage, SeedRelease, Upload, UploadEntry};
 pub use seed::{MasterSeed, Seed, SlotKeys, SlotToken};
 pub use trust::{TrustBundle, TrustBundleBody};
-pub use venue::{RegionCode, VenueCategory, VenueInfo};
+pub use venue::{FieldError, FieldProblem, RegionCode, VenueCategory, VenueInfo};

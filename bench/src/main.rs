@@ -27,10 +27,12 @@ pub type BenchError = Box<dyn std::error::Error + Send + Sync>;
 /// The bench's result type.
 pub type BenchResult<T> = Result<T, BenchError>;
 
-const USAGE: &str = "usage: venuecode-bench [--quick] [--write]
+const USAGE: &str = "usage: venuecode-bench [--quick] [--write] [--matching-only]
 
-  --quick   a smaller run (fewer repetitions and requests, shorter wrk runs)
-  --write   also write the table to BENCHMARKS.md at the workspace root
+  --quick          a smaller run (fewer repetitions and requests, shorter wrk runs)
+  --write          also write the table to BENCHMARKS.md at the workspace root
+  --matching-only  run only section 1's matching against 1,000 to 1,000,000 records and print
+                   its figures (sync, core match, SHA-256 floor and their ratio); writes nothing
 
 The read-path comparison needs wrk and nginx (Debian: bench/run.sh installs them). The server
 figures are also measured on PostgreSQL, in a database created for the run on the server that
@@ -48,10 +50,12 @@ fn main() {
     }
     let mut quick = false;
     let mut write = false;
+    let mut matching_only = false;
     for a in &args {
         match a.as_str() {
             "--quick" => quick = true,
             "--write" => write = true,
+            "--matching-only" => matching_only = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -62,10 +66,45 @@ fn main() {
             }
         }
     }
-    if let Err(e) = run(quick, write) {
+    let result = if matching_only {
+        run_matching(quick)
+    } else {
+        run(quick, write)
+    };
+    if let Err(e) = result {
         eprintln!("venuecode-bench: {e}");
         std::process::exit(1);
     }
+}
+
+/// Section 1's matching alone: the figures that compare the shipped match with SHA-256 over the
+/// same records, measured in the same run.
+fn run_matching(quick: bool) -> BenchResult<()> {
+    let work = tempfile::Builder::new()
+        .prefix("venuecode-bench")
+        .tempdir()?;
+    let m = matching::run(quick, work.path())?;
+    println!(
+        "| records | sync wall | sync CPU | core match CPU | SHA-256 CPU | sync wall / SHA | \
+         sync CPU / SHA | core / SHA |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    for r in &m.results {
+        let sha = r.sha256.as_secs_f64().max(f64::MIN_POSITIVE);
+        println!(
+            "| {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.2}x | {:.2}x | {:.2}x |",
+            r.records,
+            ms(r.wall),
+            ms(r.cpu),
+            ms(r.core),
+            ms(r.sha256),
+            r.wall.as_secs_f64() / sha,
+            r.cpu.as_secs_f64() / sha,
+            r.core.as_secs_f64() / sha,
+        );
+    }
+    Ok(())
 }
 
 fn run(quick: bool, write: bool) -> BenchResult<()> {

@@ -2,7 +2,6 @@
 //! records, through the client library's public sync path (`Visitor::sync_exposures`), in a
 //! child process so that its peak RSS is the match's alone.
 
-use std::collections::HashMap;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,10 +10,10 @@ use std::time::{Duration, Instant};
 use venuecode_client::transport::{Method, Request, Response};
 use venuecode_client::{DiaryKey, ManualClock, MemoryServer, Transport, Visitor};
 use venuecode_protocol::codec::Reader;
-use venuecode_protocol::exposure::{BatchReader, MAX_BATCH_HEADER_BYTES, RECORD_BYTES};
-use venuecode_protocol::time::{slot_of, stay_slots, UnixMinute, MATCH_MARGIN_SLOTS};
+use venuecode_protocol::exposure::{MAX_BATCH_HEADER_BYTES, RECORD_BYTES};
+use venuecode_protocol::time::{slot_of, UnixMinute};
 use venuecode_protocol::{
-    ChainHead, Codec, ExposureWindow, SignedBatchHeader, SlotKeys, SlotToken, TrustAnchors,
+    ChainHead, Codec, ExposureWindow, SignedBatchHeader, TokenIndex, TrustAnchors,
 };
 
 use crate::fixture::{self, Authorities, BenchVenue, Filler, Visit};
@@ -242,68 +241,40 @@ fn file_sizes(path: &Path) -> BenchResult<(u64, u64)> {
     Ok((m.len(), m.blocks() * 512))
 }
 
-/// The diary's tokens as the client library maps them (SPEC.md §12.4), for the in-process
-/// core-match measurement on the public protocol API.
-pub struct TokenIndex {
-    keys: Vec<SlotKeys>,
-    map: HashMap<SlotToken, (usize, u32)>,
-}
-
-impl TokenIndex {
-    pub fn new(visits: &[Visit], venues: &[BenchVenue], stay: u32) -> Self {
-        let mut keys = Vec::new();
-        let mut map = HashMap::new();
-        for v in visits {
-            let Some(venue) = venues.get(v.venue) else {
-                continue;
-            };
-            let k = venue
-                .master
-                .static_seed()
-                .slot_keys(&venue.key.public_key());
-            let s = stay_slots(v.arrival, v.arrival + stay);
-            for slot in s.start().saturating_sub(MATCH_MARGIN_SLOTS)
-                ..=s.end().saturating_add(MATCH_MARGIN_SLOTS)
-            {
-                map.insert(k.token(slot), (keys.len(), slot));
-            }
-            keys.push(k);
-        }
-        Self { keys, map }
+/// The diary's tokens as the client library indexes them (SPEC.md §12.4: each stay's slots
+/// with margins), in the protocol's `TokenIndex`, for the in-process core-match measurement.
+pub fn token_index(visits: &[Visit], venues: &[BenchVenue], stay: u32) -> TokenIndex<usize> {
+    let mut index = TokenIndex::new();
+    for (i, v) in visits.iter().enumerate() {
+        let Some(venue) = venues.get(v.venue) else {
+            continue;
+        };
+        let keys = venue
+            .master
+            .static_seed()
+            .slot_keys(&venue.key.public_key());
+        index.add_stay(i, keys, v.arrival, v.arrival + stay);
     }
+    index
 }
 
-/// The matching algorithm of `client-lib/src/sync.rs` (crate-private there) on the public
-/// protocol API: the protocol's streaming `BatchReader` reads and verifies the header, checks
-/// each record's order and, at the end, the count and digest; each token is looked up and the
-/// seals of hits opened. Hits count only once the reader finished. Returns the number of opened
-/// hits.
-pub fn core_match(batch: &[u8], anchors: &TrustAnchors, index: &TokenIndex) -> BenchResult<usize> {
-    let mut reader = BatchReader::new(anchors.clone());
-    let mut batch_id = None;
-    let mut hits = 0;
-    // In 64 KiB pieces, as the bytes would arrive from the network.
+/// The phone's match without the diary: the shipped protocol matcher (`TokenIndex::matcher`,
+/// which the client library's sync and the venue's "was I notified?" call) fed the batch in
+/// 64 KiB pieces, as the bytes arrive from the network: the streaming `BatchReader` reads and
+/// verifies the header, checks each record's order and, at the end, the count and digest;
+/// tokens are merge-joined with the index and the seals of hits opened. Returns the number of
+/// opened hits.
+pub fn core_match(
+    batch: &[u8],
+    anchors: &TrustAnchors,
+    index: &TokenIndex<usize>,
+) -> BenchResult<usize> {
+    let mut matcher = index.matcher(anchors.clone());
     for chunk in batch.chunks(64 * 1024) {
-        for record in reader.feed(chunk)? {
-            let id = match batch_id {
-                Some(id) => id,
-                None => {
-                    let id = reader.header().ok_or("no header")?.header().batch_id;
-                    batch_id = Some(id);
-                    id
-                }
-            };
-            if let Some((i, slot)) = index.map.get(&record.token) {
-                if let Some(k) = index.keys.get(*i) {
-                    if record.open(k, *slot, &id).is_ok() {
-                        hits += 1;
-                    }
-                }
-            }
-        }
+        matcher.feed(chunk)?;
     }
-    reader.finish()?;
-    Ok(hits)
+    let (_, hits) = matcher.finish()?;
+    Ok(hits.len())
 }
 
 /// Runs section 1.
@@ -334,7 +305,7 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<Matching> {
     let now = fixture::diary_now(fixture::DIARY_DAYS);
     // Two of the visits are published as exposed (a day-4 and a day-11 visit).
     let windows = fixture::windows_for(&visits, &venues, &[16, 52]);
-    let index = TokenIndex::new(&visits, &venues, 60);
+    let index = token_index(&visits, &venues, 60);
     let want = expected_hits(&windows, &index);
     let mut filler = Filler::new(0x5eed_0001);
     let runs = if quick { 1 } else { 5 };
@@ -452,7 +423,7 @@ pub fn our_day(quick: bool, work: &Path, records: usize) -> BenchResult<OurDay> 
         server.clone(),
     )?;
     let windows = fixture::windows_for(&visits, &venues, &[2]);
-    let index = TokenIndex::new(&visits, &venues, 60);
+    let index = token_index(&visits, &venues, 60);
     let want = expected_hits(&windows, &index);
     let mut filler = Filler::new(0x5eed_0002);
     let reps = if quick { 20 } else { 100 };
@@ -503,13 +474,13 @@ fn read_all_exposures(v: &Visitor) -> BenchResult<usize> {
 
 /// How many genuine records of `windows` the index holds a token for: the hits a correct match
 /// must find.
-pub fn expected_hits(windows: &[ExposureWindow], index: &TokenIndex) -> usize {
+pub fn expected_hits(windows: &[ExposureWindow], index: &TokenIndex<usize>) -> usize {
     windows
         .iter()
         .map(|w| {
             let k = w.seed.slot_keys(&w.venue_key);
             (slot_of(w.start)..=slot_of(w.end - 1))
-                .filter(|s| index.map.contains_key(&k.token(*s)))
+                .filter(|s| index.contains(&k.token(*s)))
                 .count()
         })
         .sum()

@@ -638,12 +638,12 @@ pub fn render(r: &Results) -> String {
         }
         let _ = writeln!(
             notes,
-            "\nThe core match column is the same algorithm as `client-lib/src/sync.rs` \
-             (`stream_batch` and `TokenMap` are crate-private there) written on the public \
-             protocol API (the protocol's streaming `BatchReader`, fed 64 KiB at a time: \
-             header signature, record order, count and digest; `HashMap<SlotToken, …>`, \
-             `ExposureRecord::open`) over the batch in memory: the \
-             part of the sync that grows with the list. The SHA-256 column hashes the same \
+            "\nThe core match column times the shipped match, the protocol's \
+             `TokenIndex::matcher` that the client library's sync and the venue's \
+             \"was I notified?\" call (its streaming `BatchReader`, fed 64 KiB at a time: \
+             header signature, record order, count and digest; a merge-join of the sorted \
+             records with the diary's sorted tokens; `ExposureRecord::open` for hits), over the \
+             batch in memory without the diary: the part of the sync that grows with the list. The SHA-256 column hashes the same \
              records in one call (ring): the floor under any match that checks the signed \
              digest.\n"
         );

@@ -6,7 +6,8 @@
 //! ends a sync with an error.
 //!
 //! Each batch is read with the protocol's streaming `BatchReader` (HA signature on the header,
-//! then count, order and digest of the records as they stream past), and its header must be
+//! then count, order and digest of the records as they stream past) and merge-joined with the
+//! diary's sorted slot tokens (the protocol's `TokenIndex`), and its header must be
 //! accepted by the chain (`ChainState::accept_batch_header`) before any of its matches count.
 //! Its exposures and the new chain state are committed in one transaction, so a crash at any
 //! point loses no alert and duplicates none: an interrupted batch is read again on the next
@@ -14,13 +15,11 @@
 //! given batches the HA published ([`ChainStatus::Withheld`]), or holds too old a checkpoint
 //! ([`ChainStatus::Stale`]); in either of the last two the app must not report "no exposure".
 
-use std::collections::HashMap;
 use std::io::{self, Read};
 
-use venuecode_protocol::time::{overlap_minutes, stay_slots, UnixMinute, MATCH_MARGIN_SLOTS};
+use venuecode_protocol::time::{overlap_minutes, UnixMinute};
 use venuecode_protocol::{
-    BatchReader, ChainState, ChainStatus, ExposureNotice, SignedBatchHeader, SlotKeys, SlotToken,
-    TrustAnchors,
+    ChainState, ChainStatus, Hit, SignedBatchHeader, TokenIndex, TrustAnchors,
 };
 
 use crate::api;
@@ -153,13 +152,6 @@ pub struct SyncProgress {
     pub exposures_so_far: usize,
 }
 
-/// A record whose token matched, opened.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Hit<T> {
-    pub(crate) owner: T,
-    pub(crate) notice: ExposureNotice,
-}
-
 fn io_error(e: io::Error) -> Error {
     if e.kind() == io::ErrorKind::UnexpectedEof {
         Error::Protocol(ProtocolError::Truncated)
@@ -168,19 +160,18 @@ fn io_error(e: io::Error) -> Error {
     }
 }
 
-/// Streams one batch body through the protocol's `BatchReader`: the header is read and
-/// verified, each record is passed to `lookup` (which returns the seed keys and slot to try
-/// for a token), the seals of matches are opened, and the hits and the header are returned
-/// only once the reader has confirmed count and digest. Memory stays bounded by the header
-/// size, a read chunk and the number of hits.
+/// Streams one batch body through the protocol's matcher ([`TokenIndex::matcher`], over its
+/// `BatchReader`): the header is read and verified, each record's token is merge-joined with the
+/// index, and the hits (seals opened) and the header are returned only once the reader has
+/// confirmed count and digest. Memory stays bounded by the header size, a read chunk and the
+/// index.
 pub(crate) fn stream_batch<T: Copy>(
     body: &mut dyn Read,
     anchors: &TrustAnchors,
-    mut lookup: impl FnMut(&SlotToken, &mut dyn FnMut(T, &SlotKeys, u32)),
+    index: &TokenIndex<T>,
 ) -> Result<(SignedBatchHeader, Vec<Hit<T>>)> {
-    let mut reader = BatchReader::new(anchors.clone());
+    let mut matcher = index.matcher(anchors.clone());
     let mut buf = vec![0u8; READ_CHUNK];
-    let mut hits = Vec::new();
     loop {
         let n = match body.read(&mut buf) {
             Ok(0) => break,
@@ -188,64 +179,18 @@ pub(crate) fn stream_batch<T: Copy>(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(io_error(e)),
         };
-        let records = reader.feed(buf.get(..n).unwrap_or(&[]))?;
-        let Some(batch_id) = reader.header().map(|h| h.header().batch_id) else {
-            continue;
-        };
-        for record in records {
-            lookup(&record.token, &mut |owner, keys, slot| {
-                // A token that matches but whose seal does not open is not ours (a collision)
-                // or was sealed wrongly; either way it raises nothing.
-                if let Ok(notice) = record.open(keys, slot, &batch_id) {
-                    hits.push(Hit { owner, notice });
-                }
-            });
-        }
+        matcher.feed(buf.get(..n).unwrap_or(&[]))?;
     }
-    let header = reader.finish()?;
-    Ok((header, hits))
+    Ok(matcher.finish()?)
 }
 
-/// The diary's slot tokens, with margins, mapped to the entries and slots they belong to.
-pub(crate) struct TokenMap {
-    keys: Vec<SlotKeys>,
-    map: HashMap<SlotToken, Vec<(usize, u32)>>,
-}
-
-impl TokenMap {
-    /// Builds the map for `entries`: every slot of each stay, plus `MATCH_MARGIN_SLOTS` before
-    /// arrival and after departure.
-    pub(crate) fn new(entries: &[DiaryEntry]) -> Self {
-        let mut keys = Vec::with_capacity(entries.len());
-        let mut map: HashMap<SlotToken, Vec<(usize, u32)>> = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            let k = e.code().slot_keys();
-            let stay = stay_slots(e.arrival(), e.departure());
-            let first = stay.start().saturating_sub(MATCH_MARGIN_SLOTS);
-            let last = stay.end().saturating_add(MATCH_MARGIN_SLOTS);
-            for slot in first..=last {
-                map.entry(k.token(slot)).or_default().push((i, slot));
-            }
-            keys.push(k);
-        }
-        Self { keys, map }
+/// The diary's slot tokens, with margins (SPEC §12.4), owned by the entries' indices.
+pub(crate) fn token_index(entries: &[DiaryEntry]) -> TokenIndex<usize> {
+    let mut index = TokenIndex::new();
+    for (i, e) in entries.iter().enumerate() {
+        index.add_stay(i, e.code().slot_keys(), e.arrival(), e.departure());
     }
-
-    /// Calls `f` with each (entry index, keys, slot) the token belongs to.
-    pub(crate) fn lookup(&self, token: &SlotToken, f: &mut dyn FnMut(usize, &SlotKeys, u32)) {
-        if let Some(owners) = self.map.get(token) {
-            for (i, slot) in owners {
-                if let Some(k) = self.keys.get(*i) {
-                    f(*i, k, *slot);
-                }
-            }
-        }
-    }
-
-    /// How many tokens the map holds.
-    pub(crate) fn len(&self) -> usize {
-        self.map.len()
-    }
+    index
 }
 
 /// Turns the hits of one batch into exposures where the user's own stay overlaps the window by
@@ -479,14 +424,14 @@ impl Visitor {
             report.batch_sync = PartOutcome::of(e)?;
         }
         let entries = self.diary.entries()?;
-        let map = TokenMap::new(&entries);
+        let index = token_index(&entries);
         loop {
             let sequence = next_sequence(&chain);
             if sequence > target {
                 break;
             }
             let read = api::open_batch(&*self.transport, sequence)
-                .and_then(|mut body| stream_batch(&mut *body, &anchors, |t, f| map.lookup(t, f)));
+                .and_then(|mut body| stream_batch(&mut *body, &anchors, &index));
             let (header, hits) = match read {
                 Ok(x) => x,
                 Err(e) => {
@@ -541,7 +486,7 @@ impl Visitor {
 
     /// How many slot tokens the diary currently yields for matching (for diagnostics).
     pub fn token_count(&self) -> Result<usize> {
-        Ok(TokenMap::new(&self.diary.entries()?).len())
+        Ok(token_index(&self.diary.entries()?).len())
     }
 }
 
@@ -571,7 +516,8 @@ mod tests {
                 Ok(n)
             }
         }
-        let (h, hits) = stream_batch::<()>(&mut Slow(&bytes), &anchors, |_, _| {}).expect("stream");
+        let (h, hits) =
+            stream_batch::<()>(&mut Slow(&bytes), &anchors, &TokenIndex::new()).expect("stream");
         assert_eq!(h.header().messages.len(), MAX_MESSAGES);
         assert!(hits.is_empty());
     }
@@ -585,7 +531,7 @@ mod tests {
             .expect("batch");
         let mut bytes = batch.encode();
         bytes.push(0);
-        let r = stream_batch::<()>(&mut bytes.as_slice(), &anchors, |_, _| {});
+        let r = stream_batch::<()>(&mut bytes.as_slice(), &anchors, &TokenIndex::new());
         assert!(matches!(r, Err(Error::Protocol(_))), "{r:?}");
     }
 

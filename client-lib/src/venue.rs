@@ -6,13 +6,12 @@
 //! value is bound to its venue key.
 
 use core::fmt;
-use std::collections::HashMap;
 
 use venuecode_protocol::count::MAX_TAG_REGISTRATIONS;
 use venuecode_protocol::time::{epochs_for_slot, local_epoch, slot_of, UnixMinute, RETENTION_DAYS};
 use venuecode_protocol::{
     Codec, CountTag, CountTagRegistration, MasterSeed, RegistrationRequest, RiskLevel,
-    SealedMessage, SeedRelease, SigningKey, SlotKeys, SlotToken, TrustAnchors, TrustBundle,
+    SealedMessage, SeedRelease, SigningKey, SlotKeys, TokenIndex, TrustAnchors, TrustBundle,
     VenueCertificate, VenueCode, VenueInfo,
 };
 
@@ -380,14 +379,10 @@ impl Venue {
         if until <= from {
             return Err(Error::InvalidArgument("the window is empty"));
         }
-        let mut keys: Vec<SlotKeys> = Vec::new();
-        let mut map: HashMap<SlotToken, Vec<(usize, u32)>> = HashMap::new();
+        let mut index = TokenIndex::new();
         for slot in slot_of(from)..=slot_of(until - 1) {
             for k in self.slot_keys_for(slot) {
-                map.entry(k.token(slot))
-                    .or_default()
-                    .push((keys.len(), slot));
-                keys.push(k);
+                index.add((), k, slot..=slot);
             }
         }
         let anchors: TrustAnchors = self.trust.anchors();
@@ -410,15 +405,7 @@ impl Venue {
             }
             for sequence in page {
                 let mut body = api::open_batch(transport, sequence)?;
-                let (header, hits) = stream_batch(&mut *body, &anchors, |t, f| {
-                    if let Some(owners) = map.get(t) {
-                        for (i, slot) in owners {
-                            if let Some(k) = keys.get(*i) {
-                                f((), k, *slot);
-                            }
-                        }
-                    }
-                })?;
+                let (header, hits) = stream_batch(&mut *body, &anchors, &index)?;
                 let h = header.header();
                 if h.sequence != sequence
                     || previous.is_some_and(|p| {

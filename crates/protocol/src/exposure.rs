@@ -18,7 +18,10 @@ use crate::error::{Error, Result};
 use crate::keys::{KeyId, PublicKey, SigningKey, TrustAnchors};
 use crate::primitives::{aead_open, aead_seal, sha256, Sha256Stream};
 use crate::seed::{Seed, SlotKeys, SlotToken};
-use crate::time::{epoch_start, epochs_for_slot, slot_of, UnixMinute, MAX_STAY_MINUTES};
+use crate::time::{
+    epoch_start, epochs_for_slot, slot_of, stay_slots, UnixMinute, MATCH_MARGIN_SLOTS,
+    MAX_STAY_MINUTES,
+};
 
 /// Wire version of [`ExposureBatch`].
 pub const BATCH_VERSION: u8 = 2;
@@ -283,30 +286,55 @@ impl SignedBatchHeader {
     }
 }
 
-/// Checks a stream of records against a verified header in constant memory: count, strictly
-/// increasing tokens, and the digest at the end. Matches are only final after `finish` succeeds.
+/// Checks a stream of records against a header in constant memory: count, strictly increasing
+/// tokens, and the digest at the end. Matches are only final after `finish` succeeds.
+///
+/// Records are taken in runs of whole records ([`RecordChecker::push_records`]), so the digest
+/// is updated once per run rather than once per record.
 #[derive(Debug)]
 pub struct RecordChecker {
     expected: u32,
     digest: [u8; 32],
     seen: u32,
     hasher: Sha256Stream,
-    last: Option<SlotToken>,
+    last: Option<u128>,
 }
 
 impl RecordChecker {
-    /// Accepts the next record.
-    pub fn push(&mut self, record: &ExposureRecord) -> Result<()> {
-        if self.seen >= self.expected {
+    /// How many records the header still expects.
+    pub fn remaining(&self) -> usize {
+        (self.expected - self.seen) as usize
+    }
+
+    /// Accepts a run of whole records (`bytes` is a multiple of [`RECORD_BYTES`], else
+    /// [`Error::Truncated`]; more records than the header counts are [`Error::TrailingBytes`]),
+    /// checking their order and calling `f` with each. After an error the batch is refused as a
+    /// whole: records already passed to `f` must be discarded.
+    pub fn push_records(&mut self, bytes: &[u8], mut f: impl FnMut(&ExposureRecord)) -> Result<()> {
+        let (records, rest) = bytes.as_chunks::<RECORD_BYTES>();
+        if !rest.is_empty() {
+            return Err(Error::Truncated);
+        }
+        if records.len() > self.remaining() {
             return Err(Error::TrailingBytes);
         }
-        if self.last.is_some_and(|l| l >= record.token) {
-            return Err(Error::NonCanonical);
+        for raw in records {
+            let (token, sealed) = raw.split_first_chunk::<16>().ok_or(Error::Truncated)?;
+            let sealed: &[u8; RECORD_PLAINTEXT_BYTES + 16] =
+                sealed.try_into().map_err(|_| Error::Truncated)?;
+            let t = u128::from_be_bytes(*token);
+            if self.last.is_some_and(|l| l >= t) {
+                return Err(Error::NonCanonical);
+            }
+            self.last = Some(t);
+            f(&ExposureRecord {
+                token: SlotToken(*token),
+                sealed: *sealed,
+            });
         }
-        self.last = Some(record.token);
-        self.seen += 1;
-        self.hasher.update(&record.token.0);
-        self.hasher.update(&record.sealed);
+        // `records.len()` is at most `remaining()`, a u32.
+        self.seen += records.len() as u32;
+        self.hasher.update(bytes);
         Ok(())
     }
 
@@ -385,11 +413,7 @@ impl Codec for ExposureBatch {
         }
         let mut checker = header.record_checker();
         let mut records = Vec::with_capacity(count);
-        for _ in 0..count {
-            let rec = ExposureRecord::read(r)?;
-            checker.push(&rec)?;
-            records.push(rec);
-        }
+        checker.push_records(r.take(count * RECORD_BYTES)?, |rec| records.push(*rec))?;
         checker.finish()?;
         Ok(Self { header, records })
     }
@@ -614,10 +638,15 @@ impl BatchBuilder {
 /// partial record at the end [`Error::Truncated`]. [`BatchReader::finish`] checks the record
 /// count and the signed digest: matches found in the records are only final after it succeeds.
 ///
+/// This is the one decoder of a streamed batch: the phone's sync and the venue's "was I
+/// notified?" use it through [`BatchMatcher`]. Records are checked straight from the bytes fed
+/// (only a record split between two feeds is copied), and the digest is updated once per feed.
+///
 /// After any error the batch is refused as a whole and the reader must be dropped.
 #[derive(Debug)]
 pub struct BatchReader {
     anchors: TrustAnchors,
+    /// The header's bytes until it is complete; then a record split between two feeds.
     buf: Vec<u8>,
     state: ReaderState,
 }
@@ -642,7 +671,15 @@ impl BatchReader {
     /// Feeds the next bytes; returns the records they completed (none until the header is
     /// complete and verified).
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ExposureRecord>> {
-        let result = self.feed_inner(bytes);
+        let mut out = Vec::new();
+        self.feed_with(bytes, |r| out.push(*r))?;
+        Ok(out)
+    }
+
+    /// Feeds the next bytes, calling `f` with each record they completed, in order, without
+    /// collecting them (none until the header is complete and verified).
+    pub fn feed_with(&mut self, bytes: &[u8], f: impl FnMut(&ExposureRecord)) -> Result<()> {
+        let result = self.feed_inner(bytes, f);
         if result.is_err() {
             self.state = ReaderState::Failed;
             self.buf.clear();
@@ -650,51 +687,58 @@ impl BatchReader {
         result
     }
 
-    fn feed_inner(&mut self, bytes: &[u8]) -> Result<Vec<ExposureRecord>> {
-        self.buf.extend_from_slice(bytes);
-        if let ReaderState::Failed = self.state {
+    fn feed_inner(&mut self, bytes: &[u8], mut f: impl FnMut(&ExposureRecord)) -> Result<()> {
+        if matches!(self.state, ReaderState::Failed) {
             return Err(Error::InvalidArgument("the batch reader already failed"));
         }
-        if let ReaderState::Header = self.state {
+        let after_header: Vec<u8>;
+        let mut input = bytes;
+        if matches!(self.state, ReaderState::Header) {
+            self.buf.extend_from_slice(bytes);
             let mut r = Reader::new(&self.buf);
             match SignedBatchHeader::read(&mut r) {
                 Ok(header) => {
                     let used = r.position();
                     header.verify(&self.anchors)?;
                     let checker = header.record_checker();
-                    self.buf.drain(..used);
                     self.state = ReaderState::Records(Box::new((header, checker)));
+                    after_header = self.buf.split_off(used);
+                    self.buf = Vec::with_capacity(RECORD_BYTES);
+                    input = &after_header;
                 }
                 Err(Error::Truncated | Error::Empty) if self.buf.len() < MAX_BATCH_HEADER_BYTES => {
-                    return Ok(Vec::new());
+                    return Ok(());
                 }
                 Err(e) => return Err(e),
             }
         }
         let ReaderState::Records(records) = &mut self.state else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         let checker = &mut records.1;
-        let mut out = Vec::with_capacity(self.buf.len() / RECORD_BYTES);
-        let mut used = 0;
-        // Records until the signed count; whatever follows the last one is trailing, as in a
-        // whole-batch decode (which checks the digest first, then the bytes left).
-        while !checker.is_complete() {
-            let Some(bytes) = self.buf.get(used..used + RECORD_BYTES) else {
-                break;
-            };
-            let mut r = Reader::new(bytes);
-            let rec = ExposureRecord::read(&mut r)?;
-            checker.push(&rec)?;
-            out.push(rec);
-            used += RECORD_BYTES;
+        // First the record split between the last feed and this one.
+        if !self.buf.is_empty() {
+            let (head, rest) = input.split_at((RECORD_BYTES - self.buf.len()).min(input.len()));
+            self.buf.extend_from_slice(head);
+            input = rest;
+            if self.buf.len() < RECORD_BYTES {
+                return Ok(());
+            }
+            checker.push_records(&self.buf, &mut f)?;
+            self.buf.clear();
         }
-        self.buf.drain(..used);
-        if checker.is_complete() && !self.buf.is_empty() {
+        // Then the whole records up to the signed count, straight from the input; whatever
+        // follows the last one is trailing, as in a whole-batch decode (which checks the digest
+        // first, then the bytes left).
+        let whole = (input.len() / RECORD_BYTES).min(checker.remaining()) * RECORD_BYTES;
+        let (whole, rest) = input.split_at(whole);
+        checker.push_records(whole, &mut f)?;
+        if checker.is_complete() && !rest.is_empty() {
             checker.check_digest()?;
             return Err(Error::TrailingBytes);
         }
-        Ok(out)
+        self.buf.extend_from_slice(rest);
+        Ok(())
     }
 
     /// The verified header, once it has been read.
@@ -717,16 +761,194 @@ impl BatchReader {
                 if !self.buf.is_empty() {
                     // `feed` refuses bytes after the last record, so only a partial record
                     // can be left here.
-                    return Err(if checker.is_complete() {
-                        Error::TrailingBytes
-                    } else {
-                        Error::Truncated
-                    });
+                    return Err(Error::Truncated);
                 }
                 checker.finish()?;
                 Ok(header)
             }
         }
+    }
+}
+
+/// Slot tokens to look for in exposure batches, each with its owner (a diary entry, a venue's
+/// seed) and the seed keys and slot it was derived for, sorted by token so that a batch (sorted
+/// by token too) is matched by a merge-join. The phone's sync builds one from its diary
+/// ([`TokenIndex::add_stay`]); a venue checking whether it was notified builds one from its own
+/// seeds ([`TokenIndex::add`]).
+pub struct TokenIndex<T> {
+    owners: Vec<(T, SlotKeys)>,
+    /// Sorted by token; several owners may share a token.
+    entries: Vec<IndexEntry>,
+}
+
+#[derive(Clone, Copy)]
+struct IndexEntry {
+    token: u128,
+    owner: usize,
+    slot: u32,
+}
+
+impl<T> core::fmt::Debug for TokenIndex<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The tokens and keys are the diary's secrets: counts only.
+        f.debug_struct("TokenIndex")
+            .field("owners", &self.owners.len())
+            .field("entries", &self.entries.len())
+            .finish()
+    }
+}
+
+impl<T> Default for TokenIndex<T> {
+    fn default() -> Self {
+        Self {
+            owners: Vec::new(),
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> TokenIndex<T> {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the tokens of `keys` for every slot in `slots`, owned by `owner`.
+    pub fn add(&mut self, owner: T, keys: SlotKeys, slots: core::ops::RangeInclusive<u32>) {
+        let owner_index = self.owners.len();
+        for slot in slots {
+            self.entries.push(IndexEntry {
+                token: u128::from_be_bytes(keys.token(slot).0),
+                owner: owner_index,
+                slot,
+            });
+        }
+        self.owners.push((owner, keys));
+        // A stable sort finds the sorted prefix and the new run and merges them.
+        self.entries.sort_by_key(|e| e.token);
+    }
+
+    /// Adds a stay as a phone matches it (SPEC §12.4): every slot of `[arrival, departure)`,
+    /// plus [`MATCH_MARGIN_SLOTS`] before and after.
+    pub fn add_stay(
+        &mut self,
+        owner: T,
+        keys: SlotKeys,
+        arrival: UnixMinute,
+        departure: UnixMinute,
+    ) {
+        let stay = stay_slots(arrival, departure);
+        let first = stay.start().saturating_sub(MATCH_MARGIN_SLOTS);
+        let last = stay.end().saturating_add(MATCH_MARGIN_SLOTS);
+        self.add(owner, keys, first..=last);
+    }
+
+    /// How many distinct tokens the index holds.
+    pub fn len(&self) -> usize {
+        let mut n = 0;
+        let mut last = None;
+        for e in &self.entries {
+            if last != Some(e.token) {
+                n += 1;
+                last = Some(e.token);
+            }
+        }
+        n
+    }
+
+    /// Whether the index holds no token.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Whether the index holds `token`.
+    pub fn contains(&self, token: &SlotToken) -> bool {
+        let t = u128::from_be_bytes(token.0);
+        self.entries.binary_search_by_key(&t, |e| e.token).is_ok()
+    }
+
+    /// Starts matching one batch whose header must verify under `anchors`.
+    pub fn matcher(&self, anchors: TrustAnchors) -> BatchMatcher<'_, T> {
+        BatchMatcher {
+            index: self,
+            reader: BatchReader::new(anchors),
+            next: 0,
+            candidates: Vec::new(),
+        }
+    }
+}
+
+/// A record of a batch whose token is in the [`TokenIndex`] and whose seal opened.
+#[derive(Clone, Copy, Debug)]
+pub struct Hit<T> {
+    /// The owner the token was added with.
+    pub owner: T,
+    /// The slot the token was derived for.
+    pub slot: u32,
+    /// What the record says.
+    pub notice: ExposureNotice,
+}
+
+/// Matches one exposure batch, streamed through a [`BatchReader`], against a [`TokenIndex`]:
+/// feed it the bytes as they arrive; [`BatchMatcher::finish`] returns the verified header and the
+/// hits only once the reader confirmed count and digest (a batch refused for its signature,
+/// order, count or digest yields no hit). Memory stays bounded by the header, a record and the
+/// index: a token matches at most once per batch, as tokens in a batch strictly increase.
+#[derive(Debug)]
+pub struct BatchMatcher<'a, T> {
+    index: &'a TokenIndex<T>,
+    reader: BatchReader,
+    /// The first index entry whose token may still come.
+    next: usize,
+    /// Records whose token matched, with the index entry; opened in `finish`.
+    candidates: Vec<(ExposureRecord, usize)>,
+}
+
+impl<T: Copy> BatchMatcher<'_, T> {
+    /// Feeds the next bytes of the batch.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<()> {
+        let entries = &self.index.entries;
+        let next = &mut self.next;
+        let candidates = &mut self.candidates;
+        self.reader.feed_with(bytes, |record| {
+            let t = u128::from_be_bytes(record.token.0);
+            while entries.get(*next).is_some_and(|e| e.token < t) {
+                *next += 1;
+            }
+            let mut i = *next;
+            while entries.get(i).is_some_and(|e| e.token == t) {
+                candidates.push((*record, i));
+                i += 1;
+            }
+        })
+    }
+
+    /// The verified header, once it has been read.
+    pub fn header(&self) -> Option<&SignedBatchHeader> {
+        self.reader.header()
+    }
+
+    /// Ends the batch ([`BatchReader::finish`]) and opens the seals of the matched records. A
+    /// token that matches but whose seal does not open (a collision, or a wrong seal) raises
+    /// nothing.
+    pub fn finish(self) -> Result<(SignedBatchHeader, Vec<Hit<T>>)> {
+        let header = self.reader.finish()?;
+        let batch_id = header.header().batch_id;
+        let hits = self
+            .candidates
+            .iter()
+            .filter_map(|(record, i)| {
+                let e = self.index.entries.get(*i)?;
+                let (owner, keys) = self.index.owners.get(e.owner)?;
+                let notice = record.open(keys, e.slot, &batch_id).ok()?;
+                Some(Hit {
+                    owner: *owner,
+                    slot: e.slot,
+                    notice,
+                })
+            })
+            .collect();
+        Ok((header, hits))
     }
 }
 

@@ -35,8 +35,9 @@ pub use count::{CountPing, CountTag, CountTagRegistration};
 pub use envelope::RequestEnvelope;
 pub use error::{Error, Result};
 pub use exposure::{
-    plan_trace, BatchBuilder, BatchReader, ExposureBatch, ExposureNotice, ExposureRecord,
-    ExposureWindow, RiskLevel, SignedBatchHeader, TracePart, TracePlan,
+    plan_trace, BatchBuilder, BatchMatcher, BatchReader, ExposureBatch, ExposureNotice,
+    ExposureRecord, ExposureWindow, Hit, RiskLevel, SignedBatchHeader, TokenIndex, TracePart,
+    TracePlan,
 };
 pub use keys::{DecryptionKey, EncryptionKey, KeyId, PublicKey, SigningKey, TrustAnchors};
 pub use purpose::{UploadBody, UploadPurpose};
@@ -46,4 +47,4 @@ pub use revocation::{
 pub use sealed::{GuestBookEntry, SealedBundle, SealedMessage, SeedRelease, Upload, UploadEntry};
 pub use seed::{MasterSeed, Seed, SlotKeys, SlotToken};
 pub use trust::{TrustBundle, TrustBundleBody};
-pub use venue::{RegionCode, VenueCategory, VenueInfo};
+pub use venue::{FieldError, FieldProblem, RegionCode, VenueCategory, VenueInfo};

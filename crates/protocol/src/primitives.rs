@@ -4,7 +4,7 @@
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::ChaCha20Poly1305;
-use ring::{digest, hkdf, rand::SecureRandom};
+use ring::{digest, hmac, rand::SecureRandom};
 use subtle::ConstantTimeEq;
 
 use crate::error::{Error, Result};
@@ -53,31 +53,42 @@ impl core::fmt::Debug for Sha256Stream {
     }
 }
 
-struct Len(usize);
+/// An HKDF pseudorandom key (RFC 5869, SHA-256), the output of [`hkdf_extract`]. Opaque: it
+/// never leaves this crate's wrappers and is never printed.
+#[derive(Clone)]
+pub struct Prk(hmac::Key);
 
-impl hkdf::KeyType for Len {
-    fn len(&self) -> usize {
-        self.0
+impl core::fmt::Debug for Prk {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Prk(..)")
     }
 }
 
-/// HKDF-Extract(salt, ikm) (RFC 5869) with SHA-256.
-pub fn hkdf_extract(salt: &[u8], ikm: &[u8]) -> hkdf::Prk {
-    hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(ikm)
+/// HKDF-Extract(salt, ikm) (RFC 5869) with SHA-256: `PRK = HMAC(salt, ikm)`.
+pub fn hkdf_extract(salt: &[u8], ikm: &[u8]) -> Prk {
+    let prk = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, salt), ikm);
+    Prk(hmac::Key::new(hmac::HMAC_SHA256, prk.as_ref()))
 }
 
-/// HKDF-Expand(prk, info, N) with SHA-256; `info` is the concatenation of its parts.
-pub fn hkdf_expand<const N: usize>(prk: &hkdf::Prk, info: &[&[u8]]) -> [u8; N] {
+/// HKDF-Expand(prk, info, N) with SHA-256 for `N` of 1 to 32 bytes (checked at compile time);
+/// `info` is the concatenation of its parts. One HMAC block, `T(1) = HMAC(PRK, info || 0x01)`,
+/// truncated to `N`: total, with no failure path and so no fallback value.
+pub fn hkdf_expand<const N: usize>(prk: &Prk, info: &[&[u8]]) -> [u8; N] {
+    const {
+        assert!(
+            N >= 1 && N <= 32,
+            "hkdf_expand outputs one SHA-256 block at most"
+        )
+    };
+    let mut ctx = hmac::Context::with_key(&prk.0);
+    for part in info {
+        ctx.update(part);
+    }
+    ctx.update(&[1]);
+    let tag = ctx.sign();
     let mut out = [0u8; N];
-    // N is at most 32 everywhere in this crate, far under HKDF's 255 * 32 limit, so expand and
-    // fill cannot fail; the fallback keeps the function total without a panic path.
-    match prk.expand(info, Len(N)) {
-        Ok(okm) => {
-            if okm.fill(&mut out).is_err() {
-                out = [0u8; N];
-            }
-        }
-        Err(_) => out = [0u8; N],
+    for (o, t) in out.iter_mut().zip(tag.as_ref()) {
+        *o = *t;
     }
     out
 }
@@ -185,4 +196,28 @@ pub fn signed_message(label: &[u8], body: &[u8]) -> Vec<u8> {
     m.push(0);
     m.extend_from_slice(body);
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 5869 appendix A.1 (SHA-256), truncated to one block, and A.3 (empty salt and info).
+    #[test]
+    fn hkdf_matches_rfc_5869() {
+        let ikm = [0x0b; 22];
+        let salt: Vec<u8> = (0x00..=0x0c).collect();
+        let info: Vec<u8> = (0xf0..=0xf9).collect();
+        let okm: [u8; 32] = hkdf_expand(&hkdf_extract(&salt, &ikm), &[&info[..5], &info[5..]]);
+        assert_eq!(
+            hex_of(&okm),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+        );
+        let okm: [u8; 16] = hkdf_expand(&hkdf_extract(&[], &ikm), &[]);
+        assert_eq!(hex_of(&okm), "8da4e775a563c18f715f802a063c5a31");
+    }
+
+    fn hex_of(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
 }

@@ -127,7 +127,7 @@ impl fmt::Debug for CountTag {
 
 /// HKDF-Extract(`SLOT_SALT`, seed || venue_key): the key every slot value of one seed, under one
 /// venue key, expands from.
-pub struct SlotKeys(ring::hkdf::Prk);
+pub struct SlotKeys(crate::primitives::Prk);
 
 impl SlotKeys {
     /// The token for `slot`: HKDF-Expand(prk, "token" || slot, 16).

@@ -171,14 +171,43 @@ impl VenueInfo {
         default_stay_minutes: u16,
         utc_offset: i8,
     ) -> Result<Self> {
-        check_text(name, MAX_NAME_BYTES)?;
-        check_text(address, MAX_ADDRESS_BYTES)?;
-        if !(MIN_STAY_MINUTES..=MAX_STAY_MINUTES).contains(&default_stay_minutes) {
-            return Err(Error::ValueOutOfRange);
-        }
-        if !(MIN_UTC_OFFSET..=MAX_UTC_OFFSET).contains(&utc_offset) {
-            return Err(Error::ValueOutOfRange);
-        }
+        Self::try_new(
+            name,
+            address,
+            region,
+            category,
+            default_stay_minutes,
+            utc_offset,
+        )
+        .map_err(|e| e.error())
+    }
+
+    /// [`Self::new`], with an error that names the field at fault and what is wrong with it,
+    /// for messages to the person who typed it.
+    pub fn try_new(
+        name: &str,
+        address: &str,
+        region: RegionCode,
+        category: VenueCategory,
+        default_stay_minutes: u16,
+        utc_offset: i8,
+    ) -> core::result::Result<Self, FieldError> {
+        check_text("name", name, MAX_NAME_BYTES)?;
+        check_text("address", address, MAX_ADDRESS_BYTES)?;
+        check_range(
+            "default_stay_minutes",
+            i64::from(default_stay_minutes),
+            i64::from(MIN_STAY_MINUTES),
+            i64::from(MAX_STAY_MINUTES),
+            "minutes",
+        )?;
+        check_range(
+            "utc_offset",
+            i64::from(utc_offset),
+            i64::from(MIN_UTC_OFFSET),
+            i64::from(MAX_UTC_OFFSET),
+            "quarter hours",
+        )?;
         Ok(Self {
             name: name.to_owned(),
             address: address.to_owned(),
@@ -216,17 +245,130 @@ impl VenueInfo {
     }
 }
 
-fn check_text(s: &str, max: usize) -> Result<()> {
-    if s.is_empty() || s.trim() != s {
-        return Err(Error::NonCanonical);
+/// What is wrong with a field of [`VenueInfo`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FieldProblem {
+    /// Empty, with leading or trailing white space, or with a control character
+    /// ([`Error::NonCanonical`]).
+    NotText,
+    /// Longer than its limit in UTF-8 bytes ([`Error::TooLarge`]).
+    TooLong {
+        /// The field's length in UTF-8 bytes.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A number outside its bounds ([`Error::ValueOutOfRange`]).
+    OutOfRange {
+        /// The value given.
+        value: i64,
+        /// The least allowed.
+        min: i64,
+        /// The most allowed.
+        max: i64,
+        /// Its unit, in words.
+        unit: &'static str,
+    },
+}
+
+/// A [`VenueInfo`] field that failed its check: which one, and why.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct FieldError {
+    field: &'static str,
+    problem: FieldProblem,
+}
+
+impl FieldError {
+    /// The field at fault: `name`, `address`, `default_stay_minutes` or `utc_offset`.
+    pub fn field(&self) -> &'static str {
+        self.field
     }
-    if s.len() > max {
-        return Err(Error::TooLarge);
+
+    /// What is wrong with it.
+    pub fn problem(&self) -> FieldProblem {
+        self.problem
     }
-    if s.chars().any(char::is_control) {
-        return Err(Error::NonCanonical);
+
+    /// The protocol error a decoder reports for it.
+    pub fn error(&self) -> Error {
+        match self.problem {
+            FieldProblem::NotText => Error::NonCanonical,
+            FieldProblem::TooLong { .. } => Error::TooLarge,
+            FieldProblem::OutOfRange { .. } => Error::ValueOutOfRange,
+        }
     }
-    Ok(())
+
+    /// The message, with the field called `name` (a command line calls it by its flag).
+    pub fn describe(&self, name: &str) -> String {
+        match self.problem {
+            FieldProblem::NotText => format!(
+                "{name} must be non-empty text without leading or trailing spaces or control \
+                 characters"
+            ),
+            FieldProblem::TooLong { bytes, max } => format!(
+                "{name} is {bytes} bytes of UTF-8; at most {max} fit (about {} Chinese \
+                 characters)",
+                max / 3
+            ),
+            FieldProblem::OutOfRange {
+                value,
+                min,
+                max,
+                unit,
+            } => format!("{name} must be between {min} and {max} {unit}, not {value}"),
+        }
+    }
+}
+
+impl core::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.describe(self.field))
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+impl From<FieldError> for Error {
+    fn from(e: FieldError) -> Self {
+        e.error()
+    }
+}
+
+fn check_text(field: &'static str, s: &str, max: usize) -> core::result::Result<(), FieldError> {
+    let problem = if s.is_empty() || s.trim() != s {
+        FieldProblem::NotText
+    } else if s.len() > max {
+        FieldProblem::TooLong {
+            bytes: s.len(),
+            max,
+        }
+    } else if s.chars().any(char::is_control) {
+        FieldProblem::NotText
+    } else {
+        return Ok(());
+    };
+    Err(FieldError { field, problem })
+}
+
+fn check_range(
+    field: &'static str,
+    value: i64,
+    min: i64,
+    max: i64,
+    unit: &'static str,
+) -> core::result::Result<(), FieldError> {
+    if (min..=max).contains(&value) {
+        return Ok(());
+    }
+    Err(FieldError {
+        field,
+        problem: FieldProblem::OutOfRange {
+            value,
+            min,
+            max,
+            unit,
+        },
+    })
 }
 
 impl Codec for VenueInfo {
@@ -248,5 +390,55 @@ impl Codec for VenueInfo {
         let stay = r.u16()?;
         let offset = i8::from_be_bytes([r.u8()?]);
         Self::new(&name, &address, region, category, stay, offset)
+    }
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+
+    fn info(
+        name: &str,
+        address: &str,
+        stay: u16,
+        offset: i8,
+    ) -> core::result::Result<VenueInfo, FieldError> {
+        let region = RegionCode::new(620105).map_err(|_| FieldError {
+            field: "region",
+            problem: FieldProblem::NotText,
+        })?;
+        VenueInfo::try_new(
+            name,
+            address,
+            region,
+            VenueCategory::RESTAURANT,
+            stay,
+            offset,
+        )
+    }
+
+    #[test]
+    fn errors_name_the_field_at_fault() {
+        assert!(info("面馆", "北滨河西路1号", 60, 32).is_ok());
+        let e = info("面".repeat(41).as_str(), "北滨河西路1号", 60, 32).unwrap_err();
+        assert_eq!(e.field(), "name");
+        assert_eq!(e.error(), Error::TooLarge);
+        assert_eq!(
+            e.describe("--name"),
+            "--name is 123 bytes of UTF-8; at most 120 fit (about 40 Chinese characters)"
+        );
+        let e = info("面馆", " 北滨河西路1号", 60, 32).unwrap_err();
+        assert_eq!((e.field(), e.error()), ("address", Error::NonCanonical));
+        let e = info("面馆", "北滨河西路1号", 5, 32).unwrap_err();
+        assert_eq!(e.field(), "default_stay_minutes");
+        assert_eq!(
+            e.to_string(),
+            "default_stay_minutes must be between 15 and 720 minutes, not 5"
+        );
+        let e = info("面馆", "北滨河西路1号", 60, 57).unwrap_err();
+        assert_eq!(
+            (e.field(), e.error()),
+            ("utc_offset", Error::ValueOutOfRange)
+        );
     }
 }

@@ -721,3 +721,95 @@ fn a_refused_window_leaves_the_builder_unchanged() {
         assert_eq!((n.window_start, n.window_end()), (start + 600, start + 700));
     }
 }
+
+#[test]
+fn token_index_matches_as_a_naive_search_and_fails_closed() {
+    let w = world();
+    let masters: Vec<MasterSeed> = (5u8..9).map(|b| MasterSeed::from_bytes([b; 32])).collect();
+    let keys_of = |i: usize| {
+        masters[i]
+            .static_seed()
+            .slot_keys(&w.venue_key.public_key())
+    };
+    let keys: Vec<SlotKeys> = (0..masters.len()).map(keys_of).collect();
+    // The HA publishes windows of the first three seeds; the diary holds stays at all four.
+    let mut b = BatchBuilder::with_id(ChainHead::GENESIS, [1; 16], NOW, vec!["m".into()]).unwrap();
+    for (i, m) in masters.iter().take(3).enumerate() {
+        let start = NOW - 600 + 100 * i as u32;
+        b.add(&ExposureWindow {
+            seed: m.static_seed(),
+            venue_key: w.venue_key.public_key(),
+            start,
+            end: start + 150,
+            risk: RiskLevel::HIGH,
+            message_index: 0,
+        })
+        .unwrap();
+    }
+    let batch = b.sign(&w.ha).unwrap();
+    let wire = batch.encode();
+    let stays: Vec<(usize, u32, u32)> = (0..4)
+        .map(|i| (i, NOW - 560 + 100 * i as u32, NOW - 500 + 100 * i as u32))
+        .collect();
+    let mut index = TokenIndex::new();
+    for &(i, a, d) in &stays {
+        index.add_stay(i, keys_of(i), a, d);
+    }
+    // The naive search: every record against every (stay, slot with margins).
+    let mut want = Vec::new();
+    for rec in batch.records() {
+        for &(i, a, d) in &stays {
+            let s = stay_slots(a, d);
+            for slot in s.start() - time::MATCH_MARGIN_SLOTS..=s.end() + time::MATCH_MARGIN_SLOTS {
+                if keys[i].token(slot) == rec.token {
+                    rec.open(&keys[i], slot, &[1; 16]).unwrap();
+                    want.push((i, slot));
+                }
+            }
+        }
+    }
+    want.sort_unstable();
+    assert!(want.len() >= 3, "{want:?}");
+    assert!(want.iter().all(|(i, _)| *i < 3));
+    for chunk in [1usize, 7, 40, 4096, wire.len()] {
+        let mut m = index.matcher(w.anchors.clone());
+        for part in wire.chunks(chunk) {
+            m.feed(part).unwrap();
+        }
+        let (header, hits) = m.finish().unwrap();
+        assert_eq!(&header, batch.header());
+        let mut got: Vec<(usize, u32)> = hits.iter().map(|h| (h.owner, h.slot)).collect();
+        got.sort_unstable();
+        assert_eq!(got, want, "chunk {chunk}");
+    }
+    // A changed record, a missing record, a trailing byte or a forged header: no hits at all.
+    let mut bad = wire.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let mut m = index.matcher(w.anchors.clone());
+    m.feed(&bad).unwrap();
+    assert_eq!(m.finish().unwrap_err(), Error::BatchDigestMismatch);
+    let mut m = index.matcher(w.anchors.clone());
+    m.feed(&wire[..wire.len() - 40]).unwrap();
+    assert_eq!(m.finish().unwrap_err(), Error::Truncated);
+    let mut m = index.matcher(w.anchors.clone());
+    assert_eq!(
+        m.feed(&[wire.as_slice(), &[0]].concat()),
+        Err(Error::TrailingBytes)
+    );
+    let mut forged = wire.clone();
+    forged[60] ^= 1;
+    let mut m = index.matcher(w.anchors.clone());
+    assert_eq!(m.feed(&forged), Err(Error::BatchSignatureInvalid));
+    assert!(m.finish().is_err());
+    let distinct: usize = stays
+        .iter()
+        .map(|&(_, a, d)| {
+            let s = stay_slots(a, d);
+            (s.end() - s.start() + 1 + 2 * time::MATCH_MARGIN_SLOTS) as usize
+        })
+        .sum();
+    assert_eq!(index.len(), distinct);
+    assert!(index.contains(&keys[3].token(time::slot_of(NOW - 260))));
+    assert!(!index.contains(&keys[3].token(time::slot_of(NOW + 6000))));
+}

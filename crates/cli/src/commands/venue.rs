@@ -817,13 +817,6 @@ pub(crate) fn venue_info(
     stay: u16,
     utc_offset: i8,
 ) -> Result<VenueInfo> {
-    use venuecode_protocol::time::{MAX_STAY_MINUTES, MIN_STAY_MINUTES};
-    use venuecode_protocol::venue::{MAX_ADDRESS_BYTES, MAX_NAME_BYTES};
-    if !(MIN_STAY_MINUTES..=MAX_STAY_MINUTES).contains(&stay) {
-        bail!(
-            "--stay must be between {MIN_STAY_MINUTES} and {MAX_STAY_MINUTES} minutes, not {stay}"
-        );
-    }
     // The server issues names and addresses in NFC and refuses invisible and bidi-control
     // characters; doing the same here keeps the certificate what was asked for.
     let nfc = |flag: &str, text: &str| {
@@ -836,24 +829,17 @@ pub(crate) fn venue_info(
         })
     };
     let (name, address) = (nfc("--name", name)?, nfc("--address", address)?);
-    let (name, address) = (name.as_str(), address.as_str());
-    for (flag, text, max) in [
-        ("--name", name, MAX_NAME_BYTES),
-        ("--address", address, MAX_ADDRESS_BYTES),
-    ] {
-        if text.trim().is_empty() || text.trim() != text || text.chars().any(char::is_control) {
-            bail!("{flag} must be non-empty text without leading or trailing spaces or control characters");
-        }
-        if text.len() > max {
-            bail!(
-                "{flag} is {} bytes of UTF-8; at most {max} fit (about {} Chinese characters)",
-                text.len(),
-                max / 3
-            );
-        }
-    }
-    VenueInfo::new(name, address, region, category, stay, utc_offset)
-        .map_err(|e| anyhow!("venue information: {e}"))
+    // The protocol's own rules, reported under the flag of the field at fault.
+    VenueInfo::try_new(&name, &address, region, category, stay, utc_offset).map_err(|e| {
+        let flag = match e.field() {
+            "name" => "--name",
+            "address" => "--address",
+            "default_stay_minutes" => "--stay",
+            "utc_offset" => "--utc-offset",
+            other => other,
+        };
+        anyhow!("{}", e.describe(flag))
+    })
 }
 
 /// Parses `--utc-offset`: `±HH:MM` in quarter hours from -12:00 to +14:00, as quarter hours.

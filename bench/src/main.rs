@@ -27,10 +27,12 @@ pub type BenchError = Box<dyn std::error::Error + Send + Sync>;
 /// The bench's result type.
 pub type BenchResult<T> = Result<T, BenchError>;
 
-const USAGE: &str = "usage: venuecode-bench [--quick] [--write]
+const USAGE: &str = "usage: venuecode-bench [--quick] [--write] [--only server|hostile]
 
   --quick   a smaller run (fewer repetitions and requests, shorter wrk runs)
   --write   also write the table to BENCHMARKS.md at the workspace root
+  --only    run only sections 4-6 (server) or only section 7 (hostile), for comparing
+            changes; cannot be combined with --write
 
 The read-path comparison needs wrk and nginx (Debian: bench/run.sh installs them). The server
 figures are also measured on PostgreSQL, in a database created for the run on the server that
@@ -48,10 +50,19 @@ fn main() {
     }
     let mut quick = false;
     let mut write = false;
-    for a in &args {
+    let mut only = None;
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
         match a.as_str() {
             "--quick" => quick = true,
             "--write" => write = true,
+            "--only" => match rest.next().map(String::as_str) {
+                Some(part @ ("server" | "hostile")) => only = Some(part.to_owned()),
+                _ => {
+                    eprintln!("--only takes server or hostile\n{USAGE}");
+                    std::process::exit(2);
+                }
+            },
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -62,39 +73,27 @@ fn main() {
             }
         }
     }
-    if let Err(e) = run(quick, write) {
+    if write && only.is_some() {
+        eprintln!("--write needs the full run\n{USAGE}");
+        std::process::exit(2);
+    }
+    if let Err(e) = run(quick, write, only.as_deref()) {
         eprintln!("venuecode-bench: {e}");
         std::process::exit(1);
     }
 }
 
-fn run(quick: bool, write: bool) -> BenchResult<()> {
+fn run(quick: bool, write: bool, only: Option<&str>) -> BenchResult<()> {
     let started = Instant::now();
     let work = tempfile::Builder::new()
         .prefix("venuecode-bench")
         .tempdir()?;
     let mut r = report::Results::default();
-
-    eprintln!("[2/6] wire and QR sizes…");
-    r.wire = Some(wire::run()?);
-
-    eprintln!("[1/6] matching…");
-    r.matching = Some(matching::run(quick, work.path())?);
-    eprintln!("[1/6] CrowdNotifier's workload, our side…");
-    let (checkins, venues, keys) = (5, 150, 3);
-    r.our_day = Some(matching::our_day(quick, work.path(), venues * keys)?);
-    eprintln!("[1/6] CrowdNotifier's workload, pairing baseline…");
-    r.baseline = Some(crowdnotifier::run(quick, checkins, venues, keys)?);
-
-    eprintln!("[3/6] check-ins…");
-    r.checkins = Some(checkin::run(if quick { 50 } else { 200 }, work.path())?);
-
-    eprintln!("[4-6/6] server…");
-    r.server = Some(server::run(quick, work.path())?);
-
-    eprintln!("[7/7] the server binary under hostile load, and over TLS…");
-    r.hostile = Some(hostile::run(quick, work.path()));
-
+    match only {
+        Some("server") => r.server = Some(server::run(quick, work.path())?),
+        Some(_) => r.hostile = Some(hostile::run(quick, work.path())),
+        None => full(quick, work.path(), &mut r)?,
+    }
     r.quick = quick;
     r.filesystem = util::filesystem(work.path());
     r.elapsed = started.elapsed();
@@ -108,5 +107,29 @@ fn run(quick: bool, write: bool) -> BenchResult<()> {
         std::fs::write(&path, &md)?;
         eprintln!("wrote {}", path.display());
     }
+    Ok(())
+}
+
+/// Every section, in order.
+fn full(quick: bool, work: &std::path::Path, r: &mut report::Results) -> BenchResult<()> {
+    eprintln!("[2/6] wire and QR sizes…");
+    r.wire = Some(wire::run()?);
+
+    eprintln!("[1/6] matching…");
+    r.matching = Some(matching::run(quick, work)?);
+    eprintln!("[1/6] CrowdNotifier's workload, our side…");
+    let (checkins, venues, keys) = (5, 150, 3);
+    r.our_day = Some(matching::our_day(quick, work, venues * keys)?);
+    eprintln!("[1/6] CrowdNotifier's workload, pairing baseline…");
+    r.baseline = Some(crowdnotifier::run(quick, checkins, venues, keys)?);
+
+    eprintln!("[3/6] check-ins…");
+    r.checkins = Some(checkin::run(if quick { 50 } else { 200 }, work)?);
+
+    eprintln!("[4-6/6] server…");
+    r.server = Some(server::run(quick, work)?);
+
+    eprintln!("[7/7] the server binary under hostile load, and over TLS…");
+    r.hostile = Some(hostile::run(quick, work));
     Ok(())
 }

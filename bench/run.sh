@@ -10,6 +10,7 @@
 #   bench/run.sh            full run, prints the table
 #   bench/run.sh --write    full run, also writes BENCHMARKS.md
 #   bench/run.sh --quick    smaller run
+#   bench/run.sh --only server|hostile   only sections 4-6 or only section 7 (to compare changes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null 2>&1 || ! command -v nginx >/dev/null 2>&1; then

@@ -27,12 +27,15 @@ pub type BenchError = Box<dyn std::error::Error + Send + Sync>;
 /// The bench's result type.
 pub type BenchResult<T> = Result<T, BenchError>;
 
-const USAGE: &str = "usage: venuecode-bench [--quick] [--write] [--matching-only]
+const USAGE: &str = "usage: venuecode-bench [--quick] [--write] [--only matching|server|hostile]
 
-  --quick          a smaller run (fewer repetitions and requests, shorter wrk runs)
-  --write          also write the table to BENCHMARKS.md at the workspace root
-  --matching-only  run only section 1's matching against 1,000 to 1,000,000 records and print
-                   its figures (sync, core match, SHA-256 floor and their ratio); writes nothing
+  --quick   a smaller run (fewer repetitions and requests, shorter wrk runs)
+  --write   also write the table to BENCHMARKS.md at the workspace root
+  --only    run one part alone, for comparing changes; cannot be combined with --write:
+              matching  section 1's matching against 1,000 to 1,000,000 records (sync, core
+                        match, the SHA-256 floor and their ratios)
+              server    sections 4-6
+              hostile   section 7
 
 The read-path comparison needs wrk and nginx (Debian: bench/run.sh installs them). The server
 figures are also measured on PostgreSQL, in a database created for the run on the server that
@@ -50,12 +53,19 @@ fn main() {
     }
     let mut quick = false;
     let mut write = false;
-    let mut matching_only = false;
-    for a in &args {
+    let mut only = None;
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
         match a.as_str() {
             "--quick" => quick = true,
             "--write" => write = true,
-            "--matching-only" => matching_only = true,
+            "--only" => match rest.next().map(String::as_str) {
+                Some(part @ ("matching" | "server" | "hostile")) => only = Some(part.to_owned()),
+                _ => {
+                    eprintln!("--only takes matching, server or hostile\n{USAGE}");
+                    std::process::exit(2);
+                }
+            },
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -66,10 +76,14 @@ fn main() {
             }
         }
     }
-    let result = if matching_only {
+    if write && only.is_some() {
+        eprintln!("--write needs the full run\n{USAGE}");
+        std::process::exit(2);
+    }
+    let result = if only.as_deref() == Some("matching") {
         run_matching(quick)
     } else {
-        run(quick, write)
+        run(quick, write, only.as_deref())
     };
     if let Err(e) = result {
         eprintln!("venuecode-bench: {e}");
@@ -107,33 +121,17 @@ fn run_matching(quick: bool) -> BenchResult<()> {
     Ok(())
 }
 
-fn run(quick: bool, write: bool) -> BenchResult<()> {
+fn run(quick: bool, write: bool, only: Option<&str>) -> BenchResult<()> {
     let started = Instant::now();
     let work = tempfile::Builder::new()
         .prefix("venuecode-bench")
         .tempdir()?;
     let mut r = report::Results::default();
-
-    eprintln!("[2/6] wire and QR sizes…");
-    r.wire = Some(wire::run()?);
-
-    eprintln!("[1/6] matching…");
-    r.matching = Some(matching::run(quick, work.path())?);
-    eprintln!("[1/6] CrowdNotifier's workload, our side…");
-    let (checkins, venues, keys) = (5, 150, 3);
-    r.our_day = Some(matching::our_day(quick, work.path(), venues * keys)?);
-    eprintln!("[1/6] CrowdNotifier's workload, pairing baseline…");
-    r.baseline = Some(crowdnotifier::run(quick, checkins, venues, keys)?);
-
-    eprintln!("[3/6] check-ins…");
-    r.checkins = Some(checkin::run(if quick { 50 } else { 200 }, work.path())?);
-
-    eprintln!("[4-6/6] server…");
-    r.server = Some(server::run(quick, work.path())?);
-
-    eprintln!("[7/7] the server binary under hostile load, and over TLS…");
-    r.hostile = Some(hostile::run(quick, work.path()));
-
+    match only {
+        Some("server") => r.server = Some(server::run(quick, work.path())?),
+        Some(_) => r.hostile = Some(hostile::run(quick, work.path())),
+        None => full(quick, work.path(), &mut r)?,
+    }
     r.quick = quick;
     r.filesystem = util::filesystem(work.path());
     r.elapsed = started.elapsed();
@@ -147,5 +145,29 @@ fn run(quick: bool, write: bool) -> BenchResult<()> {
         std::fs::write(&path, &md)?;
         eprintln!("wrote {}", path.display());
     }
+    Ok(())
+}
+
+/// Every section, in order.
+fn full(quick: bool, work: &std::path::Path, r: &mut report::Results) -> BenchResult<()> {
+    eprintln!("[2/6] wire and QR sizes…");
+    r.wire = Some(wire::run()?);
+
+    eprintln!("[1/6] matching…");
+    r.matching = Some(matching::run(quick, work)?);
+    eprintln!("[1/6] CrowdNotifier's workload, our side…");
+    let (checkins, venues, keys) = (5, 150, 3);
+    r.our_day = Some(matching::our_day(quick, work, venues * keys)?);
+    eprintln!("[1/6] CrowdNotifier's workload, pairing baseline…");
+    r.baseline = Some(crowdnotifier::run(quick, checkins, venues, keys)?);
+
+    eprintln!("[3/6] check-ins…");
+    r.checkins = Some(checkin::run(if quick { 50 } else { 200 }, work)?);
+
+    eprintln!("[4-6/6] server…");
+    r.server = Some(server::run(quick, work)?);
+
+    eprintln!("[7/7] the server binary under hostile load, and over TLS…");
+    r.hostile = Some(hostile::run(quick, work));
     Ok(())
 }

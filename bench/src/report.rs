@@ -885,8 +885,12 @@ fn hostile_rows(rows: &mut Vec<Row>, notes: &mut String, h: &crate::hostile::Res
                          each takes longer (p50 {}, p99 {}); CPU does not explain it alone: while \
                          the attackers ran ({}), the server used {} ({:.0}% of two cores) and the \
                          attackers' thread {}, so honest requests wait behind the attackers' work \
-                         inside the server (reading bodies sent under a copied HA key id, \
-                         accepting and cutting off connections; not profiled in this run)",
+                         inside the server (a profile of the server binary under this attack, \
+                         made with `perf record` outside the bench, put about a third of its CPU \
+                         in the SHA-256 of the 8 MiB bodies sent under a copied HA key id, which \
+                         the signature check must hash whole before it can refuse them; the \
+                         server hashes them in 256 KiB steps and serves other requests between \
+                         the steps, but the work remains)",
                         ratio(a.p50.as_secs_f64() / c.p50.as_secs_f64().max(1e-9)),
                         ratio(a.p99.as_secs_f64() / c.p99.as_secs_f64().max(1e-9)),
                         ms(x.attack_wall),

@@ -130,8 +130,11 @@ async fn read_paced(
 ) -> Result<Bytes, ApiError> {
     use http_body_util::BodyExt as _;
     let start = tokio::time::Instant::now();
-    let capacity = declared.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
-    let mut buf = Vec::with_capacity(capacity);
+    // The buffer grows with what has arrived (doubling, up to the declared length) rather than
+    // taking the declared length up front: a body trickled in slowly, or cut off, then holds
+    // about what it sent, not what it announced.
+    let declared = declared.and_then(|n| usize::try_from(n).ok());
+    let mut buf = Vec::new();
     loop {
         let behind = std::time::Duration::from_secs_f64(buf.len() as f64 / pace.min_rate as f64);
         let deadline = start + pace.grace + behind;
@@ -151,6 +154,7 @@ async fn read_paced(
             None => break,
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
+                    grow_for(&mut buf, data.len(), declared);
                     buf.extend_from_slice(&data);
                 }
             }
@@ -167,4 +171,54 @@ async fn read_paced(
         }
     }
     Ok(Bytes::from(buf))
+}
+
+/// Smallest step a body buffer grows by.
+const BODY_STEP: usize = 16 * 1024;
+
+/// Makes room in `buf` for `more` bytes: at least doubling its capacity (so that a body costs
+/// amortised constant copying per byte), but never past the declared length when the body
+/// stays within it.
+fn grow_for(buf: &mut Vec<u8>, more: usize, declared: Option<usize>) {
+    let needed = buf.len().saturating_add(more);
+    if needed <= buf.capacity() {
+        return;
+    }
+    let mut target = needed.max(buf.capacity().saturating_mul(2)).max(BODY_STEP);
+    if let Some(declared) = declared {
+        target = target.min(declared.max(needed));
+    }
+    buf.reserve_exact(target - buf.len());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_buffer_grows_with_what_arrived_and_stops_at_the_declared_length() {
+        let declared = Some(1 << 20);
+        let mut buf = Vec::new();
+        // A trickle of 64-byte frames holds a small buffer, not the announced MiB.
+        for _ in 0..64 {
+            grow_for(&mut buf, 64, declared);
+            buf.extend_from_slice(&[0; 64]);
+        }
+        assert_eq!(buf.len(), 4096);
+        assert!(buf.capacity() <= BODY_STEP, "capacity {}", buf.capacity());
+        // Fast frames double the buffer, and the last step ends at the declared length.
+        while buf.len() < 1 << 20 {
+            let n = (64 * 1024).min((1 << 20) - buf.len());
+            let before = buf.capacity();
+            grow_for(&mut buf, n, declared);
+            assert!(buf.capacity() >= buf.len() + n);
+            assert!(buf.capacity() == before || buf.capacity() >= (2 * before).min(1 << 20));
+            buf.extend(std::iter::repeat_n(0, n));
+        }
+        assert_eq!(buf.capacity(), 1 << 20);
+        // Without a declared length (chunked), it still doubles.
+        let mut open = Vec::new();
+        grow_for(&mut open, 10, None);
+        assert!(open.capacity() >= BODY_STEP);
+    }
 }

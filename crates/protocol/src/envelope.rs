@@ -45,6 +45,17 @@ fn tbs(
     path: &str,
     body: &[u8],
 ) -> Result<Vec<u8>> {
+    tbs_digest(key_id, timestamp, nonce, method, path, &sha256(&[body]))
+}
+
+fn tbs_digest(
+    key_id: &KeyId,
+    timestamp: u64,
+    nonce: &[u8; 16],
+    method: &str,
+    path: &str,
+    body_digest: &[u8; 32],
+) -> Result<Vec<u8>> {
     let mut m = Vec::with_capacity(96 + path.len());
     m.push(ENVELOPE_VERSION);
     m.extend_from_slice(&key_id.0);
@@ -52,7 +63,7 @@ fn tbs(
     m.extend_from_slice(nonce);
     m.put_bytes_u8(method.as_bytes(), MAX_METHOD_BYTES)?;
     m.put_bytes_u16(path.as_bytes(), MAX_PATH_BYTES)?;
-    m.extend_from_slice(&sha256(&[body]));
+    m.extend_from_slice(body_digest);
     Ok(m)
 }
 
@@ -104,19 +115,32 @@ impl RequestEnvelope {
         body: &[u8],
         now: u64,
     ) -> Result<()> {
+        self.verify_digest(key, method, path, &sha256(&[body]), now)
+    }
+
+    /// [`Self::verify`] given the SHA-256 of the body rather than the body, for a caller that
+    /// hashed it as it arrived or in steps (a server hashing a large body).
+    pub fn verify_digest(
+        &self,
+        key: &PublicKey,
+        method: &str,
+        path: &str,
+        body_digest: &[u8; 32],
+        now: u64,
+    ) -> Result<()> {
         if self.key_id != key.key_id() {
             return Err(Error::UnknownKeyId);
         }
         if self.timestamp.abs_diff(now) > REQUEST_SKEW_SECONDS {
             return Err(Error::RequestTimestampOutOfWindow);
         }
-        let m = tbs(
+        let m = tbs_digest(
             &self.key_id,
             self.timestamp,
             &self.nonce,
             method,
             path,
-            body,
+            body_digest,
         )
         .map_err(|_| Error::RequestSignatureInvalid)?;
         key.verify(

@@ -278,6 +278,22 @@ fn request_envelope_checks_window_and_body() {
         env.verify(&w.ha.public_key(), "POST", "/v1/venues", b"body", 1_000_000),
         Err(Error::UnknownKeyId)
     );
+    // The same checks given the body's SHA-256 instead of the body.
+    let digest = |b: &[u8]| {
+        let mut h = venuecode_protocol::primitives::Sha256Stream::new();
+        h.update(b);
+        h.finish()
+    };
+    env.verify_digest(&pk, "POST", "/v1/venues", &digest(b"body"), 1_000_100)
+        .unwrap();
+    assert_eq!(
+        env.verify_digest(&pk, "POST", "/v1/venues", &digest(b"bodx"), 1_000_100),
+        Err(Error::RequestSignatureInvalid)
+    );
+    assert_eq!(
+        env.verify_digest(&pk, "POST", "/v1/venues", &digest(b"body"), 1_000_400),
+        Err(Error::RequestTimestampOutOfWindow)
+    );
 }
 
 #[test]

@@ -1197,9 +1197,11 @@ fn reused_and_expired_tans_are_refused() {
         out.stderr.contains("--valid-hours must be between 1 and"),
         "{out:#?}"
     );
-    let answer: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect("JSON error");
-    assert_eq!(answer["ok"], false, "{out:#?}");
+    // Under --json the failure is one JSON object on stderr, with a stable code.
+    let answer: serde_json::Value = serde_json::from_str(out.stderr.trim()).expect("JSON error");
+    assert!(answer["error"]["code"].is_string(), "{out:#?}");
     assert!(answer.get("tans").is_none(), "a TAN was printed: {out:#?}");
+    assert!(!out.stdout.contains("tans"), "a TAN was printed: {out:#?}");
 
     // An expired TAN: issued for a few seconds with the authority's own keys (as
     // `authority tan` does), then used after it expired. The CLI issues TANs by the hour, so

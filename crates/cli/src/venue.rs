@@ -23,6 +23,10 @@ pub struct Profile {
     pub english_address: Option<String>,
     /// The base URL codes point at.
     pub base_url: String,
+    /// The venue's language for its posters and display page (`--lang` at registration);
+    /// `None` in a profile written before languages were chosen: the run's language then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 /// Everything the venue's device holds.
@@ -455,6 +459,7 @@ impl RecoverySheet {
                 english_name: fields.get(SHEET_ENGLISH_NAME).cloned(),
                 english_address: fields.get(SHEET_ENGLISH_ADDRESS).cloned(),
                 base_url,
+                lang: None,
             },
         })
     }

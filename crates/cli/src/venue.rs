@@ -55,10 +55,11 @@ impl VenueState {
                     pending.id
                 );
             }
-            bail!(
-                "no venue registered in {} (run `venuecode venue register` first)",
-                home.root().display()
-            );
+            return Err(crate::cli_error!(
+                "error-no-venue",
+                dir = home.root().display().to_string()
+            )
+            .into());
         }
         let key =
             SigningKey::from_seed(&*read_key(&dir.join("venue.key"), KeyKind::Ed25519Secret)?)?;

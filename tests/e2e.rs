@@ -3362,21 +3362,35 @@ impl World {
         english: &str,
         chinese: &str,
     ) -> String {
-        let en = self.cli_lang_at(server, "en", false, home, now, args).failed();
+        let en = self
+            .cli_lang_at(server, "en", false, home, now, args)
+            .failed();
         assert!(en.stderr.contains(english), "{en:#?}");
         assert_eq!(en.stderr.matches(english).count(), 1, "said twice: {en:#?}");
-        let zh = self.cli_lang_at(server, "zh-CN", false, home, now, args).failed();
+        let zh = self
+            .cli_lang_at(server, "zh-CN", false, home, now, args)
+            .failed();
         assert!(zh.stderr.contains(chinese), "{zh:#?}");
         assert!(zh.stderr.starts_with("错误: "), "{zh:#?}");
         assert_ne!(zh.stderr, en.stderr, "not translated: {zh:#?}");
-        let json = self.cli_lang_at(server, "zh-CN", true, home, now, args).failed();
+        let json = self
+            .cli_lang_at(server, "zh-CN", true, home, now, args)
+            .failed();
         let v: Value = serde_json::from_str(json.stderr.trim()).expect("one JSON error object");
         let code = v["error"]["code"].as_str().expect("code").to_owned();
-        assert!(v["error"]["message"].as_str().unwrap().contains(chinese), "{v}");
-        let json_en = self.cli_lang_at(server, "en", true, home, now, args).failed();
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(chinese),
+            "{v}"
+        );
+        let json_en = self
+            .cli_lang_at(server, "en", true, home, now, args)
+            .failed();
         let v_en: Value = serde_json::from_str(json_en.stderr.trim()).expect("JSON error");
         assert_eq!(v_en["error"]["code"], code.as_str(), "{v_en}");
-        assert!(v_en["error"]["message"].as_str().unwrap().contains(english), "{v_en}");
+        assert!(
+            v_en["error"]["message"].as_str().unwrap().contains(english),
+            "{v_en}"
+        );
         code
     }
 }
@@ -3391,21 +3405,45 @@ fn check_in_check_out_and_sync_speak_chinese_or_english() {
     let alice = w.home("alice");
 
     let scan = w
-        .cli_lang("zh-CN", false, &alice, Some(&at(d, 10, 0)), &["visitor", "scan", &url])
+        .cli_lang(
+            "zh-CN",
+            false,
+            &alice,
+            Some(&at(d, 10, 0)),
+            &["visitor", "scan", &url],
+        )
         .ok();
     assert!(scan.stdout.contains("✓ 兰州牛肉面"), "{scan:#?}");
     assert!(scan.stdout.contains("登记于"), "{scan:#?}");
     assert!(scan.stdout.contains("自动离开"), "{scan:#?}");
     let diary = w
-        .cli_lang("en", false, &alice, Some(&at(d, 10, 5)), &["visitor", "diary"])
+        .cli_lang(
+            "en",
+            false,
+            &alice,
+            Some(&at(d, 10, 5)),
+            &["visitor", "diary"],
+        )
         .ok();
     assert!(diary.stdout.contains("1 check-in(s):"), "{diary:#?}");
     let out = w
-        .cli_lang("zh-CN", false, &alice, Some(&at(d, 10, 30)), &["visitor", "checkout"])
+        .cli_lang(
+            "zh-CN",
+            false,
+            &alice,
+            Some(&at(d, 10, 30)),
+            &["visitor", "checkout"],
+        )
         .ok();
     assert!(out.stdout.contains("离开兰州牛肉面"), "{out:#?}");
     let sync = w
-        .cli_lang("zh-CN", false, &alice, Some(&at(d, 10, 35)), &["visitor", "sync"])
+        .cli_lang(
+            "zh-CN",
+            false,
+            &alice,
+            Some(&at(d, 10, 35)),
+            &["visitor", "sync"],
+        )
         .ok();
     assert!(sync.stdout.contains("已同步"), "{sync:#?}");
     // No checkpoint published yet: the list may be stale.
@@ -3426,9 +3464,18 @@ fn check_in_check_out_and_sync_speak_chinese_or_english() {
     assert!(by_locale.stdout.contains("没有暴露提醒"), "{by_locale:#?}");
     // --lang wins over the environment.
     let by_flag = w
-        .cli_lang("zh-CN", false, &alice, None, &["--lang", "en", "visitor", "exposures"])
+        .cli_lang(
+            "zh-CN",
+            false,
+            &alice,
+            None,
+            &["--lang", "en", "visitor", "exposures"],
+        )
         .ok();
-    assert!(by_flag.stdout.contains("no exposure listed"), "{by_flag:#?}");
+    assert!(
+        by_flag.stdout.contains("no exposure listed"),
+        "{by_flag:#?}"
+    );
 
     // The same failure in both languages, with one code.
     let code = w.same_failure(
@@ -3486,7 +3533,10 @@ fn an_unreachable_server_is_named_in_both_languages() {
     let out = w
         .cli_lang_at(&dead, "zh-CN", false, &home, None, &args)
         .failed();
-    assert!(out.stderr.contains(&dead), "the server is not named: {out:#?}");
+    assert!(
+        out.stderr.contains(&dead),
+        "the server is not named: {out:#?}"
+    );
     assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
 }
 
@@ -3506,4 +3556,58 @@ fn a_server_refusal_keeps_the_server_code_in_both_languages() {
         "服务器拒绝了请求（409 revoked",
     );
     assert_eq!(code, "revoked");
+}
+
+#[test]
+fn a_venue_prints_its_poster_in_the_language_it_registered_with() {
+    let w = World::new();
+    let poster_text = |home: &Path, lang: Option<&str>| -> String {
+        let out = w.dir.path().join(format!(
+            "poster-{}-{}",
+            home.file_name().unwrap().to_string_lossy(),
+            lang.unwrap_or("stored")
+        ));
+        let mut cmd = base_command();
+        cmd.env_remove("VENUECODE_LANG")
+            .env("LC_ALL", "C")
+            .arg("--home")
+            .arg(home)
+            .args(["--server", &w.server.url, "venue", "poster", "--out"])
+            .arg(&out);
+        if let Some(lang) = lang {
+            cmd.args(["--lang", lang]);
+        }
+        run(cmd).ok();
+        std::fs::read_to_string(out.with_extension("svg")).expect("poster SVG")
+    };
+    // Registered under zh-CN: the poster is Chinese first, whatever the locale.
+    let zh = w.home("zh-shop");
+    let out = w
+        .cli_lang(
+            "zh-CN",
+            false,
+            &zh,
+            None,
+            &[
+                "venue",
+                "register",
+                "--name",
+                "兰州牛肉面",
+                "--address",
+                "安宁区1号",
+                "--region",
+                "620105",
+                "--category",
+                "restaurant",
+                "--pledge",
+            ],
+        )
+        .ok();
+    assert!(out.stdout.contains("已登记兰州牛肉面"), "{out:#?}");
+    assert!(poster_text(&zh, None).contains("扫码登记 · Scan to check in"));
+    // Registered under en (the test kit's language): English first; --lang overrides it.
+    let en = w.home("en-shop");
+    w.register(&en, "北滨河面馆", "restaurant");
+    assert!(poster_text(&en, None).contains("Scan to check in · 扫码登记"));
+    assert!(poster_text(&en, Some("zh-CN")).contains("扫码登记 · Scan to check in"));
 }

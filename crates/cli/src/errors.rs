@@ -269,6 +269,18 @@ mod tests {
     }
 
     #[test]
+    fn every_server_code_has_its_hint_in_both_catalogues() {
+        let en = crate::i18n::Localizer::new(crate::i18n::Lang::En);
+        let zh = crate::i18n::Localizer::new(crate::i18n::Lang::ZhCn);
+        for code in venuecode_client::error::ErrorCode::ALL {
+            let id = format!("server-{}", code.as_str().replace('_', "-"));
+            // The English hint is the protocol crate's, word for word.
+            assert_eq!(en.format(&id, &[]), code.hint(), "{id}");
+            assert!(zh.has(&id), "zh-CN lacks {id}");
+        }
+    }
+
+    #[test]
     fn a_wrapped_error_is_reported_once_with_its_code() {
         let inner = anyhow::Error::new(venuecode_client::Error::TanTypo).context("sharing");
         let r = report(&inner);

@@ -335,6 +335,9 @@ from_redb!(
     redb::CommitError
 );
 
+/// Shorthand for results of this crate.
+pub type Result<T> = core::result::Result<T, Error>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,6 +394,3 @@ mod tests {
         assert_eq!(server.code(), "revoked");
     }
 }
-
-/// Shorthand for results of this crate.
-pub type Result<T> = core::result::Result<T, Error>;

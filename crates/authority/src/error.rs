@@ -283,6 +283,9 @@ impl From<venuecode_protocol::Error> for AuthorityError {
     }
 }
 
+/// A result with an [`AuthorityError`].
+pub type Result<T, E = AuthorityError> = core::result::Result<T, E>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,6 +345,3 @@ mod tests {
         assert_eq!(refused.code(), "tan_used");
     }
 }
-
-/// A result with an [`AuthorityError`].
-pub type Result<T, E = AuthorityError> = core::result::Result<T, E>;

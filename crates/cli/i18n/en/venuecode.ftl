@@ -39,6 +39,8 @@ error-stay-range = --stay must be between { $min } and { $max } minutes, not { $
 error-text-invisible = { $flag } holds an invisible, bidirectional-control or other control character (zero-width space or joiner, byte order mark, direction mark or override, line separator, ...): type it again.
 error-text-blank = { $flag } must be non-empty text without leading or trailing spaces or control characters.
 error-text-too-long = { $flag } is { $bytes } bytes of UTF-8; at most { $max } fit (about { $chars } Chinese characters)
+error-key-exists = { $path } already exists; refusing to overwrite a key (move it away first)
+error-no-trust = no trust bundle installed in { $root }: this home trusts no authority keys yet. Install the bundle your health authority published (`authority init` writes authority/trust-bundle.bin) with `venuecode --home { $root } trust install FILE`, or pass --trust-bundle FILE (VENUECODE_TRUST_BUNDLE). Keys are never taken from the server.
 error-insecure-http = { $detail } (--insecure-http)
 
 ## The client library's errors
@@ -247,3 +249,16 @@ display-lost = Lost contact with the display · 与显示程序失去联系: thi
 display-expired = This code has expired · 此码已失效
 display-stopped-first = The display has stopped. Scan the printed poster or ask staff.
 display-stopped-second = 显示程序已停止。请扫描张贴的场所码或联系工作人员。
+
+## trust
+
+trust-installed = installed
+trust-unchanged = already installed
+trust-updated = updated from sequence { $from }
+trust-install-line = trust bundle sequence { $sequence } { $outcome } in { $home } (RA key { $key }, server { $server })
+trust-show = trust bundle sequence { $sequence } issued { $issued }, signed by RA key { $key }
+    RA keys: { $ra }
+    HA signing keys: { $ha }
+    HA encryption key: { $enc }
+    server: { $server }
+    codes: { $codes }

@@ -36,6 +36,8 @@ error-stay-range = --stay 必须在 { $min } 到 { $max } 分钟之间，而不�
 error-text-invisible = { $flag } 含有不可见字符、双向控制字符或其他控制字符（零宽空格或连接符、字节顺序标记、方向标记或覆盖、行分隔符等）：请重新输入。
 error-text-blank = { $flag } 必须是非空文本，首尾不能有空格，也不能含控制字符。
 error-text-too-long = { $flag } 有 { $bytes } 字节（UTF-8）；最多 { $max } 字节（约 { $chars } 个汉字）：请缩短。
+error-key-exists = { $path } 已存在；拒绝覆盖密钥（请先把它移走）
+error-no-trust = { $root } 中没有安装信任包：此目录尚不信任任何机构密钥。请用 `venuecode --home { $root } trust install 文件` 安装卫生部门发布的信任包（`authority init` 会写出 authority/trust-bundle.bin），或加上 --trust-bundle 文件（VENUECODE_TRUST_BUNDLE）。密钥从不从服务器获取。
 error-insecure-http = { $detail }（--insecure-http）
 
 ## 客户端库的错误
@@ -244,3 +246,16 @@ display-lost = 与显示程序失去联系 · Lost contact with the display: thi
 display-expired = 此码已失效 · This code has expired
 display-stopped-first = 显示程序已停止。请扫描张贴的场所码或联系工作人员。
 display-stopped-second = The display has stopped. Scan the printed poster or ask staff.
+
+## 信任包
+
+trust-installed = 已安装
+trust-unchanged = 早已安装
+trust-updated = 已从序号 { $from } 更新
+trust-install-line = 信任包序号 { $sequence } { $outcome }于 { $home }（登记机构密钥 { $key }，服务器 { $server }）
+trust-show = 信任包序号 { $sequence }，签发于 { $issued }，由登记机构密钥 { $key } 签名
+    登记机构密钥：{ $ra }
+    卫生部门签名密钥：{ $ha }
+    卫生部门加密密钥：{ $enc }
+    服务器：{ $server }
+    场所码网址：{ $codes }

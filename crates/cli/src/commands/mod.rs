@@ -58,9 +58,11 @@ impl Ctx {
             builder = builder.trust_ca_file(ca);
         }
         builder.build().map_err(|e| match e {
-            venuecode_client::Error::InsecureServerUrl(_) => {
-                anyhow!("{e} (--insecure-http)")
-            }
+            venuecode_client::Error::InsecureServerUrl(_) => venuecode::cli_error!(
+                "error-insecure-http",
+                detail = venuecode::errors::client_text(&e)
+            )
+            .into(),
             e => anyhow!(e),
         })
     }

@@ -41,6 +41,12 @@ error-text-blank = { $flag } must be non-empty text without leading or trailing 
 error-text-too-long = { $flag } is { $bytes } bytes of UTF-8; at most { $max } fit (about { $chars } Chinese characters)
 error-key-exists = { $path } already exists; refusing to overwrite a key (move it away first)
 error-no-trust = no trust bundle installed in { $root }: this home trusts no authority keys yet. Install the bundle your health authority published (`authority init` writes authority/trust-bundle.bin) with `venuecode --home { $root } trust install FILE`, or pass --trust-bundle FILE (VENUECODE_TRUST_BUNDLE). Keys are never taken from the server.
+error-registration-pending = registration { $id } is waiting for the registration authority's review: run `venuecode venue collect` to fetch the certificate once it is approved
+error-no-registration-pending = no registration is waiting in { $dir }: run `venuecode venue register`
+error-sheet-missing-line = the recovery sheet has no `{ $label }:` line: copy the whole sheet
+error-sheet-bad-hex = the recovery sheet's `{ $label }` is not 64 hexadecimal digits: check it for a typo
+error-sheet-bad-serial = the recovery sheet's `{ $label }` is not a number: check it for a typo
+error-sheet-wrong-key = the server's certificate for serial { $serial } is not for the venue key on this sheet: check the serial and the key for a typo
 error-insecure-http = { $detail } (--insecure-http)
 
 ## The client library's errors
@@ -231,6 +237,7 @@ venue-display-tags-failed = venue display: registering count tags failed: { $det
 venue-revocation-unknown = warning: could not check whether this venue is revoked: { $detail }
 venue-cert-expired = warning: this venue's certificate expired on { $until }: phones refuse its codes. Renew it with `venuecode venue update --renew --pledge` and print new posters.
 venue-cert-expiring = warning: this venue's certificate expires on { $until } ({ $days } day(s) left): renew it with `venuecode venue update --renew --pledge` and print new posters.
+restore-fetching = fetching the certificate of serial { $serial } from the server
 venue-pledge-prompt = I pledge that this information is true (本人承诺所填信息真实). Type yes:
 venue-display-new-cert = venue display: now signing under certificate serial { $serial } (was { $old })
 

@@ -38,6 +38,12 @@ error-text-blank = { $flag } 必须是非空文本，首尾不能有空格，也
 error-text-too-long = { $flag } 有 { $bytes } 字节（UTF-8）；最多 { $max } 字节（约 { $chars } 个汉字）：请缩短。
 error-key-exists = { $path } 已存在；拒绝覆盖密钥（请先把它移走）
 error-no-trust = { $root } 中没有安装信任包：此目录尚不信任任何机构密钥。请用 `venuecode --home { $root } trust install 文件` 安装卫生部门发布的信任包（`authority init` 会写出 authority/trust-bundle.bin），或加上 --trust-bundle 文件（VENUECODE_TRUST_BUNDLE）。密钥从不从服务器获取。
+error-registration-pending = 登记申请 { $id } 正在等待登记机构审核：批准后请运行 `venuecode venue collect` 获取证书
+error-no-registration-pending = { $dir } 中没有等待审核的登记申请：请运行 `venuecode venue register`
+error-sheet-missing-line = 恢复单缺少 `{ $label }:` 一行：请抄录完整的恢复单
+error-sheet-bad-hex = 恢复单中的 `{ $label }` 不是 64 位十六进制数字：请检查是否有输入错误
+error-sheet-bad-serial = 恢复单中的 `{ $label }` 不是数字：请检查是否有输入错误
+error-sheet-wrong-key = 服务器上序号 { $serial } 的证书不属于恢复单上的场所密钥：请检查序号和密钥是否有输入错误
 error-insecure-http = { $detail }（--insecure-http）
 
 ## 客户端库的错误
@@ -228,6 +234,7 @@ venue-display-tags-failed = venue display：登记人数统计标签失败：{ $
 venue-revocation-unknown = 警告：无法检查本场所是否已被撤销：{ $detail }
 venue-cert-expired = 警告：本场所的证书已于 { $until } 过期：手机会拒绝它的场所码。请用 `venuecode venue update --renew --pledge` 续期并打印新海报。
 venue-cert-expiring = 警告：本场所的证书将于 { $until } 过期（还剩 { $days } 天）：请用 `venuecode venue update --renew --pledge` 续期并打印新海报。
+restore-fetching = 从服务器获取序号 { $serial } 的证书
 venue-pledge-prompt = 本人承诺所填信息真实 (I pledge that this information is true)。请输入 yes：
 venue-display-new-cert = venue display：现在使用证书序号 { $serial } 签名（之前为 { $old }）
 

@@ -644,15 +644,21 @@ fn http(s: (u16, String)) -> String {
     format!("{} {}", s.0, s.1)
 }
 
-/// A CLI outcome: `exit N: message`, the message being the JSON `error` (scans) or the last
-/// `error:` line of stderr.
+/// A CLI outcome: `exit N: message`, the message being the JSON `error` (scans), the JSON
+/// error object on stderr (`--json` failures) or the last `error:` line of stderr.
 fn cli_outcome(out: (Option<i32>, String, String)) -> String {
     let (code, stdout, stderr) = out;
     let code = code.map_or("signal".to_owned(), |c| c.to_string());
     let json_error = serde_json::from_str::<serde_json::Value>(stdout.trim())
         .ok()
         .and_then(|v| v["error"].as_str().map(str::to_owned));
-    let msg = json_error.unwrap_or_else(|| {
+    // A failure under --json: `{"error": {"code": …, "message": …}}` on stderr.
+    let stderr_error = stderr.lines().rev().find_map(|l| {
+        serde_json::from_str::<serde_json::Value>(l)
+            .ok()
+            .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+    });
+    let msg = json_error.or(stderr_error).unwrap_or_else(|| {
         stderr
             .lines()
             .rev()
@@ -1732,7 +1738,10 @@ fn rows(w: &World) -> Vec<Row> {
     t.push(row(
         "cli",
         "share with a reused TAN",
-        format!("exit 1: {}", ClientError::TanUsed),
+        format!(
+            "exit 1: {}",
+            venuecode::errors::client_text(&ClientError::TanUsed)
+        ),
         Box::new(|w: &World| {
             cli_outcome(w.cli(
                 &w.cli_home(),
@@ -1743,7 +1752,10 @@ fn rows(w: &World) -> Vec<Row> {
     t.push(row(
         "cli",
         "share with an expired TAN",
-        format!("exit 1: {}", ClientError::TanExpired),
+        format!(
+            "exit 1: {}",
+            venuecode::errors::client_text(&ClientError::TanExpired)
+        ),
         Box::new(|w: &World| {
             cli_outcome(w.cli(
                 &w.cli_home(),

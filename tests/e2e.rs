@@ -1197,9 +1197,11 @@ fn reused_and_expired_tans_are_refused() {
         out.stderr.contains("--valid-hours must be between 1 and"),
         "{out:#?}"
     );
-    let answer: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect("JSON error");
-    assert_eq!(answer["ok"], false, "{out:#?}");
+    // Under --json the failure is one JSON object on stderr, with a stable code.
+    let answer: serde_json::Value = serde_json::from_str(out.stderr.trim()).expect("JSON error");
+    assert!(answer["error"]["code"].is_string(), "{out:#?}");
     assert!(answer.get("tans").is_none(), "a TAN was printed: {out:#?}");
+    assert!(!out.stdout.contains("tans"), "a TAN was printed: {out:#?}");
 
     // An expired TAN: issued for a few seconds with the authority's own keys (as
     // `authority tan` does), then used after it expired. The CLI issues TANs by the hour, so
@@ -3307,4 +3309,305 @@ fn the_stay_is_chosen_at_check_in_and_a_late_checkout_points_to_edit() {
         "{out:#?}"
     );
     assert!(out.stderr.contains("visitor edit"), "{out:#?}");
+}
+
+impl World {
+    /// Runs a command in `lang` (`VENUECODE_LANG`), as text, or as JSON with `json`.
+    fn cli_lang(
+        &self,
+        lang: &str,
+        json: bool,
+        home: &Path,
+        now: Option<&str>,
+        args: &[&str],
+    ) -> Output {
+        self.cli_lang_at(&self.server.url, lang, json, home, now, args)
+    }
+
+    /// [`World::cli_lang`] with another server.
+    fn cli_lang_at(
+        &self,
+        server: &str,
+        lang: &str,
+        json: bool,
+        home: &Path,
+        now: Option<&str>,
+        args: &[&str],
+    ) -> Output {
+        let mut cmd = base_command();
+        cmd.env("VENUECODE_LANG", lang)
+            .arg("--home")
+            .arg(home)
+            .arg("--server")
+            .arg(server);
+        if let Some(now) = now {
+            cmd.arg("--now").arg(now);
+        }
+        cmd.args(&self.client_args);
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.args(args);
+        run(cmd)
+    }
+
+    /// One failure in English, in Chinese and as JSON (in Chinese): the same code, and each
+    /// sentence printed once. Returns the code.
+    fn same_failure(
+        &self,
+        server: &str,
+        home: &Path,
+        now: Option<&str>,
+        args: &[&str],
+        english: &str,
+        chinese: &str,
+    ) -> String {
+        let en = self
+            .cli_lang_at(server, "en", false, home, now, args)
+            .failed();
+        assert!(en.stderr.contains(english), "{en:#?}");
+        assert_eq!(en.stderr.matches(english).count(), 1, "said twice: {en:#?}");
+        let zh = self
+            .cli_lang_at(server, "zh-CN", false, home, now, args)
+            .failed();
+        assert!(zh.stderr.contains(chinese), "{zh:#?}");
+        assert!(zh.stderr.starts_with("错误: "), "{zh:#?}");
+        assert_ne!(zh.stderr, en.stderr, "not translated: {zh:#?}");
+        let json = self
+            .cli_lang_at(server, "zh-CN", true, home, now, args)
+            .failed();
+        let v: Value = serde_json::from_str(json.stderr.trim()).expect("one JSON error object");
+        let code = v["error"]["code"].as_str().expect("code").to_owned();
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(chinese),
+            "{v}"
+        );
+        let json_en = self
+            .cli_lang_at(server, "en", true, home, now, args)
+            .failed();
+        let v_en: Value = serde_json::from_str(json_en.stderr.trim()).expect("JSON error");
+        assert_eq!(v_en["error"]["code"], code.as_str(), "{v_en}");
+        assert!(
+            v_en["error"]["message"].as_str().unwrap().contains(english),
+            "{v_en}"
+        );
+        code
+    }
+}
+
+#[test]
+fn check_in_check_out_and_sync_speak_chinese_or_english() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面", "restaurant");
+    let url = w.static_url(&shop);
+    let alice = w.home("alice");
+
+    let scan = w
+        .cli_lang(
+            "zh-CN",
+            false,
+            &alice,
+            Some(&at(d, 10, 0)),
+            &["visitor", "scan", &url],
+        )
+        .ok();
+    assert!(scan.stdout.contains("✓ 兰州牛肉面"), "{scan:#?}");
+    assert!(scan.stdout.contains("登记于"), "{scan:#?}");
+    assert!(scan.stdout.contains("自动离开"), "{scan:#?}");
+    let diary = w
+        .cli_lang(
+            "en",
+            false,
+            &alice,
+            Some(&at(d, 10, 5)),
+            &["visitor", "diary"],
+        )
+        .ok();
+    assert!(diary.stdout.contains("1 check-in(s):"), "{diary:#?}");
+    let out = w
+        .cli_lang(
+            "zh-CN",
+            false,
+            &alice,
+            Some(&at(d, 10, 30)),
+            &["visitor", "checkout"],
+        )
+        .ok();
+    assert!(out.stdout.contains("离开兰州牛肉面"), "{out:#?}");
+    let sync = w
+        .cli_lang(
+            "zh-CN",
+            false,
+            &alice,
+            Some(&at(d, 10, 35)),
+            &["visitor", "sync"],
+        )
+        .ok();
+    assert!(sync.stdout.contains("已同步"), "{sync:#?}");
+    // No checkpoint published yet: the list may be stale.
+    assert!(sync.stdout.contains("列表可能已过时"), "{sync:#?}");
+    let exposures = w
+        .cli_lang("zh-CN", false, &alice, None, &["visitor", "exposures"])
+        .ok();
+    assert!(exposures.stdout.contains("没有暴露提醒"), "{exposures:#?}");
+
+    // The locale picks the language when neither --lang nor VENUECODE_LANG does.
+    let mut cmd = base_command();
+    cmd.env_remove("VENUECODE_LANG")
+        .env("LC_ALL", "zh_CN.UTF-8")
+        .arg("--home")
+        .arg(&alice)
+        .args(["--server", &w.server.url, "visitor", "exposures"]);
+    let by_locale = run(cmd).ok();
+    assert!(by_locale.stdout.contains("没有暴露提醒"), "{by_locale:#?}");
+    // --lang wins over the environment.
+    let by_flag = w
+        .cli_lang(
+            "zh-CN",
+            false,
+            &alice,
+            None,
+            &["--lang", "en", "visitor", "exposures"],
+        )
+        .ok();
+    assert!(
+        by_flag.stdout.contains("no exposure listed"),
+        "{by_flag:#?}"
+    );
+
+    // The same failure in both languages, with one code.
+    let code = w.same_failure(
+        &w.server.url,
+        &alice,
+        Some(&at(d, 12, 0)),
+        &["visitor", "checkout"],
+        "not checked in anywhere",
+        "您目前没有在任何场所登记",
+    );
+    assert_eq!(code, "not_checked_in");
+    // A mistyped TAN (a character missing) is caught before any request.
+    let code = w.same_failure(
+        &w.server.url,
+        &alice,
+        Some(&at(d, 12, 0)),
+        &["visitor", "share", "--tan", "7K2M-9XR4-TPLW-3NB", "--yes"],
+        "this TAN has a typo",
+        "此 TAN 有输入错误",
+    );
+    assert_eq!(code, "tan_typo");
+    // A home without a venue.
+    let code = w.same_failure(
+        &w.server.url,
+        &alice,
+        None,
+        &["venue", "code"],
+        "no venue registered",
+        "没有已登记的场所",
+    );
+    assert_eq!(code, "no_venue");
+}
+
+#[test]
+fn an_unreachable_server_is_named_in_both_languages() {
+    let w = World::new();
+    let home = w.home("offline");
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = format!("http://127.0.0.1:{port}");
+    let args = ["visitor", "sync"];
+    let code = w.same_failure(
+        &dead,
+        &home,
+        None,
+        &args,
+        "cannot reach the server",
+        "无法连接服务器",
+    );
+    assert_eq!(code, "network");
+    let out = w
+        .cli_lang_at(&dead, "zh-CN", false, &home, None, &args)
+        .failed();
+    assert!(
+        out.stderr.contains(&dead),
+        "the server is not named: {out:#?}"
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
+}
+
+#[test]
+fn a_server_refusal_keeps_the_server_code_in_both_languages() {
+    let w = World::new();
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面", "restaurant");
+    w.ok(&shop, None, &["venue", "revoke", "--yes"]);
+    // Updating a revoked venue: the server answers 409 revoked.
+    let code = w.same_failure(
+        &w.server.url,
+        &shop,
+        None,
+        &["venue", "update", "--name", "兰州拉面", "--pledge"],
+        "409 revoked",
+        "服务器拒绝了请求（409 revoked",
+    );
+    assert_eq!(code, "revoked");
+}
+
+#[test]
+fn a_venue_prints_its_poster_in_the_language_it_registered_with() {
+    let w = World::new();
+    let poster_text = |home: &Path, lang: Option<&str>| -> String {
+        let out = w.dir.path().join(format!(
+            "poster-{}-{}",
+            home.file_name().unwrap().to_string_lossy(),
+            lang.unwrap_or("stored")
+        ));
+        let mut cmd = base_command();
+        cmd.env_remove("VENUECODE_LANG")
+            .env("LC_ALL", "C")
+            .arg("--home")
+            .arg(home)
+            .args(["--server", &w.server.url, "venue", "poster", "--out"])
+            .arg(&out);
+        if let Some(lang) = lang {
+            cmd.args(["--lang", lang]);
+        }
+        run(cmd).ok();
+        std::fs::read_to_string(out.with_extension("svg")).expect("poster SVG")
+    };
+    // Registered under zh-CN: the poster is Chinese first, whatever the locale.
+    let zh = w.home("zh-shop");
+    let out = w
+        .cli_lang(
+            "zh-CN",
+            false,
+            &zh,
+            None,
+            &[
+                "venue",
+                "register",
+                "--name",
+                "兰州牛肉面",
+                "--address",
+                "安宁区1号",
+                "--region",
+                "620105",
+                "--category",
+                "restaurant",
+                "--pledge",
+            ],
+        )
+        .ok();
+    assert!(out.stdout.contains("已登记兰州牛肉面"), "{out:#?}");
+    assert!(poster_text(&zh, None).contains("扫码登记 · Scan to check in"));
+    // Registered under en (the test kit's language): English first; --lang overrides it.
+    let en = w.home("en-shop");
+    w.register(&en, "北滨河面馆", "restaurant");
+    assert!(poster_text(&en, None).contains("Scan to check in · 扫码登记"));
+    assert!(poster_text(&en, Some("zh-CN")).contains("扫码登记 · Scan to check in"));
 }

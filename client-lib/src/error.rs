@@ -139,6 +139,86 @@ impl Error {
         Self::Storage(Box::new(e.into()))
     }
 
+    /// Every code [`Error::code`] gives for a failure the server did not answer with an API
+    /// error code, in the order of the variants (listed in crates/cli/ERRORS.md).
+    pub const CODES: &'static [&'static str] = &[
+        "malformed_code",
+        "unknown_authority",
+        "forged_certificate",
+        "bad_venue_signature",
+        "not_yet_valid",
+        "expired",
+        "stale_code",
+        "invalid_code_validity",
+        "revoked",
+        "superseded",
+        "wrong_key",
+        "corrupt",
+        "storage",
+        "unsupported_diary_layout",
+        "entry_not_found",
+        "exposure_not_found",
+        "not_checked_in",
+        "edit_out_of_bounds",
+        "invalid_server_url",
+        "insecure_server_url",
+        "trusted_ca",
+        "network",
+        "bad_response",
+        "tan_used",
+        "tan_expired",
+        "tan_unknown",
+        "tan_typo",
+        "server_error",
+        "certificate_refused",
+        "no_pending_upload",
+        "nothing_selected",
+        "protocol",
+        "invalid_argument",
+    ];
+
+    /// A stable snake_case code for this failure, for an app to translate and a script to
+    /// test: the server's API error code ([`ErrorCode::as_str`]) for [`Error::Server`], or
+    /// `server_error` when the answer had none; one of [`Error::CODES`] otherwise.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::MalformedCode(_) => "malformed_code",
+            Self::UnknownAuthority => "unknown_authority",
+            Self::ForgedCertificate => "forged_certificate",
+            Self::BadVenueSignature => "bad_venue_signature",
+            Self::NotYetValid => "not_yet_valid",
+            Self::Expired => "expired",
+            Self::StaleCode => "stale_code",
+            Self::InvalidCodeValidity => "invalid_code_validity",
+            Self::Revoked => "revoked",
+            Self::Superseded => "superseded",
+            Self::WrongKey => "wrong_key",
+            Self::Corrupt => "corrupt",
+            Self::Storage(_) => "storage",
+            Self::UnsupportedDiaryLayout => "unsupported_diary_layout",
+            Self::EntryNotFound => "entry_not_found",
+            Self::ExposureNotFound => "exposure_not_found",
+            Self::NotCheckedIn => "not_checked_in",
+            Self::EditOutOfBounds(_) => "edit_out_of_bounds",
+            Self::InvalidServerUrl(_) => "invalid_server_url",
+            Self::InsecureServerUrl(_) => "insecure_server_url",
+            Self::TrustedCa(_) => "trusted_ca",
+            Self::Network(_) => "network",
+            Self::BadResponse(_) => "bad_response",
+            Self::TanUsed => "tan_used",
+            Self::TanExpired => "tan_expired",
+            Self::TanUnknown => "tan_unknown",
+            Self::TanTypo => "tan_typo",
+            Self::Server { code, .. } if !code.as_str().is_empty() => code.as_str(),
+            Self::Server { .. } => "server_error",
+            Self::CertificateRefused(_) => "certificate_refused",
+            Self::NoPendingUpload => "no_pending_upload",
+            Self::NothingSelected => "nothing_selected",
+            Self::Protocol(_) => "protocol",
+            Self::InvalidArgument(_) => "invalid_argument",
+        }
+    }
+
     /// The tone the app should play for this failure: always [`crate::Tone::Failure`].
     pub fn tone(&self) -> crate::Tone {
         crate::Tone::Failure
@@ -257,3 +337,60 @@ from_redb!(
 
 /// Shorthand for results of this crate.
 pub type Result<T> = core::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_listed_code_and_every_listed_code_a_variant() {
+        let p = || ProtocolError::InvalidArgument("x");
+        let all = [
+            Error::MalformedCode(p()),
+            Error::UnknownAuthority,
+            Error::ForgedCertificate,
+            Error::BadVenueSignature,
+            Error::NotYetValid,
+            Error::Expired,
+            Error::StaleCode,
+            Error::InvalidCodeValidity,
+            Error::Revoked,
+            Error::Superseded,
+            Error::WrongKey,
+            Error::Corrupt,
+            Error::Storage("x".into()),
+            Error::UnsupportedDiaryLayout,
+            Error::EntryNotFound,
+            Error::ExposureNotFound,
+            Error::NotCheckedIn,
+            Error::EditOutOfBounds("x"),
+            Error::InvalidServerUrl("x"),
+            Error::InsecureServerUrl("x".into()),
+            Error::TrustedCa("x".into()),
+            Error::Network("x".into()),
+            Error::BadResponse("x"),
+            Error::TanUsed,
+            Error::TanExpired,
+            Error::TanUnknown,
+            Error::TanTypo,
+            Error::Server {
+                status: 502,
+                code: ErrorCode::Unknown(String::new()),
+                message: String::new(),
+            },
+            Error::CertificateRefused("x".into()),
+            Error::NoPendingUpload,
+            Error::NothingSelected,
+            Error::Protocol(p()),
+            Error::InvalidArgument("x"),
+        ];
+        let codes: Vec<&str> = all.iter().map(Error::code).collect();
+        assert_eq!(codes, Error::CODES);
+        let server = Error::Server {
+            status: 409,
+            code: ErrorCode::parse("revoked"),
+            message: String::new(),
+        };
+        assert_eq!(server.code(), "revoked");
+    }
+}

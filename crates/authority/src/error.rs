@@ -122,6 +122,63 @@ impl AuthorityError {
         }
     }
 
+    /// Every code [`AuthorityError::code`] gives for a failure of its own (listed in
+    /// crates/cli/ERRORS.md); a refused or failed request gives the client library's code.
+    pub const CODES: &'static [&'static str] = &[
+        "file",
+        "corrupt_state",
+        "bad_answer",
+        "protocol",
+        "unknown_purpose",
+        "upload_undecodable",
+        "upload_unopenable",
+        "seed_release_invalid",
+        "tan_unknown",
+        "tan_not_for_case",
+        "tan_replayed",
+        "tan_used",
+        "code_invalid",
+        "claim_invalid",
+        "empty_window",
+        "no_check_in_at_venue",
+        "chain_mismatch",
+        "batch_kept_pending",
+        "nothing_to_publish",
+        "nothing_new",
+        "all_windows_refused",
+    ];
+
+    /// A stable snake_case code for this failure: [`venuecode_client::Error::code`] for a
+    /// request the server refused or that could not be sent (through [`Self::Request`]), one
+    /// of [`AuthorityError::CODES`] otherwise.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::File { .. } => "file",
+            Self::Corrupt { .. } => "corrupt_state",
+            Self::Client(e) => e.code(),
+            Self::Request { source, .. } => source.code(),
+            Self::BadAnswer { .. } => "bad_answer",
+            Self::Protocol(_) => "protocol",
+            Self::UnknownPurpose(_) => "unknown_purpose",
+            Self::UploadUndecodable(_) => "upload_undecodable",
+            Self::UploadUnopenable(_) => "upload_unopenable",
+            Self::SeedReleaseInvalid(_) => "seed_release_invalid",
+            Self::TanUnknown => "tan_unknown",
+            Self::TanNotForCase { .. } => "tan_not_for_case",
+            Self::TanReplayed { .. } => "tan_replayed",
+            Self::TanUsed => "tan_used",
+            Self::CodeInvalid(_) => "code_invalid",
+            Self::ClaimInvalid { .. } => "claim_invalid",
+            Self::EmptyWindow { .. } => "empty_window",
+            Self::NoCheckInAtVenue { .. } => "no_check_in_at_venue",
+            Self::ChainMismatch => "chain_mismatch",
+            Self::BatchKeptPending { .. } => "batch_kept_pending",
+            Self::NothingToPublish { .. } => "nothing_to_publish",
+            Self::NothingNew { .. } => "nothing_new",
+            Self::AllWindowsRefused => "all_windows_refused",
+        }
+    }
+
     pub(crate) fn file(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
         move |source| Self::File { path, source }
@@ -228,3 +285,63 @@ impl From<venuecode_protocol::Error> for AuthorityError {
 
 /// A result with an [`AuthorityError`].
 pub type Result<T, E = AuthorityError> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_listed_code() {
+        let p = || venuecode_protocol::Error::InvalidArgument("x");
+        let io = || std::io::Error::other("x");
+        let all = [
+            AuthorityError::File {
+                path: "f".into(),
+                source: io(),
+            },
+            AuthorityError::Corrupt {
+                path: "f".into(),
+                reason: "x".into(),
+            },
+            AuthorityError::BadAnswer {
+                what: "x",
+                reason: "x".into(),
+            },
+            AuthorityError::Protocol(p()),
+            AuthorityError::UnknownPurpose("x".into()),
+            AuthorityError::UploadUndecodable(p()),
+            AuthorityError::UploadUnopenable(p()),
+            AuthorityError::SeedReleaseInvalid(p()),
+            AuthorityError::TanUnknown,
+            AuthorityError::TanNotForCase {
+                purpose: "x".into(),
+            },
+            AuthorityError::TanReplayed { by: 1 },
+            AuthorityError::TanUsed,
+            AuthorityError::CodeInvalid(p()),
+            AuthorityError::ClaimInvalid {
+                reason: p(),
+                minutes: 1,
+                arrival: 1,
+                received_at: 1,
+            },
+            AuthorityError::EmptyWindow { serial: 1 },
+            AuthorityError::NoCheckInAtVenue { serial: 1 },
+            AuthorityError::ChainMismatch,
+            AuthorityError::BatchKeptPending {
+                path: "f".into(),
+                source: Box::new(AuthorityError::ChainMismatch),
+            },
+            AuthorityError::NothingToPublish { skipped: 0 },
+            AuthorityError::NothingNew { windows: 1 },
+            AuthorityError::AllWindowsRefused,
+        ];
+        let codes: Vec<&str> = all.iter().map(AuthorityError::code).collect();
+        assert_eq!(codes, AuthorityError::CODES);
+        // A refused request keeps the client library's (the server's) code.
+        let refused = AuthorityError::request("posting")(AuthorityError::Client(
+            venuecode_client::Error::TanUsed,
+        ));
+        assert_eq!(refused.code(), "tan_used");
+    }
+}

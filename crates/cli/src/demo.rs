@@ -133,6 +133,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
             english_name: Some("Lanzhou Beef Noodle House".into()),
             english_address: Some("1 Beibinhe West Rd, Anning District, Lanzhou".into()),
             base_url: venuecode_protocol::code::DEFAULT_BASE_URL.into(),
+            lang: Some(crate::i18n::language()),
         },
     )?;
     let library = venue_ops::register(
@@ -152,6 +153,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
             english_name: Some("Anning District Library".into()),
             english_address: Some("88 Wanxin Rd, Anning District, Lanzhou".into()),
             base_url: venuecode_protocol::code::DEFAULT_BASE_URL.into(),
+            lang: Some(crate::i18n::language()),
         },
     )?;
     say(&format!(

@@ -28,7 +28,9 @@ use venuecode_client::Venue;
 use venuecode_protocol::time::{UnixMinute, DEFAULT_DISPLAY_VALIDITY_MINUTES};
 use venuecode_protocol::{VenueCertificate, VenueCode};
 
+use crate::i18n::{Lang, Localizer};
 use crate::qr;
+use crate::{t, tl};
 
 /// How often the page fetches a new code. Far below the display validity, so the code on
 /// screen is never stale.
@@ -42,6 +44,8 @@ pub struct DisplayVenue {
     pub venue: Venue,
     /// The base URL codes point at.
     pub base_url: String,
+    /// The venue's language: the page's text comes first in it (the other follows).
+    pub lang: Lang,
 }
 
 /// The clock the display signs codes with, in Unix minutes.
@@ -74,9 +78,12 @@ impl DisplayState {
                 && newer.serial() != current.serial()
             {
                 eprintln!(
-                    "venue display: now signing under certificate serial {} (was {})",
-                    newer.serial(),
-                    current.serial()
+                    "{}",
+                    t!(
+                        "venue-display-new-cert",
+                        serial = newer.serial(),
+                        old = current.serial()
+                    )
                 );
                 *current = newer;
             }
@@ -270,13 +277,14 @@ async fn serial(State(state): State<DisplayState>) -> Response {
 async fn page(State(state): State<DisplayState>) -> Html<String> {
     let certificate = state.certificate();
     let info = certificate.info();
+    let loc = Localizer::get(state.venue.lang);
     Html(format!(
         r#"<!doctype html>
-<html lang="zh">
+<html lang="{html_lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{name} · 场所码</title>
+<title>{name} · {title}</title>
 <noscript><meta http-equiv="refresh" content="{refresh}"></noscript>
 <style>
   html, body {{ margin: 0; height: 100%; background: #fff; color: #111;
@@ -297,13 +305,13 @@ async fn page(State(state): State<DisplayState>) -> Html<String> {
 <main id="live">
   <h1>{name}</h1>
   <img id="qr" src="/code.svg?{query_attr}n=0" alt="venue code">
-  <p>扫码登记 · Scan to check in. This code changes every few minutes.</p>
-  <p id="lost" hidden>与显示程序失去联系 · Lost contact with the display: this code expires in <span id="left"></span></p>
+  <p>{scan}</p>
+  <p id="lost" hidden>{lost} <span id="left"></span></p>
 </main>
 <main id="stopped" hidden>
-  <h1>此码已失效 · This code has expired</h1>
-  <p>显示程序已停止。请扫描张贴的场所码或联系工作人员。</p>
-  <p>The display has stopped. Scan the printed poster or ask staff.</p>
+  <h1>{expired}</h1>
+  <p>{stopped_first}</p>
+  <p>{stopped_second}</p>
 </main>
 <script>
   // Swap only once the new code has loaded, so the screen never shows a blank square. Each
@@ -350,6 +358,13 @@ async fn page(State(state): State<DisplayState>) -> Html<String> {
 </html>
 "#,
         name = escape_html(info.name()),
+        html_lang = state.venue.lang.tag(),
+        title = escape_html(&tl!(loc, "display-title")),
+        scan = escape_html(&tl!(loc, "display-scan")),
+        lost = escape_html(&tl!(loc, "display-lost")),
+        expired = escape_html(&tl!(loc, "display-expired")),
+        stopped_first = escape_html(&tl!(loc, "display-stopped-first")),
+        stopped_second = escape_html(&tl!(loc, "display-stopped-second")),
         serial = certificate.serial(),
         // The token is hex: nothing in it needs escaping in the script.
         query = state.access.query_prefix(),

@@ -25,7 +25,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use venuecode_protocol::{Codec, EncryptionKey, PublicKey, TrustAnchors, TrustBundle};
 use venuecode_server::keyfile::{self, KeyKind};
 use zeroize::Zeroizing;
@@ -102,9 +102,8 @@ pub fn load_or_create_key(path: &Path) -> Result<Zeroizing<[u8; 32]>> {
 /// Refuses to overwrite an existing file: keys are never replaced silently.
 pub fn refuse_existing(path: &Path) -> Result<()> {
     if path.exists() {
-        bail!(
-            "{} already exists; refusing to overwrite a key (move it away first)",
-            path.display()
+        return Err(
+            crate::cli_error!("error-key-exists", path = path.display().to_string()).into(),
         );
     }
     Ok(())
@@ -179,14 +178,7 @@ impl Trust {
     /// The bundle installed in the home, or an error that says how to install one.
     pub fn require(home: &Home) -> Result<Self> {
         Self::load(home)?.ok_or_else(|| {
-            anyhow!(
-                "no trust bundle installed in {root}: this home trusts no authority keys yet. \
-                 Install the bundle your health authority published (`authority init` writes \
-                 authority/trust-bundle.bin) with `venuecode --home {root} trust install FILE`, \
-                 or pass --trust-bundle FILE (VENUECODE_TRUST_BUNDLE). Keys are never taken \
-                 from the server.",
-                root = home.root().display()
-            )
+            crate::cli_error!("error-no-trust", root = home.root().display().to_string()).into()
         })
     }
 

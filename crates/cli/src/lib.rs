@@ -6,7 +6,9 @@
 pub mod authority;
 pub mod demo;
 pub mod display;
+pub mod errors;
 pub mod home;
+pub mod i18n;
 pub mod poster;
 pub mod qr;
 pub mod scan_image;

@@ -6,11 +6,13 @@ mod commands;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use serde_json::json;
 use venuecode::demo;
+use venuecode::errors::{report, ErrorJson};
 use venuecode::home::Home;
+use venuecode::i18n::{set_language, Lang};
+use venuecode::t;
 use venuecode::timefmt::{parse_in, Zone};
 use venuecode_client::{Clock, ManualClock, SystemClock};
 
@@ -73,9 +75,15 @@ struct Cli {
     #[arg(long, global = true, env = "VENUECODE_NOW")]
     now: Option<String>,
 
-    /// Print machine-readable JSON instead of text.
+    /// Print machine-readable JSON instead of text. A failure then prints
+    /// `{"error": {"code": "...", "message": "..."}}` on standard error (codes: ERRORS.md).
     #[arg(long, global = true)]
     json: bool,
+
+    /// The language of messages: `en` or `zh-CN`. Default: the locale (LC_ALL, LC_MESSAGES,
+    /// LANG: `zh*` gives zh-CN, anything else en).
+    #[arg(long, global = true, env = "VENUECODE_LANG", value_name = "LANG")]
+    lang: Option<Lang>,
 
     #[command(subcommand)]
     command: Command,
@@ -133,51 +141,36 @@ struct Group<C: Subcommand> {
 
 fn main() {
     let cli = Cli::parse();
+    set_language(cli.lang.unwrap_or_else(Lang::from_env));
     let json = cli.json;
     if let Err(e) = run(cli) {
-        let message = error_text(&e);
+        let r = report(&e);
         if json {
-            println!("{}", json!({"ok": false, "error": message}));
+            let text = serde_json::to_string(&ErrorJson { error: &r })
+                .unwrap_or_else(|_| r.message.clone());
+            eprintln!("{text}");
+        } else {
+            eprintln!("{}: {}", t!("label-error"), r.message);
         }
-        eprintln!("error: {message}");
         std::process::exit(1);
     }
-}
-
-/// The error and its causes, `: `-separated, each said once: a cause whose text its error
-/// already includes (a network error quoting the I/O error) is not repeated.
-fn error_text(e: &anyhow::Error) -> String {
-    let mut out = String::new();
-    for cause in e.chain() {
-        let text = cause.to_string();
-        if out.contains(&text) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push_str(&text);
-    }
-    out
 }
 
 fn run(cli: Cli) -> Result<()> {
     let real = SystemClock.now_minute();
     let zone = match &cli.tz {
-        Some(tz) => Zone::parse(tz, real).map_err(|e| anyhow!("--tz: {e}"))?,
+        Some(tz) => Zone::parse(tz, real)
+            .map_err(|e| venuecode::cli_error!("error-bad-time", flag = "--tz", detail = e))?,
         None => Zone::device(real),
     };
     let clock: Arc<dyn Clock> = match &cli.now {
-        Some(s) => Arc::new(ManualClock::at_minute(
-            parse_in(s, &zone, real).map_err(|e| anyhow!("--now: {e}"))?,
-        )),
+        Some(s) => Arc::new(ManualClock::at_minute(parse_in(s, &zone, real).map_err(
+            |e| venuecode::cli_error!("error-bad-time", flag = "--now", detail = e),
+        )?)),
         None => Arc::new(SystemClock),
     };
     if cli.insecure_http {
-        eprintln!(
-            "WARNING: --insecure-http: plain HTTP to the server is allowed; requests, answers \
-             and TANs can be read and changed by anyone on the network. Use it for drills only."
-        );
+        eprintln!("{}", t!("warning-insecure-http"));
     }
     let shift_seconds = match &cli.now {
         Some(_) => {
@@ -195,6 +188,7 @@ fn run(cli: Cli) -> Result<()> {
         shift_seconds,
         json: cli.json,
         zone,
+        lang: cli.lang,
     };
     let bundle_file = match &cli.command {
         Command::Venue(g) => g.trust_bundle.clone(),

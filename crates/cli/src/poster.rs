@@ -32,7 +32,9 @@ use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::time::{UnixMinute, EPOCH_MINUTES};
 use venuecode_protocol::{CodeKind, VenueCode};
 
+use crate::i18n::{Lang, Localizer};
 use crate::qr::{self, num, QrMatrix, QUIET_ZONE_MODULES};
+use crate::tl;
 use crate::RenderError;
 
 /// Environment variable naming the CJK font file to use; it is tried before the known paths.
@@ -50,13 +52,9 @@ pub const KNOWN_CJK_FONT_PATHS: &[&str] = &[
     "/usr/share/fonts/truetype/arphic/uming.ttc",
 ];
 
-/// The call to action under the QR code.
-pub const INSTRUCTION: &str = "扫码登记 · Scan to check in";
-/// The privacy promise under the call to action.
-pub const PRIVACY_LINE: &str = "登记记录只保存在您的手机上 · Your visit stays on your phone";
-/// The line for visitors without a smartphone.
-pub const ASSISTED_LINE: &str =
-    "没有智能手机？请工作人员代为登记 · No smartphone? Staff will check you in";
+// The poster's fixed text (title, call to action, privacy promise, the line for visitors
+// without a smartphone, the certificate's details) is the catalogue's `poster-*` messages,
+// both languages on every poster, the venue's language ([`PosterInput::lang`]) first.
 
 /// Resolution of the PNG when none is given: print quality for A4.
 pub const DEFAULT_PNG_DPI: u32 = 300;
@@ -211,11 +209,13 @@ pub struct PosterInput<'a> {
     pub english_address: Option<&'a str>,
     /// When the code was issued; printed as a UTC date.
     pub issued: UnixMinute,
+    /// The venue's language: its fixed text comes first in this language (the other follows).
+    pub lang: Lang,
 }
 
 impl<'a> PosterInput<'a> {
-    /// A poster for `code` with the default base URL, no English text, and the certificate's
-    /// start of validity as the issue date.
+    /// A poster for `code` with the default base URL, no English text, the certificate's
+    /// start of validity as the issue date, in Chinese first.
     pub fn new(code: &'a VenueCode) -> Self {
         Self {
             code,
@@ -223,6 +223,7 @@ impl<'a> PosterInput<'a> {
             english_name: None,
             english_address: None,
             issued: code.certificate().body().valid_from,
+            lang: Lang::ZhCn,
         }
     }
 }
@@ -425,6 +426,7 @@ fn layout(
     face: &ttf_parser::Face<'_>,
     family: &str,
 ) -> (String, QrPlacement) {
+    let loc = Localizer::get(input.lang);
     let cert = input.code.certificate();
     let info = cert.info();
     let measure = |text: &str, size: f64| text_width(face, text, size);
@@ -454,7 +456,7 @@ fn layout(
     };
     fit(
         &mut instruction.lines,
-        INSTRUCTION,
+        &tl!(loc, "poster-instruction"),
         (9.0, 6.0),
         1,
         BRAND,
@@ -463,7 +465,7 @@ fn layout(
     );
     fit(
         &mut instruction.lines,
-        PRIVACY_LINE,
+        &tl!(loc, "poster-privacy"),
         (5.0, 3.5),
         1,
         INK,
@@ -503,17 +505,20 @@ fn layout(
     };
     let body = cert.body();
     let details = [
-        format!(
-            "类别 Category: {category_text}  ·  地区代码 Region: {}",
-            info.region()
+        tl!(
+            loc,
+            "poster-category",
+            category = category_text,
+            region = info.region().to_string()
         ),
-        format!(
-            "证书序号 Certificate: {}  ·  发布日期 Issued: {}  ·  有效期至 Valid until: {}",
-            body.serial,
-            utc_date(input.issued),
-            utc_date(body.valid_until.saturating_sub(1)),
+        tl!(
+            loc,
+            "poster-footer",
+            serial = body.serial.to_string(),
+            issued = utc_date(input.issued),
+            until = utc_date(body.valid_until.saturating_sub(1)),
         ),
-        ASSISTED_LINE.to_owned(),
+        tl!(loc, "poster-no-phone"),
     ];
     let mut footer = Block {
         lines: Vec::new(),
@@ -564,13 +569,13 @@ fn layout(
     let header = Block {
         lines: vec![
             Line {
-                text: "场所码 · Venue Check-in".to_owned(),
+                text: tl!(loc, "poster-title"),
                 size: 11.0,
                 fill: "#ffffff",
                 heavy: true,
             },
             Line {
-                text: "隐私保护的场所登记 · Privacy-preserving venue code".to_owned(),
+                text: tl!(loc, "poster-subtitle"),
                 size: 4.2,
                 fill: "#ffffff",
                 heavy: false,

@@ -23,6 +23,10 @@ pub struct Profile {
     pub english_address: Option<String>,
     /// The base URL codes point at.
     pub base_url: String,
+    /// The venue's language for its posters and display page (`--lang` at registration);
+    /// `None` in a profile written before languages were chosen: the run's language then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 /// Everything the venue's device holds.
@@ -45,16 +49,15 @@ impl VenueState {
         let dir = home.path("venue");
         if !dir.join("certificate.hex").exists() {
             if let Ok(pending) = read_pending(home) {
-                bail!(
-                    "registration {} is waiting for the registration authority's review (run \
-                     `venuecode venue collect` to fetch the certificate once it is approved)",
-                    pending.id
+                return Err(
+                    crate::cli_error!("error-registration-pending", id = pending.id).into(),
                 );
             }
-            bail!(
-                "no venue registered in {} (run `venuecode venue register` first)",
-                home.root().display()
-            );
+            return Err(crate::cli_error!(
+                "error-no-venue",
+                dir = home.root().display().to_string()
+            )
+            .into());
         }
         let key =
             SigningKey::from_seed(&*read_key(&dir.join("venue.key"), KeyKind::Ed25519Secret)?)?;
@@ -107,10 +110,9 @@ pub fn register(
 ) -> Result<VenueState> {
     match submit_registration(home, t, trust, info, pledge, profile)? {
         Registration::Issued(state) => Ok(*state),
-        Registration::Pending(id) => bail!(
-            "the server holds registration {id} for the registration authority's review; run \
-             `venuecode venue collect` once it is approved"
-        ),
+        Registration::Pending(id) => {
+            Err(crate::cli_error!("error-registration-pending", id = id).into())
+        }
     }
 }
 
@@ -140,7 +142,7 @@ pub fn submit_registration(
         refuse_existing(&dir.join(f))?;
     }
     if !pledge {
-        bail!("the pledge that the information is true is required (pass --pledge)");
+        return Err(crate::cli_error!("error-pledge-required").into());
     }
     let key = SigningKey::generate()?;
     let master = MasterSeed::generate()?;
@@ -201,9 +203,9 @@ pub enum Review {
 /// bundle's anchors, and the venue is built with that bundle.
 pub fn collect(home: &Home, t: &dyn Transport, trust: &Trust) -> Result<Review> {
     let pending = read_pending(home).map_err(|_| {
-        anyhow!(
-            "no registration is waiting in {} (run `venuecode venue register`)",
-            home.root().display()
+        crate::cli_error!(
+            "error-no-registration-pending",
+            dir = home.root().display().to_string()
         )
     })?;
     let request = hex::decode(&pending.request)
@@ -424,19 +426,18 @@ impl RecoverySheet {
                 .get(label)
                 .filter(|v| !v.is_empty())
                 .cloned()
-                .ok_or_else(|| anyhow!("the recovery sheet has no `{label}:` line"))
+                .ok_or_else(|| crate::cli_error!("error-sheet-missing-line", label = label))
         };
         let hex32 = |label: &str| -> Result<zeroize::Zeroizing<[u8; 32]>> {
             let text = zeroize::Zeroizing::new(get(label)?.replace([' ', '-'], ""));
             let mut out = zeroize::Zeroizing::new([0u8; 32]);
-            hex::decode_to_slice(text.as_str(), &mut *out).map_err(|_| {
-                anyhow!("the recovery sheet's `{label}` is not 64 hexadecimal digits (a typo?)")
-            })?;
+            hex::decode_to_slice(text.as_str(), &mut *out)
+                .map_err(|_| crate::cli_error!("error-sheet-bad-hex", label = label))?;
             Ok(out)
         };
         let serial = get(SHEET_SERIAL)?
             .parse()
-            .map_err(|_| anyhow!("the recovery sheet's `{SHEET_SERIAL}` is not a number"))?;
+            .map_err(|_| crate::cli_error!("error-sheet-bad-serial", label = SHEET_SERIAL))?;
         let base_url = match fields.get(SHEET_BASE_URL) {
             Some(u) if !u.is_empty() => check_base_url(u).map_err(|e| anyhow!(e))?,
             _ => String::new(),
@@ -455,6 +456,7 @@ impl RecoverySheet {
                 english_name: fields.get(SHEET_ENGLISH_NAME).cloned(),
                 english_address: fields.get(SHEET_ENGLISH_ADDRESS).cloned(),
                 base_url,
+                lang: None,
             },
         })
     }
@@ -483,21 +485,13 @@ pub fn restore(
     }
     let key = SigningKey::from_seed(&sheet.key)?;
     let master = MasterSeed::from_bytes(*sheet.master);
-    let certificate = venue::fetch_certificate(t, sheet.serial).with_context(|| {
-        format!(
-            "fetching the certificate of serial {} from the server",
-            sheet.serial
-        )
-    })?;
+    let certificate = venue::fetch_certificate(t, sheet.serial)
+        .with_context(|| crate::t!("restore-fetching", serial = sheet.serial))?;
     certificate
         .verify_signature(&trust.anchors()?)
         .map_err(|e| anyhow!("the certificate from the server does not verify: {e}"))?;
     if certificate.body().venue_key != key.public_key() {
-        bail!(
-            "the server's certificate for serial {} is not for the venue key on this sheet (a \
-             typo in the serial or the key?)",
-            sheet.serial
-        );
+        return Err(crate::cli_error!("error-sheet-wrong-key", serial = sheet.serial).into());
     }
     let mut profile = sheet.profile.clone();
     if profile.base_url.is_empty() {

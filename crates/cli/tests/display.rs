@@ -58,6 +58,7 @@ fn venue() -> (DisplayVenue, TrustBundle) {
         DisplayVenue {
             venue,
             base_url: DEFAULT_BASE_URL.to_owned(),
+            lang: venuecode::i18n::Lang::ZhCn,
         },
         bundle,
     )

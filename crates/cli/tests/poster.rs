@@ -164,6 +164,21 @@ fn poster_svg_holds_the_venue_text() {
 }
 
 #[test]
+fn poster_text_follows_the_venue_language() {
+    let v = venue();
+    let mut input = PosterInput::new(&v.code);
+    // Chinese first by default, both languages on every poster.
+    let zh = Poster::build(&input, &font()).unwrap().svg().to_owned();
+    assert!(zh.contains("扫码登记 · Scan to check in"), "{zh}");
+    assert!(zh.contains("证书序号 Certificate: 4711"), "{zh}");
+    input.lang = venuecode::i18n::Lang::En;
+    let en = Poster::build(&input, &font()).unwrap().svg().to_owned();
+    assert!(en.contains("Scan to check in · 扫码登记"), "{en}");
+    assert!(en.contains("Certificate: 4711"), "{en}");
+    assert!(!en.contains("证书序号"), "{en}");
+}
+
+#[test]
 fn rotating_codes_make_no_poster() {
     let v = venue();
     let rotating =

@@ -18,7 +18,7 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest the server may take to stop after SIGTERM.
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// `bin` with no `VENUECODE_*` variable of the caller.
+/// `bin` with no `VENUECODE_*` variable of the caller, and messages in English.
 pub fn clean_command(bin: &str) -> Command {
     let mut cmd = Command::new(bin);
     for (key, _) in std::env::vars_os() {
@@ -26,12 +26,14 @@ pub fn clean_command(bin: &str) -> Command {
             cmd.env_remove(&key);
         }
     }
+    cmd.env("VENUECODE_LANG", "en");
     cmd
 }
 
 /// `bin` with a clean environment: no `VENUECODE_*` variable of the caller leaks in, except
-/// the font path the poster needs; no colour; times typed without an offset are UTC, whatever
-/// this machine's zone; stdin empty.
+/// the font path the poster needs; no colour; messages in English (`VENUECODE_LANG=en`,
+/// whatever the locale: tests that check Chinese output set it to `zh-CN`); times typed
+/// without an offset are UTC, whatever this machine's zone; stdin empty.
 pub fn command(bin: &str) -> Command {
     let mut cmd = Command::new(bin);
     for (key, _) in std::env::vars_os() {
@@ -41,6 +43,7 @@ pub fn command(bin: &str) -> Command {
         }
     }
     cmd.env("NO_COLOR", "1");
+    cmd.env("VENUECODE_LANG", "en");
     cmd.env("TZ", "UTC");
     cmd.stdin(Stdio::null());
     cmd

@@ -31,6 +31,9 @@ pub(crate) struct Ctx {
     /// The device's zone (`--tz`, TZ or the system's): for times not tied to a venue, and
     /// for reading typed times.
     pub(crate) zone: Zone,
+    /// The language asked for with `--lang` or `VENUECODE_LANG` (`None`: from the locale).
+    /// A venue's registration stores it as the language of its posters and display page.
+    pub(crate) lang: Option<venuecode::i18n::Lang>,
 }
 
 /// The server when neither `--server` nor an installed bundle names one.
@@ -55,9 +58,11 @@ impl Ctx {
             builder = builder.trust_ca_file(ca);
         }
         builder.build().map_err(|e| match e {
-            venuecode_client::Error::InsecureServerUrl(_) => {
-                anyhow!("{e} (--insecure-http)")
-            }
+            venuecode_client::Error::InsecureServerUrl(_) => venuecode::cli_error!(
+                "error-insecure-http",
+                detail = venuecode::errors::client_text(&e)
+            )
+            .into(),
             e => anyhow!(e),
         })
     }

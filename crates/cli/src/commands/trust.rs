@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use serde_json::json;
 use venuecode::home::{Trust, TrustInstall};
+use venuecode::t;
 
 use super::Ctx;
 
@@ -38,12 +39,18 @@ pub(crate) fn install_bundle(ctx: &Ctx, file: &std::path::Path, report: bool) ->
         TrustInstall::Unchanged => "already installed".to_owned(),
         TrustInstall::Updated { from } => format!("updated from sequence {from}"),
     };
-    let text = format!(
-        "trust bundle sequence {} {what} in {} (RA key {}, server {})",
-        b.sequence(),
-        ctx.home.root().display(),
-        b.signer_key_id().to_hex(),
-        b.server_url()
+    let outcome_text = match outcome {
+        TrustInstall::Installed => t!("trust-installed"),
+        TrustInstall::Unchanged => t!("trust-unchanged"),
+        TrustInstall::Updated { from } => t!("trust-updated", from = from),
+    };
+    let text = t!(
+        "trust-install-line",
+        sequence = b.sequence(),
+        outcome = outcome_text,
+        home = ctx.home.root().display().to_string(),
+        key = b.signer_key_id().to_hex(),
+        server = b.server_url()
     );
     if report {
         ctx.print(
@@ -81,16 +88,16 @@ pub(crate) fn run_trust(ctx: &Ctx, cmd: TrustCmd) -> Result<()> {
                     "code_base_url": b.code_base_url(),
                 }),
                 || {
-                    format!(
-                        "trust bundle sequence {} issued {}, signed by RA key {}\n  RA keys: {}\n  HA signing keys: {}\n  HA encryption key: {}\n  server: {}\n  codes: {}",
-                        b.sequence(),
-                        ctx.show(body.issued_at),
-                        b.signer_key_id().to_hex(),
-                        ra.join(", "),
-                        ha.join(", "),
-                        enc,
-                        b.server_url(),
-                        b.code_base_url()
+                    t!(
+                        "trust-show",
+                        sequence = b.sequence(),
+                        issued = ctx.show(body.issued_at),
+                        key = b.signer_key_id().to_hex(),
+                        ra = ra.join(", "),
+                        ha = ha.join(", "),
+                        enc = enc,
+                        server = b.server_url(),
+                        codes = b.code_base_url()
                     )
                 },
             );

@@ -3,14 +3,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
 use serde_json::json;
+use venuecode::i18n::{language, Lang};
 use venuecode::timefmt::{format_day, format_in, parse_day, rfc3339};
 use venuecode::venue::{self as venue_ops, Profile, VenueState};
-use venuecode::{display, poster};
+use venuecode::{cli_error, display, fail, poster, t};
 use venuecode_client::{Clock, HttpTransport, SystemClock};
-use venuecode_protocol::{RegionCode, VenueCategory, VenueInfo};
+use venuecode_protocol::{FieldProblem, RegionCode, VenueCategory, VenueInfo};
 
 use super::guestbook::{run_guestbook, GuestbookCmd};
 use super::{cert_zone, runtime, stay_text, ClockRef, Ctx};
@@ -223,7 +224,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             base_url,
         } => {
             let region = RegionCode::new(region)
-                .map_err(|_| anyhow!("region {region} is not a six-digit division code"))?;
+                .map_err(|_| cli_error!("error-bad-region", region = region))?;
             let info = venue_info(&name, &address, region, category, stay, utc_offset)?;
             let pledge = pledge || ask_pledge()?;
             let trust = ctx.trust()?;
@@ -238,18 +239,13 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                     english_name,
                     english_address,
                     base_url,
+                    lang: Some(ctx.lang.unwrap_or_else(language)),
                 },
             )?;
             let state = match registration {
                 venue_ops::Registration::Issued(state) => *state,
                 venue_ops::Registration::Pending(id) => {
-                    ctx.print(json!({"pending": id}), || {
-                        format!(
-                            "the registration authority reviews new venues: registration {id} \
-                             is waiting for its approval.\n\
-                             Next: `venuecode venue collect` fetches the certificate once approved."
-                        )
-                    });
+                    ctx.print(json!({"pending": id}), || t!("venue-pending", id = id));
                     return Ok(());
                 }
             };
@@ -257,12 +253,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             ctx.print(
                 json!({"serial": cert.serial(), "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert)), "utc_offset": format_utc_offset(cert.info().utc_offset())}),
                 || {
-                    format!(
-                        "registered {} as serial {}; certificate valid until {}.\n\
-                         Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.",
-                        cert.info().name(),
-                        cert.serial(),
-                        format_in(cert.body().valid_until, &cert_zone(cert))
+                    t!(
+                        "venue-registered",
+                        name = cert.info().name(),
+                        serial = cert.serial(),
+                        until = format_in(cert.body().valid_until, &cert_zone(cert))
                     )
                 },
             );
@@ -273,15 +268,12 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             match venue_ops::collect(&ctx.home, &ctx.transport()?, &trust)? {
                 venue_ops::Review::Waiting(id) => {
                     ctx.print(json!({"pending": id, "state": "waiting"}), || {
-                        format!("registration {id} is still waiting for the registration authority")
+                        t!("venue-still-waiting", id = id)
                     });
                 }
                 venue_ops::Review::Refused(id) => {
                     ctx.print(json!({"pending": id, "state": "refused"}), || {
-                        format!(
-                            "the registration authority refused registration {id}; the key kept \
-                             for it is deleted, and `venuecode venue register` may be run again"
-                        )
+                        t!("venue-refused", id = id)
                     });
                 }
                 venue_ops::Review::Issued(state) => {
@@ -289,12 +281,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                     ctx.print(
                         json!({"serial": cert.serial(), "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert)), "utc_offset": format_utc_offset(cert.info().utc_offset())}),
                         || {
-                            format!(
-                                "approved: {} is serial {}; certificate valid until {}.\n\
-                                 Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.",
-                                cert.info().name(),
-                                cert.serial(),
-                                format_in(cert.body().valid_until, &cert_zone(cert))
+                            t!(
+                                "venue-approved",
+                                name = cert.info().name(),
+                                serial = cert.serial(),
+                                until = format_in(cert.body().valid_until, &cert_zone(cert))
                             )
                         },
                     );
@@ -318,8 +309,9 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let state = VenueState::load(&ctx.home)?;
             let old = state.certificate().info().clone();
             let region = match region {
-                Some(r) => RegionCode::new(r)
-                    .map_err(|_| anyhow!("region {r} is not a six-digit division code"))?,
+                Some(r) => {
+                    RegionCode::new(r).map_err(|_| cli_error!("error-bad-region", region = r))?
+                }
                 None => old.region(),
             };
             let info = venue_info(
@@ -340,27 +332,23 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             if let Some(u) = base_url {
                 profile.base_url = u;
             }
+            if ctx.lang.is_some() {
+                profile.lang = ctx.lang;
+            }
             if info == old && !renew {
                 if profile == state.profile {
-                    bail!(
-                        "nothing to update: give at least one field that differs, or --renew (see --help)"
-                    );
+                    fail!("error-nothing-to-update");
                 }
                 // Only the poster's details changed: no new certificate is needed.
                 venue_ops::save_profile(&ctx.home, &profile)?;
                 ctx.print(
                     json!({"serial": state.certificate().serial(), "new_certificate": false, "base_url": profile.base_url}),
-                    || {
-                        "updated the poster's details (English lines, code base URL); the \
-                         certificate is unchanged.\n\
-                         Next: `venuecode venue poster` to print the new poster."
-                            .to_owned()
-                    },
+                    || t!("venue-profile-updated"),
                 );
                 return Ok(());
             }
             if !(pledge || ask_pledge()?) {
-                bail!("the pledge that the information is true is required (pass --pledge)");
+                fail!("error-pledge-required");
             }
             let old_serial = state.certificate().serial();
             let cert = venue_ops::update(&ctx.home, &ctx.transport()?, &state, info, &profile)?;
@@ -372,15 +360,12 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                     "valid_until": rfc3339(cert.body().valid_until, &cert_zone(&cert)),
                 }),
                 || {
-                    format!(
-                        "updated {}: new certificate serial {} replaces serial {}, valid until {}.\n\
-                         Phones refuse the old posters after their next sync and point visitors to the\n\
-                         current one. Next: `venuecode venue poster`, and replace every printed poster\n\
-                         (a running `venuecode venue display` switches to the new certificate by itself).",
-                        cert.info().name(),
-                        cert.serial(),
-                        old_serial,
-                        format_in(cert.body().valid_until, &cert_zone(&cert))
+                    t!(
+                        "venue-updated",
+                        name = cert.info().name(),
+                        serial = cert.serial(),
+                        old = old_serial,
+                        until = format_in(cert.body().valid_until, &cert_zone(&cert))
                     )
                 },
             );
@@ -396,6 +381,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             input.base_url = &state.profile.base_url;
             input.english_name = state.profile.english_name.as_deref();
             input.english_address = state.profile.english_address.as_deref();
+            input.lang = venue_lang(ctx, &state.profile);
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)?;
             }
@@ -403,11 +389,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             ctx.print(
                 json!({"pdf": files.pdf, "svg": files.svg, "png": files.png}),
                 || {
-                    format!(
-                        "wrote {}, {} and {}. Print at A4 or larger, one at every entrance.",
-                        files.pdf.display(),
-                        files.svg.display(),
-                        files.png.display()
+                    t!(
+                        "venue-poster-written",
+                        pdf = files.pdf.display().to_string(),
+                        svg = files.svg.display().to_string(),
+                        png = files.png.display().to_string()
                     )
                 },
             );
@@ -445,7 +431,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let text = zeroize::Zeroizing::new(text);
             venuecode::home::write_file(&out, text.as_bytes(), true)?;
             ctx.print(json!({"path": out}), || {
-                format!("wrote the recovery sheet to {} (mode 0600)", out.display())
+                t!("venue-sheet-written", path = out.display().to_string())
             });
             Ok(())
         }
@@ -460,22 +446,23 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let cert = state.certificate();
             if cert.info().name() != parsed.name {
                 eprintln!(
-                    "note: the venue is now registered as {} (the sheet says {})",
-                    cert.info().name(),
-                    parsed.name
+                    "{}",
+                    t!(
+                        "venue-restored-other-name",
+                        name = cert.info().name(),
+                        sheet = parsed.name.as_str()
+                    )
                 );
             }
             ctx.print(
                 json!({"serial": cert.serial(), "name": cert.info().name(), "base_url": state.profile.base_url, "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert))}),
                 || {
-                    format!(
-                        "restored {} (serial {}; certificate valid until {}) in {}.\n\
-                         Next: `venuecode venue poster` or `venuecode venue display` work again; \
-                         put back a copy of venue/guestbook.redb to keep earlier guests.",
-                        cert.info().name(),
-                        cert.serial(),
-                        format_in(cert.body().valid_until, &cert_zone(cert)),
-                        ctx.home.root().display()
+                    t!(
+                        "venue-restored",
+                        name = cert.info().name(),
+                        serial = cert.serial(),
+                        until = format_in(cert.body().valid_until, &cert_zone(cert)),
+                        home = ctx.home.root().display().to_string()
                     )
                 },
             );
@@ -491,6 +478,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let venue = Arc::new(display::DisplayVenue {
                 venue: state.venue.clone(),
                 base_url: state.profile.base_url.clone(),
+                lang: venue_lang(ctx, &state.profile),
             });
             let clock = Arc::clone(&ctx.clock);
             let access = display::DisplayAccess::for_address(listen)?;
@@ -503,20 +491,14 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             runtime()?.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(listen).await?;
                 let addr = listener.local_addr()?;
-                println!(
-                    "showing the rotating code at {} (full-screen it on the entrance screen; Ctrl-C stops)",
-                    access.url(addr)
-                );
+                println!("{}", t!("venue-display-showing", url = access.url(addr)));
                 if access != display::DisplayAccess::Loopback {
-                    eprintln!(
-                        "venue display: listening on {addr}, which other machines can reach: only \
-                         requests with the access token in the URL above get codes; keep it private{}",
-                        if addr.ip().is_unspecified() {
-                            " (put this machine's address in place of the unspecified one)"
-                        } else {
-                            ""
-                        }
-                    );
+                    let mut note = t!("venue-display-exposed", addr = addr.to_string());
+                    if addr.ip().is_unspecified() {
+                        note.push(' ');
+                        note.push_str(&t!("venue-display-unspecified"));
+                    }
+                    eprintln!("{note}");
                 }
                 axum::serve(listener, app)
                     .with_graceful_shutdown(venuecode_server::shutdown_signal())
@@ -542,17 +524,18 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 json!({"notified": !check.notices.is_empty(), "windows": rows}),
                 || {
                     if check.notices.is_empty() {
-                        format!("not notified in the last {days} days")
+                        t!("venue-not-notified", days = days)
                     } else {
-                        let mut s = String::from(
-                            "NOTIFIED: the health authority published these windows:\n",
-                        );
+                        let mut s = t!("venue-notified");
+                        s.push('\n');
                         for n in &check.notices {
-                            s.push_str(&format!(
-                                "  {} (batch {})\n",
-                                stay_text(n.window_start, n.window_end, &vz),
-                                n.batch
+                            s.push_str("  ");
+                            s.push_str(&t!(
+                                "venue-notified-window",
+                                window = stay_text(n.window_start, n.window_end, &vz),
+                                batch = n.batch
                             ));
+                            s.push('\n');
                         }
                         s
                     }
@@ -572,18 +555,15 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 .venue
                 .upload_seed_release(&ctx.transport()?, &tan, &release)?;
             ctx.print(json!({"upload_id": id, "days": days}), || {
-                format!(
-                    "released the seeds of {} day(s), sealed to the health authority (upload {id})",
-                    epochs.len()
-                )
+                t!("venue-seeds-released", count = epochs.len(), id = id)
             });
             Ok(())
         }
         VenueCmd::Counts { days } => {
             if days == 0 || days > venuecode_protocol::time::RETENTION_DAYS + 1 {
-                bail!(
-                    "--days must be between 1 and {} (counts are kept for the retention period)",
-                    venuecode_protocol::time::RETENTION_DAYS + 1
+                fail!(
+                    "error-counts-days",
+                    max = venuecode_protocol::time::RETENTION_DAYS + 1
                 );
             }
             let state = VenueState::load(&ctx.home)?;
@@ -598,10 +578,16 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let window: Vec<u32> = state.venue.count_tag_window(&clock).collect();
             if let Err(e) = state.venue.register_count_tags(&t, &window, &clock) {
                 let e = counts_error(e);
-                if e.to_string().contains("does not count") {
+                if e.downcast_ref::<venuecode::errors::CliError>().is_some() {
                     return Err(e);
                 }
-                eprintln!("warning: registering the count tags failed: {e}");
+                eprintln!(
+                    "{}",
+                    t!(
+                        "venue-count-tags-failed",
+                        detail = venuecode::errors::report(&e).message
+                    )
+                );
             }
             let today_count = state
                 .venue
@@ -616,7 +602,15 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             }
             ctx.print(
                 json!({"today": today_count, "cumulative": total, "days": days, "by_day": by_day}),
-                || format!("check-ins today (venue's local day {}): {today_count}; last {days} days: {total}", format_day(today)),
+                || {
+                    t!(
+                        "venue-counts",
+                        day = format_day(today),
+                        today = today_count,
+                        days = days,
+                        total = total
+                    )
+                },
             );
             Ok(())
         }
@@ -636,10 +630,10 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             ctx.print(
                 json!({"registered_from": format_day(first), "registered_until": format_day(last)}),
                 || {
-                    format!(
-                        "registered this venue's count tags for {} to {} (its local days); run daily",
-                        format_day(first),
-                        format_day(last)
+                    t!(
+                        "venue-count-tags-registered",
+                        first = format_day(first),
+                        last = format_day(last)
                     )
                 },
             );
@@ -647,7 +641,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
         }
         VenueCmd::Revoke { yes } => {
             if !yes {
-                bail!("revoking deactivates every poster of this venue; pass --yes to confirm");
+                fail!("error-revoke-needs-yes");
             }
             let state = VenueState::load(&ctx.home)?;
             let seq = match state
@@ -676,9 +670,9 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 ctx.print(
                     json!({"serial": state.certificate().serial(), "already_revoked": true}),
                     || {
-                        format!(
-                            "serial {} was already deactivated; nothing to do",
-                            state.certificate().serial()
+                        t!(
+                            "venue-already-revoked",
+                            serial = state.certificate().serial()
                         )
                     },
                 );
@@ -687,10 +681,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             ctx.print(
                 json!({"serial": state.certificate().serial(), "sequence": seq, "already_revoked": false}),
                 || {
-                    format!(
-                        "deactivated serial {}; phones that scan it now see a warning",
-                        state.certificate().serial()
-                    )
+                    t!("venue-revoked", serial = state.certificate().serial())
                 },
             );
             Ok(())
@@ -711,7 +702,13 @@ pub(crate) fn keep_count_tags_registered(venue: venuecode_client::Venue, t: Http
             }) => {
                 return;
             }
-            Err(e) => eprintln!("venue display: registering count tags failed: {e}"),
+            Err(e) => eprintln!(
+                "{}",
+                t!(
+                    "venue-display-tags-failed",
+                    detail = venuecode::errors::client_text(&e)
+                )
+            ),
         }
         std::thread::sleep(COUNT_TAG_REFRESH);
     });
@@ -726,9 +723,7 @@ pub(crate) fn counts_error(e: venuecode_client::Error) -> anyhow::Error {
         venuecode_client::Error::Server {
             code: venuecode_client::error::ErrorCode::CountsDisabled,
             ..
-        } => {
-            anyhow!("the server does not count check-ins (start it with --counts to enable counts)")
-        }
+        } => cli_error!("error-counts-disabled").into(),
         _ => anyhow!(e),
     }
 }
@@ -766,21 +761,18 @@ pub(crate) fn refuse_if_revoked(ctx: &Ctx, state: &VenueState) -> Result<()> {
         .and_then(|t| state.venue.revocation_status(&t).map_err(|e| anyhow!(e)));
     match status {
         Ok(None) => Ok(()),
-        Ok(Some(R::DEACTIVATED_BY_VENUE)) => bail!(
-            "this venue deactivated its code (serial {serial}): phones refuse it, so no new code \
-             is made. To check in visitors again, register anew in a fresh home"
-        ),
-        Ok(Some(R::DISABLED_BY_AUTHORITY)) => bail!(
-            "the registration authority disabled this venue (serial {serial}): phones refuse its \
-             codes, so no new code is made. Contact the authority"
-        ),
-        Ok(Some(R::SUPERSEDED)) => bail!(
-            "serial {serial} was replaced by a newer certificate: restore or update this venue \
-             home (`venuecode venue restore`) before making codes"
-        ),
-        Ok(Some(_)) => bail!("serial {serial} is on the revocation list: no new code is made"),
+        Ok(Some(R::DEACTIVATED_BY_VENUE)) => fail!("error-venue-deactivated", serial = serial),
+        Ok(Some(R::DISABLED_BY_AUTHORITY)) => fail!("error-venue-disabled", serial = serial),
+        Ok(Some(R::SUPERSEDED)) => fail!("error-venue-superseded", serial = serial),
+        Ok(Some(_)) => fail!("error-venue-revoked", serial = serial),
         Err(e) => {
-            eprintln!("warning: could not check whether this venue is revoked: {e:#}");
+            eprintln!(
+                "{}",
+                t!(
+                    "venue-revocation-unknown",
+                    detail = venuecode::errors::report(&e).message
+                )
+            );
             Ok(())
         }
     }
@@ -796,14 +788,20 @@ pub(crate) fn warn_if_expiring(ctx: &Ctx, cert: &venuecode_protocol::VenueCertif
     let now = ctx.now();
     if now >= until {
         eprintln!(
-            "warning: this venue's certificate expired on {}: phones refuse its codes. Renew it with `venuecode venue update --renew --pledge` and print new posters.",
-            format_in(until, &cert_zone(cert))
+            "{}",
+            t!(
+                "venue-cert-expired",
+                until = format_in(until, &cert_zone(cert))
+            )
         );
     } else if until - now < RENEWAL_WARNING_DAYS * 1440 {
         eprintln!(
-            "warning: this venue's certificate expires on {} ({} day(s) left): renew it with `venuecode venue update --renew --pledge` and print new posters.",
-            format_in(until, &cert_zone(cert)),
-            (until - now).div_ceil(1440)
+            "{}",
+            t!(
+                "venue-cert-expiring",
+                until = format_in(until, &cert_zone(cert)),
+                days = (until - now).div_ceil(1440)
+            )
         );
     }
 }
@@ -820,13 +818,8 @@ pub(crate) fn venue_info(
     // The server issues names and addresses in NFC and refuses invisible and bidi-control
     // characters; doing the same here keeps the certificate what was asked for.
     let nfc = |flag: &str, text: &str| {
-        venuecode_server::venue_text::normalized(text).ok_or_else(|| {
-            anyhow!(
-                "{flag} holds an invisible, bidirectional-control or other control character \
-                 (zero-width space or joiner, byte order mark, direction mark or override, line \
-                 separator, ...)"
-            )
-        })
+        venuecode_server::venue_text::normalized(text)
+            .ok_or_else(|| cli_error!("error-text-invisible", flag = flag))
     };
     let (name, address) = (nfc("--name", name)?, nfc("--address", address)?);
     // The protocol's own rules, reported under the flag of the field at fault.
@@ -838,7 +831,23 @@ pub(crate) fn venue_info(
             "utc_offset" => "--utc-offset",
             other => other,
         };
-        anyhow!("{}", e.describe(flag))
+        match e.problem() {
+            FieldProblem::NotText => cli_error!("error-text-blank", flag = flag).into(),
+            FieldProblem::TooLong { bytes, max } => cli_error!(
+                "error-text-too-long",
+                flag = flag,
+                bytes = bytes,
+                max = max,
+                chars = max / 3
+            )
+            .into(),
+            FieldProblem::OutOfRange {
+                value, min, max, ..
+            } if flag == "--stay" => {
+                cli_error!("error-stay-range", min = min, max = max, stay = value).into()
+            }
+            FieldProblem::OutOfRange { .. } => anyhow!("{}", e.describe(flag)),
+        }
     })
 }
 
@@ -882,12 +891,18 @@ pub(crate) fn format_utc_offset(q: i8) -> String {
     format!("{sign}{:02}:{:02}", m / 60, m % 60)
 }
 
+/// The language of a venue's posters and display page: `--lang` for this run, else the one
+/// stored at registration, else the run's language.
+pub(crate) fn venue_lang(ctx: &Ctx, profile: &Profile) -> Lang {
+    ctx.lang.or(profile.lang).unwrap_or_else(language)
+}
+
 pub(crate) fn ask_pledge() -> Result<bool> {
     use std::io::{BufRead, IsTerminal, Write};
     if !std::io::stdin().is_terminal() {
-        bail!("the pledge that the information is true is required: pass --pledge");
+        fail!("error-pledge-required");
     }
-    print!("I pledge that this information is true (本人承诺所填信息真实). Type yes: ");
+    print!("{} ", t!("venue-pledge-prompt"));
     std::io::stdout().flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;

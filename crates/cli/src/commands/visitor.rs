@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Subcommand;
 use serde_json::json;
 use venuecode::home::Trust;
 use venuecode::timefmt::{format_in, rfc3339};
+use venuecode::{cli_error, fail, t};
 use venuecode_client::sync::PartOutcome;
 use venuecode_client::{DiaryKey, EntryId, Visitor, VisitorConfig};
 use venuecode_protocol::time::UnixMinute;
@@ -134,8 +135,9 @@ pub(crate) struct SyncOutput {
     json: serde_json::Value,
     text: String,
     exit: i32,
-    /// The first part that could not be fetched (network or server), when not withheld.
-    failure: Option<String>,
+    /// The first part that could not be fetched (network or server), when not withheld: its
+    /// code and sentence.
+    failure: Option<(String, String)>,
 }
 
 pub(crate) fn part_json(p: &PartOutcome) -> serde_json::Value {
@@ -178,23 +180,18 @@ pub(crate) fn sync_report(
     let (chain_json, chain_text) = match r.chain {
         ChainStatus::Ok => (
             json!({"status": "complete", "up_to": r.cursor}),
-            format!("the exposure list is complete up to batch {}", r.cursor),
+            t!("sync-complete", cursor = r.cursor),
         ),
         ChainStatus::Withheld { from, to } => {
             exit = EXIT_WITHHELD;
             let range = if from == to {
-                format!("batch {from} was")
+                t!("sync-withheld-one", from = from)
             } else {
-                format!("batches {from}–{to} were")
+                t!("sync-withheld-range", from = from, to = to)
             };
             (
                 json!({"status": "withheld", "from": from, "to": to, "up_to": r.cursor}),
-                format!(
-                    "WARNING: {range} withheld by the server; exposures in them cannot be \
-                     checked (the list is complete only up to batch {}). Sync again later or \
-                     over another network.",
-                    r.cursor
-                ),
+                t!("sync-withheld", range = range, cursor = r.cursor),
             )
         }
         ChainStatus::Stale => {
@@ -204,48 +201,56 @@ pub(crate) fn sync_report(
                 .and_then(|t| t.anchors().ok());
             let last = anchors.and_then(|a| served_checkpoint(ctx, &a));
             let when = match last {
-                Some(m) => format!("last checkpoint at {}", ctx.show(m)),
-                None => "no checkpoint from the health authority yet".to_owned(),
+                Some(m) => t!("sync-last-checkpoint", time = ctx.show(m)),
+                None => t!("sync-no-checkpoint"),
             };
             (
                 json!({"status": "stale", "last_checkpoint": last.map(|m| ctx.stamp(m)), "up_to": r.cursor}),
-                format!(
-                    "the list may be stale ({when}): newer batches may exist that this device \
-                     was not shown; read up to batch {}",
-                    r.cursor
-                ),
+                t!("sync-stale", when = when, cursor = r.cursor),
             )
         }
     };
     let parts = [
-        ("trust bundle", &r.trust_bundle),
-        ("revocations", &r.revocations),
-        ("checkpoint", &r.checkpoint),
-        ("batches", &r.batch_sync),
-        ("count pings", &r.pings),
+        ("sync-part-trust-bundle", &r.trust_bundle),
+        ("sync-part-revocations", &r.revocations),
+        ("sync-part-checkpoint", &r.checkpoint),
+        ("sync-part-batches", &r.batch_sync),
+        ("sync-part-pings", &r.pings),
     ];
-    let mut text = format!("synced {} new batch(es); {chain_text}", r.batches);
+    let mut text = t!("sync-synced", count = r.batches, chain = chain_text);
     for (name, p) in parts {
         match p {
-            PartOutcome::Refused(e) => text.push_str(&format!(
-                "\nWARNING: {name} refused: {e}{}",
+            PartOutcome::Refused(e) => {
+                text.push('\n');
+                text.push_str(&t!(
+                    "sync-refused",
+                    part = t!(name),
+                    detail = venuecode::errors::client_text(e)
+                ));
                 match name {
-                    "trust bundle" => "; the installed keys stay",
-                    "revocations" => "; the revocations held before stay in force",
-                    _ => "",
+                    "sync-part-trust-bundle" => text.push_str(&t!("sync-refused-bundle-kept")),
+                    "sync-part-revocations" => text.push_str(&t!("sync-refused-revocations-kept")),
+                    _ => {}
                 }
-            )),
-            PartOutcome::Failed(e) => {
-                text.push_str(&format!("\nwarning: {name} failed: {e}"));
             }
-            PartOutcome::Updated if name == "trust bundle" => {
-                text.push_str("\ntrust bundle updated (a rotation signed by a held RA key)");
+            PartOutcome::Failed(e) => {
+                text.push('\n');
+                text.push_str(&t!(
+                    "sync-failed",
+                    part = t!(name),
+                    detail = venuecode::errors::client_text(e)
+                ));
+            }
+            PartOutcome::Updated if name == "sync-part-trust-bundle" => {
+                text.push('\n');
+                text.push_str(&t!("sync-bundle-updated"));
             }
             _ => {}
         }
     }
     if r.pings_sent > 0 {
-        text.push_str(&format!("\nsent {} count ping(s)", r.pings_sent));
+        text.push('\n');
+        text.push_str(&t!("sync-pings-sent", count = r.pings_sent));
     }
     // Exposures raised before and not dismissed stay in view: "no exposure" only when none is
     // listed.
@@ -254,20 +259,19 @@ pub(crate) fn sync_report(
         .filter(|x| !r.new_exposures.iter().any(|n| n.id() == x.id()))
         .count();
     if r.new_exposures.is_empty() && r.chain == ChainStatus::Ok && r.batch_sync.is_ok() {
+        text.push('\n');
         if earlier == 0 {
-            text.push_str("\nno exposure");
+            text.push_str(&t!("sync-no-exposure"));
         } else {
-            text.push_str("\nno new exposure");
+            text.push_str(&t!("sync-no-new-exposure"));
         }
     }
     for x in &r.new_exposures {
         text.push_str(&format!("\n{}", exposure_text(ctx, x)));
     }
     if earlier > 0 {
-        text.push_str(&format!(
-            "\n{earlier} earlier exposure(s) still listed: `venuecode visitor exposures`; \
-             `venuecode visitor dismiss ID` once you have acted"
-        ));
+        text.push('\n');
+        text.push_str(&t!("sync-earlier-listed", count = earlier));
     }
     // Revocations, checkpoint or batches that could not be fetched: the sync did not complete
     // (exit 1), unless the chain already reports withheld batches (exit 4).
@@ -280,14 +284,18 @@ pub(crate) fn sync_report(
             {
                 None
             }
-            PartOutcome::Failed(e) => Some(e.to_string()),
+            PartOutcome::Failed(e) => Some(e),
             _ => None,
         });
     if exit == 0 && failure.is_some() {
         exit = 1;
     }
     SyncOutput {
-        failure: if exit == 1 { failure } else { None },
+        failure: if exit == 1 {
+            failure.map(|e| (e.code().to_owned(), venuecode::errors::client_text(e)))
+        } else {
+            None
+        },
         json: json!({
             "batches": r.batches,
             "cursor": r.cursor,
@@ -334,37 +342,36 @@ pub(crate) fn exposure_json(ctx: &Ctx, x: &venuecode_client::Exposure) -> serde_
 /// notice. The overlap is shown in the device's zone, with its length.
 pub(crate) fn exposure_text(ctx: &Ctx, x: &venuecode_client::Exposure) -> String {
     let (head, advice) = if x.is_high_risk() {
-        (
-            "⚠ HIGH RISK EXPOSURE",
-            "Get tested and stay at home; follow the health authority's instructions.",
-        )
+        (t!("exposure-high-head"), t!("exposure-high-advice"))
     } else {
-        (
-            "Low-risk exposure",
-            "Watch for symptoms and get tested if any appear.",
-        )
+        (t!("exposure-low-head"), t!("exposure-low-advice"))
     };
     let message = if x.message().is_empty() {
         advice
     } else {
-        x.message()
+        x.message().to_owned()
     };
-    format!(
-        "{head} (exposure {}) at {}: {} minute(s) of overlap from {}.\n  {message}{}",
-        x.id(),
-        x.venue_name(),
-        x.overlap_minutes(),
-        ctx.show(x.overlap_start()),
-        if x.dismissed() { "\n  (dismissed)" } else { "" }
-    )
+    let mut s = t!(
+        "exposure-line",
+        head = head,
+        id = x.id(),
+        venue = x.venue_name(),
+        minutes = x.overlap_minutes(),
+        start = ctx.show(x.overlap_start())
+    );
+    s.push_str("\n  ");
+    s.push_str(&message);
+    if x.dismissed() {
+        s.push_str("\n  ");
+        s.push_str(&t!("exposure-dismissed"));
+    }
+    s
 }
 
 /// What a share sends and leaves out, one entry a line (times in each venue's zone).
 pub(crate) fn share_listing(plan: &venuecode_client::SharePreview) -> String {
-    let mut s = format!(
-        "will send {} check-in(s) to the health authority:\n",
-        plan.to_send().len()
-    );
+    let mut s = t!("visitor-share-will-send", count = plan.to_send().len());
+    s.push('\n');
     let line = |s: &mut String, e: &venuecode_client::DiaryEntry| {
         s.push_str(&format!(
             "  {:>4}  {}  {}\n",
@@ -377,19 +384,21 @@ pub(crate) fn share_listing(plan: &venuecode_client::SharePreview) -> String {
         line(&mut s, e);
     }
     if !plan.hidden().is_empty() {
-        s.push_str(&format!(
-            "left out, hidden ({}; --include-hidden ID to send):\n",
-            plan.hidden().len()
+        s.push_str(&t!(
+            "visitor-share-left-hidden",
+            count = plan.hidden().len()
         ));
+        s.push('\n');
         for e in plan.hidden() {
             line(&mut s, e);
         }
     }
     if !plan.excluded().is_empty() {
-        s.push_str(&format!(
-            "left out, excluded ({}):\n",
-            plan.excluded().len()
+        s.push_str(&t!(
+            "visitor-share-left-excluded",
+            count = plan.excluded().len()
         ));
+        s.push('\n');
         for e in plan.excluded() {
             line(&mut s, e);
         }
@@ -401,16 +410,14 @@ pub(crate) fn share_listing(plan: &venuecode_client::SharePreview) -> String {
 pub(crate) fn confirm_share(count: usize) -> Result<bool> {
     use std::io::{BufRead, IsTerminal, Write};
     if !std::io::stdin().is_terminal() {
-        bail!(
-            "nothing was sent: confirm the share on a terminal, or pass --yes to send the {count} \
-             check-in(s) listed above"
-        );
+        fail!("error-share-needs-terminal", count = count);
     }
-    eprint!("Send these {count} check-in(s) to the health authority? Type yes: ");
+    eprint!("{} ", t!("visitor-share-confirm", count = count));
     std::io::stderr().flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
-    Ok(line.trim().eq_ignore_ascii_case("yes"))
+    let answer = line.trim();
+    Ok(answer.eq_ignore_ascii_case("yes") || answer == t!("visitor-confirm-word"))
 }
 
 pub(crate) fn open_visitor(ctx: &Ctx) -> Result<Visitor> {
@@ -442,15 +449,20 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             let text = match (code, image) {
                 (Some(c), None) => c,
                 (None, Some(path)) => {
-                    let bytes = std::fs::read(&path)
-                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    let bytes = std::fs::read(&path).map_err(|e| {
+                        cli_error!(
+                            "error-cannot-read",
+                            path = path.display().to_string(),
+                            detail = e.to_string()
+                        )
+                    })?;
                     let mut found = venuecode::scan_image::decode(&bytes)?;
                     if found.is_empty() {
-                        bail!("no QR code found in {}", path.display());
+                        fail!("error-no-qr-in-photo", path = path.display().to_string());
                     }
                     found.swap_remove(0)
                 }
-                _ => bail!("give either the scanned text or --image PHOTO"),
+                _ => fail!("error-scan-input"),
             };
             let result = v.scan(&text);
             let p = match result {
@@ -458,7 +470,12 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 Err(e) => {
                     ctx.print(
                         json!({"ok": false, "tone": "failure", "error": e.to_string()}),
-                        || format!("✗ {e}"),
+                        || {
+                            t!(
+                                "visitor-scan-refused",
+                                detail = venuecode::errors::client_text(&e)
+                            )
+                        },
                     );
                     std::process::exit(3);
                 }
@@ -466,7 +483,7 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             if preview {
                 ctx.print(
                     json!({"venue": p.venue_name(), "address": p.address(), "category": p.category().to_string(), "type": format!("{:?}", p.code_type())}),
-                    || format!("{} — {} ({}, {:?} code)", p.venue_name(), p.address(), p.category(), p.code_type()),
+                    || t!("visitor-preview", venue = p.venue_name(), address = p.address(), category = p.category().to_string(), kind = format!("{:?}", p.code_type())),
                 );
                 return Ok(());
             }
@@ -479,20 +496,22 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             ctx.print(
                 json!({"ok": true, "tone": "success", "entry": e.id().0, "venue": e.venue_name(), "status": format!("{:?}", c.status), "checked_out_of": c.checked_out_of.map(|i| i.0), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "auto_checkout": rfc3339(e.departure(), &entry_zone(e)), "checkout_reminder": rfc3339(reminder.remind_at, &entry_zone(e))}),
                 || {
-                    let mut s = format!(
-                        "✓ {} — {}\n  checked in at {}; automatic check-out at {} (a reminder \
-                         at {})",
-                        e.venue_name(),
-                        e.venue_address(),
-                        format_in(e.arrival(), &entry_zone(e)),
-                        format_in(e.departure(), &entry_zone(e)),
-                        venuecode::timefmt::format_clock_in(reminder.remind_at, &entry_zone(e))
+                    let mut s = t!(
+                        "visitor-checked-in",
+                        venue = e.venue_name(),
+                        address = e.venue_address(),
+                        arrival = format_in(e.arrival(), &entry_zone(e)),
+                        departure = format_in(e.departure(), &entry_zone(e)),
+                        reminder =
+                            venuecode::timefmt::format_clock_in(reminder.remind_at, &entry_zone(e))
                     );
                     if c.status == venuecode_client::CheckInStatus::AlreadyCheckedIn {
-                        s.push_str("\n  (already checked in here; nothing added)");
+                        s.push_str("\n  ");
+                        s.push_str(&t!("visitor-already-checked-in"));
                     }
                     if let Some(prev) = c.checked_out_of {
-                        s.push_str(&format!("\n  checked out of entry {}", prev.0));
+                        s.push_str("\n  ");
+                        s.push_str(&t!("visitor-checked-out-of-entry", id = prev.0));
                     }
                     s
                 },
@@ -507,25 +526,23 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                     .into_iter()
                     .max_by_key(|e| (e.arrival(), e.id()));
                 match last {
-                    Some(e) if !e.checked_out() => bail!(
-                        "not checked in anywhere: the automatic check-out ended your stay at {} \
-                         at {}. If you left at another time, correct it with `venuecode visitor \
-                         edit {} --arrival TIME --departure TIME`",
-                        e.venue_name(),
-                        format_in(e.departure(), &entry_zone(&e)),
-                        e.id().0
+                    Some(e) if !e.checked_out() => fail!(
+                        "error-auto-checked-out",
+                        venue = e.venue_name(),
+                        time = format_in(e.departure(), &entry_zone(&e)),
+                        id = e.id().0
                     ),
-                    _ => bail!("not checked in anywhere"),
+                    _ => fail!("error-not-checked-in"),
                 }
             };
             let e = v.check_out(cur.id())?;
             ctx.print(
                 json!({"entry": e.id().0, "departure": rfc3339(e.departure(), &entry_zone(&e))}),
                 || {
-                    format!(
-                        "checked out of {} at {}",
-                        e.venue_name(),
-                        format_in(e.departure(), &entry_zone(&e))
+                    t!(
+                        "visitor-checked-out",
+                        venue = e.venue_name(),
+                        time = format_in(e.departure(), &entry_zone(&e))
                     )
                 },
             );
@@ -539,14 +556,16 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 .collect();
             let ex: Vec<_> = exposures.iter().map(|x| exposure_json(ctx, x)).collect();
             ctx.print(json!({"entries": rows, "exposures": ex}), || {
-                let mut s = format!("{} check-in(s):\n", entries.len());
+                let mut s = t!("visitor-diary-head", count = entries.len());
+                s.push('\n');
+                let hidden = format!("  {}", t!("visitor-hidden-mark"));
                 for e in &entries {
                     s.push_str(&format!(
                         "  {:>4}  {}  {}{}\n",
                         e.id().0,
                         e.venue_name(),
                         stay_text(e.arrival(), e.departure(), &entry_zone(e)),
-                        if e.hidden() { "  (hidden)" } else { "" }
+                        if e.hidden() { hidden.as_str() } else { "" }
                     ));
                 }
                 for x in &exposures {
@@ -581,34 +600,35 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             let rows: Vec<_> = list.iter().map(|x| exposure_json(ctx, x)).collect();
             ctx.print(json!({"exposures": rows}), || {
                 if list.is_empty() {
-                    return "no exposure listed".to_owned();
+                    return t!("visitor-no-exposure-listed");
                 }
                 let mut s = String::new();
                 for x in &list {
                     s.push_str(&exposure_text(ctx, x));
                     s.push('\n');
                 }
-                s.push_str("`venuecode visitor dismiss ID` once you have acted on one");
+                s.push_str(&t!("visitor-dismiss-hint"));
                 s
             });
         }
         VisitorCmd::Dismiss { id } => {
             let x = v.dismiss_exposure(id)?;
             ctx.print(json!({"dismissed": id}), || {
-                format!(
-                    "dismissed exposure {id} at {}; `visitor exposures --all` still shows it",
-                    x.venue_name()
-                )
+                t!("visitor-dismissed", id = id, venue = x.venue_name())
             });
         }
         VisitorCmd::Hide { id, unhide, delete } => {
             if delete {
                 v.delete(EntryId(id))?;
-                ctx.print(json!({"deleted": id}), || format!("deleted entry {id}"));
+                ctx.print(json!({"deleted": id}), || t!("visitor-deleted", id = id));
             } else {
                 v.set_hidden(EntryId(id), !unhide)?;
                 ctx.print(json!({"entry": id, "hidden": !unhide}), || {
-                    format!("entry {id} {}", if unhide { "shown" } else { "hidden" })
+                    if unhide {
+                        t!("visitor-entry-shown", id = id)
+                    } else {
+                        t!("visitor-entry-hidden", id = id)
+                    }
                 });
             }
         }
@@ -617,7 +637,10 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             let quiet = ctx.json;
             let r = v.sync_with_progress(&mut |p| {
                 if !quiet {
-                    eprintln!("  checked batch {} of {}", p.batch, p.latest);
+                    eprintln!(
+                        "  {}",
+                        t!("visitor-sync-progress", batch = p.batch, latest = p.latest)
+                    );
                 }
             })?;
             // Keep the home's bundle in step with a genuine rotation the sync applied.
@@ -627,8 +650,20 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             let listed = v.exposures()?;
             let report = sync_report(ctx, &r, &listed);
             ctx.print(report.json, || report.text);
-            if let Some(e) = &report.failure {
-                eprintln!("error: the sync did not complete: {e}");
+            if let Some((code, e)) = &report.failure {
+                let message = t!("error-sync-incomplete", detail = e.as_str());
+                if ctx.json {
+                    let r = venuecode::errors::ErrorReport {
+                        code: code.clone(),
+                        message,
+                    };
+                    eprintln!(
+                        "{}",
+                        serde_json::to_string(&venuecode::errors::ErrorJson { error: &r })?
+                    );
+                } else {
+                    eprintln!("{}: {message}", t!("label-error"));
+                }
             }
             if report.exit != 0 {
                 std::process::exit(report.exit);
@@ -655,7 +690,7 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             };
             let plan = v
                 .preview_share(from, now + 1, &selection)
-                .context("--exclude and --include-hidden take ids of entries in the window (see `visitor diary --all`)")?;
+                .context(t!("error-share-ids"))?;
             let rows = |list: &[venuecode_client::DiaryEntry]| -> Vec<serde_json::Value> {
                 list.iter()
                     .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "departure": rfc3339(e.departure(), &entry_zone(e))}))
@@ -670,18 +705,15 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             if preview {
                 ctx.print(
                     json!({"preview": true, "shared": 0, "lists": lists}),
-                    || format!("{listing}nothing sent (--preview)"),
+                    || format!("{listing}{}", t!("visitor-share-preview-done")),
                 );
                 return Ok(());
             }
             if plan.to_send().is_empty() {
                 if plan.hidden().is_empty() {
-                    bail!("nothing to share in that window");
+                    fail!("error-nothing-to-share");
                 }
-                bail!(
-                    "nothing to share in that window: {} hidden entr(ies) left out; name any to send with --include-hidden",
-                    plan.hidden().len()
-                );
+                fail!("error-nothing-to-share-hidden", count = plan.hidden().len());
             }
             // The list goes out before anything is sent, so the person sees what leaves the
             // phone even if the upload then fails (on stderr under --json, which keeps stdout
@@ -692,16 +724,13 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 print!("{listing}");
             }
             if !yes && !confirm_share(plan.to_send().len())? {
-                bail!("nothing was sent: the share was not confirmed");
+                fail!("error-share-not-confirmed");
             }
             let receipt = v.share_previewed(&tan, &plan)?;
             ctx.print(
                 json!({"shared": receipt.entries, "lists": lists, "receipt": format!("{receipt:?}")}),
                 || {
-                    format!(
-                        "shared {} check-in(s) with the health authority, sealed to its key",
-                        receipt.entries
-                    )
+                    t!("visitor-shared", count = receipt.entries)
                 },
             );
         }

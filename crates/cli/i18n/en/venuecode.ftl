@@ -1,0 +1,271 @@
+# Venuecode CLI messages, English. Every message here has its twin in zh-CN/venuecode.ftl with
+# the same variables (checked by a test). Ids: error-* are CLI errors (their code is the id
+# without `error-`, see ERRORS.md); client-* and authority-* word the libraries' errors;
+# server-* are the server's error codes' hints.
+
+## Errors of the CLI
+
+label-error = error
+error-other = { $detail }
+error-file = { $detail }
+error-render = the poster could not be made: { $detail }
+error-font-not-found = { $detail }
+error-font-unusable = { $detail }
+error-bad-lang = unknown language `{ $lang }`: use en or zh-CN.
+error-bad-time = { $flag }: { $detail }
+error-no-venue = no venue registered in { $dir }: run `venuecode venue register` first.
+error-pledge-required = the pledge that the information is true is required: pass --pledge.
+error-not-checked-in = you are not checked in anywhere.
+error-auto-checked-out = you are not checked in anywhere: the automatic check-out ended your stay at { $venue } at { $time }. If you left at another time, correct it with `venuecode visitor edit { $id } --arrival TIME --departure TIME`.
+error-scan-input = give either the scanned text or --image PHOTO.
+error-no-qr-in-photo = no QR code was found in { $path }: take the photo again, closer and in focus.
+error-cannot-read = cannot read { $path }: { $detail }
+error-share-not-confirmed = nothing was sent: the share was not confirmed.
+error-share-needs-terminal = nothing was sent: confirm the share on a terminal, or pass --yes to send the { $count } check-in(s) listed above.
+error-nothing-to-share = there is nothing to share in that window.
+error-nothing-to-share-hidden = there is nothing to share in that window: { $count } hidden entr(ies) were left out; name any to send with --include-hidden.
+error-share-ids = --exclude and --include-hidden take ids of entries in the window (see `visitor diary --all`)
+error-sync-incomplete = the sync did not complete: { $detail }
+error-bad-region = region { $region } is not a six-digit division code
+error-nothing-to-update = nothing to update: give at least one field that differs, or --renew (see --help).
+error-revoke-needs-yes = revoking deactivates every poster of this venue; pass --yes to confirm.
+error-venue-deactivated = this venue deactivated its code (serial { $serial }): phones refuse it, so no new code is made. To check in visitors again, register anew in a fresh home.
+error-venue-disabled = the registration authority disabled this venue (serial { $serial }): phones refuse its codes, so no new code is made. Contact the authority.
+error-venue-superseded = serial { $serial } was replaced by a newer certificate: restore or update this venue home (`venuecode venue restore`) before making codes.
+error-venue-revoked = serial { $serial } is on the revocation list: no new code is made.
+error-counts-disabled = the server does not count check-ins (start it with --counts to enable counts).
+error-counts-days = --days must be between 1 and { $max } (counts are kept for the retention period).
+error-stay-range = --stay must be between { $min } and { $max } minutes, not { $stay }
+error-text-invisible = { $flag } holds an invisible, bidirectional-control or other control character (zero-width space or joiner, byte order mark, direction mark or override, line separator, ...): type it again.
+error-text-blank = { $flag } must be non-empty text without leading or trailing spaces or control characters.
+error-text-too-long = { $flag } is { $bytes } bytes of UTF-8; at most { $max } fit (about { $chars } Chinese characters)
+error-key-exists = { $path } already exists; refusing to overwrite a key (move it away first)
+error-no-trust = no trust bundle installed in { $root }: this home trusts no authority keys yet. Install the bundle your health authority published (`authority init` writes authority/trust-bundle.bin) with `venuecode --home { $root } trust install FILE`, or pass --trust-bundle FILE (VENUECODE_TRUST_BUNDLE). Keys are never taken from the server.
+error-registration-pending = registration { $id } is waiting for the registration authority's review: run `venuecode venue collect` to fetch the certificate once it is approved
+error-no-registration-pending = no registration is waiting in { $dir }: run `venuecode venue register`
+error-sheet-missing-line = the recovery sheet has no `{ $label }:` line: copy the whole sheet
+error-sheet-bad-hex = the recovery sheet's `{ $label }` is not 64 hexadecimal digits: check it for a typo
+error-sheet-bad-serial = the recovery sheet's `{ $label }` is not a number: check it for a typo
+error-sheet-wrong-key = the server's certificate for serial { $serial } is not for the venue key on this sheet: check the serial and the key for a typo
+error-insecure-http = { $detail } (--insecure-http)
+
+## The client library's errors
+
+client-malformed-code = this is not a valid venue code ({ $detail }): scan the venue's poster or screen again.
+client-unknown-authority = this venue code was issued by an authority this app does not trust: do not check in with it, and tell the venue.
+client-forged-certificate = this venue's certificate is forged: do not check in with it, and tell the venue or the authority.
+client-bad-venue-signature = this venue code's signature is invalid (a forged code or a swapped seed): do not check in with it, and tell the venue.
+client-not-yet-valid = this venue code is not valid yet: check that this device's date and time are set automatically.
+client-expired = this venue code has expired: ask the venue for its current code.
+client-stale-code = this rotating code has expired: scan the screen again (if the screen's code is fresh, this phone's clock is wrong: set its date and time automatically).
+client-invalid-code-validity = this rotating code is signed for another time than this phone's clock: check that its date and time are set automatically, then scan again.
+client-revoked = this venue code has been deactivated: do not check in with it; ask the venue for its current code.
+client-superseded = this poster was replaced when the venue updated its information: scan its current poster.
+client-wrong-key = the diary key does not open this diary: use the home it was made in.
+client-corrupt = the diary is damaged or was tampered with: restore it from a backup.
+client-storage = the diary could not be read or written ({ $detail }): check the disk and try again.
+client-unsupported-diary-layout = the diary file uses a retired layout that this version does not read: start a new diary.
+client-entry-not-found = there is no diary entry with that id: see `venuecode visitor diary --all`.
+client-exposure-not-found = there is no exposure with that id: see `venuecode visitor exposures --all`.
+client-not-checked-in = that entry is not an open check-in (it was checked out already).
+client-edit-out-of-bounds = that edit is out of bounds ({ $detail }): give times within the allowed range.
+client-invalid-server-url = the server URL cannot be used ({ $detail }): give it as https://host[:port].
+client-insecure-server-url = refusing plain HTTP to { $detail }: it is not this machine, so the connection would be unencrypted and unauthenticated; use https://, or explicitly allow insecure HTTP for a drill.
+client-trusted-ca = the trusted CA certificates cannot be used ({ $detail }): check the --ca-file PEM file.
+client-network = cannot reach the server { $detail }: check the server address (--server) and the network, then try again.
+client-bad-response = the server's answer does not follow the API ({ $detail }): check that --server names a Venuecode server of this version.
+client-tan-used = this TAN was already used: ask the health authority for a new one.
+client-tan-expired = this TAN has expired: ask the health authority for a new one.
+client-tan-unknown = this TAN is not known to the server: check it for a typo, or it may have been cancelled (it was not used, and nothing was stored).
+client-tan-typo = this TAN has a typo: compare it with the one the health authority gave (16 characters like 7K2M-9XR4-TPLW-3NBQ).
+client-server-error = the server refused the request ({ $status } { $code }{ $message }): { $hint }.
+client-server-error-bare = the server answered { $status } without an error code: check that --server names a Venuecode server, or try again later.
+client-certificate-refused = the certificate the server issued is refused ({ $detail }): nothing was changed; tell the registration authority.
+client-no-pending-upload = no upload is waiting to be sent.
+client-nothing-selected = no entry was selected to share.
+client-protocol = a protocol check failed ({ $detail }).
+client-invalid-argument = an argument is invalid ({ $detail }).
+
+## The authority library's errors
+
+authority-file = a state file could not be read or written ({ $detail }): check the path and its permissions.
+authority-corrupt-state = a state file does not hold what this authority wrote there ({ $detail }): restore it from a backup.
+authority-bad-answer = the server's answer is not of the documented form ({ $detail }).
+authority-protocol = signing, sealing or encoding failed ({ $detail }).
+authority-unknown-purpose = { $detail }: update this program.
+authority-upload-undecodable = an upload { $detail }.
+authority-upload-unopenable = an upload { $detail }: check that this is the authority's home.
+authority-seed-release-invalid = a seed release { $detail }.
+authority-tan-unknown = an upload is { $detail }.
+authority-tan-not-for-case = an upload is { $detail }.
+authority-tan-replayed = an upload: { $detail }.
+authority-tan-used = an upload: { $detail }.
+authority-code-invalid = a shared check-in: { $detail }.
+authority-claim-invalid = a shared check-in: { $detail }.
+authority-empty-window = { $detail }: choose a longer window.
+authority-no-check-in-at-venue = { $detail }: choose a venue from the case uploads.
+authority-chain-mismatch = { $detail }: fetch the server's chain and publish again.
+authority-batch-kept-pending = posting the batch failed; it is kept in { $path } and the next publish posts it again: { $detail }
+authority-nothing-to-publish = { $detail }.
+authority-nothing-new = { $detail }.
+authority-all-windows-refused = { $detail }.
+
+## Hints of the server's error codes (API.md)
+
+server-malformed = fix the request as the message says; sending it again unchanged fails the same way
+server-signature-missing = sign the request with the key the route needs
+server-signature-invalid = sign with the key this route takes (venue, HA or RA administrator key) over the exact method, path and body
+server-timestamp-out-of-window = set this machine's clock automatically, then sign the request again
+server-replayed = sign every request afresh, with a new nonce
+server-pledge-missing = the manager must pledge that the venue information is true
+server-venue-disabled = contact the registration authority; this venue key cannot be used again
+server-registration-refused = contact the registration authority before registering again
+server-tan-unknown = check the TAN for a typo, or ask the health authority for a new one
+server-not-found = check the number or path; the item may have expired
+server-counts-disabled = this server does not count visits; do not send counts to it
+server-method-not-allowed = use the method API.md gives for this route
+server-timeout = retry on a better connection; a write may have been applied (a retried upload then answers tan_used)
+server-duplicate = nothing to do: this batch was posted before
+server-chain-mismatch = post the batches in sequence order, each linking to the stored head
+server-stale-checkpoint = post a checkpoint newer than the stored one
+server-tan-used = ask the health authority for a new TAN if this upload was not yours
+server-revoked = register the venue again with a new key to get a new certificate
+server-venue-key-registered = change the venue's details with an update, or register with a new key
+server-duplicate-venue = the venue is registered already; update that registration instead
+server-already-reviewed = nothing to do: the registration was decided already
+server-tan-expired = ask the health authority for a new TAN
+server-too-large = send a smaller body, within the route's limit in API.md
+server-rate-limited = wait the seconds the Retry-After header gives, then retry
+server-overloaded = retry later, after a pause
+server-internal = retry later; if it persists, tell the server's operator
+
+## General
+
+warning-insecure-http = WARNING: --insecure-http: plain HTTP to the server is allowed; requests, answers and TANs can be read and changed by anyone on the network. Use it for drills only.
+
+## visitor
+
+visitor-scan-refused = ✗ { $detail }
+visitor-preview = { $venue } — { $address } ({ $category }, { $kind } code)
+visitor-checked-in = ✓ { $venue } — { $address }
+    checked in at { $arrival }; automatic check-out at { $departure } (a reminder at { $reminder })
+visitor-already-checked-in = (already checked in here; nothing added)
+visitor-checked-out-of-entry = checked out of entry { $id }
+visitor-checked-out = checked out of { $venue } at { $time }
+visitor-diary-head = { $count } check-in(s):
+visitor-hidden-mark = (hidden)
+visitor-no-exposure-listed = no exposure listed
+visitor-dismiss-hint = `venuecode visitor dismiss ID` once you have acted on one
+visitor-dismissed = dismissed exposure { $id } at { $venue }; `visitor exposures --all` still shows it
+visitor-deleted = deleted entry { $id }
+visitor-entry-shown = entry { $id } shown
+visitor-entry-hidden = entry { $id } hidden
+visitor-sync-progress = checked batch { $batch } of { $latest }
+visitor-shared = shared { $count } check-in(s) with the health authority, sealed to its key
+visitor-share-preview-done = nothing sent (--preview)
+visitor-share-will-send = will send { $count } check-in(s) to the health authority:
+visitor-share-left-hidden = left out, hidden ({ $count }; --include-hidden ID to send):
+visitor-share-left-excluded = left out, excluded ({ $count }):
+visitor-share-confirm = Send these { $count } check-in(s) to the health authority? Type yes:
+visitor-confirm-word = yes
+
+## exposures and sync
+
+exposure-high-head = ⚠ HIGH RISK EXPOSURE
+exposure-high-advice = Get tested and stay at home; follow the health authority's instructions.
+exposure-low-head = Low-risk exposure
+exposure-low-advice = Watch for symptoms and get tested if any appear.
+exposure-line = { $head } (exposure { $id }) at { $venue }: { $minutes } minute(s) of overlap from { $start }.
+exposure-dismissed = (dismissed)
+sync-complete = the exposure list is complete up to batch { $cursor }
+sync-withheld-one = batch { $from } was
+sync-withheld-range = batches { $from }–{ $to } were
+sync-withheld = WARNING: { $range } withheld by the server; exposures in them cannot be checked (the list is complete only up to batch { $cursor }). Sync again later or over another network.
+sync-last-checkpoint = last checkpoint at { $time }
+sync-no-checkpoint = no checkpoint from the health authority yet
+sync-stale = the list may be stale ({ $when }): newer batches may exist that this device was not shown; read up to batch { $cursor }
+sync-synced = synced { $count } new batch(es); { $chain }
+sync-part-trust-bundle = trust bundle
+sync-part-revocations = revocations
+sync-part-checkpoint = checkpoint
+sync-part-batches = batches
+sync-part-pings = count pings
+sync-refused = WARNING: { $part } refused: { $detail }
+sync-refused-bundle-kept = ; the installed keys stay
+sync-refused-revocations-kept = ; the revocations held before stay in force
+sync-failed = warning: { $part } failed: { $detail }
+sync-bundle-updated = trust bundle updated (a rotation signed by a held RA key)
+sync-pings-sent = sent { $count } count ping(s)
+sync-no-exposure = no exposure
+sync-no-new-exposure = no new exposure
+sync-earlier-listed = { $count } earlier exposure(s) still listed: `venuecode visitor exposures`; `venuecode visitor dismiss ID` once you have acted
+
+## venue
+
+venue-pending = the registration authority reviews new venues: registration { $id } is waiting for its approval.
+    Next: `venuecode venue collect` fetches the certificate once approved.
+venue-registered = registered { $name } as serial { $serial }; certificate valid until { $until }.
+    Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.
+venue-still-waiting = registration { $id } is still waiting for the registration authority
+venue-refused = the registration authority refused registration { $id }; the key kept for it is deleted, and `venuecode venue register` may be run again
+venue-approved = approved: { $name } is serial { $serial }; certificate valid until { $until }.
+    Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.
+venue-profile-updated = updated the poster's details (English lines, code base URL, language); the certificate is unchanged.
+    Next: `venuecode venue poster` to print the new poster.
+venue-updated = updated { $name }: new certificate serial { $serial } replaces serial { $old }, valid until { $until }.
+    Phones refuse the old posters after their next sync and point visitors to the
+    current one. Next: `venuecode venue poster`, and replace every printed poster
+    (a running `venuecode venue display` switches to the new certificate by itself).
+venue-poster-written = wrote { $pdf }, { $svg } and { $png }. Print at A4 or larger, one at every entrance.
+venue-sheet-written = wrote the recovery sheet to { $path } (mode 0600)
+venue-restored-other-name = note: the venue is now registered as { $name } (the sheet says { $sheet })
+venue-restored = restored { $name } (serial { $serial }; certificate valid until { $until }) in { $home }.
+    Next: `venuecode venue poster` or `venuecode venue display` work again; put back a copy of venue/guestbook.redb to keep earlier guests.
+venue-display-showing = showing the rotating code at { $url } (full-screen it on the entrance screen; Ctrl-C stops)
+venue-display-exposed = venue display: listening on { $addr }, which other machines can reach: only requests with the access token in the URL above get codes; keep it private
+venue-display-unspecified = (put this machine's address in place of the unspecified one)
+venue-not-notified = not notified in the last { $days } days
+venue-notified = NOTIFIED: the health authority published these windows:
+venue-notified-window = { $window } (batch { $batch })
+venue-seeds-released = released the seeds of { $count } day(s), sealed to the health authority (upload { $id })
+venue-count-tags-failed = warning: registering the count tags failed: { $detail }
+venue-counts = check-ins today (venue's local day { $day }): { $today }; last { $days } days: { $total }
+venue-count-tags-registered = registered this venue's count tags for { $first } to { $last } (its local days); run daily
+venue-already-revoked = serial { $serial } was already deactivated; nothing to do
+venue-revoked = deactivated serial { $serial }; phones that scan it now see a warning
+venue-display-tags-failed = venue display: registering count tags failed: { $detail }
+venue-revocation-unknown = warning: could not check whether this venue is revoked: { $detail }
+venue-cert-expired = warning: this venue's certificate expired on { $until }: phones refuse its codes. Renew it with `venuecode venue update --renew --pledge` and print new posters.
+venue-cert-expiring = warning: this venue's certificate expires on { $until } ({ $days } day(s) left): renew it with `venuecode venue update --renew --pledge` and print new posters.
+restore-fetching = fetching the certificate of serial { $serial } from the server
+venue-pledge-prompt = I pledge that this information is true (本人承诺所填信息真实). Type yes:
+venue-display-new-cert = venue display: now signing under certificate serial { $serial } (was { $old })
+
+## poster and display page (in the venue's language)
+
+poster-title = Venue Check-in · 场所码
+poster-category = Category: { $category }  ·  Region: { $region }
+poster-subtitle = Privacy-preserving venue code · 隐私保护的场所登记
+poster-instruction = Scan to check in · 扫码登记
+poster-privacy = Your visit stays on your phone · 登记记录只保存在您的手机上
+poster-no-phone = No smartphone? Staff will check you in · 没有智能手机？请工作人员代为登记
+poster-footer = Certificate: { $serial }  ·  Issued: { $issued }  ·  Valid until: { $until }
+display-title = Venue Check-in
+display-scan = Scan to check in · 扫码登记. This code changes every few minutes.
+display-lost = Lost contact with the display · 与显示程序失去联系: this code expires in
+display-expired = This code has expired · 此码已失效
+display-stopped-first = The display has stopped. Scan the printed poster or ask staff.
+display-stopped-second = 显示程序已停止。请扫描张贴的场所码或联系工作人员。
+
+## trust
+
+trust-installed = installed
+trust-unchanged = already installed
+trust-updated = updated from sequence { $from }
+trust-install-line = trust bundle sequence { $sequence } { $outcome } in { $home } (RA key { $key }, server { $server })
+trust-show = trust bundle sequence { $sequence } issued { $issued }, signed by RA key { $key }
+    RA keys: { $ra }
+    HA signing keys: { $ha }
+    HA encryption key: { $enc }
+    server: { $server }
+    codes: { $codes }

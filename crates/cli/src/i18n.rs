@@ -1,0 +1,377 @@
+//! The message catalogue: every sentence the CLI shows people, in English and Simplified
+//! Chinese, as Fluent files embedded in the binary (`crates/cli/i18n/{en,zh-CN}/venuecode.ftl`).
+//!
+//! The language of a run is chosen once ([`set_language`]: `--lang`, `VENUECODE_LANG`, else
+//! the locale, see [`Lang::from_env`]); [`t!`](crate::t) formats a message in it. A poster or
+//! display page is rendered in the venue's own language with a [`Localizer`] for it.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+
+/// The English catalogue.
+pub const EN_FTL: &str = include_str!("../i18n/en/venuecode.ftl");
+/// The Simplified Chinese catalogue.
+pub const ZH_CN_FTL: &str = include_str!("../i18n/zh-CN/venuecode.ftl");
+
+/// A language the CLI speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Lang {
+    /// English.
+    #[serde(rename = "en")]
+    En,
+    /// Simplified Chinese.
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+}
+
+impl Lang {
+    /// Every language, English (the fallback) first.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhCn];
+
+    /// The BCP 47 tag: `en` or `zh-CN`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::ZhCn => "zh-CN",
+        }
+    }
+
+    /// A language for a tag or locale name: `en`, `en-US`, `en_GB.UTF-8` → English; `zh`,
+    /// `zh-CN`, `zh_CN.UTF-8`, `zh-Hans` → Simplified Chinese. `None` for anything else.
+    pub fn parse(s: &str) -> Option<Lang> {
+        let lower = s.trim().to_ascii_lowercase();
+        let base = lower.split(['-', '_', '.', '@']).next().unwrap_or_default();
+        match base {
+            "en" => Some(Self::En),
+            "zh" => Some(Self::ZhCn),
+            _ => None,
+        }
+    }
+
+    /// The language of the locale: the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is
+    /// set and not empty; `zh*` gives Simplified Chinese, anything else (or nothing) English.
+    pub fn from_env() -> Lang {
+        Self::from_locale_vars(|k| std::env::var(k).ok())
+    }
+
+    /// [`Lang::from_env`] over any lookup of the variables (for tests).
+    pub fn from_locale_vars(get: impl Fn(&str) -> Option<String>) -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|k| get(k))
+            .find(|v| !v.trim().is_empty())
+            .map(|v| {
+                if v.trim().to_ascii_lowercase().starts_with("zh") {
+                    Self::ZhCn
+                } else {
+                    Self::En
+                }
+            })
+            .unwrap_or(Self::En)
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Self::En => EN_FTL,
+            Self::ZhCn => ZH_CN_FTL,
+        }
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.tag())
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Lang::parse(s).ok_or_else(|| format!("unknown language `{s}`: use en or zh-CN"))
+    }
+}
+
+/// A message argument: text or a whole number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// Text, shown as it is.
+    Text(String),
+    /// A number (plural forms select on it).
+    Num(i64),
+}
+
+macro_rules! arg_from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(n: $t) -> Self {
+                // Fluent numbers are f64: a number beyond 2^53 (an id) stays exact as text.
+                match i64::try_from(n) {
+                    Ok(v) if v.unsigned_abs() < (1 << 53) => Arg::Num(v),
+                    _ => Arg::Text(n.to_string()),
+                }
+            }
+        }
+    )*};
+}
+arg_from_int!(u8, u16, u32, u64, usize, i32, i64);
+
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Arg::Text(s)
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(s: &String) -> Self {
+        Arg::Text(s.clone())
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg::Text(s.to_owned())
+    }
+}
+
+/// Formats messages of one language's catalogue, falling back to English for a message the
+/// catalogue lacks (the catalogue test keeps that from happening) and to the id itself.
+pub struct Localizer {
+    lang: Lang,
+    bundle: FluentBundle<FluentResource>,
+}
+
+impl Localizer {
+    /// The catalogue of `lang`, parsed.
+    pub fn new(lang: Lang) -> Localizer {
+        let langid: unic_langid::LanguageIdentifier = lang
+            .tag()
+            .parse()
+            .unwrap_or_else(|_| unic_langid::LanguageIdentifier::default());
+        let mut bundle = FluentBundle::new_concurrent(vec![langid]);
+        // Terminal output and SVG: no Unicode isolation marks around arguments.
+        bundle.set_use_isolating(false);
+        // The catalogues are ours and checked by tests; a syntax error keeps the entries
+        // that parse.
+        let resource = match FluentResource::try_new(lang.source().to_owned()) {
+            Ok(r) => r,
+            Err((r, _)) => r,
+        };
+        let _ = bundle.add_resource(resource);
+        Localizer { lang, bundle }
+    }
+
+    /// The shared localizer of `lang`.
+    pub fn get(lang: Lang) -> &'static Localizer {
+        static EN: OnceLock<Localizer> = OnceLock::new();
+        static ZH: OnceLock<Localizer> = OnceLock::new();
+        match lang {
+            Lang::En => EN.get_or_init(|| Localizer::new(Lang::En)),
+            Lang::ZhCn => ZH.get_or_init(|| Localizer::new(Lang::ZhCn)),
+        }
+    }
+
+    /// Its language.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// Whether the catalogue has a message `id`.
+    pub fn has(&self, id: &str) -> bool {
+        self.bundle.has_message(id)
+    }
+
+    /// The message `id` with its arguments.
+    pub fn format(&self, id: &str, args: &[(&str, Arg)]) -> String {
+        match self.try_format(id, args) {
+            Some(s) => s,
+            None if self.lang != Lang::En => Localizer::get(Lang::En).format(id, args),
+            None => id.to_owned(),
+        }
+    }
+
+    fn try_format(&self, id: &str, args: &[(&str, Arg)]) -> Option<String> {
+        let msg = self.bundle.get_message(id)?;
+        let pattern = msg.value()?;
+        let mut fargs = FluentArgs::new();
+        for (k, v) in args {
+            match v {
+                Arg::Text(s) => fargs.set(*k, FluentValue::from(s.as_str())),
+                Arg::Num(n) => fargs.set(*k, FluentValue::from(*n)),
+            }
+        }
+        let mut errors = Vec::new();
+        let out = self
+            .bundle
+            .format_pattern(pattern, Some(&fargs), &mut errors);
+        Some(out.into_owned())
+    }
+}
+
+static CURRENT: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the language of this run.
+pub fn set_language(lang: Lang) {
+    CURRENT.store(
+        match lang {
+            Lang::En => 0,
+            Lang::ZhCn => 1,
+        },
+        Ordering::Relaxed,
+    );
+}
+
+/// The language of this run (English until [`set_language`]).
+pub fn language() -> Lang {
+    match CURRENT.load(Ordering::Relaxed) {
+        1 => Lang::ZhCn,
+        _ => Lang::En,
+    }
+}
+
+/// The message `id` in the language of this run.
+pub fn tr(id: &str, args: &[(&str, Arg)]) -> String {
+    Localizer::get(language()).format(id, args)
+}
+
+/// A message of the catalogue in the language of this run: `t!("id")` or
+/// `t!("id", name = value, …)`, each value anything that converts into an [`Arg`].
+#[macro_export]
+macro_rules! t {
+    ($id:expr) => {
+        $crate::i18n::tr($id, &[])
+    };
+    ($id:expr, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::i18n::tr($id, &[$((stringify!($name), $crate::i18n::Arg::from($value))),+])
+    };
+}
+
+/// Like [`t!`](crate::t), in a given [`Localizer`]'s language.
+#[macro_export]
+macro_rules! tl {
+    ($loc:expr, $id:expr) => {
+        $loc.format($id, &[])
+    };
+    ($loc:expr, $id:expr, $($name:ident = $value:expr),+ $(,)?) => {
+        $loc.format($id, &[$((stringify!($name), $crate::i18n::Arg::from($value))),+])
+    };
+}
+
+/// The message ids of a catalogue, each with the sorted names of the variables it uses, as
+/// read from the source text (for the test that both catalogues match).
+pub fn catalogue_shape(source: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut current: Option<String> = None;
+    for line in source.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        if !line.starts_with(' ') {
+            if let Some((id, _)) = line.split_once('=') {
+                let id = id.trim().to_owned();
+                out.entry(id.clone()).or_default();
+                current = Some(id);
+            }
+        }
+        if let Some(id) = &current {
+            let vars = out.entry(id.clone()).or_default();
+            let mut rest = line;
+            while let Some(i) = rest.find('$') {
+                rest = &rest[i + 1..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                    .collect();
+                if !name.is_empty() && !vars.contains(&name) {
+                    vars.push(name);
+                }
+            }
+            vars.sort();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogues_parse_and_have_the_same_messages_and_variables() {
+        for lang in Lang::ALL {
+            if let Err((_, errors)) = FluentResource::try_new(lang.source().to_owned()) {
+                panic!("{lang} catalogue does not parse: {errors:?}");
+            }
+        }
+        let en = catalogue_shape(EN_FTL);
+        let zh = catalogue_shape(ZH_CN_FTL);
+        assert!(en.len() > 50, "the English catalogue looks empty");
+        for (id, vars) in &en {
+            assert_eq!(zh.get(id), Some(vars), "zh-CN differs from en at `{id}`");
+        }
+        for id in zh.keys() {
+            assert!(en.contains_key(id), "zh-CN has `{id}`, en does not");
+        }
+    }
+
+    #[test]
+    fn every_message_formats_in_both_languages() {
+        for lang in Lang::ALL {
+            let loc = Localizer::new(lang);
+            for id in catalogue_shape(lang.source()).keys() {
+                assert!(loc.has(id), "{lang}: `{id}` is not a message");
+                assert!(
+                    loc.try_format(id, &[]).is_some(),
+                    "{lang}: `{id}` has no value"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn language_comes_from_tags_and_the_locale() {
+        assert_eq!(Lang::parse("zh-CN"), Some(Lang::ZhCn));
+        assert_eq!(Lang::parse("zh_CN.UTF-8"), Some(Lang::ZhCn));
+        assert_eq!(Lang::parse("en"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        assert_eq!(Lang::from_locale_vars(env(&[])), Lang::En);
+        assert_eq!(
+            Lang::from_locale_vars(env(&[("LANG", "zh_CN.UTF-8")])),
+            Lang::ZhCn
+        );
+        // LC_ALL wins over LANG; an empty one is skipped.
+        assert_eq!(
+            Lang::from_locale_vars(env(&[("LC_ALL", "C.UTF-8"), ("LANG", "zh_CN.UTF-8")])),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_locale_vars(env(&[("LC_ALL", ""), ("LC_MESSAGES", "zh_TW")])),
+            Lang::ZhCn
+        );
+    }
+
+    #[test]
+    fn arguments_and_plurals_format_in_both_languages() {
+        let en = Localizer::new(Lang::En);
+        let zh = Localizer::new(Lang::ZhCn);
+        assert_eq!(
+            tl!(en, "visitor-checked-out", venue = "Noodles", time = "10:00"),
+            "checked out of Noodles at 10:00"
+        );
+        assert_eq!(
+            tl!(zh, "visitor-checked-out", venue = "面馆", time = "10:00"),
+            "已于 10:00 离开面馆"
+        );
+    }
+}

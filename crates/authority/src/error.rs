@@ -158,18 +158,6 @@ pub enum AuthorityError {
         /// The ids.
         ids: Vec<u64>,
     },
-    /// Several venues match a name; the caller must choose one by serial.
-    VenueAmbiguous {
-        /// The name as given.
-        name: String,
-        /// `(serial, name, address)` of each match.
-        matches: Vec<(u64, String, String)>,
-    },
-    /// No venue matches a name.
-    VenueNotFound {
-        /// The name or serial as given.
-        name: String,
-    },
 }
 
 impl AuthorityError {
@@ -313,18 +301,6 @@ impl fmt::Display for AuthorityError {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Self::VenueAmbiguous { name, matches } => {
-                write!(
-                    f,
-                    "{} venues are named `{name}`; give the serial of the one meant:",
-                    matches.len()
-                )?;
-                for (serial, n, address) in matches {
-                    write!(f, "\n  serial {serial}: {n}, {address}")?;
-                }
-                Ok(())
-            }
-            Self::VenueNotFound { name } => write!(f, "no venue `{name}` is registered"),
         }
     }
 }

@@ -506,10 +506,9 @@ pub enum UploadSummary {
         /// The serials, each once.
         serials: Vec<u64>,
     },
-    /// A venue's seed release (it names the venue by its key only).
+    /// A venue's seed release. It names the venue by its key only, which the summary leaves
+    /// out: a listing says what kind of upload each is, [`open_upload`] shows the key.
     Seeds {
-        /// The venue key, hex.
-        venue_key: String,
         /// How many days of seeds.
         days: usize,
     },
@@ -549,10 +548,7 @@ pub fn summarize_upload(ha: &HealthAuthority, info: &UploadInfo, bytes: &[u8]) -
                 serials,
             }
         }
-        Ok(Opened::Seeds { venue_key, seeds }) => UploadSummary::Seeds {
-            venue_key: hex::encode(venue_key),
-            days: seeds.len(),
-        },
+        Ok(Opened::Seeds { seeds, .. }) => UploadSummary::Seeds { days: seeds.len() },
         Err(e) => UploadSummary::Unreadable {
             reason: format!("{e:#}"),
         },

@@ -906,10 +906,9 @@ fn contents_text(c: &authority::UploadSummary) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        authority::UploadSummary::Seeds { venue_key, days } => format!(
-            "seeds for {days} day(s) of the venue with key {}…",
-            venue_key.get(..16).unwrap_or(venue_key)
-        ),
+        authority::UploadSummary::Seeds { days } => {
+            format!("a venue's seeds for {days} day(s) (uploads open names its key)")
+        }
         authority::UploadSummary::Unreadable { reason } => format!("unreadable: {reason}"),
     }
 }

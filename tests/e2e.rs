@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use venuecode_protocol::code::{encode_decimal, DEFAULT_BASE_URL};
 use venuecode_protocol::{
     Codec, MasterSeed, SigningKey, VenueCategory, VenueCertificate, VenueCode,
@@ -675,7 +675,7 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
     let r = w.ok(
         &w.ha,
         None,
-        &["authority", "disable", &serial_b.to_string()],
+        &["authority", "disable", &serial_b.to_string(), "--yes"],
     );
     assert_eq!(r["disabled"], serial_b, "{r}");
     let out = w.cli(&disabled, None, &["venue", "code"]).failed();
@@ -3610,4 +3610,225 @@ fn a_venue_prints_its_poster_in_the_language_it_registered_with() {
     w.register(&en, "北滨河面馆", "restaurant");
     assert!(poster_text(&en, None).contains("Scan to check in · 扫码登记"));
     assert!(poster_text(&en, Some("zh-CN")).contains("扫码登记 · Scan to check in"));
+}
+
+// ------------------------------------------------------------------------------------------
+// The tracer's everyday commands
+// ------------------------------------------------------------------------------------------
+
+/// Runs an authority command as a person types it: text output, no `--json`.
+fn text(w: &World, args: &[&str]) -> Output {
+    let mut cmd = base_command();
+    cmd.arg("--home")
+        .arg(&w.ha)
+        .arg("--server")
+        .arg(&w.server.url)
+        .args(&w.client_args)
+        .args(args);
+    run(cmd)
+}
+
+#[test]
+fn the_tracer_lists_and_cancels_tans_and_a_cancelled_or_used_one_cannot_be_cancelled() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("tan-shop");
+    w.register(&shop, "黄河边茶馆", "restaurant");
+    let url = w.static_url(&shop);
+    let carol = w.home("tan-carol");
+    w.scan(&carol, &at(d, 10, 0), &url);
+
+    // Two TANs, each shown with its id.
+    let v = w.ok(&w.ha, None, &["authority", "tan", "--count", "2"]);
+    let strs = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .unwrap_or_else(|| panic!("no {k}: {v}"))
+            .iter()
+            .map(|t| t.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (tans, ids) = (strs("tans"), strs("ids"));
+    assert_eq!((tans.len(), ids.len()), (2, 2), "{v}");
+    let listed = |w: &World| -> Vec<Value> {
+        w.ok(&w.ha, None, &["authority", "tan", "list"])["tans"]
+            .as_array()
+            .expect("tans")
+            .clone()
+    };
+    let row = |rows: &[Value], id: &str| -> Value {
+        rows.iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not listed: {rows:?}"))
+            .clone()
+    };
+    let rows = listed(&w);
+    assert_eq!(rows.len(), 2);
+    for id in &ids {
+        let r = row(&rows, id);
+        assert_eq!(
+            (&r["purpose"], &r["state"], &r["server_state"]),
+            (&json!("case"), &json!("unused"), &json!("unused")),
+            "{r}"
+        );
+        assert!(r["expires_at"].as_str().unwrap() > r["issued_at"].as_str().unwrap());
+    }
+    // The TAN itself is never listed.
+    let shown = text(&w, &["authority", "tan", "list"]).ok().stdout;
+    assert!(
+        shown.contains(&ids[0]) && shown.contains("unused"),
+        "{shown}"
+    );
+    for t in &tans {
+        assert!(!shown.contains(t.as_str()), "{shown}");
+    }
+
+    // Cancelled by its id: the visitor's share with it is refused, nothing is uploaded.
+    let c = w.ok(&w.ha, None, &["authority", "tan", "cancel", &ids[0]]);
+    assert_eq!(c["cancelled"], ids[0].as_str(), "{c}");
+    let out = w
+        .cli(
+            &carol,
+            Some(&at(d, 15, 0)),
+            &["visitor", "share", "--tan", &tans[0], "--yes"],
+        )
+        .failed();
+    assert!(out.stderr.contains("cancelled"), "{out:#?}");
+    assert!(w.mailbox().is_empty());
+    assert_eq!(row(&listed(&w), &ids[0])["state"], "cancelled");
+    // Twice, and a mistyped id: clear errors.
+    let out = w
+        .cli(&w.ha, None, &["authority", "tan", "cancel", &ids[0]])
+        .failed();
+    assert!(out.stderr.contains("cancelled before"), "{out:#?}");
+    let out = w
+        .cli(&w.ha, None, &["authority", "tan", "cancel", "0123456789"])
+        .failed();
+    assert!(
+        out.stderr.contains("`0123456789`") && out.stderr.contains("tan list"),
+        "{out:#?}"
+    );
+
+    // Used by an upload not published yet: the server says so, and it cannot be cancelled.
+    w.ok(
+        &carol,
+        Some(&at(d, 15, 0)),
+        &["visitor", "share", "--tan", &tans[1], "--yes"],
+    );
+    let r = row(&listed(&w), &ids[1]);
+    assert_eq!(
+        (&r["state"], &r["server_state"]),
+        (&json!("unused"), &json!("used"))
+    );
+    let out = w
+        .cli(&w.ha, None, &["authority", "tan", "cancel", &ids[1]])
+        .failed();
+    assert!(out.stderr.contains("already used"), "{out:#?}");
+    assert_eq!(row(&listed(&w), &ids[1])["cancelled_at"], Value::Null);
+}
+
+#[test]
+fn uploads_name_their_venues_publish_refuses_a_missing_id_stats_read_as_tables_disable_asks() {
+    let w = World::new();
+    let d = w.day;
+    let shop = w.home("ux-shop");
+    let serial = w.register(&shop, "黄河边茶馆", "restaurant");
+    let url = w.static_url(&shop);
+    let carol = w.home("ux-carol");
+    w.scan(&carol, &at(d, 10, 0), &url);
+    let tan = w.tan("case");
+    w.ok(
+        &carol,
+        Some(&at(d, 15, 0)),
+        &["visitor", "share", "--tan", &tan, "--yes"],
+    );
+
+    // The mailbox: when each arrived, and the venues a case names.
+    let mailbox = w.mailbox();
+    assert_eq!(mailbox.len(), 1);
+    let c = &mailbox[0]["contents"];
+    assert_eq!(c["kind"], "case", "{c}");
+    assert_eq!(c["venues"], json!([[serial, "黄河边茶馆"]]), "{c}");
+    let shown = text(&w, &["authority", "uploads", "list"]).ok().stdout;
+    assert!(
+        shown.contains("arrived") && shown.contains("黄河边茶馆") && shown.contains("UTC"),
+        "{shown}"
+    );
+    // An id the mailbox does not hold: an error naming it, and nothing published.
+    let id = mailbox[0]["id"].as_u64().unwrap();
+    let out = w
+        .cli(
+            &w.ha,
+            Some(&at(d, 15, 5)),
+            &["authority", "publish", "--uploads", &format!("{id},999")],
+        )
+        .failed();
+    assert!(
+        out.stderr.contains("999") && out.stderr.contains("nothing published"),
+        "{out:#?}"
+    );
+    assert!(!w.ha.join("authority/chain.json").exists());
+    assert!(!w.ha.join("authority/pending-batch.bin").exists());
+
+    // Statistics: filtered by region (a province or a prefecture of the table), category and
+    // dates; a region not in the table and a reversed range are refused.
+    let rows = |args: &[&str]| -> Vec<Value> {
+        let mut all = vec!["authority", "stats"];
+        all.extend_from_slice(args);
+        w.ok(&w.ha, None, &all)["venues"]["by_region"]
+            .as_array()
+            .expect("by_region")
+            .clone()
+    };
+    assert_eq!(rows(&["--region", "62"]).len(), 1);
+    assert_eq!(
+        rows(&["--region", "620100", "--category", "restaurant"]).len(),
+        1
+    );
+    assert!(rows(&["--region", "4403"]).is_empty());
+    assert!(rows(&["--category", "pharmacy"]).is_empty());
+    let out = w
+        .cli(&w.ha, None, &["authority", "stats", "--region", "99"])
+        .failed();
+    assert!(
+        out.stderr.contains("990000") && out.stderr.contains("GB/T 2260"),
+        "{out:#?}"
+    );
+    let out = w
+        .cli(
+            &w.ha,
+            None,
+            &[
+                "authority",
+                "stats",
+                "--from",
+                "2026-12-02",
+                "--until",
+                "2026-12-01",
+            ],
+        )
+        .failed();
+    assert!(out.stderr.contains("starts after it ends"), "{out:#?}");
+    let shown = text(&w, &["authority", "stats"]).ok().stdout;
+    assert!(
+        shown.contains("620105 甘肃省 兰州市 (Lanzhou, Gansu)") && shown.contains("restaurant"),
+        "{shown}"
+    );
+    assert!(!shown.contains('{'), "not a table: {shown}");
+
+    // Disable: without a terminal and without --yes, refused and nothing done.
+    let out = text(&w, &["authority", "disable", &serial.to_string()]).failed();
+    assert!(out.stderr.contains("--yes"), "{out:#?}");
+    assert_eq!(w.venue_stats(), (1, 0));
+    let out = text(&w, &["authority", "disable", "424242", "--yes"]).failed();
+    assert!(out.stderr.contains("424242"), "{out:#?}");
+    let v = w.ok(
+        &w.ha,
+        None,
+        &["authority", "disable", &serial.to_string(), "--yes"],
+    );
+    assert_eq!(
+        (&v["disabled"], &v["name"]),
+        (&json!(serial), &json!("黄河边茶馆"))
+    );
+    assert_eq!(w.venue_stats(), (0, 1));
 }

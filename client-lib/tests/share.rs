@@ -113,6 +113,17 @@ fn used_expired_and_unknown_tans_are_distinct_errors() {
         v.share("NEVER-012345", &[a]),
         Err(Error::TanUnknown)
     ));
+    w.server
+        .register_tan("CANCELLED-01", TanState::Cancelled)
+        .unwrap();
+    assert!(matches!(
+        v.share("CANCELLED-01", &[a]),
+        Err(Error::Server {
+            status: 410,
+            code: venuecode_protocol::api::ErrorCode::TanCancelled,
+            ..
+        })
+    ));
     assert!(matches!(
         v.share("short", &[a]),
         Err(Error::InvalidArgument(_))

@@ -12,8 +12,8 @@ use venuecode_protocol::api::{
     AuthorityInfo, BatchInfo, BatchListing, BatchStored, CheckpointStored, CountAccepted,
     CountListing, CountRow, CountStats, CountStatsRow, ErrorCode, ExposureStats, ExposureStatsRow,
     PendingRegistration, PendingRegistrations, PendingState, Registered, RegistrationHeld,
-    RegistrationRefused, RegistrationWaiting, RevocationAdded, TanRegistration, UploadInfo,
-    UploadListing, UploadStored, VenueStats, VenueStatsRow,
+    RegistrationRefused, RegistrationWaiting, RevocationAdded, TanRegistration, TanStatus,
+    UploadInfo, UploadListing, UploadStored, VenueStats, VenueStatsRow,
 };
 use venuecode_protocol::envelope::parse_tan_hash;
 use venuecode_protocol::primitives::sha256;
@@ -636,6 +636,49 @@ pub(crate) async fn post_tans(
     ))
 }
 
+/// The TAN hash in a `/v1/tans/{hash}` path.
+fn path_tan_hash(hash: &str) -> Result<[u8; 32], ApiError> {
+    parse_tan_hash(hash)
+        .map_err(|_| ApiError::malformed("the TAN hash must be 64 lowercase hex digits"))
+}
+
+/// `GET /v1/tans/{hash}`: the server's view of one registered TAN.
+pub(crate) async fn get_tan(
+    State(s): State<Shared>,
+    Path(hash): Path<String>,
+    _: Signed<HaKey>,
+) -> Result<Json<TanStatus>, ApiError> {
+    let hash = path_tan_hash(&hash)?;
+    let record = blocking(&s, move |st| st.tan(&hash))
+        .await?
+        .ok_or_else(|| ApiError::not_found("TAN"))?;
+    Ok(Json(TanStatus {
+        purpose: record.purpose.as_str().to_owned(),
+        registered_at: record.registered_at,
+        expires_at: record.expires_at,
+        used: record.used,
+        cancelled: record.cancelled,
+    }))
+}
+
+/// `DELETE /v1/tans/{hash}`: cancels an unused TAN, so that no upload can use it.
+pub(crate) async fn delete_tan(
+    State(s): State<Shared>,
+    Path(hash): Path<String>,
+    _: Signed<HaKey>,
+) -> Result<StatusCode, ApiError> {
+    let hash = path_tan_hash(&hash)?;
+    match blocking(&s, move |st| st.cancel_tan(&hash)).await {
+        Ok(()) => {
+            s.metrics.event("tan_cancelled");
+            tracing::info!("TAN cancelled");
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Err(e) if e.code == ErrorCode::TanUnknown => Err(ApiError::not_found("TAN")),
+        Err(e) => Err(e),
+    }
+}
+
 fn tan_unknown(message: &str) -> ApiError {
     ApiError::new(ErrorCode::TanUnknown, message)
 }
@@ -658,6 +701,9 @@ pub(crate) async fn upload_tan(
         .ok_or_else(|| tan_unknown("the TAN is not registered"))?;
     if record.used {
         return Err(StorageError::TanUsed.into());
+    }
+    if record.cancelled {
+        return Err(StorageError::TanCancelled.into());
     }
     if now_secs() >= record.expires_at {
         return Err(StorageError::TanExpired.into());

@@ -130,6 +130,10 @@ impl From<StorageError> for ApiError {
             }
             StorageError::TanUsed => Self::new(ErrorCode::TanUsed, "the TAN was already used"),
             StorageError::TanExpired => Self::new(ErrorCode::TanExpired, "the TAN has expired"),
+            StorageError::TanCancelled => Self::new(
+                ErrorCode::TanCancelled,
+                "the health authority cancelled this TAN",
+            ),
             StorageError::VenueKeyRegistered => Self::new(
                 ErrorCode::VenueKeyRegistered,
                 "this venue key has a certificate already; change its details with an update, \

@@ -213,6 +213,24 @@ const OPERATIONS: &[Operation] = &[
         errors: SIGNED,
     },
     Operation {
+        method: "get",
+        path: "/v1/tans/{hash}",
+        summary: "The server's view of one registered TAN (purpose, expiry, used, cancelled)",
+        auth: "ha",
+        request: None,
+        ok: (200, JSON),
+        errors: &[400, 401, 404],
+    },
+    Operation {
+        method: "delete",
+        path: "/v1/tans/{hash}",
+        summary: "Cancel an unused TAN, so that no upload can use it",
+        auth: "ha",
+        request: None,
+        ok: (204, ""),
+        errors: &[400, 401, 404, 409, 410],
+    },
+    Operation {
         method: "post",
         path: "/v1/uploads",
         summary: "Upload with a one-time TAN",
@@ -334,8 +352,14 @@ fn operation(op: &Operation) -> Value {
         .split('/')
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| {
-            json!({ "name": name, "in": "path", "required": true,
-                    "schema": { "type": "integer", "format": "int64", "minimum": 0 } })
+            if name == "hash" {
+                json!({ "name": name, "in": "path", "required": true,
+                        "description": "hex of SHA-256(\"venuecode/v2/tan\" || 0x00 || TAN)",
+                        "schema": { "type": "string", "pattern": "^[0-9a-f]{64}$" } })
+            } else {
+                json!({ "name": name, "in": "path", "required": true,
+                        "schema": { "type": "integer", "format": "int64", "minimum": 0 } })
+            }
         })
         .chain(if op.path.starts_with("/v1/stats/") {
             // Statistics are paged: `next` of one answer is `after` of the next query.

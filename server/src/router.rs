@@ -89,6 +89,12 @@ pub(crate) fn router(state: Shared) -> Router {
             post(api::post_tans).layer(DefaultBodyLimit::max(TANS_BODY)),
         )
         .route(
+            "/v1/tans/{hash}",
+            get(api::get_tan)
+                .delete(api::delete_tan)
+                .layer(DefaultBodyLimit::max(NO_BODY)),
+        )
+        .route(
             "/v1/uploads",
             get(api::list_uploads)
                 .layer(DefaultBodyLimit::max(NO_BODY))
@@ -208,7 +214,7 @@ fn body_limit(c: &crate::Config, method: &Method, route: &str) -> Option<usize> 
         ("POST", "/v1/checkpoints") => NO_BODY,
         (_, "/v1/batches") => c.max_batch_bytes,
         ("POST", "/v1/uploads") => c.max_upload_bytes,
-        (_, "/v1/uploads" | "/v1/uploads/{id}") => NO_BODY,
+        (_, "/v1/uploads" | "/v1/uploads/{id}" | "/v1/tans/{hash}") => NO_BODY,
         ("POST", "/v1/counts") => COUNTS_BODY,
         _ => return None,
     })
@@ -218,7 +224,7 @@ fn body_limit(c: &crate::Config, method: &Method, route: &str) -> Option<usize> 
 fn signer(method: &Method, route: &str) -> Option<Signer> {
     match (method.as_str(), route) {
         ("POST", "/v1/batches" | "/v1/checkpoints" | "/v1/tans")
-        | (_, "/v1/uploads/{id}")
+        | (_, "/v1/uploads/{id}" | "/v1/tans/{hash}")
         | ("GET", "/v1/uploads") => Some(Signer::Ha),
         ("POST", "/v1/admin/venues/{serial}/disable")
         | ("GET", "/v1/admin/registrations")

@@ -258,6 +258,66 @@ fn exposure_batches_are_stored_once_and_cacheable() {
 }
 
 #[test]
+fn the_ha_cancels_an_unused_tan_and_an_upload_with_it_is_refused() {
+    let h = Harness::start();
+    let exp = now() + 3600;
+    h.register_tans(&[
+        ("CANCEL-TAN-001", exp, "case"),
+        ("USED-TAN-00001", exp, "case"),
+    ]);
+    let path = |tan: &str| {
+        format!(
+            "/v1/tans/{}",
+            venuecode_protocol::envelope::tan_hash_hex(tan).unwrap()
+        )
+    };
+    let status = h.signed(&h.ha, "GET", &path("CANCEL-TAN-001"), b"");
+    assert_eq!(status.status, 200);
+    let v = status.json();
+    assert_eq!(
+        (
+            v["purpose"].as_str(),
+            v["used"].as_bool(),
+            v["cancelled"].as_bool()
+        ),
+        (Some("case"), Some(false), Some(false))
+    );
+    assert_eq!(v["expires_at"], exp);
+    // Only the HA may cancel.
+    let (venue, _) = h.register("Not The HA Cafe");
+    let r = h.request("DELETE", &path("CANCEL-TAN-001"), &[], b"");
+    assert_eq!((r.status, r.code().as_str()), (401, "signature_missing"));
+    let r = h.signed(&venue, "DELETE", &path("CANCEL-TAN-001"), b"");
+    assert_eq!((r.status, r.code().as_str()), (401, "signature_invalid"));
+    let r = h.signed(&h.ha, "DELETE", &path("CANCEL-TAN-001"), b"");
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+    let v = h.signed(&h.ha, "GET", &path("CANCEL-TAN-001"), b"").json();
+    assert_eq!(v["cancelled"], true);
+    // An upload with it is refused with the documented code, and nothing is stored.
+    let r = h.upload("CANCEL-TAN-001", &h.case_upload());
+    assert_eq!((r.status, r.code().as_str()), (410, "tan_cancelled"));
+    assert_eq!(
+        h.signed(&h.ha, "GET", "/v1/uploads", b"").json()["uploads"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    // Twice, a used TAN, an unknown one and a malformed hash: each its own answer.
+    let r = h.signed(&h.ha, "DELETE", &path("CANCEL-TAN-001"), b"");
+    assert_eq!((r.status, r.code().as_str()), (410, "tan_cancelled"));
+    assert_eq!(h.upload("USED-TAN-00001", &h.case_upload()).status, 201);
+    let r = h.signed(&h.ha, "DELETE", &path("USED-TAN-00001"), b"");
+    assert_eq!((r.status, r.code().as_str()), (409, "tan_used"));
+    let r = h.signed(&h.ha, "DELETE", &path("NEVER-ISSUED-1"), b"");
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+    let r = h.signed(&h.ha, "GET", &path("NEVER-ISSUED-1"), b"");
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+    let r = h.signed(&h.ha, "DELETE", "/v1/tans/not-a-hash", b"");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+}
+
+#[test]
 fn tans_and_uploads() {
     let h = Harness::start();
     let exp = now() + 3600;

@@ -12,7 +12,7 @@ use venuecode_protocol::api::{
     AuthorityInfo, BatchListing, BatchStored, CheckpointStored, CountAccepted, CountListing,
     CountStats, ErrorBody, ErrorCode, ExposureStats, PendingRegistrations, PendingState,
     Registered, RegistrationHeld, RegistrationRefused, RegistrationWaiting, RevocationAdded,
-    UploadListing, UploadStored, VenueStats,
+    TanStatus, UploadListing, UploadStored, VenueStats,
 };
 use venuecode_protocol::{ChainHead, Codec, ExposureBatch, SigningKey};
 
@@ -204,4 +204,52 @@ fn the_openapi_error_schema_lists_the_error_codes() {
         .collect();
     let codes: Vec<String> = ErrorCode::ALL.iter().map(|c| c.to_string()).collect();
     assert_eq!(listed, codes);
+}
+
+#[test]
+fn tan_status_and_cancel_answers_read_as_their_contract_types() {
+    let h = Harness::start();
+    let exp = now() + 3600;
+    let r: Registered = read(
+        &h.register_tans(&[
+            ("CONTRACT-TAN-1", exp, "case"),
+            ("CONTRACT-TAN-2", exp, "case"),
+        ]),
+        201,
+    );
+    assert_eq!(r.registered, 2);
+    let _: UploadStored = read(&h.upload("CONTRACT-TAN-1", &h.case_upload()), 201);
+    let path = |tan: &str| {
+        format!(
+            "/v1/tans/{}",
+            venuecode_protocol::envelope::tan_hash_hex(tan).unwrap()
+        )
+    };
+    let st: TanStatus = read(&h.signed(&h.ha, "GET", &path("CONTRACT-TAN-1"), b""), 200);
+    assert!(st.used && !st.cancelled);
+    assert_eq!((st.purpose.as_str(), st.expires_at), ("case", exp));
+    let r = h.signed(&h.ha, "DELETE", &path("CONTRACT-TAN-2"), b"");
+    assert_eq!(r.status, 204);
+    let st: TanStatus = read(&h.signed(&h.ha, "GET", &path("CONTRACT-TAN-2"), b""), 200);
+    assert!(st.cancelled && !st.used);
+    error(
+        &h.upload("CONTRACT-TAN-2", &h.case_upload()),
+        ErrorCode::TanCancelled,
+    );
+    error(
+        &h.signed(&h.ha, "DELETE", &path("CONTRACT-TAN-2"), b""),
+        ErrorCode::TanCancelled,
+    );
+    error(
+        &h.signed(&h.ha, "DELETE", &path("CONTRACT-TAN-1"), b""),
+        ErrorCode::TanUsed,
+    );
+    error(
+        &h.signed(&h.ha, "DELETE", &path("NEVER-ISSUED-1"), b""),
+        ErrorCode::NotFound,
+    );
+    error(
+        &h.signed(&h.ha, "GET", &path("NEVER-ISSUED-1"), b""),
+        ErrorCode::NotFound,
+    );
 }

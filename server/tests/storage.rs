@@ -345,6 +345,40 @@ fn tan_states() {
 }
 
 #[test]
+fn a_cancelled_tan_authorises_nothing_and_cancels_once_on_every_backend() {
+    each_store(|store| {
+        let tans = [
+            tan(1, T0 + 100, UploadPurpose::Case),
+            tan(2, T0 + 100, UploadPurpose::Case),
+            tan(3, T0 + 100, UploadPurpose::Seeds),
+        ];
+        store.register_tans(&tans, T0).unwrap();
+        assert!(!store.tan(&[1; 32]).unwrap().unwrap().cancelled);
+        store.cancel_tan(&[1; 32]).unwrap();
+        let rec = store.tan(&[1; 32]).unwrap().unwrap();
+        assert!(rec.cancelled && !rec.used);
+        // An upload with it is refused and stores nothing.
+        assert_eq!(
+            store.consume_tan(&[1; 32], T0, b"x"),
+            Err(StorageError::TanCancelled)
+        );
+        assert!(store.uploads().unwrap().is_empty());
+        // Twice, unknown, used: each its own refusal.
+        assert_eq!(store.cancel_tan(&[1; 32]), Err(StorageError::TanCancelled));
+        assert_eq!(store.cancel_tan(&[9; 32]), Err(StorageError::TanUnknown));
+        store.consume_tan(&[2; 32], T0, b"y").unwrap();
+        assert_eq!(store.cancel_tan(&[2; 32]), Err(StorageError::TanUsed));
+        assert!(!store.tan(&[2; 32]).unwrap().unwrap().cancelled);
+        // Registering a cancelled TAN again does not revive it.
+        store.register_tans(&tans, T0).unwrap();
+        assert!(store.tan(&[1; 32]).unwrap().unwrap().cancelled);
+        // A TAN of another purpose cancels alike; the stored upload is untouched.
+        store.cancel_tan(&[3; 32]).unwrap();
+        assert_eq!(store.uploads().unwrap().len(), 1);
+    });
+}
+
+#[test]
 fn registry_and_revocation_log() {
     each_store(|store| {
         assert_eq!(store.allocate_serial().unwrap(), 1);

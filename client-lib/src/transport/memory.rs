@@ -35,6 +35,8 @@ pub enum TanState {
     Used,
     /// Past its expiry.
     Expired,
+    /// Cancelled by the health authority (`DELETE /v1/tans/{hash}`).
+    Cancelled,
 }
 
 /// A count-tag registration the fake server received.
@@ -352,6 +354,21 @@ impl MemoryServer {
                     None => Response::from_bytes(200, bytes.clone()),
                 }
             }
+            // The HA's cancel, as the server answers it (the signature is not checked here).
+            (Method::Delete, ["v1", "tans", hash]) => {
+                let Ok(hash) = parse_tan_hash(hash) else {
+                    return error(ErrorCode::Malformed);
+                };
+                match s.tans.get(&hash).copied() {
+                    None => error(ErrorCode::NotFound),
+                    Some(TanState::Used) => error(ErrorCode::TanUsed),
+                    Some(TanState::Cancelled) => error(ErrorCode::TanCancelled),
+                    Some(TanState::Fresh | TanState::Expired) => {
+                        s.tans.insert(hash, TanState::Cancelled);
+                        Response::from_bytes(204, Vec::new())
+                    }
+                }
+            }
             (Method::Post, ["v1", "uploads"]) => {
                 if let Some(h) = req.header_value(TAN_HEADER) {
                     s.upload_headers.push(h.to_owned());
@@ -366,6 +383,7 @@ impl MemoryServer {
                     None => error(ErrorCode::TanUnknown),
                     Some(TanState::Used) => error(ErrorCode::TanUsed),
                     Some(TanState::Expired) => error(ErrorCode::TanExpired),
+                    Some(TanState::Cancelled) => error(ErrorCode::TanCancelled),
                     Some(TanState::Fresh) => {
                         s.tans.insert(hash, TanState::Used);
                         s.uploads.push(req.body.clone());

@@ -62,6 +62,30 @@ pub enum AuthorityError {
     },
     /// The TAN sealed in a case upload was already used.
     TanUsed,
+    /// The TAN sealed in a case upload was cancelled by this authority.
+    TanCancelled,
+    /// No TAN of this authority's ledger has this id (a prefix of its hash, or the TAN).
+    TanIdUnknown {
+        /// The id as typed.
+        id: String,
+    },
+    /// Several TANs of the ledger start with this id.
+    TanIdAmbiguous {
+        /// The id as typed.
+        id: String,
+        /// The hashes (hex) that start with it.
+        matches: Vec<String>,
+    },
+    /// The TAN to cancel was used by an upload already: cancelling it changes nothing.
+    TanAlreadyUsed {
+        /// Its short id.
+        id: String,
+    },
+    /// The TAN to cancel was cancelled before.
+    TanAlreadyCancelled {
+        /// Its short id.
+        id: String,
+    },
     /// A shared check-in's venue code does not verify against the trust anchors.
     CodeInvalid(venuecode_protocol::Error),
     /// A shared check-in's claim does not hold against the minute the upload arrived.
@@ -107,6 +131,33 @@ pub enum AuthorityError {
     },
     /// The batch builder refused every window.
     AllWindowsRefused,
+    /// A region filter that is not a province-level or prefecture-level code or prefix.
+    RegionNotAFilter {
+        /// As typed.
+        text: String,
+    },
+    /// A region code the GB/T 2260 table does not hold.
+    RegionNotInTable {
+        /// The six-digit code.
+        code: u32,
+    },
+    /// A category that is not one of the protocol's slugs.
+    UnknownCategory {
+        /// As typed.
+        slug: String,
+    },
+    /// A date range whose start is after its end (Unix days).
+    DateRange {
+        /// First day.
+        from: u32,
+        /// Last day.
+        until: u32,
+    },
+    /// Upload ids asked for that the mailbox does not hold; nothing was published.
+    UploadsMissing {
+        /// The ids.
+        ids: Vec<u64>,
+    },
 }
 
 impl AuthorityError {
@@ -146,6 +197,16 @@ impl AuthorityError {
         "nothing_to_publish",
         "nothing_new",
         "all_windows_refused",
+        "tan_cancelled",
+        "tan_id_unknown",
+        "tan_id_ambiguous",
+        "tan_already_cancelled",
+        "tan_already_used",
+        "date_range",
+        "region_not_a_filter",
+        "region_not_in_table",
+        "unknown_category",
+        "uploads_missing",
     ];
 
     /// A stable snake_case code for this failure: [`venuecode_client::Error::code`] for a
@@ -176,6 +237,16 @@ impl AuthorityError {
             Self::NothingToPublish { .. } => "nothing_to_publish",
             Self::NothingNew { .. } => "nothing_new",
             Self::AllWindowsRefused => "all_windows_refused",
+            Self::TanCancelled => "tan_cancelled",
+            Self::TanIdUnknown { .. } => "tan_id_unknown",
+            Self::TanIdAmbiguous { .. } => "tan_id_ambiguous",
+            Self::TanAlreadyCancelled { .. } => "tan_already_cancelled",
+            Self::TanAlreadyUsed { .. } => "tan_already_used",
+            Self::DateRange { .. } => "date_range",
+            Self::RegionNotAFilter { .. } => "region_not_a_filter",
+            Self::RegionNotInTable { .. } => "region_not_in_table",
+            Self::UnknownCategory { .. } => "unknown_category",
+            Self::UploadsMissing { .. } => "uploads_missing",
         }
     }
 
@@ -220,6 +291,31 @@ impl fmt::Display for AuthorityError {
                 "the TAN sealed in it was already used by upload {by}: a replay, not authorised by a TAN this authority issued"
             ),
             Self::TanUsed => f.write_str("the TAN sealed in it was already used"),
+            Self::TanCancelled => f.write_str(
+                "the TAN sealed in it was cancelled by this authority; nothing in it is published",
+            ),
+            Self::TanIdUnknown { id } => write!(
+                f,
+                "no TAN issued by this authority has the id `{id}` (give at least {} hex digits \
+                 of an id from `authority tan list`, or the TAN itself)",
+                crate::TAN_ID_MIN
+            ),
+            Self::TanIdAmbiguous { id, matches } => write!(
+                f,
+                "the id `{id}` matches {} TANs ({}): give more digits",
+                matches.len(),
+                matches
+                    .iter()
+                    .map(|m| m.get(..crate::TAN_ID_LEN + 4).unwrap_or(m))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Self::TanAlreadyUsed { id } => write!(
+                f,
+                "TAN {id} was already used by an upload; it cannot be cancelled (delete or leave \
+                 out the upload instead)"
+            ),
+            Self::TanAlreadyCancelled { id } => write!(f, "TAN {id} was cancelled before"),
             Self::CodeInvalid(e) => write!(f, "the venue code does not verify: {e}"),
             Self::ClaimInvalid {
                 reason,
@@ -250,6 +346,38 @@ impl fmt::Display for AuthorityError {
                 "nothing new to publish: all {windows} window(s) from these uploads were published before"
             ),
             Self::AllWindowsRefused => f.write_str("every window was refused; nothing published"),
+            Self::RegionNotAFilter { text } => write!(
+                f,
+                "`{text}` is not a region to filter by: give a province (44 or 440000) or a \
+                 prefecture (4403 or 440300) of GB/T 2260"
+            ),
+            Self::RegionNotInTable { code } => write!(
+                f,
+                "region {code} is not in the GB/T 2260 table of provinces and prefectures"
+            ),
+            Self::UnknownCategory { slug } => write!(
+                f,
+                "`{slug}` is not a venue category (one of: {})",
+                venuecode_protocol::VenueCategory::ALL
+                    .iter()
+                    .filter_map(|c| c.slug())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Self::DateRange { from, until } => write!(
+                f,
+                "the date range starts after it ends: from {} until {}",
+                crate::stats::day_text(*from),
+                crate::stats::day_text(*until)
+            ),
+            Self::UploadsMissing { ids } => write!(
+                f,
+                "the mailbox holds no upload {}; nothing published (see `authority uploads list`)",
+                ids.iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }

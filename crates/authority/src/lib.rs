@@ -12,8 +12,10 @@
 #![deny(missing_docs)]
 
 mod error;
+mod stats;
 
 pub use error::{AuthorityError, Result};
+pub use stats::{fetch_statistics, RegionFilter, Statistics, StatsFilter};
 pub use venuecode_protocol::UploadPurpose;
 
 use std::collections::{BTreeMap, HashSet};
@@ -107,7 +109,61 @@ pub struct IssuedTan {
     /// upload may be processed again (a second publish); any other is a replay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_by: Option<(u64, String)>,
+    /// When the HA cancelled it (Unix seconds, real clock; [`cancel_tan`]): an upload sealing
+    /// it is never published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<u64>,
 }
+
+impl IssuedTan {
+    /// Where it stands at `now` (Unix seconds), as far as the ledger knows: cancelled, used
+    /// by a published upload, expired or unused. The server may know more
+    /// ([`tan_status`]): an upload it stored but the HA has not published yet.
+    pub fn state(&self, now: u64) -> TanState {
+        if self.cancelled_at.is_some() {
+            TanState::Cancelled
+        } else if self.used {
+            TanState::Used
+        } else if now >= self.expires_at {
+            TanState::Expired
+        } else {
+            TanState::Unused
+        }
+    }
+}
+
+/// Where a TAN stands ([`IssuedTan::state`], [`server_state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TanState {
+    /// Not used, not expired, not cancelled: it still authorises one upload.
+    Unused,
+    /// An upload used it.
+    Used,
+    /// Past its expiry, unused.
+    Expired,
+    /// The HA cancelled it.
+    Cancelled,
+}
+
+impl TanState {
+    /// `unused`, `used`, `expired` or `cancelled`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unused => "unused",
+            Self::Used => "used",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// How many hex digits of a TAN's hash name it for people ([`TanLedger::short_id`]).
+pub const TAN_ID_LEN: usize = 10;
+
+/// The fewest hex digits [`TanLedger::find`] takes, so that a slip of the keyboard does not
+/// pick a TAN by chance.
+pub const TAN_ID_MIN: usize = 6;
 
 /// The TANs this HA issued (`authority tan`), by the hex of their hash: a case upload is
 /// published only if the TAN sealed inside it is one of them, issued for a case and not used by
@@ -149,6 +205,7 @@ impl TanLedger {
                     expires_at,
                     used: false,
                     used_by: None,
+                    cancelled_at: None,
                 },
             );
         }
@@ -160,6 +217,74 @@ impl TanLedger {
         self.tans.get(&hex::encode(hash))
     }
 
+    /// The short id people see for a TAN: the first [`TAN_ID_LEN`] hex digits of its hash
+    /// (the TAN itself is shown only when it is issued and kept nowhere).
+    pub fn short_id(tan: &str) -> Result<String> {
+        let hash = hex::encode(tan_hash(tan)?);
+        Ok(hash.get(..TAN_ID_LEN).unwrap_or(&hash).to_owned())
+    }
+
+    /// Every TAN issued, by the hex of its hash, oldest issue first.
+    pub fn entries(&self) -> Vec<(&str, &IssuedTan)> {
+        let mut out: Vec<(&str, &IssuedTan)> =
+            self.tans.iter().map(|(h, t)| (h.as_str(), t)).collect();
+        out.sort_by(|a, b| (a.1.issued_at, a.0).cmp(&(b.1.issued_at, b.0)));
+        out
+    }
+
+    /// The TAN named by `id`: a prefix of the hex of its hash ([`Self::short_id`], at least
+    /// [`TAN_ID_MIN`] digits, any case), or the TAN itself (with or without its dashes).
+    /// Returns the full hash hex and the entry. [`AuthorityError::TanIdUnknown`] when no TAN
+    /// of this ledger matches, [`AuthorityError::TanIdAmbiguous`] when several do.
+    pub fn find(&self, id: &str) -> Result<(String, IssuedTan)> {
+        let id = id.trim();
+        if let Ok(canonical) = venuecode_client::tan::normalize(id) {
+            if let Ok(hash) = tan_hash(&canonical) {
+                let hex = hex::encode(hash);
+                if let Some(t) = self.tans.get(&hex) {
+                    return Ok((hex, t.clone()));
+                }
+            }
+        }
+        let prefix = id.to_ascii_lowercase();
+        if prefix.len() < TAN_ID_MIN || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(AuthorityError::TanIdUnknown { id: id.to_owned() });
+        }
+        let mut found = self
+            .tans
+            .iter()
+            .filter(|(h, _)| h.starts_with(&prefix))
+            .map(|(h, t)| (h.clone(), t.clone()));
+        match (found.next(), found.next()) {
+            (None, _) => Err(AuthorityError::TanIdUnknown { id: id.to_owned() }),
+            (Some(one), None) => Ok(one),
+            (Some(a), Some(b)) => {
+                let mut matches: Vec<String> = [a.0, b.0]
+                    .into_iter()
+                    .chain(found.map(|(h, _)| h))
+                    .collect();
+                matches.sort_unstable();
+                Err(AuthorityError::TanIdAmbiguous {
+                    id: id.to_owned(),
+                    matches,
+                })
+            }
+        }
+    }
+
+    /// Marks the TAN with hash hex `hash` cancelled at `at` (Unix seconds); [`Self::save`]
+    /// writes it.
+    pub fn mark_cancelled(&mut self, hash: &str, at: u64) -> Result<()> {
+        let issued = self
+            .tans
+            .get_mut(hash)
+            .ok_or_else(|| AuthorityError::TanIdUnknown {
+                id: hash.to_owned(),
+            })?;
+        issued.cancelled_at.get_or_insert(at);
+        Ok(())
+    }
+
     /// Checks the TAN sealed inside case upload `id` (sealed bytes `bytes`): this HA issued it,
     /// for a case, and no other upload used it. Returns the ledger's entry; the error is the
     /// reason to report.
@@ -168,6 +293,9 @@ impl TanLedger {
         let Some(issued) = self.get(&hash) else {
             return Err(AuthorityError::TanUnknown);
         };
+        if issued.cancelled_at.is_some() {
+            return Err(AuthorityError::TanCancelled);
+        }
         if issued.purpose != UploadPurpose::Case.as_str() {
             return Err(AuthorityError::TanNotForCase {
                 purpose: issued.purpose.clone(),
@@ -236,6 +364,79 @@ pub fn register_tans(
     Ok(())
 }
 
+/// The server's view of a TAN this HA registered (`GET /v1/tans/{hash}`); `None` when the
+/// server does not hold it (never registered there, or purged after the retention period).
+pub fn tan_status(
+    t: &dyn Transport,
+    ha: &HealthAuthority,
+    hash: &str,
+) -> Result<Option<venuecode_protocol::api::TanStatus>> {
+    match send_signed(t, Request::get(format!("/v1/tans/{hash}")), &ha.signing) {
+        Ok(body) => Ok(Some(parse_answer(&body, "TAN status")?)),
+        Err(e) if e.server_code() == Some(&ErrorCode::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The state a TAN's server view gives ([`tan_status`]).
+pub fn server_state(status: &venuecode_protocol::api::TanStatus, now: u64) -> TanState {
+    if status.cancelled {
+        TanState::Cancelled
+    } else if status.used {
+        TanState::Used
+    } else if now >= status.expires_at {
+        TanState::Expired
+    } else {
+        TanState::Unused
+    }
+}
+
+/// Cancels the TAN this HA issued named by `id` ([`TanLedger::find`]): refuses one the ledger
+/// knows as used or cancelled, asks the server to cancel it (`DELETE /v1/tans/{hash}`, so that
+/// no upload can use it any more), then marks it cancelled in the ledger and saves it. Returns
+/// the full hash hex. The server's refusals become [`AuthorityError::TanAlreadyUsed`] (an
+/// upload used it) and [`AuthorityError::TanAlreadyCancelled`]; a TAN the server no longer
+/// holds (purged) is marked cancelled in the ledger all the same.
+pub fn cancel_tan(
+    t: &dyn Transport,
+    ha: &HealthAuthority,
+    ledger: &mut TanLedger,
+    id: &str,
+) -> Result<String> {
+    let (hash, issued) = ledger.find(id)?;
+    let short = hash.get(..TAN_ID_LEN).unwrap_or(&hash).to_owned();
+    if issued.cancelled_at.is_some() {
+        return Err(AuthorityError::TanAlreadyCancelled { id: short });
+    }
+    if issued.used {
+        return Err(AuthorityError::TanAlreadyUsed { id: short });
+    }
+    let req = Request {
+        method: Method::Delete,
+        path: format!("/v1/tans/{hash}"),
+        headers: Vec::new(),
+        body: Vec::new(),
+        content_type: None,
+    };
+    match send_signed(t, req, &ha.signing) {
+        Ok(_) => {}
+        Err(AuthorityError::Client(venuecode_client::Error::TanUsed)) => {
+            return Err(AuthorityError::TanAlreadyUsed { id: short })
+        }
+        // Cancelled on the server before (an earlier cancel whose ledger write failed), or
+        // purged from it after the retention period: record it here too.
+        Err(e)
+            if matches!(
+                e.server_code(),
+                Some(ErrorCode::TanCancelled | ErrorCode::NotFound)
+            ) => {}
+        Err(e) => return Err(AuthorityError::request("cancelling the TAN")(e)),
+    }
+    ledger.mark_cancelled(&hash, now_seconds())?;
+    ledger.save()?;
+    Ok(hash)
+}
+
 /// One upload in the HA's mailbox.
 #[derive(Debug, Clone, Deserialize)]
 pub struct UploadInfo {
@@ -284,6 +485,74 @@ pub fn delete_upload(t: &dyn Transport, ha: &HealthAuthority, id: u64) -> Result
     };
     send_signed(t, req, &ha.signing)?;
     Ok(())
+}
+
+/// What the HA can tell of an upload without publishing it ([`summarize_upload`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UploadSummary {
+    /// A case's shared check-ins.
+    Case {
+        /// How many check-ins.
+        entries: usize,
+        /// The venues named in the check-ins' certificates, `(serial, name)`, in order, each
+        /// once.
+        venues: Vec<(u64, String)>,
+    },
+    /// A venue's guest-book entries (the entries name the venue by serial only).
+    GuestBook {
+        /// How many entries.
+        entries: usize,
+        /// The serials, each once.
+        serials: Vec<u64>,
+    },
+    /// A venue's seed release. It names the venue by its key only, which the summary leaves
+    /// out: a listing says what kind of upload each is, [`open_upload`] shows the key.
+    Seeds {
+        /// How many days of seeds.
+        days: usize,
+    },
+    /// It does not decode or open with this HA's key.
+    Unreadable {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Opens an upload to say what it holds (venue names for a case), without checking or
+/// publishing anything.
+pub fn summarize_upload(ha: &HealthAuthority, info: &UploadInfo, bytes: &[u8]) -> UploadSummary {
+    let opened = info
+        .purpose()
+        .and_then(|purpose| open_upload(ha, purpose, bytes));
+    match opened {
+        Ok(Opened::Case(upload)) => {
+            let mut venues: Vec<(u64, String)> = Vec::new();
+            for e in &upload.entries {
+                let cert = e.code.certificate();
+                if !venues.iter().any(|(s, _)| *s == cert.serial()) {
+                    venues.push((cert.serial(), cert.info().name().to_owned()));
+                }
+            }
+            UploadSummary::Case {
+                entries: upload.entries.len(),
+                venues,
+            }
+        }
+        Ok(Opened::GuestBook(entries)) => {
+            let mut serials: Vec<u64> = entries.iter().map(|g| g.venue_serial).collect();
+            serials.sort_unstable();
+            serials.dedup();
+            UploadSummary::GuestBook {
+                entries: entries.len(),
+                serials,
+            }
+        }
+        Ok(Opened::Seeds { seeds, .. }) => UploadSummary::Seeds { days: seeds.len() },
+        Err(e) => UploadSummary::Unreadable {
+            reason: format!("{e:#}"),
+        },
+    }
 }
 
 /// An opened upload.
@@ -684,6 +953,29 @@ pub fn disable(t: &dyn Transport, admin: &SigningKey, serial: u64) -> Result<()>
     Ok(())
 }
 
+/// The current certificate of serial `serial` (`GET /v1/venues/{serial}`), to show the
+/// person what a command is about to act on; `None` when the server has no such serial.
+pub fn venue_certificate(
+    t: &dyn Transport,
+    serial: u64,
+) -> Result<Option<venuecode_protocol::VenueCertificate>> {
+    let resp = match api::check(t.send(Request::get(format!("/v1/venues/{serial}")))?) {
+        Ok(r) => r,
+        Err(venuecode_client::Error::Server {
+            code: ErrorCode::NotFound,
+            ..
+        }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let body = api::read_body(resp, 64 * 1024)?;
+    venuecode_protocol::VenueCertificate::decode(&body)
+        .map(Some)
+        .map_err(|e| AuthorityError::BadAnswer {
+            what: "certificate",
+            reason: e.to_string(),
+        })
+}
+
 /// The registrations waiting for review (`GET /v1/admin/registrations`), as the server lists
 /// them.
 pub fn pending_registrations(t: &dyn Transport, admin: &SigningKey) -> Result<serde_json::Value> {
@@ -891,12 +1183,23 @@ pub fn publish_mailbox(
     tans: &mut TanLedger,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Published> {
+    let list = list_uploads(t, ha)?;
+    let mut missing: Vec<u64> = req
+        .ids
+        .iter()
+        .copied()
+        .filter(|id| !list.iter().any(|u| u.id == *id))
+        .collect();
+    if !missing.is_empty() {
+        missing.sort_unstable();
+        missing.dedup();
+        return Err(AuthorityError::UploadsMissing { ids: missing });
+    }
     if let Some(seq) = chain.post_pending(t, ha)? {
         progress(&format!(
             "posted batch {seq}, left pending by an interrupted publish"
         ));
     }
-    let list = list_uploads(t, ha)?;
     let mut traces = Vec::new();
     let mut released = Released::new();
     let mut used = Vec::new();
@@ -1383,6 +1686,128 @@ mod tests {
             Some("case")
         );
         assert!(!dir.path().join("authority/.tans.json.tmp").exists());
+    }
+
+    fn ha() -> HealthAuthority {
+        HealthAuthority {
+            signing: SigningKey::from_seed(&[7; 32]).unwrap(),
+            decryption: DecryptionKey::generate().unwrap(),
+        }
+    }
+
+    #[test]
+    fn tans_are_found_by_id_prefix_or_by_the_tan_and_a_mistyped_id_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = TanLedger::load(dir.path().join("tans.json")).unwrap();
+        let tans = fresh_tans(3).unwrap();
+        ledger.issue(&tans, UploadPurpose::Case, 100, 200).unwrap();
+        let id = TanLedger::short_id(&tans[0]).unwrap();
+        assert_eq!(id.len(), TAN_ID_LEN);
+        let full = hex::encode(tan_hash(&tans[0]).unwrap());
+        assert_eq!(ledger.find(&id).unwrap().0, full);
+        assert_eq!(ledger.find(&id.to_uppercase()).unwrap().0, full);
+        assert_eq!(ledger.find(&full[..TAN_ID_MIN]).unwrap().0, full);
+        // The TAN itself, as handed out (grouped) or canonical.
+        let grouped = venuecode_client::tan::display(&tans[0]);
+        assert_eq!(ledger.find(&grouped).unwrap().0, full);
+        // A mistyped id, a too-short one and one that is not hex are errors naming the id.
+        let mut wrong = id.clone().into_bytes();
+        wrong[0] = if wrong[0] == b'0' { b'1' } else { b'0' };
+        let wrong = String::from_utf8(wrong).unwrap();
+        for bad in [wrong.as_str(), &id[..TAN_ID_MIN - 1], "zzzzzzzz"] {
+            let err = ledger.find(bad).unwrap_err();
+            assert!(
+                matches!(&err, AuthorityError::TanIdUnknown { id } if id == bad),
+                "{bad}: {err}"
+            );
+            assert!(err.to_string().contains(bad), "{err}");
+        }
+        // An id two TANs share is refused, listing both.
+        // Make two ledger keys share six digits to test the ambiguity itself.
+        let (a, b) = (
+            "abcdef01".to_owned() + &"0".repeat(56),
+            "abcdef02".to_owned() + &"0".repeat(56),
+        );
+        let entry = ledger.tans.values().next().unwrap().clone();
+        ledger.tans.insert(a.clone(), entry.clone());
+        ledger.tans.insert(b.clone(), entry);
+        let err = ledger.find("ABCDEF").unwrap_err();
+        assert!(
+            matches!(&err, AuthorityError::TanIdAmbiguous { matches, .. } if *matches == vec![a.clone(), b]),
+            "{err}"
+        );
+        assert_eq!(ledger.find("abcdef01").unwrap().0, a);
+    }
+
+    #[test]
+    fn a_cancelled_tan_is_refused_by_the_server_and_the_ledger_and_cancels_once() {
+        use venuecode_client::transport::TanState as ServerTan;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tans.json");
+        let server = venuecode_client::MemoryServer::new();
+        let ha = ha();
+        let tans = fresh_tans(2).unwrap();
+        let mut ledger = TanLedger::load(&path).unwrap();
+        let now = now_seconds();
+        ledger
+            .issue(&tans, UploadPurpose::Case, now, now + 3600)
+            .unwrap();
+        ledger.save().unwrap();
+        server.register_tan(&tans[0], ServerTan::Fresh).unwrap();
+        server.register_tan(&tans[1], ServerTan::Used).unwrap();
+        let id = TanLedger::short_id(&tans[0]).unwrap();
+        assert_eq!(ledger.find(&id).unwrap().1.state(now), TanState::Unused);
+        let hash = cancel_tan(&server, &ha, &mut ledger, &id).unwrap();
+        assert!(hash.starts_with(&id));
+        // Saved: a fresh load sees it cancelled.
+        let mut again = TanLedger::load(&path).unwrap();
+        let (_, issued) = again.find(&id).unwrap();
+        assert_eq!(issued.state(now), TanState::Cancelled);
+        assert!(issued.cancelled_at.is_some());
+        // Twice: refused by the ledger before anything is sent.
+        assert!(matches!(
+            cancel_tan(&server, &ha, &mut again, &id),
+            Err(AuthorityError::TanAlreadyCancelled { id: i }) if i == id
+        ));
+        // An upload sealing it is not published, even if a server stored one.
+        let upload = Upload {
+            tan: tans[0].clone(),
+            entries: Vec::new(),
+        };
+        assert!(matches!(
+            again.check_case(&upload, 1, b"x"),
+            Err(AuthorityError::TanCancelled)
+        ));
+        // The server says the other was used (an upload not published yet): not cancelled,
+        // and the ledger keeps it as it was.
+        let other = TanLedger::short_id(&tans[1]).unwrap();
+        let err = cancel_tan(&server, &ha, &mut again, &other).unwrap_err();
+        assert!(
+            matches!(&err, AuthorityError::TanAlreadyUsed { id } if *id == other),
+            "{err}"
+        );
+        assert!(err.to_string().contains("already used"), "{err}");
+        assert_eq!(again.find(&other).unwrap().1.cancelled_at, None);
+        // One the ledger knows as used is refused without asking the server.
+        let used = Upload {
+            tan: tans[1].clone(),
+            entries: Vec::new(),
+        };
+        again.mark_used(&used, 2, b"y").unwrap();
+        assert!(matches!(
+            cancel_tan(
+                &venuecode_client::MemoryServer::new(),
+                &ha,
+                &mut again,
+                &other
+            ),
+            Err(AuthorityError::TanAlreadyUsed { .. })
+        ));
+        // A mistyped id.
+        assert!(matches!(
+            cancel_tan(&server, &ha, &mut again, "0000000000"),
+            Err(AuthorityError::TanIdUnknown { .. })
+        ));
     }
 
     #[test]

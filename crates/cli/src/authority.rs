@@ -5,13 +5,15 @@
 
 use anyhow::{anyhow, Result};
 pub use venuecode_authority::{
-    apply_chosen_windows, approve_registration, check_entry, claim_bound, delete_upload, describe,
-    disable, fetch_upload, fresh_tans, list_uploads, now_seconds, open_upload,
-    pending_registrations, plan, post_batch, publish_mailbox, received_minute, refuse_registration,
-    register_tans, send_signed, stats, window_fingerprint, write_atomic, AuthorityError, HaChain,
-    HealthAuthority, IssuedTan, LedgerEntry, Opened, Plan, PublishLedger, PublishRequest,
-    Published, RegistrationAuthority, Released, Skipped, TanLedger, Trace, UploadInfo,
-    UploadPurpose, DEFAULT_MESSAGE, RETENTION_MINUTES,
+    apply_chosen_windows, approve_registration, cancel_tan, check_entry, claim_bound,
+    delete_upload, describe, disable, fetch_statistics, fetch_upload, fresh_tans, list_uploads,
+    now_seconds, open_upload, pending_registrations, plan, post_batch, publish_mailbox,
+    received_minute, refuse_registration, register_tans, send_signed, server_state, stats,
+    summarize_upload, tan_status, venue_certificate, window_fingerprint, write_atomic,
+    AuthorityError, HaChain, HealthAuthority, IssuedTan, LedgerEntry, Opened, Plan, PublishLedger,
+    PublishRequest, Published, RegionFilter, RegistrationAuthority, Released, Skipped, Statistics,
+    StatsFilter, TanLedger, TanState, Trace, UploadInfo, UploadPurpose, UploadSummary,
+    DEFAULT_MESSAGE, RETENTION_MINUTES, TAN_ID_LEN, TAN_ID_MIN,
 };
 use venuecode_client::transport::Transport;
 use venuecode_protocol::time::UnixMinute;

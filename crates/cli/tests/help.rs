@@ -21,6 +21,8 @@ const COMMANDS: &[&[&str]] = &[
     &["venue", "revoke"],
     &["authority", "init"],
     &["authority", "tan"],
+    &["authority", "tan", "list"],
+    &["authority", "tan", "cancel"],
     &["authority", "uploads", "list"],
     &["authority", "uploads", "open"],
     &["authority", "uploads", "delete"],

@@ -161,6 +161,10 @@ error_codes! {
     /// The TAN has expired.
     TanExpired = (410, "tan_expired",
         "ask the health authority for a new TAN"),
+    /// The health authority cancelled the TAN (`DELETE /v1/tans/{hash}`); cancelling it again
+    /// answers this too.
+    TanCancelled = (410, "tan_cancelled",
+        "ask the health authority for a new TAN; this one was cancelled"),
     /// The body is over the route's limit.
     TooLarge = (413, "too_large",
         "send a smaller body, within the route's limit in API.md"),
@@ -357,6 +361,22 @@ impl fmt::Debug for TanEntry {
 pub struct TanRegistration {
     /// The TANs.
     pub tans: Vec<TanEntry>,
+}
+
+/// `200` of `GET /v1/tans/{hash}`: what the server knows of one registered TAN (only the HA
+/// that registered it may ask).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TanStatus {
+    /// `case`, `guestbook` or `seeds`.
+    pub purpose: String,
+    /// Unix seconds when it was registered.
+    pub registered_at: u64,
+    /// Unix seconds after which it no longer works.
+    pub expires_at: u64,
+    /// Whether an upload used it.
+    pub used: bool,
+    /// Whether the HA cancelled it (`DELETE /v1/tans/{hash}`).
+    pub cancelled: bool,
 }
 
 /// `201` of `POST /v1/tans` and of `POST /v1/venues/{serial}/count-tags`.

@@ -408,6 +408,7 @@ impl Storage for MemoryStorage {
                     purpose: t.purpose,
                     registered_at,
                     used: false,
+                    cancelled: false,
                 }
             });
         }
@@ -418,11 +419,27 @@ impl Storage for MemoryStorage {
         Ok(self.lock()?.tans.get(hash).copied())
     }
 
+    fn cancel_tan(&self, hash: &[u8; 32]) -> StorageResult<()> {
+        let mut inner = self.lock()?;
+        let tan = inner.tans.get_mut(hash).ok_or(StorageError::TanUnknown)?;
+        if tan.used {
+            return Err(StorageError::TanUsed);
+        }
+        if tan.cancelled {
+            return Err(StorageError::TanCancelled);
+        }
+        tan.cancelled = true;
+        Ok(())
+    }
+
     fn consume_tan(&self, hash: &[u8; 32], now: u64, bytes: &[u8]) -> StorageResult<u64> {
         let mut inner = self.lock()?;
         let tan = inner.tans.get_mut(hash).ok_or(StorageError::TanUnknown)?;
         if tan.used {
             return Err(StorageError::TanUsed);
+        }
+        if tan.cancelled {
+            return Err(StorageError::TanCancelled);
         }
         if now >= tan.expires_at {
             return Err(StorageError::TanExpired);

@@ -167,6 +167,8 @@ pub struct TanRecord {
     pub registered_at: u64,
     /// Whether it was used.
     pub used: bool,
+    /// Whether the HA cancelled it ([`Storage::cancel_tan`]): it no longer authorises anything.
+    pub cancelled: bool,
 }
 
 /// What the server keeps about an upload, apart from its bytes.
@@ -322,6 +324,8 @@ pub enum StorageError {
     TanUsed,
     /// The TAN has expired.
     TanExpired,
+    /// The HA cancelled the TAN.
+    TanCancelled,
     /// A certificate was issued for this venue key before: a venue registers once and then
     /// updates its certificate.
     VenueKeyRegistered,
@@ -346,6 +350,7 @@ impl fmt::Display for StorageError {
             Self::TanUnknown => f.write_str("TAN unknown"),
             Self::TanUsed => f.write_str("TAN already used"),
             Self::TanExpired => f.write_str("TAN expired"),
+            Self::TanCancelled => f.write_str("TAN cancelled"),
             Self::VenueKeyRegistered => f.write_str("venue key registered before"),
             Self::VenueKeyDisabled => f.write_str("venue key disabled"),
             Self::DuplicateVenue => f.write_str("duplicate of an active venue"),
@@ -490,8 +495,16 @@ pub trait Storage: Send + Sync + 'static {
     fn tan(&self, hash: &[u8; 32]) -> StorageResult<Option<TanRecord>>;
 
     /// Marks the TAN used and stores the upload, in one transaction: of concurrent calls with
-    /// one TAN, exactly one succeeds. Returns the upload id.
+    /// one TAN, exactly one succeeds; a cancelled TAN is refused ([`StorageError::TanCancelled`]).
+    /// Returns the upload id.
     fn consume_tan(&self, hash: &[u8; 32], now: u64, bytes: &[u8]) -> StorageResult<u64>;
+
+    /// Cancels an unused TAN, in one transaction with [`Storage::consume_tan`]'s check: of a
+    /// cancel and an upload racing for one TAN, exactly one wins. [`StorageError::TanUnknown`]
+    /// when it is not registered, [`StorageError::TanUsed`] when an upload used it,
+    /// [`StorageError::TanCancelled`] when it was cancelled before. An expired TAN can be
+    /// cancelled.
+    fn cancel_tan(&self, hash: &[u8; 32]) -> StorageResult<()>;
 
     /// All stored uploads' metadata, oldest first.
     fn uploads(&self) -> StorageResult<Vec<UploadMeta>>;

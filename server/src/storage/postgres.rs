@@ -151,6 +151,16 @@ CREATE TABLE IF NOT EXISTS tans (
     used BOOLEAN NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tans_registered_at ON tans (registered_at);
+-- Cancelled by the HA (DELETE /v1/tans/{hash}). Added once to a database created before it
+-- (the ALTER locks the table, so it runs only when the column is missing).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute
+        WHERE attrelid = 'tans'::regclass AND attname = 'cancelled' AND NOT attisdropped) THEN
+        ALTER TABLE tans ADD COLUMN cancelled BOOLEAN NOT NULL DEFAULT FALSE;
+    END IF;
+END
+$$;
 CREATE TABLE IF NOT EXISTS uploads (
     id BIGINT PRIMARY KEY,
     purpose SMALLINT NOT NULL,
@@ -1203,7 +1213,8 @@ impl Storage for PgStorage {
     fn tan(&self, hash: &[u8; 32]) -> StorageResult<Option<TanRecord>> {
         self.read(|tx| {
             let Some(r) = tx.query_opt(
-                "SELECT expires_at, purpose, registered_at, used FROM tans WHERE hash = $1",
+                "SELECT expires_at, purpose, registered_at, used, cancelled FROM tans
+                 WHERE hash = $1",
                 &[&hash.as_slice()],
             )?
             else {
@@ -1214,7 +1225,30 @@ impl Storage for PgStorage {
                 purpose: purpose(r.get(1))?,
                 registered_at: unsigned(r.get::<_, i64>(2))?,
                 used: r.get(3),
+                cancelled: r.get(4),
             }))
+        })
+    }
+
+    fn cancel_tan(&self, hash: &[u8; 32]) -> StorageResult<()> {
+        self.write(|tx| {
+            // The row lock taken here orders a cancel and a concurrent consume_tan: whichever
+            // updates second re-checks the committed row and updates nothing.
+            let n = tx.execute(
+                "UPDATE tans SET cancelled = TRUE WHERE hash = $1 AND NOT used AND NOT cancelled",
+                &[&hash.as_slice()],
+            )?;
+            if n == 1 {
+                return Ok(());
+            }
+            let state =
+                tx.query_opt("SELECT used FROM tans WHERE hash = $1", &[&hash.as_slice()])?;
+            Err(match state {
+                None => StorageError::TanUnknown,
+                Some(r) if r.get::<_, bool>(0) => StorageError::TanUsed,
+                Some(_) => StorageError::TanCancelled,
+            }
+            .into())
         })
     }
 
@@ -1226,18 +1260,19 @@ impl Storage for PgStorage {
             // its commit, re-check `NOT used` on the new row version, and update nothing.
             let claimed = tx.query_opt(
                 "UPDATE tans SET used = TRUE
-                 WHERE hash = $1 AND NOT used AND expires_at > $2
+                 WHERE hash = $1 AND NOT used AND NOT cancelled AND expires_at > $2
                  RETURNING purpose",
                 &[&hash.as_slice(), &now_db],
             )?;
             let Some(row) = claimed else {
                 let state = tx.query_opt(
-                    "SELECT used, expires_at FROM tans WHERE hash = $1",
+                    "SELECT used, cancelled FROM tans WHERE hash = $1",
                     &[&hash.as_slice()],
                 )?;
                 return Err(match state {
                     None => StorageError::TanUnknown,
                     Some(r) if r.get::<_, bool>(0) => StorageError::TanUsed,
+                    Some(r) if r.get::<_, bool>(1) => StorageError::TanCancelled,
                     Some(_) => StorageError::TanExpired,
                 }
                 .into());

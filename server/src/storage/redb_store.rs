@@ -52,6 +52,9 @@ const CHECKPOINT: TableDefinition<u8, &[u8]> = TableDefinition::new("checkpoint"
 const EXPOSURE_DAYS: TableDefinition<u32, (u64, u64)> = TableDefinition::new("exposure_days");
 /// TAN hash → (expires_at, purpose, registered_at, used).
 const TANS: TableDefinition<[u8; 32], (u64, u8, u64, bool)> = TableDefinition::new("tans");
+/// TAN hash → 1, for the TANs the HA cancelled (a table of its own, so that stores written
+/// before cancelling existed keep their `tans` table's type). Purged with their TAN.
+const TANS_CANCELLED: TableDefinition<[u8; 32], u8> = TableDefinition::new("tans_cancelled");
 /// id → upload bytes.
 const UPLOADS: TableDefinition<u64, &[u8]> = TableDefinition::new("uploads");
 /// id → (purpose, received_at, size).
@@ -268,6 +271,7 @@ impl RedbStorage {
             txn.open_table(CHECKPOINT)?;
             txn.open_table(EXPOSURE_DAYS)?;
             txn.open_table(TANS)?;
+            txn.open_table(TANS_CANCELLED)?;
             txn.open_table(UPLOADS)?;
             txn.open_table(UPLOAD_META)?;
             txn.open_table(COUNTS)?;
@@ -993,12 +997,36 @@ impl Storage for RedbStorage {
         else {
             return Ok(None);
         };
+        let cancelled = txn.open_table(TANS_CANCELLED)?.get(*hash)?.is_some();
         Ok(Some(TanRecord {
             expires_at,
             purpose: purpose(p)?,
             registered_at,
             used,
+            cancelled,
         }))
+    }
+
+    fn cancel_tan(&self, hash: &[u8; 32]) -> StorageResult<()> {
+        let hash = *hash;
+        // One write transaction at a time: the check and the mark cannot interleave with a
+        // consume_tan of the same TAN.
+        self.write(move |txn| {
+            let used = txn
+                .open_table(TANS)?
+                .get(hash)?
+                .map(|v| v.value().3)
+                .ok_or(StorageError::TanUnknown)?;
+            if used {
+                return Err(StorageError::TanUsed);
+            }
+            let mut cancelled = txn.open_table(TANS_CANCELLED)?;
+            if cancelled.get(hash)?.is_some() {
+                return Err(StorageError::TanCancelled);
+            }
+            cancelled.insert(hash, 1)?;
+            Ok(())
+        })
     }
 
     fn consume_tan(&self, hash: &[u8; 32], now: u64, bytes: &[u8]) -> StorageResult<u64> {
@@ -1013,6 +1041,9 @@ impl Storage for RedbStorage {
                 .ok_or(StorageError::TanUnknown)?;
             if used {
                 return Err(StorageError::TanUsed);
+            }
+            if txn.open_table(TANS_CANCELLED)?.get(hash)?.is_some() {
+                return Err(StorageError::TanCancelled);
             }
             if now >= expires_at {
                 return Err(StorageError::TanExpired);
@@ -1260,6 +1291,17 @@ impl Storage for RedbStorage {
             let before = tans.len()?;
             tans.retain(|_, (_, _, registered_at, _)| registered_at >= cutoff)?;
             report.tans = before - tans.len()?;
+            let mut cancelled = txn.open_table(TANS_CANCELLED)?;
+            let mut gone = Vec::new();
+            for row in cancelled.iter()? {
+                let hash = row?.0.value();
+                if tans.get(hash)?.is_none() {
+                    gone.push(hash);
+                }
+            }
+            for hash in &gone {
+                cancelled.remove(*hash)?;
+            }
 
             let mut counts = txn.open_table(COUNTS)?;
             let before = counts.len()?;

@@ -109,6 +109,16 @@ authority-batch-kept-pending = posting the batch failed; it is kept in { $path }
 authority-nothing-to-publish = { $detail }.
 authority-nothing-new = { $detail }.
 authority-all-windows-refused = { $detail }.
+authority-tan-cancelled = an upload: { $detail }.
+authority-tan-id-unknown = { $detail }.
+authority-tan-id-ambiguous = { $detail }.
+authority-tan-already-cancelled = { $detail }: nothing to do.
+authority-tan-already-used = { $detail }.
+authority-date-range = { $detail }: give --from on or before --until.
+authority-region-not-a-filter = { $detail }.
+authority-region-not-in-table = { $detail }: give a province or prefecture code from the GB/T 2260 table.
+authority-unknown-category = { $detail }.
+authority-uploads-missing = { $detail }: see `venuecode authority uploads list`.
 
 ## Hints of the server's error codes (API.md)
 
@@ -129,6 +139,7 @@ server-duplicate = nothing to do: this batch was posted before
 server-chain-mismatch = post the batches in sequence order, each linking to the stored head
 server-stale-checkpoint = post a checkpoint newer than the stored one
 server-tan-used = ask the health authority for a new TAN if this upload was not yours
+server-tan-cancelled = ask the health authority for a new TAN; this one was cancelled
 server-revoked = register the venue again with a new key to get a new certificate
 server-venue-key-registered = change the venue's details with an update, or register with a new key
 server-duplicate-venue = the venue is registered already; update that registration instead

@@ -106,6 +106,16 @@ authority-batch-kept-pending = 发布批次失败；它保存在 { $path }，下
 authority-nothing-to-publish = 没有可发布的内容：{ $detail }。
 authority-nothing-new = 没有新的内容可发布：{ $detail }。
 authority-all-windows-refused = 所有时间段都被拒绝，没有发布：{ $detail }。
+authority-tan-cancelled = 一份上传的 TAN 已被撤销：{ $detail }。
+authority-tan-id-unknown = 找不到该 TAN：{ $detail }。
+authority-tan-id-ambiguous = TAN 编号不唯一：{ $detail }。
+authority-tan-already-cancelled = 该 TAN 已撤销，无需再操作：{ $detail }。
+authority-tan-already-used = 该 TAN 已被使用，不能撤销：{ $detail }。
+authority-date-range = 日期范围有误，--from 须不晚于 --until：{ $detail }。
+authority-region-not-a-filter = 地区筛选无效：{ $detail }。
+authority-region-not-in-table = GB/T 2260 表中没有该地区代码，请给出省级或地级代码：{ $detail }。
+authority-unknown-category = 未知的场所类别：{ $detail }。
+authority-uploads-missing = 没有这些上传，请用 `venuecode authority uploads list` 查看：{ $detail }。
 
 ## 服务器错误代码的提示（API.md）
 
@@ -126,6 +136,7 @@ server-duplicate = 无需操作：此批次之前已发布
 server-chain-mismatch = 请按序号顺序发布批次，每个都链接到已存储的链头
 server-stale-checkpoint = 请发布比已存储的更新的检查点
 server-tan-used = 如果这次上传不是您做的，请向卫生部门索取新的 TAN
+server-tan-cancelled = 请向卫生部门索取新的 TAN；这个已被撤销
 server-revoked = 请用新密钥重新登记场所以获得新证书
 server-venue-key-registered = 请通过更新修改场所信息，或用新密钥登记
 server-duplicate-venue = 该场所已经登记；请更新那份登记

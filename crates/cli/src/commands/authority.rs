@@ -2,10 +2,11 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use venuecode::authority::{self, HealthAuthority, Opened, UploadPurpose};
 use venuecode::home::Trust;
-use venuecode::timefmt::{format_day, rfc3339};
+use venuecode::timefmt::{format_day, parse_day, rfc3339};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::RiskLevel;
@@ -29,11 +30,16 @@ pub(crate) enum AuthorityCmd {
     },
     /// Issue TANs (one-time upload codes): recorded in authority/tans.json (the authority
     /// publishes a case upload only if the TAN sealed in it is one it issued there), their
-    /// hashes registered with the server.
+    /// hashes registered with the server. `tan list` shows the TANs issued, `tan cancel` cancels
+    /// one.
     #[command(
-        after_help = "Example:\n  venuecode --home ./ha authority tan --purpose case --count 5 --valid-hours 48"
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  venuecode --home ./ha authority tan --purpose case --count 5 --valid-hours 48\n  venuecode --home ./ha authority tan list\n  venuecode --home ./ha authority tan cancel 3fa9c21b07"
     )]
     Tan {
+        /// List or cancel TANs instead of issuing new ones.
+        #[command(subcommand)]
+        cmd: Option<TanCmd>,
         /// What the TAN allows.
         #[arg(long, value_parser = purpose_parser(), default_value = "case")]
         purpose: UploadPurpose,
@@ -54,8 +60,9 @@ pub(crate) enum AuthorityCmd {
         after_help = "Example:\n  venuecode --home ./ha authority publish --uploads 3 --window '7,2026-11-25 10:00,2026-11-25 11:30' --delete"
     )]
     Publish {
-        /// Upload ids to publish (default: every case upload in the mailbox). Windows published
-        /// before (recorded in `authority/published.json`) are never published again.
+        /// Upload ids to publish (default: every case upload in the mailbox); an id the mailbox
+        /// does not hold is an error, and nothing is published. Windows published before
+        /// (recorded in `authority/published.json`) are never published again.
         #[arg(long, value_delimiter = ',')]
         uploads: Vec<u64>,
         /// A window the tracer chose, `SERIAL,FROM,UNTIL` (times as `2026-11-25 14:05`, in the
@@ -79,11 +86,19 @@ pub(crate) enum AuthorityCmd {
         after_help = "Example:\n  venuecode --home ./ha authority checkpoint\n  # crontab: 0 * * * * venuecode --home /srv/ha authority checkpoint"
     )]
     Checkpoint,
-    /// Disable a venue's code (registration authority admin).
-    #[command(after_help = "Example:\n  venuecode --home ./ha authority disable 42")]
+    /// Disable a venue's code for good (registration authority admin): phones warn when they
+    /// scan it and the venue key cannot register again. Shows the venue (name, address,
+    /// serial) and asks to confirm; `--yes` skips the question (required when stdin is not a
+    /// terminal).
+    #[command(
+        after_help = "Examples:\n  venuecode --home ./ha authority disable 42\n  venuecode --home ./ha authority disable 42 --yes"
+    )]
     Disable {
         /// The certificate serial.
         serial: u64,
+        /// Do not ask; disable at once (for scripts).
+        #[arg(long)]
+        yes: bool,
     },
     /// List the venue registrations waiting for review (server run with
     /// `--review-registrations`; registration authority admin).
@@ -101,9 +116,55 @@ pub(crate) enum AuthorityCmd {
         /// The registration's number, from `authority registrations`.
         id: u64,
     },
-    /// Statistics by region and category.
-    #[command(after_help = "Example:\n  venuecode --home ./ha authority stats --json")]
-    Stats,
+    /// Statistics, as tables: venues by region and category, exposure batches by the day they
+    /// arrived, and counted visits by region, category and day (when the server counts
+    /// visits). Regions are named from the GB/T 2260 table (a code it does not hold is shown
+    /// bare). Filters narrow every table they apply to: the region and category filters apply
+    /// to venues and visits, the dates to exposures and visits.
+    #[command(
+        after_help = "Examples:\n  venuecode --home ./ha authority stats\n  venuecode --home ./ha authority stats --region 4403 --category restaurant --from 2026-11-01 --until 2026-11-30\n  venuecode --home ./ha authority stats --json"
+    )]
+    Stats {
+        /// Only this province (44 or 440000) or prefecture (4403 or 440300), GB/T 2260.
+        #[arg(long, value_name = "CODE")]
+        region: Option<String>,
+        /// Only this venue category (restaurant, pharmacy, …).
+        #[arg(long, value_name = "SLUG")]
+        category: Option<String>,
+        /// Only days from this date on (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Only days up to this date, included (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum TanCmd {
+    /// List the TANs this authority issued (from authority/tans.json): id, purpose, issued,
+    /// expires and state (unused, used, expired, cancelled), and what the server says of the
+    /// ones the ledger still counts as unused (an upload it holds but that was not published
+    /// yet shows as used there). The TAN itself is shown only when it is issued; a TAN is
+    /// named here by its id, the start of its hash.
+    #[command(
+        after_help = "Examples:\n  venuecode --home ./ha authority tan list\n  venuecode --home ./ha authority tan list --offline --json"
+    )]
+    List {
+        /// Do not ask the server; the ledger only.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Cancel a TAN that was not used, so that no upload can use it any more (a TAN handed to
+    /// the wrong person, or lost): the server refuses an upload with it (410 tan_cancelled),
+    /// and the ledger marks it cancelled.
+    #[command(
+        after_help = "Examples:\n  venuecode --home ./ha authority tan cancel 3fa9c21b07\n  venuecode --home ./ha authority tan cancel 7K2M-9XR4-TPLW-3NBQ"
+    )]
+    Cancel {
+        /// The TAN's id from `authority tan list` (at least 6 hex digits), or the TAN itself.
+        id: String,
+    },
 }
 
 /// `--purpose`: the names of [`UploadPurpose`], each with what it allows in `--help`.
@@ -119,7 +180,9 @@ fn purpose_parser() -> impl clap::builder::TypedValueParser<Value = UploadPurpos
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum UploadsCmd {
-    /// List the mailbox.
+    /// List the mailbox: each upload's id, purpose, when it arrived (this device's zone), its
+    /// size and what it holds as far as this authority can open it (the venues a case
+    /// checked in at, the serials of a guest book, the key of a seed release).
     #[command(after_help = "Example:\n  venuecode --home ./ha authority uploads list")]
     List,
     /// Open an upload and show what it holds.
@@ -179,7 +242,9 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             );
             Ok(())
         }
+        AuthorityCmd::Tan { cmd: Some(cmd), .. } => run_tans(ctx, cmd),
         AuthorityCmd::Tan {
+            cmd: None,
             purpose,
             count,
             valid_hours,
@@ -204,15 +269,25 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                 .iter()
                 .map(|t| venuecode_client::tan::display(t))
                 .collect();
+            let ids = tans
+                .iter()
+                .map(|t| authority::TanLedger::short_id(t))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
             let expires = ctx
                 .now()
                 .saturating_add(u32::try_from(valid_hours * 60).unwrap_or(u32::MAX));
             ctx.print(
-                json!({"tans": shown, "valid_hours": valid_hours, "purpose": purpose.as_str(), "expires_at": ctx.stamp(expires)}),
+                json!({"tans": shown, "ids": ids, "valid_hours": valid_hours, "purpose": purpose.as_str(), "expires_at": ctx.stamp(expires)}),
                 || {
+                    let lines: Vec<String> = shown
+                        .iter()
+                        .zip(&ids)
+                        .map(|(t, id)| format!("{t}   (id {id})"))
+                        .collect();
                     format!(
-                        "{}\npurpose: {} ({}); expires {} ({valid_hours} h); each works once",
-                        shown.join("\n"),
+                        "{}\npurpose: {} ({}); expires {} ({valid_hours} h); each works once.\n\
+                         The TAN is shown only now; `authority tan list` names it by its id.",
+                        lines.join("\n"),
                         purpose.as_str(),
                         authority::describe(purpose),
                         ctx.show(expires)
@@ -307,22 +382,55 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             });
             Ok(())
         }
-        AuthorityCmd::Disable { serial } => {
+        AuthorityCmd::Disable { serial, yes } => {
             let ra = authority::load_ra(&ctx.home)?;
-            authority::disable(&ctx.transport()?, &ra.admin, serial)?;
-            ctx.print(json!({"disabled": serial}), || {
-                format!("disabled serial {serial}; phones warn when they scan it")
+            let t = ctx.transport()?;
+            let cert = authority::venue_certificate(&t, serial)?
+                .ok_or_else(|| anyhow!("no venue has serial {serial}; nothing was disabled"))?;
+            let info = cert.info();
+            let about = format!(
+                "{} ({}), {}, serial {serial}",
+                info.name(),
+                info.category().slug().unwrap_or("other"),
+                info.address()
+            );
+            if !yes && !confirm(&format!("Disable {about} for good? Type yes: "))? {
+                bail!("nothing was disabled");
+            }
+            authority::disable(&t, &ra.admin, serial)?;
+            let out = Disabled {
+                disabled: serial,
+                name: info.name().to_owned(),
+                address: info.address().to_owned(),
+            };
+            ctx.print(serde_json::to_value(&out)?, || {
+                format!("disabled {about}; phones warn when they scan it")
             });
             Ok(())
         }
-        AuthorityCmd::Stats => {
-            let t = ctx.transport()?;
-            let venues = authority::stats(&t, "venues")?;
-            let exposures = authority::stats(&t, "exposures")?;
-            let counts = authority::stats(&t, "counts").unwrap_or(serde_json::Value::Null);
-            let all = json!({"venues": venues, "exposures": exposures, "counts": counts});
-            ctx.print(all.clone(), || {
-                serde_json::to_string_pretty(&all).unwrap_or_default()
+        AuthorityCmd::Stats {
+            region,
+            category,
+            from,
+            until,
+        } => {
+            let region = region
+                .as_deref()
+                .map(authority::RegionFilter::parse)
+                .transpose()?;
+            let day = |flag: &str, d: Option<String>| -> Result<Option<u32>> {
+                d.map(|d| parse_day(&d).map_err(|e| anyhow!("{flag}: {e}")))
+                    .transpose()
+            };
+            let filter = authority::StatsFilter::new(
+                region,
+                category.as_deref(),
+                day("--from", from)?,
+                day("--until", until)?,
+            )?;
+            let stats = authority::fetch_statistics(&ctx.transport()?)?.filtered(&filter);
+            ctx.print(serde_json::to_value(&stats)?, || {
+                stats_text(&stats, &filter)
             });
             Ok(())
         }
@@ -335,22 +443,50 @@ pub(crate) fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
     match cmd {
         UploadsCmd::List => {
             let list = authority::list_uploads(&t, &ha)?;
-            let rows: Vec<_> = list
-                .iter()
-                .map(|u| json!({"id": u.id, "purpose": u.purpose, "received_at": ctx.stamp(authority::received_minute(u.received_at, ctx.shift_seconds)), "size": u.size}))
-                .collect();
-            ctx.print(json!({"uploads": rows}), || {
-                let mut s = format!("{} upload(s):\n", list.len());
-                for u in &list {
-                    s.push_str(&format!(
-                        "  {:>4}  {:<9}  received {}  {} bytes\n",
-                        u.id,
-                        u.purpose,
-                        ctx.show(authority::received_minute(u.received_at, ctx.shift_seconds)),
-                        u.size
-                    ));
+            let mut rows = Vec::with_capacity(list.len());
+            for u in &list {
+                let contents = match authority::fetch_upload(&t, &ha, u.id) {
+                    Ok(bytes) => authority::summarize_upload(&ha, u, &bytes),
+                    Err(e) => authority::UploadSummary::Unreadable {
+                        reason: format!("not fetched: {e:#}"),
+                    },
+                };
+                let received = authority::received_minute(u.received_at, ctx.shift_seconds);
+                rows.push((
+                    received,
+                    UploadRow {
+                        id: u.id,
+                        purpose: u.purpose.clone(),
+                        received_at: ctx.stamp(received),
+                        size: u.size,
+                        contents,
+                    },
+                ));
+            }
+            let listing = UploadListing {
+                uploads: rows.iter().map(|(_, r)| r.clone()).collect(),
+            };
+            ctx.print(serde_json::to_value(&listing)?, || {
+                if rows.is_empty() {
+                    return "the mailbox is empty".to_owned();
                 }
-                s
+                let table: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|(received, r)| {
+                        vec![
+                            r.id.to_string(),
+                            r.purpose.clone(),
+                            ctx.show(*received),
+                            r.size.to_string(),
+                            contents_text(&r.contents),
+                        ]
+                    })
+                    .collect();
+                format!(
+                    "{} upload(s):\n{}",
+                    rows.len(),
+                    render_table(&["id", "purpose", "arrived", "bytes", "holds"], &table)
+                )
             });
         }
         UploadsCmd::Open { id } => {
@@ -590,4 +726,378 @@ pub(crate) fn publish(
         json!({"sequence": out.sequence, "records": out.records, "stays": out.stays, "missing_seeds": missing, "skipped": skipped, "used_uploads": out.used_uploads, "checkpoint": {"sequence": out.checkpoint.body().sequence, "issued_at": ctx.stamp(out.checkpoint.body().issued_at)}}),
         text,
     ))
+}
+
+/// `authority tan list` and `authority tan cancel`.
+fn run_tans(ctx: &Ctx, cmd: TanCmd) -> Result<()> {
+    let ha = authority::load_ha(&ctx.home)?;
+    let mut ledger = authority::tan_ledger(&ctx.home)?;
+    match cmd {
+        TanCmd::List { offline } => {
+            let now = authority::now_seconds();
+            let t = if offline {
+                None
+            } else {
+                Some(ctx.transport()?)
+            };
+            let mut unreachable: Option<String> = None;
+            let mut rows = Vec::new();
+            for (hash, issued) in ledger.entries() {
+                let state = issued.state(now);
+                // The server can tell more only of a TAN the ledger counts as unused: an
+                // upload it stored that was not published yet.
+                let server = match (&t, state, &unreachable) {
+                    (Some(t), authority::TanState::Unused, None) => {
+                        match authority::tan_status(t, &ha, hash) {
+                            Ok(Some(st)) => Some(authority::server_state(&st, now)),
+                            Ok(None) => None,
+                            Err(e) => {
+                                unreachable = Some(format!("{e:#}"));
+                                None
+                            }
+                        }
+                    }
+                    _ => None,
+                };
+                let at = |secs: u64| ctx.stamp(authority::received_minute(secs, ctx.shift_seconds));
+                rows.push(TanRow {
+                    id: hash.get(..authority::TAN_ID_LEN).unwrap_or(hash).to_owned(),
+                    hash: hash.to_owned(),
+                    purpose: issued.purpose.clone(),
+                    issued_at: at(issued.issued_at),
+                    expires_at: at(issued.expires_at),
+                    cancelled_at: issued.cancelled_at.map(at),
+                    state,
+                    server_state: server,
+                });
+            }
+            if let Some(e) = &unreachable {
+                eprintln!("warning: the server could not be asked ({e}); states are the ledger's");
+            }
+            let ledger_rows = ledger.entries();
+            let listing = TanListing { tans: rows };
+            ctx.print(serde_json::to_value(&listing)?, || {
+                if listing.tans.is_empty() {
+                    return "this authority has issued no TAN yet (authority tan --count N)"
+                        .to_owned();
+                }
+                let show =
+                    |secs: u64| ctx.show(authority::received_minute(secs, ctx.shift_seconds));
+                let table: Vec<Vec<String>> = listing
+                    .tans
+                    .iter()
+                    .zip(&ledger_rows)
+                    .map(|(r, (_, issued))| {
+                        let state = match r.server_state {
+                            Some(s) if s != r.state => {
+                                format!("{} (server: {})", r.state.as_str(), s.as_str())
+                            }
+                            _ => r.state.as_str().to_owned(),
+                        };
+                        vec![
+                            r.id.clone(),
+                            r.purpose.clone(),
+                            show(issued.issued_at),
+                            show(issued.expires_at),
+                            state,
+                        ]
+                    })
+                    .collect();
+                render_table(&["id", "purpose", "issued", "expires", "state"], &table)
+            });
+            Ok(())
+        }
+        TanCmd::Cancel { id } => {
+            let hash = authority::cancel_tan(&ctx.transport()?, &ha, &mut ledger, &id)?;
+            let short = hash
+                .get(..authority::TAN_ID_LEN)
+                .unwrap_or(&hash)
+                .to_owned();
+            let out = TanCancelled {
+                cancelled: short.clone(),
+                hash,
+            };
+            ctx.print(serde_json::to_value(&out)?, || {
+                format!("cancelled TAN {short}: the server refuses any upload with it")
+            });
+            Ok(())
+        }
+    }
+}
+
+/// One TAN of `authority tan list --json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct TanRow {
+    /// The short id (start of the hash).
+    pub(crate) id: String,
+    /// The hash, hex.
+    pub(crate) hash: String,
+    /// `case`, `guestbook` or `seeds`.
+    pub(crate) purpose: String,
+    /// RFC 3339.
+    pub(crate) issued_at: String,
+    /// RFC 3339.
+    pub(crate) expires_at: String,
+    /// RFC 3339, when cancelled.
+    pub(crate) cancelled_at: Option<String>,
+    /// The ledger's state.
+    pub(crate) state: authority::TanState,
+    /// The server's, when asked and known.
+    pub(crate) server_state: Option<authority::TanState>,
+}
+
+/// `authority tan list --json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct TanListing {
+    pub(crate) tans: Vec<TanRow>,
+}
+
+/// `authority tan cancel --json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct TanCancelled {
+    /// The short id.
+    pub(crate) cancelled: String,
+    /// The hash, hex.
+    pub(crate) hash: String,
+}
+
+/// `authority disable --json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Disabled {
+    pub(crate) disabled: u64,
+    pub(crate) name: String,
+    pub(crate) address: String,
+}
+
+/// One upload of `authority uploads list --json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct UploadRow {
+    pub(crate) id: u64,
+    pub(crate) purpose: String,
+    /// RFC 3339.
+    pub(crate) received_at: String,
+    pub(crate) size: u64,
+    /// What it holds, as far as this authority can open it.
+    pub(crate) contents: authority::UploadSummary,
+}
+
+/// `authority uploads list --json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct UploadListing {
+    pub(crate) uploads: Vec<UploadRow>,
+}
+
+/// What an upload holds, in a table cell.
+fn contents_text(c: &authority::UploadSummary) -> String {
+    match c {
+        authority::UploadSummary::Case { entries, venues } => format!(
+            "{entries} check-in(s): {}",
+            venues
+                .iter()
+                .map(|(serial, name)| format!("{name} (serial {serial})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        authority::UploadSummary::GuestBook { entries, serials } => format!(
+            "{entries} guest-book entr(y/ies) of serial {}",
+            serials
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        authority::UploadSummary::Seeds { days } => {
+            format!("a venue's seeds for {days} day(s) (uploads open names its key)")
+        }
+        authority::UploadSummary::Unreadable { reason } => format!("unreadable: {reason}"),
+    }
+}
+
+/// Asks on the terminal; without one, refuses and says to pass `--yes`.
+fn confirm(question: &str) -> Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        bail!("nothing was done: confirm on a terminal, or pass --yes");
+    }
+    eprint!("{question}");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().eq_ignore_ascii_case("yes"))
+}
+
+/// A region code as people read it: the code, then its names from the GB/T 2260 table (the
+/// code alone when the table does not hold it).
+fn region_text(code: u32) -> String {
+    use venuecode_client::regions::{lookup_u32, Lang};
+    match lookup_u32(code) {
+        Some(r) => format!(
+            "{code} {} ({})",
+            r.display_name(Lang::Zh),
+            r.display_name(Lang::En)
+        ),
+        None => code.to_string(),
+    }
+}
+
+/// `authority stats` as text tables.
+fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) -> String {
+    let mut out = String::new();
+    let mut narrowed = Vec::new();
+    if let Some(r) = &filter.region {
+        narrowed.push(format!("region {}", region_text(r.code)));
+    }
+    if let Some(c) = &filter.category {
+        narrowed.push(format!("category {c}"));
+    }
+    match (filter.from, filter.until) {
+        (Some(f), Some(u)) => narrowed.push(format!("{} to {}", format_day(f), format_day(u))),
+        (Some(f), None) => narrowed.push(format!("from {}", format_day(f))),
+        (None, Some(u)) => narrowed.push(format!("until {}", format_day(u))),
+        (None, None) => {}
+    }
+    if !narrowed.is_empty() {
+        out.push_str(&format!("Filtered: {}\n\n", narrowed.join("; ")));
+    }
+    out.push_str("Venues (current certificates)\n");
+    let rows = &stats.venues.by_region;
+    if rows.is_empty() {
+        out.push_str("  none\n");
+    } else {
+        let table: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    region_text(r.region),
+                    r.category.clone(),
+                    r.active.to_string(),
+                    r.revoked.to_string(),
+                ]
+            })
+            .collect();
+        out.push_str(&render_table(
+            &["region", "category", "active", "revoked"],
+            &table,
+        ));
+        out.push('\n');
+    }
+    out.push_str("\nExposure batches, by the day they arrived (UTC)\n");
+    if stats.exposures.by_day.is_empty() {
+        out.push_str("  none\n");
+    } else {
+        let table: Vec<Vec<String>> = stats
+            .exposures
+            .by_day
+            .iter()
+            .map(|r| {
+                vec![
+                    format_day(r.day),
+                    r.batches.to_string(),
+                    r.records.to_string(),
+                ]
+            })
+            .collect();
+        out.push_str(&render_table(&["date", "batches", "records"], &table));
+        out.push('\n');
+    }
+    match &stats.counts {
+        None => out.push_str("\nVisits: this server does not count visits"),
+        Some(c) if c.rows.is_empty() => out.push_str("\nVisits counted\n  none"),
+        Some(c) => {
+            out.push_str("\nVisits counted, by the venue's local date\n");
+            let table: Vec<Vec<String>> = c
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        format_day(r.epoch),
+                        region_text(r.region),
+                        r.category.clone(),
+                        r.count.to_string(),
+                    ]
+                })
+                .collect();
+            out.push_str(&render_table(
+                &["date", "region", "category", "visits"],
+                &table,
+            ));
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+/// The columns a string takes on a terminal: two for East Asian wide characters.
+fn text_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let c = u32::from(c);
+            let wide = (0x1100..=0x115F).contains(&c)
+                || (0x2E80..=0xA4CF).contains(&c)
+                || (0xAC00..=0xD7A3).contains(&c)
+                || (0xF900..=0xFAFF).contains(&c)
+                || (0xFE30..=0xFE4F).contains(&c)
+                || (0xFF00..=0xFF60).contains(&c)
+                || (0xFFE0..=0xFFE6).contains(&c)
+                || (0x20000..=0x3FFFD).contains(&c);
+            if wide {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// A text table: a header line, a rule, then the rows, columns padded to their widest cell
+/// (numbers are right-aligned), two spaces apart.
+fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| text_width(h)).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(text_width(cell));
+        }
+    }
+    let numeric: Vec<bool> = (0..header.len())
+        .map(|i| {
+            !rows.is_empty()
+                && rows.iter().all(|r| {
+                    r.get(i)
+                        .is_some_and(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
+                })
+        })
+        .collect();
+    let line = |cells: Vec<&str>| -> String {
+        let mut l = String::from("  ");
+        let last = cells.len().saturating_sub(1);
+        for (i, cell) in cells.into_iter().enumerate() {
+            let pad = " ".repeat(widths[i].saturating_sub(text_width(cell)));
+            if numeric[i] {
+                l.push_str(&pad);
+                l.push_str(cell);
+            } else {
+                l.push_str(cell);
+                if i != last {
+                    l.push_str(&pad);
+                }
+            }
+            if i != last {
+                l.push_str("  ");
+            }
+        }
+        l.trim_end().to_owned()
+    };
+    let mut out = vec![line(header.to_vec())];
+    out.push(line(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    ));
+    for row in rows {
+        out.push(line(row.iter().map(String::as_str).collect()));
+    }
+    out.join("\n")
 }

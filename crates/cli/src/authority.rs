@@ -9,9 +9,9 @@ pub use venuecode_authority::{
     disable, fetch_upload, fresh_tans, list_uploads, now_seconds, open_upload,
     pending_registrations, plan, post_batch, publish_mailbox, received_minute, refuse_registration,
     register_tans, send_signed, stats, window_fingerprint, write_atomic, AuthorityError, HaChain,
-    HealthAuthority, IssuedTan, LedgerEntry, Opened, Plan, PublishLedger, PublishRequest,
-    Published, RegistrationAuthority, Released, Skipped, TanLedger, Trace, UploadInfo,
-    UploadPurpose, DEFAULT_MESSAGE, RETENTION_MINUTES,
+    HealthAuthority, IssuedTan, LedgerEntry, ListedPurpose, Opened, Plan, PublishLedger,
+    PublishRequest, Published, RegistrationAuthority, Released, Skipped, TanLedger, Trace,
+    UploadInfo, UploadPurpose, DEFAULT_MESSAGE, RETENTION_MINUTES,
 };
 use venuecode_client::transport::Transport;
 use venuecode_protocol::time::UnixMinute;

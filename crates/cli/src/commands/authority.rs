@@ -3,7 +3,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use serde_json::json;
-use venuecode::authority::{self, HealthAuthority, Opened, UploadPurpose};
+use venuecode::authority::{self, HealthAuthority, ListedPurpose, Opened, UploadPurpose};
 use venuecode::home::Trust;
 use venuecode::timefmt::{format_day, rfc3339};
 use venuecode_protocol::code::DEFAULT_BASE_URL;

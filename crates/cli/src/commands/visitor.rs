@@ -152,13 +152,8 @@ pub(crate) fn served_checkpoint(
     ctx: &Ctx,
     anchors: &venuecode_protocol::TrustAnchors,
 ) -> Option<UnixMinute> {
-    use venuecode_client::transport::{Request, Transport};
-    use venuecode_protocol::Codec;
     let t = ctx.transport().ok()?;
-    let resp = venuecode_client::api::check(t.send(Request::get("/v1/checkpoint")).ok()?).ok()?;
-    let bytes = venuecode_client::api::read_body(resp, 1024).ok()?;
-    let cp = venuecode_protocol::Checkpoint::decode(&bytes).ok()?;
-    cp.verify(anchors).ok()?;
+    let cp = venuecode_client::api::fetch_verified_checkpoint(&t, anchors).ok()?;
     Some(cp.body().issued_at)
 }
 

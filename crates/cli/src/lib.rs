@@ -7,6 +7,7 @@ pub mod authority;
 pub mod demo;
 pub mod display;
 pub mod home;
+pub mod output;
 pub mod poster;
 pub mod qr;
 pub mod scan_image;

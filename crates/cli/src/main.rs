@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
 use clap::{Args, Parser, Subcommand};
-use serde_json::json;
 use venuecode::demo;
 use venuecode::home::Home;
 use venuecode::timefmt::{parse_in, Zone};
@@ -137,7 +136,11 @@ fn main() {
     if let Err(e) = run(cli) {
         let message = error_text(&e);
         if json {
-            println!("{}", json!({"ok": false, "error": message}));
+            let failure = venuecode::output::Failure {
+                ok: false,
+                error: message.clone(),
+            };
+            println!("{}", serde_json::to_string(&failure).unwrap_or_default());
         }
         eprintln!("error: {message}");
         std::process::exit(1);

@@ -3308,3 +3308,184 @@ fn the_stay_is_chosen_at_check_in_and_a_late_checkout_points_to_edit() {
     );
     assert!(out.stderr.contains("visitor edit"), "{out:#?}");
 }
+
+// ------------------------------------------------------------------------------------------
+// Guest book: check-out, edit and delete as staff do them
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn guest_book_checkout_edit_and_delete_as_staff_do_them() {
+    use venuecode::output::{
+        Failure, GuestAdded, GuestChanged, GuestDeleted, GuestList, GuestsDisclosed,
+    };
+    let w = World::new();
+    let d = w.day;
+    let day = day_str(d);
+    let shop = w.home("library");
+    w.register(&shop, "兰州图书馆", "library");
+    let now = format!("{day} 09:30+08:00");
+    // Recorded on arrival without a departure: open until checked out.
+    let g: GuestAdded = w
+        .cli(
+            &shop,
+            Some(&now),
+            &[
+                "venue",
+                "guestbook",
+                "add",
+                "--name",
+                "王芳",
+                "--phone",
+                "+86 182 1234 1234",
+            ],
+        )
+        .ok()
+        .parse();
+    assert_eq!(g.label, "王* +86 182****1234");
+    let list: GuestList = w
+        .cli(&shop, Some(&now), &["venue", "guestbook", "list"])
+        .ok()
+        .parse();
+    assert_eq!(list.guests.len(), 1);
+    assert!(list.guests[0].open);
+    assert_eq!(list.guests[0].arrival, format!("{day}T09:30:00+08:00"));
+    let id = g.id.to_string();
+
+    // A mistyped id: one clear error, naming how to see the ids, said once.
+    let out = w
+        .cli(&shop, Some(&now), &["venue", "guestbook", "checkout", "99"])
+        .failed();
+    let failure: Failure = out.parse();
+    assert!(!failure.ok);
+    assert!(
+        failure.error.contains("no guest 99") && failure.error.contains("guestbook list"),
+        "{out:#?}"
+    );
+    assert_eq!(out.stderr.matches("no guest 99").count(), 1, "{out:#?}");
+
+    // Check-out at a local time in the venue's zone, then a second check-out is refused.
+    let c: GuestChanged = w
+        .cli(
+            &shop,
+            Some(&format!("{day} 11:00+08:00")),
+            &["venue", "guestbook", "checkout", &id, "--departure", "10:40"],
+        )
+        .ok()
+        .parse();
+    assert!(!c.guest.open);
+    assert_eq!(c.guest.departure, format!("{day}T10:40:00+08:00"));
+    assert!(!c.disclosed_copy_unchanged);
+    let out = w
+        .cli(&shop, Some(&now), &["venue", "guestbook", "checkout", &id])
+        .failed();
+    assert_eq!(out.stderr.matches("already checked out").count(), 1, "{out:#?}");
+
+    // A departure before the arrival is refused and changes nothing.
+    let out = w
+        .cli(
+            &shop,
+            Some(&now),
+            &[
+                "venue",
+                "guestbook",
+                "edit",
+                &id,
+                "--departure",
+                "09:00",
+                "--name",
+                "王芳",
+                "--phone",
+                "18212341234",
+            ],
+        )
+        .failed();
+    assert!(out.stderr.contains("after the arrival"), "{out:#?}");
+    // A checked-out guest's times change only with name and phone typed again.
+    let out = w
+        .cli(
+            &shop,
+            Some(&now),
+            &["venue", "guestbook", "edit", &id, "--departure", "10:50"],
+        )
+        .failed();
+    assert!(out.stderr.contains("name and the phone"), "{out:#?}");
+    let e: GuestChanged = w
+        .cli(
+            &shop,
+            Some(&now),
+            &[
+                "venue",
+                "guestbook",
+                "edit",
+                &id,
+                "--departure",
+                "10:50",
+                "--name",
+                "王芳",
+                "--phone",
+                "18212341234",
+            ],
+        )
+        .ok()
+        .parse();
+    assert_eq!(e.guest.label, "王* 182****1234");
+    assert_eq!(e.guest.departure, format!("{day}T10:50:00+08:00"));
+
+    // Disclosed to the HA, then deleted: allowed, and the disclosed copy is said to stay.
+    let gtan = w.tan("guestbook");
+    let later = format!("{day} 15:00+08:00");
+    let disclosed: GuestsDisclosed = w
+        .cli(
+            &shop,
+            Some(&later),
+            &[
+                "venue",
+                "guestbook",
+                "disclose",
+                "--tan",
+                &gtan,
+                "--from",
+                &format!("{day} 09:00+08:00"),
+                "--until",
+                &format!("{day} 12:00+08:00"),
+            ],
+        )
+        .ok()
+        .parse();
+    assert_eq!(disclosed.entries, 1);
+    // Without a terminal and without --yes nothing is deleted.
+    let out = w
+        .cli(&shop, Some(&later), &["venue", "guestbook", "delete", &id])
+        .failed();
+    assert!(out.stderr.contains("--yes"), "{out:#?}");
+    let list: GuestList = w
+        .cli(&shop, Some(&later), &["venue", "guestbook", "list"])
+        .ok()
+        .parse();
+    assert_eq!(list.guests[0].disclosed_in, Some(disclosed.upload_id));
+    let del: GuestDeleted = w
+        .cli(
+            &shop,
+            Some(&later),
+            &["venue", "guestbook", "delete", &id, "--yes"],
+        )
+        .ok()
+        .parse();
+    assert_eq!(del.deleted, g.id);
+    assert_eq!(del.disclosed_in, Some(disclosed.upload_id));
+    let mut cmd = base_command();
+    cmd.arg("--home")
+        .arg(&shop)
+        .args(["--server", &w.server.url, "--now", &later])
+        .args(&w.client_args)
+        .args(["venue", "guestbook", "list"]);
+    assert!(run(cmd).ok().stdout.starts_with("0 guest(s)"));
+    // The HA still reads the disclosed entry, as it was sent.
+    let opened = w.ok(
+        &w.ha,
+        None,
+        &["authority", "uploads", "open", &disclosed.upload_id.to_string()],
+    );
+    assert_eq!(opened["guestbook"][0]["phone"], "18212341234", "{opened}");
+    assert_eq!(opened["guestbook"][0]["name"], "王芳", "{opened}");
+}

@@ -90,6 +90,12 @@ impl Output {
         serde_json::from_str(self.stdout.trim())
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
     }
+
+    /// Stdout read as the `--json` struct `T` (one of `venuecode::output`); panics otherwise.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("stdout is not the expected JSON ({e}): {self:#?}"))
+    }
 }
 
 fn read_all(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {

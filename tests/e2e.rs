@@ -3322,7 +3322,7 @@ fn guest_book_checkout_edit_and_delete_as_staff_do_them() {
     let d = w.day;
     let day = day_str(d);
     let shop = w.home("library");
-    w.register(&shop, "兰州图书馆", "library");
+    w.register(&shop, "兰州图书馆", "culture-entertainment");
     let now = format!("{day} 09:30+08:00");
     // Recorded on arrival without a departure: open until checked out.
     let g: GuestAdded = w
@@ -3368,7 +3368,14 @@ fn guest_book_checkout_edit_and_delete_as_staff_do_them() {
         .cli(
             &shop,
             Some(&format!("{day} 11:00+08:00")),
-            &["venue", "guestbook", "checkout", &id, "--departure", "10:40"],
+            &[
+                "venue",
+                "guestbook",
+                "checkout",
+                &id,
+                "--departure",
+                "10:40",
+            ],
         )
         .ok()
         .parse();
@@ -3378,7 +3385,11 @@ fn guest_book_checkout_edit_and_delete_as_staff_do_them() {
     let out = w
         .cli(&shop, Some(&now), &["venue", "guestbook", "checkout", &id])
         .failed();
-    assert_eq!(out.stderr.matches("already checked out").count(), 1, "{out:#?}");
+    assert_eq!(
+        out.stderr.matches("already checked out").count(),
+        1,
+        "{out:#?}"
+    );
 
     // A departure before the arrival is refused and changes nothing.
     let out = w
@@ -3484,7 +3495,12 @@ fn guest_book_checkout_edit_and_delete_as_staff_do_them() {
     let opened = w.ok(
         &w.ha,
         None,
-        &["authority", "uploads", "open", &disclosed.upload_id.to_string()],
+        &[
+            "authority",
+            "uploads",
+            "open",
+            &disclosed.upload_id.to_string(),
+        ],
     );
     assert_eq!(opened["guestbook"][0]["phone"], "18212341234", "{opened}");
     assert_eq!(opened["guestbook"][0]["name"], "王芳", "{opened}");

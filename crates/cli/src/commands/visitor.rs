@@ -5,8 +5,12 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use serde_json::json;
 use venuecode::home::Trust;
+use venuecode::output::{
+    ChainState, CheckedIn, CheckedOut, Diary, DiaryRow, Dismissed, EntryDeleted, EntryEdited,
+    EntryHidden, ExposureRow, Exposures, ScanPreview, ScanRefused, ShareLists, Shared, SyncPart,
+    Synced,
+};
 use venuecode::timefmt::{format_in, rfc3339};
 use venuecode_client::sync::PartOutcome;
 use venuecode_client::{DiaryKey, EntryId, Visitor, VisitorConfig};
@@ -131,19 +135,23 @@ pub(crate) const EXIT_WITHHELD: i32 = 4;
 
 /// What `visitor sync` prints and how it exits.
 pub(crate) struct SyncOutput {
-    json: serde_json::Value,
+    json: Synced,
     text: String,
     exit: i32,
     /// The first part that could not be fetched (network or server), when not withheld.
     failure: Option<String>,
 }
 
-pub(crate) fn part_json(p: &PartOutcome) -> serde_json::Value {
+pub(crate) fn part_json(p: &PartOutcome) -> SyncPart {
     match p {
-        PartOutcome::Updated => json!({"status": "updated"}),
-        PartOutcome::Unchanged => json!({"status": "unchanged"}),
-        PartOutcome::Refused(e) => json!({"status": "refused", "error": e.to_string()}),
-        PartOutcome::Failed(e) => json!({"status": "failed", "error": e.to_string()}),
+        PartOutcome::Updated => SyncPart::Updated,
+        PartOutcome::Unchanged => SyncPart::Unchanged,
+        PartOutcome::Refused(e) => SyncPart::Refused {
+            error: e.to_string(),
+        },
+        PartOutcome::Failed(e) => SyncPart::Failed {
+            error: e.to_string(),
+        },
     }
 }
 
@@ -172,7 +180,7 @@ pub(crate) fn sync_report(
     let mut exit = 0;
     let (chain_json, chain_text) = match r.chain {
         ChainStatus::Ok => (
-            json!({"status": "complete", "up_to": r.cursor}),
+            ChainState::Complete { up_to: r.cursor },
             format!("the exposure list is complete up to batch {}", r.cursor),
         ),
         ChainStatus::Withheld { from, to } => {
@@ -183,7 +191,11 @@ pub(crate) fn sync_report(
                 format!("batches {from}–{to} were")
             };
             (
-                json!({"status": "withheld", "from": from, "to": to, "up_to": r.cursor}),
+                ChainState::Withheld {
+                    from,
+                    to,
+                    up_to: r.cursor,
+                },
                 format!(
                     "WARNING: {range} withheld by the server; exposures in them cannot be \
                      checked (the list is complete only up to batch {}). Sync again later or \
@@ -203,7 +215,10 @@ pub(crate) fn sync_report(
                 None => "no checkpoint from the health authority yet".to_owned(),
             };
             (
-                json!({"status": "stale", "last_checkpoint": last.map(|m| ctx.stamp(m)), "up_to": r.cursor}),
+                ChainState::Stale {
+                    last_checkpoint: last.map(|m| ctx.stamp(m)),
+                    up_to: r.cursor,
+                },
                 format!(
                     "the list may be stale ({when}): newer batches may exist that this device \
                      was not shown; read up to batch {}",
@@ -283,20 +298,20 @@ pub(crate) fn sync_report(
     }
     SyncOutput {
         failure: if exit == 1 { failure } else { None },
-        json: json!({
-            "batches": r.batches,
-            "cursor": r.cursor,
-            "new_exposures": ex,
-            "chain": chain_json,
-            "up_to_date": r.is_up_to_date(),
-            "trust_bundle": part_json(&r.trust_bundle),
-            "revocations": part_json(&r.revocations),
-            "checkpoint": part_json(&r.checkpoint),
-            "batch_sync": part_json(&r.batch_sync),
-            "pings": part_json(&r.pings),
-            "pings_sent": r.pings_sent,
-            "exposures": listed.iter().map(|x| exposure_json(ctx, x)).collect::<Vec<_>>(),
-        }),
+        json: Synced {
+            batches: r.batches,
+            cursor: r.cursor,
+            new_exposures: ex,
+            chain: chain_json,
+            up_to_date: r.is_up_to_date(),
+            trust_bundle: part_json(&r.trust_bundle),
+            revocations: part_json(&r.revocations),
+            checkpoint: part_json(&r.checkpoint),
+            batch_sync: part_json(&r.batch_sync),
+            pings: part_json(&r.pings),
+            pings_sent: r.pings_sent,
+            exposures: listed.iter().map(|x| exposure_json(ctx, x)).collect(),
+        },
         text,
         exit,
     }
@@ -312,17 +327,17 @@ pub(crate) fn risk_name(x: &venuecode_client::Exposure) -> &'static str {
 }
 
 /// An exposure for JSON: id, venue, risk level, overlap (RFC 3339 start, minutes), advice.
-pub(crate) fn exposure_json(ctx: &Ctx, x: &venuecode_client::Exposure) -> serde_json::Value {
-    json!({
-        "id": x.id(),
-        "venue": x.venue_name(),
-        "risk": x.risk().0,
-        "risk_level": risk_name(x),
-        "overlap_start": ctx.stamp(x.overlap_start()),
-        "overlap_minutes": x.overlap_minutes(),
-        "message": x.message(),
-        "dismissed": x.dismissed(),
-    })
+pub(crate) fn exposure_json(ctx: &Ctx, x: &venuecode_client::Exposure) -> ExposureRow {
+    ExposureRow {
+        id: x.id(),
+        venue: x.venue_name().to_owned(),
+        risk: x.risk().0,
+        risk_level: risk_name(x).to_owned(),
+        overlap_start: ctx.stamp(x.overlap_start()),
+        overlap_minutes: x.overlap_minutes(),
+        message: x.message().to_owned(),
+        dismissed: x.dismissed(),
+    }
 }
 
 /// An exposure for people: high risk stands out and says what to do; low risk reads as a
@@ -452,7 +467,11 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 Ok(p) => p,
                 Err(e) => {
                     ctx.print(
-                        json!({"ok": false, "tone": "failure", "error": e.to_string()}),
+                        ScanRefused {
+                            ok: false,
+                            tone: "failure".to_owned(),
+                            error: e.to_string(),
+                        },
                         || format!("✗ {e}"),
                     );
                     std::process::exit(3);
@@ -460,8 +479,21 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             };
             if preview {
                 ctx.print(
-                    json!({"venue": p.venue_name(), "address": p.address(), "category": p.category().to_string(), "type": format!("{:?}", p.code_type())}),
-                    || format!("{} — {} ({}, {:?} code)", p.venue_name(), p.address(), p.category(), p.code_type()),
+                    ScanPreview {
+                        venue: p.venue_name().to_owned(),
+                        address: p.address().to_owned(),
+                        category: p.category().to_string(),
+                        code_type: format!("{:?}", p.code_type()),
+                    },
+                    || {
+                        format!(
+                            "{} — {} ({}, {:?} code)",
+                            p.venue_name(),
+                            p.address(),
+                            p.category(),
+                            p.code_type()
+                        )
+                    },
                 );
                 return Ok(());
             }
@@ -472,7 +504,17 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             let e = &c.entry;
             let reminder = c.checkout_reminder();
             ctx.print(
-                json!({"ok": true, "tone": "success", "entry": e.id().0, "venue": e.venue_name(), "status": format!("{:?}", c.status), "checked_out_of": c.checked_out_of.map(|i| i.0), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "auto_checkout": rfc3339(e.departure(), &entry_zone(e)), "checkout_reminder": rfc3339(reminder.remind_at, &entry_zone(e))}),
+                CheckedIn {
+                    ok: true,
+                    tone: "success".to_owned(),
+                    entry: e.id().0,
+                    venue: e.venue_name().to_owned(),
+                    status: format!("{:?}", c.status),
+                    checked_out_of: c.checked_out_of.map(|i| i.0),
+                    arrival: rfc3339(e.arrival(), &entry_zone(e)),
+                    auto_checkout: rfc3339(e.departure(), &entry_zone(e)),
+                    checkout_reminder: rfc3339(reminder.remind_at, &entry_zone(e)),
+                },
                 || {
                     let mut s = format!(
                         "✓ {} — {}\n  checked in at {}; automatic check-out at {} (a reminder \
@@ -515,7 +557,10 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             };
             let e = v.check_out(cur.id())?;
             ctx.print(
-                json!({"entry": e.id().0, "departure": rfc3339(e.departure(), &entry_zone(&e))}),
+                CheckedOut {
+                    entry: e.id().0,
+                    departure: rfc3339(e.departure(), &entry_zone(&e)),
+                },
                 || {
                     format!(
                         "checked out of {} at {}",
@@ -528,12 +573,17 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
         VisitorCmd::Diary { all } => {
             let entries = if all { v.all_entries()? } else { v.entries()? };
             let exposures = v.exposures()?;
-            let rows: Vec<_> = entries
-                .iter()
-                .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "departure": rfc3339(e.departure(), &entry_zone(e)), "hidden": e.hidden()}))
-                .collect();
-            let ex: Vec<_> = exposures.iter().map(|x| exposure_json(ctx, x)).collect();
-            ctx.print(json!({"entries": rows, "exposures": ex}), || {
+            let out = Diary {
+                entries: entries
+                    .iter()
+                    .map(|e| DiaryRow {
+                        hidden: Some(e.hidden()),
+                        ..diary_row(e)
+                    })
+                    .collect(),
+                exposures: exposures.iter().map(|x| exposure_json(ctx, x)).collect(),
+            };
+            ctx.print(out, || {
                 let mut s = format!("{} check-in(s):\n", entries.len());
                 for e in &entries {
                     s.push_str(&format!(
@@ -557,7 +607,11 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
         } => {
             let e = v.edit_times(EntryId(id), ctx.time(&arrival)?, ctx.time(&departure)?)?;
             ctx.print(
-                json!({"entry": id, "arrival": rfc3339(e.arrival(), &entry_zone(&e)), "departure": rfc3339(e.departure(), &entry_zone(&e))}),
+                EntryEdited {
+                    entry: id,
+                    arrival: rfc3339(e.arrival(), &entry_zone(&e)),
+                    departure: rfc3339(e.departure(), &entry_zone(&e)),
+                },
                 || {
                     format!(
                         "{}: {}",
@@ -573,8 +627,8 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             } else {
                 v.exposures()?
             };
-            let rows: Vec<_> = list.iter().map(|x| exposure_json(ctx, x)).collect();
-            ctx.print(json!({"exposures": rows}), || {
+            let exposures = list.iter().map(|x| exposure_json(ctx, x)).collect();
+            ctx.print(Exposures { exposures }, || {
                 if list.is_empty() {
                     return "no exposure listed".to_owned();
                 }
@@ -589,7 +643,7 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
         }
         VisitorCmd::Dismiss { id } => {
             let x = v.dismiss_exposure(id)?;
-            ctx.print(json!({"dismissed": id}), || {
+            ctx.print(Dismissed { dismissed: id }, || {
                 format!(
                     "dismissed exposure {id} at {}; `visitor exposures --all` still shows it",
                     x.venue_name()
@@ -599,10 +653,16 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
         VisitorCmd::Hide { id, unhide, delete } => {
             if delete {
                 v.delete(EntryId(id))?;
-                ctx.print(json!({"deleted": id}), || format!("deleted entry {id}"));
+                ctx.print(EntryDeleted { deleted: id }, || {
+                    format!("deleted entry {id}")
+                });
             } else {
                 v.set_hidden(EntryId(id), !unhide)?;
-                ctx.print(json!({"entry": id, "hidden": !unhide}), || {
+                let out = EntryHidden {
+                    entry: id,
+                    hidden: !unhide,
+                };
+                ctx.print(out, || {
                     format!("entry {id} {}", if unhide { "shown" } else { "hidden" })
                 });
             }
@@ -651,20 +711,23 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             let plan = v
                 .preview_share(from, now + 1, &selection)
                 .context("--exclude and --include-hidden take ids of entries in the window (see `visitor diary --all`)")?;
-            let rows = |list: &[venuecode_client::DiaryEntry]| -> Vec<serde_json::Value> {
-                list.iter()
-                    .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "departure": rfc3339(e.departure(), &entry_zone(e))}))
-                    .collect()
+            let rows = |list: &[venuecode_client::DiaryEntry]| -> Vec<DiaryRow> {
+                list.iter().map(diary_row).collect()
             };
             let listing = share_listing(&plan);
-            let lists = json!({
-                "to_send": rows(plan.to_send()),
-                "hidden": rows(plan.hidden()),
-                "excluded": rows(plan.excluded()),
-            });
+            let lists = ShareLists {
+                to_send: rows(plan.to_send()),
+                hidden: rows(plan.hidden()),
+                excluded: rows(plan.excluded()),
+            };
             if preview {
                 ctx.print(
-                    json!({"preview": true, "shared": 0, "lists": lists}),
+                    Shared {
+                        preview: Some(true),
+                        shared: 0,
+                        lists,
+                        receipt: None,
+                    },
                     || format!("{listing}nothing sent (--preview)"),
                 );
                 return Ok(());
@@ -691,7 +754,12 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             }
             let receipt = v.share_previewed(&tan, &plan)?;
             ctx.print(
-                json!({"shared": receipt.entries, "lists": lists, "receipt": format!("{receipt:?}")}),
+                Shared {
+                    preview: None,
+                    shared: receipt.entries,
+                    lists,
+                    receipt: Some(format!("{receipt:?}")),
+                },
                 || {
                     format!(
                         "shared {} check-in(s) with the health authority, sealed to its key",
@@ -702,4 +770,15 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A diary entry for JSON, without its hidden flag.
+fn diary_row(e: &venuecode_client::DiaryEntry) -> DiaryRow {
+    DiaryRow {
+        id: e.id().0,
+        venue: e.venue_name().to_owned(),
+        arrival: rfc3339(e.arrival(), &entry_zone(e)),
+        departure: rfc3339(e.departure(), &entry_zone(e)),
+        hidden: None,
+    }
 }

@@ -5,7 +5,11 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
-use serde_json::json;
+use venuecode::output::{
+    CodeUrl, CountTagsRegistered, Counts, DayCount, Notified, NotifiedWindow, PosterFiles,
+    ProfileUpdated, RegistrationPending, RegistrationReview, SeedsReleased, SheetWritten,
+    VenueRegistered, VenueRestored, VenueRevoked, VenueUpdated,
+};
 use venuecode::timefmt::{format_day, format_in, parse_day, rfc3339};
 use venuecode::venue::{self as venue_ops, Profile, VenueState};
 use venuecode::{display, poster};
@@ -243,7 +247,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let state = match registration {
                 venue_ops::Registration::Issued(state) => *state,
                 venue_ops::Registration::Pending(id) => {
-                    ctx.print(json!({"pending": id}), || {
+                    ctx.print(RegistrationPending { pending: id }, || {
                         format!(
                             "the registration authority reviews new venues: registration {id} \
                              is waiting for its approval.\n\
@@ -254,30 +258,35 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 }
             };
             let cert = state.certificate();
-            ctx.print(
-                json!({"serial": cert.serial(), "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert)), "utc_offset": format_utc_offset(cert.info().utc_offset())}),
-                || {
-                    format!(
-                        "registered {} as serial {}; certificate valid until {}.\n\
+            ctx.print(registered(cert), || {
+                format!(
+                    "registered {} as serial {}; certificate valid until {}.\n\
                          Next: `venuecode venue poster` and `venuecode venue recovery-sheet`.",
-                        cert.info().name(),
-                        cert.serial(),
-                        format_in(cert.body().valid_until, &cert_zone(cert))
-                    )
-                },
-            );
+                    cert.info().name(),
+                    cert.serial(),
+                    format_in(cert.body().valid_until, &cert_zone(cert))
+                )
+            });
             Ok(())
         }
         VenueCmd::Collect => {
             let trust = ctx.trust()?;
             match venue_ops::collect(&ctx.home, &ctx.transport()?, &trust)? {
                 venue_ops::Review::Waiting(id) => {
-                    ctx.print(json!({"pending": id, "state": "waiting"}), || {
+                    let out = RegistrationReview {
+                        pending: id,
+                        state: "waiting".to_owned(),
+                    };
+                    ctx.print(out, || {
                         format!("registration {id} is still waiting for the registration authority")
                     });
                 }
                 venue_ops::Review::Refused(id) => {
-                    ctx.print(json!({"pending": id, "state": "refused"}), || {
+                    let out = RegistrationReview {
+                        pending: id,
+                        state: "refused".to_owned(),
+                    };
+                    ctx.print(out, || {
                         format!(
                             "the registration authority refused registration {id}; the key kept \
                              for it is deleted, and `venuecode venue register` may be run again"
@@ -287,7 +296,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 venue_ops::Review::Issued(state) => {
                     let cert = state.certificate();
                     ctx.print(
-                        json!({"serial": cert.serial(), "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert)), "utc_offset": format_utc_offset(cert.info().utc_offset())}),
+                        registered(cert),
                         || {
                             format!(
                                 "approved: {} is serial {}; certificate valid until {}.\n\
@@ -349,7 +358,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 // Only the poster's details changed: no new certificate is needed.
                 venue_ops::save_profile(&ctx.home, &profile)?;
                 ctx.print(
-                    json!({"serial": state.certificate().serial(), "new_certificate": false, "base_url": profile.base_url}),
+                    ProfileUpdated {
+                        serial: state.certificate().serial(),
+                        new_certificate: false,
+                        base_url: profile.base_url.clone(),
+                    },
                     || {
                         "updated the poster's details (English lines, code base URL); the \
                          certificate is unchanged.\n\
@@ -365,12 +378,12 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let old_serial = state.certificate().serial();
             let cert = venue_ops::update(&ctx.home, &ctx.transport()?, &state, info, &profile)?;
             ctx.print(
-                json!({
-                    "serial": cert.serial(),
-                    "superseded": old_serial,
-                    "new_certificate": true,
-                    "valid_until": rfc3339(cert.body().valid_until, &cert_zone(&cert)),
-                }),
+                VenueUpdated {
+                    serial: cert.serial(),
+                    superseded: old_serial,
+                    new_certificate: true,
+                    valid_until: rfc3339(cert.body().valid_until, &cert_zone(&cert)),
+                },
                 || {
                     format!(
                         "updated {}: new certificate serial {} replaces serial {}, valid until {}.\n\
@@ -401,7 +414,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             }
             let files = poster::Poster::build(&input, &font)?.write_files(&out, dpi)?;
             ctx.print(
-                json!({"pdf": files.pdf, "svg": files.svg, "png": files.png}),
+                PosterFiles {
+                    pdf: files.pdf.clone(),
+                    svg: files.svg.clone(),
+                    png: files.png.clone(),
+                },
                 || {
                     format!(
                         "wrote {}, {} and {}. Print at A4 or larger, one at every entrance.",
@@ -426,7 +443,10 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             };
             let url = code.to_url(&state.profile.base_url);
             ctx.print(
-                json!({"url": url, "serial": state.certificate().serial()}),
+                CodeUrl {
+                    url: url.clone(),
+                    serial: state.certificate().serial(),
+                },
                 || url.clone(),
             );
             Ok(())
@@ -444,7 +464,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             );
             let text = zeroize::Zeroizing::new(text);
             venuecode::home::write_file(&out, text.as_bytes(), true)?;
-            ctx.print(json!({"path": out}), || {
+            ctx.print(SheetWritten { path: out.clone() }, || {
                 format!("wrote the recovery sheet to {} (mode 0600)", out.display())
             });
             Ok(())
@@ -466,7 +486,12 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 );
             }
             ctx.print(
-                json!({"serial": cert.serial(), "name": cert.info().name(), "base_url": state.profile.base_url, "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert))}),
+                VenueRestored {
+                    serial: cert.serial(),
+                    name: cert.info().name().to_owned(),
+                    base_url: state.profile.base_url.clone(),
+                    valid_until: rfc3339(cert.body().valid_until, &cert_zone(cert)),
+                },
                 || {
                     format!(
                         "restored {} (serial {}; certificate valid until {}) in {}.\n\
@@ -533,13 +558,21 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let check = state
                 .venue
                 .check_notified(&ctx.transport()?, 0, from, now + 1)?;
-            let rows: Vec<_> = check
+            let windows = check
                 .notices
                 .iter()
-                .map(|n| json!({"batch": n.batch, "from": rfc3339(n.window_start, &vz), "until": rfc3339(n.window_end, &vz), "risk": n.risk.0}))
+                .map(|n| NotifiedWindow {
+                    batch: n.batch,
+                    from: rfc3339(n.window_start, &vz),
+                    until: rfc3339(n.window_end, &vz),
+                    risk: n.risk.0,
+                })
                 .collect();
             ctx.print(
-                json!({"notified": !check.notices.is_empty(), "windows": rows}),
+                Notified {
+                    notified: !check.notices.is_empty(),
+                    windows,
+                },
                 || {
                     if check.notices.is_empty() {
                         format!("not notified in the last {days} days")
@@ -571,7 +604,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let id = state
                 .venue
                 .upload_seed_release(&ctx.transport()?, &tan, &release)?;
-            ctx.print(json!({"upload_id": id, "days": days}), || {
+            let out = SeedsReleased {
+                upload_id: id,
+                days: days.clone(),
+            };
+            ctx.print(out, || {
                 format!(
                     "released the seeds of {} day(s), sealed to the health authority (upload {id})",
                     epochs.len()
@@ -611,11 +648,19 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let mut by_day = Vec::new();
             for d in today.saturating_sub(days - 1)..=today {
                 let n = state.venue.check_in_count(&t, d).map_err(counts_error)?;
-                by_day.push(json!({"day": format_day(d), "count": n}));
+                by_day.push(DayCount {
+                    day: format_day(d),
+                    count: n,
+                });
                 total += n;
             }
             ctx.print(
-                json!({"today": today_count, "cumulative": total, "days": days, "by_day": by_day}),
+                Counts {
+                    today: today_count,
+                    cumulative: total,
+                    days,
+                    by_day,
+                },
                 || format!("check-ins today (venue's local day {}): {today_count}; last {days} days: {total}", format_day(today)),
             );
             Ok(())
@@ -634,7 +679,10 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 window.last().copied().unwrap_or_default(),
             );
             ctx.print(
-                json!({"registered_from": format_day(first), "registered_until": format_day(last)}),
+                CountTagsRegistered {
+                    registered_from: format_day(first),
+                    registered_until: format_day(last),
+                },
                 || {
                     format!(
                         "registered this venue's count tags for {} to {} (its local days); run daily",
@@ -674,7 +722,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             };
             if seq.is_none() {
                 ctx.print(
-                    json!({"serial": state.certificate().serial(), "already_revoked": true}),
+                    VenueRevoked {
+                        serial: state.certificate().serial(),
+                        sequence: None,
+                        already_revoked: true,
+                    },
                     || {
                         format!(
                             "serial {} was already deactivated; nothing to do",
@@ -685,7 +737,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 return Ok(());
             }
             ctx.print(
-                json!({"serial": state.certificate().serial(), "sequence": seq, "already_revoked": false}),
+                VenueRevoked {
+                    serial: state.certificate().serial(),
+                    sequence: seq,
+                    already_revoked: false,
+                },
                 || {
                     format!(
                         "deactivated serial {}; phones that scan it now see a warning",
@@ -906,4 +962,13 @@ pub(crate) fn ask_pledge() -> Result<bool> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(line.trim().eq_ignore_ascii_case("yes"))
+}
+
+/// An issued certificate for JSON.
+fn registered(cert: &venuecode_protocol::VenueCertificate) -> VenueRegistered {
+    VenueRegistered {
+        serial: cert.serial(),
+        valid_until: rfc3339(cert.body().valid_until, &cert_zone(cert)),
+        utc_offset: format_utc_offset(cert.info().utc_offset()),
+    }
 }

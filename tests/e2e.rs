@@ -11,6 +11,12 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
+use venuecode::output::{
+    ChainState, CheckedIn, CheckpointPosted, CodeUrl, CountTagsRegistered, Counts, Diary, DiaryRow,
+    Dismissed, EntryEdited, ExposureRow, Exposures, GuestList, GuestsDisclosed, Notified,
+    PosterFiles, Published, RegistrationApproved, ScanPreview, ScanRefused, SeedsReleased, Shared,
+    SyncPart, Synced, TansIssued, VenueRegistered, VenueRevoked,
+};
 use venuecode_protocol::code::{encode_decimal, DEFAULT_BASE_URL};
 use venuecode_protocol::{
     Codec, MasterSeed, SigningKey, VenueCategory, VenueCertificate, VenueCode,
@@ -288,6 +294,17 @@ impl World {
         self.cli(home, now, args).ok().json()
     }
 
+    /// Runs a command that must succeed and reads its JSON output as `T` (a struct of
+    /// `venuecode::output`).
+    fn okt<T: serde::de::DeserializeOwned>(
+        &self,
+        home: &Path,
+        now: Option<&str>,
+        args: &[&str],
+    ) -> T {
+        self.cli(home, now, args).ok().parse()
+    }
+
     /// Registers a venue (`venue register --pledge`) and returns its serial.
     fn register(&self, home: &Path, name: &str, category: &str) -> u64 {
         self.register_at(home, name, "甘肃省兰州市安宁区北滨河西路1号", category)
@@ -308,28 +325,34 @@ impl World {
             category,
             "--pledge",
         ];
-        let v = self.ok(home, None, &args);
-        v["serial"].as_u64().expect("serial")
+        let v: VenueRegistered = self.cli(home, None, &args).ok().parse();
+        v.serial
     }
 
     /// The venue's static code URL (`venue code --json`).
     fn static_url(&self, venue: &Path) -> String {
-        let v = self.ok(venue, None, &["venue", "code"]);
-        v["url"].as_str().expect("url").to_owned()
+        let v: CodeUrl = self.cli(venue, None, &["venue", "code"]).ok().parse();
+        v.url
     }
 
     /// The rotating code a screen shows at `now` (`venue code --rotating --json`).
     fn rotating_url(&self, venue: &Path, now: &str) -> String {
-        let v = self.ok(venue, Some(now), &["venue", "code", "--rotating"]);
-        v["url"].as_str().expect("url").to_owned()
+        let v: CodeUrl = self
+            .cli(venue, Some(now), &["venue", "code", "--rotating"])
+            .ok()
+            .parse();
+        v.url
     }
 
     /// Scans a code that must be accepted; returns the new diary entry id.
     fn scan(&self, visitor: &Path, now: &str, code: &str) -> u64 {
-        let v = self.ok(visitor, Some(now), &["visitor", "scan", code]);
-        assert_eq!(v["ok"], true, "{v}");
-        assert_eq!(v["status"], "CheckedIn", "{v}");
-        v["entry"].as_u64().expect("entry id")
+        let v: CheckedIn = self
+            .cli(visitor, Some(now), &["visitor", "scan", code])
+            .ok()
+            .parse();
+        assert!(v.ok, "{v:?}");
+        assert_eq!(v.status, "CheckedIn", "{v:?}");
+        v.entry
     }
 
     /// Scans a code that must be refused (exit 3); returns the error message.
@@ -340,10 +363,10 @@ impl World {
             Some(SCAN_REFUSED),
             "scan was not refused: {out:#?}"
         );
-        let v = out.json();
-        assert_eq!(v["ok"], false, "{v}");
-        assert_eq!(v["tone"], "failure", "{v}");
-        v["error"].as_str().expect("error").to_owned()
+        let v: ScanRefused = out.parse();
+        assert!(!v.ok, "{v:?}");
+        assert_eq!(v.tone, "failure", "{v:?}");
+        v.error
     }
 
     fn checkout(&self, visitor: &Path, now: &str) {
@@ -352,25 +375,33 @@ impl World {
 
     /// Issues one TAN of a purpose (`authority tan --json`).
     fn tan(&self, purpose: &str) -> String {
-        let v = self.ok(&self.ha, None, &["authority", "tan", "--purpose", purpose]);
-        let tans = v["tans"].as_array().expect("tans");
-        assert_eq!(tans.len(), 1, "{v}");
-        tans[0].as_str().expect("tan").to_owned()
+        let v: TansIssued = self
+            .cli(&self.ha, None, &["authority", "tan", "--purpose", purpose])
+            .ok()
+            .parse();
+        assert_eq!(v.tans.len(), 1, "{v:?}");
+        v.tans[0].clone()
     }
 
     /// `authority publish --json`.
-    fn publish(&self, now: &str) -> Value {
-        self.ok(&self.ha, Some(now), &["authority", "publish"])
+    fn publish(&self, now: &str) -> Published {
+        self.cli(&self.ha, Some(now), &["authority", "publish"])
+            .ok()
+            .parse()
     }
 
     /// `visitor sync --json`.
-    fn sync(&self, visitor: &Path, now: &str) -> Value {
-        self.ok(visitor, Some(now), &["visitor", "sync"])
+    fn sync(&self, visitor: &Path, now: &str) -> Synced {
+        self.cli(visitor, Some(now), &["visitor", "sync"])
+            .ok()
+            .parse()
     }
 
     /// The visitor's diary entries (`visitor diary --all --json`).
-    fn diary(&self, visitor: &Path, now: &str) -> Value {
-        self.ok(visitor, Some(now), &["visitor", "diary", "--all"])
+    fn diary(&self, visitor: &Path, now: &str) -> Diary {
+        self.cli(visitor, Some(now), &["visitor", "diary", "--all"])
+            .ok()
+            .parse()
     }
 
     /// `(active, revoked)` venues summed over the rows of `authority stats`.
@@ -394,12 +425,28 @@ impl World {
     }
 }
 
-fn new_exposures(sync: &Value) -> &Vec<Value> {
-    sync["new_exposures"].as_array().expect("new_exposures")
+fn new_exposures(sync: &Synced) -> &Vec<ExposureRow> {
+    &sync.new_exposures
 }
 
-fn entries(diary: &Value) -> &Vec<Value> {
-    diary["entries"].as_array().expect("entries")
+fn chain_status(c: &ChainState) -> &'static str {
+    match c {
+        ChainState::Complete { .. } => "complete",
+        ChainState::Withheld { .. } => "withheld",
+        ChainState::Stale { .. } => "stale",
+    }
+}
+
+fn chain_up_to(c: &ChainState) -> u64 {
+    match c {
+        ChainState::Complete { up_to }
+        | ChainState::Withheld { up_to, .. }
+        | ChainState::Stale { up_to, .. } => *up_to,
+    }
+}
+
+fn entries(diary: &Diary) -> &Vec<DiaryRow> {
+    &diary.entries
 }
 
 // ------------------------------------------------------------------------------------------
@@ -415,16 +462,19 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
 
     // The poster: PDF, SVG and PNG.
     let out_base = w.dir.path().join("out/poster");
-    let files = w.ok(
+    let files: PosterFiles = w.okt(
         &shop,
         None,
         &["venue", "poster", "--out", out_base.to_str().unwrap()],
     );
-    let png = PathBuf::from(files["png"].as_str().expect("png path"));
+    let png = files.png.clone();
     assert_eq!(png, w.dir.path().join("out/poster.png"));
-    for k in ["pdf", "svg", "png"] {
-        let p = PathBuf::from(files[k].as_str().unwrap());
-        assert!(std::fs::metadata(&p).unwrap().len() > 1000, "{k} is tiny");
+    for (k, p) in [
+        ("pdf", &files.pdf),
+        ("svg", &files.svg),
+        ("png", &files.png),
+    ] {
+        assert!(std::fs::metadata(p).unwrap().len() > 1000, "{k} is tiny");
     }
     let url = w.static_url(&shop);
 
@@ -433,13 +483,13 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
     let bob = w.home("bob");
 
     // Carol (the future case) scans a photo of the printed poster.
-    let v = w.ok(
+    let v: CheckedIn = w.okt(
         &carol,
         Some(&at(d, 10, 0)),
         &["visitor", "scan", "--image", png.to_str().unwrap()],
     );
-    assert_eq!(v["ok"], true, "{v}");
-    assert_eq!(v["venue"], "兰州牛肉面馆");
+    assert_eq!(v.ok, true, "{v:?}");
+    assert_eq!(v.venue, "兰州牛肉面馆");
     // Alice and Bob scan the URL.
     w.scan(&alice, &at(d, 10, 30), &url);
     w.checkout(&carol, &at(d, 10, 50));
@@ -450,8 +500,8 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
 
     let carol_diary = w.diary(&carol, &at(d, 15, 0));
     let ce = entries(&carol_diary);
-    assert_eq!(ce.len(), 1, "{carol_diary}");
-    assert_eq!(ce[0]["venue"], "兰州牛肉面馆");
+    assert_eq!(ce.len(), 1, "{carol_diary:?}");
+    assert_eq!(ce[0].venue, "兰州牛肉面馆");
 
     // Staff record a guest without a smartphone: the venue keeps only a masked label.
     w.ok(
@@ -471,10 +521,10 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
             &at(d, 11, 15),
         ],
     );
-    let guests = w.ok(&shop, Some(&at(d, 15, 0)), &["venue", "guestbook", "list"]);
-    let guests = guests["guests"].as_array().expect("guests").clone();
+    let guests: GuestList = w.okt(&shop, Some(&at(d, 15, 0)), &["venue", "guestbook", "list"]);
+    let guests = guests.guests.clone();
     assert_eq!(guests.len(), 1);
-    let label = guests[0]["label"].as_str().unwrap();
+    let label = guests[0].label.as_str();
     assert!(
         !label.contains("王芳") && !label.contains("18212341234"),
         "the guest book shows unmasked data: {label}"
@@ -482,16 +532,16 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
 
     // Carol tests positive and shares with a case TAN.
     let tan = w.tan("case");
-    let shared = w.ok(
+    let shared: Shared = w.okt(
         &carol,
         Some(&at(d, 15, 0)),
         &["visitor", "share", "--tan", &tan, "--yes"],
     );
-    assert_eq!(shared["shared"], 1, "{shared}");
+    assert_eq!(shared.shared, 1, "{shared:?}");
 
     // The authority asks the venue for its guest book with a guest-book TAN and reads it.
     let gtan = w.tan("guestbook");
-    let disclosed = w.ok(
+    let disclosed: GuestsDisclosed = w.okt(
         &shop,
         Some(&at(d, 15, 0)),
         &[
@@ -506,8 +556,8 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
             &at(d, 10, 50),
         ],
     );
-    assert_eq!(disclosed["entries"], 1, "{disclosed}");
-    let upload_id = disclosed["upload_id"].as_u64().expect("upload_id");
+    assert_eq!(disclosed.entries, 1, "{disclosed:?}");
+    let upload_id = disclosed.upload_id;
     let opened = w.ok(
         &w.ha,
         None,
@@ -521,33 +571,30 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
 
     // The authority publishes.
     let published = w.publish(&at(d, 15, 5));
-    assert_eq!(published["stays"], 1, "{published}");
-    assert!(published["records"].as_u64().unwrap() > 0, "{published}");
-    assert_eq!(published["missing_seeds"], serde_json::json!([]));
-    let seq = published["sequence"].as_u64().expect("sequence");
+    assert_eq!(published.stays, 1, "{published:?}");
+    assert!(published.records > 0, "{published:?}");
+    assert_eq!(published.missing_seeds, Vec::new());
+    let seq = published.sequence;
 
     // Alice overlapped Carol from 10:30 to 10:50: she is notified, with the venue and 20 minutes.
     let a = w.sync(&alice, &at(d, 15, 10));
-    assert_eq!(a["cursor"], seq, "{a}");
-    assert_eq!(a["chain"]["status"], "complete", "{a}");
-    assert_eq!(a["chain"]["up_to"], seq, "{a}");
+    assert_eq!(a.cursor, seq, "{a:?}");
+    assert_eq!(chain_status(&a.chain), "complete", "{a:?}");
+    assert_eq!(chain_up_to(&a.chain), seq, "{a:?}");
     let ax = new_exposures(&a);
-    assert_eq!(ax.len(), 1, "{a}");
-    assert_eq!(ax[0]["venue"], "兰州牛肉面馆");
-    assert_eq!(ax[0]["overlap_minutes"], 20);
+    assert_eq!(ax.len(), 1, "{a:?}");
+    assert_eq!(ax[0].venue, "兰州牛肉面馆");
+    assert_eq!(ax[0].overlap_minutes, 20);
     let adiary = w.diary(&alice, &at(d, 15, 11));
-    assert_eq!(adiary["exposures"].as_array().unwrap().len(), 1, "{adiary}");
+    assert_eq!(adiary.exposures.len(), 1, "{adiary:?}");
 
     // Bob fetched the same batch and is not notified.
     let b = w.sync(&bob, &at(d, 15, 10));
-    assert_eq!(b["batches"], 1, "{b}");
-    assert_eq!(b["cursor"], seq, "{b}");
-    assert!(new_exposures(&b).is_empty(), "Bob did not overlap: {b}");
+    assert_eq!(b.batches, 1, "{b:?}");
+    assert_eq!(b.cursor, seq, "{b:?}");
+    assert!(new_exposures(&b).is_empty(), "Bob did not overlap: {b:?}");
     let bdiary = w.diary(&bob, &at(d, 15, 11));
-    assert!(
-        bdiary["exposures"].as_array().unwrap().is_empty(),
-        "{bdiary}"
-    );
+    assert!(bdiary.exposures.is_empty(), "{bdiary:?}");
 
     // Every secret or private file the flow wrote is readable by its owner only.
     let sheet = w.dir.path().join("sheets/recovery.txt");
@@ -635,21 +682,21 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
 
     // Both codes are accepted before anything is revoked (preview: nothing stored).
     for url in [&url_a, &url_b] {
-        let p = w.ok(
+        let p: ScanPreview = w.okt(
             &visitor,
             Some(&at(d, 9, 0)),
             &["visitor", "scan", "--preview", url],
         );
-        assert!(p["venue"].is_string(), "{p}");
+        assert!(!p.venue.is_empty(), "{p:?}");
     }
 
     // The venue deactivates its own code.
-    let r = w.ok(&revoking, None, &["venue", "revoke", "--yes"]);
-    assert_eq!(r["serial"], serial_a, "{r}");
-    assert_eq!(r["already_revoked"], false, "{r}");
+    let r: VenueRevoked = w.okt(&revoking, None, &["venue", "revoke", "--yes"]);
+    assert_eq!(r.serial, serial_a, "{r:?}");
+    assert_eq!(r.already_revoked, false, "{r:?}");
     // Revoking twice is not an error.
-    let r = w.ok(&revoking, None, &["venue", "revoke", "--yes"]);
-    assert_eq!(r["already_revoked"], true, "{r}");
+    let r: VenueRevoked = w.okt(&revoking, None, &["venue", "revoke", "--yes"]);
+    assert_eq!(r.already_revoked, true, "{r:?}");
     // No new code, poster or screen for it: the venue is told why.
     let poster = w.dir.path().join("revoked/poster");
     for args in [
@@ -686,7 +733,7 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
 
     // Nothing was stored for the refused scans.
     let diary = w.diary(&visitor, &at(d, 11, 10));
-    assert!(entries(&diary).is_empty(), "{diary}");
+    assert!(entries(&diary).is_empty(), "{diary:?}");
 
     // The registry's statistics now count both venues as revoked, none as active.
     assert_eq!(w.venue_stats(), (0, 2));
@@ -788,12 +835,12 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     w.sync(&visitor, &at(d, 10, 0));
     let err = w.scan_refused(&visitor, &at(d, 10, 5), &old_url);
     assert!(err.contains("current poster"), "{err}");
-    let p = w.ok(
+    let p: CheckedIn = w.okt(
         &visitor,
         Some(&at(d, 10, 5)),
         &["visitor", "scan", &new_url],
     );
-    assert_eq!(p["venue"], "搬家的面馆", "{p}");
+    assert_eq!(p.venue, "搬家的面馆", "{p:?}");
     // One venue in the registry, still active.
     assert_eq!(w.venue_stats(), (1, 0));
 
@@ -868,15 +915,15 @@ fn a_venue_that_updates_its_information_is_still_traced_from_its_old_poster() {
     // publishes it (the old certificate was genuine when scanned).
     w.share(&case, &at(d, 12, 0));
     let p = w.publish(&at(d, 12, 10));
-    assert_eq!(p["skipped"], serde_json::json!([]), "{p}");
-    assert_eq!(p["stays"], 1, "{p}");
+    assert_eq!(p.skipped, Vec::new(), "{p:?}");
+    assert_eq!(p.stays, 1, "{p:?}");
     // The old poster's visitor is told; the venue, under its new certificate, learns that
     // it was notified.
     let s = w.sync(&old_visitor, &at(d, 12, 30));
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
-    assert_eq!(new_exposures(&s)[0]["overlap_minutes"], 40, "{s}");
-    let n = w.ok(&venue, Some(&at(d, 12, 30)), &["venue", "notified"]);
-    assert_eq!(n["notified"], true, "{n}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
+    assert_eq!(new_exposures(&s)[0].overlap_minutes, 40, "{s:?}");
+    let n: Notified = w.okt(&venue, Some(&at(d, 12, 30)), &["venue", "notified"]);
+    assert_eq!(n.notified, true, "{n:?}");
     // The static seed is the venue's, not the certificate's, and so is the key: the new
     // poster yields the same tokens, and its visitor who overlapped is told as well.
     assert_eq!(
@@ -884,8 +931,8 @@ fn a_venue_that_updates_its_information_is_still_traced_from_its_old_poster() {
         VenueCode::parse(&old_url).unwrap().seed()
     );
     let s = w.sync(&new_visitor, &at(d, 12, 30));
-    assert_eq!(s["chain"]["status"], "complete", "{s}");
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -944,8 +991,8 @@ fn registration_abuse_review_mode_holds_venues_until_the_ra_approves() {
         .map(|r| r["name"].as_str().expect("name").to_owned())
         .collect();
     assert_eq!(names, ["待审核的面馆", "广告店"], "{list}");
-    let r = w.ok(&w.ha, None, &["authority", "approve", &id.to_string()]);
-    let serial = r["serial"].as_u64().expect("serial");
+    let r: RegistrationApproved = w.okt(&w.ha, None, &["authority", "approve", &id.to_string()]);
+    let serial = r.serial;
     w.ok(&w.ha, None, &["authority", "refuse", &spam_id.to_string()]);
     let err = w
         .cli(&w.ha, None, &["authority", "approve", &spam_id.to_string()])
@@ -1113,12 +1160,12 @@ fn forged_posters_are_refused_and_nothing_is_stored() {
 
     // Nothing was added to the diary.
     let diary = w.diary(&visitor, &now);
-    assert!(entries(&diary).is_empty(), "{diary}");
+    assert!(entries(&diary).is_empty(), "{diary:?}");
 
     // The genuine poster still checks in, so the refusals above were about the codes.
     w.scan(&visitor, &now, &genuine);
     let diary = w.diary(&visitor, &now);
-    assert_eq!(entries(&diary).len(), 1, "{diary}");
+    assert_eq!(entries(&diary).len(), 1, "{diary:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1147,17 +1194,14 @@ fn reused_and_expired_tans_are_refused() {
         &["visitor", "hide", &hidden.to_string()],
     );
     let tan = w.tan("case");
-    let preview = w.ok(
+    let preview: Shared = w.okt(
         &first,
         Some(&share_at),
         &["visitor", "share", "--tan", &tan, "--preview"],
     );
-    assert_eq!(preview["shared"], 0, "{preview}");
-    assert_eq!(
-        preview["lists"]["to_send"].as_array().map(Vec::len),
-        Some(1)
-    );
-    assert_eq!(preview["lists"]["hidden"][0]["id"], hidden, "{preview}");
+    assert_eq!(preview.shared, 0, "{preview:?}");
+    assert_eq!(preview.lists.to_send.len(), 1);
+    assert_eq!(preview.lists.hidden[0].id, hidden, "{preview:?}");
     assert!(w.mailbox().is_empty(), "a preview sent something");
     let out = w
         .cli(
@@ -1295,7 +1339,7 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
     assert!(stale.contains("expired"), "{stale}");
 
     // The case stayed until 01:30 local on day D+1.
-    let edited = w.ok(
+    let edited: EntryEdited = w.okt(
         &case,
         Some(&local_at(d1, 2, 0)),
         &[
@@ -1309,9 +1353,9 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
         ],
     );
     assert_eq!(
-        edited["departure"],
+        edited.departure,
         format!("{}T01:30:00+08:00", day_str(d1)),
-        "{edited}"
+        "{edited:?}"
     );
 
     let tan = w.tan("case");
@@ -1323,23 +1367,23 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
 
     // Without the venue's help the authority has only day D's seed.
     let p1 = w.publish(&local_at(d1, 2, 10));
-    let missing = p1["missing_seeds"].as_array().expect("missing_seeds");
-    assert_eq!(missing.len(), 1, "{p1}");
-    assert_eq!(missing[0]["serial"], serial, "{p1}");
-    assert_eq!(missing[0]["day"], day_str(d1), "{p1}");
-    assert_eq!(p1["skipped"], serde_json::json!([]), "{p1}");
+    let missing = &p1.missing_seeds;
+    assert_eq!(missing.len(), 1, "{p1:?}");
+    assert_eq!(missing[0].serial, serial, "{p1:?}");
+    assert_eq!(missing[0].day, day_str(d1), "{p1:?}");
+    assert_eq!(p1.skipped, Vec::new(), "{p1:?}");
 
     let sx = w.sync(&x, &local_at(d1, 2, 20));
     let xx = new_exposures(&sx);
-    assert_eq!(xx.len(), 1, "{sx}");
-    assert_eq!(xx[0]["venue"], "安宁区图书馆");
+    assert_eq!(xx.len(), 1, "{sx:?}");
+    assert_eq!(xx[0].venue, "安宁区图书馆");
     // X stayed 23:30–00:30 (the venue's default hour), inside the case's 23:00–01:30.
-    assert_eq!(xx[0]["overlap_minutes"], 60);
+    assert_eq!(xx[0].overlap_minutes, 60);
     let sy = w.sync(&y, &local_at(d1, 2, 20));
-    assert_eq!(sy["batches"], 1, "{sy}");
+    assert_eq!(sy.batches, 1, "{sy:?}");
     assert!(
         new_exposures(&sy).is_empty(),
-        "Y cannot be notified yet: {sy}"
+        "Y cannot be notified yet: {sy:?}"
     );
 
     // The library corrects its address before it helps: it now holds a new certificate, and
@@ -1361,7 +1405,7 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
 
     // The venue releases day D+1's seed with a seeds TAN; the authority publishes again.
     let stan = w.tan("seeds");
-    let rel = w.ok(
+    let rel: SeedsReleased = w.okt(
         &lib,
         Some(&local_at(d1, 3, 0)),
         &[
@@ -1373,22 +1417,15 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
             &day_str(d1),
         ],
     );
-    assert!(rel["upload_id"].is_u64(), "{rel}");
+    assert_eq!(rel.days, vec![day_str(d1)], "{rel:?}");
     let p2 = w.publish(&local_at(d1, 3, 10));
-    assert_eq!(p2["missing_seeds"], serde_json::json!([]), "{p2}");
-    assert_eq!(
-        p2["sequence"].as_u64(),
-        p1["sequence"].as_u64().map(|s| s + 1),
-        "{p2}"
-    );
+    assert_eq!(p2.missing_seeds, Vec::new(), "{p2:?}");
+    assert_eq!(p2.sequence, p1.sequence + 1, "{p2:?}");
     // Day D's seed covered the stay's three slots in the first batch; the second adds only day
     // D+1's seed, for the two slots after local midnight where a visitor can hold it (SPEC
     // §12.3). Republishing everything would have made it five.
-    let (r1, r2) = (
-        p1["records"].as_u64().unwrap(),
-        p2["records"].as_u64().unwrap(),
-    );
-    assert_eq!((r1, r2), (3, 2), "{p1} {p2}");
+    let (r1, r2) = (p1.records, p2.records);
+    assert_eq!((r1, r2), (3, 2), "{p1:?} {p2:?}");
     // With nothing new in the mailbox, a third publish refuses instead of repeating itself.
     let again = w
         .cli(&w.ha, Some(&local_at(d1, 3, 15)), &["authority", "publish"])
@@ -1401,14 +1438,14 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
     // Y stayed 00:45–01:45: 45 minutes inside the case's window.
     let sy = w.sync(&y, &local_at(d1, 3, 20));
     let yx = new_exposures(&sy);
-    assert_eq!(yx.len(), 1, "{sy}");
-    assert_eq!(yx[0]["venue"], "安宁区图书馆");
-    assert_eq!(yx[0]["overlap_minutes"], 45);
-    assert_eq!(sy["chain"]["status"], "complete", "{sy}");
+    assert_eq!(yx.len(), 1, "{sy:?}");
+    assert_eq!(yx[0].venue, "安宁区图书馆");
+    assert_eq!(yx[0].overlap_minutes, 45);
+    assert_eq!(chain_status(&sy.chain), "complete", "{sy:?}");
     // X sees the second batch but is not alerted twice for the same stay.
     let sx = w.sync(&x, &local_at(d1, 3, 20));
-    assert_eq!(sx["batches"], 1, "{sx}");
-    assert!(new_exposures(&sx).is_empty(), "duplicate alert: {sx}");
+    assert_eq!(sx.batches, 1, "{sx:?}");
+    assert!(new_exposures(&sx).is_empty(), "duplicate alert: {sx:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1430,7 +1467,7 @@ fn exposures_survive_a_server_restart_between_publish_and_sync() {
     w.checkout(&visitor, &at(d, 11, 0));
     // The visitor has synced before: nothing yet.
     let s0 = w.sync(&visitor, &at(d, 11, 30));
-    assert_eq!(s0["batches"], 0, "{s0}");
+    assert_eq!(s0.batches, 0, "{s0:?}");
 
     let tan = w.tan("case");
     w.ok(
@@ -1439,17 +1476,17 @@ fn exposures_survive_a_server_restart_between_publish_and_sync() {
         &["visitor", "share", "--tan", &tan, "--yes"],
     );
     let published = w.publish(&at(d, 12, 10));
-    let seq = published["sequence"].as_u64().expect("sequence");
+    let seq = published.sequence;
 
     w.restart_server();
 
     let s = w.sync(&visitor, &at(d, 12, 30));
-    assert_eq!(s["batches"], 1, "{s}");
-    assert_eq!(s["cursor"], seq, "{s}");
+    assert_eq!(s.batches, 1, "{s:?}");
+    assert_eq!(s.cursor, seq, "{s:?}");
     let ex = new_exposures(&s);
-    assert_eq!(ex.len(), 1, "{s}");
-    assert_eq!(ex[0]["venue"], "兰州牛肉面馆");
-    assert_eq!(ex[0]["overlap_minutes"], 30);
+    assert_eq!(ex.len(), 1, "{s:?}");
+    assert_eq!(ex[0].venue, "兰州牛肉面馆");
+    assert_eq!(ex[0].overlap_minutes, 30);
 
     // The used TAN is still used after the restart.
     let out = w
@@ -1505,8 +1542,8 @@ fn tls_server_with_a_private_ca_serves_the_whole_flow_and_refuses_untrusting_cli
         .args(["--server", &by_name, "--now", &at(d, 12, 30)])
         .args(&w.client_args)
         .args(["--json", "visitor", "sync"]);
-    let s = run(sync).ok().json();
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    let s: Synced = run(sync).ok().parse();
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
 
     // Without --ca-file the certificate is refused: nothing is fetched, the keys stay those of
     // the installed bundle.
@@ -1827,24 +1864,24 @@ fn impostor_poster_with_a_copied_seed_notifies_only_the_impostors_own_visitors()
     // The case shares; the HA publishes the stay under the key of the code the case scanned.
     w.share(&case, &at(d, 12, 0));
     let p = w.publish(&at(d, 12, 10));
-    assert_eq!(p["stays"], 1, "{p}");
-    assert_eq!(p["skipped"], serde_json::json!([]), "{p}");
+    assert_eq!(p.stays, 1, "{p:?}");
+    assert_eq!(p.skipped, Vec::new(), "{p:?}");
 
     // Tokens are bound to the venue key: the real venue's visitor is not notified, and the
     // list is complete, so "no exposure" is a real answer.
     let s = w.sync(&real_visitor, &at(d, 12, 30));
-    assert!(new_exposures(&s).is_empty(), "real visitor notified: {s}");
-    assert_eq!(s["chain"]["status"], "complete", "{s}");
-    let n = w.ok(&real, Some(&at(d, 12, 30)), &["venue", "notified"]);
-    assert_eq!(n["notified"], false, "{n}");
+    assert!(new_exposures(&s).is_empty(), "real visitor notified: {s:?}");
+    assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
+    let n: Notified = w.okt(&real, Some(&at(d, 12, 30)), &["venue", "notified"]);
+    assert_eq!(n.notified, false, "{n:?}");
     // The impostor's own visitor is notified.
     let s = w.sync(&fooled, &at(d, 12, 30));
     let ex = new_exposures(&s);
-    assert_eq!(ex.len(), 1, "{s}");
-    assert_eq!(ex[0]["overlap_minutes"], 40, "{s}");
+    assert_eq!(ex.len(), 1, "{s:?}");
+    assert_eq!(ex[0].overlap_minutes, 40, "{s:?}");
     // The stranger's own venue check looks for its own seeds, which were not published.
-    let n = w.ok(&stranger, Some(&at(d, 12, 30)), &["venue", "notified"]);
-    assert_eq!(n["notified"], false, "{n}");
+    let n: Notified = w.okt(&stranger, Some(&at(d, 12, 30)), &["venue", "notified"]);
+    assert_eq!(n.notified, false, "{n:?}");
 }
 
 /// The stranger's venue key and genuine certificate, read from their home.
@@ -1933,21 +1970,21 @@ fn impostor_rotating_code_copied_from_a_screen_and_seeds_released_under_the_stra
     // The HA publishes the case's stay under the key of the code the case scanned; the
     // stranger's release fills day D+1 for the stranger's key only.
     let p = w.publish(&local_at(d1, 2, 10));
-    assert_eq!(p["missing_seeds"], serde_json::json!([]), "{p}");
-    assert_eq!(p["skipped"], serde_json::json!([]), "{p}");
+    assert_eq!(p.missing_seeds, Vec::new(), "{p:?}");
+    assert_eq!(p.skipped, Vec::new(), "{p:?}");
 
     // No visitor of the real screen is told, on either day, and the list is complete.
     for v in [&x, &y] {
         let s = w.sync(v, &local_at(d1, 2, 30));
-        assert!(new_exposures(&s).is_empty(), "real visitor notified: {s}");
-        assert_eq!(s["chain"]["status"], "complete", "{s}");
+        assert!(new_exposures(&s).is_empty(), "real visitor notified: {s:?}");
+        assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
     }
-    let n = w.ok(&lib, Some(&local_at(d1, 2, 30)), &["venue", "notified"]);
-    assert_eq!(n["notified"], false, "{n}");
+    let n: Notified = w.okt(&lib, Some(&local_at(d1, 2, 30)), &["venue", "notified"]);
+    assert_eq!(n.notified, false, "{n:?}");
     // The impostor's own visitors are, on both days.
     for v in [&fooled_d, &fooled_d1] {
         let s = w.sync(v, &local_at(d1, 2, 30));
-        assert_eq!(new_exposures(&s).len(), 1, "{s}");
+        assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
     }
 
     // Vice versa: a genuine case at the real screen on day D, staying past local midnight.
@@ -1970,16 +2007,16 @@ fn impostor_rotating_code_copied_from_a_screen_and_seeds_released_under_the_stra
     );
     w.share(&real_case, &local_at(d1, 3, 0));
     let p = w.publish(&local_at(d1, 3, 10));
-    let missing = p["missing_seeds"].as_array().expect("missing_seeds");
-    assert_eq!(missing.len(), 1, "{p}");
-    assert_eq!(missing[0]["serial"], real_serial, "{p}");
-    assert_eq!(missing[0]["day"], day_str(d1), "{p}");
+    let missing = &p.missing_seeds;
+    assert_eq!(missing.len(), 1, "{p:?}");
+    assert_eq!(missing[0].serial, real_serial, "{p:?}");
+    assert_eq!(missing[0].day, day_str(d1), "{p:?}");
     let s = w.sync(&x, &local_at(d1, 3, 30));
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
     let s = w.sync(&y, &local_at(d1, 3, 30));
-    assert!(new_exposures(&s).is_empty(), "{s}");
-    let n = w.ok(&lib, Some(&local_at(d1, 3, 30)), &["venue", "notified"]);
-    assert_eq!(n["notified"], true, "{n}");
+    assert!(new_exposures(&s).is_empty(), "{s:?}");
+    let n: Notified = w.okt(&lib, Some(&local_at(d1, 3, 30)), &["venue", "notified"]);
+    assert_eq!(n.notified, true, "{n:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -2099,7 +2136,7 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
     );
     // The real server's own bundle (the same one) changes nothing either.
     let v = w.sync(&visitor, &at(d, 9, 40));
-    assert_eq!(v["trust_bundle"]["status"], "unchanged", "{v}");
+    assert_eq!(v.trust_bundle, SyncPart::Unchanged, "{v:?}");
 
     // A genuine rotation, signed by the installed RA key with a higher sequence, is taken.
     let ra = venuecode::authority::load_ra(&venuecode::home::Home::new(&w.ha)).unwrap();
@@ -2347,11 +2384,14 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
 
     // The good upload's visitor is notified; the library's afternoon visitor is not.
     let s = w.sync(&visitor, &at(d, 15, 30));
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
-    assert_eq!(new_exposures(&s)[0]["venue"], "兰州牛肉面馆", "{s}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
+    assert_eq!(new_exposures(&s)[0].venue, "兰州牛肉面馆", "{s:?}");
     let s = w.sync(&library_visitor, &at(d, 15, 30));
-    assert!(new_exposures(&s).is_empty(), "poisoned claim notified: {s}");
-    assert_eq!(s["chain"]["status"], "complete", "{s}");
+    assert!(
+        new_exposures(&s).is_empty(),
+        "poisoned claim notified: {s:?}"
+    );
+    assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
 }
 
 /// Stops the server, lets `plant` write to its store (as whoever controls the server can), and
@@ -2485,11 +2525,11 @@ fn poisoned_upload_planted_in_the_servers_store_without_an_ha_tan_is_not_publish
     let s = w.sync(&visitor, &at(d, 12, 30));
     assert!(
         new_exposures(&s).is_empty(),
-        "a planted upload raised an alarm: {p:#?} {s}"
+        "a planted upload raised an alarm: {p:#?} {s:?}"
     );
     let s = w.sync(&shop_visitor, &at(d, 12, 30));
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
-    assert_eq!(new_exposures(&s)[0]["venue"], "兰州牛肉面馆", "{s}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
+    assert_eq!(new_exposures(&s)[0].venue, "兰州牛肉面馆", "{s:?}");
 }
 
 /// The server re-posts a genuine case's sealed upload under a second TAN of its own (it
@@ -2522,23 +2562,20 @@ fn case_upload_replayed_by_the_server_under_a_second_tan_is_refused_by_the_ha() 
             .expect("the genuine upload");
         replay_id = plant_upload(store, "REPLAYED-BY-THE-SERVER", &bytes);
     });
-    let refused = |p: &Value| {
-        p["skipped"].as_array().is_some_and(|s| {
-            s.iter().any(|s| {
-                s["upload"] == replay_id
-                    && s["reason"].as_str().is_some_and(|r| {
-                        r.contains(&format!("already used by upload {genuine_id}"))
-                    })
-            })
+    let refused = |p: &Published| {
+        p.skipped.iter().any(|s| {
+            s.upload == replay_id
+                && s.reason
+                    .contains(&format!("already used by upload {genuine_id}"))
         })
     };
 
     // One run: the genuine upload is published, the copy refused.
     let p = w.publish(&at(d, 12, 0));
-    assert!(refused(&p), "{p}");
-    assert_eq!(p["used_uploads"], serde_json::json!([genuine_id]), "{p}");
+    assert!(refused(&p), "{p:?}");
+    assert_eq!(p.used_uploads, vec![genuine_id], "{p:?}");
     let s = w.sync(&visitor, &at(d, 12, 30));
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
 
     // The genuine upload deleted, a later run still refuses the copy: nothing to publish.
     w.ok(
@@ -2589,11 +2626,11 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
 
     w.share(&case1, &at(d, 12, 0));
     let p1 = w.publish(&at(d, 12, 5));
-    assert_eq!(p1["sequence"], 1, "{p1}");
-    assert_eq!(p1["checkpoint"]["sequence"], 1, "{p1}");
+    assert_eq!(p1.sequence, 1, "{p1:?}");
+    assert_eq!(p1.checkpoint.sequence, 1, "{p1:?}");
     w.share(&case2, &at(d, 12, 10));
     let p2 = w.publish(&at(d, 12, 15));
-    assert_eq!(p2["sequence"], 2, "{p2}");
+    assert_eq!(p2.sequence, 2, "{p2:?}");
     let log = std::fs::read_to_string(w.ha.join("authority/chain.json")).unwrap();
     let chain: Value = serde_json::from_str(&log).unwrap();
     assert_eq!(chain["sequence"], 2, "{chain}");
@@ -2626,11 +2663,12 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
         &["visitor", "sync"],
     );
     assert_eq!(out.code, Some(4), "withheld must exit 4: {out:#?}");
-    let s = out.json();
-    assert_eq!(s["chain"]["status"], "withheld", "{s}");
-    assert_eq!(s["chain"]["from"], 1, "{s}");
-    assert_eq!(s["chain"]["to"], 2, "{s}");
-    assert!(new_exposures(&s).is_empty(), "{s}");
+    let s: Synced = out.parse();
+    assert!(
+        matches!(s.chain, ChainState::Withheld { from: 1, to: 2, .. }),
+        "{s:?}"
+    );
+    assert!(new_exposures(&s).is_empty(), "{s:?}");
     let mut text = base_command();
     text.arg("--home").arg(&visitor).args([
         "--server",
@@ -2651,13 +2689,13 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
 
     // The other client, talking to the server itself, gets both.
     let s = w.sync(&other, &at(d, 12, 30));
-    assert_eq!(s["chain"]["status"], "complete", "{s}");
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
     // So does this visitor once it reaches the real server: notified, and complete.
     let s = w.sync(&visitor, &at(d, 12, 40));
-    assert_eq!(s["chain"]["status"], "complete", "{s}");
-    assert_eq!(s["chain"]["up_to"], 2, "{s}");
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
+    assert_eq!(chain_up_to(&s.chain), 2, "{s:?}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
 
     // Three days later nothing new was signed: the list may be stale.
     let later = at(d + 3, 9, 0);
@@ -2681,10 +2719,10 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
         "{out:#?}"
     );
     // The HA's scheduled checkpoint (no batch) makes it current again.
-    let cp = w.ok(&w.ha, Some(&at(d + 3, 9, 5)), &["authority", "checkpoint"]);
-    assert_eq!(cp["sequence"], 2, "{cp}");
+    let cp: CheckpointPosted = w.okt(&w.ha, Some(&at(d + 3, 9, 5)), &["authority", "checkpoint"]);
+    assert_eq!(cp.sequence, 2, "{cp:?}");
     let s = w.sync(&visitor, &at(d + 3, 9, 10));
-    assert_eq!(s["chain"]["status"], "complete", "{s}");
+    assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -2704,22 +2742,22 @@ fn count_pings_are_sent_by_sync_and_counted_for_the_venues_local_day() {
     let url = w.static_url(&shop);
     // The server accepts tags for its own today and tomorrow (the simulated day), on the real
     // clock.
-    let tags = w.ok(&shop, None, &["venue", "count-tags"]);
-    assert!(tags["registered_until"].is_string(), "{tags}");
+    let tags: CountTagsRegistered = w.okt(&shop, None, &["venue", "count-tags"]);
+    assert!(!tags.registered_until.is_empty(), "{tags:?}");
     let visitor = w.home("visitor");
     w.scan(&visitor, &at(d, 10, 0), &url);
     w.checkout(&visitor, &at(d, 10, 30));
     // Each ping waits a random time of up to a day; two days later it is due and the sync
     // sends it, one request.
     let s = w.sync(&visitor, &at(d + 2, 10, 0));
-    assert_eq!(s["pings_sent"], 1, "{s}");
-    assert_eq!(s["pings"]["status"], "updated", "{s}");
+    assert_eq!(s.pings_sent, 1, "{s:?}");
+    assert_eq!(s.pings, SyncPart::Updated, "{s:?}");
     let s = w.sync(&visitor, &at(d + 2, 10, 5));
-    assert_eq!(s["pings_sent"], 0, "sent twice: {s}");
+    assert_eq!(s.pings_sent, 0, "sent twice: {s:?}");
     // The venue's local day of the check-in (10:00 UTC is 18:00 at +08:00, the same day).
-    let c = w.ok(&shop, Some(&at(d, 12, 0)), &["venue", "counts"]);
-    assert_eq!(c["today"], 1, "{c}");
-    assert_eq!(c["cumulative"], 1, "{c}");
+    let c: Counts = w.okt(&shop, Some(&at(d, 12, 0)), &["venue", "counts"]);
+    assert_eq!(c.today, 1, "{c:?}");
+    assert_eq!(c.cumulative, 1, "{c:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -2741,9 +2779,9 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
     let id = w.scan(&visitor, &at(d, 1, 30), &url);
     let diary = w.diary(&visitor, &at(d, 2, 0));
     assert_eq!(
-        diary["entries"][0]["arrival"],
+        diary.entries[0].arrival,
         format!("{day}T09:30:00+08:00"),
-        "JSON times are RFC 3339 in the venue's zone: {diary}"
+        "JSON times are RFC 3339 in the venue's zone: {diary:?}"
     );
     // The text names the zone.
     let mut cmd = base_command();
@@ -2763,7 +2801,7 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
 
     // An offset typed with the time is honoured, whatever the device's zone (UTC here).
     let now = format!("{day} 12:00+08:00");
-    let e = w.ok(
+    let e: EntryEdited = w.okt(
         &visitor,
         Some(&now),
         &[
@@ -2776,10 +2814,10 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
             &format!("{day}T03:15Z"),
         ],
     );
-    assert_eq!(e["arrival"], format!("{day}T09:00:00+08:00"), "{e}");
-    assert_eq!(e["departure"], format!("{day}T11:15:00+08:00"), "{e}");
+    assert_eq!(e.arrival, format!("{day}T09:00:00+08:00"), "{e:?}");
+    assert_eq!(e.departure, format!("{day}T11:15:00+08:00"), "{e:?}");
     // Without an offset a typed time is local: the device's zone, here set by --tz.
-    let e = w.ok(
+    let e: EntryEdited = w.okt(
         &visitor,
         Some(&now),
         &[
@@ -2794,8 +2832,8 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
             "10:40",
         ],
     );
-    assert_eq!(e["arrival"], format!("{day}T09:10:00+08:00"), "{e}");
-    assert_eq!(e["departure"], format!("{day}T10:40:00+08:00"), "{e}");
+    assert_eq!(e.arrival, format!("{day}T09:10:00+08:00"), "{e:?}");
+    assert_eq!(e.departure, format!("{day}T10:40:00+08:00"), "{e:?}");
     // A zone abbreviation names several zones: refused, and nothing changes.
     let out = w
         .cli(
@@ -2815,9 +2853,9 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
     assert!(out.stderr.contains("ambiguous"), "{out:#?}");
     let diary = w.diary(&visitor, &now);
     assert_eq!(
-        diary["entries"][0]["arrival"],
+        diary.entries[0].arrival,
         format!("{day}T09:10:00+08:00"),
-        "{diary}"
+        "{diary:?}"
     );
 
     // Staff type the guest book's times in the venue's zone.
@@ -2838,16 +2876,16 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
             "10:45",
         ],
     );
-    let guests = w.ok(&shop, Some(&now), &["venue", "guestbook", "list"]);
+    let guests: GuestList = w.okt(&shop, Some(&now), &["venue", "guestbook", "list"]);
     assert_eq!(
-        guests["guests"][0]["arrival"],
+        guests.guests[0].arrival,
         format!("{day}T09:30:00+08:00"),
-        "{guests}"
+        "{guests:?}"
     );
     assert_eq!(
-        guests["guests"][0]["departure"],
+        guests.guests[0].departure,
         format!("{day}T10:45:00+08:00"),
-        "{guests}"
+        "{guests:?}"
     );
 }
 
@@ -2909,17 +2947,17 @@ fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
 
     // Carol is not alerted about her own shared visit.
     let c = w.sync(&carol, &at(d, 15, 10));
-    assert!(new_exposures(&c).is_empty(), "the case was alerted: {c}");
-    let cx = w.ok(&carol, Some(&at(d, 15, 11)), &["visitor", "exposures"]);
-    assert!(cx["exposures"].as_array().unwrap().is_empty(), "{cx}");
+    assert!(new_exposures(&c).is_empty(), "the case was alerted: {c:?}");
+    let cx: Exposures = w.okt(&carol, Some(&at(d, 15, 11)), &["visitor", "exposures"]);
+    assert!(cx.exposures.is_empty(), "{cx:?}");
 
     // Alice is alerted, high risk, with the overlap's length and local start.
     let a = w.sync(&alice, &at(d, 15, 10));
     let ax = new_exposures(&a);
-    assert_eq!(ax.len(), 1, "{a}");
-    assert_eq!(ax[0]["risk_level"], "high", "{a}");
-    assert_eq!(ax[0]["overlap_minutes"], 30, "{a}");
-    let high_id = ax[0]["id"].as_u64().expect("exposure id");
+    assert_eq!(ax.len(), 1, "{a:?}");
+    assert_eq!(ax[0].risk_level, "high", "{a:?}");
+    assert_eq!(ax[0].overlap_minutes, 30, "{a:?}");
+    let high_id = ax[0].id;
     // A second sync raises nothing new but does not say "no exposure": it is still listed.
     let out = sync_text(&w, &alice, &at(d, 15, 20));
     assert!(out.stdout.contains("no new exposure"), "{out:#?}");
@@ -2927,8 +2965,8 @@ fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
         out.stdout.contains("1 earlier exposure(s) still listed"),
         "{out:#?}"
     );
-    let listed = w.ok(&alice, Some(&at(d, 15, 21)), &["visitor", "exposures"]);
-    assert_eq!(listed["exposures"].as_array().unwrap().len(), 1, "{listed}");
+    let listed: Exposures = w.okt(&alice, Some(&at(d, 15, 21)), &["visitor", "exposures"]);
+    assert_eq!(listed.exposures.len(), 1, "{listed:?}");
 
     // Dave shares; the tracer rates the library low risk.
     let tan = w.tan("case");
@@ -2962,24 +3000,24 @@ fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
     assert_eq!(text.matches("HIGH RISK").count(), 1, "{text}");
 
     // Dismissed: no longer listed, not raised again, still in `--all`.
-    let dis = w.ok(
+    let dis: Dismissed = w.okt(
         &alice,
         Some(&at(d, 16, 12)),
         &["visitor", "dismiss", &high_id.to_string()],
     );
-    assert_eq!(dis["dismissed"], high_id, "{dis}");
-    let listed = w.ok(&alice, Some(&at(d, 16, 13)), &["visitor", "exposures"]);
-    let rows = listed["exposures"].as_array().unwrap();
-    assert_eq!(rows.len(), 1, "{listed}");
-    assert_eq!(rows[0]["risk_level"], "low", "{listed}");
-    let all = w.ok(
+    assert_eq!(dis.dismissed, high_id, "{dis:?}");
+    let listed: Exposures = w.okt(&alice, Some(&at(d, 16, 13)), &["visitor", "exposures"]);
+    let rows = &listed.exposures;
+    assert_eq!(rows.len(), 1, "{listed:?}");
+    assert_eq!(rows[0].risk_level, "low", "{listed:?}");
+    let all: Exposures = w.okt(
         &alice,
         Some(&at(d, 16, 13)),
         &["visitor", "exposures", "--all"],
     );
-    assert_eq!(all["exposures"].as_array().unwrap().len(), 2, "{all}");
+    assert_eq!(all.exposures.len(), 2, "{all:?}");
     let s = w.sync(&alice, &at(d, 16, 20));
-    assert!(new_exposures(&s).is_empty(), "{s}");
+    assert!(new_exposures(&s).is_empty(), "{s:?}");
     // An unknown id is an error.
     w.cli(&alice, Some(&at(d, 16, 21)), &["visitor", "dismiss", "999"])
         .failed();
@@ -3128,7 +3166,7 @@ fn tans_are_grouped_checked_and_a_share_needs_consent() {
     w.checkout(&case, &at(d, 10, 30));
 
     // The tracer sees the TAN in groups, its purpose and when it expires.
-    let issued = w.ok(
+    let issued: TansIssued = w.okt(
         &w.ha,
         None,
         &[
@@ -3140,9 +3178,9 @@ fn tans_are_grouped_checked_and_a_share_needs_consent() {
             "48",
         ],
     );
-    assert_eq!(issued["purpose"], "case", "{issued}");
-    assert!(issued["expires_at"].is_string(), "{issued}");
-    let tan = issued["tans"][0].as_str().unwrap().to_owned();
+    assert_eq!(issued.purpose, "case", "{issued:?}");
+    assert!(!issued.expires_at.is_empty(), "{issued:?}");
+    let tan = issued.tans[0].as_str().to_owned();
     assert_eq!(tan.len(), 19, "{tan}");
     assert_eq!(tan.matches('-').count(), 3, "{tan}");
     let mut cmd = base_command();
@@ -3203,13 +3241,13 @@ fn tans_are_grouped_checked_and_a_share_needs_consent() {
     assert!(w.mailbox().is_empty());
     // Lower case, spaces instead of dashes: the same TAN.
     let typed = tan.to_lowercase().replace('-', " ");
-    let shared = w.ok(
+    let shared: Shared = w.okt(
         &case,
         Some(&at(d, 15, 0)),
         &["visitor", "share", "--tan", &typed, "--yes"],
     );
-    assert_eq!(shared["shared"], 1, "{shared}");
-    assert_eq!(shared["lists"]["to_send"][0]["id"], id, "{shared}");
+    assert_eq!(shared.shared, 1, "{shared:?}");
+    assert_eq!(shared.lists.to_send[0].id, id, "{shared:?}");
     let mailbox = w.mailbox();
     assert_eq!(mailbox.len(), 1);
     // The TAN sealed inside is the canonical one the HA issued and keeps in its ledger, though
@@ -3223,8 +3261,8 @@ fn tans_are_grouped_checked_and_a_share_needs_consent() {
     assert_eq!(opened["tan"]["authorised"], true, "{opened}");
     assert_eq!(opened["case"].as_array().map(Vec::len), Some(1), "{opened}");
     let published = w.publish(&at(d, 15, 5));
-    assert_eq!(published["stays"], 1, "{published}");
-    assert_eq!(published["skipped"], serde_json::json!([]), "{published}");
+    assert_eq!(published.stays, 1, "{published:?}");
+    assert_eq!(published.skipped, Vec::new(), "{published:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -3279,16 +3317,16 @@ fn the_stay_is_chosen_at_check_in_and_a_late_checkout_points_to_edit() {
     let url = w.static_url(&shop);
     let visitor = w.home("visitor");
     // 02:00 UTC is 10:00 at the venue.
-    let c = w.ok(
+    let c: CheckedIn = w.okt(
         &visitor,
         Some(&at(d, 2, 0)),
         &["visitor", "scan", &url, "--stay", "30"],
     );
-    assert_eq!(c["auto_checkout"], format!("{day}T10:30:00+08:00"), "{c}");
+    assert_eq!(c.auto_checkout, format!("{day}T10:30:00+08:00"), "{c:?}");
     assert_eq!(
-        c["checkout_reminder"],
+        c.checkout_reminder,
         format!("{day}T10:20:00+08:00"),
-        "{c}"
+        "{c:?}"
     );
     let out = w
         .cli(

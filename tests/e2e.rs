@@ -12,10 +12,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use venuecode::output::{
-    ChainState, CheckedIn, CheckpointPosted, CodeUrl, CountTagsRegistered, Counts, Diary, DiaryRow,
-    Dismissed, EntryEdited, ExposureRow, Exposures, GuestList, GuestsDisclosed, Notified,
-    PosterFiles, Published, RegistrationApproved, ScanPreview, ScanRefused, SeedsReleased, Shared,
-    SyncPart, Synced, TansIssued, VenueRegistered, VenueRevoked,
+    CaseOpened, ChainState, CheckedIn, CheckpointPosted, CodeUrl, CountTagsRegistered, Counts,
+    Diary, DiaryRow, Dismissed, EntryEdited, ExposureRow, Exposures, GuestBookOpened, GuestList,
+    GuestsDisclosed, Notified, PosterFiles, ProfileUpdated, Published, RegistrationApproved,
+    ScanPreview, ScanRefused, SeedsReleased, Shared, SyncPart, Synced, TansIssued, TrustInstalled,
+    VenueRegistered, VenueRevoked, VenueUpdated,
 };
 use venuecode_protocol::code::{encode_decimal, DEFAULT_BASE_URL};
 use venuecode_protocol::{
@@ -245,8 +246,8 @@ impl World {
                 .arg(&home)
                 .args(["--json", "trust", "install"])
                 .arg(self.bundle());
-            let v = run(cmd).ok().json();
-            assert_eq!(v["sequence"], 1, "{v}");
+            let v: TrustInstalled = run(cmd).ok().parse();
+            assert_eq!(v.sequence, 1, "{v:?}");
         }
         home
     }
@@ -558,16 +559,16 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
     );
     assert_eq!(disclosed.entries, 1, "{disclosed:?}");
     let upload_id = disclosed.upload_id;
-    let opened = w.ok(
+    let opened: GuestBookOpened = w.okt(
         &w.ha,
         None,
         &["authority", "uploads", "open", &upload_id.to_string()],
     );
-    let book = opened["guestbook"].as_array().expect("guestbook");
-    assert_eq!(book.len(), 1, "{opened}");
-    assert_eq!(book[0]["name"], "王芳");
-    assert_eq!(book[0]["phone"], "18212341234");
-    assert_eq!(book[0]["serial"], serial);
+    let book = &opened.guestbook;
+    assert_eq!(book.len(), 1, "{opened:?}");
+    assert_eq!(book[0].name, "王芳");
+    assert_eq!(book[0].phone, "18212341234");
+    assert_eq!(book[0].serial, serial);
 
     // The authority publishes.
     let published = w.publish(&at(d, 15, 5));
@@ -770,13 +771,13 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     assert!(err.contains("six-digit"), "{err}");
     assert_eq!(w.static_url(&venue), old_url);
     // The poster's English lines alone need no new certificate.
-    let r = w.ok(
+    let r: ProfileUpdated = w.okt(
         &venue,
         None,
         &["venue", "update", "--english-name", "Moving Noodles"],
     );
-    assert_eq!(r["new_certificate"], false, "{r}");
-    assert_eq!(r["serial"], old_serial, "{r}");
+    assert_eq!(r.new_certificate, false, "{r:?}");
+    assert_eq!(r.serial, old_serial, "{r:?}");
     assert_eq!(w.static_url(&venue), old_url);
     let err = w
         .cli(
@@ -794,7 +795,7 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     assert_eq!(screen.get("/serial"), old_serial.to_string());
 
     // The venue moves: a new certificate supersedes the old one.
-    let r = w.ok(
+    let r: VenueUpdated = w.okt(
         &venue,
         None,
         &[
@@ -807,9 +808,9 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
             "--pledge",
         ],
     );
-    assert_eq!(r["superseded"], old_serial, "{r}");
-    assert_eq!(r["new_certificate"], true, "{r}");
-    let new_serial = r["serial"].as_u64().unwrap();
+    assert_eq!(r.superseded, old_serial, "{r:?}");
+    assert_eq!(r.new_certificate, true, "{r:?}");
+    let new_serial = r.serial;
     assert_ne!(new_serial, old_serial);
     let new_url = w.static_url(&venue);
     assert_ne!(new_url, old_url);
@@ -845,19 +846,16 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     assert_eq!(w.venue_stats(), (1, 0));
 
     // Renewing with nothing changed issues yet another certificate, valid from now.
-    let r = w.ok(&venue, None, &["venue", "update", "--renew", "--pledge"]);
-    assert_eq!(r["superseded"], new_serial, "{r}");
-    let renewed = r["serial"].as_u64().unwrap();
-    assert!(renewed > new_serial, "{r}");
+    let r: VenueUpdated = w.okt(&venue, None, &["venue", "update", "--renew", "--pledge"]);
+    assert_eq!(r.superseded, new_serial, "{r:?}");
+    let renewed = r.serial;
+    assert!(renewed > new_serial, "{r:?}");
     // RFC 3339 in the venue's zone: the same offset, so the strings order as the times do.
     let old_until = venuecode::timefmt::rfc3339(
         code.certificate().body().valid_until,
         &venuecode::timefmt::Zone::venue(code.utc_offset()),
     );
-    assert!(
-        r["valid_until"].as_str().unwrap() >= old_until.as_str(),
-        "{r}"
-    );
+    assert!(r.valid_until.as_str() >= old_until.as_str(), "{r:?}");
     assert_eq!(screen.code_serial(), renewed);
     assert_eq!(w.venue_stats(), (1, 0));
 
@@ -893,7 +891,7 @@ fn a_venue_that_updates_its_information_is_still_traced_from_its_old_poster() {
     w.checkout(&case, &at(d, 10, 50));
     w.checkout(&old_visitor, &at(d, 11, 0));
     // The venue then corrects its address: a new certificate supersedes the old poster.
-    let r = w.ok(
+    let r: VenueUpdated = w.okt(
         &venue,
         None,
         &[
@@ -904,7 +902,7 @@ fn a_venue_that_updates_its_information_is_still_traced_from_its_old_poster() {
             "--pledge",
         ],
     );
-    assert_eq!(r["superseded"], old_serial, "{r}");
+    assert_eq!(r.superseded, old_serial, "{r:?}");
     let new_url = w.static_url(&venue);
     assert_ne!(new_url, old_url);
     w.sync(&new_visitor, &at(d, 10, 15));
@@ -1210,9 +1208,9 @@ fn reused_and_expired_tans_are_refused() {
             &["visitor", "share", "--tan", &tan, "--yes"],
         )
         .ok();
-    let ok = out.json();
-    assert_eq!(ok["shared"], 1, "{ok}");
-    assert_eq!(ok["lists"]["to_send"][0]["venue"], "兰州牛肉面馆", "{ok}");
+    let ok: Shared = out.parse();
+    assert_eq!(ok.shared, 1, "{ok:?}");
+    assert_eq!(ok.lists.to_send[0].venue, "兰州牛肉面馆", "{ok:?}");
     assert!(
         out.stderr.contains("will send 1 check-in(s)")
             && out.stderr.contains("兰州牛肉面馆")
@@ -1389,7 +1387,7 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
     // The library corrects its address before it helps: it now holds a new certificate, and
     // its release comes under the new serial. Seeds belong to the venue key, so the release
     // still covers the codes the visitors scanned under the old serial.
-    let upd = w.ok(
+    let upd: VenueUpdated = w.okt(
         &lib,
         None,
         &[
@@ -1400,8 +1398,8 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
             "--pledge",
         ],
     );
-    assert_eq!(upd["superseded"], serial, "{upd}");
-    assert_ne!(upd["serial"], serial, "{upd}");
+    assert_eq!(upd.superseded, serial, "{upd:?}");
+    assert_ne!(upd.serial, serial, "{upd:?}");
 
     // The venue releases day D+1's seed with a seeds TAN; the authority publishes again.
     let stan = w.tan("seeds");
@@ -2123,12 +2121,8 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
             &["visitor", "sync"],
         )
         .ok();
-    let v = s.json();
-    assert_eq!(v["trust_bundle"]["status"], "refused", "{v}");
-    assert!(
-        s.stdout.contains("not trusted") || v["trust_bundle"]["error"].is_string(),
-        "{s:#?}"
-    );
+    let v: Synced = s.parse();
+    assert!(matches!(v.trust_bundle, SyncPart::Refused { .. }), "{v:?}");
     assert_eq!(w.trust_show(&visitor), shown, "the sync changed the keys");
     assert_eq!(
         std::fs::read(visitor.join("trust-bundle.bin")).unwrap(),
@@ -2145,7 +2139,7 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
     body.sequence = 2;
     body.ha_signing_keys = vec![ha.signing.public_key(), evil_ha.public_key()];
     *served.lock().unwrap() = TrustBundle::sign(body, &ra.signing).unwrap().encode();
-    let v = w
+    let v: Synced = w
         .cli_via(
             &proxy.url,
             &visitor,
@@ -2153,8 +2147,8 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
             &["visitor", "sync"],
         )
         .ok()
-        .json();
-    assert_eq!(v["trust_bundle"]["status"], "updated", "{v}");
+        .parse();
+    assert_eq!(v.trust_bundle, SyncPart::Updated, "{v:?}");
     assert_eq!(w.trust_show(&visitor)["sequence"], 2);
     // And the old bundle cannot be installed over it (rollback).
     let out = w
@@ -2202,7 +2196,7 @@ fn rollback_of_the_revocation_list_by_a_proxy_is_refused_and_the_venue_stays_rev
 
     // The visitor syncs through the proxy before anything is revoked: the proxy keeps that
     // genuinely signed (full, empty) list.
-    let s = w
+    let s: Synced = w
         .cli_via(
             &proxy.url,
             &visitor,
@@ -2210,8 +2204,8 @@ fn rollback_of_the_revocation_list_by_a_proxy_is_refused_and_the_venue_stays_rev
             &["visitor", "sync"],
         )
         .ok()
-        .json();
-    assert!(s["revocations"]["status"] != "refused", "{s}");
+        .parse();
+    assert!(!matches!(s.revocations, SyncPart::Refused { .. }), "{s:?}");
     assert!(!recorded.lock().unwrap().is_empty());
 
     // The venue deactivates its code; the visitor learns it.
@@ -2230,13 +2224,10 @@ fn rollback_of_the_revocation_list_by_a_proxy_is_refused_and_the_venue_stays_rev
             &["visitor", "sync"],
         )
         .ok();
-    let s = out.json();
-    assert_eq!(s["revocations"]["status"], "refused", "{s}");
+    let s: Synced = out.parse();
     assert!(
-        s["revocations"]["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("rollback")),
-        "{s}"
+        matches!(&s.revocations, SyncPart::Refused { error } if error.contains("rollback")),
+        "{s:?}"
     );
     let err = w.scan_refused(&visitor, &at(d, 11, 5), &url);
     assert!(err.contains("deactivated"), "{err}");
@@ -2340,44 +2331,46 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
     let good_id = shared["receipt"].as_str().map(str::to_owned);
 
     // Opening the poisoned upload shows each claim with what is wrong with it.
-    let opened = w.ok(
+    let opened: CaseOpened = w.okt(
         &w.ha,
         Some(&at(d, 15, 5)),
         &["authority", "uploads", "open", &poisoned_id.to_string()],
     );
-    let rows = opened["case"].as_array().expect("case rows");
-    assert_eq!(rows.len(), 2, "{opened}");
+    let rows = &opened.case;
+    assert_eq!(rows.len(), 2, "{opened:?}");
     assert!(
-        rows.iter().all(|r| r["problem"].is_string()),
-        "a poisoned claim shows no problem: {opened}"
+        rows.iter().all(|r| r.problem.is_some()),
+        "a poisoned claim shows no problem: {opened:?}"
     );
 
     let out = w
         .cli(&w.ha, Some(&at(d, 15, 5)), &["authority", "publish"])
         .ok();
-    let p = out.json();
-    assert_eq!(p["stays"], 1, "{p}");
-    assert_eq!(p["used_uploads"].as_array().map(Vec::len), Some(1), "{p}");
-    let skipped = p["skipped"].as_array().expect("skipped");
-    assert_eq!(skipped.len(), 3, "{p}");
-    let reason = |upload: u64, entry: Option<u64>| -> String {
+    let p: Published = out.parse();
+    assert_eq!(p.stays, 1, "{p:?}");
+    assert_eq!(p.used_uploads.len(), 1, "{p:?}");
+    let skipped = &p.skipped;
+    assert_eq!(skipped.len(), 3, "{p:?}");
+    let reason = |upload: u64, entry: Option<usize>| -> String {
         skipped
             .iter()
-            .find(|s| s["upload"] == upload && s["entry"].as_u64() == entry)
-            .unwrap_or_else(|| panic!("upload {upload} entry {entry:?} not skipped: {p}"))["reason"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+            .find(|s| s.upload == upload && s.entry == entry)
+            .unwrap_or_else(|| panic!("upload {upload} entry {entry:?} not skipped: {p:?}"))
+            .reason
+            .clone()
     };
     assert!(
         reason(poisoned_id, Some(0)).contains("display window"),
-        "{p}"
+        "{p:?}"
     );
     assert!(
         reason(poisoned_id, Some(1)).contains("out of its allowed range"),
-        "{p}"
+        "{p:?}"
     );
-    assert!(reason(unopenable_id, None).contains("does not open"), "{p}");
+    assert!(
+        reason(unopenable_id, None).contains("does not open"),
+        "{p:?}"
+    );
     // The tracer sees the reasons on standard error too.
     assert!(out.stderr.contains("SKIPPED"), "{out:#?}");
     let _ = good_id;
@@ -2501,24 +2494,17 @@ fn poisoned_upload_planted_in_the_servers_store_without_an_ha_tan_is_not_publish
     let out = w
         .cli(&w.ha, Some(&at(d, 12, 10)), &["authority", "publish"])
         .ok();
-    let p = out.json();
-    let skipped = p["skipped"].as_array().expect("skipped");
+    let p: Published = out.parse();
+    let skipped = &p.skipped;
     assert!(
-        skipped.iter().any(|s| s["upload"] == planted_id
-            && s["entry"].is_null()
-            && s["reason"]
-                .as_str()
-                .is_some_and(|r| r.contains("not authorised by a TAN this authority issued"))),
-        "the planted upload was not reported: {p}"
+        skipped.iter().any(|s| s.upload == planted_id
+            && s.entry.is_none()
+            && s.reason
+                .contains("not authorised by a TAN this authority issued")),
+        "the planted upload was not reported: {p:?}"
     );
-    assert!(
-        !p["used_uploads"]
-            .as_array()
-            .unwrap()
-            .contains(&serde_json::json!(planted_id)),
-        "{p}"
-    );
-    assert_eq!(p["stays"], 1, "only the genuine stay: {p}");
+    assert!(!p.used_uploads.contains(&planted_id), "{p:?}");
+    assert_eq!(p.stays, 1, "only the genuine stay: {p:?}");
     assert!(out.stderr.contains("SKIPPED"), "{out:#?}");
 
     // The visitor at the library is not told; the one at the shop is.
@@ -2700,9 +2686,18 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
     // Three days later nothing new was signed: the list may be stale.
     let later = at(d + 3, 9, 0);
     let out = w.cli(&visitor, Some(&later), &["visitor", "sync"]).ok();
-    let s = out.json();
-    assert_eq!(s["chain"]["status"], "stale", "{s}");
-    assert!(s["chain"]["last_checkpoint"].is_string(), "{s}");
+    let s: Synced = out.parse();
+    assert_eq!(chain_status(&s.chain), "stale", "{s:?}");
+    assert!(
+        matches!(
+            &s.chain,
+            ChainState::Stale {
+                last_checkpoint: Some(_),
+                ..
+            }
+        ),
+        "{s:?}"
+    );
     let mut text = base_command();
     text.arg("--home").arg(&visitor).args([
         "--server",
@@ -3048,7 +3043,7 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
         assert!(out.stderr.contains("base URL"), "{bad}: {out:#?}");
     }
     // `update` changes the base URL (and the English name) without a new certificate.
-    let u = w.ok(
+    let u: ProfileUpdated = w.okt(
         &shop,
         None,
         &[
@@ -3060,7 +3055,7 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
             "https://codes.example.cn/v",
         ],
     );
-    assert_eq!(u["new_certificate"], false, "{u}");
+    assert_eq!(u.new_certificate, false, "{u:?}");
     let url = w.static_url(&shop);
     assert!(url.starts_with("https://codes.example.cn/v#"), "{url}");
     // A guest recorded, then the sheet printed.
@@ -3253,13 +3248,13 @@ fn tans_are_grouped_checked_and_a_share_needs_consent() {
     // The TAN sealed inside is the canonical one the HA issued and keeps in its ledger, though
     // it was typed in lower case with spaces.
     let upload_id = mailbox[0]["id"].as_u64().expect("id");
-    let opened = w.ok(
+    let opened: CaseOpened = w.okt(
         &w.ha,
         None,
         &["authority", "uploads", "open", &upload_id.to_string()],
     );
-    assert_eq!(opened["tan"]["authorised"], true, "{opened}");
-    assert_eq!(opened["case"].as_array().map(Vec::len), Some(1), "{opened}");
+    assert_eq!(opened.tan.authorised, true, "{opened:?}");
+    assert_eq!(opened.case.len(), 1, "{opened:?}");
     let published = w.publish(&at(d, 15, 5));
     assert_eq!(published.stays, 1, "{published:?}");
     assert_eq!(published.skipped, Vec::new(), "{published:?}");
@@ -3530,7 +3525,7 @@ fn guest_book_checkout_edit_and_delete_as_staff_do_them() {
         .args(["venue", "guestbook", "list"]);
     assert!(run(cmd).ok().stdout.starts_with("0 guest(s)"));
     // The HA still reads the disclosed entry, as it was sent.
-    let opened = w.ok(
+    let opened: GuestBookOpened = w.okt(
         &w.ha,
         None,
         &[
@@ -3540,6 +3535,6 @@ fn guest_book_checkout_edit_and_delete_as_staff_do_them() {
             &disclosed.upload_id.to_string(),
         ],
     );
-    assert_eq!(opened["guestbook"][0]["phone"], "18212341234", "{opened}");
-    assert_eq!(opened["guestbook"][0]["name"], "王芳", "{opened}");
+    assert_eq!(opened.guestbook[0].phone, "18212341234", "{opened:?}");
+    assert_eq!(opened.guestbook[0].name, "王芳", "{opened:?}");
 }

@@ -649,9 +649,11 @@ fn http(s: (u16, String)) -> String {
 fn cli_outcome(out: (Option<i32>, String, String)) -> String {
     let (code, stdout, stderr) = out;
     let code = code.map_or("signal".to_owned(), |c| c.to_string());
-    let json_error = serde_json::from_str::<serde_json::Value>(stdout.trim())
+    // `--json` failures print `venuecode::output::Failure` (a refused scan, `ScanRefused`,
+    // has the same `ok` and `error`).
+    let json_error = serde_json::from_str::<venuecode::output::Failure>(stdout.trim())
         .ok()
-        .and_then(|v| v["error"].as_str().map(str::to_owned));
+        .map(|f| f.error);
     let msg = json_error.unwrap_or_else(|| {
         stderr
             .lines()

@@ -13,11 +13,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 use venuecode::output::{
     CaseOpened, ChainState, CheckedIn, CheckpointPosted, CodeUrl, CountTagsRegistered, Counts,
-    Diary, DiaryRow, Dismissed, EntryEdited, ExposureRow, Exposures, GuestBookOpened, GuestList,
-    GuestsDisclosed, Notified, PosterFiles, ProfileUpdated, Published, RegistrationApproved,
-    ScanPreview, ScanRefused, SeedsReleased, Shared, SyncPart, Synced, TansIssued, TrustInstalled,
-    VenueRegistered, VenueRevoked, VenueUpdated,
+    Diary, DiaryRow, Dismissed, EntryEdited, ExposureRow, Exposures, Failure, GuestBookOpened,
+    GuestList, GuestsDisclosed, Notified, PosterFiles, ProfileUpdated, Published,
+    RegistrationApproved, RegistrationPending, RegistrationReview, ScanPreview, ScanRefused,
+    SeedsReleased, Shared, SyncPart, Synced, TansIssued, TrustInstalled, TrustShown,
+    VenueRegistered, VenueRestored, VenueRevoked, VenueUpdated,
 };
+use venuecode_protocol::api::PendingRegistrations;
 use venuecode_protocol::code::{encode_decimal, DEFAULT_BASE_URL};
 use venuecode_protocol::{
     Codec, MasterSeed, SigningKey, VenueCategory, VenueCertificate, VenueCode,
@@ -946,8 +948,8 @@ fn registration_abuse_review_mode_holds_venues_until_the_ra_approves() {
     );
     let venue = w.home("reviewed-venue");
     let spam = w.home("spam-venue");
-    let register = |home: &Path, name: &str| {
-        w.ok(
+    let register = |home: &Path, name: &str| -> RegistrationPending {
+        w.okt(
             home,
             None,
             &[
@@ -965,30 +967,21 @@ fn registration_abuse_review_mode_holds_venues_until_the_ra_approves() {
             ],
         )
     };
-    let id = register(&venue, "待审核的面馆")["pending"]
-        .as_u64()
-        .expect("pending");
-    let spam_id = register(&spam, "广告店")["pending"]
-        .as_u64()
-        .expect("pending");
+    let id = register(&venue, "待审核的面馆").pending;
+    let spam_id = register(&spam, "广告店").pending;
     // Nothing is issued yet: no code, and collecting says it waits.
     let err = w.cli(&venue, None, &["venue", "code"]).failed().stderr;
     assert!(
         err.contains("waiting for the registration authority"),
         "{err}"
     );
-    let r = w.ok(&venue, None, &["venue", "collect"]);
-    assert_eq!(r["state"], "waiting", "{r}");
+    let r: RegistrationReview = w.okt(&venue, None, &["venue", "collect"]);
+    assert_eq!(r.state, "waiting", "{r:?}");
 
     // The RA administrator lists, approves one and refuses the other.
-    let list = w.ok(&w.ha, None, &["authority", "registrations"]);
-    let names: Vec<_> = list["registrations"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .map(|r| r["name"].as_str().expect("name").to_owned())
-        .collect();
-    assert_eq!(names, ["待审核的面馆", "广告店"], "{list}");
+    let list: PendingRegistrations = w.okt(&w.ha, None, &["authority", "registrations"]);
+    let names: Vec<_> = list.registrations.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["待审核的面馆", "广告店"], "{list:?}");
     let r: RegistrationApproved = w.okt(&w.ha, None, &["authority", "approve", &id.to_string()]);
     let serial = r.serial;
     w.ok(&w.ha, None, &["authority", "refuse", &spam_id.to_string()]);
@@ -999,13 +992,13 @@ fn registration_abuse_review_mode_holds_venues_until_the_ra_approves() {
     assert!(err.contains("already_reviewed"), "{err}");
 
     // The venue collects its certificate and works as if registered directly.
-    let r = w.ok(&venue, None, &["venue", "collect"]);
-    assert_eq!(r["serial"].as_u64(), Some(serial), "{r}");
+    let r: VenueRegistered = w.okt(&venue, None, &["venue", "collect"]);
+    assert_eq!(r.serial, serial, "{r:?}");
     assert!(w.static_url(&venue).starts_with("https://"));
-    let r = w.ok(&spam, None, &["venue", "collect"]);
-    assert_eq!(r["state"], "refused", "{r}");
-    let list = w.ok(&w.ha, None, &["authority", "registrations"]);
-    assert_eq!(list["registrations"], serde_json::json!([]), "{list}");
+    let r: RegistrationReview = w.okt(&spam, None, &["venue", "collect"]);
+    assert_eq!(r.state, "refused", "{r:?}");
+    let list: PendingRegistrations = w.okt(&w.ha, None, &["authority", "registrations"]);
+    assert!(list.registrations.is_empty(), "{list:?}");
 }
 
 #[test]
@@ -1239,9 +1232,9 @@ fn reused_and_expired_tans_are_refused() {
         out.stderr.contains("--valid-hours must be between 1 and"),
         "{out:#?}"
     );
-    let answer: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect("JSON error");
-    assert_eq!(answer["ok"], false, "{out:#?}");
-    assert!(answer.get("tans").is_none(), "a TAN was printed: {out:#?}");
+    let answer: Failure = out.parse();
+    assert!(!answer.ok, "{out:#?}");
+    assert!(!out.stdout.contains("tans"), "a TAN was printed: {out:#?}");
 
     // An expired TAN: issued for a few seconds with the authority's own keys (as
     // `authority tan` does), then used after it expired. The CLI issues TANs by the hour, so
@@ -1792,14 +1785,14 @@ impl World {
     }
 
     /// The authority's trust bundle as installed in `home` (`trust show --json`).
-    fn trust_show(&self, home: &Path) -> Value {
-        self.ok(home, None, &["trust", "show"])
+    fn trust_show(&self, home: &Path) -> TrustShown {
+        self.okt(home, None, &["trust", "show"])
     }
 
     /// Shares every check-in of `case` with a fresh case TAN at `now`.
-    fn share(&self, case: &Path, now: &str) -> Value {
+    fn share(&self, case: &Path, now: &str) -> Shared {
         let tan = self.tan("case");
-        self.ok(
+        self.okt(
             case,
             Some(now),
             &["visitor", "share", "--tan", &tan, "--yes"],
@@ -2058,12 +2051,12 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
     );
     // `--trust-bundle FILE` installs it for the command.
     let path = w.bundle();
-    let v = w.ok(
+    let v: Diary = w.okt(
         &bare,
         Some(&at(d, 9, 0)),
         &["visitor", "--trust-bundle", path.to_str().unwrap(), "diary"],
     );
-    assert!(v["entries"].is_array(), "{v}");
+    assert!(v.entries.is_empty(), "{v:?}");
     assert_eq!(
         std::fs::read(bare.join("trust-bundle.bin")).unwrap(),
         genuine_bytes
@@ -2071,7 +2064,7 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
 
     let visitor = w.home("visitor");
     let shown = w.trust_show(&visitor);
-    assert_eq!(shown["sequence"], 1, "{shown}");
+    assert_eq!(shown.sequence, 1, "{shown:?}");
 
     // An attacker's bundle: their own keys, signed by their own RA key (it verifies on its
     // own), with a higher sequence.
@@ -2149,7 +2142,7 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
         .ok()
         .parse();
     assert_eq!(v.trust_bundle, SyncPart::Updated, "{v:?}");
-    assert_eq!(w.trust_show(&visitor)["sequence"], 2);
+    assert_eq!(w.trust_show(&visitor).sequence, 2);
     // And the old bundle cannot be installed over it (rollback).
     let out = w
         .cli(
@@ -2328,7 +2321,7 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
     let t = at(d, 14, 0);
     w.scan(&library_visitor, &t, &w.rotating_url(&lib, &t));
     let shared = w.share(&case, &at(d, 15, 0));
-    let good_id = shared["receipt"].as_str().map(str::to_owned);
+    let good_id = shared.receipt.clone();
 
     // Opening the poisoned upload shows each claim with what is wrong with it.
     let opened: CaseOpened = w.okt(
@@ -2478,17 +2471,18 @@ fn poisoned_upload_planted_in_the_servers_store_without_an_ha_tan_is_not_publish
     });
 
     // Opening it shows the TAN check's result.
-    let opened = w.ok(
+    let opened: CaseOpened = w.okt(
         &w.ha,
         Some(&at(d, 12, 5)),
         &["authority", "uploads", "open", &planted_id.to_string()],
     );
-    assert_eq!(opened["tan"]["authorised"], false, "{opened}");
+    assert!(!opened.tan.authorised, "{opened:?}");
     assert!(
-        opened["tan"]["check"]
-            .as_str()
-            .is_some_and(|c| c.contains("not authorised by a TAN this authority issued")),
-        "{opened}"
+        opened
+            .tan
+            .check
+            .contains("not authorised by a TAN this authority issued"),
+        "{opened:?}"
     );
 
     let out = w
@@ -2578,12 +2572,12 @@ fn case_upload_replayed_by_the_server_under_a_second_tan_is_refused_by_the_ha() 
         "{out:#?}"
     );
     // `uploads open` says so too.
-    let opened = w.ok(
+    let opened: CaseOpened = w.okt(
         &w.ha,
         Some(&at(d, 13, 5)),
         &["authority", "uploads", "open", &replay_id.to_string()],
     );
-    assert_eq!(opened["tan"]["authorised"], false, "{opened}");
+    assert!(!opened.tan.authorised, "{opened:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -3111,13 +3105,13 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
     assert!(out.stderr.contains("typo"), "{out:#?}");
     assert!(!new.join("venue/venue.key").exists());
 
-    let r = w.ok(
+    let r: VenueRestored = w.okt(
         &new,
         None,
         &["venue", "restore", "--sheet", sheet.to_str().unwrap()],
     );
-    assert_eq!(r["serial"], serial, "{r}");
-    assert_eq!(r["base_url"], "https://codes.example.cn/v", "{r}");
+    assert_eq!(r.serial, serial, "{r:?}");
+    assert_eq!(r.base_url, "https://codes.example.cn/v", "{r:?}");
     // The same code as before, and the guest book key is back.
     assert_eq!(w.static_url(&new), url);
     assert_eq!(

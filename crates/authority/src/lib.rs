@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 use venuecode_client::api;
 use venuecode_client::error::ErrorCode;
 use venuecode_client::transport::{Method, Request, Transport};
-use venuecode_protocol::api::{BatchStored, TanEntry, TanRegistration, UploadListing};
+use venuecode_protocol::api::{
+    BatchStored, PendingRegistrations, TanEntry, TanRegistration, UploadListing,
+};
 use venuecode_protocol::chain::retained_range;
 use venuecode_protocol::envelope::tan_hash;
 use venuecode_protocol::exposure::plan_trace;
@@ -675,7 +677,10 @@ pub fn disable(t: &dyn Transport, admin: &SigningKey, serial: u64) -> Result<()>
 
 /// The registrations waiting for review (`GET /v1/admin/registrations`), as the server lists
 /// them.
-pub fn pending_registrations(t: &dyn Transport, admin: &SigningKey) -> Result<serde_json::Value> {
+pub fn pending_registrations(
+    t: &dyn Transport,
+    admin: &SigningKey,
+) -> Result<PendingRegistrations> {
     let body = send_signed(t, Request::get("/v1/admin/registrations"), admin)?;
     parse_answer(&body, "registrations")
 }

@@ -276,11 +276,8 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
         AuthorityCmd::Registrations => {
             let ra = authority::load_ra(&ctx.home)?;
             let list = authority::pending_registrations(&ctx.transport()?, &ra.admin)?;
-            ctx.print(list.clone(), || {
-                let rows = list["registrations"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
+            ctx.print(&list, || {
+                let rows = &list.registrations;
                 if rows.is_empty() {
                     return "no registration is waiting for review".to_owned();
                 }
@@ -288,16 +285,12 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                     .map(|r| {
                         format!(
                             "#{}  {}  {}  region {}  {}  (key {})",
-                            r["id"],
-                            r["name"].as_str().unwrap_or(""),
-                            r["address"].as_str().unwrap_or(""),
-                            r["region"],
-                            r["category"].as_str().unwrap_or(""),
-                            r["venue_key"]
-                                .as_str()
-                                .unwrap_or("")
-                                .get(..16)
-                                .unwrap_or("")
+                            r.id,
+                            r.name,
+                            r.address,
+                            r.region,
+                            r.category,
+                            r.venue_key.get(..16).unwrap_or("")
                         )
                     })
                     .collect::<Vec<_>>()

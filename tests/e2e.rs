@@ -491,7 +491,7 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
         Some(&at(d, 10, 0)),
         &["visitor", "scan", "--image", png.to_str().unwrap()],
     );
-    assert_eq!(v.ok, true, "{v:?}");
+    assert!(v.ok, "{v:?}");
     assert_eq!(v.venue, "兰州牛肉面馆");
     // Alice and Bob scan the URL.
     w.scan(&alice, &at(d, 10, 30), &url);
@@ -696,10 +696,10 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
     // The venue deactivates its own code.
     let r: VenueRevoked = w.okt(&revoking, None, &["venue", "revoke", "--yes"]);
     assert_eq!(r.serial, serial_a, "{r:?}");
-    assert_eq!(r.already_revoked, false, "{r:?}");
+    assert!(!r.already_revoked, "{r:?}");
     // Revoking twice is not an error.
     let r: VenueRevoked = w.okt(&revoking, None, &["venue", "revoke", "--yes"]);
-    assert_eq!(r.already_revoked, true, "{r:?}");
+    assert!(r.already_revoked, "{r:?}");
     // No new code, poster or screen for it: the venue is told why.
     let poster = w.dir.path().join("revoked/poster");
     for args in [
@@ -778,7 +778,7 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
         None,
         &["venue", "update", "--english-name", "Moving Noodles"],
     );
-    assert_eq!(r.new_certificate, false, "{r:?}");
+    assert!(!r.new_certificate, "{r:?}");
     assert_eq!(r.serial, old_serial, "{r:?}");
     assert_eq!(w.static_url(&venue), old_url);
     let err = w
@@ -811,7 +811,7 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
         ],
     );
     assert_eq!(r.superseded, old_serial, "{r:?}");
-    assert_eq!(r.new_certificate, true, "{r:?}");
+    assert!(r.new_certificate, "{r:?}");
     let new_serial = r.serial;
     assert_ne!(new_serial, old_serial);
     let new_url = w.static_url(&venue);
@@ -923,7 +923,7 @@ fn a_venue_that_updates_its_information_is_still_traced_from_its_old_poster() {
     assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
     assert_eq!(new_exposures(&s)[0].overlap_minutes, 40, "{s:?}");
     let n: Notified = w.okt(&venue, Some(&at(d, 12, 30)), &["venue", "notified"]);
-    assert_eq!(n.notified, true, "{n:?}");
+    assert!(n.notified, "{n:?}");
     // The static seed is the venue's, not the certificate's, and so is the key: the new
     // poster yields the same tokens, and its visitor who overlapped is told as well.
     assert_eq!(
@@ -1864,7 +1864,7 @@ fn impostor_poster_with_a_copied_seed_notifies_only_the_impostors_own_visitors()
     assert!(new_exposures(&s).is_empty(), "real visitor notified: {s:?}");
     assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
     let n: Notified = w.okt(&real, Some(&at(d, 12, 30)), &["venue", "notified"]);
-    assert_eq!(n.notified, false, "{n:?}");
+    assert!(!n.notified, "{n:?}");
     // The impostor's own visitor is notified.
     let s = w.sync(&fooled, &at(d, 12, 30));
     let ex = new_exposures(&s);
@@ -1872,7 +1872,7 @@ fn impostor_poster_with_a_copied_seed_notifies_only_the_impostors_own_visitors()
     assert_eq!(ex[0].overlap_minutes, 40, "{s:?}");
     // The stranger's own venue check looks for its own seeds, which were not published.
     let n: Notified = w.okt(&stranger, Some(&at(d, 12, 30)), &["venue", "notified"]);
-    assert_eq!(n.notified, false, "{n:?}");
+    assert!(!n.notified, "{n:?}");
 }
 
 /// The stranger's venue key and genuine certificate, read from their home.
@@ -1971,7 +1971,7 @@ fn impostor_rotating_code_copied_from_a_screen_and_seeds_released_under_the_stra
         assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
     }
     let n: Notified = w.okt(&lib, Some(&local_at(d1, 2, 30)), &["venue", "notified"]);
-    assert_eq!(n.notified, false, "{n:?}");
+    assert!(!n.notified, "{n:?}");
     // The impostor's own visitors are, on both days.
     for v in [&fooled_d, &fooled_d1] {
         let s = w.sync(v, &local_at(d1, 2, 30));
@@ -2007,7 +2007,7 @@ fn impostor_rotating_code_copied_from_a_screen_and_seeds_released_under_the_stra
     let s = w.sync(&y, &local_at(d1, 3, 30));
     assert!(new_exposures(&s).is_empty(), "{s:?}");
     let n: Notified = w.okt(&lib, Some(&local_at(d1, 3, 30)), &["venue", "notified"]);
-    assert_eq!(n.notified, true, "{n:?}");
+    assert!(n.notified, "{n:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -3049,7 +3049,7 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
             "https://codes.example.cn/v",
         ],
     );
-    assert_eq!(u.new_certificate, false, "{u:?}");
+    assert!(!u.new_certificate, "{u:?}");
     let url = w.static_url(&shop);
     assert!(url.starts_with("https://codes.example.cn/v#"), "{url}");
     // A guest recorded, then the sheet printed.
@@ -3247,7 +3247,7 @@ fn tans_are_grouped_checked_and_a_share_needs_consent() {
         None,
         &["authority", "uploads", "open", &upload_id.to_string()],
     );
-    assert_eq!(opened.tan.authorised, true, "{opened:?}");
+    assert!(opened.tan.authorised, "{opened:?}");
     assert_eq!(opened.case.len(), 1, "{opened:?}");
     let published = w.publish(&at(d, 15, 5));
     assert_eq!(published.stays, 1, "{published:?}");

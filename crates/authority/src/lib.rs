@@ -1240,7 +1240,12 @@ mod tests {
                             std::io::Error::other("connection reset"),
                         )));
                     }
-                    answer(201, &format!(r#"{{"sequence":{}}}"#, h.sequence))
+                    // As the server answers: `BatchStored`.
+                    let stored = BatchStored {
+                        sequence: h.sequence,
+                        records: u64::from(h.record_count),
+                    };
+                    answer(201, &serde_json::to_string(&stored).unwrap())
                 }
                 "/v1/checkpoints" => {
                     st.2 += 1;

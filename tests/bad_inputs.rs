@@ -649,14 +649,15 @@ fn http(s: (u16, String)) -> String {
 fn cli_outcome(out: (Option<i32>, String, String)) -> String {
     let (code, stdout, stderr) = out;
     let code = code.map_or("signal".to_owned(), |c| c.to_string());
-    let json_error = serde_json::from_str::<serde_json::Value>(stdout.trim())
+    // A refused scan prints `venuecode::output::ScanRefused` on stdout; any other failure
+    // under `--json` prints `venuecode::output::Failure` on stderr.
+    let json_error = serde_json::from_str::<venuecode::output::ScanRefused>(stdout.trim())
         .ok()
-        .and_then(|v| v["error"].as_str().map(str::to_owned));
-    // A failure under --json: `{"error": {"code": …, "message": …}}` on stderr.
+        .map(|f| f.error);
     let stderr_error = stderr.lines().rev().find_map(|l| {
-        serde_json::from_str::<serde_json::Value>(l)
+        serde_json::from_str::<venuecode::output::Failure>(l)
             .ok()
-            .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+            .map(|f| f.error.message)
     });
     let msg = json_error.or(stderr_error).unwrap_or_else(|| {
         stderr

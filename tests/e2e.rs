@@ -11,6 +11,15 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
+use venuecode::output::{
+    CaseOpened, ChainState, CheckedIn, CheckpointPosted, CodeUrl, CountTagsRegistered, Counts,
+    Diary, DiaryRow, Dismissed, EntryEdited, ExposureRow, Exposures, Failure, GuestBookOpened,
+    GuestList, GuestsDisclosed, Notified, PosterFiles, ProfileUpdated, Published,
+    RegistrationApproved, RegistrationPending, RegistrationReview, ScanPreview, ScanRefused,
+    SeedsReleased, Shared, SyncPart, Synced, TansIssued, TrustInstalled, TrustShown,
+    VenueRegistered, VenueRestored, VenueRevoked, VenueUpdated,
+};
+use venuecode_protocol::api::PendingRegistrations;
 use venuecode_protocol::code::{encode_decimal, DEFAULT_BASE_URL};
 use venuecode_protocol::{
     Codec, MasterSeed, SigningKey, VenueCategory, VenueCertificate, VenueCode,
@@ -239,8 +248,8 @@ impl World {
                 .arg(&home)
                 .args(["--json", "trust", "install"])
                 .arg(self.bundle());
-            let v = run(cmd).ok().json();
-            assert_eq!(v["sequence"], 1, "{v}");
+            let v: TrustInstalled = run(cmd).ok().parse();
+            assert_eq!(v.sequence, 1, "{v:?}");
         }
         home
     }
@@ -288,6 +297,17 @@ impl World {
         self.cli(home, now, args).ok().json()
     }
 
+    /// Runs a command that must succeed and reads its JSON output as `T` (a struct of
+    /// `venuecode::output`).
+    fn okt<T: serde::de::DeserializeOwned>(
+        &self,
+        home: &Path,
+        now: Option<&str>,
+        args: &[&str],
+    ) -> T {
+        self.cli(home, now, args).ok().parse()
+    }
+
     /// Registers a venue (`venue register --pledge`) and returns its serial.
     fn register(&self, home: &Path, name: &str, category: &str) -> u64 {
         self.register_at(home, name, "甘肃省兰州市安宁区北滨河西路1号", category)
@@ -308,28 +328,34 @@ impl World {
             category,
             "--pledge",
         ];
-        let v = self.ok(home, None, &args);
-        v["serial"].as_u64().expect("serial")
+        let v: VenueRegistered = self.cli(home, None, &args).ok().parse();
+        v.serial
     }
 
     /// The venue's static code URL (`venue code --json`).
     fn static_url(&self, venue: &Path) -> String {
-        let v = self.ok(venue, None, &["venue", "code"]);
-        v["url"].as_str().expect("url").to_owned()
+        let v: CodeUrl = self.cli(venue, None, &["venue", "code"]).ok().parse();
+        v.url
     }
 
     /// The rotating code a screen shows at `now` (`venue code --rotating --json`).
     fn rotating_url(&self, venue: &Path, now: &str) -> String {
-        let v = self.ok(venue, Some(now), &["venue", "code", "--rotating"]);
-        v["url"].as_str().expect("url").to_owned()
+        let v: CodeUrl = self
+            .cli(venue, Some(now), &["venue", "code", "--rotating"])
+            .ok()
+            .parse();
+        v.url
     }
 
     /// Scans a code that must be accepted; returns the new diary entry id.
     fn scan(&self, visitor: &Path, now: &str, code: &str) -> u64 {
-        let v = self.ok(visitor, Some(now), &["visitor", "scan", code]);
-        assert_eq!(v["ok"], true, "{v}");
-        assert_eq!(v["status"], "CheckedIn", "{v}");
-        v["entry"].as_u64().expect("entry id")
+        let v: CheckedIn = self
+            .cli(visitor, Some(now), &["visitor", "scan", code])
+            .ok()
+            .parse();
+        assert!(v.ok, "{v:?}");
+        assert_eq!(v.status, "CheckedIn", "{v:?}");
+        v.entry
     }
 
     /// Scans a code that must be refused (exit 3); returns the error message.
@@ -340,10 +366,10 @@ impl World {
             Some(SCAN_REFUSED),
             "scan was not refused: {out:#?}"
         );
-        let v = out.json();
-        assert_eq!(v["ok"], false, "{v}");
-        assert_eq!(v["tone"], "failure", "{v}");
-        v["error"].as_str().expect("error").to_owned()
+        let v: ScanRefused = out.parse();
+        assert!(!v.ok, "{v:?}");
+        assert_eq!(v.tone, "failure", "{v:?}");
+        v.error
     }
 
     fn checkout(&self, visitor: &Path, now: &str) {
@@ -352,25 +378,33 @@ impl World {
 
     /// Issues one TAN of a purpose (`authority tan --json`).
     fn tan(&self, purpose: &str) -> String {
-        let v = self.ok(&self.ha, None, &["authority", "tan", "--purpose", purpose]);
-        let tans = v["tans"].as_array().expect("tans");
-        assert_eq!(tans.len(), 1, "{v}");
-        tans[0].as_str().expect("tan").to_owned()
+        let v: TansIssued = self
+            .cli(&self.ha, None, &["authority", "tan", "--purpose", purpose])
+            .ok()
+            .parse();
+        assert_eq!(v.tans.len(), 1, "{v:?}");
+        v.tans[0].clone()
     }
 
     /// `authority publish --json`.
-    fn publish(&self, now: &str) -> Value {
-        self.ok(&self.ha, Some(now), &["authority", "publish"])
+    fn publish(&self, now: &str) -> Published {
+        self.cli(&self.ha, Some(now), &["authority", "publish"])
+            .ok()
+            .parse()
     }
 
     /// `visitor sync --json`.
-    fn sync(&self, visitor: &Path, now: &str) -> Value {
-        self.ok(visitor, Some(now), &["visitor", "sync"])
+    fn sync(&self, visitor: &Path, now: &str) -> Synced {
+        self.cli(visitor, Some(now), &["visitor", "sync"])
+            .ok()
+            .parse()
     }
 
     /// The visitor's diary entries (`visitor diary --all --json`).
-    fn diary(&self, visitor: &Path, now: &str) -> Value {
-        self.ok(visitor, Some(now), &["visitor", "diary", "--all"])
+    fn diary(&self, visitor: &Path, now: &str) -> Diary {
+        self.cli(visitor, Some(now), &["visitor", "diary", "--all"])
+            .ok()
+            .parse()
     }
 
     /// `(active, revoked)` venues summed over the rows of `authority stats`.
@@ -394,12 +428,28 @@ impl World {
     }
 }
 
-fn new_exposures(sync: &Value) -> &Vec<Value> {
-    sync["new_exposures"].as_array().expect("new_exposures")
+fn new_exposures(sync: &Synced) -> &Vec<ExposureRow> {
+    &sync.new_exposures
 }
 
-fn entries(diary: &Value) -> &Vec<Value> {
-    diary["entries"].as_array().expect("entries")
+fn chain_status(c: &ChainState) -> &'static str {
+    match c {
+        ChainState::Complete { .. } => "complete",
+        ChainState::Withheld { .. } => "withheld",
+        ChainState::Stale { .. } => "stale",
+    }
+}
+
+fn chain_up_to(c: &ChainState) -> u64 {
+    match c {
+        ChainState::Complete { up_to }
+        | ChainState::Withheld { up_to, .. }
+        | ChainState::Stale { up_to, .. } => *up_to,
+    }
+}
+
+fn entries(diary: &Diary) -> &Vec<DiaryRow> {
+    &diary.entries
 }
 
 // ------------------------------------------------------------------------------------------
@@ -415,16 +465,19 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
 
     // The poster: PDF, SVG and PNG.
     let out_base = w.dir.path().join("out/poster");
-    let files = w.ok(
+    let files: PosterFiles = w.okt(
         &shop,
         None,
         &["venue", "poster", "--out", out_base.to_str().unwrap()],
     );
-    let png = PathBuf::from(files["png"].as_str().expect("png path"));
+    let png = files.png.clone();
     assert_eq!(png, w.dir.path().join("out/poster.png"));
-    for k in ["pdf", "svg", "png"] {
-        let p = PathBuf::from(files[k].as_str().unwrap());
-        assert!(std::fs::metadata(&p).unwrap().len() > 1000, "{k} is tiny");
+    for (k, p) in [
+        ("pdf", &files.pdf),
+        ("svg", &files.svg),
+        ("png", &files.png),
+    ] {
+        assert!(std::fs::metadata(p).unwrap().len() > 1000, "{k} is tiny");
     }
     let url = w.static_url(&shop);
 
@@ -433,13 +486,13 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
     let bob = w.home("bob");
 
     // Carol (the future case) scans a photo of the printed poster.
-    let v = w.ok(
+    let v: CheckedIn = w.okt(
         &carol,
         Some(&at(d, 10, 0)),
         &["visitor", "scan", "--image", png.to_str().unwrap()],
     );
-    assert_eq!(v["ok"], true, "{v}");
-    assert_eq!(v["venue"], "兰州牛肉面馆");
+    assert!(v.ok, "{v:?}");
+    assert_eq!(v.venue, "兰州牛肉面馆");
     // Alice and Bob scan the URL.
     w.scan(&alice, &at(d, 10, 30), &url);
     w.checkout(&carol, &at(d, 10, 50));
@@ -450,8 +503,8 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
 
     let carol_diary = w.diary(&carol, &at(d, 15, 0));
     let ce = entries(&carol_diary);
-    assert_eq!(ce.len(), 1, "{carol_diary}");
-    assert_eq!(ce[0]["venue"], "兰州牛肉面馆");
+    assert_eq!(ce.len(), 1, "{carol_diary:?}");
+    assert_eq!(ce[0].venue, "兰州牛肉面馆");
 
     // Staff record a guest without a smartphone: the venue keeps only a masked label.
     w.ok(
@@ -471,10 +524,10 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
             &at(d, 11, 15),
         ],
     );
-    let guests = w.ok(&shop, Some(&at(d, 15, 0)), &["venue", "guestbook", "list"]);
-    let guests = guests["guests"].as_array().expect("guests").clone();
+    let guests: GuestList = w.okt(&shop, Some(&at(d, 15, 0)), &["venue", "guestbook", "list"]);
+    let guests = guests.guests.clone();
     assert_eq!(guests.len(), 1);
-    let label = guests[0]["label"].as_str().unwrap();
+    let label = guests[0].label.as_str();
     assert!(
         !label.contains("王芳") && !label.contains("18212341234"),
         "the guest book shows unmasked data: {label}"
@@ -482,16 +535,16 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
 
     // Carol tests positive and shares with a case TAN.
     let tan = w.tan("case");
-    let shared = w.ok(
+    let shared: Shared = w.okt(
         &carol,
         Some(&at(d, 15, 0)),
         &["visitor", "share", "--tan", &tan, "--yes"],
     );
-    assert_eq!(shared["shared"], 1, "{shared}");
+    assert_eq!(shared.shared, 1, "{shared:?}");
 
     // The authority asks the venue for its guest book with a guest-book TAN and reads it.
     let gtan = w.tan("guestbook");
-    let disclosed = w.ok(
+    let disclosed: GuestsDisclosed = w.okt(
         &shop,
         Some(&at(d, 15, 0)),
         &[
@@ -506,48 +559,45 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
             &at(d, 10, 50),
         ],
     );
-    assert_eq!(disclosed["entries"], 1, "{disclosed}");
-    let upload_id = disclosed["upload_id"].as_u64().expect("upload_id");
-    let opened = w.ok(
+    assert_eq!(disclosed.entries, 1, "{disclosed:?}");
+    let upload_id = disclosed.upload_id;
+    let opened: GuestBookOpened = w.okt(
         &w.ha,
         None,
         &["authority", "uploads", "open", &upload_id.to_string()],
     );
-    let book = opened["guestbook"].as_array().expect("guestbook");
-    assert_eq!(book.len(), 1, "{opened}");
-    assert_eq!(book[0]["name"], "王芳");
-    assert_eq!(book[0]["phone"], "18212341234");
-    assert_eq!(book[0]["serial"], serial);
+    let book = &opened.guestbook;
+    assert_eq!(book.len(), 1, "{opened:?}");
+    assert_eq!(book[0].name, "王芳");
+    assert_eq!(book[0].phone, "18212341234");
+    assert_eq!(book[0].serial, serial);
 
     // The authority publishes.
     let published = w.publish(&at(d, 15, 5));
-    assert_eq!(published["stays"], 1, "{published}");
-    assert!(published["records"].as_u64().unwrap() > 0, "{published}");
-    assert_eq!(published["missing_seeds"], serde_json::json!([]));
-    let seq = published["sequence"].as_u64().expect("sequence");
+    assert_eq!(published.stays, 1, "{published:?}");
+    assert!(published.records > 0, "{published:?}");
+    assert_eq!(published.missing_seeds, Vec::new());
+    let seq = published.sequence;
 
     // Alice overlapped Carol from 10:30 to 10:50: she is notified, with the venue and 20 minutes.
     let a = w.sync(&alice, &at(d, 15, 10));
-    assert_eq!(a["cursor"], seq, "{a}");
-    assert_eq!(a["chain"]["status"], "complete", "{a}");
-    assert_eq!(a["chain"]["up_to"], seq, "{a}");
+    assert_eq!(a.cursor, seq, "{a:?}");
+    assert_eq!(chain_status(&a.chain), "complete", "{a:?}");
+    assert_eq!(chain_up_to(&a.chain), seq, "{a:?}");
     let ax = new_exposures(&a);
-    assert_eq!(ax.len(), 1, "{a}");
-    assert_eq!(ax[0]["venue"], "兰州牛肉面馆");
-    assert_eq!(ax[0]["overlap_minutes"], 20);
+    assert_eq!(ax.len(), 1, "{a:?}");
+    assert_eq!(ax[0].venue, "兰州牛肉面馆");
+    assert_eq!(ax[0].overlap_minutes, 20);
     let adiary = w.diary(&alice, &at(d, 15, 11));
-    assert_eq!(adiary["exposures"].as_array().unwrap().len(), 1, "{adiary}");
+    assert_eq!(adiary.exposures.len(), 1, "{adiary:?}");
 
     // Bob fetched the same batch and is not notified.
     let b = w.sync(&bob, &at(d, 15, 10));
-    assert_eq!(b["batches"], 1, "{b}");
-    assert_eq!(b["cursor"], seq, "{b}");
-    assert!(new_exposures(&b).is_empty(), "Bob did not overlap: {b}");
+    assert_eq!(b.batches, 1, "{b:?}");
+    assert_eq!(b.cursor, seq, "{b:?}");
+    assert!(new_exposures(&b).is_empty(), "Bob did not overlap: {b:?}");
     let bdiary = w.diary(&bob, &at(d, 15, 11));
-    assert!(
-        bdiary["exposures"].as_array().unwrap().is_empty(),
-        "{bdiary}"
-    );
+    assert!(bdiary.exposures.is_empty(), "{bdiary:?}");
 
     // Every secret or private file the flow wrote is readable by its owner only.
     let sheet = w.dir.path().join("sheets/recovery.txt");
@@ -635,21 +685,21 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
 
     // Both codes are accepted before anything is revoked (preview: nothing stored).
     for url in [&url_a, &url_b] {
-        let p = w.ok(
+        let p: ScanPreview = w.okt(
             &visitor,
             Some(&at(d, 9, 0)),
             &["visitor", "scan", "--preview", url],
         );
-        assert!(p["venue"].is_string(), "{p}");
+        assert!(!p.venue.is_empty(), "{p:?}");
     }
 
     // The venue deactivates its own code.
-    let r = w.ok(&revoking, None, &["venue", "revoke", "--yes"]);
-    assert_eq!(r["serial"], serial_a, "{r}");
-    assert_eq!(r["already_revoked"], false, "{r}");
+    let r: VenueRevoked = w.okt(&revoking, None, &["venue", "revoke", "--yes"]);
+    assert_eq!(r.serial, serial_a, "{r:?}");
+    assert!(!r.already_revoked, "{r:?}");
     // Revoking twice is not an error.
-    let r = w.ok(&revoking, None, &["venue", "revoke", "--yes"]);
-    assert_eq!(r["already_revoked"], true, "{r}");
+    let r: VenueRevoked = w.okt(&revoking, None, &["venue", "revoke", "--yes"]);
+    assert!(r.already_revoked, "{r:?}");
     // No new code, poster or screen for it: the venue is told why.
     let poster = w.dir.path().join("revoked/poster");
     for args in [
@@ -686,7 +736,7 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
 
     // Nothing was stored for the refused scans.
     let diary = w.diary(&visitor, &at(d, 11, 10));
-    assert!(entries(&diary).is_empty(), "{diary}");
+    assert!(entries(&diary).is_empty(), "{diary:?}");
 
     // The registry's statistics now count both venues as revoked, none as active.
     assert_eq!(w.venue_stats(), (0, 2));
@@ -723,13 +773,13 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     assert!(err.contains("six-digit"), "{err}");
     assert_eq!(w.static_url(&venue), old_url);
     // The poster's English lines alone need no new certificate.
-    let r = w.ok(
+    let r: ProfileUpdated = w.okt(
         &venue,
         None,
         &["venue", "update", "--english-name", "Moving Noodles"],
     );
-    assert_eq!(r["new_certificate"], false, "{r}");
-    assert_eq!(r["serial"], old_serial, "{r}");
+    assert!(!r.new_certificate, "{r:?}");
+    assert_eq!(r.serial, old_serial, "{r:?}");
     assert_eq!(w.static_url(&venue), old_url);
     let err = w
         .cli(
@@ -747,7 +797,7 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     assert_eq!(screen.get("/serial"), old_serial.to_string());
 
     // The venue moves: a new certificate supersedes the old one.
-    let r = w.ok(
+    let r: VenueUpdated = w.okt(
         &venue,
         None,
         &[
@@ -760,9 +810,9 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
             "--pledge",
         ],
     );
-    assert_eq!(r["superseded"], old_serial, "{r}");
-    assert_eq!(r["new_certificate"], true, "{r}");
-    let new_serial = r["serial"].as_u64().unwrap();
+    assert_eq!(r.superseded, old_serial, "{r:?}");
+    assert!(r.new_certificate, "{r:?}");
+    let new_serial = r.serial;
     assert_ne!(new_serial, old_serial);
     let new_url = w.static_url(&venue);
     assert_ne!(new_url, old_url);
@@ -788,29 +838,26 @@ fn a_venue_that_updates_its_information_replaces_its_posters() {
     w.sync(&visitor, &at(d, 10, 0));
     let err = w.scan_refused(&visitor, &at(d, 10, 5), &old_url);
     assert!(err.contains("current poster"), "{err}");
-    let p = w.ok(
+    let p: CheckedIn = w.okt(
         &visitor,
         Some(&at(d, 10, 5)),
         &["visitor", "scan", &new_url],
     );
-    assert_eq!(p["venue"], "搬家的面馆", "{p}");
+    assert_eq!(p.venue, "搬家的面馆", "{p:?}");
     // One venue in the registry, still active.
     assert_eq!(w.venue_stats(), (1, 0));
 
     // Renewing with nothing changed issues yet another certificate, valid from now.
-    let r = w.ok(&venue, None, &["venue", "update", "--renew", "--pledge"]);
-    assert_eq!(r["superseded"], new_serial, "{r}");
-    let renewed = r["serial"].as_u64().unwrap();
-    assert!(renewed > new_serial, "{r}");
+    let r: VenueUpdated = w.okt(&venue, None, &["venue", "update", "--renew", "--pledge"]);
+    assert_eq!(r.superseded, new_serial, "{r:?}");
+    let renewed = r.serial;
+    assert!(renewed > new_serial, "{r:?}");
     // RFC 3339 in the venue's zone: the same offset, so the strings order as the times do.
     let old_until = venuecode::timefmt::rfc3339(
         code.certificate().body().valid_until,
         &venuecode::timefmt::Zone::venue(code.utc_offset()),
     );
-    assert!(
-        r["valid_until"].as_str().unwrap() >= old_until.as_str(),
-        "{r}"
-    );
+    assert!(r.valid_until.as_str() >= old_until.as_str(), "{r:?}");
     assert_eq!(screen.code_serial(), renewed);
     assert_eq!(w.venue_stats(), (1, 0));
 
@@ -846,7 +893,7 @@ fn a_venue_that_updates_its_information_is_still_traced_from_its_old_poster() {
     w.checkout(&case, &at(d, 10, 50));
     w.checkout(&old_visitor, &at(d, 11, 0));
     // The venue then corrects its address: a new certificate supersedes the old poster.
-    let r = w.ok(
+    let r: VenueUpdated = w.okt(
         &venue,
         None,
         &[
@@ -857,7 +904,7 @@ fn a_venue_that_updates_its_information_is_still_traced_from_its_old_poster() {
             "--pledge",
         ],
     );
-    assert_eq!(r["superseded"], old_serial, "{r}");
+    assert_eq!(r.superseded, old_serial, "{r:?}");
     let new_url = w.static_url(&venue);
     assert_ne!(new_url, old_url);
     w.sync(&new_visitor, &at(d, 10, 15));
@@ -868,15 +915,15 @@ fn a_venue_that_updates_its_information_is_still_traced_from_its_old_poster() {
     // publishes it (the old certificate was genuine when scanned).
     w.share(&case, &at(d, 12, 0));
     let p = w.publish(&at(d, 12, 10));
-    assert_eq!(p["skipped"], serde_json::json!([]), "{p}");
-    assert_eq!(p["stays"], 1, "{p}");
+    assert_eq!(p.skipped, Vec::new(), "{p:?}");
+    assert_eq!(p.stays, 1, "{p:?}");
     // The old poster's visitor is told; the venue, under its new certificate, learns that
     // it was notified.
     let s = w.sync(&old_visitor, &at(d, 12, 30));
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
-    assert_eq!(new_exposures(&s)[0]["overlap_minutes"], 40, "{s}");
-    let n = w.ok(&venue, Some(&at(d, 12, 30)), &["venue", "notified"]);
-    assert_eq!(n["notified"], true, "{n}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
+    assert_eq!(new_exposures(&s)[0].overlap_minutes, 40, "{s:?}");
+    let n: Notified = w.okt(&venue, Some(&at(d, 12, 30)), &["venue", "notified"]);
+    assert!(n.notified, "{n:?}");
     // The static seed is the venue's, not the certificate's, and so is the key: the new
     // poster yields the same tokens, and its visitor who overlapped is told as well.
     assert_eq!(
@@ -884,8 +931,8 @@ fn a_venue_that_updates_its_information_is_still_traced_from_its_old_poster() {
         VenueCode::parse(&old_url).unwrap().seed()
     );
     let s = w.sync(&new_visitor, &at(d, 12, 30));
-    assert_eq!(s["chain"]["status"], "complete", "{s}");
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -901,8 +948,8 @@ fn registration_abuse_review_mode_holds_venues_until_the_ra_approves() {
     );
     let venue = w.home("reviewed-venue");
     let spam = w.home("spam-venue");
-    let register = |home: &Path, name: &str| {
-        w.ok(
+    let register = |home: &Path, name: &str| -> RegistrationPending {
+        w.okt(
             home,
             None,
             &[
@@ -920,32 +967,23 @@ fn registration_abuse_review_mode_holds_venues_until_the_ra_approves() {
             ],
         )
     };
-    let id = register(&venue, "待审核的面馆")["pending"]
-        .as_u64()
-        .expect("pending");
-    let spam_id = register(&spam, "广告店")["pending"]
-        .as_u64()
-        .expect("pending");
+    let id = register(&venue, "待审核的面馆").pending;
+    let spam_id = register(&spam, "广告店").pending;
     // Nothing is issued yet: no code, and collecting says it waits.
     let err = w.cli(&venue, None, &["venue", "code"]).failed().stderr;
     assert!(
         err.contains("waiting for the registration authority"),
         "{err}"
     );
-    let r = w.ok(&venue, None, &["venue", "collect"]);
-    assert_eq!(r["state"], "waiting", "{r}");
+    let r: RegistrationReview = w.okt(&venue, None, &["venue", "collect"]);
+    assert_eq!(r.state, "waiting", "{r:?}");
 
     // The RA administrator lists, approves one and refuses the other.
-    let list = w.ok(&w.ha, None, &["authority", "registrations"]);
-    let names: Vec<_> = list["registrations"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .map(|r| r["name"].as_str().expect("name").to_owned())
-        .collect();
-    assert_eq!(names, ["待审核的面馆", "广告店"], "{list}");
-    let r = w.ok(&w.ha, None, &["authority", "approve", &id.to_string()]);
-    let serial = r["serial"].as_u64().expect("serial");
+    let list: PendingRegistrations = w.okt(&w.ha, None, &["authority", "registrations"]);
+    let names: Vec<_> = list.registrations.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["待审核的面馆", "广告店"], "{list:?}");
+    let r: RegistrationApproved = w.okt(&w.ha, None, &["authority", "approve", &id.to_string()]);
+    let serial = r.serial;
     w.ok(&w.ha, None, &["authority", "refuse", &spam_id.to_string()]);
     let err = w
         .cli(&w.ha, None, &["authority", "approve", &spam_id.to_string()])
@@ -954,13 +992,13 @@ fn registration_abuse_review_mode_holds_venues_until_the_ra_approves() {
     assert!(err.contains("already_reviewed"), "{err}");
 
     // The venue collects its certificate and works as if registered directly.
-    let r = w.ok(&venue, None, &["venue", "collect"]);
-    assert_eq!(r["serial"].as_u64(), Some(serial), "{r}");
+    let r: VenueRegistered = w.okt(&venue, None, &["venue", "collect"]);
+    assert_eq!(r.serial, serial, "{r:?}");
     assert!(w.static_url(&venue).starts_with("https://"));
-    let r = w.ok(&spam, None, &["venue", "collect"]);
-    assert_eq!(r["state"], "refused", "{r}");
-    let list = w.ok(&w.ha, None, &["authority", "registrations"]);
-    assert_eq!(list["registrations"], serde_json::json!([]), "{list}");
+    let r: RegistrationReview = w.okt(&spam, None, &["venue", "collect"]);
+    assert_eq!(r.state, "refused", "{r:?}");
+    let list: PendingRegistrations = w.okt(&w.ha, None, &["authority", "registrations"]);
+    assert!(list.registrations.is_empty(), "{list:?}");
 }
 
 #[test]
@@ -1113,12 +1151,12 @@ fn forged_posters_are_refused_and_nothing_is_stored() {
 
     // Nothing was added to the diary.
     let diary = w.diary(&visitor, &now);
-    assert!(entries(&diary).is_empty(), "{diary}");
+    assert!(entries(&diary).is_empty(), "{diary:?}");
 
     // The genuine poster still checks in, so the refusals above were about the codes.
     w.scan(&visitor, &now, &genuine);
     let diary = w.diary(&visitor, &now);
-    assert_eq!(entries(&diary).len(), 1, "{diary}");
+    assert_eq!(entries(&diary).len(), 1, "{diary:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1147,17 +1185,14 @@ fn reused_and_expired_tans_are_refused() {
         &["visitor", "hide", &hidden.to_string()],
     );
     let tan = w.tan("case");
-    let preview = w.ok(
+    let preview: Shared = w.okt(
         &first,
         Some(&share_at),
         &["visitor", "share", "--tan", &tan, "--preview"],
     );
-    assert_eq!(preview["shared"], 0, "{preview}");
-    assert_eq!(
-        preview["lists"]["to_send"].as_array().map(Vec::len),
-        Some(1)
-    );
-    assert_eq!(preview["lists"]["hidden"][0]["id"], hidden, "{preview}");
+    assert_eq!(preview.shared, 0, "{preview:?}");
+    assert_eq!(preview.lists.to_send.len(), 1);
+    assert_eq!(preview.lists.hidden[0].id, hidden, "{preview:?}");
     assert!(w.mailbox().is_empty(), "a preview sent something");
     let out = w
         .cli(
@@ -1166,9 +1201,9 @@ fn reused_and_expired_tans_are_refused() {
             &["visitor", "share", "--tan", &tan, "--yes"],
         )
         .ok();
-    let ok = out.json();
-    assert_eq!(ok["shared"], 1, "{ok}");
-    assert_eq!(ok["lists"]["to_send"][0]["venue"], "兰州牛肉面馆", "{ok}");
+    let ok: Shared = out.parse();
+    assert_eq!(ok.shared, 1, "{ok:?}");
+    assert_eq!(ok.lists.to_send[0].venue, "兰州牛肉面馆", "{ok:?}");
     assert!(
         out.stderr.contains("will send 1 check-in(s)")
             && out.stderr.contains("兰州牛肉面馆")
@@ -1197,10 +1232,12 @@ fn reused_and_expired_tans_are_refused() {
         out.stderr.contains("--valid-hours must be between 1 and"),
         "{out:#?}"
     );
-    // Under --json the failure is one JSON object on stderr, with a stable code.
+    // Under --json the failure is one JSON object on stderr (`venuecode::output::Failure`),
+    // with a stable code.
     let answer: serde_json::Value = serde_json::from_str(out.stderr.trim()).expect("JSON error");
-    assert!(answer["error"]["code"].is_string(), "{out:#?}");
     assert!(answer.get("tans").is_none(), "a TAN was printed: {out:#?}");
+    let answer: Failure = serde_json::from_str(out.stderr.trim()).expect("JSON error");
+    assert!(!answer.error.code.is_empty(), "{out:#?}");
     assert!(!out.stdout.contains("tans"), "a TAN was printed: {out:#?}");
 
     // An expired TAN: issued for a few seconds with the authority's own keys (as
@@ -1297,7 +1334,7 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
     assert!(stale.contains("expired"), "{stale}");
 
     // The case stayed until 01:30 local on day D+1.
-    let edited = w.ok(
+    let edited: EntryEdited = w.okt(
         &case,
         Some(&local_at(d1, 2, 0)),
         &[
@@ -1311,9 +1348,9 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
         ],
     );
     assert_eq!(
-        edited["departure"],
+        edited.departure,
         format!("{}T01:30:00+08:00", day_str(d1)),
-        "{edited}"
+        "{edited:?}"
     );
 
     let tan = w.tan("case");
@@ -1325,29 +1362,29 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
 
     // Without the venue's help the authority has only day D's seed.
     let p1 = w.publish(&local_at(d1, 2, 10));
-    let missing = p1["missing_seeds"].as_array().expect("missing_seeds");
-    assert_eq!(missing.len(), 1, "{p1}");
-    assert_eq!(missing[0]["serial"], serial, "{p1}");
-    assert_eq!(missing[0]["day"], day_str(d1), "{p1}");
-    assert_eq!(p1["skipped"], serde_json::json!([]), "{p1}");
+    let missing = &p1.missing_seeds;
+    assert_eq!(missing.len(), 1, "{p1:?}");
+    assert_eq!(missing[0].serial, serial, "{p1:?}");
+    assert_eq!(missing[0].day, day_str(d1), "{p1:?}");
+    assert_eq!(p1.skipped, Vec::new(), "{p1:?}");
 
     let sx = w.sync(&x, &local_at(d1, 2, 20));
     let xx = new_exposures(&sx);
-    assert_eq!(xx.len(), 1, "{sx}");
-    assert_eq!(xx[0]["venue"], "安宁区图书馆");
+    assert_eq!(xx.len(), 1, "{sx:?}");
+    assert_eq!(xx[0].venue, "安宁区图书馆");
     // X stayed 23:30–00:30 (the venue's default hour), inside the case's 23:00–01:30.
-    assert_eq!(xx[0]["overlap_minutes"], 60);
+    assert_eq!(xx[0].overlap_minutes, 60);
     let sy = w.sync(&y, &local_at(d1, 2, 20));
-    assert_eq!(sy["batches"], 1, "{sy}");
+    assert_eq!(sy.batches, 1, "{sy:?}");
     assert!(
         new_exposures(&sy).is_empty(),
-        "Y cannot be notified yet: {sy}"
+        "Y cannot be notified yet: {sy:?}"
     );
 
     // The library corrects its address before it helps: it now holds a new certificate, and
     // its release comes under the new serial. Seeds belong to the venue key, so the release
     // still covers the codes the visitors scanned under the old serial.
-    let upd = w.ok(
+    let upd: VenueUpdated = w.okt(
         &lib,
         None,
         &[
@@ -1358,12 +1395,12 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
             "--pledge",
         ],
     );
-    assert_eq!(upd["superseded"], serial, "{upd}");
-    assert_ne!(upd["serial"], serial, "{upd}");
+    assert_eq!(upd.superseded, serial, "{upd:?}");
+    assert_ne!(upd.serial, serial, "{upd:?}");
 
     // The venue releases day D+1's seed with a seeds TAN; the authority publishes again.
     let stan = w.tan("seeds");
-    let rel = w.ok(
+    let rel: SeedsReleased = w.okt(
         &lib,
         Some(&local_at(d1, 3, 0)),
         &[
@@ -1375,22 +1412,15 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
             &day_str(d1),
         ],
     );
-    assert!(rel["upload_id"].is_u64(), "{rel}");
+    assert_eq!(rel.days, vec![day_str(d1)], "{rel:?}");
     let p2 = w.publish(&local_at(d1, 3, 10));
-    assert_eq!(p2["missing_seeds"], serde_json::json!([]), "{p2}");
-    assert_eq!(
-        p2["sequence"].as_u64(),
-        p1["sequence"].as_u64().map(|s| s + 1),
-        "{p2}"
-    );
+    assert_eq!(p2.missing_seeds, Vec::new(), "{p2:?}");
+    assert_eq!(p2.sequence, p1.sequence + 1, "{p2:?}");
     // Day D's seed covered the stay's three slots in the first batch; the second adds only day
     // D+1's seed, for the two slots after local midnight where a visitor can hold it (SPEC
     // §12.3). Republishing everything would have made it five.
-    let (r1, r2) = (
-        p1["records"].as_u64().unwrap(),
-        p2["records"].as_u64().unwrap(),
-    );
-    assert_eq!((r1, r2), (3, 2), "{p1} {p2}");
+    let (r1, r2) = (p1.records, p2.records);
+    assert_eq!((r1, r2), (3, 2), "{p1:?} {p2:?}");
     // With nothing new in the mailbox, a third publish refuses instead of repeating itself.
     let again = w
         .cli(&w.ha, Some(&local_at(d1, 3, 15)), &["authority", "publish"])
@@ -1403,14 +1433,14 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
     // Y stayed 00:45–01:45: 45 minutes inside the case's window.
     let sy = w.sync(&y, &local_at(d1, 3, 20));
     let yx = new_exposures(&sy);
-    assert_eq!(yx.len(), 1, "{sy}");
-    assert_eq!(yx[0]["venue"], "安宁区图书馆");
-    assert_eq!(yx[0]["overlap_minutes"], 45);
-    assert_eq!(sy["chain"]["status"], "complete", "{sy}");
+    assert_eq!(yx.len(), 1, "{sy:?}");
+    assert_eq!(yx[0].venue, "安宁区图书馆");
+    assert_eq!(yx[0].overlap_minutes, 45);
+    assert_eq!(chain_status(&sy.chain), "complete", "{sy:?}");
     // X sees the second batch but is not alerted twice for the same stay.
     let sx = w.sync(&x, &local_at(d1, 3, 20));
-    assert_eq!(sx["batches"], 1, "{sx}");
-    assert!(new_exposures(&sx).is_empty(), "duplicate alert: {sx}");
+    assert_eq!(sx.batches, 1, "{sx:?}");
+    assert!(new_exposures(&sx).is_empty(), "duplicate alert: {sx:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1432,7 +1462,7 @@ fn exposures_survive_a_server_restart_between_publish_and_sync() {
     w.checkout(&visitor, &at(d, 11, 0));
     // The visitor has synced before: nothing yet.
     let s0 = w.sync(&visitor, &at(d, 11, 30));
-    assert_eq!(s0["batches"], 0, "{s0}");
+    assert_eq!(s0.batches, 0, "{s0:?}");
 
     let tan = w.tan("case");
     w.ok(
@@ -1441,17 +1471,17 @@ fn exposures_survive_a_server_restart_between_publish_and_sync() {
         &["visitor", "share", "--tan", &tan, "--yes"],
     );
     let published = w.publish(&at(d, 12, 10));
-    let seq = published["sequence"].as_u64().expect("sequence");
+    let seq = published.sequence;
 
     w.restart_server();
 
     let s = w.sync(&visitor, &at(d, 12, 30));
-    assert_eq!(s["batches"], 1, "{s}");
-    assert_eq!(s["cursor"], seq, "{s}");
+    assert_eq!(s.batches, 1, "{s:?}");
+    assert_eq!(s.cursor, seq, "{s:?}");
     let ex = new_exposures(&s);
-    assert_eq!(ex.len(), 1, "{s}");
-    assert_eq!(ex[0]["venue"], "兰州牛肉面馆");
-    assert_eq!(ex[0]["overlap_minutes"], 30);
+    assert_eq!(ex.len(), 1, "{s:?}");
+    assert_eq!(ex[0].venue, "兰州牛肉面馆");
+    assert_eq!(ex[0].overlap_minutes, 30);
 
     // The used TAN is still used after the restart.
     let out = w
@@ -1507,8 +1537,8 @@ fn tls_server_with_a_private_ca_serves_the_whole_flow_and_refuses_untrusting_cli
         .args(["--server", &by_name, "--now", &at(d, 12, 30)])
         .args(&w.client_args)
         .args(["--json", "visitor", "sync"]);
-    let s = run(sync).ok().json();
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    let s: Synced = run(sync).ok().parse();
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
 
     // Without --ca-file the certificate is refused: nothing is fetched, the keys stay those of
     // the installed bundle.
@@ -1759,14 +1789,14 @@ impl World {
     }
 
     /// The authority's trust bundle as installed in `home` (`trust show --json`).
-    fn trust_show(&self, home: &Path) -> Value {
-        self.ok(home, None, &["trust", "show"])
+    fn trust_show(&self, home: &Path) -> TrustShown {
+        self.okt(home, None, &["trust", "show"])
     }
 
     /// Shares every check-in of `case` with a fresh case TAN at `now`.
-    fn share(&self, case: &Path, now: &str) -> Value {
+    fn share(&self, case: &Path, now: &str) -> Shared {
         let tan = self.tan("case");
-        self.ok(
+        self.okt(
             case,
             Some(now),
             &["visitor", "share", "--tan", &tan, "--yes"],
@@ -1829,24 +1859,24 @@ fn impostor_poster_with_a_copied_seed_notifies_only_the_impostors_own_visitors()
     // The case shares; the HA publishes the stay under the key of the code the case scanned.
     w.share(&case, &at(d, 12, 0));
     let p = w.publish(&at(d, 12, 10));
-    assert_eq!(p["stays"], 1, "{p}");
-    assert_eq!(p["skipped"], serde_json::json!([]), "{p}");
+    assert_eq!(p.stays, 1, "{p:?}");
+    assert_eq!(p.skipped, Vec::new(), "{p:?}");
 
     // Tokens are bound to the venue key: the real venue's visitor is not notified, and the
     // list is complete, so "no exposure" is a real answer.
     let s = w.sync(&real_visitor, &at(d, 12, 30));
-    assert!(new_exposures(&s).is_empty(), "real visitor notified: {s}");
-    assert_eq!(s["chain"]["status"], "complete", "{s}");
-    let n = w.ok(&real, Some(&at(d, 12, 30)), &["venue", "notified"]);
-    assert_eq!(n["notified"], false, "{n}");
+    assert!(new_exposures(&s).is_empty(), "real visitor notified: {s:?}");
+    assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
+    let n: Notified = w.okt(&real, Some(&at(d, 12, 30)), &["venue", "notified"]);
+    assert!(!n.notified, "{n:?}");
     // The impostor's own visitor is notified.
     let s = w.sync(&fooled, &at(d, 12, 30));
     let ex = new_exposures(&s);
-    assert_eq!(ex.len(), 1, "{s}");
-    assert_eq!(ex[0]["overlap_minutes"], 40, "{s}");
+    assert_eq!(ex.len(), 1, "{s:?}");
+    assert_eq!(ex[0].overlap_minutes, 40, "{s:?}");
     // The stranger's own venue check looks for its own seeds, which were not published.
-    let n = w.ok(&stranger, Some(&at(d, 12, 30)), &["venue", "notified"]);
-    assert_eq!(n["notified"], false, "{n}");
+    let n: Notified = w.okt(&stranger, Some(&at(d, 12, 30)), &["venue", "notified"]);
+    assert!(!n.notified, "{n:?}");
 }
 
 /// The stranger's venue key and genuine certificate, read from their home.
@@ -1935,21 +1965,21 @@ fn impostor_rotating_code_copied_from_a_screen_and_seeds_released_under_the_stra
     // The HA publishes the case's stay under the key of the code the case scanned; the
     // stranger's release fills day D+1 for the stranger's key only.
     let p = w.publish(&local_at(d1, 2, 10));
-    assert_eq!(p["missing_seeds"], serde_json::json!([]), "{p}");
-    assert_eq!(p["skipped"], serde_json::json!([]), "{p}");
+    assert_eq!(p.missing_seeds, Vec::new(), "{p:?}");
+    assert_eq!(p.skipped, Vec::new(), "{p:?}");
 
     // No visitor of the real screen is told, on either day, and the list is complete.
     for v in [&x, &y] {
         let s = w.sync(v, &local_at(d1, 2, 30));
-        assert!(new_exposures(&s).is_empty(), "real visitor notified: {s}");
-        assert_eq!(s["chain"]["status"], "complete", "{s}");
+        assert!(new_exposures(&s).is_empty(), "real visitor notified: {s:?}");
+        assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
     }
-    let n = w.ok(&lib, Some(&local_at(d1, 2, 30)), &["venue", "notified"]);
-    assert_eq!(n["notified"], false, "{n}");
+    let n: Notified = w.okt(&lib, Some(&local_at(d1, 2, 30)), &["venue", "notified"]);
+    assert!(!n.notified, "{n:?}");
     // The impostor's own visitors are, on both days.
     for v in [&fooled_d, &fooled_d1] {
         let s = w.sync(v, &local_at(d1, 2, 30));
-        assert_eq!(new_exposures(&s).len(), 1, "{s}");
+        assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
     }
 
     // Vice versa: a genuine case at the real screen on day D, staying past local midnight.
@@ -1972,16 +2002,16 @@ fn impostor_rotating_code_copied_from_a_screen_and_seeds_released_under_the_stra
     );
     w.share(&real_case, &local_at(d1, 3, 0));
     let p = w.publish(&local_at(d1, 3, 10));
-    let missing = p["missing_seeds"].as_array().expect("missing_seeds");
-    assert_eq!(missing.len(), 1, "{p}");
-    assert_eq!(missing[0]["serial"], real_serial, "{p}");
-    assert_eq!(missing[0]["day"], day_str(d1), "{p}");
+    let missing = &p.missing_seeds;
+    assert_eq!(missing.len(), 1, "{p:?}");
+    assert_eq!(missing[0].serial, real_serial, "{p:?}");
+    assert_eq!(missing[0].day, day_str(d1), "{p:?}");
     let s = w.sync(&x, &local_at(d1, 3, 30));
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
     let s = w.sync(&y, &local_at(d1, 3, 30));
-    assert!(new_exposures(&s).is_empty(), "{s}");
-    let n = w.ok(&lib, Some(&local_at(d1, 3, 30)), &["venue", "notified"]);
-    assert_eq!(n["notified"], true, "{n}");
+    assert!(new_exposures(&s).is_empty(), "{s:?}");
+    let n: Notified = w.okt(&lib, Some(&local_at(d1, 3, 30)), &["venue", "notified"]);
+    assert!(n.notified, "{n:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -2025,12 +2055,12 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
     );
     // `--trust-bundle FILE` installs it for the command.
     let path = w.bundle();
-    let v = w.ok(
+    let v: Diary = w.okt(
         &bare,
         Some(&at(d, 9, 0)),
         &["visitor", "--trust-bundle", path.to_str().unwrap(), "diary"],
     );
-    assert!(v["entries"].is_array(), "{v}");
+    assert!(v.entries.is_empty(), "{v:?}");
     assert_eq!(
         std::fs::read(bare.join("trust-bundle.bin")).unwrap(),
         genuine_bytes
@@ -2038,7 +2068,7 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
 
     let visitor = w.home("visitor");
     let shown = w.trust_show(&visitor);
-    assert_eq!(shown["sequence"], 1, "{shown}");
+    assert_eq!(shown.sequence, 1, "{shown:?}");
 
     // An attacker's bundle: their own keys, signed by their own RA key (it verifies on its
     // own), with a higher sequence.
@@ -2088,12 +2118,8 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
             &["visitor", "sync"],
         )
         .ok();
-    let v = s.json();
-    assert_eq!(v["trust_bundle"]["status"], "refused", "{v}");
-    assert!(
-        s.stdout.contains("not trusted") || v["trust_bundle"]["error"].is_string(),
-        "{s:#?}"
-    );
+    let v: Synced = s.parse();
+    assert!(matches!(v.trust_bundle, SyncPart::Refused { .. }), "{v:?}");
     assert_eq!(w.trust_show(&visitor), shown, "the sync changed the keys");
     assert_eq!(
         std::fs::read(visitor.join("trust-bundle.bin")).unwrap(),
@@ -2101,7 +2127,7 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
     );
     // The real server's own bundle (the same one) changes nothing either.
     let v = w.sync(&visitor, &at(d, 9, 40));
-    assert_eq!(v["trust_bundle"]["status"], "unchanged", "{v}");
+    assert_eq!(v.trust_bundle, SyncPart::Unchanged, "{v:?}");
 
     // A genuine rotation, signed by the installed RA key with a higher sequence, is taken.
     let ra = venuecode::authority::load_ra(&venuecode::home::Home::new(&w.ha)).unwrap();
@@ -2110,7 +2136,7 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
     body.sequence = 2;
     body.ha_signing_keys = vec![ha.signing.public_key(), evil_ha.public_key()];
     *served.lock().unwrap() = TrustBundle::sign(body, &ra.signing).unwrap().encode();
-    let v = w
+    let v: Synced = w
         .cli_via(
             &proxy.url,
             &visitor,
@@ -2118,9 +2144,9 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
             &["visitor", "sync"],
         )
         .ok()
-        .json();
-    assert_eq!(v["trust_bundle"]["status"], "updated", "{v}");
-    assert_eq!(w.trust_show(&visitor)["sequence"], 2);
+        .parse();
+    assert_eq!(v.trust_bundle, SyncPart::Updated, "{v:?}");
+    assert_eq!(w.trust_show(&visitor).sequence, 2);
     // And the old bundle cannot be installed over it (rollback).
     let out = w
         .cli(
@@ -2167,7 +2193,7 @@ fn rollback_of_the_revocation_list_by_a_proxy_is_refused_and_the_venue_stays_rev
 
     // The visitor syncs through the proxy before anything is revoked: the proxy keeps that
     // genuinely signed (full, empty) list.
-    let s = w
+    let s: Synced = w
         .cli_via(
             &proxy.url,
             &visitor,
@@ -2175,8 +2201,8 @@ fn rollback_of_the_revocation_list_by_a_proxy_is_refused_and_the_venue_stays_rev
             &["visitor", "sync"],
         )
         .ok()
-        .json();
-    assert!(s["revocations"]["status"] != "refused", "{s}");
+        .parse();
+    assert!(!matches!(s.revocations, SyncPart::Refused { .. }), "{s:?}");
     assert!(!recorded.lock().unwrap().is_empty());
 
     // The venue deactivates its code; the visitor learns it.
@@ -2195,13 +2221,10 @@ fn rollback_of_the_revocation_list_by_a_proxy_is_refused_and_the_venue_stays_rev
             &["visitor", "sync"],
         )
         .ok();
-    let s = out.json();
-    assert_eq!(s["revocations"]["status"], "refused", "{s}");
+    let s: Synced = out.parse();
     assert!(
-        s["revocations"]["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("rollback")),
-        "{s}"
+        matches!(&s.revocations, SyncPart::Refused { error } if error.contains("rollback")),
+        "{s:?}"
     );
     let err = w.scan_refused(&visitor, &at(d, 11, 5), &url);
     assert!(err.contains("deactivated"), "{err}");
@@ -2302,58 +2325,63 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
     let t = at(d, 14, 0);
     w.scan(&library_visitor, &t, &w.rotating_url(&lib, &t));
     let shared = w.share(&case, &at(d, 15, 0));
-    let good_id = shared["receipt"].as_str().map(str::to_owned);
+    let good_id = shared.receipt.clone();
 
     // Opening the poisoned upload shows each claim with what is wrong with it.
-    let opened = w.ok(
+    let opened: CaseOpened = w.okt(
         &w.ha,
         Some(&at(d, 15, 5)),
         &["authority", "uploads", "open", &poisoned_id.to_string()],
     );
-    let rows = opened["case"].as_array().expect("case rows");
-    assert_eq!(rows.len(), 2, "{opened}");
+    let rows = &opened.case;
+    assert_eq!(rows.len(), 2, "{opened:?}");
     assert!(
-        rows.iter().all(|r| r["problem"].is_string()),
-        "a poisoned claim shows no problem: {opened}"
+        rows.iter().all(|r| r.problem.is_some()),
+        "a poisoned claim shows no problem: {opened:?}"
     );
 
     let out = w
         .cli(&w.ha, Some(&at(d, 15, 5)), &["authority", "publish"])
         .ok();
-    let p = out.json();
-    assert_eq!(p["stays"], 1, "{p}");
-    assert_eq!(p["used_uploads"].as_array().map(Vec::len), Some(1), "{p}");
-    let skipped = p["skipped"].as_array().expect("skipped");
-    assert_eq!(skipped.len(), 3, "{p}");
-    let reason = |upload: u64, entry: Option<u64>| -> String {
+    let p: Published = out.parse();
+    assert_eq!(p.stays, 1, "{p:?}");
+    assert_eq!(p.used_uploads.len(), 1, "{p:?}");
+    let skipped = &p.skipped;
+    assert_eq!(skipped.len(), 3, "{p:?}");
+    let reason = |upload: u64, entry: Option<usize>| -> String {
         skipped
             .iter()
-            .find(|s| s["upload"] == upload && s["entry"].as_u64() == entry)
-            .unwrap_or_else(|| panic!("upload {upload} entry {entry:?} not skipped: {p}"))["reason"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+            .find(|s| s.upload == upload && s.entry == entry)
+            .unwrap_or_else(|| panic!("upload {upload} entry {entry:?} not skipped: {p:?}"))
+            .reason
+            .clone()
     };
     assert!(
         reason(poisoned_id, Some(0)).contains("display window"),
-        "{p}"
+        "{p:?}"
     );
     assert!(
         reason(poisoned_id, Some(1)).contains("out of its allowed range"),
-        "{p}"
+        "{p:?}"
     );
-    assert!(reason(unopenable_id, None).contains("does not open"), "{p}");
+    assert!(
+        reason(unopenable_id, None).contains("does not open"),
+        "{p:?}"
+    );
     // The tracer sees the reasons on standard error too.
     assert!(out.stderr.contains("SKIPPED"), "{out:#?}");
     let _ = good_id;
 
     // The good upload's visitor is notified; the library's afternoon visitor is not.
     let s = w.sync(&visitor, &at(d, 15, 30));
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
-    assert_eq!(new_exposures(&s)[0]["venue"], "兰州牛肉面馆", "{s}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
+    assert_eq!(new_exposures(&s)[0].venue, "兰州牛肉面馆", "{s:?}");
     let s = w.sync(&library_visitor, &at(d, 15, 30));
-    assert!(new_exposures(&s).is_empty(), "poisoned claim notified: {s}");
-    assert_eq!(s["chain"]["status"], "complete", "{s}");
+    assert!(
+        new_exposures(&s).is_empty(),
+        "poisoned claim notified: {s:?}"
+    );
+    assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
 }
 
 /// Stops the server, lets `plant` write to its store (as whoever controls the server can), and
@@ -2447,51 +2475,45 @@ fn poisoned_upload_planted_in_the_servers_store_without_an_ha_tan_is_not_publish
     });
 
     // Opening it shows the TAN check's result.
-    let opened = w.ok(
+    let opened: CaseOpened = w.okt(
         &w.ha,
         Some(&at(d, 12, 5)),
         &["authority", "uploads", "open", &planted_id.to_string()],
     );
-    assert_eq!(opened["tan"]["authorised"], false, "{opened}");
+    assert!(!opened.tan.authorised, "{opened:?}");
     assert!(
-        opened["tan"]["check"]
-            .as_str()
-            .is_some_and(|c| c.contains("not authorised by a TAN this authority issued")),
-        "{opened}"
+        opened
+            .tan
+            .check
+            .contains("not authorised by a TAN this authority issued"),
+        "{opened:?}"
     );
 
     let out = w
         .cli(&w.ha, Some(&at(d, 12, 10)), &["authority", "publish"])
         .ok();
-    let p = out.json();
-    let skipped = p["skipped"].as_array().expect("skipped");
+    let p: Published = out.parse();
+    let skipped = &p.skipped;
     assert!(
-        skipped.iter().any(|s| s["upload"] == planted_id
-            && s["entry"].is_null()
-            && s["reason"]
-                .as_str()
-                .is_some_and(|r| r.contains("not authorised by a TAN this authority issued"))),
-        "the planted upload was not reported: {p}"
+        skipped.iter().any(|s| s.upload == planted_id
+            && s.entry.is_none()
+            && s.reason
+                .contains("not authorised by a TAN this authority issued")),
+        "the planted upload was not reported: {p:?}"
     );
-    assert!(
-        !p["used_uploads"]
-            .as_array()
-            .unwrap()
-            .contains(&serde_json::json!(planted_id)),
-        "{p}"
-    );
-    assert_eq!(p["stays"], 1, "only the genuine stay: {p}");
+    assert!(!p.used_uploads.contains(&planted_id), "{p:?}");
+    assert_eq!(p.stays, 1, "only the genuine stay: {p:?}");
     assert!(out.stderr.contains("SKIPPED"), "{out:#?}");
 
     // The visitor at the library is not told; the one at the shop is.
     let s = w.sync(&visitor, &at(d, 12, 30));
     assert!(
         new_exposures(&s).is_empty(),
-        "a planted upload raised an alarm: {p:#?} {s}"
+        "a planted upload raised an alarm: {p:#?} {s:?}"
     );
     let s = w.sync(&shop_visitor, &at(d, 12, 30));
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
-    assert_eq!(new_exposures(&s)[0]["venue"], "兰州牛肉面馆", "{s}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
+    assert_eq!(new_exposures(&s)[0].venue, "兰州牛肉面馆", "{s:?}");
 }
 
 /// The server re-posts a genuine case's sealed upload under a second TAN of its own (it
@@ -2524,23 +2546,20 @@ fn case_upload_replayed_by_the_server_under_a_second_tan_is_refused_by_the_ha() 
             .expect("the genuine upload");
         replay_id = plant_upload(store, "REPLAYED-BY-THE-SERVER", &bytes);
     });
-    let refused = |p: &Value| {
-        p["skipped"].as_array().is_some_and(|s| {
-            s.iter().any(|s| {
-                s["upload"] == replay_id
-                    && s["reason"].as_str().is_some_and(|r| {
-                        r.contains(&format!("already used by upload {genuine_id}"))
-                    })
-            })
+    let refused = |p: &Published| {
+        p.skipped.iter().any(|s| {
+            s.upload == replay_id
+                && s.reason
+                    .contains(&format!("already used by upload {genuine_id}"))
         })
     };
 
     // One run: the genuine upload is published, the copy refused.
     let p = w.publish(&at(d, 12, 0));
-    assert!(refused(&p), "{p}");
-    assert_eq!(p["used_uploads"], serde_json::json!([genuine_id]), "{p}");
+    assert!(refused(&p), "{p:?}");
+    assert_eq!(p.used_uploads, vec![genuine_id], "{p:?}");
     let s = w.sync(&visitor, &at(d, 12, 30));
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
 
     // The genuine upload deleted, a later run still refuses the copy: nothing to publish.
     w.ok(
@@ -2557,12 +2576,12 @@ fn case_upload_replayed_by_the_server_under_a_second_tan_is_refused_by_the_ha() 
         "{out:#?}"
     );
     // `uploads open` says so too.
-    let opened = w.ok(
+    let opened: CaseOpened = w.okt(
         &w.ha,
         Some(&at(d, 13, 5)),
         &["authority", "uploads", "open", &replay_id.to_string()],
     );
-    assert_eq!(opened["tan"]["authorised"], false, "{opened}");
+    assert!(!opened.tan.authorised, "{opened:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -2591,11 +2610,11 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
 
     w.share(&case1, &at(d, 12, 0));
     let p1 = w.publish(&at(d, 12, 5));
-    assert_eq!(p1["sequence"], 1, "{p1}");
-    assert_eq!(p1["checkpoint"]["sequence"], 1, "{p1}");
+    assert_eq!(p1.sequence, 1, "{p1:?}");
+    assert_eq!(p1.checkpoint.sequence, 1, "{p1:?}");
     w.share(&case2, &at(d, 12, 10));
     let p2 = w.publish(&at(d, 12, 15));
-    assert_eq!(p2["sequence"], 2, "{p2}");
+    assert_eq!(p2.sequence, 2, "{p2:?}");
     let log = std::fs::read_to_string(w.ha.join("authority/chain.json")).unwrap();
     let chain: Value = serde_json::from_str(&log).unwrap();
     assert_eq!(chain["sequence"], 2, "{chain}");
@@ -2628,11 +2647,12 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
         &["visitor", "sync"],
     );
     assert_eq!(out.code, Some(4), "withheld must exit 4: {out:#?}");
-    let s = out.json();
-    assert_eq!(s["chain"]["status"], "withheld", "{s}");
-    assert_eq!(s["chain"]["from"], 1, "{s}");
-    assert_eq!(s["chain"]["to"], 2, "{s}");
-    assert!(new_exposures(&s).is_empty(), "{s}");
+    let s: Synced = out.parse();
+    assert!(
+        matches!(s.chain, ChainState::Withheld { from: 1, to: 2, .. }),
+        "{s:?}"
+    );
+    assert!(new_exposures(&s).is_empty(), "{s:?}");
     let mut text = base_command();
     text.arg("--home").arg(&visitor).args([
         "--server",
@@ -2653,20 +2673,29 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
 
     // The other client, talking to the server itself, gets both.
     let s = w.sync(&other, &at(d, 12, 30));
-    assert_eq!(s["chain"]["status"], "complete", "{s}");
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
     // So does this visitor once it reaches the real server: notified, and complete.
     let s = w.sync(&visitor, &at(d, 12, 40));
-    assert_eq!(s["chain"]["status"], "complete", "{s}");
-    assert_eq!(s["chain"]["up_to"], 2, "{s}");
-    assert_eq!(new_exposures(&s).len(), 1, "{s}");
+    assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
+    assert_eq!(chain_up_to(&s.chain), 2, "{s:?}");
+    assert_eq!(new_exposures(&s).len(), 1, "{s:?}");
 
     // Three days later nothing new was signed: the list may be stale.
     let later = at(d + 3, 9, 0);
     let out = w.cli(&visitor, Some(&later), &["visitor", "sync"]).ok();
-    let s = out.json();
-    assert_eq!(s["chain"]["status"], "stale", "{s}");
-    assert!(s["chain"]["last_checkpoint"].is_string(), "{s}");
+    let s: Synced = out.parse();
+    assert_eq!(chain_status(&s.chain), "stale", "{s:?}");
+    assert!(
+        matches!(
+            &s.chain,
+            ChainState::Stale {
+                last_checkpoint: Some(_),
+                ..
+            }
+        ),
+        "{s:?}"
+    );
     let mut text = base_command();
     text.arg("--home").arg(&visitor).args([
         "--server",
@@ -2683,10 +2712,10 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
         "{out:#?}"
     );
     // The HA's scheduled checkpoint (no batch) makes it current again.
-    let cp = w.ok(&w.ha, Some(&at(d + 3, 9, 5)), &["authority", "checkpoint"]);
-    assert_eq!(cp["sequence"], 2, "{cp}");
+    let cp: CheckpointPosted = w.okt(&w.ha, Some(&at(d + 3, 9, 5)), &["authority", "checkpoint"]);
+    assert_eq!(cp.sequence, 2, "{cp:?}");
     let s = w.sync(&visitor, &at(d + 3, 9, 10));
-    assert_eq!(s["chain"]["status"], "complete", "{s}");
+    assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -2706,22 +2735,22 @@ fn count_pings_are_sent_by_sync_and_counted_for_the_venues_local_day() {
     let url = w.static_url(&shop);
     // The server accepts tags for its own today and tomorrow (the simulated day), on the real
     // clock.
-    let tags = w.ok(&shop, None, &["venue", "count-tags"]);
-    assert!(tags["registered_until"].is_string(), "{tags}");
+    let tags: CountTagsRegistered = w.okt(&shop, None, &["venue", "count-tags"]);
+    assert!(!tags.registered_until.is_empty(), "{tags:?}");
     let visitor = w.home("visitor");
     w.scan(&visitor, &at(d, 10, 0), &url);
     w.checkout(&visitor, &at(d, 10, 30));
     // Each ping waits a random time of up to a day; two days later it is due and the sync
     // sends it, one request.
     let s = w.sync(&visitor, &at(d + 2, 10, 0));
-    assert_eq!(s["pings_sent"], 1, "{s}");
-    assert_eq!(s["pings"]["status"], "updated", "{s}");
+    assert_eq!(s.pings_sent, 1, "{s:?}");
+    assert_eq!(s.pings, SyncPart::Updated, "{s:?}");
     let s = w.sync(&visitor, &at(d + 2, 10, 5));
-    assert_eq!(s["pings_sent"], 0, "sent twice: {s}");
+    assert_eq!(s.pings_sent, 0, "sent twice: {s:?}");
     // The venue's local day of the check-in (10:00 UTC is 18:00 at +08:00, the same day).
-    let c = w.ok(&shop, Some(&at(d, 12, 0)), &["venue", "counts"]);
-    assert_eq!(c["today"], 1, "{c}");
-    assert_eq!(c["cumulative"], 1, "{c}");
+    let c: Counts = w.okt(&shop, Some(&at(d, 12, 0)), &["venue", "counts"]);
+    assert_eq!(c.today, 1, "{c:?}");
+    assert_eq!(c.cumulative, 1, "{c:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -2743,9 +2772,9 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
     let id = w.scan(&visitor, &at(d, 1, 30), &url);
     let diary = w.diary(&visitor, &at(d, 2, 0));
     assert_eq!(
-        diary["entries"][0]["arrival"],
+        diary.entries[0].arrival,
         format!("{day}T09:30:00+08:00"),
-        "JSON times are RFC 3339 in the venue's zone: {diary}"
+        "JSON times are RFC 3339 in the venue's zone: {diary:?}"
     );
     // The text names the zone.
     let mut cmd = base_command();
@@ -2765,7 +2794,7 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
 
     // An offset typed with the time is honoured, whatever the device's zone (UTC here).
     let now = format!("{day} 12:00+08:00");
-    let e = w.ok(
+    let e: EntryEdited = w.okt(
         &visitor,
         Some(&now),
         &[
@@ -2778,10 +2807,10 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
             &format!("{day}T03:15Z"),
         ],
     );
-    assert_eq!(e["arrival"], format!("{day}T09:00:00+08:00"), "{e}");
-    assert_eq!(e["departure"], format!("{day}T11:15:00+08:00"), "{e}");
+    assert_eq!(e.arrival, format!("{day}T09:00:00+08:00"), "{e:?}");
+    assert_eq!(e.departure, format!("{day}T11:15:00+08:00"), "{e:?}");
     // Without an offset a typed time is local: the device's zone, here set by --tz.
-    let e = w.ok(
+    let e: EntryEdited = w.okt(
         &visitor,
         Some(&now),
         &[
@@ -2796,8 +2825,8 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
             "10:40",
         ],
     );
-    assert_eq!(e["arrival"], format!("{day}T09:10:00+08:00"), "{e}");
-    assert_eq!(e["departure"], format!("{day}T10:40:00+08:00"), "{e}");
+    assert_eq!(e.arrival, format!("{day}T09:10:00+08:00"), "{e:?}");
+    assert_eq!(e.departure, format!("{day}T10:40:00+08:00"), "{e:?}");
     // A zone abbreviation names several zones: refused, and nothing changes.
     let out = w
         .cli(
@@ -2817,9 +2846,9 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
     assert!(out.stderr.contains("ambiguous"), "{out:#?}");
     let diary = w.diary(&visitor, &now);
     assert_eq!(
-        diary["entries"][0]["arrival"],
+        diary.entries[0].arrival,
         format!("{day}T09:10:00+08:00"),
-        "{diary}"
+        "{diary:?}"
     );
 
     // Staff type the guest book's times in the venue's zone.
@@ -2840,16 +2869,16 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
             "10:45",
         ],
     );
-    let guests = w.ok(&shop, Some(&now), &["venue", "guestbook", "list"]);
+    let guests: GuestList = w.okt(&shop, Some(&now), &["venue", "guestbook", "list"]);
     assert_eq!(
-        guests["guests"][0]["arrival"],
+        guests.guests[0].arrival,
         format!("{day}T09:30:00+08:00"),
-        "{guests}"
+        "{guests:?}"
     );
     assert_eq!(
-        guests["guests"][0]["departure"],
+        guests.guests[0].departure,
         format!("{day}T10:45:00+08:00"),
-        "{guests}"
+        "{guests:?}"
     );
 }
 
@@ -2911,17 +2940,17 @@ fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
 
     // Carol is not alerted about her own shared visit.
     let c = w.sync(&carol, &at(d, 15, 10));
-    assert!(new_exposures(&c).is_empty(), "the case was alerted: {c}");
-    let cx = w.ok(&carol, Some(&at(d, 15, 11)), &["visitor", "exposures"]);
-    assert!(cx["exposures"].as_array().unwrap().is_empty(), "{cx}");
+    assert!(new_exposures(&c).is_empty(), "the case was alerted: {c:?}");
+    let cx: Exposures = w.okt(&carol, Some(&at(d, 15, 11)), &["visitor", "exposures"]);
+    assert!(cx.exposures.is_empty(), "{cx:?}");
 
     // Alice is alerted, high risk, with the overlap's length and local start.
     let a = w.sync(&alice, &at(d, 15, 10));
     let ax = new_exposures(&a);
-    assert_eq!(ax.len(), 1, "{a}");
-    assert_eq!(ax[0]["risk_level"], "high", "{a}");
-    assert_eq!(ax[0]["overlap_minutes"], 30, "{a}");
-    let high_id = ax[0]["id"].as_u64().expect("exposure id");
+    assert_eq!(ax.len(), 1, "{a:?}");
+    assert_eq!(ax[0].risk_level, "high", "{a:?}");
+    assert_eq!(ax[0].overlap_minutes, 30, "{a:?}");
+    let high_id = ax[0].id;
     // A second sync raises nothing new but does not say "no exposure": it is still listed.
     let out = sync_text(&w, &alice, &at(d, 15, 20));
     assert!(out.stdout.contains("no new exposure"), "{out:#?}");
@@ -2929,8 +2958,8 @@ fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
         out.stdout.contains("1 earlier exposure(s) still listed"),
         "{out:#?}"
     );
-    let listed = w.ok(&alice, Some(&at(d, 15, 21)), &["visitor", "exposures"]);
-    assert_eq!(listed["exposures"].as_array().unwrap().len(), 1, "{listed}");
+    let listed: Exposures = w.okt(&alice, Some(&at(d, 15, 21)), &["visitor", "exposures"]);
+    assert_eq!(listed.exposures.len(), 1, "{listed:?}");
 
     // Dave shares; the tracer rates the library low risk.
     let tan = w.tan("case");
@@ -2964,24 +2993,24 @@ fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
     assert_eq!(text.matches("HIGH RISK").count(), 1, "{text}");
 
     // Dismissed: no longer listed, not raised again, still in `--all`.
-    let dis = w.ok(
+    let dis: Dismissed = w.okt(
         &alice,
         Some(&at(d, 16, 12)),
         &["visitor", "dismiss", &high_id.to_string()],
     );
-    assert_eq!(dis["dismissed"], high_id, "{dis}");
-    let listed = w.ok(&alice, Some(&at(d, 16, 13)), &["visitor", "exposures"]);
-    let rows = listed["exposures"].as_array().unwrap();
-    assert_eq!(rows.len(), 1, "{listed}");
-    assert_eq!(rows[0]["risk_level"], "low", "{listed}");
-    let all = w.ok(
+    assert_eq!(dis.dismissed, high_id, "{dis:?}");
+    let listed: Exposures = w.okt(&alice, Some(&at(d, 16, 13)), &["visitor", "exposures"]);
+    let rows = &listed.exposures;
+    assert_eq!(rows.len(), 1, "{listed:?}");
+    assert_eq!(rows[0].risk_level, "low", "{listed:?}");
+    let all: Exposures = w.okt(
         &alice,
         Some(&at(d, 16, 13)),
         &["visitor", "exposures", "--all"],
     );
-    assert_eq!(all["exposures"].as_array().unwrap().len(), 2, "{all}");
+    assert_eq!(all.exposures.len(), 2, "{all:?}");
     let s = w.sync(&alice, &at(d, 16, 20));
-    assert!(new_exposures(&s).is_empty(), "{s}");
+    assert!(new_exposures(&s).is_empty(), "{s:?}");
     // An unknown id is an error.
     w.cli(&alice, Some(&at(d, 16, 21)), &["visitor", "dismiss", "999"])
         .failed();
@@ -3012,7 +3041,7 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
         assert!(out.stderr.contains("base URL"), "{bad}: {out:#?}");
     }
     // `update` changes the base URL (and the English name) without a new certificate.
-    let u = w.ok(
+    let u: ProfileUpdated = w.okt(
         &shop,
         None,
         &[
@@ -3024,7 +3053,7 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
             "https://codes.example.cn/v",
         ],
     );
-    assert_eq!(u["new_certificate"], false, "{u}");
+    assert!(!u.new_certificate, "{u:?}");
     let url = w.static_url(&shop);
     assert!(url.starts_with("https://codes.example.cn/v#"), "{url}");
     // A guest recorded, then the sheet printed.
@@ -3080,13 +3109,13 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
     assert!(out.stderr.contains("typo"), "{out:#?}");
     assert!(!new.join("venue/venue.key").exists());
 
-    let r = w.ok(
+    let r: VenueRestored = w.okt(
         &new,
         None,
         &["venue", "restore", "--sheet", sheet.to_str().unwrap()],
     );
-    assert_eq!(r["serial"], serial, "{r}");
-    assert_eq!(r["base_url"], "https://codes.example.cn/v", "{r}");
+    assert_eq!(r.serial, serial, "{r:?}");
+    assert_eq!(r.base_url, "https://codes.example.cn/v", "{r:?}");
     // The same code as before, and the guest book key is back.
     assert_eq!(w.static_url(&new), url);
     assert_eq!(
@@ -3130,7 +3159,7 @@ fn tans_are_grouped_checked_and_a_share_needs_consent() {
     w.checkout(&case, &at(d, 10, 30));
 
     // The tracer sees the TAN in groups, its purpose and when it expires.
-    let issued = w.ok(
+    let issued: TansIssued = w.okt(
         &w.ha,
         None,
         &[
@@ -3142,9 +3171,9 @@ fn tans_are_grouped_checked_and_a_share_needs_consent() {
             "48",
         ],
     );
-    assert_eq!(issued["purpose"], "case", "{issued}");
-    assert!(issued["expires_at"].is_string(), "{issued}");
-    let tan = issued["tans"][0].as_str().unwrap().to_owned();
+    assert_eq!(issued.purpose, "case", "{issued:?}");
+    assert!(!issued.expires_at.is_empty(), "{issued:?}");
+    let tan = issued.tans[0].as_str().to_owned();
     assert_eq!(tan.len(), 19, "{tan}");
     assert_eq!(tan.matches('-').count(), 3, "{tan}");
     let mut cmd = base_command();
@@ -3205,28 +3234,28 @@ fn tans_are_grouped_checked_and_a_share_needs_consent() {
     assert!(w.mailbox().is_empty());
     // Lower case, spaces instead of dashes: the same TAN.
     let typed = tan.to_lowercase().replace('-', " ");
-    let shared = w.ok(
+    let shared: Shared = w.okt(
         &case,
         Some(&at(d, 15, 0)),
         &["visitor", "share", "--tan", &typed, "--yes"],
     );
-    assert_eq!(shared["shared"], 1, "{shared}");
-    assert_eq!(shared["lists"]["to_send"][0]["id"], id, "{shared}");
+    assert_eq!(shared.shared, 1, "{shared:?}");
+    assert_eq!(shared.lists.to_send[0].id, id, "{shared:?}");
     let mailbox = w.mailbox();
     assert_eq!(mailbox.len(), 1);
     // The TAN sealed inside is the canonical one the HA issued and keeps in its ledger, though
     // it was typed in lower case with spaces.
     let upload_id = mailbox[0]["id"].as_u64().expect("id");
-    let opened = w.ok(
+    let opened: CaseOpened = w.okt(
         &w.ha,
         None,
         &["authority", "uploads", "open", &upload_id.to_string()],
     );
-    assert_eq!(opened["tan"]["authorised"], true, "{opened}");
-    assert_eq!(opened["case"].as_array().map(Vec::len), Some(1), "{opened}");
+    assert!(opened.tan.authorised, "{opened:?}");
+    assert_eq!(opened.case.len(), 1, "{opened:?}");
     let published = w.publish(&at(d, 15, 5));
-    assert_eq!(published["stays"], 1, "{published}");
-    assert_eq!(published["skipped"], serde_json::json!([]), "{published}");
+    assert_eq!(published.stays, 1, "{published:?}");
+    assert_eq!(published.skipped, Vec::new(), "{published:?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -3281,16 +3310,16 @@ fn the_stay_is_chosen_at_check_in_and_a_late_checkout_points_to_edit() {
     let url = w.static_url(&shop);
     let visitor = w.home("visitor");
     // 02:00 UTC is 10:00 at the venue.
-    let c = w.ok(
+    let c: CheckedIn = w.okt(
         &visitor,
         Some(&at(d, 2, 0)),
         &["visitor", "scan", &url, "--stay", "30"],
     );
-    assert_eq!(c["auto_checkout"], format!("{day}T10:30:00+08:00"), "{c}");
+    assert_eq!(c.auto_checkout, format!("{day}T10:30:00+08:00"), "{c:?}");
     assert_eq!(
-        c["checkout_reminder"],
+        c.checkout_reminder,
         format!("{day}T10:20:00+08:00"),
-        "{c}"
+        "{c:?}"
     );
     let out = w
         .cli(
@@ -3831,4 +3860,202 @@ fn uploads_name_their_venues_publish_refuses_a_missing_id_stats_read_as_tables_d
         (&json!(serial), &json!("黄河边茶馆"))
     );
     assert_eq!(w.venue_stats(), (0, 1));
+}
+
+// ------------------------------------------------------------------------------------------
+// Guest book: check-out, edit and delete as staff do them
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn guest_book_checkout_edit_and_delete_as_staff_do_them() {
+    use venuecode::output::{
+        Failure, GuestAdded, GuestChanged, GuestDeleted, GuestList, GuestsDisclosed,
+    };
+    let w = World::new();
+    let d = w.day;
+    let day = day_str(d);
+    let shop = w.home("library");
+    w.register(&shop, "兰州图书馆", "culture-entertainment");
+    let now = format!("{day} 09:30+08:00");
+    // Recorded on arrival without a departure: open until checked out.
+    let g: GuestAdded = w
+        .cli(
+            &shop,
+            Some(&now),
+            &[
+                "venue",
+                "guestbook",
+                "add",
+                "--name",
+                "王芳",
+                "--phone",
+                "+86 182 1234 1234",
+            ],
+        )
+        .ok()
+        .parse();
+    assert_eq!(g.label, "王* +86 182****1234");
+    let list: GuestList = w
+        .cli(&shop, Some(&now), &["venue", "guestbook", "list"])
+        .ok()
+        .parse();
+    assert_eq!(list.guests.len(), 1);
+    assert!(list.guests[0].open);
+    assert_eq!(list.guests[0].arrival, format!("{day}T09:30:00+08:00"));
+    let id = g.id.to_string();
+
+    // A mistyped id: one clear error, naming how to see the ids, said once.
+    let out = w
+        .cli(&shop, Some(&now), &["venue", "guestbook", "checkout", "99"])
+        .failed();
+    let failure: Failure = out.parse_stderr();
+    assert_eq!(failure.error.code, "guest_not_found", "{out:#?}");
+    assert!(
+        failure.error.message.contains("no guest 99")
+            && failure.error.message.contains("guestbook list"),
+        "{out:#?}"
+    );
+    assert_eq!(out.stderr.matches("no guest 99").count(), 1, "{out:#?}");
+
+    // Check-out at a local time in the venue's zone, then a second check-out is refused.
+    let c: GuestChanged = w
+        .cli(
+            &shop,
+            Some(&format!("{day} 11:00+08:00")),
+            &[
+                "venue",
+                "guestbook",
+                "checkout",
+                &id,
+                "--departure",
+                "10:40",
+            ],
+        )
+        .ok()
+        .parse();
+    assert!(!c.guest.open);
+    assert_eq!(c.guest.departure, format!("{day}T10:40:00+08:00"));
+    assert!(!c.disclosed_copy_unchanged);
+    let out = w
+        .cli(&shop, Some(&now), &["venue", "guestbook", "checkout", &id])
+        .failed();
+    assert_eq!(
+        out.stderr.matches("already checked out").count(),
+        1,
+        "{out:#?}"
+    );
+
+    // A departure before the arrival is refused and changes nothing.
+    let out = w
+        .cli(
+            &shop,
+            Some(&now),
+            &[
+                "venue",
+                "guestbook",
+                "edit",
+                &id,
+                "--departure",
+                "09:00",
+                "--name",
+                "王芳",
+                "--phone",
+                "18212341234",
+            ],
+        )
+        .failed();
+    assert!(out.stderr.contains("after the arrival"), "{out:#?}");
+    // A checked-out guest's times change only with name and phone typed again.
+    let out = w
+        .cli(
+            &shop,
+            Some(&now),
+            &["venue", "guestbook", "edit", &id, "--departure", "10:50"],
+        )
+        .failed();
+    assert!(out.stderr.contains("name and the phone"), "{out:#?}");
+    let e: GuestChanged = w
+        .cli(
+            &shop,
+            Some(&now),
+            &[
+                "venue",
+                "guestbook",
+                "edit",
+                &id,
+                "--departure",
+                "10:50",
+                "--name",
+                "王芳",
+                "--phone",
+                "18212341234",
+            ],
+        )
+        .ok()
+        .parse();
+    assert_eq!(e.guest.label, "王* 182****1234");
+    assert_eq!(e.guest.departure, format!("{day}T10:50:00+08:00"));
+
+    // Disclosed to the HA, then deleted: allowed, and the disclosed copy is said to stay.
+    let gtan = w.tan("guestbook");
+    let later = format!("{day} 15:00+08:00");
+    let disclosed: GuestsDisclosed = w
+        .cli(
+            &shop,
+            Some(&later),
+            &[
+                "venue",
+                "guestbook",
+                "disclose",
+                "--tan",
+                &gtan,
+                "--from",
+                &format!("{day} 09:00+08:00"),
+                "--until",
+                &format!("{day} 12:00+08:00"),
+            ],
+        )
+        .ok()
+        .parse();
+    assert_eq!(disclosed.entries, 1);
+    // Without a terminal and without --yes nothing is deleted.
+    let out = w
+        .cli(&shop, Some(&later), &["venue", "guestbook", "delete", &id])
+        .failed();
+    assert!(out.stderr.contains("--yes"), "{out:#?}");
+    let list: GuestList = w
+        .cli(&shop, Some(&later), &["venue", "guestbook", "list"])
+        .ok()
+        .parse();
+    assert_eq!(list.guests[0].disclosed_in, Some(disclosed.upload_id));
+    let del: GuestDeleted = w
+        .cli(
+            &shop,
+            Some(&later),
+            &["venue", "guestbook", "delete", &id, "--yes"],
+        )
+        .ok()
+        .parse();
+    assert_eq!(del.deleted, g.id);
+    assert_eq!(del.disclosed_in, Some(disclosed.upload_id));
+    let mut cmd = base_command();
+    cmd.arg("--home")
+        .arg(&shop)
+        .args(["--server", &w.server.url, "--now", &later])
+        .args(&w.client_args)
+        .args(["venue", "guestbook", "list"]);
+    assert!(run(cmd).ok().stdout.starts_with("0 guest(s)"));
+    // The HA still reads the disclosed entry, as it was sent.
+    let opened: GuestBookOpened = w.okt(
+        &w.ha,
+        None,
+        &[
+            "authority",
+            "uploads",
+            "open",
+            &disclosed.upload_id.to_string(),
+        ],
+    );
+    assert_eq!(opened.guestbook[0].phone, "18212341234", "{opened:?}");
+    assert_eq!(opened.guestbook[0].name, "王芳", "{opened:?}");
 }

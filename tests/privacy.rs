@@ -17,6 +17,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
+use venuecode::output::{
+    CodeUrl, GuestAdded, GuestBookOpened, GuestsDisclosed, Published, SeedsOpened, SeedsReleased,
+    Shared, Synced, TansIssued, VenueRegistered,
+};
 use venuecode_protocol::VenueCode;
 use venuecode_testkit::cli::{self, ServerProcess};
 
@@ -96,6 +100,17 @@ impl World {
         cmd.arg("--json").args(args);
         run_ok(cmd)
     }
+
+    /// [`World::cli`], its output read as `T` (a struct of `venuecode::output`).
+    fn cli_as<T: serde::de::DeserializeOwned>(
+        &self,
+        home: &str,
+        now: Option<(u32, u32)>,
+        args: &[&str],
+    ) -> T {
+        serde_json::from_value(self.cli(home, now, args))
+            .unwrap_or_else(|e| panic!("not the expected JSON ({e}): {args:?}"))
+    }
 }
 
 /// Every file under `dir`, read whole.
@@ -172,7 +187,7 @@ struct Flow {
 
 /// Runs the flow and collects what it used.
 fn flow(w: &World) -> Flow {
-    let shop = w.cli(
+    let shop: VenueRegistered = w.cli_as(
         "shop",
         None,
         &[
@@ -189,7 +204,7 @@ fn flow(w: &World) -> Flow {
             "--pledge",
         ],
     );
-    assert!(shop["serial"].as_u64().is_some(), "{shop}");
+    assert!(shop.serial > 0, "{shop:?}");
     w.cli(
         "library",
         None,
@@ -209,14 +224,10 @@ fn flow(w: &World) -> Flow {
             "--pledge",
         ],
     );
-    let poster = w.cli("shop", None, &["venue", "code"])["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let screen = w.cli("library", Some((10, 5)), &["venue", "code", "--rotating"])["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let poster = w.cli_as::<CodeUrl>("shop", None, &["venue", "code"]).url;
+    let screen = w
+        .cli_as::<CodeUrl>("library", Some((10, 5)), &["venue", "code", "--rotating"])
+        .url;
 
     // Visits: Carol 10:00–10:50 and Alice 10:30–11:15 at the noodle house; Bob at the library
     // from 10:05 (automatic check-out after its 120-minute stay).
@@ -232,7 +243,7 @@ fn flow(w: &World) -> Flow {
         ("Zhang Wei", "+86 139-0000-2222", (10, 23), (10, 41)),
     ];
     for (name, phone, a, d) in guests {
-        let r = w.cli(
+        let r: GuestAdded = w.cli_as(
             "shop",
             Some(a),
             &[
@@ -249,26 +260,26 @@ fn flow(w: &World) -> Flow {
                 &w.at(d.0, d.1),
             ],
         );
-        let label = r["label"].as_str().unwrap();
+        let label = r.label.as_str();
         assert!(!label.contains(name) && !label.contains(phone), "{label}");
     }
 
     // Carol shares; the venue discloses its guest book; the HA reads both and publishes.
-    let tan = w.cli("ha", None, &["authority", "tan", "--purpose", "case"])["tans"][0]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let shared = w.cli(
+    let tan = w
+        .cli_as::<TansIssued>("ha", None, &["authority", "tan", "--purpose", "case"])
+        .tans[0]
+        .clone();
+    let shared: Shared = w.cli_as(
         "carol",
         Some((15, 0)),
         &["visitor", "share", "--tan", &tan, "--yes"],
     );
-    assert_eq!(shared["shared"], 1, "{shared}");
-    let gtan = w.cli("ha", None, &["authority", "tan", "--purpose", "guestbook"])["tans"][0]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let d = w.cli(
+    assert_eq!(shared.shared, 1, "{shared:?}");
+    let gtan = w
+        .cli_as::<TansIssued>("ha", None, &["authority", "tan", "--purpose", "guestbook"])
+        .tans[0]
+        .clone();
+    let d: GuestsDisclosed = w.cli_as(
         "shop",
         Some((15, 0)),
         &[
@@ -283,44 +294,35 @@ fn flow(w: &World) -> Flow {
             &w.at(10, 50),
         ],
     );
-    assert_eq!(d["entries"], 2, "{d}");
-    let opened = w.cli(
+    assert_eq!(d.entries, 2, "{d:?}");
+    let opened: GuestBookOpened = w.cli_as(
         "ha",
         None,
-        &[
-            "authority",
-            "uploads",
-            "open",
-            &d["upload_id"].as_u64().unwrap().to_string(),
-        ],
+        &["authority", "uploads", "open", &d.upload_id.to_string()],
     );
     // The HA, and only the HA, reads the guests: the data did travel, sealed.
-    assert_eq!(opened["guestbook"][0]["name"], "王芳", "{opened}");
-    let published = w.cli("ha", Some((15, 5)), &["authority", "publish"]);
-    assert!(published["records"].as_u64().unwrap() > 0, "{published}");
-    let alice = w.cli("alice", Some((15, 10)), &["visitor", "sync"]);
-    assert_eq!(
-        alice["new_exposures"].as_array().unwrap().len(),
-        1,
-        "{alice}"
-    );
-    let bob = w.cli("bob", Some((15, 10)), &["visitor", "sync"]);
-    assert!(bob["new_exposures"].as_array().unwrap().is_empty(), "{bob}");
+    assert_eq!(opened.guestbook[0].name, "王芳", "{opened:?}");
+    let published: Published = w.cli_as("ha", Some((15, 5)), &["authority", "publish"]);
+    assert!(published.records > 0, "{published:?}");
+    let alice: Synced = w.cli_as("alice", Some((15, 10)), &["visitor", "sync"]);
+    assert_eq!(alice.new_exposures.len(), 1, "{alice:?}");
+    let bob: Synced = w.cli_as("bob", Some((15, 10)), &["visitor", "sync"]);
+    assert!(bob.new_exposures.is_empty(), "{bob:?}");
 
     // The library releases its rotating seed of the day (a seeds TAN, tied to no venue). What
     // the server keeps of the upload, and lists to the HA, names no venue: no serial, no venue
     // key or key id (the venue key is inside the sealed release).
-    let stan = w.cli("ha", None, &["authority", "tan", "--purpose", "seeds"])["tans"][0]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let stan = w
+        .cli_as::<TansIssued>("ha", None, &["authority", "tan", "--purpose", "seeds"])
+        .tans[0]
+        .clone();
     let day = w.at(12, 0)[..10].to_owned();
-    let rel = w.cli(
+    let rel: SeedsReleased = w.cli_as(
         "library",
         Some((15, 20)),
         &["venue", "release-seeds", "--tan", &stan, "--days", &day],
     );
-    let rel_id = rel["upload_id"].as_u64().unwrap();
+    let rel_id = rel.upload_id;
     let code = VenueCode::parse(&screen).unwrap();
     let library_serial = code.certificate().serial();
     let library_key = code.certificate().body().venue_key;
@@ -345,17 +347,15 @@ fn flow(w: &World) -> Flow {
         assert!(!text.contains(&needle), "{needle} in {listed}");
     }
     // The HA, opening it, learns the venue from inside the seal.
-    let opened = w.cli(
+    let opened: SeedsOpened = w.cli_as(
         "ha",
         None,
         &["authority", "uploads", "open", &rel_id.to_string()],
     );
-    assert!(
-        opened
-            .to_string()
-            .contains(&hex::encode(library_key.as_bytes()))
-            || opened.to_string().contains(&library_serial.to_string()),
-        "{opened}"
+    assert_eq!(
+        opened.venue_key,
+        hex::encode(library_key.as_bytes()),
+        "{opened:?} (serial {library_serial})"
     );
 
     let mut names_phones = Vec::new();

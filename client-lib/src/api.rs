@@ -10,7 +10,7 @@ use venuecode_protocol::chain::CHECKPOINT_BYTES;
 use venuecode_protocol::envelope::{tan_hash_hex, RequestEnvelope, SIGNATURE_HEADER};
 use venuecode_protocol::{
     Checkpoint, Codec, CountPing, CountTag, CountTagRegistration, KeyId, RevocationList,
-    SigningKey, TrustBundle,
+    SigningKey, TrustAnchors, TrustBundle,
 };
 
 use crate::error::{Error, Result};
@@ -146,6 +146,14 @@ pub fn fetch_checkpoint(t: &dyn Transport) -> Result<Checkpoint> {
     let r = check(t.send(Request::get("/v1/checkpoint"))?)?;
     let raw = read_body(r, CHECKPOINT_BYTES as u64)?;
     Checkpoint::decode(&raw).map_err(Error::Protocol)
+}
+
+/// `GET /v1/checkpoint`, verified against the HA keys of `anchors`: the newest checkpoint the
+/// server serves that this device can trust (for saying how old the exposure list is).
+pub fn fetch_verified_checkpoint(t: &dyn Transport, anchors: &TrustAnchors) -> Result<Checkpoint> {
+    let cp = fetch_checkpoint(t)?;
+    cp.verify(anchors).map_err(Error::Protocol)?;
+    Ok(cp)
 }
 
 /// `GET /v1/trust-bundle`: the newest trust bundle the server offers, or `None` when it has

@@ -57,6 +57,13 @@ pub enum Error {
     NotCheckedIn,
     /// An edit lies outside the allowed bounds; the text names which.
     EditOutOfBounds(&'static str),
+    /// No guest-book entry with that id.
+    GuestNotFound(u64),
+    /// The guest-book entry was already checked out.
+    GuestCheckedOut(u64),
+    /// The guest-book entry is checked out, so the device no longer keeps its name and phone:
+    /// re-sealing it to the health authority needs both typed again.
+    GuestIdentityNotKept(u64),
 
     // ---- the server ----
     /// The server URL cannot be used: it does not parse, has no host, carries a user name or
@@ -160,6 +167,9 @@ impl Error {
         "exposure_not_found",
         "not_checked_in",
         "edit_out_of_bounds",
+        "guest_not_found",
+        "guest_checked_out",
+        "guest_identity_not_kept",
         "invalid_server_url",
         "insecure_server_url",
         "trusted_ca",
@@ -200,6 +210,9 @@ impl Error {
             Self::ExposureNotFound => "exposure_not_found",
             Self::NotCheckedIn => "not_checked_in",
             Self::EditOutOfBounds(_) => "edit_out_of_bounds",
+            Self::GuestNotFound(_) => "guest_not_found",
+            Self::GuestCheckedOut(_) => "guest_checked_out",
+            Self::GuestIdentityNotKept(_) => "guest_identity_not_kept",
             Self::InvalidServerUrl(_) => "invalid_server_url",
             Self::InsecureServerUrl(_) => "insecure_server_url",
             Self::TrustedCa(_) => "trusted_ca",
@@ -258,6 +271,13 @@ impl fmt::Display for Error {
             Self::ExposureNotFound => f.write_str("no such exposure"),
             Self::NotCheckedIn => f.write_str("not checked in"),
             Self::EditOutOfBounds(what) => write!(f, "edit out of bounds: {what}"),
+            Self::GuestNotFound(id) => write!(f, "no guest {id} in the guest book"),
+            Self::GuestCheckedOut(id) => write!(f, "guest {id} is already checked out"),
+            Self::GuestIdentityNotKept(id) => write!(
+                f,
+                "guest {id} is checked out and the device no longer keeps the name and phone: \
+                 give both the name and the phone again"
+            ),
             Self::InvalidServerUrl(why) => write!(f, "unusable server URL: {why}"),
             Self::InsecureServerUrl(url) => write!(
                 f,
@@ -364,6 +384,9 @@ mod tests {
             Error::ExposureNotFound,
             Error::NotCheckedIn,
             Error::EditOutOfBounds("x"),
+            Error::GuestNotFound(1),
+            Error::GuestCheckedOut(1),
+            Error::GuestIdentityNotKept(1),
             Error::InvalidServerUrl("x"),
             Error::InsecureServerUrl("x".into()),
             Error::TrustedCa("x".into()),

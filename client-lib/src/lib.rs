@@ -20,7 +20,7 @@ pub mod visitor;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use diary::{DiaryEntry, EntryId, Exposure};
 pub use error::{Error, Result};
-pub use guest_book::{Disclosure, GuestBook, GuestRecord};
+pub use guest_book::{DeletedGuest, Disclosure, GuestBook, GuestEdit, GuestRecord};
 pub use key::DiaryKey;
 pub use share::{PendingShare, SharePreview, ShareReceipt, ShareSelection};
 pub use sync::{PartOutcome, SyncProgress, SyncReport};

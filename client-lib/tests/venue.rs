@@ -499,3 +499,216 @@ fn an_update_must_bring_a_new_serial_and_a_revocation_is_signed() {
         (format!("/v1/venues/{}/revoke", current.serial()), true)
     );
 }
+
+fn guest_book(w: &World) -> GuestBook {
+    GuestBook::open(
+        w.dir.path().join("guests.redb"),
+        DiaryKey::from_bytes([0x6b; 32]),
+        7,
+        &w.trust,
+        w.clock.clone(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn guest_book_checks_out_an_open_guest_once_and_reseals_the_real_departure() {
+    let w = world();
+    let book = guest_book(&w);
+    let g = book.add_open("卢伟", "18212341234", NOW, NOW + 45).unwrap();
+    assert!(g.open);
+    // While open, the name and phone are kept only sealed: not in the file in clear.
+    let raw = std::fs::read(w.dir.path().join("guests.redb")).unwrap();
+    for needle in ["卢伟", "18212341234"] {
+        assert!(!raw.windows(needle.len()).any(|x| x == needle.as_bytes()));
+    }
+    assert!(matches!(
+        book.check_out(g.id, NOW),
+        Err(Error::EditOutOfBounds(_))
+    ));
+    let out = book.check_out(g.id, NOW + 130).unwrap();
+    assert!(!out.open);
+    assert_eq!((out.arrival, out.departure), (NOW, NOW + 130));
+    assert_eq!(out.label, g.label);
+    let opened = GuestBookEntry::open(&w.ha_enc, &out.sealed).unwrap();
+    assert_eq!(
+        (opened.name.as_str(), opened.phone.as_str()),
+        ("卢伟", "18212341234")
+    );
+    assert_eq!((opened.arrival, opened.departure), (NOW, NOW + 130));
+    assert_eq!(book.list().unwrap(), vec![out.clone()]);
+    // Twice: refused, nothing changed.
+    assert!(
+        matches!(book.check_out(g.id, NOW + 200), Err(Error::GuestCheckedOut(id)) if id == g.id)
+    );
+    // A guest recorded with a departure is not open either; an unknown id is named.
+    let closed = book.add("王芳", "13912345678", NOW, NOW + 10).unwrap();
+    assert!(!closed.open);
+    assert!(matches!(
+        book.check_out(closed.id, NOW + 20),
+        Err(Error::GuestCheckedOut(_))
+    ));
+    assert!(matches!(
+        book.check_out(99, NOW + 20),
+        Err(Error::GuestNotFound(99))
+    ));
+    assert_eq!(
+        Error::GuestNotFound(99).to_string(),
+        "no guest 99 in the guest book"
+    );
+    assert_eq!(book.list().unwrap()[0], out);
+}
+
+#[test]
+fn guest_book_edits_reseal_and_refuse_a_departure_before_the_arrival() {
+    let w = world();
+    let book = guest_book(&w);
+    let g = book.add_open("卢伟", "18212341234", NOW, NOW + 45).unwrap();
+    assert!(matches!(
+        book.edit(g.id, &GuestEdit::default()),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        book.edit(
+            g.id,
+            &GuestEdit {
+                departure: Some(NOW - 5),
+                ..GuestEdit::default()
+            }
+        ),
+        Err(Error::EditOutOfBounds(_))
+    ));
+    assert!(matches!(
+        book.edit(
+            g.id,
+            &GuestEdit {
+                phone: Some("not a phone"),
+                ..GuestEdit::default()
+            }
+        ),
+        Err(Error::InvalidArgument(_))
+    ));
+    // An open entry: the phone alone changes, the kept name stays, it stays open.
+    let e = book
+        .edit(
+            g.id,
+            &GuestEdit {
+                arrival: Some(NOW - 10),
+                phone: Some("+86 139 0000 2222"),
+                ..GuestEdit::default()
+            },
+        )
+        .unwrap();
+    assert!(e.open);
+    assert_eq!(e.label, "卢* +86 139****2222");
+    let opened = GuestBookEntry::open(&w.ha_enc, &e.sealed).unwrap();
+    assert_eq!(
+        (opened.name.as_str(), opened.phone.as_str(), opened.arrival),
+        ("卢伟", "+8613900002222", NOW - 10)
+    );
+    let out = book.check_out(g.id, NOW + 60).unwrap();
+    assert_eq!(
+        GuestBookEntry::open(&w.ha_enc, &out.sealed).unwrap().phone,
+        "+8613900002222"
+    );
+    // Checked out: the device no longer holds name and phone; both are needed to reseal.
+    let times = GuestEdit {
+        departure: Some(NOW + 90),
+        ..GuestEdit::default()
+    };
+    assert!(matches!(
+        book.edit(g.id, &times),
+        Err(Error::GuestIdentityNotKept(_))
+    ));
+    assert!(matches!(
+        book.edit(
+            g.id,
+            &GuestEdit {
+                name: Some("卢伟"),
+                ..times.clone()
+            }
+        ),
+        Err(Error::GuestIdentityNotKept(_))
+    ));
+    let e = book
+        .edit(
+            g.id,
+            &GuestEdit {
+                name: Some("卢伟"),
+                phone: Some("18212341234"),
+                ..times
+            },
+        )
+        .unwrap();
+    assert!(!e.open);
+    assert_eq!((e.arrival, e.departure), (NOW - 10, NOW + 90));
+    let opened = GuestBookEntry::open(&w.ha_enc, &e.sealed).unwrap();
+    assert_eq!(
+        (opened.phone.as_str(), opened.departure),
+        ("18212341234", NOW + 90)
+    );
+    assert_eq!(book.list().unwrap(), vec![e]);
+    assert!(matches!(
+        book.edit(
+            7,
+            &GuestEdit {
+                departure: Some(NOW + 1),
+                ..GuestEdit::default()
+            }
+        ),
+        Err(Error::GuestNotFound(7))
+    ));
+}
+
+#[test]
+fn guest_book_deletes_and_names_the_disclosure_that_already_went_to_the_ha() {
+    let w = world();
+    let book = guest_book(&w);
+    let sent = book.add("卢伟", "18212341234", NOW, NOW + 45).unwrap();
+    let kept = book
+        .add("王芳", "13912345678", NOW + 300, NOW + 360)
+        .unwrap();
+    w.server
+        .register_tan("GUESTS-12345", TanState::Fresh)
+        .unwrap();
+    let d = book
+        .disclose(&w.server, "GUESTS-12345", NOW, NOW + 100)
+        .unwrap();
+    let list = book.list().unwrap();
+    assert_eq!(list[0].disclosed_in, Some(d.upload_id));
+    assert_eq!(list[1].disclosed_in, None);
+    // Changing a disclosed entry keeps the note; the HA's copy is the one uploaded.
+    let e = book
+        .edit(
+            sent.id,
+            &GuestEdit {
+                name: Some("卢伟"),
+                phone: Some("18212341234"),
+                departure: Some(NOW + 50),
+                ..GuestEdit::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(e.disclosed_in, Some(d.upload_id));
+    assert_eq!(
+        book.delete(sent.id).unwrap(),
+        DeletedGuest {
+            id: sent.id,
+            disclosed_in: Some(d.upload_id)
+        }
+    );
+    assert_eq!(w.server.uploads().len(), 1);
+    assert!(matches!(book.delete(sent.id), Err(Error::GuestNotFound(_))));
+    assert_eq!(
+        book.delete(kept.id).unwrap(),
+        DeletedGuest {
+            id: kept.id,
+            disclosed_in: None
+        }
+    );
+    assert!(book.list().unwrap().is_empty());
+    // Ids are not reused after a delete.
+    drop(book);
+    let book = guest_book(&w);
+    assert!(book.add("张三", "13812345678", NOW, NOW + 5).unwrap().id > kept.id);
+}

@@ -463,6 +463,19 @@ mod tests {
             AuthorityError::NothingToPublish { skipped: 0 },
             AuthorityError::NothingNew { windows: 1 },
             AuthorityError::AllWindowsRefused,
+            AuthorityError::TanCancelled,
+            AuthorityError::TanIdUnknown { id: "x".into() },
+            AuthorityError::TanIdAmbiguous {
+                id: "x".into(),
+                matches: vec!["x".into()],
+            },
+            AuthorityError::TanAlreadyCancelled { id: "x".into() },
+            AuthorityError::TanAlreadyUsed { id: "x".into() },
+            AuthorityError::DateRange { from: 2, until: 1 },
+            AuthorityError::RegionNotAFilter { text: "x".into() },
+            AuthorityError::RegionNotInTable { code: 1 },
+            AuthorityError::UnknownCategory { slug: "x".into() },
+            AuthorityError::UploadsMissing { ids: vec![1] },
         ];
         let codes: Vec<&str> = all.iter().map(AuthorityError::code).collect();
         assert_eq!(codes, AuthorityError::CODES);

@@ -26,6 +26,9 @@ use serde::{Deserialize, Serialize};
 use venuecode_client::api;
 use venuecode_client::error::ErrorCode;
 use venuecode_client::transport::{Method, Request, Transport};
+use venuecode_protocol::api::{
+    BatchStored, PendingRegistrations, TanEntry, TanRegistration, UploadListing,
+};
 use venuecode_protocol::chain::retained_range;
 use venuecode_protocol::envelope::tan_hash;
 use venuecode_protocol::exposure::plan_trace;
@@ -348,13 +351,14 @@ pub fn register_tans(
     ledger.save()?;
     let mut list = Vec::with_capacity(tans.len());
     for tan in tans {
-        list.push(serde_json::json!({
-            "hash": hex::encode(tan_hash(tan)?),
-            "expires_at": expires_at,
-            "purpose": purpose.as_str(),
-        }));
+        list.push(TanEntry {
+            hash: hex::encode(tan_hash(tan)?),
+            expires_at,
+            purpose: purpose.as_str().to_owned(),
+        });
     }
-    let body = serde_json::json!({ "tans": list }).to_string().into_bytes();
+    // Strings and integers only: serialising cannot fail.
+    let body = serde_json::to_vec(&TanRegistration { tans: list }).unwrap_or_default();
     send_signed(
         t,
         Request::post("/v1/tans", body, "application/json"),
@@ -437,22 +441,17 @@ pub fn cancel_tan(
     Ok(hash)
 }
 
-/// One upload in the HA's mailbox.
-#[derive(Debug, Clone, Deserialize)]
-pub struct UploadInfo {
-    /// Its id.
-    pub id: u64,
-    /// `case`, `guestbook` or `seeds`.
-    pub purpose: String,
-    /// When it arrived (Unix seconds).
-    pub received_at: u64,
-    /// Its size in bytes.
-    pub size: u64,
+/// One upload in the HA's mailbox: the server's listing entry (`GET /v1/uploads`).
+pub use venuecode_protocol::api::UploadInfo;
+
+/// The purpose of a listed upload, read.
+pub trait ListedPurpose {
+    /// The purpose the server lists the upload under; an unknown one is an error.
+    fn purpose(&self) -> Result<UploadPurpose>;
 }
 
-impl UploadInfo {
-    /// The purpose the server lists it under; an unknown one is an error.
-    pub fn purpose(&self) -> Result<UploadPurpose> {
+impl ListedPurpose for UploadInfo {
+    fn purpose(&self) -> Result<UploadPurpose> {
         UploadPurpose::parse(&self.purpose)
             .ok_or_else(|| AuthorityError::UnknownPurpose(self.purpose.clone()))
     }
@@ -460,12 +459,8 @@ impl UploadInfo {
 
 /// Lists the mailbox.
 pub fn list_uploads(t: &dyn Transport, ha: &HealthAuthority) -> Result<Vec<UploadInfo>> {
-    #[derive(Deserialize)]
-    struct Listing {
-        uploads: Vec<UploadInfo>,
-    }
     let body = send_signed(t, Request::get("/v1/uploads"), &ha.signing)?;
-    let listing: Listing = parse_answer(&body, "upload listing")?;
+    let listing: UploadListing = parse_answer(&body, "upload listing")?;
     Ok(listing.uploads)
 }
 
@@ -929,16 +924,12 @@ impl HaChain {
 
 /// Posts a batch; returns its sequence number.
 pub fn post_batch(t: &dyn Transport, ha: &HealthAuthority, batch: &ExposureBatch) -> Result<u64> {
-    #[derive(Deserialize)]
-    struct Posted {
-        sequence: u64,
-    }
     let body = send_signed(
         t,
         Request::post("/v1/batches", batch.encode(), "application/octet-stream"),
         &ha.signing,
     )?;
-    let posted: Posted = parse_answer(&body, "batch response")?;
+    let posted: BatchStored = parse_answer(&body, "batch response")?;
     Ok(posted.sequence)
 }
 
@@ -978,7 +969,10 @@ pub fn venue_certificate(
 
 /// The registrations waiting for review (`GET /v1/admin/registrations`), as the server lists
 /// them.
-pub fn pending_registrations(t: &dyn Transport, admin: &SigningKey) -> Result<serde_json::Value> {
+pub fn pending_registrations(
+    t: &dyn Transport,
+    admin: &SigningKey,
+) -> Result<PendingRegistrations> {
     let body = send_signed(t, Request::get("/v1/admin/registrations"), admin)?;
     parse_answer(&body, "registrations")
 }
@@ -1549,7 +1543,12 @@ mod tests {
                             std::io::Error::other("connection reset"),
                         )));
                     }
-                    answer(201, &format!(r#"{{"sequence":{}}}"#, h.sequence))
+                    // As the server answers: `BatchStored`.
+                    let stored = BatchStored {
+                        sequence: h.sequence,
+                        records: u64::from(h.record_count),
+                    };
+                    answer(201, &serde_json::to_string(&stored).unwrap())
                 }
                 "/v1/checkpoints" => {
                     st.2 += 1;

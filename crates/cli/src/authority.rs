@@ -10,10 +10,10 @@ pub use venuecode_authority::{
     now_seconds, open_upload, pending_registrations, plan, post_batch, publish_mailbox,
     received_minute, refuse_registration, register_tans, send_signed, server_state, stats,
     summarize_upload, tan_status, venue_certificate, window_fingerprint, write_atomic,
-    AuthorityError, HaChain, HealthAuthority, IssuedTan, LedgerEntry, Opened, Plan, PublishLedger,
-    PublishRequest, Published, RegionFilter, RegistrationAuthority, Released, Skipped, Statistics,
-    StatsFilter, TanLedger, TanState, Trace, UploadInfo, UploadPurpose, UploadSummary,
-    DEFAULT_MESSAGE, RETENTION_MINUTES, TAN_ID_LEN, TAN_ID_MIN,
+    AuthorityError, HaChain, HealthAuthority, IssuedTan, LedgerEntry, ListedPurpose, Opened, Plan,
+    PublishLedger, PublishRequest, Published, RegionFilter, RegistrationAuthority, Released,
+    Skipped, Statistics, StatsFilter, TanLedger, TanState, Trace, UploadInfo, UploadPurpose,
+    UploadSummary, DEFAULT_MESSAGE, RETENTION_MINUTES, TAN_ID_LEN, TAN_ID_MIN,
 };
 use venuecode_client::transport::Transport;
 use venuecode_protocol::time::UnixMinute;

@@ -78,6 +78,9 @@ pub fn client_text(e: &venuecode_client::Error) -> String {
         | E::InvalidArgument(w) => detail((*w).to_owned()),
         E::InsecureServerUrl(s) | E::TrustedCa(s) | E::CertificateRefused(s) => detail(s.clone()),
         E::Network(n) => detail(n.to_string()),
+        E::GuestNotFound(id) | E::GuestCheckedOut(id) | E::GuestIdentityNotKept(id) => {
+            vec![("id", Arg::from(*id))]
+        }
         E::Server {
             status,
             code,
@@ -148,7 +151,7 @@ pub fn render_code(e: &RenderError) -> &'static str {
 }
 
 /// What the CLI prints for a failure: its code and one sentence.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ErrorReport {
     /// The stable code.
     pub code: String,

@@ -9,6 +9,7 @@ pub mod display;
 pub mod errors;
 pub mod home;
 pub mod i18n;
+pub mod output;
 pub mod poster;
 pub mod qr;
 pub mod scan_image;

@@ -93,6 +93,20 @@ impl Output {
         serde_json::from_str(self.stdout.trim())
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
     }
+
+    /// Stdout read as the `--json` struct `T` (one of `venuecode::output`); panics otherwise.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("stdout is not the expected JSON ({e}): {self:#?}"))
+    }
+
+    /// The last line of stderr read as `T`: under `--json` a failed command prints
+    /// `venuecode::output::Failure` there (stdout stays empty); panics otherwise.
+    pub fn parse_stderr<T: serde::de::DeserializeOwned>(&self) -> T {
+        let line = self.stderr.trim().lines().last().unwrap_or_default();
+        serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("stderr is not the expected JSON ({e}): {self:#?}"))
+    }
 }
 
 fn read_all(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {

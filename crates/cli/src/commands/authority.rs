@@ -4,8 +4,13 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use venuecode::authority::{self, HealthAuthority, Opened, UploadPurpose};
+use venuecode::authority::{self, HealthAuthority, ListedPurpose, Opened, UploadPurpose};
 use venuecode::home::Trust;
+use venuecode::output::{
+    AuthorityInitialised, CaseEntry, CaseOpened, CheckpointPosted, GuestBookOpened, MissingSeed,
+    OpenedGuest, Published, PublishedCheckpoint, RegistrationApproved, RegistrationRefused,
+    SeedsOpened, SkippedUpload, TanCheck, TansIssued,
+};
 use venuecode::timefmt::{format_day, parse_day, rfc3339};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::time::UnixMinute;
@@ -213,14 +218,14 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             let root = ctx.home.root().display();
             let bundle_path = ctx.home.path(authority::TRUST_BUNDLE_OUT);
             ctx.print(
-                json!({
-                    "ra_key_id": ra.signing.key_id().to_hex(),
-                    "ha_key_id": ha.signing.key_id().to_hex(),
-                    "trust_bundle": bundle_path,
-                    "sequence": bundle.sequence(),
-                    "server_url": bundle.server_url(),
-                    "code_base_url": bundle.code_base_url(),
-                }),
+                AuthorityInitialised {
+                    ra_key_id: ra.signing.key_id().to_hex(),
+                    ha_key_id: ha.signing.key_id().to_hex(),
+                    trust_bundle: bundle_path.clone(),
+                    sequence: bundle.sequence(),
+                    server_url: bundle.server_url().to_owned(),
+                    code_base_url: bundle.code_base_url().to_owned(),
+                },
                 || {
                     format!(
                         "created RA and HA keys in {root}, and the signed trust bundle {bundle}\n\
@@ -277,7 +282,13 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                 .now()
                 .saturating_add(u32::try_from(valid_hours * 60).unwrap_or(u32::MAX));
             ctx.print(
-                json!({"tans": shown, "ids": ids, "valid_hours": valid_hours, "purpose": purpose.as_str(), "expires_at": ctx.stamp(expires)}),
+                TansIssued {
+                    tans: shown.clone(),
+                    ids: ids.clone(),
+                    valid_hours,
+                    purpose: purpose.as_str().to_owned(),
+                    expires_at: ctx.stamp(expires),
+                },
                 || {
                     let lines: Vec<String> = shown
                         .iter()
@@ -322,7 +333,11 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             let cp = chain.checkpoint(&ctx.transport()?, &ha, ctx.now())?;
             let b = cp.body();
             ctx.print(
-                json!({"sequence": b.sequence, "issued_at": ctx.stamp(b.issued_at), "retained_from": b.retained_from}),
+                CheckpointPosted {
+                    sequence: b.sequence,
+                    issued_at: ctx.stamp(b.issued_at),
+                    retained_from: b.retained_from,
+                },
                 || {
                     format!(
                         "posted a checkpoint at batch {} issued {} (batches from {} still served)",
@@ -337,11 +352,8 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
         AuthorityCmd::Registrations => {
             let ra = authority::load_ra(&ctx.home)?;
             let list = authority::pending_registrations(&ctx.transport()?, &ra.admin)?;
-            ctx.print(list.clone(), || {
-                let rows = list["registrations"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
+            ctx.print(&list, || {
+                let rows = &list.registrations;
                 if rows.is_empty() {
                     return "no registration is waiting for review".to_owned();
                 }
@@ -349,16 +361,12 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                     .map(|r| {
                         format!(
                             "#{}  {}  {}  region {}  {}  (key {})",
-                            r["id"],
-                            r["name"].as_str().unwrap_or(""),
-                            r["address"].as_str().unwrap_or(""),
-                            r["region"],
-                            r["category"].as_str().unwrap_or(""),
-                            r["venue_key"]
-                                .as_str()
-                                .unwrap_or("")
-                                .get(..16)
-                                .unwrap_or("")
+                            r.id,
+                            r.name,
+                            r.address,
+                            r.region,
+                            r.category,
+                            r.venue_key.get(..16).unwrap_or("")
                         )
                     })
                     .collect::<Vec<_>>()
@@ -369,7 +377,11 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
         AuthorityCmd::Approve { id } => {
             let ra = authority::load_ra(&ctx.home)?;
             let serial = authority::approve_registration(&ctx.transport()?, &ra.admin, id)?;
-            ctx.print(json!({"approved": id, "serial": serial}), || {
+            let out = RegistrationApproved {
+                approved: id,
+                serial,
+            };
+            ctx.print(out, || {
                 format!("approved registration {id}: certificate serial {serial} issued")
             });
             Ok(())
@@ -377,7 +389,7 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
         AuthorityCmd::Refuse { id } => {
             let ra = authority::load_ra(&ctx.home)?;
             authority::refuse_registration(&ctx.transport()?, &ra.admin, id)?;
-            ctx.print(json!({"refused": id}), || {
+            ctx.print(RegistrationRefused { refused: id }, || {
                 format!("refused registration {id}")
             });
             Ok(())
@@ -570,11 +582,23 @@ pub(crate) fn print_opened(
                 .zip(&checks)
                 .map(|(e, c)| {
                     let vz = cert_zone(e.code.certificate());
-                    json!({"serial": e.code.certificate().serial(), "venue": e.code.certificate().info().name(), "arrival": rfc3339(e.arrival, &vz), "departure": rfc3339(e.departure, &vz), "problem": c})
+                    CaseEntry {
+                        serial: e.code.certificate().serial(),
+                        venue: e.code.certificate().info().name().to_owned(),
+                        arrival: rfc3339(e.arrival, &vz),
+                        departure: rfc3339(e.departure, &vz),
+                        problem: c.clone(),
+                    }
                 })
                 .collect();
             ctx.print(
-                json!({"case": rows, "tan": {"authorised": tan_ok, "check": tan_text}}),
+                CaseOpened {
+                    case: rows,
+                    tan: TanCheck {
+                        authorised: tan_ok,
+                        check: tan_text.clone(),
+                    },
+                },
                 || {
                     let mut s = if tan_ok {
                         format!("TAN: {tan_text}\n")
@@ -601,11 +625,17 @@ pub(crate) fn print_opened(
             );
         }
         Opened::GuestBook(entries) => {
-            let rows: Vec<_> = entries
+            let guestbook = entries
                 .iter()
-                .map(|g| json!({"serial": g.venue_serial, "name": g.name, "phone": g.phone, "arrival": g.arrival, "departure": g.departure}))
+                .map(|g| OpenedGuest {
+                    serial: g.venue_serial,
+                    name: g.name.clone(),
+                    phone: g.phone.clone(),
+                    arrival: g.arrival,
+                    departure: g.departure,
+                })
                 .collect();
-            ctx.print(json!({"guestbook": rows}), || {
+            ctx.print(GuestBookOpened { guestbook }, || {
                 let mut s = format!("{} guest-book entr(y/ies):\n", entries.len());
                 for g in entries {
                     s.push_str(&format!(
@@ -623,7 +653,11 @@ pub(crate) fn print_opened(
         Opened::Seeds { venue_key, seeds } => {
             let days: Vec<String> = seeds.iter().map(|(e, _)| format_day(*e)).collect();
             let key = hex::encode(venue_key);
-            ctx.print(json!({"venue_key": key, "days": days}), || {
+            let out = SeedsOpened {
+                venue_key: key.clone(),
+                days: days.clone(),
+            };
+            ctx.print(out, || {
                 format!(
                     "the venue with key {key} released seeds for {} (its local days)",
                     days.join(", ")
@@ -654,7 +688,7 @@ pub(crate) fn publish(
     risk: &str,
     message: &str,
     delete: bool,
-) -> Result<(serde_json::Value, String)> {
+) -> Result<(Published, String)> {
     let t = ctx.transport()?;
     let risk = if risk == "low" {
         RiskLevel::LOW
@@ -691,12 +725,20 @@ pub(crate) fn publish(
     let missing: Vec<_> = out
         .missing_seeds
         .iter()
-        .map(|(s, n, e)| json!({"serial": s, "venue": n, "day": format_day(*e)}))
+        .map(|(s, n, e)| MissingSeed {
+            serial: *s,
+            venue: n.clone(),
+            day: format_day(*e),
+        })
         .collect();
     let skipped: Vec<_> = out
         .skipped
         .iter()
-        .map(|s| json!({"upload": s.upload, "entry": s.entry, "reason": s.reason}))
+        .map(|s| SkippedUpload {
+            upload: s.upload,
+            entry: s.entry,
+            reason: s.reason.clone(),
+        })
         .collect();
     let mut text = format!(
         "published batch {}: {} record(s) for {} stay(s) from {} upload(s); checkpoint posted",
@@ -723,7 +765,18 @@ pub(crate) fn publish(
         ));
     }
     Ok((
-        json!({"sequence": out.sequence, "records": out.records, "stays": out.stays, "missing_seeds": missing, "skipped": skipped, "used_uploads": out.used_uploads, "checkpoint": {"sequence": out.checkpoint.body().sequence, "issued_at": ctx.stamp(out.checkpoint.body().issued_at)}}),
+        Published {
+            sequence: out.sequence,
+            records: out.records,
+            stays: out.stays,
+            missing_seeds: missing,
+            skipped,
+            used_uploads: out.used_uploads.clone(),
+            checkpoint: PublishedCheckpoint {
+                sequence: out.checkpoint.body().sequence,
+                issued_at: ctx.stamp(out.checkpoint.body().issued_at),
+            },
+        },
         text,
     ))
 }

@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::Subcommand;
-use serde_json::json;
-use venuecode::timefmt::rfc3339;
+use venuecode::output::{
+    GuestAdded, GuestChanged, GuestDeleted, GuestList, GuestRow, GuestsDisclosed,
+};
+use venuecode::timefmt::{rfc3339, Zone};
 use venuecode::venue::VenueState;
-use venuecode_client::{DiaryKey, GuestBook};
+use venuecode_client::{DiaryKey, GuestBook, GuestEdit, GuestRecord};
 
 use super::{cert_zone, stay_text, ClockRef, Ctx};
 
@@ -28,9 +30,53 @@ pub(crate) enum GuestbookCmd {
         /// (`09:30`, `2026-11-25 09:30`, `09:30+08:00`).
         #[arg(long)]
         arrival: Option<String>,
-        /// Departure (default arrival plus the venue's default stay), read like --arrival.
+        /// Departure, read like --arrival. Without it the guest stays open (expected to leave
+        /// after the venue's default stay) until `guestbook checkout`.
         #[arg(long)]
         departure: Option<String>,
+    },
+    /// Check out an open guest: seal the entry again with the departure.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./library venue guestbook checkout 3 --departure '2026-11-25 11:10'"
+    )]
+    Checkout {
+        /// The entry id (`guestbook list` shows them).
+        id: u64,
+        /// Departure (default now), in the venue's zone unless an offset follows.
+        #[arg(long)]
+        departure: Option<String>,
+    },
+    /// Correct a guest's arrival, departure, name or phone (sealed again). A checked-out guest
+    /// needs both --name and --phone: the device no longer keeps them.
+    #[command(
+        after_help = "Example:\n  venuecode --home ./library venue guestbook edit 3 --arrival '2026-11-25 09:15'"
+    )]
+    Edit {
+        /// The entry id (`guestbook list` shows them).
+        id: u64,
+        /// New arrival, read like `add --arrival`.
+        #[arg(long)]
+        arrival: Option<String>,
+        /// New departure, read like `add --arrival`.
+        #[arg(long)]
+        departure: Option<String>,
+        /// The guest's name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The guest's phone number.
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Delete a guest from this device (a copy already disclosed stays with the authority).
+    #[command(
+        after_help = "Example:\n  venuecode --home ./library venue guestbook delete 3 --yes"
+    )]
+    Delete {
+        /// The entry id (`guestbook list` shows them).
+        id: u64,
+        /// Delete without asking to confirm (for scripts).
+        #[arg(long)]
+        yes: bool,
     },
     /// List guests with masked labels.
     #[command(after_help = "Example:\n  venuecode --home ./library venue guestbook list")]
@@ -81,12 +127,19 @@ pub(crate) fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
                 Some(a) => ctx.venue_time(&a, &vz)?,
                 None => ctx.now(),
             };
-            let departure = match departure {
-                Some(d) => ctx.venue_time(&d, &vz)?,
-                None => arrival + u32::from(state.certificate().info().default_stay_minutes()),
+            let rec = match departure {
+                Some(d) => book.add(&name, &phone, arrival, ctx.venue_time(&d, &vz)?)?,
+                None => {
+                    let expected =
+                        arrival + u32::from(state.certificate().info().default_stay_minutes());
+                    book.add_open(&name, &phone, arrival, expected)?
+                }
             };
-            let rec = book.add(&name, &phone, arrival, departure)?;
-            ctx.print(json!({"id": rec.id, "label": rec.label}), || {
+            let out = GuestAdded {
+                id: rec.id,
+                label: rec.label.clone(),
+            };
+            ctx.print(out, || {
                 format!(
                     "recorded guest {} ({}), sealed to the health authority",
                     rec.id, rec.label
@@ -96,18 +149,16 @@ pub(crate) fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
         GuestbookCmd::List => {
             let list = book.list()?;
             let vz = cert_zone(state.certificate());
-            let rows: Vec<_> = list
-                .iter()
-                .map(|g| json!({"id": g.id, "label": g.label, "arrival": rfc3339(g.arrival, &vz), "departure": rfc3339(g.departure, &vz)}))
-                .collect();
-            ctx.print(json!({"guests": rows}), || {
+            let guests = list.iter().map(|g| guest_row(g, &vz)).collect();
+            ctx.print(GuestList { guests }, || {
                 let mut s = format!("{} guest(s):\n", list.len());
                 for g in &list {
                     s.push_str(&format!(
-                        "  {:>4}  {}  {}\n",
+                        "  {:>4}  {}  {}{}\n",
                         g.id,
                         g.label,
-                        stay_text(g.arrival, g.departure, &vz)
+                        stay_text(g.arrival, g.departure, &vz),
+                        if g.open { "  (open)" } else { "" }
                     ));
                 }
                 s
@@ -122,7 +173,10 @@ pub(crate) fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
             );
             let d = book.disclose(&ctx.transport()?, &tan, from, until)?;
             ctx.print(
-                json!({"upload_id": d.upload_id, "entries": d.entries}),
+                GuestsDisclosed {
+                    upload_id: d.upload_id,
+                    entries: d.entries,
+                },
                 || {
                     format!(
                         "disclosed {} sealed entr{} to the health authority (upload {})",
@@ -133,6 +187,119 @@ pub(crate) fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
                 },
             );
         }
+        GuestbookCmd::Checkout { id, departure } => {
+            let vz = cert_zone(state.certificate());
+            let departure = match departure {
+                Some(d) => ctx.venue_time(&d, &vz)?,
+                None => ctx.now(),
+            };
+            let rec = book.check_out(id, departure).map_err(guest_error)?;
+            print_changed(ctx, &rec, &vz, "checked out");
+        }
+        GuestbookCmd::Edit {
+            id,
+            arrival,
+            departure,
+            name,
+            phone,
+        } => {
+            let vz = cert_zone(state.certificate());
+            let change = GuestEdit {
+                arrival: arrival.map(|a| ctx.venue_time(&a, &vz)).transpose()?,
+                departure: departure.map(|d| ctx.venue_time(&d, &vz)).transpose()?,
+                name: name.as_deref(),
+                phone: phone.as_deref(),
+            };
+            let rec = book.edit(id, &change).map_err(guest_error)?;
+            print_changed(ctx, &rec, &vz, "changed");
+        }
+        GuestbookCmd::Delete { id, yes } => {
+            let rec = book
+                .list()?
+                .into_iter()
+                .find(|g| g.id == id)
+                .ok_or_else(|| guest_error(venuecode_client::Error::GuestNotFound(id)))?;
+            if !yes && !confirm_delete(&rec)? {
+                bail!("nothing was deleted: the deletion was not confirmed");
+            }
+            let d = book.delete(id).map_err(guest_error)?;
+            ctx.print(
+                GuestDeleted {
+                    deleted: d.id,
+                    disclosed_in: d.disclosed_in,
+                },
+                || match d.disclosed_in {
+                    Some(u) => format!(
+                        "deleted guest {id} from this device; it was disclosed to the health \
+                         authority in upload {u}, and that copy is not affected"
+                    ),
+                    None => format!("deleted guest {id}"),
+                },
+            );
+        }
     }
     Ok(())
+}
+
+/// A guest as `--json` shows it.
+fn guest_row(g: &GuestRecord, vz: &Zone) -> GuestRow {
+    GuestRow {
+        id: g.id,
+        label: g.label.clone(),
+        arrival: rfc3339(g.arrival, vz),
+        departure: rfc3339(g.departure, vz),
+        open: g.open,
+        disclosed_in: g.disclosed_in,
+    }
+}
+
+/// Prints an entry after a check-out or an edit, saying when a disclosed copy stays as sent.
+fn print_changed(ctx: &Ctx, rec: &GuestRecord, vz: &Zone, what: &str) {
+    let out = GuestChanged {
+        guest: guest_row(rec, vz),
+        disclosed_copy_unchanged: rec.disclosed_in.is_some(),
+    };
+    ctx.print(out, || {
+        let mut s = format!(
+            "{what} guest {} ({}): {}",
+            rec.id,
+            rec.label,
+            stay_text(rec.arrival, rec.departure, vz)
+        );
+        if let Some(u) = rec.disclosed_in {
+            s.push_str(&format!(
+                "\nthe copy disclosed to the health authority in upload {u} is not affected"
+            ));
+        }
+        s
+    });
+}
+
+/// The library's guest-book errors, kept typed: the run's report words them from the catalogue
+/// (`client-guest-*`), with what the staff member can do next, and gives their stable codes.
+fn guest_error(e: venuecode_client::Error) -> anyhow::Error {
+    anyhow::Error::new(e)
+}
+
+/// Asks the staff member to confirm a deletion on the terminal; without one, `--yes` is required.
+fn confirm_delete(rec: &GuestRecord) -> Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "nothing was deleted: confirm on a terminal, or pass --yes to delete guest {}",
+            rec.id
+        );
+    }
+    if let Some(u) = rec.disclosed_in {
+        eprintln!(
+            "guest {} was disclosed to the health authority in upload {u}; deleting it here \
+             does not affect that copy",
+            rec.id
+        );
+    }
+    eprint!("Delete guest {} ({})? Type yes: ", rec.id, rec.label);
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().eq_ignore_ascii_case("yes"))
 }

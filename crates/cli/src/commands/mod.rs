@@ -97,9 +97,12 @@ impl Ctx {
         rfc3339(t, &self.zone)
     }
 
-    fn print(&self, value: serde_json::Value, text: impl FnOnce() -> String) {
+    /// Prints the command's result: `value` as one line of JSON under `--json` (a struct of
+    /// [`venuecode::output`]), else the text.
+    fn print(&self, value: impl serde::Serialize, text: impl FnOnce() -> String) {
         if self.json {
-            println!("{value}");
+            // Structs of strings, numbers and lists only: serialising cannot fail.
+            println!("{}", serde_json::to_string(&value).unwrap_or_default());
         } else {
             println!("{}", text());
         }

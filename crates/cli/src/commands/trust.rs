@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Subcommand;
-use serde_json::json;
 use venuecode::home::{Trust, TrustInstall};
+use venuecode::output::{TrustInstalled, TrustShown};
 use venuecode::t;
 
 use super::Ctx;
@@ -54,7 +54,11 @@ pub(crate) fn install_bundle(ctx: &Ctx, file: &std::path::Path, report: bool) ->
     );
     if report {
         ctx.print(
-            json!({"installed": outcome != TrustInstall::Unchanged, "sequence": b.sequence(), "outcome": what}),
+            TrustInstalled {
+                installed: outcome != TrustInstall::Unchanged,
+                sequence: b.sequence(),
+                outcome: what.to_string(),
+            },
             || text,
         );
     } else if outcome != TrustInstall::Unchanged {
@@ -77,16 +81,16 @@ pub(crate) fn run_trust(ctx: &Ctx, cmd: TrustCmd) -> Result<()> {
             let ha = hexes(&body.ha_signing_keys);
             let enc = hex::encode(body.ha_encryption_key.as_bytes());
             ctx.print(
-                json!({
-                    "sequence": b.sequence(),
-                    "issued_at": ctx.stamp(body.issued_at),
-                    "signer_key_id": b.signer_key_id().to_hex(),
-                    "ra_keys": ra,
-                    "ha_signing_keys": ha,
-                    "ha_encryption_key": enc,
-                    "server_url": b.server_url(),
-                    "code_base_url": b.code_base_url(),
-                }),
+                TrustShown {
+                    sequence: b.sequence(),
+                    issued_at: ctx.stamp(body.issued_at),
+                    signer_key_id: b.signer_key_id().to_hex(),
+                    ra_keys: ra.clone(),
+                    ha_signing_keys: ha.clone(),
+                    ha_encryption_key: enc.clone(),
+                    server_url: b.server_url().to_owned(),
+                    code_base_url: b.code_base_url().to_owned(),
+                },
                 || {
                     t!(
                         "trust-show",

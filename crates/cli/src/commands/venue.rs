@@ -5,8 +5,12 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
-use serde_json::json;
 use venuecode::i18n::{language, Lang};
+use venuecode::output::{
+    CodeUrl, CountTagsRegistered, Counts, DayCount, Notified, NotifiedWindow, PosterFiles,
+    ProfileUpdated, RegistrationPending, RegistrationReview, SeedsReleased, SheetWritten,
+    VenueRegistered, VenueRestored, VenueRevoked, VenueUpdated,
+};
 use venuecode::timefmt::{format_day, format_in, parse_day, rfc3339};
 use venuecode::venue::{self as venue_ops, Profile, VenueState};
 use venuecode::{cli_error, display, fail, poster, t};
@@ -245,50 +249,50 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let state = match registration {
                 venue_ops::Registration::Issued(state) => *state,
                 venue_ops::Registration::Pending(id) => {
-                    ctx.print(json!({"pending": id}), || t!("venue-pending", id = id));
+                    ctx.print(RegistrationPending { pending: id }, || {
+                        t!("venue-pending", id = id)
+                    });
                     return Ok(());
                 }
             };
             let cert = state.certificate();
-            ctx.print(
-                json!({"serial": cert.serial(), "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert)), "utc_offset": format_utc_offset(cert.info().utc_offset())}),
-                || {
-                    t!(
-                        "venue-registered",
-                        name = cert.info().name(),
-                        serial = cert.serial(),
-                        until = format_in(cert.body().valid_until, &cert_zone(cert))
-                    )
-                },
-            );
+            ctx.print(registered(cert), || {
+                t!(
+                    "venue-registered",
+                    name = cert.info().name(),
+                    serial = cert.serial(),
+                    until = format_in(cert.body().valid_until, &cert_zone(cert))
+                )
+            });
             Ok(())
         }
         VenueCmd::Collect => {
             let trust = ctx.trust()?;
             match venue_ops::collect(&ctx.home, &ctx.transport()?, &trust)? {
                 venue_ops::Review::Waiting(id) => {
-                    ctx.print(json!({"pending": id, "state": "waiting"}), || {
-                        t!("venue-still-waiting", id = id)
-                    });
+                    let out = RegistrationReview {
+                        pending: id,
+                        state: "waiting".to_owned(),
+                    };
+                    ctx.print(out, || t!("venue-still-waiting", id = id));
                 }
                 venue_ops::Review::Refused(id) => {
-                    ctx.print(json!({"pending": id, "state": "refused"}), || {
-                        t!("venue-refused", id = id)
-                    });
+                    let out = RegistrationReview {
+                        pending: id,
+                        state: "refused".to_owned(),
+                    };
+                    ctx.print(out, || t!("venue-refused", id = id));
                 }
                 venue_ops::Review::Issued(state) => {
                     let cert = state.certificate();
-                    ctx.print(
-                        json!({"serial": cert.serial(), "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert)), "utc_offset": format_utc_offset(cert.info().utc_offset())}),
-                        || {
-                            t!(
-                                "venue-approved",
-                                name = cert.info().name(),
-                                serial = cert.serial(),
-                                until = format_in(cert.body().valid_until, &cert_zone(cert))
-                            )
-                        },
-                    );
+                    ctx.print(registered(cert), || {
+                        t!(
+                            "venue-approved",
+                            name = cert.info().name(),
+                            serial = cert.serial(),
+                            until = format_in(cert.body().valid_until, &cert_zone(cert))
+                        )
+                    });
                 }
             }
             Ok(())
@@ -342,7 +346,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 // Only the poster's details changed: no new certificate is needed.
                 venue_ops::save_profile(&ctx.home, &profile)?;
                 ctx.print(
-                    json!({"serial": state.certificate().serial(), "new_certificate": false, "base_url": profile.base_url}),
+                    ProfileUpdated {
+                        serial: state.certificate().serial(),
+                        new_certificate: false,
+                        base_url: profile.base_url.clone(),
+                    },
                     || t!("venue-profile-updated"),
                 );
                 return Ok(());
@@ -353,12 +361,12 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let old_serial = state.certificate().serial();
             let cert = venue_ops::update(&ctx.home, &ctx.transport()?, &state, info, &profile)?;
             ctx.print(
-                json!({
-                    "serial": cert.serial(),
-                    "superseded": old_serial,
-                    "new_certificate": true,
-                    "valid_until": rfc3339(cert.body().valid_until, &cert_zone(&cert)),
-                }),
+                VenueUpdated {
+                    serial: cert.serial(),
+                    superseded: old_serial,
+                    new_certificate: true,
+                    valid_until: rfc3339(cert.body().valid_until, &cert_zone(&cert)),
+                },
                 || {
                     t!(
                         "venue-updated",
@@ -387,7 +395,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             }
             let files = poster::Poster::build(&input, &font)?.write_files(&out, dpi)?;
             ctx.print(
-                json!({"pdf": files.pdf, "svg": files.svg, "png": files.png}),
+                PosterFiles {
+                    pdf: files.pdf.clone(),
+                    svg: files.svg.clone(),
+                    png: files.png.clone(),
+                },
                 || {
                     t!(
                         "venue-poster-written",
@@ -412,7 +424,10 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             };
             let url = code.to_url(&state.profile.base_url);
             ctx.print(
-                json!({"url": url, "serial": state.certificate().serial()}),
+                CodeUrl {
+                    url: url.clone(),
+                    serial: state.certificate().serial(),
+                },
                 || url.clone(),
             );
             Ok(())
@@ -430,7 +445,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             );
             let text = zeroize::Zeroizing::new(text);
             venuecode::home::write_file(&out, text.as_bytes(), true)?;
-            ctx.print(json!({"path": out}), || {
+            ctx.print(SheetWritten { path: out.clone() }, || {
                 t!("venue-sheet-written", path = out.display().to_string())
             });
             Ok(())
@@ -455,7 +470,12 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 );
             }
             ctx.print(
-                json!({"serial": cert.serial(), "name": cert.info().name(), "base_url": state.profile.base_url, "valid_until": rfc3339(cert.body().valid_until, &cert_zone(cert))}),
+                VenueRestored {
+                    serial: cert.serial(),
+                    name: cert.info().name().to_owned(),
+                    base_url: state.profile.base_url.clone(),
+                    valid_until: rfc3339(cert.body().valid_until, &cert_zone(cert)),
+                },
                 || {
                     t!(
                         "venue-restored",
@@ -515,13 +535,21 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let check = state
                 .venue
                 .check_notified(&ctx.transport()?, 0, from, now + 1)?;
-            let rows: Vec<_> = check
+            let windows = check
                 .notices
                 .iter()
-                .map(|n| json!({"batch": n.batch, "from": rfc3339(n.window_start, &vz), "until": rfc3339(n.window_end, &vz), "risk": n.risk.0}))
+                .map(|n| NotifiedWindow {
+                    batch: n.batch,
+                    from: rfc3339(n.window_start, &vz),
+                    until: rfc3339(n.window_end, &vz),
+                    risk: n.risk.0,
+                })
                 .collect();
             ctx.print(
-                json!({"notified": !check.notices.is_empty(), "windows": rows}),
+                Notified {
+                    notified: !check.notices.is_empty(),
+                    windows,
+                },
                 || {
                     if check.notices.is_empty() {
                         t!("venue-not-notified", days = days)
@@ -554,7 +582,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let id = state
                 .venue
                 .upload_seed_release(&ctx.transport()?, &tan, &release)?;
-            ctx.print(json!({"upload_id": id, "days": days}), || {
+            let out = SeedsReleased {
+                upload_id: id,
+                days: days.clone(),
+            };
+            ctx.print(out, || {
                 t!("venue-seeds-released", count = epochs.len(), id = id)
             });
             Ok(())
@@ -597,11 +629,19 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let mut by_day = Vec::new();
             for d in today.saturating_sub(days - 1)..=today {
                 let n = state.venue.check_in_count(&t, d).map_err(counts_error)?;
-                by_day.push(json!({"day": format_day(d), "count": n}));
+                by_day.push(DayCount {
+                    day: format_day(d),
+                    count: n,
+                });
                 total += n;
             }
             ctx.print(
-                json!({"today": today_count, "cumulative": total, "days": days, "by_day": by_day}),
+                Counts {
+                    today: today_count,
+                    cumulative: total,
+                    days,
+                    by_day,
+                },
                 || {
                     t!(
                         "venue-counts",
@@ -628,7 +668,10 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 window.last().copied().unwrap_or_default(),
             );
             ctx.print(
-                json!({"registered_from": format_day(first), "registered_until": format_day(last)}),
+                CountTagsRegistered {
+                    registered_from: format_day(first),
+                    registered_until: format_day(last),
+                },
                 || {
                     t!(
                         "venue-count-tags-registered",
@@ -668,7 +711,11 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             };
             if seq.is_none() {
                 ctx.print(
-                    json!({"serial": state.certificate().serial(), "already_revoked": true}),
+                    VenueRevoked {
+                        serial: state.certificate().serial(),
+                        sequence: None,
+                        already_revoked: true,
+                    },
                     || {
                         t!(
                             "venue-already-revoked",
@@ -679,10 +726,12 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 return Ok(());
             }
             ctx.print(
-                json!({"serial": state.certificate().serial(), "sequence": seq, "already_revoked": false}),
-                || {
-                    t!("venue-revoked", serial = state.certificate().serial())
+                VenueRevoked {
+                    serial: state.certificate().serial(),
+                    sequence: seq,
+                    already_revoked: false,
                 },
+                || t!("venue-revoked", serial = state.certificate().serial()),
             );
             Ok(())
         }
@@ -907,4 +956,13 @@ pub(crate) fn ask_pledge() -> Result<bool> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(line.trim().eq_ignore_ascii_case("yes"))
+}
+
+/// An issued certificate for JSON.
+fn registered(cert: &venuecode_protocol::VenueCertificate) -> VenueRegistered {
+    VenueRegistered {
+        serial: cert.serial(),
+        valid_until: rfc3339(cert.body().valid_until, &cert_zone(cert)),
+        utc_offset: format_utc_offset(cert.info().utc_offset()),
+    }
 }

@@ -5,8 +5,12 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use serde_json::json;
 use venuecode::home::Trust;
+use venuecode::output::{
+    ChainState, CheckedIn, CheckedOut, Diary, DiaryRow, Dismissed, EntryDeleted, EntryEdited,
+    EntryHidden, ExposureRow, Exposures, ScanPreview, ScanRefused, ShareLists, Shared, SyncPart,
+    Synced,
+};
 use venuecode::timefmt::{format_in, rfc3339};
 use venuecode::{cli_error, fail, t};
 use venuecode_client::sync::PartOutcome;
@@ -132,7 +136,7 @@ pub(crate) const EXIT_WITHHELD: i32 = 4;
 
 /// What `visitor sync` prints and how it exits.
 pub(crate) struct SyncOutput {
-    json: serde_json::Value,
+    json: Synced,
     text: String,
     exit: i32,
     /// The first part that could not be fetched (network or server), when not withheld: its
@@ -140,12 +144,16 @@ pub(crate) struct SyncOutput {
     failure: Option<(String, String)>,
 }
 
-pub(crate) fn part_json(p: &PartOutcome) -> serde_json::Value {
+pub(crate) fn part_json(p: &PartOutcome) -> SyncPart {
     match p {
-        PartOutcome::Updated => json!({"status": "updated"}),
-        PartOutcome::Unchanged => json!({"status": "unchanged"}),
-        PartOutcome::Refused(e) => json!({"status": "refused", "error": e.to_string()}),
-        PartOutcome::Failed(e) => json!({"status": "failed", "error": e.to_string()}),
+        PartOutcome::Updated => SyncPart::Updated,
+        PartOutcome::Unchanged => SyncPart::Unchanged,
+        PartOutcome::Refused(e) => SyncPart::Refused {
+            error: e.to_string(),
+        },
+        PartOutcome::Failed(e) => SyncPart::Failed {
+            error: e.to_string(),
+        },
     }
 }
 
@@ -154,13 +162,8 @@ pub(crate) fn served_checkpoint(
     ctx: &Ctx,
     anchors: &venuecode_protocol::TrustAnchors,
 ) -> Option<UnixMinute> {
-    use venuecode_client::transport::{Request, Transport};
-    use venuecode_protocol::Codec;
     let t = ctx.transport().ok()?;
-    let resp = venuecode_client::api::check(t.send(Request::get("/v1/checkpoint")).ok()?).ok()?;
-    let bytes = venuecode_client::api::read_body(resp, 1024).ok()?;
-    let cp = venuecode_protocol::Checkpoint::decode(&bytes).ok()?;
-    cp.verify(anchors).ok()?;
+    let cp = venuecode_client::api::fetch_verified_checkpoint(&t, anchors).ok()?;
     Some(cp.body().issued_at)
 }
 
@@ -179,7 +182,7 @@ pub(crate) fn sync_report(
     let mut exit = 0;
     let (chain_json, chain_text) = match r.chain {
         ChainStatus::Ok => (
-            json!({"status": "complete", "up_to": r.cursor}),
+            ChainState::Complete { up_to: r.cursor },
             t!("sync-complete", cursor = r.cursor),
         ),
         ChainStatus::Withheld { from, to } => {
@@ -190,7 +193,11 @@ pub(crate) fn sync_report(
                 t!("sync-withheld-range", from = from, to = to)
             };
             (
-                json!({"status": "withheld", "from": from, "to": to, "up_to": r.cursor}),
+                ChainState::Withheld {
+                    from,
+                    to,
+                    up_to: r.cursor,
+                },
                 t!("sync-withheld", range = range, cursor = r.cursor),
             )
         }
@@ -205,7 +212,10 @@ pub(crate) fn sync_report(
                 None => t!("sync-no-checkpoint"),
             };
             (
-                json!({"status": "stale", "last_checkpoint": last.map(|m| ctx.stamp(m)), "up_to": r.cursor}),
+                ChainState::Stale {
+                    last_checkpoint: last.map(|m| ctx.stamp(m)),
+                    up_to: r.cursor,
+                },
                 t!("sync-stale", when = when, cursor = r.cursor),
             )
         }
@@ -296,20 +306,20 @@ pub(crate) fn sync_report(
         } else {
             None
         },
-        json: json!({
-            "batches": r.batches,
-            "cursor": r.cursor,
-            "new_exposures": ex,
-            "chain": chain_json,
-            "up_to_date": r.is_up_to_date(),
-            "trust_bundle": part_json(&r.trust_bundle),
-            "revocations": part_json(&r.revocations),
-            "checkpoint": part_json(&r.checkpoint),
-            "batch_sync": part_json(&r.batch_sync),
-            "pings": part_json(&r.pings),
-            "pings_sent": r.pings_sent,
-            "exposures": listed.iter().map(|x| exposure_json(ctx, x)).collect::<Vec<_>>(),
-        }),
+        json: Synced {
+            batches: r.batches,
+            cursor: r.cursor,
+            new_exposures: ex,
+            chain: chain_json,
+            up_to_date: r.is_up_to_date(),
+            trust_bundle: part_json(&r.trust_bundle),
+            revocations: part_json(&r.revocations),
+            checkpoint: part_json(&r.checkpoint),
+            batch_sync: part_json(&r.batch_sync),
+            pings: part_json(&r.pings),
+            pings_sent: r.pings_sent,
+            exposures: listed.iter().map(|x| exposure_json(ctx, x)).collect(),
+        },
         text,
         exit,
     }
@@ -325,17 +335,17 @@ pub(crate) fn risk_name(x: &venuecode_client::Exposure) -> &'static str {
 }
 
 /// An exposure for JSON: id, venue, risk level, overlap (RFC 3339 start, minutes), advice.
-pub(crate) fn exposure_json(ctx: &Ctx, x: &venuecode_client::Exposure) -> serde_json::Value {
-    json!({
-        "id": x.id(),
-        "venue": x.venue_name(),
-        "risk": x.risk().0,
-        "risk_level": risk_name(x),
-        "overlap_start": ctx.stamp(x.overlap_start()),
-        "overlap_minutes": x.overlap_minutes(),
-        "message": x.message(),
-        "dismissed": x.dismissed(),
-    })
+pub(crate) fn exposure_json(ctx: &Ctx, x: &venuecode_client::Exposure) -> ExposureRow {
+    ExposureRow {
+        id: x.id(),
+        venue: x.venue_name().to_owned(),
+        risk: x.risk().0,
+        risk_level: risk_name(x).to_owned(),
+        overlap_start: ctx.stamp(x.overlap_start()),
+        overlap_minutes: x.overlap_minutes(),
+        message: x.message().to_owned(),
+        dismissed: x.dismissed(),
+    }
 }
 
 /// An exposure for people: high risk stands out and says what to do; low risk reads as a
@@ -469,7 +479,11 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                 Ok(p) => p,
                 Err(e) => {
                     ctx.print(
-                        json!({"ok": false, "tone": "failure", "error": e.to_string()}),
+                        ScanRefused {
+                            ok: false,
+                            tone: "failure".to_owned(),
+                            error: e.to_string(),
+                        },
                         || {
                             t!(
                                 "visitor-scan-refused",
@@ -482,8 +496,21 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             };
             if preview {
                 ctx.print(
-                    json!({"venue": p.venue_name(), "address": p.address(), "category": p.category().to_string(), "type": format!("{:?}", p.code_type())}),
-                    || t!("visitor-preview", venue = p.venue_name(), address = p.address(), category = p.category().to_string(), kind = format!("{:?}", p.code_type())),
+                    ScanPreview {
+                        venue: p.venue_name().to_owned(),
+                        address: p.address().to_owned(),
+                        category: p.category().to_string(),
+                        code_type: format!("{:?}", p.code_type()),
+                    },
+                    || {
+                        t!(
+                            "visitor-preview",
+                            venue = p.venue_name(),
+                            address = p.address(),
+                            category = p.category().to_string(),
+                            kind = format!("{:?}", p.code_type())
+                        )
+                    },
                 );
                 return Ok(());
             }
@@ -494,7 +521,17 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             let e = &c.entry;
             let reminder = c.checkout_reminder();
             ctx.print(
-                json!({"ok": true, "tone": "success", "entry": e.id().0, "venue": e.venue_name(), "status": format!("{:?}", c.status), "checked_out_of": c.checked_out_of.map(|i| i.0), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "auto_checkout": rfc3339(e.departure(), &entry_zone(e)), "checkout_reminder": rfc3339(reminder.remind_at, &entry_zone(e))}),
+                CheckedIn {
+                    ok: true,
+                    tone: "success".to_owned(),
+                    entry: e.id().0,
+                    venue: e.venue_name().to_owned(),
+                    status: format!("{:?}", c.status),
+                    checked_out_of: c.checked_out_of.map(|i| i.0),
+                    arrival: rfc3339(e.arrival(), &entry_zone(e)),
+                    auto_checkout: rfc3339(e.departure(), &entry_zone(e)),
+                    checkout_reminder: rfc3339(reminder.remind_at, &entry_zone(e)),
+                },
                 || {
                     let mut s = t!(
                         "visitor-checked-in",
@@ -537,7 +574,10 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             };
             let e = v.check_out(cur.id())?;
             ctx.print(
-                json!({"entry": e.id().0, "departure": rfc3339(e.departure(), &entry_zone(&e))}),
+                CheckedOut {
+                    entry: e.id().0,
+                    departure: rfc3339(e.departure(), &entry_zone(&e)),
+                },
                 || {
                     t!(
                         "visitor-checked-out",
@@ -550,12 +590,17 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
         VisitorCmd::Diary { all } => {
             let entries = if all { v.all_entries()? } else { v.entries()? };
             let exposures = v.exposures()?;
-            let rows: Vec<_> = entries
-                .iter()
-                .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "departure": rfc3339(e.departure(), &entry_zone(e)), "hidden": e.hidden()}))
-                .collect();
-            let ex: Vec<_> = exposures.iter().map(|x| exposure_json(ctx, x)).collect();
-            ctx.print(json!({"entries": rows, "exposures": ex}), || {
+            let out = Diary {
+                entries: entries
+                    .iter()
+                    .map(|e| DiaryRow {
+                        hidden: Some(e.hidden()),
+                        ..diary_row(e)
+                    })
+                    .collect(),
+                exposures: exposures.iter().map(|x| exposure_json(ctx, x)).collect(),
+            };
+            ctx.print(out, || {
                 let mut s = t!("visitor-diary-head", count = entries.len());
                 s.push('\n');
                 let hidden = format!("  {}", t!("visitor-hidden-mark"));
@@ -581,7 +626,11 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
         } => {
             let e = v.edit_times(EntryId(id), ctx.time(&arrival)?, ctx.time(&departure)?)?;
             ctx.print(
-                json!({"entry": id, "arrival": rfc3339(e.arrival(), &entry_zone(&e)), "departure": rfc3339(e.departure(), &entry_zone(&e))}),
+                EntryEdited {
+                    entry: id,
+                    arrival: rfc3339(e.arrival(), &entry_zone(&e)),
+                    departure: rfc3339(e.departure(), &entry_zone(&e)),
+                },
                 || {
                     format!(
                         "{}: {}",
@@ -597,8 +646,8 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             } else {
                 v.exposures()?
             };
-            let rows: Vec<_> = list.iter().map(|x| exposure_json(ctx, x)).collect();
-            ctx.print(json!({"exposures": rows}), || {
+            let exposures = list.iter().map(|x| exposure_json(ctx, x)).collect();
+            ctx.print(Exposures { exposures }, || {
                 if list.is_empty() {
                     return t!("visitor-no-exposure-listed");
                 }
@@ -613,17 +662,23 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
         }
         VisitorCmd::Dismiss { id } => {
             let x = v.dismiss_exposure(id)?;
-            ctx.print(json!({"dismissed": id}), || {
+            ctx.print(Dismissed { dismissed: id }, || {
                 t!("visitor-dismissed", id = id, venue = x.venue_name())
             });
         }
         VisitorCmd::Hide { id, unhide, delete } => {
             if delete {
                 v.delete(EntryId(id))?;
-                ctx.print(json!({"deleted": id}), || t!("visitor-deleted", id = id));
+                ctx.print(EntryDeleted { deleted: id }, || {
+                    t!("visitor-deleted", id = id)
+                });
             } else {
                 v.set_hidden(EntryId(id), !unhide)?;
-                ctx.print(json!({"entry": id, "hidden": !unhide}), || {
+                let out = EntryHidden {
+                    entry: id,
+                    hidden: !unhide,
+                };
+                ctx.print(out, || {
                     if unhide {
                         t!("visitor-entry-shown", id = id)
                     } else {
@@ -691,20 +746,23 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             let plan = v
                 .preview_share(from, now + 1, &selection)
                 .context(t!("error-share-ids"))?;
-            let rows = |list: &[venuecode_client::DiaryEntry]| -> Vec<serde_json::Value> {
-                list.iter()
-                    .map(|e| json!({"id": e.id().0, "venue": e.venue_name(), "arrival": rfc3339(e.arrival(), &entry_zone(e)), "departure": rfc3339(e.departure(), &entry_zone(e))}))
-                    .collect()
+            let rows = |list: &[venuecode_client::DiaryEntry]| -> Vec<DiaryRow> {
+                list.iter().map(diary_row).collect()
             };
             let listing = share_listing(&plan);
-            let lists = json!({
-                "to_send": rows(plan.to_send()),
-                "hidden": rows(plan.hidden()),
-                "excluded": rows(plan.excluded()),
-            });
+            let lists = ShareLists {
+                to_send: rows(plan.to_send()),
+                hidden: rows(plan.hidden()),
+                excluded: rows(plan.excluded()),
+            };
             if preview {
                 ctx.print(
-                    json!({"preview": true, "shared": 0, "lists": lists}),
+                    Shared {
+                        preview: Some(true),
+                        shared: 0,
+                        lists,
+                        receipt: None,
+                    },
                     || format!("{listing}{}", t!("visitor-share-preview-done")),
                 );
                 return Ok(());
@@ -728,12 +786,26 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
             }
             let receipt = v.share_previewed(&tan, &plan)?;
             ctx.print(
-                json!({"shared": receipt.entries, "lists": lists, "receipt": format!("{receipt:?}")}),
-                || {
-                    t!("visitor-shared", count = receipt.entries)
+                Shared {
+                    preview: None,
+                    shared: receipt.entries,
+                    lists,
+                    receipt: Some(format!("{receipt:?}")),
                 },
+                || t!("visitor-shared", count = receipt.entries),
             );
         }
     }
     Ok(())
+}
+
+/// A diary entry for JSON, without its hidden flag.
+fn diary_row(e: &venuecode_client::DiaryEntry) -> DiaryRow {
+    DiaryRow {
+        id: e.id().0,
+        venue: e.venue_name().to_owned(),
+        arrival: rfc3339(e.arrival(), &entry_zone(e)),
+        departure: rfc3339(e.departure(), &entry_zone(e)),
+        hidden: None,
+    }
 }

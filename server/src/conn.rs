@@ -14,10 +14,12 @@
 //! request was refused before its body was read), the connection lingers: its write side is
 //! shut (a TCP FIN, after a TLS `close_notify`), then what the client still sends is read and
 //! dropped until the client closes, for at most [`LINGER_TIME`] and [`LINGER_BYTES`]. Closing
-//! with unread bytes, or with bytes still arriving, makes the kernel send a reset, which can
-//! destroy the answer in the client's receive buffer before the client has read it: a phone
-//! whose upload was refused would see a network error instead of the reason. The linger holds
-//! the connection's places in the caps like any other time of its life.
+//! with unread bytes, or with bytes still arriving, makes the kernel answer them with a reset:
+//! a client still writing its body (ureq writes the whole body before it reads) fails with a
+//! broken pipe and never reads the answer, and some systems drop an answer already received
+//! when the reset arrives. A phone whose upload was refused would see a network error instead
+//! of the reason. The linger holds the connection's places in the caps like any other time of
+//! its life.
 
 use std::collections::HashMap;
 use std::future::Future as _;
@@ -48,12 +50,11 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// memory: heads larger than [`crate::Config::max_header_bytes`] are answered 431 before it.
 const READ_BUFFER: usize = 64 * 1024;
 /// Longest a closing connection keeps reading and dropping what its client still sends.
-pub(crate) const LINGER_TIME: Duration = Duration::from_secs(2);
+const LINGER_TIME: Duration = Duration::from_secs(2);
 /// Most bytes a closing connection reads and drops before it closes anyway. Clients such as
-/// ureq write the whole body before they read the answer, and a reset fails their write: this
-/// covers the largest case upload a phone sends (300 entries), so that a refused one still
-/// reads its reason.
-pub(crate) const LINGER_BYTES: usize = 512 * 1024;
+/// ureq write the whole body before they read the answer, and a reset fails their write: with
+/// 64 KiB, a refused 400 KiB upload from ureq still failed with a broken pipe on loopback.
+const LINGER_BYTES: usize = 512 * 1024;
 
 /// Places in the total connection cap and in each client address's cap.
 pub(crate) struct ConnectionCaps {

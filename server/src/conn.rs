@@ -9,10 +9,24 @@
 //! connection can make the server hold) and a timer that closes a connection that has not sent
 //! a whole request head within the header deadline, counted from the connection's start or from
 //! the end of its previous response (the idle keep-alive deadline).
+//!
+//! When hyper closes a connection after an answer (the answer said `Connection: close`, or the
+//! request was refused before its body was read), the connection lingers: its write side is
+//! shut (a TCP FIN, after a TLS `close_notify`), then what the client still sends is read and
+//! dropped until the client closes, for at most [`LINGER_TIME`] and [`LINGER_BYTES`]. Closing
+//! with unread bytes, or with bytes still arriving, makes the kernel answer them with a reset:
+//! a client still writing its body (ureq writes the whole body before it reads) fails with a
+//! broken pipe and never reads the answer, and some systems drop an answer already received
+//! when the reset arrives. A phone whose upload was refused would see a network error instead
+//! of the reason. The linger holds the connection's places in the caps like any other time of
+//! its life.
 
 use std::collections::HashMap;
+use std::future::Future as _;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -21,7 +35,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use prometheus_client::metrics::gauge::Gauge;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio_rustls::TlsAcceptor;
@@ -35,6 +49,12 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Size of each connection's read buffer, and so the most bytes a request head can take in
 /// memory: heads larger than [`crate::Config::max_header_bytes`] are answered 431 before it.
 const READ_BUFFER: usize = 64 * 1024;
+/// Longest a closing connection keeps reading and dropping what its client still sends.
+const LINGER_TIME: Duration = Duration::from_secs(2);
+/// Most bytes a closing connection reads and drops before it closes anyway. Clients such as
+/// ureq write the whole body before they read the answer, and a reset fails their write: with
+/// 64 KiB, a refused 400 KiB upload from ureq still failed with a broken pipe on loopback.
+const LINGER_BYTES: usize = 512 * 1024;
 
 /// Places in the total connection cap and in each client address's cap.
 pub(crate) struct ConnectionCaps {
@@ -237,6 +257,7 @@ async fn serve_one<I>(
         .max_buf_size(READ_BUFFER)
         .max_header_size(c.max_header_bytes.clamp(1024, READ_BUFFER))
         .keep_alive(true);
+    let io = Linger::new(io, Arc::clone(state));
     let conn = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
     tokio::pin!(conn);
     let served = tokio::select! {
@@ -252,5 +273,116 @@ async fn serve_one<I>(
             state.metrics.event("header_timeout");
         }
         tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+/// A connection that lingers when it is shut down: hyper shuts a connection down (rather than
+/// just dropping it) when it closes it after an answer, so this is where the answer is
+/// protected. A connection dropped on an error (a header timeout, a reset) does not linger.
+struct Linger<I> {
+    io: I,
+    state: Shared,
+    phase: Phase,
+}
+
+enum Phase {
+    /// Serving requests.
+    Open,
+    /// Write side shut; reading and dropping until the client closes or a cap is reached.
+    Draining {
+        deadline: Pin<Box<tokio::time::Sleep>>,
+        left: usize,
+    },
+    /// Done lingering: the connection can be closed.
+    Closed,
+}
+
+impl<I> Linger<I> {
+    fn new(io: I, state: Shared) -> Self {
+        Self {
+            io,
+            state,
+            phase: Phase::Open,
+        }
+    }
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for Linger<I> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Linger<I> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        loop {
+            match &mut this.phase {
+                Phase::Open => {
+                    // TLS: the `close_notify` alert, then the TCP FIN; plain TCP: the FIN.
+                    if let Err(e) = ready!(Pin::new(&mut this.io).poll_shutdown(cx)) {
+                        // The client is gone (a reset): nothing left to protect.
+                        this.phase = Phase::Closed;
+                        return Poll::Ready(Err(e));
+                    }
+                    this.phase = Phase::Draining {
+                        deadline: Box::pin(tokio::time::sleep(LINGER_TIME)),
+                        left: LINGER_BYTES,
+                    };
+                }
+                Phase::Draining { deadline, left } => {
+                    if deadline.as_mut().poll(cx).is_ready() {
+                        this.state.metrics.event("linger_time_cap");
+                        this.phase = Phase::Closed;
+                        continue;
+                    }
+                    let mut scratch = [0u8; 8192];
+                    let mut buf = ReadBuf::new(&mut scratch);
+                    match ready!(Pin::new(&mut this.io).poll_read(cx, &mut buf)) {
+                        // The client closed (or reset): it has had its answer.
+                        Ok(()) if buf.filled().is_empty() => this.phase = Phase::Closed,
+                        Err(_) => this.phase = Phase::Closed,
+                        Ok(()) => {
+                            let n = buf.filled().len();
+                            if n >= *left {
+                                this.state.metrics.event("linger_bytes_cap");
+                                this.phase = Phase::Closed;
+                            } else {
+                                *left -= n;
+                            }
+                        }
+                    }
+                }
+                Phase::Closed => return Poll::Ready(Ok(())),
+            }
+        }
     }
 }

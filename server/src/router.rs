@@ -127,8 +127,33 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .fallback(no_route)
-        .method_not_allowed_fallback(wrong_method);
+        .method_not_allowed_fallback(wrong_method)
+        // Outermost, so that it also sees the fallbacks' 404 and 405.
+        .layer(middleware::from_fn(close_after_unread_body));
     v1.with_state(state)
+}
+
+/// Says `Connection: close` on every answer that may leave the request body unread: 408, 413,
+/// 429 and 503, and any error answer to a request that announced a body (a refusal from its
+/// headers, a 404 or 405 from the router). hyper then closes the connection (lingering, see
+/// `conn.rs`); without the header it may close it all the same when the body has not arrived
+/// whole, and a client that kept the connection for its next request would see that request
+/// cut off (issue #11).
+async fn close_after_unread_body(req: Request, next: Next) -> Response {
+    let announced_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    let mut resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    if matches!(status, 408 | 413 | 429 | 503) || (status >= 400 && announced_body) {
+        resp.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+    }
+    resp
 }
 
 async fn healthz() -> &'static str {
@@ -410,17 +435,9 @@ async fn observe(State(s): State<Shared>, req: Request, next: Next) -> Response 
     let method = req.method().as_str().to_owned();
     let start = Instant::now();
     let in_flight = crate::metrics::InFlight::new(&s.metrics.in_flight);
-    let mut resp = next.run(req).await;
+    let resp = next.run(req).await;
     drop(in_flight);
     let status = resp.status().as_u16();
-    // These answers may leave the request body unread, and then the connection cannot carry
-    // another request; saying so keeps clients from reusing it and failing.
-    if matches!(status, 408 | 413 | 429 | 503) {
-        resp.headers_mut().insert(
-            header::CONNECTION,
-            header::HeaderValue::from_static("close"),
-        );
-    }
     let elapsed: Duration = start.elapsed();
     tracing::info!(
         method = %method,

@@ -49,6 +49,23 @@ fn metrics(h: &Harness) -> String {
     String::from_utf8(h.get("/metrics").body).unwrap()
 }
 
+/// Over TLS too, a request refused from its head gets its answer every time: the server sends
+/// `close_notify`, shuts its side and drains the client's body before it closes (issue #11).
+#[test]
+fn tls_refusals_of_requests_with_bodies_reach_the_client_every_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let h = tls_harness(&pki);
+    for i in 0..100 {
+        let r = h.request("PATCH", "/v1/venues", &[], b"");
+        assert_eq!(r.status, 405, "iteration {i}");
+        let r = h.request("POST", "/v1/batches", &[], &[0u8; 2048]);
+        assert_eq!(r.status, 401, "iteration {i}");
+        let r = h.request("POST", "/v1/batches", &[], b"");
+        assert_eq!(r.status, 401, "iteration {i}");
+    }
+}
+
 #[test]
 fn tls_server_serves_the_api_and_metrics_over_https() {
     let dir = tempfile::tempdir().unwrap();

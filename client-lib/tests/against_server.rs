@@ -51,6 +51,15 @@ fn start(dir: &Path, auth: &Authorities) -> Running {
     start_serving(dir, auth, &first_bundle(auth))
 }
 
+/// A venue registered over `http` as `name` with a fresh key and master seed, and its key.
+fn registered_venue(http: &HttpTransport, auth: &Authorities, name: &str) -> (Venue, SigningKey) {
+    let venue_key = SigningKey::generate().unwrap();
+    let cert = register_venue(http, &venue_key, name);
+    let master = MasterSeed::generate().unwrap();
+    let venue = Venue::new(cert, master, venue_key.clone(), &first_bundle(auth)).unwrap();
+    (venue, venue_key)
+}
+
 /// The server, serving `served` on `GET /v1/trust-bundle`.
 fn start_serving(dir: &Path, auth: &Authorities, served: &TrustBundle) -> Running {
     let keys = auth.write_keys(dir);
@@ -456,15 +465,7 @@ fn venue_helpers_over_http() {
     let auth = Authorities::new();
     let server = start(dir.path(), &auth);
     let http = HttpTransport::new(&server.base).unwrap();
-    let venue_key = SigningKey::generate().unwrap();
-    let cert = register_venue(&http, &venue_key, "甘肃省博物馆");
-    let venue = Venue::new(
-        cert,
-        MasterSeed::generate().unwrap(),
-        venue_key,
-        &first_bundle(&auth),
-    )
-    .unwrap();
+    let (venue, _) = registered_venue(&http, &auth, "甘肃省博物馆");
     let serial = venue.certificate().serial();
     let now = SystemClock.now_minute();
     let day = venue.day_of(now);
@@ -564,15 +565,7 @@ fn withheld_batch_through_a_proxy_over_http() {
         key: &auth.ha,
         head: ChainHead::GENESIS,
     };
-    let venue_key = SigningKey::generate().unwrap();
-    let cert = register_venue(&http, &venue_key, "兰州牛肉面馆");
-    let venue = Venue::new(
-        cert,
-        MasterSeed::generate().unwrap(),
-        venue_key,
-        &first_bundle(&auth),
-    )
-    .unwrap();
+    let (venue, _) = registered_venue(&http, &auth, "兰州牛肉面馆");
     let code = venue.static_code().unwrap();
     let now = SystemClock.now_minute();
     let clock = ManualClock::at_minute(now);
@@ -651,15 +644,7 @@ fn rollback_replayed_revocation_list_through_a_proxy_over_http() {
         head: ChainHead::GENESIS,
     }
     .checkpoint(&http);
-    let venue_key = SigningKey::generate().unwrap();
-    let cert = register_venue(&http, &venue_key, "兰州牛肉面馆");
-    let venue = Venue::new(
-        cert,
-        MasterSeed::generate().unwrap(),
-        venue_key.clone(),
-        &first_bundle(&auth),
-    )
-    .unwrap();
+    let (venue, venue_key) = registered_venue(&http, &auth, "兰州牛肉面馆");
     let poster = venue
         .static_code()
         .unwrap()

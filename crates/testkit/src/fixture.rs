@@ -67,6 +67,11 @@ pub fn venue_info(
     venue_info_in(name, address, 620_105, category, stay, offset)
 }
 
+/// A restaurant at the noodle bar's address with a 60-minute stay at [`OFFSET`], named `name`.
+pub fn restaurant(name: &str) -> VenueInfo {
+    venue_info(name, NOODLES_ADDRESS, VenueCategory::RESTAURANT, 60, OFFSET)
+}
+
 /// Venue information in `region`.
 pub fn venue_info_in(
     name: &str,

@@ -60,6 +60,17 @@ fn registered_venue(http: &HttpTransport, auth: &Authorities, name: &str) -> (Ve
     (venue, venue_key)
 }
 
+/// A phone's visitor with a fresh diary key in `dir`, on `clock`, talking through `transport`.
+fn open_phone(
+    dir: &Path,
+    config: VisitorConfig,
+    clock: impl Clock + 'static,
+    transport: impl Transport + 'static,
+) -> Visitor {
+    let key = DiaryKey::generate().unwrap();
+    Visitor::open(dir.join("phone.redb"), key, config, clock, transport).unwrap()
+}
+
 /// The server, serving `served` on `GET /v1/trust-bundle`.
 fn start_serving(dir: &Path, auth: &Authorities, served: &TrustBundle) -> Running {
     let keys = auth.write_keys(dir);
@@ -515,14 +526,7 @@ fn venue_helpers_over_http() {
     config.count_pings = true;
     config.ping_delay_max_minutes = 30;
     let proxy = Proxy::new(&server.base);
-    let phone = Visitor::open(
-        dir.path().join("phone.redb"),
-        DiaryKey::generate().unwrap(),
-        config,
-        clock.clone(),
-        proxy.clone(),
-    )
-    .unwrap();
+    let phone = open_phone(dir.path(), config, clock.clone(), proxy.clone());
     let base = venuecode_protocol::code::DEFAULT_BASE_URL;
     let first = phone
         .scan_and_check_in(&venue.static_code().unwrap().to_url(base))
@@ -570,14 +574,12 @@ fn withheld_batch_through_a_proxy_over_http() {
     let now = SystemClock.now_minute();
     let clock = ManualClock::at_minute(now);
     let proxy = Proxy::new(&server.base);
-    let phone = Visitor::open(
-        dir.path().join("phone.redb"),
-        DiaryKey::generate().unwrap(),
+    let phone = open_phone(
+        dir.path(),
         visitor_config(&auth),
         clock.clone(),
         proxy.clone(),
-    )
-    .unwrap();
+    );
     phone
         .scan_and_check_in(&code.to_url(venuecode_protocol::code::DEFAULT_BASE_URL))
         .unwrap();
@@ -652,14 +654,12 @@ fn rollback_replayed_revocation_list_through_a_proxy_over_http() {
     // The genuine, signed list before the revocation.
     let old = get(&http, "/v1/revocations?after=0");
     let proxy = Proxy::new(&server.base);
-    let phone = Visitor::open(
-        dir.path().join("phone.redb"),
-        DiaryKey::generate().unwrap(),
+    let phone = open_phone(
+        dir.path(),
         visitor_config(&auth),
         SystemClock,
         proxy.clone(),
-    )
-    .unwrap();
+    );
     phone.scan(&poster).unwrap();
     signed(
         &http,
@@ -700,14 +700,12 @@ fn trust_bundles_served_by_the_server_rotate_only_when_genuine() {
     let evil_ha = SigningKey::generate().unwrap();
     let evil = auth.bundle_with(7, &evil_ra, &[&evil_ha], URL);
     let server = start_serving(dir.path(), &auth, &evil);
-    let phone = Visitor::open(
-        dir.path().join("phone.redb"),
-        DiaryKey::generate().unwrap(),
+    let phone = open_phone(
+        dir.path(),
         visitor_config(&auth),
         SystemClock,
         HttpTransport::new(&server.base).unwrap(),
-    )
-    .unwrap();
+    );
     let r = phone.sync().unwrap();
     assert!(
         matches!(
@@ -726,14 +724,12 @@ fn trust_bundles_served_by_the_server_rotate_only_when_genuine() {
     let ha2 = SigningKey::generate().unwrap();
     let rotated = auth.bundle_with(2, &auth.ra, &[&auth.ha, &ha2], URL);
     let server = start_serving(dir.path(), &auth, &rotated);
-    let phone = Visitor::open(
-        dir.path().join("phone.redb"),
-        DiaryKey::generate().unwrap(),
+    let phone = open_phone(
+        dir.path(),
         visitor_config(&auth),
         SystemClock,
         HttpTransport::new(&server.base).unwrap(),
-    )
-    .unwrap();
+    );
     let r = phone.sync().unwrap();
     assert!(matches!(r.trust_bundle, PartOutcome::Updated), "{r:?}");
     assert_eq!(phone.trust_bundle().unwrap(), rotated);

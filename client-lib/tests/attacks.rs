@@ -165,14 +165,7 @@ fn withheld_two_phones_shown_different_lists_never_both_hear_no_exposure() {
     a.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
     let other_server = MemoryServer::new();
     let dir_b = tempfile::tempdir().unwrap();
-    let b = Visitor::open(
-        dir_b.path().join("b.redb"),
-        DiaryKey::from_bytes(KEY),
-        w.config(),
-        w.clock.clone(),
-        other_server.clone(),
-    )
-    .unwrap();
+    let b = w.visitor_at_server(&dir_b.path().join("b.redb"), other_server.clone());
     b.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
     w.clock.advance_minutes(120);
     other_server.set_revocations(&w.revocation_list(&[], NOW));
@@ -220,14 +213,7 @@ fn withheld_two_phones_shown_different_lists_never_both_hear_no_exposure() {
     third_server.publish(&b1);
     third_server.set_checkpoint(&checkpoint(&w.ha, b1.chain_head(), w.clock.now_minute()));
     let dir_c = tempfile::tempdir().unwrap();
-    let c = Visitor::open(
-        dir_c.path().join("c.redb"),
-        DiaryKey::from_bytes(KEY),
-        w.config(),
-        w.clock.clone(),
-        third_server.clone(),
-    )
-    .unwrap();
+    let c = w.visitor_at_server(&dir_c.path().join("c.redb"), third_server.clone());
     assert_eq!(c.sync().unwrap().chain, ChainStatus::Ok);
     w.clock.advance_minutes(2 * EPOCH_MINUTES + 1);
     assert_eq!(c.sync().unwrap().chain, ChainStatus::Stale);

@@ -393,6 +393,14 @@ impl World {
         signed_batch(&self.ha, head, NOW, "Get tested and stay home.", windows)
     }
 
+    /// A visitor with the diary key [`KEY`] at `path` and the fixture's configuration and
+    /// clock, talking to `server` (another in-memory server than the world's).
+    pub fn visitor_at_server(&self, path: &Path, server: MemoryServer) -> Visitor {
+        let config = self.config();
+        let (key, clock) = (DiaryKey::from_bytes(KEY), self.clock.clone());
+        Visitor::open(path, key, config, clock, server).unwrap()
+    }
+
     /// A visitor checked in at the noodle bar from [`NOW`] to `NOW + 60` (no revocations
     /// served), then the clock moved on two hours.
     pub fn visited_noodles(&self) -> Visitor {

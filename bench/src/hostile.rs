@@ -227,17 +227,9 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// `VmRSS` and `VmHWM` of a process, in KiB.
+/// `VmRSS` and `VmHWM` of a process, in KiB (0 once it is gone).
 fn memory_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| -> u64 {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
+    let field = |name: &str| process::status_kib(pid, name).unwrap_or(0);
     (field("VmRSS:"), field("VmHWM:"))
 }
 

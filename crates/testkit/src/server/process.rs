@@ -145,16 +145,21 @@ pub fn spawn(mut cmd: Command) -> Running {
     }
 }
 
+/// A `Vm…:` field of `/proc/PID/status` (`"VmRSS:"`, `"VmHWM:"`), in KiB; `None` if the
+/// process or the field is gone.
+pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
 /// `VmHWM` (peak resident set) and `VmRSS` of a process, in KiB.
 pub fn memory_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let field = |name: &str| -> u64 {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status"))
+        status_kib(pid, name).unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status"))
     };
     (field("VmHWM:"), field("VmRSS:"))
 }

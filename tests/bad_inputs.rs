@@ -37,7 +37,7 @@ use venuecode_server::storage::{NewTan, UploadPurpose};
 use venuecode_server::{Config, Keys, RedbStorage, Server, Storage};
 use venuecode_testkit::cli;
 use venuecode_testkit::fixture::{
-    certificate, registration_request, revocation_list, venue_info, window,
+    certificate, registration_request, restaurant, revocation_list, venue_info, window,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode");
@@ -169,13 +169,7 @@ struct SimpleVenue {
 impl SimpleVenue {
     fn new(ra: &SigningKey, serial: u64, name: &str, now: u32) -> Self {
         let key = SigningKey::generate().unwrap();
-        let info = venue_info(
-            name,
-            "甘肃省兰州市安宁区北滨河西路1号",
-            VenueCategory::RESTAURANT,
-            60,
-            32,
-        );
+        let info = restaurant(name);
         let cert = certificate(ra, serial, &key, info, now - 1440, now + 365 * 1440);
         Self {
             key,

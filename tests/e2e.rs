@@ -21,11 +21,9 @@ use venuecode::output::{
 };
 use venuecode_protocol::api::PendingRegistrations;
 use venuecode_protocol::code::{encode_decimal, DEFAULT_BASE_URL};
-use venuecode_protocol::{
-    Codec, MasterSeed, SigningKey, VenueCategory, VenueCertificate, VenueCode,
-};
+use venuecode_protocol::{Codec, MasterSeed, SigningKey, VenueCertificate, VenueCode};
 use venuecode_testkit::cli::{self, run, tomorrow, Output, ServerProcess as Server, START_TIMEOUT};
-use venuecode_testkit::fixture::{certificate, venue_info};
+use venuecode_testkit::fixture::{certificate, restaurant};
 use venuecode_testkit::pki::TestCa;
 
 const BIN: &str = env!("CARGO_BIN_EXE_venuecode");
@@ -311,6 +309,24 @@ impl World {
     /// Registers a venue (`venue register --pledge`) and returns its serial.
     fn register(&self, home: &Path, name: &str, category: &str) -> u64 {
         self.register_at(home, name, "甘肃省兰州市安宁区北滨河西路1号", category)
+    }
+
+    /// A venue at home `home`, registered as a restaurant named `name`, and its static poster
+    /// URL.
+    fn restaurant(&self, home: &str, name: &str) -> (PathBuf, String) {
+        let venue = self.home(home);
+        self.register(&venue, name, "restaurant");
+        let url = self.static_url(&venue);
+        (venue, url)
+    }
+
+    /// A visitor at home `home` who checks in with `code` at `from` and out at `until`; the
+    /// home and the check-in's id.
+    fn visit(&self, home: &str, code: &str, from: &str, until: &str) -> (PathBuf, u64) {
+        let visitor = self.home(home);
+        let id = self.scan(&visitor, from, code);
+        self.checkout(&visitor, until);
+        (visitor, id)
     }
 
     /// [`World::register`] at `address`.
@@ -1072,13 +1088,7 @@ fn code_from_untrusted_authority(now_minute: u32) -> String {
     let fake_ra = SigningKey::from_seed(&[0x11; 32]).unwrap();
     let venue_key = SigningKey::from_seed(&[0x22; 32]).unwrap();
     let master = MasterSeed::from_bytes([0x33; 32]);
-    let info = venue_info(
-        "兰州牛肉面馆",
-        "甘肃省兰州市安宁区北滨河西路1号",
-        VenueCategory::RESTAURANT,
-        60,
-        32,
-    );
+    let info = restaurant("兰州牛肉面馆");
     let cert = certificate(
         &fake_ra,
         1,
@@ -1107,9 +1117,7 @@ fn tampered(url: &str, tamper: impl FnOnce(&mut Vec<u8>)) -> String {
 fn forged_posters_are_refused_and_nothing_is_stored() {
     let w = World::new();
     let d = w.day;
-    let shop = w.home("shop");
-    w.register(&shop, "兰州牛肉面馆", "restaurant");
-    let genuine = w.static_url(&shop);
+    let (_, genuine) = w.restaurant("shop", "兰州牛肉面馆");
     let visitor = w.home("visitor");
     let now = at(d, 12, 0);
     let now_minute = d * 1440 + 12 * 60;
@@ -1167,9 +1175,7 @@ fn forged_posters_are_refused_and_nothing_is_stored() {
 fn reused_and_expired_tans_are_refused() {
     let w = World::new();
     let d = w.day;
-    let shop = w.home("shop");
-    w.register(&shop, "兰州牛肉面馆", "restaurant");
-    let url = w.static_url(&shop);
+    let (_, url) = w.restaurant("shop", "兰州牛肉面馆");
     let first = w.home("first-case");
     let second = w.home("second-case");
     w.scan(&first, &at(d, 10, 0), &url);
@@ -1451,9 +1457,7 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
 fn exposures_survive_a_server_restart_between_publish_and_sync() {
     let mut w = World::new();
     let d = w.day;
-    let shop = w.home("shop");
-    w.register(&shop, "兰州牛肉面馆", "restaurant");
-    let url = w.static_url(&shop);
+    let (_, url) = w.restaurant("shop", "兰州牛肉面馆");
     let case = w.home("case");
     let visitor = w.home("visitor");
     w.scan(&case, &at(d, 10, 0), &url);
@@ -1507,9 +1511,7 @@ fn tls_server_with_a_private_ca_serves_the_whole_flow_and_refuses_untrusting_cli
         w.server.url
     );
     let d = w.day;
-    let shop = w.home("shop");
-    w.register(&shop, "兰州牛肉面馆", "restaurant");
-    let url = w.static_url(&shop);
+    let (_, url) = w.restaurant("shop", "兰州牛肉面馆");
     let case = w.home("case");
     let visitor = w.home("visitor");
     w.scan(&case, &at(d, 10, 0), &url);
@@ -2166,9 +2168,7 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
 fn rollback_of_the_revocation_list_by_a_proxy_is_refused_and_the_venue_stays_revoked() {
     let w = World::new();
     let d = w.day;
-    let shop = w.home("shop");
-    w.register(&shop, "自行注销的面馆", "restaurant");
-    let url = w.static_url(&shop);
+    let (shop, url) = w.restaurant("shop", "自行注销的面馆");
     let visitor = w.home("visitor");
 
     // A proxy that records every revocation answer, and can replay the first one.
@@ -2256,9 +2256,7 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
     let d = w.day;
     let lib = w.home("library");
     w.register(&lib, "安宁区图书馆", "culture-entertainment");
-    let shop = w.home("shop");
-    w.register(&shop, "兰州牛肉面馆", "restaurant");
-    let shop_url = w.static_url(&shop);
+    let (_, shop_url) = w.restaurant("shop", "兰州牛肉面馆");
 
     // The poisoner photographed the library's screen at 10:00 and holds a case TAN.
     let photo = VenueCode::parse(&w.rotating_url(&lib, &at(d, 10, 0))).unwrap();
@@ -2431,15 +2429,11 @@ fn poisoned_upload_planted_in_the_servers_store_without_an_ha_tan_is_not_publish
     use venuecode_server::keyfile::KeyKind;
     let mut w = World::new();
     let d = w.day;
-    let shop = w.home("shop");
-    w.register(&shop, "兰州牛肉面馆", "restaurant");
-    let shop_url = w.static_url(&shop);
+    let (_, shop_url) = w.restaurant("shop", "兰州牛肉面馆");
     let lib = w.home("library");
     w.register(&lib, "安宁区图书馆", "culture-entertainment");
     let lib_url = w.static_url(&lib);
-    let visitor = w.home("visitor");
-    w.scan(&visitor, &at(d, 10, 0), &lib_url);
-    w.checkout(&visitor, &at(d, 10, 50));
+    let (visitor, _) = w.visit("visitor", &lib_url, &at(d, 10, 0), &at(d, 10, 50));
     // A genuine case at the shop, and someone who overlapped there.
     let case = w.home("case");
     let shop_visitor = w.home("shop-visitor");
@@ -2523,9 +2517,7 @@ fn poisoned_upload_planted_in_the_servers_store_without_an_ha_tan_is_not_publish
 fn case_upload_replayed_by_the_server_under_a_second_tan_is_refused_by_the_ha() {
     let mut w = World::new();
     let d = w.day;
-    let shop = w.home("shop");
-    w.register(&shop, "兰州牛肉面馆", "restaurant");
-    let shop_url = w.static_url(&shop);
+    let (_, shop_url) = w.restaurant("shop", "兰州牛肉面馆");
     let case = w.home("case");
     let visitor = w.home("visitor");
     w.scan(&case, &at(d, 9, 0), &shop_url);
@@ -2592,9 +2584,7 @@ fn case_upload_replayed_by_the_server_under_a_second_tan_is_refused_by_the_ha() 
 fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_stale() {
     let w = World::new();
     let d = w.day;
-    let shop = w.home("shop");
-    w.register(&shop, "兰州牛肉面馆", "restaurant");
-    let url = w.static_url(&shop);
+    let (_, url) = w.restaurant("shop", "兰州牛肉面馆");
     let case1 = w.home("case-1");
     let case2 = w.home("case-2");
     let visitor = w.home("visitor");
@@ -2730,16 +2720,12 @@ fn count_pings_are_sent_by_sync_and_counted_for_the_venues_local_day() {
         Vec::new(),
     );
     let d = w.day;
-    let shop = w.home("shop");
-    w.register(&shop, "兰州牛肉面馆", "restaurant");
-    let url = w.static_url(&shop);
+    let (shop, url) = w.restaurant("shop", "兰州牛肉面馆");
     // The server accepts tags for its own today and tomorrow (the simulated day), on the real
     // clock.
     let tags: CountTagsRegistered = w.okt(&shop, None, &["venue", "count-tags"]);
     assert!(!tags.registered_until.is_empty(), "{tags:?}");
-    let visitor = w.home("visitor");
-    w.scan(&visitor, &at(d, 10, 0), &url);
-    w.checkout(&visitor, &at(d, 10, 30));
+    let (visitor, _) = w.visit("visitor", &url, &at(d, 10, 0), &at(d, 10, 30));
     // Each ping waits a random time of up to a day; two days later it is due and the sync
     // sends it, one request.
     let s = w.sync(&visitor, &at(d + 2, 10, 0));
@@ -3151,12 +3137,8 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
 fn tans_are_grouped_checked_and_a_share_needs_consent() {
     let w = World::new();
     let d = w.day;
-    let shop = w.home("shop");
-    w.register(&shop, "兰州牛肉面馆", "restaurant");
-    let url = w.static_url(&shop);
-    let case = w.home("case");
-    let id = w.scan(&case, &at(d, 10, 0), &url);
-    w.checkout(&case, &at(d, 10, 30));
+    let (_, url) = w.restaurant("shop", "兰州牛肉面馆");
+    let (case, id) = w.visit("case", &url, &at(d, 10, 0), &at(d, 10, 30));
 
     // The tracer sees the TAN in groups, its purpose and when it expires.
     let issued: TansIssued = w.okt(
@@ -3305,9 +3287,7 @@ fn the_stay_is_chosen_at_check_in_and_a_late_checkout_points_to_edit() {
     let w = World::new();
     let d = w.day;
     let day = day_str(d);
-    let shop = w.home("shop");
-    w.register(&shop, "兰州牛肉面馆", "restaurant");
-    let url = w.static_url(&shop);
+    let (_, url) = w.restaurant("shop", "兰州牛肉面馆");
     let visitor = w.home("visitor");
     // 02:00 UTC is 10:00 at the venue.
     let c: CheckedIn = w.okt(

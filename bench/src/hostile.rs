@@ -31,6 +31,7 @@ use venuecode_protocol::{ChainHead, Codec, RegistrationRequest, SigningKey, Venu
 use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::storage::VenueRecord;
 use venuecode_server::{RedbStorage, Storage};
+use venuecode_testkit::server::process;
 
 use crate::fixture::{self, Authorities, BenchVenue, Filler, DIARY_DAYS, T0};
 use crate::server::{median_wrk, run_wrk, Nginx, Wrk};
@@ -176,15 +177,7 @@ impl Proc {
     fn start(bin: &Path, dir: &Path, extra: &[&std::ffi::OsStr]) -> BenchResult<Self> {
         let log = dir.join(format!("server-{}.log", now_secs()));
         let mut child = Command::new(bin)
-            .args(["--listen", "127.0.0.1:0"])
-            .arg("--data-dir")
-            .arg(dir.join("data"))
-            .arg("--ra-key")
-            .arg(dir.join("ra.key"))
-            .arg("--ha-keys")
-            .arg(dir.join("ha.pub"))
-            .arg("--ha-encryption-key")
-            .arg(dir.join("ha-enc.pub"))
+            .args(process::key_dir_args(&dir.join("data"), dir))
             .args(extra)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
@@ -194,16 +187,8 @@ impl Proc {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
-            if let Some(line) = text.lines().find(|l| l.contains("listening")) {
-                let at = line.find("127.0.0.1:").ok_or("no address in the log")?;
-                let addr: String = line[at..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-                    .collect();
-                return Ok(Self {
-                    addr: addr.parse()?,
-                    child,
-                });
+            if let Some(addr) = text.lines().find_map(process::listening_addr) {
+                return Ok(Self { addr, child });
             }
             if Instant::now() > deadline || child.try_wait()?.is_some() {
                 let _ = child.kill();
@@ -222,15 +207,7 @@ impl Proc {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        process::reap_within(&mut self.child, Duration::from_secs(10));
     }
 }
 
@@ -250,17 +227,9 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// `VmRSS` and `VmHWM` of a process, in KiB.
+/// `VmRSS` and `VmHWM` of a process, in KiB (0 once it is gone).
 fn memory_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| -> u64 {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
+    let field = |name: &str| process::status_kib(pid, name).unwrap_or(0);
     (field("VmRSS:"), field("VmHWM:"))
 }
 

@@ -698,15 +698,7 @@ impl Nginx {
             .args(["-s", "stop"])
             .stderr(Stdio::null())
             .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        venuecode_testkit::server::process::reap_within(&mut self.child, Duration::from_secs(5));
     }
 }
 

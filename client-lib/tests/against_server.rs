@@ -14,7 +14,7 @@ use venuecode_client::Error;
 use venuecode_client::*;
 use venuecode_protocol::envelope::tan_hash;
 use venuecode_protocol::*;
-use venuecode_testkit::fixture::trust_bundle;
+use venuecode_testkit::fixture::Authorities;
 
 /// A server on a free local port, stopped on drop.
 struct Running {
@@ -34,59 +34,51 @@ impl Drop for Running {
     }
 }
 
-struct Authorities {
-    ra: SigningKey,
-    ha: SigningKey,
-    ha_enc: DecryptionKey,
+/// The loopback server URL the trust bundles name.
+const URL: &str = "http://127.0.0.1";
+
+/// The first trust bundle of `auth`, as `authority init` writes it.
+fn first_bundle(auth: &Authorities) -> TrustBundle {
+    auth.bundle(URL)
 }
 
-impl Authorities {
-    fn new() -> Self {
-        Self {
-            ra: SigningKey::generate().unwrap(),
-            ha: SigningKey::generate().unwrap(),
-            ha_enc: DecryptionKey::generate().unwrap(),
-        }
-    }
-
-    /// The first trust bundle, as `authority init` writes it.
-    fn bundle(&self) -> TrustBundle {
-        bundle(1, &[&self.ra], &[&self.ha], &self.ha_enc, &self.ra)
-    }
-
-    fn config(&self) -> VisitorConfig {
-        VisitorConfig::new(self.bundle()).unwrap()
-    }
-}
-
-fn bundle(
-    sequence: u64,
-    ra: &[&SigningKey],
-    ha: &[&SigningKey],
-    ha_enc: &DecryptionKey,
-    signer: &SigningKey,
-) -> TrustBundle {
-    let now = SystemClock.now_minute();
-    trust_bundle(sequence, now, ra, ha, ha_enc, "http://127.0.0.1", signer)
+/// A visitor configuration trusting [`first_bundle`].
+fn visitor_config(auth: &Authorities) -> VisitorConfig {
+    VisitorConfig::new(first_bundle(auth)).unwrap()
 }
 
 fn start(dir: &Path, auth: &Authorities) -> Running {
-    start_serving(dir, auth, &auth.bundle())
+    start_serving(dir, auth, &first_bundle(auth))
+}
+
+/// A venue registered over `http` as `name` with a fresh key and master seed, and its key.
+fn registered_venue(http: &HttpTransport, auth: &Authorities, name: &str) -> (Venue, SigningKey) {
+    let venue_key = SigningKey::generate().unwrap();
+    let cert = register_venue(http, &venue_key, name);
+    let master = MasterSeed::generate().unwrap();
+    let venue = Venue::new(cert, master, venue_key.clone(), &first_bundle(auth)).unwrap();
+    (venue, venue_key)
+}
+
+/// A phone's visitor with a fresh diary key in `dir`, on `clock`, talking through `transport`.
+fn open_phone(
+    dir: &Path,
+    config: VisitorConfig,
+    clock: impl Clock + 'static,
+    transport: impl Transport + 'static,
+) -> Visitor {
+    let key = DiaryKey::generate().unwrap();
+    Visitor::open(dir.join("phone.redb"), key, config, clock, transport).unwrap()
 }
 
 /// The server, serving `served` on `GET /v1/trust-bundle`.
 fn start_serving(dir: &Path, auth: &Authorities, served: &TrustBundle) -> Running {
-    use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
-    let ra_path = dir.join("ra.key");
-    let ha_path = dir.join("ha.pub");
-    let enc_path = dir.join("ha-enc.pub");
-    write_signing_key(&ra_path, &auth.ra).unwrap();
-    write_public_key(&ha_path, &auth.ha.public_key()).unwrap();
-    write_encryption_key(&enc_path, &auth.ha_enc.public_key()).unwrap();
+    let keys = auth.write_keys(dir);
     let bundle_path = dir.join("trust-bundle.bin");
     std::fs::write(&bundle_path, served.encode()).unwrap();
-    let mut config = venuecode_server::Config::new(dir.join("data"), ra_path, vec![ha_path]);
-    config.ha_encryption_key = Some(enc_path);
+    let mut config =
+        venuecode_server::Config::new(dir.join("data"), keys.ra_key, vec![keys.ha_keys]);
+    config.ha_encryption_key = Some(keys.ha_encryption_key);
     config.trust_bundle = Some(bundle_path);
     config.counts = true;
     let (addr_tx, addr_rx) = mpsc::channel();
@@ -301,7 +293,7 @@ fn check_in_share_publish_sync_over_http() {
     let auth = Authorities::new();
     let server = start(dir.path(), &auth);
     let http = HttpTransport::new(&server.base).unwrap();
-    let anchors = auth.bundle().anchors();
+    let anchors = first_bundle(&auth).anchors();
     let mut ha = Ha {
         key: &auth.ha,
         head: ChainHead::GENESIS,
@@ -313,7 +305,13 @@ fn check_in_share_publish_sync_over_http() {
     let cert = register_venue(&http, &venue_key, "兰州牛肉面馆");
     cert.verify_signature(&anchors).unwrap();
     let master = MasterSeed::generate().unwrap();
-    let venue = Venue::new(cert, master.clone(), venue_key.clone(), &auth.bundle()).unwrap();
+    let venue = Venue::new(
+        cert,
+        master.clone(),
+        venue_key.clone(),
+        &first_bundle(&auth),
+    )
+    .unwrap();
     let poster = venue
         .static_code()
         .unwrap()
@@ -323,7 +321,7 @@ fn check_in_share_publish_sync_over_http() {
     // issued) and move on by themselves afterwards.
     let start_minute = SystemClock.now_minute();
     let clock = ManualClock::at_minute(start_minute);
-    let config = auth.config();
+    let config = visitor_config(&auth);
     let open = |name: &str| {
         Visitor::open(
             dir.path().join(name),
@@ -445,7 +443,7 @@ fn check_in_share_publish_sync_over_http() {
     new_cert.verify_signature(&anchors).unwrap();
     assert_eq!(new_cert.info(), &info);
     assert_ne!(new_cert.serial(), venue.certificate().serial());
-    let updated = Venue::new(new_cert, master, venue_key.clone(), &auth.bundle()).unwrap();
+    let updated = Venue::new(new_cert, master, venue_key.clone(), &first_bundle(&auth)).unwrap();
     let new_poster = updated
         .static_code()
         .unwrap()
@@ -478,15 +476,7 @@ fn venue_helpers_over_http() {
     let auth = Authorities::new();
     let server = start(dir.path(), &auth);
     let http = HttpTransport::new(&server.base).unwrap();
-    let venue_key = SigningKey::generate().unwrap();
-    let cert = register_venue(&http, &venue_key, "甘肃省博物馆");
-    let venue = Venue::new(
-        cert,
-        MasterSeed::generate().unwrap(),
-        venue_key,
-        &auth.bundle(),
-    )
-    .unwrap();
+    let (venue, _) = registered_venue(&http, &auth, "甘肃省博物馆");
     let serial = venue.certificate().serial();
     let now = SystemClock.now_minute();
     let day = venue.day_of(now);
@@ -496,7 +486,7 @@ fn venue_helpers_over_http() {
         dir.path().join("guests.redb"),
         DiaryKey::generate().unwrap(),
         serial,
-        &auth.bundle(),
+        &first_bundle(&auth),
         SystemClock,
     )
     .unwrap();
@@ -532,18 +522,11 @@ fn venue_helpers_over_http() {
         .register_count_tags(&http, &[day], &SystemClock)
         .unwrap();
     let clock = ManualClock::at_minute(now);
-    let mut config = auth.config();
+    let mut config = visitor_config(&auth);
     config.count_pings = true;
     config.ping_delay_max_minutes = 30;
     let proxy = Proxy::new(&server.base);
-    let phone = Visitor::open(
-        dir.path().join("phone.redb"),
-        DiaryKey::generate().unwrap(),
-        config,
-        clock.clone(),
-        proxy.clone(),
-    )
-    .unwrap();
+    let phone = open_phone(dir.path(), config, clock.clone(), proxy.clone());
     let base = venuecode_protocol::code::DEFAULT_BASE_URL;
     let first = phone
         .scan_and_check_in(&venue.static_code().unwrap().to_url(base))
@@ -586,27 +569,17 @@ fn withheld_batch_through_a_proxy_over_http() {
         key: &auth.ha,
         head: ChainHead::GENESIS,
     };
-    let venue_key = SigningKey::generate().unwrap();
-    let cert = register_venue(&http, &venue_key, "兰州牛肉面馆");
-    let venue = Venue::new(
-        cert,
-        MasterSeed::generate().unwrap(),
-        venue_key,
-        &auth.bundle(),
-    )
-    .unwrap();
+    let (venue, _) = registered_venue(&http, &auth, "兰州牛肉面馆");
     let code = venue.static_code().unwrap();
     let now = SystemClock.now_minute();
     let clock = ManualClock::at_minute(now);
     let proxy = Proxy::new(&server.base);
-    let phone = Visitor::open(
-        dir.path().join("phone.redb"),
-        DiaryKey::generate().unwrap(),
-        auth.config(),
+    let phone = open_phone(
+        dir.path(),
+        visitor_config(&auth),
         clock.clone(),
         proxy.clone(),
-    )
-    .unwrap();
+    );
     phone
         .scan_and_check_in(&code.to_url(venuecode_protocol::code::DEFAULT_BASE_URL))
         .unwrap();
@@ -673,15 +646,7 @@ fn rollback_replayed_revocation_list_through_a_proxy_over_http() {
         head: ChainHead::GENESIS,
     }
     .checkpoint(&http);
-    let venue_key = SigningKey::generate().unwrap();
-    let cert = register_venue(&http, &venue_key, "兰州牛肉面馆");
-    let venue = Venue::new(
-        cert,
-        MasterSeed::generate().unwrap(),
-        venue_key.clone(),
-        &auth.bundle(),
-    )
-    .unwrap();
+    let (venue, venue_key) = registered_venue(&http, &auth, "兰州牛肉面馆");
     let poster = venue
         .static_code()
         .unwrap()
@@ -689,14 +654,12 @@ fn rollback_replayed_revocation_list_through_a_proxy_over_http() {
     // The genuine, signed list before the revocation.
     let old = get(&http, "/v1/revocations?after=0");
     let proxy = Proxy::new(&server.base);
-    let phone = Visitor::open(
-        dir.path().join("phone.redb"),
-        DiaryKey::generate().unwrap(),
-        auth.config(),
+    let phone = open_phone(
+        dir.path(),
+        visitor_config(&auth),
         SystemClock,
         proxy.clone(),
-    )
-    .unwrap();
+    );
     phone.scan(&poster).unwrap();
     signed(
         &http,
@@ -735,16 +698,14 @@ fn trust_bundles_served_by_the_server_rotate_only_when_genuine() {
     let dir = tempfile::tempdir().unwrap();
     let evil_ra = SigningKey::generate().unwrap();
     let evil_ha = SigningKey::generate().unwrap();
-    let evil = bundle(7, &[&evil_ra], &[&evil_ha], &auth.ha_enc, &evil_ra);
+    let evil = auth.bundle_with(7, &evil_ra, &[&evil_ha], URL);
     let server = start_serving(dir.path(), &auth, &evil);
-    let phone = Visitor::open(
-        dir.path().join("phone.redb"),
-        DiaryKey::generate().unwrap(),
-        auth.config(),
+    let phone = open_phone(
+        dir.path(),
+        visitor_config(&auth),
         SystemClock,
         HttpTransport::new(&server.base).unwrap(),
-    )
-    .unwrap();
+    );
     let r = phone.sync().unwrap();
     assert!(
         matches!(
@@ -753,7 +714,7 @@ fn trust_bundles_served_by_the_server_rotate_only_when_genuine() {
         ),
         "{r:?}"
     );
-    assert_eq!(phone.trust_bundle().unwrap(), auth.bundle());
+    assert_eq!(phone.trust_bundle().unwrap(), first_bundle(&auth));
     drop(phone);
     drop(server);
 
@@ -761,16 +722,14 @@ fn trust_bundles_served_by_the_server_rotate_only_when_genuine() {
     // key): applied.
     let dir = tempfile::tempdir().unwrap();
     let ha2 = SigningKey::generate().unwrap();
-    let rotated = bundle(2, &[&auth.ra], &[&auth.ha, &ha2], &auth.ha_enc, &auth.ra);
+    let rotated = auth.bundle_with(2, &auth.ra, &[&auth.ha, &ha2], URL);
     let server = start_serving(dir.path(), &auth, &rotated);
-    let phone = Visitor::open(
-        dir.path().join("phone.redb"),
-        DiaryKey::generate().unwrap(),
-        auth.config(),
+    let phone = open_phone(
+        dir.path(),
+        visitor_config(&auth),
         SystemClock,
         HttpTransport::new(&server.base).unwrap(),
-    )
-    .unwrap();
+    );
     let r = phone.sync().unwrap();
     assert!(matches!(r.trust_bundle, PartOutcome::Updated), "{r:?}");
     assert_eq!(phone.trust_bundle().unwrap(), rotated);

@@ -17,26 +17,9 @@ use venuecode_client::transport::{Request, Response, TanState};
 use venuecode_client::*;
 use venuecode_protocol::time::EPOCH_MINUTES;
 use venuecode_protocol::{
-    ChainHead, Checkpoint, CheckpointBody, Codec, Error as P, RiskLevel, SigningKey, TrustBundle,
+    ChainHead, Checkpoint, CheckpointBody, Codec, Error as P, SigningKey, TrustBundle,
     TrustBundleBody,
 };
-
-fn noodles_batch(w: &World) -> venuecode_protocol::ExposureBatch {
-    w.batch(&[(static_seed(&w.noodles), NOW, NOW + 60, RiskLevel::HIGH)])
-}
-
-fn other_batch(w: &World, i: u8) -> venuecode_protocol::ExposureBatch {
-    w.batch(&[(other_seed([i; 32]), NOW, NOW + 60, RiskLevel::LOW)])
-}
-
-/// Checked in at the noodle bar from NOW to NOW+60, then two hours later.
-fn visited_noodles(w: &World) -> Visitor {
-    w.no_revocations();
-    let v = w.visitor();
-    v.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
-    w.clock.advance_minutes(120);
-    v
-}
 
 use common::revocation_page as page;
 
@@ -92,15 +75,15 @@ fn rollback_old_revocation_page_replayed_after_paging_is_refused() {
 #[test]
 fn withheld_old_batch_reposted_by_a_proxy_under_a_new_sequence_breaks_its_signature() {
     let w = world();
-    let v = visited_noodles(&w);
-    let old = noodles_batch(&w);
+    let v = w.visited_noodles();
+    let old = w.noodles_batch();
     w.publish(&old);
     let r = v.sync().unwrap();
     assert_eq!(r.new_exposures.len(), 1);
 
     // The HA publishes batch 2; a proxy serves batch 1 again in its place, with the sequence
     // and previous link rewritten so that it would extend the phone's head.
-    let genuine2 = other_batch(&w, 2);
+    let genuine2 = w.other_batch(2);
     w.publish(&genuine2);
     let mut bytes = old.encode();
     // version u8 | ha_key_id [8] | sequence u64 | previous [32]
@@ -146,33 +129,11 @@ fn withheld_batch_spliced_from_another_ha_chain_is_refused_and_not_matched() {
     let v = w.visitor_with(VisitorConfig::new(two).unwrap());
     v.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
     w.clock.advance_minutes(120);
-    w.publish(&other_batch(&w, 1));
+    w.publish(&w.other_batch(1));
     assert_eq!(v.sync().unwrap().cursor, 1);
 
-    let mut b =
-        venuecode_protocol::BatchBuilder::new(ChainHead::GENESIS, NOW, vec!["x".into()]).unwrap();
-    b.add(&venuecode_protocol::ExposureWindow {
-        seed: static_seed(&w.noodles).0,
-        venue_key: static_seed(&w.noodles).1,
-        start: NOW,
-        end: NOW + 60,
-        risk: RiskLevel::HIGH,
-        message_index: 0,
-    })
-    .unwrap();
-    let other1 = b.sign(&ha2).unwrap();
-    let mut b =
-        venuecode_protocol::BatchBuilder::new(other1.chain_head(), NOW, vec!["x".into()]).unwrap();
-    b.add(&venuecode_protocol::ExposureWindow {
-        seed: static_seed(&w.noodles).0,
-        venue_key: static_seed(&w.noodles).1,
-        start: NOW,
-        end: NOW + 60,
-        risk: RiskLevel::HIGH,
-        message_index: 0,
-    })
-    .unwrap();
-    let other2 = b.sign(&ha2).unwrap();
+    let other1 = w.noodles_batch_by(&ha2, ChainHead::GENESIS, "x");
+    let other2 = w.noodles_batch_by(&ha2, other1.chain_head(), "x");
     w.server.publish_at(2, other2.encode());
     let r = v.sync().unwrap();
     assert!(
@@ -204,20 +165,13 @@ fn withheld_two_phones_shown_different_lists_never_both_hear_no_exposure() {
     a.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
     let other_server = MemoryServer::new();
     let dir_b = tempfile::tempdir().unwrap();
-    let b = Visitor::open(
-        dir_b.path().join("b.redb"),
-        DiaryKey::from_bytes(KEY),
-        w.config(),
-        w.clock.clone(),
-        other_server.clone(),
-    )
-    .unwrap();
+    let b = w.visitor_at_server(&dir_b.path().join("b.redb"), other_server.clone());
     b.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
     w.clock.advance_minutes(120);
     other_server.set_revocations(&w.revocation_list(&[], NOW));
 
-    let b1 = other_batch(&w, 1);
-    let b2 = noodles_batch(&w);
+    let b1 = w.other_batch(1);
+    let b2 = w.noodles_batch();
     for s in [&w.server, &other_server] {
         s.publish(&b1);
         s.publish(&b2);
@@ -259,14 +213,7 @@ fn withheld_two_phones_shown_different_lists_never_both_hear_no_exposure() {
     third_server.publish(&b1);
     third_server.set_checkpoint(&checkpoint(&w.ha, b1.chain_head(), w.clock.now_minute()));
     let dir_c = tempfile::tempdir().unwrap();
-    let c = Visitor::open(
-        dir_c.path().join("c.redb"),
-        DiaryKey::from_bytes(KEY),
-        w.config(),
-        w.clock.clone(),
-        third_server.clone(),
-    )
-    .unwrap();
+    let c = w.visitor_at_server(&dir_c.path().join("c.redb"), third_server.clone());
     assert_eq!(c.sync().unwrap().chain, ChainStatus::Ok);
     w.clock.advance_minutes(2 * EPOCH_MINUTES + 1);
     assert_eq!(c.sync().unwrap().chain, ChainStatus::Stale);
@@ -284,7 +231,7 @@ fn trust_bundle_signed_by_an_ha_key_is_refused_as_first_install_and_as_rotation(
         Err(Error::Protocol(P::UnknownKeyId))
     ));
     // Rotation: sequence 2 signed by the trusted HA key (a held key, but not an RA key).
-    let v = visited_noodles(&w);
+    let v = w.visited_noodles();
     let rotation = bundle(2, &[&w.ra], &[&w.ha], &w.ha_enc, &w.ha);
     assert!(matches!(
         v.update_trust_bundle(&rotation),
@@ -315,7 +262,7 @@ fn trust_bundle_signed_by_an_ha_key_is_refused_as_first_install_and_as_rotation(
 #[test]
 fn trust_bundle_shipped_by_an_app_update_replaces_the_held_one_only_if_a_held_ra_key_signed_it() {
     let w = world();
-    let v = visited_noodles(&w);
+    let v = w.visited_noodles();
     assert_eq!(v.app_trust_bundle_refused(), None);
     drop(v);
     // An "app update" ships sequence 2 with another RA, HA and encryption key, self-signed by
@@ -512,7 +459,7 @@ fn people_phone_clock_hours_off_scanning_a_rotating_code_is_told_to_check_the_cl
 #[test]
 fn people_tan_typed_with_a_typo_is_a_clear_error_and_the_tan_still_works() {
     let w = world();
-    let v = visited_noodles(&w);
+    let v = w.visited_noodles();
     w.server
         .register_tan("K7Q2-9XWD-4MPA", TanState::Fresh)
         .unwrap();
@@ -535,16 +482,16 @@ fn people_tan_typed_with_a_typo_is_a_clear_error_and_the_tan_still_works() {
 fn withheld_not_reported_for_a_phone_offline_longer_than_retention_it_resyncs_from_the_retained_range(
 ) {
     let w = world();
-    let v = visited_noodles(&w);
-    w.publish(&other_batch(&w, 1));
+    let v = w.visited_noodles();
+    w.publish(&w.other_batch(1));
     assert_eq!(v.sync().unwrap().cursor, 1);
 
     // The phone is off for three weeks. Batches 2 and 3 are published and expire; 4 and 5
     // (the latter for the noodle bar) are still served.
-    let b2 = other_batch(&w, 2);
-    let b3 = other_batch(&w, 3);
-    let b4 = other_batch(&w, 4);
-    let b5 = noodles_batch(&w);
+    let b2 = w.other_batch(2);
+    let b3 = w.other_batch(3);
+    let b4 = w.other_batch(4);
+    let b5 = w.noodles_batch();
     for b in [&b2, &b3, &b4, &b5] {
         w.server.publish(b);
     }
@@ -573,12 +520,12 @@ fn withheld_not_reported_for_a_phone_offline_longer_than_retention_it_resyncs_fr
     // A server that still lists an expired batch's place as missing cannot make it "withheld":
     // and one that withholds a retained batch is caught.
     let w = world();
-    let v = visited_noodles(&w);
-    w.publish(&other_batch(&w, 1));
+    let v = w.visited_noodles();
+    w.publish(&w.other_batch(1));
     v.sync().unwrap();
-    let b2 = other_batch(&w, 2);
-    let b3 = other_batch(&w, 3);
-    let b4 = other_batch(&w, 4);
+    let b2 = w.other_batch(2);
+    let b3 = w.other_batch(3);
+    let b4 = w.other_batch(4);
     for b in [&b2, &b3, &b4] {
         w.server.publish(b);
     }

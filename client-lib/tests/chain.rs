@@ -11,32 +11,15 @@ use venuecode_client::*;
 use venuecode_protocol::time::EPOCH_MINUTES;
 use venuecode_protocol::{ChainHead, Codec, DecryptionKey, Error as P, RiskLevel, SigningKey};
 
-/// Checked in at the noodle bar from NOW to NOW+60, then two hours later.
-fn visited_noodles(w: &World) -> Visitor {
-    w.no_revocations();
-    let v = w.visitor();
-    v.scan_and_check_in(&w.static_url(&w.noodles)).unwrap();
-    w.clock.advance_minutes(120);
-    v
-}
-
-fn noodles_batch(w: &World) -> venuecode_protocol::ExposureBatch {
-    w.batch(&[(static_seed(&w.noodles), NOW, NOW + 60, RiskLevel::HIGH)])
-}
-
-fn other_batch(w: &World, i: u8) -> venuecode_protocol::ExposureBatch {
-    w.batch(&[(other_seed([i; 32]), NOW, NOW + 60, RiskLevel::LOW)])
-}
-
 // ---- withheld, stale, reordered, forked ----
 
 #[test]
 fn withheld_batch_for_this_client_is_reported_not_no_exposure() {
     let w = world();
-    let v = visited_noodles(&w);
-    w.publish(&other_batch(&w, 1));
-    w.publish(&noodles_batch(&w));
-    w.publish(&other_batch(&w, 3));
+    let v = w.visited_noodles();
+    w.publish(&w.other_batch(1));
+    w.publish(&w.noodles_batch());
+    w.publish(&w.other_batch(3));
     // The server hides batch 2 (the one that matters) from this phone.
     w.server.withhold(2);
     let r = v.sync().unwrap();
@@ -77,9 +60,9 @@ fn withheld_batch_for_this_client_is_reported_not_no_exposure() {
 #[test]
 fn withheld_from_the_listing_only_is_fetched_by_sequence() {
     let w = world();
-    let v = visited_noodles(&w);
-    w.publish(&other_batch(&w, 1));
-    w.publish(&noodles_batch(&w));
+    let v = w.visited_noodles();
+    w.publish(&w.other_batch(1));
+    w.publish(&w.noodles_batch());
     w.server.omit_from_listing(2);
     let r = v.sync().unwrap();
     assert_eq!(r.batches, 2);
@@ -90,8 +73,8 @@ fn withheld_from_the_listing_only_is_fetched_by_sequence() {
 #[test]
 fn withheld_last_batch_without_a_listing_is_caught_by_the_checkpoint() {
     let w = world();
-    let v = visited_noodles(&w);
-    w.publish(&noodles_batch(&w));
+    let v = w.visited_noodles();
+    w.publish(&w.noodles_batch());
     // Neither listed nor served: only the signed checkpoint tells.
     w.server.withhold(1);
     let r = v.sync().unwrap();
@@ -102,13 +85,13 @@ fn withheld_last_batch_without_a_listing_is_caught_by_the_checkpoint() {
 #[test]
 fn withheld_old_checkpoint_served_by_a_proxy_is_stale() {
     let w = world();
-    let v = visited_noodles(&w);
-    w.publish(&other_batch(&w, 1));
+    let v = w.visited_noodles();
+    w.publish(&w.other_batch(1));
     // Three days later the HA has published more, but a proxy keeps serving the old
     // checkpoint and hides the new batch from the listing.
     let old = w.publish_checkpoint();
     w.clock.advance_minutes(3 * EPOCH_MINUTES);
-    w.publish(&noodles_batch(&w));
+    w.publish(&w.noodles_batch());
     w.server.intercept("/v1/checkpoint", old.encode());
     w.server
         .intercept("/v1/batches?", br#"{"batches":[],"latest":1}"#.to_vec());
@@ -155,11 +138,11 @@ fn withheld_nothing_before_any_checkpoint_is_stale() {
 #[test]
 fn withheld_checkpoint_older_than_the_held_one_is_refused_as_rollback() {
     let w = world();
-    let v = visited_noodles(&w);
-    w.publish(&other_batch(&w, 1));
+    let v = w.visited_noodles();
+    w.publish(&w.other_batch(1));
     let old = w.publish_checkpoint();
     w.clock.advance_minutes(10);
-    w.publish(&other_batch(&w, 2));
+    w.publish(&w.other_batch(2));
     let r = v.sync().unwrap();
     assert_eq!(r.cursor, 2);
     // A proxy replays the older, genuinely signed checkpoint.
@@ -180,9 +163,9 @@ fn withheld_checkpoint_older_than_the_held_one_is_refused_as_rollback() {
 #[test]
 fn withheld_reordered_chain_is_refused_and_not_matched() {
     let w = world();
-    let v = visited_noodles(&w);
-    let first = noodles_batch(&w);
-    let second = other_batch(&w, 2);
+    let v = w.visited_noodles();
+    let first = w.noodles_batch();
+    let second = w.other_batch(2);
     // The server swaps the two batches.
     w.server.publish_at(1, second.encode());
     w.server.publish_at(2, first.encode());
@@ -203,8 +186,8 @@ fn withheld_reordered_chain_is_refused_and_not_matched() {
 #[test]
 fn withheld_forked_chain_is_refused() {
     let w = world();
-    let v = visited_noodles(&w);
-    w.publish(&other_batch(&w, 1));
+    let v = w.visited_noodles();
+    w.publish(&w.other_batch(1));
     assert_eq!(v.sync().unwrap().cursor, 1);
 
     // A second, different batch 1 and a batch 2 after it: a fork of what the phone read.
@@ -245,8 +228,8 @@ fn withheld_forked_chain_is_refused() {
 #[test]
 fn withheld_batch_disagreeing_with_the_checkpoint_is_refused() {
     let w = world();
-    let v = visited_noodles(&w);
-    let genuine = noodles_batch(&w);
+    let v = w.visited_noodles();
+    let genuine = w.noodles_batch();
     w.publish(&genuine);
     // The server serves another batch 1, signed and well formed, that the checkpoint does not
     // name.
@@ -322,8 +305,8 @@ fn rollback_replayed_old_revocation_list_is_refused_and_the_later_revocation_sta
 #[test]
 fn rollback_failing_revocation_fetch_still_lets_batches_match() {
     let w = world();
-    let v = visited_noodles(&w);
-    w.publish(&noodles_batch(&w));
+    let v = w.visited_noodles();
+    w.publish(&w.noodles_batch());
     w.server.fail_path("/v1/revocations");
     let r = v.sync().unwrap();
     assert!(matches!(
@@ -395,7 +378,7 @@ fn rollback_revocation_pages_are_followed_and_gaps_refused() {
 #[test]
 fn trust_bundle_with_substituted_keys_is_refused_and_nothing_changes() {
     let w = world();
-    let v = visited_noodles(&w);
+    let v = w.visited_noodles();
     let held = v.trust_bundle().unwrap();
 
     // A bundle of the attacker's own keys, signed by the attacker's "RA" key: it verifies on
@@ -417,18 +400,7 @@ fn trust_bundle_with_substituted_keys_is_refused_and_nothing_changes() {
     assert!(v.anchors().unwrap().ha(&evil_ha.key_id()).is_err());
 
     // Batches and checkpoints signed by the substituted HA key are refused.
-    let mut b = venuecode_protocol::BatchBuilder::new(w.head.get(), NOW, vec!["x".into()]).unwrap();
-    let (seed, venue_key) = static_seed(&w.noodles);
-    b.add(&venuecode_protocol::ExposureWindow {
-        seed,
-        venue_key,
-        start: NOW,
-        end: NOW + 60,
-        risk: RiskLevel::HIGH,
-        message_index: 0,
-    })
-    .unwrap();
-    let evil_batch = b.sign(&evil_ha).unwrap();
+    let evil_batch = w.noodles_batch_by(&evil_ha, w.head.get(), "x");
     w.server.publish(&evil_batch);
     w.server.set_checkpoint(&checkpoint(
         &evil_ha,
@@ -469,7 +441,7 @@ fn trust_bundle_with_substituted_keys_is_refused_and_nothing_changes() {
 #[test]
 fn trust_genuine_rotation_is_applied_and_an_older_bundle_is_refused() {
     let w = world();
-    let v = visited_noodles(&w);
+    let v = w.visited_noodles();
     // The HA rotates its signing key: the RA signs bundle 2 (with the key phones hold) that
     // trusts both, then adds a new RA key in bundle 3 and drops the old in bundle 4.
     let ha2 = SigningKey::from_seed(&[21; 32]).unwrap();
@@ -485,18 +457,7 @@ fn trust_genuine_rotation_is_applied_and_an_older_bundle_is_refused() {
     ));
 
     // Batches and checkpoints signed by the new HA key now verify.
-    let mut b = venuecode_protocol::BatchBuilder::new(w.head.get(), NOW, vec!["m".into()]).unwrap();
-    let (seed, venue_key) = static_seed(&w.noodles);
-    b.add(&venuecode_protocol::ExposureWindow {
-        seed,
-        venue_key,
-        start: NOW,
-        end: NOW + 60,
-        risk: RiskLevel::HIGH,
-        message_index: 0,
-    })
-    .unwrap();
-    let by_ha2 = b.sign(&ha2).unwrap();
+    let by_ha2 = w.noodles_batch_by(&ha2, w.head.get(), "m");
     w.head.set(by_ha2.chain_head());
     w.server.publish(&by_ha2);
     w.server
@@ -558,8 +519,8 @@ fn trust_first_install_must_verify_and_no_key_comes_from_the_network() {
     .is_err());
 
     // A full sync never asks the server for keys.
-    let v = visited_noodles(&w);
-    w.publish(&noodles_batch(&w));
+    let v = w.visited_noodles();
+    w.publish(&w.noodles_batch());
     v.sync().unwrap();
     assert!(!w
         .server

@@ -19,7 +19,7 @@ use venuecode_client::{DiaryKey, ManualClock, Venue, Visitor, VisitorConfig};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::*;
 use venuecode_testkit::crash::{self, Rng};
-use venuecode_testkit::fixture::{certificate, revocation_list, trust_bundle, venue_info};
+use venuecode_testkit::fixture::{certificate, restaurant, revocation_list, trust_bundle};
 
 /// Set in the child: the diary path.
 const CHILD_ENV: &str = "VENUECODE_DIARY_CRASH_CHILD";
@@ -49,13 +49,7 @@ fn authorities() -> Authorities {
     );
     let venue = |n: u8, name: &str| {
         let key = SigningKey::from_seed(&[10 + n; 32]).unwrap();
-        let info = venue_info(
-            name,
-            "甘肃省兰州市安宁区北滨河西路1号",
-            VenueCategory::RESTAURANT,
-            60,
-            32,
-        );
+        let info = restaurant(name);
         let cert = certificate(
             &ra,
             u64::from(n) + 1,

@@ -10,36 +10,12 @@ use venuecode_client::transport::Request;
 use venuecode_client::Error;
 use venuecode_client::*;
 use venuecode_protocol::*;
-use venuecode_testkit::fixture::trust_bundle;
+use venuecode_testkit::fixture::Authorities;
 use venuecode_testkit::pki::{self_signed, TestCa};
 
-struct Authorities {
-    ra: SigningKey,
-    ha: SigningKey,
-    ha_enc: DecryptionKey,
-}
-
-impl Authorities {
-    fn new() -> Self {
-        Self {
-            ra: SigningKey::generate().unwrap(),
-            ha: SigningKey::generate().unwrap(),
-            ha_enc: DecryptionKey::generate().unwrap(),
-        }
-    }
-
-    /// The trust bundle the app ships with.
-    fn bundle(&self) -> TrustBundle {
-        trust_bundle(
-            1,
-            SystemClock.now_minute(),
-            &[&self.ra],
-            &[&self.ha],
-            &self.ha_enc,
-            "https://localhost",
-            &self.ra,
-        )
-    }
+/// The trust bundle the app ships with.
+fn app_bundle(auth: &Authorities) -> TrustBundle {
+    auth.bundle("https://localhost")
 }
 
 /// The server on a loopback port, serving HTTPS with the given certificate; stopped on drop.
@@ -51,17 +27,13 @@ struct TlsServer {
 
 impl TlsServer {
     fn start(dir: &Path, auth: &Authorities, (cert, key): (String, String)) -> Self {
-        use venuecode_server::config::{write_public_key, write_signing_key};
-        std::fs::create_dir_all(dir).unwrap();
-        let ra_path = dir.join("ra.key");
-        let ha_path = dir.join("ha.pub");
-        write_signing_key(&ra_path, &auth.ra).unwrap();
-        write_public_key(&ha_path, &auth.ha.public_key()).unwrap();
+        let keys = auth.write_keys(dir);
         let cert_path = dir.join("server.crt");
         let key_path = dir.join("server.key");
         std::fs::write(&cert_path, cert).unwrap();
         std::fs::write(&key_path, key).unwrap();
-        let mut config = venuecode_server::Config::new(dir.join("data"), ra_path, vec![ha_path]);
+        let mut config =
+            venuecode_server::Config::new(dir.join("data"), keys.ra_key, vec![keys.ha_keys]);
         config.tls_cert = Some(cert_path);
         config.tls_key = Some(key_path);
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -128,7 +100,7 @@ fn visitor_at(
     Visitor::open(
         dir.join(name),
         DiaryKey::generate().unwrap(),
-        VisitorConfig::new(auth.bundle()).unwrap(),
+        VisitorConfig::new(app_bundle(auth)).unwrap(),
         clock,
         transport,
     )
@@ -201,7 +173,7 @@ fn tls_client_trusting_the_private_ca_syncs_and_one_without_it_refuses() {
         cert,
         MasterSeed::generate().unwrap(),
         venue_key,
-        &auth.bundle(),
+        &app_bundle(&auth),
     )
     .unwrap();
     let code = venue.static_code().unwrap();

@@ -12,6 +12,18 @@ use venuecode_protocol::{
     CodeKind, Codec, GuestBookEntry, RiskLevel, SealedMessage, SeedRelease, SigningKey,
 };
 
+/// The guest book at `path` under a fixed key, keeping entries 7 days, on the world's clock.
+fn guest_book(w: &World, path: &std::path::Path) -> GuestBook {
+    GuestBook::open(
+        path,
+        DiaryKey::from_bytes([0x6b; 32]),
+        7,
+        &w.trust,
+        w.clock.clone(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn rotating_code_for_now_scans_and_changes_each_day() {
     let w = world();
@@ -129,14 +141,7 @@ fn seeds_are_released_sealed_to_the_ha_and_uploaded() {
 fn guest_book_keeps_only_ciphertext_and_masked_labels() {
     let w = world();
     let path = w.dir.path().join("guests.redb");
-    let book = GuestBook::open(
-        &path,
-        DiaryKey::from_bytes([0x6b; 32]),
-        7,
-        &w.trust,
-        w.clock.clone(),
-    )
-    .unwrap();
+    let book = guest_book(&w, &path);
     let g = book.add("卢伟", "18212341234", NOW, NOW + 45).unwrap();
     assert_eq!(g.label, "卢* 182****1234");
     book.add("欧阳娜娜", "13912345678", NOW + 300, NOW + 360)
@@ -187,14 +192,7 @@ fn guest_book_keeps_only_ciphertext_and_masked_labels() {
 fn guest_book_discloses_a_window_and_purges_after_retention() {
     let w = world();
     let path = w.dir.path().join("guests.redb");
-    let book = GuestBook::open(
-        &path,
-        DiaryKey::from_bytes([0x6b; 32]),
-        7,
-        &w.trust,
-        w.clock.clone(),
-    )
-    .unwrap();
+    let book = guest_book(&w, &path);
     book.add("卢伟", "18212341234", NOW, NOW + 45).unwrap();
     book.add("欧阳娜娜", "13912345678", NOW + 300, NOW + 360)
         .unwrap();
@@ -223,14 +221,7 @@ fn guest_book_discloses_a_window_and_purges_after_retention() {
     assert_eq!(book.list().unwrap().len(), 1);
     drop(book);
     w.clock.set_minute(NOW + 360 + 14 * EPOCH_MINUTES + 1);
-    let book = GuestBook::open(
-        &path,
-        DiaryKey::from_bytes([0x6b; 32]),
-        7,
-        &w.trust,
-        w.clock.clone(),
-    )
-    .unwrap();
+    let book = guest_book(&w, &path);
     assert!(book.list().unwrap().is_empty());
 }
 
@@ -373,14 +364,7 @@ fn the_guest_book_file_is_created_mode_0600() {
     use std::os::unix::fs::PermissionsExt;
     let w = world();
     let path = w.dir.path().join("guests.redb");
-    let book = GuestBook::open(
-        &path,
-        DiaryKey::from_bytes([0x6b; 32]),
-        7,
-        &w.trust,
-        w.clock.clone(),
-    )
-    .unwrap();
+    let book = guest_book(&w, &path);
     book.add("卢伟", "18212341234", NOW, NOW + 45).unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);

@@ -84,20 +84,8 @@ impl Keys {
 
 /// Starts the server binary on a free port and waits for its "listening" log line.
 fn start(keys: &Keys, data: &Path) -> Running {
-    let d = &keys.dir;
     let mut cmd = Command::new(BIN);
-    cmd.arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--ra-key")
-        .arg(d.join("ra.key"))
-        .arg("--admin-key")
-        .arg(d.join("admin.pub"))
-        .arg("--ha-keys")
-        .arg(d.join("ha.pub"))
-        .arg("--ha-encryption-key")
-        .arg(d.join("ha-enc.pub"))
+    cmd.args(process::key_dir_args(data, &keys.dir))
         .args(["--rate-burst", "1000000", "--rate-per-minute", "1000000"])
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1");

@@ -5,7 +5,7 @@ use venuecode_protocol::chain::retained_range;
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::time::{self, stay_slots, EPOCH_MINUTES};
 use venuecode_protocol::*;
-use venuecode_testkit::fixture::{certificate, venue_info};
+use venuecode_testkit::fixture::{certificate, restaurant};
 
 const NOW: u32 = 29_000_000; // 2025-02-19T21:20Z, in Unix minutes
 
@@ -25,13 +25,7 @@ fn world() -> World {
     let ha_enc = DecryptionKey::derive(&[3; 32]).unwrap();
     let venue_key = SigningKey::from_seed(&[4; 32]).unwrap();
     let master = MasterSeed::from_bytes([5; 32]);
-    let info = venue_info(
-        "兰州牛肉面馆",
-        "甘肃省兰州市安宁区北滨河西路1号",
-        VenueCategory::RESTAURANT,
-        60,
-        32,
-    );
+    let info = restaurant("兰州牛肉面馆");
     let cert = certificate(&ra, 7, &venue_key, info, NOW - 1000, NOW + 100_000);
     let anchors = TrustAnchors::new(ra.public_key(), ha.public_key());
     World {

@@ -11,6 +11,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::server::process::listen_args;
+
 /// Longest a single CLI command may take (a debug build on a busy machine).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(90);
 /// Longest the server may take to print its listening line.
@@ -157,21 +159,15 @@ pub fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> 
 /// `ha_home`, its store in `data_dir`.
 pub fn server_command(bin: &str, data_dir: &Path, ha_home: &Path) -> Command {
     let mut cmd = command(bin);
-    cmd.arg("server")
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--data-dir")
-        .arg(data_dir)
-        .arg("--ra-key")
-        .arg(ha_home.join("ra/ra.key"))
-        .arg("--admin-key")
-        .arg(ha_home.join("ra/admin.pub"))
-        .arg("--ha-keys")
-        .arg(ha_home.join("authority/ha-signing.pub"))
-        .arg("--ha-encryption-key")
-        .arg(ha_home.join("authority/ha-encryption.pub"))
-        .arg("--trust-bundle")
-        .arg(ha_home.join("authority/trust-bundle.bin"));
+    let files = [
+        ("--ra-key", "ra/ra.key"),
+        ("--admin-key", "ra/admin.pub"),
+        ("--ha-keys", "authority/ha-signing.pub"),
+        ("--ha-encryption-key", "authority/ha-encryption.pub"),
+        ("--trust-bundle", "authority/trust-bundle.bin"),
+    ]
+    .map(|(flag, file)| (flag, ha_home.join(file)));
+    cmd.arg("server").args(listen_args(data_dir, &files));
     cmd
 }
 

@@ -67,6 +67,11 @@ pub fn venue_info(
     venue_info_in(name, address, 620_105, category, stay, offset)
 }
 
+/// A restaurant at the noodle bar's address with a 60-minute stay at [`OFFSET`], named `name`.
+pub fn restaurant(name: &str) -> VenueInfo {
+    venue_info(name, NOODLES_ADDRESS, VenueCategory::RESTAURANT, 60, OFFSET)
+}
+
 /// Venue information in `region`.
 pub fn venue_info_in(
     name: &str,
@@ -262,6 +267,23 @@ pub fn window(
     }
 }
 
+/// A batch after `head` issued at `issued_at` with one `message` and one window per (seed and
+/// venue key, start, end, risk), signed by `ha`.
+pub fn signed_batch(
+    ha: &SigningKey,
+    head: ChainHead,
+    issued_at: u32,
+    message: &str,
+    windows: &[(SeedOf, u32, u32, RiskLevel)],
+) -> ExposureBatch {
+    let mut b = BatchBuilder::new(head, issued_at, vec![message.into()]).unwrap();
+    for ((seed, venue_key), start, end, risk) in windows {
+        b.add(&window(seed.clone(), *venue_key, *start, *end, *risk))
+            .unwrap();
+    }
+    b.sign(ha).unwrap()
+}
+
 /// The fixture world at [`NOW`], the in-memory server serving a checkpoint of the empty chain.
 pub fn world() -> World {
     let ra = SigningKey::from_seed(&[1; 32]).unwrap();
@@ -368,12 +390,49 @@ impl World {
         head: ChainHead,
         windows: &[(SeedOf, u32, u32, RiskLevel)],
     ) -> ExposureBatch {
-        let mut b = BatchBuilder::new(head, NOW, vec!["Get tested and stay home.".into()]).unwrap();
-        for ((seed, venue_key), start, end, risk) in windows {
-            b.add(&window(seed.clone(), *venue_key, *start, *end, *risk))
-                .unwrap();
-        }
-        b.sign(&self.ha).unwrap()
+        signed_batch(&self.ha, head, NOW, "Get tested and stay home.", windows)
+    }
+
+    /// A visitor with the diary key [`KEY`] at `path` and the fixture's configuration and
+    /// clock, talking to `server` (another in-memory server than the world's).
+    pub fn visitor_at_server(&self, path: &Path, server: MemoryServer) -> Visitor {
+        let config = self.config();
+        let (key, clock) = (DiaryKey::from_bytes(KEY), self.clock.clone());
+        Visitor::open(path, key, config, clock, server).unwrap()
+    }
+
+    /// A visitor checked in at the noodle bar from [`NOW`] to `NOW + 60` (no revocations
+    /// served), then the clock moved on two hours.
+    pub fn visited_noodles(&self) -> Visitor {
+        self.no_revocations();
+        let v = self.visitor();
+        v.scan_and_check_in(&self.static_url(&self.noodles))
+            .unwrap();
+        self.clock.advance_minutes(120);
+        v
+    }
+
+    /// The next batch of the HA's chain: one high-risk hour at the noodle bar from [`NOW`].
+    pub fn noodles_batch(&self) -> ExposureBatch {
+        self.batch(&[(static_seed(&self.noodles), NOW, NOW + 60, RiskLevel::HIGH)])
+    }
+
+    /// The same window as [`World::noodles_batch`] after `head` with one `message`, signed by
+    /// `ha` (another HA key, a substituted one); the chain head stays.
+    pub fn noodles_batch_by(
+        &self,
+        ha: &SigningKey,
+        head: ChainHead,
+        message: &str,
+    ) -> ExposureBatch {
+        let windows = [(static_seed(&self.noodles), NOW, NOW + 60, RiskLevel::HIGH)];
+        signed_batch(ha, head, NOW, message, &windows)
+    }
+
+    /// The next batch of the HA's chain: one low-risk hour at a venue of no diary entry
+    /// (seed bytes `i`).
+    pub fn other_batch(&self, i: u8) -> ExposureBatch {
+        self.batch(&[(other_seed([i; 32]), NOW, NOW + 60, RiskLevel::LOW)])
     }
 
     /// Publishes a batch and a fresh checkpoint of the HA's head, as the HA does.
@@ -435,4 +494,78 @@ pub fn other_seed(bytes: [u8; 32]) -> SeedOf {
         Seed::from_bytes(bytes),
         SigningKey::from_seed(&[99; 32]).unwrap().public_key(),
     )
+}
+
+/// Fresh random RA, HA signing and HA encryption keys, for the tests that run a real server.
+pub struct Authorities {
+    /// The registration authority's key.
+    pub ra: SigningKey,
+    /// The health authority's signing key.
+    pub ha: SigningKey,
+    /// The health authority's encryption key.
+    pub ha_enc: DecryptionKey,
+}
+
+/// Where [`Authorities::write_keys`] put the key files a server reads.
+pub struct KeyFiles {
+    /// The RA signing key (`--ra-key`).
+    pub ra_key: PathBuf,
+    /// The HA public signing key (`--ha-keys`).
+    pub ha_keys: PathBuf,
+    /// The HA public encryption key (`--ha-encryption-key`).
+    pub ha_encryption_key: PathBuf,
+}
+
+impl Authorities {
+    /// New random keys.
+    pub fn new() -> Self {
+        Self {
+            ra: SigningKey::generate().unwrap(),
+            ha: SigningKey::generate().unwrap(),
+            ha_enc: DecryptionKey::generate().unwrap(),
+        }
+    }
+
+    /// The first trust bundle, as `authority init` writes it: issued now, naming `server_url`,
+    /// signed by the RA.
+    pub fn bundle(&self, server_url: &str) -> TrustBundle {
+        self.bundle_with(1, &self.ra, &[&self.ha], server_url)
+    }
+
+    /// A trust bundle `sequence` issued at the current minute of the system clock, naming the
+    /// registration authority `ra` (which signs it), the health authority keys `ha`, this HA
+    /// encryption key and `server_url`.
+    pub fn bundle_with(
+        &self,
+        sequence: u64,
+        ra: &SigningKey,
+        ha: &[&SigningKey],
+        server_url: &str,
+    ) -> TrustBundle {
+        use venuecode_client::SystemClock;
+        let now = SystemClock.now_minute();
+        trust_bundle(sequence, now, &[ra], ha, &self.ha_enc, server_url, ra)
+    }
+
+    /// Writes the RA key, the HA public key and the HA encryption key into `dir` (created if
+    /// missing) as `ra.key`, `ha.pub` and `ha-enc.pub`.
+    pub fn write_keys(&self, dir: &Path) -> KeyFiles {
+        use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
+        std::fs::create_dir_all(dir).unwrap();
+        let files = KeyFiles {
+            ra_key: dir.join("ra.key"),
+            ha_keys: dir.join("ha.pub"),
+            ha_encryption_key: dir.join("ha-enc.pub"),
+        };
+        write_signing_key(&files.ra_key, &self.ra).unwrap();
+        write_public_key(&files.ha_keys, &self.ha.public_key()).unwrap();
+        write_encryption_key(&files.ha_encryption_key, &self.ha_enc.public_key()).unwrap();
+        files
+    }
+}
+
+impl Default for Authorities {
+    fn default() -> Self {
+        Self::new()
+    }
 }

@@ -229,17 +229,17 @@ impl GuestBook {
         arrival: UnixMinute,
         departure: UnixMinute,
     ) -> Result<GuestRecord> {
-        let entry = GuestBookEntry {
-            venue_serial: self.serial,
-            name: name.trim().to_owned(),
-            phone: normalize_phone(phone)?,
+        let entry = GuestBookEntry::new(
+            self.serial,
+            name.trim(),
+            &normalize_phone(phone)?,
             arrival,
             departure,
-        };
+        )?;
         let sealed = entry.seal(&self.ha)?;
         let mut record = GuestRecord {
             id: 0,
-            label: format!("{} {}", mask_name(&entry.name), phone_label(&entry.phone)),
+            label: format!("{} {}", mask_name(entry.name()), phone_label(entry.phone())),
             arrival,
             departure,
             sealed,
@@ -304,8 +304,7 @@ impl GuestBook {
                 "more than 10,000 guests in the window; disclose it as shorter windows",
             ));
         }
-        let bundle = SealedBundle { items };
-        bundle.check().map_err(Error::Protocol)?;
+        let bundle = SealedBundle::new(items).map_err(Error::Protocol)?;
         let upload_id = api::upload(transport, tan, bundle.encode())?;
         Ok(Disclosure { upload_id, entries })
     }
@@ -343,18 +342,13 @@ mod tests {
 
     fn record() -> GuestRecord {
         let ha = DecryptionKey::derive(&[3; 32]).expect("key");
-        let entry = GuestBookEntry {
-            venue_serial: 7,
-            name: "卢伟".into(),
-            phone: "18212341234".into(),
-            arrival: 29_000_000,
-            departure: 29_000_045,
-        };
+        let entry =
+            GuestBookEntry::new(7, "卢伟", "18212341234", 29_000_000, 29_000_045).expect("entry");
         GuestRecord {
             id: 3,
             label: "卢* 182****1234".into(),
-            arrival: entry.arrival,
-            departure: entry.departure,
+            arrival: entry.arrival(),
+            departure: entry.departure(),
             sealed: entry.seal(&ha.public_key()).expect("seal"),
         }
     }

@@ -103,11 +103,11 @@ fn seeds_are_released_sealed_to_the_ha_and_uploaded() {
     let key = w.noodles.certificate().body().venue_key;
     assert!(!bytes.windows(32).any(|x| x == key.as_bytes()));
     let opened = SeedRelease::open(&w.ha_enc, &release).unwrap();
-    assert_eq!(opened.venue_key, key);
-    assert_eq!(opened.seeds.len(), 2);
-    assert_eq!(opened.seeds[0].0, today - 1);
+    assert_eq!(*opened.venue_key(), key);
+    assert_eq!(opened.seeds().len(), 2);
+    assert_eq!(opened.seeds()[0].0, today - 1);
     let code = w.noodles.rotating_code(&w.clock).unwrap();
-    assert_eq!(&opened.seeds[1].1, code.seed());
+    assert_eq!(&opened.seeds()[1].1, code.seed());
 
     w.server
         .register_tan("SEEDS-123456", TanState::Fresh)
@@ -167,14 +167,16 @@ fn guest_book_keeps_only_ciphertext_and_masked_labels() {
         .unwrap();
     assert!(intl.label.ends_with(" +86 139****2222"), "{}", intl.label);
     assert_eq!(
-        GuestBookEntry::open(&w.ha_enc, &intl.sealed).unwrap().phone,
+        GuestBookEntry::open(&w.ha_enc, &intl.sealed)
+            .unwrap()
+            .phone(),
         "+8613900002222"
     );
     assert_eq!(book.list().unwrap().len(), 3);
     let opened = GuestBookEntry::open(&w.ha_enc, &g.sealed).unwrap();
-    assert_eq!(opened.name, "卢伟");
-    assert_eq!(opened.phone, "18212341234");
-    assert_eq!(opened.venue_serial, 7);
+    assert_eq!(opened.name(), "卢伟");
+    assert_eq!(opened.phone(), "18212341234");
+    assert_eq!(opened.venue_serial(), 7);
     drop(book);
 
     let raw = std::fs::read(&path).unwrap();
@@ -206,11 +208,11 @@ fn guest_book_discloses_a_window_and_purges_after_retention() {
         .unwrap();
     assert_eq!(d.entries, 1);
     let bundle = SealedBundle::decode(&w.server.uploads()[0]).unwrap();
-    assert_eq!(bundle.items.len(), 1);
+    assert_eq!(bundle.items().len(), 1);
     assert_eq!(
-        GuestBookEntry::open(&w.ha_enc, &bundle.items[0])
+        GuestBookEntry::open(&w.ha_enc, &bundle.items()[0])
             .unwrap()
-            .name,
+            .name(),
         "卢伟"
     );
     assert!(matches!(
@@ -345,7 +347,7 @@ fn count_tags_are_registered_signed_in_binary_within_the_window() {
         posts[0].key_id,
         w.noodles.certificate().body().venue_key.key_id().0
     );
-    let list = &posts[0].registration.tags;
+    let list = posts[0].registration.tags();
     assert_eq!(list.len(), 4);
     assert!(list.windows(2).all(|p| p[0] < p[1]));
     assert!(list.contains(&(day, tags[0])));

@@ -323,14 +323,14 @@ pub fn open_upload(ha: &HealthAuthority, purpose: UploadPurpose, bytes: &[u8]) -
             let release = SeedRelease::open(&ha.decryption, &sealed)
                 .map_err(AuthorityError::SeedReleaseInvalid)?;
             Ok(Opened::Seeds {
-                venue_key: *release.venue_key.as_bytes(),
-                seeds: release.seeds,
+                venue_key: *release.venue_key().as_bytes(),
+                seeds: release.seeds().to_vec(),
             })
         }
         UploadPurpose::GuestBook => {
             let bundle = SealedBundle::decode(bytes).map_err(AuthorityError::UploadUndecodable)?;
-            let mut out = Vec::with_capacity(bundle.items.len());
-            for item in &bundle.items {
+            let mut out = Vec::with_capacity(bundle.items().len());
+            for item in bundle.items() {
                 out.push(
                     GuestBookEntry::open(&ha.decryption, item)
                         .map_err(AuthorityError::UploadUnopenable)?,
@@ -346,14 +346,14 @@ pub fn open_upload(ha: &HealthAuthority, purpose: UploadPurpose, bytes: &[u8]) -
 /// the upload arrived (`UploadEntry::check_claim`): at most 720 minutes, not after the upload,
 /// and within a rotating code's display window or a static code's certificate validity.
 pub fn check_entry(e: &UploadEntry, anchors: &TrustAnchors, received_at: UnixMinute) -> Result<()> {
-    e.code
+    e.code()
         .verify_signatures(anchors)
         .map_err(AuthorityError::CodeInvalid)?;
     e.check_claim(received_at)
         .map_err(|reason| AuthorityError::ClaimInvalid {
             reason,
-            minutes: e.departure.saturating_sub(e.arrival),
-            arrival: e.arrival,
+            minutes: e.departure().saturating_sub(e.arrival()),
+            arrival: e.arrival(),
             received_at,
         })
 }
@@ -945,12 +945,12 @@ pub fn publish_mailbox(
                 tans.mark_used(&upload, info.id, &bytes)?;
                 let received = claim_bound(info.received_at, &issued, req.received_shift_seconds);
                 let mut any = false;
-                for (i, e) in upload.entries.into_iter().enumerate() {
-                    if let Err(err) = check_entry(&e, anchors, received) {
+                for (i, e) in upload.entries().iter().enumerate() {
+                    if let Err(err) = check_entry(e, anchors, received) {
                         let reason = format!(
                             "{} (serial {}): {err:#}",
-                            e.code.certificate().info().name(),
-                            e.code.certificate().serial()
+                            e.code().certificate().info().name(),
+                            e.code().certificate().serial()
                         );
                         progress(&format!(
                             "SKIPPED check-in {} of upload {}: {reason}",
@@ -966,9 +966,9 @@ pub fn publish_mailbox(
                     }
                     any = true;
                     traces.push(Trace {
-                        code: e.code,
-                        start: e.arrival,
-                        end: e.departure,
+                        code: e.code().clone(),
+                        start: e.arrival(),
+                        end: e.departure(),
                     });
                 }
                 if any {

@@ -420,7 +420,7 @@ pub(crate) fn print_opened(
                 None => (false, "not checked".to_owned()),
             };
             let checks: Vec<Option<String>> = upload
-                .entries
+                .entries()
                 .iter()
                 .map(|e| {
                     authority::check_entry(e, anchors, received)
@@ -429,12 +429,12 @@ pub(crate) fn print_opened(
                 })
                 .collect();
             let rows: Vec<_> = upload
-                .entries
+                .entries()
                 .iter()
                 .zip(&checks)
                 .map(|(e, c)| {
-                    let vz = cert_zone(e.code.certificate());
-                    json!({"serial": e.code.certificate().serial(), "venue": e.code.certificate().info().name(), "arrival": rfc3339(e.arrival, &vz), "departure": rfc3339(e.departure, &vz), "problem": c})
+                    let vz = cert_zone(e.code().certificate());
+                    json!({"serial": e.code().certificate().serial(), "venue": e.code().certificate().info().name(), "arrival": rfc3339(e.arrival(), &vz), "departure": rfc3339(e.departure(), &vz), "problem": c})
                 })
                 .collect();
             ctx.print(
@@ -447,14 +447,18 @@ pub(crate) fn print_opened(
                     };
                     s.push_str(&format!(
                         "a case shared {} check-in(s):\n",
-                        upload.entries.len()
+                        upload.entries().len()
                     ));
-                    for (e, c) in upload.entries.iter().zip(&checks) {
+                    for (e, c) in upload.entries().iter().zip(&checks) {
                         s.push_str(&format!(
                             "  {} (serial {}): {}{}\n",
-                            e.code.certificate().info().name(),
-                            e.code.certificate().serial(),
-                            stay_text(e.arrival, e.departure, &cert_zone(e.code.certificate())),
+                            e.code().certificate().info().name(),
+                            e.code().certificate().serial(),
+                            stay_text(
+                                e.arrival(),
+                                e.departure(),
+                                &cert_zone(e.code().certificate())
+                            ),
                             c.as_ref()
                                 .map(|c| format!("\n    REFUSED, will not be published: {c}"))
                                 .unwrap_or_default()
@@ -467,18 +471,18 @@ pub(crate) fn print_opened(
         Opened::GuestBook(entries) => {
             let rows: Vec<_> = entries
                 .iter()
-                .map(|g| json!({"serial": g.venue_serial, "name": g.name, "phone": g.phone, "arrival": g.arrival, "departure": g.departure}))
+                .map(|g| json!({"serial": g.venue_serial(), "name": g.name(), "phone": g.phone(), "arrival": g.arrival(), "departure": g.departure()}))
                 .collect();
             ctx.print(json!({"guestbook": rows}), || {
                 let mut s = format!("{} guest-book entr(y/ies):\n", entries.len());
                 for g in entries {
                     s.push_str(&format!(
                         "  {} {} at serial {}: {} – {}\n",
-                        g.name,
-                        g.phone,
-                        g.venue_serial,
-                        ctx.show(g.arrival),
-                        ctx.show(g.departure)
+                        g.name(),
+                        g.phone(),
+                        g.venue_serial(),
+                        ctx.show(g.arrival()),
+                        ctx.show(g.departure())
                     ));
                 }
                 s

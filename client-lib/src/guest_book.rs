@@ -11,9 +11,10 @@ use core::fmt;
 use std::path::Path;
 
 use redb::{Database, Durability, ReadableTable, TableDefinition};
+use venuecode_protocol::aead::{aead_open, aead_seal};
 use venuecode_protocol::codec::{Put, Reader};
 use venuecode_protocol::mask::{mask_name, mask_phone};
-use venuecode_protocol::primitives::{aead_open, aead_seal, random_array};
+use venuecode_protocol::rand::random_array;
 use venuecode_protocol::sealed::{SealedBundle, MAX_BUNDLE_ITEMS};
 use venuecode_protocol::time::{overlap_minutes, UnixMinute, EPOCH_MINUTES, RETENTION_DAYS};
 use venuecode_protocol::{Codec, EncryptionKey, GuestBookEntry, SealedMessage, TrustBundle};

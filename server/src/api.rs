@@ -16,7 +16,7 @@ use venuecode_protocol::api::{
     UploadListing, UploadStored, VenueStats, VenueStatsRow,
 };
 use venuecode_protocol::envelope::parse_tan_hash;
-use venuecode_protocol::primitives::sha256;
+use venuecode_protocol::hash::sha256;
 use venuecode_protocol::revocation::MAX_REVOCATION_PAGE;
 use venuecode_protocol::time::{local_epoch, CLOCK_SKEW_MINUTES, EPOCH_MINUTES};
 use venuecode_protocol::{

@@ -174,7 +174,7 @@ impl TanLedger {
             });
         }
         if issued.used {
-            let fingerprint = hex::encode(venuecode_protocol::primitives::sha256(&[bytes]));
+            let fingerprint = hex::encode(venuecode_protocol::hash::sha256(&[bytes]));
             match &issued.used_by {
                 Some((by, fp)) if *by == id && *fp == fingerprint => {}
                 Some((by, _)) => return Err(AuthorityError::TanReplayed { by: *by }),
@@ -189,10 +189,7 @@ impl TanLedger {
         let key = hex::encode(upload.tan_hash()?);
         let issued = self.tans.get_mut(&key).ok_or(AuthorityError::TanUnknown)?;
         issued.used = true;
-        issued.used_by = Some((
-            id,
-            hex::encode(venuecode_protocol::primitives::sha256(&[bytes])),
-        ));
+        issued.used_by = Some((id, hex::encode(venuecode_protocol::hash::sha256(&[bytes]))));
         Ok(())
     }
 }
@@ -572,7 +569,7 @@ impl HaChain {
     /// id this HA never used.
     pub fn next_builder(&self, created_at: UnixMinute, message: &str) -> Result<BatchBuilder> {
         loop {
-            let id: [u8; 16] = venuecode_protocol::primitives::random_array()?;
+            let id: [u8; 16] = venuecode_protocol::rand::random_array()?;
             if !self.batch_ids.contains(&hex::encode(id)) {
                 return Ok(BatchBuilder::with_id(
                     self.head()?,
@@ -796,7 +793,7 @@ pub struct Published {
 /// seed, start and end. The ledger lets a second `publish` add only what is new (another case,
 /// a seed the venue released since) instead of republishing every upload still in the mailbox.
 pub fn window_fingerprint(w: &ExposureWindow) -> [u8; 32] {
-    venuecode_protocol::primitives::sha256(&[
+    venuecode_protocol::hash::sha256(&[
         b"venuecode-cli/v2/published-window",
         w.venue_key.as_bytes(),
         w.seed.expose(),

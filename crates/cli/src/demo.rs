@@ -169,7 +169,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     let mut config = VisitorConfig::new(bundle.clone())?;
     config.count_pings = false;
     let phone = |name: &str| -> Result<Visitor> {
-        let key: [u8; 32] = venuecode_protocol::primitives::random_array()?;
+        let key: [u8; 32] = venuecode_protocol::rand::random_array()?;
         Ok(Visitor::open(
             root.join(format!("{name}.diary")),
             DiaryKey::from_bytes(key),

@@ -271,7 +271,7 @@ fn request_envelope_checks_window_and_body() {
     );
     // The same checks given the body's SHA-256 instead of the body.
     let digest = |b: &[u8]| {
-        let mut h = venuecode_protocol::primitives::Sha256Stream::new();
+        let mut h = venuecode_protocol::hash::Sha256Stream::new();
         h.update(b);
         h.finish()
     };

@@ -15,14 +15,15 @@
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
+use venuecode_protocol::aead::aead_seal;
 use venuecode_protocol::certificate::{CERTIFICATE_LABEL, REGISTRATION_VERSION};
 use venuecode_protocol::chain::{retained_range, CHECKPOINT_LABEL};
 use venuecode_protocol::code::{decode_decimal, encode_decimal, CODE_LABEL, DEFAULT_BASE_URL};
 use venuecode_protocol::codec::Reader;
 use venuecode_protocol::envelope::{tan_hash, REQUEST_LABEL};
 use venuecode_protocol::exposure::{BATCH_LABEL, BATCH_LINK_LABEL, RECORD_NONCE};
+use venuecode_protocol::hash::sha256;
 use venuecode_protocol::keys::KEY_ID_LABEL;
-use venuecode_protocol::primitives::{aead_seal, sha256};
 use venuecode_protocol::revocation::REVOCATION_LABEL;
 use venuecode_protocol::sealed::{
     self, pad, seal_with_ikm, unpad, GUEST_BOOK_INFO, SEED_RELEASE_INFO, SEED_RELEASE_LABEL,
@@ -1338,7 +1339,7 @@ fn gen_certificate() -> Value {
         ctx.clone(),
     ));
     // Strict Ed25519 beyond S < L: each signature satisfies a lax verifier's equation.
-    let signed_msg = venuecode_protocol::primitives::signed_message(CERTIFICATE_LABEL, &tbs);
+    let signed_msg = venuecode_protocol::keys::signed_message(CERTIFICATE_LABEL, &tbs);
     let order8: [u8; 32] = hex::decode(WEAK_ED25519[3].1).unwrap().try_into().unwrap();
     for (name, sig) in [
         ("strict Ed25519: small-order R (the identity), valid under the cofactorless equation", lax::small_order_r(&RA_SEED, &signed_msg)),

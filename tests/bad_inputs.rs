@@ -1119,16 +1119,13 @@ fn rows(w: &World) -> Vec<Row> {
             "upload sealed with a low-order enc",
             "NonContributory",
             Box::new(|w: &World| {
-                let upload = Upload {
-                    tan: "LIB-TAN-000001".into(),
-                    entries: vec![UploadEntry {
-                        code: w.shop.code(),
-                        arrival: w.now - 60,
-                        departure: w.now,
-                    }],
-                };
-                let mut msg = upload.seal(&w.ha.decryption.public_key()).unwrap();
-                msg.enc = LOW_ORDER_X25519[2];
+                let entry = UploadEntry::new(w.shop.code(), w.now - 60, w.now).unwrap();
+                let upload = Upload::new("LIB-TAN-000001", vec![entry]).unwrap();
+                let msg = upload.seal(&w.ha.decryption.public_key()).unwrap();
+                // Version and key id, then the 32-byte enc: patched on the wire.
+                let mut bytes = msg.encode();
+                bytes[9..41].copy_from_slice(&LOW_ORDER_X25519[2]);
+                let msg = SealedMessage::decode(&bytes).unwrap();
                 proto_err(Upload::open(&w.ha.decryption, &msg))
             }),
         ),
@@ -1137,11 +1134,8 @@ fn rows(w: &World) -> Vec<Row> {
             "upload sealing an empty TAN",
             "InvalidArgument(\"a TAN is 10 to 64 printable ASCII characters\")",
             Box::new(|w: &World| {
-                let upload = Upload {
-                    tan: String::new(),
-                    entries: vec![],
-                };
-                proto_err(upload.seal(&w.ha.decryption.public_key()))
+                let upload = Upload::new("", vec![]);
+                proto_err(upload.and_then(|u| u.seal(&w.ha.decryption.public_key())))
             }),
         ),
         row(
@@ -1149,11 +1143,8 @@ fn rows(w: &World) -> Vec<Row> {
             "upload sealing a 65-character TAN",
             "InvalidArgument(\"a TAN is 10 to 64 printable ASCII characters\")",
             Box::new(|w: &World| {
-                let upload = Upload {
-                    tan: "K".repeat(65),
-                    entries: vec![],
-                };
-                proto_err(upload.seal(&w.ha.decryption.public_key()))
+                let upload = Upload::new(&"K".repeat(65), vec![]);
+                proto_err(upload.and_then(|u| u.seal(&w.ha.decryption.public_key())))
             }),
         ),
         row(
@@ -1161,11 +1152,8 @@ fn rows(w: &World) -> Vec<Row> {
             "upload sealing a TAN with a space",
             "InvalidArgument(\"a TAN is 10 to 64 printable ASCII characters\")",
             Box::new(|w: &World| {
-                let upload = Upload {
-                    tan: "K7Q2 M9XD 4TZP".into(),
-                    entries: vec![],
-                };
-                proto_err(upload.seal(&w.ha.decryption.public_key()))
+                let upload = Upload::new("K7Q2 M9XD 4TZP", vec![]);
+                proto_err(upload.and_then(|u| u.seal(&w.ha.decryption.public_key())))
             }),
         ),
         row(
@@ -1802,10 +1790,10 @@ fn rows(w: &World) -> Vec<Row> {
         "case upload with a low-order HPKE enc",
         "400 malformed",
         Box::new(|w: &World| {
-            let mut msg =
-                SealedMessage::decode(&seal_upload(&w.ha.decryption.public_key())).unwrap();
-            msg.enc = LOW_ORDER_X25519[0];
-            http(w.upload("LOW-ORDER-TAN-01", msg.encode()))
+            // Version and key id, then the 32-byte enc: patched on the wire.
+            let mut bytes = seal_upload(&w.ha.decryption.public_key());
+            bytes[9..41].copy_from_slice(&LOW_ORDER_X25519[0]);
+            http(w.upload("LOW-ORDER-TAN-01", bytes))
         }),
     ));
     t.push(row(

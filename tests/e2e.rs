@@ -2270,23 +2270,16 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
     // Sealed in canonical form, as a phone seals what a person types (`authority tan` shows
     // the TAN in groups; the HA's ledger keeps the hash of the canonical form).
     let tan = venuecode_client::tan::normalize(&w.tan("case")).unwrap();
-    let poisoned = Upload {
-        tan: tan.clone(),
-        entries: vec![
+    let poisoned = Upload::new(
+        &tan,
+        vec![
             // The photo claimed for the afternoon: outside the code's display window.
-            UploadEntry {
-                code: photo.clone(),
-                arrival: minute(14, 0),
-                departure: minute(15, 0),
-            },
+            UploadEntry::new(photo.clone(), minute(14, 0), minute(15, 0)).unwrap(),
             // A 721-minute stay from when it was shown.
-            UploadEntry {
-                code: photo.clone(),
-                arrival: minute(10, 0),
-                departure: minute(10, 0) + 721,
-            },
+            UploadEntry::new(photo.clone(), minute(10, 0), minute(10, 0) + 721).unwrap(),
         ],
-    };
+    )
+    .unwrap();
     let transport = venuecode_client::HttpTransport::new(&w.server.url).unwrap();
     let poisoned_id =
         venuecode_client::api::upload(&transport, &tan, poisoned.seal(&ha_pub).unwrap().encode())
@@ -2297,14 +2290,11 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
     let unopenable_id = venuecode_client::api::upload(
         &transport,
         &tan,
-        Upload {
-            tan: tan.clone(),
-            entries: vec![UploadEntry {
-                code: photo,
-                arrival: minute(10, 0),
-                departure: minute(10, 30),
-            }],
-        }
+        Upload::new(
+            &tan,
+            vec![UploadEntry::new(photo, minute(10, 0), minute(10, 30)).unwrap()],
+        )
+        .unwrap()
         .seal(&other.public_key())
         .unwrap()
         .encode(),
@@ -2452,14 +2442,16 @@ fn poisoned_upload_planted_in_the_servers_store_without_an_ha_tan_is_not_publish
     .unwrap();
     let ha_pub = EncryptionKey::from_bytes(&ha_pub).unwrap();
     let minute = |h: u32, m: u32| d * 1440 + h * 60 + m;
-    let planted = Upload {
-        tan: "PLANTED-BY-THE-SERVER".to_owned(),
-        entries: vec![UploadEntry {
-            code: VenueCode::parse(&lib_url).unwrap(),
-            arrival: minute(10, 0),
-            departure: minute(11, 0),
-        }],
-    }
+    let planted = Upload::new(
+        "PLANTED-BY-THE-SERVER",
+        vec![UploadEntry::new(
+            VenueCode::parse(&lib_url).unwrap(),
+            minute(10, 0),
+            minute(11, 0),
+        )
+        .unwrap()],
+    )
+    .unwrap()
     .seal(&ha_pub)
     .unwrap()
     .encode();

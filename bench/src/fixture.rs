@@ -7,7 +7,7 @@ use std::path::Path;
 use venuecode_client::{DiaryKey, ManualClock, MemoryServer, Visitor, VisitorConfig};
 use venuecode_protocol::codec::Reader;
 use venuecode_protocol::exposure::BATCH_LABEL;
-use venuecode_protocol::primitives::Sha256Stream;
+use venuecode_protocol::hash::Sha256Stream;
 use venuecode_protocol::time::{UnixMinute, EPOCH_MINUTES};
 use venuecode_protocol::{
     BatchBuilder, CertificateBody, ChainHead, Checkpoint, CheckpointBody, DecryptionKey,

@@ -360,8 +360,7 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<Matching> {
         let mut shas = Vec::new();
         for _ in 0..runs.max(3) {
             let c0 = thread_cpu();
-            let d =
-                venuecode_protocol::primitives::sha256(&[batch.get(records_at..).unwrap_or(&[])]);
+            let d = venuecode_protocol::hash::sha256(&[batch.get(records_at..).unwrap_or(&[])]);
             shas.push(thread_cpu().saturating_sub(c0));
             std::hint::black_box(d);
         }

@@ -428,25 +428,14 @@ fn tan_uploads(
     let venue = BenchVenue::new(auth, 4000, fixture::typical_info()?)?;
     let code = venue.static_code()?;
     let entries = vec![
-        UploadEntry {
-            code: code.clone(),
-            arrival: T0 + 600,
-            departure: T0 + 660,
-        },
-        UploadEntry {
-            code,
-            arrival: T0 + 2000,
-            departure: T0 + 2090,
-        },
+        UploadEntry::new(code.clone(), T0 + 600, T0 + 660)?,
+        UploadEntry::new(code, T0 + 2000, T0 + 2090)?,
     ];
     let mut up_reqs = Vec::with_capacity(n);
     let mut upload_bytes = 0;
     for t in &tans {
         // The TAN inside the seal (for the HA), its hash in the header (for the server).
-        let upload = Upload {
-            tan: t.clone(),
-            entries: entries.clone(),
-        };
+        let upload = Upload::new(t, entries.clone())?;
         let body = upload.seal(&auth.ha_enc.public_key())?.encode();
         upload_bytes = body.len();
         up_reqs.push(

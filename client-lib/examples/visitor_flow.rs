@@ -160,13 +160,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         clock.now_minute(),
         vec!["You were near a confirmed case. Get tested.".into()],
     )?;
-    for e in &upload.entries {
-        e.code.verify_signatures(&anchors)?;
+    for e in upload.entries() {
+        e.code().verify_signatures(&anchors)?;
         batch.add(&ExposureWindow {
-            seed: e.code.seed().clone(),
-            venue_key: e.code.certificate().body().venue_key,
-            start: e.arrival,
-            end: e.departure,
+            seed: e.code().seed().clone(),
+            venue_key: e.code().certificate().body().venue_key,
+            start: e.arrival(),
+            end: e.departure(),
             risk: RiskLevel::HIGH,
             message_index: 0,
         })?;

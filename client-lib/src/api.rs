@@ -189,7 +189,6 @@ pub fn post_count_tags(
     venue_key: &SigningKey,
     now_seconds: u64,
 ) -> Result<()> {
-    registration.check().map_err(Error::Protocol)?;
     let req = Request::post(
         format!("/v1/venues/{serial}/count-tags"),
         registration.encode(),

@@ -18,8 +18,9 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use redb::{Database, Durability, ReadableTable, TableDefinition, TableHandle};
+use venuecode_protocol::aead::{aead_open, aead_seal};
 use venuecode_protocol::codec::{Put, Reader};
-use venuecode_protocol::primitives::{aead_open, aead_seal, random_array};
+use venuecode_protocol::rand::random_array;
 use venuecode_protocol::time::{epoch_of, UnixMinute};
 use venuecode_protocol::{
     ChainHead, Checkpoint, CodeKind, Codec, CountPing, RevocationReason, RevocationSet, RiskLevel,

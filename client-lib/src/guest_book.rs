@@ -18,9 +18,10 @@ use core::fmt;
 use std::path::Path;
 
 use redb::{Database, Durability, ReadableTable, TableDefinition};
+use venuecode_protocol::aead::{aead_open, aead_seal};
 use venuecode_protocol::codec::{Put, Reader};
 use venuecode_protocol::mask::{mask_name, mask_phone};
-use venuecode_protocol::primitives::{aead_open, aead_seal, random_array};
+use venuecode_protocol::rand::random_array;
 use venuecode_protocol::sealed::{SealedBundle, MAX_BUNDLE_ITEMS};
 use venuecode_protocol::time::{overlap_minutes, UnixMinute, EPOCH_MINUTES, RETENTION_DAYS};
 use venuecode_protocol::{Codec, EncryptionKey, GuestBookEntry, SealedMessage, TrustBundle};
@@ -394,13 +395,13 @@ impl GuestBook {
         departure: UnixMinute,
         open: bool,
     ) -> Result<GuestRecord> {
-        let entry = GuestBookEntry {
-            venue_serial: self.serial,
-            name: identity.name.to_string(),
-            phone: identity.phone.to_string(),
+        let entry = GuestBookEntry::new(
+            self.serial,
+            &identity.name,
+            &identity.phone,
             arrival,
             departure,
-        };
+        )?;
         let sealed = entry.seal(&self.ha)?;
         let label = format!(
             "{} {}",
@@ -570,8 +571,7 @@ impl GuestBook {
                 "more than 10,000 guests in the window; disclose it as shorter windows",
             ));
         }
-        let bundle = SealedBundle { items };
-        bundle.check().map_err(Error::Protocol)?;
+        let bundle = SealedBundle::new(items).map_err(Error::Protocol)?;
         let upload_id = api::upload(transport, tan, bundle.encode())?;
         // Remembered so that changing or deleting an entry can say the HA's copy stays.
         let tx = self.write()?;
@@ -620,18 +620,13 @@ mod tests {
 
     fn record() -> GuestRecord {
         let ha = DecryptionKey::derive(&[3; 32]).expect("key");
-        let entry = GuestBookEntry {
-            venue_serial: 7,
-            name: "卢伟".into(),
-            phone: "18212341234".into(),
-            arrival: 29_000_000,
-            departure: 29_000_045,
-        };
+        let entry =
+            GuestBookEntry::new(7, "卢伟", "18212341234", 29_000_000, 29_000_045).expect("entry");
         GuestRecord {
             id: 3,
             label: "卢* 182****1234".into(),
-            arrival: entry.arrival,
-            departure: entry.departure,
+            arrival: entry.arrival(),
+            departure: entry.departure(),
             open: false,
             disclosed_in: None,
             sealed: entry.seal(&ha.public_key()).expect("seal"),

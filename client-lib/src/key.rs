@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use venuecode_protocol::primitives::{hkdf_expand, hkdf_extract};
+use venuecode_protocol::kdf::{hkdf_expand, hkdf_extract};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// HKDF salt for the keys derived from a diary key.
@@ -21,7 +21,7 @@ impl DiaryKey {
 
     /// A fresh random key, for an app creating its first diary.
     pub fn generate() -> crate::Result<Self> {
-        Ok(Self(venuecode_protocol::primitives::random_array()?))
+        Ok(Self(venuecode_protocol::rand::random_array()?))
     }
 
     /// The key bytes, for the app to store in its keystore.

@@ -200,21 +200,18 @@ impl Visitor {
             }
             sent.push(id);
             let (arrival, departure) = e.stay_at(now);
-            entries.push(UploadEntry {
-                code: e.code().clone(),
+            entries.push(UploadEntry::new(
+                e.code().clone(),
                 arrival,
-                departure: departure.max(arrival.saturating_add(1)),
-            });
+                departure.max(arrival.saturating_add(1)),
+            )?);
         }
         if entries.is_empty() {
             return Err(Error::NothingSelected);
         }
         let count = entries.len();
         // The TAN goes inside the seal, for the HA alone; the server sees only its hash.
-        let upload = Upload {
-            tan: tan.to_owned(),
-            entries,
-        };
+        let upload = Upload::new(tan, entries)?;
         let sealed = upload.seal(&self.ha_encryption_key()?)?.encode();
         let pending = PendingUpload {
             tan: Zeroizing::new(tan.to_owned()),
@@ -249,8 +246,8 @@ impl Visitor {
         let tan = crate::tan::normalize(tan)?;
         let tan = tan.as_str();
         let mut pending = self.diary.pending_upload()?.ok_or(Error::NoPendingUpload)?;
-        let mut upload = Upload::decode(&pending.plain).map_err(|_| Error::Corrupt)?;
-        upload.tan = tan.to_owned();
+        let old = Upload::decode(&pending.plain).map_err(|_| Error::Corrupt)?;
+        let upload = Upload::new(tan, old.entries().to_vec())?;
         pending.sealed = upload.seal(&self.ha_encryption_key()?)?.encode();
         pending.plain = Zeroizing::new(upload.encode());
         pending.tan = Zeroizing::new(tan.to_owned());

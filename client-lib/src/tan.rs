@@ -49,7 +49,7 @@ fn check_value(data: &[u32]) -> u32 {
 
 /// Makes a fresh TAN (75 random bits and a check character), canonical form.
 pub fn generate() -> Result<String> {
-    let raw: [u8; TAN_CHARS - 1] = venuecode_protocol::primitives::random_array()?;
+    let raw: [u8; TAN_CHARS - 1] = venuecode_protocol::rand::random_array()?;
     let data: Vec<u32> = raw.iter().map(|b| u32::from(b & 31)).collect();
     let mut out: String = data
         .iter()

@@ -520,9 +520,7 @@ impl Venue {
             return Err(Error::InvalidArgument("no day to register"));
         }
         for chunk in tags.chunks(MAX_TAG_REGISTRATIONS) {
-            let registration = CountTagRegistration {
-                tags: chunk.to_vec(),
-            };
+            let registration = CountTagRegistration::new(chunk.to_vec())?;
             api::post_count_tags(
                 transport,
                 self.certificate.serial(),

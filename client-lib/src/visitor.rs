@@ -582,7 +582,7 @@ impl Visitor {
 
 /// A delay drawn uniformly from `0..=max` minutes.
 fn random_delay(max: u32) -> Result<u32> {
-    let r = u64::from_be_bytes(venuecode_protocol::primitives::random_array()?);
+    let r = u64::from_be_bytes(venuecode_protocol::rand::random_array()?);
     // The bias of the modulo is below 2^-32 for any u32 bound.
     Ok(u32::try_from(r % (u64::from(max) + 1)).unwrap_or(max))
 }

@@ -383,14 +383,14 @@ fn check_in_share_publish_sync_over_http() {
     let get = Request::get(format!("/v1/uploads/{}", receipt.upload_id));
     let sealed = signed(&http, get, &auth.ha);
     let upload = Upload::open(&auth.ha_enc, &SealedMessage::decode(&sealed).unwrap()).unwrap();
-    assert_eq!(upload.entries.len(), 1);
-    let shared = &upload.entries[0];
-    shared.code.verify_signatures(&anchors).unwrap();
-    assert_eq!(shared.departure - shared.arrival, 50);
+    assert_eq!(upload.entries().len(), 1);
+    let shared = &upload.entries()[0];
+    shared.code().verify_signatures(&anchors).unwrap();
+    assert_eq!(shared.departure() - shared.arrival(), 50);
     shared.check_claim(clock.now_minute()).unwrap();
     ha.publish(
         &http,
-        &[window(&shared.code, shared.arrival, shared.departure)],
+        &[window(shared.code(), shared.arrival(), shared.departure())],
     );
 
     // The contact's phone syncs over HTTP and raises the exposure, once.
@@ -502,8 +502,8 @@ fn venue_helpers_over_http() {
         &auth.ha,
     );
     let bundle = venuecode_protocol::sealed::SealedBundle::decode(&raw).unwrap();
-    let guest = GuestBookEntry::open(&auth.ha_enc, &bundle.items[0]).unwrap();
-    assert_eq!(guest.name, "卢伟");
+    let guest = GuestBookEntry::open(&auth.ha_enc, &bundle.items()[0]).unwrap();
+    assert_eq!(guest.name(), "卢伟");
 
     // Seed release with a seeds TAN: a plain sealed message; the HA matches it by venue key.
     register_tan(&http, &auth.ha, "SEEDS-00000001", "seeds");
@@ -513,8 +513,8 @@ fn venue_helpers_over_http() {
         .unwrap();
     let raw = signed(&http, Request::get(format!("/v1/uploads/{id}")), &auth.ha);
     let opened = SeedRelease::open(&auth.ha_enc, &SealedMessage::decode(&raw).unwrap()).unwrap();
-    assert_eq!(opened.venue_key, venue.certificate().body().venue_key);
-    assert_eq!(opened.seeds.len(), 2);
+    assert_eq!(*opened.venue_key(), venue.certificate().body().venue_key);
+    assert_eq!(opened.seeds().len(), 2);
 
     // Count tags registered for the venue's local day; two check-ins, each ping sent on its
     // own at its own time, one request each, and counted for this venue.

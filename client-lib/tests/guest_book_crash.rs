@@ -234,7 +234,7 @@ fn every_acknowledged_guest_book_change_survives_kill_9() {
         for g in stored.values() {
             let sealed = GuestBookEntry::open(&ha_enc, &g.sealed).unwrap();
             assert_eq!(
-                (sealed.arrival, sealed.departure),
+                (sealed.arrival(), sealed.departure()),
                 (g.arrival, g.departure),
                 "cycle {cycle} (seed {seed}): guest {} half changed",
                 g.id

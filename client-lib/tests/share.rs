@@ -68,28 +68,28 @@ fn the_selection_is_sealed_padded_and_uploaded_with_the_tan() {
     let sealed = SealedMessage::decode(&uploads[0]).unwrap();
     assert!(PAD_BUCKETS
         .iter()
-        .any(|b| b + 16 == sealed.ciphertext.len()));
+        .any(|b| b + 16 == sealed.ciphertext().len()));
     let upload = opened(&w, &uploads[0]);
-    assert_eq!(upload.entries.len(), 2);
+    assert_eq!(upload.entries().len(), 2);
     // The TAN is inside the seal; the server got only its hash, never the TAN.
-    assert_eq!(upload.tan, TAN);
+    assert_eq!(upload.tan(), TAN);
     assert_eq!(
         w.server.upload_tan_headers(),
         vec![venuecode_protocol::envelope::tan_hash_hex(TAN).unwrap()]
     );
-    let first = &upload.entries[0];
-    assert_eq!(first.code, v.entry(a).unwrap().code().clone());
-    assert_eq!((first.arrival, first.departure), (NOW, NOW + 60));
+    let first = &upload.entries()[0];
+    assert_eq!(first.code(), v.entry(a).unwrap().code());
+    assert_eq!((first.arrival(), first.departure()), (NOW, NOW + 60));
     let names: Vec<_> = upload
-        .entries
+        .entries()
         .iter()
-        .map(|e| e.code.certificate().info().name().to_owned())
+        .map(|e| e.code().certificate().info().name().to_owned())
         .collect();
     assert_eq!(names, vec![NOODLES_NAME, NOODLES_NAME]);
     assert!(upload
-        .entries
+        .entries()
         .iter()
-        .all(|e| e.code != *v.entry(b).unwrap().code()));
+        .all(|e| e.code() != v.entry(b).unwrap().code()));
 }
 
 #[test]
@@ -153,7 +153,7 @@ fn a_failed_upload_is_retried_with_the_same_content() {
     let receipt = v.retry_share().unwrap();
     assert_eq!(receipt.entries, 2);
     assert_eq!(receipt.bytes, pending.bytes);
-    assert_eq!(opened(&w, &w.server.uploads()[0]).entries.len(), 2);
+    assert_eq!(opened(&w, &w.server.uploads()[0]).entries().len(), 2);
     assert!(v.pending_share().unwrap().is_none());
     assert!(matches!(v.retry_share(), Err(Error::NoPendingUpload)));
 }
@@ -178,9 +178,9 @@ fn a_lost_response_then_shows_the_tan_as_used_and_a_new_tan_resends() {
     // the TAN sealed in it.
     let second = w.server.uploads()[1].clone();
     assert_ne!(second, first);
-    assert_eq!(opened(&w, &first).tan, TAN);
-    assert_eq!(opened(&w, &second).tan, "SECOND-01234");
-    assert_eq!(opened(&w, &second).entries, opened(&w, &first).entries);
+    assert_eq!(opened(&w, &first).tan(), TAN);
+    assert_eq!(opened(&w, &second).tan(), "SECOND-01234");
+    assert_eq!(opened(&w, &second).entries(), opened(&w, &first).entries());
     v.discard_pending_share().unwrap();
     assert!(v.pending_share().unwrap().is_none());
 }
@@ -205,8 +205,8 @@ fn a_typed_tan_is_sealed_and_hashed_in_the_canonical_form_the_ha_issued() {
     v.retry_share_with_tan(&venuecode_client::tan::display(&second))
         .unwrap();
     let uploads = w.server.uploads();
-    assert_eq!(opened(&w, &uploads[0]).tan, first);
-    assert_eq!(opened(&w, &uploads[1]).tan, second);
+    assert_eq!(opened(&w, &uploads[0]).tan(), first);
+    assert_eq!(opened(&w, &uploads[1]).tan(), second);
     let hash = |t: &str| venuecode_protocol::envelope::tan_hash_hex(t).unwrap();
     let headers = w.server.upload_tan_headers();
     assert_eq!(headers.first(), Some(&hash(&first)));
@@ -276,8 +276,8 @@ fn hidden_entries_stay_out_of_a_share_unless_included_by_id() {
     assert_eq!(receipt.entries, 2);
     let upload = opened(&w, &w.server.uploads()[0]);
     let museum = v.entry(b).unwrap().code().clone();
-    assert_eq!(upload.entries.len(), 2);
-    assert!(upload.entries.iter().all(|e| e.code != museum));
+    assert_eq!(upload.entries().len(), 2);
+    assert!(upload.entries().iter().all(|e| *e.code() != museum));
     // Only hidden entries selected: nothing to send, nothing sent.
     assert!(matches!(v.share(TAN, &[b]), Err(Error::NothingSelected)));
     assert_eq!(w.server.uploads().len(), 1);
@@ -295,7 +295,7 @@ fn hidden_entries_stay_out_of_a_share_unless_included_by_id() {
     let receipt = v.share_previewed(second, &p).unwrap();
     assert_eq!(receipt.entries, 2);
     let upload = opened(&w, &w.server.uploads()[1]);
-    let codes: Vec<_> = upload.entries.iter().map(|e| e.code.clone()).collect();
+    let codes: Vec<_> = upload.entries().iter().map(|e| e.code().clone()).collect();
     assert_eq!(codes, vec![museum, v.entry(c).unwrap().code().clone()]);
 }
 
@@ -311,5 +311,5 @@ fn an_entry_hidden_after_the_preview_stays_out() {
     w.server.register_tan(TAN, TanState::Fresh).unwrap();
     assert_eq!(v.share_previewed(TAN, &p).unwrap().entries, 1);
     let upload = opened(&w, &w.server.uploads()[0]);
-    assert_eq!(upload.entries[0].code, v.entry(a).unwrap().code().clone());
+    assert_eq!(upload.entries()[0].code(), v.entry(a).unwrap().code());
 }

@@ -285,7 +285,7 @@ fn rotating_code_matches_through_a_released_seed() {
     // the release names.
     let release: SealedMessage = w.museum.release_seeds(&[w.museum.day_of(NOW)]).unwrap();
     let opened = SeedRelease::open(&w.ha_enc, &release).unwrap();
-    let seed = (opened.seeds[0].1.clone(), opened.venue_key);
+    let seed = (opened.seeds()[0].1.clone(), *opened.venue_key());
     // The static seed does not match a rotating check-in.
     w.publish(&w.batch(&[
         (static_seed(&w.museum), NOW, NOW + 120, RiskLevel::HIGH),

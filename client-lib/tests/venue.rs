@@ -115,11 +115,11 @@ fn seeds_are_released_sealed_to_the_ha_and_uploaded() {
     let key = w.noodles.certificate().body().venue_key;
     assert!(!bytes.windows(32).any(|x| x == key.as_bytes()));
     let opened = SeedRelease::open(&w.ha_enc, &release).unwrap();
-    assert_eq!(opened.venue_key, key);
-    assert_eq!(opened.seeds.len(), 2);
-    assert_eq!(opened.seeds[0].0, today - 1);
+    assert_eq!(*opened.venue_key(), key);
+    assert_eq!(opened.seeds().len(), 2);
+    assert_eq!(opened.seeds()[0].0, today - 1);
     let code = w.noodles.rotating_code(&w.clock).unwrap();
-    assert_eq!(&opened.seeds[1].1, code.seed());
+    assert_eq!(&opened.seeds()[1].1, code.seed());
 
     w.server
         .register_tan("SEEDS-123456", TanState::Fresh)
@@ -172,14 +172,16 @@ fn guest_book_keeps_only_ciphertext_and_masked_labels() {
         .unwrap();
     assert!(intl.label.ends_with(" +86 139****2222"), "{}", intl.label);
     assert_eq!(
-        GuestBookEntry::open(&w.ha_enc, &intl.sealed).unwrap().phone,
+        GuestBookEntry::open(&w.ha_enc, &intl.sealed)
+            .unwrap()
+            .phone(),
         "+8613900002222"
     );
     assert_eq!(book.list().unwrap().len(), 3);
     let opened = GuestBookEntry::open(&w.ha_enc, &g.sealed).unwrap();
-    assert_eq!(opened.name, "卢伟");
-    assert_eq!(opened.phone, "18212341234");
-    assert_eq!(opened.venue_serial, 7);
+    assert_eq!(opened.name(), "卢伟");
+    assert_eq!(opened.phone(), "18212341234");
+    assert_eq!(opened.venue_serial(), 7);
     drop(book);
 
     let raw = std::fs::read(&path).unwrap();
@@ -204,11 +206,11 @@ fn guest_book_discloses_a_window_and_purges_after_retention() {
         .unwrap();
     assert_eq!(d.entries, 1);
     let bundle = SealedBundle::decode(&w.server.uploads()[0]).unwrap();
-    assert_eq!(bundle.items.len(), 1);
+    assert_eq!(bundle.items().len(), 1);
     assert_eq!(
-        GuestBookEntry::open(&w.ha_enc, &bundle.items[0])
+        GuestBookEntry::open(&w.ha_enc, &bundle.items()[0])
             .unwrap()
-            .name,
+            .name(),
         "卢伟"
     );
     assert!(matches!(
@@ -336,7 +338,7 @@ fn count_tags_are_registered_signed_in_binary_within_the_window() {
         posts[0].key_id,
         w.noodles.certificate().body().venue_key.key_id().0
     );
-    let list = &posts[0].registration.tags;
+    let list = posts[0].registration.tags();
     assert_eq!(list.len(), 4);
     assert!(list.windows(2).all(|p| p[0] < p[1]));
     assert!(list.contains(&(day, tags[0])));
@@ -484,21 +486,15 @@ fn an_update_must_bring_a_new_serial_and_a_revocation_is_signed() {
     );
 }
 
-fn guest_book(w: &World) -> GuestBook {
-    GuestBook::open(
-        w.dir.path().join("guests.redb"),
-        DiaryKey::from_bytes([0x6b; 32]),
-        7,
-        &w.trust,
-        w.clock.clone(),
-    )
-    .unwrap()
+/// The world's own guest book (`guests.redb` in its folder).
+fn world_guest_book(w: &World) -> GuestBook {
+    guest_book(w, &w.dir.path().join("guests.redb"))
 }
 
 #[test]
 fn guest_book_checks_out_an_open_guest_once_and_reseals_the_real_departure() {
     let w = world();
-    let book = guest_book(&w);
+    let book = world_guest_book(&w);
     let g = book.add_open("卢伟", "18212341234", NOW, NOW + 45).unwrap();
     assert!(g.open);
     // While open, the name and phone are kept only sealed: not in the file in clear.
@@ -515,11 +511,8 @@ fn guest_book_checks_out_an_open_guest_once_and_reseals_the_real_departure() {
     assert_eq!((out.arrival, out.departure), (NOW, NOW + 130));
     assert_eq!(out.label, g.label);
     let opened = GuestBookEntry::open(&w.ha_enc, &out.sealed).unwrap();
-    assert_eq!(
-        (opened.name.as_str(), opened.phone.as_str()),
-        ("卢伟", "18212341234")
-    );
-    assert_eq!((opened.arrival, opened.departure), (NOW, NOW + 130));
+    assert_eq!((opened.name(), opened.phone()), ("卢伟", "18212341234"));
+    assert_eq!((opened.arrival(), opened.departure()), (NOW, NOW + 130));
     assert_eq!(book.list().unwrap(), vec![out.clone()]);
     // Twice: refused, nothing changed.
     assert!(
@@ -546,7 +539,7 @@ fn guest_book_checks_out_an_open_guest_once_and_reseals_the_real_departure() {
 #[test]
 fn guest_book_edits_reseal_and_refuse_a_departure_before_the_arrival() {
     let w = world();
-    let book = guest_book(&w);
+    let book = world_guest_book(&w);
     let g = book.add_open("卢伟", "18212341234", NOW, NOW + 45).unwrap();
     assert!(matches!(
         book.edit(g.id, &GuestEdit::default()),
@@ -587,12 +580,14 @@ fn guest_book_edits_reseal_and_refuse_a_departure_before_the_arrival() {
     assert_eq!(e.label, "卢* +86 139****2222");
     let opened = GuestBookEntry::open(&w.ha_enc, &e.sealed).unwrap();
     assert_eq!(
-        (opened.name.as_str(), opened.phone.as_str(), opened.arrival),
+        (opened.name(), opened.phone(), opened.arrival()),
         ("卢伟", "+8613900002222", NOW - 10)
     );
     let out = book.check_out(g.id, NOW + 60).unwrap();
     assert_eq!(
-        GuestBookEntry::open(&w.ha_enc, &out.sealed).unwrap().phone,
+        GuestBookEntry::open(&w.ha_enc, &out.sealed)
+            .unwrap()
+            .phone(),
         "+8613900002222"
     );
     // Checked out: the device no longer holds name and phone; both are needed to reseal.
@@ -628,7 +623,7 @@ fn guest_book_edits_reseal_and_refuse_a_departure_before_the_arrival() {
     assert_eq!((e.arrival, e.departure), (NOW - 10, NOW + 90));
     let opened = GuestBookEntry::open(&w.ha_enc, &e.sealed).unwrap();
     assert_eq!(
-        (opened.phone.as_str(), opened.departure),
+        (opened.phone(), opened.departure()),
         ("18212341234", NOW + 90)
     );
     assert_eq!(book.list().unwrap(), vec![e]);
@@ -647,7 +642,7 @@ fn guest_book_edits_reseal_and_refuse_a_departure_before_the_arrival() {
 #[test]
 fn guest_book_deletes_and_names_the_disclosure_that_already_went_to_the_ha() {
     let w = world();
-    let book = guest_book(&w);
+    let book = world_guest_book(&w);
     let sent = book.add("卢伟", "18212341234", NOW, NOW + 45).unwrap();
     let kept = book
         .add("王芳", "13912345678", NOW + 300, NOW + 360)
@@ -693,6 +688,6 @@ fn guest_book_deletes_and_names_the_disclosure_that_already_went_to_the_ha() {
     assert!(book.list().unwrap().is_empty());
     // Ids are not reused after a delete.
     drop(book);
-    let book = guest_book(&w);
+    let book = world_guest_book(&w);
     assert!(book.add("张三", "13812345678", NOW, NOW + 5).unwrap().id > kept.id);
 }

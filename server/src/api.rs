@@ -16,7 +16,7 @@ use venuecode_protocol::api::{
     UploadInfo, UploadListing, UploadStored, VenueStats, VenueStatsRow,
 };
 use venuecode_protocol::envelope::parse_tan_hash;
-use venuecode_protocol::primitives::sha256;
+use venuecode_protocol::hash::sha256;
 use venuecode_protocol::revocation::MAX_REVOCATION_PAGE;
 use venuecode_protocol::time::{local_epoch, CLOCK_SKEW_MINUTES, EPOCH_MINUTES};
 use venuecode_protocol::{
@@ -849,7 +849,6 @@ pub(crate) async fn post_count_tags(
         ApiError::internal()
     })?;
     let reg = CountTagRegistration::decode(&body)
-        .and_then(|r| r.check().map(|()| r))
         .map_err(|e| ApiError::protocol("count-tag registration", e))?;
     let cert = VenueCertificate::decode(&v.certificate).map_err(|e| {
         tracing::error!(error = %e, "stored certificate does not decode");
@@ -858,7 +857,7 @@ pub(crate) async fn post_count_tags(
     let today_local = local_epoch(now_minute(), cert.info().utc_offset());
     reg.check_epochs(today_local)
         .map_err(|e| ApiError::protocol("count-tag registration: epoch outside the window", e))?;
-    let tags: Vec<(u32, [u8; 16])> = reg.tags.iter().map(|(e, t)| (*e, t.0)).collect();
+    let tags: Vec<(u32, [u8; 16])> = reg.tags().iter().map(|(e, t)| (*e, t.0)).collect();
     let (key_id, serial) = (key.key_id().0, v.serial);
     let n = blocking(&s, move |st| st.register_count_tags(key_id, serial, &tags)).await?;
     s.metrics.event("count_tags_registered");

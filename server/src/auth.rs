@@ -150,7 +150,7 @@ const HASH_STEP: usize = 256 * 1024;
 /// a worker thread for a fraction of a millisecond at a time, not for the whole hash, so other
 /// connections' requests are served in between.
 async fn body_digest(body: &[u8]) -> [u8; 32] {
-    let mut hash = venuecode_protocol::primitives::Sha256Stream::new();
+    let mut hash = venuecode_protocol::hash::Sha256Stream::new();
     let mut steps = body.chunks(HASH_STEP).peekable();
     while let Some(step) = steps.next() {
         hash.update(step);

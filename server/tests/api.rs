@@ -215,7 +215,7 @@ fn exposure_batches_are_stored_once_and_cacheable() {
         etag,
         format!(
             "\"{}\"",
-            hex::encode(venuecode_protocol::primitives::sha256(&[&bytes]))
+            hex::encode(venuecode_protocol::hash::sha256(&[&bytes]))
         )
     );
     assert_eq!(

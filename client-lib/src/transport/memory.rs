@@ -443,10 +443,10 @@ impl MemoryServer {
                     return error(ErrorCode::Malformed);
                 };
                 let key_id = envelope.key_id.0;
-                for (_, tag) in &registration.tags {
+                for (_, tag) in registration.tags() {
                     s.registered_tags.insert((key_id, tag.0));
                 }
-                let n = registration.tags.len();
+                let n = registration.tags().len();
                 s.count_tag_posts.push(CountTagPost {
                     serial,
                     key_id,

@@ -305,7 +305,7 @@ impl TanLedger {
             });
         }
         if issued.used {
-            let fingerprint = hex::encode(venuecode_protocol::primitives::sha256(&[bytes]));
+            let fingerprint = hex::encode(venuecode_protocol::hash::sha256(&[bytes]));
             match &issued.used_by {
                 Some((by, fp)) if *by == id && *fp == fingerprint => {}
                 Some((by, _)) => return Err(AuthorityError::TanReplayed { by: *by }),
@@ -320,10 +320,7 @@ impl TanLedger {
         let key = hex::encode(upload.tan_hash()?);
         let issued = self.tans.get_mut(&key).ok_or(AuthorityError::TanUnknown)?;
         issued.used = true;
-        issued.used_by = Some((
-            id,
-            hex::encode(venuecode_protocol::primitives::sha256(&[bytes])),
-        ));
+        issued.used_by = Some((id, hex::encode(venuecode_protocol::hash::sha256(&[bytes]))));
         Ok(())
     }
 }
@@ -523,19 +520,19 @@ pub fn summarize_upload(ha: &HealthAuthority, info: &UploadInfo, bytes: &[u8]) -
     match opened {
         Ok(Opened::Case(upload)) => {
             let mut venues: Vec<(u64, String)> = Vec::new();
-            for e in &upload.entries {
-                let cert = e.code.certificate();
+            for e in upload.entries() {
+                let cert = e.code().certificate();
                 if !venues.iter().any(|(s, _)| *s == cert.serial()) {
                     venues.push((cert.serial(), cert.info().name().to_owned()));
                 }
             }
             UploadSummary::Case {
-                entries: upload.entries.len(),
+                entries: upload.entries().len(),
                 venues,
             }
         }
         Ok(Opened::GuestBook(entries)) => {
-            let mut serials: Vec<u64> = entries.iter().map(|g| g.venue_serial).collect();
+            let mut serials: Vec<u64> = entries.iter().map(|g| g.venue_serial()).collect();
             serials.sort_unstable();
             serials.dedup();
             UploadSummary::GuestBook {
@@ -587,14 +584,14 @@ pub fn open_upload(ha: &HealthAuthority, purpose: UploadPurpose, bytes: &[u8]) -
             let release = SeedRelease::open(&ha.decryption, &sealed)
                 .map_err(AuthorityError::SeedReleaseInvalid)?;
             Ok(Opened::Seeds {
-                venue_key: *release.venue_key.as_bytes(),
-                seeds: release.seeds,
+                venue_key: *release.venue_key().as_bytes(),
+                seeds: release.seeds().to_vec(),
             })
         }
         UploadPurpose::GuestBook => {
             let bundle = SealedBundle::decode(bytes).map_err(AuthorityError::UploadUndecodable)?;
-            let mut out = Vec::with_capacity(bundle.items.len());
-            for item in &bundle.items {
+            let mut out = Vec::with_capacity(bundle.items().len());
+            for item in bundle.items() {
                 out.push(
                     GuestBookEntry::open(&ha.decryption, item)
                         .map_err(AuthorityError::UploadUnopenable)?,
@@ -610,14 +607,14 @@ pub fn open_upload(ha: &HealthAuthority, purpose: UploadPurpose, bytes: &[u8]) -
 /// the upload arrived (`UploadEntry::check_claim`): at most 720 minutes, not after the upload,
 /// and within a rotating code's display window or a static code's certificate validity.
 pub fn check_entry(e: &UploadEntry, anchors: &TrustAnchors, received_at: UnixMinute) -> Result<()> {
-    e.code
+    e.code()
         .verify_signatures(anchors)
         .map_err(AuthorityError::CodeInvalid)?;
     e.check_claim(received_at)
         .map_err(|reason| AuthorityError::ClaimInvalid {
             reason,
-            minutes: e.departure.saturating_sub(e.arrival),
-            arrival: e.arrival,
+            minutes: e.departure().saturating_sub(e.arrival()),
+            arrival: e.arrival(),
             received_at,
         })
 }
@@ -836,7 +833,7 @@ impl HaChain {
     /// id this HA never used.
     pub fn next_builder(&self, created_at: UnixMinute, message: &str) -> Result<BatchBuilder> {
         loop {
-            let id: [u8; 16] = venuecode_protocol::primitives::random_array()?;
+            let id: [u8; 16] = venuecode_protocol::rand::random_array()?;
             if !self.batch_ids.contains(&hex::encode(id)) {
                 return Ok(BatchBuilder::with_id(
                     self.head()?,
@@ -1082,7 +1079,7 @@ pub struct Published {
 /// seed, start and end. The ledger lets a second `publish` add only what is new (another case,
 /// a seed the venue released since) instead of republishing every upload still in the mailbox.
 pub fn window_fingerprint(w: &ExposureWindow) -> [u8; 32] {
-    venuecode_protocol::primitives::sha256(&[
+    venuecode_protocol::hash::sha256(&[
         b"venuecode-cli/v2/published-window",
         w.venue_key.as_bytes(),
         w.seed.expose(),
@@ -1242,12 +1239,12 @@ pub fn publish_mailbox(
                 tans.mark_used(&upload, info.id, &bytes)?;
                 let received = claim_bound(info.received_at, &issued, req.received_shift_seconds);
                 let mut any = false;
-                for (i, e) in upload.entries.into_iter().enumerate() {
-                    if let Err(err) = check_entry(&e, anchors, received) {
+                for (i, e) in upload.entries().iter().enumerate() {
+                    if let Err(err) = check_entry(e, anchors, received) {
                         let reason = format!(
                             "{} (serial {}): {err:#}",
-                            e.code.certificate().info().name(),
-                            e.code.certificate().serial()
+                            e.code().certificate().info().name(),
+                            e.code().certificate().serial()
                         );
                         progress(&format!(
                             "SKIPPED check-in {} of upload {}: {reason}",
@@ -1263,9 +1260,9 @@ pub fn publish_mailbox(
                     }
                     any = true;
                     traces.push(Trace {
-                        code: e.code,
-                        start: e.arrival,
-                        end: e.departure,
+                        code: e.code().clone(),
+                        start: e.arrival(),
+                        end: e.departure(),
                     });
                 }
                 if any {
@@ -1769,10 +1766,7 @@ mod tests {
             Err(AuthorityError::TanAlreadyCancelled { id: i }) if i == id
         ));
         // An upload sealing it is not published, even if a server stored one.
-        let upload = Upload {
-            tan: tans[0].clone(),
-            entries: Vec::new(),
-        };
+        let upload = Upload::new(&tans[0], Vec::new()).unwrap();
         assert!(matches!(
             again.check_case(&upload, 1, b"x"),
             Err(AuthorityError::TanCancelled)
@@ -1788,10 +1782,7 @@ mod tests {
         assert!(err.to_string().contains("already used"), "{err}");
         assert_eq!(again.find(&other).unwrap().1.cancelled_at, None);
         // One the ledger knows as used is refused without asking the server.
-        let used = Upload {
-            tan: tans[1].clone(),
-            entries: Vec::new(),
-        };
+        let used = Upload::new(&tans[1], Vec::new()).unwrap();
         again.mark_used(&used, 2, b"y").unwrap();
         assert!(matches!(
             cancel_tan(

@@ -171,7 +171,7 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     let mut config = VisitorConfig::new(bundle.clone())?;
     config.count_pings = false;
     let phone = |name: &str| -> Result<Visitor> {
-        let key: [u8; 32] = venuecode_protocol::primitives::random_array()?;
+        let key: [u8; 32] = venuecode_protocol::rand::random_array()?;
         Ok(Visitor::open(
             root.join(format!("{name}.diary")),
             DiaryKey::from_bytes(key),
@@ -294,12 +294,12 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
         bail!("the case upload did not open as a case");
     };
     say("       The health authority opens the upload offline and sees:");
-    for e in &upload.entries {
+    for e in upload.entries() {
         say(&format!(
             "         {} {}–{}",
-            e.code.certificate().info().name(),
-            hhmm(e.arrival),
-            hhmm(e.departure)
+            e.code().certificate().info().name(),
+            hhmm(e.arrival()),
+            hhmm(e.departure())
         ));
     }
     let seeds_tan = authority::fresh_tans(1)?.remove(0);
@@ -349,9 +349,9 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
                 for entry in &g {
                     say(&format!(
                         "       The authority reads the guest book and phones {} directly ({}–{}).",
-                        entry.name,
-                        hhmm(entry.arrival),
-                        hhmm(entry.departure)
+                        entry.name(),
+                        hhmm(entry.arrival()),
+                        hhmm(entry.departure())
                     ));
                 }
                 guests_read += g.len();

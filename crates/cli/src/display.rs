@@ -121,7 +121,7 @@ impl DisplayAccess {
         if addr.ip().is_loopback() {
             Ok(Self::Loopback)
         } else {
-            let token: [u8; 16] = venuecode_protocol::primitives::random_array()?;
+            let token: [u8; 16] = venuecode_protocol::rand::random_array()?;
             Ok(Self::Token(hex::encode(token)))
         }
     }

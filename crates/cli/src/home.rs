@@ -94,7 +94,7 @@ pub fn load_or_create_key(path: &Path) -> Result<Zeroizing<[u8; 32]>> {
     if path.exists() {
         return read_key(path, KeyKind::SymmetricSecret);
     }
-    let key = Zeroizing::new(venuecode_protocol::primitives::random_array::<32>()?);
+    let key = Zeroizing::new(venuecode_protocol::rand::random_array::<32>()?);
     write_key(path, KeyKind::SymmetricSecret, &key)?;
     Ok(key)
 }

@@ -153,6 +153,16 @@ pub trait Put {
     fn put_bytes_u16(&mut self, b: &[u8], max: usize) -> Result<()>;
     /// Appends a u32 length and the bytes; fails when longer than `max`.
     fn put_bytes_u32(&mut self, b: &[u8], max: usize) -> Result<()>;
+    /// Appends a u8 length and the bytes, for a field whose constructor guarantees it holds at
+    /// most 255 bytes. Should that invariant ever break, at most 255 bytes are written, so the
+    /// length prefix still matches what follows.
+    fn put_prefixed_u8(&mut self, b: &[u8]);
+    /// Appends a u16 length and the bytes, for a field whose constructor guarantees it holds at
+    /// most 65 535 bytes (a broken invariant writes at most that many, prefix matching).
+    fn put_prefixed_u16(&mut self, b: &[u8]);
+    /// Appends a u32 length and the bytes, for a field whose constructor guarantees it holds
+    /// fewer than 2³² bytes (a broken invariant writes at most that many, prefix matching).
+    fn put_prefixed_u32(&mut self, b: &[u8]);
 }
 
 impl Put for Vec<u8> {
@@ -192,6 +202,38 @@ impl Put for Vec<u8> {
         self.extend_from_slice(b);
         Ok(())
     }
+    fn put_prefixed_u8(&mut self, b: &[u8]) {
+        let len = u8::try_from(b.len()).unwrap_or(u8::MAX);
+        self.push(len);
+        self.extend_from_slice(b.get(..usize::from(len)).unwrap_or_default());
+    }
+    fn put_prefixed_u16(&mut self, b: &[u8]) {
+        let len = u16::try_from(b.len()).unwrap_or(u16::MAX);
+        self.put_u16(len);
+        self.extend_from_slice(b.get(..usize::from(len)).unwrap_or_default());
+    }
+    fn put_prefixed_u32(&mut self, b: &[u8]) {
+        let len = u32::try_from(b.len()).unwrap_or(u32::MAX);
+        self.put_u32(len);
+        let n = usize::try_from(len).unwrap_or(usize::MAX);
+        self.extend_from_slice(b.get(..n).unwrap_or(b));
+    }
+}
+
+/// A count of list items as its u8 prefix, for a list whose constructor bounds it (a broken
+/// invariant saturates; the caller then writes only that many items).
+pub fn count_u8(n: usize) -> u8 {
+    u8::try_from(n).unwrap_or(u8::MAX)
+}
+
+/// A count of list items as its u16 prefix (see [`count_u8`]).
+pub fn count_u16(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// A count of list items as its u32 prefix (see [`count_u8`]).
+pub fn count_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// A type with one canonical binary encoding.

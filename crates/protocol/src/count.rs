@@ -6,11 +6,12 @@
 //! and tag were registered by that venue key ([`CountTagRegistration`], in a request signed
 //! by the venue key), so nobody can squat another venue's tags.
 
-use crate::codec::{read_version, Codec, Put, Reader};
+use crate::codec::{count_u16, read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
 use crate::keys::KeyId;
 pub use crate::seed::CountTag;
 use crate::time::RETENTION_DAYS;
+use crate::venue::{FieldError, FieldProblem};
 
 /// Wire version of [`CountPing`] and [`CountTagRegistration`].
 pub const COUNT_PING_VERSION: u8 = 2;
@@ -53,24 +54,37 @@ impl Codec for CountPing {
 /// day). An empty list or an unsorted or repeated pair is [`Error::NonCanonical`].
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct CountTagRegistration {
-    /// The venue-local epochs and their tags.
-    pub tags: Vec<(u32, CountTag)>,
+    tags: Vec<(u32, CountTag)>,
 }
 
 impl CountTagRegistration {
-    /// Refuses what the decoder refuses: no pairs, more than [`MAX_TAG_REGISTRATIONS`], or pairs
-    /// not strictly increasing.
-    pub fn check(&self) -> Result<()> {
-        if self.tags.is_empty() {
-            return Err(Error::NonCanonical);
-        }
-        if self.tags.len() > MAX_TAG_REGISTRATIONS {
-            return Err(Error::TooLarge);
-        }
-        if self.tags.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(Error::NonCanonical);
-        }
-        Ok(())
+    /// Builds a registration, refusing what the decoder refuses: no pairs
+    /// ([`Error::NonCanonical`]), more than [`MAX_TAG_REGISTRATIONS`] ([`Error::TooLarge`]), or
+    /// pairs not strictly increasing ([`Error::NonCanonical`]).
+    pub fn new(tags: Vec<(u32, CountTag)>) -> Result<Self> {
+        Self::try_new(tags).map_err(|e| e.error())
+    }
+
+    /// [`Self::new`], with an error naming the field at fault (`tags`).
+    pub fn try_new(tags: Vec<(u32, CountTag)>) -> core::result::Result<Self, FieldError> {
+        let problem = if tags.is_empty() {
+            FieldProblem::Empty
+        } else if tags.len() > MAX_TAG_REGISTRATIONS {
+            FieldProblem::TooMany {
+                count: tags.len(),
+                max: MAX_TAG_REGISTRATIONS,
+            }
+        } else if tags.windows(2).any(|w| w[0] >= w[1]) {
+            FieldProblem::NotIncreasing
+        } else {
+            return Ok(Self { tags });
+        };
+        Err(FieldError::new("tags", problem))
+    }
+
+    /// The venue-local epochs and their tags, strictly increasing.
+    pub fn tags(&self) -> &[(u32, CountTag)] {
+        &self.tags
     }
 
     /// Refuses epochs outside `[today − RETENTION_DAYS, today + 1]`, `today` being the venue's
@@ -90,8 +104,10 @@ impl CountTagRegistration {
 impl Codec for CountTagRegistration {
     fn encode_into(&self, out: &mut Vec<u8>) {
         out.push(COUNT_PING_VERSION);
-        out.put_u16(self.tags.len() as u16);
-        for (epoch, tag) in &self.tags {
+        // Invariant of `try_new`: 1 to MAX_TAG_REGISTRATIONS (64) pairs.
+        let n = count_u16(self.tags.len());
+        out.put_u16(n);
+        for (epoch, tag) in self.tags.iter().take(usize::from(n)) {
             out.put_u32(*epoch);
             out.extend_from_slice(&tag.0);
         }
@@ -107,8 +123,6 @@ impl Codec for CountTagRegistration {
         for _ in 0..n {
             tags.push((r.u32()?, CountTag(r.array()?)));
         }
-        let reg = Self { tags };
-        reg.check()?;
-        Ok(reg)
+        Self::new(tags)
     }
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::chain::ChainHead;
 use crate::code::{CodeKind, VenueCode};
-use crate::codec::{read_version, Codec, Put, Reader};
+use crate::codec::{count_u8, read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
 use crate::keys::{KeyId, PublicKey, SigningKey, TrustAnchors};
 use crate::primitives::{aead_open, aead_seal, sha256, Sha256Stream};
@@ -161,9 +161,12 @@ impl BatchHeader {
         out.extend_from_slice(&self.previous);
         out.extend_from_slice(&self.batch_id);
         out.put_u32(self.created_at);
-        out.push(self.messages.len() as u8);
-        for m in &self.messages {
-            let _ = out.put_bytes_u16(m.as_bytes(), MAX_MESSAGE_BYTES);
+        // Invariant: a header is only encoded inside a batch, built by `BatchBuilder::sign`
+        // or the decoder, which bound the messages' count and lengths.
+        let n = count_u8(self.messages.len());
+        out.push(n);
+        for m in self.messages.iter().take(usize::from(n)) {
+            out.put_prefixed_u16(m.as_bytes());
         }
         out.put_u32(self.record_count);
         out.extend_from_slice(&self.records_digest);
@@ -333,7 +336,7 @@ impl RecordChecker {
             });
         }
         // `records.len()` is at most `remaining()`, a u32.
-        self.seen += records.len() as u32;
+        self.seen += u32::try_from(records.len()).map_err(|_| Error::TooLarge)?;
         self.hasher.update(bytes);
         Ok(())
     }
@@ -591,7 +594,10 @@ impl BatchBuilder {
         for (token, p) in &self.pending {
             pt.clear();
             pt.put_u32(p.start);
-            pt.put_u16((p.end - p.start) as u16);
+            // `add` bounds a window's length by the longest stay.
+            let minutes = u16::try_from(p.end - p.start)
+                .map_err(|_| Error::InvalidArgument("exposure window too long"))?;
+            pt.put_u16(minutes);
             pt.push(p.risk.0);
             pt.push(p.message_index);
             let key = p
@@ -618,7 +624,7 @@ impl BatchBuilder {
             batch_id: self.batch_id,
             created_at: self.created_at,
             messages: self.messages,
-            record_count: records.len() as u32,
+            record_count: u32::try_from(records.len()).map_err(|_| Error::TooLarge)?,
             records_digest: hasher.finish(),
         };
         let mut tbs = Vec::new();

@@ -6,6 +6,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
 use crate::primitives;
+pub use crate::primitives::{signed_message, x25519_agree, x25519_is_low_order};
 
 /// Label hashed into every key id.
 pub const KEY_ID_LABEL: &[u8] = b"venuecode/v2/key-id";

@@ -18,7 +18,7 @@ pub mod error;
 pub mod exposure;
 pub mod keys;
 pub mod mask;
-pub mod primitives;
+mod primitives;
 pub mod purpose;
 pub mod revocation;
 pub mod sealed;
@@ -26,6 +26,28 @@ pub mod seed;
 pub mod time;
 pub mod trust;
 pub mod venue;
+#[cfg(test)]
+mod wycheproof_tests;
+
+/// SHA-256, over parts or in steps.
+pub mod hash {
+    pub use crate::primitives::{sha256, Sha256Stream};
+}
+
+/// Randomness from the operating system's CSPRNG.
+pub mod rand {
+    pub use crate::primitives::{random_array, random_bytes};
+}
+
+/// ChaCha20-Poly1305 (RFC 8439) with a 32-byte key and a 12-byte nonce.
+pub mod aead {
+    pub use crate::primitives::{aead_open, aead_seal};
+}
+
+/// HKDF-SHA256 (RFC 5869): extract to an opaque [`Prk`](kdf::Prk), expand to 1 to 32 bytes.
+pub mod kdf {
+    pub use crate::primitives::{hkdf_expand, hkdf_extract, Prk};
+}
 
 pub use certificate::{CertificateBody, RegistrationRequest, VenueCertificate};
 pub use chain::{ChainHead, ChainState, ChainStatus, Checkpoint, CheckpointBody};

@@ -34,7 +34,7 @@ impl UploadBody {
     pub fn messages(&self) -> &[SealedMessage] {
         match self {
             Self::Message(m) => core::slice::from_ref(m),
-            Self::Bundle(b) => &b.items,
+            Self::Bundle(b) => b.items(),
         }
     }
 }
@@ -80,13 +80,13 @@ impl UploadPurpose {
             Self::Case | Self::Seeds => UploadBody::Message(SealedMessage::decode(bytes)?),
             Self::GuestBook => {
                 let bundle = SealedBundle::decode(bytes)?;
-                if bundle.items.is_empty() {
+                if bundle.items().is_empty() {
                     return Err(Error::Empty);
                 }
                 UploadBody::Bundle(bundle)
             }
         };
-        if body.messages().iter().any(|m| x25519_is_low_order(&m.enc)) {
+        if body.messages().iter().any(|m| x25519_is_low_order(m.enc())) {
             return Err(Error::NonContributory);
         }
         Ok(body)
@@ -113,11 +113,7 @@ mod tests {
     use crate::keys::KeyId;
 
     fn message(enc: [u8; 32]) -> SealedMessage {
-        SealedMessage {
-            recipient: KeyId([7; 8]),
-            enc,
-            ciphertext: vec![0; 256 + 16],
-        }
+        SealedMessage::new(KeyId([7; 8]), enc, vec![0; 256 + 16]).unwrap()
     }
 
     #[test]
@@ -137,10 +133,7 @@ mod tests {
     fn each_purpose_decodes_only_its_own_wire_type() {
         let m = message([9; 32]);
         let sealed = m.encode();
-        let bundle = SealedBundle {
-            items: vec![m.clone()],
-        }
-        .encode();
+        let bundle = SealedBundle::new(vec![m.clone()]).unwrap().encode();
         assert_eq!(
             UploadPurpose::Case.decode_body(&sealed).ok(),
             Some(UploadBody::Message(m.clone()))
@@ -162,7 +155,7 @@ mod tests {
 
     #[test]
     fn an_empty_bundle_and_a_low_order_key_are_refused() {
-        let empty = SealedBundle { items: vec![] }.encode();
+        let empty = SealedBundle::new(vec![]).unwrap().encode();
         assert!(matches!(
             UploadPurpose::GuestBook.decode_body(&empty),
             Err(Error::Empty)

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::codec::{read_version, Codec, Put, Reader};
+use crate::codec::{count_u32, read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
 use crate::keys::{KeyId, SigningKey, TrustAnchors};
 use crate::time::UnixMinute;
@@ -93,8 +93,15 @@ impl RevocationListBody {
         out.put_u64(self.after);
         out.put_u64(self.up_to);
         out.put_u64(self.head);
-        out.put_u32(self.entries.len() as u32);
-        for e in &self.entries {
+        // Invariant: `sign` (through `check`) and the decoder bound the entries by
+        // MAX_REVOCATIONS.
+        let n = count_u32(self.entries.len());
+        out.put_u32(n);
+        for e in self
+            .entries
+            .iter()
+            .take(usize::try_from(n).unwrap_or(usize::MAX))
+        {
             out.put_u64(e.sequence);
             out.put_u64(e.serial);
             out.put_u32(e.revoked_at);

@@ -11,13 +11,14 @@ use zeroize::Zeroizing;
 
 use crate::code::CodeKind;
 use crate::code::{VenueCode, MAX_CODE_BYTES};
-use crate::codec::{read_version, Codec, Put, Reader};
+use crate::codec::{count_u16, count_u32, count_u8, read_version, Codec, Put, Reader};
 use crate::envelope::{check_tan, MAX_TAN_CHARS};
 use crate::error::{Error, Result};
 use crate::keys::{DecryptionKey, EncryptionKey, KeyId, PublicKey, SigningKey};
 use crate::primitives;
 use crate::seed::Seed;
 use crate::time::{UnixMinute, CLOCK_SKEW_MINUTES, MAX_DISPLAY_VALIDITY_MINUTES, MAX_STAY_MINUTES};
+use crate::venue::{FieldError, FieldProblem};
 
 /// Wire version of [`SealedMessage`].
 pub const SEALED_VERSION: u8 = 2;
@@ -39,34 +40,71 @@ pub const MAX_RELEASED_SEEDS: usize = 60;
 pub const MAX_GUEST_NAME_BYTES: usize = 64;
 /// Longest guest phone number in bytes.
 pub const MAX_GUEST_PHONE_BYTES: usize = 24;
+/// Longest sealed ciphertext: the largest padding bucket plus the AEAD tag.
+pub const MAX_CIPHERTEXT_BYTES: usize = PAD_BUCKETS[PAD_BUCKETS.len() - 1] + 16;
+const CIPHERTEXT_RULE: &str = "sealed ciphertext length is not a padding bucket plus the tag";
+
+fn field(name: &'static str, problem: FieldProblem) -> FieldError {
+    FieldError::new(name, problem)
+}
 
 /// An HPKE ciphertext addressed to one HA key: version, recipient key id, encapsulated key and
 /// ciphertext. The AAD is the version byte and key id.
+///
+/// Every value holds a ciphertext whose length is a padding bucket plus the tag, so it encodes
+/// to bytes the decoder accepts.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct SealedMessage {
-    /// The recipient HA encryption key.
-    pub recipient: KeyId,
-    /// The encapsulated (ephemeral) X25519 key.
-    pub enc: [u8; 32],
-    /// Ciphertext and tag of the padded plaintext.
-    pub ciphertext: Vec<u8>,
+    recipient: KeyId,
+    enc: [u8; 32],
+    ciphertext: Vec<u8>,
 }
 
 impl SealedMessage {
-    fn aad(&self) -> [u8; 9] {
-        aad_for(&self.recipient)
+    /// Builds a sealed message from its parts, refusing a ciphertext whose length is not a
+    /// padding bucket plus the tag ([`Error::InvalidArgument`]). [`seal`] makes them.
+    pub fn new(recipient: KeyId, enc: [u8; 32], ciphertext: Vec<u8>) -> Result<Self> {
+        Self::try_new(recipient, enc, ciphertext).map_err(|e| e.error())
     }
 
-    /// Refuses what the decoder would refuse: a ciphertext whose length is not a padding
-    /// bucket plus the tag. [`seal`] only makes valid ones; this guards hand-built values.
-    pub fn check(&self) -> Result<()> {
-        if PAD_BUCKETS.iter().any(|b| b + 16 == self.ciphertext.len()) {
-            Ok(())
-        } else {
-            Err(Error::InvalidArgument(
-                "sealed ciphertext length is not a padding bucket plus the tag",
-            ))
+    /// [`Self::new`], with an error naming the field at fault (`ciphertext`).
+    pub fn try_new(
+        recipient: KeyId,
+        enc: [u8; 32],
+        ciphertext: Vec<u8>,
+    ) -> core::result::Result<Self, FieldError> {
+        if !PAD_BUCKETS.iter().any(|b| b + 16 == ciphertext.len()) {
+            return Err(field(
+                "ciphertext",
+                FieldProblem::Malformed {
+                    expected: CIPHERTEXT_RULE,
+                },
+            ));
         }
+        Ok(Self {
+            recipient,
+            enc,
+            ciphertext,
+        })
+    }
+
+    /// The recipient HA encryption key's id.
+    pub fn recipient(&self) -> KeyId {
+        self.recipient
+    }
+
+    /// The encapsulated (ephemeral) X25519 key.
+    pub fn enc(&self) -> &[u8; 32] {
+        &self.enc
+    }
+
+    /// Ciphertext and tag of the padded plaintext.
+    pub fn ciphertext(&self) -> &[u8] {
+        &self.ciphertext
+    }
+
+    fn aad(&self) -> [u8; 9] {
+        aad_for(&self.recipient)
     }
 }
 
@@ -82,24 +120,16 @@ impl Codec for SealedMessage {
         out.push(SEALED_VERSION);
         out.extend_from_slice(&self.recipient.0);
         out.extend_from_slice(&self.enc);
-        let _ = out.put_bytes_u32(&self.ciphertext, PAD_BUCKETS[PAD_BUCKETS.len() - 1] + 16);
+        // Invariant: `try_new` holds the length to a padding bucket plus the tag (< 2³²).
+        out.put_prefixed_u32(&self.ciphertext);
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         read_version(r, SEALED_VERSION)?;
         let recipient = KeyId(r.array()?);
         let enc = r.array()?;
-        let ciphertext = r
-            .bytes_u32(PAD_BUCKETS[PAD_BUCKETS.len() - 1] + 16)?
-            .to_vec();
-        if !PAD_BUCKETS.iter().any(|b| b + 16 == ciphertext.len()) {
-            return Err(Error::NonCanonical);
-        }
-        Ok(Self {
-            recipient,
-            enc,
-            ciphertext,
-        })
+        let ciphertext = r.bytes_u32(MAX_CIPHERTEXT_BYTES)?.to_vec();
+        Self::try_new(recipient, enc, ciphertext).map_err(|_| Error::NonCanonical)
     }
 }
 
@@ -112,7 +142,8 @@ pub fn pad(content: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         .find(|b| *b >= need)
         .ok_or(Error::TooLarge)?;
     let mut out = Zeroizing::new(Vec::with_capacity(bucket));
-    out.put_u32(content.len() as u32);
+    // The bucket search above bounds the length by the largest bucket (< 2³²).
+    out.put_u32(count_u32(content.len()));
     out.extend_from_slice(content);
     out.resize(bucket, 0);
     Ok(out)
@@ -126,7 +157,7 @@ pub fn unpad(padded: &[u8]) -> Result<&[u8]> {
         return Err(Error::NonCanonical);
     }
     let mut r = Reader::new(padded);
-    let len = r.u32()? as usize;
+    let len = usize::try_from(r.u32()?).map_err(|_| Error::NonCanonical)?;
     let content = r.take(len)?;
     let rest = r.take(r.remaining())?;
     if rest.iter().any(|b| *b != 0) {
@@ -164,11 +195,7 @@ pub fn seal_with_ikm(
     })?;
     let mut enc_bytes = [0u8; 32];
     enc_bytes.copy_from_slice(&enc.to_bytes());
-    Ok(SealedMessage {
-        recipient: id,
-        enc: enc_bytes,
-        ciphertext,
-    })
+    SealedMessage::new(id, enc_bytes, ciphertext)
 }
 
 /// Seals `content` to `recipient` with a fresh ephemeral key.
@@ -228,18 +255,67 @@ impl rand_core::RngCore for FixedIkm {
 
 impl rand_core::CryptoRng for FixedIkm {}
 
-/// One check-in a case shares: the code exactly as scanned and the stay.
+/// One check-in a case shares: the code exactly as scanned and the stay. Every value has a
+/// departure after its arrival and a code whose encoding fits [`MAX_CODE_BYTES`].
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct UploadEntry {
-    /// The venue code as scanned.
-    pub code: VenueCode,
-    /// Arrival minute.
-    pub arrival: UnixMinute,
-    /// Departure minute, after arrival.
-    pub departure: UnixMinute,
+    code: VenueCode,
+    arrival: UnixMinute,
+    departure: UnixMinute,
 }
 
 impl UploadEntry {
+    /// Builds a shared check-in, refusing a departure not after the arrival
+    /// ([`Error::ValueOutOfRange`]) or a code longer than [`MAX_CODE_BYTES`] encoded
+    /// ([`Error::TooLarge`]).
+    pub fn new(code: VenueCode, arrival: UnixMinute, departure: UnixMinute) -> Result<Self> {
+        Self::try_new(code, arrival, departure).map_err(|e| e.error())
+    }
+
+    /// [`Self::new`], with an error naming the field at fault (`code` or `departure`).
+    pub fn try_new(
+        code: VenueCode,
+        arrival: UnixMinute,
+        departure: UnixMinute,
+    ) -> core::result::Result<Self, FieldError> {
+        let bytes = code.encode().len();
+        if bytes > MAX_CODE_BYTES {
+            return Err(field(
+                "code",
+                FieldProblem::TooLong {
+                    bytes,
+                    max: MAX_CODE_BYTES,
+                },
+            ));
+        }
+        if departure <= arrival {
+            return Err(field(
+                "departure",
+                FieldProblem::NotAfter { earlier: "arrival" },
+            ));
+        }
+        Ok(Self {
+            code,
+            arrival,
+            departure,
+        })
+    }
+
+    /// The venue code as scanned.
+    pub fn code(&self) -> &VenueCode {
+        &self.code
+    }
+
+    /// Arrival minute.
+    pub fn arrival(&self) -> UnixMinute {
+        self.arrival
+    }
+
+    /// Departure minute, after arrival.
+    pub fn departure(&self) -> UnixMinute {
+        self.departure
+    }
+
     /// The HA's check of a shared check-in received at minute `received_at`, in order:
     /// - the stay is at most [`MAX_STAY_MINUTES`] long, and departure is not after
     ///   `received_at + CLOCK_SKEW_MINUTES` ([`Error::ValueOutOfRange`]);
@@ -286,10 +362,8 @@ pub const UPLOAD_VERSION: u8 = 2;
 /// whoever controls the server cannot seal an upload the HA would accept as a case's.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Upload {
-    /// The TAN the HA issued for this upload (10 to 64 printable ASCII characters).
-    pub tan: String,
-    /// The shared check-ins.
-    pub entries: Vec<UploadEntry>,
+    tan: String,
+    entries: Vec<UploadEntry>,
 }
 
 impl core::fmt::Debug for Upload {
@@ -303,11 +377,14 @@ impl core::fmt::Debug for Upload {
 
 impl Codec for Upload {
     fn encode_into(&self, out: &mut Vec<u8>) {
+        // Invariants of `Upload::try_new` and `UploadEntry::try_new`: a TAN of at most 64
+        // bytes, at most 300 entries, codes of at most MAX_CODE_BYTES.
         out.push(UPLOAD_VERSION);
-        let _ = out.put_bytes_u8(self.tan.as_bytes(), MAX_TAN_CHARS);
-        out.put_u16(self.entries.len() as u16);
-        for e in &self.entries {
-            let _ = out.put_bytes_u16(&e.code.encode(), MAX_CODE_BYTES);
+        out.put_prefixed_u8(self.tan.as_bytes());
+        let n = count_u16(self.entries.len());
+        out.put_u16(n);
+        for e in self.entries.iter().take(usize::from(n)) {
+            out.put_prefixed_u16(&e.code.encode());
             out.put_u32(e.arrival);
             out.put_u32(e.departure);
         }
@@ -340,9 +417,45 @@ impl Codec for Upload {
 }
 
 impl Upload {
+    /// Builds an upload, refusing a TAN that is not 10 to 64 printable ASCII characters
+    /// ([`Error::InvalidArgument`]) or more than [`MAX_UPLOAD_ENTRIES`] entries
+    /// ([`Error::TooLarge`]).
+    pub fn new(tan: &str, entries: Vec<UploadEntry>) -> Result<Self> {
+        Self::try_new(tan, entries).map_err(|e| e.error())
+    }
+
+    /// [`Self::new`], with an error naming the field at fault (`tan` or `entries`).
+    pub fn try_new(tan: &str, entries: Vec<UploadEntry>) -> core::result::Result<Self, FieldError> {
+        if let Err(Error::InvalidArgument(expected)) = check_tan(tan) {
+            return Err(field("tan", FieldProblem::Malformed { expected }));
+        }
+        if entries.len() > MAX_UPLOAD_ENTRIES {
+            return Err(field(
+                "entries",
+                FieldProblem::TooMany {
+                    count: entries.len(),
+                    max: MAX_UPLOAD_ENTRIES,
+                },
+            ));
+        }
+        Ok(Self {
+            tan: tan.to_owned(),
+            entries,
+        })
+    }
+
+    /// The TAN the HA issued for this upload (10 to 64 printable ASCII characters).
+    pub fn tan(&self) -> &str {
+        &self.tan
+    }
+
+    /// The shared check-ins.
+    pub fn entries(&self) -> &[UploadEntry] {
+        &self.entries
+    }
+
     /// Encodes and seals the upload to the HA.
     pub fn seal(&self, recipient: &EncryptionKey) -> Result<SealedMessage> {
-        self.check()?;
         seal(recipient, UPLOAD_INFO, &self.encode())
     }
 
@@ -350,20 +463,6 @@ impl Upload {
     pub fn open(key: &DecryptionKey, msg: &SealedMessage) -> Result<Self> {
         let content = open(key, UPLOAD_INFO, msg)?;
         Self::decode(&content)
-    }
-
-    /// Refuses what the decoder would refuse, before sealing: a TAN that is not 10 to 64
-    /// printable ASCII characters ([`Error::InvalidArgument`]), too many entries, a departure
-    /// not after its arrival.
-    pub fn check(&self) -> Result<()> {
-        check_tan(&self.tan)?;
-        if self.entries.len() > MAX_UPLOAD_ENTRIES {
-            return Err(Error::TooLarge);
-        }
-        if self.entries.iter().any(|e| e.departure <= e.arrival) {
-            return Err(Error::ValueOutOfRange);
-        }
-        Ok(())
     }
 
     /// [`tan_hash`](crate::envelope::tan_hash) of the sealed TAN: what the upload's header
@@ -379,16 +478,11 @@ pub const GUEST_BOOK_VERSION: u8 = 2;
 /// An assisted check-in that venue staff record for someone without a phone.
 #[derive(Clone, PartialEq, Eq)]
 pub struct GuestBookEntry {
-    /// The venue's certificate serial.
-    pub venue_serial: u64,
-    /// The guest's name.
-    pub name: String,
-    /// The guest's phone number: digits, optionally a leading `+`, spaces and dashes.
-    pub phone: String,
-    /// Arrival minute.
-    pub arrival: UnixMinute,
-    /// Departure minute, after arrival.
-    pub departure: UnixMinute,
+    venue_serial: u64,
+    name: String,
+    phone: String,
+    arrival: UnixMinute,
+    departure: UnixMinute,
 }
 
 impl core::fmt::Debug for GuestBookEntry {
@@ -402,24 +496,91 @@ impl core::fmt::Debug for GuestBookEntry {
 }
 
 impl GuestBookEntry {
-    /// Checks the fields the decoder checks.
-    pub fn check(&self) -> Result<()> {
-        if self.name.trim().is_empty() || self.name.len() > MAX_GUEST_NAME_BYTES {
-            return Err(Error::InvalidArgument("guest name must be 1 to 64 bytes"));
+    /// Builds an entry, refusing a name that is blank, longer than [`MAX_GUEST_NAME_BYTES`] or
+    /// holds control characters, a phone number that is not digits, spaces, dashes and a
+    /// leading `+` (at least three digits, at most [`MAX_GUEST_PHONE_BYTES`]) (all
+    /// [`Error::InvalidArgument`]), or a departure not after the arrival
+    /// ([`Error::ValueOutOfRange`]).
+    pub fn new(
+        venue_serial: u64,
+        name: &str,
+        phone: &str,
+        arrival: UnixMinute,
+        departure: UnixMinute,
+    ) -> Result<Self> {
+        Self::try_new(venue_serial, name, phone, arrival, departure).map_err(|e| e.error())
+    }
+
+    /// [`Self::new`], with an error naming the field at fault (`name`, `phone` or
+    /// `departure`).
+    pub fn try_new(
+        venue_serial: u64,
+        name: &str,
+        phone: &str,
+        arrival: UnixMinute,
+        departure: UnixMinute,
+    ) -> core::result::Result<Self, FieldError> {
+        if name.trim().is_empty() || name.len() > MAX_GUEST_NAME_BYTES {
+            return Err(field(
+                "name",
+                FieldProblem::Malformed {
+                    expected: "guest name must be 1 to 64 bytes",
+                },
+            ));
         }
-        if self.name.chars().any(char::is_control) {
-            return Err(Error::InvalidArgument("guest name has control characters"));
+        if name.chars().any(char::is_control) {
+            return Err(field(
+                "name",
+                FieldProblem::Malformed {
+                    expected: "guest name has control characters",
+                },
+            ));
         }
-        check_phone(&self.phone)?;
-        if self.departure <= self.arrival {
-            return Err(Error::ValueOutOfRange);
+        if let Err(Error::InvalidArgument(expected)) = check_phone(phone) {
+            return Err(field("phone", FieldProblem::Malformed { expected }));
         }
-        Ok(())
+        if departure <= arrival {
+            return Err(field(
+                "departure",
+                FieldProblem::NotAfter { earlier: "arrival" },
+            ));
+        }
+        Ok(Self {
+            venue_serial,
+            name: name.to_owned(),
+            phone: phone.to_owned(),
+            arrival,
+            departure,
+        })
+    }
+
+    /// The venue's certificate serial.
+    pub fn venue_serial(&self) -> u64 {
+        self.venue_serial
+    }
+
+    /// The guest's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The guest's phone number: digits, optionally a leading `+`, spaces and dashes.
+    pub fn phone(&self) -> &str {
+        &self.phone
+    }
+
+    /// Arrival minute.
+    pub fn arrival(&self) -> UnixMinute {
+        self.arrival
+    }
+
+    /// Departure minute, after arrival.
+    pub fn departure(&self) -> UnixMinute {
+        self.departure
     }
 
     /// Encodes and seals the entry to the HA.
     pub fn seal(&self, recipient: &EncryptionKey) -> Result<SealedMessage> {
-        self.check()?;
         seal(recipient, GUEST_BOOK_INFO, &self.encode())
     }
 
@@ -452,26 +613,26 @@ impl Codec for GuestBookEntry {
     fn encode_into(&self, out: &mut Vec<u8>) {
         out.push(GUEST_BOOK_VERSION);
         out.put_u64(self.venue_serial);
-        let _ = out.put_bytes_u8(self.name.as_bytes(), MAX_GUEST_NAME_BYTES);
-        let _ = out.put_bytes_u8(self.phone.as_bytes(), MAX_GUEST_PHONE_BYTES);
+        // Invariant of `try_new`: a name of at most 64 bytes and a phone of at most 24.
+        out.put_prefixed_u8(self.name.as_bytes());
+        out.put_prefixed_u8(self.phone.as_bytes());
         out.put_u32(self.arrival);
         out.put_u32(self.departure);
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         read_version(r, GUEST_BOOK_VERSION)?;
-        let e = Self {
-            venue_serial: r.u64()?,
-            name: r.text_u8(MAX_GUEST_NAME_BYTES)?,
-            phone: r.text_u8(MAX_GUEST_PHONE_BYTES)?,
-            arrival: r.u32()?,
-            departure: r.u32()?,
-        };
-        e.check().map_err(|err| match err {
-            Error::InvalidArgument(_) => Error::NonCanonical,
-            other => other,
-        })?;
-        Ok(e)
+        let venue_serial = r.u64()?;
+        let name = r.text_u8(MAX_GUEST_NAME_BYTES)?;
+        let phone = r.text_u8(MAX_GUEST_PHONE_BYTES)?;
+        let arrival = r.u32()?;
+        let departure = r.u32()?;
+        Self::try_new(venue_serial, &name, &phone, arrival, departure).map_err(|e| {
+            match e.error() {
+                Error::InvalidArgument(_) => Error::NonCanonical,
+                other => other,
+            }
+        })
     }
 }
 
@@ -486,22 +647,39 @@ pub const SEED_RELEASE_VERSION: u8 = 2;
 /// `"venuecode/v2/seed-release" || 0x00 || (every byte before the signature) || recipient key
 /// id [8]`, the recipient being the HA encryption key it is sealed to, so a release cannot be
 /// re-sealed to another key. The HA matches releases to traces by venue key.
+///
+/// Values are made by [`SeedRelease::sign`] or decoded, so the seeds are at most
+/// [`MAX_RELEASED_SEEDS`] with strictly increasing epochs.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct SeedRelease {
-    /// The releasing venue's key; the signature is checked against it.
-    pub venue_key: PublicKey,
-    /// `(epoch, seed)` pairs, venue-local epochs strictly increasing.
-    pub seeds: Vec<(u32, Seed)>,
-    /// The venue's signature.
-    pub signature: [u8; 64],
+    venue_key: PublicKey,
+    seeds: Vec<(u32, Seed)>,
+    signature: [u8; 64],
 }
 
 impl SeedRelease {
+    /// The releasing venue's key; the signature is checked against it.
+    pub fn venue_key(&self) -> &PublicKey {
+        &self.venue_key
+    }
+
+    /// `(epoch, seed)` pairs, venue-local epochs strictly increasing.
+    pub fn seeds(&self) -> &[(u32, Seed)] {
+        &self.seeds
+    }
+
+    /// The venue's signature.
+    pub fn signature(&self) -> &[u8; 64] {
+        &self.signature
+    }
+
     fn encode_tbs(venue_key: &PublicKey, seeds: &[(u32, Seed)], out: &mut Vec<u8>) {
+        // Invariant of `sign` and `read`: at most MAX_RELEASED_SEEDS (60) seeds.
         out.push(SEED_RELEASE_VERSION);
         out.extend_from_slice(venue_key.as_bytes());
-        out.push(seeds.len() as u8);
-        for (epoch, seed) in seeds {
+        let n = count_u8(seeds.len());
+        out.push(n);
+        for (epoch, seed) in seeds.iter().take(usize::from(n)) {
             out.put_u32(*epoch);
             out.extend_from_slice(seed.expose());
         }
@@ -515,16 +693,33 @@ impl SeedRelease {
     }
 
     /// Signs a release of `seeds` with the venue key, for the HA encryption key `recipient`.
+    /// More than [`MAX_RELEASED_SEEDS`] seeds is [`Error::TooLarge`], epochs not strictly
+    /// increasing [`Error::NonCanonical`]; [`Self::try_sign`] names the field.
     pub fn sign(
         venue_key: &SigningKey,
         seeds: Vec<(u32, Seed)>,
         recipient: &KeyId,
     ) -> Result<Self> {
+        Self::try_sign(venue_key, seeds, recipient).map_err(|e| e.error())
+    }
+
+    /// [`Self::sign`], with an error naming the field at fault (`seeds`).
+    pub fn try_sign(
+        venue_key: &SigningKey,
+        seeds: Vec<(u32, Seed)>,
+        recipient: &KeyId,
+    ) -> core::result::Result<Self, FieldError> {
         if seeds.len() > MAX_RELEASED_SEEDS {
-            return Err(Error::TooLarge);
+            return Err(field(
+                "seeds",
+                FieldProblem::TooMany {
+                    count: seeds.len(),
+                    max: MAX_RELEASED_SEEDS,
+                },
+            ));
         }
         if seeds.windows(2).any(|w| w[0].0 >= w[1].0) {
-            return Err(Error::InvalidArgument("epochs must be strictly increasing"));
+            return Err(field("seeds", FieldProblem::NotIncreasing));
         }
         let mut release = Self {
             venue_key: venue_key.public_key(),
@@ -608,35 +803,61 @@ pub const BUNDLE_VERSION: u8 = 2;
 pub const MAX_BUNDLE_ITEMS: usize = 10_000;
 
 /// Several sealed messages sent together, such as a venue's guest-book entries for a window.
+/// Every value holds at most [`MAX_BUNDLE_ITEMS`] messages.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct SealedBundle {
-    /// The sealed messages.
-    pub items: Vec<SealedMessage>,
+    items: Vec<SealedMessage>,
 }
 
 impl SealedBundle {
-    /// Refuses what the decoder would refuse: more than [`MAX_BUNDLE_ITEMS`] messages, or a
-    /// message that fails [`SealedMessage::check`]. Call it before sending a bundle.
-    pub fn check(&self) -> Result<()> {
-        if self.items.len() > MAX_BUNDLE_ITEMS {
-            return Err(Error::TooLarge);
+    /// Builds a bundle, refusing more than [`MAX_BUNDLE_ITEMS`] messages ([`Error::TooLarge`]).
+    pub fn new(items: Vec<SealedMessage>) -> Result<Self> {
+        Self::try_new(items).map_err(|e| e.error())
+    }
+
+    /// [`Self::new`], with an error naming the field at fault (`items`).
+    pub fn try_new(items: Vec<SealedMessage>) -> core::result::Result<Self, FieldError> {
+        if items.len() > MAX_BUNDLE_ITEMS {
+            return Err(field(
+                "items",
+                FieldProblem::TooMany {
+                    count: items.len(),
+                    max: MAX_BUNDLE_ITEMS,
+                },
+            ));
         }
-        self.items.iter().try_for_each(SealedMessage::check)
+        Ok(Self { items })
+    }
+
+    /// The sealed messages.
+    pub fn items(&self) -> &[SealedMessage] {
+        &self.items
+    }
+
+    /// The sealed messages, by value.
+    pub fn into_items(self) -> Vec<SealedMessage> {
+        self.items
     }
 }
 
 impl Codec for SealedBundle {
     fn encode_into(&self, out: &mut Vec<u8>) {
         out.push(BUNDLE_VERSION);
-        out.put_u32(self.items.len() as u32);
-        for item in &self.items {
+        // Invariant of `try_new` and `read`: at most MAX_BUNDLE_ITEMS items.
+        let n = count_u32(self.items.len());
+        out.put_u32(n);
+        for item in self
+            .items
+            .iter()
+            .take(usize::try_from(n).unwrap_or(usize::MAX))
+        {
             item.encode_into(out);
         }
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         read_version(r, BUNDLE_VERSION)?;
-        let n = r.u32()? as usize;
+        let n = usize::try_from(r.u32()?).map_err(|_| Error::TooLarge)?;
         if n > MAX_BUNDLE_ITEMS {
             return Err(Error::TooLarge);
         }

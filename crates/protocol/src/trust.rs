@@ -11,7 +11,7 @@
 //! signer_key_id [8] | signature [64]`, signed under label `"venuecode/v2/trust-bundle"` over
 //! every byte before the signature.
 
-use crate::codec::{read_version, Codec, Put, Reader};
+use crate::codec::{count_u8, read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
 use crate::keys::{EncryptionKey, KeyId, PublicKey, SigningKey, TrustAnchors};
 use crate::time::UnixMinute;
@@ -60,15 +60,17 @@ impl TrustBundleBody {
         out.put_u64(self.sequence);
         out.put_u32(self.issued_at);
         for keys in [&self.ra_keys, &self.ha_signing_keys] {
-            out.push(keys.len() as u8);
-            for k in keys {
+            // Invariant: `sign` (through `check`) and the decoder bound both lists by
+            // MAX_BUNDLE_KEYS, and the URLs by MAX_BUNDLE_URL_BYTES.
+            let n = count_u8(keys.len());
+            out.push(n);
+            for k in keys.iter().take(usize::from(n)) {
                 out.extend_from_slice(k.as_bytes());
             }
         }
         out.extend_from_slice(self.ha_encryption_key.as_bytes());
-        // Lengths were checked before signing or after decoding.
-        let _ = out.put_bytes_u8(self.server_url.as_bytes(), MAX_BUNDLE_URL_BYTES);
-        let _ = out.put_bytes_u8(self.code_base_url.as_bytes(), MAX_BUNDLE_URL_BYTES);
+        out.put_prefixed_u8(self.server_url.as_bytes());
+        out.put_prefixed_u8(self.code_base_url.as_bytes());
         out.extend_from_slice(&signer.0);
     }
 }

@@ -245,8 +245,10 @@ impl VenueInfo {
     }
 }
 
-/// What is wrong with a field of [`VenueInfo`].
+/// What is wrong with a field of a wire type ([`VenueInfo`], [`Upload`](crate::Upload),
+/// [`GuestBookEntry`](crate::GuestBookEntry), [`SealedMessage`](crate::SealedMessage), …).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub enum FieldProblem {
     /// Empty, with leading or trailing white space, or with a control character
     /// ([`Error::NonCanonical`]).
@@ -269,6 +271,28 @@ pub enum FieldProblem {
         /// Its unit, in words.
         unit: &'static str,
     },
+    /// A list with more items than its limit ([`Error::TooLarge`]).
+    TooMany {
+        /// The number of items given.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Not of the form the field requires, in words ([`Error::InvalidArgument`] with the same
+    /// words).
+    Malformed {
+        /// What the field must be.
+        expected: &'static str,
+    },
+    /// A list whose items are not strictly increasing ([`Error::NonCanonical`]).
+    NotIncreasing,
+    /// An empty list where at least one item is required ([`Error::NonCanonical`]).
+    Empty,
+    /// A time not after the field it must follow ([`Error::ValueOutOfRange`]).
+    NotAfter {
+        /// The field it must come after.
+        earlier: &'static str,
+    },
 }
 
 /// A [`VenueInfo`] field that failed its check: which one, and why.
@@ -279,7 +303,12 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    /// The field at fault: `name`, `address`, `default_stay_minutes` or `utc_offset`.
+    pub(crate) fn new(field: &'static str, problem: FieldProblem) -> Self {
+        Self { field, problem }
+    }
+
+    /// The field at fault, as the type's constructor calls it (`name`, `address`,
+    /// `default_stay_minutes`, `utc_offset`, `tan`, `entries`, `departure`, `ciphertext`, …).
     pub fn field(&self) -> &'static str {
         self.field
     }
@@ -294,7 +323,12 @@ impl FieldError {
         match self.problem {
             FieldProblem::NotText => Error::NonCanonical,
             FieldProblem::TooLong { .. } => Error::TooLarge,
-            FieldProblem::OutOfRange { .. } => Error::ValueOutOfRange,
+            FieldProblem::OutOfRange { .. } | FieldProblem::NotAfter { .. } => {
+                Error::ValueOutOfRange
+            }
+            FieldProblem::TooMany { .. } => Error::TooLarge,
+            FieldProblem::Malformed { expected } => Error::InvalidArgument(expected),
+            FieldProblem::NotIncreasing | FieldProblem::Empty => Error::NonCanonical,
         }
     }
 
@@ -316,6 +350,13 @@ impl FieldError {
                 max,
                 unit,
             } => format!("{name} must be between {min} and {max} {unit}, not {value}"),
+            FieldProblem::TooMany { count, max } => {
+                format!("{name} has {count} items; at most {max} fit")
+            }
+            FieldProblem::Malformed { expected } => format!("{name}: {expected}"),
+            FieldProblem::NotIncreasing => format!("{name} must be strictly increasing"),
+            FieldProblem::Empty => format!("{name} must not be empty"),
+            FieldProblem::NotAfter { earlier } => format!("{name} must be after {earlier}"),
         }
     }
 }
@@ -373,9 +414,9 @@ fn check_range(
 
 impl Codec for VenueInfo {
     fn encode_into(&self, out: &mut Vec<u8>) {
-        // Lengths were checked at construction, so these cannot fail.
-        let _ = out.put_bytes_u8(self.name.as_bytes(), MAX_NAME_BYTES);
-        let _ = out.put_bytes_u8(self.address.as_bytes(), MAX_ADDRESS_BYTES);
+        // Invariant: `try_new` bounds both by MAX_NAME_BYTES and MAX_ADDRESS_BYTES (< 256).
+        out.put_prefixed_u8(self.name.as_bytes());
+        out.put_prefixed_u8(self.address.as_bytes());
         out.put_u32(self.region.0);
         out.push(self.category.0);
         out.put_u16(self.default_stay_minutes);

@@ -56,14 +56,11 @@ fn static_code_scan_publish_match() {
         .collect();
 
     // The case's upload, opened by the HA.
-    let upload = Upload {
-        tan: "K7Q2-M9XD-4TZP".to_owned(),
-        entries: vec![UploadEntry {
-            code: scanned.clone(),
-            arrival: NOW + 30,
-            departure: NOW + 200,
-        }],
-    };
+    let upload = Upload::new(
+        "K7Q2-M9XD-4TZP",
+        vec![UploadEntry::new(scanned.clone(), NOW + 30, NOW + 200).unwrap()],
+    )
+    .unwrap();
     let sealed = upload.seal(&w.ha_enc.public_key()).unwrap();
     let bytes = sealed.encode();
     let opened = Upload::open(&w.ha_enc, &SealedMessage::decode(&bytes).unwrap()).unwrap();
@@ -76,17 +73,17 @@ fn static_code_scan_publish_match() {
         )
         .unwrap()
     );
-    let shared = &opened.entries[0];
-    shared.code.verify_signatures(&w.anchors).unwrap();
+    let shared = &opened.entries()[0];
+    shared.code().verify_signatures(&w.anchors).unwrap();
     shared.check_claim(NOW + 300).unwrap();
 
     let mut b =
         BatchBuilder::new(ChainHead::GENESIS, NOW + 300, vec!["Get tested.".into()]).unwrap();
     b.add(&ExposureWindow {
-        seed: shared.code.seed().clone(),
-        venue_key: shared.code.certificate().body().venue_key,
-        start: shared.arrival,
-        end: shared.departure,
+        seed: shared.code().seed().clone(),
+        venue_key: shared.code().certificate().body().venue_key,
+        start: shared.arrival(),
+        end: shared.departure(),
         risk: RiskLevel::HIGH,
         message_index: 0,
     })
@@ -226,8 +223,8 @@ fn seed_release_and_guest_book_round_trip() {
     let sealed = SeedRelease::create(&w.venue_key, seeds.clone(), &w.ha_enc.public_key()).unwrap();
     let sealed = SealedMessage::decode(&sealed.encode()).unwrap();
     let opened = SeedRelease::open(&w.ha_enc, &sealed).unwrap();
-    assert_eq!(opened.seeds, seeds);
-    assert_eq!(opened.venue_key, w.venue_key.public_key());
+    assert_eq!(opened.seeds(), &seeds[..]);
+    assert_eq!(*opened.venue_key(), w.venue_key.public_key());
     // Signed for another HA key: re-sealing it to this HA does not verify.
     let other_enc = DecryptionKey::derive(&[6; 32]).unwrap();
     let for_other =
@@ -238,15 +235,9 @@ fn seed_release_and_guest_book_round_trip() {
     );
     assert!(for_other.seal(&w.ha_enc.public_key()).is_err());
 
-    let entry = GuestBookEntry {
-        venue_serial: 7,
-        name: "卢伟".into(),
-        phone: "18212341234".into(),
-        arrival: NOW,
-        departure: NOW + 45,
-    };
+    let entry = GuestBookEntry::new(7, "卢伟", "18212341234", NOW, NOW + 45).unwrap();
     let sealed = entry.seal(&w.ha_enc.public_key()).unwrap();
-    assert_eq!(sealed.ciphertext.len(), 256 + 16);
+    assert_eq!(sealed.ciphertext().len(), 256 + 16);
     assert_eq!(GuestBookEntry::open(&w.ha_enc, &sealed).unwrap(), entry);
     assert!(!format!("{entry:?}").contains("卢伟"));
 }
@@ -274,7 +265,7 @@ fn request_envelope_checks_window_and_body() {
     );
     // The same checks given the body's SHA-256 instead of the body.
     let digest = |b: &[u8]| {
-        let mut h = venuecode_protocol::primitives::Sha256Stream::new();
+        let mut h = venuecode_protocol::hash::Sha256Stream::new();
         h.update(b);
         h.finish()
     };
@@ -545,32 +536,19 @@ fn rotating_trace_across_local_midnight() {
         .all(|x| x.venue_key == w.venue_key.public_key()));
 
     // The upload's claim must fall in the code's display window.
-    let entry = UploadEntry {
-        code: code.clone(),
-        arrival: midnight - 100,
-        departure: midnight + 20,
-    };
+    let entry = UploadEntry::new(code.clone(), midnight - 100, midnight + 20).unwrap();
     entry.check_claim(midnight + 30).unwrap();
-    let photographed = UploadEntry {
-        arrival: midnight - 300,
-        ..entry.clone()
-    };
+    let photographed = UploadEntry::new(code.clone(), midnight - 300, midnight + 20).unwrap();
     assert_eq!(
         photographed.check_claim(midnight + 30),
         Err(Error::ClaimOutsideDisplayWindow)
     );
-    let future = UploadEntry {
-        departure: midnight + 40,
-        ..entry.clone()
-    };
+    let future = UploadEntry::new(code.clone(), midnight - 100, midnight + 40).unwrap();
     assert_eq!(
         future.check_claim(midnight + 30),
         Err(Error::ValueOutOfRange)
     );
-    let long = UploadEntry {
-        departure: midnight - 100 + 721,
-        ..entry
-    };
+    let long = UploadEntry::new(code.clone(), midnight - 100, midnight - 100 + 721).unwrap();
     assert_eq!(
         long.check_claim(midnight + 1000),
         Err(Error::ValueOutOfRange)
@@ -687,12 +665,11 @@ fn count_ping_and_tag_registration() {
     let bytes = ping.encode();
     assert_eq!(bytes.len(), count::COUNT_PING_BYTES);
     assert_eq!(CountPing::decode(&bytes).unwrap(), ping);
-    let reg = CountTagRegistration {
-        tags: vec![
-            (day, ping.tag),
-            (day + 1, code.slot_keys().count_tag(day + 1)),
-        ],
-    };
+    let reg = CountTagRegistration::new(vec![
+        (day, ping.tag),
+        (day + 1, code.slot_keys().count_tag(day + 1)),
+    ])
+    .unwrap();
     let reg = CountTagRegistration::decode(&reg.encode()).unwrap();
     reg.check_epochs(day).unwrap();
     assert_eq!(reg.check_epochs(day + 20), Err(Error::ValueOutOfRange));

@@ -19,7 +19,8 @@ use venuecode_protocol::codec::Reader;
 use venuecode_protocol::exposure::{MAX_MESSAGE_BYTES, RECORD_BYTES};
 use venuecode_protocol::revocation::Revocation;
 use venuecode_protocol::sealed::{
-    self, SealedBundle, MAX_GUEST_NAME_BYTES, MAX_RELEASED_SEEDS, PAD_BUCKETS, UPLOAD_INFO,
+    self, SealedBundle, MAX_GUEST_NAME_BYTES, MAX_RELEASED_SEEDS, MAX_UPLOAD_ENTRIES, PAD_BUCKETS,
+    UPLOAD_INFO,
 };
 use venuecode_protocol::venue::{MAX_ADDRESS_BYTES, MAX_NAME_BYTES};
 use venuecode_protocol::*;
@@ -338,11 +339,7 @@ fn raw_sealed_message() -> impl Strategy<Value = SealedMessage> {
         prop::sample::select(vec![PAD_BUCKETS[0], PAD_BUCKETS[1]])
             .prop_flat_map(|b| prop::collection::vec(any::<u8>(), b + 16)),
     )
-        .prop_map(|(id, enc, ciphertext)| SealedMessage {
-            recipient: KeyId(id),
-            enc,
-            ciphertext,
-        })
+        .prop_map(|(id, enc, ciphertext)| SealedMessage::new(KeyId(id), enc, ciphertext).unwrap())
 }
 
 fn stay() -> impl Strategy<Value = (u32, u32)> {
@@ -355,17 +352,11 @@ fn tan() -> impl Strategy<Value = String> {
 
 fn upload() -> impl Strategy<Value = Upload> {
     (tan(), prop::collection::vec((venue_code(), stay()), 0..=3)).prop_map(|(tan, entries)| {
-        Upload {
-            tan,
-            entries: entries
-                .into_iter()
-                .map(|(code, (arrival, departure))| UploadEntry {
-                    code,
-                    arrival,
-                    departure,
-                })
-                .collect(),
-        }
+        let entries = entries
+            .into_iter()
+            .map(|(code, (arrival, departure))| UploadEntry::new(code, arrival, departure).unwrap())
+            .collect();
+        Upload::new(&tan, entries).unwrap()
     })
 }
 
@@ -376,15 +367,9 @@ fn guest_book_entry() -> impl Strategy<Value = GuestBookEntry> {
         "[+]?[0-9]{3,11}[ -]?[0-9]{0,8}",
         stay(),
     )
-        .prop_map(
-            |(venue_serial, name, phone, (arrival, departure))| GuestBookEntry {
-                venue_serial,
-                name,
-                phone,
-                arrival,
-                departure,
-            },
-        )
+        .prop_map(|(venue_serial, name, phone, (arrival, departure))| {
+            GuestBookEntry::new(venue_serial, &name, &phone, arrival, departure).unwrap()
+        })
 }
 
 /// A seed release signed by venue `v` for the HA encryption key, with `v`.
@@ -515,9 +500,7 @@ fn count_ping() -> impl Strategy<Value = CountPing> {
 
 fn tag_registration() -> impl Strategy<Value = CountTagRegistration> {
     prop::collection::btree_set((any::<u32>(), any::<[u8; 16]>()), 1..=64).prop_map(|set| {
-        CountTagRegistration {
-            tags: set.into_iter().map(|(e, t)| (e, CountTag(t))).collect(),
-        }
+        CountTagRegistration::new(set.into_iter().map(|(e, t)| (e, CountTag(t))).collect()).unwrap()
     })
 }
 
@@ -589,7 +572,7 @@ proptest! {
             let bytes = round_trip(m)?;
             mutations::<SealedMessage>(&bytes, &at, x, ins)?;
         }
-        let bundle = SealedBundle { items };
+        let bundle = SealedBundle::new(items).unwrap();
         let bytes = round_trip(&bundle)?;
         mutations::<SealedBundle>(&bytes, &at, x, ins)?;
     }
@@ -921,11 +904,14 @@ proptest! {
         );
         prop_assert!(venuecode_protocol::envelope::parse_tan_hash(&hex.to_uppercase()).is_err()
             || !hex.bytes().any(|b| b.is_ascii_alphabetic()));
-        let upload = Upload { tan: bad.clone(), entries: vec![] };
-        prop_assert!(upload.check().is_err());
+        let refused = Upload::try_new(&bad, vec![]).unwrap_err();
+        prop_assert_eq!(refused.field(), "tan");
         prop_assert!(venuecode_protocol::envelope::tan_hash(&bad).is_err());
-        // Encoded anyway (the encoder does not check), the decoder refuses it.
-        prop_assert!(Upload::decode(&upload.encode()).is_err());
+        // The same upload's bytes built by hand: the decoder refuses them too.
+        let mut raw = vec![2, u8::try_from(bad.len()).unwrap()];
+        raw.extend_from_slice(bad.as_bytes());
+        raw.extend_from_slice(&[0, 0]);
+        prop_assert!(Upload::decode(&raw).is_err());
     }
 
     #[test]
@@ -964,11 +950,13 @@ proptest! {
         let bytes = round_trip(&sealed)?;
         let back = SeedRelease::open(&k.ha_enc, &SealedMessage::decode(&bytes).unwrap());
         prop_assert_eq!(back.as_ref(), Ok(&release));
-        prop_assert_eq!(release.venue_key, k.venues[v].public_key());
+        prop_assert_eq!(*release.venue_key(), k.venues[v].public_key());
         // Signed for another recipient, or with another venue key inside: refused.
         prop_assert_eq!(release.verify(&KeyId([9; 8])), Err(Error::SeedReleaseSignatureInvalid));
-        let mut swapped = release.clone();
-        swapped.venue_key = k.venues[(v + 1) % 4].public_key();
+        // The venue key sits right after the version byte: swapped on the wire.
+        let mut raw = release.encode();
+        raw[1..33].copy_from_slice(k.venues[(v + 1) % 4].public_key().as_bytes());
+        let swapped = SeedRelease::decode(&raw).unwrap();
         prop_assert_eq!(
             swapped.verify(&k.ha_enc.public_key().key_id()),
             Err(Error::SeedReleaseSignatureInvalid)
@@ -1067,41 +1055,67 @@ fn arbitrary_digits_behind_a_url_never_panic() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hand-built values: `check` accepts exactly what encodes to bytes the decoder takes back.
+// Checked constructors: a value exists exactly when its bytes decode back to it, and every
+// refusal names its field. Refused values cannot be built, so their bytes are built by hand.
 
-/// `check` passes exactly when the encoding decodes to the same value.
-fn check_matches_decoder<T: Codec + PartialEq + std::fmt::Debug>(
-    value: &T,
-    check: Result<(), Error>,
+/// The constructor's answer agrees with the decoder's on the same value's bytes `raw`: accepted
+/// values encode to exactly `raw` and decode back; a refusal names `field`, and the decoder
+/// refuses `raw` with `decoder_error`.
+fn constructor_matches_decoder<T: Codec + PartialEq + std::fmt::Debug>(
+    built: Result<T, FieldError>,
+    raw: &[u8],
+    field: &str,
+    decoder_error: Option<Error>,
 ) -> Result<(), TestCaseError> {
-    let decoded = T::decode(&value.encode());
-    match check {
-        Ok(()) => prop_assert_eq!(decoded.as_ref(), Ok(value)),
-        Err(e) => prop_assert!(
-            decoded.is_err(),
-            "check refused ({e}) what the decoder takes: {value:?}"
-        ),
+    let decoded = T::decode(raw);
+    match built {
+        Ok(value) => {
+            prop_assert_eq!(value.encode(), raw.to_vec());
+            prop_assert_eq!(decoded, Ok(value));
+        }
+        Err(e) => {
+            prop_assert_eq!(e.field(), field);
+            prop_assert!(!e.to_string().is_empty());
+            match decoder_error {
+                Some(want) => prop_assert_eq!(decoded, Err(want)),
+                None => prop_assert_eq!(decoded, Err(e.error())),
+            }
+        }
     }
     Ok(())
+}
+
+fn sealed_message_bytes(id: [u8; 8], enc: &[u8; 32], ct: &[u8]) -> Vec<u8> {
+    let mut raw = vec![2];
+    raw.extend_from_slice(&id);
+    raw.extend_from_slice(enc);
+    raw.extend_from_slice(&u32::try_from(ct.len()).unwrap().to_be_bytes());
+    raw.extend_from_slice(ct);
+    raw
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn tag_registration_check_agrees_with_the_decoder(
+    fn tag_registration_constructor_agrees_with_the_decoder(
         n in prop_oneof![0..=3usize, 60..=70usize],
         epochs in prop::collection::vec(0u32..4, 70),
         tag in any::<[u8; 16]>(),
     ) {
-        let reg = CountTagRegistration {
-            tags: epochs.into_iter().take(n).map(|e| (e, CountTag(tag))).collect(),
-        };
-        check_matches_decoder(&reg, reg.check())?;
+        let tags: Vec<(u32, CountTag)> =
+            epochs.into_iter().take(n).map(|e| (e, CountTag(tag))).collect();
+        let mut raw = vec![2];
+        raw.extend_from_slice(&u16::try_from(tags.len()).unwrap().to_be_bytes());
+        for (e, t) in &tags {
+            raw.extend_from_slice(&e.to_be_bytes());
+            raw.extend_from_slice(&t.0);
+        }
+        constructor_matches_decoder(CountTagRegistration::try_new(tags), &raw, "tags", None)?;
     }
 
     #[test]
-    fn sealed_message_check_agrees_with_the_decoder(
+    fn sealed_message_constructor_agrees_with_the_decoder(
         len in prop_oneof![
             0..=4096usize,
             prop::sample::select(PAD_BUCKETS.to_vec()).prop_map(|b| b + 16),
@@ -1109,28 +1123,145 @@ proptest! {
         ],
         enc in any::<[u8; 32]>(),
     ) {
-        let m = SealedMessage { recipient: KeyId([1; 8]), enc, ciphertext: vec![7; len] };
-        check_matches_decoder(&m, m.check())?;
-        // A bundle with that message agrees too.
-        let bundle = SealedBundle { items: vec![m.clone(), m] };
-        check_matches_decoder(&bundle, bundle.check())?;
+        let ct = vec![7; len];
+        let raw = sealed_message_bytes([1; 8], &enc, &ct);
+        let built = SealedMessage::try_new(KeyId([1; 8]), enc, ct);
+        let refused = built.is_err();
+        constructor_matches_decoder(built.clone(), &raw, "ciphertext", Some(Error::NonCanonical))?;
+        // A bundle of two such messages: it decodes exactly when the message does.
+        let mut bundle_raw = vec![2, 0, 0, 0, 2];
+        bundle_raw.extend_from_slice(&raw);
+        bundle_raw.extend_from_slice(&raw);
+        let decoded = SealedBundle::decode(&bundle_raw);
+        prop_assert_eq!(decoded.is_err(), refused);
+        if let Ok(m) = built {
+            let bundle = SealedBundle::new(vec![m.clone(), m]).unwrap();
+            prop_assert_eq!(bundle.encode(), bundle_raw);
+            prop_assert_eq!(decoded, Ok(bundle));
+        }
+    }
+
+    #[test]
+    fn guest_book_entry_refusals_name_their_field(
+        serial in any::<u64>(),
+        name in prop_oneof![text(MAX_GUEST_NAME_BYTES, false), "[ ]{0,3}", "[a-z]{65,70}", "[a-z]{1,5}[\\x00-\\x1f][a-z]{1,5}"],
+        phone in prop_oneof!["[+]?[0-9]{3,11}[ -]?[0-9]{0,8}", "[0-9]{0,2}", "[0-9]{25,30}", "[0-9]{3,5}[a-z+][0-9]{1,5}"],
+        (arrival, departure) in prop_oneof![stay(), (any::<u32>(), any::<u32>())],
+    ) {
+        let mut raw = vec![2];
+        raw.extend_from_slice(&serial.to_be_bytes());
+        for t in [&name, &phone] {
+            raw.push(u8::try_from(t.len()).unwrap());
+            raw.extend_from_slice(t.as_bytes());
+        }
+        raw.extend_from_slice(&arrival.to_be_bytes());
+        raw.extend_from_slice(&departure.to_be_bytes());
+        let built = GuestBookEntry::try_new(serial, &name, &phone, arrival, departure);
+        let field = match &built {
+            Err(e) => e.field(),
+            Ok(_) => "",
+        };
+        prop_assert!(["", "name", "phone", "departure"].contains(&field));
+        let bad_name = name.trim().is_empty()
+            || name.len() > MAX_GUEST_NAME_BYTES
+            || name.chars().any(char::is_control);
+        if bad_name {
+            prop_assert_eq!(field, "name");
+        } else if departure <= arrival && field != "phone" {
+            prop_assert_eq!(field, "departure");
+        }
+        // The decoder reports text problems as NonCanonical (or TooLarge past the limit).
+        let decoded = GuestBookEntry::decode(&raw);
+        match built {
+            Ok(v) => {
+                prop_assert_eq!(v.encode(), raw);
+                prop_assert_eq!(decoded, Ok(v));
+            }
+            Err(_) => prop_assert!(decoded.is_err()),
+        }
+    }
+
+    #[test]
+    fn upload_entry_and_seed_release_refusals_name_their_field(
+        code in venue_code(),
+        arrival in any::<u32>(),
+        departure in any::<u32>(),
+        epochs in prop::collection::vec(0u32..100, 0..=MAX_RELEASED_SEEDS + 3),
+    ) {
+        match UploadEntry::try_new(code.clone(), arrival, departure) {
+            Ok(e) => {
+                prop_assert!(departure > arrival);
+                prop_assert_eq!((e.arrival(), e.departure(), e.code()), (arrival, departure, &code));
+            }
+            Err(e) => {
+                prop_assert!(departure <= arrival);
+                prop_assert_eq!((e.field(), e.error()), ("departure", Error::ValueOutOfRange));
+            }
+        }
+        let k = keys();
+        let seeds: Vec<(u32, Seed)> =
+            epochs.iter().map(|e| (*e, Seed::from_bytes([3; 32]))).collect();
+        let increasing = epochs.windows(2).all(|w| w[0] < w[1]);
+        let ha = k.ha_enc.public_key().key_id();
+        match SeedRelease::try_sign(&k.venues[0], seeds, &ha) {
+            Ok(r) => {
+                prop_assert!(increasing && epochs.len() <= MAX_RELEASED_SEEDS);
+                prop_assert_eq!(SeedRelease::decode(&r.encode()), Ok(r));
+            }
+            Err(e) => {
+                prop_assert_eq!(e.field(), "seeds");
+                let want = if epochs.len() > MAX_RELEASED_SEEDS {
+                    Error::TooLarge
+                } else {
+                    prop_assert!(!increasing);
+                    Error::NonCanonical
+                };
+                prop_assert_eq!(e.error(), want);
+            }
+        }
     }
 }
 
 #[test]
-fn a_bundle_over_the_item_limit_is_refused_before_encoding() {
-    let item = SealedMessage {
-        recipient: KeyId([1; 8]),
-        enc: [2; 32],
-        ciphertext: vec![0; PAD_BUCKETS[0] + 16],
-    };
-    let at_limit = SealedBundle {
-        items: vec![item.clone(); sealed::MAX_BUNDLE_ITEMS],
-    };
-    check_matches_decoder(&at_limit, at_limit.check()).unwrap();
-    let over = SealedBundle {
-        items: vec![item; sealed::MAX_BUNDLE_ITEMS + 1],
-    };
-    assert_eq!(over.check(), Err(Error::TooLarge));
-    check_matches_decoder(&over, over.check()).unwrap();
+fn a_bundle_or_upload_over_its_item_limit_is_refused_naming_the_field() {
+    let item = SealedMessage::new(KeyId([1; 8]), [2; 32], vec![0; PAD_BUCKETS[0] + 16]).unwrap();
+    let at_limit = SealedBundle::new(vec![item.clone(); sealed::MAX_BUNDLE_ITEMS]).unwrap();
+    let mut raw = at_limit.encode();
+    assert_eq!(SealedBundle::decode(&raw), Ok(at_limit));
+    let over = SealedBundle::try_new(vec![item.clone(); sealed::MAX_BUNDLE_ITEMS + 1]).unwrap_err();
+    assert_eq!((over.field(), over.error()), ("items", Error::TooLarge));
+    // The same bundle's bytes by hand: one more item and its count.
+    raw[1..5].copy_from_slice(
+        &u32::try_from(sealed::MAX_BUNDLE_ITEMS + 1)
+            .unwrap()
+            .to_be_bytes(),
+    );
+    raw.extend_from_slice(&item.encode());
+    assert_eq!(SealedBundle::decode(&raw), Err(Error::TooLarge));
+
+    use proptest::strategy::ValueTree;
+    let code = venue_code()
+        .new_tree(&mut proptest::test_runner::TestRunner::deterministic())
+        .unwrap()
+        .current();
+    let entry = UploadEntry::new(code, 10, 20).unwrap();
+    let tan = "K7Q2M9XD4TZP";
+    let at_limit = Upload::new(tan, vec![entry.clone(); MAX_UPLOAD_ENTRIES]).unwrap();
+    let mut raw = at_limit.encode();
+    assert_eq!(Upload::decode(&raw), Ok(at_limit));
+    let over = Upload::try_new(tan, vec![entry.clone(); MAX_UPLOAD_ENTRIES + 1]).unwrap_err();
+    assert_eq!((over.field(), over.error()), ("entries", Error::TooLarge));
+    assert_eq!(
+        over.to_string(),
+        format!(
+            "entries has {} items; at most {MAX_UPLOAD_ENTRIES} fit",
+            MAX_UPLOAD_ENTRIES + 1
+        )
+    );
+    let count_at = 2 + tan.len();
+    raw[count_at..count_at + 2]
+        .copy_from_slice(&u16::try_from(MAX_UPLOAD_ENTRIES + 1).unwrap().to_be_bytes());
+    let one = Upload::new(tan, vec![entry]).unwrap().encode();
+    raw.extend_from_slice(&one[count_at + 2..]);
+    assert_eq!(Upload::decode(&raw), Err(Error::TooLarge));
 }

@@ -15,14 +15,15 @@
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
+use venuecode_protocol::aead::aead_seal;
 use venuecode_protocol::certificate::{CERTIFICATE_LABEL, REGISTRATION_VERSION};
 use venuecode_protocol::chain::{retained_range, CHECKPOINT_LABEL};
 use venuecode_protocol::code::{decode_decimal, encode_decimal, CODE_LABEL, DEFAULT_BASE_URL};
 use venuecode_protocol::codec::Reader;
 use venuecode_protocol::envelope::{tan_hash, REQUEST_LABEL};
 use venuecode_protocol::exposure::{BATCH_LABEL, BATCH_LINK_LABEL, RECORD_NONCE};
+use venuecode_protocol::hash::sha256;
 use venuecode_protocol::keys::KEY_ID_LABEL;
-use venuecode_protocol::primitives::{aead_seal, sha256};
 use venuecode_protocol::revocation::REVOCATION_LABEL;
 use venuecode_protocol::sealed::{
     self, pad, seal_with_ikm, unpad, GUEST_BOOK_INFO, SEED_RELEASE_INFO, SEED_RELEASE_LABEL,
@@ -434,16 +435,16 @@ fn run(ctx: &Value, c: &Value) -> Result<Value> {
             let msg = SealedMessage::decode(&input())?;
             let r = SeedRelease::open(&ha_key(), &msg)?;
             Ok(json!({
-                "venue_key": h(r.venue_key.as_bytes()),
-                "epochs": r.seeds.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+                "venue_key": h(r.venue_key().as_bytes()),
+                "epochs": r.seeds().iter().map(|(e, _)| *e).collect::<Vec<_>>(),
             }))
         }
         "check_claim" => {
-            let entry = UploadEntry {
-                code: VenueCode::decode(&input())?,
-                arrival: u32::try_from(num(&c["arrival"])).unwrap(),
-                departure: u32::try_from(num(&c["departure"])).unwrap(),
-            };
+            let entry = UploadEntry::new(
+                VenueCode::decode(&input())?,
+                u32::try_from(num(&c["arrival"])).unwrap(),
+                u32::try_from(num(&c["departure"])).unwrap(),
+            )?;
             entry.check_claim(u32::try_from(num(&c["received_at"])).unwrap())?;
             Ok(Value::Null)
         }
@@ -1338,7 +1339,7 @@ fn gen_certificate() -> Value {
         ctx.clone(),
     ));
     // Strict Ed25519 beyond S < L: each signature satisfies a lax verifier's equation.
-    let signed_msg = venuecode_protocol::primitives::signed_message(CERTIFICATE_LABEL, &tbs);
+    let signed_msg = venuecode_protocol::keys::signed_message(CERTIFICATE_LABEL, &tbs);
     let order8: [u8; 32] = hex::decode(WEAK_ED25519[3].1).unwrap().try_into().unwrap();
     for (name, sig) in [
         ("strict Ed25519: small-order R (the identity), valid under the cofactorless equation", lax::small_order_r(&RA_SEED, &signed_msg)),
@@ -3050,20 +3051,8 @@ fn sealed_bytes(recipient: &[u8; 8], enc: &[u8], ct: &[u8]) -> Vec<u8> {
 
 fn guests() -> [GuestBookEntry; 2] {
     [
-        GuestBookEntry {
-            venue_serial: SERIAL,
-            name: "卢伟".into(),
-            phone: "18212341234".into(),
-            arrival: NOW,
-            departure: NOW + 45,
-        },
-        GuestBookEntry {
-            venue_serial: SERIAL,
-            name: "Zhang San".into(),
-            phone: "+86 931-1234-5678".into(),
-            arrival: NOW + 10,
-            departure: NOW + 70,
-        },
+        GuestBookEntry::new(SERIAL, "卢伟", "18212341234", NOW, NOW + 45).unwrap(),
+        GuestBookEntry::new(SERIAL, "Zhang San", "+86 931-1234-5678", NOW + 10, NOW + 70).unwrap(),
     ]
 }
 
@@ -3081,21 +3070,14 @@ fn gen_sealed() -> Value {
     let enc_key = ha_enc().public_key();
     let kid = enc_key.key_id().0;
     let aad = appended(vec![2], &kid);
-    let upload = Upload {
-        tan: UPLOAD_TAN.to_owned(),
-        entries: vec![
-            UploadEntry {
-                code: static_code(),
-                arrival: NOW + 30,
-                departure: NOW + 200,
-            },
-            UploadEntry {
-                code: rotating_code(),
-                arrival: NOW + 1,
-                departure: NOW + 61,
-            },
+    let upload = Upload::new(
+        UPLOAD_TAN,
+        vec![
+            UploadEntry::new(static_code(), NOW + 30, NOW + 200).unwrap(),
+            UploadEntry::new(rotating_code(), NOW + 1, NOW + 61).unwrap(),
         ],
-    };
+    )
+    .unwrap();
     let upload_plain = upload.encode();
     let sealed_upload = seal_with_ikm(&enc_key, UPLOAD_INFO, &upload_plain, &IKM_UPLOAD).unwrap();
     let su = sealed_upload.encode();
@@ -3115,10 +3097,9 @@ fn gen_sealed() -> Value {
     let [g1, g2] = guests();
     let s1 = seal_with_ikm(&enc_key, GUEST_BOOK_INFO, &g1.encode(), &IKM_GUEST_1).unwrap();
     let s2 = seal_with_ikm(&enc_key, GUEST_BOOK_INFO, &g2.encode(), &IKM_GUEST_2).unwrap();
-    let bundle = sealed::SealedBundle {
-        items: vec![s1.clone(), s2.clone()],
-    }
-    .encode();
+    let bundle = sealed::SealedBundle::new(vec![s1.clone(), s2.clone()])
+        .unwrap()
+        .encode();
 
     let m = master();
     let e = local_epoch(NOW, OFFSET);
@@ -3692,13 +3673,13 @@ fn gen_sealed() -> Value {
             "ikm_e": h(IKM_UPLOAD),
             "content": h(&upload_plain),
             "padded_length": padded.len(),
-            "enc": h(sealed_upload.enc),
+            "enc": h(sealed_upload.enc()),
             "encoding": h(&su),
         },
         "guest_book": [
-            {"name": g1.name, "phone": g1.phone, "arrival": g1.arrival, "departure": g1.departure,
+            {"name": g1.name(), "phone": g1.phone(), "arrival": g1.arrival(), "departure": g1.departure(),
              "info": "venuecode/v2/guest-book", "ikm_e": h(IKM_GUEST_1), "content": h(g1.encode()), "encoding": h(s1.encode())},
-            {"name": g2.name, "phone": g2.phone, "arrival": g2.arrival, "departure": g2.departure,
+            {"name": g2.name(), "phone": g2.phone(), "arrival": g2.arrival(), "departure": g2.departure(),
              "info": "venuecode/v2/guest-book", "ikm_e": h(IKM_GUEST_2), "content": h(g2.encode()), "encoding": h(s2.encode())},
         ],
         "bundle": h(&bundle),
@@ -4051,7 +4032,7 @@ fn check_rfc9180(doc: &Value) {
     // The crate's sealer draws its ephemeral key from the IKM exactly as RFC 9180 does.
     let info = unh(&doc["info"]);
     let ours = seal_with_ikm(&r.public_key(), &info, b"x", &arr(&doc["ikmE"])).unwrap();
-    assert_eq!(h(ours.enc), doc["enc"].as_str().unwrap());
+    assert_eq!(h(ours.enc()), doc["enc"].as_str().unwrap());
     let first = &doc["encryptions"][0];
     let (enc, ct) = hpke_seal_raw(
         r.public_key().as_bytes(),

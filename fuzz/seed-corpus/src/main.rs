@@ -247,34 +247,18 @@ fn generated(c: &mut Corpus) {
         ),
     );
 
-    let upload = Upload {
-        tan: "K7Q2-M9XD-4TZP".into(),
-        entries: codes
+    let upload = Upload::new("K7Q2-M9XD-4TZP", codes
             .iter()
             .take(2)
-            .map(|code| UploadEntry {
-                code: code.clone(),
-                arrival: now,
-                departure: now + 60,
-            })
-            .collect(),
-    };
+            .map(|code| UploadEntry::new(code.clone(), now, now + 60).unwrap())
+            .collect()).unwrap();
     c.add("upload", upload.encode());
     c.add(
         "upload",
-        Upload {
-            tan: "~".repeat(64),
-            entries: vec![],
-        }
+        Upload::new(&"~".repeat(64), vec![]).unwrap()
         .encode(),
     );
-    let guest = GuestBookEntry {
-        venue_serial: 7,
-        name: "卢伟".into(),
-        phone: "+86 182-1234-1234".into(),
-        arrival: now,
-        departure: now + 60,
-    };
+    let guest = GuestBookEntry::new(7, "卢伟", "+86 182-1234-1234", now, now + 60).unwrap();
     c.add("guest_book_entry", guest.encode());
     let pk = ha_enc.public_key();
     let release = SeedRelease::sign(
@@ -310,12 +294,10 @@ fn generated(c: &mut Corpus) {
     }
     c.add(
         "sealed_bundle",
-        SealedBundle {
-            items: vec![sealed_guest.clone(), sealed_small],
-        }
+        SealedBundle::new(vec![sealed_guest.clone(), sealed_small]).unwrap()
         .encode(),
     );
-    c.add("sealed_bundle", SealedBundle { items: vec![] }.encode());
+    c.add("sealed_bundle", SealedBundle::new(vec![]).unwrap().encode());
 
     let env = RequestEnvelope::sign_with(
         &venue,
@@ -345,7 +327,7 @@ fn generated(c: &mut Corpus) {
     }
     tags.sort();
     tags.dedup();
-    c.add("count_pings", CountTagRegistration { tags }.encode());
+    c.add("count_pings", CountTagRegistration::new(tags).unwrap().encode());
 }
 
 /// Every string value in a JSON document.

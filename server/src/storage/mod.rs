@@ -292,7 +292,7 @@ pub fn venue_identity(certificate: &[u8]) -> Option<[u8; 32]> {
     let name = info.name().as_bytes();
     let address = info.address().as_bytes();
     let len = |b: &[u8]| u32::try_from(b.len()).unwrap_or(u32::MAX).to_be_bytes();
-    Some(venuecode_protocol::primitives::sha256(&[
+    Some(venuecode_protocol::hash::sha256(&[
         b"venuecode/venue-identity",
         &len(name),
         name,

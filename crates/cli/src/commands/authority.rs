@@ -568,7 +568,7 @@ pub(crate) fn print_opened(
                 None => (false, "not checked".to_owned()),
             };
             let checks: Vec<Option<String>> = upload
-                .entries
+                .entries()
                 .iter()
                 .map(|e| {
                     authority::check_entry(e, anchors, received)
@@ -577,16 +577,16 @@ pub(crate) fn print_opened(
                 })
                 .collect();
             let rows: Vec<_> = upload
-                .entries
+                .entries()
                 .iter()
                 .zip(&checks)
                 .map(|(e, c)| {
-                    let vz = cert_zone(e.code.certificate());
+                    let vz = cert_zone(e.code().certificate());
                     CaseEntry {
-                        serial: e.code.certificate().serial(),
-                        venue: e.code.certificate().info().name().to_owned(),
-                        arrival: rfc3339(e.arrival, &vz),
-                        departure: rfc3339(e.departure, &vz),
+                        serial: e.code().certificate().serial(),
+                        venue: e.code().certificate().info().name().to_owned(),
+                        arrival: rfc3339(e.arrival(), &vz),
+                        departure: rfc3339(e.departure(), &vz),
                         problem: c.clone(),
                     }
                 })
@@ -607,14 +607,18 @@ pub(crate) fn print_opened(
                     };
                     s.push_str(&format!(
                         "a case shared {} check-in(s):\n",
-                        upload.entries.len()
+                        upload.entries().len()
                     ));
-                    for (e, c) in upload.entries.iter().zip(&checks) {
+                    for (e, c) in upload.entries().iter().zip(&checks) {
                         s.push_str(&format!(
                             "  {} (serial {}): {}{}\n",
-                            e.code.certificate().info().name(),
-                            e.code.certificate().serial(),
-                            stay_text(e.arrival, e.departure, &cert_zone(e.code.certificate())),
+                            e.code().certificate().info().name(),
+                            e.code().certificate().serial(),
+                            stay_text(
+                                e.arrival(),
+                                e.departure(),
+                                &cert_zone(e.code().certificate())
+                            ),
                             c.as_ref()
                                 .map(|c| format!("\n    REFUSED, will not be published: {c}"))
                                 .unwrap_or_default()
@@ -628,11 +632,11 @@ pub(crate) fn print_opened(
             let guestbook = entries
                 .iter()
                 .map(|g| OpenedGuest {
-                    serial: g.venue_serial,
-                    name: g.name.clone(),
-                    phone: g.phone.clone(),
-                    arrival: g.arrival,
-                    departure: g.departure,
+                    serial: g.venue_serial(),
+                    name: g.name().to_owned(),
+                    phone: g.phone().to_owned(),
+                    arrival: g.arrival(),
+                    departure: g.departure(),
                 })
                 .collect();
             ctx.print(GuestBookOpened { guestbook }, || {
@@ -640,11 +644,11 @@ pub(crate) fn print_opened(
                 for g in entries {
                     s.push_str(&format!(
                         "  {} {} at serial {}: {} – {}\n",
-                        g.name,
-                        g.phone,
-                        g.venue_serial,
-                        ctx.show(g.arrival),
-                        ctx.show(g.departure)
+                        g.name(),
+                        g.phone(),
+                        g.venue_serial(),
+                        ctx.show(g.arrival()),
+                        ctx.show(g.departure())
                     ));
                 }
                 s

@@ -895,7 +895,7 @@ pub(crate) fn venue_info(
             } if flag == "--stay" => {
                 cli_error!("error-stay-range", min = min, max = max, stay = value).into()
             }
-            FieldProblem::OutOfRange { .. } => anyhow!("{}", e.describe(flag)),
+            _ => anyhow!("{}", e.describe(flag)),
         }
     })
 }

@@ -381,10 +381,9 @@ impl Harness {
 
     /// A guest-book disclosure of two sealed items.
     pub fn guestbook_upload(&self) -> Vec<u8> {
-        SealedBundle {
-            items: vec![self.sealed(), self.sealed()],
-        }
-        .encode()
+        SealedBundle::new(vec![self.sealed(), self.sealed()])
+            .unwrap()
+            .encode()
     }
 
     /// A seed release of one rotating seed by `venue`.
@@ -413,7 +412,7 @@ impl Harness {
         let mut pairs = pairs.to_vec();
         pairs.sort_unstable();
         let tags = pairs.iter().map(|(e, t)| (*e, CountTag(*t))).collect();
-        CountTagRegistration { tags }.encode()
+        CountTagRegistration::new(tags).unwrap().encode()
     }
 
     /// Registers a venue (UTC offset 0) and files `tags` under its key for today; returns its

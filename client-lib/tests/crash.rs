@@ -10,7 +10,6 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -243,21 +242,12 @@ fn every_acknowledged_check_in_survives_kill_9() {
     let mut killed_with_acks = 0;
 
     for cycle in 0..cycles {
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "diary_crash_child",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let mut child = crash::child_command(&exe, "diary_crash_child")
             .env(CHILD_ENV, &path)
             .env("VENUECODE_DIARY_START", next_start.to_string())
             // Past any head a killed child may have committed without acknowledging (one
             // batch at most), with a gap, so that the new chain starts after an expired prefix.
             .env("VENUECODE_DIARY_SEQ", (cursor_acked + 3).to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();

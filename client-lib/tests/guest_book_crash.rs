@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -113,17 +112,8 @@ fn every_acknowledged_guest_book_change_survives_kill_9() {
     let mut expected: BTreeMap<u64, Expected> = BTreeMap::new();
 
     for cycle in 0..cycles {
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "guest_book_crash_child",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let mut child = crash::child_command(&exe, "guest_book_crash_child")
             .env(CHILD_ENV, &path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();

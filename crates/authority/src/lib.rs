@@ -1151,6 +1151,25 @@ pub struct PublishRequest<'a> {
     pub received_shift_seconds: i64,
 }
 
+/// Records an upload, or one check-in of it (`entry`), left out of a publish, and says so.
+fn skip(
+    skipped: &mut Vec<Skipped>,
+    progress: &mut dyn FnMut(&str),
+    upload: u64,
+    entry: Option<usize>,
+    reason: String,
+) {
+    progress(&match entry {
+        None => format!("SKIPPED upload {upload}: {reason}"),
+        Some(i) => format!("SKIPPED check-in {} of upload {upload}: {reason}", i + 1),
+    });
+    skipped.push(Skipped {
+        upload,
+        entry,
+        reason,
+    });
+}
+
 /// Opens the mailbox's case uploads (all, or those in `ids`) and every seed release, each on
 /// its own: an upload that does not decode or open, a case upload whose sealed TAN this HA did
 /// not issue for a case or that another upload already used ([`TanLedger::check_case`]), and a
@@ -1207,13 +1226,7 @@ pub fn publish_mailbox(
         let (opened, bytes) = match opened {
             Ok(o) => o,
             Err(e) => {
-                let reason = format!("{e:#}");
-                progress(&format!("SKIPPED upload {}: {reason}", info.id));
-                skipped.push(Skipped {
-                    upload: info.id,
-                    entry: None,
-                    reason,
-                });
+                skip(&mut skipped, progress, info.id, None, format!("{e:#}"));
                 continue;
             }
         };
@@ -1226,13 +1239,7 @@ pub fn publish_mailbox(
                 let issued = match tans.check_case(&upload, info.id, &bytes) {
                     Ok(issued) => issued,
                     Err(e) => {
-                        let reason = format!("{e:#}");
-                        progress(&format!("SKIPPED upload {}: {reason}", info.id));
-                        skipped.push(Skipped {
-                            upload: info.id,
-                            entry: None,
-                            reason,
-                        });
+                        skip(&mut skipped, progress, info.id, None, format!("{e:#}"));
                         continue;
                     }
                 };
@@ -1246,16 +1253,7 @@ pub fn publish_mailbox(
                             e.code().certificate().info().name(),
                             e.code().certificate().serial()
                         );
-                        progress(&format!(
-                            "SKIPPED check-in {} of upload {}: {reason}",
-                            i + 1,
-                            info.id
-                        ));
-                        skipped.push(Skipped {
-                            upload: info.id,
-                            entry: Some(i),
-                            reason,
-                        });
+                        skip(&mut skipped, progress, info.id, Some(i), reason);
                         continue;
                     }
                     any = true;

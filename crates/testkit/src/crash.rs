@@ -78,3 +78,14 @@ pub fn story_trust() -> StoryTrust {
         bundle,
     }
 }
+
+/// This test binary (`exe`) run again as the child test `name` alone, its output on a pipe for
+/// the parent to read acknowledgements from; the caller adds the child's environment and spawns.
+pub fn child_command(exe: &std::path::Path, name: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    cmd
+}

@@ -287,6 +287,11 @@ fn the_ha_cancels_an_unused_tan_and_an_upload_with_it_is_refused() {
     let (venue, _) = h.register("Not The HA Cafe");
     let r = h.request("DELETE", &path("CANCEL-TAN-001"), &[], b"");
     assert_eq!((r.status, r.code().as_str()), (401, "signature_missing"));
+    // Nor may a stranger read a TAN's state.
+    let r = h.request("GET", &path("CANCEL-TAN-001"), &[], b"");
+    assert_eq!((r.status, r.code().as_str()), (401, "signature_missing"));
+    let r = h.signed(&venue, "GET", &path("CANCEL-TAN-001"), b"");
+    assert_eq!((r.status, r.code().as_str()), (401, "signature_invalid"));
     let r = h.signed(&venue, "DELETE", &path("CANCEL-TAN-001"), b"");
     assert_eq!((r.status, r.code().as_str()), (401, "signature_invalid"));
     let r = h.signed(&h.ha, "DELETE", &path("CANCEL-TAN-001"), b"");

@@ -213,6 +213,19 @@ pub struct Config {
     )]
     pub tls_key: Option<PathBuf>,
 
+    /// Directory of the built visitor web app (`scripts/build-web.sh` writes `web/dist/`),
+    /// served at `--web-app-path`, the path of the trust bundle's code base URL, so that a
+    /// venue code opened by a phone's camera lands in the app. Read once at start-up. The trust
+    /// bundle of `--trust-bundle` is served beside it as `trust.bundle`. Without it, that path
+    /// answers 404 with a page saying the app is not installed.
+    #[arg(long, env = "VENUECODE_WEB_APP", value_name = "DIR")]
+    pub web_app: Option<PathBuf>,
+
+    /// Path the web app is served at: the path of the code base URL (`https://vc.example/c`
+    /// gives `/c`), without a trailing slash.
+    #[arg(long, env = "VENUECODE_WEB_APP_PATH", default_value = "/c")]
+    pub web_app_path: String,
+
     /// Seconds between retention passes.
     #[arg(
         long,
@@ -260,6 +273,8 @@ impl Config {
             batch_cache_bytes: 64 * 1024 * 1024,
             tls_cert: None,
             tls_key: None,
+            web_app: None,
+            web_app_path: "/c".into(),
             retention_interval_secs: 3600,
         }
     }

@@ -16,6 +16,7 @@ mod state;
 pub mod storage;
 mod tls;
 pub mod venue_text;
+pub mod webapp;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -95,6 +96,15 @@ impl Server {
         let burst = NonZeroU32::new(config.rate_burst.max(1)).unwrap_or(NonZeroU32::MIN);
         let limiter = RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst));
         let trust_bundle = config.load_trust_bundle()?.map(axum::body::Bytes::from);
+        webapp::check_base_path(&config.web_app_path)?;
+        let web_app = config
+            .web_app
+            .as_deref()
+            .map(|dir| webapp::WebApp::load(dir, &config.web_app_path, trust_bundle.as_ref()))
+            .transpose()?;
+        if let Some(app) = &web_app {
+            tracing::info!(path = %config.web_app_path, files = app.len(), "serving the web app");
+        }
         let per_hour =
             NonZeroU32::new(config.registrations_per_ip_per_hour.max(1)).unwrap_or(NonZeroU32::MIN);
         let registrations_by_ip = RateLimiter::keyed(Quota::per_hour(per_hour));
@@ -121,6 +131,7 @@ impl Server {
             limiter,
             batch_cache: cache::BatchCache::new(config_cache_bytes),
             trust_bundle,
+            web_app,
             read_slots,
             write_slots,
             body_bytes,

@@ -12,7 +12,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{BoxError, Json, Router};
 use tower::ServiceBuilder;
 
@@ -37,6 +37,7 @@ const NO_BODY: usize = venuecode_protocol::api::MAX_EMPTY_BODY;
 pub(crate) fn router(state: Shared) -> Router {
     let c = &state.config;
     let small = DefaultBodyLimit::max(SMALL_BODY);
+    let base = c.web_app_path.clone();
     let v1 = Router::new()
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/authority", get(api::authority))
@@ -125,6 +126,10 @@ pub(crate) fn router(state: Shared) -> Router {
         // server is not also reported dead.
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        // The visitor web app at the code base path (static files from memory).
+        .route(&base, any(crate::webapp::serve))
+        .route(&format!("{base}/"), any(crate::webapp::serve))
+        .route(&format!("{base}/{{*file}}"), any(crate::webapp::serve))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)

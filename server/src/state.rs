@@ -31,6 +31,8 @@ pub(crate) struct AppState {
     pub batch_cache: crate::cache::BatchCache,
     /// The trust bundle given at start (`--trust-bundle`), verified, as its bytes.
     pub trust_bundle: Option<Bytes>,
+    /// The visitor web app (`--web-app`), read at start.
+    pub web_app: Option<crate::webapp::WebApp>,
     /// Processing slots of reads (`GET`, `HEAD`).
     pub read_slots: Arc<Semaphore>,
     /// Processing slots of requests with bodies.

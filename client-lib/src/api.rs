@@ -74,14 +74,19 @@ fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T> {
 
 /// `GET /v1/revocations?after=N`: the revocation list after a cursor (not yet verified).
 pub fn fetch_revocations(t: &dyn Transport, after: u64) -> Result<RevocationList> {
-    let r = check(t.send(Request::get(format!("/v1/revocations?after={after}")))?)?;
+    let r = check(t.send(Request::get(crate::sync_core::revocations_path(after)))?)?;
     let raw = read_body(r, MAX_REVOCATION_BODY)?;
     RevocationList::decode(&raw).map_err(Error::Protocol)
 }
 
 /// `GET /v1/batches?after=N`: the batches published after a cursor.
 pub fn list_batches(t: &dyn Transport, after: u64) -> Result<BatchListing> {
-    let r = check(t.send(Request::get(format!("/v1/batches?after={after}")))?)?;
+    let r = check(t.send(Request::get(crate::sync_core::batch_list_path(after)))?)?;
+    batch_listing(r)
+}
+
+/// The body of `GET /v1/batches?after=N`, sorted by sequence.
+pub fn batch_listing(r: Response) -> Result<BatchListing> {
     let mut listing: BatchListing = json(r)?;
     listing.batches.sort_by_key(|b| b.sequence);
     Ok(listing)
@@ -89,7 +94,7 @@ pub fn list_batches(t: &dyn Transport, after: u64) -> Result<BatchListing> {
 
 /// `GET /v1/batches/{sequence}`: the batch body as a stream, so that it need not fit in memory.
 pub fn open_batch(t: &dyn Transport, sequence: u64) -> Result<Box<dyn Read + Send>> {
-    let r = check(t.send(Request::get(format!("/v1/batches/{sequence}")))?)?;
+    let r = check(t.send(Request::get(crate::sync_core::batch_path(sequence)))?)?;
     Ok(r.body)
 }
 
@@ -106,20 +111,28 @@ pub fn open_batch(t: &dyn Transport, sequence: u64) -> Result<Box<dyn Read + Sen
 /// key; a guest-book bundle only leads the HA to phone the guests it names, which it does not
 /// publish).
 pub fn upload(t: &dyn Transport, tan: &str, body: Vec<u8>) -> Result<u64> {
-    let tan = Zeroizing::new(crate::tan::normalize(tan)?);
-    let hash = tan_hash_hex(&tan)
-        .map_err(|_| Error::InvalidArgument("a TAN is 10 to 64 printable ASCII characters"))?;
-    let req =
-        Request::post("/v1/uploads", body, "application/octet-stream").header(TAN_HEADER, hash);
-    let r = check(t.send(req)?)?;
+    let r = check(t.send(upload_request(tan, body)?)?)?;
     let a: UploadStored = json(r)?;
     Ok(a.id)
 }
 
+/// The request of [`upload`], without sending it: `POST /v1/uploads` with the hash of the TAN
+/// as typed (canonical form) in `Venuecode-Tan-Hash`. A typo is [`Error::TanTypo`].
+pub fn upload_request(tan: &str, body: Vec<u8>) -> Result<Request> {
+    let tan = Zeroizing::new(crate::tan::normalize(tan)?);
+    let hash = tan_hash_hex(&tan)
+        .map_err(|_| Error::InvalidArgument("a TAN is 10 to 64 printable ASCII characters"))?;
+    Ok(Request::post("/v1/uploads", body, "application/octet-stream").header(TAN_HEADER, hash))
+}
+
+/// The request of [`post_count_ping`], without sending it.
+pub fn count_ping_request(ping: &CountPing) -> Request {
+    Request::post("/v1/counts", ping.encode(), "application/octet-stream")
+}
+
 /// `POST /v1/counts`: sends one count ping (the whole body, 25 bytes).
 pub fn post_count_ping(t: &dyn Transport, ping: &CountPing) -> Result<()> {
-    let req = Request::post("/v1/counts", ping.encode(), "application/octet-stream");
-    check(t.send(req)?)?;
+    check(t.send(count_ping_request(ping))?)?;
     Ok(())
 }
 
@@ -279,6 +292,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "native")]
     fn an_unreachable_server_is_a_network_error() {
         // Port 9 on localhost (discard) is closed on test machines; nothing listens there.
         let t = crate::HttpTransport::with_timeout(

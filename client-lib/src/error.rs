@@ -142,6 +142,7 @@ impl Error {
         }
     }
 
+    #[cfg(feature = "native")]
     pub(crate) fn storage(e: impl Into<redb::Error>) -> Self {
         Self::Storage(Box::new(e.into()))
     }
@@ -336,6 +337,7 @@ impl From<ProtocolError> for Error {
     }
 }
 
+#[cfg(feature = "native")]
 macro_rules! from_redb {
     ($($t:ty),*) => {
         $(impl From<$t> for Error {
@@ -346,6 +348,7 @@ macro_rules! from_redb {
     };
 }
 
+#[cfg(feature = "native")]
 from_redb!(
     redb::Error,
     redb::DatabaseError,

@@ -30,6 +30,7 @@ impl DiaryKey {
     }
 
     /// Derives the purpose-bound subkey `info`.
+    #[cfg_attr(not(feature = "native"), allow(dead_code))]
     pub(crate) fn derive(&self, info: &[u8]) -> Zeroizing<[u8; 32]> {
         let prk = hkdf_extract(DIARY_KEY_SALT, &self.0);
         Zeroizing::new(hkdf_expand(&prk, &[info]))

@@ -17,19 +17,17 @@
 
 use std::io::{self, Read};
 
-use venuecode_protocol::time::{overlap_minutes, UnixMinute};
 use venuecode_protocol::{
-    ChainState, ChainStatus, Hit, SignedBatchHeader, TokenIndex, TrustAnchors,
+    BatchMatcher, ChainStatus, Hit, SignedBatchHeader, TokenIndex, TrustAnchors,
 };
 
 use crate::api;
-use crate::diary::{DiaryEntry, EntryId, Exposure, StoredChain, SyncCommit};
 use crate::error::{Error, ProtocolError, Result};
+use crate::state::Exposure;
+use crate::sync_core::{ExposureSync, RevocationSync};
 use crate::visitor::Visitor;
 
-/// Most revocation pages one sync reads: 100 pages of 10 000 hold the protocol's limit of a
-/// million entries ten times over.
-pub const MAX_REVOCATION_PAGES: usize = 1000;
+pub use crate::sync_core::MAX_REVOCATION_PAGES;
 /// Bytes read from a batch body at a time.
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -170,7 +168,14 @@ pub(crate) fn stream_batch<T: Copy>(
     anchors: &TrustAnchors,
     index: &TokenIndex<T>,
 ) -> Result<(SignedBatchHeader, Vec<Hit<T>>)> {
-    let mut matcher = index.matcher(anchors.clone());
+    stream_into(body, index.matcher(anchors.clone()))
+}
+
+/// Streams one batch body through `matcher`, a read chunk at a time.
+fn stream_into<T: Copy>(
+    body: &mut dyn Read,
+    mut matcher: BatchMatcher<'_, T>,
+) -> Result<(SignedBatchHeader, Vec<Hit<T>>)> {
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         let n = match body.read(&mut buf) {
@@ -182,74 +187,6 @@ pub(crate) fn stream_batch<T: Copy>(
         matcher.feed(buf.get(..n).unwrap_or(&[]))?;
     }
     Ok(matcher.finish()?)
-}
-
-/// The diary's slot tokens, with margins (SPEC §12.4), owned by the entries' indices.
-pub(crate) fn token_index(entries: &[DiaryEntry]) -> TokenIndex<usize> {
-    let mut index = TokenIndex::new();
-    for (i, e) in entries.iter().enumerate() {
-        index.add_stay(i, e.code().slot_keys(), e.arrival(), e.departure());
-    }
-    index
-}
-
-/// Turns the hits of one batch into exposures where the user's own stay overlaps the window by
-/// at least `min_overlap` minutes.
-fn exposures_from_hits(
-    entries: &[DiaryEntry],
-    hits: &[Hit<usize>],
-    messages: &[String],
-    min_overlap: u32,
-    now: UnixMinute,
-) -> Vec<Exposure> {
-    let mut out: Vec<Exposure> = Vec::new();
-    for h in hits {
-        let Some(e) = entries.get(h.owner) else {
-            continue;
-        };
-        // A check-in the person shared herself is the case's own visit, not an exposure.
-        if e.shared() {
-            continue;
-        }
-        let (a0, a1) = e.stay_at(now);
-        let (w0, w1) = (h.notice.window_start, h.notice.window_end());
-        let overlap = overlap_minutes(a0, a1, w0, w1);
-        if overlap == 0 || overlap < min_overlap {
-            continue;
-        }
-        let exp = Exposure {
-            id: 0,
-            entry_id: EntryId(e.id().0),
-            venue_name: e.venue_name().to_owned(),
-            venue_address: e.venue_address().to_owned(),
-            category: e.category(),
-            window_start: w0,
-            window_end: w1,
-            overlap_start: a0.max(w0),
-            overlap_minutes: overlap,
-            risk: h.notice.risk,
-            message: messages
-                .get(usize::from(h.notice.message_index))
-                .cloned()
-                .unwrap_or_default(),
-            raised_at: now,
-            dismissed: false,
-        };
-        if !out.iter().any(|o| o.same_as(&exp)) {
-            out.push(exp);
-        }
-    }
-    out
-}
-
-/// The next batch to read after the chain's head: the one after it, or the first batch still
-/// served when the ones after the head expired.
-fn next_sequence(chain: &ChainState) -> u64 {
-    let next = chain.cursor().saturating_add(1);
-    match chain.checkpoint() {
-        Some(cp) if next < cp.body().retained_from => cp.body().retained_from,
-        _ => next,
-    }
 }
 
 impl Visitor {
@@ -291,21 +228,24 @@ impl Visitor {
     /// the held one (signed by a held RA key, higher sequence). A bundle that fails is reported
     /// as refused and changes nothing; the same bundle again, or none, is unchanged.
     pub fn sync_trust_bundle(&self) -> Result<PartOutcome> {
-        let held = self.trust_bundle()?;
         let offered = match api::fetch_trust_bundle(&*self.transport) {
             Ok(None) => return Ok(PartOutcome::Unchanged),
             Ok(Some(b)) => b,
             Err(e) => return PartOutcome::of(e),
         };
-        if offered == held {
-            return Ok(PartOutcome::Unchanged);
-        }
-        match offered.verify_update(&held) {
-            Ok(()) => {
-                self.diary.set_trust(&offered)?;
+        // Tried on a copy first: a refused bundle writes nothing.
+        match self
+            .diary
+            .load()?
+            .offer_trust_bundle(&self.config, &offered)
+        {
+            Ok(false) => Ok(PartOutcome::Unchanged),
+            Ok(true) => {
+                self.diary
+                    .update(|s| s.offer_trust_bundle(&self.config, &offered))?;
                 Ok(PartOutcome::Updated)
             }
-            Err(e) => Ok(PartOutcome::Refused(Error::Protocol(e))),
+            Err(e) => Ok(PartOutcome::Refused(e)),
         }
     }
 
@@ -319,52 +259,24 @@ impl Visitor {
 
     /// [`Self::sync_revocations`]; returns whether the set changed.
     pub(crate) fn refresh_revocations(&self) -> Result<bool> {
-        let anchors = self.anchors()?;
-        let before = self.diary.revocations()?;
-        let mut set = before.clone();
-        let mut result = Ok(());
-        for page in 0.. {
-            if page == MAX_REVOCATION_PAGES {
-                result = Err(Error::BadResponse("too many revocation pages"));
-                break;
+        let mut run = RevocationSync::new(&self.diary.load()?, &self.config);
+        let result = loop {
+            match run.next_path() {
+                Ok(Some(_)) => {}
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
             }
-            let cursor = set.cursor();
-            let step = api::fetch_revocations(&*self.transport, cursor).and_then(|list| {
-                list.verify(&anchors)?;
-                set.apply(&list)?;
-                Ok(list)
-            });
-            match step {
-                Ok(list) => {
-                    let b = list.body();
-                    if b.up_to >= b.head {
-                        break;
-                    }
-                    if b.up_to <= cursor {
-                        result = Err(Error::BadResponse("a revocation page without progress"));
-                        break;
-                    }
-                }
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
+            let step = api::fetch_revocations(&*self.transport, run.cursor())
+                .and_then(|list| run.apply_page(&list));
+            if let Err(e) = step {
+                break Err(e);
             }
-        }
-        let changed = set != before;
+        };
+        let changed = run.changed();
         if changed {
-            self.diary.set_revocations(&set)?;
+            self.diary.update(|s| Ok(run.store(s)))?;
         }
         result.map(|()| changed)
-    }
-
-    /// The chain state as stored, with the configured stale bound.
-    fn chain_state(&self) -> Result<(ChainState, StoredChain)> {
-        let stored = self.diary.chain()?;
-        let chain = ChainState::restore(stored.head, stored.checkpoint)
-            .map_err(|_| Error::Corrupt)?
-            .with_stale_minutes(self.config.stale_minutes);
-        Ok((chain, stored))
     }
 
     /// The state of the exposure check now: [`ChainStatus::Ok`] when the newest checkpoint is
@@ -372,7 +284,7 @@ impl Visitor {
     /// not give batches the HA published; [`ChainStatus::Stale`] when no checkpoint is held or
     /// it is older than the stale bound. In the last two the app must not say "no exposure".
     pub fn chain_status(&self) -> Result<ChainStatus> {
-        Ok(self.chain_state()?.0.status(self.now()))
+        self.diary.load()?.chain_status(&self.config, self.now())
     }
 
     /// The checkpoint and the exposure batches only, without the trust bundle, revocations or
@@ -387,8 +299,7 @@ impl Visitor {
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<SyncReport> {
         let now = self.now();
-        let anchors = self.anchors()?;
-        let (mut chain, stored) = self.chain_state()?;
+        let mut run = ExposureSync::new(&self.diary.load()?, &self.config, now)?;
         let mut report = SyncReport {
             trust_bundle: PartOutcome::Unchanged,
             revocations: PartOutcome::Unchanged,
@@ -396,7 +307,7 @@ impl Visitor {
             batch_sync: PartOutcome::Unchanged,
             batches: 0,
             new_exposures: Vec::new(),
-            cursor: chain.cursor(),
+            cursor: run.cursor(),
             chain: ChainStatus::Stale,
             pings_sent: 0,
             pings: PartOutcome::Unchanged,
@@ -404,34 +315,22 @@ impl Visitor {
 
         // The checkpoint first: it names the batches the HA published.
         report.checkpoint = match api::fetch_checkpoint(&*self.transport)
-            .and_then(|cp| Ok(chain.accept_checkpoint(&cp, &anchors)?))
+            .and_then(|cp| run.accept_checkpoint(&cp))
         {
-            Ok(()) if chain.checkpoint() != stored.checkpoint.as_ref() => PartOutcome::Updated,
-            Ok(()) => PartOutcome::Unchanged,
+            Ok(true) => PartOutcome::Updated,
+            Ok(false) => PartOutcome::Unchanged,
             Err(e) => PartOutcome::of(e)?,
         };
-        let mut unsaved = chain.checkpoint() != stored.checkpoint.as_ref();
 
-        // The batches after the head, up to the checkpoint's sequence or the server's latest,
-        // whichever is higher. Each is fetched by its sequence, so that a batch left out of
-        // the listing is still asked for.
-        let listed = api::list_batches(&*self.transport, chain.cursor());
-        let latest = listed.as_ref().map(|l| l.latest).unwrap_or(0);
-        let target = chain
-            .checkpoint()
-            .map_or(latest, |cp| cp.body().sequence.max(latest));
+        let listed = api::list_batches(&*self.transport, run.cursor());
+        run.set_latest(listed.as_ref().map(|l| l.latest).unwrap_or(0));
+        let target = run.target();
         if let Err(e) = listed {
             report.batch_sync = PartOutcome::of(e)?;
         }
-        let entries = self.diary.entries()?;
-        let index = token_index(&entries);
-        loop {
-            let sequence = next_sequence(&chain);
-            if sequence > target {
-                break;
-            }
+        while let Some(sequence) = run.next_batch() {
             let read = api::open_batch(&*self.transport, sequence)
-                .and_then(|mut body| stream_batch(&mut *body, &anchors, &index));
+                .and_then(|mut body| stream_into(&mut *body, run.matcher()));
             let (header, hits) = match read {
                 Ok(x) => x,
                 Err(e) => {
@@ -439,27 +338,14 @@ impl Visitor {
                     break;
                 }
             };
-            // The chain decides before any match counts: a batch that does not extend it (a
-            // gap, a reorder, a fork) is refused whole.
-            if let Err(e) = chain.accept_batch_header(&header) {
-                report.batch_sync = PartOutcome::Refused(Error::Protocol(e));
-                break;
-            }
-            let exposures = exposures_from_hits(
-                &entries,
-                &hits,
-                &header.header().messages,
-                self.config.min_overlap_minutes,
-                now,
-            );
-            let added = self.diary.commit_sync(SyncCommit {
-                exposures,
-                chain: StoredChain {
-                    head: chain.head(),
-                    checkpoint: chain.checkpoint().copied(),
-                },
-            })?;
-            unsaved = false;
+            let commit = match run.accept_batch(&header, &hits) {
+                Ok(c) => c,
+                Err(e) => {
+                    report.batch_sync = PartOutcome::Refused(e);
+                    break;
+                }
+            };
+            let added = self.diary.update(|s| Ok(s.commit_sync(commit)))?;
             report.batches += 1;
             report.batch_sync = PartOutcome::Updated;
             report.new_exposures.extend(added);
@@ -470,23 +356,17 @@ impl Visitor {
                 exposures_so_far: report.new_exposures.len(),
             });
         }
-        if unsaved {
-            self.diary.commit_sync(SyncCommit {
-                exposures: Vec::new(),
-                chain: StoredChain {
-                    head: chain.head(),
-                    checkpoint: chain.checkpoint().copied(),
-                },
-            })?;
+        if let Some(commit) = run.pending_commit() {
+            self.diary.update(|s| Ok(s.commit_sync(commit)))?;
         }
-        report.cursor = chain.cursor();
-        report.chain = chain.status(now);
+        report.cursor = run.cursor();
+        report.chain = run.status(now);
         Ok(report)
     }
 
     /// How many slot tokens the diary currently yields for matching (for diagnostics).
     pub fn token_count(&self) -> Result<usize> {
-        Ok(token_index(&self.diary.entries()?).len())
+        Ok(self.diary.load()?.token_count())
     }
 }
 

@@ -6,9 +6,11 @@ use std::io::Read;
 
 use crate::error::Result;
 
+#[cfg(feature = "native")]
 mod http;
 mod memory;
 
+#[cfg(feature = "native")]
 pub use http::{HttpTransport, HttpTransportBuilder, DEFAULT_STALL_TIMEOUT};
 pub use memory::{CountTagPost, MemoryServer, TanState};
 

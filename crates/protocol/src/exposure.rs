@@ -10,6 +10,7 @@
 //! [`crate::chain`] for checkpoints and the phone's [`crate::chain::ChainState`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::chain::ChainHead;
 use crate::code::{CodeKind, VenueCode};
@@ -876,10 +877,42 @@ impl<T: Copy> TokenIndex<T> {
     /// Starts matching one batch whose header must verify under `anchors`.
     pub fn matcher(&self, anchors: TrustAnchors) -> BatchMatcher<'_, T> {
         BatchMatcher {
-            index: self,
+            index: IndexRef::Borrowed(self),
             reader: BatchReader::new(anchors),
             next: 0,
             candidates: Vec::new(),
+        }
+    }
+
+    /// [`Self::matcher`] over a shared index: a matcher that owns its handle on the index, for
+    /// callers that keep it across calls (the WebAssembly build feeds it chunk by chunk from
+    /// JavaScript).
+    pub fn shared_matcher(index: &Arc<Self>, anchors: TrustAnchors) -> BatchMatcher<'static, T>
+    where
+        T: 'static,
+    {
+        BatchMatcher {
+            index: IndexRef::Shared(Arc::clone(index)),
+            reader: BatchReader::new(anchors),
+            next: 0,
+            candidates: Vec::new(),
+        }
+    }
+}
+
+/// The index a [`BatchMatcher`] reads: borrowed, or shared.
+#[derive(Debug)]
+enum IndexRef<'a, T> {
+    Borrowed(&'a TokenIndex<T>),
+    Shared(Arc<TokenIndex<T>>),
+}
+
+impl<T> core::ops::Deref for IndexRef<'_, T> {
+    type Target = TokenIndex<T>;
+    fn deref(&self) -> &TokenIndex<T> {
+        match self {
+            Self::Borrowed(i) => i,
+            Self::Shared(i) => i,
         }
     }
 }
@@ -902,7 +935,7 @@ pub struct Hit<T> {
 /// index: a token matches at most once per batch, as tokens in a batch strictly increase.
 #[derive(Debug)]
 pub struct BatchMatcher<'a, T> {
-    index: &'a TokenIndex<T>,
+    index: IndexRef<'a, T>,
     reader: BatchReader,
     /// The first index entry whose token may still come.
     next: usize,

@@ -25,6 +25,8 @@ pub mod sealed;
 pub mod seed;
 pub mod time;
 pub mod trust;
+#[cfg(feature = "vectors")]
+pub mod vectors;
 pub mod venue;
 #[cfg(test)]
 mod wycheproof_tests;

@@ -446,12 +446,18 @@ function shareView() {
       }
       out.push(ul);
       if (p.hidden.length) out.push(h("p", { class: "muted" }, t("notSent"), " ", p.hidden.map((e) => e.venueName).join(", ")));
-      const consent = h("input", { type: "checkbox", id: "share-consent" });
-      const tan = h("input", { type: "text", id: "share-tan", autocomplete: "off", inputmode: "text", spellcheck: "false", autocapitalize: "characters" });
-      const send = h("button", { type: "button", class: "primary", id: "share-send", disabled: true }, t("send"));
-      const sync = () => { send.disabled = !(consent.checked && tan.value.trim()); };
-      consent.addEventListener("change", sync);
-      tan.addEventListener("input", sync);
+      // The consent and the TAN as typed stay (in memory) across a refused attempt.
+      const consent = h("input", { type: "checkbox", id: "share-consent", checked: !!s.consent });
+      const tan = h("input", { type: "text", id: "share-tan", autocomplete: "off", inputmode: "text", spellcheck: "false", autocapitalize: "characters", value: s.tanText ?? "" });
+      const send = h("button", { type: "button", class: "primary", id: "share-send" }, t("send"));
+      const ready = () => {
+        s.consent = consent.checked;
+        s.tanText = tan.value;
+        send.disabled = !(consent.checked && tan.value.trim());
+      };
+      ready();
+      consent.addEventListener("change", ready);
+      tan.addEventListener("input", ready);
       send.addEventListener("click", () => sendShare(tan.value));
       out.push(h("p", {}, consent, " ", h("label", { for: "share-consent" }, t("consent"))), h("label", { for: "share-tan" }, t("tan")), tan, send);
     }
@@ -473,6 +479,7 @@ async function sendShare(tanText) {
       throw httpError(resp.status, body);
     }
     s.done = state.v.shareAccepted();
+    s.tanText = "";
     await save();
     announce(t("sent", s.done));
     s.error = null;

@@ -72,7 +72,9 @@ export async function syncAll(v, now, save, progress) {
     ended = true;
     found.push(...end.newExposures);
     await save();
-    return { chainStatus: end.chainStatus, newExposures: found };
+    // A batch's new exposures may be listed again at the end: count each once.
+    const unique = [...new Map(found.map((x) => [x.id, x])).values()];
+    return { chainStatus: end.chainStatus, newExposures: unique };
   } finally {
     if (!ended) {
       try {

@@ -298,6 +298,23 @@ pub fn check_vector_case(file: &str, context: &str, case: &str, negative: bool) 
     venuecode_protocol::vectors::check_case(file, &ctx, &case, negative).err()
 }
 
+/// Runs the whole-file checks of a vector file that has them (`time.json`, `decimal.json`,
+/// `seeds.json`): `true` when the file has such checks and they passed (a failed check traps),
+/// `false` when it has none. Test builds only (feature `vectors`).
+#[cfg(feature = "vectors")]
+#[wasm_bindgen(js_name = checkVectorFile)]
+pub fn check_vector_file(file: &str, doc: &str) -> Result<bool, String> {
+    use venuecode_protocol::vectors::{check_decimal, check_seeds, check_time};
+    let doc = serde_json::from_str::<serde_json::Value>(doc).map_err(|e| e.to_string())?;
+    match file {
+        "time.json" => check_time(&doc),
+        "decimal.json" => check_decimal(&doc),
+        "seeds.json" => check_seeds(&doc),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
 // ---------------------------------------------------------------------------------------------
 // The visitor
 // ---------------------------------------------------------------------------------------------

@@ -365,8 +365,9 @@ impl WebVisitor {
 
     /// Why the shipped trust bundle did not replace the held one, or `null`.
     #[wasm_bindgen(js_name = appTrustBundleRefused)]
-    pub fn app_trust_bundle_refused(&self) -> Option<String> {
-        self.app_trust_refused.map(|e| e.to_string())
+    pub fn app_trust_bundle_refused(&self) -> JsValue {
+        self.app_trust_refused
+            .map_or(JsValue::NULL, |e| e.to_string().into())
     }
 
     /// Sets policy: `{ minOverlapMinutes?, autoCheckoutMinutes?, countPings? }`.
@@ -507,15 +508,15 @@ impl WebVisitor {
 
     /// The next revocation page to fetch, or `null` when the run is complete.
     #[wasm_bindgen(js_name = nextRevocationsPath)]
-    pub fn next_revocations_path(&mut self) -> JsResult<Option<String>> {
+    pub fn next_revocations_path(&mut self) -> JsResult<JsValue> {
         let run = self
             .revocations
             .get_or_insert_with(|| RevocationSync::new(&self.state, &self.config));
         match run.next_path() {
-            Ok(Some(p)) => Ok(Some(p)),
+            Ok(Some(p)) => Ok(p.into()),
             Ok(None) => {
                 self.revocations = None;
-                Ok(None)
+                Ok(JsValue::NULL)
             }
             Err(e) => {
                 self.revocations = None;
@@ -594,8 +595,11 @@ impl WebVisitor {
 
     /// The path of the next batch to read, or `null` when the sync has read up to its target.
     #[wasm_bindgen(js_name = nextBatchPath)]
-    pub fn next_batch_path(&mut self) -> JsResult<Option<String>> {
-        Ok(self.run()?.next_batch().map(batch_path))
+    pub fn next_batch_path(&mut self) -> JsResult<JsValue> {
+        Ok(self
+            .run()?
+            .next_batch()
+            .map_or(JsValue::NULL, |s| batch_path(s).into()))
     }
 
     /// Starts reading the next batch.

@@ -5,7 +5,9 @@
 # - fonts-noto-cjk: the CJK font embedded in posters (crates/cli/tests/poster.rs);
 # - chromium: loads the rotating display page for a screenshot (crates/cli/tests/display.rs);
 # - postgresql: a private loopback cluster for the server's PostgreSQL backend and replica tests
-#   (scripts/postgres.sh; the tests would start it themselves, this makes the step visible).
+#   (scripts/postgres.sh; the tests would start it themselves, this makes the step visible);
+# - nodejs: runs the WebAssembly build's tests (crates/wasm/tests/*.test.mjs); clang and
+#   wasm-bindgen-cli for that build are installed by scripts/build-wasm.sh.
 #
 # On Debian as root it installs what is missing; elsewhere it says what to install and stops.
 set -euo pipefail
@@ -13,6 +15,7 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
 if [ -z "${VENUECODE_CJK_FONT:-}" ] && ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; then
   missing+=(fonts-noto-cjk)
 fi
@@ -32,4 +35,9 @@ fi
 pg_env="$(scripts/postgres.sh)"
 eval "$pg_env"
 
-exec cargo test --workspace "$@"
+cargo test --workspace "$@"
+
+# The visitor library in WebAssembly (crates/wasm): build it, then run the JSON vectors and its
+# API through it in node, as the Rust tests run them natively.
+scripts/build-wasm.sh
+node --test crates/wasm/tests/

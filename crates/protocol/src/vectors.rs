@@ -9,11 +9,13 @@
 
 use serde_json::{json, Value};
 
-use crate::code::decode_decimal;
+use crate::code::{decode_decimal, encode_decimal};
 use crate::codec::Reader;
 use crate::envelope::tan_hash;
 use crate::sealed::{self, unpad};
-use crate::time::slot_of;
+use crate::time::{
+    epoch_of, epoch_start, epochs_for_slot, local_epoch, overlap_minutes, slot_of, stay_slots,
+};
 use crate::*;
 
 pub fn h(b: impl AsRef<[u8]>) -> String {
@@ -374,4 +376,119 @@ pub fn run_chain(ctx: &Value, c: &Value) -> Result<Value> {
         ChainStatus::Stale => json!("stale"),
     };
     Ok(json!({"head": state.head().sequence, "status": status}))
+}
+
+pub fn check_time(doc: &Value) {
+    let n = |v: &Value| u32::try_from(num(v)).unwrap();
+    for c in doc["slots"].as_array().unwrap() {
+        assert_eq!(slot_of(n(&c["minute"])), n(&c["slot"]));
+        assert_eq!(epoch_of(n(&c["minute"])), n(&c["epoch"]));
+    }
+    for c in doc["stays"].as_array().unwrap() {
+        let r = stay_slots(n(&c["arrival"]), n(&c["departure"]));
+        assert_eq!(
+            (*r.start(), *r.end()),
+            (n(&c["first_slot"]), n(&c["last_slot"]))
+        );
+    }
+    let off = |v: &Value| i8::try_from(v.as_i64().unwrap()).unwrap();
+    for c in doc["local_epochs"].as_array().unwrap() {
+        if let Some(e) = c.get("local_epoch") {
+            assert_eq!(local_epoch(n(&c["minute"]), off(&c["utc_offset"])), n(e));
+        } else {
+            assert_eq!(
+                epoch_start(n(&c["epoch"]), off(&c["utc_offset"])),
+                n(&c["epoch_start"])
+            );
+        }
+    }
+    for c in doc["epochs_for_slot"].as_array().unwrap() {
+        let r = epochs_for_slot(n(&c["slot"]), off(&c["utc_offset"]));
+        assert_eq!(
+            (*r.start(), *r.end()),
+            (n(&c["first_epoch"]), n(&c["last_epoch"]))
+        );
+    }
+    for c in doc["overlap"].as_array().unwrap() {
+        let a = c["a"].as_array().unwrap();
+        let b = c["b"].as_array().unwrap();
+        assert_eq!(
+            overlap_minutes(n(&a[0]), n(&a[1]), n(&b[0]), n(&b[1])),
+            n(&c["minutes"])
+        );
+    }
+}
+
+/// The batch id the seal-key vectors use.
+pub const BATCH_ID: [u8; 16] = [
+    0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
+];
+
+pub fn slot_values(
+    label: &str,
+    seed: &Seed,
+    key: &PublicKey,
+    slots: &[u32],
+    epochs: &[u32],
+) -> Value {
+    let keys = seed.slot_keys(key);
+    json!({
+        "seed": label,
+        "seed_bytes": h(seed.expose()),
+        "venue_public_key": h(key.as_bytes()),
+        "slot_ikm": h([seed.expose().as_slice(), key.as_bytes().as_slice()].concat()),
+        "tokens": slots.iter().map(|&s| json!({"slot": s, "token": h(keys.token(s).0)}))
+            .collect::<Vec<_>>(),
+        "seal_keys": slots.iter().map(|&s| json!({"slot": s, "batch_id": h(BATCH_ID),
+            "seal_key": h(keys.seal_key(s, &BATCH_ID).expose())})).collect::<Vec<_>>(),
+        "count_tags": epochs.iter().map(|&e| json!({"epoch": e, "count_tag": h(keys.count_tag(e).0)}))
+            .collect::<Vec<_>>(),
+    })
+}
+
+pub fn check_decimal(doc: &Value) {
+    for c in doc["cases"].as_array().unwrap() {
+        let bytes = unh(&c["bytes"]);
+        let digits = c["digits"].as_str().unwrap();
+        assert_eq!(encode_decimal(&bytes), digits);
+        assert_eq!(decode_decimal(digits).unwrap(), bytes);
+    }
+}
+
+/// seeds.json: the master seed's static and rotating seeds, and every set of slot values
+/// (tokens, seal keys, count tags) recomputed from its seed and venue key.
+pub fn check_seeds(doc: &Value) {
+    let master = MasterSeed::from_bytes(arr(&doc["master_seed"]));
+    assert_eq!(
+        h(master.static_seed().expose()),
+        doc["static_seed"].as_str().unwrap()
+    );
+    for r in doc["rotating_seeds"].as_array().unwrap() {
+        let epoch = u32::try_from(num(&r["epoch"])).unwrap();
+        assert_eq!(
+            h(master.rotating_seed(epoch).expose()),
+            r["seed"].as_str().unwrap()
+        );
+    }
+    for v in doc["slot_values"].as_array().unwrap() {
+        let seed = Seed::from_bytes(arr(&v["seed_bytes"]));
+        let key = PublicKey::from_bytes(&arr(&v["venue_public_key"])).unwrap();
+        let n = |list: &str, field: &str| -> Vec<u32> {
+            v[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| u32::try_from(num(&x[field])).unwrap())
+                .collect()
+        };
+        let label = v["seed"].as_str().unwrap();
+        let fresh = slot_values(
+            label,
+            &seed,
+            &key,
+            &n("tokens", "slot"),
+            &n("count_tags", "epoch"),
+        );
+        assert_eq!(&fresh, v, "seeds.json / {label}");
+    }
 }

@@ -18,23 +18,24 @@ use serde_json::{json, Value};
 use venuecode_protocol::aead::aead_seal;
 use venuecode_protocol::certificate::{CERTIFICATE_LABEL, REGISTRATION_VERSION};
 use venuecode_protocol::chain::{retained_range, CHECKPOINT_LABEL};
-use venuecode_protocol::code::{decode_decimal, encode_decimal, CODE_LABEL, DEFAULT_BASE_URL};
-use venuecode_protocol::codec::Reader;
+use venuecode_protocol::code::{encode_decimal, CODE_LABEL, DEFAULT_BASE_URL};
 use venuecode_protocol::envelope::{tan_hash, REQUEST_LABEL};
 use venuecode_protocol::exposure::{BATCH_LABEL, BATCH_LINK_LABEL, RECORD_NONCE};
 use venuecode_protocol::hash::sha256;
 use venuecode_protocol::keys::KEY_ID_LABEL;
 use venuecode_protocol::revocation::REVOCATION_LABEL;
 use venuecode_protocol::sealed::{
-    self, pad, seal_with_ikm, unpad, GUEST_BOOK_INFO, SEED_RELEASE_INFO, SEED_RELEASE_LABEL,
-    UPLOAD_INFO,
+    self, pad, seal_with_ikm, GUEST_BOOK_INFO, SEED_RELEASE_INFO, SEED_RELEASE_LABEL, UPLOAD_INFO,
 };
 use venuecode_protocol::time::{
     epoch_of, epoch_start, epochs_for_slot, local_epoch, overlap_minutes, slot_of, slot_start,
     stay_slots,
 };
 use venuecode_protocol::trust::TRUST_BUNDLE_LABEL;
-use venuecode_protocol::vectors::{anchors, arr, check_case, ename, found, h, num, unh};
+use venuecode_protocol::vectors::{
+    arr, check_case, check_decimal, check_seeds, check_time, ename, found, h, num, run,
+    slot_values, unh, BATCH_ID,
+};
 use venuecode_protocol::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -67,6 +68,7 @@ fn extra_check(file: &str, doc: &Value) {
     match file {
         "time.json" => check_time(doc),
         "decimal.json" => check_decimal(doc),
+        "seeds.json" => check_seeds(doc),
         "size-budget.json" => check_size_budget(doc),
         "hpke-rfc9180-a2.json" => check_rfc9180(doc),
         _ => {}
@@ -782,70 +784,9 @@ fn gen_time() -> Value {
     })
 }
 
-fn check_time(doc: &Value) {
-    let n = |v: &Value| u32::try_from(num(v)).unwrap();
-    for c in doc["slots"].as_array().unwrap() {
-        assert_eq!(slot_of(n(&c["minute"])), n(&c["slot"]));
-        assert_eq!(epoch_of(n(&c["minute"])), n(&c["epoch"]));
-    }
-    for c in doc["stays"].as_array().unwrap() {
-        let r = stay_slots(n(&c["arrival"]), n(&c["departure"]));
-        assert_eq!(
-            (*r.start(), *r.end()),
-            (n(&c["first_slot"]), n(&c["last_slot"]))
-        );
-    }
-    let off = |v: &Value| i8::try_from(v.as_i64().unwrap()).unwrap();
-    for c in doc["local_epochs"].as_array().unwrap() {
-        if let Some(e) = c.get("local_epoch") {
-            assert_eq!(local_epoch(n(&c["minute"]), off(&c["utc_offset"])), n(e));
-        } else {
-            assert_eq!(
-                epoch_start(n(&c["epoch"]), off(&c["utc_offset"])),
-                n(&c["epoch_start"])
-            );
-        }
-    }
-    for c in doc["epochs_for_slot"].as_array().unwrap() {
-        let r = epochs_for_slot(n(&c["slot"]), off(&c["utc_offset"]));
-        assert_eq!(
-            (*r.start(), *r.end()),
-            (n(&c["first_epoch"]), n(&c["last_epoch"]))
-        );
-    }
-    for c in doc["overlap"].as_array().unwrap() {
-        let a = c["a"].as_array().unwrap();
-        let b = c["b"].as_array().unwrap();
-        assert_eq!(
-            overlap_minutes(n(&a[0]), n(&a[1]), n(&b[0]), n(&b[1])),
-            n(&c["minutes"])
-        );
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // seeds.json
 // ---------------------------------------------------------------------------------------------
-
-const BATCH_ID: [u8; 16] = [
-    0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
-];
-
-fn slot_values(label: &str, seed: &Seed, key: &PublicKey, slots: &[u32], epochs: &[u32]) -> Value {
-    let keys = seed.slot_keys(key);
-    json!({
-        "seed": label,
-        "seed_bytes": h(seed.expose()),
-        "venue_public_key": h(key.as_bytes()),
-        "slot_ikm": h(appended(seed.expose().to_vec(), key.as_bytes())),
-        "tokens": slots.iter().map(|&s| json!({"slot": s, "token": h(keys.token(s).0)}))
-            .collect::<Vec<_>>(),
-        "seal_keys": slots.iter().map(|&s| json!({"slot": s, "batch_id": h(BATCH_ID),
-            "seal_key": h(keys.seal_key(s, &BATCH_ID).expose())})).collect::<Vec<_>>(),
-        "count_tags": epochs.iter().map(|&e| json!({"epoch": e, "count_tag": h(keys.count_tag(e).0)}))
-            .collect::<Vec<_>>(),
-    })
-}
 
 fn gen_seeds() -> Value {
     let m = master();
@@ -1862,15 +1803,6 @@ fn gen_decimal() -> Value {
             acc("largest full chunk", "decode_decimal", b"", json!({"text": "72057594037927935"}), json!("ffffffffffffff")),
         ],
     })
-}
-
-fn check_decimal(doc: &Value) {
-    for c in doc["cases"].as_array().unwrap() {
-        let bytes = unh(&c["bytes"]);
-        let digits = c["digits"].as_str().unwrap();
-        assert_eq!(encode_decimal(&bytes), digits);
-        assert_eq!(decode_decimal(digits).unwrap(), bytes);
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -298,6 +298,23 @@ pub fn check_vector_case(file: &str, context: &str, case: &str, negative: bool) 
     venuecode_protocol::vectors::check_case(file, &ctx, &case, negative).err()
 }
 
+/// Runs the whole-file checks of a vector file that has them (`time.json`, `decimal.json`,
+/// `seeds.json`): `true` when the file has such checks and they passed (a failed check traps),
+/// `false` when it has none. Test builds only (feature `vectors`).
+#[cfg(feature = "vectors")]
+#[wasm_bindgen(js_name = checkVectorFile)]
+pub fn check_vector_file(file: &str, doc: &str) -> Result<bool, String> {
+    use venuecode_protocol::vectors::{check_decimal, check_seeds, check_time};
+    let doc = serde_json::from_str::<serde_json::Value>(doc).map_err(|e| e.to_string())?;
+    match file {
+        "time.json" => check_time(&doc),
+        "decimal.json" => check_decimal(&doc),
+        "seeds.json" => check_seeds(&doc),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
 // ---------------------------------------------------------------------------------------------
 // The visitor
 // ---------------------------------------------------------------------------------------------
@@ -348,8 +365,9 @@ impl WebVisitor {
 
     /// Why the shipped trust bundle did not replace the held one, or `null`.
     #[wasm_bindgen(js_name = appTrustBundleRefused)]
-    pub fn app_trust_bundle_refused(&self) -> Option<String> {
-        self.app_trust_refused.map(|e| e.to_string())
+    pub fn app_trust_bundle_refused(&self) -> JsValue {
+        self.app_trust_refused
+            .map_or(JsValue::NULL, |e| e.to_string().into())
     }
 
     /// Sets policy: `{ minOverlapMinutes?, autoCheckoutMinutes?, countPings? }`.
@@ -490,15 +508,15 @@ impl WebVisitor {
 
     /// The next revocation page to fetch, or `null` when the run is complete.
     #[wasm_bindgen(js_name = nextRevocationsPath)]
-    pub fn next_revocations_path(&mut self) -> JsResult<Option<String>> {
+    pub fn next_revocations_path(&mut self) -> JsResult<JsValue> {
         let run = self
             .revocations
             .get_or_insert_with(|| RevocationSync::new(&self.state, &self.config));
         match run.next_path() {
-            Ok(Some(p)) => Ok(Some(p)),
+            Ok(Some(p)) => Ok(p.into()),
             Ok(None) => {
                 self.revocations = None;
-                Ok(None)
+                Ok(JsValue::NULL)
             }
             Err(e) => {
                 self.revocations = None;
@@ -577,8 +595,11 @@ impl WebVisitor {
 
     /// The path of the next batch to read, or `null` when the sync has read up to its target.
     #[wasm_bindgen(js_name = nextBatchPath)]
-    pub fn next_batch_path(&mut self) -> JsResult<Option<String>> {
-        Ok(self.run()?.next_batch().map(batch_path))
+    pub fn next_batch_path(&mut self) -> JsResult<JsValue> {
+        Ok(self
+            .run()?
+            .next_batch()
+            .map_or(JsValue::NULL, |s| batch_path(s).into()))
     }
 
     /// Starts reading the next batch.

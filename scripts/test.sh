@@ -7,7 +7,10 @@
 # - postgresql: a private loopback cluster for the server's PostgreSQL backend and replica tests
 #   (scripts/postgres.sh; the tests would start it themselves, this makes the step visible);
 # - nodejs: runs the WebAssembly build's tests (crates/wasm/tests/*.test.mjs); clang and
-#   wasm-bindgen-cli for that build are installed by scripts/build-wasm.sh.
+#   wasm-bindgen-cli for that build are installed by scripts/build-wasm.sh;
+# - npm: installs the web app's packages pinned by web/package-lock.json (scripts/build-web.sh
+#   runs `npm ci`); its browser tests (web/tests/*.test.mjs) drive the chromium above with
+#   playwright-core, against the real `venuecode server` and CLI.
 #
 # On Debian as root it installs what is missing; elsewhere it says what to install and stops.
 set -euo pipefail
@@ -16,6 +19,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ -z "${VENUECODE_CJK_FONT:-}" ] && ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; then
   missing+=(fonts-noto-cjk)
 fi
@@ -41,3 +45,9 @@ cargo test --workspace "$@"
 # API through it in node, as the Rust tests run them natively.
 scripts/build-wasm.sh
 node --test crates/wasm/tests/
+
+# The visitor web app (web/): bundle it over that build, then drive it in headless Chromium
+# against real `venuecode server --web-app web/dist` processes and the `venuecode` binary that
+# `cargo test` built (target/debug/venuecode).
+VENUECODE_SKIP_WASM_BUILD=1 scripts/build-web.sh
+(cd web && VENUECODE_BIN="$PWD/../target/debug/venuecode" node --test --test-concurrency=1 tests/)

@@ -280,15 +280,14 @@ function fromLocalInput(text) {
 
 function diaryView() {
   const now = nowMin();
-  const entries = state.v.entries(state.showHidden).slice().reverse();
+  const entries = state.v.entries(state.showHidden, now).slice().reverse();
   const toggle = h("input", { type: "checkbox", id: "show-hidden", checked: state.showHidden });
   toggle.addEventListener("change", () => {
     state.showHidden = toggle.checked;
     render();
   });
   const items = entries.map((e) => {
-    const open = e.departure === null || e.departure === undefined || (!e.checkedOut && e.departure > now);
-    const times = `${when(e.arrival)} – ${open ? t("open") : when(e.departure)}`;
+    const times = `${when(e.arrival)} – ${e.open ? t("open") : when(e.departure)}`;
     const tags = [e.hidden && t("hidden"), e.shared && t("shared")].filter(Boolean).join(", ");
     const li = h("li", { dataset: { entry: e.id } },
       h("strong", {}, e.venueName),

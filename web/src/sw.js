@@ -12,7 +12,10 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
-      await cache.addAll(shell.map((u) => new Request(u, { cache: "reload", credentials: "omit" })));
+      // Hashed assets come from the HTTP cache when the page just loaded them (they are
+      // immutable); the rest is revalidated.
+      const mode = (u) => (u.startsWith(`${base}/assets/`) ? "default" : "no-cache");
+      await cache.addAll(shell.map((u) => new Request(u, { cache: mode(u), credentials: "omit" })));
       await self.skipWaiting();
     })(),
   );

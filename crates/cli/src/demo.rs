@@ -55,19 +55,84 @@ pub struct Outcome {
     pub guests_read: usize,
     /// Whether every visitor's phone found the exposure list complete (chain up to date).
     pub list_complete: bool,
+    /// The noodle house's poster code at the demo server's web app path
+    /// (`http://127.0.0.1:PORT/c#DIGITS`).
+    pub poster_app_url: String,
 }
 
-/// Runs the demo, writing posters into `out`, and prints the story.
-pub fn run(out: &Path) -> Result<()> {
-    let outcome = run_story(out, &mut |line| println!("{line}"))?;
+/// Where the demo's server listens and whether it serves the visitor web app.
+#[derive(Debug, Clone)]
+pub struct DemoServer {
+    /// The address to listen on (port 0 picks a free port).
+    pub listen: std::net::SocketAddr,
+    /// The built web app (`scripts/build-web.sh` writes `web/dist/`), served at `/c`; with it
+    /// the demo keeps its server running after the story, so that the printed poster URL opens
+    /// in a browser.
+    pub web_app: Option<std::path::PathBuf>,
+}
+
+impl Default for DemoServer {
+    fn default() -> Self {
+        Self {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            web_app: None,
+        }
+    }
+}
+
+/// Runs the demo, writing posters into `out`, and prints the story. With a web app, keeps the
+/// server running (until Ctrl-C or SIGTERM) for the printed poster URL.
+pub fn run(out: &Path, options: &DemoServer) -> Result<()> {
+    let (outcome, server) = story(out, options, &mut |line| println!("{line}"))?;
     if outcome.notified.len() != 2 || !outcome.list_complete {
         bail!("the demo ended differently than it should: {outcome:?}");
     }
+    if options.web_app.is_some() {
+        println!(
+            "\nThe server keeps running with the visitor web app. Open the noodle house's poster \
+             in a browser (the same code as the printed poster, on this server's /c):\n\n  {}\n\n\
+             Press Ctrl-C to stop.",
+            outcome.poster_app_url
+        );
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting a runtime")?
+            .block_on(venuecode_server::shutdown_signal());
+    } else {
+        println!(
+            "\nThe noodle house's poster on this server's web app: {}\n(the server has stopped; \
+             build the app with scripts/build-web.sh and run `venuecode demo --web-app web/dist` \
+             to keep it running and open that URL in a browser)",
+            outcome.poster_app_url
+        );
+    }
+    drop(server);
     Ok(())
 }
 
-/// Runs the story, passing each printed line to `say`.
+/// Runs the story on a free loopback port without the web app, passing each printed line to
+/// `say`.
 pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
+    run_story_with(out, &DemoServer::default(), say)
+}
+
+/// Runs the story with `options`, passing each printed line to `say`; stops the server at the
+/// end.
+pub fn run_story_with(
+    out: &Path,
+    options: &DemoServer,
+    say: &mut dyn FnMut(&str),
+) -> Result<Outcome> {
+    story(out, options, say).map(|(outcome, _server)| outcome)
+}
+
+/// The story; returns its outcome and the server, still running until the handle is dropped.
+pub fn story(
+    out: &Path,
+    options: &DemoServer,
+    say: &mut dyn FnMut(&str),
+) -> Result<(Outcome, EmbeddedServer)> {
     let tmp = tempfile::tempdir().context("creating a temporary directory")?;
     let root = tmp.path();
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -94,6 +159,8 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
     config.admin_key = Some(auth_home.path("ra/admin.pub"));
     config.ha_encryption_key = Some(auth_home.path("authority/ha-encryption.pub"));
     config.trust_bundle = Some(auth_home.path(authority::TRUST_BUNDLE_OUT));
+    config.listen = options.listen;
+    config.web_app = options.web_app.clone();
     let server = EmbeddedServer::start(config)?;
     let url = server.url.clone();
     let t = HttpTransport::new(&url)?;
@@ -481,8 +548,15 @@ pub fn run_story(out: &Path, say: &mut dyn FnMut(&str)) -> Result<Outcome> {
         outcome.not_notified.join(", ")
     ));
     say(&format!("Posters are in {}.", out.display()));
-    drop(server);
-    Ok(outcome)
+    // The poster's code on this server's web app: the payload after `#` is what the poster
+    // holds; the page at /c reads it in the browser and never sends it. (The bundle keeps the
+    // https:// code base URL: a venue-code URL must be https://, SPEC.md §10.3.)
+    let digits = poster_url
+        .split_once('#')
+        .map(|(_, d)| d)
+        .ok_or_else(|| anyhow!("the poster URL has no fragment"))?;
+    outcome.poster_app_url = format!("{}{}#{digits}", server.url, server.web_app_path);
+    Ok((outcome, server))
 }
 
 fn check_out(v: &Visitor) -> Result<()> {
@@ -528,15 +602,30 @@ fn write_poster(
     Ok(found.swap_remove(0))
 }
 
-/// A server on a free loopback port, stopped when dropped.
-struct EmbeddedServer {
+/// The demo's server on a loopback port, stopped when dropped.
+pub struct EmbeddedServer {
     url: String,
+    web_app_path: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+impl std::fmt::Debug for EmbeddedServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedServer")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
 impl EmbeddedServer {
+    /// `http://ADDR`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     fn start(config: venuecode_server::Config) -> Result<Self> {
+        let web_app_path = config.web_app_path.clone();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -573,6 +662,7 @@ impl EmbeddedServer {
             .map_err(|_| anyhow!("the server thread stopped"))??;
         Ok(Self {
             url: format!("http://{addr}"),
+            web_app_path,
             stop: Some(stop_tx),
             thread: Some(thread),
         })

@@ -118,6 +118,14 @@ enum Command {
         /// Where the demo writes posters.
         #[arg(long, default_value = "demo-out")]
         out: PathBuf,
+        /// Serve the built visitor web app from this directory (`scripts/build-web.sh` writes
+        /// `web/dist`) at the server's /c, and keep the server running after the story so that
+        /// the printed poster URL opens in a browser.
+        #[arg(long, value_name = "DIR")]
+        web_app: Option<PathBuf>,
+        /// The address of the demo's server (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: std::net::SocketAddr,
     },
 }
 
@@ -208,6 +216,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Authority(g) => run_authority(&ctx, g.cmd),
         Command::Visitor(g) => run_visitor(&ctx, g.cmd),
         Command::Trust(cmd) => run_trust(&ctx, cmd),
-        Command::Demo { out } => demo::run(&out),
+        Command::Demo {
+            out,
+            web_app,
+            listen,
+        } => demo::run(&out, &demo::DemoServer { listen, web_app }),
     }
 }

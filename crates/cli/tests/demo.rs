@@ -22,3 +22,47 @@ fn demo_notifies_exactly_the_overlapping_visitors() {
     assert!(story.contains("each TAN works once"), "{story}");
     assert!(out.path().join("noodle-house.pdf").exists());
 }
+
+/// With a web app, the demo's server serves it at /c and the printed poster URL is the noodle
+/// house's code on that path, its payload after `#`.
+#[test]
+fn demo_prints_a_poster_url_on_its_own_servers_web_app() {
+    let out = tempfile::tempdir().unwrap();
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(
+        app.path().join("index.html"),
+        "<!doctype html><title>app at %VENUECODE_BASE%</title>",
+    )
+    .unwrap();
+    let options = venuecode::demo::DemoServer {
+        web_app: Some(app.path().to_owned()),
+        ..Default::default()
+    };
+    let (outcome, server) = venuecode::demo::story(out.path(), &options, &mut |_| {}).unwrap();
+    let prefix = format!("{}/c#", server.url());
+    assert!(server.url().starts_with("http://127.0.0.1:"));
+    assert!(
+        outcome.poster_app_url.starts_with(&prefix),
+        "{}",
+        outcome.poster_app_url
+    );
+    let digits = &outcome.poster_app_url[prefix.len()..];
+    assert!(digits.len() > 500 && digits.bytes().all(|b| b.is_ascii_digit()));
+    let page = {
+        use std::io::{Read as _, Write as _};
+        let addr = server.url().trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /c HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        text
+    };
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("app at /c"), "{page}");
+    // The same code is what the printed poster holds (its URL on the bundle's code base).
+    let poster =
+        venuecode::scan_image::decode(&std::fs::read(out.path().join("noodle-house.png")).unwrap())
+            .unwrap();
+    assert!(poster[0].ends_with(&format!("#{digits}")), "{poster:?}");
+}

@@ -244,3 +244,25 @@ test("the server's log and store never see the code; the browser sent it nowhere
     for (const probe of probes) assert.ok(!bytes.includes(Buffer.from(probe)), `${f} holds the code`);
   }
 });
+
+test("Chinese by the browser's language, English by the switch; the verdict is said to screen readers", async () => {
+  const zh = await browser([], { locale: "zh-CN" });
+  try {
+    const page = await open(zh, poster.url);
+    assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
+    assert.match(await page.textContent("#verdict"), /场所码真实有效/);
+    assert.equal(await page.textContent("#check-in"), "登记进入");
+    assert.equal(await page.textContent("#lang"), "English");
+    // The tone's text goes to a live region, and the stay selector has its label.
+    assert.equal(await page.getAttribute("#status", "aria-live"), "assertive");
+    await page.waitForFunction(() => document.getElementById("status").textContent.includes("成功"));
+    assert.equal(await page.locator("label[for=stay]").count(), 1);
+    await page.click("#lang");
+    assert.match(await page.textContent("#verdict"), /Genuine venue code/);
+    assert.equal(await page.textContent("#check-in"), "Check in");
+    assert.equal(await page.getAttribute("html", "lang"), "en");
+    assert.deepEqual(zh.errors, []);
+  } finally {
+    await zh.close();
+  }
+});

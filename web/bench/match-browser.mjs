@@ -1,0 +1,96 @@
+// Section 1's matching through the WebAssembly build in headless Chromium: the same fixture as
+// bench/wasm/match.mjs (written by `venuecode-bench`: bundle.bin, diary.bin, checkpoint.bin,
+// batch.bin, meta.json), the app's sync path (WebVisitor: checkpoint, listing, the batch
+// streamed with fetch + ReadableStream into feedBatch, finishBatch, endSync), the module the app
+// ships (web/pkg, --target web). Files come from a loopback HTTP server started here.
+// Prints one line of JSON per run: { wall_ns, exposures, records, fetch: "stream" }.
+//
+//   node web/bench/match-browser.mjs <fixture dir> [runs]
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { browser } from "../tests/harness.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const pkg = path.join(here, "..", "pkg");
+const dir = process.argv[2];
+const runs = Number(process.argv[3] ?? 1);
+if (!dir || !Number.isInteger(runs) || runs < 1) {
+  console.error("usage: node web/bench/match-browser.mjs <fixture dir> [runs]");
+  process.exit(2);
+}
+
+const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, "http://x");
+  const [, root, name] = url.pathname.split("/");
+  const base = root === "pkg" ? pkg : root === "fixture" ? dir : null;
+  if (url.pathname === "/") {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end("<!doctype html><title>match</title>");
+    return;
+  }
+  if (!base || !name || name.includes("..") || !fs.existsSync(path.join(base, name))) {
+    res.writeHead(404);
+    res.end();
+    return;
+  }
+  const file = path.join(base, name);
+  res.writeHead(200, {
+    "content-type": types[path.extname(name)] ?? "application/octet-stream",
+    "content-length": fs.statSync(file).size,
+  });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const ctx = await browser();
+try {
+  const page = await ctx.newPage();
+  await page.goto(`${origin}/`);
+  for (let run = 0; run < runs; run++) {
+    const result = await page.evaluate(async () => {
+      const { default: init, WebVisitor } = await import("/pkg/venuecode_wasm.js");
+      await init({ module_or_path: "/pkg/venuecode_wasm_bg.wasm" });
+      const bytes = async (n) => new Uint8Array(await (await fetch(`/fixture/${n}`)).arrayBuffer());
+      const bundle = await bytes("bundle.bin");
+      const diary = await bytes("diary.bin");
+      const checkpoint = await bytes("checkpoint.bin");
+      const { now } = JSON.parse(new TextDecoder().decode(await bytes("meta.json")));
+      const listing = new TextEncoder().encode(JSON.stringify({ batches: [], latest: 1 }));
+      const v = new WebVisitor(bundle, diary, now);
+      const t0 = performance.now();
+      v.beginSync(now);
+      v.applyCheckpoint(checkpoint);
+      v.applyBatchList(listing);
+      let records = 0;
+      let batches = 0;
+      while (v.nextBatchPath() != null) {
+        const resp = await fetch("/fixture/batch.bin", { cache: "no-store" });
+        v.beginBatch();
+        const reader = resp.body.getReader();
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          v.feedBatch(value);
+        }
+        records += v.finishBatch().records;
+        batches += 1;
+      }
+      const end = v.endSync(now);
+      const wall = performance.now() - t0;
+      v.free();
+      return { wall_ns: Math.round(wall * 1e6), exposures: end.newExposures.length, records, batches, chain: end.chainStatus };
+    });
+    if (result.batches !== 1 || result.chain !== "ok") {
+      console.error(`not every batch was processed, or the chain is not up to date: ${JSON.stringify(result)}`);
+      process.exit(1);
+    }
+    console.log(JSON.stringify({ wall_ns: result.wall_ns, exposures: result.exposures, records: result.records, fetch: "stream" }));
+  }
+} finally {
+  await ctx.close();
+  server.close();
+}

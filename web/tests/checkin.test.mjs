@@ -266,3 +266,56 @@ test("Chinese by the browser's language, English by the switch; the verdict is s
     await zh.close();
   }
 });
+
+test("the diary: edit times (an impossible edit is refused), hide and show, delete", async () => {
+  const c = await browser();
+  try {
+    const page = await open(c, poster.url);
+    await page.click("#check-in");
+    await page.waitForSelector("#verdict >> text=Checked in");
+    await page.click("#nav-diary");
+    const item = page.locator("#diary li").first();
+    assert.match(await item.textContent(), /– now/);
+
+    // Departure before arrival is refused with the library's reason; nothing changes.
+    await item.locator("button.edit").click();
+    const minute = (m) => new Date((Math.floor(Date.now() / 60000) + m) * 60000).toISOString().slice(0, 16);
+    await page.fill("#diary li input[id^=arrival-]", minute(-5));
+    await page.fill("#diary li input[id^=departure-]", minute(-20));
+    await page.click("#diary li button.save");
+    await page.waitForFunction(() => document.querySelector(".edit-error")?.textContent.length > 0);
+    // A possible edit: arrived five minutes ago, left a minute ago.
+    await page.fill("#diary li input[id^=arrival-]", minute(-5));
+    await page.fill("#diary li input[id^=departure-]", minute(-1));
+    await page.click("#diary li button.save");
+    await page.waitForSelector("#diary li button.edit");
+    const edited = await page.locator("#diary li").first().textContent();
+    assert.ok(!edited.includes("– now"), edited);
+    assert.ok(edited.includes(minute(-1).slice(11, 16)), `${edited} shows the new departure`);
+
+    // Hide: gone from the list, back with "show hidden", shown again.
+    await page.click("#diary li button.hide");
+    await page.waitForSelector("#diary-empty");
+    await page.check("#show-hidden");
+    await page.waitForSelector("#diary li >> text=hidden");
+    await page.click("#diary li button.hide");
+    await page.uncheck("#show-hidden");
+    await page.waitForSelector("#diary li");
+
+    // Delete asks first; a refusal keeps it, a yes removes it for good (also after a reload).
+    page.once("dialog", (d) => d.dismiss());
+    await page.click("#diary li button.delete");
+    assert.equal(await page.locator("#diary li").count(), 1);
+    page.once("dialog", (d) => d.accept());
+    await page.click("#diary li button.delete");
+    await page.waitForSelector("#diary-empty");
+    await page.reload();
+    await page.waitForSelector("#scan");
+    await page.click("#nav-diary");
+    await page.check("#show-hidden");
+    await page.waitForSelector("#diary-empty");
+    assert.deepEqual(c.errors, []);
+  } finally {
+    await c.close();
+  }
+});

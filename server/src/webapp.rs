@@ -301,7 +301,7 @@ fn security_headers(h: &mut HeaderMap) {
     set(
         h,
         header::HeaderName::from_static("permissions-policy"),
-        "camera=(self), microphone=(), geolocation=(), interest-cohort=()",
+        "camera=(self), microphone=(), geolocation=()",
     );
 }
 

@@ -10,6 +10,9 @@ pub(crate) const SERVER_HELP: &str = "\
 Examples:
   venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub \\
       --trust-bundle trust-bundle.bin   # served at /v1/trust-bundle for rotation
+  # The visitor web app at the code base path (scripts/build-web.sh writes web/dist):
+  venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub \\
+      --trust-bundle trust-bundle.bin --web-app web/dist --web-app-path /c
   # HTTPS on its own (PEM files; the key as PKCS#8, SEC1 or RSA):
   venuecode server --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \\
       --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub

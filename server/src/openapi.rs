@@ -132,6 +132,15 @@ const OPERATIONS: &[Operation] = &[
         errors: &[400, 401, 404, 409, 413],
     },
     Operation {
+        method: "get",
+        path: "/v1/admin/venues",
+        summary: "The RA searches current certificates by name, one bounded page at a time",
+        auth: "admin",
+        request: None,
+        ok: (200, JSON),
+        errors: &[400, 401, 413],
+    },
+    Operation {
         method: "post",
         path: "/v1/admin/venues/{serial}/disable",
         summary: "The RA disables a certificate",
@@ -371,6 +380,16 @@ fn operation(op: &Operation) -> Value {
                         "description": "rows in the page (default 500)",
                         "schema": { "type": "integer", "minimum": 1,
                                     "maximum": crate::api::MAX_STATS_PAGE } }),
+            ]
+        } else if op.path == "/v1/admin/venues" {
+            vec![
+                json!({ "name": "name", "in": "query", "required": true,
+                        "description": "text the venue name holds (NFC, compared without case)",
+                        "schema": { "type": "string", "minLength": 1,
+                                    "maxLength": venuecode_protocol::venue::MAX_NAME_BYTES } }),
+                json!({ "name": "after", "in": "query", "required": false,
+                        "description": "the `next` serial of the previous page",
+                        "schema": { "type": "integer", "format": "int64", "minimum": 0 } }),
             ]
         } else {
             vec![]

@@ -934,6 +934,40 @@ impl Storage for PgStorage {
         }
     }
 
+    fn current_venues_page(&self, after: u64, limit: usize) -> StorageResult<Vec<VenueRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let Ok(after) = i64::try_from(after) else {
+            return Ok(Vec::new());
+        };
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT serial, certificate, venue_key, region, category, issued_at, revoked_seq,
+                        revoked_reason
+                 FROM venues WHERE serial > $1 AND superseded_by IS NULL
+                 ORDER BY serial LIMIT $2",
+                &[&after, &limit],
+            )?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let revoked = match (r.get::<_, Option<i64>>(6), r.get::<_, Option<i16>>(7)) {
+                    (Some(seq), reason) => Some((unsigned(seq)?, small(reason.unwrap_or(0))?)),
+                    (None, _) => None,
+                };
+                out.push(VenueRecord {
+                    serial: unsigned(r.get::<_, i64>(0))?,
+                    certificate: r.get(1),
+                    venue_key: array(r.get::<_, &[u8]>(2))?,
+                    region: unsigned(r.get::<_, i64>(3))?,
+                    category: small(r.get::<_, i16>(4))?,
+                    issued_at: unsigned(r.get::<_, i64>(5))?,
+                    revoked,
+                    superseded_by: None,
+                });
+            }
+            Ok(out)
+        })
+    }
+
     fn venue(&self, serial: u64) -> StorageResult<Option<VenueRecord>> {
         self.read(|tx| {
             let Some(r) = tx.query_opt(

@@ -706,6 +706,40 @@ impl Storage for RedbStorage {
         }))
     }
 
+    fn current_venues_page(&self, after: u64, limit: usize) -> StorageResult<Vec<VenueRecord>> {
+        let mut out = Vec::new();
+        if after == u64::MAX {
+            return Ok(out);
+        }
+        let txn = self.db.begin_read()?;
+        let states = txn.open_table(VENUE_STATE)?;
+        let certs = txn.open_table(VENUES)?;
+        for row in states.range(after + 1..)? {
+            if out.len() >= limit {
+                break;
+            }
+            let (serial, s) = row?;
+            let (serial, s) = (serial.value(), s.value());
+            if s.6 != 0 {
+                continue;
+            }
+            let Some(cert) = certs.get(serial)?.map(|v| v.value().to_vec()) else {
+                continue;
+            };
+            out.push(VenueRecord {
+                serial,
+                certificate: cert,
+                venue_key: s.0,
+                region: s.1,
+                category: s.2,
+                issued_at: s.3,
+                revoked: nonzero(s.4).map(|seq| (seq, s.5)),
+                superseded_by: None,
+            });
+        }
+        Ok(out)
+    }
+
     fn newest_venue(&self, venue_key: &[u8; 32]) -> StorageResult<Option<VenueRecord>> {
         let head = self
             .db

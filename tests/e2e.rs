@@ -3397,6 +3397,104 @@ impl World {
 }
 
 #[test]
+fn authority_and_guest_book_commands_and_help_speak_chinese_or_english() {
+    let w = World::new();
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面", "restaurant");
+
+    // A guest-book command.
+    let add = |lang: &str, name: &str| {
+        w.cli_lang(
+            lang,
+            false,
+            &shop,
+            None,
+            &[
+                "venue",
+                "guestbook",
+                "add",
+                "--name",
+                name,
+                "--phone",
+                "18212341234",
+            ],
+        )
+        .ok()
+        .stdout
+    };
+    let zh = add("zh-CN", "王芳");
+    assert!(
+        zh.contains("已登记访客 1") && zh.contains("卫生部门"),
+        "{zh}"
+    );
+    let en = add("en", "李雷");
+    assert!(
+        en.contains("recorded guest 2") && en.contains("sealed to the health authority"),
+        "{en}"
+    );
+    let list = |lang: &str| {
+        w.cli_lang(lang, false, &shop, None, &["venue", "guestbook", "list"])
+            .ok()
+            .stdout
+    };
+    assert!(
+        list("zh-CN").starts_with("共 2 位访客"),
+        "{}",
+        list("zh-CN")
+    );
+    assert!(list("en").starts_with("2 guests:"), "{}", list("en"));
+
+    // An authority command: the statistics tables, headers included.
+    let stats = |lang: &str| {
+        w.cli_lang(lang, false, &w.ha, None, &["authority", "stats"])
+            .ok()
+            .stdout
+    };
+    let zh = stats("zh-CN");
+    assert!(
+        zh.contains("场所（现行证书）") && zh.contains("地区") && zh.contains("有效"),
+        "{zh}"
+    );
+    let en = stats("en");
+    assert!(
+        en.contains("Venues (current certificates)") && en.contains("active"),
+        "{en}"
+    );
+    let none = w
+        .cli_lang(
+            "zh-CN",
+            false,
+            &w.ha,
+            None,
+            &["authority", "tan", "list", "--offline"],
+        )
+        .ok();
+    assert!(none.stdout.contains("尚未签发任何 TAN"), "{none:#?}");
+
+    // --help: the command descriptions, in the language asked for.
+    let help = |lang: &str| {
+        let mut cmd = base_command();
+        cmd.args(["--lang", lang, "authority", "--help"]);
+        run(cmd).ok().stdout
+    };
+    let zh = help("zh-CN");
+    assert!(
+        zh.contains("永久停用场所码") && zh.contains("签发 TAN"),
+        "{zh}"
+    );
+    let en = help("en");
+    assert!(
+        en.contains("Disable a venue's code for good") && en.contains("Issue TANs"),
+        "{en}"
+    );
+    let mut cmd = base_command();
+    cmd.env("VENUECODE_LANG", "zh-CN")
+        .args(["venue", "guestbook", "--help"]);
+    let zh = run(cmd).ok().stdout;
+    assert!(zh.contains("为没有智能手机的人代为登记"), "{zh}");
+}
+
+#[test]
 fn check_in_check_out_and_sync_speak_chinese_or_english() {
     let w = World::new();
     let d = w.day;
@@ -3822,16 +3920,66 @@ fn uploads_name_their_venues_publish_refuses_a_missing_id_stats_read_as_tables_d
     assert_eq!(w.venue_stats(), (1, 0));
     let out = text(&w, &["authority", "disable", "424242", "--yes"]).failed();
     assert!(out.stderr.contains("424242"), "{out:#?}");
+
+    // By name: several matches are listed and nothing is done; none is an error of its own.
+    let noodles = w.home("noodles-by-the-river");
+    let other = w.register(&noodles, "黄河边面馆", "restaurant");
+    let out = text(&w, &["authority", "disable", "--name", "黄河边", "--yes"]).failed();
+    for shown in [
+        "黄河边茶馆",
+        "黄河边面馆",
+        "兰州市",
+        &serial.to_string(),
+        &other.to_string(),
+    ] {
+        assert!(out.stderr.contains(shown), "{shown}: {out:#?}");
+    }
+    let failure: venuecode::output::Failure = w
+        .cli(
+            &w.ha,
+            None,
+            &["authority", "disable", "--name", "咖啡", "--yes"],
+        )
+        .failed()
+        .parse_stderr();
+    assert_eq!(failure.error.code, "venue_name_not_found");
+    assert_eq!(w.venue_stats(), (2, 0));
+    let v = w.ok(
+        &w.ha,
+        None,
+        &["authority", "disable", "--name", "茶馆", "--yes"],
+    );
+    assert_eq!(
+        (&v["disabled"], &v["name"], &v["already"]),
+        (&json!(serial), &json!("黄河边茶馆"), &json!(false))
+    );
+    assert_eq!(v["key_id"].as_str().map(str::len), Some(16));
+    assert_eq!(w.venue_stats(), (1, 1));
+    // Disabling twice is not an error: it says so and changes nothing.
     let v = w.ok(
         &w.ha,
         None,
         &["authority", "disable", &serial.to_string(), "--yes"],
     );
     assert_eq!(
-        (&v["disabled"], &v["name"]),
-        (&json!(serial), &json!("黄河边茶馆"))
+        (&v["disabled"], &v["already"]),
+        (&json!(serial), &json!(true))
     );
-    assert_eq!(w.venue_stats(), (0, 1));
+    assert_eq!(w.venue_stats(), (1, 1));
+    let zh = text(
+        &w,
+        &[
+            "--lang",
+            "zh-CN",
+            "authority",
+            "disable",
+            "--name",
+            "茶馆",
+            "--yes",
+        ],
+    )
+    .ok();
+    assert!(zh.stdout.contains("已被撤销"), "{zh:#?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -4016,7 +4164,7 @@ fn guest_book_checkout_edit_and_delete_as_staff_do_them() {
         .args(["--server", &w.server.url, "--now", &later])
         .args(&w.client_args)
         .args(["venue", "guestbook", "list"]);
-    assert!(run(cmd).ok().stdout.starts_with("0 guest(s)"));
+    assert!(run(cmd).ok().stdout.starts_with("0 guests"));
     // The HA still reads the disclosed entry, as it was sent.
     let opened: GuestBookOpened = w.okt(
         &w.ha,

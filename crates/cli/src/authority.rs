@@ -74,21 +74,21 @@ pub fn init(
     urls: &BundleUrls,
     now: UnixMinute,
 ) -> Result<(RegistrationAuthority, HealthAuthority, TrustBundle)> {
-    // Said with the flags that give them; the library checks them again.
-    for (flag, url) in [
-        ("--server-url", &urls.server_url),
-        ("--code-base-url", &urls.code_base_url),
-    ] {
-        venuecode_protocol::trust::check_url(url).map_err(|e| {
-            crate::cli_error!(
-                "error-bad-bundle-url",
-                flag = flag,
-                url = url.as_str(),
-                detail = e.to_string()
-            )
-        })?;
-    }
-    let (ra, ha, bundle) = authority_home(home).init(urls, now)?;
+    let (ra, ha, bundle) = authority_home(home).init(urls, now).map_err(|e| match e {
+        // Said with the flag that gave the URL.
+        AuthorityError::InvalidUrl { what, url, reason } => crate::cli_error!(
+            "error-bad-bundle-url",
+            flag = if what == "server URL" {
+                "--server-url"
+            } else {
+                "--code-base-url"
+            },
+            url = url,
+            detail = reason.to_string()
+        )
+        .into(),
+        e => anyhow::Error::new(e),
+    })?;
     Trust::install(home, &bundle)?;
     Ok((ra, ha, bundle))
 }

@@ -543,6 +543,20 @@ fn insert_new(txn: &redb::WriteTransaction, venue: &VenueRecord) -> StorageResul
     Ok(())
 }
 
+/// The record of certificate `serial` from its bytes and its stored state.
+fn venue_record(serial: u64, certificate: Vec<u8>, s: VenueState) -> VenueRecord {
+    VenueRecord {
+        serial,
+        certificate,
+        venue_key: s.0,
+        region: s.1,
+        category: s.2,
+        issued_at: s.3,
+        revoked: nonzero(s.4).map(|seq| (seq, s.5)),
+        superseded_by: nonzero(s.6),
+    }
+}
+
 /// The stored review row of `id`, if it is still waiting.
 fn waiting(txn: &redb::WriteTransaction, id: u64) -> StorageResult<(u64, u8, u64)> {
     let row = txn
@@ -694,16 +708,7 @@ impl Storage for RedbStorage {
         let Some(s) = txn.open_table(VENUE_STATE)?.get(serial)?.map(|v| v.value()) else {
             return Ok(None);
         };
-        Ok(Some(VenueRecord {
-            serial,
-            certificate: cert,
-            venue_key: s.0,
-            region: s.1,
-            category: s.2,
-            issued_at: s.3,
-            revoked: nonzero(s.4).map(|seq| (seq, s.5)),
-            superseded_by: nonzero(s.6),
-        }))
+        Ok(Some(venue_record(serial, cert, s)))
     }
 
     fn current_venues_page(&self, after: u64, limit: usize) -> StorageResult<Vec<VenueRecord>> {
@@ -726,16 +731,7 @@ impl Storage for RedbStorage {
             let Some(cert) = certs.get(serial)?.map(|v| v.value().to_vec()) else {
                 continue;
             };
-            out.push(VenueRecord {
-                serial,
-                certificate: cert,
-                venue_key: s.0,
-                region: s.1,
-                category: s.2,
-                issued_at: s.3,
-                revoked: nonzero(s.4).map(|seq| (seq, s.5)),
-                superseded_by: None,
-            });
+            out.push(venue_record(serial, cert, s));
         }
         Ok(out)
     }

@@ -1232,7 +1232,9 @@ fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) ->
     out.push('\n');
     match &stats.counts {
         None => out.push_str(&t!("stats-no-counts")),
-        Some(c) if c.rows.is_empty() => {
+        // A row appears at 0 as soon as a venue registers its tags for a day; the table shows
+        // the days with visits (`--json` has every row).
+        Some(c) if c.rows.iter().all(|r| r.count == 0) => {
             out.push_str(&t!("stats-visits"));
             out.push('\n');
             out.push_str(&none);
@@ -1243,6 +1245,7 @@ fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) ->
             let table: Vec<Vec<String>> = c
                 .rows
                 .iter()
+                .filter(|r| r.count > 0)
                 .map(|r| {
                     vec![
                         format_day(r.epoch),

@@ -164,7 +164,7 @@ pub(crate) fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
                         }
                     ));
                 }
-                s
+                s.trim_end().to_owned()
             });
         }
         GuestbookCmd::Disclose { tan, from, until } => {

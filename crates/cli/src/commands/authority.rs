@@ -980,7 +980,8 @@ impl Disabled {
 /// Most venues `disable --name` lists for the person to pick from.
 const MOST_MATCHES: usize = 20;
 
-/// The venue of certificate `serial`, as the name search shows one.
+/// The venue of certificate `serial` (its current certificate, when the venue was updated since),
+/// as the name search shows one.
 fn venue_by_serial(
     t: &dyn venuecode_client::transport::Transport,
     serial: u64,
@@ -990,7 +991,9 @@ fn venue_by_serial(
     };
     let info = cert.info();
     Ok(authority::VenueMatch {
-        serial,
+        // The server answers with the newest certificate of the venue: an old serial of an
+        // updated venue is revoked already, and the venue is disabled through its current one.
+        serial: cert.serial(),
         key_id: cert.body().venue_key.key_id().to_hex(),
         name: info.name().to_owned(),
         address: info.address().to_owned(),

@@ -374,6 +374,17 @@ impl World {
         v.entry
     }
 
+    /// Shares (`--yes`) with `tan`, which must be refused saying `why`.
+    fn share_refused(&self, visitor: &Path, now: &str, tan: &str, why: &str) {
+        self.cli(
+            visitor,
+            Some(now),
+            &["visitor", "share", "--tan", tan, "--yes"],
+        )
+        .failed()
+        .mentions(&[why]);
+    }
+
     /// Scans a code that must be refused (exit 3); returns the error message.
     fn scan_refused(&self, visitor: &Path, now: &str, code: &str) -> String {
         let out = self.cli(visitor, Some(now), &["visitor", "scan", code]);
@@ -724,8 +735,9 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
         &["venue", "poster", "--out", poster.to_str().unwrap()],
         &["venue", "display", "--listen", "127.0.0.1:0"],
     ] {
-        let out = w.cli(&revoking, None, args).failed();
-        assert!(out.stderr.contains("deactivated its code"), "{out:#?}");
+        w.cli(&revoking, None, args)
+            .failed()
+            .mentions(&["deactivated its code"]);
     }
     w.sync(&visitor, &at(d, 10, 0));
     let err = w.scan_refused(&visitor, &at(d, 10, 5), &url_a);
@@ -744,8 +756,9 @@ fn revoked_and_disabled_venues_are_refused_after_sync() {
         &["authority", "disable", &serial_b.to_string(), "--yes"],
     );
     assert_eq!(r["disabled"], serial_b, "{r}");
-    let out = w.cli(&disabled, None, &["venue", "code"]).failed();
-    assert!(out.stderr.contains("disabled this venue"), "{out:#?}");
+    w.cli(&disabled, None, &["venue", "code"])
+        .failed()
+        .mentions(&["disabled this venue"]);
     w.sync(&visitor, &at(d, 11, 0));
     let err = w.scan_refused(&visitor, &at(d, 11, 5), &url_b);
     assert!(err.contains("deactivated"), "{err}");
@@ -1218,16 +1231,13 @@ fn reused_and_expired_tans_are_refused() {
     );
     assert_eq!(w.mailbox().len(), 1);
 
+    // The second visitor's share with `tan` is refused, saying `why`, and stores nothing.
+    let refused = |tan: &str, why: &str| {
+        w.share_refused(&second, &share_at, tan, why);
+        assert_eq!(w.mailbox().len(), 1, "a refused upload ({why}) was stored");
+    };
     // The second visitor uses the same TAN.
-    let out = w
-        .cli(
-            &second,
-            Some(&share_at),
-            &["visitor", "share", "--tan", &tan, "--yes"],
-        )
-        .failed();
-    assert!(out.stderr.contains("TAN was already used"), "{out:#?}");
-    assert_eq!(w.mailbox().len(), 1, "a refused upload was stored");
+    refused(&tan, "TAN was already used");
 
     // `authority tan --valid-hours 0` cannot produce a TAN: the command refuses it with a
     // clear error (and, under --json, an error object rather than a TAN).
@@ -1268,15 +1278,7 @@ fn reused_and_expired_tans_are_refused() {
     while venuecode::authority::now_seconds() <= expires_by {
         std::thread::sleep(Duration::from_millis(100));
     }
-    let out = w
-        .cli(
-            &second,
-            Some(&share_at),
-            &["visitor", "share", "--tan", &short, "--yes"],
-        )
-        .failed();
-    assert!(out.stderr.contains("TAN has expired"), "{out:#?}");
-    assert_eq!(w.mailbox().len(), 1, "an expired TAN's upload was stored");
+    refused(&short, "TAN has expired");
 
     // A fresh TAN still works for the second visitor.
     let fresh = w.tan("case");
@@ -1488,14 +1490,7 @@ fn exposures_survive_a_server_restart_between_publish_and_sync() {
     assert_eq!(ex[0].overlap_minutes, 30);
 
     // The used TAN is still used after the restart.
-    let out = w
-        .cli(
-            &case,
-            Some(&at(d, 12, 40)),
-            &["visitor", "share", "--tan", &tan, "--yes"],
-        )
-        .failed();
-    assert!(out.stderr.contains("TAN was already used"), "{out:#?}");
+    w.share_refused(&case, &at(d, 12, 40), &tan, "TAN was already used");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1573,8 +1568,7 @@ fn tls_server_with_a_private_ca_serves_the_whole_flow_and_refuses_untrusting_cli
         "visitor",
         "sync",
     ]);
-    let out = run(plain).failed();
-    assert!(out.stderr.contains("--insecure-http"), "{out:#?}");
+    run(plain).failed().mentions(&["--insecure-http"]);
     let mut opted_in = base_command();
     opted_in.arg("--home").arg(&stranger).args([
         "--server",
@@ -2150,14 +2144,13 @@ fn trust_bundle_with_substituted_keys_is_refused_on_install_and_on_sync() {
     assert_eq!(v.trust_bundle, SyncPart::Updated, "{v:?}");
     assert_eq!(w.trust_show(&visitor).sequence, 2);
     // And the old bundle cannot be installed over it (rollback).
-    let out = w
-        .cli(
-            &visitor,
-            None,
-            &["trust", "install", w.bundle().to_str().unwrap()],
-        )
-        .failed();
-    assert!(out.stderr.contains("rollback"), "{out:#?}");
+    w.cli(
+        &visitor,
+        None,
+        &["trust", "install", w.bundle().to_str().unwrap()],
+    )
+    .failed()
+    .mentions(&["rollback"]);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -2806,22 +2799,21 @@ fn local_time_shows_the_venues_zone_and_honours_typed_offsets() {
     assert_eq!(e.arrival, format!("{day}T09:10:00+08:00"), "{e:?}");
     assert_eq!(e.departure, format!("{day}T10:40:00+08:00"), "{e:?}");
     // A zone abbreviation names several zones: refused, and nothing changes.
-    let out = w
-        .cli(
-            &visitor,
-            Some(&now),
-            &[
-                "visitor",
-                "edit",
-                &id.to_string(),
-                "--arrival",
-                "09:30 CST",
-                "--departure",
-                "10:30 CST",
-            ],
-        )
-        .failed();
-    assert!(out.stderr.contains("ambiguous"), "{out:#?}");
+    w.cli(
+        &visitor,
+        Some(&now),
+        &[
+            "visitor",
+            "edit",
+            &id.to_string(),
+            "--arrival",
+            "09:30 CST",
+            "--departure",
+            "10:30 CST",
+        ],
+    )
+    .failed()
+    .mentions(&["ambiguous"]);
     let diary = w.diary(&visitor, &now);
     assert_eq!(
         diary.entries[0].arrival,
@@ -3067,8 +3059,9 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
 
     // The device is lost: a new home with only the trust bundle restores from the sheet.
     let new = w.home("new-shop");
-    let none = w.cli(&new, None, &["venue", "code"]).failed();
-    assert!(none.stderr.contains("no venue registered"), "{none:#?}");
+    w.cli(&new, None, &["venue", "code"])
+        .failed()
+        .mentions(&["no venue registered"]);
     // A typo in the key is caught before anything is written.
     let typo = text.replacen(
         "Venue key (RFC 8032 seed; signs codes and requests): ",
@@ -3077,14 +3070,13 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
     );
     let typo_file = w.dir.path().join("typo.txt");
     std::fs::write(&typo_file, typo).unwrap();
-    let out = w
-        .cli(
-            &new,
-            None,
-            &["venue", "restore", "--sheet", typo_file.to_str().unwrap()],
-        )
-        .failed();
-    assert!(out.stderr.contains("typo"), "{out:#?}");
+    w.cli(
+        &new,
+        None,
+        &["venue", "restore", "--sheet", typo_file.to_str().unwrap()],
+    )
+    .failed()
+    .mentions(&["typo"]);
     assert!(!new.join("venue/venue.key").exists());
 
     let r: VenueRestored = w.okt(
@@ -3111,14 +3103,13 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
     let rotating = w.rotating_url(&new, &at(d, 11, 0));
     w.scan(&visitor, &at(d, 11, 0), &rotating);
     // Restoring over an existing venue is refused.
-    let again = w
-        .cli(
-            &new,
-            None,
-            &["venue", "restore", "--sheet", sheet.to_str().unwrap()],
-        )
-        .failed();
-    assert!(again.stderr.contains("already exists"), "{again:#?}");
+    w.cli(
+        &new,
+        None,
+        &["venue", "restore", "--sheet", sheet.to_str().unwrap()],
+    )
+    .failed()
+    .mentions(&["already exists"]);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -3169,42 +3160,32 @@ fn tans_are_grouped_checked_and_a_share_needs_consent() {
     let mut chars: Vec<char> = tan.chars().collect();
     chars[0] = if chars[0] == 'A' { 'B' } else { 'A' };
     let typo: String = chars.into_iter().collect();
-    let out = w
-        .cli(
-            &case,
-            Some(&at(d, 15, 0)),
-            &["visitor", "share", "--tan", &typo, "--yes"],
-        )
-        .failed();
-    assert!(out.stderr.contains("typo"), "{out:#?}");
+    w.share_refused(&case, &at(d, 15, 0), &typo, "typo");
     assert!(w.mailbox().is_empty());
     // An id that is not an entry of the window is refused.
-    let out = w
-        .cli(
-            &case,
-            Some(&at(d, 15, 0)),
-            &[
-                "visitor",
-                "share",
-                "--tan",
-                &tan,
-                "--exclude",
-                "999",
-                "--yes",
-            ],
-        )
-        .failed();
-    assert!(out.stderr.contains("--exclude"), "{out:#?}");
+    w.cli(
+        &case,
+        Some(&at(d, 15, 0)),
+        &[
+            "visitor",
+            "share",
+            "--tan",
+            &tan,
+            "--exclude",
+            "999",
+            "--yes",
+        ],
+    )
+    .failed()
+    .mentions(&["--exclude"]);
     // Without a terminal to confirm on and without --yes, nothing is sent.
-    let out = w
-        .cli(
-            &case,
-            Some(&at(d, 15, 0)),
-            &["visitor", "share", "--tan", &tan],
-        )
-        .failed();
-    assert!(out.stderr.contains("--yes"), "{out:#?}");
-    assert!(out.stderr.contains("will send 1 check-in(s)"), "{out:#?}");
+    w.cli(
+        &case,
+        Some(&at(d, 15, 0)),
+        &["visitor", "share", "--tan", &tan],
+    )
+    .failed()
+    .mentions(&["--yes", "will send 1 check-in(s)"]);
     assert!(w.mailbox().is_empty());
     // Lower case, spaces instead of dashes: the same TAN.
     let typed = tan.to_lowercase().replace('-', " ");
@@ -3293,14 +3274,13 @@ fn the_stay_is_chosen_at_check_in_and_a_late_checkout_points_to_edit() {
         format!("{day}T10:20:00+08:00"),
         "{c:?}"
     );
-    let out = w
-        .cli(
-            &visitor,
-            Some(&at(d, 2, 0)),
-            &["visitor", "scan", &url, "--stay", "5"],
-        )
-        .failed();
-    assert!(out.stderr.contains("15 to 720"), "{out:#?}");
+    w.cli(
+        &visitor,
+        Some(&at(d, 2, 0)),
+        &["visitor", "scan", &url, "--stay", "5"],
+    )
+    .failed()
+    .mentions(&["15 to 720"]);
     // After the automatic check-out, `checkout` says what happened and how to correct it.
     let out = w
         .cli(&visitor, Some(&at(d, 3, 0)), &["visitor", "checkout"])
@@ -3365,13 +3345,13 @@ impl World {
     ) -> String {
         let en = self
             .cli_lang_at(server, "en", false, home, now, args)
-            .failed();
-        assert!(en.stderr.contains(english), "{en:#?}");
+            .failed()
+            .mentions(&[english]);
         assert_eq!(en.stderr.matches(english).count(), 1, "said twice: {en:#?}");
         let zh = self
             .cli_lang_at(server, "zh-CN", false, home, now, args)
-            .failed();
-        assert!(zh.stderr.contains(chinese), "{zh:#?}");
+            .failed()
+            .mentions(&[chinese]);
         assert!(zh.stderr.starts_with("错误: "), "{zh:#?}");
         assert_ne!(zh.stderr, en.stderr, "not translated: {zh:#?}");
         let json = self
@@ -3394,6 +3374,104 @@ impl World {
         );
         code
     }
+}
+
+#[test]
+fn authority_and_guest_book_commands_and_help_speak_chinese_or_english() {
+    let w = World::new();
+    let shop = w.home("shop");
+    w.register(&shop, "兰州牛肉面", "restaurant");
+
+    // A guest-book command.
+    let add = |lang: &str, name: &str| {
+        w.cli_lang(
+            lang,
+            false,
+            &shop,
+            None,
+            &[
+                "venue",
+                "guestbook",
+                "add",
+                "--name",
+                name,
+                "--phone",
+                "18212341234",
+            ],
+        )
+        .ok()
+        .stdout
+    };
+    let zh = add("zh-CN", "王芳");
+    assert!(
+        zh.contains("已登记访客 1") && zh.contains("卫生部门"),
+        "{zh}"
+    );
+    let en = add("en", "李雷");
+    assert!(
+        en.contains("recorded guest 2") && en.contains("sealed to the health authority"),
+        "{en}"
+    );
+    let list = |lang: &str| {
+        w.cli_lang(lang, false, &shop, None, &["venue", "guestbook", "list"])
+            .ok()
+            .stdout
+    };
+    assert!(
+        list("zh-CN").starts_with("共 2 位访客"),
+        "{}",
+        list("zh-CN")
+    );
+    assert!(list("en").starts_with("2 guests:"), "{}", list("en"));
+
+    // An authority command: the statistics tables, headers included.
+    let stats = |lang: &str| {
+        w.cli_lang(lang, false, &w.ha, None, &["authority", "stats"])
+            .ok()
+            .stdout
+    };
+    let zh = stats("zh-CN");
+    assert!(
+        zh.contains("场所（现行证书）") && zh.contains("地区") && zh.contains("有效"),
+        "{zh}"
+    );
+    let en = stats("en");
+    assert!(
+        en.contains("Venues (current certificates)") && en.contains("active"),
+        "{en}"
+    );
+    let none = w
+        .cli_lang(
+            "zh-CN",
+            false,
+            &w.ha,
+            None,
+            &["authority", "tan", "list", "--offline"],
+        )
+        .ok();
+    assert!(none.stdout.contains("尚未签发任何 TAN"), "{none:#?}");
+
+    // --help: the command descriptions, in the language asked for.
+    let help = |lang: &str| {
+        let mut cmd = base_command();
+        cmd.args(["--lang", lang, "authority", "--help"]);
+        run(cmd).ok().stdout
+    };
+    let zh = help("zh-CN");
+    assert!(
+        zh.contains("永久停用场所码") && zh.contains("签发 TAN"),
+        "{zh}"
+    );
+    let en = help("en");
+    assert!(
+        en.contains("Disable a venue's code for good") && en.contains("Issue TANs"),
+        "{en}"
+    );
+    let mut cmd = base_command();
+    cmd.env("VENUECODE_LANG", "zh-CN")
+        .args(["venue", "guestbook", "--help"]);
+    let zh = run(cmd).ok().stdout;
+    assert!(zh.contains("为没有智能手机的人代为登记"), "{zh}");
 }
 
 #[test]
@@ -3686,21 +3764,19 @@ fn the_tracer_lists_and_cancels_tans_and_a_cancelled_or_used_one_cannot_be_cance
     // Cancelled by its id: the visitor's share with it is refused, nothing is uploaded.
     let c = w.ok(&w.ha, None, &["authority", "tan", "cancel", &ids[0]]);
     assert_eq!(c["cancelled"], ids[0].as_str(), "{c}");
-    let out = w
-        .cli(
-            &carol,
-            Some(&at(d, 15, 0)),
-            &["visitor", "share", "--tan", &tans[0], "--yes"],
-        )
-        .failed();
-    assert!(out.stderr.contains("cancelled"), "{out:#?}");
+    w.cli(
+        &carol,
+        Some(&at(d, 15, 0)),
+        &["visitor", "share", "--tan", &tans[0], "--yes"],
+    )
+    .failed()
+    .mentions(&["cancelled"]);
     assert!(w.mailbox().is_empty());
     assert_eq!(row(&listed(&w), &ids[0])["state"], "cancelled");
     // Twice, and a mistyped id: clear errors.
-    let out = w
-        .cli(&w.ha, None, &["authority", "tan", "cancel", &ids[0]])
-        .failed();
-    assert!(out.stderr.contains("cancelled before"), "{out:#?}");
+    w.cli(&w.ha, None, &["authority", "tan", "cancel", &ids[0]])
+        .failed()
+        .mentions(&["cancelled before"]);
     let out = w
         .cli(&w.ha, None, &["authority", "tan", "cancel", "0123456789"])
         .failed();
@@ -3720,10 +3796,9 @@ fn the_tracer_lists_and_cancels_tans_and_a_cancelled_or_used_one_cannot_be_cance
         (&r["state"], &r["server_state"]),
         (&json!("unused"), &json!("used"))
     );
-    let out = w
-        .cli(&w.ha, None, &["authority", "tan", "cancel", &ids[1]])
-        .failed();
-    assert!(out.stderr.contains("already used"), "{out:#?}");
+    w.cli(&w.ha, None, &["authority", "tan", "cancel", &ids[1]])
+        .failed()
+        .mentions(&["already used"]);
     assert_eq!(row(&listed(&w), &ids[1])["cancelled_at"], Value::Null);
 }
 
@@ -3794,21 +3869,20 @@ fn uploads_name_their_venues_publish_refuses_a_missing_id_stats_read_as_tables_d
         out.stderr.contains("990000") && out.stderr.contains("GB/T 2260"),
         "{out:#?}"
     );
-    let out = w
-        .cli(
-            &w.ha,
-            None,
-            &[
-                "authority",
-                "stats",
-                "--from",
-                "2026-12-02",
-                "--until",
-                "2026-12-01",
-            ],
-        )
-        .failed();
-    assert!(out.stderr.contains("starts after it ends"), "{out:#?}");
+    w.cli(
+        &w.ha,
+        None,
+        &[
+            "authority",
+            "stats",
+            "--from",
+            "2026-12-02",
+            "--until",
+            "2026-12-01",
+        ],
+    )
+    .failed()
+    .mentions(&["starts after it ends"]);
     let shown = text(&w, &["authority", "stats"]).ok().stdout;
     assert!(
         shown.contains("620105 甘肃省 兰州市 (Lanzhou, Gansu)") && shown.contains("restaurant"),
@@ -3817,21 +3891,73 @@ fn uploads_name_their_venues_publish_refuses_a_missing_id_stats_read_as_tables_d
     assert!(!shown.contains('{'), "not a table: {shown}");
 
     // Disable: without a terminal and without --yes, refused and nothing done.
-    let out = text(&w, &["authority", "disable", &serial.to_string()]).failed();
-    assert!(out.stderr.contains("--yes"), "{out:#?}");
+    text(&w, &["authority", "disable", &serial.to_string()])
+        .failed()
+        .mentions(&["--yes"]);
     assert_eq!(w.venue_stats(), (1, 0));
-    let out = text(&w, &["authority", "disable", "424242", "--yes"]).failed();
-    assert!(out.stderr.contains("424242"), "{out:#?}");
+    text(&w, &["authority", "disable", "424242", "--yes"])
+        .failed()
+        .mentions(&["424242"]);
+
+    // By name: several matches are listed and nothing is done; none is an error of its own.
+    let noodles = w.home("noodles-by-the-river");
+    let other = w.register(&noodles, "黄河边面馆", "restaurant");
+    let out = text(&w, &["authority", "disable", "--name", "黄河边", "--yes"]).failed();
+    for shown in [
+        "黄河边茶馆",
+        "黄河边面馆",
+        "兰州市",
+        &serial.to_string(),
+        &other.to_string(),
+    ] {
+        assert!(out.stderr.contains(shown), "{shown}: {out:#?}");
+    }
+    let failure: venuecode::output::Failure = w
+        .cli(
+            &w.ha,
+            None,
+            &["authority", "disable", "--name", "咖啡", "--yes"],
+        )
+        .failed()
+        .parse_stderr();
+    assert_eq!(failure.error.code, "venue_name_not_found");
+    assert_eq!(w.venue_stats(), (2, 0));
+    let v = w.ok(
+        &w.ha,
+        None,
+        &["authority", "disable", "--name", "茶馆", "--yes"],
+    );
+    assert_eq!(
+        (&v["disabled"], &v["name"], &v["already"]),
+        (&json!(serial), &json!("黄河边茶馆"), &json!(false))
+    );
+    assert_eq!(v["key_id"].as_str().map(str::len), Some(16));
+    assert_eq!(w.venue_stats(), (1, 1));
+    // Disabling twice is not an error: it says so and changes nothing.
     let v = w.ok(
         &w.ha,
         None,
         &["authority", "disable", &serial.to_string(), "--yes"],
     );
     assert_eq!(
-        (&v["disabled"], &v["name"]),
-        (&json!(serial), &json!("黄河边茶馆"))
+        (&v["disabled"], &v["already"]),
+        (&json!(serial), &json!(true))
     );
-    assert_eq!(w.venue_stats(), (0, 1));
+    assert_eq!(w.venue_stats(), (1, 1));
+    let zh = text(
+        &w,
+        &[
+            "--lang",
+            "zh-CN",
+            "authority",
+            "disable",
+            "--name",
+            "茶馆",
+            "--yes",
+        ],
+    )
+    .ok();
+    assert!(zh.stdout.contains("已被撤销"), "{zh:#?}");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -3917,52 +4043,35 @@ fn guest_book_checkout_edit_and_delete_as_staff_do_them() {
         "{out:#?}"
     );
 
+    // An edit of the departure with the name and phone typed again.
+    let edit_with_identity = |departure: &'static str| {
+        [
+            "venue",
+            "guestbook",
+            "edit",
+            id.as_str(),
+            "--departure",
+            departure,
+            "--name",
+            "王芳",
+            "--phone",
+            "18212341234",
+        ]
+    };
     // A departure before the arrival is refused and changes nothing.
-    let out = w
-        .cli(
-            &shop,
-            Some(&now),
-            &[
-                "venue",
-                "guestbook",
-                "edit",
-                &id,
-                "--departure",
-                "09:00",
-                "--name",
-                "王芳",
-                "--phone",
-                "18212341234",
-            ],
-        )
-        .failed();
-    assert!(out.stderr.contains("after the arrival"), "{out:#?}");
+    w.cli(&shop, Some(&now), &edit_with_identity("09:00"))
+        .failed()
+        .mentions(&["after the arrival"]);
     // A checked-out guest's times change only with name and phone typed again.
-    let out = w
-        .cli(
-            &shop,
-            Some(&now),
-            &["venue", "guestbook", "edit", &id, "--departure", "10:50"],
-        )
-        .failed();
-    assert!(out.stderr.contains("name and the phone"), "{out:#?}");
+    w.cli(
+        &shop,
+        Some(&now),
+        &["venue", "guestbook", "edit", &id, "--departure", "10:50"],
+    )
+    .failed()
+    .mentions(&["name and the phone"]);
     let e: GuestChanged = w
-        .cli(
-            &shop,
-            Some(&now),
-            &[
-                "venue",
-                "guestbook",
-                "edit",
-                &id,
-                "--departure",
-                "10:50",
-                "--name",
-                "王芳",
-                "--phone",
-                "18212341234",
-            ],
-        )
+        .cli(&shop, Some(&now), &edit_with_identity("10:50"))
         .ok()
         .parse();
     assert_eq!(e.guest.label, "王* 182****1234");
@@ -3991,10 +4100,9 @@ fn guest_book_checkout_edit_and_delete_as_staff_do_them() {
         .parse();
     assert_eq!(disclosed.entries, 1);
     // Without a terminal and without --yes nothing is deleted.
-    let out = w
-        .cli(&shop, Some(&later), &["venue", "guestbook", "delete", &id])
-        .failed();
-    assert!(out.stderr.contains("--yes"), "{out:#?}");
+    w.cli(&shop, Some(&later), &["venue", "guestbook", "delete", &id])
+        .failed()
+        .mentions(&["--yes"]);
     let list: GuestList = w
         .cli(&shop, Some(&later), &["venue", "guestbook", "list"])
         .ok()
@@ -4016,7 +4124,7 @@ fn guest_book_checkout_edit_and_delete_as_staff_do_them() {
         .args(["--server", &w.server.url, "--now", &later])
         .args(&w.client_args)
         .args(["venue", "guestbook", "list"]);
-    assert!(run(cmd).ok().stdout.starts_with("0 guest(s)"));
+    assert!(run(cmd).ok().stdout.starts_with("0 guests"));
     // The HA still reads the disclosed entry, as it was sent.
     let opened: GuestBookOpened = w.okt(
         &w.ha,

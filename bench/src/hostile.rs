@@ -27,7 +27,7 @@ use venuecode_client::{
     api, CheckInStatus, DiaryKey, HttpTransport, ManualClock, Transport, Visitor,
 };
 use venuecode_protocol::code::DEFAULT_BASE_URL;
-use venuecode_protocol::{ChainHead, Codec, RegistrationRequest, SigningKey, VenueInfo};
+use venuecode_protocol::{ChainHead, Codec, SigningKey, VenueInfo};
 use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::storage::VenueRecord;
 use venuecode_server::{RedbStorage, Storage};
@@ -579,12 +579,7 @@ fn attack(
         let mut seed = [0x99u8; 32];
         seed[..8].copy_from_slice(&i.to_be_bytes());
         let key = SigningKey::from_seed(&seed)?;
-        let body = RegistrationRequest {
-            venue_key: key.public_key(),
-            info,
-            pledge: true,
-        }
-        .encode();
+        let body = venuecode_testkit::fixture::registration_request(&key, info, true).encode();
         let r = api::sign(
             Request::post("/v1/venues", body.clone(), "application/octet-stream"),
             &key,

@@ -13,9 +13,7 @@ use std::time::{Duration, Instant};
 use venuecode_client::transport::Request;
 use venuecode_client::{api, HttpTransport, Transport};
 use venuecode_protocol::envelope::tan_hash;
-use venuecode_protocol::{
-    ChainHead, Codec, RegistrationRequest, SigningKey, Upload, UploadEntry, VenueInfo,
-};
+use venuecode_protocol::{ChainHead, Codec, SigningKey, Upload, UploadEntry, VenueInfo};
 use venuecode_server::config::{write_encryption_key, write_public_key, write_signing_key};
 use venuecode_server::{Config, Server, ServerHandle};
 
@@ -468,12 +466,7 @@ fn register_venues(base: &str, n: usize) -> BenchResult<WritePath> {
         seed[..8].copy_from_slice(&(i as u64).to_be_bytes());
         seed[8..16].copy_from_slice(&now_secs().to_be_bytes());
         let key = SigningKey::from_seed(&seed)?;
-        let body = RegistrationRequest {
-            venue_key: key.public_key(),
-            info,
-            pledge: true,
-        }
-        .encode();
+        let body = venuecode_testkit::fixture::registration_request(&key, info, true).encode();
         reg_reqs.push(signed_post(
             "/v1/venues",
             body,

@@ -14,7 +14,7 @@ use venuecode_client::Error;
 use venuecode_client::*;
 use venuecode_protocol::envelope::tan_hash;
 use venuecode_protocol::*;
-use venuecode_testkit::fixture::Authorities;
+use venuecode_testkit::fixture::{self, Authorities};
 
 /// A server on a free local port, stopped on drop.
 struct Running {
@@ -128,19 +128,7 @@ fn signed(t: &HttpTransport, req: Request, key: &SigningKey) -> Vec<u8> {
 }
 
 fn register_venue(t: &HttpTransport, key: &SigningKey, name: &str) -> VenueCertificate {
-    let req = RegistrationRequest {
-        venue_key: key.public_key(),
-        info: VenueInfo::new(
-            name,
-            "甘肃省兰州市安宁区北滨河西路1号",
-            RegionCode::new(620105).unwrap(),
-            VenueCategory::RESTAURANT,
-            60,
-            32,
-        )
-        .unwrap(),
-        pledge: true,
-    };
+    let req = fixture::registration_request(key, fixture::restaurant(name), true);
     let body = signed(
         t,
         Request::post("/v1/venues", req.encode(), "application/octet-stream"),

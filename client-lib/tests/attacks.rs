@@ -35,29 +35,11 @@ fn rollback_old_revocation_page_replayed_after_paging_is_refused() {
     w.server
         .add_revocation_page(&page(&w, 2, 3, 3, NOW, &[(3, 8)]));
     let v = w.visitor();
-    assert!(matches!(
-        v.sync().unwrap().revocations,
-        PartOutcome::Updated
-    ));
-    assert!(matches!(
-        v.scan(&w.static_url(&w.museum)),
-        Err(Error::Revoked)
-    ));
+    w.sync_revokes(&v, &w.museum);
 
     // A proxy answers every later request with the first page again (genuinely signed, and
     // "more follows"): refused, and the museum stays revoked.
-    w.server.intercept("/v1/revocations", first.encode());
-    let r = v.sync().unwrap();
-    assert!(
-        matches!(
-            r.revocations,
-            PartOutcome::Refused(Error::Protocol(P::Rollback))
-        ),
-        "{r:?}"
-    );
-    for venue in [&w.noodles, &w.museum] {
-        assert!(matches!(v.scan(&w.static_url(venue)), Err(Error::Revoked)));
-    }
+    w.sync_refuses_rollback(&v, first.encode(), &[&w.noodles, &w.museum]);
     // A replay of the first page renamed to start at the cursor cannot be made without the RA
     // key: the edited bytes fail the signature.
     let mut edited = first.encode();

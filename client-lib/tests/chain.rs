@@ -262,42 +262,13 @@ fn rollback_replayed_old_revocation_list_is_refused_and_the_later_revocation_sta
     // The noodle bar is revoked.
     w.server
         .set_revocations(&revocations(&w, 0, 1, 1, NOW + 10, &[(1, 7)]));
-    assert!(matches!(
-        v.sync().unwrap().revocations,
-        PartOutcome::Updated
-    ));
-    assert!(matches!(
-        v.scan(&w.static_url(&w.noodles)),
-        Err(Error::Revoked)
-    ));
+    w.sync_revokes(&v, &w.noodles);
 
     // A proxy replays the old, genuinely signed full list.
-    w.server.intercept("/v1/revocations", old.encode());
-    let r = v.sync().unwrap();
-    assert!(
-        matches!(
-            r.revocations,
-            PartOutcome::Refused(Error::Protocol(P::Rollback))
-        ),
-        "{r:?}"
-    );
-    assert!(matches!(
-        v.scan(&w.static_url(&w.noodles)),
-        Err(Error::Revoked)
-    ));
+    w.sync_refuses_rollback(&v, old.encode(), &[&w.noodles]);
     // A list as new by cursor but issued earlier is a rollback too.
-    w.server.intercept(
-        "/v1/revocations",
-        revocations(&w, 0, 1, 1, NOW + 5, &[]).encode(),
-    );
-    assert!(matches!(
-        v.sync().unwrap().revocations,
-        PartOutcome::Refused(Error::Protocol(P::Rollback))
-    ));
-    assert!(matches!(
-        v.scan(&w.static_url(&w.noodles)),
-        Err(Error::Revoked)
-    ));
+    let earlier = revocations(&w, 0, 1, 1, NOW + 5, &[]);
+    w.sync_refuses_rollback(&v, earlier.encode(), &[&w.noodles]);
     // The other parts ran.
     assert!(v.sync().unwrap().checkpoint.is_ok());
 }

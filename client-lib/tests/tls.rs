@@ -10,7 +10,7 @@ use venuecode_client::transport::Request;
 use venuecode_client::Error;
 use venuecode_client::*;
 use venuecode_protocol::*;
-use venuecode_testkit::fixture::Authorities;
+use venuecode_testkit::fixture::{self, Authorities};
 use venuecode_testkit::pki::{self_signed, TestCa};
 
 /// The trust bundle the app ships with.
@@ -154,19 +154,8 @@ fn tls_client_trusting_the_private_ca_syncs_and_one_without_it_refuses() {
     // A venue registers over HTTPS (a signed POST), and a visitor who trusts the CA (by host
     // name this time) and one who does not check in there.
     let venue_key = SigningKey::generate().unwrap();
-    let request = RegistrationRequest {
-        venue_key: venue_key.public_key(),
-        info: VenueInfo::new(
-            "兰州牛肉面馆",
-            "甘肃省兰州市安宁区北滨河西路1号",
-            RegionCode::new(620105).unwrap(),
-            VenueCategory::RESTAURANT,
-            60,
-            32,
-        )
-        .unwrap(),
-        pledge: true,
-    };
+    let request =
+        fixture::registration_request(&venue_key, fixture::restaurant("兰州牛肉面馆"), true);
     let cert = signed_post(&http, "/v1/venues", request.encode(), &venue_key);
     let cert = VenueCertificate::decode(&cert).unwrap();
     let venue = Venue::new(

@@ -13,7 +13,8 @@ use venuecode_protocol::api::{
     CountListing, CountRow, CountStats, CountStatsRow, ErrorCode, ExposureStats, ExposureStatsRow,
     PendingRegistration, PendingRegistrations, PendingState, Registered, RegistrationHeld,
     RegistrationRefused, RegistrationWaiting, RevocationAdded, TanRegistration, TanStatus,
-    UploadInfo, UploadListing, UploadStored, VenueStats, VenueStatsRow,
+    UploadInfo, UploadListing, UploadStored, VenueMatch, VenueSearch, VenueStats, VenueStatsRow,
+    MAX_VENUE_SCAN,
 };
 use venuecode_protocol::envelope::parse_tan_hash;
 use venuecode_protocol::hash::sha256;
@@ -365,6 +366,55 @@ pub(crate) async fn disable_venue(
     s.metrics.event("venue_disabled");
     tracing::info!(serial, "venue disabled by the RA");
     Ok(Json(RevocationAdded { sequence: seq }))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct VenueSearchQuery {
+    name: String,
+    after: Option<u64>,
+}
+
+/// `GET /v1/admin/venues?name=text&after=serial`: the current certificates whose name holds
+/// `text`, compared in NFC without case, among the next [`MAX_VENUE_SCAN`] current
+/// certificates after `after`. Each page reads at most that many certificates.
+pub(crate) async fn search_venues(
+    State(s): State<Shared>,
+    uri: Uri,
+    _: Signed<AdminKey>,
+) -> Result<Json<VenueSearch>, ApiError> {
+    let q = query::<VenueSearchQuery>(&uri)?;
+    let wanted = venue_text::search_key(q.name.trim());
+    if wanted.is_empty() || q.name.len() > venuecode_protocol::venue::MAX_NAME_BYTES {
+        return Err(ApiError::malformed(format!(
+            "name must hold 1 to {} bytes",
+            venuecode_protocol::venue::MAX_NAME_BYTES
+        )));
+    }
+    let after = q.after.unwrap_or(0);
+    let page = blocking(&s, move |st| st.current_venues_page(after, MAX_VENUE_SCAN)).await?;
+    let next = match page.last() {
+        Some(last) if page.len() >= MAX_VENUE_SCAN => Some(last.serial),
+        _ => None,
+    };
+    let venues = page
+        .iter()
+        .filter_map(|v| {
+            let cert = VenueCertificate::decode(&v.certificate).ok()?;
+            let info = cert.info();
+            venue_text::search_key(info.name())
+                .contains(&wanted)
+                .then(|| VenueMatch {
+                    serial: v.serial,
+                    key_id: cert.body().venue_key.key_id().to_hex(),
+                    name: info.name().to_owned(),
+                    address: info.address().to_owned(),
+                    region: info.region().get(),
+                    category: slug(info.category().0),
+                    revoked: v.revoked.is_some(),
+                })
+        })
+        .collect();
+    Ok(Json(VenueSearch { venues, next }))
 }
 
 /// `GET /v1/revocations?after=N`: at most [`MAX_REVOCATION_PAGE`] entries; `up_to` is the last

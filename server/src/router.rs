@@ -55,6 +55,10 @@ pub(crate) fn router(state: Shared) -> Router {
             post(api::post_count_tags).layer(DefaultBodyLimit::max(SMALL_BODY)),
         )
         .route(
+            "/v1/admin/venues",
+            get(api::search_venues).layer(DefaultBodyLimit::max(NO_BODY)),
+        )
+        .route(
             "/v1/admin/venues/{serial}/disable",
             post(api::disable_venue).layer(DefaultBodyLimit::max(NO_BODY)),
         )
@@ -234,7 +238,7 @@ fn body_limit(c: &crate::Config, method: &Method, route: &str) -> Option<usize> 
     Some(match (method.as_str(), route) {
         ("POST", "/v1/venues") | ("GET" | "PUT", "/v1/venues/{serial}") => SMALL_BODY,
         ("POST", "/v1/venues/{serial}/revoke" | "/v1/admin/venues/{serial}/disable") => NO_BODY,
-        ("GET", "/v1/admin/registrations")
+        ("GET", "/v1/admin/registrations" | "/v1/admin/venues")
         | (
             "POST",
             "/v1/admin/registrations/{id}/approve" | "/v1/admin/registrations/{id}/refuse",
@@ -257,7 +261,7 @@ fn signer(method: &Method, route: &str) -> Option<Signer> {
         | (_, "/v1/uploads/{id}" | "/v1/tans/{hash}")
         | ("GET", "/v1/uploads") => Some(Signer::Ha),
         ("POST", "/v1/admin/venues/{serial}/disable")
-        | ("GET", "/v1/admin/registrations")
+        | ("GET", "/v1/admin/registrations" | "/v1/admin/venues")
         | (
             "POST",
             "/v1/admin/registrations/{id}/approve" | "/v1/admin/registrations/{id}/refuse",

@@ -61,6 +61,11 @@ pub fn normalized(text: &str) -> Option<String> {
     Some(text.nfc().collect())
 }
 
+/// What the RA administrator's search compares: `text` in NFC, in lower case.
+pub(crate) fn search_key(text: &str) -> String {
+    text.nfc().flat_map(char::to_lowercase).collect()
+}
+
 fn checked(text: &str, field: &str) -> Result<String, ApiError> {
     normalized(text).ok_or_else(|| {
         ApiError::malformed(format!(
@@ -131,5 +136,11 @@ mod tests {
         assert_eq!(n.name(), "Caf\u{e9} Ch\u{e2}teau");
         let plain = info("北京饭店 🍜");
         assert_eq!(normalize(&plain).expect("accepted"), plain);
+    }
+
+    #[test]
+    fn search_keys_ignore_case_and_composition() {
+        assert_eq!(search_key("CAFE\u{301}"), search_key("caf\u{e9}"));
+        assert!(search_key("Golden Dragon 北京饭店").contains(&search_key("dragon 北京")));
     }
 }

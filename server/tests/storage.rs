@@ -379,6 +379,37 @@ fn a_cancelled_tan_authorises_nothing_and_cancels_once_on_every_backend() {
 }
 
 #[test]
+fn current_venue_pages_skip_replaced_certificates_and_keep_revoked_ones() {
+    each_store(|store| {
+        for serial in 1..=5 {
+            store.insert_venue(&venue(serial, 620_105)).unwrap();
+        }
+        store
+            .supersede_venue(2, &venue(6, 620_105), 3, 100)
+            .unwrap();
+        store.revoke_venue(4, 2, 101).unwrap();
+        let serials = |after, limit| -> Vec<(u64, bool)> {
+            store
+                .current_venues_page(after, limit)
+                .unwrap()
+                .iter()
+                .map(|v| (v.serial, v.revoked.is_some()))
+                .collect()
+        };
+        assert_eq!(
+            serials(0, 100),
+            [(1, false), (3, false), (4, true), (5, false), (6, false)]
+        );
+        assert_eq!(serials(0, 2), [(1, false), (3, false)]);
+        assert_eq!(serials(3, 2), [(4, true), (5, false)]);
+        assert_eq!(serials(6, 2), []);
+        assert_eq!(serials(u64::MAX, 2), []);
+        let page = store.current_venues_page(4, 1).unwrap();
+        assert_eq!(page, [venue(5, 620_105)]);
+    });
+}
+
+#[test]
 fn registry_and_revocation_log() {
     each_store(|store| {
         assert_eq!(store.allocate_serial().unwrap(), 1);

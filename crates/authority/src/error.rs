@@ -158,6 +158,22 @@ pub enum AuthorityError {
         /// The ids.
         ids: Vec<u64>,
     },
+    /// A key file of the authorities' home is missing, unreadable or not of the kind expected.
+    KeyFile(venuecode_protocol::keyfile::KeyFileError),
+    /// A key file already exists where new keys were to be written: keys are never replaced.
+    KeyExists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A URL for the trust bundle is not https:// (or http:// to this machine) with a host.
+    InvalidUrl {
+        /// Which URL (`server URL`, `code base URL`).
+        what: &'static str,
+        /// As given.
+        url: String,
+        /// Why it is refused.
+        reason: venuecode_protocol::Error,
+    },
 }
 
 impl AuthorityError {
@@ -207,6 +223,9 @@ impl AuthorityError {
         "region_not_in_table",
         "unknown_category",
         "uploads_missing",
+        "key_file",
+        "key_exists",
+        "invalid_url",
     ];
 
     /// A stable snake_case code for this failure: [`venuecode_client::Error::code`] for a
@@ -247,6 +266,9 @@ impl AuthorityError {
             Self::RegionNotInTable { .. } => "region_not_in_table",
             Self::UnknownCategory { .. } => "unknown_category",
             Self::UploadsMissing { .. } => "uploads_missing",
+            Self::KeyFile(_) => "key_file",
+            Self::KeyExists { .. } => "key_exists",
+            Self::InvalidUrl { .. } => "invalid_url",
         }
     }
 
@@ -378,6 +400,17 @@ impl fmt::Display for AuthorityError {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Self::KeyFile(e) => write!(f, "{e}"),
+            Self::KeyExists { path } => write!(
+                f,
+                "{} already exists; refusing to overwrite a key (move it away first)",
+                path.display()
+            ),
+            Self::InvalidUrl { what, url, reason } => write!(
+                f,
+                "the {what} `{url}` cannot go in the trust bundle: {reason} (https://…, or \
+                 http:// only to 127.0.0.1, [::1] or localhost)"
+            ),
         }
     }
 }
@@ -393,7 +426,8 @@ impl std::error::Error for AuthorityError {
             | Self::UploadUnopenable(e)
             | Self::SeedReleaseInvalid(e)
             | Self::CodeInvalid(e) => Some(e),
-            Self::ClaimInvalid { reason, .. } => Some(reason),
+            Self::ClaimInvalid { reason, .. } | Self::InvalidUrl { reason, .. } => Some(reason),
+            Self::KeyFile(e) => Some(e),
             _ => None,
         }
     }
@@ -402,6 +436,12 @@ impl std::error::Error for AuthorityError {
 impl From<venuecode_client::Error> for AuthorityError {
     fn from(e: venuecode_client::Error) -> Self {
         Self::Client(e)
+    }
+}
+
+impl From<venuecode_protocol::keyfile::KeyFileError> for AuthorityError {
+    fn from(e: venuecode_protocol::keyfile::KeyFileError) -> Self {
+        Self::KeyFile(e)
     }
 }
 
@@ -476,6 +516,16 @@ mod tests {
             AuthorityError::RegionNotInTable { code: 1 },
             AuthorityError::UnknownCategory { slug: "x".into() },
             AuthorityError::UploadsMissing { ids: vec![1] },
+            AuthorityError::KeyFile(venuecode_protocol::keyfile::KeyFileError::Unreadable {
+                path: "f".into(),
+                reason: "x".into(),
+            }),
+            AuthorityError::KeyExists { path: "f".into() },
+            AuthorityError::InvalidUrl {
+                what: "server URL",
+                url: "x".into(),
+                reason: p(),
+            },
         ];
         let codes: Vec<&str> = all.iter().map(AuthorityError::code).collect();
         assert_eq!(codes, AuthorityError::CODES);

@@ -12,9 +12,11 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod home;
 mod stats;
 
 pub use error::{AuthorityError, Result};
+pub use home::{AuthorityHome, BundleUrls};
 pub use stats::{fetch_statistics, RegionFilter, Statistics, StatsFilter};
 pub use venuecode_protocol::UploadPurpose;
 
@@ -27,7 +29,7 @@ use venuecode_client::api;
 use venuecode_client::error::ErrorCode;
 use venuecode_client::transport::{Method, Request, Transport};
 use venuecode_protocol::api::{
-    BatchStored, PendingRegistrations, TanEntry, TanRegistration, UploadListing,
+    BatchStored, PendingRegistrations, TanEntry, TanRegistration, UploadListing, VenueSearch,
 };
 use venuecode_protocol::chain::retained_range;
 use venuecode_protocol::envelope::tan_hash;
@@ -930,15 +932,20 @@ pub fn post_batch(t: &dyn Transport, ha: &HealthAuthority, batch: &ExposureBatch
     Ok(posted.sequence)
 }
 
-/// Disables a venue's code with the RA administrator key.
-pub fn disable(t: &dyn Transport, admin: &SigningKey, serial: u64) -> Result<()> {
+/// Disables a venue's code with the RA administrator key. `Ok(false)` when the certificate
+/// was revoked already (disabled before, deactivated by its venue or replaced by an update):
+/// nothing changes, and disabling twice is not an error.
+pub fn disable(t: &dyn Transport, admin: &SigningKey, serial: u64) -> Result<bool> {
     let req = Request::post(
         format!("/v1/admin/venues/{serial}/disable"),
         Vec::new(),
         "application/octet-stream",
     );
-    send_signed(t, req, admin)?;
-    Ok(())
+    match send_signed(t, req, admin) {
+        Ok(_) => Ok(true),
+        Err(e) if e.server_code() == Some(&ErrorCode::Revoked) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// The current certificate of serial `serial` (`GET /v1/venues/{serial}`), to show the
@@ -962,6 +969,38 @@ pub fn venue_certificate(
             what: "certificate",
             reason: e.to_string(),
         })
+}
+
+pub use venuecode_protocol::api::VenueMatch;
+
+/// The current certificates whose name holds `name` (`GET /v1/admin/venues?name=`, compared
+/// in NFC without case by the server), in serial order, following the server's pages to the
+/// last. Stops early once it has found more than `most`, so the caller can ask the person to
+/// narrow the name; the answer then holds `most + 1` matches.
+pub fn find_venues(
+    t: &dyn Transport,
+    admin: &SigningKey,
+    name: &str,
+    most: usize,
+) -> Result<Vec<VenueMatch>> {
+    let encoded: String = form_urlencoded::byte_serialize(name.trim().as_bytes()).collect();
+    let mut found = Vec::new();
+    let mut after = 0u64;
+    loop {
+        let path = format!("/v1/admin/venues?name={encoded}&after={after}");
+        let body = send_signed(t, Request::get(path), admin)?;
+        let page: VenueSearch = parse_answer(&body, "venue search")?;
+        found.extend(page.venues);
+        if found.len() > most {
+            found.truncate(most.saturating_add(1));
+            return Ok(found);
+        }
+        match page.next {
+            // The server's cursor only moves forward; one that does not would loop forever.
+            Some(next) if next > after => after = next,
+            _ => return Ok(found),
+        }
+    }
 }
 
 /// The registrations waiting for review (`GET /v1/admin/registrations`), as the server lists

@@ -1,59 +1,50 @@
-//! The authorities' home: where `venuecode` keeps the keys and state files of the health
-//! authority and the registration authority, and key generation (`authority init`). The work
-//! itself (TANs, uploads, planning, publishing, the chain, registrations, statistics) is the
-//! [`venuecode_authority`] library's, re-exported here.
+//! The authorities' part of a `venuecode` home: the [`venuecode_authority`] library's
+//! [`AuthorityHome`] (key files, state files, `authority init`) rooted at the home, and the
+//! library's work (TANs, uploads, planning, publishing, the chain, registrations, statistics)
+//! re-exported here.
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
+use venuecode_authority::home::AuthorityHome;
+pub use venuecode_authority::home::{
+    BundleUrls, CHAIN_FILE, PENDING_BATCH_FILE, PUBLISH_LEDGER_FILE, TAN_LEDGER_FILE,
+    TRUST_BUNDLE_OUT,
+};
 pub use venuecode_authority::{
     apply_chosen_windows, approve_registration, cancel_tan, check_entry, claim_bound,
-    delete_upload, describe, disable, fetch_statistics, fetch_upload, fresh_tans, list_uploads,
-    now_seconds, open_upload, pending_registrations, plan, post_batch, publish_mailbox,
-    received_minute, refuse_registration, register_tans, send_signed, server_state, stats,
-    summarize_upload, tan_status, venue_certificate, window_fingerprint, write_atomic,
-    AuthorityError, HaChain, HealthAuthority, IssuedTan, LedgerEntry, ListedPurpose, Opened, Plan,
-    PublishLedger, PublishRequest, Published, RegionFilter, RegistrationAuthority, Released,
-    Skipped, Statistics, StatsFilter, TanLedger, TanState, Trace, UploadInfo, UploadPurpose,
-    UploadSummary, DEFAULT_MESSAGE, RETENTION_MINUTES, TAN_ID_LEN, TAN_ID_MIN,
+    delete_upload, describe, disable, fetch_statistics, fetch_upload, find_venues, fresh_tans,
+    list_uploads, now_seconds, open_upload, pending_registrations, plan, post_batch,
+    publish_mailbox, received_minute, refuse_registration, register_tans, send_signed,
+    server_state, stats, summarize_upload, tan_status, venue_certificate, window_fingerprint,
+    write_atomic, AuthorityError, HaChain, HealthAuthority, IssuedTan, LedgerEntry, ListedPurpose,
+    Opened, Plan, PublishLedger, PublishRequest, Published, RegionFilter, RegistrationAuthority,
+    Released, Skipped, Statistics, StatsFilter, TanLedger, TanState, Trace, UploadInfo,
+    UploadPurpose, UploadSummary, VenueMatch, DEFAULT_MESSAGE, RETENTION_MINUTES, TAN_ID_LEN,
+    TAN_ID_MIN,
 };
 use venuecode_client::transport::Transport;
 use venuecode_protocol::time::UnixMinute;
-use venuecode_protocol::{Codec, DecryptionKey, SigningKey, TrustBundle, TrustBundleBody};
+use venuecode_protocol::TrustBundle;
 
-use crate::home::{read_key, refuse_existing, write_file, write_key, Home, Trust};
-use venuecode_server::keyfile::KeyKind;
+use crate::home::{Home, Trust};
 
-/// Where `authority init` writes the signed trust bundle to hand out (apps ship it; homes
-/// install it with `venuecode trust install`).
-pub const TRUST_BUNDLE_OUT: &str = "authority/trust-bundle.bin";
-
-/// Where the HA keeps its batch chain: head, ledger of published batches, batch ids used.
-pub const CHAIN_FILE: &str = "authority/chain.json";
-
-/// A batch signed but not yet known to be stored by the server (posted again first).
-pub const PENDING_BATCH_FILE: &str = "authority/pending-batch.bin";
-
-/// Where the HA keeps the TANs it issued ([`TanLedger`]), mode 0600.
-pub const TAN_LEDGER_FILE: &str = "authority/tans.json";
+/// The authorities' part of this home, as the library keeps it.
+fn authority_home(home: &Home) -> AuthorityHome {
+    AuthorityHome::new(home.root())
+}
 
 /// The HA's batch chain kept in this home ([`CHAIN_FILE`], [`PENDING_BATCH_FILE`]).
 pub fn chain(home: &Home) -> Result<HaChain> {
-    Ok(HaChain::load(
-        home.path(CHAIN_FILE),
-        home.path(PENDING_BATCH_FILE),
-    )?)
+    Ok(authority_home(home).chain()?)
 }
-
-/// Where the HA keeps the fingerprints of the windows it published ([`PublishLedger`]).
-pub const PUBLISH_LEDGER_FILE: &str = "authority/published.json";
 
 /// The HA's publish ledger kept in this home ([`PUBLISH_LEDGER_FILE`]).
 pub fn publish_ledger(home: &Home) -> Result<PublishLedger> {
-    Ok(PublishLedger::load(home.path(PUBLISH_LEDGER_FILE))?)
+    Ok(authority_home(home).publish_ledger()?)
 }
 
 /// The HA's TAN ledger kept in this home ([`TAN_LEDGER_FILE`]).
 pub fn tan_ledger(home: &Home) -> Result<TanLedger> {
-    Ok(TanLedger::load(home.path(TAN_LEDGER_FILE))?)
+    Ok(authority_home(home).tan_ledger()?)
 }
 
 /// Issues TANs with this home's ledger (see [`venuecode_authority::register_tans`]).
@@ -76,130 +67,38 @@ pub fn issue_tans(
     )?)
 }
 
-/// Where the trust bundle says the server and the codes are.
-#[derive(Debug, Clone)]
-pub struct BundleUrls {
-    /// The server's base URL.
-    pub server_url: String,
-    /// The base URL of venue-code QR URLs.
-    pub code_base_url: String,
-}
-
-/// Creates fresh RA and HA keys in the home, signs the first trust bundle (sequence 1) with
-/// the RA key, writes it to [`TRUST_BUNDLE_OUT`] and installs it in the home itself. Refuses to
-/// overwrite existing keys.
+/// Creates fresh RA and HA keys in the home and the first trust bundle (see
+/// [`AuthorityHome::init`]), and installs the bundle in the home itself.
 pub fn init(
     home: &Home,
     urls: &BundleUrls,
     now: UnixMinute,
 ) -> Result<(RegistrationAuthority, HealthAuthority, TrustBundle)> {
-    for (flag, url) in [
-        ("--server-url", &urls.server_url),
-        ("--code-base-url", &urls.code_base_url),
-    ] {
-        venuecode_protocol::trust::check_url(url).map_err(|e| {
-            anyhow!(
-                "{flag} `{url}`: {e} (https://…, or http:// only to 127.0.0.1, [::1] or localhost)"
-            )
-        })?;
-    }
-    let ra_dir = home.dir("ra")?;
-    let ha_dir = home.dir("authority")?;
-    for p in [
-        ra_dir.join("ra.key"),
-        ra_dir.join("admin.key"),
-        ha_dir.join("ha-signing.key"),
-        ha_dir.join("ha-encryption.key"),
-    ] {
-        refuse_existing(&p)?;
-    }
-    let ra = RegistrationAuthority {
-        signing: SigningKey::generate()?,
-        admin: SigningKey::generate()?,
-    };
-    let ha = HealthAuthority {
-        signing: SigningKey::generate()?,
-        decryption: DecryptionKey::generate()?,
-    };
-    write_key(
-        &ra_dir.join("ra.key"),
-        KeyKind::Ed25519Secret,
-        &ra.signing.to_seed(),
-    )?;
-    write_key(
-        &ra_dir.join("ra.pub"),
-        KeyKind::Ed25519Public,
-        ra.signing.public_key().as_bytes(),
-    )?;
-    write_key(
-        &ra_dir.join("admin.key"),
-        KeyKind::Ed25519Secret,
-        &ra.admin.to_seed(),
-    )?;
-    write_key(
-        &ra_dir.join("admin.pub"),
-        KeyKind::Ed25519Public,
-        ra.admin.public_key().as_bytes(),
-    )?;
-    write_key(
-        &ha_dir.join("ha-signing.key"),
-        KeyKind::Ed25519Secret,
-        &ha.signing.to_seed(),
-    )?;
-    write_key(
-        &ha_dir.join("ha-signing.pub"),
-        KeyKind::Ed25519Public,
-        ha.signing.public_key().as_bytes(),
-    )?;
-    write_key(
-        &ha_dir.join("ha-encryption.key"),
-        KeyKind::X25519Secret,
-        &ha.decryption.to_secret(),
-    )?;
-    write_key(
-        &ha_dir.join("ha-encryption.pub"),
-        KeyKind::X25519Public,
-        ha.decryption.public_key().as_bytes(),
-    )?;
-    let bundle = TrustBundle::sign(
-        TrustBundleBody {
-            sequence: 1,
-            issued_at: now,
-            ra_keys: vec![ra.signing.public_key()],
-            ha_signing_keys: vec![ha.signing.public_key()],
-            ha_encryption_key: ha.decryption.public_key(),
-            server_url: urls.server_url.clone(),
-            code_base_url: urls.code_base_url.clone(),
-        },
-        &ra.signing,
-    )?;
-    write_file(&home.path(TRUST_BUNDLE_OUT), &bundle.encode(), false)?;
+    let (ra, ha, bundle) = authority_home(home).init(urls, now).map_err(|e| match e {
+        // Said with the flag that gave the URL.
+        AuthorityError::InvalidUrl { what, url, reason } => crate::cli_error!(
+            "error-bad-bundle-url",
+            flag = if what == "server URL" {
+                "--server-url"
+            } else {
+                "--code-base-url"
+            },
+            url = url,
+            detail = reason.to_string()
+        )
+        .into(),
+        e => anyhow::Error::new(e),
+    })?;
     Trust::install(home, &bundle)?;
     Ok((ra, ha, bundle))
 }
 
 /// Loads the HA keys from `authority/`.
 pub fn load_ha(home: &Home) -> Result<HealthAuthority> {
-    let dir = home.path("authority");
-    let signing = SigningKey::from_seed(&*read_key(
-        &dir.join("ha-signing.key"),
-        KeyKind::Ed25519Secret,
-    )?)?;
-    let decryption = DecryptionKey::from_secret(&*read_key(
-        &dir.join("ha-encryption.key"),
-        KeyKind::X25519Secret,
-    )?)?;
-    Ok(HealthAuthority {
-        signing,
-        decryption,
-    })
+    Ok(authority_home(home).load_ha()?)
 }
 
 /// Loads the RA keys from `ra/`.
 pub fn load_ra(home: &Home) -> Result<RegistrationAuthority> {
-    let dir = home.path("ra");
-    Ok(RegistrationAuthority {
-        signing: SigningKey::from_seed(&*read_key(&dir.join("ra.key"), KeyKind::Ed25519Secret)?)?,
-        admin: SigningKey::from_seed(&*read_key(&dir.join("admin.key"), KeyKind::Ed25519Secret)?)?,
-    })
+    Ok(authority_home(home).load_ra()?)
 }

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::Result;
 use venuecode_client::{
     Clock, DiaryKey, GuestBook, HttpTransport, ManualClock, Visitor, VisitorConfig,
 };
@@ -21,7 +21,7 @@ use crate::authority::{self, Opened, UploadPurpose};
 use crate::home::Home;
 use crate::timefmt::{format_clock, format_day};
 use crate::venue::{self as venue_ops, Profile, VenueState};
-use crate::{poster, qr, scan_image};
+use crate::{cli_error, fail, poster, qr, scan_image, t};
 
 /// The venues' UTC offset: +08:00 (China), in quarter hours.
 const CHINA: i8 = 32;
@@ -85,26 +85,22 @@ impl Default for DemoServer {
 pub fn run(out: &Path, options: &DemoServer) -> Result<()> {
     let (outcome, server) = story(out, options, &mut |line| println!("{line}"))?;
     if outcome.notified.len() != 2 || !outcome.list_complete {
-        bail!("the demo ended differently than it should: {outcome:?}");
+        fail!("error-demo-failed", detail = format!("{outcome:?}"));
     }
     if options.web_app.is_some() {
         println!(
-            "\nThe server keeps running with the visitor web app. Open the noodle house's poster \
-             in a browser (the same code as the printed poster, on this server's /c):\n\n  {}\n\n\
-             Press Ctrl-C to stop.",
-            outcome.poster_app_url
+            "\n{}",
+            t!("demo-web-app-running", url = outcome.poster_app_url.clone())
         );
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .context("starting a runtime")?
+            .map_err(|e| demo_server(e.to_string()))?
             .block_on(venuecode_server::shutdown_signal());
     } else {
         println!(
-            "\nThe noodle house's poster on this server's web app: {}\n(the server has stopped; \
-             build the app with scripts/build-web.sh and run `venuecode demo --web-app web/dist` \
-             to keep it running and open that URL in a browser)",
-            outcome.poster_app_url
+            "\n{}",
+            t!("demo-web-app-stopped", url = outcome.poster_app_url.clone())
         );
     }
     drop(server);
@@ -133,11 +129,24 @@ pub fn story(
     options: &DemoServer,
     say: &mut dyn FnMut(&str),
 ) -> Result<(Outcome, EmbeddedServer)> {
-    let tmp = tempfile::tempdir().context("creating a temporary directory")?;
+    let tmp = tempfile::tempdir().map_err(|e| {
+        cli_error!(
+            "error-cannot-create",
+            path = "a temporary directory",
+            detail = e.to_string()
+        )
+    })?;
     let root = tmp.path();
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|e| {
+        cli_error!(
+            "error-cannot-create",
+            path = out.display().to_string(),
+            detail = e.to_string()
+        )
+    })?;
 
-    say("Venuecode demo — one machine, every role.\n");
+    say(&t!("demo-title"));
+    say("");
 
     // --- the authorities and the server -------------------------------------------------
     let auth_home = Home::new(root.join("authority-home"));
@@ -164,13 +173,12 @@ pub fn story(
     let server = EmbeddedServer::start(config)?;
     let url = server.url.clone();
     let t = HttpTransport::new(&url)?;
-    say(&format!(
-        "The registration and health authorities made their keys and signed a trust bundle\n\
-         (sequence {}): the RA and HA keys every phone and venue installs with the app, never\n\
-         fetched from the server. The server runs at {url} with an empty data directory.\n\
-         It will hold only venue certificates and opaque tokens.\n",
-        bundle.sequence()
+    say(&t!(
+        "demo-authorities",
+        sequence = bundle.sequence(),
+        url = url.as_str()
     ));
+    say("");
 
     // The story happens on a simulated day: tomorrow, from 10:00 UTC.
     let day0 = (epoch_of(real_now) + 1) * 1440 + 10 * 60;
@@ -223,12 +231,10 @@ pub fn story(
             lang: Some(crate::i18n::language()),
         },
     )?;
-    say(&format!(
-        "Two venues registered, each signing its request with a key made on its own device:\n\
-         - 兰州牛肉面馆 (Lanzhou Beef Noodle House), serial {}, prints a poster;\n\
-         - 安宁区图书馆 (Anning District Library), serial {}, shows a rotating code on a screen.",
-        noodle.certificate().serial(),
-        library.certificate().serial()
+    say(&t!(
+        "demo-venues",
+        noodle = noodle.certificate().serial(),
+        library = library.certificate().serial()
     ));
     let poster_url = write_poster(&noodle, out, "noodle-house", say)?;
     write_poster(&library, out, "library", say)?;
@@ -252,45 +258,40 @@ pub fn story(
     let bob = phone("bob")?;
     let dave = phone("dave")?;
 
-    say(&format!(
-        "The day begins ({}; times are UTC on a simulated clock).",
-        format_day(epoch_of(day0))
-    ));
+    say(&t!("demo-day-begins", day = format_day(epoch_of(day0))));
     clock.at(at(0, 0));
     carol.check_in(&carol.scan(&poster_url)?)?;
-    say(&format!(
-        "{}  Carol scans the noodle house poster and checks in.",
-        hhmm(at(0, 0))
-    ));
+    say(&t!("demo-carol-in", time = hhmm(at(0, 0))));
     clock.at(at(0, 30));
     alice.check_in(&alice.scan(&poster_url)?)?;
-    say(&format!(
-        "{}  Alice checks in at the noodle house.",
-        hhmm(at(0, 30))
-    ));
+    say(&t!("demo-alice-in", time = hhmm(at(0, 30))));
     clock.at(at(0, 50));
     check_out(&carol)?;
-    say(&format!("{}  Carol checks out.", hhmm(at(0, 50))));
+    say(&t!(
+        "demo-out",
+        time = hhmm(at(0, 50)),
+        who = t!("demo-carol")
+    ));
     clock.at(at(1, 15));
     check_out(&alice)?;
-    say(&format!("{}  Alice checks out.", hhmm(at(1, 15))));
+    say(&t!(
+        "demo-out",
+        time = hhmm(at(1, 15)),
+        who = t!("demo-alice")
+    ));
     clock.at(at(1, 30));
     let bob_in = bob.check_in(&bob.scan(&poster_url)?)?;
-    say(&format!(
-        "{}  Bob checks in at the noodle house, after Carol left. He does not check out; his\n\
-         \x20      phone does it for him after the venue's default stay ({}).",
-        hhmm(at(1, 30)),
-        hhmm(bob_in.entry.departure())
+    say(&t!(
+        "demo-bob-in",
+        time = hhmm(at(1, 30)),
+        departure = hhmm(bob_in.entry.departure())
     ));
 
     clock.at(at(3, 0));
     let screen = library.venue.rotating_code(&clock)?;
     let screen_url = screen.to_url(&library.profile.base_url);
     carol.check_in(&carol.scan(&screen_url)?)?;
-    say(&format!(
-        "{}  Carol scans the library's screen; the code on it changes every few minutes.",
-        hhmm(at(3, 0))
-    ));
+    say(&t!("demo-carol-library", time = hhmm(at(3, 0))));
     clock.at(at(3, 30));
     let guestbook = GuestBook::open(
         library_home.dir("venue")?.join("guestbook.redb"),
@@ -300,28 +301,26 @@ pub fn story(
         clock.clone(),
     )?;
     let guest = guestbook.add("王芳", "18212341234", at(3, 30), at(4, 30))?;
-    say(&format!(
-        "{}  Wang Fang has no smartphone; staff record her in the guest book. Her name and phone\n\
-         \x20      are sealed to the health authority at once; the library keeps only \"{}\".",
-        hhmm(at(3, 30)),
-        guest.label
+    say(&t!(
+        "demo-guest",
+        time = hhmm(at(3, 30)),
+        label = guest.label.as_str()
     ));
     clock.at(at(4, 0));
     let screen2 = library.venue.rotating_code(&clock)?;
     dave.check_in(&dave.scan(&screen2.to_url(&library.profile.base_url))?)?;
-    say(&format!(
-        "{}  Dave scans the library's screen.",
-        hhmm(at(4, 0))
-    ));
+    say(&t!("demo-dave-in", time = hhmm(at(4, 0))));
     clock.at(at(4, 40));
     check_out(&dave)?;
-    say(&format!("{}  Dave checks out.", hhmm(at(4, 40))));
+    say(&t!(
+        "demo-out",
+        time = hhmm(at(4, 40)),
+        who = t!("demo-dave")
+    ));
     clock.at(at(4, 50));
     check_out(&carol)?;
-    say(&format!(
-        "{}  Carol checks out of the library.\n",
-        hhmm(at(4, 50))
-    ));
+    say(&t!("demo-carol-out-library", time = hhmm(at(4, 50))));
+    say("");
 
     // --- a positive test ------------------------------------------------------------------
     clock.at(at(8, 0));
@@ -337,17 +336,17 @@ pub fn story(
     let candidates = carol.share_candidates(at(0, 0).saturating_sub(14 * 1440), at(8, 0))?;
     let ids: Vec<_> = candidates.iter().map(|e| e.id()).collect();
     carol.share(&case_tan, &ids)?;
-    say(&format!(
-        "{}  Carol tests positive. The health authority gives her a one-time TAN; her phone\n\
-         \x20      seals her {} check-ins to the authority's key and uploads them with it.",
-        hhmm(at(8, 0)),
-        ids.len()
+    say(&t!(
+        "demo-positive",
+        time = hhmm(at(8, 0)),
+        count = ids.len()
     ));
     match carol.share(&case_tan, &ids) {
-        Err(venuecode_client::Error::TanUsed) => {
-            say("       (Uploading again with the same TAN is refused: each TAN works once.)")
-        }
-        other => bail!("a reused TAN was not refused: {other:?}"),
+        Err(venuecode_client::Error::TanUsed) => say(&t!("demo-tan-once")),
+        other => fail!(
+            "error-demo-failed",
+            detail = format!("a reused TAN was not refused: {other:?}")
+        ),
     }
 
     // The HA reads the upload and asks the library, whose code rotates, to cooperate.
@@ -355,12 +354,15 @@ pub fn story(
     let case = uploads
         .iter()
         .find(|u| u.purpose == "case")
-        .ok_or_else(|| anyhow!("the case upload is missing"))?;
+        .ok_or_else(|| cli_error!("error-demo-failed", detail = "the case upload is missing"))?;
     let bytes = authority::fetch_upload(&t, &ha, case.id)?;
     let Opened::Case(upload) = authority::open_upload(&ha, UploadPurpose::Case, &bytes)? else {
-        bail!("the case upload did not open as a case");
+        fail!(
+            "error-demo-failed",
+            detail = "the case upload did not open as a case"
+        );
     };
-    say("       The health authority opens the upload offline and sees:");
+    say(&t!("demo-ha-opens"));
     for e in upload.entries() {
         say(&format!(
             "         {} {}–{}",
@@ -398,14 +400,12 @@ pub fn story(
         .venue
         .upload_seed_release(&t, &seeds_tan, &release)?;
     let disclosure = guestbook.disclose(&t, &guests_tan, lib_from, lib_to)?;
-    say(&format!(
-        "       The library releases its screen seeds for {} day(s) and discloses {} guest-book\n\
-         \x20      entr{} for {}–{}, each sealed to the authority.",
-        days.len(),
-        disclosure.entries,
-        if disclosure.entries == 1 { "y" } else { "ies" },
-        hhmm(lib_from),
-        hhmm(lib_to)
+    say(&t!(
+        "demo-library-cooperates",
+        days = days.len(),
+        entries = disclosure.entries,
+        from = hhmm(lib_from),
+        until = hhmm(lib_to)
     ));
     let mut guests_read = 0;
     for u in authority::list_uploads(&t, &ha)? {
@@ -414,11 +414,11 @@ pub fn story(
             if let Opened::GuestBook(g) = authority::open_upload(&ha, UploadPurpose::GuestBook, &b)?
             {
                 for entry in &g {
-                    say(&format!(
-                        "       The authority reads the guest book and phones {} directly ({}–{}).",
-                        entry.name(),
-                        hhmm(entry.arrival()),
-                        hhmm(entry.departure())
+                    say(&t!(
+                        "demo-ha-phones-guest",
+                        name = entry.name(),
+                        from = hhmm(entry.arrival()),
+                        until = hhmm(entry.departure())
                     ));
                 }
                 guests_read += g.len();
@@ -446,18 +446,18 @@ pub fn story(
         &mut |_| {},
     )?;
     if !published.skipped.is_empty() {
-        bail!("the demo's upload was skipped: {:?}", published.skipped);
+        fail!(
+            "error-demo-failed",
+            detail = format!("the demo's upload was skipped: {:?}", published.skipped)
+        );
     }
-    say(&format!(
-        "{}  The authority checks each shared check-in (signatures; a stay of at most 12 hours,\n\
-         \x20      not after the upload; a screen code only for the minutes it was shown), then\n\
-         \x20      publishes batch {}: {} opaque records (16-byte tokens with 24-byte seals), chained to\n\
-         \x20      the batch before it, and a signed checkpoint naming the newest batch.\n\
-         \x20      The server sees neither the venues nor the times behind them.\n",
-        hhmm(at(8, 30)),
-        published.sequence,
-        published.records
+    say(&t!(
+        "demo-published",
+        time = hhmm(at(8, 30)),
+        sequence = published.sequence,
+        records = published.records
     ));
+    say("");
 
     // --- everyone syncs -------------------------------------------------------------------
     clock.at(at(9, 0));
@@ -466,55 +466,54 @@ pub fn story(
         list_complete: true,
         ..Outcome::default()
     };
-    let bob_why = format!(
-        "his phone may hold tokens for the hours around {}, but his stay began after Carol's \
-         window ended, so the overlap is zero",
-        hhmm(at(0, 50))
-    );
-    for (name, v, why_not) in [
-        ("Alice", &alice, ""),
-        ("Bob", &bob, bob_why.as_str()),
-        ("Dave", &dave, ""),
+    let bob_why = t!("demo-bob-why", time = hhmm(at(0, 50)));
+    for (name, shown, v, why_not) in [
+        ("Alice", t!("demo-alice"), &alice, ""),
+        ("Bob", t!("demo-bob"), &bob, bob_why.as_str()),
+        ("Dave", t!("demo-dave"), &dave, ""),
     ] {
         let report = v.sync()?;
         if report.chain != ChainStatus::Ok || !report.is_up_to_date() {
             outcome.list_complete = false;
-            say(&format!(
-                "       {name}'s phone cannot vouch for the list: {:?} {:?}",
-                report.chain,
-                report.first_error()
+            say(&t!(
+                "demo-list-unverified",
+                who = shown.as_str(),
+                detail = format!("{:?} {:?}", report.chain, report.first_error())
             ));
         }
         if let Some(x) = report.new_exposures.first() {
-            say(&format!(
-                "{}  {name}'s phone matches the list locally: ⚠ exposure at {} — {} minutes of overlap.",
-                hhmm(at(9, 0)),
-                x.venue_name(),
-                x.overlap_minutes()
+            say(&t!(
+                "demo-exposure",
+                time = hhmm(at(9, 0)),
+                who = shown.as_str(),
+                venue = x.venue_name(),
+                minutes = x.overlap_minutes()
             ));
             outcome
                 .notified
                 .push((name.to_owned(), x.venue_name().to_owned()));
         } else {
-            say(&format!(
-                "{}  {name}'s phone finds no exposure: {why_not}.",
-                hhmm(at(9, 0))
+            say(&t!(
+                "demo-no-exposure",
+                time = hhmm(at(9, 0)),
+                who = shown.as_str(),
+                why = why_not
             ));
             outcome.not_notified.push(name.to_owned());
         }
     }
     if outcome.list_complete {
-        say(&format!(
-            "       Every phone checked the HA's signed checkpoint: the exposure list is complete up to\n\
-             \x20      batch {}, nothing withheld, nothing stale.",
-            published.sequence
-        ));
+        say(&t!("demo-list-complete", sequence = published.sequence));
     }
     let check = noodle.venue.check_notified(&t, 0, at(0, 0), at(9, 0))?;
     outcome.venue_notified = !check.notices.is_empty();
-    say(&format!(
-        "       The noodle house asks \"has my venue been notified?\" on its own device: {}.",
-        if outcome.venue_notified { "yes" } else { "no" }
+    say(&t!(
+        "demo-venue-notified",
+        answer = if outcome.venue_notified {
+            t!("demo-yes")
+        } else {
+            t!("demo-no")
+        }
     ));
 
     let venues = authority::stats(&t, "venues")?;
@@ -522,45 +521,62 @@ pub fn story(
     let summary: Vec<String> = rows
         .iter()
         .map(|r| {
-            format!(
-                "{} {} active in {}",
-                r["active"],
-                r["category"].as_str().unwrap_or("?"),
-                r["region"]
+            t!(
+                "demo-server-venues",
+                active = r["active"].to_string(),
+                category = r["category"].as_str().unwrap_or("?"),
+                region = r["region"].to_string()
             )
         })
         .collect();
-    say(&format!(
-        "\nWhat the server holds: public venue certificates ({}), one batch of {} opaque\n\
-         records, and sealed uploads only the health authority can open. No check-in, no name,\n\
-         no time of any visit.",
-        summary.join("; "),
-        published.records
+    say("");
+    say(&t!(
+        "demo-server-holds",
+        venues = summary.join("; "),
+        records = published.records
     ));
-    say(&format!(
-        "Notified: {}. Not notified: {} (no overlap with the case).",
-        outcome
+    say(&t!(
+        "demo-summary",
+        notified = outcome
             .notified
             .iter()
-            .map(|(n, v)| format!("{n} ({v})"))
+            .map(|(n, v)| format!("{} ({v})", demo_name(n)))
             .collect::<Vec<_>>()
             .join(", "),
-        outcome.not_notified.join(", ")
+        not_notified = outcome
+            .not_notified
+            .iter()
+            .map(|n| demo_name(n))
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
-    say(&format!("Posters are in {}.", out.display()));
+    say(&t!("demo-posters", dir = out.display().to_string()));
     // The poster's code on this server's web app: the payload after `#` is what the poster
     // holds; the page at /c reads it in the browser and never sends it. (The bundle keeps the
     // https:// code base URL: a venue-code URL must be https://, SPEC.md §10.3.)
     let digits = poster_url
         .split_once('#')
         .map(|(_, d)| d)
-        .ok_or_else(|| anyhow!("the poster URL has no fragment"))?;
+        .ok_or_else(|| demo_server("the poster URL has no fragment".to_owned()))?;
     outcome.poster_app_url = format!("{}{}#{digits}", server.url, server.web_app_path);
     Ok((outcome, server))
 }
 
+/// A visitor's name in the language of the run.
+fn demo_name(name: &str) -> String {
+    match name {
+        "Alice" => t!("demo-alice"),
+        "Bob" => t!("demo-bob"),
+        "Carol" => t!("demo-carol"),
+        "Dave" => t!("demo-dave"),
+        other => other.to_owned(),
+    }
+}
+
 fn check_out(v: &Visitor) -> Result<()> {
-    let cur = v.current()?.ok_or_else(|| anyhow!("not checked in"))?;
+    let cur = v
+        .current()?
+        .ok_or_else(|| cli_error!("error-not-checked-in"))?;
     v.check_out(cur.id())?;
     Ok(())
 }
@@ -580,7 +596,7 @@ fn write_poster(
             input.english_name = venue.profile.english_name.as_deref();
             input.english_address = venue.profile.english_address.as_deref();
             let files = poster::Poster::build(&input, &font)?.write_files(&out.join(name), 150)?;
-            say(&format!("  poster: {}, .svg, .png", files.pdf.display()));
+            say(&t!("demo-poster", path = files.pdf.display().to_string()));
             std::fs::read(&files.png)?
         }
         Err(e) => {
@@ -588,18 +604,27 @@ fn write_poster(
             let png = qr::to_png(&m, 8)?;
             let path = out.join(format!("{name}-qr.png"));
             std::fs::write(&path, &png)?;
-            say(&format!(
-                "  ({e}; wrote the bare QR code to {} instead of the poster)",
-                path.display()
+            say(&t!(
+                "demo-bare-qr",
+                detail = e.to_string(),
+                path = path.display().to_string()
             ));
             png
         }
     };
     let mut found = scan_image::decode(&png)?;
     if found.len() != 1 {
-        bail!("the poster PNG does not scan back to one code");
+        fail!(
+            "error-demo-failed",
+            detail = "the poster PNG does not scan back to one code"
+        );
     }
     Ok(found.swap_remove(0))
+}
+
+/// The demo's own server could not start.
+fn demo_server(detail: String) -> anyhow::Error {
+    cli_error!("error-demo-server", detail = detail).into()
 }
 
 /// The demo's server on a loopback port, stopped when dropped.
@@ -636,14 +661,14 @@ impl EmbeddedServer {
             {
                 Ok(rt) => rt,
                 Err(e) => {
-                    let _ = addr_tx.send(Err(anyhow!("runtime: {e}")));
+                    let _ = addr_tx.send(Err(demo_server(format!("runtime: {e}"))));
                     return;
                 }
             };
             rt.block_on(async move {
                 match venuecode_server::Server::bind(config).await {
                     Ok(server) => {
-                        let addr = server.local_addr().map_err(|e| anyhow!("{e}"));
+                        let addr = server.local_addr().map_err(|e| demo_server(e.to_string()));
                         let _ = addr_tx.send(addr);
                         let _ = server
                             .run(async {
@@ -652,14 +677,14 @@ impl EmbeddedServer {
                             .await;
                     }
                     Err(e) => {
-                        let _ = addr_tx.send(Err(anyhow!("starting the server: {e}")));
+                        let _ = addr_tx.send(Err(demo_server(e.to_string())));
                     }
                 }
             });
         });
         let addr = addr_rx
             .recv()
-            .map_err(|_| anyhow!("the server thread stopped"))??;
+            .map_err(|_| demo_server("the server thread stopped".to_owned()))??;
         Ok(Self {
             url: format!("http://{addr}"),
             web_app_path,

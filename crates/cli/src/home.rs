@@ -17,7 +17,7 @@
 //! ```
 //!
 //! Key files are labelled by kind (`venuecode ed25519 secret key`, `venuecode ed25519 public
-//! key`, …; see [`venuecode_server::keyfile`]) and read strictly by label, so a secret key is
+//! key`, …; see [`venuecode_protocol::keyfile`]) and read strictly by label, so a secret key is
 //! never taken for a public one. Secret files are written with mode 0600 from their creation,
 //! atomically (temporary file, then rename), so an interrupted write never leaves half a key. A phone app keeps the diary key in the platform
 //! keystore; the command keeps it in a file because it has no keystore.
@@ -25,9 +25,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result};
+use venuecode_protocol::keyfile::{self, KeyKind};
 use venuecode_protocol::{Codec, EncryptionKey, PublicKey, TrustAnchors, TrustBundle};
-use venuecode_server::keyfile::{self, KeyKind};
 use zeroize::Zeroizing;
 
 /// The state directory.
@@ -55,7 +55,13 @@ impl Home {
     /// A role folder, created if missing.
     pub fn dir(&self, role: &str) -> Result<PathBuf> {
         let dir = self.root.join(role);
-        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        fs::create_dir_all(&dir).map_err(|e| {
+            crate::cli_error!(
+                "error-cannot-create",
+                path = dir.display().to_string(),
+                detail = e.to_string()
+            )
+        })?;
         Ok(dir)
     }
 }
@@ -63,8 +69,14 @@ impl Home {
 /// Writes `contents` to `path` atomically; `secret` files get mode 0600 (see
 /// [`venuecode_authority::write_atomic`]).
 pub fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
-    venuecode_authority::write_atomic(path, contents, secret)
-        .with_context(|| format!("cannot write {}", path.display()))
+    venuecode_authority::write_atomic(path, contents, secret).map_err(|e| {
+        crate::cli_error!(
+            "error-cannot-write",
+            path = path.display().to_string(),
+            detail = e.to_string()
+        )
+        .into()
+    })
 }
 
 /// Writes a one-line hex file of public data (the venue certificate).
@@ -72,7 +84,7 @@ pub fn write_hex(path: &Path, bytes: &[u8]) -> Result<()> {
     write_file(path, format!("{}\n", hex::encode(bytes)).as_bytes(), false)
 }
 
-/// Writes a labelled key file of `kind` (see [`venuecode_server::keyfile`]) atomically; secret
+/// Writes a labelled key file of `kind` (see [`venuecode_protocol::keyfile`]) atomically; secret
 /// kinds get mode 0600 from creation.
 pub fn write_key(path: &Path, kind: KeyKind, key: &[u8; 32]) -> Result<()> {
     write_file(
@@ -85,7 +97,7 @@ pub fn write_key(path: &Path, kind: KeyKind, key: &[u8; 32]) -> Result<()> {
 /// Reads a key file that must hold exactly one key of `kind`; another kind is refused with a
 /// message naming the file and what was expected.
 pub fn read_key(path: &Path, kind: KeyKind) -> Result<Zeroizing<[u8; 32]>> {
-    Ok(keyfile::read_one(path, kind)?)
+    Ok(venuecode_authority::home::read_key(path, kind)?)
 }
 
 /// Reads a symmetric secret key file (the diary or guest-book key), or creates one (mode
@@ -139,7 +151,7 @@ impl Trust {
     pub fn new(bundle: TrustBundle) -> Result<Self> {
         bundle
             .verify_initial()
-            .map_err(|e| anyhow!("the trust bundle does not verify: {e}"))?;
+            .map_err(|e| crate::cli_error!("error-trust-bundle-invalid", detail = e.to_string()))?;
         Ok(Self { bundle })
     }
 
@@ -160,9 +172,20 @@ impl Trust {
 
     /// Reads and checks a bundle file (as written by `authority init`).
     pub fn read_file(path: &Path) -> Result<Self> {
-        let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let bundle = TrustBundle::decode(&bytes)
-            .map_err(|e| anyhow!("{} is not a trust bundle: {e}", path.display()))?;
+        let bytes = fs::read(path).map_err(|e| {
+            crate::cli_error!(
+                "error-cannot-read",
+                path = path.display().to_string(),
+                detail = e.to_string()
+            )
+        })?;
+        let bundle = TrustBundle::decode(&bytes).map_err(|e| {
+            crate::cli_error!(
+                "error-not-a-trust-bundle",
+                path = path.display().to_string(),
+                detail = e.to_string()
+            )
+        })?;
         Self::new(bundle).with_context(|| path.display().to_string())
     }
 
@@ -188,19 +211,18 @@ impl Trust {
     /// installed bundle stays.
     pub fn install(home: &Home, new: &TrustBundle) -> Result<TrustInstall> {
         new.verify_initial()
-            .map_err(|e| anyhow!("the trust bundle does not verify: {e}"))?;
+            .map_err(|e| crate::cli_error!("error-trust-bundle-invalid", detail = e.to_string()))?;
         let outcome = match Self::load(home)? {
             None => TrustInstall::Installed,
             Some(current) if current.bundle == *new => return Ok(TrustInstall::Unchanged),
             Some(current) => {
                 new.verify_update(&current.bundle).map_err(|e| {
-                    anyhow!(
-                        "refused the trust bundle (sequence {}): it is not an update of the \
-                         installed bundle (sequence {}, signed by RA key {}): {e}; the \
-                         installed keys stay",
-                        new.sequence(),
-                        current.bundle.sequence(),
-                        current.bundle.signer_key_id().to_hex()
+                    crate::cli_error!(
+                        "error-trust-bundle-not-update",
+                        sequence = new.sequence(),
+                        installed = current.bundle.sequence(),
+                        key = current.bundle.signer_key_id().to_hex(),
+                        detail = e.to_string()
                     )
                 })?;
                 TrustInstall::Updated {
@@ -216,13 +238,16 @@ impl Trust {
 /// Parses 64 hex digits.
 pub fn hex32(s: &str) -> Result<[u8; 32]> {
     let mut out = [0u8; 32];
-    hex::decode_to_slice(s.trim(), &mut out).map_err(|_| anyhow!("`{s}` is not 64 hex digits"))?;
+    hex::decode_to_slice(s.trim(), &mut out)
+        .map_err(|_| crate::cli_error!("error-bad-hex-key", text = s))?;
     Ok(out)
 }
 
 /// Parses an Ed25519 public key from hex.
 pub fn public_key(s: &str) -> Result<PublicKey> {
-    PublicKey::from_bytes(&hex32(s)?).map_err(|e| anyhow!("public key {s}: {e}"))
+    PublicKey::from_bytes(&hex32(s)?).map_err(|e| {
+        crate::cli_error!("error-bad-public-key", text = s, detail = e.to_string()).into()
+    })
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ impl std::str::FromStr for Lang {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Lang::parse(s).ok_or_else(|| format!("unknown language `{s}`: use en or zh-CN"))
+        Lang::parse(s).ok_or_else(|| crate::t!("error-bad-lang", lang = s))
     }
 }
 
@@ -258,6 +258,67 @@ macro_rules! tl {
     ($loc:expr, $id:expr, $($name:ident = $value:expr),+ $(,)?) => {
         $loc.format($id, &[$((stringify!($name), $crate::i18n::Arg::from($value))),+])
     };
+}
+
+/// The catalogue id of the description of a command: `help` for the program, then each
+/// subcommand's name after a dot-free dash (`help-authority-disable`).
+pub fn help_id(path: &[&str]) -> String {
+    std::iter::once("help")
+        .chain(path.iter().copied())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// `cmd` with the description of it and of every subcommand taken from the catalogue in the
+/// language of the run (`help-…` messages): `--help` and the command lists read in that
+/// language. The longer English text of the argument definitions stays for English; in
+/// another language the catalogue's description replaces it.
+pub fn localize_command(cmd: clap::Command) -> clap::Command {
+    fn walk(mut cmd: clap::Command, path: &mut Vec<String>) -> clap::Command {
+        let loc = Localizer::get(language());
+        let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+        let id = help_id(&parts);
+        if loc.has(&id) {
+            cmd = cmd.about(loc.format(&id, &[]));
+            if language() != Lang::En {
+                cmd = cmd.long_about(None);
+            }
+        }
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .collect();
+        for name in names {
+            path.push(name.clone());
+            cmd = cmd.mut_subcommand(&name, |s| walk(s, path));
+            path.pop();
+        }
+        cmd
+    }
+    walk(cmd, &mut Vec::new())
+}
+
+/// The language a run asks for before its arguments are parsed (so that `--help` speaks it):
+/// `--lang X` or `--lang=X` among `args`, else `VENUECODE_LANG`, else the locale.
+pub fn language_of_args(args: &[std::ffi::OsString]) -> Lang {
+    let mut iter = args.iter().filter_map(|a| a.to_str());
+    while let Some(a) = iter.next() {
+        if a == "--" {
+            break;
+        }
+        let value = match a.strip_prefix("--lang") {
+            Some("") => iter.next(),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        if let Some(lang) = value.and_then(Lang::parse) {
+            return lang;
+        }
+    }
+    std::env::var("VENUECODE_LANG")
+        .ok()
+        .and_then(|v| Lang::parse(&v))
+        .unwrap_or_else(Lang::from_env)
 }
 
 /// The message ids of a catalogue, each with the sorted names of the variables it uses, as

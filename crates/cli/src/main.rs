@@ -147,8 +147,21 @@ struct Group<C: Subcommand> {
     cmd: C,
 }
 
+/// The argument definitions with their descriptions in the language of the run.
+fn command() -> clap::Command {
+    venuecode::i18n::localize_command(<Cli as clap::CommandFactory>::command())
+}
+
 fn main() {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    set_language(venuecode::i18n::language_of_args(&args));
+    let cli = match command()
+        .try_get_matches_from(&args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     set_language(cli.lang.unwrap_or_else(Lang::from_env));
     let json = cli.json;
     if let Err(e) = run(cli) {
@@ -221,5 +234,54 @@ fn run(cli: Cli) -> Result<()> {
             web_app,
             listen,
         } => demo::run(&out, &demo::DemoServer { listen, web_app }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use venuecode::i18n::{catalogue_shape, help_id, Lang, Localizer, EN_FTL, ZH_CN_FTL};
+
+    /// Each command's help id and its own (English) description, from `cmd` down.
+    fn abouts_of(cmd: &clap::Command, path: &mut Vec<String>, out: &mut Vec<(String, String)>) {
+        let id = help_id(&path.iter().map(String::as_str).collect::<Vec<_>>());
+        out.push((
+            id,
+            cmd.get_about().map(|a| a.to_string()).unwrap_or_default(),
+        ));
+        for sub in cmd.get_subcommands() {
+            path.push(sub.get_name().to_owned());
+            abouts_of(sub, path, out);
+            path.pop();
+        }
+    }
+
+    #[test]
+    fn every_command_is_described_in_both_catalogues_and_no_description_is_left_over() {
+        let mut abouts = Vec::new();
+        abouts_of(
+            &<super::Cli as clap::CommandFactory>::command(),
+            &mut Vec::new(),
+            &mut abouts,
+        );
+        // The English description is the argument definitions' own text, word for word.
+        let en = Localizer::new(Lang::En);
+        for (id, about) in &abouts {
+            assert_eq!(
+                &en.format(id, &[]),
+                about,
+                "`{id}` differs from the doc comment"
+            );
+        }
+        let ids: std::collections::BTreeSet<&str> =
+            abouts.iter().map(|(id, _)| id.as_str()).collect();
+        for source in [EN_FTL, ZH_CN_FTL] {
+            let shape = catalogue_shape(source);
+            for id in &ids {
+                assert!(shape.contains_key(*id), "no description `{id}`");
+            }
+            for id in shape.keys().filter(|k| k.starts_with("help")) {
+                assert!(ids.contains(id.as_str()), "`{id}` describes no command");
+            }
+        }
     }
 }

@@ -1,11 +1,11 @@
 //! Reading venue codes from photos (PNG or JPEG) with an independent decoder, `rqrr`.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 /// Every QR code found in the image, decoded to text.
 pub fn decode(bytes: &[u8]) -> Result<Vec<String>> {
     let img = image::load_from_memory(bytes)
-        .context("not a PNG or JPEG image")?
+        .map_err(|e| crate::cli_error!("error-not-an-image", detail = e.to_string()))?
         .to_luma8();
     let (w, h) = (img.width() as usize, img.height() as usize);
     let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {

@@ -1,7 +1,7 @@
 //! The venue's side: registration with the server, the state kept under `venue/`, revocation
 //! and updates.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use venuecode_client::transport::Transport;
 use venuecode_client::venue::{self, Venue};
@@ -12,7 +12,7 @@ use venuecode_protocol::{
 use crate::home::Trust;
 
 use crate::home::{read_key, refuse_existing, write_file, write_hex, write_key, Home};
-use venuecode_server::keyfile::KeyKind;
+use venuecode_protocol::keyfile::KeyKind;
 
 /// Poster details that are not in the certificate.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,11 +66,13 @@ impl VenueState {
             KeyKind::VenueMasterSeed,
         )?);
         let cert_hex = std::fs::read_to_string(dir.join("certificate.hex"))?;
-        let cert_bytes = hex::decode(cert_hex.trim()).context("certificate.hex is not hex")?;
+        let cert_bytes = hex::decode(cert_hex.trim())
+            .map_err(|e| damaged("venue/certificate.hex", e.to_string()))?;
         let certificate = VenueCertificate::decode(&cert_bytes)
-            .map_err(|e| anyhow!("venue/certificate.hex: {e}"))?;
+            .map_err(|e| damaged("venue/certificate.hex", e.to_string()))?;
         let profile: Profile = match std::fs::read_to_string(dir.join("profile.json")) {
-            Ok(text) => serde_json::from_str(&text).context("venue/profile.json")?,
+            Ok(text) => serde_json::from_str(&text)
+                .map_err(|e| damaged("venue/profile.json", e.to_string()))?,
             Err(_) => Profile {
                 base_url: trust.bundle().code_base_url().to_owned(),
                 ..Profile::default()
@@ -78,8 +80,9 @@ impl VenueState {
         };
         let venue =
             Venue::new(certificate, master.clone(), key.clone(), trust.bundle()).map_err(|e| {
-                anyhow!(
-                    "venue/certificate.hex does not verify under the installed trust bundle: {e}"
+                crate::cli_error!(
+                    "error-venue-certificate-untrusted",
+                    detail = crate::errors::client_text(&e)
                 )
             })?;
         Ok(Self {
@@ -184,7 +187,7 @@ struct Pending {
 
 fn read_pending(home: &Home) -> Result<Pending> {
     let text = std::fs::read_to_string(home.path("venue").join(PENDING_FILE))?;
-    serde_json::from_str(&text).context("venue/pending.json")
+    serde_json::from_str(&text).map_err(|e| damaged("venue/pending.json", e.to_string()))
 }
 
 /// What [`collect`] found.
@@ -211,7 +214,12 @@ pub fn collect(home: &Home, t: &dyn Transport, trust: &Trust) -> Result<Review> 
     let request = hex::decode(&pending.request)
         .ok()
         .and_then(|b| RegistrationRequest::decode(&b).ok())
-        .ok_or_else(|| anyhow!("venue/pending.json holds no registration request"))?;
+        .ok_or_else(|| {
+            damaged(
+                "venue/pending.json",
+                "it holds no registration request".to_owned(),
+            )
+        })?;
     let dir = home.path("venue");
     let certificate = match venue::registration_status(t, pending.id, &trust.anchors()?, &request)?
     {
@@ -226,7 +234,10 @@ pub fn collect(home: &Home, t: &dyn Transport, trust: &Trust) -> Result<Review> 
     };
     let key = SigningKey::from_seed(&*read_key(&dir.join("venue.key"), KeyKind::Ed25519Secret)?)?;
     if key.public_key() != request.venue_key {
-        bail!("venue/venue.key is not the key of the registration held for review");
+        return Err(damaged(
+            "venue/venue.key",
+            "it is not the key of the registration held for review".to_owned(),
+        ));
     }
     // Checked before anything is written: the stored certificate must build a venue under the
     // installed bundle.
@@ -301,6 +312,11 @@ fn save(
     let dir = save_secrets(home, key, master, profile)?;
     // The certificate goes last: its presence marks a complete registration.
     write_hex(&dir.join("certificate.hex"), &cert.encode())
+}
+
+/// A file of the venue home that does not hold what this program wrote there.
+fn damaged(file: &str, detail: String) -> anyhow::Error {
+    crate::cli_error!("error-venue-home-damaged", file = file, detail = detail).into()
 }
 
 /// Checks a base URL for the codes: `https://`, a host, a path, no fragment (the code's digits
@@ -439,7 +455,8 @@ impl RecoverySheet {
             .parse()
             .map_err(|_| crate::cli_error!("error-sheet-bad-serial", label = SHEET_SERIAL))?;
         let base_url = match fields.get(SHEET_BASE_URL) {
-            Some(u) if !u.is_empty() => check_base_url(u).map_err(|e| anyhow!(e))?,
+            Some(u) if !u.is_empty() => check_base_url(u)
+                .map_err(|e| crate::cli_error!("error-bad-base-url", detail = e))?,
             _ => String::new(),
         };
         Ok(Self {
@@ -489,7 +506,9 @@ pub fn restore(
         .with_context(|| crate::t!("restore-fetching", serial = sheet.serial))?;
     certificate
         .verify_signature(&trust.anchors()?)
-        .map_err(|e| anyhow!("the certificate from the server does not verify: {e}"))?;
+        .map_err(|e| {
+            crate::cli_error!("error-server-certificate-invalid", detail = e.to_string())
+        })?;
     if certificate.body().venue_key != key.public_key() {
         return Err(crate::cli_error!("error-sheet-wrong-key", serial = sheet.serial).into());
     }

@@ -288,6 +288,40 @@ pub struct RegistrationRefused {
     pub refused: u64,
 }
 
+/// Most current certificates one `GET /v1/admin/venues?name=` request reads: a page of the
+/// search covers this many serials, whatever it matched; `next` says where to go on.
+pub const MAX_VENUE_SCAN: usize = 1_000;
+
+/// One certificate found by `GET /v1/admin/venues?name=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueMatch {
+    /// The certificate serial.
+    pub serial: u64,
+    /// The venue key's id, hex.
+    pub key_id: String,
+    /// The venue name.
+    pub name: String,
+    /// The venue address.
+    pub address: String,
+    /// The region code.
+    pub region: u32,
+    /// The category slug.
+    pub category: String,
+    /// Whether the certificate is revoked (deactivated by the venue or disabled by the RA).
+    pub revoked: bool,
+}
+
+/// `GET /v1/admin/venues?name=text&after=serial`: the current certificates whose name holds
+/// `text` (both NFC, compared without case) among the next [`MAX_VENUE_SCAN`] current
+/// certificates after `after`, in serial order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueSearch {
+    /// The matches on this page.
+    pub venues: Vec<VenueMatch>,
+    /// The `after` of the next page; `None` when the search reached the last serial.
+    pub next: Option<u64>,
+}
+
 /// `POST /v1/venues/{serial}/revoke` and `POST /v1/admin/venues/{serial}/disable`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevocationAdded {

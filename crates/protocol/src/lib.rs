@@ -16,6 +16,7 @@ pub mod count;
 pub mod envelope;
 pub mod error;
 pub mod exposure;
+pub mod keyfile;
 pub mod keys;
 pub mod mask;
 mod primitives;

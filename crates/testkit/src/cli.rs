@@ -90,6 +90,19 @@ impl Output {
         self
     }
 
+    /// Asserts that stderr holds each of `needles` (what a failure must say); returns the
+    /// output for further checks.
+    pub fn mentions(self, needles: &[&str]) -> Self {
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "stderr does not say `{needle}`: {}\n{self:#?}",
+                self.cmdline
+            );
+        }
+        self
+    }
+
     /// Parses stdout as one JSON document.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(self.stdout.trim())

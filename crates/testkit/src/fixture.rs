@@ -6,7 +6,9 @@
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
-use venuecode_client::{Clock, DiaryKey, ManualClock, MemoryServer, Venue, Visitor, VisitorConfig};
+use venuecode_client::{
+    Clock, DiaryKey, ManualClock, MemoryServer, PartOutcome, Venue, Visitor, VisitorConfig,
+};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::{
     BatchBuilder, CertificateBody, ChainHead, Checkpoint, CheckpointBody, DecryptionKey,
@@ -362,6 +364,41 @@ impl World {
             self.server.clone(),
         )
         .unwrap()
+    }
+
+    /// Syncs `v` and checks that it took a fresh revocation list under which `venue` is
+    /// revoked.
+    pub fn sync_revokes(&self, v: &Visitor, venue: &Venue) {
+        let r = v.sync().unwrap();
+        assert!(matches!(r.revocations, PartOutcome::Updated), "{r:?}");
+        self.assert_revoked(v, &[venue]);
+    }
+
+    /// Syncs `v` while a proxy answers the revocation list with `replayed` (an older list, or
+    /// one issued earlier): the list is refused as a rollback, and `still_revoked` stay revoked.
+    pub fn sync_refuses_rollback(&self, v: &Visitor, replayed: Vec<u8>, still_revoked: &[&Venue]) {
+        self.server.intercept("/v1/revocations", replayed);
+        let r = v.sync().unwrap();
+        assert!(
+            matches!(
+                r.revocations,
+                PartOutcome::Refused(venuecode_client::Error::Protocol(
+                    venuecode_protocol::Error::Rollback
+                ))
+            ),
+            "{r:?}"
+        );
+        self.assert_revoked(v, still_revoked);
+    }
+
+    /// Checks that `v` refuses each of `venues`' posters as revoked.
+    pub fn assert_revoked(&self, v: &Visitor, venues: &[&Venue]) {
+        for venue in venues {
+            assert!(matches!(
+                v.scan(&self.static_url(venue)),
+                Err(venuecode_client::Error::Revoked)
+            ));
+        }
     }
 
     /// The URL of a venue's static code (poster).

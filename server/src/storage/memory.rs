@@ -257,6 +257,18 @@ impl Storage for MemoryStorage {
         Ok(self.lock()?.venues.get(&serial).cloned())
     }
 
+    fn current_venues_page(&self, after: u64, limit: usize) -> StorageResult<Vec<VenueRecord>> {
+        Ok(self
+            .lock()?
+            .venues
+            .range(after.saturating_add(1)..)
+            .map(|(_, v)| v)
+            .filter(|v| v.superseded_by.is_none())
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
     fn newest_venue(&self, venue_key: &[u8; 32]) -> StorageResult<Option<VenueRecord>> {
         let inner = self.lock()?;
         Ok(inner

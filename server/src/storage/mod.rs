@@ -395,6 +395,11 @@ pub trait Storage: Send + Sync + 'static {
     /// The stored record of a serial.
     fn venue(&self, serial: u64) -> StorageResult<Option<VenueRecord>>;
 
+    /// At most `limit` current certificates (not superseded by an update; revoked ones
+    /// included) with a serial above `after`, in serial order: the pages the RA administrator's
+    /// search by name reads.
+    fn current_venues_page(&self, after: u64, limit: usize) -> StorageResult<Vec<VenueRecord>>;
+
     /// The newest certificate issued for a venue key (the one with the highest serial): the
     /// head of its update chain. One indexed lookup, whatever the chain's length.
     fn newest_venue(&self, venue_key: &[u8; 32]) -> StorageResult<Option<VenueRecord>>;

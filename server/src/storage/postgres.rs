@@ -340,6 +340,28 @@ fn big(v: u64) -> Result<i64, StorageError> {
 }
 
 /// A `u64` query bound as a `BIGINT`, saturating: every stored value is at most `i64::MAX`.
+/// The columns [`venue_row`] reads, in its order.
+const VENUE_COLUMNS: &str = "serial, certificate, venue_key, region, category, issued_at, \
+                             revoked_seq, revoked_reason, superseded_by";
+
+/// A `venues` row selected as [`VENUE_COLUMNS`].
+fn venue_row(r: &postgres::Row) -> Result<VenueRecord, StorageError> {
+    let revoked = match (r.get::<_, Option<i64>>(6), r.get::<_, Option<i16>>(7)) {
+        (Some(seq), reason) => Some((unsigned(seq)?, small(reason.unwrap_or(0))?)),
+        (None, _) => None,
+    };
+    Ok(VenueRecord {
+        serial: unsigned(r.get::<_, i64>(0))?,
+        certificate: r.get(1),
+        venue_key: array(r.get::<_, &[u8]>(2))?,
+        region: unsigned(r.get::<_, i64>(3))?,
+        category: small(r.get::<_, i16>(4))?,
+        issued_at: unsigned(r.get::<_, i64>(5))?,
+        revoked,
+        superseded_by: r.get::<_, Option<i64>>(8).map(unsigned).transpose()?,
+    })
+}
+
 fn bound(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
@@ -934,31 +956,30 @@ impl Storage for PgStorage {
         }
     }
 
+    fn current_venues_page(&self, after: u64, limit: usize) -> StorageResult<Vec<VenueRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let Ok(after) = i64::try_from(after) else {
+            return Ok(Vec::new());
+        };
+        self.read(|tx| {
+            let rows = tx.query(
+                &format!(
+                    "SELECT {VENUE_COLUMNS} FROM venues
+                     WHERE serial > $1 AND superseded_by IS NULL ORDER BY serial LIMIT $2"
+                ),
+                &[&after, &limit],
+            )?;
+            Ok(rows.iter().map(venue_row).collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
     fn venue(&self, serial: u64) -> StorageResult<Option<VenueRecord>> {
         self.read(|tx| {
-            let Some(r) = tx.query_opt(
-                "SELECT certificate, venue_key, region, category, issued_at, revoked_seq,
-                        revoked_reason, superseded_by
-                 FROM venues WHERE serial = $1",
+            let row = tx.query_opt(
+                &format!("SELECT {VENUE_COLUMNS} FROM venues WHERE serial = $1"),
                 &[&bound(serial)],
-            )?
-            else {
-                return Ok(None);
-            };
-            let revoked = match (r.get::<_, Option<i64>>(5), r.get::<_, Option<i16>>(6)) {
-                (Some(seq), reason) => Some((unsigned(seq)?, small(reason.unwrap_or(0))?)),
-                (None, _) => None,
-            };
-            Ok(Some(VenueRecord {
-                serial,
-                certificate: r.get(0),
-                venue_key: array(r.get::<_, &[u8]>(1))?,
-                region: unsigned(r.get::<_, i64>(2))?,
-                category: small(r.get::<_, i16>(3))?,
-                issued_at: unsigned(r.get::<_, i64>(4))?,
-                revoked,
-                superseded_by: r.get::<_, Option<i64>>(7).map(unsigned).transpose()?,
-            }))
+            )?;
+            Ok(row.as_ref().map(venue_row).transpose()?)
         })
     }
 

@@ -543,6 +543,20 @@ fn insert_new(txn: &redb::WriteTransaction, venue: &VenueRecord) -> StorageResul
     Ok(())
 }
 
+/// The record of certificate `serial` from its bytes and its stored state.
+fn venue_record(serial: u64, certificate: Vec<u8>, s: VenueState) -> VenueRecord {
+    VenueRecord {
+        serial,
+        certificate,
+        venue_key: s.0,
+        region: s.1,
+        category: s.2,
+        issued_at: s.3,
+        revoked: nonzero(s.4).map(|seq| (seq, s.5)),
+        superseded_by: nonzero(s.6),
+    }
+}
+
 /// The stored review row of `id`, if it is still waiting.
 fn waiting(txn: &redb::WriteTransaction, id: u64) -> StorageResult<(u64, u8, u64)> {
     let row = txn
@@ -694,16 +708,32 @@ impl Storage for RedbStorage {
         let Some(s) = txn.open_table(VENUE_STATE)?.get(serial)?.map(|v| v.value()) else {
             return Ok(None);
         };
-        Ok(Some(VenueRecord {
-            serial,
-            certificate: cert,
-            venue_key: s.0,
-            region: s.1,
-            category: s.2,
-            issued_at: s.3,
-            revoked: nonzero(s.4).map(|seq| (seq, s.5)),
-            superseded_by: nonzero(s.6),
-        }))
+        Ok(Some(venue_record(serial, cert, s)))
+    }
+
+    fn current_venues_page(&self, after: u64, limit: usize) -> StorageResult<Vec<VenueRecord>> {
+        let mut out = Vec::new();
+        if after == u64::MAX {
+            return Ok(out);
+        }
+        let txn = self.db.begin_read()?;
+        let states = txn.open_table(VENUE_STATE)?;
+        let certs = txn.open_table(VENUES)?;
+        for row in states.range(after + 1..)? {
+            if out.len() >= limit {
+                break;
+            }
+            let (serial, s) = row?;
+            let (serial, s) = (serial.value(), s.value());
+            if s.6 != 0 {
+                continue;
+            }
+            let Some(cert) = certs.get(serial)?.map(|v| v.value().to_vec()) else {
+                continue;
+            };
+            out.push(venue_record(serial, cert, s));
+        }
+        Ok(out)
     }
 
     fn newest_venue(&self, venue_key: &[u8; 32]) -> StorageResult<Option<VenueRecord>> {

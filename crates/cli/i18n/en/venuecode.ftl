@@ -6,7 +6,6 @@
 ## Errors of the CLI
 
 label-error = error
-error-other = { $detail }
 error-file = { $detail }
 error-render = the poster could not be made: { $detail }
 error-font-not-found = { $detail }
@@ -48,6 +47,34 @@ error-sheet-bad-hex = the recovery sheet's `{ $label }` is not 64 hexadecimal di
 error-sheet-bad-serial = the recovery sheet's `{ $label }` is not a number: check it for a typo
 error-sheet-wrong-key = the server's certificate for serial { $serial } is not for the venue key on this sheet: check the serial and the key for a typo
 error-insecure-http = { $detail } (--insecure-http)
+error-tan-count = --count must be between 1 and { $most }
+error-tan-hours = --valid-hours must be between 1 and { $most } (the retention period)
+error-no-upload = no upload { $id } in the mailbox: see `authority uploads list`.
+error-bad-window = --window takes SERIAL,FROM,UNTIL (a certificate serial and two times), got `{ $window }`
+error-delete-needs-terminal = nothing was deleted: confirm on a terminal, or pass --yes to delete guest { $id }.
+error-demo-failed = the demo went wrong: { $detail }. Report this with the output above.
+error-demo-server = the demo's own server could not start: { $detail }
+error-cannot-create = cannot create { $path }: { $detail }
+error-cannot-write = cannot write { $path }: { $detail }
+error-bad-bundle-url = { $flag } `{ $url }`: { $detail } (https://…, or http:// only to 127.0.0.1, [::1] or localhost)
+error-trust-bundle-invalid = the trust bundle does not verify: { $detail }
+error-not-a-trust-bundle = { $path } is not a trust bundle: { $detail }
+error-trust-bundle-not-update = refused the trust bundle (sequence { $sequence }): it is not an update of the installed bundle (sequence { $installed }, signed by RA key { $key }): { $detail }; the installed keys stay
+error-bad-hex-key = `{ $text }` is not 64 hex digits
+error-bad-public-key = public key { $text }: { $detail }
+error-not-an-image = not a PNG or JPEG image: { $detail }
+error-venue-home-damaged = { $file } in this venue home is damaged ({ $detail }): restore the venue from its recovery sheet (`venuecode venue restore`) in a fresh home.
+error-venue-certificate-untrusted = this venue's certificate does not verify under the installed trust bundle: { $detail }
+error-bad-base-url = { $detail }
+error-server-certificate-invalid = the certificate from the server does not verify ({ $detail }): check that this home trusts the right authority (`venuecode trust show`).
+error-not-confirmed = nothing was done: it was not confirmed.
+error-needs-terminal = nothing was done: confirm on a terminal, or pass --yes.
+error-no-such-serial = no venue has serial { $serial }; nothing was disabled. Check the number.
+error-venue-name-not-found = no current venue's name holds “{ $name }”; nothing was disabled. Check the spelling, or give the serial.
+error-venue-name-too-many = more than { $most } venues' names hold “{ $name }”; nothing was disabled. Give more of the name, or the serial.
+error-venue-name-ambiguous =
+    { $count } venues' names hold “{ $name }”; nothing was disabled. Give the serial of the one to disable, or more of its name:
+    { $list }
 
 ## The client library's errors
 
@@ -122,6 +149,9 @@ authority-region-not-a-filter = { $detail }.
 authority-region-not-in-table = { $detail }: give a province or prefecture code from the GB/T 2260 table.
 authority-unknown-category = { $detail }.
 authority-uploads-missing = { $detail }: see `venuecode authority uploads list`.
+authority-key-file = { $detail }: give the right key file (its first line names the kind of key it holds).
+authority-key-exists = { $detail }
+authority-invalid-url = { $detail }
 
 ## Hints of the server's error codes (API.md)
 
@@ -283,3 +313,265 @@ trust-show = trust bundle sequence { $sequence } issued { $issued }, signed by R
     HA encryption key: { $enc }
     server: { $server }
     codes: { $codes }
+
+## authority commands
+
+answer-yes = yes
+ra-venue-about = { $name } ({ $category }), { $address }, region { $region }, key { $key }, serial { $serial }
+ra-disable-confirm = Disable { $about } for good? Type yes:{ " " }
+ra-disabled = disabled { $about }; phones warn when they scan it.
+ra-disable-already = { $about } was revoked already; nothing was changed.
+ra-disable-matches = { $count } venues' names hold “{ $name }”:
+ra-disable-pick = Type the serial of the one to disable (nothing to stop):{ " " }
+ha-initialised =
+    created RA and HA keys in { $root }, and the signed trust bundle { $bundle }
+    (sequence 1; server { $server }; codes { $codes }).
+    Start the server with:
+      venuecode server --data-dir DATA --ra-key { $root }/ra/ra.key --admin-key { $root }/ra/admin.pub --ha-keys { $root }/authority/ha-signing.pub --ha-encryption-key { $root }/authority/ha-encryption.pub --trust-bundle { $bundle }
+    Ship the bundle with the app; on every other home (venue, visitor) install it:
+      venuecode --home HOME trust install { $bundle }
+    (or pass --trust-bundle { $bundle }, or set VENUECODE_TRUST_BUNDLE). Nothing trusts keys fetched from the server.
+ha-tans-issued =
+    purpose: { $purpose } ({ $about }); expires { $expires } ({ $hours } h); each works once.
+    The TAN is shown only now; `authority tan list` names it by its id.
+ha-purpose-case = a confirmed case shares her check-ins
+ha-purpose-guestbook = a venue discloses its guest book
+ha-purpose-seeds = a venue releases its rotating-code seeds
+ha-checkpoint-posted = posted a checkpoint at batch { $sequence } issued { $issued } (batches from { $retained } still served)
+ra-no-registrations = no registration is waiting for review
+ra-registration-row = #{ $id }  { $name }  { $address }  region { $region }  { $category }  (key { $key })
+ra-approved = approved registration { $id }: certificate serial { $serial } issued
+ra-refused = refused registration { $id }
+ha-upload-not-fetched = not fetched: { $detail }
+ha-mailbox-empty = the mailbox is empty
+ha-uploads-count =
+    { $count ->
+        [one] 1 upload:
+       *[other] { $count } uploads:
+    }
+ha-upload-context = upload { $id }
+ha-tan-check-used = issued by this authority for a case; already used by this upload
+ha-tan-check-unused = issued by this authority for a case; not used before
+ha-tan-not-checked = not checked
+ha-upload-deleted = deleted upload { $id }
+ha-case-tan = TAN: { $check }
+ha-case-tan-refused = TAN: REFUSED, nothing in it will be published: { $check }
+ha-case-shared =
+    a case shared { $count ->
+        [one] 1 check-in:
+       *[other] { $count } check-ins:
+    }
+ha-case-entry = { $venue } (serial { $serial }): { $stay }
+ha-case-entry-refused = REFUSED, will not be published: { $reason }
+ha-guestbook-entries =
+    { $count ->
+        [one] 1 guest-book entry:
+       *[other] { $count } guest-book entries:
+    }
+ha-guestbook-entry = { $name } { $phone } at serial { $serial }: { $arrival } – { $departure }
+ha-seeds-opened = the venue with key { $key } released seeds for { $days } (its local days)
+ha-published = published batch { $sequence }: { $records } record(s) for { $stays } stay(s) from { $uploads } upload(s); checkpoint posted
+ha-skipped = SKIPPED upload { $upload }: { $reason }
+ha-skipped-entry = SKIPPED upload { $upload }, check-in { $entry }: { $reason }
+ha-missing-seed = warning: { $venue } (serial { $serial }) has not released its seed for { $day }; visitors who scanned its screen that day cannot be notified
+ha-tans-server-unreachable = warning: the server could not be asked ({ $detail }); states are the ledger's
+ha-no-tans = this authority has issued no TAN yet (authority tan --count N)
+ha-tan-state-server = { $state } (server: { $server })
+ha-tan-cancelled = cancelled TAN { $id }: the server refuses any upload with it
+ha-holds-case =
+    { $count ->
+        [one] 1 check-in
+       *[other] { $count } check-ins
+    }: { $venues }
+ha-venue-serial = { $venue } (serial { $serial })
+ha-holds-guestbook =
+    { $count ->
+        [one] 1 guest-book entry
+       *[other] { $count } guest-book entries
+    } of serial { $serials }
+ha-holds-seeds =
+    a venue's seeds for { $count ->
+        [one] 1 day
+       *[other] { $count } days
+    } (uploads open names its key)
+ha-holds-unreadable = unreadable: { $reason }
+col-id = id
+col-purpose = purpose
+col-arrived = arrived
+col-bytes = bytes
+col-holds = holds
+col-issued = issued
+col-expires = expires
+col-state = state
+col-region = region
+col-category = category
+col-active = active
+col-revoked = revoked
+col-date = date
+col-batches = batches
+col-records = records
+col-visits = visits
+stats-filter-region = region { $region }
+stats-filter-category = category { $category }
+stats-filter-between = { $from } to { $until }
+stats-filter-from = from { $from }
+stats-filter-until = until { $until }
+stats-filtered = Filtered: { $filters }
+stats-venues = Venues (current certificates)
+stats-none = none
+stats-exposures = Exposure batches, by the day they arrived (UTC)
+stats-no-counts = Visits: this server does not count visits
+stats-visits = Visits counted
+stats-visits-by-date = Visits counted, by the venue's local date
+
+## guest book
+
+guests-recorded = recorded guest { $id } ({ $label }), sealed to the health authority
+guests-count =
+    { $count ->
+        [one] 1 guest:
+       *[other] { $count } guests:
+    }
+guests-open = (open)
+guests-uploading =
+    uploading { $count ->
+        [one] 1 sealed entry
+       *[other] { $count } sealed entries
+    } …
+guests-disclosed =
+    disclosed { $count ->
+        [one] 1 sealed entry
+       *[other] { $count } sealed entries
+    } to the health authority (upload { $upload })
+guests-checked-out = checked out guest { $id } ({ $label }): { $stay }
+guests-changed = changed guest { $id } ({ $label }): { $stay }
+guests-copy-unaffected = the copy disclosed to the health authority in upload { $upload } is not affected
+guests-deleted = deleted guest { $id }
+guests-deleted-disclosed = deleted guest { $id } from this device; it was disclosed to the health authority in upload { $upload }, and that copy is not affected
+guests-delete-disclosed = guest { $id } was disclosed to the health authority in upload { $upload }; deleting it here does not affect that copy
+guests-delete-confirm = Delete guest { $id } ({ $label })? Type yes:{ " " }
+
+## demo
+
+demo-title = Venuecode demo — one machine, every role.
+demo-authorities =
+    The registration and health authorities made their keys and signed a trust bundle
+    (sequence { $sequence }): the RA and HA keys every phone and venue installs with the app, never
+    fetched from the server. The server runs at { $url } with an empty data directory.
+    It will hold only venue certificates and opaque tokens.
+demo-venues =
+    Two venues registered, each signing its request with a key made on its own device:
+    - 兰州牛肉面馆 (Lanzhou Beef Noodle House), serial { $noodle }, prints a poster;
+    - 安宁区图书馆 (Anning District Library), serial { $library }, shows a rotating code on a screen.
+demo-day-begins = The day begins ({ $day }; times are UTC on a simulated clock).
+demo-alice = Alice
+demo-bob = Bob
+demo-carol = Carol
+demo-dave = Dave
+demo-carol-in = { $time }  Carol scans the noodle house poster and checks in.
+demo-alice-in = { $time }  Alice checks in at the noodle house.
+demo-out = { $time }  { $who } checks out.
+demo-bob-in =
+    { $time }  Bob checks in at the noodle house, after Carol left. He does not check out; his
+    {"       "}phone does it for him after the venue's default stay ({ $departure }).
+demo-carol-library = { $time }  Carol scans the library's screen; the code on it changes every few minutes.
+demo-guest =
+    { $time }  Wang Fang has no smartphone; staff record her in the guest book. Her name and phone
+    {"       "}are sealed to the health authority at once; the library keeps only "{ $label }".
+demo-dave-in = { $time }  Dave scans the library's screen.
+demo-carol-out-library = { $time }  Carol checks out of the library.
+demo-positive =
+    { $time }  Carol tests positive. The health authority gives her a one-time TAN; her phone
+    {"       "}seals her { $count } check-ins to the authority's key and uploads them with it.
+demo-tan-once = {"       "}(Uploading again with the same TAN is refused: each TAN works once.)
+demo-ha-opens = {"       "}The health authority opens the upload offline and sees:
+demo-library-cooperates =
+    {"       "}The library releases its screen seeds for { $days } day(s) and discloses its guest-book
+    {"       "}entries ({ $entries }) for { $from }–{ $until }, each sealed to the authority.
+demo-ha-phones-guest = {"       "}The authority reads the guest book and phones { $name } directly ({ $from }–{ $until }).
+demo-published =
+    { $time }  The authority checks each shared check-in (signatures; a stay of at most 12 hours,
+    {"       "}not after the upload; a screen code only for the minutes it was shown), then
+    {"       "}publishes batch { $sequence }: { $records } opaque records (16-byte tokens with 24-byte seals), chained to
+    {"       "}the batch before it, and a signed checkpoint naming the newest batch.
+    {"       "}The server sees neither the venues nor the times behind them.
+demo-bob-why = his phone may hold tokens for the hours around { $time }, but his stay began after Carol's window ended, so the overlap is zero
+demo-list-unverified = {"       "}{ $who }'s phone cannot vouch for the list: { $detail }
+demo-exposure = { $time }  { $who }'s phone matches the list locally: ⚠ exposure at { $venue } — { $minutes } minutes of overlap.
+demo-no-exposure = { $time }  { $who }'s phone finds no exposure: { $why }.
+demo-list-complete =
+    {"       "}Every phone checked the HA's signed checkpoint: the exposure list is complete up to
+    {"       "}batch { $sequence }, nothing withheld, nothing stale.
+demo-venue-notified = {"       "}The noodle house asks "has my venue been notified?" on its own device: { $answer }.
+demo-yes = yes
+demo-no = no
+demo-server-venues = { $active } { $category } active in { $region }
+demo-server-holds =
+    What the server holds: public venue certificates ({ $venues }), one batch of { $records } opaque
+    records, and sealed uploads only the health authority can open. No check-in, no name,
+    no time of any visit.
+demo-summary = Notified: { $notified }. Not notified: { $not_notified } (no overlap with the case).
+demo-web-app-running = The server keeps running with the visitor web app. Open the noodle house's poster in a browser (the same code as the printed poster, on this server's /c):
+    {"  "}{ $url }
+    Press Ctrl-C to stop.
+demo-web-app-stopped = The noodle house's poster on this server's web app: { $url }
+    (the server has stopped; build the app with scripts/build-web.sh and run `venuecode demo --web-app web/dist` to keep it running and open that URL in a browser)
+demo-posters = Posters are in { $dir }.
+demo-poster = {"  "}poster: { $path }, .svg, .png
+demo-bare-qr = {"  "}({ $detail }; wrote the bare QR code to { $path } instead of the poster)
+
+## command descriptions (--help)
+
+help = Venuecode: privacy-preserving venue check-in. Check-ins stay on the phone; the server holds only public venue certificates and opaque tokens
+help-server = Run the server (registry, revocations, exposure batches, TAN uploads, counts, stats)
+help-venue = Commands for a venue: register, print posters, display rotating codes, guest book
+help-venue-register = Register the venue: makes its keys, asks the server for a certificate
+help-venue-restore = Rebuild this venue on a new device from its recovery sheet: fetches the current certificate from the server and restores key, master seed, poster details and the guest book key. Install the trust bundle first
+help-venue-collect = Fetch the certificate of a registration the server held for review, once the registration authority approved it
+help-venue-update = Correct the venue's information: the server issues a new certificate (new serial) and supersedes the old one. Phones refuse the old posters after their next sync, with a message that points to the current poster; print new posters afterwards (a running `venue display` switches by itself). Fields not given stay as they are; the key and master seed stay too
+help-venue-poster = Write the A4 poster as PDF, SVG and PNG
+help-venue-code = Print the venue's code as a URL: the poster's static code, or the rotating code a screen would show now
+help-venue-recovery-sheet = Write the private recovery sheet (master seed and venue key). Keep it locked away
+help-venue-display = Serve the rotating-code page for a screen at the entrance
+help-venue-guestbook = Assisted check-ins for people without a smartphone
+help-venue-guestbook-add = Record a guest: name and phone are sealed to the health authority at once
+help-venue-guestbook-checkout = Check out an open guest: seal the entry again with the departure
+help-venue-guestbook-edit = Correct a guest's arrival, departure, name or phone (sealed again). A checked-out guest needs both --name and --phone: the device no longer keeps them
+help-venue-guestbook-delete = Delete a guest from this device (a copy already disclosed stays with the authority)
+help-venue-guestbook-list = List guests with masked labels
+help-venue-guestbook-disclose = Disclose the sealed entries of a window to the health authority's mailbox
+help-venue-notified = Has my venue been notified? Checks the published lists on this device
+help-venue-release-seeds = Release rotating seeds for days the health authority asks for, sealed to it
+help-venue-counts = Today's and cumulative check-in counts by the venue's local day, over the last 14 days by default (needs counts enabled on the server; registers the count tags first)
+help-venue-count-tags = Register the venue's count tags for its local days from 14 days ago to tomorrow, so the server counts phones' check-in pings for it (and for no other venue). Run it daily (a `venue counts` registers too); the server must run with --counts
+help-venue-revoke = Deactivate the venue's code
+help-authority = Commands for the health authority (and the registration authority's admin)
+help-authority-init = Create RA and HA keys in the home, and the signed trust bundle for clients (authority/trust-bundle.bin; also installed in this home)
+help-authority-tan = Issue TANs (one-time upload codes): recorded in authority/tans.json (the authority publishes a case upload only if the TAN sealed in it is one it issued there), their hashes registered with the server. `tan list` shows the TANs issued, `tan cancel` cancels one
+help-authority-tan-list = List the TANs this authority issued (from authority/tans.json): id, purpose, issued, expires and state (unused, used, expired, cancelled), and what the server says of the ones the ledger still counts as unused (an upload it holds but that was not published yet shows as used there). The TAN itself is shown only when it is issued; a TAN is named here by its id, the start of its hash
+help-authority-tan-cancel = Cancel a TAN that was not used, so that no upload can use it any more (a TAN handed to the wrong person, or lost): the server refuses an upload with it (410 tan_cancelled), and the ledger marks it cancelled
+help-authority-uploads = The upload mailbox
+help-authority-uploads-list = List the mailbox: each upload's id, purpose, when it arrived (this device's zone), its size and what it holds as far as this authority can open it (the venues a case checked in at, the serials of a guest book, the key of a seed release)
+help-authority-uploads-open = Open an upload and show what it holds
+help-authority-uploads-delete = Delete an upload
+help-authority-publish = Publish exposures: open the mailbox, check every upload and shared check-in on its own (a bad one is reported and skipped), derive records for the shared stays, sign the next batch of the chain, post it, then post a fresh checkpoint
+help-authority-checkpoint = Sign and post a fresh checkpoint of the batch chain without a new batch, so phones can tell the list is complete and current (run it on a schedule, e.g. hourly from cron)
+help-authority-disable = Disable a venue's code for good (registration authority admin): phones warn when they scan it and the venue key cannot register again. Give its serial, or `--name` and a part of its name (several matches: pick one, or narrow the name). Shows the venue (name, address, region, key id, serial) and asks to confirm; `--yes` skips the question (required when stdin is not a terminal)
+help-authority-registrations = List the venue registrations waiting for review (server run with `--review-registrations`; registration authority admin)
+help-authority-approve = Approve a registration waiting for review: the server issues its certificate
+help-authority-refuse = Refuse a registration waiting for review
+help-authority-stats = Statistics, as tables: venues by region and category, exposure batches by the day they arrived, and counted visits by region, category and day (when the server counts visits). Regions are named from the GB/T 2260 table (a code it does not hold is shown bare). Filters narrow every table they apply to: the region and category filters apply to venues and visits, the dates to exposures and visits
+help-visitor = Commands for a visitor, as a phone app would run them
+help-visitor-scan = Scan a code (URL, digits, or a PNG/JPEG photo) and check in
+help-visitor-checkout = Check out of the current venue
+help-visitor-diary = Show the diary
+help-visitor-exposures = List the exposures this phone raised and the person has not dismissed (high risk first marked as such), with the overlap and the health authority's advice
+help-visitor-dismiss = Dismiss an exposure once read and acted on: it is no longer listed
+help-visitor-edit = Edit an entry's arrival and departure
+help-visitor-hide = Hide, show or delete an entry
+help-visitor-sync = Fetch revocations and exposure lists and match them on this device, and say whether the list is complete. Exit status: 0 when synced (a stale list, a refused revocation list or trust bundle are warnings on the output); 4 when the server withheld batches (exposures in them cannot be checked); 1 when revocations, the checkpoint or the batches could not be fetched
+help-visitor-share = Share check-ins after a positive test. Lists what will be sent and what is left out, then asks to confirm (--yes for scripts); hidden entries stay out unless named with --include-hidden. The TAN is read case-insensitively, spaces and dashes ignored; a typo is reported before anything is sent
+help-trust = The trust bundle: the authority keys this home trusts (no trust on first use)
+help-trust-install = Install a trust bundle in this home. The first bundle must verify on its own (signed by one of its own RA keys); over an installed bundle only an update signed by one of the installed RA keys, with a higher sequence, is accepted. Every role (visitor, venue, authority) reads the authority keys from this bundle and nowhere else
+help-trust-show = Show the installed trust bundle: sequence, keys and URLs
+help-demo = Run the whole flow on this machine with an embedded server, and tell the story

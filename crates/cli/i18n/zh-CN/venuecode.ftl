@@ -3,7 +3,6 @@
 ## 命令行的错误
 
 label-error = 错误
-error-other = { $detail }
 error-file = { $detail }
 error-render = 无法生成海报：{ $detail }
 error-font-not-found = { $detail }
@@ -45,6 +44,34 @@ error-sheet-bad-hex = 恢复单中的 `{ $label }` 不是 64 位十六进制数�
 error-sheet-bad-serial = 恢复单中的 `{ $label }` 不是数字：请检查是否有输入错误
 error-sheet-wrong-key = 服务器上序号 { $serial } 的证书不属于恢复单上的场所密钥：请检查序号和密钥是否有输入错误
 error-insecure-http = { $detail }（--insecure-http）
+error-tan-count = --count 须在 1 到 { $most } 之间
+error-tan-hours = --valid-hours 须在 1 到 { $most } 之间（数据保留期）
+error-no-upload = 上传信箱中没有编号为 { $id } 的上传：请查看 `authority uploads list`。
+error-bad-window = --window 的格式为 序列号,开始,结束（证书序列号和两个时间），收到的是 `{ $window }`
+error-delete-needs-terminal = 未删除任何记录：请在终端上确认，或加 --yes 删除访客 { $id }。
+error-demo-failed = 演示出错：{ $detail }。请连同以上输出一起报告。
+error-demo-server = 演示用的服务器无法启动：{ $detail }
+error-cannot-create = 无法创建 { $path }：{ $detail }
+error-cannot-write = 无法写入 { $path }：{ $detail }
+error-bad-bundle-url = { $flag } `{ $url }`：{ $detail }（须为 https://…；http:// 仅限 127.0.0.1、[::1] 或 localhost）
+error-trust-bundle-invalid = 信任包验证失败：{ $detail }
+error-not-a-trust-bundle = { $path } 不是信任包：{ $detail }
+error-trust-bundle-not-update = 已拒绝该信任包（序号 { $sequence }）：它不是已安装信任包（序号 { $installed }，由登记机构密钥 { $key } 签名）的更新：{ $detail }；已安装的密钥保持不变
+error-bad-hex-key = `{ $text }` 不是 64 位十六进制数字
+error-bad-public-key = 公钥 { $text }：{ $detail }
+error-not-an-image = 不是 PNG 或 JPEG 图像：{ $detail }
+error-venue-home-damaged = 此场所目录中的 { $file } 已损坏（{ $detail }）：请在新目录中用恢复单恢复场所（`venuecode venue restore`）。
+error-venue-certificate-untrusted = 此场所的证书无法用已安装的信任包验证：{ $detail }
+error-bad-base-url = { $detail }
+error-server-certificate-invalid = 服务器返回的证书验证失败（{ $detail }）：请检查此目录信任的是否为正确的机构（`venuecode trust show`）。
+error-not-confirmed = 未做任何操作：未确认。
+error-needs-terminal = 未做任何操作：请在终端上确认，或加 --yes。
+error-no-such-serial = 没有序列号为 { $serial } 的场所；未停用任何场所。请核对序列号。
+error-venue-name-not-found = 没有名称包含“{ $name }”的现行场所；未停用任何场所。请检查拼写，或给出序列号。
+error-venue-name-too-many = 名称包含“{ $name }”的场所超过 { $most } 个；未停用任何场所。请给出更完整的名称或序列号。
+error-venue-name-ambiguous =
+    有 { $count } 个场所的名称包含“{ $name }”；未停用任何场所。请给出要停用场所的序列号，或更完整的名称：
+    { $list }
 
 ## 客户端库的错误
 
@@ -119,6 +146,9 @@ authority-region-not-a-filter = 地区筛选无效：{ $detail }。
 authority-region-not-in-table = GB/T 2260 表中没有该地区代码，请给出省级或地级代码：{ $detail }。
 authority-unknown-category = 未知的场所类别：{ $detail }。
 authority-uploads-missing = 没有这些上传，请用 `venuecode authority uploads list` 查看：{ $detail }。
+authority-key-file = { $detail }：请给出正确的密钥文件（文件第一行标明其所含密钥的种类）。
+authority-key-exists = { $detail }
+authority-invalid-url = { $detail }
 
 ## 服务器错误代码的提示（API.md）
 
@@ -280,3 +310,228 @@ trust-show = 信任包序号 { $sequence }，签发于 { $issued }，由登记�
     卫生部门加密密钥：{ $enc }
     服务器：{ $server }
     场所码网址：{ $codes }
+
+## authority commands
+
+answer-yes = 是
+ra-venue-about = { $name }（{ $category }），{ $address }，地区 { $region }，密钥 { $key }，序列号 { $serial }
+ra-disable-confirm = 永久停用 { $about }？请输入 yes 或“是”：{ " " }
+ra-disabled = 已停用 { $about }；手机扫描其场所码时会发出警告。
+ra-disable-already = { $about } 已被撤销，未做更改。
+ra-disable-matches = 有 { $count } 个场所的名称包含“{ $name }”：
+ra-disable-pick = 请输入要停用场所的序列号（直接回车则停止）：{ " " }
+ha-initialised =
+    已在 { $root } 中生成登记机构和卫生部门的密钥，以及签名的信任包 { $bundle }
+    （序号 1；服务器 { $server }；场所码网址 { $codes }）。
+    启动服务器：
+      venuecode server --data-dir DATA --ra-key { $root }/ra/ra.key --admin-key { $root }/ra/admin.pub --ha-keys { $root }/authority/ha-signing.pub --ha-encryption-key { $root }/authority/ha-encryption.pub --trust-bundle { $bundle }
+    将信任包随应用发布；在其他每个目录（场所、访客）中安装：
+      venuecode --home HOME trust install { $bundle }
+    （或加 --trust-bundle { $bundle }，或设置 VENUECODE_TRUST_BUNDLE）。任何一方都不信任从服务器获取的密钥。
+ha-tans-issued =
+    用途：{ $purpose }（{ $about }）；{ $expires } 失效（{ $hours } 小时）；每个只能使用一次。
+    TAN 只在此时显示；`authority tan list` 以编号列出。
+ha-purpose-case = 确诊者上传其登记记录
+ha-purpose-guestbook = 场所提供其访客登记簿
+ha-purpose-seeds = 场所提供其动态码种子
+ha-checkpoint-posted = 已发布检查点：批次 { $sequence }，签发于 { $issued }（仍提供自批次 { $retained } 起的数据）
+ra-no-registrations = 没有待审核的登记申请
+ra-registration-row = #{ $id }  { $name }  { $address }  地区 { $region }  { $category }（密钥 { $key }）
+ra-approved = 已批准登记申请 { $id }：已签发证书，序列号 { $serial }
+ra-refused = 已拒绝登记申请 { $id }
+ha-upload-not-fetched = 未能获取：{ $detail }
+ha-mailbox-empty = 上传信箱为空
+ha-uploads-count = 共 { $count } 个上传：
+ha-upload-context = 上传 { $id }
+ha-tan-check-used = 由本机构为确诊者签发；已被此上传使用
+ha-tan-check-unused = 由本机构为确诊者签发；此前未被使用
+ha-tan-not-checked = 未核对
+ha-upload-deleted = 已删除上传 { $id }
+ha-case-tan = TAN：{ $check }
+ha-case-tan-refused = TAN：已拒绝，其中任何内容都不会发布：{ $check }
+ha-case-shared = 确诊者上传了 { $count } 条登记记录：
+ha-case-entry = { $venue }（序列号 { $serial }）：{ $stay }
+ha-case-entry-refused = 已拒绝，不会发布：{ $reason }
+ha-guestbook-entries = { $count } 条访客登记记录：
+ha-guestbook-entry = { $name } { $phone }，场所序列号 { $serial }：{ $arrival } – { $departure }
+ha-seeds-opened = 密钥为 { $key } 的场所提供了 { $days } 的种子（按场所当地日期）
+ha-published = 已发布批次 { $sequence }：来自 { $uploads } 个上传、{ $stays } 段停留的 { $records } 条记录；已发布检查点
+ha-skipped = 已跳过上传 { $upload }（SKIPPED）：{ $reason }
+ha-skipped-entry = 已跳过上传 { $upload } 的第 { $entry } 条登记（SKIPPED）：{ $reason }
+ha-missing-seed = 警告：{ $venue }（序列号 { $serial }）尚未提供 { $day } 的种子；当天扫描其屏幕的访客无法收到提醒
+ha-tans-server-unreachable = 警告：无法查询服务器（{ $detail }）；状态取自本机台账
+ha-no-tans = 本机构尚未签发任何 TAN（authority tan --count N）
+ha-tan-state-server = { $state }（服务器：{ $server }）
+ha-tan-cancelled = 已作废 TAN { $id }：服务器将拒绝使用它的任何上传
+ha-holds-case = { $count } 条登记记录：{ $venues }
+ha-venue-serial = { $venue }（序列号 { $serial }）
+ha-holds-guestbook = 序列号 { $serials } 的 { $count } 条访客登记记录
+ha-holds-seeds = 某场所 { $count } 天的种子（uploads open 会显示其密钥）
+ha-holds-unreadable = 无法读取：{ $reason }
+col-id = 编号
+col-purpose = 用途
+col-arrived = 收到时间
+col-bytes = 字节
+col-holds = 内容
+col-issued = 签发时间
+col-expires = 失效时间
+col-state = 状态
+col-region = 地区
+col-category = 类别
+col-active = 有效
+col-revoked = 已撤销
+col-date = 日期
+col-batches = 批次
+col-records = 记录
+col-visits = 到访
+stats-filter-region = 地区 { $region }
+stats-filter-category = 类别 { $category }
+stats-filter-between = { $from } 至 { $until }
+stats-filter-from = 自 { $from }
+stats-filter-until = 至 { $until }
+stats-filtered = 筛选条件：{ $filters }
+stats-venues = 场所（现行证书）
+stats-none = 无
+stats-exposures = 暴露批次，按收到日期（UTC）
+stats-no-counts = 到访：此服务器不统计到访
+stats-visits = 到访统计
+stats-visits-by-date = 到访统计，按场所当地日期
+
+## guest book
+
+guests-recorded = 已登记访客 { $id }（{ $label }），信息已加密给卫生部门
+guests-count = 共 { $count } 位访客：
+guests-open = （未离开）
+guests-uploading = 正在上传 { $count } 条加密记录……
+guests-disclosed = 已向卫生部门提供 { $count } 条加密记录（上传编号 { $upload }）
+guests-checked-out = 访客 { $id }（{ $label }）已离开：{ $stay }
+guests-changed = 已修改访客 { $id }（{ $label }）：{ $stay }
+guests-copy-unaffected = 已在上传 { $upload } 中提供给卫生部门的副本不受影响
+guests-deleted = 已删除访客 { $id }
+guests-deleted-disclosed = 已从本设备删除访客 { $id }；该记录已在上传 { $upload } 中提供给卫生部门，那份副本不受影响
+guests-delete-disclosed = 访客 { $id } 已在上传 { $upload } 中提供给卫生部门；在此删除不影响那份副本
+guests-delete-confirm = 删除访客 { $id }（{ $label }）？请输入 yes 或“是”：{ " " }
+
+## demo
+
+demo-title = Venuecode 演示——一台机器，所有角色。
+demo-authorities =
+    登记机构和卫生部门生成了各自的密钥，并签署了信任包（序号 { $sequence }）：
+    每部手机和每个场所随应用安装这些密钥，从不从服务器获取。服务器运行于 { $url }，数据目录为空。
+    它只会保存场所证书和不透明的令牌。
+demo-venues =
+    两个场所完成登记，各自用在本机生成的密钥签署申请：
+    - 兰州牛肉面馆，序列号 { $noodle }，打印场所码海报；
+    - 安宁区图书馆，序列号 { $library }，在屏幕上显示动态码。
+demo-day-begins = 一天开始了（{ $day }；时间为模拟时钟上的 UTC 时间）。
+demo-alice = 爱丽丝
+demo-bob = 鲍勃
+demo-carol = 卡罗尔
+demo-dave = 戴夫
+demo-carol-in = { $time }  卡罗尔扫描面馆的海报并登记。
+demo-alice-in = { $time }  爱丽丝在面馆登记。
+demo-out = { $time }  { $who }离开。
+demo-bob-in =
+    { $time }  鲍勃在卡罗尔离开后到面馆登记。他没有手动离开；
+    {"       "}手机在场所的默认停留时间之后替他离开（{ $departure }）。
+demo-carol-library = { $time }  卡罗尔扫描图书馆的屏幕；屏幕上的码每隔几分钟更换一次。
+demo-guest =
+    { $time }  王芳没有智能手机；工作人员将她记入访客登记簿。她的姓名和电话
+    {"       "}立即加密给卫生部门；图书馆只保留“{ $label }”。
+demo-dave-in = { $time }  戴夫扫描图书馆的屏幕。
+demo-carol-out-library = { $time }  卡罗尔离开图书馆。
+demo-positive =
+    { $time }  卡罗尔检测呈阳性。卫生部门给她一个一次性 TAN；她的手机
+    {"       "}用卫生部门的密钥加密她的 { $count } 条登记记录，并凭该 TAN 上传。
+demo-tan-once = {"       "}（用同一个 TAN 再次上传会被拒绝：每个 TAN 只能用一次。）
+demo-ha-opens = {"       "}卫生部门离线打开上传，看到：
+demo-library-cooperates =
+    {"       "}图书馆提供 { $days } 天的屏幕种子，并提供 { $from }–{ $until } 的 { $entries } 条访客登记记录，
+    {"       "}均已加密给卫生部门。
+demo-ha-phones-guest = {"       "}卫生部门读取访客登记簿，直接打电话给{ $name }（{ $from }–{ $until }）。
+demo-published =
+    { $time }  卫生部门核对每条上传的登记记录（签名；停留不超过 12 小时，
+    {"       "}不晚于上传时间；屏幕码只在其显示的几分钟内有效），然后
+    {"       "}发布批次 { $sequence }：{ $records } 条不透明记录（16 字节令牌加 24 字节密封），与上一批次相链接，
+    {"       "}并发布一个指向最新批次的签名检查点。
+    {"       "}服务器既看不到场所，也看不到背后的时间。
+demo-bob-why = 他的手机可能持有 { $time } 前后几个小时的令牌，但他的停留始于卡罗尔的时段结束之后，因此没有重叠
+demo-list-unverified = {"       "}{ $who }的手机无法确认列表完整：{ $detail }
+demo-exposure = { $time }  { $who }的手机在本机比对列表：⚠ 在{ $venue }有暴露——重叠 { $minutes } 分钟。
+demo-no-exposure = { $time }  { $who }的手机没有发现暴露：{ $why }。
+demo-list-complete =
+    {"       "}每部手机都核对了卫生部门签名的检查点：暴露列表完整至批次 { $sequence }，
+    {"       "}没有遗漏，也没有过时。
+demo-venue-notified = {"       "}面馆在自己的设备上查询“我的场所是否被通报？”：{ $answer }。
+demo-yes = 是
+demo-no = 否
+demo-server-venues = { $region } 地区有效的 { $category } 场所 { $active } 个
+demo-server-holds =
+    服务器保存的是：公开的场所证书（{ $venues }）、一个含 { $records } 条不透明记录的批次，
+    以及只有卫生部门能打开的加密上传。没有登记记录，没有姓名，
+    没有任何到访时间。
+demo-summary = 收到提醒：{ $notified }。未收到提醒：{ $not_notified }（与确诊者没有重叠）。
+demo-web-app-running = 服务器继续运行，并提供访客网页应用。请在浏览器中打开面馆的海报（与打印的海报是同一个码，位于本服务器的 /c）：
+    {"  "}{ $url }
+    按 Ctrl-C 停止。
+demo-web-app-stopped = 面馆海报在本服务器网页应用上的地址：{ $url }
+    （服务器已停止；先用 scripts/build-web.sh 构建应用，再运行 `venuecode demo --web-app web/dist`，服务器就会继续运行，可在浏览器中打开该地址）
+demo-posters = 海报保存在 { $dir }。
+demo-poster = {"  "}海报：{ $path }、.svg、.png
+demo-bare-qr = {"  "}（{ $detail }；改为把二维码本身写入 { $path }，未生成海报）
+
+## command descriptions (--help)
+
+help = Venuecode：保护隐私的场所登记。登记记录只保存在手机上；服务器只保存公开的场所证书和不透明的令牌
+help-server = 运行服务器（场所登记、撤销列表、暴露批次、TAN 上传、到访计数、统计）
+help-venue = 场所命令：登记、打印海报、显示动态码、访客登记簿
+help-venue-register = 登记场所：生成其密钥，并向服务器申请证书
+help-venue-restore = 在新设备上用恢复单重建此场所：从服务器获取当前证书，并恢复密钥、主种子、海报信息和访客登记簿密钥。请先安装信任包
+help-venue-collect = 在登记机构批准后，获取服务器待审核登记的证书
+help-venue-update = 更正场所信息：服务器签发新证书（新序列号）并取代旧证书。手机在下次同步后拒绝旧海报，并提示使用当前海报；之后请打印新海报（正在运行的 `venue display` 会自动切换）。未给出的字段保持不变；密钥和主种子也保持不变
+help-venue-poster = 生成 A4 海报（PDF、SVG 和 PNG）
+help-venue-code = 以网址形式输出场所码：海报上的静态码，或屏幕此刻显示的动态码
+help-venue-recovery-sheet = 生成私密恢复单（主种子和场所密钥）。请锁好保管
+help-venue-display = 为入口处的屏幕提供动态码页面
+help-venue-guestbook = 为没有智能手机的人代为登记
+help-venue-guestbook-add = 登记访客：姓名和电话立即加密给卫生部门
+help-venue-guestbook-checkout = 为未离开的访客登记离开：连同离开时间重新加密
+help-venue-guestbook-edit = 更正访客的到达、离开时间、姓名或电话（重新加密）。已离开的访客须同时给出 --name 和 --phone：设备已不再保存它们
+help-venue-guestbook-delete = 从本设备删除访客（已提供给卫生部门的副本不受影响）
+help-venue-guestbook-list = 列出访客（标签已打码）
+help-venue-guestbook-disclose = 将某时段的加密记录提供给卫生部门的上传信箱
+help-venue-notified = 我的场所是否被通报？在本设备上核对已发布的列表
+help-venue-release-seeds = 按卫生部门的要求提供指定日期的动态码种子（加密给卫生部门）
+help-venue-counts = 按场所当地日期显示今天和累计的登记人数，默认为最近 14 天（须服务器启用计数；会先登记计数标签）
+help-venue-count-tags = 登记场所从 14 天前到明天各当地日期的计数标签，使服务器为本场所（且只为本场所）统计手机的登记计数。请每天运行（`venue counts` 也会登记）；服务器须以 --counts 运行
+help-venue-revoke = 停用本场所的场所码
+help-authority = 卫生部门（以及登记机构管理员）的命令
+help-authority-init = 在目录中生成登记机构和卫生部门的密钥，以及供客户端使用的签名信任包（authority/trust-bundle.bin；也安装到此目录）
+help-authority-tan = 签发 TAN（一次性上传码）：记录在 authority/tans.json 中（只有其中加密的 TAN 是本机构在此签发的，确诊者的上传才会被发布），其哈希登记到服务器。`tan list` 列出已签发的 TAN，`tan cancel` 作废一个
+help-authority-tan-list = 列出本机构签发的 TAN（来自 authority/tans.json）：编号、用途、签发时间、失效时间和状态（未使用、已使用、已过期、已作废），以及服务器对台账中仍未使用者的说法（服务器已收到但尚未发布的上传在服务器上显示为已使用）。TAN 本身只在签发时显示；此处以编号（其哈希的开头）指代
+help-authority-tan-cancel = 作废一个未使用的 TAN，使任何上传都不能再使用它（交错了人或丢失的 TAN）：服务器拒绝使用它的上传（410 tan_cancelled），台账将其标为已作废
+help-authority-uploads = 上传信箱
+help-authority-uploads-list = 列出上传信箱：每个上传的编号、用途、收到时间（本设备时区）、大小，以及本机构能打开的内容（确诊者登记过的场所、访客登记簿的序列号、种子上传的密钥）
+help-authority-uploads-open = 打开一个上传并显示其内容
+help-authority-uploads-delete = 删除一个上传
+help-authority-publish = 发布暴露信息：打开上传信箱，逐一核对每个上传和每条登记记录（有问题的会报告并跳过），为上传的停留生成记录，签署链上的下一个批次并发布，然后发布新的检查点
+help-authority-checkpoint = 不发布新批次，只签署并发布批次链的新检查点，使手机能确认列表完整且最新（请定时运行，例如每小时由 cron 运行）
+help-authority-disable = 永久停用场所码（登记机构管理员）：手机扫描时发出警告，该场所密钥不能再次登记。给出其序列号，或用 `--name` 给出名称的一部分（多个匹配时：选择一个，或给出更完整的名称）。显示场所（名称、地址、地区、密钥编号、序列号）并要求确认；`--yes` 跳过确认（标准输入不是终端时必须给出）
+help-authority-registrations = 列出待审核的场所登记申请（服务器以 `--review-registrations` 运行；登记机构管理员）
+help-authority-approve = 批准一个待审核的登记申请：服务器签发其证书
+help-authority-refuse = 拒绝一个待审核的登记申请
+help-authority-stats = 统计表：按地区和类别的场所数、按收到日期的暴露批次，以及按地区、类别和日期的到访计数（服务器统计到访时）。地区名称取自 GB/T 2260 表（表中没有的代码只显示代码）。筛选条件作用于适用的每张表：地区和类别筛选作用于场所和到访，日期筛选作用于暴露批次和到访
+help-visitor = 访客命令，与手机应用的操作相同
+help-visitor-scan = 扫描场所码（网址、数字或 PNG/JPEG 照片）并登记
+help-visitor-checkout = 离开当前场所
+help-visitor-diary = 显示登记记录
+help-visitor-exposures = 列出本手机发现且尚未关闭的暴露提醒（高风险会特别标出），以及重叠时长和卫生部门的建议
+help-visitor-dismiss = 阅读并处理后关闭一条暴露提醒：它将不再列出
+help-visitor-edit = 修改一条记录的到达和离开时间
+help-visitor-hide = 隐藏、显示或删除一条记录
+help-visitor-sync = 获取撤销列表和暴露列表并在本设备上比对，并说明列表是否完整。退出状态：同步完成为 0（列表过时、撤销列表或信任包被拒绝只作为警告输出）；服务器扣留批次时为 4（其中的暴露无法核对）；撤销列表、检查点或批次无法获取时为 1
+help-visitor-share = 检测阳性后上传登记记录。列出将发送和不发送的内容，然后要求确认（脚本可用 --yes）；隐藏的记录不会发送，除非用 --include-hidden 指明。TAN 不区分大小写，忽略空格和连字符；输错会在发送前报告
+help-trust = 信任包：此目录信任的机构密钥（不在首次使用时盲目信任）
+help-trust-install = 在此目录中安装信任包。第一个信任包须能自行验证（由其自身的某个登记机构密钥签名）；已安装信任包时，只接受由已安装的某个登记机构密钥签名、且序号更高的更新。每个角色（访客、场所、机构）都只从此信任包读取机构密钥
+help-trust-show = 显示已安装的信任包：序号、密钥和网址
+help-demo = 在本机用内嵌服务器运行完整流程，并讲述整个过程

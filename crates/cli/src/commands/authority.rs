@@ -1,6 +1,6 @@
 //! `venuecode authority`: the health authority's and the registration authority's commands.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Subcommand;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -12,6 +12,7 @@ use venuecode::output::{
     SeedsOpened, SkippedUpload, TanCheck, TansIssued,
 };
 use venuecode::timefmt::{format_day, parse_day, rfc3339};
+use venuecode::{cli_error, fail, t};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
 use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::RiskLevel;
@@ -92,15 +93,20 @@ pub(crate) enum AuthorityCmd {
     )]
     Checkpoint,
     /// Disable a venue's code for good (registration authority admin): phones warn when they
-    /// scan it and the venue key cannot register again. Shows the venue (name, address,
-    /// serial) and asks to confirm; `--yes` skips the question (required when stdin is not a
-    /// terminal).
+    /// scan it and the venue key cannot register again. Give its serial, or `--name` and a part
+    /// of its name (several matches: pick one, or narrow the name). Shows the venue (name,
+    /// address, region, key id, serial) and asks to confirm; `--yes` skips the question
+    /// (required when stdin is not a terminal).
     #[command(
-        after_help = "Examples:\n  venuecode --home ./ha authority disable 42\n  venuecode --home ./ha authority disable 42 --yes"
+        after_help = "Examples:\n  venuecode --home ./ha authority disable 42\n  venuecode --home ./ha authority disable --name \"golden dragon\"\n  venuecode --home ./ha authority disable 42 --yes"
     )]
     Disable {
         /// The certificate serial.
-        serial: u64,
+        #[arg(required_unless_present = "name", conflicts_with = "name")]
+        serial: Option<u64>,
+        /// Find the venue by a part of its name (any case) instead of its serial.
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
         /// Do not ask; disable at once (for scripts).
         #[arg(long)]
         yes: bool,
@@ -227,19 +233,10 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                     code_base_url: bundle.code_base_url().to_owned(),
                 },
                 || {
-                    format!(
-                        "created RA and HA keys in {root}, and the signed trust bundle {bundle}\n\
-                         (sequence 1; server {server}; codes {codes}).\n\
-                         Start the server with:\n  venuecode server --data-dir DATA \
-                         --ra-key {root}/ra/ra.key --admin-key {root}/ra/admin.pub \
-                         --ha-keys {root}/authority/ha-signing.pub \
-                         --ha-encryption-key {root}/authority/ha-encryption.pub \
-                         --trust-bundle {bundle}\n\
-                         Ship the bundle with the app; on every other home (venue, visitor) install it:\n  \
-                         venuecode --home HOME trust install {bundle}\n\
-                         (or pass --trust-bundle {bundle}, or set VENUECODE_TRUST_BUNDLE). Nothing \
-                         trusts keys fetched from the server.",
-                        bundle = bundle_path.display(),
+                    t!(
+                        "ha-initialised",
+                        root = root.to_string(),
+                        bundle = bundle_path.display().to_string(),
                         server = bundle.server_url(),
                         codes = bundle.code_base_url(),
                     )
@@ -255,10 +252,10 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             valid_hours,
         } => {
             if count == 0 || count > 10_000 {
-                bail!("--count must be between 1 and 10000");
+                fail!("error-tan-count", most = 10_000);
             }
             if valid_hours == 0 || valid_hours > 14 * 24 {
-                bail!("--valid-hours must be between 1 and 336 (the retention period)");
+                fail!("error-tan-hours", most = 14 * 24);
             }
             let ha = authority::load_ha(&ctx.home)?;
             let tans = authority::fresh_tans(count)?;
@@ -293,15 +290,18 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                     let lines: Vec<String> = shown
                         .iter()
                         .zip(&ids)
-                        .map(|(t, id)| format!("{t}   (id {id})"))
+                        .map(|(tan, id)| format!("{tan}   (id {id})"))
                         .collect();
                     format!(
-                        "{}\npurpose: {} ({}); expires {} ({valid_hours} h); each works once.\n\
-                         The TAN is shown only now; `authority tan list` names it by its id.",
+                        "{}\n{}",
                         lines.join("\n"),
-                        purpose.as_str(),
-                        authority::describe(purpose),
-                        ctx.show(expires)
+                        t!(
+                            "ha-tans-issued",
+                            purpose = purpose.as_str(),
+                            about = purpose_text(purpose),
+                            expires = ctx.show(expires),
+                            hours = valid_hours
+                        )
                     )
                 },
             );
@@ -339,11 +339,11 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                     retained_from: b.retained_from,
                 },
                 || {
-                    format!(
-                        "posted a checkpoint at batch {} issued {} (batches from {} still served)",
-                        b.sequence,
-                        ctx.show(b.issued_at),
-                        b.retained_from
+                    t!(
+                        "ha-checkpoint-posted",
+                        sequence = b.sequence,
+                        issued = ctx.show(b.issued_at),
+                        retained = b.retained_from
                     )
                 },
             );
@@ -355,18 +355,18 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             ctx.print(&list, || {
                 let rows = &list.registrations;
                 if rows.is_empty() {
-                    return "no registration is waiting for review".to_owned();
+                    return t!("ra-no-registrations");
                 }
                 rows.iter()
                     .map(|r| {
-                        format!(
-                            "#{}  {}  {}  region {}  {}  (key {})",
-                            r.id,
-                            r.name,
-                            r.address,
-                            r.region,
-                            r.category,
-                            r.venue_key.get(..16).unwrap_or("")
+                        t!(
+                            "ra-registration-row",
+                            id = r.id,
+                            name = r.name.as_str(),
+                            address = r.address.as_str(),
+                            region = region_text(r.region),
+                            category = r.category.as_str(),
+                            key = r.venue_key.get(..16).unwrap_or("")
                         )
                     })
                     .collect::<Vec<_>>()
@@ -381,42 +381,39 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                 approved: id,
                 serial,
             };
-            ctx.print(out, || {
-                format!("approved registration {id}: certificate serial {serial} issued")
-            });
+            ctx.print(out, || t!("ra-approved", id = id, serial = serial));
             Ok(())
         }
         AuthorityCmd::Refuse { id } => {
             let ra = authority::load_ra(&ctx.home)?;
             authority::refuse_registration(&ctx.transport()?, &ra.admin, id)?;
             ctx.print(RegistrationRefused { refused: id }, || {
-                format!("refused registration {id}")
+                t!("ra-refused", id = id)
             });
             Ok(())
         }
-        AuthorityCmd::Disable { serial, yes } => {
+        AuthorityCmd::Disable { serial, name, yes } => {
             let ra = authority::load_ra(&ctx.home)?;
             let t = ctx.transport()?;
-            let cert = authority::venue_certificate(&t, serial)?
-                .ok_or_else(|| anyhow!("no venue has serial {serial}; nothing was disabled"))?;
-            let info = cert.info();
-            let about = format!(
-                "{} ({}), {}, serial {serial}",
-                info.name(),
-                info.category().slug().unwrap_or("other"),
-                info.address()
-            );
-            if !yes && !confirm(&format!("Disable {about} for good? Type yes: "))? {
-                bail!("nothing was disabled");
-            }
-            authority::disable(&t, &ra.admin, serial)?;
-            let out = Disabled {
-                disabled: serial,
-                name: info.name().to_owned(),
-                address: info.address().to_owned(),
+            // clap asks for one of the serial and --name.
+            let venue = match name {
+                Some(name) => venue_by_name(&t, &ra.admin, &name, yes)?,
+                None => venue_by_serial(&t, serial.unwrap_or_default())?,
             };
-            ctx.print(serde_json::to_value(&out)?, || {
-                format!("disabled {about}; phones warn when they scan it")
+            let about = venue_about(&venue);
+            if !venue.revoked
+                && !yes
+                && !confirm(&t!("ra-disable-confirm", about = about.as_str()))?
+            {
+                fail!("error-not-confirmed");
+            }
+            let already = venue.revoked || !authority::disable(&t, &ra.admin, venue.serial)?;
+            ctx.print(Disabled::of(&venue, already), || {
+                if already {
+                    t!("ra-disable-already", about = about.as_str())
+                } else {
+                    t!("ra-disabled", about = about.as_str())
+                }
             });
             Ok(())
         }
@@ -431,8 +428,11 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                 .map(authority::RegionFilter::parse)
                 .transpose()?;
             let day = |flag: &str, d: Option<String>| -> Result<Option<u32>> {
-                d.map(|d| parse_day(&d).map_err(|e| anyhow!("{flag}: {e}")))
-                    .transpose()
+                d.map(|d| {
+                    parse_day(&d).map_err(|e| cli_error!("error-bad-time", flag = flag, detail = e))
+                })
+                .transpose()
+                .map_err(Into::into)
             };
             let filter = authority::StatsFilter::new(
                 region,
@@ -460,7 +460,7 @@ pub(crate) fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
                 let contents = match authority::fetch_upload(&t, &ha, u.id) {
                     Ok(bytes) => authority::summarize_upload(&ha, u, &bytes),
                     Err(e) => authority::UploadSummary::Unreadable {
-                        reason: format!("not fetched: {e:#}"),
+                        reason: t!("ha-upload-not-fetched", detail = format!("{e:#}")),
                     },
                 };
                 let received = authority::received_minute(u.received_at, ctx.shift_seconds);
@@ -480,7 +480,7 @@ pub(crate) fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
             };
             ctx.print(serde_json::to_value(&listing)?, || {
                 if rows.is_empty() {
-                    return "the mailbox is empty".to_owned();
+                    return t!("ha-mailbox-empty");
                 }
                 let table: Vec<Vec<String>> = rows
                     .iter()
@@ -495,9 +495,18 @@ pub(crate) fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
                     })
                     .collect();
                 format!(
-                    "{} upload(s):\n{}",
-                    rows.len(),
-                    render_table(&["id", "purpose", "arrived", "bytes", "holds"], &table)
+                    "{}\n{}",
+                    t!("ha-uploads-count", count = rows.len()),
+                    render_table(
+                        &[
+                            "col-id",
+                            "col-purpose",
+                            "col-arrived",
+                            "col-bytes",
+                            "col-holds"
+                        ],
+                        &table
+                    )
                 )
             });
         }
@@ -506,12 +515,12 @@ pub(crate) fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
             let info = authority::list_uploads(&t, &ha)?
                 .into_iter()
                 .find(|u| u.id == id)
-                .ok_or_else(|| anyhow!("no upload {id}"))?;
+                .ok_or_else(|| cli_error!("error-no-upload", id = id))?;
             let bytes = authority::fetch_upload(&t, &ha, id)?;
             let opened = info
                 .purpose()
                 .and_then(|purpose| authority::open_upload(&ha, purpose, &bytes))
-                .with_context(|| format!("upload {id}"))?;
+                .with_context(|| t!("ha-upload-context", id = id))?;
             let mut received = authority::received_minute(info.received_at, ctx.shift_seconds);
             // A case upload: the TAN sealed in it, checked against the HA's ledger (read only:
             // opening does not mark it used), and the claims bounded by that TAN's expiry.
@@ -526,10 +535,9 @@ pub(crate) fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
                                 ctx.shift_seconds,
                             );
                             Ok(if issued.used {
-                                "issued by this authority for a case; already used by this upload"
-                                    .to_owned()
+                                t!("ha-tan-check-used")
                             } else {
-                                "issued by this authority for a case; not used before".to_owned()
+                                t!("ha-tan-check-unused")
                             })
                         }
                         Err(e) => Err(format!("{e:#}")),
@@ -547,7 +555,7 @@ pub(crate) fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
         }
         UploadsCmd::Delete { id } => {
             authority::delete_upload(&t, &ha, id)?;
-            ctx.print(json!({"deleted": id}), || format!("deleted upload {id}"));
+            ctx.print(json!({"deleted": id}), || t!("ha-upload-deleted", id = id));
         }
     }
     Ok(())
@@ -565,7 +573,7 @@ pub(crate) fn print_opened(
             let (tan_ok, tan_text) = match tan_check {
                 Some(Ok(s)) => (true, s.clone()),
                 Some(Err(s)) => (false, s.clone()),
-                None => (false, "not checked".to_owned()),
+                None => (false, t!("ha-tan-not-checked")),
             };
             let checks: Vec<Option<String>> = upload
                 .entries()
@@ -601,26 +609,31 @@ pub(crate) fn print_opened(
                 },
                 || {
                     let mut s = if tan_ok {
-                        format!("TAN: {tan_text}\n")
+                        t!("ha-case-tan", check = tan_text.as_str())
                     } else {
-                        format!("TAN: REFUSED, nothing in it will be published: {tan_text}\n")
+                        t!("ha-case-tan-refused", check = tan_text.as_str())
                     };
-                    s.push_str(&format!(
-                        "a case shared {} check-in(s):\n",
-                        upload.entries().len()
-                    ));
+                    s.push('\n');
+                    s.push_str(&t!("ha-case-shared", count = upload.entries().len()));
+                    s.push('\n');
                     for (e, c) in upload.entries().iter().zip(&checks) {
                         s.push_str(&format!(
-                            "  {} (serial {}): {}{}\n",
-                            e.code().certificate().info().name(),
-                            e.code().certificate().serial(),
-                            stay_text(
-                                e.arrival(),
-                                e.departure(),
-                                &cert_zone(e.code().certificate())
+                            "  {}{}\n",
+                            t!(
+                                "ha-case-entry",
+                                venue = e.code().certificate().info().name(),
+                                serial = e.code().certificate().serial(),
+                                stay = stay_text(
+                                    e.arrival(),
+                                    e.departure(),
+                                    &cert_zone(e.code().certificate())
+                                )
                             ),
                             c.as_ref()
-                                .map(|c| format!("\n    REFUSED, will not be published: {c}"))
+                                .map(|c| format!(
+                                    "\n    {}",
+                                    t!("ha-case-entry-refused", reason = c.as_str())
+                                ))
                                 .unwrap_or_default()
                         ));
                     }
@@ -640,16 +653,19 @@ pub(crate) fn print_opened(
                 })
                 .collect();
             ctx.print(GuestBookOpened { guestbook }, || {
-                let mut s = format!("{} guest-book entr(y/ies):\n", entries.len());
+                let mut s = t!("ha-guestbook-entries", count = entries.len());
+                s.push('\n');
                 for g in entries {
-                    s.push_str(&format!(
-                        "  {} {} at serial {}: {} – {}\n",
-                        g.name(),
-                        g.phone(),
-                        g.venue_serial(),
-                        ctx.show(g.arrival()),
-                        ctx.show(g.departure())
+                    s.push_str("  ");
+                    s.push_str(&t!(
+                        "ha-guestbook-entry",
+                        name = g.name(),
+                        phone = g.phone(),
+                        serial = g.venue_serial(),
+                        arrival = ctx.show(g.arrival()),
+                        departure = ctx.show(g.departure())
                     ));
+                    s.push('\n');
                 }
                 s
             });
@@ -662,9 +678,10 @@ pub(crate) fn print_opened(
                 days: days.clone(),
             };
             ctx.print(out, || {
-                format!(
-                    "the venue with key {key} released seeds for {} (its local days)",
-                    days.join(", ")
+                t!(
+                    "ha-seeds-opened",
+                    key = key.as_str(),
+                    days = days.join(", ")
                 )
             });
         }
@@ -674,11 +691,11 @@ pub(crate) fn print_opened(
 pub(crate) fn parse_window(ctx: &Ctx, w: &str) -> Result<(u64, UnixMinute, UnixMinute)> {
     let parts: Vec<&str> = w.split(',').map(str::trim).collect();
     let [serial, from, until] = parts.as_slice() else {
-        bail!("--window takes SERIAL,FROM,UNTIL, got `{w}`");
+        fail!("error-bad-window", window = w);
     };
     let serial = serial
         .parse()
-        .map_err(|_| anyhow!("`{serial}` is not a certificate serial"))?;
+        .map_err(|_| cli_error!("error-bad-window", window = w))?;
     Ok((serial, ctx.time(from)?, ctx.time(until)?))
 }
 
@@ -744,28 +761,32 @@ pub(crate) fn publish(
             reason: s.reason.clone(),
         })
         .collect();
-    let mut text = format!(
-        "published batch {}: {} record(s) for {} stay(s) from {} upload(s); checkpoint posted",
-        out.sequence,
-        out.records,
-        out.stays,
-        out.used_uploads.len()
+    let mut text = t!(
+        "ha-published",
+        sequence = out.sequence,
+        records = out.records,
+        stays = out.stays,
+        uploads = out.used_uploads.len()
     );
     for s in &out.skipped {
-        text.push_str(&format!(
-            "\n  SKIPPED upload {}{}: {}",
-            s.upload,
-            s.entry
-                .map(|i| format!(", check-in {}", i + 1))
-                .unwrap_or_default(),
-            s.reason
-        ));
+        text.push_str("\n  ");
+        text.push_str(&match s.entry {
+            Some(i) => t!(
+                "ha-skipped-entry",
+                upload = s.upload,
+                entry = i + 1,
+                reason = s.reason.as_str()
+            ),
+            None => t!("ha-skipped", upload = s.upload, reason = s.reason.as_str()),
+        });
     }
     for (serial, name, e) in &out.missing_seeds {
-        text.push_str(&format!(
-            "\n  warning: {name} (serial {serial}) has not released its seed for {}; \
-             visitors who scanned its screen that day cannot be notified",
-            format_day(*e)
+        text.push_str("\n  ");
+        text.push_str(&t!(
+            "ha-missing-seed",
+            venue = name.as_str(),
+            serial = *serial,
+            day = format_day(*e)
         ));
     }
     Ok((
@@ -829,14 +850,13 @@ fn run_tans(ctx: &Ctx, cmd: TanCmd) -> Result<()> {
                 });
             }
             if let Some(e) = &unreachable {
-                eprintln!("warning: the server could not be asked ({e}); states are the ledger's");
+                eprintln!("{}", t!("ha-tans-server-unreachable", detail = e.as_str()));
             }
             let ledger_rows = ledger.entries();
             let listing = TanListing { tans: rows };
             ctx.print(serde_json::to_value(&listing)?, || {
                 if listing.tans.is_empty() {
-                    return "this authority has issued no TAN yet (authority tan --count N)"
-                        .to_owned();
+                    return t!("ha-no-tans");
                 }
                 let show =
                     |secs: u64| ctx.show(authority::received_minute(secs, ctx.shift_seconds));
@@ -847,7 +867,11 @@ fn run_tans(ctx: &Ctx, cmd: TanCmd) -> Result<()> {
                     .map(|(r, (_, issued))| {
                         let state = match r.server_state {
                             Some(s) if s != r.state => {
-                                format!("{} (server: {})", r.state.as_str(), s.as_str())
+                                t!(
+                                    "ha-tan-state-server",
+                                    state = r.state.as_str(),
+                                    server = s.as_str()
+                                )
                             }
                             _ => r.state.as_str().to_owned(),
                         };
@@ -860,7 +884,16 @@ fn run_tans(ctx: &Ctx, cmd: TanCmd) -> Result<()> {
                         ]
                     })
                     .collect();
-                render_table(&["id", "purpose", "issued", "expires", "state"], &table)
+                render_table(
+                    &[
+                        "col-id",
+                        "col-purpose",
+                        "col-issued",
+                        "col-expires",
+                        "col-state",
+                    ],
+                    &table,
+                )
             });
             Ok(())
         }
@@ -875,7 +908,7 @@ fn run_tans(ctx: &Ctx, cmd: TanCmd) -> Result<()> {
                 hash,
             };
             ctx.print(serde_json::to_value(&out)?, || {
-                format!("cancelled TAN {short}: the server refuses any upload with it")
+                t!("ha-tan-cancelled", id = short.as_str())
             });
             Ok(())
         }
@@ -924,6 +957,113 @@ pub(crate) struct Disabled {
     pub(crate) disabled: u64,
     pub(crate) name: String,
     pub(crate) address: String,
+    pub(crate) region: u32,
+    /// The venue key's id, hex.
+    pub(crate) key_id: String,
+    /// It was revoked already: nothing was done.
+    pub(crate) already: bool,
+}
+
+impl Disabled {
+    fn of(v: &authority::VenueMatch, already: bool) -> Disabled {
+        Disabled {
+            disabled: v.serial,
+            name: v.name.clone(),
+            address: v.address.clone(),
+            region: v.region,
+            key_id: v.key_id.clone(),
+            already,
+        }
+    }
+}
+
+/// Most venues `disable --name` lists for the person to pick from.
+const MOST_MATCHES: usize = 20;
+
+/// The venue of certificate `serial` (its current certificate, when the venue was updated since),
+/// as the name search shows one.
+fn venue_by_serial(
+    t: &dyn venuecode_client::transport::Transport,
+    serial: u64,
+) -> Result<authority::VenueMatch> {
+    let Some(cert) = authority::venue_certificate(t, serial)? else {
+        fail!("error-no-such-serial", serial = serial);
+    };
+    let info = cert.info();
+    Ok(authority::VenueMatch {
+        // The server answers with the newest certificate of the venue: an old serial of an
+        // updated venue is revoked already, and the venue is disabled through its current one.
+        serial: cert.serial(),
+        key_id: cert.body().venue_key.key_id().to_hex(),
+        name: info.name().to_owned(),
+        address: info.address().to_owned(),
+        region: info.region().get(),
+        category: info.category().slug().unwrap_or("other").to_owned(),
+        // Not known from the certificate; the server says so when asked to disable it.
+        revoked: false,
+    })
+}
+
+/// The one current venue whose name holds `name`: the only match, or the one the person picks
+/// on a terminal. None, too many, or several without a terminal (or with `--yes`) are errors
+/// that say how to go on.
+fn venue_by_name(
+    t: &dyn venuecode_client::transport::Transport,
+    admin: &venuecode_protocol::SigningKey,
+    name: &str,
+    yes: bool,
+) -> Result<authority::VenueMatch> {
+    use std::io::IsTerminal;
+    let mut found = authority::find_venues(t, admin, name, MOST_MATCHES)?;
+    if found.is_empty() {
+        fail!("error-venue-name-not-found", name = name);
+    }
+    if found.len() > MOST_MATCHES {
+        fail!(
+            "error-venue-name-too-many",
+            name = name,
+            most = MOST_MATCHES
+        );
+    }
+    if found.len() == 1 {
+        return Ok(found.remove(0));
+    }
+    let list = found
+        .iter()
+        .map(|v| format!("  {}", venue_about(v)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if yes || !std::io::stdin().is_terminal() {
+        fail!(
+            "error-venue-name-ambiguous",
+            name = name,
+            count = found.len(),
+            list = list
+        );
+    }
+    eprintln!(
+        "{}\n{list}",
+        t!("ra-disable-matches", name = name, count = found.len())
+    );
+    let answer = ask(&t!("ra-disable-pick"))?;
+    let picked = answer.trim().parse::<u64>().ok();
+    match found.into_iter().find(|v| Some(v.serial) == picked) {
+        Some(v) => Ok(v),
+        None => fail!("error-not-confirmed"),
+    }
+}
+
+/// A venue as `disable` shows it: name, category, address, region, key id and serial.
+fn venue_about(v: &authority::VenueMatch) -> String {
+    t!(
+        "ra-venue-about",
+        name = v.name.as_str(),
+        category = v.category.as_str(),
+        address = v.address.as_str(),
+        region = region_text(v.region),
+        key = v.key_id.as_str(),
+        serial = v.serial
+    )
 }
 
 /// One upload of `authority uploads list --json`.
@@ -947,40 +1087,63 @@ pub(crate) struct UploadListing {
 /// What an upload holds, in a table cell.
 fn contents_text(c: &authority::UploadSummary) -> String {
     match c {
-        authority::UploadSummary::Case { entries, venues } => format!(
-            "{entries} check-in(s): {}",
-            venues
+        authority::UploadSummary::Case { entries, venues } => t!(
+            "ha-holds-case",
+            count = *entries,
+            venues = venues
                 .iter()
-                .map(|(serial, name)| format!("{name} (serial {serial})"))
+                .map(|(serial, name)| t!(
+                    "ha-venue-serial",
+                    venue = name.as_str(),
+                    serial = *serial
+                ))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        authority::UploadSummary::GuestBook { entries, serials } => format!(
-            "{entries} guest-book entr(y/ies) of serial {}",
-            serials
+        authority::UploadSummary::GuestBook { entries, serials } => t!(
+            "ha-holds-guestbook",
+            count = *entries,
+            serials = serials
                 .iter()
                 .map(u64::to_string)
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        authority::UploadSummary::Seeds { days } => {
-            format!("a venue's seeds for {days} day(s) (uploads open names its key)")
+        authority::UploadSummary::Seeds { days } => t!("ha-holds-seeds", count = *days),
+        authority::UploadSummary::Unreadable { reason } => {
+            t!("ha-holds-unreadable", reason = reason.as_str())
         }
-        authority::UploadSummary::Unreadable { reason } => format!("unreadable: {reason}"),
     }
 }
 
 /// Asks on the terminal; without one, refuses and says to pass `--yes`.
 fn confirm(question: &str) -> Result<bool> {
+    let answer = ask(question)?;
+    let answer = answer.trim();
+    Ok(answer.eq_ignore_ascii_case("yes") || answer == t!("answer-yes"))
+}
+
+/// One line typed on the terminal after `question`; without a terminal, refuses and says to
+/// pass `--yes`.
+fn ask(question: &str) -> Result<String> {
     use std::io::{BufRead, IsTerminal, Write};
     if !std::io::stdin().is_terminal() {
-        bail!("nothing was done: confirm on a terminal, or pass --yes");
+        fail!("error-needs-terminal");
     }
     eprint!("{question}");
     std::io::stderr().flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
-    Ok(line.trim().eq_ignore_ascii_case("yes"))
+    Ok(line)
+}
+
+/// What a TAN of this purpose lets its holder do, for the tracer.
+fn purpose_text(purpose: UploadPurpose) -> String {
+    match purpose {
+        UploadPurpose::Case => t!("ha-purpose-case"),
+        UploadPurpose::GuestBook => t!("ha-purpose-guestbook"),
+        UploadPurpose::Seeds => t!("ha-purpose-seeds"),
+    }
 }
 
 /// A region code as people read it: the code, then its names from the GB/T 2260 table (the
@@ -1002,24 +1165,31 @@ fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) ->
     let mut out = String::new();
     let mut narrowed = Vec::new();
     if let Some(r) = &filter.region {
-        narrowed.push(format!("region {}", region_text(r.code)));
+        narrowed.push(t!("stats-filter-region", region = region_text(r.code)));
     }
     if let Some(c) = &filter.category {
-        narrowed.push(format!("category {c}"));
+        narrowed.push(t!("stats-filter-category", category = c.as_str()));
     }
     match (filter.from, filter.until) {
-        (Some(f), Some(u)) => narrowed.push(format!("{} to {}", format_day(f), format_day(u))),
-        (Some(f), None) => narrowed.push(format!("from {}", format_day(f))),
-        (None, Some(u)) => narrowed.push(format!("until {}", format_day(u))),
+        (Some(f), Some(u)) => narrowed.push(t!(
+            "stats-filter-between",
+            from = format_day(f),
+            until = format_day(u)
+        )),
+        (Some(f), None) => narrowed.push(t!("stats-filter-from", from = format_day(f))),
+        (None, Some(u)) => narrowed.push(t!("stats-filter-until", until = format_day(u))),
         (None, None) => {}
     }
     if !narrowed.is_empty() {
-        out.push_str(&format!("Filtered: {}\n\n", narrowed.join("; ")));
+        out.push_str(&t!("stats-filtered", filters = narrowed.join("; ")));
+        out.push_str("\n\n");
     }
-    out.push_str("Venues (current certificates)\n");
+    out.push_str(&t!("stats-venues"));
+    out.push('\n');
+    let none = format!("  {}\n", t!("stats-none"));
     let rows = &stats.venues.by_region;
     if rows.is_empty() {
-        out.push_str("  none\n");
+        out.push_str(&none);
     } else {
         let table: Vec<Vec<String>> = rows
             .iter()
@@ -1033,14 +1203,16 @@ fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) ->
             })
             .collect();
         out.push_str(&render_table(
-            &["region", "category", "active", "revoked"],
+            &["col-region", "col-category", "col-active", "col-revoked"],
             &table,
         ));
         out.push('\n');
     }
-    out.push_str("\nExposure batches, by the day they arrived (UTC)\n");
+    out.push('\n');
+    out.push_str(&t!("stats-exposures"));
+    out.push('\n');
     if stats.exposures.by_day.is_empty() {
-        out.push_str("  none\n");
+        out.push_str(&none);
     } else {
         let table: Vec<Vec<String>> = stats
             .exposures
@@ -1054,17 +1226,29 @@ fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) ->
                 ]
             })
             .collect();
-        out.push_str(&render_table(&["date", "batches", "records"], &table));
+        out.push_str(&render_table(
+            &["col-date", "col-batches", "col-records"],
+            &table,
+        ));
         out.push('\n');
     }
+    out.push('\n');
     match &stats.counts {
-        None => out.push_str("\nVisits: this server does not count visits"),
-        Some(c) if c.rows.is_empty() => out.push_str("\nVisits counted\n  none"),
+        None => out.push_str(&t!("stats-no-counts")),
+        // A row appears at 0 as soon as a venue registers its tags for a day; the table shows
+        // the days with visits (`--json` has every row).
+        Some(c) if c.rows.iter().all(|r| r.count == 0) => {
+            out.push_str(&t!("stats-visits"));
+            out.push('\n');
+            out.push_str(&none);
+        }
         Some(c) => {
-            out.push_str("\nVisits counted, by the venue's local date\n");
+            out.push_str(&t!("stats-visits-by-date"));
+            out.push('\n');
             let table: Vec<Vec<String>> = c
                 .rows
                 .iter()
+                .filter(|r| r.count > 0)
                 .map(|r| {
                     vec![
                         format_day(r.epoch),
@@ -1075,7 +1259,7 @@ fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) ->
                 })
                 .collect();
             out.push_str(&render_table(
-                &["date", "region", "category", "visits"],
+                &["col-date", "col-region", "col-category", "col-visits"],
                 &table,
             ));
         }
@@ -1105,9 +1289,11 @@ fn text_width(s: &str) -> usize {
         .sum()
 }
 
-/// A text table: a header line, a rule, then the rows, columns padded to their widest cell
-/// (numbers are right-aligned), two spaces apart.
+/// A text table: a header line (the catalogue's messages `header`), a rule, then the rows,
+/// columns padded to their widest cell (numbers are right-aligned), two spaces apart.
 fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let header: Vec<String> = header.iter().map(|id| t!(id)).collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| text_width(h)).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -1143,7 +1329,7 @@ fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
         }
         l.trim_end().to_owned()
     };
-    let mut out = vec![line(header.to_vec())];
+    let mut out = vec![line(header.clone())];
     out.push(line(
         widths
             .iter()

@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Subcommand;
 use venuecode::output::{
     GuestAdded, GuestChanged, GuestDeleted, GuestList, GuestRow, GuestsDisclosed,
 };
 use venuecode::timefmt::{rfc3339, Zone};
 use venuecode::venue::VenueState;
+use venuecode::{fail, t};
 use venuecode_client::{DiaryKey, GuestBook, GuestEdit, GuestRecord};
 
 use super::{cert_zone, stay_text, ClockRef, Ctx};
@@ -140,10 +141,7 @@ pub(crate) fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
                 label: rec.label.clone(),
             };
             ctx.print(out, || {
-                format!(
-                    "recorded guest {} ({}), sealed to the health authority",
-                    rec.id, rec.label
-                )
+                t!("guests-recorded", id = rec.id, label = rec.label.as_str())
             });
         }
         GuestbookCmd::List => {
@@ -151,40 +149,35 @@ pub(crate) fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
             let vz = cert_zone(state.certificate());
             let guests = list.iter().map(|g| guest_row(g, &vz)).collect();
             ctx.print(GuestList { guests }, || {
-                let mut s = format!("{} guest(s):\n", list.len());
+                let mut s = t!("guests-count", count = list.len());
+                s.push('\n');
                 for g in &list {
                     s.push_str(&format!(
                         "  {:>4}  {}  {}{}\n",
                         g.id,
                         g.label,
                         stay_text(g.arrival, g.departure, &vz),
-                        if g.open { "  (open)" } else { "" }
+                        if g.open {
+                            format!("  {}", t!("guests-open"))
+                        } else {
+                            String::new()
+                        }
                     ));
                 }
-                s
+                s.trim_end().to_owned()
             });
         }
         GuestbookCmd::Disclose { tan, from, until } => {
             let (from, until) = (ctx.time(&from)?, ctx.time(&until)?);
             let n = book.in_window(from, until)?.len();
-            eprintln!(
-                "  uploading {n} sealed entr{} …",
-                if n == 1 { "y" } else { "ies" }
-            );
+            eprintln!("  {}", t!("guests-uploading", count = n));
             let d = book.disclose(&ctx.transport()?, &tan, from, until)?;
             ctx.print(
                 GuestsDisclosed {
                     upload_id: d.upload_id,
                     entries: d.entries,
                 },
-                || {
-                    format!(
-                        "disclosed {} sealed entr{} to the health authority (upload {})",
-                        d.entries,
-                        if d.entries == 1 { "y" } else { "ies" },
-                        d.upload_id
-                    )
-                },
+                || t!("guests-disclosed", count = d.entries, upload = d.upload_id),
             );
         }
         GuestbookCmd::Checkout { id, departure } => {
@@ -194,7 +187,7 @@ pub(crate) fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
                 None => ctx.now(),
             };
             let rec = book.check_out(id, departure).map_err(guest_error)?;
-            print_changed(ctx, &rec, &vz, "checked out");
+            print_changed(ctx, &rec, &vz, "guests-checked-out");
         }
         GuestbookCmd::Edit {
             id,
@@ -211,7 +204,7 @@ pub(crate) fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
                 phone: phone.as_deref(),
             };
             let rec = book.edit(id, &change).map_err(guest_error)?;
-            print_changed(ctx, &rec, &vz, "changed");
+            print_changed(ctx, &rec, &vz, "guests-changed");
         }
         GuestbookCmd::Delete { id, yes } => {
             let rec = book
@@ -220,7 +213,7 @@ pub(crate) fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
                 .find(|g| g.id == id)
                 .ok_or_else(|| guest_error(venuecode_client::Error::GuestNotFound(id)))?;
             if !yes && !confirm_delete(&rec)? {
-                bail!("nothing was deleted: the deletion was not confirmed");
+                fail!("error-not-confirmed");
             }
             let d = book.delete(id).map_err(guest_error)?;
             ctx.print(
@@ -229,11 +222,8 @@ pub(crate) fn run_guestbook(ctx: &Ctx, cmd: GuestbookCmd) -> Result<()> {
                     disclosed_in: d.disclosed_in,
                 },
                 || match d.disclosed_in {
-                    Some(u) => format!(
-                        "deleted guest {id} from this device; it was disclosed to the health \
-                         authority in upload {u}, and that copy is not affected"
-                    ),
-                    None => format!("deleted guest {id}"),
+                    Some(u) => t!("guests-deleted-disclosed", id = id, upload = u),
+                    None => t!("guests-deleted", id = id),
                 },
             );
         }
@@ -253,23 +243,25 @@ fn guest_row(g: &GuestRecord, vz: &Zone) -> GuestRow {
     }
 }
 
-/// Prints an entry after a check-out or an edit, saying when a disclosed copy stays as sent.
-fn print_changed(ctx: &Ctx, rec: &GuestRecord, vz: &Zone, what: &str) {
+/// Prints an entry after a check-out or an edit (message `what`), saying when a disclosed copy
+/// stays as sent.
+fn print_changed(ctx: &Ctx, rec: &GuestRecord, vz: &Zone, what: &'static str) {
     let out = GuestChanged {
         guest: guest_row(rec, vz),
         disclosed_copy_unchanged: rec.disclosed_in.is_some(),
     };
     ctx.print(out, || {
-        let mut s = format!(
-            "{what} guest {} ({}): {}",
-            rec.id,
-            rec.label,
-            stay_text(rec.arrival, rec.departure, vz)
+        let mut s = venuecode::i18n::tr(
+            what,
+            &[
+                ("id", rec.id.into()),
+                ("label", rec.label.as_str().into()),
+                ("stay", stay_text(rec.arrival, rec.departure, vz).into()),
+            ],
         );
         if let Some(u) = rec.disclosed_in {
-            s.push_str(&format!(
-                "\nthe copy disclosed to the health authority in upload {u} is not affected"
-            ));
+            s.push('\n');
+            s.push_str(&t!("guests-copy-unaffected", upload = u));
         }
         s
     });
@@ -285,21 +277,22 @@ fn guest_error(e: venuecode_client::Error) -> anyhow::Error {
 fn confirm_delete(rec: &GuestRecord) -> Result<bool> {
     use std::io::{BufRead, IsTerminal, Write};
     if !std::io::stdin().is_terminal() {
-        bail!(
-            "nothing was deleted: confirm on a terminal, or pass --yes to delete guest {}",
-            rec.id
-        );
+        fail!("error-delete-needs-terminal", id = rec.id);
     }
     if let Some(u) = rec.disclosed_in {
-        eprintln!(
-            "guest {} was disclosed to the health authority in upload {u}; deleting it here \
-             does not affect that copy",
-            rec.id
-        );
+        eprintln!("{}", t!("guests-delete-disclosed", id = rec.id, upload = u));
     }
-    eprint!("Delete guest {} ({})? Type yes: ", rec.id, rec.label);
+    eprint!(
+        "{}",
+        t!(
+            "guests-delete-confirm",
+            id = rec.id,
+            label = rec.label.as_str()
+        )
+    );
     std::io::stderr().flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
-    Ok(line.trim().eq_ignore_ascii_case("yes"))
+    let answer = line.trim();
+    Ok(answer.eq_ignore_ascii_case("yes") || answer == t!("answer-yes"))
 }

@@ -32,7 +32,10 @@ if ! command -v clang >/dev/null 2>&1; then
 fi
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
   echo "scripts/build-wasm.sh: installing wasm-bindgen-cli $bindgen_version" >&2
-  cargo install wasm-bindgen-cli --version "$bindgen_version" --locked
+  # --locked first; a registry mirror missing one of the CLI's locked dependencies (seen here:
+  # webpki-roots 1.0.11) then gets the newest compatible versions instead.
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --locked ||
+    cargo install wasm-bindgen-cli --version "$bindgen_version"
 fi
 
 wasm="target/$target/$profile/venuecode_wasm.wasm"

@@ -229,6 +229,9 @@ pub struct WasmMatch {
     pub wall: Duration,
     pub cpu: Duration,
     pub exposures: u64,
+    /// SHA-256 over the same records through the same WebAssembly build (its CPU): the floor
+    /// under a verified match there.
+    pub sha256: Duration,
 }
 
 /// The node script that runs the match through the WebAssembly build.
@@ -291,7 +294,7 @@ fn wasm_match(
     }
     let mut reports: Vec<ChildReport> = String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter(|l| l.starts_with('{'))
+        .filter(|l| l.starts_with('{') && l.contains("wall_ns"))
         .map(|l| parse_report(l.as_bytes()))
         .collect::<BenchResult<_>>()
         .map_err(|e| fail(&e))?;
@@ -300,10 +303,17 @@ fn wasm_match(
     }
     let walls: Vec<Duration> = reports.iter().map(|r| r.wall).collect();
     let cpus: Vec<Duration> = reports.iter().map(|r| r.cpu).collect();
+    let sha256 = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|v| v.get("sha_cpu_ns").and_then(serde_json::Value::as_u64))
+        .map(Duration::from_nanos)
+        .ok_or("bench/wasm/match.mjs printed no SHA-256 floor")?;
     Ok(WasmMatch {
         wall: median(&walls),
         cpu: median(&cpus),
         exposures: reports.first().map_or(0, |r| r.exposures),
+        sha256,
     })
 }
 

@@ -77,7 +77,7 @@ fn not_measured(id: &'static str, why: &str) -> Row {
     }
 }
 
-/// The goal of the WebAssembly build's match: at most this many times the native sync's wall.
+/// The goal of the WebAssembly build's match: at most this many times the native sync's CPU.
 const GOAL_WASM_RATIO: f64 = 3.0;
 
 /// Section 1's match of the largest list through the WebAssembly build, beside the native sync
@@ -87,18 +87,33 @@ fn wasm_row(res: &crate::matching::MatchResult) -> Row {
         "… the same sync through the WebAssembly build (node, `bench/wasm/match.mjs`)".to_owned();
     match &res.wasm {
         Ok(w) => {
-            // The verdict is on the wall time, the wait a person sees; the CPU ratio is shown
-            // too, since the native wall includes the diary's fsync and varies with the disk.
+            // The verdict is on CPU, the work itself: the native wall includes the diary's
+            // fsync and varies with the disk, so the wall ratio is shown but not judged.
             let rt = w.wall.as_secs_f64() / res.wall.as_secs_f64().max(1e-12);
             let rc = w.cpu.as_secs_f64() / res.cpu.as_secs_f64().max(1e-12);
+            let floor = w.sha256.as_secs_f64() / w.cpu.as_secs_f64().max(1e-12);
+            let sha_ratio = w.sha256.as_secs_f64() / res.sha256.as_secs_f64().max(1e-12);
+            let why = format!(
+                "SHA-256 over the same records in the same WebAssembly build takes {} CPU alone \
+                 ({:.0}% of its match; {sha_ratio:.1}× the native SHA-256 of this run, which \
+                 uses the CPU's SHA instructions where WebAssembly has none): the batch digest \
+                 every verified match must check is the floor here",
+                ms(w.sha256),
+                floor * 100.0,
+            );
             Row {
                 id: "1",
                 what,
-                ours: format!("{} wall, {} CPU", ms(w.wall), ms(w.cpu)),
-                anchor: format!("native sync {} wall, {} CPU", ms(res.wall), ms(res.cpu)),
-                ratio: format!("{rt:.2}× native wall, {rc:.2}× native CPU"),
-                goal: format!("≤ {GOAL_WASM_RATIO}× native"),
-                verdict: verdict(rt <= GOAL_WASM_RATIO, ""),
+                ours: format!(
+                    "{} CPU, {} wall; its SHA-256 floor {} CPU",
+                    ms(w.cpu),
+                    ms(w.wall),
+                    ms(w.sha256)
+                ),
+                anchor: format!("native sync {} CPU, {} wall", ms(res.cpu), ms(res.wall)),
+                ratio: format!("{rc:.2}× native CPU ({rt:.2}× native wall)"),
+                goal: format!("≤ {GOAL_WASM_RATIO}× native CPU"),
+                verdict: verdict(rc <= GOAL_WASM_RATIO, &why),
             }
         }
         Err(why) => Row {

@@ -315,6 +315,35 @@ pub fn check_vector_file(file: &str, doc: &str) -> Result<bool, String> {
     Ok(true)
 }
 
+/// SHA-256 through the same build, fed in chunks: the bench's floor under a verified match in
+/// WebAssembly (the batch digest must hash every record). Test builds only (feature `vectors`).
+#[cfg(feature = "vectors")]
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct Sha256Floor(Option<venuecode_protocol::hash::Sha256Stream>);
+
+#[cfg(feature = "vectors")]
+#[wasm_bindgen]
+impl Sha256Floor {
+    /// A new hash.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Sha256Floor {
+        Sha256Floor(Some(venuecode_protocol::hash::Sha256Stream::new()))
+    }
+
+    /// Hashes `chunk`.
+    pub fn update(&mut self, chunk: &[u8]) {
+        if let Some(h) = self.0.as_mut() {
+            h.update(chunk);
+        }
+    }
+
+    /// The digest (empty once taken).
+    pub fn finish(&mut self) -> Vec<u8> {
+        self.0.take().map(|h| h.finish().to_vec()).unwrap_or_default()
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The visitor
 // ---------------------------------------------------------------------------------------------

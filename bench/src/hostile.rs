@@ -697,8 +697,9 @@ fn attack(
                     }));
                 }
                 // Large bodies: 64 MiB batches with no envelope (refused from the headers),
-                // and 8 MiB ones under a copied HA key id (read, then refused), sent as fast
-                // as the server takes them.
+                // and 8 MiB ones under a copied HA key id (read, hashed, then refused; or
+                // refused from the headers while the address owes what the server hashed in
+                // vain), sent as fast as the server takes them.
                 let large_copied = Arc::new(large_copied);
                 for i in 0..LARGE_BODY_TASKS {
                     let (stop, tally, copied) = (stop.clone(), tally.clone(), large_copied.clone());

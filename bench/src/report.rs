@@ -885,12 +885,12 @@ fn hostile_rows(rows: &mut Vec<Row>, notes: &mut String, h: &crate::hostile::Res
                          each takes longer (p50 {}, p99 {}); CPU does not explain it alone: while \
                          the attackers ran ({}), the server used {} ({:.0}% of two cores) and the \
                          attackers' thread {}, so honest requests wait behind the attackers' work \
-                         inside the server (a profile of the server binary under this attack, \
-                         made with `perf record` outside the bench, put about a third of its CPU \
-                         in the SHA-256 of the 8 MiB bodies sent under a copied HA key id, which \
-                         the signature check must hash whole before it can refuse them; the \
-                         server hashes them in 256 KiB steps and serves other requests between \
-                         the steps, but the work remains)",
+                         inside the server (the 8 MiB bodies under a copied HA key id are read \
+                         and hashed before their signature fails: the hashing runs on a thread \
+                         of its own at a lower priority, and an address whose large body failed \
+                         gets 429 from the headers for its next ones until the bytes hashed in \
+                         vain have drained at 256 KiB/s; reading the bodies, the slowloris \
+                         connections and the registration flood stay on the worker threads)",
                         ratio(a.p50.as_secs_f64() / c.p50.as_secs_f64().max(1e-9)),
                         ratio(a.p99.as_secs_f64() / c.p99.as_secs_f64().max(1e-9)),
                         ms(x.attack_wall),
@@ -1015,9 +1015,12 @@ fn hostile_rows(rows: &mut Vec<Row>, notes: &mut String, h: &crate::hostile::Res
                  reopened when closed ({} opened, {} closed by the server); 100 slow bodies \
                  from four addresses, each a 1 MiB `POST /v1/batches` under an HA key id and \
                  fresh timestamp copied from a genuine request, trickled at 640 B/s ({} sent; \
-                 answers: {}); 8 tasks of large bodies, alternately 64 MiB with no envelope and \
-                 8 MiB under a copied HA envelope, sent as fast as the server reads them ({} \
-                 sent, {} written; answers: {}); and a registration flood of signed \
+                 answers: {}); 8 tasks of large bodies, each from an address of its own, \
+                 alternately 64 MiB with no envelope and 8 MiB under a copied HA envelope, sent \
+                 as fast as the server reads them ({} sent, {} written; answers: {}; 401 for a \
+                 body with no envelope, from its headers, or an 8 MiB one read and hashed before \
+                 its signature failed, 429 from the headers while its address still owes the \
+                 bytes hashed in vain); and a registration flood of signed \
                  registrations, each with a fresh key, from five addresses at up to 100 a second \
                  each ({} sent; answers: {}). Memory and descriptors are sampled every 50 ms \
                  from `/proc`; VmHWM is the process's peak over its whole life. The bound of \

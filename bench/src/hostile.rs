@@ -234,7 +234,7 @@ fn memory_kib(pid: u32) -> (u64, u64) {
 }
 
 /// User + system CPU time of a process so far (`/proc/{pid}/stat`, clock ticks of 10 ms).
-fn process_cpu(pid: u32) -> Duration {
+pub(crate) fn process_cpu(pid: u32) -> Duration {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name, which ends with the last ')'.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);

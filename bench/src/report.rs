@@ -486,11 +486,25 @@ pub fn render(r: &Results) -> String {
                     verdict: verdict(
                         rt >= GOAL_READ_RATIO,
                         &format!(
-                            "under the same load `GET /healthz` (2-byte body, no timeout or \
-                             concurrency layers) reaches {} req/s ({} nginx's batch rate); \
-                             batches are served from the server's in-memory cache, so what \
-                             remains is hyper writing 64 KiB from user space through the \
-                             timeout and load-shedding layers, where nginx uses sendfile",
+                            "wrk and the server share two cores, so the rate follows the CPU \
+                             each request costs: the server used {:.1} µs of CPU a request, \
+                             nginx's workers {:.1} µs ({} as much); `GET /healthz` (2-byte \
+                             body, no timeout or concurrency layers) costs the server {:.1} µs \
+                             and reaches {} req/s ({} nginx's batch rate). Batches come from \
+                             the in-memory cache, and each is written with one `writev` (the \
+                             head and the cached bytes, no copy in user space), so the \
+                             difference is mostly the kernel copying 64 KiB from user memory \
+                             into the socket, which nginx's sendfile does not do (a `perf \
+                             record` profile of this path, outside the bench, put about a \
+                             fifth of the server's CPU in that copy and a tenth in malloc and \
+                             free), then the routing layers",
+                            rp.ours.cpu_us_per_request(),
+                            rp.nginx.cpu_us_per_request(),
+                            ratio(
+                                rp.ours.cpu_us_per_request()
+                                    / rp.nginx.cpu_us_per_request().max(1e-9)
+                            ),
+                            rp.health.cpu_us_per_request(),
                             thousands(rp.health.rps),
                             ratio(rp.health.rps / rp.nginx.rps.max(1e-9))
                         ),
@@ -761,14 +775,21 @@ pub fn render(r: &Results) -> String {
                  `sendfile on`, access log off, keep-alive unlimited) on another loopback \
                  port, checked the same way. `wrk -t2 -c{} -d{}s --latency` against each in \
                  turn, {} round(s), median by requests/s. wrk runs on the same two cores as \
-                 the server under test in both cases. Transfer: venuecode {}/s, nginx {}/s.\n",
+                 the server under test in both cases. Transfer: venuecode {}/s, nginx {}/s. \
+                 CPU a request: user and system time (`/proc/{{pid}}/stat`) of the bench's \
+                 process (the in-process server; the bench's own threads wait for wrk) and of \
+                 nginx's worker processes over the median run, divided by the requests wrk \
+                 completed in it: venuecode {:.1} µs, nginx {:.1} µs, `/healthz` {:.1} µs.\n",
                 rp.records,
                 rp.bytes,
                 rp.connections,
                 rp.seconds,
                 rp.rounds,
                 rp.ours.transfer,
-                rp.nginx.transfer
+                rp.nginx.transfer,
+                rp.ours.cpu_us_per_request(),
+                rp.nginx.cpu_us_per_request(),
+                rp.health.cpu_us_per_request()
             );
             pg_read_note(&mut notes, rp);
         }

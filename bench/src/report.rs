@@ -492,12 +492,12 @@ pub fn render(r: &Results) -> String {
                              body, no timeout or concurrency layers) costs the server {:.1} µs \
                              and reaches {} req/s ({} nginx's batch rate). Batches come from \
                              the in-memory cache, and each is written with one `writev` (the \
-                             head and the cached bytes, no copy in user space), so the \
-                             difference is mostly the kernel copying 64 KiB from user memory \
-                             into the socket, which nginx's sendfile does not do (a `perf \
-                             record` profile of this path, outside the bench, put about a \
-                             fifth of the server's CPU in that copy and a tenth in malloc and \
-                             free), then the routing layers",
+                             head and the cached bytes, no copy in user space); what a batch \
+                             costs beyond `/healthz` is the kernel copying its 64 KiB from user \
+                             memory into the socket, which nginx's sendfile does not do (a \
+                             `perf record` profile of this path, outside the bench, put about a \
+                             fifth of the server's CPU in that copy), sending them, and the \
+                             routing layers and handler (with malloc and free, about a tenth)",
                             rp.ours.cpu_us_per_request(),
                             rp.nginx.cpu_us_per_request(),
                             ratio(

@@ -486,7 +486,7 @@ pub fn render(r: &Results) -> String {
                     verdict: verdict(
                         rt >= GOAL_READ_RATIO,
                         &format!(
-                            "wrk and the server share two cores, so the rate follows the CPU \
+                            "wrk and the server share two cores, so the rate depends on the CPU \
                              each request costs: the server used {:.1} µs of CPU a request, \
                              nginx's workers {:.1} µs ({} as much); `GET /healthz` (2-byte \
                              body, no timeout or concurrency layers) costs the server {:.1} µs \

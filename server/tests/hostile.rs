@@ -307,14 +307,15 @@ fn post_signed_over(
 #[test]
 fn unauthenticated_body_under_a_copied_key_id_is_hashed_once_then_refused_from_its_headers() {
     let h = Harness::start_with(|c| c.request_timeout_ms = 60_000);
-    // A stranger's 1 MiB body under an HA envelope made for another body: the headers pass,
+    // A stranger's 2 MiB body under an HA envelope made for another body: the headers pass,
     // the body is read and hashed, and the signature fails.
-    let big = vec![7u8; 1024 * 1024];
+    let big = vec![7u8; 2 * 1024 * 1024];
     let (status, text) = post_signed_over(&h, "127.0.0.1", &h.ha, b"other", &big);
     assert_eq!(status, 401, "{text}");
     assert!(text.contains("signature_invalid"), "{text}");
-    // Its address now owes the 1 MiB it made the server hash in vain: its next large signed
-    // body is refused with 429 and a Retry-After while not one byte of it has been sent.
+    // Its address now owes the 2 MiB it made the server hash in vain (8 s at 256 KiB/s): its
+    // next large signed body is refused with 429 and a Retry-After while not one byte of it
+    // has been sent.
     let (name, value) = Harness::sig(&h.ha, "POST", "/v1/batches", b"other", now());
     let mut s = post_head(
         h.addr,
@@ -334,7 +335,7 @@ fn unauthenticated_body_under_a_copied_key_id_is_hashed_once_then_refused_from_i
                 .map(str::to_owned)
         })
         .and_then(|v| v.trim().parse::<u64>().ok());
-    assert!(matches!(retry, Some(1..=4)), "{text}");
+    assert!(matches!(retry, Some(6..=8)), "{text}");
     // Even a genuine large body from that address waits; small signed bodies do not.
     let (status, text) = post_signed_over(&h, "127.0.0.1", &h.ha, &big, &big);
     assert_eq!(status, 429, "{text}");
@@ -346,7 +347,7 @@ fn unauthenticated_body_under_a_copied_key_id_is_hashed_once_then_refused_from_i
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("malformed"), "{text}");
     // The debt drains at 256 KiB a second: after its Retry-After, the first address is served.
-    std::thread::sleep(Duration::from_secs(retry.unwrap_or(4)));
+    std::thread::sleep(Duration::from_secs(retry.unwrap_or(8)));
     let (status, text) = post_signed_over(&h, "127.0.0.1", &h.ha, &big, &big);
     assert_eq!(status, 400, "{text}");
     assert_eq!(h.get("/v1/batches").json()["latest"], 0);

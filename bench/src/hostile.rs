@@ -234,7 +234,7 @@ fn memory_kib(pid: u32) -> (u64, u64) {
 }
 
 /// User + system CPU time of a process so far (`/proc/{pid}/stat`, clock ticks of 10 ms).
-fn process_cpu(pid: u32) -> Duration {
+pub(crate) fn process_cpu(pid: u32) -> Duration {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name, which ends with the last ')'.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
@@ -692,8 +692,9 @@ fn attack(
                     }));
                 }
                 // Large bodies: 64 MiB batches with no envelope (refused from the headers),
-                // and 8 MiB ones under a copied HA key id (read, then refused), sent as fast
-                // as the server takes them.
+                // and 8 MiB ones under a copied HA key id (read, hashed, then refused; or
+                // refused from the headers while the address owes what the server hashed in
+                // vain), sent as fast as the server takes them.
                 let large_copied = Arc::new(large_copied);
                 for i in 0..LARGE_BODY_TASKS {
                     let (stop, tally, copied) = (stop.clone(), tally.clone(), large_copied.clone());

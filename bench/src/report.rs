@@ -540,11 +540,25 @@ pub fn render(r: &Results) -> String {
                     verdict: verdict(
                         rt >= GOAL_READ_RATIO,
                         &format!(
-                            "under the same load `GET /healthz` (2-byte body, no timeout or \
-                             concurrency layers) reaches {} req/s ({} nginx's batch rate); \
-                             batches are served from the server's in-memory cache, so what \
-                             remains is hyper writing 64 KiB from user space through the \
-                             timeout and load-shedding layers, where nginx uses sendfile",
+                            "wrk and the server share two cores, so the rate depends on the CPU \
+                             each request costs: the server used {:.1} µs of CPU a request, \
+                             nginx's workers {:.1} µs ({} as much); `GET /healthz` (2-byte \
+                             body, no timeout or concurrency layers) costs the server {:.1} µs \
+                             and reaches {} req/s ({} nginx's batch rate). Batches come from \
+                             the in-memory cache, and each is written with one `writev` (the \
+                             head and the cached bytes, no copy in user space); what a batch \
+                             costs beyond `/healthz` is the kernel copying its 64 KiB from user \
+                             memory into the socket, which nginx's sendfile does not do (a \
+                             `perf record` profile of this path, outside the bench, put about a \
+                             fifth of the server's CPU in that copy), sending them, and the \
+                             routing layers and handler (with malloc and free, about a tenth)",
+                            rp.ours.cpu_us_per_request(),
+                            rp.nginx.cpu_us_per_request(),
+                            ratio(
+                                rp.ours.cpu_us_per_request()
+                                    / rp.nginx.cpu_us_per_request().max(1e-9)
+                            ),
+                            rp.health.cpu_us_per_request(),
                             thousands(rp.health.rps),
                             ratio(rp.health.rps / rp.nginx.rps.max(1e-9))
                         ),
@@ -815,14 +829,21 @@ pub fn render(r: &Results) -> String {
                  `sendfile on`, access log off, keep-alive unlimited) on another loopback \
                  port, checked the same way. `wrk -t2 -c{} -d{}s --latency` against each in \
                  turn, {} round(s), median by requests/s. wrk runs on the same two cores as \
-                 the server under test in both cases. Transfer: venuecode {}/s, nginx {}/s.\n",
+                 the server under test in both cases. Transfer: venuecode {}/s, nginx {}/s. \
+                 CPU a request: user and system time (`/proc/{{pid}}/stat`) of the bench's \
+                 process (the in-process server; the bench's own threads wait for wrk) and of \
+                 nginx's worker processes over the median run, divided by the requests wrk \
+                 completed in it: venuecode {:.1} µs, nginx {:.1} µs, `/healthz` {:.1} µs.\n",
                 rp.records,
                 rp.bytes,
                 rp.connections,
                 rp.seconds,
                 rp.rounds,
                 rp.ours.transfer,
-                rp.nginx.transfer
+                rp.nginx.transfer,
+                rp.ours.cpu_us_per_request(),
+                rp.nginx.cpu_us_per_request(),
+                rp.health.cpu_us_per_request()
             );
             pg_read_note(&mut notes, rp);
         }
@@ -939,12 +960,12 @@ fn hostile_rows(rows: &mut Vec<Row>, notes: &mut String, h: &crate::hostile::Res
                          each takes longer (p50 {}, p99 {}); CPU does not explain it alone: while \
                          the attackers ran ({}), the server used {} ({:.0}% of two cores) and the \
                          attackers' thread {}, so honest requests wait behind the attackers' work \
-                         inside the server (a profile of the server binary under this attack, \
-                         made with `perf record` outside the bench, put about a third of its CPU \
-                         in the SHA-256 of the 8 MiB bodies sent under a copied HA key id, which \
-                         the signature check must hash whole before it can refuse them; the \
-                         server hashes them in 256 KiB steps and serves other requests between \
-                         the steps, but the work remains)",
+                         inside the server (the 8 MiB bodies under a copied HA key id are read \
+                         and hashed before their signature fails: the hashing runs on a thread \
+                         of its own at a lower priority, and an address whose large body failed \
+                         gets 429 from the headers for its next ones until the bytes hashed in \
+                         vain have drained at 256 KiB/s; reading the bodies, the slowloris \
+                         connections and the registration flood stay on the worker threads)",
                         ratio(a.p50.as_secs_f64() / c.p50.as_secs_f64().max(1e-9)),
                         ratio(a.p99.as_secs_f64() / c.p99.as_secs_f64().max(1e-9)),
                         ms(x.attack_wall),
@@ -1069,9 +1090,12 @@ fn hostile_rows(rows: &mut Vec<Row>, notes: &mut String, h: &crate::hostile::Res
                  reopened when closed ({} opened, {} closed by the server); 100 slow bodies \
                  from four addresses, each a 1 MiB `POST /v1/batches` under an HA key id and \
                  fresh timestamp copied from a genuine request, trickled at 640 B/s ({} sent; \
-                 answers: {}); 8 tasks of large bodies, alternately 64 MiB with no envelope and \
-                 8 MiB under a copied HA envelope, sent as fast as the server reads them ({} \
-                 sent, {} written; answers: {}); and a registration flood of signed \
+                 answers: {}); 8 tasks of large bodies, each from an address of its own, \
+                 alternately 64 MiB with no envelope and 8 MiB under a copied HA envelope, sent \
+                 as fast as the server reads them ({} sent, {} written; answers: {}; 401 for a \
+                 body with no envelope, from its headers, or an 8 MiB one read and hashed before \
+                 its signature failed, 429 from the headers while its address still owes the \
+                 bytes hashed in vain); and a registration flood of signed \
                  registrations, each with a fresh key, from five addresses at up to 100 a second \
                  each ({} sent; answers: {}). Memory and descriptors are sampled every 50 ms \
                  from `/proc`; VmHWM is the process's peak over its whole life. The bound of \

@@ -509,6 +509,10 @@ fn pg_writes(
 #[derive(Debug, Clone, Default)]
 pub struct Wrk {
     pub rps: f64,
+    /// Requests wrk completed.
+    pub requests: u64,
+    /// CPU time the server under test used during the run (zero when not measured).
+    pub cpu: Duration,
     pub p50: Duration,
     pub p99: Duration,
     pub transfer: String,
@@ -551,7 +555,9 @@ pub(crate) fn run_wrk(url: &str, seconds: u64, connections: usize) -> BenchResul
     let mut w = Wrk::default();
     for line in text.lines() {
         let t = line.trim();
-        if let Some(v) = t.strip_prefix("Requests/sec:") {
+        if let Some((n, _)) = t.split_once(" requests in ") {
+            w.requests = n.trim().parse().unwrap_or(0);
+        } else if let Some(v) = t.strip_prefix("Requests/sec:") {
             w.rps = v.trim().parse().unwrap_or(0.0);
         } else if let Some(v) = t.strip_prefix("Transfer/sec:") {
             v.trim().clone_into(&mut w.transfer);
@@ -565,6 +571,51 @@ pub(crate) fn run_wrk(url: &str, seconds: u64, connections: usize) -> BenchResul
         return Err(format!("could not read wrk's output: {text}").into());
     }
     Ok(w)
+}
+
+/// [`run_wrk`], with the CPU time `cpu` says the server under test used meanwhile.
+fn run_wrk_cpu(
+    url: &str,
+    seconds: u64,
+    connections: usize,
+    cpu: impl Fn() -> Duration,
+) -> BenchResult<Wrk> {
+    let before = cpu();
+    let mut w = run_wrk(url, seconds, connections)?;
+    w.cpu = cpu().saturating_sub(before);
+    Ok(w)
+}
+
+impl Wrk {
+    /// CPU time of the server under test per request, in microseconds.
+    pub fn cpu_us_per_request(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / (self.requests.max(1) as f64)
+    }
+}
+
+/// CPU time of this process so far, every thread (the in-process servers'; while wrk runs,
+/// the bench's own threads only wait).
+fn own_cpu() -> Duration {
+    crate::hostile::process_cpu(std::process::id())
+}
+
+/// CPU time so far of the processes whose parent is `parent` (nginx's workers).
+fn children_cpu(parent: u32) -> Duration {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Duration::ZERO;
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // The parent's pid is the second field after the command name.
+            let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+            rest.split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u32>().ok())
+                == Some(parent)
+        })
+        .map(crate::hostile::process_cpu)
+        .sum()
 }
 
 fn free_port() -> BenchResult<u16> {
@@ -851,9 +902,12 @@ fn read_path(
     let (rounds, seconds, connections) = if quick { (1, 2, 32) } else { (3, 5, 32) };
     let mut ours = Vec::new();
     let mut theirs = Vec::new();
+    let nginx_pid = nginx.child.id();
     for _ in 0..rounds {
-        ours.push(run_wrk(&ours_url, seconds, connections)?);
-        theirs.push(run_wrk(&nginx_url, seconds, connections)?);
+        ours.push(run_wrk_cpu(&ours_url, seconds, connections, own_cpu)?);
+        theirs.push(run_wrk_cpu(&nginx_url, seconds, connections, || {
+            children_cpu(nginx_pid)
+        })?);
         let err = match &mut pg {
             Ok(p) => p.round(seconds, connections).err(),
             Err(_) => None,
@@ -863,7 +917,7 @@ fn read_path(
         }
     }
     nginx.stop();
-    let health = run_wrk(&format!("{base}/healthz"), seconds, connections)?;
+    let health = run_wrk_cpu(&format!("{base}/healthz"), seconds, connections, own_cpu)?;
     Ok(ReadPath {
         bytes: bytes.len(),
         records,

@@ -108,25 +108,37 @@ fn out_of_window() -> ApiError {
     )
 }
 
+/// The client address (as the rate limiters key it) of a request, put on it by the admission
+/// layer: a large body whose signature fails is charged to it ([`crate::hasher::Debts`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Client(pub std::net::IpAddr);
+
 /// Verifies `env` against `key` for this method, path with query and body, then records its
-/// nonce, refusing a replay.
+/// nonce, refusing a replay. A large body whose signature fails is charged to `client`.
 async fn authenticate(
     state: &Shared,
+    client: Option<Client>,
     env: &RequestEnvelope,
     key: &PublicKey,
-    method: &Method,
-    uri: &Uri,
-    body: &[u8],
+    (method, uri): (&Method, &Uri),
+    body: &Bytes,
 ) -> Result<(), ApiError> {
     let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    let digest = body_digest(body).await;
+    let digest = state.hasher.digest(body).await?;
     env.verify_digest(key, method.as_str(), path, &digest, now_secs())
         .map_err(|e| match e {
             ProtocolError::UnknownKeyId => {
                 ApiError::signature_invalid("signed by a key this route does not accept")
             }
             ProtocolError::RequestTimestampOutOfWindow => out_of_window(),
-            _ => ApiError::signature_invalid("request signature does not verify"),
+            _ => {
+                if let (Some(Client(ip)), true) =
+                    (client, body.len() > crate::hasher::INLINE_HASH_BYTES)
+                {
+                    state.debts.add(ip, body.len() as u64);
+                }
+                ApiError::signature_invalid("request signature does not verify")
+            }
         })?;
     let key_id = env.key_id.0;
     let nonce = env.nonce;
@@ -140,25 +152,6 @@ async fn authenticate(
             "this request was seen before; sign each request with a fresh nonce",
         ))
     }
-}
-
-/// Bytes hashed between two yields to the runtime.
-const HASH_STEP: usize = 256 * 1024;
-
-/// The SHA-256 of a body, hashed in steps of [`HASH_STEP`] with a yield to the runtime between
-/// them: a body of many MiB (a batch, or a stranger's body under a copied HA key id) then holds
-/// a worker thread for a fraction of a millisecond at a time, not for the whole hash, so other
-/// connections' requests are served in between.
-async fn body_digest(body: &[u8]) -> [u8; 32] {
-    let mut hash = venuecode_protocol::hash::Sha256Stream::new();
-    let mut steps = body.chunks(HASH_STEP).peekable();
-    while let Some(step) = steps.next() {
-        hash.update(step);
-        if steps.peek().is_some() {
-            tokio::task::yield_now().await;
-        }
-    }
-    hash.finish()
 }
 
 /// The trusted HA key that signed `env`, or 401 `signature_invalid`.
@@ -305,6 +298,7 @@ impl<K: KeySource> FromRequest<Shared> for Signed<K> {
             tracing::error!(uri = %req.uri().path(), "signed route not checked before its body");
             return Err(ApiError::internal());
         }
+        let client = req.extensions().get::<Client>().copied();
         let (mut parts, body) = req.into_parts();
         let env = envelope(&parts.headers)?;
         let param = RawPathParams::from_request_parts(&mut parts, state)
@@ -314,7 +308,7 @@ impl<K: KeySource> FromRequest<Shared> for Signed<K> {
         let (method, uri) = (parts.method.clone(), parts.uri.clone());
         let Body(body) = Body::from_request(Request::from_parts(parts, body), state).await?;
         let (found, key) = K::find(state, param, &env, &body).await?;
-        authenticate(state, &env, &key, &method, &uri, &body).await?;
+        authenticate(state, client, &env, &key, (&method, &uri), &body).await?;
         Ok(Self(found, body))
     }
 }

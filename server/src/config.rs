@@ -176,8 +176,9 @@ pub struct Config {
     pub rate_burst: u32,
 
     /// Behind a trusted reverse proxy, the header that carries the client address (for example
-    /// `x-forwarded-for`; its last entry is used, the one the proxy added). Only for the per-IP
-    /// rate limit; without it, the peer address of the connection is used.
+    /// `x-forwarded-for`; its last entry is used, the one the proxy added). Only for the
+    /// per-address limits (rate limits, registrations, the wait after a large signed body
+    /// failed its signature); without it, the peer address of the connection is used.
     #[arg(long, env = "VENUECODE_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
 

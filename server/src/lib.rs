@@ -8,6 +8,7 @@ mod cache;
 pub mod config;
 mod conn;
 mod error;
+mod hasher;
 pub mod keyfile;
 mod metrics;
 pub mod openapi;
@@ -137,6 +138,8 @@ impl Server {
             body_bytes,
             registrations_by_ip,
             registrations,
+            hasher: hasher::BulkHasher::start()?,
+            debts: hasher::Debts::default(),
         });
         Ok(Self {
             listener,
@@ -344,6 +347,7 @@ async fn retention_job(state: Shared, mut stop: watch::Receiver<bool>) {
                 state.limiter.shrink_to_fit();
                 state.registrations_by_ip.retain_recent();
                 state.registrations_by_ip.shrink_to_fit();
+                state.debts.prune();
             }
             _ = stop.changed() => return,
         }

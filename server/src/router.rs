@@ -316,7 +316,20 @@ async fn admit_body(
     if let Err(refusal) = rate_limit(&s, &method, &route, client) {
         return refusal;
     }
-    let checked = match signer(&method, &route) {
+    let client = limiter_key(client);
+    let signed = signer(&method, &route);
+    if signed.is_some() && declared > crate::hasher::INLINE_HASH_BYTES as u64 {
+        if let Some(secs) = s.debts.owes(client) {
+            s.metrics.event("signature_debt");
+            return too_many(
+                &s,
+                secs,
+                "a large signed body from this address failed its signature check; \
+                 send large signed bodies again after Retry-After seconds",
+            );
+        }
+    }
+    let checked = match signed {
         Some(who) => auth::from_headers(&s, who, req.uri(), headers)
             .await
             .map(|()| Some(who)),
@@ -342,6 +355,7 @@ async fn admit_body(
     };
     if let Some(who) = admitted {
         req.extensions_mut().insert(auth::Admitted(who));
+        req.extensions_mut().insert(auth::Client(client));
     }
     // The share is held until the request is answered, since the handler keeps the body.
     let _share = if declared == 0 {

@@ -43,6 +43,10 @@ pub(crate) struct AppState {
     pub registrations_by_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Server-wide limiter of venue registrations.
     pub registrations: DefaultDirectRateLimiter,
+    /// Hashes large signed bodies off the runtime's workers.
+    pub hasher: crate::hasher::BulkHasher,
+    /// What each address made the server hash for signatures that failed.
+    pub debts: crate::hasher::Debts,
 }
 
 /// How fast a request body must arrive: on average at least `min_rate` bytes a second once

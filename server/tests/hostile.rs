@@ -283,6 +283,76 @@ fn unauthenticated_body_is_refused_from_its_headers_before_it_is_read() {
     assert_eq!(h.get("/v1/batches").json()["latest"], 0);
 }
 
+/// Sends a whole `POST /v1/batches` from `local` with a signature header made by `key` over
+/// `signed_over` instead of `body`, and reads the answer.
+fn post_signed_over(
+    h: &Harness,
+    local: &str,
+    key: &SigningKey,
+    signed_over: &[u8],
+    body: &[u8],
+) -> (u16, String) {
+    let (name, value) = Harness::sig(key, "POST", "/v1/batches", signed_over, now());
+    let mut s = connect_from(local, h.addr);
+    write!(
+        s,
+        "POST /v1/batches HTTP/1.1\r\nHost: t\r\n{name}: {value}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
+    answer(&mut s)
+}
+
+#[test]
+fn unauthenticated_body_under_a_copied_key_id_is_hashed_once_then_refused_from_its_headers() {
+    let h = Harness::start_with(|c| c.request_timeout_ms = 60_000);
+    // A stranger's 2 MiB body under an HA envelope made for another body: the headers pass,
+    // the body is read and hashed, and the signature fails.
+    let big = vec![7u8; 2 * 1024 * 1024];
+    let (status, text) = post_signed_over(&h, "127.0.0.1", &h.ha, b"other", &big);
+    assert_eq!(status, 401, "{text}");
+    assert!(text.contains("signature_invalid"), "{text}");
+    // Its address now owes the 2 MiB it made the server hash in vain (8 s at 256 KiB/s): its
+    // next large signed body is refused with 429 and a Retry-After while not one byte of it
+    // has been sent.
+    let (name, value) = Harness::sig(&h.ha, "POST", "/v1/batches", b"other", now());
+    let mut s = post_head(
+        h.addr,
+        "/v1/batches",
+        &format!("{name}: {value}\r\n"),
+        big.len(),
+        b"",
+    );
+    let (status, text) = answer(&mut s);
+    assert_eq!(status, 429, "{text}");
+    assert!(text.contains("rate_limited"), "{text}");
+    let retry = text
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("retry-after: ")
+                .map(str::to_owned)
+        })
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    assert!(matches!(retry, Some(6..=8)), "{text}");
+    // Even a genuine large body from that address waits; small signed bodies do not.
+    let (status, text) = post_signed_over(&h, "127.0.0.1", &h.ha, &big, &big);
+    assert_eq!(status, 429, "{text}");
+    let r = h.signed(&h.ha, "POST", "/v1/batches", b"not a batch");
+    assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
+    // Another address owes nothing: its genuine large body is read and its signature verifies
+    // (then the body is refused as not a batch).
+    let (status, text) = post_signed_over(&h, "127.0.0.2", &h.ha, &big, &big);
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("malformed"), "{text}");
+    // The debt drains at 256 KiB a second: after its Retry-After, the first address is served.
+    std::thread::sleep(Duration::from_secs(retry.unwrap_or(8)));
+    let (status, text) = post_signed_over(&h, "127.0.0.1", &h.ha, &big, &big);
+    assert_eq!(status, 400, "{text}");
+    assert_eq!(h.get("/v1/batches").json()["latest"], 0);
+}
+
 #[test]
 fn unauthenticated_body_on_the_v2_routes_is_refused_from_its_headers_before_it_is_read() {
     let h = Harness::start_with(|c| {

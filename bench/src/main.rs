@@ -118,6 +118,22 @@ fn run_matching(quick: bool) -> BenchResult<()> {
             r.core.as_secs_f64() / sha,
         );
     }
+    for r in &m.results {
+        match &r.wasm {
+            Ok(w) => println!(
+                "\nWebAssembly build (node), {} records: {:.1} ms wall, {:.1} ms CPU; {:.2}x the \
+                 native sync wall",
+                r.records,
+                ms(w.wall),
+                ms(w.cpu),
+                w.wall.as_secs_f64() / r.wall.as_secs_f64().max(f64::MIN_POSITIVE),
+            ),
+            Err(why) if r.records >= 1_000_000 => {
+                println!("\nWebAssembly build (node): not measured: {why}")
+            }
+            Err(_) => {}
+        }
+    }
     Ok(())
 }
 

@@ -219,6 +219,92 @@ pub struct MatchResult {
     pub exposures: u64,
     pub core: Duration,
     pub sha256: Duration,
+    /// The same sync through the WebAssembly build in node, or why it was not measured.
+    pub wasm: Result<WasmMatch, String>,
+}
+
+/// The match through the WebAssembly build (`bench/wasm/match.mjs`): medians of the runs.
+#[derive(Debug, Clone, Copy)]
+pub struct WasmMatch {
+    pub wall: Duration,
+    pub cpu: Duration,
+    pub exposures: u64,
+}
+
+/// The node script that runs the match through the WebAssembly build.
+const WASM_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/wasm/match.mjs");
+/// The node build of the WebAssembly module (scripts/build-wasm.sh).
+const WASM_PKG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../web/pkg-node/venuecode_wasm_bg.wasm"
+);
+
+/// Runs the same sync through the WebAssembly build in node, on the diary's exported state and
+/// the batch file, `runs` times in one node process (the first run warms the JIT up and is
+/// dropped when there are several). Needs `node` and scripts/build-wasm.sh's output.
+fn wasm_match(
+    dir: &Path,
+    pristine: &Path,
+    auth: &Authorities,
+    now: UnixMinute,
+    batch_file: &Path,
+    runs: usize,
+) -> Result<WasmMatch, String> {
+    if !Path::new(WASM_PKG).exists() {
+        return Err("the WebAssembly build is missing: run scripts/build-wasm.sh".to_owned());
+    }
+    let fail = |e: &dyn std::fmt::Display| format!("WebAssembly fixture: {e}");
+    std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
+    let visitor = Visitor::open(
+        pristine,
+        DiaryKey::from_bytes(fixture::DIARY_KEY),
+        auth.visitor_config().map_err(|e| fail(&e))?,
+        ManualClock::at_minute(now),
+        MemoryServer::new(),
+    )
+    .map_err(|e| fail(&e))?;
+    let state = visitor.export_state().map_err(|e| fail(&e))?;
+    let bundle = visitor.trust_bundle().map_err(|e| fail(&e))?.encode();
+    drop(visitor);
+    let transport =
+        FileTransport::new(&[batch_file.to_path_buf()], auth, now).map_err(|e| fail(&e))?;
+    let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes);
+    write("diary.bin", &state)
+        .and_then(|()| write("bundle.bin", &bundle))
+        .and_then(|()| write("checkpoint.bin", &transport.checkpoint))
+        .and_then(|()| write("meta.json", format!("{{\"now\": {now}}}").as_bytes()))
+        .and_then(|()| std::fs::copy(batch_file, dir.join("batch.bin")).map(|_| ()))
+        .map_err(|e| fail(&e))?;
+    let total = if runs > 1 { runs + 1 } else { runs };
+    let out = Command::new("node")
+        .arg(WASM_SCRIPT)
+        .arg(dir)
+        .arg(total.to_string())
+        .output()
+        .map_err(|e| format!("node could not run ({e}): install nodejs"))?;
+    let _ = std::fs::remove_dir_all(dir);
+    if !out.status.success() {
+        return Err(format!(
+            "bench/wasm/match.mjs failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let mut reports: Vec<ChildReport> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| parse_report(l.as_bytes()))
+        .collect::<BenchResult<_>>()
+        .map_err(|e| fail(&e))?;
+    if reports.len() > 1 {
+        reports.remove(0);
+    }
+    let walls: Vec<Duration> = reports.iter().map(|r| r.wall).collect();
+    let cpus: Vec<Duration> = reports.iter().map(|r| r.cpu).collect();
+    Ok(WasmMatch {
+        wall: median(&walls),
+        cpu: median(&cpus),
+        exposures: reports.first().map_or(0, |r| r.exposures),
+    })
 }
 
 /// Everything section 1 measures.
@@ -364,7 +450,24 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<Matching> {
             shas.push(thread_cpu().saturating_sub(c0));
             std::hint::black_box(d);
         }
+        // The largest list again through the WebAssembly build, in node.
+        let wasm = if n >= 1_000_000 {
+            eprintln!("  … and through the WebAssembly build in node…");
+            wasm_match(&work.join("wasm"), &pristine, &auth, now, &file, runs)
+        } else {
+            Err("measured for the largest list only".to_owned())
+        };
+        if let Ok(w) = &wasm {
+            if w.exposures != exposures {
+                return Err(format!(
+                    "the WebAssembly build raised {} exposures, the native library {exposures}",
+                    w.exposures
+                )
+                .into());
+            }
+        }
         results.push(MatchResult {
+            wasm,
             records: count,
             batch_bytes: batch.len() as u64,
             wall: median(&walls),

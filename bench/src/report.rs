@@ -77,6 +77,39 @@ fn not_measured(id: &'static str, why: &str) -> Row {
     }
 }
 
+/// The goal of the WebAssembly build's match: at most this many times the native sync's wall.
+const GOAL_WASM_RATIO: f64 = 3.0;
+
+/// Section 1's match of the largest list through the WebAssembly build, beside the native sync
+/// of the same run.
+fn wasm_row(res: &crate::matching::MatchResult) -> Row {
+    let what =
+        "… the same sync through the WebAssembly build (node, `bench/wasm/match.mjs`)".to_owned();
+    match &res.wasm {
+        Ok(w) => {
+            let rt = w.wall.as_secs_f64() / res.wall.as_secs_f64().max(1e-12);
+            Row {
+                id: "1",
+                what,
+                ours: format!("{} wall, {} CPU", ms(w.wall), ms(w.cpu)),
+                anchor: format!("native sync {} wall", ms(res.wall)),
+                ratio: format!("{rt:.2}× native"),
+                goal: format!("≤ {GOAL_WASM_RATIO}× native"),
+                verdict: verdict(rt <= GOAL_WASM_RATIO, ""),
+            }
+        }
+        Err(why) => Row {
+            id: "1",
+            what,
+            ours: "not measured".to_owned(),
+            anchor: "—".to_owned(),
+            ratio: "—".to_owned(),
+            goal: format!("≤ {GOAL_WASM_RATIO}× native"),
+            verdict: why.clone(),
+        },
+    }
+}
+
 /// Requests/s and latency percentiles of a wrk run.
 fn wrk_figures(w: &Wrk) -> String {
     format!("{} req/s; {}", thousands(w.rps), percentiles(w))
@@ -164,6 +197,9 @@ pub fn render(r: &Results) -> String {
                 goal,
                 verdict: verd,
             });
+            if is_million {
+                rows.push(wasm_row(res));
+            }
         }
     }
     if let (Some(day), Some(b)) = (&r.our_day, &r.baseline) {

@@ -111,6 +111,14 @@ impl Visitor {
         self.clock.now_minute()
     }
 
+    /// The whole diary state as the WebAssembly build stores it
+    /// ([`DiaryState::to_padded`](crate::DiaryState::to_padded)): to move a diary into the
+    /// browser build, and for benchmarks. It is the person's whole history in clear: encrypt it
+    /// before it leaves memory.
+    pub fn export_state(&self) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        self.diary.load()?.to_padded()
+    }
+
     /// Deletes entries and exposures older than the retention period; returns how many.
     pub fn purge(&self) -> Result<usize> {
         let now = self.now();

@@ -1,0 +1,63 @@
+// Section 1's matching through the WebAssembly build, in node: the 14-day diary (its state
+// exported from the native diary the bench built) against one batch file, through the same sync
+// path an app takes (WebVisitor: checkpoint, listing, the batch streamed from disk in 64 KiB
+// chunks into feedBatch, finishBatch, endSync). Prints one line of JSON per run, as the native
+// matching children do: { wall_ns, cpu_ns, exposures, records }.
+//
+//   node bench/wasm/match.mjs <fixture dir> [runs]
+//
+// The fixture dir holds bundle.bin (trust bundle), diary.bin (WebVisitor snapshot),
+// checkpoint.bin, batch.bin and meta.json ({ now }), written by `venuecode-bench`.
+import { readFileSync, createReadStream } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const { WebVisitor } = require(join(here, "..", "..", "web", "pkg-node", "venuecode_wasm.js"));
+
+const dir = process.argv[2];
+const runs = Number(process.argv[3] ?? 1);
+if (!dir || !Number.isInteger(runs) || runs < 1) {
+  console.error("usage: node bench/wasm/match.mjs <fixture dir> [runs]");
+  process.exit(2);
+}
+const bundle = readFileSync(join(dir, "bundle.bin"));
+const diary = readFileSync(join(dir, "diary.bin"));
+const checkpoint = readFileSync(join(dir, "checkpoint.bin"));
+const { now } = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8"));
+const listing = new TextEncoder().encode(JSON.stringify({ batches: [], latest: 1 }));
+
+for (let run = 0; run < runs; run++) {
+  const v = new WebVisitor(bundle, diary, now);
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  v.beginSync(now);
+  v.applyCheckpoint(checkpoint);
+  v.applyBatchList(listing);
+  let records = 0;
+  let batches = 0;
+  while (v.nextBatchPath() !== null) {
+    v.beginBatch();
+    for await (const chunk of createReadStream(join(dir, "batch.bin"), { highWaterMark: 64 * 1024 })) {
+      v.feedBatch(chunk);
+    }
+    records += v.finishBatch().records;
+    batches += 1;
+  }
+  const end = v.endSync(now);
+  const wall = process.hrtime.bigint() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  if (batches !== 1 || end.chainStatus !== "ok") {
+    console.error(`not every batch was processed, or the chain is not up to date: ${end.chainStatus}`);
+    process.exit(1);
+  }
+  console.log(JSON.stringify({
+    wall_ns: Number(wall),
+    cpu_ns: (cpu.user + cpu.system) * 1000,
+    exposures: end.newExposures.length,
+    records,
+  }));
+  v.free();
+}

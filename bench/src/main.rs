@@ -18,6 +18,7 @@ mod pg;
 mod report;
 mod server;
 mod util;
+mod webapp;
 mod wire;
 
 use std::time::Instant;
@@ -36,6 +37,8 @@ const USAGE: &str = "usage: venuecode-bench [--quick] [--write] [--only matching
                         match, the SHA-256 floor and their ratios)
               server    sections 4-6
               hostile   section 7
+The full run ends with section 8, the visitor web app in headless Chromium (web/bench/app.mjs;
+needs scripts/build-web.sh's build, chromium and the venuecode binary).
 
 The read-path comparison needs wrk and nginx (Debian: bench/run.sh installs them). The server
 figures are also measured on PostgreSQL, in a database created for the run on the server that
@@ -120,14 +123,27 @@ fn run_matching(quick: bool) -> BenchResult<()> {
     }
     for r in &m.results {
         match &r.wasm {
-            Ok(w) => println!(
-                "\nWebAssembly build (node), {} records: {:.1} ms wall, {:.1} ms CPU; {:.2}x the \
-                 native sync wall",
-                r.records,
-                ms(w.wall),
-                ms(w.cpu),
-                w.wall.as_secs_f64() / r.wall.as_secs_f64().max(f64::MIN_POSITIVE),
-            ),
+            Ok(w) => {
+                println!(
+                    "\nWebAssembly build (node), {} records: {:.1} ms wall, {:.1} ms CPU; {:.2}x \
+                     the native sync wall",
+                    r.records,
+                    ms(w.wall),
+                    ms(w.cpu),
+                    w.wall.as_secs_f64() / r.wall.as_secs_f64().max(f64::MIN_POSITIVE),
+                );
+                match &w.browser {
+                    Ok(b) => println!(
+                        "WebAssembly build in headless Chromium: {:.1} ms wall; {:.2}x the native \
+                         sync wall",
+                        ms(*b),
+                        b.as_secs_f64() / r.wall.as_secs_f64().max(f64::MIN_POSITIVE),
+                    ),
+                    Err(why) => {
+                        println!("WebAssembly build in headless Chromium: not measured: {why}")
+                    }
+                }
+            }
             Err(why) if r.records >= 1_000_000 => {
                 println!("\nWebAssembly build (node): not measured: {why}")
             }
@@ -183,7 +199,10 @@ fn full(quick: bool, work: &std::path::Path, r: &mut report::Results) -> BenchRe
     eprintln!("[4-6/6] server…");
     r.server = Some(server::run(quick, work)?);
 
-    eprintln!("[7/7] the server binary under hostile load, and over TLS…");
+    eprintln!("[7/8] the server binary under hostile load, and over TLS…");
     r.hostile = Some(hostile::run(quick, work));
+
+    eprintln!("[8/8] the visitor web app in headless Chromium…");
+    r.webapp = Some(webapp::run(quick));
     Ok(())
 }

@@ -224,11 +224,14 @@ pub struct MatchResult {
 }
 
 /// The match through the WebAssembly build (`bench/wasm/match.mjs`): medians of the runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct WasmMatch {
     pub wall: Duration,
     pub cpu: Duration,
     pub exposures: u64,
+    /// The same match in headless Chromium (`web/bench/match-browser.mjs`: the app's module,
+    /// the batch streamed with fetch): median wall, or why it was not measured.
+    pub browser: Result<Duration, String>,
 }
 
 /// The node script that runs the match through the WebAssembly build.
@@ -282,6 +285,7 @@ fn wasm_match(
         .arg(total.to_string())
         .output()
         .map_err(|e| format!("node could not run ({e}): install nodejs"))?;
+    let browser = browser_match(dir, total);
     let _ = std::fs::remove_dir_all(dir);
     if !out.status.success() {
         return Err(format!(
@@ -304,7 +308,35 @@ fn wasm_match(
         wall: median(&walls),
         cpu: median(&cpus),
         exposures: reports.first().map_or(0, |r| r.exposures),
+        browser,
     })
+}
+
+/// The fixture of [`wasm_match`] matched in headless Chromium, `runs` times in one page (the
+/// first dropped when there are several); the median wall. Every run must find the exposures.
+fn browser_match(dir: &Path, runs: usize) -> Result<Duration, String> {
+    crate::webapp::browser_ready("web/pkg/venuecode_wasm.js")?;
+    let text = crate::webapp::node(
+        "match-browser.mjs",
+        &[dir.as_os_str(), runs.to_string().as_ref()],
+        None,
+    )?;
+    let mut walls = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with('{')) {
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        if v["exposures"].as_u64().unwrap_or(0) == 0 {
+            return Err(format!("the browser run found no exposure: {line}"));
+        }
+        let ns = v["wall_ns"].as_u64().ok_or("no wall_ns")?;
+        walls.push(Duration::from_nanos(ns));
+    }
+    if walls.len() > 1 {
+        walls.remove(0);
+    }
+    if walls.is_empty() {
+        return Err("web/bench/match-browser.mjs printed no run".to_owned());
+    }
+    Ok(median(&walls))
 }
 
 /// Everything section 1 measures.

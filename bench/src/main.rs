@@ -125,12 +125,14 @@ fn run_matching(quick: bool) -> BenchResult<()> {
         match &r.wasm {
             Ok(w) => {
                 println!(
-                    "\nWebAssembly build (node), {} records: {:.1} ms wall, {:.1} ms CPU; {:.2}x \
-                     the native sync wall",
+                    "
+WebAssembly build (node), {} records: {:.1} ms wall, {:.1} ms CPU; {:.2}x \
+                     the native sync wall, {:.2}x its CPU",
                     r.records,
                     ms(w.wall),
                     ms(w.cpu),
                     w.wall.as_secs_f64() / r.wall.as_secs_f64().max(f64::MIN_POSITIVE),
+                    w.cpu.as_secs_f64() / r.cpu.as_secs_f64().max(f64::MIN_POSITIVE),
                 );
                 match &w.browser {
                     Ok(b) => println!(

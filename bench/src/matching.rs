@@ -229,9 +229,18 @@ pub struct WasmMatch {
     pub wall: Duration,
     pub cpu: Duration,
     pub exposures: u64,
-    /// The same match in headless Chromium (`web/bench/match-browser.mjs`: the app's module,
-    /// the batch streamed with fetch): median wall, or why it was not measured.
-    pub browser: Result<Duration, String>,
+    /// The same match in headless Chromium (`web/bench/match-browser.mjs`: the app's module),
+    /// or why it was not measured.
+    pub browser: Result<BrowserMatch, String>,
+}
+
+/// Medians of the match in headless Chromium.
+#[derive(Debug, Clone, Copy)]
+pub struct BrowserMatch {
+    /// The batch streamed with `fetch` into the matcher, as the app syncs.
+    pub stream: Duration,
+    /// The batch already in memory, fed in 64 KiB slices: the WebAssembly alone.
+    pub memory: Duration,
 }
 
 /// The node script that runs the match through the WebAssembly build.
@@ -313,30 +322,40 @@ fn wasm_match(
 }
 
 /// The fixture of [`wasm_match`] matched in headless Chromium, `runs` times in one page (the
-/// first dropped when there are several); the median wall. Every run must find the exposures.
-fn browser_match(dir: &Path, runs: usize) -> Result<Duration, String> {
+/// first dropped when there are several); the medians. Every run must find the exposures.
+fn browser_match(dir: &Path, runs: usize) -> Result<BrowserMatch, String> {
     crate::webapp::browser_ready("web/pkg/venuecode_wasm.js")?;
     let text = crate::webapp::node(
         "match-browser.mjs",
         &[dir.as_os_str(), runs.to_string().as_ref()],
         None,
     )?;
-    let mut walls = Vec::new();
+    let mut stream = Vec::new();
+    let mut memory = Vec::new();
     for line in text.lines().filter(|l| l.starts_with('{')) {
         let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
         if v["exposures"].as_u64().unwrap_or(0) == 0 {
             return Err(format!("the browser run found no exposure: {line}"));
         }
-        let ns = v["wall_ns"].as_u64().ok_or("no wall_ns")?;
-        walls.push(Duration::from_nanos(ns));
+        let ns = |k: &str| {
+            v[k].as_u64()
+                .map(Duration::from_nanos)
+                .ok_or(format!("no {k}"))
+        };
+        stream.push(ns("wall_ns")?);
+        memory.push(ns("memory_wall_ns")?);
     }
-    if walls.len() > 1 {
-        walls.remove(0);
+    if stream.len() > 1 {
+        stream.remove(0);
+        memory.remove(0);
     }
-    if walls.is_empty() {
+    if stream.is_empty() {
         return Err("web/bench/match-browser.mjs printed no run".to_owned());
     }
-    Ok(median(&walls))
+    Ok(BrowserMatch {
+        stream: median(&stream),
+        memory: median(&memory),
+    })
 }
 
 /// Everything section 1 measures.

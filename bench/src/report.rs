@@ -102,15 +102,20 @@ fn wasm_row(res: &crate::matching::MatchResult) -> Row {
                 verdict: verdict(rt <= GOAL_WASM_RATIO, ""),
             }
         }
-        Err(why) => Row {
-            id: "1",
-            what,
-            ours: "not measured".to_owned(),
-            anchor: "—".to_owned(),
-            ratio: "—".to_owned(),
-            goal: format!("≤ {GOAL_WASM_RATIO}× native"),
-            verdict: why.clone(),
-        },
+        Err(why) => wasm_not_measured(what, why.clone()),
+    }
+}
+
+/// A WebAssembly row of section 1 that could not be measured, and why.
+fn wasm_not_measured(what: String, why: String) -> Row {
+    Row {
+        id: "1",
+        what,
+        ours: "not measured".to_owned(),
+        anchor: "—".to_owned(),
+        ratio: "—".to_owned(),
+        goal: format!("≤ {GOAL_WASM_RATIO}× native"),
+        verdict: why,
     }
 }
 
@@ -140,15 +145,7 @@ fn browser_row(res: &crate::matching::MatchResult) -> Row {
                 verdict: verdict(rt <= GOAL_WASM_RATIO, ""),
             }
         }
-        Err(why) => Row {
-            id: "1",
-            what,
-            ours: "not measured".to_owned(),
-            anchor: "—".to_owned(),
-            ratio: "—".to_owned(),
-            goal: format!("≤ {GOAL_WASM_RATIO}× native"),
-            verdict: why,
-        },
+        Err(why) => wasm_not_measured(what, why),
     }
 }
 

@@ -696,14 +696,21 @@ impl WebVisitor {
 
     // ---- share ----
 
-    fn selection(
+    /// The split of the infectious window `[from, until)` by the person's choice.
+    fn preview(
+        &self,
+        window: (f64, f64),
+        now: UnixMinute,
         exclude: Option<Vec<f64>>,
         include_hidden: Option<Vec<f64>>,
-    ) -> JsResult<ShareSelection> {
-        Ok(ShareSelection {
+    ) -> JsResult<SharePreview> {
+        let selection = ShareSelection {
             exclude: ids(exclude)?,
             include_hidden: ids(include_hidden)?,
-        })
+        };
+        self.state
+            .preview_share(minute(window.0)?, minute(window.1)?, now, &selection)
+            .js()
     }
 
     /// What a share of the window `[from, until)` sends, leaves out (hidden) and excludes.
@@ -716,11 +723,7 @@ impl WebVisitor {
         exclude: Option<Vec<f64>>,
         include_hidden: Option<Vec<f64>>,
     ) -> JsResult<JsValue> {
-        let sel = Self::selection(exclude, include_hidden)?;
-        let p = self
-            .state
-            .preview_share(minute(from)?, minute(until)?, minute(now)?, &sel)
-            .js()?;
+        let p = self.preview((from, until), minute(now)?, exclude, include_hidden)?;
         Ok(share_preview_js(&p))
     }
 
@@ -737,11 +740,7 @@ impl WebVisitor {
         include_hidden: Option<Vec<f64>>,
     ) -> JsResult<JsValue> {
         let now = minute(now)?;
-        let sel = Self::selection(exclude, include_hidden)?;
-        let preview = self
-            .state
-            .preview_share(minute(from)?, minute(until)?, now, &sel)
-            .js()?;
+        let preview = self.preview((from, until), now, exclude, include_hidden)?;
         let sealed = self
             .state
             .seal_previewed(&self.config, tan, &preview, now)

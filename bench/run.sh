@@ -27,4 +27,8 @@ if [ -z "${VENUECODE_TEST_POSTGRES_URL:-}" ]; then
 fi
 # The hostile-load and TLS rows run the server binary as a separate process.
 cargo build --release -p venuecode-server --bin venuecode-server
+# Section 1's WebAssembly rows and section 8 (the web app in headless Chromium) need the wasm and
+# web builds and the venuecode binary; without them their rows say why they were not measured.
+cargo build --release -p venuecode --bin venuecode
+scripts/build-web.sh || echo "bench/run.sh: the web app was not built; its rows will say so" >&2
 exec cargo run --release -p venuecode-bench -- "$@"

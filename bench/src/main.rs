@@ -18,6 +18,7 @@ mod pg;
 mod report;
 mod server;
 mod util;
+mod webapp;
 mod wire;
 
 use std::time::Instant;
@@ -27,7 +28,8 @@ pub type BenchError = Box<dyn std::error::Error + Send + Sync>;
 /// The bench's result type.
 pub type BenchResult<T> = Result<T, BenchError>;
 
-const USAGE: &str = "usage: venuecode-bench [--quick] [--write] [--only matching|server|hostile]
+const USAGE: &str =
+    "usage: venuecode-bench [--quick] [--write] [--only matching|server|hostile|web]
 
   --quick   a smaller run (fewer repetitions and requests, shorter wrk runs)
   --write   also write the table to BENCHMARKS.md at the workspace root
@@ -36,6 +38,8 @@ const USAGE: &str = "usage: venuecode-bench [--quick] [--write] [--only matching
                         match, the SHA-256 floor and their ratios)
               server    sections 4-6
               hostile   section 7
+              web       section 8: the visitor web app in headless Chromium (web/bench/app.mjs;
+                        needs scripts/build-web.sh's build, chromium and the venuecode binary)
 
 The read-path comparison needs wrk and nginx (Debian: bench/run.sh installs them). The server
 figures are also measured on PostgreSQL, in a database created for the run on the server that
@@ -60,9 +64,11 @@ fn main() {
             "--quick" => quick = true,
             "--write" => write = true,
             "--only" => match rest.next().map(String::as_str) {
-                Some(part @ ("matching" | "server" | "hostile")) => only = Some(part.to_owned()),
+                Some(part @ ("matching" | "server" | "hostile" | "web")) => {
+                    only = Some(part.to_owned())
+                }
                 _ => {
-                    eprintln!("--only takes matching, server or hostile\n{USAGE}");
+                    eprintln!("--only takes matching, server, hostile or web\n{USAGE}");
                     std::process::exit(2);
                 }
             },
@@ -120,15 +126,30 @@ fn run_matching(quick: bool) -> BenchResult<()> {
     }
     for r in &m.results {
         match &r.wasm {
-            Ok(w) => println!(
-                "\nWebAssembly build (node), {} records: {:.1} ms wall, {:.1} ms CPU; {:.2}x the \
-                 native sync wall, {:.2}x its CPU",
-                r.records,
-                ms(w.wall),
-                ms(w.cpu),
-                w.wall.as_secs_f64() / r.wall.as_secs_f64().max(f64::MIN_POSITIVE),
-                w.cpu.as_secs_f64() / r.cpu.as_secs_f64().max(f64::MIN_POSITIVE),
-            ),
+            Ok(w) => {
+                println!(
+                    "
+WebAssembly build (node), {} records: {:.1} ms wall, {:.1} ms CPU; {:.2}x \
+                     the native sync wall, {:.2}x its CPU",
+                    r.records,
+                    ms(w.wall),
+                    ms(w.cpu),
+                    w.wall.as_secs_f64() / r.wall.as_secs_f64().max(f64::MIN_POSITIVE),
+                    w.cpu.as_secs_f64() / r.cpu.as_secs_f64().max(f64::MIN_POSITIVE),
+                );
+                match &w.browser {
+                    Ok(b) => println!(
+                        "WebAssembly build in headless Chromium: {:.1} ms wall streamed with fetch \
+                         ({:.1} ms from memory); {:.2}x the native sync wall",
+                        ms(b.stream),
+                        ms(b.memory),
+                        b.stream.as_secs_f64() / r.wall.as_secs_f64().max(f64::MIN_POSITIVE),
+                    ),
+                    Err(why) => {
+                        println!("WebAssembly build in headless Chromium: not measured: {why}")
+                    }
+                }
+            }
             Err(why) if r.records >= 1_000_000 => {
                 println!("\nWebAssembly build (node): not measured: {why}")
             }
@@ -146,6 +167,7 @@ fn run(quick: bool, write: bool, only: Option<&str>) -> BenchResult<()> {
     let mut r = report::Results::default();
     match only {
         Some("server") => r.server = Some(server::run(quick, work.path())?),
+        Some("web") => r.webapp = Some(webapp::run(quick)),
         Some(_) => r.hostile = Some(hostile::run(quick, work.path())),
         None => full(quick, work.path(), &mut r)?,
     }
@@ -184,7 +206,10 @@ fn full(quick: bool, work: &std::path::Path, r: &mut report::Results) -> BenchRe
     eprintln!("[4-6/6] server…");
     r.server = Some(server::run(quick, work)?);
 
-    eprintln!("[7/7] the server binary under hostile load, and over TLS…");
+    eprintln!("[7/8] the server binary under hostile load, and over TLS…");
     r.hostile = Some(hostile::run(quick, work));
+
+    eprintln!("[8/8] the visitor web app in headless Chromium…");
+    r.webapp = Some(webapp::run(quick));
     Ok(())
 }

@@ -224,7 +224,7 @@ pub struct MatchResult {
 }
 
 /// The match through the WebAssembly build (`bench/wasm/match.mjs`): medians of the runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct WasmMatch {
     pub wall: Duration,
     pub cpu: Duration,
@@ -232,6 +232,18 @@ pub struct WasmMatch {
     /// SHA-256 over the same records through the same WebAssembly build (its CPU): the floor
     /// under a verified match there.
     pub sha256: Duration,
+    /// The same match in headless Chromium (`web/bench/match-browser.mjs`: the app's module),
+    /// or why it was not measured.
+    pub browser: Result<BrowserMatch, String>,
+}
+
+/// Medians of the match in headless Chromium.
+#[derive(Debug, Clone, Copy)]
+pub struct BrowserMatch {
+    /// The batch streamed with `fetch` into the matcher, as the app syncs.
+    pub stream: Duration,
+    /// The batch already in memory, fed in 64 KiB slices: the WebAssembly alone.
+    pub memory: Duration,
 }
 
 /// The node script that runs the match through the WebAssembly build.
@@ -285,6 +297,7 @@ fn wasm_match(
         .arg(total.to_string())
         .output()
         .map_err(|e| format!("node could not run ({e}): install nodejs"))?;
+    let browser = browser_match(dir, total);
     let _ = std::fs::remove_dir_all(dir);
     if !out.status.success() {
         return Err(format!(
@@ -314,6 +327,44 @@ fn wasm_match(
         cpu: median(&cpus),
         exposures: reports.first().map_or(0, |r| r.exposures),
         sha256,
+        browser,
+    })
+}
+
+/// The fixture of [`wasm_match`] matched in headless Chromium, `runs` times in one page (the
+/// first dropped when there are several); the medians. Every run must find the exposures.
+fn browser_match(dir: &Path, runs: usize) -> Result<BrowserMatch, String> {
+    crate::webapp::browser_ready("web/pkg/venuecode_wasm.js")?;
+    let text = crate::webapp::node(
+        "match-browser.mjs",
+        &[dir.as_os_str(), runs.to_string().as_ref()],
+        None,
+    )?;
+    let mut stream = Vec::new();
+    let mut memory = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with('{')) {
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        if v["exposures"].as_u64().unwrap_or(0) == 0 {
+            return Err(format!("the browser run found no exposure: {line}"));
+        }
+        let ns = |k: &str| {
+            v[k].as_u64()
+                .map(Duration::from_nanos)
+                .ok_or(format!("no {k}"))
+        };
+        stream.push(ns("wall_ns")?);
+        memory.push(ns("memory_wall_ns")?);
+    }
+    if stream.len() > 1 {
+        stream.remove(0);
+        memory.remove(0);
+    }
+    if stream.is_empty() {
+        return Err("web/bench/match-browser.mjs printed no run".to_owned());
+    }
+    Ok(BrowserMatch {
+        stream: median(&stream),
+        memory: median(&memory),
     })
 }
 

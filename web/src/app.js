@@ -60,6 +60,16 @@ async function boot() {
   const snapshot = await loadSnapshot();
   state.v = new WebVisitor(bundle, snapshot, nowMin());
   await save();
+  // Another tab of the app may have changed the diary meanwhile: a page coming back into view
+  // reopens it from the stored snapshot (one WebVisitor per page, crates/wasm/API.md).
+  document.addEventListener("visibilitychange", async () => {
+    if (document.visibilityState !== "visible" || state.syncing) return;
+    const held = await loadSnapshot();
+    if (!held) return;
+    state.v.free();
+    state.v = new WebVisitor(bundle, held, nowMin());
+    render();
+  });
 
   // The code is in the fragment, which the browser never sent. Read it, then drop it from the
   // address bar and the history entry.

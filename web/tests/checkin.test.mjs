@@ -319,3 +319,28 @@ test("the diary: edit times (an impossible edit is refused), hide and show, dele
     await c.close();
   }
 });
+
+test("a tab coming back into view reopens the diary another tab changed", async () => {
+  const c = await browser();
+  try {
+    const b = await open(c, `${w.codeBase}/`);
+    await b.click("#nav-diary");
+    await b.waitForSelector("#diary-empty");
+    const a = await open(c, poster.url);
+    await a.click("#check-in");
+    await a.waitForSelector("#verdict >> text=Checked in");
+    // Headless pages are always visible: say that tab B came back into view.
+    await b.bringToFront();
+    await b.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+    await b.waitForSelector("#diary li");
+    assert.ok((await b.textContent("#diary")).includes(NAME));
+    // B's next change keeps A's check-in: it checks out of it.
+    await b.click("#nav-home");
+    await b.click("#check-out");
+    await b.click("#nav-diary");
+    assert.doesNotMatch(await b.textContent("#diary li"), /– now/);
+    assert.deepEqual(c.errors, []);
+  } finally {
+    await c.close();
+  }
+});

@@ -340,7 +340,10 @@ impl Sha256Floor {
 
     /// The digest (empty once taken).
     pub fn finish(&mut self) -> Vec<u8> {
-        self.0.take().map(|h| h.finish().to_vec()).unwrap_or_default()
+        self.0
+            .take()
+            .map(|h| h.finish().to_vec())
+            .unwrap_or_default()
     }
 }
 

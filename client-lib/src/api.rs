@@ -152,10 +152,7 @@ pub fn fetch_counts(
     );
     let r = check(t.send(Request::get(path))?)?;
     let a: CountListing = json(r)?;
-    Ok(a.counts
-        .into_iter()
-        .map(|c| (Epoch::new(c.epoch), c.count))
-        .collect())
+    Ok(a.counts.into_iter().map(|c| (c.epoch, c.count)).collect())
 }
 
 /// `GET /v1/checkpoint`: the newest checkpoint the server holds (not yet verified).

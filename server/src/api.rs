@@ -18,7 +18,7 @@ use venuecode_protocol::api::{
 use venuecode_protocol::envelope::parse_tan_hash;
 use venuecode_protocol::hash::sha256;
 use venuecode_protocol::revocation::MAX_REVOCATION_PAGE;
-use venuecode_protocol::time::{local_epoch, UnixMinute, CLOCK_SKEW_MINUTES, EPOCH_MINUTES};
+use venuecode_protocol::time::{local_epoch, Epoch, UnixMinute, CLOCK_SKEW_MINUTES, EPOCH_MINUTES};
 use venuecode_protocol::{
     CertificateBody, Checkpoint, Codec, CountPing, CountTagRegistration, ExposureBatch,
     RegistrationRequest, Revocation, RevocationList, RevocationListBody, RevocationReason,
@@ -558,7 +558,7 @@ pub(crate) async fn post_checkpoint(
         StatusCode::CREATED,
         Json(CheckpointStored {
             sequence: b.sequence,
-            issued_at: b.issued_at.get(),
+            issued_at: b.issued_at,
         }),
     ))
 }
@@ -832,7 +832,10 @@ pub(crate) async fn get_counts(
     let rows = blocking(&s, move |st| st.counts(key_id, tag, from, to)).await?;
     let counts = rows
         .iter()
-        .map(|&(epoch, count)| CountRow { epoch, count })
+        .map(|&(epoch, count)| CountRow {
+            epoch: Epoch::new(epoch),
+            count,
+        })
         .collect();
     Ok(Json(CountListing { counts }))
 }

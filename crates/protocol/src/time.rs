@@ -464,6 +464,29 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "api")]
+    #[test]
+    fn json_holds_the_bare_number() {
+        let t = m(29_000_000);
+        assert_eq!(serde_json::to_string(&t).ok().as_deref(), Some("29000000"));
+        assert_eq!(serde_json::from_str::<UnixMinute>("29000000").ok(), Some(t));
+        assert_eq!(
+            serde_json::to_string(&Epoch::new(7)).ok().as_deref(),
+            Some("7")
+        );
+        assert_eq!(serde_json::from_str::<Slot>("3").ok(), Some(Slot::new(3)));
+        assert!(serde_json::from_str::<Slot>("-1").is_err());
+        assert!(serde_json::from_str::<Epoch>("\"7\"").is_err());
+        let row = crate::api::CountRow {
+            epoch: Epoch::new(20_138),
+            count: 4,
+        };
+        assert_eq!(
+            serde_json::to_string(&row).ok().as_deref(),
+            Some(r#"{"epoch":20138,"count":4}"#)
+        );
+    }
+
     #[test]
     fn overlap() {
         assert_eq!(overlap_minutes(m(0), m(10), m(5), m(20)), 5);

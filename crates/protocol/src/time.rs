@@ -176,22 +176,30 @@ macro_rules! unit_range {
             pub fn is_empty(&self) -> bool {
                 self.exhausted || self.end < self.start
             }
+
+            /// Takes the first (`front`) or the last value; the last one left marks the range
+            /// exhausted, so `u32::MAX` is reached without overflow.
+            fn take(&mut self, front: bool) -> Option<$unit> {
+                if self.is_empty() {
+                    return None;
+                }
+                let v = if front { self.start } else { self.end };
+                if self.start == self.end {
+                    self.exhausted = true;
+                } else if front {
+                    self.start = $unit(self.start.0 + 1);
+                } else {
+                    self.end = $unit(self.end.0 - 1);
+                }
+                Some(v)
+            }
         }
 
         impl Iterator for $name {
             type Item = $unit;
 
             fn next(&mut self) -> Option<$unit> {
-                if self.is_empty() {
-                    return None;
-                }
-                let v = self.start;
-                if self.start == self.end {
-                    self.exhausted = true;
-                } else {
-                    self.start = $unit(self.start.0 + 1);
-                }
-                Some(v)
+                self.take(true)
             }
 
             fn size_hint(&self) -> (usize, Option<usize>) {
@@ -207,16 +215,7 @@ macro_rules! unit_range {
 
         impl DoubleEndedIterator for $name {
             fn next_back(&mut self) -> Option<$unit> {
-                if self.is_empty() {
-                    return None;
-                }
-                let v = self.end;
-                if self.start == self.end {
-                    self.exhausted = true;
-                } else {
-                    self.end = $unit(self.end.0 - 1);
-                }
-                Some(v)
+                self.take(false)
             }
         }
     };

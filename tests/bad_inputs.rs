@@ -27,7 +27,7 @@ use venuecode_protocol::certificate::CERTIFICATE_LABEL;
 use venuecode_protocol::code::{encode_decimal, CODE_LABEL, DEFAULT_BASE_URL};
 use venuecode_protocol::envelope::{tan_hash, RequestEnvelope, SIGNATURE_HEADER};
 use venuecode_protocol::sealed::UPLOAD_INFO;
-use venuecode_protocol::time::local_epoch;
+use venuecode_protocol::time::{local_epoch, UnixMinute};
 use venuecode_protocol::{
     BatchBuilder, ChainHead, Codec, DecryptionKey, EncryptionKey, Error as P, MasterSeed,
     RevocationList, RevocationReason, RiskLevel, SealedMessage, SigningKey, TrustBundle, Upload,
@@ -120,15 +120,15 @@ fn raw_cert(
     serial: u64,
     venue_key: &[u8; 32],
     info: &RawInfo<'_>,
-    valid: (u32, u32),
+    valid: (UnixMinute, UnixMinute),
 ) -> Vec<u8> {
     let mut tbs = vec![2u8];
     tbs.extend_from_slice(&ra.key_id().0);
     tbs.extend_from_slice(&serial.to_be_bytes());
     tbs.extend_from_slice(venue_key);
     info.encode(&mut tbs);
-    tbs.extend_from_slice(&valid.0.to_be_bytes());
-    tbs.extend_from_slice(&valid.1.to_be_bytes());
+    tbs.extend_from_slice(&valid.0.get().to_be_bytes());
+    tbs.extend_from_slice(&valid.1.get().to_be_bytes());
     let sig = ra.sign(CERTIFICATE_LABEL, &tbs);
     tbs.extend_from_slice(&sig);
     tbs
@@ -167,7 +167,7 @@ struct SimpleVenue {
 }
 
 impl SimpleVenue {
-    fn new(ra: &SigningKey, serial: u64, name: &str, now: u32) -> Self {
+    fn new(ra: &SigningKey, serial: u64, name: &str, now: UnixMinute) -> Self {
         let key = SigningKey::generate().unwrap();
         let info = restaurant(name);
         let cert = certificate(ra, serial, &key, info, now - 1440, now + 365 * 1440);
@@ -205,7 +205,7 @@ struct World {
     /// The fake server of the library visitor.
     mem: MemoryServer,
     clock: ManualClock,
-    now: u32,
+    now: UnixMinute,
     /// A venue whose poster the visitors scanned.
     shop: SimpleVenue,
     /// A venue the RA revoked (serial 5 on the revocation list).
@@ -244,7 +244,7 @@ impl World {
             code_base_url: DEFAULT_BASE_URL.into(),
         };
         let (ra, ha, bundle) =
-            authority::init(&auth_home, &urls, (now_secs() / 60) as u32).unwrap();
+            authority::init(&auth_home, &urls, UnixMinute::new((now_secs() / 60) as u32)).unwrap();
 
         // The real server, in this process, on its redb store.
         let mut config = Config::new(
@@ -275,7 +275,7 @@ impl World {
         rt.spawn(server.run(std::future::pending()));
         let http = HttpTransport::new(&url).unwrap();
 
-        let now = (now_secs() / 60) as u32;
+        let now = UnixMinute::new((now_secs() / 60) as u32);
         let shop = SimpleVenue::new(&ra.signing, 1_000_001, "兰州牛肉面馆", now);
         let revoked = SimpleVenue::new(&ra.signing, 5, "已注销的面馆", now);
         let clock = ManualClock::at_minute(now);

@@ -21,6 +21,7 @@ use venuecode::output::{
 };
 use venuecode_protocol::api::PendingRegistrations;
 use venuecode_protocol::code::{encode_decimal, DEFAULT_BASE_URL};
+use venuecode_protocol::time::{Epoch, UnixMinute};
 use venuecode_protocol::{Codec, MasterSeed, SigningKey, VenueCertificate, VenueCode};
 use venuecode_testkit::cli::{self, run, tomorrow, Output, ServerProcess as Server, START_TIMEOUT};
 use venuecode_testkit::fixture::{certificate, restaurant};
@@ -1107,8 +1108,8 @@ fn code_from_untrusted_authority(now_minute: u32) -> String {
         1,
         &venue_key,
         info,
-        now_minute.saturating_sub(60),
-        now_minute + 365 * 1440,
+        UnixMinute::new(now_minute.saturating_sub(60)),
+        UnixMinute::new(now_minute + 365 * 1440),
     );
     VenueCode::new_static(cert, &master, &venue_key)
         .unwrap()
@@ -1298,7 +1299,7 @@ fn reused_and_expired_tans_are_refused() {
 /// day `day`: local midnight is 16:00 UTC the day before.
 fn local_at(day: u32, h: u32, m: u32) -> String {
     let minute = day * 1440 + h * 60 + m - 8 * 60;
-    venuecode::timefmt::format_minute(minute)
+    venuecode::timefmt::format_minute(UnixMinute::new(minute))
 }
 
 #[test]
@@ -1323,7 +1324,7 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
     let t = local_at(d, 23, 30);
     let x_code = w.rotating_url(&lib, &t);
     match VenueCode::parse(&x_code).unwrap().kind() {
-        venuecode_protocol::CodeKind::Rotating { epoch, .. } => assert_eq!(epoch, d),
+        venuecode_protocol::CodeKind::Rotating { epoch, .. } => assert_eq!(epoch.get(), d),
         other => panic!("not a rotating code: {other:?}"),
     }
     w.scan(&x, &t, &x_code);
@@ -1332,7 +1333,7 @@ fn rotating_venue_across_midnight_needs_the_seed_release() {
     let t = local_at(d1, 0, 45);
     let y_code = w.rotating_url(&lib, &t);
     match VenueCode::parse(&y_code).unwrap().kind() {
-        venuecode_protocol::CodeKind::Rotating { epoch, .. } => assert_eq!(epoch, d1),
+        venuecode_protocol::CodeKind::Rotating { epoch, .. } => assert_eq!(epoch.get(), d1),
         other => panic!("not a rotating code: {other:?}"),
     }
     w.scan(&y, &t, &y_code);
@@ -1951,7 +1952,10 @@ fn impostor_rotating_code_copied_from_a_screen_and_seeds_released_under_the_stra
         venuecode_protocol::TrustBundle::decode(&std::fs::read(w.bundle()).unwrap()).unwrap();
     let release = venuecode_protocol::SeedRelease::create(
         &key,
-        vec![(d1, VenueCode::parse(&real_d1).unwrap().seed().clone())],
+        vec![(
+            Epoch::new(d1),
+            VenueCode::parse(&real_d1).unwrap().seed().clone(),
+        )],
         &trust.ha_encryption_key(),
     )
     .unwrap();
@@ -2253,7 +2257,7 @@ fn poisoned_uploads_are_reported_and_skipped_and_the_good_one_is_published() {
 
     // The poisoner photographed the library's screen at 10:00 and holds a case TAN.
     let photo = VenueCode::parse(&w.rotating_url(&lib, &at(d, 10, 0))).unwrap();
-    let minute = |h: u32, m: u32| d * 1440 + h * 60 + m;
+    let minute = |h: u32, m: u32| UnixMinute::new(d * 1440 + h * 60 + m);
     let ha_pub = venuecode::home::read_key(
         &w.ha.join("authority/ha-encryption.pub"),
         KeyKind::X25519Public,
@@ -2434,7 +2438,7 @@ fn poisoned_upload_planted_in_the_servers_store_without_an_ha_tan_is_not_publish
     )
     .unwrap();
     let ha_pub = EncryptionKey::from_bytes(&ha_pub).unwrap();
-    let minute = |h: u32, m: u32| d * 1440 + h * 60 + m;
+    let minute = |h: u32, m: u32| UnixMinute::new(d * 1440 + h * 60 + m);
     let planted = Upload::new(
         "PLANTED-BY-THE-SERVER",
         vec![UploadEntry::new(

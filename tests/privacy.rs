@@ -21,6 +21,7 @@ use venuecode::output::{
     CodeUrl, GuestAdded, GuestBookOpened, GuestsDisclosed, Published, SeedsOpened, SeedsReleased,
     Shared, Synced, TansIssued, VenueRegistered,
 };
+use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::VenueCode;
 use venuecode_testkit::cli::{self, ServerProcess};
 
@@ -80,7 +81,7 @@ impl World {
     }
 
     fn at(&self, h: u32, m: u32) -> String {
-        venuecode::timefmt::format_minute(self.minute(h, m))
+        venuecode::timefmt::format_minute(UnixMinute::new(self.minute(h, m)))
     }
 
     fn cli(&self, home: &str, now: Option<(u32, u32)>, args: &[&str]) -> Value {
@@ -139,7 +140,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// The encodings of a minute that must not appear.
 fn time_needles(label: &str, minute: u32) -> Vec<(String, Vec<u8>)> {
-    let text = venuecode::timefmt::format_minute(minute);
+    let text = venuecode::timefmt::format_minute(UnixMinute::new(minute));
     vec![
         (format!("{label} u32 BE"), minute.to_be_bytes().to_vec()),
         (format!("{label} u32 LE"), minute.to_le_bytes().to_vec()),

@@ -19,7 +19,7 @@ use venuecode_protocol::{
 use crate::BenchResult;
 
 /// The first minute of the simulated 14 days (2025-02-19T21:20Z, the spec's vector time).
-pub const T0: UnixMinute = 29_000_000;
+pub const T0: UnixMinute = UnixMinute::new(29_000_000);
 /// The diary key the matching children open the diary with.
 pub const DIARY_KEY: [u8; 32] = [0x0d; 32];
 /// Days in the diary.
@@ -308,7 +308,7 @@ pub fn make_batch(
     out.extend_from_slice(&(chain.sequence + 1).to_be_bytes());
     out.extend_from_slice(&chain.link);
     out.extend_from_slice(&batch_id);
-    out.extend_from_slice(&created_at.to_be_bytes());
+    out.extend_from_slice(&created_at.get().to_be_bytes());
     out.push(1u8);
     out.extend_from_slice(&(MESSAGE.len() as u16).to_be_bytes());
     out.extend_from_slice(MESSAGE.as_bytes());

@@ -810,7 +810,7 @@ fn fill_revocations(dir: &Path) -> BenchResult<()> {
 fn publish(
     base: &str,
     auth: &Authorities,
-    issued_at: u32,
+    issued_at: venuecode_protocol::time::UnixMinute,
 ) -> BenchResult<(Vec<u64>, Vec<u8>, usize)> {
     let t = HttpTransport::builder(base)
         .stall_timeout(Duration::from_secs(30))

@@ -11,7 +11,7 @@ use venuecode_client::transport::{Method, Request, Response};
 use venuecode_client::{DiaryKey, ManualClock, MemoryServer, Transport, Visitor};
 use venuecode_protocol::codec::Reader;
 use venuecode_protocol::exposure::{MAX_BATCH_HEADER_BYTES, RECORD_BYTES};
-use venuecode_protocol::time::{slot_of, UnixMinute};
+use venuecode_protocol::time::{slot_of, Slots, UnixMinute};
 use venuecode_protocol::{
     ChainHead, Codec, ExposureWindow, SignedBatchHeader, TokenIndex, TrustAnchors,
 };
@@ -153,7 +153,7 @@ pub fn child_main(args: &[String]) -> BenchResult<()> {
         return Ok(());
     }
     let diary = args.get(1).ok_or("diary path")?;
-    let now: u32 = args.get(2).ok_or("now")?.parse()?;
+    let now = UnixMinute::new(args.get(2).ok_or("now")?.parse()?);
     let batches: Vec<PathBuf> = args.iter().skip(3).map(PathBuf::from).collect();
     let auth = Authorities::fixed()?;
     let visitor = Visitor::open(
@@ -642,7 +642,7 @@ pub fn expected_hits(windows: &[ExposureWindow], index: &TokenIndex<usize>) -> u
         .iter()
         .map(|w| {
             let k = w.seed.slot_keys(&w.venue_key);
-            (slot_of(w.start)..=slot_of(w.end - 1))
+            Slots::new(slot_of(w.start), slot_of(w.end - 1))
                 .filter(|s| index.contains(&k.token(*s)))
                 .count()
         })

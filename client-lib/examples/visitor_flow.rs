@@ -9,6 +9,7 @@ use venuecode_client::{
     Clock, DiaryKey, ManualClock, MemoryServer, Tone, Venue, Visitor, VisitorConfig,
 };
 use venuecode_protocol::code::DEFAULT_BASE_URL;
+use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::{
     BatchBuilder, CertificateBody, ChainHead, Checkpoint, CheckpointBody, DecryptionKey,
     ExposureWindow, MasterSeed, RegionCode, RiskLevel, SealedMessage, SigningKey, TrustBundle,
@@ -18,7 +19,7 @@ use venuecode_protocol::{Codec, RevocationList, RevocationListBody};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 2025-02-20 21:20 UTC.
-    let start = 29_000_000;
+    let start = UnixMinute::new(29_000_000);
     let clock = ManualClock::at_minute(start);
     let server = MemoryServer::new();
     let dir = tempfile::tempdir()?;

@@ -8,6 +8,7 @@ pub use venuecode_protocol::api::{BatchInfo, BatchListing, ErrorCode, TAN_HEADER
 use venuecode_protocol::api::{CountListing, ErrorBody, UploadStored};
 use venuecode_protocol::chain::CHECKPOINT_BYTES;
 use venuecode_protocol::envelope::{tan_hash_hex, RequestEnvelope, SIGNATURE_HEADER};
+use venuecode_protocol::time::Epoch;
 use venuecode_protocol::{
     Checkpoint, Codec, CountPing, CountTag, CountTagRegistration, KeyId, RevocationList,
     SigningKey, TrustAnchors, TrustBundle,
@@ -142,8 +143,8 @@ pub fn fetch_counts(
     t: &dyn Transport,
     venue_key_id: &KeyId,
     tag: &CountTag,
-    from: u32,
-) -> Result<Vec<(u32, u64)>> {
+    from: Epoch,
+) -> Result<Vec<(Epoch, u64)>> {
     let path = format!(
         "/v1/counts?key_id={}&tag={}&from={from}",
         hex::encode(venue_key_id.0),

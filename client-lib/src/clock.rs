@@ -12,7 +12,7 @@ pub trait Clock: Send + Sync {
 
     /// Whole minutes since the Unix epoch, the protocol's unit of time.
     fn now_minute(&self) -> UnixMinute {
-        u32::try_from(self.now_seconds() / 60).unwrap_or(u32::MAX)
+        UnixMinute::new(u32::try_from(self.now_seconds() / 60).unwrap_or(u32::MAX))
     }
 }
 
@@ -36,12 +36,12 @@ pub struct ManualClock(Arc<AtomicU64>);
 impl ManualClock {
     /// A clock standing at `minute` (Unix minutes).
     pub fn at_minute(minute: UnixMinute) -> Self {
-        Self(Arc::new(AtomicU64::new(u64::from(minute) * 60)))
+        Self(Arc::new(AtomicU64::new(u64::from(minute.get()) * 60)))
     }
 
     /// Sets the time to `minute`.
     pub fn set_minute(&self, minute: UnixMinute) {
-        self.0.store(u64::from(minute) * 60, Ordering::SeqCst);
+        self.0.store(u64::from(minute.get()) * 60, Ordering::SeqCst);
     }
 
     /// Moves the clock forward by `minutes`.

@@ -175,8 +175,8 @@ impl GuestRecord {
         let mut out = vec![RECORD_V3];
         let _ = out.put_bytes_u16(self.label.as_bytes(), u16::MAX as usize);
         let mut plain = zeroize::Zeroizing::new(Vec::with_capacity(64));
-        plain.put_u32(self.arrival);
-        plain.put_u32(self.departure);
+        plain.put_minute(self.arrival);
+        plain.put_minute(self.departure);
         plain.push(u8::from(self.open));
         if self.open {
             let id = identity.ok_or(Error::InvalidArgument("an open entry needs its guest"))?;
@@ -211,16 +211,16 @@ impl GuestRecord {
             ))
         };
         let (arrival, departure, open, identity) = match version {
-            RECORD_V1 => (r.u32().map_err(c)?, r.u32().map_err(c)?, false, None),
+            RECORD_V1 => (r.minute().map_err(c)?, r.minute().map_err(c)?, false, None),
             RECORD_V2 => {
                 let times = open_sealed(r.take(SEALED_TIMES_BYTES).map_err(c)?)?;
                 let mut t = Reader::new(&times);
-                (t.u32().map_err(c)?, t.u32().map_err(c)?, false, None)
+                (t.minute().map_err(c)?, t.minute().map_err(c)?, false, None)
             }
             RECORD_V3 => {
                 let plain = open_sealed(r.bytes_u16(MAX_SEALED_V3).map_err(c)?)?;
                 let mut t = Reader::new(&plain);
-                let (a, d) = (t.u32().map_err(c)?, t.u32().map_err(c)?);
+                let (a, d) = (t.minute().map_err(c)?, t.minute().map_err(c)?);
                 let open = match t.u8().map_err(c)? {
                     0 => false,
                     1 => true,
@@ -620,8 +620,8 @@ mod tests {
 
     fn record() -> GuestRecord {
         let ha = DecryptionKey::derive(&[3; 32]).expect("key");
-        let entry =
-            GuestBookEntry::new(7, "卢伟", "18212341234", 29_000_000, 29_000_045).expect("entry");
+        let (a, d) = (UnixMinute::new(29_000_000), UnixMinute::new(29_000_045));
+        let entry = GuestBookEntry::new(7, "卢伟", "18212341234", a, d).expect("entry");
         GuestRecord {
             id: 3,
             label: "卢* 182****1234".into(),
@@ -639,7 +639,7 @@ mod tests {
         let r = record();
         let bytes = r.encode(&key, None).expect("encode");
         for t in [r.arrival, r.departure] {
-            assert!(!bytes.windows(4).any(|w| w == t.to_be_bytes()));
+            assert!(!bytes.windows(4).any(|w| w == t.get().to_be_bytes()));
         }
         assert_eq!(GuestRecord::decode(3, &bytes, &key).expect("decode").0, r);
         assert!(matches!(
@@ -653,15 +653,15 @@ mod tests {
         // The format with clear times, as written before.
         let mut v1 = vec![RECORD_V1];
         let _ = v1.put_bytes_u16(r.label.as_bytes(), u16::MAX as usize);
-        v1.put_u32(r.arrival);
-        v1.put_u32(r.departure);
+        v1.put_minute(r.arrival);
+        v1.put_minute(r.departure);
         r.sealed.encode_into(&mut v1);
         assert_eq!(GuestRecord::decode(3, &v1, &key).expect("v1").0, r);
         // The format with the times sealed and no open flag, as written before.
         let mut v2 = vec![RECORD_V2];
         let _ = v2.put_bytes_u16(r.label.as_bytes(), u16::MAX as usize);
-        let mut times = r.arrival.to_be_bytes().to_vec();
-        times.put_u32(r.departure);
+        let mut times = r.arrival.get().to_be_bytes().to_vec();
+        times.put_minute(r.departure);
         let nonce = [5u8; 12];
         v2.extend_from_slice(&nonce);
         v2.extend_from_slice(&aead_seal(&key, &nonce, &times_aad(3), &times).expect("seal"));

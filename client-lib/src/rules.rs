@@ -369,7 +369,7 @@ impl DiaryState {
     /// Whether no revocation list was ever applied: a fresh phone fetches one before its first
     /// check-in, so that it does not accept deactivated posters until its first sync.
     pub fn needs_revocations(&self) -> bool {
-        self.revocations.issued_at() == 0
+        self.revocations.issued_at() == UnixMinute::MIN
     }
 
     /// Verifies a code against the held anchors, `now` and the cached revocation list.

@@ -7,7 +7,7 @@
 use core::fmt;
 
 use venuecode_protocol::codec::{Put, Reader};
-use venuecode_protocol::time::{epoch_of, UnixMinute};
+use venuecode_protocol::time::{epoch_of, Epoch, UnixMinute};
 use venuecode_protocol::{
     ChainHead, Checkpoint, CodeKind, Codec, CountPing, RevocationReason, RevocationSet, RiskLevel,
     TrustBundle, VenueCategory, VenueCode,
@@ -132,9 +132,9 @@ impl DiaryEntry {
         let code = Zeroizing::new(self.code.encode());
         // A decoded code is at most MAX_CODE_BYTES long, well under u16.
         let _ = out.put_bytes_u16(&code, u16::MAX as usize);
-        out.put_u32(self.scanned_at);
-        out.put_u32(self.arrival);
-        out.put_u32(self.departure);
+        out.put_minute(self.scanned_at);
+        out.put_minute(self.arrival);
+        out.put_minute(self.departure);
         out.push(
             u8::from(self.checked_out)
                 | (u8::from(self.hidden) << 1)
@@ -148,9 +148,9 @@ impl DiaryEntry {
         let parse = |r: &mut Reader<'_>| -> venuecode_protocol::Result<Self> {
             venuecode_protocol::codec::read_version(r, RECORD_VERSION)?;
             let code = VenueCode::decode(r.bytes_u16(u16::MAX as usize)?)?;
-            let scanned_at = r.u32()?;
-            let arrival = r.u32()?;
-            let departure = r.u32()?;
+            let scanned_at = r.minute()?;
+            let arrival = r.minute()?;
+            let departure = r.minute()?;
             let flags = r.u8()?;
             Ok(Self {
                 id,
@@ -219,7 +219,7 @@ impl Exposure {
         self.category
     }
     /// The UTC day (Unix days) on which the overlap began.
-    pub fn date(&self) -> u32 {
+    pub fn date(&self) -> Epoch {
         epoch_of(self.overlap_start)
     }
     /// The published window `[start, end)`.
@@ -269,13 +269,13 @@ impl Exposure {
         let _ = out.put_bytes_u16(self.venue_name.as_bytes(), u16::MAX as usize);
         let _ = out.put_bytes_u16(self.venue_address.as_bytes(), u16::MAX as usize);
         out.push(self.category.0);
-        out.put_u32(self.window_start);
-        out.put_u32(self.window_end);
-        out.put_u32(self.overlap_start);
+        out.put_minute(self.window_start);
+        out.put_minute(self.window_end);
+        out.put_minute(self.overlap_start);
         out.put_u32(self.overlap_minutes);
         out.push(self.risk.0);
         let _ = out.put_bytes_u16(self.message.as_bytes(), u16::MAX as usize);
-        out.put_u32(self.raised_at);
+        out.put_minute(self.raised_at);
         // A flags byte after the first layout; a record without it was not dismissed.
         out.push(u8::from(self.dismissed));
         out
@@ -292,13 +292,13 @@ impl Exposure {
             venue_name: text(r.bytes_u16(u16::MAX as usize).map_err(c)?)?,
             venue_address: text(r.bytes_u16(u16::MAX as usize).map_err(c)?)?,
             category: VenueCategory(r.u8().map_err(c)?),
-            window_start: r.u32().map_err(c)?,
-            window_end: r.u32().map_err(c)?,
-            overlap_start: r.u32().map_err(c)?,
+            window_start: r.minute().map_err(c)?,
+            window_end: r.minute().map_err(c)?,
+            overlap_start: r.minute().map_err(c)?,
             overlap_minutes: r.u32().map_err(c)?,
             risk: RiskLevel(r.u8().map_err(c)?),
             message: text(r.bytes_u16(u16::MAX as usize).map_err(c)?)?,
-            raised_at: r.u32().map_err(c)?,
+            raised_at: r.minute().map_err(c)?,
             dismissed: false,
         };
         if r.remaining() > 0 {
@@ -572,7 +572,7 @@ impl DiaryState {
         let mut revoked: Vec<_> = self.revocations.entries().collect();
         revoked.sort_unstable_by_key(|(serial, _)| *serial);
         out.put_u64(self.revocations.cursor());
-        out.put_u32(self.revocations.issued_at());
+        out.put_minute(self.revocations.issued_at());
         out.put_u32(
             u32::try_from(revoked.len())
                 .map_err(|_| Error::InvalidArgument("too many revocations"))?,
@@ -595,7 +595,7 @@ impl DiaryState {
         );
         for p in &self.pending_pings {
             p.ping.encode_into(&mut out);
-            out.put_u32(p.send_after);
+            out.put_minute(p.send_after);
         }
         Ok(out)
     }
@@ -639,7 +639,7 @@ impl DiaryState {
             )?);
         }
         let revocation_cursor = r.u64().map_err(c)?;
-        let revocation_issued_at = r.u32().map_err(c)?;
+        let revocation_issued_at = r.minute().map_err(c)?;
         let n = r.u32().map_err(c)? as usize;
         let mut revoked = Vec::with_capacity(n.min(r.remaining() / 9));
         for _ in 0..n {
@@ -658,7 +658,7 @@ impl DiaryState {
         for _ in 0..n {
             pending_pings.push(PendingPing {
                 ping: CountPing::read(&mut r).map_err(c)?,
-                send_after: r.u32().map_err(c)?,
+                send_after: r.minute().map_err(c)?,
             });
         }
         r.finish().map_err(c)?;

@@ -374,13 +374,14 @@ impl Visitor {
 mod tests {
     use super::*;
     use venuecode_protocol::exposure::{MAX_MESSAGES, MAX_MESSAGE_BYTES};
+    use venuecode_protocol::time::UnixMinute;
     use venuecode_protocol::{BatchBuilder, ChainHead, Codec, SigningKey};
 
     #[test]
     fn the_largest_header_streams_in_small_reads() {
         let ha = SigningKey::from_seed(&[2; 32]).expect("key");
         let messages = vec!["x".repeat(MAX_MESSAGE_BYTES); MAX_MESSAGES];
-        let batch = BatchBuilder::new(ChainHead::GENESIS, 0, messages)
+        let batch = BatchBuilder::new(ChainHead::GENESIS, UnixMinute::MIN, messages)
             .and_then(|b| b.sign(&ha))
             .expect("batch");
         let anchors = TrustAnchors::new(ha.public_key(), ha.public_key());
@@ -406,7 +407,7 @@ mod tests {
     fn trailing_bytes_after_the_records_are_refused() {
         let ha = SigningKey::from_seed(&[2; 32]).expect("key");
         let anchors = TrustAnchors::new(ha.public_key(), ha.public_key());
-        let batch = BatchBuilder::new(ChainHead::GENESIS, 0, vec!["m".into()])
+        let batch = BatchBuilder::new(ChainHead::GENESIS, UnixMinute::MIN, vec!["m".into()])
             .and_then(|b| b.sign(&ha))
             .expect("batch");
         let mut bytes = batch.encode();

@@ -8,7 +8,9 @@
 use core::fmt;
 
 use venuecode_protocol::count::MAX_TAG_REGISTRATIONS;
-use venuecode_protocol::time::{epochs_for_slot, local_epoch, slot_of, UnixMinute, RETENTION_DAYS};
+use venuecode_protocol::time::{
+    epochs_for_slot, local_epoch, slot_of, Epoch, Epochs, Slot, Slots, UnixMinute, RETENTION_DAYS,
+};
 use venuecode_protocol::{
     Codec, CountTag, CountTagRegistration, MasterSeed, RegistrationRequest, RiskLevel,
     SealedMessage, SeedRelease, SigningKey, SlotKeys, TokenIndex, TrustAnchors, TrustBundle,
@@ -328,7 +330,7 @@ impl Venue {
     }
 
     /// The venue's local day (epoch) of `minute`: the day of its rotating seed and count tags.
-    pub fn day_of(&self, minute: UnixMinute) -> u32 {
+    pub fn day_of(&self, minute: UnixMinute) -> Epoch {
         local_epoch(minute, self.utc_offset())
     }
 
@@ -357,7 +359,7 @@ impl Venue {
 
     /// Every seed a visitor present in `slot` could hold: the static seed, and the rotating
     /// seeds of the days a stay covering the slot could have started on.
-    fn slot_keys_for(&self, slot: u32) -> Vec<SlotKeys> {
+    fn slot_keys_for(&self, slot: Slot) -> Vec<SlotKeys> {
         let mut out = vec![self.keys_of(&self.master.static_seed())];
         for epoch in epochs_for_slot(slot, self.utc_offset()) {
             out.push(self.keys_of(&self.master.rotating_seed(epoch)));
@@ -380,9 +382,9 @@ impl Venue {
             return Err(Error::InvalidArgument("the window is empty"));
         }
         let mut index = TokenIndex::new();
-        for slot in slot_of(from)..=slot_of(until - 1) {
+        for slot in Slots::new(slot_of(from), slot_of(until - 1)) {
             for k in self.slot_keys_for(slot) {
-                index.add((), k, slot..=slot);
+                index.add((), k, Slots::new(slot, slot));
             }
         }
         let anchors: TrustAnchors = self.trust.anchors();
@@ -448,7 +450,7 @@ impl Venue {
     /// Signs the rotating seeds of `epochs` (the venue's local days) with the venue key and
     /// seals the release to the trust bundle's HA encryption key, for a trace the venue
     /// cooperates with. What is uploaded is just this sealed message: nothing in clear.
-    pub fn release_seeds(&self, epochs: &[u32]) -> Result<SealedMessage> {
+    pub fn release_seeds(&self, epochs: &[Epoch]) -> Result<SealedMessage> {
         let mut epochs = epochs.to_vec();
         epochs.sort_unstable();
         epochs.dedup();
@@ -479,7 +481,7 @@ impl Venue {
     /// The count tags of local day `epoch`: one for the poster's static seed, one for that
     /// day's rotating seed, each bound to the venue key. A phone's ping carries the tag of the
     /// seed it scanned.
-    pub fn count_tags(&self, epoch: u32) -> [CountTag; 2] {
+    pub fn count_tags(&self, epoch: Epoch) -> [CountTag; 2] {
         [
             self.keys_of(&self.master.static_seed()).count_tag(epoch),
             self.keys_of(&self.master.rotating_seed(epoch))
@@ -489,9 +491,12 @@ impl Venue {
 
     /// The local days for which the server accepts count tags now: from `RETENTION_DAYS`
     /// before the venue's today to tomorrow.
-    pub fn count_tag_window(&self, clock: &dyn Clock) -> core::ops::RangeInclusive<u32> {
+    pub fn count_tag_window(&self, clock: &dyn Clock) -> Epochs {
         let today = self.day_of(clock.now_minute());
-        today.saturating_sub(RETENTION_DAYS)..=today.saturating_add(1)
+        Epochs::new(
+            today.saturating_sub(RETENTION_DAYS),
+            today.saturating_add(1),
+        )
     }
 
     /// Registers the count tags of `epochs` (local days) with the server in a
@@ -501,7 +506,7 @@ impl Venue {
     pub fn register_count_tags(
         &self,
         transport: &dyn Transport,
-        epochs: &[u32],
+        epochs: &[Epoch],
         clock: &dyn Clock,
     ) -> Result<()> {
         let window = self.count_tag_window(clock);
@@ -510,7 +515,7 @@ impl Venue {
                 "count tags can be registered only from 14 days ago to tomorrow",
             ));
         }
-        let mut tags: Vec<(u32, CountTag)> = epochs
+        let mut tags: Vec<(Epoch, CountTag)> = epochs
             .iter()
             .flat_map(|e| self.count_tags(*e).map(|t| (*e, t)))
             .collect();
@@ -535,7 +540,7 @@ impl Venue {
     /// The number of check-ins counted for local day `epoch`, over both of its tags. Phones
     /// send pings late, so the rows of every day of receipt since `epoch` began (up to the
     /// server's today) are summed.
-    pub fn check_in_count(&self, transport: &dyn Transport, epoch: u32) -> Result<u64> {
+    pub fn check_in_count(&self, transport: &dyn Transport, epoch: Epoch) -> Result<u64> {
         let key_id = self.certificate.body().venue_key.key_id();
         // The local day can begin on the UTC day before.
         let from = epoch.saturating_sub(1);

@@ -13,6 +13,7 @@ use venuecode_client::transport::{Method, Request, Response, Transport};
 use venuecode_client::Error;
 use venuecode_client::*;
 use venuecode_protocol::envelope::tan_hash;
+use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::*;
 use venuecode_testkit::fixture::{self, Authorities};
 
@@ -203,7 +204,7 @@ impl Ha<'_> {
 }
 
 /// A window of `code` from `start` to `end`.
-fn window(code: &VenueCode, start: u32, end: u32) -> ExposureWindow {
+fn window(code: &VenueCode, start: UnixMinute, end: UnixMinute) -> ExposureWindow {
     ExposureWindow {
         seed: code.seed().clone(),
         venue_key: code.certificate().body().venue_key,

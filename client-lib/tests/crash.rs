@@ -16,6 +16,7 @@ use std::time::Duration;
 use venuecode_client::transport::{Request, Response, Transport};
 use venuecode_client::{DiaryKey, ManualClock, Venue, Visitor, VisitorConfig};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
+use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::*;
 use venuecode_testkit::crash::{self, Rng};
 use venuecode_testkit::fixture::{certificate, restaurant, revocation_list};
@@ -119,7 +120,7 @@ impl Transport for Fake {
     }
 }
 
-fn open(path: &Path, a: &Authorities, now: u32, t: impl Transport + 'static) -> Visitor {
+fn open(path: &Path, a: &Authorities, now: UnixMinute, t: impl Transport + 'static) -> Visitor {
     Visitor::open(
         path,
         DiaryKey::from_bytes(KEY),
@@ -135,10 +136,12 @@ fn open(path: &Path, a: &Authorities, now: u32, t: impl Transport + 'static) -> 
 /// each check-in returns and `EXP n` (exposures in the diary) after each sync returns.
 fn child(path: &Path) {
     let a = authorities();
-    let start: u32 = std::env::var("VENUECODE_DIARY_START")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let start = UnixMinute::new(
+        std::env::var("VENUECODE_DIARY_START")
+            .unwrap()
+            .parse()
+            .unwrap(),
+    );
     let first_seq: u64 = std::env::var("VENUECODE_DIARY_SEQ")
         .unwrap()
         .parse()
@@ -150,7 +153,7 @@ fn child(path: &Path) {
         link: [(first_seq % 251) as u8 + 1; 32],
     };
     let retained = (first_seq, head.link);
-    let sign_checkpoint = |head: ChainHead, now: u32| {
+    let sign_checkpoint = |head: ChainHead, now: UnixMinute| {
         Checkpoint::sign(
             CheckpointBody::new(a.ha.key_id(), now, head, retained),
             &a.ha,
@@ -235,7 +238,7 @@ fn every_acknowledged_check_in_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("diary.redb");
     let exe = std::env::current_exe().unwrap();
-    let mut acked: Vec<(u64, u32)> = Vec::new();
+    let mut acked: Vec<(u64, UnixMinute)> = Vec::new();
     let mut exposures_acked = 0usize;
     let mut cursor_acked = 0u64;
     let mut next_start = START;
@@ -285,7 +288,10 @@ fn every_acknowledged_check_in_survives_kill_9() {
         for l in &lines {
             let f: Vec<&str> = l.split_whitespace().collect();
             match f.as_slice() {
-                ["ACK", id, minute] => acked.push((id.parse().unwrap(), minute.parse().unwrap())),
+                ["ACK", id, minute] => acked.push((
+                    id.parse().unwrap(),
+                    UnixMinute::new(minute.parse().unwrap()),
+                )),
                 ["EXP", n, seq] => {
                     exposures_acked = exposures_acked.max(n.parse().unwrap());
                     cursor_acked = cursor_acked.max(seq.parse().unwrap());

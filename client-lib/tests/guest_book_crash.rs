@@ -16,6 +16,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use venuecode_client::{DiaryKey, GuestBook, GuestEdit, ManualClock};
+use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::{DecryptionKey, GuestBookEntry, TrustBundle};
 use venuecode_testkit::crash::{self, Rng};
 
@@ -88,10 +89,10 @@ fn guest_book_crash_child() {
 #[derive(Default, Debug)]
 struct Expected {
     /// The arrival recorded.
-    arrival: u32,
+    arrival: UnixMinute,
     /// The moved arrival, once acknowledged.
-    moved: Option<u32>,
-    departure: Option<u32>,
+    moved: Option<UnixMinute>,
+    departure: Option<UnixMinute>,
     deleted: bool,
 }
 
@@ -146,17 +147,16 @@ fn every_acknowledged_guest_book_change_survives_kill_9() {
                 .min();
             let Some(start) = start else { continue };
             let f: Vec<&str> = l[start..].split_whitespace().collect();
+            let minute = |t: &str| UnixMinute::new(t.parse().unwrap());
             match f.as_slice() {
                 ["ADD", id, a] => {
-                    expected.entry(id.parse().unwrap()).or_default().arrival = a.parse().unwrap();
+                    expected.entry(id.parse().unwrap()).or_default().arrival = minute(a);
                 }
                 ["ARR", id, a] => {
-                    expected.get_mut(&id.parse().unwrap()).unwrap().moved =
-                        Some(a.parse().unwrap());
+                    expected.get_mut(&id.parse().unwrap()).unwrap().moved = Some(minute(a));
                 }
                 ["OUT", id, d] => {
-                    expected.get_mut(&id.parse().unwrap()).unwrap().departure =
-                        Some(d.parse().unwrap());
+                    expected.get_mut(&id.parse().unwrap()).unwrap().departure = Some(minute(d));
                 }
                 ["DEL", id] => expected.get_mut(&id.parse().unwrap()).unwrap().deleted = true,
                 _ => {}

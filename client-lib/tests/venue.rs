@@ -7,7 +7,7 @@ use common::*;
 use venuecode_client::transport::TanState;
 use venuecode_client::*;
 use venuecode_protocol::sealed::SealedBundle;
-use venuecode_protocol::time::{local_epoch, EPOCH_MINUTES};
+use venuecode_protocol::time::{local_epoch, Epoch, EPOCH_MINUTES};
 use venuecode_protocol::{
     CodeKind, Codec, GuestBookEntry, RiskLevel, SealedMessage, SeedRelease, SigningKey,
 };
@@ -352,7 +352,7 @@ fn count_tags_are_registered_signed_in_binary_within_the_window() {
     }
     assert_eq!(w.server.count_tag_posts().len(), 1);
     // The whole window goes in one request of 32 tags.
-    let window: Vec<u32> = w.noodles.count_tag_window(&w.clock).collect();
+    let window: Vec<Epoch> = w.noodles.count_tag_window(&w.clock).collect();
     assert_eq!(window.len(), 16);
     w.noodles
         .register_count_tags(&w.server, &window, &w.clock)

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         // Forged checkpoints are refused; a genuine seed one is taken and then reported.
         if state.accept_checkpoint(&cp, anchors).is_ok() {
             let _ = state.status(cp.body().issued_at);
-            let _ = state.status(u32::MAX);
+            let _ = state.status(venuecode_protocol::time::UnixMinute::MAX);
         }
     }
 });

@@ -9,6 +9,6 @@ fuzz_target!(|data: &[u8]| {
     if let Some(reg) = venuecode_fuzz::canonical::<CountTagRegistration>(data) {
         let again = CountTagRegistration::new(reg.tags().to_vec());
         assert_eq!(again.as_ref(), Ok(&reg));
-        let _ = reg.check_epochs(20_139);
+        let _ = reg.check_epochs(venuecode_protocol::time::Epoch::new(20_139));
     }
 });

@@ -10,6 +10,10 @@ fuzz_target!(|data: &[u8]| {
         // The URL form of an accepted code parses back to the same code.
         let url = code.to_url(venuecode_protocol::code::DEFAULT_BASE_URL);
         assert_eq!(VenueCode::parse(&url).as_ref(), Ok(&code));
-        let _ = code.verify(&venuecode_fuzz::keys().anchors, 29_000_000, None);
+        let _ = code.verify(
+            &venuecode_fuzz::keys().anchors,
+            venuecode_protocol::time::UnixMinute::new(29_000_000),
+            None,
+        );
     }
 });

@@ -19,7 +19,7 @@ use venuecode_protocol::api::{
 use venuecode_protocol::envelope::parse_tan_hash;
 use venuecode_protocol::hash::sha256;
 use venuecode_protocol::revocation::MAX_REVOCATION_PAGE;
-use venuecode_protocol::time::{local_epoch, CLOCK_SKEW_MINUTES, EPOCH_MINUTES};
+use venuecode_protocol::time::{local_epoch, Epoch, UnixMinute, CLOCK_SKEW_MINUTES, EPOCH_MINUTES};
 use venuecode_protocol::{
     CertificateBody, Checkpoint, Codec, CountPing, CountTagRegistration, ExposureBatch,
     RegistrationRequest, Revocation, RevocationList, RevocationListBody, RevocationReason,
@@ -117,8 +117,8 @@ fn issue(s: &Shared, serial: u64, req: &RegistrationRequest) -> Result<VenueReco
         serial,
         venue_key: req.venue_key,
         info: req.info.clone(),
-        valid_from: now.saturating_sub(BACKDATE_MINUTES),
-        valid_until: now.saturating_add(days.saturating_mul(EPOCH_MINUTES)),
+        valid_from: UnixMinute::new(now.saturating_sub(BACKDATE_MINUTES)),
+        valid_until: UnixMinute::new(now.saturating_add(days.saturating_mul(EPOCH_MINUTES))),
     };
     let cert = VenueCertificate::sign(body, &s.keys.ra).map_err(|e| {
         tracing::error!(error = %e, "certificate signing failed");
@@ -432,7 +432,7 @@ pub(crate) async fn revocations(State(s): State<Shared>, uri: Uri) -> Result<Res
     };
     let body = RevocationListBody {
         ra_key_id: s.keys.ra.key_id(),
-        issued_at: now_minute(),
+        issued_at: UnixMinute::new(now_minute()),
         after,
         up_to,
         head,
@@ -441,7 +441,7 @@ pub(crate) async fn revocations(State(s): State<Shared>, uri: Uri) -> Result<Res
             .map(|e| Revocation {
                 sequence: e.sequence,
                 serial: e.serial,
-                revoked_at: e.revoked_at,
+                revoked_at: UnixMinute::new(e.revoked_at),
                 reason: RevocationReason(e.reason),
             })
             .collect(),
@@ -593,7 +593,7 @@ pub(crate) async fn post_checkpoint(
     let b = *cp.body();
     blocking(&s, move |st| {
         st.put_checkpoint(&NewCheckpoint {
-            issued_at: b.issued_at,
+            issued_at: b.issued_at.get(),
             sequence: b.sequence,
             head: b.head,
             retained_from: b.retained_from,
@@ -882,7 +882,10 @@ pub(crate) async fn get_counts(
     let rows = blocking(&s, move |st| st.counts(key_id, tag, from, to)).await?;
     let counts = rows
         .iter()
-        .map(|&(epoch, count)| CountRow { epoch, count })
+        .map(|&(epoch, count)| CountRow {
+            epoch: Epoch::new(epoch),
+            count,
+        })
         .collect();
     Ok(Json(CountListing { counts }))
 }
@@ -904,10 +907,10 @@ pub(crate) async fn post_count_tags(
         tracing::error!(error = %e, "stored certificate does not decode");
         ApiError::internal()
     })?;
-    let today_local = local_epoch(now_minute(), cert.info().utc_offset());
+    let today_local = local_epoch(UnixMinute::new(now_minute()), cert.info().utc_offset());
     reg.check_epochs(today_local)
         .map_err(|e| ApiError::protocol("count-tag registration: epoch outside the window", e))?;
-    let tags: Vec<(u32, [u8; 16])> = reg.tags().iter().map(|(e, t)| (*e, t.0)).collect();
+    let tags: Vec<(u32, [u8; 16])> = reg.tags().iter().map(|(e, t)| (e.get(), t.0)).collect();
     let (key_id, serial) = (key.key_id().0, v.serial);
     let n = blocking(&s, move |st| st.register_count_tags(key_id, serial, &tags)).await?;
     s.metrics.event("count_tags_registered");

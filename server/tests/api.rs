@@ -4,6 +4,7 @@
 use venuecode_testkit::server as common;
 
 use common::{now, Harness};
+use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::{Codec, RevocationList, SigningKey, TrustAnchors, VenueCertificate};
 
 fn anchors(h: &Harness) -> TrustAnchors {
@@ -55,9 +56,11 @@ fn venue_registration_update_revocation_and_stats() {
     );
     let cert = VenueCertificate::decode(&r.body).unwrap();
     cert.verify_signature(&anchors(&h)).unwrap();
-    cert.check_validity((now() / 60) as u32).unwrap();
+    cert.check_validity(UnixMinute::new((now() / 60) as u32))
+        .unwrap();
     // A phone whose clock is a few minutes behind accepts it too.
-    cert.check_validity((now() / 60) as u32 - 5).unwrap();
+    cert.check_validity(UnixMinute::new((now() / 60) as u32 - 5))
+        .unwrap();
     assert_eq!(
         cert.body().valid_until - cert.body().valid_from,
         365 * 1440 + 20

@@ -6,6 +6,7 @@ use venuecode_testkit::server as common;
 
 use common::{now, Harness};
 use venuecode_protocol::revocation::MAX_REVOCATION_PAGE;
+use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::{
     ChainHead, ChainState, ChainStatus, Checkpoint, Codec, EncryptionKey, ExposureBatch,
     RevocationList, RevocationSet, SigningKey, TrustAnchors, TrustBundle, TrustBundleBody,
@@ -200,18 +201,18 @@ fn a_phone_reports_batches_withheld_against_the_checkpoint() {
     let b1 = ExposureBatch::decode(&h.get("/v1/batches/1").body).unwrap();
     phone.accept_batch_header(b1.header()).unwrap();
     assert_eq!(
-        phone.status(minute()),
+        phone.status(UnixMinute::new(minute())),
         ChainStatus::Withheld { from: 2, to: 2 }
     );
     let b2 = ExposureBatch::decode(&h.get("/v1/batches/2").body).unwrap();
     phone.accept_batch_header(b2.header()).unwrap();
-    assert_eq!(phone.status(minute()), ChainStatus::Ok);
+    assert_eq!(phone.status(UnixMinute::new(minute())), ChainStatus::Ok);
 }
 
 fn bundle(ra: &SigningKey, ha: &SigningKey) -> Vec<u8> {
     let body = TrustBundleBody {
         sequence: 1,
-        issued_at: minute(),
+        issued_at: UnixMinute::new(minute()),
         ra_keys: vec![ra.public_key()],
         ha_signing_keys: vec![ha.public_key()],
         ha_encryption_key: EncryptionKey::from_bytes(&[9; 32]).unwrap(),

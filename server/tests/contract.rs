@@ -87,7 +87,7 @@ fn every_json_answer_reads_as_its_contract_type() {
     let minute = (now() / 60) as u32;
     let cp = Harness::checkpoint(&h.ha, head, minute);
     let c: CheckpointStored = read(&h.signed(&h.ha, "POST", "/v1/checkpoints", &cp), 201);
-    assert_eq!((c.sequence, c.issued_at), (1, minute));
+    assert_eq!((c.sequence, c.issued_at.get()), (1, minute));
 
     // TANs and uploads.
     let exp = now() + 3600;

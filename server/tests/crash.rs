@@ -157,7 +157,7 @@ fn writer(
         n += 1;
         let ack = match (n as usize + id) % 3 {
             0 => {
-                let minute = (now() / 60) as u32;
+                let minute = venuecode_protocol::time::UnixMinute::new((now() / 60) as u32);
                 let Some(head) = chain_head(&agent, &base) else {
                     return;
                 };

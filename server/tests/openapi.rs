@@ -256,7 +256,7 @@ fn samples() -> Vec<(&'static str, serde_json::Value)> {
             "CheckpointStored",
             v(serde_json::to_value(CheckpointStored {
                 sequence: 1,
-                issued_at: 29_000_000,
+                issued_at: venuecode_protocol::time::UnixMinute::new(29_000_000),
             })),
         ),
         (
@@ -306,7 +306,7 @@ fn samples() -> Vec<(&'static str, serde_json::Value)> {
             "CountListing",
             v(serde_json::to_value(CountListing {
                 counts: vec![CountRow {
-                    epoch: 20_000,
+                    epoch: venuecode_protocol::time::Epoch::new(20_000),
                     count: 4,
                 }],
             })),

@@ -8,6 +8,7 @@ mod pg;
 
 use std::sync::Arc;
 
+use venuecode_protocol::time::UnixMinute;
 use venuecode_server::storage::{
     MemoryStorage, NewCheckpoint, NewTan, StorageError, StoredHead, UploadPurpose, VenueRecord,
 };
@@ -586,7 +587,15 @@ fn certified(serial: u64, key: &venuecode_protocol::SigningKey, name: &str) -> V
     let info = venue_info(name, "1 Example Road", VenueCategory::RESTAURANT, 60, 32);
     VenueRecord {
         serial,
-        certificate: certificate(&ra, serial, key, info, 0, 100).encode(),
+        certificate: certificate(
+            &ra,
+            serial,
+            key,
+            info,
+            UnixMinute::new(0),
+            UnixMinute::new(100),
+        )
+        .encode(),
         venue_key: *key.public_key().as_bytes(),
         region: 620_105,
         category: 1,

@@ -238,7 +238,7 @@ fn the_trust_bundle_is_served_beside_the_app_and_another_path_can_be_chosen() {
         let enc = venuecode_protocol::DecryptionKey::generate().unwrap();
         let b = fixture::trust_bundle(
             1,
-            1_700_000_000,
+            venuecode_protocol::time::UnixMinute::new(1_700_000_000),
             &[&ra],
             &[&ha],
             &enc,

@@ -17,6 +17,7 @@ use venuecode_protocol::api::{
 };
 use venuecode_protocol::codec::Reader;
 use venuecode_protocol::envelope::{parse_tan_hash, tan_hash, RequestEnvelope, SIGNATURE_HEADER};
+use venuecode_protocol::time::Epoch;
 use venuecode_protocol::{
     Checkpoint, Codec, CountPing, CountTagRegistration, ExposureBatch, RevocationList,
     SignedBatchHeader, TrustBundle,
@@ -421,7 +422,7 @@ impl MemoryServer {
                 let n = s.counts.get(&(key_id, tag)).copied().unwrap_or(0);
                 let counts = if n > 0 {
                     vec![CountRow {
-                        epoch: from,
+                        epoch: Epoch::new(from),
                         count: n,
                     }]
                 } else {

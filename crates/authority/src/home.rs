@@ -240,7 +240,7 @@ mod tests {
             server_url: "https://vc.example.cn".into(),
             code_base_url: "https://vc.example.cn/c".into(),
         };
-        let (ra, ha, bundle) = home.init(&urls, 29_000_000).expect("init");
+        let (ra, ha, bundle) = home.init(&urls, UnixMinute::new(29_000_000)).expect("init");
         assert_eq!(bundle.sequence(), 1);
         let ra2 = home.load_ra().expect("RA keys");
         let ha2 = home.load_ha().expect("HA keys");
@@ -260,7 +260,9 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         // A second init overwrites nothing.
-        let again = home.init(&urls, 29_000_000).expect_err("refused");
+        let again = home
+            .init(&urls, UnixMinute::new(29_000_000))
+            .expect_err("refused");
         assert_eq!(again.code(), "key_exists");
         assert_eq!(
             home.load_ra().expect("kept").admin.public_key(),
@@ -281,7 +283,9 @@ mod tests {
             server_url: "http://vc.example.cn".into(),
             code_base_url: "https://vc.example.cn/c".into(),
         };
-        let e = home.init(&urls, 29_000_000).expect_err("refused");
+        let e = home
+            .init(&urls, UnixMinute::new(29_000_000))
+            .expect_err("refused");
         assert_eq!(e.code(), "invalid_url");
         assert!(!home.path("ra").exists());
     }

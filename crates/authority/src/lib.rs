@@ -34,7 +34,7 @@ use venuecode_protocol::api::{
 use venuecode_protocol::chain::retained_range;
 use venuecode_protocol::envelope::tan_hash;
 use venuecode_protocol::exposure::plan_trace;
-use venuecode_protocol::time::UnixMinute;
+use venuecode_protocol::time::{Epoch, UnixMinute};
 use venuecode_protocol::{
     BatchBuilder, ChainHead, Checkpoint, CheckpointBody, Codec, DecryptionKey, ExposureBatch,
     ExposureWindow, GuestBookEntry, PublicKey, RiskLevel, SealedBundle, SealedMessage, Seed,
@@ -587,7 +587,11 @@ pub fn open_upload(ha: &HealthAuthority, purpose: UploadPurpose, bytes: &[u8]) -
                 .map_err(AuthorityError::SeedReleaseInvalid)?;
             Ok(Opened::Seeds {
                 venue_key: *release.venue_key().as_bytes(),
-                seeds: release.seeds().to_vec(),
+                seeds: release
+                    .seeds()
+                    .iter()
+                    .map(|(e, s)| (e.get(), s.clone()))
+                    .collect(),
             })
         }
         UploadPurpose::GuestBook => {
@@ -615,9 +619,9 @@ pub fn check_entry(e: &UploadEntry, anchors: &TrustAnchors, received_at: UnixMin
     e.check_claim(received_at)
         .map_err(|reason| AuthorityError::ClaimInvalid {
             reason,
-            minutes: e.departure().saturating_sub(e.arrival()),
-            arrival: e.arrival(),
-            received_at,
+            minutes: e.departure().saturating_since(e.arrival()),
+            arrival: e.arrival().get(),
+            received_at: received_at.get(),
         })
 }
 
@@ -629,7 +633,7 @@ pub fn received_minute(received_at: u64, shift_seconds: i64) -> UnixMinute {
         .unwrap_or(i64::MAX)
         .saturating_add(shift_seconds)
         .max(0);
-    u32::try_from(shifted / 60).unwrap_or(u32::MAX)
+    UnixMinute::new(u32::try_from(shifted / 60).unwrap_or(u32::MAX))
 }
 
 /// One stay the tracer decided to publish, per venue code.
@@ -684,13 +688,18 @@ pub fn plan(traces: &[Trace], released: &Released, risk: RiskLevel) -> Plan {
     let mut plan = Plan::default();
     let none = BTreeMap::new();
     for tr in traces {
-        let seeds = released.get(tr.venue_key().as_bytes()).unwrap_or(&none);
-        match plan_trace(&tr.code, tr.start, tr.end, seeds) {
+        let seeds: BTreeMap<Epoch, Seed> = released
+            .get(tr.venue_key().as_bytes())
+            .unwrap_or(&none)
+            .iter()
+            .map(|(e, s)| (Epoch::new(*e), s.clone()))
+            .collect();
+        match plan_trace(&tr.code, tr.start, tr.end, &seeds) {
             Ok(p) => {
                 plan.windows.extend(p.windows(risk, 0));
                 for e in p.missing_epochs {
                     plan.missing_seeds
-                        .push((tr.serial(), tr.venue_name().to_owned(), e));
+                        .push((tr.serial(), tr.venue_name().to_owned(), e.get()));
                 }
             }
             Err(e) => plan.refused.push((tr.serial(), e.to_string())),
@@ -1122,8 +1131,8 @@ pub fn window_fingerprint(w: &ExposureWindow) -> [u8; 32] {
         b"venuecode-cli/v2/published-window",
         w.venue_key.as_bytes(),
         w.seed.expose(),
-        &w.start.to_be_bytes(),
-        &w.end.to_be_bytes(),
+        &w.start.get().to_be_bytes(),
+        &w.end.get().to_be_bytes(),
     ])
 }
 
@@ -1465,8 +1474,8 @@ mod tests {
             serial,
             venue_key: key.public_key(),
             info,
-            valid_from: 0,
-            valid_until: u32::MAX / 2,
+            valid_from: UnixMinute::new(0),
+            valid_until: UnixMinute::new(u32::MAX / 2),
         };
         (VenueCertificate::sign(body, &ra).unwrap(), key)
     }
@@ -1474,23 +1483,30 @@ mod tests {
     fn trace(serial: u64, n: u8, start: u32, end: u32) -> Trace {
         let (cert, key) = certificate(n, serial);
         let code = VenueCode::new_static(cert, &MasterSeed::from_bytes([n; 32]), &key).unwrap();
-        Trace { code, start, end }
+        Trace {
+            code,
+            start: UnixMinute::new(start),
+            end: UnixMinute::new(end),
+        }
     }
 
     #[test]
     fn chosen_windows_replace_the_shared_stays_of_their_venue_only() {
         let traces = vec![trace(1, 1, 100, 200), trace(2, 2, 300, 400)];
-        let out = apply_chosen_windows(traces.clone(), &[(1, 120, 150)]).unwrap();
-        let mut got: Vec<(u64, u32, u32)> =
-            out.iter().map(|t| (t.serial(), t.start, t.end)).collect();
+        let m = UnixMinute::new;
+        let out = apply_chosen_windows(traces.clone(), &[(1, m(120), m(150))]).unwrap();
+        let mut got: Vec<(u64, u32, u32)> = out
+            .iter()
+            .map(|t| (t.serial(), t.start.get(), t.end.get()))
+            .collect();
         got.sort_unstable();
         assert_eq!(got, vec![(1, 120, 150), (2, 300, 400)]);
         assert!(matches!(
-            apply_chosen_windows(traces.clone(), &[(3, 1, 2)]),
+            apply_chosen_windows(traces.clone(), &[(3, m(1), m(2))]),
             Err(AuthorityError::NoCheckInAtVenue { serial: 3 })
         ));
         assert!(matches!(
-            apply_chosen_windows(traces, &[(1, 150, 150)]),
+            apply_chosen_windows(traces, &[(1, m(150), m(150))]),
             Err(AuthorityError::EmptyWindow { serial: 1 })
         ));
     }
@@ -1500,11 +1516,12 @@ mod tests {
         let day = 20_000u32;
         let master = MasterSeed::from_bytes([9; 32]);
         let (cert, key) = certificate(9, 5);
-        let code = VenueCode::new_rotating(cert, &master, &key, day * 1440 + 23 * 60).unwrap();
+        let m = UnixMinute::new;
+        let code = VenueCode::new_rotating(cert, &master, &key, m(day * 1440 + 23 * 60)).unwrap();
         let tr = Trace {
             code,
-            start: day * 1440 + 23 * 60,
-            end: (day + 1) * 1440 + 90,
+            start: m(day * 1440 + 23 * 60),
+            end: m((day + 1) * 1440 + 90),
         };
         let none = plan(std::slice::from_ref(&tr), &BTreeMap::new(), RiskLevel::HIGH);
         assert_eq!(none.missing_seeds, vec![(5, "venue 5".to_owned(), day + 1)]);
@@ -1515,17 +1532,21 @@ mod tests {
         released
             .entry(*other.as_bytes())
             .or_default()
-            .insert(day + 1, master.rotating_seed(day + 1));
+            .insert(day + 1, master.rotating_seed(Epoch::new(day + 1)));
         let p = plan(std::slice::from_ref(&tr), &released, RiskLevel::HIGH);
         assert_eq!(p.missing_seeds, none.missing_seeds);
         // The venue's own release does, whatever serial it came under.
         released
             .entry(*key.public_key().as_bytes())
             .or_default()
-            .insert(day + 1, master.rotating_seed(day + 1));
+            .insert(day + 1, master.rotating_seed(Epoch::new(day + 1)));
         let full = plan(&[tr], &released, RiskLevel::HIGH);
         assert!(full.missing_seeds.is_empty());
-        let spans: Vec<(u32, u32)> = full.windows.iter().map(|w| (w.start, w.end)).collect();
+        let spans: Vec<(u32, u32)> = full
+            .windows
+            .iter()
+            .map(|w| (w.start.get(), w.end.get()))
+            .collect();
         // Day D's seed covers the whole stay; day D+1's only the part after midnight.
         assert_eq!(
             spans,
@@ -1611,7 +1632,7 @@ mod tests {
         };
         let server = ChainServer::default();
         let mut chain = HaChain::load(&chain_file, &pending).unwrap();
-        let mut b = chain.next_builder(100, "m").unwrap();
+        let mut b = chain.next_builder(UnixMinute::new(100), "m").unwrap();
         b.add(&window(1)).unwrap();
         let first = b.sign(&ha.signing).unwrap();
         server.state.lock().unwrap().1 = true;
@@ -1624,11 +1645,13 @@ mod tests {
         assert_eq!(chain.post_pending(&server, &ha).unwrap(), Some(1));
         assert!(!pending.exists());
         assert_eq!(chain.head().unwrap(), first.chain_head());
-        let mut b = chain.next_builder(200, "m").unwrap();
+        let mut b = chain.next_builder(UnixMinute::new(200), "m").unwrap();
         b.add(&window(2)).unwrap();
         let second = b.sign(&ha.signing).unwrap();
         assert_eq!(chain.post(&server, &ha, &second).unwrap(), 2);
-        chain.checkpoint(&server, &ha, 300).unwrap();
+        chain
+            .checkpoint(&server, &ha, UnixMinute::new(300))
+            .unwrap();
         // Reloaded: head, ledger and both ids kept; the server holds one chain of two.
         let chain = HaChain::load(&chain_file, &pending).unwrap();
         assert_eq!(chain.head().unwrap(), second.chain_head());
@@ -1641,9 +1664,9 @@ mod tests {
 
     #[test]
     fn received_minutes_follow_the_drill_clock() {
-        assert_eq!(received_minute(600, 0), 10);
-        assert_eq!(received_minute(600, 120), 12);
-        assert_eq!(received_minute(60, -600), 0);
+        assert_eq!(received_minute(600, 0).get(), 10);
+        assert_eq!(received_minute(600, 120).get(), 12);
+        assert_eq!(received_minute(60, -600).get(), 0);
     }
 
     #[test]

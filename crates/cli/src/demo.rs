@@ -14,7 +14,7 @@ use anyhow::Result;
 use venuecode_client::{
     Clock, DiaryKey, GuestBook, HttpTransport, ManualClock, Visitor, VisitorConfig,
 };
-use venuecode_protocol::time::{epoch_of, epochs_for_slot, slot_of};
+use venuecode_protocol::time::{epoch_of, epochs_for_slot, slot_of, Epoch, Slots, UnixMinute};
 use venuecode_protocol::{ChainStatus, RegionCode, RiskLevel, VenueCategory, VenueInfo};
 
 use crate::authority::{self, Opened, UploadPurpose};
@@ -37,7 +37,7 @@ impl Clock for StoryClock {
 }
 
 impl StoryClock {
-    fn at(&self, minute: u32) {
+    fn at(&self, minute: UnixMinute) {
         self.0.set_minute(minute);
     }
 }
@@ -181,10 +181,10 @@ pub fn story(
     say("");
 
     // The story happens on a simulated day: tomorrow, from 10:00 UTC.
-    let day0 = (epoch_of(real_now) + 1) * 1440 + 10 * 60;
+    let day0 = UnixMinute::new((epoch_of(real_now).get() + 1) * 1440 + 10 * 60);
     let clock = StoryClock(Arc::new(ManualClock::at_minute(day0)));
     let at = |h: u32, m: u32| day0 + h * 60 + m;
-    let hhmm = |t: u32| format_clock(t);
+    let hhmm = |t: UnixMinute| format_clock(t);
 
     // --- venues ---------------------------------------------------------------------------
     let noodle_home = Home::new(root.join("noodle-house"));
@@ -258,7 +258,10 @@ pub fn story(
     let bob = phone("bob")?;
     let dave = phone("dave")?;
 
-    say(&t!("demo-day-begins", day = format_day(epoch_of(day0))));
+    say(&t!(
+        "demo-day-begins",
+        day = format_day(epoch_of(day0).get())
+    ));
     clock.at(at(0, 0));
     carol.check_in(&carol.scan(&poster_url)?)?;
     say(&t!("demo-carol-in", time = hhmm(at(0, 0))));
@@ -390,7 +393,7 @@ pub fn story(
         86_400,
     )?;
     let (lib_from, lib_to) = (at(3, 0), at(4, 50));
-    let mut days: Vec<u32> = (slot_of(lib_from)..=slot_of(lib_to - 1))
+    let mut days: Vec<Epoch> = Slots::new(slot_of(lib_from), slot_of(lib_to - 1))
         .flat_map(|slot| epochs_for_slot(slot, CHINA))
         .collect();
     days.sort_unstable();
@@ -427,7 +430,7 @@ pub fn story(
     }
     let mut chain = authority::chain(&auth_home)?;
     // Drill timeline: the server stamps uploads with the real clock; shift them onto the story's.
-    let shift = i64::from(at(8, 30)) * 60 - i64::from(real_now) * 60;
+    let shift = i64::from(at(8, 30).get()) * 60 - i64::from(real_now.get()) * 60;
     let published = authority::publish_mailbox(
         &t,
         &ha,

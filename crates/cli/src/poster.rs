@@ -792,7 +792,7 @@ fn font_family_list(family: &str) -> String {
 
 /// The UTC date of a Unix minute, as `YYYY-MM-DD`.
 fn utc_date(minute: UnixMinute) -> String {
-    let (y, m, d) = civil_from_days(i64::from(minute / EPOCH_MINUTES));
+    let (y, m, d) = civil_from_days(i64::from(minute.get() / EPOCH_MINUTES));
     format!("{y:04}-{m:02}-{d:02}")
 }
 
@@ -827,7 +827,7 @@ mod tests {
         assert_eq!(civil_from_days(11_017), (2000, 3, 1));
         assert_eq!(civil_from_days(20_138), (2025, 2, 19));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        assert_eq!(utc_date(29_000_000), "2025-02-19");
+        assert_eq!(utc_date(UnixMinute::new(29_000_000)), "2025-02-19");
     }
 
     #[test]

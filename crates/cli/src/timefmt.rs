@@ -38,15 +38,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 
 /// `2026-11-25 14:05 UTC`.
 pub fn format_minute(t: UnixMinute) -> String {
-    let days = i64::from(t / 1440);
+    let days = i64::from(t.get() / 1440);
     let (y, m, d) = civil_from_days(days);
-    let rem = t % 1440;
+    let rem = t.get() % 1440;
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 60, rem % 60)
 }
 
 /// `14:05`.
 pub fn format_clock(t: UnixMinute) -> String {
-    let rem = t % 1440;
+    let rem = t.get() % 1440;
     format!("{:02}:{:02}", rem / 60, rem % 60)
 }
 
@@ -77,7 +77,7 @@ pub fn parse_day(s: &str) -> Result<u32, String> {
 pub fn parse_minute(s: &str, today: UnixMinute) -> Result<UnixMinute, String> {
     let t = s.trim().trim_end_matches(" UTC").trim_end_matches('Z');
     if let Ok(n) = t.parse::<u32>() {
-        return Ok(n);
+        return Ok(UnixMinute::new(n));
     }
     let (date, clock) = match t.split_once(['T', ' ']) {
         Some((d, c)) => (Some(d), c),
@@ -90,9 +90,9 @@ pub fn parse_minute(s: &str, today: UnixMinute) -> Result<UnixMinute, String> {
         .ok_or_else(|| format!("`{s}` is not a time like 2026-11-25 14:05 or 14:05"))?;
     let day = match date {
         Some(d) => parse_day(d)?,
-        None => today / 1440,
+        None => today.get() / 1440,
     };
-    Ok(day * 1440 + h * 60 + m)
+    Ok(UnixMinute::new(day * 1440 + h * 60 + m))
 }
 
 /// A time zone as a fixed offset from UTC, for showing and reading times people use. The
@@ -211,7 +211,7 @@ impl Zone {
 
     /// The local minute (minutes since 1970-01-01 00:00 local) of an instant.
     fn local(&self, t: UnixMinute) -> i64 {
-        i64::from(t) + i64::from(self.offset)
+        i64::from(t.get()) + i64::from(self.offset)
     }
 }
 
@@ -247,7 +247,7 @@ fn parse_offset(s: &str) -> Option<i32> {
 /// times after the last transition is not read: the last transition's offset stays.
 fn tzif_offset_file(path: &str, now: UnixMinute) -> Option<i32> {
     let bytes = std::fs::read(path).ok()?;
-    tzif_offset(&bytes, i64::from(now) * 60)
+    tzif_offset(&bytes, i64::from(now.get()) * 60)
 }
 
 fn tzif_offset(b: &[u8], now: i64) -> Option<i32> {
@@ -345,7 +345,7 @@ pub fn rfc3339(t: UnixMinute, zone: &Zone) -> String {
 pub fn parse_in(s: &str, zone: &Zone, now: UnixMinute) -> Result<UnixMinute, String> {
     let t = s.trim();
     if let Ok(n) = t.parse::<u32>() {
-        return Ok(n);
+        return Ok(UnixMinute::new(n));
     }
     let bad = || {
         format!(
@@ -408,55 +408,59 @@ pub fn parse_in(s: &str, zone: &Zone, now: UnixMinute) -> Result<UnixMinute, Str
     };
     let day = match date {
         Some(d) => i64::from(parse_day(d)?),
-        None => (i64::from(now) + i64::from(offset)).div_euclid(1440),
+        None => (i64::from(now.get()) + i64::from(offset)).div_euclid(1440),
     };
     let minute = day * 1440 + i64::from(h * 60 + m) - i64::from(offset);
-    u32::try_from(minute).map_err(|_| format!("`{s}` is out of range"))
+    u32::try_from(minute)
+        .map(UnixMinute::new)
+        .map_err(|_| format!("`{s}` is out of range"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const Z: UnixMinute = UnixMinute::MIN;
+
     #[test]
     fn round_trips() {
-        let t = parse_minute("2026-11-25 14:05", 0).unwrap_or(0);
+        let t = parse_minute("2026-11-25 14:05", Z).unwrap_or_default();
         assert_eq!(format_minute(t), "2026-11-25 14:05 UTC");
-        assert_eq!(parse_minute("2026-11-25T14:05Z", 0), Ok(t));
+        assert_eq!(parse_minute("2026-11-25T14:05Z", Z), Ok(t));
         assert_eq!(parse_minute("14:05", t - 300), Ok(t));
-        assert_eq!(format_day(t / 1440), "2026-11-25");
+        assert_eq!(format_day(t.get() / 1440), "2026-11-25");
         assert_eq!(parse_day("1970-01-01"), Ok(0));
-        assert!(parse_minute("25:00", 0).is_err());
+        assert!(parse_minute("25:00", Z).is_err());
         assert!(parse_day("2026-13-01").is_err());
     }
 
     #[test]
     fn zones_show_and_read_local_times() {
-        let utc = parse_minute("2026-11-25 01:30", 0).unwrap_or(0);
+        let utc = parse_minute("2026-11-25 01:30", Z).unwrap_or_default();
         let cn = Zone::fixed(480);
         assert_eq!(format_in(utc, &cn), "2026-11-25 09:30 UTC+08:00");
         assert_eq!(rfc3339(utc, &cn), "2026-11-25T09:30:00+08:00");
         assert_eq!(rfc3339(utc, &Zone::utc()), "2026-11-25T01:30:00Z");
         // Typed times are local unless they carry an offset, which is honoured.
-        assert_eq!(parse_in("2026-11-25 09:30", &cn, 0), Ok(utc));
-        assert_eq!(parse_in("2026-11-25 09:30+08:00", &Zone::utc(), 0), Ok(utc));
-        assert_eq!(parse_in("2026-11-25T01:30Z", &cn, 0), Ok(utc));
-        assert_eq!(parse_in("2026-11-25 01:30 UTC", &cn, 0), Ok(utc));
-        assert_eq!(parse_in("2026-11-25T09:30:00+08:00", &cn, 0), Ok(utc));
+        assert_eq!(parse_in("2026-11-25 09:30", &cn, Z), Ok(utc));
+        assert_eq!(parse_in("2026-11-25 09:30+08:00", &Zone::utc(), Z), Ok(utc));
+        assert_eq!(parse_in("2026-11-25T01:30Z", &cn, Z), Ok(utc));
+        assert_eq!(parse_in("2026-11-25 01:30 UTC", &cn, Z), Ok(utc));
+        assert_eq!(parse_in("2026-11-25T09:30:00+08:00", &cn, Z), Ok(utc));
         assert_eq!(parse_in("09:30", &cn, utc), Ok(utc));
         assert_eq!(parse_in("09:30+08:00", &Zone::utc(), utc), Ok(utc));
-        assert_eq!(parse_in("2026-11-24 20:00 -05:30", &cn, 0), Ok(utc));
+        assert_eq!(parse_in("2026-11-24 20:00 -05:30", &cn, Z), Ok(utc));
         let cst = parse_in("09:30 CST", &cn, utc).unwrap_err();
         assert!(cst.contains("ambiguous"), "{cst}");
         assert!(parse_in("09:30 +25:00", &cn, utc).is_err());
         assert!(parse_in("9.30", &cn, utc).is_err());
         assert!(parse_in("24:00", &cn, utc).is_err());
         // Zones people type.
-        assert_eq!(Zone::parse("+08:00", 0), Ok(cn.clone()));
-        assert_eq!(Zone::parse("UTC+8", 0), Ok(cn.clone()));
-        assert_eq!(Zone::parse("-0330", 0), Ok(Zone::fixed(-210)));
-        assert_eq!(Zone::parse("UTC", 0), Ok(Zone::utc()));
-        assert!(Zone::parse("CST", 0).is_err());
+        assert_eq!(Zone::parse("+08:00", Z), Ok(cn.clone()));
+        assert_eq!(Zone::parse("UTC+8", Z), Ok(cn.clone()));
+        assert_eq!(Zone::parse("-0330", Z), Ok(Zone::fixed(-210)));
+        assert_eq!(Zone::parse("UTC", Z), Ok(Zone::utc()));
+        assert!(Zone::parse("CST", Z).is_err());
         assert_eq!(Zone::venue(32), cn);
         // A zone name from the system's database, when it has one.
         if std::path::Path::new("/usr/share/zoneinfo/Asia/Shanghai").exists() {

@@ -13,16 +13,16 @@ use venuecode_client::{
     CheckInStatus, DiaryKey, ManualClock, MemoryServer, SystemClock, Venue, Visitor, VisitorConfig,
 };
 use venuecode_protocol::code::DEFAULT_BASE_URL;
-use venuecode_protocol::time::{CLOCK_SKEW_MINUTES, DEFAULT_DISPLAY_VALIDITY_MINUTES};
+use venuecode_protocol::time::{UnixMinute, CLOCK_SKEW_MINUTES, DEFAULT_DISPLAY_VALIDITY_MINUTES};
 use venuecode_protocol::*;
 use venuecode_testkit::fixture::{certificate, trust_bundle, venue_info};
 
-fn now_minutes() -> u32 {
+fn now_minutes() -> UnixMinute {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    u32::try_from(secs / 60).unwrap()
+    UnixMinute::new(u32::try_from(secs / 60).unwrap())
 }
 
 fn venue() -> (DisplayVenue, TrustBundle) {
@@ -64,7 +64,7 @@ fn venue() -> (DisplayVenue, TrustBundle) {
     )
 }
 
-fn phone(dir: &std::path::Path, bundle: &TrustBundle, at: Option<u32>) -> Visitor {
+fn phone(dir: &std::path::Path, bundle: &TrustBundle, at: Option<UnixMinute>) -> Visitor {
     let config = VisitorConfig::new(bundle.clone()).unwrap();
     let key = DiaryKey::from_bytes([16; 32]);
     let path = dir.join("diary.redb");

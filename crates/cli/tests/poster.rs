@@ -9,10 +9,11 @@ use venuecode::poster::{CjkFont, Poster, PosterInput, DEFAULT_PNG_DPI, MIN_QR_MM
 use venuecode::qr;
 use venuecode::RenderError;
 use venuecode_protocol::code::DEFAULT_BASE_URL;
+use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::*;
 use venuecode_testkit::fixture::{certificate, venue_info};
 
-const NOW: u32 = 29_000_000; // 2025-02-19 21:20 UTC, in Unix minutes
+const NOW: UnixMinute = UnixMinute::new(29_000_000); // 2025-02-19 21:20 UTC
 const NAME: &str = "兰州牛肉面馆（安宁店）";
 const ADDRESS: &str = "甘肃省兰州市安宁区北滨河西路1号";
 
@@ -254,7 +255,7 @@ fn code_for(name: &str, address: &str) -> VenueCode {
             venue_key: venue_key.public_key(),
             info,
             valid_from: NOW,
-            valid_until: u32::MAX,
+            valid_until: UnixMinute::MAX,
         },
         &ra,
     )

@@ -10,6 +10,8 @@ use core::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::time::{Epoch, UnixMinute};
+
 pub use crate::envelope::SIGNATURE_HEADER;
 
 /// Header carrying an upload's TAN hash (64 lowercase hex digits of
@@ -365,8 +367,8 @@ pub struct BatchListing {
 pub struct CheckpointStored {
     /// The checkpoint's sequence.
     pub sequence: u64,
-    /// Its issue minute.
-    pub issued_at: u32,
+    /// Its issue minute (a bare number in JSON).
+    pub issued_at: UnixMinute,
 }
 
 /// One TAN of a [`TanRegistration`].
@@ -457,8 +459,8 @@ pub struct CountAccepted {
 /// One row of [`CountListing`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CountRow {
-    /// The UTC day the pings were received.
-    pub epoch: u32,
+    /// The UTC day the pings were received (a bare number in JSON).
+    pub epoch: Epoch,
     /// How many.
     pub count: u64,
 }

@@ -44,8 +44,8 @@ impl CertificateBody {
         out.put_u64(self.serial);
         out.extend_from_slice(self.venue_key.as_bytes());
         self.info.encode_into(out);
-        out.put_u32(self.valid_from);
-        out.put_u32(self.valid_until);
+        out.put_minute(self.valid_from);
+        out.put_minute(self.valid_until);
     }
 }
 
@@ -125,8 +125,8 @@ impl Codec for VenueCertificate {
         let serial = r.u64()?;
         let venue_key = PublicKey::from_bytes(&r.array()?)?;
         let info = VenueInfo::read(r)?;
-        let valid_from = r.u32()?;
-        let valid_until = r.u32()?;
+        let valid_from = r.minute()?;
+        let valid_until = r.minute()?;
         if valid_until <= valid_from {
             return Err(Error::ValueOutOfRange);
         }

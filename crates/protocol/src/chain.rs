@@ -136,7 +136,7 @@ impl CheckpointBody {
     fn encode_tbs(&self, out: &mut Vec<u8>) {
         out.push(CHECKPOINT_VERSION);
         out.extend_from_slice(&self.ha_key_id.0);
-        out.put_u32(self.issued_at);
+        out.put_minute(self.issued_at);
         out.put_u64(self.sequence);
         out.extend_from_slice(&self.head);
         out.put_u64(self.retained_from);
@@ -203,7 +203,7 @@ impl Codec for Checkpoint {
         read_version(r, CHECKPOINT_VERSION)?;
         let body = CheckpointBody {
             ha_key_id: KeyId(r.array()?),
-            issued_at: r.u32()?,
+            issued_at: r.minute()?,
             sequence: r.u64()?,
             head: r.array()?,
             retained_from: r.u64()?,

@@ -8,7 +8,7 @@ use crate::keys::{SigningKey, TrustAnchors};
 use crate::revocation::{RevocationReason, RevocationSet};
 use crate::seed::{MasterSeed, Seed, SlotKeys};
 use crate::time::{
-    local_epoch, UnixMinute, CLOCK_SKEW_MINUTES, DEFAULT_DISPLAY_VALIDITY_MINUTES,
+    local_epoch, Epoch, UnixMinute, CLOCK_SKEW_MINUTES, DEFAULT_DISPLAY_VALIDITY_MINUTES,
     MAX_DISPLAY_VALIDITY_MINUTES,
 };
 
@@ -40,7 +40,7 @@ pub enum CodeKind {
     Rotating {
         /// The venue-local day whose seed this is (computed from `valid_until`, the venue's UTC
         /// offset and the wire's `epoch_back`).
-        epoch: u32,
+        epoch: Epoch,
         /// First minute at which the displayed code is no longer accepted.
         valid_until: UnixMinute,
     },
@@ -213,7 +213,7 @@ impl VenueCode {
 /// `valid_until`, or the day before only when `local_epoch(valid_until − 10) <
 /// local_epoch(valid_until)` (a code shown in the ten minutes before local midnight).
 fn check_rotating(
-    epoch: u32,
+    epoch: Epoch,
     valid_until: UnixMinute,
     now: UnixMinute,
     offset_q: i8,
@@ -245,7 +245,7 @@ fn epoch_back(cert: &VenueCertificate, kind: &CodeKind) -> Option<u8> {
         CodeKind::Static => Some(0),
         CodeKind::Rotating { epoch, valid_until } => {
             let day = local_epoch(*valid_until, cert.body().info.utc_offset());
-            match day.checked_sub(*epoch)? {
+            match day.checked_since(*epoch)? {
                 0 => Some(0),
                 1 => Some(1),
                 _ => None,
@@ -264,7 +264,7 @@ fn encode_tbs(cert: &VenueCertificate, kind: &CodeKind, seed: &Seed, out: &mut V
     if let CodeKind::Rotating { valid_until, .. } = kind {
         // Construction and decoding both refuse a kind without an epoch_back of 0 or 1.
         out.push(epoch_back(cert, kind).unwrap_or(0));
-        out.put_u32(*valid_until);
+        out.put_minute(*valid_until);
     }
     out.extend_from_slice(seed.expose());
 }
@@ -290,7 +290,7 @@ impl Codec for VenueCode {
             if back > 1 {
                 return Err(Error::NonCanonical);
             }
-            let valid_until = r.u32()?;
+            let valid_until = r.minute()?;
             let day = local_epoch(valid_until, certificate.body().info.utc_offset());
             CodeKind::Rotating {
                 // Day 0 with epoch_back 1 names a day before 1970: no such seed exists.

@@ -2,6 +2,7 @@
 //! a reader that refuses trailing bytes.
 
 use crate::error::{Error, Result};
+use crate::time::{Epoch, Slot, UnixMinute};
 
 /// A cursor over borrowed bytes. Every read is bounds-checked; nothing indexes directly.
 #[derive(Debug, Clone)]
@@ -57,6 +58,21 @@ impl<'a> Reader<'a> {
     /// Reads a big-endian u32.
     pub fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_be_bytes(self.array()?))
+    }
+
+    /// Reads a [`UnixMinute`]: a big-endian u32.
+    pub fn minute(&mut self) -> Result<UnixMinute> {
+        Ok(UnixMinute::new(self.u32()?))
+    }
+
+    /// Reads a [`Slot`]: a big-endian u32.
+    pub fn slot(&mut self) -> Result<Slot> {
+        Ok(Slot::new(self.u32()?))
+    }
+
+    /// Reads an [`Epoch`]: a big-endian u32.
+    pub fn epoch(&mut self) -> Result<Epoch> {
+        Ok(Epoch::new(self.u32()?))
     }
 
     /// Reads a big-endian u64.
@@ -147,6 +163,18 @@ pub trait Put {
     fn put_u32(&mut self, v: u32);
     /// Appends a big-endian u64.
     fn put_u64(&mut self, v: u64);
+    /// Appends a [`UnixMinute`] as a big-endian u32.
+    fn put_minute(&mut self, t: UnixMinute) {
+        self.put_u32(t.get());
+    }
+    /// Appends a [`Slot`] as a big-endian u32.
+    fn put_slot(&mut self, s: Slot) {
+        self.put_u32(s.get());
+    }
+    /// Appends an [`Epoch`] as a big-endian u32.
+    fn put_epoch(&mut self, e: Epoch) {
+        self.put_u32(e.get());
+    }
     /// Appends a u8 length and the bytes; fails when longer than `max`.
     fn put_bytes_u8(&mut self, b: &[u8], max: usize) -> Result<()>;
     /// Appends a u16 length and the bytes; fails when longer than `max`.

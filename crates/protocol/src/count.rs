@@ -10,7 +10,7 @@ use crate::codec::{count_u16, read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
 use crate::keys::KeyId;
 pub use crate::seed::CountTag;
-use crate::time::RETENTION_DAYS;
+use crate::time::{Epoch, RETENTION_DAYS};
 use crate::venue::{FieldError, FieldProblem};
 
 /// Wire version of [`CountPing`] and [`CountTagRegistration`].
@@ -54,19 +54,19 @@ impl Codec for CountPing {
 /// day). An empty list or an unsorted or repeated pair is [`Error::NonCanonical`].
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct CountTagRegistration {
-    tags: Vec<(u32, CountTag)>,
+    tags: Vec<(Epoch, CountTag)>,
 }
 
 impl CountTagRegistration {
     /// Builds a registration, refusing what the decoder refuses: no pairs
     /// ([`Error::NonCanonical`]), more than [`MAX_TAG_REGISTRATIONS`] ([`Error::TooLarge`]), or
     /// pairs not strictly increasing ([`Error::NonCanonical`]).
-    pub fn new(tags: Vec<(u32, CountTag)>) -> Result<Self> {
+    pub fn new(tags: Vec<(Epoch, CountTag)>) -> Result<Self> {
         Self::try_new(tags).map_err(|e| e.error())
     }
 
     /// [`Self::new`], with an error naming the field at fault (`tags`).
-    pub fn try_new(tags: Vec<(u32, CountTag)>) -> core::result::Result<Self, FieldError> {
+    pub fn try_new(tags: Vec<(Epoch, CountTag)>) -> core::result::Result<Self, FieldError> {
         let problem = if tags.is_empty() {
             FieldProblem::Empty
         } else if tags.len() > MAX_TAG_REGISTRATIONS {
@@ -83,14 +83,14 @@ impl CountTagRegistration {
     }
 
     /// The venue-local epochs and their tags, strictly increasing.
-    pub fn tags(&self) -> &[(u32, CountTag)] {
+    pub fn tags(&self) -> &[(Epoch, CountTag)] {
         &self.tags
     }
 
     /// Refuses epochs outside `[today − RETENTION_DAYS, today + 1]`, `today` being the venue's
     /// local epoch now ([`Error::ValueOutOfRange`]): a venue cannot register tags for days it
     /// cannot have counted yet, nor keep old days alive.
-    pub fn check_epochs(&self, today: u32) -> Result<()> {
+    pub fn check_epochs(&self, today: Epoch) -> Result<()> {
         let first = today.saturating_sub(RETENTION_DAYS);
         let last = today.saturating_add(1);
         if self.tags.iter().all(|(e, _)| (first..=last).contains(e)) {
@@ -108,7 +108,7 @@ impl Codec for CountTagRegistration {
         let n = count_u16(self.tags.len());
         out.put_u16(n);
         for (epoch, tag) in self.tags.iter().take(usize::from(n)) {
-            out.put_u32(*epoch);
+            out.put_epoch(*epoch);
             out.extend_from_slice(&tag.0);
         }
     }
@@ -121,7 +121,7 @@ impl Codec for CountTagRegistration {
         }
         let mut tags = Vec::with_capacity(n);
         for _ in 0..n {
-            tags.push((r.u32()?, CountTag(r.array()?)));
+            tags.push((r.epoch()?, CountTag(r.array()?)));
         }
         Self::new(tags)
     }

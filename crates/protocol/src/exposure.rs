@@ -20,8 +20,8 @@ use crate::keys::{KeyId, PublicKey, SigningKey, TrustAnchors};
 use crate::primitives::{aead_open, aead_seal, sha256, Sha256Stream};
 use crate::seed::{Seed, SlotKeys, SlotToken};
 use crate::time::{
-    epoch_start, epochs_for_slot, slot_of, stay_slots, UnixMinute, MATCH_MARGIN_SLOTS,
-    MAX_STAY_MINUTES,
+    epoch_start, epochs_for_slot, slot_of, stay_slots, Epoch, Slot, Slots, UnixMinute,
+    MATCH_MARGIN_SLOTS, MAX_STAY_MINUTES,
 };
 
 /// Wire version of [`ExposureBatch`].
@@ -84,11 +84,11 @@ impl ExposureRecord {
 
     /// Opens the sealed part with the seed's slot keys, for the slot the token matched and the
     /// batch it came in.
-    pub fn open(&self, keys: &SlotKeys, slot: u32, batch_id: &[u8; 16]) -> Result<ExposureNotice> {
+    pub fn open(&self, keys: &SlotKeys, slot: Slot, batch_id: &[u8; 16]) -> Result<ExposureNotice> {
         let key = keys.seal_key(slot, batch_id);
         let pt = aead_open(key.expose(), &RECORD_NONCE, &self.token.0, &self.sealed)?;
         let mut r = Reader::new(&pt);
-        let window_start = r.u32()?;
+        let window_start = r.minute()?;
         let window_minutes = r.u16()?;
         let risk = RiskLevel(r.u8()?);
         let message_index = r.u8()?;
@@ -161,7 +161,7 @@ impl BatchHeader {
         out.put_u64(self.sequence);
         out.extend_from_slice(&self.previous);
         out.extend_from_slice(&self.batch_id);
-        out.put_u32(self.created_at);
+        out.put_minute(self.created_at);
         // Invariant: a header is only encoded inside a batch, built by `BatchBuilder::sign`
         // or the decoder, which bound the messages' count and lengths.
         let n = count_u8(self.messages.len());
@@ -200,7 +200,7 @@ impl SignedBatchHeader {
             return Err(Error::NonCanonical);
         }
         let batch_id = r.array()?;
-        let created_at = r.u32()?;
+        let created_at = r.minute()?;
         let n = usize::from(r.u8()?);
         if n > MAX_MESSAGES {
             return Err(Error::TooLarge);
@@ -462,7 +462,7 @@ pub struct BatchBuilder {
 struct Pending {
     seed: Seed,
     venue_key: PublicKey,
-    slot: u32,
+    slot: Slot,
     start: UnixMinute,
     end: UnixMinute,
     risk: RiskLevel,
@@ -529,11 +529,11 @@ impl BatchBuilder {
             return Err(Error::InvalidArgument("message index out of range"));
         }
         let keys = w.seed.slot_keys(&w.venue_key);
-        let slots = slot_of(w.start)..=slot_of(w.end - 1);
+        let slots = Slots::new(slot_of(w.start), slot_of(w.end - 1));
         // All or nothing: check every slot before changing any, so a refused window leaves the
         // builder as it was.
         let mut new_records = 0usize;
-        for slot in slots.clone() {
+        for slot in slots {
             match self.pending.get(&keys.token(slot)) {
                 Some(p) => {
                     if p.end.max(w.end) - p.start.min(w.start) > u32::from(MAX_STAY_MINUTES) {
@@ -594,7 +594,7 @@ impl BatchBuilder {
         let mut pt = Vec::with_capacity(RECORD_PLAINTEXT_BYTES);
         for (token, p) in &self.pending {
             pt.clear();
-            pt.put_u32(p.start);
+            pt.put_minute(p.start);
             // `add` bounds a window's length by the longest stay.
             let minutes = u16::try_from(p.end - p.start)
                 .map_err(|_| Error::InvalidArgument("exposure window too long"))?;
@@ -792,7 +792,7 @@ pub struct TokenIndex<T> {
 struct IndexEntry {
     token: u128,
     owner: usize,
-    slot: u32,
+    slot: Slot,
 }
 
 impl<T> core::fmt::Debug for TokenIndex<T> {
@@ -821,7 +821,7 @@ impl<T: Copy> TokenIndex<T> {
     }
 
     /// Adds the tokens of `keys` for every slot in `slots`, owned by `owner`.
-    pub fn add(&mut self, owner: T, keys: SlotKeys, slots: core::ops::RangeInclusive<u32>) {
+    pub fn add(&mut self, owner: T, keys: SlotKeys, slots: Slots) {
         let owner_index = self.owners.len();
         for slot in slots {
             self.entries.push(IndexEntry {
@@ -847,7 +847,7 @@ impl<T: Copy> TokenIndex<T> {
         let stay = stay_slots(arrival, departure);
         let first = stay.start().saturating_sub(MATCH_MARGIN_SLOTS);
         let last = stay.end().saturating_add(MATCH_MARGIN_SLOTS);
-        self.add(owner, keys, first..=last);
+        self.add(owner, keys, Slots::new(first, last));
     }
 
     /// How many distinct tokens the index holds.
@@ -923,7 +923,7 @@ pub struct Hit<T> {
     /// The owner the token was added with.
     pub owner: T,
     /// The slot the token was derived for.
-    pub slot: u32,
+    pub slot: Slot,
     /// What the record says.
     pub notice: ExposureNotice,
 }
@@ -995,7 +995,7 @@ impl<T: Copy> BatchMatcher<'_, T> {
 #[derive(Clone, Debug)]
 pub struct TracePart {
     /// The venue-local epoch of a rotating seed; `None` for a static code's seed.
-    pub epoch: Option<u32>,
+    pub epoch: Option<Epoch>,
     /// The seed whose tokens are published.
     pub seed: Seed,
     /// The venue key of the traced code.
@@ -1013,7 +1013,7 @@ pub struct TracePlan {
     pub parts: Vec<TracePart>,
     /// Venue-local epochs whose rotating seed is needed but was neither in the upload nor
     /// released: visitors who scanned on those days cannot be notified.
-    pub missing_epochs: Vec<u32>,
+    pub missing_epochs: Vec<Epoch>,
 }
 
 impl TracePlan {
@@ -1052,7 +1052,7 @@ pub fn plan_trace(
     code: &VenueCode,
     start: UnixMinute,
     end: UnixMinute,
-    released: &BTreeMap<u32, Seed>,
+    released: &BTreeMap<Epoch, Seed>,
 ) -> Result<TracePlan> {
     if end <= start {
         return Err(Error::InvalidArgument("exposure window is empty"));
@@ -1074,7 +1074,7 @@ pub fn plan_trace(
     };
     let offset = code.utc_offset();
     let mut epochs = std::collections::BTreeSet::new();
-    for slot in slot_of(start)..=slot_of(end - 1) {
+    for slot in Slots::new(slot_of(start), slot_of(end - 1)) {
         epochs.extend(epochs_for_slot(slot, offset));
     }
     for e in epochs {

@@ -89,7 +89,7 @@ impl RevocationListBody {
     fn encode_tbs(&self, out: &mut Vec<u8>) {
         out.push(REVOCATION_VERSION);
         out.extend_from_slice(&self.ra_key_id.0);
-        out.put_u32(self.issued_at);
+        out.put_minute(self.issued_at);
         out.put_u64(self.after);
         out.put_u64(self.up_to);
         out.put_u64(self.head);
@@ -104,7 +104,7 @@ impl RevocationListBody {
         {
             out.put_u64(e.sequence);
             out.put_u64(e.serial);
-            out.put_u32(e.revoked_at);
+            out.put_minute(e.revoked_at);
             out.push(e.reason.0);
         }
     }
@@ -153,7 +153,7 @@ impl Codec for RevocationList {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         read_version(r, REVOCATION_VERSION)?;
         let ra_key_id = KeyId(r.array()?);
-        let issued_at = r.u32()?;
+        let issued_at = r.minute()?;
         let after = r.u64()?;
         let up_to = r.u64()?;
         let head = r.u64()?;
@@ -170,7 +170,7 @@ impl Codec for RevocationList {
             entries.push(Revocation {
                 sequence: r.u64()?,
                 serial: r.u64()?,
-                revoked_at: r.u32()?,
+                revoked_at: r.minute()?,
                 reason: RevocationReason(r.u8()?),
             });
         }

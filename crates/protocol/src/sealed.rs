@@ -17,7 +17,9 @@ use crate::error::{Error, Result};
 use crate::keys::{DecryptionKey, EncryptionKey, KeyId, PublicKey, SigningKey};
 use crate::primitives;
 use crate::seed::Seed;
-use crate::time::{UnixMinute, CLOCK_SKEW_MINUTES, MAX_DISPLAY_VALIDITY_MINUTES, MAX_STAY_MINUTES};
+use crate::time::{
+    Epoch, UnixMinute, CLOCK_SKEW_MINUTES, MAX_DISPLAY_VALIDITY_MINUTES, MAX_STAY_MINUTES,
+};
 use crate::venue::{FieldError, FieldProblem};
 
 /// Wire version of [`SealedMessage`].
@@ -385,8 +387,8 @@ impl Codec for Upload {
         out.put_u16(n);
         for e in self.entries.iter().take(usize::from(n)) {
             out.put_prefixed_u16(&e.code.encode());
-            out.put_u32(e.arrival);
-            out.put_u32(e.departure);
+            out.put_minute(e.arrival);
+            out.put_minute(e.departure);
         }
     }
 
@@ -401,8 +403,8 @@ impl Codec for Upload {
         let mut entries = Vec::with_capacity(n.min(r.remaining() / 8));
         for _ in 0..n {
             let code = VenueCode::decode(r.bytes_u16(MAX_CODE_BYTES)?)?;
-            let arrival = r.u32()?;
-            let departure = r.u32()?;
+            let arrival = r.minute()?;
+            let departure = r.minute()?;
             if departure <= arrival {
                 return Err(Error::ValueOutOfRange);
             }
@@ -616,8 +618,8 @@ impl Codec for GuestBookEntry {
         // Invariant of `try_new`: a name of at most 64 bytes and a phone of at most 24.
         out.put_prefixed_u8(self.name.as_bytes());
         out.put_prefixed_u8(self.phone.as_bytes());
-        out.put_u32(self.arrival);
-        out.put_u32(self.departure);
+        out.put_minute(self.arrival);
+        out.put_minute(self.departure);
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self> {
@@ -625,8 +627,8 @@ impl Codec for GuestBookEntry {
         let venue_serial = r.u64()?;
         let name = r.text_u8(MAX_GUEST_NAME_BYTES)?;
         let phone = r.text_u8(MAX_GUEST_PHONE_BYTES)?;
-        let arrival = r.u32()?;
-        let departure = r.u32()?;
+        let arrival = r.minute()?;
+        let departure = r.minute()?;
         Self::try_new(venue_serial, &name, &phone, arrival, departure).map_err(|e| {
             match e.error() {
                 Error::InvalidArgument(_) => Error::NonCanonical,
@@ -653,7 +655,7 @@ pub const SEED_RELEASE_VERSION: u8 = 2;
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct SeedRelease {
     venue_key: PublicKey,
-    seeds: Vec<(u32, Seed)>,
+    seeds: Vec<(Epoch, Seed)>,
     signature: [u8; 64],
 }
 
@@ -664,7 +666,7 @@ impl SeedRelease {
     }
 
     /// `(epoch, seed)` pairs, venue-local epochs strictly increasing.
-    pub fn seeds(&self) -> &[(u32, Seed)] {
+    pub fn seeds(&self) -> &[(Epoch, Seed)] {
         &self.seeds
     }
 
@@ -673,14 +675,14 @@ impl SeedRelease {
         &self.signature
     }
 
-    fn encode_tbs(venue_key: &PublicKey, seeds: &[(u32, Seed)], out: &mut Vec<u8>) {
+    fn encode_tbs(venue_key: &PublicKey, seeds: &[(Epoch, Seed)], out: &mut Vec<u8>) {
         // Invariant of `sign` and `read`: at most MAX_RELEASED_SEEDS (60) seeds.
         out.push(SEED_RELEASE_VERSION);
         out.extend_from_slice(venue_key.as_bytes());
         let n = count_u8(seeds.len());
         out.push(n);
         for (epoch, seed) in seeds.iter().take(usize::from(n)) {
-            out.put_u32(*epoch);
+            out.put_epoch(*epoch);
             out.extend_from_slice(seed.expose());
         }
     }
@@ -697,7 +699,7 @@ impl SeedRelease {
     /// increasing [`Error::NonCanonical`]; [`Self::try_sign`] names the field.
     pub fn sign(
         venue_key: &SigningKey,
-        seeds: Vec<(u32, Seed)>,
+        seeds: Vec<(Epoch, Seed)>,
         recipient: &KeyId,
     ) -> Result<Self> {
         Self::try_sign(venue_key, seeds, recipient).map_err(|e| e.error())
@@ -706,7 +708,7 @@ impl SeedRelease {
     /// [`Self::sign`], with an error naming the field at fault (`seeds`).
     pub fn try_sign(
         venue_key: &SigningKey,
-        seeds: Vec<(u32, Seed)>,
+        seeds: Vec<(Epoch, Seed)>,
         recipient: &KeyId,
     ) -> core::result::Result<Self, FieldError> {
         if seeds.len() > MAX_RELEASED_SEEDS {
@@ -744,7 +746,7 @@ impl SeedRelease {
     /// [`SealedMessage`].
     pub fn create(
         venue_key: &SigningKey,
-        seeds: Vec<(u32, Seed)>,
+        seeds: Vec<(Epoch, Seed)>,
         recipient: &EncryptionKey,
     ) -> Result<SealedMessage> {
         Self::sign(venue_key, seeds, &recipient.key_id())?.seal(recipient)
@@ -780,9 +782,9 @@ impl Codec for SeedRelease {
         if n > MAX_RELEASED_SEEDS {
             return Err(Error::TooLarge);
         }
-        let mut seeds: Vec<(u32, Seed)> = Vec::with_capacity(n);
+        let mut seeds: Vec<(Epoch, Seed)> = Vec::with_capacity(n);
         for _ in 0..n {
-            let epoch = r.u32()?;
+            let epoch = r.epoch()?;
             if seeds.last().is_some_and(|(e, _)| *e >= epoch) {
                 return Err(Error::NonCanonical);
             }

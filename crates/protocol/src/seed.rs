@@ -11,6 +11,7 @@ use core::fmt;
 
 use crate::keys::{PublicKey, Secret32};
 use crate::primitives::{hkdf_expand, hkdf_extract};
+use crate::time::{Epoch, Slot};
 
 /// HKDF salt for deriving code seeds from a venue master seed.
 pub const SEED_SALT: &[u8] = b"venuecode/v2/seed";
@@ -56,11 +57,11 @@ impl MasterSeed {
 
     /// The seed a rotating display shows during `epoch`. One-way: a day's seed reveals neither
     /// the master seed nor any other day's seed.
-    pub fn rotating_seed(&self, epoch: u32) -> Seed {
+    pub fn rotating_seed(&self, epoch: Epoch) -> Seed {
         let prk = hkdf_extract(SEED_SALT, self.0.expose());
         Seed::from_bytes(hkdf_expand(
             &prk,
-            &[ROTATING_SEED_INFO, &epoch.to_be_bytes()],
+            &[ROTATING_SEED_INFO, &epoch.get().to_be_bytes()],
         ))
     }
 }
@@ -131,23 +132,29 @@ pub struct SlotKeys(crate::primitives::Prk);
 
 impl SlotKeys {
     /// The token for `slot`: HKDF-Expand(prk, "token" || slot, 16).
-    pub fn token(&self, slot: u32) -> SlotToken {
-        SlotToken(hkdf_expand(&self.0, &[TOKEN_INFO, &slot.to_be_bytes()]))
+    pub fn token(&self, slot: Slot) -> SlotToken {
+        SlotToken(hkdf_expand(
+            &self.0,
+            &[TOKEN_INFO, &slot.get().to_be_bytes()],
+        ))
     }
 
     /// The key sealing the record for `slot` in batch `batch_id`: HKDF-Expand(prk, "seal" ||
     /// slot || batch_id, 32). Each (seed, slot, batch) key seals exactly one record, so the
     /// AEAD nonce can be fixed.
-    pub fn seal_key(&self, slot: u32, batch_id: &[u8; 16]) -> Secret32 {
+    pub fn seal_key(&self, slot: Slot, batch_id: &[u8; 16]) -> Secret32 {
         Secret32::from_bytes(hkdf_expand(
             &self.0,
-            &[SEAL_INFO, &slot.to_be_bytes(), batch_id],
+            &[SEAL_INFO, &slot.get().to_be_bytes(), batch_id],
         ))
     }
 
     /// The count tag for `epoch`: HKDF-Expand(prk, "count" || epoch, 16).
-    pub fn count_tag(&self, epoch: u32) -> CountTag {
-        CountTag(hkdf_expand(&self.0, &[COUNT_INFO, &epoch.to_be_bytes()]))
+    pub fn count_tag(&self, epoch: Epoch) -> CountTag {
+        CountTag(hkdf_expand(
+            &self.0,
+            &[COUNT_INFO, &epoch.get().to_be_bytes()],
+        ))
     }
 }
 

@@ -58,7 +58,7 @@ impl TrustBundleBody {
     fn encode_tbs(&self, signer: &KeyId, out: &mut Vec<u8>) {
         out.push(TRUST_BUNDLE_VERSION);
         out.put_u64(self.sequence);
-        out.put_u32(self.issued_at);
+        out.put_minute(self.issued_at);
         for keys in [&self.ra_keys, &self.ha_signing_keys] {
             // Invariant: `sign` (through `check`) and the decoder bound both lists by
             // MAX_BUNDLE_KEYS, and the URLs by MAX_BUNDLE_URL_BYTES.
@@ -283,7 +283,7 @@ impl Codec for TrustBundle {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
         read_version(r, TRUST_BUNDLE_VERSION)?;
         let sequence = r.u64()?;
-        let issued_at = r.u32()?;
+        let issued_at = r.minute()?;
         let ra_keys = read_keys(r)?;
         let ha_signing_keys = read_keys(r)?;
         let ha_encryption_key = EncryptionKey::from_bytes(&r.array()?)?;

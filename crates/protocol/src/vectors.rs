@@ -15,6 +15,7 @@ use crate::envelope::tan_hash;
 use crate::sealed::{self, unpad};
 use crate::time::{
     epoch_of, epoch_start, epochs_for_slot, local_epoch, overlap_minutes, slot_of, stay_slots,
+    Epoch, Slot, Slots, UnixMinute,
 };
 use crate::*;
 
@@ -32,6 +33,21 @@ pub fn arr<const N: usize>(v: &Value) -> [u8; N] {
 
 pub fn num(v: &Value) -> u64 {
     v.as_u64().unwrap()
+}
+
+/// A JSON number as a [`UnixMinute`].
+pub fn minute(v: &Value) -> UnixMinute {
+    UnixMinute::new(u32::try_from(num(v)).unwrap())
+}
+
+/// A JSON number as a [`Slot`].
+pub fn slot(v: &Value) -> Slot {
+    Slot::new(u32::try_from(num(v)).unwrap())
+}
+
+/// A JSON number as an [`Epoch`].
+pub fn epoch(v: &Value) -> Epoch {
+    Epoch::new(u32::try_from(num(v)).unwrap())
 }
 
 /// The `Error` variant's name, as the vectors spell it.
@@ -95,7 +111,7 @@ pub fn run(ctx: &Value, c: &Value) -> Result<Value> {
     let op = c["op"].as_str().unwrap();
     let input = || unh(&c["input"]);
     let text = || c["text"].as_str().unwrap().to_owned();
-    let now = || u32::try_from(num(&c["now"])).unwrap();
+    let now = || minute(&c["now"]);
     let ha_key = || DecryptionKey::from_secret(&arr(&ctx["ha_encryption_secret"])).unwrap();
     let out = |b: Vec<u8>| Ok(json!(h(b)));
     match op {
@@ -135,7 +151,7 @@ pub fn run(ctx: &Value, c: &Value) -> Result<Value> {
                     listed("revoked_serials", RevocationReason::DEACTIVATED_BY_VENUE)
                         .chain(listed("superseded_serials", RevocationReason::SUPERSEDED)),
                     0,
-                    0,
+                    UnixMinute::MIN,
                 )
             });
             code.verify(&anchors(ctx), now(), revoked.as_ref())?;
@@ -169,10 +185,13 @@ pub fn run(ctx: &Value, c: &Value) -> Result<Value> {
             r.finish()?;
             let seed = Seed::from_bytes(arr(&c["seed"]));
             let venue_key = PublicKey::from_bytes(&arr(&c["venue_key"]))?;
-            let slot = u32::try_from(num(&c["slot"])).unwrap();
-            let n = rec.open(&seed.slot_keys(&venue_key), slot, &arr(&c["batch_id"]))?;
+            let n = rec.open(
+                &seed.slot_keys(&venue_key),
+                slot(&c["slot"]),
+                &arr(&c["batch_id"]),
+            )?;
             Ok(json!({
-                "window_start": n.window_start,
+                "window_start": n.window_start.get(),
                 "window_minutes": n.window_minutes,
                 "risk": n.risk.0,
                 "message_index": n.message_index,
@@ -187,7 +206,7 @@ pub fn run(ctx: &Value, c: &Value) -> Result<Value> {
                 .iter()
                 .map(|m| m.as_str().unwrap().to_owned())
                 .collect();
-            let created_at = u32::try_from(num(&c["created_at"])).unwrap();
+            let created_at = minute(&c["created_at"]);
             let batch_id: [u8; 16] = arr(&c["batch_id"]);
             let mut b = BatchBuilder::with_id(ChainHead::GENESIS, batch_id, created_at, messages)?;
             let windows: Vec<ExposureWindow> = c["windows"]
@@ -197,8 +216,8 @@ pub fn run(ctx: &Value, c: &Value) -> Result<Value> {
                 .map(|w| ExposureWindow {
                     seed: Seed::from_bytes(arr(&w["seed"])),
                     venue_key: PublicKey::from_bytes(&arr(&w["venue_key"])).unwrap(),
-                    start: u32::try_from(num(&w["start"])).unwrap(),
-                    end: u32::try_from(num(&w["end"])).unwrap(),
+                    start: minute(&w["start"]),
+                    end: minute(&w["end"]),
                     risk: RiskLevel(u8::try_from(num(&w["risk"])).unwrap()),
                     message_index: u8::try_from(num(&w["message_index"])).unwrap(),
                 })
@@ -212,7 +231,7 @@ pub fn run(ctx: &Value, c: &Value) -> Result<Value> {
             let mut opened = Vec::new();
             for w in &windows {
                 let keys = w.seed.slot_keys(&w.venue_key);
-                for slot in slot_of(w.start)..=slot_of(w.end - 1) {
+                for slot in Slots::new(slot_of(w.start), slot_of(w.end - 1)) {
                     let token = keys.token(slot);
                     if !seen.insert(token.0) {
                         continue;
@@ -225,7 +244,7 @@ pub fn run(ctx: &Value, c: &Value) -> Result<Value> {
                     let n = rec.open(&keys, slot, &batch_id)?;
                     opened.push(json!({
                         "slot": slot,
-                        "window_start": n.window_start,
+                        "window_start": n.window_start.get(),
                         "window_minutes": n.window_minutes,
                         "risk": n.risk.0,
                         "message_index": n.message_index,
@@ -272,16 +291,16 @@ pub fn run(ctx: &Value, c: &Value) -> Result<Value> {
             let r = SeedRelease::open(&ha_key(), &msg)?;
             Ok(json!({
                 "venue_key": h(r.venue_key().as_bytes()),
-                "epochs": r.seeds().iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+                "epochs": r.seeds().iter().map(|(e, _)| e.get()).collect::<Vec<_>>(),
             }))
         }
         "check_claim" => {
             let entry = UploadEntry::new(
                 VenueCode::decode(&input())?,
-                u32::try_from(num(&c["arrival"])).unwrap(),
-                u32::try_from(num(&c["departure"])).unwrap(),
+                minute(&c["arrival"]),
+                minute(&c["departure"]),
             )?;
-            entry.check_claim(u32::try_from(num(&c["received_at"])).unwrap())?;
+            entry.check_claim(minute(&c["received_at"]))?;
             Ok(Value::Null)
         }
         "decode_bundle" => out(sealed::SealedBundle::decode(&input())?.encode()),
@@ -304,7 +323,7 @@ pub fn run(ctx: &Value, c: &Value) -> Result<Value> {
         "decode_count_tags" => out(CountTagRegistration::decode(&input())?.encode()),
         "check_count_tag_epochs" => {
             let reg = CountTagRegistration::decode(&input())?;
-            reg.check_epochs(u32::try_from(num(&c["today"])).unwrap())?;
+            reg.check_epochs(epoch(&c["today"]))?;
             Ok(Value::Null)
         }
         "decode_checkpoint" => out(Checkpoint::decode(&input())?.encode()),
@@ -333,21 +352,15 @@ pub fn run(ctx: &Value, c: &Value) -> Result<Value> {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|r| {
-                    (
-                        u32::try_from(num(&r["epoch"])).unwrap(),
-                        Seed::from_bytes(arr(&r["seed"])),
-                    )
-                })
+                .map(|r| (epoch(&r["epoch"]), Seed::from_bytes(arr(&r["seed"]))))
                 .collect();
-            let n = |k: &str| u32::try_from(num(&c[k])).unwrap();
-            let plan = plan_trace(&code, n("start"), n("end"), &released)?;
+            let plan = plan_trace(&code, minute(&c["start"]), minute(&c["end"]), &released)?;
             Ok(json!({
                 "parts": plan.parts.iter().map(|p| json!({
-                    "epoch": p.epoch, "seed": h(p.seed.expose()), "venue_key": h(p.venue_key.as_bytes()),
-                    "start": p.start, "end": p.end,
+                    "epoch": p.epoch.map(Epoch::get), "seed": h(p.seed.expose()), "venue_key": h(p.venue_key.as_bytes()),
+                    "start": p.start.get(), "end": p.end.get(),
                 })).collect::<Vec<_>>(),
-                "missing_epochs": plan.missing_epochs,
+                "missing_epochs": plan.missing_epochs.iter().map(|e| e.get()).collect::<Vec<_>>(),
             }))
         }
         other => panic!("unknown op {other}"),
@@ -370,7 +383,7 @@ pub fn run_chain(ctx: &Value, c: &Value) -> Result<Value> {
             state.accept_batch_header(&header)?;
         }
     }
-    let status = match state.status(u32::try_from(num(&c["now"])).unwrap()) {
+    let status = match state.status(minute(&c["now"])) {
         ChainStatus::Ok => json!("ok"),
         ChainStatus::Withheld { from, to } => json!({"withheld": [from, to]}),
         ChainStatus::Stale => json!("stale"),
@@ -379,42 +392,44 @@ pub fn run_chain(ctx: &Value, c: &Value) -> Result<Value> {
 }
 
 pub fn check_time(doc: &Value) {
-    let n = |v: &Value| u32::try_from(num(v)).unwrap();
     for c in doc["slots"].as_array().unwrap() {
-        assert_eq!(slot_of(n(&c["minute"])), n(&c["slot"]));
-        assert_eq!(epoch_of(n(&c["minute"])), n(&c["epoch"]));
+        assert_eq!(slot_of(minute(&c["minute"])), slot(&c["slot"]));
+        assert_eq!(epoch_of(minute(&c["minute"])), epoch(&c["epoch"]));
     }
     for c in doc["stays"].as_array().unwrap() {
-        let r = stay_slots(n(&c["arrival"]), n(&c["departure"]));
+        let r = stay_slots(minute(&c["arrival"]), minute(&c["departure"]));
         assert_eq!(
-            (*r.start(), *r.end()),
-            (n(&c["first_slot"]), n(&c["last_slot"]))
+            (r.start(), r.end()),
+            (slot(&c["first_slot"]), slot(&c["last_slot"]))
         );
     }
     let off = |v: &Value| i8::try_from(v.as_i64().unwrap()).unwrap();
     for c in doc["local_epochs"].as_array().unwrap() {
         if let Some(e) = c.get("local_epoch") {
-            assert_eq!(local_epoch(n(&c["minute"]), off(&c["utc_offset"])), n(e));
+            assert_eq!(
+                local_epoch(minute(&c["minute"]), off(&c["utc_offset"])),
+                epoch(e)
+            );
         } else {
             assert_eq!(
-                epoch_start(n(&c["epoch"]), off(&c["utc_offset"])),
-                n(&c["epoch_start"])
+                epoch_start(epoch(&c["epoch"]), off(&c["utc_offset"])),
+                minute(&c["epoch_start"])
             );
         }
     }
     for c in doc["epochs_for_slot"].as_array().unwrap() {
-        let r = epochs_for_slot(n(&c["slot"]), off(&c["utc_offset"]));
+        let r = epochs_for_slot(slot(&c["slot"]), off(&c["utc_offset"]));
         assert_eq!(
-            (*r.start(), *r.end()),
-            (n(&c["first_epoch"]), n(&c["last_epoch"]))
+            (r.start(), r.end()),
+            (epoch(&c["first_epoch"]), epoch(&c["last_epoch"]))
         );
     }
     for c in doc["overlap"].as_array().unwrap() {
         let a = c["a"].as_array().unwrap();
         let b = c["b"].as_array().unwrap();
         assert_eq!(
-            overlap_minutes(n(&a[0]), n(&a[1]), n(&b[0]), n(&b[1])),
-            n(&c["minutes"])
+            overlap_minutes(minute(&a[0]), minute(&a[1]), minute(&b[0]), minute(&b[1])),
+            u32::try_from(num(&c["minutes"])).unwrap()
         );
     }
 }
@@ -428,8 +443,8 @@ pub fn slot_values(
     label: &str,
     seed: &Seed,
     key: &PublicKey,
-    slots: &[u32],
-    epochs: &[u32],
+    slots: &[Slot],
+    epochs: &[Epoch],
 ) -> Value {
     let keys = seed.slot_keys(key);
     json!({
@@ -437,11 +452,11 @@ pub fn slot_values(
         "seed_bytes": h(seed.expose()),
         "venue_public_key": h(key.as_bytes()),
         "slot_ikm": h([seed.expose().as_slice(), key.as_bytes().as_slice()].concat()),
-        "tokens": slots.iter().map(|&s| json!({"slot": s, "token": h(keys.token(s).0)}))
+        "tokens": slots.iter().map(|&s| json!({"slot": s.get(), "token": h(keys.token(s).0)}))
             .collect::<Vec<_>>(),
-        "seal_keys": slots.iter().map(|&s| json!({"slot": s, "batch_id": h(BATCH_ID),
+        "seal_keys": slots.iter().map(|&s| json!({"slot": s.get(), "batch_id": h(BATCH_ID),
             "seal_key": h(keys.seal_key(s, &BATCH_ID).expose())})).collect::<Vec<_>>(),
-        "count_tags": epochs.iter().map(|&e| json!({"epoch": e, "count_tag": h(keys.count_tag(e).0)}))
+        "count_tags": epochs.iter().map(|&e| json!({"epoch": e.get(), "count_tag": h(keys.count_tag(e).0)}))
             .collect::<Vec<_>>(),
     })
 }
@@ -464,31 +479,19 @@ pub fn check_seeds(doc: &Value) {
         doc["static_seed"].as_str().unwrap()
     );
     for r in doc["rotating_seeds"].as_array().unwrap() {
-        let epoch = u32::try_from(num(&r["epoch"])).unwrap();
         assert_eq!(
-            h(master.rotating_seed(epoch).expose()),
+            h(master.rotating_seed(epoch(&r["epoch"])).expose()),
             r["seed"].as_str().unwrap()
         );
     }
     for v in doc["slot_values"].as_array().unwrap() {
         let seed = Seed::from_bytes(arr(&v["seed_bytes"]));
         let key = PublicKey::from_bytes(&arr(&v["venue_public_key"])).unwrap();
-        let n = |list: &str, field: &str| -> Vec<u32> {
-            v[list]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| u32::try_from(num(&x[field])).unwrap())
-                .collect()
-        };
+        let list = |list: &str| v[list].as_array().unwrap().iter();
+        let slots: Vec<Slot> = list("tokens").map(|x| slot(&x["slot"])).collect();
+        let epochs: Vec<Epoch> = list("count_tags").map(|x| epoch(&x["epoch"])).collect();
         let label = v["seed"].as_str().unwrap();
-        let fresh = slot_values(
-            label,
-            &seed,
-            &key,
-            &n("tokens", "slot"),
-            &n("count_tags", "epoch"),
-        );
+        let fresh = slot_values(label, &seed, &key, &slots, &epochs);
         assert_eq!(&fresh, v, "seeds.json / {label}");
     }
 }

@@ -3,11 +3,11 @@
 
 use venuecode_protocol::chain::retained_range;
 use venuecode_protocol::code::DEFAULT_BASE_URL;
-use venuecode_protocol::time::{self, stay_slots, EPOCH_MINUTES};
+use venuecode_protocol::time::{self, stay_slots, Epoch, Slot, Slots, UnixMinute, EPOCH_MINUTES};
 use venuecode_protocol::*;
 use venuecode_testkit::fixture::{certificate, restaurant};
 
-const NOW: u32 = 29_000_000; // 2025-02-19T21:20Z, in Unix minutes
+const NOW: UnixMinute = UnixMinute::new(29_000_000); // 2025-02-19T21:20Z, in Unix minutes
 
 struct World {
     ra: SigningKey,
@@ -51,7 +51,7 @@ fn static_code_scan_publish_match() {
     // Visitor stays 90 minutes; the HA publishes a window overlapping its second hour.
     let (arrival, departure) = (NOW, NOW + 90);
     let keys = scanned.slot_keys();
-    let diary: Vec<(SlotToken, u32)> = stay_slots(arrival, departure)
+    let diary: Vec<(SlotToken, Slot)> = stay_slots(arrival, departure)
         .map(|s| (keys.token(s), s))
         .collect();
 
@@ -219,7 +219,8 @@ fn rotating_code_goes_stale_and_days_differ() {
 #[test]
 fn seed_release_and_guest_book_round_trip() {
     let w = world();
-    let seeds = vec![(20_000, w.master.rotating_seed(20_000))];
+    let day = Epoch::new(20_000);
+    let seeds = vec![(day, w.master.rotating_seed(day))];
     let sealed = SeedRelease::create(&w.venue_key, seeds.clone(), &w.ha_enc.public_key()).unwrap();
     let sealed = SealedMessage::decode(&sealed.encode()).unwrap();
     let opened = SeedRelease::open(&w.ha_enc, &sealed).unwrap();
@@ -349,14 +350,15 @@ fn the_same_seed_under_another_venue_key_is_unrelated() {
     assert_eq!(fake.seed(), real.seed());
     let (a, b) = (real.slot_keys(), fake.slot_keys());
     for slot in 0..50u32 {
-        let s = 483_333 + slot;
+        let s = Slot::new(483_333 + slot);
         assert_ne!(a.token(s), b.token(s));
         assert_ne!(a.seal_key(s, &[1; 16]), b.seal_key(s, &[1; 16]));
     }
-    assert_ne!(a.count_tag(20_138), b.count_tag(20_138));
+    let day = Epoch::new(20_138);
+    assert_ne!(a.count_tag(day), b.count_tag(day));
 }
 
-fn chain_batch(w: &World, after: ChainHead, id: u8, created_at: u32) -> ExposureBatch {
+fn chain_batch(w: &World, after: ChainHead, id: u8, created_at: UnixMinute) -> ExposureBatch {
     let mut b =
         BatchBuilder::with_id(after, [id; 16], created_at, vec!["Get tested.".into()]).unwrap();
     b.add(&ExposureWindow {
@@ -371,7 +373,12 @@ fn chain_batch(w: &World, after: ChainHead, id: u8, created_at: u32) -> Exposure
     b.sign(&w.ha).unwrap()
 }
 
-fn checkpoint(w: &World, issued_at: u32, head: ChainHead, retained: (u64, [u8; 32])) -> Checkpoint {
+fn checkpoint(
+    w: &World,
+    issued_at: UnixMinute,
+    head: ChainHead,
+    retained: (u64, [u8; 32]),
+) -> Checkpoint {
     let cp = Checkpoint::sign(
         CheckpointBody::new(w.ha.key_id(), issued_at, head, retained),
         &w.ha,
@@ -680,7 +687,7 @@ fn count_ping_and_tag_registration() {
 fn a_refused_window_leaves_the_builder_unchanged() {
     let w = world();
     let seed = w.master.static_seed();
-    let window = |start: u32, end: u32| ExposureWindow {
+    let window = |start: UnixMinute, end: UnixMinute| ExposureWindow {
         seed: seed.clone(),
         venue_key: w.venue_key.public_key(),
         start,
@@ -701,7 +708,7 @@ fn a_refused_window_leaves_the_builder_unchanged() {
     let batch = b.sign(&w.ha).unwrap();
     let keys = seed.slot_keys(&w.venue_key.public_key());
     for rec in batch.records() {
-        let slot = (time::slot_of(start + 600)..=time::slot_of(start + 699))
+        let slot = Slots::new(time::slot_of(start + 600), time::slot_of(start + 699))
             .find(|s| keys.token(*s) == rec.token)
             .unwrap();
         let n = rec.open(&keys, slot, &[1; 16]).unwrap();
@@ -735,7 +742,7 @@ fn token_index_matches_as_a_naive_search_and_fails_closed() {
     }
     let batch = b.sign(&w.ha).unwrap();
     let wire = batch.encode();
-    let stays: Vec<(usize, u32, u32)> = (0..4)
+    let stays: Vec<(usize, UnixMinute, UnixMinute)> = (0..4)
         .map(|i| (i, NOW - 560 + 100 * i as u32, NOW - 500 + 100 * i as u32))
         .collect();
     let mut index = TokenIndex::new();
@@ -747,7 +754,10 @@ fn token_index_matches_as_a_naive_search_and_fails_closed() {
     for rec in batch.records() {
         for &(i, a, d) in &stays {
             let s = stay_slots(a, d);
-            for slot in s.start() - time::MATCH_MARGIN_SLOTS..=s.end() + time::MATCH_MARGIN_SLOTS {
+            for slot in Slots::new(
+                s.start() - time::MATCH_MARGIN_SLOTS,
+                s.end() + time::MATCH_MARGIN_SLOTS,
+            ) {
                 if keys[i].token(slot) == rec.token {
                     rec.open(&keys[i], slot, &[1; 16]).unwrap();
                     want.push((i, slot));
@@ -765,7 +775,7 @@ fn token_index_matches_as_a_naive_search_and_fails_closed() {
         }
         let (header, hits) = m.finish().unwrap();
         assert_eq!(&header, batch.header());
-        let mut got: Vec<(usize, u32)> = hits.iter().map(|h| (h.owner, h.slot)).collect();
+        let mut got: Vec<(usize, Slot)> = hits.iter().map(|h| (h.owner, h.slot)).collect();
         got.sort_unstable();
         assert_eq!(got, want, "chunk {chunk}");
     }

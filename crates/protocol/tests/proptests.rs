@@ -22,6 +22,7 @@ use venuecode_protocol::sealed::{
     self, SealedBundle, MAX_GUEST_NAME_BYTES, MAX_RELEASED_SEEDS, MAX_UPLOAD_ENTRIES, PAD_BUCKETS,
     UPLOAD_INFO,
 };
+use venuecode_protocol::time::{Epoch, Epochs, Slot, Slots, UnixMinute};
 use venuecode_protocol::venue::{MAX_ADDRESS_BYTES, MAX_NAME_BYTES};
 use venuecode_protocol::*;
 
@@ -189,8 +190,16 @@ fn venue_info() -> impl Strategy<Value = VenueInfo> {
 }
 
 /// A non-empty validity interval.
-fn validity() -> impl Strategy<Value = (u32, u32)> {
-    (0..u32::MAX, 1..=u32::MAX).prop_map(|(from, len)| (from, from.saturating_add(len)))
+fn validity() -> impl Strategy<Value = (UnixMinute, UnixMinute)> {
+    (0..u32::MAX, 1..=u32::MAX).prop_map(|(from, len)| {
+        let from = UnixMinute::new(from);
+        (from, from.saturating_add(len))
+    })
+}
+
+/// Any minute.
+fn minute() -> impl Strategy<Value = UnixMinute> {
+    any::<u32>().prop_map(UnixMinute::new)
 }
 
 /// A certificate with its venue's key index.
@@ -217,8 +226,8 @@ fn certificate() -> impl Strategy<Value = (VenueCertificate, usize)> {
 
 /// Static, or rotating with a display validity end and whether the epoch is the day before
 /// that end's local day (`epoch_back = 1`; only on day 0 is that impossible).
-fn code_kind() -> impl Strategy<Value = Option<(u32, bool)>> {
-    prop_oneof![Just(None), (any::<u32>(), any::<bool>()).prop_map(Some),]
+fn code_kind() -> impl Strategy<Value = Option<(UnixMinute, bool)>> {
+    prop_oneof![Just(None), (minute(), any::<bool>()).prop_map(Some),]
 }
 
 fn venue_code() -> impl Strategy<Value = VenueCode> {
@@ -247,9 +256,9 @@ fn registration() -> impl Strategy<Value = RegistrationRequest> {
 
 fn revocation_list() -> impl Strategy<Value = RevocationList> {
     (
-        any::<u32>(),
+        minute(),
         0u64..1 << 40,
-        prop::collection::vec((1u64..1000, any::<u64>(), any::<u32>(), any::<u8>()), 0..24),
+        prop::collection::vec((1u64..1000, any::<u64>(), minute(), any::<u8>()), 0..24),
         0u64..5,
         0u64..5,
     )
@@ -296,7 +305,7 @@ fn exposure_batch() -> impl Strategy<Value = ExposureBatch> {
     (
         chain_head(),
         any::<[u8; 16]>(),
-        any::<u32>(),
+        minute(),
         prop::collection::vec(text(MAX_MESSAGE_BYTES, false), 0..=3),
         prop::collection::vec(
             (
@@ -318,8 +327,8 @@ fn exposure_batch() -> impl Strategy<Value = ExposureBatch> {
                     b.add(&ExposureWindow {
                         seed: Seed::from_bytes(seed),
                         venue_key: keys().venues[v].public_key(),
-                        start,
-                        end: start + minutes,
+                        start: UnixMinute::new(start),
+                        end: UnixMinute::new(start + minutes),
                         risk: RiskLevel(risk),
                         message_index: msg.index(n) as u8,
                     })
@@ -342,8 +351,8 @@ fn raw_sealed_message() -> impl Strategy<Value = SealedMessage> {
         .prop_map(|(id, enc, ciphertext)| SealedMessage::new(KeyId(id), enc, ciphertext).unwrap())
 }
 
-fn stay() -> impl Strategy<Value = (u32, u32)> {
-    (0..u32::MAX, 1..=u32::MAX).prop_map(|(a, len)| (a, a.saturating_add(len)))
+fn stay() -> impl Strategy<Value = (UnixMinute, UnixMinute)> {
+    validity()
 }
 
 fn tan() -> impl Strategy<Value = String> {
@@ -384,7 +393,7 @@ fn seed_release() -> impl Strategy<Value = (SeedRelease, usize)> {
                 .into_iter()
                 .map(|(d, seed)| {
                     epoch += d;
-                    (epoch, Seed::from_bytes(seed))
+                    (Epoch::new(epoch), Seed::from_bytes(seed))
                 })
                 .collect();
             let k = keys();
@@ -397,7 +406,7 @@ fn seed_release() -> impl Strategy<Value = (SeedRelease, usize)> {
 /// A checkpoint over any canonical body.
 fn checkpoint() -> impl Strategy<Value = Checkpoint> {
     (
-        any::<u32>(),
+        minute(),
         0..u64::MAX - 1,
         any::<[u8; 32]>(),
         any::<Index>(),
@@ -442,7 +451,7 @@ fn bundle_url() -> impl Strategy<Value = String> {
 fn trust_bundle() -> impl Strategy<Value = TrustBundle> {
     (
         1..u64::MAX,
-        any::<u32>(),
+        minute(),
         prop::sample::subsequence((0..6usize).collect::<Vec<_>>(), 1..=4),
         prop::sample::subsequence((0..6usize).collect::<Vec<_>>(), 1..=4),
         bundle_url(),
@@ -500,7 +509,12 @@ fn count_ping() -> impl Strategy<Value = CountPing> {
 
 fn tag_registration() -> impl Strategy<Value = CountTagRegistration> {
     prop::collection::btree_set((any::<u32>(), any::<[u8; 16]>()), 1..=64).prop_map(|set| {
-        CountTagRegistration::new(set.into_iter().map(|(e, t)| (e, CountTag(t))).collect()).unwrap()
+        CountTagRegistration::new(
+            set.into_iter()
+                .map(|(e, t)| (Epoch::new(e), CountTag(t)))
+                .collect(),
+        )
+        .unwrap()
     })
 }
 
@@ -660,7 +674,7 @@ proptest! {
         code in venue_code(),
         pick in 0u8..4,
         offset in 0u32..40,
-        any_now in any::<u32>(),
+        any_now in minute(),
     ) {
         let anchors = TrustAnchors::new(keys().ra.public_key(), keys().ha.public_key());
         let body = code.certificate().body();
@@ -676,10 +690,10 @@ proptest! {
         } else if now >= body.valid_until {
             prop_assert_eq!(result, Err(Error::CertificateExpired));
         } else if let CodeKind::Rotating { epoch, valid_until } = code.kind() {
-            let stale = u64::from(valid_until) + u64::from(time::CLOCK_SKEW_MINUTES)
-                <= u64::from(now);
-            let too_far = u64::from(valid_until)
-                > u64::from(now)
+            let stale = u64::from(valid_until.get()) + u64::from(time::CLOCK_SKEW_MINUTES)
+                <= u64::from(now.get());
+            let too_far = u64::from(valid_until.get())
+                > u64::from(now.get())
                     + u64::from(time::MAX_DISPLAY_VALIDITY_MINUTES + time::CLOCK_SKEW_MINUTES);
             let offset_q = body.info.utc_offset();
             let shown = valid_until.saturating_sub(time::MAX_DISPLAY_VALIDITY_MINUTES);
@@ -704,7 +718,7 @@ proptest! {
                 (RevocationReason::DISABLED_BY_AUTHORITY, Error::Revoked),
                 (RevocationReason::SUPERSEDED, Error::Superseded),
             ] {
-                let revoked = RevocationSet::from_parts([(body.serial, reason)], 1, 0);
+                let revoked = RevocationSet::from_parts([(body.serial, reason)], 1, UnixMinute::MIN);
                 prop_assert_eq!(code.verify(&anchors, now, Some(&revoked)), Err(error));
             }
         }
@@ -754,8 +768,9 @@ proptest! {
         risk in any::<u8>(),
     ) {
         prop_assume!(seed != other);
+        let start = UnixMinute::new(start);
         let venue = keys().venues[0].public_key();
-        let mut b = BatchBuilder::with_id(ChainHead::GENESIS, batch_id, 0, vec!["a".into(), "b".into()]).unwrap();
+        let mut b = BatchBuilder::with_id(ChainHead::GENESIS, batch_id, UnixMinute::MIN, vec!["a".into(), "b".into()]).unwrap();
         b.add(&ExposureWindow {
             seed: Seed::from_bytes(seed),
             venue_key: venue,
@@ -768,7 +783,7 @@ proptest! {
         let batch = b.sign(&keys().ha).unwrap();
         let batch = ExposureBatch::decode(&batch.encode()).unwrap();
         let slots = time::stay_slots(start, start + minutes);
-        prop_assert_eq!(batch.records().len(), slots.clone().count());
+        prop_assert_eq!(batch.records().len(), slots.count());
         let mine = Seed::from_bytes(seed).slot_keys(&venue);
         let theirs = Seed::from_bytes(other).slot_keys(&venue);
         // The same seed under another venue key: an impostor's code.
@@ -788,7 +803,7 @@ proptest! {
             prop_assert_eq!(rec.open(&theirs, slot, &batch_id), Err(Error::OpenFailed));
             prop_assert_eq!(rec.open(&impostor, slot, &batch_id), Err(Error::OpenFailed));
             prop_assert_ne!(impostor.token(slot), token);
-            prop_assert_eq!(rec.open(&mine, slot ^ 1, &batch_id), Err(Error::OpenFailed));
+            prop_assert_eq!(rec.open(&mine, Slot::new(slot.get() ^ 1), &batch_id), Err(Error::OpenFailed));
             let mut other_id = batch_id;
             other_id[0] ^= 1;
             prop_assert_eq!(rec.open(&mine, slot, &other_id), Err(Error::OpenFailed));
@@ -833,10 +848,11 @@ proptest! {
             return Ok(());
         };
         let q = code.utc_offset();
+        let start = UnixMinute::new(start);
         let end = start + minutes;
-        let released: std::collections::BTreeMap<u32, Seed> =
-            (time::local_epoch(start - 720, q)..=time::local_epoch(end, q) + 1)
-                .map(|e| (e, Seed::from_bytes([e as u8; 32])))
+        let released: std::collections::BTreeMap<Epoch, Seed> =
+            Epochs::new(time::local_epoch(start - 720, q), time::local_epoch(end, q) + 1)
+                .map(|e| (e, Seed::from_bytes([e.get() as u8; 32])))
                 .collect();
         let plan = plan_trace(&code, start, end, &released).unwrap();
         prop_assert!(plan.missing_epochs.is_empty());
@@ -845,10 +861,10 @@ proptest! {
             let want = if e == epoch { code.seed().clone() } else { released[&e].clone() };
             prop_assert_eq!(part.seed.expose(), want.expose());
         }
-        for s in time::slot_of(start)..=time::slot_of(end - 1) {
+        for s in Slots::new(time::slot_of(start), time::slot_of(end - 1)) {
             let lo = start.max(time::slot_start(s));
             let hi = end.min(time::slot_start(s) + 60);
-            for e in time::local_epoch(lo - 719, q)..=time::local_epoch(hi - 1, q) {
+            for e in Epochs::new(time::local_epoch(lo - 719, q), time::local_epoch(hi - 1, q)) {
                 prop_assert!(
                     plan.parts.iter().any(|p| p.epoch == Some(e) && p.start < hi && p.end > lo),
                     "offset {} slot {} epoch {} not published: {:?}", q, s, e,
@@ -1103,12 +1119,12 @@ proptest! {
         epochs in prop::collection::vec(0u32..4, 70),
         tag in any::<[u8; 16]>(),
     ) {
-        let tags: Vec<(u32, CountTag)> =
-            epochs.into_iter().take(n).map(|e| (e, CountTag(tag))).collect();
+        let tags: Vec<(Epoch, CountTag)> =
+            epochs.into_iter().take(n).map(|e| (Epoch::new(e), CountTag(tag))).collect();
         let mut raw = vec![2];
         raw.extend_from_slice(&u16::try_from(tags.len()).unwrap().to_be_bytes());
         for (e, t) in &tags {
-            raw.extend_from_slice(&e.to_be_bytes());
+            raw.extend_from_slice(&e.get().to_be_bytes());
             raw.extend_from_slice(&t.0);
         }
         constructor_matches_decoder(CountTagRegistration::try_new(tags), &raw, "tags", None)?;
@@ -1146,7 +1162,7 @@ proptest! {
         serial in any::<u64>(),
         name in prop_oneof![text(MAX_GUEST_NAME_BYTES, false), "[ ]{0,3}", "[a-z]{65,70}", "[a-z]{1,5}[\\x00-\\x1f][a-z]{1,5}"],
         phone in prop_oneof!["[+]?[0-9]{3,11}[ -]?[0-9]{0,8}", "[0-9]{0,2}", "[0-9]{25,30}", "[0-9]{3,5}[a-z+][0-9]{1,5}"],
-        (arrival, departure) in prop_oneof![stay(), (any::<u32>(), any::<u32>())],
+        (arrival, departure) in prop_oneof![stay(), (minute(), minute())],
     ) {
         let mut raw = vec![2];
         raw.extend_from_slice(&serial.to_be_bytes());
@@ -1154,8 +1170,8 @@ proptest! {
             raw.push(u8::try_from(t.len()).unwrap());
             raw.extend_from_slice(t.as_bytes());
         }
-        raw.extend_from_slice(&arrival.to_be_bytes());
-        raw.extend_from_slice(&departure.to_be_bytes());
+        raw.extend_from_slice(&arrival.get().to_be_bytes());
+        raw.extend_from_slice(&departure.get().to_be_bytes());
         let built = GuestBookEntry::try_new(serial, &name, &phone, arrival, departure);
         let field = match &built {
             Err(e) => e.field(),
@@ -1184,8 +1200,8 @@ proptest! {
     #[test]
     fn upload_entry_and_seed_release_refusals_name_their_field(
         code in venue_code(),
-        arrival in any::<u32>(),
-        departure in any::<u32>(),
+        arrival in minute(),
+        departure in minute(),
         epochs in prop::collection::vec(0u32..100, 0..=MAX_RELEASED_SEEDS + 3),
     ) {
         match UploadEntry::try_new(code.clone(), arrival, departure) {
@@ -1199,8 +1215,10 @@ proptest! {
             }
         }
         let k = keys();
-        let seeds: Vec<(u32, Seed)> =
-            epochs.iter().map(|e| (*e, Seed::from_bytes([3; 32]))).collect();
+        let seeds: Vec<(Epoch, Seed)> = epochs
+            .iter()
+            .map(|e| (Epoch::new(*e), Seed::from_bytes([3; 32])))
+            .collect();
         let increasing = epochs.windows(2).all(|w| w[0] < w[1]);
         let ha = k.ha_enc.public_key().key_id();
         match SeedRelease::try_sign(&k.venues[0], seeds, &ha) {
@@ -1244,7 +1262,7 @@ fn a_bundle_or_upload_over_its_item_limit_is_refused_naming_the_field() {
         .new_tree(&mut proptest::test_runner::TestRunner::deterministic())
         .unwrap()
         .current();
-    let entry = UploadEntry::new(code, 10, 20).unwrap();
+    let entry = UploadEntry::new(code, UnixMinute::new(10), UnixMinute::new(20)).unwrap();
     let tan = "K7Q2M9XD4TZP";
     let at_limit = Upload::new(tan, vec![entry.clone(); MAX_UPLOAD_ENTRIES]).unwrap();
     let mut raw = at_limit.encode();

@@ -12,14 +12,14 @@
 use qrcode::bits::Bits;
 use qrcode::{Color, EcLevel, QrCode, Version};
 use venuecode_protocol::code::DEFAULT_BASE_URL;
-use venuecode_protocol::time::EPOCH_MINUTES;
+use venuecode_protocol::time::{UnixMinute, EPOCH_MINUTES};
 use venuecode_protocol::venue::{MAX_ADDRESS_BYTES, MAX_NAME_BYTES};
 use venuecode_protocol::*;
 
 /// The poster budget.
 const MAX_POSTER_VERSION: i16 = 15;
 /// 2025-02-20 in Unix minutes.
-const NOW: u32 = 29_000_000;
+const NOW: UnixMinute = UnixMinute::new(29_000_000);
 
 /// A symbol with its version number and how many of that version's data bits it uses.
 struct Fitted {

@@ -29,7 +29,7 @@ use venuecode_protocol::sealed::{
 };
 use venuecode_protocol::time::{
     epoch_of, epoch_start, epochs_for_slot, local_epoch, overlap_minutes, slot_of, slot_start,
-    stay_slots,
+    stay_slots, Epoch, Slot, Slots, UnixMinute,
 };
 use venuecode_protocol::trust::TRUST_BUNDLE_LABEL;
 use venuecode_protocol::vectors::{
@@ -209,6 +209,11 @@ fn merge(into: &mut Value, extra: Value) {
 
 /// 2025-02-19T21:20Z in Unix minutes: epoch 20138, slot 483333.
 const NOW: u32 = 29_000_000;
+
+/// A bare minute of this generator as the protocol's type.
+fn um(t: u32) -> UnixMinute {
+    UnixMinute::new(t)
+}
 const SERIAL: u64 = 7;
 const RA_SEED: [u8; 32] = [0x01; 32];
 const HA_SEED: [u8; 32] = [0x02; 32];
@@ -270,8 +275,8 @@ fn cert() -> VenueCertificate {
             serial: SERIAL,
             venue_key: venue().public_key(),
             info: info(),
-            valid_from: VALID_FROM,
-            valid_until: VALID_UNTIL,
+            valid_from: um(VALID_FROM),
+            valid_until: um(VALID_UNTIL),
         },
         &ra(),
     )
@@ -283,7 +288,7 @@ fn static_code() -> VenueCode {
 }
 
 fn rotating_code() -> VenueCode {
-    VenueCode::new_rotating(cert(), &master(), &venue(), NOW).unwrap()
+    VenueCode::new_rotating(cert(), &master(), &venue(), um(NOW)).unwrap()
 }
 
 /// The keys every case runner needs, as a file's `context`.
@@ -403,7 +408,7 @@ impl RawCert {
 fn raw_code(
     kind: u8,
     cert: &[u8],
-    rotating: Option<(u8, u32)>,
+    rotating: Option<(u8, UnixMinute)>,
     seed: &[u8; 32],
     key: &SigningKey,
 ) -> Vec<u8> {
@@ -411,7 +416,7 @@ fn raw_code(
     tbs.extend_from_slice(cert);
     if let Some((back, until)) = rotating {
         tbs.push(back);
-        tbs.extend_from_slice(&until.to_be_bytes());
+        tbs.extend_from_slice(&until.get().to_be_bytes());
     }
     tbs.extend_from_slice(seed);
     appended(tbs.clone(), &key.sign(CODE_LABEL, &tbs))
@@ -686,7 +691,7 @@ fn gen_time() -> Value {
     let minutes = [0u32, 59, 60, 1439, 1440, NOW, 28_999_919, 28_999_920];
     let slots: Vec<Value> = minutes
         .iter()
-        .map(|&t| json!({"minute": t, "slot": slot_of(t), "epoch": epoch_of(t)}))
+        .map(|&t| json!({"minute": t, "slot": slot_of(um(t)), "epoch": epoch_of(um(t))}))
         .collect();
     let stays = [
         (60, 120),
@@ -699,7 +704,7 @@ fn gen_time() -> Value {
     let stays: Vec<Value> = stays
         .iter()
         .map(|&(a, d)| {
-            let r = stay_slots(a, d);
+            let r = stay_slots(um(a), um(d));
             json!({"arrival": a, "departure": d, "first_slot": r.start(), "last_slot": r.end()})
         })
         .collect();
@@ -714,7 +719,7 @@ fn gen_time() -> Value {
         23,
         -14,
     ] {
-        let day = local_epoch(NOW, offset);
+        let day = local_epoch(um(NOW), offset);
         // Local midnight need not fall on a slot boundary (offset -1 is 00:15 UTC, +05:30 is
         // 18:30 UTC, +05:45 18:15 UTC, -03:30 03:30 UTC): the slot containing it lists the new
         // day too.
@@ -744,21 +749,27 @@ fn gen_time() -> Value {
         -1,
         1,
     ] {
-        let day = local_epoch(NOW, offset);
+        let day = local_epoch(um(NOW), offset);
         let midnight = epoch_start(day + 1, offset);
-        for t in [0, NOW, midnight - 1, midnight, u32::MAX] {
+        for t in [
+            UnixMinute::MIN,
+            um(NOW),
+            midnight - 1,
+            midnight,
+            UnixMinute::MAX,
+        ] {
             local.push(
                 json!({"minute": t, "utc_offset": offset, "local_epoch": local_epoch(t, offset)}),
             );
         }
         local.push(json!({"epoch": day + 1, "utc_offset": offset, "epoch_start": midnight}));
     }
-    local.push(json!({"epoch": 0, "utc_offset": time::MAX_UTC_OFFSET, "epoch_start": epoch_start(0, time::MAX_UTC_OFFSET)}));
-    local.push(json!({"epoch": u32::MAX, "utc_offset": time::MIN_UTC_OFFSET, "epoch_start": epoch_start(u32::MAX, time::MIN_UTC_OFFSET)}));
+    local.push(json!({"epoch": 0, "utc_offset": time::MAX_UTC_OFFSET, "epoch_start": epoch_start(Epoch::MIN, time::MAX_UTC_OFFSET)}));
+    local.push(json!({"epoch": u32::MAX, "utc_offset": time::MIN_UTC_OFFSET, "epoch_start": epoch_start(Epoch::MAX, time::MIN_UTC_OFFSET)}));
     let overlaps: Vec<Value> = [(0, 10, 5, 20), (0, 10, 10, 20), (30, 40, 0, 20), (0, 100, 20, 30)]
         .iter()
         .map(|&(a0, a1, b0, b1)| {
-            json!({"a": [a0, a1], "b": [b0, b1], "minutes": overlap_minutes(a0, a1, b0, b1)})
+            json!({"a": [a0, a1], "b": [b0, b1], "minutes": overlap_minutes(um(a0), um(a1), um(b0), um(b1))})
         })
         .collect();
     json!({
@@ -790,9 +801,9 @@ fn gen_time() -> Value {
 
 fn gen_seeds() -> Value {
     let m = master();
-    let e = local_epoch(NOW, OFFSET);
-    let s = slot_of(NOW);
-    let epochs = [0, e - 1, e, e + 1, e + 30];
+    let e = local_epoch(um(NOW), OFFSET);
+    let s = slot_of(um(NOW));
+    let epochs = [Epoch::MIN, e - 1, e, e + 1, e + 30];
     let vk = venue().public_key();
     // The impostor attack: another venue key with the very same seed gives unrelated values.
     let impostor = slot_values(
@@ -816,7 +827,7 @@ fn gen_seeds() -> Value {
         "static_seed": h(m.static_seed().expose()),
         "rotating_seeds": rotating,
         "slot_values": vec![
-            slot_values("static", &m.static_seed(), &vk, &[0, s, s + 1, s + 2, u32::MAX], &[e, e + 1]),
+            slot_values("static", &m.static_seed(), &vk, &[Slot::MIN, s, s + 1, s + 2, Slot::MAX], &[e, e + 1]),
             slot_values(&format!("rotating epoch {e}"), &m.rotating_seed(e), &vk, &[s, s + 1], &[e]),
             impostor,
         ],
@@ -1320,8 +1331,8 @@ fn gen_code() -> Value {
     );
     let rot = rotating_code();
     let rb = rot.encode();
-    let e = local_epoch(NOW, OFFSET);
-    let until = NOW + time::DEFAULT_DISPLAY_VALIDITY_MINUTES;
+    let e = local_epoch(um(NOW), OFFSET);
+    let until = um(NOW) + time::DEFAULT_DISPLAY_VALIDITY_MINUTES;
     let rseed = *m.rotating_seed(e).expose();
     assert_eq!(raw_code(2, &cb, Some((0, until)), &rseed, &venue()), rb);
     // Around the next local midnight (16:00 UTC for UTC+08:00).
@@ -1330,7 +1341,7 @@ fn gen_code() -> Value {
     let late = VenueCode::new_rotating(cert(), &m, &venue(), midnight - 5).unwrap();
     let lb = late.encode();
     assert_eq!(raw_code(2, &cb, Some((1, midnight)), &rseed, &venue()), lb);
-    let at = |t: u32| json!({"now": t});
+    let at = |t: UnixMinute| json!({"now": t});
     let url = st.to_url(DEFAULT_BASE_URL);
     let now = json!({"now": NOW});
     let sig_at = sb.len() - 64;
@@ -1486,7 +1497,7 @@ fn gen_code() -> Value {
                 b[1] = 2;
                 b.splice(
                     2 + cb.len()..2 + cb.len(),
-                    [0u8].into_iter().chain(until.to_be_bytes()),
+                    [0u8].into_iter().chain(until.get().to_be_bytes()),
                 );
                 b
             },
@@ -1566,7 +1577,7 @@ fn gen_code() -> Value {
         neg(
             "rotating code valid further ahead than allowed",
             "verify_code",
-            raw_code(2, &cb, Some((0, NOW + 13)), &rseed, &venue()),
+            raw_code(2, &cb, Some((0, um(NOW + 13))), &rseed, &venue()),
             Error::CodeValidityInvalid,
             now.clone(),
         ),
@@ -1608,7 +1619,7 @@ fn gen_code() -> Value {
         neg(
             "epoch_back 1 on local day 0 (a day before 1970)",
             "decode_code",
-            raw_code(2, &cb, Some((1, 0)), &rseed, &venue()),
+            raw_code(2, &cb, Some((1, UnixMinute::MIN)), &rseed, &venue()),
             Error::ValueOutOfRange,
             json!({}),
         ),
@@ -1743,7 +1754,7 @@ fn gen_code() -> Value {
             acc("static code verifies when another serial is revoked", "verify_code", &sb, json!({"now": NOW, "revoked_serials": [3]}), json!(h(seed))),
             acc("rotating code verifies at now", "verify_code", &rb, now.clone(), json!(h(rseed))),
             acc("rotating code verifies at valid_until + skew - 1", "verify_code", &rb, json!({"now": until + time::CLOCK_SKEW_MINUTES - 1}), json!(h(rseed))),
-            acc("rotating code valid exactly 12 minutes ahead", "verify_code", raw_code(2, &cb, Some((0, NOW + 12)), &rseed, &venue()), now.clone(), json!(h(rseed))),
+            acc("rotating code valid exactly 12 minutes ahead", "verify_code", raw_code(2, &cb, Some((0, um(NOW + 12))), &rseed, &venue()), now.clone(), json!(h(rseed))),
             acc("static URL parses", "parse_code", b"", json!({"text": url}), json!(h(&sb))),
             acc("static URL with upper-case scheme and surrounding whitespace", "parse_code", b"", json!({"text": format!("  HTTPS://VC.EXAMPLE/c#{digits}\n")}), json!(h(&sb))),
             acc("bare digits parse", "parse_code", b"", json!({"text": digits}), json!(h(&sb))),
@@ -1873,7 +1884,7 @@ fn merge_case(windows: &[(u32, u32, u8, u8)]) -> Value {
 
 fn exposure_windows() -> Vec<(String, ExposureWindow)> {
     let m = master();
-    let e = local_epoch(NOW, OFFSET);
+    let e = local_epoch(um(NOW), OFFSET);
     let midnight = epoch_start(e + 1, OFFSET);
     vec![
         (
@@ -1881,8 +1892,8 @@ fn exposure_windows() -> Vec<(String, ExposureWindow)> {
             ExposureWindow {
                 seed: m.static_seed(),
                 venue_key: venue().public_key(),
-                start: NOW + 30,
-                end: NOW + 200,
+                start: um(NOW + 30),
+                end: um(NOW + 200),
                 risk: RiskLevel::HIGH,
                 message_index: 0,
             },
@@ -1905,7 +1916,7 @@ fn gen_exposure() -> Value {
     let mut b = BatchBuilder::with_id(
         ChainHead::GENESIS,
         BATCH_ID,
-        NOW + 300,
+        um(NOW + 300),
         MESSAGES.iter().map(|s| (*s).to_owned()).collect(),
     )
     .unwrap();
@@ -1915,10 +1926,10 @@ fn gen_exposure() -> Value {
         b.add(&w).unwrap();
         let keys = w.seed.slot_keys(&w.venue_key);
         let mut pt = Vec::new();
-        pt.extend_from_slice(&w.start.to_be_bytes());
+        pt.extend_from_slice(&w.start.get().to_be_bytes());
         pt.extend_from_slice(&((w.end - w.start) as u16).to_be_bytes());
         pt.extend_from_slice(&[w.risk.0, w.message_index]);
-        for slot in slot_of(w.start)..=slot_of(w.end - 1) {
+        for slot in Slots::new(slot_of(w.start), slot_of(w.end - 1)) {
             let token = keys.token(slot);
             let key = keys.seal_key(slot, &BATCH_ID);
             let sealed = aead_seal(key.expose(), &RECORD_NONCE, &token.0, &pt).unwrap();
@@ -1981,7 +1992,7 @@ fn gen_exposure() -> Value {
     let seal_custom = |pt: &[u8]| {
         let s = Seed::from_bytes(arr(&seed0));
         let keys = s.slot_keys(&venue().public_key());
-        let slot = u32::try_from(slot0).unwrap();
+        let slot = Slot::new(u32::try_from(slot0).unwrap());
         let t = keys.token(slot);
         appended(
             t.0.to_vec(),
@@ -2441,7 +2452,7 @@ fn gen_revocation() -> Value {
         RevocationList::sign(
             RevocationListBody {
                 ra_key_id: ra().key_id(),
-                issued_at: NOW + 5,
+                issued_at: um(NOW + 5),
                 after,
                 up_to: 3,
                 head: 3,
@@ -2450,7 +2461,7 @@ fn gen_revocation() -> Value {
                     .map(|&(sequence, serial, revoked_at, r)| Revocation {
                         sequence,
                         serial,
-                        revoked_at,
+                        revoked_at: um(revoked_at),
                         reason: RevocationReason(r),
                     })
                     .collect(),
@@ -2666,8 +2677,15 @@ fn sealed_bytes(recipient: &[u8; 8], enc: &[u8], ct: &[u8]) -> Vec<u8> {
 
 fn guests() -> [GuestBookEntry; 2] {
     [
-        GuestBookEntry::new(SERIAL, "卢伟", "18212341234", NOW, NOW + 45).unwrap(),
-        GuestBookEntry::new(SERIAL, "Zhang San", "+86 931-1234-5678", NOW + 10, NOW + 70).unwrap(),
+        GuestBookEntry::new(SERIAL, "卢伟", "18212341234", um(NOW), um(NOW + 45)).unwrap(),
+        GuestBookEntry::new(
+            SERIAL,
+            "Zhang San",
+            "+86 931-1234-5678",
+            um(NOW + 10),
+            um(NOW + 70),
+        )
+        .unwrap(),
     ]
 }
 
@@ -2688,8 +2706,8 @@ fn gen_sealed() -> Value {
     let upload = Upload::new(
         UPLOAD_TAN,
         vec![
-            UploadEntry::new(static_code(), NOW + 30, NOW + 200).unwrap(),
-            UploadEntry::new(rotating_code(), NOW + 1, NOW + 61).unwrap(),
+            UploadEntry::new(static_code(), um(NOW + 30), um(NOW + 200)).unwrap(),
+            UploadEntry::new(rotating_code(), um(NOW + 1), um(NOW + 61)).unwrap(),
         ],
     )
     .unwrap();
@@ -2717,7 +2735,7 @@ fn gen_sealed() -> Value {
         .encode();
 
     let m = master();
-    let e = local_epoch(NOW, OFFSET);
+    let e = local_epoch(um(NOW), OFFSET);
     let seeds = vec![
         (e - 2, m.rotating_seed(e - 2)),
         (e - 1, m.rotating_seed(e - 1)),
@@ -2725,12 +2743,12 @@ fn gen_sealed() -> Value {
     ];
     // The release plaintext built by hand: version, venue key, count, (epoch, seed)..., then the
     // venue's signature over those bytes followed by the recipient key id.
-    let release_tbs = |key: &PublicKey, seeds: &[(u32, Seed)]| {
+    let release_tbs = |key: &PublicKey, seeds: &[(Epoch, Seed)]| {
         let mut b = vec![2];
         b.extend_from_slice(key.as_bytes());
         b.push(seeds.len() as u8);
         for (ep, sd) in seeds {
-            b.extend_from_slice(&ep.to_be_bytes());
+            b.extend_from_slice(&ep.get().to_be_bytes());
             b.extend_from_slice(sd.expose());
         }
         b
@@ -3449,7 +3467,7 @@ fn gen_envelope() -> Value {
 
 fn gen_count() -> Value {
     let m = master();
-    let e = local_epoch(NOW, OFFSET);
+    let e = local_epoch(um(NOW), OFFSET);
     let vk = venue().public_key();
     let st = m.static_seed().slot_keys(&vk).count_tag(e);
     let ro = m.rotating_seed(e).slot_keys(&vk).count_tag(e);
@@ -3462,11 +3480,11 @@ fn gen_count() -> Value {
     raw.extend_from_slice(&vk.key_id().0);
     raw.extend_from_slice(&st.0);
     assert_eq!(raw, ping, "independent ping encoder");
-    let reg_raw = |pairs: &[(u32, [u8; 16])], count: Option<u16>| {
+    let reg_raw = |pairs: &[(Epoch, [u8; 16])], count: Option<u16>| {
         let mut b = vec![2];
         b.extend_from_slice(&count.unwrap_or(pairs.len() as u16).to_be_bytes());
         for (ep, t) in pairs {
-            b.extend_from_slice(&ep.to_be_bytes());
+            b.extend_from_slice(&ep.get().to_be_bytes());
             b.extend_from_slice(t);
         }
         b
@@ -3481,8 +3499,8 @@ fn gen_count() -> Value {
     let decoded = CountTagRegistration::decode(&reg).unwrap();
     assert_eq!(decoded.encode(), reg);
     let no = json!({});
-    let today = |t: u32| json!({"today": t});
-    let sixty_five: Vec<(u32, [u8; 16])> = (0..65).map(|i| (e, [i as u8; 16])).collect();
+    let today = |t: Epoch| json!({"today": t});
+    let sixty_five: Vec<(Epoch, [u8; 16])> = (0..65).map(|i| (e, [i as u8; 16])).collect();
     json!({
         "description": "Count pings, one per request: version 2 || venue key id [8] || count tag [16] (25 bytes). The tag is HKDF-Expand(PRK(seed, venue key), \"count\" || local epoch, 16). A venue registers its tags (in a request signed by its venue key) as version 2 || u16 count (1 to 64) || (epoch u32, tag [16])..., pairs strictly increasing by epoch then tag; the server refuses epochs outside [today - 14, today + 1] of the venue's local day and counts a ping only when that venue key registered that tag.",
         "epoch": e,
@@ -3551,14 +3569,14 @@ fn gen_size_budget() -> Value {
             serial: 1_000_000,
             venue_key: venue().public_key(),
             info,
-            valid_from: VALID_FROM,
-            valid_until: VALID_UNTIL,
+            valid_from: um(VALID_FROM),
+            valid_until: um(VALID_UNTIL),
         },
         &ra(),
     )
     .unwrap();
     let st = VenueCode::new_static(cert.clone(), &master(), &venue()).unwrap();
-    let rot = VenueCode::new_rotating(cert.clone(), &master(), &venue(), NOW).unwrap();
+    let rot = VenueCode::new_rotating(cert.clone(), &master(), &venue(), um(NOW)).unwrap();
     let prefix = format!("{DEFAULT_BASE_URL}#");
     let row = |code: &VenueCode| {
         let digits = code.to_digits().len();
@@ -3688,7 +3706,7 @@ fn raw_checkpoint(
     appended(b.clone(), &key.sign(label, &b))
 }
 
-fn chain_batch(after: ChainHead, id: u8, created_at: u32) -> ExposureBatch {
+fn chain_batch(after: ChainHead, id: u8, created_at: UnixMinute) -> ExposureBatch {
     let mut b =
         BatchBuilder::with_id(after, [id; 16], created_at, vec![MESSAGES[0].to_owned()]).unwrap();
     b.add(&ExposureWindow {
@@ -3704,11 +3722,11 @@ fn chain_batch(after: ChainHead, id: u8, created_at: u32) -> ExposureBatch {
 }
 
 fn gen_checkpoint() -> Value {
-    let b1 = chain_batch(ChainHead::GENESIS, 1, NOW + 100);
-    let b2 = chain_batch(b1.chain_head(), 2, NOW + 200);
-    let b3 = chain_batch(b2.chain_head(), 3, NOW + 300);
-    let fork3 = chain_batch(b2.chain_head(), 0x33, NOW + 310);
-    let fork4 = chain_batch(fork3.chain_head(), 0x34, NOW + 320);
+    let b1 = chain_batch(ChainHead::GENESIS, 1, um(NOW + 100));
+    let b2 = chain_batch(b1.chain_head(), 2, um(NOW + 200));
+    let b3 = chain_batch(b2.chain_head(), 3, um(NOW + 300));
+    let fork3 = chain_batch(b2.chain_head(), 0x33, um(NOW + 310));
+    let fork4 = chain_batch(fork3.chain_head(), 0x34, um(NOW + 320));
     let ledger: Vec<_> = [&b1, &b2, &b3]
         .iter()
         .map(|b| {
@@ -3719,7 +3737,7 @@ fn gen_checkpoint() -> Value {
             )
         })
         .collect();
-    let cp = |issued_at: u32, head: ChainHead, retained: (u64, [u8; 32])| {
+    let cp = |issued_at: UnixMinute, head: ChainHead, retained: (u64, [u8; 32])| {
         Checkpoint::sign(
             CheckpointBody::new(ha().key_id(), issued_at, head, retained),
             &ha(),
@@ -3727,13 +3745,13 @@ fn gen_checkpoint() -> Value {
         .unwrap()
         .encode()
     };
-    let none_expired = retained_range(&ledger, NOW).unwrap();
+    let none_expired = retained_range(&ledger, um(NOW)).unwrap();
     assert_eq!(none_expired, (1, [0; 32]));
-    let two_expired = retained_range(&ledger, NOW + 250).unwrap();
+    let two_expired = retained_range(&ledger, um(NOW + 250)).unwrap();
     assert_eq!(two_expired, (3, b2.link()));
-    let all_expired = retained_range(&ledger, NOW + 301).unwrap();
+    let all_expired = retained_range(&ledger, um(NOW + 301)).unwrap();
     assert_eq!(all_expired, (4, b3.link()));
-    let cp3 = cp(NOW + 400, b3.chain_head(), none_expired);
+    let cp3 = cp(um(NOW + 400), b3.chain_head(), none_expired);
     let hk = ha().key_id().0;
     assert_eq!(
         raw_checkpoint(
@@ -3749,13 +3767,13 @@ fn gen_checkpoint() -> Value {
         cp3,
         "independent checkpoint encoder"
     );
-    let cp2 = cp(NOW + 250, b2.chain_head(), none_expired);
-    let cp3_earlier = cp(NOW + 350, b3.chain_head(), none_expired);
-    let cp2_later = cp(NOW + 500, b2.chain_head(), none_expired);
-    let cp_fork = cp(NOW + 450, fork3.chain_head(), none_expired);
-    let cp_two_expired = cp(NOW + 500, b3.chain_head(), two_expired);
-    let cp_all_expired = cp(NOW + 500, b3.chain_head(), all_expired);
-    let cp_empty = cp(NOW, ChainHead::GENESIS, (1, [0; 32]));
+    let cp2 = cp(um(NOW + 250), b2.chain_head(), none_expired);
+    let cp3_earlier = cp(um(NOW + 350), b3.chain_head(), none_expired);
+    let cp2_later = cp(um(NOW + 500), b2.chain_head(), none_expired);
+    let cp_fork = cp(um(NOW + 450), fork3.chain_head(), none_expired);
+    let cp_two_expired = cp(um(NOW + 500), b3.chain_head(), two_expired);
+    let cp_all_expired = cp(um(NOW + 500), b3.chain_head(), all_expired);
+    let cp_empty = cp(um(NOW), ChainHead::GENESIS, (1, [0; 32]));
     let sig_at = cp3.len() - 64;
     let batch_docs: Vec<Value> = [&b1, &b2, &b3]
         .iter()
@@ -3925,7 +3943,7 @@ fn gen_trust() -> Value {
     let first = RawBundle::valid(1, &[&ra()]).signed(&ra());
     let body = TrustBundleBody {
         sequence: 1,
-        issued_at: NOW,
+        issued_at: um(NOW),
         ra_keys: vec![ra().public_key()],
         ha_signing_keys: vec![ha().public_key()],
         ha_encryption_key: ha_enc().public_key(),
@@ -4158,27 +4176,27 @@ fn cert_with_offset(offset: i8) -> VenueCertificate {
 
 fn gen_trace() -> Value {
     let m = master();
-    let e = local_epoch(NOW, OFFSET);
+    let e = local_epoch(um(NOW), OFFSET);
     let midnight = epoch_start(e + 1, OFFSET);
-    let rel = |epochs: &[u32]| {
+    let rel = |epochs: &[Epoch]| {
         json!(epochs
             .iter()
             .map(|&ep| json!({"epoch": ep, "seed": h(m.rotating_seed(ep).expose())}))
             .collect::<Vec<_>>())
     };
-    let win = |start: u32, end: u32, released: Value| json!({"start": start, "end": end, "released": released});
+    let win = |start: UnixMinute, end: UnixMinute, released: Value| json!({"start": start, "end": end, "released": released});
     let sb = static_code().encode();
     let before_midnight = VenueCode::new_rotating(cert(), &m, &venue(), midnight - 100)
         .unwrap()
         .encode();
     let morning = rotating_code().encode();
-    let utc = VenueCode::new_rotating(cert_with_offset(0), &m, &venue(), NOW).unwrap();
-    let utc_midnight = epoch_start(local_epoch(NOW, 0) + 1, 0);
-    let west = VenueCode::new_rotating(cert_with_offset(-48), &m, &venue(), NOW).unwrap();
-    let west_day = local_epoch(NOW, -48);
+    let utc = VenueCode::new_rotating(cert_with_offset(0), &m, &venue(), um(NOW)).unwrap();
+    let utc_midnight = epoch_start(local_epoch(um(NOW), 0) + 1, 0);
+    let west = VenueCode::new_rotating(cert_with_offset(-48), &m, &venue(), um(NOW)).unwrap();
+    let west_day = local_epoch(um(NOW), -48);
     let west_midnight = epoch_start(west_day + 1, -48);
-    let east = VenueCode::new_rotating(cert_with_offset(56), &m, &venue(), NOW).unwrap();
-    let east_day = local_epoch(NOW, 56);
+    let east = VenueCode::new_rotating(cert_with_offset(56), &m, &venue(), um(NOW)).unwrap();
+    let east_day = local_epoch(um(NOW), 56);
     let run_plan = |code: &[u8], c: &Value| {
         run(&context(), &{
             let mut x = c.clone();
@@ -4207,11 +4225,11 @@ fn gen_trace() -> Value {
     let mut half_hours = Vec::new();
     for (label, q) in [("+05:30", 22i8), ("+05:45", 23), ("-03:30", -14)] {
         let crt = cert_with_offset(q);
-        let d = local_epoch(NOW, q);
+        let d = local_epoch(um(NOW), q);
         let mid = epoch_start(d + 1, q);
         let s0 = slot_start(slot_of(mid));
         assert!(s0 < mid && mid < s0 + 60, "{label}: midnight inside a slot");
-        let (d64, mid64) = (u64::from(d), u64::from(mid));
+        let (d64, mid64) = (u64::from(d.get()), u64::from(mid.get()));
         let old_code = VenueCode::new_rotating(crt.clone(), &m, &venue(), mid - 100)
             .unwrap()
             .encode();
@@ -4263,7 +4281,7 @@ fn gen_trace() -> Value {
         let out = run_plan(&old_code, &c);
         assert_eq!(
             parts_of(&out),
-            vec![(d64, u64::from(s0) + 1, mid64 - 1)],
+            vec![(d64, u64::from(s0.get()) + 1, mid64 - 1)],
             "{label}"
         );
         half_hours.push(acc(
@@ -4278,8 +4296,8 @@ fn gen_trace() -> Value {
         assert_eq!(
             parts_of(&out),
             vec![
-                (d64, mid64 - 20, u64::from(s0) + 70),
-                (d64 + 1, mid64, u64::from(s0) + 70)
+                (d64, mid64 - 20, u64::from(s0.get()) + 70),
+                (d64 + 1, mid64, u64::from(s0.get()) + 70)
             ],
             "{label}"
         );
@@ -4299,8 +4317,12 @@ fn gen_trace() -> Value {
         assert_eq!(
             parts_of(&out),
             vec![
-                (d64, u64::from(late) + 1, u64::from(late) + 10),
-                (d64 + 1, u64::from(late) + 1, u64::from(late) + 10)
+                (d64, u64::from(late.get()) + 1, u64::from(late.get()) + 10),
+                (
+                    d64 + 1,
+                    u64::from(late.get()) + 1,
+                    u64::from(late.get()) + 10
+                )
             ],
             "{label}"
         );
@@ -4317,20 +4339,20 @@ fn gen_trace() -> Value {
         "context": context(),
         "local_midnight": midnight,
         "accept": (vec![
-            case("static code: one part, the whole window", &sb, win(NOW + 30, NOW + 200, rel(&[]))),
+            case("static code: one part, the whole window", &sb, win(um(NOW + 30), um(NOW + 200), rel(&[]))),
             case("rotating code across local midnight, next day not released", &before_midnight, win(midnight - 90, midnight + 120, rel(&[]))),
             case("rotating code across local midnight, next day released", &before_midnight, win(midnight - 90, midnight + 120, rel(&[e + 1]))),
-            case("rotating code in the morning also needs the day before (a stay may have started then)", &morning, win(NOW - 30, NOW + 60, rel(&[]))),
-            case("the day before released; unrelated released days are ignored", &morning, win(NOW - 30, NOW + 60, rel(&[e - 5, e - 1, e + 3]))),
+            case("rotating code in the morning also needs the day before (a stay may have started then)", &morning, win(um(NOW - 30), um(NOW + 60), rel(&[]))),
+            case("the day before released; unrelated released days are ignored", &morning, win(um(NOW - 30), um(NOW + 60), rel(&[e - 5, e - 1, e + 3]))),
             case("rotating code late in the local day: only that day", &before_midnight, win(midnight - 300, midnight - 200, rel(&[]))),
             case("a 12-hour window from local 18:00 needs that day and the next", &before_midnight, win(midnight - 360, midnight + 360, rel(&[e + 1]))),
-            case("UTC venue (offset 0), window across UTC midnight", &utc.encode(), win(utc_midnight - 30, utc_midnight + 30, rel(&[local_epoch(NOW, 0) + 1]))),
+            case("UTC venue (offset 0), window across UTC midnight", &utc.encode(), win(utc_midnight - 30, utc_midnight + 30, rel(&[local_epoch(um(NOW), 0) + 1]))),
             case("UTC-12:00 venue (offset -48), window across its local midnight", &west.encode(), win(west_midnight - 30, west_midnight + 30, rel(&[west_day + 1]))),
             case("UTC+14:00 venue (offset 56), same UTC window as the first rotating case", &east.encode(), win(midnight - 90, midnight + 120, rel(&[east_day - 1, east_day + 1]))),
         ].into_iter().chain(half_hours).collect::<Vec<Value>>()),
         "negative": [
-            neg("empty window", "plan_trace", &sb, Error::InvalidArgument(""), win(NOW, NOW, rel(&[]))),
-            neg("inverted window", "plan_trace", &sb, Error::InvalidArgument(""), win(NOW, NOW - 1, rel(&[]))),
+            neg("empty window", "plan_trace", &sb, Error::InvalidArgument(""), win(um(NOW), um(NOW), rel(&[]))),
+            neg("inverted window", "plan_trace", &sb, Error::InvalidArgument(""), win(um(NOW), um(NOW - 1), rel(&[]))),
         ],
     })
 }

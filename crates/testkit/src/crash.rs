@@ -2,6 +2,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use venuecode_protocol::time::UnixMinute;
+
 /// The number of kill cycles (`VENUECODE_CRASH_CYCLES`, default 50) and the seed of the run
 /// (`VENUECODE_CRASH_SEED` to replay one, else from the clock; never 0).
 pub fn settings() -> (usize, u64) {
@@ -41,7 +43,7 @@ impl Rng {
 }
 
 /// The story's first minute in the kill-9 harnesses (2025-02-19T21:20Z).
-pub const START: u32 = 29_000_000;
+pub const START: UnixMinute = UnixMinute::new(29_000_000);
 
 /// The kill-9 harnesses' authorities, the same in parent and child: the RA and HA signing keys
 /// and the HA's decryption key from fixed seeds, and the RA's trust bundle naming them, issued

@@ -10,6 +10,7 @@ use venuecode_client::{
     Clock, DiaryKey, ManualClock, MemoryServer, PartOutcome, Venue, Visitor, VisitorConfig,
 };
 use venuecode_protocol::code::DEFAULT_BASE_URL;
+use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::{
     BatchBuilder, CertificateBody, ChainHead, Checkpoint, CheckpointBody, DecryptionKey,
     ExposureBatch, ExposureWindow, MasterSeed, PublicKey, RegionCode, RegistrationRequest,
@@ -21,7 +22,7 @@ use venuecode_protocol::{
 pub const OFFSET: i8 = 32;
 
 /// 2025-02-20 21:20 UTC (2025-02-21 05:20 at UTC+08:00), in Unix minutes.
-pub const NOW: u32 = 29_000_000;
+pub const NOW: UnixMinute = UnixMinute::new(29_000_000);
 
 /// The noodle bar's name.
 pub const NOODLES_NAME: &str = "兰州牛肉面馆";
@@ -100,8 +101,8 @@ pub fn certificate(
     serial: u64,
     key: &SigningKey,
     info: VenueInfo,
-    valid_from: u32,
-    valid_until: u32,
+    valid_from: UnixMinute,
+    valid_until: UnixMinute,
 ) -> VenueCertificate {
     VenueCertificate::sign(
         CertificateBody {
@@ -147,7 +148,7 @@ pub fn registration_request(
 /// default code base URL.
 pub fn trust_bundle(
     sequence: u64,
-    issued_at: u32,
+    issued_at: UnixMinute,
     ra: &[&SigningKey],
     ha: &[&SigningKey],
     ha_enc: &DecryptionKey,
@@ -189,7 +190,7 @@ pub fn bundle(
 }
 
 /// A checkpoint of `head`, issued at `issued_at`, nothing expired.
-pub fn checkpoint(ha: &SigningKey, head: ChainHead, issued_at: u32) -> Checkpoint {
+pub fn checkpoint(ha: &SigningKey, head: ChainHead, issued_at: UnixMinute) -> Checkpoint {
     Checkpoint::sign(
         CheckpointBody::new(ha.key_id(), issued_at, head, (1, [0; 32])),
         ha,
@@ -201,9 +202,9 @@ pub fn checkpoint(ha: &SigningKey, head: ChainHead, issued_at: u32) -> Checkpoin
 /// reason).
 pub fn revocation_list(
     ra: &SigningKey,
-    issued_at: u32,
+    issued_at: UnixMinute,
     (after, up_to, head): (u64, u64, u64),
-    entries: &[(u64, u64, u32, RevocationReason)],
+    entries: &[(u64, u64, UnixMinute, RevocationReason)],
 ) -> RevocationList {
     RevocationList::sign(
         RevocationListBody {
@@ -234,7 +235,7 @@ pub fn revocation_page(
     after: u64,
     up_to: u64,
     head: u64,
-    issued_at: u32,
+    issued_at: UnixMinute,
     serials: &[(u64, u64)],
 ) -> RevocationList {
     let entries: Vec<_> = serials
@@ -255,8 +256,8 @@ pub fn revocation_page(
 pub fn window(
     seed: Seed,
     venue_key: PublicKey,
-    start: u32,
-    end: u32,
+    start: UnixMinute,
+    end: UnixMinute,
     risk: RiskLevel,
 ) -> ExposureWindow {
     ExposureWindow {
@@ -274,9 +275,9 @@ pub fn window(
 pub fn signed_batch(
     ha: &SigningKey,
     head: ChainHead,
-    issued_at: u32,
+    issued_at: UnixMinute,
     message: &str,
-    windows: &[(SeedOf, u32, u32, RiskLevel)],
+    windows: &[(SeedOf, UnixMinute, UnixMinute, RiskLevel)],
 ) -> ExposureBatch {
     let mut b = BatchBuilder::new(head, issued_at, vec![message.into()]).unwrap();
     for ((seed, venue_key), start, end, risk) in windows {
@@ -415,7 +416,7 @@ impl World {
 
     /// Signs the next batch of the HA's chain with one window per (seed and venue key, start,
     /// end, risk), and moves the chain head to it.
-    pub fn batch(&self, windows: &[(SeedOf, u32, u32, RiskLevel)]) -> ExposureBatch {
+    pub fn batch(&self, windows: &[(SeedOf, UnixMinute, UnixMinute, RiskLevel)]) -> ExposureBatch {
         let batch = self.batch_after(self.head.get(), windows);
         self.head.set(batch.chain_head());
         batch
@@ -425,7 +426,7 @@ impl World {
     pub fn batch_after(
         &self,
         head: ChainHead,
-        windows: &[(SeedOf, u32, u32, RiskLevel)],
+        windows: &[(SeedOf, UnixMinute, UnixMinute, RiskLevel)],
     ) -> ExposureBatch {
         signed_batch(&self.ha, head, NOW, "Get tested and stay home.", windows)
     }
@@ -498,7 +499,7 @@ impl World {
     }
 
     /// A full revocation list of `serials`, issued at `issued_at`.
-    pub fn revocation_list(&self, serials: &[u64], issued_at: u32) -> RevocationList {
+    pub fn revocation_list(&self, serials: &[u64], issued_at: UnixMinute) -> RevocationList {
         let entries: Vec<_> = serials
             .iter()
             .enumerate()

@@ -59,7 +59,7 @@ impl<T> OrJs<T> for venuecode_client::Result<T> {
 /// A JS number of Unix minutes: a whole number from 0 to 2^32 - 1.
 fn minute(x: f64) -> JsResult<UnixMinute> {
     if x.is_finite() && x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) {
-        Ok(x as UnixMinute)
+        Ok(UnixMinute::new(x as u32))
     } else {
         Err(invalid("a time is a whole number of Unix minutes"))
     }
@@ -126,9 +126,9 @@ fn entry_js(e: &DiaryEntry, now: Option<UnixMinute>) -> JsValue {
         .set("region", e.code().certificate().info().region().get())
         .set("codeType", code_type(e.kind()))
         .set("serial", e.serial() as f64)
-        .set("scannedAt", e.scanned_at())
-        .set("arrival", e.arrival())
-        .set("departure", e.departure())
+        .set("scannedAt", e.scanned_at().get())
+        .set("arrival", e.arrival().get())
+        .set("departure", e.departure().get())
         .set("checkedOut", e.checked_out())
         .set("hidden", e.hidden())
         .set("shared", e.shared())
@@ -151,14 +151,14 @@ fn exposure_js(x: &Exposure) -> JsValue {
         .set("address", x.venue_address())
         .set("category", x.category().0)
         .set("categorySlug", slug(x.category()))
-        .set("windowStart", x.window().0)
-        .set("windowEnd", x.window().1)
-        .set("overlapStart", x.overlap_start())
+        .set("windowStart", x.window().0.get())
+        .set("windowEnd", x.window().1.get())
+        .set("overlapStart", x.overlap_start().get())
         .set("overlapMinutes", x.overlap_minutes())
         .set("risk", x.risk().0)
         .set("highRisk", x.is_high_risk())
         .set("message", x.message())
-        .set("raisedAt", x.raised_at())
+        .set("raisedAt", x.raised_at().get())
         .set("dismissed", x.dismissed())
         .done()
 }
@@ -186,7 +186,7 @@ fn preview_js(p: &ScanPreview) -> JsValue {
             },
         )
         .set("defaultStayMinutes", p.default_stay_minutes())
-        .set("scannedAt", p.scanned_at())
+        .set("scannedAt", p.scanned_at().get())
         .set("tone", "success")
         .done()
 }
@@ -211,8 +211,8 @@ fn check_in_js(c: &CheckIn, now: UnixMinute) -> JsValue {
             "reminder",
             Obj::new()
                 .set("entryId", r.entry.0 as f64)
-                .set("remindAt", r.remind_at)
-                .set("autoCheckoutAt", r.auto_checkout_at)
+                .set("remindAt", r.remind_at.get())
+                .set("autoCheckoutAt", r.auto_checkout_at.get())
                 .done(),
         )
         .set("tone", "success")
@@ -221,8 +221,8 @@ fn check_in_js(c: &CheckIn, now: UnixMinute) -> JsValue {
 
 fn share_preview_js(p: &SharePreview) -> JsValue {
     Obj::new()
-        .set("windowStart", p.window().0)
-        .set("windowEnd", p.window().1)
+        .set("windowStart", p.window().0.get())
+        .set("windowEnd", p.window().1.get())
         .set("toSend", entries_js(p.to_send(), None))
         .set("hidden", entries_js(p.hidden(), None))
         .set("excluded", entries_js(p.excluded(), None))
@@ -406,10 +406,10 @@ impl WebVisitor {
     pub fn configure(&mut self, options: JsValue) -> JsResult<()> {
         if let Some(v) = get_field(&options, "minOverlapMinutes") {
             self.config.min_overlap_minutes =
-                minute(v.as_f64().ok_or_else(|| invalid("minOverlapMinutes"))?)?;
+                minute(v.as_f64().ok_or_else(|| invalid("minOverlapMinutes"))?)?.get();
         }
         if let Some(v) = get_field(&options, "autoCheckoutMinutes") {
-            let m = minute(v.as_f64().ok_or_else(|| invalid("autoCheckoutMinutes"))?)?;
+            let m = minute(v.as_f64().ok_or_else(|| invalid("autoCheckoutMinutes"))?)?.get();
             self.config.auto_checkout_minutes =
                 Some(u16::try_from(m).map_err(|_| invalid("autoCheckoutMinutes"))?);
         }

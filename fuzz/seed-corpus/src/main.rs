@@ -79,7 +79,7 @@ fn generated(c: &mut Corpus) {
     let ha_enc = DecryptionKey::derive(&[3; 32]).unwrap();
     let venue = SigningKey::from_seed(&[4; 32]).unwrap();
     let master = MasterSeed::from_bytes([5; 32]);
-    let now = 29_000_000u32;
+    let now = time::UnixMinute::new(29_000_000);
 
     let venues = [
         (
@@ -202,12 +202,17 @@ fn generated(c: &mut Corpus) {
         ledger.push((head.sequence, head.link, now));
         c.add("exposure_batch", batch.encode());
     }
-    let empty = BatchBuilder::with_id(ChainHead::GENESIS, [0; 16], 0, vec![]).unwrap();
+    let empty =
+        BatchBuilder::with_id(ChainHead::GENESIS, [0; 16], time::UnixMinute::MIN, vec![]).unwrap();
     c.add("exposure_batch", empty.sign(&ha).unwrap().encode());
     for (issued_at, h, expire_before) in [
         (now, head, now),
         (now + 60, head, now + 1),
-        (0, ChainHead::GENESIS, 0),
+        (
+            time::UnixMinute::MIN,
+            ChainHead::GENESIS,
+            time::UnixMinute::MIN,
+        ),
     ] {
         let retained = chain::retained_range(&ledger, expire_before).unwrap();
         let cp = Checkpoint::sign(
@@ -264,7 +269,12 @@ fn generated(c: &mut Corpus) {
     let release = SeedRelease::sign(
         &venue,
         (0..3)
-            .map(|d| (now / 1440 + d, master.rotating_seed(now / 1440 + d)))
+            .map(|d| {
+                (
+                    time::epoch_of(now) + d,
+                    master.rotating_seed(time::epoch_of(now) + d),
+                )
+            })
             .collect(),
         &pk.key_id(),
     )

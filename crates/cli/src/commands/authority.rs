@@ -648,8 +648,8 @@ pub(crate) fn print_opened(
                     serial: g.venue_serial(),
                     name: g.name().to_owned(),
                     phone: g.phone().to_owned(),
-                    arrival: g.arrival(),
-                    departure: g.departure(),
+                    arrival: g.arrival().get(),
+                    departure: g.departure().get(),
                 })
                 .collect();
             ctx.print(GuestBookOpened { guestbook }, || {

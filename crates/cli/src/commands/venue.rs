@@ -15,6 +15,7 @@ use venuecode::timefmt::{format_day, format_in, parse_day, rfc3339};
 use venuecode::venue::{self as venue_ops, Profile, VenueState};
 use venuecode::{cli_error, display, fail, poster, t};
 use venuecode_client::{Clock, HttpTransport, SystemClock};
+use venuecode_protocol::time::{Epoch, Epochs};
 use venuecode_protocol::{FieldProblem, RegionCode, VenueCategory, VenueInfo};
 
 use super::guestbook::{run_guestbook, GuestbookCmd};
@@ -576,8 +577,8 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             // Days are the venue's local days (its rotating seed changes at local midnight).
             let epochs = days
                 .iter()
-                .map(|d| parse_day(d).map_err(|e| anyhow!(e)))
-                .collect::<Result<Vec<u32>>>()?;
+                .map(|d| parse_day(d).map(Epoch::new).map_err(|e| anyhow!(e)))
+                .collect::<Result<Vec<Epoch>>>()?;
             let release = state.venue.release_seeds(&epochs)?;
             let id = state
                 .venue
@@ -607,7 +608,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let t = ctx.transport()?;
             // Tags count only once registered; registering again changes nothing. A refusal
             // here (e.g. days the server does not accept yet) does not stop the query.
-            let window: Vec<u32> = state.venue.count_tag_window(&clock).collect();
+            let window: Vec<Epoch> = state.venue.count_tag_window(&clock).collect();
             if let Err(e) = state.venue.register_count_tags(&t, &window, &clock) {
                 let e = counts_error(e);
                 if e.downcast_ref::<venuecode::errors::CliError>().is_some() {
@@ -627,10 +628,10 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 .map_err(counts_error)?;
             let mut total = 0u64;
             let mut by_day = Vec::new();
-            for d in today.saturating_sub(days - 1)..=today {
+            for d in Epochs::new(today.saturating_sub(days - 1), today) {
                 let n = state.venue.check_in_count(&t, d).map_err(counts_error)?;
                 by_day.push(DayCount {
-                    day: format_day(d),
+                    day: format_day(d.get()),
                     count: n,
                 });
                 total += n;
@@ -645,7 +646,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
                 || {
                     t!(
                         "venue-counts",
-                        day = format_day(today),
+                        day = format_day(today.get()),
                         today = today_count,
                         days = days,
                         total = total
@@ -658,7 +659,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             let state = VenueState::load(&ctx.home)?;
             // Days around the server's today, in a request signed on the real clock.
             let clock = SystemClock;
-            let window: Vec<u32> = state.venue.count_tag_window(&clock).collect();
+            let window: Vec<Epoch> = state.venue.count_tag_window(&clock).collect();
             state
                 .venue
                 .register_count_tags(&ctx.transport()?, &window, &clock)
@@ -669,14 +670,14 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
             );
             ctx.print(
                 CountTagsRegistered {
-                    registered_from: format_day(first),
-                    registered_until: format_day(last),
+                    registered_from: format_day(first.get()),
+                    registered_until: format_day(last.get()),
                 },
                 || {
                     t!(
                         "venue-count-tags-registered",
-                        first = format_day(first),
-                        last = format_day(last)
+                        first = format_day(first.get()),
+                        last = format_day(last.get())
                     )
                 },
             );
@@ -742,7 +743,7 @@ pub(crate) fn run_venue(ctx: &Ctx, cmd: VenueCmd) -> Result<()> {
 /// its own; stops quietly when the server does not count, and reports other failures on stderr.
 pub(crate) fn keep_count_tags_registered(venue: venuecode_client::Venue, t: HttpTransport) {
     std::thread::spawn(move || loop {
-        let window: Vec<u32> = venue.count_tag_window(&SystemClock).collect();
+        let window: Vec<Epoch> = venue.count_tag_window(&SystemClock).collect();
         match venue.register_count_tags(&t, &window, &SystemClock) {
             Ok(()) => {}
             Err(venuecode_client::Error::Server {

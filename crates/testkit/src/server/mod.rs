@@ -12,6 +12,7 @@ use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 use venuecode_protocol::exposure::{BatchBuilder, RiskLevel};
 use venuecode_protocol::sealed::{seal, SealedBundle, UPLOAD_INFO};
+use venuecode_protocol::time::{Epoch, UnixMinute};
 use venuecode_protocol::{
     ChainHead, Checkpoint, CheckpointBody, Codec, CountPing, CountTag, CountTagRegistration,
     DecryptionKey, KeyId, MasterSeed, RequestEnvelope, SealedMessage, SeedRelease, SigningKey,
@@ -336,7 +337,7 @@ impl Harness {
 
     /// The batch after `head`, and the head it makes.
     pub fn batch_at(ha: &SigningKey, head: ChainHead) -> (Vec<u8>, ChainHead) {
-        let minute = (now() / 60) as u32;
+        let minute = UnixMinute::new((now() / 60) as u32);
         let mut b = BatchBuilder::new(head, minute, vec!["Get tested".into()]).unwrap();
         let venue = SigningKey::generate().unwrap();
         b.add(&fixture::window(
@@ -363,7 +364,7 @@ impl Harness {
         issued_at: u32,
         retained: (u64, [u8; 32]),
     ) -> Vec<u8> {
-        let body = CheckpointBody::new(ha.key_id(), issued_at, head, retained);
+        let body = CheckpointBody::new(ha.key_id(), UnixMinute::new(issued_at), head, retained);
         Checkpoint::sign(body, ha).unwrap().encode()
     }
 
@@ -391,7 +392,7 @@ impl Harness {
         let master = MasterSeed::generate().unwrap();
         SeedRelease::create(
             venue,
-            vec![(20_000, master.rotating_seed(20_000))],
+            vec![(Epoch::new(20_000), master.rotating_seed(Epoch::new(20_000)))],
             &self.ha_enc.public_key(),
         )
         .unwrap()
@@ -411,7 +412,10 @@ impl Harness {
     pub fn count_tags(pairs: &[(u32, [u8; 16])]) -> Vec<u8> {
         let mut pairs = pairs.to_vec();
         pairs.sort_unstable();
-        let tags = pairs.iter().map(|(e, t)| (*e, CountTag(*t))).collect();
+        let tags = pairs
+            .iter()
+            .map(|(e, t)| (Epoch::new(*e), CountTag(*t)))
+            .collect();
         CountTagRegistration::new(tags).unwrap().encode()
     }
 

@@ -1014,7 +1014,7 @@ pub(crate) async fn stats_exposures(
     let by_day = rows
         .iter()
         .map(|r| ExposureStatsRow {
-            day: r.day,
+            day: venuecode_protocol::time::Epoch::new(r.day),
             batches: r.batches,
             records: r.records,
         })
@@ -1042,7 +1042,7 @@ pub(crate) async fn stats_counts(
         .map(|r| CountStatsRow {
             region: r.region,
             category: slug(r.category),
-            epoch: r.epoch,
+            epoch: venuecode_protocol::time::Epoch::new(r.epoch),
             count: r.count,
         })
         .collect();

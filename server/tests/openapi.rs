@@ -322,7 +322,7 @@ fn samples() -> Vec<(&'static str, serde_json::Value)> {
             "ExposureStats",
             v(serde_json::to_value(ExposureStats {
                 by_day: vec![ExposureStatsRow {
-                    day: 20_000,
+                    day: venuecode_protocol::time::Epoch::new(20_000),
                     batches: 1,
                     records: 12,
                 }],
@@ -335,7 +335,7 @@ fn samples() -> Vec<(&'static str, serde_json::Value)> {
                 rows: vec![CountStatsRow {
                     region: 620_105,
                     category: "restaurant".into(),
-                    epoch: 20_000,
+                    epoch: venuecode_protocol::time::Epoch::new(20_000),
                     count: 4,
                 }],
                 next: None,

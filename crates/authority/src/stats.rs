@@ -131,12 +131,12 @@ impl Statistics {
         self.venues
             .by_region
             .retain(|r| filter.region_ok(r.region) && filter.category_ok(&r.category));
-        self.exposures.by_day.retain(|r| filter.day_ok(r.day));
+        self.exposures.by_day.retain(|r| filter.day_ok(r.day.get()));
         if let Some(c) = &mut self.counts {
             c.rows.retain(|r| {
                 filter.region_ok(r.region)
                     && filter.category_ok(&r.category)
-                    && filter.day_ok(r.epoch)
+                    && filter.day_ok(r.epoch.get())
             });
         }
         self
@@ -237,6 +237,7 @@ pub(crate) fn day_text(day: u32) -> String {
 mod tests {
     use super::*;
     use venuecode_protocol::api::{CountStatsRow, ExposureStatsRow, VenueStatsRow};
+    use venuecode_protocol::time::Epoch;
 
     fn sample() -> Statistics {
         let venue = |region: u32, category: &str| VenueStatsRow {
@@ -248,7 +249,7 @@ mod tests {
         let count = |region: u32, epoch: u32| CountStatsRow {
             region,
             category: "restaurant".to_owned(),
-            epoch,
+            epoch: Epoch::new(epoch),
             count: 3,
         };
         Statistics {
@@ -263,12 +264,12 @@ mod tests {
             exposures: ExposureStats {
                 by_day: vec![
                     ExposureStatsRow {
-                        day: 20_000,
+                        day: Epoch::new(20_000),
                         batches: 1,
                         records: 4,
                     },
                     ExposureStatsRow {
-                        day: 20_003,
+                        day: Epoch::new(20_003),
                         batches: 2,
                         records: 8,
                     },
@@ -329,7 +330,11 @@ mod tests {
             vec![440305]
         );
         assert_eq!(
-            s.exposures.by_day.iter().map(|r| r.day).collect::<Vec<_>>(),
+            s.exposures
+                .by_day
+                .iter()
+                .map(|r| r.day.get())
+                .collect::<Vec<_>>(),
             vec![20_000]
         );
         assert_eq!(s.counts.unwrap().rows.len(), 1);

@@ -498,7 +498,7 @@ pub struct VenueStats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExposureStatsRow {
     /// The UTC day the batches arrived.
-    pub day: u32,
+    pub day: Epoch,
     /// Batches that day.
     pub batches: u64,
     /// Records in them.
@@ -522,7 +522,7 @@ pub struct CountStatsRow {
     /// The category slug.
     pub category: String,
     /// The venue-local day of the tags.
-    pub epoch: u32,
+    pub epoch: Epoch,
     /// Pings counted.
     pub count: u64,
 }

@@ -1220,7 +1220,7 @@ fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) ->
             .iter()
             .map(|r| {
                 vec![
-                    format_day(r.day),
+                    format_day(r.day.get()),
                     r.batches.to_string(),
                     r.records.to_string(),
                 ]
@@ -1251,7 +1251,7 @@ fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) ->
                 .filter(|r| r.count > 0)
                 .map(|r| {
                     vec![
-                        format_day(r.epoch),
+                        format_day(r.epoch.get()),
                         region_text(r.region),
                         r.category.clone(),
                         r.count.to_string(),

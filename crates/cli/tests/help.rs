@@ -148,3 +148,61 @@ fn a_utc_offset_must_be_quarter_hours_within_range() {
         assert!(err.contains("no trust bundle installed"), "{good}: {err}");
     }
 }
+
+#[test]
+fn chinese_help_has_chinese_headings_arguments_and_examples() {
+    for path in COMMANDS {
+        let out = Command::new(env!("CARGO_BIN_EXE_venuecode"))
+            .args(["--lang", "zh-CN"])
+            .args(*path)
+            .arg("--help")
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success(), "{path:?} --help failed");
+        for word in ["用法: venuecode", "选项:", "-h, --help", "显示帮助", "示例"] {
+            assert!(text.contains(word), "{path:?}: no `{word}`:\n{text}");
+        }
+        for word in [
+            "Usage:",
+            "Options:",
+            "Arguments:",
+            "Commands:",
+            "Example",
+            "Print help",
+        ] {
+            assert!(!text.contains(word), "{path:?}: `{word}` left:\n{text}");
+        }
+    }
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_venuecode"))
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Each argument's own help, the positional heading, the version flag, the command list.
+    let disable = run(&["--lang", "zh-CN", "authority", "disable", "--help"]);
+    assert!(
+        disable.contains("参数:\n  [SERIAL]  证书序列号"),
+        "{disable}"
+    );
+    assert!(
+        disable.contains("--yes                  不询问，立即停用（用于脚本）"),
+        "{disable}"
+    );
+    let root = run(&["--lang", "zh-CN", "--help"]);
+    assert!(root.contains("命令:\n  server"), "{root}");
+    assert!(root.contains("-V, --version          显示版本"), "{root}");
+    assert!(
+        root.contains("示例（一台机器，每个角色一个目录）:"),
+        "{root}"
+    );
+    // English keeps the definitions' own words.
+    let english = run(&["--lang", "en", "authority", "disable", "--help"]);
+    assert!(
+        english.contains("Arguments:\n  [SERIAL]  The certificate serial"),
+        "{english}"
+    );
+    assert!(english.contains("Print help"), "{english}");
+}

@@ -28,7 +28,7 @@ fn sources(dir: &Path, out: &mut Vec<String>) {
 
 /// The string literals of `source` that look like message ids (`word-word…`), each with
 /// whether it is the first argument of a message macro or function (`t!`, `tr`, `fail!`,
-/// `cli_error!`).
+/// `cli_error!`, `tl!` with a localizer named `loc`).
 fn id_literals(source: &str) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     let mut rest = source;
@@ -44,9 +44,16 @@ fn id_literals(source: &str) -> Vec<(String, bool)> {
             && text.starts_with(|c: char| c.is_ascii_lowercase());
         if looks_like_id {
             let head = before.trim_end();
-            let named = ["t!(", "tr(", "fail!(", "cli_error!("]
+            // `tl!(loc, "id", …)` names it after its localizer (maybe across lines).
+            let tail = head
+                .char_indices()
+                .rev()
+                .nth(40)
+                .map_or(head, |(i, _)| &head[i..]);
+            let compact: String = tail.chars().filter(|c| !c.is_whitespace()).collect();
+            let named = ["t!(", "tr(", "fail!(", "cli_error!(", "tl!(loc,"]
                 .iter()
-                .any(|m| head.ends_with(m));
+                .any(|m| compact.ends_with(m));
             out.push((text.to_owned(), named));
         }
         rest = &after[end + 1..];

@@ -373,6 +373,19 @@ ha-seeds-opened = the venue with key { $key } released seeds for { $days } (its 
 ha-published = published batch { $sequence }: { $records } record(s) for { $stays } stay(s) from { $uploads } upload(s); checkpoint posted
 ha-skipped = SKIPPED upload { $upload }: { $reason }
 ha-skipped-entry = SKIPPED upload { $upload }, check-in { $entry }: { $reason }
+ha-progress-posted-pending = posted batch { $sequence }, left pending by an interrupted publish
+ha-progress-opening = opening upload { $upload } ({ $purpose })
+ha-progress-stay-refused = SKIPPED a stay at serial { $serial }: { $reason }
+ha-progress-sealing = deriving and sealing records for { $windows } new { $windows ->
+        [one] window
+       *[other] windows
+    } ({ $before } published before)
+ha-progress-window-refused = SKIPPED a window { $from }–{ $until }: { $reason }
+ha-progress-signed = signed batch { $sequence } of { $records } { $records ->
+        [one] record
+       *[other] records
+    }; posting
+ha-progress-checkpoint = posted a checkpoint at batch { $sequence }
 ha-missing-seed = warning: { $venue } (serial { $serial }) has not released its seed for { $day }; visitors who scanned its screen that day cannot be notified
 ha-tans-server-unreachable = warning: the server could not be asked ({ $detail }); states are the ledger's
 ha-no-tans = this authority has issued no TAN yet (authority tan --count N)

@@ -412,6 +412,52 @@ pub fn localize_command(cmd: clap::Command) -> clap::Command {
     clap_words(cmd, loc)
 }
 
+/// A command-line error of clap in the language of `loc`, for the kinds people meet (an
+/// unknown or missing argument or command, a refused value, a conflict); `None` for the
+/// others (and for help and version, which are no errors), which clap words itself.
+pub fn clap_error_text(e: &clap::Error, loc: &Localizer) -> Option<String> {
+    use clap::error::{ContextKind as C, ErrorKind as K};
+    let get = |k: C| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let arg = get(C::InvalidArg);
+    Some(match e.kind() {
+        K::InvalidValue => {
+            let valid = get(C::ValidValue);
+            if valid.is_empty() {
+                tl!(loc, "clap-empty-value", arg = arg)
+            } else {
+                tl!(
+                    loc,
+                    "clap-invalid-value",
+                    arg = arg,
+                    value = get(C::InvalidValue),
+                    valid = valid
+                )
+            }
+        }
+        K::ValueValidation => tl!(
+            loc,
+            "clap-value-refused",
+            arg = arg,
+            value = get(C::InvalidValue),
+            detail = std::error::Error::source(e)
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        ),
+        K::UnknownArgument => tl!(loc, "clap-unknown-argument", arg = arg),
+        K::InvalidSubcommand => {
+            tl!(
+                loc,
+                "clap-unknown-command",
+                command = get(C::InvalidSubcommand)
+            )
+        }
+        K::MissingRequiredArgument => tl!(loc, "clap-missing-argument", arg = arg),
+        K::MissingSubcommand => tl!(loc, "clap-missing-command"),
+        K::ArgumentConflict => tl!(loc, "clap-conflict", arg = arg, other = get(C::PriorArg)),
+        _ => return None,
+    })
+}
+
 /// The language a run asks for before its arguments are parsed (so that `--help` speaks it):
 /// `--lang X` or `--lang=X` among `args`, else `VENUECODE_LANG`, else the locale.
 pub fn language_of_args(args: &[std::ffi::OsString]) -> Lang {
@@ -533,6 +579,33 @@ mod tests {
         assert_eq!(
             Lang::from_locale_vars(env(&[("LC_ALL", ""), ("LC_MESSAGES", "zh_TW")])),
             Lang::ZhCn
+        );
+    }
+
+    #[test]
+    fn clap_errors_are_worded_in_chinese() {
+        let zh = Localizer::new(Lang::ZhCn);
+        let cmd = || {
+            clap::Command::new("venuecode")
+                .arg(clap::Arg::new("name").long("name").required(true))
+                .arg(
+                    clap::Arg::new("risk")
+                        .long("risk")
+                        .value_parser(["high", "low"]),
+                )
+        };
+        let text = |args: &[&str]| {
+            let e = cmd().try_get_matches_from(args).expect_err("refused");
+            clap_error_text(&e, &zh).unwrap_or_else(|| format!("unworded: {e}"))
+        };
+        assert_eq!(
+            text(&["venuecode", "--name", "a", "--bogus"]),
+            "未知参数 --bogus"
+        );
+        assert_eq!(text(&["venuecode"]), "缺少必需的参数：--name <name>");
+        assert_eq!(
+            text(&["venuecode", "--name", "a", "--risk", "mid"]),
+            "--risk <risk> 的值 `mid` 无效；可选：high, low"
         );
     }
 

@@ -160,7 +160,17 @@ fn main() {
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
     {
         Ok(cli) => cli,
-        Err(e) => e.exit(),
+        Err(e) => {
+            // clap words its errors in English; a run in another language words them itself.
+            let loc = venuecode::i18n::Localizer::get(venuecode::i18n::language());
+            match venuecode::i18n::clap_error_text(&e, loc) {
+                Some(text) if loc.lang() != Lang::En => {
+                    eprintln!("{}: {text}\n\n{}", t!("label-error"), t!("clap-try-help"));
+                    std::process::exit(e.exit_code());
+                }
+                _ => e.exit(),
+            }
+        }
     };
     set_language(cli.lang.unwrap_or_else(Lang::from_env));
     let json = cli.json;

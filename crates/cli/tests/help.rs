@@ -206,3 +206,63 @@ fn chinese_help_has_chinese_headings_arguments_and_examples() {
     );
     assert!(english.contains("Print help"), "{english}");
 }
+
+#[test]
+fn chinese_runs_word_refused_arguments_times_and_urls_in_chinese() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_venuecode"))
+            .arg("--home")
+            .arg(home.path())
+            .args(["--lang", "zh-CN"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} accepted");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let register = |extra: &[&str]| {
+        let mut args = vec![
+            "venue",
+            "register",
+            "--name",
+            "测试",
+            "--address",
+            "测试路1号",
+            "--region",
+            "620105",
+            "--pledge",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let url = register(&[
+        "--category",
+        "restaurant",
+        "--base-url",
+        "http://vc.example/c",
+    ]);
+    assert!(
+        url.starts_with("错误: --base-url <BASE_URL> 的值 `http://vc.example/c` 无效：")
+            && url.contains("不能作为场所码的基础网址：必须以 https:// 开头")
+            && url.contains("更多信息请使用 '--help'。"),
+        "{url}"
+    );
+    let category = register(&["--category", "bar"]);
+    assert!(
+        category.contains("未知类别 `bar`；可选：medical"),
+        "{category}"
+    );
+    let unknown = run(&["visitor", "diary", "--bogus"]);
+    assert!(unknown.starts_with("错误: 未知参数 --bogus"), "{unknown}");
+    let zone = run(&["--tz", "CST", "visitor", "diary"]);
+    assert!(zone.contains("无法识别时区 `CST`"), "{zone}");
+    let time = run(&["--now", "9.30", "visitor", "diary"]);
+    assert!(time.contains("`9.30` 不是时间"), "{time}");
+    for text in [&url, &category, &unknown, &zone, &time] {
+        assert!(
+            !text.contains("error:") && !text.contains("invalid"),
+            "{text}"
+        );
+    }
+}

@@ -597,6 +597,15 @@ clap-options = Options
 clap-help = Print help
 clap-version = Print version
 clap-help-command = Print this message or the help of the given subcommand(s)
+clap-invalid-value = invalid value `{ $value }` for { $arg }; one of: { $valid }
+clap-empty-value = { $arg } needs a value
+clap-value-refused = invalid value `{ $value }` for { $arg }: { $detail }
+clap-unknown-argument = unexpected argument { $arg }
+clap-unknown-command = unknown command `{ $command }`
+clap-missing-argument = required arguments were not given: { $arg }
+clap-missing-command = a command is needed
+clap-conflict = { $arg } cannot be used with { $other }
+clap-try-help = For more information, try '--help'.
 
 ## Each argument's help (`help-<command path>--<argument>`), and the examples after a
 ## command's help where they hold words besides commands (`examples-<command path>`).
@@ -787,3 +796,23 @@ help-demo--out = Where the demo writes posters
 help-demo--web-app = Serve the built visitor web app from this directory (`scripts/build-web.sh` writes `web/dist`) at the server's /c, and keep the server running after the story so that the printed poster URL opens in a browser
 help-demo--listen = The address of the demo's server (port 0 picks a free port)
 clap-examples = Examples:
+
+## Times, zones, base URLs and categories people type, refused.
+time-bad-date = `{ $text }` is not a date like 2026-11-25
+time-out-of-range = `{ $text }` is out of range
+time-bad-time = `{ $text }` is not a time like 2026-11-25 14:05 or 14:05
+time-bad-time-in-zone = `{ $text }` is not a time like 2026-11-25 14:05 or 14:05 (in { $zone }), optionally with an offset such as 14:05+08:00
+time-zone-ambiguous = `{ $text }`: the zone `{ $abbreviation }` is ambiguous or unknown (CST, for one, names China, US Central and Cuba time); write an offset such as 09:30+08:00, or leave it out for { $zone }
+time-zone-not-in-database = time zone `{ $zone }` is not in this system's time zone database; give an offset such as +08:00
+time-zone-unreadable = `{ $zone }` is not a time zone this can read: give an offset such as +08:00, UTC, or a zone name such as Asia/Shanghai (abbreviations such as CST name several zones)
+base-url-refused = `{ $url }` cannot be a base URL for codes: { $reason } (example: https://vc.example.cn/c)
+base-url-not-https = it must start with https://
+base-url-spaces = it contains spaces or control characters
+base-url-fragment = it has a fragment (#…), where the code's digits go
+base-url-no-host = it has no host
+base-url-user = it carries a user name
+base-url-bad-host = its host is not a host name
+base-url-no-path = it has no path after the host, such as /c
+venue-pending-no-request = it holds no registration request
+venue-pending-other-key = it is not the key of the registration held for review
+category-unknown = unknown category `{ $category }`; one of: { $all }

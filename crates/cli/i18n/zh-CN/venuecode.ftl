@@ -551,6 +551,15 @@ clap-options = 选项
 clap-help = 显示帮助
 clap-version = 显示版本
 clap-help-command = 显示本帮助或指定子命令的帮助
+clap-invalid-value = { $arg } 的值 `{ $value }` 无效；可选：{ $valid }
+clap-empty-value = { $arg } 需要一个值
+clap-value-refused = { $arg } 的值 `{ $value }` 无效：{ $detail }
+clap-unknown-argument = 未知参数 { $arg }
+clap-unknown-command = 未知命令 `{ $command }`
+clap-missing-argument = 缺少必需的参数：{ $arg }
+clap-missing-command = 需要给出一个命令
+clap-conflict = { $arg } 不能与 { $other } 同时使用
+clap-try-help = 更多信息请使用 '--help'。
 
 ## Each argument's help (`help-<command path>--<argument>`), and the examples after a
 ## command's help where they hold words besides commands (`examples-<command path>`).
@@ -741,3 +750,23 @@ examples-visitor-hide =
     示例:
       venuecode --home ./alice visitor hide 3   # 或 --unhide（重新显示）、--delete（删除）
 clap-examples = 示例:
+
+## Times, zones, base URLs and categories people type, refused.
+time-bad-date = `{ $text }` 不是日期，格式如 2026-11-25
+time-out-of-range = `{ $text }` 超出范围
+time-bad-time = `{ $text }` 不是时间，格式如 2026-11-25 14:05 或 14:05
+time-bad-time-in-zone = `{ $text }` 不是时间，格式如 2026-11-25 14:05 或 14:05（按 { $zone }），可带偏移量，如 14:05+08:00
+time-zone-ambiguous = `{ $text }`：时区 `{ $abbreviation }` 有歧义或无法识别（例如 CST 可指中国、美国中部或古巴时间）；请写偏移量，如 09:30+08:00，或省略以使用 { $zone }
+time-zone-not-in-database = 本系统的时区数据库中没有时区 `{ $zone }`；请给出偏移量，如 +08:00
+time-zone-unreadable = 无法识别时区 `{ $zone }`：请给出偏移量（如 +08:00）、UTC，或时区名称（如 Asia/Shanghai）（CST 等缩写可指多个时区）
+base-url-refused = `{ $url }` 不能作为场所码的基础网址：{ $reason }（示例：https://vc.example.cn/c）
+base-url-not-https = 必须以 https:// 开头
+base-url-spaces = 含有空格或控制字符
+base-url-fragment = 含有片段（#…），而那是场所码数字所在的位置
+base-url-no-host = 没有主机名
+base-url-user = 含有用户名
+base-url-bad-host = 主机部分不是有效的主机名
+base-url-no-path = 主机名之后没有路径，例如 /c
+venue-pending-no-request = 其中没有登记申请
+venue-pending-other-key = 它不是待审核登记所用的密钥
+category-unknown = 未知类别 `{ $category }`；可选：{ $all }

@@ -384,7 +384,7 @@ pub fn localize_command(cmd: clap::Command) -> clap::Command {
                 let a = a.help_heading(heading);
                 match builtin {
                     Some(text) => a.help(text).long_help(None),
-                    None => a,
+                    None => with_value_notes(a, loc),
                 }
             });
         }
@@ -401,6 +401,50 @@ pub fn localize_command(cmd: clap::Command) -> clap::Command {
             };
         }
         cmd
+    }
+
+    /// `a` with clap's English notes after its help (`[default: …]`, `[env: …]`,
+    /// `[possible values: …]`) hidden and worded from the catalogue instead.
+    fn with_value_notes(a: clap::Arg, loc: &Localizer) -> clap::Arg {
+        let mut notes = Vec::new();
+        if a.get_action().takes_values() {
+            let values: Vec<String> = a
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| match v.get_help() {
+                    Some(h) => format!("{}（{h}）", v.get_name()),
+                    None => v.get_name().to_owned(),
+                })
+                .collect();
+            if !values.is_empty() {
+                notes.push(tl!(loc, "clap-possible-values", values = values.join(", ")));
+            }
+            let defaults: Vec<String> = a
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            if !defaults.is_empty() && !a.is_hide_default_value_set() {
+                notes.push(tl!(loc, "clap-default", value = defaults.join(", ")));
+            }
+        }
+        if let Some(env) = a.get_env().filter(|_| !a.is_hide_env_set()) {
+            notes.push(tl!(
+                loc,
+                "clap-env",
+                name = env.to_string_lossy().into_owned()
+            ));
+        }
+        if notes.is_empty() {
+            return a;
+        }
+        let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+        let text = format!("{help} {}", notes.join(" "));
+        a.help(text.trim_start().to_owned())
+            .hide_possible_values(true)
+            .hide_default_value(true)
+            .hide_env(true)
     }
 
     let loc = Localizer::get(language());

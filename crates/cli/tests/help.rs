@@ -170,6 +170,9 @@ fn chinese_help_has_chinese_headings_arguments_and_examples() {
             "Commands:",
             "Example",
             "Print help",
+            "[default:",
+            "[env:",
+            "ossible values",
         ] {
             assert!(!text.contains(word), "{path:?}: `{word}` left:\n{text}");
         }
@@ -197,6 +200,13 @@ fn chinese_help_has_chinese_headings_arguments_and_examples() {
     assert!(
         root.contains("示例（一台机器，每个角色一个目录）:"),
         "{root}"
+    );
+    assert!(root.contains("[环境变量：VENUECODE_HOME]"), "{root}");
+    let tan = run(&["--lang", "zh-CN", "authority", "tan", "--help"]);
+    assert!(
+        tan.contains("TAN 的用途 [可选值：case（确诊者上传其登记记录）, ")
+            && tan.contains("[默认值：case]"),
+        "{tan}"
     );
     // English keeps the definitions' own words.
     let english = run(&["--lang", "en", "authority", "disable", "--help"]);

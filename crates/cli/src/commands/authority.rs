@@ -183,9 +183,9 @@ pub(crate) enum TanCmd {
 fn purpose_parser() -> impl clap::builder::TypedValueParser<Value = UploadPurpose> {
     use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
     PossibleValuesParser::new([
-        PossibleValue::new("case").help("A confirmed case shares check-ins"),
-        PossibleValue::new("guestbook").help("A venue discloses guest-book entries"),
-        PossibleValue::new("seeds").help("A venue releases rotating seeds"),
+        PossibleValue::new("case").help(t!("ha-purpose-case")),
+        PossibleValue::new("guestbook").help(t!("ha-purpose-guestbook")),
+        PossibleValue::new("seeds").help(t!("ha-purpose-seeds")),
     ])
     .try_map(|s| s.parse::<UploadPurpose>())
 }

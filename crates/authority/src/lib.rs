@@ -1092,7 +1092,7 @@ pub fn stats(t: &dyn Transport, which: &str) -> Result<serde_json::Value> {
 }
 
 /// An upload or a shared check-in the publication left out, and why.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     /// The upload.
     pub upload: u64,
@@ -1199,30 +1199,84 @@ pub struct PublishRequest<'a> {
     pub received_shift_seconds: i64,
 }
 
+/// What [`publish_mailbox`] is doing, as it goes: the caller words each event (in its own
+/// language) for the tracer watching a long publication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishEvent<'a> {
+    /// A batch an interrupted publication left pending was posted first.
+    PostedPending {
+        /// Its sequence number.
+        sequence: u64,
+    },
+    /// An upload is fetched and opened.
+    Opening {
+        /// The upload's id.
+        upload: u64,
+        /// Its purpose as the mailbox lists it (`case`, `seeds`).
+        purpose: &'a str,
+    },
+    /// An upload, or one check-in of it, is left out (also in [`Published::skipped`]).
+    Skipped(&'a Skipped),
+    /// A shared stay could not be planned and is left out.
+    StayRefused {
+        /// The venue's certificate serial.
+        serial: u64,
+        /// Why.
+        reason: &'a str,
+    },
+    /// Records are derived and sealed for the windows not published before.
+    Sealing {
+        /// New windows.
+        windows: usize,
+        /// Windows left out because an earlier publication published them.
+        published_before: usize,
+    },
+    /// The batch builder refused a window, which is left out.
+    WindowRefused {
+        /// The window's start.
+        start: UnixMinute,
+        /// Its end.
+        end: UnixMinute,
+        /// Why.
+        reason: &'a str,
+    },
+    /// The batch is signed and about to be posted.
+    Signed {
+        /// Its sequence number.
+        sequence: u64,
+        /// Its records.
+        records: usize,
+    },
+    /// The batch and a fresh checkpoint at it were posted.
+    CheckpointPosted {
+        /// The batch's sequence number.
+        sequence: u64,
+    },
+}
+
 /// Records an upload, or one check-in of it (`entry`), left out of a publish, and says so.
 fn skip(
     skipped: &mut Vec<Skipped>,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(PublishEvent<'_>),
     upload: u64,
     entry: Option<usize>,
     reason: String,
 ) {
-    progress(&match entry {
-        None => format!("SKIPPED upload {upload}: {reason}"),
-        Some(i) => format!("SKIPPED check-in {} of upload {upload}: {reason}", i + 1),
-    });
-    skipped.push(Skipped {
+    let s = Skipped {
         upload,
         entry,
         reason,
-    });
+    };
+    progress(PublishEvent::Skipped(&s));
+    skipped.push(s);
 }
 
 /// Opens the mailbox's case uploads (all, or those in `ids`) and every seed release, each on
 /// its own: an upload that does not decode or open, a case upload whose sealed TAN this HA did
 /// not issue for a case or that another upload already used ([`TanLedger::check_case`]), and a
 /// check-in that fails [`check_entry`] (its departure bounded by [`claim_bound`]) are reported
-/// (`progress` and [`Published::skipped`]) and left out, and the rest is published. The TAN
+/// ([`PublishEvent::Skipped`] and [`Published::skipped`]) and left out, and the rest is
+/// published; `progress` hears each step ([`PublishEvent`]). The TAN
 /// of each case upload that passes is marked used in `tans` (saved before the batch is
 /// posted). Plans the windows, signs the next batch of the HA's chain, posts it,
 /// then signs and posts a fresh checkpoint.
@@ -1239,7 +1293,7 @@ pub fn publish_mailbox(
     req: &PublishRequest<'_>,
     published: &HashSet<[u8; 32]>,
     tans: &mut TanLedger,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(PublishEvent<'_>),
 ) -> Result<Published> {
     let list = list_uploads(t, ha)?;
     let mut missing: Vec<u64> = req
@@ -1254,9 +1308,7 @@ pub fn publish_mailbox(
         return Err(AuthorityError::UploadsMissing { ids: missing });
     }
     if let Some(seq) = chain.post_pending(t, ha)? {
-        progress(&format!(
-            "posted batch {seq}, left pending by an interrupted publish"
-        ));
+        progress(PublishEvent::PostedPending { sequence: seq });
     }
     let mut traces = Vec::new();
     let mut released = Released::new();
@@ -1268,7 +1320,10 @@ pub fn publish_mailbox(
             Ok(p @ UploadPurpose::Seeds) => p,
             _ => continue,
         };
-        progress(&format!("opening upload {} ({})", info.id, info.purpose));
+        progress(PublishEvent::Opening {
+            upload: info.id,
+            purpose: &info.purpose,
+        });
         let opened = fetch_upload(t, ha, info.id)
             .and_then(|bytes| Ok((open_upload(ha, purpose, &bytes)?, bytes)));
         let (opened, bytes) = match opened {
@@ -1330,7 +1385,10 @@ pub fn publish_mailbox(
     let traces = apply_chosen_windows(traces, req.windows)?;
     let mut plan = plan(&traces, &released, req.risk);
     for (serial, reason) in &plan.refused {
-        progress(&format!("SKIPPED a stay at serial {serial}: {reason}"));
+        progress(PublishEvent::StayRefused {
+            serial: *serial,
+            reason,
+        });
     }
     let before = plan.windows.len();
     plan.windows
@@ -1338,17 +1396,20 @@ pub fn publish_mailbox(
     if plan.windows.is_empty() {
         return Err(AuthorityError::NothingNew { windows: before });
     }
-    progress(&format!(
-        "deriving and sealing records for {} new window(s) ({} published before)",
-        plan.windows.len(),
-        before - plan.windows.len()
-    ));
+    progress(PublishEvent::Sealing {
+        windows: plan.windows.len(),
+        published_before: before - plan.windows.len(),
+    });
     let mut b = chain.next_builder(req.now, req.message)?;
     let mut added = Vec::new();
     for w in &plan.windows {
         match b.add(w) {
             Ok(()) => added.push(window_fingerprint(w)),
-            Err(e) => progress(&format!("SKIPPED a window {}–{}: {e}", w.start, w.end)),
+            Err(e) => progress(PublishEvent::WindowRefused {
+                start: w.start,
+                end: w.end,
+                reason: &e.to_string(),
+            }),
         }
     }
     if added.is_empty() {
@@ -1356,13 +1417,13 @@ pub fn publish_mailbox(
     }
     let batch = b.sign(&ha.signing)?;
     let records = batch.records().len();
-    progress(&format!(
-        "signed batch {} of {records} records; posting",
-        batch.header().header().sequence
-    ));
+    progress(PublishEvent::Signed {
+        sequence: batch.header().header().sequence,
+        records,
+    });
     let sequence = chain.post(t, ha, &batch)?;
     let checkpoint = chain.checkpoint(t, ha, req.now)?;
-    progress(&format!("posted a checkpoint at batch {sequence}"));
+    progress(PublishEvent::CheckpointPosted { sequence });
     Ok(Published {
         sequence,
         records,

@@ -16,16 +16,87 @@ pub use venuecode_authority::{
     publish_mailbox, received_minute, refuse_registration, register_tans, send_signed,
     server_state, stats, summarize_upload, tan_status, venue_certificate, window_fingerprint,
     write_atomic, AuthorityError, HaChain, HealthAuthority, IssuedTan, LedgerEntry, ListedPurpose,
-    Opened, Plan, PublishLedger, PublishRequest, Published, RegionFilter, RegistrationAuthority,
-    Released, Skipped, Statistics, StatsFilter, TanLedger, TanState, Trace, UploadInfo,
-    UploadPurpose, UploadSummary, VenueMatch, DEFAULT_MESSAGE, RETENTION_MINUTES, TAN_ID_LEN,
-    TAN_ID_MIN,
+    Opened, Plan, PublishEvent, PublishLedger, PublishRequest, Published, RegionFilter,
+    RegistrationAuthority, Released, Skipped, Statistics, StatsFilter, TanLedger, TanState, Trace,
+    UploadInfo, UploadPurpose, UploadSummary, VenueMatch, DEFAULT_MESSAGE, RETENTION_MINUTES,
+    TAN_ID_LEN, TAN_ID_MIN,
 };
 use venuecode_client::transport::Transport;
 use venuecode_protocol::time::UnixMinute;
 use venuecode_protocol::TrustBundle;
 
 use crate::home::{Home, Trust};
+use crate::i18n::Localizer;
+use crate::timefmt::{format_in, Zone};
+use crate::tl;
+
+/// A step of [`publish_mailbox`] worded for the tracer in the language of `loc` (times in
+/// `zone`).
+pub fn publish_event_text(event: PublishEvent<'_>, zone: &Zone, loc: &Localizer) -> String {
+    match event {
+        PublishEvent::PostedPending { sequence } => {
+            tl!(loc, "ha-progress-posted-pending", sequence = sequence)
+        }
+        PublishEvent::Opening { upload, purpose } => {
+            tl!(
+                loc,
+                "ha-progress-opening",
+                upload = upload,
+                purpose = purpose
+            )
+        }
+        PublishEvent::Skipped(s) => match s.entry {
+            Some(i) => tl!(
+                loc,
+                "ha-skipped-entry",
+                upload = s.upload,
+                entry = i + 1,
+                reason = s.reason.as_str()
+            ),
+            None => tl!(
+                loc,
+                "ha-skipped",
+                upload = s.upload,
+                reason = s.reason.as_str()
+            ),
+        },
+        PublishEvent::StayRefused { serial, reason } => {
+            tl!(
+                loc,
+                "ha-progress-stay-refused",
+                serial = serial,
+                reason = reason
+            )
+        }
+        PublishEvent::Sealing {
+            windows,
+            published_before,
+        } => tl!(
+            loc,
+            "ha-progress-sealing",
+            windows = windows,
+            before = published_before
+        ),
+        PublishEvent::WindowRefused { start, end, reason } => tl!(
+            loc,
+            "ha-progress-window-refused",
+            from = format_in(start, zone),
+            until = format_in(end, zone),
+            reason = reason
+        ),
+        PublishEvent::Signed { sequence, records } => {
+            tl!(
+                loc,
+                "ha-progress-signed",
+                sequence = sequence,
+                records = records
+            )
+        }
+        PublishEvent::CheckpointPosted { sequence } => {
+            tl!(loc, "ha-progress-checkpoint", sequence = sequence)
+        }
+    }
+}
 
 /// The authorities' part of this home, as the library keeps it.
 fn authority_home(home: &Home) -> AuthorityHome {
@@ -101,4 +172,54 @@ pub fn load_ha(home: &Home) -> Result<HealthAuthority> {
 /// Loads the RA keys from `ra/`.
 pub fn load_ra(home: &Home) -> Result<RegistrationAuthority> {
     Ok(authority_home(home).load_ra()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn publish_progress_is_worded_in_the_language_asked() {
+        let zh = Localizer::new(Lang::ZhCn);
+        let en = Localizer::new(Lang::En);
+        let zone = Zone::fixed(8 * 60);
+        let opening = PublishEvent::Opening {
+            upload: 3,
+            purpose: "case",
+        };
+        assert_eq!(
+            publish_event_text(opening, &zone, &zh),
+            "正在打开上传 3（case）"
+        );
+        assert_eq!(
+            publish_event_text(opening, &zone, &en),
+            "opening upload 3 (case)"
+        );
+        let signed = PublishEvent::Signed {
+            sequence: 7,
+            records: 12,
+        };
+        assert_eq!(
+            publish_event_text(signed, &zone, &zh),
+            "已签署批次 7，共 12 条记录；正在发布"
+        );
+        let skipped = Skipped {
+            upload: 4,
+            entry: Some(1),
+            reason: "bad".into(),
+        };
+        assert_eq!(
+            publish_event_text(PublishEvent::Skipped(&skipped), &zone, &zh),
+            "已跳过上传 4 的第 2 条登记（SKIPPED）：bad"
+        );
+        let sealing = PublishEvent::Sealing {
+            windows: 1,
+            published_before: 2,
+        };
+        assert_eq!(
+            publish_event_text(sealing, &zone, &en),
+            "deriving and sealing records for 1 new window (2 published before)"
+        );
+    }
 }

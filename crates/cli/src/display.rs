@@ -180,12 +180,8 @@ async fn guard(State(access): State<Arc<DisplayAccess>>, req: Request, next: Nex
         return next.run(req).await;
     }
     let message = match *access {
-        DisplayAccess::Loopback => {
-            "this display answers only this machine (open it at http://127.0.0.1)"
-        }
-        DisplayAccess::Token(_) => {
-            "this display needs its access token: open the URL `venue display` printed"
-        }
+        DisplayAccess::Loopback => crate::t!("venue-display-loopback-only"),
+        DisplayAccess::Token(_) => crate::t!("venue-display-needs-token"),
     };
     no_store(
         (StatusCode::FORBIDDEN, message).into_response(),

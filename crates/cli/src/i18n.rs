@@ -269,19 +269,78 @@ pub fn help_id(path: &[&str]) -> String {
         .join("-")
 }
 
-/// `cmd` with the description of it and of every subcommand taken from the catalogue in the
-/// language of the run (`help-…` messages): `--help` and the command lists read in that
-/// language. The longer English text of the argument definitions stays for English; in
-/// another language the catalogue's description replaces it.
+/// The catalogue id of the help of argument `arg` (its clap id) of the command at `path`: the
+/// command's id, two dashes, the argument's id with `_` as `-` (`help-authority-disable--yes`).
+pub fn arg_help_id(path: &[&str], arg: &str) -> String {
+    format!("{}--{}", help_id(path), arg.replace('_', "-"))
+}
+
+/// The catalogue id of the examples shown after a command's help: `examples` and the
+/// command's path (`examples-authority-disable`).
+pub fn examples_id(path: &[&str]) -> String {
+    std::iter::once("examples")
+        .chain(path.iter().copied())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Whether the examples after a command's help (`after_help`) need words of their own in
+/// another language: anything besides an `Example:`/`Examples:` heading and command lines (a
+/// comment, a sentence, another heading). Those have an `examples-…` message; the others only
+/// change their heading ([`localize_examples_heading`]).
+pub fn examples_need_words(after: &str) -> bool {
+    let mut lines = after.lines();
+    let heading = lines.next().unwrap_or_default();
+    !matches!(heading, "Example:" | "Examples:")
+        || lines.any(|l| l.contains("# ") || !l.starts_with(' '))
+}
+
+/// Examples made only of command lines, with their heading in the language of `loc`.
+fn localize_examples_heading(after: &str, loc: &Localizer) -> String {
+    let rest = after
+        .split_once('\n')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    format!("{}\n{rest}", loc.format("clap-examples", &[]))
+}
+
+/// `cmd` in the language of the run: the description of it and of every subcommand (`help-…`
+/// messages) in every language; in another language than English also each argument's help
+/// (`help-…--arg`), the examples after the help (their heading, or `examples-…` where they
+/// hold words, see [`examples_need_words`]), and clap's own words (the
+/// headings, `-h`/`--help`, `-V`/`--version`, the `help` subcommand; `clap-…` messages).
+/// English keeps the longer text of the argument definitions (their doc comments); in another
+/// language the catalogue's text replaces it.
 pub fn localize_command(cmd: clap::Command) -> clap::Command {
-    fn walk(mut cmd: clap::Command, path: &mut Vec<String>) -> clap::Command {
-        let loc = Localizer::get(language());
+    fn walk(mut cmd: clap::Command, path: &mut Vec<String>, loc: &Localizer) -> clap::Command {
         let parts: Vec<&str> = path.iter().map(String::as_str).collect();
         let id = help_id(&parts);
+        let english = loc.lang() == Lang::En;
         if loc.has(&id) {
             cmd = cmd.about(loc.format(&id, &[]));
-            if language() != Lang::En {
+            if !english {
                 cmd = cmd.long_about(None);
+            }
+        }
+        if !english {
+            if let Some(after) = cmd.get_after_help().map(|a| a.to_string()) {
+                let examples = examples_id(&parts);
+                cmd = cmd.after_help(if loc.has(&examples) {
+                    loc.format(&examples, &[])
+                } else {
+                    localize_examples_heading(&after, loc)
+                });
+            }
+            let args: Vec<String> = cmd
+                .get_arguments()
+                .map(|a| a.get_id().as_str().to_owned())
+                .collect();
+            for arg in args {
+                let id = arg_help_id(&parts, &arg);
+                if loc.has(&id) {
+                    let text = loc.format(&id, &[]);
+                    cmd = cmd.mut_arg(&arg, |a| a.help(text).long_help(None));
+                }
             }
         }
         let names: Vec<String> = cmd
@@ -290,12 +349,157 @@ pub fn localize_command(cmd: clap::Command) -> clap::Command {
             .collect();
         for name in names {
             path.push(name.clone());
-            cmd = cmd.mut_subcommand(&name, |s| walk(s, path));
+            cmd = cmd.mut_subcommand(&name, |s| walk(s, path, loc));
             path.pop();
         }
         cmd
     }
-    walk(cmd, &mut Vec::new())
+
+    /// clap's own words, on the built command tree (where `--help`, `--version`, the `help`
+    /// subcommand and the global arguments of every subcommand exist).
+    fn clap_words(mut cmd: clap::Command, loc: &Localizer) -> clap::Command {
+        let w = |id: &str| loc.format(id, &[]);
+        cmd = cmd
+            .help_template(format!(
+                "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+                w("clap-usage")
+            ))
+            .subcommand_help_heading(w("clap-commands"));
+        let args: Vec<(String, bool)> = cmd
+            .get_arguments()
+            .map(|a| (a.get_id().as_str().to_owned(), a.is_positional()))
+            .collect();
+        for (id, positional) in args {
+            let heading = w(if positional {
+                "clap-arguments"
+            } else {
+                "clap-options"
+            });
+            let builtin = match id.as_str() {
+                "help" => Some(w("clap-help")),
+                "version" => Some(w("clap-version")),
+                _ => None,
+            };
+            cmd = cmd.mut_arg(&id, |a| {
+                let a = a.help_heading(heading);
+                match builtin {
+                    Some(text) => a.help(text).long_help(None),
+                    None => with_value_notes(a, loc),
+                }
+            });
+        }
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .collect();
+        for name in names {
+            cmd = if name == "help" {
+                // clap's `help` subcommand (the copies of the tree under it only list names).
+                cmd.mut_subcommand(&name, |s| s.about(w("clap-help-command")))
+            } else {
+                cmd.mut_subcommand(&name, |s| clap_words(s, loc))
+            };
+        }
+        cmd
+    }
+
+    /// `a` with clap's English notes after its help (`[default: …]`, `[env: …]`,
+    /// `[possible values: …]`) hidden and worded from the catalogue instead.
+    fn with_value_notes(a: clap::Arg, loc: &Localizer) -> clap::Arg {
+        let mut notes = Vec::new();
+        if a.get_action().takes_values() {
+            let values: Vec<String> = a
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| match v.get_help() {
+                    Some(h) => format!("{}（{h}）", v.get_name()),
+                    None => v.get_name().to_owned(),
+                })
+                .collect();
+            if !values.is_empty() {
+                notes.push(tl!(loc, "clap-possible-values", values = values.join(", ")));
+            }
+            let defaults: Vec<String> = a
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            if !defaults.is_empty() && !a.is_hide_default_value_set() {
+                notes.push(tl!(loc, "clap-default", value = defaults.join(", ")));
+            }
+        }
+        if let Some(env) = a.get_env().filter(|_| !a.is_hide_env_set()) {
+            notes.push(tl!(
+                loc,
+                "clap-env",
+                name = env.to_string_lossy().into_owned()
+            ));
+        }
+        if notes.is_empty() {
+            return a;
+        }
+        let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+        let text = format!("{help} {}", notes.join(" "));
+        a.help(text.trim_start().to_owned())
+            .hide_possible_values(true)
+            .hide_default_value(true)
+            .hide_env(true)
+    }
+
+    let loc = Localizer::get(language());
+    let mut cmd = walk(cmd, &mut Vec::new(), loc);
+    if loc.lang() == Lang::En {
+        return cmd;
+    }
+    cmd.build();
+    clap_words(cmd, loc)
+}
+
+/// A command-line error of clap in the language of `loc`, for the kinds people meet (an
+/// unknown or missing argument or command, a refused value, a conflict); `None` for the
+/// others (and for help and version, which are no errors), which clap words itself.
+pub fn clap_error_text(e: &clap::Error, loc: &Localizer) -> Option<String> {
+    use clap::error::{ContextKind as C, ErrorKind as K};
+    let get = |k: C| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let arg = get(C::InvalidArg);
+    Some(match e.kind() {
+        K::InvalidValue => {
+            let valid = get(C::ValidValue);
+            if valid.is_empty() {
+                tl!(loc, "clap-empty-value", arg = arg)
+            } else {
+                tl!(
+                    loc,
+                    "clap-invalid-value",
+                    arg = arg,
+                    value = get(C::InvalidValue),
+                    valid = valid
+                )
+            }
+        }
+        K::ValueValidation => tl!(
+            loc,
+            "clap-value-refused",
+            arg = arg,
+            value = get(C::InvalidValue),
+            detail = std::error::Error::source(e)
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        ),
+        K::UnknownArgument => tl!(loc, "clap-unknown-argument", arg = arg),
+        K::InvalidSubcommand => {
+            tl!(
+                loc,
+                "clap-unknown-command",
+                command = get(C::InvalidSubcommand)
+            )
+        }
+        K::MissingRequiredArgument => tl!(loc, "clap-missing-argument", arg = arg),
+        K::MissingSubcommand => tl!(loc, "clap-missing-command"),
+        K::ArgumentConflict => tl!(loc, "clap-conflict", arg = arg, other = get(C::PriorArg)),
+        _ => return None,
+    })
 }
 
 /// The language a run asks for before its arguments are parsed (so that `--help` speaks it):
@@ -419,6 +623,33 @@ mod tests {
         assert_eq!(
             Lang::from_locale_vars(env(&[("LC_ALL", ""), ("LC_MESSAGES", "zh_TW")])),
             Lang::ZhCn
+        );
+    }
+
+    #[test]
+    fn clap_errors_are_worded_in_chinese() {
+        let zh = Localizer::new(Lang::ZhCn);
+        let cmd = || {
+            clap::Command::new("venuecode")
+                .arg(clap::Arg::new("name").long("name").required(true))
+                .arg(
+                    clap::Arg::new("risk")
+                        .long("risk")
+                        .value_parser(["high", "low"]),
+                )
+        };
+        let text = |args: &[&str]| {
+            let e = cmd().try_get_matches_from(args).expect_err("refused");
+            clap_error_text(&e, &zh).unwrap_or_else(|| format!("unworded: {e}"))
+        };
+        assert_eq!(
+            text(&["venuecode", "--name", "a", "--bogus"]),
+            "未知参数 --bogus"
+        );
+        assert_eq!(text(&["venuecode"]), "缺少必需的参数：--name <name>");
+        assert_eq!(
+            text(&["venuecode", "--name", "a", "--risk", "mid"]),
+            "--risk <risk> 的值 `mid` 无效；可选：high, low"
         );
     }
 

@@ -160,7 +160,17 @@ fn main() {
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
     {
         Ok(cli) => cli,
-        Err(e) => e.exit(),
+        Err(e) => {
+            // clap words its errors in English; a run in another language words them itself.
+            let loc = venuecode::i18n::Localizer::get(venuecode::i18n::language());
+            match venuecode::i18n::clap_error_text(&e, loc) {
+                Some(text) if loc.lang() != Lang::En => {
+                    eprintln!("{}: {text}\n\n{}", t!("label-error"), t!("clap-try-help"));
+                    std::process::exit(e.exit_code());
+                }
+                _ => e.exit(),
+            }
+        }
     };
     set_language(cli.lang.unwrap_or_else(Lang::from_env));
     let json = cli.json;
@@ -239,7 +249,10 @@ fn run(cli: Cli) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use venuecode::i18n::{catalogue_shape, help_id, Lang, Localizer, EN_FTL, ZH_CN_FTL};
+    use venuecode::i18n::{
+        arg_help_id, catalogue_shape, examples_id, examples_need_words, help_id, Lang, Localizer,
+        EN_FTL, ZH_CN_FTL,
+    };
 
     /// Each command's help id and its own (English) description, from `cmd` down.
     fn abouts_of(cmd: &clap::Command, path: &mut Vec<String>, out: &mut Vec<(String, String)>) {
@@ -252,6 +265,74 @@ mod tests {
             path.push(sub.get_name().to_owned());
             abouts_of(sub, path, out);
             path.pop();
+        }
+    }
+
+    /// Each argument's help id and its own (English) help, and the examples id and examples of
+    /// each command whose examples hold words besides commands, from `cmd` down (arguments where they are defined: a global one at
+    /// the command that declares it).
+    fn texts_of(cmd: &clap::Command, path: &mut Vec<String>, out: &mut Vec<(String, String)>) {
+        let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+        for arg in cmd.get_arguments() {
+            out.push((
+                arg_help_id(&parts, arg.get_id().as_str()),
+                arg.get_help().map(|h| h.to_string()).unwrap_or_default(),
+            ));
+        }
+        if let Some(after) = cmd.get_after_help().map(|a| a.to_string()) {
+            if examples_need_words(&after) {
+                out.push((examples_id(&parts), after));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            path.push(sub.get_name().to_owned());
+            texts_of(sub, path, out);
+            path.pop();
+        }
+    }
+
+    #[test]
+    fn every_argument_and_example_is_in_both_catalogues_and_none_is_left_over() {
+        let mut texts = Vec::new();
+        texts_of(
+            &<super::Cli as clap::CommandFactory>::command(),
+            &mut Vec::new(),
+            &mut texts,
+        );
+        assert!(texts.len() > 100, "the walk found too few arguments");
+        // The English text is the argument definitions' own, word for word.
+        let en = Localizer::new(Lang::En);
+        let differs: Vec<String> = texts
+            .iter()
+            .filter(|(id, text)| &en.format(id, &[]) != text)
+            .map(|(id, text)| format!("{id} = {text}"))
+            .collect();
+        assert!(
+            differs.is_empty(),
+            "English entries that differ from the definitions:\n{}",
+            differs.join("\n")
+        );
+        let ids: std::collections::BTreeSet<&str> =
+            texts.iter().map(|(id, _)| id.as_str()).collect();
+        for source in [EN_FTL, ZH_CN_FTL] {
+            let shape = catalogue_shape(source);
+            for id in &ids {
+                assert!(shape.contains_key(*id), "no entry `{id}`");
+            }
+            for id in shape
+                .keys()
+                .filter(|k| k.starts_with("examples") || k.contains("--"))
+            {
+                assert!(
+                    ids.contains(id.as_str()),
+                    "`{id}` is no argument or example"
+                );
+            }
+        }
+        // A Chinese text is not the English one left in place (examples may share lines).
+        let zh = Localizer::new(Lang::ZhCn);
+        for (id, text) in texts.iter().filter(|(id, _)| id.contains("--")) {
+            assert_ne!(&zh.format(id, &[]), text, "`{id}` is not translated");
         }
     }
 
@@ -279,7 +360,10 @@ mod tests {
             for id in &ids {
                 assert!(shape.contains_key(*id), "no description `{id}`");
             }
-            for id in shape.keys().filter(|k| k.starts_with("help")) {
+            for id in shape
+                .keys()
+                .filter(|k| k.starts_with("help") && !k.contains("--"))
+            {
                 assert!(ids.contains(id.as_str()), "`{id}` describes no command");
             }
         }

@@ -4,6 +4,8 @@
 
 use venuecode_protocol::time::UnixMinute;
 
+use crate::t;
+
 /// Days since 1970-01-01 for a proleptic Gregorian date.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -60,16 +62,16 @@ pub fn format_day(epoch: u32) -> String {
 pub fn parse_day(s: &str) -> Result<u32, String> {
     let parts: Vec<&str> = s.trim().split('-').collect();
     let [y, m, d] = parts.as_slice() else {
-        return Err(format!("`{s}` is not a date like 2026-11-25"));
+        return Err(t!("time-bad-date", text = s));
     };
     let num = |p: &str, lo: i64, hi: i64| -> Result<i64, String> {
         p.parse::<i64>()
             .ok()
             .filter(|v| (lo..=hi).contains(v))
-            .ok_or_else(|| format!("`{s}` is not a date like 2026-11-25"))
+            .ok_or_else(|| t!("time-bad-date", text = s))
     };
     let days = days_from_civil(num(y, 1970, 9999)?, num(m, 1, 12)?, num(d, 1, 31)?);
-    u32::try_from(days).map_err(|_| format!("`{s}` is out of range"))
+    u32::try_from(days).map_err(|_| t!("time-out-of-range", text = s))
 }
 
 /// Parses a time: `YYYY-MM-DD HH:MM` or `YYYY-MM-DDTHH:MM` (UTC, an optional trailing `Z` or
@@ -87,7 +89,7 @@ pub fn parse_minute(s: &str, today: UnixMinute) -> Result<UnixMinute, String> {
         .split_once(':')
         .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.get(..2)?.parse::<u32>().ok()?)))
         .filter(|(h, m)| *h < 24 && *m < 60)
-        .ok_or_else(|| format!("`{s}` is not a time like 2026-11-25 14:05 or 14:05"))?;
+        .ok_or_else(|| t!("time-bad-time", text = s))?;
     let day = match date {
         Some(d) => parse_day(d)?,
         None => today.get() / 1440,
@@ -172,15 +174,9 @@ impl Zone {
                     name: Some(t.to_owned()),
                 });
             }
-            return Err(format!(
-                "time zone `{s}` is not in this system's time zone database; give an offset \
-                 such as +08:00"
-            ));
+            return Err(t!("time-zone-not-in-database", zone = s));
         }
-        Err(format!(
-            "`{s}` is not a time zone this can read: give an offset such as +08:00, UTC, or a \
-             zone name such as Asia/Shanghai (abbreviations such as CST name several zones)"
-        ))
+        Err(t!("time-zone-unreadable", zone = s))
     }
 
     /// The device's zone: the `TZ` environment variable when set (an offset, `UTC` or a zone
@@ -347,13 +343,7 @@ pub fn parse_in(s: &str, zone: &Zone, now: UnixMinute) -> Result<UnixMinute, Str
     if let Ok(n) = t.parse::<u32>() {
         return Ok(UnixMinute::new(n));
     }
-    let bad = || {
-        format!(
-            "`{s}` is not a time like 2026-11-25 14:05 or 14:05 (in {}), optionally with an \
-             offset such as 14:05+08:00",
-            zone.label()
-        )
-    };
+    let bad = || t!("time-bad-time-in-zone", text = s, zone = zone.label());
     let (date, rest) = match t.split_once(['T', ' ']) {
         Some((d, c)) if d.contains('-') && !d.starts_with(['+', '-']) => (Some(d), c.trim()),
         _ => (None, t),
@@ -396,11 +386,11 @@ pub fn parse_in(s: &str, zone: &Zone, now: UnixMinute) -> Result<UnixMinute, Str
         match parse_offset(off) {
             Some(o) => o,
             None if tail.chars().all(|c| c.is_ascii_alphabetic()) => {
-                return Err(format!(
-                    "`{s}`: the zone `{tail}` is ambiguous or unknown (CST, for one, names China, \
-                     US Central and Cuba time); write an offset such as 09:30+08:00, or leave it \
-                     out for {}",
-                    zone.label()
+                return Err(t!(
+                    "time-zone-ambiguous",
+                    text = s,
+                    abbreviation = tail,
+                    zone = zone.label()
                 ))
             }
             None => return Err(bad()),
@@ -413,7 +403,7 @@ pub fn parse_in(s: &str, zone: &Zone, now: UnixMinute) -> Result<UnixMinute, Str
     let minute = day * 1440 + i64::from(h * 60 + m) - i64::from(offset);
     u32::try_from(minute)
         .map(UnixMinute::new)
-        .map_err(|_| format!("`{s}` is out of range"))
+        .map_err(|_| t!("time-out-of-range", text = s))
 }
 
 #[cfg(test)]

@@ -214,12 +214,7 @@ pub fn collect(home: &Home, t: &dyn Transport, trust: &Trust) -> Result<Review> 
     let request = hex::decode(&pending.request)
         .ok()
         .and_then(|b| RegistrationRequest::decode(&b).ok())
-        .ok_or_else(|| {
-            damaged(
-                "venue/pending.json",
-                "it holds no registration request".to_owned(),
-            )
-        })?;
+        .ok_or_else(|| damaged("venue/pending.json", crate::t!("venue-pending-no-request")))?;
     let dir = home.path("venue");
     let certificate = match venue::registration_status(t, pending.id, &trust.anchors()?, &request)?
     {
@@ -236,7 +231,7 @@ pub fn collect(home: &Home, t: &dyn Transport, trust: &Trust) -> Result<Review> 
     if key.public_key() != request.venue_key {
         return Err(damaged(
             "venue/venue.key",
-            "it is not the key of the registration held for review".to_owned(),
+            crate::t!("venue-pending-other-key"),
         ));
     }
     // Checked before anything is written: the stored certificate must build a venue under the
@@ -322,37 +317,35 @@ fn damaged(file: &str, detail: String) -> anyhow::Error {
 /// Checks a base URL for the codes: `https://`, a host, a path, no fragment (the code's digits
 /// go in the fragment), no spaces or user name. Returns it as given.
 pub fn check_base_url(url: &str) -> std::result::Result<String, String> {
-    let bad = |why: &str| {
-        format!("`{url}` cannot be a base URL for codes: {why} (example: https://vc.example.cn/c)")
-    };
+    let bad = |why: &str| crate::t!("base-url-refused", url = url, reason = crate::t!(why));
     let rest = match url.get(..8) {
         Some(s) if s.eq_ignore_ascii_case("https://") => url.get(8..).unwrap_or_default(),
-        _ => return Err(bad("it must start with https://")),
+        _ => return Err(bad("base-url-not-https")),
     };
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad("it contains spaces or control characters"));
+        return Err(bad("base-url-spaces"));
     }
     if url.contains('#') {
-        return Err(bad("it has a fragment (#…), where the code's digits go"));
+        return Err(bad("base-url-fragment"));
     }
     let (host, path) = match rest.find(['/', '?']) {
         Some(i) => rest.split_at_checked(i).unwrap_or((rest, "")),
         None => (rest, ""),
     };
     if host.is_empty() {
-        return Err(bad("it has no host"));
+        return Err(bad("base-url-no-host"));
     }
     if host.contains('@') {
-        return Err(bad("it carries a user name"));
+        return Err(bad("base-url-user"));
     }
     let host_ok = host
         .chars()
         .all(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | ':' | '[' | ']'));
     if !host_ok || host.starts_with(['.', '-', ':']) {
-        return Err(bad("its host is not a host name"));
+        return Err(bad("base-url-bad-host"));
     }
     if !path.starts_with('/') || path.len() < 2 {
-        return Err(bad("it has no path after the host, such as /c"));
+        return Err(bad("base-url-no-path"));
     }
     Ok(url.to_owned())
 }

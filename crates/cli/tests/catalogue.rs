@@ -28,7 +28,7 @@ fn sources(dir: &Path, out: &mut Vec<String>) {
 
 /// The string literals of `source` that look like message ids (`word-word…`), each with
 /// whether it is the first argument of a message macro or function (`t!`, `tr`, `fail!`,
-/// `cli_error!`).
+/// `cli_error!`, `tl!` with a localizer named `loc`).
 fn id_literals(source: &str) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     let mut rest = source;
@@ -44,9 +44,16 @@ fn id_literals(source: &str) -> Vec<(String, bool)> {
             && text.starts_with(|c: char| c.is_ascii_lowercase());
         if looks_like_id {
             let head = before.trim_end();
-            let named = ["t!(", "tr(", "fail!(", "cli_error!("]
+            // `tl!(loc, "id", …)` names it after its localizer (maybe across lines).
+            let tail = head
+                .char_indices()
+                .rev()
+                .nth(40)
+                .map_or(head, |(i, _)| &head[i..]);
+            let compact: String = tail.chars().filter(|c| !c.is_whitespace()).collect();
+            let named = ["t!(", "tr(", "fail!(", "cli_error!(", "tl!(loc,"]
                 .iter()
-                .any(|m| head.ends_with(m));
+                .any(|m| compact.ends_with(m));
             out.push((text.to_owned(), named));
         }
         rest = &after[end + 1..];
@@ -101,8 +108,9 @@ fn every_id_the_code_names_exists_and_every_message_is_used() {
     let named: BTreeSet<&str> = literals.iter().map(|(id, _)| id.as_str()).collect();
     let unused: Vec<&String> = en
         .keys()
-        // Command descriptions are checked against the command tree by the binary's test.
-        .filter(|id| !id.starts_with("help"))
+        // Command and argument descriptions and examples are checked against the command
+        // tree by the binary's test.
+        .filter(|id| !id.starts_with("help") && !id.starts_with("examples"))
         .filter(|id| !named.contains(id.as_str()) && !made.contains(*id))
         .collect();
     assert!(unused.is_empty(), "messages no code uses: {unused:?}");

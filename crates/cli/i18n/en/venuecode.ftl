@@ -266,6 +266,8 @@ venue-restored-other-name = note: the venue is now registered as { $name } (the 
 venue-restored = restored { $name } (serial { $serial }; certificate valid until { $until }) in { $home }.
     Next: `venuecode venue poster` or `venuecode venue display` work again; put back a copy of venue/guestbook.redb to keep earlier guests.
 venue-display-showing = showing the rotating code at { $url } (full-screen it on the entrance screen; Ctrl-C stops)
+venue-display-loopback-only = this display answers only this machine (open it at http://127.0.0.1)
+venue-display-needs-token = this display needs its access token: open the URL `venue display` printed
 venue-display-exposed = venue display: listening on { $addr }, which other machines can reach: only requests with the access token in the URL above get codes; keep it private
 venue-display-unspecified = (put this machine's address in place of the unspecified one)
 venue-not-notified = not notified in the last { $days } days
@@ -373,6 +375,19 @@ ha-seeds-opened = the venue with key { $key } released seeds for { $days } (its 
 ha-published = published batch { $sequence }: { $records } record(s) for { $stays } stay(s) from { $uploads } upload(s); checkpoint posted
 ha-skipped = SKIPPED upload { $upload }: { $reason }
 ha-skipped-entry = SKIPPED upload { $upload }, check-in { $entry }: { $reason }
+ha-progress-posted-pending = posted batch { $sequence }, left pending by an interrupted publish
+ha-progress-opening = opening upload { $upload } ({ $purpose })
+ha-progress-stay-refused = SKIPPED a stay at serial { $serial }: { $reason }
+ha-progress-sealing = deriving and sealing records for { $windows } new { $windows ->
+        [one] window
+       *[other] windows
+    } ({ $before } published before)
+ha-progress-window-refused = SKIPPED a window { $from }–{ $until }: { $reason }
+ha-progress-signed = signed batch { $sequence } of { $records } { $records ->
+        [one] record
+       *[other] records
+    }; posting
+ha-progress-checkpoint = posted a checkpoint at batch { $sequence }
 ha-missing-seed = warning: { $venue } (serial { $serial }) has not released its seed for { $day }; visitors who scanned its screen that day cannot be notified
 ha-tans-server-unreachable = warning: the server could not be asked ({ $detail }); states are the ledger's
 ha-no-tans = this authority has issued no TAN yet (authority tan --count N)
@@ -575,3 +590,234 @@ help-trust = The trust bundle: the authority keys this home trusts (no trust on 
 help-trust-install = Install a trust bundle in this home. The first bundle must verify on its own (signed by one of its own RA keys); over an installed bundle only an update signed by one of the installed RA keys, with a higher sequence, is accepted. Every role (visitor, venue, authority) reads the authority keys from this bundle and nowhere else
 help-trust-show = Show the installed trust bundle: sequence, keys and URLs
 help-demo = Run the whole flow on this machine with an embedded server, and tell the story
+
+## clap's own words in `--help`.
+clap-usage = Usage:
+clap-commands = Commands
+clap-arguments = Arguments
+clap-options = Options
+clap-help = Print help
+clap-version = Print version
+clap-help-command = Print this message or the help of the given subcommand(s)
+clap-possible-values = [possible values: { $values }]
+clap-default = [default: { $value }]
+clap-env = [env: { $name }]
+clap-invalid-value = invalid value `{ $value }` for { $arg }; one of: { $valid }
+clap-empty-value = { $arg } needs a value
+clap-value-refused = invalid value `{ $value }` for { $arg }: { $detail }
+clap-unknown-argument = unexpected argument { $arg }
+clap-unknown-command = unknown command `{ $command }`
+clap-missing-argument = required arguments were not given: { $arg }
+clap-missing-command = a command is needed
+clap-conflict = { $arg } cannot be used with { $other }
+clap-try-help = For more information, try '--help'.
+
+## Each argument's help (`help-<command path>--<argument>`), and the examples after a
+## command's help where they hold words besides commands (`examples-<command path>`).
+help--home = State directory for keys and data (one folder per role inside)
+help--server = The Venuecode server (default: the server URL of the installed trust bundle, else http://127.0.0.1:8080)
+help--ca-file = Trust the CA certificate(s) in this PEM file for the server's HTTPS certificate, for a health authority that runs its own PKI (instead of the public web roots)
+help--insecure-http = Allow plain http:// to a server on another machine. Everything, TANs included, then travels unencrypted and unauthenticated: for drills on a closed network only. Plain HTTP to this machine (127.0.0.1, [::1], localhost) needs no flag
+help--tz = Show and read times in this time zone: an offset (`+08:00`, `UTC`) or a zone name (`Asia/Shanghai`). Default: the TZ environment variable, else the system's zone. Times of a venue (check-ins, guest book, certificates) are shown in the venue's zone
+help--now = Pretend the clock shows this time (`2026-11-25 14:05`, in the device's zone unless an offset such as `+08:00` or `UTC` follows), for drills and tests. Signed requests to the server always use the real clock; times the server reports (an upload's arrival) are read on the same simulated timeline
+help--json = Print machine-readable JSON instead of text. A failure then prints `{"{"}"error": {"{"}"code": "...", "message": "..."{"}"}{"}"}` on standard error (codes: ERRORS.md)
+help--lang = The language of messages: `en` or `zh-CN`. Default: the locale (LC_ALL, LC_MESSAGES, LANG: `zh*` gives zh-CN, anything else en)
+examples =
+    Examples (one machine, one home per role):
+      venuecode --home /tmp/ha authority init
+      venuecode server --data-dir /tmp/srv --ra-key /tmp/ha/ra/ra.key \
+          --ha-keys /tmp/ha/authority/ha-signing.pub \
+          --ha-encryption-key /tmp/ha/authority/ha-encryption.pub --admin-key /tmp/ha/ra/admin.pub \
+          --trust-bundle /tmp/ha/authority/trust-bundle.bin
+      venuecode --home /tmp/shop trust install /tmp/ha/authority/trust-bundle.bin
+      venuecode --home /tmp/shop venue register --name 兰州牛肉面 --address 安宁区1号 \
+          --region 620105 --category restaurant --pledge
+      venuecode --home /tmp/shop venue poster --out ./poster
+      venuecode --home /tmp/alice visitor scan 'https://vc.example/c#0123...'
+      venuecode demo
+help-server--listen = Address to listen on (port 0 picks a free port)
+help-server--data-dir = Directory holding the database; created if missing. Unused (but still required) when `--postgres-url` is given
+help-server--postgres-url = Store everything in this PostgreSQL database instead of the embedded redb store, so that several server replicas can share it (`postgres://user@host:port/dbname`, or a `key=value` connection string; no TLS). The schema is created if missing
+help-server--postgres-connections = Most connections this server opens to PostgreSQL at once
+help-server--ra-key = File with the registration authority's Ed25519 signing key (`venuecode ed25519 secret key`, then the RFC 8032 seed in hex). The server signs certificates and revocation lists with it
+help-server--admin-key = File with the RA administrator's Ed25519 public key (`venuecode ed25519 public key`, then the key in hex), which signs disable requests. Without it, the admin routes refuse every request. A secret-key file is refused
+help-server--ha-keys = File(s) with trusted health-authority Ed25519 public keys (`venuecode ed25519 public key`, then one key in hex per line). Repeat the flag, or separate paths with commas in the variable. A secret-key file is refused
+help-server--ha-encryption-key = File with the HA's X25519 public key (`venuecode x25519 public key`, then the key in hex), published at `/v1/authority` so that clients can seal uploads to it. A secret-key file is refused
+help-server--trust-bundle = File with the signed trust bundle (`authority init` writes `trust-bundle.bin`) that `GET /v1/trust-bundle` serves. It must decode and verify on its own (signed by one of its RA keys), else the server refuses to start. Without it, that route answers 404
+help-server--retention-days = Days batches, uploads, TANs and counts are kept
+help-server--batch-retention-margin-hours = Hours exposure batches are kept beyond the retention period. A phone holds the HA's checkpoint, whose `retained_from` names the oldest batch it expects to be served; a batch deleted before the HA's next checkpoint would be missing for it. Set this to at least the interval between the HA's checkpoints
+help-server--certificate-days = Days an issued venue certificate is valid
+help-server--counts = Accept count pings and answer count queries (off by default)
+help-server--request-timeout-ms = Longest time one request may take, in milliseconds (answered with 408)
+help-server--max-concurrency = Requests processed at once; more are shed with 503
+help-server--max-write-concurrency = Requests with a body (POST, PUT, DELETE) processed at once, apart from the reads that `--max-concurrency` counts; more are shed with 503. Slow uploaders can take only these
+help-server--max-connections = Client connections open at once, TLS handshakes included; a connection over it is closed at once. With a reserve for the store and logs, this sets the file descriptors the server needs: it raises its RLIMIT_NOFILE to fit at start-up, or refuses to start
+help-server--max-connections-per-ip = Client connections one address (IPv6: one /64) may hold open at once; more are closed at once. Behind a reverse proxy every connection comes from the proxy: set it to `--max-connections` there and let the proxy cap its clients
+help-server--header-timeout-ms = Longest time, in milliseconds, a connection may take to send a whole request head, counted from its start or from the end of its previous response (so also the idle keep-alive deadline); then it is closed
+help-server--max-header-bytes = Largest request head (request line and headers) in bytes, at most 65536; larger heads are answered 431 and the connection closed
+help-server--min-body-rate = Slowest a request body may arrive, in bytes per second on average after the first `--body-grace-ms`; a slower body is answered 408
+help-server--body-grace-ms = Milliseconds a request body may take before `--min-body-rate` applies
+help-server--max-body-bytes-in-flight = Bytes of request bodies the server holds at once, over all requests (a body counts from its announced length, or its route's limit when it has none, until its request is answered); beyond it, requests with bodies are shed with 503
+help-server--registrations-per-ip-per-hour = Venue registrations one address (IPv6: one /64) may make per hour (all of them at once at first, then one every 60/N minutes)
+help-server--registrations-per-minute = Venue registrations the whole server accepts per minute (all of them at once at first)
+help-server--review-registrations = Hold new venue registrations until the RA administrator approves them (`venuecode authority registrations`, `approve`, `refuse`); the venue fetches its certificate then
+help-server--rate-per-minute = Requests per minute one IP address may make to the public write routes (uploads, counts)
+help-server--rate-burst = Requests one IP address may make in a burst to the public write routes
+help-server--client-ip-header = Behind a trusted reverse proxy, the header that carries the client address (for example `x-forwarded-for`; its last entry is used, the one the proxy added). Only for the per-address limits (rate limits, registrations, the wait after a large signed body failed its signature); without it, the peer address of the connection is used
+help-server--max-batch-bytes = Largest exposure batch accepted, in bytes
+help-server--max-upload-bytes = Largest upload accepted, in bytes
+help-server--batch-cache-bytes = Bytes of recently served exposure batches kept in memory (0 turns the cache off)
+help-server--tls-cert = PEM file with the server's TLS certificate chain, leaf first. With `--tls-key`, the server speaks HTTPS itself; without both, plain HTTP (on loopback, or behind a reverse proxy that terminates TLS)
+help-server--tls-key = PEM file with the private key of `--tls-cert` (PKCS#8, SEC1 or RSA; keep it mode 0600)
+help-server--web-app = Directory of the built visitor web app (`scripts/build-web.sh` writes `web/dist/`), served at `--web-app-path`, the path of the trust bundle's code base URL, so that a venue code opened by a phone's camera lands in the app. Read once at start-up. The trust bundle of `--trust-bundle` is served beside it as `trust.bundle`. Without it, that path answers 404 with a page saying the app is not installed
+help-server--web-app-path = Path the web app is served at: the path of the code base URL (`https://vc.example/c` gives `/c`), without a trailing slash
+help-server--retention-interval-secs = Seconds between retention passes
+examples-server =
+    Examples:
+      venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub \
+          --trust-bundle trust-bundle.bin   # served at /v1/trust-bundle for rotation
+      # The visitor web app at the code base path (scripts/build-web.sh writes web/dist):
+      venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub \
+          --trust-bundle trust-bundle.bin --web-app web/dist --web-app-path /c
+      # HTTPS on its own (PEM files; the key as PKCS#8, SEC1 or RSA):
+      venuecode server --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \
+          --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
+    Without --tls-cert/--tls-key the server speaks plain HTTP: keep it on 127.0.0.1 behind a reverse
+    proxy that terminates TLS (see README.md, "TLS"); every connection then comes from the proxy, so
+    give --max-connections-per-ip the value of --max-connections.
+help-venue--trust-bundle = Install this trust bundle into the home before the command runs: the first bundle, or an update signed by an RA key of the installed one with a higher sequence (anything else is refused). `authority init` writes it as authority/trust-bundle.bin
+help-venue-register--name = Venue name as on the door (Chinese)
+help-venue-register--address = Detailed address (Chinese)
+help-venue-register--region = Six-digit administrative division code, e.g. 620105
+help-venue-register--category = Category: medical, pharmacy, restaurant, mall, school, … (see `--help`)
+help-venue-register--stay = Minutes after which phones check out automatically (15 to 720)
+help-venue-register--utc-offset = The venue's UTC offset, ±HH:MM in quarter hours from -12:00 to +14:00 (stored in the certificate; rotating codes change at the venue's local midnight)
+help-venue-register--english-name = English name for the poster
+help-venue-register--english-address = English address for the poster
+help-venue-register--pledge = I pledge that this information is true (asked interactively when omitted)
+help-venue-register--base-url = Base URL the codes point at: https://, a host and a path, no fragment (default: the trust bundle's code base URL)
+help-venue-restore--sheet = The recovery sheet (`venue recovery-sheet` wrote it; a typed copy works too)
+help-venue-update--name = New venue name (Chinese)
+help-venue-update--address = New detailed address (Chinese)
+help-venue-update--region = New six-digit administrative division code
+help-venue-update--category = New category
+help-venue-update--stay = New automatic check-out after this many minutes (15 to 720)
+help-venue-update--utc-offset = New UTC offset, ±HH:MM in quarter hours (e.g. +08:00, +05:45, -03:30)
+help-venue-update--english-name = New English name for the poster
+help-venue-update--english-address = New English address for the poster
+help-venue-update--base-url = New base URL for the codes (https://, a host and a path, no fragment); reprint the posters afterwards
+help-venue-update--renew = Ask for a new certificate even if nothing changed: renews one that is about to expire (certificates last a year; posters need reprinting either way)
+help-venue-update--pledge = I pledge that this information is true (asked interactively when omitted)
+help-venue-poster--out = Output path without extension
+help-venue-poster--dpi = PNG resolution
+examples-venue-poster =
+    Example:
+      venuecode --home ./shop venue poster --out ./print/poster   # poster.pdf, .svg, .png
+help-venue-code--rotating = The rotating code for now instead of the static one
+help-venue-recovery-sheet--out = Output file
+help-venue-display--listen = Address to listen on. Loopback by default; on any other address, the display answers only requests carrying the access token it prints in the screen's URL (anyone who can fetch its codes can check in from elsewhere: keep that URL private)
+examples-venue-display =
+    Examples:
+      venuecode --home ./library venue display   # open the printed URL full-screen on this machine
+      venuecode --home ./library venue display --listen 192.168.1.20:8090   # a screen on the local network: open the printed URL, token included
+help-venue-guestbook-add--name = The guest's name
+help-venue-guestbook-add--phone = The guest's phone number
+help-venue-guestbook-add--arrival = Arrival (default now), in the venue's zone unless an offset follows (`09:30`, `2026-11-25 09:30`, `09:30+08:00`)
+help-venue-guestbook-add--departure = Departure, read like --arrival. Without it the guest stays open (expected to leave after the venue's default stay) until `guestbook checkout`
+help-venue-guestbook-checkout--id = The entry id (`guestbook list` shows them)
+help-venue-guestbook-checkout--departure = Departure (default now), in the venue's zone unless an offset follows
+help-venue-guestbook-edit--id = The entry id (`guestbook list` shows them)
+help-venue-guestbook-edit--arrival = New arrival, read like `add --arrival`
+help-venue-guestbook-edit--departure = New departure, read like `add --arrival`
+help-venue-guestbook-edit--name = The guest's name
+help-venue-guestbook-edit--phone = The guest's phone number
+help-venue-guestbook-delete--id = The entry id (`guestbook list` shows them)
+help-venue-guestbook-delete--yes = Delete without asking to confirm (for scripts)
+help-venue-guestbook-disclose--tan = TAN the health authority gave the venue
+help-venue-guestbook-disclose--from = Window start
+help-venue-guestbook-disclose--until = Window end
+help-venue-notified--days = Days to look back
+help-venue-release-seeds--tan = TAN the health authority gave the venue
+help-venue-release-seeds--days = Days to release (`2026-11-24`), comma-separated
+help-venue-counts--days = Days back for the cumulative count
+examples-venue-count-tags =
+    Example:
+      venuecode --home ./shop venue count-tags
+      # crontab: 5 0 * * * venuecode --home /srv/shop venue count-tags
+help-venue-revoke--yes = Confirm
+help-authority--trust-bundle = Install this trust bundle into the home before the command runs: the first bundle, or an update signed by an RA key of the installed one with a higher sequence (anything else is refused). `authority init` writes it as authority/trust-bundle.bin
+help-authority-init--server-url = The server URL the bundle names (https://…; http:// only to a loopback host)
+help-authority-init--code-base-url = The base URL of venue-code QR URLs the bundle names
+help-authority-tan--purpose = What the TAN allows
+help-authority-tan--count = How many
+help-authority-tan--valid-hours = Hours until they expire
+help-authority-tan-list--offline = Do not ask the server; the ledger only
+help-authority-tan-cancel--id = The TAN's id from `authority tan list` (at least 6 hex digits), or the TAN itself
+help-authority-uploads-open--id = Upload id
+help-authority-uploads-delete--id = Upload id
+help-authority-publish--uploads = Upload ids to publish (default: every case upload in the mailbox); an id the mailbox does not hold is an error, and nothing is published. Windows published before (recorded in `authority/published.json`) are never published again
+help-authority-publish--windows = A window the tracer chose, `SERIAL,FROM,UNTIL` (times as `2026-11-25 14:05`, in the device's zone unless an offset such as `+08:00` follows); repeat for several. It replaces the shared stays at that venue; venues not named keep the stays the case shared
+help-authority-publish--risk = Risk level
+help-authority-publish--message = The message phones show (must be generic: it is public)
+help-authority-publish--delete = Delete the uploads once published
+examples-authority-checkpoint =
+    Example:
+      venuecode --home ./ha authority checkpoint
+      # crontab: 0 * * * * venuecode --home /srv/ha authority checkpoint
+help-authority-disable--serial = The certificate serial
+help-authority-disable--name = Find the venue by a part of its name (any case) instead of its serial
+help-authority-disable--yes = Do not ask; disable at once (for scripts)
+help-authority-approve--id = The registration's number, from `authority registrations`
+help-authority-refuse--id = The registration's number, from `authority registrations`
+help-authority-stats--region = Only this province (44 or 440000) or prefecture (4403 or 440300), GB/T 2260
+help-authority-stats--category = Only this venue category (restaurant, pharmacy, …)
+help-authority-stats--from = Only days from this date on (YYYY-MM-DD)
+help-authority-stats--until = Only days up to this date, included (YYYY-MM-DD)
+help-visitor--trust-bundle = Install this trust bundle into the home before the command runs: the first bundle, or an update signed by an RA key of the installed one with a higher sequence (anything else is refused). `authority init` writes it as authority/trust-bundle.bin
+help-visitor-scan--code = The scanned URL or digits
+help-visitor-scan--image = A photo of the code instead
+help-visitor-scan--preview = Only show the preview; do not check in
+help-visitor-scan--stay = How long you expect to stay, in minutes (15 to 720): the automatic check-out (default: the venue's usual stay). `visitor edit` corrects it later
+help-visitor-diary--all = Include hidden entries
+help-visitor-exposures--all = Include dismissed exposures
+help-visitor-dismiss--id = Exposure id (from `exposures`)
+help-visitor-edit--id = Entry id (from `diary`)
+help-visitor-edit--arrival = New arrival, in the device's zone unless an offset follows (`10:15`, `2026-11-25 10:15`, `10:15+08:00`)
+help-visitor-edit--departure = New departure, read like --arrival
+help-visitor-hide--id = Entry id
+help-visitor-hide--unhide = Show it again instead
+help-visitor-hide--delete = Delete it for good
+examples-visitor-hide =
+    Example:
+      venuecode --home ./alice visitor hide 3   # --unhide, or --delete
+help-visitor-share--tan = The TAN from the health authority
+help-visitor-share--from = Start of the infectious window (default 14 days ago), in the device's zone unless an offset follows
+help-visitor-share--exclude = Entry ids to leave out
+help-visitor-share--include-hidden = Hidden entry ids to send after all (hidden entries are left out otherwise)
+help-visitor-share--preview = Only list what would be sent; send nothing
+help-visitor-share--yes = Send without asking to confirm (for scripts)
+help-trust-install--file = The bundle file (`authority init` writes authority/trust-bundle.bin)
+help-demo--out = Where the demo writes posters
+help-demo--web-app = Serve the built visitor web app from this directory (`scripts/build-web.sh` writes `web/dist`) at the server's /c, and keep the server running after the story so that the printed poster URL opens in a browser
+help-demo--listen = The address of the demo's server (port 0 picks a free port)
+clap-examples = Examples:
+
+## Times, zones, base URLs and categories people type, refused.
+time-bad-date = `{ $text }` is not a date like 2026-11-25
+time-out-of-range = `{ $text }` is out of range
+time-bad-time = `{ $text }` is not a time like 2026-11-25 14:05 or 14:05
+time-bad-time-in-zone = `{ $text }` is not a time like 2026-11-25 14:05 or 14:05 (in { $zone }), optionally with an offset such as 14:05+08:00
+time-zone-ambiguous = `{ $text }`: the zone `{ $abbreviation }` is ambiguous or unknown (CST, for one, names China, US Central and Cuba time); write an offset such as 09:30+08:00, or leave it out for { $zone }
+time-zone-not-in-database = time zone `{ $zone }` is not in this system's time zone database; give an offset such as +08:00
+time-zone-unreadable = `{ $zone }` is not a time zone this can read: give an offset such as +08:00, UTC, or a zone name such as Asia/Shanghai (abbreviations such as CST name several zones)
+base-url-refused = `{ $url }` cannot be a base URL for codes: { $reason } (example: https://vc.example.cn/c)
+base-url-not-https = it must start with https://
+base-url-spaces = it contains spaces or control characters
+base-url-fragment = it has a fragment (#…), where the code's digits go
+base-url-no-host = it has no host
+base-url-user = it carries a user name
+base-url-bad-host = its host is not a host name
+base-url-no-path = it has no path after the host, such as /c
+venue-pending-no-request = it holds no registration request
+venue-pending-other-key = it is not the key of the registration held for review
+category-unknown = unknown category `{ $category }`; one of: { $all }

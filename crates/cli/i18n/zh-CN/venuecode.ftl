@@ -263,6 +263,8 @@ venue-restored-other-name = 注意：场所现在登记的名称是{ $name }（�
 venue-restored = 已在 { $home } 恢复{ $name }（序号 { $serial }；证书有效期至 { $until }）。
     下一步：`venuecode venue poster` 或 `venuecode venue display` 可以重新使用；放回 venue/guestbook.redb 的副本可保留之前的访客记录。
 venue-display-showing = 动态码显示在 { $url }（请在入口屏幕上全屏显示；按 Ctrl-C 停止）
+venue-display-loopback-only = 此显示页只回答本机的请求（请在 http://127.0.0.1 打开）
+venue-display-needs-token = 此显示页需要访问令牌：请打开 `venue display` 输出的网址
 venue-display-exposed = venue display：正在监听 { $addr }，其他机器可以访问：只有网址中带访问令牌的请求才能获得场所码；请妥善保管
 venue-display-unspecified = （请把未指定的地址换成本机的地址）
 venue-not-notified = 最近 { $days } 天内没有收到通知
@@ -358,6 +360,13 @@ ha-seeds-opened = 密钥为 { $key } 的场所提供了 { $days } 的种子（�
 ha-published = 已发布批次 { $sequence }：来自 { $uploads } 个上传、{ $stays } 段停留的 { $records } 条记录；已发布检查点
 ha-skipped = 已跳过上传 { $upload }（SKIPPED）：{ $reason }
 ha-skipped-entry = 已跳过上传 { $upload } 的第 { $entry } 条登记（SKIPPED）：{ $reason }
+ha-progress-posted-pending = 已发布被中断的发布遗留的批次 { $sequence }
+ha-progress-opening = 正在打开上传 { $upload }（{ $purpose }）
+ha-progress-stay-refused = 已跳过序列号 { $serial } 的一段停留（SKIPPED）：{ $reason }
+ha-progress-sealing = 正在为 { $windows } 个新时段生成并加密记录（{ $before } 个此前已发布）
+ha-progress-window-refused = 已跳过时段 { $from }–{ $until }（SKIPPED）：{ $reason }
+ha-progress-signed = 已签署批次 { $sequence }，共 { $records } 条记录；正在发布
+ha-progress-checkpoint = 已在批次 { $sequence } 处发布检查点
 ha-missing-seed = 警告：{ $venue }（序列号 { $serial }）尚未提供 { $day } 的种子；当天扫描其屏幕的访客无法收到提醒
 ha-tans-server-unreachable = 警告：无法查询服务器（{ $detail }）；状态取自本机台账
 ha-no-tans = 本机构尚未签发任何 TAN（authority tan --count N）
@@ -535,3 +544,234 @@ help-trust = 信任包：此目录信任的机构密钥（不在首次使用时�
 help-trust-install = 在此目录中安装信任包。第一个信任包须能自行验证（由其自身的某个登记机构密钥签名）；已安装信任包时，只接受由已安装的某个登记机构密钥签名、且序号更高的更新。每个角色（访客、场所、机构）都只从此信任包读取机构密钥
 help-trust-show = 显示已安装的信任包：序号、密钥和网址
 help-demo = 在本机用内嵌服务器运行完整流程，并讲述整个过程
+
+## clap's own words in `--help`.
+clap-usage = 用法:
+clap-commands = 命令
+clap-arguments = 参数
+clap-options = 选项
+clap-help = 显示帮助
+clap-version = 显示版本
+clap-help-command = 显示本帮助或指定子命令的帮助
+clap-possible-values = [可选值：{ $values }]
+clap-default = [默认值：{ $value }]
+clap-env = [环境变量：{ $name }]
+clap-invalid-value = { $arg } 的值 `{ $value }` 无效；可选：{ $valid }
+clap-empty-value = { $arg } 需要一个值
+clap-value-refused = { $arg } 的值 `{ $value }` 无效：{ $detail }
+clap-unknown-argument = 未知参数 { $arg }
+clap-unknown-command = 未知命令 `{ $command }`
+clap-missing-argument = 缺少必需的参数：{ $arg }
+clap-missing-command = 需要给出一个命令
+clap-conflict = { $arg } 不能与 { $other } 同时使用
+clap-try-help = 更多信息请使用 '--help'。
+
+## Each argument's help (`help-<command path>--<argument>`), and the examples after a
+## command's help where they hold words besides commands (`examples-<command path>`).
+help--home = 存放密钥和数据的状态目录（每个角色一个子目录）
+help--server = Venuecode 服务器（默认：已安装信任包中的服务器网址，否则为 http://127.0.0.1:8080）
+help--ca-file = 信任此 PEM 文件中的 CA 证书来验证服务器的 HTTPS 证书，供自建 PKI 的卫生部门使用（代替公共网站根证书）
+help--insecure-http = 允许以明文 http:// 连接其他机器上的服务器。此时所有内容（包括 TAN）都以未加密、未认证的方式传输：仅限封闭网络中的演练。以明文 HTTP 连接本机（127.0.0.1、[::1]、localhost）无需此参数
+help--tz = 以此时区显示和读取时间：偏移量（`+08:00`、`UTC`）或时区名称（`Asia/Shanghai`）。默认：TZ 环境变量，否则为系统时区。场所的时间（登记、访客登记簿、证书）以场所所在时区显示
+help--now = 假定时钟显示此时间（`2026-11-25 14:05`，除非后跟 `+08:00` 或 `UTC` 等偏移量，否则按设备时区读取），用于演练和测试。发给服务器的签名请求始终使用真实时钟；服务器报告的时间（上传的收到时间）按同一模拟时间线读取
+help--json = 输出机器可读的 JSON 而不是文本。失败时在标准错误输出 `{"{"}"error": {"{"}"code": "...", "message": "..."{"}"}{"}"}`（错误码见 ERRORS.md）
+help--lang = 消息语言：`en` 或 `zh-CN`。默认：系统区域设置（LC_ALL、LC_MESSAGES、LANG：`zh*` 为 zh-CN，其他为 en）
+help-server--listen = 监听地址（端口 0 表示自动选择空闲端口）
+help-server--data-dir = 存放数据库的目录；不存在时自动创建。给出 `--postgres-url` 时不使用（但仍须给出）
+help-server--postgres-url = 将所有数据存入此 PostgreSQL 数据库而不是内嵌的 redb 存储，使多个服务器副本可以共用（`postgres://user@host:port/dbname`，或 `key=value` 形式的连接字符串；不支持 TLS）。数据库结构不存在时自动创建
+help-server--postgres-connections = 本服务器同时打开的 PostgreSQL 连接数上限
+help-server--ra-key = 登记机构 Ed25519 签名私钥文件（`venuecode ed25519 secret key`，随后是十六进制的 RFC 8032 种子）。服务器用它签署证书和撤销列表
+help-server--admin-key = 登记机构管理员的 Ed25519 公钥文件（`venuecode ed25519 public key`，随后是十六进制公钥），用于签署停用请求。没有它时，管理接口拒绝所有请求。私钥文件会被拒绝
+help-server--ha-keys = 受信任的卫生部门 Ed25519 公钥文件（`venuecode ed25519 public key`，随后每行一个十六进制公钥）。可重复此参数，或在环境变量中用逗号分隔多个路径。私钥文件会被拒绝
+help-server--ha-encryption-key = 卫生部门的 X25519 公钥文件（`venuecode x25519 public key`，随后是十六进制公钥），发布在 `/v1/authority`，供客户端加密上传内容。私钥文件会被拒绝
+help-server--trust-bundle = 签名信任包文件（`authority init` 生成 `trust-bundle.bin`），由 `GET /v1/trust-bundle` 提供。它须能自行解码和验证（由其自身的某个登记机构密钥签名），否则服务器拒绝启动。没有它时，该接口返回 404
+help-server--retention-days = 批次、上传、TAN 和计数的保存天数
+help-server--batch-retention-margin-hours = 暴露批次在保存期之外再保留的小时数。手机持有卫生部门的检查点，其中的 `retained_from` 指明它期望服务器仍提供的最早批次；在卫生部门下一个检查点之前删除的批次，手机将无法获取。请至少设为卫生部门两次检查点之间的间隔
+help-server--certificate-days = 签发的场所证书的有效天数
+help-server--counts = 接受计数上报并回答计数查询（默认关闭）
+help-server--request-timeout-ms = 单个请求的最长处理时间，单位为毫秒（超时返回 408）
+help-server--max-concurrency = 同时处理的请求数；超出的以 503 拒绝
+help-server--max-write-concurrency = 同时处理的带请求体的请求数（POST、PUT、DELETE），不计入 `--max-concurrency` 统计的读取请求；超出的以 503 拒绝。慢速上传者只能占用这些名额
+help-server--max-connections = 同时打开的客户端连接数（含 TLS 握手）；超出的连接立即关闭。加上为存储和日志预留的部分，此值决定服务器所需的文件描述符数：启动时会相应提高 RLIMIT_NOFILE，无法提高则拒绝启动
+help-server--max-connections-per-ip = 单个地址（IPv6：一个 /64）同时保持的客户端连接数；超出的立即关闭。在反向代理之后，所有连接都来自代理：此时请设为 `--max-connections` 的值，由代理限制其客户端
+help-server--header-timeout-ms = 连接发送完整请求头的最长时间（毫秒），从连接建立或上一个响应结束时起算（因此也是空闲 keep-alive 的期限）；超时即关闭连接
+help-server--max-header-bytes = 请求头（请求行和各请求头）的最大字节数，不超过 65536；更大的请求头返回 431 并关闭连接
+help-server--min-body-rate = 请求体的最低平均到达速度（字节/秒），在最初的 `--body-grace-ms` 之后计算；更慢的请求体返回 408
+help-server--body-grace-ms = 请求体开始受 `--min-body-rate` 限制之前可用的毫秒数
+help-server--max-body-bytes-in-flight = 服务器同时持有的请求体总字节数（所有请求合计；请求体按其声明的长度计算，未声明时按其接口的上限计算，直到请求得到回答）；超出时，带请求体的请求以 503 拒绝
+help-server--registrations-per-ip-per-hour = 单个地址（IPv6：一个 /64）每小时可提交的场所登记数（起初可一次用完，之后每 60/N 分钟恢复一个）
+help-server--registrations-per-minute = 整个服务器每分钟接受的场所登记数（起初可一次用完）
+help-server--review-registrations = 新的场所登记须经登记机构管理员批准（`venuecode authority registrations`、`approve`、`refuse`）；批准后场所再获取其证书
+help-server--rate-per-minute = 单个 IP 地址每分钟对公开写入接口（上传、计数）的请求数
+help-server--rate-burst = 单个 IP 地址对公开写入接口的突发请求数
+help-server--client-ip-header = 位于受信任的反向代理之后时，携带客户端地址的请求头（例如 `x-forwarded-for`；使用其最后一项，即代理添加的一项）。仅用于按地址的限制（速率限制、登记数、大签名请求体验签失败后的等待）；没有它时，使用连接的对端地址
+help-server--max-batch-bytes = 接受的暴露批次最大字节数
+help-server--max-upload-bytes = 接受的上传最大字节数
+help-server--batch-cache-bytes = 在内存中缓存最近提供的暴露批次的字节数（0 表示关闭缓存）
+help-server--tls-cert = 服务器 TLS 证书链的 PEM 文件，叶证书在前。与 `--tls-key` 一起给出时，服务器自行提供 HTTPS；两者都不给出时为明文 HTTP（仅在回环地址上，或在终结 TLS 的反向代理之后）
+help-server--tls-key = `--tls-cert` 的私钥 PEM 文件（PKCS#8、SEC1 或 RSA；请保持权限为 0600）
+help-server--web-app = 已构建的访客网页应用目录（`scripts/build-web.sh` 生成 `web/dist/`），在 `--web-app-path`（信任包中场所码基础网址的路径）提供，使手机相机打开的场所码进入该应用。启动时读取一次。`--trust-bundle` 的信任包以 `trust.bundle` 提供在其旁边。没有它时，该路径返回 404 和一个说明应用未安装的页面
+help-server--web-app-path = 网页应用的路径：场所码基础网址的路径（`https://vc.example/c` 对应 `/c`），末尾不带斜杠
+help-server--retention-interval-secs = 两次清理过期数据之间的秒数
+help-venue--trust-bundle = 在命令运行前将此信任包安装到此目录：第一个信任包，或由已安装信任包的某个登记机构密钥签名、且序号更高的更新（其他一律拒绝）。`authority init` 将其写为 authority/trust-bundle.bin
+help-venue-register--name = 场所名称，与门牌一致（中文）
+help-venue-register--address = 详细地址（中文）
+help-venue-register--region = 六位行政区划代码，例如 620105
+help-venue-register--category = 类别：medical、pharmacy、restaurant、mall、school 等（见 `--help`）
+help-venue-register--stay = 手机自动登记离开的分钟数（15 至 720）
+help-venue-register--utc-offset = 场所的 UTC 偏移量，±HH:MM，以一刻钟为单位，从 -12:00 到 +14:00（写入证书；动态码在场所当地午夜更换）
+help-venue-register--english-name = 海报上的英文名称
+help-venue-register--english-address = 海报上的英文地址
+help-venue-register--pledge = 我承诺以上信息真实（省略时会交互询问）
+help-venue-register--base-url = 场所码指向的基础网址：https://、主机名和路径，不带片段（默认：信任包中的场所码基础网址）
+help-venue-restore--sheet = 恢复单（由 `venue recovery-sheet` 生成；手工录入的副本也可以）
+help-venue-update--name = 新的场所名称（中文）
+help-venue-update--address = 新的详细地址（中文）
+help-venue-update--region = 新的六位行政区划代码
+help-venue-update--category = 新的类别
+help-venue-update--stay = 新的自动登记离开分钟数（15 至 720）
+help-venue-update--utc-offset = 新的 UTC 偏移量，±HH:MM，以一刻钟为单位（例如 +08:00、+05:45、-03:30）
+help-venue-update--english-name = 海报上新的英文名称
+help-venue-update--english-address = 海报上新的英文地址
+help-venue-update--base-url = 场所码新的基础网址（https://、主机名和路径，不带片段）；之后请重新打印海报
+help-venue-update--renew = 即使没有更改也申请新证书：用于更新即将到期的证书（证书有效期一年；两种情况都须重新打印海报）
+help-venue-update--pledge = 我承诺以上信息真实（省略时会交互询问）
+help-venue-poster--out = 输出路径（不含扩展名）
+help-venue-poster--dpi = PNG 分辨率
+help-venue-code--rotating = 输出此刻的动态码，而不是静态码
+help-venue-recovery-sheet--out = 输出文件
+help-venue-display--listen = 监听地址。默认为回环地址；在其他地址上，显示页只回答携带访问令牌的请求，令牌包含在它输出的屏幕网址中（能获取动态码的人都能在别处登记：请勿公开该网址）
+help-venue-guestbook-add--name = 访客姓名
+help-venue-guestbook-add--phone = 访客电话号码
+help-venue-guestbook-add--arrival = 到达时间（默认为现在），除非后跟偏移量，否则按场所时区读取（`09:30`、`2026-11-25 09:30`、`09:30+08:00`）
+help-venue-guestbook-add--departure = 离开时间，读法同 --arrival。不给出时访客保持未离开（预计在场所默认停留时长后离开），直到 `guestbook checkout`
+help-venue-guestbook-checkout--id = 记录编号（`guestbook list` 会列出）
+help-venue-guestbook-checkout--departure = 离开时间（默认为现在），除非后跟偏移量，否则按场所时区读取
+help-venue-guestbook-edit--id = 记录编号（`guestbook list` 会列出）
+help-venue-guestbook-edit--arrival = 新的到达时间，读法同 `add --arrival`
+help-venue-guestbook-edit--departure = 新的离开时间，读法同 `add --arrival`
+help-venue-guestbook-edit--name = 访客姓名
+help-venue-guestbook-edit--phone = 访客电话号码
+help-venue-guestbook-delete--id = 记录编号（`guestbook list` 会列出）
+help-venue-guestbook-delete--yes = 删除时不要求确认（用于脚本）
+help-venue-guestbook-disclose--tan = 卫生部门给场所的 TAN
+help-venue-guestbook-disclose--from = 时段开始
+help-venue-guestbook-disclose--until = 时段结束
+help-venue-notified--days = 向前查看的天数
+help-venue-release-seeds--tan = 卫生部门给场所的 TAN
+help-venue-release-seeds--days = 要提供的日期（`2026-11-24`），以逗号分隔
+help-venue-counts--days = 累计人数向前统计的天数
+help-venue-revoke--yes = 确认
+help-authority--trust-bundle = 在命令运行前将此信任包安装到此目录：第一个信任包，或由已安装信任包的某个登记机构密钥签名、且序号更高的更新（其他一律拒绝）。`authority init` 将其写为 authority/trust-bundle.bin
+help-authority-init--server-url = 信任包中写明的服务器网址（https://…；http:// 仅限回环主机）
+help-authority-init--code-base-url = 信任包中写明的场所码二维码网址的基础网址
+help-authority-tan--purpose = TAN 的用途
+help-authority-tan--count = 数量
+help-authority-tan--valid-hours = 失效前的小时数
+help-authority-tan-list--offline = 不询问服务器；只看台账
+help-authority-tan-cancel--id = `authority tan list` 中的 TAN 编号（至少 6 位十六进制数字），或 TAN 本身
+help-authority-uploads-open--id = 上传编号
+help-authority-uploads-delete--id = 上传编号
+help-authority-publish--uploads = 要发布的上传编号（默认：信箱中所有确诊者上传）；信箱中没有的编号是错误，此时不发布任何内容。已发布过的时段（记录在 `authority/published.json` 中）不会再次发布
+help-authority-publish--windows = 流调人员选定的时段，`SERIAL,FROM,UNTIL`（时间如 `2026-11-25 14:05`，除非后跟 `+08:00` 等偏移量，否则按设备时区读取）；多个时段请重复此参数。它取代确诊者在该场所分享的停留；未列出的场所保留确诊者分享的停留
+help-authority-publish--risk = 风险等级
+help-authority-publish--message = 手机显示的消息（必须是通用的：它是公开的）
+help-authority-publish--delete = 发布后删除这些上传
+help-authority-disable--serial = 证书序列号
+help-authority-disable--name = 按名称的一部分（不区分大小写）查找场所，代替序列号
+help-authority-disable--yes = 不询问，立即停用（用于脚本）
+help-authority-approve--id = 登记申请编号，见 `authority registrations`
+help-authority-refuse--id = 登记申请编号，见 `authority registrations`
+help-authority-stats--region = 只看此省（44 或 440000）或地级市（4403 或 440300），GB/T 2260
+help-authority-stats--category = 只看此场所类别（restaurant、pharmacy 等）
+help-authority-stats--from = 只看此日期及以后（YYYY-MM-DD）
+help-authority-stats--until = 只看此日期及以前，含当天（YYYY-MM-DD）
+help-visitor--trust-bundle = 在命令运行前将此信任包安装到此目录：第一个信任包，或由已安装信任包的某个登记机构密钥签名、且序号更高的更新（其他一律拒绝）。`authority init` 将其写为 authority/trust-bundle.bin
+help-visitor-scan--code = 扫描到的网址或数字
+help-visitor-scan--image = 改用场所码的照片
+help-visitor-scan--preview = 只显示预览；不登记
+help-visitor-scan--stay = 预计停留的分钟数（15 至 720）：即自动登记离开的时间（默认：场所的通常停留时长）。之后可用 `visitor edit` 更正
+help-visitor-diary--all = 包括隐藏的记录
+help-visitor-exposures--all = 包括已关闭的暴露提醒
+help-visitor-dismiss--id = 暴露提醒编号（见 `exposures`）
+help-visitor-edit--id = 记录编号（见 `diary`）
+help-visitor-edit--arrival = 新的到达时间，除非后跟偏移量，否则按设备时区读取（`10:15`、`2026-11-25 10:15`、`10:15+08:00`）
+help-visitor-edit--departure = 新的离开时间，读法同 --arrival
+help-visitor-hide--id = 记录编号
+help-visitor-hide--unhide = 改为重新显示
+help-visitor-hide--delete = 永久删除
+help-visitor-share--tan = 卫生部门给出的 TAN
+help-visitor-share--from = 传染期开始时间（默认为 14 天前），除非后跟偏移量，否则按设备时区读取
+help-visitor-share--exclude = 不发送的记录编号
+help-visitor-share--include-hidden = 仍要发送的隐藏记录编号（否则隐藏的记录不会发送）
+help-visitor-share--preview = 只列出将发送的内容；不发送
+help-visitor-share--yes = 发送时不要求确认（用于脚本）
+help-trust-install--file = 信任包文件（`authority init` 生成 authority/trust-bundle.bin）
+help-demo--out = 演示生成海报的目录
+help-demo--web-app = 从此目录提供已构建的访客网页应用（`scripts/build-web.sh` 生成 `web/dist`），位于服务器的 /c，并在演示结束后保持服务器运行，使输出的海报网址可以在浏览器中打开
+help-demo--listen = 演示服务器的地址（端口 0 表示自动选择空闲端口）
+examples =
+    示例（一台机器，每个角色一个目录）:
+      venuecode --home /tmp/ha authority init
+      venuecode server --data-dir /tmp/srv --ra-key /tmp/ha/ra/ra.key \
+          --ha-keys /tmp/ha/authority/ha-signing.pub \
+          --ha-encryption-key /tmp/ha/authority/ha-encryption.pub --admin-key /tmp/ha/ra/admin.pub \
+          --trust-bundle /tmp/ha/authority/trust-bundle.bin
+      venuecode --home /tmp/shop trust install /tmp/ha/authority/trust-bundle.bin
+      venuecode --home /tmp/shop venue register --name 兰州牛肉面 --address 安宁区1号 \
+          --region 620105 --category restaurant --pledge
+      venuecode --home /tmp/shop venue poster --out ./poster
+      venuecode --home /tmp/alice visitor scan 'https://vc.example/c#0123...'
+      venuecode demo
+examples-server =
+    示例:
+      venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub \
+          --trust-bundle trust-bundle.bin   # 在 /v1/trust-bundle 提供，用于密钥轮换
+      # 在场所码基础路径提供访客网页应用（scripts/build-web.sh 生成 web/dist）：
+      venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub \
+          --trust-bundle trust-bundle.bin --web-app web/dist --web-app-path /c
+      # 由服务器自行提供 HTTPS（PEM 文件；私钥为 PKCS#8、SEC1 或 RSA 格式）：
+      venuecode server --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \
+          --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
+    不给出 --tls-cert/--tls-key 时服务器使用明文 HTTP：请让它只监听 127.0.0.1，并置于终结 TLS 的
+    反向代理之后（见 README.md 的“TLS”一节）；此时所有连接都来自代理，因此请将
+    --max-connections-per-ip 设为 --max-connections 的值。
+examples-venue-poster =
+    示例:
+      venuecode --home ./shop venue poster --out ./print/poster   # 生成 poster.pdf、.svg、.png
+examples-venue-display =
+    示例:
+      venuecode --home ./library venue display   # 在本机全屏打开输出的网址
+      venuecode --home ./library venue display --listen 192.168.1.20:8090   # 局域网中的屏幕：打开输出的网址（含令牌）
+examples-venue-count-tags =
+    示例:
+      venuecode --home ./shop venue count-tags
+      # 定时任务（crontab）：5 0 * * * venuecode --home /srv/shop venue count-tags
+examples-authority-checkpoint =
+    示例:
+      venuecode --home ./ha authority checkpoint
+      # 定时任务（crontab）：0 * * * * venuecode --home /srv/ha authority checkpoint
+examples-visitor-hide =
+    示例:
+      venuecode --home ./alice visitor hide 3   # 或 --unhide（重新显示）、--delete（删除）
+clap-examples = 示例:
+
+## Times, zones, base URLs and categories people type, refused.
+time-bad-date = `{ $text }` 不是日期，格式如 2026-11-25
+time-out-of-range = `{ $text }` 超出范围
+time-bad-time = `{ $text }` 不是时间，格式如 2026-11-25 14:05 或 14:05
+time-bad-time-in-zone = `{ $text }` 不是时间，格式如 2026-11-25 14:05 或 14:05（按 { $zone }），可带偏移量，如 14:05+08:00
+time-zone-ambiguous = `{ $text }`：时区 `{ $abbreviation }` 有歧义或无法识别（例如 CST 可指中国、美国中部或古巴时间）；请写偏移量，如 09:30+08:00，或省略以使用 { $zone }
+time-zone-not-in-database = 本系统的时区数据库中没有时区 `{ $zone }`；请给出偏移量，如 +08:00
+time-zone-unreadable = 无法识别时区 `{ $zone }`：请给出偏移量（如 +08:00）、UTC，或时区名称（如 Asia/Shanghai）（CST 等缩写可指多个时区）
+base-url-refused = `{ $url }` 不能作为场所码的基础网址：{ $reason }（示例：https://vc.example.cn/c）
+base-url-not-https = 必须以 https:// 开头
+base-url-spaces = 含有空格或控制字符
+base-url-fragment = 含有片段（#…），而那是场所码数字所在的位置
+base-url-no-host = 没有主机名
+base-url-user = 含有用户名
+base-url-bad-host = 主机部分不是有效的主机名
+base-url-no-path = 主机名之后没有路径，例如 /c
+venue-pending-no-request = 其中没有登记申请
+venue-pending-other-key = 它不是待审核登记所用的密钥
+category-unknown = 未知类别 `{ $category }`；可选：{ $all }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use venuecode::authority::{self, HealthAuthority, ListedPurpose, Opened, UploadPurpose};
 use venuecode::home::Trust;
+use venuecode::i18n::{language, Localizer};
 use venuecode::output::{
     AuthorityInitialised, CaseEntry, CaseOpened, CheckpointPosted, GuestBookOpened, MissingSeed,
     OpenedGuest, Published, PublishedCheckpoint, RegistrationApproved, RegistrationRefused,
@@ -182,9 +183,9 @@ pub(crate) enum TanCmd {
 fn purpose_parser() -> impl clap::builder::TypedValueParser<Value = UploadPurpose> {
     use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
     PossibleValuesParser::new([
-        PossibleValue::new("case").help("A confirmed case shares check-ins"),
-        PossibleValue::new("guestbook").help("A venue discloses guest-book entries"),
-        PossibleValue::new("seeds").help("A venue releases rotating seeds"),
+        PossibleValue::new("case").help(t!("ha-purpose-case")),
+        PossibleValue::new("guestbook").help(t!("ha-purpose-guestbook")),
+        PossibleValue::new("seeds").help(t!("ha-purpose-seeds")),
     ])
     .try_map(|s| s.parse::<UploadPurpose>())
 }
@@ -719,6 +720,7 @@ pub(crate) fn publish(
     let mut ledger = authority::publish_ledger(&ctx.home)?;
     let mut chain = authority::chain(&ctx.home)?;
     let mut tans = authority::tan_ledger(&ctx.home)?;
+    let loc = Localizer::get(language());
     let out = authority::publish_mailbox(
         &t,
         ha,
@@ -734,7 +736,7 @@ pub(crate) fn publish(
         },
         ledger.windows(),
         &mut tans,
-        &mut |line| eprintln!("  {line}"),
+        &mut |event| eprintln!("  {}", authority::publish_event_text(event, &ctx.zone, loc)),
     )?;
     ledger.record(&out.fingerprints);
     ledger.save()?;
@@ -770,15 +772,11 @@ pub(crate) fn publish(
     );
     for s in &out.skipped {
         text.push_str("\n  ");
-        text.push_str(&match s.entry {
-            Some(i) => t!(
-                "ha-skipped-entry",
-                upload = s.upload,
-                entry = i + 1,
-                reason = s.reason.as_str()
-            ),
-            None => t!("ha-skipped", upload = s.upload, reason = s.reason.as_str()),
-        });
+        text.push_str(&authority::publish_event_text(
+            authority::PublishEvent::Skipped(s),
+            &ctx.zone,
+            loc,
+        ));
     }
     for (serial, name, e) in &out.missing_seeds {
         text.push_str("\n  ");

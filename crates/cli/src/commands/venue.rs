@@ -210,7 +210,7 @@ pub(crate) enum VenueCmd {
 pub(crate) fn parse_category(s: &str) -> Result<VenueCategory, String> {
     VenueCategory::from_slug(s).ok_or_else(|| {
         let all: Vec<&str> = VenueCategory::ALL.iter().filter_map(|c| c.slug()).collect();
-        format!("unknown category `{s}`; one of: {}", all.join(", "))
+        t!("category-unknown", category = s, all = all.join(", "))
     })
 }
 

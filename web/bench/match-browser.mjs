@@ -1,8 +1,9 @@
 // Section 1's matching through the WebAssembly build in headless Chromium: the same fixture as
 // bench/wasm/match.mjs (written by `venuecode-bench`: bundle.bin, diary.bin, checkpoint.bin,
 // batch.bin, meta.json), the app's sync path (WebVisitor: checkpoint, listing, the batch
-// streamed with fetch + ReadableStream into feedBatch, finishBatch, endSync), the module the app
-// ships (web/pkg, --target web). Files come from a loopback HTTP server started here.
+// streamed with fetch + ReadableStream through the app's matchBatch (web/src/digest.js: the
+// records' SHA-256 by crypto.subtle for a large batch), endSync), the module the app ships
+// (web/pkg, --target web). Files come from a loopback HTTP server started here.
 // Prints one line of JSON per run: { wall_ns, memory_wall_ns, exposures, records, fetch:
 // "stream" }; memory_wall_ns is the same match with the batch fetched whole beforehand and fed in
 // 64 KiB slices (the WebAssembly without the fetch).
@@ -16,6 +17,7 @@ import { browser } from "../tests/harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = path.join(here, "..", "pkg");
+const src = path.join(here, "..", "src");
 const dir = process.argv[2];
 const runs = Number(process.argv[3] ?? 1);
 if (!dir || !Number.isInteger(runs) || runs < 1) {
@@ -27,7 +29,7 @@ const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, "http://x");
   const [, root, name] = url.pathname.split("/");
-  const base = root === "pkg" ? pkg : root === "fixture" ? dir : null;
+  const base = root === "pkg" ? pkg : root === "fixture" ? dir : root === "src" && name === "digest.js" ? src : null;
   if (url.pathname === "/") {
     res.writeHead(200, { "content-type": "text/html" });
     res.end("<!doctype html><title>match</title>");
@@ -55,6 +57,7 @@ try {
   for (let run = 0; run < runs; run++) {
     const result = await page.evaluate(async () => {
       const { default: init, WebVisitor } = await import("/pkg/venuecode_wasm.js");
+      const { matchBatch } = await import("/src/digest.js");
       await init({ module_or_path: "/pkg/venuecode_wasm_bg.wasm" });
       const bytes = async (n) => new Uint8Array(await (await fetch(`/fixture/${n}`)).arrayBuffer());
       const bundle = await bytes("bundle.bin");
@@ -71,14 +74,8 @@ try {
       let batches = 0;
       while (v.nextBatchPath() != null) {
         const resp = await fetch("/fixture/batch.bin", { cache: "no-store" });
-        v.beginBatch();
-        const reader = resp.body.getReader();
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          v.feedBatch(value);
-        }
-        records += v.finishBatch().records;
+        const length = Number(resp.headers.get("content-length") ?? NaN);
+        records += (await matchBatch(v, resp.body.getReader(), length)).records;
         batches += 1;
       }
       const end = v.endSync(now);
@@ -93,9 +90,16 @@ try {
       m.applyCheckpoint(checkpoint);
       m.applyBatchList(listing);
       while (m.nextBatchPath() != null) {
-        m.beginBatch();
-        for (let i = 0; i < whole.length; i += 65536) m.feedBatch(whole.subarray(i, i + 65536));
-        m.finishBatch();
+        let i = 0;
+        const slices = {
+          read: async () => {
+            if (i >= whole.length) return { done: true };
+            const value = whole.subarray(i, i + 65536);
+            i += 65536;
+            return { value, done: false };
+          },
+        };
+        await matchBatch(m, slices, whole.length);
       }
       const endMemory = m.endSync(now);
       const memoryWall = performance.now() - t1;

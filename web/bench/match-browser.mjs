@@ -4,9 +4,10 @@
 // streamed with fetch + ReadableStream through the app's matchBatch (web/src/digest.js: the
 // records' SHA-256 by crypto.subtle for a large batch), endSync), the module the app ships
 // (web/pkg, --target web). Files come from a loopback HTTP server started here.
-// Prints one line of JSON per run: { wall_ns, memory_wall_ns, exposures, records, fetch:
-// "stream" }; memory_wall_ns is the same match with the batch fetched whole beforehand and fed in
-// 64 KiB slices (the WebAssembly without the fetch).
+// Prints one line of JSON per run: { wall_ns, memory_wall_ns, fetch_wall_ns, exposures, records,
+// fetch: "stream" }; memory_wall_ns is the same match with the batch fetched whole beforehand and
+// fed in 64 KiB slices (the WebAssembly without the fetch); fetch_wall_ns the batch streamed with
+// fetch and read with nothing done (the transport alone, a floor under wall_ns).
 //
 //   node web/bench/match-browser.mjs <fixture dir> [runs]
 import http from "node:http";
@@ -65,6 +66,11 @@ try {
       const checkpoint = await bytes("checkpoint.bin");
       const { now } = JSON.parse(new TextDecoder().decode(await bytes("meta.json")));
       const listing = new TextEncoder().encode(JSON.stringify({ batches: [], latest: 1 }));
+      // The transport alone: the batch streamed with fetch and read, nothing done with it.
+      const tf = performance.now();
+      const plain = (await fetch("/fixture/batch.bin", { cache: "no-store" })).body.getReader();
+      while (!(await plain.read()).done);
+      const fetchWall = performance.now() - tf;
       const v = new WebVisitor(bundle, diary, now);
       const t0 = performance.now();
       v.beginSync(now);
@@ -107,6 +113,7 @@ try {
       return {
         wall_ns: Math.round(wall * 1e6),
         memory_wall_ns: Math.round(memoryWall * 1e6),
+        fetch_wall_ns: Math.round(fetchWall * 1e6),
         exposures: Math.min(end.newExposures.length, endMemory.newExposures.length),
         records,
         batches,
@@ -121,6 +128,7 @@ try {
       JSON.stringify({
         wall_ns: result.wall_ns,
         memory_wall_ns: result.memory_wall_ns,
+        fetch_wall_ns: result.fetch_wall_ns,
         exposures: result.exposures,
         records: result.records,
         fetch: "stream",

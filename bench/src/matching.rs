@@ -244,6 +244,8 @@ pub struct BrowserMatch {
     pub stream: Duration,
     /// The batch already in memory, fed in 64 KiB slices: the WebAssembly alone.
     pub memory: Duration,
+    /// The batch streamed with `fetch` and read, nothing done with it: the transport alone.
+    pub fetch: Duration,
 }
 
 /// The node script that runs the match through the WebAssembly build.
@@ -342,6 +344,7 @@ fn browser_match(dir: &Path, runs: usize) -> Result<BrowserMatch, String> {
     )?;
     let mut stream = Vec::new();
     let mut memory = Vec::new();
+    let mut fetch = Vec::new();
     for line in text.lines().filter(|l| l.starts_with('{')) {
         let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
         if v["exposures"].as_u64().unwrap_or(0) == 0 {
@@ -354,10 +357,12 @@ fn browser_match(dir: &Path, runs: usize) -> Result<BrowserMatch, String> {
         };
         stream.push(ns("wall_ns")?);
         memory.push(ns("memory_wall_ns")?);
+        fetch.push(ns("fetch_wall_ns")?);
     }
     if stream.len() > 1 {
         stream.remove(0);
         memory.remove(0);
+        fetch.remove(0);
     }
     if stream.is_empty() {
         return Err("web/bench/match-browser.mjs printed no run".to_owned());
@@ -365,6 +370,7 @@ fn browser_match(dir: &Path, runs: usize) -> Result<BrowserMatch, String> {
     Ok(BrowserMatch {
         stream: median(&stream),
         memory: median(&memory),
+        fetch: median(&fetch),
     })
 }
 

@@ -1,7 +1,7 @@
 // Section 1's matching through the WebAssembly build, in node: the 14-day diary (its state
 // exported from the native diary the bench built) against one batch file, through the same sync
 // path an app takes (WebVisitor: checkpoint, listing, the batch streamed from disk in 64 KiB
-// chunks into feedBatch, finishBatch, endSync). Prints one line of JSON per run, as the native
+// chunks into feedBatch with node's SHA-256 of the records handed to finishBatch, endSync). Prints one line of JSON per run, as the native
 // matching children do: { wall_ns, cpu_ns, exposures, records }.
 //
 //   node bench/wasm/match.mjs <fixture dir> [runs]
@@ -9,6 +9,7 @@
 // The fixture dir holds bundle.bin (trust bundle), diary.bin (WebVisitor snapshot),
 // checkpoint.bin, batch.bin and meta.json ({ now }), written by `venuecode-bench`.
 import { readFileSync, createReadStream } from "node:fs";
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,11 +40,15 @@ for (let run = 0; run < runs; run++) {
   let records = 0;
   let batches = 0;
   while (v.nextBatchPath() !== null) {
-    v.beginBatch();
+    // The records' SHA-256 by node's native code (the wasm build has no SHA instructions):
+    // each chunk from the offset feedBatch returns, handed to finishBatch, which compares it
+    // with the signed digest.
+    v.beginBatch(true);
+    const sha = createHash("sha256");
     for await (const chunk of createReadStream(join(dir, "batch.bin"), { highWaterMark: 64 * 1024 })) {
-      v.feedBatch(chunk);
+      sha.update(chunk.subarray(v.feedBatch(chunk)));
     }
-    records += v.finishBatch().records;
+    records += v.finishBatch(sha.digest()).records;
     batches += 1;
   }
   const end = v.endSync(now);

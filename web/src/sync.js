@@ -1,6 +1,7 @@
 // Sync against the serving origin, sans-I/O: the library names each path, this fetches it and
 // hands over the bytes; batches are streamed chunk by chunk into the library's matcher.
 import { httpError } from "../pkg/venuecode_wasm.js";
+import { matchBatch } from "./digest.js";
 
 async function get(path) {
   const resp = await fetch(path, { cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer" });
@@ -55,14 +56,8 @@ export async function syncAll(v, now, save, progress) {
       if (!resp.ok) {
         throw httpError(resp.status, new Uint8Array(await resp.arrayBuffer()));
       }
-      v.beginBatch();
-      const reader = resp.body.getReader();
-      for (;;) {
-        const { value, done: end } = await reader.read();
-        if (end) break;
-        v.feedBatch(value);
-      }
-      const r = v.finishBatch();
+      const length = Number(resp.headers.get("content-length") ?? NaN);
+      const r = await matchBatch(v, resp.body.getReader(), length);
       found.push(...r.newExposures);
       done += 1;
       await save();

@@ -284,8 +284,19 @@ impl SignedBatchHeader {
             expected: self.header.record_count,
             digest: self.header.records_digest,
             seen: 0,
-            hasher: Sha256Stream::new(),
+            hasher: Some(Sha256Stream::new()),
             last: None,
+        }
+    }
+
+    /// [`Self::record_checker`] for a caller that hashes the record bytes itself (with the
+    /// platform's SHA-256) and hands the digest to [`RecordChecker::finish_with_digest`]: count
+    /// and order are checked here as always, and the digest handed in is compared with the
+    /// signed one.
+    pub fn record_checker_host_digest(&self) -> RecordChecker {
+        RecordChecker {
+            hasher: None,
+            ..self.record_checker()
         }
     }
 }
@@ -294,13 +305,16 @@ impl SignedBatchHeader {
 /// tokens, and the digest at the end. Matches are only final after `finish` succeeds.
 ///
 /// Records are taken in runs of whole records ([`RecordChecker::push_records`]), so the digest
-/// is updated once per run rather than once per record.
+/// is updated once per run rather than once per record. A checker made by
+/// [`SignedBatchHeader::record_checker_host_digest`] does not hash: the caller hashes exactly the
+/// record bytes it pushed and ends with [`RecordChecker::finish_with_digest`].
 #[derive(Debug)]
 pub struct RecordChecker {
     expected: u32,
     digest: [u8; 32],
     seen: u32,
-    hasher: Sha256Stream,
+    /// `None` when the caller computes the digest of the records (host digest).
+    hasher: Option<Sha256Stream>,
     last: Option<u128>,
 }
 
@@ -338,7 +352,9 @@ impl RecordChecker {
         }
         // `records.len()` is at most `remaining()`, a u32.
         self.seen += u32::try_from(records.len()).map_err(|_| Error::TooLarge)?;
-        self.hasher.update(bytes);
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(bytes);
+        }
         Ok(())
     }
 
@@ -348,9 +364,13 @@ impl RecordChecker {
     }
 
     /// Checks the digest of the records accepted so far against the signed one, without ending
-    /// the check.
+    /// the check (nothing to check here when the host computes the digest).
     fn check_digest(&self) -> Result<()> {
-        if self.hasher.clone().finish() != self.digest {
+        if self
+            .hasher
+            .as_ref()
+            .is_some_and(|h| h.clone().finish() != self.digest)
+        {
             return Err(Error::BatchDigestMismatch);
         }
         Ok(())
@@ -358,10 +378,33 @@ impl RecordChecker {
 
     /// Confirms the count and digest.
     pub fn finish(self) -> Result<()> {
+        if self.hasher.is_none() {
+            return Err(Error::InvalidArgument(
+                "the host computes this batch's digest: finish with it",
+            ));
+        }
         if self.seen != self.expected {
             return Err(Error::Truncated);
         }
         self.check_digest()
+    }
+
+    /// Confirms the count, and `digest` (the host's SHA-256 of exactly the record bytes pushed)
+    /// against the signed one: [`Error::BatchDigestMismatch`] when they differ. Only for a
+    /// checker from [`SignedBatchHeader::record_checker_host_digest`].
+    pub fn finish_with_digest(self, digest: &[u8; 32]) -> Result<()> {
+        if self.hasher.is_some() {
+            return Err(Error::InvalidArgument(
+                "this batch's digest is computed here: finish without one",
+            ));
+        }
+        if self.seen != self.expected {
+            return Err(Error::Truncated);
+        }
+        if *digest != self.digest {
+            return Err(Error::BatchDigestMismatch);
+        }
+        Ok(())
     }
 }
 
@@ -656,6 +699,10 @@ pub struct BatchReader {
     /// The header's bytes until it is complete; then a record split between two feeds.
     buf: Vec<u8>,
     state: ReaderState,
+    /// Whether the caller hashes the record bytes ([`BatchReader::with_host_digest`]).
+    host_digest: bool,
+    /// The header's length in bytes, once it has been read.
+    header_len: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -672,7 +719,27 @@ impl BatchReader {
             anchors,
             buf: Vec::new(),
             state: ReaderState::Header,
+            host_digest: false,
+            header_len: None,
         }
+    }
+
+    /// [`Self::new`] for a caller that computes the SHA-256 of the records itself, with the
+    /// platform's native code (the WebAssembly build has no SHA instructions): it hashes every
+    /// byte it feeds from offset [`Self::header_len`] of the stream on, and ends with
+    /// [`Self::finish_with_digest`]. Header, signature, order and count are checked here as with
+    /// [`Self::new`]; the digest handed in is compared with the signed one.
+    pub fn with_host_digest(anchors: TrustAnchors) -> Self {
+        Self {
+            host_digest: true,
+            ..Self::new(anchors)
+        }
+    }
+
+    /// The length of the header in bytes, once it has been read: the records start at this
+    /// offset of the stream.
+    pub fn header_len(&self) -> Option<usize> {
+        self.header_len
     }
 
     /// Feeds the next bytes; returns the records they completed (none until the header is
@@ -707,7 +774,12 @@ impl BatchReader {
                 Ok(header) => {
                     let used = r.position();
                     header.verify(&self.anchors)?;
-                    let checker = header.record_checker();
+                    let checker = if self.host_digest {
+                        header.record_checker_host_digest()
+                    } else {
+                        header.record_checker()
+                    };
+                    self.header_len = Some(used);
                     self.state = ReaderState::Records(Box::new((header, checker)));
                     after_header = self.buf.split_off(used);
                     self.buf = Vec::with_capacity(RECORD_BYTES);
@@ -759,6 +831,21 @@ impl BatchReader {
     /// Ends the batch: the header must have been read, no partial record may remain, and the
     /// count and digest must match what the header signs. Returns the verified header.
     pub fn finish(self) -> Result<SignedBatchHeader> {
+        self.end(None)
+    }
+
+    /// [`Self::finish`] for a reader made by [`Self::with_host_digest`]: `digest` is the host's
+    /// SHA-256 of the stream's bytes from [`Self::header_len`] on, and must be the signed one.
+    pub fn finish_with_digest(self, digest: &[u8; 32]) -> Result<SignedBatchHeader> {
+        self.end(Some(digest))
+    }
+
+    fn end(self, digest: Option<&[u8; 32]>) -> Result<SignedBatchHeader> {
+        if self.host_digest != digest.is_some() {
+            return Err(Error::InvalidArgument(
+                "finish with a digest exactly when the host computes it",
+            ));
+        }
         match self.state {
             ReaderState::Header if self.buf.is_empty() => Err(Error::Empty),
             ReaderState::Header => Err(Error::Truncated),
@@ -770,7 +857,10 @@ impl BatchReader {
                     // can be left here.
                     return Err(Error::Truncated);
                 }
-                checker.finish()?;
+                match digest {
+                    Some(d) => checker.finish_with_digest(d)?,
+                    None => checker.finish()?,
+                }
                 Ok(header)
             }
         }
@@ -944,6 +1034,25 @@ pub struct BatchMatcher<'a, T> {
 }
 
 impl<T: Copy> BatchMatcher<'_, T> {
+    /// Lets the caller compute the SHA-256 of the records ([`BatchReader::with_host_digest`]);
+    /// only before the first feed, else [`Error::InvalidArgument`]. End with
+    /// [`Self::finish_with_digest`].
+    pub fn use_host_digest(&mut self) -> Result<()> {
+        if !matches!(self.reader.state, ReaderState::Header) || !self.reader.buf.is_empty() {
+            return Err(Error::InvalidArgument(
+                "the host digest is chosen before the first feed",
+            ));
+        }
+        self.reader.host_digest = true;
+        Ok(())
+    }
+
+    /// The length of the batch's header in bytes, once it has been read: with a host digest,
+    /// the host hashes the stream from this offset on.
+    pub fn header_len(&self) -> Option<usize> {
+        self.reader.header_len()
+    }
+
     /// Feeds the next bytes of the batch.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<()> {
         let entries = &self.index.entries;
@@ -972,13 +1081,26 @@ impl<T: Copy> BatchMatcher<'_, T> {
     /// nothing.
     pub fn finish(self) -> Result<(SignedBatchHeader, Vec<Hit<T>>)> {
         let header = self.reader.finish()?;
+        Ok(Self::open_hits(&self.index, &self.candidates, header))
+    }
+
+    /// [`Self::finish`] with the host's SHA-256 of the records ([`Self::use_host_digest`]).
+    pub fn finish_with_digest(self, digest: &[u8; 32]) -> Result<(SignedBatchHeader, Vec<Hit<T>>)> {
+        let header = self.reader.finish_with_digest(digest)?;
+        Ok(Self::open_hits(&self.index, &self.candidates, header))
+    }
+
+    fn open_hits(
+        index: &TokenIndex<T>,
+        candidates: &[(ExposureRecord, usize)],
+        header: SignedBatchHeader,
+    ) -> (SignedBatchHeader, Vec<Hit<T>>) {
         let batch_id = header.header().batch_id;
-        let hits = self
-            .candidates
+        let hits = candidates
             .iter()
             .filter_map(|(record, i)| {
-                let e = self.index.entries.get(*i)?;
-                let (owner, keys) = self.index.owners.get(e.owner)?;
+                let e = index.entries.get(*i)?;
+                let (owner, keys) = index.owners.get(e.owner)?;
                 let notice = record.open(keys, e.slot, &batch_id).ok()?;
                 Some(Hit {
                     owner: *owner,
@@ -987,7 +1109,7 @@ impl<T: Copy> BatchMatcher<'_, T> {
                 })
             })
             .collect();
-        Ok((header, hits))
+        (header, hits)
     }
 }
 

@@ -810,3 +810,129 @@ fn token_index_matches_as_a_naive_search_and_fails_closed() {
     assert!(index.contains(&keys[3].token(time::slot_of(NOW - 260))));
     assert!(!index.contains(&keys[3].token(time::slot_of(NOW + 6000))));
 }
+
+/// The SHA-256 of the records of `wire` as a host computes it: every byte from the reader's
+/// header length on, chunk by chunk as `feed` saw them.
+fn host_sha256(wire: &[u8], header_len: usize) -> [u8; 32] {
+    let mut h = venuecode_protocol::hash::Sha256Stream::new();
+    h.update(&wire[header_len..]);
+    h.finish()
+}
+
+#[test]
+fn a_host_digest_is_checked_against_the_signed_one_and_nothing_else_is_skipped() {
+    let w = world();
+    let batch = chain_batch(&w, ChainHead::GENESIS, 1, NOW);
+    let wire = batch.encode();
+    let header_len = batch.header().encode().len();
+    for chunk in [1usize, 7, 40, 1000, wire.len()] {
+        let mut reader = BatchReader::with_host_digest(w.anchors.clone());
+        let mut records = Vec::new();
+        for part in wire.chunks(chunk) {
+            records.extend(reader.feed(part).unwrap());
+        }
+        assert_eq!(reader.header_len(), Some(header_len), "chunk {chunk}");
+        let header = reader
+            .finish_with_digest(&host_sha256(&wire, header_len))
+            .unwrap();
+        assert_eq!(&header, batch.header());
+        assert_eq!(records, batch.records());
+    }
+    // A wrong digest (of the whole stream, of one record less, or of a changed record): refused.
+    let whole = venuecode_protocol::hash::sha256(&[&wire]);
+    let mut bad = wire.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let changed = host_sha256(&bad, header_len);
+    let short = host_sha256(
+        &wire[..wire.len() - venuecode_protocol::exposure::RECORD_BYTES],
+        header_len,
+    );
+    for digest in [whole, changed, short, [0; 32]] {
+        let mut reader = BatchReader::with_host_digest(w.anchors.clone());
+        reader.feed(&wire).unwrap();
+        assert_eq!(
+            reader.finish_with_digest(&digest),
+            Err(Error::BatchDigestMismatch)
+        );
+    }
+    // The host's digest of the changed bytes does not rescue the signed one.
+    let mut reader = BatchReader::with_host_digest(w.anchors.clone());
+    reader.feed(&bad).unwrap();
+    assert_eq!(
+        reader.finish_with_digest(&changed),
+        Err(Error::BatchDigestMismatch)
+    );
+    // Count, order, trailing bytes and the signature are still checked here.
+    let mut reader = BatchReader::with_host_digest(w.anchors.clone());
+    reader
+        .feed(&wire[..wire.len() - venuecode_protocol::exposure::RECORD_BYTES])
+        .unwrap();
+    assert_eq!(reader.finish_with_digest(&short), Err(Error::Truncated));
+    let mut reader = BatchReader::with_host_digest(w.anchors.clone());
+    assert_eq!(
+        reader.feed(&[wire.as_slice(), &[0]].concat()),
+        Err(Error::TrailingBytes)
+    );
+    let mut forged = wire.clone();
+    forged[60] ^= 1;
+    let mut reader = BatchReader::with_host_digest(w.anchors.clone());
+    assert_eq!(reader.feed(&forged), Err(Error::BatchSignatureInvalid));
+    // A digest is handed in exactly when the host computes it.
+    let mut reader = BatchReader::with_host_digest(w.anchors.clone());
+    reader.feed(&wire).unwrap();
+    assert!(matches!(reader.finish(), Err(Error::InvalidArgument(_))));
+    let mut reader = BatchReader::new(w.anchors.clone());
+    reader.feed(&wire).unwrap();
+    assert!(matches!(
+        reader.finish_with_digest(&host_sha256(&wire, header_len)),
+        Err(Error::InvalidArgument(_))
+    ));
+}
+
+#[test]
+fn a_matcher_with_a_host_digest_yields_hits_only_for_the_signed_digest() {
+    let w = world();
+    let master = MasterSeed::from_bytes([5; 32]);
+    let keys = master.static_seed().slot_keys(&w.venue_key.public_key());
+    let mut b = BatchBuilder::with_id(ChainHead::GENESIS, [1; 16], NOW, vec!["m".into()]).unwrap();
+    b.add(&ExposureWindow {
+        seed: master.static_seed(),
+        venue_key: w.venue_key.public_key(),
+        start: NOW - 600,
+        end: NOW - 450,
+        risk: RiskLevel::HIGH,
+        message_index: 0,
+    })
+    .unwrap();
+    let batch = b.sign(&w.ha).unwrap();
+    let wire = batch.encode();
+    let header_len = batch.header().encode().len();
+    let mut index = TokenIndex::new();
+    index.add_stay(0usize, keys, NOW - 560, NOW - 500);
+    let mut m = index.matcher(w.anchors.clone());
+    m.use_host_digest().unwrap();
+    for part in wire.chunks(100) {
+        m.feed(part).unwrap();
+    }
+    assert_eq!(m.header_len(), Some(header_len));
+    let (header, hits) = m
+        .finish_with_digest(&host_sha256(&wire, header_len))
+        .unwrap();
+    assert_eq!(&header, batch.header());
+    assert!(!hits.is_empty());
+    let mut m = index.matcher(w.anchors.clone());
+    m.use_host_digest().unwrap();
+    m.feed(&wire).unwrap();
+    assert_eq!(
+        m.finish_with_digest(&[0; 32]).unwrap_err(),
+        Error::BatchDigestMismatch
+    );
+    // Chosen before the first feed only.
+    let mut m = index.matcher(w.anchors.clone());
+    m.feed(&wire[..10]).unwrap();
+    assert!(matches!(
+        m.use_host_digest(),
+        Err(Error::InvalidArgument(_))
+    ));
+}

@@ -360,6 +360,8 @@ pub struct WebVisitor {
     revocations: Option<RevocationSync>,
     sync: Option<ExposureSync>,
     batch: Option<BatchMatcher<'static, usize>>,
+    /// Bytes fed into the current batch so far.
+    batch_fed: usize,
     sync_new: Vec<Exposure>,
 }
 
@@ -385,6 +387,7 @@ impl WebVisitor {
             app_trust_refused,
             revocations: None,
             sync: None,
+            batch_fed: 0,
             batch: None,
             sync_new: Vec::new(),
         })
@@ -634,21 +637,29 @@ impl WebVisitor {
             .map_or(JsValue::NULL, |s| batch_path(s).into()))
     }
 
-    /// Starts reading the next batch.
+    /// Starts reading the next batch. With `hostDigest` true the caller computes the SHA-256 of
+    /// the records with the platform's native code: it hashes each chunk from the offset
+    /// `feedBatch` returns on, and hands the digest to `finishBatch`.
     #[wasm_bindgen(js_name = beginBatch)]
-    pub fn begin_batch(&mut self) -> JsResult<()> {
+    pub fn begin_batch(&mut self, host_digest: Option<bool>) -> JsResult<()> {
         let run = self.run()?;
         if run.next_batch().is_none() {
             return Err(invalid("no batch is left to read"));
         }
-        let matcher = run.shared_matcher();
+        let mut matcher = run.shared_matcher();
+        if host_digest == Some(true) {
+            matcher.use_host_digest().map_err(Error::Protocol).js()?;
+        }
         self.batch = Some(matcher);
+        self.batch_fed = 0;
         Ok(())
     }
 
-    /// Feeds the next bytes of the batch body.
+    /// Feeds the next bytes of the batch body. Returns the offset in `chunk` where the records
+    /// start (`chunk.length` while it is all header, then 0): with a host digest, the caller
+    /// hashes `chunk.subarray(offset)`.
     #[wasm_bindgen(js_name = feedBatch)]
-    pub fn feed_batch(&mut self, chunk: &[u8]) -> JsResult<()> {
+    pub fn feed_batch(&mut self, chunk: &[u8]) -> JsResult<u32> {
         let m = self
             .batch
             .as_mut()
@@ -657,17 +668,34 @@ impl WebVisitor {
             self.batch = None;
             return Err(js_error(&Error::Protocol(e)));
         }
-        Ok(())
+        let before = self.batch_fed;
+        self.batch_fed = before.saturating_add(chunk.len());
+        let from = m
+            .header_len()
+            .map_or(chunk.len(), |h| h.saturating_sub(before).min(chunk.len()));
+        u32::try_from(from).map_err(|_| invalid("chunk too large"))
     }
 
-    /// Ends the batch: verified whole, accepted by the chain, its exposures committed.
+    /// Ends the batch: verified whole, accepted by the chain, its exposures committed. With a
+    /// host digest, `digest` is the SHA-256 of the record bytes (32 bytes); it must be the one
+    /// the header signs.
     #[wasm_bindgen(js_name = finishBatch)]
-    pub fn finish_batch(&mut self) -> JsResult<JsValue> {
+    pub fn finish_batch(&mut self, digest: Option<Vec<u8>>) -> JsResult<JsValue> {
         let m = self
             .batch
             .take()
             .ok_or_else(|| invalid("call beginBatch first"))?;
-        let (header, hits) = m.finish().map_err(Error::Protocol).js()?;
+        let finished = match digest {
+            Some(d) => {
+                let d: [u8; 32] = d
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| invalid("a SHA-256 digest is 32 bytes"))?;
+                m.finish_with_digest(&d)
+            }
+            None => m.finish(),
+        };
+        let (header, hits) = finished.map_err(Error::Protocol).js()?;
         let run = self.run()?;
         let commit = run.accept_batch(&header, &hits).js()?;
         let latest = run.target();

@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -155,6 +156,105 @@ test("a batch streamed in chunks raises the exposure once; the chain status is r
   assert.equal(d.dismissed, true);
   assert.equal(v.exposures().length, 0);
   assert.equal(v.exposures(true).length, 1);
+});
+
+test("with a host digest, the host's SHA-256 of exactly the records fed is checked against the signed one", () => {
+  const body = unhex(exposure.batch.encoding);
+  const now = NOW + 300;
+  const start = () => {
+    const v = new WebVisitor(bundle, null, NOW);
+    v.checkIn(url, NOW);
+    v.beginSync(now);
+    v.applyBatchList(new TextEncoder().encode(JSON.stringify({ batches: [], latest: 1 })));
+    v.beginBatch(true);
+    return v;
+  };
+  // Fed in 7-byte chunks: each feedBatch says where the records start in its chunk.
+  const v = start();
+  const sha = createHash("sha256");
+  let headerBytes = 0;
+  for (let i = 0; i < body.length; i += 7) {
+    const chunk = body.subarray(i, i + 7);
+    const from = v.feedBatch(chunk);
+    assert.ok(from === 0 || headerBytes === i, "the records start once, then run to the end");
+    headerBytes += from;
+    sha.update(chunk.subarray(from));
+  }
+  const records = body.subarray(headerBytes);
+  assert.equal(records.length % exposure.batch.record_count, 0);
+  assert.ok(headerBytes > 64 && records.length > 0);
+  const r = v.finishBatch(sha.digest());
+  assert.equal(r.records, exposure.batch.record_count);
+  assert.equal(r.newExposures.length, 1);
+
+  // A wrong digest is refused: of the whole body, of the records with a byte changed, of
+  // nothing, a short one, or none at all.
+  const changed = Uint8Array.from(records);
+  changed[changed.length - 1] ^= 1;
+  for (const wrong of [
+    createHash("sha256").update(body).digest(),
+    createHash("sha256").update(changed).digest(),
+    new Uint8Array(32),
+  ]) {
+    const w = start();
+    w.feedBatch(body);
+    throwsCode(() => w.finishBatch(wrong), "protocol");
+    assert.equal(w.exposures().length, 0);
+  }
+  const short = start();
+  short.feedBatch(body);
+  throwsCode(() => short.finishBatch(createHash("sha256").update(records).digest().subarray(0, 31)), "invalid_argument");
+  const none = start();
+  none.feedBatch(body);
+  throwsCode(() => none.finishBatch(), "protocol");
+  assert.equal(none.exposures().length, 0);
+  // A changed record with the host's digest of the changed bytes: still refused.
+  const forged = start();
+  const bad = Uint8Array.from(body);
+  bad[bad.length - 1] ^= 1;
+  forged.feedBatch(bad);
+  throwsCode(() => forged.finishBatch(createHash("sha256").update(bad.subarray(headerBytes)).digest()), "protocol");
+  assert.equal(forged.exposures().length, 0);
+});
+
+test("the app's matchBatch (web/src/digest.js) hashes with crypto.subtle exactly the records it fed", async () => {
+  const { matchBatch } = await import(join(root, "web", "src", "digest.js"));
+  const body = unhex(exposure.batch.encoding);
+  const chunks = (bytes, n) => {
+    let i = 0;
+    return {
+      read: async () => {
+        if (i >= bytes.length) return { done: true };
+        const value = bytes.subarray(i, i + n);
+        i += n;
+        return { value, done: false };
+      },
+    };
+  };
+  const start = () => {
+    const v = new WebVisitor(bundle, null, NOW);
+    v.checkIn(url, NOW);
+    v.beginSync(NOW + 300);
+    v.applyBatchList(new TextEncoder().encode(JSON.stringify({ batches: [], latest: 1 })));
+    return v;
+  };
+  // The host path (from 0 bytes on), with the right length, a short one (the buffer grows),
+  // and the WebAssembly path (no length).
+  for (const [length, from] of [[body.length, 0], [10, 0], [NaN, 0], [body.length, 1 << 30]]) {
+    const v = start();
+    let host;
+    const begin = v.beginBatch.bind(v);
+    v.beginBatch = (h) => begin((host = h));
+    const r = await matchBatch(v, chunks(body, 7), length, from);
+    assert.equal(r.newExposures.length, 1, `length ${length}, from ${from}`);
+    assert.equal(host, Number.isSafeInteger(length) && from === 0, "the host hashed");
+  }
+  // A changed record is refused on the host path too.
+  const bad = Uint8Array.from(body);
+  bad[bad.length - 1] ^= 1;
+  const v = start();
+  await assert.rejects(matchBatch(v, chunks(bad, 7), bad.length, 0), (e) => e.code === "protocol");
+  assert.equal(v.exposures().length, 0);
 });
 
 test("revocation pages are verified and applied; a revoked poster is then refused", () => {

@@ -2994,63 +2994,6 @@ fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
 // 16. A venue restored from its recovery sheet and the server; base URLs checked
 // ------------------------------------------------------------------------------------------
 
-/// A trust bundle may name a loopback `http://` code base (tests, a local demo), which no phone
-/// scans: a venue registering without `--base-url` is refused before anything is sent, and
-/// nothing is left in its home; with an https `--base-url` it goes on to ask the server (here
-/// a closed port, so the next failure is the network's).
-#[test]
-fn a_bundle_code_base_url_no_phone_scans_is_refused_at_registration() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let ha = dir.path().join("ha");
-    let mut init = base_command();
-    init.arg("--home").arg(&ha).args([
-        "authority",
-        "init",
-        "--server-url",
-        "http://127.0.0.1:9",
-        "--code-base-url",
-        "http://127.0.0.1:9/c",
-    ]);
-    run(init).ok();
-    let shop = dir.path().join("shop");
-    let mut install = base_command();
-    install
-        .arg("--home")
-        .arg(&shop)
-        .args(["trust", "install"])
-        .arg(ha.join("authority/trust-bundle.bin"));
-    run(install).ok();
-    let register = |extra: &[&str]| {
-        let mut cmd = base_command();
-        cmd.arg("--home").arg(&shop).arg("--json").args([
-            "venue",
-            "register",
-            "--name",
-            "兰州牛肉面馆",
-            "--address",
-            "甘肃省兰州市城关区张掖路1号",
-            "--region",
-            "620102",
-            "--category",
-            "restaurant",
-            "--pledge",
-        ]);
-        cmd.args(extra);
-        run(cmd)
-    };
-    let out = register(&[]).failed();
-    let f: Failure = out.parse_stderr();
-    assert_eq!(f.error.code, "bundle_base_url", "{out:#?}");
-    assert!(f.error.message.contains("--base-url"), "{out:#?}");
-    assert!(
-        !shop.join("venue").exists(),
-        "a refused registration left files"
-    );
-    let out = register(&["--base-url", "https://codes.example.cn/v"]).failed();
-    let f: Failure = out.parse_stderr();
-    assert_eq!(f.error.code, "network", "{out:#?}");
-}
-
 #[test]
 fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
     let w = World::new();

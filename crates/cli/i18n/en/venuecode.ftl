@@ -25,7 +25,6 @@ error-nothing-to-share = there is nothing to share in that window.
 error-nothing-to-share-hidden = there is nothing to share in that window: { $count } hidden entr(ies) were left out; name any to send with --include-hidden.
 error-share-ids = --exclude and --include-hidden take ids of entries in the window (see `visitor diary --all`)
 error-sync-incomplete = the sync did not complete: { $detail }
-error-bundle-base-url = the trust bundle's code base URL cannot go on posters: { $detail }. Give the base URL with --base-url.
 error-bad-region = region { $region } is not a six-digit division code
 error-nothing-to-update = nothing to update: give at least one field that differs, or --renew (see --help).
 error-revoke-needs-yes = revoking deactivates every poster of this venue; pass --yes to confirm.

@@ -22,7 +22,6 @@ error-nothing-to-share = 该时间段内没有可分享的记录。
 error-nothing-to-share-hidden = 该时间段内没有可分享的记录：有 { $count } 条隐藏记录未包括在内；如需发送，请用 --include-hidden 指定。
 error-share-ids = --exclude 和 --include-hidden 需要该时间段内记录的编号（见 `visitor diary --all`）
 error-sync-incomplete = 同步未完成：{ $detail }
-error-bundle-base-url = 信任包中的场所码基础网址不能用于海报：{ $detail }。请用 --base-url 指定基础网址。
 error-bad-region = 地区 { $region } 不是六位行政区划代码（例如 620105）。
 error-nothing-to-update = 没有需要更新的内容：请至少给出一项不同的信息，或使用 --renew（见 --help）。
 error-revoke-needs-yes = 停用会使本场所的所有海报失效；请加上 --yes 确认。

@@ -136,7 +136,7 @@ impl BenchVenue {
                 venue_key: key.public_key(),
                 info,
                 valid_from: T0 - 30 * EPOCH_MINUTES,
-                valid_until: T0 + 365 * EPOCH_MINUTES,
+                valid_until: T0 + 3650 * EPOCH_MINUTES,
             },
             &auth.ra,
         )?;

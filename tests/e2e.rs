@@ -2996,7 +2996,12 @@ fn alerts_stay_until_dismissed_spare_the_case_and_tell_high_from_low_risk() {
 
 #[test]
 fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
-    let w = World::new();
+    // The server runs in Chinese: the harness still finds the URL on its listening line.
+    let w = World::with_args(
+        tempfile::tempdir().expect("tempdir"),
+        vec!["--lang".into(), "zh-CN".into()],
+        Vec::new(),
+    );
     let d = w.day;
     let shop = w.home("shop");
     let serial = w.register(&shop, "兰州牛肉面馆", "restaurant");
@@ -3028,6 +3033,26 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
         ],
     );
     assert!(!u.new_certificate, "{u:?}");
+    // A drill on one machine: plain http to a loopback host is a base URL phones scan (SPEC
+    // §10.3), as a trust bundle may name one; http to another host is not (above).
+    w.ok(
+        &shop,
+        None,
+        &["venue", "update", "--base-url", "http://127.0.0.1:8080/v"],
+    );
+    let drill = w.static_url(&shop);
+    assert!(drill.starts_with("http://127.0.0.1:8080/v#"), "{drill}");
+    w.scan(&w.home("drill-phone"), &at(d, 9, 0), &drill);
+    w.ok(
+        &shop,
+        None,
+        &[
+            "venue",
+            "update",
+            "--base-url",
+            "https://codes.example.cn/v",
+        ],
+    );
     let url = w.static_url(&shop);
     assert!(url.starts_with("https://codes.example.cn/v#"), "{url}");
     // A guest recorded, then the sheet printed.
@@ -3060,6 +3085,38 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
     ] {
         assert!(text.contains(line), "{line} missing:\n{text}");
     }
+    // The same sheet in Chinese: Chinese labels and instructions; typed back with full-width
+    // colons, it restores as well (below).
+    let sheet_zh = w.dir.path().join("recovery-zh.txt");
+    w.ok(
+        &shop,
+        None,
+        &[
+            "--lang",
+            "zh-CN",
+            "venue",
+            "recovery-sheet",
+            "--out",
+            sheet_zh.to_str().unwrap(),
+        ],
+    );
+    let text_zh = std::fs::read_to_string(&sheet_zh).unwrap();
+    for line in [
+        "场所: 兰州牛肉面馆",
+        "英文名称: Lanzhou Beef Noodles",
+        "场所码网址: https://codes.example.cn/v",
+        &format!("证书序号: {serial}"),
+        "主种子",
+        "访客登记簿密钥",
+        "在新设备上恢复",
+    ] {
+        assert!(text_zh.contains(line), "{line} missing:\n{text_zh}");
+    }
+    for english in ["Master seed", "Venue key", "RECOVERY SHEET", "To restore"] {
+        assert!(!text_zh.contains(english), "{english} in:\n{text_zh}");
+    }
+    let typed_zh = w.dir.path().join("recovery-zh-typed.txt");
+    std::fs::write(&typed_zh, text_zh.replace(": ", "：")).unwrap();
 
     // The device is lost: a new home with only the trust bundle restores from the sheet.
     let new = w.home("new-shop");
@@ -3114,6 +3171,15 @@ fn a_venue_is_restored_from_its_recovery_sheet_and_the_server() {
     )
     .failed()
     .mentions(&["already exists"]);
+    // The Chinese sheet, typed with full-width colons, restores the same venue in an English run.
+    let other = w.home("new-shop-zh");
+    let r: VenueRestored = w.okt(
+        &other,
+        None,
+        &["venue", "restore", "--sheet", typed_zh.to_str().unwrap()],
+    );
+    assert_eq!(r.serial, serial, "{r:?}");
+    assert_eq!(w.static_url(&other), url);
 }
 
 // ------------------------------------------------------------------------------------------

@@ -101,7 +101,8 @@ export class World {
         // tracing writes the request log to stdout; keep it with stderr in the log file.
         fs.appendFileSync(this.log, b);
         out += b;
-        if (out.includes("venuecode server listening on")) {
+        // `venuecode server listening on URL`, in the run's language.
+        if (/^venuecode .*https?:\/\//m.test(out)) {
           clearTimeout(timer);
           child.off("exit", onExit);
           resolve();

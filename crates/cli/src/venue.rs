@@ -314,12 +314,19 @@ fn damaged(file: &str, detail: String) -> anyhow::Error {
     crate::cli_error!("error-venue-home-damaged", file = file, detail = detail).into()
 }
 
-/// Checks a base URL for the codes: `https://`, a host, a path, no fragment (the code's digits
-/// go in the fragment), no spaces or user name. Returns it as given.
+/// Checks a base URL for the codes: `https://` (or `http://` to a loopback host, for a drill
+/// on one machine: SPEC §10.3), a host, a path, no fragment (the code's digits go in the
+/// fragment), no spaces or user name. Returns it as given.
 pub fn check_base_url(url: &str) -> std::result::Result<String, String> {
     let bad = |why: &str| crate::t!("base-url-refused", url = url, reason = crate::t!(why));
-    let rest = match url.get(..8) {
-        Some(s) if s.eq_ignore_ascii_case("https://") => url.get(8..).unwrap_or_default(),
+    let rest = match url.split_once("://") {
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("https")
+                || (scheme.eq_ignore_ascii_case("http")
+                    && venuecode_protocol::code::is_code_base(url)) =>
+        {
+            rest
+        }
         _ => return Err(bad("base-url-not-https")),
     };
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -368,103 +375,170 @@ pub struct RecoverySheet {
     pub profile: Profile,
 }
 
-const SHEET_VENUE: &str = "Venue";
-const SHEET_ENGLISH_NAME: &str = "English name";
-const SHEET_ENGLISH_ADDRESS: &str = "English address";
-const SHEET_SERIAL: &str = "Serial";
-const SHEET_BASE_URL: &str = "Code base URL";
-const SHEET_MASTER: &str = "Master seed";
-const SHEET_KEY: &str = "Venue key";
-const SHEET_GUEST_BOOK: &str = "Guest book key";
+/// A line of the recovery sheet. The sheet is written in the run's language; `venue restore`
+/// reads a sheet written (or typed) in any language of the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum SheetField {
+    Venue,
+    EnglishName,
+    EnglishAddress,
+    Serial,
+    Issued,
+    BaseUrl,
+    Master,
+    Key,
+    GuestBook,
+}
+
+impl SheetField {
+    const ALL: [SheetField; 9] = [
+        SheetField::Venue,
+        SheetField::EnglishName,
+        SheetField::EnglishAddress,
+        SheetField::Serial,
+        SheetField::Issued,
+        SheetField::BaseUrl,
+        SheetField::Master,
+        SheetField::Key,
+        SheetField::GuestBook,
+    ];
+
+    /// The catalogue id of the line's label.
+    fn id(self) -> &'static str {
+        match self {
+            SheetField::Venue => "sheet-venue",
+            SheetField::EnglishName => "sheet-english-name",
+            SheetField::EnglishAddress => "sheet-english-address",
+            SheetField::Serial => "sheet-serial",
+            SheetField::Issued => "sheet-issued",
+            SheetField::BaseUrl => "sheet-base-url",
+            SheetField::Master => "sheet-master",
+            SheetField::Key => "sheet-key",
+            SheetField::GuestBook => "sheet-guest-book",
+        }
+    }
+
+    /// The label in the run's language.
+    fn label(self) -> String {
+        crate::t!(self.id())
+    }
+
+    /// The field a label names, in any language (letter case ignored).
+    fn of_label(label: &str) -> Option<SheetField> {
+        Self::ALL.into_iter().find(|f| {
+            crate::i18n::Lang::ALL.iter().any(|lang| {
+                crate::i18n::Localizer::get(*lang)
+                    .format(f.id(), &[])
+                    .eq_ignore_ascii_case(label)
+            })
+        })
+    }
+}
 
 impl RecoverySheet {
-    /// The sheet for a venue home: the lines `venue restore` reads, and how to use them.
+    /// The sheet for a venue home, in the run's language: the lines `venue restore` reads, and
+    /// how to use them.
     pub fn render(state: &VenueState, guest_book_key: Option<&[u8; 32]>, issued: &str) -> String {
+        use SheetField as F;
         let cert = state.certificate();
-        let mut s = String::from(
-            "VENUECODE RECOVERY SHEET — PRIVATE. Keep locked away; never post it.\n\
-             Anyone holding this sheet can make this venue's codes.\n\n",
-        );
-        s.push_str(&format!("{SHEET_VENUE}: {}\n", cert.info().name()));
+        let line = |f: F, value: &str| format!("{}: {value}\n", f.label());
+        let noted = |f: F, note: &str, value: &str| {
+            format!("{} ({}): {value}\n", f.label(), crate::t!(note))
+        };
+        let mut s = crate::t!("sheet-header");
+        s.push_str("\n\n");
+        s.push_str(&line(F::Venue, cert.info().name()));
         if let Some(n) = &state.profile.english_name {
-            s.push_str(&format!("{SHEET_ENGLISH_NAME}: {n}\n"));
+            s.push_str(&line(F::EnglishName, n));
         }
         if let Some(a) = &state.profile.english_address {
-            s.push_str(&format!("{SHEET_ENGLISH_ADDRESS}: {a}\n"));
+            s.push_str(&line(F::EnglishAddress, a));
         }
-        s.push_str(&format!("{SHEET_SERIAL}: {}\n", cert.serial()));
-        s.push_str(&format!("Issued: {issued}\n"));
-        s.push_str(&format!("{SHEET_BASE_URL}: {}\n\n", state.profile.base_url));
-        s.push_str(&format!(
-            "{SHEET_MASTER} (derives every code's seed): {}\n",
-            zeroize::Zeroizing::new(hex::encode(state.master.expose())).as_str()
+        s.push_str(&line(F::Serial, &cert.serial().to_string()));
+        s.push_str(&line(F::Issued, issued));
+        s.push_str(&line(F::BaseUrl, &state.profile.base_url));
+        s.push('\n');
+        s.push_str(&noted(
+            F::Master,
+            "sheet-master-note",
+            zeroize::Zeroizing::new(hex::encode(state.master.expose())).as_str(),
         ));
-        s.push_str(&format!(
-            "{SHEET_KEY} (RFC 8032 seed; signs codes and requests): {}\n",
-            zeroize::Zeroizing::new(hex::encode(*state.key.to_seed())).as_str()
+        s.push_str(&noted(
+            F::Key,
+            "sheet-key-note",
+            zeroize::Zeroizing::new(hex::encode(*state.key.to_seed())).as_str(),
         ));
         if let Some(k) = guest_book_key {
-            s.push_str(&format!(
-                "{SHEET_GUEST_BOOK} (opens a copy of venue/guestbook.redb): {}\n",
-                zeroize::Zeroizing::new(hex::encode(k)).as_str()
+            s.push_str(&noted(
+                F::GuestBook,
+                "sheet-guest-book-note",
+                zeroize::Zeroizing::new(hex::encode(k)).as_str(),
             ));
         }
-        s.push_str(
-            "\nTo restore on a new device: install the authority's trust bundle, then run\n  \
-             venuecode --home NEW-HOME venue restore --sheet THIS-FILE\n\
-             It fetches the current certificate from the server and rebuilds the venue home. The\n\
-             guests recorded on the lost device are gone unless a copy of venue/guestbook.redb is\n\
-             put back; the guest book key above opens it.\n",
-        );
+        s.push('\n');
+        s.push_str(&crate::t!("sheet-footer"));
+        s.push('\n');
         s
     }
 
-    /// Reads a sheet written by [`Self::render`] (or typed from a printed one): `Label: value`
-    /// lines, the label before any parenthesis; other lines are ignored.
+    /// Reads a sheet written by [`Self::render`] in any language (or typed from a printed one):
+    /// `Label: value` lines (a full-width `：` works too), the label before any parenthesis;
+    /// other lines are ignored.
     pub fn parse(text: &str) -> Result<Self> {
+        use SheetField as F;
         let mut fields = std::collections::HashMap::new();
         for line in text.lines() {
-            let Some((label, value)) = line.split_once(':') else {
+            let split = [':', '：']
+                .into_iter()
+                .filter_map(|c| line.find(c))
+                .min()
+                .and_then(|i| {
+                    let colon = line[i..].chars().next()?.len_utf8();
+                    Some((line.get(..i)?, line.get(i + colon..)?))
+                });
+            let Some((label, value)) = split else {
                 continue;
             };
-            let label = label.split('(').next().unwrap_or_default().trim();
-            fields.insert(label.to_owned(), value.trim().to_owned());
+            let label = label.split(['(', '（']).next().unwrap_or_default().trim();
+            if let Some(field) = F::of_label(label) {
+                fields.insert(field, value.trim().to_owned());
+            }
         }
-        let get = |label: &str| {
+        let get = |f: F| {
             fields
-                .get(label)
+                .get(&f)
                 .filter(|v| !v.is_empty())
                 .cloned()
-                .ok_or_else(|| crate::cli_error!("error-sheet-missing-line", label = label))
+                .ok_or_else(|| crate::cli_error!("error-sheet-missing-line", label = f.label()))
         };
-        let hex32 = |label: &str| -> Result<zeroize::Zeroizing<[u8; 32]>> {
-            let text = zeroize::Zeroizing::new(get(label)?.replace([' ', '-'], ""));
+        let hex32 = |f: F| -> Result<zeroize::Zeroizing<[u8; 32]>> {
+            let text = zeroize::Zeroizing::new(get(f)?.replace([' ', '-'], ""));
             let mut out = zeroize::Zeroizing::new([0u8; 32]);
             hex::decode_to_slice(text.as_str(), &mut *out)
-                .map_err(|_| crate::cli_error!("error-sheet-bad-hex", label = label))?;
+                .map_err(|_| crate::cli_error!("error-sheet-bad-hex", label = f.label()))?;
             Ok(out)
         };
-        let serial = get(SHEET_SERIAL)?
+        let serial = get(F::Serial)?
             .parse()
-            .map_err(|_| crate::cli_error!("error-sheet-bad-serial", label = SHEET_SERIAL))?;
-        let base_url = match fields.get(SHEET_BASE_URL) {
+            .map_err(|_| crate::cli_error!("error-sheet-bad-serial", label = F::Serial.label()))?;
+        let base_url = match fields.get(&F::BaseUrl) {
             Some(u) if !u.is_empty() => check_base_url(u)
                 .map_err(|e| crate::cli_error!("error-bad-base-url", detail = e))?,
             _ => String::new(),
         };
         Ok(Self {
-            name: get(SHEET_VENUE)?,
+            name: get(F::Venue)?,
             serial,
-            key: hex32(SHEET_KEY)?,
-            master: hex32(SHEET_MASTER)?,
-            guest_book_key: if fields.contains_key(SHEET_GUEST_BOOK) {
-                Some(hex32(SHEET_GUEST_BOOK)?)
+            key: hex32(F::Key)?,
+            master: hex32(F::Master)?,
+            guest_book_key: if fields.contains_key(&F::GuestBook) {
+                Some(hex32(F::GuestBook)?)
             } else {
                 None
             },
             profile: Profile {
-                english_name: fields.get(SHEET_ENGLISH_NAME).cloned(),
-                english_address: fields.get(SHEET_ENGLISH_ADDRESS).cloned(),
+                english_name: fields.get(&F::EnglishName).cloned(),
+                english_address: fields.get(&F::EnglishAddress).cloned(),
                 base_url,
                 lang: None,
             },
@@ -532,12 +606,15 @@ mod tests {
     use super::check_base_url;
 
     #[test]
-    fn base_urls_need_https_a_host_and_a_path() {
+    fn base_urls_need_https_or_loopback_http_a_host_and_a_path() {
         for good in [
             "https://vc.example.cn/c",
             "HTTPS://vc.example.cn:8443/codes/v1",
             "https://[::1]/c",
             "https://vc.example.cn/c?src=poster",
+            "http://127.0.0.1:8080/c",
+            "http://[::1]/c",
+            "HTTP://LOCALHOST/c",
         ] {
             assert_eq!(check_base_url(good).as_deref(), Ok(good));
         }
@@ -545,6 +622,9 @@ mod tests {
             "",
             "not a url",
             "http://vc.example.cn/c",
+            "http://127.0.0.1.example/c",
+            "http://127.0.0.1:8080",
+            "ftp://vc.example.cn/c",
             "https://vc.example.cn",
             "https://vc.example.cn/",
             "https:///c",

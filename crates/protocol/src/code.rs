@@ -183,14 +183,11 @@ impl VenueCode {
         format!("{base}#{}", self.to_digits())
     }
 
-    /// Parses the URL form, checking the scheme and that the fragment holds canonical digits.
+    /// Parses the URL form (SPEC §10.3), checking the part before `#` with [`is_code_base`]
+    /// and that the fragment holds canonical digits.
     pub fn from_url(url: &str) -> Result<Self> {
         let (prefix, fragment) = url.split_once('#').ok_or(Error::InvalidUrl)?;
-        let scheme = prefix.get(..8).ok_or(Error::InvalidUrl)?;
-        if !scheme.eq_ignore_ascii_case("https://") || prefix.len() == 8 {
-            return Err(Error::InvalidUrl);
-        }
-        if prefix.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if !is_code_base(prefix) {
             return Err(Error::InvalidUrl);
         }
         let bytes = decode_decimal(fragment)?;
@@ -205,6 +202,29 @@ impl VenueCode {
         } else {
             Self::decode(&decode_decimal(text)?)
         }
+    }
+}
+
+/// Whether `prefix` may stand before the `#` of a code URL (SPEC §10.3): no white space or
+/// control characters, and `https://` (any case) followed by at least one character, or
+/// `http://` (any case) to a loopback host (the loopback rule of a trust bundle's URLs, §4.5),
+/// for drills and demos on one machine.
+pub fn is_code_base(prefix: &str) -> bool {
+    if prefix.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let after = |scheme: &str| {
+        prefix
+            .get(..scheme.len())
+            .filter(|s| s.eq_ignore_ascii_case(scheme))
+            .and_then(|_| prefix.get(scheme.len()..))
+    };
+    if let Some(rest) = after("https://") {
+        !rest.is_empty()
+    } else if let Some(rest) = after("http://") {
+        crate::trust::is_loopback(rest.split(['/', '?']).next().unwrap_or_default())
+    } else {
+        false
     }
 }
 

@@ -38,7 +38,8 @@ pub enum Error {
     NonCanonical,
     /// A field holds a value outside its allowed range (region code, stay length, time order).
     ValueOutOfRange,
-    /// The URL is not of the form `https://host/path#digits`, or a trust bundle URL is not
+    /// The URL is not of the form `https://host/path#digits` (or `http://` to a loopback host),
+    /// or a trust bundle URL is not
     /// `https://` (nor `http://` to a loopback host) or holds white space or control characters.
     InvalidUrl,
     /// An Ed25519 public key is not a valid curve point encoding.

@@ -122,7 +122,7 @@ pub fn check_url(url: &str) -> Result<()> {
 }
 
 /// Whether an URL authority (`host` or `host:port`) names a loopback host.
-fn is_loopback(authority: &str) -> bool {
+pub(crate) fn is_loopback(authority: &str) -> bool {
     let host = if authority.starts_with('[') {
         match authority.split_once(']') {
             Some((h, port)) if port.is_empty() || is_port(port) => h.trim_start_matches('['),

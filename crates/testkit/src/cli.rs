@@ -238,8 +238,13 @@ impl ServerProcess {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
-                    if let Some(url) = line.strip_prefix("venuecode server listening on ") {
-                        server.url = url.trim().to_owned();
+                    // `venuecode server listening on URL`, in the run's language.
+                    let url = line.strip_prefix("venuecode ").and_then(|rest| {
+                        rest.split_whitespace()
+                            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+                    });
+                    if let Some(url) = url {
+                        server.url = url.to_owned();
                         return server;
                     }
                 }

@@ -262,6 +262,28 @@ venue-updated = updated { $name }: new certificate serial { $serial } replaces s
     (a running `venuecode venue display` switches to the new certificate by itself).
 venue-poster-written = wrote { $pdf }, { $svg } and { $png }. Print at A4 or larger, one at every entrance.
 venue-sheet-written = wrote the recovery sheet to { $path } (mode 0600)
+sheet-header =
+    VENUECODE RECOVERY SHEET — PRIVATE. Keep locked away; never post it.
+    Anyone holding this sheet can make this venue's codes.
+sheet-venue = Venue
+sheet-english-name = English name
+sheet-english-address = English address
+sheet-serial = Serial
+sheet-issued = Issued
+sheet-base-url = Code base URL
+sheet-master = Master seed
+sheet-master-note = derives every code's seed
+sheet-key = Venue key
+sheet-key-note = RFC 8032 seed; signs codes and requests
+sheet-guest-book = Guest book key
+sheet-guest-book-note = opens a copy of venue/guestbook.redb
+sheet-footer =
+    To restore on a new device: install the authority's trust bundle, then run
+      venuecode --home NEW-HOME venue restore --sheet THIS-FILE
+    It fetches the current certificate from the server and rebuilds the venue home. The
+    guests recorded on the lost device are gone unless a copy of venue/guestbook.redb is
+    put back; the guest book key above opens it.
+serve-listening = venuecode server listening on { $url }
 venue-restored-other-name = note: the venue is now registered as { $name } (the sheet says { $sheet })
 venue-restored = restored { $name } (serial { $serial }; certificate valid until { $until }) in { $home }.
     Next: `venuecode venue poster` or `venuecode venue display` work again; put back a copy of venue/guestbook.redb to keep earlier guests.
@@ -811,7 +833,7 @@ time-zone-ambiguous = `{ $text }`: the zone `{ $abbreviation }` is ambiguous or 
 time-zone-not-in-database = time zone `{ $zone }` is not in this system's time zone database; give an offset such as +08:00
 time-zone-unreadable = `{ $zone }` is not a time zone this can read: give an offset such as +08:00, UTC, or a zone name such as Asia/Shanghai (abbreviations such as CST name several zones)
 base-url-refused = `{ $url }` cannot be a base URL for codes: { $reason } (example: https://vc.example.cn/c)
-base-url-not-https = it must start with https://
+base-url-not-https = it must start with https:// (http:// only to 127.0.0.1, [::1] or localhost, for a drill on one machine)
 base-url-spaces = it contains spaces or control characters
 base-url-fragment = it has a fragment (#…), where the code's digits go
 base-url-no-host = it has no host

@@ -259,6 +259,27 @@ venue-updated = 已更新{ $name }：新证书序号 { $serial } 取代序号 { 
     （正在运行的 `venuecode venue display` 会自动切换到新证书）。
 venue-poster-written = 已写入 { $pdf }、{ $svg } 和 { $png }。请用 A4 或更大的纸打印，每个入口张贴一张。
 venue-sheet-written = 已将恢复单写入 { $path }（权限 0600）
+sheet-header =
+    VENUECODE 场所恢复单 — 机密。请锁好保管，切勿张贴。
+    持有此单者可以生成本场所的场所码。
+sheet-venue = 场所
+sheet-english-name = 英文名称
+sheet-english-address = 英文地址
+sheet-serial = 证书序号
+sheet-issued = 生成日期
+sheet-base-url = 场所码网址
+sheet-master = 主种子
+sheet-master-note = 派生每个场所码的种子
+sheet-key = 场所密钥
+sheet-key-note = RFC 8032 种子；为场所码和请求签名
+sheet-guest-book = 访客登记簿密钥
+sheet-guest-book-note = 可打开 venue/guestbook.redb 的副本
+sheet-footer =
+    在新设备上恢复：先安装机构的信任包，然后运行
+      venuecode --home 新目录 venue restore --sheet 本文件
+    它会从服务器取回当前证书并重建场所目录。丢失设备上登记的访客无法找回，
+    除非放回 venue/guestbook.redb 的副本；上面的访客登记簿密钥可以打开它。
+serve-listening = venuecode 服务器正在监听 { $url }
 venue-restored-other-name = 注意：场所现在登记的名称是{ $name }（恢复单上是{ $sheet }）
 venue-restored = 已在 { $home } 恢复{ $name }（序号 { $serial }；证书有效期至 { $until }）。
     下一步：`venuecode venue poster` 或 `venuecode venue display` 可以重新使用；放回 venue/guestbook.redb 的副本可保留之前的访客记录。
@@ -765,7 +786,7 @@ time-zone-ambiguous = `{ $text }`：时区 `{ $abbreviation }` 有歧义或无�
 time-zone-not-in-database = 本系统的时区数据库中没有时区 `{ $zone }`；请给出偏移量，如 +08:00
 time-zone-unreadable = 无法识别时区 `{ $zone }`：请给出偏移量（如 +08:00）、UTC，或时区名称（如 Asia/Shanghai）（CST 等缩写可指多个时区）
 base-url-refused = `{ $url }` 不能作为场所码的基础网址：{ $reason }（示例：https://vc.example.cn/c）
-base-url-not-https = 必须以 https:// 开头
+base-url-not-https = 必须以 https:// 开头（http:// 仅限 127.0.0.1、[::1] 或 localhost，用于单机演练）
 base-url-spaces = 含有空格或控制字符
 base-url-fragment = 含有片段（#…），而那是场所码数字所在的位置
 base-url-no-host = 没有主机名

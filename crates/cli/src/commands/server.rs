@@ -36,7 +36,9 @@ pub(crate) fn run_server(args: ServerArgs) -> Result<()> {
     runtime()?.block_on(async move {
         let server = venuecode_server::Server::bind(args.config).await?;
         let addr = server.local_addr()?;
-        println!("venuecode server listening on {}://{addr}", server.scheme());
+        // Harnesses read the URL from this line: the first word starting with http(s)://.
+        let url = format!("{}://{addr}", server.scheme());
+        println!("{}", crate::t!("serve-listening", url = url));
         server.run(venuecode_server::shutdown_signal()).await?;
         Ok::<(), anyhow::Error>(())
     })

@@ -277,8 +277,8 @@ impl World {
         self.server = Server::start(BIN, &self.data, &self.ha, log, &self.server_args);
     }
 
-    /// Runs `venuecode --home HOME --server URL [--now NOW] --json ARGS…`.
-    fn cli(&self, home: &Path, now: Option<&str>, args: &[&str]) -> Output {
+    /// `venuecode --home HOME --server URL [--now NOW] --json ARGS…`, not started.
+    fn command(&self, home: &Path, now: Option<&str>, args: &[&str]) -> Command {
         let mut cmd = base_command();
         cmd.arg("--home")
             .arg(home)
@@ -288,7 +288,12 @@ impl World {
             cmd.arg("--now").arg(now);
         }
         cmd.args(&self.client_args).arg("--json").args(args);
-        run(cmd)
+        cmd
+    }
+
+    /// Runs `venuecode --home HOME --server URL [--now NOW] --json ARGS…`.
+    fn cli(&self, home: &Path, now: Option<&str>, args: &[&str]) -> Output {
+        run(self.command(home, now, args))
     }
 
     /// Runs a command that must succeed and returns its JSON output.
@@ -3775,6 +3780,50 @@ fn text(w: &World, args: &[&str]) -> Output {
         .args(&w.client_args)
         .args(args);
     run(cmd)
+}
+
+#[test]
+fn tans_issued_by_tracers_at_the_same_moment_are_all_in_the_ledger() {
+    let w = World::new();
+    // Four tracers issue TANs from the same authority home at once: each command loads the
+    // ledger, registers its TANs with the server and saves; without the home's lock one
+    // command's save drops another's TANs, whose holders' uploads the HA would then refuse.
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            w.command(&w.ha, None, &["authority", "tan", "--count", "25"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let mut issued = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{out:?}");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        issued.extend(
+            v["ids"]
+                .as_array()
+                .expect("ids")
+                .iter()
+                .map(|id| id.as_str().expect("id").to_owned()),
+        );
+    }
+    assert_eq!(issued.len(), 100);
+    let listed: std::collections::BTreeSet<String> =
+        w.ok(&w.ha, None, &["authority", "tan", "list", "--offline"])["tans"]
+            .as_array()
+            .expect("tans")
+            .iter()
+            .map(|r| r["id"].as_str().expect("id").to_owned())
+            .collect();
+    let missing: Vec<_> = issued.iter().filter(|id| !listed.contains(*id)).collect();
+    assert!(
+        missing.is_empty(),
+        "issued but not in the ledger: {missing:?}"
+    );
+    assert_eq!(listed.len(), 100);
 }
 
 #[test]

@@ -12,6 +12,7 @@
 //!   authority/pending-batch.bin          a batch signed but not yet known to be stored
 //!   authority/published.json             fingerprints of the windows published
 //!   authority/tans.json                  the TANs issued
+//!   authority/state.lock                 held while a command changes the files above
 //! ```
 //!
 //! Key files are in the labelled format of [`venuecode_protocol::keyfile`] (the server reads
@@ -34,6 +35,9 @@ use crate::{
 /// Where `init` writes the signed trust bundle to hand out (apps ship it; homes of other
 /// roles install it).
 pub const TRUST_BUNDLE_OUT: &str = "authority/trust-bundle.bin";
+/// The file whose exclusive lock ([`AuthorityHome::lock`]) serializes the commands that change
+/// the HA's state files; it stays empty.
+pub const LOCK_FILE: &str = "authority/state.lock";
 /// Where the HA keeps its batch chain: head, ledger of published batches, batch ids used.
 pub const CHAIN_FILE: &str = "authority/chain.json";
 /// A batch signed but not yet known to be stored by the server (posted again first).
@@ -202,6 +206,44 @@ impl AuthorityHome {
     pub fn tan_ledger(&self) -> Result<TanLedger> {
         TanLedger::load(self.path(TAN_LEDGER_FILE))
     }
+
+    /// Takes the exclusive lock on this home's state files ([`LOCK_FILE`]) for as long as the
+    /// returned guard lives. Hold it from loading the chain or a ledger until it is saved: two
+    /// commands that load, change and save the TAN ledger at the same time would otherwise
+    /// lose one's TANs (issued to people, then unknown to the HA, so their uploads are
+    /// refused), and the chain or the publish ledger likewise. `on_wait` runs once, before
+    /// waiting, when another process holds the lock. The system drops the lock when the
+    /// holder exits, even by a crash.
+    pub fn lock(&self, on_wait: impl FnOnce()) -> Result<StateLock> {
+        let path = self.path(LOCK_FILE);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(AuthorityError::file(dir))?;
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts.open(&path).map_err(AuthorityError::file(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                on_wait();
+                file.lock().map_err(AuthorityError::file(&path))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(AuthorityError::file(&path)(e)),
+        }
+        Ok(StateLock { _file: file })
+    }
+}
+
+/// The exclusive hold on an authority home's state files ([`AuthorityHome::lock`]); released
+/// when dropped.
+#[derive(Debug)]
+pub struct StateLock {
+    _file: std::fs::File,
 }
 
 fn public(key: &SigningKey) -> Zeroizing<[u8; 32]> {
@@ -231,6 +273,38 @@ pub fn write_key(path: &Path, kind: KeyKind, key: &[u8; 32]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_holder_of_the_state_lock_waits_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = AuthorityHome::new(dir.path());
+        let first = home
+            .lock(|| panic!("nobody held the lock"))
+            .expect("first lock");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let root = dir.path().to_owned();
+        let second = std::thread::spawn(move || {
+            let waiting = tx.clone();
+            let guard = AuthorityHome::new(root)
+                .lock(move || waiting.send("waiting").expect("send"))
+                .expect("second lock");
+            tx.send("held").expect("send");
+            drop(guard);
+        });
+        assert_eq!(rx.recv().expect("a message"), "waiting");
+        // Not held while the first guard lives.
+        assert!(rx
+            .recv_timeout(std::time::Duration::from_millis(200))
+            .is_err());
+        drop(first);
+        assert_eq!(rx.recv().expect("a message"), "held");
+        second.join().expect("second thread");
+        // Released: a third holder gets it at once.
+        drop(
+            home.lock(|| panic!("the lock was not released"))
+                .expect("third lock"),
+        );
+    }
 
     #[test]
     fn init_writes_keys_the_loaders_read_back_and_refuses_to_overwrite_them() {

@@ -16,7 +16,7 @@ pub mod home;
 mod stats;
 
 pub use error::{AuthorityError, Result};
-pub use home::{AuthorityHome, BundleUrls};
+pub use home::{AuthorityHome, BundleUrls, StateLock};
 pub use stats::{fetch_statistics, RegionFilter, Statistics, StatsFilter};
 pub use venuecode_protocol::UploadPurpose;
 

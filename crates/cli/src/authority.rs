@@ -118,7 +118,14 @@ pub fn tan_ledger(home: &Home) -> Result<TanLedger> {
     Ok(authority_home(home).tan_ledger()?)
 }
 
-/// Issues TANs with this home's ledger (see [`venuecode_authority::register_tans`]).
+/// Holds this home's state lock ([`AuthorityHome::lock`]) until dropped, saying on stderr that
+/// it waits while another command holds it.
+pub fn lock(home: &Home) -> Result<venuecode_authority::StateLock> {
+    Ok(authority_home(home).lock(|| eprintln!("{}", crate::t!("ha-waiting-for-lock")))?)
+}
+
+/// Issues TANs with this home's ledger (see [`venuecode_authority::register_tans`]), holding
+/// the home's state lock from loading the ledger to saving it.
 pub fn issue_tans(
     t: &dyn Transport,
     ha: &HealthAuthority,
@@ -127,6 +134,7 @@ pub fn issue_tans(
     purpose: UploadPurpose,
     valid_seconds: u64,
 ) -> Result<()> {
+    let _lock = lock(home)?;
     let mut ledger = tan_ledger(home)?;
     Ok(register_tans(
         t,

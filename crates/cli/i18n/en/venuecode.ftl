@@ -410,6 +410,7 @@ ha-progress-signed = signed batch { $sequence } of { $records } { $records ->
        *[other] records
     }; posting
 ha-progress-checkpoint = posted a checkpoint at batch { $sequence }
+ha-waiting-for-lock = waiting for another authority command in this home to finish…
 ha-missing-seed = warning: { $venue } (serial { $serial }) has not released its seed for { $day }; visitors who scanned its screen that day cannot be notified
 ha-tans-server-unreachable = warning: the server could not be asked ({ $detail }); states are the ledger's
 ha-no-tans = this authority has issued no TAN yet (authority tan --count N)

@@ -388,6 +388,7 @@ ha-progress-sealing = 正在为 { $windows } 个新时段生成并加密记录�
 ha-progress-window-refused = 已跳过时段 { $from }–{ $until }（SKIPPED）：{ $reason }
 ha-progress-signed = 已签署批次 { $sequence }，共 { $records } 条记录；正在发布
 ha-progress-checkpoint = 已在批次 { $sequence } 处发布检查点
+ha-waiting-for-lock = 正在等待此目录中的另一个机构命令结束…
 ha-missing-seed = 警告：{ $venue }（序列号 { $serial }）尚未提供 { $day } 的种子；当天扫描其屏幕的访客无法收到提醒
 ha-tans-server-unreachable = 警告：无法查询服务器（{ $detail }）；状态取自本机台账
 ha-no-tans = 本机构尚未签发任何 TAN（authority tan --count N）

@@ -717,6 +717,7 @@ pub(crate) fn publish(
     } else {
         RiskLevel::HIGH
     };
+    let _lock = authority::lock(&ctx.home)?;
     let mut ledger = authority::publish_ledger(&ctx.home)?;
     let mut chain = authority::chain(&ctx.home)?;
     let mut tans = authority::tan_ledger(&ctx.home)?;
@@ -807,6 +808,11 @@ pub(crate) fn publish(
 /// `authority tan list` and `authority tan cancel`.
 fn run_tans(ctx: &Ctx, cmd: TanCmd) -> Result<()> {
     let ha = authority::load_ha(&ctx.home)?;
+    // A cancel changes the ledger: held from loading it to saving it.
+    let _lock = match cmd {
+        TanCmd::Cancel { .. } => Some(authority::lock(&ctx.home)?),
+        _ => None,
+    };
     let mut ledger = authority::tan_ledger(&ctx.home)?;
     match cmd {
         TanCmd::List { offline } => {

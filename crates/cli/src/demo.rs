@@ -527,8 +527,11 @@ pub fn story(
             t!(
                 "demo-server-venues",
                 active = r["active"].to_string(),
-                category = r["category"].as_str().unwrap_or("?"),
-                region = r["region"].to_string()
+                category = crate::i18n::category_text(r["category"].as_str().unwrap_or("?")),
+                region = r["region"]
+                    .as_u64()
+                    .and_then(|c| u32::try_from(c).ok())
+                    .map_or_else(|| r["region"].to_string(), crate::i18n::region_text)
             )
         })
         .collect();

@@ -260,6 +260,33 @@ macro_rules! tl {
     };
 }
 
+/// A region code as people read it: the code, then its names from the GB/T 2260 table (the
+/// code alone when the table does not hold it).
+pub fn region_text(code: u32) -> String {
+    use venuecode_client::regions::{lookup_u32, Lang as RegionLang};
+    match lookup_u32(code) {
+        Some(r) => format!(
+            "{code} {} ({})",
+            r.display_name(RegionLang::Zh),
+            r.display_name(RegionLang::En)
+        ),
+        None => code.to_string(),
+    }
+}
+
+/// A venue category (its slug, as the server and `--category` name it) as people read it: the
+/// slug in English; in Chinese the programme's name, then the slug that `--category` takes.
+pub fn category_text(slug: &str) -> String {
+    let chinese = venuecode_protocol::VenueCategory::ALL
+        .iter()
+        .find(|c| c.slug() == Some(slug))
+        .and_then(|c| c.chinese());
+    match (language(), chinese) {
+        (Lang::ZhCn, Some(name)) => format!("{name} ({slug})"),
+        _ => slug.to_owned(),
+    }
+}
+
 /// The catalogue id of the description of a command: `help` for the program, then each
 /// subcommand's name after a dot-free dash (`help-authority-disable`).
 pub fn help_id(path: &[&str]) -> String {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use venuecode::authority::{self, HealthAuthority, ListedPurpose, Opened, UploadPurpose};
 use venuecode::home::Trust;
-use venuecode::i18n::{language, Localizer};
+use venuecode::i18n::{category_text, language, region_text, Localizer};
 use venuecode::output::{
     AuthorityInitialised, CaseEntry, CaseOpened, CheckpointPosted, GuestBookOpened, MissingSeed,
     OpenedGuest, Published, PublishedCheckpoint, RegistrationApproved, RegistrationRefused,
@@ -366,7 +366,7 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                             name = r.name.as_str(),
                             address = r.address.as_str(),
                             region = region_text(r.region),
-                            category = r.category.as_str(),
+                            category = category_text(&r.category),
                             key = r.venue_key.get(..16).unwrap_or("")
                         )
                     })
@@ -1062,7 +1062,7 @@ fn venue_about(v: &authority::VenueMatch) -> String {
     t!(
         "ra-venue-about",
         name = v.name.as_str(),
-        category = v.category.as_str(),
+        category = category_text(&v.category),
         address = v.address.as_str(),
         region = region_text(v.region),
         key = v.key_id.as_str(),
@@ -1150,20 +1150,6 @@ fn purpose_text(purpose: UploadPurpose) -> String {
     }
 }
 
-/// A region code as people read it: the code, then its names from the GB/T 2260 table (the
-/// code alone when the table does not hold it).
-fn region_text(code: u32) -> String {
-    use venuecode_client::regions::{lookup_u32, Lang};
-    match lookup_u32(code) {
-        Some(r) => format!(
-            "{code} {} ({})",
-            r.display_name(Lang::Zh),
-            r.display_name(Lang::En)
-        ),
-        None => code.to_string(),
-    }
-}
-
 /// `authority stats` as text tables.
 fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) -> String {
     let mut out = String::new();
@@ -1172,7 +1158,7 @@ fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) ->
         narrowed.push(t!("stats-filter-region", region = region_text(r.code)));
     }
     if let Some(c) = &filter.category {
-        narrowed.push(t!("stats-filter-category", category = c.as_str()));
+        narrowed.push(t!("stats-filter-category", category = category_text(c)));
     }
     match (filter.from, filter.until) {
         (Some(f), Some(u)) => narrowed.push(t!(
@@ -1200,7 +1186,7 @@ fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) ->
             .map(|r| {
                 vec![
                     region_text(r.region),
-                    r.category.clone(),
+                    category_text(&r.category),
                     r.active.to_string(),
                     r.revoked.to_string(),
                 ]
@@ -1257,7 +1243,7 @@ fn stats_text(stats: &authority::Statistics, filter: &authority::StatsFilter) ->
                     vec![
                         format_day(r.epoch.get()),
                         region_text(r.region),
-                        r.category.clone(),
+                        category_text(&r.category),
                         r.count.to_string(),
                     ]
                 })

@@ -2,7 +2,7 @@
 // WebAssembly (../pkg, crates/wasm/API.md); this file is the screens, the storage and the fetches.
 import init, { WebVisitor, parseTan, httpError } from "../pkg/venuecode_wasm.js";
 import wasmPath from "../pkg/venuecode_wasm_bg.wasm";
-import { loadSnapshot, saveSnapshot } from "./store.js";
+import { loadSnapshot, saveSnapshot, withDiaryLock } from "./store.js";
 import { t, errorText, when, toggleLanguage } from "./i18n.js";
 import { playTone, announce } from "./tone.js";
 import { syncAll, syncRevocations } from "./sync.js";
@@ -14,6 +14,10 @@ const STAYS = [15, 30, 60, 90, 120, 180, 240, 360, 480, 720];
 
 const state = {
   v: null,
+  /** The trust bundle the app shipped with (reopening the diary needs it). */
+  bundle: null,
+  /** The generation of the stored diary that `v` was opened from or last saved as. */
+  gen: 0,
   view: "home",
   /** The code being looked at: its text (the full code URL) lives only in memory. */
   code: null,
@@ -46,8 +50,37 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** Stores the diary as the next generation. Call it holding the diary lock ([`change`]). */
 async function save() {
-  await saveSnapshot(state.v.snapshot());
+  state.gen += 1;
+  await saveSnapshot(state.v.snapshot(), state.gen);
+}
+
+/**
+ * Reopens the diary from the stored snapshot when another tab saved since this page opened or
+ * saved it. Returns whether it did.
+ */
+async function reloadIfChanged() {
+  const held = await loadSnapshot();
+  if (!held || held.gen === state.gen) return false;
+  state.v.free();
+  state.v = new WebVisitor(state.bundle, held.bytes, nowMin());
+  state.gen = held.gen;
+  return true;
+}
+
+/**
+ * Changes the diary: under the lock every tab shares, on the latest stored diary (another
+ * tab's check-in is never overwritten by this page's older copy), saved before the lock goes.
+ * `fn(v)` gets the WebVisitor; its result is returned.
+ */
+function change(fn) {
+  return withDiaryLock(async () => {
+    await reloadIfChanged();
+    const result = await fn(state.v);
+    await save();
+    return result;
+  });
 }
 
 async function boot() {
@@ -56,19 +89,18 @@ async function boot() {
   await init({ module_or_path: wasmUrl });
   const bundleResp = await fetch(new URL("trust.bundle", BASE), { credentials: "omit" });
   if (!bundleResp.ok) throw new Error(`trust bundle: HTTP ${bundleResp.status}`);
-  const bundle = new Uint8Array(await bundleResp.arrayBuffer());
-  const snapshot = await loadSnapshot();
-  state.v = new WebVisitor(bundle, snapshot, nowMin());
-  await save();
-  // Another tab of the app may have changed the diary meanwhile: a page coming back into view
-  // reopens it from the stored snapshot (one WebVisitor per page, crates/wasm/API.md).
+  state.bundle = new Uint8Array(await bundleResp.arrayBuffer());
+  await withDiaryLock(async () => {
+    const held = await loadSnapshot();
+    state.v = new WebVisitor(state.bundle, held?.bytes ?? null, nowMin());
+    state.gen = held?.gen ?? 0;
+    await save();
+  });
+  // Another tab of the app may have changed the diary meanwhile: every change reopens the
+  // stored diary first ([`change`]), and a page coming back into view shows it at once.
   document.addEventListener("visibilitychange", async () => {
     if (document.visibilityState !== "visible" || state.syncing) return;
-    const held = await loadSnapshot();
-    if (!held) return;
-    state.v.free();
-    state.v = new WebVisitor(bundle, held, nowMin());
-    render();
+    if (await withDiaryLock(reloadIfChanged)) render();
   });
 
   // The code is in the fragment, which the browser never sent. Read it, then drop it from the
@@ -127,8 +159,7 @@ async function openCode(text) {
   state.view = "home";
   if (state.v.needsRevocations() && navigator.onLine) {
     try {
-      await syncRevocations(state.v);
-      await save();
+      await change((v) => syncRevocations(v));
     } catch {
       // Offline or refused: verify with what is held.
     }
@@ -251,8 +282,7 @@ function homeView() {
 
 async function checkIn(stay) {
   try {
-    const r = state.v.checkIn(state.code, nowMin(), stay);
-    await save();
+    const r = await change((v) => v.checkIn(state.code, nowMin(), stay));
     state.lastCheckIn = r;
     state.preview = null;
     playTone("success");
@@ -267,8 +297,7 @@ async function checkIn(stay) {
 }
 
 async function checkOut(id) {
-  state.v.checkOut(id, nowMin());
-  await save();
+  await change((v) => v.checkOut(id, nowMin()));
   state.lastCheckIn = null;
   state.code = null;
   announce(t("checkedOut"));
@@ -312,8 +341,7 @@ function diaryView() {
         h("div", { class: "row" },
           h("button", { type: "button", class: "save", onclick: async () => {
             try {
-              state.v.editTimes(e.id, fromLocalInput(a.value), fromLocalInput(d.value), nowMin());
-              await save();
+              await change((v) => v.editTimes(e.id, fromLocalInput(a.value), fromLocalInput(d.value), nowMin()));
               state.editing = null;
               render();
             } catch (x) {
@@ -326,14 +354,12 @@ function diaryView() {
       li.append(h("div", { class: "row" },
         h("button", { type: "button", class: "edit", onclick: () => { state.editing = e.id; render(); } }, t("edit")),
         h("button", { type: "button", class: "hide", onclick: async () => {
-          state.v.setHidden(e.id, !e.hidden);
-          await save();
+          await change((v) => v.setHidden(e.id, !e.hidden));
           render();
         } }, e.hidden ? t("unhide") : t("hide")),
         h("button", { type: "button", class: "delete danger", onclick: async () => {
           if (!confirm(t("confirmDelete"))) return;
-          state.v.delete(e.id);
-          await save();
+          await change((v) => v.delete(e.id));
           render();
         } }, t("del"))));
     }
@@ -367,8 +393,7 @@ function alertsView() {
         h("p", { class: "risk" }, t("risk", x.risk, x.highRisk)),
         x.message ? h("p", { class: "message" }, x.message) : null,
         h("button", { type: "button", class: "secondary", onclick: async () => {
-          state.v.dismissExposure(x.id);
-          await save();
+          await change((v) => v.dismissExposure(x.id));
           render();
         } }, t("dismiss"))),
     );
@@ -392,10 +417,15 @@ async function runSync(bar, note) {
   note.textContent = t("syncing");
   document.getElementById("sync").disabled = true;
   try {
-    state.syncResult = await syncAll(state.v, nowMin(), save, ({ done, total }) => {
-      bar.max = total;
-      bar.value = done;
-      note.textContent = t("syncProgress", done, total);
+    // The whole sync holds the diary lock (it saves after each batch with `save`, not
+    // `change`): another tab's change waits for it, then applies to the synced diary.
+    state.syncResult = await withDiaryLock(async () => {
+      await reloadIfChanged();
+      return syncAll(state.v, nowMin(), save, ({ done, total }) => {
+        bar.max = total;
+        bar.value = done;
+        note.textContent = t("syncProgress", done, total);
+      });
     });
     if (state.syncResult.newExposures.length) playTone("failure");
   } catch (e) {
@@ -479,17 +509,16 @@ async function sendShare(tanText) {
   const s = state.share;
   try {
     const tan = parseTan(tanText);
-    const pending = state.v.pendingShareRequest();
-    const req = pending ? state.v.resealShare(tan) : state.v.sealShare(tan, s.from, s.until, nowMin(), [...s.exclude], []);
-    await save();
+    const req = await change((v) =>
+      v.pendingShareRequest() ? v.resealShare(tan) : v.sealShare(tan, s.from, s.until, nowMin(), [...s.exclude], []),
+    );
     const resp = await fetch(req.path, { method: req.method, headers: req.headers, body: req.body, credentials: "omit", referrerPolicy: "no-referrer" });
     const body = new Uint8Array(await resp.arrayBuffer());
     if (!resp.ok) {
       throw httpError(resp.status, body);
     }
-    s.done = state.v.shareAccepted();
+    s.done = await change((v) => v.shareAccepted());
     s.tanText = "";
-    await save();
     announce(t("sent", s.done));
     s.error = null;
   } catch (e) {

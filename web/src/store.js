@@ -39,7 +39,10 @@ async function key() {
   return fresh;
 }
 
-/** The last stored snapshot, decrypted, or null for a new diary. */
+/**
+ * The last stored snapshot, decrypted, with its generation (which every save raises), or null
+ * for a new diary: `{ bytes, gen }`.
+ */
 export async function loadSnapshot() {
   const d = await db();
   const sealed = await d.get("diary", "snapshot");
@@ -50,16 +53,25 @@ export async function loadSnapshot() {
     k,
     sealed.ciphertext,
   );
-  return new Uint8Array(plain);
+  return { bytes: new Uint8Array(plain), gen: sealed.gen ?? 0 };
 }
 
-/** Seals and stores a snapshot (a fresh random nonce each time). */
-export async function saveSnapshot(bytes) {
+/** Seals and stores a snapshot as generation `gen` (a fresh random nonce each time). */
+export async function saveSnapshot(bytes, gen) {
   const k = await key();
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ciphertext = new Uint8Array(
     await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: AAD }, k, bytes),
   );
   const d = await db();
-  await d.put("diary", { iv, ciphertext }, "snapshot");
+  await d.put("diary", { iv, ciphertext, gen }, "snapshot");
+}
+
+/**
+ * Runs `fn` holding the diary lock that every tab of this origin shares (Web Locks), so that a
+ * tab's load, change and save never interleave with another's. Not reentrant: `fn` must not
+ * ask for it again.
+ */
+export function withDiaryLock(fn) {
+  return navigator.locks ? navigator.locks.request("venuecode-diary", () => fn()) : fn();
 }

@@ -344,3 +344,33 @@ test("a tab coming back into view reopens the diary another tab changed", async 
     await c.close();
   }
 });
+
+test("a tab that never came back into view keeps another tab's check-in when it changes the diary", async () => {
+  const c = await browser();
+  try {
+    // B opens first and holds the (empty) diary; A checks in meanwhile.
+    const b = await open(c, `${w.codeBase}/`);
+    await b.click("#nav-alerts");
+    await b.waitForSelector("#no-alerts");
+    const a = await open(c, poster.url);
+    await a.click("#check-in");
+    await a.waitForSelector("#verdict >> text=Checked in");
+    // B, with no visibility change, syncs: a change that saves the whole diary. It reopens the
+    // stored diary under the lock every tab shares before changing it, so A's check-in stays.
+    await b.click("#sync");
+    await b.waitForSelector("#sync:not([disabled])");
+    await b.click("#nav-diary");
+    await b.waitForSelector("#diary li");
+    assert.ok((await b.textContent("#diary")).includes(NAME));
+    await a.reload();
+    await a.waitForSelector("#scan");
+    await a.click("#nav-diary");
+    await a.waitForSelector("#diary li");
+    assert.ok((await a.textContent("#diary")).includes(NAME));
+    // Nothing but the 404s a sync expects before the authority published anything (no newer
+    // trust bundle, no checkpoint yet).
+    assert.deepEqual(c.errors.filter((e) => !e.includes("status of 404")), []);
+  } finally {
+    await c.close();
+  }
+});

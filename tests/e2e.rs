@@ -4009,7 +4009,9 @@ fn uploads_name_their_venues_publish_refuses_a_missing_id_stats_read_as_tables_d
     );
     assert!(!shown.contains('{'), "not a table: {shown}");
     // In Chinese the category is the programme's name, with the slug `--category` takes.
-    let shown = text(&w, &["--lang", "zh-CN", "authority", "stats"]).ok().stdout;
+    let shown = text(&w, &["--lang", "zh-CN", "authority", "stats"])
+        .ok()
+        .stdout;
     assert!(shown.contains("餐饮 (restaurant)"), "{shown}");
 
     // Disable: without a terminal and without --yes, refused and nothing done.

@@ -46,11 +46,11 @@ pub use venuecode_protocol::api::{
     TAN_HEADER,
 };
 
-fn octets(status: StatusCode, bytes: Vec<u8>) -> Response {
+fn octets(status: StatusCode, bytes: impl Into<Bytes>) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/octet-stream")],
-        bytes,
+        bytes.into(),
     )
         .into_response()
 }
@@ -426,13 +426,17 @@ pub(crate) async fn revocations(State(s): State<Shared>, uri: Uri) -> Result<Res
     if after > head {
         return Err(ApiError::malformed("cursor is ahead of the revocation log"));
     }
+    let minute = now_minute();
+    if let Some(page) = s.revocation_pages.get(minute, after, head) {
+        return Ok(octets(StatusCode::OK, page));
+    }
     let up_to = match entries.last() {
         Some(last) if entries.len() >= MAX_REVOCATION_PAGE => last.sequence,
         _ => head,
     };
     let body = RevocationListBody {
         ra_key_id: s.keys.ra.key_id(),
-        issued_at: UnixMinute::new(now_minute()),
+        issued_at: UnixMinute::new(minute),
         after,
         up_to,
         head,
@@ -450,7 +454,10 @@ pub(crate) async fn revocations(State(s): State<Shared>, uri: Uri) -> Result<Res
         tracing::error!(error = %e, "revocation list signing failed");
         ApiError::internal()
     })?;
-    Ok(octets(StatusCode::OK, list.encode()))
+    s.metrics.event("revocation_page_signed");
+    let page = Bytes::from(list.encode());
+    s.revocation_pages.insert(minute, after, head, page.clone());
+    Ok(octets(StatusCode::OK, page))
 }
 
 /// `POST /v1/batches`

@@ -136,3 +136,76 @@ mod tests {
         assert!(c.get(1).is_none());
     }
 }
+
+/// Signed revocation pages of the current minute, by `(after, head)`.
+///
+/// The log is append-only, so a page is fixed by its cursor and the head it was read at; only
+/// its `issued_at` minute changes. Phones polling with the same cursor (most are up to date:
+/// `after == head`) get the bytes signed once that minute instead of an Ed25519 signature per
+/// request. A new revocation moves the head, so it is never hidden behind a cached page. At
+/// most [`MAX_REVOCATION_PAGES`] pages are kept; a new minute, or a full map, starts afresh.
+#[derive(Default)]
+pub(crate) struct RevocationPages {
+    inner: Mutex<PagesOfMinute>,
+}
+
+/// The minute the pages were signed in, and the pages by `(after, head)`.
+type PagesOfMinute = (u32, HashMap<(u64, u64), Bytes>);
+
+/// How many signed revocation pages one minute keeps.
+pub(crate) const MAX_REVOCATION_PAGES: usize = 1024;
+
+impl RevocationPages {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PagesOfMinute> {
+        // The map holds finished pages only: a panic elsewhere cannot leave one half-written.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The page signed during `minute` for `after` at `head`, if there is one.
+    pub(crate) fn get(&self, minute: u32, after: u64, head: u64) -> Option<Bytes> {
+        let inner = self.lock();
+        if inner.0 != minute {
+            return None;
+        }
+        inner.1.get(&(after, head)).cloned()
+    }
+
+    /// Keeps a page signed during `minute`.
+    pub(crate) fn insert(&self, minute: u32, after: u64, head: u64, page: Bytes) {
+        let mut inner = self.lock();
+        if inner.0 != minute || inner.1.len() >= MAX_REVOCATION_PAGES {
+            inner.0 = minute;
+            inner.1.clear();
+        }
+        inner.1.insert((after, head), page);
+    }
+}
+
+#[cfg(test)]
+mod revocation_page_tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_kept_for_its_minute_cursor_and_head_only() {
+        let pages = RevocationPages::default();
+        pages.insert(100, 5, 7, Bytes::from_static(b"page"));
+        assert_eq!(pages.get(100, 5, 7).as_deref(), Some(&b"page"[..]));
+        assert!(
+            pages.get(100, 5, 8).is_none(),
+            "a new revocation moves the head"
+        );
+        assert!(pages.get(100, 4, 7).is_none());
+        assert!(pages.get(101, 5, 7).is_none(), "signed in another minute");
+        // A new minute starts afresh.
+        pages.insert(101, 7, 7, Bytes::from_static(b"next"));
+        assert!(pages.get(101, 5, 7).is_none());
+        assert_eq!(pages.get(101, 7, 7).as_deref(), Some(&b"next"[..]));
+        // A full map starts afresh too: memory stays bounded.
+        for after in 0..MAX_REVOCATION_PAGES as u64 {
+            pages.insert(102, after, 9999, Bytes::from_static(b"x"));
+        }
+        assert_eq!(pages.lock().1.len(), MAX_REVOCATION_PAGES);
+        pages.insert(102, 9999, 9999, Bytes::from_static(b"y"));
+        assert_eq!(pages.lock().1.len(), 1);
+    }
+}

@@ -131,6 +131,7 @@ impl Server {
             metrics: metrics::Metrics::new(),
             limiter,
             batch_cache: cache::BatchCache::new(config_cache_bytes),
+            revocation_pages: cache::RevocationPages::default(),
             trust_bundle,
             web_app,
             read_slots,

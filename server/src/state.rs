@@ -29,6 +29,8 @@ pub(crate) struct AppState {
     pub limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// Recently served exposure batches (immutable), answered from memory.
     pub batch_cache: crate::cache::BatchCache,
+    /// Revocation pages signed this minute, by cursor and head.
+    pub revocation_pages: crate::cache::RevocationPages,
     /// The trust bundle given at start (`--trust-bundle`), verified, as its bytes.
     pub trust_bundle: Option<Bytes>,
     /// The visitor web app (`--web-app`), read at start.

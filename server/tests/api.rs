@@ -150,12 +150,49 @@ fn venue_registration_update_revocation_and_stats() {
     let r = h.get("/v1/revocations?after=x");
     assert_eq!((r.status, r.code().as_str()), (400, "malformed"));
 
+    // A page is signed once a minute per cursor and head: phones polling with the same cursor
+    // cost no signature each, and a new revocation is in the very next page.
+    let signed = |h: &Harness| -> u64 {
+        let text = String::from_utf8(h.get("/metrics").body).unwrap();
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix("venuecode_events_total{event=\"revocation_page_signed\"} ")
+            })
+            .map_or(0, |n| n.trim().parse().unwrap())
+    };
+    let before = signed(&h);
+    for _ in 0..6 {
+        let page = h.get("/v1/revocations?after=3").body;
+        RevocationList::decode(&page)
+            .unwrap()
+            .verify(&anchors(&h))
+            .unwrap();
+    }
+    let polls = signed(&h) - before;
+    assert!(
+        (1..=2).contains(&polls),
+        "{polls} signatures for six polls within at most two minutes"
+    );
+    let (revoked_key, revoked_serial) = h.register("Closing Shop");
+    let r = h.signed(
+        &revoked_key,
+        "POST",
+        &format!("/v1/venues/{revoked_serial}/revoke"),
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    let list = RevocationList::decode(&h.get("/v1/revocations?after=3").body).unwrap();
+    list.verify(&anchors(&h)).unwrap();
+    let b = list.body();
+    assert_eq!((b.after, b.head, b.entries.len()), (3, 4, 1));
+    assert_eq!(b.entries[0].serial, revoked_serial);
+
     // Stats: one current certificate per venue, superseded ones not counted.
     h.register("Active Place");
     let s = h.get("/v1/stats/venues").json();
     assert_eq!(
         s["by_region"],
-        serde_json::json!([{"region": 620105, "category": "restaurant", "active": 1, "revoked": 2}])
+        serde_json::json!([{"region": 620105, "category": "restaurant", "active": 1, "revoked": 3}])
     );
 }
 

@@ -358,3 +358,87 @@ fn every_acknowledged_check_in_survives_kill_9() {
     assert!(killed_with_acks == cycles);
     assert!(exposures_acked > 0, "no sync was acknowledged");
 }
+
+/// Set in the child of the creation test: the path of the diary to create.
+const CREATE_ENV: &str = "VENUECODE_DIARY_CREATE_CHILD";
+
+/// A server that is never reached.
+struct NoServer;
+
+impl Transport for NoServer {
+    fn send(&self, _: Request) -> venuecode_client::Result<Response> {
+        Ok(Response::from_bytes(
+            404,
+            b"{\"error\":\"not_found\"}".to_vec(),
+        ))
+    }
+}
+
+#[test]
+fn diary_create_child() {
+    // Child mode only: as a normal test, this does nothing.
+    if let Some(path) = std::env::var_os(CREATE_ENV) {
+        let a = authorities();
+        let mut out = std::io::stdout();
+        writeln!(out, "GO").unwrap();
+        out.flush().unwrap();
+        drop(open(Path::new(&path), &a, START, NoServer));
+        writeln!(out, "OPENED").unwrap();
+        out.flush().unwrap();
+        std::thread::sleep(Duration::from_secs(60));
+    }
+}
+
+#[test]
+fn a_diary_killed_while_being_created_opens_afterwards() {
+    if std::env::var_os(CHILD_ENV).is_some() || std::env::var_os(CREATE_ENV).is_some() {
+        return;
+    }
+    let (_, seed) = crash::settings();
+    let mut rng = Rng(seed);
+    let a = authorities();
+    let dir = tempfile::tempdir().unwrap();
+    // How long making a new diary takes here, so that the kills land inside it.
+    let started = std::time::Instant::now();
+    drop(open(&dir.path().join("timed.redb"), &a, START, NoServer));
+    let making = started.elapsed().as_micros().max(1) as u64;
+    let exe = std::env::current_exe().unwrap();
+    let cycles = 24;
+    let mut before_made = 0;
+    for cycle in 0..cycles {
+        let path = dir.path().join(format!("diary-{cycle}.redb"));
+        let mut child = crash::child_command(&exe, "diary_create_child")
+            .env(CREATE_ENV, &path)
+            .spawn()
+            .unwrap();
+        let mut r = BufReader::new(child.stdout.take().unwrap());
+        // The test harness prints its own lines first.
+        let mut line = String::new();
+        while !line.trim_end().ends_with("GO") {
+            line.clear();
+            let n = r.read_line(&mut line).unwrap();
+            assert!(
+                n > 0,
+                "the child ended before GO; VENUECODE_CRASH_SEED={seed}"
+            );
+        }
+        std::thread::sleep(Duration::from_micros(rng.below(2 * making)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let mut rest = String::new();
+        let _ = r.read_to_string(&mut rest);
+        if !rest.contains("OPENED") {
+            before_made += 1;
+        }
+        // Wherever the kill landed, the diary opens (afresh if it was never made) and works.
+        let v = open(&path, &a, START, NoServer);
+        assert!(
+            v.entries().unwrap().is_empty(),
+            "VENUECODE_CRASH_SEED={seed}"
+        );
+    }
+    eprintln!(
+        "diary creation: {before_made} of {cycles} children killed before the diary was made \
+         (making one takes {making} µs here); VENUECODE_CRASH_SEED={seed}"
+    );
+}

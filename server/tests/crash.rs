@@ -389,3 +389,33 @@ fn every_acknowledged_write_survives_kill_9() {
     assert!(all.iter().any(|a| matches!(a, Ack::Upload { .. })));
     assert!(all.iter().any(|a| matches!(a, Ack::Venue { .. })));
 }
+
+#[test]
+fn a_store_killed_while_being_created_opens_afterwards() {
+    let (_, seed) = crash::settings();
+    let mut rng = Rng(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Keys::new(dir.path());
+    // How long a first start (the store made, then listening) takes here, to kill inside it.
+    let started = std::time::Instant::now();
+    drop(start(&keys, &dir.path().join("timed")));
+    let making = started.elapsed().as_micros().max(1) as u64;
+    let cycles = 16;
+    for cycle in 0..cycles {
+        let data = dir.path().join(format!("data-{cycle}"));
+        let mut child = Command::new(BIN)
+            .args(process::key_dir_args(&data, &keys.dir))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(rng.below(making)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        // Wherever the kill landed, the store opens (afresh if it was never made).
+        if let Err(e) = RedbStorage::open(&data) {
+            panic!("cycle {cycle}: the store does not open ({e}); VENUECODE_CRASH_SEED={seed}");
+        }
+    }
+    eprintln!("store creation: {cycles} kills within {making} µs of a first start; VENUECODE_CRASH_SEED={seed}");
+}

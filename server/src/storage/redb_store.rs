@@ -224,6 +224,44 @@ fn open_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     opts.open(path)
 }
 
+/// Opens the database at `path`, or makes a new one whole under a temporary name beside it and
+/// renames it into place once it is on disk: a server killed while redb lays out a new file
+/// (during its first start) leaves no half-made file that redb would refuse, or panic on, at
+/// every later start.
+fn open_or_make(path: &Path) -> StorageResult<redb::Database> {
+    let io = |what: &str, e: std::io::Error| {
+        StorageError::Backend(format!("cannot {what} the database file: {e}"))
+    };
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => {
+            let file = open_private_file(path).map_err(|e| io("open", e))?;
+            return Ok(redb::Builder::new().create_file(file)?);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io("open", e)),
+    }
+    let making = path.with_extension("redb.creating");
+    // Left by a server killed while making it: never used, so it goes.
+    if let Err(e) = std::fs::remove_file(&making) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            return Err(io("create", e));
+        }
+    }
+    let file = open_private_file(&making).map_err(|e| io("create", e))?;
+    let on_disk = file.try_clone().map_err(|e| io("create", e))?;
+    let db = redb::Builder::new().create_file(file)?;
+    on_disk.sync_all().map_err(|e| io("create", e))?;
+    std::fs::rename(&making, path).map_err(|e| io("create", e))?;
+    // The rename itself is durable once the directory is.
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io("create", e))?;
+    }
+    Ok(db)
+}
+
 /// Gives up on a job whose transaction could not begin. Dropping it closes its reply channel,
 /// which its caller reports as an uncommitted write.
 fn fail_unrun(job: Job, e: &StorageError) {
@@ -242,9 +280,7 @@ impl RedbStorage {
     pub fn open(dir: &Path) -> StorageResult<Self> {
         create_private_dir(dir)
             .map_err(|e| StorageError::Backend(format!("cannot create data directory: {e}")))?;
-        let file = open_private_file(&dir.join(Self::FILE_NAME))
-            .map_err(|e| StorageError::Backend(format!("cannot open the database file: {e}")))?;
-        let db = Arc::new(redb::Builder::new().create_file(file)?);
+        let db = Arc::new(open_or_make(&dir.join(Self::FILE_NAME))?);
         let (tx, rx) = mpsc::channel();
         let writer_db = Arc::clone(&db);
         let writer = std::thread::Builder::new()

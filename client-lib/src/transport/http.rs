@@ -17,7 +17,7 @@ use ureq::http::Uri;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
 use super::{Method, Request, Response, Transport};
-use crate::error::{Error, Result};
+use crate::error::{Error, NetworkError, NetworkKind, Reason, Result, ServerNamed};
 
 /// How long connecting, or any single read or write, may stall before the transport gives up.
 pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -151,23 +151,17 @@ impl HttpTransportBuilder {
 
 /// Checks a base URL; returns whether it is HTTPS.
 fn check_base_url(base: &str, allow_insecure_http: bool) -> Result<bool> {
-    let uri: Uri = base.parse().map_err(|_| {
-        Error::InvalidServerUrl("it does not parse as a URL like https://venuecode.example")
-    })?;
+    let uri: Uri = base
+        .parse()
+        .map_err(|_| Error::InvalidServerUrl(Reason::UrlUnparsable))?;
     let Some(authority) = uri.authority() else {
-        return Err(Error::InvalidServerUrl(
-            "it has no host; write it like https://venuecode.example",
-        ));
+        return Err(Error::InvalidServerUrl(Reason::UrlWithoutHost));
     };
     if authority.as_str().contains('@') {
-        return Err(Error::InvalidServerUrl(
-            "it holds a user name or password, which the API never uses; remove them",
-        ));
+        return Err(Error::InvalidServerUrl(Reason::UrlWithUserInfo));
     }
     if uri.query().is_some() || base.contains('#') {
-        return Err(Error::InvalidServerUrl(
-            "it has a query or fragment; give only scheme, host, port and path",
-        ));
+        return Err(Error::InvalidServerUrl(Reason::UrlWithQuery));
     }
     match uri.scheme_str() {
         Some(s) if s.eq_ignore_ascii_case("https") => Ok(true),
@@ -178,9 +172,7 @@ fn check_base_url(base: &str, allow_insecure_http: bool) -> Result<bool> {
                 Err(Error::InsecureServerUrl(base.to_owned()))
             }
         }
-        _ => Err(Error::InvalidServerUrl(
-            "its scheme is not https:// (or http:// to this machine)",
-        )),
+        _ => Err(Error::InvalidServerUrl(Reason::UrlScheme)),
     }
 }
 
@@ -240,6 +232,18 @@ struct ExchangeFailed {
 }
 
 impl ExchangeFailed {
+    /// What kind of failure it is.
+    fn kind(&self) -> NetworkKind {
+        match (self.tls_error(), &self.source) {
+            (Some(rustls::Error::InvalidCertificate(_)), _) => NetworkKind::CertificateRefused,
+            (Some(_), _) | (None, ureq::Error::Tls(_)) => NetworkKind::Tls,
+            (None, ureq::Error::Io(e)) => NetworkKind::of_io(e),
+            (None, ureq::Error::Timeout(_)) => NetworkKind::TimedOut,
+            (None, ureq::Error::HostNotFound) => NetworkKind::NameNotResolved,
+            (None, _) => NetworkKind::Other,
+        }
+    }
+
     /// The TLS error inside, if the exchange failed in TLS.
     fn tls_error(&self) -> Option<&rustls::Error> {
         match &self.source {
@@ -292,8 +296,11 @@ struct NamedBody {
 impl Read for NamedBody {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.inner.read(buf).map_err(|e| {
-            let text = format!("{}: {}", self.server, root_cause(&e));
-            std::io::Error::new(e.kind(), text)
+            let named = ServerNamed {
+                server: self.server.clone(),
+                text: root_cause(&e),
+            };
+            std::io::Error::new(e.kind(), named)
         })
     }
 }
@@ -302,10 +309,15 @@ impl Transport for HttpTransport {
     fn send(&self, request: Request) -> Result<Response> {
         let url = format!("{}{}", self.base, request.path);
         let net = |e: ureq::Error| {
-            Error::Network(Box::new(ExchangeFailed {
+            let failed = ExchangeFailed {
                 server: self.base.clone(),
                 source: e,
-            }))
+            };
+            Error::Network(NetworkError::new(
+                Some(self.base.clone()),
+                failed.kind(),
+                failed,
+            ))
         };
         let response = match request.method {
             Method::Get | Method::Delete => {

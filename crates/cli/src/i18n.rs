@@ -11,10 +11,19 @@ use std::sync::OnceLock;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
-/// The English catalogue.
-pub const EN_FTL: &str = include_str!("../i18n/en/venuecode.ftl");
-/// The Simplified Chinese catalogue.
-pub const ZH_CN_FTL: &str = include_str!("../i18n/zh-CN/venuecode.ftl");
+/// The English catalogue: the sentences (venuecode.ftl), then the reasons inside them that
+/// are worded from the libraries' typed errors (details.ftl), as one resource.
+pub const EN_FTL: &str = concat!(
+    include_str!("../i18n/en/venuecode.ftl"),
+    "\n",
+    include_str!("../i18n/en/details.ftl")
+);
+/// The Simplified Chinese catalogue, made as [`EN_FTL`] is.
+pub const ZH_CN_FTL: &str = concat!(
+    include_str!("../i18n/zh-CN/venuecode.ftl"),
+    "\n",
+    include_str!("../i18n/zh-CN/details.ftl")
+);
 
 /// A language the CLI speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

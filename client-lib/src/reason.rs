@@ -9,7 +9,7 @@ use core::fmt;
 #[non_exhaustive]
 pub enum Reason {
     // ---- an edit out of bounds ----
-    /// Departure must be after arrival.
+    /// The departure must be after the arrival.
     DepartureBeforeArrival,
     /// Arrival is in the future.
     ArrivalInFuture,
@@ -18,24 +18,24 @@ pub enum Reason {
     /// Stay longer than the longest stay.
     StayTooLong,
     // ---- an unusable server URL ----
-    /// It does not parse as a URL like https://venuecode.example.
+    /// The server URL does not parse as a URL.
     UrlUnparsable,
-    /// It has no host; write it like https://venuecode.example.
+    /// The server URL has no host.
     UrlWithoutHost,
-    /// It holds a user name or password, which the API never uses; remove them.
+    /// The server URL holds a user name or password.
     UrlWithUserInfo,
-    /// It has a query or fragment; give only scheme, host, port and path.
+    /// The server URL has a query or fragment.
     UrlWithQuery,
-    /// Its scheme is not https:// (or http:// to this machine).
+    /// The server URL's scheme is not `https://` (nor `http://` to this machine).
     UrlScheme,
     // ---- an answer off the API contract ----
     /// Too many revocation pages.
     TooManyRevocationPages,
     /// A revocation page without progress.
     RevocationPageWithoutProgress,
-    /// Registration response.
+    /// The answer to a venue registration does not parse.
     RegistrationResponse,
-    /// Revoke response.
+    /// The answer to a deactivation does not parse.
     RevokeResponse,
     /// Body exceeds its size limit.
     BodyTooLarge,
@@ -52,7 +52,7 @@ pub enum Reason {
     TooManyRevocations,
     /// Too many count pings.
     TooManyCountPings,
-    /// A phone number is a mainland mobile number (11 digits, 13… to 19…) or an international one starting with + and the country code.
+    /// A phone number is neither a mainland mobile number nor `+` and a country code.
     PhoneShape,
     /// An open entry needs its guest.
     OpenEntryNeedsGuest,
@@ -85,7 +85,7 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// Every reason, in the order of [`Reason::ALL`]'s codes.
+    /// Every reason, in the order of the variants.
     pub const ALL: &'static [Reason] = &[
         Self::DepartureBeforeArrival,
         Self::ArrivalInFuture,
@@ -168,7 +168,7 @@ impl Reason {
     /// The English text, as [`fmt::Display`] writes it.
     pub fn text(self) -> &'static str {
         match self {
-            Self::DepartureBeforeArrival => "departure must be after arrival",
+            Self::DepartureBeforeArrival => "the departure must be after the arrival",
             Self::ArrivalInFuture => "arrival is in the future",
             Self::ArrivalTooEarly => "arrival too long before the scan",
             Self::StayTooLong => "stay longer than the longest stay",

@@ -721,7 +721,7 @@ pub struct Plan {
     /// scanned that venue on that (venue-local) day cannot be notified.
     pub missing_seeds: Vec<(u64, String, u32)>,
     /// Traces that could not be planned, with the reason.
-    pub refused: Vec<(u64, String)>,
+    pub refused: Vec<(u64, venuecode_protocol::Error)>,
 }
 
 /// Seeds released by venues: venue key → venue-local epoch → seed.
@@ -749,7 +749,7 @@ pub fn plan(traces: &[Trace], released: &Released, risk: RiskLevel) -> Plan {
                         .push((tr.serial(), tr.venue_name().to_owned(), e.get()));
                 }
             }
-            Err(e) => plan.refused.push((tr.serial(), e.to_string())),
+            Err(e) => plan.refused.push((tr.serial(), e)),
         }
     }
     plan
@@ -1286,7 +1286,7 @@ pub enum PublishEvent<'a> {
         /// The venue's certificate serial.
         serial: u64,
         /// Why.
-        reason: &'a str,
+        reason: venuecode_protocol::Error,
     },
     /// Records are derived and sealed for the windows not published before.
     Sealing {
@@ -1302,7 +1302,7 @@ pub enum PublishEvent<'a> {
         /// Its end.
         end: UnixMinute,
         /// Why.
-        reason: &'a str,
+        reason: venuecode_protocol::Error,
     },
     /// The batch is signed and about to be posted.
     Signed {
@@ -1450,7 +1450,7 @@ pub fn publish_mailbox(
     for (serial, reason) in &plan.refused {
         progress(PublishEvent::StayRefused {
             serial: *serial,
-            reason,
+            reason: *reason,
         });
     }
     let before = plan.windows.len();
@@ -1471,7 +1471,7 @@ pub fn publish_mailbox(
             Err(e) => progress(PublishEvent::WindowRefused {
                 start: w.start,
                 end: w.end,
-                reason: &e.to_string(),
+                reason: e,
             }),
         }
     }

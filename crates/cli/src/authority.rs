@@ -81,7 +81,7 @@ pub fn publish_event_text(event: PublishEvent<'_>, zone: &Zone, loc: &Localizer)
                 loc,
                 "ha-progress-stay-refused",
                 serial = serial,
-                reason = reason
+                reason = crate::errors::protocol_text_in(loc, &reason)
             )
         }
         PublishEvent::Sealing {
@@ -98,7 +98,7 @@ pub fn publish_event_text(event: PublishEvent<'_>, zone: &Zone, loc: &Localizer)
             "ha-progress-window-refused",
             from = format_in(start, zone),
             until = format_in(end, zone),
-            reason = reason
+            reason = crate::errors::protocol_text_in(loc, &reason)
         ),
         PublishEvent::Signed { sequence, records } => {
             tl!(
@@ -171,7 +171,7 @@ pub fn init(
                 "--code-base-url"
             },
             url = url,
-            detail = reason.to_string()
+            detail = crate::errors::protocol_text(&reason)
         )
         .into(),
         e => anyhow::Error::new(e),

@@ -1,5 +1,6 @@
 //! The message catalogue: every sentence the CLI shows people, in English and Simplified
-//! Chinese, as Fluent files embedded in the binary (`crates/cli/i18n/{en,zh-CN}/venuecode.ftl`).
+//! Chinese, as Fluent files embedded in the binary (`crates/cli/i18n/{en,zh-CN}/venuecode.ftl`,
+//! and `details.ftl` for the reasons inside error sentences, see [`crate::errors`]).
 //!
 //! The language of a run is chosen once ([`set_language`]: `--lang`, `VENUECODE_LANG`, else
 //! the locale, see [`Lang::from_env`]); [`t!`](crate::t) formats a message in it. A poster or

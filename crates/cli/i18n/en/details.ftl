@@ -50,7 +50,7 @@ protocol-randomness-unavailable = system randomness unavailable
 
 ## The client library's reasons
 
-reason-departure-before-arrival = departure must be after arrival
+reason-departure-before-arrival = the departure must be after the arrival
 reason-arrival-in-future = arrival is in the future
 reason-arrival-too-early = arrival too long before the scan
 reason-stay-too-long = stay longer than the longest stay

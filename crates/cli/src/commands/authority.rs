@@ -828,7 +828,7 @@ fn run_tans(ctx: &Ctx, cmd: TanCmd) -> Result<()> {
                             Ok(Some(st)) => Some(authority::server_state(&st, now)),
                             Ok(None) => None,
                             Err(e) => {
-                                unreachable = Some(format!("{e:#}"));
+                                unreachable = Some(venuecode::errors::authority_why(&e));
                                 None
                             }
                         }

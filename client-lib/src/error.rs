@@ -75,9 +75,9 @@ pub enum Error {
     /// cross the network unencrypted and unauthenticated. Use `https://`; insecure HTTP must be
     /// allowed explicitly (for drills). Holds the URL.
     InsecureServerUrl(String),
-    /// The private CA certificates to trust could not be read or used; the text names the file
-    /// and what is wrong.
-    TrustedCa(String),
+    /// The private CA certificates to trust could not be read or used: it names the file and
+    /// what is wrong.
+    TrustedCa(CaError),
     /// The server could not be reached, its TLS certificate was refused, or the connection
     /// broke mid-transfer. It names the server and the cause ([`NetworkError::kind`]), once:
     /// [`std::error::Error::source`] gives nothing more, so that printing an error with its
@@ -109,8 +109,8 @@ pub enum Error {
 
     /// A certificate the server issued for a registration or an update is refused: it does not
     /// decode or verify under the trust anchors, certifies another key or other information
-    /// than was asked, or keeps the old serial. The text says which.
-    CertificateRefused(String),
+    /// than was asked, or keeps the old serial. The problem says which.
+    CertificateRefused(CertificateProblem),
 
     // ---- sharing ----
     /// No upload is waiting to be retried.
@@ -351,7 +351,7 @@ impl fmt::Display for Error {
             Self::NothingSelected => f.write_str("no entry was selected to share"),
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
             Self::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
-            Self::CertificateRefused(why) => f.write_str(why),
+            Self::CertificateRefused(why) => write!(f, "{why}"),
         }
     }
 }
@@ -395,6 +395,87 @@ from_redb!(
 
 /// Shorthand for results of this crate.
 pub type Result<T> = core::result::Result<T, Error>;
+
+/// Why a certificate the server issued is refused ([`Error::CertificateRefused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateProblem {
+    /// It does not decode.
+    Undecodable(ProtocolError),
+    /// Its signature does not verify under the trust anchors.
+    Unverified(ProtocolError),
+    /// It certifies another key or other information than was asked.
+    OtherThanAsked,
+    /// An update kept the old certificate's serial.
+    SameSerial,
+}
+
+impl fmt::Display for CertificateProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Undecodable(e) => write!(f, "certificate: {e}"),
+            Self::Unverified(e) => {
+                write!(f, "the certificate from the server does not verify: {e}")
+            }
+            Self::OtherThanAsked => {
+                f.write_str("the server certified something other than what was asked")
+            }
+            Self::SameSerial => {
+                f.write_str("the server answered the update with the same certificate serial")
+            }
+        }
+    }
+}
+
+/// What is wrong with the private CA certificates to trust ([`CaError`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CaProblem {
+    /// The file cannot be read.
+    Unreadable(IoKind),
+    /// It is not PEM.
+    NotPem,
+    /// It holds no certificate.
+    NoCertificate,
+    /// A certificate in it cannot serve as a CA.
+    Unusable,
+}
+
+/// The private CA certificates to trust could not be read or used ([`Error::TrustedCa`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaError {
+    file: String,
+    problem: CaProblem,
+    text: String,
+}
+
+impl CaError {
+    /// `problem` with `file` (a path, or a name for PEM given as text); `text` says it in
+    /// English, naming the file.
+    pub fn new(file: impl Into<String>, problem: CaProblem, text: impl Into<String>) -> Self {
+        CaError {
+            file: file.into(),
+            problem,
+            text: text.into(),
+        }
+    }
+
+    /// The file, or the name of the PEM given.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// What is wrong.
+    pub fn problem(&self) -> CaProblem {
+        self.problem
+    }
+}
+
+impl fmt::Display for CaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
 
 /// What kind of I/O failure a file or storage error is, for an app to word it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -616,7 +697,7 @@ mod tests {
             Error::GuestIdentityNotKept(1),
             Error::InvalidServerUrl(Reason::UrlScheme),
             Error::InsecureServerUrl("x".into()),
-            Error::TrustedCa("x".into()),
+            Error::TrustedCa(CaError::new("f", CaProblem::NotPem, "x")),
             Error::Network(NetworkError::new(None, NetworkKind::Other, "x")),
             Error::BadResponse(Reason::JsonMismatch),
             Error::TanUsed,
@@ -628,7 +709,7 @@ mod tests {
                 code: ErrorCode::Unknown(String::new()),
                 message: String::new(),
             },
-            Error::CertificateRefused("x".into()),
+            Error::CertificateRefused(CertificateProblem::SameSerial),
             Error::NoPendingUpload,
             Error::NothingSelected,
             Error::Protocol(p()),

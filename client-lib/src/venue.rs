@@ -19,7 +19,7 @@ use venuecode_protocol::{
 
 use crate::api;
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, Reason, Result};
+use crate::error::{CertificateProblem, Error, Reason, Result};
 use crate::sync::stream_batch;
 use crate::transport::{Method, Request, Transport};
 
@@ -123,7 +123,7 @@ pub fn check_issued(
 
 fn decode_certificate(bytes: &[u8]) -> Result<VenueCertificate> {
     VenueCertificate::decode(bytes)
-        .map_err(|e| Error::CertificateRefused(format!("certificate: {e}")))
+        .map_err(|e| Error::CertificateRefused(CertificateProblem::Undecodable(e)))
 }
 
 fn check_certified(
@@ -132,14 +132,11 @@ fn check_certified(
     key: &venuecode_protocol::PublicKey,
     info: &VenueInfo,
 ) -> Result<()> {
-    cert.verify_signature(anchors).map_err(|e| {
-        Error::CertificateRefused(format!(
-            "the certificate from the server does not verify: {e}"
-        ))
-    })?;
+    cert.verify_signature(anchors)
+        .map_err(|e| Error::CertificateRefused(CertificateProblem::Unverified(e)))?;
     if cert.body().venue_key != *key || cert.info() != info {
         return Err(Error::CertificateRefused(
-            "the server certified something other than what was asked".to_owned(),
+            CertificateProblem::OtherThanAsked,
         ));
     }
     Ok(())
@@ -260,9 +257,7 @@ impl Venue {
             info,
         )?;
         if cert.serial() == self.certificate.serial() {
-            return Err(Error::CertificateRefused(
-                "the server answered the update with the same certificate serial".to_owned(),
-            ));
+            return Err(Error::CertificateRefused(CertificateProblem::SameSerial));
         }
         Ok(cert)
     }

@@ -17,7 +17,9 @@ use ureq::http::Uri;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
 use super::{Method, Request, Response, Transport};
-use crate::error::{Error, NetworkError, NetworkKind, Reason, Result, ServerNamed};
+use crate::error::{
+    CaError, CaProblem, Error, IoKind, NetworkError, NetworkKind, Reason, Result, ServerNamed,
+};
 
 /// How long connecting, or any single read or write, may stall before the transport gives up.
 pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -199,26 +201,43 @@ fn is_loopback_host(host: &str) -> bool {
 fn read_ca(source: &CaSource) -> Result<Vec<Certificate<'static>>> {
     let (pem, name) = match source {
         CaSource::File(path) => {
-            let pem = std::fs::read(path)
-                .map_err(|e| Error::TrustedCa(format!("{}: {e}", path.display())))?;
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::TrustedCa(CaError::new(
+                    path.display().to_string(),
+                    CaProblem::Unreadable(IoKind::of(e.kind())),
+                    format!("{}: {e}", path.display()),
+                ))
+            })?;
             (pem, path.display().to_string())
         }
         CaSource::Pem(pem) => (pem.clone(), "the PEM given".to_owned()),
     };
     let ders = CertificateDer::pem_slice_iter(&pem)
         .collect::<core::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::TrustedCa(format!("{name}: not PEM ({e})")))?;
+        .map_err(|e| {
+            Error::TrustedCa(CaError::new(
+                &name,
+                CaProblem::NotPem,
+                format!("{name}: not PEM ({e})"),
+            ))
+        })?;
     if ders.is_empty() {
-        return Err(Error::TrustedCa(format!(
-            "{name} holds no certificate (expected PEM \"BEGIN CERTIFICATE\" blocks)"
+        return Err(Error::TrustedCa(CaError::new(
+            &name,
+            CaProblem::NoCertificate,
+            format!("{name} holds no certificate (expected PEM \"BEGIN CERTIFICATE\" blocks)"),
         )));
     }
     let mut check = rustls::RootCertStore::empty();
     ders.into_iter()
         .map(|der| {
-            check
-                .add(der.clone())
-                .map_err(|e| Error::TrustedCa(format!("{name}: unusable CA certificate ({e})")))?;
+            check.add(der.clone()).map_err(|e| {
+                Error::TrustedCa(CaError::new(
+                    &name,
+                    CaProblem::Unusable,
+                    format!("{name}: unusable CA certificate ({e})"),
+                ))
+            })?;
             Ok(Certificate::from_der(der.as_ref()).to_owned())
         })
         .collect()
@@ -442,7 +461,12 @@ mod tests {
                 assert!(
                     e.to_string().contains("/nonexistent/venuecode-ca.pem"),
                     "{e}"
-                )
+                );
+                let Error::TrustedCa(ca) = &e else {
+                    unreachable!()
+                };
+                assert_eq!(ca.problem(), CaProblem::Unreadable(IoKind::NotFound));
+                assert_eq!(ca.file(), "/nonexistent/venuecode-ca.pem");
             }
             other => panic!("{other:?}"),
         }

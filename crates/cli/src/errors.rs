@@ -102,15 +102,17 @@ pub fn client_text_in(loc: &Localizer, e: &venuecode_client::Error) -> String {
     let detail = |d: String| vec![("detail", Arg::Text(d))];
     let args: Vec<(&str, Arg)> = match e {
         E::MalformedCode(p) | E::Protocol(p) => detail(protocol_text_in(loc, p)),
-        E::Storage(s) => detail(match e.storage_kind() {
-            Some(kind) => io_kind_text_in(loc, kind, &s.to_string()),
-            None => io_kind_text_in(loc, venuecode_client::IoKind::Other, &s.to_string()),
-        }),
+        E::Storage(s) => {
+            let kind = e.storage_kind().unwrap_or(venuecode_client::IoKind::Other);
+            detail(io_kind_text_in(loc, kind, &s.to_string()))
+        }
         E::EditOutOfBounds(r)
         | E::InvalidServerUrl(r)
         | E::BadResponse(r)
         | E::InvalidArgument(r) => detail(reason_text_in(loc, *r)),
-        E::InsecureServerUrl(s) | E::TrustedCa(s) | E::CertificateRefused(s) => detail(s.clone()),
+        E::InsecureServerUrl(s) => detail(s.clone()),
+        E::TrustedCa(ca) => detail(ca_text_in(loc, ca)),
+        E::CertificateRefused(why) => detail(certificate_text_in(loc, why)),
         E::Network(n) => detail(network_text_in(loc, n)),
         E::GuestNotFound(id) | E::GuestCheckedOut(id) | E::GuestIdentityNotKept(id) => {
             vec![("id", Arg::from(*id))]
@@ -182,6 +184,47 @@ pub fn protocol_text_in(loc: &Localizer, e: &venuecode_protocol::Error) -> Strin
         // API misuse, not the user's: the text names the argument for a bug report.
         P::InvalidArgument(what) => loc.format(&id, &[more(loc, ": ", what)]),
         _ => loc.format(&id, &[]),
+    }
+}
+
+/// Why a certificate the server issued is refused, in the language of `loc` (in English, as
+/// the library says it).
+pub fn certificate_text_in(loc: &Localizer, why: &venuecode_client::CertificateProblem) -> String {
+    use venuecode_client::CertificateProblem as C;
+    match why {
+        C::Undecodable(p) => loc.format(
+            "certificate-undecodable",
+            &[("detail", Arg::Text(protocol_text_in(loc, p)))],
+        ),
+        C::Unverified(p) => loc.format(
+            "certificate-unverified",
+            &[("detail", Arg::Text(protocol_text_in(loc, p)))],
+        ),
+        C::OtherThanAsked => loc.format("certificate-other-than-asked", &[]),
+        C::SameSerial => loc.format("certificate-same-serial", &[]),
+        other => other.to_string(),
+    }
+}
+
+/// What is wrong with the private CA certificates to trust, in the language of `loc`.
+pub fn ca_text_in(loc: &Localizer, ca: &venuecode_client::CaError) -> String {
+    use venuecode_client::CaProblem as C;
+    let file = ("file", Arg::from(ca.file()));
+    match ca.problem() {
+        C::Unreadable(kind) => loc.format(
+            "ca-unreadable",
+            &[
+                file,
+                (
+                    "reason",
+                    Arg::Text(io_kind_text_in(loc, kind, &ca.to_string())),
+                ),
+            ],
+        ),
+        C::NotPem => loc.format("ca-not-pem", &[file]),
+        C::NoCertificate => loc.format("ca-no-certificate", &[file]),
+        C::Unusable => loc.format("ca-unusable", &[file]),
+        _ => ca.to_string(),
     }
 }
 
@@ -779,6 +822,15 @@ mod tests {
         assert_eq!(crate::i18n::language(), crate::i18n::Lang::En);
         for e in protocol_errors() {
             assert_eq!(protocol_text(&e), e.to_string(), "{e:?}");
+        }
+        use venuecode_client::CertificateProblem as C;
+        for c in [
+            C::Undecodable(venuecode_protocol::Error::Truncated),
+            C::Unverified(venuecode_protocol::Error::CertificateSignatureInvalid),
+            C::OtherThanAsked,
+            C::SameSerial,
+        ] {
+            assert_eq!(certificate_text_in(run(), &c), c.to_string(), "{c:?}");
         }
         for r in venuecode_client::Reason::ALL {
             assert_eq!(reason_text_in(run(), *r), r.to_string(), "{r:?}");

@@ -157,6 +157,17 @@ url-server = server URL
 url-code-base = code base URL
 skipped-venue = { $venue } (serial { $serial }): { $detail }
 
+## Certificates the server issued, and private CAs
+
+certificate-undecodable = certificate: { $detail }
+certificate-unverified = the certificate from the server does not verify: { $detail }
+certificate-other-than-asked = the server certified something other than what was asked
+certificate-same-serial = the server answered the update with the same certificate serial
+ca-unreadable = { $file }: { $reason }
+ca-not-pem = { $file }: not PEM
+ca-no-certificate = { $file } holds no certificate (expected PEM "BEGIN CERTIFICATE" blocks)
+ca-unusable = { $file }: unusable CA certificate
+
 ## Key files
 
 key-unreadable = cannot read key file { $path }{ $more }

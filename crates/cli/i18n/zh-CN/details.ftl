@@ -151,6 +151,17 @@ url-server = 服务器地址
 url-code-base = 场所码基础地址
 skipped-venue = { $venue }（序号 { $serial }）：{ $detail }
 
+## 服务器签发的证书和私有 CA
+
+certificate-undecodable = 证书无法解码：{ $detail }
+certificate-unverified = 服务器发来的证书验证失败：{ $detail }
+certificate-other-than-asked = 服务器认证的内容与申请的不同
+certificate-same-serial = 服务器对更新的应答仍使用原证书序号
+ca-unreadable = { $file }：{ $reason }
+ca-not-pem = { $file } 不是 PEM 格式
+ca-no-certificate = { $file } 中没有证书（应为 PEM 格式的 BEGIN CERTIFICATE 块）
+ca-unusable = { $file }：无法用作 CA 证书
+
 ## 密钥文件
 
 key-unreadable = 无法读取密钥文件 { $path }{ $more }

@@ -1087,7 +1087,7 @@ fn rows(w: &World) -> Vec<Row> {
             "malformed TAN (too short)",
             format!(
                 "{:?}",
-                ClientError::InvalidArgument("a TAN is 10 to 64 printable ASCII characters")
+                ClientError::InvalidArgument(venuecode_client::Reason::TanShape)
             ),
             Box::new(|w: &World| {
                 let v = w.visitor();

@@ -3663,17 +3663,21 @@ fn check_in_check_out_and_sync_speak_chinese_or_english() {
     assert_eq!(code, "no_venue");
 }
 
-#[test]
-fn an_unreachable_server_is_named_in_both_languages() {
-    let w = World::new();
-    let home = w.home("offline");
-    // A port nothing listens on.
+/// The URL of a port on this machine that nothing listens on.
+fn dead_server() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let dead = format!("http://127.0.0.1:{port}");
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn an_unreachable_server_is_named_in_both_languages() {
+    let w = World::new();
+    let home = w.home("offline");
+    let dead = dead_server();
     let args = ["visitor", "sync"];
     let code = w.same_failure(
         &dead,
@@ -3692,6 +3696,85 @@ fn an_unreachable_server_is_named_in_both_languages() {
         "the server is not named: {out:#?}"
     );
     assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
+}
+
+/// The words of `text` that are English: runs of 4 or more ASCII letters, once URLs, paths,
+/// `--flags` and `backticked` command lines are taken out.
+fn english_words(text: &str) -> Vec<String> {
+    let mut kept = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        // Odd parts are inside backticks: a command line.
+        if i % 2 == 0 {
+            kept.push_str(part);
+        }
+        kept.push(' ');
+    }
+    kept.split(|c: char| c.is_whitespace() || "（）()，：；。、".contains(c))
+        .filter(|t| !t.contains("://") && !t.contains('/') && !t.starts_with("--"))
+        .flat_map(|t| {
+            t.split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| w.len() >= 4)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn library_reasons_are_worded_in_chinese_not_quoted_in_english() {
+    let w = World::new();
+    let d = w.day;
+    let (_, url) = w.restaurant("shop", "兰州牛肉面馆");
+    let visitor = w.home("visitor");
+    let zh = |server: &str, now: &str, args: &[&str]| {
+        let out = w
+            .cli_lang_at(server, "zh-CN", false, &visitor, Some(now), args)
+            .failed();
+        // A refused scan says why on standard output, other failures on standard error.
+        let said = format!("{}{}", out.stdout, out.stderr);
+        let english = english_words(&said);
+        assert!(english.is_empty(), "English {english:?} in {out:#?}");
+        said
+    };
+
+    // A garbled venue code: the URL cut short.
+    let cut = &url[..url.len() - 12];
+    let said = zh(&w.server.url, &at(d, 2, 0), &["visitor", "scan", cut]);
+    assert!(said.contains("这不是有效的场所码"), "{said}");
+
+    // A server that refuses connections.
+    let dead = dead_server();
+    let said = zh(&dead, &at(d, 2, 0), &["visitor", "sync"]);
+    assert!(said.contains(&format!("{dead}（连接被拒绝）")), "{said}");
+
+    // An edit out of bounds: an arrival in the future.
+    let id = w.scan(&visitor, &at(d, 2, 0), &url).to_string();
+    let edit = [
+        "visitor",
+        "edit",
+        id.as_str(),
+        "--arrival",
+        &at(d, 5, 0),
+        "--departure",
+        &at(d, 6, 0),
+    ];
+    let said = zh(&w.server.url, &at(d, 2, 10), &edit);
+    assert!(said.contains("修改超出范围（到达时间在将来）"), "{said}");
+    // English keeps the library's own words.
+    let en = w
+        .cli_lang("en", false, &visitor, Some(&at(d, 2, 10)), &edit)
+        .failed();
+    assert!(
+        en.stderr
+            .contains("out of bounds (arrival is in the future)"),
+        "{en:#?}"
+    );
+    // The JSON code stays, the reason is in the message.
+    let json = w
+        .cli_lang("zh-CN", true, &visitor, Some(&at(d, 2, 10)), &edit)
+        .failed();
+    let v: Value = serde_json::from_str(json.stderr.trim()).expect("one JSON error object");
+    assert_eq!(v["error"]["code"], "edit_out_of_bounds", "{v}");
 }
 
 #[test]

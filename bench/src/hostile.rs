@@ -287,9 +287,9 @@ impl Transport for Counting {
         let t0 = Instant::now();
         let result = self.inner.send(request).and_then(|mut r| {
             let mut body = Vec::new();
-            r.body
-                .read_to_end(&mut body)
-                .map_err(|e| venuecode_client::Error::Network(Box::new(e)))?;
+            r.body.read_to_end(&mut body).map_err(|e| {
+                venuecode_client::Error::Network(venuecode_client::NetworkError::from_io(e))
+            })?;
             Ok((r.status, body))
         });
         let took = t0.elapsed();

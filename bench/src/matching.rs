@@ -91,8 +91,9 @@ impl Transport for FileTransport {
         let Some((file, _, _)) = seq.checked_sub(1).and_then(|i| self.batches.get(i)) else {
             return Ok(not_found());
         };
-        let f =
-            std::fs::File::open(file).map_err(|e| venuecode_client::Error::Network(Box::new(e)))?;
+        let f = std::fs::File::open(file).map_err(|e| {
+            venuecode_client::Error::Network(venuecode_client::NetworkError::from_io(e))
+        })?;
         Ok(Response {
             status: 200,
             body: Box::new(BufReader::with_capacity(64 * 1024, f)),

@@ -14,7 +14,7 @@ use venuecode_protocol::{
     SigningKey, TrustAnchors, TrustBundle,
 };
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
 use crate::transport::{Request, Response, Transport};
 use zeroize::Zeroizing;
 
@@ -61,16 +61,16 @@ pub fn read_body(response: Response, limit: u64) -> Result<Vec<u8>> {
         .body
         .take(limit + 1)
         .read_to_end(&mut out)
-        .map_err(|e| Error::Network(Box::new(e)))?;
+        .map_err(|e| Error::Network(crate::error::NetworkError::from_io(e)))?;
     if out.len() as u64 > limit {
-        return Err(Error::BadResponse("body exceeds its size limit"));
+        return Err(Error::BadResponse(Reason::BodyTooLarge));
     }
     Ok(out)
 }
 
 fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T> {
     let raw = read_body(response, MAX_JSON_BODY)?;
-    serde_json::from_slice(&raw).map_err(|_| Error::BadResponse("JSON does not match the API"))
+    serde_json::from_slice(&raw).map_err(|_| Error::BadResponse(Reason::JsonMismatch))
 }
 
 /// `GET /v1/revocations?after=N`: the revocation list after a cursor (not yet verified).
@@ -121,8 +121,7 @@ pub fn upload(t: &dyn Transport, tan: &str, body: Vec<u8>) -> Result<u64> {
 /// as typed (canonical form) in `Venuecode-Tan-Hash`. A typo is [`Error::TanTypo`].
 pub fn upload_request(tan: &str, body: Vec<u8>) -> Result<Request> {
     let tan = Zeroizing::new(crate::tan::normalize(tan)?);
-    let hash = tan_hash_hex(&tan)
-        .map_err(|_| Error::InvalidArgument("a TAN is 10 to 64 printable ASCII characters"))?;
+    let hash = tan_hash_hex(&tan).map_err(|_| Error::InvalidArgument(Reason::TanShape))?;
     Ok(Request::post("/v1/uploads", body, "application/octet-stream").header(TAN_HEADER, hash))
 }
 

@@ -8,6 +8,8 @@ use core::fmt;
 pub use venuecode_protocol::api::ErrorCode;
 pub use venuecode_protocol::Error as ProtocolError;
 
+pub use crate::reason::Reason;
+
 /// Every way a client operation can fail.
 ///
 /// The scan errors are distinct so that the app can tell the user what is wrong with a code:
@@ -55,8 +57,8 @@ pub enum Error {
     ExposureNotFound,
     /// The entry is not an open check-in (already checked out).
     NotCheckedIn,
-    /// An edit lies outside the allowed bounds; the text names which.
-    EditOutOfBounds(&'static str),
+    /// An edit lies outside the allowed bounds; the reason names which.
+    EditOutOfBounds(Reason),
     /// No guest-book entry with that id.
     GuestNotFound(u64),
     /// The guest-book entry was already checked out.
@@ -67,22 +69,22 @@ pub enum Error {
 
     // ---- the server ----
     /// The server URL cannot be used: it does not parse, has no host, carries a user name or
-    /// password, or its scheme is neither `https` nor `http`. The text says which.
-    InvalidServerUrl(&'static str),
+    /// password, or its scheme is neither `https` nor `http`. The reason says which.
+    InvalidServerUrl(Reason),
     /// The server URL is plain `http://` to another machine: everything, TANs included, would
     /// cross the network unencrypted and unauthenticated. Use `https://`; insecure HTTP must be
     /// allowed explicitly (for drills). Holds the URL.
     InsecureServerUrl(String),
-    /// The private CA certificates to trust could not be read or used; the text names the file
-    /// and what is wrong.
-    TrustedCa(String),
+    /// The private CA certificates to trust could not be read or used: it names the file and
+    /// what is wrong.
+    TrustedCa(CaError),
     /// The server could not be reached, its TLS certificate was refused, or the connection
-    /// broke mid-transfer. The text names the server and the cause, once: the inner error is
-    /// that text, and [`std::error::Error::source`] gives nothing more, so that printing an
-    /// error with its causes does not repeat the I/O error.
-    Network(Box<dyn std::error::Error + Send + Sync>),
-    /// The server's answer does not follow the API contract.
-    BadResponse(&'static str),
+    /// broke mid-transfer. It names the server and the cause ([`NetworkError::kind`]), once:
+    /// [`std::error::Error::source`] gives nothing more, so that printing an error with its
+    /// causes does not repeat the I/O error.
+    Network(NetworkError),
+    /// The server's answer does not follow the API contract; the reason says how.
+    BadResponse(Reason),
     /// The TAN was already used; each TAN works once.
     TanUsed,
     /// The TAN has expired; ask the health authority for a new one.
@@ -107,8 +109,8 @@ pub enum Error {
 
     /// A certificate the server issued for a registration or an update is refused: it does not
     /// decode or verify under the trust anchors, certifies another key or other information
-    /// than was asked, or keeps the old serial. The text says which.
-    CertificateRefused(String),
+    /// than was asked, or keeps the old serial. The problem says which.
+    CertificateRefused(CertificateProblem),
 
     // ---- sharing ----
     /// No upload is waiting to be retried.
@@ -119,8 +121,8 @@ pub enum Error {
     // ---- everything else ----
     /// Any other protocol failure (a batch or list signature, a decoding error, a seal).
     Protocol(ProtocolError),
-    /// An argument given by the caller is invalid; the text names which.
-    InvalidArgument(&'static str),
+    /// An argument given by the caller is invalid; the reason names which.
+    InvalidArgument(Reason),
 }
 
 impl Error {
@@ -237,6 +239,39 @@ impl Error {
     pub fn tone(&self) -> crate::Tone {
         crate::Tone::Failure
     }
+
+    /// The code of the typed reason under this failure, for an app to say more than
+    /// [`Error::code`] does: [`Reason::code`] for an edit, URL, answer or argument refused,
+    /// [`ProtocolError::code`] for a malformed code or a protocol failure,
+    /// [`NetworkKind::code`] for a network failure and [`IoKind::code`] for a storage failure
+    /// with an I/O error under it; `None` for the others.
+    pub fn reason_code(&self) -> Option<&'static str> {
+        match self {
+            Self::EditOutOfBounds(r)
+            | Self::InvalidServerUrl(r)
+            | Self::BadResponse(r)
+            | Self::InvalidArgument(r) => Some(r.code()),
+            Self::MalformedCode(p) | Self::Protocol(p) => Some(p.code()),
+            Self::Network(n) => Some(n.kind().code()),
+            Self::Storage(_) => self.storage_kind().map(IoKind::code),
+            _ => None,
+        }
+    }
+
+    /// The kind of the I/O error under a [`Error::Storage`] failure, when there is one.
+    pub fn storage_kind(&self) -> Option<IoKind> {
+        let Self::Storage(e) = self else {
+            return None;
+        };
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e.as_ref());
+        while let Some(c) = cause {
+            if let Some(io) = c.downcast_ref::<std::io::Error>() {
+                return Some(IoKind::of(io.kind()));
+            }
+            cause = c.source();
+        }
+        None
+    }
 }
 
 impl fmt::Display for Error {
@@ -316,7 +351,7 @@ impl fmt::Display for Error {
             Self::NothingSelected => f.write_str("no entry was selected to share"),
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
             Self::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
-            Self::CertificateRefused(why) => f.write_str(why),
+            Self::CertificateRefused(why) => write!(f, "{why}"),
         }
     }
 }
@@ -361,6 +396,276 @@ from_redb!(
 /// Shorthand for results of this crate.
 pub type Result<T> = core::result::Result<T, Error>;
 
+/// Why a certificate the server issued is refused ([`Error::CertificateRefused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateProblem {
+    /// It does not decode.
+    Undecodable(ProtocolError),
+    /// Its signature does not verify under the trust anchors.
+    Unverified(ProtocolError),
+    /// It certifies another key or other information than was asked.
+    OtherThanAsked,
+    /// An update kept the old certificate's serial.
+    SameSerial,
+}
+
+impl fmt::Display for CertificateProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Undecodable(e) => write!(f, "certificate: {e}"),
+            Self::Unverified(e) => {
+                write!(f, "the certificate from the server does not verify: {e}")
+            }
+            Self::OtherThanAsked => {
+                f.write_str("the server certified something other than what was asked")
+            }
+            Self::SameSerial => {
+                f.write_str("the server answered the update with the same certificate serial")
+            }
+        }
+    }
+}
+
+/// What is wrong with the private CA certificates to trust ([`CaError`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CaProblem {
+    /// The file cannot be read.
+    Unreadable(IoKind),
+    /// It is not PEM.
+    NotPem,
+    /// It holds no certificate.
+    NoCertificate,
+    /// A certificate in it cannot serve as a CA.
+    Unusable,
+}
+
+/// The private CA certificates to trust could not be read or used ([`Error::TrustedCa`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaError {
+    file: String,
+    problem: CaProblem,
+    text: String,
+}
+
+impl CaError {
+    /// `problem` with `file` (a path, or a name for PEM given as text); `text` says it in
+    /// English, naming the file.
+    pub fn new(file: impl Into<String>, problem: CaProblem, text: impl Into<String>) -> Self {
+        CaError {
+            file: file.into(),
+            problem,
+            text: text.into(),
+        }
+    }
+
+    /// The file, or the name of the PEM given.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// What is wrong.
+    pub fn problem(&self) -> CaProblem {
+        self.problem
+    }
+}
+
+impl fmt::Display for CaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// What kind of I/O failure a file or storage error is, for an app to word it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IoKind {
+    /// The file or directory does not exist.
+    NotFound,
+    /// The operating system refused access.
+    PermissionDenied,
+    /// The file already exists.
+    AlreadyExists,
+    /// The disk or quota is full.
+    StorageFull,
+    /// Any other failure.
+    Other,
+}
+
+impl IoKind {
+    /// Every kind.
+    pub const ALL: &'static [IoKind] = &[
+        Self::NotFound,
+        Self::PermissionDenied,
+        Self::AlreadyExists,
+        Self::StorageFull,
+        Self::Other,
+    ];
+
+    /// The kind of an [`std::io::ErrorKind`].
+    pub fn of(kind: std::io::ErrorKind) -> Self {
+        use std::io::ErrorKind as K;
+        match kind {
+            K::NotFound => Self::NotFound,
+            K::PermissionDenied | K::ReadOnlyFilesystem => Self::PermissionDenied,
+            K::AlreadyExists => Self::AlreadyExists,
+            K::StorageFull | K::QuotaExceeded | K::FileTooLarge => Self::StorageFull,
+            _ => Self::Other,
+        }
+    }
+
+    /// A stable snake_case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::PermissionDenied => "permission_denied",
+            Self::AlreadyExists => "already_exists",
+            Self::StorageFull => "storage_full",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// Why the server could not be reached or the exchange broke off, for an app to word it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NetworkKind {
+    /// Nothing accepts connections at the server's address and port.
+    Refused,
+    /// The server did not answer in time.
+    TimedOut,
+    /// The server's host name does not resolve.
+    NameNotResolved,
+    /// The server's TLS certificate is not trusted (not issued by a trusted CA, expired,
+    /// for another name).
+    CertificateRefused,
+    /// The TLS handshake or session failed otherwise.
+    Tls,
+    /// The connection was reset or broke off mid-transfer.
+    Broken,
+    /// Any other failure.
+    Other,
+}
+
+impl NetworkKind {
+    /// Every kind.
+    pub const ALL: &'static [NetworkKind] = &[
+        Self::Refused,
+        Self::TimedOut,
+        Self::NameNotResolved,
+        Self::CertificateRefused,
+        Self::Tls,
+        Self::Broken,
+        Self::Other,
+    ];
+
+    /// The kind of an I/O error met while talking to the server.
+    pub fn of_io(e: &std::io::Error) -> Self {
+        use std::io::ErrorKind as K;
+        match e.kind() {
+            K::ConnectionRefused => Self::Refused,
+            K::TimedOut | K::WouldBlock => Self::TimedOut,
+            K::ConnectionReset
+            | K::ConnectionAborted
+            | K::BrokenPipe
+            | K::UnexpectedEof
+            | K::NotConnected => Self::Broken,
+            K::HostUnreachable | K::NetworkUnreachable | K::NetworkDown => Self::Refused,
+            // The standard library's resolver says so only in its text.
+            _ if e.to_string().starts_with("failed to lookup address") => Self::NameNotResolved,
+            _ => Self::Other,
+        }
+    }
+
+    /// A stable snake_case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Refused => "refused",
+            Self::TimedOut => "timed_out",
+            Self::NameNotResolved => "name_not_resolved",
+            Self::CertificateRefused => "certificate_refused",
+            Self::Tls => "tls",
+            Self::Broken => "broken",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// A failure to reach the server or to finish an exchange with it ([`Error::Network`]): the
+/// server, the kind of failure, and the transport's own text.
+#[derive(Debug)]
+pub struct NetworkError {
+    server: Option<String>,
+    kind: NetworkKind,
+    cause: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl NetworkError {
+    /// A failure of `kind` talking to `server`; `cause` is the transport's text, shown as it
+    /// is (it names the server when it is known).
+    pub fn new(
+        server: Option<String>,
+        kind: NetworkKind,
+        cause: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        NetworkError {
+            server,
+            kind,
+            cause: cause.into(),
+        }
+    }
+
+    /// An I/O error met while talking to a server, of the kind its [`std::io::ErrorKind`]
+    /// says; the server is known when a transport named it (a response body that broke off).
+    pub fn from_io(e: std::io::Error) -> Self {
+        let kind = NetworkKind::of_io(&e);
+        let server = e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<ServerNamed>())
+            .map(|n| n.server.clone());
+        Self::new(server, kind, e)
+    }
+
+    /// The server's base URL, when known.
+    pub fn server(&self) -> Option<&str> {
+        self.server.as_deref()
+    }
+
+    /// What kind of failure it is.
+    pub fn kind(&self) -> NetworkKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for NetworkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.cause, f)
+    }
+}
+
+/// The whole story is in the text, so there is no source to repeat it.
+impl std::error::Error for NetworkError {}
+
+/// The text of an I/O error that names the server it was met with (`server: cause`): the
+/// inner error of an [`std::io::Error`] a transport returns, so [`NetworkError::from_io`] can
+/// keep the server.
+#[derive(Debug)]
+pub struct ServerNamed {
+    /// The server's base URL.
+    pub server: String,
+    /// The cause's text.
+    pub text: String,
+}
+
+impl fmt::Display for ServerNamed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.server, self.text)
+    }
+}
+
+impl std::error::Error for ServerNamed {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,15 +691,15 @@ mod tests {
             Error::EntryNotFound,
             Error::ExposureNotFound,
             Error::NotCheckedIn,
-            Error::EditOutOfBounds("x"),
+            Error::EditOutOfBounds(Reason::ArrivalInFuture),
             Error::GuestNotFound(1),
             Error::GuestCheckedOut(1),
             Error::GuestIdentityNotKept(1),
-            Error::InvalidServerUrl("x"),
+            Error::InvalidServerUrl(Reason::UrlScheme),
             Error::InsecureServerUrl("x".into()),
-            Error::TrustedCa("x".into()),
-            Error::Network("x".into()),
-            Error::BadResponse("x"),
+            Error::TrustedCa(CaError::new("f", CaProblem::NotPem, "x")),
+            Error::Network(NetworkError::new(None, NetworkKind::Other, "x")),
+            Error::BadResponse(Reason::JsonMismatch),
             Error::TanUsed,
             Error::TanExpired,
             Error::TanUnknown,
@@ -404,11 +709,11 @@ mod tests {
                 code: ErrorCode::Unknown(String::new()),
                 message: String::new(),
             },
-            Error::CertificateRefused("x".into()),
+            Error::CertificateRefused(CertificateProblem::SameSerial),
             Error::NoPendingUpload,
             Error::NothingSelected,
             Error::Protocol(p()),
-            Error::InvalidArgument("x"),
+            Error::InvalidArgument(Reason::TanShape),
         ];
         let codes: Vec<&str> = all.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);
@@ -418,5 +723,54 @@ mod tests {
             message: String::new(),
         };
         assert_eq!(server.code(), "revoked");
+    }
+
+    #[test]
+    fn kinds_have_distinct_codes() {
+        let io: Vec<&str> = IoKind::ALL.iter().map(|k| k.code()).collect();
+        let net: Vec<&str> = NetworkKind::ALL.iter().map(|k| k.code()).collect();
+        for codes in [io, net] {
+            let mut sorted = codes.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), codes.len(), "{codes:?}");
+        }
+    }
+
+    #[test]
+    fn io_failures_are_classified_by_their_kind() {
+        use std::io::{Error as Io, ErrorKind as K};
+        let storage = Error::Storage(Box::new(Io::from(K::PermissionDenied)));
+        assert_eq!(storage.storage_kind(), Some(IoKind::PermissionDenied));
+        assert_eq!(Error::Storage("x".into()).storage_kind(), None);
+        assert_eq!(IoKind::of(K::StorageFull), IoKind::StorageFull);
+        assert_eq!(IoKind::of(K::InvalidData), IoKind::Other);
+
+        let named = Io::new(
+            K::ConnectionReset,
+            ServerNamed {
+                server: "https://s.example".into(),
+                text: "reset".into(),
+            },
+        );
+        let n = NetworkError::from_io(named);
+        assert_eq!(n.kind(), NetworkKind::Broken);
+        assert_eq!(n.server(), Some("https://s.example"));
+        // The text is the transport's, as before.
+        assert_eq!(n.to_string(), "https://s.example: reset");
+        let refused = NetworkError::from_io(Io::from(K::ConnectionRefused));
+        assert_eq!(
+            (refused.kind(), refused.server()),
+            (NetworkKind::Refused, None)
+        );
+        let dns = Io::other("failed to lookup address information: Name or service not known");
+        assert_eq!(NetworkKind::of_io(&dns), NetworkKind::NameNotResolved);
+        assert_eq!(Error::Network(refused).reason_code(), Some("refused"));
+        assert_eq!(storage.reason_code(), Some("permission_denied"));
+        let edit = Error::EditOutOfBounds(Reason::StayTooLong);
+        assert_eq!(edit.reason_code(), Some("stay_too_long"));
+        let code = Error::MalformedCode(ProtocolError::Truncated);
+        assert_eq!(code.reason_code(), Some("truncated"));
+        assert_eq!(Error::TanUsed.reason_code(), None);
     }
 }

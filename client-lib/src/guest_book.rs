@@ -28,7 +28,7 @@ use venuecode_protocol::{Codec, EncryptionKey, GuestBookEntry, SealedMessage, Tr
 
 use crate::api;
 use crate::clock::Clock;
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
 use crate::key::DiaryKey;
 use crate::transport::Transport;
 
@@ -47,12 +47,7 @@ pub fn normalize_phone(input: &str) -> Result<String> {
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
         .collect();
-    let bad = || {
-        Error::InvalidArgument(
-            "a phone number is a mainland mobile number (11 digits, 13… to 19…) or an \
-             international one starting with + and the country code",
-        )
-    };
+    let bad = || Error::InvalidArgument(Reason::PhoneShape);
     let mainland = |d: &str| {
         d.len() == 11
             && d.bytes().all(|b| b.is_ascii_digit())
@@ -179,13 +174,13 @@ impl GuestRecord {
         plain.put_minute(self.departure);
         plain.push(u8::from(self.open));
         if self.open {
-            let id = identity.ok_or(Error::InvalidArgument("an open entry needs its guest"))?;
+            let id = identity.ok_or(Error::InvalidArgument(Reason::OpenEntryNeedsGuest))?;
             plain
                 .put_bytes_u16(id.name.as_bytes(), 255)
-                .map_err(|_| Error::InvalidArgument("the name is too long"))?;
+                .map_err(|_| Error::InvalidArgument(Reason::NameTooLong))?;
             plain
                 .put_bytes_u16(id.phone.as_bytes(), 255)
-                .map_err(|_| Error::InvalidArgument("the phone number is too long"))?;
+                .map_err(|_| Error::InvalidArgument(Reason::PhoneTooLong))?;
         }
         let nonce: [u8; 12] = random_array()?;
         let mut sealed = nonce.to_vec();
@@ -456,9 +451,7 @@ impl GuestBook {
             _ => return Err(Error::GuestCheckedOut(id)),
         };
         if departure <= old.arrival {
-            return Err(Error::EditOutOfBounds(
-                "the departure must be after the arrival",
-            ));
+            return Err(Error::EditOutOfBounds(Reason::DepartureBeforeArrival));
         }
         let mut record = self.seal(id, &identity, old.arrival, departure, false)?;
         record.disclosed_in = old.disclosed_in;
@@ -478,17 +471,13 @@ impl GuestBook {
             && change.name.is_none()
             && change.phone.is_none()
         {
-            return Err(Error::InvalidArgument(
-                "nothing to change: give an arrival, departure, name or phone",
-            ));
+            return Err(Error::InvalidArgument(Reason::NothingToChange));
         }
         let (old, kept) = self.get(id)?;
         let arrival = change.arrival.unwrap_or(old.arrival);
         let departure = change.departure.unwrap_or(old.departure);
         if departure <= arrival {
-            return Err(Error::EditOutOfBounds(
-                "the departure must be after the arrival",
-            ));
+            return Err(Error::EditOutOfBounds(Reason::DepartureBeforeArrival));
         }
         let phone = change.phone.map(normalize_phone).transpose()?;
         let identity = match (change.name, phone, kept) {
@@ -559,7 +548,7 @@ impl GuestBook {
         until: UnixMinute,
     ) -> Result<Disclosure> {
         if until <= from {
-            return Err(Error::InvalidArgument("the window is empty"));
+            return Err(Error::InvalidArgument(Reason::WindowEmpty));
         }
         let guests = self.in_window(from, until)?;
         let ids: Vec<u64> = guests.iter().map(|g| g.id).collect();
@@ -567,9 +556,7 @@ impl GuestBook {
         let entries = items.len();
         if entries > MAX_BUNDLE_ITEMS {
             // One TAN carries one bundle: refuse before spending it.
-            return Err(Error::InvalidArgument(
-                "more than 10,000 guests in the window; disclose it as shorter windows",
-            ));
+            return Err(Error::InvalidArgument(Reason::TooManyGuests));
         }
         let bundle = SealedBundle::new(items).map_err(Error::Protocol)?;
         let upload_id = api::upload(transport, tan, bundle.encode())?;

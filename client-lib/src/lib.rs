@@ -7,6 +7,7 @@ pub mod api;
 pub mod clock;
 pub mod error;
 pub mod key;
+mod reason;
 pub mod regions;
 pub mod rules;
 pub mod state;
@@ -31,7 +32,10 @@ pub mod venue;
 pub mod visitor;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, Result};
+pub use error::{
+    CaError, CaProblem, CertificateProblem, Error, IoKind, NetworkError, NetworkKind, Reason,
+    Result,
+};
 #[cfg(feature = "native")]
 pub use guest_book::{DeletedGuest, Disclosure, GuestBook, GuestEdit, GuestRecord};
 pub use key::DiaryKey;

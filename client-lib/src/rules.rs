@@ -18,7 +18,7 @@ use venuecode_protocol::{
 };
 use zeroize::Zeroizing;
 
-use crate::error::{Error, ProtocolError, Result};
+use crate::error::{Error, ProtocolError, Reason, Result};
 use crate::state::{DiaryEntry, DiaryState, EntryId, Exposure, PendingPing, PendingUpload};
 use crate::Tone;
 
@@ -416,9 +416,7 @@ impl DiaryState {
     ) -> Result<CheckIn> {
         if let Some(s) = stay_minutes {
             if !(MIN_STAY_MINUTES..=MAX_STAY_MINUTES).contains(&s) {
-                return Err(Error::InvalidArgument(
-                    "the length of stay is 15 to 720 minutes",
-                ));
+                return Err(Error::InvalidArgument(Reason::StayLength));
             }
         }
         self.verify_code(config, &preview.code, now)?;
@@ -529,16 +527,16 @@ impl DiaryState {
     ) -> Result<DiaryEntry> {
         let e = self.entry_mut(id)?;
         if departure <= arrival {
-            return Err(Error::EditOutOfBounds("departure must be after arrival"));
+            return Err(Error::EditOutOfBounds(Reason::DepartureBeforeArrival));
         }
         if arrival > now {
-            return Err(Error::EditOutOfBounds("arrival is in the future"));
+            return Err(Error::EditOutOfBounds(Reason::ArrivalInFuture));
         }
         if arrival < e.scanned_at.saturating_sub(MAX_ARRIVAL_BEFORE_SCAN_MINUTES) {
-            return Err(Error::EditOutOfBounds("arrival too long before the scan"));
+            return Err(Error::EditOutOfBounds(Reason::ArrivalTooEarly));
         }
         if departure - arrival > u32::from(MAX_STAY_MINUTES) {
-            return Err(Error::EditOutOfBounds("stay longer than the longest stay"));
+            return Err(Error::EditOutOfBounds(Reason::StayTooLong));
         }
         e.arrival = arrival;
         e.departure = departure;
@@ -619,7 +617,7 @@ impl DiaryState {
         now: UnixMinute,
     ) -> Result<Vec<DiaryEntry>> {
         if until <= from {
-            return Err(Error::InvalidArgument("the infectious window is empty"));
+            return Err(Error::InvalidArgument(Reason::InfectiousWindowEmpty));
         }
         Ok(self
             .sorted_entries()
@@ -644,9 +642,7 @@ impl DiaryState {
         let candidates = self.share_candidates(from, until, now)?;
         for id in selection.exclude.iter().chain(&selection.include_hidden) {
             if !candidates.iter().any(|e| e.id() == *id) {
-                return Err(Error::InvalidArgument(
-                    "a selected entry is not in the infectious window",
-                ));
+                return Err(Error::InvalidArgument(Reason::EntryOutsideWindow));
             }
         }
         let mut preview = SharePreview {
@@ -714,7 +710,7 @@ impl DiaryState {
             sealed,
             plain: Zeroizing::new(upload.encode()),
             entries: u16::try_from(count)
-                .map_err(|_| Error::InvalidArgument("too many entries"))?,
+                .map_err(|_| Error::InvalidArgument(Reason::TooManyEntries))?,
             ids: sent,
         };
         let out = SealedShare::of(&pending);

@@ -14,7 +14,7 @@ use venuecode_protocol::{
 };
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
 
 /// Version byte of the encoded state inside the snapshot (3: wire v2, with the trust bundle,
 /// the chain state and timed count pings).
@@ -530,7 +530,7 @@ impl DiaryState {
     }
 
     fn encode(&self) -> Result<Zeroizing<Vec<u8>>> {
-        let too_big = |_| Error::InvalidArgument("the diary is too large to store");
+        let too_big = |_| Error::InvalidArgument(Reason::DiaryTooLarge);
         let mut out = Zeroizing::new(Vec::with_capacity(4096));
         out.push(STATE_VERSION);
         out.put_u64(self.next_id);
@@ -553,7 +553,7 @@ impl DiaryState {
         }
         out.put_u32(
             u32::try_from(self.entries.len())
-                .map_err(|_| Error::InvalidArgument("too many entries"))?,
+                .map_err(|_| Error::InvalidArgument(Reason::TooManyEntries))?,
         );
         for e in &self.entries {
             out.put_u64(e.id.0);
@@ -562,7 +562,7 @@ impl DiaryState {
         }
         out.put_u32(
             u32::try_from(self.exposures.len())
-                .map_err(|_| Error::InvalidArgument("too many exposures"))?,
+                .map_err(|_| Error::InvalidArgument(Reason::TooManyExposures))?,
         );
         for x in &self.exposures {
             out.put_u64(x.id);
@@ -575,7 +575,7 @@ impl DiaryState {
         out.put_minute(self.revocations.issued_at());
         out.put_u32(
             u32::try_from(revoked.len())
-                .map_err(|_| Error::InvalidArgument("too many revocations"))?,
+                .map_err(|_| Error::InvalidArgument(Reason::TooManyRevocations))?,
         );
         for (serial, reason) in revoked {
             out.put_u64(serial);
@@ -591,7 +591,7 @@ impl DiaryState {
         }
         out.put_u32(
             u32::try_from(self.pending_pings.len())
-                .map_err(|_| Error::InvalidArgument("too many count pings"))?,
+                .map_err(|_| Error::InvalidArgument(Reason::TooManyCountPings))?,
         );
         for p in &self.pending_pings {
             p.ping.encode_into(&mut out);
@@ -686,9 +686,9 @@ fn pad(state: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         .iter()
         .copied()
         .find(|b| *b >= needed)
-        .ok_or(Error::InvalidArgument("the diary is too large to store"))?;
-    let len = u32::try_from(state.len())
-        .map_err(|_| Error::InvalidArgument("the diary is too large to store"))?;
+        .ok_or(Error::InvalidArgument(Reason::DiaryTooLarge))?;
+    let len =
+        u32::try_from(state.len()).map_err(|_| Error::InvalidArgument(Reason::DiaryTooLarge))?;
     let mut out = Zeroizing::new(Vec::with_capacity(bucket));
     out.put_u32(len);
     out.extend_from_slice(state);

@@ -154,7 +154,7 @@ fn io_error(e: io::Error) -> Error {
     if e.kind() == io::ErrorKind::UnexpectedEof {
         Error::Protocol(ProtocolError::Truncated)
     } else {
-        Error::Network(Box::new(e))
+        Error::Network(crate::error::NetworkError::from_io(e))
     }
 }
 
@@ -423,7 +423,7 @@ mod tests {
             Ok(PartOutcome::Refused(_))
         ));
         assert!(matches!(
-            PartOutcome::of(Error::BadResponse("x")),
+            PartOutcome::of(Error::BadResponse(crate::Reason::JsonMismatch)),
             Ok(PartOutcome::Failed(_))
         ));
         assert!(matches!(

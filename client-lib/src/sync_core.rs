@@ -13,7 +13,7 @@ use venuecode_protocol::{
     SignedBatchHeader, TokenIndex, TrustAnchors,
 };
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
 use crate::rules::VisitorConfig;
 use crate::state::{DiaryEntry, DiaryState, EntryId, Exposure, StoredChain, SyncCommit};
 
@@ -73,7 +73,7 @@ impl RevocationSync {
             return Ok(None);
         }
         if self.pages >= MAX_REVOCATION_PAGES {
-            return Err(Error::BadResponse("too many revocation pages"));
+            return Err(Error::BadResponse(Reason::TooManyRevocationPages));
         }
         Ok(Some(revocations_path(self.cursor())))
     }
@@ -81,7 +81,7 @@ impl RevocationSync {
     /// Verifies and applies one page; returns whether more pages follow.
     pub fn apply_page(&mut self, list: &RevocationList) -> Result<bool> {
         if self.pages >= MAX_REVOCATION_PAGES {
-            return Err(Error::BadResponse("too many revocation pages"));
+            return Err(Error::BadResponse(Reason::TooManyRevocationPages));
         }
         self.pages += 1;
         let cursor = self.set.cursor();
@@ -94,7 +94,7 @@ impl RevocationSync {
         }
         if b.up_to <= cursor {
             self.done = true;
-            return Err(Error::BadResponse("a revocation page without progress"));
+            return Err(Error::BadResponse(Reason::RevocationPageWithoutProgress));
         }
         Ok(true)
     }

@@ -9,7 +9,7 @@
 
 use venuecode_protocol::envelope::tan_hash;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
 
 /// The Crockford base32 alphabet.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -99,9 +99,7 @@ pub fn normalize(input: &str) -> Result<String> {
                 .collect())
         }
         _ => {
-            tan_hash(input).map_err(|_| {
-                Error::InvalidArgument("a TAN is 10 to 64 printable ASCII characters")
-            })?;
+            tan_hash(input).map_err(|_| Error::InvalidArgument(Reason::TanShape))?;
             Ok(input.to_owned())
         }
     }

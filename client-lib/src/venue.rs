@@ -19,7 +19,7 @@ use venuecode_protocol::{
 
 use crate::api;
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, Result};
+use crate::error::{CertificateProblem, Error, Reason, Result};
 use crate::sync::stream_batch;
 use crate::transport::{Method, Request, Transport};
 
@@ -75,7 +75,7 @@ pub fn register(
             pending: u64,
         }
         let held: Held = serde_json::from_slice(&bytes)
-            .map_err(|_| Error::BadResponse("registration response"))?;
+            .map_err(|_| Error::BadResponse(Reason::RegistrationResponse))?;
         return Ok(Registration::Pending(held.pending));
     }
     let cert = check_issued(&bytes, anchors, key, info)?;
@@ -123,7 +123,7 @@ pub fn check_issued(
 
 fn decode_certificate(bytes: &[u8]) -> Result<VenueCertificate> {
     VenueCertificate::decode(bytes)
-        .map_err(|e| Error::CertificateRefused(format!("certificate: {e}")))
+        .map_err(|e| Error::CertificateRefused(CertificateProblem::Undecodable(e)))
 }
 
 fn check_certified(
@@ -132,14 +132,11 @@ fn check_certified(
     key: &venuecode_protocol::PublicKey,
     info: &VenueInfo,
 ) -> Result<()> {
-    cert.verify_signature(anchors).map_err(|e| {
-        Error::CertificateRefused(format!(
-            "the certificate from the server does not verify: {e}"
-        ))
-    })?;
+    cert.verify_signature(anchors)
+        .map_err(|e| Error::CertificateRefused(CertificateProblem::Unverified(e)))?;
     if cert.body().venue_key != *key || cert.info() != info {
         return Err(Error::CertificateRefused(
-            "the server certified something other than what was asked".to_owned(),
+            CertificateProblem::OtherThanAsked,
         ));
     }
     Ok(())
@@ -216,9 +213,7 @@ impl Venue {
         trust: &TrustBundle,
     ) -> Result<Self> {
         if certificate.body().venue_key != key.public_key() {
-            return Err(Error::InvalidArgument(
-                "venue key does not match the certificate",
-            ));
+            return Err(Error::InvalidArgument(Reason::VenueKeyMismatch));
         }
         trust.verify_initial()?;
         certificate
@@ -262,9 +257,7 @@ impl Venue {
             info,
         )?;
         if cert.serial() == self.certificate.serial() {
-            return Err(Error::CertificateRefused(
-                "the server answered the update with the same certificate serial".to_owned(),
-            ));
+            return Err(Error::CertificateRefused(CertificateProblem::SameSerial));
         }
         Ok(cert)
     }
@@ -283,8 +276,8 @@ impl Venue {
         );
         let resp = api::check(t.send(api::sign(req, &self.key, SystemClock.now_seconds())?)?)?;
         let body = api::read_body(resp, MAX_CERTIFICATE_BODY)?;
-        let r: Revoked =
-            serde_json::from_slice(&body).map_err(|_| Error::BadResponse("revoke response"))?;
+        let r: Revoked = serde_json::from_slice(&body)
+            .map_err(|_| Error::BadResponse(Reason::RevokeResponse))?;
         Ok(r.sequence)
     }
 
@@ -308,7 +301,7 @@ impl Venue {
                 return Ok(set.reason(self.certificate.serial()));
             }
         }
-        Err(Error::BadResponse("too many revocation pages"))
+        Err(Error::BadResponse(Reason::TooManyRevocationPages))
     }
 
     /// The trust bundle the venue holds.
@@ -379,7 +372,7 @@ impl Venue {
         until: UnixMinute,
     ) -> Result<NotificationCheck> {
         if until <= from {
-            return Err(Error::InvalidArgument("the window is empty"));
+            return Err(Error::InvalidArgument(Reason::WindowEmpty));
         }
         let mut index = TokenIndex::new();
         for slot in Slots::new(slot_of(from), slot_of(until - 1)) {
@@ -455,7 +448,7 @@ impl Venue {
         epochs.sort_unstable();
         epochs.dedup();
         if epochs.is_empty() {
-            return Err(Error::InvalidArgument("no day to release"));
+            return Err(Error::InvalidArgument(Reason::NoDayToRelease));
         }
         let seeds = epochs
             .iter()
@@ -511,9 +504,7 @@ impl Venue {
     ) -> Result<()> {
         let window = self.count_tag_window(clock);
         if epochs.iter().any(|e| !window.contains(e)) {
-            return Err(Error::InvalidArgument(
-                "count tags can be registered only from 14 days ago to tomorrow",
-            ));
+            return Err(Error::InvalidArgument(Reason::CountTagDays));
         }
         let mut tags: Vec<(Epoch, CountTag)> = epochs
             .iter()
@@ -522,7 +513,7 @@ impl Venue {
         tags.sort_unstable();
         tags.dedup();
         if tags.is_empty() {
-            return Err(Error::InvalidArgument("no day to register"));
+            return Err(Error::InvalidArgument(Reason::NoDayToRegister));
         }
         for chunk in tags.chunks(MAX_TAG_REGISTRATIONS) {
             let registration = CountTagRegistration::new(chunk.to_vec())?;

@@ -17,7 +17,9 @@ use ureq::http::Uri;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
 use super::{Method, Request, Response, Transport};
-use crate::error::{Error, Result};
+use crate::error::{
+    CaError, CaProblem, Error, IoKind, NetworkError, NetworkKind, Reason, Result, ServerNamed,
+};
 
 /// How long connecting, or any single read or write, may stall before the transport gives up.
 pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -151,23 +153,17 @@ impl HttpTransportBuilder {
 
 /// Checks a base URL; returns whether it is HTTPS.
 fn check_base_url(base: &str, allow_insecure_http: bool) -> Result<bool> {
-    let uri: Uri = base.parse().map_err(|_| {
-        Error::InvalidServerUrl("it does not parse as a URL like https://venuecode.example")
-    })?;
+    let uri: Uri = base
+        .parse()
+        .map_err(|_| Error::InvalidServerUrl(Reason::UrlUnparsable))?;
     let Some(authority) = uri.authority() else {
-        return Err(Error::InvalidServerUrl(
-            "it has no host; write it like https://venuecode.example",
-        ));
+        return Err(Error::InvalidServerUrl(Reason::UrlWithoutHost));
     };
     if authority.as_str().contains('@') {
-        return Err(Error::InvalidServerUrl(
-            "it holds a user name or password, which the API never uses; remove them",
-        ));
+        return Err(Error::InvalidServerUrl(Reason::UrlWithUserInfo));
     }
     if uri.query().is_some() || base.contains('#') {
-        return Err(Error::InvalidServerUrl(
-            "it has a query or fragment; give only scheme, host, port and path",
-        ));
+        return Err(Error::InvalidServerUrl(Reason::UrlWithQuery));
     }
     match uri.scheme_str() {
         Some(s) if s.eq_ignore_ascii_case("https") => Ok(true),
@@ -178,9 +174,7 @@ fn check_base_url(base: &str, allow_insecure_http: bool) -> Result<bool> {
                 Err(Error::InsecureServerUrl(base.to_owned()))
             }
         }
-        _ => Err(Error::InvalidServerUrl(
-            "its scheme is not https:// (or http:// to this machine)",
-        )),
+        _ => Err(Error::InvalidServerUrl(Reason::UrlScheme)),
     }
 }
 
@@ -207,26 +201,43 @@ fn is_loopback_host(host: &str) -> bool {
 fn read_ca(source: &CaSource) -> Result<Vec<Certificate<'static>>> {
     let (pem, name) = match source {
         CaSource::File(path) => {
-            let pem = std::fs::read(path)
-                .map_err(|e| Error::TrustedCa(format!("{}: {e}", path.display())))?;
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::TrustedCa(CaError::new(
+                    path.display().to_string(),
+                    CaProblem::Unreadable(IoKind::of(e.kind())),
+                    format!("{}: {e}", path.display()),
+                ))
+            })?;
             (pem, path.display().to_string())
         }
         CaSource::Pem(pem) => (pem.clone(), "the PEM given".to_owned()),
     };
     let ders = CertificateDer::pem_slice_iter(&pem)
         .collect::<core::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::TrustedCa(format!("{name}: not PEM ({e})")))?;
+        .map_err(|e| {
+            Error::TrustedCa(CaError::new(
+                &name,
+                CaProblem::NotPem,
+                format!("{name}: not PEM ({e})"),
+            ))
+        })?;
     if ders.is_empty() {
-        return Err(Error::TrustedCa(format!(
-            "{name} holds no certificate (expected PEM \"BEGIN CERTIFICATE\" blocks)"
+        return Err(Error::TrustedCa(CaError::new(
+            &name,
+            CaProblem::NoCertificate,
+            format!("{name} holds no certificate (expected PEM \"BEGIN CERTIFICATE\" blocks)"),
         )));
     }
     let mut check = rustls::RootCertStore::empty();
     ders.into_iter()
         .map(|der| {
-            check
-                .add(der.clone())
-                .map_err(|e| Error::TrustedCa(format!("{name}: unusable CA certificate ({e})")))?;
+            check.add(der.clone()).map_err(|e| {
+                Error::TrustedCa(CaError::new(
+                    &name,
+                    CaProblem::Unusable,
+                    format!("{name}: unusable CA certificate ({e})"),
+                ))
+            })?;
             Ok(Certificate::from_der(der.as_ref()).to_owned())
         })
         .collect()
@@ -240,6 +251,18 @@ struct ExchangeFailed {
 }
 
 impl ExchangeFailed {
+    /// What kind of failure it is.
+    fn kind(&self) -> NetworkKind {
+        match (self.tls_error(), &self.source) {
+            (Some(rustls::Error::InvalidCertificate(_)), _) => NetworkKind::CertificateRefused,
+            (Some(_), _) | (None, ureq::Error::Tls(_)) => NetworkKind::Tls,
+            (None, ureq::Error::Io(e)) => NetworkKind::of_io(e),
+            (None, ureq::Error::Timeout(_)) => NetworkKind::TimedOut,
+            (None, ureq::Error::HostNotFound) => NetworkKind::NameNotResolved,
+            (None, _) => NetworkKind::Other,
+        }
+    }
+
     /// The TLS error inside, if the exchange failed in TLS.
     fn tls_error(&self) -> Option<&rustls::Error> {
         match &self.source {
@@ -292,8 +315,11 @@ struct NamedBody {
 impl Read for NamedBody {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.inner.read(buf).map_err(|e| {
-            let text = format!("{}: {}", self.server, root_cause(&e));
-            std::io::Error::new(e.kind(), text)
+            let named = ServerNamed {
+                server: self.server.clone(),
+                text: root_cause(&e),
+            };
+            std::io::Error::new(e.kind(), named)
         })
     }
 }
@@ -302,10 +328,15 @@ impl Transport for HttpTransport {
     fn send(&self, request: Request) -> Result<Response> {
         let url = format!("{}{}", self.base, request.path);
         let net = |e: ureq::Error| {
-            Error::Network(Box::new(ExchangeFailed {
+            let failed = ExchangeFailed {
                 server: self.base.clone(),
                 source: e,
-            }))
+            };
+            Error::Network(NetworkError::new(
+                Some(self.base.clone()),
+                failed.kind(),
+                failed,
+            ))
         };
         let response = match request.method {
             Method::Get | Method::Delete => {
@@ -430,7 +461,12 @@ mod tests {
                 assert!(
                     e.to_string().contains("/nonexistent/venuecode-ca.pem"),
                     "{e}"
-                )
+                );
+                let Error::TrustedCa(ca) = &e else {
+                    unreachable!()
+                };
+                assert_eq!(ca.problem(), CaProblem::Unreadable(IoKind::NotFound));
+                assert_eq!(ca.file(), "/nonexistent/venuecode-ca.pem");
             }
             other => panic!("{other:?}"),
         }

@@ -25,7 +25,7 @@ use venuecode_protocol::{
 
 use super::{Method, Request, Response, Transport};
 use crate::api::TAN_HEADER;
-use crate::error::{Error, Result};
+use crate::error::{Error, NetworkError, Result};
 
 /// The state of a TAN on the fake server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -472,7 +472,7 @@ impl Transport for MemoryServer {
         let path_fails = s.failing.iter().any(|p| request.path.starts_with(p));
         if path_fails || s.fail_next > 0 {
             s.fail_next = s.fail_next.saturating_sub(u32::from(!path_fails));
-            return Err(Error::Network(Box::new(io::Error::new(
+            return Err(Error::Network(NetworkError::from_io(io::Error::new(
                 io::ErrorKind::ConnectionRefused,
                 "simulated network failure",
             ))));
@@ -480,7 +480,7 @@ impl Transport for MemoryServer {
         let response = self.route(&mut s, &request);
         if s.lose_next_response {
             s.lose_next_response = false;
-            return Err(Error::Network(Box::new(io::Error::new(
+            return Err(Error::Network(NetworkError::from_io(io::Error::new(
                 io::ErrorKind::ConnectionReset,
                 "simulated lost response",
             ))));

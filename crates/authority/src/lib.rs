@@ -17,7 +17,7 @@ mod stats;
 
 pub use error::{AuthorityError, Result};
 pub use home::{AuthorityHome, BundleUrls, StateLock};
-pub use stats::{fetch_statistics, RegionFilter, Statistics, StatsFilter};
+pub use stats::{day_text, fetch_statistics, RegionFilter, Statistics, StatsFilter};
 pub use venuecode_protocol::UploadPurpose;
 
 use std::collections::{BTreeMap, HashSet};
@@ -508,10 +508,59 @@ pub enum UploadSummary {
     },
     /// It does not decode or open with this HA's key.
     Unreadable {
-        /// Why.
+        /// Why, in English (the error's text).
         reason: String,
+        /// The error's code ([`AuthorityError::code`]).
+        code: String,
+        /// The error, for an app to word in its language (not serialized).
+        #[serde(skip)]
+        error: Option<Cause>,
     },
 }
+
+impl UploadSummary {
+    /// The summary of an upload that could not be fetched, decoded or opened.
+    pub fn unreadable(e: AuthorityError) -> Self {
+        let cause = Cause::from(e);
+        UploadSummary::Unreadable {
+            reason: cause.to_string(),
+            code: cause.code().to_owned(),
+            error: Some(cause),
+        }
+    }
+}
+
+/// An [`AuthorityError`] kept to be worded later, shared so that what holds it can be cloned;
+/// two are equal when their codes and texts are.
+#[derive(Debug, Clone)]
+pub struct Cause(std::sync::Arc<AuthorityError>);
+
+impl From<AuthorityError> for Cause {
+    fn from(e: AuthorityError) -> Self {
+        Cause(std::sync::Arc::new(e))
+    }
+}
+
+impl std::ops::Deref for Cause {
+    type Target = AuthorityError;
+    fn deref(&self) -> &AuthorityError {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        self.code() == other.code() && self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Cause {}
 
 /// Opens an upload to say what it holds (venue names for a case), without checking or
 /// publishing anything.
@@ -543,9 +592,7 @@ pub fn summarize_upload(ha: &HealthAuthority, info: &UploadInfo, bytes: &[u8]) -
             }
         }
         Ok(Opened::Seeds { seeds, .. }) => UploadSummary::Seeds { days: seeds.len() },
-        Err(e) => UploadSummary::Unreadable {
-            reason: format!("{e:#}"),
-        },
+        Err(e) => UploadSummary::unreadable(e),
     }
 }
 
@@ -674,7 +721,7 @@ pub struct Plan {
     /// scanned that venue on that (venue-local) day cannot be notified.
     pub missing_seeds: Vec<(u64, String, u32)>,
     /// Traces that could not be planned, with the reason.
-    pub refused: Vec<(u64, String)>,
+    pub refused: Vec<(u64, venuecode_protocol::Error)>,
 }
 
 /// Seeds released by venues: venue key → venue-local epoch → seed.
@@ -702,7 +749,7 @@ pub fn plan(traces: &[Trace], released: &Released, risk: RiskLevel) -> Plan {
                         .push((tr.serial(), tr.venue_name().to_owned(), e.get()));
                 }
             }
-            Err(e) => plan.refused.push((tr.serial(), e.to_string())),
+            Err(e) => plan.refused.push((tr.serial(), e)),
         }
     }
     plan
@@ -1098,8 +1145,25 @@ pub struct Skipped {
     pub upload: u64,
     /// The check-in within it (0-based), or `None` for the whole upload.
     pub entry: Option<usize>,
+    /// The venue of that check-in: its name and certificate serial.
+    pub venue: Option<(String, u64)>,
     /// Why.
-    pub reason: String,
+    pub reason: Cause,
+}
+
+impl Skipped {
+    /// Why, in English: `name (serial 7): reason` for a check-in, the reason for an upload.
+    pub fn reason_text(&self) -> String {
+        match &self.venue {
+            Some((name, serial)) => format!("{name} (serial {serial}): {}", self.reason),
+            None => self.reason.to_string(),
+        }
+    }
+
+    /// The code of why ([`AuthorityError::code`]).
+    pub fn code(&self) -> &str {
+        self.reason.code()
+    }
 }
 
 /// What a publication did.
@@ -1222,7 +1286,7 @@ pub enum PublishEvent<'a> {
         /// The venue's certificate serial.
         serial: u64,
         /// Why.
-        reason: &'a str,
+        reason: venuecode_protocol::Error,
     },
     /// Records are derived and sealed for the windows not published before.
     Sealing {
@@ -1238,7 +1302,7 @@ pub enum PublishEvent<'a> {
         /// Its end.
         end: UnixMinute,
         /// Why.
-        reason: &'a str,
+        reason: venuecode_protocol::Error,
     },
     /// The batch is signed and about to be posted.
     Signed {
@@ -1259,13 +1323,17 @@ fn skip(
     skipped: &mut Vec<Skipped>,
     progress: &mut dyn FnMut(PublishEvent<'_>),
     upload: u64,
-    entry: Option<usize>,
-    reason: String,
+    entry: Option<(usize, &UploadEntry)>,
+    reason: AuthorityError,
 ) {
     let s = Skipped {
         upload,
-        entry,
-        reason,
+        entry: entry.map(|(i, _)| i),
+        venue: entry.map(|(_, e)| {
+            let cert = e.code().certificate();
+            (cert.info().name().to_owned(), cert.serial())
+        }),
+        reason: Cause::from(reason),
     };
     progress(PublishEvent::Skipped(&s));
     skipped.push(s);
@@ -1329,7 +1397,7 @@ pub fn publish_mailbox(
         let (opened, bytes) = match opened {
             Ok(o) => o,
             Err(e) => {
-                skip(&mut skipped, progress, info.id, None, format!("{e:#}"));
+                skip(&mut skipped, progress, info.id, None, e);
                 continue;
             }
         };
@@ -1342,7 +1410,7 @@ pub fn publish_mailbox(
                 let issued = match tans.check_case(&upload, info.id, &bytes) {
                     Ok(issued) => issued,
                     Err(e) => {
-                        skip(&mut skipped, progress, info.id, None, format!("{e:#}"));
+                        skip(&mut skipped, progress, info.id, None, e);
                         continue;
                     }
                 };
@@ -1351,12 +1419,7 @@ pub fn publish_mailbox(
                 let mut any = false;
                 for (i, e) in upload.entries().iter().enumerate() {
                     if let Err(err) = check_entry(e, anchors, received) {
-                        let reason = format!(
-                            "{} (serial {}): {err:#}",
-                            e.code().certificate().info().name(),
-                            e.code().certificate().serial()
-                        );
-                        skip(&mut skipped, progress, info.id, Some(i), reason);
+                        skip(&mut skipped, progress, info.id, Some((i, e)), err);
                         continue;
                     }
                     any = true;
@@ -1387,7 +1450,7 @@ pub fn publish_mailbox(
     for (serial, reason) in &plan.refused {
         progress(PublishEvent::StayRefused {
             serial: *serial,
-            reason,
+            reason: *reason,
         });
     }
     let before = plan.windows.len();
@@ -1408,7 +1471,7 @@ pub fn publish_mailbox(
             Err(e) => progress(PublishEvent::WindowRefused {
                 start: w.start,
                 end: w.end,
-                reason: &e.to_string(),
+                reason: e,
             }),
         }
     }
@@ -1655,9 +1718,12 @@ mod tests {
                     }
                     st.0.push(b);
                     if std::mem::take(&mut st.1) {
-                        return Err(venuecode_client::Error::Network(Box::new(
-                            std::io::Error::other("connection reset"),
-                        )));
+                        return Err(venuecode_client::Error::Network(
+                            venuecode_client::NetworkError::from_io(std::io::Error::new(
+                                std::io::ErrorKind::ConnectionReset,
+                                "connection reset",
+                            )),
+                        ));
                     }
                     // As the server answers: `BatchStored`.
                     let stored = BatchStored {

@@ -220,7 +220,7 @@ pub fn fetch_statistics(t: &dyn Transport) -> Result<Statistics> {
 }
 
 /// `2026-11-25` for a Unix day (the proleptic Gregorian calendar), for messages.
-pub(crate) fn day_text(day: u32) -> String {
+pub fn day_text(day: u32) -> String {
     let z = i64::from(day) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -30,6 +30,22 @@ use crate::i18n::Localizer;
 use crate::timefmt::{format_in, Zone};
 use crate::tl;
 
+/// Why an upload or a check-in was left out, in the language of `loc` (in English, as
+/// [`Skipped::reason_text`] says it).
+pub fn skipped_reason(s: &Skipped, loc: &Localizer) -> String {
+    let why = crate::errors::authority_why_in(loc, &s.reason);
+    match &s.venue {
+        Some((name, serial)) => tl!(
+            loc,
+            "skipped-venue",
+            venue = name.as_str(),
+            serial = *serial,
+            detail = why
+        ),
+        None => why,
+    }
+}
+
 /// A step of [`publish_mailbox`] worded for the tracer in the language of `loc` (times in
 /// `zone`).
 pub fn publish_event_text(event: PublishEvent<'_>, zone: &Zone, loc: &Localizer) -> String {
@@ -51,13 +67,13 @@ pub fn publish_event_text(event: PublishEvent<'_>, zone: &Zone, loc: &Localizer)
                 "ha-skipped-entry",
                 upload = s.upload,
                 entry = i + 1,
-                reason = s.reason.as_str()
+                reason = skipped_reason(s, loc)
             ),
             None => tl!(
                 loc,
                 "ha-skipped",
                 upload = s.upload,
-                reason = s.reason.as_str()
+                reason = skipped_reason(s, loc)
             ),
         },
         PublishEvent::StayRefused { serial, reason } => {
@@ -65,7 +81,7 @@ pub fn publish_event_text(event: PublishEvent<'_>, zone: &Zone, loc: &Localizer)
                 loc,
                 "ha-progress-stay-refused",
                 serial = serial,
-                reason = reason
+                reason = crate::errors::protocol_text_in(loc, &reason)
             )
         }
         PublishEvent::Sealing {
@@ -82,7 +98,7 @@ pub fn publish_event_text(event: PublishEvent<'_>, zone: &Zone, loc: &Localizer)
             "ha-progress-window-refused",
             from = format_in(start, zone),
             until = format_in(end, zone),
-            reason = reason
+            reason = crate::errors::protocol_text_in(loc, &reason)
         ),
         PublishEvent::Signed { sequence, records } => {
             tl!(
@@ -163,7 +179,7 @@ pub fn init(
                 "--code-base-url"
             },
             url = url,
-            detail = reason.to_string()
+            detail = crate::errors::protocol_text(&reason)
         )
         .into(),
         e => anyhow::Error::new(e),
@@ -215,11 +231,23 @@ mod tests {
         let skipped = Skipped {
             upload: 4,
             entry: Some(1),
-            reason: "bad".into(),
+            venue: Some(("兰州牛肉面".into(), 7)),
+            reason: venuecode_authority::AuthorityError::ClaimInvalid {
+                reason: venuecode_protocol::Error::ClaimOutsideDisplayWindow,
+                minutes: 30,
+                arrival: 100,
+                received_at: 200,
+            }
+            .into(),
         };
         assert_eq!(
             publish_event_text(PublishEvent::Skipped(&skipped), &zone, &zh),
-            "已跳过上传 4 的第 2 条登记（SKIPPED）：bad"
+            "已跳过上传 4 的第 2 条登记（SKIPPED）：兰州牛肉面（序号 7）：声明不成立（登记时间不在动态码的\
+             显示时段内）：从第 100 分钟起停留 30 分钟，于第 200 分钟收到"
+        );
+        assert_eq!(
+            publish_event_text(PublishEvent::Skipped(&skipped), &zone, &en),
+            format!("SKIPPED upload 4, check-in 2: {}", skipped.reason_text())
         );
         let sealing = PublishEvent::Sealing {
             windows: 1,

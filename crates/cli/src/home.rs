@@ -59,7 +59,7 @@ impl Home {
             crate::cli_error!(
                 "error-cannot-create",
                 path = dir.display().to_string(),
-                detail = e.to_string()
+                detail = crate::errors::io_text(&e)
             )
         })?;
         Ok(dir)
@@ -73,7 +73,7 @@ pub fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
         crate::cli_error!(
             "error-cannot-write",
             path = path.display().to_string(),
-            detail = e.to_string()
+            detail = crate::errors::io_text(&e)
         )
         .into()
     })
@@ -149,9 +149,12 @@ pub enum TrustInstall {
 impl Trust {
     /// Wraps a bundle that verified on its own ([`TrustBundle::verify_initial`]).
     pub fn new(bundle: TrustBundle) -> Result<Self> {
-        bundle
-            .verify_initial()
-            .map_err(|e| crate::cli_error!("error-trust-bundle-invalid", detail = e.to_string()))?;
+        bundle.verify_initial().map_err(|e| {
+            crate::cli_error!(
+                "error-trust-bundle-invalid",
+                detail = crate::errors::protocol_text(&e)
+            )
+        })?;
         Ok(Self { bundle })
     }
 
@@ -176,14 +179,14 @@ impl Trust {
             crate::cli_error!(
                 "error-cannot-read",
                 path = path.display().to_string(),
-                detail = e.to_string()
+                detail = crate::errors::io_text(&e)
             )
         })?;
         let bundle = TrustBundle::decode(&bytes).map_err(|e| {
             crate::cli_error!(
                 "error-not-a-trust-bundle",
                 path = path.display().to_string(),
-                detail = e.to_string()
+                detail = crate::errors::protocol_text(&e)
             )
         })?;
         Self::new(bundle).with_context(|| path.display().to_string())
@@ -210,8 +213,12 @@ impl Trust {
     /// installed bundle's RA keys with a higher sequence. Anything else is refused and the
     /// installed bundle stays.
     pub fn install(home: &Home, new: &TrustBundle) -> Result<TrustInstall> {
-        new.verify_initial()
-            .map_err(|e| crate::cli_error!("error-trust-bundle-invalid", detail = e.to_string()))?;
+        new.verify_initial().map_err(|e| {
+            crate::cli_error!(
+                "error-trust-bundle-invalid",
+                detail = crate::errors::protocol_text(&e)
+            )
+        })?;
         let outcome = match Self::load(home)? {
             None => TrustInstall::Installed,
             Some(current) if current.bundle == *new => return Ok(TrustInstall::Unchanged),
@@ -222,7 +229,7 @@ impl Trust {
                         sequence = new.sequence(),
                         installed = current.bundle.sequence(),
                         key = current.bundle.signer_key_id().to_hex(),
-                        detail = e.to_string()
+                        detail = crate::errors::protocol_text(&e)
                     )
                 })?;
                 TrustInstall::Updated {
@@ -246,7 +253,12 @@ pub fn hex32(s: &str) -> Result<[u8; 32]> {
 /// Parses an Ed25519 public key from hex.
 pub fn public_key(s: &str) -> Result<PublicKey> {
     PublicKey::from_bytes(&hex32(s)?).map_err(|e| {
-        crate::cli_error!("error-bad-public-key", text = s, detail = e.to_string()).into()
+        crate::cli_error!(
+            "error-bad-public-key",
+            text = s,
+            detail = crate::errors::protocol_text(&e)
+        )
+        .into()
     })
 }
 

@@ -1,5 +1,6 @@
 //! The message catalogue: every sentence the CLI shows people, in English and Simplified
-//! Chinese, as Fluent files embedded in the binary (`crates/cli/i18n/{en,zh-CN}/venuecode.ftl`).
+//! Chinese, as Fluent files embedded in the binary (`crates/cli/i18n/{en,zh-CN}/venuecode.ftl`,
+//! and `details.ftl` for the reasons inside error sentences, see [`crate::errors`]).
 //!
 //! The language of a run is chosen once ([`set_language`]: `--lang`, `VENUECODE_LANG`, else
 //! the locale, see [`Lang::from_env`]); [`t!`](crate::t) formats a message in it. A poster or
@@ -11,10 +12,19 @@ use std::sync::OnceLock;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
-/// The English catalogue.
-pub const EN_FTL: &str = include_str!("../i18n/en/venuecode.ftl");
-/// The Simplified Chinese catalogue.
-pub const ZH_CN_FTL: &str = include_str!("../i18n/zh-CN/venuecode.ftl");
+/// The English catalogue: the sentences (venuecode.ftl), then the reasons inside them that
+/// are worded from the libraries' typed errors (details.ftl), as one resource.
+pub const EN_FTL: &str = concat!(
+    include_str!("../i18n/en/venuecode.ftl"),
+    "\n",
+    include_str!("../i18n/en/details.ftl")
+);
+/// The Simplified Chinese catalogue, made as [`EN_FTL`] is.
+pub const ZH_CN_FTL: &str = concat!(
+    include_str!("../i18n/zh-CN/venuecode.ftl"),
+    "\n",
+    include_str!("../i18n/zh-CN/details.ftl")
+);
 
 /// A language the CLI speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -713,8 +713,12 @@ pub struct SkippedUpload {
     pub upload: u64,
     /// The check-in's index in it, when only that one was left out.
     pub entry: Option<usize>,
-    /// Why.
+    /// The code of why ([`venuecode_authority::AuthorityError::code`]).
+    pub code: String,
+    /// Why, in English.
     pub reason: String,
+    /// Why, in the language of the run.
+    pub message: String,
 }
 
 /// The checkpoint of [`Published`].

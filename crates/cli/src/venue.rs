@@ -69,7 +69,7 @@ impl VenueState {
         let cert_bytes = hex::decode(cert_hex.trim())
             .map_err(|e| damaged("venue/certificate.hex", e.to_string()))?;
         let certificate = VenueCertificate::decode(&cert_bytes)
-            .map_err(|e| damaged("venue/certificate.hex", e.to_string()))?;
+            .map_err(|e| damaged("venue/certificate.hex", crate::errors::protocol_text(&e)))?;
         let profile: Profile = match std::fs::read_to_string(dir.join("profile.json")) {
             Ok(text) => serde_json::from_str(&text)
                 .map_err(|e| damaged("venue/profile.json", e.to_string()))?,
@@ -574,7 +574,10 @@ pub fn restore(
     certificate
         .verify_signature(&trust.anchors()?)
         .map_err(|e| {
-            crate::cli_error!("error-server-certificate-invalid", detail = e.to_string())
+            crate::cli_error!(
+                "error-server-certificate-invalid",
+                detail = crate::errors::protocol_text(&e)
+            )
         })?;
     if certificate.body().venue_key != key.public_key() {
         return Err(crate::cli_error!("error-sheet-wrong-key", serial = sheet.serial).into());

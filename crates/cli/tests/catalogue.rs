@@ -101,6 +101,32 @@ fn every_id_the_code_names_exists_and_every_message_is_used() {
             .map(|c| format!("server-{}", dash(c.as_str()))),
     );
     made.extend(
+        venuecode_protocol::Error::CODES
+            .iter()
+            .map(|c| format!("protocol-{}", dash(c))),
+    );
+    made.extend(
+        venuecode_client::Reason::ALL
+            .iter()
+            .map(|r| format!("reason-{}", dash(r.code()))),
+    );
+    made.extend(
+        venuecode_client::NetworkKind::ALL
+            .iter()
+            .map(|k| format!("network-{}", dash(k.code()))),
+    );
+    made.extend(
+        venuecode_client::IoKind::ALL
+            .iter()
+            .map(|k| format!("io-{}", dash(k.code()))),
+    );
+    // The authority library's errors without fields are worded by `why-` and their code.
+    made.extend(
+        venuecode_authority::AuthorityError::CODES
+            .iter()
+            .map(|c| format!("why-{}", dash(c))),
+    );
+    made.extend(
         ["font_not_found", "font_unusable", "file", "render"]
             .iter()
             .map(|c| format!("error-{}", dash(c))),

@@ -110,6 +110,94 @@ pub enum Error {
     RandomnessUnavailable,
 }
 
+impl Error {
+    /// Every code [`Error::code`] gives, in the order of the variants (listed in
+    /// crates/cli/ERRORS.md).
+    pub const CODES: &'static [&'static str] = &[
+        "truncated",
+        "trailing_bytes",
+        "empty",
+        "too_large",
+        "unsupported_version",
+        "unknown_code_kind",
+        "invalid_utf8",
+        "non_canonical",
+        "value_out_of_range",
+        "invalid_url",
+        "invalid_public_key",
+        "weak_public_key",
+        "non_contributory",
+        "unknown_key_id",
+        "certificate_signature_invalid",
+        "venue_signature_invalid",
+        "batch_signature_invalid",
+        "batch_digest_mismatch",
+        "revocation_list_signature_invalid",
+        "request_signature_invalid",
+        "request_timestamp_out_of_window",
+        "seed_release_signature_invalid",
+        "certificate_not_yet_valid",
+        "certificate_expired",
+        "code_stale",
+        "code_validity_invalid",
+        "revoked",
+        "superseded",
+        "open_failed",
+        "rollback",
+        "revocation_gap",
+        "batch_chain_broken",
+        "checkpoint_signature_invalid",
+        "claim_outside_display_window",
+        "trust_bundle_signature_invalid",
+        "invalid_argument",
+        "randomness_unavailable",
+    ];
+
+    /// A stable snake_case code for this failure, one per variant, for an app to word it in
+    /// its language (the [`fmt::Display`] text is English).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Truncated => "truncated",
+            Self::TrailingBytes => "trailing_bytes",
+            Self::Empty => "empty",
+            Self::TooLarge => "too_large",
+            Self::UnsupportedVersion { .. } => "unsupported_version",
+            Self::UnknownCodeKind { .. } => "unknown_code_kind",
+            Self::InvalidUtf8 => "invalid_utf8",
+            Self::NonCanonical => "non_canonical",
+            Self::ValueOutOfRange => "value_out_of_range",
+            Self::InvalidUrl => "invalid_url",
+            Self::InvalidPublicKey => "invalid_public_key",
+            Self::WeakPublicKey => "weak_public_key",
+            Self::NonContributory => "non_contributory",
+            Self::UnknownKeyId => "unknown_key_id",
+            Self::CertificateSignatureInvalid => "certificate_signature_invalid",
+            Self::VenueSignatureInvalid => "venue_signature_invalid",
+            Self::BatchSignatureInvalid => "batch_signature_invalid",
+            Self::BatchDigestMismatch => "batch_digest_mismatch",
+            Self::RevocationListSignatureInvalid => "revocation_list_signature_invalid",
+            Self::RequestSignatureInvalid => "request_signature_invalid",
+            Self::RequestTimestampOutOfWindow => "request_timestamp_out_of_window",
+            Self::SeedReleaseSignatureInvalid => "seed_release_signature_invalid",
+            Self::CertificateNotYetValid => "certificate_not_yet_valid",
+            Self::CertificateExpired => "certificate_expired",
+            Self::CodeStale => "code_stale",
+            Self::CodeValidityInvalid => "code_validity_invalid",
+            Self::Revoked => "revoked",
+            Self::Superseded => "superseded",
+            Self::OpenFailed => "open_failed",
+            Self::Rollback => "rollback",
+            Self::RevocationGap => "revocation_gap",
+            Self::BatchChainBroken => "batch_chain_broken",
+            Self::CheckpointSignatureInvalid => "checkpoint_signature_invalid",
+            Self::ClaimOutsideDisplayWindow => "claim_outside_display_window",
+            Self::TrustBundleSignatureInvalid => "trust_bundle_signature_invalid",
+            Self::InvalidArgument(_) => "invalid_argument",
+            Self::RandomnessUnavailable => "randomness_unavailable",
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = match self {
@@ -165,3 +253,53 @@ impl std::error::Error for Error {}
 
 /// Shorthand for results of this crate.
 pub type Result<T> = core::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_listed_code_and_every_listed_code_a_variant() {
+        let all = [
+            Error::Truncated,
+            Error::TrailingBytes,
+            Error::Empty,
+            Error::TooLarge,
+            Error::UnsupportedVersion { found: 9 },
+            Error::UnknownCodeKind { found: 9 },
+            Error::InvalidUtf8,
+            Error::NonCanonical,
+            Error::ValueOutOfRange,
+            Error::InvalidUrl,
+            Error::InvalidPublicKey,
+            Error::WeakPublicKey,
+            Error::NonContributory,
+            Error::UnknownKeyId,
+            Error::CertificateSignatureInvalid,
+            Error::VenueSignatureInvalid,
+            Error::BatchSignatureInvalid,
+            Error::BatchDigestMismatch,
+            Error::RevocationListSignatureInvalid,
+            Error::RequestSignatureInvalid,
+            Error::RequestTimestampOutOfWindow,
+            Error::SeedReleaseSignatureInvalid,
+            Error::CertificateNotYetValid,
+            Error::CertificateExpired,
+            Error::CodeStale,
+            Error::CodeValidityInvalid,
+            Error::Revoked,
+            Error::Superseded,
+            Error::OpenFailed,
+            Error::Rollback,
+            Error::RevocationGap,
+            Error::BatchChainBroken,
+            Error::CheckpointSignatureInvalid,
+            Error::ClaimOutsideDisplayWindow,
+            Error::TrustBundleSignatureInvalid,
+            Error::InvalidArgument("x"),
+            Error::RandomnessUnavailable,
+        ];
+        let codes: Vec<&str> = all.iter().map(Error::code).collect();
+        assert_eq!(codes, Error::CODES);
+    }
+}

@@ -31,17 +31,29 @@ pub fn version() -> String {
 // Conversions
 // ---------------------------------------------------------------------------------------------
 
-/// The library's error as a JS `Error` with `name`, `code`, `message` and `tone`.
+/// The library's error as a JS `Error` with `name`, `code`, `message` and `tone`, and
+/// `reason` when the error has a typed reason ([`Error::reason_code`]).
 fn js_error(e: &Error) -> JsValue {
-    let err = js_sys::Error::new(&e.to_string());
-    err.set_name("VenuecodeError");
-    let _ = Reflect::set(&err, &"code".into(), &e.code().into());
-    let _ = Reflect::set(&err, &"tone".into(), &"failure".into());
+    let err = coded_error(e.code(), &e.to_string());
+    if let Some(reason) = e.reason_code() {
+        let _ = Reflect::set(&err, &"reason".into(), &reason.into());
+    }
     err.into()
 }
 
+/// A JS `Error` named `VenuecodeError` with `code`, `message` and `tone`.
+fn coded_error(code: &str, message: &str) -> js_sys::Error {
+    let err = js_sys::Error::new(message);
+    err.set_name("VenuecodeError");
+    let _ = Reflect::set(&err, &"code".into(), &code.into());
+    let _ = Reflect::set(&err, &"tone".into(), &"failure".into());
+    err
+}
+
+/// A call of this API with an argument it cannot take (`what` names it): code
+/// `invalid_argument`, as the library's own refusals.
 fn invalid(what: &'static str) -> JsValue {
-    js_error(&Error::InvalidArgument(what))
+    coded_error("invalid_argument", &format!("invalid argument: {what}")).into()
 }
 
 type JsResult<T> = Result<T, JsValue>;

@@ -366,7 +366,6 @@ ra-no-registrations = no registration is waiting for review
 ra-registration-row = #{ $id }  { $name }  { $address }  region { $region }  { $category }  (key { $key })
 ra-approved = approved registration { $id }: certificate serial { $serial } issued
 ra-refused = refused registration { $id }
-ha-upload-not-fetched = not fetched: { $detail }
 ha-mailbox-empty = the mailbox is empty
 ha-uploads-count =
     { $count ->

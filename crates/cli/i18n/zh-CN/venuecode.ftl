@@ -362,7 +362,6 @@ ra-no-registrations = 没有待审核的登记申请
 ra-registration-row = #{ $id }  { $name }  { $address }  地区 { $region }  { $category }（密钥 { $key }）
 ra-approved = 已批准登记申请 { $id }：已签发证书，序列号 { $serial }
 ra-refused = 已拒绝登记申请 { $id }
-ha-upload-not-fetched = 未能获取：{ $detail }
 ha-mailbox-empty = 上传信箱为空
 ha-uploads-count = 共 { $count } 个上传：
 ha-upload-context = 上传 { $id }

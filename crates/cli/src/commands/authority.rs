@@ -460,9 +460,7 @@ pub(crate) fn run_uploads(ctx: &Ctx, cmd: UploadsCmd) -> Result<()> {
             for u in &list {
                 let contents = match authority::fetch_upload(&t, &ha, u.id) {
                     Ok(bytes) => authority::summarize_upload(&ha, u, &bytes),
-                    Err(e) => authority::UploadSummary::Unreadable {
-                        reason: t!("ha-upload-not-fetched", detail = format!("{e:#}")),
-                    },
+                    Err(e) => authority::UploadSummary::unreadable(e),
                 };
                 let received = authority::received_minute(u.received_at, ctx.shift_seconds);
                 rows.push((
@@ -761,7 +759,9 @@ pub(crate) fn publish(
         .map(|s| SkippedUpload {
             upload: s.upload,
             entry: s.entry,
-            reason: s.reason.clone(),
+            code: s.code().to_owned(),
+            reason: s.reason_text(),
+            message: authority::skipped_reason(s, loc),
         })
         .collect();
     let mut text = t!(
@@ -834,7 +834,7 @@ fn run_tans(ctx: &Ctx, cmd: TanCmd) -> Result<()> {
                             Ok(Some(st)) => Some(authority::server_state(&st, now)),
                             Ok(None) => None,
                             Err(e) => {
-                                unreachable = Some(format!("{e:#}"));
+                                unreachable = Some(venuecode::errors::authority_why(&e));
                                 None
                             }
                         }
@@ -1114,9 +1114,13 @@ fn contents_text(c: &authority::UploadSummary) -> String {
                 .join(", ")
         ),
         authority::UploadSummary::Seeds { days } => t!("ha-holds-seeds", count = *days),
-        authority::UploadSummary::Unreadable { reason } => {
-            t!("ha-holds-unreadable", reason = reason.as_str())
-        }
+        authority::UploadSummary::Unreadable { reason, error, .. } => t!(
+            "ha-holds-unreadable",
+            reason = match error {
+                Some(e) => venuecode::errors::authority_why(e),
+                None => reason.clone(),
+            }
+        ),
     }
 }
 

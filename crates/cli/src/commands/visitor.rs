@@ -469,7 +469,7 @@ pub(crate) fn run_visitor(ctx: &Ctx, cmd: VisitorCmd) -> Result<()> {
                         cli_error!(
                             "error-cannot-read",
                             path = path.display().to_string(),
-                            detail = e.to_string()
+                            detail = venuecode::errors::io_text(&e)
                         )
                     })?;
                     let mut found = venuecode::scan_image::decode(&bytes)?;

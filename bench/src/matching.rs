@@ -8,7 +8,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use venuecode_client::transport::{Method, Request, Response};
-use venuecode_client::{DiaryKey, ManualClock, MemoryServer, Transport, Visitor};
+use venuecode_client::{
+    api, DiaryKey, HttpTransport, ManualClock, MemoryServer, Transport, Visitor,
+};
 use venuecode_protocol::codec::Reader;
 use venuecode_protocol::exposure::{MAX_BATCH_HEADER_BYTES, RECORD_BYTES};
 use venuecode_protocol::time::{slot_of, Slots, UnixMinute};
@@ -142,8 +144,10 @@ fn parse_report(out: &[u8]) -> BenchResult<ChildReport> {
     })
 }
 
-/// Hidden subcommands run in child processes: `__baseline`, `__open <diary> <now>` and
-/// `__match <diary> <now> <batch>`.
+/// Hidden subcommands run in child processes: `__baseline`, `__open <diary> <now>`,
+/// `__match <diary> <now> <batch>` (the batch streamed from the file) and
+/// `__match_http <diary> <now> <server URL> <batches>` (synced from a server over HTTP with the
+/// client library's `HttpTransport`).
 pub fn child_main(args: &[String]) -> BenchResult<()> {
     let mode = args.first().map(String::as_str).unwrap_or("");
     if mode == "__baseline" {
@@ -155,28 +159,44 @@ pub fn child_main(args: &[String]) -> BenchResult<()> {
     }
     let diary = args.get(1).ok_or("diary path")?;
     let now = UnixMinute::new(args.get(2).ok_or("now")?.parse()?);
-    let batches: Vec<PathBuf> = args.iter().skip(3).map(PathBuf::from).collect();
     let auth = Authorities::fixed()?;
-    let visitor = Visitor::open(
-        diary,
-        DiaryKey::from_bytes(fixture::DIARY_KEY),
-        auth.visitor_config()?,
-        ManualClock::at_minute(now),
-        FileTransport::new(&batches, &auth, now)?,
-    )?;
+    let (visitor, batches) = if mode == "__match_http" {
+        let base = args.get(3).ok_or("server URL")?;
+        let batches: usize = args.get(4).ok_or("batches")?.parse()?;
+        let visitor = Visitor::open(
+            diary,
+            DiaryKey::from_bytes(fixture::DIARY_KEY),
+            auth.visitor_config()?,
+            ManualClock::at_minute(now),
+            HttpTransport::builder(base)
+                .stall_timeout(Duration::from_secs(60))
+                .build()?,
+        )?;
+        (visitor, batches)
+    } else {
+        let files: Vec<PathBuf> = args.iter().skip(3).map(PathBuf::from).collect();
+        let visitor = Visitor::open(
+            diary,
+            DiaryKey::from_bytes(fixture::DIARY_KEY),
+            auth.visitor_config()?,
+            ManualClock::at_minute(now),
+            FileTransport::new(&files, &auth, now)?,
+        )?;
+        (visitor, files.len())
+    };
     let mut report = ChildReport::default();
     match mode {
         "__open" => {
             report.tokens = visitor.token_count()? as u64;
         }
-        "__match" => {
+        "__match" | "__match_http" => {
             let cpu0 = thread_cpu();
             let t0 = Instant::now();
             let sync = visitor.sync_exposures()?;
             report.wall = t0.elapsed();
             report.cpu = thread_cpu().saturating_sub(cpu0);
             report.exposures = sync.new_exposures.len() as u64;
-            if sync.batches != batches.len() || !sync.is_up_to_date() {
+            if sync.batches != batches || !sync.is_up_to_date() {
                 return Err(format!(
                     "not every batch was processed, or the chain is not up to date: {:?}",
                     sync.chain
@@ -222,6 +242,9 @@ pub struct MatchResult {
     pub sha256: Duration,
     /// The same sync through the WebAssembly build in node, or why it was not measured.
     pub wasm: Result<WasmMatch, String>,
+    /// The same sync over loopback HTTP from a Venuecode server, natively and in headless
+    /// Chromium, or why it was not measured.
+    pub http: Result<HttpMatch, String>,
 }
 
 /// The match through the WebAssembly build (`bench/wasm/match.mjs`): medians of the runs.
@@ -233,20 +256,37 @@ pub struct WasmMatch {
     /// SHA-256 over the same records through the same WebAssembly build (its CPU): the floor
     /// under a verified match there.
     pub sha256: Duration,
-    /// The same match in headless Chromium (`web/bench/match-browser.mjs`: the app's module),
-    /// or why it was not measured.
+}
+
+/// The sync of the largest list over loopback HTTP from an in-process Venuecode server holding
+/// the batch (published by the HA, served from its batch cache): the native library with its
+/// `HttpTransport`, medians of child processes as for the file, and the web app's sync in
+/// headless Chromium against the same server.
+#[derive(Debug, Clone)]
+pub struct HttpMatch {
+    pub wall: Duration,
+    pub wall_min: Duration,
+    pub wall_max: Duration,
+    pub cpu: Duration,
+    pub exposures: u64,
+    /// The same sync in headless Chromium (`web/bench/match-browser.mjs`: the app's module and
+    /// matchBatch), or why it was not measured.
     pub browser: Result<BrowserMatch, String>,
 }
 
 /// Medians of the match in headless Chromium.
 #[derive(Debug, Clone, Copy)]
 pub struct BrowserMatch {
-    /// The batch streamed with `fetch` into the matcher, as the app syncs.
+    /// The sync with the batch streamed with `fetch` into the matcher, as the app syncs.
     pub stream: Duration,
-    /// The batch already in memory, fed in 64 KiB slices: the WebAssembly alone.
+    /// The same sync with the checkpoint, list and batch already in memory: the WebAssembly
+    /// and digest alone.
     pub memory: Duration,
-    /// The batch streamed with `fetch` and read, nothing done with it: the transport alone.
+    /// The batch fetched and read with the default reader, nothing done with it.
     pub fetch: Duration,
+    /// The batch fetched and read as the app reads it (BYOB, into one buffer), nothing done
+    /// with it: the transport alone, a floor under `stream`.
+    pub fetch_byob: Duration,
 }
 
 /// The node script that runs the match through the WebAssembly build.
@@ -257,20 +297,16 @@ const WASM_PKG: &str = concat!(
     "/../web/pkg-node/venuecode_wasm_bg.wasm"
 );
 
-/// Runs the same sync through the WebAssembly build in node, on the diary's exported state and
-/// the batch file, `runs` times in one node process (the first run warms the JIT up and is
-/// dropped when there are several). Needs `node` and scripts/build-wasm.sh's output.
-fn wasm_match(
+/// Writes the WebAssembly runs' fixture into `dir`: the diary's exported state (`diary.bin`),
+/// its trust bundle (`bundle.bin`), the HA's checkpoint of the batch (`checkpoint.bin`) and
+/// `now` (`meta.json`).
+fn write_fixture(
     dir: &Path,
     pristine: &Path,
     auth: &Authorities,
     now: UnixMinute,
     batch_file: &Path,
-    runs: usize,
-) -> Result<WasmMatch, String> {
-    if !Path::new(WASM_PKG).exists() {
-        return Err("the WebAssembly build is missing: run scripts/build-wasm.sh".to_owned());
-    }
+) -> Result<(), String> {
     let fail = |e: &dyn std::fmt::Display| format!("WebAssembly fixture: {e}");
     std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
     let visitor = Visitor::open(
@@ -291,8 +327,19 @@ fn wasm_match(
         .and_then(|()| write("bundle.bin", &bundle))
         .and_then(|()| write("checkpoint.bin", &transport.checkpoint))
         .and_then(|()| write("meta.json", format!("{{\"now\": {now}}}").as_bytes()))
-        .and_then(|()| std::fs::copy(batch_file, dir.join("batch.bin")).map(|_| ()))
-        .map_err(|e| fail(&e))?;
+        .map_err(|e| fail(&e))
+}
+
+/// Runs the same sync through the WebAssembly build in node, on the fixture of
+/// [`write_fixture`] and the batch file, `runs` times in one node process (the first run warms
+/// the JIT up and is dropped when there are several). Needs `node` and scripts/build-wasm.sh's
+/// output.
+fn wasm_match(dir: &Path, batch_file: &Path, runs: usize) -> Result<WasmMatch, String> {
+    if !Path::new(WASM_PKG).exists() {
+        return Err("the WebAssembly build is missing: run scripts/build-wasm.sh".to_owned());
+    }
+    let fail = |e: &dyn std::fmt::Display| format!("WebAssembly fixture: {e}");
+    std::fs::copy(batch_file, dir.join("batch.bin")).map_err(|e| fail(&e))?;
     let total = if runs > 1 { runs + 1 } else { runs };
     let out = Command::new("node")
         .arg(WASM_SCRIPT)
@@ -300,8 +347,7 @@ fn wasm_match(
         .arg(total.to_string())
         .output()
         .map_err(|e| format!("node could not run ({e}): install nodejs"))?;
-    let browser = browser_match(dir, total);
-    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_file(dir.join("batch.bin"));
     if !out.status.success() {
         return Err(format!(
             "bench/wasm/match.mjs failed: {}",
@@ -330,48 +376,162 @@ fn wasm_match(
         cpu: median(&cpus),
         exposures: reports.first().map_or(0, |r| r.exposures),
         sha256,
+    })
+}
+
+/// The files of the page `web/bench/match-browser.mjs` opens, served by the Venuecode server
+/// as its web app: the module the app ships (web/pkg), the app's `digest.js` and the fixture.
+const PAGE_FILES: &[(&str, &str)] = &[
+    ("venuecode_wasm.js", "web/pkg/venuecode_wasm.js"),
+    ("venuecode_wasm_bg.wasm", "web/pkg/venuecode_wasm_bg.wasm"),
+    ("digest.js", "web/src/digest.js"),
+];
+
+/// The sync of the largest list over loopback HTTP, natively and in headless Chromium, against
+/// one in-process Venuecode server (2 worker threads, as the binary on this machine) that the
+/// HA published the batch and its checkpoint to, and that serves the page's files at `/c`
+/// (`fixture`: [`write_fixture`]'s directory, whose checkpoint is the one published). The batch is read once
+/// before the runs, so that every run is served from the server's batch cache. Native: `runs`
+/// child processes (`__match_http`), each on a fresh copy of the diary. Chromium: `runs` in one
+/// page, the first dropped when there are several.
+fn http_match(
+    work: &Path,
+    pristine: &Path,
+    auth: &Authorities,
+    now: UnixMinute,
+    batch: &[u8],
+    fixture: &Path,
+    runs: usize,
+) -> BenchResult<HttpMatch> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("no workspace root")?;
+    // The page: its files, the fixture (not the batch, which the API serves).
+    let page = work.join("page");
+    std::fs::create_dir_all(&page)?;
+    std::fs::write(
+        page.join("index.html"),
+        "<!doctype html><title>match</title>",
+    )?;
+    let browser_files = PAGE_FILES
+        .iter()
+        .try_for_each(|(name, from)| std::fs::copy(root.join(from), page.join(name)).map(|_| ()));
+    for name in ["bundle.bin", "diary.bin", "meta.json"] {
+        std::fs::copy(fixture.join(name), page.join(name))?;
+    }
+    let server = crate::server::InProcess::start_with_web_app(
+        &work.join("server"),
+        auth,
+        2,
+        &crate::server::Store {
+            dir: "data",
+            postgres_url: None,
+            batch_cache: true,
+        },
+        Some(&page),
+    )?;
+    let t = HttpTransport::builder(&server.base)
+        .stall_timeout(Duration::from_secs(60))
+        .build()?;
+    let now_secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let checkpoint = std::fs::read(fixture.join("checkpoint.bin"))?;
+    for (path, body) in [("/v1/batches", batch), ("/v1/checkpoints", &checkpoint)] {
+        let r = t.send(api::sign(
+            Request::post(path, body.to_vec(), "application/octet-stream"),
+            &auth.ha,
+            now_secs,
+        )?)?;
+        api::check(r)?;
+    }
+    // Into the batch cache, and the same bytes as posted.
+    let served = api::read_body(
+        api::check(t.send(Request::get("/v1/batches/1"))?)?,
+        batch.len() as u64 + 1,
+    )?;
+    if served != batch {
+        return Err("the server did not serve the posted batch".into());
+    }
+    let now_s = now.to_string();
+    let mut walls = Vec::new();
+    let mut cpus = Vec::new();
+    let mut exposures = 0;
+    for run in 0..runs {
+        let diary = work.join(format!("diary-http-{run}.redb"));
+        std::fs::copy(pristine, &diary)?;
+        let r = run_child(&[
+            "__match_http",
+            &diary.to_string_lossy(),
+            &now_s,
+            &server.base,
+            "1",
+        ])?;
+        walls.push(r.wall);
+        cpus.push(r.cpu);
+        exposures = r.exposures;
+        let _ = std::fs::remove_file(&diary);
+    }
+    let browser = browser_files
+        .map_err(|e| format!("the page's files (scripts/build-web.sh writes web/pkg): {e}"))
+        .and_then(|()| browser_match(&server.base, if runs > 1 { runs + 1 } else { runs }));
+    server.stop()?;
+    let _ = std::fs::remove_dir_all(work);
+    Ok(HttpMatch {
+        wall: median(&walls),
+        wall_min: walls.iter().min().copied().unwrap_or_default(),
+        wall_max: walls.iter().max().copied().unwrap_or_default(),
+        cpu: median(&cpus),
+        exposures,
         browser,
     })
 }
 
-/// The fixture of [`wasm_match`] matched in headless Chromium, `runs` times in one page (the
-/// first dropped when there are several); the medians. Every run must find the exposures.
-fn browser_match(dir: &Path, runs: usize) -> Result<BrowserMatch, String> {
+/// The web app's sync against the server at `base` in headless Chromium, `runs` times in one
+/// page (the first dropped when there are several); the medians. Every run must find the
+/// exposures.
+fn browser_match(base: &str, runs: usize) -> Result<BrowserMatch, String> {
     crate::webapp::browser_ready("web/pkg/venuecode_wasm.js")?;
     let text = crate::webapp::node(
         "match-browser.mjs",
-        &[dir.as_os_str(), runs.to_string().as_ref()],
+        &[base.as_ref(), runs.to_string().as_ref()],
         None,
     )?;
-    let mut stream = Vec::new();
-    let mut memory = Vec::new();
-    let mut fetch = Vec::new();
+    let keys = [
+        "wall_ns",
+        "memory_wall_ns",
+        "fetch_wall_ns",
+        "fetch_byob_wall_ns",
+    ];
+    let mut series: [Vec<Duration>; 4] = Default::default();
     for line in text.lines().filter(|l| l.starts_with('{')) {
         let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
         if v["exposures"].as_u64().unwrap_or(0) == 0 {
             return Err(format!("the browser run found no exposure: {line}"));
         }
-        let ns = |k: &str| {
-            v[k].as_u64()
-                .map(Duration::from_nanos)
-                .ok_or(format!("no {k}"))
-        };
-        stream.push(ns("wall_ns")?);
-        memory.push(ns("memory_wall_ns")?);
-        fetch.push(ns("fetch_wall_ns")?);
+        for (k, s) in keys.iter().zip(series.iter_mut()) {
+            s.push(
+                v[*k]
+                    .as_u64()
+                    .map(Duration::from_nanos)
+                    .ok_or(format!("no {k}"))?,
+            );
+        }
     }
-    if stream.len() > 1 {
-        stream.remove(0);
-        memory.remove(0);
-        fetch.remove(0);
-    }
-    if stream.is_empty() {
+    if series[0].is_empty() {
         return Err("web/bench/match-browser.mjs printed no run".to_owned());
     }
+    if series[0].len() > 1 {
+        for s in &mut series {
+            s.remove(0);
+        }
+    }
+    let [stream, memory, fetch, fetch_byob] = series.map(|s| median(&s));
     Ok(BrowserMatch {
-        stream: median(&stream),
-        memory: median(&memory),
-        fetch: median(&fetch),
+        stream,
+        memory,
+        fetch,
+        fetch_byob,
     })
 }
 
@@ -518,24 +678,50 @@ pub fn run(quick: bool, work: &Path) -> BenchResult<Matching> {
             shas.push(thread_cpu().saturating_sub(c0));
             std::hint::black_box(d);
         }
-        // The largest list again through the WebAssembly build, in node.
-        let wasm = if n >= 1_000_000 {
+        // The largest list again through the WebAssembly build in node, and over loopback
+        // HTTP from a Venuecode server, natively and in headless Chromium.
+        let (wasm, http) = if n >= 1_000_000 {
+            let dir = work.join("wasm");
+            let fixture = write_fixture(&dir, &pristine, &auth, now, &file);
             eprintln!("  … and through the WebAssembly build in node…");
-            wasm_match(&work.join("wasm"), &pristine, &auth, now, &file, runs)
-        } else {
-            Err("measured for the largest list only".to_owned())
-        };
-        if let Ok(w) = &wasm {
-            if w.exposures != exposures {
-                return Err(format!(
-                    "the WebAssembly build raised {} exposures, the native library {exposures}",
-                    w.exposures
+            let wasm = fixture.clone().and_then(|()| wasm_match(&dir, &file, runs));
+            eprintln!("  … and over HTTP from a Venuecode server, natively and in Chromium…");
+            let http = fixture.and_then(|()| {
+                http_match(
+                    &work.join("http"),
+                    &pristine,
+                    &auth,
+                    now,
+                    &batch,
+                    &dir,
+                    runs,
                 )
-                .into());
+                .map_err(|e| e.to_string())
+            });
+            let _ = std::fs::remove_dir_all(&dir);
+            (wasm, http)
+        } else {
+            let why = "measured for the largest list only".to_owned();
+            (Err(why.clone()), Err(why))
+        };
+        let others = [
+            ("the WebAssembly build", wasm.as_ref().map(|w| w.exposures)),
+            ("the sync over HTTP", http.as_ref().map(|h| h.exposures)),
+        ];
+        for (who, got) in others {
+            if let Ok(got) = got {
+                if got != exposures {
+                    return Err(format!(
+                        "{who} raised {got} exposures, the native library from the file \
+                         {exposures}"
+                    )
+                    .into());
+                }
             }
         }
         results.push(MatchResult {
             wasm,
+            http,
             records: count,
             batch_bytes: batch.len() as u64,
             wall: median(&walls),

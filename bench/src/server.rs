@@ -56,6 +56,18 @@ impl InProcess {
         threads: usize,
         store: &Store<'_>,
     ) -> BenchResult<Self> {
+        Self::start_with_web_app(work, auth, threads, store, None)
+    }
+
+    /// [`InProcess::start`], also serving the directory `web_app` (if any) at `/c`, as
+    /// `venuecode server --web-app` does.
+    pub fn start_with_web_app(
+        work: &Path,
+        auth: &Authorities,
+        threads: usize,
+        store: &Store<'_>,
+        web_app: Option<&Path>,
+    ) -> BenchResult<Self> {
         let keys = work.join("keys");
         std::fs::create_dir_all(&keys)?;
         let ra = keys.join("ra.key");
@@ -71,6 +83,7 @@ impl InProcess {
         if !store.batch_cache {
             config.batch_cache_bytes = 0;
         }
+        config.web_app = web_app.map(Path::to_path_buf);
         // The per-IP limit on public write routes protects a deployment; the bench sends every
         // request from 127.0.0.1, so it is lifted to measure the write path itself.
         config.rate_per_minute = 100_000_000;

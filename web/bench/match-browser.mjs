@@ -1,111 +1,125 @@
-// Section 1's matching through the WebAssembly build in headless Chromium: the same fixture as
-// bench/wasm/match.mjs (written by `venuecode-bench`: bundle.bin, diary.bin, checkpoint.bin,
-// batch.bin, meta.json), the app's sync path (WebVisitor: checkpoint, listing, the batch
-// streamed with fetch + ReadableStream through the app's matchBatch (web/src/digest.js: the
-// records' SHA-256 by crypto.subtle for a large batch), endSync), the module the app ships
-// (web/pkg, --target web). Files come from a loopback HTTP server started here.
-// Prints one line of JSON per run: { wall_ns, memory_wall_ns, fetch_wall_ns, exposures, records,
-// fetch: "stream" }; memory_wall_ns is the same match with the batch fetched whole beforehand and
-// fed in 64 KiB slices (the WebAssembly without the fetch); fetch_wall_ns the batch streamed with
-// fetch and read with nothing done (the transport alone, a floor under wall_ns).
+// Section 1's matching through the WebAssembly build in headless Chromium, against a real
+// Venuecode server (`venuecode-bench` starts one in process): it serves the page's files at /c
+// as `--web-app` (the module the app ships, web/pkg with --target web; web/src/digest.js; the
+// fixture: bundle.bin, diary.bin, meta.json) and the published batch and the HA's checkpoint at
+// /v1, where the app syncs from. The page runs the app's sync path: WebVisitor, the checkpoint
+// and the batch list, the batch streamed with fetch into the app's matchBatch (web/src/digest.js:
+// a BYOB reader, large slices, the records' SHA-256 by crypto.subtle for a large batch), endSync.
+// Prints one line of JSON per run: { wall_ns, memory_wall_ns, fetch_wall_ns, fetch_byob_wall_ns,
+// exposures, records }: wall_ns the sync over HTTP; memory_wall_ns the same sync with the
+// checkpoint, list and batch fetched beforehand (the batch handed over from memory as a byte
+// stream: the WebAssembly and digest without the network); fetch_wall_ns the batch fetched and
+// read with the default reader, nothing done with it; fetch_byob_wall_ns the same read as the app
+// reads it (BYOB, into one buffer), nothing done with it: the transport alone, a floor under
+// wall_ns.
 //
-//   node web/bench/match-browser.mjs <fixture dir> [runs]
-import http from "node:http";
-import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+//   node web/bench/match-browser.mjs <server URL> [runs]
 import { browser } from "../tests/harness.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const pkg = path.join(here, "..", "pkg");
-const src = path.join(here, "..", "src");
-const dir = process.argv[2];
+const origin = process.argv[2];
 const runs = Number(process.argv[3] ?? 1);
-if (!dir || !Number.isInteger(runs) || runs < 1) {
-  console.error("usage: node web/bench/match-browser.mjs <fixture dir> [runs]");
+if (!origin || !Number.isInteger(runs) || runs < 1) {
+  console.error("usage: node web/bench/match-browser.mjs <server URL> [runs]");
   process.exit(2);
 }
-
-const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, "http://x");
-  const [, root, name] = url.pathname.split("/");
-  const base = root === "pkg" ? pkg : root === "fixture" ? dir : root === "src" && name === "digest.js" ? src : null;
-  if (url.pathname === "/") {
-    res.writeHead(200, { "content-type": "text/html" });
-    res.end("<!doctype html><title>match</title>");
-    return;
-  }
-  if (!base || !name || name.includes("..") || !fs.existsSync(path.join(base, name))) {
-    res.writeHead(404);
-    res.end();
-    return;
-  }
-  const file = path.join(base, name);
-  res.writeHead(200, {
-    "content-type": types[path.extname(name)] ?? "application/octet-stream",
-    "content-length": fs.statSync(file).size,
-  });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const origin = `http://127.0.0.1:${server.address().port}`;
 
 const ctx = await browser();
 try {
   const page = await ctx.newPage();
-  await page.goto(`${origin}/`);
+  await page.goto(`${origin}/c/`);
   for (let run = 0; run < runs; run++) {
     const result = await page.evaluate(async () => {
-      const { default: init, WebVisitor } = await import("/pkg/venuecode_wasm.js");
-      const { matchBatch } = await import("/src/digest.js");
-      await init({ module_or_path: "/pkg/venuecode_wasm_bg.wasm" });
-      const bytes = async (n) => new Uint8Array(await (await fetch(`/fixture/${n}`)).arrayBuffer());
-      const bundle = await bytes("bundle.bin");
-      const diary = await bytes("diary.bin");
-      const checkpoint = await bytes("checkpoint.bin");
-      const { now } = JSON.parse(new TextDecoder().decode(await bytes("meta.json")));
-      const listing = new TextEncoder().encode(JSON.stringify({ batches: [], latest: 1 }));
-      // The transport alone: the batch streamed with fetch and read, nothing done with it.
-      const tf = performance.now();
-      const plain = (await fetch("/fixture/batch.bin", { cache: "no-store" })).body.getReader();
+      const { default: init, WebVisitor } = await import("/c/venuecode_wasm.js");
+      const { matchBatch } = await import("/c/digest.js");
+      await init({ module_or_path: "/c/venuecode_wasm_bg.wasm" });
+      const get = async (p) => {
+        const resp = await fetch(p, { cache: "no-store", credentials: "omit" });
+        if (!resp.ok) throw new Error(`${p}: ${resp.status}`);
+        return new Uint8Array(await resp.arrayBuffer());
+      };
+      const bundle = await get("/c/bundle.bin");
+      const diary = await get("/c/diary.bin");
+      const { now } = JSON.parse(new TextDecoder().decode(await get("/c/meta.json")));
+      // The paths the sync reads, and their bytes for the run from memory.
+      const probe = new WebVisitor(bundle, diary, now);
+      probe.beginSync(now);
+      const checkpoint = await get(probe.checkpointPath());
+      probe.applyCheckpoint(checkpoint);
+      const list = await get(probe.batchListPath());
+      probe.applyBatchList(list);
+      const batchPath = probe.nextBatchPath();
+      probe.free();
+
+      // The transport alone: the batch fetched and read, nothing done with it; with the default
+      // reader, then as the app reads it (BYOB into one buffer of its length).
+      let t = performance.now();
+      const plain = (await fetch(batchPath, { cache: "no-store", credentials: "omit" })).body.getReader();
       while (!(await plain.read()).done);
-      const fetchWall = performance.now() - tf;
+      const fetchWall = performance.now() - t;
+      t = performance.now();
+      const resp0 = await fetch(batchPath, { cache: "no-store", credentials: "omit" });
+      let buf = new ArrayBuffer(Number(resp0.headers.get("content-length")) + 1);
+      let n = 0;
+      const byob = resp0.body.getReader({ mode: "byob" });
+      for (;;) {
+        const { value, done } = await byob.read(new Uint8Array(buf, n));
+        buf = value.buffer;
+        n += value.length;
+        if (done) break;
+      }
+      const byobWall = performance.now() - t;
+
+      // The app's sync, as web/src/sync.js runs it (without the trust and revocation steps).
       const v = new WebVisitor(bundle, diary, now);
       const t0 = performance.now();
       v.beginSync(now);
-      v.applyCheckpoint(checkpoint);
-      v.applyBatchList(listing);
+      v.applyCheckpoint(await get(v.checkpointPath()));
+      v.applyBatchList(await get(v.batchListPath()));
       let records = 0;
       let batches = 0;
-      while (v.nextBatchPath() != null) {
-        const resp = await fetch("/fixture/batch.bin", { cache: "no-store" });
+      let path;
+      while ((path = v.nextBatchPath()) != null) {
+        const resp = await fetch(path, { credentials: "omit" });
+        if (!resp.ok) throw new Error(`${path}: ${resp.status}`);
         const length = Number(resp.headers.get("content-length") ?? NaN);
-        records += (await matchBatch(v, resp.body.getReader(), length)).records;
+        records += (await matchBatch(v, resp.body, length)).records;
         batches += 1;
       }
       const end = v.endSync(now);
       const wall = performance.now() - t0;
       v.free();
-      // The same match with the batch already in memory, fed in 64 KiB slices: the WebAssembly
-      // alone, without the fetch.
-      const whole = new Uint8Array(await (await fetch("/fixture/batch.bin", { cache: "no-store" })).arrayBuffer());
+
+      // The same sync with everything already in memory: the batch handed to matchBatch as a
+      // byte stream that copies straight into the reader's buffer, as the network does.
+      const whole = await get(batchPath);
       const m = new WebVisitor(bundle, diary, now);
       const t1 = performance.now();
       m.beginSync(now);
       m.applyCheckpoint(checkpoint);
-      m.applyBatchList(listing);
+      m.applyBatchList(list);
       while (m.nextBatchPath() != null) {
         let i = 0;
-        const slices = {
-          read: async () => {
-            if (i >= whole.length) return { done: true };
-            const value = whole.subarray(i, i + 65536);
-            i += 65536;
-            return { value, done: false };
+        const body = new ReadableStream({
+          type: "bytes",
+          pull(c) {
+            if (i >= whole.length) {
+              c.close();
+              c.byobRequest?.respond(0);
+              return;
+            }
+            const view = c.byobRequest?.view;
+            if (view) {
+              const k = Math.min(view.byteLength, whole.length - i);
+              new Uint8Array(view.buffer, view.byteOffset, k).set(whole.subarray(i, i + k));
+              c.byobRequest.respond(k);
+              i += k;
+            } else {
+              c.enqueue(whole.slice(i, i + 65536));
+              i += 65536;
+            }
           },
-        };
-        await matchBatch(m, slices, whole.length);
+        });
+        await matchBatch(m, body, whole.length);
       }
       const endMemory = m.endSync(now);
       const memoryWall = performance.now() - t1;
@@ -114,13 +128,16 @@ try {
         wall_ns: Math.round(wall * 1e6),
         memory_wall_ns: Math.round(memoryWall * 1e6),
         fetch_wall_ns: Math.round(fetchWall * 1e6),
+        fetch_byob_wall_ns: Math.round(byobWall * 1e6),
+        fetched: n,
+        length: whole.length,
         exposures: Math.min(end.newExposures.length, endMemory.newExposures.length),
         records,
         batches,
         chain: end.chainStatus,
       };
     });
-    if (result.batches !== 1 || result.chain !== "ok") {
+    if (result.batches !== 1 || result.chain !== "ok" || result.fetched !== result.length) {
       console.error(`not every batch was processed, or the chain is not up to date: ${JSON.stringify(result)}`);
       process.exit(1);
     }
@@ -129,13 +146,12 @@ try {
         wall_ns: result.wall_ns,
         memory_wall_ns: result.memory_wall_ns,
         fetch_wall_ns: result.fetch_wall_ns,
+        fetch_byob_wall_ns: result.fetch_byob_wall_ns,
         exposures: result.exposures,
         records: result.records,
-        fetch: "stream",
       }),
     );
   }
 } finally {
   await ctx.close();
-  server.close();
 }

@@ -57,7 +57,7 @@ export async function syncAll(v, now, save, progress) {
         throw httpError(resp.status, new Uint8Array(await resp.arrayBuffer()));
       }
       const length = Number(resp.headers.get("content-length") ?? NaN);
-      const r = await matchBatch(v, resp.body.getReader(), length);
+      const r = await matchBatch(v, resp.body, length);
       found.push(...r.newExposures);
       done += 1;
       await save();

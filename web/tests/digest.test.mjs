@@ -1,0 +1,116 @@
+// web/src/digest.js's matchBatch in node, against a stand-in for the WebAssembly visitor that
+// keeps what it is fed: every byte of the body reaches the matcher once and in order, in few
+// large slices, and the host digest covers exactly the records, whether the body is a byte
+// stream (read with a BYOB reader) or not, in small network chunks, longer than its
+// Content-Length, or with a header longer than a slice.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { matchBatch, FEED_BYTES } from "../src/digest.js";
+
+/** A visitor that records the batch calls; its header is the body's first `header` bytes. */
+function visitor(header) {
+  const v = {
+    host: null,
+    slices: [],
+    digest: undefined,
+    beginBatch(host) {
+      v.host = host;
+    },
+    feedBatch(chunk) {
+      const before = v.slices.reduce((n, s) => n + s.length, 0);
+      // A copy, as wasm-bindgen copies the slice into the module's memory.
+      v.slices.push(Uint8Array.from(chunk));
+      return Math.min(Math.max(header - before, 0), chunk.length);
+    },
+    finishBatch(digest) {
+      v.digest = digest;
+      return { fed: Buffer.concat(v.slices) };
+    },
+  };
+  return v;
+}
+
+function body(n) {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 7 + (i >> 9)) & 0xff;
+  return b;
+}
+
+/**
+ * `bytes` as a stream of `chunk`-byte pieces: a byte stream (`bytes`) or a default one. Its
+ * `modes` lists the reader modes it was asked for.
+ */
+function stream(bytes, chunk, type) {
+  let at = 0;
+  const s = new ReadableStream({
+    type,
+    pull(c) {
+      if (at >= bytes.length) {
+        c.close();
+        // A BYOB read waiting on the close must be answered.
+        c.byobRequest?.respond(0);
+        return;
+      }
+      const piece = bytes.slice(at, at + chunk);
+      at += piece.length;
+      c.enqueue(piece);
+    },
+  });
+  s.modes = [];
+  const getReader = s.getReader.bind(s);
+  s.getReader = (options) => {
+    const r = getReader(options);
+    s.modes.push(options?.mode ?? "default");
+    return r;
+  };
+  return s;
+}
+
+const sha256 = (b) => new Uint8Array(createHash("sha256").update(b).digest());
+
+for (const type of ["bytes", undefined]) {
+  const kind = type ? "a byte stream (BYOB)" : "a default stream";
+
+  test(`host digest over ${kind}: every byte fed once in slices of at least FEED_BYTES, the digest over the records`, async () => {
+    const bytes = body(3 * FEED_BYTES + 12345);
+    const header = 300;
+    const v = visitor(header);
+    const s = stream(bytes, 16 * 1024, type);
+    const r = await matchBatch(v, s, bytes.length, 1024);
+    assert.deepEqual(s.modes, [type ? "byob" : "default"]);
+    assert.equal(v.host, true);
+    assert.deepEqual(r.fed, Buffer.from(bytes));
+    assert.deepEqual(v.digest, sha256(bytes.subarray(header)));
+    assert.equal(v.slices.length, 4, "16 KiB network chunks fed as 3 full slices and the rest");
+    for (const s of v.slices.slice(0, -1)) assert.ok(s.length >= FEED_BYTES);
+  });
+
+  test(`host digest over ${kind}: a body longer than its Content-Length, header longer than a slice`, async () => {
+    const bytes = body(2 * FEED_BYTES + 999);
+    const header = FEED_BYTES + 77;
+    const v = visitor(header);
+    const r = await matchBatch(v, stream(bytes, 64 * 1024, type), FEED_BYTES, 1024);
+    assert.equal(v.host, true);
+    assert.deepEqual(r.fed, Buffer.from(bytes));
+    assert.deepEqual(v.digest, sha256(bytes.subarray(header)));
+  });
+
+  test(`small batch over ${kind}: hashed in WebAssembly, fed in slices of at most FEED_BYTES`, async () => {
+    const bytes = body(2 * FEED_BYTES + 5);
+    const v = visitor(100);
+    const r = await matchBatch(v, stream(bytes, 50_000, type), bytes.length);
+    assert.equal(v.host, false);
+    assert.equal(v.digest, undefined);
+    assert.deepEqual(r.fed, Buffer.from(bytes));
+    assert.deepEqual(v.slices.map((s) => s.length), [FEED_BYTES, FEED_BYTES, 5]);
+  });
+}
+
+test("a response without a length is hashed in WebAssembly", async () => {
+  const bytes = body(10_000);
+  const v = visitor(10);
+  const r = await matchBatch(v, stream(bytes, 1000, "bytes"), NaN, 1);
+  assert.equal(v.host, false);
+  assert.deepEqual(r.fed, Buffer.from(bytes));
+});

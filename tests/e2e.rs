@@ -2698,8 +2698,23 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
     // The HA's scheduled checkpoint (no batch) makes it current again.
     let cp: CheckpointPosted = w.okt(&w.ha, Some(&at(d + 3, 9, 5)), &["authority", "checkpoint"]);
     assert_eq!(cp.sequence, 2, "{cp:?}");
+    assert_eq!(cp.retained_from, 1, "14 days by default: {cp:?}");
     let s = w.sync(&visitor, &at(d + 3, 9, 10));
     assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
+    // Told that the server keeps batches two days (its --retention-days), the HA declares
+    // batches 1–2, published three days ago, no longer served.
+    let cp: CheckpointPosted = w.okt(
+        &w.ha,
+        Some(&at(d + 3, 9, 15)),
+        &["authority", "checkpoint", "--retention-days", "2"],
+    );
+    assert_eq!((cp.sequence, cp.retained_from), (2, 3), "{cp:?}");
+    w.cli(
+        &w.ha,
+        None,
+        &["authority", "checkpoint", "--retention-days", "0"],
+    )
+    .failed();
 }
 
 // ------------------------------------------------------------------------------------------

@@ -63,8 +63,10 @@ pub struct RegistrationAuthority {
     pub admin: SigningKey,
 }
 
-/// The server's retention period (batches expire after it): the checkpoint's `retained_from`.
-pub const RETENTION_MINUTES: u32 = 14 * 1440;
+/// The server's default retention period in days (`venuecode server --retention-days`): batches
+/// older than the period are no longer served, and the HA's checkpoint says so
+/// (`retained_from`). The HA must use the server's value ([`HaChain::checkpoint`]).
+pub const DEFAULT_RETENTION_DAYS: u32 = 14;
 
 /// Seconds since the Unix epoch, from the system clock (signed requests always use it).
 pub fn now_seconds() -> u64 {
@@ -955,14 +957,19 @@ impl HaChain {
     }
 
     /// Signs a checkpoint of the current head at `now`, with the retained range from the
-    /// ledger, and posts it.
+    /// ledger, and posts it. `retention_days` is the server's retention period (its
+    /// `--retention-days`): batches published before it are declared no longer served. A
+    /// shorter period than the server's makes phones skip batches the server still serves
+    /// (missing their exposures); a longer one makes them warn that batches are withheld.
     pub fn checkpoint(
         &self,
         t: &dyn Transport,
         ha: &HealthAuthority,
         now: UnixMinute,
+        retention_days: u32,
     ) -> Result<Checkpoint> {
-        let retained = retained_range(&self.ledger()?, now.saturating_sub(RETENTION_MINUTES))?;
+        let retention = retention_days.saturating_mul(1440);
+        let retained = retained_range(&self.ledger()?, now.saturating_sub(retention))?;
         let cp = Checkpoint::sign(
             CheckpointBody::new(ha.signing.key_id(), now, self.head()?, retained),
             &ha.signing,
@@ -1261,6 +1268,8 @@ pub struct PublishRequest<'a> {
     pub now: UnixMinute,
     /// Added to the server's `received_at` seconds (see [`received_minute`]).
     pub received_shift_seconds: i64,
+    /// The server's retention period in days, for the checkpoint ([`HaChain::checkpoint`]).
+    pub retention_days: u32,
 }
 
 /// What [`publish_mailbox`] is doing, as it goes: the caller words each event (in its own
@@ -1485,7 +1494,7 @@ pub fn publish_mailbox(
         records,
     });
     let sequence = chain.post(t, ha, &batch)?;
-    let checkpoint = chain.checkpoint(t, ha, req.now)?;
+    let checkpoint = chain.checkpoint(t, ha, req.now, req.retention_days)?;
     progress(PublishEvent::CheckpointPosted { sequence });
     Ok(Published {
         sequence,
@@ -1777,7 +1786,7 @@ mod tests {
         let second = b.sign(&ha.signing).unwrap();
         assert_eq!(chain.post(&server, &ha, &second).unwrap(), 2);
         chain
-            .checkpoint(&server, &ha, UnixMinute::new(300))
+            .checkpoint(&server, &ha, UnixMinute::new(300), DEFAULT_RETENTION_DAYS)
             .unwrap();
         // Reloaded: head, ledger and both ids kept; the server holds one chain of two.
         let chain = HaChain::load(&chain_file, &pending).unwrap();

@@ -18,7 +18,7 @@ pub use venuecode_authority::{
     write_atomic, AuthorityError, HaChain, HealthAuthority, IssuedTan, LedgerEntry, ListedPurpose,
     Opened, Plan, PublishEvent, PublishLedger, PublishRequest, Published, RegionFilter,
     RegistrationAuthority, Released, Skipped, Statistics, StatsFilter, TanLedger, TanState, Trace,
-    UploadInfo, UploadPurpose, UploadSummary, VenueMatch, DEFAULT_MESSAGE, RETENTION_MINUTES,
+    UploadInfo, UploadPurpose, UploadSummary, VenueMatch, DEFAULT_MESSAGE, DEFAULT_RETENTION_DAYS,
     TAN_ID_LEN, TAN_ID_MIN,
 };
 use venuecode_client::transport::Transport;

@@ -443,6 +443,7 @@ pub fn story(
             message: authority::DEFAULT_MESSAGE,
             now: at(8, 30),
             received_shift_seconds: shift,
+            retention_days: authority::DEFAULT_RETENTION_DAYS,
         },
         &std::collections::HashSet::new(),
         &mut authority::tan_ledger(&auth_home)?,

@@ -782,6 +782,8 @@ help-authority-publish--windows = A window the tracer chose, `SERIAL,FROM,UNTIL`
 help-authority-publish--risk = Risk level
 help-authority-publish--message = The message phones show (must be generic: it is public)
 help-authority-publish--delete = Delete the uploads once published
+help-authority-publish--retention-days = The server keeps batches this many days: the same as its `--retention-days` (the same variable sets both). The checkpoint tells phones which batches are no longer served; a shorter period than the server's makes them skip batches it still serves, a longer one makes them warn that batches are withheld
+help-authority-checkpoint--retention-days = The server keeps batches this many days: the same as its `--retention-days` (the same variable sets both). The checkpoint tells phones which batches are no longer served; a shorter period than the server's makes them skip batches it still serves, a longer one makes them warn that batches are withheld
 examples-authority-checkpoint =
     Example:
       venuecode --home ./ha authority checkpoint

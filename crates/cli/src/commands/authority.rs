@@ -86,13 +86,18 @@ pub(crate) enum AuthorityCmd {
         /// Delete the uploads once published.
         #[arg(long)]
         delete: bool,
+        #[command(flatten)]
+        retention: Retention,
     },
     /// Sign and post a fresh checkpoint of the batch chain without a new batch, so phones can
     /// tell the list is complete and current (run it on a schedule, e.g. hourly from cron).
     #[command(
         after_help = "Example:\n  venuecode --home ./ha authority checkpoint\n  # crontab: 0 * * * * venuecode --home /srv/ha authority checkpoint"
     )]
-    Checkpoint,
+    Checkpoint {
+        #[command(flatten)]
+        retention: Retention,
+    },
     /// Disable a venue's code for good (registration authority admin): phones warn when they
     /// scan it and the venue key cannot register again. Give its serial, or `--name` and a part
     /// of its name (several matches: pick one, or narrow the name). Shows the venue (name,
@@ -211,6 +216,23 @@ pub(crate) enum UploadsCmd {
     },
 }
 
+/// The server's retention period, which a checkpoint declares (`authority publish`,
+/// `authority checkpoint`).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub(crate) struct Retention {
+    /// The server keeps batches this many days: the same as its `--retention-days` (the same
+    /// variable sets both). The checkpoint tells phones which batches are no longer served; a
+    /// shorter period than the server's makes them skip batches it still serves, a longer one
+    /// makes them warn that batches are withheld
+    #[arg(
+        long,
+        env = "VENUECODE_RETENTION_DAYS",
+        default_value_t = authority::DEFAULT_RETENTION_DAYS,
+        value_parser = clap::value_parser!(u32).range(1..=3650)
+    )]
+    pub retention_days: u32,
+}
+
 pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
     match cmd {
         AuthorityCmd::Init {
@@ -315,6 +337,7 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
             risk,
             message,
             delete,
+            retention,
         } => {
             let ha = authority::load_ha(&ctx.home)?;
             let trust = ctx.trust()?;
@@ -323,15 +346,24 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
                 .map(|w| parse_window(ctx, w))
                 .collect::<Result<Vec<_>>>()?;
             let (json, text) = publish(
-                ctx, &ha, &trust, &uploads, &windows, &risk, &message, delete,
+                ctx,
+                &ha,
+                &trust,
+                &uploads,
+                &windows,
+                &risk,
+                &message,
+                delete,
+                retention.retention_days,
             )?;
             ctx.print(json, || text);
             Ok(())
         }
-        AuthorityCmd::Checkpoint => {
+        AuthorityCmd::Checkpoint { retention } => {
             let ha = authority::load_ha(&ctx.home)?;
             let chain = authority::chain(&ctx.home)?;
-            let cp = chain.checkpoint(&ctx.transport()?, &ha, ctx.now())?;
+            let cp =
+                chain.checkpoint(&ctx.transport()?, &ha, ctx.now(), retention.retention_days)?;
             let b = cp.body();
             ctx.print(
                 CheckpointPosted {
@@ -708,6 +740,7 @@ pub(crate) fn publish(
     risk: &str,
     message: &str,
     delete: bool,
+    retention_days: u32,
 ) -> Result<(Published, String)> {
     let t = ctx.transport()?;
     let risk = if risk == "low" {
@@ -732,6 +765,7 @@ pub(crate) fn publish(
             message,
             now: ctx.now(),
             received_shift_seconds: ctx.shift_seconds,
+            retention_days,
         },
         ledger.windows(),
         &mut tans,

@@ -161,6 +161,17 @@ fn dashed(code: &str) -> String {
     code.replace('_', "-")
 }
 
+/// Free English text from a library that has no typed reason (a hex, JSON or image decoder's
+/// message), for the `$more` of a CLI error made now: ` (text)` in an English run, nothing in
+/// the others, whose sentence says what failed without it.
+pub fn english_aside(text: &str) -> String {
+    if crate::i18n::language() == crate::i18n::Lang::En {
+        format!(" ({text})")
+    } else {
+        String::new()
+    }
+}
+
 /// A library's free English text (an OS or parser message) as the `$more` of a message: said
 /// in an English run after `lead`, left out of the others, whose sentences word the typed
 /// reason instead.

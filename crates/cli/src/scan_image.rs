@@ -5,7 +5,12 @@ use anyhow::Result;
 /// Every QR code found in the image, decoded to text.
 pub fn decode(bytes: &[u8]) -> Result<Vec<String>> {
     let img = image::load_from_memory(bytes)
-        .map_err(|e| crate::cli_error!("error-not-an-image", detail = e.to_string()))?
+        .map_err(|e| {
+            crate::cli_error!(
+                "error-not-an-image",
+                more = crate::errors::english_aside(&e.to_string())
+            )
+        })?
         .to_luma8();
     let (w, h) = (img.width() as usize, img.height() as usize);
     let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {

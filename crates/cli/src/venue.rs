@@ -311,7 +311,12 @@ fn save(
 
 /// A file of the venue home that does not hold what this program wrote there.
 fn damaged(file: &str, detail: String) -> anyhow::Error {
-    crate::cli_error!("error-venue-home-damaged", file = file, detail = detail).into()
+    crate::cli_error!(
+        "error-venue-home-damaged",
+        file = file,
+        more = crate::errors::english_aside(&detail)
+    )
+    .into()
 }
 
 /// Checks a base URL for the codes: `https://` (or `http://` to a loopback host, for a drill

@@ -220,17 +220,14 @@ test("with a host digest, the host's SHA-256 of exactly the records fed is check
 test("the app's matchBatch (web/src/digest.js) hashes with crypto.subtle exactly the records it fed", async () => {
   const { matchBatch } = await import(join(root, "web", "src", "digest.js"));
   const body = unhex(exposure.batch.encoding);
-  const chunks = (bytes, n) => {
-    let i = 0;
-    return {
-      read: async () => {
-        if (i >= bytes.length) return { done: true };
-        const value = bytes.subarray(i, i + n);
-        i += n;
-        return { value, done: false };
+  // A body as `fetch` gives it: a ReadableStream (here of n-byte chunks, not a byte stream).
+  const chunks = (bytes, n) =>
+    new ReadableStream({
+      start(c) {
+        for (let i = 0; i < bytes.length; i += n) c.enqueue(bytes.slice(i, i + n));
+        c.close();
       },
-    };
-  };
+    });
   const start = () => {
     const v = new WebVisitor(bundle, null, NOW);
     v.checkIn(url, NOW);

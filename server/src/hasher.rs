@@ -116,7 +116,10 @@ impl Debts {
 
     /// `key` made the server hash `bytes` in vain.
     pub(crate) fn add(&self, key: IpAddr, bytes: u64) {
-        let now = Instant::now();
+        self.add_at(key, bytes, Instant::now());
+    }
+
+    fn add_at(&self, key: IpAddr, bytes: u64, now: Instant) {
         let mut owed = self.owed.lock().unwrap_or_else(|p| p.into_inner());
         let entry = owed.entry(key).or_insert((0, now));
         *entry = (Self::left(entry.0, entry.1, now).saturating_add(bytes), now);
@@ -124,15 +127,22 @@ impl Debts {
 
     /// Whole seconds until `key` owes nothing, when it still owes.
     pub(crate) fn owes(&self, key: IpAddr) -> Option<u64> {
+        self.owes_at(key, Instant::now())
+    }
+
+    fn owes_at(&self, key: IpAddr, now: Instant) -> Option<u64> {
         let owed = self.owed.lock().unwrap_or_else(|p| p.into_inner());
         let &(bytes, since) = owed.get(&key)?;
-        let left = Self::left(bytes, since, Instant::now());
+        let left = Self::left(bytes, since, now);
         (left > 0).then(|| left.div_ceil(DEBT_DRAIN_PER_SECOND))
     }
 
     /// Forgets the addresses that owe nothing any more.
     pub(crate) fn prune(&self) {
-        let now = Instant::now();
+        self.prune_at(Instant::now());
+    }
+
+    fn prune_at(&self, now: Instant) {
         let mut owed = self.owed.lock().unwrap_or_else(|p| p.into_inner());
         owed.retain(|_, (bytes, since)| Self::left(*bytes, *since, now) > 0);
         owed.shrink_to_fit();
@@ -173,27 +183,46 @@ mod tests {
         }
     }
 
+    /// Driven by explicit instants: a test that read the clock between two steps failed when
+    /// the machine paused it long enough for a one-byte debt (4 µs) to drain.
     #[test]
     fn a_debt_drains_over_time_and_only_its_address_owes() {
+        use std::time::Duration;
         let debts = Debts::default();
         let a: IpAddr = "192.0.2.1".parse().expect("address");
         let b: IpAddr = "192.0.2.2".parse().expect("address");
-        assert_eq!(debts.owes(a), None);
+        let t0 = Instant::now();
+        let at = |secs_f64: f64| t0 + Duration::from_secs_f64(secs_f64);
+        assert_eq!(debts.owes_at(a, t0), None);
+        debts.add_at(a, 8 * 1024 * 1024, t0);
+        assert_eq!(debts.owes_at(a, t0), Some(32));
+        assert_eq!(debts.owes_at(b, t0), None);
+        // 256 KiB a second: one second later 31 seconds are left, and at 32 s nothing.
+        assert_eq!(debts.owes_at(a, at(1.0)), Some(31));
+        assert_eq!(debts.owes_at(a, at(31.5)), Some(1));
+        assert_eq!(debts.owes_at(a, at(32.0)), None);
+        // A second body adds to what is left, not to what was first owed.
+        debts.add_at(a, 8 * 1024 * 1024, at(16.0));
+        assert_eq!(debts.owes_at(a, at(16.0)), Some(48));
+        assert_eq!(debts.owes_at(a, at(63.0)), Some(1));
+        assert_eq!(debts.owes_at(a, at(64.0)), None);
+        // Only addresses that still owe are kept.
+        debts.add_at(b, 1, at(63.0));
+        debts.prune_at(at(63.0));
+        assert_eq!(debts.owed.lock().expect("lock").len(), 2);
+        debts.prune_at(at(64.0));
+        assert_eq!(debts.owed.lock().expect("lock").len(), 0);
+        assert_eq!(debts.owes_at(b, at(64.0)), None);
+    }
+
+    #[test]
+    fn the_clock_wrappers_read_now() {
+        let debts = Debts::default();
+        let a: IpAddr = "192.0.2.1".parse().expect("address");
         debts.add(a, 8 * 1024 * 1024);
-        assert_eq!(debts.owes(a), Some(32));
-        assert_eq!(debts.owes(b), None);
-        debts.add(a, 8 * 1024 * 1024);
-        assert_eq!(debts.owes(a), Some(64));
-        let past = Instant::now() - std::time::Duration::from_secs(65);
-        debts
-            .owed
-            .lock()
-            .expect("lock")
-            .insert(a, (16 * 1024 * 1024, past));
-        assert_eq!(debts.owes(a), None);
-        debts.add(b, 1);
+        // 32 s of debt cannot drain while the test runs.
+        assert!(matches!(debts.owes(a), Some(31..=32)));
         debts.prune();
         assert_eq!(debts.owed.lock().expect("lock").len(), 1);
-        assert_eq!(debts.owes(b), Some(1));
     }
 }

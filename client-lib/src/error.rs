@@ -243,8 +243,9 @@ impl Error {
     /// The code of the typed reason under this failure, for an app to say more than
     /// [`Error::code`] does: [`Reason::code`] for an edit, URL, answer or argument refused,
     /// [`ProtocolError::code`] for a malformed code or a protocol failure,
-    /// [`NetworkKind::code`] for a network failure and [`IoKind::code`] for a storage failure
-    /// with an I/O error under it; `None` for the others.
+    /// [`NetworkKind::code`] for a network failure, [`IoKind::code`] for a storage failure
+    /// with an I/O error under it, [`CertificateProblem::code`] for a refused certificate and
+    /// [`CaProblem::code`] for unusable CA certificates; `None` for the others.
     pub fn reason_code(&self) -> Option<&'static str> {
         match self {
             Self::EditOutOfBounds(r)
@@ -254,6 +255,8 @@ impl Error {
             Self::MalformedCode(p) | Self::Protocol(p) => Some(p.code()),
             Self::Network(n) => Some(n.kind().code()),
             Self::Storage(_) => self.storage_kind().map(IoKind::code),
+            Self::CertificateRefused(c) => Some(c.code()),
+            Self::TrustedCa(ca) => Some(ca.problem().code()),
             _ => None,
         }
     }
@@ -410,6 +413,35 @@ pub enum CertificateProblem {
     SameSerial,
 }
 
+impl CertificateProblem {
+    /// Every code [`CertificateProblem::code`] gives.
+    pub const CODES: &'static [&'static str] = &[
+        "undecodable",
+        "unverified",
+        "other_than_asked",
+        "same_serial",
+    ];
+
+    /// A stable snake_case code (the protocol error under an undecodable or unverified
+    /// certificate is not part of it; [`CertificateProblem::protocol`] gives it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Undecodable(_) => "undecodable",
+            Self::Unverified(_) => "unverified",
+            Self::OtherThanAsked => "other_than_asked",
+            Self::SameSerial => "same_serial",
+        }
+    }
+
+    /// The protocol error under an undecodable or unverified certificate.
+    pub fn protocol(&self) -> Option<ProtocolError> {
+        match self {
+            Self::Undecodable(e) | Self::Unverified(e) => Some(*e),
+            Self::OtherThanAsked | Self::SameSerial => None,
+        }
+    }
+}
+
 impl fmt::Display for CertificateProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -439,6 +471,22 @@ pub enum CaProblem {
     NoCertificate,
     /// A certificate in it cannot serve as a CA.
     Unusable,
+}
+
+impl CaProblem {
+    /// Every code [`CaProblem::code`] gives besides the [`IoKind`] codes of an unreadable file.
+    pub const CODES: &'static [&'static str] = &["not_pem", "no_certificate", "unusable"];
+
+    /// A stable snake_case code: an unreadable file gives its [`IoKind`]'s code
+    /// (`not_found`, `permission_denied`, …), the rest one of [`CaProblem::CODES`].
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Unreadable(kind) => kind.code(),
+            Self::NotPem => "not_pem",
+            Self::NoCertificate => "no_certificate",
+            Self::Unusable => "unusable",
+        }
+    }
 }
 
 /// The private CA certificates to trust could not be read or used ([`Error::TrustedCa`]).
@@ -772,5 +820,36 @@ mod tests {
         let code = Error::MalformedCode(ProtocolError::Truncated);
         assert_eq!(code.reason_code(), Some("truncated"));
         assert_eq!(Error::TanUsed.reason_code(), None);
+    }
+
+    #[test]
+    fn certificate_and_ca_problems_have_their_codes() {
+        let p = ProtocolError::CertificateSignatureInvalid;
+        let all = [
+            CertificateProblem::Undecodable(ProtocolError::Truncated),
+            CertificateProblem::Unverified(p),
+            CertificateProblem::OtherThanAsked,
+            CertificateProblem::SameSerial,
+        ];
+        let codes: Vec<&str> = all.iter().map(CertificateProblem::code).collect();
+        assert_eq!(codes, CertificateProblem::CODES);
+        assert_eq!(all[0].protocol(), Some(ProtocolError::Truncated));
+        assert_eq!(all[1].protocol(), Some(p));
+        assert_eq!(all[3].protocol(), None);
+        let refused = Error::CertificateRefused(CertificateProblem::Unverified(p));
+        assert_eq!(refused.reason_code(), Some("unverified"));
+
+        let ca = [
+            CaProblem::NotPem,
+            CaProblem::NoCertificate,
+            CaProblem::Unusable,
+        ];
+        let codes: Vec<&str> = ca.iter().map(|c| c.code()).collect();
+        assert_eq!(codes, CaProblem::CODES);
+        let unreadable = CaProblem::Unreadable(IoKind::NotFound);
+        let e = Error::TrustedCa(CaError::new("ca.pem", unreadable, "ca.pem: not found"));
+        assert_eq!(e.reason_code(), Some("not_found"));
+        let e = Error::TrustedCa(CaError::new("ca.pem", CaProblem::NotPem, "x"));
+        assert_eq!(e.reason_code(), Some("not_pem"));
     }
 }

@@ -704,6 +704,14 @@ mod tests {
             )
         );
         assert_eq!(
+            documented("Certificate problems"),
+            codes(venuecode_client::CertificateProblem::CODES.to_vec())
+        );
+        assert_eq!(
+            documented("CA problems"),
+            codes(venuecode_client::CaProblem::CODES.to_vec())
+        );
+        assert_eq!(
             documented("File failures"),
             codes(
                 venuecode_client::IoKind::ALL

@@ -2701,14 +2701,34 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
     assert_eq!(cp.retained_from, 1, "14 days by default: {cp:?}");
     let s = w.sync(&visitor, &at(d + 3, 9, 10));
     assert_eq!(chain_status(&s.chain), "complete", "{s:?}");
-    // Told that the server keeps batches two days (its --retention-days), the HA declares
-    // batches 1–2, published three days ago, no longer served.
-    let cp: CheckpointPosted = w.okt(
+    // Told that the server keeps batches two days, the HA would declare batches 1–2,
+    // published three days ago, no longer served; but this server keeps them 14 days (it says
+    // so in GET /v1/authority), so the phones would skip batches it still serves. Refused in
+    // both languages, and nothing is posted: the phone still sees batches 1–2 as served.
+    let code = w.same_failure(
+        &w.server.url,
         &w.ha,
         Some(&at(d + 3, 9, 15)),
         &["authority", "checkpoint", "--retention-days", "2"],
+        "the server keeps exposure batches for 14 days but this authority was told 2",
+        "服务器保留暴露批次 14 天，而本机构设置的是 2 天",
     );
-    assert_eq!((cp.sequence, cp.retained_from), (2, 3), "{cp:?}");
+    assert_eq!(code, "retention_mismatch");
+    let code = w.same_failure(
+        &w.server.url,
+        &w.ha,
+        Some(&at(d + 3, 9, 20)),
+        &["authority", "publish", "--retention-days", "30"],
+        "--retention-days 14",
+        "--retention-days 14",
+    );
+    assert_eq!(code, "retention_mismatch");
+    let cp: CheckpointPosted = w.okt(
+        &w.ha,
+        Some(&at(d + 3, 9, 25)),
+        &["authority", "checkpoint", "--retention-days", "14"],
+    );
+    assert_eq!((cp.sequence, cp.retained_from), (2, 1), "{cp:?}");
     w.cli(
         &w.ha,
         None,

@@ -91,6 +91,7 @@ pub(crate) async fn authority(State(s): State<Shared>) -> Json<AuthorityInfo> {
             .collect(),
         ha_encryption_key: s.keys.ha_encryption.map(|k| hex::encode(k.as_bytes())),
         counts_enabled: s.config.counts,
+        retention_days: Some(s.config.retention_days),
     })
 }
 

@@ -699,6 +699,7 @@ fn schemas() -> Map<String, Value> {
                 ("ha_signing_keys", list(hex_text())),
                 ("ha_encryption_key", nullable(hex_text())),
                 ("counts_enabled", boolean()),
+                ("retention_days", uint()),
             ]),
         ),
         (

@@ -45,6 +45,7 @@ fn every_json_answer_reads_as_its_contract_type() {
     let a: AuthorityInfo = read(&h.get("/v1/authority"), 200);
     assert_eq!(a.ra_key_id, h.ra.key_id().to_hex());
     assert!(a.counts_enabled);
+    assert_eq!(a.retention_days, Some(h.config.retention_days));
     assert_eq!(a.ha_signing_keys.len(), 2);
 
     // Venues: revoke by the venue, disable by the RA administrator.

@@ -178,6 +178,7 @@ fn samples() -> Vec<(&'static str, serde_json::Value)> {
                 ha_signing_keys: vec![key.clone()],
                 ha_encryption_key: None,
                 counts_enabled: true,
+                retention_days: Some(14),
             })),
         ),
         (

@@ -158,6 +158,14 @@ pub enum AuthorityError {
         /// The ids.
         ids: Vec<u64>,
     },
+    /// The server keeps batches for another period than this authority declares in its
+    /// checkpoints (`GET /v1/authority`, `retention_days`); nothing was posted.
+    RetentionMismatch {
+        /// The period this authority was given, in days.
+        ours: u32,
+        /// The server's.
+        server: u32,
+    },
     /// A key file of the authorities' home is missing, unreadable or not of the kind expected.
     KeyFile(venuecode_protocol::keyfile::KeyFileError),
     /// A key file already exists where new keys were to be written: keys are never replaced.
@@ -223,6 +231,7 @@ impl AuthorityError {
         "region_not_in_table",
         "unknown_category",
         "uploads_missing",
+        "retention_mismatch",
         "key_file",
         "key_exists",
         "invalid_url",
@@ -266,6 +275,7 @@ impl AuthorityError {
             Self::RegionNotInTable { .. } => "region_not_in_table",
             Self::UnknownCategory { .. } => "unknown_category",
             Self::UploadsMissing { .. } => "uploads_missing",
+            Self::RetentionMismatch { .. } => "retention_mismatch",
             Self::KeyFile(_) => "key_file",
             Self::KeyExists { .. } => "key_exists",
             Self::InvalidUrl { .. } => "invalid_url",
@@ -400,6 +410,12 @@ impl fmt::Display for AuthorityError {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Self::RetentionMismatch { ours, server } => write!(
+                f,
+                "the server keeps exposure batches for {server} days but this authority was told \
+                 {ours}; nothing was posted (give --retention-days {server}, or set \
+                 VENUECODE_RETENTION_DAYS={server})"
+            ),
             Self::KeyFile(e) => write!(f, "{e}"),
             Self::KeyExists { path } => write!(
                 f,
@@ -516,6 +532,10 @@ mod tests {
             AuthorityError::RegionNotInTable { code: 1 },
             AuthorityError::UnknownCategory { slug: "x".into() },
             AuthorityError::UploadsMissing { ids: vec![1] },
+            AuthorityError::RetentionMismatch {
+                ours: 14,
+                server: 7,
+            },
             AuthorityError::KeyFile(venuecode_protocol::keyfile::KeyFileError::Unreadable {
                 path: "f".into(),
                 reason: "x".into(),

@@ -29,7 +29,8 @@ use venuecode_client::api;
 use venuecode_client::error::ErrorCode;
 use venuecode_client::transport::{Method, Request, Transport};
 use venuecode_protocol::api::{
-    BatchStored, PendingRegistrations, TanEntry, TanRegistration, UploadListing, VenueSearch,
+    AuthorityInfo, BatchStored, PendingRegistrations, TanEntry, TanRegistration, UploadListing,
+    VenueSearch,
 };
 use venuecode_protocol::chain::retained_range;
 use venuecode_protocol::envelope::tan_hash;
@@ -961,6 +962,9 @@ impl HaChain {
     /// `--retention-days`): batches published before it are declared no longer served. A
     /// shorter period than the server's makes phones skip batches the server still serves
     /// (missing their exposures); a longer one makes them warn that batches are withheld.
+    ///
+    /// It first asks the server for its period ([`check_server_retention`]) and posts nothing
+    /// when the two differ.
     pub fn checkpoint(
         &self,
         t: &dyn Transport,
@@ -968,6 +972,7 @@ impl HaChain {
         now: UnixMinute,
         retention_days: u32,
     ) -> Result<Checkpoint> {
+        check_server_retention(t, retention_days)?;
         let retention = retention_days.saturating_mul(1440);
         let retained = retained_range(&self.ledger()?, now.saturating_sub(retention))?;
         let cp = Checkpoint::sign(
@@ -981,6 +986,30 @@ impl HaChain {
         )
         .map_err(AuthorityError::request("posting the checkpoint"))?;
         Ok(cp)
+    }
+}
+
+/// Refuses, with [`AuthorityError::RetentionMismatch`], when the server says (`GET
+/// /v1/authority`, `retention_days`) that it keeps batches for another period than
+/// `retention_days`: a checkpoint declaring a shorter period makes phones skip batches still
+/// served (and miss their exposures), a longer one makes them warn that batches are withheld.
+/// The server's value is never taken in place of the HA's own (a server that lied about a
+/// shorter period could then make phones skip batches); a server that does not say its period
+/// (older than this field) is not checked.
+pub fn check_server_retention(t: &dyn Transport, retention_days: u32) -> Result<()> {
+    let info: AuthorityInfo = (|| {
+        let resp = api::check(t.send(Request::get("/v1/authority"))?)?;
+        parse_answer(&api::read_body(resp, 64 * 1024)?, "authority information")
+    })()
+    .map_err(AuthorityError::request(
+        "asking the server for its retention period",
+    ))?;
+    match info.retention_days {
+        Some(server) if server != retention_days => Err(AuthorityError::RetentionMismatch {
+            ours: retention_days,
+            server,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -1372,6 +1401,8 @@ pub fn publish_mailbox(
     tans: &mut TanLedger,
     progress: &mut dyn FnMut(PublishEvent<'_>),
 ) -> Result<Published> {
+    // Before anything is posted: a batch posted without its checkpoint would wait for the next.
+    check_server_retention(t, req.retention_days)?;
     let list = list_uploads(t, ha)?;
     let mut missing: Vec<u64> = req
         .ids
@@ -1696,6 +1727,9 @@ mod tests {
     #[derive(Default)]
     struct ChainServer {
         state: std::sync::Mutex<(Vec<ExposureBatch>, bool, usize)>,
+        /// What `GET /v1/authority` says of the server's retention period (none: an older
+        /// server that does not say it).
+        retention_days: Option<u32>,
     }
 
     impl Transport for ChainServer {
@@ -1744,6 +1778,17 @@ mod tests {
                 "/v1/checkpoints" => {
                     st.2 += 1;
                     answer(201, "{}")
+                }
+                "/v1/authority" => {
+                    let info = AuthorityInfo {
+                        ra_public_key: "00".repeat(32),
+                        ra_key_id: "00".repeat(8),
+                        ha_signing_keys: Vec::new(),
+                        ha_encryption_key: None,
+                        counts_enabled: false,
+                        retention_days: self.retention_days,
+                    };
+                    answer(200, &serde_json::to_string(&info).unwrap())
                 }
                 _ => answer(404, r#"{"error":"not_found"}"#),
             }
@@ -2019,5 +2064,61 @@ mod tests {
             PublishLedger::load(&path),
             Err(AuthorityError::Corrupt { .. })
         ));
+    }
+
+    /// The checkpoint declares expired what the HA's period says, but only when the server
+    /// keeps batches for the same period: otherwise nothing is posted.
+    #[test]
+    fn a_checkpoint_is_posted_only_when_the_server_keeps_batches_as_long() {
+        let dir = tempfile::tempdir().unwrap();
+        let chain_file = dir.path().join("authority/chain.json");
+        let pending = dir.path().join("authority/pending-batch.bin");
+        let ha = HealthAuthority {
+            signing: SigningKey::from_seed(&[7; 32]).unwrap(),
+            decryption: DecryptionKey::generate().unwrap(),
+        };
+        let server = ChainServer {
+            retention_days: Some(2),
+            ..ChainServer::default()
+        };
+        let day = 20_000 * 1440;
+        let mut chain = HaChain::load(&chain_file, &pending).unwrap();
+        for (n, at) in [(1, day), (2, day + 1440), (3, day + 3 * 1440)] {
+            let mut b = chain.next_builder(UnixMinute::new(at), "m").unwrap();
+            b.add(&window(n)).unwrap();
+            let batch = b.sign(&ha.signing).unwrap();
+            chain.post(&server, &ha, &batch).unwrap();
+        }
+        let now = UnixMinute::new(day + 3 * 1440 + 60);
+        // Told 14 days against a server that keeps two: refused, naming both, nothing posted.
+        let e = chain.checkpoint(&server, &ha, now, 14).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                AuthorityError::RetentionMismatch {
+                    ours: 14,
+                    server: 2
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(e.code(), "retention_mismatch");
+        assert_eq!(server.state.lock().unwrap().2, 0);
+        // So is a shorter period than the server's.
+        let e = chain.checkpoint(&server, &ha, now, 1).unwrap_err();
+        assert!(matches!(
+            e,
+            AuthorityError::RetentionMismatch { ours: 1, .. }
+        ));
+        assert_eq!(server.state.lock().unwrap().2, 0);
+        // The same period: batches 1 and 2, made more than two days before, are declared gone.
+        let cp = chain.checkpoint(&server, &ha, now, 2).unwrap();
+        assert_eq!(cp.body().retained_from, 3);
+        assert_eq!(server.state.lock().unwrap().2, 1);
+        // A server that does not say its period is not checked.
+        let old = ChainServer::default();
+        let cp = chain.checkpoint(&old, &ha, now, 14).unwrap();
+        assert_eq!(cp.body().retained_from, 1);
+        assert_eq!(old.state.lock().unwrap().2, 1);
     }
 }

@@ -472,6 +472,10 @@ pub fn authority_why_in(loc: &Localizer, e: &venuecode_authority::AuthorityError
                 Arg::Text(list(ids.iter().map(u64::to_string).collect())),
             )],
         ),
+        A::RetentionMismatch { ours, server } => loc.format(
+            "why-retention-mismatch",
+            &[("ours", Arg::from(*ours)), ("server", Arg::from(*server))],
+        ),
         A::KeyFile(k) => key_file_text_in(loc, k),
         A::KeyExists { path: p } => loc.format("why-key-exists", &[path(p)]),
         A::InvalidUrl { what, url, reason } => loc.format(
@@ -916,6 +920,10 @@ mod tests {
                 until: 19_999,
             },
             A::UploadsMissing { ids: vec![3, 4] },
+            A::RetentionMismatch {
+                ours: 14,
+                server: 7,
+            },
             key(K::Unreadable {
                 path: "ra/ra.key".into(),
                 reason: "denied".into(),

@@ -224,6 +224,10 @@ pub struct AuthorityInfo {
     pub ha_encryption_key: Option<String>,
     /// Whether the server accepts counts.
     pub counts_enabled: bool,
+    /// The server's retention period in days (`--retention-days`): the HA's checkpoints must
+    /// declare batches expired by the same period. Absent from servers before it was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
 }
 
 /// `202` of `POST /v1/venues` in review mode: the registration is held.

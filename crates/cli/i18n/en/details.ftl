@@ -151,6 +151,7 @@ why-region-not-in-table = region { $code } is not in the GB/T 2260 table of prov
 why-unknown-category = `{ $slug }` is not a venue category (one of: { $slugs })
 why-date-range = the date range starts after it ends: from { $from } until { $until }
 why-uploads-missing = the mailbox holds no upload { $ids }; nothing published (see `authority uploads list`)
+why-retention-mismatch = the server keeps exposure batches for { $server } days but this authority was told { $ours }; nothing was posted (give --retention-days { $server }, or set VENUECODE_RETENTION_DAYS={ $server })
 why-key-exists = { $path } already exists; refusing to overwrite a key (move it away first)
 why-invalid-url = the { $what } `{ $url }` cannot go in the trust bundle: { $detail } (https://…, or http:// only to 127.0.0.1, [::1] or localhost)
 url-server = server URL

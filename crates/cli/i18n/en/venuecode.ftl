@@ -149,6 +149,7 @@ authority-region-not-a-filter = { $detail }.
 authority-region-not-in-table = { $detail }: give a province or prefecture code from the GB/T 2260 table.
 authority-unknown-category = { $detail }.
 authority-uploads-missing = { $detail }: see `venuecode authority uploads list`.
+authority-retention-mismatch = { $detail }.
 authority-key-file = { $detail }: give the right key file (its first line names the kind of key it holds).
 authority-key-exists = { $detail }
 authority-invalid-url = { $detail }
@@ -782,8 +783,8 @@ help-authority-publish--windows = A window the tracer chose, `SERIAL,FROM,UNTIL`
 help-authority-publish--risk = Risk level
 help-authority-publish--message = The message phones show (must be generic: it is public)
 help-authority-publish--delete = Delete the uploads once published
-help-authority-publish--retention-days = The server keeps batches this many days: the same as its `--retention-days` (the same variable sets both). The checkpoint tells phones which batches are no longer served; a shorter period than the server's makes them skip batches it still serves, a longer one makes them warn that batches are withheld
-help-authority-checkpoint--retention-days = The server keeps batches this many days: the same as its `--retention-days` (the same variable sets both). The checkpoint tells phones which batches are no longer served; a shorter period than the server's makes them skip batches it still serves, a longer one makes them warn that batches are withheld
+help-authority-publish--retention-days = The server keeps batches this many days: the same as its `--retention-days` (the same variable sets both). The checkpoint tells phones which batches are no longer served; a shorter period than the server's makes them skip batches it still serves, a longer one makes them warn that batches are withheld. Both commands ask the server for its period first and post nothing when it differs
+help-authority-checkpoint--retention-days = The server keeps batches this many days: the same as its `--retention-days` (the same variable sets both). The checkpoint tells phones which batches are no longer served; a shorter period than the server's makes them skip batches it still serves, a longer one makes them warn that batches are withheld. Both commands ask the server for its period first and post nothing when it differs
 examples-authority-checkpoint =
     Example:
       venuecode --home ./ha authority checkpoint

@@ -145,6 +145,7 @@ why-region-not-in-table = 地区 { $code } 不在 GB/T 2260 的省级和地级�
 why-unknown-category = `{ $slug }` 不是场所类别（可选：{ $slugs }）
 why-date-range = 日期范围的开始晚于结束：从 { $from } 到 { $until }
 why-uploads-missing = 上传信箱中没有上传 { $ids }；没有发布任何内容（见 `authority uploads list`）
+why-retention-mismatch = 服务器保留暴露批次 { $server } 天，而本机构设置的是 { $ours } 天；没有发送任何内容（请使用 --retention-days { $server }，或设置 VENUECODE_RETENTION_DAYS={ $server }）
 why-key-exists = { $path } 已存在；拒绝覆盖密钥（请先把它移走）
 why-invalid-url = { $what } `{ $url }` 不能写入信任包：{ $detail }（须为 https://…；http:// 仅限 127.0.0.1、[::1] 或 localhost）
 url-server = 服务器地址

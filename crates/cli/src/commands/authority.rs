@@ -223,7 +223,8 @@ pub(crate) struct Retention {
     /// The server keeps batches this many days: the same as its `--retention-days` (the same
     /// variable sets both). The checkpoint tells phones which batches are no longer served; a
     /// shorter period than the server's makes them skip batches it still serves, a longer one
-    /// makes them warn that batches are withheld
+    /// makes them warn that batches are withheld. Both commands ask the server for its period
+    /// first and post nothing when it differs
     #[arg(
         long,
         env = "VENUECODE_RETENTION_DAYS",

@@ -12,13 +12,53 @@
 //!   authority/pending-batch.bin          a batch signed but not yet known to be stored
 //!   authority/published.json             fingerprints of the windows published
 //!   authority/tans.json                  the TANs issued
-//!   authority/state.lock                 held while a command changes the files above
+//!   authority/state.lock                 locked while the keys or the files above change
 //! ```
 //!
 //! Key files are in the labelled format of [`venuecode_protocol::keyfile`] (the server reads
 //! the same files) and read strictly by kind; secret ones are written mode 0600 from their
 //! creation, atomically ([`write_atomic`]). A command line, a console or a test opens the same
 //! home with [`AuthorityHome::new`].
+//!
+//! The state files are changed only under the home's lock, and the types see to it: a state
+//! file loaded for changing comes from the [`StateLock`] guard ([`AuthorityHome::lock`]) as a
+//! [`Locked`] value that borrows the guard, and only a [`Locked`] value can be changed and saved.
+//! So the lock is held from the load to the save, and two callers (threads, processes, or a
+//! command line and an app) that issue TANs or publish at the same time never overwrite each
+//! other's changes. Read-only views ([`AuthorityHome::tan_ledger`], [`AuthorityHome::chain`],
+//! [`AuthorityHome::publish_ledger`]) load without the lock and cannot be saved.
+//!
+//! ```no_run
+//! # fn issue(t: &dyn venuecode_client::transport::Transport) -> venuecode_authority::Result<()> {
+//! use venuecode_authority::{fresh_tans, register_tans, AuthorityHome, UploadPurpose};
+//! let home = AuthorityHome::new("/srv/venuecode");
+//! let ha = home.load_ha()?;
+//! let state = home.lock(|| eprintln!("waiting for another authority command"))?;
+//! let mut tans = state.tan_ledger()?;
+//! register_tans(t, &ha, &mut tans, &fresh_tans(25)?, UploadPurpose::Case, 86_400)?;
+//! drop(tans);
+//! drop(state); // the next caller loads the ledger with these TANs in it
+//! # Ok(()) }
+//! ```
+//!
+//! A ledger loaded without the lock cannot be saved, nor one that would outlive its lock:
+//!
+//! ```compile_fail,E0599
+//! # fn f(home: &venuecode_authority::AuthorityHome) -> venuecode_authority::Result<()> {
+//! let tans = home.tan_ledger()?; // read only
+//! tans.save()?; // no such method: only a `Locked` ledger is saved
+//! # Ok(()) }
+//! ```
+//!
+//! ```compile_fail,E0597
+//! # fn f(home: &venuecode_authority::AuthorityHome) -> venuecode_authority::Result<()> {
+//! let tans = {
+//!     let state = home.lock(|| {})?;
+//!     state.tan_ledger()? // borrows `state`, dropped here while still borrowed
+//! };
+//! tans.save()?;
+//! # Ok(()) }
+//! ```
 
 use std::path::{Path, PathBuf};
 
@@ -35,8 +75,8 @@ use crate::{
 /// Where `init` writes the signed trust bundle to hand out (apps ship it; homes of other
 /// roles install it).
 pub const TRUST_BUNDLE_OUT: &str = "authority/trust-bundle.bin";
-/// The file whose exclusive lock ([`AuthorityHome::lock`]) serializes the commands that change
-/// the HA's state files; it stays empty.
+/// The file whose exclusive lock ([`AuthorityHome::lock`]) serializes whatever changes the
+/// home's keys or the HA's state files; it stays empty.
 pub const LOCK_FILE: &str = "authority/state.lock";
 /// Where the HA keeps its batch chain: head, ledger of published batches, batch ids used.
 pub const CHAIN_FILE: &str = "authority/chain.json";
@@ -78,10 +118,127 @@ impl AuthorityHome {
         self.root.join(rel)
     }
 
+    /// The HA's keys, from `authority/`.
+    pub fn load_ha(&self) -> Result<HealthAuthority> {
+        Ok(HealthAuthority {
+            signing: SigningKey::from_seed(&*read_key(
+                &self.path("authority/ha-signing.key"),
+                KeyKind::Ed25519Secret,
+            )?)?,
+            decryption: DecryptionKey::from_secret(&*read_key(
+                &self.path("authority/ha-encryption.key"),
+                KeyKind::X25519Secret,
+            )?)?,
+        })
+    }
+
+    /// The RA's keys, from `ra/`.
+    pub fn load_ra(&self) -> Result<RegistrationAuthority> {
+        Ok(RegistrationAuthority {
+            signing: SigningKey::from_seed(&*read_key(
+                &self.path("ra/ra.key"),
+                KeyKind::Ed25519Secret,
+            )?)?,
+            admin: SigningKey::from_seed(&*read_key(
+                &self.path("ra/admin.key"),
+                KeyKind::Ed25519Secret,
+            )?)?,
+        })
+    }
+
+    /// The HA's batch chain ([`CHAIN_FILE`], [`PENDING_BATCH_FILE`]) to read (head, ledger,
+    /// a checkpoint of it); to publish on it, [`StateLock::chain`].
+    pub fn chain(&self) -> Result<HaChain> {
+        HaChain::load(self.path(CHAIN_FILE), self.path(PENDING_BATCH_FILE))
+    }
+
+    /// The HA's publish ledger ([`PUBLISH_LEDGER_FILE`]) to read; to record in it,
+    /// [`StateLock::publish_ledger`].
+    pub fn publish_ledger(&self) -> Result<PublishLedger> {
+        PublishLedger::load(self.path(PUBLISH_LEDGER_FILE))
+    }
+
+    /// The HA's TAN ledger ([`TAN_LEDGER_FILE`]) to read (listing, checking an upload's TAN);
+    /// to issue, cancel or use TANs, [`StateLock::tan_ledger`].
+    pub fn tan_ledger(&self) -> Result<TanLedger> {
+        TanLedger::load(self.path(TAN_LEDGER_FILE))
+    }
+
+    /// Takes the exclusive lock on this home's state files ([`LOCK_FILE`]) for as long as the
+    /// returned guard lives; the state files are loaded for changing through the guard
+    /// ([`StateLock::tan_ledger`], [`StateLock::chain`], [`StateLock::publish_ledger`]), which
+    /// they borrow. Without it, two callers that load, change and save the TAN ledger at the
+    /// same time would lose one's TANs (issued to people, then unknown to the HA, so their
+    /// uploads are refused), and the chain or the publish ledger likewise. `on_wait` runs
+    /// once, before waiting, when another holder (a process, or another guard in this one)
+    /// has the lock. The system drops the lock when the holder exits, even by a crash. A
+    /// thread that holds a guard and asks for another waits for ever.
+    pub fn lock(&self, on_wait: impl FnOnce()) -> Result<StateLock> {
+        let path = self.path(LOCK_FILE);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(AuthorityError::file(dir))?;
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts.open(&path).map_err(AuthorityError::file(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                on_wait();
+                file.lock().map_err(AuthorityError::file(&path))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(AuthorityError::file(&path)(e)),
+        }
+        Ok(StateLock {
+            home: self.clone(),
+            _file: file,
+        })
+    }
+}
+
+/// The exclusive hold on an authority home's state files ([`AuthorityHome::lock`]); released
+/// when dropped. The state files loaded through it to be changed borrow it ([`Locked`]), so
+/// they are saved only while it is held.
+#[derive(Debug)]
+pub struct StateLock {
+    home: AuthorityHome,
+    _file: std::fs::File,
+}
+
+impl StateLock {
+    /// The home this lock is on.
+    pub fn home(&self) -> &AuthorityHome {
+        &self.home
+    }
+
+    /// The HA's TAN ledger ([`TAN_LEDGER_FILE`]), to issue, cancel or use TANs and save it.
+    /// Load each state file once per hold: two loads of the same file through one guard would
+    /// overwrite each other's changes.
+    pub fn tan_ledger(&self) -> Result<Locked<'_, TanLedger>> {
+        Ok(Locked::new(self.home.tan_ledger()?, self))
+    }
+
+    /// The HA's batch chain ([`CHAIN_FILE`], [`PENDING_BATCH_FILE`]), to post batches on.
+    pub fn chain(&self) -> Result<Locked<'_, HaChain>> {
+        Ok(Locked::new(self.home.chain()?, self))
+    }
+
+    /// The HA's publish ledger ([`PUBLISH_LEDGER_FILE`]), to record what a publication added.
+    pub fn publish_ledger(&self) -> Result<Locked<'_, PublishLedger>> {
+        Ok(Locked::new(self.home.publish_ledger()?, self))
+    }
+
     /// Creates fresh RA and HA keys in the home and signs the first trust bundle (sequence 1)
     /// with the RA key, written to [`TRUST_BUNDLE_OUT`]. Refuses to overwrite existing keys
     /// ([`AuthorityError::KeyExists`]) and URLs a phone would refuse
-    /// ([`AuthorityError::InvalidUrl`]), before writing anything.
+    /// ([`AuthorityError::InvalidUrl`]), before writing anything (but the lock file). Under the
+    /// lock, so that two inits at once do not mix their keys: the second finds the first's and
+    /// refuses.
     pub fn init(
         &self,
         urls: &BundleUrls,
@@ -105,7 +262,7 @@ impl AuthorityHome {
             "authority/ha-signing.key",
             "authority/ha-encryption.key",
         ] {
-            let path = self.path(rel);
+            let path = self.home.path(rel);
             if path.exists() {
                 return Err(AuthorityError::KeyExists { path });
             }
@@ -145,7 +302,7 @@ impl AuthorityHome {
             ),
         ];
         for (rel, kind, key) in &files {
-            write_key(&self.path(rel), *kind, key)?;
+            write_key(&self.home.path(rel), *kind, key)?;
         }
         let bundle = TrustBundle::sign(
             TrustBundleBody {
@@ -159,91 +316,34 @@ impl AuthorityHome {
             },
             &ra.signing,
         )?;
-        let out = self.path(TRUST_BUNDLE_OUT);
+        let out = self.home.path(TRUST_BUNDLE_OUT);
         write_atomic(&out, &bundle.encode(), false).map_err(AuthorityError::file(out))?;
         Ok((ra, ha, bundle))
     }
+}
 
-    /// The HA's keys, from `authority/`.
-    pub fn load_ha(&self) -> Result<HealthAuthority> {
-        Ok(HealthAuthority {
-            signing: SigningKey::from_seed(&*read_key(
-                &self.path("authority/ha-signing.key"),
-                KeyKind::Ed25519Secret,
-            )?)?,
-            decryption: DecryptionKey::from_secret(&*read_key(
-                &self.path("authority/ha-encryption.key"),
-                KeyKind::X25519Secret,
-            )?)?,
-        })
-    }
+/// A state file loaded under a [`StateLock`] to be changed ([`StateLock::tan_ledger`],
+/// [`StateLock::chain`], [`StateLock::publish_ledger`]): it reads as the file's contents
+/// (`Deref`), and only it can be changed and saved. It borrows the guard, so it cannot outlive
+/// the hold it was loaded under.
+#[derive(Debug)]
+pub struct Locked<'a, T> {
+    pub(crate) value: T,
+    _lock: &'a StateLock,
+}
 
-    /// The RA's keys, from `ra/`.
-    pub fn load_ra(&self) -> Result<RegistrationAuthority> {
-        Ok(RegistrationAuthority {
-            signing: SigningKey::from_seed(&*read_key(
-                &self.path("ra/ra.key"),
-                KeyKind::Ed25519Secret,
-            )?)?,
-            admin: SigningKey::from_seed(&*read_key(
-                &self.path("ra/admin.key"),
-                KeyKind::Ed25519Secret,
-            )?)?,
-        })
-    }
-
-    /// The HA's batch chain ([`CHAIN_FILE`], [`PENDING_BATCH_FILE`]).
-    pub fn chain(&self) -> Result<HaChain> {
-        HaChain::load(self.path(CHAIN_FILE), self.path(PENDING_BATCH_FILE))
-    }
-
-    /// The HA's publish ledger ([`PUBLISH_LEDGER_FILE`]).
-    pub fn publish_ledger(&self) -> Result<PublishLedger> {
-        PublishLedger::load(self.path(PUBLISH_LEDGER_FILE))
-    }
-
-    /// The HA's TAN ledger ([`TAN_LEDGER_FILE`]).
-    pub fn tan_ledger(&self) -> Result<TanLedger> {
-        TanLedger::load(self.path(TAN_LEDGER_FILE))
-    }
-
-    /// Takes the exclusive lock on this home's state files ([`LOCK_FILE`]) for as long as the
-    /// returned guard lives. Hold it from loading the chain or a ledger until it is saved: two
-    /// commands that load, change and save the TAN ledger at the same time would otherwise
-    /// lose one's TANs (issued to people, then unknown to the HA, so their uploads are
-    /// refused), and the chain or the publish ledger likewise. `on_wait` runs once, before
-    /// waiting, when another process holds the lock. The system drops the lock when the
-    /// holder exits, even by a crash.
-    pub fn lock(&self, on_wait: impl FnOnce()) -> Result<StateLock> {
-        let path = self.path(LOCK_FILE);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(AuthorityError::file(dir))?;
-        }
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let file = opts.open(&path).map_err(AuthorityError::file(&path))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                on_wait();
-                file.lock().map_err(AuthorityError::file(&path))?;
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(AuthorityError::file(&path)(e)),
-        }
-        Ok(StateLock { _file: file })
+impl<'a, T> Locked<'a, T> {
+    fn new(value: T, lock: &'a StateLock) -> Self {
+        Self { value, _lock: lock }
     }
 }
 
-/// The exclusive hold on an authority home's state files ([`AuthorityHome::lock`]); released
-/// when dropped.
-#[derive(Debug)]
-pub struct StateLock {
-    _file: std::fs::File,
+impl<T> std::ops::Deref for Locked<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
 }
 
 fn public(key: &SigningKey) -> Zeroizing<[u8; 32]> {
@@ -314,7 +414,10 @@ mod tests {
             server_url: "https://vc.example.cn".into(),
             code_base_url: "https://vc.example.cn/c".into(),
         };
-        let (ra, ha, bundle) = home.init(&urls, UnixMinute::new(29_000_000)).expect("init");
+        let state = home.lock(|| panic!("nobody held the lock")).expect("lock");
+        let (ra, ha, bundle) = state
+            .init(&urls, UnixMinute::new(29_000_000))
+            .expect("init");
         assert_eq!(bundle.sequence(), 1);
         let ra2 = home.load_ra().expect("RA keys");
         let ha2 = home.load_ha().expect("HA keys");
@@ -334,7 +437,7 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         // A second init overwrites nothing.
-        let again = home
+        let again = state
             .init(&urls, UnixMinute::new(29_000_000))
             .expect_err("refused");
         assert_eq!(again.code(), "key_exists");
@@ -358,6 +461,8 @@ mod tests {
             code_base_url: "https://vc.example.cn/c".into(),
         };
         let e = home
+            .lock(|| panic!("nobody held the lock"))
+            .expect("lock")
             .init(&urls, UnixMinute::new(29_000_000))
             .expect_err("refused");
         assert_eq!(e.code(), "invalid_url");

@@ -4,9 +4,12 @@
 //! and its pending batch, publishing signed batches and checkpoints, registrations waiting for
 //! review, disabling venues, and statistics.
 //!
-//! The library owns the authority's state files (the chain, the TAN ledger, a pending batch)
-//! and writes them atomically (a temporary file, then a rename); the app decides where they
-//! live. Keys are given to it ([`HealthAuthority`], [`RegistrationAuthority`]); errors are
+//! The library owns the authority's state files (the chain, the TAN ledger, the publish ledger,
+//! a pending batch) in an [`AuthorityHome`] and writes them atomically (a temporary file, then a
+//! rename); the app decides where the home is. It changes them only under the home's lock: a
+//! state file is loaded for changing through the [`StateLock`] guard and borrows it
+//! ([`Locked`]), so that callers at the same time (threads, processes, a command line and an
+//! app) never overwrite each other's TANs or batches ([`home`] says more). Keys are given to it ([`HealthAuthority`], [`RegistrationAuthority`]); errors are
 //! [`AuthorityError`]s.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -16,7 +19,7 @@ pub mod home;
 mod stats;
 
 pub use error::{AuthorityError, Result};
-pub use home::{AuthorityHome, BundleUrls, StateLock};
+pub use home::{AuthorityHome, BundleUrls, Locked, StateLock};
 pub use stats::{day_text, fetch_statistics, RegionFilter, Statistics, StatsFilter};
 pub use venuecode_protocol::UploadPurpose;
 
@@ -177,6 +180,9 @@ pub const TAN_ID_MIN: usize = 6;
 /// published only if the TAN sealed inside it is one of them, issued for a case and not used by
 /// another upload. The server never learns a TAN (only its hash), so whoever controls it cannot
 /// seal an upload the HA accepts.
+///
+/// Loaded read-only with [`AuthorityHome::tan_ledger`]; issued to, cancelled, used and saved
+/// only as a [`Locked`] ledger ([`StateLock::tan_ledger`]).
 #[derive(Debug)]
 pub struct TanLedger {
     path: PathBuf,
@@ -185,39 +191,10 @@ pub struct TanLedger {
 
 impl TanLedger {
     /// Loads the ledger kept in `path` (empty if there is none yet).
-    pub fn load(path: impl Into<PathBuf>) -> Result<Self> {
+    pub(crate) fn load(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
         let tans = read_json(&path)?.unwrap_or_default();
         Ok(Self { path, tans })
-    }
-
-    /// Writes the ledger (mode 0600: it is the HA's own record).
-    pub fn save(&self) -> Result<()> {
-        write_json(&self.path, &self.tans)
-    }
-
-    /// Records newly issued TANs.
-    pub fn issue(
-        &mut self,
-        tans: &[String],
-        purpose: UploadPurpose,
-        issued_at: u64,
-        expires_at: u64,
-    ) -> Result<()> {
-        for tan in tans {
-            self.tans.insert(
-                hex::encode(tan_hash(tan)?),
-                IssuedTan {
-                    purpose: purpose.as_str().to_owned(),
-                    issued_at,
-                    expires_at,
-                    used: false,
-                    used_by: None,
-                    cancelled_at: None,
-                },
-            );
-        }
-        Ok(())
     }
 
     /// The entry of a TAN hash, if this HA issued it.
@@ -280,19 +257,6 @@ impl TanLedger {
         }
     }
 
-    /// Marks the TAN with hash hex `hash` cancelled at `at` (Unix seconds); [`Self::save`]
-    /// writes it.
-    pub fn mark_cancelled(&mut self, hash: &str, at: u64) -> Result<()> {
-        let issued = self
-            .tans
-            .get_mut(hash)
-            .ok_or_else(|| AuthorityError::TanIdUnknown {
-                id: hash.to_owned(),
-            })?;
-        issued.cancelled_at.get_or_insert(at);
-        Ok(())
-    }
-
     /// Checks the TAN sealed inside case upload `id` (sealed bytes `bytes`): this HA issued it,
     /// for a case, and no other upload used it. Returns the ledger's entry; the error is the
     /// reason to report.
@@ -319,11 +283,61 @@ impl TanLedger {
         }
         Ok(issued.clone())
     }
+}
 
-    /// Marks the TAN of case upload `id` used by it (call after [`Self::check_case`]).
+impl Locked<'_, TanLedger> {
+    /// Writes the ledger (mode 0600: it is the HA's own record).
+    pub fn save(&self) -> Result<()> {
+        write_json(&self.value.path, &self.value.tans)
+    }
+
+    /// Records newly issued TANs; [`Self::save`] writes them.
+    pub fn issue(
+        &mut self,
+        tans: &[String],
+        purpose: UploadPurpose,
+        issued_at: u64,
+        expires_at: u64,
+    ) -> Result<()> {
+        for tan in tans {
+            self.value.tans.insert(
+                hex::encode(tan_hash(tan)?),
+                IssuedTan {
+                    purpose: purpose.as_str().to_owned(),
+                    issued_at,
+                    expires_at,
+                    used: false,
+                    used_by: None,
+                    cancelled_at: None,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Marks the TAN with hash hex `hash` cancelled at `at` (Unix seconds); [`Self::save`]
+    /// writes it.
+    pub fn mark_cancelled(&mut self, hash: &str, at: u64) -> Result<()> {
+        let issued = self
+            .value
+            .tans
+            .get_mut(hash)
+            .ok_or_else(|| AuthorityError::TanIdUnknown {
+                id: hash.to_owned(),
+            })?;
+        issued.cancelled_at.get_or_insert(at);
+        Ok(())
+    }
+
+    /// Marks the TAN of case upload `id` used by it (call after [`TanLedger::check_case`]);
+    /// [`Self::save`] writes it.
     pub fn mark_used(&mut self, upload: &Upload, id: u64, bytes: &[u8]) -> Result<()> {
         let key = hex::encode(upload.tan_hash()?);
-        let issued = self.tans.get_mut(&key).ok_or(AuthorityError::TanUnknown)?;
+        let issued = self
+            .value
+            .tans
+            .get_mut(&key)
+            .ok_or(AuthorityError::TanUnknown)?;
         issued.used = true;
         issued.used_by = Some((id, hex::encode(venuecode_protocol::hash::sha256(&[bytes]))));
         Ok(())
@@ -337,12 +351,13 @@ pub fn claim_bound(received_at: u64, tan: &IssuedTan, shift_seconds: i64) -> Uni
     received_minute(received_at.min(tan.expires_at), shift_seconds)
 }
 
-/// Issues TANs: records them in the HA's ledger ([`TanLedger`], before anything is sent) and
-/// registers their hashes with the server, valid for `valid_seconds`.
+/// Issues TANs: records them in the HA's ledger ([`TanLedger`], saved before anything is sent)
+/// and registers their hashes with the server, valid for `valid_seconds`. The ledger is loaded
+/// under the home's lock ([`StateLock::tan_ledger`]), held until this returns.
 pub fn register_tans(
     t: &dyn Transport,
     ha: &HealthAuthority,
-    ledger: &mut TanLedger,
+    ledger: &mut Locked<'_, TanLedger>,
     tans: &[String],
     purpose: UploadPurpose,
     valid_seconds: u64,
@@ -402,11 +417,12 @@ pub fn server_state(status: &venuecode_protocol::api::TanStatus, now: u64) -> Ta
 /// no upload can use it any more), then marks it cancelled in the ledger and saves it. Returns
 /// the full hash hex. The server's refusals become [`AuthorityError::TanAlreadyUsed`] (an
 /// upload used it) and [`AuthorityError::TanAlreadyCancelled`]; a TAN the server no longer
-/// holds (purged) is marked cancelled in the ledger all the same.
+/// holds (purged) is marked cancelled in the ledger all the same. The ledger is loaded under
+/// the home's lock ([`StateLock::tan_ledger`]).
 pub fn cancel_tan(
     t: &dyn Transport,
     ha: &HealthAuthority,
-    ledger: &mut TanLedger,
+    ledger: &mut Locked<'_, TanLedger>,
     id: &str,
 ) -> Result<String> {
     let (hash, issued) = ledger.find(id)?;
@@ -810,8 +826,11 @@ pub struct LedgerEntry {
     pub created_at: UnixMinute,
 }
 
-/// The HA's own record of its batch chain, kept in [`CHAIN_FILE`]: the head, the published
+/// The HA's own record of its batch chain, kept in [`CHAIN_FILE`](home::CHAIN_FILE): the head, the published
 /// batches (for the checkpoint's retained range) and every batch id ever used (never reused).
+///
+/// Loaded read-only with [`AuthorityHome::chain`] (its head, a checkpoint of it); batches are
+/// posted on it, and it is saved, only as a [`Locked`] chain ([`StateLock::chain`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct HaChain {
     /// Sequence of the latest published batch (0: none).
@@ -831,7 +850,7 @@ pub struct HaChain {
 impl HaChain {
     /// Loads the chain kept in `path` (a new HA starts at the genesis head); a batch signed
     /// but not yet known to be stored by the server is kept in `pending`.
-    pub fn load(path: impl Into<PathBuf>, pending: impl Into<PathBuf>) -> Result<Self> {
+    pub(crate) fn load(path: impl Into<PathBuf>, pending: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
         let mut chain: Self = read_json(&path)?.unwrap_or_else(|| Self {
             link: hex::encode([0u8; 32]),
@@ -869,27 +888,6 @@ impl HaChain {
             .collect()
     }
 
-    fn save(&self) -> Result<()> {
-        write_json(&self.path, self)
-    }
-
-    fn record(&mut self, batch: &ExposureBatch) -> Result<()> {
-        let h = batch.header().header();
-        let head = batch.chain_head();
-        self.sequence = head.sequence;
-        self.link = hex::encode(head.link);
-        self.ledger.push(LedgerEntry {
-            sequence: head.sequence,
-            link: self.link.clone(),
-            created_at: h.created_at,
-        });
-        let id = hex::encode(h.batch_id);
-        if !self.batch_ids.contains(&id) {
-            self.batch_ids.push(id);
-        }
-        self.save()
-    }
-
     /// A builder for the next batch (`BatchBuilder` after the head), with a fresh random batch
     /// id this HA never used.
     pub fn next_builder(&self, created_at: UnixMinute, message: &str) -> Result<BatchBuilder> {
@@ -904,57 +902,6 @@ impl HaChain {
                 )?);
             }
         }
-    }
-
-    /// Posts a batch that extends this chain: written to [`PENDING_BATCH_FILE`] first, so a
-    /// batch the server stored while the answer was lost is posted again (answered
-    /// `duplicate`) rather than replaced by another batch of the same sequence.
-    pub fn post(
-        &mut self,
-        t: &dyn Transport,
-        ha: &HealthAuthority,
-        batch: &ExposureBatch,
-    ) -> Result<u64> {
-        let head = self.head()?;
-        let h = batch.header().header();
-        if h.sequence != head.sequence + 1 || h.previous != head.link {
-            return Err(AuthorityError::ChainMismatch);
-        }
-        write_atomic(&self.pending, &batch.encode(), true)
-            .map_err(AuthorityError::file(&self.pending))?;
-        match post_batch(t, ha, batch) {
-            Ok(_) => {}
-            Err(e) if e.server_code() == Some(&ErrorCode::Duplicate) => {}
-            Err(e) => {
-                return Err(AuthorityError::BatchKeptPending {
-                    path: self.pending.clone(),
-                    source: Box::new(e),
-                })
-            }
-        }
-        self.record(batch)?;
-        let _ = std::fs::remove_file(&self.pending);
-        Ok(h.sequence)
-    }
-
-    /// Posts a batch left pending by an interrupted publish, if any; its sequence.
-    pub fn post_pending(&mut self, t: &dyn Transport, ha: &HealthAuthority) -> Result<Option<u64>> {
-        let bytes = match std::fs::read(&self.pending) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(AuthorityError::file(&self.pending)(e)),
-        };
-        let batch = ExposureBatch::decode(&bytes).map_err(|e| AuthorityError::Corrupt {
-            path: self.pending.clone(),
-            reason: e.to_string(),
-        })?;
-        let head = self.head()?;
-        if batch.header().header().sequence <= head.sequence {
-            // Recorded already: the file outlived its post.
-            let _ = std::fs::remove_file(&self.pending);
-            return Ok(None);
-        }
-        self.post(t, ha, &batch).map(Some)
     }
 
     /// Signs a checkpoint of the current head at `now`, with the retained range from the
@@ -1010,6 +957,82 @@ pub fn check_server_retention(t: &dyn Transport, retention_days: u32) -> Result<
             server,
         }),
         _ => Ok(()),
+    }
+}
+
+impl Locked<'_, HaChain> {
+    fn save(&self) -> Result<()> {
+        write_json(&self.value.path, &self.value)
+    }
+
+    fn record(&mut self, batch: &ExposureBatch) -> Result<()> {
+        let h = batch.header().header();
+        let head = batch.chain_head();
+        let chain = &mut self.value;
+        chain.sequence = head.sequence;
+        chain.link = hex::encode(head.link);
+        chain.ledger.push(LedgerEntry {
+            sequence: head.sequence,
+            link: chain.link.clone(),
+            created_at: h.created_at,
+        });
+        let id = hex::encode(h.batch_id);
+        if !chain.batch_ids.contains(&id) {
+            chain.batch_ids.push(id);
+        }
+        self.save()
+    }
+
+    /// Posts a batch that extends this chain: written to
+    /// [`PENDING_BATCH_FILE`](home::PENDING_BATCH_FILE) first, so a batch the server stored
+    /// while the answer was lost is posted again (answered `duplicate`) rather than replaced by
+    /// another batch of the same sequence; then records it in the chain and saves it.
+    pub fn post(
+        &mut self,
+        t: &dyn Transport,
+        ha: &HealthAuthority,
+        batch: &ExposureBatch,
+    ) -> Result<u64> {
+        let head = self.head()?;
+        let h = batch.header().header();
+        if h.sequence != head.sequence + 1 || h.previous != head.link {
+            return Err(AuthorityError::ChainMismatch);
+        }
+        write_atomic(&self.value.pending, &batch.encode(), true)
+            .map_err(AuthorityError::file(&self.value.pending))?;
+        match post_batch(t, ha, batch) {
+            Ok(_) => {}
+            Err(e) if e.server_code() == Some(&ErrorCode::Duplicate) => {}
+            Err(e) => {
+                return Err(AuthorityError::BatchKeptPending {
+                    path: self.value.pending.clone(),
+                    source: Box::new(e),
+                })
+            }
+        }
+        self.record(batch)?;
+        let _ = std::fs::remove_file(&self.value.pending);
+        Ok(h.sequence)
+    }
+
+    /// Posts a batch left pending by an interrupted publish, if any; its sequence.
+    pub fn post_pending(&mut self, t: &dyn Transport, ha: &HealthAuthority) -> Result<Option<u64>> {
+        let bytes = match std::fs::read(&self.value.pending) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(AuthorityError::file(&self.value.pending)(e)),
+        };
+        let batch = ExposureBatch::decode(&bytes).map_err(|e| AuthorityError::Corrupt {
+            path: self.value.pending.clone(),
+            reason: e.to_string(),
+        })?;
+        let head = self.head()?;
+        if batch.header().header().sequence <= head.sequence {
+            // Recorded already: the file outlived its post.
+            let _ = std::fs::remove_file(&self.value.pending);
+            return Ok(None);
+        }
+        self.post(t, ha, &batch).map(Some)
     }
 }
 
@@ -1239,6 +1262,9 @@ pub fn window_fingerprint(w: &ExposureWindow) -> [u8; 32] {
 /// The windows this authority published, by [`window_fingerprint`], kept in a file (a JSON
 /// array of hex strings, mode 0600: like its keys, it is the authority's own record). A second
 /// publication leaves out what is in it, so that it adds only what is new.
+///
+/// Loaded read-only with [`AuthorityHome::publish_ledger`]; recorded in and saved only as a
+/// [`Locked`] ledger ([`StateLock::publish_ledger`]).
 #[derive(Debug)]
 pub struct PublishLedger {
     path: PathBuf,
@@ -1247,7 +1273,7 @@ pub struct PublishLedger {
 
 impl PublishLedger {
     /// Loads the ledger kept in `path` (empty if there is none yet).
-    pub fn load(path: impl Into<PathBuf>) -> Result<Self> {
+    pub(crate) fn load(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
         let list: Vec<String> = read_json(&path)?.unwrap_or_default();
         let windows = list
@@ -1266,19 +1292,22 @@ impl PublishLedger {
     pub fn windows(&self) -> &HashSet<[u8; 32]> {
         &self.windows
     }
+}
 
+impl Locked<'_, PublishLedger> {
     /// Records windows a publication added ([`Published::fingerprints`]); [`Self::save`]
     /// writes them.
     pub fn record(&mut self, fingerprints: &[[u8; 32]]) {
-        self.windows.extend(fingerprints.iter().copied());
+        self.value.windows.extend(fingerprints.iter().copied());
     }
 
     /// Writes the ledger atomically, sorted, mode 0600.
     pub fn save(&self) -> Result<()> {
-        let mut list: Vec<String> = self.windows.iter().map(hex::encode).collect();
+        let mut list: Vec<String> = self.value.windows.iter().map(hex::encode).collect();
         list.sort_unstable();
         let json = serde_json::Value::from(list).to_string();
-        write_atomic(&self.path, json.as_bytes(), true).map_err(AuthorityError::file(&self.path))
+        let path = &self.value.path;
+        write_atomic(path, json.as_bytes(), true).map_err(AuthorityError::file(path))
     }
 }
 
@@ -1390,15 +1419,19 @@ fn skip(
 /// `windows`, when not empty, are the windows the tracer chose: `(serial, start, end)`; the
 /// stays a case shared at a venue listed there are replaced by these windows (a venue not listed
 /// keeps the shared stays).
+///
+/// `chain` and `tans` are loaded under the home's lock ([`StateLock::chain`],
+/// [`StateLock::tan_ledger`]), and so should `published` be (from [`StateLock::publish_ledger`],
+/// recording [`Published::fingerprints`] in it before the lock is let go).
 #[allow(clippy::too_many_arguments)]
 pub fn publish_mailbox(
     t: &dyn Transport,
     ha: &HealthAuthority,
     anchors: &TrustAnchors,
-    chain: &mut HaChain,
+    chain: &mut Locked<'_, HaChain>,
     req: &PublishRequest<'_>,
     published: &HashSet<[u8; 32]>,
-    tans: &mut TanLedger,
+    tans: &mut Locked<'_, TanLedger>,
     progress: &mut dyn FnMut(PublishEvent<'_>),
 ) -> Result<Published> {
     // Before anything is posted: a batch posted without its checkpoint would wait for the next.
@@ -1805,21 +1838,23 @@ mod tests {
     #[test]
     fn a_batch_whose_answer_was_lost_is_posted_again_never_replaced() {
         let dir = tempfile::tempdir().unwrap();
-        let chain_file = dir.path().join("authority/chain.json");
-        let pending = dir.path().join("authority/pending-batch.bin");
+        let home = AuthorityHome::new(dir.path());
+        let pending = home.path(home::PENDING_BATCH_FILE);
         let ha = HealthAuthority {
             signing: SigningKey::from_seed(&[7; 32]).unwrap(),
             decryption: DecryptionKey::generate().unwrap(),
         };
         let server = ChainServer::default();
-        let mut chain = HaChain::load(&chain_file, &pending).unwrap();
+        let state = home.lock(|| {}).unwrap();
+        let mut chain = state.chain().unwrap();
         let mut b = chain.next_builder(UnixMinute::new(100), "m").unwrap();
         b.add(&window(1)).unwrap();
         let first = b.sign(&ha.signing).unwrap();
         server.state.lock().unwrap().1 = true;
         assert!(chain.post(&server, &ha, &first).is_err());
         // Not recorded, kept pending.
-        let mut chain = HaChain::load(&chain_file, &pending).unwrap();
+        drop(chain);
+        let mut chain = state.chain().unwrap();
         assert_eq!(chain.head().unwrap(), ChainHead::GENESIS);
         assert!(pending.exists());
         // The next publish posts the very same batch first (the server says duplicate).
@@ -1834,7 +1869,9 @@ mod tests {
             .checkpoint(&server, &ha, UnixMinute::new(300), DEFAULT_RETENTION_DAYS)
             .unwrap();
         // Reloaded: head, ledger and both ids kept; the server holds one chain of two.
-        let chain = HaChain::load(&chain_file, &pending).unwrap();
+        drop(chain);
+        drop(state);
+        let chain = home.chain().unwrap();
         assert_eq!(chain.head().unwrap(), second.chain_head());
         assert_eq!(chain.ledger.len(), 2);
         assert_eq!(chain.batch_ids.len(), 2);
@@ -1908,15 +1945,17 @@ mod tests {
     fn state_files_are_written_whole_and_private() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("authority/tans.json");
-        let mut ledger = TanLedger::load(&path).unwrap();
+        let home = AuthorityHome::new(dir.path());
+        let path = home.path(home::TAN_LEDGER_FILE);
+        let state = home.lock(|| {}).unwrap();
+        let mut ledger = state.tan_ledger().unwrap();
         ledger
             .issue(&["7K2M9XR4TPLW3NBQ".to_owned()], UploadPurpose::Case, 1, 2)
             .unwrap();
         ledger.save().unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        let again = TanLedger::load(&path).unwrap();
+        let again = home.tan_ledger().unwrap();
         assert_eq!(again.tans, ledger.tans);
         assert_eq!(
             again.tans.values().next().map(|t| t.purpose.as_str()),
@@ -1935,7 +1974,9 @@ mod tests {
     #[test]
     fn tans_are_found_by_id_prefix_or_by_the_tan_and_a_mistyped_id_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        let mut ledger = TanLedger::load(dir.path().join("tans.json")).unwrap();
+        let home = AuthorityHome::new(dir.path());
+        let state = home.lock(|| {}).unwrap();
+        let mut ledger = state.tan_ledger().unwrap();
         let tans = fresh_tans(3).unwrap();
         ledger.issue(&tans, UploadPurpose::Case, 100, 200).unwrap();
         let id = TanLedger::short_id(&tans[0]).unwrap();
@@ -1966,8 +2007,8 @@ mod tests {
             "abcdef02".to_owned() + &"0".repeat(56),
         );
         let entry = ledger.tans.values().next().unwrap().clone();
-        ledger.tans.insert(a.clone(), entry.clone());
-        ledger.tans.insert(b.clone(), entry);
+        ledger.value.tans.insert(a.clone(), entry.clone());
+        ledger.value.tans.insert(b.clone(), entry);
         let err = ledger.find("ABCDEF").unwrap_err();
         assert!(
             matches!(&err, AuthorityError::TanIdAmbiguous { matches, .. } if *matches == vec![a.clone(), b]),
@@ -1980,11 +2021,12 @@ mod tests {
     fn a_cancelled_tan_is_refused_by_the_server_and_the_ledger_and_cancels_once() {
         use venuecode_client::transport::TanState as ServerTan;
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("tans.json");
+        let home = AuthorityHome::new(dir.path());
         let server = venuecode_client::MemoryServer::new();
         let ha = ha();
         let tans = fresh_tans(2).unwrap();
-        let mut ledger = TanLedger::load(&path).unwrap();
+        let state = home.lock(|| {}).unwrap();
+        let mut ledger = state.tan_ledger().unwrap();
         let now = now_seconds();
         ledger
             .issue(&tans, UploadPurpose::Case, now, now + 3600)
@@ -1997,7 +2039,8 @@ mod tests {
         let hash = cancel_tan(&server, &ha, &mut ledger, &id).unwrap();
         assert!(hash.starts_with(&id));
         // Saved: a fresh load sees it cancelled.
-        let mut again = TanLedger::load(&path).unwrap();
+        drop(ledger);
+        let mut again = state.tan_ledger().unwrap();
         let (_, issued) = again.find(&id).unwrap();
         assert_eq!(issued.state(now), TanState::Cancelled);
         assert!(issued.cancelled_at.is_some());
@@ -2044,8 +2087,10 @@ mod tests {
     #[test]
     fn the_publish_ledger_keeps_what_was_published_across_loads() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("published.json");
-        let mut ledger = PublishLedger::load(&path).unwrap();
+        let home = AuthorityHome::new(dir.path());
+        let path = home.path(home::PUBLISH_LEDGER_FILE);
+        let state = home.lock(|| {}).unwrap();
+        let mut ledger = state.publish_ledger().unwrap();
         assert!(ledger.windows().is_empty());
         let (a, b) = (
             window_fingerprint(&window(1)),
@@ -2054,14 +2099,17 @@ mod tests {
         assert_ne!(a, b);
         ledger.record(&[a]);
         ledger.save().unwrap();
-        let mut again = PublishLedger::load(&path).unwrap();
+        drop(ledger);
+        let mut again = state.publish_ledger().unwrap();
         assert!(again.windows().contains(&a) && !again.windows().contains(&b));
         again.record(&[b, a]);
         again.save().unwrap();
-        assert_eq!(PublishLedger::load(&path).unwrap().windows().len(), 2);
+        drop(again);
+        drop(state);
+        assert_eq!(home.publish_ledger().unwrap().windows().len(), 2);
         std::fs::write(&path, br#"["00"]"#).unwrap();
         assert!(matches!(
-            PublishLedger::load(&path),
+            home.publish_ledger(),
             Err(AuthorityError::Corrupt { .. })
         ));
     }
@@ -2071,8 +2119,7 @@ mod tests {
     #[test]
     fn a_checkpoint_is_posted_only_when_the_server_keeps_batches_as_long() {
         let dir = tempfile::tempdir().unwrap();
-        let chain_file = dir.path().join("authority/chain.json");
-        let pending = dir.path().join("authority/pending-batch.bin");
+        let home = AuthorityHome::new(dir.path());
         let ha = HealthAuthority {
             signing: SigningKey::from_seed(&[7; 32]).unwrap(),
             decryption: DecryptionKey::generate().unwrap(),
@@ -2082,7 +2129,8 @@ mod tests {
             ..ChainServer::default()
         };
         let day = 20_000 * 1440;
-        let mut chain = HaChain::load(&chain_file, &pending).unwrap();
+        let state = home.lock(|| {}).unwrap();
+        let mut chain = state.chain().unwrap();
         for (n, at) in [(1, day), (2, day + 1440), (3, day + 3 * 1440)] {
             let mut b = chain.next_builder(UnixMinute::new(at), "m").unwrap();
             b.add(&window(n)).unwrap();

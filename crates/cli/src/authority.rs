@@ -1,7 +1,8 @@
 //! The authorities' part of a `venuecode` home: the [`venuecode_authority`] library's
 //! [`AuthorityHome`] (key files, state files, `authority init`) rooted at the home, and the
 //! library's work (TANs, uploads, planning, publishing, the chain, registrations, statistics)
-//! re-exported here.
+//! re-exported here. The library holds the home's state lock whenever a state file is changed
+//! ([`venuecode_authority::home`]); [`lock`] takes it, saying on stderr when it waits.
 
 use anyhow::Result;
 use venuecode_authority::home::AuthorityHome;
@@ -9,6 +10,7 @@ pub use venuecode_authority::home::{
     BundleUrls, CHAIN_FILE, PENDING_BATCH_FILE, PUBLISH_LEDGER_FILE, TAN_LEDGER_FILE,
     TRUST_BUNDLE_OUT,
 };
+pub use venuecode_authority::StateLock;
 pub use venuecode_authority::{
     apply_chosen_windows, approve_registration, cancel_tan, check_entry, claim_bound,
     delete_upload, describe, disable, fetch_statistics, fetch_upload, find_venues, fresh_tans,
@@ -16,7 +18,7 @@ pub use venuecode_authority::{
     publish_mailbox, received_minute, refuse_registration, register_tans, send_signed,
     server_state, stats, summarize_upload, tan_status, venue_certificate, window_fingerprint,
     write_atomic, AuthorityError, HaChain, HealthAuthority, IssuedTan, LedgerEntry, ListedPurpose,
-    Opened, Plan, PublishEvent, PublishLedger, PublishRequest, Published, RegionFilter,
+    Locked, Opened, Plan, PublishEvent, PublishLedger, PublishRequest, Published, RegionFilter,
     RegistrationAuthority, Released, Skipped, Statistics, StatsFilter, TanLedger, TanState, Trace,
     UploadInfo, UploadPurpose, UploadSummary, VenueMatch, DEFAULT_MESSAGE, DEFAULT_RETENTION_DAYS,
     TAN_ID_LEN, TAN_ID_MIN,
@@ -119,29 +121,26 @@ fn authority_home(home: &Home) -> AuthorityHome {
     AuthorityHome::new(home.root())
 }
 
-/// The HA's batch chain kept in this home ([`CHAIN_FILE`], [`PENDING_BATCH_FILE`]).
+/// The HA's batch chain kept in this home ([`CHAIN_FILE`], [`PENDING_BATCH_FILE`]), to read;
+/// to publish on it, [`StateLock::chain`] through [`lock`].
 pub fn chain(home: &Home) -> Result<HaChain> {
     Ok(authority_home(home).chain()?)
 }
 
-/// The HA's publish ledger kept in this home ([`PUBLISH_LEDGER_FILE`]).
-pub fn publish_ledger(home: &Home) -> Result<PublishLedger> {
-    Ok(authority_home(home).publish_ledger()?)
-}
-
-/// The HA's TAN ledger kept in this home ([`TAN_LEDGER_FILE`]).
+/// The HA's TAN ledger kept in this home ([`TAN_LEDGER_FILE`]), to read; to change it,
+/// [`StateLock::tan_ledger`] through [`lock`].
 pub fn tan_ledger(home: &Home) -> Result<TanLedger> {
     Ok(authority_home(home).tan_ledger()?)
 }
 
 /// Holds this home's state lock ([`AuthorityHome::lock`]) until dropped, saying on stderr that
-/// it waits while another command holds it.
-pub fn lock(home: &Home) -> Result<venuecode_authority::StateLock> {
+/// it waits while another command holds it. The state files to change are loaded through it.
+pub fn lock(home: &Home) -> Result<StateLock> {
     Ok(authority_home(home).lock(|| eprintln!("{}", crate::t!("ha-waiting-for-lock")))?)
 }
 
-/// Issues TANs with this home's ledger (see [`venuecode_authority::register_tans`]), holding
-/// the home's state lock from loading the ledger to saving it.
+/// Issues TANs with this home's ledger (see [`venuecode_authority::register_tans`]), under the
+/// home's state lock.
 pub fn issue_tans(
     t: &dyn Transport,
     ha: &HealthAuthority,
@@ -150,8 +149,8 @@ pub fn issue_tans(
     purpose: UploadPurpose,
     valid_seconds: u64,
 ) -> Result<()> {
-    let _lock = lock(home)?;
-    let mut ledger = tan_ledger(home)?;
+    let state = lock(home)?;
+    let mut ledger = state.tan_ledger()?;
     Ok(register_tans(
         t,
         ha,
@@ -169,7 +168,7 @@ pub fn init(
     urls: &BundleUrls,
     now: UnixMinute,
 ) -> Result<(RegistrationAuthority, HealthAuthority, TrustBundle)> {
-    let (ra, ha, bundle) = authority_home(home).init(urls, now).map_err(|e| match e {
+    let (ra, ha, bundle) = lock(home)?.init(urls, now).map_err(|e| match e {
         // Said with the flag that gave the URL.
         AuthorityError::InvalidUrl { what, url, reason } => crate::cli_error!(
             "error-bad-bundle-url",

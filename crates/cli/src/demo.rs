@@ -428,7 +428,8 @@ pub fn story(
             }
         }
     }
-    let mut chain = authority::chain(&auth_home)?;
+    let state = authority::lock(&auth_home)?;
+    let mut chain = state.chain()?;
     // Drill timeline: the server stamps uploads with the real clock; shift them onto the story's.
     let shift = i64::from(at(8, 30).get()) * 60 - i64::from(real_now.get()) * 60;
     let published = authority::publish_mailbox(
@@ -446,9 +447,11 @@ pub fn story(
             retention_days: authority::DEFAULT_RETENTION_DAYS,
         },
         &std::collections::HashSet::new(),
-        &mut authority::tan_ledger(&auth_home)?,
+        &mut state.tan_ledger()?,
         &mut |_| {},
     )?;
+    drop(chain);
+    drop(state);
     if !published.skipped.is_empty() {
         fail!(
             "error-demo-failed",

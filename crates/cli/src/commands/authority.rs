@@ -749,10 +749,10 @@ pub(crate) fn publish(
     } else {
         RiskLevel::HIGH
     };
-    let _lock = authority::lock(&ctx.home)?;
-    let mut ledger = authority::publish_ledger(&ctx.home)?;
-    let mut chain = authority::chain(&ctx.home)?;
-    let mut tans = authority::tan_ledger(&ctx.home)?;
+    let state = authority::lock(&ctx.home)?;
+    let mut ledger = state.publish_ledger()?;
+    let mut chain = state.chain()?;
+    let mut tans = state.tan_ledger()?;
     let loc = Localizer::get(language());
     let out = authority::publish_mailbox(
         &t,
@@ -843,14 +843,10 @@ pub(crate) fn publish(
 /// `authority tan list` and `authority tan cancel`.
 fn run_tans(ctx: &Ctx, cmd: TanCmd) -> Result<()> {
     let ha = authority::load_ha(&ctx.home)?;
-    // A cancel changes the ledger: held from loading it to saving it.
-    let _lock = match cmd {
-        TanCmd::Cancel { .. } => Some(authority::lock(&ctx.home)?),
-        _ => None,
-    };
-    let mut ledger = authority::tan_ledger(&ctx.home)?;
     match cmd {
         TanCmd::List { offline } => {
+            // Read only: no lock.
+            let ledger = authority::tan_ledger(&ctx.home)?;
             let now = authority::now_seconds();
             let t = if offline {
                 None
@@ -937,6 +933,9 @@ fn run_tans(ctx: &Ctx, cmd: TanCmd) -> Result<()> {
             Ok(())
         }
         TanCmd::Cancel { id } => {
+            // A cancel changes the ledger: loaded under the home's lock, held until it is saved.
+            let state = authority::lock(&ctx.home)?;
+            let mut ledger = state.tan_ledger()?;
             let hash = authority::cancel_tan(&ctx.transport()?, &ha, &mut ledger, &id)?;
             let short = hash
                 .get(..authority::TAN_ID_LEN)

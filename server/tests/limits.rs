@@ -1,6 +1,7 @@
 //! Abuse limits (413, 408, 503, 429) and a clean shutdown, against a real server.
 #![allow(clippy::unwrap_used)]
 
+use venuecode_testkit::clock::on_one_day;
 use venuecode_testkit::server as common;
 
 use std::io::Write;
@@ -110,51 +111,55 @@ fn requests_over_the_concurrency_limit_are_shed_with_503() {
 
 #[test]
 fn the_per_ip_rate_limit_holds_under_concurrent_requests() {
-    let h = Arc::new(Harness::start_with(|c| {
-        c.counts = true;
-        c.rate_per_minute = 1;
-        c.rate_burst = 5;
-    }));
-    let (_, _, id) = h.counting_venue("Limited Venue", &[[3; 16]]);
-    let n = 16;
-    let barrier = Arc::new(Barrier::new(n));
-    let threads: Vec<_> = (0..n)
-        .map(|_| {
-            let (h, barrier) = (h.clone(), barrier.clone());
-            std::thread::spawn(move || {
-                barrier.wait();
-                let r = h.request("POST", "/v1/counts", &[], &Harness::ping(id, [3; 16]));
-                (r.status, r.header("retry-after"), r.code_if_error())
+    // Tags filed for today count only today's pings: a run across UTC midnight is run
+    // again (testkit::clock).
+    on_one_day(|_day| {
+        let h = Arc::new(Harness::start_with(|c| {
+            c.counts = true;
+            c.rate_per_minute = 1;
+            c.rate_burst = 5;
+        }));
+        let (_, _, id) = h.counting_venue("Limited Venue", &[[3; 16]]);
+        let n = 16;
+        let barrier = Arc::new(Barrier::new(n));
+        let threads: Vec<_> = (0..n)
+            .map(|_| {
+                let (h, barrier) = (h.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let r = h.request("POST", "/v1/counts", &[], &Harness::ping(id, [3; 16]));
+                    (r.status, r.header("retry-after"), r.code_if_error())
+                })
             })
-        })
-        .collect();
-    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
-    let accepted = results.iter().filter(|r| r.0 == 202).count();
-    let limited: Vec<_> = results.iter().filter(|r| r.0 == 429).collect();
-    assert_eq!(accepted, 5, "{results:?}");
-    assert_eq!(limited.len(), n - 5, "{results:?}");
-    assert!(limited
-        .iter()
-        .all(|r| r.1.is_some() && r.2.as_deref() == Some("rate_limited")));
-    // Exactly the accepted pings were counted.
-    let c = h
-        .get(&format!(
-            "/v1/counts?key_id={}&tag={}",
-            hex::encode(id),
-            "03".repeat(16)
-        ))
-        .json();
-    assert_eq!(c["counts"][0]["count"], 5);
-    // Uploads share the limit's shape: the same address is refused before its TAN is looked at.
-    let r = h.upload("ANY-TAN-00001", &h.case_upload());
-    assert_eq!((r.status, r.code().as_str()), (429, "rate_limited"));
-    // Reads are not rate-limited.
-    assert_eq!(h.get("/v1/authority").status, 200);
-    assert_eq!(
-        h.register_tans(&[("LIMIT-TAN-001", now() + 60, "case")])
-            .status,
-        201
-    );
+            .collect();
+        let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let accepted = results.iter().filter(|r| r.0 == 202).count();
+        let limited: Vec<_> = results.iter().filter(|r| r.0 == 429).collect();
+        assert_eq!(accepted, 5, "{results:?}");
+        assert_eq!(limited.len(), n - 5, "{results:?}");
+        assert!(limited
+            .iter()
+            .all(|r| r.1.is_some() && r.2.as_deref() == Some("rate_limited")));
+        // Exactly the accepted pings were counted.
+        let c = h
+            .get(&format!(
+                "/v1/counts?key_id={}&tag={}",
+                hex::encode(id),
+                "03".repeat(16)
+            ))
+            .json();
+        assert_eq!(c["counts"][0]["count"], 5);
+        // Uploads share the limit's shape: the same address is refused before its TAN is looked at.
+        let r = h.upload("ANY-TAN-00001", &h.case_upload());
+        assert_eq!((r.status, r.code().as_str()), (429, "rate_limited"));
+        // Reads are not rate-limited.
+        assert_eq!(h.get("/v1/authority").status, 200);
+        assert_eq!(
+            h.register_tans(&[("LIMIT-TAN-001", now() + 60, "case")])
+                .status,
+            201
+        );
+    });
 }
 
 #[test]

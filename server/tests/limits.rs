@@ -70,7 +70,11 @@ fn requests_over_the_concurrency_limit_are_shed_with_503() {
     let h = Harness::start_with(|c| {
         c.counts = true;
         c.max_write_concurrency = 1;
-        c.request_timeout_ms = 10_000;
+        // The held request must keep its slot while the loop below probes for up to ten
+        // seconds on a loaded machine: neither the request timeout nor the body grace (5 s
+        // by default) may answer it first.
+        c.request_timeout_ms = 60_000;
+        c.body_grace_ms = 60_000;
     });
     let pings = Harness::ping([5; 8], [5; 16]);
     // Hold the only write slot with a request whose body has not arrived yet. The held request
@@ -171,7 +175,16 @@ fn shutdown_finishes_requests_in_flight() {
     // Make sure the request is being read before the stop.
     h.wait_in_flight(1);
     h.signal_stop();
-    std::thread::sleep(Duration::from_millis(100));
+    // The listener closes when the stop is handled, then the server drains: the rest of the
+    // body goes only once it has, so the request is finished by the drain.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(h.addr).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still accepting after the stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     s.write_all(tail).unwrap();
     let (status, text) = read_status(&mut s);
     assert_eq!(status, 202, "{text}");

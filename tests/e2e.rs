@@ -1264,8 +1264,10 @@ fn reused_and_expired_tans_are_refused() {
 
     // An expired TAN: issued for a few seconds with the authority's own keys (as
     // `authority tan` does), then used after it expired. The CLI issues TANs by the hour, so
-    // the test registers this one itself.
-    const SHORT_VALIDITY_SECS: u64 = 3;
+    // the test registers this one itself. The server refuses a TAN already expired when it
+    // arrives: its life must outlast the request on a loaded machine (three seconds, counted
+    // in whole seconds, could be under two).
+    const SHORT_VALIDITY_SECS: u64 = 8;
     let ha = venuecode::authority::load_ha(&venuecode::home::Home::new(&w.ha)).expect("HA keys");
     let transport = venuecode_client::HttpTransport::new(&w.server.url).unwrap();
     let short = venuecode::authority::fresh_tans(1).unwrap().remove(0);
@@ -3698,21 +3700,18 @@ fn check_in_check_out_and_sync_speak_chinese_or_english() {
     assert_eq!(code, "no_venue");
 }
 
-/// The URL of a port on this machine that nothing listens on.
-fn dead_server() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    format!("http://127.0.0.1:{port}")
+/// The URL of a port on this machine that nothing listens on, held (bound, never listening) for
+/// as long as the returned socket lives, so that no other test's server can take it meanwhile.
+fn dead_server() -> (tokio::net::TcpSocket, String) {
+    let (held, addr) = venuecode_testkit::server::raw::refusing_addr();
+    (held, format!("http://{addr}"))
 }
 
 #[test]
 fn an_unreachable_server_is_named_in_both_languages() {
     let w = World::new();
     let home = w.home("offline");
-    let dead = dead_server();
+    let (_held, dead) = dead_server();
     let args = ["visitor", "sync"];
     let code = w.same_failure(
         &dead,
@@ -3780,7 +3779,7 @@ fn library_reasons_are_worded_in_chinese_not_quoted_in_english() {
     assert!(said.contains("这不是有效的场所码"), "{said}");
 
     // A server that refuses connections.
-    let dead = dead_server();
+    let (_held, dead) = dead_server();
     let said = zh(&dead, &at(d, 2, 0), &["visitor", "sync"]);
     assert!(said.contains(&format!("{dead}（连接被拒绝）")), "{said}");
 

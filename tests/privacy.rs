@@ -14,7 +14,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use serde_json::Value;
 use venuecode::output::{
@@ -43,7 +42,7 @@ struct World {
     dir: tempfile::TempDir,
     url: String,
     day: u32,
-    _server: ServerProcess,
+    server: ServerProcess,
 }
 
 impl World {
@@ -68,7 +67,7 @@ impl World {
             dir,
             url,
             day: cli::tomorrow(),
-            _server: server,
+            server,
         }
     }
 
@@ -421,11 +420,13 @@ fn flow(w: &World) -> Flow {
 
 #[test]
 fn server_data_and_logs_and_venue_data_hold_no_private_data() {
-    let w = World::new();
+    let mut w = World::new();
     let f = flow(&w);
 
-    // Let the log reader catch up with the last requests.
-    std::thread::sleep(Duration::from_millis(300));
+    // Stop the server and wait until every line it wrote is in its logs: a fixed pause for the
+    // log reader to catch up could end first on a loaded machine, and the scan below would
+    // miss the last requests' lines.
+    assert!(w.server.stop().success());
     let mut server = files(&w.home("server-data"));
     for log in ["server.log", "server-stderr.log"] {
         server.push((w.home(log), std::fs::read(w.home(log)).unwrap()));

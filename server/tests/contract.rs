@@ -4,6 +4,7 @@
 //! that code is documented with.
 #![allow(clippy::unwrap_used)]
 
+use venuecode_testkit::clock::on_one_day;
 use venuecode_testkit::server as common;
 
 use common::{now, Harness, Resp};
@@ -40,127 +41,131 @@ fn error(r: &Resp, code: ErrorCode) {
 
 #[test]
 fn every_json_answer_reads_as_its_contract_type() {
-    let h = Harness::start_with(|c| c.counts = true);
+    // Tags filed for today count only today's pings: a run across UTC midnight is run
+    // again (testkit::clock).
+    on_one_day(|day| {
+        let h = Harness::start_with(|c| c.counts = true);
 
-    let a: AuthorityInfo = read(&h.get("/v1/authority"), 200);
-    assert_eq!(a.ra_key_id, h.ra.key_id().to_hex());
-    assert!(a.counts_enabled);
-    assert_eq!(a.retention_days, Some(h.config.retention_days));
-    assert_eq!(a.ha_signing_keys.len(), 2);
+        let a: AuthorityInfo = read(&h.get("/v1/authority"), 200);
+        assert_eq!(a.ra_key_id, h.ra.key_id().to_hex());
+        assert!(a.counts_enabled);
+        assert_eq!(a.retention_days, Some(h.config.retention_days));
+        assert_eq!(a.ha_signing_keys.len(), 2);
 
-    // Venues: revoke by the venue, disable by the RA administrator.
-    let (key, serial) = h.register("Contract Cafe");
-    let r = h.signed(&key, "POST", &format!("/v1/venues/{serial}/revoke"), b"");
-    let first: RevocationAdded = read(&r, 200);
-    let (_, other) = h.register("Contract Bar");
-    let r = h.signed(
-        &h.admin,
-        "POST",
-        &format!("/v1/admin/venues/{other}/disable"),
-        b"",
-    );
-    let second: RevocationAdded = read(&r, 200);
-    assert_eq!(second.sequence, first.sequence + 1);
-    let r = h.signed(&key, "POST", &format!("/v1/venues/{serial}/revoke"), b"");
-    error(&r, ErrorCode::Revoked);
+        // Venues: revoke by the venue, disable by the RA administrator.
+        let (key, serial) = h.register("Contract Cafe");
+        let r = h.signed(&key, "POST", &format!("/v1/venues/{serial}/revoke"), b"");
+        let first: RevocationAdded = read(&r, 200);
+        let (_, other) = h.register("Contract Bar");
+        let r = h.signed(
+            &h.admin,
+            "POST",
+            &format!("/v1/admin/venues/{other}/disable"),
+            b"",
+        );
+        let second: RevocationAdded = read(&r, 200);
+        assert_eq!(second.sequence, first.sequence + 1);
+        let r = h.signed(&key, "POST", &format!("/v1/venues/{serial}/revoke"), b"");
+        error(&r, ErrorCode::Revoked);
 
-    // Batches and checkpoints.
-    let (batch, head) = Harness::batch_at(&h.ha, ChainHead::GENESIS);
-    let records = ExposureBatch::decode(&batch)
-        .unwrap()
-        .header()
-        .header()
-        .record_count;
-    let stored: BatchStored = read(&h.signed(&h.ha, "POST", "/v1/batches", &batch), 201);
-    assert_eq!((stored.sequence, stored.records), (1, u64::from(records)));
-    error(
-        &h.signed(&h.ha, "POST", "/v1/batches", &batch),
-        ErrorCode::Duplicate,
-    );
-    let listing: BatchListing = read(&h.get("/v1/batches?after=0"), 200);
-    assert_eq!(listing.latest, 1);
-    assert_eq!(listing.batches.len(), 1);
-    let r = h.get("/v1/batches/1");
-    assert_eq!(
-        r.header("etag").as_deref(),
-        Some(listing.batches[0].etag.as_str())
-    );
-    let minute = (now() / 60) as u32;
-    let cp = Harness::checkpoint(&h.ha, head, minute);
-    let c: CheckpointStored = read(&h.signed(&h.ha, "POST", "/v1/checkpoints", &cp), 201);
-    assert_eq!((c.sequence, c.issued_at.get()), (1, minute));
+        // Batches and checkpoints.
+        let (batch, head) = Harness::batch_at(&h.ha, ChainHead::GENESIS);
+        let records = ExposureBatch::decode(&batch)
+            .unwrap()
+            .header()
+            .header()
+            .record_count;
+        let stored: BatchStored = read(&h.signed(&h.ha, "POST", "/v1/batches", &batch), 201);
+        assert_eq!((stored.sequence, stored.records), (1, u64::from(records)));
+        error(
+            &h.signed(&h.ha, "POST", "/v1/batches", &batch),
+            ErrorCode::Duplicate,
+        );
+        let listing: BatchListing = read(&h.get("/v1/batches?after=0"), 200);
+        assert_eq!(listing.latest, 1);
+        assert_eq!(listing.batches.len(), 1);
+        let r = h.get("/v1/batches/1");
+        assert_eq!(
+            r.header("etag").as_deref(),
+            Some(listing.batches[0].etag.as_str())
+        );
+        let minute = (now() / 60) as u32;
+        let cp = Harness::checkpoint(&h.ha, head, minute);
+        let c: CheckpointStored = read(&h.signed(&h.ha, "POST", "/v1/checkpoints", &cp), 201);
+        assert_eq!((c.sequence, c.issued_at.get()), (1, minute));
 
-    // TANs and uploads.
-    let exp = now() + 3600;
-    let r: Registered = read(
-        &h.register_tans(&[
-            ("CONTRACT-TAN-1", exp, "case"),
-            ("CONTRACT-TAN-2", exp, "case"),
-        ]),
-        201,
-    );
-    assert_eq!(r.registered, 2);
-    let up: UploadStored = read(&h.upload("CONTRACT-TAN-1", &h.case_upload()), 201);
-    error(
-        &h.upload("CONTRACT-TAN-1", &h.case_upload()),
-        ErrorCode::TanUsed,
-    );
-    error(
-        &h.upload("NEVER-ISSUED-1", &h.case_upload()),
-        ErrorCode::TanUnknown,
-    );
-    let list: UploadListing = read(&h.signed(&h.ha, "GET", "/v1/uploads", b""), 200);
-    assert_eq!(list.uploads.len(), 1);
-    assert_eq!(
-        (list.uploads[0].id, list.uploads[0].purpose.as_str()),
-        (up.id, "case")
-    );
+        // TANs and uploads.
+        let exp = now() + 3600;
+        let r: Registered = read(
+            &h.register_tans(&[
+                ("CONTRACT-TAN-1", exp, "case"),
+                ("CONTRACT-TAN-2", exp, "case"),
+            ]),
+            201,
+        );
+        assert_eq!(r.registered, 2);
+        let up: UploadStored = read(&h.upload("CONTRACT-TAN-1", &h.case_upload()), 201);
+        error(
+            &h.upload("CONTRACT-TAN-1", &h.case_upload()),
+            ErrorCode::TanUsed,
+        );
+        error(
+            &h.upload("NEVER-ISSUED-1", &h.case_upload()),
+            ErrorCode::TanUnknown,
+        );
+        let list: UploadListing = read(&h.signed(&h.ha, "GET", "/v1/uploads", b""), 200);
+        assert_eq!(list.uploads.len(), 1);
+        assert_eq!(
+            (list.uploads[0].id, list.uploads[0].purpose.as_str()),
+            (up.id, "case")
+        );
 
-    // Counts.
-    let tag = [7u8; 16];
-    let (_, _, key_id) = h.counting_venue("Contract Club", &[tag]);
-    let r = h.request("POST", "/v1/counts", &[], &Harness::ping(key_id, tag));
-    let accepted: CountAccepted = read(&r, 202);
-    assert_eq!(accepted.accepted, 1);
-    let today = (now() / 86_400) as u32;
-    let path = format!(
-        "/v1/counts?key_id={}&tag={}&from={}",
-        hex::encode(key_id),
-        hex::encode(tag),
-        today - 1
-    );
-    let counts: CountListing = read(&h.get(&path), 200);
-    assert_eq!(counts.counts.iter().map(|c| c.count).sum::<u64>(), 1);
+        // Counts.
+        let tag = [7u8; 16];
+        let (_, _, key_id) = h.counting_venue("Contract Club", &[tag]);
+        let r = h.request("POST", "/v1/counts", &[], &Harness::ping(key_id, tag));
+        let accepted: CountAccepted = read(&r, 202);
+        assert_eq!(accepted.accepted, 1);
+        let today = day;
+        let path = format!(
+            "/v1/counts?key_id={}&tag={}&from={}",
+            hex::encode(key_id),
+            hex::encode(tag),
+            today - 1
+        );
+        let counts: CountListing = read(&h.get(&path), 200);
+        assert_eq!(counts.counts.iter().map(|c| c.count).sum::<u64>(), 1);
 
-    // Statistics, paged: `next` is a cursor or null.
-    let elsewhere = SigningKey::generate().unwrap();
-    let body = Harness::registration(&elsewhere, "Contract Inn", 110_000, true);
-    assert_eq!(
-        h.signed(&elsewhere, "POST", "/v1/venues", &body).status,
-        201
-    );
-    let v: VenueStats = read(&h.get("/v1/stats/venues?limit=1"), 200);
-    assert_eq!(v.by_region.len(), 1);
-    let after = v.next.expect("a second page");
-    let v: VenueStats = read(&h.get(&format!("/v1/stats/venues?after={after}")), 200);
-    assert_eq!((v.by_region.len(), v.next), (1, None));
-    let e: ExposureStats = read(&h.get("/v1/stats/exposures"), 200);
-    assert_eq!(e.by_day.len(), 1);
-    assert_eq!(e.next, None);
-    let c: CountStats = read(&h.get("/v1/stats/counts"), 200);
-    assert_eq!(c.rows.iter().map(|r| r.count).sum::<u64>(), 1);
+        // Statistics, paged: `next` is a cursor or null.
+        let elsewhere = SigningKey::generate().unwrap();
+        let body = Harness::registration(&elsewhere, "Contract Inn", 110_000, true);
+        assert_eq!(
+            h.signed(&elsewhere, "POST", "/v1/venues", &body).status,
+            201
+        );
+        let v: VenueStats = read(&h.get("/v1/stats/venues?limit=1"), 200);
+        assert_eq!(v.by_region.len(), 1);
+        let after = v.next.expect("a second page");
+        let v: VenueStats = read(&h.get(&format!("/v1/stats/venues?after={after}")), 200);
+        assert_eq!((v.by_region.len(), v.next), (1, None));
+        let e: ExposureStats = read(&h.get("/v1/stats/exposures"), 200);
+        assert_eq!(e.by_day.len(), 1);
+        assert_eq!(e.next, None);
+        let c: CountStats = read(&h.get("/v1/stats/counts"), 200);
+        assert_eq!(c.rows.iter().map(|r| r.count).sum::<u64>(), 1);
 
-    // Errors from the layers around the handlers read the same way.
-    error(&h.get("/v1/unknown"), ErrorCode::NotFound);
-    error(
-        &h.request("PATCH", "/v1/venues", &[], b""),
-        ErrorCode::MethodNotAllowed,
-    );
-    error(
-        &h.request("POST", "/v1/batches", &[], b""),
-        ErrorCode::SignatureMissing,
-    );
-    error(&h.get("/v1/stats/venues?limit=0"), ErrorCode::Malformed);
+        // Errors from the layers around the handlers read the same way.
+        error(&h.get("/v1/unknown"), ErrorCode::NotFound);
+        error(
+            &h.request("PATCH", "/v1/venues", &[], b""),
+            ErrorCode::MethodNotAllowed,
+        );
+        error(
+            &h.request("POST", "/v1/batches", &[], b""),
+            ErrorCode::SignatureMissing,
+        );
+        error(&h.get("/v1/stats/venues?limit=0"), ErrorCode::Malformed);
+    });
 }
 
 #[test]

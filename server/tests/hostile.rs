@@ -72,7 +72,9 @@ fn half_open(local: &str, addr: SocketAddr) -> TcpStream {
 #[test]
 fn slowloris_heads_are_cut_off_capped_per_address_and_bounded_in_size() {
     let h = Harness::start_with(|c| {
-        c.header_timeout_ms = 1_500;
+        // Long enough for a loaded machine to open the heads and look at them before the
+        // deadline, and for "closed at once" to be told apart from "closed at the deadline".
+        c.header_timeout_ms = 6_000;
         c.max_connections_per_ip = 8;
         c.max_connections = 64;
         c.max_header_bytes = 8 * 1024;
@@ -81,15 +83,16 @@ fn slowloris_heads_are_cut_off_capped_per_address_and_bounded_in_size() {
     // The attacker (127.0.0.1) fills its address's cap with heads it never finishes.
     let mut held: Vec<TcpStream> = (0..8).map(|_| half_open("127.0.0.1", addr)).collect();
     wait_connections("127.0.0.2", addr, 9);
-    // A ninth connection from the same address is closed at once, unanswered.
+    // A ninth connection from the same address is closed at once, unanswered: well before
+    // the 6 s header deadline that would close it anyway.
     let mut extra = half_open("127.0.0.1", addr);
-    assert!(closed_within(&mut extra, Duration::from_secs(10)));
+    assert!(closed_within(&mut extra, Duration::from_secs(3)));
     // An honest client elsewhere is served meanwhile.
     assert_eq!(get_from("127.0.0.2", addr, "/v1/authority"), 200);
-    // The server closes every unfinished head at the header deadline (1.5 s; allowed 20 s).
+    // The server closes every unfinished head at the header deadline (6 s; allowed 30 s).
     for s in &mut held {
         assert!(
-            closed_within(s, Duration::from_secs(20)),
+            closed_within(s, Duration::from_secs(30)),
             "a slow head stayed open"
         );
     }
@@ -121,7 +124,9 @@ fn slowloris_heads_are_cut_off_capped_per_address_and_bounded_in_size() {
 #[test]
 fn slowloris_total_connection_cap_closes_connections_beyond_it() {
     let h = Harness::start_with(|c| {
-        c.header_timeout_ms = 1_500;
+        // The held heads must outlive the refusals the loop below looks for, on a loaded
+        // machine too; a kept connection is not closed within a try's 2 s.
+        c.header_timeout_ms = 6_000;
         c.max_connections_per_ip = 100;
         c.max_connections = 6;
     });
@@ -132,12 +137,12 @@ fn slowloris_total_connection_cap_closes_connections_beyond_it() {
     let mut refused = false;
     while !refused && Instant::now() < deadline {
         let mut s = half_open("127.0.0.3", addr);
-        refused = closed_within(&mut s, Duration::from_millis(500));
+        refused = closed_within(&mut s, Duration::from_secs(2));
     }
     assert!(refused, "a connection beyond the cap was kept");
     // The held heads expire, and the cap has room again.
     for s in &mut held {
-        assert!(closed_within(s, Duration::from_secs(20)));
+        assert!(closed_within(s, Duration::from_secs(30)));
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     while get_from("127.0.0.3", addr, "/v1/authority") != 200 {

@@ -1,6 +1,7 @@
 //! Abuse limits (413, 408, 503, 429) and a clean shutdown, against a real server.
 #![allow(clippy::unwrap_used)]
 
+use venuecode_testkit::clock::on_one_day;
 use venuecode_testkit::server as common;
 
 use std::io::Write;
@@ -69,7 +70,11 @@ fn requests_over_the_concurrency_limit_are_shed_with_503() {
     let h = Harness::start_with(|c| {
         c.counts = true;
         c.max_write_concurrency = 1;
-        c.request_timeout_ms = 10_000;
+        // The held request must keep its slot while the loop below probes for up to ten
+        // seconds on a loaded machine: neither the request timeout nor the body grace (5 s
+        // by default) may answer it first.
+        c.request_timeout_ms = 60_000;
+        c.body_grace_ms = 60_000;
     });
     let pings = Harness::ping([5; 8], [5; 16]);
     // Hold the only write slot with a request whose body has not arrived yet. The held request
@@ -110,51 +115,55 @@ fn requests_over_the_concurrency_limit_are_shed_with_503() {
 
 #[test]
 fn the_per_ip_rate_limit_holds_under_concurrent_requests() {
-    let h = Arc::new(Harness::start_with(|c| {
-        c.counts = true;
-        c.rate_per_minute = 1;
-        c.rate_burst = 5;
-    }));
-    let (_, _, id) = h.counting_venue("Limited Venue", &[[3; 16]]);
-    let n = 16;
-    let barrier = Arc::new(Barrier::new(n));
-    let threads: Vec<_> = (0..n)
-        .map(|_| {
-            let (h, barrier) = (h.clone(), barrier.clone());
-            std::thread::spawn(move || {
-                barrier.wait();
-                let r = h.request("POST", "/v1/counts", &[], &Harness::ping(id, [3; 16]));
-                (r.status, r.header("retry-after"), r.code_if_error())
+    // Tags filed for today count only today's pings: a run across UTC midnight is run
+    // again (testkit::clock).
+    on_one_day(|_day| {
+        let h = Arc::new(Harness::start_with(|c| {
+            c.counts = true;
+            c.rate_per_minute = 1;
+            c.rate_burst = 5;
+        }));
+        let (_, _, id) = h.counting_venue("Limited Venue", &[[3; 16]]);
+        let n = 16;
+        let barrier = Arc::new(Barrier::new(n));
+        let threads: Vec<_> = (0..n)
+            .map(|_| {
+                let (h, barrier) = (h.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let r = h.request("POST", "/v1/counts", &[], &Harness::ping(id, [3; 16]));
+                    (r.status, r.header("retry-after"), r.code_if_error())
+                })
             })
-        })
-        .collect();
-    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
-    let accepted = results.iter().filter(|r| r.0 == 202).count();
-    let limited: Vec<_> = results.iter().filter(|r| r.0 == 429).collect();
-    assert_eq!(accepted, 5, "{results:?}");
-    assert_eq!(limited.len(), n - 5, "{results:?}");
-    assert!(limited
-        .iter()
-        .all(|r| r.1.is_some() && r.2.as_deref() == Some("rate_limited")));
-    // Exactly the accepted pings were counted.
-    let c = h
-        .get(&format!(
-            "/v1/counts?key_id={}&tag={}",
-            hex::encode(id),
-            "03".repeat(16)
-        ))
-        .json();
-    assert_eq!(c["counts"][0]["count"], 5);
-    // Uploads share the limit's shape: the same address is refused before its TAN is looked at.
-    let r = h.upload("ANY-TAN-00001", &h.case_upload());
-    assert_eq!((r.status, r.code().as_str()), (429, "rate_limited"));
-    // Reads are not rate-limited.
-    assert_eq!(h.get("/v1/authority").status, 200);
-    assert_eq!(
-        h.register_tans(&[("LIMIT-TAN-001", now() + 60, "case")])
-            .status,
-        201
-    );
+            .collect();
+        let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let accepted = results.iter().filter(|r| r.0 == 202).count();
+        let limited: Vec<_> = results.iter().filter(|r| r.0 == 429).collect();
+        assert_eq!(accepted, 5, "{results:?}");
+        assert_eq!(limited.len(), n - 5, "{results:?}");
+        assert!(limited
+            .iter()
+            .all(|r| r.1.is_some() && r.2.as_deref() == Some("rate_limited")));
+        // Exactly the accepted pings were counted.
+        let c = h
+            .get(&format!(
+                "/v1/counts?key_id={}&tag={}",
+                hex::encode(id),
+                "03".repeat(16)
+            ))
+            .json();
+        assert_eq!(c["counts"][0]["count"], 5);
+        // Uploads share the limit's shape: the same address is refused before its TAN is looked at.
+        let r = h.upload("ANY-TAN-00001", &h.case_upload());
+        assert_eq!((r.status, r.code().as_str()), (429, "rate_limited"));
+        // Reads are not rate-limited.
+        assert_eq!(h.get("/v1/authority").status, 200);
+        assert_eq!(
+            h.register_tans(&[("LIMIT-TAN-001", now() + 60, "case")])
+                .status,
+            201
+        );
+    });
 }
 
 #[test]
@@ -166,7 +175,16 @@ fn shutdown_finishes_requests_in_flight() {
     // Make sure the request is being read before the stop.
     h.wait_in_flight(1);
     h.signal_stop();
-    std::thread::sleep(Duration::from_millis(100));
+    // The listener closes when the stop is handled, then the server drains: the rest of the
+    // body goes only once it has, so the request is finished by the drain.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(h.addr).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still accepting after the stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     s.write_all(tail).unwrap();
     let (status, text) = read_status(&mut s);
     assert_eq!(status, 202, "{text}");

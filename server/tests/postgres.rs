@@ -290,6 +290,30 @@ fn writes_survive_reopening_and_newer_schemas_are_refused() {
     assert!(matches!(err, StorageError::Backend(_)), "{err}");
 }
 
+/// Waits (up to 30 s) until the store's ended connections are gone from the server: only then
+/// is its next call sure to meet a dead connection (a fixed pause can end first).
+fn wait_until_ended(admin: &mut postgres::Client) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let left: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND application_name = 'venuecode-server'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if left == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{left} ended connections still there"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn connections_the_server_closed_are_replaced() {
     let db = pg::TestDb::new();
@@ -306,7 +330,7 @@ fn connections_the_server_closed_are_replaced() {
         .unwrap()
         .get(0);
     assert!(ended >= 1);
-    std::thread::sleep(std::time::Duration::from_millis(100));
+    wait_until_ended(&mut admin);
     assert_eq!(store.allocate_serial().unwrap(), 2);
     assert_eq!(store.allocate_serial().unwrap(), 3);
     // The single-statement read path (a batch by sequence) recovers the same way.
@@ -318,7 +342,7 @@ fn connections_the_server_closed_are_replaced() {
             &[],
         )
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(100));
+    wait_until_ended(&mut admin);
     let (meta, bytes) = store.batch(1).unwrap().unwrap();
     assert_eq!((meta.sequence, bytes.as_slice()), (1, b"batch".as_slice()));
     assert!(store.batch(2).unwrap().is_none());

@@ -6,6 +6,7 @@
 //! revocation log's paging is `chain.rs`'s `revocation_growth_is_served_in_pages_without_rollback`.
 #![allow(clippy::unwrap_used)]
 
+use venuecode_testkit::clock::on_one_day;
 use venuecode_testkit::server as common;
 mod pg;
 
@@ -179,104 +180,107 @@ fn revocation_growth_count_tags_and_stats_stay_bounded_on_every_store() {
 
 #[test]
 fn revocation_growth_count_and_stats_routes_answer_bounded_pages() {
-    let mut h = Harness::start_with(|c| c.counts = true);
-    let today = (now() / 86_400) as u32;
-    let (key, serial, _) = h.counting_venue("Counting Venue", &[[0xab; 16]]);
-    let path = format!("/v1/venues/{serial}/count-tags");
-    // Epochs out of the window are refused, the farthest first.
-    for epoch in [u32::MAX, u32::MAX - 1, today + 2, today - 15, 0] {
-        let r = h.signed(
-            &key,
-            "POST",
-            &path,
-            &Harness::count_tags(&[(epoch, [1; 16])]),
-        );
-        assert_eq!((r.status, r.code().as_str()), (400, "malformed"), "{epoch}");
-    }
-    h.stop();
-    let want = {
-        let store = RedbStorage::open(&h.data_dir()).unwrap();
-        fill(&store, 1_000, today)
-    };
-    h.launch();
-
-    // Every page of count statistics is bounded in rows and bytes; `next` walks them all.
-    let mut rows = 0;
-    let mut pages = 0;
-    let mut next: Option<String> = None;
-    let mut total = 0u64;
-    loop {
-        let q = match &next {
-            Some(n) => format!("/v1/stats/counts?limit=400&after={n}"),
-            None => "/v1/stats/counts?limit=400".to_owned(),
-        };
-        let r = h.get(&q);
-        assert_eq!(r.status, 200);
-        assert!(r.body.len() < 400 * 100, "{} bytes", r.body.len());
-        let j = r.json();
-        let list = j["rows"].as_array().unwrap();
-        assert!(list.len() <= 400);
-        rows += list.len();
-        total += list
-            .iter()
-            .map(|r| r["count"].as_u64().unwrap())
-            .sum::<u64>();
-        pages += 1;
-        match j["next"].as_str() {
-            Some(n) => next = Some(n.to_owned()),
-            None => break,
+    // The epochs out of the window are counted from the server's today: a run across
+    // UTC midnight is run again (testkit::clock).
+    on_one_day(|today| {
+        let mut h = Harness::start_with(|c| c.counts = true);
+        let (key, serial, _) = h.counting_venue("Counting Venue", &[[0xab; 16]]);
+        let path = format!("/v1/venues/{serial}/count-tags");
+        // Epochs out of the window are refused, the farthest first.
+        for epoch in [u32::MAX, u32::MAX - 1, today + 2, today - 15, 0] {
+            let r = h.signed(
+                &key,
+                "POST",
+                &path,
+                &Harness::count_tags(&[(epoch, [1; 16])]),
+            );
+            assert_eq!((r.status, r.code().as_str()), (400, "malformed"), "{epoch}");
         }
-    }
-    // The harness venue's row and the 1,500 of the filled venues.
-    assert_eq!((rows, pages), (want.len() + 1, 4));
-    assert_eq!(total, u64::from(PINGS));
+        h.stop();
+        let want = {
+            let store = RedbStorage::open(&h.data_dir()).unwrap();
+            fill(&store, 1_000, today)
+        };
+        h.launch();
 
-    // The default page and the largest stay within about 100 KiB.
-    let r = h.get("/v1/stats/counts");
-    assert!(r.body.len() < 64 * 1024);
-    assert_eq!(r.json()["rows"].as_array().unwrap().len(), 500);
-    let r = h.get(&format!("/v1/stats/counts?limit={MAX_STATS_PAGE}"));
-    assert!(r.body.len() < 100 * 1024, "{} bytes", r.body.len());
-    assert_eq!(r.json()["rows"].as_array().unwrap().len(), MAX_STATS_PAGE);
+        // Every page of count statistics is bounded in rows and bytes; `next` walks them all.
+        let mut rows = 0;
+        let mut pages = 0;
+        let mut next: Option<String> = None;
+        let mut total = 0u64;
+        loop {
+            let q = match &next {
+                Some(n) => format!("/v1/stats/counts?limit=400&after={n}"),
+                None => "/v1/stats/counts?limit=400".to_owned(),
+            };
+            let r = h.get(&q);
+            assert_eq!(r.status, 200);
+            assert!(r.body.len() < 400 * 100, "{} bytes", r.body.len());
+            let j = r.json();
+            let list = j["rows"].as_array().unwrap();
+            assert!(list.len() <= 400);
+            rows += list.len();
+            total += list
+                .iter()
+                .map(|r| r["count"].as_u64().unwrap())
+                .sum::<u64>();
+            pages += 1;
+            match j["next"].as_str() {
+                Some(n) => next = Some(n.to_owned()),
+                None => break,
+            }
+        }
+        // The harness venue's row and the 1,500 of the filled venues.
+        assert_eq!((rows, pages), (want.len() + 1, 4));
+        assert_eq!(total, u64::from(PINGS));
 
-    let r = h.get("/v1/stats/venues?limit=30");
-    let j = r.json();
-    assert_eq!(j["by_region"].as_array().unwrap().len(), 30);
-    let n = j["next"].as_str().unwrap().to_owned();
-    let r = h.get(&format!("/v1/stats/venues?after={n}&limit=1000"));
-    let j = r.json();
-    assert_eq!(
-        j["by_region"].as_array().unwrap().len(),
-        VENUES as usize + 1 - 30
-    );
-    assert!(j["next"].is_null());
-    let j = h.get("/v1/stats/exposures?limit=5").json();
-    assert_eq!(
-        (j["by_day"].as_array().unwrap().len(), j["next"].is_null()),
-        (0, true)
-    );
+        // The default page and the largest stay within about 100 KiB.
+        let r = h.get("/v1/stats/counts");
+        assert!(r.body.len() < 64 * 1024);
+        assert_eq!(r.json()["rows"].as_array().unwrap().len(), 500);
+        let r = h.get(&format!("/v1/stats/counts?limit={MAX_STATS_PAGE}"));
+        assert!(r.body.len() < 100 * 1024, "{} bytes", r.body.len());
+        assert_eq!(r.json()["rows"].as_array().unwrap().len(), MAX_STATS_PAGE);
 
-    for bad in [
-        "/v1/stats/counts?limit=0",
-        "/v1/stats/counts?limit=1001",
-        "/v1/stats/counts?after=1-2",
-        "/v1/stats/counts?after=1-2-3-4",
-        "/v1/stats/counts?after=1-256-3",
-        "/v1/stats/counts?after=x",
-        "/v1/stats/venues?after=99999999999-1",
-        "/v1/stats/exposures?after=-1",
-    ] {
-        let r = h.get(bad);
-        assert_eq!((r.status, r.code().as_str()), (400, "malformed"), "{bad}");
-    }
+        let r = h.get("/v1/stats/venues?limit=30");
+        let j = r.json();
+        assert_eq!(j["by_region"].as_array().unwrap().len(), 30);
+        let n = j["next"].as_str().unwrap().to_owned();
+        let r = h.get(&format!("/v1/stats/venues?after={n}&limit=1000"));
+        let j = r.json();
+        assert_eq!(
+            j["by_region"].as_array().unwrap().len(),
+            VENUES as usize + 1 - 30
+        );
+        assert!(j["next"].is_null());
+        let j = h.get("/v1/stats/exposures?limit=5").json();
+        assert_eq!(
+            (j["by_day"].as_array().unwrap().len(), j["next"].is_null()),
+            (0, true)
+        );
 
-    // The public count of one tag: one index range, a few bytes.
-    let r = h.get(&format!(
-        "/v1/counts?key_id={}&tag={}",
-        hex::encode(key_id(1_000)),
-        hex::encode(tag(1_000, 0))
-    ));
-    assert_eq!(r.status, 200);
-    assert!(r.body.len() < 256, "{} bytes", r.body.len());
-    assert_eq!(r.json()["counts"].as_array().unwrap().len(), 1);
+        for bad in [
+            "/v1/stats/counts?limit=0",
+            "/v1/stats/counts?limit=1001",
+            "/v1/stats/counts?after=1-2",
+            "/v1/stats/counts?after=1-2-3-4",
+            "/v1/stats/counts?after=1-256-3",
+            "/v1/stats/counts?after=x",
+            "/v1/stats/venues?after=99999999999-1",
+            "/v1/stats/exposures?after=-1",
+        ] {
+            let r = h.get(bad);
+            assert_eq!((r.status, r.code().as_str()), (400, "malformed"), "{bad}");
+        }
+
+        // The public count of one tag: one index range, a few bytes.
+        let r = h.get(&format!(
+            "/v1/counts?key_id={}&tag={}",
+            hex::encode(key_id(1_000)),
+            hex::encode(tag(1_000, 0))
+        ));
+        assert_eq!(r.status, 200);
+        assert!(r.body.len() < 256, "{} bytes", r.body.len());
+        assert_eq!(r.json()["counts"].as_array().unwrap().len(), 1);
+    });
 }

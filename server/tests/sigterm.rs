@@ -5,62 +5,28 @@
 use venuecode_testkit::server as common;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::net::TcpStream;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::process::start_binary;
 use common::raw::in_flight;
 use venuecode_protocol::count::CountPing;
-use venuecode_protocol::{Codec, CountTag, KeyId, SigningKey};
-use venuecode_server::config::{write_public_key, write_signing_key};
-
-/// Ends the child (by its handle) if the test fails before it exits.
-struct Reap(std::process::Child);
-
-impl Drop for Reap {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
+use venuecode_protocol::{Codec, CountTag, KeyId};
 
 #[test]
 fn sigterm_drains_requests_then_exits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let ra = SigningKey::generate().unwrap();
-    let ha = SigningKey::generate().unwrap();
-    write_signing_key(&dir.path().join("ra.key"), &ra).unwrap();
-    write_public_key(&dir.path().join("ha.pub"), &ha.public_key()).unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_venuecode-server"))
-        .args(["--listen", &addr, "--counts"])
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .arg("--ra-key")
-        .arg(dir.path().join("ra.key"))
-        .arg("--ha-keys")
-        .arg(dir.path().join("ha.pub"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = Reap(child);
-
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut conn = loop {
-        match TcpStream::connect(&addr) {
-            Ok(s) => break s,
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => panic!("server did not start: {e}"),
-        }
-    };
+    // On an ephemeral port the server picks and logs: a port picked here and handed over
+    // could be taken by another test's listener meanwhile.
+    // Killed when dropped, should the test fail before it exits.
+    let mut server = start_binary(
+        env!("CARGO_BIN_EXE_venuecode-server"),
+        dir.path(),
+        &["--counts"],
+    );
+    let addr = server.addr.to_string();
+    let mut conn = TcpStream::connect(&addr).unwrap();
     let body = CountPing {
         venue_key_id: KeyId([4; 8]),
         tag: CountTag([4; 16]),
@@ -81,11 +47,18 @@ fn sigterm_drains_requests_then_exits_cleanly() {
     }
 
     let killed = Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    std::thread::sleep(Duration::from_millis(200));
+    // The server closes its listener when it handles the signal, then drains. The rest of the
+    // body goes only once it has (not after a fixed pause that a loaded machine can outlast),
+    // so the request is finished by the drain.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(&addr).is_ok() {
+        assert!(Instant::now() < deadline, "still accepting after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     conn.write_all(&body[3..]).unwrap();
     let mut response = String::new();
     conn.set_read_timeout(Some(Duration::from_secs(10)))
@@ -95,7 +68,7 @@ fn sigterm_drains_requests_then_exits_cleanly() {
 
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
+        if let Some(status) = server.child.try_wait().unwrap() {
             break status;
         }
         assert!(

@@ -54,8 +54,23 @@ export function cliTime(date) {
 }
 
 export class World {
-  /** Makes the authority (its bundle naming this server and `/c` on it) and starts the server. */
-  static async start({ webApp = DIST, extraServerArgs = [] } = {}) {
+  /**
+   * Makes the authority (its bundle naming this server and `/c` on it) and starts the server.
+   * The port is found free before the authority is made (its bundle names it), and something
+   * else on a busy machine can take it meanwhile: then the whole world is made again on
+   * another port.
+   */
+  static async start(options = {}) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await World.startOnce(options);
+      } catch (e) {
+        if (attempt >= 3 || !/address already in use|os error 98/i.test(String(e && e.message))) throw e;
+      }
+    }
+  }
+
+  static async startOnce({ webApp = DIST, extraServerArgs = [] } = {}) {
     const w = new World();
     w.dir = fs.mkdtempSync(path.join(os.tmpdir(), "venuecode-web-"));
     w.port = await freePort();
@@ -80,7 +95,12 @@ export class World {
     const args = ["server", "--listen", `127.0.0.1:${w.port}`, "--data-dir", w.data, ...keys];
     if (webApp) args.push("--web-app", webApp);
     args.push(...extraServerArgs);
-    await w.startServer(args);
+    try {
+      await w.startServer(args);
+    } catch (e) {
+      await w.close();
+      throw e;
+    }
     return w;
   }
 
@@ -205,6 +225,10 @@ export async function browser(extraArgs = [], options = {}) {
     await close();
     fs.rmSync(profile, { recursive: true, force: true });
   };
+  // Playwright's 30 s default for each wait and action is what a quiet machine needs many
+  // times over, but not always a loaded CI machine compiling the WebAssembly on two shared
+  // cores; a wait that fails still fails, a minute later.
+  context.setDefaultTimeout(60_000);
   context.errors = [];
   return context;
 }
@@ -219,6 +243,6 @@ export async function open(context, url, { page } = {}) {
     });
   }
   await p.goto(url);
-  await p.waitForSelector("#verdict, #scan, #boot-error", { timeout: 30_000 });
+  await p.waitForSelector("#verdict, #scan, #boot-error");
   return p;
 }

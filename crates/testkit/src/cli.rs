@@ -190,6 +190,8 @@ pub struct ServerProcess {
     /// The URL it printed (`http://127.0.0.1:PORT` or `https://…`).
     pub url: String,
     log: PathBuf,
+    /// The thread that reads (and copies) its stdout; it ends when the server does.
+    stdout_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl ServerProcess {
@@ -217,7 +219,7 @@ impl ServerProcess {
         let mut copy = stdout_copy.map(|p| File::create(p).expect("server stdout copy"));
         let (tx, rx) = mpsc::channel();
         // Reads every stdout line for as long as the server runs, so it never blocks on a pipe.
-        std::thread::spawn(move || {
+        let stdout_reader = std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 if let Some(f) = copy.as_mut() {
@@ -232,6 +234,7 @@ impl ServerProcess {
             child: Some(child),
             url: String::new(),
             log,
+            stdout_reader: Some(stdout_reader),
         };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
@@ -262,7 +265,7 @@ impl ServerProcess {
     }
 
     /// Stops the server with SIGTERM, as an operator or init system would, and returns its
-    /// exit status.
+    /// exit status once it has exited and every line of its stdout has been read (and copied).
     pub fn stop(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("server already stopped");
         let kill = Command::new("kill")
@@ -272,7 +275,12 @@ impl ServerProcess {
             .expect("running kill");
         assert!(kill.success(), "kill -TERM failed");
         match wait_timeout(&mut child, STOP_TIMEOUT) {
-            Some(status) => status,
+            Some(status) => {
+                if let Some(reader) = self.stdout_reader.take() {
+                    reader.join().expect("server stdout reader");
+                }
+                status
+            }
             None => {
                 let _ = child.kill();
                 let _ = child.wait();

@@ -7,6 +7,10 @@
 //! - [`server`]: a real server started in-process on an ephemeral port and driven over HTTP
 //!   ([`server::Harness`]), plain-socket helpers ([`server::raw`]) and the server binary as a
 //!   child process ([`server::process`]).
+//! - [`clock`]: tests whose expectations name the current UTC minute or day, run again when
+//!   that period turned during a failed run.
+//! - [`clock`]: tests whose expectations name the current UTC minute or day, run again when
+//!   that period turned while a run failed.
 //! - [`cli`]: the `venuecode` binary run as users run it, and its server subcommand as a child
 //!   process.
 //! - [`pki`]: a test certificate authority for TLS tests.
@@ -19,6 +23,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod cli;
+pub mod clock;
 pub mod crash;
 pub mod fixture;
 pub mod pki;

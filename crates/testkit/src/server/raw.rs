@@ -12,6 +12,16 @@ pub fn answered(s: &TcpStream) -> bool {
     ready
 }
 
+/// A loopback address that refuses connections for as long as the returned socket lives: the
+/// socket holds the port (bound, never listening), so no other test's server, started on an
+/// ephemeral port meanwhile, can take it. (A port found free and let go can be.)
+pub fn refusing_addr() -> (tokio::net::TcpSocket, SocketAddr) {
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.bind(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+    let addr = sock.local_addr().unwrap();
+    (sock, addr)
+}
+
 /// Requests the server at `addr` is serving now, from its metrics, not counting the scrape
 /// that asks.
 pub fn in_flight(addr: SocketAddr) -> i64 {

@@ -33,14 +33,17 @@ fn sigterm_drains_requests_then_exits_cleanly() {
     let ha = SigningKey::generate().unwrap();
     write_signing_key(&dir.path().join("ra.key"), &ra).unwrap();
     write_public_key(&dir.path().join("ha.pub"), &ha.public_key()).unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+    let free_port = || {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let addr = format!("127.0.0.1:{}", free_port());
+    let metrics = format!("127.0.0.1:{}", free_port());
     let child = Command::new(env!("CARGO_BIN_EXE_venuecode-server"))
-        .args(["--listen", &addr, "--counts"])
+        .args(["--listen", &addr, "--metrics-listen", &metrics, "--counts"])
         .arg("--data-dir")
         .arg(dir.path().join("data"))
         .arg("--ra-key")
@@ -75,7 +78,7 @@ fn sigterm_drains_requests_then_exits_cleanly() {
     conn.write_all(&body[..3]).unwrap();
     // The signal must find the request being served: wait until the server says so.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while in_flight(addr.parse().unwrap()) < 1 {
+    while in_flight(metrics.parse().unwrap()) < 1 {
         assert!(Instant::now() < deadline, "the request never got in flight");
         std::thread::sleep(Duration::from_millis(20));
     }

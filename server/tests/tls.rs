@@ -45,8 +45,9 @@ fn tls_harness(pki: &Pki) -> Harness {
     h
 }
 
+/// The metrics, from the metrics listener (plain HTTP beside the TLS port).
 fn metrics(h: &Harness) -> String {
-    String::from_utf8(h.get("/metrics").body).unwrap()
+    h.metrics()
 }
 
 /// Over TLS too, a request refused from its head gets its answer every time: the server sends

@@ -151,6 +151,7 @@ pub(crate) fn metrics_router(state: Shared) -> Router {
         .route("/healthz", get(healthz))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
+        .layer(middleware::from_fn(close_after_unread_body))
         .with_state(state)
 }
 

@@ -63,6 +63,16 @@ fn only_the_metrics_listener_tells_when_a_case_uploaded() {
     assert!(body.ends_with("ok"), "{body}");
     assert_eq!(get(h.metrics_addr, "/v1/authority").0, 404);
     assert_eq!(get(h.metrics_addr, "/c/").0, 404);
+    let (status, text) = status_from(
+        "127.0.0.1",
+        h.metrics_addr,
+        "POST /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello",
+    );
+    assert_eq!(status, 405, "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("connection: close"),
+        "{text}"
+    );
     assert!(!h.metrics().contains("route=\"/metrics\""));
 }
 

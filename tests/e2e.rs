@@ -574,6 +574,22 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
         &["visitor", "share", "--tan", &tan, "--yes"],
     );
     assert_eq!(shared.shared, 1, "{shared:?}");
+    // The upload shows in the metrics the server printed it serves apart, never on its public
+    // address, which anyone can poll.
+    let metrics = w
+        .server
+        .metrics_url
+        .as_deref()
+        .expect("the server names its metrics");
+    let (status, text) = http_get(metrics);
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        text.contains("venuecode_events_total{event=\"upload_stored\"} 1\n"),
+        "{text}"
+    );
+    let (status, text) = http_get(&format!("{}/metrics", w.server.url));
+    assert_eq!(status, 404, "{text}");
+    assert!(!text.contains("upload_stored"), "{text}");
 
     // The authority asks the venue for its guest book with a guest-book TAN and reads it.
     let gtan = w.tan("guestbook");
@@ -641,6 +657,22 @@ fn poster_checkins_case_share_publish_and_sync_notify_only_the_overlapping_visit
     );
     #[cfg(unix)]
     assert_private_files(&w, &sheet);
+}
+
+/// Status and whole answer of `GET url` (`http://HOST:PORT/PATH`), on a connection of its own.
+fn http_get(url: &str) -> (u16, String) {
+    use std::io::Write;
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    (venuecode_testkit::server::raw::status_of(&text), text)
 }
 
 /// Every key, seed, database and the recovery sheet under the world's directory is mode 0600,

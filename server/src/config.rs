@@ -13,6 +13,11 @@ use crate::ServerError;
 /// the runtime, key files read at start-up.
 pub const DESCRIPTOR_RESERVE: u64 = 64;
 
+/// Connections the metrics listener holds open at once; more are closed at once. A scraper
+/// needs one; the cap is apart from `--max-connections`, so that a full public listener never
+/// hides the metrics that show it full.
+pub const METRICS_CONNECTIONS: usize = 16;
+
 /// Everything the server needs to start. Derives [`clap::Args`], so the CLI can flatten it into
 /// `venuecode server`; every flag also reads an environment variable.
 #[derive(Clone, Debug, clap::Args)]
@@ -20,6 +25,19 @@ pub struct Config {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "VENUECODE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+
+    /// Address of the operator's metrics listener, which serves `GET /metrics` (OpenMetrics)
+    /// and `GET /healthz` in plain HTTP, apart from the public listener and its limits. Without
+    /// it, metrics are not served at all. Keep it on loopback or a private network: the counters
+    /// show when cases upload. A non-loopback address needs `--metrics-allow-remote`.
+    #[arg(long, env = "VENUECODE_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Let `--metrics-listen` be an address other hosts can reach (a private network, or all
+    /// interfaces in a container whose port is not published); the server refuses one at
+    /// start-up without it. Metrics are plain HTTP without authentication: firewall the port.
+    #[arg(long, env = "VENUECODE_METRICS_ALLOW_REMOTE", default_value_t = false)]
+    pub metrics_allow_remote: bool,
 
     /// Directory holding the database; created if missing. Unused (but still required) when
     /// `--postgres-url` is given.
@@ -241,6 +259,8 @@ impl Config {
     pub fn new(data_dir: PathBuf, ra_key: PathBuf, ha_keys: Vec<PathBuf>) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            metrics_listen: None,
+            metrics_allow_remote: false,
             data_dir,
             postgres_url: None,
             postgres_connections: 16,
@@ -294,6 +314,29 @@ impl Config {
         }
     }
 
+    /// The metrics listener's address, if metrics are served; an error when it is not on
+    /// loopback and [`Config::metrics_allow_remote`] is not set, or when it is the public
+    /// listener's address.
+    pub fn metrics_address(&self) -> Result<Option<SocketAddr>, ServerError> {
+        let Some(addr) = self.metrics_listen else {
+            return Ok(None);
+        };
+        if !addr.ip().is_loopback() && !self.metrics_allow_remote {
+            return Err(ServerError::Config(format!(
+                "--metrics-listen {addr} is not a loopback address: the metrics show when cases \
+                 upload, so they must not be public. Use 127.0.0.1 (or ::1), or give \
+                 --metrics-allow-remote for a private network whose port is firewalled"
+            )));
+        }
+        if addr == self.listen && addr.port() != 0 {
+            return Err(ServerError::Config(format!(
+                "--metrics-listen {addr} is the address of --listen; give the metrics a port \
+                 of their own"
+            )));
+        }
+        Ok(Some(addr))
+    }
+
     /// Reads and checks [`Config::trust_bundle`]: it must decode as a `TrustBundle` and pass
     /// `verify_initial`. Returns its bytes.
     pub fn load_trust_bundle(&self) -> Result<Option<Vec<u8>>, ServerError> {
@@ -322,16 +365,22 @@ impl Config {
     }
 
     /// File descriptors the server may need: every client connection, the store's
-    /// connections (PostgreSQL) or files (redb), and a reserve for logs, the listener and
-    /// the runtime.
+    /// connections (PostgreSQL) or files (redb), the metrics listener and its connections when
+    /// it is configured, and a reserve for logs, the listener and the runtime.
     pub fn descriptor_budget(&self) -> u64 {
         let store = if self.postgres_url.is_some() {
             self.postgres_connections
         } else {
             4
         };
+        let metrics = if self.metrics_listen.is_some() {
+            METRICS_CONNECTIONS as u64 + 1
+        } else {
+            0
+        };
         (self.max_connections as u64)
             .saturating_add(store as u64)
+            .saturating_add(metrics)
             .saturating_add(DESCRIPTOR_RESERVE)
     }
 }
@@ -530,6 +579,53 @@ mod tests {
             Some("postgres://u@127.0.0.1/vc")
         );
         assert_eq!(pg.config.postgres_connections, 4);
+    }
+
+    #[test]
+    fn metrics_are_off_by_default_and_only_on_loopback_unless_allowed() {
+        use clap::Parser as _;
+        let base = [
+            "server",
+            "--data-dir",
+            "d",
+            "--ra-key",
+            "r",
+            "--ha-keys",
+            "h",
+        ];
+        let parse = |extra: &[&str]| {
+            let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+            Cli::try_parse_from(args).expect("parses").config
+        };
+        let c = parse(&[]);
+        assert_eq!((c.metrics_listen, c.metrics_allow_remote), (None, false));
+        assert_eq!(c.metrics_address().expect("no metrics"), None);
+        let c = parse(&["--metrics-listen", "127.0.0.1:9464"]);
+        let loopback: SocketAddr = "127.0.0.1:9464".parse().expect("address");
+        assert_eq!(c.metrics_address().expect("loopback"), Some(loopback));
+        assert!(c.descriptor_budget() > parse(&[]).descriptor_budget());
+        for remote in [
+            "0.0.0.0:9464",
+            "10.0.0.5:9464",
+            "[::]:9464",
+            "203.0.113.7:9464",
+        ] {
+            let c = parse(&["--metrics-listen", remote]);
+            let msg = c.metrics_address().expect_err(remote).to_string();
+            assert!(msg.contains("not a loopback address"), "{msg}");
+            assert!(msg.contains("--metrics-allow-remote"), "{msg}");
+            let c = parse(&["--metrics-listen", remote, "--metrics-allow-remote"]);
+            let addr: SocketAddr = remote.parse().expect("address");
+            assert_eq!(c.metrics_address().expect("allowed"), Some(addr));
+        }
+        let c = parse(&[
+            "--listen",
+            "127.0.0.1:8080",
+            "--metrics-listen",
+            "127.0.0.1:8080",
+        ]);
+        let msg = c.metrics_address().expect_err("same address").to_string();
+        assert!(msg.contains("port of their own"), "{msg}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Connection handling: the accept loop, the caps on open connections (in total and per client
 //! address), the header-read and idle deadlines, the bound on header bytes, TLS handshakes and
-//! the graceful drain.
+//! the graceful drain. The public listener and the operator's metrics listener are each served
+//! by their own loop with caps of their own.
 //!
 //! Each accepted connection first takes a place in the total cap and in its address's cap; a
 //! connection that finds either full is closed at once, so that the server never holds more
@@ -64,17 +65,20 @@ pub(crate) struct ConnectionCaps {
     open: Mutex<HashMap<IpAddr, u32>>,
 }
 
-/// One connection's places, counted in the open-connections gauge; given back when dropped.
+/// One connection's places, counted in the open-connections gauge if it has one; given back
+/// when dropped.
 pub(crate) struct ConnectionPlace {
     caps: Arc<ConnectionCaps>,
     key: IpAddr,
-    gauge: Gauge,
+    gauge: Option<Gauge>,
     _total: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl Drop for ConnectionPlace {
     fn drop(&mut self) {
-        self.gauge.dec();
+        if let Some(gauge) = &self.gauge {
+            gauge.dec();
+        }
         let mut open = self.caps.open.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = open.get_mut(&self.key) {
             *n = n.saturating_sub(1);
@@ -106,12 +110,12 @@ impl ConnectionCaps {
         })
     }
 
-    /// Takes a place for a connection from `peer`, counted in `gauge`, or says which cap is
-    /// full.
+    /// Takes a place for a connection from `peer`, counted in `gauge` if given, or says which
+    /// cap is full.
     pub(crate) fn admit(
         self: &Arc<Self>,
         peer: IpAddr,
-        gauge: &Gauge,
+        gauge: Option<&Gauge>,
     ) -> Result<ConnectionPlace, Refused> {
         let key = limiter_key(peer);
         let total = Arc::clone(&self.total)
@@ -124,11 +128,13 @@ impl ConnectionCaps {
         }
         *n += 1;
         drop(open);
-        gauge.inc();
+        if let Some(gauge) = gauge {
+            gauge.inc();
+        }
         Ok(ConnectionPlace {
             caps: Arc::clone(self),
             key,
-            gauge: gauge.clone(),
+            gauge: gauge.cloned(),
             _total: total,
         })
     }
@@ -140,19 +146,45 @@ impl ConnectionCaps {
     }
 }
 
-/// Accepts connections on `listener` until `shutdown` completes, serves each with `app`, then
-/// asks every open connection to finish its request in flight and waits until all have closed.
+/// A bound listener, what it serves and how its connections are capped and counted.
+pub(crate) struct Listener {
+    /// The bound socket.
+    pub tcp: TcpListener,
+    /// The TLS acceptor when the listener speaks HTTPS.
+    pub tls: Option<TlsAcceptor>,
+    /// The routes it serves.
+    pub app: Router,
+    /// Its connection caps, its own.
+    pub caps: Arc<ConnectionCaps>,
+    /// Whether its connections count in the metrics (the open-connections gauge and the
+    /// connection events). The metrics listener's do not, so that scrapes never show in the
+    /// numbers they read.
+    pub counted: bool,
+}
+
+/// Counts `event` if the listener's connections are counted.
+fn count(state: &Shared, counted: bool, event: &'static str) {
+    if counted {
+        state.metrics.event(event);
+    }
+}
+
+/// Accepts connections on `listener` until `shutdown` completes, serves each with its routes,
+/// then asks every open connection to finish its request in flight and waits until all have
+/// closed.
 pub(crate) async fn serve(
-    listener: TcpListener,
-    tls: Option<TlsAcceptor>,
-    app: Router,
+    listener: Listener,
     state: Shared,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
-    let caps = ConnectionCaps::new(
-        state.config.max_connections,
-        state.config.max_connections_per_ip,
-    );
+    let Listener {
+        tcp: listener,
+        tls,
+        app,
+        caps,
+        counted,
+    } = listener;
+    let gauge = counted.then(|| state.metrics.connections.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
@@ -162,20 +194,24 @@ pub(crate) async fn serve(
                 Ok(conn) => conn,
                 Err(e) => {
                     // Out of file descriptors and the like: wait rather than spin.
-                    state.metrics.event("accept_failed");
+                    count(&state, counted, "accept_failed");
                     tracing::error!(error = %e, "accept failed");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
             },
         };
-        let place = match caps.admit(peer.ip(), &state.metrics.connections) {
+        let place = match caps.admit(peer.ip(), gauge.as_ref()) {
             Ok(place) => place,
             Err(refused) => {
-                state.metrics.event(match refused {
-                    Refused::Total => "connection_refused_total_cap",
-                    Refused::PerAddress => "connection_refused_address_cap",
-                });
+                count(
+                    &state,
+                    counted,
+                    match refused {
+                        Refused::Total => "connection_refused_total_cap",
+                        Refused::PerAddress => "connection_refused_address_cap",
+                    },
+                );
                 // Closing at once gives the descriptor back; the client sees a reset.
                 drop(tcp);
                 continue;
@@ -192,9 +228,9 @@ pub(crate) async fn serve(
         let tls = tls.clone();
         tokio::spawn(async move {
             match tls {
-                None => serve_one(tcp, peer, app, &state, stop).await,
+                None => serve_one(tcp, peer, app, &state, counted, stop).await,
                 Some(acceptor) => {
-                    handshake_then_serve(acceptor, tcp, peer, app, &state, stop).await
+                    handshake_then_serve(acceptor, tcp, peer, app, &state, counted, stop).await
                 }
             }
             drop(place);
@@ -217,6 +253,7 @@ async fn handshake_then_serve(
     peer: SocketAddr,
     app: Router,
     state: &Shared,
+    counted: bool,
     mut stop: watch::Receiver<bool>,
 ) {
     let handshake = tokio::select! {
@@ -225,13 +262,13 @@ async fn handshake_then_serve(
         () = stopped(&mut stop) => return,
     };
     match handshake {
-        Ok(Ok(tls)) => serve_one(tls, peer, app, state, stop).await,
+        Ok(Ok(tls)) => serve_one(tls, peer, app, state, counted, stop).await,
         Ok(Err(e)) => {
-            state.metrics.event("tls_handshake_failed");
+            count(state, counted, "tls_handshake_failed");
             tracing::debug!(error = %e, "TLS handshake failed");
         }
         Err(_) => {
-            state.metrics.event("tls_handshake_timeout");
+            count(state, counted, "tls_handshake_timeout");
             tracing::debug!("TLS handshake timed out");
         }
     }
@@ -242,6 +279,7 @@ async fn serve_one<I>(
     peer: SocketAddr,
     app: Router,
     state: &Shared,
+    counted: bool,
     mut stop: watch::Receiver<bool>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -257,7 +295,7 @@ async fn serve_one<I>(
         .max_buf_size(READ_BUFFER)
         .max_header_size(c.max_header_bytes.clamp(1024, READ_BUFFER))
         .keep_alive(true);
-    let io = Linger::new(io, Arc::clone(state));
+    let io = Linger::new(io, Arc::clone(state), counted);
     let conn = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
     tokio::pin!(conn);
     let served = tokio::select! {
@@ -270,7 +308,7 @@ async fn serve_one<I>(
     };
     if let Err(e) = served {
         if e.is_timeout() {
-            state.metrics.event("header_timeout");
+            count(state, counted, "header_timeout");
         }
         tracing::debug!(error = %e, "connection ended with an error");
     }
@@ -282,6 +320,7 @@ async fn serve_one<I>(
 struct Linger<I> {
     io: I,
     state: Shared,
+    counted: bool,
     phase: Phase,
 }
 
@@ -298,10 +337,11 @@ enum Phase {
 }
 
 impl<I> Linger<I> {
-    fn new(io: I, state: Shared) -> Self {
+    fn new(io: I, state: Shared, counted: bool) -> Self {
         Self {
             io,
             state,
+            counted,
             phase: Phase::Open,
         }
     }
@@ -360,7 +400,7 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Linger<I> {
                 }
                 Phase::Draining { deadline, left } => {
                     if deadline.as_mut().poll(cx).is_ready() {
-                        this.state.metrics.event("linger_time_cap");
+                        count(&this.state, this.counted, "linger_time_cap");
                         this.phase = Phase::Closed;
                         continue;
                     }
@@ -373,7 +413,7 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Linger<I> {
                         Ok(()) => {
                             let n = buf.filled().len();
                             if n >= *left {
-                                this.state.metrics.event("linger_bytes_cap");
+                                count(&this.state, this.counted, "linger_bytes_cap");
                                 this.phase = Phase::Closed;
                             } else {
                                 *left -= n;

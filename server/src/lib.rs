@@ -37,10 +37,11 @@ pub use storage::{PgStorage, RedbStorage, Storage};
 
 use state::{now_secs, AppState, Shared};
 
-/// A bound, not yet running server. [`Server::local_addr`] tells the port when the
-/// configuration asked for port 0.
+/// A bound, not yet running server. [`Server::local_addr`] and [`Server::metrics_addr`] tell
+/// the ports when the configuration asked for port 0.
 pub struct Server {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     tls: Option<tokio_rustls::TlsAcceptor>,
     state: Shared,
 }
@@ -49,6 +50,13 @@ impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
             .field("local_addr", &self.listener.local_addr().ok())
+            .field(
+                "metrics_addr",
+                &self
+                    .metrics_listener
+                    .as_ref()
+                    .and_then(|l| l.local_addr().ok()),
+            )
             .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
     }
@@ -77,7 +85,8 @@ impl Server {
     }
 
     /// Binds with given keys and any storage backend. With [`Config::tls_cert`] and
-    /// [`Config::tls_key`], loads them and serves HTTPS.
+    /// [`Config::tls_key`], loads them and serves HTTPS. With [`Config::metrics_listen`], binds
+    /// the metrics listener too (plain HTTP).
     pub async fn bind_with(
         config: Config,
         keys: Keys,
@@ -88,6 +97,7 @@ impl Server {
                 "the retention period must be at least one day".into(),
             ));
         }
+        let metrics_addr = config.metrics_address()?;
         let mut anchors = TrustAnchors::default();
         anchors.add_ra(keys.ra.public_key());
         for k in &keys.ha {
@@ -119,6 +129,12 @@ impl Server {
             .map(|(cert, key)| tls::load_acceptor(cert, key))
             .transpose()?;
         let listener = TcpListener::bind(config.listen).await?;
+        let metrics_listener = match metrics_addr {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
+                ServerError::Config(format!("cannot listen on --metrics-listen {addr}: {e}"))
+            })?),
+            None => None,
+        };
         let config_cache_bytes = config.batch_cache_bytes;
         let read_slots = slots(config.max_concurrency);
         let write_slots = slots(config.max_write_concurrency);
@@ -144,6 +160,7 @@ impl Server {
         });
         Ok(Self {
             listener,
+            metrics_listener,
             tls,
             state,
         })
@@ -163,6 +180,15 @@ impl Server {
         Ok(self.listener.local_addr()?)
     }
 
+    /// The address the metrics listener listens on, if metrics are served.
+    pub fn metrics_addr(&self) -> Result<Option<SocketAddr>, ServerError> {
+        Ok(self
+            .metrics_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()?)
+    }
+
     /// Serves until `shutdown` completes, then finishes the requests in flight, stops the
     /// retention job and closes the store before returning.
     pub async fn run(
@@ -171,21 +197,58 @@ impl Server {
     ) -> Result<(), ServerError> {
         let Self {
             listener,
+            metrics_listener,
             tls,
             state,
         } = self;
         let (stop_tx, stop_rx) = watch::channel(false);
-        let retention = tokio::spawn(retention_job(Arc::clone(&state), stop_rx));
-        let app = router::router(Arc::clone(&state));
+        let retention = tokio::spawn(retention_job(Arc::clone(&state), stop_rx.clone()));
+        let metrics_url = metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map_or_else(|| "off".to_owned(), |a| format!("http://{a}/metrics"));
+        // The public address comes first: harnesses read the first address of this line.
         tracing::info!(
             addr = ?listener.local_addr().ok(),
             tls = tls.is_some(),
             max_connections = state.config.max_connections,
+            metrics = %metrics_url,
             "venuecode server listening"
         );
-        conn::serve(listener, tls, app, Arc::clone(&state), shutdown).await;
+        // The metrics listener serves until the public one has drained, so that a shutdown
+        // can be watched to its end.
+        let metrics = metrics_listener.map(|tcp| {
+            let listener = conn::Listener {
+                tcp,
+                tls: None,
+                app: router::metrics_router(Arc::clone(&state)),
+                caps: conn::ConnectionCaps::new(
+                    config::METRICS_CONNECTIONS,
+                    config::METRICS_CONNECTIONS,
+                ),
+                counted: false,
+            };
+            let mut stop = stop_rx;
+            tokio::spawn(conn::serve(listener, Arc::clone(&state), async move {
+                let _ = stop.wait_for(|s| *s).await;
+            }))
+        });
+        let public = conn::Listener {
+            tcp: listener,
+            tls,
+            app: router::router(Arc::clone(&state)),
+            caps: conn::ConnectionCaps::new(
+                state.config.max_connections,
+                state.config.max_connections_per_ip,
+            ),
+            counted: true,
+        };
+        conn::serve(public, Arc::clone(&state), shutdown).await;
         let _ = stop_tx.send(true);
         let _ = retention.await;
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         // Storage calls of requests that timed out may still hold the store; wait for them so
         // that the database is closed when this returns and can be opened again.
         for _ in 0..500 {
@@ -238,6 +301,7 @@ fn fit_descriptor_limit(config: &Config) -> Result<(), ServerError> {
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), ServerError>>,
 }
@@ -246,6 +310,11 @@ impl ServerHandle {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address the metrics listener listens on, if metrics are served.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// Stops accepting, finishes the requests in flight and waits until the store is closed.
@@ -265,12 +334,14 @@ impl Server {
     pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         let server = Self::bind(config).await?;
         let addr = server.local_addr()?;
+        let metrics_addr = server.metrics_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async {
             let _ = stopped.await;
         }));
         Ok(ServerHandle {
             addr,
+            metrics_addr,
             stop: Some(stop),
             task,
         })

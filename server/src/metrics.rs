@@ -1,5 +1,7 @@
 //! Prometheus metrics. Labels are the method, the route template and the status: never a
-//! path parameter, a TAN, an address or anything else a client sent.
+//! path parameter, a TAN, an address or anything else a client sent. They count the public
+//! listener only, and only the operator's metrics listener serves them: the upload and TAN
+//! counters tell the second each case uploads.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -62,13 +64,13 @@ impl Metrics {
         let in_flight = Gauge::default();
         registry.register(
             "http_requests_in_flight",
-            "HTTP requests being served now, this scrape included",
+            "HTTP requests the public listener is serving now",
             in_flight.clone(),
         );
         let connections = Gauge::default();
         registry.register(
             "connections_open",
-            "Client connections open now, TLS handshakes included",
+            "Client connections open now on the public listener, TLS handshakes included",
             connections.clone(),
         );
         Self {

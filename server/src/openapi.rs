@@ -203,15 +203,6 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
-        path: "/metrics",
-        summary: "Prometheus metrics",
-        auth: "",
-        request: None,
-        ok: (200, "application/openmetrics-text"),
-        errors: &[],
-    },
-    Operation {
-        method: "get",
         path: "/v1/openapi.json",
         summary: "This document",
         auth: "",

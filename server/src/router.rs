@@ -1,7 +1,7 @@
-//! The route table and the layers around it: separate slots for reads and for requests with
-//! bodies, body limits and who may send them (checked from the headers, before any body byte is
-//! read), the budget of body bytes in flight, timeouts, per-IP rate limits, metrics and request
-//! logs.
+//! The route tables: the public API and the layers around it (separate slots for reads and for
+//! requests with bodies, body limits and who may send them, checked from the headers before any
+//! body byte is read, the budget of body bytes in flight, timeouts, per-IP rate limits, metrics
+//! and request logs); and the operator's metrics listener, which alone serves `/metrics`.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -33,7 +33,8 @@ const COUNTS_BODY: usize = venuecode_protocol::count::COUNT_PING_BYTES;
 /// Body limit of routes that take no body.
 const NO_BODY: usize = venuecode_protocol::api::MAX_EMPTY_BODY;
 
-/// Builds the service.
+/// Builds the public service. It has no `/metrics`: the counters tell the second each case
+/// uploads, and only the metrics listener ([`metrics_router`]) serves them.
 pub(crate) fn router(state: Shared) -> Router {
     let c = &state.config;
     let small = DefaultBodyLimit::max(SMALL_BODY);
@@ -126,10 +127,9 @@ pub(crate) fn router(state: Shared) -> Router {
         )
         .layer(middleware::from_fn_with_state(state.clone(), admit_body))
         .layer(middleware::from_fn_with_state(state.clone(), take_slot))
-        // Liveness and metrics stay outside the concurrency limit, so that an overloaded
-        // server is not also reported dead.
+        // Liveness stays outside the concurrency limit, so that an overloaded server is not
+        // also reported dead.
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
         // The visitor web app at the code base path (static files from memory).
         .route(&base, any(crate::webapp::serve))
         .route(&format!("{base}/"), any(crate::webapp::serve))
@@ -140,6 +140,19 @@ pub(crate) fn router(state: Shared) -> Router {
         // Outermost, so that it also sees the fallbacks' 404 and 405.
         .layer(middleware::from_fn(close_after_unread_body));
     v1.with_state(state)
+}
+
+/// Builds the metrics listener's service: `/metrics` and `/healthz`, everything else 404. It
+/// takes no processing slot and is not counted in the request metrics, so that it answers, and
+/// reports the public listener alone, while that one is overloaded.
+pub(crate) fn metrics_router(state: Shared) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(middleware::from_fn(close_after_unread_body))
+        .with_state(state)
 }
 
 /// Says `Connection: close` on every answer that may leave the request body unread: 408, 413,

@@ -204,6 +204,7 @@ fn spawn_handle_serves_and_shuts_down_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     config.data_dir = dir.path().join("data");
     config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.metrics_listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -222,6 +223,14 @@ fn spawn_handle_serves_and_shuts_down_cleanly() {
             .read_to_string()
             .unwrap();
         assert_eq!(body, "ok");
+        let metrics = server.metrics_addr().expect("a metrics listener");
+        let text = ureq::get(&format!("http://{metrics}/metrics"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap();
+        assert!(text.contains("route=\"/healthz\""), "{text}");
         rt.block_on(server.shutdown()).unwrap();
     }
 }

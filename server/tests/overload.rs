@@ -79,6 +79,7 @@ fn bursts_are_refused_or_shed_fast_and_memory_stays_bounded() {
     let server = start(dir.path());
     let pid = server.child.id();
     let addr = server.addr;
+    let metrics = server.metrics.expect("the server serves metrics");
     // Warm up every route the burst uses.
     for _ in 0..3 {
         let mut s = head(addr, "GET", "/v1/stats/venues", "", 0);
@@ -156,7 +157,7 @@ fn bursts_are_refused_or_shed_fast_and_memory_stays_bounded() {
             held.push(hold());
             continue;
         }
-        if in_flight(addr) == SLOTS as i64 {
+        if in_flight(metrics) == SLOTS as i64 {
             std::thread::sleep(Duration::from_millis(50));
             if held.iter().all(|s| !answered(s)) {
                 break;

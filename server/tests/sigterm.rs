@@ -26,6 +26,7 @@ fn sigterm_drains_requests_then_exits_cleanly() {
         &["--counts"],
     );
     let addr = server.addr.to_string();
+    let metrics = server.metrics.expect("the metrics listener's address");
     let mut conn = TcpStream::connect(&addr).unwrap();
     let body = CountPing {
         venue_key_id: KeyId([4; 8]),
@@ -41,7 +42,7 @@ fn sigterm_drains_requests_then_exits_cleanly() {
     conn.write_all(&body[..3]).unwrap();
     // The signal must find the request being served: wait until the server says so.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while in_flight(addr.parse().unwrap()) < 1 {
+    while in_flight(metrics) < 1 {
         assert!(Instant::now() < deadline, "the request never got in flight");
         std::thread::sleep(Duration::from_millis(20));
     }

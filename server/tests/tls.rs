@@ -1,6 +1,7 @@
 //! The server terminating TLS itself (`--tls-cert`/`--tls-key`), with a test CA made here by
-//! rcgen: the API, metrics and shutdown work as over plain HTTP; slow or failed handshakes
-//! block nobody; bad certificate or key files stop it at start-up with a message naming them.
+//! rcgen: the API and shutdown work as over plain HTTP, and the metrics listener beside it
+//! (plain HTTP, whatever the public listener speaks) counts its requests; slow or failed
+//! handshakes block nobody; bad certificate or key files stop it at start-up with a message naming them.
 #![allow(clippy::unwrap_used)]
 
 use venuecode_testkit::server as common;
@@ -45,8 +46,9 @@ fn tls_harness(pki: &Pki) -> Harness {
     h
 }
 
+/// The metrics, from the metrics listener (plain HTTP beside the TLS port).
 fn metrics(h: &Harness) -> String {
-    String::from_utf8(h.get("/metrics").body).unwrap()
+    h.metrics()
 }
 
 /// Over TLS too, a request refused from its head gets its answer every time: the server sends
@@ -67,7 +69,7 @@ fn tls_refusals_of_requests_with_bodies_reach_the_client_every_time() {
 }
 
 #[test]
-fn tls_server_serves_the_api_and_metrics_over_https() {
+fn tls_server_serves_the_api_over_https_and_its_metrics_beside_it() {
     let dir = tempfile::tempdir().unwrap();
     let pki = pki(dir.path());
     let h = tls_harness(&pki);

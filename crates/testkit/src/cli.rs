@@ -189,6 +189,9 @@ pub struct ServerProcess {
     child: Option<Child>,
     /// The URL it printed (`http://127.0.0.1:PORT` or `https://…`).
     pub url: String,
+    /// The metrics URL it printed after it (`http://127.0.0.1:PORT/metrics`), if it serves
+    /// metrics.
+    pub metrics_url: Option<String>,
     log: PathBuf,
     /// The thread that reads (and copies) its stdout; it ends when the server does.
     stdout_reader: Option<std::thread::JoinHandle<()>>,
@@ -233,6 +236,7 @@ impl ServerProcess {
         let mut server = Self {
             child: Some(child),
             url: String::new(),
+            metrics_url: None,
             log,
             stdout_reader: Some(stdout_reader),
         };
@@ -248,6 +252,14 @@ impl ServerProcess {
                     });
                     if let Some(url) = url {
                         server.url = url.to_owned();
+                        // The next line names the metrics listener, when there is one (else
+                        // it is a log line, whose `metrics=off` holds no URL).
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        server.metrics_url = rx.recv_timeout(left).ok().and_then(|next| {
+                            next.split_whitespace()
+                                .find(|w| w.starts_with("http://") && w.ends_with("/metrics"))
+                                .map(str::to_owned)
+                        });
                         return server;
                     }
                 }

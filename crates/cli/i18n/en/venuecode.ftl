@@ -285,6 +285,7 @@ sheet-footer =
     guests recorded on the lost device are gone unless a copy of venue/guestbook.redb is
     put back; the guest book key above opens it.
 serve-listening = venuecode server listening on { $url }
+serve-metrics = metrics for the operator at { $url } (plain HTTP: keep this port off the internet)
 venue-restored-other-name = note: the venue is now registered as { $name } (the sheet says { $sheet })
 venue-restored = restored { $name } (serial { $serial }; certificate valid until { $until }) in { $home }.
     Next: `venuecode venue poster` or `venuecode venue display` work again; put back a copy of venue/guestbook.redb to keep earlier guests.
@@ -659,6 +660,8 @@ examples =
       venuecode --home /tmp/alice visitor scan 'https://vc.example/c#0123...'
       venuecode demo
 help-server--listen = Address to listen on (port 0 picks a free port)
+help-server--metrics-listen = Address of the operator's metrics listener, which serves `GET /metrics` (OpenMetrics) and `GET /healthz` in plain HTTP, apart from the public listener and its limits. Without it, metrics are not served at all. Keep it on loopback or a private network: the counters show when cases upload. A non-loopback address needs `--metrics-allow-remote`
+help-server--metrics-allow-remote = Let `--metrics-listen` be an address other hosts can reach (a private network, or all interfaces in a container whose port is not published); the server refuses one at start-up without it. Metrics are plain HTTP without authentication: firewall the port
 help-server--data-dir = Directory holding the database; created if missing. Unused (but still required) when `--postgres-url` is given
 help-server--postgres-url = Store everything in this PostgreSQL database instead of the embedded redb store, so that several server replicas can share it (`postgres://user@host:port/dbname`, or a `key=value` connection string; no TLS). The schema is created if missing
 help-server--postgres-connections = Most connections this server opens to PostgreSQL at once
@@ -705,6 +708,9 @@ examples-server =
       # HTTPS on its own (PEM files; the key as PKCS#8, SEC1 or RSA):
       venuecode server --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \
           --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
+      # Metrics for Prometheus on a loopback port of their own (never on the public one):
+      venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub \
+          --metrics-listen 127.0.0.1:9464
     Without --tls-cert/--tls-key the server speaks plain HTTP: keep it on 127.0.0.1 behind a reverse
     proxy that terminates TLS (see README.md, "TLS"); every connection then comes from the proxy, so
     give --max-connections-per-ip the value of --max-connections.

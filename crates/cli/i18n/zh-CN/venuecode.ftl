@@ -281,6 +281,7 @@ sheet-footer =
     它会从服务器取回当前证书并重建场所目录。丢失设备上登记的访客无法找回，
     除非放回 venue/guestbook.redb 的副本；上面的访客登记簿密钥可以打开它。
 serve-listening = venuecode 服务器正在监听 { $url }
+serve-metrics = 运维指标位于 { $url }（明文 HTTP：请勿让此端口暴露在互联网上）
 venue-restored-other-name = 注意：场所现在登记的名称是{ $name }（恢复单上是{ $sheet }）
 venue-restored = 已在 { $home } 恢复{ $name }（序号 { $serial }；证书有效期至 { $until }）。
     下一步：`venuecode venue poster` 或 `venuecode venue display` 可以重新使用；放回 venue/guestbook.redb 的副本可保留之前的访客记录。
@@ -599,6 +600,8 @@ help--now = 假定时钟显示此时间（`2026-11-25 14:05`，除非后跟 `+08
 help--json = 输出机器可读的 JSON 而不是文本。失败时在标准错误输出 `{"{"}"error": {"{"}"code": "...", "message": "..."{"}"}{"}"}`（错误码见 ERRORS.md）
 help--lang = 消息语言：`en` 或 `zh-CN`。默认：系统区域设置（LC_ALL、LC_MESSAGES、LANG：`zh*` 为 zh-CN，其他为 en）
 help-server--listen = 监听地址（端口 0 表示自动选择空闲端口）
+help-server--metrics-listen = 运维指标监听地址：以明文 HTTP 提供 `GET /metrics`（OpenMetrics）和 `GET /healthz`，与公开监听地址及其各项限制分开。不给出时完全不提供指标。请只让它监听本机回环地址或内部网络：这些计数会暴露病例上传的时间。非回环地址需要同时给出 `--metrics-allow-remote`
+help-server--metrics-allow-remote = 允许 `--metrics-listen` 使用其他主机可以访问的地址（内部网络，或端口未对外发布的容器内的所有网卡）；没有此参数时服务器在启动时拒绝这样的地址。指标是不经认证的明文 HTTP：请用防火墙保护该端口
 help-server--data-dir = 存放数据库的目录；不存在时自动创建。给出 `--postgres-url` 时不使用（但仍须给出）
 help-server--postgres-url = 将所有数据存入此 PostgreSQL 数据库而不是内嵌的 redb 存储，使多个服务器副本可以共用（`postgres://user@host:port/dbname`，或 `key=value` 形式的连接字符串；不支持 TLS）。数据库结构不存在时自动创建
 help-server--postgres-connections = 本服务器同时打开的 PostgreSQL 连接数上限
@@ -757,6 +760,9 @@ examples-server =
       # 由服务器自行提供 HTTPS（PEM 文件；私钥为 PKCS#8、SEC1 或 RSA 格式）：
       venuecode server --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \
           --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
+      # 在单独的本机回环端口为 Prometheus 提供指标（绝不放在公开端口上）：
+      venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub \
+          --metrics-listen 127.0.0.1:9464
     不给出 --tls-cert/--tls-key 时服务器使用明文 HTTP：请让它只监听 127.0.0.1，并置于终结 TLS 的
     反向代理之后（见 README.md 的“TLS”一节）；此时所有连接都来自代理，因此请将
     --max-connections-per-ip 设为 --max-connections 的值。

@@ -16,6 +16,9 @@ Examples:
   # HTTPS on its own (PEM files; the key as PKCS#8, SEC1 or RSA):
   venuecode server --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key key.pem \\
       --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub
+  # Metrics for Prometheus on a loopback port of their own (never on the public one):
+  venuecode server --data-dir /var/lib/venuecode --ra-key ra.key --ha-keys ha.pub \\
+      --metrics-listen 127.0.0.1:9464
 Without --tls-cert/--tls-key the server speaks plain HTTP: keep it on 127.0.0.1 behind a reverse
 proxy that terminates TLS (see README.md, \"TLS\"); every connection then comes from the proxy, so
 give --max-connections-per-ip the value of --max-connections.";
@@ -39,6 +42,11 @@ pub(crate) fn run_server(args: ServerArgs) -> Result<()> {
         // Harnesses read the URL from this line: the first word starting with http(s)://.
         let url = format!("{}://{addr}", server.scheme());
         println!("{}", crate::t!("serve-listening", url = url));
+        // After the listening line, which harnesses take for the first line with a URL.
+        if let Some(metrics) = server.metrics_addr()? {
+            let url = format!("http://{metrics}/metrics");
+            println!("{}", crate::t!("serve-metrics", url = url));
+        }
         server.run(venuecode_server::shutdown_signal()).await?;
         Ok::<(), anyhow::Error>(())
     })

@@ -86,6 +86,9 @@ pub struct Harness {
     pub base: String,
     /// The address the server listens on.
     pub addr: std::net::SocketAddr,
+    /// The address of the server's metrics listener (plain HTTP), which the harness turns on
+    /// unless `tweak` turned it off again (then port 0).
+    pub metrics_addr: std::net::SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), ServerError>>>,
     agent: ureq::Agent,
@@ -105,7 +108,8 @@ impl Harness {
         Self::start_with(|_| {})
     }
 
-    /// Starts a server with generous rate limits, after `tweak` changed its configuration.
+    /// Starts a server with generous rate limits and a metrics listener on a free loopback
+    /// port, after `tweak` changed its configuration.
     pub fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let ra = SigningKey::generate().unwrap();
@@ -134,6 +138,7 @@ impl Harness {
         config.rate_burst = 10_000;
         config.registrations_per_ip_per_hour = 10_000;
         config.registrations_per_minute = 10_000;
+        config.metrics_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
         tweak(&mut config);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -150,6 +155,7 @@ impl Harness {
             config,
             base: String::new(),
             addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            metrics_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             stop: None,
             task: None,
             agent,
@@ -185,8 +191,12 @@ impl Harness {
         let server = self.rt.block_on(Server::bind(self.config.clone())).unwrap();
         self.addr = server.local_addr().unwrap();
         self.base = format!("{}://{}", server.scheme(), self.addr);
-        // Restart on the same port, so that URLs stay valid.
+        // Restart on the same ports, so that URLs stay valid.
         self.config.listen = self.addr;
+        if let Some(metrics) = server.metrics_addr().unwrap() {
+            self.metrics_addr = metrics;
+            self.config.metrics_listen = Some(metrics);
+        }
         let (tx, rx) = oneshot::channel::<()>();
         self.stop = Some(tx);
         self.task = Some(self.rt.spawn(server.run(async {
@@ -270,9 +280,23 @@ impl Harness {
         self.request("GET", path, &[], &[])
     }
 
-    /// Requests being served now, not counting the scrape that asks.
+    /// The metrics text, from the metrics listener.
+    pub fn metrics(&self) -> String {
+        let text = raw::scrape(self.metrics_addr);
+        match text.split_once("\r\n\r\n") {
+            Some((_, body)) => body.to_owned(),
+            None => text,
+        }
+    }
+
+    /// A metric's value (the first sample line starting with `name`; 0 when there is none).
+    pub fn metric(&self, name: &str) -> i64 {
+        raw::metric(self.metrics_addr, name)
+    }
+
+    /// Requests the public listener is serving now, from the metrics listener.
     pub fn in_flight(&self) -> i64 {
-        raw::in_flight(self.addr)
+        raw::in_flight(self.metrics_addr)
     }
 
     /// Waits (up to ten seconds) until `n` requests are being served.

@@ -20,6 +20,8 @@ pub struct Running {
     pub child: Child,
     /// The address it listens on.
     pub addr: SocketAddr,
+    /// The address of its metrics listener, if it serves metrics.
+    pub metrics: Option<SocketAddr>,
     /// `http://ADDR`.
     pub base: String,
 }
@@ -31,10 +33,16 @@ impl Drop for Running {
     }
 }
 
-/// The arguments that make a server listen on an ephemeral loopback port with its store in
-/// `data_dir`, followed by each (flag, file) of `files` (`--ra-key`, `--ha-keys`, …).
+/// The arguments that make a server listen on an ephemeral loopback port, and serve its
+/// metrics on another, with its store in `data_dir`, followed by each (flag, file) of `files`
+/// (`--ra-key`, `--ha-keys`, …).
 pub fn listen_args(data_dir: &Path, files: &[(&str, PathBuf)]) -> Vec<OsString> {
-    let mut args: Vec<OsString> = vec!["--listen".into(), "127.0.0.1:0".into()];
+    let mut args: Vec<OsString> = vec![
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--metrics-listen".into(),
+        "127.0.0.1:0".into(),
+    ];
     args.push("--data-dir".into());
     args.push(data_dir.into());
     for (flag, file) in files {
@@ -70,6 +78,22 @@ pub fn listening_addr(line: &str) -> Option<SocketAddr> {
     }
     let at = line.find("127.0.0.1:")?;
     let addr: String = line[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+        .collect();
+    addr.parse().ok()
+}
+
+/// The address of the metrics listener in a server's "listening" log line
+/// (`metrics=http://ADDR/metrics`, maybe with colour codes around `=`), if the line is one and
+/// metrics are served.
+pub fn metrics_addr(line: &str) -> Option<SocketAddr> {
+    if !line.contains("listening") {
+        return None;
+    }
+    let field = &line[line.find("metrics")?..];
+    let at = field.find("http://")? + "http://".len();
+    let addr: String = field[at..]
         .chars()
         .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
         .collect();
@@ -120,6 +144,7 @@ pub fn spawn(mut cmd: Command) -> Running {
     let mut running = Running {
         child,
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        metrics: None,
         base: String::new(),
     };
     let (tx, rx) = mpsc::channel();
@@ -138,6 +163,7 @@ pub fn spawn(mut cmd: Command) -> Running {
             .unwrap_or_else(|e| panic!("server did not start ({e}): {seen:#?}"));
         if let Some(addr) = listening_addr(&line) {
             running.addr = addr;
+            running.metrics = metrics_addr(&line);
             running.base = format!("http://{addr}");
             return running;
         }

@@ -22,19 +22,26 @@ pub fn refusing_addr() -> (tokio::net::TcpSocket, SocketAddr) {
     (sock, addr)
 }
 
-/// Requests the server at `addr` is serving now, from its metrics, not counting the scrape
-/// that asks.
-pub fn in_flight(addr: SocketAddr) -> i64 {
-    let mut s = TcpStream::connect(addr).unwrap();
+/// The whole answer (head and body) to `GET /metrics` from the metrics listener at `metrics`.
+pub fn scrape(metrics: SocketAddr) -> String {
+    let mut s = TcpStream::connect(metrics).unwrap();
     s.write_all(b"GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut text = String::new();
     s.read_to_string(&mut text).unwrap();
+    assert_eq!(status_of(&text), 200, "metrics listener answered: {text}");
+    text
+}
+
+/// Requests the public listener is serving now, from the metrics listener at `metrics` (whose
+/// scrapes are not counted).
+pub fn in_flight(metrics: SocketAddr) -> i64 {
+    let text = scrape(metrics);
     let value = text
         .lines()
         .find_map(|l| l.strip_prefix("venuecode_http_requests_in_flight "))
         .unwrap_or_else(|| panic!("no in-flight gauge in {text}"));
-    value.trim().parse::<i64>().unwrap() - 1
+    value.trim().parse::<i64>().unwrap()
 }
 
 /// A connection to `addr` from the loopback address `local` (Linux routes all of 127/8 to
@@ -70,14 +77,11 @@ pub fn status_from(local: &str, addr: SocketAddr, request: &str) -> (u16, String
     (status, text)
 }
 
-/// A metric's value (the first sample line starting with `name`), scraped from `local`.
-pub fn metric(local: &str, addr: SocketAddr, name: &str) -> i64 {
-    let (_, text) = status_from(
-        local,
-        addr,
-        "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
-    );
-    text.lines()
+/// A metric's value (the first sample line starting with `name`; 0 when there is none),
+/// scraped from the metrics listener at `metrics`.
+pub fn metric(metrics: SocketAddr, name: &str) -> i64 {
+    scrape(metrics)
+        .lines()
         .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
         .unwrap_or(0)
 }

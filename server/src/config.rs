@@ -157,6 +157,17 @@ pub struct Config {
     #[arg(long, env = "VENUECODE_BODY_GRACE_MS", default_value_t = 5_000)]
     pub body_grace_ms: u64,
 
+    /// Milliseconds a connection closed after an answer keeps reading and dropping what its
+    /// client still sends (the rest of a refused body), so that the client reads the answer
+    /// instead of a reset; then it is closed.
+    #[arg(long, env = "VENUECODE_LINGER_MS", default_value_t = 2_000)]
+    pub linger_ms: u64,
+
+    /// Most bytes a connection closed after an answer reads and drops before it is closed
+    /// anyway. A refused body larger than this may reach its client as a reset, not the answer.
+    #[arg(long, env = "VENUECODE_LINGER_BYTES", default_value_t = 512 * 1024)]
+    pub linger_bytes: usize,
+
     /// Bytes of request bodies the server holds at once, over all requests (a body counts
     /// from its announced length, or its route's limit when it has none, until its request
     /// is answered); beyond it, requests with bodies are shed with 503.
@@ -282,6 +293,8 @@ impl Config {
             max_header_bytes: 16 * 1024,
             min_body_rate: 4096,
             body_grace_ms: 5_000,
+            linger_ms: 2_000,
+            linger_bytes: 512 * 1024,
             max_body_bytes_in_flight: 256 * 1024 * 1024,
             registrations_per_ip_per_hour: 60,
             registrations_per_minute: 120,

@@ -14,7 +14,7 @@
 //! When hyper closes a connection after an answer (the answer said `Connection: close`, or the
 //! request was refused before its body was read), the connection lingers: its write side is
 //! shut (a TCP FIN, after a TLS `close_notify`), then what the client still sends is read and
-//! dropped until the client closes, for at most [`LINGER_TIME`] and [`LINGER_BYTES`]. Closing
+//! dropped until the client closes, for at most `--linger-ms` and `--linger-bytes` (2 s and 512 KiB by default). Closing
 //! with unread bytes, or with bytes still arriving, makes the kernel answer them with a reset:
 //! a client still writing its body (ureq writes the whole body before it reads) fails with a
 //! broken pipe and never reads the answer, and some systems drop an answer already received
@@ -50,12 +50,6 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Size of each connection's read buffer, and so the most bytes a request head can take in
 /// memory: heads larger than [`crate::Config::max_header_bytes`] are answered 431 before it.
 const READ_BUFFER: usize = 64 * 1024;
-/// Longest a closing connection keeps reading and dropping what its client still sends.
-const LINGER_TIME: Duration = Duration::from_secs(2);
-/// Most bytes a closing connection reads and drops before it closes anyway. Clients such as
-/// ureq write the whole body before they read the answer, and a reset fails their write: with
-/// 64 KiB, a refused 400 KiB upload from ureq still failed with a broken pipe on loopback.
-const LINGER_BYTES: usize = 512 * 1024;
 
 /// Places in the total connection cap and in each client address's cap.
 pub(crate) struct ConnectionCaps {
@@ -393,9 +387,16 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Linger<I> {
                         this.phase = Phase::Closed;
                         return Poll::Ready(Err(e));
                     }
+                    // `--linger-ms` and `--linger-bytes`. Clients such as ureq write the whole
+                    // body before they read the answer, and a reset fails their write: with
+                    // 64 KiB, a refused 400 KiB upload from ureq still failed with a broken
+                    // pipe on loopback, hence 512 KiB by default.
+                    let config = &this.state.config;
                     this.phase = Phase::Draining {
-                        deadline: Box::pin(tokio::time::sleep(LINGER_TIME)),
-                        left: LINGER_BYTES,
+                        deadline: Box::pin(tokio::time::sleep(Duration::from_millis(
+                            config.linger_ms,
+                        ))),
+                        left: config.linger_bytes,
                     };
                 }
                 Phase::Draining { deadline, left } => {

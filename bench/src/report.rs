@@ -910,7 +910,7 @@ pub fn render(r: &Results) -> String {
                  imports the module the app ships (web/pkg) and the app's `web/src/digest.js`, \
                  and runs the app's sync (`WebVisitor`: checkpoint and batch list fetched, then \
                  the batch streamed with `fetch` into `matchBatch`: a BYOB reader into one \
-                 buffer, the matcher fed 1 MiB or more at a time, the records' SHA-256 by \
+                 buffer, the matcher fed 1 MiB at a time, the records' SHA-256 by \
                  `crypto.subtle`, `endSync`); the same page also runs the sync with the \
                  checkpoint, list and batch already in memory (the batch handed over as a byte \
                  stream), and reads the batch with `fetch` doing nothing with it, as the app \

@@ -2,9 +2,11 @@
 //
 // Reading: with a BYOB reader (`getReader({ mode: "byob" })`, a fetch body is a byte stream) the
 // network's bytes land directly in one large buffer of the app's, and the matcher is fed slices
-// of FEED_BYTES or more at once instead of one call per network chunk (tens of KiB each): fewer
-// calls into WebAssembly, each copying its slice into the module's memory, and no copy of the
-// records in JavaScript. A stream that is not a byte stream is read with the default reader.
+// of FEED_BYTES instead of one call per network chunk (tens of KiB each): fewer calls into
+// WebAssembly, each copying its slice into the module's memory, and no copy of the records in
+// JavaScript. A read that brings more (a body already in memory comes in one) is still fed
+// FEED_BYTES at a time: one slice of the whole batch made the module's memory grow by the batch
+// for good and took longer to match than the same bytes a slice at a time. A stream that is not a byte stream is read with the default reader.
 //
 // Digest: the SHA-256 of the records by the browser's own code (crypto.subtle, native and with
 // SHA instructions) instead of the WebAssembly build's portable one, which takes most of a large
@@ -19,7 +21,7 @@
 // signed one.
 export const HOST_DIGEST_FROM = 4 * 1024 * 1024;
 export const HOST_DIGEST_UP_TO = 64 * 1024 * 1024;
-/** The matcher is fed slices of at least this many bytes (the last one of a body may be shorter). */
+/** The matcher is fed slices of this many bytes (the last one of a body may be shorter). */
 export const FEED_BYTES = 1024 * 1024;
 
 /**
@@ -84,7 +86,7 @@ export async function matchBatch(v, body, length, from = HOST_DIGEST_FROM) {
     }
   }
   // The whole body in one buffer (one byte more than its length, so that the read that finds
-  // the end has room), fed to the matcher FEED_BYTES or more at a time as it fills.
+  // the end has room), fed to the matcher FEED_BYTES at a time as it fills.
   let buf = new ArrayBuffer(length + 1);
   let n = 0;
   let fed = 0;
@@ -99,11 +101,12 @@ export async function matchBatch(v, body, length, from = HOST_DIGEST_FROM) {
     const { value, done } = await read(new Uint8Array(buf, n));
     buf = value.buffer;
     n += value.length;
-    if (n > fed && (done || n - fed >= FEED_BYTES)) {
-      const slice = new Uint8Array(buf, fed, n - fed);
+    // At most FEED_BYTES a slice, even when one read brought more.
+    while (n > fed && (done || n - fed >= FEED_BYTES)) {
+      const slice = new Uint8Array(buf, fed, Math.min(n - fed, FEED_BYTES));
       const at = v.feedBatch(slice);
       if (records < 0 && at < slice.length) records = fed + at;
-      fed = n;
+      fed += slice.length;
     }
     if (done) break;
   }

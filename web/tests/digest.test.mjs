@@ -1,6 +1,6 @@
 // web/src/digest.js's matchBatch in node, against a stand-in for the WebAssembly visitor that
 // keeps what it is fed: every byte of the body reaches the matcher once and in order, in few
-// large slices, and the host digest covers exactly the records, whether the body is a byte
+// large slices of at most FEED_BYTES, and the host digest covers exactly the records, whether the body is a byte
 // stream (read with a BYOB reader) or not, in small network chunks, longer than its
 // Content-Length, or with a header longer than a slice.
 import { test } from "node:test";
@@ -94,6 +94,19 @@ for (const type of ["bytes", undefined]) {
     assert.equal(v.host, true);
     assert.deepEqual(r.fed, Buffer.from(bytes));
     assert.deepEqual(v.digest, sha256(bytes.subarray(header)));
+  });
+
+  test(`host digest over ${kind} read all at once: fed in slices of FEED_BYTES, not in one`, async () => {
+    // The whole body in one chunk, as a body already in memory (or one that queued while the
+    // page was busy) comes: the module's memory grows by a slice, not by the batch.
+    const bytes = body(3 * FEED_BYTES + 4321);
+    const header = 300;
+    const v = visitor(header);
+    const r = await matchBatch(v, stream(bytes, bytes.length, type), bytes.length, 1024);
+    assert.equal(v.host, true);
+    assert.deepEqual(r.fed, Buffer.from(bytes));
+    assert.deepEqual(v.digest, sha256(bytes.subarray(header)));
+    assert.deepEqual(v.slices.map((s) => s.length), [FEED_BYTES, FEED_BYTES, FEED_BYTES, 4321]);
   });
 
   test(`small batch over ${kind}: hashed in WebAssembly, fed in slices of at most FEED_BYTES`, async () => {

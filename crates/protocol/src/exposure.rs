@@ -68,6 +68,19 @@ pub struct ExposureRecord {
 }
 
 impl ExposureRecord {
+    /// The record of 40 wire bytes (token, then the sealed part).
+    fn from_wire(raw: &[u8; RECORD_BYTES]) -> Self {
+        let mut token = [0u8; 16];
+        let mut sealed = [0u8; RECORD_PLAINTEXT_BYTES + 16];
+        let (t, s) = raw.split_at(16);
+        token.copy_from_slice(t);
+        sealed.copy_from_slice(s);
+        Self {
+            token: SlotToken(token),
+            sealed,
+        }
+    }
+
     /// Reads one record.
     pub fn read(r: &mut Reader<'_>) -> Result<Self> {
         Ok(Self {
@@ -301,6 +314,11 @@ impl SignedBatchHeader {
     }
 }
 
+/// The first 8 bytes of a token, as a number: the high half of its `u128`.
+fn token_high(token: u128) -> u64 {
+    (token >> 64) as u64
+}
+
 /// Checks a stream of records against a header in constant memory: count, strictly increasing
 /// tokens, and the digest at the end. Matches are only final after `finish` succeeds.
 ///
@@ -329,6 +347,21 @@ impl RecordChecker {
     /// checking their order and calling `f` with each. After an error the batch is refused as a
     /// whole: records already passed to `f` must be discarded.
     pub fn push_records(&mut self, bytes: &[u8], mut f: impl FnMut(&ExposureRecord)) -> Result<()> {
+        self.push_raw(bytes, |_, raw| f(&ExposureRecord::from_wire(raw)))
+    }
+
+    /// [`Self::push_records`] without building an [`ExposureRecord`] for every record: `f` gets
+    /// the first 8 bytes of each record's token as a big-endian number and the record's 40 wire
+    /// bytes (a matcher builds the record only for a token it looks for).
+    ///
+    /// Order: a token whose first 8 bytes are greater than the previous token's is greater;
+    /// only when they are not are the two tokens compared whole (rare in a sorted batch of
+    /// random tokens), so each record costs one 8-byte big-endian read here.
+    fn push_raw(
+        &mut self,
+        bytes: &[u8],
+        mut f: impl FnMut(u64, &[u8; RECORD_BYTES]),
+    ) -> Result<()> {
         let (records, rest) = bytes.as_chunks::<RECORD_BYTES>();
         if !rest.is_empty() {
             return Err(Error::Truncated);
@@ -336,19 +369,26 @@ impl RecordChecker {
         if records.len() > self.remaining() {
             return Err(Error::TrailingBytes);
         }
+        // The previous token's first 8 bytes, and the previous record in this run (the one
+        // before the run is `self.last`).
+        let mut prev_high = self.last.map_or(0, token_high);
+        let mut prev: Option<&[u8; 16]> = None;
         for raw in records {
-            let (token, sealed) = raw.split_first_chunk::<16>().ok_or(Error::Truncated)?;
-            let sealed: &[u8; RECORD_PLAINTEXT_BYTES + 16] =
-                sealed.try_into().map_err(|_| Error::Truncated)?;
-            let t = u128::from_be_bytes(*token);
-            if self.last.is_some_and(|l| l >= t) {
-                return Err(Error::NonCanonical);
+            let (token, _) = raw.split_first_chunk::<16>().ok_or(Error::Truncated)?;
+            let (high, _) = token.split_first_chunk::<8>().ok_or(Error::Truncated)?;
+            let high = u64::from_be_bytes(*high);
+            if high <= prev_high {
+                let last = prev.map(|p| u128::from_be_bytes(*p)).or(self.last);
+                if last.is_some_and(|l| l >= u128::from_be_bytes(*token)) {
+                    return Err(Error::NonCanonical);
+                }
             }
-            self.last = Some(t);
-            f(&ExposureRecord {
-                token: SlotToken(*token),
-                sealed: *sealed,
-            });
+            prev_high = high;
+            prev = Some(token);
+            f(high, raw);
+        }
+        if let Some(p) = prev {
+            self.last = Some(u128::from_be_bytes(*p));
         }
         // `records.len()` is at most `remaining()`, a u32.
         self.seen += u32::try_from(records.len()).map_err(|_| Error::TooLarge)?;
@@ -752,7 +792,12 @@ impl BatchReader {
 
     /// Feeds the next bytes, calling `f` with each record they completed, in order, without
     /// collecting them (none until the header is complete and verified).
-    pub fn feed_with(&mut self, bytes: &[u8], f: impl FnMut(&ExposureRecord)) -> Result<()> {
+    pub fn feed_with(&mut self, bytes: &[u8], mut f: impl FnMut(&ExposureRecord)) -> Result<()> {
+        self.feed_raw(bytes, |_, raw| f(&ExposureRecord::from_wire(raw)))
+    }
+
+    /// [`Self::feed_with`] with each record as [`RecordChecker::push_raw`] hands it over.
+    fn feed_raw(&mut self, bytes: &[u8], f: impl FnMut(u64, &[u8; RECORD_BYTES])) -> Result<()> {
         let result = self.feed_inner(bytes, f);
         if result.is_err() {
             self.state = ReaderState::Failed;
@@ -761,7 +806,11 @@ impl BatchReader {
         result
     }
 
-    fn feed_inner(&mut self, bytes: &[u8], mut f: impl FnMut(&ExposureRecord)) -> Result<()> {
+    fn feed_inner(
+        &mut self,
+        bytes: &[u8],
+        mut f: impl FnMut(u64, &[u8; RECORD_BYTES]),
+    ) -> Result<()> {
         if matches!(self.state, ReaderState::Failed) {
             return Err(Error::InvalidArgument("the batch reader already failed"));
         }
@@ -803,7 +852,7 @@ impl BatchReader {
             if self.buf.len() < RECORD_BYTES {
                 return Ok(());
             }
-            checker.push_records(&self.buf, &mut f)?;
+            checker.push_raw(&self.buf, &mut f)?;
             self.buf.clear();
         }
         // Then the whole records up to the signed count, straight from the input; whatever
@@ -811,7 +860,7 @@ impl BatchReader {
         // first, then the bytes left).
         let whole = (input.len() / RECORD_BYTES).min(checker.remaining()) * RECORD_BYTES;
         let (whole, rest) = input.split_at(whole);
-        checker.push_records(whole, &mut f)?;
+        checker.push_raw(whole, &mut f)?;
         if checker.is_complete() && !rest.is_empty() {
             checker.check_digest()?;
             return Err(Error::TrailingBytes);
@@ -1056,19 +1105,32 @@ impl<T: Copy> BatchMatcher<'_, T> {
     /// Feeds the next bytes of the batch.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<()> {
         let entries = &self.index.entries;
-        let next = &mut self.next;
+        let mut next = self.next;
         let candidates = &mut self.candidates;
-        self.reader.feed_with(bytes, |record| {
-            let t = u128::from_be_bytes(record.token.0);
-            while entries.get(*next).is_some_and(|e| e.token < t) {
-                *next += 1;
+        // The first 8 bytes of the next entry's token: a record whose token starts lower is
+        // below it, so it neither matches nor moves `next` (most records of a batch). Past the
+        // last entry, u64::MAX sends only the records that start with it to the full compare,
+        // which finds nothing.
+        let high_of = |next: usize| entries.get(next).map_or(u64::MAX, |e| token_high(e.token));
+        let mut next_high = high_of(next);
+        let result = self.reader.feed_raw(bytes, |high, raw| {
+            if high < next_high {
+                return;
             }
-            let mut i = *next;
+            let record = ExposureRecord::from_wire(raw);
+            let t = u128::from_be_bytes(record.token.0);
+            while entries.get(next).is_some_and(|e| e.token < t) {
+                next += 1;
+            }
+            let mut i = next;
             while entries.get(i).is_some_and(|e| e.token == t) {
-                candidates.push((*record, i));
+                candidates.push((record, i));
                 i += 1;
             }
-        })
+            next_high = high_of(next);
+        });
+        self.next = next;
+        result
     }
 
     /// The verified header, once it has been read.
@@ -1224,4 +1286,165 @@ pub fn plan_trace(
         }
     }
     Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The token whose first 8 bytes are `high` and last 8 `low`, big-endian.
+    fn token(high: u64, low: u64) -> [u8; 16] {
+        ((u128::from(high) << 64) | u128::from(low)).to_be_bytes()
+    }
+
+    /// A batch of records with these tokens, in this order (sealed parts of filler), with a
+    /// header that counts and digests them, signed by `ha`.
+    fn batch(ha: &SigningKey, tokens: &[[u8; 16]]) -> (Vec<u8>, Vec<ExposureRecord>) {
+        let records: Vec<ExposureRecord> = tokens
+            .iter()
+            .zip(0u8..)
+            .map(|(t, i)| ExposureRecord {
+                token: SlotToken(*t),
+                sealed: [i; RECORD_PLAINTEXT_BYTES + 16],
+            })
+            .collect();
+        let mut body = Vec::new();
+        for r in &records {
+            r.encode_into(&mut body);
+        }
+        let header = BatchHeader {
+            ha_key_id: ha.key_id(),
+            sequence: 1,
+            previous: [0; 32],
+            batch_id: [9; 16],
+            created_at: UnixMinute::new(1000),
+            messages: Vec::new(),
+            record_count: u32::try_from(records.len()).expect("few records"),
+            records_digest: sha256(&[&body]),
+        };
+        let mut tbs = Vec::new();
+        header.encode_tbs(&mut tbs);
+        let signature = ha.sign(BATCH_LABEL, &tbs);
+        let mut wire = SignedBatchHeader { header, signature }.encode();
+        wire.extend_from_slice(&body);
+        (wire, records)
+    }
+
+    fn keys() -> (SigningKey, TrustAnchors) {
+        let ra = SigningKey::from_seed(&[1; 32]).expect("key");
+        let ha = SigningKey::from_seed(&[2; 32]).expect("key");
+        let anchors = TrustAnchors::new(ra.public_key(), ha.public_key());
+        (ha, anchors)
+    }
+
+    /// Feed sizes that put record boundaries everywhere: a byte at a time, whole records one
+    /// by one (each run's first record is compared with the previous feed's last), records
+    /// split across feeds, and all at once.
+    fn chunk_sizes(wire: &[u8]) -> [usize; 5] {
+        [
+            1,
+            RECORD_BYTES,
+            RECORD_BYTES + 1,
+            3 * RECORD_BYTES - 7,
+            wire.len(),
+        ]
+    }
+
+    #[test]
+    fn order_is_decided_on_whole_tokens_when_their_first_halves_tie() {
+        let (ha, anchors) = keys();
+        let ordered = [
+            token(0, 0),
+            token(0, 1),
+            token(5, 0),
+            token(5, u64::MAX),
+            token(6, 0),
+            token(u64::MAX, 3),
+            token(u64::MAX, 4),
+        ];
+        let (wire, records) = batch(&ha, &ordered);
+        for chunk in chunk_sizes(&wire) {
+            let mut reader = BatchReader::new(anchors.clone());
+            let mut got = Vec::new();
+            for part in wire.chunks(chunk) {
+                got.extend(reader.feed(part).expect("ordered"));
+            }
+            reader.finish().expect("count and digest");
+            assert_eq!(got, records, "chunk {chunk}");
+        }
+        let unordered: [&[[u8; 16]]; 5] = [
+            // The same first half, the second one lower; then equal tokens.
+            &[token(0, 0), token(5, 2), token(5, 1)],
+            &[token(0, 0), token(5, 2), token(5, 2)],
+            // A zero token twice: the first record has no predecessor to compare with.
+            &[token(0, 0), token(0, 0)],
+            // A lower first half.
+            &[token(6, 0), token(5, u64::MAX)],
+            &[token(u64::MAX, 1), token(u64::MAX, 1)],
+        ];
+        for tokens in unordered {
+            let (wire, _) = batch(&ha, tokens);
+            for chunk in chunk_sizes(&wire) {
+                let mut reader = BatchReader::new(anchors.clone());
+                let refused = wire
+                    .chunks(chunk)
+                    .map(|part| reader.feed(part).map(|_| ()))
+                    .find(Result::is_err);
+                assert_eq!(
+                    refused,
+                    Some(Err(Error::NonCanonical)),
+                    "{tokens:?}, chunk {chunk}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_matcher_finds_tokens_whose_first_halves_tie_with_others() {
+        let (ha, anchors) = keys();
+        let tokens = [
+            token(1, 0),
+            token(5, 3),
+            token(5, 5),
+            token(5, 7),
+            token(5, 9),
+            token(5, 10),
+            token(u64::MAX, 6),
+            token(u64::MAX, 7),
+            token(u64::MAX, 8),
+        ];
+        let (wire, records) = batch(&ha, &tokens);
+        let entry = |t: [u8; 16], owner| IndexEntry {
+            token: u128::from_be_bytes(t),
+            owner,
+            slot: Slot::new(1),
+        };
+        // Two owners share token (5, 9); (5, 6) and (7, 0) are in no record.
+        let index: TokenIndex<usize> = TokenIndex {
+            owners: Vec::new(),
+            entries: vec![
+                entry(token(5, 5), 0),
+                entry(token(5, 6), 0),
+                entry(token(5, 9), 0),
+                entry(token(5, 9), 1),
+                entry(token(7, 0), 0),
+                entry(token(u64::MAX, 7), 2),
+            ],
+        };
+        // (record, index entry) for each token both hold.
+        let want = [(2, 0), (4, 2), (4, 3), (7, 5)];
+        for chunk in chunk_sizes(&wire) {
+            let mut m = index.matcher(anchors.clone());
+            for part in wire.chunks(chunk) {
+                m.feed(part).expect("a valid batch");
+            }
+            let got: Vec<(ExposureRecord, usize)> = m.candidates.clone();
+            let want: Vec<(ExposureRecord, usize)> =
+                want.iter().map(|&(r, e)| (records[r], e)).collect();
+            assert_eq!(got, want, "chunk {chunk}");
+            // The filler seals open under no key (and no owner holds keys here): no hit.
+            let (_, hits) = m.finish().expect("count and digest");
+            assert!(hits.is_empty());
+        }
+    }
 }

@@ -85,7 +85,7 @@ const GOAL_WASM_RATIO: f64 = 3.0;
 /// of the same run.
 fn wasm_row(res: &crate::matching::MatchResult) -> Row {
     let what =
-        "… the same sync through the WebAssembly build (node, `bench/wasm/match.mjs`)".to_owned();
+        "… the same sync through the WebAssembly build (node, `bench/wasm/match.mjs`, the file read in 1 MiB chunks)".to_owned();
     match &res.wasm {
         Ok(w) => {
             // The verdict is on CPU, the work itself: the native wall includes the diary's

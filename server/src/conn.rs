@@ -14,13 +14,13 @@
 //! When hyper closes a connection after an answer (the answer said `Connection: close`, or the
 //! request was refused before its body was read), the connection lingers: its write side is
 //! shut (a TCP FIN, after a TLS `close_notify`), then what the client still sends is read and
-//! dropped until the client closes, for at most `--linger-ms` and `--linger-bytes` (2 s and 512 KiB by default). Closing
-//! with unread bytes, or with bytes still arriving, makes the kernel answer them with a reset:
-//! a client still writing its body (ureq writes the whole body before it reads) fails with a
-//! broken pipe and never reads the answer, and some systems drop an answer already received
-//! when the reset arrives. A phone whose upload was refused would see a network error instead
-//! of the reason. The linger holds the connection's places in the caps like any other time of
-//! its life.
+//! dropped until the client closes, for at most `--linger-ms` and `--linger-bytes` (2 s and
+//! 512 KiB by default). Closing with unread bytes, or with bytes still arriving, makes the
+//! kernel answer them with a reset: a client still writing its body (ureq writes the whole body
+//! before it reads) fails with a broken pipe and never reads the answer, and some systems drop
+//! an answer already received when the reset arrives. A phone whose upload was refused would see
+//! a network error instead of the reason. The linger holds the connection's places in the caps
+//! like any other time of its life.
 
 use std::collections::HashMap;
 use std::future::Future as _;

@@ -9,8 +9,8 @@
 //! rename); the app decides where the home is. It changes them only under the home's lock: a
 //! state file is loaded for changing through the [`StateLock`] guard and borrows it
 //! ([`Locked`]), so that callers at the same time (threads, processes, a command line and an
-//! app) never overwrite each other's TANs or batches ([`home`] says more). Keys are given to it ([`HealthAuthority`], [`RegistrationAuthority`]); errors are
-//! [`AuthorityError`]s.
+//! app) never overwrite each other's TANs or batches ([`home`] says more). Keys are given to it
+//! ([`HealthAuthority`], [`RegistrationAuthority`]); errors are [`AuthorityError`]s.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -826,8 +826,9 @@ pub struct LedgerEntry {
     pub created_at: UnixMinute,
 }
 
-/// The HA's own record of its batch chain, kept in [`CHAIN_FILE`](home::CHAIN_FILE): the head, the published
-/// batches (for the checkpoint's retained range) and every batch id ever used (never reused).
+/// The HA's own record of its batch chain, kept in [`CHAIN_FILE`](home::CHAIN_FILE): the head,
+/// the published batches (for the checkpoint's retained range) and every batch id ever used
+/// (never reused).
 ///
 /// Loaded read-only with [`AuthorityHome::chain`] (its head, a checkpoint of it); batches are
 /// posted on it, and it is saved, only as a [`Locked`] chain ([`StateLock::chain`]).
@@ -920,6 +921,18 @@ impl HaChain {
         retention_days: u32,
     ) -> Result<Checkpoint> {
         check_server_retention(t, retention_days)?;
+        self.post_checkpoint(t, ha, now, retention_days)
+    }
+
+    /// [`Self::checkpoint`] once the server's retention period is known to be the same
+    /// (publish checks it before it posts anything).
+    fn post_checkpoint(
+        &self,
+        t: &dyn Transport,
+        ha: &HealthAuthority,
+        now: UnixMinute,
+        retention_days: u32,
+    ) -> Result<Checkpoint> {
         let retention = retention_days.saturating_mul(1440);
         let retained = retained_range(&self.ledger()?, now.saturating_sub(retention))?;
         let cp = Checkpoint::sign(
@@ -1558,7 +1571,8 @@ pub fn publish_mailbox(
         records,
     });
     let sequence = chain.post(t, ha, &batch)?;
-    let checkpoint = chain.checkpoint(t, ha, req.now, req.retention_days)?;
+    // The server's retention period was checked before anything was posted.
+    let checkpoint = chain.post_checkpoint(t, ha, req.now, req.retention_days)?;
     progress(PublishEvent::CheckpointPosted { sequence });
     Ok(Published {
         sequence,

@@ -7,7 +7,7 @@ use std::path::Path;
 use venuecode_client::{DiaryKey, ManualClock, MemoryServer, Visitor, VisitorConfig};
 use venuecode_protocol::codec::Reader;
 use venuecode_protocol::exposure::BATCH_LABEL;
-use venuecode_protocol::hash::Sha256Stream;
+use venuecode_protocol::merkle::RecordsHasher;
 use venuecode_protocol::time::{UnixMinute, EPOCH_MINUTES};
 use venuecode_protocol::{
     BatchBuilder, CertificateBody, ChainHead, Checkpoint, CheckpointBody, DecryptionKey,
@@ -297,13 +297,13 @@ pub fn make_batch(
     }
     records.sort_unstable_by_key(|a| a.token);
     records.dedup_by(|a, b| a.token == b.token);
-    let mut digest = Sha256Stream::new();
+    let mut digest = RecordsHasher::new();
     for r in &records {
         digest.update(&r.token.0);
         digest.update(&r.sealed);
     }
     let mut out = Vec::with_capacity(256 + records.len() * 40);
-    out.push(2u8);
+    out.push(venuecode_protocol::exposure::BATCH_VERSION);
     out.extend_from_slice(&ha.key_id().0);
     out.extend_from_slice(&(chain.sequence + 1).to_be_bytes());
     out.extend_from_slice(&chain.link);
@@ -313,7 +313,7 @@ pub fn make_batch(
     out.extend_from_slice(&(MESSAGE.len() as u16).to_be_bytes());
     out.extend_from_slice(MESSAGE.as_bytes());
     out.extend_from_slice(&(records.len() as u32).to_be_bytes());
-    out.extend_from_slice(&digest.finish());
+    out.extend_from_slice(&digest.digest());
     let signature = ha.sign(BATCH_LABEL, &out);
     out.extend_from_slice(&signature);
     let head = SignedBatchHeader::read(&mut Reader::new(&out))?.chain_head();

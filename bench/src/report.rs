@@ -95,9 +95,9 @@ fn wasm_row(res: &crate::matching::MatchResult) -> Row {
             let floor = w.sha256.as_secs_f64() / w.cpu.as_secs_f64().max(1e-12);
             let sha_ratio = w.sha256.as_secs_f64() / res.sha256.as_secs_f64().max(1e-12);
             let why = format!(
-                "the records' SHA-256 is node's (`crypto.createHash`, the CPU's SHA \
-                 instructions), handed to `finishBatch`, which compares it with the signed \
-                 digest; through the WebAssembly build's own SHA-256 it would take {} CPU alone \
+                "the records' leaf hashes are node's SHA-256 (`crypto.createHash`, the CPU's SHA \
+                 instructions), handed to `finishBatch`, which builds the records tree and \
+                 compares its root with the signed digest; through the WebAssembly build's own SHA-256 it would take {} CPU alone \
                  ({:.0}% of this match; {sha_ratio:.1}× the native SHA-256 of this run)",
                 ms(w.sha256),
                 floor * 100.0,
@@ -190,9 +190,10 @@ fn browser_row(res: &crate::matching::MatchResult) -> Row {
                 "judged against the native sync over the same loopback HTTP from the same \
                  server, since both pay for the transfer (the sync from the file, which has no \
                  network in it, was the anchor before and is shown beside it); with the batch already in memory the match takes {} ({:.2}× \
-                 the native sync from the file; the records' SHA-256 by `crypto.subtle`, held \
-                 until the end, `web/src/digest.js`); the batch fetched and read as the app \
-                 reads it (BYOB, into one buffer) with nothing done takes {}, with the default \
+                 the native sync from the file; the records' leaf hashes by `crypto.subtle`, \
+                 each as soon as its 640 KiB have arrived, `web/src/digest.js`); the batch \
+                 fetched and read as the app reads it (BYOB, into a 1 MiB buffer reused) with \
+                 nothing done takes {}, with the default \
                  reader {}, in the same page: the transport's floor under the streamed figure, \
                  {:.2}× the native sync over HTTP on its own; through the WebAssembly build's \
                  own SHA-256 the digest alone would take {} CPU (in node)",
@@ -909,9 +910,10 @@ pub fn render(r: &Results) -> String {
                  networking beyond `--disable-quic`): the page is opened from the same server, \
                  imports the module the app ships (web/pkg) and the app's `web/src/digest.js`, \
                  and runs the app's sync (`WebVisitor`: checkpoint and batch list fetched, then \
-                 the batch streamed with `fetch` into `matchBatch`: a BYOB reader into one \
-                 buffer, the matcher fed 1 MiB at a time, the records' SHA-256 by \
-                 `crypto.subtle`, `endSync`); the same page also runs the sync with the \
+                 the batch streamed with `fetch` into `matchBatch`: a BYOB reader into a 1 MiB \
+                 buffer, reused, the matcher fed each time it is full, each run of 16,384 \
+                 records hashed by `crypto.subtle` as soon as it has arrived (the records \
+                 digest is a tree over such runs, SPEC §12.2), `endSync`); the same page also runs the sync with the \
                  checkpoint, list and batch already in memory (the batch handed over as a byte \
                  stream), and reads the batch with `fetch` doing nothing with it, as the app \
                  reads it and with the default reader. Runs in one page, the first dropped, \

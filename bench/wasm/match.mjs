@@ -1,8 +1,9 @@
 // Section 1's matching through the WebAssembly build, in node: the 14-day diary (its state
 // exported from the native diary the bench built) against one batch file, through the same sync
 // path an app takes (WebVisitor: checkpoint, listing, the batch streamed from disk in 1 MiB
-// chunks into feedBatch with node's SHA-256 of the records handed to finishBatch, endSync). Prints one line of JSON per run, as the native
-// matching children do: { wall_ns, cpu_ns, exposures, records }.
+// chunks into feedBatch, node's SHA-256 leaf hashes of the records handed to finishBatch,
+// endSync). Prints one line of JSON per run, as the native matching children do:
+// { wall_ns, cpu_ns, exposures, records }.
 //
 //   node bench/wasm/match.mjs <fixture dir> [runs]
 //
@@ -19,7 +20,7 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const { WebVisitor, Sha256Floor } = require(join(here, "..", "..", "web", "pkg-node", "venuecode_wasm.js"));
+const { WebVisitor, Sha256Floor, leafBytes } = require(join(here, "..", "..", "web", "pkg-node", "venuecode_wasm.js"));
 
 const dir = process.argv[2];
 const runs = Number(process.argv[3] ?? 1);
@@ -43,18 +44,35 @@ for (let run = 0; run < runs; run++) {
   let records = 0;
   let batches = 0;
   while (v.nextBatchPath() !== null) {
-    // The records' SHA-256 by node's native code (the wasm build has no SHA instructions):
-    // each chunk from the offset feedBatch returns, handed to finishBatch, which compares it
-    // with the signed digest.
+    // The records' leaf hashes by node's native SHA-256 (the wasm build has no SHA
+    // instructions): from the offset feedBatch returns on, SHA-256(0x00 || run) for each run of
+    // leafBytes(), handed to finishBatch, which builds the tree and compares its root with the
+    // signed digest.
     v.beginBatch(true);
-    const sha = createHash("sha256");
+    const leaf = leafBytes();
+    const leaves = [];
+    let h = null;
+    let inLeaf = 0;
     // 1 MiB reads, as the web app feeds the matcher: with node's default 64 KiB, its stream
     // machinery alone (reading the file and hashing it, no WebAssembly) took 90–150 ms of CPU
     // here, more than the whole native sync.
     for await (const chunk of createReadStream(join(dir, "batch.bin"), { highWaterMark: CHUNK })) {
-      sha.update(chunk.subarray(v.feedBatch(chunk)));
+      let rest = chunk.subarray(v.feedBatch(chunk));
+      while (rest.length > 0) {
+        h ??= createHash("sha256").update(Uint8Array.of(0));
+        const take = Math.min(rest.length, leaf - inLeaf);
+        h.update(rest.subarray(0, take));
+        inLeaf += take;
+        rest = rest.subarray(take);
+        if (inLeaf === leaf) {
+          leaves.push(h.digest());
+          h = null;
+          inLeaf = 0;
+        }
+      }
     }
-    records += v.finishBatch(sha.digest()).records;
+    if (h) leaves.push(h.digest());
+    records += v.finishBatch(Buffer.concat(leaves)).records;
     batches += 1;
   }
   const end = v.endSync(now);

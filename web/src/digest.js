@@ -1,28 +1,42 @@
 // Streams an exposure batch's body into the WebAssembly matcher.
 //
 // Reading: with a BYOB reader (`getReader({ mode: "byob" })`, a fetch body is a byte stream) the
-// network's bytes land directly in one large buffer of the app's, and the matcher is fed slices
-// of FEED_BYTES instead of one call per network chunk (tens of KiB each): fewer calls into
-// WebAssembly, each copying its slice into the module's memory, and no copy of the records in
-// JavaScript. A read that brings more (a body already in memory comes in one) is still fed
-// FEED_BYTES at a time: one slice of the whole batch made the module's memory grow by the batch
-// for good and took longer to match than the same bytes a slice at a time. A stream that is not a byte stream is read with the default reader.
+// network's bytes land directly in a buffer of FEED_BYTES of the app's, and the matcher is fed
+// that buffer each time it is full instead of once per network chunk (tens of KiB each): fewer
+// calls into WebAssembly, each copying its slice into the module's memory. A body that comes in
+// one piece (one already in memory) is still fed FEED_BYTES at a time: one slice of the whole
+// batch made the module's memory grow by the batch for good and took longer to match than the
+// same bytes a slice at a time. A stream that is not a byte stream is read with the default
+// reader, into the same buffer.
 //
-// Digest: the SHA-256 of the records by the browser's own code (crypto.subtle, native and with
-// SHA instructions) instead of the WebAssembly build's portable one, which takes most of a large
-// batch's match. crypto.subtle.digest is one-shot, so the bytes are held until the end: for a
-// batch of HOST_DIGEST_FROM bytes or more (by its Content-Length), up to HOST_DIGEST_UP_TO (the
-// server's default batch limit), the app holds the body once (38 MiB for 1,000,000 records;
-// WebCrypto copies the records once more while hashing). Smaller batches, or a response without
-// a length, are hashed in WebAssembly while they stream, through a buffer of FEED_BYTES.
+// Digest: the records digest a batch header signs is a Merkle tree over runs of LEAF_BYTES of
+// records (SPEC §12.2, RFC 9162's tree hash). The browser's own SHA-256 (crypto.subtle, native
+// code with SHA instructions, run off this thread) hashes each run, SHA-256(0x00 || run), as soon
+// as it is complete, while the rest of the body still downloads; finishBatch builds the tree over
+// those leaf hashes and compares its root with the signed digest. crypto.subtle.digest hashes
+// one buffer per call, never a stream, which is why the leaves exist: with one digest over all
+// the records the hashing could only start once the last byte had arrived. Without crypto.subtle
+// (a page not in a secure context), or for a batch of one leaf or less (under HOST_DIGEST_FROM
+// bytes by its Content-Length: one digest either way, of at most 640 KiB), the records are
+// hashed in WebAssembly as they stream.
+//
+// Memory: the body is read into one buffer of FEED_BYTES, reused, and a run is copied into a
+// leaf buffer (its first byte the 0x00 prefix) that crypto.subtle.digest copies in turn before
+// it returns (WebCrypto's digest takes "a copy of the bytes held by the data parameter" in its
+// synchronous steps), so the leaf buffer is reused at once: a batch of any size takes
+// FEED_BYTES + LEAF_BYTES here, and 32 bytes per leaf.
 //
 // The bytes hashed are exactly the bytes fed: each slice goes to feedBatch, which returns where
-// its records start; the digest covers the body from there, and finishBatch compares it with the
-// signed one.
-export const HOST_DIGEST_FROM = 4 * 1024 * 1024;
-export const HOST_DIGEST_UP_TO = 64 * 1024 * 1024;
+// its records start; the leaves cover the body from there.
 /** The matcher is fed slices of this many bytes (the last one of a body may be shorter). */
 export const FEED_BYTES = 1024 * 1024;
+/**
+ * Bytes of a full leaf of the records tree: 16,384 records of 40 bytes (the protocol's
+ * RECORDS_PER_LEAF; the WebAssembly module's `leafBytes()`, which the tests compare).
+ */
+export const LEAF_BYTES = 16384 * 40;
+/** A body of this many bytes or more (by its Content-Length) is hashed by the host. */
+export const HOST_DIGEST_FROM = LEAF_BYTES;
 
 /**
  * A reader of `body` (a ReadableStream) that fills the views it is given:
@@ -61,57 +75,66 @@ function filler(body) {
   };
 }
 
+/** Leaf hashes by crypto.subtle, each started as soon as its run of records is complete. */
+class LeafHasher {
+  constructor() {
+    // The leaf prefix 0x00, then up to LEAF_BYTES of records.
+    this.buf = new Uint8Array(1 + LEAF_BYTES);
+    this.n = 0;
+    this.pending = [];
+  }
+
+  /** Takes the next record bytes. */
+  add(bytes) {
+    while (bytes.length > 0) {
+      const take = Math.min(bytes.length, LEAF_BYTES - this.n);
+      this.buf.set(bytes.subarray(0, take), 1 + this.n);
+      this.n += take;
+      bytes = bytes.subarray(take);
+      if (this.n === LEAF_BYTES) this.#hash();
+    }
+  }
+
+  #hash() {
+    // digest copies the bytes before it returns: the buffer can take the next run at once.
+    this.pending.push(crypto.subtle.digest("SHA-256", this.buf.subarray(0, 1 + this.n)));
+    this.n = 0;
+  }
+
+  /** The leaf hashes, 32 bytes each, in order (none for no records). */
+  async finish() {
+    if (this.n > 0) this.#hash();
+    const hashes = await Promise.all(this.pending);
+    const out = new Uint8Array(32 * hashes.length);
+    hashes.forEach((h, i) => out.set(new Uint8Array(h), 32 * i));
+    return out;
+  }
+}
+
 // Streams one batch body (a ReadableStream, e.g. `response.body`) into `v` (WebVisitor, after
 // nextBatchPath) and finishes it: returns finishBatch's result. `length` is the response's
 // Content-Length, or NaN when unknown; `from` the size from which the host hashes (tests lower
 // it).
 export async function matchBatch(v, body, length, from = HOST_DIGEST_FROM) {
-  const host = Number.isSafeInteger(length) && length >= from && length <= HOST_DIGEST_UP_TO
-    && globalThis.crypto?.subtle !== undefined;
+  const host = globalThis.crypto?.subtle !== undefined
+    && (!Number.isSafeInteger(length) || length >= from);
   v.beginBatch(host);
+  const leaves = host ? new LeafHasher() : null;
   const read = filler(body);
-  if (!host) {
-    // A buffer of FEED_BYTES, fed to the matcher each time it is full, and at the end.
-    let buf = new ArrayBuffer(FEED_BYTES);
-    let n = 0;
-    for (;;) {
-      const { value, done } = await read(new Uint8Array(buf, n));
-      buf = value.buffer;
-      n += value.length;
-      if (n > 0 && (done || n === buf.byteLength)) {
-        v.feedBatch(new Uint8Array(buf, 0, n));
-        n = 0;
-      }
-      if (done) return v.finishBatch();
-    }
-  }
-  // The whole body in one buffer (one byte more than its length, so that the read that finds
-  // the end has room), fed to the matcher FEED_BYTES at a time as it fills.
-  let buf = new ArrayBuffer(length + 1);
+  // A buffer of FEED_BYTES, fed to the matcher each time it is full, and at the end.
+  let buf = new ArrayBuffer(FEED_BYTES);
   let n = 0;
-  let fed = 0;
-  let records = -1;
   for (;;) {
-    if (n === buf.byteLength) {
-      // Longer than its Content-Length (a proxy's compression): grow.
-      const grown = new ArrayBuffer(2 * buf.byteLength);
-      new Uint8Array(grown).set(new Uint8Array(buf));
-      buf = grown;
-    }
     const { value, done } = await read(new Uint8Array(buf, n));
     buf = value.buffer;
     n += value.length;
-    // At most FEED_BYTES a slice, even when one read brought more.
-    while (n > fed && (done || n - fed >= FEED_BYTES)) {
-      const slice = new Uint8Array(buf, fed, Math.min(n - fed, FEED_BYTES));
+    if (n > 0 && (done || n === buf.byteLength)) {
+      const slice = new Uint8Array(buf, 0, n);
       const at = v.feedBatch(slice);
-      if (records < 0 && at < slice.length) records = fed + at;
-      fed += slice.length;
+      leaves?.add(slice.subarray(at));
+      n = 0;
     }
     if (done) break;
   }
-  // A body that is all header (no records): the digest of nothing.
-  const start = records < 0 ? n : records;
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(buf, start, n - start)));
-  return v.finishBatch(digest);
+  return v.finishBatch(leaves ? await leaves.finish() : undefined);
 }

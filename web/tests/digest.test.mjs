@@ -1,19 +1,20 @@
 // web/src/digest.js's matchBatch in node, against a stand-in for the WebAssembly visitor that
 // keeps what it is fed: every byte of the body reaches the matcher once and in order, in few
-// large slices of at most FEED_BYTES, and the host digest covers exactly the records, whether the body is a byte
-// stream (read with a BYOB reader) or not, in small network chunks, longer than its
-// Content-Length, or with a header longer than a slice.
+// large slices of at most FEED_BYTES, and the host's leaf hashes cover exactly the records, in
+// runs of LEAF_BYTES, whether the body is a byte stream (read with a BYOB reader) or not, in
+// small network chunks, longer than its Content-Length, without one, or with a header longer
+// than a slice.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { matchBatch, FEED_BYTES } from "../src/digest.js";
+import { matchBatch, FEED_BYTES, LEAF_BYTES, HOST_DIGEST_FROM } from "../src/digest.js";
 
 /** A visitor that records the batch calls; its header is the body's first `header` bytes. */
 function visitor(header) {
   const v = {
     host: null,
     slices: [],
-    digest: undefined,
+    leaves: undefined,
     beginBatch(host) {
       v.host = host;
     },
@@ -23,8 +24,8 @@ function visitor(header) {
       v.slices.push(Uint8Array.from(chunk));
       return Math.min(Math.max(header - before, 0), chunk.length);
     },
-    finishBatch(digest) {
-      v.digest = digest;
+    finishBatch(leaves) {
+      v.leaves = leaves;
       return { fed: Buffer.concat(v.slices) };
     },
   };
@@ -67,12 +68,19 @@ function stream(bytes, chunk, type) {
   return s;
 }
 
-const sha256 = (b) => new Uint8Array(createHash("sha256").update(b).digest());
+/** The leaf hashes of `records`: SHA-256(0x00 || run) for each run of LEAF_BYTES, concatenated. */
+function leafHashes(records) {
+  const out = [];
+  for (let i = 0; i < records.length; i += LEAF_BYTES) {
+    out.push(createHash("sha256").update(Uint8Array.of(0)).update(records.subarray(i, i + LEAF_BYTES)).digest());
+  }
+  return new Uint8Array(Buffer.concat(out));
+}
 
 for (const type of ["bytes", undefined]) {
   const kind = type ? "a byte stream (BYOB)" : "a default stream";
 
-  test(`host digest over ${kind}: every byte fed once in slices of at least FEED_BYTES, the digest over the records`, async () => {
+  test(`host digest over ${kind}: every byte fed once in slices of at least FEED_BYTES, a leaf hash per run of records`, async () => {
     const bytes = body(3 * FEED_BYTES + 12345);
     const header = 300;
     const v = visitor(header);
@@ -81,7 +89,8 @@ for (const type of ["bytes", undefined]) {
     assert.deepEqual(s.modes, [type ? "byob" : "default"]);
     assert.equal(v.host, true);
     assert.deepEqual(r.fed, Buffer.from(bytes));
-    assert.deepEqual(v.digest, sha256(bytes.subarray(header)));
+    assert.deepEqual(v.leaves, leafHashes(bytes.subarray(header)));
+    assert.equal(v.leaves.length, 32 * Math.ceil((bytes.length - header) / LEAF_BYTES));
     assert.equal(v.slices.length, 4, "16 KiB network chunks fed as 3 full slices and the rest");
     for (const s of v.slices.slice(0, -1)) assert.ok(s.length >= FEED_BYTES);
   });
@@ -93,7 +102,7 @@ for (const type of ["bytes", undefined]) {
     const r = await matchBatch(v, stream(bytes, 64 * 1024, type), FEED_BYTES, 1024);
     assert.equal(v.host, true);
     assert.deepEqual(r.fed, Buffer.from(bytes));
-    assert.deepEqual(v.digest, sha256(bytes.subarray(header)));
+    assert.deepEqual(v.leaves, leafHashes(bytes.subarray(header)));
   });
 
   test(`host digest over ${kind} read all at once: fed in slices of FEED_BYTES, not in one`, async () => {
@@ -105,25 +114,50 @@ for (const type of ["bytes", undefined]) {
     const r = await matchBatch(v, stream(bytes, bytes.length, type), bytes.length, 1024);
     assert.equal(v.host, true);
     assert.deepEqual(r.fed, Buffer.from(bytes));
-    assert.deepEqual(v.digest, sha256(bytes.subarray(header)));
+    assert.deepEqual(v.leaves, leafHashes(bytes.subarray(header)));
     assert.deepEqual(v.slices.map((s) => s.length), [FEED_BYTES, FEED_BYTES, FEED_BYTES, 4321]);
   });
 
-  test(`small batch over ${kind}: hashed in WebAssembly, fed in slices of at most FEED_BYTES`, async () => {
-    const bytes = body(2 * FEED_BYTES + 5);
+  test(`records that end on a leaf boundary over ${kind}: no empty last leaf`, async () => {
+    const header = 123;
+    const bytes = body(header + 2 * LEAF_BYTES);
+    const v = visitor(header);
+    await matchBatch(v, stream(bytes, 40_000, type), bytes.length);
+    assert.equal(v.host, true);
+    assert.equal(v.leaves.length, 64);
+    assert.deepEqual(v.leaves, leafHashes(bytes.subarray(header)));
+  });
+
+  test(`a batch of one leaf or less over ${kind}: hashed in WebAssembly, fed in slices of at most FEED_BYTES`, async () => {
+    const bytes = body(HOST_DIGEST_FROM - 1);
     const v = visitor(100);
     const r = await matchBatch(v, stream(bytes, 50_000, type), bytes.length);
     assert.equal(v.host, false);
-    assert.equal(v.digest, undefined);
+    assert.equal(v.leaves, undefined);
     assert.deepEqual(r.fed, Buffer.from(bytes));
-    assert.deepEqual(v.slices.map((s) => s.length), [FEED_BYTES, FEED_BYTES, 5]);
+    assert.deepEqual(v.slices.map((s) => s.length), [bytes.length]);
+    // Fed FEED_BYTES at a time when longer (here with the host threshold raised).
+    const big = body(2 * FEED_BYTES + 5);
+    const w = visitor(100);
+    await matchBatch(w, stream(big, 50_000, type), big.length, Infinity);
+    assert.equal(w.host, false);
+    assert.deepEqual(w.slices.map((s) => s.length), [FEED_BYTES, FEED_BYTES, 5]);
   });
 }
 
-test("a response without a length is hashed in WebAssembly", async () => {
+test("a response without a length is hashed by the host, as a large one may be", async () => {
   const bytes = body(10_000);
   const v = visitor(10);
-  const r = await matchBatch(v, stream(bytes, 1000, "bytes"), NaN, 1);
-  assert.equal(v.host, false);
+  const r = await matchBatch(v, stream(bytes, 1000, "bytes"), NaN);
+  assert.equal(v.host, true);
   assert.deepEqual(r.fed, Buffer.from(bytes));
+  assert.deepEqual(v.leaves, leafHashes(bytes.subarray(10)));
+});
+
+test("a body that is all header hashes no leaf", async () => {
+  const bytes = body(500);
+  const v = visitor(500);
+  await matchBatch(v, stream(bytes, 100, "bytes"), NaN);
+  assert.equal(v.host, true);
+  assert.equal(v.leaves.length, 0);
 });

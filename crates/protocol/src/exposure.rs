@@ -1,10 +1,12 @@
 //! Exposure records and HA-signed exposure batches.
 //!
 //! A record is a slot token and a sealed part that only holders of the venue seed can open. The
-//! batch header signs a SHA-256 digest of the records, so a phone can verify and match a list of
-//! any size in constant memory.
+//! batch header signs a digest of the records (RFC 9162's Merkle Tree Hash over runs of
+//! [`RECORDS_PER_LEAF`](crate::merkle::RECORDS_PER_LEAF) records, [`crate::merkle`]), so a phone
+//! can verify and match a list of any size in constant memory, and a browser can hash each run
+//! while the rest downloads (wire version 3).
 //!
-//! Batches form one hash chain per HA (wire version 2): each header carries the HA's own
+//! Batches form one hash chain per HA (since wire version 2): each header carries the HA's own
 //! `sequence` (from 1) and `previous`, the [`link`](SignedBatchHeader::link) of the batch before
 //! it (32 zero bytes for sequence 1). The chain continues across HA key rotation. See
 //! [`crate::chain`] for checkpoints and the phone's [`crate::chain::ChainState`].
@@ -17,7 +19,8 @@ use crate::code::{CodeKind, VenueCode};
 use crate::codec::{count_u8, read_version, Codec, Put, Reader};
 use crate::error::{Error, Result};
 use crate::keys::{KeyId, PublicKey, SigningKey, TrustAnchors};
-use crate::primitives::{aead_open, aead_seal, sha256, Sha256Stream};
+use crate::merkle::{self, RecordsHasher};
+use crate::primitives::{aead_open, aead_seal, sha256};
 use crate::seed::{Seed, SlotKeys, SlotToken};
 use crate::time::{
     epoch_start, epochs_for_slot, slot_of, stay_slots, Epoch, Slot, Slots, UnixMinute,
@@ -25,7 +28,7 @@ use crate::time::{
 };
 
 /// Wire version of [`ExposureBatch`].
-pub const BATCH_VERSION: u8 = 2;
+pub const BATCH_VERSION: u8 = 3;
 /// Domain label of the HA's batch-header signature.
 pub const BATCH_LABEL: &[u8] = b"venuecode/v2/exposure-batch";
 /// Domain label of a batch's chain link: `SHA-256(BATCH_LINK_LABEL || 0x00 || signed header
@@ -141,7 +144,7 @@ impl ExposureNotice {
 
 /// The signed header of a batch.
 ///
-/// Wire: `version u8 = 2 | ha_key_id [8] | sequence u64 | previous [32] | batch_id [16] |
+/// Wire: `version u8 = 3 | ha_key_id [8] | sequence u64 | previous [32] | batch_id [16] |
 /// created_at u32 | message_count u8 | messages (u16 length, UTF-8)… | record_count u32 |
 /// records_digest [32]`, then the 64-byte signature, then the records.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -163,7 +166,7 @@ pub struct BatchHeader {
     pub messages: Vec<String>,
     /// How many records follow.
     pub record_count: u32,
-    /// SHA-256 over the concatenated records.
+    /// The records' Merkle Tree Hash ([`crate::merkle`]).
     pub records_digest: [u8; 32],
 }
 
@@ -297,15 +300,15 @@ impl SignedBatchHeader {
             expected: self.header.record_count,
             digest: self.header.records_digest,
             seen: 0,
-            hasher: Some(Sha256Stream::new()),
+            hasher: Some(RecordsHasher::new()),
             last: None,
         }
     }
 
     /// [`Self::record_checker`] for a caller that hashes the record bytes itself (with the
-    /// platform's SHA-256) and hands the digest to [`RecordChecker::finish_with_digest`]: count
-    /// and order are checked here as always, and the digest handed in is compared with the
-    /// signed one.
+    /// platform's SHA-256): it hands the leaf hashes of the records' tree to
+    /// [`RecordChecker::finish_with_leaf_hashes`]. Count and order are checked here as always,
+    /// and the tree's root over the leaf hashes handed in is compared with the signed digest.
     pub fn record_checker_host_digest(&self) -> RecordChecker {
         RecordChecker {
             hasher: None,
@@ -325,14 +328,15 @@ fn token_high(token: u128) -> u64 {
 /// Records are taken in runs of whole records ([`RecordChecker::push_records`]), so the digest
 /// is updated once per run rather than once per record. A checker made by
 /// [`SignedBatchHeader::record_checker_host_digest`] does not hash: the caller hashes exactly the
-/// record bytes it pushed and ends with [`RecordChecker::finish_with_digest`].
+/// record bytes it pushed, leaf by leaf, and ends with
+/// [`RecordChecker::finish_with_leaf_hashes`].
 #[derive(Debug)]
 pub struct RecordChecker {
     expected: u32,
     digest: [u8; 32],
     seen: u32,
     /// `None` when the caller computes the digest of the records (host digest).
-    hasher: Option<Sha256Stream>,
+    hasher: Option<RecordsHasher>,
     last: Option<u128>,
 }
 
@@ -409,7 +413,7 @@ impl RecordChecker {
         if self
             .hasher
             .as_ref()
-            .is_some_and(|h| h.clone().finish() != self.digest)
+            .is_some_and(|h| h.digest() != self.digest)
         {
             return Err(Error::BatchDigestMismatch);
         }
@@ -429,10 +433,13 @@ impl RecordChecker {
         self.check_digest()
     }
 
-    /// Confirms the count, and `digest` (the host's SHA-256 of exactly the record bytes pushed)
-    /// against the signed one: [`Error::BatchDigestMismatch`] when they differ. Only for a
+    /// Confirms the count, and the root over `leaf_hashes` against the signed digest:
+    /// [`Error::BatchDigestMismatch`] when they differ. `leaf_hashes` are the host's
+    /// [`merkle::leaf_hash`] of exactly the record bytes pushed, cut into leaves of
+    /// [`merkle::LEAF_BYTES`] (the last one shorter), in order: as many as
+    /// [`merkle::leaf_count`] of the signed count, else [`Error::InvalidArgument`]. Only for a
     /// checker from [`SignedBatchHeader::record_checker_host_digest`].
-    pub fn finish_with_digest(self, digest: &[u8; 32]) -> Result<()> {
+    pub fn finish_with_leaf_hashes(self, leaf_hashes: &[[u8; 32]]) -> Result<()> {
         if self.hasher.is_some() {
             return Err(Error::InvalidArgument(
                 "this batch's digest is computed here: finish without one",
@@ -441,7 +448,12 @@ impl RecordChecker {
         if self.seen != self.expected {
             return Err(Error::Truncated);
         }
-        if *digest != self.digest {
+        if leaf_hashes.len() != merkle::leaf_count(self.expected) {
+            return Err(Error::InvalidArgument(
+                "one leaf hash for each run of RECORDS_PER_LEAF records",
+            ));
+        }
+        if merkle::root(leaf_hashes) != self.digest {
             return Err(Error::BatchDigestMismatch);
         }
         Ok(())
@@ -673,7 +685,7 @@ impl BatchBuilder {
     /// Seals every record, in token order, and signs the header.
     pub fn sign(self, ha: &SigningKey) -> Result<ExposureBatch> {
         let mut records = Vec::with_capacity(self.pending.len());
-        let mut hasher = Sha256Stream::new();
+        let mut hasher = RecordsHasher::new();
         let mut pt = Vec::with_capacity(RECORD_PLAINTEXT_BYTES);
         for (token, p) in &self.pending {
             pt.clear();
@@ -709,7 +721,7 @@ impl BatchBuilder {
             created_at: self.created_at,
             messages: self.messages,
             record_count: u32::try_from(records.len()).map_err(|_| Error::TooLarge)?,
-            records_digest: hasher.finish(),
+            records_digest: hasher.digest(),
         };
         let mut tbs = Vec::new();
         header.encode_tbs(&mut tbs);
@@ -766,9 +778,11 @@ impl BatchReader {
 
     /// [`Self::new`] for a caller that computes the SHA-256 of the records itself, with the
     /// platform's native code (the WebAssembly build has no SHA instructions): it hashes every
-    /// byte it feeds from offset [`Self::header_len`] of the stream on, and ends with
-    /// [`Self::finish_with_digest`]. Header, signature, order and count are checked here as with
-    /// [`Self::new`]; the digest handed in is compared with the signed one.
+    /// byte it feeds from offset [`Self::header_len`] of the stream on, one
+    /// [`merkle::leaf_hash`] per run of [`merkle::LEAF_BYTES`], and ends with
+    /// [`Self::finish_with_leaf_hashes`]. Header, signature, order and count are checked here as
+    /// with [`Self::new`]; the root of the leaf hashes handed in is compared with the signed
+    /// digest.
     pub fn with_host_digest(anchors: TrustAnchors) -> Self {
         Self {
             host_digest: true,
@@ -883,14 +897,15 @@ impl BatchReader {
         self.end(None)
     }
 
-    /// [`Self::finish`] for a reader made by [`Self::with_host_digest`]: `digest` is the host's
-    /// SHA-256 of the stream's bytes from [`Self::header_len`] on, and must be the signed one.
-    pub fn finish_with_digest(self, digest: &[u8; 32]) -> Result<SignedBatchHeader> {
-        self.end(Some(digest))
+    /// [`Self::finish`] for a reader made by [`Self::with_host_digest`]: `leaf_hashes` are the
+    /// host's leaf hashes of the stream's bytes from [`Self::header_len`] on
+    /// ([`RecordChecker::finish_with_leaf_hashes`]); their root must be the signed digest.
+    pub fn finish_with_leaf_hashes(self, leaf_hashes: &[[u8; 32]]) -> Result<SignedBatchHeader> {
+        self.end(Some(leaf_hashes))
     }
 
-    fn end(self, digest: Option<&[u8; 32]>) -> Result<SignedBatchHeader> {
-        if self.host_digest != digest.is_some() {
+    fn end(self, leaf_hashes: Option<&[[u8; 32]]>) -> Result<SignedBatchHeader> {
+        if self.host_digest != leaf_hashes.is_some() {
             return Err(Error::InvalidArgument(
                 "finish with a digest exactly when the host computes it",
             ));
@@ -906,8 +921,8 @@ impl BatchReader {
                     // can be left here.
                     return Err(Error::Truncated);
                 }
-                match digest {
-                    Some(d) => checker.finish_with_digest(d)?,
+                match leaf_hashes {
+                    Some(l) => checker.finish_with_leaf_hashes(l)?,
                     None => checker.finish()?,
                 }
                 Ok(header)
@@ -1083,9 +1098,9 @@ pub struct BatchMatcher<'a, T> {
 }
 
 impl<T: Copy> BatchMatcher<'_, T> {
-    /// Lets the caller compute the SHA-256 of the records ([`BatchReader::with_host_digest`]);
+    /// Lets the caller compute the leaf hashes of the records ([`BatchReader::with_host_digest`]);
     /// only before the first feed, else [`Error::InvalidArgument`]. End with
-    /// [`Self::finish_with_digest`].
+    /// [`Self::finish_with_leaf_hashes`].
     pub fn use_host_digest(&mut self) -> Result<()> {
         if !matches!(self.reader.state, ReaderState::Header) || !self.reader.buf.is_empty() {
             return Err(Error::InvalidArgument(
@@ -1146,9 +1161,13 @@ impl<T: Copy> BatchMatcher<'_, T> {
         Ok(Self::open_hits(&self.index, &self.candidates, header))
     }
 
-    /// [`Self::finish`] with the host's SHA-256 of the records ([`Self::use_host_digest`]).
-    pub fn finish_with_digest(self, digest: &[u8; 32]) -> Result<(SignedBatchHeader, Vec<Hit<T>>)> {
-        let header = self.reader.finish_with_digest(digest)?;
+    /// [`Self::finish`] with the host's leaf hashes of the records ([`Self::use_host_digest`],
+    /// [`RecordChecker::finish_with_leaf_hashes`]).
+    pub fn finish_with_leaf_hashes(
+        self,
+        leaf_hashes: &[[u8; 32]],
+    ) -> Result<(SignedBatchHeader, Vec<Hit<T>>)> {
+        let header = self.reader.finish_with_leaf_hashes(leaf_hashes)?;
         Ok(Self::open_hits(&self.index, &self.candidates, header))
     }
 
@@ -1312,6 +1331,12 @@ mod tests {
         for r in &records {
             r.encode_into(&mut body);
         }
+        (signed(ha, body), records)
+    }
+
+    /// A batch of these record bytes, with a header that counts and digests them, signed by
+    /// `ha`.
+    fn signed(ha: &SigningKey, body: Vec<u8>) -> Vec<u8> {
         let header = BatchHeader {
             ha_key_id: ha.key_id(),
             sequence: 1,
@@ -1319,15 +1344,15 @@ mod tests {
             batch_id: [9; 16],
             created_at: UnixMinute::new(1000),
             messages: Vec::new(),
-            record_count: u32::try_from(records.len()).expect("few records"),
-            records_digest: sha256(&[&body]),
+            record_count: u32::try_from(body.len() / RECORD_BYTES).expect("a test batch"),
+            records_digest: merkle::records_digest(&body),
         };
         let mut tbs = Vec::new();
         header.encode_tbs(&mut tbs);
         let signature = ha.sign(BATCH_LABEL, &tbs);
         let mut wire = SignedBatchHeader { header, signature }.encode();
         wire.extend_from_slice(&body);
-        (wire, records)
+        wire
     }
 
     fn keys() -> (SigningKey, TrustAnchors) {
@@ -1446,5 +1471,101 @@ mod tests {
             let (_, hits) = m.finish().expect("count and digest");
             assert!(hits.is_empty());
         }
+    }
+
+    /// A batch of `n` records over several leaves of the records' tree: tokens `(i, 0)`,
+    /// sealed parts from `i`.
+    fn big_batch(ha: &SigningKey, n: u64) -> Vec<u8> {
+        let mut body = Vec::new();
+        for i in 1..=n {
+            body.extend_from_slice(&token(i, 0));
+            body.extend_from_slice(&[(i % 253) as u8; RECORD_PLAINTEXT_BYTES + 16]);
+        }
+        signed(ha, body)
+    }
+
+    #[test]
+    fn a_batch_over_several_leaves_streams_and_any_change_in_any_leaf_is_refused() {
+        let (ha, anchors) = keys();
+        let n = 2 * merkle::RECORDS_PER_LEAF as u64 + 5;
+        let wire = big_batch(&ha, n);
+        let header_len = wire.len() - n as usize * RECORD_BYTES;
+        for chunk in [977, 65_536, merkle::LEAF_BYTES + 3, wire.len()] {
+            let mut reader = BatchReader::new(anchors.clone());
+            let mut count = 0;
+            for part in wire.chunks(chunk) {
+                count += reader.feed(part).expect("a valid batch").len();
+            }
+            reader.finish().expect("count and digest");
+            assert_eq!(count as u64, n, "chunk {chunk}");
+        }
+        assert_eq!(
+            ExposureBatch::decode(&wire).map(|b| b.records().len() as u64),
+            Ok(n)
+        );
+        // A sealed byte changed in the first, second and last leaf (order unchanged).
+        for record in [0, merkle::RECORDS_PER_LEAF + 7, n as usize - 1] {
+            let mut bad = wire.clone();
+            bad[header_len + record * RECORD_BYTES + 20] ^= 1;
+            let mut reader = BatchReader::new(anchors.clone());
+            reader.feed(&bad).expect("order and signature hold");
+            assert_eq!(
+                reader.finish(),
+                Err(Error::BatchDigestMismatch),
+                "record {record}"
+            );
+            assert_eq!(ExposureBatch::decode(&bad), Err(Error::BatchDigestMismatch));
+        }
+    }
+
+    #[test]
+    fn a_host_hands_in_one_prefixed_leaf_hash_per_run_in_order() {
+        let (ha, anchors) = keys();
+        let n = 2 * merkle::RECORDS_PER_LEAF as u64 + 5;
+        let wire = big_batch(&ha, n);
+        let header_len = wire.len() - n as usize * RECORD_BYTES;
+        let records = &wire[header_len..];
+        let leaves = |bytes: &[u8], size: usize, prefix: &[u8]| -> Vec<[u8; 32]> {
+            bytes.chunks(size).map(|l| sha256(&[prefix, l])).collect()
+        };
+        let finish = |hashes: &[[u8; 32]]| {
+            let mut reader = BatchReader::with_host_digest(anchors.clone());
+            reader.feed(&wire).expect("a valid batch");
+            reader.finish_with_leaf_hashes(hashes).map(|_| ())
+        };
+        let good = leaves(records, merkle::LEAF_BYTES, &[0]);
+        assert_eq!(good.len(), 3);
+        assert_eq!(finish(&good), Ok(()));
+        // Swapped leaves, leaves without the 0x00 prefix, or cut elsewhere: refused.
+        let mut swapped = good.clone();
+        swapped.swap(0, 1);
+        assert_eq!(finish(&swapped), Err(Error::BatchDigestMismatch));
+        assert_eq!(
+            finish(&leaves(records, merkle::LEAF_BYTES, &[])),
+            Err(Error::BatchDigestMismatch)
+        );
+        assert_eq!(
+            finish(&leaves(records, merkle::LEAF_BYTES + RECORD_BYTES, &[0])),
+            Err(Error::BatchDigestMismatch)
+        );
+        // The signed root handed in as if it were the only leaf, a leaf missing or one too
+        // many: the count of leaf hashes is wrong, whatever they are.
+        let root = merkle::root(&good);
+        for wrong in [
+            vec![root],
+            good[..2].to_vec(),
+            [&good[..], &[root]].concat(),
+        ] {
+            assert!(matches!(finish(&wrong), Err(Error::InvalidArgument(_))));
+        }
+        // The count is checked before the leaves: a stream one record short is Truncated.
+        let mut reader = BatchReader::with_host_digest(anchors.clone());
+        reader
+            .feed(&wire[..wire.len() - RECORD_BYTES])
+            .expect("a prefix");
+        assert_eq!(
+            reader.finish_with_leaf_hashes(&good).map(|_| ()),
+            Err(Error::Truncated)
+        );
     }
 }

@@ -19,6 +19,7 @@ pub mod exposure;
 pub mod keyfile;
 pub mod keys;
 pub mod mask;
+pub mod merkle;
 mod primitives;
 pub mod purpose;
 pub mod revocation;

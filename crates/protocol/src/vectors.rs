@@ -173,6 +173,19 @@ pub fn run(ctx: &Value, c: &Value) -> Result<Value> {
             reader.finish()?;
             Ok(json!(n))
         }
+        "records_digest" => {
+            // The digest a batch header signs over `records` records whose bytes are
+            // b[j] = j mod 251: the Merkle tree over runs of RECORDS_PER_LEAF records.
+            let n = usize::try_from(num(&c["records"])).unwrap();
+            let bytes: Vec<u8> = (0..n * crate::exposure::RECORD_BYTES)
+                .map(|j| (j % 251) as u8)
+                .collect();
+            let count = u32::try_from(n).unwrap();
+            Ok(json!({
+                "leaves": crate::merkle::leaf_count(count),
+                "digest": h(crate::merkle::records_digest(&bytes)),
+            }))
+        }
         "verify_batch" => {
             let b = ExposureBatch::decode(&input())?;
             b.verify(&anchors(ctx))?;

@@ -811,12 +811,13 @@ fn token_index_matches_as_a_naive_search_and_fails_closed() {
     assert!(!index.contains(&keys[3].token(time::slot_of(NOW + 6000))));
 }
 
-/// The SHA-256 of the records of `wire` as a host computes it: every byte from the reader's
-/// header length on, chunk by chunk as `feed` saw them.
-fn host_sha256(wire: &[u8], header_len: usize) -> [u8; 32] {
-    let mut h = venuecode_protocol::hash::Sha256Stream::new();
-    h.update(&wire[header_len..]);
-    h.finish()
+/// The leaf hashes of the records of `wire` as a host computes them: every byte from the
+/// reader's header length on, in runs of `LEAF_BYTES`, each hashed as SHA-256(0x00 || run).
+fn host_leaves(wire: &[u8], header_len: usize) -> Vec<[u8; 32]> {
+    wire[header_len..]
+        .chunks(venuecode_protocol::merkle::LEAF_BYTES)
+        .map(|l| venuecode_protocol::hash::sha256(&[&[0], l]))
+        .collect()
 }
 
 #[test]
@@ -833,34 +834,44 @@ fn a_host_digest_is_checked_against_the_signed_one_and_nothing_else_is_skipped()
         }
         assert_eq!(reader.header_len(), Some(header_len), "chunk {chunk}");
         let header = reader
-            .finish_with_digest(&host_sha256(&wire, header_len))
+            .finish_with_leaf_hashes(&host_leaves(&wire, header_len))
             .unwrap();
         assert_eq!(&header, batch.header());
         assert_eq!(records, batch.records());
     }
-    // A wrong digest (of the whole stream, of one record less, or of a changed record): refused.
-    let whole = venuecode_protocol::hash::sha256(&[&wire]);
+    // A wrong leaf hash (of the whole stream, of one record less, of a changed record, of the
+    // records without the leaf prefix): refused. (The signed digest itself would pass for a
+    // batch of one leaf, whose root is its leaf hash: the host is the app's own code, which
+    // hashes what it fed.)
+    let whole = host_leaves(&wire, 0);
     let mut bad = wire.clone();
     let last = bad.len() - 1;
     bad[last] ^= 1;
-    let changed = host_sha256(&bad, header_len);
-    let short = host_sha256(
+    let changed = host_leaves(&bad, header_len);
+    let short = host_leaves(
         &wire[..wire.len() - venuecode_protocol::exposure::RECORD_BYTES],
         header_len,
     );
-    for digest in [whole, changed, short, [0; 32]] {
+    let unprefixed = vec![venuecode_protocol::hash::sha256(&[&wire[header_len..]])];
+    for leaves in [
+        whole,
+        changed.clone(),
+        short.clone(),
+        unprefixed,
+        vec![[0; 32]],
+    ] {
         let mut reader = BatchReader::with_host_digest(w.anchors.clone());
         reader.feed(&wire).unwrap();
         assert_eq!(
-            reader.finish_with_digest(&digest),
+            reader.finish_with_leaf_hashes(&leaves),
             Err(Error::BatchDigestMismatch)
         );
     }
-    // The host's digest of the changed bytes does not rescue the signed one.
+    // The host's hashes of the changed bytes do not rescue the signed digest.
     let mut reader = BatchReader::with_host_digest(w.anchors.clone());
     reader.feed(&bad).unwrap();
     assert_eq!(
-        reader.finish_with_digest(&changed),
+        reader.finish_with_leaf_hashes(&changed),
         Err(Error::BatchDigestMismatch)
     );
     // Count, order, trailing bytes and the signature are still checked here.
@@ -868,7 +879,10 @@ fn a_host_digest_is_checked_against_the_signed_one_and_nothing_else_is_skipped()
     reader
         .feed(&wire[..wire.len() - venuecode_protocol::exposure::RECORD_BYTES])
         .unwrap();
-    assert_eq!(reader.finish_with_digest(&short), Err(Error::Truncated));
+    assert_eq!(
+        reader.finish_with_leaf_hashes(&short),
+        Err(Error::Truncated)
+    );
     let mut reader = BatchReader::with_host_digest(w.anchors.clone());
     assert_eq!(
         reader.feed(&[wire.as_slice(), &[0]].concat()),
@@ -885,7 +899,7 @@ fn a_host_digest_is_checked_against_the_signed_one_and_nothing_else_is_skipped()
     let mut reader = BatchReader::new(w.anchors.clone());
     reader.feed(&wire).unwrap();
     assert!(matches!(
-        reader.finish_with_digest(&host_sha256(&wire, header_len)),
+        reader.finish_with_leaf_hashes(&host_leaves(&wire, header_len)),
         Err(Error::InvalidArgument(_))
     ));
 }
@@ -917,7 +931,7 @@ fn a_matcher_with_a_host_digest_yields_hits_only_for_the_signed_digest() {
     }
     assert_eq!(m.header_len(), Some(header_len));
     let (header, hits) = m
-        .finish_with_digest(&host_sha256(&wire, header_len))
+        .finish_with_leaf_hashes(&host_leaves(&wire, header_len))
         .unwrap();
     assert_eq!(&header, batch.header());
     assert!(!hits.is_empty());
@@ -925,7 +939,7 @@ fn a_matcher_with_a_host_digest_yields_hits_only_for_the_signed_digest() {
     m.use_host_digest().unwrap();
     m.feed(&wire).unwrap();
     assert_eq!(
-        m.finish_with_digest(&[0; 32]).unwrap_err(),
+        m.finish_with_leaf_hashes(&[[0; 32]]).unwrap_err(),
         Error::BatchDigestMismatch
     );
     // Chosen before the first feed only.

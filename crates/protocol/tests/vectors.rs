@@ -1856,6 +1856,28 @@ const MESSAGES: [&str; 2] = [
     "您可能曾与确诊病例同时在场，请尽快进行核酸检测。",
 ];
 
+/// A batch's records digest written out from RFC 9162 §2.1.1 rather than through the crate's
+/// tree: leaves of 16,384 records (640 KiB), leaf hash SHA-256(0x00 || leaf), node
+/// SHA-256(0x01 || left || right), the left subtree the largest power of two of leaves below
+/// their count.
+fn records_mth(records: &[u8]) -> [u8; 32] {
+    fn mth(leaves: &[[u8; 32]]) -> [u8; 32] {
+        if leaves.len() <= 1 {
+            return leaves.first().copied().unwrap_or_else(|| sha256(&[]));
+        }
+        let mut k = 1;
+        while 2 * k < leaves.len() {
+            k *= 2;
+        }
+        sha256(&[&[1], &mth(&leaves[..k]), &mth(&leaves[k..])])
+    }
+    let leaves: Vec<[u8; 32]> = records
+        .chunks(16_384 * 40)
+        .map(|l| sha256(&[&[0], l]))
+        .collect();
+    mth(&leaves)
+}
+
 struct RawBatch {
     ha_key_id: [u8; 8],
     sequence: u64,
@@ -1869,7 +1891,7 @@ struct RawBatch {
 
 impl RawBatch {
     fn header(&self) -> Vec<u8> {
-        let mut b = vec![2];
+        let mut b = vec![3];
         b.extend_from_slice(&self.ha_key_id);
         b.extend_from_slice(&self.sequence.to_be_bytes());
         b.extend_from_slice(&self.previous);
@@ -1882,8 +1904,7 @@ impl RawBatch {
         }
         let count = self.record_count.unwrap_or(self.records.len() as u32);
         b.extend_from_slice(&count.to_be_bytes());
-        let all: Vec<&[u8]> = self.records.iter().map(Vec::as_slice).collect();
-        b.extend_from_slice(&sha256(&all));
+        b.extend_from_slice(&records_mth(&self.records.concat()));
         b
     }
 
@@ -2392,6 +2413,28 @@ fn gen_exposure() -> Value {
         .unwrap();
         accept.push(acc(name, "build_batch", b"", case, out));
     }
+    // The records digest over several leaves, from the independent `records_mth`.
+    for (name, records) in [
+        ("records digest: no record", 0usize),
+        ("records digest: one record, one leaf", 1),
+        ("records digest: one full leaf", 16_384),
+        ("records digest: a full leaf and one record", 16_385),
+        ("records digest: two full leaves", 32_768),
+        (
+            "records digest: three leaves, the last of one record",
+            32_769,
+        ),
+        ("records digest: five leaves", 65_540),
+    ] {
+        let bytes: Vec<u8> = (0..records * 40).map(|j| (j % 251) as u8).collect();
+        accept.push(acc(
+            name,
+            "records_digest",
+            b"",
+            json!({"records": records}),
+            json!({"leaves": records.div_ceil(16_384), "digest": h(records_mth(&bytes))}),
+        ));
+    }
     // The streaming path (header, signature, then records one by one) must fail every batch
     // case with the same error as the whole-batch decoder.
     let streamed = |cases: &[Value]| -> Vec<Value> {
@@ -2410,7 +2453,7 @@ fn gen_exposure() -> Value {
     negative.extend(streamed(&negative));
     accept.extend(streamed(&accept));
     json!({
-        "description": "Exposure records (16-byte slot token || ChaCha20-Poly1305 of an 8-byte plaintext under the (seed, venue key, slot, batch id) seal key, zero nonce, token as AAD) and a whole HA-signed batch (label \"venuecode/v2/exposure-batch\") whose header carries the HA's chain position (sequence u64 from 1, previous = link of batch sequence - 1, zeros for sequence 1) and signs the SHA-256 of the sorted records. link = SHA-256(\"venuecode/v2/batch-link\" || 0x00 || header bytes before the signature). The rotating window crosses the venue's local midnight (UTC+08:00), so its records all use the seed of the local day it started. stream_batch cases run the sans-I/O BatchReader on the same bytes, fed in 37-byte pieces: any byte after the last record the header counts is TrailingBytes (after the digest check), as for a whole-batch decode. A record's message_index and risk are not checked against the batch when opening. build_batch cases run the HA's builder (SPEC §12.1) on windows of one seed (ha_seed signs, chain genesis) and open each record: windows of one seed in one slot share one record with the hull of the windows, the higher risk and its message (on equal risk the first-added window's message stays); a hull over 720 minutes or a message index outside the table is InvalidArgument.",
+        "description": "Exposure records (16-byte slot token || ChaCha20-Poly1305 of an 8-byte plaintext under the (seed, venue key, slot, batch id) seal key, zero nonce, token as AAD) and a whole HA-signed batch (label \"venuecode/v2/exposure-batch\") whose header carries the HA's chain position (sequence u64 from 1, previous = link of batch sequence - 1, zeros for sequence 1) and signs the digest of the sorted records: RFC 9162's Merkle Tree Hash (SHA-256, leaf hash SHA-256(0x00 || leaf), node SHA-256(0x01 || left || right)) whose leaves are the records in runs of 16,384 (the last run shorter); no record hashes to SHA-256(\"\"). records_digest cases compute it over `records` records whose bytes are b[j] = j mod 251. link = SHA-256(\"venuecode/v2/batch-link\" || 0x00 || header bytes before the signature). The rotating window crosses the venue's local midnight (UTC+08:00), so its records all use the seed of the local day it started. stream_batch cases run the sans-I/O BatchReader on the same bytes, fed in 37-byte pieces: any byte after the last record the header counts is TrailingBytes (after the digest check), as for a whole-batch decode. A record's message_index and risk are not checked against the batch when opening. build_batch cases run the HA's builder (SPEC §12.1) on windows of one seed (ha_seed signs, chain genesis) and open each record: windows of one seed in one slot share one record with the hull of the windows, the higher risk and its message (on equal risk the first-added window's message stays); a hull over 720 minutes or a message index outside the table is InvalidArgument.",
         "context": context(),
         "batch_id": h(BATCH_ID),
         "created_at": NOW + 300,

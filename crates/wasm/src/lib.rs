@@ -276,6 +276,14 @@ fn get_field(obj: &JsValue, key: &str) -> Option<JsValue> {
 // Free functions
 // ---------------------------------------------------------------------------------------------
 
+/// Bytes of a full leaf of a batch's records tree (16,384 records of 40 bytes): a host that
+/// computes the leaf hashes (`beginBatch(true)`) cuts the record bytes into runs of this length.
+#[wasm_bindgen(js_name = leafBytes)]
+pub fn leaf_bytes() -> u32 {
+    // 655,360: fits.
+    venuecode_protocol::merkle::LEAF_BYTES as u32
+}
+
 /// Reads a TAN as typed: the canonical form, or a `tan_typo` / `invalid_argument` error.
 #[wasm_bindgen(js_name = parseTan)]
 pub fn parse_tan(text: &str) -> JsResult<String> {
@@ -649,9 +657,10 @@ impl WebVisitor {
             .map_or(JsValue::NULL, |s| batch_path(s).into()))
     }
 
-    /// Starts reading the next batch. With `hostDigest` true the caller computes the SHA-256 of
-    /// the records with the platform's native code: it hashes each chunk from the offset
-    /// `feedBatch` returns on, and hands the digest to `finishBatch`.
+    /// Starts reading the next batch. With `hostDigest` true the caller computes the SHA-256
+    /// leaf hashes of the records with the platform's native code: it cuts the bytes it feeds,
+    /// from the offset `feedBatch` returns on, into runs of `leafBytes()` (the last one shorter),
+    /// hashes each run as SHA-256(0x00 || run), and hands the hashes to `finishBatch`.
     #[wasm_bindgen(js_name = beginBatch)]
     pub fn begin_batch(&mut self, host_digest: Option<bool>) -> JsResult<()> {
         let run = self.run()?;
@@ -689,21 +698,21 @@ impl WebVisitor {
     }
 
     /// Ends the batch: verified whole, accepted by the chain, its exposures committed. With a
-    /// host digest, `digest` is the SHA-256 of the record bytes (32 bytes); it must be the one
-    /// the header signs.
+    /// host digest, `leafHashes` are the records' leaf hashes, 32 bytes each, in order (see
+    /// `beginBatch`); the root of their tree must be the digest the header signs.
     #[wasm_bindgen(js_name = finishBatch)]
-    pub fn finish_batch(&mut self, digest: Option<Vec<u8>>) -> JsResult<JsValue> {
+    pub fn finish_batch(&mut self, leaf_hashes: Option<Vec<u8>>) -> JsResult<JsValue> {
         let m = self
             .batch
             .take()
             .ok_or_else(|| invalid("call beginBatch first"))?;
-        let finished = match digest {
-            Some(d) => {
-                let d: [u8; 32] = d
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| invalid("a SHA-256 digest is 32 bytes"))?;
-                m.finish_with_digest(&d)
+        let finished = match leaf_hashes {
+            Some(bytes) => {
+                let (hashes, rest) = bytes.as_chunks::<32>();
+                if !rest.is_empty() {
+                    return Err(invalid("leaf hashes are 32 bytes each"));
+                }
+                m.finish_with_leaf_hashes(hashes)
             }
             None => m.finish(),
         };

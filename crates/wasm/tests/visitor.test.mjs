@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { createHash, createPrivateKey, sign } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..", "..");
 const require = createRequire(import.meta.url);
-const { WebVisitor, parseTan, displayTan, httpError } = require(join(root, "web", "pkg-node", "venuecode_wasm.js"));
+const { WebVisitor, parseTan, displayTan, httpError, leafBytes } = require(join(root, "web", "pkg-node", "venuecode_wasm.js"));
 const vec = (f) => JSON.parse(readFileSync(join(root, "protocol-spec", "vectors", f), "utf8"));
 const unhex = (h) => Uint8Array.from(Buffer.from(h, "hex"));
 
@@ -158,7 +158,39 @@ test("a batch streamed in chunks raises the exposure once; the chain status is r
   assert.equal(v.exposures(true).length, 1);
 });
 
-test("with a host digest, the host's SHA-256 of exactly the records fed is checked against the signed one", () => {
+/** SHA-256(0x00 || run) for each run of `leaf` bytes of `records`, concatenated (SPEC §12.2). */
+function leafHashes(records, leaf = leafBytes()) {
+  const out = [];
+  for (let i = 0; i < records.length; i += leaf) {
+    out.push(createHash("sha256").update(Uint8Array.of(0)).update(records.subarray(i, i + leaf)).digest());
+  }
+  return new Uint8Array(Buffer.concat(out));
+}
+
+/** RFC 9162's tree hash over leaf hashes (32 bytes each, concatenated), written out here. */
+function treeHash(leaves) {
+  const n = leaves.length / 32;
+  if (n === 0) return createHash("sha256").digest();
+  if (n === 1) return Buffer.from(leaves);
+  let k = 1;
+  while (2 * k < n) k *= 2;
+  return createHash("sha256")
+    .update(Uint8Array.of(1))
+    .update(treeHash(leaves.subarray(0, 32 * k)))
+    .update(treeHash(leaves.subarray(32 * k)))
+    .digest();
+}
+
+test("the leaf size is the protocol's, and the vectors' digest is the tree over the records' one leaf", async () => {
+  assert.equal(leafBytes(), 16384 * 40);
+  const { LEAF_BYTES } = await import(join(root, "web", "src", "digest.js"));
+  assert.equal(LEAF_BYTES, leafBytes(), "web/src/digest.js cuts leaves where the module does");
+  const body = unhex(exposure.batch.encoding);
+  const records = body.subarray(body.length - 40 * exposure.batch.record_count);
+  assert.equal(treeHash(leafHashes(records)).toString("hex"), exposure.batch.records_digest);
+});
+
+test("with a host digest, the host's leaf hashes of exactly the records fed are checked against the signed digest", () => {
   const body = unhex(exposure.batch.encoding);
   const now = NOW + 300;
   const start = () => {
@@ -171,87 +203,150 @@ test("with a host digest, the host's SHA-256 of exactly the records fed is check
   };
   // Fed in 7-byte chunks: each feedBatch says where the records start in its chunk.
   const v = start();
-  const sha = createHash("sha256");
+  const fed = [];
   let headerBytes = 0;
   for (let i = 0; i < body.length; i += 7) {
     const chunk = body.subarray(i, i + 7);
     const from = v.feedBatch(chunk);
     assert.ok(from === 0 || headerBytes === i, "the records start once, then run to the end");
     headerBytes += from;
-    sha.update(chunk.subarray(from));
+    fed.push(chunk.subarray(from));
   }
-  const records = body.subarray(headerBytes);
+  const records = new Uint8Array(Buffer.concat(fed));
   assert.equal(records.length % exposure.batch.record_count, 0);
   assert.ok(headerBytes > 64 && records.length > 0);
-  const r = v.finishBatch(sha.digest());
+  const r = v.finishBatch(leafHashes(records));
   assert.equal(r.records, exposure.batch.record_count);
   assert.equal(r.newExposures.length, 1);
 
-  // A wrong digest is refused: of the whole body, of the records with a byte changed, of
-  // nothing, a short one, or none at all.
+  // Wrong leaf hashes are refused: of the whole body, of the records with a byte changed, of
+  // the records without the leaf prefix, zeros, two leaves for one, or none at all.
   const changed = Uint8Array.from(records);
   changed[changed.length - 1] ^= 1;
-  for (const wrong of [
-    createHash("sha256").update(body).digest(),
-    createHash("sha256").update(changed).digest(),
-    new Uint8Array(32),
+  for (const [wrong, code] of [
+    [leafHashes(body), "protocol"],
+    [leafHashes(changed), "protocol"],
+    [createHash("sha256").update(records).digest(), "protocol"],
+    [new Uint8Array(32), "protocol"],
+    [new Uint8Array(64), "protocol"], // two leaf hashes for a batch of one leaf
+    [leafHashes(records).subarray(0, 31), "invalid_argument"],
   ]) {
     const w = start();
     w.feedBatch(body);
-    throwsCode(() => w.finishBatch(wrong), "protocol");
+    throwsCode(() => w.finishBatch(wrong), code);
     assert.equal(w.exposures().length, 0);
   }
-  const short = start();
-  short.feedBatch(body);
-  throwsCode(() => short.finishBatch(createHash("sha256").update(records).digest().subarray(0, 31)), "invalid_argument");
   const none = start();
   none.feedBatch(body);
   throwsCode(() => none.finishBatch(), "protocol");
   assert.equal(none.exposures().length, 0);
-  // A changed record with the host's digest of the changed bytes: still refused.
+  // A changed record with the host's leaf hashes of the changed bytes: still refused.
   const forged = start();
   const bad = Uint8Array.from(body);
   bad[bad.length - 1] ^= 1;
   forged.feedBatch(bad);
-  throwsCode(() => forged.finishBatch(createHash("sha256").update(bad.subarray(headerBytes)).digest()), "protocol");
+  throwsCode(() => forged.finishBatch(leafHashes(bad.subarray(headerBytes))), "protocol");
   assert.equal(forged.exposures().length, 0);
 });
+
+/** A body as `fetch` gives it: a ReadableStream (here of n-byte chunks, not a byte stream). */
+const chunks = (bytes, n) =>
+  new ReadableStream({
+    start(c) {
+      for (let i = 0; i < bytes.length; i += n) c.enqueue(bytes.slice(i, i + n));
+      c.close();
+    },
+  });
+
+/** A visitor checked in at the vectors' venue, in a sync that is to read batch 1. */
+const syncing = () => {
+  const v = new WebVisitor(bundle, null, NOW);
+  v.checkIn(url, NOW);
+  v.beginSync(NOW + 300);
+  v.applyBatchList(new TextEncoder().encode(JSON.stringify({ batches: [], latest: 1 })));
+  return v;
+};
 
 test("the app's matchBatch (web/src/digest.js) hashes with crypto.subtle exactly the records it fed", async () => {
   const { matchBatch } = await import(join(root, "web", "src", "digest.js"));
   const body = unhex(exposure.batch.encoding);
-  // A body as `fetch` gives it: a ReadableStream (here of n-byte chunks, not a byte stream).
-  const chunks = (bytes, n) =>
-    new ReadableStream({
-      start(c) {
-        for (let i = 0; i < bytes.length; i += n) c.enqueue(bytes.slice(i, i + n));
-        c.close();
-      },
-    });
-  const start = () => {
-    const v = new WebVisitor(bundle, null, NOW);
-    v.checkIn(url, NOW);
-    v.beginSync(NOW + 300);
-    v.applyBatchList(new TextEncoder().encode(JSON.stringify({ batches: [], latest: 1 })));
-    return v;
-  };
-  // The host path (from 0 bytes on), with the right length, a short one (the buffer grows),
-  // and the WebAssembly path (no length).
-  for (const [length, from] of [[body.length, 0], [10, 0], [NaN, 0], [body.length, 1 << 30]]) {
-    const v = start();
-    let host;
+  // The host path (from 0 bytes on) with the right length, a short one, and none; the
+  // WebAssembly path (a threshold above the length).
+  for (const [length, from, host] of [[body.length, 0, true], [10, 0, true], [NaN, 1 << 30, true], [body.length, 1 << 30, false]]) {
+    const v = syncing();
+    let hosted;
     const begin = v.beginBatch.bind(v);
-    v.beginBatch = (h) => begin((host = h));
+    v.beginBatch = (h) => begin((hosted = h));
     const r = await matchBatch(v, chunks(body, 7), length, from);
     assert.equal(r.newExposures.length, 1, `length ${length}, from ${from}`);
-    assert.equal(host, Number.isSafeInteger(length) && from === 0, "the host hashed");
+    assert.equal(hosted, host, "the host hashed");
   }
   // A changed record is refused on the host path too.
   const bad = Uint8Array.from(body);
   bad[bad.length - 1] ^= 1;
-  const v = start();
+  const v = syncing();
   await assert.rejects(matchBatch(v, chunks(bad, 7), bad.length, 0), (e) => e.code === "protocol");
   assert.equal(v.exposures().length, 0);
+});
+
+/**
+ * The vectors' batch grown to `total` records over several leaves: its six records among
+ * fillers (random tokens, sorted in), the header's count and digest replaced and signed again
+ * with the vectors' HA key (keys.json), as an HA would publish it. Built here from the SPEC
+ * rather than by the library: the digest through `treeHash` above.
+ */
+function grownBatch(total) {
+  const body = unhex(exposure.batch.encoding);
+  const n = exposure.batch.record_count;
+  const signedBody = unhex(exposure.batch.header_signed_body);
+  const headerLen = signedBody.length + 64;
+  const genuine = [];
+  for (let i = 0; i < n; i++) genuine.push(body.subarray(headerLen + 40 * i, headerLen + 40 * (i + 1)));
+  const all = [...genuine];
+  let x = 0x9e3779b9;
+  const next = () => (x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0);
+  while (all.length < total) {
+    const r = new Uint8Array(40);
+    for (let j = 0; j < 40; j += 4) new DataView(r.buffer).setUint32(j, next());
+    all.push(r);
+  }
+  all.sort((a, b) => Buffer.compare(a.subarray(0, 16), b.subarray(0, 16)));
+  const records = new Uint8Array(Buffer.concat(all));
+  const tbs = Uint8Array.from(signedBody);
+  const view = new DataView(tbs.buffer);
+  view.setUint32(tbs.length - 36, total);
+  tbs.set(treeHash(leafHashes(records)), tbs.length - 32);
+  const seed = unhex(vec("keys.json").ed25519.find((k) => k.role === "health authority").seed);
+  const key = createPrivateKey({
+    key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]),
+    format: "der",
+    type: "pkcs8",
+  });
+  const label = Buffer.from("venuecode/v2/exposure-batch");
+  const signature = sign(null, Buffer.concat([label, Buffer.of(0), tbs]), key);
+  return { wire: new Uint8Array(Buffer.concat([tbs, signature, records])), headerLen };
+}
+
+test("a batch over several leaves: the app's matchBatch (crypto.subtle leaves) and the module's own tree both find the exposure; a changed leaf is refused either way", async () => {
+  const { matchBatch } = await import(join(root, "web", "src", "digest.js"));
+  const total = 2 * 16384 + 1000;
+  const { wire, headerLen } = grownBatch(total);
+  assert.equal(leafHashes(wire.subarray(headerLen)).length, 3 * 32);
+  // The host's leaves (from 0 bytes on) and the module's own tree (threshold out of reach).
+  for (const from of [0, Infinity]) {
+    const v = syncing();
+    const r = await matchBatch(v, chunks(wire, 65_536), wire.length, from);
+    assert.equal(r.records, total, `from ${from}`);
+    assert.equal(r.newExposures.length, 1, `from ${from}`);
+  }
+  // A sealed byte changed in the middle leaf (order unchanged): refused by both.
+  const bad = Uint8Array.from(wire);
+  bad[headerLen + 40 * (16384 + 500) + 30] ^= 1;
+  for (const from of [0, Infinity]) {
+    const v = syncing();
+    await assert.rejects(matchBatch(v, chunks(bad, 65_536), bad.length, from), (e) => e.code === "protocol");
+    assert.equal(v.exposures().length, 0);
+  }
 });
 
 test("revocation pages are verified and applied; a revoked poster is then refused", () => {

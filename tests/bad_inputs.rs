@@ -999,14 +999,14 @@ fn rows(w: &World) -> Vec<Row> {
         ),
         row(
             "lib",
-            "batch version 3",
+            "batch version 2 (one SHA-256 over the records, before the records tree)",
             format!(
                 "{:?}",
-                ClientError::Protocol(P::UnsupportedVersion { found: 3 })
+                ClientError::Protocol(P::UnsupportedVersion { found: 2 })
             ),
             lib_sync_batch(|w| {
                 let mut b = w.batch_builder().sign(&w.ha.signing).unwrap().encode();
-                b[0] = 3;
+                b[0] = 2;
                 b
             }),
         ),
@@ -1420,11 +1420,11 @@ fn rows(w: &World) -> Vec<Row> {
     ));
     t.push(row(
         "server",
-        "batch version 3",
+        "batch version 2 (one SHA-256 over the records, before the records tree)",
         "400 malformed",
         Box::new(|w: &World| {
             let mut b = w.batch_builder().sign(&w.ha.signing).unwrap().encode();
-            b[0] = 3;
+            b[0] = 2;
             http(w.post_signed(&w.ha.signing, "/v1/batches", b))
         }),
     ));

@@ -2080,6 +2080,21 @@ fn gen_exposure() -> Value {
             ctx_none.clone(),
         ),
         neg(
+            "version 2 (one SHA-256 over the records, before the records tree), signed",
+            "decode_batch",
+            {
+                let mut tbs = raw.header();
+                tbs[0] = 2;
+                let at = tbs.len() - 32;
+                tbs[at..].copy_from_slice(&sha256(&[&records.concat()]));
+                let mut b = appended(tbs.clone(), &ha().sign(BATCH_LABEL, &tbs));
+                b.extend_from_slice(&records.concat());
+                b
+            },
+            Error::UnsupportedVersion { found: 2 },
+            ctx_none.clone(),
+        ),
+        neg(
             "truncated inside the header",
             "decode_batch",
             &bytes[..40],

@@ -1,9 +1,11 @@
 //! HA-signed exposure batches: whole, through the sans-I/O `BatchReader` phones use (fed in
-//! pieces), and offered to the phone's chain state.
+//! pieces), through it with the host's leaf hashes (as the web app computes them), and offered
+//! to the phone's chain state.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use venuecode_protocol::codec::Reader;
+use venuecode_protocol::merkle::{leaf_hash, LEAF_BYTES};
 use venuecode_protocol::{BatchReader, ChainState, ExposureBatch, SignedBatchHeader};
 
 fuzz_target!(|data: &[u8]| {
@@ -49,6 +51,17 @@ fuzz_target!(|data: &[u8]| {
         verified,
         "BatchReader and whole decoding disagree"
     );
+    // With the host's leaf hashes of the bytes after the header: the same verdict.
+    let mut host = BatchReader::with_host_digest(anchors.clone());
+    let fed = data
+        .chunks(1 + data.len() % 53)
+        .all(|piece| host.feed(piece).is_ok());
+    let hosted = fed
+        && host.header_len().is_some_and(|at| {
+            let leaves: Vec<[u8; 32]> = data[at..].chunks(LEAF_BYTES).map(leaf_hash).collect();
+            host.finish_with_leaf_hashes(&leaves).is_ok()
+        });
+    assert_eq!(hosted, verified, "host leaf hashes and whole decoding disagree");
     if let (Some(header), Some(batch)) = (read, &whole) {
         assert_eq!(&header, batch.header());
         assert_eq!(count, batch.records().len());

@@ -2769,6 +2769,38 @@ fn withheld_batch_for_one_client_is_reported_and_a_stale_checkpoint_is_reported_
         &["authority", "checkpoint", "--retention-days", "0"],
     )
     .failed();
+    // A checkpoint takes the HA's state lock, as publish does: while another caller holds it
+    // (here the library's lock, taken by this test as a publish in another process would),
+    // the command says it waits and goes no further; once the lock is free, it reads the
+    // head and posts. (Without the lock, a checkpoint read while a publish ran could declare
+    // the head before that publish's batch, after its newer checkpoint.)
+    let held = venuecode_authority::AuthorityHome::new(&w.ha)
+        .lock(|| {})
+        .unwrap();
+    let mut child = w
+        .command(&w.ha, Some(&at(d + 3, 9, 30)), &["authority", "checkpoint"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut waiting = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut waiting)
+        .unwrap();
+    assert!(
+        waiting.contains("waiting for another authority command in this home"),
+        "{waiting:?}"
+    );
+    // Still waiting: it cannot have gone on while the lock is held.
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "it went on without the lock"
+    );
+    drop(held);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let cp: CheckpointPosted = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((cp.sequence, cp.retained_from), (2, 1), "{cp:?}");
 }
 
 // ------------------------------------------------------------------------------------------

@@ -59,6 +59,21 @@
 //! tans.save()?;
 //! # Ok(()) }
 //! ```
+//!
+//! Nor can a chain read without the lock post a checkpoint, which declares its head (a
+//! checkpoint is posted through [`StateLock::chain`]):
+//!
+//! ```compile_fail,E0599
+//! # use venuecode_authority::{AuthorityHome, HealthAuthority};
+//! # fn f(
+//! #     home: &AuthorityHome,
+//! #     t: &dyn venuecode_client::transport::Transport,
+//! #     ha: &HealthAuthority,
+//! # ) -> venuecode_authority::Result<()> {
+//! let chain = home.chain()?; // read only
+//! chain.checkpoint(t, ha, venuecode_protocol::time::UnixMinute::new(0), 14)?;
+//! # Ok(()) }
+//! ```
 
 use std::path::{Path, PathBuf};
 
@@ -146,8 +161,8 @@ impl AuthorityHome {
         })
     }
 
-    /// The HA's batch chain ([`CHAIN_FILE`], [`PENDING_BATCH_FILE`]) to read (head, ledger,
-    /// a checkpoint of it); to publish on it, [`StateLock::chain`].
+    /// The HA's batch chain ([`CHAIN_FILE`], [`PENDING_BATCH_FILE`]) to read (head, ledger);
+    /// to publish on it or post a checkpoint of it, [`StateLock::chain`].
     pub fn chain(&self) -> Result<HaChain> {
         HaChain::load(self.path(CHAIN_FILE), self.path(PENDING_BATCH_FILE))
     }
@@ -223,7 +238,8 @@ impl StateLock {
         Ok(Locked::new(self.home.tan_ledger()?, self))
     }
 
-    /// The HA's batch chain ([`CHAIN_FILE`], [`PENDING_BATCH_FILE`]), to post batches on.
+    /// The HA's batch chain ([`CHAIN_FILE`], [`PENDING_BATCH_FILE`]), to post batches and
+    /// checkpoints on.
     pub fn chain(&self) -> Result<Locked<'_, HaChain>> {
         Ok(Locked::new(self.home.chain()?, self))
     }

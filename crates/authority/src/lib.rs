@@ -904,7 +904,33 @@ impl HaChain {
             }
         }
     }
+}
 
+/// Refuses, with [`AuthorityError::RetentionMismatch`], when the server says (`GET
+/// /v1/authority`, `retention_days`) that it keeps batches for another period than
+/// `retention_days`: a checkpoint declaring a shorter period makes phones skip batches still
+/// served (and miss their exposures), a longer one makes them warn that batches are withheld.
+/// The server's value is never taken in place of the HA's own (a server that lied about a
+/// shorter period could then make phones skip batches); a server that does not say its period
+/// (older than this field) is not checked.
+pub fn check_server_retention(t: &dyn Transport, retention_days: u32) -> Result<()> {
+    let info: AuthorityInfo = (|| {
+        let resp = api::check(t.send(Request::get("/v1/authority"))?)?;
+        parse_answer(&api::read_body(resp, 64 * 1024)?, "authority information")
+    })()
+    .map_err(AuthorityError::request(
+        "asking the server for its retention period",
+    ))?;
+    match info.retention_days {
+        Some(server) if server != retention_days => Err(AuthorityError::RetentionMismatch {
+            ours: retention_days,
+            server,
+        }),
+        _ => Ok(()),
+    }
+}
+
+impl Locked<'_, HaChain> {
     /// Signs a checkpoint of the current head at `now`, with the retained range from the
     /// ledger, and posts it. `retention_days` is the server's retention period (its
     /// `--retention-days`): batches published before it are declared no longer served. A
@@ -912,7 +938,8 @@ impl HaChain {
     /// (missing their exposures); a longer one makes them warn that batches are withheld.
     ///
     /// It first asks the server for its period ([`check_server_retention`]) and posts nothing
-    /// when the two differ.
+    /// when the two differ. Under the state lock ([`StateLock::chain`]): a checkpoint of a head
+    /// read while another caller publishes would declare the head before that caller's batch.
     pub fn checkpoint(
         &self,
         t: &dyn Transport,
@@ -947,33 +974,7 @@ impl HaChain {
         .map_err(AuthorityError::request("posting the checkpoint"))?;
         Ok(cp)
     }
-}
 
-/// Refuses, with [`AuthorityError::RetentionMismatch`], when the server says (`GET
-/// /v1/authority`, `retention_days`) that it keeps batches for another period than
-/// `retention_days`: a checkpoint declaring a shorter period makes phones skip batches still
-/// served (and miss their exposures), a longer one makes them warn that batches are withheld.
-/// The server's value is never taken in place of the HA's own (a server that lied about a
-/// shorter period could then make phones skip batches); a server that does not say its period
-/// (older than this field) is not checked.
-pub fn check_server_retention(t: &dyn Transport, retention_days: u32) -> Result<()> {
-    let info: AuthorityInfo = (|| {
-        let resp = api::check(t.send(Request::get("/v1/authority"))?)?;
-        parse_answer(&api::read_body(resp, 64 * 1024)?, "authority information")
-    })()
-    .map_err(AuthorityError::request(
-        "asking the server for its retention period",
-    ))?;
-    match info.retention_days {
-        Some(server) if server != retention_days => Err(AuthorityError::RetentionMismatch {
-            ours: retention_days,
-            server,
-        }),
-        _ => Ok(()),
-    }
-}
-
-impl Locked<'_, HaChain> {
     fn save(&self) -> Result<()> {
         write_json(&self.value.path, &self.value)
     }

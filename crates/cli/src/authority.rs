@@ -121,12 +121,6 @@ fn authority_home(home: &Home) -> AuthorityHome {
     AuthorityHome::new(home.root())
 }
 
-/// The HA's batch chain kept in this home ([`CHAIN_FILE`], [`PENDING_BATCH_FILE`]), to read;
-/// to publish on it, [`StateLock::chain`] through [`lock`].
-pub fn chain(home: &Home) -> Result<HaChain> {
-    Ok(authority_home(home).chain()?)
-}
-
 /// The HA's TAN ledger kept in this home ([`TAN_LEDGER_FILE`]), to read; to change it,
 /// [`StateLock::tan_ledger`] through [`lock`].
 pub fn tan_ledger(home: &Home) -> Result<TanLedger> {

@@ -362,7 +362,10 @@ pub(crate) fn run_authority(ctx: &Ctx, cmd: AuthorityCmd) -> Result<()> {
         }
         AuthorityCmd::Checkpoint { retention } => {
             let ha = authority::load_ha(&ctx.home)?;
-            let chain = authority::chain(&ctx.home)?;
+            // Under the state lock, as publish: a head read while a publish runs could be
+            // declared after that publish's newer checkpoint.
+            let state = authority::lock(&ctx.home)?;
+            let chain = state.chain()?;
             let cp =
                 chain.checkpoint(&ctx.transport()?, &ha, ctx.now(), retention.retention_days)?;
             let b = cp.body();

@@ -11,11 +11,11 @@
 //
 // Digest: the records digest a batch header signs is a Merkle tree over runs of LEAF_BYTES of
 // records (SPEC §12.2, RFC 9162's tree hash). The browser's own SHA-256 (crypto.subtle, native
-// code with SHA instructions, run off this thread) hashes each run, SHA-256(0x00 || run), as soon
-// as it is complete, while the rest of the body still downloads; finishBatch builds the tree over
-// those leaf hashes and compares its root with the signed digest. crypto.subtle.digest hashes
-// one buffer per call, never a stream, which is why the leaves exist: with one digest over all
-// the records the hashing could only start once the last byte had arrived. Without crypto.subtle
+// code with SHA instructions, answering with a promise) hashes each run, SHA-256(0x00 || run),
+// as soon as it is complete, while the rest of the body still downloads; finishBatch builds the
+// tree over those leaf hashes and compares its root with the signed digest. crypto.subtle.digest
+// hashes one buffer per call, never a stream, which is why the leaves exist: with one digest over
+// all the records the hashing could only start once the last byte had arrived. Without crypto.subtle
 // (a page not in a secure context), or for a batch of one leaf or less (under HOST_DIGEST_FROM
 // bytes by its Content-Length: one digest either way, of at most 640 KiB), the records are
 // hashed in WebAssembly as they stream.

@@ -5,10 +5,9 @@
 //!
 //! Why a tree and not one SHA-256 over all records: a browser's SHA-256 (WebCrypto) hashes a whole
 //! buffer in one call, never a stream, so with one digest it could only start once the last byte
-//! of a large batch had arrived. With leaves, each run is hashed (off the page's thread) as soon as
-//! it is complete, while the rest still downloads, and the root over a few hundred leaf hashes
-//! costs nothing. Natively the cost is the same SHA-256 over the same bytes, plus one 64-byte
-//! block per leaf.
+//! of a large batch had arrived. With leaves, each run is hashed as soon as it is complete, while
+//! the rest still downloads, and the root over a few hundred leaf hashes costs nothing. Natively
+//! the cost is the same SHA-256 over the same bytes, plus one 64-byte block per leaf.
 //!
 //! The tree of no leaf hashes to `SHA-256("")`, as RFC 9162 says: an empty batch's digest.
 

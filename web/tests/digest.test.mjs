@@ -6,8 +6,8 @@
 // than a slice.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { matchBatch, FEED_BYTES, LEAF_BYTES, HOST_DIGEST_FROM } from "../src/digest.js";
+import { leafHashes, LEAF } from "../../crates/wasm/tests/batches.mjs";
 
 /** A visitor that records the batch calls; its header is the body's first `header` bytes. */
 function visitor(header) {
@@ -66,15 +66,6 @@ function stream(bytes, chunk, type) {
     return r;
   };
   return s;
-}
-
-/** The leaf hashes of `records`: SHA-256(0x00 || run) for each run of LEAF_BYTES, concatenated. */
-function leafHashes(records) {
-  const out = [];
-  for (let i = 0; i < records.length; i += LEAF_BYTES) {
-    out.push(createHash("sha256").update(Uint8Array.of(0)).update(records.subarray(i, i + LEAF_BYTES)).digest());
-  }
-  return new Uint8Array(Buffer.concat(out));
 }
 
 for (const type of ["bytes", undefined]) {
@@ -160,4 +151,25 @@ test("a body that is all header hashes no leaf", async () => {
   await matchBatch(v, stream(bytes, 100, "bytes"), NaN);
   assert.equal(v.host, true);
   assert.equal(v.leaves.length, 0);
+});
+
+test("the tests' leaves are cut where the app cuts them", () => {
+  assert.equal(LEAF, LEAF_BYTES);
+});
+
+test("a page without crypto.subtle (not a secure context) hashes in WebAssembly, whatever the size", async () => {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, "crypto");
+  Object.defineProperty(globalThis, "crypto", { value: {}, configurable: true, enumerable: true });
+  try {
+    for (const length of [3 * LEAF_BYTES, NaN]) {
+      const bytes = body(3 * LEAF_BYTES);
+      const v = visitor(100);
+      const r = await matchBatch(v, stream(bytes, 65_536, "bytes"), length);
+      assert.equal(v.host, false, `length ${length}`);
+      assert.equal(v.leaves, undefined);
+      assert.deepEqual(r.fed, Buffer.from(bytes));
+    }
+  } finally {
+    Object.defineProperty(globalThis, "crypto", saved);
+  }
 });
